@@ -1,0 +1,65 @@
+# ketaclinic — the two commands are `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+HOST ?= 127.0.0.1
+STAMP := $(VENV)/.installed
+
+.PHONY: setup run test lint typecheck contracts test-unit test-spec test-integration test-e2e \
+        docs bench-scheduling bench-ingest bench-analytics bench-web clean
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml requirements.lock
+	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "ketaclinic needs Python 3.11 or newer"'
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.lock
+	$(BIN)/python -m pip install --quiet --no-deps -e .
+	touch $(STAMP)
+
+run: setup
+	$(BIN)/ketaclinic db upgrade
+	$(BIN)/ketaclinic demo
+	$(BIN)/ketaclinic serve --host $(HOST) --port $(PORT) --with-monitors
+
+lint: setup
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+
+typecheck: setup
+	$(BIN)/mypy
+
+contracts: setup
+	$(BIN)/lint-imports
+
+test-unit: setup
+	$(BIN)/pytest tests/unit tests/spec -q
+
+test-integration: setup
+	$(BIN)/pytest tests/integration -q
+
+test-e2e: setup
+	$(BIN)/pytest tests/e2e -q
+
+test: lint typecheck contracts
+	$(BIN)/pytest -q -p no:cacheprovider
+
+docs: setup
+	$(BIN)/ketaclinic protocol docs
+
+bench-scheduling: setup
+	$(BIN)/python -m bench.scheduling $(if $(QUICK),--quick,)
+
+bench-ingest: setup
+	$(BIN)/python -m bench.ingest $(if $(QUICK),--quick,)
+
+bench-analytics: setup
+	$(BIN)/python -m bench.analytics $(if $(QUICK),--quick,)
+
+bench-web: setup
+	$(BIN)/python -m bench.web $(if $(QUICK),--quick,)
+
+clean:
+	rm -rf $(VENV) var/*.db var/*.db-* .mypy_cache .ruff_cache .pytest_cache

@@ -1,0 +1,1 @@
+"""Protocol packs as typed, versioned data (see ``sections`` for the contract)."""
