@@ -1,0 +1,227 @@
+"""Vital-sign readings: one typed reading per measured value, MDC/UCUM units, plausibility.
+
+A reading arrives in one of three ways (staff entry, a gateway posting JSON/FHIR, a monitor sending
+HL7 v2 PCD-01) and becomes the same :class:`VitalReading`. Units are normalised to UCUM
+(``mm[Hg]``, ``/min``, ``%``, ``Cel``) whether the sender used an MDC unit code (``266016``), an MDC
+reference id (``MDC_DIM_MMHG``) or UCUM text. MDC codes are ISO/IEEE 11073-10101
+(``shared/reference/landscape.md`` §3.3).
+
+Plausibility limits are engineering sanity bounds that catch a probe falling off or a unit mix-up.
+They are not clinical thresholds: clinical thresholds live in ``Protocol.monitoring.alert_rules``.
+An implausible reading is kept (nothing is lost) but never used to raise or clear an alarm.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from decimal import Decimal
+from enum import StrEnum
+
+
+class Parameter(StrEnum):
+    """Vital-sign parameters the alert rules may name (``AlertRule.parameter``)."""
+
+    SBP = "sbp"
+    DBP = "dbp"
+    MAP = "map"
+    HR = "hr"  # heart rate (ECG or invasive pulse)
+    PR = "pr"  # pulse rate from the oximeter
+    SPO2 = "spo2"
+    RR = "rr"
+    TEMP = "temp"
+
+
+class ReadingSource(StrEnum):
+    STAFF = "staff"
+    GATEWAY = "gateway"  # JSON or FHIR posted by a device gateway
+    MONITOR = "monitor"  # HL7 v2 PCD-01 over MLLP
+
+
+class ReadingStatus(StrEnum):
+    """HL7 table 0085 observation result status (OBX-11)."""
+
+    FINAL = "F"
+    CORRECTED = "C"
+    RESULTS_ENTERED = "R"  # usual for live monitor data (not verified)
+    PRELIMINARY = "P"
+    PARTIAL = "S"
+    CHANGED_TO_FINAL = "U"
+    DELETED = "D"
+    WRONG = "W"
+    NO_RESULT = "X"
+    PENDING = "I"
+    NOT_ASKED = "N"
+    ORDER_DETAIL = "O"
+
+
+#: Statuses whose value describes the patient now and may raise or clear an alarm.
+USABLE_STATUSES = frozenset(
+    {
+        ReadingStatus.FINAL,
+        ReadingStatus.CORRECTED,
+        ReadingStatus.RESULTS_ENTERED,
+        ReadingStatus.PRELIMINARY,
+        ReadingStatus.PARTIAL,
+        ReadingStatus.CHANGED_TO_FINAL,
+    }
+)
+
+MMHG = "mm[Hg]"
+PER_MIN = "/min"
+PERCENT = "%"
+CELSIUS = "Cel"
+
+#: UCUM unit each parameter is stored in.
+CANONICAL_UNITS: dict[Parameter, str] = {
+    Parameter.SBP: MMHG,
+    Parameter.DBP: MMHG,
+    Parameter.MAP: MMHG,
+    Parameter.HR: PER_MIN,
+    Parameter.PR: PER_MIN,
+    Parameter.SPO2: PERCENT,
+    Parameter.RR: PER_MIN,
+    Parameter.TEMP: CELSIUS,
+}
+
+#: MDC metric code -> parameter (IEEE 11073-10101; landscape.md §3.3). Invasive arterial pressure
+#: maps to the same blood-pressure parameters; pulmonary-artery pressures are not mapped.
+MDC_PARAMETERS: dict[str, Parameter] = {
+    "150021": Parameter.SBP,  # MDC_PRESS_BLD_NONINV_SYS
+    "150022": Parameter.DBP,  # MDC_PRESS_BLD_NONINV_DIA
+    "150023": Parameter.MAP,  # MDC_PRESS_BLD_NONINV_MEAN
+    "150033": Parameter.SBP,  # MDC_PRESS_BLD_ART_SYS
+    "150034": Parameter.DBP,  # MDC_PRESS_BLD_ART_DIA
+    "150035": Parameter.MAP,  # MDC_PRESS_BLD_ART_MEAN
+    "147842": Parameter.HR,  # MDC_ECG_HEART_RATE
+    "149522": Parameter.HR,  # MDC_BLD_PULS_RATE_INV
+    "149530": Parameter.PR,  # MDC_PULS_OXIM_PULS_RATE
+    "150456": Parameter.SPO2,  # MDC_PULS_OXIM_SAT_O2
+    "151562": Parameter.RR,  # MDC_RESP_RATE
+    "150344": Parameter.TEMP,  # MDC_TEMP
+}
+
+#: MDC unit codes, MDC reference ids and UCUM spellings -> UCUM.
+UNIT_ALIASES: dict[str, str] = {
+    "266016": MMHG,
+    "MDC_DIM_MMHG": MMHG,
+    "mm[Hg]": MMHG,
+    "mmHg": MMHG,
+    "264864": PER_MIN,
+    "MDC_DIM_BEAT_PER_MIN": PER_MIN,
+    "264928": PER_MIN,
+    "MDC_DIM_RESP_PER_MIN": PER_MIN,
+    "/min": PER_MIN,
+    "{beats}/min": PER_MIN,
+    "{breaths}/min": PER_MIN,
+    "262688": PERCENT,
+    "MDC_DIM_PERCENT": PERCENT,
+    "%": PERCENT,
+    "268192": CELSIUS,
+    "MDC_DIM_DEGC": CELSIUS,
+    "Cel": CELSIUS,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class VitalReading:
+    """One measured value of one parameter at one time, in the parameter's UCUM unit."""
+
+    parameter: Parameter
+    value: Decimal
+    unit: str
+    at: datetime
+    source: ReadingSource
+    status: ReadingStatus = ReadingStatus.FINAL
+    device_id: str | None = None
+    mdc_code: str | None = None
+
+    @property
+    def usable(self) -> bool:
+        """Whether OBX-11 status lets this value describe the patient (not deleted/wrong/none)."""
+        return self.status in USABLE_STATUSES
+
+
+@dataclass(frozen=True, slots=True)
+class Range:
+    """Inclusive bounds in the parameter's canonical unit."""
+
+    low: Decimal
+    high: Decimal
+
+
+#: Engineering sanity bounds (not clinical thresholds; see module docstring).
+DEFAULT_PLAUSIBLE: dict[Parameter, Range] = {
+    Parameter.SBP: Range(Decimal(40), Decimal(300)),
+    Parameter.DBP: Range(Decimal(15), Decimal(200)),
+    Parameter.MAP: Range(Decimal(20), Decimal(250)),
+    Parameter.HR: Range(Decimal(20), Decimal(300)),
+    Parameter.PR: Range(Decimal(20), Decimal(300)),
+    Parameter.SPO2: Range(Decimal(40), Decimal(100)),
+    Parameter.RR: Range(Decimal(0), Decimal(80)),
+    Parameter.TEMP: Range(Decimal(25), Decimal(45)),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class PlausibilityLimits:
+    """Sanity bounds per parameter and the largest clock skew accepted for a reading time."""
+
+    ranges: dict[Parameter, Range] = field(default_factory=lambda: dict(DEFAULT_PLAUSIBLE))
+    max_future_skew: timedelta = timedelta(minutes=2)
+
+
+@dataclass(frozen=True, slots=True)
+class Plausibility:
+    """The verdict on one reading: ``reasons`` is empty when the reading is plausible."""
+
+    reading: VitalReading
+    reasons: tuple[str, ...]
+
+    @property
+    def plausible(self) -> bool:
+        return not self.reasons
+
+
+def normalise_unit(unit: str) -> str | None:
+    """Return the UCUM unit for an MDC unit code, MDC reference id or UCUM text; None if unknown."""
+    return UNIT_ALIASES.get(unit.strip())
+
+
+def parameter_for_mdc(code: str) -> Parameter | None:
+    """Return the parameter an MDC metric code measures, or None when it is not a charted vital."""
+    return MDC_PARAMETERS.get(code.strip())
+
+
+def check_plausible(
+    reading: VitalReading, *, at: datetime, limits: PlausibilityLimits | None = None
+) -> Plausibility:
+    """Check a reading's unit, range and time against sanity bounds.
+
+    Contract: the unit must be the parameter's canonical UCUM unit, the value within the
+    parameter's plausible range (inclusive), and the time not later than ``at`` plus the allowed
+    clock skew. Every failed check is a reason. Times are timezone-aware UTC.
+    """
+    limits = limits or PlausibilityLimits()
+    reasons: list[str] = []
+    expected = CANONICAL_UNITS[reading.parameter]
+    if reading.unit != expected:
+        reasons.append(f"{reading.parameter}: unit {reading.unit!r} is not {expected!r}")
+    bounds = limits.ranges.get(reading.parameter)
+    if bounds is not None and not bounds.low <= reading.value <= bounds.high:
+        reasons.append(
+            f"{reading.parameter}: {reading.value} {reading.unit} outside plausible range "
+            f"{bounds.low}-{bounds.high}"
+        )
+    if reading.at > at + limits.max_future_skew:
+        reasons.append(
+            f"{reading.parameter}: reading time {reading.at.isoformat()} is in the future"
+        )
+    return Plausibility(reading=reading, reasons=tuple(reasons))
+
+
+def check_blood_pressure_pair(sbp: VitalReading, dbp: VitalReading) -> tuple[str, ...]:
+    """Return a reason when a systolic/diastolic pair taken together has diastolic >= systolic."""
+    if sbp.at == dbp.at and dbp.value >= sbp.value:
+        return (f"bp: diastolic {dbp.value} is not below systolic {sbp.value}",)
+    return ()
