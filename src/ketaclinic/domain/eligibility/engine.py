@@ -1,0 +1,262 @@
+"""The eligibility engine: run every contraindication rule and return every finding.
+
+``assess_eligibility`` is pure. It never stops at the first finding, never treats missing evidence
+as a pass, and refuses loudly (:class:`ProtocolRuleError`) a rule whose condition id has no
+predicate or whose params are incomplete, before looking at the patient at all.
+
+Decision (clinical.md §1.1: hard stop vs clinician override with documented reason):
+
+- ``not_eligible`` when any hard stop fires, or evidence needed by a hard-stop or relative rule is
+  missing, or a built-in check fails (age outside the population, a required test or baseline
+  instrument not recorded);
+- ``eligible_with_overrides`` when only relative findings remain: each needs the rule's override
+  role and a written reason at sign-off;
+- ``eligible`` otherwise; cautions are still listed and must be acknowledged at sign-off.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from ketaclinic.domain.eligibility.predicates import PREDICATES, Context, OutcomeKind
+from ketaclinic.domain.errors import ValidationFailed
+from ketaclinic.domain.evaluation import Evaluation
+from ketaclinic.domain.protocol.model import Protocol
+from ketaclinic.domain.protocol.sections import (
+    ContraindicationRule,
+    Population,
+    RequiredTest,
+    Severity,
+)
+
+POPULATION_RULE_ID = "population.age"
+AGE_CONDITION = "age_outside_population"
+
+
+class Decision(StrEnum):
+    ELIGIBLE = "eligible"
+    NOT_ELIGIBLE = "not_eligible"
+    ELIGIBLE_WITH_OVERRIDES = "eligible_with_overrides"
+
+
+class ProtocolRuleError(ValidationFailed):
+    """The protocol's rule set cannot be run (unknown condition id, missing param...)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """One reason on the eligibility decision.
+
+    ``kind`` is ``hit`` (the condition is present) or ``missing_evidence`` (the rule could not be
+    decided because what it needs was not recorded). ``blocking`` findings make the decision
+    ``not_eligible``; ``overridable`` ones need an override at sign-off.
+    """
+
+    rule: str
+    condition: str
+    severity: Severity
+    kind: OutcomeKind
+    evidence: str
+    source: str
+    title: str = ""
+    override_role: str | None = None
+    needs_signoff: bool = False
+
+    @property
+    def blocking(self) -> bool:
+        if self.severity is Severity.HARD_STOP:
+            return True
+        return self.kind is OutcomeKind.MISSING and self.severity is Severity.RELATIVE
+
+    @property
+    def overridable(self) -> bool:
+        return self.kind is OutcomeKind.HIT and self.severity is Severity.RELATIVE
+
+    @property
+    def needs_acknowledgement(self) -> bool:
+        return self.severity is Severity.CAUTION
+
+
+@dataclass(frozen=True, slots=True)
+class EligibilityResult:
+    """Every finding, the decision they add up to, and when the assessment ran."""
+
+    decision: Decision
+    findings: tuple[Finding, ...]
+    assessed_at: datetime
+    rules_run: tuple[str, ...]
+
+    def finding(self, rule: str) -> Finding | None:
+        """The finding of rule ``rule``, if it produced one."""
+        return next((f for f in self.findings if f.rule == rule), None)
+
+
+def check_rules(rules: Sequence[ContraindicationRule]) -> None:
+    """Raise :class:`ProtocolRuleError` naming every rule that cannot be run.
+
+    Unknown condition ids, missing required params, unexpected params, duplicate rule ids, a
+    relative rule without an override role, and an age rule weaker than a hard stop are refused.
+    The protocol loader should call this when a pack is loaded.
+    """
+    errors: dict[str, str] = {}
+    seen: set[str] = set()
+    for index, rule in enumerate(rules):
+        path = f"contraindications[{index}]"
+        if rule.id in seen:
+            errors[f"{path}.id"] = f"duplicate rule id {rule.id!r}"
+        seen.add(rule.id)
+        problem = _rule_problem(rule)
+        if problem is not None:
+            errors[f"{path}.{problem[0]}"] = problem[1]
+    if errors:
+        raise ProtocolRuleError(errors)
+
+
+def _rule_problem(rule: ContraindicationRule) -> tuple[str, str] | None:
+    predicate = PREDICATES.get(rule.condition)
+    if predicate is None:
+        return "condition", f"rule {rule.id!r}: unknown condition id {rule.condition!r}"
+    absent = [p for p in predicate.params if p not in rule.params]
+    if absent:
+        return "params", f"rule {rule.id!r} needs params {', '.join(absent)}"
+    extra = set(rule.params) - set(predicate.params) - set(predicate.optional_params)
+    if extra:
+        return "params", f"rule {rule.id!r}: unexpected params {', '.join(sorted(extra))}"
+    if rule.severity is Severity.RELATIVE and not rule.override_role:
+        return "override_role", f"relative rule {rule.id!r} names no override role"
+    if rule.condition == AGE_CONDITION and rule.severity is not Severity.HARD_STOP:
+        return "severity", f"rule {rule.id!r}: age outside the population must be a hard stop"
+    return None
+
+
+def assess_eligibility(
+    evaluation: Evaluation,
+    protocol_rules: Sequence[ContraindicationRule],
+    population: Population,
+    *,
+    at: datetime,
+    required_tests: Iterable[RequiredTest] = (),
+    baseline_instruments: Iterable[str] = (),
+) -> EligibilityResult:
+    """Run every rule over ``evaluation`` at time ``at`` (timezone-aware) and decide.
+
+    Returns every finding (rule, severity, evidence, source). Besides the protocol's rules it
+    always checks the population age (clinical.md §6.1), each required test (present, not older
+    than its ``max_age_days``; clinical.md §1.4) and each required baseline instrument.
+    """
+    if at.tzinfo is None:
+        raise ValidationFailed({"at": "must be timezone-aware"})
+    check_rules(protocol_rules)
+    ctx = Context(at=at, population=population)
+    findings = [f for rule in protocol_rules if (f := _run_rule(rule, evaluation, ctx))]
+    if not any(rule.condition == AGE_CONDITION for rule in protocol_rules):
+        findings.extend(_population_findings(evaluation, population))
+    findings.extend(_test_findings(evaluation, required_tests, at))
+    findings.extend(_instrument_findings(evaluation, baseline_instruments))
+    rules_run = tuple(r.id for r in protocol_rules)
+    return EligibilityResult(decide(findings), tuple(findings), at, rules_run)
+
+
+def assess_protocol(
+    evaluation: Evaluation, protocol: Protocol, *, at: datetime
+) -> EligibilityResult:
+    """:func:`assess_eligibility` with the rules, population and work-up of ``protocol``."""
+    return assess_eligibility(
+        evaluation,
+        protocol.contraindications,
+        protocol.population,
+        at=at,
+        required_tests=protocol.evaluation.required_tests,
+        baseline_instruments=protocol.evaluation.baseline_instruments,
+    )
+
+
+def decide(findings: Iterable[Finding]) -> Decision:
+    """The decision the findings add up to (see the module docstring)."""
+    listed = tuple(findings)
+    if any(f.blocking for f in listed):
+        return Decision.NOT_ELIGIBLE
+    if any(f.overridable for f in listed):
+        return Decision.ELIGIBLE_WITH_OVERRIDES
+    return Decision.ELIGIBLE
+
+
+def _run_rule(rule: ContraindicationRule, evaluation: Evaluation, ctx: Context) -> Finding | None:
+    outcome = PREDICATES[rule.condition].check(evaluation, rule.params, ctx)
+    if outcome.kind is OutcomeKind.CLEAR:
+        return None
+    return Finding(
+        rule=rule.id,
+        condition=rule.condition,
+        severity=rule.severity,
+        kind=outcome.kind,
+        evidence=outcome.evidence,
+        source=rule.source,
+        title=rule.title,
+        override_role=rule.override_role,
+        needs_signoff=rule.needs_signoff,
+    )
+
+
+def _builtin(rule: str, kind: OutcomeKind, evidence: str, source: str, title: str) -> Finding:
+    return Finding(rule, rule, Severity.HARD_STOP, kind, evidence, source, title)
+
+
+def _population_findings(evaluation: Evaluation, population: Population) -> list[Finding]:
+    age = population.age
+    if age.contains(evaluation.age_years):
+        return []
+    evidence = (
+        f"age {evaluation.age_years} years; protocol population {age.min_years}-{age.max_years}"
+    )
+    source = "clinical.md §6.1"
+    title = "Age outside the protocol population"
+    return [_builtin(POPULATION_RULE_ID, OutcomeKind.HIT, evidence, source, title)]
+
+
+def _test_findings(
+    evaluation: Evaluation, tests: Iterable[RequiredTest], at: datetime
+) -> list[Finding]:
+    findings = []
+    for test in tests:
+        problem = _test_problem(evaluation, test, at)
+        if problem is not None:
+            rule = f"required_test.{test.id}"
+            title = f"Required test: {test.title}"
+            findings.append(_builtin(rule, OutcomeKind.MISSING, problem, "clinical.md §1.4", title))
+    return findings
+
+
+def _test_problem(evaluation: Evaluation, test: RequiredTest, at: datetime) -> str | None:
+    if test.applies_to == "can_become_pregnant":
+        applies = evaluation.reproductive.can_become_pregnant
+        if applies is None:
+            return f"{test.title}: whether the patient can become pregnant is not recorded"
+        if not applies:
+            return None
+    elif test.applies_to != "all":
+        return f"{test.title}: unknown applies_to {test.applies_to!r} in the protocol"
+    result = evaluation.latest_test(test.id)
+    if result is None:
+        return f"{test.title} not recorded"
+    if result.at < at - timedelta(days=test.max_age_days):
+        return f"{test.title} of {result.at.date().isoformat()} older than {test.max_age_days} days"
+    return None
+
+
+def _instrument_findings(evaluation: Evaluation, instruments: Iterable[str]) -> list[Finding]:
+    recorded = {s.instrument for s in evaluation.baseline_instruments}
+    return [
+        _builtin(
+            f"baseline_instrument.{name}",
+            OutcomeKind.MISSING,
+            f"baseline {name} not recorded",
+            "protocol evaluation.baseline_instruments",
+            f"Baseline instrument: {name}",
+        )
+        for name in instruments
+        if name not in recorded
+    ]
