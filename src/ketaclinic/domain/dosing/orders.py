@@ -1,0 +1,111 @@
+"""The nurse's bedside check of a dose order against what is in hand, before administration.
+
+Issue 7: before administration a nurse verifies the order against the patient, drug, concentration,
+dose and rate (a second-person check is recorded by the service). Every mismatch is listed, not
+only the first, so the nurse sees everything that is wrong at once. Quantities are compared as exact
+``Decimal`` values after normalising the exponent (``35`` equals ``35.0``): a pump rate of 52.5 is
+not "close enough" to 52.0.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from ketaclinic.domain.dosing.reasons import CLINICAL_2_4, DosingReason
+from ketaclinic.domain.protocol.sections import Route
+
+
+@dataclass(frozen=True, slots=True)
+class OrderToVerify:
+    """The signed order as the nurse's screen shows it. ``rate_ml_per_h`` None for non-infused."""
+
+    order_id: str
+    patient_id: str
+    drug: str
+    route: Route
+    concentration_mg_per_ml: Decimal
+    dose_mg: Decimal
+    rate_ml_per_h: Decimal | None
+
+
+@dataclass(frozen=True, slots=True)
+class ObservedAdministration:
+    """What the nurse reads: wristband, bag or syringe label, and the programmed pump rate."""
+
+    patient_id: str
+    drug: str
+    route: Route
+    concentration_mg_per_ml: Decimal
+    dose_mg: Decimal
+    rate_ml_per_h: Decimal | None
+
+
+@dataclass(frozen=True, slots=True)
+class Mismatch:
+    """One field where the order and the observation differ, both values as text."""
+
+    field: str
+    ordered: str
+    observed: str
+    reason: DosingReason
+
+
+@dataclass(frozen=True, slots=True)
+class VerificationResult:
+    """``verified`` only when nothing differs; ``mismatches`` lists every difference."""
+
+    order_id: str
+    mismatches: tuple[Mismatch, ...]
+
+    @property
+    def verified(self) -> bool:
+        return not self.mismatches
+
+
+_FIELDS = ("patient_id", "drug", "route", "concentration_mg_per_ml", "dose_mg", "rate_ml_per_h")
+
+
+def verify_order(order: OrderToVerify, observed: ObservedAdministration) -> VerificationResult:
+    """Compare patient, drug, route, concentration, dose and rate; list every mismatch.
+
+    Drug names compare case- and space-insensitively; quantities exactly. A missing pump rate on
+    either side of an infused order is a mismatch. Source: issue 7 (bedside verification),
+    clinical.md §2.4 (a wrong concentration changes the delivered dose).
+    """
+    mismatches = tuple(
+        _mismatch(name, getattr(order, name), getattr(observed, name))
+        for name in _FIELDS
+        if not _same(getattr(order, name), getattr(observed, name))
+    )
+    return VerificationResult(order.order_id, mismatches)
+
+
+def _same(ordered: object, observed: object) -> bool:
+    if isinstance(ordered, Decimal) and isinstance(observed, Decimal):
+        return ordered.normalize() == observed.normalize()
+    if isinstance(ordered, str) and isinstance(observed, str):
+        return _normalise_text(ordered) == _normalise_text(observed)
+    return ordered == observed
+
+
+def _normalise_text(value: str) -> str:
+    return " ".join(value.lower().split())
+
+
+def _mismatch(name: str, ordered: object, observed: object) -> Mismatch:
+    ordered_text, observed_text = _text(ordered), _text(observed)
+    reason = DosingReason(
+        f"verify.{name}_mismatch",
+        f"{name.replace('_', ' ')}: ordered {ordered_text}, found {observed_text}",
+        CLINICAL_2_4 if name != "patient_id" else "issue 7 bedside verification",
+    )
+    return Mismatch(name, ordered_text, observed_text, reason)
+
+
+def _text(value: object) -> str:
+    if value is None:
+        return "none"
+    if isinstance(value, Decimal):
+        return format(value.normalize(), "f")
+    return str(value)
