@@ -36,6 +36,8 @@ DIFFICULTY = options_from_labels(
     "Not difficult at all", "Somewhat difficult", "Very difficult", "Extremely difficult"
 )
 YES_NO = options_from_labels("No", "Yes")
+# The LL358-3 codes are confirmed for the PHQ-9 only; the PHQ-A keeps the wording without codes.
+FREQUENCY_UNCODED = options_from_labels(*(option.label for option in FREQUENCY))
 
 _PHQ9_ITEMS = (
     ("1", "Little interest or pleasure in doing things", "44250-9"),
@@ -119,7 +121,7 @@ PHQA = Instrument(
     title="PHQ-9 modified for adolescents (PHQ-A)",
     rater=Rater.SELF,
     items=(
-        *(Item(str(n), label, FREQUENCY) for n, label in enumerate(_PHQA_LABELS, start=1)),
+        *(Item(str(n), label, FREQUENCY_UNCODED) for n, label in enumerate(_PHQA_LABELS, start=1)),
         Item(
             "difficulty",
             "How difficult have these problems made things",
