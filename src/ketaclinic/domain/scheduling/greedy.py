@@ -173,6 +173,8 @@ class GreedyScheduler:
 def _current_valid(problem: Problem, request: SeriesRequest) -> bool:
     """True when the booked positions still fit the calendar, spacing and window on their own."""
     clinic, current = problem.clinic, request.current
+    if not current:
+        return False
     for a in current:
         chair = clinic.chair(a.chair_id)
         if chair is None or not chair_fits(chair, a.shape, a.start_min):
