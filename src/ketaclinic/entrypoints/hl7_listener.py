@@ -1,0 +1,137 @@
+"""The MLLP listener: an asyncio TCP server for HL7 v2 messages from patient monitors.
+
+One connection per monitor, many connections at once. Each connection reads with a bounded MLLP
+decoder, hands every complete message to ``handler`` and sends the bytes it returns, framed, as
+the ACK: the ACK goes out only after the handler returns (the handler parses, commits through the
+service layer, then builds the ACK). Messages on one connection are handled in order. Framing
+errors that a sender waits on (oversized, truncated) get an AR; bytes outside frames are dropped.
+A handler that raises gets an AR ("not stored, resend later") and the connection stays open. Logs
+carry event names and sizes only, never payloads.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+
+from ketaclinic.adapters.hl7.ack import build_ack
+from ketaclinic.adapters.hl7.message import peek_header
+from ketaclinic.adapters.hl7.mllp import (
+    DEFAULT_MAX_FRAME_BYTES,
+    Event,
+    Frame,
+    MllpDecoder,
+    frame,
+)
+
+Handler = Callable[[bytes], Awaitable[bytes]]
+Clock = Callable[[], datetime]
+
+log = logging.getLogger(__name__)
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class Hl7Listener:
+    """A running listener; :attr:`port` is the bound port, :meth:`close` shuts it down cleanly."""
+
+    def __init__(self, handler: Handler, *, max_frame_bytes: int, clock: Clock) -> None:
+        self._handler = handler
+        self._max_frame_bytes = max_frame_bytes
+        self._clock = clock
+        self._server: asyncio.Server | None = None
+        self._connections: set[asyncio.Task[None]] = set()
+
+    @property
+    def port(self) -> int:
+        assert self._server is not None and self._server.sockets
+        return int(self._server.sockets[0].getsockname()[1])
+
+    async def start(self, host: str, port: int) -> None:
+        self._server = await asyncio.start_server(self._connection, host, port)
+
+    async def close(self) -> None:
+        """Stop accepting, close every connection, wait for the handlers in flight to finish."""
+        if self._server is not None:
+            self._server.close()
+            await self._server.wait_closed()
+        for task in list(self._connections):
+            task.cancel()
+        await asyncio.gather(*self._connections, return_exceptions=True)
+
+    async def serve_forever(self) -> None:
+        assert self._server is not None
+        await self._server.serve_forever()
+
+    async def _connection(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        task = asyncio.current_task()
+        assert task is not None
+        self._connections.add(task)
+        decoder = MllpDecoder(self._max_frame_bytes)
+        log.info("hl7.connection.open")
+        try:
+            while chunk := await reader.read(65_536):
+                for event in decoder.feed(chunk):
+                    reply = await self._reply(event)
+                    if reply is not None:
+                        writer.write(frame(reply))
+                        await writer.drain()
+        except (ConnectionError, asyncio.IncompleteReadError):
+            log.info("hl7.connection.reset")
+        finally:
+            self._connections.discard(task)
+            writer.close()
+            with contextlib.suppress(ConnectionError, asyncio.CancelledError):
+                await writer.wait_closed()
+            log.info("hl7.connection.closed")
+
+    async def _reply(self, event: Event) -> bytes | None:
+        if isinstance(event, Frame):
+            try:
+                return await self._handler(event.payload)
+            except Exception:
+                log.exception("hl7.handler.failed bytes=%d", len(event.payload))
+                reason = "message not stored (internal error); resend later"
+                header = peek_header(event.payload)
+                return build_ack(header, "AR", at=self._clock(), reason=reason, error_code="207")
+        log.warning("hl7.frame.%s", event.kind)
+        if not event.needs_reply:
+            return None
+        reason = f"frame {event.kind}: {event.detail}"
+        return build_ack(None, "AR", at=self._clock(), reason=reason, error_code="100")
+
+
+async def serve(
+    host: str,
+    port: int,
+    handler: Handler,
+    *,
+    max_frame_bytes: int = DEFAULT_MAX_FRAME_BYTES,
+    clock: Clock = _utc_now,
+) -> Hl7Listener:
+    """Start listening on ``host:port`` (0 = any free port) and return the running listener."""
+    listener = Hl7Listener(handler, max_frame_bytes=max_frame_bytes, clock=clock)
+    await listener.start(host, port)
+    log.info("hl7.listener.started port=%d", listener.port)
+    return listener
+
+
+def run(
+    host: str, port: int, handler: Handler, *, max_frame_bytes: int = DEFAULT_MAX_FRAME_BYTES
+) -> None:
+    """Serve until interrupted (Ctrl-C or SIGTERM via asyncio.run cancellation)."""
+
+    async def main() -> None:
+        listener = await serve(host, port, handler, max_frame_bytes=max_frame_bytes)
+        try:
+            await listener.serve_forever()
+        finally:
+            await listener.close()
+
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(main())
