@@ -252,6 +252,8 @@ class Monitoring:
     predose_hold_sbp_mmhg: Decimal
     predose_hold_dbp_mmhg: Decimal
     sources: dict[str, SourceRef] = field(default_factory=dict)
+    # instruments given at every visit before anything else (e.g. C-SSRS in the adolescent pack)
+    every_visit_instruments: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -272,6 +274,7 @@ class OutcomeDefinition:
     partial_response_pct_drop: Decimal  # e.g. 25
     remission_max_score: int  # e.g. PHQ-9 <= 4 -> remission when score < 5
     source: str
+    needs_signoff: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -299,7 +302,9 @@ class RelapseRule:
 
 @dataclass(frozen=True, slots=True)
 class Maintenance:
-    booster_intervals_days: tuple[int, ...]  # e.g. (7, 7, 7, 7, 14, 28) widening while response holds
+    booster_intervals_days: tuple[
+        int, ...
+    ]  # e.g. (7, 7, 7, 7, 14, 28) widening while response holds
     relapse_watch_instrument: str
     relapse_watch_every_days: int
     relapse_rules: tuple[RelapseRule, ...]

@@ -1,0 +1,259 @@
+"""Semantic checks of the care sections: dosing, series, monitoring, discharge, outcomes.
+
+Plausibility limits (catalog) are data-entry sanity bounds: a pack whose SBP alarm sits at 1800
+mmHg or whose ceiling is 50 mg/kg is a typo, and a typo in a safety threshold must not load.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from ketaclinic.domain.protocol.catalog import (
+    ALERT_PARAMETERS,
+    INSTRUMENT_SCORE_RANGES,
+    KNOWN_INSTRUMENTS,
+    MAX_PLAUSIBLE_MG,
+    MAX_PLAUSIBLE_MG_PER_KG,
+    MAX_PLAUSIBLE_MG_PER_ML,
+)
+from ketaclinic.domain.protocol.checks import check_source_key, check_sources, in_range, known
+from ketaclinic.domain.protocol.model import Protocol
+from ketaclinic.domain.protocol.problems import ProblemLog
+from ketaclinic.domain.protocol.sections import AlertAction, AlertRule, Route, RouteDosing
+
+_ZERO = Decimal(0)
+_TINY = Decimal("0.001")
+
+
+def check_route(log: ProblemLog, path: str, rd: RouteDosing) -> None:
+    """One route's dosing: one start form, start within ceilings, plausible ceilings and rates."""
+    if (rd.start_mg_per_kg is None) == (rd.start_fixed_mg is None):
+        log.add(
+            f"{path}.start_mg_per_kg",
+            rd.start_mg_per_kg,
+            "exactly one of start_mg_per_kg or start_fixed_mg",
+        )
+    in_range(log, f"{path}.max_mg_per_kg", rd.max_mg_per_kg, _TINY, MAX_PLAUSIBLE_MG_PER_KG)
+    in_range(log, f"{path}.max_mg", rd.max_mg, _TINY, MAX_PLAUSIBLE_MG)
+    if (
+        rd.start_mg_per_kg is not None
+        and in_range(
+            log, f"{path}.start_mg_per_kg", rd.start_mg_per_kg, _TINY, MAX_PLAUSIBLE_MG_PER_KG
+        )
+        and rd.start_mg_per_kg > rd.max_mg_per_kg
+    ):
+        log.add(
+            f"{path}.start_mg_per_kg",
+            rd.start_mg_per_kg,
+            f"<= max_mg_per_kg ({rd.max_mg_per_kg})",
+        )
+    if (
+        rd.start_fixed_mg is not None
+        and in_range(log, f"{path}.start_fixed_mg", rd.start_fixed_mg, _TINY, MAX_PLAUSIBLE_MG)
+        and rd.start_fixed_mg > rd.max_mg
+    ):
+        log.add(f"{path}.start_fixed_mg", rd.start_fixed_mg, f"<= max_mg ({rd.max_mg})")
+    in_range(log, f"{path}.duration_min", rd.duration_min, 1, 240)
+    _check_weight_basis(log, path, rd)
+    _check_steps_and_concentrations(log, path, rd)
+    _check_rates(log, path, rd)
+    check_sources(log, path, rd)
+
+
+def _check_weight_basis(log: ProblemLog, path: str, rd: RouteDosing) -> None:
+    if rd.adjusted_above_bmi is not None:
+        in_range(log, f"{path}.adjusted_above_bmi", rd.adjusted_above_bmi, 15, 70)
+    in_range(log, f"{path}.adjusted_weight_factor", rd.adjusted_weight_factor, _ZERO, Decimal(1))
+
+
+def _check_steps_and_concentrations(log: ProblemLog, path: str, rd: RouteDosing) -> None:
+    if rd.titration_step_mg_per_kg is not None:
+        in_range(
+            log,
+            f"{path}.titration_step_mg_per_kg",
+            rd.titration_step_mg_per_kg,
+            _TINY,
+            rd.max_mg_per_kg,
+        )
+    if rd.titration_step_mg is not None:
+        in_range(log, f"{path}.titration_step_mg", rd.titration_step_mg, _TINY, rd.max_mg)
+    in_range(log, f"{path}.rounding_mg", rd.rounding_mg, _TINY, Decimal(100))
+    if rd.route in (Route.IV, Route.IM) and not rd.concentrations_mg_per_ml:
+        log.add(
+            f"{path}.concentrations_mg_per_ml",
+            [],
+            "at least one allowed concentration for an injection",
+        )
+    for index, conc in enumerate(rd.concentrations_mg_per_ml):
+        in_range(
+            log, f"{path}.concentrations_mg_per_ml[{index}]", conc, _TINY, MAX_PLAUSIBLE_MG_PER_ML
+        )
+
+
+def _check_rates(log: ProblemLog, path: str, rd: RouteDosing) -> None:
+    if rd.route is Route.IV and rd.max_mg_per_kg_per_h is None:
+        log.add(f"{path}.max_mg_per_kg_per_h", None, "a pump dose-rate ceiling for the IV route")
+    if rd.max_mg_per_kg_per_h is not None:
+        rate_path = f"{path}.max_mg_per_kg_per_h"
+        if in_range(log, rate_path, rd.max_mg_per_kg_per_h, _TINY, MAX_PLAUSIBLE_MG_PER_KG):
+            start = rd.start_mg_per_kg
+            if start is not None and start * 60 / rd.duration_min > rd.max_mg_per_kg_per_h:
+                rate = start * 60 / rd.duration_min
+                log.add(
+                    f"{path}.start_mg_per_kg",
+                    start,
+                    f"a start whose rate ({rate:.3f} mg/kg/h) is <= max_mg_per_kg_per_h",
+                )
+    if rd.max_rate_ml_per_h is not None:
+        in_range(log, f"{path}.max_rate_ml_per_h", rd.max_rate_ml_per_h, _TINY, Decimal(2000))
+
+
+def check_dosing(p: Protocol, log: ProblemLog) -> None:
+    """Every route, premedication and titration rule of the pack."""
+    for route, rd in p.dosing.routes.items():
+        check_route(log, f"dosing.{route.value}", rd)
+    for premed in p.dosing.premedications:
+        path = f"dosing.premedications[{premed.drug}]"
+        in_range(log, f"{path}.dose_mg", premed.dose_mg, _TINY, Decimal(100))
+        check_source_key(log, f"{path}.source", premed.source or "")
+    t = p.dosing.titration
+    lo, hi = INSTRUMENT_SCORE_RANGES["cadss6"]
+    in_range(log, "dosing.titration.excessive_cadss6_total", t.excessive_cadss6_total, lo, hi)
+    in_range(log, "dosing.titration.insufficient_cadss6_total", t.insufficient_cadss6_total, lo, hi)
+    if t.insufficient_cadss6_total >= t.excessive_cadss6_total:
+        log.add(
+            "dosing.titration.insufficient_cadss6_total",
+            t.insufficient_cadss6_total,
+            f"< excessive_cadss6_total ({t.excessive_cadss6_total})",
+        )
+    in_range(
+        log, "dosing.titration.step_up_after_session", t.step_up_after_session, 1, p.series.sessions
+    )
+    in_range(
+        log,
+        "dosing.titration.no_response_pct_drop_below",
+        t.no_response_pct_drop_below,
+        _ZERO,
+        Decimal(100),
+    )
+    in_range(log, "dosing.titration.min_sleep_hours", t.min_sleep_hours, _ZERO, Decimal(24))
+    check_sources(log, "dosing.titration", t)
+
+
+def check_series(p: Protocol, log: ProblemLog) -> None:
+    """Sessions, window bounds (lower <= upper), spacing that fits the window, chair time."""
+    s = p.series
+    in_range(log, "series.sessions", s.sessions, 1, 30)
+    in_range(log, "series.window_min_days", s.window_min_days, 0, 365)
+    in_range(log, "series.window_max_days", s.window_max_days, 1, 365)
+    if s.window_min_days > s.window_max_days:
+        log.add(
+            "series.window_min_days", s.window_min_days, f"<= window_max_days ({s.window_max_days})"
+        )
+    in_range(log, "series.min_hours_between", s.min_hours_between, 0, 24 * 60)
+    if (s.sessions - 1) * s.min_hours_between > s.window_max_days * 24:
+        log.add(
+            "series.min_hours_between",
+            s.min_hours_between,
+            f"a spacing that fits {s.sessions} sessions in {s.window_max_days} days",
+        )
+    for index, day in enumerate(s.preferred_weekdays):
+        in_range(log, f"series.preferred_weekdays[{index}]", day, 0, 6)
+    longest = max(rd.duration_min for rd in p.dosing.routes.values())
+    needed = longest + p.discharge.min_observation_min
+    in_range(log, "series.session_minutes", s.session_minutes, needed, 24 * 60)
+    check_sources(log, "series", s)
+
+
+def check_alert_rule(log: ProblemLog, rule: AlertRule) -> None:
+    """Known parameter, its unit, a physiologically plausible threshold, sane persistence."""
+    path = f"monitoring.alert_rules[{rule.id}]"
+    bounds = ALERT_PARAMETERS.get(rule.parameter)
+    if bounds is None:
+        known(
+            log,
+            f"{path}.parameter",
+            rule.parameter,
+            frozenset(ALERT_PARAMETERS),
+            "vital-sign parameter",
+        )
+    else:
+        if rule.unit != bounds.unit:
+            log.add(f"{path}.unit", rule.unit, f"{bounds.unit} for {rule.parameter}")
+        in_range(log, f"{path}.threshold", rule.threshold, bounds.low, bounds.high)
+    in_range(log, f"{path}.consecutive", rule.consecutive, 1, 10)
+    in_range(log, f"{path}.span_min", rule.span_min, 0, 120)
+    check_source_key(log, f"{path}.source", rule.source)
+
+
+def check_monitoring(p: Protocol, log: ProblemLog) -> None:
+    """Vital-sign schedule and alert rules (SBP pause/stop and SpO2 stop rules are mandatory)."""
+    m = p.monitoring
+    in_range(log, "monitoring.vitals_every_min", m.vitals_every_min, 1, 60)
+    in_range(log, "monitoring.recovery_vitals_every_min", m.recovery_vitals_every_min, 1, 60)
+    in_range(
+        log,
+        "monitoring.predose_hold_sbp_mmhg",
+        m.predose_hold_sbp_mmhg,
+        ALERT_PARAMETERS["sbp"].low,
+        ALERT_PARAMETERS["sbp"].high,
+    )
+    in_range(
+        log,
+        "monitoring.predose_hold_dbp_mmhg",
+        m.predose_hold_dbp_mmhg,
+        ALERT_PARAMETERS["dbp"].low,
+        ALERT_PARAMETERS["dbp"].high,
+    )
+    for rule in m.alert_rules:
+        check_alert_rule(log, rule)
+    acting = {(r.parameter, r.action) for r in m.alert_rules}
+    if not acting & {("sbp", AlertAction.PAUSE), ("sbp", AlertAction.STOP)}:
+        log.add(
+            "monitoring.alert_rules",
+            sorted(r.id for r in m.alert_rules),
+            "an sbp rule whose action is pause or stop",
+        )
+    if ("spo2", AlertAction.STOP) not in acting:
+        log.add(
+            "monitoring.alert_rules",
+            sorted(r.id for r in m.alert_rules),
+            "an spo2 rule whose action is stop",
+        )
+    for scale in m.scales:
+        known(
+            log,
+            f"monitoring.scales[{scale.instrument}].instrument",
+            scale.instrument,
+            KNOWN_INSTRUMENTS,
+            "instrument",
+        )
+        if list(scale.at_minutes) != sorted(set(scale.at_minutes)) or any(
+            t < 0 for t in scale.at_minutes
+        ):
+            log.add(
+                f"monitoring.scales[{scale.instrument}].at_minutes",
+                list(scale.at_minutes),
+                "distinct ascending minutes >= 0",
+            )
+    for index, instrument in enumerate(m.every_visit_instruments):
+        known(
+            log,
+            f"monitoring.every_visit_instruments[{index}]",
+            instrument,
+            KNOWN_INSTRUMENTS,
+            "instrument",
+        )
+    check_sources(log, "monitoring", m)
+
+
+def check_discharge(p: Protocol, log: ProblemLog) -> None:
+    """Aldrete threshold on its 0-10 scale, observation time, open safety flags always block."""
+    d = p.discharge
+    in_range(log, "discharge.aldrete_min_score", d.aldrete_min_score, 0, 10)
+    in_range(log, "discharge.min_observation_min", d.min_observation_min, 0, 600)
+    if not d.safety_flags_resolved:
+        log.add(
+            "discharge.safety_flags_resolved", False, "true: open safety flags must block discharge"
+        )
+    check_sources(log, "discharge", d)
