@@ -21,7 +21,9 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from ketaclinic.domain.eligibility.engine import Decision, EligibilityResult, Finding
+from ketaclinic.domain.eligibility.predicates import OutcomeKind
 from ketaclinic.domain.errors import SafetyBlock
+from ketaclinic.domain.protocol.sections import Severity
 
 SIGNING_ROLES = frozenset({"physician", "app"})
 
@@ -130,10 +132,10 @@ def _override_problems(result: EligibilityResult, overrides: tuple[Override, ...
 
 
 def _why_not_overridable(finding: Finding) -> str:
-    if finding.severity.value == "hard_stop":
-        return "a hard stop cannot be overridden"
-    if finding.kind.value == "missing_evidence":
+    if finding.kind is OutcomeKind.MISSING:
         return "missing evidence cannot be overridden; record it and assess again"
+    if finding.severity is Severity.HARD_STOP:
+        return "a hard stop cannot be overridden"
     return "a caution is acknowledged, not overridden"
 
 
