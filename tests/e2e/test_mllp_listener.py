@@ -1,0 +1,158 @@
+"""The MLLP listener over a real loopback socket with a stub handler that parses and ACKs."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from ketaclinic.adapters.hl7.ack import build_ack, build_rejection_ack
+from ketaclinic.adapters.hl7.builder import MonitorSnapshot, build_pcd01
+from ketaclinic.adapters.hl7.client import MllpClient
+from ketaclinic.adapters.hl7.message import Header
+from ketaclinic.adapters.hl7.mllp import END, START, frame
+from ketaclinic.adapters.hl7.parse import ParsedMessage, parse_or_reject
+from ketaclinic.entrypoints.hl7_listener import Hl7Listener, serve
+
+AT = datetime(2030, 1, 7, 9, 0, tzinfo=UTC)
+
+
+class StubHandler:
+    """Parses, records the control ids it 'committed', then returns the ACK."""
+
+    def __init__(self) -> None:
+        self.committed: list[str] = []
+
+    async def __call__(self, raw: bytes) -> bytes:
+        result = parse_or_reject(raw, naive_tz=ZoneInfo("UTC"))
+        if not isinstance(result, ParsedMessage):
+            return build_rejection_ack(result, at=AT)
+        if result.control_id == "EXPLODE":
+            raise RuntimeError("simulated commit failure")
+        self.committed.append(result.control_id)
+        header = Header(result.control_id, "ORU^R01", "2.6", result.sending_application, "")
+        return build_ack(header, "AA", at=AT)
+
+
+class LoopThread:
+    """Runs the listener on its own event loop so the synchronous client can talk to it."""
+
+    def __init__(self, handler: StubHandler, max_frame_bytes: int) -> None:
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
+        self.thread.start()
+        future = asyncio.run_coroutine_threadsafe(
+            serve("127.0.0.1", 0, handler, max_frame_bytes=max_frame_bytes), self.loop
+        )
+        self.listener: Hl7Listener = future.result(timeout=10)
+
+    def stop(self) -> None:
+        asyncio.run_coroutine_threadsafe(self.listener.close(), self.loop).result(timeout=10)
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join(timeout=10)
+        self.loop.close()
+
+
+@pytest.fixture
+def handler() -> StubHandler:
+    return StubHandler()
+
+
+@pytest.fixture
+def listener(handler: StubHandler) -> Iterator[LoopThread]:
+    running = LoopThread(handler, max_frame_bytes=4096)
+    yield running
+    running.stop()
+
+
+def message(control_id: str, sbp: int = 120) -> bytes:
+    snapshot = MonitorSnapshot(
+        at=AT, sbp_mmhg=Decimal(sbp), dbp_mmhg=Decimal(80), map_mmhg=Decimal(93),
+        hr_per_min=Decimal(70), spo2_pct=Decimal(98), rr_per_min=Decimal(14),
+    )  # fmt: skip
+    return build_pcd01(snapshot, control_id=control_id, patient_id="ZZ-0001",
+                       device_eui64="00000000000000AA", full=True)  # fmt: skip
+
+
+def msa(ack: bytes) -> list[str]:
+    return ack.split(b"\r")[1].decode("ascii").split("|")
+
+
+def test_valid_message_gets_aa_after_handler_commits(
+    listener: LoopThread, handler: StubHandler
+) -> None:
+    with MllpClient("127.0.0.1", listener.listener.port) as client:
+        ack = client.send(message("CTL-1"))
+    assert msa(ack)[:3] == ["MSA", "AA", "CTL-1"]
+    assert handler.committed == ["CTL-1"]
+
+
+def test_garbage_frame_gets_negative_ack_then_valid_message_still_gets_aa(
+    listener: LoopThread, handler: StubHandler
+) -> None:
+    with MllpClient("127.0.0.1", listener.listener.port) as client:
+        bad = client.send(b"this is not HL7 \xff\xfe")
+        good = client.send(message("CTL-2"))
+    assert msa(bad)[1] == "AR"
+    assert msa(good)[:3] == ["MSA", "AA", "CTL-2"]
+    assert handler.committed == ["CTL-2"]
+
+
+def test_oversized_and_truncated_frames_get_ar_and_connection_survives(
+    listener: LoopThread, handler: StubHandler
+) -> None:
+    with MllpClient("127.0.0.1", listener.listener.port) as client:
+        client.send_raw(frame(b"MSH|" + b"A" * 5000))
+        oversized = client.receive()
+        client.send_raw(START + b"MSH|^~\\&|cut" + START + message("CTL-3") + END)
+        truncated = client.receive()
+        good = client.receive()
+        client.send_raw(b"\r\nnoise between frames")
+        after_noise = client.send(message("CTL-4"))
+    assert msa(oversized)[1] == "AR" and "oversized" in msa(oversized)[3]
+    assert msa(truncated)[1] == "AR" and "truncated" in msa(truncated)[3]
+    assert msa(good)[:3] == ["MSA", "AA", "CTL-3"]
+    assert msa(after_noise)[:3] == ["MSA", "AA", "CTL-4"]
+    assert handler.committed == ["CTL-3", "CTL-4"]
+
+
+def test_handler_failure_gets_ar_not_aa_and_connection_survives(
+    listener: LoopThread, handler: StubHandler
+) -> None:
+    with MllpClient("127.0.0.1", listener.listener.port) as client:
+        failed = client.send(message("EXPLODE"))
+        good = client.send(message("CTL-5"))
+    assert msa(failed)[:3] == ["MSA", "AR", "EXPLODE"]
+    assert msa(good)[:3] == ["MSA", "AA", "CTL-5"]
+
+
+def test_many_concurrent_connections_each_get_their_own_acks(
+    listener: LoopThread, handler: StubHandler
+) -> None:
+    results: dict[int, list[str]] = {}
+
+    def chair(number: int) -> None:
+        with MllpClient("127.0.0.1", listener.listener.port) as client:
+            results[number] = [msa(client.send(message(f"C{number}-{i}")))[2] for i in range(5)]
+
+    threads = [threading.Thread(target=chair, args=(n,)) for n in range(20)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert results == {n: [f"C{n}-{i}" for i in range(5)] for n in range(20)}
+    assert sorted(handler.committed) == sorted(f"C{n}-{i}" for n in range(20) for i in range(5))
+
+
+def test_clean_shutdown_with_open_connection(handler: StubHandler) -> None:
+    running = LoopThread(handler, max_frame_bytes=4096)
+    client = MllpClient("127.0.0.1", running.listener.port, timeout_s=5)
+    assert msa(client.send(message("CTL-6")))[1] == "AA"
+    running.stop()
+    assert client._socket.recv(1) == b""  # the server closed the connection
+    client.close()
