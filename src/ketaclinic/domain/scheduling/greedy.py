@@ -17,7 +17,13 @@ from itertools import pairwise
 from ketaclinic.domain.scheduling.calendar import MINUTES_PER_DAY
 from ketaclinic.domain.scheduling.cost import soft_cost
 from ketaclinic.domain.scheduling.engine import SolveLimits, SolveResult, SolveStatus, placed
-from ketaclinic.domain.scheduling.model import Appointment, Problem, Schedule, SeriesRequest
+from ketaclinic.domain.scheduling.model import (
+    Appointment,
+    Constraint,
+    Problem,
+    Schedule,
+    SeriesRequest,
+)
 from ketaclinic.domain.scheduling.rules import (
     calendar_fits,
     candidate_starts,
@@ -29,8 +35,14 @@ from ketaclinic.domain.scheduling.rules import (
 class Occupancy:
     """Mutable booking state for constructive search (chairs and nurses, bucketed by day)."""
 
-    def __init__(self, problem: Problem, booked: Sequence[Appointment] = ()) -> None:
+    def __init__(
+        self,
+        problem: Problem,
+        booked: Sequence[Appointment] = (),
+        relax: frozenset[Constraint] = frozenset(),
+    ) -> None:
         self.problem = problem
+        self.relax = relax  # capacity families ignored (used only to explain infeasibility)
         self._chairs: dict[tuple[str, int], list[Appointment]] = defaultdict(list)
         self._nurses: dict[tuple[str, int], list[Appointment]] = defaultdict(list)
         for appointment in booked:
@@ -50,6 +62,8 @@ class Occupancy:
 
     def chair_free(self, chair_id: str, start: int, end: int) -> bool:
         """True when no booking holds ``chair_id`` during ``[start, end)``."""
+        if Constraint.CHAIR_CAPACITY in self.relax:
+            return True
         return not any(
             b.start_min < end and start < b.end_min
             for day in _days(start, end)
@@ -60,8 +74,11 @@ class Occupancy:
         """True when the nurse's set-up is free and the monitoring ratio holds over the session."""
         near = {b for day in _days(start, end) for b in self._nurses[(nurse_id, day)]}
         near_list = [b for b in near if b.start_min < end and start < b.end_min]
-        if any(b.start_min < setup_end and start < b.setup_end_min for b in near_list):
+        setups_clash = any(b.start_min < setup_end and start < b.setup_end_min for b in near_list)
+        if setups_clash and Constraint.NURSE_SETUP not in self.relax:
             return False
+        if Constraint.NURSE_RATIO in self.relax:
+            return True
         limit = self.problem.clinic.nurse_max_chairs
         points = [start, *(b.start_min for b in near_list if start < b.start_min < end)]
         return all(
