@@ -55,6 +55,7 @@ class DosePlan:
     dose: DoseCalculation | None
     preparation: PreparationResult | None
     refusals: tuple[DosingReason, ...]
+    duration_min: int | None = None  # the route's dosing duration; None when the route is absent
 
     @property
     def accepted(self) -> bool:
@@ -96,13 +97,15 @@ def plan_dose(
     refusals += weight_result.refusals
     weight = weight_result.dosing_weight
     if weight is None:
-        return DosePlan(protocol.ref, request.route, None, None, None, refusals)
+        return DosePlan(protocol.ref, request.route, None, None, None, refusals, route.duration_min)
     dose = calculate_dose(route, weight, mg_per_kg=request.mg_per_kg, fixed_mg=request.fixed_mg)
     refusals += dose.refusals
     preparation = _prepare(route, dose, request)
     if preparation is not None:
         refusals += preparation.refusals
-    return DosePlan(protocol.ref, request.route, weight, dose, preparation, refusals)
+    return DosePlan(
+        protocol.ref, request.route, weight, dose, preparation, refusals, route.duration_min
+    )
 
 
 def _prepare(

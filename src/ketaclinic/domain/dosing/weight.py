@@ -201,7 +201,8 @@ def _basis_reason(route: RouteDosing, bmi: Decimal, applied: WeightBasis) -> Dos
         message = f"BMI {bmi} is not above {route.adjusted_above_bmi}: actual body weight used"
     else:
         message = f"BMI {bmi} is above {route.adjusted_above_bmi}: {applied.value} weight used"
-    return protocol_reason("weight.basis", message, route.sources, "weight_basis", CLINICAL_2_3)
+    rule_field = "weight_basis" if route.adjusted_above_bmi is None else "adjusted_above_bmi"
+    return protocol_reason("weight.basis", message, route.sources, rule_field, CLINICAL_2_3)
 
 
 def _actual(route: RouteDosing, m: WeightMeasurement, sex: Sex, bmi: Decimal) -> DosingWeight:
