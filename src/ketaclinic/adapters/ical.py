@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
 
+from ketaclinic.domain.errors import ValidationFailed
 from ketaclinic.domain.scheduling.calendar import TimeGrid
 from ketaclinic.domain.scheduling.model import Appointment
 
@@ -60,7 +61,8 @@ def escape_text(value: str) -> str:
 
 def fold(line: str) -> str:
     """Fold a content line into chunks of at most 75 octets, never splitting a character."""
-    out, current, size = [], "", 0
+    out: list[str] = []
+    current, size = "", 0
     for char in line:
         width = len(char.encode("utf-8"))
         limit = 75 if not out else 74  # continuation lines start with one space
@@ -75,7 +77,7 @@ def fold(line: str) -> str:
 
 def _stamp(at: datetime) -> str:
     if at.tzinfo is None:
-        raise ValueError("iCalendar times must be timezone-aware")
+        raise ValidationFailed({"now": "iCalendar times must be timezone-aware"})
     return at.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
 
 
