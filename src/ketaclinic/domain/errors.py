@@ -21,7 +21,9 @@ class ValidationFailed(ClinicError):
 
     def __init__(self, errors: dict[str, str]) -> None:
         first = next(iter(errors.items()), ("", "invalid input"))
-        super().__init__(f"{first[0]}: {first[1]}" if first[0] else first[1], field=first[0] or None)
+        super().__init__(
+            f"{first[0]}: {first[1]}" if first[0] else first[1], field=first[0] or None
+        )
         self.errors = dict(errors)
 
 
@@ -38,13 +40,15 @@ class NotAuthenticated(ClinicError):
 
 
 class Conflict(ClinicError):
-    """The change clashes with the current state (duplicate, stale version, wrong lifecycle state)."""
+    """The change clashes with the current state (duplicate, stale version, wrong state)."""
 
 
 class InvalidTransition(Conflict):
     """A lifecycle transition that the state machine or one of its guards refuses."""
 
-    def __init__(self, detail: str, *, reasons: tuple[str, ...] = (), field: str | None = None) -> None:
+    def __init__(
+        self, detail: str, *, reasons: tuple[str, ...] = (), field: str | None = None
+    ) -> None:
         super().__init__(detail, field=field)
         self.reasons = reasons
 
@@ -52,6 +56,8 @@ class InvalidTransition(Conflict):
 class SafetyBlock(Conflict):
     """A safety rule blocks the action (an open safety gate, a hard stop, a withdrawn consent)."""
 
-    def __init__(self, detail: str, *, reasons: tuple[str, ...] = (), field: str | None = None) -> None:
+    def __init__(
+        self, detail: str, *, reasons: tuple[str, ...] = (), field: str | None = None
+    ) -> None:
         super().__init__(detail, field=field)
         self.reasons = reasons

@@ -1,0 +1,78 @@
+"""The SQLAlchemy unit of work: one connection, one transaction, one commit point."""
+
+from __future__ import annotations
+
+from types import TracebackType
+from typing import Self
+
+from sqlalchemy import Connection, Engine, RootTransaction
+
+from ketaclinic.adapters.db.audit_log import SqlAuditLog
+from ketaclinic.adapters.db.patient_repository import SqlPatientRepository
+from ketaclinic.adapters.db.staff_repository import (
+    SqlAuthSessionRepository,
+    SqlClinicRepository,
+    SqlStaffRepository,
+)
+from ketaclinic.services.ports import (
+    AuditLog,
+    AuthSessionRepository,
+    ClinicRepository,
+    PatientRepository,
+    StaffRepository,
+)
+
+
+class SqlUnitOfWork:
+    """Open with ``with``; ``commit()`` once; leaving without a commit rolls everything back."""
+
+    audit: AuditLog
+    clinics: ClinicRepository
+    staff: StaffRepository
+    auth_sessions: AuthSessionRepository
+    patients: PatientRepository
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+        self._conn: Connection | None = None
+        self._tx: RootTransaction | None = None
+
+    @property
+    def connection(self) -> Connection:
+        if self._conn is None:
+            raise RuntimeError("unit of work used outside its `with` block")
+        return self._conn
+
+    def __enter__(self) -> Self:
+        self._conn = self._engine.connect()
+        self._tx = self._conn.begin()
+        conn = self._conn
+        self.audit = SqlAuditLog(conn)
+        self.clinics = SqlClinicRepository(conn)
+        self.staff = SqlStaffRepository(conn)
+        self.auth_sessions = SqlAuthSessionRepository(conn)
+        self.patients = SqlPatientRepository(conn)
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        try:
+            if self._tx is not None and self._tx.is_active:
+                self._tx.rollback()
+        finally:
+            if self._conn is not None:
+                self._conn.close()
+            self._conn, self._tx = None, None
+
+    def commit(self) -> None:
+        if self._tx is None:
+            raise RuntimeError("nothing to commit")
+        self._tx.commit()
+
+    def rollback(self) -> None:
+        if self._tx is not None and self._tx.is_active:
+            self._tx.rollback()

@@ -1,0 +1,78 @@
+"""The composition root: ``build(settings)`` wires adapters into services.
+
+Nothing happens at import time.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import Engine
+
+from ketaclinic.adapters.clock import SecretsTokenSource, SystemClock
+from ketaclinic.adapters.db.engine import make_engine
+from ketaclinic.adapters.db.uow import SqlUnitOfWork
+from ketaclinic.adapters.passwords import Argon2PasswordHasher
+from ketaclinic.services.audit import AuditService
+from ketaclinic.services.identity import IdentityPolicy, IdentityService
+from ketaclinic.services.patients import PatientService
+from ketaclinic.services.ports import Clock, PasswordHasher, TokenSource, UnitOfWork
+from ketaclinic.services.staff_admin import StaffAdminService
+from ketaclinic.settings import Environment, Settings
+
+
+@dataclass
+class Services:
+    """Everything an entry point may call. Built once per process by :func:`build`."""
+
+    settings: Settings
+    engine: Engine
+    clock: Clock
+    tokens: TokenSource
+    hasher: PasswordHasher
+    identity: IdentityService
+    staff: StaffAdminService
+    patients: PatientService
+    audit: AuditService
+
+    def uow(self) -> UnitOfWork:
+        return SqlUnitOfWork(self.engine)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+def build(
+    settings: Settings,
+    *,
+    clock: Clock | None = None,
+    tokens: TokenSource | None = None,
+    engine: Engine | None = None,
+) -> Services:
+    """Wire the real adapters. Tests may pass a fixed clock, a token source or an engine."""
+    engine = engine or make_engine(settings.effective_database_url)
+    clock = clock or SystemClock()
+    tokens = tokens or SecretsTokenSource()
+    hasher = Argon2PasswordHasher(fast=settings.environment is Environment.TEST)
+
+    def uow_factory() -> UnitOfWork:
+        return SqlUnitOfWork(engine)
+
+    policy = IdentityPolicy(
+        idle_timeout=timedelta(minutes=settings.idle_timeout_min),
+        token_lifetime=timedelta(minutes=settings.token_lifetime_min),
+        lockout_after_failures=settings.lockout_after_failures,
+        lockout=timedelta(minutes=settings.lockout_min),
+    )
+    return Services(
+        settings=settings,
+        engine=engine,
+        clock=clock,
+        tokens=tokens,
+        hasher=hasher,
+        identity=IdentityService(uow_factory, clock, hasher, tokens, policy),
+        staff=StaffAdminService(uow_factory, clock, hasher),
+        patients=PatientService(uow_factory, clock),
+        audit=AuditService(uow_factory, clock),
+    )

@@ -1,0 +1,124 @@
+"""Roles, permissions and the role -> permission table. Deny by default.
+
+The table is data so that a clinic's compliance officer can read it (``docs/permissions.md`` is
+generated from it) and a test can walk every route against it. A staff member holds one role per
+clinic they belong to; every check is made for the clinic in use.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    PHYSICIAN = "physician"
+    APP = "app"  # advanced practice provider: nurse practitioner or physician assistant
+    NURSE = "nurse"
+    COACH = "coach"
+    FRONT_DESK = "front_desk"
+    ADMIN = "admin"
+    AUDITOR = "auditor"
+
+
+class Permission(StrEnum):
+    PATIENT_READ = "patient.read"
+    PATIENT_WRITE = "patient.write"
+    STAFF_ADMIN = "staff.admin"
+    AUDIT_READ = "audit.read"
+    PROTOCOL_READ = "protocol.read"
+    PROTOCOL_SIGNOFF = "protocol.signoff"
+    PROTOCOL_ADOPT = "protocol.adopt"
+    ASSESSMENT_RECORD = "assessment.record"
+    SAFETY_ASSESS = "safety.assess"
+    EVALUATION_WRITE = "evaluation.write"
+    ELIGIBILITY_SIGN = "eligibility.sign"
+    ELIGIBILITY_OVERRIDE = "eligibility.override"
+    CONSENT_COLLECT = "consent.collect"
+    COURSE_MANAGE = "course.manage"
+    ORDER_WRITE = "order.write"
+    ORDER_VERIFY = "order.verify"
+    SCHEDULE_READ = "schedule.read"
+    SCHEDULE_WRITE = "schedule.write"
+    SESSION_RUN = "session.run"
+    VITALS_WRITE = "vitals.write"
+    ALARM_ACK = "alarm.ack"
+    DISCHARGE_OVERRIDE = "discharge.override"
+    COACHING_WRITE = "coaching.write"
+    PRIVATE_NOTE_READ = "private_note.read"
+    OUTCOMES_READ = "outcomes.read"
+    DEVICE_FEED = "device.feed"
+
+
+_CLINICAL_READ = frozenset(
+    {Permission.PATIENT_READ, Permission.PROTOCOL_READ, Permission.SCHEDULE_READ}
+)
+
+_PRESCRIBER = _CLINICAL_READ | {
+    Permission.PATIENT_WRITE,
+    Permission.ASSESSMENT_RECORD,
+    Permission.SAFETY_ASSESS,
+    Permission.EVALUATION_WRITE,
+    Permission.ELIGIBILITY_SIGN,
+    Permission.CONSENT_COLLECT,
+    Permission.COURSE_MANAGE,
+    Permission.ORDER_WRITE,
+    Permission.SCHEDULE_WRITE,
+    Permission.SESSION_RUN,
+    Permission.VITALS_WRITE,
+    Permission.ALARM_ACK,
+    Permission.DISCHARGE_OVERRIDE,
+    Permission.OUTCOMES_READ,
+}
+
+PERMISSIONS: dict[Role, frozenset[Permission]] = {
+    Role.PHYSICIAN: frozenset(
+        _PRESCRIBER
+        | {Permission.ELIGIBILITY_OVERRIDE, Permission.PROTOCOL_SIGNOFF, Permission.PROTOCOL_ADOPT}
+    ),
+    Role.APP: frozenset(_PRESCRIBER),
+    Role.NURSE: frozenset(
+        _CLINICAL_READ
+        | {
+            Permission.ASSESSMENT_RECORD,
+            Permission.CONSENT_COLLECT,
+            Permission.ORDER_VERIFY,
+            Permission.SESSION_RUN,
+            Permission.VITALS_WRITE,
+            Permission.ALARM_ACK,
+        }
+    ),
+    Role.COACH: frozenset(
+        _CLINICAL_READ
+        | {Permission.ASSESSMENT_RECORD, Permission.COACHING_WRITE, Permission.SESSION_RUN}
+    ),
+    Role.FRONT_DESK: frozenset(
+        {
+            Permission.PATIENT_READ,
+            Permission.PATIENT_WRITE,
+            Permission.SCHEDULE_READ,
+            Permission.SCHEDULE_WRITE,
+            Permission.CONSENT_COLLECT,
+        }
+    ),
+    Role.ADMIN: frozenset(
+        {
+            Permission.STAFF_ADMIN,
+            Permission.AUDIT_READ,
+            Permission.PROTOCOL_READ,
+            Permission.PROTOCOL_ADOPT,
+            Permission.SCHEDULE_READ,
+            Permission.SCHEDULE_WRITE,
+            Permission.OUTCOMES_READ,
+            Permission.PATIENT_READ,
+        }
+    ),
+    Role.AUDITOR: frozenset({Permission.AUDIT_READ, Permission.PATIENT_READ}),
+}
+"""Role -> permissions. A role or permission absent from this table is denied."""
+
+PRESCRIBER_ROLES = frozenset({Role.PHYSICIAN, Role.APP})
+
+
+def is_allowed(role: Role, permission: Permission) -> bool:
+    """True when ``role`` grants ``permission`` (deny by default)."""
+    return permission in PERMISSIONS.get(role, frozenset())

@@ -1,0 +1,19 @@
+"""``ketaclinic demo``: seed the synthetic demo clinic once and print its logins."""
+
+from __future__ import annotations
+
+import typer
+
+from ketaclinic.entrypoints.cli.context import services
+from ketaclinic.services.demo import DEMO_PASSWORD, DEMO_STAFF, seed_demo
+
+
+def demo() -> None:
+    """Create the demo clinic (8 chairs, staff of every role, 40 synthetic patients) if absent."""
+    with services() as s:
+        result = seed_demo(s.uow, s.clock, s.staff, s.patients)
+    state = "created" if result.created else "already present"
+    typer.echo(f"demo clinic {state}: {result.clinic.name}")
+    typer.echo(f"demo logins (password for all: {DEMO_PASSWORD}):")
+    for email, _name, role in DEMO_STAFF:
+        typer.echo(f"  {role.value:<11} {email}")

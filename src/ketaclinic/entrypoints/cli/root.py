@@ -1,0 +1,29 @@
+"""Assembles the ``ketaclinic`` command from its groups."""
+
+from __future__ import annotations
+
+import typer
+
+from ketaclinic.entrypoints.cli import audit, db, demo, serve, users
+
+
+def build_cli() -> typer.Typer:
+    app = typer.Typer(
+        help="ketaclinic: run a ketamine clinic's treatment protocol end to end.",
+        no_args_is_help=True,
+        add_completion=False,
+    )
+    app.add_typer(db.app, name="db")
+    app.add_typer(users.app, name="user")
+    app.add_typer(users.clinic_app, name="clinic")
+    app.add_typer(audit.app, name="audit")
+    app.command("demo")(demo.demo)
+    app.command("serve")(serve.serve)
+    for name, group in _area_groups():
+        app.add_typer(group, name=name)
+    return app
+
+
+def _area_groups() -> list[tuple[str, typer.Typer]]:
+    """The clinical areas' command groups."""
+    return []

@@ -1,0 +1,27 @@
+"""``ketaclinic serve``: the web UI and API with uvicorn."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+import uvicorn
+
+from ketaclinic.bootstrap import build
+from ketaclinic.entrypoints.http import create_app
+from ketaclinic.settings import load_settings
+
+
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to bind")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="TCP port")] = 8000,
+    workers: Annotated[int, typer.Option(help="Worker processes (PostgreSQL only)")] = 1,
+) -> None:
+    """Serve the clinic on http://HOST:PORT."""
+    settings = load_settings()
+    if workers > 1 and settings.is_sqlite:
+        typer.echo("error: workers: more than one worker needs PostgreSQL", err=True)
+        raise typer.Exit(1)
+    app = create_app(services=build(settings))
+    typer.echo(f"ketaclinic serving on http://{host}:{port}")
+    uvicorn.run(app, host=host, port=port, log_level=settings.log_level.lower(), access_log=False)

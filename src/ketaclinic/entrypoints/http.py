@@ -1,0 +1,150 @@
+"""The ASGI application: ``create_app(settings)`` mounts the JSON API and the staff web UI.
+
+What the API and the web UI share lives here: who is calling (bearer token or session cookie), the
+one mapping of domain errors to HTTP, health and readiness probes.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from sqlalchemy import text
+
+from ketaclinic.adapters.db import migrate
+from ketaclinic.bootstrap import Services, build
+from ketaclinic.domain.errors import (
+    ClinicError,
+    Conflict,
+    NotAuthenticated,
+    NotFound,
+    PermissionDenied,
+    ValidationFailed,
+)
+from ketaclinic.settings import Settings
+
+log = logging.getLogger("ketaclinic.http")
+
+STATUS = {
+    ValidationFailed: 422,
+    NotAuthenticated: 401,
+    PermissionDenied: 403,
+    NotFound: 404,
+    Conflict: 409,
+}
+
+
+def status_for(error: ClinicError) -> int:
+    for kind, status in STATUS.items():
+        if isinstance(error, kind):
+            return status
+    return 400
+
+
+def error_body(error: ClinicError) -> dict[str, Any]:
+    body: dict[str, Any] = {"error": type(error).__name__, "detail": error.detail}
+    if error.field:
+        body["field"] = error.field
+    if isinstance(error, ValidationFailed):
+        body["fields"] = error.errors
+    reasons = getattr(error, "reasons", ())
+    if reasons:
+        body["reasons"] = list(reasons)
+    return body
+
+
+def services_of(request: Request) -> Services:
+    services: Services = request.app.state.services
+    return services
+
+
+def client_of(request: Request) -> str:
+    return request.client.host if request.client else ""
+
+
+def _request_validation_error(exc: RequestValidationError) -> ValidationFailed:
+    fields: dict[str, str] = {}
+    for err in exc.errors():
+        path = ".".join(str(p) for p in err.get("loc", ()) if p not in ("body", "query", "path"))
+        fields[path or "body"] = str(err.get("msg", "invalid"))
+    return ValidationFailed(fields)
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    services: Services | None = None,
+    extra: Callable[[FastAPI, Services], None] | None = None,
+) -> FastAPI:
+    """Build the application. Pass ``services`` to share a composition root (tests, the CLI)."""
+    if services is None:
+        if settings is None:
+            raise ValueError("create_app needs settings or services")
+        services = build(settings)
+    owned = services
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        owned.close()
+
+    app = FastAPI(
+        title="ketaclinic",
+        version="0.1.0",
+        openapi_url="/api/openapi.json",
+        docs_url="/api/docs",
+        redoc_url=None,
+        lifespan=lifespan,
+    )
+    app.state.services = services
+    _install_error_handlers(app)
+    _install_probes(app)
+    from ketaclinic.entrypoints.api import install as install_api
+    from ketaclinic.entrypoints.web import install as install_web
+
+    install_api(app)
+    install_web(app)
+    if extra is not None:
+        extra(app, services)
+    return app
+
+
+def _install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(ClinicError)
+    async def _clinic_error(request: Request, exc: ClinicError) -> Any:
+        handler = getattr(request.state, "error_renderer", None)
+        if handler is not None:
+            return handler(request, exc)
+        return JSONResponse(error_body(exc), status_code=status_for(exc))
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(request: Request, exc: RequestValidationError) -> Any:
+        failed = _request_validation_error(exc)
+        return JSONResponse(error_body(failed), status_code=422)
+
+
+def _install_probes(app: FastAPI) -> None:
+    @app.get("/healthz", include_in_schema=False)
+    def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.get("/readyz", include_in_schema=False)
+    def readyz(request: Request) -> JSONResponse:
+        services = services_of(request)
+        try:
+            with services.engine.connect() as conn:
+                conn.execute(text("SELECT 1"))
+            current = migrate.is_current(services.engine)
+        except Exception:  # readiness must answer, whatever the database says
+            log.exception("readiness.database_error")
+            return JSONResponse(
+                {"status": "unavailable", "database": "unreachable"}, status_code=503
+            )
+        if not current:
+            return JSONResponse({"status": "unavailable", "migrations": "pending"}, status_code=503)
+        return JSONResponse({"status": "ready"})

@@ -1,0 +1,66 @@
+"""User administration: staff accounts and their role in this clinic (admin only)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from ketaclinic.domain.access import Permission, Role
+from ketaclinic.domain.errors import ClinicError, ValidationFailed
+from ketaclinic.entrypoints.guards import WebUser
+from ketaclinic.entrypoints.http import services_of
+from ketaclinic.entrypoints.web import forms
+from ketaclinic.entrypoints.web.rendering import mark_web, render
+from ketaclinic.services.identity import Session
+from ketaclinic.services.staff_admin import NewStaff
+
+router = APIRouter(dependencies=[Depends(mark_web)], include_in_schema=False)
+Admin = Annotated[Session, Depends(WebUser(Permission.STAFF_ADMIN))]
+
+
+def _page(request: Request, session: Session, **extra: object) -> Response:
+    staff = services_of(request).staff.list(session.actor)
+    context = {"staff": staff, "roles": list(Role), "errors": {}, "values": {}, **extra}
+    status = 422 if extra.get("errors") else 200
+    return render(request, "admin/users.html", context, status=status)
+
+
+@router.get("/admin/users", response_class=HTMLResponse)
+def users(request: Request, session: Admin) -> Response:
+    return _page(request, session)
+
+
+@router.post("/admin/users")
+async def create_user(request: Request, session: Admin) -> Response:
+    form = await request.form()
+    errors: dict[str, str] = {}
+    role = forms.text(form, "role", errors, 20)
+    values = {k: v for k, v in form.items() if isinstance(v, str) and k != "password"}
+    if role not in {r.value for r in Role}:
+        errors["role"] = "choose a role"
+    try:
+        if errors:
+            raise ValidationFailed(errors)
+        new = NewStaff(
+            email=forms.text(form, "email", errors, 254),
+            name=forms.text(form, "name", errors, 100),
+            role=Role(role),
+            password=forms.text(form, "password", errors, 1024),
+        )
+        services_of(request).staff.create(session.actor, new)
+    except ValidationFailed as failed:
+        return _page(request, session, errors=failed.errors, values=values)
+    except ClinicError as failed:
+        return _page(
+            request, session, errors={failed.field or "email": failed.detail}, values=values
+        )
+    return RedirectResponse("/admin/users", status_code=303)
+
+
+@router.post("/admin/users/{staff_id}/active")
+async def set_active(request: Request, staff_id: int, session: Admin) -> Response:
+    form = await request.form()
+    services_of(request).staff.set_active(session.actor, staff_id, form.get("active") == "1")
+    return RedirectResponse("/admin/users", status_code=303)

@@ -1,0 +1,72 @@
+"""Template rendering and the web UI's error handling (forms get messages, not JSON)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from importlib import resources
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
+
+from ketaclinic.domain.access import Permission, is_allowed
+from ketaclinic.domain.errors import ClinicError, NotAuthenticated, ValidationFailed
+from ketaclinic.entrypoints.http import status_for
+from ketaclinic.services.identity import Session
+
+_templates: Jinja2Templates | None = None
+
+
+def templates() -> Jinja2Templates:
+    global _templates
+    if _templates is None:
+        directory = resources.files("ketaclinic.entrypoints.web") / "templates"
+        _templates = Jinja2Templates(directory=str(directory))
+        _templates.env.filters["local"] = _local_time
+    return _templates
+
+
+def _local_time(value: datetime | None, tz: str = "UTC", fmt: str = "%Y-%m-%d %H:%M") -> str:
+    """Times are stored in UTC and shown in the clinic's time zone."""
+    if value is None:
+        return ""
+    return value.astimezone(ZoneInfo(tz)).strftime(fmt)
+
+
+def render(
+    request: Request, name: str, context: dict[str, Any] | None = None, *, status: int = 200
+) -> HTMLResponse:
+    session: Session | None = getattr(request.state, "session", None)
+    base: dict[str, Any] = {
+        "session": session,
+        "clinic_tz": session.clinic.timezone if session else "UTC",
+        "can": (lambda p: session is not None and _can(session, p)),
+        "P": Permission,
+        "idle_timeout_min": request.app.state.services.settings.idle_timeout_min,
+    }
+    return templates().TemplateResponse(
+        request, name, {**base, **(context or {})}, status_code=status
+    )
+
+
+def _can(session: Session, permission: Permission) -> bool:
+    role = session.actor.role
+    return role is not None and is_allowed(role, permission)
+
+
+def web_error(request: Request, exc: ClinicError) -> Response:
+    """Render a domain error for a browser: sign-in redirect, or an error page naming the field."""
+    if isinstance(exc, NotAuthenticated):
+        target = "/signin?expired=1" if "inactivity" in exc.detail else "/signin"
+        if request.headers.get("hx-request"):
+            return Response(status_code=401, headers={"HX-Redirect": target})
+        return RedirectResponse(target, status_code=303)
+    fields = exc.errors if isinstance(exc, ValidationFailed) else {}
+    return render(request, "error.html", {"error": exc, "fields": fields}, status=status_for(exc))
+
+
+def mark_web(request: Request) -> None:
+    """Route dependency: errors on this route render as pages, not JSON."""
+    request.state.error_renderer = web_error

@@ -1,0 +1,18 @@
+// Idle sign-out in the browser mirrors the server's idle time-out: after the configured minutes
+// without input the page signs out, so an unattended tablet does not keep a chart on screen.
+(function () {
+  const body = document.body;
+  const minutes = Number(body.dataset.idleMinutes || 0);
+  const csrf = body.dataset.csrf;
+  if (csrf) {
+    document.addEventListener("htmx:configRequest", (e) => { e.detail.headers["X-CSRF-Token"] = csrf; });
+  }
+  if (!minutes) return;
+  let last = Date.now();
+  for (const name of ["keydown", "pointerdown", "input", "scroll"]) {
+    document.addEventListener(name, () => { last = Date.now(); }, { passive: true });
+  }
+  setInterval(() => {
+    if (Date.now() - last > minutes * 60000) { window.location.href = "/signin?expired=1"; }
+  }, 15000);
+})();

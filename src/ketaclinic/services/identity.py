@@ -1,0 +1,224 @@
+"""Signing in and out, web sessions with idle time-out, lockout, and API bearer tokens.
+
+Tokens are random and stored only as SHA-256 hashes. A failed sign-in never says whether the email
+exists. After ``lockout_after_failures`` consecutive failures the account is locked for
+``lockout_min`` minutes. Every sign-in attempt, success or failure, is audited.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import timedelta
+
+from ketaclinic.domain.access import Role
+from ketaclinic.domain.errors import NotAuthenticated
+from ketaclinic.domain.staff import Actor, Clinic, StaffMember
+from ketaclinic.services.audit import record
+from ketaclinic.services.ports import (
+    AuditEntry,
+    Clock,
+    PasswordHasher,
+    TokenSource,
+    UnitOfWork,
+    UnitOfWorkFactory,
+)
+
+SIGNIN_FAILED = "email or password not recognised, or the account is locked"
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class IdentityPolicy:
+    idle_timeout: timedelta
+    token_lifetime: timedelta
+    lockout_after_failures: int
+    lockout: timedelta
+
+
+@dataclass(frozen=True, slots=True)
+class SignedIn:
+    token: str
+    csrf_token: str
+    actor: Actor
+    staff_name: str
+
+
+@dataclass(frozen=True, slots=True)
+class IssuedToken:
+    access_token: str
+    expires_in_s: int
+    clinic_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class Session:
+    actor: Actor
+    csrf_token: str
+    staff_name: str
+    session_id: int
+    clinic: Clinic
+
+
+class IdentityService:
+    def __init__(
+        self,
+        uow_factory: UnitOfWorkFactory,
+        clock: Clock,
+        hasher: PasswordHasher,
+        tokens: TokenSource,
+        policy: IdentityPolicy,
+    ) -> None:
+        self._uow, self._clock, self._hasher = uow_factory, clock, hasher
+        self._tokens, self._policy = tokens, policy
+
+    def sign_in(
+        self, email: str, password: str, *, client: str, clinic_id: int | None = None
+    ) -> SignedIn:
+        """Check credentials, open a web session in the chosen (or first) clinic."""
+        with self._uow() as uow:
+            member, role, chosen = self._authenticate(uow, email, password, client, clinic_id)
+            token, csrf = self._tokens.new_token(), self._tokens.new_token()
+            uow.auth_sessions.add_web(
+                token_hash(token), member.id, chosen, csrf, at=self._clock.now(), client=client
+            )
+            actor = Actor(member.id, role, chosen, client)
+            record(
+                uow, self._clock, actor, "auth.sign_in", object_type="staff", object_id=member.id
+            )
+            uow.commit()
+        return SignedIn(token, csrf, actor, member.name)
+
+    def issue_token(
+        self, email: str, password: str, *, client: str, clinic_id: int | None = None
+    ) -> IssuedToken:
+        """A bearer token for API clients (expiring, revocable, stored hashed)."""
+        with self._uow() as uow:
+            member, role, chosen = self._authenticate(uow, email, password, client, clinic_id)
+            token, now = self._tokens.new_token(), self._clock.now()
+            expires = now + self._policy.token_lifetime
+            uow.auth_sessions.add_token(
+                token_hash(token), member.id, chosen, at=now, expires_at=expires
+            )
+            actor = Actor(member.id, role, chosen, client)
+            record(
+                uow,
+                self._clock,
+                actor,
+                "auth.token_issued",
+                object_type="staff",
+                object_id=member.id,
+            )
+            uow.commit()
+        return IssuedToken(token, int(self._policy.token_lifetime.total_seconds()), chosen)
+
+    def _authenticate(
+        self, uow: UnitOfWork, email: str, password: str, client: str, clinic_id: int | None
+    ) -> tuple[StaffMember, Role, int]:
+        now = self._clock.now()
+        member = uow.staff.by_email(email.strip().lower())
+        locked = (
+            member is not None and member.locked_until is not None and member.locked_until > now
+        )
+        ok = member is not None and member.active and not locked
+        ok = ok and self._hasher.verify(member.password_hash, password)  # type: ignore[union-attr]
+        memberships = uow.staff.memberships(member.id) if member is not None else []
+        chosen = next((m for m in memberships if clinic_id in (None, m.clinic_id)), None)
+        if not ok or chosen is None or member is None:
+            self._fail(uow, member, locked, client)
+            raise NotAuthenticated(SIGNIN_FAILED, field="email")
+        uow.staff.record_signin_success(member.id)
+        return member, chosen.role, chosen.clinic_id
+
+    def _fail(self, uow: UnitOfWork, member: StaffMember | None, locked: bool, client: str) -> None:
+        """Count the failure, lock when the limit is reached, audit it, and commit that alone."""
+        now = self._clock.now()
+        if member is not None and not locked:
+            failures = member.failed_signins + 1
+            until = (
+                now + self._policy.lockout
+                if failures >= self._policy.lockout_after_failures
+                else None
+            )
+            uow.staff.record_signin_failure(member.id, until)
+        clinic = next(iter(uow.staff.memberships(member.id)), None) if member else None
+        uow.audit.append(
+            AuditEntry(
+                action="auth.sign_in",
+                clinic_id=clinic.clinic_id if clinic else None,
+                actor_id=member.id if member else None,
+                actor_role="anonymous",
+                object_type="staff",
+                object_id=str(member.id) if member else "unknown",
+                outcome="locked" if locked else "failure",
+                client=client,
+            ),
+            at=now,
+        )
+        uow.commit()
+
+    def resume(self, token: str) -> Session:
+        """The session behind a cookie, refreshed; expired after the idle time-out."""
+        now = self._clock.now()
+        with self._uow() as uow:
+            found = uow.auth_sessions.web_by_hash(token_hash(token))
+            if found is None or found.ended_at is not None:
+                raise NotAuthenticated("please sign in")
+            if now - found.last_seen_at > self._policy.idle_timeout:
+                uow.auth_sessions.end_web(found.id, now)
+                uow.commit()
+                raise NotAuthenticated("signed out after inactivity; please sign in again")
+            actor, name = self._actor(uow, found.staff_id, found.clinic_id)
+            clinic = uow.clinics.get(found.clinic_id)
+            assert clinic is not None
+            uow.auth_sessions.touch_web(found.id, now)
+            uow.commit()
+        return Session(actor, found.csrf_token, name, found.id, clinic)
+
+    def bearer(self, token: str, *, client: str) -> Actor:
+        """The actor behind an API bearer token, if it is valid, unexpired and not revoked."""
+        with self._uow() as uow:
+            found = uow.auth_sessions.token_by_hash(token_hash(token))
+            now = self._clock.now()
+            if found is None or found.revoked_at is not None or found.expires_at <= now:
+                raise NotAuthenticated("invalid or expired token")
+            actor, _ = self._actor(uow, found.staff_id, found.clinic_id)
+        return Actor(actor.staff_id, actor.role, actor.clinic_id, client)
+
+    def revoke_token(self, token: str) -> None:
+        with self._uow() as uow:
+            found = uow.auth_sessions.token_by_hash(token_hash(token))
+            if found is None:
+                raise NotAuthenticated("invalid token")
+            uow.auth_sessions.revoke_token(found.id, self._clock.now())
+            uow.commit()
+
+    def sign_out(self, token: str, *, client: str) -> None:
+        with self._uow() as uow:
+            found = uow.auth_sessions.web_by_hash(token_hash(token))
+            if found is None or found.ended_at is not None:
+                return
+            uow.auth_sessions.end_web(found.id, self._clock.now())
+            actor, _ = self._actor(uow, found.staff_id, found.clinic_id)
+            actor = Actor(actor.staff_id, actor.role, actor.clinic_id, client)
+            record(
+                uow,
+                self._clock,
+                actor,
+                "auth.sign_out",
+                object_type="staff",
+                object_id=found.staff_id,
+            )
+            uow.commit()
+
+    def _actor(self, uow: UnitOfWork, staff_id: int, clinic_id: int) -> tuple[Actor, str]:
+        member = uow.staff.get(staff_id)
+        role = next(
+            (m.role for m in uow.staff.memberships(staff_id) if m.clinic_id == clinic_id), None
+        )
+        if member is None or not member.active or role is None:
+            raise NotAuthenticated("account disabled or no longer a member of this clinic")
+        return Actor(member.id, role, clinic_id), member.name

@@ -1,0 +1,107 @@
+"""One typed settings object, read from ``KETACLINIC_*`` environment variables.
+
+Secrets may come from a file named by ``KETACLINIC_<NAME>_FILE``. Nothing here is built at import:
+entry points call :func:`load_settings` (or construct :class:`Settings` directly in tests).
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from enum import StrEnum
+from pathlib import Path
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PLACEHOLDER_SECRETS = frozenset({"", "changeme", "change-me", "secret", "dev", "placeholder"})
+
+
+class Environment(StrEnum):
+    DEVELOPMENT = "development"
+    TEST = "test"
+    PRODUCTION = "production"
+
+
+class Settings(BaseSettings):
+    """Deployment settings: SQLite under ``./var`` unless ``KETACLINIC_DATABASE_URL`` is set."""
+
+    model_config = SettingsConfigDict(env_prefix="KETACLINIC_", extra="ignore")
+
+    environment: Environment = Environment.DEVELOPMENT
+    var_dir: Path = Path("var")
+    database_url: str = ""
+    secret_key: SecretStr = SecretStr("")
+    idle_timeout_min: int = Field(default=15, ge=1, le=720)
+    token_lifetime_min: int = Field(default=60, ge=1, le=60 * 24 * 30)
+    lockout_after_failures: int = Field(default=5, ge=1, le=50)
+    lockout_min: int = Field(default=15, ge=1, le=24 * 60)
+    assessment_link_hours: int = Field(default=72, ge=1, le=24 * 30)
+    hl7_host: str = "127.0.0.1"
+    hl7_port: int = Field(default=2575, ge=0, le=65535)
+    hl7_ack_unknown_session: str = Field(default="AA", pattern="^(AA|AE)$")
+    cookie_secure: bool = False
+    log_level: str = "INFO"
+
+    @model_validator(mode="after")
+    def _refuse_placeholder_secret_in_production(self) -> Settings:
+        if self.environment is Environment.PRODUCTION:
+            if self.secret_key.get_secret_value().strip().lower() in PLACEHOLDER_SECRETS:
+                raise ValueError("secret_key: a real secret is required in production mode")
+            if len(self.secret_key.get_secret_value()) < 32:
+                raise ValueError("secret_key: must be at least 32 characters in production mode")
+            if not self.database_url:
+                raise ValueError("database_url: must be set explicitly in production mode")
+        return self
+
+    @property
+    def effective_database_url(self) -> str:
+        return self.database_url or f"sqlite:///{(self.var_dir / 'ketaclinic.db').as_posix()}"
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.effective_database_url.startswith("sqlite")
+
+
+def _read_secret_files(environ: dict[str, str]) -> dict[str, str]:
+    """Turn ``KETACLINIC_X_FILE=/path`` into ``x=<file contents>`` overrides."""
+    values: dict[str, str] = {}
+    for key, path in environ.items():
+        if key.startswith("KETACLINIC_") and key.endswith("_FILE"):
+            name = key.removeprefix("KETACLINIC_").removesuffix("_FILE").lower()
+            values[name] = Path(path).read_text(encoding="utf-8").strip()
+    return values
+
+
+def _development_secret(var_dir: Path) -> str:
+    """A random secret kept under ``var/`` so development sessions survive restarts."""
+    var_dir.mkdir(parents=True, exist_ok=True)
+    path = var_dir / "secret_key"
+    if not path.exists():
+        path.write_text(secrets.token_urlsafe(48), encoding="utf-8")
+        path.chmod(0o600)
+    return path.read_text(encoding="utf-8").strip()
+
+
+def load_settings(environ: dict[str, str] | None = None, **overrides: object) -> Settings:
+    """Read settings from the environment (or ``environ``), secret files, then ``overrides``."""
+    env = dict(os.environ if environ is None else environ)
+    values: dict[str, object] = {**_read_secret_files(env), **overrides}
+    settings = Settings(**values) if environ is None else _from_mapping(env, values)  # type: ignore[arg-type]
+    if (
+        not settings.secret_key.get_secret_value()
+        and settings.environment is not Environment.PRODUCTION
+    ):
+        settings = settings.model_copy(
+            update={"secret_key": SecretStr(_development_secret(settings.var_dir))}
+        )
+    return settings
+
+
+def _from_mapping(env: dict[str, str], values: dict[str, object]) -> Settings:
+    fields = {
+        key.removeprefix("KETACLINIC_").lower(): value
+        for key, value in env.items()
+        if key.startswith("KETACLINIC_") and not key.endswith("_FILE")
+    }
+    return Settings.model_validate({**fields, **values})
