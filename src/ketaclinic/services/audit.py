@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from ketaclinic.domain.access import Permission
 from ketaclinic.domain.audit import AuditEvent, ChainBreak, verify_chain
@@ -56,7 +56,7 @@ class AuditService:
         """Audit events of the actor's clinic, newest first (admin and auditor only)."""
         require(actor, Permission.AUDIT_READ)
         with self._uow() as uow:
-            return uow.audit.query(AuditQuery(**{**q.__dict__, "clinic_id": actor.clinic_id}))
+            return uow.audit.query(replace(q, clinic_id=actor.clinic_id))
 
     def verify(self) -> VerifyReport:
         """Re-hash every chain; report the first broken event, if any."""

@@ -7,7 +7,7 @@ to the actor's clinic: a patient of another clinic is simply not found.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
 
@@ -111,9 +111,7 @@ class PatientService:
     def search(self, actor: Actor, q: PatientSearch) -> Sequence[Patient]:
         require(actor, Permission.PATIENT_READ)
         with self._uow() as uow:
-            return uow.patients.search(
-                PatientSearch(**{**q.__dict__, "clinic_id": actor.clinic_id})
-            )
+            return uow.patients.search(replace(q, clinic_id=actor.clinic_id))
 
     def chart(self, actor: Actor, patient_id: int) -> Chart:
         """Read a whole chart; the read itself is audited."""
