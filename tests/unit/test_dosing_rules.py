@@ -16,10 +16,19 @@ from ketaclinic.domain.dosing.checkin import (
     MedicationChangeKind,
     medications_to_recheck,
 )
-from ketaclinic.domain.dosing.orders import ObservedAdministration, OrderToVerify, verify_order
+from ketaclinic.domain.dosing.orders import (
+    ObservedAdministration,
+    OrderToVerify,
+    review_prescribed_dose,
+    verify_order,
+)
 from ketaclinic.domain.dosing.preparation import infusion_rate_ml_per_h, prepare_dose
 from ketaclinic.domain.dosing.sessions import PreviousSession, SymptomChange
-from ketaclinic.domain.dosing.titration import TitrationInput, recommend_titration
+from ketaclinic.domain.dosing.titration import (
+    TitrationInput,
+    TitrationRecommendation,
+    recommend_titration,
+)
 from ketaclinic.domain.dosing.weight import (
     Sex,
     WeightMeasurement,
@@ -242,3 +251,42 @@ def test_step_down_below_zero_asks_for_review() -> None:
     assert recommendation.outcome == "hold_and_review"
     assert recommendation.proposed is None
     assert recommendation.reasons[0].rule_id == "titration.below_lowest_step"
+
+
+# --- prescriber's choice against the recommendation -----------------------------------------
+
+
+def _keep_recommendation() -> TitrationRecommendation:
+    inputs = TitrationInput(iv_route(), titration_rules(), actual_weight(), 1, (), None, None)
+    return recommend_titration(inputs, at=AT)
+
+
+def test_signing_the_recommended_dose_needs_no_reason() -> None:
+    recommendation = _keep_recommendation()
+    assert recommendation.proposed is not None
+    review = review_prescribed_dose(recommendation, recommendation.proposed, override_reason="")
+    assert (review.signable, review.overrides) == (True, False)
+
+
+def test_a_different_dose_needs_a_written_reason() -> None:
+    chosen = calculate_dose(iv_route(), actual_weight(), mg_per_kg=D("0.75"))
+    review = review_prescribed_dose(_keep_recommendation(), chosen, override_reason="  ")
+    assert not review.signable
+    assert [r.rule_id for r in review.refusals] == ["order.override_needs_reason"]
+    with_reason = review_prescribed_dose(
+        _keep_recommendation(), chosen, override_reason="tolerated well, minimal effect"
+    )
+    assert (with_reason.signable, with_reason.overrides) == (True, True)
+
+
+def test_a_dose_with_its_own_refusal_cannot_be_signed_even_with_a_reason() -> None:
+    chosen = calculate_dose(iv_route(max_mg=D(4), rounding_mg=D(5)), actual_weight())
+    review = review_prescribed_dose(_keep_recommendation(), chosen, override_reason="judgment")
+    assert [r.rule_id for r in review.refusals] == ["dose.below_measurable_step"]
+
+
+def test_a_hand_edited_dose_above_the_ceiling_cannot_be_signed() -> None:
+    computed = calculate_dose(iv_route(), actual_weight(), mg_per_kg=D(1))
+    tampered = replace(computed, dose_mg=computed.ceiling_mg + 1)
+    review = review_prescribed_dose(_keep_recommendation(), tampered, override_reason="judgment")
+    assert [r.rule_id for r in review.refusals] == ["order.above_ceiling"]

@@ -12,7 +12,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
+from ketaclinic.domain.dosing.calculation import DoseCalculation
 from ketaclinic.domain.dosing.reasons import CLINICAL_2_4, DosingReason
+from ketaclinic.domain.dosing.titration import TitrationRecommendation
 from ketaclinic.domain.protocol.sections import Route
 
 
@@ -109,3 +111,46 @@ def _text(value: object) -> str:
     if isinstance(value, Decimal):
         return format(value.normalize(), "f")
     return str(value)
+
+
+@dataclass(frozen=True, slots=True)
+class PrescriptionReview:
+    """Whether a prescriber's chosen dose may be signed: ``overrides`` when it departs from the
+    recommendation, and every refusal (empty when it may be signed)."""
+
+    overrides: bool
+    refusals: tuple[DosingReason, ...]
+
+    @property
+    def signable(self) -> bool:
+        return not self.refusals
+
+
+def review_prescribed_dose(
+    recommendation: TitrationRecommendation, chosen: DoseCalculation, *, override_reason: str
+) -> PrescriptionReview:
+    """Check the dose a prescriber chose against the recommendation before signing.
+
+    A dose other than the proposed one, or any dose when the recommendation is to postpone or to
+    hold and review, needs a written ``override_reason``. Ceilings are never overridable: the
+    chosen dose must come from :func:`calculate_dose` (so it is already within them) and a chosen
+    dose with its own refusals cannot be signed. Source: issue 7 (orders), clinical.md §2.2.
+    """
+    proposed = recommendation.proposed
+    overrides = proposed is None or proposed.dose_mg != chosen.dose_mg
+    refusals = list(chosen.refusals)
+    if chosen.dose_mg > chosen.ceiling_mg:
+        refusals.append(
+            DosingReason("order.above_ceiling", "dose above a ceiling", "clinical.md §2.2")
+        )
+    if overrides and not override_reason.strip():
+        refusals.append(
+            DosingReason(
+                "order.override_needs_reason",
+                f"recommendation was {recommendation.outcome.value}"
+                + (f" at {proposed.dose_mg} mg" if proposed else "")
+                + f"; {chosen.dose_mg} mg needs a written reason",
+                "issue 7 orders",
+            )
+        )
+    return PrescriptionReview(overrides, tuple(refusals))
