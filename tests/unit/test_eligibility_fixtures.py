@@ -122,7 +122,7 @@ def healthy_adult() -> Evaluation:
         sex_at_birth=SexAtBirth.MALE,
         presenting_problem="Synthetic test case: recurrent depression",
         diagnoses=(Diagnosis(CodeSystem.ICD10CM, "F33.2", "MDD, recurrent, severe", True),),
-        psychiatric=PsychiatricHistory(_NONE, _NONE, (), ()),
+        psychiatric=PsychiatricHistory(_NONE, _NONE, (), (), False, False),
         medical=MedicalHistory(*([_NONE] * 5), blood_pressures=(), **_absent_rest()),
         reproductive=Reproductive(can_become_pregnant=False, pregnant=False, breastfeeding=False),
         allergies=(),

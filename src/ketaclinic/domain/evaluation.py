@@ -82,15 +82,18 @@ class SubstanceUse:
 
 @dataclass(frozen=True, slots=True)
 class PsychiatricHistory:
-    """Psychosis, mania, suicide attempts and substance use (clinical.md §1.3).
+    """Psychosis, mania, suicide attempts and risk, and substance use (clinical.md §1.3).
 
     ``substance_use`` is ``None`` when substance use was not asked; an empty tuple means "none".
+    ``imminent_suicide_risk`` is the clinician's judgement at evaluation (needing inpatient care).
     """
 
     psychosis: Status | None = None
     mania: Status | None = None
     suicide_attempt_dates: tuple[date, ...] | None = None
     substance_use: tuple[SubstanceUse, ...] | None = None
+    family_history_psychosis: bool | None = None
+    imminent_suicide_risk: bool | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,6 +120,7 @@ class MedicalHistory:
     hypertension: Status | None = None
     blood_pressures: tuple[BloodPressure, ...] = ()
     hepatic: Status | None = None
+    hepatic_child_pugh: str | None = None  # "A", "B" or "C" when hepatic impairment is current
     urinary: Status | None = None
     seizures: Status | None = None
     sleep_apnea: Status | None = None

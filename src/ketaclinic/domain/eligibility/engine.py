@@ -34,6 +34,7 @@ from ketaclinic.domain.protocol.sections import (
 
 POPULATION_RULE_ID = "population.age"
 AGE_CONDITION = "age_outside_population"
+BASELINE_BP_TEST = "baseline_bp"  # a required test satisfied by any recorded BP reading
 
 
 class Decision(StrEnum):
@@ -239,12 +240,20 @@ def _test_problem(evaluation: Evaluation, test: RequiredTest, at: datetime) -> s
             return None
     elif test.applies_to != "all":
         return f"{test.title}: unknown applies_to {test.applies_to!r} in the protocol"
-    result = evaluation.latest_test(test.id)
-    if result is None:
+    taken_at = _latest_evidence_at(evaluation, test.id, at)
+    if taken_at is None:
         return f"{test.title} not recorded"
-    if result.at < at - timedelta(days=test.max_age_days):
-        return f"{test.title} of {result.at.date().isoformat()} older than {test.max_age_days} days"
+    if taken_at < at - timedelta(days=test.max_age_days):
+        return f"{test.title} of {taken_at.date().isoformat()} older than {test.max_age_days} days"
     return None
+
+
+def _latest_evidence_at(evaluation: Evaluation, test_id: str, at: datetime) -> datetime | None:
+    """When ``test_id`` was last done: a test result, or for ``baseline_bp`` a BP reading."""
+    times = [t.at for t in evaluation.tests if t.test == test_id and t.at <= at]
+    if test_id == BASELINE_BP_TEST:
+        times += [r.at for r in evaluation.blood_pressure_readings() if r.at <= at]
+    return max(times, default=None)
 
 
 def _instrument_findings(evaluation: Evaluation, instruments: Iterable[str]) -> list[Finding]:

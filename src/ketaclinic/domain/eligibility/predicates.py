@@ -95,9 +95,7 @@ _ANY_HISTORY = frozenset({Status.PAST, Status.CURRENT})
 _CURRENT = frozenset({Status.CURRENT})
 
 
-def _uncontrolled_hypertension(
-    evaluation: Evaluation, params: Mapping[str, Decimal], ctx: Context
-) -> Outcome:
+def _bp_above_limit(evaluation: Evaluation, params: Mapping[str, Decimal], ctx: Context) -> Outcome:
     """Latest BP above ``sbp_mmhg`` or ``dbp_mmhg`` (strictly greater, mmHg).
 
     Source: clinical.md §1.3 (Swiss label >180/100; VA trials SBP >170 or DBP >100). Readings after
@@ -234,6 +232,35 @@ def _prior_adverse_reaction(
     return clear(f"{len(prior)} prior ketamine/esketamine treatment(s) without adverse reaction")
 
 
+def _flag_check(path: str, label: str) -> Check:
+    """A check over one yes/no item at dotted ``path``; ``None`` is missing evidence."""
+    section, name = path.split(".")
+
+    def check(evaluation: Evaluation, params: Mapping[str, Decimal], ctx: Context) -> Outcome:
+        value = getattr(getattr(evaluation, section), name)
+        if value is None:
+            return missing(f"{label} not recorded ({path})")
+        return hit(f"{label}: yes ({path})") if value else clear(f"{label}: no ({path})")
+
+    return check
+
+
+def _severe_hepatic_impairment(
+    evaluation: Evaluation, params: Mapping[str, Decimal], ctx: Context
+) -> Outcome:
+    """Current hepatic impairment of Child-Pugh class C (clinical.md §1.3, SPRAVATO PI)."""
+    medical = evaluation.medical
+    if medical.hepatic is None:
+        return missing("hepatic history not recorded (medical.hepatic)")
+    if medical.hepatic is not Status.CURRENT:
+        return clear(f"hepatic impairment: {medical.hepatic.value}")
+    grade = (medical.hepatic_child_pugh or "").upper()
+    if grade not in ("A", "B", "C"):
+        return missing("Child-Pugh class not recorded for current hepatic impairment")
+    text = f"hepatic impairment Child-Pugh {grade}"
+    return hit(text) if grade == "C" else clear(text)
+
+
 def _age_outside_population(
     evaluation: Evaluation, params: Mapping[str, Decimal], ctx: Context
 ) -> Outcome:
@@ -267,10 +294,14 @@ _STATUS_PREDICATES: tuple[tuple[str, str, str, frozenset[Status]], ...] = (
     ("intracerebral_hemorrhage", "medical.intracerebral_hemorrhage", "ICH", _ANY_HISTORY),
     ("cardiovascular_disease", "medical.cardiovascular", "cardiovascular disease", _ANY_HISTORY),
     ("cerebrovascular_disease", "medical.cerebrovascular", "cerebrovascular disease", _ANY_HISTORY),
+    ("unstable_cardiovascular_disease", "medical.cardiovascular", "unstable CVD", _CURRENT),
     ("hepatic_impairment", "medical.hepatic", "hepatic impairment", _CURRENT),
     ("urinary_symptoms", "medical.urinary", "cystitis or bladder symptoms", _CURRENT),
+    ("bladder_symptoms", "medical.urinary", "cystitis or bladder symptoms", _CURRENT),
     ("seizure_disorder", "medical.seizures", "seizures/epilepsy", _CURRENT),
+    ("recent_epilepsy", "medical.seizures", "seizures/epilepsy", _CURRENT),
     ("sleep_apnea", "medical.sleep_apnea", "obstructive sleep apnea", _CURRENT),
+    ("severe_sleep_apnea", "medical.sleep_apnea", "obstructive sleep apnea", _CURRENT),
     (
         "raised_intracranial_pressure",
         "medical.raised_intracranial_pressure",
@@ -279,12 +310,14 @@ _STATUS_PREDICATES: tuple[tuple[str, str, str, frozenset[Status]], ...] = (
     ),
     ("raised_intraocular_pressure", "medical.raised_intraocular_pressure", "raised IOP", _CURRENT),
     ("hyperthyroidism", "medical.hyperthyroidism", "hyperthyroidism", _CURRENT),
+    ("untreated_hyperthyroidism", "medical.hyperthyroidism", "hyperthyroidism", _CURRENT),
     ("cognitive_impairment", "medical.cognitive_impairment", "cognitive impairment", _CURRENT),
 )
 
 _DRUG_PREDICATES: tuple[tuple[str, DrugClass], ...] = (
     ("opioid_use", DrugClass.OPIOID),
     ("stimulant_use", DrugClass.STIMULANT),
+    ("psychostimulant_use", DrugClass.STIMULANT),
     ("maoi_use", DrugClass.MAOI),
     ("lamotrigine_use", DrugClass.LAMOTRIGINE),
     ("naltrexone_use", DrugClass.NALTREXONE),
@@ -298,11 +331,26 @@ def _build_registry() -> dict[str, Predicate]:
     special = (
         Predicate(
             "uncontrolled_hypertension",
-            _uncontrolled_hypertension,
+            _bp_above_limit,
+            params=("sbp_mmhg", "dbp_mmhg"),
+            optional_params=("reading_max_age_days",),
+        ),
+        Predicate(
+            "elevated_blood_pressure",
+            _bp_above_limit,
             params=("sbp_mmhg", "dbp_mmhg"),
             optional_params=("reading_max_age_days",),
         ),
         Predicate("pregnancy", _pregnancy),
+        Predicate("severe_hepatic_impairment", _severe_hepatic_impairment),
+        Predicate(
+            "family_history_psychosis",
+            _flag_check("psychiatric.family_history_psychosis", "first-degree family psychosis"),
+        ),
+        Predicate(
+            "imminent_suicide_risk",
+            _flag_check("psychiatric.imminent_suicide_risk", "imminent suicide risk"),
+        ),
         Predicate("breastfeeding", _breastfeeding),
         Predicate("recent_substance_use", _recent_substance_use, params=("within_days",)),
         Predicate("recent_suicide_attempt", _recent_suicide_attempt, params=("within_days",)),
