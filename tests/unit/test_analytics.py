@@ -1,0 +1,125 @@
+"""The pure reference analytics on hand-computed cohorts (the SQL is checked against these)."""
+
+from __future__ import annotations
+
+import math
+from datetime import date
+from decimal import Decimal
+
+import pytest
+
+from ketaclinic.domain import analytics as a
+from ketaclinic.domain.analytics import CourseFact, ScoreFact
+from ketaclinic.domain.protocol.sections import OutcomeDefinition
+
+PHQ9 = OutcomeDefinition("phq9", Decimal(50), Decimal(25), 4, "SUSTAIN-3")
+
+
+def course(
+    cid: int, clinic: int = 1, band: str = "26-45", prior: int = 0, done: int = 6
+) -> CourseFact:
+    return CourseFact(cid, clinic, "adult-iv", date(2025, 3, 10), band, prior, done, 1, 2)
+
+
+def phq(cid: int, baseline: int | None, *sessions: int, m3: int | None = None) -> list[ScoreFact]:
+    rows = [] if baseline is None else [ScoreFact(cid, "phq9", 0, 0, baseline)]
+    rows += [ScoreFact(cid, "phq9", k, 2 * k, v) for k, v in enumerate(sessions, start=1)]
+    if m3 is not None:
+        rows.append(ScoreFact(cid, "phq9", None, 90, m3))
+    return rows
+
+
+COURSES = [course(1), course(2), course(3, clinic=2), course(4, clinic=2, done=3), course(5)]
+SCORES = [
+    *phq(1, 20, 18, 15, 12, 10, 10, 10, m3=4),  # response at session 4 (exactly 50 %)
+    *phq(2, 10, 9, 9, 9, 9, 8, 8, m3=9),  # never responds
+    *phq(3, 12, 5, 4, 4, 4, 4, 3),  # response at session 1, remission at 6
+    *phq(4, 16, 14, 12, 12),  # drops out after 3
+    *phq(5, 0, 0, 0, 0, 0, 0, 0),  # baseline 0: excluded everywhere
+]
+CS = a.collect_scores(COURSES, SCORES, "phq9")
+
+
+def test_rates_carry_denominators() -> None:
+    rows = a.compute_rates(CS, PHQ9, group_by=("clinic",))
+    assert [(r.group, r.denominator, r.responders, r.remitters) for r in rows] == [
+        (("1",), 2, 1, 0),
+        (("2",), 1, 1, 1),
+    ]
+    assert rows[0].response_rate == 0.5
+
+
+def test_remission_at_session_6_and_3_months() -> None:
+    (row,) = a.compute_remission(CS, PHQ9)
+    assert (row.at_session_n, row.at_session_remitted) == (3, 1)
+    assert (row.three_month_n, row.three_month_remitted) == (2, 1)
+
+
+def test_trajectory_mean_and_t_interval() -> None:
+    points = {p.session_number: p for p in a.compute_trajectory(CS)}
+    base = points[0]  # baselines 20, 10, 12, 16, 0
+    assert base.n == 5 and base.mean == pytest.approx(11.6)
+    sd = math.sqrt(sum((x - 11.6) ** 2 for x in (20, 10, 12, 16, 0)) / 4)
+    assert base.sd == pytest.approx(sd)
+    assert base.ci_low == pytest.approx(11.6 - 2.776 * sd / math.sqrt(5))
+    assert points[6].n == 4
+
+
+def test_trajectory_from_sums_matches_direct_statistics() -> None:
+    xs = [20, 10, 12, 16, 0]
+    direct = a.compute_trajectory(CS)[0]
+    from_sums = a.trajectory_point_from_sums(0, len(xs), sum(xs), sum(x * x for x in xs))
+    assert from_sums.mean == pytest.approx(direct.mean)
+    assert from_sums.ci_high == pytest.approx(direct.ci_high)
+
+
+@pytest.mark.parametrize(("df", "t"), [(1, 12.706), (4, 2.776), (35, 2.042), (200, 1.96)])
+def test_t_critical(df: int, t: float) -> None:
+    assert a.t_critical_95(df) == t
+
+
+def test_median_change_interpolates_like_percentile_cont() -> None:
+    (row,) = a.compute_median_change(CS)  # changes -10, -2, -9 in one cohort
+    assert (row.n, row.median, row.q1, row.q3) == (3, -9.0, -9.5, -5.5)
+
+
+def test_time_to_first_response_kaplan_meier() -> None:
+    rows = a.compute_time_to_response(CS, PHQ9)
+    assert [(r.at_risk, r.events, r.censored) for r in rows] == [
+        (4, 1, 0), (3, 0, 0), (3, 0, 1), (2, 1, 0), (1, 0, 0), (1, 0, 1),
+    ]  # fmt: skip
+    assert rows[-1].cumulative_response == pytest.approx(1 - (3 / 4) * (1 / 2))
+    counts = [(r.session_number, r.events, r.censored) for r in rows]
+    assert a.kaplan_meier_from_counts(counts, total=4) == rows
+
+
+def test_top_clinics_adjust_for_case_mix() -> None:
+    ranks = a.compute_top_clinics(CS, PHQ9, min_courses=1)
+    assert [(r.clinic_id, r.n, r.observed) for r in ranks] == [(2, 1, 1), (1, 2, 1)]
+    assert ranks[0].expected == pytest.approx(2 / 3)
+    assert ranks[0].adjusted_rate == pytest.approx(1 / (2 / 3) * (2 / 3))
+    assert a.compute_top_clinics(CS, PHQ9, min_courses=2)[0].clinic_id == 1
+
+
+def test_retention_and_dropout() -> None:
+    rows = a.compute_retention(COURSES)
+    assert [(r.reached, r.dropped_after) for r in rows] == [
+        (5, 0), (5, 0), (5, 1), (4, 0), (4, 0), (4, 0),
+    ]  # fmt: skip
+    assert rows[2].dropout_rate == pytest.approx(0.2)
+
+
+def test_safety_rates_per_100_sessions() -> None:
+    (row,) = a.compute_safety_rates(COURSES, group_by=("protocol",))
+    assert (row.sessions, row.adverse_events, row.alarms) == (27, 5, 10)
+    assert row.alarms_per_100 == pytest.approx(1000 / 27)
+
+
+def test_select_courses_by_month_and_clinic() -> None:
+    other = CourseFact(9, 3, "kat-sl", date(2025, 4, 1), "18-25", 1, 6, 0, 0)
+    picked = a.select_courses([*COURSES, other], from_month="2025-04", to_month="2025-12")
+    assert picked == [other]
+    assert a.select_courses(COURSES, from_month="2025-01", to_month="2025-03", clinic_ids=[2]) == [
+        COURSES[2],
+        COURSES[3],
+    ]

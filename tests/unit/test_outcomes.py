@@ -1,0 +1,106 @@
+"""Outcome assessment details: which scores are used, stability, refusals."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+
+import pytest
+
+from ketaclinic.domain.errors import ValidationFailed
+from ketaclinic.domain.outcomes import (
+    InstrumentScore,
+    OutcomeClass,
+    ScoreKind,
+    classify_outcome,
+    compute_change,
+    outcome_rank,
+)
+from ketaclinic.domain.protocol.sections import OutcomeDefinition, Reassessment
+
+PHQ9 = OutcomeDefinition("phq9", Decimal(50), Decimal(25), 4, "SUSTAIN-3")
+T0 = datetime(2026, 1, 5, 9, tzinfo=UTC)
+REASSESS = Reassessment((6,), 10, ("phq9", "wsas"), "phq9", (PHQ9,), 3, Decimal(25))
+
+
+def score(total: int, day: int, kind: ScoreKind, instrument: str = "phq9") -> InstrumentScore:
+    return InstrumentScore(instrument, total, T0 + timedelta(days=day), kind)
+
+
+def test_uses_latest_baseline_and_latest_later_score_up_to_at() -> None:
+    scores = [
+        score(22, -30, ScoreKind.BASELINE),
+        score(20, -1, ScoreKind.BASELINE),  # re-baselined the day before infusion 1
+        score(12, 10, ScoreKind.SESSION),
+        score(9, 20, ScoreKind.REASSESSMENT),
+        score(3, 40, ScoreKind.REASSESSMENT),  # after ``at``: not seen
+        score(1, 20, ScoreKind.REASSESSMENT, instrument="gad7"),  # other instrument
+    ]
+    result = classify_outcome(REASSESS, scores, at=T0 + timedelta(days=30))
+    assert result.baseline == scores[1]
+    assert result.latest == scores[3]
+    assert result.outcome is OutcomeClass.RESPONSE
+    assert result.change is not None and result.change.percent_change == Decimal("-55.0")
+
+
+def test_stability_between_two_reassessments() -> None:
+    scores = [
+        score(20, 0, ScoreKind.BASELINE),
+        score(4, 20, ScoreKind.REASSESSMENT),  # remission
+        score(9, 30, ScoreKind.REASSESSMENT),  # response: fell back one class
+    ]
+    result = classify_outcome(REASSESS, scores, at=T0 + timedelta(days=31))
+    assert result.outcome is OutcomeClass.RESPONSE
+    assert result.stability is not None
+    assert (result.stability.first_outcome, result.stability.second_outcome) == (
+        OutcomeClass.REMISSION,
+        OutcomeClass.RESPONSE,
+    )
+    assert result.stability.change_points == 5
+    assert not result.stability.holds
+    assert "outcome.stability_lost" in {r.rule_id for r in result.reasons}
+
+
+def test_stability_holds_when_outcome_keeps_its_class() -> None:
+    scores = [
+        score(20, 0, ScoreKind.BASELINE),
+        score(9, 20, ScoreKind.REASSESSMENT),
+        score(8, 30, ScoreKind.REASSESSMENT),
+    ]
+    result = classify_outcome(REASSESS, scores, at=T0 + timedelta(days=31))
+    assert result.stability is not None and result.stability.holds
+    assert "outcome.stability_lost" not in {r.rule_id for r in result.reasons}
+
+
+def test_single_reassessment_has_no_stability_yet() -> None:
+    scores = [score(20, 0, ScoreKind.BASELINE), score(9, 20, ScoreKind.REASSESSMENT)]
+    assert classify_outcome(REASSESS, scores, at=T0 + timedelta(days=31)).stability is None
+
+
+def test_baseline_already_in_remission_range_is_flagged() -> None:
+    scores = [score(3, 0, ScoreKind.BASELINE), score(2, 20, ScoreKind.REASSESSMENT)]
+    result = classify_outcome(REASSESS, scores, at=T0 + timedelta(days=31))
+    assert "outcome.baseline_in_remission_range" in {r.rule_id for r in result.reasons}
+
+
+def test_protocol_without_definition_for_primary_is_refused() -> None:
+    broken = Reassessment((6,), 10, ("madrs",), "madrs", (PHQ9,), 3, Decimal(25))
+    with pytest.raises(ValidationFailed) as err:
+        classify_outcome(broken, [], at=T0)
+    assert err.value.field == "reassessment.outcomes"
+
+
+def test_percent_change_refuses_zero_baseline() -> None:
+    with pytest.raises(ValidationFailed):
+        compute_change(0, 3)
+
+
+def test_outcome_rank_orders_best_first() -> None:
+    ordered = sorted(OutcomeClass, key=outcome_rank, reverse=True)
+    assert ordered == [
+        OutcomeClass.REMISSION,
+        OutcomeClass.RESPONSE,
+        OutcomeClass.PARTIAL_RESPONSE,
+        OutcomeClass.NO_RESPONSE,
+        OutcomeClass.CANNOT_CLASSIFY,
+    ]
