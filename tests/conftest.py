@@ -127,7 +127,12 @@ def make_world(engine: Engine, tmp_path: Path, slug: str = "testclinic") -> Worl
         role: Actor(
             services.staff.bootstrap_create(
                 clinic,
-                NewStaff(f"{role.value}@{slug}.test", f"Test {role.value.title()}", role, PASSWORD),
+                NewStaff(
+                    f"{role.value}@{slug}.test",
+                    f"Test {role.value.replace('_', ' ').title()}",
+                    role,
+                    PASSWORD,
+                ),
             ).id,
             role,
             clinic.id,

@@ -1,14 +1,10 @@
-"""The ASGI application: ``create_app(settings)`` mounts the JSON API and the staff web UI.
-
-What the API and the web UI share lives here: who is calling (bearer token or session cookie), the
-one mapping of domain errors to HTTP, health and readiness probes.
+"""What the JSON API and the staff web UI share: who is calling (bearer token or session
+cookie), the one mapping of domain errors to HTTP, health and readiness probes.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -17,7 +13,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
 from ketaclinic.adapters.db import migrate
-from ketaclinic.bootstrap import Services, build
+from ketaclinic.bootstrap import Services
 from ketaclinic.domain.errors import (
     ClinicError,
     Conflict,
@@ -26,7 +22,6 @@ from ketaclinic.domain.errors import (
     PermissionDenied,
     ValidationFailed,
 )
-from ketaclinic.settings import Settings
 
 log = logging.getLogger("ketaclinic.http")
 
@@ -75,46 +70,7 @@ def _request_validation_error(exc: RequestValidationError) -> ValidationFailed:
     return ValidationFailed(fields)
 
 
-def create_app(
-    settings: Settings | None = None,
-    *,
-    services: Services | None = None,
-    extra: Callable[[FastAPI, Services], None] | None = None,
-) -> FastAPI:
-    """Build the application. Pass ``services`` to share a composition root (tests, the CLI)."""
-    if services is None:
-        if settings is None:
-            raise ValueError("create_app needs settings or services")
-        services = build(settings)
-    owned = services
-
-    @asynccontextmanager
-    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        yield
-        owned.close()
-
-    app = FastAPI(
-        title="ketaclinic",
-        version="0.1.0",
-        openapi_url="/api/openapi.json",
-        docs_url="/api/docs",
-        redoc_url=None,
-        lifespan=lifespan,
-    )
-    app.state.services = services
-    _install_error_handlers(app)
-    _install_probes(app)
-    from ketaclinic.entrypoints.api import install as install_api
-    from ketaclinic.entrypoints.web import install as install_web
-
-    install_api(app)
-    install_web(app)
-    if extra is not None:
-        extra(app, services)
-    return app
-
-
-def _install_error_handlers(app: FastAPI) -> None:
+def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(ClinicError)
     async def _clinic_error(request: Request, exc: ClinicError) -> Any:
         handler = getattr(request.state, "error_renderer", None)
@@ -128,7 +84,7 @@ def _install_error_handlers(app: FastAPI) -> None:
         return JSONResponse(error_body(failed), status_code=422)
 
 
-def _install_probes(app: FastAPI) -> None:
+def install_probes(app: FastAPI) -> None:
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> dict[str, str]:
         return {"status": "ok"}

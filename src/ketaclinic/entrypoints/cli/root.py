@@ -26,4 +26,6 @@ def build_cli() -> typer.Typer:
 
 def _area_groups() -> list[tuple[str, typer.Typer]]:
     """The clinical areas' command groups."""
-    return []
+    from ketaclinic.entrypoints.cli import dose, questionnaire
+
+    return [("dose", dose.app), ("questionnaire", questionnaire.app)]

@@ -7,9 +7,9 @@ from typing import Annotated
 import typer
 import uvicorn
 
-from ketaclinic.bootstrap import build
-from ketaclinic.entrypoints.http import create_app
 from ketaclinic.settings import load_settings
+
+APP_FACTORY = "ketaclinic.entrypoints.app:app_from_environment"
 
 
 def serve(
@@ -22,6 +22,13 @@ def serve(
     if workers > 1 and settings.is_sqlite:
         typer.echo("error: workers: more than one worker needs PostgreSQL", err=True)
         raise typer.Exit(1)
-    app = create_app(services=build(settings))
     typer.echo(f"ketaclinic serving on http://{host}:{port}")
-    uvicorn.run(app, host=host, port=port, log_level=settings.log_level.lower(), access_log=False)
+    uvicorn.run(
+        APP_FACTORY,
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level=settings.log_level.lower(),
+        access_log=False,
+    )
