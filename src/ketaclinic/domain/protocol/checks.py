@@ -62,14 +62,14 @@ def _is_number(value: object) -> bool:
     return isinstance(value, Decimal | int) and not isinstance(value, bool)
 
 
-def _numeric_leaves(obj: object, prefix: str = "") -> dict[str, object]:
+def numeric_leaves(obj: object, prefix: str = "") -> dict[str, object]:
     """Numeric fields of a section (and its nested sections), as relative dotted paths."""
     leaves: dict[str, object] = {}
     for f in dataclasses.fields(obj):  # type: ignore[arg-type]
         value = getattr(obj, f.name)
         name = join_path(prefix, f.name)
         if dataclasses.is_dataclass(value) and not isinstance(value, type):
-            leaves.update(_numeric_leaves(value, name))
+            leaves.update(numeric_leaves(value, name))
         elif _is_number(value) or (isinstance(value, tuple) and value and _is_number(value[0])):
             leaves[name] = value
     return leaves
@@ -78,7 +78,7 @@ def _numeric_leaves(obj: object, prefix: str = "") -> dict[str, object]:
 def check_sources(log: ProblemLog, path: str, section: object) -> None:
     """Every numeric default of ``section`` names its source; every source names a real field."""
     sources: dict[str, SourceRef] = getattr(section, "sources")  # noqa: B009
-    leaves = _numeric_leaves(section)
+    leaves = numeric_leaves(section)
     for name, ref in sources.items():
         source_path = join_path(join_path(path, "sources"), name)
         check_source_key(log, source_path, ref.key)

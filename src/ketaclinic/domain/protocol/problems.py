@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from decimal import Decimal
 
 from ketaclinic.domain.errors import ValidationFailed
 
@@ -18,9 +19,8 @@ class ProtocolProblem:
 
     def describe(self, source_name: str) -> str:
         """One line naming the file, the field path, the value found and what was expected."""
-        return (
-            f"{source_name}: {self.path or '<root>'}: got {self.value!r}; expected {self.expected}"
-        )
+        shown = str(self.value) if isinstance(self.value, Decimal) else repr(self.value)
+        return f"{source_name}: {self.path or '<root>'}: got {shown}; expected {self.expected}"
 
 
 class ProtocolInvalid(ValidationFailed):
