@@ -123,7 +123,7 @@ def healthy_adult() -> Evaluation:
         presenting_problem="Synthetic test case: recurrent depression",
         diagnoses=(Diagnosis(CodeSystem.ICD10CM, "F33.2", "MDD, recurrent, severe", True),),
         psychiatric=PsychiatricHistory(_NONE, _NONE, (), (), False, False),
-        medical=MedicalHistory(*([_NONE] * 5), blood_pressures=(), **_absent_rest()),
+        medical=MedicalHistory(**_all_absent()),
         reproductive=Reproductive(can_become_pregnant=False, pregnant=False, breastfeeding=False),
         allergies=(),
         medications=(),
@@ -132,8 +132,13 @@ def healthy_adult() -> Evaluation:
     )
 
 
-def _absent_rest() -> dict[str, Status]:
+def _all_absent() -> dict[str, Any]:
     names = (
+        "cardiovascular",
+        "cerebrovascular",
+        "aneurysm",
+        "intracerebral_hemorrhage",
+        "hypertension",
         "hepatic",
         "urinary",
         "seizures",
