@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from datetime import UTC, datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -42,7 +42,7 @@ class StubHandler:
 class LoopThread:
     """Runs the listener on its own event loop so the synchronous client can talk to it."""
 
-    def __init__(self, handler: StubHandler, max_frame_bytes: int) -> None:
+    def __init__(self, handler: Callable[[bytes], Awaitable[bytes]], max_frame_bytes: int) -> None:
         self.loop = asyncio.new_event_loop()
         self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
         self.thread.start()
@@ -155,4 +155,28 @@ def test_clean_shutdown_with_open_connection(handler: StubHandler) -> None:
     assert msa(client.send(message("CTL-6")))[1] == "AA"
     running.stop()
     assert client._socket.recv(1) == b""  # the server closed the connection
+    client.close()
+
+
+def test_close_lets_a_handler_in_flight_commit_and_ack() -> None:
+    """Shutdown while a message is being handled: its ACK still goes out after the commit."""
+    entered = threading.Event()
+    committed: list[str] = []
+    holder: dict[str, Hl7Listener] = {}
+
+    async def slow_handler(raw: bytes) -> bytes:
+        entered.set()
+        while not holder["listener"]._closing:  # finish only once shutdown has begun
+            await asyncio.sleep(0.01)
+        committed.append("CTL-7")
+        return build_ack(Header("CTL-7", "ORU^R01", "2.6", "", ""), "AA", at=AT)
+
+    running = LoopThread(slow_handler, max_frame_bytes=4096)
+    holder["listener"] = running.listener
+    client = MllpClient("127.0.0.1", running.listener.port, timeout_s=5)
+    client.send_raw(frame(message("CTL-7")))
+    assert entered.wait(timeout=5)
+    running.stop()
+    assert msa(client.receive())[:3] == ["MSA", "AA", "CTL-7"]
+    assert committed == ["CTL-7"]
     client.close()

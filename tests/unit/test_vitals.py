@@ -81,8 +81,12 @@ def test_plausible_reading_has_no_reasons() -> None:
             make(Parameter.RR, "12", "/min", AT + timedelta(minutes=10)),
             f"rr: reading time {(AT + timedelta(minutes=10)).isoformat()} is in the future",
         ),
+        (
+            make(Parameter.SBP, "120", "mm[Hg]", datetime(2009, 8, 13, 4, 57, tzinfo=UTC)),
+            "sbp: reading time 2009-08-13T04:57:00+00:00 is older than 1 day, 0:00:00",
+        ),
     ],
-    ids=["sbp-too-low", "spo2-over-100", "wrong-unit", "future-time"],
+    ids=["sbp-too-low", "spo2-over-100", "wrong-unit", "future-time", "device-clock-2009"],
 )
 def test_implausible_reading_names_reason(reading: VitalReading, reason: str) -> None:
     verdict = check_plausible(reading, at=AT)

@@ -147,7 +147,9 @@ def evaluate(
     ``rejected`` and ignored, as are readings whose OBX-11 status is not usable); each rule's
     condition is computed over history plus accepted new readings; a rule whose condition holds
     and has no open alarm is raised once; an open alarm whose condition no longer holds is cleared.
-    Overdue rules need ``schedule``; without it they are named in ``notes``. Source: the rule's own
+    Overdue rules need ``schedule``; without it they are named in ``notes``. ``readings_history``
+    holds readings already accepted for this session, bounded by the caller to a window at least
+    as long as the longest rule span (it is not re-checked). Source: the rule's own
     ``source`` key (clinical.md §4.3 for the default thresholds, flagged ``needs_signoff``).
     """
     checks = [check_plausible(r, at=at, limits=limits) for r in new_readings]
@@ -162,7 +164,8 @@ def evaluate(
         condition = _condition(rule, readings, at=at, schedule=schedule)
         if condition is None:
             notes.append(
-                f"{rule.id}: cannot evaluate parameter {rule.parameter!r} (unknown parameter or no vitals schedule)"
+                f"{rule.id}: cannot evaluate parameter {rule.parameter!r} "
+                "(unknown parameter or no vitals schedule)"
             )
             continue
         key = dedup_key(rule)

@@ -165,10 +165,15 @@ DEFAULT_PLAUSIBLE: dict[Parameter, Range] = {
 
 @dataclass(frozen=True, slots=True)
 class PlausibilityLimits:
-    """Sanity bounds per parameter and the largest clock skew accepted for a reading time."""
+    """Sanity bounds per parameter and the accepted window for a reading's time.
+
+    A reading later than ``at + max_future_skew`` or older than ``at - max_age`` points at a
+    wrong device clock (the IPF example messages carry 2009 device times).
+    """
 
     ranges: dict[Parameter, Range] = field(default_factory=lambda: dict(DEFAULT_PLAUSIBLE))
     max_future_skew: timedelta = timedelta(minutes=2)
+    max_age: timedelta = timedelta(hours=24)
 
 
 @dataclass(frozen=True, slots=True)
@@ -199,8 +204,8 @@ def check_plausible(
     """Check a reading's unit, range and time against sanity bounds.
 
     Contract: the unit must be the parameter's canonical UCUM unit, the value within the
-    parameter's plausible range (inclusive), and the time not later than ``at`` plus the allowed
-    clock skew. Every failed check is a reason. Times are timezone-aware UTC.
+    parameter's plausible range (inclusive), and the time within ``[at - max_age,
+    at + max_future_skew]``. Every failed check is a reason. Times are timezone-aware UTC.
     """
     limits = limits or PlausibilityLimits()
     reasons: list[str] = []
@@ -216,6 +221,11 @@ def check_plausible(
     if reading.at > at + limits.max_future_skew:
         reasons.append(
             f"{reading.parameter}: reading time {reading.at.isoformat()} is in the future"
+        )
+    elif reading.at < at - limits.max_age:
+        reasons.append(
+            f"{reading.parameter}: reading time {reading.at.isoformat()} is older than "
+            f"{limits.max_age}"
         )
     return Plausibility(reading=reading, reasons=tuple(reasons))
 

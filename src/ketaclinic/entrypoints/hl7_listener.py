@@ -46,6 +46,8 @@ class Hl7Listener:
         self._clock = clock
         self._server: asyncio.Server | None = None
         self._connections: set[asyncio.Task[None]] = set()
+        self._busy: set[asyncio.Task[None]] = set()  # connections inside the handler
+        self._closing = False
 
     @property
     def port(self) -> int:
@@ -55,14 +57,25 @@ class Hl7Listener:
     async def start(self, host: str, port: int) -> None:
         self._server = await asyncio.start_server(self._connection, host, port)
 
-    async def close(self) -> None:
-        """Stop accepting, close every connection, wait for the handlers in flight to finish."""
+    async def close(self, *, grace_s: float = 10.0) -> None:
+        """Stop accepting; let handlers in flight finish and ACK (up to ``grace_s``); close all.
+
+        Idle connections are closed at once. A handler still running after the grace period is
+        cancelled: its message gets no ACK, so the sender resends it (nothing acknowledged is lost).
+        """
+        self._closing = True
         if self._server is not None:
             self._server.close()
-            await self._server.wait_closed()
-        for task in list(self._connections):
+        for task in self._connections - self._busy:
             task.cancel()
+        busy = set(self._busy)
+        if busy:
+            _, pending = await asyncio.wait(busy, timeout=grace_s)
+            for task in pending:
+                task.cancel()
         await asyncio.gather(*self._connections, return_exceptions=True)
+        if self._server is not None:
+            await self._server.wait_closed()
 
     async def serve_forever(self) -> None:
         assert self._server is not None
@@ -75,12 +88,18 @@ class Hl7Listener:
         decoder = MllpDecoder(self._max_frame_bytes)
         log.info("hl7.connection.open")
         try:
-            while chunk := await reader.read(65_536):
+            while not self._closing and (chunk := await reader.read(65_536)):
                 for event in decoder.feed(chunk):
-                    reply = await self._reply(event)
-                    if reply is not None:
-                        writer.write(frame(reply))
-                        await writer.drain()
+                    self._busy.add(task)
+                    try:
+                        reply = await self._reply(event)
+                        if reply is not None:
+                            writer.write(frame(reply))
+                            await writer.drain()
+                    finally:
+                        self._busy.discard(task)
+                    if self._closing:
+                        break
         except (ConnectionError, asyncio.IncompleteReadError):
             log.info("hl7.connection.reset")
         finally:
@@ -94,8 +113,10 @@ class Hl7Listener:
         if isinstance(event, Frame):
             try:
                 return await self._handler(event.payload)
-            except Exception:
-                log.exception("hl7.handler.failed bytes=%d", len(event.payload))
+            except Exception as exc:  # the listener must survive any handler failure
+                log.error(
+                    "hl7.handler.failed error=%s bytes=%d", type(exc).__name__, len(event.payload)
+                )
                 reason = "message not stored (internal error); resend later"
                 header = peek_header(event.payload)
                 return build_ack(header, "AR", at=self._clock(), reason=reason, error_code="207")
