@@ -64,7 +64,7 @@ def check(
     except ClinicError as err:
         _fail(err)
     if as_json:
-        typer.echo(json.dumps(result_document(result), indent=2))
+        typer.echo(json.dumps(result_document(result), indent=2, ensure_ascii=False))
     else:
         _print_table(result)
 
@@ -93,7 +93,7 @@ def _read_json(path: Path) -> Any:
 def _fail(err: ClinicError) -> NoReturn:
     errors = err.errors if isinstance(err, ValidationFailed) else {err.field or "": err.detail}
     document = {"error": type(err).__name__, "detail": err.detail, "errors": errors}
-    typer.echo(json.dumps(document, indent=2), err=True)
+    typer.echo(json.dumps(document, indent=2, ensure_ascii=False), err=True)
     raise typer.Exit(code=1)
 
 
