@@ -19,7 +19,13 @@ from ketaclinic.domain.protocol.catalog import (
 from ketaclinic.domain.protocol.checks import check_source_key, check_sources, in_range, known
 from ketaclinic.domain.protocol.model import Protocol
 from ketaclinic.domain.protocol.problems import ProblemLog
-from ketaclinic.domain.protocol.sections import AlertAction, AlertRule, Route, RouteDosing
+from ketaclinic.domain.protocol.sections import (
+    AlertAction,
+    AlertRule,
+    Monitoring,
+    Route,
+    RouteDosing,
+)
 
 _ZERO = Decimal(0)
 _TINY = Decimal("0.001")
@@ -207,44 +213,31 @@ def check_monitoring(p: Protocol, log: ProblemLog) -> None:
     )
     for rule in m.alert_rules:
         check_alert_rule(log, rule)
-    acting = {(r.parameter, r.action) for r in m.alert_rules}
-    if not acting & {("sbp", AlertAction.PAUSE), ("sbp", AlertAction.STOP)}:
-        log.add(
-            "monitoring.alert_rules",
-            sorted(r.id for r in m.alert_rules),
-            "an sbp rule whose action is pause or stop",
-        )
-    if ("spo2", AlertAction.STOP) not in acting:
-        log.add(
-            "monitoring.alert_rules",
-            sorted(r.id for r in m.alert_rules),
-            "an spo2 rule whose action is stop",
-        )
-    for scale in m.scales:
-        known(
-            log,
-            f"monitoring.scales[{scale.instrument}].instrument",
-            scale.instrument,
-            KNOWN_INSTRUMENTS,
-            "instrument",
-        )
-        if list(scale.at_minutes) != sorted(set(scale.at_minutes)) or any(
-            t < 0 for t in scale.at_minutes
-        ):
-            log.add(
-                f"monitoring.scales[{scale.instrument}].at_minutes",
-                list(scale.at_minutes),
-                "distinct ascending minutes >= 0",
-            )
-    for index, instrument in enumerate(m.every_visit_instruments):
-        known(
-            log,
-            f"monitoring.every_visit_instruments[{index}]",
-            instrument,
-            KNOWN_INSTRUMENTS,
-            "instrument",
-        )
+    _check_mandatory_rules(log, m.alert_rules)
+    _check_scales(log, m)
     check_sources(log, "monitoring", m)
+
+
+def _check_mandatory_rules(log: ProblemLog, rules: tuple[AlertRule, ...]) -> None:
+    """An SBP rule that pauses or stops and an SpO2 stop rule must exist (clinical.md §4.3)."""
+    acting = {(r.parameter, r.action) for r in rules}
+    ids = sorted(r.id for r in rules)
+    if not acting & {("sbp", AlertAction.PAUSE), ("sbp", AlertAction.STOP)}:
+        log.add("monitoring.alert_rules", ids, "an sbp rule whose action is pause or stop")
+    if ("spo2", AlertAction.STOP) not in acting:
+        log.add("monitoring.alert_rules", ids, "an spo2 rule whose action is stop")
+
+
+def _check_scales(log: ProblemLog, m: Monitoring) -> None:
+    for scale in m.scales:
+        path = f"monitoring.scales[{scale.instrument}]"
+        known(log, f"{path}.instrument", scale.instrument, KNOWN_INSTRUMENTS, "instrument")
+        minutes = list(scale.at_minutes)
+        if minutes != sorted(set(minutes)) or any(t < 0 for t in minutes):
+            log.add(f"{path}.at_minutes", minutes, "distinct ascending minutes >= 0")
+    for index, instrument in enumerate(m.every_visit_instruments):
+        path = f"monitoring.every_visit_instruments[{index}]"
+        known(log, path, instrument, KNOWN_INSTRUMENTS, "instrument")
 
 
 def check_discharge(p: Protocol, log: ProblemLog) -> None:
