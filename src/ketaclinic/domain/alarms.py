@@ -155,30 +155,49 @@ def evaluate(
     checks = [check_plausible(r, at=at, limits=limits) for r in new_readings]
     accepted = [c.reading for c in checks if c.plausible]
     readings = _usable(list(readings_history) + accepted)
-    open_by_key = {o.dedup_key: o for o in open_alarms}
-    raised: list[Alarm] = []
-    cleared: list[Cleared] = []
-    still_open: list[str] = []
-    notes: list[str] = []
-    for rule in rules:
-        condition = _condition(rule, readings, at=at, schedule=schedule)
-        if condition is None:
-            notes.append(
-                f"{rule.id}: cannot evaluate parameter {rule.parameter!r} "
-                "(unknown parameter or no vitals schedule)"
-            )
-            continue
-        key = dedup_key(rule)
-        if key in open_by_key:
-            no_data = condition.latest is None and rule.parameter != OVERDUE
-            if condition.breaching_now or no_data:
-                still_open.append(key)
-            else:
-                cleared.append(_cleared(rule, condition, at=at))
-        elif condition.holds:
-            raised.append(_alarm(rule, condition, at=at))
-    rejected = tuple(c for c in checks if not c.plausible)
-    return AlarmDecision(tuple(raised), tuple(cleared), tuple(still_open), rejected, tuple(notes))
+    open_keys = {o.dedup_key for o in open_alarms}
+    verdicts = [_judge(rule, readings, open_keys, at=at, schedule=schedule) for rule in rules]
+    return AlarmDecision(
+        raised=tuple(v for v in verdicts if isinstance(v, Alarm)),
+        cleared=tuple(v for v in verdicts if isinstance(v, Cleared)),
+        still_open=tuple(v.key for v in verdicts if isinstance(v, _StillOpen)),
+        rejected=tuple(c for c in checks if not c.plausible),
+        notes=tuple(v.note for v in verdicts if isinstance(v, _Note)),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class _StillOpen:
+    key: str
+
+
+@dataclass(frozen=True, slots=True)
+class _Note:
+    note: str
+
+
+def _judge(
+    rule: AlertRule,
+    readings: list[VitalReading],
+    open_keys: set[str],
+    *,
+    at: datetime,
+    schedule: VitalsSchedule | None,
+) -> Alarm | Cleared | _StillOpen | _Note | None:
+    """One rule's verdict: raise, clear, keep open, cannot evaluate, or nothing to do."""
+    condition = _condition(rule, readings, at=at, schedule=schedule)
+    if condition is None:
+        return _Note(
+            f"{rule.id}: cannot evaluate parameter {rule.parameter!r} "
+            "(unknown parameter or no vitals schedule)"
+        )
+    key = dedup_key(rule)
+    if key in open_keys:
+        no_data = condition.latest is None and rule.parameter != OVERDUE
+        if condition.breaching_now or no_data:
+            return _StillOpen(key)
+        return _cleared(rule, condition, at=at)
+    return _alarm(rule, condition, at=at) if condition.holds else None
 
 
 def dedup_key(rule: AlertRule) -> str:
