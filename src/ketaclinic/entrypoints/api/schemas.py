@@ -73,7 +73,7 @@ class PatientIn(Strict):
     guardians: list[GuardianIn] = Field(default_factory=list, max_length=4)
 
     def details(self) -> PatientDetails:
-        data = self.model_dump(exclude={"guardians"})
+        data = self.model_dump(exclude={"guardians", "version"})
         return PatientDetails(**data)
 
 

@@ -26,6 +26,11 @@ def build_cli() -> typer.Typer:
 
 def _area_groups() -> list[tuple[str, typer.Typer]]:
     """The clinical areas' command groups."""
-    from ketaclinic.entrypoints.cli import dose, questionnaire
+    from ketaclinic.entrypoints.cli import dose, eligibility, protocol, questionnaire
 
-    return [("dose", dose.app), ("questionnaire", questionnaire.app)]
+    return [
+        ("protocol", protocol.app),
+        ("questionnaire", questionnaire.app),
+        ("eligibility", eligibility.app),
+        ("dose", dose.app),
+    ]
