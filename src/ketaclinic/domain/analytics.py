@@ -1,18 +1,12 @@
 """Clinic outcome analytics: the pure reference computation of every dashboard figure.
 
-This module is the independent computation the SQL of ``ketaclinic.adapters.analytics`` is tested
-against. It works on plain facts (one row per course, one per administered score) and returns rows
-that always carry their denominator. Rates and statistics are floats (they are summaries, not
-clinical quantities); counts are exact integers.
-
-Conventions shared with the SQL:
-
-- ``session_number`` 0 is the baseline, 1..n the induction sessions, ``None`` a later score.
-- At most one score per course, instrument and session number; the "3-month" score is the latest
-  score with ``days_from_start`` in :data:`THREE_MONTH_WINDOW_DAYS` (an analytics convention).
-- Response at session k: drop from baseline >= the protocol's ``response_pct_drop`` (exact integer
-  arithmetic); remission: score <= ``remission_max_score``. Baseline missing or 0 -> excluded.
-  Source: clinical.md §9.1; performance.md §5.3 (the six D1 queries).
+The independent computation the SQL of ``ketaclinic.adapters.analytics`` is tested against. Rows
+always carry their denominator; rates and statistics are floats (summaries), counts are exact.
+Conventions shared with the SQL: ``session_number`` 0 is the baseline, 1..n induction sessions,
+``None`` later; at most one score per course, instrument and session; the 3-month score is the
+latest in :data:`THREE_MONTH_WINDOW_DAYS`; response = drop >= ``response_pct_drop`` (exact),
+remission = score <= ``remission_max_score``; a missing or 0 baseline is excluded.
+Source: clinical.md §9.1; performance.md §5.3 (the six D1 queries).
 """
 
 from __future__ import annotations
@@ -80,12 +74,20 @@ class CourseScores:
     three_month: int | None
 
     @property
-    def usable(self) -> bool:
-        return self.baseline is not None and self.baseline > 0
-
-    @property
     def last_session(self) -> int:
         return max((k for k in self.by_session if k >= 1), default=0)
+
+
+def end_pair(cs: CourseScores, at_session: int) -> tuple[int, int] | None:
+    """``(baseline, score at at_session)`` when both exist and the baseline is above 0."""
+    score = cs.by_session.get(at_session)
+    if cs.baseline is None or cs.baseline <= 0 or score is None:
+        return None
+    return cs.baseline, score
+
+
+def _natural(key: tuple[str, ...]) -> tuple[tuple[int, int, str], ...]:
+    return tuple((0, int(v), "") if v.isdigit() else (1, 0, v) for v in key)
 
 
 def t_critical_95(df: int) -> float:
@@ -152,14 +154,10 @@ class RateRow:
         return self.remitters / self.denominator if self.denominator else 0.0
 
 
-def _month(course: CourseFact) -> str:
-    return course.start_month
-
-
 _GROUP_KEYS: dict[str, Callable[[CourseFact], str]] = {
     "protocol": attrgetter("protocol_id"),
     "clinic": lambda c: str(c.clinic_id),
-    "month": _month,
+    "month": attrgetter("start_month"),
 }
 
 
@@ -173,15 +171,12 @@ def compute_rates(
     """Response and remission rates at ``at_session`` grouped by protocol, clinic and/or month."""
     counts: dict[tuple[str, ...], list[int]] = defaultdict(lambda: [0, 0, 0])
     for cs in course_scores:
-        score = cs.by_session.get(at_session)
-        if not cs.usable or score is None or cs.baseline is None:
-            continue
-        key = tuple(_GROUP_KEYS[name](cs.course) for name in group_by)
-        row = counts[key]
-        row[0] += 1
-        row[1] += drop_reaches(cs.baseline, score, definition.response_pct_drop)
-        row[2] += score <= definition.remission_max_score
-    return [RateRow(key, *counts[key]) for key in sorted(counts)]
+        if (pair := end_pair(cs, at_session)) is not None:
+            row = counts[tuple(_GROUP_KEYS[name](cs.course) for name in group_by)]
+            row[0] += 1
+            row[1] += drop_reaches(*pair, definition.response_pct_drop)
+            row[2] += pair[1] <= definition.remission_max_score
+    return [RateRow(key, *counts[key]) for key in sorted(counts, key=_natural)]
 
 
 @dataclass(frozen=True, slots=True)
@@ -202,7 +197,7 @@ def compute_remission(
     counts: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
     cut = definition.remission_max_score
     for cs in course_scores:
-        if not cs.usable:
+        if cs.baseline is None or cs.baseline <= 0:
             continue
         row = counts[cs.course.protocol_id]
         score = cs.by_session.get(at_session)
@@ -285,18 +280,13 @@ def compute_median_change(
     """
     changes: dict[tuple[str, int], list[int]] = defaultdict(list)
     for cs in course_scores:
-        score = cs.by_session.get(at_session)
-        if cs.usable and score is not None and cs.baseline is not None:
-            key = (cs.course.age_band, cs.course.prior_treatments)
-            changes[key].append(score - cs.baseline)
+        if (pair := end_pair(cs, at_session)) is not None:
+            changes[(cs.course.age_band, cs.course.prior_treatments)].append(pair[1] - pair[0])
     rows = []
     for key in sorted(changes):
         xs = changes[key]
-        q1, median, q3 = (
-            statistics.quantiles(xs, n=4, method="inclusive")
-            if len(xs) > 1
-            else (float(xs[0]), float(xs[0]), float(xs[0]))
-        )
+        one = [float(xs[0])] * 3
+        q1, median, q3 = statistics.quantiles(xs, n=4, method="inclusive") if len(xs) > 1 else one
         rows.append(CohortChange(key[0], key[1], len(xs), median, q1, q3))
     return rows
 
@@ -314,7 +304,7 @@ class KaplanMeierRow:
 
 def first_response_session(cs: CourseScores, definition: OutcomeDefinition) -> int | None:
     """The first induction session whose score is a response, or ``None``."""
-    if not cs.usable or cs.baseline is None:
+    if cs.baseline is None or cs.baseline <= 0:
         return None
     for k in sorted(cs.by_session):
         if k >= 1 and drop_reaches(cs.baseline, cs.by_session[k], definition.response_pct_drop):
@@ -328,7 +318,7 @@ def compute_time_to_response(
     """Kaplan-Meier table of first response by session over courses with a usable baseline."""
     followed = []
     for cs in course_scores:
-        if cs.usable and cs.last_session >= 1:
+        if cs.baseline and cs.baseline > 0 and cs.last_session >= 1:
             followed.append(
                 (first_response_session(cs, definition), min(cs.last_session, max_session))
             )
@@ -382,12 +372,9 @@ def compute_top_clinics(
     Expected responders of a clinic = sum over its courses of the network response rate of the
     course's stratum. Clinics with fewer than ``min_courses`` eligible courses are left out.
     """
-    eligible = []
-    for cs in course_scores:
-        score = cs.by_session.get(at_session)
-        if cs.usable and score is not None and cs.baseline is not None:
-            hit = drop_reaches(cs.baseline, score, definition.response_pct_drop)
-            eligible.append((cs.course, int(hit)))
+    pct = definition.response_pct_drop
+    pairs = ((cs.course, end_pair(cs, at_session)) for cs in course_scores)
+    eligible = [(c, int(drop_reaches(*p, pct))) for c, p in pairs if p is not None]
     if not eligible:
         return []
     strata: dict[tuple[str, int], list[int]] = defaultdict(lambda: [0, 0])
@@ -465,4 +452,4 @@ def compute_safety_rates(
         row[0] += course.sessions_completed
         row[1] += course.adverse_events
         row[2] += course.alarms
-    return [SafetyRateRow(key, *sums[key]) for key in sorted(sums)]
+    return [SafetyRateRow(key, *sums[key]) for key in sorted(sums, key=_natural)]

@@ -320,18 +320,25 @@ def review_futility(
     latest = select_latest(scores, instrument, at)
     missing = _missing_reasons(baseline, latest, source)
     if missing or baseline is None or latest is None:
-        return FutilityReview(
-            FutilityStatus.CANNOT_ASSESS, completed_sessions, None, tuple(missing)
-        )
-    change = compute_change(baseline.total, latest.total)
+        status = FutilityStatus.CANNOT_ASSESS
+        return FutilityReview(status, completed_sessions, None, tuple(missing))
+    return _judge_futility(reassessment, baseline.total, latest.total, completed_sessions, signoff)
+
+
+def _judge_futility(
+    reassessment: Reassessment, baseline: int, latest: int, completed: int, signoff: bool
+) -> FutilityReview:
+    ref = reassessment.sources.get("futility_pct_drop_below")
+    source = ref.key if ref else "Sanacora 2017"
+    change = compute_change(baseline, latest)
     threshold = reassessment.futility_pct_drop_below
-    if drop_reaches(baseline.total, latest.total, threshold):
+    if drop_reaches(baseline, latest, threshold):
         msg = f"drop {change.percent_drop} % >= {threshold} %: improving"
         reason = Reason("futility.on_track", msg, source, signoff)
-        return FutilityReview(FutilityStatus.ON_TRACK, completed_sessions, change, (reason,))
+        return FutilityReview(FutilityStatus.ON_TRACK, completed, change, (reason,))
     msg = (
-        f"drop {change.percent_drop} % < {threshold} % after {completed_sessions} sessions: "
+        f"drop {change.percent_drop} % < {threshold} % after {completed} sessions: "
         "review the plan with the patient (decision support, not a stop)"
     )
     reason = Reason("futility.review", msg, source, signoff)
-    return FutilityReview(FutilityStatus.REVIEW_PROMPTED, completed_sessions, change, (reason,))
+    return FutilityReview(FutilityStatus.REVIEW_PROMPTED, completed, change, (reason,))
