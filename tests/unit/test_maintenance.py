@@ -8,14 +8,22 @@ import pytest
 
 from ketaclinic.domain.errors import ValidationFailed
 from ketaclinic.domain.maintenance import (
+    NextStep,
     evaluate_relapse_watch,
     next_relapse_check_on,
     propose_booster_plan,
+    propose_next_step,
     relapse_watch_due_dates,
     reschedule_booster,
     window_tolerance_days,
 )
-from ketaclinic.domain.outcomes import InstrumentScore, OutcomeClass, ScoreKind
+from ketaclinic.domain.outcomes import (
+    InstrumentScore,
+    OutcomeAssessment,
+    OutcomeClass,
+    Reason,
+    ScoreKind,
+)
 from ketaclinic.domain.protocol.sections import Maintenance, RelapseRule, SourceRef
 
 RULES = (
@@ -128,3 +136,22 @@ def test_relapse_watch_reports_which_rule_met() -> None:
     assert watch.relapse
     assert [e.rule.instrument for e in watch.met] == ["phq9"]
     assert watch.met[0].meeting_scores == (scores[0],)
+
+
+@pytest.mark.parametrize(
+    ("outcome", "step"),
+    [
+        (OutcomeClass.REMISSION, NextStep.OFFER_MAINTENANCE),
+        (OutcomeClass.RESPONSE, NextStep.OFFER_MAINTENANCE),
+        (OutcomeClass.PARTIAL_RESPONSE, NextStep.CLINICIAN_REVIEW),
+        (OutcomeClass.NO_RESPONSE, NextStep.CONSIDER_ALTERNATIVES),
+        (OutcomeClass.CANNOT_CLASSIFY, NextStep.COMPLETE_REASSESSMENT),
+    ],
+    ids=lambda v: str(v),
+)
+def test_next_step_after_reassessment(outcome: OutcomeClass, step: NextStep) -> None:
+    reason = Reason("outcome.x", "why", "SUSTAIN-3")
+    assessment = OutcomeAssessment("phq9", outcome, None, None, None, None, (reason,))
+    proposal = propose_next_step(assessment)
+    assert proposal.step is step
+    assert proposal.reasons[0].needs_signoff and proposal.reasons[-1] == reason

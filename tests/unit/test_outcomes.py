@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -15,6 +15,7 @@ from ketaclinic.domain.outcomes import (
     classify_outcome,
     compute_change,
     outcome_rank,
+    plan_reassessments,
 )
 from ketaclinic.domain.protocol.sections import OutcomeDefinition, Reassessment
 
@@ -104,3 +105,17 @@ def test_outcome_rank_orders_best_first() -> None:
         OutcomeClass.NO_RESPONSE,
         OutcomeClass.CANNOT_CLASSIFY,
     ]
+
+
+def test_reassessment_after_session_6_and_followup() -> None:
+    day6 = date(2026, 1, 23)
+    visits = plan_reassessments(REASSESS, session_dates={3: date(2026, 1, 12), 6: day6})
+    assert [(v.after_session, v.due_on, v.followup) for v in visits] == [
+        (6, day6, False),
+        (6, day6 + timedelta(days=10), True),
+    ]
+    assert visits[0].instruments == ("phq9", "wsas")
+
+
+def test_no_reassessment_before_the_series_ends() -> None:
+    assert plan_reassessments(REASSESS, session_dates={1: date(2026, 1, 5)}) == ()

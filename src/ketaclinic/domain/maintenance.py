@@ -10,9 +10,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
+from enum import StrEnum
 
 from ketaclinic.domain.errors import ValidationFailed
-from ketaclinic.domain.outcomes import InstrumentScore, OutcomeClass, Reason
+from ketaclinic.domain.outcomes import InstrumentScore, OutcomeAssessment, OutcomeClass, Reason
 from ketaclinic.domain.protocol.sections import Maintenance, RelapseRule
 
 PLAN_SOURCE = "CANMAT 2021"
@@ -237,3 +238,39 @@ def evaluate_relapse_watch(
             for rule in maintenance.relapse_rules
         )
     )
+
+
+class NextStep(StrEnum):
+    """Decision-support proposal after reassessment; a clinician decides and records reasons."""
+
+    OFFER_MAINTENANCE = "offer_maintenance"
+    CLINICIAN_REVIEW = "clinician_review"
+    CONSIDER_ALTERNATIVES = "consider_alternatives"
+    COMPLETE_REASSESSMENT = "complete_reassessment"
+
+
+@dataclass(frozen=True, slots=True)
+class NextStepProposal:
+    step: NextStep
+    reasons: tuple[Reason, ...]
+
+
+def propose_next_step(assessment: OutcomeAssessment) -> NextStepProposal:
+    """What to offer after induction, from the course's outcome (never an automatic decision).
+
+    Contract: remission or response -> offer a maintenance plan and relapse watch; partial
+    response -> clinician review; no response -> review alternatives (ECT, TMS, esketamine);
+    cannot classify -> complete the reassessment first. Source: clinical.md §9.2 (CANMAT 2021
+    Level 3 maintenance evidence; suggested outputs UNCONFIRMED as guideline rules).
+    """
+    outcome = assessment.outcome
+    if outcome in (OutcomeClass.REMISSION, OutcomeClass.RESPONSE):
+        step, msg = NextStep.OFFER_MAINTENANCE, f"{outcome}: offer boosters and relapse watch"
+    elif outcome is OutcomeClass.PARTIAL_RESPONSE:
+        step, msg = NextStep.CLINICIAN_REVIEW, "partial response: review dose and plan"
+    elif outcome is OutcomeClass.NO_RESPONSE:
+        step, msg = NextStep.CONSIDER_ALTERNATIVES, "no response: consider ECT, TMS or esketamine"
+    else:
+        step, msg = NextStep.COMPLETE_REASSESSMENT, "outcome cannot be classified yet"
+    reason = Reason(f"next_step.{step.value}", msg, PLAN_SOURCE, needs_signoff=True)
+    return NextStepProposal(step, (reason, *assessment.reasons))

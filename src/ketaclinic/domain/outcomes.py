@@ -14,9 +14,9 @@ Conventions used throughout:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
 
@@ -342,3 +342,34 @@ def _judge_futility(
     )
     reason = Reason("futility.review", msg, source, signoff)
     return FutilityReview(FutilityStatus.REVIEW_PROMPTED, completed, change, (reason,))
+
+
+@dataclass(frozen=True, slots=True)
+class ReassessmentDue:
+    """A reassessment visit the protocol asks for, with the instruments to administer."""
+
+    after_session: int
+    due_on: date
+    instruments: tuple[str, ...]
+    followup: bool  # the stability check ``followup_days`` after the first visit
+
+
+def plan_reassessments(
+    reassessment: Reassessment, *, session_dates: Mapping[int, date]
+) -> tuple[ReassessmentDue, ...]:
+    """Reassessment visits due for the sessions completed so far.
+
+    Contract: for each ``after_sessions`` entry whose session has a date, a visit on that date
+    (scores taken after the infusion's recovery or the next day) and, for the last one, a follow-up
+    ``followup_days`` later to judge the stability of response. Units: days. Source: clinical.md
+    §9.2 (reassess within 1-2 weeks after the series; Murrough 2013b median relapse 18 days).
+    """
+    visits: list[ReassessmentDue] = []
+    for after in reassessment.after_sessions:
+        if (on := session_dates.get(after)) is not None:
+            visits.append(ReassessmentDue(after, on, reassessment.instruments, False))
+    if visits and visits[-1].after_session == max(reassessment.after_sessions):
+        last = visits[-1]
+        later = last.due_on + timedelta(days=reassessment.followup_days)
+        visits.append(ReassessmentDue(last.after_session, later, reassessment.instruments, True))
+    return tuple(visits)
