@@ -15,9 +15,12 @@ from ketaclinic.adapters.db.engine import make_engine
 from ketaclinic.adapters.db.uow import SqlUnitOfWork
 from ketaclinic.adapters.passwords import Argon2PasswordHasher
 from ketaclinic.services.audit import AuditService
+from ketaclinic.services.courses import CourseService
 from ketaclinic.services.identity import IdentityPolicy, IdentityService
 from ketaclinic.services.patients import PatientService
 from ketaclinic.services.ports import Clock, PasswordHasher, TokenSource, UnitOfWork
+from ketaclinic.services.protocols import ProtocolService
+from ketaclinic.services.safety import SafetyService
 from ketaclinic.services.staff_admin import StaffAdminService
 from ketaclinic.settings import Environment, Settings
 
@@ -35,6 +38,9 @@ class Services:
     staff: StaffAdminService
     patients: PatientService
     audit: AuditService
+    protocols: ProtocolService
+    courses: CourseService
+    safety: SafetyService
 
     def uow(self) -> UnitOfWork:
         return SqlUnitOfWork(self.engine)
@@ -75,4 +81,7 @@ def build(
         staff=StaffAdminService(uow_factory, clock, hasher),
         patients=PatientService(uow_factory, clock),
         audit=AuditService(uow_factory, clock),
+        protocols=ProtocolService(uow_factory, clock),
+        courses=CourseService(uow_factory, clock),
+        safety=SafetyService(uow_factory, clock),
     )

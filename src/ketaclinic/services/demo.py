@@ -5,6 +5,7 @@ Every family name starts with ``Demo-`` so nobody can mistake a demo chart for a
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -17,10 +18,12 @@ from ketaclinic.domain.patients import (
     RelationshipKind,
     SexAtBirth,
 )
-from ketaclinic.domain.staff import Actor, Clinic
+from ketaclinic.domain.protocol.model import Protocol
+from ketaclinic.domain.staff import Actor, Clinic, StaffMember
 from ketaclinic.services.clinics import create_clinic
 from ketaclinic.services.patients import PatientService
 from ketaclinic.services.ports import Clock, UnitOfWorkFactory
+from ketaclinic.services.protocols import ProtocolService
 from ketaclinic.services.staff_admin import NewStaff, StaffAdminService
 
 DEMO_SLUG = "demo"
@@ -112,7 +115,12 @@ def _guardian(details: PatientDetails) -> RelatedPersonDetails:
 
 
 def seed_demo(
-    uow_factory: UnitOfWorkFactory, clock: Clock, staff: StaffAdminService, patients: PatientService
+    uow_factory: UnitOfWorkFactory,
+    clock: Clock,
+    staff: StaffAdminService,
+    patients: PatientService,
+    protocols: ProtocolService | None = None,
+    packs: Sequence[Protocol] = (),
 ) -> DemoResult:
     """Create the demo clinic once; a second run finds it and changes nothing."""
     with uow_factory() as uow:
@@ -147,4 +155,19 @@ def seed_demo(
         weight = Decimal(48 + (index * 11) % 70)
         height = Decimal(150 + (index * 5) % 45)
         patients.add_measurement(actor, patient.id, Measurement(clock.now(), weight, height))
+    if protocols is not None:
+        _publish_and_sign(clinic, protocols, packs, members)
     return DemoResult(clinic, created=True)
+
+
+def _publish_and_sign(
+    clinic: Clinic,
+    protocols: ProtocolService,
+    packs: Sequence[Protocol],
+    members: Sequence[StaffMember],
+) -> None:
+    """Demo only: the demo physician signs off the shipped packs so the demo can open courses."""
+    physician = Actor(members[0].id, Role.PHYSICIAN, clinic.id, "demo")
+    for published in protocols.publish(clinic.id, packs):
+        items = protocols.signoff_items(physician, published.id)
+        protocols.sign_off(physician, published.id, [i.path for i in items])

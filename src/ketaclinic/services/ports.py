@@ -14,6 +14,7 @@ from typing import Protocol, Self
 
 from ketaclinic.domain.access import Role
 from ketaclinic.domain.audit import AuditEvent
+from ketaclinic.domain.course import CourseState
 from ketaclinic.domain.patients import (
     Allergy,
     Measurement,
@@ -22,7 +23,9 @@ from ketaclinic.domain.patients import (
     RelatedPerson,
     RelatedPersonDetails,
 )
+from ketaclinic.domain.safety import SafetyAssessment, SafetyTask, Urgency
 from ketaclinic.domain.staff import Chair, Clinic, Membership, StaffMember
+from ketaclinic.domain.treatment import Course, CourseTransition, PublishedProtocol
 
 
 class Clock(Protocol):
@@ -179,6 +182,70 @@ class PatientRepository(Protocol):
     def allergies(self, clinic_id: int, patient_id: int) -> Sequence[Allergy]: ...
 
 
+class ProtocolRepository(Protocol):
+    def publish(
+        self,
+        clinic_id: int,
+        *,
+        protocol_id: str,
+        version: str,
+        hash: str,
+        title: str,
+        base_ref: str | None,
+        content: str,
+        at: datetime,
+        by: int | None,
+    ) -> PublishedProtocol: ...
+    def get(self, clinic_id: int, version_id: int) -> PublishedProtocol | None: ...
+    def find(self, clinic_id: int, protocol_id: str, version: str) -> PublishedProtocol | None: ...
+    def list(self, clinic_id: int) -> Sequence[PublishedProtocol]: ...
+    def content(self, clinic_id: int, version_id: int) -> str: ...
+    def sign_off(
+        self,
+        clinic_id: int,
+        version_id: int,
+        *,
+        hash: str,
+        by: int,
+        at: datetime,
+        confirmed_paths: Sequence[str],
+    ) -> None: ...
+
+
+class CourseRepository(Protocol):
+    def add(
+        self, clinic_id: int, patient_id: int, version_id: int, *, by: int, at: datetime
+    ) -> Course: ...
+    def get(self, clinic_id: int, course_id: int) -> Course | None: ...
+    def for_patient(self, clinic_id: int, patient_id: int) -> Sequence[Course]: ...
+    def in_states(self, clinic_id: int, states: Sequence[CourseState]) -> Sequence[Course]: ...
+    def move(
+        self, course: Course, to: CourseState, *, by: int, at: datetime, reason: str
+    ) -> Course: ...
+    def history(self, clinic_id: int, course_id: int) -> Sequence[CourseTransition]: ...
+
+
+class SafetyTaskRepository(Protocol):
+    def open_task(
+        self,
+        clinic_id: int,
+        patient_id: int,
+        *,
+        source: str,
+        rule_id: str,
+        reason: str,
+        urgency: Urgency,
+        at: datetime,
+    ) -> SafetyTask: ...
+    def get(self, clinic_id: int, task_id: int) -> SafetyTask | None: ...
+    def open_for_patient(self, clinic_id: int, patient_id: int) -> Sequence[SafetyTask]: ...
+    def for_patient(self, clinic_id: int, patient_id: int) -> Sequence[SafetyTask]: ...
+    def open_in_clinic(self, clinic_id: int) -> Sequence[SafetyTask]: ...
+    def resolve(
+        self, task: SafetyTask, assessment: SafetyAssessment, *, by: int, at: datetime
+    ) -> SafetyTask: ...
+
+
 class UnitOfWork(Protocol):
     """One transaction. ``commit`` once at the end of a use case; leaving without it rolls back."""
 
@@ -187,6 +254,9 @@ class UnitOfWork(Protocol):
     staff: StaffRepository
     auth_sessions: AuthSessionRepository
     patients: PatientRepository
+    protocols: ProtocolRepository
+    courses: CourseRepository
+    safety_tasks: SafetyTaskRepository
 
     def __enter__(self) -> Self: ...
     def __exit__(

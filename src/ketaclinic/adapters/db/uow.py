@@ -8,6 +8,11 @@ from typing import Self
 from sqlalchemy import Connection, Engine, RootTransaction
 
 from ketaclinic.adapters.db.audit_log import SqlAuditLog
+from ketaclinic.adapters.db.course_repository import (
+    SqlCourseRepository,
+    SqlProtocolRepository,
+    SqlSafetyTaskRepository,
+)
 from ketaclinic.adapters.db.patient_repository import SqlPatientRepository
 from ketaclinic.adapters.db.staff_repository import (
     SqlAuthSessionRepository,
@@ -18,7 +23,10 @@ from ketaclinic.services.ports import (
     AuditLog,
     AuthSessionRepository,
     ClinicRepository,
+    CourseRepository,
     PatientRepository,
+    ProtocolRepository,
+    SafetyTaskRepository,
     StaffRepository,
 )
 
@@ -31,6 +39,9 @@ class SqlUnitOfWork:
     staff: StaffRepository
     auth_sessions: AuthSessionRepository
     patients: PatientRepository
+    protocols: ProtocolRepository
+    courses: CourseRepository
+    safety_tasks: SafetyTaskRepository
 
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
@@ -52,6 +63,9 @@ class SqlUnitOfWork:
         self.staff = SqlStaffRepository(conn)
         self.auth_sessions = SqlAuthSessionRepository(conn)
         self.patients = SqlPatientRepository(conn)
+        self.protocols = SqlProtocolRepository(conn)
+        self.courses = SqlCourseRepository(conn)
+        self.safety_tasks = SqlSafetyTaskRepository(conn)
         return self
 
     def __exit__(

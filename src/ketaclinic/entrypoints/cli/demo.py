@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import typer
 
+from ketaclinic.adapters.protocol_files import shipped_protocols
 from ketaclinic.entrypoints.cli.context import services
 from ketaclinic.services.demo import DEMO_PASSWORD, DEMO_STAFF, seed_demo
 
@@ -11,7 +12,8 @@ from ketaclinic.services.demo import DEMO_PASSWORD, DEMO_STAFF, seed_demo
 def demo() -> None:
     """Create the demo clinic (8 chairs, staff of every role, 40 synthetic patients) if absent."""
     with services() as s:
-        result = seed_demo(s.uow, s.clock, s.staff, s.patients)
+        packs = shipped_protocols()
+        result = seed_demo(s.uow, s.clock, s.staff, s.patients, s.protocols, packs)
     state = "created" if result.created else "already present"
     typer.echo(f"demo clinic {state}: {result.clinic.name}")
     typer.echo(f"demo logins (password for all: {DEMO_PASSWORD}):")

@@ -1,0 +1,118 @@
+"""The suicide-risk safety gate: one service-level check every capability calls.
+
+``ensure_clear`` refuses with every open task's reason; it is called by eligibility sign-off,
+booking, session start and course transitions. Tasks are opened by positive screens and closed
+only by a physician or APP documenting an assessment (``domain.safety``); each step is audited.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from ketaclinic.domain.access import Permission
+from ketaclinic.domain.errors import NotFound, SafetyBlock
+from ketaclinic.domain.safety import SafetyAssessment, SafetyTask, Urgency, validate_assessment
+from ketaclinic.domain.staff import Actor
+from ketaclinic.services.audit import record
+from ketaclinic.services.authorization import require
+from ketaclinic.services.ports import Clock, UnitOfWork, UnitOfWorkFactory
+
+
+@dataclass(frozen=True, slots=True)
+class SafetyFlag:
+    rule_id: str
+    reason: str
+    urgency: Urgency
+
+
+def open_reasons(uow: UnitOfWork, clinic_id: int, patient_id: int) -> tuple[str, ...]:
+    return tuple(t.describe() for t in uow.safety_tasks.open_for_patient(clinic_id, patient_id))
+
+
+def ensure_clear(uow: UnitOfWork, clinic_id: int, patient_id: int) -> None:
+    """Raise :class:`SafetyBlock` naming every open safety task of the patient."""
+    reasons = open_reasons(uow, clinic_id, patient_id)
+    if reasons:
+        raise SafetyBlock(
+            "an open suicide-risk safety task must be assessed by a physician or APP first",
+            reasons=reasons,
+            field="safety_gate",
+        )
+
+
+def open_tasks(
+    uow: UnitOfWork,
+    clock: Clock,
+    actor: Actor,
+    patient_id: int,
+    flags: Sequence[SafetyFlag],
+    *,
+    source: str,
+) -> list[SafetyTask]:
+    """Open one task per flag inside the caller's unit of work (same transaction as the answer)."""
+    opened = []
+    for flag in flags:
+        task = uow.safety_tasks.open_task(
+            actor.clinic_id,
+            patient_id,
+            source=source,
+            rule_id=flag.rule_id,
+            reason=flag.reason,
+            urgency=flag.urgency,
+            at=clock.now(),
+        )
+        record(
+            uow,
+            clock,
+            actor,
+            "safety_task.open",
+            object_type="safety_task",
+            object_id=task.id,
+            patient_id=patient_id,
+            detail=f"rule={flag.rule_id} urgency={flag.urgency.value}",
+        )
+        opened.append(task)
+    return opened
+
+
+class SafetyService:
+    def __init__(self, uow_factory: UnitOfWorkFactory, clock: Clock) -> None:
+        self._uow, self._clock = uow_factory, clock
+
+    def worklist(self, actor: Actor) -> Sequence[SafetyTask]:
+        """Every open task in the clinic, oldest first (urgent ones are shown first by the UI)."""
+        require(actor, Permission.PATIENT_READ)
+        with self._uow() as uow:
+            return uow.safety_tasks.open_in_clinic(actor.clinic_id)
+
+    def for_patient(self, actor: Actor, patient_id: int) -> Sequence[SafetyTask]:
+        require(actor, Permission.PATIENT_READ)
+        with self._uow() as uow:
+            return uow.safety_tasks.for_patient(actor.clinic_id, patient_id)
+
+    def assess(self, actor: Actor, task_id: int, assessment: SafetyAssessment) -> SafetyTask:
+        """Close a task with a documented assessment (physician or APP only)."""
+        require(actor, Permission.SAFETY_ASSESS)
+        validate_assessment(assessment)
+        assert actor.staff_id is not None
+        with self._uow() as uow:
+            task = uow.safety_tasks.get(actor.clinic_id, task_id)
+            if task is None:
+                raise NotFound("no such safety task in this clinic", field="task_id")
+            resolved = uow.safety_tasks.resolve(
+                task, assessment, by=actor.staff_id, at=self._clock.now()
+            )
+            record(
+                uow,
+                self._clock,
+                actor,
+                "safety_task.assess",
+                object_type="safety_task",
+                object_id=task_id,
+                patient_id=task.patient_id,
+                detail=f"risk={assessment.risk_level.value} "
+                f"disposition={assessment.disposition.value}",
+            )
+            uow.commit()
+        return resolved
