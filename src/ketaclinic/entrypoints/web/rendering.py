@@ -14,6 +14,7 @@ from fastapi.templating import Jinja2Templates
 from ketaclinic.domain.access import Permission, is_allowed
 from ketaclinic.domain.errors import ClinicError, NotAuthenticated, ValidationFailed
 from ketaclinic.entrypoints.http import status_for
+from ketaclinic.entrypoints.web.navigation import CHART_PANELS, NAV
 from ketaclinic.services.identity import Session
 
 _templates: Jinja2Templates | None = None
@@ -45,6 +46,8 @@ def render(
         "can": (lambda p: session is not None and _can(session, p)),
         "P": Permission,
         "idle_timeout_min": request.app.state.services.settings.idle_timeout_min,
+        "nav": NAV,
+        "chart_panels": CHART_PANELS,
     }
     return templates().TemplateResponse(
         request, name, {**base, **(context or {})}, status_code=status

@@ -1,0 +1,38 @@
+"""What the staff UI shows around each page: the main navigation and the chart's panels.
+
+Each clinical area adds its entries here (one line each). Chart panels are fragments loaded by
+htmx from their own routes, so the chart page itself never needs to know an area's data.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ketaclinic.domain.access import Permission
+
+
+@dataclass(frozen=True, slots=True)
+class NavItem:
+    label: str
+    href: str
+    permission: Permission
+
+
+@dataclass(frozen=True, slots=True)
+class ChartPanel:
+    """A chart section: ``url`` is formatted with ``patient_id`` and loaded with htmx."""
+
+    id: str
+    title: str
+    url: str
+    permission: Permission
+
+
+NAV: tuple[NavItem, ...] = (
+    NavItem("Patients", "/patients", Permission.PATIENT_READ),
+    NavItem("Protocols", "/protocols", Permission.PROTOCOL_READ),
+    NavItem("Users", "/admin/users", Permission.STAFF_ADMIN),
+    NavItem("Audit", "/audit", Permission.AUDIT_READ),
+)
+
+CHART_PANELS: tuple[ChartPanel, ...] = ()
