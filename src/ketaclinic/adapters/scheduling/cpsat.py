@@ -1,23 +1,35 @@
 """OR-Tools CP-SAT scheduler behind the domain's ``Scheduler`` port.
 
-The greedy first-fit schedule seeds the search as a hint, so the answer is never worse than the
-baseline; CP-SAT then improves it until the time limit and reports its proven lower bound.
-Deterministic for a fixed ``random_seed`` and ``num_workers`` (and no time limit being hit);
-use ``num_workers=1`` while web requests are served and 2 for batch re-plans
+1. Seed: the greedy first-fit schedule, turned into a *complete* hint (every model variable) by
+   a propagation-only solve, so CP-SAT starts from a valid solution and never returns worse.
+2. Small problems (``FULL_MODEL_SESSIONS`` sessions or fewer): one CP-SAT solve of the whole
+   model until the limit; the objective, proven bound and status come straight from CP-SAT.
+3. Larger ones: large-neighbourhood search (``lns.py``) re-solves a few series at a time with the
+   rest fixed, then a final whole-model solve from the improved schedule proves a lower bound.
+
+Deterministic for a fixed ``random_seed``, ``num_workers`` and ``max_rounds`` when no time limit
+is hit. Use ``num_workers=1`` while web requests are served, 2 for batch re-plans
 (``performance.md §4.3``).
 """
 
 from __future__ import annotations
 
 import math
+import random
 import time
+from dataclasses import replace
 
 from ortools.sat.python import cp_model
 
 from ketaclinic.adapters.scheduling.cpsat_model import SeriesModel
+from ketaclinic.adapters.scheduling.lns import improve
+from ketaclinic.domain.scheduling.cost import soft_cost
 from ketaclinic.domain.scheduling.engine import SolveLimits, SolveResult, SolveStatus
 from ketaclinic.domain.scheduling.greedy import GreedyScheduler
-from ketaclinic.domain.scheduling.model import Problem
+from ketaclinic.domain.scheduling.model import Problem, Schedule
+
+FULL_MODEL_SESSIONS = 60
+POLISH_SHARE = 0.2  # share of the time limit kept for the final whole-model solve
 
 _STATUS = {
     cp_model.OPTIMAL: SolveStatus.OPTIMAL,
@@ -26,45 +38,69 @@ _STATUS = {
 }
 
 
+def make_solver(limits: SolveLimits, seconds: float) -> cp_model.CpSolver:
+    """A CP-SAT solver with the limits applied. Probing is off: on these models it costs about a
+    second of presolve for little gain."""
+    solver = cp_model.CpSolver()
+    solver.parameters.max_time_in_seconds = max(seconds, 0.05)
+    solver.parameters.num_workers = limits.num_workers
+    solver.parameters.random_seed = limits.random_seed
+    solver.parameters.cp_model_probing_level = 0
+    return solver
+
+
+def complete_hint(built: SeriesModel, schedule: Schedule, limits: SolveLimits) -> bool:
+    """Hint every variable of ``built`` with ``schedule``'s values; False if it does not fit."""
+    built.add_hint(schedule)
+    probe = make_solver(replace(limits, num_workers=1), 5.0)
+    probe.parameters.fix_variables_to_their_hinted_value = True
+    if probe.solve(built.model) not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        built.model.clear_hints()  # type: ignore[no-untyped-call]
+        built.add_hint(schedule)
+        return False
+    values = list(probe.response_proto.solution)
+    built.model.clear_hints()  # type: ignore[no-untyped-call]
+    hint = built.model.proto.solution_hint
+    hint.vars.extend(range(len(values)))
+    hint.values.extend(values)
+    return True
+
+
+def solve_model(
+    problem: Problem, seed: Schedule | None, limits: SolveLimits, seconds: float
+) -> tuple[SolveStatus, Schedule | None, int | None, int | None]:
+    """One whole-model CP-SAT solve: status, schedule, objective, proven bound."""
+    built = SeriesModel(problem)
+    if seed is not None:
+        complete_hint(built, seed, limits)
+    solver = make_solver(limits, seconds)
+    status = _STATUS.get(solver.solve(built.model), SolveStatus.UNKNOWN)
+    if status not in (SolveStatus.OPTIMAL, SolveStatus.FEASIBLE):
+        return status, None, None, None
+    bound = math.ceil(solver.best_objective_bound - 1e-6)
+    return status, built.schedule(solver), round(solver.objective_value), bound
+
+
 class CpSatScheduler:
-    """Best schedule CP-SAT finds within the limits, with objective, bound and status."""
+    """Best schedule found within the limits, with objective, proven bound and status."""
 
     name = "cp-sat"
 
-    def __init__(self, *, seed_with_greedy: bool = True) -> None:
-        self.seed_with_greedy = seed_with_greedy
-
     def solve(self, problem: Problem, limits: SolveLimits) -> SolveResult:
-        """Solve ``problem``; falls back to the greedy schedule if CP-SAT finds none in time."""
+        """Solve ``problem`` as described in the module docstring."""
         began = time.perf_counter()
-        greedy = GreedyScheduler().solve(problem, limits) if self.seed_with_greedy else None
-        built = SeriesModel(problem)
-        if greedy is not None:
-            built.add_hint(greedy.schedule)
-        solver = cp_model.CpSolver()
-        solver.parameters.max_time_in_seconds = max(
-            limits.time_limit_s - (time.perf_counter() - began), 0.05
-        )
-        solver.parameters.num_workers = limits.num_workers
-        solver.parameters.random_seed = limits.random_seed
-        code = solver.solve(built.model)
-        status = _STATUS.get(code, SolveStatus.UNKNOWN)
+        seed = GreedyScheduler().solve(problem, limits).schedule
+        sessions = sum(r.sessions for r in problem.requests)
+        if sessions > FULL_MODEL_SESSIONS:
+            deadline = began + limits.time_limit_s * (1 - POLISH_SHARE)
+            seed = improve(problem, seed, limits, deadline, random.Random(limits.random_seed))  # noqa: S311
+        left = limits.time_limit_s - (time.perf_counter() - began)
+        status, schedule, objective, bound = solve_model(problem, seed, limits, left)
         elapsed = time.perf_counter() - began
-        if status in (SolveStatus.OPTIMAL, SolveStatus.FEASIBLE):
-            bound = math.ceil(solver.best_objective_bound - 1e-6)
-            objective = round(solver.objective_value)
-            return SolveResult(built.schedule(solver), status, objective, bound, self.name, elapsed)
-        if greedy is not None and status is SolveStatus.UNKNOWN:
-            return SolveResult(
-                greedy.schedule,
-                SolveStatus.FEASIBLE,
-                greedy.objective,
-                None,
-                "cp-sat:greedy-fallback",
-                elapsed,
+        if schedule is None or objective is None:
+            cost = soft_cost(problem, seed).total
+            found = (
+                SolveStatus.INFEASIBLE if status is SolveStatus.INFEASIBLE else SolveStatus.FEASIBLE
             )
-        empty = GreedyScheduler().solve(
-            problem.__class__(problem.grid, problem.clinic, problem.fixed, (), problem.weights),
-            limits,
-        )
-        return SolveResult(empty.schedule, status, empty.objective, None, self.name, elapsed)
+            return SolveResult(seed, found, cost, None, f"{self.name}:seed", elapsed)
+        return SolveResult(schedule, status, objective, bound, self.name, elapsed)

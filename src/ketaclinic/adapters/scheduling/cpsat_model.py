@@ -10,22 +10,24 @@ appointments enter as constant intervals. The objective reproduces
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from itertools import pairwise
 
 from ortools.sat.python import cp_model
 
-from ketaclinic.domain.scheduling.calendar import MINUTES_PER_DAY
+from ketaclinic.domain.scheduling.calendar import MINUTES_PER_DAY, inside_any
 from ketaclinic.domain.scheduling.engine import placed
 from ketaclinic.domain.scheduling.model import Appointment, Problem, Schedule, SeriesRequest
-from ketaclinic.domain.scheduling.rules import candidate_starts, chair_fits, nurse_fits
+from ketaclinic.domain.scheduling.rules import candidate_starts, chair_fits
 
 LinearTerms = list[tuple[int, cp_model.LinearExprT]]
 
 
 @dataclass
 class SessionVars:
-    start: cp_model.IntVar
+    slot: cp_model.IntVar  # start in grid slots
+    start: cp_model.LinearExpr  # start in minutes = slot_min * slot
     day: cp_model.IntVar
     chairs: dict[str, cp_model.IntVar] = field(default_factory=dict)
     nurses: dict[str, cp_model.IntVar] = field(default_factory=dict)
@@ -38,11 +40,48 @@ class RequestVars:
     sessions: list[SessionVars] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class Domains:
+    """Where a request's sessions may start: overall, per chair and per nurse."""
+
+    starts: tuple[int, ...]
+    chairs: dict[str, list[int]]
+    nurses: dict[str, list[int]]
+
+
+DomainCache = dict[str, Domains]
+
+
+def domains(problem: Problem, request: SeriesRequest) -> Domains:
+    """Calendar start domains of ``request`` (ignores other bookings)."""
+    clinic, shape = problem.clinic, request.shape
+    starts = candidate_starts(problem, request)
+    chairs = {c.id: [t for t in starts if chair_fits(c, shape, t)] for c in clinic.chairs}
+    shifts = {n: clinic.shifts_of(n) for n in clinic.nurses()}
+    nurses = {
+        n: [t for t in starts if inside_any(spans, t, t + shape.chair_min)]
+        for n, spans in shifts.items()
+    }
+    return Domains(starts, chairs, nurses)
+
+
+def slot_domain(starts: Sequence[int], step: int) -> cp_model.Domain:
+    """Domain of slot indexes for sorted grid ``starts``, as runs of consecutive slots."""
+    runs: list[list[int]] = []
+    for slot in (t // step for t in starts):
+        if runs and slot == runs[-1][1] + 1:
+            runs[-1][1] = slot
+        else:
+            runs.append([slot, slot])
+    return cp_model.Domain.from_intervals(runs)
+
+
 class SeriesModel:
     """Builds the model; :meth:`schedule` reads a solution back into domain types."""
 
-    def __init__(self, problem: Problem) -> None:
+    def __init__(self, problem: Problem, cache: DomainCache | None = None) -> None:
         self.problem = problem
+        self._cache: DomainCache = {} if cache is None else cache
         self.model = cp_model.CpModel()
         self.requests: list[RequestVars] = []
         self.objective: LinearTerms = []
@@ -84,31 +123,33 @@ class SeriesModel:
         self.requests.append(rv)
         self._constant += w.unplaced_series
         self.objective.append((-w.unplaced_series, present))
-        cands = candidate_starts(self.problem, request)
-        if not cands:
+        if request.id not in self._cache:
+            self._cache[request.id] = domains(self.problem, request)
+        doms = self._cache[request.id]
+        if not doms.starts:
             m.add(present == 0)
             return
         for position in range(request.sessions):
-            rv.sessions.append(self._add_session(rv, position, cands))
+            rv.sessions.append(self._add_session(rv, position, doms))
         self._add_series_limits(rv)
         self._add_series_costs(rv)
 
-    def _add_session(self, rv: RequestVars, position: int, cands: tuple[int, ...]) -> SessionVars:
-        m, clinic, shape = self.model, self.problem.clinic, rv.request.shape
-        start = m.new_int_var_from_domain(cp_model.Domain.from_values(list(cands)), "s")
+    def _add_session(self, rv: RequestVars, position: int, doms: Domains) -> SessionVars:
+        m, shape, cands = self.model, rv.request.shape, doms.starts
+        step = self.problem.grid.slot_min
+        slot = m.new_int_var_from_domain(slot_domain(cands, step), "s")
+        start = step * slot
         day = m.new_int_var(0, self._horizon // MINUTES_PER_DAY, "d")
-        m.add_division_equality(day, start, MINUTES_PER_DAY)
-        sv = SessionVars(start, day)
-        for chair in clinic.chairs:
-            allowed = [t for t in cands if chair_fits(chair, shape, t)]
+        m.add_division_equality(day, slot, MINUTES_PER_DAY // step)
+        sv = SessionVars(slot, start, day)
+        for chair_id, allowed in doms.chairs.items():
             if allowed:
-                sv.chairs[chair.id] = self._optional(
-                    start, allowed, cands, shape.chair_min, self._chair_iv[chair.id]
+                sv.chairs[chair_id] = self._optional(
+                    sv, allowed, cands, shape.chair_min, self._chair_iv[chair_id]
                 )
-        for nurse in clinic.nurses():
-            allowed = [t for t in cands if nurse_fits(clinic, nurse, shape, t)]
+        for nurse, allowed in doms.nurses.items():
             if allowed:
-                lit = self._optional(start, allowed, cands, shape.chair_min, self._watch_iv[nurse])
+                lit = self._optional(sv, allowed, cands, shape.chair_min, self._watch_iv[nurse])
                 if shape.nurse_setup_min:
                     iv = m.new_optional_fixed_size_interval_var(
                         start, shape.nurse_setup_min, lit, ""
@@ -122,7 +163,7 @@ class SeriesModel:
 
     def _optional(
         self,
-        start: cp_model.IntVar,
+        sv: SessionVars,
         allowed: list[int],
         cands: tuple[int, ...],
         size: int,
@@ -130,9 +171,9 @@ class SeriesModel:
     ) -> cp_model.IntVar:
         lit = self.model.new_bool_var("")
         if len(allowed) != len(cands):
-            domain = cp_model.Domain.from_values(allowed)
-            self.model.add_linear_expression_in_domain(start, domain).only_enforce_if(lit)
-        bucket.append(self.model.new_optional_fixed_size_interval_var(start, size, lit, ""))
+            domain = slot_domain(allowed, self.problem.grid.slot_min)
+            self.model.add_linear_expression_in_domain(sv.slot, domain).only_enforce_if(lit)
+        bucket.append(self.model.new_optional_fixed_size_interval_var(sv.start, size, lit, ""))
         return lit
 
     def _add_series_limits(self, rv: RequestVars) -> None:
@@ -256,7 +297,7 @@ class SeriesModel:
             if len(booked) != len(rv.sessions):
                 continue
             for sv, a in zip(rv.sessions, booked, strict=True):
-                self.model.add_hint(sv.start, a.start_min)
+                self.model.add_hint(sv.slot, a.start_min // self.problem.grid.slot_min)
                 for cid, lit in sv.chairs.items():
                     self.model.add_hint(lit, int(cid == a.chair_id))
                 for nid, lit in sv.nurses.items():

@@ -24,6 +24,7 @@ class SolveLimits:
     time_limit_s: float = 10.0
     num_workers: int = 2
     random_seed: int = 0
+    max_rounds: int | None = None  # cap on large-neighbourhood rounds (None: until the limit)
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,7 +14,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from itertools import pairwise
 
-from ketaclinic.domain.scheduling.calendar import MINUTES_PER_DAY
+from ketaclinic.domain.scheduling.calendar import MINUTES_PER_DAY, inside_any
 from ketaclinic.domain.scheduling.cost import soft_cost
 from ketaclinic.domain.scheduling.engine import SolveLimits, SolveResult, SolveStatus, placed
 from ketaclinic.domain.scheduling.model import (
@@ -43,6 +43,7 @@ class Occupancy:
     ) -> None:
         self.problem = problem
         self.relax = relax  # capacity families ignored (used only to explain infeasibility)
+        self.shifts = {n: problem.clinic.shifts_of(n) for n in problem.clinic.nurses()}
         self._chairs: dict[tuple[str, int], list[Appointment]] = defaultdict(list)
         self._nurses: dict[tuple[str, int], list[Appointment]] = defaultdict(list)
         for appointment in booked:
@@ -100,8 +101,8 @@ def fit_session(
     chairs = [c for c in chairs if occ.chair_free(c, start, end)]
     if not chairs:
         return None
-    for nurse in clinic.nurses():
-        if nurse_fits(clinic, nurse, shape, start) and occ.nurse_free(nurse, start, end, setup_end):
+    for nurse, spans in occ.shifts.items():
+        if inside_any(spans, start, end) and occ.nurse_free(nurse, start, end, setup_end):
             return placed(request, position, start, chairs[0], nurse)
     return None
 

@@ -162,7 +162,8 @@ def calendar_fits(problem: Problem, request: SeriesRequest, start_min: int) -> b
 def candidate_starts(problem: Problem, request: SeriesRequest) -> tuple[int, ...]:
     """Sorted grid minutes where a session of ``request`` could start with an empty clinic."""
     clinic, step = problem.clinic, problem.grid.slot_min
-    nurses = clinic.nurses()
+    shifts = [clinic.shifts_of(n) for n in clinic.nurses()]
+    chair_min = request.shape.chair_min
     starts: list[int] = []
     for span in clinic.opening:
         first = -(-max(span.start_min, request.release_min) // step) * step
@@ -171,6 +172,6 @@ def candidate_starts(problem: Problem, request: SeriesRequest) -> tuple[int, ...
                 continue
             if not any(chair_fits(c, request.shape, start) for c in clinic.chairs):
                 continue
-            if any(nurse_fits(clinic, n, request.shape, start) for n in nurses):
+            if any(inside_any(spans, start, start + chair_min) for spans in shifts):
                 starts.append(start)
     return tuple(sorted(set(starts)))
