@@ -1,0 +1,1 @@
+"""W1: the staff web UI under load — patient chart page and patient search, 20 concurrent users."""
