@@ -127,6 +127,8 @@ class SeriesRequest:
             raise ValidationFailed({"deadline_min": "deadline must follow release"})
         if self.min_gap_min < 0 or self.max_span_min <= 0:
             raise ValidationFailed({"min_gap_min": "gap and span must be positive"})
+        if self.sessions > 1 and self.min_gap_min < self.shape.chair_min:
+            raise ValidationFailed({"min_gap_min": "sessions of one patient cannot overlap"})
         if self.current and len(self.current) != self.sessions:
             raise ValidationFailed({"current": "current positions must cover every session"})
 
