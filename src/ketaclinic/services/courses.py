@@ -142,4 +142,6 @@ class CourseService:
     def for_patient(self, actor: Actor, patient_id: int) -> Sequence[Course]:
         require(actor, Permission.PATIENT_READ)
         with self._uow() as uow:
+            if uow.patients.get(actor.clinic_id, patient_id) is None:
+                raise NotFound("no such patient in this clinic", field="patient_id")
             return uow.courses.for_patient(actor.clinic_id, patient_id)

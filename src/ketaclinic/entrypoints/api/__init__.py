@@ -6,7 +6,7 @@ from fastapi import FastAPI
 
 
 def install(app: FastAPI) -> None:
-    from ketaclinic.entrypoints.api import audit, auth, patients
+    from ketaclinic.entrypoints.api import audit, auth, courses, patients
 
-    for module in (auth, patients, audit):
+    for module in (auth, patients, audit, courses):
         app.include_router(module.router, prefix="/api/v1")

@@ -35,4 +35,11 @@ NAV: tuple[NavItem, ...] = (
     NavItem("Audit", "/audit", Permission.AUDIT_READ),
 )
 
-CHART_PANELS: tuple[ChartPanel, ...] = ()
+CHART_PANELS: tuple[ChartPanel, ...] = (
+    ChartPanel(
+        "courses",
+        "Treatment courses",
+        "/patients/{patient_id}/panels/courses",
+        Permission.PATIENT_READ,
+    ),
+)
