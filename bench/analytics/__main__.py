@@ -205,6 +205,8 @@ def main() -> None:
         gen_s = round(time.perf_counter() - t0, 2)
         with psycopg.connect(args.url) as conn:
             conn.execute("SET work_mem = '256MB'")
+            for setting in schema.POSTGRES_SESSION_SETTINGS:
+                conn.execute(setting)
             load = load_postgres(conn, files)
             setup = {"rows": files.scores, "courses": files.courses, "generate_s": gen_s}
             emit({"query": "dataset", "engine": "setup", **setup, **load, **machine()}, out)

@@ -244,7 +244,7 @@ def build_sql(name: str, f: DashboardFilter, source: Source, prefix: str) -> str
 
 def to_duckdb(sql: str) -> str:
     """Rewrite ``:name`` parameters to DuckDB's ``$name``."""
-    return re.sub(r"(?<![:\w]):([a-z_]+)", r"$\1", sql)
+    return re.sub(r"(?<![:\w]):([a-z_][a-z0-9_]*)", r"$\1", sql)
 
 
 def _shape(name: str, rows: Sequence[Sequence[Any]]) -> list[Any]:

@@ -59,6 +59,12 @@ _INDEXES = (
 
 TABLES = ("trajectory_rollup", "course_outcome", "scores", "courses")
 
+# Run on a PostgreSQL connection before the dashboard queries. Their parameters (month range,
+# clinic set) change the best plan a lot, and after five executions of a prepared statement
+# PostgreSQL may switch to a generic plan (measured 4-6x slower on D1 top_clinics); planning
+# each execution costs about a millisecond.
+POSTGRES_SESSION_SETTINGS = ("SET plan_cache_mode = force_custom_plan",)
+
 
 def checked_prefix(prefix: str) -> str:
     """Refuse anything but ``[schema.][table_prefix]`` in lower-case identifiers (no injection)."""
