@@ -52,7 +52,7 @@ def family_name(index: int) -> str:
 
     Names hold letters only, as the registration rules require.
     """
-    group = index // len(FAMILY_ROOTS)
+    group = index // len(FAMILY_ROOTS) ** 2
     suffix = "".join(chr(97 + group // 26**k % 26) for k in (2, 1, 0))
     return f"Demo-{FAMILY_ROOTS[index % len(FAMILY_ROOTS)]}{suffix}"
 

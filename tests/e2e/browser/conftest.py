@@ -130,16 +130,16 @@ def live_server(tmp_path: Path) -> Iterator[LiveServer]:
         assert not thread.is_alive(), "the live server did not shut down"
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def playwright_driver() -> Iterator[Playwright]:
     require_tier(CHROMIUM.exists(), "browser", f"{CHROMIUM} not found (apt-get install chromium)")
     with sync_playwright() as driver:
         yield driver
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def chromium(playwright_driver: Playwright) -> Iterator[Browser]:
-    """Debian's headless Chromium, one per test session."""
+    """Debian's headless Chromium, shared by the browser tests and closed after them."""
     browser = playwright_driver.chromium.launch(
         executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
     )
