@@ -16,6 +16,7 @@ from ketaclinic.domain.errors import NotFound
 from ketaclinic.domain.protocol.model import Protocol
 from ketaclinic.domain.protocol.pack import build_protocol
 from ketaclinic.domain.protocol.problems import ProtocolInvalid, ProtocolProblem
+from ketaclinic.services.protocol_rules import ensure_runnable_rules
 
 __all__ = [
     "ProtocolInvalid",
@@ -32,7 +33,8 @@ _PACKAGE = "ketaclinic.protocols"
 def parse_pack(text: str, *, source_name: str) -> Protocol:
     """Parse YAML text of one pack into a validated, hashed :class:`Protocol`.
 
-    Raises :class:`ProtocolInvalid` (a ``ValidationFailed``) carrying every problem.
+    Raises :class:`ProtocolInvalid` (a ``ValidationFailed``) carrying every problem; a pack whose
+    contraindication rules name a condition the eligibility engine does not know is refused too.
     """
     try:
         data = yaml.safe_load(text)
@@ -41,7 +43,8 @@ def parse_pack(text: str, *, source_name: str) -> Protocol:
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "unknown position"
         problem = ProtocolProblem("", where, f"well-formed YAML ({getattr(exc, 'problem', exc)})")
         raise ProtocolInvalid(source_name, [problem]) from exc
-    return build_protocol(data, source_name=source_name)
+    protocol = build_protocol(data, source_name=source_name)
+    return ensure_runnable_rules(protocol, source_name=source_name)
 
 
 def load_pack(path: Path) -> Protocol:

@@ -12,9 +12,10 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from ketaclinic.domain.access import Permission
-from ketaclinic.domain.errors import Conflict, NotFound, SafetyBlock
+from ketaclinic.domain.errors import Conflict, NotFound, SafetyBlock, ValidationFailed
 from ketaclinic.domain.protocol.canonical import canonical_json, content_hash
-from ketaclinic.domain.protocol.changes import FieldChange, adopt, diff
+from ketaclinic.domain.protocol.changes import AdoptedProtocol, FieldChange, adopt, diff
+from ketaclinic.domain.protocol.edits import next_version, unaddressed
 from ketaclinic.domain.protocol.model import Protocol
 from ketaclinic.domain.protocol.pack import build_protocol
 from ketaclinic.domain.protocol.signoff import SignoffItem, check_signoff_complete, signoff_items
@@ -23,6 +24,7 @@ from ketaclinic.domain.treatment import PublishedProtocol
 from ketaclinic.services.audit import record
 from ketaclinic.services.authorization import require
 from ketaclinic.services.ports import Clock, UnitOfWork, UnitOfWorkFactory
+from ketaclinic.services.protocol_rules import ensure_runnable_rules
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,39 +122,101 @@ class ProtocolService:
     def adopt(
         self, actor: Actor, base_id: int, changes: Mapping[str, object], *, new_version: str
     ) -> PublishedProtocol:
-        """A local copy with changed values: a new version listing its differences."""
+        """A local copy with changed values: a new version listing its differences.
+
+        The copy is validated like a pack file (ProtocolInvalid names every field path) and its
+        contraindication rules must be runnable by the eligibility engine. Nothing is stored when
+        anything is refused.
+        """
         require(actor, Permission.PROTOCOL_ADOPT)
         with self._uow() as uow:
             base = load_published(uow, actor.clinic_id, base_id)
-            adopted = adopt(base.protocol, changes, new_version=new_version)
-            new = adopted.protocol
-            if uow.protocols.find(actor.clinic_id, new.id, new.version) is not None:
-                raise Conflict(f"{new.ref} already exists", field="new_version")
-            row = uow.protocols.publish(
-                actor.clinic_id,
-                protocol_id=new.id,
-                version=new.version,
-                hash=new.hash,
-                title=new.title,
-                base_ref=adopted.base_ref,
-                content=canonical_json(new),
-                at=self._clock.now(),
-                by=actor.staff_id,
-            )
-            changed = ", ".join(
-                c.path for c in diff(base.protocol, new) if c.path not in {"version", "base"}
-            )
-            record(
-                uow,
-                self._clock,
-                actor,
-                "protocol.adopt",
-                object_type="protocol_version",
-                object_id=row.id,
-                detail=f"{adopted.base_ref} -> {new.ref}: {changed}",
-            )
+            row, _ = _adopt_in(uow, self._clock, actor, base, changes, new_version)
             uow.commit()
         return row
+
+    def suggest_version(self, actor: Actor, version_id: int) -> str:
+        """The next free patch version of this protocol in the clinic (for an adopted copy)."""
+        require(actor, Permission.PROTOCOL_READ)
+        with self._uow() as uow:
+            base = load_published(uow, actor.clinic_id, version_id).published
+            taken = [p.version for p in uow.protocols.list(actor.clinic_id)]
+        return next_version(base.version, taken)
+
+    def signer_names(self, actor: Actor) -> dict[int, str]:
+        """Staff id -> name for the clinic's staff, to show who signed a version off."""
+        require(actor, Permission.PROTOCOL_READ)
+        with self._uow() as uow:
+            return {m.id: m.name for m, _ in uow.staff.list_for_clinic(actor.clinic_id)}
+
+    def sign_off_with_changes(
+        self,
+        actor: Actor,
+        version_id: int,
+        confirmed_paths: Iterable[str],
+        changes: Mapping[str, object],
+        *,
+        new_version: str | None = None,
+    ) -> SignoffOutcome:
+        """Sign off a version with every ``needs_signoff`` default confirmed or changed.
+
+        Without changes this is :meth:`sign_off`. With changes, one unit of work adopts a new
+        version carrying them (based on ``version_id``, numbered ``new_version`` or the next free
+        patch version) and signs that new version off, every item of which the physician has just
+        confirmed or changed; the base stays as it was, unsigned if it was. An item neither
+        confirmed nor changed refuses the whole request (ValidationFailed naming each path).
+        """
+        require(actor, Permission.PROTOCOL_SIGNOFF)
+        if changes:
+            require(actor, Permission.PROTOCOL_ADOPT)
+        assert actor.staff_id is not None
+        confirmed = set(confirmed_paths)
+        with self._uow() as uow:
+            base = load_published(uow, actor.clinic_id, version_id)
+            items = signoff_items(base.protocol)
+            _ensure_addressed(items, confirmed, changes)
+            if not changes:
+                self._record_signoff(uow, actor, base, [i.path for i in items])
+                outcome = SignoffOutcome(self._reload(uow, actor, version_id), base.published, [])
+                uow.commit()
+                return outcome
+            taken = [p.version for p in uow.protocols.list(actor.clinic_id)]
+            version = new_version or next_version(base.published.version, taken)
+            row, adopted = _adopt_in(uow, self._clock, actor, base, changes, version)
+            new_items = [i.path for i in signoff_items(adopted.protocol)]
+            _ensure_same_items(items, new_items)
+            self._record_signoff(uow, actor, ProtocolView(row, adopted.protocol), new_items)
+            signed = self._reload(uow, actor, row.id)
+            uow.commit()
+        return SignoffOutcome(signed, base.published, list(adopted.changes))
+
+    def _record_signoff(
+        self, uow: UnitOfWork, actor: Actor, view: ProtocolView, paths: Sequence[str]
+    ) -> None:
+        assert actor.staff_id is not None
+        uow.protocols.sign_off(
+            actor.clinic_id,
+            view.published.id,
+            hash=view.published.hash,
+            by=actor.staff_id,
+            at=self._clock.now(),
+            confirmed_paths=sorted(paths),
+        )
+        record(
+            uow,
+            self._clock,
+            actor,
+            "protocol.sign_off",
+            object_type="protocol_version",
+            object_id=view.published.id,
+            detail=f"{view.published.ref} {view.published.hash}",
+        )
+
+    @staticmethod
+    def _reload(uow: UnitOfWork, actor: Actor, version_id: int) -> PublishedProtocol:
+        found = uow.protocols.get(actor.clinic_id, version_id)
+        assert found is not None
+        return found
 
     def sign_off(
         self, actor: Actor, version_id: int, confirmed_paths: Iterable[str]
@@ -171,24 +235,81 @@ class ProtocolService:
                     + tuple(f"unknown path: {p}" for p in check.unknown_paths),
                     field="confirmed_paths",
                 )
-            uow.protocols.sign_off(
-                actor.clinic_id,
-                version_id,
-                hash=view.published.hash,
-                by=actor.staff_id,
-                at=self._clock.now(),
-                confirmed_paths=paths,
-            )
-            record(
-                uow,
-                self._clock,
-                actor,
-                "protocol.sign_off",
-                object_type="protocol_version",
-                object_id=version_id,
-                detail=f"{view.published.ref} {view.published.hash}",
-            )
-            signed = uow.protocols.get(actor.clinic_id, version_id)
+            self._record_signoff(uow, actor, view, paths)
+            signed = self._reload(uow, actor, version_id)
             uow.commit()
-        assert signed is not None
         return signed
+
+
+@dataclass(frozen=True, slots=True)
+class SignoffOutcome:
+    """The version signed off, the version the physician opened, and what changed between them."""
+
+    signed: PublishedProtocol
+    base: PublishedProtocol
+    changes: list[FieldChange]
+
+    @property
+    def adopted(self) -> bool:
+        return self.signed.id != self.base.id
+
+
+def _adopt_in(
+    uow: UnitOfWork,
+    clock: Clock,
+    actor: Actor,
+    base: ProtocolView,
+    changes: Mapping[str, object],
+    new_version: str,
+) -> tuple[PublishedProtocol, AdoptedProtocol]:
+    """Validate, store and audit an adopted copy of ``base`` inside the caller's unit of work."""
+    adopted = adopt(base.protocol, changes, new_version=new_version)
+    new = ensure_runnable_rules(adopted.protocol, source_name=adopted.protocol.ref)
+    if uow.protocols.find(actor.clinic_id, new.id, new.version) is not None:
+        raise Conflict(f"{new.ref} already exists", field="new_version")
+    row = uow.protocols.publish(
+        actor.clinic_id,
+        protocol_id=new.id,
+        version=new.version,
+        hash=new.hash,
+        title=new.title,
+        base_ref=adopted.base_ref,
+        content=canonical_json(new),
+        at=clock.now(),
+        by=actor.staff_id,
+    )
+    changed = ", ".join(c.path for c in adopted.changes if c.path not in {"version", "base"})
+    record(
+        uow,
+        clock,
+        actor,
+        "protocol.adopt",
+        object_type="protocol_version",
+        object_id=row.id,
+        detail=f"{adopted.base_ref} -> {new.ref}: {changed}",
+    )
+    return row, adopted
+
+
+def _ensure_addressed(
+    items: Sequence[SignoffItem], confirmed: set[str], changes: Mapping[str, object]
+) -> None:
+    missing = unaddressed(items, confirmed, changes)
+    known = {item.path for item in items}
+    unknown = sorted(confirmed - known)
+    errors = {item.path: "confirm this default or change it" for item in missing}
+    errors.update({path: "not a sign-off item of this version" for path in unknown})
+    if errors:
+        raise ValidationFailed(errors)
+
+
+def _ensure_same_items(before: Sequence[SignoffItem], after_paths: Sequence[str]) -> None:
+    """The adopted copy may not bring sign-off items the physician has not seen."""
+    seen = {item.path for item in before}
+    new = [path for path in after_paths if path not in seen]
+    if new:
+        raise SafetyBlock(
+            "the changed version has defaults needing sign-off that were not shown",
+            reasons=tuple(f"not reviewed: {path}" for path in new),
+            field="changes",
+        )
