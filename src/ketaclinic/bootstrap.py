@@ -14,9 +14,12 @@ from ketaclinic.adapters.clock import SecretsTokenSource, SystemClock
 from ketaclinic.adapters.db.engine import make_engine
 from ketaclinic.adapters.db.uow import SqlUnitOfWork
 from ketaclinic.adapters.passwords import Argon2PasswordHasher
+from ketaclinic.domain.assessments import GuardianNotice
+from ketaclinic.services.assessments import AssessmentService
 from ketaclinic.services.audit import AuditService
 from ketaclinic.services.courses import CourseService
 from ketaclinic.services.identity import IdentityPolicy, IdentityService
+from ketaclinic.services.links import LinkService
 from ketaclinic.services.patients import PatientService
 from ketaclinic.services.ports import Clock, PasswordHasher, TokenSource, UnitOfWork
 from ketaclinic.services.protocols import ProtocolService
@@ -41,6 +44,8 @@ class Services:
     protocols: ProtocolService
     courses: CourseService
     safety: SafetyService
+    assessments: AssessmentService
+    links: LinkService
 
     def uow(self) -> UnitOfWork:
         return SqlUnitOfWork(self.engine)
@@ -84,4 +89,12 @@ def build(
         protocols=ProtocolService(uow_factory, clock),
         courses=CourseService(uow_factory, clock),
         safety=SafetyService(uow_factory, clock),
+        assessments=AssessmentService(uow_factory, clock),
+        links=LinkService(
+            uow_factory,
+            clock,
+            tokens,
+            link_hours=settings.assessment_link_hours,
+            guardian_notice=GuardianNotice(settings.assessment_guardian_notice),
+        ),
     )

@@ -37,6 +37,7 @@ class Settings(BaseSettings):
     lockout_after_failures: int = Field(default=5, ge=1, le=50)
     lockout_min: int = Field(default=15, ge=1, le=24 * 60)
     assessment_link_hours: int = Field(default=72, ge=1, le=24 * 30)
+    assessment_guardian_notice: str = Field(default="inform", pattern="^(inform|none)$")
     hl7_host: str = "127.0.0.1"
     hl7_port: int = Field(default=2575, ge=0, le=65535)
     hl7_ack_unknown_session: str = Field(default="AA", pattern="^(AA|AE)$")

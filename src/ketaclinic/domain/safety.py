@@ -8,6 +8,7 @@ only by a physician or APP documenting risk level, plan and disposition; it is n
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -19,6 +20,14 @@ class Urgency(StrEnum):
     URGENT = "urgent"  # high C-SSRS risk: now
     SAME_DAY = "same_day"
     ROUTINE = "routine"
+
+
+URGENCY_ORDER = {Urgency.URGENT: 0, Urgency.SAME_DAY: 1, Urgency.ROUTINE: 2}
+
+
+def worklist_order(tasks: Iterable[SafetyTask]) -> list[SafetyTask]:
+    """Urgent first, then same-day, then routine; oldest first within each urgency."""
+    return sorted(tasks, key=lambda t: (URGENCY_ORDER[t.urgency], t.opened_at, t.id))
 
 
 class RiskLevel(StrEnum):

@@ -13,8 +13,28 @@ from types import TracebackType
 from typing import Protocol, Self
 
 from ketaclinic.domain.access import Role
+from ketaclinic.domain.assessments import AssessmentLink, AssessmentResponse, NewResponse, Notice
 from ketaclinic.domain.audit import AuditEvent
+from ketaclinic.domain.consent import Signature, Withdrawal
+from ketaclinic.domain.consent_documents import ConsentTemplate
 from ketaclinic.domain.course import CourseState
+from ketaclinic.domain.eligibility.signoff import SignedDecision
+from ketaclinic.domain.evaluation import Evaluation
+from ketaclinic.domain.evaluation_records import (
+    StoredDecision,
+    StoredEvaluation,
+    StoredSignature,
+    StoredWithdrawal,
+)
+from ketaclinic.domain.dosing.checkin import BetweenSessionCheckIn
+from ketaclinic.domain.dosing.records import (
+    Administration,
+    DoseOrder,
+    OrderContent,
+    SessionResponse,
+    StoredCheckIn,
+    VerificationRecord,
+)
 from ketaclinic.domain.patients import (
     Allergy,
     Measurement,
@@ -26,6 +46,14 @@ from ketaclinic.domain.patients import (
 from ketaclinic.domain.safety import SafetyAssessment, SafetyTask, Urgency
 from ketaclinic.domain.staff import Chair, Clinic, Membership, StaffMember
 from ketaclinic.domain.treatment import Course, CourseTransition, PublishedProtocol
+from ketaclinic.services.infusion_ports import (
+    AlarmRepository,
+    Hl7Inbox,
+    MonitorRegistry,
+    NotificationRepository,
+    ReadingRepository,
+    SessionRepository,
+)
 
 
 class Clock(Protocol):
@@ -246,6 +274,125 @@ class SafetyTaskRepository(Protocol):
     ) -> SafetyTask: ...
 
 
+class AssessmentRepository(Protocol):
+    def add(self, clinic_id: int, r: NewResponse, *, at: datetime) -> AssessmentResponse: ...
+    def get(self, clinic_id: int, response_id: int) -> AssessmentResponse | None: ...
+    def for_patient(
+        self, clinic_id: int, patient_id: int, instrument_id: str | None = None
+    ) -> Sequence[AssessmentResponse]: ...
+
+
+class AssessmentLinkRepository(Protocol):
+    def add(
+        self,
+        clinic_id: int,
+        *,
+        patient_id: int,
+        course_id: int | None,
+        instrument_id: str,
+        token_hash: str,
+        form_token: str,
+        created_by: int,
+        at: datetime,
+        expires_at: datetime,
+        guardian_informed: bool,
+    ) -> AssessmentLink: ...
+    def by_token_hash(self, token_hash: str) -> AssessmentLink | None: ...
+    def for_patient(self, clinic_id: int, patient_id: int) -> Sequence[AssessmentLink]: ...
+    def mark_used(self, link: AssessmentLink, response_id: int, *, at: datetime) -> None: ...
+
+
+class NoticeRepository(Protocol):
+    def add(
+        self,
+        clinic_id: int,
+        patient_id: int,
+        *,
+        kind: str,
+        audience: str,
+        ref: str,
+        message: str,
+        at: datetime,
+    ) -> Notice: ...
+    def for_audience(self, clinic_id: int, audience: str, limit: int = 50) -> Sequence[Notice]: ...
+    def for_patient(self, clinic_id: int, patient_id: int) -> Sequence[Notice]: ...
+
+
+class DosingRepository(Protocol):
+    def add_checkin(
+        self,
+        clinic_id: int,
+        patient_id: int,
+        course_id: int,
+        checkin: BetweenSessionCheckIn,
+        *,
+        by: int | None,
+    ) -> StoredCheckIn: ...
+    def checkins(self, clinic_id: int, course_id: int) -> Sequence[StoredCheckIn]: ...
+    def add_order(
+        self,
+        clinic_id: int,
+        patient_id: int,
+        course_id: int,
+        protocol_version_id: int,
+        content: OrderContent,
+        *,
+        by: int,
+        at: datetime,
+    ) -> DoseOrder: ...
+    def get_order(self, clinic_id: int, order_id: int) -> DoseOrder | None: ...
+    def orders_for_course(self, clinic_id: int, course_id: int) -> Sequence[DoseOrder]: ...
+    def orders_for_patient(self, clinic_id: int, patient_id: int) -> Sequence[DoseOrder]: ...
+    def add_verification(
+        self, order: DoseOrder, *, by: int, at: datetime, mismatches: Sequence[str]
+    ) -> VerificationRecord: ...
+    def verifications(self, clinic_id: int, order_id: int) -> Sequence[VerificationRecord]: ...
+    def add_administration(
+        self, order: DoseOrder, response: SessionResponse, *, by: int, at: datetime
+    ) -> Administration: ...
+    def administrations(self, clinic_id: int, course_id: int) -> Sequence[Administration]: ...
+
+
+class EvaluationRepository(Protocol):
+    def add_version(
+        self, course: Course, evaluation: Evaluation, *, by: int, at: datetime
+    ) -> StoredEvaluation: ...
+    def latest(self, clinic_id: int, course_id: int) -> StoredEvaluation | None: ...
+    def versions(self, clinic_id: int, course_id: int) -> Sequence[StoredEvaluation]: ...
+
+
+class EligibilityRepository(Protocol):
+    def add(
+        self, course: Course, evaluation_version: int, decision: SignedDecision, *, by: int
+    ) -> StoredDecision: ...
+    def latest(self, clinic_id: int, course_id: int) -> StoredDecision | None: ...
+
+
+class ConsentRepository(Protocol):
+    def add_signature(
+        self,
+        course: Course,
+        signature: Signature,
+        *,
+        related_person_id: int | None,
+        image_png: str,
+        by: int,
+    ) -> StoredSignature: ...
+    def get(self, clinic_id: int, signature_id: int) -> StoredSignature | None: ...
+    def signatures(self, clinic_id: int, course_id: int) -> Sequence[StoredSignature]: ...
+    def for_patient(self, clinic_id: int, patient_id: int) -> Sequence[StoredSignature]: ...
+    def add_withdrawal(
+        self, course: Course, withdrawal: Withdrawal, *, by: int
+    ) -> StoredWithdrawal: ...
+    def withdrawals(self, clinic_id: int, course_id: int) -> Sequence[StoredWithdrawal]: ...
+
+
+class ConsentLibrary(Protocol):
+    """The texts of consent documents by ``(document id, version)``."""
+
+    def get(self, document_id: str, version: str) -> ConsentTemplate | None: ...
+
+
 class UnitOfWork(Protocol):
     """One transaction. ``commit`` once at the end of a use case; leaving without it rolls back."""
 
@@ -257,6 +404,19 @@ class UnitOfWork(Protocol):
     protocols: ProtocolRepository
     courses: CourseRepository
     safety_tasks: SafetyTaskRepository
+    evaluations: EvaluationRepository
+    eligibility: EligibilityRepository
+    consents: ConsentRepository
+    dosing: DosingRepository
+    assessments: AssessmentRepository
+    assessment_links: AssessmentLinkRepository
+    notices: NoticeRepository
+    sessions: SessionRepository
+    monitors: MonitorRegistry
+    readings: ReadingRepository
+    alarms: AlarmRepository
+    notifications: NotificationRepository
+    hl7_inbox: Hl7Inbox
 
     def __enter__(self) -> Self: ...
     def __exit__(

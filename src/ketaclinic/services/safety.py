@@ -11,8 +11,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ketaclinic.domain.access import Permission
+from ketaclinic.domain.assessments import Notice
 from ketaclinic.domain.errors import NotFound, SafetyBlock
-from ketaclinic.domain.safety import SafetyAssessment, SafetyTask, Urgency, validate_assessment
+from ketaclinic.domain.safety import (
+    SafetyAssessment,
+    SafetyTask,
+    Urgency,
+    validate_assessment,
+    worklist_order,
+)
 from ketaclinic.domain.staff import Actor
 from ketaclinic.services.audit import record
 from ketaclinic.services.authorization import require
@@ -81,15 +88,32 @@ class SafetyService:
         self._uow, self._clock = uow_factory, clock
 
     def worklist(self, actor: Actor) -> Sequence[SafetyTask]:
-        """Every open task in the clinic, oldest first (urgent ones are shown first by the UI)."""
+        """Every open task in the clinic: urgent first, then oldest first."""
         require(actor, Permission.PATIENT_READ)
         with self._uow() as uow:
-            return uow.safety_tasks.open_in_clinic(actor.clinic_id)
+            return worklist_order(uow.safety_tasks.open_in_clinic(actor.clinic_id))
 
     def for_patient(self, actor: Actor, patient_id: int) -> Sequence[SafetyTask]:
+        """Every task of the patient, newest first; 404 for a patient of another clinic."""
         require(actor, Permission.PATIENT_READ)
         with self._uow() as uow:
+            if uow.patients.get(actor.clinic_id, patient_id) is None:
+                raise NotFound("no such patient in this clinic", field="patient_id")
             return uow.safety_tasks.for_patient(actor.clinic_id, patient_id)
+
+    def task(self, actor: Actor, task_id: int) -> SafetyTask:
+        require(actor, Permission.PATIENT_READ)
+        with self._uow() as uow:
+            task = uow.safety_tasks.get(actor.clinic_id, task_id)
+        if task is None:
+            raise NotFound("no such safety task in this clinic", field="task_id")
+        return task
+
+    def notices(self, actor: Actor) -> Sequence[Notice]:
+        """In-app notices to the prescribers on duty (newest first); physicians and APPs only."""
+        require(actor, Permission.SAFETY_ASSESS)
+        with self._uow() as uow:
+            return uow.notices.for_audience(actor.clinic_id, "prescribers")
 
     def assess(self, actor: Actor, task_id: int, assessment: SafetyAssessment) -> SafetyTask:
         """Close a task with a documented assessment (physician or APP only)."""

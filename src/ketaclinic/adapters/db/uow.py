@@ -7,11 +7,27 @@ from typing import Self
 
 from sqlalchemy import Connection, Engine, RootTransaction
 
+from ketaclinic.adapters.db.assessment_repository import (
+    SqlAssessmentLinkRepository,
+    SqlAssessmentRepository,
+    SqlNoticeRepository,
+)
 from ketaclinic.adapters.db.audit_log import SqlAuditLog
 from ketaclinic.adapters.db.course_repository import (
     SqlCourseRepository,
     SqlProtocolRepository,
     SqlSafetyTaskRepository,
+)
+from ketaclinic.adapters.db.dosing_repository import SqlDosingRepository
+from ketaclinic.adapters.db.infusion_repository import (
+    SqlMonitorRegistry,
+    SqlNotificationRepository,
+    SqlSessionRepository,
+)
+from ketaclinic.adapters.db.evaluation_repository import (
+    SqlConsentRepository,
+    SqlEligibilityRepository,
+    SqlEvaluationRepository,
 )
 from ketaclinic.adapters.db.patient_repository import SqlPatientRepository
 from ketaclinic.adapters.db.staff_repository import (
@@ -19,11 +35,31 @@ from ketaclinic.adapters.db.staff_repository import (
     SqlClinicRepository,
     SqlStaffRepository,
 )
+from ketaclinic.adapters.db.vitals_repository import (
+    SqlAlarmRepository,
+    SqlHl7Inbox,
+    SqlReadingRepository,
+)
+from ketaclinic.services.infusion_ports import (
+    AlarmRepository,
+    Hl7Inbox,
+    MonitorRegistry,
+    NotificationRepository,
+    ReadingRepository,
+    SessionRepository,
+)
 from ketaclinic.services.ports import (
+    AssessmentLinkRepository,
+    AssessmentRepository,
     AuditLog,
     AuthSessionRepository,
     ClinicRepository,
+    ConsentRepository,
     CourseRepository,
+    EligibilityRepository,
+    EvaluationRepository,
+    DosingRepository,
+    NoticeRepository,
     PatientRepository,
     ProtocolRepository,
     SafetyTaskRepository,
@@ -42,6 +78,19 @@ class SqlUnitOfWork:
     protocols: ProtocolRepository
     courses: CourseRepository
     safety_tasks: SafetyTaskRepository
+    evaluations: EvaluationRepository
+    eligibility: EligibilityRepository
+    consents: ConsentRepository
+    dosing: DosingRepository
+    assessments: AssessmentRepository
+    assessment_links: AssessmentLinkRepository
+    notices: NoticeRepository
+    sessions: SessionRepository
+    monitors: MonitorRegistry
+    readings: ReadingRepository
+    alarms: AlarmRepository
+    notifications: NotificationRepository
+    hl7_inbox: Hl7Inbox
 
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
@@ -66,6 +115,19 @@ class SqlUnitOfWork:
         self.protocols = SqlProtocolRepository(conn)
         self.courses = SqlCourseRepository(conn)
         self.safety_tasks = SqlSafetyTaskRepository(conn)
+        self.evaluations = SqlEvaluationRepository(conn)
+        self.eligibility = SqlEligibilityRepository(conn)
+        self.consents = SqlConsentRepository(conn)
+        self.sessions = SqlSessionRepository(conn)
+        self.monitors = SqlMonitorRegistry(conn)
+        self.readings = SqlReadingRepository(conn)
+        self.alarms = SqlAlarmRepository(conn)
+        self.notifications = SqlNotificationRepository(conn)
+        self.hl7_inbox = SqlHl7Inbox(conn)
+        self.dosing = SqlDosingRepository(conn)
+        self.assessments = SqlAssessmentRepository(conn)
+        self.assessment_links = SqlAssessmentLinkRepository(conn)
+        self.notices = SqlNoticeRepository(conn)
         return self
 
     def __exit__(
