@@ -11,10 +11,13 @@ import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
+from ketaclinic.domain import course, session
 from ketaclinic.domain.access import Permission
 from ketaclinic.domain.errors import Conflict, NotFound, SafetyBlock, ValidationFailed
 from ketaclinic.domain.protocol.canonical import canonical_json, content_hash
 from ketaclinic.domain.protocol.changes import AdoptedProtocol, FieldChange, adopt, diff
+from ketaclinic.domain.protocol.docs import Transition
+from ketaclinic.domain.protocol.docs_page import protocol_markdown
 from ketaclinic.domain.protocol.edits import next_version, unaddressed
 from ketaclinic.domain.protocol.model import Protocol
 from ketaclinic.domain.protocol.pack import build_protocol
@@ -57,6 +60,24 @@ def require_signed_off(uow: UnitOfWork, clinic_id: int, version_id: int) -> Prot
             field="protocol_version_id",
         )
     return view
+
+
+@dataclass(frozen=True, slots=True)
+class ProtocolDocument:
+    """A published version, its documentation page (Markdown) and its state-machine tables."""
+
+    view: ProtocolView
+    markdown: str
+    state_machines: dict[str, list[Transition]]
+    signoff_items: list[SignoffItem]
+
+
+def state_machine_tables() -> dict[str, list[Transition]]:
+    """The treatment-course and infusion-session transition tables, ``(from, to, guard)`` rows."""
+    return {
+        "Treatment course": [(str(a), str(b), str(c)) for a, b, c in course.TRANSITIONS],
+        "Infusion session": [(str(a), str(b), str(c)) for a, b, c in session.TRANSITIONS],
+    }
 
 
 class ProtocolService:
@@ -112,6 +133,13 @@ class ProtocolService:
         require(actor, Permission.PROTOCOL_READ)
         with self._uow() as uow:
             return load_published(uow, actor.clinic_id, version_id)
+
+    def document(self, actor: Actor, version_id: int) -> ProtocolDocument:
+        """The version with its generated documentation page (tables, sign-off list, diagrams)."""
+        view = self.view(actor, version_id)
+        machines = state_machine_tables()
+        page = protocol_markdown(view.protocol, state_machines=machines)
+        return ProtocolDocument(view, page, machines, signoff_items(view.protocol))
 
     def signoff_items(self, actor: Actor, version_id: int) -> list[SignoffItem]:
         return signoff_items(self.view(actor, version_id).protocol)

@@ -15,11 +15,14 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from ketaclinic.domain.protocol.paths import iter_leaves
+from ketaclinic.domain.protocol.canonical import to_plain
+from ketaclinic.domain.protocol.model import Protocol
+from ketaclinic.domain.protocol.paths import PathError, iter_leaves, value_at
 from ketaclinic.domain.protocol.signoff import SignoffItem
 
 # fields of a whole-rule item that identify or document it rather than set a clinical value
 _FIXED_KEYS = frozenset({"id", "source", "needs_signoff", "condition", "parameter", "unit"})
+_TOP_FIXED = frozenset({"id", "version", "base", "hash", "title"})
 _SEMVER_CORE = re.compile(r"^(\d+)\.(\d+)\.(\d+)")
 MAX_VALUE_CHARS = 200
 
@@ -189,3 +192,42 @@ def next_version(version: str, taken: Iterable[str]) -> str:
     while f"{major}.{minor}.{patch}" in used:
         patch += 1
     return f"{major}.{minor}.{patch}"
+
+
+def editable_fields(protocol: Protocol) -> list[EditableField]:
+    """Every numeric field of a protocol a clinic may change in an adopted copy, in file order."""
+    plain = to_plain(protocol)
+    return [
+        EditableField(path, value, value_text(value))
+        for path, value in iter_leaves(plain)
+        if _editable(value) and ".sources." not in path and path.split(".")[0] not in _TOP_FIXED
+    ]
+
+
+def parse_changes(
+    protocol: Protocol, rows: Iterable[tuple[str, str]]
+) -> tuple[dict[str, Any], dict[str, str]]:
+    """``(field path, typed text)`` rows as changes typed like the protocol's current values.
+
+    Errors are keyed by the path as typed: an empty path with a value, a path naming no field,
+    a repeated path, or a value that is not of the field's kind.
+    """
+    plain = to_plain(protocol)
+    changes: dict[str, Any] = {}
+    errors: dict[str, str] = {}
+    for path, text in rows:
+        if not path and not text:
+            continue
+        if not path:
+            errors[""] = "name the field to change (a path such as dosing.iv.max_mg)"
+            continue
+        if path in changes:
+            errors[path] = f"{path}: changed twice; give each field once"
+            continue
+        try:
+            changes[path] = parse_value(value_at(plain, path), text)
+        except PathError as unknown:
+            errors[path] = f"{path}: no such field; expected {unknown.expected}"
+        except ValueError as bad:
+            errors[path] = f"{path}: expected {bad}"
+    return changes, errors

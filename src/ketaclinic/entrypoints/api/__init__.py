@@ -6,7 +6,7 @@ from fastapi import FastAPI
 
 
 def install(app: FastAPI) -> None:
-    from ketaclinic.entrypoints.api import audit, auth, courses, patients
+    from ketaclinic.entrypoints.api import audit, auth, courses, patients, protocols
 
-    for module in (auth, patients, audit, courses):
+    for module in (auth, patients, audit, courses, protocols):
         app.include_router(module.router, prefix="/api/v1")

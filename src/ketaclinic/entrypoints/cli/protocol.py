@@ -5,6 +5,9 @@
 - ``validate FILE``: exit 0 printing ``ok``, or exit 1 listing every error with its field path.
 - ``diff A B``: field paths that differ; A and B are pack files or shipped ``ID[@VERSION]``.
 - ``docs [--out docs/protocols]``: writes one Markdown page per shipped pack plus an index.
+- ``publish [--clinic SLUG]``: publishes the shipped packs into a clinic's database (idempotent:
+  an identical version already published is kept; the same version with other content is refused).
+  Published versions still need a physician's sign-off in the app before use.
 """
 
 from __future__ import annotations
@@ -28,9 +31,10 @@ from ketaclinic.domain.protocol.changes import diff as diff_protocols
 from ketaclinic.domain.protocol.docs import Transition
 from ketaclinic.domain.protocol.docs_page import protocol_index_markdown, protocol_markdown
 from ketaclinic.domain.protocol.model import Protocol
+from ketaclinic.entrypoints.cli.context import clinic_named, services
 
 app = typer.Typer(
-    help="Protocol packs: list, show, validate, diff and generate documentation.",
+    help="Protocol packs: list, show, validate, diff, generate documentation, publish.",
     no_args_is_help=True,
 )
 
@@ -155,3 +159,19 @@ def docs(
         typer.echo(f"wrote {out / f'{p.id}.md'}")
     (out / "README.md").write_text(protocol_index_markdown(protocols), encoding="utf-8")
     typer.echo(f"wrote {out / 'README.md'}")
+
+
+@app.command("publish")
+def publish(
+    clinic: Annotated[
+        str | None, typer.Option(help="Clinic slug (default: the only clinic)")
+    ] = None,
+) -> None:
+    """Publish the shipped packs into a clinic (idempotent); each needs a physician sign-off."""
+    packs = shipped_protocols()
+    with services() as s:
+        target = clinic_named(s, clinic)
+        published = s.protocols.publish(target.id, packs)
+    for row in published:
+        state = "signed off" if row.signed_off else "needs sign-off"
+        typer.echo(f"{row.id}\t{row.ref}\t{row.hash[:12]}\t{state}")

@@ -9,9 +9,9 @@ from fastapi.staticfiles import StaticFiles
 
 
 def install(app: FastAPI) -> None:
-    from ketaclinic.entrypoints.web import admin, courses, pages, patients, signin
+    from ketaclinic.entrypoints.web import admin, courses, pages, patients, protocols, signin
 
     static = resources.files("ketaclinic.entrypoints.web") / "static"
     app.mount("/static", StaticFiles(directory=str(static)), name="static")
-    for module in (signin, pages, patients, admin, courses):
+    for module in (signin, pages, patients, admin, courses, protocols):
         app.include_router(module.router)
