@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from ketaclinic.domain.access import Permission
 from ketaclinic.domain.assessments import Notice
 from ketaclinic.domain.errors import NotFound, SafetyBlock
+from ketaclinic.domain.patients import Patient
 from ketaclinic.domain.safety import (
     SafetyAssessment,
     SafetyTask,
@@ -92,6 +93,16 @@ class SafetyService:
         require(actor, Permission.PATIENT_READ)
         with self._uow() as uow:
             return worklist_order(uow.safety_tasks.open_in_clinic(actor.clinic_id))
+
+    def worklist_entries(self, actor: Actor) -> list[tuple[SafetyTask, Patient]]:
+        """The worklist with each task's patient (for the clinic's worklist page)."""
+        require(actor, Permission.PATIENT_READ)
+        with self._uow() as uow:
+            tasks = worklist_order(uow.safety_tasks.open_in_clinic(actor.clinic_id))
+            patients = {
+                t.patient_id: uow.patients.get(actor.clinic_id, t.patient_id) for t in tasks
+            }
+        return [(t, p) for t in tasks if (p := patients[t.patient_id]) is not None]
 
     def for_patient(self, actor: Actor, patient_id: int) -> Sequence[SafetyTask]:
         """Every task of the patient, newest first; 404 for a patient of another clinic."""

@@ -10,3 +10,11 @@ def install(app: FastAPI) -> None:
 
     for module in (auth, patients, audit, courses, protocols):
         app.include_router(module.router, prefix="/api/v1")
+    from ketaclinic.entrypoints.api import assessments as assessment_routes
+    from ketaclinic.entrypoints.api import fhir as fhir_routes
+
+    for module in (assessment_routes, fhir_routes):
+        app.include_router(module.router, prefix="/api/v1")
+    from ketaclinic.entrypoints.api import orders as dosing_orders
+
+    app.include_router(dosing_orders.router, prefix="/api/v1")

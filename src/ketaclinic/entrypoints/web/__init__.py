@@ -10,8 +10,13 @@ from fastapi.staticfiles import StaticFiles
 
 def install(app: FastAPI) -> None:
     from ketaclinic.entrypoints.web import admin, courses, pages, patients, protocols, signin
+    from ketaclinic.entrypoints.web import assessments as assessment_routes
+    from ketaclinic.entrypoints.web import links as link_routes
+    from ketaclinic.entrypoints.web import safety as safety_routes
 
     static = resources.files("ketaclinic.entrypoints.web") / "static"
     app.mount("/static", StaticFiles(directory=str(static)), name="static")
     for module in (signin, pages, patients, admin, courses, protocols):
+        app.include_router(module.router)
+    for module in (assessment_routes, link_routes, safety_routes):
         app.include_router(module.router)

@@ -33,6 +33,7 @@ NAV: tuple[NavItem, ...] = (
     NavItem("Protocols", "/protocols", Permission.PROTOCOL_READ),
     NavItem("Users", "/admin/users", Permission.STAFF_ADMIN),
     NavItem("Audit", "/audit", Permission.AUDIT_READ),
+    NavItem("Safety worklist", "/worklist/safety", Permission.PATIENT_READ),
 )
 
 CHART_PANELS: tuple[ChartPanel, ...] = (
@@ -40,6 +41,24 @@ CHART_PANELS: tuple[ChartPanel, ...] = (
         "courses",
         "Treatment courses",
         "/patients/{patient_id}/panels/courses",
+        Permission.PATIENT_READ,
+    ),
+    ChartPanel(
+        "safety",
+        "Suicide-risk safety gate",
+        "/patients/{patient_id}/panels/safety",
+        Permission.PATIENT_READ,
+    ),
+    ChartPanel(
+        "assessments",
+        "Questionnaires and scores",
+        "/patients/{patient_id}/panels/assessments",
+        Permission.PATIENT_READ,
+    ),
+    ChartPanel(
+        "trajectories",
+        "Score trajectories",
+        "/patients/{patient_id}/panels/trajectories",
         Permission.PATIENT_READ,
     ),
 )
