@@ -16,18 +16,23 @@ import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 from ketaclinic.adapters.hl7.ack import build_ack
+from ketaclinic.adapters.hl7.ingest_handler import MonitorMessageHandler
 from ketaclinic.adapters.hl7.message import peek_header
 from ketaclinic.adapters.hl7.mllp import (
     DEFAULT_MAX_FRAME_BYTES,
     Event,
     Frame,
+    FrameError,
     MllpDecoder,
     frame,
 )
+from ketaclinic.bootstrap import Services
 
 Handler = Callable[[bytes], Awaitable[bytes]]
+FrameErrorHook = Callable[[FrameError], Awaitable[None]]
 Clock = Callable[[], datetime]
 
 log = logging.getLogger(__name__)
@@ -40,8 +45,16 @@ def _utc_now() -> datetime:
 class Hl7Listener:
     """A running listener; :attr:`port` is the bound port, :meth:`close` shuts it down cleanly."""
 
-    def __init__(self, handler: Handler, *, max_frame_bytes: int, clock: Clock) -> None:
+    def __init__(
+        self,
+        handler: Handler,
+        *,
+        max_frame_bytes: int,
+        clock: Clock,
+        on_frame_error: FrameErrorHook | None = None,
+    ) -> None:
         self._handler = handler
+        self._on_frame_error = on_frame_error
         self._max_frame_bytes = max_frame_bytes
         self._clock = clock
         self._server: asyncio.Server | None = None
@@ -124,6 +137,11 @@ class Hl7Listener:
         if not event.needs_reply:
             return None
         reason = f"frame {event.kind}: {event.detail}"
+        if self._on_frame_error is not None:
+            try:
+                await self._on_frame_error(event)  # e.g. keep a dead-letter entry for review
+            except Exception as exc:  # the sender still gets its negative ACK
+                log.error("hl7.frame_hook.failed error=%s", type(exc).__name__)
         return build_ack(None, "AR", at=self._clock(), reason=reason, error_code="100")
 
 
@@ -134,21 +152,34 @@ async def serve(
     *,
     max_frame_bytes: int = DEFAULT_MAX_FRAME_BYTES,
     clock: Clock = _utc_now,
+    on_frame_error: FrameErrorHook | None = None,
 ) -> Hl7Listener:
     """Start listening on ``host:port`` (0 = any free port) and return the running listener."""
-    listener = Hl7Listener(handler, max_frame_bytes=max_frame_bytes, clock=clock)
+    listener = Hl7Listener(
+        handler, max_frame_bytes=max_frame_bytes, clock=clock, on_frame_error=on_frame_error
+    )
     await listener.start(host, port)
     log.info("hl7.listener.started port=%d", listener.port)
     return listener
 
 
 def run(
-    host: str, port: int, handler: Handler, *, max_frame_bytes: int = DEFAULT_MAX_FRAME_BYTES
+    host: str,
+    port: int,
+    handler: Handler,
+    *,
+    max_frame_bytes: int = DEFAULT_MAX_FRAME_BYTES,
+    on_frame_error: FrameErrorHook | None = None,
+    on_started: Callable[[int], None] | None = None,
 ) -> None:
     """Serve until interrupted (Ctrl-C or SIGTERM via asyncio.run cancellation)."""
 
     async def main() -> None:
-        listener = await serve(host, port, handler, max_frame_bytes=max_frame_bytes)
+        listener = await serve(
+            host, port, handler, max_frame_bytes=max_frame_bytes, on_frame_error=on_frame_error
+        )
+        if on_started is not None:
+            on_started(listener.port)
         try:
             await listener.serve_forever()
         finally:
@@ -156,3 +187,29 @@ def run(
 
     with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(main())
+
+
+def listen_for_clinic(
+    services: Services,
+    clinic_id: int,
+    host: str,
+    port: int,
+    *,
+    on_started: Callable[[int], None] | None = None,
+) -> None:
+    """Serve one clinic's monitors until interrupted: parse, ingest and commit, then ACK.
+
+    Naive HL7 times are read in the clinic's time zone. Used by ``ketaclinic hl7-listen`` and by
+    ``ketaclinic serve --with-monitors`` (which runs it on a background thread).
+    """
+    with services.uow() as uow:
+        clinic = uow.clinics.get(clinic_id)
+    if clinic is None:
+        raise ValueError(f"no clinic with id {clinic_id}")
+    handler = MonitorMessageHandler(
+        services.monitoring, clinic_id, naive_tz=ZoneInfo(clinic.timezone), clock=services.clock.now
+    )
+    try:
+        run(host, port, handler, on_frame_error=handler.frame_error, on_started=on_started)
+    finally:
+        handler.close()

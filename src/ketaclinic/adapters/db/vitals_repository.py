@@ -1,0 +1,288 @@
+"""Vital readings, alarms, and the HL7 inbox (message receipts for dedup, dead letters)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Connection, func, insert, select, update
+
+from ketaclinic.adapters.db.tables_infusion import (
+    alarms,
+    hl7_dead_letters,
+    hl7_messages,
+    infusion_sessions,
+    vital_readings,
+)
+from ketaclinic.domain.alarms import Alarm
+from ketaclinic.domain.infusion import AckAction, DeadLetter, StoredAlarm, StoredReading
+from ketaclinic.domain.vitals import Parameter, ReadingSource, ReadingStatus, VitalReading
+
+
+def _plain(value: Decimal) -> Decimal:
+    """The stored value without trailing zeros and without an exponent (120, 36.8, 98.25)."""
+    return value.quantize(Decimal(1)) if value == value.to_integral() else value.normalize()
+
+
+def _reading(m: Any) -> StoredReading:
+    reading = VitalReading(
+        parameter=Parameter(m["parameter"]),
+        value=_plain(Decimal(str(m["value"]))),
+        unit=m["unit"],
+        at=m["observed_at"],
+        source=ReadingSource(m["source"]),
+        status=ReadingStatus(m["status"]),
+        device_id=m["device_id"],
+        mdc_code=m["mdc_code"],
+    )
+    return StoredReading(
+        m["id"], m["session_id"], reading, m["received_at"], m["plausible"], m["rejected_reason"]
+    )
+
+
+class SqlReadingRepository:
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+
+    def add_many(
+        self,
+        clinic_id: int,
+        session_id: int,
+        patient_id: int,
+        rows: Sequence[tuple[VitalReading, str | None]],
+        *,
+        received_at: datetime,
+        message_id: int | None = None,
+        entered_by: int | None = None,
+    ) -> None:
+        """Store each reading with its rejection reason (None = plausible)."""
+        if not rows:
+            return
+        self._conn.execute(
+            insert(vital_readings),
+            [
+                {
+                    "clinic_id": clinic_id, "session_id": session_id, "patient_id": patient_id,
+                    "parameter": r.parameter.value, "value": r.value, "unit": r.unit,
+                    "observed_at": r.at, "received_at": received_at, "source": r.source.value,
+                    "status": r.status.value, "device_id": r.device_id, "mdc_code": r.mdc_code,
+                    "message_id": message_id, "entered_by": entered_by,
+                    "plausible": reason is None, "rejected_reason": reason,
+                }
+                for r, reason in rows
+            ],
+        )  # fmt: skip
+
+    def recent(
+        self, clinic_id: int, session_id: int, *, since: datetime, limit: int = 500
+    ) -> Sequence[StoredReading]:
+        """Readings observed at or after ``since``, oldest first (at most ``limit``, newest)."""
+        stmt = (
+            select(vital_readings)
+            .where(
+                vital_readings.c.clinic_id == clinic_id,
+                vital_readings.c.session_id == session_id,
+                vital_readings.c.observed_at >= since,
+            )
+            .order_by(vital_readings.c.observed_at.desc(), vital_readings.c.id.desc())
+            .limit(limit)
+        )
+        return [_reading(r._mapping) for r in reversed(list(self._conn.execute(stmt)))]
+
+    def for_session(self, clinic_id: int, session_id: int) -> Sequence[StoredReading]:
+        stmt = (
+            select(vital_readings)
+            .where(
+                vital_readings.c.clinic_id == clinic_id, vital_readings.c.session_id == session_id
+            )
+            .order_by(vital_readings.c.observed_at, vital_readings.c.id)
+        )
+        return [_reading(r._mapping) for r in self._conn.execute(stmt)]
+
+    def latest(self, clinic_id: int, session_id: int, *, limit: int) -> Sequence[StoredReading]:
+        stmt = (
+            select(vital_readings)
+            .where(
+                vital_readings.c.clinic_id == clinic_id, vital_readings.c.session_id == session_id
+            )
+            .order_by(vital_readings.c.id.desc())
+            .limit(limit)
+        )
+        return [_reading(r._mapping) for r in reversed(list(self._conn.execute(stmt)))]
+
+
+def _alarm(m: Any) -> StoredAlarm:
+    triggering = tuple(
+        (p, Decimal(v), datetime.fromisoformat(at)) for p, v, at in json.loads(m["triggering"])
+    )
+    return StoredAlarm(
+        id=m["id"], clinic_id=m["clinic_id"], session_id=m["session_id"],
+        patient_id=m["patient_id"], rule_id=m["rule_id"], dedup_key=m["dedup_key"],
+        parameter=m["parameter"], severity=m["severity"], action=m["action"],
+        message=m["message"], source=m["source"], needs_signoff=m["needs_signoff"],
+        triggering=triggering, raised_at=m["raised_at"], cleared_at=m["cleared_at"],
+        cleared_message=m["cleared_message"], acknowledged_at=m["acknowledged_at"],
+        acknowledged_by=m["acknowledged_by"],
+        ack_action=AckAction(m["ack_action"]) if m["ack_action"] else None,
+        ack_note=m["ack_note"], resolution=m["resolution"],
+    )  # fmt: skip
+
+
+class SqlAlarmRepository:
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+
+    def add(self, clinic_id: int, session_id: int, patient_id: int, alarm: Alarm) -> StoredAlarm:
+        triggering = [[r.parameter.value, str(r.value), r.at.isoformat()] for r in alarm.triggering]
+        new_id = self._conn.execute(
+            insert(alarms)
+            .values(clinic_id=clinic_id, session_id=session_id, patient_id=patient_id)
+            .values(rule_id=alarm.rule_id, dedup_key=alarm.dedup_key, parameter=alarm.parameter)
+            .values(severity=alarm.severity.value, action=alarm.action.value)
+            .values(message=alarm.message, source=alarm.source, needs_signoff=alarm.needs_signoff)
+            .values(triggering=json.dumps(triggering), raised_at=alarm.raised_at)
+            .returning(alarms.c.id)
+        ).scalar_one()
+        found = self.get(clinic_id, new_id)
+        assert found is not None
+        return found
+
+    def get(self, clinic_id: int, alarm_id: int) -> StoredAlarm | None:
+        row = self._conn.execute(
+            select(alarms).where(alarms.c.clinic_id == clinic_id, alarms.c.id == alarm_id)
+        ).first()
+        return _alarm(row._mapping) if row else None
+
+    def for_session(self, clinic_id: int, session_id: int) -> Sequence[StoredAlarm]:
+        stmt = (
+            select(alarms)
+            .where(alarms.c.clinic_id == clinic_id, alarms.c.session_id == session_id)
+            .order_by(alarms.c.id)
+        )
+        return [_alarm(r._mapping) for r in self._conn.execute(stmt)]
+
+    def clear(self, clinic_id: int, session_id: int, dedup_key: str, *, at: datetime, message: str)\
+            -> StoredAlarm | None:  # fmt: skip
+        row = self._conn.execute(
+            update(alarms)
+            .where(alarms.c.clinic_id == clinic_id, alarms.c.session_id == session_id)
+            .where(alarms.c.dedup_key == dedup_key, alarms.c.cleared_at.is_(None))
+            .values(cleared_at=at, cleared_message=message)
+            .returning(alarms.c.id)
+        ).first()
+        return self.get(clinic_id, row.id) if row else None
+
+    def acknowledge(
+        self,
+        alarm: StoredAlarm,
+        *,
+        by: int,
+        at: datetime,
+        action: AckAction,
+        note: str,
+        resolution: str,
+    ) -> StoredAlarm:
+        self._conn.execute(
+            update(alarms)
+            .where(alarms.c.clinic_id == alarm.clinic_id, alarms.c.id == alarm.id)
+            .values(acknowledged_at=at, acknowledged_by=by, ack_action=action.value)
+            .values(ack_note=note, resolution=resolution)
+        )
+        found = self.get(alarm.clinic_id, alarm.id)
+        assert found is not None
+        return found
+
+
+def _dead_letter(m: Any) -> DeadLetter:
+    return DeadLetter(
+        m["id"], m["clinic_id"], m["received_at"], m["kind"], m["ack_code"], m["error_code"],
+        m["reason"], m["control_id"], m["payload_bytes"],
+    )  # fmt: skip
+
+
+class SqlHl7Inbox:
+    """Receipts of accepted monitor messages (for dedup) and the dead-letter store."""
+
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+
+    def lock_session(self, clinic_id: int, session_id: int) -> None:
+        """Serialise ingest per session (row lock on PostgreSQL; SQLite writes are serial)."""
+        self._conn.execute(
+            select(infusion_sessions.c.id)
+            .where(infusion_sessions.c.clinic_id == clinic_id, infusion_sessions.c.id == session_id)
+            .with_for_update()
+        )
+
+    def seen(self, clinic_id: int, sender: str, control_id: str, digest: str) -> str | None:
+        """The ACK code sent for this exact message before, or None when it is new."""
+        row = self._conn.execute(
+            select(hl7_messages.c.ack_code).where(
+                hl7_messages.c.clinic_id == clinic_id, hl7_messages.c.sender == sender,
+                hl7_messages.c.control_id == control_id, hl7_messages.c.digest == digest,
+            )
+        ).first()  # fmt: skip
+        return str(row.ack_code) if row else None
+
+    def record(
+        self,
+        clinic_id: int,
+        *,
+        sender: str,
+        control_id: str,
+        digest: str,
+        at: datetime,
+        outcome: str,
+        ack_code: str,
+        session_id: int | None,
+        readings: int,
+    ) -> int:
+        return int(
+            self._conn.execute(
+                insert(hl7_messages)
+                .values(clinic_id=clinic_id, sender=sender, control_id=control_id, digest=digest)
+                .values(received_at=at, outcome=outcome, ack_code=ack_code)
+                .values(session_id=session_id, readings=readings)
+                .returning(hl7_messages.c.id)
+            ).scalar_one()
+        )
+
+    def dead_letter(
+        self,
+        clinic_id: int,
+        *,
+        kind: str,
+        ack_code: str,
+        error_code: str,
+        reason: str,
+        control_id: str | None,
+        payload: bytes,
+        at: datetime,
+    ) -> int:
+        return int(
+            self._conn.execute(
+                insert(hl7_dead_letters)
+                .values(clinic_id=clinic_id, kind=kind, ack_code=ack_code, error_code=error_code)
+                .values(reason=reason[:2000], control_id=(control_id or None) and control_id[:200])
+                .values(payload=payload, payload_bytes=len(payload), received_at=at)
+                .returning(hl7_dead_letters.c.id)
+            ).scalar_one()
+        )
+
+    def dead_letters(self, clinic_id: int, *, limit: int = 100) -> Sequence[DeadLetter]:
+        stmt = (
+            select(hl7_dead_letters)
+            .where(hl7_dead_letters.c.clinic_id == clinic_id)
+            .order_by(hl7_dead_letters.c.id.desc())
+            .limit(limit)
+        )
+        return [_dead_letter(r._mapping) for r in self._conn.execute(stmt)]
+
+    def message_count(self, clinic_id: int) -> int:
+        stmt = select(func.count()).select_from(hl7_messages)
+        return int(
+            self._conn.execute(stmt.where(hl7_messages.c.clinic_id == clinic_id)).scalar_one()
+        )

@@ -1,0 +1,188 @@
+"""Live-event fan-out for the board: in-process on SQLite, PostgreSQL LISTEN/NOTIFY otherwise.
+
+Publishers call :meth:`publish` after their commit, from any thread. Each server-sent-events
+client holds a :class:`Subscription` with a bounded mailbox: chair updates are coalesced (a newer
+document for the same chair replaces the one not yet sent), alarm events are kept one by one, and
+a client whose mailbox still overflows is dropped (its stream ends; the browser reconnects and
+reads a fresh snapshot). Nothing is buffered without bound.
+
+On PostgreSQL every process LISTENs on one channel and a publish is a ``pg_notify``, so a board
+served by any app process sees events from every listener and API process; delivery to local
+subscribers happens only through the notification, so nothing arrives twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import threading
+from collections import OrderedDict
+from collections.abc import Mapping
+from typing import Any
+
+from sqlalchemy import Engine, text
+
+log = logging.getLogger(__name__)
+CHANNEL = "ketaclinic_live"
+MAX_PENDING = 256
+_NOTIFY_LIMIT = 7900  # PostgreSQL's NOTIFY payload limit is 8000 bytes
+
+
+def _key(event: Mapping[str, Any]) -> tuple[str, str]:
+    if event.get("type") == "chair":
+        return ("chair", str(event.get("chair_id")))
+    alarm = event.get("alarm") or {}
+    return (str(event.get("type")), str(alarm.get("id", id(event))))
+
+
+class Subscription:
+    """One client's bounded, coalescing mailbox; consumed by one asyncio task."""
+
+    def __init__(self, clinic_id: int, loop: asyncio.AbstractEventLoop, max_pending: int) -> None:
+        self.clinic_id = clinic_id
+        self._loop = loop
+        self._max = max_pending
+        self._lock = threading.Lock()
+        self._pending: OrderedDict[tuple[str, str], Mapping[str, Any]] = OrderedDict()
+        self._wake = asyncio.Event()
+        self.dropped = False
+        self.coalesced = 0
+
+    def offer(self, event: Mapping[str, Any]) -> None:
+        """Queue ``event`` (any thread). Overflow drops the client instead of growing."""
+        key = _key(event)
+        with self._lock:
+            if self.dropped:
+                return
+            if key in self._pending:
+                self.coalesced += 1
+                self._pending[key] = event
+            elif len(self._pending) >= self._max:
+                self.dropped = True
+                self._pending.clear()
+            else:
+                self._pending[key] = event
+        with contextlib.suppress(RuntimeError):  # the client's loop already closed
+            self._loop.call_soon_threadsafe(self._wake.set)
+
+    async def next_batch(self, timeout_s: float) -> list[Mapping[str, Any]] | None:
+        """Events queued so far (empty after ``timeout_s``), or None once the client is dropped."""
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._wake.wait(), timeout_s)
+        self._wake.clear()
+        with self._lock:
+            if self.dropped:
+                return None
+            batch = list(self._pending.values())
+            self._pending.clear()
+        return batch
+
+
+class InProcessBroker:
+    """Delivers events to the subscriptions of this process (SQLite: one app process)."""
+
+    def __init__(self, *, max_pending: int = MAX_PENDING) -> None:
+        self._subs: set[Subscription] = set()
+        self._lock = threading.Lock()
+        self._max_pending = max_pending
+
+    def subscribe(self, clinic_id: int) -> Subscription:
+        sub = Subscription(clinic_id, asyncio.get_running_loop(), self._max_pending)
+        with self._lock:
+            self._subs.add(sub)
+        return sub
+
+    def unsubscribe(self, sub: Subscription) -> None:
+        with self._lock:
+            self._subs.discard(sub)
+
+    @property
+    def subscribers(self) -> int:
+        return len(self._subs)
+
+    def publish(self, clinic_id: int, event: Mapping[str, Any]) -> None:
+        self.deliver(clinic_id, event)
+
+    def deliver(self, clinic_id: int, event: Mapping[str, Any]) -> None:
+        with self._lock:
+            subs = [s for s in self._subs if s.clinic_id == clinic_id]
+        for sub in subs:
+            sub.offer(event)
+
+    def close(self) -> None:
+        return None
+
+
+class PostgresBroker(InProcessBroker):
+    """Publishes with ``pg_notify``; a background thread LISTENs and delivers locally."""
+
+    def __init__(self, engine: Engine, *, max_pending: int = MAX_PENDING) -> None:
+        super().__init__(max_pending=max_pending)
+        self._engine = engine
+        self._url = engine.url.render_as_string(hide_password=False)
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._start_lock = threading.Lock()
+
+    def subscribe(self, clinic_id: int) -> Subscription:
+        """Subscribe; the LISTEN thread starts with the first subscriber of this process."""
+        with self._start_lock:
+            if self._thread is None:
+                self._thread = threading.Thread(
+                    target=self._listen, name="live-listen", daemon=True
+                )
+                self._thread.start()
+        return super().subscribe(clinic_id)
+
+    def publish(self, clinic_id: int, event: Mapping[str, Any]) -> None:
+        payload = json.dumps({"clinic_id": clinic_id, "event": event}, separators=(",", ":"))
+        if len(payload) > _NOTIFY_LIMIT:
+            slim = {k: event[k] for k in ("type", "chair_id", "session_id", "state") if k in event}
+            payload = json.dumps({"clinic_id": clinic_id, "event": {**slim, "refetch": True}})
+        try:
+            with self._engine.connect() as conn:
+                conn.execute(text("SELECT pg_notify(:channel, :payload)"),
+                             {"channel": CHANNEL, "payload": payload})  # fmt: skip
+                conn.commit()
+        except Exception as exc:  # the board is best effort: the data is committed already
+            log.warning("live.publish_failed error=%s", type(exc).__name__)
+
+    def _listen(self) -> None:
+        while not self._stop.is_set():
+            try:
+                with _connect(self._url) as conn:
+                    conn.execute(f"LISTEN {CHANNEL}")
+                    while not self._stop.is_set():
+                        for note in conn.notifies(timeout=0.5):
+                            self._dispatch(note.payload)
+            except Exception as exc:  # reconnect after a dropped database connection
+                log.warning("live.listen_failed error=%s", type(exc).__name__)
+                self._stop.wait(1.0)
+
+    def _dispatch(self, payload: str) -> None:
+        try:
+            data = json.loads(payload)
+            self.deliver(int(data["clinic_id"]), data["event"])
+        except (ValueError, KeyError, TypeError):
+            log.warning("live.bad_payload")
+
+    def close(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+
+
+def _connect(url: str) -> Any:
+    import psycopg
+
+    dsn = url.replace("postgresql+psycopg://", "postgresql://", 1)
+    return psycopg.connect(dsn, autocommit=True)
+
+
+def make_broker(engine: Engine) -> InProcessBroker:
+    """The fan-out for this database: LISTEN/NOTIFY on PostgreSQL, in-process otherwise."""
+    if engine.dialect.name == "postgresql":
+        return PostgresBroker(engine)
+    return InProcessBroker()

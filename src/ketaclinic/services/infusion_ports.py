@@ -1,0 +1,158 @@
+"""What the infusion-day services need from storage and from the live-event fan-out.
+
+Part of the service ports (``ports.py`` re-exports the unit-of-work attributes typed here).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any, Protocol
+
+from ketaclinic.domain.alarms import Alarm
+from ketaclinic.domain.infusion import (
+    AckAction,
+    DeadLetter,
+    InfusionSession,
+    Notification,
+    SessionTransition,
+    StoredAlarm,
+    StoredReading,
+)
+from ketaclinic.domain.session import SessionState
+from ketaclinic.domain.vitals import VitalReading
+
+
+class SessionRepository(Protocol):
+    def add(
+        self,
+        clinic_id: int,
+        *,
+        course_id: int,
+        patient_id: int,
+        chair_id: int,
+        by: int,
+        at: datetime,
+        scheduled_for: datetime | None = None,
+        prescriber_id: int | None = None,
+    ) -> InfusionSession: ...
+    def get(self, clinic_id: int, session_id: int) -> InfusionSession | None: ...
+    def active(self, clinic_id: int) -> Sequence[InfusionSession]: ...
+    def active_on_chair(self, clinic_id: int, chair_id: int) -> InfusionSession | None: ...
+    def active_for_patient(self, clinic_id: int, patient_id: int) -> InfusionSession | None: ...
+    def for_patient(self, clinic_id: int, patient_id: int) -> Sequence[InfusionSession]: ...
+    def move(
+        self, s: InfusionSession, to: SessionState, *, by: int, at: datetime, reason: str
+    ) -> InfusionSession: ...
+    def set_people(
+        self, s: InfusionSession, *, attendant_id: int | None, device_id: str | None, at: datetime
+    ) -> InfusionSession: ...
+    def history(self, clinic_id: int, session_id: int) -> Sequence[SessionTransition]: ...
+
+
+class MonitorRegistry(Protocol):
+    def assign(self, clinic_id: int, device_id: str, chair_id: int, *, at: datetime) -> None: ...
+    def chair_of(self, clinic_id: int, device_id: str) -> int | None: ...
+    def devices(self, clinic_id: int) -> dict[str, int]: ...
+
+
+class NotificationRepository(Protocol):
+    def add(
+        self,
+        clinic_id: int,
+        *,
+        recipient_id: int | None,
+        recipient_role: str,
+        kind: str,
+        object_type: str,
+        object_id: str,
+        patient_id: int | None,
+        message: str,
+        at: datetime,
+    ) -> Notification: ...
+    def for_clinic(self, clinic_id: int, *, limit: int = 100) -> Sequence[Notification]: ...
+
+
+class ReadingRepository(Protocol):
+    def add_many(
+        self,
+        clinic_id: int,
+        session_id: int,
+        patient_id: int,
+        rows: Sequence[tuple[VitalReading, str | None]],
+        *,
+        received_at: datetime,
+        message_id: int | None = None,
+        entered_by: int | None = None,
+    ) -> None: ...
+    def recent(
+        self, clinic_id: int, session_id: int, *, since: datetime, limit: int = 500
+    ) -> Sequence[StoredReading]: ...
+    def for_session(self, clinic_id: int, session_id: int) -> Sequence[StoredReading]: ...
+    def latest(self, clinic_id: int, session_id: int, *, limit: int) -> Sequence[StoredReading]: ...
+
+
+class AlarmRepository(Protocol):
+    def add(
+        self, clinic_id: int, session_id: int, patient_id: int, alarm: Alarm
+    ) -> StoredAlarm: ...
+    def get(self, clinic_id: int, alarm_id: int) -> StoredAlarm | None: ...
+    def for_session(self, clinic_id: int, session_id: int) -> Sequence[StoredAlarm]: ...
+    def clear(
+        self, clinic_id: int, session_id: int, dedup_key: str, *, at: datetime, message: str
+    ) -> StoredAlarm | None: ...
+    def acknowledge(
+        self,
+        alarm: StoredAlarm,
+        *,
+        by: int,
+        at: datetime,
+        action: AckAction,
+        note: str,
+        resolution: str,
+    ) -> StoredAlarm: ...
+
+
+class Hl7Inbox(Protocol):
+    def lock_session(self, clinic_id: int, session_id: int) -> None: ...
+    def seen(self, clinic_id: int, sender: str, control_id: str, digest: str) -> str | None: ...
+    def record(
+        self,
+        clinic_id: int,
+        *,
+        sender: str,
+        control_id: str,
+        digest: str,
+        at: datetime,
+        outcome: str,
+        ack_code: str,
+        session_id: int | None,
+        readings: int,
+    ) -> int: ...
+    def dead_letter(
+        self,
+        clinic_id: int,
+        *,
+        kind: str,
+        ack_code: str,
+        error_code: str,
+        reason: str,
+        control_id: str | None,
+        payload: bytes,
+        at: datetime,
+    ) -> int: ...
+    def dead_letters(self, clinic_id: int, *, limit: int = 100) -> Sequence[DeadLetter]: ...
+    def message_count(self, clinic_id: int) -> int: ...
+
+
+class LiveEvents(Protocol):
+    """Fan-out of board events to every app process; published only after the commit."""
+
+    def publish(self, clinic_id: int, event: Mapping[str, Any]) -> None: ...
+
+
+class NoLiveEvents:
+    """A publisher that drops events (CLI tools without a board)."""
+
+    def publish(self, clinic_id: int, event: Mapping[str, Any]) -> None:
+        return None

@@ -1,0 +1,295 @@
+"""Vital signs in, alarms out: one pipeline for staff entry, gateway JSON/FHIR and HL7 monitors.
+
+``ingest`` (and ``ingest_device`` for the MLLP listener) resolves the running session (given
+directly, by the bedside monitor's EUI-64 through the monitor registry and chair, or by the
+patient's MRN), stores every reading with its plausibility verdict, evaluates the pinned
+protocol's alert rules on the server (``domain.alarms.evaluate``), stores raised and cleared
+alarms, notifies the prescriber of pause/stop alarms, records the message receipt (dedup by
+sender + MSH-10 + digest) and commits — all in one unit of work — and only then returns, so the
+caller's ACK follows the commit. Events go to the live board after the commit. A message for no
+running session is kept in the dead-letter store and answered per ``unknown_session_ack``.
+Sources: clinical.md §4.1 (vitals schedule), §4.3 (alert thresholds); issue 9.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from ketaclinic.domain.access import Permission
+from ketaclinic.domain.alarms import OpenAlarm, VitalsSchedule, evaluate
+from ketaclinic.domain.errors import Conflict, PermissionDenied
+from ketaclinic.domain.infusion import DeadLetter, InfusionSession, StoredAlarm
+from ketaclinic.domain.protocol.model import Protocol
+from ketaclinic.domain.protocol.sections import AlertAction
+from ketaclinic.domain.session import SessionState
+from ketaclinic.domain.staff import Actor
+from ketaclinic.domain.vitals import VitalReading
+from ketaclinic.services.audit import record
+from ketaclinic.services.authorization import allowed, require
+from ketaclinic.services.board import alarm_event, chair_event
+from ketaclinic.services.infusion_ports import LiveEvents
+from ketaclinic.services.ports import Clock, PatientSearch, UnitOfWork, UnitOfWorkFactory
+from ketaclinic.services.protocols import load_published
+
+HISTORY_WINDOW = timedelta(hours=2)  # longer than any rule span; bounds the evaluation input
+
+
+@dataclass(frozen=True, slots=True)
+class Receipt:
+    """Identity of a monitor message: dedup is by sender + MSH-10 + SHA-256 of the bytes."""
+
+    sender: str
+    control_id: str
+    digest: str
+    payload: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class VitalsBatch:
+    """Readings to ingest and how to find their session (first match wins, in this order)."""
+
+    readings: tuple[VitalReading, ...]
+    session_id: int | None = None
+    device_id: str | None = None
+    patient_mrn: str | None = None
+    receipt: Receipt | None = None
+    unmapped: tuple[str, ...] = ()  # reasons for numeric observations that are not vitals
+
+
+@dataclass(frozen=True, slots=True)
+class IngestResult:
+    """``outcome``: stored, duplicate or unmatched; ``ack_code`` is what the sender is told."""
+
+    outcome: str
+    ack_code: str
+    session_id: int | None = None
+    stored: int = 0
+    rejected: int = 0
+    raised: tuple[StoredAlarm, ...] = ()
+    cleared: tuple[StoredAlarm, ...] = ()
+    reason: str = ""
+
+
+class MonitoringService:
+    def __init__(
+        self,
+        uow_factory: UnitOfWorkFactory,
+        clock: Clock,
+        events: LiveEvents,
+        *,
+        unknown_session_ack: str = "AA",
+    ) -> None:
+        self._uow, self._clock, self._events = uow_factory, clock, events
+        self._unknown_ack = unknown_session_ack
+        self._protocols: dict[tuple[int, int], Protocol] = {}  # published versions never change
+
+    def ingest(self, actor: Actor, batch: VitalsBatch) -> IngestResult:
+        """Staff entry or a gateway (VITALS_WRITE or DEVICE_FEED). No session: Conflict."""
+        if not (allowed(actor, Permission.VITALS_WRITE) or allowed(actor, Permission.DEVICE_FEED)):
+            raise PermissionDenied(f"your role may not {Permission.VITALS_WRITE.value}")
+        result = self._ingest(actor, batch)
+        if result.outcome == "unmatched":
+            raise Conflict(result.reason, field="session_id" if batch.session_id else "device_id")
+        return result
+
+    def ingest_device(self, clinic_id: int, batch: VitalsBatch) -> IngestResult:
+        """The MLLP listener's entry: the device is the actor; unmatched messages are kept."""
+        client = f"hl7:{batch.device_id or batch.patient_mrn or 'unknown'}"[:40]
+        return self._ingest(Actor(None, None, clinic_id, client, label="monitor"), batch)
+
+    def dead_letter(
+        self,
+        clinic_id: int,
+        *,
+        kind: str,
+        ack_code: str,
+        error_code: str,
+        reason: str,
+        control_id: str | None,
+        payload: bytes,
+    ) -> int:
+        """Keep a refused or unreadable message for review (its own commit)."""
+        with self._uow() as uow:
+            letter = uow.hl7_inbox.dead_letter(
+                clinic_id, kind=kind, ack_code=ack_code, error_code=error_code, reason=reason,
+                control_id=control_id, payload=payload, at=self._clock.now(),
+            )  # fmt: skip
+            uow.commit()
+        return letter
+
+    def dead_letters(self, actor: Actor, *, limit: int = 100) -> Sequence[DeadLetter]:
+        """Kept monitor messages, newest first, for review (SESSION_RUN)."""
+        require(actor, Permission.SESSION_RUN)
+        with self._uow() as uow:
+            return uow.hl7_inbox.dead_letters(actor.clinic_id, limit=limit)
+
+    def _ingest(self, actor: Actor, batch: VitalsBatch) -> IngestResult:
+        events: list[dict[str, Any]] = []
+        with self._uow() as uow:
+            if batch.receipt is not None:
+                r = batch.receipt
+                seen = uow.hl7_inbox.seen(actor.clinic_id, r.sender, r.control_id, r.digest)
+                if seen is not None:
+                    return IngestResult("duplicate", seen)
+            session = self._resolve(uow, actor.clinic_id, batch)
+            if session is None:
+                result = self._unmatched(uow, actor.clinic_id, batch)
+            else:
+                result = self._store(uow, actor, session, batch, events)
+            uow.commit()
+        for event in events:
+            self._events.publish(actor.clinic_id, event)
+        return result
+
+    @staticmethod
+    def _resolve(uow: UnitOfWork, clinic_id: int, batch: VitalsBatch) -> InfusionSession | None:
+        if batch.session_id is not None:
+            s = uow.sessions.get(clinic_id, batch.session_id)
+            return s if s is not None and s.active else None
+        if batch.device_id:
+            chair = uow.monitors.chair_of(clinic_id, batch.device_id.upper())
+            if chair is not None:
+                return uow.sessions.active_on_chair(clinic_id, chair)
+        if batch.patient_mrn:
+            patient = next(
+                (p for p in _by_mrn(uow, clinic_id, batch.patient_mrn)), None
+            )  # fmt: skip
+            if patient is not None:
+                return uow.sessions.active_for_patient(clinic_id, patient)
+        return None
+
+    def _unmatched(self, uow: UnitOfWork, clinic_id: int, batch: VitalsBatch) -> IngestResult:
+        who = batch.device_id or batch.patient_mrn or (batch.session_id and f"#{batch.session_id}")
+        reason = f"no running session for {who or 'an unidentified sender'}"
+        if batch.receipt is None:
+            return IngestResult("unmatched", "AE", reason=reason)
+        r = batch.receipt
+        uow.hl7_inbox.record(
+            clinic_id, sender=r.sender, control_id=r.control_id, digest=r.digest,
+            at=self._clock.now(), outcome="unmatched", ack_code=self._unknown_ack,
+            session_id=None, readings=0,
+        )  # fmt: skip
+        uow.hl7_inbox.dead_letter(
+            clinic_id, kind="unmatched", ack_code=self._unknown_ack, error_code="204",
+            reason=reason, control_id=r.control_id, payload=r.payload, at=self._clock.now(),
+        )  # fmt: skip
+        return IngestResult("unmatched", self._unknown_ack, reason=reason)
+
+    def _store(
+        self,
+        uow: UnitOfWork,
+        actor: Actor,
+        s: InfusionSession,
+        batch: VitalsBatch,
+        events: list[dict[str, Any]],
+    ) -> IngestResult:
+        now = self._clock.now()
+        uow.hl7_inbox.lock_session(s.clinic_id, s.id)
+        protocol = self._protocol(uow, s)
+        history = uow.readings.recent(s.clinic_id, s.id, since=now - HISTORY_WINDOW)
+        open_alarms = [a for a in uow.alarms.for_session(s.clinic_id, s.id) if a.active]
+        decision = evaluate(
+            [h.reading for h in history if h.plausible],
+            batch.readings,
+            protocol.monitoring.alert_rules,
+            [OpenAlarm(a.dedup_key, a.rule_id, a.acknowledged_at is not None) for a in open_alarms],
+            at=now,
+            schedule=schedule_for(s, protocol),
+        )
+        rejected = {id(p.reading): "; ".join(p.reasons) for p in decision.rejected}
+        message_id = self._receipt(uow, s, batch, len(batch.readings))
+        uow.readings.add_many(
+            s.clinic_id, s.id, s.patient_id,
+            [(r, rejected.get(id(r))) for r in batch.readings],
+            received_at=now, message_id=message_id, entered_by=actor.staff_id,
+        )  # fmt: skip
+        raised = tuple(uow.alarms.add(s.clinic_id, s.id, s.patient_id, a) for a in decision.raised)
+        cleared = tuple(
+            c for c in (uow.alarms.clear(s.clinic_id, s.id, x.dedup_key, at=now, message=x.message)
+                        for x in decision.cleared) if c is not None
+        )  # fmt: skip
+        self._announce(uow, actor, s, raised, cleared)
+        if batch.unmapped and batch.receipt is not None:
+            self._keep_unmapped(uow, s.clinic_id, batch)
+        events += [alarm_event(a, s.chair_id) for a in raised] + [chair_event(uow, s)]
+        return IngestResult(
+            "stored", "AA", s.id, len(batch.readings), len(rejected), raised, cleared
+        )
+
+    def _receipt(
+        self, uow: UnitOfWork, s: InfusionSession, batch: VitalsBatch, count: int
+    ) -> int | None:
+        if batch.receipt is None:
+            return None
+        r = batch.receipt
+        return uow.hl7_inbox.record(
+            s.clinic_id, sender=r.sender, control_id=r.control_id, digest=r.digest,
+            at=self._clock.now(), outcome="stored", ack_code="AA", session_id=s.id, readings=count,
+        )  # fmt: skip
+
+    def _keep_unmapped(self, uow: UnitOfWork, clinic_id: int, batch: VitalsBatch) -> None:
+        assert batch.receipt is not None
+        uow.hl7_inbox.dead_letter(
+            clinic_id, kind="unmapped", ack_code="AA", error_code="0",
+            reason="; ".join(batch.unmapped), control_id=batch.receipt.control_id,
+            payload=batch.receipt.payload, at=self._clock.now(),
+        )  # fmt: skip
+
+    def _announce(
+        self,
+        uow: UnitOfWork,
+        actor: Actor,
+        s: InfusionSession,
+        raised: Sequence[StoredAlarm],
+        cleared: Sequence[StoredAlarm],
+    ) -> None:
+        """Audit each alarm; pause/stop alarms notify the prescriber in the same transaction."""
+        for a in raised:
+            record(
+                uow, self._clock, actor, "alarm.raise", object_type="alarm", object_id=a.id,
+                patient_id=s.patient_id, detail=f"rule={a.rule_id} action={a.action}",
+            )  # fmt: skip
+            if a.action in {AlertAction.PAUSE.value, AlertAction.STOP.value}:
+                notify_prescriber(uow, self._clock, s, a, f"alarm {a.rule_id}: {a.message}")
+        for a in cleared:
+            record(
+                uow, self._clock, actor, "alarm.clear", object_type="alarm", object_id=a.id,
+                patient_id=s.patient_id, detail=f"rule={a.rule_id}",
+            )  # fmt: skip
+
+    def _protocol(self, uow: UnitOfWork, s: InfusionSession) -> Protocol:
+        course = uow.courses.get(s.clinic_id, s.course_id)
+        assert course is not None
+        key = (s.clinic_id, course.protocol_version_id)
+        if key not in self._protocols:
+            self._protocols[key] = load_published(uow, *key).protocol
+        return self._protocols[key]
+
+
+def schedule_for(s: InfusionSession, protocol: Protocol) -> VitalsSchedule | None:
+    """The vitals schedule of the current phase (clinical.md §4.1), None outside dosing/recovery."""
+    m = protocol.monitoring
+    if s.state is SessionState.INFUSING and s.phase_started_at is not None:
+        return VitalsSchedule(m.vitals_every_min, s.phase_started_at)
+    if s.state is SessionState.RECOVERY and s.recovery_started_at is not None:
+        return VitalsSchedule(m.recovery_vitals_every_min, s.recovery_started_at)
+    return None
+
+
+def notify_prescriber(
+    uow: UnitOfWork, clock: Clock, s: InfusionSession, alarm: StoredAlarm, message: str
+) -> None:
+    """An in-app notification to the session's prescriber, or to every prescriber when unset."""
+    uow.notifications.add(
+        s.clinic_id, recipient_id=s.prescriber_id, recipient_role="prescriber",
+        kind=f"alarm.{alarm.action}", object_type="alarm", object_id=str(alarm.id),
+        patient_id=s.patient_id, message=message[:500], at=clock.now(),
+    )  # fmt: skip
+
+
+def _by_mrn(uow: UnitOfWork, clinic_id: int, mrn: str) -> list[int]:
+    found = uow.patients.search(PatientSearch(clinic_id, text=mrn.strip(), limit=5))
+    return [p.id for p in found if p.mrn == mrn.strip()]

@@ -1,0 +1,185 @@
+"""Infusion sessions: created for a course in a chair, moved by the session state machine.
+
+Minimal use cases for the live-data half of infusion day: create, assign the attendant and the
+bedside monitor, and move (start, pause, resume, stop, end dosing, discharge...). The guards are
+the domain's (``domain.session``); this service owns the safety facts (open safety gates, open and
+unacknowledged alarms) and takes the checklist facts the workflow pages attest (check-in, pre-dose
+checklist, verified order). Every move is audited in the same unit of work and then published to
+the live board. Source: seed 000 steps 4-5; clinical.md §4; DESIGN.md lifecycles.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+from datetime import datetime
+
+from ketaclinic.domain.access import Permission
+from ketaclinic.domain.course import CourseState
+from ketaclinic.domain.errors import Conflict, NotFound, ValidationFailed
+from ketaclinic.domain.infusion import InfusionSession
+from ketaclinic.domain.protocol.sections import AlertAction
+from ketaclinic.domain.session import SessionFacts, SessionState, transition
+from ketaclinic.domain.staff import Actor
+from ketaclinic.services.audit import record
+from ketaclinic.services.authorization import require
+from ketaclinic.services.board import chair_event
+from ketaclinic.services.courses import get_course
+from ketaclinic.services.infusion_ports import LiveEvents
+from ketaclinic.services.ports import Clock, UnitOfWork, UnitOfWorkFactory
+from ketaclinic.services.safety import ensure_clear, open_reasons
+
+EUI64 = re.compile(r"^[0-9A-F]{16}$")
+_NOT_TREATABLE = frozenset(
+    {CourseState.INELIGIBLE, CourseState.COMPLETED, CourseState.DISCONTINUED}
+)
+
+
+def get_session(uow: UnitOfWork, clinic_id: int, session_id: int) -> InfusionSession:
+    found = uow.sessions.get(clinic_id, session_id)
+    if found is None:
+        raise NotFound("no such session in this clinic", field="session_id")
+    return found
+
+
+def session_facts(
+    uow: UnitOfWork, s: InfusionSession, attested: SessionFacts | None, reason: str
+) -> SessionFacts:
+    """The attested checklist facts, with the safety facts this service owns filled in.
+
+    Open safety gates and alarms always come from storage: a caller cannot attest them away.
+    """
+    alarms = uow.alarms.for_session(s.clinic_id, s.id)
+    return replace(
+        attested or SessionFacts(),
+        open_safety_gates=open_reasons(uow, s.clinic_id, s.patient_id),
+        unacknowledged_alarms=tuple(f"{a.rule_id}: {a.message}" for a in alarms
+                                    if a.needs_attention),
+        open_stop_alarms=tuple(f"{a.rule_id}: {a.message}" for a in alarms
+                               if a.active and a.action == AlertAction.STOP.value),
+        reason=reason,
+        attendant_present=(attested.attendant_present if attested else False)
+        or s.attendant_id is not None,
+    )  # fmt: skip
+
+
+def move_session(
+    uow: UnitOfWork,
+    clock: Clock,
+    actor: Actor,
+    s: InfusionSession,
+    to: SessionState,
+    facts: SessionFacts,
+) -> InfusionSession:
+    """Check the guard, move, audit: inside the caller's unit of work (no commit here)."""
+    assert actor.staff_id is not None
+    if to is SessionState.INFUSING:
+        ensure_clear(uow, s.clinic_id, s.patient_id)
+    transition(s.state, to, facts)
+    moved = uow.sessions.move(s, to, by=actor.staff_id, at=clock.now(), reason=facts.reason)
+    record(
+        uow, clock, actor, "session.transition", object_type="session", object_id=s.id,
+        patient_id=s.patient_id, detail=f"{s.state.value}->{to.value}",
+    )  # fmt: skip
+    return moved
+
+
+class SessionService:
+    def __init__(self, uow_factory: UnitOfWorkFactory, clock: Clock, events: LiveEvents) -> None:
+        self._uow, self._clock, self._events = uow_factory, clock, events
+
+    def create(
+        self,
+        actor: Actor,
+        course_id: int,
+        chair_id: int,
+        *,
+        scheduled_for: datetime | None = None,
+        prescriber_id: int | None = None,
+    ) -> InfusionSession:
+        """A scheduled session of ``course_id`` in ``chair_id`` (one active session per chair)."""
+        require(actor, Permission.SESSION_RUN)
+        assert actor.staff_id is not None
+        with self._uow() as uow:
+            course = get_course(uow, actor.clinic_id, course_id)
+            if course.state in _NOT_TREATABLE:
+                raise Conflict(f"the course is {course.state.value}", field="course_id")
+            self._check_chair(uow, actor.clinic_id, chair_id)
+            if prescriber_id is not None:
+                self._check_staff(uow, actor.clinic_id, prescriber_id, "prescriber_id")
+            s = uow.sessions.add(
+                actor.clinic_id, course_id=course_id, patient_id=course.patient_id,
+                chair_id=chair_id, by=actor.staff_id, at=self._clock.now(),
+                scheduled_for=scheduled_for, prescriber_id=prescriber_id,
+            )  # fmt: skip
+            record(
+                uow, self._clock, actor, "session.create", object_type="session",
+                object_id=s.id, patient_id=s.patient_id,
+                detail=f"course={course_id} chair={chair_id}",
+            )  # fmt: skip
+            uow.commit()
+        return s
+
+    def assign(
+        self, actor: Actor, session_id: int, *, attendant_id: int | None, device_id: str | None
+    ) -> InfusionSession:
+        """Record the attendant present and the bedside monitor (EUI-64, 16 hex digits)."""
+        require(actor, Permission.SESSION_RUN)
+        device = device_id.strip().upper() if device_id else None
+        if device is not None and not EUI64.match(device):
+            raise ValidationFailed({"device_id": "an EUI-64 is 16 hexadecimal digits"})
+        with self._uow() as uow:
+            s = get_session(uow, actor.clinic_id, session_id)
+            if attendant_id is not None:
+                self._check_staff(uow, actor.clinic_id, attendant_id, "attendant_id")
+            if device is not None:
+                uow.monitors.assign(actor.clinic_id, device, s.chair_id, at=self._clock.now())
+            s = uow.sessions.set_people(
+                s, attendant_id=attendant_id, device_id=device, at=self._clock.now()
+            )
+            record(
+                uow, self._clock, actor, "session.assign", object_type="session", object_id=s.id,
+                patient_id=s.patient_id, detail=f"attendant={attendant_id} device={device}",
+            )  # fmt: skip
+            event = chair_event(uow, s)
+            uow.commit()
+        self._events.publish(actor.clinic_id, event)
+        return s
+
+    def move(
+        self,
+        actor: Actor,
+        session_id: int,
+        to: SessionState,
+        *,
+        reason: str = "",
+        attested: SessionFacts | None = None,
+    ) -> InfusionSession:
+        """Move the session; refused with every failed guard's reason (InvalidTransition)."""
+        require(actor, Permission.SESSION_RUN)
+        with self._uow() as uow:
+            s = get_session(uow, actor.clinic_id, session_id)
+            facts = session_facts(uow, s, attested, reason.strip())
+            moved = move_session(uow, self._clock, actor, s, to, facts)
+            event = chair_event(uow, moved)
+            uow.commit()
+        self._events.publish(actor.clinic_id, event)
+        return moved
+
+    def get(self, actor: Actor, session_id: int) -> InfusionSession:
+        require(actor, Permission.PATIENT_READ)
+        with self._uow() as uow:
+            return get_session(uow, actor.clinic_id, session_id)
+
+    @staticmethod
+    def _check_chair(uow: UnitOfWork, clinic_id: int, chair_id: int) -> None:
+        chair = next((c for c in uow.clinics.chairs(clinic_id) if c.id == chair_id), None)
+        if chair is None or not chair.in_service:
+            raise NotFound("no such chair in service in this clinic", field="chair_id")
+        if uow.sessions.active_on_chair(clinic_id, chair_id) is not None:
+            raise Conflict("another session is active in this chair", field="chair_id")
+
+    @staticmethod
+    def _check_staff(uow: UnitOfWork, clinic_id: int, staff_id: int, field: str) -> None:
+        if not any(m.clinic_id == clinic_id for m in uow.staff.memberships(staff_id)):
+            raise NotFound("no such staff member in this clinic", field=field)

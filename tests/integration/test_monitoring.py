@@ -1,0 +1,146 @@
+"""The vitals pipeline on SQLite and PostgreSQL: HL7 messages through the listener's handler into
+stored readings, server-side alarms (raised once, cleared), acknowledgement with pause, dedup,
+unmatched and rejected messages kept for review."""
+
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import func, select
+
+from ketaclinic.adapters.db.tables_infusion import hl7_dead_letters, hl7_messages, vital_readings
+from ketaclinic.adapters.hl7.ingest_handler import MonitorMessageHandler
+from ketaclinic.domain.access import Role
+from ketaclinic.domain.errors import Conflict, PermissionDenied, ValidationFailed
+from ketaclinic.domain.infusion import AckAction
+from ketaclinic.domain.session import SessionState
+from ketaclinic.domain.vitals import Parameter, ReadingSource, VitalReading
+from ketaclinic.services.monitoring import VitalsBatch
+from tests.conftest import World
+from tests.infusion_world import minutes, pcd01, running_sessions
+
+
+def handler(world: World) -> MonitorMessageHandler:
+    return MonitorMessageHandler(
+        world.services.monitoring, world.clinic.id, naive_tz=ZoneInfo("UTC"),
+        clock=world.clock.now, workers=1,
+    )  # fmt: skip
+
+
+def msa(ack: bytes) -> str:
+    return next(s for s in ack.decode().split("\r") if s.startswith("MSA")).split("|")[1]
+
+
+def count(world: World, table: object) -> int:
+    with world.services.engine.connect() as conn:
+        return int(conn.execute(select(func.count()).select_from(table)).scalar_one())  # type: ignore[arg-type]
+
+
+def test_a_monitor_message_is_stored_then_acknowledged_and_a_resend_is_not_stored_twice(
+    world: World,
+) -> None:
+    [monitor] = running_sessions(world)
+    h = handler(world)
+    raw = pcd01(monitor, "CTL-1", world.clock.now())
+    assert msa(h.handle(raw)) == "AA"
+    assert msa(h.handle(raw)) == "AA"  # the resend is acknowledged again...
+    stored = world.services.alarms.readings(world.actor(Role.NURSE), monitor.session.id)
+    assert len(stored) == 8  # ...but its 8 numeric readings are stored once
+    assert {r.reading.parameter for r in stored} >= {Parameter.SBP, Parameter.SPO2, Parameter.TEMP}
+    assert all(r.plausible for r in stored)
+    assert count(world, hl7_messages) == 1
+
+
+def test_a_bp_surge_raises_one_pause_alarm_and_ack_with_pause_pauses_and_notifies(
+    world: World,
+) -> None:
+    [monitor] = running_sessions(world)
+    h = handler(world)
+    for n, sbp in enumerate((190, 192, 195, 197, 198, 199, 196)):
+        assert msa(h.handle(pcd01(monitor, f"S{n}", world.clock.now(), sbp=sbp))) == "AA"
+        world.clock.advance(minutes=1)
+    nurse = world.actor(Role.NURSE)
+    alarms = world.services.alarms.for_session(nurse, monitor.session.id)
+    assert [a.rule_id for a in alarms] == ["bp-systolic-pause"]  # raised once, not every reading
+    alarm = alarms[0]
+    assert alarm.action == "pause" and alarm.active and len(alarm.triggering) >= 2
+    notices = world.services.alarms.notifications(nurse)
+    assert [n.kind for n in notices] == ["alarm.pause"]
+    with pytest.raises(ValidationFailed) as failed:
+        world.services.alarms.acknowledge(nurse, alarm.id, AckAction.PAUSE, "  ")
+    assert failed.value.field == "note"
+    with pytest.raises(PermissionDenied):
+        world.services.alarms.acknowledge(
+            world.actor(Role.FRONT_DESK), alarm.id, AckAction.PAUSE, "x"
+        )
+    done = world.services.alarms.acknowledge(
+        nurse, alarm.id, AckAction.PAUSE, "infusion paused, recheck in 5 min", "prescriber told"
+    )
+    assert done.acknowledged_by == nurse.staff_id and done.ack_action is AckAction.PAUSE
+    session = world.services.sessions.get(nurse, monitor.session.id)
+    assert session.state is SessionState.PAUSED and session.paused_at == world.clock.now()
+    assert len(world.services.alarms.notifications(nurse)) == 2
+    with pytest.raises(Conflict):
+        world.services.alarms.acknowledge(nurse, alarm.id, AckAction.NONE, "again")
+
+
+def test_an_alarm_clears_when_readings_return_and_a_new_surge_raises_a_new_one(
+    world: World,
+) -> None:
+    [monitor] = running_sessions(world)
+    h = handler(world)
+    values = (205, 120, 206)
+    for n, sbp in enumerate(values):
+        h.handle(pcd01(monitor, f"C{n}", world.clock.now(), sbp=sbp))
+        world.clock.advance(minutes=1)
+    alarms = world.services.alarms.for_session(world.actor(Role.NURSE), monitor.session.id)
+    assert [(a.rule_id, a.active) for a in alarms] == [
+        ("bp-systolic-severe", False),
+        ("bp-systolic-severe", True),
+    ]
+
+
+def test_messages_without_a_running_session_are_kept_and_acked_per_setting(world: World) -> None:
+    [monitor] = running_sessions(world)
+    h = handler(world)
+    stray = (
+        pcd01(monitor, "STRAY", world.clock.now())
+        .replace(monitor.device_id.encode(), b"00000000000000FF")
+        .replace(f"|{monitor.mrn}^".encode(), b"|NOPE-1^")
+    )
+    assert msa(h.handle(stray)) == "AA"  # settings.hl7_ack_unknown_session default
+    assert count(world, vital_readings) == 0
+    letters = world.services.monitoring.dead_letters(world.actor(Role.NURSE))
+    assert [(d.kind, d.control_id) for d in letters] == [("unmatched", "STRAY")]
+
+
+def test_a_rejected_message_gets_a_negative_ack_and_a_dead_letter(world: World) -> None:
+    running_sessions(world)
+    ack = handler(world).handle(b"MSH|^~\\&|X||||20300101||ADT^A01|BAD1|P|2.6\r")
+    assert msa(ack) == "AR"
+    with world.services.engine.connect() as conn:
+        row = conn.execute(select(hl7_dead_letters)).one()
+    assert row.kind == "rejected" and row.control_id == "BAD1" and "ADT^A01" in row.reason
+    assert row.payload.startswith(b"MSH|")
+
+
+def test_staff_entry_goes_through_the_same_pipeline(world: World) -> None:
+    [monitor] = running_sessions(world)
+    nurse = world.actor(Role.NURSE)
+    reading = VitalReading(
+        Parameter.SBP, __import__("decimal").Decimal(210), "mm[Hg]", world.clock.now(),
+        ReadingSource.STAFF,
+    )  # fmt: skip
+    result = world.services.monitoring.ingest(
+        nurse, VitalsBatch((reading,), session_id=monitor.session.id)
+    )
+    assert result.outcome == "stored" and [a.rule_id for a in result.raised] == [
+        "bp-systolic-severe"
+    ]
+    with pytest.raises(PermissionDenied):
+        world.services.monitoring.ingest(
+            world.actor(Role.FRONT_DESK), VitalsBatch((reading,), session_id=monitor.session.id)
+        )
+    with pytest.raises(Conflict):
+        world.services.monitoring.ingest(nurse, VitalsBatch((reading,), session_id=99999))
