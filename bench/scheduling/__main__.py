@@ -145,7 +145,7 @@ def main() -> None:
     RESULTS.mkdir(parents=True, exist_ok=True)
     out = RESULTS / f"scheduling-{datetime.now(UTC).date().isoformat()}.jsonl"
     machine = {"nproc": os.cpu_count(), "cpu": _cpu(), "quick": args.quick}
-    cases = [(30, 8.0)] if args.quick else [(30, 28.0), (60, 28.0), (120, 28.0)]
+    cases = [(30, 8.0)] if args.quick else [(30, 25.0), (60, 25.0), (120, 25.0)]
     with out.open("a", encoding="utf-8") as sink:
         rows = [run_c2(series, 2030 + series, seconds) for series, seconds in cases]
         rows.append(run_c3(40 if args.quick else 1000, 2031))

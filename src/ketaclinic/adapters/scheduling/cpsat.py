@@ -29,7 +29,7 @@ from ketaclinic.domain.scheduling.greedy import GreedyScheduler
 from ketaclinic.domain.scheduling.model import Problem, Schedule
 
 FULL_MODEL_SESSIONS = 60
-POLISH_SHARE = 0.2  # share of the time limit kept for the final whole-model solve
+POLISH_SHARE = 0.1  # share of the time limit kept for the final whole-model solve
 
 _STATUS = {
     cp_model.OPTIMAL: SolveStatus.OPTIMAL,

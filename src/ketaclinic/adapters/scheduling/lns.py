@@ -29,14 +29,16 @@ def neighbourhood(problem: Problem, schedule: Schedule, rng: random.Random) -> s
     """Series ids to re-solve together this round."""
     unplaced = [r for r in problem.requests if r.id in schedule.unplaced]
     if unplaced and rng.random() < 0.6:
-        pivot = rng.choice(unplaced)
+        pivots = rng.sample(unplaced, min(len(unplaced), 2))
         near = [
             r.id
             for r in problem.requests
             if r.id not in schedule.unplaced
-            and abs(r.release_min - pivot.release_min) <= 3 * MINUTES_PER_DAY
+            and abs(r.release_min - pivots[0].release_min) <= 3 * MINUTES_PER_DAY
+            and r.shape.chair_min >= pivots[0].shape.chair_min
         ]
-        return {pivot.id, *rng.sample(near, min(len(near), NEIGHBOURHOOD_SERIES - 1))}
+        chosen = rng.sample(near, min(len(near), 2 * NEIGHBOURHOOD_SERIES - len(pivots)))
+        return {*(p.id for p in pivots), *chosen}
     requested = {r.id for r in problem.requests}
     movable = [a for a in schedule.appointments if a.series_id in requested]
     if not movable:
