@@ -5,25 +5,36 @@ Nothing happens at import time.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 from sqlalchemy import Engine
 
 from ketaclinic.adapters.clock import SecretsTokenSource, SystemClock
+from ketaclinic.adapters.consent_texts import ShippedConsentLibrary
 from ketaclinic.adapters.db.engine import make_engine
 from ketaclinic.adapters.db.uow import SqlUnitOfWork
+from ketaclinic.adapters.live_events import InProcessBroker, make_broker
 from ketaclinic.adapters.passwords import Argon2PasswordHasher
 from ketaclinic.domain.assessments import GuardianNotice
+from ketaclinic.services.alarm_response import AlarmService
 from ketaclinic.services.assessments import AssessmentService
 from ketaclinic.services.audit import AuditService
+from ketaclinic.services.board import BoardService
+from ketaclinic.services.checkins import CheckinService
+from ketaclinic.services.consents import ConsentService
 from ketaclinic.services.courses import CourseService
+from ketaclinic.services.eligibility import EligibilityService, eligibility_facts
+from ketaclinic.services.evaluations import EvaluationService
 from ketaclinic.services.identity import IdentityPolicy, IdentityService
 from ketaclinic.services.links import LinkService
+from ketaclinic.services.monitoring import MonitoringService
+from ketaclinic.services.orders import OrderService
 from ketaclinic.services.patients import PatientService
 from ketaclinic.services.ports import Clock, PasswordHasher, TokenSource, UnitOfWork
 from ketaclinic.services.protocols import ProtocolService
 from ketaclinic.services.safety import SafetyService
+from ketaclinic.services.sessions import SessionService
 from ketaclinic.services.staff_admin import StaffAdminService
 from ketaclinic.settings import Environment, Settings
 
@@ -47,10 +58,42 @@ class Services:
     assessments: AssessmentService
     links: LinkService
 
+    orders: OrderService = field(init=False)
+    checkins: CheckinService = field(init=False)
+    live: InProcessBroker = field(init=False)
+    sessions: SessionService = field(init=False)
+    monitoring: MonitoringService = field(init=False)
+    alarms: AlarmService = field(init=False)
+    board: BoardService = field(init=False)
+    evaluations: EvaluationService = field(init=False)
+    eligibility: EligibilityService = field(init=False)
+    consents: ConsentService = field(init=False)
+
+    def __post_init__(self) -> None:
+        # dosing reads course facts through the one CourseService (its providers included)
+        self.orders = OrderService(self.uow, self.clock, self.courses)
+        self.checkins = CheckinService(self.uow, self.clock)
+        # infusion day: board events fan out after each commit (LISTEN/NOTIFY on PostgreSQL)
+        self.live = make_broker(self.engine)
+        self.sessions = SessionService(self.uow, self.clock, self.live)
+        self.monitoring = MonitoringService(
+            self.uow, self.clock, self.live,
+            unknown_session_ack=self.settings.hl7_ack_unknown_session,
+        )  # fmt: skip
+        self.alarms = AlarmService(self.uow, self.clock, self.live)
+        self.board = BoardService(self.uow, self.clock)
+        # evaluation, eligibility and consent: they fill the eligibility and consent course facts
+        self.evaluations = EvaluationService(self.uow, self.clock)
+        self.eligibility = EligibilityService(self.uow, self.clock)
+        self.consents = ConsentService(self.uow, self.clock, ShippedConsentLibrary())
+        self.courses.add_fact_provider(eligibility_facts)
+        self.courses.add_fact_provider(self.consents.facts)
+
     def uow(self) -> UnitOfWork:
         return SqlUnitOfWork(self.engine)
 
     def close(self) -> None:
+        self.live.close()
         self.engine.dispose()
 
 

@@ -18,14 +18,6 @@ from ketaclinic.domain.audit import AuditEvent
 from ketaclinic.domain.consent import Signature, Withdrawal
 from ketaclinic.domain.consent_documents import ConsentTemplate
 from ketaclinic.domain.course import CourseState
-from ketaclinic.domain.eligibility.signoff import SignedDecision
-from ketaclinic.domain.evaluation import Evaluation
-from ketaclinic.domain.evaluation_records import (
-    StoredDecision,
-    StoredEvaluation,
-    StoredSignature,
-    StoredWithdrawal,
-)
 from ketaclinic.domain.dosing.checkin import BetweenSessionCheckIn
 from ketaclinic.domain.dosing.records import (
     Administration,
@@ -34,6 +26,14 @@ from ketaclinic.domain.dosing.records import (
     SessionResponse,
     StoredCheckIn,
     VerificationRecord,
+)
+from ketaclinic.domain.eligibility.signoff import SignedDecision
+from ketaclinic.domain.evaluation import Evaluation
+from ketaclinic.domain.evaluation_records import (
+    StoredDecision,
+    StoredEvaluation,
+    StoredSignature,
+    StoredWithdrawal,
 )
 from ketaclinic.domain.patients import (
     Allergy,

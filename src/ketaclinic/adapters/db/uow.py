@@ -19,15 +19,15 @@ from ketaclinic.adapters.db.course_repository import (
     SqlSafetyTaskRepository,
 )
 from ketaclinic.adapters.db.dosing_repository import SqlDosingRepository
-from ketaclinic.adapters.db.infusion_repository import (
-    SqlMonitorRegistry,
-    SqlNotificationRepository,
-    SqlSessionRepository,
-)
 from ketaclinic.adapters.db.evaluation_repository import (
     SqlConsentRepository,
     SqlEligibilityRepository,
     SqlEvaluationRepository,
+)
+from ketaclinic.adapters.db.infusion_repository import (
+    SqlMonitorRegistry,
+    SqlNotificationRepository,
+    SqlSessionRepository,
 )
 from ketaclinic.adapters.db.patient_repository import SqlPatientRepository
 from ketaclinic.adapters.db.staff_repository import (
@@ -56,9 +56,9 @@ from ketaclinic.services.ports import (
     ClinicRepository,
     ConsentRepository,
     CourseRepository,
+    DosingRepository,
     EligibilityRepository,
     EvaluationRepository,
-    DosingRepository,
     NoticeRepository,
     PatientRepository,
     ProtocolRepository,
