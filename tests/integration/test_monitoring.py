@@ -18,7 +18,7 @@ from ketaclinic.domain.session import SessionState
 from ketaclinic.domain.vitals import Parameter, ReadingSource, VitalReading
 from ketaclinic.services.monitoring import VitalsBatch
 from tests.conftest import World
-from tests.infusion_world import minutes, pcd01, running_sessions
+from tests.infusion_world import pcd01, running_sessions
 
 
 def handler(world: World) -> MonitorMessageHandler:
