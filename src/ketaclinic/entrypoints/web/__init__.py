@@ -20,3 +20,6 @@ def install(app: FastAPI) -> None:
         app.include_router(module.router)
     for module in (assessment_routes, link_routes, safety_routes):
         app.include_router(module.router)
+    from ketaclinic.entrypoints.web import orders as dosing_orders
+
+    app.include_router(dosing_orders.router)

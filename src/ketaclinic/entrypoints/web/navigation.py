@@ -61,4 +61,10 @@ CHART_PANELS: tuple[ChartPanel, ...] = (
         "/patients/{patient_id}/panels/trajectories",
         Permission.PATIENT_READ,
     ),
+    ChartPanel(
+        "dosing",
+        "Dosing",
+        "/patients/{patient_id}/panels/dosing",
+        Permission.PATIENT_READ,
+    ),
 )

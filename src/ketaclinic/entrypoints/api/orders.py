@@ -1,0 +1,192 @@
+"""``/api/v1`` dosing: the order screen, signing, bedside verification, administration,
+between-session check-ins, and the FHIR ``MedicationRequest`` search."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field
+
+from ketaclinic.adapters.fhir.medication import (
+    medication_request,
+    premedication_requests,
+    searchset,
+)
+from ketaclinic.domain.access import Permission
+from ketaclinic.domain.dosing.checkin import MedicationChange, SideEffect
+from ketaclinic.domain.dosing.records import DoseOrder, SessionResponse
+from ketaclinic.domain.dosing.sessions import AdverseEvent, DissociationInstrument, SessionAlarm
+from ketaclinic.domain.dosing.weight import Sex
+from ketaclinic.domain.protocol.sections import AlertAction, Route
+from ketaclinic.domain.staff import Actor
+from ketaclinic.entrypoints.api.dosing_schemas import order_out, screen_out
+from ketaclinic.entrypoints.guards import ApiActor
+from ketaclinic.entrypoints.http import services_of
+from ketaclinic.services.checkins import CheckinEntry
+from ketaclinic.services.orders import BedsideEntry, OrderDraft
+
+router = APIRouter(tags=["dosing"])
+Reader = Annotated[Actor, Depends(ApiActor(Permission.PATIENT_READ))]
+Prescriber = Annotated[Actor, Depends(ApiActor(Permission.ORDER_WRITE))]
+Verifier = Annotated[Actor, Depends(ApiActor(Permission.ORDER_VERIFY))]
+Runner = Annotated[Actor, Depends(ApiActor(Permission.SESSION_RUN))]
+Recorder = Annotated[Actor, Depends(ApiActor(Permission.ASSESSMENT_RECORD))]
+Dose = Annotated[Decimal, Field(gt=0, max_digits=12, decimal_places=4)]
+
+
+class OrderIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    route: Route
+    mg_per_kg: Dose | None = None
+    fixed_mg: Dose | None = None
+    vial_mg_per_ml: Dose | None = None
+    final_volume_ml: Dose | None = None
+    premedications: list[Annotated[str, Field(max_length=80)]] = Field(default=[], max_length=10)
+    override_reason: Annotated[str, Field(max_length=2000)] = ""
+    sex: Sex | None = None
+
+
+class BedsideIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    mrn: Annotated[str, Field(min_length=1, max_length=40)]
+    drug: Annotated[str, Field(min_length=1, max_length=60)]
+    route: Route
+    concentration_mg_per_ml: Dose
+    dose_mg: Dose
+    rate_ml_per_h: Dose | None = None
+
+
+class AlarmIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    rule_id: Annotated[str, Field(min_length=1, max_length=80)]
+    parameter: Annotated[str, Field(min_length=1, max_length=20)]
+    action: AlertAction
+
+
+class AdministrationIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    dissociation_instrument: DissociationInstrument | None = None
+    dissociation_peak_total: Annotated[int, Field(ge=0, le=92)] | None = None
+    excessive_sedation: bool = False
+    alarms: list[AlarmIn] = Field(default=[], max_length=50)
+    adverse_events: list[AdverseEvent] = Field(default=[], max_length=20)
+    stopped_early: bool = False
+
+
+class CheckinIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    anxiety_0_10: Annotated[int, Field(ge=0, le=10)] | None = None
+    anxiety_spike: bool
+    sleep_hours_last_night: Annotated[Decimal, Field(ge=0, le=24, decimal_places=2)]
+    illness: bool
+    medication_changes: list[MedicationChange] = Field(default=[], max_length=30)
+    side_effects: list[SideEffect] = Field(default=[], max_length=10)
+
+
+def _draft(body: OrderIn) -> OrderDraft:
+    return OrderDraft(
+        route=body.route,
+        mg_per_kg=body.mg_per_kg,
+        fixed_mg=body.fixed_mg,
+        vial_mg_per_ml=body.vial_mg_per_ml,
+        final_volume_ml=body.final_volume_ml,
+        premedications=tuple(body.premedications),
+        override_reason=body.override_reason,
+        sex=body.sex,
+    )
+
+
+@router.get("/courses/{course_id}/order-screen")
+def order_screen(
+    course_id: int,
+    request: Request,
+    actor: Prescriber,
+    route: Annotated[Route | None, Query()] = None,
+) -> dict[str, Any]:
+    return screen_out(services_of(request).orders.screen(actor, course_id, route=route))
+
+
+@router.post("/courses/{course_id}/orders", status_code=201)
+def sign_order(
+    course_id: int, body: OrderIn, request: Request, actor: Prescriber
+) -> dict[str, Any]:
+    return order_out(services_of(request).orders.sign(actor, course_id, _draft(body)))
+
+
+@router.get("/patients/{patient_id}/orders")
+def patient_orders(patient_id: int, request: Request, actor: Reader) -> list[dict[str, Any]]:
+    return [order_out(o) for o in services_of(request).orders.for_patient(actor, patient_id)]
+
+
+@router.post("/orders/{order_id}/verify")
+def verify_order(order_id: int, body: BedsideIn, request: Request, actor: Verifier) -> Any:
+    entry = BedsideEntry(**body.model_dump())
+    outcome = services_of(request).orders.verify(actor, order_id, entry)
+    mismatches = [
+        {"field": m.field, "ordered": m.ordered, "observed": m.observed, "reason": m.reason.message}
+        for m in outcome.result.mismatches
+    ]
+    body_out = {
+        "verified": outcome.verified,
+        "order": order_out(outcome.order),
+        "mismatches": mismatches,
+        "checked_by": outcome.attempt.by_staff,
+        "checked_at": outcome.attempt.at.isoformat(),
+    }
+    return JSONResponse(body_out, status_code=200 if outcome.verified else 409)
+
+
+@router.post("/orders/{order_id}/administration", status_code=201)
+def record_administration(
+    order_id: int, body: AdministrationIn, request: Request, actor: Runner
+) -> dict[str, Any]:
+    response = SessionResponse(
+        dissociation_instrument=body.dissociation_instrument,
+        dissociation_peak_total=body.dissociation_peak_total,
+        excessive_sedation=body.excessive_sedation,
+        alarms=tuple(SessionAlarm(a.rule_id, a.parameter, a.action) for a in body.alarms),
+        adverse_events=tuple(body.adverse_events),
+        stopped_early=body.stopped_early,
+    )
+    given = services_of(request).orders.record_administration(actor, order_id, response)
+    return {"id": given.id, "order_id": given.order_id, "session_number": given.session_number}
+
+
+@router.post("/courses/{course_id}/checkins", status_code=201)
+def record_checkin(
+    course_id: int, body: CheckinIn, request: Request, actor: Recorder
+) -> dict[str, Any]:
+    entry = CheckinEntry(
+        anxiety_0_10=body.anxiety_0_10,
+        anxiety_spike=body.anxiety_spike,
+        sleep_hours_last_night=body.sleep_hours_last_night,
+        illness=body.illness,
+        medication_changes=tuple(body.medication_changes),
+        side_effects=tuple(body.side_effects),
+    )
+    view = services_of(request).checkins.record(actor, course_id, entry)
+    return {
+        "id": view.stored.id,
+        "findings": [
+            {"outcome": f.outcome.value, "rule": f.reason.rule_id, "reason": f.reason.message}
+            for f in view.findings
+        ],
+        "interactions": [
+            {"medication": i.medication, "class": i.drug_class.value, "action": i.action}
+            for i in view.review.interactions
+        ],
+    }
+
+
+@router.get("/fhir/MedicationRequest")
+def fhir_medication_requests(
+    request: Request,
+    actor: Reader,
+    patient: Annotated[int, Query(description="the patient's id")],
+) -> JSONResponse:
+    orders: list[DoseOrder] = list(services_of(request).orders.for_patient(actor, patient))
+    resources = [r for o in orders for r in (medication_request(o), *premedication_requests(o))]
+    return JSONResponse(searchset(resources), media_type="application/fhir+json")
