@@ -74,7 +74,7 @@ CASES = [
             availability=_tuesdays(5),
             blocking=Constraint.PATIENT_AVAILABILITY,
         ),
-        id="Tuesdays-only-cannot-finish-6-in-21-days [clinical.md §3.1]",
+        id="Tuesdays-only-6-sessions-48h-apart-in-21-days [clinical.md §3.1]",
     ),
     pytest.param(
         Case(

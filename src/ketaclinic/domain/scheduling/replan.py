@@ -113,21 +113,12 @@ def replan_patient(
     own = schedule.of_series(series_id)
     given = tuple(a for a in own if a.start_min < at_min and a.id != dropped_appointment_id)
     remaining = tuple(a for a in own if a not in given)
+    if len(given) >= request.sessions:
+        return PatientReplan(ReplanStatus.REPLANNED, schedule, (), (), None, ())
     others = tuple(a for a in schedule.appointments if a.series_id != series_id)
-    step = problem.grid.slot_min
-    rest = replace(
-        request,
-        sessions=request.sessions - len(given),
-        first_index=request.first_index + len(given),
-        release_min=max(request.release_min, -(-at_min // step) * step),
-        prior_start_min=given[-1].start_min if given else request.prior_start_min,
-        anchor_start_min=given[0].start_min if given else request.anchor_start_min,
-        current=(),
-    )
+    rest = _rest_of_series(problem, request, given, at_min)
     sub = replace(problem, fixed=others + given, requests=(rest,))
     cancelled = tuple(a.id for a in remaining)
-    if rest.sessions <= 0:
-        return PatientReplan(ReplanStatus.REPLANNED, schedule, (), (), None, ())
     result = scheduler.solve(sub, limits)
     if rest.id not in result.schedule.unplaced:
         fresh = tuple(a for a in result.schedule.of_series(series_id) if a not in given)
@@ -136,6 +127,22 @@ def replan_patient(
     why = explain_unplaceable(sub, rest, booked)
     return PatientReplan(
         ReplanStatus.WINDOW_MISSED, schedule, (), (), why, nearest_options(sub, rest, booked)
+    )
+
+
+def _rest_of_series(
+    problem: Problem, request: SeriesRequest, given: tuple[Appointment, ...], at_min: int
+) -> SeriesRequest:
+    """The sessions still to give, spaced after the last given one, windowed from the first."""
+    step = problem.grid.slot_min
+    return replace(
+        request,
+        sessions=request.sessions - len(given),
+        first_index=request.first_index + len(given),
+        release_min=max(request.release_min, -(-at_min // step) * step),
+        prior_start_min=given[-1].start_min if given else request.prior_start_min,
+        anchor_start_min=given[0].start_min if given else request.anchor_start_min,
+        current=(),
     )
 
 
