@@ -227,3 +227,18 @@ def test_another_clinics_version_is_not_found_through_pages_or_api(
         response = client.get(url)
         assert response.status_code == 404 and foreign.hash[:12] not in response.text, url
     assert client.get("/api/v1/protocols", headers=auth).json() == []
+
+
+def test_a_bad_or_taken_version_number_is_shown_at_its_field(
+    client: TestClient, world: World
+) -> None:
+    adult = publish_all(world)["adult-iv-induction"]
+    csrf = web_login(client, world, Role.ADMIN)
+    data = {"csrf_token": csrf, f"value:{THRESHOLD}": "170"}
+    bad = client.post(f"/protocols/{adult}/adopt", data={**data, "new_version": "latest"})
+    assert bad.status_code == 422
+    field = bad.text.split('id="new_version"', 1)[1].split("</div>", 1)[0]
+    assert "expected a semantic version" in field
+    taken = client.post(f"/protocols/{adult}/adopt", data={**data, "new_version": "1.0.0"})
+    assert taken.status_code == 422
+    assert "a version other than 1.0.0" in taken.text.split('id="new_version"', 1)[1]

@@ -149,11 +149,16 @@ async def sign_off(request: Request, version_id: int, session: Signer) -> Respon
             session.actor, version_id, confirmed, changes, new_version=new_version or None
         )
     except ValidationFailed as failed:
-        return _signoff_form(*args, failed.errors, confirmed, new_version)
+        return _signoff_form(*args, _named(failed.errors), confirmed, new_version)
     except ClinicError as failed:
         return _signoff_form(*args, _field_error(failed), confirmed, new_version)
     query = f"?signed=1&from={outcome.base.id}" if outcome.adopted else "?signed=1"
     return RedirectResponse(f"/protocols/{outcome.signed.id}{query}", status_code=303)
+
+
+def _named(errors: Mapping[str, str]) -> dict[str, str]:
+    """Validation errors keyed for the form: the adopted copy's ``version`` is ``new_version``."""
+    return {("new_version" if k == "version" else k): v for k, v in errors.items()}
 
 
 def _field_error(error: ClinicError) -> dict[str, str]:
@@ -211,7 +216,7 @@ async def adopt(request: Request, version_id: int, session: Adopter) -> Response
     try:
         row = protocols.adopt(session.actor, version_id, changes, new_version=new_version)
     except ValidationFailed as failed:
-        return _adopt_form(request, session, version_id, values, failed.errors, new_version)
+        return _adopt_form(request, session, version_id, values, _named(failed.errors), new_version)
     except ClinicError as failed:
         return _adopt_form(request, session, version_id, values, _field_error(failed), new_version)
     return RedirectResponse(f"/protocols/{row.id}?from={version_id}", status_code=303)
