@@ -186,7 +186,31 @@ def machine() -> dict[str, Any]:
             if line.startswith("model name"):
                 cpu = line.split(":", 1)[1].strip()
                 break
-    return {"nproc": os.cpu_count(), "cpu": cpu, "python": platform.python_version()}
+    return {
+        "nproc": os.cpu_count(),
+        "cpu": cpu,
+        "python": platform.python_version(),
+        "loadavg_before": os.getloadavg(),  # the box is shared: contention shows here
+    }
+
+
+def run_engines(
+    conn: psycopg.Connection[Any], files: CohortFiles, quick: bool
+) -> list[dict[str, Any]]:
+    """Queries on PostgreSQL (plain and rollup), then DuckDB, then the rollup write cost."""
+    repeats, inserts = (5, 200) if quick else (20, 2_000)
+    out: list[dict[str, Any]] = []
+    pg = pg_executor(conn)
+    for scope, f in SCOPES.items():
+        for engine, source in (("postgres-plain", Source.RAW), ("postgres-rollup", Source.ROLLUP)):
+            bench_queries(pg, engine, source, f"{PG_SCHEMA}.", f, scope, repeats, out)
+    conn.commit()
+    duck = load_duckdb(files)
+    for scope, f in SCOPES.items():
+        bench_queries(duck_executor(duck), "duckdb", Source.RAW, "", f, scope, repeats, out)
+    duck.close()
+    bench_insert_cost(conn, files.courses, inserts, out)
+    return out
 
 
 def main() -> None:
@@ -197,36 +221,22 @@ def main() -> None:
         "--url", default=os.environ.get("KETACLINIC_BENCH_DATABASE_URL", DEFAULT_URL)
     )
     args = parser.parse_args()
-    patients, repeats, inserts = (3_000, 5, 200) if args.quick else (100_000, 20, 2_000)
     out: list[dict[str, Any]] = []
     with tempfile.TemporaryDirectory(prefix="d1-") as tmp:
         t0 = time.perf_counter()
-        files = generate(Path(tmp), patients=patients, clinics=50)
-        gen_s = round(time.perf_counter() - t0, 2)
+        files = generate(Path(tmp), patients=3_000 if args.quick else 100_000, clinics=50)
+        setup = {"rows": files.scores, "courses": files.courses}
+        setup["generate_s"] = round(time.perf_counter() - t0, 2)
         with psycopg.connect(args.url) as conn:
-            conn.execute("SET work_mem = '256MB'")
-            for setting in schema.POSTGRES_SESSION_SETTINGS:
+            for setting in ("SET work_mem = '256MB'", *schema.POSTGRES_SESSION_SETTINGS):
                 conn.execute(setting)
             load = load_postgres(conn, files)
-            setup = {"rows": files.scores, "courses": files.courses, "generate_s": gen_s}
             emit({"query": "dataset", "engine": "setup", **setup, **load, **machine()}, out)
-            pg = pg_executor(conn)
-            for scope, f in SCOPES.items():
-                bench_queries(
-                    pg, "postgres-plain", Source.RAW, f"{PG_SCHEMA}.", f, scope, repeats, out
-                )
-                bench_queries(
-                    pg, "postgres-rollup", Source.ROLLUP, f"{PG_SCHEMA}.", f, scope, repeats, out
-                )
-            conn.commit()
-            duck = load_duckdb(files)
-            for scope, f in SCOPES.items():
-                bench_queries(duck_executor(duck), "duckdb", Source.RAW, "", f, scope, repeats, out)
-            duck.close()
-            bench_insert_cost(conn, files.courses, inserts, out)
+            out += run_engines(conn, files, args.quick)
             if not args.keep:
                 conn.execute(f"DROP SCHEMA {PG_SCHEMA} CASCADE")
                 conn.commit()
+    out.append({"query": "load_after", "engine": "setup", "rows": 0, "loadavg": os.getloadavg()})
     RESULTS.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now(UTC)
     with (RESULTS / f"analytics-{stamp:%Y-%m-%d}.jsonl").open("a") as fh:
