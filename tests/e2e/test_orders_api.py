@@ -1,0 +1,79 @@
+"""The dosing API over HTTP: the order screen, signing with field errors, the bedside check that
+answers 409 on a mismatch, and ``GET /api/v1/fhir/MedicationRequest?patient=`` validated as R4B."""
+
+from __future__ import annotations
+
+from fastapi.testclient import TestClient
+from fhir.resources.R4B.bundle import Bundle
+from fhir.resources.R4B.medicationrequest import MedicationRequest
+
+from ketaclinic.domain.access import Role
+from tests.conftest import World
+from tests.e2e.conftest import bearer
+from tests.integration.test_orders_service import set_up_course
+
+ORDER = {
+    "route": "iv",
+    "mg_per_kg": "0.5",
+    "vial_mg_per_ml": "50",
+    "final_volume_ml": "100",
+    "premedications": ["ondansetron"],
+}
+
+
+def test_sign_verify_and_export_over_http(client: TestClient, world: World) -> None:
+    setup = set_up_course(
+        world.services, world.clock, world.actor(Role.PHYSICIAN), world.actor(Role.FRONT_DESK)
+    )
+    app, nurse = bearer(client, world, Role.APP), bearer(client, world, Role.NURSE)
+    screen = client.get(f"/api/v1/courses/{setup.course_id}/order-screen", headers=app)
+    assert screen.status_code == 200, screen.text
+    assert screen.json()["recommendation"]["dose_mg"] == "35.0"
+
+    bad = client.post(
+        f"/api/v1/courses/{setup.course_id}/orders", headers=app, json={**ORDER, "mg_per_kg": "-1"}
+    )
+    assert bad.status_code == 422 and "mg_per_kg" in bad.json()["fields"]
+    override = client.post(
+        f"/api/v1/courses/{setup.course_id}/orders", headers=app, json={**ORDER, "mg_per_kg": "0.4"}
+    )
+    assert override.status_code == 409 and override.json()["field"] == "override_reason"
+
+    signed = client.post(f"/api/v1/courses/{setup.course_id}/orders", headers=app, json=ORDER)
+    assert signed.status_code == 201, signed.text
+    order = signed.json()
+    assert (order["dose_mg"], order["rate_ml_per_h"]) == ("35.0", "150.0")
+
+    check = {
+        "mrn": setup.mrn,
+        "drug": "ketamine",
+        "route": "iv",
+        "concentration_mg_per_ml": "50",
+        "dose_mg": "35",
+        "rate_ml_per_h": "150",
+    }
+    blocked = client.post(f"/api/v1/orders/{order['id']}/verify", headers=nurse, json=check)
+    assert blocked.status_code == 409
+    assert [m["field"] for m in blocked.json()["mismatches"]] == ["concentration_mg_per_ml"]
+    passed = client.post(
+        f"/api/v1/orders/{order['id']}/verify",
+        headers=nurse,
+        json={**check, "concentration_mg_per_ml": "0.35"},
+    )
+    assert passed.status_code == 200 and passed.json()["order"]["status"] == "verified"
+
+    fhir = client.get(f"/api/v1/fhir/MedicationRequest?patient={setup.patient_id}", headers=nurse)
+    assert fhir.status_code == 200
+    bundle = Bundle.model_validate(fhir.json())
+    assert bundle.total == 2  # ketamine and ondansetron
+    resources = [e["resource"] for e in fhir.json()["entry"]]
+    for resource in resources:
+        MedicationRequest.model_validate(resource)
+    assert resources[1]["basedOn"] == [{"reference": f"MedicationRequest/{resources[0]['id']}"}]
+
+
+def test_fhir_search_for_an_unknown_patient_is_404(client: TestClient, world: World) -> None:
+    headers = bearer(client, world, Role.NURSE)
+    response = client.get("/api/v1/fhir/MedicationRequest?patient=999999", headers=headers)
+    assert response.status_code == 404
+    assert client.get("/api/v1/fhir/MedicationRequest", headers=headers).status_code == 422
