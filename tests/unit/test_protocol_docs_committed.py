@@ -20,12 +20,16 @@ def test_committed_protocol_docs_equal_freshly_generated_ones(tmp_path: Path) ->
     assert result.exit_code == 0, result.output
     generated = {p.name: p.read_text(encoding="utf-8") for p in tmp_path.glob("*.md")}
     committed = {p.name: p.read_text(encoding="utf-8") for p in COMMITTED.glob("*.md")}
-    assert sorted(generated) == sorted(committed) == [
-        "README.md",
-        "adolescent-iv.md",
-        "adult-iv-induction.md",
-        "kat-holistic.md",
-    ]
+    assert (
+        sorted(generated)
+        == sorted(committed)
+        == [
+            "README.md",
+            "adolescent-iv.md",
+            "adult-iv-induction.md",
+            "kat-holistic.md",
+        ]
+    )
     stale = [name for name in generated if generated[name] != committed[name]]
     assert stale == [], f"regenerate with `ketaclinic protocol docs`: {stale} differ"
 
