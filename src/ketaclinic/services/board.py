@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from ketaclinic.domain.access import Permission
+from ketaclinic.domain.errors import NotFound
 from ketaclinic.domain.infusion import InfusionSession, StoredAlarm, StoredReading
 from ketaclinic.domain.staff import Actor, Chair
 from ketaclinic.domain.vitals import Parameter
@@ -66,6 +67,8 @@ def alarm_json(a: StoredAlarm) -> dict[str, Any]:
 
 def chair_event(uow: UnitOfWork, s: InfusionSession) -> dict[str, Any]:
     """The board document for ``s``'s chair, read inside the caller's unit of work."""
+    if not s.active:
+        return free_chair(s.chair_id)
     latest, trend = _vitals(uow.readings.latest(s.clinic_id, s.id, limit=_RECENT_ROWS))
     started = s.phase_started_at
     return {
@@ -113,5 +116,26 @@ class BoardService:
         name = patient.display_name if patient else ""
         return ChairCard(chair, s, name, latest, trend, _attention(uow, s))
 
-    def now(self) -> datetime:
-        return self._clock.now()
+    def documents(self, actor: Actor) -> list[dict[str, Any]]:
+        """The current event document of every chair in service (a new client starts here)."""
+        require(actor, Permission.SESSION_RUN)
+        with self._uow() as uow:
+            active = {s.chair_id: s for s in uow.sessions.active(actor.clinic_id)}
+            return [
+                chair_event(uow, active[c.id]) if c.id in active else free_chair(c.id)
+                for c in uow.clinics.chairs(actor.clinic_id)
+                if c.in_service
+            ]
+
+    def chair_of_session(self, actor: Actor, session_id: int) -> int:
+        require(actor, Permission.SESSION_RUN)
+        with self._uow() as uow:
+            found = uow.sessions.get(actor.clinic_id, session_id)
+            if found is None:
+                raise NotFound("no such session in this clinic", field="session_id")
+            return found.chair_id
+
+
+def free_chair(chair_id: int) -> dict[str, Any]:
+    return {"type": "chair", "chair_id": chair_id, "session_id": None, "active": False,
+            "state": "free", "latest": {}, "trend": {}, "alarms": []}  # fmt: skip

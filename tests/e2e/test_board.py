@@ -1,0 +1,68 @@
+"""The live board over HTTP: chairs with sessions, vitals and alarms; the event stream's snapshot;
+acknowledging from the board pauses the session; roles without SESSION_RUN are refused."""
+
+from __future__ import annotations
+
+import json
+from zoneinfo import ZoneInfo
+
+from fastapi.testclient import TestClient
+
+from ketaclinic.adapters.hl7.ingest_handler import MonitorMessageHandler
+from ketaclinic.domain.access import Role
+from ketaclinic.domain.session import SessionState
+from tests.conftest import World
+from tests.e2e.conftest import web_login
+from tests.infusion_world import pcd01, running_sessions
+
+
+def _surge(world: World) -> None:
+    [monitor] = running_sessions(world)
+    handler = MonitorMessageHandler(
+        world.services.monitoring, world.clinic.id, naive_tz=ZoneInfo("UTC"),
+        clock=world.clock.now, workers=1,
+    )  # fmt: skip
+    handler.handle(pcd01(monitor, "B1", world.clock.now(), sbp=121))
+    world.clock.advance(minutes=1)
+    handler.handle(pcd01(monitor, "B2", world.clock.now(), sbp=207))
+
+
+def test_the_board_shows_chairs_vitals_and_alarms(client: TestClient, world: World) -> None:
+    _surge(world)
+    web_login(client, world, Role.NURSE)
+    page = client.get("/board")
+    assert page.status_code == 200
+    assert "Live board" in page.text and "Chair 1" in page.text and "Chair 3" in page.text
+    assert "Demo-Infusion" in page.text and "bp-systolic-severe" in page.text
+    assert 'data-vital="sbp">207<' in page.text
+    events = client.get("/board/events")
+    assert events.status_code == 200
+    docs = [json.loads(line[6:]) for line in events.text.splitlines() if line.startswith("data: ")]
+    busy = [d for d in docs if d["active"]]
+    assert len(docs) == 3 and len(busy) == 1
+    assert busy[0]["state"] == "infusing" and busy[0]["latest"]["sbp"][0] == "207"
+    assert busy[0]["trend"]["sbp"] == ["121", "207"]
+    assert [a["rule_id"] for a in busy[0]["alarms"]] == ["bp-systolic-severe"]
+
+
+def test_acknowledging_on_the_board_pauses_and_refuses_a_blank_note(
+    client: TestClient, world: World
+) -> None:
+    _surge(world)
+    csrf = web_login(client, world, Role.NURSE)
+    [alarm] = [a for c in world.services.board.snapshot(world.actor(Role.NURSE)) for a in c.alarms]
+    url = f"/board/alarms/{alarm.id}/acknowledge"
+    headers = {"HX-Request": "true", "X-CSRF-Token": csrf}
+    blank = client.post(url, data={"action": "pause", "note": ""}, headers=headers)
+    assert blank.status_code == 422 and "note" in blank.text
+    done = client.post(url, data={"action": "pause", "note": "pump paused"}, headers=headers)
+    assert done.status_code == 200 and "bp-systolic-severe" not in done.text
+    assert "paused" in done.text
+    session = world.services.sessions.get(world.actor(Role.NURSE), alarm.session_id)
+    assert session.state is SessionState.PAUSED
+
+
+def test_the_board_is_for_session_staff_only(client: TestClient, world: World) -> None:
+    web_login(client, world, Role.FRONT_DESK)
+    assert client.get("/board").status_code == 403
+    assert client.get("/board/events").status_code == 403
