@@ -1,0 +1,90 @@
+"""Board fan-out: a slow client's mailbox coalesces chair updates and is dropped rather than grown;
+on PostgreSQL an event published by one process's broker reaches another's subscribers once."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+
+import pytest
+from sqlalchemy import Engine
+
+from ketaclinic.adapters.db.engine import make_engine
+from ketaclinic.adapters.live_events import InProcessBroker, PostgresBroker, make_broker
+from tests.conftest import PG_URL_ENV, require_tier
+
+
+def chair(chair_id: int, sbp: int) -> dict[str, object]:
+    return {"type": "chair", "chair_id": chair_id, "latest": {"sbp": [str(sbp), ""]}}
+
+
+def alarm(alarm_id: int) -> dict[str, object]:
+    return {"type": "alarm", "chair_id": 1, "alarm": {"id": alarm_id}}
+
+
+def test_chair_updates_coalesce_alarms_do_not_and_other_clinics_see_nothing() -> None:
+    async def run() -> None:
+        broker = InProcessBroker(max_pending=10)
+        mine, other = broker.subscribe(1), broker.subscribe(2)
+        for sbp in range(100, 150):
+            broker.publish(1, chair(7, sbp))
+        broker.publish(1, alarm(1))
+        broker.publish(1, alarm(2))
+        batch = await mine.next_batch(1.0)
+        assert batch == [chair(7, 149), alarm(1), alarm(2)]
+        assert mine.coalesced == 49
+        assert await other.next_batch(0.05) == []
+
+    asyncio.run(run())
+
+
+def test_a_client_that_falls_too_far_behind_is_dropped_not_buffered() -> None:
+    async def run() -> None:
+        broker = InProcessBroker(max_pending=5)
+        slow = broker.subscribe(1)
+        for n in range(6):
+            broker.publish(1, alarm(n))
+        assert slow.dropped
+        assert await slow.next_batch(0.05) is None
+        broker.publish(1, alarm(99))  # a dropped client takes nothing more
+        assert slow.dropped
+
+    asyncio.run(run())
+
+
+def test_sqlite_uses_the_in_process_broker(tmp_path: object) -> None:
+    engine = make_engine("sqlite:///:memory:")
+    assert type(make_broker(engine)) is InProcessBroker
+
+
+@pytest.fixture
+def pg_engine() -> Engine:
+    url = os.environ.get(PG_URL_ENV, "")
+    require_tier(bool(url), "postgres", f"{PG_URL_ENV} is not set")
+    return make_engine(url)
+
+
+def test_listen_notify_carries_events_between_processes_once(pg_engine: Engine) -> None:
+    publisher, board = PostgresBroker(pg_engine), PostgresBroker(pg_engine)
+
+    async def run() -> list[object]:
+        sub = board.subscribe(5)
+        await asyncio.sleep(1.0)  # the LISTEN thread connects
+        publisher.publish(5, alarm(41))
+        publisher.publish(6, alarm(42))  # another clinic
+        received: list[object] = []
+        for _ in range(20):
+            batch = await sub.next_batch(0.2)
+            received += batch or []
+            if received:
+                await asyncio.sleep(0.3)
+                received += await sub.next_batch(0.1) or []
+                break
+        return received
+
+    try:
+        assert asyncio.run(run()) == [alarm(41)]
+    finally:
+        publisher.close()
+        board.close()
+        pg_engine.dispose()
