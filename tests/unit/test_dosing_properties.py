@@ -80,9 +80,10 @@ def test_inches_and_centimetres_round_trip(value: Decimal) -> None:
 )
 def test_rate_times_duration_gives_the_volume(volume: Decimal, duration_min: int) -> None:
     rate = infusion_rate_ml_per_h(volume, duration_min)
-    delivered = rate * duration_min / 60
-    # The pump is programmed in 0.1 mL/h, so at most half a rate step over the duration is lost.
-    assert abs(delivered - volume) <= RATE_PLACES / 2 * duration_min / 60
+    # The pump is programmed in 0.1 mL/h, so at most half a rate step over the duration is lost:
+    # |rate x duration / 60 - volume| <= step / 2 x duration / 60, compared in exact arithmetic
+    # (both sides times 60) so a tie exactly at the bound is not lost to Decimal division.
+    assert abs(rate * duration_min - volume * 60) <= RATE_PLACES / 2 * duration_min
 
 
 @given(st.sampled_from([20, 30, 40, 60, 120]), st.integers(min_value=1, max_value=2000))
