@@ -166,7 +166,10 @@ def _age(value: Any) -> int:
 def _decimal(value: Any) -> Decimal:
     if isinstance(value, bool) or not isinstance(value, int | float | str):
         raise TypeError("must be a number")
-    number = Decimal(str(value))
+    try:
+        number = Decimal(str(value))
+    except InvalidOperation:
+        raise ValueError("must be a number") from None
     if not number.is_finite() or number < 0:
         raise ValueError("must be a finite number >= 0")
     return number

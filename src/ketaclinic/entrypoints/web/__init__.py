@@ -23,3 +23,11 @@ def install(app: FastAPI) -> None:
     from ketaclinic.entrypoints.web import orders as dosing_orders
 
     app.include_router(dosing_orders.router)
+    from ketaclinic.entrypoints.web import board as live_board
+
+    app.include_router(live_board.router)
+    from ketaclinic.entrypoints.web import consent as consent_routes
+    from ketaclinic.entrypoints.web import evaluation as evaluation_routes
+
+    for module in (evaluation_routes, consent_routes):
+        app.include_router(module.router)

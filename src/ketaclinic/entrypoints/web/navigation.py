@@ -34,6 +34,7 @@ NAV: tuple[NavItem, ...] = (
     NavItem("Users", "/admin/users", Permission.STAFF_ADMIN),
     NavItem("Audit", "/audit", Permission.AUDIT_READ),
     NavItem("Safety worklist", "/worklist/safety", Permission.PATIENT_READ),
+    NavItem("Live board", "/board", Permission.SESSION_RUN),
 )
 
 CHART_PANELS: tuple[ChartPanel, ...] = (
@@ -41,6 +42,12 @@ CHART_PANELS: tuple[ChartPanel, ...] = (
         "courses",
         "Treatment courses",
         "/patients/{patient_id}/panels/courses",
+        Permission.PATIENT_READ,
+    ),
+    ChartPanel(
+        "evaluation",
+        "Evaluation, eligibility and consent",
+        "/patients/{patient_id}/panels/evaluation",
         Permission.PATIENT_READ,
     ),
     ChartPanel(
