@@ -18,3 +18,6 @@ def install(app: FastAPI) -> None:
     from ketaclinic.entrypoints.api import orders as dosing_orders
 
     app.include_router(dosing_orders.router, prefix="/api/v1")
+    from ketaclinic.entrypoints.api import vitals as vitals_routes
+
+    app.include_router(vitals_routes.router, prefix="/api/v1")

@@ -21,6 +21,10 @@ def build_cli() -> typer.Typer:
     app.command("serve")(serve.serve)
     for name, group in _area_groups():
         app.add_typer(group, name=name)
+    from ketaclinic.entrypoints.cli import hl7
+
+    app.command("hl7-listen")(hl7.hl7_listen)
+    app.command("simulate-monitors")(hl7.simulate_monitors)
     return app
 
 
