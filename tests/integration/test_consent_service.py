@@ -162,6 +162,12 @@ def test_withdrawal_blocks_further_sessions_at_once(world: World) -> None:
         (ASSENT, A, {"signer_name": "Someone Else"}, "signer_name"),
         (ASSENT, A, {"image_png": ""}, "image_png"),
         (ASSENT, A, {"image_png": "data:image/jpeg;base64,AAAA"}, "image_png"),
+        (
+            ASSENT,
+            A,
+            {"image_png": "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAQ="},
+            "image_png",
+        ),
         (PERMISSION, G, {"related_person_id": None}, "related_person_id"),
         (PERMISSION, G, {"signer_name": "Robin Demo-Willow"}, "signer_name"),
     ],

@@ -5,7 +5,6 @@ All patients, guardians and signatures are synthetic and obviously fake.
 
 from __future__ import annotations
 
-import base64
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
@@ -27,15 +26,10 @@ from ketaclinic.services.eligibility import SignRequest
 from tests.conftest import World
 from tests.unit.test_eligibility_fixtures import AT, healthy_adult
 
-# a 1x1 PNG: what the canvas sends, in miniature
+# a 4x2 white PNG: what the canvas sends, in miniature
 PNG = (
     "data:image/png;base64,"
-    + base64.b64encode(
-        bytes.fromhex(
-            "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
-            "1f15c4890000000d49444154789c6360000002000100e221bc330000000049454e44ae426082"
-        )
-    ).decode()
+    "iVBORw0KGgoAAAANSUhEUgAAAAQAAAACCAIAAADwyuo0AAAAEklEQVR4nGP8//8/AwwwMSABAEgGAwG0Rz8LAAAAAElFTkSuQmCC"
 )
 
 ADOLESCENT_INSTRUMENTS = ("phq-a", "cssrs-screen", "madrs", "gad7")

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import zlib
 from dataclasses import dataclass
 
 from ketaclinic.domain.consent import RequiredSignature, SignerRole, is_minor
@@ -130,9 +131,25 @@ def _png_problem(data_url: str) -> str | None:
         raw = base64.b64decode(data_url[len(PNG_PREFIX) :], validate=True)
     except (binascii.Error, ValueError):
         return "the signature image is damaged; draw it again"
-    if not raw.startswith(PNG_MAGIC):
+    if not raw.startswith(PNG_MAGIC) or not _png_chunks_intact(raw):
         return "the signature must be a PNG image"
     return None
+
+
+def _png_chunks_intact(raw: bytes) -> bool:
+    """Every chunk's length and CRC check out, IHDR first and IEND last (PNG spec §5)."""
+    at, names = len(PNG_MAGIC), []
+    while at + 12 <= len(raw):
+        length = int.from_bytes(raw[at : at + 4], "big")
+        end = at + 12 + length
+        if end > len(raw):
+            return False
+        kind, data = raw[at + 4 : at + 8], raw[at + 8 : end - 4]
+        if zlib.crc32(kind + data) != int.from_bytes(raw[end - 4 : end], "big"):
+            return False
+        names.append(kind)
+        at = end
+    return at == len(raw) and bool(names) and names[0] == b"IHDR" and names[-1] == b"IEND"
 
 
 def check_withdrawal(

@@ -28,7 +28,11 @@ from ketaclinic.domain.consent import (
 from ketaclinic.domain.consent_documents import RenderedDocument, render_document
 from ketaclinic.domain.course import CourseState
 from ketaclinic.domain.errors import Conflict, NotFound, ValidationFailed
-from ketaclinic.domain.evaluation_records import StoredSignature, StoredWithdrawal
+from ketaclinic.domain.evaluation_records import (
+    StoredDecision,
+    StoredSignature,
+    StoredWithdrawal,
+)
 from ketaclinic.domain.patients import RelatedPerson
 from ketaclinic.domain.protocol.model import Protocol
 from ketaclinic.domain.staff import Actor
@@ -43,6 +47,7 @@ from ketaclinic.services.consent_checks import (
     check_withdrawal,
     matching_requirement,
 )
+from ketaclinic.services.eligibility import decisions_for
 from ketaclinic.services.evaluations import CourseContext, course_context, guardians
 from ketaclinic.services.ports import Clock, ConsentLibrary, UnitOfWork, UnitOfWorkFactory
 
@@ -59,6 +64,17 @@ PNG_PREFIX = "data:image/png;base64,"
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 MAX_SIGNATURE_BYTES = 512 * 1024
 MAX_NAME_CHARS = 200
+
+
+@dataclass(frozen=True, slots=True)
+class ConsentExport:
+    """Everything the FHIR export of one patient needs (Consent, RelatedPerson, DetectedIssue)."""
+
+    patient_id: int
+    signatures: Sequence[StoredSignature]
+    withdrawals: Sequence[StoredWithdrawal]
+    guardians: tuple[RelatedPerson, ...]
+    decisions: Sequence[StoredDecision]
 
 
 @dataclass(frozen=True, slots=True)
@@ -264,6 +280,24 @@ class ConsentService:
             if uow.patients.get(actor.clinic_id, patient_id) is None:
                 raise NotFound("no such patient in this clinic", field="patient_id")
             return uow.consents.for_patient(actor.clinic_id, patient_id)
+
+    def export(self, actor: Actor, patient_id: int) -> ConsentExport:
+        """Every signature, withdrawal, guardian and signed eligibility decision of a patient."""
+        require(actor, Permission.PATIENT_READ)
+        with self._uow() as uow:
+            if uow.patients.get(actor.clinic_id, patient_id) is None:
+                raise NotFound("no such patient in this clinic", field="patient")
+            courses = uow.courses.for_patient(actor.clinic_id, patient_id)
+            withdrawals = [
+                w for c in courses for w in uow.consents.withdrawals(actor.clinic_id, c.id)
+            ]
+            return ConsentExport(
+                patient_id,
+                uow.consents.for_patient(actor.clinic_id, patient_id),
+                withdrawals,
+                guardians(uow, actor.clinic_id, patient_id),
+                decisions_for(uow, actor.clinic_id, courses),
+            )
 
     def _audit_signature(self, uow: UnitOfWork, actor: Actor, stored: StoredSignature) -> None:
         s = stored.signature

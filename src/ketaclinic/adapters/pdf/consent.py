@@ -109,4 +109,7 @@ def _signature_block(
         pdf.multi_cell(0, 5, _latin1(line), new_x="LMARGIN", new_y="NEXT")
     if stored.image_png.startswith(PNG_PREFIX):
         raw = base64.b64decode(stored.image_png[len(PNG_PREFIX) :])
-        pdf.image(io.BytesIO(raw), w=70)
+        try:
+            pdf.image(io.BytesIO(raw), w=70)
+        except Exception:  # a stored drawing that cannot be decoded must not stop the print
+            pdf.multi_cell(0, 5, "[drawn signature could not be rendered]")

@@ -21,3 +21,6 @@ def install(app: FastAPI) -> None:
     from ketaclinic.entrypoints.api import vitals as vitals_routes
 
     app.include_router(vitals_routes.router, prefix="/api/v1")
+    from ketaclinic.entrypoints.api import evaluation as evaluation_routes
+
+    app.include_router(evaluation_routes.router, prefix="/api/v1")
