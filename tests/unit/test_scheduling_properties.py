@@ -103,9 +103,10 @@ def problems(draw: st.DrawFn, max_requests: int = 4) -> Problem:
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(problems())
-def test_greedy_schedules_pass_the_checker(problem: Problem) -> None:
-    result = GreedyScheduler().solve(problem, SolveLimits())
+@given(problems(), st.booleans())
+def test_greedy_schedules_pass_the_checker(problem: Problem, prefer: bool) -> None:
+    """Both first-fit and the preference-aware variant produce checker-clean schedules."""
+    result = GreedyScheduler(prefer=prefer).solve(problem, SolveLimits())
     assert check_schedule(problem, result.schedule) == []
     assert result.objective == soft_cost(problem, result.schedule).total
     placed = {a.series_id for a in result.schedule.appointments}

@@ -89,7 +89,11 @@ class CpSatScheduler:
     def solve(self, problem: Problem, limits: SolveLimits) -> SolveResult:
         """Solve ``problem`` as described in the module docstring."""
         began = time.perf_counter()
-        seed = GreedyScheduler().solve(problem, limits).schedule
+        seeds = (
+            GreedyScheduler().solve(problem, limits),
+            GreedyScheduler(prefer=True).solve(problem, limits),
+        )
+        seed = min(seeds, key=lambda r: r.objective).schedule
         sessions = sum(r.sessions for r in problem.requests)
         if sessions > FULL_MODEL_SESSIONS:
             deadline = began + limits.time_limit_s * (1 - POLISH_SHARE)

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from itertools import pairwise
 
 from ketaclinic.domain.scheduling.calendar import MINUTES_PER_DAY, inside_any
-from ketaclinic.domain.scheduling.cost import soft_cost
+from ketaclinic.domain.scheduling.cost import off_weekday, soft_cost, time_slots_off
 from ketaclinic.domain.scheduling.engine import SolveLimits, SolveResult, SolveStatus, placed
 from ketaclinic.domain.scheduling.model import (
     Appointment,
@@ -147,6 +147,41 @@ def place_series(
         lower = max(cands[first[0]] + 1, chain[-1].end_min - request.max_span_min)
 
 
+def _preference(problem: Problem, request: SeriesRequest, start: int) -> int:
+    w = problem.weights
+    return w.off_preferred_time_per_slot * time_slots_off(
+        problem, request, start
+    ) + w.off_preferred_weekday * off_weekday(problem, request, start)
+
+
+def place_series_preferring(
+    occ: Occupancy, request: SeriesRequest, cands: tuple[int, ...], reach_min: int = 2880
+) -> list[Appointment] | None:
+    """Like :func:`place_series`, but each session takes the free start with the lowest
+    preference cost within ``reach_min`` of its earliest start; first-fit if that overruns."""
+    chain: list[Appointment] = []
+    lower = request.release_min
+    if request.prior_start_min is not None:
+        lower = max(lower, request.prior_start_min + request.min_gap_min)
+    for position in range(request.sessions):
+        lo = bisect_left(cands, lower)
+        window = cands[lo : bisect_left(cands, lower + reach_min)]
+        ranked = sorted(window, key=lambda t: (_preference(occ.problem, request, t), t))
+        found = next((a for t in ranked if (a := fit_session(occ, request, position, t))), None)
+        if found is None:
+            break
+        chain.append(found)
+        occ.add(found)
+        lower = found.start_min + request.min_gap_min
+    if len(chain) == request.sessions:
+        anchor = request.span_anchor(chain[0].start_min)
+        if chain[-1].end_min - anchor <= request.max_span_min:
+            return chain
+    for a in chain:
+        occ.remove(a)
+    return place_series(occ, request, cands)
+
+
 def keep_current(occ: Occupancy, request: SeriesRequest) -> list[Appointment] | None:
     """Book the request's current positions if every one is still free, else None."""
     if not request.current:
@@ -166,9 +201,15 @@ def keep_current(occ: Occupancy, request: SeriesRequest) -> list[Appointment] | 
 
 
 class GreedyScheduler:
-    """First-fit dispatching baseline (no search, no preferences beyond keeping bookings)."""
+    """First-fit dispatching baseline (no search, no preferences beyond keeping bookings).
+
+    ``prefer=True`` gives the preference-aware variant used to seed the CP-SAT engine.
+    """
 
     name = "greedy"
+
+    def __init__(self, *, prefer: bool = False) -> None:
+        self.prefer = prefer
 
     def solve(self, problem: Problem, limits: SolveLimits) -> SolveResult:
         """Place requests in order; see the module docstring. ``limits`` are not used."""
@@ -178,7 +219,8 @@ class GreedyScheduler:
         for request in problem.requests:
             chain = keep_current(occ, request) if _current_valid(problem, request) else None
             if chain is None:
-                chain = place_series(occ, request, candidate_starts(problem, request))
+                place = place_series_preferring if self.prefer else place_series
+                chain = place(occ, request, candidate_starts(problem, request))
             if chain is None:
                 unplaced.append(request.id)
             else:
