@@ -195,18 +195,8 @@ class ConsentService:
             legal = check_signer(uow, ctx, given)
             check_capture(given, req)
             staff = uow.staff.get(actor.staff_id)
-            signature = Signature(
-                document_id=req.need.document_id,
-                document_version=req.need.document_version,
-                document_hash=req.document.hash,
-                signer=given.signer,
-                signer_name=" ".join(given.signer_name.split()),
-                signed_at=now,
-                agrees=given.agrees,
-                legal_authority=legal,
-                witness_name=given.witness_name.strip() or None,
-                explained_by=staff.name if staff and given.signer is SignerRole.ASSENT else None,
-            )
+            explainer = staff.name if staff and given.signer is SignerRole.ASSENT else None
+            signature = _signature(req, given, now, legal=legal, explained_by=explainer)
             stored = uow.consents.add_signature(
                 ctx.course,
                 signature,
@@ -317,6 +307,28 @@ class ConsentService:
                 f"witness={'yes' if s.witness_name else 'no'}"
             ),
         )
+
+
+def _signature(
+    req: Requirement,
+    given: SignatureInput,
+    now: datetime,
+    *,
+    legal: bool,
+    explained_by: str | None,
+) -> Signature:
+    return Signature(
+        document_id=req.need.document_id,
+        document_version=req.need.document_version,
+        document_hash=req.document.hash,
+        signer=given.signer,
+        signer_name=" ".join(given.signer_name.split()),
+        signed_at=now,
+        agrees=given.agrees,
+        legal_authority=legal,
+        witness_name=given.witness_name.strip() or None,
+        explained_by=explained_by,
+    )
 
 
 def rendered_documents(library: ConsentLibrary, ctx: CourseContext) -> list[RenderedDocument]:

@@ -42,12 +42,7 @@ def consent_resource(
 ) -> dict[str, Any]:
     """One signature as an R4 Consent."""
     s = stored.signature
-    withdrawn = any(
-        w.course_id == stored.course_id
-        and w.withdrawal.document_id in (None, s.document_id)
-        and w.withdrawal.at >= s.signed_at
-        for w in withdrawals
-    )
+    withdrawn = _withdrawn(stored, withdrawals)
     performer = (
         f"RelatedPerson/{stored.related_person_id}"
         if stored.related_person_id is not None
@@ -85,6 +80,17 @@ def consent_resource(
         ],
         "provision": {"type": "permit" if s.agrees else "deny"},
     }
+
+
+def _withdrawn(stored: StoredSignature, withdrawals: Sequence[StoredWithdrawal]) -> bool:
+    """A withdrawal of this document (or of all) at or after the signature."""
+    s = stored.signature
+    return any(
+        w.course_id == stored.course_id
+        and w.withdrawal.document_id in (None, s.document_id)
+        and w.withdrawal.at >= s.signed_at
+        for w in withdrawals
+    )
 
 
 def related_person_resource(person: RelatedPerson) -> dict[str, Any]:

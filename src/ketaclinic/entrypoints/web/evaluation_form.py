@@ -118,7 +118,7 @@ def _empty_row(row: Any) -> bool:
 def evaluation_data(
     form: Mapping[str, Any], *, age_years: int, sex_at_birth: str, tz: str
 ) -> tuple[dict[str, Any], dict[str, str], dict[str, str]]:
-    """The evaluation JSON from the form, and the field errors found while converting."""
+    """The evaluation JSON from the form, the conversion errors, and the moved-row map."""
     zone = ZoneInfo(tz)
     errors: dict[str, str] = {}
     tree: dict[str, Any] = {"psychiatric": {}, "medical": {}, "reproductive": {}}
