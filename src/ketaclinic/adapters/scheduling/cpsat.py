@@ -77,7 +77,8 @@ def solve_model(
     status = _STATUS.get(solver.solve(built.model), SolveStatus.UNKNOWN)
     if status not in (SolveStatus.OPTIMAL, SolveStatus.FEASIBLE):
         return status, None, None, None
-    bound = math.ceil(solver.best_objective_bound - 1e-6)
+    # every soft-cost term is non-negative, so 0 is a valid bound when CP-SAT's is below it
+    bound = max(0, math.ceil(solver.best_objective_bound - 1e-6))
     return status, built.schedule(solver), round(solver.objective_value), bound
 
 
