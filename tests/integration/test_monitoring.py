@@ -144,3 +144,23 @@ def test_staff_entry_goes_through_the_same_pipeline(world: World) -> None:
         )
     with pytest.raises(Conflict):
         world.services.monitoring.ingest(nurse, VitalsBatch((reading,), session_id=99999))
+
+
+def test_a_long_run_of_frequent_readings_is_judged_over_its_whole_span(world: World) -> None:
+    """SBP 185 every 18 s: the 2-readings-5-minutes-apart rule fires once the run spans 5 min,
+    i.e. at the 18th reading, although the run is longer than the board's trend window."""
+    from decimal import Decimal
+
+    [monitor] = running_sessions(world)
+    nurse = world.actor(Role.NURSE)
+    raised_at = []
+    for n in range(24):
+        reading = VitalReading(
+            Parameter.SBP, Decimal(185), "mm[Hg]", world.clock.now(), ReadingSource.STAFF
+        )
+        result = world.services.monitoring.ingest(
+            nurse, VitalsBatch((reading,), session_id=monitor.session.id)
+        )
+        raised_at += [(n, a.rule_id) for a in result.raised]
+        world.clock.advance(seconds=18)
+    assert raised_at == [(17, "bp-systolic-pause")]

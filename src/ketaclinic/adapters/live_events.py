@@ -17,6 +17,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import queue
 import threading
 from collections import OrderedDict
 from collections.abc import Mapping
@@ -27,6 +28,7 @@ from sqlalchemy import Engine, text
 log = logging.getLogger(__name__)
 CHANNEL = "ketaclinic_live"
 MAX_PENDING = 256
+OUTBOX_MAX = 10_000
 _NOTIFY_LIMIT = 7900  # PostgreSQL's NOTIFY payload limit is 8000 bytes
 
 
@@ -116,7 +118,12 @@ class InProcessBroker:
 
 
 class PostgresBroker(InProcessBroker):
-    """Publishes with ``pg_notify``; a background thread LISTENs and delivers locally."""
+    """Publishes with ``pg_notify``; a background thread LISTENs and delivers locally.
+
+    ``publish`` only enqueues (bounded): a sender thread NOTIFYs in batches, so an HL7 ACK never
+    waits for the board. If the queue is full the event is dropped and logged; the data itself
+    is already committed and the board's next event or reconnect shows it.
+    """
 
     def __init__(self, engine: Engine, *, max_pending: int = MAX_PENDING) -> None:
         super().__init__(max_pending=max_pending)
@@ -125,6 +132,8 @@ class PostgresBroker(InProcessBroker):
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._start_lock = threading.Lock()
+        self._outbox: queue.Queue[str] = queue.Queue(maxsize=OUTBOX_MAX)
+        self._sender: threading.Thread | None = None
 
     def subscribe(self, clinic_id: int) -> Subscription:
         """Subscribe; the LISTEN thread starts with the first subscriber of this process."""
@@ -141,13 +150,33 @@ class PostgresBroker(InProcessBroker):
         if len(payload) > _NOTIFY_LIMIT:
             slim = {k: event[k] for k in ("type", "chair_id", "session_id", "state") if k in event}
             payload = json.dumps({"clinic_id": clinic_id, "event": {**slim, "refetch": True}})
+        with self._start_lock:
+            if self._sender is None:
+                self._sender = threading.Thread(target=self._send, name="live-send", daemon=True)
+                self._sender.start()
         try:
-            with self._engine.connect() as conn:
-                conn.execute(text("SELECT pg_notify(:channel, :payload)"),
-                             {"channel": CHANNEL, "payload": payload})  # fmt: skip
-                conn.commit()
-        except Exception as exc:  # the board is best effort: the data is committed already
-            log.warning("live.publish_failed error=%s", type(exc).__name__)
+            self._outbox.put_nowait(payload)
+        except queue.Full:
+            log.warning("live.outbox_full")
+
+    def _send(self) -> None:
+        while not self._stop.is_set():
+            try:
+                batch = [self._outbox.get(timeout=0.5)]
+            except queue.Empty:
+                continue
+            while len(batch) < 500:
+                try:
+                    batch.append(self._outbox.get_nowait())
+                except queue.Empty:
+                    break
+            try:
+                with self._engine.connect() as conn:
+                    conn.execute(text("SELECT pg_notify(:channel, :payload)"),
+                                 [{"channel": CHANNEL, "payload": p} for p in batch])  # fmt: skip
+                    conn.commit()
+            except Exception as exc:  # the board is best effort: the data is committed already
+                log.warning("live.publish_failed error=%s count=%d", type(exc).__name__, len(batch))
 
     def _listen(self) -> None:
         while not self._stop.is_set():
@@ -170,8 +199,9 @@ class PostgresBroker(InProcessBroker):
 
     def close(self) -> None:
         self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
+        for thread in (self._thread, self._sender):
+            if thread is not None:
+                thread.join(timeout=5)
 
 
 def _connect(url: str) -> Any:

@@ -17,7 +17,7 @@ from ketaclinic.domain.access import Permission
 from ketaclinic.domain.errors import NotFound
 from ketaclinic.domain.infusion import InfusionSession, StoredAlarm, StoredReading
 from ketaclinic.domain.staff import Actor, Chair
-from ketaclinic.domain.vitals import Parameter
+from ketaclinic.domain.vitals import Parameter, VitalReading
 from ketaclinic.services.authorization import require
 from ketaclinic.services.ports import Clock, UnitOfWork, UnitOfWorkFactory
 
@@ -39,18 +39,23 @@ class ChairCard:
 
 
 def _vitals(
-    rows: Sequence[StoredReading],
+    readings: Sequence[VitalReading],
 ) -> tuple[dict[str, tuple[str, datetime]], dict[str, list[str]]]:
+    """Latest value per parameter and the last few values of the board's parameters."""
     latest: dict[str, tuple[str, datetime]] = {}
     trend: dict[str, list[str]] = {p.value: [] for p in BOARD_PARAMETERS}
-    for row in rows:
-        if not row.plausible or not row.reading.usable:
+    for reading in sorted(readings, key=lambda r: r.at):
+        if not reading.usable:
             continue
-        key = row.reading.parameter.value
-        latest[key] = (str(row.reading.value), row.reading.at)
+        key = reading.parameter.value
+        latest[key] = (str(reading.value), reading.at)
         if key in trend:
-            trend[key] = (trend[key] + [str(row.reading.value)])[-TREND_POINTS:]
+            trend[key] = (trend[key] + [str(reading.value)])[-TREND_POINTS:]
     return latest, trend
+
+
+def _plausible(rows: Sequence[StoredReading]) -> list[VitalReading]:
+    return [r.reading for r in rows if r.plausible]
 
 
 def _attention(uow: UnitOfWork, s: InfusionSession) -> tuple[StoredAlarm, ...]:
@@ -69,13 +74,23 @@ def chair_event(uow: UnitOfWork, s: InfusionSession) -> dict[str, Any]:
     """The board document for ``s``'s chair, read inside the caller's unit of work."""
     if not s.active:
         return free_chair(s.chair_id)
-    latest, trend = _vitals(uow.readings.latest(s.clinic_id, s.id, limit=_RECENT_ROWS))
+    rows = uow.readings.latest(s.clinic_id, s.id, limit=_RECENT_ROWS)
+    return chair_document(s, _plausible(rows), _attention(uow, s))
+
+
+def chair_document(
+    s: InfusionSession, readings: Sequence[VitalReading], alarms: Sequence[StoredAlarm]
+) -> dict[str, Any]:
+    """The board document from readings and alarms already in hand (no storage access)."""
+    if not s.active:
+        return free_chair(s.chair_id)
+    latest, trend = _vitals(readings)
     started = s.phase_started_at
     return {
         "type": "chair", "chair_id": s.chair_id, "session_id": s.id, "state": s.state.value,
         "active": s.active, "phase_started_at": started.isoformat() if started else None,
         "latest": {k: [v, at.isoformat()] for k, (v, at) in latest.items()}, "trend": trend,
-        "alarms": [alarm_json(a) for a in _attention(uow, s)],
+        "alarms": [alarm_json(a) for a in alarms if a.needs_attention],
     }  # fmt: skip
 
 
@@ -112,7 +127,8 @@ class BoardService:
         if s is None:
             return ChairCard(chair)
         patient = uow.patients.get(s.clinic_id, s.patient_id)
-        latest, trend = _vitals(uow.readings.latest(s.clinic_id, s.id, limit=_RECENT_ROWS))
+        rows = uow.readings.latest(s.clinic_id, s.id, limit=_RECENT_ROWS)
+        latest, trend = _vitals(_plausible(rows))
         name = patient.display_name if patient else ""
         return ChairCard(chair, s, name, latest, trend, _attention(uow, s))
 

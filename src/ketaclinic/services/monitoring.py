@@ -15,26 +15,25 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import timedelta
 from typing import Any
 
 from ketaclinic.domain.access import Permission
-from ketaclinic.domain.alarms import OpenAlarm, VitalsSchedule, evaluate
+from ketaclinic.domain.alarms import OVERDUE, OpenAlarm, VitalsSchedule, compare, evaluate
 from ketaclinic.domain.errors import Conflict, PermissionDenied
 from ketaclinic.domain.infusion import DeadLetter, InfusionSession, StoredAlarm
 from ketaclinic.domain.protocol.model import Protocol
-from ketaclinic.domain.protocol.sections import AlertAction
+from ketaclinic.domain.protocol.sections import AlertAction, AlertRule
 from ketaclinic.domain.session import SessionState
 from ketaclinic.domain.staff import Actor
-from ketaclinic.domain.vitals import VitalReading
+from ketaclinic.domain.vitals import Parameter, VitalReading
 from ketaclinic.services.audit import record
 from ketaclinic.services.authorization import allowed, require
-from ketaclinic.services.board import alarm_event, chair_event
+from ketaclinic.services.board import BOARD_PARAMETERS, TREND_POINTS, alarm_event, chair_document
 from ketaclinic.services.infusion_ports import LiveEvents
 from ketaclinic.services.ports import Clock, PatientSearch, UnitOfWork, UnitOfWorkFactory
 from ketaclinic.services.protocols import load_published
 
-HISTORY_WINDOW = timedelta(hours=2)  # longer than any rule span; bounds the evaluation input
+LONG_RUN_READINGS = 20_000  # bound on a parameter's history read during a long breach
 
 
 @dataclass(frozen=True, slots=True)
@@ -189,16 +188,18 @@ class MonitoringService:
         now = self._clock.now()
         uow.hl7_inbox.lock_session(s.clinic_id, s.id)
         protocol = self._protocol(uow, s)
-        history = uow.readings.recent(s.clinic_id, s.id, since=now - HISTORY_WINDOW)
-        open_alarms = [a for a in uow.alarms.for_session(s.clinic_id, s.id) if a.active]
+        rules = protocol.monitoring.alert_rules
+        history = evaluation_history(uow, s, rules)
+        alarms = list(uow.alarms.for_session(s.clinic_id, s.id))
         decision = evaluate(
-            [h.reading for h in history if h.plausible],
+            history,
             batch.readings,
-            protocol.monitoring.alert_rules,
-            [OpenAlarm(a.dedup_key, a.rule_id, a.acknowledged_at is not None) for a in open_alarms],
+            rules,
+            [OpenAlarm(a.dedup_key, a.rule_id, a.acknowledged_at is not None)
+             for a in alarms if a.active],
             at=now,
             schedule=schedule_for(s, protocol),
-        )
+        )  # fmt: skip
         rejected = {id(p.reading): "; ".join(p.reasons) for p in decision.rejected}
         message_id = self._receipt(uow, s, batch, len(batch.readings))
         uow.readings.add_many(
@@ -214,7 +215,11 @@ class MonitoringService:
         self._announce(uow, actor, s, raised, cleared)
         if batch.unmapped and batch.receipt is not None:
             self._keep_unmapped(uow, s.clinic_id, batch)
-        events += [alarm_event(a, s.chair_id) for a in raised] + [chair_event(uow, s)]
+        changed = {a.id: a for a in (*cleared, *raised)}
+        alarms = [changed.pop(a.id, a) for a in alarms] + list(changed.values())
+        accepted = [r for r in batch.readings if id(r) not in rejected]
+        board = chair_document(s, [*history, *accepted], alarms)
+        events += [alarm_event(a, s.chair_id) for a in raised] + [board]
         return IngestResult(
             "stored", "AA", s.id, len(batch.readings), len(rejected), raised, cleared
         )
@@ -267,6 +272,39 @@ class MonitoringService:
         if key not in self._protocols:
             self._protocols[key] = load_published(uow, *key).protocol
         return self._protocols[key]
+
+
+def history_parameters(rules: Sequence[AlertRule]) -> list[str]:
+    """Parameters whose history alarm evaluation and the board need (SBP for overdue vitals)."""
+    named = {r.parameter for r in rules if r.parameter != OVERDUE}
+    return sorted(named | {p.value for p in BOARD_PARAMETERS} | {Parameter.SBP.value})
+
+
+def _breaks_every_run(reading: VitalReading, rules: Sequence[AlertRule]) -> bool:
+    """A usable reading that breaches none of its parameter's rules ends every trailing run."""
+    return reading.usable and not any(
+        compare(reading.value, r.comparison, r.threshold) for r in rules
+    )
+
+
+def evaluation_history(
+    uow: UnitOfWork, s: InfusionSession, rules: Sequence[AlertRule]
+) -> list[VitalReading]:
+    """What :func:`evaluate` needs, read compactly: per parameter, the newest readings back to
+    (and including) the last one that breaches none of its rules. Older readings cannot change
+    any verdict, because every rule's trailing run stops at that reading; the newest ones also
+    feed the board's trend. A parameter in a long breach is read back further (bounded)."""
+    by_parameter: dict[str, list[AlertRule]] = {}
+    for rule in rules:
+        by_parameter.setdefault(rule.parameter, []).append(rule)
+    history: list[VitalReading] = []
+    for parameter in history_parameters(rules):
+        rows = uow.readings.newest(s.clinic_id, s.id, parameter, limit=TREND_POINTS)
+        own = by_parameter.get(parameter, [])
+        if own and len(rows) == TREND_POINTS and not any(_breaks_every_run(r, own) for r in rows):
+            rows = uow.readings.newest(s.clinic_id, s.id, parameter, limit=LONG_RUN_READINGS)
+        history += rows
+    return history
 
 
 def schedule_for(s: InfusionSession, protocol: Protocol) -> VitalsSchedule | None:

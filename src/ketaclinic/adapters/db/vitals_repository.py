@@ -92,6 +92,34 @@ class SqlReadingRepository:
         )
         return [_reading(r._mapping) for r in reversed(list(self._conn.execute(stmt)))]
 
+    def newest(
+        self, clinic_id: int, session_id: int, parameter: str, *, limit: int
+    ) -> list[VitalReading]:
+        """The ``limit`` newest plausible readings of one parameter, oldest first."""
+        columns = (
+            vital_readings.c.parameter, vital_readings.c.value, vital_readings.c.unit,
+            vital_readings.c.observed_at, vital_readings.c.source, vital_readings.c.status,
+            vital_readings.c.device_id, vital_readings.c.mdc_code,
+        )  # fmt: skip
+        stmt = (
+            select(*columns)
+            .where(
+                vital_readings.c.clinic_id == clinic_id,
+                vital_readings.c.session_id == session_id,
+                vital_readings.c.parameter == parameter,
+                vital_readings.c.plausible.is_(True),
+            )
+            .order_by(vital_readings.c.observed_at.desc(), vital_readings.c.id.desc())
+            .limit(limit)
+        )
+        return [
+            VitalReading(
+                Parameter(r.parameter), _plain(Decimal(str(r.value))), r.unit, r.observed_at,
+                ReadingSource(r.source), ReadingStatus(r.status), r.device_id, r.mdc_code,
+            )
+            for r in reversed(list(self._conn.execute(stmt)))
+        ]  # fmt: skip
+
     def for_session(self, clinic_id: int, session_id: int) -> Sequence[StoredReading]:
         stmt = (
             select(vital_readings)

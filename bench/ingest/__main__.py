@@ -1,0 +1,255 @@
+"""``python -m bench.ingest [--quick]``: A1 MLLP replay, A3 alarm fan-out, A4 board fan-out.
+
+Prints one JSON object per line and appends them to ``bench/results/ingest-<date>.jsonl``. See
+``bench/README.md`` (A1-A4) for the shapes, goals and the machine the figures came from.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import secrets
+import sys
+import tempfile
+from collections import Counter
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import func, select
+
+from bench.ingest.replay import ReplayResult, replay
+from bench.ingest.servers import serving
+from bench.ingest.setup import (
+    Monitor,
+    machine,
+    pg_test_fsync,
+    postgres_database,
+    postgres_settings,
+    seed,
+)
+from bench.ingest.sse import SseClients
+from ketaclinic.adapters.db.engine import make_engine
+from ketaclinic.adapters.db.tables_infusion import alarms, hl7_messages, vital_readings
+
+RESULTS = Path(__file__).resolve().parents[1] / "results"
+DEFAULT_PG = "postgresql://postgres@127.0.0.1:5432/test"
+
+
+@dataclass(frozen=True)
+class Plan:
+    chairs_pg: int
+    chairs_sqlite: int
+    seconds: float
+    saturation_s: float
+    a3_clients: int
+    a3_crossings: int
+    a4_clients: int
+    a4_chairs: int
+    a4_seconds: float
+    sse_processes: int
+    fsync_s: int
+
+
+FULL = Plan(200, 50, 60, 20, 50, 10_000, 1000, 20, 30, 4, 2)
+QUICK = Plan(8, 5, 3, 2, 5, 10, 20, 5, 3, 1, 0)
+
+
+def parse(argv: Sequence[str] | None) -> tuple[argparse.Namespace, Plan]:
+    p = argparse.ArgumentParser(prog="python -m bench.ingest", description=__doc__)
+    p.add_argument("--quick", action="store_true", help="a small run in under a minute")
+    p.add_argument("--sqlite-only", action="store_true")
+    p.add_argument("--database-url", default=os.environ.get("KETACLINIC_BENCH_DATABASE_URL",
+                   os.environ.get("KETACLINIC_TEST_DATABASE_URL", DEFAULT_PG)))  # fmt: skip
+    p.add_argument("--no-write", action="store_true", help="do not append to bench/results")
+    for name in Plan.__dataclass_fields__:
+        p.add_argument(f"--{name.replace('_', '-')}", type=float, default=None)
+    args = p.parse_args(argv)
+    base = QUICK if args.quick else FULL
+    overrides = {
+        k: type(getattr(base, k))(v) for k in Plan.__dataclass_fields__
+        if (v := getattr(args, k)) is not None
+    }  # fmt: skip
+    return args, Plan(**{**base.__dict__, **overrides})
+
+
+def pct(values: Sequence[float], q: float) -> float | None:
+    if not values:
+        return None
+    ordered = sorted(values)
+    return round(ordered[min(len(ordered) - 1, int(q * len(ordered)))], 2)
+
+
+def integrity(url: str, tag: str, acked: Sequence[str]) -> dict[str, int]:
+    """Lost: acknowledged but not stored. Duplicated: a control id stored twice, or a message
+    whose readings were stored more or fewer than 8 times."""
+    engine = make_engine(url)
+    try:
+        with engine.connect() as conn:
+            rows = conn.execute(
+                select(hl7_messages.c.control_id, func.count(vital_readings.c.id))
+                .outerjoin(vital_readings, vital_readings.c.message_id == hl7_messages.c.id)
+                .where(hl7_messages.c.control_id.like(f"{tag}%"))
+                .group_by(hl7_messages.c.id, hl7_messages.c.control_id)
+            ).all()
+    finally:
+        engine.dispose()
+    stored = Counter(control for control, _n in rows)
+    wrong = sum(1 for _c, n in rows if n != 8)
+    return {
+        "lost": sum(1 for c in acked if c not in stored),
+        "duplicated": sum(n - 1 for n in stored.values() if n > 1) + wrong,
+    }
+
+
+def a1_record(
+    case: str, backend: str, chairs: int, r: ReplayResult, url: str, tag: str
+) -> dict[str, Any]:
+    return {
+        "case": case, "backend": backend, "chairs": chairs,
+        "messages_per_s": round(len(r.acked) / r.elapsed_s, 1) if r.elapsed_s else 0,
+        "ack_p50_ms": pct(r.latencies_ms, 0.50), "ack_p99_ms": pct(r.latencies_ms, 0.99),
+        "ack_max_ms": round(max(r.latencies_ms), 2) if r.latencies_ms else None,
+        "messages": len(r.latencies_ms), "negative_acks": r.negative, "errors": r.errors,
+        **integrity(url, tag, r.acked),
+    }  # fmt: skip
+
+
+def alarm_ids(url: str) -> set[int]:
+    engine = make_engine(url)
+    try:
+        with engine.connect() as conn:
+            return set(conn.execute(select(alarms.c.id)).scalars())
+    finally:
+        engine.dispose()
+
+
+def run_a3(
+    backend: str, base: str, port: int, url: str, monitors: list[Monitor], plan: Plan
+) -> dict[str, Any]:
+    before = alarm_ids(url)
+    seconds = plan.a3_crossings / max(len(monitors) / 2, 1) + 3
+    clients = SseClients(base, plan.a3_clients, plan.sse_processes)
+    connected = clients.wait_connected(120)  # every stream open before the first crossing
+    load = replay("127.0.0.1", port, monitors, seconds=seconds, rate_hz=1.0,
+                  crossings=plan.a3_crossings, tag="A3")  # fmt: skip
+    results = clients.results(grace_s=3)
+    raised = alarm_ids(url) - before
+    delays, missed, duplicated = [], 0, 0
+    for client in results:
+        ids = Counter(i for i, _d in client["alarms"] if i in raised)
+        missed += len(raised - set(ids))
+        duplicated += sum(n - 1 for n in ids.values() if n > 1)
+        delays += [d for i, d in client["alarms"] if i in raised]
+    return {
+        **a1_record("A3", backend, len(monitors), load, url, "A3"),
+        "sse_clients": plan.a3_clients, "sse_connected": connected,
+        "crossings_sent": load.crossings,
+        "alarms_raised": len(raised), "alarm_p50_ms": pct(delays, 0.5),
+        "alarm_p99_ms": pct(delays, 0.99), "alarm_p999_ms": pct(delays, 0.999),
+        "missed": missed, "duplicated_alarms": duplicated,
+        "dropped_streams": sum(c["dropped"] for c in results),
+    }  # fmt: skip
+
+
+def run_a4(
+    backend: str, base: str, port: int, url: str, monitors: list[Monitor], plan: Plan
+) -> dict[str, Any]:
+    clients = SseClients(base, plan.a4_clients, plan.sse_processes)
+    connected = clients.wait_connected(180)
+    load = replay("127.0.0.1", port, monitors, seconds=plan.a4_seconds, rate_hz=1.0, tag="A4")
+    results = clients.results(grace_s=2)
+    delays = [d for c in results for d in c["chairs"]]
+    return {
+        **a1_record("A4", backend, len(monitors), load, url, "A4"),
+        "sse_clients": plan.a4_clients, "sse_connected": connected, "chair_events": len(delays),
+        "delivery_p50_ms": pct(delays, 0.5), "delivery_p99_ms": pct(delays, 0.99),
+        "dropped_streams": sum(c["dropped"] for c in results),
+        "clients_with_events": sum(1 for c in results if c["chairs"]),
+    }  # fmt: skip
+
+
+@contextmanager
+def database(backend: str, args: argparse.Namespace, var_dir: Path) -> Iterator[str]:
+    if backend == "sqlite":
+        yield f"sqlite:///{(var_dir / 'ingest.db').as_posix()}"
+        return
+    with postgres_database(args.database_url) as url:
+        yield url
+
+
+def bench_backend(backend: str, args: argparse.Namespace, plan: Plan) -> list[dict[str, Any]]:
+    chairs = plan.chairs_sqlite if backend == "sqlite" else plan.chairs_pg
+    with (
+        tempfile.TemporaryDirectory(prefix="kc-bench-ingest-") as tmp,
+        database(backend, args, Path(tmp)) as url,
+    ):
+        secret = secrets.token_urlsafe(32)
+        monitors = seed(url, Path(tmp), secret, max(chairs, plan.a4_chairs))
+        extra = postgres_settings(url) if backend == "postgres" else {"synchronous": "FULL"}
+        records: list[dict[str, Any]] = [{"case": "setup", "backend": backend, **extra}]
+        with serving(backend, url, Path(tmp), secret) as (base, port):
+            run = replay(
+                "127.0.0.1", port, monitors[:chairs], seconds=plan.seconds, rate_hz=1.0, tag="A1"
+            )
+            records.append(a1_record("A1", backend, chairs, run, url, "A1"))
+            sat = replay(
+                "127.0.0.1",
+                port,
+                monitors[:chairs],
+                seconds=plan.saturation_s,
+                rate_hz=None,
+                tag="SAT",
+            )
+            records.append(a1_record("A1-saturation", backend, chairs, sat, url, "SAT"))
+            records.append(run_a3(backend, base, port, url, monitors[:chairs], plan))
+            records.append(run_a4(backend, base, port, url, monitors[: plan.a4_chairs], plan))
+        return records
+
+
+def postgres_available(url: str) -> bool:
+    try:
+        engine = make_engine(url)
+        with engine.connect():
+            pass
+        engine.dispose()
+        return True
+    except Exception:
+        return False
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args, plan = parse(argv)
+    backends = ["sqlite"]
+    if not args.sqlite_only and postgres_available(args.database_url):
+        backends.append("postgres")
+    records: list[dict[str, Any]] = [{"case": "machine", "plan": plan.__dict__, **machine()}]
+    _emit(records[0])
+    if plan.fsync_s and "postgres" in backends:
+        with tempfile.TemporaryDirectory(prefix="kc-fsync-") as tmp:
+            records.append(
+                {"case": "pg_test_fsync", "output": pg_test_fsync(plan.fsync_s, Path(tmp))}
+            )
+        _emit(records[-1])
+    for backend in backends:
+        for record in bench_backend(backend, args, plan):
+            records.append(record)
+            _emit(record)
+    if not args.no_write:
+        RESULTS.mkdir(exist_ok=True)
+        with (RESULTS / f"ingest-{datetime.now(UTC).date().isoformat()}.jsonl").open("a") as out:
+            out.writelines(json.dumps(r) + "\n" for r in records)
+    failed = any(r.get("lost") or r.get("duplicated") for r in records)
+    return 1 if failed else 0
+
+
+def _emit(record: dict[str, Any]) -> None:
+    print(json.dumps(record), flush=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,128 @@
+"""Server-sent-events clients of the live board, spread over worker processes (asyncio + httpx).
+
+Each client signs in through the real form (session cookie), opens ``/board/events`` and records,
+per ``alarm`` event, the alarm id and the delay from the alarm's ``raised_at`` (server clock, same
+machine) to receipt, and per ``chair`` event carrying a reading taken after the client connected,
+the delay from that reading's time (the monitor's send time) to receipt. A stream the server ends
+(a client dropped for falling behind) is counted and reopened. The orchestrator waits until every
+client is connected before it starts the load, and tells them when to stop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import multiprocessing
+import time
+from datetime import datetime
+from typing import Any
+
+import httpx
+
+from bench.ingest.setup import NURSE, PASSWORD
+
+
+async def _sign_in(client: httpx.AsyncClient) -> None:
+    page = await client.get("/signin")
+    csrf = page.text.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]
+    response = await client.post(
+        "/signin", data={"email": NURSE, "password": PASSWORD, "csrf_token": csrf}
+    )
+    if response.status_code not in (200, 303):
+        raise RuntimeError(f"sign-in failed: {response.status_code}")
+
+
+class _Client:
+    def __init__(self) -> None:
+        self.alarms: list[tuple[int, float]] = []
+        self.chairs: list[float] = []
+        self.dropped = 0
+        self.connected_at = 0.0
+
+    def record(self, kind: str, doc: dict[str, Any], now: float) -> None:
+        if kind == "alarm":
+            raised = datetime.fromisoformat(doc["alarm"]["raised_at"]).timestamp()
+            self.alarms.append((int(doc["alarm"]["id"]), (now - raised) * 1000))
+        elif kind == "chair" and doc.get("latest", {}).get("sbp"):
+            taken = datetime.fromisoformat(doc["latest"]["sbp"][1]).timestamp()
+            if taken > self.connected_at:
+                self.chairs.append((now - taken) * 1000)
+
+    async def run(self, base: str, connected: Any) -> None:
+        timeout = httpx.Timeout(60, read=None)
+        async with httpx.AsyncClient(base_url=base, timeout=timeout) as client:
+            await _sign_in(client)
+            first = True
+            while True:
+                headers = {"accept": "text/event-stream"}
+                async with client.stream("GET", "/board/events", headers=headers) as response:
+                    if first:
+                        self.connected_at = time.time()
+                        with connected.get_lock():
+                            connected.value += 1
+                        first = False
+                    kind = ""
+                    async for line in response.aiter_lines():
+                        if line.startswith("event: "):
+                            kind = line[7:]
+                        elif line.startswith("data: "):
+                            self.record(kind, json.loads(line[6:]), time.time())
+                self.dropped += 1  # the server ended the stream: reconnect
+
+    def result(self) -> dict[str, Any]:
+        return {"alarms": self.alarms, "chairs": self.chairs, "dropped": self.dropped}
+
+
+async def _many(base: str, clients: int, connected: Any, stop: Any) -> list[dict[str, Any]]:
+    pool = [_Client() for _ in range(clients)]
+    tasks = [asyncio.create_task(c.run(base, connected)) for c in pool]
+    while not stop.is_set():
+        await asyncio.sleep(0.2)
+    for task in tasks:
+        task.cancel()
+    for task in tasks:
+        with contextlib.suppress(asyncio.CancelledError, httpx.HTTPError):
+            await task
+    return [c.result() for c in pool]
+
+
+def _worker(base: str, clients: int, connected: Any, stop: Any, out: Any) -> None:
+    out.put(asyncio.run(_many(base, clients, connected, stop)))
+
+
+class SseClients:
+    """``total`` clients in ``processes`` processes: wait for them, run load, then collect."""
+
+    def __init__(self, base: str, total: int, processes: int) -> None:
+        ctx = multiprocessing.get_context("spawn")
+        self.total = total
+        self._queue = ctx.Queue()
+        self._connected = ctx.Value("i", 0)
+        self._stop = ctx.Event()
+        share = [total // processes + (1 if i < total % processes else 0) for i in range(processes)]
+        self._procs = [
+            ctx.Process(
+                target=_worker, args=(base, n, self._connected, self._stop, self._queue),
+                daemon=True,
+            )
+            for n in share if n
+        ]  # fmt: skip
+        for proc in self._procs:
+            proc.start()
+
+    def wait_connected(self, timeout_s: float) -> int:
+        deadline = time.monotonic() + timeout_s
+        while self._connected.value < self.total and time.monotonic() < deadline:
+            time.sleep(0.1)
+        return int(self._connected.value)
+
+    def results(self, grace_s: float, timeout_s: float = 300) -> list[dict[str, Any]]:
+        time.sleep(grace_s)
+        self._stop.set()
+        merged: list[dict[str, Any]] = []
+        for _ in self._procs:
+            merged += self._queue.get(timeout=timeout_s)
+        for proc in self._procs:
+            proc.join(timeout=10)
+        return merged
