@@ -73,6 +73,8 @@ def move_session(
 ) -> InfusionSession:
     """Check the guard, move, audit: inside the caller's unit of work (no commit here)."""
     assert actor.staff_id is not None
+    if to is SessionState.CHECKED_IN:
+        _check_free(uow, s)
     if to is SessionState.INFUSING:
         ensure_clear(uow, s.clinic_id, s.patient_id)
     transition(s.state, to, facts)
@@ -82,6 +84,16 @@ def move_session(
         patient_id=s.patient_id, detail=f"{s.state.value}->{to.value}",
     )  # fmt: skip
     return moved
+
+
+def _check_free(uow: UnitOfWork, s: InfusionSession) -> None:
+    """One patient per chair and one active session per patient (scheduled ones may queue)."""
+    in_chair = uow.sessions.active_on_chair(s.clinic_id, s.chair_id)
+    if in_chair is not None and in_chair.id != s.id:
+        raise Conflict("another session is active in this chair", field="chair_id")
+    mine = uow.sessions.active_for_patient(s.clinic_id, s.patient_id)
+    if mine is not None and mine.id != s.id:
+        raise Conflict("the patient already has an active session", field="patient_id")
 
 
 class SessionService:
@@ -97,7 +109,8 @@ class SessionService:
         scheduled_for: datetime | None = None,
         prescriber_id: int | None = None,
     ) -> InfusionSession:
-        """A scheduled session of ``course_id`` in ``chair_id`` (one active session per chair)."""
+        """A scheduled session of ``course_id`` in ``chair_id``; several may be booked on one chair,
+        but only one can be checked in at a time (see :func:`move_session`)."""
         require(actor, Permission.SESSION_RUN)
         assert actor.staff_id is not None
         with self._uow() as uow:
@@ -176,8 +189,6 @@ class SessionService:
         chair = next((c for c in uow.clinics.chairs(clinic_id) if c.id == chair_id), None)
         if chair is None or not chair.in_service:
             raise NotFound("no such chair in service in this clinic", field="chair_id")
-        if uow.sessions.active_on_chair(clinic_id, chair_id) is not None:
-            raise Conflict("another session is active in this chair", field="chair_id")
 
     @staticmethod
     def _check_staff(uow: UnitOfWork, clinic_id: int, staff_id: int, field: str) -> None:

@@ -1,0 +1,160 @@
+"""Infusion-session storage and the minimal session service on SQLite and PostgreSQL: one active
+session per chair, every transition stamped and kept, guards refuse with every reason, an open
+safety gate refuses the start, a pause needs acknowledged alarms to resume, clinic isolation."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+from sqlalchemy import inspect
+
+from ketaclinic.adapters.db import migrate
+from ketaclinic.adapters.db.engine import make_engine
+from ketaclinic.domain.access import Role
+from ketaclinic.domain.errors import (
+    Conflict,
+    InvalidTransition,
+    NotFound,
+    PermissionDenied,
+    SafetyBlock,
+    ValidationFailed,
+)
+from ketaclinic.domain.safety import Urgency
+from ketaclinic.domain.session import SessionState
+from ketaclinic.services.demo_sessions import DEMO_ATTESTED
+from ketaclinic.services.ports import PatientSearch
+from ketaclinic.services.safety import SafetyFlag, open_tasks
+from tests.conftest import World
+from tests.infusion_world import prepare_clinic, running_sessions
+
+
+def _course_and_chair(world: World) -> tuple[int, int]:
+    prepare_clinic(world)
+    s, physician = world.services, world.actor(Role.PHYSICIAN)
+    version = next(p for p in s.protocols.published(physician) if p.signed_off)
+    patient = s.patients.search(world.actor(Role.NURSE), PatientSearch(0, text="Demo-Infusion"))[0]
+    course = s.courses.open(physician, patient.id, version.id)
+    chair = s.board.snapshot(world.actor(Role.NURSE))[0].chair.id
+    return course.id, chair
+
+
+def test_a_session_walks_the_state_machine_with_each_transition_stamped(world: World) -> None:
+    course_id, chair = _course_and_chair(world)
+    nurse, s = world.actor(Role.NURSE), world.services.sessions
+    session = s.create(nurse, course_id, chair)
+    assert session.state is SessionState.SCHEDULED and session.created_at == world.clock.now()
+    session = s.assign(nurse, session.id, attendant_id=nurse.staff_id, device_id="de00000000000abc")
+    assert (
+        session.monitor_device_id == "DE00000000000ABC" and session.attendant_id == nurse.staff_id
+    )
+    path = [SessionState.CHECKED_IN, SessionState.READY, SessionState.INFUSING]
+    for to in path:
+        world.clock.advance(minutes=5)
+        session = s.move(nurse, session.id, to, reason="test", attested=DEMO_ATTESTED)
+    assert session.dosing_started_at == world.clock.now()
+    second = s.create(nurse, course_id, chair)  # a later booking of the same chair is fine...
+    with pytest.raises(Conflict) as busy:  # ...but it cannot check in while the chair is taken
+        s.move(nurse, second.id, SessionState.CHECKED_IN, attested=DEMO_ATTESTED)
+    assert busy.value.field == "chair_id"
+    world.clock.advance(minutes=10)
+    session = s.move(nurse, session.id, SessionState.PAUSED, reason="nausea")
+    assert session.paused_at == world.clock.now()
+    world.clock.advance(minutes=3)
+    resumed = replace(DEMO_ATTESTED, resume_approved_by="Dr Demo")
+    session = s.move(nurse, session.id, SessionState.INFUSING, reason="settled", attested=resumed)
+    assert session.resumed_at == world.clock.now() and session.paused_at is None
+    assert session.phase_started_at == world.clock.now()
+    world.clock.advance(minutes=30)
+    ended = replace(DEMO_ATTESTED, dosing_end_recorded=True)
+    session = s.move(nurse, session.id, SessionState.RECOVERY, reason="done", attested=ended)
+    assert session.recovery_started_at == world.clock.now() == session.dosing_ended_at
+    with world.services.uow() as uow:
+        history = uow.sessions.history(world.clinic.id, session.id)
+    assert [(h.from_state.value, h.to_state.value) for h in history] == [
+        ("scheduled", "checked_in"), ("checked_in", "ready"), ("ready", "infusing"),
+        ("infusing", "paused"), ("paused", "infusing"), ("infusing", "recovery"),
+    ]  # fmt: skip
+    assert [h.reason for h in history][3] == "nausea"
+
+
+def test_guards_refuse_with_every_reason_and_the_caller_cannot_attest_safety_away(
+    world: World,
+) -> None:
+    course_id, chair = _course_and_chair(world)
+    nurse, s = world.actor(Role.NURSE), world.services.sessions
+    session = s.create(nurse, course_id, chair)
+    with pytest.raises(InvalidTransition) as refused:
+        s.move(nurse, session.id, SessionState.CHECKED_IN)
+    assert any(r.startswith("identity_confirmed") for r in refused.value.reasons)
+    assert any(r.startswith("escort_named") for r in refused.value.reasons)
+    for to in (SessionState.CHECKED_IN, SessionState.READY):
+        s.move(nurse, session.id, to, attested=DEMO_ATTESTED)
+    with world.services.uow() as uow:
+        flag = SafetyFlag("cssrs-high", "C-SSRS positive", Urgency.URGENT)
+        physician = world.actor(Role.PHYSICIAN)
+        open_tasks(uow, world.clock, physician, session.patient_id, [flag], source="test")
+        uow.commit()
+    faked = replace(DEMO_ATTESTED, open_safety_gates=())
+    with pytest.raises(SafetyBlock) as blocked:
+        s.move(nurse, session.id, SessionState.INFUSING, attested=faked)
+    assert blocked.value.field == "safety_gate"
+    assert s.get(nurse, session.id).state is SessionState.READY
+
+
+def test_resuming_needs_the_alarms_acknowledged(world: World) -> None:
+    from decimal import Decimal
+
+    from ketaclinic.domain.vitals import Parameter, ReadingSource, VitalReading
+    from ketaclinic.services.monitoring import VitalsBatch
+
+    [monitor] = running_sessions(world)
+    nurse, s = world.actor(Role.NURSE), world.services
+    high = VitalReading(
+        Parameter.SBP, Decimal(205), "mm[Hg]", world.clock.now(), ReadingSource.STAFF
+    )
+    s.monitoring.ingest(nurse, VitalsBatch((high,), session_id=monitor.session.id))
+    s.sessions.move(nurse, monitor.session.id, SessionState.PAUSED, reason="BP 205")
+    world.clock.advance(minutes=2)
+    resume = replace(DEMO_ATTESTED, resume_approved_by="Dr Demo")
+    with pytest.raises(InvalidTransition) as refused:
+        s.sessions.move(
+            nurse, monitor.session.id, SessionState.INFUSING, reason="ok", attested=resume
+        )
+    assert any(r.startswith("alarms_acknowledged") for r in refused.value.reasons)
+
+
+def test_bad_input_and_other_clinics_are_refused(
+    world: World, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    from tests.conftest import make_world
+
+    course_id, chair = _course_and_chair(world)
+    nurse, s = world.actor(Role.NURSE), world.services.sessions
+    with pytest.raises(PermissionDenied):
+        s.create(world.actor(Role.FRONT_DESK), course_id, chair)
+    with pytest.raises(NotFound) as no_chair:
+        s.create(nurse, course_id, 999_999)
+    assert no_chair.value.field == "chair_id"
+    session = s.create(nurse, course_id, chair)
+    with pytest.raises(ValidationFailed) as bad_device:
+        s.assign(nurse, session.id, attendant_id=None, device_id="not-an-eui")
+    assert bad_device.value.field == "device_id"
+    other = make_world(world.services.engine, tmp_path_factory.mktemp("other"), slug="otherclinic")
+    with pytest.raises(NotFound):
+        other.services.sessions.get(other.actor(Role.NURSE), session.id)
+    with pytest.raises(NotFound):
+        other.services.sessions.create(other.actor(Role.NURSE), course_id, chair)
+
+
+def test_the_infusion_migration_downgrades_and_upgrades(tmp_path: Path) -> None:
+    """On a private database (the shared one serves the other tests)."""
+    engine = make_engine(f"sqlite:///{(tmp_path / 'm.db').as_posix()}")
+    migrate.upgrade(engine)
+    assert "infusion_sessions" in inspect(engine).get_table_names()
+    migrate.downgrade(engine, "0002_courses")
+    assert "infusion_sessions" not in inspect(engine).get_table_names()
+    migrate.upgrade(engine)
+    assert migrate.is_current(engine)
+    engine.dispose()
