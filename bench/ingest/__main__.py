@@ -193,13 +193,15 @@ def bench_backend(backend: str, args: argparse.Namespace, plan: Plan) -> list[di
     ):
         secret = secrets.token_urlsafe(32)
         monitors = seed(url, Path(tmp), secret, max(chairs, plan.a4_chairs))
+        if len(monitors) < max(chairs, plan.a4_chairs):
+            raise RuntimeError(f"only {len(monitors)} bench sessions could be started")
         extra = postgres_settings(url) if backend == "postgres" else {"synchronous": "FULL"}
         records: list[dict[str, Any]] = [{"case": "setup", "backend": backend, **extra}]
         with serving(backend, url, Path(tmp), secret) as (base, port):
             run = replay(
                 "127.0.0.1", port, monitors[:chairs], seconds=plan.seconds, rate_hz=1.0, tag="A1"
             )
-            records.append(a1_record("A1", backend, chairs, run, url, "A1"))
+            records.append(a1_record("A1", backend, len(monitors[:chairs]), run, url, "A1"))
             sat = replay(
                 "127.0.0.1",
                 port,
@@ -208,7 +210,9 @@ def bench_backend(backend: str, args: argparse.Namespace, plan: Plan) -> list[di
                 rate_hz=None,
                 tag="SAT",
             )
-            records.append(a1_record("A1-saturation", backend, chairs, sat, url, "SAT"))
+            records.append(
+                a1_record("A1-saturation", backend, len(monitors[:chairs]), sat, url, "SAT")
+            )
             records.append(run_a3(backend, base, port, url, monitors[:chairs], plan))
             records.append(run_a4(backend, base, port, url, monitors[: plan.a4_chairs], plan))
         return records

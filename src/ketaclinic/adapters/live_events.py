@@ -21,6 +21,7 @@ import queue
 import threading
 from collections import OrderedDict
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Engine, text
@@ -30,6 +31,21 @@ CHANNEL = "ketaclinic_live"
 MAX_PENDING = 256
 OUTBOX_MAX = 10_000
 _NOTIFY_LIMIT = 7900  # PostgreSQL's NOTIFY payload limit is 8000 bytes
+
+
+@dataclass(frozen=True, slots=True)
+class LiveEvent:
+    """An event with its JSON encoded once for every subscriber; ``key`` drives coalescing."""
+
+    kind: str
+    key: tuple[str, str]
+    data: str
+    event: Mapping[str, Any]
+
+    @classmethod
+    def of(cls, event: Mapping[str, Any]) -> LiveEvent:
+        data = json.dumps(event, separators=(",", ":"))
+        return cls(str(event.get("type", "message")), _key(event), data, event)
 
 
 def _key(event: Mapping[str, Any]) -> tuple[str, str]:
@@ -47,34 +63,37 @@ class Subscription:
         self._loop = loop
         self._max = max_pending
         self._lock = threading.Lock()
-        self._pending: OrderedDict[tuple[str, str], Mapping[str, Any]] = OrderedDict()
+        self._pending: OrderedDict[tuple[str, str], LiveEvent] = OrderedDict()
         self._wake = asyncio.Event()
+        self._signalled = False
         self.dropped = False
         self.coalesced = 0
 
-    def offer(self, event: Mapping[str, Any]) -> None:
+    def offer(self, event: LiveEvent) -> None:
         """Queue ``event`` (any thread). Overflow drops the client instead of growing."""
-        key = _key(event)
         with self._lock:
             if self.dropped:
                 return
-            if key in self._pending:
+            if event.key in self._pending:
                 self.coalesced += 1
-                self._pending[key] = event
+                self._pending[event.key] = event
             elif len(self._pending) >= self._max:
                 self.dropped = True
                 self._pending.clear()
             else:
-                self._pending[key] = event
-        with contextlib.suppress(RuntimeError):  # the client's loop already closed
-            self._loop.call_soon_threadsafe(self._wake.set)
+                self._pending[event.key] = event
+            wake, self._signalled = not self._signalled, True
+        if wake:  # one wake-up per batch, not per event
+            with contextlib.suppress(RuntimeError):  # the client's loop already closed
+                self._loop.call_soon_threadsafe(self._wake.set)
 
-    async def next_batch(self, timeout_s: float) -> list[Mapping[str, Any]] | None:
+    async def next_batch(self, timeout_s: float) -> list[LiveEvent] | None:
         """Events queued so far (empty after ``timeout_s``), or None once the client is dropped."""
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._wake.wait(), timeout_s)
         self._wake.clear()
         with self._lock:
+            self._signalled = False
             if self.dropped:
                 return None
             batch = list(self._pending.values())
@@ -110,8 +129,11 @@ class InProcessBroker:
     def deliver(self, clinic_id: int, event: Mapping[str, Any]) -> None:
         with self._lock:
             subs = [s for s in self._subs if s.clinic_id == clinic_id]
+        if not subs:
+            return
+        encoded = LiveEvent.of(event)
         for sub in subs:
-            sub.offer(event)
+            sub.offer(encoded)
 
     def close(self) -> None:
         return None

@@ -60,12 +60,17 @@ def start_demo_sessions(
     physician, nurse, version_id, adults, chairs = _demo_inputs(uow_factory, clinic_id, today)
     running = _running(uow_factory, clinic_id)
     result = list(running.values())[:count]
-    busy = {m.session.patient_id for m in result} | {m.session.chair_id for m in result}
+    with uow_factory() as uow:
+        active = uow.sessions.active(clinic_id)
+    busy_patients = {a.patient_id for a in active}
+    busy_chairs = {a.chair_id for a in active}
     for patient_id, mrn in adults:
         if len(result) >= count:
             break
-        chair = next((c for c in chairs if c not in busy), None)
-        if patient_id in busy or chair is None:
+        chair = next((c for c in chairs if c not in busy_chairs), None)
+        if chair is None:
+            break
+        if patient_id in busy_patients:
             continue
         course = courses.open(physician, patient_id, version_id)
         s = sessions.create(nurse, course.id, chair, prescriber_id=physician.staff_id)
@@ -73,7 +78,8 @@ def start_demo_sessions(
         s = sessions.assign(nurse, s.id, attendant_id=nurse.staff_id, device_id=device)
         for to in _PATH:
             s = sessions.move(nurse, s.id, to, reason="demo", attested=DEMO_ATTESTED)
-        busy |= {patient_id, chair}
+        busy_patients.add(patient_id)
+        busy_chairs.add(chair)
         result.append(DemoMonitor(s, device, mrn))
     return result
 

@@ -96,7 +96,8 @@ async def board_events(request: Request, session: Runner) -> Response:
                 batch = await subscription.next_batch(KEEPALIVE_S)
                 if batch is None:  # fell too far behind: end; the browser reconnects
                     return
-                yield "".join(_sse(e) for e in batch) if batch else ": keepalive\n\n"
+                text = "".join(f"event: {e.kind}\ndata: {e.data}\n\n" for e in batch)
+                yield text or ": keepalive\n\n"
         finally:
             services.live.unsubscribe(subscription)
 
