@@ -119,7 +119,7 @@ def make_world(engine: Engine, tmp_path: Path, slug: str = "testclinic") -> Worl
         environment=Environment.TEST,
         var_dir=tmp_path,
         database_url=engine.url.render_as_string(hide_password=False),
-        secret_key="t" * 40,  # type: ignore[arg-type]
+        secret_key="t" * 40,
     )
     services = build(settings, clock=clock, tokens=CountingTokens(), engine=engine)
     clinic = create_clinic(services.uow, clock, slug, "Test Clinic", "America/Chicago", "TC")

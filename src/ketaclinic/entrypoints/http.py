@@ -81,6 +81,9 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> Any:
         failed = _request_validation_error(exc)
+        handler = getattr(request.state, "error_renderer", None)
+        if handler is not None:
+            return handler(request, failed)
         return JSONResponse(error_body(failed), status_code=422)
 
 

@@ -12,6 +12,7 @@ from ketaclinic.domain.patients import (
     RelatedPersonDetails,
     RelationshipKind,
     SexAtBirth,
+    validate_patient,
 )
 
 MAX_FIELD_CHARS = 1000
@@ -50,8 +51,8 @@ def parse_decimal(value: str, name: str, errors: dict[str, str]) -> Decimal | No
     return number
 
 
-def patient_details(form: Mapping[str, object]) -> PatientDetails:
-    """The register/edit form as :class:`PatientDetails`; raises with every field error."""
+def patient_details(form: Mapping[str, object], *, today: date) -> PatientDetails:
+    """The register/edit form as :class:`PatientDetails`; raises with every field error at once."""
     errors: dict[str, str] = {}
     values = {
         name: text(form, name, errors, 100 if "name" in name else 300)
@@ -71,10 +72,19 @@ def patient_details(form: Mapping[str, object]) -> PatientDetails:
     sex = text(form, "sex_at_birth", errors, 10)
     if sex not in {s.value for s in SexAtBirth}:
         errors["sex_at_birth"] = "choose one of the options"
-    if errors or dob is None:
-        raise ValidationFailed(errors)
     values["preferred_language"] = values["preferred_language"] or "en"
-    return PatientDetails(date_of_birth=dob, sex_at_birth=SexAtBirth(sex), **values)
+    details = PatientDetails(
+        date_of_birth=dob or today,
+        sex_at_birth=SexAtBirth(sex) if "sex_at_birth" not in errors else SexAtBirth.UNKNOWN,
+        **values,
+    )
+    try:
+        validate_patient(details, today=today)
+    except ValidationFailed as failed:
+        errors = {**failed.errors, **errors}
+    if errors:
+        raise ValidationFailed(errors)
+    return details
 
 
 def guardian_details(form: Mapping[str, object]) -> RelatedPersonDetails | None:

@@ -17,6 +17,7 @@ from ketaclinic.domain.patients import (
     age_on,
     inches_to_cm,
     pounds_to_kg,
+    validate_related_person,
 )
 from ketaclinic.entrypoints.guards import WebUser
 from ketaclinic.entrypoints.http import services_of
@@ -58,17 +59,27 @@ def new_patient_form(request: Request, session: Writer) -> Response:
 async def register_patient(request: Request, session: Writer) -> Response:
     form = await request.form()
     values = {k: v for k, v in form.items() if isinstance(v, str)}
+    today = services_of(request).clock.now().date()
+    errors: dict[str, str] = {}
+    details = guardian = None
     try:
-        details = forms.patient_details(form)
-        guardian = forms.guardian_details(form)
-        guardians = [guardian] if guardian else []
-        patient = services_of(request).patients.register(session.actor, details, guardians)
+        details = forms.patient_details(form, today=today)
     except ValidationFailed as failed:
-        errors = {k.replace("guardians[0].", "guardian_"): v for k, v in failed.errors.items()}
-        errors = {k.replace("guardian.", "guardian_"): v for k, v in errors.items()}
+        errors.update(failed.errors)
+    try:
+        guardian = forms.guardian_details(form)
+        if guardian is not None:
+            validate_related_person(guardian)
+    except ValidationFailed as failed:
+        errors.update(
+            {f"guardian_{k.removeprefix('guardian.')}": v for k, v in failed.errors.items()}
+        )
+    if errors or details is None:
         return render(
             request, "patients/new.html", {"values": values, "errors": errors}, status=422
         )
+    guardians = [guardian] if guardian else []
+    patient = services_of(request).patients.register(session.actor, details, guardians)
     return RedirectResponse(f"/patients/{patient.id}", status_code=303)
 
 
