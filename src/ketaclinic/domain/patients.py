@@ -15,6 +15,8 @@ from decimal import Decimal
 from enum import StrEnum
 
 from ketaclinic.domain.errors import ValidationFailed
+from ketaclinic.domain.units import inches_to_cm as inches_to_cm
+from ketaclinic.domain.units import pounds_to_kg as pounds_to_kg
 
 MAX_NAME_CHARS = 100
 MAX_AGE_YEARS = 120
@@ -77,20 +79,6 @@ def age_on(date_of_birth: date, on: date) -> int:
     """Completed years of age on ``on``."""
     years = on.year - date_of_birth.year
     return years - ((on.month, on.day) < (date_of_birth.month, date_of_birth.day))
-
-
-def bmi(weight_kg: Decimal, height_cm: Decimal) -> Decimal:
-    """Body-mass index in kg/m², rounded to one decimal."""
-    metres = height_cm / Decimal(100)
-    return (weight_kg / (metres * metres)).quantize(Decimal("0.1"))
-
-
-def pounds_to_kg(lb: Decimal) -> Decimal:
-    return lb * Decimal("0.45359237")
-
-
-def inches_to_cm(inches: Decimal) -> Decimal:
-    return inches * Decimal("2.54")
 
 
 def name_error(value: str) -> str | None:

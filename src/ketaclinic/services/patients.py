@@ -20,12 +20,12 @@ from ketaclinic.domain.patients import (
     PatientDetails,
     RelatedPerson,
     RelatedPersonDetails,
-    bmi,
     validate_measurement,
     validate_patient,
     validate_related_person,
 )
 from ketaclinic.domain.staff import Actor
+from ketaclinic.domain.units import body_mass_index as bmi
 from ketaclinic.services.audit import record
 from ketaclinic.services.authorization import require
 from ketaclinic.services.ports import Clock, PatientSearch, UnitOfWork, UnitOfWorkFactory

@@ -19,9 +19,14 @@ from enum import StrEnum
 from ketaclinic.domain.dosing.reasons import CLINICAL_2_3, DosingReason, protocol_reason
 from ketaclinic.domain.errors import ValidationFailed
 from ketaclinic.domain.protocol.sections import RouteDosing, WeightBasis
+from ketaclinic.domain.units import CM_PER_INCH as CM_PER_INCH
+from ketaclinic.domain.units import KG_PER_LB as KG_PER_LB
+from ketaclinic.domain.units import body_mass_index as body_mass_index
+from ketaclinic.domain.units import cm_to_inches as cm_to_inches
+from ketaclinic.domain.units import inches_to_cm as inches_to_cm
+from ketaclinic.domain.units import kg_to_pounds as kg_to_pounds
+from ketaclinic.domain.units import pounds_to_kg as pounds_to_kg
 
-KG_PER_LB = Decimal("0.45359237")  # exact, by definition of the international pound
-CM_PER_INCH = Decimal("2.54")  # exact, by definition of the international inch
 DEVINE_BASE_KG = {"female": Decimal("45.5"), "male": Decimal("50")}
 DEVINE_KG_PER_INCH = Decimal("2.3")
 DEVINE_MIN_HEIGHT_IN = Decimal(60)  # the formula is defined from 5 feet up
@@ -40,26 +45,6 @@ class Sex(StrEnum):
 
     FEMALE = "female"
     MALE = "male"
-
-
-def pounds_to_kg(lb: Decimal) -> Decimal:
-    """Pounds to kilograms (exact factor 0.45359237)."""
-    return lb * KG_PER_LB
-
-
-def kg_to_pounds(kg: Decimal) -> Decimal:
-    """Kilograms to pounds."""
-    return kg / KG_PER_LB
-
-
-def inches_to_cm(inches: Decimal) -> Decimal:
-    """Inches to centimetres (exact factor 2.54)."""
-    return inches * CM_PER_INCH
-
-
-def cm_to_inches(cm: Decimal) -> Decimal:
-    """Centimetres to inches."""
-    return cm / CM_PER_INCH
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,12 +95,6 @@ class DosingWeightResult:
 
     dosing_weight: DosingWeight | None
     refusals: tuple[DosingReason, ...]
-
-
-def body_mass_index(weight_kg: Decimal, height_cm: Decimal) -> Decimal:
-    """BMI in kg/m², rounded half-up to 0.1."""
-    metres = height_cm / Decimal(100)
-    return (weight_kg / (metres * metres)).quantize(_TENTH, ROUND_HALF_UP)
 
 
 def devine_ideal_weight_kg(height_cm: Decimal, sex: Sex) -> Decimal | None:
