@@ -15,13 +15,12 @@ from ketaclinic.domain.patients import (
     RelationshipKind,
     SexAtBirth,
     age_on,
-    bmi,
-    inches_to_cm,
-    pounds_to_kg,
     validate_measurement,
     validate_patient,
     validate_related_person,
 )
+from ketaclinic.domain.units import body_mass_index as bmi
+from ketaclinic.domain.units import inches_to_cm, pounds_to_kg
 
 TODAY = date(2026, 3, 2)
 
