@@ -34,6 +34,7 @@ from ketaclinic.services.patients import PatientService
 from ketaclinic.services.ports import Clock, PasswordHasher, TokenSource, UnitOfWork
 from ketaclinic.services.protocols import ProtocolService
 from ketaclinic.services.safety import SafetyService
+from ketaclinic.services.session_workflow import SessionWorkflowService
 from ketaclinic.services.sessions import SessionService
 from ketaclinic.services.staff_admin import StaffAdminService
 from ketaclinic.settings import Environment, Settings
@@ -68,6 +69,7 @@ class Services:
     evaluations: EvaluationService = field(init=False)
     eligibility: EligibilityService = field(init=False)
     consents: ConsentService = field(init=False)
+    session_workflow: SessionWorkflowService = field(init=False)
 
     def __post_init__(self) -> None:
         # dosing reads course facts through the one CourseService (its providers included)
@@ -88,6 +90,10 @@ class Services:
         self.consents = ConsentService(self.uow, self.clock, ShippedConsentLibrary())
         self.courses.add_fact_provider(eligibility_facts)
         self.courses.add_fact_provider(self.consents.facts)
+        # infusion day, the clinical workflow: check-in to discharge on the sessions above
+        self.session_workflow = SessionWorkflowService(
+            self.uow, self.clock, self.live, self.consents.allows_sessions
+        )
 
     def uow(self) -> UnitOfWork:
         return SqlUnitOfWork(self.engine)

@@ -54,6 +54,7 @@ from ketaclinic.services.infusion_ports import (
     ReadingRepository,
     SessionRepository,
 )
+from ketaclinic.services.session_workflow_ports import SessionRecordRepository
 
 
 class Clock(Protocol):
@@ -417,6 +418,7 @@ class UnitOfWork(Protocol):
     alarms: AlarmRepository
     notifications: NotificationRepository
     hl7_inbox: Hl7Inbox
+    session_records: SessionRecordRepository
 
     def __enter__(self) -> Self: ...
     def __exit__(

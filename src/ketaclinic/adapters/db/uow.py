@@ -30,6 +30,7 @@ from ketaclinic.adapters.db.infusion_repository import (
     SqlSessionRepository,
 )
 from ketaclinic.adapters.db.patient_repository import SqlPatientRepository
+from ketaclinic.adapters.db.session_record_repository import SqlSessionRecordRepository
 from ketaclinic.adapters.db.staff_repository import (
     SqlAuthSessionRepository,
     SqlClinicRepository,
@@ -48,6 +49,7 @@ from ketaclinic.services.infusion_ports import (
     ReadingRepository,
     SessionRepository,
 )
+from ketaclinic.services.session_workflow_ports import SessionRecordRepository
 from ketaclinic.services.ports import (
     AssessmentLinkRepository,
     AssessmentRepository,
@@ -91,6 +93,7 @@ class SqlUnitOfWork:
     alarms: AlarmRepository
     notifications: NotificationRepository
     hl7_inbox: Hl7Inbox
+    session_records: SessionRecordRepository
 
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
@@ -124,6 +127,7 @@ class SqlUnitOfWork:
         self.alarms = SqlAlarmRepository(conn)
         self.notifications = SqlNotificationRepository(conn)
         self.hl7_inbox = SqlHl7Inbox(conn)
+        self.session_records = SqlSessionRecordRepository(conn)
         self.dosing = SqlDosingRepository(conn)
         self.assessments = SqlAssessmentRepository(conn)
         self.assessment_links = SqlAssessmentLinkRepository(conn)

@@ -1,0 +1,73 @@
+"""Session guard facts derived from what was documented (never attested by the caller).
+
+Sources: seed 000 step 4 (baseline vitals, symptom check, IV placement by trained staff),
+clinical.md §4.2 (premedication), §4.3 (pre-dose BP hold), protocol evaluation.required_tests
+(pregnancy test for people who can become pregnant).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from ketaclinic.domain.dosing.records import DoseOrder, OrderStatus
+from ketaclinic.domain.protocol.model import Protocol
+from ketaclinic.domain.session import SessionFacts
+from ketaclinic.services.session_workflow_ports import RecordKind, SessionRecord
+
+
+def latest(records: Sequence[SessionRecord], kind: RecordKind) -> SessionRecord | None:
+    """The newest record of ``kind`` (a correction is a new record; the latest wins)."""
+    return next((r for r in reversed(records) if r.kind is kind), None)
+
+
+def pregnancy_test_required(protocol: Protocol, *, can_be_pregnant: bool) -> bool:
+    """True when the protocol requires a pregnancy test and it applies to this patient."""
+    return any(
+        "pregnan" in t.id.lower() and (t.applies_to == "all" or can_be_pregnant)
+        for t in protocol.evaluation.required_tests
+    )
+
+
+def _premedicated(records: Sequence[SessionRecord], order: DoseOrder | None) -> bool:
+    if order is None:
+        return False
+    given = {
+        str(r.payload.get("drug", "")).lower()
+        for r in records
+        if r.kind is RecordKind.ADMINISTRATION and r.payload.get("purpose") != "ketamine"
+    }
+    return all(p.drug.lower() in given for p in order.content.premedications)
+
+
+def derive_facts(
+    records: Sequence[SessionRecord],
+    order: DoseOrder | None,
+    protocol: Protocol,
+    *,
+    can_be_pregnant: bool,
+) -> SessionFacts:
+    """The checklist facts of the guards from the session's records and its verified order."""
+    checkin = latest(records, RecordKind.CHECK_IN)
+    c = dict(checkin.payload) if checkin else {}
+    predose = latest(records, RecordKind.PRE_DOSE)
+    p = dict(predose.payload) if predose else {}
+    required = pregnancy_test_required(protocol, can_be_pregnant=can_be_pregnant)
+    return SessionFacts(
+        identity_confirmed=bool(c.get("identity_confirmed")),
+        escort_named=bool(c.get("escort_name")) and bool(c.get("escort_phone")),
+        escort_reachable=bool(c.get("escort_reachable")),
+        fasting_confirmed=bool(c.get("fasting_confirmed")),
+        pregnancy_test_required=required,
+        pregnancy_test_negative=c.get("pregnancy_test") == "negative",
+        checkin_reviewed=bool(c.get("checkin_reviewed")),
+        predose_hold=tuple(p.get("bp_hold", ())),
+        prescriber_bp_decision=str(p.get("prescriber_bp_decision", "")),
+        baseline_vitals_recorded=bool(p.get("sbp_mmhg")) and bool(p.get("spo2_pct")),
+        symptom_check_done=bool(p.get("symptom_check")),
+        premedication_required=bool(order and order.content.premedications),
+        premedication_recorded=_premedicated(records, order),
+        route=order.content.route if order else None,
+        iv_placement_recorded=latest(records, RecordKind.IV_PLACEMENT) is not None,
+        verified_order=order is not None and order.status is OrderStatus.VERIFIED,
+        dosing_end_recorded=True,
+    )

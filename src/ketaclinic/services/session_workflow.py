@@ -1,0 +1,480 @@
+"""Infusion day, the clinical workflow: check-in, pre-dose checklist, dosing, records, discharge.
+
+Builds on :mod:`ketaclinic.services.sessions` (storage and the guarded state machine): every step
+is documented as a :class:`SessionRecord` and the facts the guards read are derived from those
+records, never attested by the caller. Open safety gates and alarms always come from storage.
+One unit of work per use case: the record, the move and the audit event commit together.
+Sources: seed 000 steps 4-5, seed 004, clinical.md §4.1-§4.6, DESIGN.md session lifecycle.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from ketaclinic.domain.access import Permission
+from ketaclinic.domain.consent import ConsentStatus, ensure_sessions_allowed
+from ketaclinic.domain.discharge import (
+    AldreteScore,
+    DischargeDecision,
+    DischargeFacts,
+    DischargeOverride,
+    evaluate_discharge,
+    sign_discharge,
+    vitals_out_of_limits,
+)
+from ketaclinic.domain.dosing.records import DoseOrder, OrderStatus, SessionResponse
+from ketaclinic.domain.dosing.sessions import DissociationInstrument
+from ketaclinic.domain.errors import Conflict, SafetyBlock, ValidationFailed
+from ketaclinic.domain.infusion import InfusionSession
+from ketaclinic.domain.patients import SexAtBirth
+from ketaclinic.domain.protocol.model import Protocol
+from ketaclinic.domain.protocol.sections import Route
+from ketaclinic.domain.session import SessionFacts, SessionState, predose_bp_hold
+from ketaclinic.domain.staff import Actor
+from ketaclinic.domain.treatment import Course
+from ketaclinic.services import session_checklists as forms
+from ketaclinic.services.audit import record
+from ketaclinic.services.authorization import allowed, require
+from ketaclinic.services.board import chair_event
+from ketaclinic.services.courses import get_course
+from ketaclinic.services.infusion_ports import LiveEvents
+from ketaclinic.services.ports import Clock, UnitOfWork, UnitOfWorkFactory
+from ketaclinic.services.protocols import load_published
+from ketaclinic.services.safety import open_reasons
+from ketaclinic.services.session_facts import derive_facts, latest
+from ketaclinic.services.session_workflow_ports import RecordKind, SessionRecord
+from ketaclinic.services.sessions import get_session, move_session, session_facts
+
+ConsentCheck = Callable[[UnitOfWork, Course], ConsentStatus]
+_INSTRUCTIONS = "no driving or operating machinery until the next day; escort home"
+
+
+@dataclass(frozen=True, slots=True)
+class SessionDay:
+    """A session with its protocol-derived context and every record, for pages and exports."""
+
+    session: InfusionSession
+    records: Sequence[SessionRecord]
+    order: DoseOrder | None
+    protocol: Protocol
+    discharge: DischargeDecision | None
+
+
+class SessionWorkflowService:
+    def __init__(
+        self,
+        uow_factory: UnitOfWorkFactory,
+        clock: Clock,
+        events: LiveEvents,
+        consent: ConsentCheck,
+    ) -> None:
+        self._uow, self._clock, self._events, self._consent = uow_factory, clock, events, consent
+
+    # -- check-in and pre-dose -------------------------------------------------------------
+    def check_in(self, actor: Actor, session_id: int, raw: Mapping[str, Any]) -> InfusionSession:
+        """Check the patient in (SESSION_RUN); the nurse becomes the attendant present.
+
+        Refused with every reason when identity, escort (named, reachable), fasting, the
+        protocol's pregnancy test or the reviewed between-session check-in are missing; an open
+        safety gate refuses with its reason; consent must allow sessions (clinical.md §6.3).
+        """
+        require(actor, Permission.SESSION_RUN)
+        doc = forms.check_in(raw)
+        with self._uow() as uow:
+            s, course, protocol = self._context(uow, actor, session_id)
+            ensure_sessions_allowed(self._consent(uow, course))
+            added = self._add(uow, actor, s, RecordKind.CHECK_IN, doc.payload)
+            assert actor.staff_id is not None
+            s = uow.sessions.set_people(
+                s, attendant_id=actor.staff_id, device_id=s.monitor_device_id, at=self._now()
+            )
+            facts = self._facts(uow, s, protocol, [added])
+            return self._move(uow, actor, s, SessionState.CHECKED_IN, facts)
+
+    def pre_dose(self, actor: Actor, session_id: int, raw: Mapping[str, Any]) -> InfusionSession:
+        """Complete the pre-dose checklist and move to ``ready`` when every item holds.
+
+        A BP at or above the protocol's hold (predose_bp_hold, clinical.md §4.3) needs a recheck
+        and a prescriber's written decision; the order must be this course's verified order.
+        """
+        require(actor, Permission.SESSION_RUN)
+        doc = forms.pre_dose(raw)
+        with self._uow() as uow:
+            s, _, protocol = self._context(uow, actor, session_id)
+            self._verified_order(uow, s, int(doc.payload["order_id"]))
+            payload = {**doc.payload, **self._bp_hold(doc.payload, protocol)}
+            added = self._add(uow, actor, s, RecordKind.PRE_DOSE, payload)
+            facts = self._facts(uow, s, protocol, [added])
+            return self._move(uow, actor, s, SessionState.READY, facts)
+
+    def place_iv(self, actor: Actor, session_id: int, raw: Mapping[str, Any]) -> SessionRecord:
+        """Record IV placement: site, gauge, attempts, who placed it (seed 000 step 4)."""
+        return self._document(
+            actor, session_id, RecordKind.IV_PLACEMENT, lambda: forms.iv_placement(raw, self._now())
+        )
+
+    def give(self, actor: Actor, session_id: int, raw: Mapping[str, Any]) -> SessionRecord:
+        """Record a non-ketamine drug given (premedication...): dose, route, time, lot, who."""
+        return self._document(
+            actor,
+            session_id,
+            RecordKind.ADMINISTRATION,
+            lambda: forms.administration(raw, self._now()),
+        )
+
+    # -- dosing ------------------------------------------------------------------------------
+    def start(self, actor: Actor, session_id: int, raw: Mapping[str, Any]) -> InfusionSession:
+        """Start dosing with the verified order: ketamine lot and who gives it are recorded, with
+        the pump rate (mL/h) for IV or the attending physician or coach for other routes."""
+        require(actor, Permission.SESSION_RUN)
+        f = forms.Fields(raw)
+        lot, given_by = f.text("lot", limit=40), f.text("given_by", limit=120)
+        attending = f.text("attending", required=False, limit=120)
+        on_site = f.flag("prescriber_on_site")
+        f.done()
+        with self._uow() as uow:
+            s, _, protocol = self._context(uow, actor, session_id)
+            order = self._session_order(uow, s)
+            if order.content.route is not Route.IV and not attending:
+                raise ValidationFailed({"attending": "name the attending physician or coach"})
+            payload = _ketamine(order, lot, given_by, attending, self._now())
+            added = self._add(uow, actor, s, RecordKind.ADMINISTRATION, payload)
+            facts = self._facts(uow, s, protocol, [added], prescriber_on_site=on_site)
+            return self._move(uow, actor, s, SessionState.INFUSING, facts)
+
+    def pause(self, actor: Actor, session_id: int, reason: str) -> InfusionSession:
+        return self._transition(actor, session_id, SessionState.PAUSED, reason)
+
+    def stop(self, actor: Actor, session_id: int, reason: str) -> InfusionSession:
+        """Stop dosing early for safety; the patient still goes through attended recovery."""
+        return self._transition(actor, session_id, SessionState.STOPPED, reason)
+
+    def resume(
+        self, actor: Actor, session_id: int, reason: str, approved_by: str
+    ) -> InfusionSession:
+        """Resume after a pause: every alarm acknowledged, no stop alarm, a prescriber approving."""
+        return self._transition(
+            actor, session_id, SessionState.INFUSING, reason, resume_approved_by=approved_by.strip()
+        )
+
+    def end_dosing(self, actor: Actor, session_id: int, reason: str = "") -> InfusionSession:
+        """End dosing (or begin recovery after a stop): the ketamine given is recorded against
+        the verified order with the response observed (read by the next titration)."""
+        require(actor, Permission.SESSION_RUN)
+        with self._uow() as uow:
+            s, _, protocol = self._context(uow, actor, session_id)
+            order = self._session_order(uow, s)
+            records = uow.session_records.for_session(actor.clinic_id, s.id)
+            assert actor.staff_id is not None
+            uow.dosing.add_administration(
+                order, _response(records, s), by=actor.staff_id, at=self._now()
+            )
+            record(
+                uow,
+                self._clock,
+                actor,
+                "dose_order.administer",
+                object_type="dose_order",
+                object_id=order.id,
+                patient_id=s.patient_id,
+                detail=f"session={s.id}",
+            )
+            facts = self._facts(uow, s, protocol, [], reason=reason or "dosing complete")
+            return self._move(uow, actor, s, SessionState.RECOVERY, facts)
+
+    # -- during and after --------------------------------------------------------------------
+    def score(self, actor: Actor, session_id: int, raw: Mapping[str, Any]) -> SessionRecord:
+        """CADSS-6 / CADSS dissociation or sedation total at a protocol scale time."""
+        return self._document(
+            actor, session_id, RecordKind.SCALE, lambda: forms.scale(raw, self._now())
+        )
+
+    def adverse_event(self, actor: Actor, session_id: int, raw: Mapping[str, Any]) -> SessionRecord:
+        return self._document(
+            actor,
+            session_id,
+            RecordKind.ADVERSE_EVENT,
+            lambda: forms.adverse_event(raw, self._now()),
+        )
+
+    def observe(self, actor: Actor, session_id: int, raw: Mapping[str, Any]) -> SessionRecord:
+        return self._document(
+            actor, session_id, RecordKind.OBSERVATION, lambda: forms.observation(raw, self._now())
+        )
+
+    def aldrete(self, actor: Actor, session_id: int, score: AldreteScore) -> SessionRecord:
+        """A modified Aldrete score in recovery (Aldrete 1995; clinical.md §4.6)."""
+        payload = {name: getattr(score, name) for name in AldreteScore.__slots__}
+        payload["total"] = score.total
+        return self._document(
+            actor, session_id, RecordKind.ALDRETE, lambda: forms.Documented(payload)
+        )
+
+    def discharge(self, actor: Actor, session_id: int, raw: Mapping[str, Any]) -> InfusionSession:
+        """Discharge when every criterion of the protocol holds (evaluate_discharge); otherwise
+        refused with each unmet criterion unless a prescriber (DISCHARGE_OVERRIDE) signs against
+        them with a reason. The note records the instructions given (clinical.md §4.2, §4.6)."""
+        require(actor, Permission.SESSION_RUN)
+        f = forms.Fields(raw)
+        escort, instructions = f.flag("escort_present"), f.flag("instructions_given")
+        reason = f.text("override_reason", required=False)
+        f.done()
+        with self._uow() as uow:
+            s, _, protocol = self._context(uow, actor, session_id)
+            decision = self._evaluate(uow, s, protocol, escort=escort, instructions=instructions)
+            signed = sign_discharge(decision, self._override(actor, reason, decision))
+            payload = {
+                "escort_present": escort,
+                "instructions_given": instructions,
+                "instructions": _INSTRUCTIONS if instructions else "",
+                "overridden": list(signed.overridden),
+                "override_reason": reason,
+            }
+            added = self._add(uow, actor, s, RecordKind.DISCHARGE, payload)
+            facts = self._facts(uow, s, protocol, [added])
+            return self._move(uow, actor, s, SessionState.DISCHARGED, facts, discharge_unmet=())
+
+    def check_discharge(self, actor: Actor, session_id: int) -> DischargeDecision:
+        """Every unmet discharge criterion now, assuming escort and instructions are confirmed."""
+        require(actor, Permission.PATIENT_READ)
+        with self._uow() as uow:
+            s, _, protocol = self._context(uow, actor, session_id)
+            return self._evaluate(uow, s, protocol, escort=True, instructions=True)
+
+    def day(self, actor: Actor, session_id: int) -> SessionDay:
+        """The session, its protocol, its verified order and every record (PATIENT_READ)."""
+        require(actor, Permission.PATIENT_READ)
+        with self._uow() as uow:
+            s, _, protocol = self._context(uow, actor, session_id)
+            records = uow.session_records.for_session(actor.clinic_id, s.id)
+            order = _order_of(uow, s, records)
+            decision = None
+            if s.state in (SessionState.RECOVERY, SessionState.STOPPED):
+                decision = self._evaluate(uow, s, protocol, escort=True, instructions=True)
+            return SessionDay(s, records, order, protocol, decision)
+
+    def for_patient(self, actor: Actor, patient_id: int) -> Sequence[SessionDay]:
+        require(actor, Permission.PATIENT_READ)
+        with self._uow() as uow:
+            sessions = uow.sessions.for_patient(actor.clinic_id, patient_id)
+        return [self.day(actor, s.id) for s in sessions]
+
+    # -- internals ---------------------------------------------------------------------------
+    def _now(self) -> datetime:
+        return self._clock.now()
+
+    def _context(
+        self, uow: UnitOfWork, actor: Actor, session_id: int
+    ) -> tuple[InfusionSession, Course, Protocol]:
+        s = get_session(uow, actor.clinic_id, session_id)
+        course = get_course(uow, actor.clinic_id, s.course_id)
+        protocol = load_published(uow, actor.clinic_id, course.protocol_version_id).protocol
+        return s, course, protocol
+
+    def _add(
+        self,
+        uow: UnitOfWork,
+        actor: Actor,
+        s: InfusionSession,
+        kind: RecordKind,
+        payload: Mapping[str, Any],
+    ) -> SessionRecord:
+        assert actor.staff_id is not None
+        added = uow.session_records.add(
+            s.clinic_id, s.id, s.patient_id, kind, payload, by=actor.staff_id, at=self._now()
+        )
+        record(
+            uow,
+            self._clock,
+            actor,
+            f"session.{kind.value}",
+            object_type="session",
+            object_id=s.id,
+            patient_id=s.patient_id,
+            detail=f"record={added.id}",
+        )
+        return added
+
+    def _document(
+        self,
+        actor: Actor,
+        session_id: int,
+        kind: RecordKind,
+        build: Callable[[], forms.Documented],
+    ) -> SessionRecord:
+        require(actor, Permission.SESSION_RUN)
+        doc = build()
+        with self._uow() as uow:
+            s = get_session(uow, actor.clinic_id, session_id)
+            if s.state in (SessionState.DISCHARGED, SessionState.CANCELLED, SessionState.NO_SHOW):
+                raise Conflict(f"the session is {s.state.value}", field="session_id")
+            added = self._add(uow, actor, s, kind, doc.payload)
+            uow.commit()
+        return added
+
+    def _facts(
+        self,
+        uow: UnitOfWork,
+        s: InfusionSession,
+        protocol: Protocol,
+        added: Sequence[SessionRecord],
+        **extra: Any,
+    ) -> SessionFacts:
+        records = uow.session_records.for_session(s.clinic_id, s.id)
+        order = _order_of(uow, s, records)
+        patient = uow.patients.get(s.clinic_id, s.patient_id)
+        can_be_pregnant = patient is not None and patient.details.sex_at_birth is SexAtBirth.FEMALE
+        derived = derive_facts(records, order, protocol, can_be_pregnant=can_be_pregnant)
+        reason = str(extra.pop("reason", ""))
+        facts = session_facts(uow, s, derived, reason)
+        return replace(facts, **extra)
+
+    def _move(
+        self,
+        uow: UnitOfWork,
+        actor: Actor,
+        s: InfusionSession,
+        to: SessionState,
+        facts: SessionFacts,
+        **extra: Any,
+    ) -> InfusionSession:
+        moved = move_session(uow, self._clock, actor, s, to, replace(facts, **extra))
+        event = chair_event(uow, moved)
+        uow.commit()
+        self._events.publish(actor.clinic_id, event)
+        return moved
+
+    def _transition(
+        self, actor: Actor, session_id: int, to: SessionState, reason: str, **extra: Any
+    ) -> InfusionSession:
+        require(actor, Permission.SESSION_RUN)
+        if not reason.strip():
+            raise ValidationFailed({"reason": "a reason is required"})
+        with self._uow() as uow:
+            s, _, protocol = self._context(uow, actor, session_id)
+            facts = self._facts(uow, s, protocol, [], reason=reason.strip(), **extra)
+            return self._move(uow, actor, s, to, facts)
+
+    @staticmethod
+    def _verified_order(uow: UnitOfWork, s: InfusionSession, order_id: int) -> DoseOrder:
+        order = uow.dosing.get_order(s.clinic_id, order_id)
+        if order is None or order.course_id != s.course_id:
+            raise ValidationFailed({"order_id": "no such dose order for this course"})
+        if order.status is not OrderStatus.VERIFIED:
+            raise SafetyBlock(
+                "the dose order has not passed the second-person bedside check",
+                reasons=(f"order status is {order.status.value}",),
+                field="order_id",
+            )
+        return order
+
+    def _session_order(self, uow: UnitOfWork, s: InfusionSession) -> DoseOrder:
+        records = uow.session_records.for_session(s.clinic_id, s.id)
+        predose = latest(records, RecordKind.PRE_DOSE)
+        if predose is None:
+            raise Conflict("complete the pre-dose checklist first", field="order_id")
+        order = uow.dosing.get_order(s.clinic_id, int(predose.payload["order_id"]))
+        if order is None or order.status is not OrderStatus.VERIFIED:
+            raise SafetyBlock("no verified dose order for this session", field="order_id")
+        return order
+
+    @staticmethod
+    def _bp_hold(payload: Mapping[str, Any], protocol: Protocol) -> dict[str, Any]:
+        """The hold reasons of the recheck when given (else the first reading), clinical.md §4.3."""
+        sbp = payload["recheck_sbp_mmhg"] or payload["sbp_mmhg"]
+        dbp = payload["recheck_dbp_mmhg"] or payload["dbp_mmhg"]
+        hold = predose_bp_hold(Decimal(sbp), Decimal(dbp), protocol.monitoring)
+        first = predose_bp_hold(
+            Decimal(payload["sbp_mmhg"]), Decimal(payload["dbp_mmhg"]), protocol.monitoring
+        )
+        if first.held and not payload["recheck_sbp_mmhg"]:
+            raise SafetyBlock(
+                "pre-dose BP at or above the hold: recheck in 5-10 min",
+                reasons=first.reasons,
+                field="recheck_sbp_mmhg",
+            )
+        return {"bp_hold": list(hold.reasons), "bp_hold_source": hold.source}
+
+    def _evaluate(
+        self,
+        uow: UnitOfWork,
+        s: InfusionSession,
+        protocol: Protocol,
+        *,
+        escort: bool,
+        instructions: bool,
+    ) -> DischargeDecision:
+        records = uow.session_records.for_session(s.clinic_id, s.id)
+        aldrete = latest(records, RecordKind.ALDRETE)
+        score = None
+        if aldrete is not None:
+            score = AldreteScore(*(int(aldrete.payload[n]) for n in AldreteScore.__slots__))
+        readings = [r.reading for r in uow.readings.for_session(s.clinic_id, s.id) if r.plausible]
+        alarms = uow.alarms.for_session(s.clinic_id, s.id)
+        facts = DischargeFacts(
+            dosing_ended_at=s.dosing_ended_at or s.stopped_at,
+            aldrete=score,
+            vitals_out_of_limits=vitals_out_of_limits(readings, protocol.monitoring.alert_rules),
+            open_alarms=tuple(f"{a.rule_id}: {a.message}" for a in alarms if a.active),
+            open_safety_gates=open_reasons(uow, s.clinic_id, s.patient_id),
+            escort_present=escort,
+            instructions_given=instructions,
+        )
+        return evaluate_discharge(protocol.discharge, facts, at=self._now())
+
+    @staticmethod
+    def _override(
+        actor: Actor, reason: str, decision: DischargeDecision
+    ) -> DischargeOverride | None:
+        if not reason or decision.allowed:
+            return None
+        if not allowed(actor, Permission.DISCHARGE_OVERRIDE):
+            raise SafetyBlock(
+                "only a prescriber may discharge against unmet criteria",
+                reasons=tuple(f"{u.id}: {u.message}" for u in decision.unmet),
+                field="override_reason",
+            )
+        return DischargeOverride(by=str(actor.staff_id), role="prescriber", reason=reason)
+
+
+def _order_of(
+    uow: UnitOfWork, s: InfusionSession, records: Sequence[SessionRecord]
+) -> DoseOrder | None:
+    predose = latest(records, RecordKind.PRE_DOSE)
+    return uow.dosing.get_order(s.clinic_id, int(predose.payload["order_id"])) if predose else None
+
+
+def _ketamine(
+    order: DoseOrder, lot: str, given_by: str, attending: str, at: datetime
+) -> dict[str, Any]:
+    c = order.content
+    return {
+        "drug": c.drug,
+        "dose_mg": str(c.dose_mg),
+        "route": c.route.value,
+        "given_at": at.isoformat(),
+        "lot": lot,
+        "given_by": given_by,
+        "attending": attending,
+        "rate_ml_per_h": str(c.rate_ml_per_h) if c.rate_ml_per_h is not None else None,
+        "duration_min": c.duration_min,
+        "purpose": "ketamine",
+        "order_id": order.id,
+    }
+
+
+def _response(records: Sequence[SessionRecord], s: InfusionSession) -> SessionResponse:
+    cadss6 = [
+        int(r.payload["total"])
+        for r in records
+        if r.kind is RecordKind.SCALE and r.payload["instrument"] == "cadss6"
+    ]
+    return SessionResponse(
+        dissociation_instrument=DissociationInstrument.CADSS6 if cadss6 else None,
+        dissociation_peak_total=max(cadss6) if cadss6 else None,
+        stopped_early=s.state is SessionState.STOPPED,
+    )
