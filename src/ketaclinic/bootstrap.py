@@ -22,11 +22,13 @@ from ketaclinic.services.assessments import AssessmentService
 from ketaclinic.services.audit import AuditService
 from ketaclinic.services.board import BoardService
 from ketaclinic.services.checkins import CheckinService
+from ketaclinic.services.coaching import CoachingService, JourneyService
 from ketaclinic.services.consents import ConsentService
 from ketaclinic.services.courses import CourseService
 from ketaclinic.services.eligibility import EligibilityService, eligibility_facts
 from ketaclinic.services.evaluations import EvaluationService
 from ketaclinic.services.identity import IdentityPolicy, IdentityService
+from ketaclinic.services.integration import IntegrationService
 from ketaclinic.services.links import LinkService
 from ketaclinic.services.monitoring import MonitoringService
 from ketaclinic.services.orders import OrderService
@@ -69,6 +71,9 @@ class Services:
     evaluations: EvaluationService = field(init=False)
     eligibility: EligibilityService = field(init=False)
     consents: ConsentService = field(init=False)
+    integration: IntegrationService = field(init=False)
+    coaching: CoachingService = field(init=False)
+    journeys: JourneyService = field(init=False)
     session_workflow: SessionWorkflowService = field(init=False)
 
     def __post_init__(self) -> None:
@@ -90,6 +95,10 @@ class Services:
         self.consents = ConsentService(self.uow, self.clock, ShippedConsentLibrary())
         self.courses.add_fact_provider(eligibility_facts)
         self.courses.add_fact_provider(self.consents.facts)
+        # integration and KAT coaching (the KAT guard runs inside session start)
+        self.integration = IntegrationService(self.uow, self.clock)
+        self.coaching = CoachingService(self.uow, self.clock)
+        self.journeys = JourneyService(self.uow, self.clock)
         # infusion day, the clinical workflow: check-in to discharge on the sessions above
         self.session_workflow = SessionWorkflowService(
             self.uow, self.clock, self.live, self.consents.allows_sessions

@@ -54,6 +54,7 @@ from ketaclinic.services.infusion_ports import (
     ReadingRepository,
     SessionRepository,
 )
+from ketaclinic.services.integration_ports import CoachingNoteRepository, IntegrationRepository
 from ketaclinic.services.session_workflow_ports import SessionRecordRepository
 
 
@@ -418,6 +419,8 @@ class UnitOfWork(Protocol):
     alarms: AlarmRepository
     notifications: NotificationRepository
     hl7_inbox: Hl7Inbox
+    integration: IntegrationRepository
+    coaching_notes: CoachingNoteRepository
     session_records: SessionRecordRepository
 
     def __enter__(self) -> Self: ...

@@ -26,6 +26,7 @@ from ketaclinic.services.authorization import require
 from ketaclinic.services.board import chair_event
 from ketaclinic.services.courses import get_course
 from ketaclinic.services.infusion_ports import LiveEvents
+from ketaclinic.services.integration import ensure_experiential_allowed
 from ketaclinic.services.ports import Clock, UnitOfWork, UnitOfWorkFactory
 from ketaclinic.services.safety import ensure_clear, open_reasons
 
@@ -77,6 +78,9 @@ def move_session(
         _check_free(uow, s)
     if to is SessionState.INFUSING:
         ensure_clear(uow, s.clinic_id, s.patient_id)
+        if s.state is SessionState.READY:  # KAT: preparation signed before each journey starts
+            course = get_course(uow, s.clinic_id, s.course_id)
+            ensure_experiential_allowed(uow, course, session_id=s.id)
     transition(s.state, to, facts)
     moved = uow.sessions.move(s, to, by=actor.staff_id, at=clock.now(), reason=facts.reason)
     record(

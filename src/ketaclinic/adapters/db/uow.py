@@ -29,6 +29,10 @@ from ketaclinic.adapters.db.infusion_repository import (
     SqlNotificationRepository,
     SqlSessionRepository,
 )
+from ketaclinic.adapters.db.integration_repository import (
+    SqlCoachingNoteRepository,
+    SqlIntegrationRepository,
+)
 from ketaclinic.adapters.db.patient_repository import SqlPatientRepository
 from ketaclinic.adapters.db.session_record_repository import SqlSessionRecordRepository
 from ketaclinic.adapters.db.staff_repository import (
@@ -50,6 +54,7 @@ from ketaclinic.services.infusion_ports import (
     SessionRepository,
 )
 from ketaclinic.services.session_workflow_ports import SessionRecordRepository
+from ketaclinic.services.integration_ports import CoachingNoteRepository, IntegrationRepository
 from ketaclinic.services.ports import (
     AssessmentLinkRepository,
     AssessmentRepository,
@@ -93,6 +98,8 @@ class SqlUnitOfWork:
     alarms: AlarmRepository
     notifications: NotificationRepository
     hl7_inbox: Hl7Inbox
+    integration: IntegrationRepository
+    coaching_notes: CoachingNoteRepository
     session_records: SessionRecordRepository
 
     def __init__(self, engine: Engine) -> None:
@@ -127,6 +134,8 @@ class SqlUnitOfWork:
         self.alarms = SqlAlarmRepository(conn)
         self.notifications = SqlNotificationRepository(conn)
         self.hl7_inbox = SqlHl7Inbox(conn)
+        self.integration = SqlIntegrationRepository(conn)
+        self.coaching_notes = SqlCoachingNoteRepository(conn)
         self.session_records = SqlSessionRecordRepository(conn)
         self.dosing = SqlDosingRepository(conn)
         self.assessments = SqlAssessmentRepository(conn)

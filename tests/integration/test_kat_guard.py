@@ -1,0 +1,74 @@
+"""The KAT guard on SQLite and PostgreSQL: a kat-holistic course cannot start its first experiential
+session before the protocol's preparatory session is signed (seed 004); a missing integration
+session after a journey is flagged before the next one; other packs are not affected."""
+
+from __future__ import annotations
+
+import pytest
+
+from ketaclinic.domain.access import Role
+from ketaclinic.domain.errors import SafetyBlock
+from ketaclinic.domain.integration import NoteKind
+from ketaclinic.domain.session import SessionState
+from ketaclinic.services.integration import experiential_check
+from tests.conftest import World
+from tests.integration_world import CALM, KAT_ATTESTED, course_on, signed_note
+
+
+def _ready_session(world: World, course_id: int, chair: int) -> int:
+    nurse, sessions = world.actor(Role.NURSE), world.services.sessions
+    s = sessions.create(nurse, course_id, chair)
+    sessions.assign(nurse, s.id, attendant_id=world.actor(Role.COACH).staff_id, device_id=None)
+    for to in (SessionState.CHECKED_IN, SessionState.READY):
+        sessions.move(nurse, s.id, to, attested=KAT_ATTESTED)
+    return s.id
+
+
+def _start(world: World, session_id: int) -> SessionState:
+    moved = world.services.sessions.move(
+        world.actor(Role.NURSE), session_id, SessionState.INFUSING, attested=KAT_ATTESTED
+    )
+    return moved.state
+
+
+def test_first_experiential_session_needs_a_signed_preparatory_session(world: World) -> None:
+    course_id, chair = course_on(world, "kat-holistic")
+    session_id = _ready_session(world, course_id, chair)
+    with pytest.raises(SafetyBlock) as blocked:
+        _start(world, session_id)
+    assert blocked.value.field == "course_id"
+    assert any(r.startswith("kat.preparation: 0 of 1") for r in blocked.value.reasons)
+    coach = world.actor(Role.COACH)
+    unsigned = world.services.coaching.record_note(
+        coach, course_id, NoteKind.PREPARATORY, world.clock.now(), CALM
+    )
+    with pytest.raises(SafetyBlock):  # recorded but not signed is not enough
+        _start(world, session_id)
+    world.services.coaching.sign(coach, unsigned.id)
+    assert _start(world, session_id) is SessionState.INFUSING
+
+
+def test_a_missing_integration_session_is_flagged_before_the_next_journey(world: World) -> None:
+    course_id, chair = course_on(world, "kat-holistic")
+    signed_note(world, course_id, NoteKind.PREPARATORY)
+    first = _ready_session(world, course_id, chair)
+    _start(world, first)
+    world.clock.advance(days=7)
+    with world.services.uow() as uow:
+        course = uow.courses.get(world.clinic.id, course_id)
+        assert course is not None
+        flags = experiential_check(uow, course).flags
+    assert flags and flags[0].startswith("kat.integration:")
+    signed_note(world, course_id, NoteKind.INTEGRATION)
+    with world.services.uow() as uow:
+        assert course is not None
+        assert experiential_check(uow, course).flags == ()
+
+
+def test_the_adult_iv_pack_has_no_experiential_guard(world: World) -> None:
+    course_id, chair = course_on(world, "adult-iv-induction")
+    with world.services.uow() as uow:
+        course = uow.courses.get(world.clinic.id, course_id)
+        assert course is not None
+        decision = experiential_check(uow, course)
+    assert decision.allowed and decision.flags == ()

@@ -1,0 +1,49 @@
+"""Integration/KAT test setup on a ``World``: a signed-off pack, a chair, a synthetic patient and
+a course on it, through the real services."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date
+
+from ketaclinic.adapters.protocol_files import shipped_protocol
+from ketaclinic.domain.access import Role
+from ketaclinic.domain.integration import NoteContent, NoteKind, RiskLevel
+from ketaclinic.domain.patients import PatientDetails, SexAtBirth
+from ketaclinic.domain.protocol.sections import Route
+from ketaclinic.services.demo_sessions import DEMO_ATTESTED
+from tests.conftest import World
+
+KAT_ATTESTED = replace(DEMO_ATTESTED, route=Route.IM, iv_placement_recorded=False)
+CALM = NoteContent("intentions for the first journey", ("Paced breathing",), "journal daily",
+                   RiskLevel.NONE, "")  # fmt: skip
+
+
+def course_on(world: World, pack: str, *, given: str = "Kestrel") -> tuple[int, int]:
+    """(course id, chair id) of a new synthetic patient on the signed-off ``pack``."""
+    physician = world.actor(Role.PHYSICIAN)
+    with world.services.uow() as uow:
+        published = next((p for p in uow.protocols.list(world.clinic.id)
+                          if p.protocol_id == pack), None)  # fmt: skip
+    if published is None:
+        published = world.services.protocols.publish(world.clinic.id, [shipped_protocol(pack)])[0]
+        items = world.services.protocols.signoff_items(physician, published.id)
+        world.services.protocols.sign_off(physician, published.id, [i.path for i in items])
+    with world.services.uow() as uow:
+        chair = uow.clinics.add_chair(world.clinic.id, f"Room {given}", ("monitor",))
+        uow.commit()
+    patient = world.services.patients.register(
+        world.actor(Role.FRONT_DESK),
+        PatientDetails(given, "Demo-Integration", date(1985, 3, 4), SexAtBirth.FEMALE),
+    )
+    course = world.services.courses.open(physician, patient.id, published.id)
+    return course.id, chair
+
+
+def signed_note(world: World, course_id: int, kind: NoteKind, private: str = "") -> int:
+    coach = world.actor(Role.COACH)
+    note = world.services.coaching.record_note(
+        coach, course_id, kind, world.clock.now(), CALM, private
+    )
+    world.services.coaching.sign(coach, note.id)
+    return note.id
