@@ -30,8 +30,11 @@ from ketaclinic.services.evaluations import EvaluationService
 from ketaclinic.services.identity import IdentityPolicy, IdentityService
 from ketaclinic.services.integration import IntegrationService
 from ketaclinic.services.links import LinkService
+from ketaclinic.services.maintenance import MaintenanceService
 from ketaclinic.services.monitoring import MonitoringService
 from ketaclinic.services.orders import OrderService
+from ketaclinic.services.outcome_review import symptom_change
+from ketaclinic.services.outcomes import OutcomeService
 from ketaclinic.services.patients import PatientService
 from ketaclinic.services.ports import Clock, PasswordHasher, TokenSource, UnitOfWork
 from ketaclinic.services.protocols import ProtocolService
@@ -71,6 +74,8 @@ class Services:
     evaluations: EvaluationService = field(init=False)
     eligibility: EligibilityService = field(init=False)
     consents: ConsentService = field(init=False)
+    outcomes: OutcomeService = field(init=False)
+    maintenance: MaintenanceService = field(init=False)
     integration: IntegrationService = field(init=False)
     coaching: CoachingService = field(init=False)
     journeys: JourneyService = field(init=False)
@@ -95,6 +100,11 @@ class Services:
         self.consents = ConsentService(self.uow, self.clock, ShippedConsentLibrary())
         self.courses.add_fact_provider(eligibility_facts)
         self.courses.add_fact_provider(self.consents.facts)
+        # outcomes: reassessment and maintenance course facts; primary-instrument change for dosing
+        self.outcomes = OutcomeService(self.uow, self.clock, self.courses)
+        self.maintenance = MaintenanceService(self.uow, self.clock)
+        self.courses.add_fact_provider(self.outcomes.facts)
+        self.orders.set_symptom_source(symptom_change)
         # integration and KAT coaching (the KAT guard runs inside session start)
         self.integration = IntegrationService(self.uow, self.clock)
         self.coaching = CoachingService(self.uow, self.clock)

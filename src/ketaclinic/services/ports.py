@@ -46,6 +46,7 @@ from ketaclinic.domain.patients import (
 from ketaclinic.domain.safety import SafetyAssessment, SafetyTask, Urgency
 from ketaclinic.domain.staff import Chair, Clinic, Membership, StaffMember
 from ketaclinic.domain.treatment import Course, CourseTransition, PublishedProtocol
+from ketaclinic.services.outcome_ports import OutcomeRepository
 from ketaclinic.services.infusion_ports import (
     AlarmRepository,
     Hl7Inbox,
@@ -419,6 +420,7 @@ class UnitOfWork(Protocol):
     alarms: AlarmRepository
     notifications: NotificationRepository
     hl7_inbox: Hl7Inbox
+    outcomes: OutcomeRepository
     integration: IntegrationRepository
     coaching_notes: CoachingNoteRepository
     session_records: SessionRecordRepository

@@ -33,6 +33,7 @@ from ketaclinic.adapters.db.integration_repository import (
     SqlCoachingNoteRepository,
     SqlIntegrationRepository,
 )
+from ketaclinic.adapters.db.outcome_repository import SqlOutcomeRepository
 from ketaclinic.adapters.db.patient_repository import SqlPatientRepository
 from ketaclinic.adapters.db.session_record_repository import SqlSessionRecordRepository
 from ketaclinic.adapters.db.staff_repository import (
@@ -45,6 +46,7 @@ from ketaclinic.adapters.db.vitals_repository import (
     SqlHl7Inbox,
     SqlReadingRepository,
 )
+from ketaclinic.services.outcome_ports import OutcomeRepository
 from ketaclinic.services.infusion_ports import (
     AlarmRepository,
     Hl7Inbox,
@@ -98,6 +100,7 @@ class SqlUnitOfWork:
     alarms: AlarmRepository
     notifications: NotificationRepository
     hl7_inbox: Hl7Inbox
+    outcomes: OutcomeRepository
     integration: IntegrationRepository
     coaching_notes: CoachingNoteRepository
     session_records: SessionRecordRepository
@@ -141,6 +144,7 @@ class SqlUnitOfWork:
         self.assessments = SqlAssessmentRepository(conn)
         self.assessment_links = SqlAssessmentLinkRepository(conn)
         self.notices = SqlNoticeRepository(conn)
+        self.outcomes = SqlOutcomeRepository(conn)
         return self
 
     def __exit__(
