@@ -66,7 +66,7 @@ def test_a_missing_integration_session_is_flagged_before_the_next_journey(world:
 
 
 def test_the_adult_iv_pack_has_no_experiential_guard(world: World) -> None:
-    course_id, chair = course_on(world, "adult-iv-induction")
+    course_id, _ = course_on(world, "adult-iv-induction")
     with world.services.uow() as uow:
         course = uow.courses.get(world.clinic.id, course_id)
         assert course is not None
