@@ -111,7 +111,7 @@ class Services:
         self.journeys = JourneyService(self.uow, self.clock)
         # infusion day, the clinical workflow: check-in to discharge on the sessions above
         self.session_workflow = SessionWorkflowService(
-            self.uow, self.clock, self.live, self.consents.allows_sessions
+            self.uow, self.clock, self.live, self.courses
         )
 
     def uow(self) -> UnitOfWork:

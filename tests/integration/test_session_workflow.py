@@ -31,13 +31,15 @@ from ketaclinic.services.session_workflow_ports import RecordKind
 from tests.conftest import World
 from tests.integration.test_orders_service import DosingSetup, bedside, iv_draft, set_up_course
 
-COMPLETE = ConsentStatus(missing=(), blocks=())
-
 CHECK_IN: dict[str, Any] = {
-    "identity_confirmed": True, "escort_name": "Sam Demo-Escort", "escort_phone": "555-0100",
-    "escort_reachable": True, "fasting_confirmed": True, "pregnancy_test": "negative",
+    "identity_confirmed": True,
+    "escort_name": "Sam Demo-Escort",
+    "escort_phone": "555-0100",
+    "escort_reachable": True,
+    "fasting_confirmed": True,
+    "pregnancy_test": "negative",
     "checkin_reviewed": True,
-}  # fmt: skip
+}
 
 
 @dataclass
@@ -52,8 +54,12 @@ class Day:
 def _verified_order(world: World, setup: DosingSetup) -> int:
     order = world.services.orders.sign(world.actor(Role.APP), setup.course_id, iv_draft())
     c = order.content
-    entry = bedside(setup.mrn, concentration_mg_per_ml=c.final_concentration_mg_per_ml,
-                    dose_mg=c.dose_mg, rate_ml_per_h=c.rate_ml_per_h)  # fmt: skip
+    entry = bedside(
+        setup.mrn,
+        concentration_mg_per_ml=c.final_concentration_mg_per_ml,
+        dose_mg=c.dose_mg,
+        rate_ml_per_h=c.rate_ml_per_h,
+    )
     assert world.services.orders.verify(world.actor(Role.NURSE), order.id, entry).verified
     return order.id
 
@@ -67,15 +73,19 @@ def day(world: World) -> Day:
         uow.commit()
     order_id = _verified_order(world, setup)
     session = s.sessions.create(world.actor(Role.NURSE), setup.course_id, chair_id)
-    flow = SessionWorkflowService(s.uow, s.clock, s.live, lambda uow, course: COMPLETE)
+    flow = s.session_workflow
     return Day(world, setup, flow, session.id, order_id)
 
 
 def _pre_dose(day: Day, **changes: Any) -> Mapping[str, Any]:
     values: dict[str, Any] = {
-        "sbp_mmhg": "128", "dbp_mmhg": "82", "hr_per_min": "74", "spo2_pct": "98",
-        "symptom_check": "no headache, no nausea", "order_id": str(day.order_id),
-    }  # fmt: skip
+        "sbp_mmhg": "128",
+        "dbp_mmhg": "82",
+        "hr_per_min": "74",
+        "spo2_pct": "98",
+        "symptom_check": "no headache, no nausea",
+        "order_id": str(day.order_id),
+    }
     values.update(changes)
     return values
 
@@ -89,18 +99,37 @@ def _ready(day: Day) -> None:
 
 def _premed_and_iv(day: Day) -> None:
     nurse = day.world.actor(Role.NURSE)
-    day.flow.give(nurse, day.session_id, {"drug": "ondansetron", "dose_mg": "4", "route": "PO",
-                                          "lot": "LOT-DEMO-1", "given_by": "Nurse Demo"})  # fmt: skip
-    day.flow.place_iv(nurse, day.session_id, {"site": "left antecubital", "gauge": "22",
-                                              "attempts": "1", "placed_by": "Nurse Demo"})  # fmt: skip
+    day.flow.give(
+        nurse,
+        day.session_id,
+        {
+            "drug": "ondansetron",
+            "dose_mg": "4",
+            "route": "PO",
+            "lot": "LOT-DEMO-1",
+            "given_by": "Nurse Demo",
+        },
+    )
+    day.flow.place_iv(
+        nurse,
+        day.session_id,
+        {"site": "left antecubital", "gauge": "22", "attempts": "1", "placed_by": "Nurse Demo"},
+    )
 
 
 def test_check_in_refuses_with_every_missing_item_and_stores_nothing(day: Day) -> None:
     nurse = day.world.actor(Role.NURSE)
     with pytest.raises(InvalidTransition) as refused:
-        day.flow.check_in(nurse, day.session_id, {**CHECK_IN, "identity_confirmed": False,
-                                                  "escort_reachable": False,
-                                                  "pregnancy_test": "not_applicable"})  # fmt: skip
+        day.flow.check_in(
+            nurse,
+            day.session_id,
+            {
+                **CHECK_IN,
+                "identity_confirmed": False,
+                "escort_reachable": False,
+                "pregnancy_test": "not_applicable",
+            },
+        )
     reasons = " ".join(refused.value.reasons)
     assert "identity_confirmed" in reasons and "escort_reachable" in reasons
     assert "pregnancy_test" in reasons
@@ -124,10 +153,14 @@ def test_an_open_safety_gate_refuses_check_in_with_its_reason(day: Day) -> None:
 
 def test_consent_not_in_force_refuses_check_in(day: Day) -> None:
     w = day.world
-    real = w.services.session_workflow  # wired to the consent area: nothing signed here
+    day.setup.gate.consent = ConsentStatus(missing=("treatment consent unsigned",), blocks=())
     with pytest.raises(SafetyBlock) as blocked:
-        real.check_in(w.actor(Role.NURSE), day.session_id, CHECK_IN)
+        day.flow.check_in(w.actor(Role.NURSE), day.session_id, CHECK_IN)
     assert blocked.value.field == "consent"
+    assert "treatment consent unsigned" in blocked.value.reasons
+    day.setup.gate.consent = None
+    with pytest.raises(SafetyBlock):
+        day.flow.check_in(w.actor(Role.NURSE), day.session_id, CHECK_IN)
 
 
 def test_pre_dose_needs_premedication_iv_and_a_bp_decision_above_the_hold(day: Day) -> None:
@@ -142,12 +175,20 @@ def test_pre_dose_needs_premedication_iv_and_a_bp_decision_above_the_hold(day: D
         day.flow.pre_dose(nurse, day.session_id, _pre_dose(day, sbp_mmhg="186"))
     assert held.value.field == "recheck_sbp_mmhg"
     with pytest.raises(InvalidTransition) as undecided:
-        day.flow.pre_dose(nurse, day.session_id,
-                          _pre_dose(day, sbp_mmhg="186", recheck_sbp_mmhg="184"))  # fmt: skip
+        day.flow.pre_dose(
+            nurse, day.session_id, _pre_dose(day, sbp_mmhg="186", recheck_sbp_mmhg="184")
+        )
     assert any(r.startswith("predose_bp") for r in undecided.value.reasons)
-    moved = day.flow.pre_dose(physician, day.session_id, _pre_dose(
-        day, sbp_mmhg="186", recheck_sbp_mmhg="184",
-        prescriber_bp_decision="proceed: asymptomatic, known white-coat pattern"))  # fmt: skip
+    moved = day.flow.pre_dose(
+        physician,
+        day.session_id,
+        _pre_dose(
+            day,
+            sbp_mmhg="186",
+            recheck_sbp_mmhg="184",
+            prescriber_bp_decision="proceed: asymptomatic, known white-coat pattern",
+        ),
+    )
     assert moved.state is SessionState.READY
 
 
@@ -157,13 +198,24 @@ def test_a_whole_session_to_discharge_refused_before_the_minimum_time(day: Day) 
     with pytest.raises(ValidationFailed) as no_lot:
         day.flow.start(nurse, day.session_id, {"given_by": "Nurse Demo"})
     assert "lot" in no_lot.value.errors
-    started = day.flow.start(nurse, day.session_id, {"lot": "KET-DEMO-42",
-                             "given_by": "Nurse Demo", "prescriber_on_site": "on"})  # fmt: skip
+    started = day.flow.start(
+        nurse,
+        day.session_id,
+        {"lot": "KET-DEMO-42", "given_by": "Nurse Demo", "prescriber_on_site": "on"},
+    )
     assert started.state is SessionState.INFUSING
     w.clock.advance(minutes=10)
     day.flow.score(nurse, day.session_id, {"instrument": "cadss6", "total": "9", "minute": "10"})
-    day.flow.adverse_event(nurse, day.session_id, {"kind": "nausea", "severity": "mild",
-                           "intervention": "reassurance", "outcome": "resolved"})  # fmt: skip
+    day.flow.adverse_event(
+        nurse,
+        day.session_id,
+        {
+            "kind": "nausea",
+            "severity": "mild",
+            "intervention": "reassurance",
+            "outcome": "resolved",
+        },
+    )
     day.flow.pause(nurse, day.session_id, "nausea")
     day.flow.resume(nurse, day.session_id, "settled", approved_by="Dr Demo")
     w.clock.advance(minutes=30)
@@ -182,8 +234,9 @@ def test_a_whole_session_to_discharge_refused_before_the_minimum_time(day: Day) 
     decision = day.flow.check_discharge(nurse, day.session_id)
     assert [u.id for u in decision.unmet] == ["vitals_within_limits"] * len(decision.unmet)
     physician = w.actor(Role.PHYSICIAN)
-    done = day.flow.discharge(physician, day.session_id,
-                              {**discharge, "override_reason": "vitals charted on paper"})  # fmt: skip
+    done = day.flow.discharge(
+        physician, day.session_id, {**discharge, "override_reason": "vitals charted on paper"}
+    )
     assert done.state is SessionState.DISCHARGED
     records = day.flow.day(nurse, day.session_id).records
     note = [r for r in records if r.kind is RecordKind.DISCHARGE][-1].payload

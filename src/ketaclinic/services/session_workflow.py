@@ -40,7 +40,7 @@ from ketaclinic.services import session_checklists as forms
 from ketaclinic.services.audit import record
 from ketaclinic.services.authorization import allowed, require
 from ketaclinic.services.board import chair_event
-from ketaclinic.services.courses import get_course
+from ketaclinic.services.courses import CourseService, get_course
 from ketaclinic.services.infusion_ports import LiveEvents
 from ketaclinic.services.ports import Clock, UnitOfWork, UnitOfWorkFactory
 from ketaclinic.services.protocols import load_published
@@ -49,7 +49,6 @@ from ketaclinic.services.session_facts import derive_facts, latest
 from ketaclinic.services.session_workflow_ports import RecordKind, SessionRecord
 from ketaclinic.services.sessions import get_session, move_session, session_facts
 
-ConsentCheck = Callable[[UnitOfWork, Course], ConsentStatus]
 _INSTRUCTIONS = "no driving or operating machinery until the next day; escort home"
 
 
@@ -70,9 +69,10 @@ class SessionWorkflowService:
         uow_factory: UnitOfWorkFactory,
         clock: Clock,
         events: LiveEvents,
-        consent: ConsentCheck,
+        courses: CourseService,
     ) -> None:
-        self._uow, self._clock, self._events, self._consent = uow_factory, clock, events, consent
+        """``courses`` is the hub: consent is read from its course facts (consent area)."""
+        self._uow, self._clock, self._events, self._courses = uow_factory, clock, events, courses
 
     # -- check-in and pre-dose -------------------------------------------------------------
     def check_in(self, actor: Actor, session_id: int, raw: Mapping[str, Any]) -> InfusionSession:
@@ -86,7 +86,10 @@ class SessionWorkflowService:
         doc = forms.check_in(raw)
         with self._uow() as uow:
             s, course, protocol = self._context(uow, actor, session_id)
-            ensure_sessions_allowed(self._consent(uow, course))
+            consent = self._courses.facts(uow, course, protocol).consent
+            ensure_sessions_allowed(
+                consent or ConsentStatus(missing=("consent not recorded",), blocks=())
+            )
             added = self._add(uow, actor, s, RecordKind.CHECK_IN, doc.payload)
             assert actor.staff_id is not None
             s = uow.sessions.set_people(

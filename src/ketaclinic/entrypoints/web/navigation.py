@@ -74,4 +74,10 @@ CHART_PANELS: tuple[ChartPanel, ...] = (
         "/patients/{patient_id}/panels/dosing",
         Permission.PATIENT_READ,
     ),
+    ChartPanel(
+        "sessions",
+        "Infusion sessions",
+        "/patients/{patient_id}/panels/sessions",
+        Permission.PATIENT_READ,
+    ),
 )
