@@ -15,6 +15,7 @@ from ketaclinic.adapters.consent_texts import ShippedConsentLibrary
 from ketaclinic.adapters.db.engine import make_engine
 from ketaclinic.adapters.db.uow import SqlUnitOfWork
 from ketaclinic.adapters.live_events import InProcessBroker, make_broker
+from ketaclinic.adapters.scheduling import CpSatScheduler
 from ketaclinic.adapters.passwords import Argon2PasswordHasher
 from ketaclinic.domain.assessments import GuardianNotice
 from ketaclinic.services.alarm_response import AlarmService
@@ -24,6 +25,9 @@ from ketaclinic.services.board import BoardService
 from ketaclinic.services.checkins import CheckinService
 from ketaclinic.services.coaching import CoachingService, JourneyService
 from ketaclinic.services.consents import ConsentService
+from ketaclinic.services.scheduling import ScheduleService
+from ketaclinic.services.scheduling_replan import ReplanService
+from ketaclinic.services.scheduling_setup import CalendarService
 from ketaclinic.services.courses import CourseService
 from ketaclinic.services.eligibility import EligibilityService, eligibility_facts
 from ketaclinic.services.evaluations import EvaluationService
@@ -74,6 +78,9 @@ class Services:
     evaluations: EvaluationService = field(init=False)
     eligibility: EligibilityService = field(init=False)
     consents: ConsentService = field(init=False)
+    schedule: ScheduleService = field(init=False)
+    replans: ReplanService = field(init=False)
+    calendar: CalendarService = field(init=False)
     outcomes: OutcomeService = field(init=False)
     maintenance: MaintenanceService = field(init=False)
     integration: IntegrationService = field(init=False)
@@ -100,6 +107,12 @@ class Services:
         self.consents = ConsentService(self.uow, self.clock, ShippedConsentLibrary())
         self.courses.add_fact_provider(eligibility_facts)
         self.courses.add_fact_provider(self.consents.facts)
+        # scheduling: CP-SAT behind the Scheduler port; booking checks consent and the safety gate
+        self.schedule = ScheduleService(
+            self.uow, self.clock, CpSatScheduler(), self.consents.allows_sessions
+        )
+        self.replans = ReplanService(self.schedule)
+        self.calendar = CalendarService(self.uow, self.clock)
         # outcomes: reassessment and maintenance course facts; primary-instrument change for dosing
         self.outcomes = OutcomeService(self.uow, self.clock, self.courses)
         self.maintenance = MaintenanceService(self.uow, self.clock)

@@ -57,6 +57,7 @@ from ketaclinic.services.infusion_ports import (
 )
 from ketaclinic.services.integration_ports import CoachingNoteRepository, IntegrationRepository
 from ketaclinic.services.session_workflow_ports import SessionRecordRepository
+from ketaclinic.services.scheduling_ports import ScheduleRepository
 
 
 class Clock(Protocol):
@@ -420,6 +421,7 @@ class UnitOfWork(Protocol):
     alarms: AlarmRepository
     notifications: NotificationRepository
     hl7_inbox: Hl7Inbox
+    schedule: ScheduleRepository
     outcomes: OutcomeRepository
     integration: IntegrationRepository
     coaching_notes: CoachingNoteRepository

@@ -35,6 +35,7 @@ from ketaclinic.adapters.db.integration_repository import (
 )
 from ketaclinic.adapters.db.outcome_repository import SqlOutcomeRepository
 from ketaclinic.adapters.db.patient_repository import SqlPatientRepository
+from ketaclinic.adapters.db.schedule_repository import SqlScheduleRepository
 from ketaclinic.adapters.db.session_record_repository import SqlSessionRecordRepository
 from ketaclinic.adapters.db.staff_repository import (
     SqlAuthSessionRepository,
@@ -57,6 +58,7 @@ from ketaclinic.services.infusion_ports import (
 )
 from ketaclinic.services.session_workflow_ports import SessionRecordRepository
 from ketaclinic.services.integration_ports import CoachingNoteRepository, IntegrationRepository
+from ketaclinic.services.scheduling_ports import ScheduleRepository
 from ketaclinic.services.ports import (
     AssessmentLinkRepository,
     AssessmentRepository,
@@ -100,6 +102,7 @@ class SqlUnitOfWork:
     alarms: AlarmRepository
     notifications: NotificationRepository
     hl7_inbox: Hl7Inbox
+    schedule: ScheduleRepository
     outcomes: OutcomeRepository
     integration: IntegrationRepository
     coaching_notes: CoachingNoteRepository
@@ -137,6 +140,7 @@ class SqlUnitOfWork:
         self.alarms = SqlAlarmRepository(conn)
         self.notifications = SqlNotificationRepository(conn)
         self.hl7_inbox = SqlHl7Inbox(conn)
+        self.schedule = SqlScheduleRepository(conn)
         self.integration = SqlIntegrationRepository(conn)
         self.coaching_notes = SqlCoachingNoteRepository(conn)
         self.session_records = SqlSessionRecordRepository(conn)

@@ -1,0 +1,145 @@
+"""Stored calendar records: what the clinic has booked and the resources it books against.
+
+These are the persisted counterparts of the engine's minute-grid types (``calendar.py``,
+``model.py``). All instants are timezone-aware UTC; opening hours and patient availability are
+minutes after the clinic's local midnight, because they repeat weekly in local time.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from enum import StrEnum
+
+from ketaclinic.domain.errors import ValidationFailed
+
+MINUTES_PER_DAY = 1440
+
+
+class BookingKind(StrEnum):
+    INDUCTION = "induction"
+    BOOSTER = "booster"
+    COACHING = "coaching"
+
+
+class BookingStatus(StrEnum):
+    PROPOSED = "proposed"
+    CONFIRMED = "confirmed"
+    CANCELLED = "cancelled"
+    MISSED = "missed"
+
+
+ACTIVE = frozenset({BookingStatus.PROPOSED, BookingStatus.CONFIRMED})
+"""Statuses that hold a chair and a nurse."""
+
+
+class ShiftRole(StrEnum):
+    NURSE = "nurse"
+    PRESCRIBER = "prescriber"
+
+
+@dataclass(frozen=True, slots=True)
+class OpeningHours:
+    """Weekly opening of one weekday, minutes after local midnight."""
+
+    weekday: int
+    open_min: int
+    close_min: int
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.weekday <= 6:
+            raise ValidationFailed({"weekday": "weekday must be 0 (Monday) to 6 (Sunday)"})
+        if not 0 <= self.open_min < self.close_min <= MINUTES_PER_DAY:
+            raise ValidationFailed({"close_min": "closing must follow opening within one day"})
+
+
+@dataclass(frozen=True, slots=True)
+class Closure:
+    day: date
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class ChairOutage:
+    id: int
+    chair_id: int
+    start_at: datetime
+    end_at: datetime
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class Shift:
+    """One on-site shift of one staff member (UTC)."""
+
+    id: int
+    staff_id: int
+    role: ShiftRole
+    start_at: datetime
+    end_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Availability:
+    """A weekly window when the patient can attend, minutes after local midnight."""
+
+    weekday: int
+    start_min: int
+    end_min: int
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.weekday <= 6:
+            raise ValidationFailed({"weekday": "weekday must be 0 (Monday) to 6 (Sunday)"})
+        if not 0 <= self.start_min < self.end_min <= MINUTES_PER_DAY:
+            raise ValidationFailed({"end_min": "the window must end after it starts"})
+
+
+@dataclass(frozen=True, slots=True)
+class BookedShape:
+    """Minutes of each phase of a booked session (see ``model.SessionShape``)."""
+
+    precheck_min: int
+    dosing_min: int
+    recovery_min: int
+    nurse_setup_min: int
+
+
+@dataclass(frozen=True, slots=True)
+class Booking:
+    """One stored appointment of a course."""
+
+    id: int
+    clinic_id: int
+    course_id: int
+    patient_id: int
+    chair_id: int
+    nurse_id: int
+    start_at: datetime
+    end_at: datetime
+    kind: BookingKind
+    status: BookingStatus
+    session_number: int
+    shape: BookedShape
+    note: str
+    updated_at: datetime
+
+    @property
+    def active(self) -> bool:
+        """True while the booking holds a chair and a nurse."""
+        return self.status in ACTIVE
+
+
+@dataclass(frozen=True, slots=True)
+class NewBooking:
+    """An appointment to store (the repository assigns the id)."""
+
+    course_id: int
+    patient_id: int
+    chair_id: int
+    nurse_id: int
+    start_at: datetime
+    end_at: datetime
+    kind: BookingKind
+    status: BookingStatus
+    session_number: int
+    shape: BookedShape
