@@ -230,3 +230,12 @@ def next_slot(frame: Frame, now: datetime) -> int:
     """First grid slot at or after ``now``."""
     minute = frame.minute(now) + (1 if now.second or now.microsecond else 0)
     return -(-minute // SLOT_MIN) * SLOT_MIN
+
+
+CALENDAR_EPOCH = datetime(2000, 1, 3, tzinfo=UTC)  # a Monday; any fixed UTC midnight works
+
+
+def calendar_view(bookings: Sequence[Booking]) -> tuple[TimeGrid, tuple[Appointment, ...]]:
+    """Active bookings as engine appointments on a fixed grid (for calendar exports)."""
+    frame = Frame(TimeGrid(CALENDAR_EPOCH, SLOT_MIN), ZoneInfo("UTC"), CALENDAR_EPOCH.date(), 1)
+    return frame.grid, tuple(to_engine(b, frame) for b in bookings if b.active)

@@ -24,3 +24,6 @@ def install(app: FastAPI) -> None:
     from ketaclinic.entrypoints.api import evaluation as evaluation_routes
 
     app.include_router(evaluation_routes.router, prefix="/api/v1")
+    from ketaclinic.entrypoints.api import schedule as schedule_routes
+
+    app.include_router(schedule_routes.router, prefix="/api/v1")
