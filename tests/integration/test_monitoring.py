@@ -164,3 +164,20 @@ def test_a_long_run_of_frequent_readings_is_judged_over_its_whole_span(world: Wo
         raised_at += [(n, a.rule_id) for a in result.raised]
         world.clock.advance(seconds=18)
     assert raised_at == [(17, "bp-systolic-pause")]
+
+
+def test_a_silent_monitor_raises_vitals_overdue_from_the_timer_sweep_once(world: World) -> None:
+    """No message arrives, so only the sweep can notice: BP due every 10 min, alarm when more
+    than 15 min late (adult pack ``vitals-overdue``, clinical.md §4.1)."""
+    [monitor] = running_sessions(world)
+    handler(world).handle(pcd01(monitor, "LAST", world.clock.now()))
+    world.clock.advance(minutes=24)
+    assert world.services.monitoring.sweep(world.clinic.id) == []  # 14 min late: not yet
+    world.clock.advance(minutes=2)
+    raised = world.services.monitoring.sweep(world.clinic.id)
+    assert [a.rule_id for a in raised] == ["vitals-overdue"]
+    world.clock.advance(minutes=1)
+    assert world.services.monitoring.sweep(world.clinic.id) == []  # never raised twice
+    handler(world).handle(pcd01(monitor, "BACK", world.clock.now()))
+    alarms = world.services.alarms.for_session(world.actor(Role.NURSE), monitor.session.id)
+    assert [(a.rule_id, a.active) for a in alarms] == [("vitals-overdue", False)]

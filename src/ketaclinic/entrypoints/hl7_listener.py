@@ -61,6 +61,7 @@ class Hl7Listener:
         self._connections: set[asyncio.Task[None]] = set()
         self._busy: set[asyncio.Task[None]] = set()  # connections inside the handler
         self._closing = False
+        self.background: asyncio.Task[None] | None = None  # kept referenced while serving
 
     @property
     def port(self) -> int:
@@ -171,8 +172,14 @@ def run(
     max_frame_bytes: int = DEFAULT_MAX_FRAME_BYTES,
     on_frame_error: FrameErrorHook | None = None,
     on_started: Callable[[int], None] | None = None,
+    tick: Callable[[], Awaitable[None]] | None = None,
+    tick_every_s: float = 60.0,
 ) -> None:
-    """Serve until interrupted (Ctrl-C or SIGTERM via asyncio.run cancellation)."""
+    """Serve until interrupted (Ctrl-C or SIGTERM via asyncio.run cancellation).
+
+    ``tick`` runs every ``tick_every_s`` seconds beside the listener (e.g. the overdue-vitals
+    sweep); a failing tick is logged and the next one runs as planned.
+    """
 
     async def main() -> None:
         listener = await serve(
@@ -180,6 +187,9 @@ def run(
         )
         if on_started is not None:
             on_started(listener.port)
+        if tick is not None:
+            ticker = asyncio.create_task(_every(tick, tick_every_s))
+            listener.background = ticker
         try:
             await listener.serve_forever()
         finally:
@@ -187,6 +197,15 @@ def run(
 
     with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(main())
+
+
+async def _every(tick: Callable[[], Awaitable[None]], seconds: float) -> None:
+    while True:
+        await asyncio.sleep(seconds)
+        try:
+            await tick()
+        except Exception as exc:  # the listener outlives a failed sweep
+            log.error("hl7.tick.failed error=%s", type(exc).__name__)
 
 
 def listen_for_clinic(
@@ -210,6 +229,9 @@ def listen_for_clinic(
         services.monitoring, clinic_id, naive_tz=ZoneInfo(clinic.timezone), clock=services.clock.now
     )
     try:
-        run(host, port, handler, on_frame_error=handler.frame_error, on_started=on_started)
+        run(
+            host, port, handler, on_frame_error=handler.frame_error, on_started=on_started,
+            tick=handler.sweep,
+        )  # fmt: skip
     finally:
         handler.close()

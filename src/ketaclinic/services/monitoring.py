@@ -99,6 +99,32 @@ class MonitoringService:
         client = f"hl7:{batch.device_id or batch.patient_mrn or 'unknown'}"[:40]
         return self._ingest(Actor(None, None, clinic_id, client, label="monitor"), batch)
 
+    def sweep(self, clinic_id: int) -> list[StoredAlarm]:
+        """Evaluate every dosing or recovering session with no new reading (timer, ~1/min).
+
+        This is what raises "vitals overdue" (clinical.md §4.1) when a monitor goes silent: no
+        message arrives to trigger an evaluation, and no browser needs to be open. One unit of
+        work per session; returns the alarms raised.
+        """
+        actor = Actor(None, None, clinic_id, "sweep", label="monitor")
+        with self._uow() as uow:
+            due = [s.id for s in uow.sessions.active(clinic_id)
+                   if s.state in (SessionState.INFUSING, SessionState.RECOVERY)]  # fmt: skip
+        raised: list[StoredAlarm] = []
+        for session_id in due:
+            events: list[dict[str, Any]] = []
+            with self._uow() as uow:
+                s = uow.sessions.get(clinic_id, session_id)
+                if s is None or not s.active:
+                    continue
+                result = self._store(uow, actor, s, VitalsBatch(()), events)
+                uow.commit()
+            if result.raised or result.cleared:
+                for event in events:
+                    self._events.publish(clinic_id, event)
+            raised += result.raised
+        return raised
+
     def dead_letter(
         self,
         clinic_id: int,

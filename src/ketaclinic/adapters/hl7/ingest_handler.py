@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, tzinfo
 from typing import Protocol
@@ -31,6 +31,7 @@ log = logging.getLogger(__name__)
 
 class Monitoring(Protocol):
     def ingest_device(self, clinic_id: int, batch: VitalsBatch) -> IngestResult: ...
+    def sweep(self, clinic_id: int) -> Sequence[object]: ...
     def dead_letter(
         self,
         clinic_id: int,
@@ -69,6 +70,13 @@ class MonitorMessageHandler:
     async def frame_error(self, error: FrameError) -> None:
         """Keep a truncated or oversized frame's reason (its bytes were not kept) for review."""
         await asyncio.get_running_loop().run_in_executor(self._pool, self._frame_error, error)
+
+    async def sweep(self) -> None:
+        """Timer evaluation of silent sessions (overdue vitals), off the event loop."""
+        loop = asyncio.get_running_loop()
+        raised = await loop.run_in_executor(self._pool, self._monitoring.sweep, self._clinic_id)
+        if raised:
+            log.info("hl7.sweep raised=%d", len(raised))
 
     def handle(self, raw: bytes) -> bytes:
         """Synchronous core: parse, ingest (commit), ACK."""
