@@ -29,6 +29,7 @@ from ketaclinic.services.scheduling import ScheduleService
 from ketaclinic.services.scheduling_replan import ReplanService
 from ketaclinic.services.scheduling_setup import CalendarService
 from ketaclinic.services.courses import CourseService
+from ketaclinic.services.dashboard import DashboardService
 from ketaclinic.services.eligibility import EligibilityService, eligibility_facts
 from ketaclinic.services.evaluations import EvaluationService
 from ketaclinic.services.identity import IdentityPolicy, IdentityService
@@ -42,6 +43,7 @@ from ketaclinic.services.outcomes import OutcomeService
 from ketaclinic.services.patients import PatientService
 from ketaclinic.services.ports import Clock, PasswordHasher, TokenSource, UnitOfWork
 from ketaclinic.services.protocols import ProtocolService
+from ketaclinic.services.reports import ReportService
 from ketaclinic.services.safety import SafetyService
 from ketaclinic.services.session_workflow import SessionWorkflowService
 from ketaclinic.services.sessions import SessionService
@@ -83,6 +85,8 @@ class Services:
     calendar: CalendarService = field(init=False)
     outcomes: OutcomeService = field(init=False)
     maintenance: MaintenanceService = field(init=False)
+    dashboard: DashboardService = field(init=False)
+    reports: ReportService = field(init=False)
     integration: IntegrationService = field(init=False)
     coaching: CoachingService = field(init=False)
     journeys: JourneyService = field(init=False)
@@ -118,6 +122,8 @@ class Services:
         self.maintenance = MaintenanceService(self.uow, self.clock)
         self.courses.add_fact_provider(self.outcomes.facts)
         self.orders.set_symptom_source(symptom_change)
+        self.dashboard = DashboardService(self.uow)
+        self.reports = ReportService(self.uow, self.clock)
         # integration and KAT coaching (the KAT guard runs inside session start)
         self.integration = IntegrationService(self.uow, self.clock)
         self.coaching = CoachingService(self.uow, self.clock)

@@ -31,6 +31,10 @@ def install(app: FastAPI) -> None:
 
     for module in (evaluation_routes, consent_routes):
         app.include_router(module.router)
+    from ketaclinic.entrypoints.web import outcome_dashboard, outcomes
+
+    for module in (outcomes, outcome_dashboard):
+        app.include_router(module.router)
     from ketaclinic.entrypoints.web import session_day as session_day_routes
 
     app.include_router(session_day_routes.router)

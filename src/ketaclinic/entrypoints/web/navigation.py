@@ -35,6 +35,8 @@ NAV: tuple[NavItem, ...] = (
     NavItem("Audit", "/audit", Permission.AUDIT_READ),
     NavItem("Safety worklist", "/worklist/safety", Permission.PATIENT_READ),
     NavItem("Live board", "/board", Permission.SESSION_RUN),
+    NavItem("Outcome worklist", "/worklist/outcomes", Permission.COURSE_MANAGE),
+    NavItem("Outcomes", "/outcomes", Permission.OUTCOMES_READ),
 )
 
 CHART_PANELS: tuple[ChartPanel, ...] = (
@@ -72,6 +74,12 @@ CHART_PANELS: tuple[ChartPanel, ...] = (
         "dosing",
         "Dosing",
         "/patients/{patient_id}/panels/dosing",
+        Permission.PATIENT_READ,
+    ),
+    ChartPanel(
+        "outcomes",
+        "Response, maintenance and relapse watch",
+        "/patients/{patient_id}/panels/outcomes",
         Permission.PATIENT_READ,
     ),
     ChartPanel(

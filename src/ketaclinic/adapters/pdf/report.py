@@ -1,0 +1,171 @@
+"""The referring clinician's course summary as a PDF (fpdf2): doses, sessions, scores with a
+chart, adverse events, outcome with the numbers behind it, and the maintenance plan.
+
+Core PDF fonts are Latin-1: text outside it is replaced (see ``adapters.pdf.consent``). Nothing
+here logs; the bytes go straight back to the caller.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from itertools import pairwise
+from zoneinfo import ZoneInfo
+
+from fpdf import FPDF
+
+from ketaclinic.adapters.pdf.consent import _latin1
+from ketaclinic.domain.outcome_records import CourseScore
+from ketaclinic.services.reports import CourseReport
+
+LINE_MM = 5.5
+
+
+def _local(at: datetime, tz: str) -> str:
+    return at.astimezone(ZoneInfo(tz)).strftime("%Y-%m-%d %H:%M")
+
+
+def _heading(pdf: FPDF, text: str) -> None:
+    pdf.ln(2)
+    pdf.set_font("Helvetica", "B", 12)
+    pdf.cell(0, 7, _latin1(text), new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("Helvetica", "", 10)
+
+
+def _line(pdf: FPDF, text: str) -> None:
+    pdf.multi_cell(0, LINE_MM, _latin1(text), new_x="LMARGIN", new_y="NEXT")
+
+
+def _header(pdf: FPDF, report: CourseReport, tz: str) -> None:
+    p = report.patient
+    pdf.set_font("Helvetica", "B", 15)
+    pdf.cell(
+        0, 9, _latin1(f"{report.clinic_name}: treatment summary"), new_x="LMARGIN", new_y="NEXT"
+    )
+    pdf.set_font("Helvetica", "", 10)
+    _line(
+        pdf,
+        f"Patient: {p.details.given_name} {p.details.family_name} "
+        f"- MRN {p.mrn} - born {p.details.date_of_birth}",
+    )
+    _line(
+        pdf,
+        f"Course {report.review.course.id} ({report.review.course.state.value}) "
+        f"- protocol {report.protocol_ref} ({report.protocol_title})",
+    )
+    _line(pdf, f"Printed {_local(report.printed_at, tz)} ({tz})")
+
+
+def _doses(pdf: FPDF, report: CourseReport, tz: str) -> None:
+    _heading(pdf, "Sessions and doses")
+    if not report.administrations:
+        _line(pdf, "No dose administration recorded in this system.")
+    for a in report.administrations:
+        events = ", ".join(e.value for e in a.response.adverse_events) or "none"
+        _line(
+            pdf,
+            f"Session {a.session_number} - {_local(a.given_at, tz)} "
+            f"- {a.dose_mg} mg ({a.dose_mg_per_kg} mg/kg) - adverse "
+            f"events: {events} - alarms: {len(a.response.alarms)}",
+        )
+
+
+def _scores(pdf: FPDF, report: CourseReport, tz: str) -> None:
+    _heading(pdf, "Scores")
+    for s in report.review.scores:
+        session = f" {s.score.session_number}" if s.score.session_number else ""
+        _line(
+            pdf,
+            f"{_local(s.score.administered_at, tz)} - {s.score.instrument} "
+            f"{s.score.total} points - {s.kind.value.replace('_', ' ')}{session}",
+        )
+    primary = [
+        s for s in report.review.scores if s.score.instrument == report.review.outcome.instrument
+    ]
+    if primary:
+        _chart(pdf, primary)
+
+
+def _chart(pdf: FPDF, points: list[CourseScore]) -> None:
+    """Primary instrument totals in order: y axis 0..max points, one mark per score."""
+    left, top, width, height = pdf.l_margin + 12, pdf.get_y() + 4, 150.0, 45.0
+    top_value = max(max(p.score.total for p in points), 1)
+    pdf.line(left, top, left, top + height)
+    pdf.line(left, top + height, left + width, top + height)
+    pdf.set_font("Helvetica", "", 8)
+    pdf.text(left - 11, top + 2, f"{top_value}")
+    pdf.text(left - 6, top + height, "0")
+    pdf.text(
+        left,
+        top + height + 5,
+        _latin1(f"{points[0].score.instrument} total (points) by visit, in order"),
+    )
+    step = width / max(len(points) - 1, 1)
+    coords = [
+        (left + i * step, top + height - height * p.score.total / top_value)
+        for i, p in enumerate(points)
+    ]
+    for (x1, y1), (x2, y2) in pairwise(coords):
+        pdf.line(x1, y1, x2, y2)
+    for (x, y), p in zip(coords, points, strict=True):
+        pdf.circle(x, y, 1.2, style="F")
+        pdf.text(x - 2, y - 2, str(p.score.total))
+    pdf.set_y(top + height + 8)
+    pdf.set_font("Helvetica", "", 10)
+
+
+def _outcome(pdf: FPDF, report: CourseReport) -> None:
+    o = report.review.outcome
+    _heading(pdf, "Outcome")
+    _line(pdf, f"{o.outcome.value.replace('_', ' ')} on {o.instrument}")
+    if o.change is not None:
+        c = o.change
+        _line(
+            pdf,
+            f"Baseline {c.baseline} -> latest {c.latest} points: "
+            f"change {c.change_points} ({c.percent_change} %), drop "
+            f"{c.percent_drop} %",
+        )
+    if o.stability is not None:
+        s = o.stability
+        _line(
+            pdf,
+            f"Between the two reassessments: {s.first.total} -> {s.second.total} "
+            f"points ({'holds' if s.holds else 'not holding'})",
+        )
+    for reason in o.reasons:
+        _line(pdf, f"- {reason.message} [{reason.source}]")
+
+
+def _plan(pdf: FPDF, report: CourseReport) -> None:
+    _heading(pdf, "Plan")
+    r = report.review
+    _line(pdf, f"Proposed next step (decision support): {r.next_step.step.value.replace('_', ' ')}")
+    if r.plan is None:
+        _line(pdf, "No maintenance booster plan stored.")
+        return
+    for w in r.plan.plan.windows:
+        edited = f" (moved: {w.edited_reason})" if w.edited_reason else ""
+        _line(
+            pdf,
+            f"Booster {w.number}: {w.target_on} (window {w.earliest_on} to {w.latest_on}){edited}",
+        )
+    _line(pdf, f"Clinician review of the maintenance plan on {r.plan.plan.review_on}.")
+    if r.relapse is not None:
+        _line(
+            pdf,
+            f"Relapse watch: next {r.protocol.maintenance.relapse_watch_instrument} "
+            f"due {r.relapse.next_check_on}.",
+        )
+
+
+def render_course_report(report: CourseReport, *, clinic_tz: str) -> bytes:
+    """The PDF bytes of the course summary (times in the clinic's time zone)."""
+    pdf = FPDF(format="A4")
+    pdf.set_auto_page_break(auto=True, margin=15)
+    pdf.add_page()
+    _header(pdf, report, clinic_tz)
+    _doses(pdf, report, clinic_tz)
+    _scores(pdf, report, clinic_tz)
+    _outcome(pdf, report)
+    _plan(pdf, report)
+    return bytes(pdf.output())

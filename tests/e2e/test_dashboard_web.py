@@ -1,0 +1,74 @@
+"""Outcome pages through HTTP: course reassessment page, booster plan and decision forms with
+inline field errors, the prescriber's worklist, the dashboard with CSV export, and the PDF."""
+
+from __future__ import annotations
+
+from fastapi.testclient import TestClient
+
+from ketaclinic.domain.access import Role
+from ketaclinic.domain.course import CourseState
+from tests.conftest import World
+from tests.e2e.conftest import web_login
+from tests.integration.test_outcome_service import reassess, responder_in_reassessment
+
+
+def test_course_page_plan_and_decision_forms(client: TestClient, world: World) -> None:
+    patient_id, course_id = responder_in_reassessment(world)
+    reassess(world, course_id, 9)
+    csrf = web_login(client, world, Role.PHYSICIAN)
+    page = client.get(f"/courses/{course_id}/outcome")
+    assert page.status_code == 200
+    assert 'data-outcome="response"' in page.text and "<svg" in page.text
+    panel = client.get(f"/patients/{patient_id}/panels/outcomes")
+    assert panel.status_code == 200 and 'data-outcome="response"' in panel.text
+    bad = client.post(
+        f"/courses/{course_id}/outcome/plan",
+        data={"csrf_token": csrf, "start_on": "someday", "edit_number": "2"},
+    )
+    assert bad.status_code == 422
+    assert 'id="start_on-error"' in bad.text and 'id="edit_reason-error"' in bad.text
+    today = world.clock.now().date().isoformat()
+    stored = client.post(
+        f"/courses/{course_id}/outcome/plan",
+        data={"csrf_token": csrf, "start_on": today},
+        follow_redirects=False,
+    )
+    assert stored.status_code == 303
+    no_reason = client.post(
+        f"/courses/{course_id}/outcome/decision",
+        data={"csrf_token": csrf, "decision": "maintenance", "reason": ""},
+    )
+    assert no_reason.status_code == 422 and 'id="reason-error"' in no_reason.text
+    decided = client.post(
+        f"/courses/{course_id}/outcome/decision",
+        data={"csrf_token": csrf, "decision": "maintenance", "reason": "response, holding"},
+        follow_redirects=False,
+    )
+    assert decided.status_code == 303
+    view = world.services.courses.view(world.actor(Role.PHYSICIAN), course_id)
+    assert view.course.state is CourseState.MAINTENANCE
+    assert view.history[-1].reason == "response, holding"
+
+
+def test_dashboard_csv_and_report(client: TestClient, world: World) -> None:
+    _, course_id = responder_in_reassessment(world)
+    web_login(client, world, Role.ADMIN)
+    month = world.clock.now().strftime("%Y-%m")
+    page = client.get(f"/outcomes?from_month={month}&to_month={month}")
+    assert page.status_code == 200 and 'data-figure="rates"' in page.text
+    assert "95 % CI" in page.text
+    csv = client.get(f"/outcomes/rates.csv?from_month={month}&to_month={month}")
+    assert csv.status_code == 200 and csv.headers["content-type"].startswith("text/csv")
+    lines = csv.text.strip().splitlines()
+    assert lines[0].startswith("protocol,start_month,clinic,courses_with_session_6_score")
+    assert lines[1].split(",")[3:6] == ["1", "1", "100.0"]
+    bad = client.get("/outcomes?from_month=2026-13&to_month=x")
+    assert bad.status_code == 422 and 'id="from_month-error"' in bad.text
+    assert client.get(f"/outcomes/nothing.csv?from_month={month}").status_code == 422
+    assert client.get("/worklist/outcomes").status_code == 403  # admins do not prescribe
+    client.post("/signout")
+    web_login(client, world, Role.NURSE)
+    pdf = client.get(f"/courses/{course_id}/report.pdf")
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+    assert client.get(f"/courses/{course_id + 999}/report.pdf").status_code == 404
+    assert client.get("/outcomes").status_code == 403  # nurses do not read clinic outcomes
