@@ -22,6 +22,7 @@ from ketaclinic.services.alarm_response import AlarmService
 from ketaclinic.services.assessments import AssessmentService
 from ketaclinic.services.audit import AuditService
 from ketaclinic.services.board import BoardService
+from ketaclinic.services.caseload import CaseloadService
 from ketaclinic.services.checkins import CheckinService
 from ketaclinic.services.coaching import CoachingService, JourneyService
 from ketaclinic.services.consents import ConsentService
@@ -90,6 +91,7 @@ class Services:
     integration: IntegrationService = field(init=False)
     coaching: CoachingService = field(init=False)
     journeys: JourneyService = field(init=False)
+    caseload: CaseloadService = field(init=False)
     session_workflow: SessionWorkflowService = field(init=False)
 
     def __post_init__(self) -> None:
@@ -128,6 +130,7 @@ class Services:
         self.integration = IntegrationService(self.uow, self.clock)
         self.coaching = CoachingService(self.uow, self.clock)
         self.journeys = JourneyService(self.uow, self.clock)
+        self.caseload = CaseloadService(self.uow, self.clock, self.integration)
         # infusion day, the clinical workflow: check-in to discharge on the sessions above
         self.session_workflow = SessionWorkflowService(
             self.uow, self.clock, self.live, self.courses

@@ -229,7 +229,7 @@ class JourneyInput:
     dose_mg: Decimal
     given_at: datetime
     attendant_id: int
-    attendant_role: str
+    attendant_role: str  # filled from the attendant's membership by the service
     setting: tuple[str, ...]  # the SETTING_ITEMS in place
     observations: str = ""
 

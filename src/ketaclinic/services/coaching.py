@@ -13,6 +13,7 @@ coaching, attended journeys), seed 002 (family involvement), DESIGN.md principle
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime
 
 from ketaclinic.domain.access import Permission
@@ -179,7 +180,7 @@ class JourneyService:
             route = protocol.dosing.routes.get(j.route)
             if route is None:
                 raise ValidationFailed({"route": "this protocol has no dosing for this route"})
-            self._check_attendant(uow, actor.clinic_id, j)
+            j = replace(j, attendant_role=self._attendant_role(uow, actor.clinic_id, j))
             validate_journey(j, protocol.integration, route.max_mg)
             if session_id is not None:
                 s = uow.sessions.get(actor.clinic_id, session_id)
@@ -194,13 +195,14 @@ class JourneyService:
         return rec
 
     @staticmethod
-    def _check_attendant(uow: UnitOfWork, clinic_id: int, j: JourneyInput) -> None:
+    def _attendant_role(uow: UnitOfWork, clinic_id: int, j: JourneyInput) -> str:
+        """The attendant's role in this clinic (the protocol's attendant roles are checked by
+        :func:`validate_journey`)."""
         role = next((m.role for m in uow.staff.memberships(j.attendant_id)
                      if m.clinic_id == clinic_id), None)  # fmt: skip
         if role is None:
-            raise NotFound("no such staff member in this clinic", field="attendant_id")
-        if role.value != j.attendant_role:
-            raise ValidationFailed({"attendant_id": f"this staff member is a {role.value}"})
+            raise ValidationFailed({"attendant_id": "no such staff member in this clinic"})
+        return role.value
 
     def reflect(self, actor: Actor, journey_id: int, text: str) -> JourneyRecord:
         """The patient's and coach's reflection on a journey, written in integration coaching."""

@@ -237,6 +237,11 @@ class IntegrationService:
             uow.commit()
         return r
 
+    def goal(self, actor: Actor, goal_id: int) -> Goal:
+        require(actor, Permission.PATIENT_READ)
+        with self._uow() as uow:
+            return self._goal(uow, actor, goal_id)
+
     @staticmethod
     def _goal(uow: UnitOfWork, actor: Actor, goal_id: int) -> Goal:
         goal = uow.integration.get_goal(actor.clinic_id, goal_id)

@@ -31,6 +31,9 @@ def install(app: FastAPI) -> None:
 
     for module in (evaluation_routes, consent_routes):
         app.include_router(module.router)
+    from ketaclinic.entrypoints.web import integration as integration_routes
+
+    app.include_router(integration_routes.router)
     from ketaclinic.entrypoints.web import outcome_dashboard, outcomes
 
     for module in (outcomes, outcome_dashboard):

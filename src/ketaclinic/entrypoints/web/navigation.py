@@ -35,6 +35,7 @@ NAV: tuple[NavItem, ...] = (
     NavItem("Audit", "/audit", Permission.AUDIT_READ),
     NavItem("Safety worklist", "/worklist/safety", Permission.PATIENT_READ),
     NavItem("Live board", "/board", Permission.SESSION_RUN),
+    NavItem("Coaching caseload", "/worklist/coaching", Permission.COACHING_WRITE),
     NavItem("Outcome worklist", "/worklist/outcomes", Permission.COURSE_MANAGE),
     NavItem("Outcomes", "/outcomes", Permission.OUTCOMES_READ),
 )
@@ -74,6 +75,12 @@ CHART_PANELS: tuple[ChartPanel, ...] = (
         "dosing",
         "Dosing",
         "/patients/{patient_id}/panels/dosing",
+        Permission.PATIENT_READ,
+    ),
+    ChartPanel(
+        "integration",
+        "Integration plan and coaching",
+        "/patients/{patient_id}/panels/integration",
         Permission.PATIENT_READ,
     ),
     ChartPanel(

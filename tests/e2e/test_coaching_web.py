@@ -1,0 +1,91 @@
+"""Integration and coaching through HTTP: the chart panel shows the ROOT plan and goal ratings over
+time; notes are recorded with inline field errors; the private part page is refused to a nurse
+and shown to its author, and every request for it is in the audit trail; the coach's caseload."""
+
+from __future__ import annotations
+
+from fastapi.testclient import TestClient
+
+from ketaclinic.domain.access import Role
+from ketaclinic.domain.integration import NoteKind
+from ketaclinic.services.ports import AuditQuery
+from tests.conftest import World
+from tests.e2e.conftest import web_login
+from tests.integration_world import course_on, signed_note
+
+SECRET = "Synthetic private part: protector part noticed"
+
+
+def test_chart_panel_shows_the_root_plan_and_goal_ratings_over_time(
+    client: TestClient, world: World
+) -> None:
+    course_id, _ = course_on(world, "adult-iv-induction")
+    csrf = web_login(client, world, Role.COACH)
+    generated = client.post(
+        f"/courses/{course_id}/integration/plan", data={"csrf_token": csrf}, follow_redirects=False
+    )
+    assert generated.status_code == 303
+    goal = world.services.integration.plan(world.actor(Role.COACH), course_id)
+    goal_id = goal.plan.domains[0].goals[0].id
+    for rating in ("2", "6"):
+        posted = client.post(
+            f"/integration/goals/{goal_id}/ratings",
+            data={"csrf_token": csrf, "rating": rating, "comment": "synthetic"},
+            follow_redirects=False,
+        )
+        assert posted.status_code == 303
+        world.clock.advance(days=7)
+        csrf = web_login(client, world, Role.COACH)  # a week later: a new sign-in
+    bad = client.post(
+        f"/integration/goals/{goal_id}/ratings",
+        data={"csrf_token": csrf, "rating": "eleven", "course_id": str(course_id)},
+    )
+    assert bad.status_code == 422 and f"rate-{goal_id}-rating-error" in bad.text
+    patient_id = goal.course.patient_id
+    web_login(client, world, Role.NURSE)
+    panel = client.get(f"/patients/{patient_id}/panels/integration")
+    assert panel.status_code == 200
+    for title in ("Regulate", "Overcome", "Open", "Transform"):
+        assert title in panel.text
+    assert panel.text.count('class="rating"') == 2 and "<polyline" in panel.text
+    assert panel.text.index(">2</td>") < panel.text.index(">6</td>")
+
+
+def test_private_part_hidden_from_a_nurse_and_shown_to_its_author(
+    client: TestClient, world: World
+) -> None:
+    course_id, _ = course_on(world, "kat-holistic")
+    note_id = signed_note(world, course_id, NoteKind.PREPARATORY, SECRET)
+    web_login(client, world, Role.NURSE)
+    page = client.get(f"/courses/{course_id}/integration")
+    assert page.status_code == 200 and SECRET not in page.text and "private-hidden" in page.text
+    refused = client.get(f"/coaching-notes/{note_id}/private")
+    assert refused.status_code == 403 and SECRET not in refused.text
+    web_login(client, world, Role.COACH)
+    shown = client.get(f"/coaching-notes/{note_id}/private")
+    assert shown.status_code == 200 and SECRET in shown.text
+    events = world.services.audit.search(world.actor(Role.AUDITOR), AuditQuery(world.clinic.id))
+    reads = [(e.actor_role, e.outcome) for _, e in events
+             if e.action == "coaching.private_note_read"]  # fmt: skip
+    assert sorted(reads) == [("coach", "success"), ("nurse", "denied")]
+
+
+def test_note_form_errors_are_inline_and_the_caseload_lists_what_is_due(
+    client: TestClient, world: World
+) -> None:
+    course_id, _ = course_on(world, "kat-holistic")
+    csrf = web_login(client, world, Role.COACH)
+    bad = client.post(f"/courses/{course_id}/coaching-notes",
+                      data={"csrf_token": csrf, "kind": "preparatory", "session_at": "soon",
+                            "themes": "", "risk": "none"})  # fmt: skip
+    assert bad.status_code == 422
+    assert "note-themes-error" in bad.text and "note-session_at-error" in bad.text
+    caseload = client.get("/worklist/coaching")
+    assert caseload.status_code == 200 and 'data-kind="preparation_due"' in caseload.text
+    ok = client.post(f"/courses/{course_id}/coaching-notes",
+                     data={"csrf_token": csrf, "kind": "preparatory",
+                           "session_at": "2026-11-20T10:00", "themes": "intentions",
+                           "risk": "none", "private_text": SECRET},
+                     follow_redirects=False)  # fmt: skip
+    assert ok.status_code == 303
+    assert 'data-kind="note_unsigned"' in client.get("/worklist/coaching").text
