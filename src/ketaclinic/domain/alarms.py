@@ -206,7 +206,13 @@ def dedup_key(rule: AlertRule) -> str:
 
 
 def _usable(readings: list[VitalReading]) -> list[VitalReading]:
-    unique = {(r.parameter, r.at, r.value, r.device_id, r.mdc_code): r for r in readings}
+    """Usable readings in time order; a repeat of the same reading counts once, at its LAST
+    arrival, so equal times (one-second HL7 resolution) keep the order in which they came."""
+    unique: dict[tuple[object, ...], VitalReading] = {}
+    for r in readings:
+        key = (r.parameter, r.at, r.value, r.device_id, r.mdc_code)
+        unique.pop(key, None)
+        unique[key] = r
     return sorted((r for r in unique.values() if r.usable), key=lambda r: r.at)
 
 
