@@ -7,11 +7,17 @@ clinical.md §4.2 (premedication), §4.3 (pre-dose BP hold), protocol evaluation
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
 
-from ketaclinic.domain.dosing.records import DoseOrder, OrderStatus
+from ketaclinic.domain.dosing.records import DoseOrder, OrderStatus, SessionResponse
+from ketaclinic.domain.dosing.sessions import DissociationInstrument
+from ketaclinic.domain.errors import SafetyBlock
+from ketaclinic.domain.infusion import InfusionSession
 from ketaclinic.domain.protocol.model import Protocol
-from ketaclinic.domain.session import SessionFacts
+from ketaclinic.domain.session import SessionFacts, SessionState, predose_bp_hold
 from ketaclinic.services.session_workflow_ports import RecordKind, SessionRecord
 
 
@@ -70,4 +76,53 @@ def derive_facts(
         iv_placement_recorded=latest(records, RecordKind.IV_PLACEMENT) is not None,
         verified_order=order is not None and order.status is OrderStatus.VERIFIED,
         dosing_end_recorded=True,
+    )
+
+
+def bp_hold(payload: Mapping[str, Any], protocol: Protocol) -> dict[str, Any]:
+    """The hold reasons of the recheck when given (else the first reading), clinical.md §4.3."""
+    sbp = payload["recheck_sbp_mmhg"] or payload["sbp_mmhg"]
+    dbp = payload["recheck_dbp_mmhg"] or payload["dbp_mmhg"]
+    hold = predose_bp_hold(Decimal(sbp), Decimal(dbp), protocol.monitoring)
+    first = predose_bp_hold(
+        Decimal(payload["sbp_mmhg"]), Decimal(payload["dbp_mmhg"]), protocol.monitoring
+    )
+    if first.held and not payload["recheck_sbp_mmhg"]:
+        raise SafetyBlock(
+            "pre-dose BP at or above the hold: recheck in 5-10 min",
+            reasons=first.reasons,
+            field="recheck_sbp_mmhg",
+        )
+    return {"bp_hold": list(hold.reasons), "bp_hold_source": hold.source}
+
+
+def ketamine_payload(
+    order: DoseOrder, lot: str, given_by: str, attending: str, at: datetime
+) -> dict[str, Any]:
+    c = order.content
+    return {
+        "drug": c.drug,
+        "dose_mg": str(c.dose_mg),
+        "route": c.route.value,
+        "given_at": at.isoformat(),
+        "lot": lot,
+        "given_by": given_by,
+        "attending": attending,
+        "rate_ml_per_h": str(c.rate_ml_per_h) if c.rate_ml_per_h is not None else None,
+        "duration_min": c.duration_min,
+        "purpose": "ketamine",
+        "order_id": order.id,
+    }
+
+
+def observed_response(records: Sequence[SessionRecord], s: InfusionSession) -> SessionResponse:
+    cadss6 = [
+        int(r.payload["total"])
+        for r in records
+        if r.kind is RecordKind.SCALE and r.payload["instrument"] == "cadss6"
+    ]
+    return SessionResponse(
+        dissociation_instrument=DissociationInstrument.CADSS6 if cadss6 else None,
+        dissociation_peak_total=max(cadss6) if cadss6 else None,
+        stopped_early=s.state is SessionState.STOPPED,
     )

@@ -12,7 +12,6 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
-from decimal import Decimal
 from typing import Any
 
 from ketaclinic.domain.access import Permission
@@ -20,32 +19,33 @@ from ketaclinic.domain.consent import ConsentStatus, ensure_sessions_allowed
 from ketaclinic.domain.discharge import (
     AldreteScore,
     DischargeDecision,
-    DischargeFacts,
-    DischargeOverride,
-    evaluate_discharge,
     sign_discharge,
-    vitals_out_of_limits,
 )
-from ketaclinic.domain.dosing.records import DoseOrder, OrderStatus, SessionResponse
-from ketaclinic.domain.dosing.sessions import DissociationInstrument
+from ketaclinic.domain.dosing.records import DoseOrder, OrderStatus
 from ketaclinic.domain.errors import Conflict, SafetyBlock, ValidationFailed
 from ketaclinic.domain.infusion import InfusionSession
 from ketaclinic.domain.patients import SexAtBirth
 from ketaclinic.domain.protocol.model import Protocol
 from ketaclinic.domain.protocol.sections import Route
-from ketaclinic.domain.session import SessionFacts, SessionState, predose_bp_hold
+from ketaclinic.domain.session import SessionFacts, SessionState
 from ketaclinic.domain.staff import Actor
 from ketaclinic.domain.treatment import Course
 from ketaclinic.services import session_checklists as forms
 from ketaclinic.services.audit import record
-from ketaclinic.services.authorization import allowed, require
+from ketaclinic.services.authorization import require
 from ketaclinic.services.board import chair_event
 from ketaclinic.services.courses import CourseService, get_course
 from ketaclinic.services.infusion_ports import LiveEvents
 from ketaclinic.services.ports import Clock, UnitOfWork, UnitOfWorkFactory
 from ketaclinic.services.protocols import load_published
-from ketaclinic.services.safety import open_reasons
-from ketaclinic.services.session_facts import derive_facts, latest
+from ketaclinic.services.session_discharge import evaluate, override
+from ketaclinic.services.session_facts import (
+    bp_hold,
+    derive_facts,
+    ketamine_payload,
+    latest,
+    observed_response,
+)
 from ketaclinic.services.session_workflow_ports import RecordKind, SessionRecord
 from ketaclinic.services.sessions import get_session, move_session, session_facts
 
@@ -109,7 +109,7 @@ class SessionWorkflowService:
         with self._uow() as uow:
             s, _, protocol = self._context(uow, actor, session_id)
             self._verified_order(uow, s, int(doc.payload["order_id"]))
-            payload = {**doc.payload, **self._bp_hold(doc.payload, protocol)}
+            payload = {**doc.payload, **bp_hold(doc.payload, protocol)}
             added = self._add(uow, actor, s, RecordKind.PRE_DOSE, payload)
             facts = self._facts(uow, s, protocol, [added])
             return self._move(uow, actor, s, SessionState.READY, facts)
@@ -144,7 +144,7 @@ class SessionWorkflowService:
             order = self._session_order(uow, s)
             if order.content.route is not Route.IV and not attending:
                 raise ValidationFailed({"attending": "name the attending physician or coach"})
-            payload = _ketamine(order, lot, given_by, attending, self._now())
+            payload = ketamine_payload(order, lot, given_by, attending, self._now())
             added = self._add(uow, actor, s, RecordKind.ADMINISTRATION, payload)
             facts = self._facts(uow, s, protocol, [added], prescriber_on_site=on_site)
             return self._move(uow, actor, s, SessionState.INFUSING, facts)
@@ -174,7 +174,7 @@ class SessionWorkflowService:
             records = uow.session_records.for_session(actor.clinic_id, s.id)
             assert actor.staff_id is not None
             uow.dosing.add_administration(
-                order, _response(records, s), by=actor.staff_id, at=self._now()
+                order, observed_response(records, s), by=actor.staff_id, at=self._now()
             )
             record(
                 uow,
@@ -228,8 +228,10 @@ class SessionWorkflowService:
         f.done()
         with self._uow() as uow:
             s, _, protocol = self._context(uow, actor, session_id)
-            decision = self._evaluate(uow, s, protocol, escort=escort, instructions=instructions)
-            signed = sign_discharge(decision, self._override(actor, reason, decision))
+            decision = evaluate(
+                uow, s, protocol, escort=escort, instructions=instructions, at=self._now()
+            )
+            signed = sign_discharge(decision, override(actor, reason, decision))
             payload = {
                 "escort_present": escort,
                 "instructions_given": instructions,
@@ -246,7 +248,7 @@ class SessionWorkflowService:
         require(actor, Permission.PATIENT_READ)
         with self._uow() as uow:
             s, _, protocol = self._context(uow, actor, session_id)
-            return self._evaluate(uow, s, protocol, escort=True, instructions=True)
+            return evaluate(uow, s, protocol, escort=True, instructions=True, at=self._now())
 
     def day(self, actor: Actor, session_id: int) -> SessionDay:
         """The session, its protocol, its verified order and every record (PATIENT_READ)."""
@@ -257,7 +259,9 @@ class SessionWorkflowService:
             order = _order_of(uow, s, records)
             decision = None
             if s.state in (SessionState.RECOVERY, SessionState.STOPPED):
-                decision = self._evaluate(uow, s, protocol, escort=True, instructions=True)
+                decision = evaluate(
+                    uow, s, protocol, escort=True, instructions=True, at=self._now()
+                )
             return SessionDay(s, records, order, protocol, decision)
 
     def for_patient(self, actor: Actor, patient_id: int) -> Sequence[SessionDay]:
@@ -385,99 +389,9 @@ class SessionWorkflowService:
             raise SafetyBlock("no verified dose order for this session", field="order_id")
         return order
 
-    @staticmethod
-    def _bp_hold(payload: Mapping[str, Any], protocol: Protocol) -> dict[str, Any]:
-        """The hold reasons of the recheck when given (else the first reading), clinical.md §4.3."""
-        sbp = payload["recheck_sbp_mmhg"] or payload["sbp_mmhg"]
-        dbp = payload["recheck_dbp_mmhg"] or payload["dbp_mmhg"]
-        hold = predose_bp_hold(Decimal(sbp), Decimal(dbp), protocol.monitoring)
-        first = predose_bp_hold(
-            Decimal(payload["sbp_mmhg"]), Decimal(payload["dbp_mmhg"]), protocol.monitoring
-        )
-        if first.held and not payload["recheck_sbp_mmhg"]:
-            raise SafetyBlock(
-                "pre-dose BP at or above the hold: recheck in 5-10 min",
-                reasons=first.reasons,
-                field="recheck_sbp_mmhg",
-            )
-        return {"bp_hold": list(hold.reasons), "bp_hold_source": hold.source}
-
-    def _evaluate(
-        self,
-        uow: UnitOfWork,
-        s: InfusionSession,
-        protocol: Protocol,
-        *,
-        escort: bool,
-        instructions: bool,
-    ) -> DischargeDecision:
-        records = uow.session_records.for_session(s.clinic_id, s.id)
-        aldrete = latest(records, RecordKind.ALDRETE)
-        score = None
-        if aldrete is not None:
-            score = AldreteScore(*(int(aldrete.payload[n]) for n in AldreteScore.__slots__))
-        readings = [r.reading for r in uow.readings.for_session(s.clinic_id, s.id) if r.plausible]
-        alarms = uow.alarms.for_session(s.clinic_id, s.id)
-        facts = DischargeFacts(
-            dosing_ended_at=s.dosing_ended_at or s.stopped_at,
-            aldrete=score,
-            vitals_out_of_limits=vitals_out_of_limits(readings, protocol.monitoring.alert_rules),
-            open_alarms=tuple(f"{a.rule_id}: {a.message}" for a in alarms if a.active),
-            open_safety_gates=open_reasons(uow, s.clinic_id, s.patient_id),
-            escort_present=escort,
-            instructions_given=instructions,
-        )
-        return evaluate_discharge(protocol.discharge, facts, at=self._now())
-
-    @staticmethod
-    def _override(
-        actor: Actor, reason: str, decision: DischargeDecision
-    ) -> DischargeOverride | None:
-        if not reason or decision.allowed:
-            return None
-        if not allowed(actor, Permission.DISCHARGE_OVERRIDE):
-            raise SafetyBlock(
-                "only a prescriber may discharge against unmet criteria",
-                reasons=tuple(f"{u.id}: {u.message}" for u in decision.unmet),
-                field="override_reason",
-            )
-        return DischargeOverride(by=str(actor.staff_id), role="prescriber", reason=reason)
-
 
 def _order_of(
     uow: UnitOfWork, s: InfusionSession, records: Sequence[SessionRecord]
 ) -> DoseOrder | None:
     predose = latest(records, RecordKind.PRE_DOSE)
     return uow.dosing.get_order(s.clinic_id, int(predose.payload["order_id"])) if predose else None
-
-
-def _ketamine(
-    order: DoseOrder, lot: str, given_by: str, attending: str, at: datetime
-) -> dict[str, Any]:
-    c = order.content
-    return {
-        "drug": c.drug,
-        "dose_mg": str(c.dose_mg),
-        "route": c.route.value,
-        "given_at": at.isoformat(),
-        "lot": lot,
-        "given_by": given_by,
-        "attending": attending,
-        "rate_ml_per_h": str(c.rate_ml_per_h) if c.rate_ml_per_h is not None else None,
-        "duration_min": c.duration_min,
-        "purpose": "ketamine",
-        "order_id": order.id,
-    }
-
-
-def _response(records: Sequence[SessionRecord], s: InfusionSession) -> SessionResponse:
-    cadss6 = [
-        int(r.payload["total"])
-        for r in records
-        if r.kind is RecordKind.SCALE and r.payload["instrument"] == "cadss6"
-    ]
-    return SessionResponse(
-        dissociation_instrument=DissociationInstrument.CADSS6 if cadss6 else None,
-        dissociation_peak_total=max(cadss6) if cadss6 else None,
-        stopped_early=s.state is SessionState.STOPPED,
-    )

@@ -1,0 +1,70 @@
+"""Discharge from recovery: every criterion of the protocol, and the prescriber's override.
+
+Criteria (``domain.discharge.evaluate_discharge``; clinical.md §4.6, Aldrete 1995): minimum
+observation since the end of dosing (or the stop), modified Aldrete at or above the threshold, the
+latest usable reading of every alert-rule parameter back within limits, no open alarm, safety
+gates clear, escort present and instructions given (no driving until the next day).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from ketaclinic.domain.access import Permission
+from ketaclinic.domain.discharge import (
+    AldreteScore,
+    DischargeDecision,
+    DischargeFacts,
+    DischargeOverride,
+    evaluate_discharge,
+    vitals_out_of_limits,
+)
+from ketaclinic.domain.errors import SafetyBlock
+from ketaclinic.domain.infusion import InfusionSession
+from ketaclinic.domain.protocol.model import Protocol
+from ketaclinic.domain.staff import Actor
+from ketaclinic.services.authorization import allowed
+from ketaclinic.services.ports import UnitOfWork
+from ketaclinic.services.safety import open_reasons
+from ketaclinic.services.session_facts import latest
+from ketaclinic.services.session_workflow_ports import RecordKind
+
+
+def evaluate(
+    uow: UnitOfWork,
+    s: InfusionSession,
+    protocol: Protocol,
+    *,
+    escort: bool,
+    instructions: bool,
+    at: datetime,
+) -> DischargeDecision:
+    records = uow.session_records.for_session(s.clinic_id, s.id)
+    aldrete = latest(records, RecordKind.ALDRETE)
+    score = None
+    if aldrete is not None:
+        score = AldreteScore(*(int(aldrete.payload[n]) for n in AldreteScore.__slots__))
+    readings = [r.reading for r in uow.readings.for_session(s.clinic_id, s.id) if r.plausible]
+    alarms = uow.alarms.for_session(s.clinic_id, s.id)
+    facts = DischargeFacts(
+        dosing_ended_at=s.dosing_ended_at or s.stopped_at,
+        aldrete=score,
+        vitals_out_of_limits=vitals_out_of_limits(readings, protocol.monitoring.alert_rules),
+        open_alarms=tuple(f"{a.rule_id}: {a.message}" for a in alarms if a.active),
+        open_safety_gates=open_reasons(uow, s.clinic_id, s.patient_id),
+        escort_present=escort,
+        instructions_given=instructions,
+    )
+    return evaluate_discharge(protocol.discharge, facts, at=at)
+
+
+def override(actor: Actor, reason: str, decision: DischargeDecision) -> DischargeOverride | None:
+    if not reason or decision.allowed:
+        return None
+    if not allowed(actor, Permission.DISCHARGE_OVERRIDE):
+        raise SafetyBlock(
+            "only a prescriber may discharge against unmet criteria",
+            reasons=tuple(f"{u.id}: {u.message}" for u in decision.unmet),
+            field="override_reason",
+        )
+    return DischargeOverride(by=str(actor.staff_id), role="prescriber", reason=reason)
