@@ -1,0 +1,142 @@
+"""Acceptance of issue 10 in a real browser: a KAT course from preparation to integration.
+
+The coach records a preparatory session with a private part; until it is signed the session
+service refuses to start the experiential session (the KAT guard). Once signed, the IM
+experiential session starts through the session service with the coach as attendant and the coach
+records the journey (route, dose, attendant, set-and-setting checklist) in the workspace; the
+missing integration session is flagged; the coach records and signs the integration session and
+writes the reflection. The nurse sees the notes but not the private part (the page is refused);
+the author reads it. The IM session runs through the session service and the journey record (the
+infusion-day pages are built for IV). All people are synthetic.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from zoneinfo import ZoneInfo
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from ketaclinic.adapters.protocol_files import shipped_protocol
+from ketaclinic.domain.access import Role
+from ketaclinic.domain.errors import SafetyBlock
+from ketaclinic.domain.patients import PatientDetails, SexAtBirth
+from ketaclinic.domain.session import SessionState
+from ketaclinic.domain.staff import Actor
+from ketaclinic.services.ports import AuditQuery
+from tests.e2e.browser.conftest import LiveServer, SignedIn, demo_email
+from tests.integration_world import KAT_ATTESTED
+
+pytestmark = pytest.mark.browser
+
+PREP_SECRET = "Synthetic private: a protective part fears losing control"
+INTEGRATION_SECRET = "Synthetic private: the protective part softened"
+
+
+def actor(server: LiveServer, role: Role) -> Actor:
+    with server.services.uow() as uow:
+        member = uow.staff.by_email(demo_email(role))
+    assert member is not None
+    return Actor(member.id, role, server.clinic.id, "127.0.0.1")
+
+
+def kat_course_with_ready_session(server: LiveServer) -> tuple[int, int]:
+    """A synthetic adult on the signed-off kat-holistic pack, an IM session ready in a room."""
+    s, physician = server.services, actor(server, Role.PHYSICIAN)
+    patient = s.patients.register(
+        actor(server, Role.FRONT_DESK),
+        PatientDetails("Rowan", "Demo-Juniper", date(1984, 6, 6), SexAtBirth.FEMALE),
+    ).id
+    [published] = s.protocols.publish(server.clinic.id, [shipped_protocol("kat-holistic")])
+    items = s.protocols.signoff_items(physician, published.id)
+    s.protocols.sign_off(physician, published.id, [i.path for i in items])
+    course = s.courses.open(physician, patient, published.id).id
+    with s.uow() as uow:
+        room = uow.clinics.add_chair(server.clinic.id, "Journey room", ("quiet",))
+        uow.commit()
+    nurse, coach = actor(server, Role.NURSE), actor(server, Role.COACH)
+    session = s.sessions.create(nurse, course, room, prescriber_id=physician.staff_id)
+    s.sessions.assign(nurse, session.id, attendant_id=coach.staff_id, device_id=None)
+    for to in (SessionState.CHECKED_IN, SessionState.READY):
+        s.sessions.move(nurse, session.id, to, attested=KAT_ATTESTED)
+    return course, session.id
+
+
+def local_now(server: LiveServer) -> str:
+    return (
+        server.clock.now().astimezone(ZoneInfo(server.clinic.timezone)).strftime("%Y-%m-%dT%H:%M")
+    )
+
+
+def record_note(page: Page, server: LiveServer, kind: str, themes: str, secret: str) -> None:
+    form = page.locator("#note-form")
+    form.get_by_label("Kind").select_option(kind)
+    form.get_by_label("Held at").fill(local_now(server))
+    form.get_by_label("Themes").fill(themes)
+    form.get_by_label("Private psychotherapy note").fill(secret)
+    form.get_by_role("button", name="Save the session note").click()
+    expect(page.locator(f'li.note[data-kind="{kind}"]')).to_contain_text(themes)
+    page.locator(f'li.note[data-kind="{kind}"]').get_by_role("button", name="Sign note").click()
+    expect(page.locator(f'li.note[data-kind="{kind}"] .badge.ok')).to_contain_text("signed")
+
+
+def start(server: LiveServer, session_id: int) -> SessionState:
+    moved = server.services.sessions.move(
+        actor(server, Role.NURSE), session_id, SessionState.INFUSING, attested=KAT_ATTESTED
+    )
+    return moved.state
+
+
+def test_preparation_im_journey_with_attendant_then_integration(
+    live_server: LiveServer, signed_in: SignedIn
+) -> None:
+    course, session_id = kat_course_with_ready_session(live_server)
+    with pytest.raises(SafetyBlock):  # no preparatory session signed yet
+        start(live_server, session_id)
+    coach = signed_in(Role.COACH)
+    coach.goto(f"/courses/{course}/integration")
+    expect(coach.locator(".badge.bad")).to_contain_text("kat.preparation: 0 of 1")
+    record_note(coach, live_server, "preparatory", "Intentions and safety agreements", PREP_SECRET)
+    assert start(live_server, session_id) is SessionState.INFUSING
+
+    coach.reload()
+    journey = coach.locator("#journey-form")
+    journey.get_by_label("Route").select_option("im")
+    journey.get_by_label("Dose (mg)").fill("35")
+    journey.get_by_label("Given at").fill(local_now(live_server))
+    journey.get_by_label("Attendant").select_option(label="Sage Demo-Coach (coach)")
+    for item in ("quiet room", "eye mask", "music", "blanket", "support person"):
+        journey.get_by_label(item).check()
+    journey.get_by_role("button", name="Save the journey record").click()
+    expect(coach.locator("li.journey")).to_contain_text("IM 35 mg")
+    expect(coach.locator(".badge.warn")).to_contain_text("kat.integration")
+
+    live_server.clock.advance(minutes=5)
+    coach.reload()
+    record_note(coach, live_server, "integration", "Reflecting on the journey", INTEGRATION_SECRET)
+    expect(coach.locator(".badge.warn")).to_have_count(0)
+    coach.get_by_label("Reflection with the patient").fill("Felt held; synthetic reflection")
+    coach.get_by_role("button", name="Save reflection").click()
+    expect(coach.locator("li.journey .reflection")).to_contain_text("Felt held")
+
+    nurse = signed_in(Role.NURSE)
+    nurse.goto(f"/courses/{course}/integration")
+    expect(nurse.locator("li.note")).to_have_count(2)
+    expect(nurse.locator(".private-hidden")).to_have_count(2)
+    expect(nurse.locator("a.private-link")).to_have_count(0)
+    assert PREP_SECRET not in nurse.content()
+    note_id = nurse.locator('li.note[data-kind="integration"]').get_attribute("data-note-id")
+    refused = nurse.goto(f"/coaching-notes/{note_id}/private")
+    assert refused is not None and refused.status == 403
+    assert INTEGRATION_SECRET not in nurse.content()
+
+    coach.goto(f"/courses/{course}/integration")
+    coach.locator('li.note[data-kind="integration"] a.private-link').click()
+    expect(coach.locator("#private-text")).to_have_text(INTEGRATION_SECRET)
+    events = live_server.services.audit.search(
+        actor(live_server, Role.AUDITOR), AuditQuery(live_server.clinic.id)
+    )
+    reads = sorted((e.actor_role, e.outcome) for _, e in events
+                   if e.action == "coaching.private_note_read")  # fmt: skip
+    assert reads == [("coach", "success"), ("nurse", "denied")]
