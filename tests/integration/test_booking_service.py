@@ -226,7 +226,8 @@ def test_a_chair_out_of_service_moves_its_sessions_and_lists_who_to_call(
     assert chair not in {b.chair_id for b in after}
     moved_ids = {c.before.id for c in outcome.to_call}
     assert moved_ids <= {b.id for b in hit}
-    assert len(outcome.to_call) + outcome.reassigned == len(hit)
+    assert len(outcome.to_call) + len(outcome.reassigned) == len(hit)
+    assert {c.before.id for c in outcome.reassigned} <= {b.id for b in hit}
     for course in booked.courses:
         own = [b for b in after if b.course_id == course.id]
         if len(own) == 6:

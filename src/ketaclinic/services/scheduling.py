@@ -282,6 +282,19 @@ class ScheduleService:
         problem = replace(problem, requests=(request,))
         return problem, Schedule(problem.fixed + current)
 
+    def patient_of(
+        self, actor: Actor, *, course_id: int | None = None, appointment_id: int | None = None
+    ) -> int:
+        """The patient of a course or an appointment of this clinic (for re-rendering a chart)."""
+        require(actor, Permission.SCHEDULE_READ)
+        with self._uow() as uow:
+            if appointment_id is not None:
+                booking = uow.schedule.get(actor.clinic_id, appointment_id)
+                if booking is None:
+                    raise NotFound("no such appointment in this clinic", field="appointment_id")
+                return booking.patient_id
+            return get_course(uow, actor.clinic_id, course_id or 0).patient_id
+
     def series_of_patient(self, actor: Actor, patient_id: int) -> list[Booking]:
         """Every appointment of the patient in this clinic (all statuses), by start."""
         require(actor, Permission.SCHEDULE_READ)

@@ -9,7 +9,7 @@ moving as few appointments as possible, and lists the patients who must be calle
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
 
@@ -73,7 +73,8 @@ class CallItem:
 class ClinicReplanOutcome:
     chair_id: int
     to_call: tuple[CallItem, ...]
-    reassigned: int  # same time, other chair or nurse: no call needed
+    reassigned: tuple[CallItem, ...]  # same time, other chair or nurse: no call needed
+    patients: dict[int, str] = field(default_factory=dict)  # display names of those to call
 
 
 class ReplanService:
@@ -206,6 +207,11 @@ class ReplanService:
             outcome = self._store(
                 uow, actor.clinic_id, chair_id, frame, booked, plan.result.schedule
             )
+            names = {}
+            for call in outcome.to_call + outcome.reassigned:
+                patient = uow.patients.get(actor.clinic_id, call.patient_id)
+                names[call.patient_id] = patient.display_name if patient else ""
+            outcome = replace(outcome, patients=names)
             record(
                 uow, s._clock, actor, "schedule.chair_out_of_service", object_type="chair",
                 object_id=chair_id,
@@ -238,7 +244,8 @@ class ReplanService:
     ) -> ClinicReplanOutcome:
         """Write every changed booking; cancel the ones of series that could not be rebooked."""
         now, placed = self._s._clock.now(), {a.id: a for a in after.appointments}
-        calls, reassigned = [], 0
+        calls: list[CallItem] = []
+        reassigned: list[CallItem] = []
         for b in booked:
             new = placed.get(f"b{b.id}")
             if new is None:
@@ -257,8 +264,8 @@ class ReplanService:
             if start != b.start_at:
                 calls.append(CallItem(b.patient_id, b, stored))
             else:
-                reassigned += 1
-        return ClinicReplanOutcome(chair_id, tuple(calls), reassigned)
+                reassigned.append(CallItem(b.patient_id, b, stored))
+        return ClinicReplanOutcome(chair_id, tuple(calls), tuple(reassigned))
 
 
 _LONGEST_WINDOW_DAYS = 42  # horizon for clinic-wide re-plans (longest shipped series window)

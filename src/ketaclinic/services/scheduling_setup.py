@@ -17,6 +17,7 @@ from ketaclinic.domain.access import PRESCRIBER_ROLES, Permission, Role
 from ketaclinic.domain.errors import NotFound, ValidationFailed
 from ketaclinic.domain.scheduling.booking import (
     Availability,
+    Booking,
     Closure,
     OpeningHours,
     Shift,
@@ -46,6 +47,24 @@ class Directory:
 
     def nurses(self) -> list[tuple[int, str]]:
         return [(i, n) for i, n in self.staff.items() if self.roles[i] is Role.NURSE]
+
+
+@dataclass(frozen=True, slots=True)
+class Board:
+    """Active appointments of ``days`` local days from ``first_day``, with names to show."""
+
+    first_day: date
+    days: int
+    bookings: tuple[Booking, ...]
+    patients: dict[int, str]
+    directory: Directory
+    zone: ZoneInfo
+
+    def local_day(self, booking: Booking) -> date:
+        return booking.start_at.astimezone(self.zone).date()
+
+    def dates(self) -> list[date]:
+        return [self.first_day + timedelta(days=n) for n in range(self.days)]
 
 
 class CalendarService:
@@ -115,6 +134,26 @@ class CalendarService:
         require(actor, Permission.SCHEDULE_READ)
         with self._uow() as uow:
             return load_directory(uow, actor.clinic_id)
+
+    def board(self, actor: Actor, first_day: date, days: int = 1) -> Board:
+        """The clinic's active appointments over local days (day view: 1, week view: 7)."""
+        require(actor, Permission.SCHEDULE_READ)
+        if not 1 <= days <= 31:
+            raise ValidationFailed({"days": "between 1 and 31 days"})
+        with self._uow() as uow:
+            clinic = uow.clinics.get(actor.clinic_id)
+            if clinic is None:
+                raise NotFound("no such clinic", field="clinic_id")
+            zone = ZoneInfo(clinic.timezone)
+            start = datetime.combine(first_day, time(), tzinfo=zone)
+            end = datetime.combine(first_day + timedelta(days=days), time(), tzinfo=zone)
+            found = uow.schedule.active_between(actor.clinic_id, start, end)
+            names = {}
+            for pid in {b.patient_id for b in found}:
+                patient = uow.patients.get(actor.clinic_id, pid)
+                names[pid] = patient.display_name if patient else f"patient {pid}"
+            directory = load_directory(uow, actor.clinic_id)
+        return Board(first_day, days, tuple(found), names, directory, zone)
 
 
 def load_directory(uow: UnitOfWork, clinic_id: int) -> Directory:

@@ -146,7 +146,9 @@ def chair_out(chair_id: int, body: OutageIn, request: Request, actor: Writer) ->
              "after": c.after.start_at.isoformat() if c.after else None}
             for c in out.to_call
         ],
-        "reassigned": out.reassigned,
+        "reassigned": [
+            {"patient_id": c.patient_id, "appointment_id": c.before.id} for c in out.reassigned
+        ],
     }  # fmt: skip
 
 

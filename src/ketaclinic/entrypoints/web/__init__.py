@@ -41,3 +41,6 @@ def install(app: FastAPI) -> None:
     from ketaclinic.entrypoints.web import session_day as session_day_routes
 
     app.include_router(session_day_routes.router)
+    from ketaclinic.entrypoints.web import schedule as schedule_routes
+
+    app.include_router(schedule_routes.router)

@@ -38,6 +38,7 @@ NAV: tuple[NavItem, ...] = (
     NavItem("Coaching caseload", "/worklist/coaching", Permission.COACHING_WRITE),
     NavItem("Outcome worklist", "/worklist/outcomes", Permission.COURSE_MANAGE),
     NavItem("Outcomes", "/outcomes", Permission.OUTCOMES_READ),
+    NavItem("Schedule", "/schedule", Permission.SCHEDULE_READ),
 )
 
 CHART_PANELS: tuple[ChartPanel, ...] = (
@@ -94,5 +95,11 @@ CHART_PANELS: tuple[ChartPanel, ...] = (
         "Infusion sessions",
         "/patients/{patient_id}/panels/sessions",
         Permission.PATIENT_READ,
+    ),
+    ChartPanel(
+        "schedule",
+        "Induction series schedule",
+        "/patients/{patient_id}/panels/schedule",
+        Permission.SCHEDULE_READ,
     ),
 )
