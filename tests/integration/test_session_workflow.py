@@ -64,8 +64,8 @@ def _verified_order(world: World, setup: DosingSetup) -> int:
     return order.id
 
 
-@pytest.fixture
-def day(world: World) -> Day:
+def make_day(world: World) -> Day:
+    """A consented course, a verified order and a scheduled session in a chair."""
     s = world.services
     setup = set_up_course(s, world.clock, world.actor(Role.PHYSICIAN), world.actor(Role.FRONT_DESK))
     with s.uow() as uow:
@@ -75,6 +75,11 @@ def day(world: World) -> Day:
     session = s.sessions.create(world.actor(Role.NURSE), setup.course_id, chair_id)
     flow = s.session_workflow
     return Day(world, setup, flow, session.id, order_id)
+
+
+@pytest.fixture
+def day(world: World) -> Day:
+    return make_day(world)
 
 
 def _pre_dose(day: Day, **changes: Any) -> Mapping[str, Any]:

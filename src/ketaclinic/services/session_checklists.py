@@ -14,6 +14,7 @@ from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from ketaclinic.domain.discharge import AldreteScore
 from ketaclinic.domain.errors import ValidationFailed
 
 MAX_TEXT = 2000
@@ -201,3 +202,14 @@ def observation(raw: Mapping[str, Any], now: datetime) -> Documented:
     payload = {"note": f.text("note"), "at": f.time("at", now)}
     f.done()
     return Documented(payload)
+
+
+ALDRETE_ITEMS = ("activity", "respiration", "circulation", "consciousness", "spo2")
+
+
+def aldrete(raw: Mapping[str, Any]) -> AldreteScore:
+    """The five modified Aldrete items, each 0, 1 or 2 (Aldrete 1995; clinical.md §4.6)."""
+    f = Fields(raw)
+    items = {name: f.integer(name, 0, 2) for name in ALDRETE_ITEMS}
+    f.done()
+    return AldreteScore(**{k: int(v or 0) for k, v in items.items()})

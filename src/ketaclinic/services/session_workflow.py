@@ -22,8 +22,8 @@ from ketaclinic.domain.discharge import (
     sign_discharge,
 )
 from ketaclinic.domain.dosing.records import DoseOrder, OrderStatus
-from ketaclinic.domain.errors import Conflict, SafetyBlock, ValidationFailed
-from ketaclinic.domain.infusion import InfusionSession
+from ketaclinic.domain.errors import Conflict, NotFound, SafetyBlock, ValidationFailed
+from ketaclinic.domain.infusion import InfusionSession, StoredReading
 from ketaclinic.domain.patients import SexAtBirth
 from ketaclinic.domain.protocol.model import Protocol
 from ketaclinic.domain.protocol.sections import Route
@@ -61,6 +61,7 @@ class SessionDay:
     order: DoseOrder | None
     protocol: Protocol
     discharge: DischargeDecision | None
+    readings: Sequence[StoredReading] = ()
 
 
 class SessionWorkflowService:
@@ -189,6 +190,15 @@ class SessionWorkflowService:
             facts = self._facts(uow, s, protocol, [], reason=reason or "dosing complete")
             return self._move(uow, actor, s, SessionState.RECOVERY, facts)
 
+    def step(
+        self, actor: Actor, session_id: int, step: str, raw: Mapping[str, Any]
+    ) -> InfusionSession | SessionRecord:
+        """One named step of infusion day (the web form and the JSON API share this table)."""
+        action = _STEPS.get(step)
+        if action is None:
+            raise NotFound("no such step of infusion day", field="step")
+        return action(self, actor, session_id, raw)
+
     # -- during and after --------------------------------------------------------------------
     def score(self, actor: Actor, session_id: int, raw: Mapping[str, Any]) -> SessionRecord:
         """CADSS-6 / CADSS dissociation or sedation total at a protocol scale time."""
@@ -262,7 +272,8 @@ class SessionWorkflowService:
                 decision = evaluate(
                     uow, s, protocol, escort=True, instructions=True, at=self._now()
                 )
-            return SessionDay(s, records, order, protocol, decision)
+            readings = uow.readings.for_session(actor.clinic_id, s.id)
+            return SessionDay(s, records, order, protocol, decision, readings)
 
     def for_patient(self, actor: Actor, patient_id: int) -> Sequence[SessionDay]:
         require(actor, Permission.PATIENT_READ)
@@ -395,3 +406,28 @@ def _order_of(
 ) -> DoseOrder | None:
     predose = latest(records, RecordKind.PRE_DOSE)
     return uow.dosing.get_order(s.clinic_id, int(predose.payload["order_id"])) if predose else None
+
+
+def _text(raw: Mapping[str, Any], name: str) -> str:
+    return str(raw.get(name) or "")
+
+
+_Step = Callable[
+    [SessionWorkflowService, Actor, int, Mapping[str, Any]], InfusionSession | SessionRecord
+]
+_STEPS: dict[str, _Step] = {
+    "check-in": SessionWorkflowService.check_in,
+    "pre-dose": SessionWorkflowService.pre_dose,
+    "iv": SessionWorkflowService.place_iv,
+    "give": SessionWorkflowService.give,
+    "start": SessionWorkflowService.start,
+    "pause": lambda w, a, s, f: w.pause(a, s, _text(f, "reason")),
+    "resume": lambda w, a, s, f: w.resume(a, s, _text(f, "reason"), _text(f, "approved_by")),
+    "stop": lambda w, a, s, f: w.stop(a, s, _text(f, "reason")),
+    "end": lambda w, a, s, f: w.end_dosing(a, s, _text(f, "reason")),
+    "score": SessionWorkflowService.score,
+    "adverse-event": SessionWorkflowService.adverse_event,
+    "observe": SessionWorkflowService.observe,
+    "aldrete": lambda w, a, s, f: w.aldrete(a, s, forms.aldrete(f)),
+    "discharge": SessionWorkflowService.discharge,
+}
