@@ -117,7 +117,7 @@ async def decide(request: Request, course_id: int, session: Manager) -> Response
         return _page(request, session, course_id, values=values, errors=failed.errors, status=422)
     except ClinicError as failed:
         return _page(request, session, course_id, values=values, error=failed, status=409)
-    return RedirectResponse(f"/courses/{course_id}/outcome#decision", status_code=303)
+    return RedirectResponse(f"/courses/{course_id}/outcome#clinician-decision", status_code=303)
 
 
 @router.get("/worklist/outcomes", response_class=HTMLResponse)
