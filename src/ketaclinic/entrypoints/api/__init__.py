@@ -24,6 +24,9 @@ def install(app: FastAPI) -> None:
     from ketaclinic.entrypoints.api import evaluation as evaluation_routes
 
     app.include_router(evaluation_routes.router, prefix="/api/v1")
+    from ketaclinic.entrypoints.api import outcomes as outcome_routes
+
+    app.include_router(outcome_routes.router, prefix="/api/v1")
     from ketaclinic.entrypoints.api import integration as integration_routes
 
     app.include_router(integration_routes.router, prefix="/api/v1")
