@@ -14,10 +14,11 @@ from typing import Any
 
 from ketaclinic.domain.dosing.records import DoseOrder, OrderStatus, SessionResponse
 from ketaclinic.domain.dosing.sessions import DissociationInstrument
-from ketaclinic.domain.errors import SafetyBlock
+from ketaclinic.domain.errors import Conflict, SafetyBlock, ValidationFailed
 from ketaclinic.domain.infusion import InfusionSession
 from ketaclinic.domain.protocol.model import Protocol
 from ketaclinic.domain.session import SessionFacts, SessionState, predose_bp_hold
+from ketaclinic.services.ports import UnitOfWork
 from ketaclinic.services.session_workflow_ports import RecordKind, SessionRecord
 
 
@@ -126,3 +127,34 @@ def observed_response(records: Sequence[SessionRecord], s: InfusionSession) -> S
         dissociation_peak_total=max(cadss6) if cadss6 else None,
         stopped_early=s.state is SessionState.STOPPED,
     )
+
+
+def verified_order(uow: UnitOfWork, s: InfusionSession, order_id: int) -> DoseOrder:
+    order = uow.dosing.get_order(s.clinic_id, order_id)
+    if order is None or order.course_id != s.course_id:
+        raise ValidationFailed({"order_id": "no such dose order for this course"})
+    if order.status is not OrderStatus.VERIFIED:
+        raise SafetyBlock(
+            "the dose order has not passed the second-person bedside check",
+            reasons=(f"order status is {order.status.value}",),
+            field="order_id",
+        )
+    return order
+
+
+def session_order(uow: UnitOfWork, s: InfusionSession) -> DoseOrder:
+    records = uow.session_records.for_session(s.clinic_id, s.id)
+    predose = latest(records, RecordKind.PRE_DOSE)
+    if predose is None:
+        raise Conflict("complete the pre-dose checklist first", field="order_id")
+    order = uow.dosing.get_order(s.clinic_id, int(predose.payload["order_id"]))
+    if order is None or order.status is not OrderStatus.VERIFIED:
+        raise SafetyBlock("no verified dose order for this session", field="order_id")
+    return order
+
+
+def order_of(
+    uow: UnitOfWork, s: InfusionSession, records: Sequence[SessionRecord]
+) -> DoseOrder | None:
+    predose = latest(records, RecordKind.PRE_DOSE)
+    return uow.dosing.get_order(s.clinic_id, int(predose.payload["order_id"])) if predose else None

@@ -21,8 +21,8 @@ from ketaclinic.domain.discharge import (
     DischargeDecision,
     sign_discharge,
 )
-from ketaclinic.domain.dosing.records import DoseOrder, OrderStatus
-from ketaclinic.domain.errors import Conflict, NotFound, SafetyBlock, ValidationFailed
+from ketaclinic.domain.dosing.records import DoseOrder
+from ketaclinic.domain.errors import Conflict, NotFound, ValidationFailed
 from ketaclinic.domain.infusion import InfusionSession, StoredReading
 from ketaclinic.domain.patients import SexAtBirth
 from ketaclinic.domain.protocol.model import Protocol
@@ -43,8 +43,10 @@ from ketaclinic.services.session_facts import (
     bp_hold,
     derive_facts,
     ketamine_payload,
-    latest,
     observed_response,
+    order_of,
+    session_order,
+    verified_order,
 )
 from ketaclinic.services.session_workflow_ports import RecordKind, SessionRecord
 from ketaclinic.services.sessions import get_session, move_session, session_facts
@@ -109,7 +111,7 @@ class SessionWorkflowService:
         doc = forms.pre_dose(raw)
         with self._uow() as uow:
             s, _, protocol = self._context(uow, actor, session_id)
-            self._verified_order(uow, s, int(doc.payload["order_id"]))
+            verified_order(uow, s, int(doc.payload["order_id"]))
             payload = {**doc.payload, **bp_hold(doc.payload, protocol)}
             added = self._add(uow, actor, s, RecordKind.PRE_DOSE, payload)
             facts = self._facts(uow, s, protocol, [added])
@@ -142,7 +144,7 @@ class SessionWorkflowService:
         f.done()
         with self._uow() as uow:
             s, _, protocol = self._context(uow, actor, session_id)
-            order = self._session_order(uow, s)
+            order = session_order(uow, s)
             if order.content.route is not Route.IV and not attending:
                 raise ValidationFailed({"attending": "name the attending physician or coach"})
             payload = ketamine_payload(order, lot, given_by, attending, self._now())
@@ -171,7 +173,7 @@ class SessionWorkflowService:
         require(actor, Permission.SESSION_RUN)
         with self._uow() as uow:
             s, _, protocol = self._context(uow, actor, session_id)
-            order = self._session_order(uow, s)
+            order = session_order(uow, s)
             records = uow.session_records.for_session(actor.clinic_id, s.id)
             assert actor.staff_id is not None
             uow.dosing.add_administration(
@@ -266,7 +268,7 @@ class SessionWorkflowService:
         with self._uow() as uow:
             s, _, protocol = self._context(uow, actor, session_id)
             records = uow.session_records.for_session(actor.clinic_id, s.id)
-            order = _order_of(uow, s, records)
+            order = order_of(uow, s, records)
             decision = None
             if s.state in (SessionState.RECOVERY, SessionState.STOPPED):
                 decision = evaluate(
@@ -343,7 +345,7 @@ class SessionWorkflowService:
         **extra: Any,
     ) -> SessionFacts:
         records = uow.session_records.for_session(s.clinic_id, s.id)
-        order = _order_of(uow, s, records)
+        order = order_of(uow, s, records)
         patient = uow.patients.get(s.clinic_id, s.patient_id)
         can_be_pregnant = patient is not None and patient.details.sex_at_birth is SexAtBirth.FEMALE
         derived = derive_facts(records, order, protocol, can_be_pregnant=can_be_pregnant)
@@ -376,36 +378,6 @@ class SessionWorkflowService:
             s, _, protocol = self._context(uow, actor, session_id)
             facts = self._facts(uow, s, protocol, [], reason=reason.strip(), **extra)
             return self._move(uow, actor, s, to, facts)
-
-    @staticmethod
-    def _verified_order(uow: UnitOfWork, s: InfusionSession, order_id: int) -> DoseOrder:
-        order = uow.dosing.get_order(s.clinic_id, order_id)
-        if order is None or order.course_id != s.course_id:
-            raise ValidationFailed({"order_id": "no such dose order for this course"})
-        if order.status is not OrderStatus.VERIFIED:
-            raise SafetyBlock(
-                "the dose order has not passed the second-person bedside check",
-                reasons=(f"order status is {order.status.value}",),
-                field="order_id",
-            )
-        return order
-
-    def _session_order(self, uow: UnitOfWork, s: InfusionSession) -> DoseOrder:
-        records = uow.session_records.for_session(s.clinic_id, s.id)
-        predose = latest(records, RecordKind.PRE_DOSE)
-        if predose is None:
-            raise Conflict("complete the pre-dose checklist first", field="order_id")
-        order = uow.dosing.get_order(s.clinic_id, int(predose.payload["order_id"]))
-        if order is None or order.status is not OrderStatus.VERIFIED:
-            raise SafetyBlock("no verified dose order for this session", field="order_id")
-        return order
-
-
-def _order_of(
-    uow: UnitOfWork, s: InfusionSession, records: Sequence[SessionRecord]
-) -> DoseOrder | None:
-    predose = latest(records, RecordKind.PRE_DOSE)
-    return uow.dosing.get_order(s.clinic_id, int(predose.payload["order_id"])) if predose else None
 
 
 def _text(raw: Mapping[str, Any], name: str) -> str:
