@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import UTC, datetime
-from itertools import product
+from itertools import combinations, product
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -51,27 +51,64 @@ def _chains(problem: Problem, request: SeriesRequest) -> list[tuple[Appointment,
 
 
 def brute_force_optimum(problem: Problem) -> int:
-    """Minimum soft cost over every valid schedule, by depth-first enumeration."""
+    """Minimum soft cost over every valid schedule, by exhaustive depth-first enumeration.
+
+    Every combination of "unplaced or one of its valid chains" per request is visited. Two
+    chains that clash on their own (checked by the checker on just that pair) are never combined,
+    which only skips schedules the checker would refuse anyway (a clash stays a clash when more
+    sessions are added); every complete schedule is still judged by the checker itself.
+    """
     options = [[None, *_chains(problem, r)] for r in problem.requests]
+    clash = _pairwise_clashes(problem, options)
     best = [10**12]
 
-    def walk(depth: int, booked: tuple[Appointment, ...], unplaced: tuple[str, ...]) -> None:
-        partial = replace(problem, requests=problem.requests[:depth])
-        schedule = Schedule(booked, unplaced)
-        if check_schedule(partial, schedule):
-            return
+    def walk(depth: int, picked: tuple[int, ...]) -> None:
         if depth == len(problem.requests):
-            best[0] = min(best[0], soft_cost(problem, schedule).total)
+            schedule = _schedule_of(problem, options, picked)
+            if not check_schedule(problem, schedule):
+                best[0] = min(best[0], soft_cost(problem, schedule).total)
             return
-        request = problem.requests[depth]
-        for option in options[depth]:
-            if option is None:
-                walk(depth + 1, booked, (*unplaced, request.id))
-            else:
-                walk(depth + 1, booked + option, unplaced)
+        for k in range(len(options[depth])):
+            if k and any((d, j, depth, k) in clash for d, j in enumerate(picked) if j):
+                continue
+            walk(depth + 1, (*picked, k))
 
-    walk(0, problem.fixed, ())
+    walk(0, ())
     return best[0]
+
+
+def _schedule_of(
+    problem: Problem, options: list[list[tuple[Appointment, ...] | None]], picked: tuple[int, ...]
+) -> Schedule:
+    booked: tuple[Appointment, ...] = problem.fixed
+    unplaced: tuple[str, ...] = ()
+    for request, choices, k in zip(problem.requests, options, picked, strict=True):
+        chain = choices[k]
+        if chain is None:
+            unplaced += (request.id,)
+        else:
+            booked += chain
+    return Schedule(booked, unplaced)
+
+
+def _overlap(a: tuple[Appointment, ...], b: tuple[Appointment, ...]) -> bool:
+    return any(x.start_min < y.end_min and y.start_min < x.end_min for x in a for y in b)
+
+
+def _pairwise_clashes(
+    problem: Problem, options: list[list[tuple[Appointment, ...] | None]]
+) -> set[tuple[int, int, int, int]]:
+    """``(request a, chain i, request b, chain j)`` for every pair of chains the checker refuses."""
+    out = set()
+    for a, b in combinations(range(len(options)), 2):
+        pair = replace(problem, requests=(problem.requests[a], problem.requests[b]))
+        for i, chain_a in enumerate(options[a]):
+            for j, chain_b in enumerate(options[b]):
+                if chain_a is None or chain_b is None or not _overlap(chain_a, chain_b):
+                    continue  # (not checking a pair only prunes less: never loses a schedule)
+                if check_schedule(pair, Schedule(problem.fixed + chain_a + chain_b)):
+                    out.add((a, i, b, j))
+    return out
 
 
 def _tiny(preferences: tuple[int | None, ...], nurse_max_chairs: int, chairs: int) -> Problem:
