@@ -22,6 +22,7 @@ from ketaclinic.services.alarm_response import AlarmService
 from ketaclinic.services.assessments import AssessmentService
 from ketaclinic.services.audit import AuditService
 from ketaclinic.services.board import BoardService
+from ketaclinic.services.booster_booking import BoosterBookingService
 from ketaclinic.services.caseload import CaseloadService
 from ketaclinic.services.checkins import CheckinService
 from ketaclinic.services.coaching import CoachingService, JourneyService
@@ -88,6 +89,7 @@ class Services:
     maintenance: MaintenanceService = field(init=False)
     dashboard: DashboardService = field(init=False)
     reports: ReportService = field(init=False)
+    boosters: BoosterBookingService = field(init=False)
     integration: IntegrationService = field(init=False)
     coaching: CoachingService = field(init=False)
     journeys: JourneyService = field(init=False)
@@ -118,6 +120,10 @@ class Services:
             self.uow, self.clock, CpSatScheduler(), self.consents.allows_sessions
         )
         self.replans = ReplanService(self.schedule)
+        # maintenance boosters are booked by the same engine (issue 11)
+        self.boosters = BoosterBookingService(
+            self.uow, self.clock, self.schedule, CpSatScheduler()
+        )
         self.calendar = CalendarService(self.uow, self.clock)
         # outcomes: reassessment and maintenance course facts; primary-instrument change for dosing
         self.outcomes = OutcomeService(self.uow, self.clock, self.courses)

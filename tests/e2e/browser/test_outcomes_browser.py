@@ -5,7 +5,8 @@ up through the services; no area fills "induction sessions done" yet, so the mov
 to reassessment is the one setup step taken through the course repository (see
 ``tests.integration.test_outcome_service``). The reassessment visit (PHQ-9 and WSAS) and its
 follow-up 7 days later are recorded through the services. In the browser the physician sees the
-course classified as a response on the chart, stores the protocol's booster plan and chooses
+course classified as a response on the chart, stores the protocol's booster plan, books it
+through the scheduling engine and chooses
 maintenance with a reason. Later two relapse-watch PHQ-9s reach the protocol's rule (>= 10 on two
 checks at least 5 days apart) and the patient appears on the prescriber's outcome worklist with
 the trajectory. All people are synthetic.
@@ -19,6 +20,7 @@ from playwright.sync_api import expect
 from ketaclinic.domain.access import Role
 from ketaclinic.domain.course import CourseState
 from ketaclinic.domain.staff import Actor
+from ketaclinic.services.scheduling_setup import seed_demo_schedule
 from tests.conftest import World
 from tests.e2e.browser.conftest import LiveServer, SignedIn, demo_email
 from tests.integration.test_outcome_service import phq9, reassess, responder_in_reassessment
@@ -41,6 +43,7 @@ def test_response_to_maintenance_then_relapse_on_the_worklist(
     live_server: LiveServer, signed_in: SignedIn
 ) -> None:
     world = world_of(live_server)
+    seed_demo_schedule(world.services.uow, world.clock, world.clinic.id)  # hours and shifts
     patient_id, course_id = responder_in_reassessment(world)  # PHQ-9 20 -> 8 over six sessions
     reassess(world, course_id, 9)
     world.clock.advance(days=7)
@@ -60,6 +63,8 @@ def test_response_to_maintenance_then_relapse_on_the_worklist(
     page.get_by_role("button", name="Store booster plan").click()
     expect(page.locator("[data-plan-id]")).to_be_visible()
     expect(page.locator("table.boosters tbody tr")).to_have_count(3)
+    page.get_by_role("button", name="Book boosters").click()
+    expect(page.locator("table.booked tbody tr")).to_have_count(3)
 
     page.get_by_label("Decision", exact=True).select_option("maintenance")
     page.get_by_label("Reasons (recorded on the course)").fill("response at session 6, holding")

@@ -25,6 +25,7 @@ Reader = Annotated[Actor, Depends(ApiActor(Permission.PATIENT_READ))]
 Recorder = Annotated[Actor, Depends(ApiActor(Permission.ASSESSMENT_RECORD))]
 Manager = Annotated[Actor, Depends(ApiActor(Permission.COURSE_MANAGE))]
 Analyst = Annotated[Actor, Depends(ApiActor(Permission.OUTCOMES_READ))]
+Booker = Annotated[Actor, Depends(ApiActor(Permission.SCHEDULE_WRITE))]
 
 
 class ScoreIn(BaseModel):
@@ -155,6 +156,16 @@ def store_plan(course_id: int, body: PlanIn, request: Request, actor: Manager) -
     edits = [BoosterEdit(e.number, e.target_on, e.reason) for e in body.edits]
     stored = services_of(request).maintenance.store(actor, course_id, body.start_on, edits)
     return _plan(stored) or {}
+
+
+@router.post("/courses/{course_id}/booster-plan/book", status_code=201)
+def book_plan(course_id: int, request: Request, actor: Booker) -> dict[str, Any]:
+    result = services_of(request).boosters.book(actor, course_id)
+    bookings = [
+        {"id": b.id, "number": b.session_number, "start_at": b.start_at.isoformat()}
+        for b in result.bookings
+    ]
+    return {"bookings": bookings, "unplaced": list(result.unplaced)}
 
 
 @router.post("/courses/{course_id}/decision")

@@ -10,7 +10,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from ketaclinic.domain.access import Permission
 from ketaclinic.domain.course import CourseState
-from ketaclinic.domain.errors import ClinicError, ValidationFailed
+from ketaclinic.domain.errors import ClinicError, Conflict, ValidationFailed
 from ketaclinic.entrypoints.guards import WebUser
 from ketaclinic.entrypoints.http import services_of
 from ketaclinic.entrypoints.web import forms
@@ -22,6 +22,7 @@ from ketaclinic.services.maintenance import BoosterEdit
 router = APIRouter(dependencies=[Depends(mark_web)], include_in_schema=False)
 Reader = Annotated[Session, Depends(WebUser(Permission.PATIENT_READ))]
 Manager = Annotated[Session, Depends(WebUser(Permission.COURSE_MANAGE))]
+Scheduler = Annotated[Session, Depends(WebUser(Permission.SCHEDULE_WRITE))]
 
 
 @router.get("/patients/{patient_id}/panels/outcomes", response_class=HTMLResponse)
@@ -50,6 +51,7 @@ def _page(
         "r": review,
         "proposal": proposal,
         "chart": trajectory_svg(review),
+        "boosters": services.boosters.booked(session.actor, course_id),
         "values": values or {"start_on": today.isoformat()},
         "errors": errors or {},
         "error": error,
@@ -97,6 +99,19 @@ async def store_plan(request: Request, course_id: int, session: Manager) -> Resp
         return _page(request, session, course_id, values=values, errors=failed.errors, status=422)
     except ClinicError as failed:
         return _page(request, session, course_id, values=values, error=failed, status=409)
+    return RedirectResponse(f"/courses/{course_id}/outcome#plan", status_code=303)
+
+
+@router.post("/courses/{course_id}/outcome/book")
+async def book_boosters(request: Request, course_id: int, session: Scheduler) -> Response:
+    try:
+        result = services_of(request).boosters.book(session.actor, course_id)
+    except ClinicError as failed:
+        return _page(request, session, course_id, error=failed, status=409)
+    if result.unplaced:
+        numbers = ", ".join(str(n) for n in result.unplaced)
+        unplaced = Conflict(f"booster(s) {numbers} could not be placed in their window")
+        return _page(request, session, course_id, error=unplaced, status=409)
     return RedirectResponse(f"/courses/{course_id}/outcome#plan", status_code=303)
 
 
