@@ -43,7 +43,11 @@ def _page(
 ) -> Response:
     services = services_of(request)
     day = services.session_workflow.day(session.actor, session_id)
+    checkin = None
+    if day.session.state.value == "scheduled":  # shown for review at check-in
+        checkin = services.checkins.latest(session.actor, day.session.course_id)
     context = {
+        "checkin": checkin,
         "day": day,
         "s": day.session,
         "step": step,
