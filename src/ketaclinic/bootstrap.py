@@ -43,6 +43,7 @@ from ketaclinic.services.orders import OrderService
 from ketaclinic.services.outcome_review import symptom_change
 from ketaclinic.services.outcomes import OutcomeService
 from ketaclinic.services.patients import PatientService
+from ketaclinic.services.portal import PortalService
 from ketaclinic.services.ports import Clock, PasswordHasher, TokenSource, UnitOfWork
 from ketaclinic.services.protocols import ProtocolService
 from ketaclinic.services.reports import ReportService
@@ -94,6 +95,7 @@ class Services:
     coaching: CoachingService = field(init=False)
     journeys: JourneyService = field(init=False)
     caseload: CaseloadService = field(init=False)
+    portal: PortalService = field(init=False)
     session_workflow: SessionWorkflowService = field(init=False)
 
     def __post_init__(self) -> None:
@@ -137,6 +139,9 @@ class Services:
         self.coaching = CoachingService(self.uow, self.clock)
         self.journeys = JourneyService(self.uow, self.clock)
         self.caseload = CaseloadService(self.uow, self.clock, self.integration)
+        self.portal = PortalService(
+            self.uow, self.clock, self.tokens, self.settings.assessment_link_hours
+        )
         # infusion day, the clinical workflow: check-in to discharge on the sessions above
         self.session_workflow = SessionWorkflowService(
             self.uow, self.clock, self.live, self.courses

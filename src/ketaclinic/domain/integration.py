@@ -310,3 +310,41 @@ def experiential_decision(
             "session (seed 004)"
         )
     return KatDecision(tuple(blocks), tuple(flags))
+
+
+@dataclass(frozen=True, slots=True)
+class PortalLink:
+    """A patient's expiring, reusable link to their integration pages (token stored hashed)."""
+
+    id: int
+    clinic_id: int
+    patient_id: int
+    course_id: int
+    form_token: str
+    created_at: datetime
+    expires_at: datetime
+
+    def usable(self, now: datetime) -> bool:
+        return now < self.expires_at
+
+
+@dataclass(frozen=True, slots=True)
+class PracticeLog:
+    """The patient's own log of a practice: done or not, and how it felt (free text)."""
+
+    id: int
+    course_id: int
+    practice: str
+    done: bool
+    feeling: str
+    at: datetime
+
+
+def validate_practice_log(practice: str, known: tuple[str, ...], feeling: str) -> None:
+    errors: dict[str, str] = {}
+    if practice not in known:
+        errors["practice"] = "choose one of your practices"
+    if len(feeling) > 1000:
+        errors["feeling"] = "at most 1000 characters"
+    if errors:
+        raise ValidationFailed(errors)

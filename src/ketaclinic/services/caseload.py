@@ -3,8 +3,9 @@
 The caseload lists, per course of the clinic still in treatment: preparatory sessions still
 required before the first journey and a missing integration session after a journey (the KAT
 guard's reasons, seed 004), the signed-in coach's unsigned notes, scheduled sessions, and active
-goals whose patient ratings fell off (no rating for :data:`RATINGS_FELL_OFF_DAYS`). The fall-off
-interval is a worklist reminder, not a clinical threshold (clinical.md names none for this area).
+goals whose patient ratings or practice log fell off (nothing for
+:data:`RATINGS_FELL_OFF_DAYS`). The fall-off interval is a worklist reminder, not a clinical
+threshold (clinical.md names none for this area).
 """
 
 from __future__ import annotations
@@ -56,7 +57,7 @@ class Workspace:
 class CaseloadItem:
     course: Course
     patient: Patient
-    kind: str  # preparation_due | integration_due | note_unsigned | session_due | ratings_fell_off
+    kind: str  # preparation_due, integration_due, note_unsigned, session_due, *_fell_off
     detail: str
     due_at: datetime | None = None
 
@@ -113,7 +114,7 @@ class CaseloadService:
                 if patient is not None:
                     items += _course_items(uow, actor, course, patient, now)
         order = ("preparation_due", "integration_due", "note_unsigned", "session_due",
-                 "ratings_fell_off")  # fmt: skip
+                 "ratings_fell_off", "practice_log_fell_off")  # fmt: skip
         return sorted(items, key=lambda i: (order.index(i.kind), i.course.id))
 
 
@@ -155,9 +156,16 @@ def _fell_off(
         last[r.goal_id] = r.at
     cutoff = now - timedelta(days=RATINGS_FELL_OFF_DAYS)
     stale = [g for g in active if last.get(g.id, g.updated_at) < cutoff]
-    return [
+    items = [
         CaseloadItem(course, patient, "ratings_fell_off",
                      f"no rating for {RATINGS_FELL_OFF_DAYS} days: {g.text[:60]}",
                      last.get(g.id, g.updated_at))
         for g in stale
     ]  # fmt: skip
+    logs = uow.integration.practice_logs(course.clinic_id, course.id)
+    last_log = logs[-1].at if logs else min(g.updated_at for g in active)
+    if any(g.practices for g in active) and last_log < cutoff:
+        items.append(CaseloadItem(course, patient, "practice_log_fell_off",
+                                  f"no practice logged for {RATINGS_FELL_OFF_DAYS} days",
+                                  last_log))  # fmt: skip
+    return items

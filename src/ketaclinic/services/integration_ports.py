@@ -15,7 +15,9 @@ from ketaclinic.domain.integration import (
     JourneyRecord,
     NoteContent,
     NoteKind,
+    PortalLink,
     Practice,
+    PracticeLog,
 )
 from ketaclinic.domain.treatment import Course
 
@@ -38,6 +40,21 @@ class IntegrationRepository(Protocol):
     def get_journey(self, clinic_id: int, journey_id: int) -> JourneyRecord | None: ...
     def set_reflection(self, journey: JourneyRecord, text: str) -> JourneyRecord: ...
     def journeys(self, clinic_id: int, course_id: int) -> Sequence[JourneyRecord]: ...
+    def add_portal_link(
+        self,
+        course: Course,
+        token_hash: str,
+        form_token: str,
+        *,
+        by: int,
+        at: datetime,
+        expires_at: datetime,
+    ) -> PortalLink: ...
+    def portal_by_hash(self, token_hash: str) -> PortalLink | None: ...
+    def add_practice_log(
+        self, link: PortalLink, practice: str, done: bool, feeling: str, *, at: datetime
+    ) -> PracticeLog: ...
+    def practice_logs(self, clinic_id: int, course_id: int) -> Sequence[PracticeLog]: ...
 
 
 class CoachingNoteRepository(Protocol):

@@ -21,6 +21,8 @@ from ketaclinic.adapters.db.tables_integration import (
     integration_goals,
     integration_practices,
     journey_records,
+    portal_links,
+    practice_logs,
 )
 from ketaclinic.domain.integration import (
     CoachingNote,
@@ -32,7 +34,9 @@ from ketaclinic.domain.integration import (
     JourneyRecord,
     NoteContent,
     NoteKind,
+    PortalLink,
     Practice,
+    PracticeLog,
     RiskLevel,
 )
 from ketaclinic.domain.protocol.sections import Route
@@ -54,7 +58,54 @@ def _journey(m: Any) -> JourneyRecord:
     )  # fmt: skip
 
 
-class SqlIntegrationRepository:
+class SqlPortalMixin:
+    """Patient portal links and practice logs (part of :class:`SqlIntegrationRepository`)."""
+
+    _conn: Connection
+
+    def add_portal_link(
+        self, course: Course, token_hash: str, form_token: str, *, by: int, at: datetime,
+        expires_at: datetime,
+    ) -> PortalLink:  # fmt: skip
+        values = {
+            "clinic_id": course.clinic_id, "patient_id": course.patient_id,
+            "course_id": course.id, "token_hash": token_hash, "form_token": form_token,
+            "created_by": by, "created_at": at, "expires_at": expires_at,
+        }  # fmt: skip
+        key = self._conn.execute(insert(portal_links).values(**values)).inserted_primary_key
+        assert key is not None
+        return PortalLink(int(key[0]), course.clinic_id, course.patient_id, course.id,
+                          form_token, at, expires_at)  # fmt: skip
+
+    def portal_by_hash(self, token_hash: str) -> PortalLink | None:
+        t = portal_links
+        m = self._conn.execute(select(t).where(t.c.token_hash == token_hash)).mappings().first()
+        if m is None:
+            return None
+        return PortalLink(m["id"], m["clinic_id"], m["patient_id"], m["course_id"],
+                          m["form_token"], m["created_at"], m["expires_at"])  # fmt: skip
+
+    def add_practice_log(
+        self, link: PortalLink, practice: str, done: bool, feeling: str, *, at: datetime
+    ) -> PracticeLog:
+        values = {"clinic_id": link.clinic_id, "course_id": link.course_id,
+                  "patient_id": link.patient_id, "practice": practice, "done": int(done),
+                  "feeling": feeling, "at": at}  # fmt: skip
+        key = self._conn.execute(insert(practice_logs).values(**values)).inserted_primary_key
+        assert key is not None
+        return PracticeLog(int(key[0]), link.course_id, practice, done, feeling, at)
+
+    def practice_logs(self, clinic_id: int, course_id: int) -> Sequence[PracticeLog]:
+        t = practice_logs
+        rows = self._conn.execute(
+            select(t).where(t.c.clinic_id == clinic_id, t.c.course_id == course_id)
+            .order_by(t.c.at, t.c.id)
+        ).mappings()  # fmt: skip
+        return [PracticeLog(m["id"], m["course_id"], m["practice"], bool(m["done"]),
+                            m["feeling"], m["at"]) for m in rows]  # fmt: skip
+
+
+class SqlIntegrationRepository(SqlPortalMixin):
     def __init__(self, conn: Connection) -> None:
         self._conn = conn
 

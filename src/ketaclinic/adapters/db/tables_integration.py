@@ -86,3 +86,31 @@ journey_records = Table(
     Column("recorded_at", UTCDateTime, nullable=False),
     Index("ix_journey_records_clinic_course", "clinic_id", "course_id"),
 )
+
+portal_links = Table(
+    "integration_portal_links",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("clinic_id", ForeignKey("clinics.id"), nullable=False),
+    Column("patient_id", ForeignKey("patients.id"), nullable=False),
+    Column("course_id", ForeignKey("courses.id"), nullable=False),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("form_token", String(64), nullable=False),
+    Column("created_by", ForeignKey("staff.id"), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("expires_at", UTCDateTime, nullable=False),
+)
+
+practice_logs = Table(
+    "integration_practice_logs",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("clinic_id", ForeignKey("clinics.id"), nullable=False),
+    Column("course_id", ForeignKey("courses.id"), nullable=False),
+    Column("patient_id", ForeignKey("patients.id"), nullable=False),
+    Column("practice", String(200), nullable=False),
+    Column("done", Integer, nullable=False),
+    Column("feeling", Text, nullable=False, server_default=""),
+    Column("at", UTCDateTime, nullable=False),
+    Index("ix_integration_practice_logs_clinic_course", "clinic_id", "course_id"),
+)

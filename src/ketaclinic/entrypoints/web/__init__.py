@@ -34,6 +34,10 @@ def install(app: FastAPI) -> None:
     from ketaclinic.entrypoints.web import integration as integration_routes
 
     app.include_router(integration_routes.router)
+    from ketaclinic.entrypoints.web import portal as portal_routes
+
+    app.include_router(portal_routes.router)
+    app.include_router(portal_routes.staff_router)
     from ketaclinic.entrypoints.web import outcome_dashboard, outcomes
 
     for module in (outcomes, outcome_dashboard):

@@ -76,6 +76,33 @@ def upgrade() -> None:
     op.create_index(op.f(f"ix_{t}_goal_id"), t, ["goal_id"], unique=False)
     _coaching_notes()
     _journey_records()
+    _portal()
+
+
+def _portal() -> None:
+    t = "integration_portal_links"
+    op.create_table(
+        t, _id(), _int("clinic_id"), _int("patient_id"), _int("course_id"),
+        sa.Column("token_hash", sa.String(length=64), nullable=False),
+        sa.Column("form_token", sa.String(length=64), nullable=False),
+        _int("created_by"), _when("created_at"), _when("expires_at"),
+        _fk(t, "clinic_id", "clinics"), _fk(t, "patient_id", "patients"),
+        _fk(t, "course_id", "courses"), _fk(t, "created_by", "staff"),
+        sa.PrimaryKeyConstraint("id", name=op.f(f"pk_{t}")),
+        sa.UniqueConstraint("token_hash", name=op.f(f"uq_{t}_token_hash")),
+    )  # fmt: skip
+    t = "integration_practice_logs"
+    op.create_table(
+        t, _id(), _int("clinic_id"), _int("course_id"), _int("patient_id"),
+        sa.Column("practice", sa.String(length=200), nullable=False),
+        sa.Column("done", sa.Integer(), nullable=False),
+        sa.Column("feeling", sa.Text(), server_default="", nullable=False),
+        _when("at"),
+        _fk(t, "clinic_id", "clinics"), _fk(t, "course_id", "courses"),
+        _fk(t, "patient_id", "patients"),
+        sa.PrimaryKeyConstraint("id", name=op.f(f"pk_{t}")),
+    )  # fmt: skip
+    op.create_index("ix_integration_practice_logs_clinic_course", t, ["clinic_id", "course_id"])
 
 
 def _coaching_notes() -> None:
@@ -120,6 +147,8 @@ def _journey_records() -> None:
 
 
 def downgrade() -> None:
+    op.drop_table("integration_practice_logs")
+    op.drop_table("integration_portal_links")
     op.drop_table("journey_records")
     op.drop_table("coaching_notes")
     op.drop_table("integration_goal_ratings")
