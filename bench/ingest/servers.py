@@ -72,7 +72,8 @@ def _wait(base: str, hl7_port: int, procs: list[subprocess.Popen[bytes]], log: P
         if any(p.poll() is not None for p in procs):
             raise RuntimeError(f"server exited: {log.read_text()[-2000:]}")
         with contextlib.suppress(httpx.TransportError, OSError):
-            if httpx.get(f"{base}/readyz", timeout=2).status_code == 200:
+            # the bench migrated the database itself (seed); /healthz says the process is up
+            if httpx.get(f"{base}/healthz", timeout=2).status_code == 200:
                 socket.create_connection(("127.0.0.1", hl7_port), timeout=2).close()
                 return
         time.sleep(0.2)
