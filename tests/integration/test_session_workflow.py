@@ -18,6 +18,7 @@ from ketaclinic.domain.consent import ConsentStatus
 from ketaclinic.domain.discharge import AldreteScore
 from ketaclinic.domain.dosing.records import OrderStatus
 from ketaclinic.domain.errors import (
+    Conflict,
     InvalidTransition,
     PermissionDenied,
     SafetyBlock,
@@ -141,6 +142,8 @@ def test_check_in_refuses_with_every_missing_item_and_stores_nothing(day: Day) -
     with pytest.raises(ValidationFailed) as bad:
         day.flow.check_in(nurse, day.session_id, {**CHECK_IN, "escort_name": ""})
     assert "escort_name" in bad.value.errors
+    with pytest.raises(Conflict):  # nothing is documented before the patient is checked in
+        day.flow.observe(nurse, day.session_id, {"note": "arrived"})
     view = day.flow.day(nurse, day.session_id)
     assert view.session.state is SessionState.SCHEDULED and not view.records
 

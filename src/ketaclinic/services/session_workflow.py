@@ -23,7 +23,7 @@ from ketaclinic.domain.discharge import (
 )
 from ketaclinic.domain.dosing.records import DoseOrder
 from ketaclinic.domain.errors import Conflict, NotFound, ValidationFailed
-from ketaclinic.domain.infusion import InfusionSession, StoredReading
+from ketaclinic.domain.infusion import ACTIVE_STATES, InfusionSession, StoredReading
 from ketaclinic.domain.patients import SexAtBirth
 from ketaclinic.domain.protocol.model import Protocol
 from ketaclinic.domain.protocol.sections import Route
@@ -330,7 +330,7 @@ class SessionWorkflowService:
         doc = build()
         with self._uow() as uow:
             s = get_session(uow, actor.clinic_id, session_id)
-            if s.state in (SessionState.DISCHARGED, SessionState.CANCELLED, SessionState.NO_SHOW):
+            if s.state not in ACTIVE_STATES:  # the patient is checked in and not yet discharged
                 raise Conflict(f"the session is {s.state.value}", field="session_id")
             added = self._add(uow, actor, s, kind, doc.payload)
             uow.commit()
