@@ -64,6 +64,9 @@ def test_times_must_be_aware_and_not_in_the_future() -> None:
         forms.administration({**base, "given_at": future}, NOW)
     assert "given_at" in ahead.value.errors
     assert forms.administration(base, NOW).payload["given_at"] == NOW.isoformat()
+    with pytest.raises(ValidationFailed) as ketamine:
+        forms.administration({**base, "drug": "Ketamine"}, NOW)
+    assert "verified order" in ketamine.value.errors["drug"]
 
 
 def test_scale_totals_are_bounded_by_the_instrument() -> None:

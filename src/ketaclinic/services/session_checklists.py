@@ -163,6 +163,8 @@ def administration(raw: Mapping[str, Any], now: datetime) -> Documented:
         "given_by": f.text("given_by", limit=120),
         "purpose": f.text("purpose", required=False, limit=40) or "premedication",
     }
+    if "ketamine" in (payload["drug"] + payload["purpose"]).lower():
+        f.errors["drug"] = "ketamine is given only against the verified order (start dosing)"
     f.done()
     return Documented(payload)
 
