@@ -22,7 +22,7 @@ $(STAMP): pyproject.toml requirements.lock
 run: setup
 	$(BIN)/ketaclinic db upgrade
 	$(BIN)/ketaclinic demo
-	$(BIN)/ketaclinic serve --host $(HOST) --port $(PORT)
+	$(BIN)/ketaclinic serve --host $(HOST) --port $(PORT) --with-monitors
 
 lint: setup
 	$(BIN)/ruff check src tests bench

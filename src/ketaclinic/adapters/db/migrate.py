@@ -43,5 +43,15 @@ def database_heads(engine: Engine) -> set[str]:
 
 
 def is_current(engine: Engine) -> bool:
-    """True when every migration head is applied."""
-    return database_heads(engine) == script_heads()
+    """True when every migration of every branch is applied (dependencies included)."""
+    script = ScriptDirectory.from_config(_config())
+    applied_heads = database_heads(engine)
+    if not applied_heads:
+        return False
+    applied = {
+        rev.revision
+        for rev in script.iterate_revisions(tuple(applied_heads), "base")
+        if rev is not None
+    }
+    every = {rev.revision for rev in script.walk_revisions()}
+    return every <= applied
