@@ -107,14 +107,33 @@ def _missing(protocol: Protocol, scores: Sequence[CourseScore]) -> tuple[str, ..
     return tuple(i for i in dict.fromkeys(wanted) if i not in done)
 
 
+def _linked_checks(
+    uow: UnitOfWork, course: Course, protocol: Protocol, scores: Sequence[CourseScore]
+) -> list[InstrumentScore]:
+    """Untagged answers of the check instrument on this course (e.g. sent as a patient link):
+    after the reassessment visits they count as relapse-watch checks."""
+    instrument = protocol.maintenance.relapse_watch_instrument
+    tagged = {s.response_id for s in scores}
+    found = uow.assessments.for_patient(course.clinic_id, course.patient_id, instrument)
+    return [
+        InstrumentScore(r.instrument_id, r.total, r.answered_at, ScoreKind.RELAPSE_WATCH)
+        for r in found
+        if r.course_id == course.id and r.id not in tagged and r.total is not None
+    ]
+
+
 def _relapse(
-    protocol: Protocol, scores: Sequence[CourseScore], at: datetime
+    protocol: Protocol,
+    scores: Sequence[CourseScore],
+    linked: Sequence[InstrumentScore],
+    at: datetime,
 ) -> RelapseStatus | None:
     end = _reassessment_end(scores)
     if end is None:
         return None
-    all_scores = _instrument_scores(scores)
-    reached = classify_outcome(protocol.reassessment, all_scores, at=end)
+    plain = _instrument_scores(scores)
+    all_scores = sorted([*plain, *linked], key=lambda s: s.administered_at)
+    reached = classify_outcome(protocol.reassessment, plain, at=end)
     maintenance = protocol.maintenance
     watched = [s for s in all_scores if s.kind in WATCH_KINDS and s.administered_at > end]
     watch = evaluate_relapse_watch(maintenance, watched, reached=reached.outcome, since=end, at=at)
@@ -144,7 +163,7 @@ def build_review(
         next_step=propose_next_step(outcome),
         missing_instruments=_missing(protocol, scores),
         plan=uow.outcomes.latest_plan(course.clinic_id, course.id),
-        relapse=_relapse(protocol, scores, at),
+        relapse=_relapse(protocol, scores, _linked_checks(uow, course, protocol, scores), at),
     )
 
 

@@ -51,8 +51,8 @@ WATCHED_STATES = (
 
 @dataclass(frozen=True, slots=True)
 class WorklistEntry:
-    """One course needing a prescriber's look: ``kind`` is futility_review, reassessment_due,
-    or relapse; ``reasons`` carry the rule ids and sources."""
+    """One course needing a prescriber's look: ``kind`` is relapse, futility_review,
+    reassessment_due or relapse_check_due (the check instrument is due: send it)."""
 
     kind: str
     patient: Patient
@@ -170,7 +170,7 @@ class OutcomeService:
                 patient = uow.patients.get(actor.clinic_id, course.patient_id)
                 if kind and patient is not None:
                     entries.append(WorklistEntry(kind, patient, review))
-        order = {"relapse": 0, "futility_review": 1, "reassessment_due": 2}
+        order = {"relapse": 0, "futility_review": 1, "reassessment_due": 2, "relapse_check_due": 3}
         return sorted(entries, key=lambda e: (order[e.kind], e.review.course.id))
 
     def _entry(self, uow: UnitOfWork, course: Course) -> tuple[str, CourseReview]:
@@ -182,6 +182,11 @@ class OutcomeService:
             return "futility_review", review
         if course.state is CourseState.REASSESSMENT and not review.reassessment_recorded:
             return "reassessment_due", review
+        due = (
+            review.relapse is not None and review.relapse.next_check_on <= self._clock.now().date()
+        )
+        if course.state is CourseState.MAINTENANCE and due:
+            return "relapse_check_due", review
         return "", review
 
     def facts(self, uow: UnitOfWork, course: Course, protocol: Protocol) -> Mapping[str, object]:
