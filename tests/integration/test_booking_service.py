@@ -232,3 +232,27 @@ def test_a_chair_out_of_service_moves_its_sessions_and_lists_who_to_call(
         own = [b for b in after if b.course_id == course.id]
         if len(own) == 6:
             _assert_valid_series(own)
+
+
+def test_a_nurse_off_sick_moves_that_days_sessions_and_lists_who_to_call(
+    world: World, booked: Booked
+) -> None:
+    series = sorted(_series(world, booked), key=lambda b: b.start_at)
+    first = series[0]
+    local = first.start_at.astimezone(CHICAGO)
+    day_start = local.replace(hour=0, minute=0)
+    outcome = booked.replans.staff_unavailable(
+        world.actor(Role.FRONT_DESK), first.nurse_id, start_at=day_start,
+        end_at=day_start + timedelta(days=1), reason="off sick",
+    )  # fmt: skip
+    assert first.id in {c.before.id for c in outcome.to_call}  # the only nurse: it must move
+    with world.services.uow() as uow:
+        after = uow.schedule.active_between(
+            world.clinic.id, day_start, day_start + timedelta(days=1)
+        )
+    assert after == []
+    with pytest.raises(NotFound):
+        booked.replans.staff_unavailable(
+            world.actor(Role.FRONT_DESK), 999_999, start_at=day_start,
+            end_at=day_start + timedelta(days=1), reason="off sick",
+        )  # fmt: skip

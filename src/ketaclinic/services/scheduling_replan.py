@@ -71,10 +71,11 @@ class CallItem:
 
 @dataclass(frozen=True, slots=True)
 class ClinicReplanOutcome:
-    chair_id: int
+    chair_id: int | None  # the chair out of service, or None
     to_call: tuple[CallItem, ...]
     reassigned: tuple[CallItem, ...]  # same time, other chair or nurse: no call needed
     patients: dict[int, str] = field(default_factory=dict)  # display names of those to call
+    staff_id: int | None = None  # the staff member off, or None
 
 
 class ReplanService:
@@ -193,25 +194,7 @@ class ReplanService:
             if chair_id not in {c.id for c in uow.clinics.chairs(actor.clinic_id)}:
                 raise NotFound("no such chair in this clinic", field="chair_id")
             uow.schedule.add_outage(actor.clinic_id, chair_id, start_at, end_at, reason.strip())
-            frame = s.frame(uow, actor.clinic_id, _LONGEST_WINDOW_DAYS)
-            booked = uow.schedule.active_between(actor.clinic_id, frame.grid.epoch, frame.end)
-            requests = self._requests(uow, actor.clinic_id, frame, booked)
-            problem = problem_with(
-                uow, actor.clinic_id, frame, s.routine, fixed=(), requests=requests
-            )
-            schedule = Schedule(tuple(to_engine(b, frame) for b in booked))
-            at = next_slot(frame, s._clock.now())
-            plan = replan_clinic(
-                problem, schedule, at_min=at, scheduler=s._scheduler, limits=s.limits
-            )
-            outcome = self._store(
-                uow, actor.clinic_id, chair_id, frame, booked, plan.result.schedule
-            )
-            names = {}
-            for call in outcome.to_call + outcome.reassigned:
-                patient = uow.patients.get(actor.clinic_id, call.patient_id)
-                names[call.patient_id] = patient.display_name if patient else ""
-            outcome = replace(outcome, patients=names)
+            outcome = self._replan_clinic(uow, actor.clinic_id, chair_id=chair_id)
             record(
                 uow, s._clock, actor, "schedule.chair_out_of_service", object_type="chair",
                 object_id=chair_id,
@@ -219,6 +202,56 @@ class ReplanService:
             )  # fmt: skip
             uow.commit()
         return outcome
+
+    def staff_unavailable(
+        self, actor: Actor, staff_id: int, *, start_at: datetime, end_at: datetime, reason: str
+    ) -> ClinicReplanOutcome:
+        """A nurse or prescriber off (sick, called away) over ``[start_at, end_at)``: their shifts
+        are cut out of that span and the clinic is re-planned like for a chair out of service."""
+        require(actor, Permission.SCHEDULE_WRITE)
+        _check_span(start_at, end_at, reason)
+        s = self._s
+        with s._uow() as uow:
+            if staff_id not in {m.id for m, _ in uow.staff.list_for_clinic(actor.clinic_id)}:
+                raise NotFound("no such staff member in this clinic", field="staff_id")
+            for shift in uow.schedule.shifts(actor.clinic_id, start_at, end_at):
+                if shift.staff_id != staff_id:
+                    continue
+                uow.schedule.remove_shift(actor.clinic_id, shift.id)
+                for lo, hi in ((shift.start_at, start_at), (end_at, shift.end_at)):
+                    if hi > lo:
+                        uow.schedule.add_shift(actor.clinic_id, staff_id, shift.role, lo, hi)
+            outcome = self._replan_clinic(uow, actor.clinic_id, staff_id=staff_id)
+            record(
+                uow, s._clock, actor, "schedule.staff_unavailable", object_type="staff",
+                object_id=staff_id, detail=f"{reason.strip()}; {len(outcome.to_call)} to call",
+            )  # fmt: skip
+            uow.commit()
+        return outcome
+
+    def _replan_clinic(
+        self,
+        uow: UnitOfWork,
+        clinic_id: int,
+        *,
+        chair_id: int | None = None,
+        staff_id: int | None = None,
+    ) -> ClinicReplanOutcome:
+        """Re-plan every booked series against the changed calendar; store and name the calls."""
+        s = self._s
+        frame = s.frame(uow, clinic_id, _LONGEST_WINDOW_DAYS)
+        booked = uow.schedule.active_between(clinic_id, frame.grid.epoch, frame.end)
+        requests = self._requests(uow, clinic_id, frame, booked)
+        problem = problem_with(uow, clinic_id, frame, s.routine, fixed=(), requests=requests)
+        schedule = Schedule(tuple(to_engine(b, frame) for b in booked))
+        at = next_slot(frame, s._clock.now())
+        plan = replan_clinic(problem, schedule, at_min=at, scheduler=s._scheduler, limits=s.limits)
+        outcome = self._store(uow, clinic_id, frame, booked, plan.result.schedule)
+        names = {}
+        for call in outcome.to_call + outcome.reassigned:
+            patient = uow.patients.get(clinic_id, call.patient_id)
+            names[call.patient_id] = patient.display_name if patient else ""
+        return replace(outcome, chair_id=chair_id, staff_id=staff_id, patients=names)
 
     def _requests(
         self, uow: UnitOfWork, clinic_id: int, frame: Frame, booked: list[Booking]
@@ -237,7 +270,6 @@ class ReplanService:
         self,
         uow: UnitOfWork,
         clinic_id: int,
-        chair_id: int,
         frame: Frame,
         booked: list[Booking],
         after: Schedule,
@@ -265,7 +297,7 @@ class ReplanService:
                 calls.append(CallItem(b.patient_id, b, stored))
             else:
                 reassigned.append(CallItem(b.patient_id, b, stored))
-        return ClinicReplanOutcome(chair_id, tuple(calls), tuple(reassigned))
+        return ClinicReplanOutcome(None, tuple(calls), tuple(reassigned))
 
 
 _LONGEST_WINDOW_DAYS = 42  # horizon for clinic-wide re-plans (longest shipped series window)

@@ -121,6 +121,10 @@ class SqlScheduleRepository:
             for r in rows
         ]
 
+    def remove_shift(self, clinic_id: int, shift_id: int) -> None:
+        t = staff_shifts.c
+        self._conn.execute(delete(staff_shifts).where(t.clinic_id == clinic_id, t.id == shift_id))
+
     def set_availability(
         self, clinic_id: int, patient_id: int, windows: Sequence[Availability]
     ) -> None:

@@ -152,6 +152,22 @@ def chair_out(chair_id: int, body: OutageIn, request: Request, actor: Writer) ->
     }  # fmt: skip
 
 
+@router.post("/schedule/staff/{staff_id}/unavailable")
+def staff_off(staff_id: int, body: OutageIn, request: Request, actor: Writer) -> dict[str, Any]:
+    """A nurse or prescriber off over the span: re-plan and list who must be called."""
+    out = services_of(request).replans.staff_unavailable(
+        actor, staff_id, start_at=body.start_at, end_at=body.end_at, reason=body.reason
+    )
+    return {
+        "to_call": [
+            {"patient_id": c.patient_id, "appointment_id": c.before.id,
+             "after": c.after.start_at.isoformat() if c.after else None}
+            for c in out.to_call
+        ],
+        "reassigned": [c.before.id for c in out.reassigned],
+    }  # fmt: skip
+
+
 @router.get("/schedule/appointments")
 def appointments(
     request: Request, actor: Reader, start: AwareDatetime, days: int = 1
