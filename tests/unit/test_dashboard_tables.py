@@ -1,0 +1,79 @@
+"""Dashboard presentation: every figure table carries its denominator, the CSV export is the
+same rows, and the trajectory chart has labelled axes with units and 95 % CI bars."""
+
+from __future__ import annotations
+
+import csv
+import io
+from decimal import Decimal
+
+from ketaclinic.domain.analytics import (
+    KaplanMeierRow,
+    RateRow,
+    RemissionRow,
+    SafetyRateRow,
+    SessionRetentionRow,
+    TrajectoryPoint,
+)
+from ketaclinic.domain.protocol.sections import OutcomeDefinition
+from ketaclinic.entrypoints.web.outcome_charts import mean_trajectory_svg
+from ketaclinic.entrypoints.web.outcome_tables import figure_tables
+from ketaclinic.services.dashboard import Dashboard, ProtocolFigures
+
+PHQ9 = OutcomeDefinition("phq9", Decimal(50), Decimal(25), 4, "SUSTAIN-3")
+POINTS = (
+    TrajectoryPoint(0, 4, 18.0, 2.0, 14.8, 21.2),
+    TrajectoryPoint(6, 3, 9.0, 3.0, 1.5, 16.5),
+)
+
+
+def dashboard() -> Dashboard:
+    figures = ProtocolFigures(
+        protocol_id="adult-iv-induction",
+        definition=PHQ9,
+        courses=4,
+        rates_by_month=(RateRow(("2026-03",), 3, 2, 1),),
+        rate_overall=(RateRow(("7",), 3, 2, 1),),
+        remission=(RemissionRow("adult-iv-induction", 3, 1, 0, 0),),
+        trajectory=POINTS,
+        time_to_response=(KaplanMeierRow(1, 3, 1, 0, 1 / 3),),
+    )
+    return Dashboard(
+        clinic_id=7,
+        from_month="2026-03",
+        to_month="2026-03",
+        protocols=(figures,),
+        retention=(SessionRetentionRow(1, 4, 1),),
+        safety=(SafetyRateRow(("adult-iv-induction",), 20, 1, 3),),
+        sessions_source="administrations",
+    )
+
+
+def test_every_figure_has_a_denominator_and_csv_matches_the_table() -> None:
+    tables = {t.id: t for t in figure_tables(dashboard())}
+    assert set(tables) == {
+        "rates",
+        "remission",
+        "trajectory",
+        "time_to_response",
+        "retention",
+        "safety",
+    }
+    rates = tables["rates"]
+    assert "courses_with_session_6_score" in rates.header
+    assert rates.rows[1] == ("adult-iv-induction", "2026-03", "7", 3, 2, "66.7", 1, "33.3")
+    parsed = list(csv.reader(io.StringIO(rates.csv())))
+    assert tuple(parsed[0]) == rates.header and len(parsed) == len(rates.rows) + 1
+    assert tables["safety"].rows[0] == ("adult-iv-induction", 20, 1, 5.0, 3, 15.0)
+    assert tables["retention"].rows[0] == (1, 4, 1, "25.0")
+    assert tables["trajectory"].rows[0][3] == 4  # n behind the mean
+
+
+def test_trajectory_chart_has_axes_units_and_confidence_bars() -> None:
+    svg = str(mean_trajectory_svg(POINTS, "phq9"))
+    assert svg.startswith("<svg") and 'role="img"' in svg
+    assert "Session number (0 = baseline)" in svg
+    assert "Mean phq9 total (points), 95 % CI" in svg
+    assert svg.count("<circle") == 2 and "n=4" in svg
+    assert svg.count("<line") >= 2 + 2  # two axes and one CI bar per point
+    assert mean_trajectory_svg((), "phq9") is None
