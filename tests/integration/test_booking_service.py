@@ -14,7 +14,7 @@ from ketaclinic.domain.audit import AuditEvent
 from ketaclinic.domain.errors import Conflict, NotFound, SafetyBlock, ValidationFailed
 from ketaclinic.domain.safety import Urgency
 from ketaclinic.domain.scheduling import Constraint, ReplanStatus
-from ketaclinic.domain.scheduling.booking import Booking, BookingStatus
+from ketaclinic.domain.scheduling.booking import Booking, BookingKind, BookingStatus
 from ketaclinic.services.ports import AuditQuery
 from ketaclinic.services.scheduling_replan import DropReason
 from tests.conftest import World
@@ -256,3 +256,23 @@ def test_a_nurse_off_sick_moves_that_days_sessions_and_lists_who_to_call(
             world.actor(Role.FRONT_DESK), 999_999, start_at=day_start,
             end_at=day_start + timedelta(days=1), reason="off sick",
         )  # fmt: skip
+
+
+def test_a_maintenance_booster_is_booked_with_the_same_engine(world: World, booked: Booked) -> None:
+    series = sorted(_series(world, booked), key=lambda b: b.start_at)
+    last = series[-1].start_at
+    proposal = booked.schedule.book_booster(world.actor(Role.FRONT_DESK), booked.courses[0].id, 1)
+    assert len(proposal.bookings) == 1
+    booster = proposal.bookings[0]
+    assert booster.kind is BookingKind.BOOSTER and booster.status is BookingStatus.PROPOSED
+    # adult IV pack: first booster 7 days after the last session, 3 days either side
+    assert timedelta(days=4) <= booster.start_at - last <= timedelta(days=11)
+    assert booster.start_at - last >= timedelta(hours=48)
+    with pytest.raises(Conflict):  # boosters are not moved through the series rules
+        booked.schedule.move(world.actor(Role.FRONT_DESK), booster.id,
+                             start_at=booster.start_at, reason="x")  # fmt: skip
+    outcome = booked.replans.chair_out_of_service(
+        world.actor(Role.FRONT_DESK), series[0].chair_id, start_at=world.clock.now(),
+        end_at=world.clock.now() + timedelta(days=3), reason="pump fault",
+    )  # fmt: skip
+    assert booster.id not in {c.before.id for c in outcome.to_call}

@@ -19,6 +19,7 @@ from ketaclinic.domain.consent import ConsentStatus, ensure_sessions_allowed
 from ketaclinic.domain.course import TERMINAL
 from ketaclinic.domain.errors import Conflict, NotFound, ValidationFailed
 from ketaclinic.domain.scheduling import (
+    Appointment,
     Infeasibility,
     ManualMove,
     Option,
@@ -27,6 +28,7 @@ from ketaclinic.domain.scheduling import (
     Scheduler,
     SolveLimits,
     Violation,
+    booster_request,
     explain_unplaceable,
     nearest_options,
     validate_move,
@@ -51,8 +53,10 @@ from ketaclinic.services.scheduling_calendar import (
     booked_shape,
     course_request,
     frame_for,
+    induction_of,
     next_slot,
     problem_with,
+    shape_for,
     to_engine,
 )
 
@@ -63,6 +67,11 @@ WEB_LIMITS = SolveLimits(time_limit_s=5.0, num_workers=1, random_seed=0)
 """Solver limits inside a web request (performance.md §4.3: one worker while serving)."""
 
 HORIZON_SLACK_DAYS = 21
+_PROPOSE_ACTION = {
+    BookingKind.INDUCTION: "schedule.propose_series",
+    BookingKind.BOOSTER: "schedule.propose_booster",
+    BookingKind.COACHING: "schedule.propose_coaching",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,7 +141,7 @@ class ScheduleService:
         with self._uow() as uow:
             course = get_course(uow, actor.clinic_id, course_id)
             self.ensure_may_book(uow, course)
-            if any(b.active for b in uow.schedule.for_course(actor.clinic_id, course_id)):
+            if induction_of(uow.schedule.for_course(actor.clinic_id, course_id)):
                 raise Conflict("this course already has booked sessions", field="course_id")
             protocol = load_published(uow, actor.clinic_id, course.protocol_version_id).protocol
             frame = self.frame(uow, actor.clinic_id, protocol.series.window_max_days)
@@ -146,22 +155,65 @@ class ScheduleService:
                 why = explain_unplaceable(problem, request, problem.fixed)
                 options = nearest_options(problem, request, problem.fixed)
                 return Proposal(course_id, (), why, options, frame)
-            new = [
-                NewBooking(
-                    course_id=course.id, patient_id=course.patient_id, chair_id=int(a.chair_id),
-                    nurse_id=int(a.nurse_id), start_at=frame.grid.to_datetime(a.start_min),
-                    end_at=frame.grid.to_datetime(a.end_min), kind=BookingKind.INDUCTION,
-                    status=BookingStatus.PROPOSED, session_number=a.index,
-                    shape=booked_shape(a.shape),
-                )
-                for a in result.schedule.of_series(request.id)
-            ]  # fmt: skip
-            stored = uow.schedule.add_bookings(actor.clinic_id, new, at=self._clock.now())
-            record(
-                uow, self._clock, actor, "schedule.propose_series", object_type="course",
-                object_id=course.id, patient_id=course.patient_id,
-                detail=f"{len(stored)} sessions by {result.engine} ({result.status.value})",
+            stored = self._store(
+                uow, actor, course, frame, result.schedule.of_series(request.id),
+                BookingKind.INDUCTION,
             )  # fmt: skip
+            uow.commit()
+        return Proposal(course_id, tuple(stored), frame=frame)
+
+    def book_booster(
+        self, actor: Actor, course_id: int, booster_number: int, *, tolerance_days: int = 3
+    ) -> Proposal:
+        """Propose maintenance booster ``booster_number`` with the same engine as the series.
+
+        Due ``Maintenance.booster_intervals_days[n-1]`` days after the course's last session,
+        ``tolerance_days`` either side, never sooner than the series' minimum gap (clinical.md
+        §3.3; taper ladders UNCONFIRMED and flagged ``needs_signoff`` in the pack). Same consent
+        and safety-gate checks as the series; stored as ``proposed``.
+        """
+        require(actor, Permission.SCHEDULE_WRITE)
+        if booster_number < 1 or not 0 <= tolerance_days <= 14:
+            raise ValidationFailed({"booster_number": "boosters are numbered from 1"})
+        with self._uow() as uow:
+            course = get_course(uow, actor.clinic_id, course_id)
+            self.ensure_may_book(uow, course)
+            own = [b for b in uow.schedule.for_course(actor.clinic_id, course_id) if b.active]
+            if not own:
+                raise Conflict("no session to space the booster from", field="course_id")
+            protocol = load_published(uow, actor.clinic_id, course.protocol_version_id).protocol
+            ladder = protocol.maintenance.booster_intervals_days or (0,)
+            frame = self.frame(uow, actor.clinic_id, max(ladder) + tolerance_days)
+            request = booster_request(
+                protocol.maintenance, shape_for(protocol, self.routine),
+                series_id=f"course-{course.id}-booster-{booster_number}",
+                patient_id=str(course.patient_id), booster_number=booster_number,
+                previous_start_min=frame.minute(max(b.start_at for b in own)),
+                tolerance_days=tolerance_days,
+                min_gap_min=protocol.series.min_hours_between * 60,
+            )  # fmt: skip
+            release = max(request.release_min, next_slot(frame, self._clock.now()))
+            if release >= request.deadline_min:
+                raise Conflict("this booster's window has passed", field="booster_number")
+            request = replace(request, release_min=release)
+            fixed = uow.schedule.active_between(actor.clinic_id, frame.grid.epoch, frame.end)
+            problem = problem_with(
+                uow, actor.clinic_id, frame, self.routine, fixed=fixed, requests=(request,)
+            )
+            result = self._scheduler.solve(problem, self.limits)
+            if request.id in result.schedule.unplaced:
+                why = explain_unplaceable(problem, request, problem.fixed)
+                return Proposal(
+                    course_id, (), why, nearest_options(problem, request, problem.fixed), frame
+                )
+            stored = self._store(
+                uow,
+                actor,
+                course,
+                frame,
+                result.schedule.of_series(request.id),
+                BookingKind.BOOSTER,
+            )
             uow.commit()
         return Proposal(course_id, tuple(stored), frame=frame)
 
@@ -244,12 +296,44 @@ class ScheduleService:
             uow.commit()
         return MoveOutcome(decision.accepted, booking, decision.violations)
 
+    def _store(
+        self,
+        uow: UnitOfWork,
+        actor: Actor,
+        course: Course,
+        frame: Frame,
+        placed: tuple[Appointment, ...],
+        kind: BookingKind,
+    ) -> list[Booking]:
+        """Store solver-placed sessions as ``proposed`` bookings, with their audit event."""
+        new = [
+            NewBooking(
+                course_id=course.id, patient_id=course.patient_id, chair_id=int(a.chair_id),
+                nurse_id=int(a.nurse_id), start_at=frame.grid.to_datetime(a.start_min),
+                end_at=frame.grid.to_datetime(a.end_min), kind=kind,
+                status=BookingStatus.PROPOSED, session_number=a.index,
+                shape=booked_shape(a.shape),
+            )
+            for a in placed
+        ]  # fmt: skip
+        stored = uow.schedule.add_bookings(actor.clinic_id, new, at=self._clock.now())
+        record(
+            uow, self._clock, actor, _PROPOSE_ACTION[kind], object_type="course",
+            object_id=course.id, patient_id=course.patient_id,
+            detail=f"{len(stored)} sessions proposed",
+        )  # fmt: skip
+        return stored
+
     def _active_booking(self, uow: UnitOfWork, clinic_id: int, booking_id: int) -> Booking:
         booking = uow.schedule.get(clinic_id, booking_id)
         if booking is None:
             raise NotFound("no such appointment in this clinic", field="appointment_id")
         if not booking.active:
             raise Conflict(f"the appointment is {booking.status.value}", field="appointment_id")
+        if booking.kind is not BookingKind.INDUCTION:
+            raise Conflict(
+                "boosters are changed by cancelling and booking again", field="appointment_id"
+            )
         return booking
 
     def _window(self, uow: UnitOfWork, course: Course) -> int:
@@ -262,7 +346,7 @@ class ScheduleService:
         """The course's active sessions as one request, every other booking fixed."""
         protocol = load_published(uow, course.clinic_id, course.protocol_version_id).protocol
         frame = self.frame(uow, course.clinic_id, protocol.series.window_max_days)
-        own = [b for b in uow.schedule.for_course(course.clinic_id, course.id) if b.active]
+        own = induction_of(uow.schedule.for_course(course.clinic_id, course.id))
         others = [
             b
             for b in uow.schedule.active_between(course.clinic_id, frame.grid.epoch, frame.end)

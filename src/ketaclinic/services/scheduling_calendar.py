@@ -33,6 +33,7 @@ from ketaclinic.domain.scheduling.booking import (
     Availability,
     BookedShape,
     Booking,
+    BookingKind,
     BookingStatus,
 )
 from ketaclinic.domain.staff import Chair as StoredChair
@@ -147,8 +148,16 @@ def series_id(course_id: int) -> str:
     return f"course-{course_id}"
 
 
-def course_of(series: str) -> int:
-    return int(series.removeprefix("course-"))
+def booking_series(booking: Booking) -> str:
+    """Engine series of a booking: the course's induction, or one booster of its own."""
+    if booking.kind is BookingKind.INDUCTION:
+        return series_id(booking.course_id)
+    return f"{series_id(booking.course_id)}-{booking.kind.value}-{booking.session_number}"
+
+
+def induction_of(bookings: Sequence[Booking]) -> list[Booking]:
+    """The active induction sessions among ``bookings``."""
+    return [b for b in bookings if b.active and b.kind is BookingKind.INDUCTION]
 
 
 def to_engine(booking: Booking, frame: Frame) -> Appointment:
@@ -160,7 +169,7 @@ def to_engine(booking: Booking, frame: Frame) -> Appointment:
         else AppointmentStatus.PROPOSED
     )
     return Appointment(
-        id=f"b{booking.id}", series_id=series_id(booking.course_id),
+        id=f"b{booking.id}", series_id=booking_series(booking),
         patient_id=str(booking.patient_id), index=booking.session_number,
         start_min=frame.minute(booking.start_at), chair_id=str(booking.chair_id),
         nurse_id=str(booking.nurse_id),

@@ -38,6 +38,7 @@ from ketaclinic.services.scheduling_calendar import (
     Frame,
     booked_shape,
     course_request,
+    induction_of,
     next_slot,
     problem_with,
     to_engine,
@@ -125,7 +126,7 @@ class ReplanService:
         protocol = load_published(uow, clinic_id, course.protocol_version_id).protocol
         frame = s.frame(uow, clinic_id, protocol.series.window_max_days)
         everyone = uow.schedule.active_between(clinic_id, frame.grid.epoch, frame.end)
-        own = [b for b in uow.schedule.for_course(clinic_id, course.id) if b.active]
+        own = induction_of(uow.schedule.for_course(clinic_id, course.id))
         at = next_slot(frame, s._clock.now())
         request = course_request(uow, course, protocol, frame, s.routine, at)
         starts = [frame.minute(b.start_at) for b in own]
@@ -258,10 +259,11 @@ class ReplanService:
     ) -> tuple[SeriesRequest, ...]:
         """One request per booked course (its series rules), releasing from its first session."""
         out = []
-        for course_id in dict.fromkeys(b.course_id for b in booked):
+        induction = induction_of(booked)  # boosters stay where they are
+        for course_id in dict.fromkeys(b.course_id for b in induction):
             course = get_course(uow, clinic_id, course_id)
             protocol = load_published(uow, clinic_id, course.protocol_version_id).protocol
-            first = min(frame.minute(b.start_at) for b in booked if b.course_id == course_id)
+            first = min(frame.minute(b.start_at) for b in induction if b.course_id == course_id)
             request = course_request(uow, course, protocol, frame, self._s.routine, first)
             out.append(replace(request, release_min=min(first, request.release_min)))
         return tuple(out)

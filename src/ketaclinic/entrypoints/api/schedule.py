@@ -96,6 +96,21 @@ def book_series(course_id: int, request: Request, actor: Writer) -> Any:
     return [BookingOut.of(b).model_dump(mode="json") for b in proposal.bookings]
 
 
+@router.post("/schedule/courses/{course_id}/boosters/{booster_number}", status_code=201)
+def book_booster(course_id: int, booster_number: int, request: Request, actor: Writer) -> Any:
+    """Propose maintenance booster ``booster_number`` (same engine, same checks as the series)."""
+    proposal = services_of(request).schedule.book_booster(actor, course_id, booster_number)
+    if not proposal.booked:
+        why = proposal.explanation
+        return JSONResponse(
+            {"error": "BoosterUnbookable", "detail": "the booster cannot be booked in its window",
+             "field": "booster_number",
+             "blocking": [c.value for c in why.blocking] if why else []},
+            status_code=409,
+        )  # fmt: skip
+    return [BookingOut.of(b).model_dump(mode="json") for b in proposal.bookings]
+
+
 @router.post("/schedule/courses/{course_id}/series/confirm")
 def confirm_series(course_id: int, request: Request, actor: Writer) -> list[BookingOut]:
     return [
