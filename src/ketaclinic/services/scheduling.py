@@ -26,9 +26,9 @@ from ketaclinic.domain.scheduling import (
     Problem,
     Schedule,
     Scheduler,
+    SeriesRequest,
     SolveLimits,
     Violation,
-    booster_request,
     explain_unplaceable,
     nearest_options,
     validate_move,
@@ -51,12 +51,12 @@ from ketaclinic.services.scheduling_calendar import (
     ChairRoutine,
     Frame,
     booked_shape,
+    booster_for,
     course_request,
     frame_for,
     induction_of,
     next_slot,
     problem_with,
-    shape_for,
     to_engine,
 )
 
@@ -145,22 +145,29 @@ class ScheduleService:
                 raise Conflict("this course already has booked sessions", field="course_id")
             protocol = load_published(uow, actor.clinic_id, course.protocol_version_id).protocol
             frame = self.frame(uow, actor.clinic_id, protocol.series.window_max_days)
-            fixed = uow.schedule.active_between(actor.clinic_id, frame.grid.epoch, frame.end)
             release = next_slot(frame, self._clock.now())
             request = course_request(uow, course, protocol, frame, self.routine, release)
-            problem = problem_with(uow, actor.clinic_id, frame, self.routine, fixed=fixed)
-            problem = replace(problem, requests=(request,))
-            result = self._scheduler.solve(problem, self.limits)
-            if request.id in result.schedule.unplaced:
-                why = explain_unplaceable(problem, request, problem.fixed)
-                options = nearest_options(problem, request, problem.fixed)
-                return Proposal(course_id, (), why, options, frame)
-            stored = self._store(
-                uow, actor, course, frame, result.schedule.of_series(request.id),
-                BookingKind.INDUCTION,
-            )  # fmt: skip
+            proposal = self._solve_and_store(uow, actor, course, frame, request)
             uow.commit()
-        return Proposal(course_id, tuple(stored), frame=frame)
+        return proposal
+
+    def _solve_and_store(
+        self, uow: UnitOfWork, actor: Actor, course: Course, frame: Frame, request: SeriesRequest
+    ) -> Proposal:
+        """Solve ``request`` against every active booking; store it, or explain why not."""
+        fixed = uow.schedule.active_between(actor.clinic_id, frame.grid.epoch, frame.end)
+        problem = problem_with(
+            uow, actor.clinic_id, frame, self.routine, fixed=fixed, requests=(request,)
+        )
+        result = self._scheduler.solve(problem, self.limits)
+        if request.id in result.schedule.unplaced:
+            why = explain_unplaceable(problem, request, problem.fixed)
+            options = nearest_options(problem, request, problem.fixed)
+            return Proposal(course.id, (), why, options, frame)
+        kind = BookingKind(request.kind.value)
+        placed = result.schedule.of_series(request.id)
+        stored = self._store(uow, actor, course, frame, placed, kind)
+        return Proposal(course.id, tuple(stored), frame=frame)
 
     def book_booster(
         self, actor: Actor, course_id: int, booster_number: int, *, tolerance_days: int = 3
@@ -184,38 +191,17 @@ class ScheduleService:
             protocol = load_published(uow, actor.clinic_id, course.protocol_version_id).protocol
             ladder = protocol.maintenance.booster_intervals_days or (0,)
             frame = self.frame(uow, actor.clinic_id, max(ladder) + tolerance_days)
-            request = booster_request(
-                protocol.maintenance, shape_for(protocol, self.routine),
-                series_id=f"course-{course.id}-booster-{booster_number}",
-                patient_id=str(course.patient_id), booster_number=booster_number,
-                previous_start_min=frame.minute(max(b.start_at for b in own)),
-                tolerance_days=tolerance_days,
-                min_gap_min=protocol.series.min_hours_between * 60,
+            request = booster_for(
+                course, protocol, frame, self.routine, booster_number,
+                previous_start=max(b.start_at for b in own), tolerance_days=tolerance_days,
             )  # fmt: skip
             release = max(request.release_min, next_slot(frame, self._clock.now()))
             if release >= request.deadline_min:
                 raise Conflict("this booster's window has passed", field="booster_number")
             request = replace(request, release_min=release)
-            fixed = uow.schedule.active_between(actor.clinic_id, frame.grid.epoch, frame.end)
-            problem = problem_with(
-                uow, actor.clinic_id, frame, self.routine, fixed=fixed, requests=(request,)
-            )
-            result = self._scheduler.solve(problem, self.limits)
-            if request.id in result.schedule.unplaced:
-                why = explain_unplaceable(problem, request, problem.fixed)
-                return Proposal(
-                    course_id, (), why, nearest_options(problem, request, problem.fixed), frame
-                )
-            stored = self._store(
-                uow,
-                actor,
-                course,
-                frame,
-                result.schedule.of_series(request.id),
-                BookingKind.BOOSTER,
-            )
+            proposal = self._solve_and_store(uow, actor, course, frame, request)
             uow.commit()
-        return Proposal(course_id, tuple(stored), frame=frame)
+        return proposal
 
     def confirm_series(self, actor: Actor, course_id: int) -> list[Booking]:
         """Confirm every proposed session of the course (front desk has agreed the times)."""
