@@ -47,6 +47,6 @@ def test_scores_review_plan_decision_over_the_api(client: TestClient, world: Wor
         f"/api/v1/outcomes/dashboard?from_month={month}&to_month={month}", headers=admin
     ).json()
     [rates] = figures["protocols"][0]["rates_by_month"]
-    assert (rates["denominator"], rates["responders"]) == (1, 1)
+    assert (rates["group"], rates["denominator"], rates["responders"]) == ([month], 1, 1)
     bad_month = client.get("/api/v1/outcomes/dashboard?from_month=x&to_month=y", headers=admin)
     assert bad_month.status_code == 422 and "from_month" in bad_month.json()["fields"]

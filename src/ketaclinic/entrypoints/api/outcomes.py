@@ -3,6 +3,8 @@ clinician's decision, the prescriber's outcome worklist and the clinic dashboard
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import asdict
 from datetime import date, datetime
 from typing import Annotated, Any
 
@@ -187,56 +189,32 @@ def worklist(request: Request, actor: Manager) -> list[dict[str, Any]]:
 Month = Annotated[str, Query(max_length=7)]
 
 
+def _rows(items: Sequence[Any]) -> list[dict[str, Any]]:
+    """Figure rows as JSON objects; every row carries its denominator field."""
+    return [asdict(item) for item in items]
+
+
 @router.get("/outcomes/dashboard")
 def dashboard(
     request: Request, actor: Analyst, from_month: Month, to_month: Month
 ) -> dict[str, Any]:
     d = services_of(request).dashboard.build(actor, from_month, to_month)
+    protocols = [
+        {
+            "protocol_id": p.protocol_id,
+            "courses": p.courses,
+            "rates_by_month": _rows(p.rates_by_month),
+            "remission": _rows(p.remission),
+            "trajectory": _rows(p.trajectory),
+            "time_to_response": _rows(p.time_to_response),
+        }
+        for p in d.protocols
+    ]
     return {
         "from_month": d.from_month,
         "to_month": d.to_month,
         "sessions_source": d.sessions_source,
-        "protocols": [
-            {
-                "protocol_id": p.protocol_id,
-                "courses": p.courses,
-                "rates_by_month": [
-                    {
-                        "month": r.group[0],
-                        "denominator": r.denominator,
-                        "responders": r.responders,
-                        "remitters": r.remitters,
-                    }
-                    for r in p.rates_by_month
-                ],
-                "trajectory": [
-                    {
-                        "session_number": t.session_number,
-                        "n": t.n,
-                        "mean": t.mean,
-                        "ci_low": t.ci_low,
-                        "ci_high": t.ci_high,
-                    }
-                    for t in p.trajectory
-                ],
-            }
-            for p in d.protocols
-        ],
-        "retention": [
-            {
-                "session_number": r.session_number,
-                "reached": r.reached,
-                "dropped_after": r.dropped_after,
-            }
-            for r in d.retention
-        ],
-        "safety": [
-            {
-                "protocol": s.group[0],
-                "sessions": s.sessions,
-                "adverse_events": s.adverse_events,
-                "alarms": s.alarms,
-            }
-            for s in d.safety
-        ],
+        "protocols": protocols,
+        "retention": _rows(d.retention),
+        "safety": _rows(d.safety),
     }
