@@ -53,3 +53,22 @@ def test_scores_below_the_threshold_keep_the_patient_off_the_worklist(world: Wor
         answer_by_link(world, patient_id, course_id, total)
     kinds = [e.kind for e in world.services.outcomes.worklist(physician)]
     assert "relapse" not in kinds
+
+
+def test_re_induction_is_a_new_course_on_the_same_patient(world: World) -> None:
+    patient_id, course_id = in_maintenance(world)
+    physician = world.actor(Role.PHYSICIAN)
+    for total in (12, 14):
+        world.clock.advance(days=7)
+        answer_by_link(world, patient_id, course_id, total)
+    [entry] = world.services.outcomes.worklist(physician)
+    assert entry.kind == "relapse"
+    world.services.outcomes.decide(
+        physician, course_id, CourseState.COMPLETED, "relapse: re-induction on a new course"
+    )
+    old = world.services.courses.view(physician, course_id)
+    again = world.services.courses.open(physician, patient_id, old.course.protocol_version_id)
+    assert again.id != course_id and again.patient_id == patient_id
+    assert world.services.outcomes.worklist(physician) == []  # the new course starts afresh
+    kept = world.services.outcomes.review(physician, course_id)
+    assert kept.relapse is not None and kept.relapse.watch.relapse  # history stays on the old one

@@ -160,12 +160,19 @@ class OutcomeService:
         return self._courses.move(actor, course_id, to, reason=reason)
 
     def worklist(self, actor: Actor) -> list[WorklistEntry]:
-        """Courses a prescriber should look at: relapse met, futility review prompted, or a
-        reassessment visit due and not yet classified. Decision support only."""
+        """Courses a prescriber should look at: relapse met, futility review prompted, a
+        reassessment visit due and not yet classified, or a relapse check due. Only each
+        patient's latest course counts: re-induction opens a new course, which replaces the
+        relapsed one here. Decision support only."""
         require(actor, Permission.COURSE_MANAGE)
         entries: list[WorklistEntry] = []
         with self._uow() as uow:
             for course in uow.courses.in_states(actor.clinic_id, WATCHED_STATES):
+                latest = max(
+                    c.id for c in uow.courses.for_patient(actor.clinic_id, course.patient_id)
+                )
+                if course.id != latest:
+                    continue
                 kind, review = self._entry(uow, course)
                 patient = uow.patients.get(actor.clinic_id, course.patient_id)
                 if kind and patient is not None:
