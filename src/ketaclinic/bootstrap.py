@@ -26,6 +26,7 @@ from ketaclinic.services.booster_booking import BoosterBookingService
 from ketaclinic.services.caseload import CaseloadService
 from ketaclinic.services.checkins import CheckinService
 from ketaclinic.services.coaching import CoachingService, JourneyService
+from ketaclinic.services.coaching_booking import CoachingBookingService
 from ketaclinic.services.consents import ConsentService
 from ketaclinic.services.scheduling import ScheduleService
 from ketaclinic.services.scheduling_replan import ReplanService
@@ -96,6 +97,7 @@ class Services:
     journeys: JourneyService = field(init=False)
     caseload: CaseloadService = field(init=False)
     portal: PortalService = field(init=False)
+    coaching_bookings: CoachingBookingService = field(init=False)
     session_workflow: SessionWorkflowService = field(init=False)
 
     def __post_init__(self) -> None:
@@ -138,6 +140,7 @@ class Services:
         self.integration = IntegrationService(self.uow, self.clock)
         self.coaching = CoachingService(self.uow, self.clock)
         self.journeys = JourneyService(self.uow, self.clock)
+        self.coaching_bookings = CoachingBookingService(self.uow, self.clock)
         self.caseload = CaseloadService(self.uow, self.clock, self.integration)
         self.portal = PortalService(
             self.uow, self.clock, self.tokens, self.settings.assessment_link_hours
