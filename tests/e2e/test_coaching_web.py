@@ -89,3 +89,24 @@ def test_note_form_errors_are_inline_and_the_caseload_lists_what_is_due(
                      follow_redirects=False)  # fmt: skip
     assert ok.status_code == 303
     assert 'data-kind="note_unsigned"' in client.get("/worklist/coaching").text
+
+
+def test_a_coaching_appointment_is_booked_from_the_workspace(
+    client: TestClient, world: World
+) -> None:
+    course_id, room = course_on(world, "kat-holistic")
+    csrf = web_login(client, world, Role.COACH)
+    coach_id = str(world.actor(Role.COACH).staff_id)
+    form = {"csrf_token": csrf, "kind": "preparatory", "start_at": "2026-12-01T10:00",
+            "duration_min": "50", "room_id": str(room), "coach_id": coach_id}  # fmt: skip
+    booked = client.post(f"/courses/{course_id}/coaching-bookings", data=form,
+                         follow_redirects=False)  # fmt: skip
+    assert booked.status_code == 303
+    page = client.get(f"/courses/{course_id}/integration")
+    assert page.text.count('class="booking"') == 1 and "Room Kestrel" in page.text
+    clash = client.post(f"/courses/{course_id}/coaching-bookings", data=form)
+    assert clash.status_code == 409 and "room" in clash.text
+    bad = client.post(f"/courses/{course_id}/coaching-bookings",
+                      data={**form, "duration_min": "lots"})  # fmt: skip
+    assert bad.status_code == 422 and "booking-duration_min-error" in bad.text
+    assert 'data-kind="session_due"' in client.get("/worklist/coaching").text

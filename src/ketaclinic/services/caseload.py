@@ -20,10 +20,12 @@ from ketaclinic.domain.errors import NotFound
 from ketaclinic.domain.infusion import InfusionSession
 from ketaclinic.domain.integration import CoachingNote, GoalStatus, Practice
 from ketaclinic.domain.patients import Patient
+from ketaclinic.domain.scheduling.booking import Booking, BookingKind
 from ketaclinic.domain.session import SessionState
 from ketaclinic.domain.staff import Actor
 from ketaclinic.domain.treatment import Course
 from ketaclinic.services.authorization import require
+from ketaclinic.services.coaching_booking import COACHING_ROLES
 from ketaclinic.services.courses import get_course
 from ketaclinic.services.integration import IntegrationService, PlanView, experiential_check
 from ketaclinic.services.ports import Clock, UnitOfWork, UnitOfWorkFactory
@@ -51,6 +53,9 @@ class Workspace:
     library: Sequence[Practice]
     attendants: Sequence[Attendant]
     staff_names: dict[int, str]
+    bookings: Sequence[Booking] = ()
+    rooms: Sequence[tuple[int, str]] = ()
+    coaches: Sequence[Attendant] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +65,20 @@ class CaseloadItem:
     kind: str  # preparation_due, integration_due, note_unsigned, session_due, *_fell_off
     detail: str
     due_at: datetime | None = None
+
+
+def _coaching_bookings(uow: UnitOfWork, course: Course) -> list[Booking]:
+    return [b for b in uow.schedule.for_course(course.clinic_id, course.id)
+            if b.kind is BookingKind.COACHING and b.active]  # fmt: skip
+
+
+def _rooms(uow: UnitOfWork, clinic_id: int) -> list[tuple[int, str]]:
+    return [(c.id, c.name) for c in uow.clinics.chairs(clinic_id) if c.in_service]
+
+
+def _coaches(uow: UnitOfWork, clinic_id: int) -> list[Attendant]:
+    return [Attendant(m.id, m.name, r.value) for m, r in uow.staff.list_for_clinic(clinic_id)
+            if r in COACHING_ROLES and m.active]  # fmt: skip
 
 
 def _names(uow: UnitOfWork, clinic_id: int) -> dict[int, str]:
@@ -89,8 +108,11 @@ class CaseloadService:
                 if r.value in allowed_roles and m.active
             ]
             notes = uow.coaching_notes.for_course(actor.clinic_id, course_id)
-            return Workspace(patient, view, notes, library, attendants,
-                             _names(uow, actor.clinic_id))  # fmt: skip
+            return Workspace(
+                patient, view, notes, library, attendants, _names(uow, actor.clinic_id),
+                _coaching_bookings(uow, course), _rooms(uow, actor.clinic_id),
+                _coaches(uow, actor.clinic_id),
+            )  # fmt: skip
 
     def for_patient(self, actor: Actor, patient_id: int) -> Sequence[tuple[PlanView, int]]:
         """Each course's plan view with its number of coaching notes (for the chart panel)."""
@@ -133,6 +155,10 @@ def _course_items(
         CaseloadItem(course, patient, "session_due", f"session {s.id}", s.scheduled_for)
         for s in _scheduled(uow, course)
     ]
+    items += [
+        CaseloadItem(course, patient, "session_due", "coaching appointment", b.start_at)
+        for b in _coaching_bookings(uow, course) if b.start_at >= now
+    ]  # fmt: skip
     items += _fell_off(uow, course, patient, now)
     return items
 

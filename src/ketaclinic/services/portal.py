@@ -138,11 +138,13 @@ class PortalService:
     def _view(self, uow: UnitOfWork, link: PortalLink) -> PortalView:
         patient = uow.patients.get(link.clinic_id, link.patient_id)
         now = self._clock.now()
-        upcoming = sorted(
-            s.scheduled_for for s in uow.sessions.for_patient(link.clinic_id, link.patient_id)
-            if s.course_id == link.course_id and s.state is SessionState.SCHEDULED
-            and s.scheduled_for is not None and s.scheduled_for >= now
-        )  # fmt: skip
+        upcoming = sorted([
+            *(s.scheduled_for for s in uow.sessions.for_patient(link.clinic_id, link.patient_id)
+              if s.course_id == link.course_id and s.state is SessionState.SCHEDULED
+              and s.scheduled_for is not None and s.scheduled_for >= now),
+            *(b.start_at for b in uow.schedule.for_course(link.clinic_id, link.course_id)
+              if b.active and b.start_at >= now),
+        ])  # fmt: skip
         goals = [g for g in uow.integration.goals(link.clinic_id, link.course_id)
                  if g.status is GoalStatus.ACTIVE]  # fmt: skip
         practices = tuple(dict.fromkeys(p for g in goals for p in g.practices))

@@ -172,6 +172,30 @@ async def record_note(request: Request, course_id: int, session: Coach) -> Respo
     return await _submit(request, session, course_id, "note", act, "notes")
 
 
+@router.post("/courses/{course_id}/coaching-bookings")
+async def book(request: Request, course_id: int, session: Coach) -> Response:
+    def act(form: Any) -> int:
+        errors: dict[str, str] = {}
+        kind = forms.text(form, "kind", errors, 20)
+        if kind not in {k.value for k in NoteKind}:
+            errors["kind"] = "choose the kind of session"
+        at = _when(form, "start_at", session.clinic.timezone, errors)
+        numbers = {n: forms.text(form, n, errors, 12) for n in ("duration_min", "room_id",
+                                                                 "coach_id")}  # fmt: skip
+        for name, raw in numbers.items():
+            if not raw.isdigit():
+                errors[name] = "choose or enter a whole number"
+        if errors or at is None:
+            raise ValidationFailed(errors)
+        services_of(request).coaching_bookings.book(
+            session.actor, course_id, NoteKind(kind), at, int(numbers["duration_min"]),
+            room_id=int(numbers["room_id"]), coach_id=int(numbers["coach_id"]),
+        )  # fmt: skip
+        return course_id
+
+    return await _submit(request, session, course_id, "booking", act, "bookings")
+
+
 @router.post("/coaching-notes/{note_id}/sign")
 async def sign_note(request: Request, note_id: int, session: Coach) -> Response:
     note = services_of(request).coaching.sign(session.actor, note_id)
