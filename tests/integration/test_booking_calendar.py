@@ -13,7 +13,15 @@ from ketaclinic.adapters.db.tables_scheduling import staff_shifts
 from ketaclinic.domain.access import Role
 from ketaclinic.domain.errors import NotFound, ValidationFailed
 from ketaclinic.domain.scheduling import Constraint
-from ketaclinic.domain.scheduling.booking import Availability, OpeningHours, ShiftRole
+from ketaclinic.domain.scheduling.booking import (
+    Availability,
+    BookedShape,
+    BookingKind,
+    BookingStatus,
+    NewBooking,
+    OpeningHours,
+    ShiftRole,
+)
 from tests.conftest import World
 from tests.schedule_world import Booked, schedule_world
 
@@ -120,3 +128,37 @@ def test_a_prescriber_shift_is_required_while_dosing(world: World, booked: Booke
     assert not proposal.booked  # 6 sessions 48 h apart cannot all be on Tuesdays in 21 days
     assert proposal.explanation is not None
     assert Constraint.PRESCRIBER_ON_SITE in proposal.explanation.blocking
+
+
+def test_coaching_appointments_take_their_room_but_never_a_nurse(world: World) -> None:
+    """A coaching appointment (room + coach, no dosing) blocks its chair; infusions go around it
+    and clinic-wide re-plans leave it where it is."""
+    booked = schedule_world(world, chairs=1, patients=1)
+    course = booked.courses[0]
+    with world.services.uow() as uow:
+        room = uow.clinics.chairs(world.clinic.id)[0].id
+        coaching = [
+            NewBooking(
+                course.id, course.patient_id, room, world.actor(Role.COACH).staff_id or 0,
+                datetime.combine(date(2026, 3, d), time(8), tzinfo=CHICAGO),
+                datetime.combine(date(2026, 3, d), time(18), tzinfo=CHICAGO),
+                BookingKind.COACHING, BookingStatus.CONFIRMED, 0, BookedShape(0, 600, 0, 0),
+            )
+            for d in range(2, 7)  # the whole first week
+        ]  # fmt: skip
+        held = uow.schedule.add_bookings(world.clinic.id, coaching, at=world.clock.now())
+        uow.commit()
+    desk = world.actor(Role.FRONT_DESK)
+    proposal = booked.schedule.book_series(desk, course.id)
+    assert len(proposal.bookings) == 6
+    assert min(b.start_at for b in proposal.bookings).astimezone(CHICAGO).date() >= date(2026, 3, 9)
+    booked.schedule.confirm_series(desk, course.id)
+    outcome = booked.replans.staff_unavailable(
+        desk, world.actor(Role.NURSE).staff_id or 0,
+        start_at=datetime.combine(date(2026, 3, 9), time(0), tzinfo=CHICAGO),
+        end_at=datetime.combine(date(2026, 3, 10), time(0), tzinfo=CHICAGO), reason="off sick",
+    )  # fmt: skip
+    assert outcome.to_call  # the Monday session had the only nurse
+    with world.services.uow() as uow:
+        after = [uow.schedule.get(world.clinic.id, b.id) for b in held]
+    assert after == held  # coaching untouched

@@ -55,6 +55,7 @@ from ketaclinic.services.scheduling_calendar import (
     course_request,
     frame_for,
     induction_of,
+    infusions,
     next_slot,
     problem_with,
     to_engine,
@@ -185,7 +186,7 @@ class ScheduleService:
         with self._uow() as uow:
             course = get_course(uow, actor.clinic_id, course_id)
             self.ensure_may_book(uow, course)
-            own = [b for b in uow.schedule.for_course(actor.clinic_id, course_id) if b.active]
+            own = infusions(uow.schedule.for_course(actor.clinic_id, course_id))
             if not own:
                 raise Conflict("no session to space the booster from", field="course_id")
             protocol = load_published(uow, actor.clinic_id, course.protocol_version_id).protocol
@@ -333,10 +334,11 @@ class ScheduleService:
         protocol = load_published(uow, course.clinic_id, course.protocol_version_id).protocol
         frame = self.frame(uow, course.clinic_id, protocol.series.window_max_days)
         own = induction_of(uow.schedule.for_course(course.clinic_id, course.id))
+        mine = {b.id for b in own}
         others = [
             b
             for b in uow.schedule.active_between(course.clinic_id, frame.grid.epoch, frame.end)
-            if b.course_id != course.id
+            if b.id not in mine
         ]
         current = tuple(to_engine(b, frame) for b in own)
         release = min([a.start_min for a in current] + [next_slot(frame, self._clock.now())])

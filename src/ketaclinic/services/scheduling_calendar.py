@@ -107,8 +107,17 @@ def shape_for(protocol: Protocol, routine: ChairRoutine) -> SessionShape:
     )
 
 
-def engine_clinic(uow: UnitOfWork, clinic_id: int, frame: Frame, routine: ChairRoutine) -> Clinic:
-    """Opening hours minus closures, chairs with outages, and staff shifts over the frame."""
+def engine_clinic(
+    uow: UnitOfWork,
+    clinic_id: int,
+    frame: Frame,
+    routine: ChairRoutine,
+    rooms_taken: Sequence[Booking] = (),
+) -> Clinic:
+    """Opening hours minus closures, chairs with outages, and staff shifts over the frame.
+
+    ``rooms_taken`` (coaching appointments: a room and a coach, no nurse, no dosing) block their
+    chair for their span, like an outage."""
     store = uow.schedule
     hours = {h.weekday: h for h in store.hours(clinic_id)}
     closed = {c.day for c in store.closures(clinic_id)}
@@ -122,6 +131,10 @@ def engine_clinic(uow: UnitOfWork, clinic_id: int, frame: Frame, routine: ChairR
         span = _clip(frame, o.start_at, o.end_at)
         if span is not None:
             outages.setdefault(o.chair_id, []).append(span)
+    for b in rooms_taken:
+        span = _clip(frame, b.start_at, b.end_at)
+        if span is not None:
+            outages.setdefault(b.chair_id, []).append(span)
     chairs = tuple(_chair(c, frame, outages.get(c.id, [])) for c in uow.clinics.chairs(clinic_id))
     shifts = tuple(
         StaffShift(str(s.staff_id), Role(s.role.value), span)
@@ -251,10 +264,23 @@ def problem_with(
     fixed: Sequence[Booking],
     requests: Sequence[SeriesRequest] = (),
 ) -> Problem:
-    """A problem over ``frame`` with ``fixed`` bookings held in place."""
-    clinic = engine_clinic(uow, clinic_id, frame, routine)
-    held = tuple(to_engine(b, frame) for b in fixed)
+    """A problem over ``frame`` with ``fixed`` bookings held in place.
+
+    Infusion sessions (induction, boosters) are held as appointments; coaching appointments only
+    take their room (see :func:`engine_clinic`)."""
+    clinic = engine_clinic(uow, clinic_id, frame, routine, rooms_only(fixed))
+    held = tuple(to_engine(b, frame) for b in infusions(fixed))
     return Problem(frame.grid, clinic, held, tuple(requests))
+
+
+def infusions(bookings: Sequence[Booking]) -> list[Booking]:
+    """Active infusion sessions (induction and boosters): what the engine places and checks."""
+    return [b for b in bookings if b.active and b.kind is not BookingKind.COACHING]
+
+
+def rooms_only(bookings: Sequence[Booking]) -> list[Booking]:
+    """Active coaching appointments: they hold a room and a coach, never a nurse or dosing."""
+    return [b for b in bookings if b.active and b.kind is BookingKind.COACHING]
 
 
 def next_slot(frame: Frame, now: datetime) -> int:

@@ -39,8 +39,10 @@ from ketaclinic.services.scheduling_calendar import (
     booked_shape,
     course_request,
     induction_of,
+    infusions,
     next_slot,
     problem_with,
+    rooms_only,
     to_engine,
 )
 
@@ -131,8 +133,11 @@ class ReplanService:
         request = course_request(uow, course, protocol, frame, s.routine, at)
         starts = [frame.minute(b.start_at) for b in own]
         request = replace(request, release_min=min([at, *starts]))
-        others = [b for b in everyone if b.course_id != course.id]
-        problem = problem_with(uow, clinic_id, frame, s.routine, fixed=(), requests=(request,))
+        mine = {b.id for b in own}
+        others = [b for b in infusions(everyone) if b.id not in mine]
+        problem = problem_with(
+            uow, clinic_id, frame, s.routine, fixed=rooms_only(everyone), requests=(request,)
+        )
         schedule = Schedule(tuple(to_engine(b, frame) for b in [*others, *own]))
         plan = replan_patient(
             problem, schedule, request.id, dropped_appointment_id=f"b{booking.id}",
@@ -241,9 +246,12 @@ class ReplanService:
         """Re-plan every booked series against the changed calendar; store and name the calls."""
         s = self._s
         frame = s.frame(uow, clinic_id, _LONGEST_WINDOW_DAYS)
-        booked = uow.schedule.active_between(clinic_id, frame.grid.epoch, frame.end)
+        everyone = uow.schedule.active_between(clinic_id, frame.grid.epoch, frame.end)
+        booked = infusions(everyone)  # coaching appointments keep their room and time
         requests = self._requests(uow, clinic_id, frame, booked)
-        problem = problem_with(uow, clinic_id, frame, s.routine, fixed=(), requests=requests)
+        problem = problem_with(
+            uow, clinic_id, frame, s.routine, fixed=rooms_only(everyone), requests=requests
+        )
         schedule = Schedule(tuple(to_engine(b, frame) for b in booked))
         at = next_slot(frame, s._clock.now())
         plan = replan_clinic(problem, schedule, at_min=at, scheduler=s._scheduler, limits=s.limits)
