@@ -47,6 +47,13 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f(f"pk_{t}")),
     )  # fmt: skip
     op.create_index(op.f(f"ix_{t}_clinic_id"), t, ["clinic_id"], unique=False)
+    _goals()
+    _coaching_notes()
+    _journey_records()
+    _portal()
+
+
+def _goals() -> None:
     t = "integration_goals"
     op.create_table(
         t, _id(), _int("clinic_id"), _int("course_id"), _int("patient_id"),
@@ -74,9 +81,6 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f(f"pk_{t}")),
     )  # fmt: skip
     op.create_index(op.f(f"ix_{t}_goal_id"), t, ["goal_id"], unique=False)
-    _coaching_notes()
-    _journey_records()
-    _portal()
 
 
 def _portal() -> None:
