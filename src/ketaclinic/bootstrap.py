@@ -32,6 +32,7 @@ from ketaclinic.services.scheduling import ScheduleService
 from ketaclinic.services.scheduling_replan import ReplanService
 from ketaclinic.services.scheduling_setup import CalendarService
 from ketaclinic.services.courses import CourseService
+from ketaclinic.services.induction_facts import induction_facts
 from ketaclinic.services.dashboard import DashboardService
 from ketaclinic.services.eligibility import EligibilityService, eligibility_facts
 from ketaclinic.services.evaluations import EvaluationService
@@ -87,11 +88,6 @@ class Services:
     schedule: ScheduleService = field(init=False)
     replans: ReplanService = field(init=False)
     calendar: CalendarService = field(init=False)
-    outcomes: OutcomeService = field(init=False)
-    maintenance: MaintenanceService = field(init=False)
-    dashboard: DashboardService = field(init=False)
-    reports: ReportService = field(init=False)
-    boosters: BoosterBookingService = field(init=False)
     integration: IntegrationService = field(init=False)
     coaching: CoachingService = field(init=False)
     journeys: JourneyService = field(init=False)
@@ -99,6 +95,11 @@ class Services:
     portal: PortalService = field(init=False)
     coaching_bookings: CoachingBookingService = field(init=False)
     session_workflow: SessionWorkflowService = field(init=False)
+    outcomes: OutcomeService = field(init=False)
+    maintenance: MaintenanceService = field(init=False)
+    dashboard: DashboardService = field(init=False)
+    reports: ReportService = field(init=False)
+    boosters: BoosterBookingService = field(init=False)
 
     def __post_init__(self) -> None:
         # dosing reads course facts through the one CourseService (its providers included)
@@ -119,6 +120,7 @@ class Services:
         self.consents = ConsentService(self.uow, self.clock, ShippedConsentLibrary())
         self.courses.add_fact_provider(eligibility_facts)
         self.courses.add_fact_provider(self.consents.facts)
+        self.courses.add_fact_provider(induction_facts)
         # scheduling: CP-SAT behind the Scheduler port; booking checks consent and the safety gate
         self.schedule = ScheduleService(
             self.uow, self.clock, CpSatScheduler(), self.consents.allows_sessions
@@ -129,13 +131,6 @@ class Services:
             self.uow, self.clock, self.schedule, CpSatScheduler()
         )
         self.calendar = CalendarService(self.uow, self.clock)
-        # outcomes: reassessment and maintenance course facts; primary-instrument change for dosing
-        self.outcomes = OutcomeService(self.uow, self.clock, self.courses)
-        self.maintenance = MaintenanceService(self.uow, self.clock)
-        self.courses.add_fact_provider(self.outcomes.facts)
-        self.orders.set_symptom_source(symptom_change)
-        self.dashboard = DashboardService(self.uow)
-        self.reports = ReportService(self.uow, self.clock)
         # integration and KAT coaching (the KAT guard runs inside session start)
         self.integration = IntegrationService(self.uow, self.clock)
         self.coaching = CoachingService(self.uow, self.clock)
@@ -149,6 +144,13 @@ class Services:
         self.session_workflow = SessionWorkflowService(
             self.uow, self.clock, self.live, self.courses
         )
+        # outcomes: reassessment and maintenance course facts; primary-instrument change for dosing
+        self.outcomes = OutcomeService(self.uow, self.clock, self.courses)
+        self.maintenance = MaintenanceService(self.uow, self.clock)
+        self.courses.add_fact_provider(self.outcomes.facts)
+        self.orders.set_symptom_source(symptom_change)
+        self.dashboard = DashboardService(self.uow)
+        self.reports = ReportService(self.uow, self.clock)
 
     def uow(self) -> UnitOfWork:
         return SqlUnitOfWork(self.engine)

@@ -1,0 +1,24 @@
+"""Course facts about the induction series: how many sessions were completed of how many planned.
+
+A session counts once the patient is discharged from it (a session stopped early for safety goes
+through recovery to discharge, and counts as given). The planned number is the pinned protocol's
+``series.sessions`` (seed 000 step 3: six infusions).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from ketaclinic.domain.protocol.model import Protocol
+from ketaclinic.domain.session import SessionState
+from ketaclinic.domain.treatment import Course
+from ketaclinic.services.ports import UnitOfWork
+
+
+def induction_facts(uow: UnitOfWork, course: Course, protocol: Protocol) -> Mapping[str, object]:
+    """``induction_sessions_done`` and ``induction_sessions_planned`` for the course guards."""
+    sessions = uow.sessions.for_patient(course.clinic_id, course.patient_id)
+    done = sum(
+        1 for s in sessions if s.course_id == course.id and s.state is SessionState.DISCHARGED
+    )
+    return {"induction_sessions_done": done, "induction_sessions_planned": protocol.series.sessions}
