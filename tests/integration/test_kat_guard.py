@@ -4,6 +4,8 @@ session after a journey is flagged before the next one; other packs are not affe
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from ketaclinic.domain.access import Role
@@ -11,6 +13,7 @@ from ketaclinic.domain.errors import SafetyBlock
 from ketaclinic.domain.integration import NoteKind
 from ketaclinic.domain.session import SessionState
 from ketaclinic.services.integration import experiential_check
+from ketaclinic.services.ports import AuditQuery
 from tests.conftest import World
 from tests.integration_world import CALM, KAT_ATTESTED, course_on, signed_note
 
@@ -22,6 +25,14 @@ def _ready_session(world: World, course_id: int, chair: int) -> int:
     for to in (SessionState.CHECKED_IN, SessionState.READY):
         sessions.move(nurse, s.id, to, attested=KAT_ATTESTED)
     return s.id
+
+
+def _discharge(world: World, session_id: int) -> None:
+    nurse, sessions = world.actor(Role.NURSE), world.services.sessions
+    ended = replace(KAT_ATTESTED, dosing_end_recorded=True)
+    sessions.move(nurse, session_id, SessionState.RECOVERY, attested=ended)
+    sessions.move(nurse, session_id, SessionState.DISCHARGED,
+                  attested=replace(ended, discharge_unmet=()))  # fmt: skip
 
 
 def _start(world: World, session_id: int) -> SessionState:
@@ -59,6 +70,11 @@ def test_a_missing_integration_session_is_flagged_before_the_next_journey(world:
         assert course is not None
         flags = experiential_check(uow, course).flags
     assert flags and flags[0].startswith("kat.integration:")
+    _discharge(world, first)
+    second = _ready_session(world, course_id, chair)
+    _start(world, second)  # a flag does not block, but it is in the audit trail of the start
+    events = world.services.audit.search(world.actor(Role.AUDITOR), AuditQuery(world.clinic.id))
+    assert [e.object_id for _, e in events if e.action == "kat.flag"] == [str(second)]
     signed_note(world, course_id, NoteKind.INTEGRATION)
     with world.services.uow() as uow:
         assert course is not None

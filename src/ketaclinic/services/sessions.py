@@ -80,7 +80,10 @@ def move_session(
         ensure_clear(uow, s.clinic_id, s.patient_id)
         if s.state is SessionState.READY:  # KAT: preparation signed before each journey starts
             course = get_course(uow, s.clinic_id, s.course_id)
-            ensure_experiential_allowed(uow, course, session_id=s.id)
+            kat = ensure_experiential_allowed(uow, course, session_id=s.id)
+            for flag in kat.flags:  # e.g. no integration session since the previous journey
+                record(uow, clock, actor, "kat.flag", object_type="session", object_id=s.id,
+                       patient_id=s.patient_id, detail=flag)  # fmt: skip
     transition(s.state, to, facts)
     moved = uow.sessions.move(s, to, by=actor.staff_id, at=clock.now(), reason=facts.reason)
     record(
