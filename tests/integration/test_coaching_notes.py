@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from ketaclinic.domain.access import Role
+from ketaclinic.domain.access import PERMISSIONS, Permission, Role
 from ketaclinic.domain.errors import Conflict, PermissionDenied, ValidationFailed
 from ketaclinic.domain.integration import NoteContent, NoteKind, RiskLevel
 from ketaclinic.services.ports import AuditQuery
@@ -76,3 +76,19 @@ def test_a_high_risk_screen_opens_a_safety_task(world: World) -> None:
     )
     tasks = world.services.safety.for_patient(world.actor(Role.NURSE), note.patient_id)
     assert [t.rule_id for t in tasks] == ["coaching.risk_screen"]
+
+
+def test_a_role_the_clinic_grants_reads_the_private_part_audited(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    course_id, _ = course_on(world, "kat-holistic")
+    note = world.services.coaching.record_note(
+        world.actor(Role.COACH), course_id, NoteKind.INTEGRATION, world.clock.now(), CALM, SECRET
+    )
+    physician = world.actor(Role.PHYSICIAN)
+    with pytest.raises(PermissionDenied):  # granted to no role by default
+        world.services.coaching.private_part(physician, note.id)
+    granted = PERMISSIONS[Role.PHYSICIAN] | {Permission.PRIVATE_NOTE_READ}
+    monkeypatch.setitem(PERMISSIONS, Role.PHYSICIAN, granted)
+    assert world.services.coaching.private_part(physician, note.id) == SECRET
+    assert [o for a, o in _reads(world) if a == physician.staff_id] == ["success", "denied"]
