@@ -122,3 +122,34 @@ def test_reminders_ics_and_chair_out_of_service(
     assert out.status_code == 200, out.text[:500]
     affected = re.findall(r'data-patient-id="(\d+)"', out.text)
     assert str(course.patient_id) in affected
+
+
+def test_booster_button_and_staff_unavailable_form(
+    world: World, booked: Booked, desk: tuple[TestClient, str]
+) -> None:
+    client, csrf = desk
+    course = booked.courses[0]
+    panel = _book(desk, course.id)
+    assert f'id="book-booster-{course.id}"' in panel
+    booster = client.post(
+        f"/courses/{course.id}/boosters", data={"csrf_token": csrf, "booster_number": "1"}
+    )
+    assert 'data-kind="booster"' in booster.text and 'data-session="B1"' in booster.text
+    bad = client.post(f"/courses/{course.id}/boosters", data={"csrf_token": csrf})
+    assert "boosters are numbered from 1" in bad.text
+    series = sorted(
+        booked.schedule.series_of_patient(world.actor(Role.NURSE), course.patient_id),
+        key=lambda b: b.start_at,
+    )
+    day = series[0].start_at.astimezone(CHICAGO).date().isoformat()
+    page = client.get(f"/schedule?day={day}")
+    assert 'id="staff-off-form"' in page.text
+    off = client.post(
+        "/schedule/staff/unavailable",
+        data={"csrf_token": csrf, "staff_id": str(series[0].nurse_id), "from_day": day,
+              "to_day": day, "reason": "off sick"},
+    )  # fmt: skip
+    assert off.status_code == 200 and "unavailable: re-plan" in off.text
+    assert f'data-patient-id="{course.patient_id}"' in off.text
+    missing = client.post("/schedule/staff/unavailable", data={"csrf_token": csrf})
+    assert missing.status_code == 422 and "staff_id" in missing.text

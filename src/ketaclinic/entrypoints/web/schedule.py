@@ -99,6 +99,33 @@ async def chair_out(request: Request, session: Writer) -> Response:
     return render(request, "schedule/replan.html", context)
 
 
+@router.post("/schedule/staff/unavailable", response_class=HTMLResponse)
+async def staff_off(request: Request, session: Writer) -> Response:
+    """A nurse or prescriber off over local days: re-plan and list the patients to call."""
+    form = await request.form()
+    errors: dict[str, str] = {}
+    staff = forms.text(form, "staff_id", errors, 12)
+    first = forms.parse_date(forms.text(form, "from_day", errors, 10), "from_day", errors)
+    last = forms.parse_date(forms.text(form, "to_day", errors, 10), "to_day", errors)
+    reason = forms.text(form, "reason", errors, 500)
+    if not staff.isdigit():
+        errors["staff_id"] = "choose a staff member"
+    if not reason:
+        errors["reason"] = "say why"
+    if errors or first is None or last is None:
+        raise ValidationFailed(errors or {"from_day": "choose the days"})
+    zone = ZoneInfo(session.clinic.timezone)
+    services = services_of(request)
+    outcome = services.replans.staff_unavailable(
+        session.actor, int(staff), reason=reason,
+        start_at=datetime.combine(first, time(), tzinfo=zone),
+        end_at=datetime.combine(last + timedelta(days=1), time(), tzinfo=zone),
+    )  # fmt: skip
+    board = services.calendar.board(session.actor, _today(request, session), 1)
+    context = {"outcome": outcome, "board": board, "patients": outcome.patients}
+    return render(request, "schedule/replan.html", context)
+
+
 def _panel(request: Request, session: Session, patient_id: int, **extra: Any) -> HTMLResponse:
     services = services_of(request)
     bookings = services.schedule.series_of_patient(session.actor, patient_id)
@@ -122,6 +149,23 @@ def book_series(request: Request, course_id: int, session: Writer) -> Response:
     patient_id = services.schedule.patient_of(session.actor, course_id=course_id)
     try:
         proposal = services.schedule.book_series(session.actor, course_id)
+    except ClinicError as failed:
+        return _panel(request, session, patient_id, error=failed)
+    return _panel(request, session, patient_id, proposal=proposal)
+
+
+@router.post("/courses/{course_id}/boosters", response_class=HTMLResponse)
+async def book_booster(request: Request, course_id: int, session: Writer) -> Response:
+    """Book the next maintenance booster with the same engine (proposed until confirmed)."""
+    services = services_of(request)
+    patient_id = services.schedule.patient_of(session.actor, course_id=course_id)
+    form = await request.form()
+    errors: dict[str, str] = {}
+    number = forms.text(form, "booster_number", errors, 3)
+    try:
+        if not number.isdigit():
+            raise ValidationFailed({"booster_number": "boosters are numbered from 1"})
+        proposal = services.schedule.book_booster(session.actor, course_id, int(number))
     except ClinicError as failed:
         return _panel(request, session, patient_id, error=failed)
     return _panel(request, session, patient_id, proposal=proposal)
