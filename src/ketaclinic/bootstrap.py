@@ -15,8 +15,8 @@ from ketaclinic.adapters.consent_texts import ShippedConsentLibrary
 from ketaclinic.adapters.db.engine import make_engine
 from ketaclinic.adapters.db.uow import SqlUnitOfWork
 from ketaclinic.adapters.live_events import InProcessBroker, make_broker
-from ketaclinic.adapters.scheduling import CpSatScheduler
 from ketaclinic.adapters.passwords import Argon2PasswordHasher
+from ketaclinic.adapters.scheduling import CpSatScheduler
 from ketaclinic.domain.assessments import GuardianNotice
 from ketaclinic.services.alarm_response import AlarmService
 from ketaclinic.services.assessments import AssessmentService
@@ -28,15 +28,12 @@ from ketaclinic.services.checkins import CheckinService
 from ketaclinic.services.coaching import CoachingService, JourneyService
 from ketaclinic.services.coaching_booking import CoachingBookingService
 from ketaclinic.services.consents import ConsentService
-from ketaclinic.services.scheduling import ScheduleService
-from ketaclinic.services.scheduling_replan import ReplanService
-from ketaclinic.services.scheduling_setup import CalendarService
 from ketaclinic.services.courses import CourseService
-from ketaclinic.services.induction_facts import induction_facts
 from ketaclinic.services.dashboard import DashboardService
 from ketaclinic.services.eligibility import EligibilityService, eligibility_facts
 from ketaclinic.services.evaluations import EvaluationService
 from ketaclinic.services.identity import IdentityPolicy, IdentityService
+from ketaclinic.services.induction_facts import induction_facts
 from ketaclinic.services.integration import IntegrationService
 from ketaclinic.services.links import LinkService
 from ketaclinic.services.maintenance import MaintenanceService
@@ -50,6 +47,9 @@ from ketaclinic.services.ports import Clock, PasswordHasher, TokenSource, UnitOf
 from ketaclinic.services.protocols import ProtocolService
 from ketaclinic.services.reports import ReportService
 from ketaclinic.services.safety import SafetyService
+from ketaclinic.services.scheduling import ScheduleService
+from ketaclinic.services.scheduling_replan import ReplanService
+from ketaclinic.services.scheduling_setup import CalendarService
 from ketaclinic.services.session_workflow import SessionWorkflowService
 from ketaclinic.services.sessions import SessionService
 from ketaclinic.services.staff_admin import StaffAdminService
@@ -127,9 +127,7 @@ class Services:
         )
         self.replans = ReplanService(self.schedule)
         # maintenance boosters are booked by the same engine (issue 11)
-        self.boosters = BoosterBookingService(
-            self.uow, self.clock, self.schedule, CpSatScheduler()
-        )
+        self.boosters = BoosterBookingService(self.uow, self.clock, self.schedule, CpSatScheduler())
         self.calendar = CalendarService(self.uow, self.clock)
         # integration and KAT coaching (the KAT guard runs inside session start)
         self.integration = IntegrationService(self.uow, self.clock)

@@ -1,4 +1,4 @@
-"""Foundation storage contract, run on SQLite and PostgreSQL: patients, scoping, audit, migrations."""
+"""Foundation storage contract on SQLite and PostgreSQL: patients, scoping, audit, migrations."""
 
 from __future__ import annotations
 

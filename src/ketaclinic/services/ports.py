@@ -46,7 +46,6 @@ from ketaclinic.domain.patients import (
 from ketaclinic.domain.safety import SafetyAssessment, SafetyTask, Urgency
 from ketaclinic.domain.staff import Chair, Clinic, Membership, StaffMember
 from ketaclinic.domain.treatment import Course, CourseTransition, PublishedProtocol
-from ketaclinic.services.outcome_ports import OutcomeRepository
 from ketaclinic.services.infusion_ports import (
     AlarmRepository,
     Hl7Inbox,
@@ -56,8 +55,9 @@ from ketaclinic.services.infusion_ports import (
     SessionRepository,
 )
 from ketaclinic.services.integration_ports import CoachingNoteRepository, IntegrationRepository
-from ketaclinic.services.session_workflow_ports import SessionRecordRepository
+from ketaclinic.services.outcome_ports import OutcomeRepository
 from ketaclinic.services.scheduling_ports import ScheduleRepository
+from ketaclinic.services.session_workflow_ports import SessionRecordRepository
 
 
 class Clock(Protocol):

@@ -47,7 +47,6 @@ from ketaclinic.adapters.db.vitals_repository import (
     SqlHl7Inbox,
     SqlReadingRepository,
 )
-from ketaclinic.services.outcome_ports import OutcomeRepository
 from ketaclinic.services.infusion_ports import (
     AlarmRepository,
     Hl7Inbox,
@@ -56,9 +55,8 @@ from ketaclinic.services.infusion_ports import (
     ReadingRepository,
     SessionRepository,
 )
-from ketaclinic.services.session_workflow_ports import SessionRecordRepository
 from ketaclinic.services.integration_ports import CoachingNoteRepository, IntegrationRepository
-from ketaclinic.services.scheduling_ports import ScheduleRepository
+from ketaclinic.services.outcome_ports import OutcomeRepository
 from ketaclinic.services.ports import (
     AssessmentLinkRepository,
     AssessmentRepository,
@@ -76,6 +74,8 @@ from ketaclinic.services.ports import (
     SafetyTaskRepository,
     StaffRepository,
 )
+from ketaclinic.services.scheduling_ports import ScheduleRepository
+from ketaclinic.services.session_workflow_ports import SessionRecordRepository
 
 
 class SqlUnitOfWork:
