@@ -93,7 +93,8 @@ def _patient(index: int, today: date) -> PatientDetails:
         born = born - timedelta(days=366)
     return PatientDetails(
         given_name=_GIVEN[index % len(_GIVEN)],
-        family_name=f"Demo-{_FAMILY[index % len(_FAMILY)]}",
+        # shift the family name each round of given names, so no two patients share a name
+        family_name=f"Demo-{_FAMILY[(index // len(_GIVEN) + index) % len(_FAMILY)]}",
         date_of_birth=born,
         sex_at_birth=SexAtBirth.FEMALE if index % 2 else SexAtBirth.MALE,
         phone=f"+1 555 01{index:02d}",
