@@ -38,6 +38,16 @@ class ShiftRole(StrEnum):
     PRESCRIBER = "prescriber"
 
 
+def _check_weekly_window(
+    weekday: int, start_min: int, end_min: int, error: tuple[str, str]
+) -> None:
+    """A weekday 0-6 (Monday first) and a window within one local day, naming the bad field."""
+    if not 0 <= weekday <= 6:
+        raise ValidationFailed({"weekday": "weekday must be 0 (Monday) to 6 (Sunday)"})
+    if not 0 <= start_min < end_min <= MINUTES_PER_DAY:
+        raise ValidationFailed({error[0]: error[1]})
+
+
 @dataclass(frozen=True, slots=True)
 class OpeningHours:
     """Weekly opening of one weekday, minutes after local midnight."""
@@ -47,10 +57,10 @@ class OpeningHours:
     close_min: int
 
     def __post_init__(self) -> None:
-        if not 0 <= self.weekday <= 6:
-            raise ValidationFailed({"weekday": "weekday must be 0 (Monday) to 6 (Sunday)"})
-        if not 0 <= self.open_min < self.close_min <= MINUTES_PER_DAY:
-            raise ValidationFailed({"close_min": "closing must follow opening within one day"})
+        _check_weekly_window(
+            self.weekday, self.open_min, self.close_min,
+            ("close_min", "closing must follow opening within one day"),
+        )  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,10 +98,10 @@ class Availability:
     end_min: int
 
     def __post_init__(self) -> None:
-        if not 0 <= self.weekday <= 6:
-            raise ValidationFailed({"weekday": "weekday must be 0 (Monday) to 6 (Sunday)"})
-        if not 0 <= self.start_min < self.end_min <= MINUTES_PER_DAY:
-            raise ValidationFailed({"end_min": "the window must end after it starts"})
+        _check_weekly_window(
+            self.weekday, self.start_min, self.end_min,
+            ("end_min", "the window must end after it starts"),
+        )  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
