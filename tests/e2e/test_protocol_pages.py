@@ -194,7 +194,7 @@ def test_api_lists_and_reads_versions_with_hash_and_sign_off_items(
     one = client.get(f"/api/v1/protocols/{adult}", headers=auth)
     body = one.json()
     assert (
-        body["ref"] == "adult-iv-induction@1.0.0"
+        body["ref"] == "adult-iv-induction@1.1.0"
         and body["hash"] == shipped_protocol("adult-iv-induction").hash
     )
     assert body["signed_off"] is False and body["signed_off_at"] is None
@@ -239,6 +239,6 @@ def test_a_bad_or_taken_version_number_is_shown_at_its_field(
     assert bad.status_code == 422
     field = bad.text.split('id="new_version"', 1)[1].split("</div>", 1)[0]
     assert "expected a semantic version" in field
-    taken = client.post(f"/protocols/{adult}/adopt", data={**data, "new_version": "1.0.0"})
+    taken = client.post(f"/protocols/{adult}/adopt", data={**data, "new_version": "1.1.0"})
     assert taken.status_code == 422
-    assert "a version other than 1.0.0" in taken.text.split('id="new_version"', 1)[1]
+    assert "a version other than 1.1.0" in taken.text.split('id="new_version"', 1)[1]

@@ -67,7 +67,7 @@ def test_a_changed_value_adopts_a_new_version_and_signs_it_leaving_the_base_unto
         physician, base, confirmed, {THRESHOLD: "170"}
     )
     assert outcome.adopted and outcome.signed.version == "1.0.1"
-    assert outcome.signed.signed_off and outcome.signed.base_ref == "adult-iv-induction@1.0.0"
+    assert outcome.signed.signed_off and outcome.signed.base_ref == "adult-iv-induction@1.1.0"
     assert [c.path for c in outcome.changes if c.path not in {"version", "base"}] == [THRESHOLD]
     assert sbp_pause(world, outcome.signed.id) == Decimal(170)
     assert sbp_pause(world, base) == Decimal(180)
@@ -93,7 +93,7 @@ def test_an_item_neither_confirmed_nor_changed_refuses_everything(world: World) 
         )
     assert caught.value.errors == {"series.min_hours_between": "confirm this default or change it"}
     versions = world.services.protocols.published(physician)
-    assert [(v.version, v.signed_off) for v in versions] == [("1.0.0", False)]
+    assert [(v.version, v.signed_off) for v in versions] == [("1.1.0", False)]
 
 
 def test_an_invalid_changed_value_names_its_field_and_stores_nothing(world: World) -> None:

@@ -314,13 +314,15 @@ def test_open_overdue_alarm_clears_when_bp_arrives() -> None:
     assert [c.rule_id for c in decision.cleared] == ["overdue-5"]
 
 
-def test_implausible_reading_is_rejected_and_cannot_fire() -> None:
-    """A probe-off SpO2 of 0 % must not stop dosing; it is returned with its reason."""
+def test_probe_off_reading_is_technical_and_cannot_fire_a_threshold_rule() -> None:
+    """A probe-off SpO2 of 0 % is not a patient value: it never fires the SpO2 threshold rule,
+    and is returned as technical with its reason (the pack's signal_lost rule raises on it)."""
     new = [reading(Parameter.SPO2, 0, 0), reading(Parameter.SPO2, 0.02, 0)]
     decision = evaluate([], new, [SPO2_92], [], at=new[-1].at)
     assert decision.raised == ()
     assert len(decision.rejected) == 2
-    assert "outside plausible range" in decision.rejected[0].reasons[0]
+    assert all(r.technical for r in decision.rejected)
+    assert decision.rejected[0].reasons[0].startswith("technical: spo2 0 (probe off")
 
 
 @pytest.mark.parametrize(

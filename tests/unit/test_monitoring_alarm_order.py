@@ -20,7 +20,12 @@ def sbp(value: int) -> VitalReading:
 
 def test_crossing_normal_crossing_in_one_second_raises_the_second_crossing() -> None:
     decision = evaluate([sbp(210), sbp(122)], [sbp(210)], RULES, [], at=AT)
-    assert [a.rule_id for a in decision.raised] == ["bp-systolic-severe"]
+    # only SBP arrives here, so the technical data-missing rules for SpO2 and HR fire as well
+    assert [a.rule_id for a in decision.raised if a.parameter == "sbp"] == ["bp-systolic-severe"]
+    assert {a.rule_id for a in decision.raised if a.parameter != "sbp"} == {
+        "spo2-data-missing",
+        "hr-data-missing",
+    }
 
 
 def test_crossing_then_normal_in_one_second_clears() -> None:

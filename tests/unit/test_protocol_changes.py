@@ -33,7 +33,7 @@ def test_adopting_a_threshold_changes_hash_and_diff_names_exactly_that_field(
     new = adopted.protocol
     assert new.hash != adult.hash
     assert hash_matches(new)
-    assert new.base == "adult-iv-induction@1.0.0"
+    assert new.base == "adult-iv-induction@1.1.0"
     assert (adopted.base_ref, adopted.base_hash) == (adult.ref, adult.hash)
     content_changes = [c for c in adopted.changes if c.path not in {"version", "base"}]
     assert content_changes == [FieldChange(SBP_THRESHOLD, "180", "170")]
@@ -70,7 +70,7 @@ def test_adoption_is_validated_like_a_file(adult: Protocol) -> None:
             {"dosing.iv.no_such_field": 1}, "1.1.0", "dosing.iv.no_such_field", id="unknown-field"
         ),
         pytest.param({"hash": "0" * 64}, "1.1.0", "hash", id="hash-is-computed"),
-        pytest.param({SBP_THRESHOLD: 170}, "1.0.0", "version", id="same-version-rewritten"),
+        pytest.param({SBP_THRESHOLD: 170}, "1.1.0", "version", id="same-version-rewritten"),
     ],
 )
 def test_adoption_refuses_bad_changes(

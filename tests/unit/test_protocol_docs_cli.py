@@ -55,7 +55,7 @@ def test_list_json_prints_id_version_hash_title() -> None:
 def test_validate_a_good_file_exits_zero() -> None:
     result = runner.invoke(app, ["validate", str(ADULT_FILE)])
     assert result.exit_code == 0
-    assert result.output.startswith("ok: adult-iv-induction@1.0.0")
+    assert result.output.startswith("ok: adult-iv-induction@1.1.0")
 
 
 def test_validate_a_broken_file_exits_one_listing_every_error() -> None:
@@ -74,7 +74,7 @@ def test_validate_a_missing_file_exits_one() -> None:
 
 
 def test_show_by_id_and_version() -> None:
-    assert runner.invoke(app, ["show", "kat-holistic@1.0.0"]).exit_code == 0
+    assert runner.invoke(app, ["show", "kat-holistic@1.1.0"]).exit_code == 0
     wrong = runner.invoke(app, ["show", "kat-holistic@9.9.9"])
     assert wrong.exit_code == 1
     assert runner.invoke(app, ["show", "unknown-pack"]).exit_code == 1

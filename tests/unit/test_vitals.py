@@ -74,8 +74,8 @@ def test_plausible_reading_has_no_reasons() -> None:
 @pytest.mark.parametrize(
     ("reading", "reason"),
     [
-        (make(Parameter.SBP, "12", "mm[Hg]"), "sbp: 12 mm[Hg] outside plausible range 40-300"),
-        (make(Parameter.SPO2, "101", "%"), "spo2: 101 % outside plausible range 40-100"),
+        (make(Parameter.SBP, "400", "mm[Hg]"), "sbp: 400 mm[Hg] outside plausible range 1-300"),
+        (make(Parameter.HR, "350", "/min"), "hr: 350 /min outside plausible range 1-300"),
         (make(Parameter.HR, "80", "mm[Hg]"), "hr: unit 'mm[Hg]' is not '/min'"),
         (
             make(Parameter.RR, "12", "/min", AT + timedelta(minutes=10)),
@@ -86,12 +86,50 @@ def test_plausible_reading_has_no_reasons() -> None:
             "sbp: reading time 2009-08-13T04:57:00+00:00 is older than 1 day, 0:00:00",
         ),
     ],
-    ids=["sbp-too-low", "spo2-over-100", "wrong-unit", "future-time", "device-clock-2009"],
+    ids=["sbp-too-high", "hr-too-high", "wrong-unit", "future-time", "device-clock-2009"],
 )
 def test_implausible_reading_names_reason(reading: VitalReading, reason: str) -> None:
     verdict = check_plausible(reading, at=AT)
     assert not verdict.plausible
     assert verdict.reasons == (reason,)
+
+
+@pytest.mark.parametrize(
+    ("parameter", "value", "unit"),
+    [
+        (Parameter.SPO2, "35", "%"),
+        (Parameter.SPO2, "1", "%"),
+        (Parameter.SBP, "12", "mm[Hg]"),
+        (Parameter.HR, "15", "/min"),
+        (Parameter.RR, "0", "/min"),
+    ],
+    ids=["spo2-35", "spo2-1", "sbp-12", "hr-15", "rr-0-apnoea"],
+)
+def test_low_values_are_believed(parameter: Parameter, value: str, unit: str) -> None:
+    verdict = check_plausible(make(parameter, value, unit), at=AT)
+    assert verdict.plausible and not verdict.technical
+
+
+@pytest.mark.parametrize(
+    ("parameter", "value", "unit", "check"),
+    [
+        (Parameter.SPO2, "0", "%", "oximeter probe"),
+        (Parameter.SPO2, "101", "%", "oximeter probe"),
+        (Parameter.SPO2, "127.5", "%", "oximeter probe"),
+        (Parameter.PR, "0", "/min", "oximeter probe"),
+        (Parameter.HR, "-1", "/min", "ECG leads"),
+        (Parameter.SBP, "65535", "mm[Hg]", "blood pressure cuff"),
+        (Parameter.RR, "1023", "/min", "respiration sensor"),
+    ],
+    ids=["spo2-0", "spo2-101", "spo2-127.5", "pr-0", "hr-negative", "sbp-ffff", "rr-1023"],
+)
+def test_lost_signal_is_technical_and_names_what_to_check(
+    parameter: Parameter, value: str, unit: str, check: str
+) -> None:
+    verdict = check_plausible(make(parameter, value, unit), at=AT)
+    assert verdict.technical and not verdict.plausible
+    assert verdict.reasons[0].startswith("technical:")
+    assert f"check the {check}" in verdict.reasons[0]
 
 
 def test_small_clock_skew_is_tolerated() -> None:

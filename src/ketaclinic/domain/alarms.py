@@ -15,6 +15,19 @@ session per evaluation); it clears when the latest usable reading no longer brea
 Overdue vitals (``parameter == "overdue"``): the measured value is the minutes by which the
 scheduled measurement (blood pressure by default) is late, i.e. minutes since the last usable
 reading (or since the phase began) minus the schedule interval; source clinical.md §4.1.
+
+Technical rules (``AlertKind``): ``signal_lost`` holds while the newest reading of its parameter
+is a probe-off or sentinel value (``vitals.technical_reason``) and stays open until a patient
+reading newer than the one that raised it arrives; ``data_missing`` holds when the newest patient
+reading of its parameter (or, with none, the start of the phase) is more than ``threshold``
+seconds before ``at`` — with no reading and no phase start it holds (fail closed).
+
+Heart rate: rules on ``hr`` read the ECG heart rate while it is present and the oximeter's pulse
+rate (``pr``) otherwise; ECG is "present" while its newest reading is no more than
+:data:`ECG_PRESENT_WITHIN` older than the newest pulse-rate reading.
+
+Phases: a rule whose ``phases`` do not include the evaluation's phase is never raised, but an
+alarm of it still open is cleared when its condition ends.
 """
 
 from __future__ import annotations
@@ -24,7 +37,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from ketaclinic.domain.protocol.sections import AlertAction, AlertRule, AlertSeverity, Comparison
+from ketaclinic.domain.protocol.sections import (
+    AlertAction,
+    AlertKind,
+    AlertRule,
+    AlertSeverity,
+    Comparison,
+    MonitoringPhase,
+)
 from ketaclinic.domain.vitals import (
     Parameter,
     Plausibility,
@@ -34,8 +54,16 @@ from ketaclinic.domain.vitals import (
 )
 
 OVERDUE = "overdue"
+#: ECG heart rate counts as present while no more than this older than the newest pulse rate.
+ECG_PRESENT_WITHIN = timedelta(seconds=60)
 
-_ACTION_RANK = {AlertAction.NOTIFY: 1, AlertAction.PAUSE: 2, AlertAction.STOP: 3}
+_ACTION_RANK = {
+    AlertAction.CHECK_SENSOR: 1,
+    AlertAction.NOTIFY: 1,
+    AlertAction.HOLD: 2,
+    AlertAction.PAUSE: 2,
+    AlertAction.STOP: 3,
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +86,7 @@ class OpenAlarm:
     dedup_key: str
     rule_id: str
     acknowledged: bool = False
+    since: datetime | None = None  # newest reading behind it (a lost signal clears only after)
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,6 +169,7 @@ def evaluate(
     at: datetime,
     schedule: VitalsSchedule | None = None,
     limits: PlausibilityLimits | None = None,
+    phase: MonitoringPhase | None = None,
 ) -> AlarmDecision:
     """Evaluate every alert rule against the session's readings at time ``at`` (UTC).
 
@@ -151,12 +181,21 @@ def evaluate(
     holds readings already accepted for this session, bounded by the caller to a window at least
     as long as the longest rule span (it is not re-checked). Source: the rule's own
     ``source`` key (clinical.md §4.3 for the default thresholds, flagged ``needs_signoff``).
+    Technical readings (lost signal) are rejected as patient values and feed ``signal_lost``
+    rules. ``phase`` (None = every rule applies) limits which rules may be raised.
     """
     checks = [check_plausible(r, at=at, limits=limits) for r in new_readings]
     accepted = [c.reading for c in checks if c.plausible]
-    readings = _usable(list(readings_history) + accepted)
-    open_keys = {o.dedup_key for o in open_alarms}
-    verdicts = [_judge(rule, readings, open_keys, at=at, schedule=schedule) for rule in rules]
+    seen = _Seen(
+        readings=_usable(list(readings_history) + accepted),
+        technical=tuple(c.reading for c in checks if c.technical and c.reading.usable),
+        at=at,
+        schedule=schedule,
+    )
+    opened = {o.dedup_key: o for o in open_alarms}
+    verdicts = [
+        _judge(rule, seen, opened, applies=phase is None or phase in rule.phases) for rule in rules
+    ]
     return AlarmDecision(
         raised=tuple(v for v in verdicts if isinstance(v, Alarm)),
         cleared=tuple(v for v in verdicts if isinstance(v, Cleared)),
@@ -176,28 +215,41 @@ class _Note:
     note: str
 
 
+@dataclass(frozen=True, slots=True)
+class _Seen:
+    """What one evaluation sees: usable patient readings (time order), technical readings."""
+
+    readings: list[VitalReading]
+    technical: tuple[VitalReading, ...]
+    at: datetime
+    schedule: VitalsSchedule | None
+
+
 def _judge(
-    rule: AlertRule,
-    readings: list[VitalReading],
-    open_keys: set[str],
-    *,
-    at: datetime,
-    schedule: VitalsSchedule | None,
+    rule: AlertRule, seen: _Seen, opened: dict[str, OpenAlarm], *, applies: bool
 ) -> Alarm | Cleared | _StillOpen | _Note | None:
     """One rule's verdict: raise, clear, keep open, cannot evaluate, or nothing to do."""
-    condition = _condition(rule, readings, at=at, schedule=schedule)
+    condition = _condition(rule, seen)
     if condition is None:
         return _Note(
             f"{rule.id}: cannot evaluate parameter {rule.parameter!r} "
             "(unknown parameter or no vitals schedule)"
         )
     key = dedup_key(rule)
-    if key in open_keys:
+    held = opened.get(key)
+    if held is not None:
         no_data = condition.latest is None and rule.parameter != OVERDUE
-        if condition.breaching_now or no_data:
+        if condition.breaching_now or no_data or _not_yet_back(rule, condition, held):
             return _StillOpen(key)
-        return _cleared(rule, condition, at=at)
-    return _alarm(rule, condition, at=at) if condition.holds else None
+        return _cleared(rule, condition, at=seen.at)
+    return _alarm(rule, condition, at=seen.at) if condition.holds and applies else None
+
+
+def _not_yet_back(rule: AlertRule, condition: _Condition, held: OpenAlarm) -> bool:
+    """A lost signal clears only on a patient reading newer than the one that raised it."""
+    if rule.kind is not AlertKind.SIGNAL_LOST or held.since is None:
+        return False
+    return condition.latest is None or condition.latest.at <= held.since
 
 
 def dedup_key(rule: AlertRule) -> str:
@@ -216,20 +268,44 @@ def _usable(readings: list[VitalReading]) -> list[VitalReading]:
     return sorted((r for r in unique.values() if r.usable), key=lambda r: r.at)
 
 
-def _condition(
-    rule: AlertRule,
-    readings: list[VitalReading],
-    *,
-    at: datetime,
-    schedule: VitalsSchedule | None,
-) -> _Condition | None:
+def _condition(rule: AlertRule, seen: _Seen) -> _Condition | None:
     if rule.parameter == OVERDUE:
-        return None if schedule is None else _overdue(rule, readings, at=at, schedule=schedule)
+        if seen.schedule is None:
+            return None
+        return _overdue(rule, seen.readings, at=seen.at, schedule=seen.schedule)
     try:
         parameter = Parameter(rule.parameter)
     except ValueError:
         return None
-    return _threshold(rule, [r for r in readings if r.parameter is parameter])
+    source = heart_rate_source(seen.readings) if parameter is Parameter.HR else parameter
+    own = [r for r in seen.readings if r.parameter is source]
+    if rule.kind is AlertKind.SIGNAL_LOST:
+        return _signal_lost(rule, own, [r for r in seen.technical if r.parameter is source])
+    if rule.kind is AlertKind.DATA_MISSING:
+        measured = {Parameter.HR, Parameter.PR} if parameter is Parameter.HR else {parameter}
+        return _data_missing(rule, [r for r in seen.readings if r.parameter in measured], seen)
+    return _threshold(rule, own)
+
+
+def heart_rate_source(readings: Iterable[VitalReading]) -> Parameter:
+    """ECG heart rate while present, else the oximeter's pulse rate (see module docstring)."""
+    newest: dict[Parameter, datetime] = {}
+    for r in readings:
+        if r.parameter in (Parameter.HR, Parameter.PR):
+            newest[r.parameter] = max(r.at, newest.get(r.parameter, r.at))
+    ecg, pulse = newest.get(Parameter.HR), newest.get(Parameter.PR)
+    if ecg is None and pulse is not None:
+        return Parameter.PR
+    if ecg is not None and pulse is not None and ecg < pulse - ECG_PRESENT_WITHIN:
+        return Parameter.PR
+    return Parameter.HR
+
+
+def _label(readings: Iterable[VitalReading], rule: AlertRule) -> str:
+    """The parameter as shown: ``HR (oximeter pulse rate)`` when the pulse rate stood in."""
+    if rule.parameter == Parameter.HR.value and any(r.parameter is Parameter.PR for r in readings):
+        return "HR (oximeter pulse rate)"
+    return rule.parameter.upper()
 
 
 def _threshold(rule: AlertRule, readings: list[VitalReading]) -> _Condition:
@@ -244,11 +320,41 @@ def _threshold(rule: AlertRule, readings: list[VitalReading]) -> _Condition:
     holds = len(run) >= max(rule.consecutive, 1) and span >= timedelta(minutes=rule.span_min)
     values = ", ".join(str(r.value) for r in run[-max(rule.consecutive, 1) :])
     message = (
-        f"{rule.parameter.upper()} {rule.comparison} {rule.threshold} {rule.unit}: "
+        f"{_label(readings, rule)} {rule.comparison} {rule.threshold} {rule.unit}: "
         f"{len(run)} consecutive reading(s) over {int(span.total_seconds() // 60)} min "
         f"(latest {values or 'none'})"
     )
     return _Condition(holds, bool(run), tuple(run), latest, message)
+
+
+def _signal_lost(
+    rule: AlertRule, readings: list[VitalReading], technical: list[VitalReading]
+) -> _Condition:
+    latest = readings[-1] if readings else None
+    lost = max(technical, key=lambda r: r.at, default=None)
+    holds = lost is not None and (latest is None or lost.at >= latest.at)
+    shown = f"{lost.value}" if lost is not None else "none"
+    message = (
+        f"technical: {rule.parameter.upper()} signal lost (value {shown}): probe off, no signal "
+        "or a device 'no value' code; check the sensor. Not a patient measurement."
+    )
+    return _Condition(holds, holds, (lost,) if holds and lost else (), latest, message)
+
+
+def _data_missing(rule: AlertRule, readings: list[VitalReading], seen: _Seen) -> _Condition:
+    latest = readings[-1] if readings else None
+    since = latest.at if latest else (seen.schedule.since if seen.schedule else None)
+    if since is None:
+        holds, gap = True, "no reading at all"
+    else:
+        seconds = Decimal((seen.at - since).total_seconds())
+        holds = compare(seconds, rule.comparison, rule.threshold)
+        gap = f"none for {seconds.quantize(Decimal(1))} s"
+    message = (
+        f"technical: {rule.parameter.upper()} data missing ({gap}; limit "
+        f"{rule.threshold} s): check the sensor and the monitor connection"
+    )
+    return _Condition(holds, holds, (latest,) if latest else (), latest, message)
 
 
 def _overdue(

@@ -70,6 +70,7 @@ class SessionFacts:
     open_safety_gates: tuple[str, ...] = ()  # reason of each open gate
     predose_hold: tuple[str, ...] = ()  # from :func:`predose_bp_hold`
     prescriber_bp_decision: str = ""  # written decision after a recheck above the hold
+    predose_vitals_hold: tuple[str, ...] = ()  # pre-dose hold rules (SpO2, HR) tripped
     baseline_vitals_recorded: bool = False
     symptom_check_done: bool = False
     premedication_required: bool = True
@@ -144,6 +145,7 @@ GUARDS: dict[str, tuple[GuardCheck, ...]] = {
             "baseline_vitals", "baseline vitals not recorded", lambda f: f.baseline_vitals_recorded
         ),
         GuardCheck("predose_bp", _predose_bp),
+        _each("predose_vitals", lambda f: f.predose_vitals_hold),
         _require("symptom_check", "symptom check not done", lambda f: f.symptom_check_done),
         _require(
             "premedication",

@@ -6,9 +6,15 @@ HL7 v2 PCD-01) and becomes the same :class:`VitalReading`. Units are normalised 
 reference id (``MDC_DIM_MMHG``) or UCUM text. MDC codes are ISO/IEEE 11073-10101
 (``shared/reference/landscape.md`` §3.3).
 
-Plausibility limits are engineering sanity bounds that catch a probe falling off or a unit mix-up.
+Plausibility limits are engineering sanity bounds that catch a unit mix-up or a wrong device clock.
 They are not clinical thresholds: clinical thresholds live in ``Protocol.monitoring.alert_rules``.
 An implausible reading is kept (nothing is lost) but never used to raise or clear an alarm.
+
+Low values are believed: a desaturation to 35 % or a heart rate of 25 is a patient in danger, not
+noise, so the lower bounds sit just above zero. A value that is not a measurement at all (SpO2 or
+pulse 0 when the probe is off, a negative number, a device "no value" code, SpO2 above 100 %) is
+a *technical* reading: it is kept, never used as a patient value, and raises the protocol's
+technical ``signal_lost`` alarm ("check the probe") instead of being dropped silently.
 """
 
 from __future__ import annotations
@@ -150,17 +156,28 @@ class Range:
     high: Decimal
 
 
-#: Engineering sanity bounds (not clinical thresholds; see module docstring).
+#: Engineering sanity bounds (not clinical thresholds; see module docstring). Lower bounds are
+#: just above zero so that any real low value is believed; zero itself is technical (below),
+#: except a respiratory rate of 0, which is apnoea.
 DEFAULT_PLAUSIBLE: dict[Parameter, Range] = {
-    Parameter.SBP: Range(Decimal(40), Decimal(300)),
-    Parameter.DBP: Range(Decimal(15), Decimal(200)),
-    Parameter.MAP: Range(Decimal(20), Decimal(250)),
-    Parameter.HR: Range(Decimal(20), Decimal(300)),
-    Parameter.PR: Range(Decimal(20), Decimal(300)),
-    Parameter.SPO2: Range(Decimal(40), Decimal(100)),
+    Parameter.SBP: Range(Decimal(1), Decimal(300)),
+    Parameter.DBP: Range(Decimal(1), Decimal(200)),
+    Parameter.MAP: Range(Decimal(1), Decimal(250)),
+    Parameter.HR: Range(Decimal(1), Decimal(300)),
+    Parameter.PR: Range(Decimal(1), Decimal(300)),
+    Parameter.SPO2: Range(Decimal(1), Decimal(100)),
     Parameter.RR: Range(Decimal(0), Decimal(80)),
     Parameter.TEMP: Range(Decimal(25), Decimal(45)),
 }
+
+#: "No value" codes device interfaces send in place of a measurement (all-ones of 9 to 16 bits and
+#: the decimal fillers). Each lies outside every parameter's plausible range. Engineering list:
+#: extend it when a monitor's interface documents another code.
+SENTINEL_CODES: frozenset[Decimal] = frozenset(
+    Decimal(v) for v in (511, 1023, 2047, 4095, 8191, 16383, 32767, 65535, 999, 9999, 99999)
+)
+#: Parameters for which a value of exactly 0 is a measurement (apnoea), not a lost signal.
+ZERO_IS_A_MEASUREMENT: frozenset[Parameter] = frozenset({Parameter.RR})
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,6 +199,7 @@ class Plausibility:
 
     reading: VitalReading
     reasons: tuple[str, ...]
+    technical: bool = False  # the value is a lost signal or sentinel code, not a measurement
 
     @property
     def plausible(self) -> bool:
@@ -212,8 +230,11 @@ def check_plausible(
     expected = CANONICAL_UNITS[reading.parameter]
     if reading.unit != expected:
         reasons.append(f"{reading.parameter}: unit {reading.unit!r} is not {expected!r}")
+    lost = technical_reason(reading) if reading.unit == expected else None
     bounds = limits.ranges.get(reading.parameter)
-    if bounds is not None and not bounds.low <= reading.value <= bounds.high:
+    if lost is not None:
+        reasons.append(lost)
+    elif bounds is not None and not bounds.low <= reading.value <= bounds.high:
         reasons.append(
             f"{reading.parameter}: {reading.value} {reading.unit} outside plausible range "
             f"{bounds.low}-{bounds.high}"
@@ -227,7 +248,40 @@ def check_plausible(
             f"{reading.parameter}: reading time {reading.at.isoformat()} is older than "
             f"{limits.max_age}"
         )
-    return Plausibility(reading=reading, reasons=tuple(reasons))
+    return Plausibility(reading=reading, reasons=tuple(reasons), technical=lost is not None)
+
+
+def technical_reason(reading: VitalReading) -> str | None:
+    """Why ``reading`` is a lost signal rather than a measurement, or None when it is a value.
+
+    Technical: a device "no value" code (:data:`SENTINEL_CODES`), a negative value, 0 for any
+    parameter but the respiratory rate (probe off, no pulsatile signal, cuff or lead error), and
+    an SpO2 above 100 %. The reason always starts with ``technical:`` and says what to check.
+    """
+    p, v = reading.parameter, reading.value
+    if v in SENTINEL_CODES:
+        what = f"device 'no value' code {v}"
+    elif v < 0:
+        what = f"negative value {v}"
+    elif v == 0 and p not in ZERO_IS_A_MEASUREMENT:
+        what = "0 (probe off or no signal)"
+    elif p is Parameter.SPO2 and v > 100:
+        what = f"{v} % is above 100 % (no signal)"
+    else:
+        return None
+    return f"technical: {p} {what}; check the {_SENSOR[p]}"
+
+
+_SENSOR: dict[Parameter, str] = {
+    Parameter.SBP: "blood pressure cuff",
+    Parameter.DBP: "blood pressure cuff",
+    Parameter.MAP: "blood pressure cuff",
+    Parameter.HR: "ECG leads",
+    Parameter.PR: "oximeter probe",
+    Parameter.SPO2: "oximeter probe",
+    Parameter.RR: "respiration sensor",
+    Parameter.TEMP: "temperature probe",
+}
 
 
 def check_blood_pressure_pair(sbp: VitalReading, dbp: VitalReading) -> tuple[str, ...]:

@@ -18,11 +18,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from ketaclinic.domain.access import Permission
-from ketaclinic.domain.alarms import OVERDUE, OpenAlarm, VitalsSchedule, compare, evaluate
+from ketaclinic.domain.alarms import OVERDUE, OpenAlarm, VitalsSchedule, compare
 from ketaclinic.domain.errors import Conflict, PermissionDenied
 from ketaclinic.domain.infusion import DeadLetter, InfusionSession, StoredAlarm
 from ketaclinic.domain.protocol.model import Protocol
-from ketaclinic.domain.protocol.sections import AlertAction, AlertRule
+from ketaclinic.domain.protocol.sections import AlertAction, AlertKind, AlertRule
 from ketaclinic.domain.session import SessionState
 from ketaclinic.domain.staff import Actor
 from ketaclinic.domain.vitals import Parameter, VitalReading
@@ -32,6 +32,7 @@ from ketaclinic.services.board import BOARD_PARAMETERS, TREND_POINTS, alarm_even
 from ketaclinic.services.infusion_ports import LiveEvents
 from ketaclinic.services.ports import Clock, PatientSearch, UnitOfWork, UnitOfWorkFactory
 from ketaclinic.services.protocols import load_published
+from ketaclinic.services.vitals_evaluation import evaluate_vitals, phase_of
 
 LONG_RUN_READINGS = 20_000  # bound on a parameter's history read during a long breach
 
@@ -217,15 +218,15 @@ class MonitoringService:
         rules = protocol.monitoring.alert_rules
         history = evaluation_history(uow, s, rules)
         alarms = list(uow.alarms.for_session(s.clinic_id, s.id))
-        decision = evaluate(
+        decision = evaluate_vitals(
+            protocol,
+            phase_of(s.state),
             history,
             batch.readings,
-            rules,
-            [OpenAlarm(a.dedup_key, a.rule_id, a.acknowledged_at is not None)
-             for a in alarms if a.active],
+            [open_alarm(a) for a in alarms if a.active],
             at=now,
             schedule=schedule_for(s, protocol),
-        )  # fmt: skip
+        )
         rejected = {id(p.reading): "; ".join(p.reasons) for p in decision.rejected}
         message_id = self._receipt(uow, s, batch, len(batch.readings))
         uow.readings.add_many(
@@ -300,9 +301,19 @@ class MonitoringService:
         return self._protocols[key]
 
 
+def open_alarm(a: StoredAlarm) -> OpenAlarm:
+    """An active stored alarm as the evaluation sees it (``since``: its newest reading)."""
+    times = [at for _, _, at in a.triggering]
+    since = max(times) if times else a.raised_at
+    return OpenAlarm(a.dedup_key, a.rule_id, a.acknowledged_at is not None, since)
+
+
 def history_parameters(rules: Sequence[AlertRule]) -> list[str]:
-    """Parameters whose history alarm evaluation and the board need (SBP for overdue vitals)."""
+    """Parameters whose history alarm evaluation and the board need (SBP for overdue vitals;
+    the oximeter's pulse rate stands in for the heart rate)."""
     named = {r.parameter for r in rules if r.parameter != OVERDUE}
+    if Parameter.HR.value in named:
+        named.add(Parameter.PR.value)
     return sorted(named | {p.value for p in BOARD_PARAMETERS} | {Parameter.SBP.value})
 
 
@@ -313,6 +324,17 @@ def _breaks_every_run(reading: VitalReading, rules: Sequence[AlertRule]) -> bool
     )
 
 
+def _threshold_rules(rules: Sequence[AlertRule]) -> dict[str, list[AlertRule]]:
+    """Threshold rules by the parameter whose readings they compare (``pr`` reads ``hr``'s)."""
+    by_parameter: dict[str, list[AlertRule]] = {}
+    for rule in rules:
+        if rule.kind is AlertKind.THRESHOLD:
+            by_parameter.setdefault(rule.parameter, []).append(rule)
+    if Parameter.HR.value in by_parameter:
+        by_parameter[Parameter.PR.value] = by_parameter[Parameter.HR.value]
+    return by_parameter
+
+
 def evaluation_history(
     uow: UnitOfWork, s: InfusionSession, rules: Sequence[AlertRule]
 ) -> list[VitalReading]:
@@ -320,9 +342,7 @@ def evaluation_history(
     (and including) the last one that breaches none of its rules. Older readings cannot change
     any verdict, because every rule's trailing run stops at that reading; the newest ones also
     feed the board's trend. A parameter in a long breach is read back further (bounded)."""
-    by_parameter: dict[str, list[AlertRule]] = {}
-    for rule in rules:
-        by_parameter.setdefault(rule.parameter, []).append(rule)
+    by_parameter = _threshold_rules(rules)
     history: list[VitalReading] = []
     for parameter in history_parameters(rules):
         rows = uow.readings.newest(s.clinic_id, s.id, parameter, limit=TREND_POINTS)

@@ -122,7 +122,8 @@ def pre_dose(raw: Mapping[str, Any]) -> Documented:
         "sbp_mmhg": f.decimal("sbp_mmhg", Decimal(40), Decimal(300)),
         "dbp_mmhg": f.decimal("dbp_mmhg", Decimal(20), Decimal(200)),
         "hr_per_min": f.decimal("hr_per_min", Decimal(20), Decimal(250)),
-        "spo2_pct": f.decimal("spo2_pct", Decimal(50), Decimal(100)),
+        # any SpO2 above 0 is believed (a deep desaturation must reach the pre-dose hold)
+        "spo2_pct": f.decimal("spo2_pct", Decimal(1), Decimal(100)),
         "symptom_check": f.text("symptom_check"),
         "order_id": f.integer("order_id", 1, 2**31 - 1),
         "recheck_sbp_mmhg": f.decimal(

@@ -18,8 +18,10 @@ from ketaclinic.domain.errors import Conflict, SafetyBlock, ValidationFailed
 from ketaclinic.domain.infusion import InfusionSession
 from ketaclinic.domain.protocol.model import Protocol
 from ketaclinic.domain.session import SessionFacts, SessionState, predose_bp_hold
+from ketaclinic.domain.vitals import Parameter
 from ketaclinic.services.ports import UnitOfWork
 from ketaclinic.services.session_workflow_ports import RecordKind, SessionRecord
+from ketaclinic.services.vitals_evaluation import hold_reason, predose_holds
 
 
 def latest(records: Sequence[SessionRecord], kind: RecordKind) -> SessionRecord | None:
@@ -68,6 +70,7 @@ def derive_facts(
         pregnancy_test_negative=c.get("pregnancy_test") == "negative",
         checkin_reviewed=bool(c.get("checkin_reviewed")),
         predose_hold=tuple(p.get("bp_hold", ())),
+        predose_vitals_hold=tuple(p.get("vitals_hold", ())),
         prescriber_bp_decision=str(p.get("prescriber_bp_decision", "")),
         baseline_vitals_recorded=bool(p.get("sbp_mmhg")) and bool(p.get("spo2_pct")),
         symptom_check_done=bool(p.get("symptom_check")),
@@ -95,6 +98,20 @@ def bp_hold(payload: Mapping[str, Any], protocol: Protocol) -> dict[str, Any]:
             field="recheck_sbp_mmhg",
         )
     return {"bp_hold": list(hold.reasons), "bp_hold_source": hold.source}
+
+
+def vitals_hold(payload: Mapping[str, Any], protocol: Protocol, at: datetime) -> dict[str, Any]:
+    """The pack's pre-dose hold rules (SpO2, HR) tripped by the checklist's vitals, each reason
+    naming its rule and source; a held session cannot become ready (clinical.md §4.3)."""
+    vitals = {
+        Parameter.SPO2: Decimal(payload["spo2_pct"]),
+        Parameter.HR: Decimal(payload["hr_per_min"]),
+    }
+    held = predose_holds(protocol, vitals, at=at)
+    return {
+        "vitals_hold": [hold_reason(a) for a in held],
+        "vitals_hold_rules": [a.rule_id for a in held],
+    }
 
 
 def ketamine_payload(

@@ -47,6 +47,7 @@ from ketaclinic.services.session_facts import (
     order_of,
     session_order,
     verified_order,
+    vitals_hold,
 )
 from ketaclinic.services.session_workflow_ports import RecordKind, SessionRecord
 from ketaclinic.services.sessions import get_session, move_session, session_facts
@@ -105,14 +106,20 @@ class SessionWorkflowService:
         """Complete the pre-dose checklist and move to ``ready`` when every item holds.
 
         A BP at or above the protocol's hold (predose_bp_hold, clinical.md §4.3) needs a recheck
-        and a prescriber's written decision; the order must be this course's verified order.
+        and a prescriber's written decision; the order must be this course's verified order. An
+        SpO2 or HR tripping one of the pack's pre-dose ``hold`` rules refuses ``ready`` naming
+        the rule, until a recheck within limits is documented.
         """
         require(actor, Permission.SESSION_RUN)
         doc = forms.pre_dose(raw)
         with self._uow() as uow:
             s, _, protocol = self._context(uow, actor, session_id)
             verified_order(uow, s, int(doc.payload["order_id"]))
-            payload = {**doc.payload, **bp_hold(doc.payload, protocol)}
+            payload = {
+                **doc.payload,
+                **bp_hold(doc.payload, protocol),
+                **vitals_hold(doc.payload, protocol, self._now()),
+            }
             added = self._add(uow, actor, s, RecordKind.PRE_DOSE, payload)
             facts = self._facts(uow, s, protocol, [added])
             return self._move(uow, actor, s, SessionState.READY, facts)

@@ -72,7 +72,7 @@ def test_physician_changes_the_sbp_pause_threshold_while_signing_off(
     expect(page.locator(f'tr[data-version-id="{base.id}"]')).to_contain_text("needs sign-off")
     adopted = page.locator("tr[data-version-id]").filter(has_text="1.0.1")
     expect(adopted).to_contain_text("signed off")
-    expect(adopted).to_contain_text("adult-iv-induction@1.0.0")
+    expect(adopted).to_contain_text("adult-iv-induction@1.1.0")
 
     page.goto(f"/protocols/{base.id}")
     expect(page.get_by_role("cell", name="sbp >= 180 mmHg")).to_be_visible()

@@ -58,6 +58,9 @@ ALERT_PARAMETERS: dict[str, Plausible] = {
     "overdue": Plausible("min", Decimal(1), Decimal(120)),
 }
 
+# seconds without a reading a data_missing rule may wait (inclusive)
+DATA_MISSING_SECONDS: tuple[Decimal, Decimal] = (Decimal(5), Decimal(600))
+
 # highest plausible per-kg dose or ceiling for any route (mg/kg); brief: ceilings above 5 rejected
 MAX_PLAUSIBLE_MG_PER_KG = Decimal(5)
 MAX_PLAUSIBLE_MG = Decimal(1000)

@@ -14,7 +14,7 @@ from ketaclinic.domain.protocol.canonical import decimal_text
 from ketaclinic.domain.protocol.catalog import unit_of_field
 from ketaclinic.domain.protocol.checks import numeric_leaves
 from ketaclinic.domain.protocol.model import Protocol
-from ketaclinic.domain.protocol.sections import SourceRef
+from ketaclinic.domain.protocol.sections import AlertKind, AlertRule, SourceRef
 
 Transition = tuple[str, str, str]  # (from state, to state, guard or trigger label)
 
@@ -76,13 +76,23 @@ def dose_section(p: Protocol) -> str:
     return "\n\n".join(parts)
 
 
+def _fires_when(r: AlertRule) -> str:
+    """The rule's condition in words: a threshold, a lost signal or missing data."""
+    if r.kind is AlertKind.SIGNAL_LOST:
+        return f"technical: {r.parameter} probe off, no signal or a device no-value code"
+    if r.kind is AlertKind.DATA_MISSING:
+        return f"technical: no {r.parameter} reading for {r.comparison.value} {r.threshold} s"
+    return f"{r.parameter} {r.comparison.value} {decimal_text(r.threshold)} {r.unit}"
+
+
 def threshold_section(p: Protocol) -> str:
     """Vital-sign schedule and every alert rule with its action and source."""
     rows = [
         (
             r.id,
-            f"{r.parameter} {r.comparison.value} {decimal_text(r.threshold)} {r.unit}",
+            _fires_when(r),
             f"{r.consecutive} reading(s), span >= {r.span_min} min",
+            ", ".join(phase.value for phase in r.phases),
             r.severity.value,
             r.action.value,
             r.source,
@@ -90,7 +100,16 @@ def threshold_section(p: Protocol) -> str:
         )
         for r in p.monitoring.alert_rules
     ]
-    headers = ["rule", "fires when", "persistence", "severity", "action", "source", "sign-off"]
+    headers = [
+        "rule",
+        "fires when",
+        "persistence",
+        "phases",
+        "priority",
+        "action",
+        "source",
+        "sign-off",
+    ]
     scales = [(s.instrument, s.at_minutes) for s in p.monitoring.scales]
     return "\n\n".join(
         [

@@ -55,12 +55,42 @@ class AlertAction(StrEnum):
     NOTIFY = "notify"
     PAUSE = "pause"  # pause the infusion and notify the prescriber
     STOP = "stop"  # stop dosing
+    HOLD = "hold"  # pre-dose: do not start dosing; recheck (the session cannot become ready)
+    CHECK_SENSOR = "check_sensor"  # technical: check the probe, cuff or leads; not a patient value
 
 
 class AlertSeverity(StrEnum):
+    """Alarm priority in the style of IEC 60601-1-8: high = immediate response, medium = prompt
+    response, low = awareness."""
+
     LOW = "low"
     MEDIUM = "medium"
     HIGH = "high"
+
+
+class AlertKind(StrEnum):
+    """What an alert rule watches.
+
+    ``threshold`` (physiological): readings compare true against the threshold. ``signal_lost``
+    (technical): the newest reading of the parameter is a probe-off or sentinel value, not a
+    patient measurement. ``data_missing`` (technical): no patient reading of the parameter for
+    more than ``threshold`` seconds as of the evaluation time.
+    """
+
+    THRESHOLD = "threshold"
+    SIGNAL_LOST = "signal_lost"
+    DATA_MISSING = "data_missing"
+
+
+class MonitoringPhase(StrEnum):
+    """The part of a session a rule applies to (a session's state maps onto one of these)."""
+
+    PRE_DOSE = "pre_dose"  # checked in, before dosing starts
+    INFUSING = "infusing"  # dosing (infusing or paused)
+    RECOVERY = "recovery"  # after dosing (ended or stopped early), until discharge
+
+
+ALL_PHASES: tuple[MonitoringPhase, ...] = tuple(MonitoringPhase)
 
 
 @dataclass(frozen=True, slots=True)
@@ -220,8 +250,13 @@ class Series:
 class AlertRule:
     """A server-side alarm rule on one vital-sign parameter.
 
-    Fires when ``consecutive`` readings of ``parameter`` compare true against ``threshold``, the
-    first and last of them at least ``span_min`` minutes apart (0 = any spacing).
+    A ``threshold`` rule fires when ``consecutive`` readings of ``parameter`` compare true against
+    ``threshold``, the first and last of them at least ``span_min`` minutes apart (0 = any
+    spacing); ``consecutive: 1`` fires at once on a single reading. A ``signal_lost`` rule fires
+    when the newest reading is a probe-off or sentinel value; a ``data_missing`` rule when no
+    patient reading of the parameter arrived for more than ``threshold`` seconds (unit ``s``).
+    Rules on ``hr`` read the oximeter's pulse rate when no ECG heart rate is present. ``severity``
+    is the alarm priority; ``phases`` the parts of the session the rule applies to.
     """
 
     id: str
@@ -235,6 +270,8 @@ class AlertRule:
     action: AlertAction
     source: str
     needs_signoff: bool = False
+    kind: AlertKind = AlertKind.THRESHOLD
+    phases: tuple[MonitoringPhase, ...] = ALL_PHASES
 
 
 @dataclass(frozen=True, slots=True)
@@ -254,6 +291,9 @@ class Monitoring:
     sources: dict[str, SourceRef] = field(default_factory=dict)
     # instruments given at every visit before anything else (e.g. C-SSRS in the adolescent pack)
     every_visit_instruments: tuple[str, ...] = ()
+    # parameters monitored continuously while dosing and in recovery: each needs a data_missing
+    # and a signal_lost rule (clinical.md §4.1: continuous SpO2 during IV infusion, HR)
+    continuous_parameters: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -30,11 +30,12 @@ def build_cli() -> typer.Typer:
 
 def _area_groups() -> list[tuple[str, typer.Typer]]:
     """The clinical areas' command groups."""
-    from ketaclinic.entrypoints.cli import dose, eligibility, protocol, questionnaire
+    from ketaclinic.entrypoints.cli import alarms, dose, eligibility, protocol, questionnaire
 
     return [
         ("protocol", protocol.app),
         ("questionnaire", questionnaire.app),
         ("eligibility", eligibility.app),
         ("dose", dose.app),
+        ("alarms", alarms.app),
     ]
