@@ -161,7 +161,7 @@ def test_a_long_run_of_frequent_readings_is_judged_over_its_whole_span(world: Wo
         result = world.services.monitoring.ingest(
             nurse, VitalsBatch((reading,), session_id=monitor.session.id)
         )
-        raised_at += [(n, a.rule_id) for a in result.raised]
+        raised_at += [(n, a.rule_id) for a in result.raised if a.parameter == "sbp"]
         world.clock.advance(seconds=18)
     assert raised_at == [(17, "bp-systolic-pause")]
 
@@ -171,8 +171,14 @@ def test_a_silent_monitor_raises_vitals_overdue_from_the_timer_sweep_once(world:
     than 15 min late (adult pack ``vitals-overdue``, clinical.md §4.1)."""
     [monitor] = running_sessions(world)
     handler(world).handle(pcd01(monitor, "LAST", world.clock.now()))
-    world.clock.advance(minutes=24)
-    assert world.services.monitoring.sweep(world.clinic.id) == []  # 14 min late: not yet
+    world.clock.advance(seconds=60)
+    assert world.services.monitoring.sweep(world.clinic.id) == []  # 60 s without SpO2: not yet
+    world.clock.advance(seconds=1)
+    missing = world.services.monitoring.sweep(world.clinic.id)  # continuous SpO2 and HR first
+    assert {a.rule_id for a in missing} == {"spo2-data-missing", "hr-data-missing"}
+    assert {(a.severity, a.action) for a in missing} == {("medium", "check_sensor")}
+    world.clock.advance(minutes=23)
+    assert world.services.monitoring.sweep(world.clinic.id) == []  # BP 14 min late: not yet
     world.clock.advance(minutes=2)
     raised = world.services.monitoring.sweep(world.clinic.id)
     assert [a.rule_id for a in raised] == ["vitals-overdue"]
@@ -180,4 +186,8 @@ def test_a_silent_monitor_raises_vitals_overdue_from_the_timer_sweep_once(world:
     assert world.services.monitoring.sweep(world.clinic.id) == []  # never raised twice
     handler(world).handle(pcd01(monitor, "BACK", world.clock.now()))
     alarms = world.services.alarms.for_session(world.actor(Role.NURSE), monitor.session.id)
-    assert [(a.rule_id, a.active) for a in alarms] == [("vitals-overdue", False)]
+    assert sorted((a.rule_id, a.active) for a in alarms) == [
+        ("hr-data-missing", False),
+        ("spo2-data-missing", False),
+        ("vitals-overdue", False),
+    ]

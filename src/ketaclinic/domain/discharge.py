@@ -16,7 +16,12 @@ from datetime import datetime, timedelta
 
 from ketaclinic.domain.alarms import OVERDUE, compare
 from ketaclinic.domain.errors import PermissionDenied, SafetyBlock, ValidationFailed
-from ketaclinic.domain.protocol.sections import AlertRule, Discharge
+from ketaclinic.domain.protocol.sections import (
+    AlertKind,
+    AlertRule,
+    Discharge,
+    MonitoringPhase,
+)
 from ketaclinic.domain.vitals import Parameter, VitalReading
 
 DEFAULT_SOURCE = "clinical.md §4.6"
@@ -155,13 +160,17 @@ def vitals_out_of_limits(
     """Reasons the latest usable reading of each alert-rule parameter still breaches its rule.
 
     A parameter an alert rule watches with no usable reading is a reason too ("not measured").
+    Only threshold rules that apply in recovery count (technical rules and pre-dose holds do
+    not); the oximeter's pulse rate stands in for a missing ECG heart rate.
     """
     newest: dict[Parameter, VitalReading] = {}
     for reading in sorted((r for r in latest if r.usable), key=lambda r: r.at):
         newest[reading.parameter] = reading
+    if Parameter.HR not in newest and Parameter.PR in newest:
+        newest[Parameter.HR] = newest[Parameter.PR]
     reasons: list[str] = []
     for rule in rules:
-        if rule.parameter == OVERDUE:
+        if rule.parameter == OVERDUE or not _applies_in_recovery(rule):
             continue
         if rule.parameter not in Parameter.__members__.values():
             reasons.append(f"{rule.parameter}: unknown parameter in rule {rule.id}")
@@ -175,6 +184,10 @@ def vitals_out_of_limits(
                 f"{rule.threshold} (rule {rule.id})"
             )
     return tuple(dict.fromkeys(reasons))
+
+
+def _applies_in_recovery(rule: AlertRule) -> bool:
+    return rule.kind is AlertKind.THRESHOLD and MonitoringPhase.RECOVERY in rule.phases
 
 
 def _unmet(criterion: str, message: str, source: str) -> UnmetCriterion:
