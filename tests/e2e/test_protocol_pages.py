@@ -113,7 +113,7 @@ def test_sign_off_with_a_changed_threshold_signs_a_new_version_and_shows_the_dif
     location = response.headers["location"]
     assert location.endswith(f"?signed=1&from={adult}")
     page = client.get(location)
-    assert "adult-iv-induction@1.0.1" in page.text and "signed off" in page.text
+    assert "adult-iv-induction@1.1.1" in page.text and "signed off" in page.text
     assert re.findall(r'data-path="([^"]+)"', page.text) == ["version", THRESHOLD, "base"]
     old = client.get(f"/protocols/{adult}")
     assert "<td>bp-systolic-pause</td><td>sbp &gt;= 180 mmHg</td>" in old.text
@@ -149,21 +149,21 @@ def test_admin_adopts_local_blood_pressure_thresholds_with_field_errors(
     assert client.get(f"/protocols/{adult}/adopt").status_code == 200
     bad = client.post(
         f"/protocols/{adult}/adopt",
-        data={"csrf_token": csrf, "new_version": "1.1.0", f"value:{THRESHOLD}": "10"},
+        data={"csrf_token": csrf, "new_version": "1.2.0", f"value:{THRESHOLD}": "10"},
     )
     assert (
         bad.status_code == 422
         and f"{THRESHOLD}: got 10; expected a value between 60 and 260" in bad.text
     )
     unchanged = client.post(
-        f"/protocols/{adult}/adopt", data={"csrf_token": csrf, "new_version": "1.1.0"}
+        f"/protocols/{adult}/adopt", data={"csrf_token": csrf, "new_version": "1.2.0"}
     )
     assert unchanged.status_code == 422 and "change at least one value" in unchanged.text
     good = client.post(
         f"/protocols/{adult}/adopt",
         data={
             "csrf_token": csrf,
-            "new_version": "1.1.0",
+            "new_version": "1.2.0",
             f"value:{THRESHOLD}": "170",
             "value:monitoring.alert_rules[bp-diastolic-pause].threshold": "105",
         },

@@ -66,7 +66,7 @@ def test_a_changed_value_adopts_a_new_version_and_signs_it_leaving_the_base_unto
     outcome = world.services.protocols.sign_off_with_changes(
         physician, base, confirmed, {THRESHOLD: "170"}
     )
-    assert outcome.adopted and outcome.signed.version == "1.0.1"
+    assert outcome.adopted and outcome.signed.version == "1.1.1"
     assert outcome.signed.signed_off and outcome.signed.base_ref == "adult-iv-induction@1.1.0"
     assert [c.path for c in outcome.changes if c.path not in {"version", "base"}] == [THRESHOLD]
     assert sbp_pause(world, outcome.signed.id) == Decimal(170)
@@ -78,7 +78,7 @@ def test_a_changed_value_adopts_a_new_version_and_signs_it_leaving_the_base_unto
     again = world.services.protocols.sign_off_with_changes(
         physician, base, confirmed, {THRESHOLD: "175"}
     )
-    assert again.signed.version == "1.0.2"
+    assert again.signed.version == "1.1.2"
 
 
 def test_an_item_neither_confirmed_nor_changed_refuses_everything(world: World) -> None:

@@ -29,7 +29,7 @@ def test_diff_of_a_pack_with_itself_is_empty(adult: Protocol) -> None:
 def test_adopting_a_threshold_changes_hash_and_diff_names_exactly_that_field(
     adult: Protocol,
 ) -> None:
-    adopted = adopt(adult, {SBP_THRESHOLD: 170}, new_version="1.1.0")
+    adopted = adopt(adult, {SBP_THRESHOLD: 170}, new_version="1.2.0")
     new = adopted.protocol
     assert new.hash != adult.hash
     assert hash_matches(new)
@@ -44,7 +44,7 @@ def test_adopting_a_threshold_changes_hash_and_diff_names_exactly_that_field(
 
 def test_course_pinned_to_the_old_version_still_reports_the_old_threshold(adult: Protocol) -> None:
     pinned = adult
-    adopt(adult, {SBP_THRESHOLD: 170}, new_version="1.1.0")
+    adopt(adult, {SBP_THRESHOLD: 170}, new_version="1.2.0")
     rule = next(r for r in pinned.monitoring.alert_rules if r.id == "bp-systolic-pause")
     assert rule.threshold == Decimal(180)
     assert shipped_protocol("adult-iv-induction").hash == pinned.hash
@@ -52,7 +52,7 @@ def test_course_pinned_to_the_old_version_still_reports_the_old_threshold(adult:
 
 def test_adoption_is_validated_like_a_file(adult: Protocol) -> None:
     with pytest.raises(ProtocolInvalid) as caught:
-        adopt(adult, {SBP_THRESHOLD: 1800, "dosing.iv.max_mg_per_kg": 9}, new_version="1.1.0")
+        adopt(adult, {SBP_THRESHOLD: 1800, "dosing.iv.max_mg_per_kg": 9}, new_version="1.2.0")
     paths = {p.path for p in caught.value.problems}
     assert {SBP_THRESHOLD, "dosing.iv.max_mg_per_kg"} <= paths
 
@@ -62,14 +62,14 @@ def test_adoption_is_validated_like_a_file(adult: Protocol) -> None:
     [
         pytest.param(
             {"monitoring.alert_rules[nope].threshold": 170},
-            "1.1.0",
+            "1.2.0",
             "monitoring.alert_rules[nope].threshold",
             id="unknown-rule",
         ),
         pytest.param(
-            {"dosing.iv.no_such_field": 1}, "1.1.0", "dosing.iv.no_such_field", id="unknown-field"
+            {"dosing.iv.no_such_field": 1}, "1.2.0", "dosing.iv.no_such_field", id="unknown-field"
         ),
-        pytest.param({"hash": "0" * 64}, "1.1.0", "hash", id="hash-is-computed"),
+        pytest.param({"hash": "0" * 64}, "1.2.0", "hash", id="hash-is-computed"),
         pytest.param({SBP_THRESHOLD: 170}, "1.1.0", "version", id="same-version-rewritten"),
     ],
 )
@@ -84,7 +84,7 @@ def test_adoption_refuses_bad_changes(
 def test_adoption_can_change_a_source_entry(adult: Protocol) -> None:
     new_source = {"key": "§4.3 Swiss label, clinic decision", "needs_signoff": False}
     adopted = adopt(
-        adult, {"monitoring.sources.predose_hold_sbp_mmhg": new_source}, new_version="1.1.0"
+        adult, {"monitoring.sources.predose_hold_sbp_mmhg": new_source}, new_version="1.2.0"
     )
     assert "monitoring.sources.predose_hold_sbp_mmhg" in {c.path for c in adopted.changes}
     assert "monitoring.predose_hold_sbp_mmhg" not in {
@@ -93,7 +93,7 @@ def test_adoption_can_change_a_source_entry(adult: Protocol) -> None:
 
 
 def test_published_version_is_immutable(adult: Protocol) -> None:
-    adopted = adopt(adult, {SBP_THRESHOLD: 170}, new_version="1.1.0").protocol
+    adopted = adopt(adult, {SBP_THRESHOLD: 170}, new_version="1.2.0").protocol
     published = {adult.ref: adult.hash}
     ensure_publishable(published, adult)  # same content again: allowed
     ensure_publishable(published, adopted)  # a new version: allowed
