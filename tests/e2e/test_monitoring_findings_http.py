@@ -19,7 +19,7 @@ from ketaclinic.adapters.hl7.ingest_handler import MonitorMessageHandler
 from ketaclinic.domain.access import Role
 from ketaclinic.domain.session import SessionState
 from tests.conftest import World
-from tests.e2e.conftest import bearer
+from tests.e2e.conftest import bearer, web_login
 from tests.e2e.test_mllp_listener import LoopThread
 from tests.infusion_world import DemoMonitor, running_sessions
 from tests.integration.test_session_workflow import (
@@ -114,6 +114,10 @@ def test_api_vitals_probe_off_is_technical_and_a_value_after_it_clears_it(
     assert [(a["rule_id"], a["action"]) for a in post("0")] == [
         ("spo2-signal-lost", "check_sensor")
     ]
+    web_login(client, world, Role.NURSE)
+    board = client.get("/board")
+    assert board.status_code == 200 and "spo2-signal-lost" in board.text
+    assert "technical alarm: check the probe, cuff or leads" in board.text
     world.clock.advance(seconds=5)
     assert post("97") == []
     nurse = world.actor(Role.NURSE)
