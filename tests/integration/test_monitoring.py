@@ -191,3 +191,29 @@ def test_a_silent_monitor_raises_vitals_overdue_from_the_timer_sweep_once(world:
         ("spo2-data-missing", False),
         ("vitals-overdue", False),
     ]
+
+
+def test_a_paused_session_whose_oximeter_goes_silent_raises_data_missing_from_the_sweep(
+    world: World,
+) -> None:
+    """A session paused after an alarm is still watched: SpO2 stops while BP still reports."""
+    from decimal import Decimal
+
+    [monitor] = running_sessions(world)
+    nurse = world.actor(Role.NURSE)
+    handler(world).handle(pcd01(monitor, "P0", world.clock.now()))
+    world.services.session_workflow.pause(nurse, monitor.session.id, "patient asked to stop")
+    world.clock.advance(seconds=50)
+    bp = VitalReading(Parameter.SBP, Decimal(124), "mm[Hg]", world.clock.now(), ReadingSource.STAFF)
+    assert (
+        world.services.monitoring.ingest(
+            nurse, VitalsBatch((bp,), session_id=monitor.session.id)
+        ).raised
+        == ()
+    )
+    world.clock.advance(seconds=15)
+    raised = world.services.monitoring.sweep(world.clinic.id)
+    assert {(a.rule_id, a.severity, a.action) for a in raised} == {
+        ("spo2-data-missing", "medium", "check_sensor"),
+        ("hr-data-missing", "medium", "check_sensor"),
+    }

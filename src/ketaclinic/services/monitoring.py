@@ -35,6 +35,10 @@ from ketaclinic.services.protocols import load_published
 from ketaclinic.services.vitals_evaluation import evaluate_vitals, phase_of
 
 LONG_RUN_READINGS = 20_000  # bound on a parameter's history read during a long breach
+# states the timer sweep evaluates: dosing (also paused) and after dosing (also stopped early)
+_WATCHED = frozenset(
+    {SessionState.INFUSING, SessionState.PAUSED, SessionState.STOPPED, SessionState.RECOVERY}
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,16 +105,15 @@ class MonitoringService:
         return self._ingest(Actor(None, None, clinic_id, client, label="monitor"), batch)
 
     def sweep(self, clinic_id: int) -> list[StoredAlarm]:
-        """Evaluate every dosing or recovering session with no new reading (timer, ~1/min).
+        """Evaluate every dosing, paused, stopped or recovering session as of now (timer, ~1/min).
 
-        This is what raises "vitals overdue" (clinical.md §4.1) when a monitor goes silent: no
-        message arrives to trigger an evaluation, and no browser needs to be open. One unit of
-        work per session; returns the alarms raised.
+        This is what raises "vitals overdue" and the SpO2/HR data-missing alarms (clinical.md §4.1)
+        when a monitor or an oximeter goes silent: no message arrives to trigger an evaluation,
+        and no browser needs to be open. One unit of work per session; returns the alarms raised.
         """
         actor = Actor(None, None, clinic_id, "sweep", label="monitor")
         with self._uow() as uow:
-            due = [s.id for s in uow.sessions.active(clinic_id)
-                   if s.state in (SessionState.INFUSING, SessionState.RECOVERY)]  # fmt: skip
+            due = [s.id for s in uow.sessions.active(clinic_id) if s.state in _WATCHED]
         raised: list[StoredAlarm] = []
         for session_id in due:
             events: list[dict[str, Any]] = []
@@ -356,10 +359,13 @@ def evaluation_history(
 def schedule_for(s: InfusionSession, protocol: Protocol) -> VitalsSchedule | None:
     """The vitals schedule of the current phase (clinical.md §4.1), None outside dosing/recovery."""
     m = protocol.monitoring
-    if s.state is SessionState.INFUSING and s.phase_started_at is not None:
+    dosing = s.state in (SessionState.INFUSING, SessionState.PAUSED)
+    if dosing and s.phase_started_at is not None:
         return VitalsSchedule(m.vitals_every_min, s.phase_started_at)
     if s.state is SessionState.RECOVERY and s.recovery_started_at is not None:
         return VitalsSchedule(m.recovery_vitals_every_min, s.recovery_started_at)
+    if s.state is SessionState.STOPPED and s.stopped_at is not None:
+        return VitalsSchedule(m.recovery_vitals_every_min, s.stopped_at)
     return None
 
 
