@@ -132,6 +132,15 @@ def cases_for(pack: str) -> list[Case]:
             {"hr-extreme-high": ("high", "pause"), "hr-high-sustained": ("high", "pause")},
         ),
         Case(
+            "ECG heart rate stopped 2 minutes ago: the oximeter's pulse rate 30 is read as HR",
+            "§4.1 HR monitored; bradycardia UNCONFIRMED",
+            INFUSING,
+            (*normal_at(0), *normal_at(120, without=("hr",)), (120, "pr", 30)),
+            125,
+            {"hr-extreme-low": ("high", "pause")},
+            ("hr-data-missing",),
+        ),
+        Case(
             "ECG heart rate present and normal: the oximeter's pulse rate is not used",
             "§4.1 HR / rhythm",
             INFUSING,
