@@ -324,3 +324,22 @@ def test_a_lost_signal_stays_open_until_a_newer_patient_value(pack: str) -> None
     assert [c.rule_id for c in cleared.cleared if c.rule_id.startswith("spo2")] == [
         "spo2-signal-lost"
     ]
+
+
+def test_a_written_bp_decision_does_not_lift_a_pre_dose_vitals_hold() -> None:
+    """The SpO2/HR hold is its own guard check: only a recheck within limits lifts it."""
+    from ketaclinic.domain.session import SessionFacts, SessionState, guard_failures
+
+    hold = ("predose-spo2-hold: SPO2 < 92 %: 1 consecutive reading(s) (latest 85)",)
+    facts = SessionFacts(
+        baseline_vitals_recorded=True,
+        symptom_check_done=True,
+        premedication_required=False,
+        verified_order=True,
+        prescriber_bp_decision="proceed, BP acceptable",
+        predose_vitals_hold=hold,
+    )
+    failures = guard_failures(SessionState.CHECKED_IN, SessionState.READY, facts)
+    assert [f for f in failures if f.startswith("predose_vitals:")] == [
+        f"predose_vitals: {hold[0]}"
+    ]
