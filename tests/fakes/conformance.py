@@ -6,12 +6,41 @@ module at run time also builds one of each.
 
 from __future__ import annotations
 
+from ketaclinic.services.infusion_ports import (
+    AlarmRepository,
+    Hl7Inbox,
+    MonitorRegistry,
+    NotificationRepository,
+    ReadingRepository,
+    SessionRepository,
+)
 from ketaclinic.services.ports import AuditLog, DosingRepository, UnitOfWork, UnitOfWorkFactory
+from ketaclinic.services.session_workflow_ports import SessionRecordRepository
 from tests.fakes.audit import AuditTables, InMemoryAuditLog
 from tests.fakes.dosing import DosingTables, InMemoryDosingRepository
+from tests.fakes.infusion import (
+    InfusionTables,
+    InMemoryMonitorRegistry,
+    InMemoryNotificationRepository,
+    InMemorySessionRecordRepository,
+    InMemorySessionRepository,
+)
 from tests.fakes.uow import InMemoryDatabase, InMemoryUnitOfWork, unit_of_work_factory
+from tests.fakes.vitals import (
+    InMemoryAlarmRepository,
+    InMemoryHl7Inbox,
+    InMemoryReadingRepository,
+    VitalsTables,
+)
 
 audit_log: AuditLog = InMemoryAuditLog(AuditTables())
 dosing: DosingRepository = InMemoryDosingRepository(DosingTables())
+sessions: SessionRepository = InMemorySessionRepository(InfusionTables())
+monitors: MonitorRegistry = InMemoryMonitorRegistry(InfusionTables())
+notifications: NotificationRepository = InMemoryNotificationRepository(InfusionTables())
+session_records: SessionRecordRepository = InMemorySessionRecordRepository(InfusionTables())
+readings: ReadingRepository = InMemoryReadingRepository(VitalsTables())
+alarms: AlarmRepository = InMemoryAlarmRepository(VitalsTables())
+hl7_inbox: Hl7Inbox = InMemoryHl7Inbox(VitalsTables())
 unit_of_work: UnitOfWork = InMemoryUnitOfWork(InMemoryDatabase())
 unit_of_work_factory_: UnitOfWorkFactory = unit_of_work_factory(InMemoryDatabase())

@@ -48,6 +48,19 @@ from ketaclinic.services.scheduling_ports import ScheduleRepository
 from ketaclinic.services.session_workflow_ports import SessionRecordRepository
 from tests.fakes.audit import AuditTables, InMemoryAuditLog
 from tests.fakes.dosing import DosingTables, InMemoryDosingRepository
+from tests.fakes.infusion import (
+    InfusionTables,
+    InMemoryMonitorRegistry,
+    InMemoryNotificationRepository,
+    InMemorySessionRecordRepository,
+    InMemorySessionRepository,
+)
+from tests.fakes.vitals import (
+    InMemoryAlarmRepository,
+    InMemoryHl7Inbox,
+    InMemoryReadingRepository,
+    VitalsTables,
+)
 
 
 class NotFaked:
@@ -69,6 +82,8 @@ class Rows:
 
     audit: AuditTables = field(default_factory=AuditTables)
     dosing: DosingTables = field(default_factory=DosingTables)
+    infusion: InfusionTables = field(default_factory=InfusionTables)
+    vitals: VitalsTables = field(default_factory=VitalsTables)
 
     def copy(self) -> Rows:
         return replace(self, **{f.name: getattr(self, f.name).copy() for f in fields(self)})
@@ -134,6 +149,13 @@ class InMemoryUnitOfWork:
         self._working = working
         self.audit = InMemoryAuditLog(working.audit)
         self.dosing = InMemoryDosingRepository(working.dosing)
+        self.sessions = InMemorySessionRepository(working.infusion)
+        self.monitors = InMemoryMonitorRegistry(working.infusion)
+        self.notifications = InMemoryNotificationRepository(working.infusion)
+        self.session_records = InMemorySessionRecordRepository(working.infusion)
+        self.readings = InMemoryReadingRepository(working.vitals)
+        self.alarms = InMemoryAlarmRepository(working.vitals)
+        self.hl7_inbox = InMemoryHl7Inbox(working.vitals)
 
     def __exit__(
         self,
