@@ -15,6 +15,7 @@ from ketaclinic.services.infusion_ports import (
     SessionRepository,
 )
 from ketaclinic.services.ports import AuditLog, DosingRepository, UnitOfWork, UnitOfWorkFactory
+from ketaclinic.services.scheduling_ports import ScheduleRepository
 from ketaclinic.services.session_workflow_ports import SessionRecordRepository
 from tests.fakes.audit import AuditTables, InMemoryAuditLog
 from tests.fakes.dosing import DosingTables, InMemoryDosingRepository
@@ -25,6 +26,7 @@ from tests.fakes.infusion import (
     InMemorySessionRecordRepository,
     InMemorySessionRepository,
 )
+from tests.fakes.scheduling import InMemoryScheduleRepository, ScheduleTables
 from tests.fakes.uow import InMemoryDatabase, InMemoryUnitOfWork, unit_of_work_factory
 from tests.fakes.vitals import (
     InMemoryAlarmRepository,
@@ -42,5 +44,6 @@ session_records: SessionRecordRepository = InMemorySessionRecordRepository(Infus
 readings: ReadingRepository = InMemoryReadingRepository(VitalsTables())
 alarms: AlarmRepository = InMemoryAlarmRepository(VitalsTables())
 hl7_inbox: Hl7Inbox = InMemoryHl7Inbox(VitalsTables())
+schedule: ScheduleRepository = InMemoryScheduleRepository(ScheduleTables())
 unit_of_work: UnitOfWork = InMemoryUnitOfWork(InMemoryDatabase())
 unit_of_work_factory_: UnitOfWorkFactory = unit_of_work_factory(InMemoryDatabase())

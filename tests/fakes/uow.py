@@ -55,6 +55,7 @@ from tests.fakes.infusion import (
     InMemorySessionRecordRepository,
     InMemorySessionRepository,
 )
+from tests.fakes.scheduling import InMemoryScheduleRepository, ScheduleTables
 from tests.fakes.vitals import (
     InMemoryAlarmRepository,
     InMemoryHl7Inbox,
@@ -84,6 +85,7 @@ class Rows:
     dosing: DosingTables = field(default_factory=DosingTables)
     infusion: InfusionTables = field(default_factory=InfusionTables)
     vitals: VitalsTables = field(default_factory=VitalsTables)
+    schedule: ScheduleTables = field(default_factory=ScheduleTables)
 
     def copy(self) -> Rows:
         return replace(self, **{f.name: getattr(self, f.name).copy() for f in fields(self)})
@@ -156,6 +158,7 @@ class InMemoryUnitOfWork:
         self.readings = InMemoryReadingRepository(working.vitals)
         self.alarms = InMemoryAlarmRepository(working.vitals)
         self.hl7_inbox = InMemoryHl7Inbox(working.vitals)
+        self.schedule = InMemoryScheduleRepository(working.schedule)
 
     def __exit__(
         self,
