@@ -14,10 +14,30 @@ from ketaclinic.services.infusion_ports import (
     ReadingRepository,
     SessionRepository,
 )
-from ketaclinic.services.ports import AuditLog, DosingRepository, UnitOfWork, UnitOfWorkFactory
+from ketaclinic.services.ports import (
+    AuditLog,
+    ClinicRepository,
+    CourseRepository,
+    DosingRepository,
+    PatientRepository,
+    ProtocolRepository,
+    SafetyTaskRepository,
+    StaffRepository,
+    UnitOfWork,
+    UnitOfWorkFactory,
+)
 from ketaclinic.services.scheduling_ports import ScheduleRepository
 from ketaclinic.services.session_workflow_ports import SessionRecordRepository
 from tests.fakes.audit import AuditTables, InMemoryAuditLog
+from tests.fakes.care import (
+    CareTables,
+    InMemoryClinicRepository,
+    InMemoryCourseRepository,
+    InMemoryPatientRepository,
+    InMemoryProtocolRepository,
+    InMemorySafetyTaskRepository,
+    InMemoryStaffRepository,
+)
 from tests.fakes.dosing import DosingTables, InMemoryDosingRepository
 from tests.fakes.infusion import (
     InfusionTables,
@@ -36,6 +56,12 @@ from tests.fakes.vitals import (
 )
 
 audit_log: AuditLog = InMemoryAuditLog(AuditTables())
+clinics: ClinicRepository = InMemoryClinicRepository(CareTables())
+staff: StaffRepository = InMemoryStaffRepository(CareTables())
+patients: PatientRepository = InMemoryPatientRepository(CareTables())
+protocols: ProtocolRepository = InMemoryProtocolRepository(CareTables())
+courses: CourseRepository = InMemoryCourseRepository(CareTables())
+safety_tasks: SafetyTaskRepository = InMemorySafetyTaskRepository(CareTables())
 dosing: DosingRepository = InMemoryDosingRepository(DosingTables())
 sessions: SessionRepository = InMemorySessionRepository(InfusionTables())
 monitors: MonitorRegistry = InMemoryMonitorRegistry(InfusionTables())

@@ -47,6 +47,15 @@ from ketaclinic.services.ports import (
 from ketaclinic.services.scheduling_ports import ScheduleRepository
 from ketaclinic.services.session_workflow_ports import SessionRecordRepository
 from tests.fakes.audit import AuditTables, InMemoryAuditLog
+from tests.fakes.care import (
+    CareTables,
+    InMemoryClinicRepository,
+    InMemoryCourseRepository,
+    InMemoryPatientRepository,
+    InMemoryProtocolRepository,
+    InMemorySafetyTaskRepository,
+    InMemoryStaffRepository,
+)
 from tests.fakes.dosing import DosingTables, InMemoryDosingRepository
 from tests.fakes.infusion import (
     InfusionTables,
@@ -82,6 +91,7 @@ class Rows:
     """The rows of every faked area (each a :class:`Tables`)."""
 
     audit: AuditTables = field(default_factory=AuditTables)
+    care: CareTables = field(default_factory=CareTables)
     dosing: DosingTables = field(default_factory=DosingTables)
     infusion: InfusionTables = field(default_factory=InfusionTables)
     vitals: VitalsTables = field(default_factory=VitalsTables)
@@ -150,6 +160,12 @@ class InMemoryUnitOfWork:
         working = self._db.begin()
         self._working = working
         self.audit = InMemoryAuditLog(working.audit)
+        self.clinics = InMemoryClinicRepository(working.care)
+        self.staff = InMemoryStaffRepository(working.care)
+        self.patients = InMemoryPatientRepository(working.care)
+        self.protocols = InMemoryProtocolRepository(working.care)
+        self.courses = InMemoryCourseRepository(working.care)
+        self.safety_tasks = InMemorySafetyTaskRepository(working.care)
         self.dosing = InMemoryDosingRepository(working.dosing)
         self.sessions = InMemorySessionRepository(working.infusion)
         self.monitors = InMemoryMonitorRegistry(working.infusion)

@@ -3,7 +3,7 @@ PostgreSQL, so a fake cannot drift from the database.
 
 ``backend`` opens units of work on one of the three and carries two clinics (``home`` and
 ``away``) with the rows a repository refers to (staff, patients, courses, a protocol version,
-chairs). On the databases they are real rows (foreign keys hold); the fakes need only the ids.
+chairs), stored through the same repositories on every backend.
 """
 
 from __future__ import annotations
@@ -12,7 +12,6 @@ import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine
@@ -74,11 +73,6 @@ def contract_postgres_engine() -> Iterator[Engine]:
     next(databases, None)
 
 
-def _fake_rows(clinic_id: int) -> ClinicRows:
-    base = clinic_id * 100
-    return ClinicRows(clinic_id, *(base + n for n in range(1, 10)))
-
-
 def _seed_clinic(uow: UnitOfWork, slug: str) -> ClinicRows:
     clinic = uow.clinics.add(slug, f"Contract {slug}", "America/Chicago", slug[:2].upper(), at=AT)
     staff = []
@@ -104,12 +98,7 @@ def _seed_clinic(uow: UnitOfWork, slug: str) -> ClinicRows:
     return ClinicRows(clinic.id, *staff, *patients, *courses, version.id, *chairs)
 
 
-def _sql_backend(name: str, engine: Engine) -> Backend:
-    truncate_all(engine)
-
-    def factory() -> UnitOfWork:
-        return SqlUnitOfWork(engine)
-
+def _seeded(name: str, factory: UnitOfWorkFactory) -> Backend:
     with factory() as uow:
         home, away = _seed_clinic(uow, "home"), _seed_clinic(uow, "away")
         uow.commit()
@@ -117,10 +106,13 @@ def _sql_backend(name: str, engine: Engine) -> Backend:
 
 
 @pytest.fixture(params=BACKENDS)
-def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Backend:
+def backend(request: pytest.FixtureRequest) -> Backend:
     if request.param == "fake":
-        return Backend(
-            "fake", unit_of_work_factory(InMemoryDatabase()), _fake_rows(1), _fake_rows(2)
-        )
-    engine = request.getfixturevalue(f"contract_{request.param}_engine")
-    return _sql_backend(request.param, engine)
+        return _seeded("fake", unit_of_work_factory(InMemoryDatabase()))
+    engine: Engine = request.getfixturevalue(f"contract_{request.param}_engine")
+    truncate_all(engine)
+
+    def factory() -> UnitOfWork:
+        return SqlUnitOfWork(engine)
+
+    return _seeded(request.param, factory)

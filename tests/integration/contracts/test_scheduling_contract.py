@@ -61,9 +61,7 @@ def test_opening_hours_are_replaced_and_listed_by_weekday(backend: Backend) -> N
 def test_two_spans_on_one_weekday_are_a_conflict(backend: Backend) -> None:
     h = backend.home
     with backend.uow() as uow, pytest.raises(Conflict) as err:
-        uow.schedule.set_hours(
-            h.clinic_id, [OpeningHours(1, 480, 600), OpeningHours(1, 700, 800)]
-        )
+        uow.schedule.set_hours(h.clinic_id, [OpeningHours(1, 480, 600), OpeningHours(1, 700, 800)])
     assert err.value.field == "weekday"
 
 
