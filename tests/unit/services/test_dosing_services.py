@@ -15,7 +15,7 @@ import pytest
 
 from ketaclinic.domain.access import Role
 from ketaclinic.domain.consent import ConsentStatus
-from ketaclinic.domain.course import CourseState
+from ketaclinic.domain.course import ConsentFacts, CourseState, EligibilityFacts
 from ketaclinic.domain.dosing.records import DoseOrder, OrderStatus, SessionResponse
 from ketaclinic.domain.eligibility.engine import Decision
 from ketaclinic.domain.eligibility.signoff import SignedDecision
@@ -24,7 +24,7 @@ from ketaclinic.domain.protocol.model import Protocol
 from ketaclinic.domain.protocol.sections import Route
 from ketaclinic.domain.treatment import Course
 from ketaclinic.services.checkins import CheckinEntry, CheckinService
-from ketaclinic.services.courses import CourseService
+from ketaclinic.services.courses import CourseService, FactProvider
 from ketaclinic.services.orders import BedsideEntry, OrderDraft, OrderService
 from ketaclinic.services.ports import UnitOfWork
 from tests.unit.services.world import FakeWorld
@@ -39,13 +39,21 @@ class Gate:
     eligible: bool = True
     consent: ConsentStatus = field(default_factory=lambda: COMPLETE)
 
-    def facts(self, uow: UnitOfWork, course: Course, protocol: Protocol) -> dict[str, object]:
+    def eligibility_facts(
+        self, uow: UnitOfWork, course: Course, protocol: Protocol
+    ) -> EligibilityFacts:
         at = course.opened_at
         decision = SignedDecision(
             Decision.ELIGIBLE if self.eligible else Decision.NOT_ELIGIBLE,
             (), (), frozenset(), "Dr Demo-Signer", "physician", at, at,
         )  # fmt: skip
-        return {"eligibility": decision, "consent": self.consent}
+        return EligibilityFacts(decision)
+
+    def consent_facts(self, uow: UnitOfWork, course: Course, protocol: Protocol) -> ConsentFacts:
+        return ConsentFacts(self.consent)
+
+    def providers(self) -> list[FactProvider]:
+        return [self.eligibility_facts, self.consent_facts]
 
 
 @dataclass
@@ -83,7 +91,7 @@ def bedside(mrn: str) -> BedsideEntry:
 @pytest.fixture
 def dosing(fake_world: FakeWorld) -> Dosing:
     gate = Gate()
-    courses = CourseService(fake_world.uow, fake_world.clock, [gate.facts])
+    courses = CourseService(fake_world.uow, fake_world.clock, gate.providers())
     fake_world.move_course(CourseState.CONSENTED)
     return Dosing(
         fake_world,
@@ -152,7 +160,7 @@ def test_a_course_before_consent_cannot_be_dosed(fake_world: FakeWorld) -> None:
     orders = OrderService(
         fake_world.uow,
         fake_world.clock,
-        CourseService(fake_world.uow, fake_world.clock, [gate.facts]),
+        CourseService(fake_world.uow, fake_world.clock, gate.providers()),
     )
     fake_world.move_course(CourseState.EVALUATING)
     with pytest.raises(SafetyBlock) as err:
