@@ -17,17 +17,20 @@ from ketaclinic.services.infusion_ports import (
 from ketaclinic.services.ports import (
     AuditLog,
     ClinicRepository,
+    Clock,
     CourseRepository,
     DosingRepository,
     PatientRepository,
     ProtocolRepository,
     SafetyTaskRepository,
     StaffRepository,
+    TokenSource,
     UnitOfWork,
     UnitOfWorkFactory,
 )
 from ketaclinic.services.scheduling_ports import ScheduleRepository
 from ketaclinic.services.session_workflow_ports import SessionRecordRepository
+from tests.fakes import CountingTokens, FakeClock
 from tests.fakes.audit import AuditTables, InMemoryAuditLog
 from tests.fakes.care import (
     CareTables,
@@ -73,3 +76,5 @@ hl7_inbox: Hl7Inbox = InMemoryHl7Inbox(VitalsTables())
 schedule: ScheduleRepository = InMemoryScheduleRepository(ScheduleTables())
 unit_of_work: UnitOfWork = InMemoryUnitOfWork(InMemoryDatabase())
 unit_of_work_factory_: UnitOfWorkFactory = unit_of_work_factory(InMemoryDatabase())
+clock: Clock = FakeClock()
+tokens: TokenSource = CountingTokens()
