@@ -12,7 +12,13 @@ import pytest
 from ketaclinic.domain.access import Role
 from ketaclinic.domain.course import CourseState
 from ketaclinic.domain.errors import Conflict
-from ketaclinic.domain.patients import Measurement, PatientDetails, SexAtBirth
+from ketaclinic.domain.patients import (
+    Measurement,
+    PatientDetails,
+    RelatedPersonDetails,
+    RelationshipKind,
+    SexAtBirth,
+)
 from ketaclinic.domain.safety import Disposition, RiskLevel, SafetyAssessment, Urgency
 from ketaclinic.services.ports import PatientSearch
 from tests.integration.contracts.conftest import AT, Backend
@@ -169,3 +175,58 @@ def test_safety_tasks_open_resolve_once_and_stay_in_their_clinic(backend: Backen
         False, RiskLevel.LOW, Disposition.CONTINUE_TREATMENT,
     )  # fmt: skip
     assert again.value.field == "task_id"
+
+
+def test_related_people_and_allergies_round_trip_in_their_clinic(backend: Backend) -> None:
+    h, a = backend.home, backend.away
+    guardian = RelatedPersonDetails(
+        RelationshipKind.GUARDIAN, "Jordan Demo-Contract", "mother", "+1 555 0100", "", True
+    )
+    with backend.uow() as uow:
+        person = uow.patients.add_related(h.clinic_id, h.patient_id, guardian, at=AT)
+        allergy = uow.patients.add_allergy(
+            h.clinic_id, h.patient_id, "latex", "rash", "mild", at=AT
+        )
+        uow.commit()
+    with backend.uow() as uow:
+        assert uow.patients.related(h.clinic_id, h.patient_id) == [person]
+        assert uow.patients.related(a.clinic_id, h.patient_id) == []
+        assert uow.patients.allergies(h.clinic_id, h.patient_id) == [allergy]
+        assert uow.patients.allergies(a.clinic_id, h.patient_id) == []
+    assert person.details == guardian and (allergy.substance, allergy.recorded_at) == ("latex", AT)
+
+
+def test_sign_in_state_of_a_staff_member(backend: Backend) -> None:
+    h = backend.home
+    until = AT + timedelta(minutes=15)
+    with backend.uow() as uow:
+        uow.staff.record_signin_failure(h.staff_id, None)
+        uow.staff.record_signin_failure(h.staff_id, until)
+        locked = uow.staff.get(h.staff_id)
+        uow.staff.record_signin_success(h.staff_id)
+        uow.staff.set_active(h.staff_id, False)
+        uow.staff.set_password_hash(h.staff_id, "new-hash")
+        uow.commit()
+    with backend.uow() as uow:
+        member = uow.staff.get(h.staff_id)
+        assert uow.staff.by_email("STAFF1@HOME.TEST") == member
+    assert locked is not None and (locked.failed_signins, locked.locked_until) == (2, until)
+    assert member is not None
+    assert (member.failed_signins, member.locked_until, member.active, member.password_hash) == (
+        0, None, False, "new-hash",
+    )  # fmt: skip
+
+
+def test_open_safety_tasks_of_a_clinic_list_oldest_first(backend: Backend) -> None:
+    h = backend.home
+    with backend.uow() as uow:
+        later = uow.safety_tasks.open_task(
+            h.clinic_id, h.second_patient_id, source="phq9", rule_id="r", reason="later",
+            urgency=Urgency.ROUTINE, at=AT + timedelta(hours=1),
+        )  # fmt: skip
+        sooner = uow.safety_tasks.open_task(
+            h.clinic_id, h.patient_id, source="phq9", rule_id="r", reason="sooner",
+            urgency=Urgency.SAME_DAY, at=AT,
+        )  # fmt: skip
+        assert uow.safety_tasks.open_in_clinic(h.clinic_id) == [sooner, later]
+        assert uow.safety_tasks.open_in_clinic(backend.away.clinic_id) == []
