@@ -32,14 +32,11 @@ from ketaclinic.services.scheduling_ports import ScheduleRepository
 from ketaclinic.services.session_workflow_ports import SessionRecordRepository
 from tests.fakes import CountingTokens, FakeClock
 from tests.fakes.audit import AuditTables, InMemoryAuditLog
-from tests.fakes.care import (
-    CareTables,
-    InMemoryClinicRepository,
+from tests.fakes.courses import (
+    CourseTables,
     InMemoryCourseRepository,
-    InMemoryPatientRepository,
     InMemoryProtocolRepository,
     InMemorySafetyTaskRepository,
-    InMemoryStaffRepository,
 )
 from tests.fakes.dosing import DosingTables, InMemoryDosingRepository
 from tests.fakes.infusion import (
@@ -48,6 +45,12 @@ from tests.fakes.infusion import (
     InMemoryNotificationRepository,
     InMemorySessionRecordRepository,
     InMemorySessionRepository,
+)
+from tests.fakes.people import (
+    InMemoryClinicRepository,
+    InMemoryPatientRepository,
+    InMemoryStaffRepository,
+    PeopleTables,
 )
 from tests.fakes.scheduling import InMemoryScheduleRepository, ScheduleTables
 from tests.fakes.uow import InMemoryDatabase, InMemoryUnitOfWork, unit_of_work_factory
@@ -59,12 +62,12 @@ from tests.fakes.vitals import (
 )
 
 audit_log: AuditLog = InMemoryAuditLog(AuditTables())
-clinics: ClinicRepository = InMemoryClinicRepository(CareTables())
-staff: StaffRepository = InMemoryStaffRepository(CareTables())
-patients: PatientRepository = InMemoryPatientRepository(CareTables())
-protocols: ProtocolRepository = InMemoryProtocolRepository(CareTables())
-courses: CourseRepository = InMemoryCourseRepository(CareTables())
-safety_tasks: SafetyTaskRepository = InMemorySafetyTaskRepository(CareTables())
+clinics: ClinicRepository = InMemoryClinicRepository(PeopleTables())
+staff: StaffRepository = InMemoryStaffRepository(PeopleTables())
+patients: PatientRepository = InMemoryPatientRepository(PeopleTables())
+protocols: ProtocolRepository = InMemoryProtocolRepository(CourseTables())
+courses: CourseRepository = InMemoryCourseRepository(CourseTables())
+safety_tasks: SafetyTaskRepository = InMemorySafetyTaskRepository(CourseTables())
 dosing: DosingRepository = InMemoryDosingRepository(DosingTables())
 sessions: SessionRepository = InMemorySessionRepository(InfusionTables())
 monitors: MonitorRegistry = InMemoryMonitorRegistry(InfusionTables())

@@ -47,14 +47,11 @@ from ketaclinic.services.ports import (
 from ketaclinic.services.scheduling_ports import ScheduleRepository
 from ketaclinic.services.session_workflow_ports import SessionRecordRepository
 from tests.fakes.audit import AuditTables, InMemoryAuditLog
-from tests.fakes.care import (
-    CareTables,
-    InMemoryClinicRepository,
+from tests.fakes.courses import (
+    CourseTables,
     InMemoryCourseRepository,
-    InMemoryPatientRepository,
     InMemoryProtocolRepository,
     InMemorySafetyTaskRepository,
-    InMemoryStaffRepository,
 )
 from tests.fakes.dosing import DosingTables, InMemoryDosingRepository
 from tests.fakes.infusion import (
@@ -63,6 +60,12 @@ from tests.fakes.infusion import (
     InMemoryNotificationRepository,
     InMemorySessionRecordRepository,
     InMemorySessionRepository,
+)
+from tests.fakes.people import (
+    InMemoryClinicRepository,
+    InMemoryPatientRepository,
+    InMemoryStaffRepository,
+    PeopleTables,
 )
 from tests.fakes.scheduling import InMemoryScheduleRepository, ScheduleTables
 from tests.fakes.vitals import (
@@ -91,7 +94,8 @@ class Rows:
     """The rows of every faked area (each a :class:`Tables`)."""
 
     audit: AuditTables = field(default_factory=AuditTables)
-    care: CareTables = field(default_factory=CareTables)
+    people: PeopleTables = field(default_factory=PeopleTables)
+    courses: CourseTables = field(default_factory=CourseTables)
     dosing: DosingTables = field(default_factory=DosingTables)
     infusion: InfusionTables = field(default_factory=InfusionTables)
     vitals: VitalsTables = field(default_factory=VitalsTables)
@@ -160,12 +164,12 @@ class InMemoryUnitOfWork:
         working = self._db.begin()
         self._working = working
         self.audit = InMemoryAuditLog(working.audit)
-        self.clinics = InMemoryClinicRepository(working.care)
-        self.staff = InMemoryStaffRepository(working.care)
-        self.patients = InMemoryPatientRepository(working.care)
-        self.protocols = InMemoryProtocolRepository(working.care)
-        self.courses = InMemoryCourseRepository(working.care)
-        self.safety_tasks = InMemorySafetyTaskRepository(working.care)
+        self.clinics = InMemoryClinicRepository(working.people)
+        self.staff = InMemoryStaffRepository(working.people)
+        self.patients = InMemoryPatientRepository(working.people)
+        self.protocols = InMemoryProtocolRepository(working.courses)
+        self.courses = InMemoryCourseRepository(working.courses)
+        self.safety_tasks = InMemorySafetyTaskRepository(working.courses)
         self.dosing = InMemoryDosingRepository(working.dosing)
         self.sessions = InMemorySessionRepository(working.infusion)
         self.monitors = InMemoryMonitorRegistry(working.infusion)

@@ -44,7 +44,7 @@ def test_an_error_inside_the_block_discards_every_write() -> None:
     with pytest.raises(Conflict), InMemoryUnitOfWork(db) as uow:
         clinic = uow.clinics.add("one", "One", "UTC", "ON", at=AT)
         uow.clinics.add("one", "Again", "UTC", "ON", at=AT)
-    assert db.committed.care.clinics == {} and clinic.id == 1
+    assert db.committed.people.clinics == {} and clinic.id == 1
 
 
 def test_committed_rows_are_not_changed_by_a_later_unit_that_rolls_back() -> None:
@@ -58,7 +58,7 @@ def test_committed_rows_are_not_changed_by_a_later_unit_that_rolls_back() -> Non
         uow.courses.move(course, CourseState.EVALUATING, by=staff.id, at=AT, reason="")
         uow.rollback()
         assert uow.courses.get(clinic.id, course.id) == course
-    assert db.committed.care.courses[course.id] == course
+    assert db.committed.courses.courses[course.id] == course
 
 
 def test_a_repository_outside_the_fakes_fails_loudly() -> None:

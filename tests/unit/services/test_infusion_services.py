@@ -235,7 +235,7 @@ def test_one_patient_per_chair(infusion: Infusion) -> None:
         other = uow.patients.add(
             w.clinic.id,
             "UN000099",
-            w.committed.care.patients[w.patient_id].details,
+            w.committed.people.patients[w.patient_id].details,
             at=w.clock.now(),
         )
         course = uow.courses.add(
