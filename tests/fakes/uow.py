@@ -3,7 +3,9 @@
 ``InMemoryDatabase`` holds the committed rows of every faked area. Entering a unit of work copies
 them (copy-on-begin); the repositories write to that copy only. ``commit`` publishes the copy as
 the new committed state; ``rollback`` (or leaving the ``with`` block without a commit) drops it.
-Like a database transaction, a write is invisible to any other unit of work until it is committed.
+Like a database transaction, a write is invisible to any other unit of work until it is committed,
+and of two units of work that overlap, the second to commit fails with ``Conflict`` (as a
+serializable transaction would) rather than silently overwriting the first.
 
 Areas without an in-memory repository are :class:`NotFaked`: any use fails loudly, naming the
 repository and method, so a service test never passes against something it did not set up.
@@ -15,6 +17,7 @@ from dataclasses import dataclass, field, fields, replace
 from types import TracebackType
 from typing import Any, Self
 
+from ketaclinic.domain.errors import Conflict
 from ketaclinic.services.infusion_ports import (
     AlarmRepository,
     Hl7Inbox,
@@ -112,10 +115,17 @@ class InMemoryDatabase:
     committed: Rows = field(default_factory=Rows)
     commits: int = 0
 
-    def begin(self) -> Rows:
-        return self.committed.copy()
+    def begin(self) -> tuple[Rows, int]:
+        """A snapshot of the committed rows and the commit it was taken at."""
+        return self.committed.copy(), self.commits
 
-    def publish(self, working: Rows) -> None:
+    def publish(self, working: Rows, taken_at: int) -> None:
+        """Make ``working`` the committed rows, unless another unit of work committed since the
+        snapshot was taken: then the later one fails (serializable, never a lost update)."""
+        if taken_at != self.commits:
+            raise Conflict(
+                "another change was saved meanwhile; reload and retry", field="transaction"
+            )
         self.committed = working
         self.commits += 1
 
@@ -153,6 +163,7 @@ class InMemoryUnitOfWork:
     def __init__(self, database: InMemoryDatabase) -> None:
         self._db = database
         self._working: Rows | None = None
+        self._taken_at = 0
         for name in self.__annotations__:
             setattr(self, name, NotFaked(name))
 
@@ -161,7 +172,7 @@ class InMemoryUnitOfWork:
         return self
 
     def _begin(self) -> None:
-        working = self._db.begin()
+        working, self._taken_at = self._db.begin()
         self._working = working
         self.audit = InMemoryAuditLog(working.audit)
         self.clinics = InMemoryClinicRepository(working.people)
@@ -194,7 +205,7 @@ class InMemoryUnitOfWork:
         """Publish the snapshot; later writes go to a fresh one (kept only by another commit)."""
         if self._working is None:
             raise RuntimeError("nothing to commit")
-        self._db.publish(self._working)
+        self._db.publish(self._working, self._taken_at)
         self._begin()
 
     def rollback(self) -> None:

@@ -29,6 +29,18 @@ def test_a_unit_of_work_works_on_the_snapshot_taken_when_it_began() -> None:
     assert db.commits == 1
 
 
+def test_of_two_overlapping_units_the_second_to_commit_fails_and_nothing_is_lost() -> None:
+    db = InMemoryDatabase()
+    with InMemoryUnitOfWork(db) as first, InMemoryUnitOfWork(db) as second:
+        first.clinics.add("first", "First", "UTC", "FI", at=AT)
+        second.clinics.add("second", "Second", "UTC", "SE", at=AT)
+        first.commit()
+        with pytest.raises(Conflict) as err:
+            second.commit()
+    assert err.value.field == "transaction"
+    assert [r.clinic.slug for r in db.committed.people.clinics.values()] == ["first"]
+
+
 def test_writes_after_a_commit_need_their_own_commit() -> None:
     db = InMemoryDatabase()
     with InMemoryUnitOfWork(db) as uow:
