@@ -177,10 +177,16 @@ class InMemorySafetyTaskRepository:
         at: datetime,
     ) -> SafetyTask:
         task = SafetyTask(
-            id=self._t.next_id("safety_tasks"), clinic_id=clinic_id, patient_id=patient_id,
-            source=source, rule_id=rule_id, reason=reason, urgency=urgency, opened_at=at,
+            id=self._t.next_id("safety_tasks"),
+            clinic_id=clinic_id,
+            patient_id=patient_id,
+            source=source,
+            rule_id=rule_id,
+            reason=reason,
+            urgency=urgency,
+            opened_at=at,
             open=True,
-        )  # fmt: skip
+        )
         self._t.safety_tasks[task.id] = task
         return task
 
@@ -213,9 +219,13 @@ class InMemorySafetyTaskRepository:
         if current is None or not current.open:
             raise Conflict("this safety task is already resolved", field="task_id")
         resolved = replace(
-            current, open=False, resolved_at=at, resolved_by=by,
-            risk_level=assessment.risk_level, plan=assessment.plan,
+            current,
+            open=False,
+            resolved_at=at,
+            resolved_by=by,
+            risk_level=assessment.risk_level,
+            plan=assessment.plan,
             disposition=assessment.disposition,
-        )  # fmt: skip
+        )
         self._t.safety_tasks[task.id] = resolved
         return resolved

@@ -157,9 +157,18 @@ class InMemoryNotificationRepository:
     ) -> Notification:
         new_id = self._t.next_id("notifications")
         n = Notification(
-            new_id, clinic_id, recipient_id, recipient_role, kind, object_type, object_id,
-            patient_id, message, at, None,
-        )  # fmt: skip
+            new_id,
+            clinic_id,
+            recipient_id,
+            recipient_role,
+            kind,
+            object_type,
+            object_id,
+            patient_id,
+            message,
+            at,
+            None,
+        )
         self._t.notifications[new_id] = n
         return n
 

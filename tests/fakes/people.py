@@ -89,9 +89,14 @@ class InMemoryStaffRepository:
         if self.by_email(email) is not None:
             raise Conflict("a staff member with this email exists", field="email")
         member = StaffMember(
-            id=self._t.next_id("staff"), email=email, name=name, active=True, failed_signins=0,
-            locked_until=None, password_hash=password_hash,
-        )  # fmt: skip
+            id=self._t.next_id("staff"),
+            email=email,
+            name=name,
+            active=True,
+            failed_signins=0,
+            locked_until=None,
+            password_hash=password_hash,
+        )
         self._t.staff[member.id] = member
         return member
 

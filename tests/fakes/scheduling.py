@@ -117,11 +117,21 @@ class InMemoryScheduleRepository:
         added = []
         for b in new:
             booking = Booking(
-                id=self._t.next_id("bookings"), clinic_id=clinic_id, course_id=b.course_id,
-                patient_id=b.patient_id, chair_id=b.chair_id, nurse_id=b.nurse_id,
-                start_at=b.start_at, end_at=b.end_at, kind=b.kind, status=b.status,
-                session_number=b.session_number, shape=b.shape, note="", updated_at=at,
-            )  # fmt: skip
+                id=self._t.next_id("bookings"),
+                clinic_id=clinic_id,
+                course_id=b.course_id,
+                patient_id=b.patient_id,
+                chair_id=b.chair_id,
+                nurse_id=b.nurse_id,
+                start_at=b.start_at,
+                end_at=b.end_at,
+                kind=b.kind,
+                status=b.status,
+                session_number=b.session_number,
+                shape=b.shape,
+                note="",
+                updated_at=at,
+            )
             self._t.bookings[booking.id] = booking
             added.append(booking)
         return _in_time_order(added)
@@ -154,10 +164,16 @@ class InMemoryScheduleRepository:
         stored = self.get(clinic_id, booking.id)
         if stored is not None:
             self._t.bookings[booking.id] = replace(
-                stored, chair_id=booking.chair_id, nurse_id=booking.nurse_id,
-                start_at=booking.start_at, end_at=booking.end_at, status=booking.status,
-                note=booking.note, session_number=booking.session_number, updated_at=at,
-            )  # fmt: skip
+                stored,
+                chair_id=booking.chair_id,
+                nurse_id=booking.nurse_id,
+                start_at=booking.start_at,
+                end_at=booking.end_at,
+                status=booking.status,
+                note=booking.note,
+                session_number=booking.session_number,
+                updated_at=at,
+            )
         return replace(booking, updated_at=at)
 
 

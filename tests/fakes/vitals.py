@@ -117,13 +117,21 @@ class InMemoryAlarmRepository:
             raise Conflict("this alarm is already raised for the session", field="dedup_key")
         new_id = self._t.next_id("alarms")
         stored = StoredAlarm(
-            id=new_id, clinic_id=clinic_id, session_id=session_id, patient_id=patient_id,
-            rule_id=alarm.rule_id, dedup_key=alarm.dedup_key, parameter=alarm.parameter,
-            severity=alarm.severity.value, action=alarm.action.value, message=alarm.message,
-            source=alarm.source, needs_signoff=alarm.needs_signoff,
+            id=new_id,
+            clinic_id=clinic_id,
+            session_id=session_id,
+            patient_id=patient_id,
+            rule_id=alarm.rule_id,
+            dedup_key=alarm.dedup_key,
+            parameter=alarm.parameter,
+            severity=alarm.severity.value,
+            action=alarm.action.value,
+            message=alarm.message,
+            source=alarm.source,
+            needs_signoff=alarm.needs_signoff,
             triggering=tuple((r.parameter.value, r.value, r.at) for r in alarm.triggering),
             raised_at=alarm.raised_at,
-        )  # fmt: skip
+        )
         self._t.alarms[new_id] = stored
         return stored
 
@@ -142,10 +150,13 @@ class InMemoryAlarmRepository:
         self, clinic_id: int, session_id: int, dedup_key: str, *, at: datetime, message: str
     ) -> StoredAlarm | None:
         found = next(
-            (a for a in self.for_session(clinic_id, session_id)
-             if a.dedup_key == dedup_key and a.active),
+            (
+                a
+                for a in self.for_session(clinic_id, session_id)
+                if a.dedup_key == dedup_key and a.active
+            ),
             None,
-        )  # fmt: skip
+        )
         if found is None:
             return None
         cleared = replace(found, cleared_at=at, cleared_message=message)
@@ -165,9 +176,13 @@ class InMemoryAlarmRepository:
         current = self.get(alarm.clinic_id, alarm.id)
         assert current is not None, "acknowledge of an alarm of another clinic"
         done = replace(
-            current, acknowledged_at=at, acknowledged_by=by, ack_action=action, ack_note=note,
+            current,
+            acknowledged_at=at,
+            acknowledged_by=by,
+            ack_action=action,
+            ack_note=note,
             resolution=resolution,
-        )  # fmt: skip
+        )
         self._t.alarms[alarm.id] = done
         return done
 
@@ -184,10 +199,13 @@ class InMemoryHl7Inbox:
     def seen(self, clinic_id: int, sender: str, control_id: str, digest: str) -> str | None:
         key = (clinic_id, sender, control_id, digest)
         return next(
-            (m.ack_code for m in self._t.messages.values()
-             if (m.clinic_id, m.sender, m.control_id, m.digest) == key),
+            (
+                m.ack_code
+                for m in self._t.messages.values()
+                if (m.clinic_id, m.sender, m.control_id, m.digest) == key
+            ),
             None,
-        )  # fmt: skip
+        )
 
     def record(
         self,
@@ -222,9 +240,16 @@ class InMemoryHl7Inbox:
     ) -> int:
         new_id = self._t.next_id("dead_letters")
         self._t.dead_letters[new_id] = DeadLetter(
-            new_id, clinic_id, at, kind, ack_code, error_code, reason[:2000],
-            (control_id or None) and control_id[:200], len(payload),
-        )  # fmt: skip
+            new_id,
+            clinic_id,
+            at,
+            kind,
+            ack_code,
+            error_code,
+            reason[:2000],
+            (control_id or None) and control_id[:200],
+            len(payload),
+        )
         return new_id
 
     def dead_letters(self, clinic_id: int, *, limit: int = 100) -> Sequence[DeadLetter]:

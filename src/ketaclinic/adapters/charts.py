@@ -336,14 +336,19 @@ def course_trajectory_chart(review: CourseReview) -> Chart | None:
             f"{len(scores)} {instrument} totals from {first.total} points at baseline to "
             f"{last.total} points on day {xs[-1]}."
         ),
-        x=Axis("Days since baseline", "days", 0.0, float(max(max(xs), 1)),
-               tuple((float(d), str(d)) for d in sorted(set(xs)))),
+        x=Axis(
+            "Days since baseline",
+            "days",
+            0.0,
+            float(max(max(xs), 1)),
+            tuple((float(d), str(d)) for d in sorted(set(xs))),
+        ),
         y=Axis(f"{instrument} total", "points", 0.0, float(high_y), _y_ticks(high_y)),
         points=tuple(
             Point(float(x), float(s.total), f"{s.kind.value}: {s.total}")
             for x, s in zip(xs, scores, strict=True)
         ),
-    )  # fmt: skip
+    )
 
 
 def course_trajectory_svg(review: CourseReview, *, for_print: bool = False) -> str | None:
@@ -363,16 +368,26 @@ def mean_trajectory_chart(points: Sequence[TrajectoryPoint], instrument: str) ->
     return Chart(
         title=f"Mean {instrument} by session with 95 % CI",
         description=f"Mean {instrument} total (points) by session: {described}.",
-        x=Axis("Session number (0 = baseline)", "", 0.0, float(high_x),
-               tuple((float(p.session_number), str(p.session_number)) for p in points)),
+        x=Axis(
+            "Session number (0 = baseline)",
+            "",
+            0.0,
+            float(high_x),
+            tuple((float(p.session_number), str(p.session_number)) for p in points),
+        ),
         y=Axis(f"Mean {instrument} total", "points", 0.0, high_y, _y_ticks(high_y), ", 95 % CI"),
         points=tuple(
-            Point(float(p.session_number), p.mean,
-                  f"session {p.session_number}: mean {p.mean:.1f} (n={p.n})", p.ci_low, p.ci_high)
+            Point(
+                float(p.session_number),
+                p.mean,
+                f"session {p.session_number}: mean {p.mean:.1f} (n={p.n})",
+                p.ci_low,
+                p.ci_high,
+            )
             for p in points
         ),
         connected=False,
-    )  # fmt: skip
+    )
 
 
 def mean_trajectory_svg(points: Sequence[TrajectoryPoint], instrument: str) -> str | None:

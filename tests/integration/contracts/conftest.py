@@ -90,9 +90,16 @@ def _seed_clinic(uow: UnitOfWork, slug: str) -> ClinicRows:
         for n in (1, 2)
     ]
     version = uow.protocols.publish(
-        clinic.id, protocol_id="contract", version="1", hash="0" * 64, title="Contract",
-        base_ref=None, content="{}", at=AT, by=staff[0],
-    )  # fmt: skip
+        clinic.id,
+        protocol_id="contract",
+        version="1",
+        hash="0" * 64,
+        title="Contract",
+        base_ref=None,
+        content="{}",
+        at=AT,
+        by=staff[0],
+    )
     courses = [uow.courses.add(clinic.id, p, version.id, by=staff[0], at=AT).id for p in patients]
     chairs = [uow.clinics.add_chair(clinic.id, f"Chair {n}", ("monitor",)) for n in (1, 2)]
     return ClinicRows(clinic.id, *staff, *patients, *courses, version.id, *chairs)

@@ -113,9 +113,13 @@ def test_protocol_versions_round_trip_and_sign_off_once(backend: Backend) -> Non
         )
         with pytest.raises(Conflict):
             uow.protocols.sign_off(
-                h.clinic_id, published.id, hash=published.hash, by=h.staff_id, at=AT,
+                h.clinic_id,
+                published.id,
+                hash=published.hash,
+                by=h.staff_id,
+                at=AT,
                 confirmed_paths=[],
-            )  # fmt: skip
+            )
         signed = uow.protocols.get(h.clinic_id, published.id)
         assert [p.id for p in uow.protocols.list(h.clinic_id)] == [published.id]
     assert signed is not None and (signed.signed_off_by, signed.signed_off_at) == (h.staff_id, AT)
@@ -145,7 +149,7 @@ def test_courses_are_scoped_listed_newest_first_and_moved_optimistically(backend
     assert (moved.version, stale.value.field) == (2, "version")
     assert [(t.from_state, t.to_state, t.reason) for t in history] == [
         (CourseState.REFERRED, CourseState.EVALUATING, "go"),
-    ]  # fmt: skip
+    ]
     assert evaluating == [moved]
 
 
@@ -156,9 +160,14 @@ def test_safety_tasks_open_resolve_once_and_stay_in_their_clinic(backend: Backen
     )
     with backend.uow() as uow:
         task = uow.safety_tasks.open_task(
-            h.clinic_id, h.patient_id, source="phq9", rule_id="phq9.item9", reason="item 9 > 0",
-            urgency=Urgency.URGENT, at=AT,
-        )  # fmt: skip
+            h.clinic_id,
+            h.patient_id,
+            source="phq9",
+            rule_id="phq9.item9",
+            reason="item 9 > 0",
+            urgency=Urgency.URGENT,
+            at=AT,
+        )
         assert uow.safety_tasks.open_for_patient(h.clinic_id, h.patient_id) == [task]
         assert uow.safety_tasks.open_for_patient(a.clinic_id, h.patient_id) == []
         assert uow.safety_tasks.open_in_clinic(h.clinic_id) == [task]
@@ -172,8 +181,10 @@ def test_safety_tasks_open_resolve_once_and_stay_in_their_clinic(backend: Backen
         assert uow.safety_tasks.open_for_patient(h.clinic_id, h.patient_id) == []
         assert uow.safety_tasks.for_patient(h.clinic_id, h.patient_id) == [resolved]
     assert (resolved.open, resolved.risk_level, resolved.disposition) == (
-        False, RiskLevel.LOW, Disposition.CONTINUE_TREATMENT,
-    )  # fmt: skip
+        False,
+        RiskLevel.LOW,
+        Disposition.CONTINUE_TREATMENT,
+    )
     assert again.value.field == "task_id"
 
 
@@ -213,20 +224,33 @@ def test_sign_in_state_of_a_staff_member(backend: Backend) -> None:
     assert locked is not None and (locked.failed_signins, locked.locked_until) == (2, until)
     assert member is not None
     assert (member.failed_signins, member.locked_until, member.active, member.password_hash) == (
-        0, None, False, "new-hash",
-    )  # fmt: skip
+        0,
+        None,
+        False,
+        "new-hash",
+    )
 
 
 def test_open_safety_tasks_of_a_clinic_list_oldest_first(backend: Backend) -> None:
     h = backend.home
     with backend.uow() as uow:
         later = uow.safety_tasks.open_task(
-            h.clinic_id, h.second_patient_id, source="phq9", rule_id="r", reason="later",
-            urgency=Urgency.ROUTINE, at=AT + timedelta(hours=1),
-        )  # fmt: skip
+            h.clinic_id,
+            h.second_patient_id,
+            source="phq9",
+            rule_id="r",
+            reason="later",
+            urgency=Urgency.ROUTINE,
+            at=AT + timedelta(hours=1),
+        )
         sooner = uow.safety_tasks.open_task(
-            h.clinic_id, h.patient_id, source="phq9", rule_id="r", reason="sooner",
-            urgency=Urgency.SAME_DAY, at=AT,
-        )  # fmt: skip
+            h.clinic_id,
+            h.patient_id,
+            source="phq9",
+            rule_id="r",
+            reason="sooner",
+            urgency=Urgency.SAME_DAY,
+            at=AT,
+        )
         assert uow.safety_tasks.open_in_clinic(h.clinic_id) == [sooner, later]
         assert uow.safety_tasks.open_in_clinic(backend.away.clinic_id) == []

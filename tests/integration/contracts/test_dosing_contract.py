@@ -81,9 +81,14 @@ RESPONSE = SessionResponse(
 
 def sign(uow: UnitOfWork, rows: ClinicRows, session_number: int = 1, **kw: int) -> DoseOrder:
     return uow.dosing.add_order(
-        rows.clinic_id, rows.patient_id, rows.course_id, rows.protocol_version_id,
-        content(session_number), by=rows.staff_id, at=AT + timedelta(**kw),
-    )  # fmt: skip
+        rows.clinic_id,
+        rows.patient_id,
+        rows.course_id,
+        rows.protocol_version_id,
+        content(session_number),
+        by=rows.staff_id,
+        at=AT + timedelta(**kw),
+    )
 
 
 def verified(uow: UnitOfWork, rows: ClinicRows, session_number: int = 1) -> DoseOrder:
@@ -228,8 +233,10 @@ def test_an_administration_round_trips_and_marks_the_order_administered(backend:
         found = uow.dosing.get_order(h.clinic_id, order.id)
     assert found is not None and found.status is OrderStatus.ADMINISTERED
     assert (given.dose_mg, given.dose_mg_per_kg, given.session_number) == (
-        Decimal("35.00"), Decimal("0.50"), 1,
-    )  # fmt: skip
+        Decimal("35.00"),
+        Decimal("0.50"),
+        1,
+    )
     assert given.response == RESPONSE
 
 

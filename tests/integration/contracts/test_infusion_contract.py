@@ -44,8 +44,11 @@ def test_a_new_session_round_trips_scheduled(backend: Backend) -> None:
     with backend.uow() as uow:
         assert uow.sessions.get(h.clinic_id, s.id) == s
     assert (s.state, s.version, s.created_at, s.prescriber_id) == (
-        SessionState.SCHEDULED, 1, AT, h.second_staff_id,
-    )  # fmt: skip
+        SessionState.SCHEDULED,
+        1,
+        AT,
+        h.second_staff_id,
+    )
     assert (s.monitor_device_id, s.attendant_id, s.checked_in_at) == (None, None, None)
 
 
@@ -65,9 +68,12 @@ def test_moves_stamp_their_time_bump_the_version_and_keep_history(backend: Backe
     h = backend.home
     t = [AT + timedelta(minutes=n) for n in range(5)]
     path = [
-        SessionState.CHECKED_IN, SessionState.READY, SessionState.INFUSING,
-        SessionState.PAUSED, SessionState.INFUSING,
-    ]  # fmt: skip
+        SessionState.CHECKED_IN,
+        SessionState.READY,
+        SessionState.INFUSING,
+        SessionState.PAUSED,
+        SessionState.INFUSING,
+    ]
     with backend.uow() as uow:
         s = open_session(uow, h)
         for to, at in zip(path, t, strict=True):
@@ -81,8 +87,11 @@ def test_moves_stamp_their_time_bump_the_version_and_keep_history(backend: Backe
     assert s.version == 7
     assert (s.checked_in_at, s.ready_at, s.dosing_started_at) == (t[0], t[1], t[2])
     assert (s.paused_at, s.resumed_at, s.dosing_ended_at, s.recovery_started_at) == (
-        None, t[4], t[4], t[4],
-    )  # fmt: skip
+        None,
+        t[4],
+        t[4],
+        t[4],
+    )
     assert history[0] == SessionTransition(
         SessionState.SCHEDULED, SessionState.CHECKED_IN, t[0], h.staff_id, "to checked_in"
     )
@@ -162,12 +171,18 @@ def test_notifications_round_trip_newest_first_within_the_clinic(backend: Backen
     with backend.uow() as uow:
         sent = [
             uow.notifications.add(
-                h.clinic_id, recipient_id=h.second_staff_id if n else None,
-                recipient_role="physician", kind="alarm", object_type="alarm", object_id=str(n),
-                patient_id=h.patient_id, message=f"message {n}", at=AT + timedelta(minutes=n),
+                h.clinic_id,
+                recipient_id=h.second_staff_id if n else None,
+                recipient_role="physician",
+                kind="alarm",
+                object_type="alarm",
+                object_id=str(n),
+                patient_id=h.patient_id,
+                message=f"message {n}",
+                at=AT + timedelta(minutes=n),
             )
             for n in range(3)
-        ]  # fmt: skip
+        ]
         uow.commit()
     with backend.uow() as uow:
         assert uow.notifications.for_clinic(h.clinic_id) == sent[::-1]

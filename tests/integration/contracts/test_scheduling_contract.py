@@ -37,9 +37,13 @@ def new_booking(
         patient_id=rows.second_patient_id if second else rows.patient_id,
         chair_id=rows.second_chair_id if second else rows.chair_id,
         nurse_id=rows.second_staff_id if second else rows.staff_id,
-        start_at=start, end_at=start + timedelta(minutes=125), kind=BookingKind.INDUCTION,
-        status=status, session_number=session_number, shape=SHAPE,
-    )  # fmt: skip
+        start_at=start,
+        end_at=start + timedelta(minutes=125),
+        kind=BookingKind.INDUCTION,
+        status=status,
+        session_number=session_number,
+        shape=SHAPE,
+    )
 
 
 # -- opening hours and closures ------------------------------------------------------------
@@ -51,8 +55,9 @@ def test_opening_hours_are_replaced_and_listed_by_weekday(backend: Backend) -> N
         uow.commit()
     with backend.uow() as uow:
         assert uow.schedule.hours(h.clinic_id) == [
-            OpeningHours(0, 540, 960), OpeningHours(2, 480, 1020),
-        ]  # fmt: skip
+            OpeningHours(0, 540, 960),
+            OpeningHours(2, 480, 1020),
+        ]
         uow.schedule.set_hours(h.clinic_id, [OpeningHours(4, 600, 720)])
         assert uow.schedule.hours(h.clinic_id) == [OpeningHours(4, 600, 720)]
         assert uow.schedule.hours(a.clinic_id) == [OpeningHours(5, 600, 700)]
@@ -76,8 +81,9 @@ def test_closures_list_by_day_per_clinic_and_a_day_closes_once(backend: Backend)
         uow.commit()
     with backend.uow() as uow:
         assert [c.day for c in uow.schedule.closures(h.clinic_id)] == [
-            date(2026, 7, 4), date(2026, 12, 25),
-        ]  # fmt: skip
+            date(2026, 7, 4),
+            date(2026, 12, 25),
+        ]
         assert uow.schedule.closures(a.clinic_id) == [Closure(date(2026, 12, 25), "Holiday")]
     assert err.value.field == "day"
 
@@ -179,8 +185,10 @@ def test_bookings_round_trip_in_time_order(backend: Backend) -> None:
     assert [b.session_number for b in added] == [1, 2]
     assert (first.start_at, first.shape, first.note, first.updated_at) == (AT, SHAPE, "", AT)
     assert (first.kind, first.status, first.clinic_id) == (
-        BookingKind.INDUCTION, BookingStatus.CONFIRMED, h.clinic_id,
-    )  # fmt: skip
+        BookingKind.INDUCTION,
+        BookingStatus.CONFIRMED,
+        h.clinic_id,
+    )
 
 
 def test_bookings_are_invisible_to_another_clinic(backend: Backend) -> None:
@@ -235,10 +243,15 @@ def test_update_moves_and_cancels_a_booking(backend: Backend) -> None:
     with backend.uow() as uow:
         (booking,) = uow.schedule.add_bookings(h.clinic_id, [new_booking(h, 0)], at=AT)
         changed = replace(
-            booking, start_at=AT + timedelta(hours=2), end_at=AT + timedelta(hours=4),
-            chair_id=h.second_chair_id, nurse_id=h.second_staff_id, note="moved by phone",
-            status=BookingStatus.CANCELLED, session_number=3,
-        )  # fmt: skip
+            booking,
+            start_at=AT + timedelta(hours=2),
+            end_at=AT + timedelta(hours=4),
+            chair_id=h.second_chair_id,
+            nurse_id=h.second_staff_id,
+            note="moved by phone",
+            status=BookingStatus.CANCELLED,
+            session_number=3,
+        )
         returned = uow.schedule.update(h.clinic_id, changed, at=later)
         uow.commit()
     with backend.uow() as uow:

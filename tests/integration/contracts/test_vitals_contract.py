@@ -22,19 +22,30 @@ UNITS = {Parameter.SBP: "mm[Hg]", Parameter.HR: "/min"}
 
 def reading(parameter: Parameter, value: str, minutes: float) -> VitalReading:
     return VitalReading(
-        parameter, Decimal(value), UNITS[parameter], AT + timedelta(minutes=minutes),
-        ReadingSource.MONITOR, ReadingStatus.RESULTS_ENTERED, "00AA", "150033",
-    )  # fmt: skip
+        parameter,
+        Decimal(value),
+        UNITS[parameter],
+        AT + timedelta(minutes=minutes),
+        ReadingSource.MONITOR,
+        ReadingStatus.RESULTS_ENTERED,
+        "00AA",
+        "150033",
+    )
 
 
 def alarm(key: str = "sbp_high", minutes: int = 0) -> Alarm:
     return Alarm(
-        rule_id="alarm.sbp_high", dedup_key=key, parameter="sbp", severity=AlertSeverity.HIGH,
+        rule_id="alarm.sbp_high",
+        dedup_key=key,
+        parameter="sbp",
+        severity=AlertSeverity.HIGH,
         action=AlertAction.PAUSE,
         triggering=(reading(Parameter.SBP, "182", minutes), reading(Parameter.SBP, "185.5", 1)),
-        message="Systolic 185 mmHg", source="clinical.md §4.4", needs_signoff=True,
+        message="Systolic 185 mmHg",
+        source="clinical.md §4.4",
+        needs_signoff=True,
         raised_at=AT + timedelta(minutes=minutes),
-    )  # fmt: skip
+    )
 
 
 def session_id(uow: UnitOfWork, rows: ClinicRows) -> int:
@@ -57,15 +68,21 @@ def test_readings_round_trip_with_plain_values_and_rejections(backend: Backend) 
         stored = uow.readings.for_session(h.clinic_id, sid)
         assert uow.readings.for_session(backend.away.clinic_id, sid) == []
     assert [(s.reading.parameter, str(s.reading.value)) for s in stored] == [
-        (Parameter.HR, "72.5"), (Parameter.SBP, "120"), (Parameter.SBP, "400"),
-    ]  # fmt: skip
+        (Parameter.HR, "72.5"),
+        (Parameter.SBP, "120"),
+        (Parameter.SBP, "400"),
+    ]
     assert [(s.plausible, s.rejected_reason) for s in stored] == [
-        (True, None), (True, None), (False, "outside the plausible range"),
-    ]  # fmt: skip
+        (True, None),
+        (True, None),
+        (False, "outside the plausible range"),
+    ]
     assert stored[0].reading.at == AT + timedelta(minutes=1)
     assert (stored[0].received_at, stored[0].session_id, stored[0].reading.device_id) == (
-        AT, sid, "00AA",
-    )  # fmt: skip
+        AT,
+        sid,
+        "00AA",
+    )
 
 
 def test_newest_keeps_plausible_readings_of_one_parameter_oldest_first(backend: Backend) -> None:
@@ -107,8 +124,9 @@ def test_an_alarm_round_trips_with_its_triggering_readings(backend: Backend) -> 
         assert uow.alarms.for_session(backend.away.clinic_id, sid) == []
     assert (raised.severity, raised.action, raised.needs_signoff) == ("high", "pause", True)
     assert raised.triggering == (
-        ("sbp", Decimal("182"), AT), ("sbp", Decimal("185.5"), AT + timedelta(minutes=1)),
-    )  # fmt: skip
+        ("sbp", Decimal("182"), AT),
+        ("sbp", Decimal("185.5"), AT + timedelta(minutes=1)),
+    )
     assert raised.active and raised.needs_attention
 
 
@@ -145,23 +163,37 @@ def test_acknowledging_records_who_what_and_why(backend: Backend) -> None:
         sid = session_id(uow, h)
         raised = uow.alarms.add(h.clinic_id, sid, h.patient_id, alarm())
         done = uow.alarms.acknowledge(
-            raised, by=h.second_staff_id, at=AT, action=AckAction.PAUSE, note="paused",
+            raised,
+            by=h.second_staff_id,
+            at=AT,
+            action=AckAction.PAUSE,
+            note="paused",
             resolution="recheck in 5 min",
-        )  # fmt: skip
+        )
         uow.commit()
     with backend.uow() as uow:
         assert uow.alarms.get(h.clinic_id, raised.id) == done
     assert (done.acknowledged_by, done.ack_action, done.ack_note, done.resolution) == (
-        h.second_staff_id, AckAction.PAUSE, "paused", "recheck in 5 min",
-    )  # fmt: skip
+        h.second_staff_id,
+        AckAction.PAUSE,
+        "paused",
+        "recheck in 5 min",
+    )
     assert done.active and not done.needs_attention
 
 
 def record(uow: UnitOfWork, rows: ClinicRows) -> int:
     return uow.hl7_inbox.record(
-        rows.clinic_id, sender="GW", control_id="C1", digest="d" * 64, at=AT, outcome="stored",
-        ack_code="AA", session_id=None, readings=0,
-    )  # fmt: skip
+        rows.clinic_id,
+        sender="GW",
+        control_id="C1",
+        digest="d" * 64,
+        at=AT,
+        outcome="stored",
+        ack_code="AA",
+        session_id=None,
+        readings=0,
+    )
 
 
 # -- HL7 inbox -----------------------------------------------------------------------------
@@ -171,9 +203,16 @@ def test_a_message_receipt_is_seen_again_only_in_its_clinic(backend: Backend) ->
         sid = session_id(uow, h)
         uow.hl7_inbox.lock_session(h.clinic_id, sid)
         uow.hl7_inbox.record(
-            h.clinic_id, sender="GW", control_id="C1", digest="d" * 64, at=AT, outcome="stored",
-            ack_code="AA", session_id=sid, readings=3,
-        )  # fmt: skip
+            h.clinic_id,
+            sender="GW",
+            control_id="C1",
+            digest="d" * 64,
+            at=AT,
+            outcome="stored",
+            ack_code="AA",
+            session_id=sid,
+            readings=3,
+        )
         uow.commit()
     with backend.uow() as uow:
         assert uow.hl7_inbox.seen(h.clinic_id, "GW", "C1", "d" * 64) == "AA"
@@ -200,12 +239,17 @@ def test_dead_letters_keep_size_not_payload_newest_first(backend: Backend) -> No
     with backend.uow() as uow:
         ids = [
             uow.hl7_inbox.dead_letter(
-                h.clinic_id, kind="rejected", ack_code="AE", error_code="207",
-                reason="r" * 3000 if n else "unreadable", control_id="X" * 300 if n else "",
-                payload=b"MSH|" * (n + 1), at=AT + timedelta(minutes=n),
+                h.clinic_id,
+                kind="rejected",
+                ack_code="AE",
+                error_code="207",
+                reason="r" * 3000 if n else "unreadable",
+                control_id="X" * 300 if n else "",
+                payload=b"MSH|" * (n + 1),
+                at=AT + timedelta(minutes=n),
             )
             for n in range(2)
-        ]  # fmt: skip
+        ]
         uow.commit()
     with backend.uow() as uow:
         letters = uow.hl7_inbox.dead_letters(h.clinic_id)
@@ -213,8 +257,10 @@ def test_dead_letters_keep_size_not_payload_newest_first(backend: Backend) -> No
         assert [d.id for d in uow.hl7_inbox.dead_letters(h.clinic_id, limit=1)] == [ids[1]]
     assert [d.id for d in letters] == ids[::-1]
     assert (len(letters[0].reason), len(letters[0].control_id or ""), letters[0].payload_bytes) == (
-        2000, 200, 8,
-    )  # fmt: skip
+        2000,
+        200,
+        8,
+    )
     assert (letters[1].control_id, letters[1].received_at, letters[1].kind) == (
         None,
         AT,

@@ -45,8 +45,14 @@ class Gate:
         at = course.opened_at
         decision = SignedDecision(
             Decision.ELIGIBLE if self.eligible else Decision.NOT_ELIGIBLE,
-            (), (), frozenset(), "Dr Demo-Signer", "physician", at, at,
-        )  # fmt: skip
+            (),
+            (),
+            frozenset(),
+            "Dr Demo-Signer",
+            "physician",
+            at,
+            at,
+        )
         return EligibilityFacts(decision)
 
     def consent_facts(self, uow: UnitOfWork, course: Course, protocol: Protocol) -> ConsentFacts:
@@ -76,16 +82,24 @@ class Dosing:
 
 def draft(mg_per_kg: str = "0.5", reason: str = "") -> OrderDraft:
     return OrderDraft(
-        route=Route.IV, mg_per_kg=Decimal(mg_per_kg), vial_mg_per_ml=Decimal(50),
-        final_volume_ml=Decimal(100), premedications=("ondansetron",), override_reason=reason,
-    )  # fmt: skip
+        route=Route.IV,
+        mg_per_kg=Decimal(mg_per_kg),
+        vial_mg_per_ml=Decimal(50),
+        final_volume_ml=Decimal(100),
+        premedications=("ondansetron",),
+        override_reason=reason,
+    )
 
 
 def bedside(mrn: str) -> BedsideEntry:
     return BedsideEntry(
-        mrn=mrn, drug="Ketamine", route=Route.IV, concentration_mg_per_ml=Decimal("0.35"),
-        dose_mg=Decimal(35), rate_ml_per_h=Decimal(150),
-    )  # fmt: skip
+        mrn=mrn,
+        drug="Ketamine",
+        route=Route.IV,
+        concentration_mg_per_ml=Decimal("0.35"),
+        dose_mg=Decimal(35),
+        rate_ml_per_h=Decimal(150),
+    )
 
 
 @pytest.fixture
@@ -112,14 +126,18 @@ def test_a_prescriber_signs_the_recommended_dose_in_one_commit_with_its_audit_ev
     w, before = dosing.world, dosing.world.db.commits
     order = dosing.sign()
     assert (order.status, order.content.dose_mg, order.signed_by) == (
-        OrderStatus.SIGNED, Decimal("35.0"), w.staff(Role.PHYSICIAN),
-    )  # fmt: skip
+        OrderStatus.SIGNED,
+        Decimal("35.0"),
+        w.staff(Role.PHYSICIAN),
+    )
     assert stored_orders(w) == [order]
     assert w.db.commits == before + 1
     event = w.audit()[-1]
     assert (event.action, event.object_id, event.patient_id) == (
-        "dose_order.sign", str(order.id), w.patient_id,
-    )  # fmt: skip
+        "dose_order.sign",
+        str(order.id),
+        w.patient_id,
+    )
     assert "dose_mg=35.0" in event.detail and "override=no" in event.detail
 
 

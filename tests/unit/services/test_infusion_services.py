@@ -36,9 +36,13 @@ from ketaclinic.services.sessions import SessionService
 from tests.unit.services.world import FakeWorld
 
 CHECKED = SessionFacts(
-    identity_confirmed=True, escort_named=True, escort_reachable=True, fasting_confirmed=True,
-    pregnancy_test_required=False, checkin_reviewed=True,
-)  # fmt: skip
+    identity_confirmed=True,
+    escort_named=True,
+    escort_reachable=True,
+    fasting_confirmed=True,
+    pregnancy_test_required=False,
+    checkin_reviewed=True,
+)
 DEVICE = "0011AABBCCDDEEFF"
 
 
@@ -74,11 +78,17 @@ class Infusion:
             Parameter.SPO2, Decimal(86), "%", self.world.clock.now(), ReadingSource.MONITOR
         )
         alarm = Alarm(
-            rule_id="alarm.spo2_low", dedup_key="spo2_low", parameter="spo2",
-            severity=AlertSeverity.HIGH, action=action, triggering=(reading,),
-            message="SpO2 86 %", source="clinical.md §4.4", needs_signoff=False,
+            rule_id="alarm.spo2_low",
+            dedup_key="spo2_low",
+            parameter="spo2",
+            severity=AlertSeverity.HIGH,
+            action=action,
+            triggering=(reading,),
+            message="SpO2 86 %",
+            source="clinical.md §4.4",
+            needs_signoff=False,
             raised_at=self.world.clock.now(),
-        )  # fmt: skip
+        )
         with self.world.uow() as uow:
             stored = uow.alarms.add(s.clinic_id, s.id, s.patient_id, alarm)
             uow.commit()
@@ -220,8 +230,10 @@ def test_check_in_moves_stamps_and_audits_in_one_commit(infusion: Infusion) -> N
         w.actor(Role.NURSE), s.id, SessionState.CHECKED_IN, attested=CHECKED
     )
     assert (moved.state, moved.checked_in_at, moved.version) == (
-        SessionState.CHECKED_IN, w.clock.now(), 2,
-    )  # fmt: skip
+        SessionState.CHECKED_IN,
+        w.clock.now(),
+        2,
+    )
     assert w.db.commits == before + 1
     event = w.audit()[-1]
     assert (event.action, event.detail) == ("session.transition", "scheduled->checked_in")

@@ -52,9 +52,14 @@ def monitoring(fake_world: FakeWorld) -> Monitoring:
     w.move_course(CourseState.INDUCTION)
     with w.uow() as uow:  # a session already dosing (the state machine is tested elsewhere)
         s = uow.sessions.add(
-            w.clinic.id, course_id=w.course.id, patient_id=w.patient_id, chair_id=w.chairs[0],
-            by=w.staff(Role.NURSE), at=w.clock.now(), prescriber_id=w.staff(Role.PHYSICIAN),
-        )  # fmt: skip
+            w.clinic.id,
+            course_id=w.course.id,
+            patient_id=w.patient_id,
+            chair_id=w.chairs[0],
+            by=w.staff(Role.NURSE),
+            at=w.clock.now(),
+            prescriber_id=w.staff(Role.PHYSICIAN),
+        )
         for to in (SessionState.CHECKED_IN, SessionState.READY, SessionState.INFUSING):
             s = uow.sessions.move(s, to, by=w.staff(Role.NURSE), at=w.clock.now(), reason="")
         uow.commit()

@@ -92,8 +92,10 @@ def test_the_whole_series_is_proposed_in_one_commit(scheduling: Scheduling) -> N
     assert w.db.commits == before + 1
     event = w.audit()[-1]
     assert (event.action, event.object_id, event.patient_id) == (
-        "schedule.propose_series", str(w.course.id), w.patient_id,
-    )  # fmt: skip
+        "schedule.propose_series",
+        str(w.course.id),
+        w.patient_id,
+    )
     assert scheduling.consent.asked == [w.course.id]
 
 

@@ -25,9 +25,13 @@ from tests.unit.services.world import FakeWorld
 def open_session(w: FakeWorld, *, checked_in: bool = True) -> InfusionSession:
     with w.uow() as uow:
         s = uow.sessions.add(
-            w.clinic.id, course_id=w.course.id, patient_id=w.patient_id, chair_id=w.chairs[0],
-            by=w.staff(Role.NURSE), at=w.clock.now(),
-        )  # fmt: skip
+            w.clinic.id,
+            course_id=w.course.id,
+            patient_id=w.patient_id,
+            chair_id=w.chairs[0],
+            by=w.staff(Role.NURSE),
+            at=w.clock.now(),
+        )
         if checked_in:
             s = uow.sessions.move(
                 s, SessionState.CHECKED_IN, by=w.staff(Role.NURSE), at=w.clock.now(), reason=""
@@ -51,8 +55,10 @@ def test_a_cadss6_score_is_one_record_one_audit_event_one_commit(
     before = w.db.commits
     added = workflow.score(w.actor(Role.NURSE), s.id, {"instrument": "cadss6", "total": "9"})
     assert (added.kind, added.payload["total"], added.recorded_by) == (
-        RecordKind.SCALE, 9, w.staff(Role.NURSE),
-    )  # fmt: skip
+        RecordKind.SCALE,
+        9,
+        w.staff(Role.NURSE),
+    )
     assert list(w.committed.infusion.records.values()) == [added]
     assert w.db.commits == before + 1 and len(w.audit()) == 1
 

@@ -88,9 +88,14 @@ class FakeWorld:
     def open_safety_task(self) -> SafetyTask:
         with self.uow() as uow:
             task = uow.safety_tasks.open_task(
-                self.clinic.id, self.patient_id, source="phq9", rule_id="phq9.item9",
-                reason="item 9 answered above 0", urgency=Urgency.URGENT, at=self.clock.now(),
-            )  # fmt: skip
+                self.clinic.id,
+                self.patient_id,
+                source="phq9",
+                rule_id="phq9.item9",
+                reason="item 9 answered above 0",
+                urgency=Urgency.URGENT,
+                at=self.clock.now(),
+            )
             uow.commit()
         return task
 
@@ -126,23 +131,36 @@ def make_world() -> FakeWorld:
         assert physician is not None
         mrn = uow.clinics.next_mrn(clinic.id)
         patient = uow.patients.add(
-            clinic.id, mrn,
+            clinic.id,
+            mrn,
             PatientDetails("Avery", "Demo-Unit", date(1980, 1, 1), SexAtBirth.FEMALE),
             at=clock.now(),
-        )  # fmt: skip
+        )
         uow.patients.add_measurement(
-            clinic.id, patient.id, Measurement(clock.now(), Decimal("70"), Decimal("175")),
+            clinic.id,
+            patient.id,
+            Measurement(clock.now(), Decimal("70"), Decimal("175")),
             entered_by=physician,
-        )  # fmt: skip
+        )
         published = uow.protocols.publish(
-            clinic.id, protocol_id=pack.id, version=pack.version, hash=pack.hash,
-            title=pack.title, base_ref=None, content=canonical_json(pack), at=clock.now(),
+            clinic.id,
+            protocol_id=pack.id,
+            version=pack.version,
+            hash=pack.hash,
+            title=pack.title,
+            base_ref=None,
+            content=canonical_json(pack),
+            at=clock.now(),
             by=physician,
-        )  # fmt: skip
+        )
         uow.protocols.sign_off(
-            clinic.id, published.id, hash=pack.hash, by=physician, at=clock.now(),
+            clinic.id,
+            published.id,
+            hash=pack.hash,
+            by=physician,
+            at=clock.now(),
             confirmed_paths=[],
-        )  # fmt: skip
+        )
         course = uow.courses.add(clinic.id, patient.id, published.id, by=physician, at=clock.now())
         chairs = (
             uow.clinics.add_chair(clinic.id, "Chair 1", ("monitor",)),
