@@ -3,6 +3,9 @@ inline field errors, the prescriber's worklist, the dashboard with CSV export, a
 
 from __future__ import annotations
 
+import re
+import zlib
+
 from fastapi.testclient import TestClient
 
 from ketaclinic.domain.access import Role
@@ -19,6 +22,7 @@ def test_course_page_plan_and_decision_forms(client: TestClient, world: World) -
     page = client.get(f"/courses/{course_id}/outcome")
     assert page.status_code == 200
     assert 'data-outcome="response"' in page.text and "<svg" in page.text
+    assert "Days since baseline (days)" in page.text and "<desc" in page.text
     panel = client.get(f"/patients/{patient_id}/panels/outcomes")
     assert panel.status_code == 200 and 'data-outcome="response"' in panel.text
     bad = client.post(
@@ -70,5 +74,20 @@ def test_dashboard_csv_and_report(client: TestClient, world: World) -> None:
     web_login(client, world, Role.NURSE)
     pdf = client.get(f"/courses/{course_id}/report.pdf")
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+    printed = pdf_text(pdf.content)  # the page's chart, embedded, with its text alternative
+    assert "Days since baseline \\(days\\)" in printed and "phq9 total \\(points\\)" in printed
+    assert "Chart: " in printed and "totals from" in printed
     assert client.get(f"/courses/{course_id + 999}/report.pdf").status_code == 404
     assert client.get("/outcomes").status_code == 403  # nurses do not read clinic outcomes
+
+
+def pdf_text(pdf: bytes) -> str:
+    """Every content stream of the PDF, inflated (what a reader draws)."""
+    streams = re.findall(rb"stream\r?\n(.*?)\r?\nendstream", pdf, re.DOTALL)
+    found = []
+    for raw in streams:
+        try:
+            found.append(zlib.decompress(raw).decode("latin-1"))
+        except zlib.error:
+            found.append(raw.decode("latin-1"))
+    return "\n".join(found)

@@ -17,7 +17,7 @@ from ketaclinic.adapters.protocol_files import shipped_protocol
 from ketaclinic.domain.access import Role
 from ketaclinic.domain.assessments import AnsweredBy, ResponseSource
 from ketaclinic.domain.consent import ConsentStatus
-from ketaclinic.domain.course import CourseState
+from ketaclinic.domain.course import ConsentFacts, CourseState, EligibilityFacts
 from ketaclinic.domain.eligibility.engine import Decision
 from ketaclinic.domain.eligibility.signoff import SignedDecision
 from ketaclinic.domain.errors import (
@@ -61,8 +61,9 @@ def consented_course(world: World, patient_id: int) -> int:
     world.services.protocols.sign_off(physician, published.id, [i.path for i in items])
     at = world.clock.now()
     signed = SignedDecision(Decision.ELIGIBLE, (), (), frozenset(), "1", "physician", at, at)
+    world.services.courses.add_fact_provider(lambda uow, course, protocol: EligibilityFacts(signed))
     world.services.courses.add_fact_provider(
-        lambda uow, course, protocol: {"eligibility": signed, "consent": ConsentStatus((), ())}
+        lambda uow, course, protocol: ConsentFacts(ConsentStatus((), ()))
     )
     course = world.services.courses.open(physician, patient_id, published.id)
     for state in (CourseState.EVALUATING, CourseState.ELIGIBLE, CourseState.CONSENTED):

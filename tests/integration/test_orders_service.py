@@ -25,7 +25,7 @@ from ketaclinic.adapters.protocol_files import shipped_protocol
 from ketaclinic.bootstrap import Services
 from ketaclinic.domain.access import Role
 from ketaclinic.domain.consent import ConsentStatus
-from ketaclinic.domain.course import CourseState
+from ketaclinic.domain.course import ConsentFacts, CourseState, EligibilityFacts
 from ketaclinic.domain.dosing.checkin import TitrationOutcome
 from ketaclinic.domain.dosing.records import OrderStatus, SessionResponse
 from ketaclinic.domain.dosing.sessions import DissociationInstrument
@@ -61,7 +61,9 @@ class Gate:
     eligible: bool | None = True
     consent: ConsentStatus | None = field(default_factory=lambda: COMPLETE)
 
-    def facts(self, uow: UnitOfWork, course: Course, protocol: Protocol) -> dict[str, object]:
+    def eligibility_facts(
+        self, uow: UnitOfWork, course: Course, protocol: Protocol
+    ) -> EligibilityFacts:
         decision = None
         if self.eligible is not None:
             at = course.opened_at
@@ -75,7 +77,10 @@ class Gate:
                 at,
                 at,
             )
-        return {"eligibility": decision, "consent": self.consent}
+        return EligibilityFacts(decision)
+
+    def consent_facts(self, uow: UnitOfWork, course: Course, protocol: Protocol) -> ConsentFacts:
+        return ConsentFacts(self.consent)
 
 
 @dataclass
@@ -108,7 +113,8 @@ def set_up_course(
         physician, patient.id, Measurement(clock.now(), Decimal(weight_kg), Decimal(170))
     )
     gate = Gate()
-    services.courses.add_fact_provider(gate.facts)
+    services.courses.add_fact_provider(gate.eligibility_facts)
+    services.courses.add_fact_provider(gate.consent_facts)
     course = services.courses.open(physician, patient.id, published.id)
     for state in (CourseState.EVALUATING, CourseState.ELIGIBLE, CourseState.CONSENTED):
         services.courses.move(physician, course.id, state)

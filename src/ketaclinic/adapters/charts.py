@@ -1,24 +1,72 @@
-"""Accessible SVG chart of one instrument's scores over time (pure: no I/O, no clock).
+"""The one chart module: accessible SVG line charts for the pages and the printed report (pure).
 
-The SVG carries ``role="img"``, a ``<title>`` and a ``<desc>`` summarizing the data, labelled axes
-with units, shaded severity bands, horizontal threshold lines (response, remission) and vertical
-marks for infusion dates. Every text is XML-escaped. The same data should be shown as a table
-next to the chart.
+A chart is data first (:class:`Chart`: two labelled axes with units, points with optional 95 % CI
+bars, shaded bands, horizontal thresholds, vertical marks, and a text alternative), drawn by one
+renderer, :func:`render_svg`. The pages embed the SVG (``role="img"`` with ``<title>`` and
+``<desc>``, the same data as a table beside it); the PDF report embeds the same SVG (fpdf2
+``image``) with its text alternative printed under it. Every text is XML-escaped.
+
+The charts of the clinic: :func:`render_trajectory_svg` (one instrument's scores over time, with
+severity bands and response/remission lines), :func:`course_trajectory_svg` (a course's primary
+instrument by days since baseline) and :func:`mean_trajectory_svg` (mean total by session number
+with 95 % confidence intervals).
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from xml.sax.saxutils import escape
 
+from ketaclinic.domain.analytics import TrajectoryPoint
 from ketaclinic.domain.instruments.model import Band
 from ketaclinic.domain.instruments.trajectory import ScorePoint
+from ketaclinic.services.outcome_review import CourseReview
 
 WIDTH, HEIGHT = 640, 320
 LEFT, RIGHT, TOP, BOTTOM = 56, 16, 16, 48
 BAND_FILLS = ("#e8f5e9", "#fffde7", "#fff3e0", "#fbe9e7", "#ffebee")
+SECONDS_PER_DAY = 86400.0
+
+
+# -- the model ---------------------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class Axis:
+    """An axis from ``low`` to ``high`` (data units) with its label, unit and tick labels."""
+
+    label: str
+    unit: str
+    low: float
+    high: float
+    ticks: tuple[tuple[float, str], ...] = ()
+    note: str = ""  # e.g. ", 95 % CI"
+
+    @property
+    def title(self) -> str:
+        unit = f" ({self.unit})" if self.unit else ""
+        return f"{self.label}{unit}{self.note}"
+
+
+@dataclass(frozen=True, slots=True)
+class Point:
+    """One value; ``ci_low``/``ci_high`` draw a 95 % confidence-interval bar."""
+
+    x: float
+    y: float
+    tip: str
+    ci_low: float | None = None
+    ci_high: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Shade:
+    """A shaded horizontal band from ``low`` to ``high`` (e.g. an instrument severity band)."""
+
+    low: float
+    high: float
+    label: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,22 +86,166 @@ class Mark:
 
 
 @dataclass(frozen=True, slots=True)
-class _Frame:
-    start: datetime
-    end: datetime
-    score_max: int
+class Rule:
+    """A vertical marker at ``x`` in axis units (a :class:`Mark` placed on the axis)."""
 
-    def x(self, at: datetime) -> float:
-        span = (self.end - self.start).total_seconds() or 1.0
-        share = (at - self.start).total_seconds() / span
+    x: float
+    label: str
+
+
+@dataclass(frozen=True, slots=True)
+class Chart:
+    """Everything drawn, and ``description``: the text alternative of the whole chart."""
+
+    title: str
+    description: str
+    x: Axis
+    y: Axis
+    points: tuple[Point, ...]
+    connected: bool = True
+    shades: tuple[Shade, ...] = ()
+    thresholds: tuple[Threshold, ...] = ()
+    rules: tuple[Rule, ...] = ()
+
+
+# -- the renderer ------------------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class _Plot:
+    x_axis: Axis
+    y_axis: Axis
+
+    def x(self, value: float) -> float:
+        span = (self.x_axis.high - self.x_axis.low) or 1.0
+        share = (value - self.x_axis.low) / span
         return round(LEFT + share * (WIDTH - LEFT - RIGHT), 1)
 
-    def y(self, score: float) -> float:
-        share = score / (self.score_max or 1)
+    def y(self, value: float) -> float:
+        span = (self.y_axis.high - self.y_axis.low) or 1.0
+        share = (value - self.y_axis.low) / span
         return round(TOP + (1 - share) * (HEIGHT - TOP - BOTTOM), 1)
 
 
-def render_trajectory_svg(
+def render_svg(chart: Chart, *, for_print: bool = False) -> str:
+    """The chart as an SVG document. ``for_print`` leaves out the title, description and hover
+    tips (a printed page carries the description as text instead)."""
+    plot = _Plot(chart.x, chart.y)
+    body = [
+        *(_shade(plot, s, i, for_print) for i, s in enumerate(chart.shades)),
+        *_axes(plot),
+        *(_threshold(plot, t) for t in chart.thresholds),
+        *(_rule(plot, r, for_print) for r in chart.rules),
+        *_series(plot, chart, for_print),
+    ]
+    return _document(chart, body, for_print)
+
+
+def _document(chart: Chart, body: list[str], for_print: bool) -> str:
+    ident = "chart-" + (re.sub(r"[^a-z0-9]+", "-", chart.title.lower()).strip("-") or "untitled")
+    head = (
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" viewBox="0 0 {WIDTH} {HEIGHT}" '
+        f'width="{WIDTH}" height="{HEIGHT}" font-family="sans-serif" font-size="11"'
+    )
+    if for_print:
+        return "\n".join([head + ">", *body, "</svg>"])
+    return "\n".join(
+        [
+            head + f' role="img" aria-labelledby="{ident}-title {ident}-desc">',
+            f'<title id="{ident}-title">{escape(chart.title)}</title>',
+            f'<desc id="{ident}-desc">{escape(chart.description)}</desc>',
+            *body,
+            "</svg>",
+        ]
+    )
+
+
+def _tip(text: str, for_print: bool) -> str:
+    return "" if for_print else f"<title>{escape(text)}</title>"
+
+
+def _shade(plot: _Plot, shade: Shade, index: int, for_print: bool) -> str:
+    top, bottom = max(plot.y(shade.high), TOP), plot.y(shade.low)
+    fill = BAND_FILLS[index % len(BAND_FILLS)]
+    return (
+        f'<rect class="band" x="{LEFT}" y="{top}" width="{WIDTH - LEFT - RIGHT}" '
+        f'height="{round(bottom - top, 1)}" fill="{fill}">{_tip(shade.label, for_print)}</rect>'
+    )
+
+
+def _text(x: float, y: float, label: str, anchor: str = "middle", extra: str = "") -> str:
+    return f'<text x="{x}" y="{y}" text-anchor="{anchor}"{extra}>{escape(label)}</text>'
+
+
+def _axes(plot: _Plot) -> list[str]:
+    base, right, mid_y = HEIGHT - BOTTOM, WIDTH - RIGHT, (TOP + HEIGHT - BOTTOM) // 2
+    parts = [
+        f'<line class="axis" x1="{LEFT}" y1="{TOP}" x2="{LEFT}" y2="{base}" stroke="#333"/>',
+        f'<line class="axis" x1="{LEFT}" y1="{base}" x2="{right}" y2="{base}" stroke="#333"/>',
+        _text(14, mid_y, plot.y_axis.title, extra=f' transform="rotate(-90 14 {mid_y})"'),
+        _text((LEFT + right) // 2, HEIGHT - 8, plot.x_axis.title),
+    ]
+    for value, label in plot.x_axis.ticks:
+        parts.append(_text(plot.x(value), base + 16, label, _x_anchor(plot.x(value))))
+    for value, label in plot.y_axis.ticks:
+        y = plot.y(value)
+        parts.append(_text(LEFT - 4, round(y + 4, 1), label, "end"))
+        if value != plot.y_axis.low:
+            parts.append(
+                f'<line class="grid" x1="{LEFT}" y1="{y}" x2="{right}" y2="{y}" stroke="#ccc"/>'
+            )
+    return parts
+
+
+def _x_anchor(x: float) -> str:
+    if x <= LEFT + 1:
+        return "start"
+    return "end" if x >= WIDTH - RIGHT - 1 else "middle"
+
+
+def _threshold(plot: _Plot, threshold: Threshold) -> str:
+    y = plot.y(threshold.score)
+    label = _text(
+        WIDTH - RIGHT - 4, round(y - 3, 1), f"{threshold.label} ({threshold.score:g})", "end"
+    )
+    return (
+        f'<g class="threshold"><line x1="{LEFT}" y1="{y}" x2="{WIDTH - RIGHT}" y2="{y}" '
+        f'stroke="#1565c0" stroke-dasharray="6 3"/>{label}</g>'
+    )
+
+
+def _rule(plot: _Plot, rule: Rule, for_print: bool) -> str:
+    x = plot.x(rule.x)
+    return (
+        f'<line class="mark" x1="{x}" y1="{TOP}" x2="{x}" y2="{HEIGHT - BOTTOM}" '
+        f'stroke="#6a1b9a" stroke-dasharray="2 2">{_tip(rule.label, for_print)}</line>'
+    )
+
+
+def _series(plot: _Plot, chart: Chart, for_print: bool) -> list[str]:
+    parts = []
+    if chart.connected and chart.points:
+        coords = " ".join(f"{plot.x(p.x)},{plot.y(p.y)}" for p in chart.points)
+        parts.append(f'<polyline class="series" points="{coords}" fill="none" stroke="#000"/>')
+    for p in chart.points:
+        x = plot.x(p.x)
+        if p.ci_low is not None and p.ci_high is not None:
+            parts.append(
+                f'<line class="ci" x1="{x}" y1="{plot.y(p.ci_low)}" x2="{x}" '
+                f'y2="{plot.y(p.ci_high)}" stroke="#000"/>'
+            )
+        parts.append(
+            f'<circle class="point" cx="{x}" cy="{plot.y(p.y)}" r="4" fill="#000">'
+            f"{_tip(p.tip, for_print)}</circle>"
+        )
+    return parts
+
+
+# -- the clinic's charts -----------------------------------------------------------------------
+def _y_ticks(high: float) -> tuple[tuple[float, str], ...]:
+    step = max(1, round(high / 5))
+    return tuple((float(v), str(v)) for v in range(0, int(high) + 1, step))
+
+
+def trajectory_chart(
     points: Sequence[ScorePoint],
     bands: Sequence[Band],
     thresholds: Sequence[Threshold],
@@ -62,37 +254,43 @@ def render_trajectory_svg(
     title: str,
     score_max: int,
     unit: str = "points",
-) -> str:
-    """The chart as an SVG document string (see module docstring)."""
+) -> Chart:
+    """One instrument's scores over time: severity bands, thresholds, infusion marks."""
     ordered = sorted(points, key=lambda p: p.at)
     times = [p.at for p in ordered] + [m.at for m in marks]
-    if not times:
-        return _svg(title, "No scores recorded yet.", [])
-    frame = _Frame(min(times), max(times), score_max)
-    body = [
-        *(_band(frame, band, i) for i, band in enumerate(bands)),
-        *_axes(frame, unit),
-        *(_threshold(frame, t) for t in thresholds),
-        *(_mark(frame, m) for m in marks),
-        *_series(frame, ordered, unit),
-    ]
-    return _svg(title, _describe(ordered, unit), body)
+    start = min(times) if times else None
+
+    def days(at: datetime) -> float:
+        assert start is not None
+        return (at - start).total_seconds() / SECONDS_PER_DAY
+
+    end = days(max(times)) if times else 1.0
+    ticks: tuple[tuple[float, str], ...] = ()
+    if start is not None:
+        ticks = ((0.0, start.date().isoformat()),)
+    if times and end > 0:
+        ticks += ((end, max(times).date().isoformat()),)
+    return Chart(
+        title=title,
+        description=_describe(ordered, unit),
+        x=Axis("Date", "UTC", 0.0, end or 1.0, ticks),
+        y=Axis(
+            "Score", unit, 0.0, float(score_max or 1), ((0.0, "0"), (score_max, f"{score_max}"))
+        ),
+        points=tuple(
+            Point(days(p.at), float(p.total), f"{p.at.date().isoformat()}: {p.total} {unit}")
+            for p in ordered
+        ),
+        shades=tuple(Shade(b.min_score, b.max_score + 1, _band_label(b)) for b in bands)
+        if times
+        else (),
+        thresholds=tuple(thresholds) if times else (),
+        rules=tuple(Rule(days(m.at), f"{m.label} {m.at.date().isoformat()}") for m in marks),
+    )
 
 
-def _svg(title: str, desc: str, body: list[str]) -> str:
-    head = (
-        f'<svg xmlns="http://www.w3.org/2000/svg" role="img" viewBox="0 0 {WIDTH} {HEIGHT}" '
-        'aria-labelledby="chart-title chart-desc" font-family="sans-serif" font-size="11">'
-    )
-    return "\n".join(
-        [
-            head,
-            f'<title id="chart-title">{escape(title)}</title>',
-            f'<desc id="chart-desc">{escape(desc)}</desc>',
-            *body,
-            "</svg>",
-        ]
-    )
+def _band_label(band: Band) -> str:
+    return f"{band.label} ({band.min_score}–{band.max_score})"
 
 
 def _describe(points: Sequence[ScorePoint], unit: str) -> str:
@@ -105,57 +303,111 @@ def _describe(points: Sequence[ScorePoint], unit: str) -> str:
     )
 
 
-def _band(frame: _Frame, band: Band, index: int) -> str:
-    top, bottom = frame.y(band.max_score + 1), frame.y(band.min_score)
-    top = max(top, TOP)
-    fill = BAND_FILLS[index % len(BAND_FILLS)]
-    return (
-        f'<rect class="band" x="{LEFT}" y="{top}" width="{WIDTH - LEFT - RIGHT}" '
-        f'height="{round(bottom - top, 1)}" fill="{fill}"><title>{escape(band.label)} '
-        f"({band.min_score}–{band.max_score})</title></rect>"
+def render_trajectory_svg(
+    points: Sequence[ScorePoint],
+    bands: Sequence[Band],
+    thresholds: Sequence[Threshold],
+    marks: Sequence[Mark],
+    *,
+    title: str,
+    score_max: int,
+    unit: str = "points",
+) -> str:
+    """:func:`trajectory_chart` as SVG (the chart's assessment panel)."""
+    chart = trajectory_chart(
+        points, bands, thresholds, marks, title=title, score_max=score_max, unit=unit
+    )
+    return render_svg(chart)
+
+
+def course_trajectory_chart(review: CourseReview) -> Chart | None:
+    """The course's primary instrument totals by days since baseline (None: no score yet)."""
+    instrument = review.outcome.instrument
+    scores = [s.score for s in review.scores if s.score.instrument == instrument]
+    if not scores:
+        return None
+    start = scores[0].administered_at
+    xs = [(s.administered_at - start).days for s in scores]
+    high_y = max(max(s.total for s in scores), 1)
+    first, last = scores[0], scores[-1]
+    return Chart(
+        title=f"{instrument} totals over the course",
+        description=(
+            f"{len(scores)} {instrument} totals from {first.total} points at baseline to "
+            f"{last.total} points on day {xs[-1]}."
+        ),
+        x=Axis(
+            "Days since baseline",
+            "days",
+            0.0,
+            float(max(max(xs), 1)),
+            tuple((float(d), str(d)) for d in sorted(set(xs))),
+        ),
+        y=Axis(f"{instrument} total", "points", 0.0, float(high_y), _y_ticks(high_y)),
+        points=tuple(
+            Point(float(x), float(s.total), f"{s.kind.value}: {s.total}")
+            for x, s in zip(xs, scores, strict=True)
+        ),
     )
 
 
-def _axes(frame: _Frame, unit: str) -> list[str]:
-    base, right = HEIGHT - BOTTOM, WIDTH - RIGHT
-    return [
-        f'<line class="axis" x1="{LEFT}" y1="{TOP}" x2="{LEFT}" y2="{base}" stroke="#333"/>',
-        f'<line class="axis" x1="{LEFT}" y1="{base}" x2="{right}" y2="{base}" stroke="#333"/>',
-        f'<text x="12" y="{TOP + 8}" transform="rotate(-90 12 {TOP + 8})" '
-        f'text-anchor="end">Score ({escape(unit)})</text>',
-        f'<text x="{(LEFT + right) // 2}" y="{HEIGHT - 8}" text-anchor="middle">Date (UTC)</text>',
-        f'<text x="{LEFT - 4}" y="{base}" text-anchor="end">0</text>',
-        f'<text x="{LEFT - 4}" y="{TOP + 8}" text-anchor="end">{frame.score_max}</text>',
-        f'<text x="{LEFT}" y="{base + 16}">{frame.start.date().isoformat()}</text>',
-        f'<text x="{right}" y="{base + 16}" text-anchor="end">'
-        f"{frame.end.date().isoformat()}</text>",
-    ]
+def course_trajectory_svg(review: CourseReview, *, for_print: bool = False) -> str | None:
+    chart = course_trajectory_chart(review)
+    return None if chart is None else render_svg(chart, for_print=for_print)
 
 
-def _threshold(frame: _Frame, threshold: Threshold) -> str:
-    y = frame.y(threshold.score)
-    return (
-        f'<g class="threshold"><line x1="{LEFT}" y1="{y}" x2="{WIDTH - RIGHT}" y2="{y}" '
-        'stroke="#1565c0" stroke-dasharray="6 3"/>'
-        f'<text x="{WIDTH - RIGHT - 4}" y="{y - 3}" text-anchor="end">'
-        f"{escape(threshold.label)} ({threshold.score:g})</text></g>"
+def mean_trajectory_chart(points: Sequence[TrajectoryPoint], instrument: str) -> Chart | None:
+    """Mean total by session number (0 = baseline) with 95 % CI bars (None: no data)."""
+    if not points:
+        return None
+    high_x = max(max(p.session_number for p in points), 1)
+    high_y = max(max((p.ci_high or p.mean) for p in points), 1.0)
+    described = "; ".join(
+        f"session {p.session_number}: mean {p.mean:.1f} (n={p.n})" for p in points
+    )
+    return Chart(
+        title=f"Mean {instrument} by session with 95 % CI",
+        description=f"Mean {instrument} total (points) by session: {described}.",
+        x=Axis(
+            "Session number (0 = baseline)",
+            "",
+            0.0,
+            float(high_x),
+            tuple((float(p.session_number), str(p.session_number)) for p in points),
+        ),
+        y=Axis(f"Mean {instrument} total", "points", 0.0, high_y, _y_ticks(high_y), ", 95 % CI"),
+        points=tuple(
+            Point(
+                float(p.session_number),
+                p.mean,
+                f"session {p.session_number}: mean {p.mean:.1f} (n={p.n})",
+                p.ci_low,
+                p.ci_high,
+            )
+            for p in points
+        ),
+        connected=False,
     )
 
 
-def _mark(frame: _Frame, mark: Mark) -> str:
-    x = frame.x(mark.at)
-    return (
-        f'<line class="mark" x1="{x}" y1="{TOP}" x2="{x}" y2="{HEIGHT - BOTTOM}" stroke="#6a1b9a" '
-        f'stroke-dasharray="2 2"><title>{escape(mark.label)} {mark.at.date().isoformat()}'
-        "</title></line>"
-    )
+def mean_trajectory_svg(points: Sequence[TrajectoryPoint], instrument: str) -> str | None:
+    chart = mean_trajectory_chart(points, instrument)
+    return None if chart is None else render_svg(chart)
 
 
-def _series(frame: _Frame, points: Sequence[ScorePoint], unit: str) -> list[str]:
-    coords = " ".join(f"{frame.x(p.at)},{frame.y(p.total)}" for p in points)
-    dots = [
-        f'<circle class="point" cx="{frame.x(p.at)}" cy="{frame.y(p.total)}" r="4" fill="#000">'
-        f"<title>{p.at.date().isoformat()}: {p.total} {escape(unit)}</title></circle>"
-        for p in points
-    ]
-    return [f'<polyline class="series" points="{coords}" fill="none" stroke="#000"/>', *dots]
+__all__ = [
+    "Axis",
+    "Chart",
+    "Mark",
+    "Point",
+    "Rule",
+    "Shade",
+    "Threshold",
+    "course_trajectory_chart",
+    "course_trajectory_svg",
+    "mean_trajectory_chart",
+    "mean_trajectory_svg",
+    "render_svg",
+    "render_trajectory_svg",
+    "trajectory_chart",
+]

@@ -10,7 +10,7 @@ the facts and calls :func:`transition`, which refuses with every failed guard's 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 
 from ketaclinic.domain.consent import ConsentStatus
@@ -50,6 +50,67 @@ class CourseFacts:
     reassessment_recorded: bool = False
     maintenance_planned: bool = False
     reason: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class EligibilityFacts:
+    """What the eligibility area knows: the current signed decision (``None``: none signed)."""
+
+    eligibility: SignedDecision | None
+
+    def merge(self, facts: CourseFacts) -> CourseFacts:
+        return replace(facts, eligibility=self.eligibility)
+
+
+@dataclass(frozen=True, slots=True)
+class ConsentFacts:
+    """What the consent area knows: the course's consent status now."""
+
+    consent: ConsentStatus | None
+
+    def merge(self, facts: CourseFacts) -> CourseFacts:
+        return replace(facts, consent=self.consent)
+
+
+@dataclass(frozen=True, slots=True)
+class InductionFacts:
+    """What the infusion area knows: induction sessions completed of those the protocol plans."""
+
+    sessions_done: int
+    sessions_planned: int
+
+    def merge(self, facts: CourseFacts) -> CourseFacts:
+        return replace(
+            facts,
+            induction_sessions_done=self.sessions_done,
+            induction_sessions_planned=self.sessions_planned,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class OutcomeFacts:
+    """What the outcomes area knows: reassessment recorded, maintenance planned."""
+
+    reassessment_recorded: bool
+    maintenance_planned: bool
+
+    def merge(self, facts: CourseFacts) -> CourseFacts:
+        return replace(
+            facts,
+            reassessment_recorded=self.reassessment_recorded,
+            maintenance_planned=self.maintenance_planned,
+        )
+
+
+AreaFacts = EligibilityFacts | ConsentFacts | InductionFacts | OutcomeFacts
+"""The part of :class:`CourseFacts` one clinical area fills in (merged by ``merge``)."""
+
+
+def merge_facts(facts: CourseFacts, *areas: AreaFacts) -> CourseFacts:
+    """``facts`` with each area's part filled in, in order (a later area's value wins)."""
+    for area in areas:
+        facts = area.merge(facts)
+    return facts
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,7 +11,7 @@ Every signature, dissent and withdrawal is audited in the same unit of work.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -26,7 +26,7 @@ from ketaclinic.domain.consent import (
     required_signatures,
 )
 from ketaclinic.domain.consent_documents import RenderedDocument, render_document
-from ketaclinic.domain.course import CourseState
+from ketaclinic.domain.course import ConsentFacts, CourseState
 from ketaclinic.domain.errors import Conflict, NotFound, ValidationFailed
 from ketaclinic.domain.evaluation_records import (
     StoredDecision,
@@ -151,9 +151,9 @@ class ConsentService:
         """:func:`consent_allows_sessions` with this service's library and clock."""
         return consent_allows_sessions(uow, course, library=self._library, now=self._clock.now())
 
-    def facts(self, uow: UnitOfWork, course: Course, protocol: Protocol) -> Mapping[str, object]:
+    def facts(self, uow: UnitOfWork, course: Course, protocol: Protocol) -> ConsentFacts:
         """Course fact provider: ``consent`` is the course's consent status."""
-        return {"consent": self.allows_sessions(uow, course)}
+        return ConsentFacts(self.allows_sessions(uow, course))
 
     def view(self, actor: Actor, course_id: int) -> ConsentView:
         """The documents to sign with their text and hash, what is signed, and the status."""

@@ -8,14 +8,16 @@ sessions done, reassessment...), wired in ``bootstrap``; the safety gate is alwa
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from ketaclinic.domain.access import Permission
 from ketaclinic.domain.course import (
+    AreaFacts,
     CourseFacts,
     CourseState,
     allowed_targets,
     failed_guards,
+    merge_facts,
     transition,
 )
 from ketaclinic.domain.errors import NotFound
@@ -28,8 +30,8 @@ from ketaclinic.services.ports import Clock, UnitOfWork, UnitOfWorkFactory
 from ketaclinic.services.protocols import load_published, require_signed_off
 from ketaclinic.services.safety import open_reasons
 
-FactProvider = Callable[[UnitOfWork, Course, Protocol], Mapping[str, object]]
-"""Returns CourseFacts fields known to one clinical area for this course."""
+FactProvider = Callable[[UnitOfWork, Course, Protocol], AreaFacts]
+"""Returns the typed part of CourseFacts one clinical area knows for this course."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,9 +101,9 @@ class CourseService:
             open_safety_gates=open_reasons(uow, course.clinic_id, course.patient_id),
             reason=reason,
         )
-        for provider in self._providers:
-            facts = replace(facts, **provider(uow, course, protocol))  # type: ignore[arg-type]
-        return facts
+        return merge_facts(
+            facts, *(provider(uow, course, protocol) for provider in self._providers)
+        )
 
     def move(self, actor: Actor, course_id: int, to: CourseState, *, reason: str = "") -> Course:
         """Move the course; refused with every failed guard's reason."""

@@ -13,11 +13,11 @@ editing the evaluation afterwards means signing again.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ketaclinic.domain.access import Permission
-from ketaclinic.domain.course import CourseState
+from ketaclinic.domain.course import CourseState, EligibilityFacts
 from ketaclinic.domain.eligibility import EligibilityResult, Override, assess_protocol
 from ketaclinic.domain.eligibility.signoff import sign_eligibility
 from ketaclinic.domain.errors import Conflict, ValidationFailed
@@ -86,10 +86,10 @@ def current_decision(uow: UnitOfWork, clinic_id: int, course_id: int) -> StoredD
     return decision
 
 
-def eligibility_facts(uow: UnitOfWork, course: Course, protocol: Protocol) -> Mapping[str, object]:
+def eligibility_facts(uow: UnitOfWork, course: Course, protocol: Protocol) -> EligibilityFacts:
     """Course fact provider: ``eligibility`` is the current signed decision (or ``None``)."""
     decision = current_decision(uow, course.clinic_id, course.id)
-    return {"eligibility": decision.decision if decision is not None else None}
+    return EligibilityFacts(decision.decision if decision is not None else None)
 
 
 class EligibilityService:

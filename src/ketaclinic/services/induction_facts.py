@@ -7,18 +7,17 @@ through recovery to discharge, and counts as given). The planned number is the p
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
+from ketaclinic.domain.course import InductionFacts
 from ketaclinic.domain.protocol.model import Protocol
 from ketaclinic.domain.session import SessionState
 from ketaclinic.domain.treatment import Course
 from ketaclinic.services.ports import UnitOfWork
 
 
-def induction_facts(uow: UnitOfWork, course: Course, protocol: Protocol) -> Mapping[str, object]:
+def induction_facts(uow: UnitOfWork, course: Course, protocol: Protocol) -> InductionFacts:
     """``induction_sessions_done`` and ``induction_sessions_planned`` for the course guards."""
     sessions = uow.sessions.for_patient(course.clinic_id, course.patient_id)
     done = sum(
         1 for s in sessions if s.course_id == course.id and s.state is SessionState.DISCHARGED
     )
-    return {"induction_sessions_done": done, "induction_sessions_planned": protocol.series.sessions}
+    return InductionFacts(sessions_done=done, sessions_planned=protocol.series.sessions)

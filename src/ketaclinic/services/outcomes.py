@@ -18,7 +18,7 @@ from datetime import datetime
 
 from ketaclinic.domain.access import Permission
 from ketaclinic.domain.assessments import AnsweredBy, ResponseSource
-from ketaclinic.domain.course import CourseState
+from ketaclinic.domain.course import CourseState, OutcomeFacts
 from ketaclinic.domain.errors import ValidationFailed
 from ketaclinic.domain.outcomes import ScoreKind
 from ketaclinic.domain.patients import Patient
@@ -196,10 +196,10 @@ class OutcomeService:
             return "relapse_check_due", review
         return "", review
 
-    def facts(self, uow: UnitOfWork, course: Course, protocol: Protocol) -> Mapping[str, object]:
+    def facts(self, uow: UnitOfWork, course: Course, protocol: Protocol) -> OutcomeFacts:
         """FactProvider: ``reassessment_recorded`` and ``maintenance_planned`` for the guards."""
         review = build_review(uow, course, protocol, at=self._clock.now())
-        return {
-            "reassessment_recorded": review.reassessment_recorded,
-            "maintenance_planned": review.plan is not None,
-        }
+        return OutcomeFacts(
+            reassessment_recorded=review.reassessment_recorded,
+            maintenance_planned=review.plan is not None,
+        )

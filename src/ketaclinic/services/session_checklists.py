@@ -16,11 +16,12 @@ from typing import Any
 
 from ketaclinic.domain.discharge import AldreteScore
 from ketaclinic.domain.errors import ValidationFailed
+from ketaclinic.domain.instruments.cadss import DISSOCIATION_TOTAL_RANGES
 
 MAX_TEXT = 2000
 PREGNANCY_RESULTS = ("negative", "positive", "not_applicable")
 SEVERITIES = ("mild", "moderate", "severe", "life_threatening")
-SCALES = {"cadss6": (0, 24), "cadss": (0, 92), "sedation": (0, 5)}  # inclusive totals
+SCALES = {**DISSOCIATION_TOTAL_RANGES, "sedation": (0, 5)}  # inclusive totals
 
 
 class Fields:
@@ -171,7 +172,8 @@ def administration(raw: Mapping[str, Any], now: datetime) -> Documented:
 
 
 def scale(raw: Mapping[str, Any], now: datetime) -> Documented:
-    """A scale total at a time: CADSS-6 (0-24), CADSS (0-92) or sedation level (0-5)."""
+    """A scale total at a time: CADSS-6, CADSS (bounds in ``instruments.cadss``) or sedation
+    level (0-5)."""
     f = Fields(raw)
     name = f.choice("instrument", tuple(SCALES))
     low, high = SCALES.get(name, (0, 0))

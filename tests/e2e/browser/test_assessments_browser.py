@@ -13,7 +13,7 @@ from playwright.sync_api import Page, ViewportSize, expect
 from ketaclinic.adapters.protocol_files import shipped_protocol
 from ketaclinic.domain.access import Role
 from ketaclinic.domain.consent import ConsentStatus
-from ketaclinic.domain.course import CourseState
+from ketaclinic.domain.course import ConsentFacts, CourseState, EligibilityFacts
 from ketaclinic.domain.eligibility.engine import Decision
 from ketaclinic.domain.eligibility.signoff import SignedDecision
 from ketaclinic.domain.patients import PatientDetails, SexAtBirth
@@ -47,8 +47,9 @@ def consented_course(server: LiveServer) -> tuple[int, int]:
     services.protocols.sign_off(physician, published.id, [i.path for i in items])
     at = server.clock.now()
     signed = SignedDecision(Decision.ELIGIBLE, (), (), frozenset(), "1", "physician", at, at)
+    services.courses.add_fact_provider(lambda uow, course, protocol: EligibilityFacts(signed))
     services.courses.add_fact_provider(
-        lambda uow, course, protocol: {"eligibility": signed, "consent": ConsentStatus((), ())}
+        lambda uow, course, protocol: ConsentFacts(ConsentStatus((), ()))
     )
     course = services.courses.open(physician, patient, published.id)
     for state in (CourseState.EVALUATING, CourseState.ELIGIBLE, CourseState.CONSENTED):

@@ -315,6 +315,9 @@ class SqlDosingRepository:
             for a in response.alarms
         ]
         instrument = response.dissociation_instrument
+        # the status move first: a second administration of one order is a Conflict, not a
+        # unique-constraint error
+        self._move(order, OrderStatus.VERIFIED, {"status": OrderStatus.ADMINISTERED.value})
         new_id = self._conn.execute(
             insert(dose_administrations)
             .values(clinic_id=order.clinic_id, course_id=order.course_id, order_id=order.id)
@@ -328,7 +331,6 @@ class SqlDosingRepository:
             .values(adverse_events=json.dumps([e.value for e in response.adverse_events]))
             .returning(dose_administrations.c.id)
         ).scalar_one()
-        self._move(order, OrderStatus.VERIFIED, {"status": OrderStatus.ADMINISTERED.value})
         return Administration(
             new_id,
             order.clinic_id,

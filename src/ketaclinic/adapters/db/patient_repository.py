@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, func, insert, or_, select, update
+from sqlalchemy.exc import IntegrityError
 
 from ketaclinic.adapters.db.tables import allergies, measurements, patients, related_persons
 from ketaclinic.domain.errors import Conflict
@@ -61,12 +62,17 @@ class SqlPatientRepository:
 
     def add(self, clinic_id: int, mrn: str, details: PatientDetails, *, at: datetime) -> Patient:
         values = _detail_values(details)
-        new_id = self._conn.execute(
+        stmt = (
             insert(patients)
             .values(clinic_id=clinic_id, mrn=mrn, version=1, created_at=at, updated_at=at)
             .values(**values)
             .returning(patients.c.id)
-        ).scalar_one()
+        )
+        try:
+            with self._conn.begin_nested():
+                new_id = self._conn.execute(stmt).scalar_one()
+        except IntegrityError as exc:
+            raise Conflict("this medical record number is taken", field="mrn") from exc
         return Patient(id=new_id, clinic_id=clinic_id, mrn=mrn, details=details, version=1)
 
     def get(self, clinic_id: int, patient_id: int) -> Patient | None:

@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, delete, insert, select, update
+from sqlalchemy.exc import IntegrityError
 
 from ketaclinic.adapters.db.tables_scheduling import (
     appointments,
@@ -18,6 +19,7 @@ from ketaclinic.adapters.db.tables_scheduling import (
     patient_preferences,
     staff_shifts,
 )
+from ketaclinic.domain.errors import Conflict
 from ketaclinic.domain.scheduling.booking import (
     ACTIVE,
     Availability,
@@ -52,6 +54,9 @@ class SqlScheduleRepository:
         self._conn = conn
 
     def set_hours(self, clinic_id: int, hours: Sequence[OpeningHours]) -> None:
+        """Replace the weekly hours; two spans on one weekday are a Conflict."""
+        if len({h.weekday for h in hours}) != len(hours):
+            raise Conflict("one opening span per weekday", field="weekday")
         self._conn.execute(delete(opening_hours).where(opening_hours.c.clinic_id == clinic_id))
         for h in hours:
             self._conn.execute(
@@ -70,9 +75,13 @@ class SqlScheduleRepository:
         return [OpeningHours(r["weekday"], r["open_min"], r["close_min"]) for r in rows]
 
     def add_closure(self, clinic_id: int, closure: Closure) -> None:
-        self._conn.execute(
-            insert(closures).values(clinic_id=clinic_id, day=closure.day, reason=closure.reason)
-        )
+        """Close the clinic for a day; a second closure of the same day is a Conflict."""
+        stmt = insert(closures).values(clinic_id=clinic_id, day=closure.day, reason=closure.reason)
+        try:
+            with self._conn.begin_nested():
+                self._conn.execute(stmt)
+        except IntegrityError as exc:
+            raise Conflict("the clinic is already closed that day", field="day") from exc
 
     def closures(self, clinic_id: int) -> list[Closure]:
         rows = self._conn.execute(
@@ -91,7 +100,9 @@ class SqlScheduleRepository:
 
     def outages(self, clinic_id: int) -> list[ChairOutage]:
         rows = self._conn.execute(
-            select(chair_outages).where(chair_outages.c.clinic_id == clinic_id)
+            select(chair_outages)
+            .where(chair_outages.c.clinic_id == clinic_id)
+            .order_by(chair_outages.c.start_at, chair_outages.c.id)
         ).mappings()
         return [
             ChairOutage(r["id"], r["chair_id"], r["start_at"], r["end_at"], r["reason"])
@@ -114,7 +125,7 @@ class SqlScheduleRepository:
         rows = self._conn.execute(
             select(staff_shifts)
             .where(t.clinic_id == clinic_id, t.end_at > start, t.start_at < end)
-            .order_by(t.start_at, t.staff_id)
+            .order_by(t.start_at, t.staff_id, t.id)
         ).mappings()
         return [
             Shift(r["id"], r["staff_id"], ShiftRole(r["role"]), r["start_at"], r["end_at"])
@@ -143,7 +154,9 @@ class SqlScheduleRepository:
     def availability(self, clinic_id: int, patient_id: int) -> list[Availability]:
         t = patient_availability.c
         rows = self._conn.execute(
-            select(patient_availability).where(t.clinic_id == clinic_id, t.patient_id == patient_id)
+            select(patient_availability)
+            .where(t.clinic_id == clinic_id, t.patient_id == patient_id)
+            .order_by(t.weekday, t.start_min, t.end_min)
         ).mappings()
         return [Availability(r["weekday"], r["start_min"], r["end_min"]) for r in rows]
 

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Connection, insert, select, update
 from sqlalchemy.engine import Row
+from sqlalchemy.exc import IntegrityError
 
 from ketaclinic.adapters.db.tables import (
     api_tokens,
@@ -17,6 +19,7 @@ from ketaclinic.adapters.db.tables import (
     web_sessions,
 )
 from ketaclinic.domain.access import Role
+from ketaclinic.domain.errors import Conflict
 from ketaclinic.domain.staff import Chair, Clinic, Membership, StaffMember
 from ketaclinic.services.ports import ApiToken, WebSession
 
@@ -39,15 +42,23 @@ def _staff(row: Row[tuple[object, ...]]) -> StaffMember:
     )
 
 
+def _insert_once(conn: Connection, stmt: Any, message: str, field: str) -> int:
+    """Insert and return the new id; a unique-key clash is a Conflict naming ``field``."""
+    try:
+        with conn.begin_nested():
+            return int(conn.execute(stmt).scalar_one())
+    except IntegrityError as exc:
+        raise Conflict(message, field=field) from exc
+
+
 class SqlClinicRepository:
     def __init__(self, conn: Connection) -> None:
         self._conn = conn
 
     def add(self, slug: str, name: str, timezone: str, mrn_prefix: str, *, at: datetime) -> Clinic:
         values = {"slug": slug, "name": name, "timezone": timezone, "mrn_prefix": mrn_prefix}
-        new_id = self._conn.execute(
-            insert(clinics).values(**values, created_at=at, next_mrn=1).returning(clinics.c.id)
-        ).scalar_one()
+        stmt = insert(clinics).values(**values, created_at=at, next_mrn=1).returning(clinics.c.id)
+        new_id = _insert_once(self._conn, stmt, "a clinic with this slug exists", "slug")
         return Clinic(id=new_id, slug=slug, name=name, timezone=timezone)
 
     def get(self, clinic_id: int) -> Clinic | None:
@@ -63,7 +74,9 @@ class SqlClinicRepository:
 
     def add_chair(self, clinic_id: int, name: str, features: tuple[str, ...]) -> int:
         stmt = insert(chairs).values(clinic_id=clinic_id, name=name, features=",".join(features))
-        return int(self._conn.execute(stmt.returning(chairs.c.id)).scalar_one())
+        return _insert_once(
+            self._conn, stmt.returning(chairs.c.id), "a chair with this name exists", "name"
+        )
 
     def chairs(self, clinic_id: int) -> Sequence[Chair]:
         stmt = select(chairs).where(chairs.c.clinic_id == clinic_id).order_by(chairs.c.id)
@@ -93,12 +106,13 @@ class SqlStaffRepository:
         self._conn = conn
 
     def add(self, email: str, name: str, password_hash: str, *, at: datetime) -> StaffMember:
-        new_id = self._conn.execute(
+        stmt = (
             insert(staff)
             .values(email=email, name=name, password_hash=password_hash, created_at=at)
             .values(active=True, failed_signins=0)
             .returning(staff.c.id)
-        ).scalar_one()
+        )
+        new_id = _insert_once(self._conn, stmt, "a staff member with this email exists", "email")
         member = self.get(new_id)
         assert member is not None
         return member

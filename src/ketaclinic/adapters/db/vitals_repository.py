@@ -9,6 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Connection, func, insert, select, update
+from sqlalchemy.exc import IntegrityError
 
 from ketaclinic.adapters.db.tables_infusion import (
     alarms,
@@ -18,6 +19,7 @@ from ketaclinic.adapters.db.tables_infusion import (
     vital_readings,
 )
 from ketaclinic.domain.alarms import Alarm
+from ketaclinic.domain.errors import Conflict
 from ketaclinic.domain.infusion import AckAction, DeadLetter, StoredAlarm, StoredReading
 from ketaclinic.domain.vitals import Parameter, ReadingSource, ReadingStatus, VitalReading
 
@@ -164,8 +166,9 @@ class SqlAlarmRepository:
         self._conn = conn
 
     def add(self, clinic_id: int, session_id: int, patient_id: int, alarm: Alarm) -> StoredAlarm:
+        """Raise an alarm; one already active for the session and dedup key is a Conflict."""
         triggering = [[r.parameter.value, str(r.value), r.at.isoformat()] for r in alarm.triggering]
-        new_id = self._conn.execute(
+        stmt = (
             insert(alarms)
             .values(clinic_id=clinic_id, session_id=session_id, patient_id=patient_id)
             .values(rule_id=alarm.rule_id, dedup_key=alarm.dedup_key, parameter=alarm.parameter)
@@ -173,7 +176,14 @@ class SqlAlarmRepository:
             .values(message=alarm.message, source=alarm.source, needs_signoff=alarm.needs_signoff)
             .values(triggering=json.dumps(triggering), raised_at=alarm.raised_at)
             .returning(alarms.c.id)
-        ).scalar_one()
+        )
+        try:
+            with self._conn.begin_nested():
+                new_id = self._conn.execute(stmt).scalar_one()
+        except IntegrityError as exc:
+            raise Conflict(
+                "this alarm is already raised for the session", field="dedup_key"
+            ) from exc
         found = self.get(clinic_id, new_id)
         assert found is not None
         return found
@@ -268,15 +278,19 @@ class SqlHl7Inbox:
         session_id: int | None,
         readings: int,
     ) -> int:
-        return int(
-            self._conn.execute(
-                insert(hl7_messages)
-                .values(clinic_id=clinic_id, sender=sender, control_id=control_id, digest=digest)
-                .values(received_at=at, outcome=outcome, ack_code=ack_code)
-                .values(session_id=session_id, readings=readings)
-                .returning(hl7_messages.c.id)
-            ).scalar_one()
+        """Keep the receipt; the same message (sender, control id, digest) twice is a Conflict."""
+        stmt = (
+            insert(hl7_messages)
+            .values(clinic_id=clinic_id, sender=sender, control_id=control_id, digest=digest)
+            .values(received_at=at, outcome=outcome, ack_code=ack_code)
+            .values(session_id=session_id, readings=readings)
+            .returning(hl7_messages.c.id)
         )
+        try:
+            with self._conn.begin_nested():
+                return int(self._conn.execute(stmt).scalar_one())
+        except IntegrityError as exc:
+            raise Conflict("this monitor message was received before", field="control_id") from exc
 
     def dead_letter(
         self,

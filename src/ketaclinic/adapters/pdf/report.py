@@ -8,13 +8,13 @@ here logs; the bytes go straight back to the caller.
 from __future__ import annotations
 
 from datetime import datetime
-from itertools import pairwise
+from io import BytesIO
 from zoneinfo import ZoneInfo
 
 from fpdf import FPDF
 
+from ketaclinic.adapters.charts import HEIGHT, WIDTH, course_trajectory_chart, render_svg
 from ketaclinic.adapters.pdf.consent import _latin1
-from ketaclinic.domain.outcome_records import CourseScore
 from ketaclinic.services.reports import CourseReport
 
 LINE_MM = 5.5
@@ -78,38 +78,25 @@ def _scores(pdf: FPDF, report: CourseReport, tz: str) -> None:
             f"{_local(s.score.administered_at, tz)} - {s.score.instrument} "
             f"{s.score.total} points - {s.kind.value.replace('_', ' ')}{session}",
         )
-    primary = [
-        s for s in report.review.scores if s.score.instrument == report.review.outcome.instrument
-    ]
-    if primary:
-        _chart(pdf, primary)
+    _chart(pdf, report)
 
 
-def _chart(pdf: FPDF, points: list[CourseScore]) -> None:
-    """Primary instrument totals in order: y axis 0..max points, one mark per score."""
-    left, top, width, height = pdf.l_margin + 12, pdf.get_y() + 4, 150.0, 45.0
-    top_value = max(max(p.score.total for p in points), 1)
-    pdf.line(left, top, left, top + height)
-    pdf.line(left, top + height, left + width, top + height)
-    pdf.set_font("Helvetica", "", 8)
-    pdf.text(left - 11, top + 2, f"{top_value}")
-    pdf.text(left - 6, top + height, "0")
-    pdf.text(
-        left,
-        top + height + 5,
-        _latin1(f"{points[0].score.instrument} total (points) by visit, in order"),
-    )
-    step = width / max(len(points) - 1, 1)
-    coords = [
-        (left + i * step, top + height - height * p.score.total / top_value)
-        for i, p in enumerate(points)
-    ]
-    for (x1, y1), (x2, y2) in pairwise(coords):
-        pdf.line(x1, y1, x2, y2)
-    for (x, y), p in zip(coords, points, strict=True):
-        pdf.circle(x, y, 1.2, style="F")
-        pdf.text(x - 2, y - 2, str(p.score.total))
-    pdf.set_y(top + height + 8)
+def _chart(pdf: FPDF, report: CourseReport) -> None:
+    """The outcomes page's chart (the same SVG from ``adapters.charts``), its text alternative
+    printed under it."""
+    chart = course_trajectory_chart(report.review)
+    if chart is None:
+        return
+    svg = render_svg(chart, for_print=True).encode("utf-8")
+    width = pdf.epw * 0.9
+    height = width * HEIGHT / WIDTH
+    if pdf.will_page_break(height + 2 * LINE_MM):
+        pdf.add_page()
+    top = pdf.get_y() + 2
+    pdf.image(BytesIO(svg), x=pdf.l_margin, y=top, w=width, h=height)
+    pdf.set_y(top + height + 1)
+    pdf.set_font("Helvetica", "I", 9)
+    _line(pdf, f"Chart: {chart.description}")
     pdf.set_font("Helvetica", "", 10)
 
 

@@ -132,10 +132,12 @@ class SessionResponse:
             raise ValidationFailed(
                 {"dissociation_peak_total": "give the instrument and the peak total together"}
             )
-        limit = 24 if self.dissociation_instrument is DissociationInstrument.CADSS6 else 92
-        total = self.dissociation_peak_total
-        if total is not None and not 0 <= total <= limit:
-            raise ValidationFailed({"dissociation_peak_total": f"must be between 0 and {limit}"})
+        total, instrument = self.dissociation_peak_total, self.dissociation_instrument
+        if total is None or instrument is None:
+            return
+        low, high = instrument.total_range
+        if not low <= total <= high:
+            raise ValidationFailed({"dissociation_peak_total": f"must be between {low} and {high}"})
 
 
 @dataclass(frozen=True, slots=True)

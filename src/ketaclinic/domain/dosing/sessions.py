@@ -16,6 +16,7 @@ from enum import StrEnum
 from ketaclinic.domain.dosing.checkin import TitrationFinding, TitrationOutcome
 from ketaclinic.domain.dosing.reasons import DosingReason, protocol_reason
 from ketaclinic.domain.errors import ValidationFailed
+from ketaclinic.domain.instruments.cadss import DISSOCIATION_TOTAL_RANGES
 from ketaclinic.domain.protocol.sections import AlertAction, TitrationRules
 
 CLINICAL_4_3 = "clinical.md §4.3"
@@ -26,8 +27,13 @@ BP_PARAMETERS = frozenset({"sbp", "dbp", "map"})
 
 
 class DissociationInstrument(StrEnum):
-    CADSS6 = "cadss6"  # items 1, 2, 6, 7, 15, 22 of the 23-item CADSS, total 0-24
-    CADSS = "cadss"  # 23-item CADSS, total 0-92
+    CADSS6 = "cadss6"  # items 1, 2, 6, 7, 15, 22 of the 23-item CADSS
+    CADSS = "cadss"  # 23-item CADSS
+
+    @property
+    def total_range(self) -> tuple[int, int]:
+        """Inclusive bounds of the total (``instruments.cadss.DISSOCIATION_TOTAL_RANGES``)."""
+        return DISSOCIATION_TOTAL_RANGES[self.value]
 
 
 class AdverseEvent(StrEnum):

@@ -24,8 +24,17 @@ MARKED_SOURCE = "clinical.md §4.5 [S: Physician's Weekly summary of TRANSFORM-2
 
 _OPTIONS = options_from_labels("Not at all", "Slightly", "Moderately", "Considerably", "Extremely")
 CADSS6_ITEM_IDS = ("1", "2", "6", "7", "15", "22")
+CADSS_ITEMS = 23
+ITEM_MAX = len(_OPTIONS) - 1  # each item 0 (not at all) to 4 (extremely)
 
-_ITEMS = numbered_items(23, _OPTIONS)
+#: Inclusive total-score bounds of the dissociation scales, the one place every check reads:
+#: CADSS 23 items x 0-4 = 0-92; CADSS-6 6 items x 0-4 = 0-24 (clinical.md §4.5).
+DISSOCIATION_TOTAL_RANGES: dict[str, tuple[int, int]] = {
+    "cadss6": (0, len(CADSS6_ITEM_IDS) * ITEM_MAX),
+    "cadss": (0, CADSS_ITEMS * ITEM_MAX),
+}
+
+_ITEMS = numbered_items(CADSS_ITEMS, _OPTIONS)
 
 CADSS = Instrument(
     id="cadss",
@@ -34,8 +43,8 @@ CADSS = Instrument(
     rater=Rater.CLINICIAN,
     items=_ITEMS,
     scoring=ScoringMethod.SUM,
-    score_min=0,
-    score_max=92,
+    score_min=DISSOCIATION_TOTAL_RANGES["cadss"][0],
+    score_max=DISSOCIATION_TOTAL_RANGES["cadss"][1],
     source=CADSS_SOURCE,
     cutoffs=(
         Cutoff(
@@ -58,8 +67,8 @@ CADSS6 = Instrument(
         Item(item.id, item.label, item.options) for item in _ITEMS if item.id in CADSS6_ITEM_IDS
     ),
     scoring=ScoringMethod.SUM,
-    score_min=0,
-    score_max=24,
+    score_min=DISSOCIATION_TOTAL_RANGES["cadss6"][0],
+    score_max=DISSOCIATION_TOTAL_RANGES["cadss6"][1],
     source=CADSS6_SOURCE,
     notes=("Short form not yet validated prospectively (Rodrigues 2021).",),
 )

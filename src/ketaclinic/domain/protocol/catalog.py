@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
+from ketaclinic.domain.instruments.cadss import DISSOCIATION_TOTAL_RANGES
+
 # instrument id -> (lowest total score, highest total score); ranges from clinical.md §5.1 / §4.5
 INSTRUMENT_SCORE_RANGES: dict[str, tuple[int, int]] = {
     "phq9": (0, 27),
@@ -19,8 +21,7 @@ INSTRUMENT_SCORE_RANGES: dict[str, tuple[int, int]] = {
     "qids-sr16": (0, 27),
     "madrs": (0, 60),
     "cssrs-screen": (0, 6),
-    "cadss": (0, 92),
-    "cadss6": (0, 24),
+    **DISSOCIATION_TOTAL_RANGES,
     "wsas": (0, 40),
     "aldrete": (0, 10),
 }

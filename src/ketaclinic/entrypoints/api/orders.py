@@ -20,6 +20,7 @@ from ketaclinic.domain.dosing.checkin import MedicationChange, SideEffect
 from ketaclinic.domain.dosing.records import DoseOrder, SessionResponse
 from ketaclinic.domain.dosing.sessions import AdverseEvent, DissociationInstrument, SessionAlarm
 from ketaclinic.domain.dosing.weight import Sex
+from ketaclinic.domain.instruments.cadss import DISSOCIATION_TOTAL_RANGES
 from ketaclinic.domain.protocol.sections import AlertAction, Route
 from ketaclinic.domain.staff import Actor
 from ketaclinic.entrypoints.api.dosing_schemas import order_out, screen_out
@@ -66,10 +67,14 @@ class AlarmIn(BaseModel):
     action: AlertAction
 
 
+#: the widest dissociation total; the instrument's own bounds are checked by ``SessionResponse``
+_PEAK_MAX = max(high for _, high in DISSOCIATION_TOTAL_RANGES.values())
+
+
 class AdministrationIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     dissociation_instrument: DissociationInstrument | None = None
-    dissociation_peak_total: Annotated[int, Field(ge=0, le=92)] | None = None
+    dissociation_peak_total: Annotated[int, Field(ge=0, le=_PEAK_MAX)] | None = None
     excessive_sedation: bool = False
     alarms: list[AlarmIn] = Field(default=[], max_length=50)
     adverse_events: list[AdverseEvent] = Field(default=[], max_length=20)

@@ -1,4 +1,10 @@
-"""Test doubles held to the same contracts as the real adapters."""
+"""Test doubles held to the same contracts as the real adapters.
+
+``FakeClock`` and ``CountingTokens`` stand in for the clock and the token source. The in-memory
+repositories and unit of work live in the modules of this package (``uow.InMemoryDatabase``,
+``uow.unit_of_work_factory``) and are held to the repository contracts in
+``tests/integration/contracts``.
+"""
 
 from __future__ import annotations
 
