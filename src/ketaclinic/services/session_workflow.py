@@ -22,12 +22,12 @@ from ketaclinic.domain.discharge import (
     sign_discharge,
 )
 from ketaclinic.domain.dosing.records import DoseOrder
-from ketaclinic.domain.errors import Conflict, NotFound, ValidationFailed
+from ketaclinic.domain.errors import Conflict, NotFound, SafetyBlock, ValidationFailed
 from ketaclinic.domain.infusion import ACTIVE_STATES, InfusionSession, StoredReading
 from ketaclinic.domain.patients import SexAtBirth
 from ketaclinic.domain.protocol.model import Protocol
 from ketaclinic.domain.protocol.sections import Route
-from ketaclinic.domain.session import SessionFacts, SessionState
+from ketaclinic.domain.session import SessionFacts, SessionState, guard_failures
 from ketaclinic.domain.staff import Actor
 from ketaclinic.domain.treatment import Course
 from ketaclinic.services import session_checklists as forms
@@ -37,6 +37,11 @@ from ketaclinic.services.board import chair_event
 from ketaclinic.services.courses import CourseService, get_course
 from ketaclinic.services.infusion_ports import LiveEvents
 from ketaclinic.services.ports import Clock, UnitOfWork, UnitOfWorkFactory
+from ketaclinic.services.predose_decisions import (
+    PREDOSE_DECISIONS,
+    is_waiting,
+    waiting_predose,
+)
 from ketaclinic.services.protocols import load_published
 from ketaclinic.services.session_discharge import evaluate, override
 from ketaclinic.services.session_facts import (
@@ -64,6 +69,7 @@ class SessionDay:
     protocol: Protocol
     discharge: DischargeDecision | None
     readings: Sequence[StoredReading] = ()
+    predose_waiting: SessionRecord | None = None  # a BP hold waiting for a prescriber's decision
 
 
 class SessionWorkflowService:
@@ -104,10 +110,20 @@ class SessionWorkflowService:
     def pre_dose(self, actor: Actor, session_id: int, raw: Mapping[str, Any]) -> InfusionSession:
         """Complete the pre-dose checklist and move to ``ready`` when every item holds.
 
-        A BP at or above the protocol's hold (predose_bp_hold, clinical.md §4.3) needs a recheck
-        and a prescriber's written decision; the order must be this course's verified order.
+        A BP at or above the protocol's hold (predose_bp_hold, clinical.md §4.3) needs a recheck,
+        then a decision by a signed-in prescriber (:meth:`decide_predose_bp`): the checklist is
+        stored and the refusal names ``predose_bp``. A BP above the eligibility hard-stop limit
+        (predose_bp_hard_stop, §1.2) is stored and refused: no start, by anyone. A decision
+        typed on the checklist is refused. The order must be this course's verified order.
         """
         require(actor, Permission.SESSION_RUN)
+        if str(raw.get("prescriber_bp_decision") or "").strip():
+            raise ValidationFailed(
+                {
+                    "prescriber_bp_decision": "predose_bp: the decision on a BP hold is made by "
+                    "the signed-in prescriber (physician or APP), not typed on the checklist"
+                }
+            )
         doc = forms.pre_dose(raw)
         with self._uow() as uow:
             s, _, protocol = self._context(uow, actor, session_id)
@@ -115,7 +131,71 @@ class SessionWorkflowService:
             payload = {**doc.payload, **bp_hold(doc.payload, protocol)}
             added = self._add(uow, actor, s, RecordKind.PRE_DOSE, payload)
             facts = self._facts(uow, s, protocol, [added])
+            failures = guard_failures(s.state, SessionState.READY, facts)
+            bp = tuple(f for f in failures if f.startswith("predose_bp"))
+            if bp and len(bp) == len(failures):  # only the BP stands: keep the checklist
+                uow.commit()
+                raise SafetyBlock(
+                    "pre-dose BP: no start without a prescriber's decision"
+                    if not facts.predose_hard_stop
+                    else "pre-dose BP above the hard-stop limit: no dose today",
+                    reasons=bp,
+                    field="predose_bp_hard_stop" if facts.predose_hard_stop else "predose_bp",
+                )
             return self._move(uow, actor, s, SessionState.READY, facts)
+
+    def decide_predose_bp(
+        self, actor: Actor, session_id: int, raw: Mapping[str, Any]
+    ) -> InfusionSession:
+        """The signed-in prescriber's decision on a pre-dose BP at or above the hold.
+
+        Physician or APP only (PREDOSE_DECIDE). ``decision`` is ``proceed`` or ``do_not_dose``
+        with a ``reason``; the record names the prescriber and binds the latest pre-dose
+        checklist. ``proceed`` moves the session to ``ready`` when every other item holds; it is
+        refused above the hard-stop limit (predose_bp_hard_stop), which no one can override.
+        """
+        require(actor, Permission.PREDOSE_DECIDE)
+        f = forms.Fields(raw)
+        decision = f.choice("decision", PREDOSE_DECISIONS)
+        reason = f.text("reason")
+        f.done()
+        with self._uow() as uow:
+            s, _, protocol = self._context(uow, actor, session_id)
+            predose = waiting_predose(uow, s)
+            stop = tuple(predose.payload.get("bp_hard_stop", ()))
+            if stop and decision == "proceed":
+                raise SafetyBlock(
+                    "pre-dose BP above the hard-stop limit: no start, by anyone",
+                    reasons=tuple(f"predose_bp_hard_stop: {r}" for r in stop),
+                    field="predose_bp_hard_stop",
+                )
+            assert actor.staff_id is not None
+            member = uow.staff.get(actor.staff_id)
+            payload = {
+                "predose_record_id": predose.id,
+                "decision": decision,
+                "reason": reason,
+                "prescriber_id": actor.staff_id,
+                "prescriber_name": member.name if member else f"staff {actor.staff_id}",
+                "prescriber_role": actor.role_name,
+            }
+            added = self._add(uow, actor, s, RecordKind.PREDOSE_DECISION, payload)
+            if decision != "proceed":
+                uow.commit()
+                return s
+            facts = self._facts(uow, s, protocol, [added])
+            return self._move(uow, actor, s, SessionState.READY, facts)
+
+    def waiting_decisions(self, actor: Actor) -> Sequence[SessionDay]:
+        """Sessions whose pre-dose BP hold waits for a prescriber's decision (oldest first)."""
+        require(actor, Permission.PATIENT_READ)
+        with self._uow() as uow:
+            waiting = [
+                s.id
+                for s in uow.sessions.active(actor.clinic_id)
+                if s.state is SessionState.CHECKED_IN and is_waiting(uow, s)
+            ]
+        return [self.day(actor, session_id) for session_id in waiting]
 
     def place_iv(self, actor: Actor, session_id: int, raw: Mapping[str, Any]) -> SessionRecord:
         """Record IV placement: site, gauge, attempts, who placed it (seed 000 step 4)."""
@@ -275,7 +355,8 @@ class SessionWorkflowService:
                     uow, s, protocol, escort=True, instructions=True, at=self._now()
                 )
             readings = uow.readings.for_session(actor.clinic_id, s.id)
-            return SessionDay(s, records, order, protocol, decision, readings)
+            waiting = waiting_predose(uow, s) if is_waiting(uow, s) else None
+            return SessionDay(s, records, order, protocol, decision, readings, waiting)
 
     def for_patient(self, actor: Actor, patient_id: int) -> Sequence[SessionDay]:
         require(actor, Permission.PATIENT_READ)
@@ -390,6 +471,7 @@ _Step = Callable[
 _STEPS: dict[str, _Step] = {
     "check-in": SessionWorkflowService.check_in,
     "pre-dose": SessionWorkflowService.pre_dose,
+    "predose-decision": SessionWorkflowService.decide_predose_bp,
     "iv": SessionWorkflowService.place_iv,
     "give": SessionWorkflowService.give,
     "start": SessionWorkflowService.start,

@@ -37,7 +37,11 @@ def worklist(request: Request, session: Reader) -> Response:
     if allowed(session.actor, Permission.SAFETY_ASSESS):
         notices = list(services.safety.notices(session.actor))
     entries = services.safety.worklist_entries(session.actor)
-    return render(request, "safety/worklist.html", {"entries": entries, "notices": notices})
+    waiting = []
+    if allowed(session.actor, Permission.PREDOSE_DECIDE):
+        waiting = list(services.session_workflow.waiting_decisions(session.actor))
+    context = {"entries": entries, "notices": notices, "predose_waiting": waiting}
+    return render(request, "safety/worklist.html", context)
 
 
 def _assess_form(

@@ -1,0 +1,108 @@
+"""The safety gates over HTTP, each tried the way around it by the role who would try it.
+
+Every refusal names its rule. Pre-dose BP: a nurse typing a "prescriber's decision" is refused
+(``predose_bp``), a nurse cannot record a decision (403), and above the eligibility hard stop
+(``predose_bp_hard_stop``, clinical.md §1.2) no one can start, a physician included.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from ketaclinic.domain.access import Role
+from tests.conftest import World
+from tests.e2e.conftest import bearer, web_login
+from tests.integration.test_session_workflow import (
+    CHECK_IN,
+    Day,
+    _pre_dose,
+    _premed_and_iv,
+    make_day,
+)
+
+
+@pytest.fixture
+def day(world: World) -> Day:
+    return make_day(world)
+
+
+def _step(client: TestClient, day: Day, role: Role, step: str, body: dict[str, Any]) -> Any:
+    url = f"/api/v1/sessions/{day.session_id}/steps/{step}"
+    return client.post(url, headers=bearer(client, day.world, role), json=body)
+
+
+def _checked_in(day: Day) -> None:
+    day.flow.check_in(day.world.actor(Role.NURSE), day.session_id, CHECK_IN)
+    _premed_and_iv(day)
+
+
+def _state(client: TestClient, day: Day) -> str:
+    auth = bearer(client, day.world, Role.NURSE)
+    record = client.get(f"/api/v1/sessions/{day.session_id}/record", headers=auth).json()
+    return str(record["session"]["state"])
+
+
+def test_nurse_typing_a_prescriber_decision_on_the_checklist_is_refused(
+    client: TestClient, day: Day
+) -> None:
+    _checked_in(day)
+    held = dict(_pre_dose(day, sbp_mmhg="186", dbp_mmhg="96", recheck_sbp_mmhg="180"))
+    typed = _step(client, day, Role.NURSE, "pre-dose", {**held, "prescriber_bp_decision": "ok"})
+    assert typed.status_code == 422
+    assert "predose_bp" in typed.json()["fields"]["prescriber_bp_decision"]
+    waiting = _step(client, day, Role.NURSE, "pre-dose", held)
+    assert waiting.status_code in (409, 422) and "predose_bp" in waiting.text
+    nurse_decides = _step(
+        client, day, Role.NURSE, "predose-decision", {"decision": "proceed", "reason": "ok"}
+    )
+    assert nurse_decides.status_code == 403
+    assert _state(client, day) == "checked_in"
+    app = _step(
+        client, day, Role.APP, "predose-decision",
+        {"decision": "proceed", "reason": "asymptomatic; recheck 180/96"},
+    )  # fmt: skip
+    assert app.status_code == 200, app.text
+    assert app.json()["session"]["state"] == "ready"
+    decision = next(r for r in app.json()["records"] if r["kind"] == "predose_decision")
+    assert decision["payload"]["prescriber_role"] == "app"
+    assert decision["payload"]["prescriber_name"]
+
+
+def test_nobody_starts_above_the_bp_hard_stop(client: TestClient, day: Day) -> None:
+    _checked_in(day)
+    body = dict(_pre_dose(day, sbp_mmhg="230", dbp_mmhg="132", recheck_sbp_mmhg="230"))
+    body["recheck_dbp_mmhg"] = "132"
+    stopped = _step(client, day, Role.NURSE, "pre-dose", body)
+    assert stopped.status_code in (409, 422)
+    assert stopped.json()["field"] == "predose_bp_hard_stop"
+    physician = _step(
+        client, day, Role.PHYSICIAN, "predose-decision", {"decision": "proceed", "reason": "ok"}
+    )
+    assert physician.status_code in (409, 422)
+    assert "predose_bp_hard_stop" in physician.text
+    start = _step(client, day, Role.PHYSICIAN, "start", {"lot": "KET-DEMO-1", "given_by": "Dr"})
+    assert start.status_code in (409, 422)
+    assert _state(client, day) == "checked_in"
+
+
+def test_the_prescriber_decides_on_the_session_page_and_the_waiting_list(
+    client: TestClient, day: Day
+) -> None:
+    _checked_in(day)
+    held = dict(_pre_dose(day, sbp_mmhg="186", dbp_mmhg="96", recheck_sbp_mmhg="180"))
+    assert _step(client, day, Role.NURSE, "pre-dose", held).status_code in (409, 422)
+    csrf = web_login(client, day.world, Role.PHYSICIAN)
+    worklist = client.get("/worklist/safety")
+    assert f'data-session-id="{day.session_id}"' in worklist.text
+    page = client.get(f"/sessions/{day.session_id}")
+    assert 'id="step-predose-decision"' in page.text
+    decided = client.post(
+        f"/sessions/{day.session_id}/steps/predose-decision",
+        data={"csrf_token": csrf, "decision": "proceed", "reason": "asymptomatic"},
+        follow_redirects=False,
+    )
+    assert decided.status_code == 303
+    assert _state(client, day) == "ready"
