@@ -13,6 +13,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from ketaclinic.domain.access import Role
+from ketaclinic.domain.safety import Urgency
+from ketaclinic.services.safety import SafetyFlag, open_tasks
 from tests.conftest import World
 from tests.e2e.conftest import bearer, web_login
 from tests.integration.test_session_workflow import (
@@ -106,3 +108,51 @@ def test_the_prescriber_decides_on_the_session_page_and_the_waiting_list(
     )
     assert decided.status_code == 303
     assert _state(client, day) == "ready"
+
+
+# -- safety-task dispositions -------------------------------------------------------------------
+def _high_risk_task(day: Day) -> int:
+    w = day.world
+    with w.services.uow() as uow:
+        flag = SafetyFlag("cssrs.high_risk", "C-SSRS high risk", Urgency.URGENT)
+        [task] = open_tasks(uow, w.clock, w.actor(Role.NURSE), day.setup.patient_id, [flag],
+                            source="test")  # fmt: skip
+        uow.commit()
+    return task.id
+
+
+def _close(client: TestClient, day: Day, role: Role, task_id: int, disposition: str) -> Any:
+    body = {
+        "risk_level": "high",
+        "plan": "Seen today; crisis plan written.",
+        "disposition": disposition,
+    }
+    if disposition == "continue_treatment":
+        body["risk_level"] = "low"
+    return client.post(
+        f"/api/v1/safety/tasks/{task_id}/assessment",
+        headers=bearer(client, day.world, role),
+        json=body,
+    )
+
+
+@pytest.mark.parametrize(
+    "disposition", ["hold_treatment", "admit", "refer_emergency", "refer_outpatient"]
+)
+def test_closing_a_safety_task_as_hold_admit_or_refer_keeps_check_in_blocked(
+    client: TestClient, day: Day, disposition: str
+) -> None:
+    task_id = _high_risk_task(day)
+    assert _close(client, day, Role.NURSE, task_id, disposition).status_code == 403
+    closed = _close(client, day, Role.APP, task_id, disposition)
+    assert closed.status_code == 200, closed.text
+    check_in = _step(client, day, Role.NURSE, "check-in", CHECK_IN)
+    assert check_in.status_code in (409, 422)
+    assert "safety_disposition" in check_in.text and disposition.replace("_", " ") in check_in.text
+    assert _state(client, day) == "scheduled"
+    [follow_up] = day.world.services.safety.worklist(day.world.actor(Role.NURSE))
+    app_clears = _close(client, day, Role.APP, follow_up.id, "continue_treatment")
+    assert app_clears.status_code == 403 and "safety_disposition" in app_clears.text
+    cleared = _close(client, day, Role.PHYSICIAN, follow_up.id, "continue_treatment")
+    assert cleared.status_code == 200, cleared.text
+    assert _step(client, day, Role.NURSE, "check-in", CHECK_IN).status_code == 200
