@@ -13,6 +13,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from ketaclinic.domain.access import Role
+from ketaclinic.domain.discharge import AldreteScore
 from ketaclinic.domain.safety import Urgency
 from ketaclinic.services.safety import SafetyFlag, open_tasks
 from tests.conftest import World
@@ -22,6 +23,7 @@ from tests.integration.test_session_workflow import (
     Day,
     _pre_dose,
     _premed_and_iv,
+    _ready,
     make_day,
 )
 
@@ -156,3 +158,61 @@ def test_closing_a_safety_task_as_hold_admit_or_refer_keeps_check_in_blocked(
     cleared = _close(client, day, Role.PHYSICIAN, follow_up.id, "continue_treatment")
     assert cleared.status_code == 200, cleared.text
     assert _step(client, day, Role.NURSE, "check-in", CHECK_IN).status_code == 200
+
+
+# -- discharge overrides ------------------------------------------------------------------------
+def _in_recovery(day: Day, aldrete: AldreteScore) -> None:
+    nurse = day.world.actor(Role.NURSE)
+    _ready(day)
+    day.flow.start(
+        nurse,
+        day.session_id,
+        {"lot": "KET-DEMO-7", "given_by": "Nurse Demo", "prescriber_on_site": True},
+    )
+    day.world.clock.advance(minutes=40)
+    day.flow.end_dosing(nurse, day.session_id)
+    day.flow.aldrete(nurse, day.session_id, aldrete)
+
+
+def test_app_cannot_override_escort_open_safety_gate_or_observation_at_discharge(
+    client: TestClient, day: Day
+) -> None:
+    _in_recovery(day, AldreteScore(1, 1, 1, 2, 1))  # Aldrete 6
+    _high_risk_task(day)
+    day.world.clock.advance(minutes=5)
+    body = {
+        "instructions_given": True,
+        "override_reason": "ride share",
+        "extended_observation_min": 5,
+    }
+    app = _step(client, day, Role.APP, "discharge", body)
+    assert app.status_code in (403, 409, 422)
+    assert "discharge_override" in app.text  # an APP signs no override at all
+    physician = _step(client, day, Role.PHYSICIAN, "discharge", body)
+    assert physician.status_code in (409, 422)
+    for never in ("escort_present", "safety_gates_clear", "min_observation"):
+        assert never in physician.text
+    assert "never overridden" in physician.text
+    assert _state(client, day) == "recovery"
+
+
+def test_physician_override_needs_a_reason_and_an_extended_observation(
+    client: TestClient, day: Day
+) -> None:
+    _in_recovery(day, AldreteScore(2, 2, 2, 2, 0))  # Aldrete 8: below the pack's 9
+    day.world.clock.advance(minutes=35)
+    body: dict[str, Any] = {"escort_present": True, "instructions_given": True}
+    refused = _step(client, day, Role.PHYSICIAN, "discharge", body)
+    assert refused.status_code in (409, 422) and "aldrete" in refused.text
+    body["override_reason"] = "SpO2 96% on room air; probe fault scored 0"
+    short = _step(client, day, Role.PHYSICIAN, "discharge", body)
+    assert short.status_code == 422 and "extended_observation_min" in short.json()["fields"]
+    body["extended_observation_min"] = 60
+    early = _step(client, day, Role.PHYSICIAN, "discharge", body)
+    assert early.status_code in (409, 422) and early.json()["field"] == "extended_observation_min"
+    day.world.clock.advance(minutes=30)
+    done = _step(client, day, Role.PHYSICIAN, "discharge", body)
+    assert done.status_code == 200, done.text
+    note = next(r for r in done.json()["records"] if r["kind"] == "discharge")["payload"]
+    assert "aldrete" in note["overridden"]
+    assert note["override_role"] == "physician" and note["extended_observation_min"] == 60

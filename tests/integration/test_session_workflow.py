@@ -2,8 +2,8 @@
 every missing item, an open safety gate and absent consent; the pre-dose checklist needs baseline
 vitals, a BP recheck with a prescriber decision above the hold, premedication, IV placement and
 the verified order; dosing records ketamine with lot and who gave it; recovery with Aldrete; the
-discharge is refused before the minimum observation time and accepted after, and a prescriber
-may sign against a failed criterion only with a reason."""
+discharge is refused before the minimum observation time and accepted after, and a physician
+may sign against a failed criterion only with a reason and an extended observation period."""
 
 from __future__ import annotations
 
@@ -271,9 +271,15 @@ def test_a_whole_session_to_discharge_refused_before_the_minimum_time(day: Day) 
     w.clock.advance(minutes=61)
     decision = day.flow.check_discharge(nurse, day.session_id)
     assert [u.id for u in decision.unmet] == ["vitals_within_limits"] * len(decision.unmet)
+    override = {**discharge, "override_reason": "vitals charted on paper"}
+    with pytest.raises(SafetyBlock):  # an APP no longer signs against criteria
+        day.flow.discharge(w.actor(Role.APP), day.session_id, override)
     physician = w.actor(Role.PHYSICIAN)
+    with pytest.raises(ValidationFailed) as no_extension:
+        day.flow.discharge(physician, day.session_id, override)
+    assert "extended_observation_min" in no_extension.value.errors
     done = day.flow.discharge(
-        physician, day.session_id, {**discharge, "override_reason": "vitals charted on paper"}
+        physician, day.session_id, {**override, "extended_observation_min": "60"}
     )
     assert done.state is SessionState.DISCHARGED
     records = day.flow.day(nurse, day.session_id).records

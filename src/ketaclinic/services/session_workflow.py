@@ -311,25 +311,35 @@ class SessionWorkflowService:
 
     def discharge(self, actor: Actor, session_id: int, raw: Mapping[str, Any]) -> InfusionSession:
         """Discharge when every criterion of the protocol holds (evaluate_discharge); otherwise
-        refused with each unmet criterion unless a prescriber (DISCHARGE_OVERRIDE) signs against
-        them with a reason. The note records the instructions given (clinical.md §4.2, §4.6)."""
+        refused with each unmet criterion. Escort, safety gates, high-priority alarms and the
+        minimum observation are never overridden; other criteria only by a physician
+        (DISCHARGE_OVERRIDE) with a reason and an extended observation period already observed.
+        The note records the instructions and any override (clinical.md §4.2, §4.6)."""
         require(actor, Permission.SESSION_RUN)
         f = forms.Fields(raw)
         escort, instructions = f.flag("escort_present"), f.flag("instructions_given")
         reason = f.text("override_reason", required=False)
+        extended = f.integer("extended_observation_min", 1, 24 * 60, required=False)
         f.done()
         with self._uow() as uow:
             s, _, protocol = self._context(uow, actor, session_id)
-            decision = evaluate(
-                uow, s, protocol, escort=escort, instructions=instructions, at=self._now()
+            now = self._now()
+            decision = evaluate(uow, s, protocol, escort=escort, instructions=instructions, at=now)
+            ended = s.dosing_ended_at or s.stopped_at
+            signed = sign_discharge(
+                decision,
+                override(actor, reason, extended, decision, ended_at=ended, at=now),
+                min_observation_min=protocol.discharge.min_observation_min,
             )
-            signed = sign_discharge(decision, override(actor, reason, decision))
             payload = {
                 "escort_present": escort,
                 "instructions_given": instructions,
                 "instructions": _INSTRUCTIONS if instructions else "",
                 "overridden": list(signed.overridden),
-                "override_reason": reason,
+                "override_reason": reason if signed.override else "",
+                "override_by": signed.override.by if signed.override else None,
+                "override_role": signed.override.role if signed.override else None,
+                "extended_observation_min": extended if signed.override else None,
             }
             added = self._add(uow, actor, s, RecordKind.DISCHARGE, payload)
             facts = self._facts(uow, s, protocol, [added])
