@@ -13,8 +13,11 @@ import pytest
 from fastapi.testclient import TestClient
 
 from ketaclinic.domain.access import Role
+from ketaclinic.domain.course import CourseState
 from ketaclinic.domain.discharge import AldreteScore
+from ketaclinic.domain.integration import NoteKind
 from ketaclinic.domain.safety import Urgency
+from ketaclinic.domain.session import SessionState
 from ketaclinic.services.safety import SafetyFlag, open_tasks
 from tests.conftest import World
 from tests.e2e.conftest import bearer, web_login
@@ -26,6 +29,8 @@ from tests.integration.test_session_workflow import (
     _ready,
     make_day,
 )
+from tests.integration_world import KAT_ATTESTED, course_on, signed_note
+from tests.kat_dosing import dosed_kat_session
 
 
 @pytest.fixture
@@ -65,9 +70,12 @@ def test_nurse_typing_a_prescriber_decision_on_the_checklist_is_refused(
     assert nurse_decides.status_code == 403
     assert _state(client, day) == "checked_in"
     app = _step(
-        client, day, Role.APP, "predose-decision",
+        client,
+        day,
+        Role.APP,
+        "predose-decision",
         {"decision": "proceed", "reason": "asymptomatic; recheck 180/96"},
-    )  # fmt: skip
+    )
     assert app.status_code == 200, app.text
     assert app.json()["session"]["state"] == "ready"
     decision = next(r for r in app.json()["records"] if r["kind"] == "predose_decision")
@@ -117,8 +125,9 @@ def _high_risk_task(day: Day) -> int:
     w = day.world
     with w.services.uow() as uow:
         flag = SafetyFlag("cssrs.high_risk", "C-SSRS high risk", Urgency.URGENT)
-        [task] = open_tasks(uow, w.clock, w.actor(Role.NURSE), day.setup.patient_id, [flag],
-                            source="test")  # fmt: skip
+        [task] = open_tasks(
+            uow, w.clock, w.actor(Role.NURSE), day.setup.patient_id, [flag], source="test"
+        )
         uow.commit()
     return task.id
 
@@ -216,3 +225,92 @@ def test_physician_override_needs_a_reason_and_an_extended_observation(
     note = next(r for r in done.json()["records"] if r["kind"] == "discharge")["payload"]
     assert "aldrete" in note["overridden"]
     assert note["override_role"] == "physician" and note["extended_observation_min"] == 60
+
+
+# -- the ketamine dose gate (every route, the KAT journey included) ----------------------------
+def _journey_body(day_world: World, session_id: int | None, dose_mg: str = "150") -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "route": "im",
+        "dose_mg": dose_mg,
+        "given_at": day_world.clock.now().isoformat(),
+        "attendant_id": day_world.actor(Role.COACH).staff_id,
+        "setting": ["quiet_room"],
+    }
+    if session_id is not None:
+        body["session_id"] = session_id
+    return body
+
+
+def test_coach_cannot_record_a_kat_dose_without_a_gated_session(
+    client: TestClient, world: World
+) -> None:
+    course_id, chair = course_on(world, "kat-holistic")  # still referred: not eligible
+    coach = bearer(client, world, Role.COACH)
+    url = f"/api/v1/courses/{course_id}/journeys"
+    alone = client.post(url, headers=coach, json=_journey_body(world, None))
+    assert alone.status_code == 422
+    assert "dose_gate" in alone.json()["fields"]["session_id"]
+    session = world.services.sessions.create(world.actor(Role.NURSE), course_id, chair)
+    undosed = client.post(url, headers=coach, json=_journey_body(world, session.id))
+    assert undosed.status_code in (409, 422)
+    assert undosed.json()["field"] == "dose_gate" and "dose_gate.session" in undosed.text
+    assert world.services.journeys.for_course(world.actor(Role.COACH), course_id) == []
+
+
+def test_coach_cannot_start_a_dose_on_an_evaluating_course_with_an_open_gate(
+    client: TestClient, world: World
+) -> None:
+    course_id, chair = course_on(world, "kat-holistic")
+    signed_note(world, course_id, NoteKind.PREPARATORY)
+    services = world.services
+    services.courses.move(world.actor(Role.PHYSICIAN), course_id, CourseState.EVALUATING)
+    nurse, coach = world.actor(Role.NURSE), world.actor(Role.COACH)
+    s = services.sessions.create(nurse, course_id, chair)
+    services.sessions.assign(nurse, s.id, attendant_id=coach.staff_id, device_id=None)
+    for to in (SessionState.CHECKED_IN, SessionState.READY):  # attested: the checklists bypassed
+        services.sessions.move(nurse, s.id, to, attested=KAT_ATTESTED)
+    with services.uow() as uow:
+        course = uow.courses.get(world.clinic.id, course_id)
+        assert course is not None
+        flag = SafetyFlag("cssrs.high_risk", "C-SSRS high risk", Urgency.URGENT)
+        open_tasks(uow, world.clock, nurse, course.patient_id, [flag], source="test")
+        uow.commit()
+    started = client.post(
+        f"/api/v1/sessions/{s.id}/steps/start",
+        headers=bearer(client, world, Role.COACH),
+        json={
+            "lot": "KET-DEMO-IM",
+            "given_by": "Coach",
+            "attending": "Coach",
+            "prescriber_on_site": True,
+        },
+    )
+    assert started.status_code in (409, 422)
+    body = started.json()
+    assert body["field"] == "dose_gate"
+    text = started.text
+    for item in (
+        "dose_gate.course",
+        "dose_gate.consent",
+        "dose_gate.safety_gates",
+        "dose_gate.order",
+        "dose_gate.vitals",
+    ):
+        assert item in text, item
+    with services.uow() as uow:
+        assert uow.session_records.for_session(world.clinic.id, s.id) == []
+
+
+def test_a_kat_journey_is_recorded_for_the_gated_session_only(
+    client: TestClient, world: World
+) -> None:
+    dose = dosed_kat_session(world)
+    coach = bearer(client, world, Role.COACH)
+    url = f"/api/v1/courses/{dose.setup.course_id}/journeys"
+    wrong = client.post(url, headers=coach, json=_journey_body(world, dose.session_id, "150"))
+    assert wrong.status_code == 422 and "dose_mg" in wrong.json()["fields"]
+    mg = str(dose.order.content.dose_mg)
+    done = client.post(url, headers=coach, json=_journey_body(world, dose.session_id, mg))
+    assert done.status_code == 201, done.text
+    again = client.post(url, headers=coach, json=_journey_body(world, dose.session_id, mg))
+    assert again.status_code == 409

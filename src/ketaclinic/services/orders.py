@@ -28,10 +28,8 @@ from ketaclinic.domain.dosing.orders import (
 from ketaclinic.domain.dosing.plan import DosePlan, DoseRequest
 from ketaclinic.domain.dosing.reasons import DosingReason
 from ketaclinic.domain.dosing.records import (
-    Administration,
     DoseOrder,
     OrderStatus,
-    SessionResponse,
     VerificationRecord,
 )
 from ketaclinic.domain.dosing.weight import Sex
@@ -44,7 +42,6 @@ from ketaclinic.services.courses import CourseService
 from ketaclinic.services.dose_screen import OrderScreen, SymptomSource, build_screen
 from ketaclinic.services.order_content import order_content
 from ketaclinic.services.ports import Clock, UnitOfWork, UnitOfWorkFactory
-from ketaclinic.services.safety import ensure_clear
 
 DOSING_STATES = frozenset({CourseState.CONSENTED, CourseState.INDUCTION, CourseState.MAINTENANCE})
 
@@ -189,41 +186,6 @@ class OrderService:
             uow.commit()
         assert updated is not None
         return VerificationOutcome(updated, attempt, result)
-
-    def record_administration(
-        self, actor: Actor, order_id: int, response: SessionResponse
-    ) -> Administration:
-        """Record a verified order as given, with the response the session observed.
-
-        The safety gate is checked again (``ensure_clear``). Until infusion sessions record
-        administrations, this is what the next recommendation reads as the previous session.
-        """
-        require(actor, Permission.SESSION_RUN)
-        assert actor.staff_id is not None
-        with self._uow() as uow:
-            order = _order(uow, actor, order_id)
-            if order.status is not OrderStatus.VERIFIED:
-                raise SafetyBlock(
-                    "the order has not passed the second-person bedside check",
-                    reasons=(f"order status is {order.status.value}",),
-                    field="order_id",
-                )
-            ensure_clear(uow, actor.clinic_id, order.patient_id)
-            given = uow.dosing.add_administration(
-                order, response, by=actor.staff_id, at=self._clock.now()
-            )
-            record(
-                uow,
-                self._clock,
-                actor,
-                "dose_order.administer",
-                object_type="dose_order",
-                object_id=order.id,
-                patient_id=order.patient_id,
-                detail=f"session={given.session_number} dose_mg={given.dose_mg}",
-            )
-            uow.commit()
-        return given
 
     def get(self, actor: Actor, order_id: int) -> tuple[DoseOrder, Sequence[VerificationRecord]]:
         require(actor, Permission.PATIENT_READ)

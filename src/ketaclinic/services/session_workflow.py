@@ -35,6 +35,7 @@ from ketaclinic.services.audit import record
 from ketaclinic.services.authorization import require
 from ketaclinic.services.board import chair_event
 from ketaclinic.services.courses import CourseService, get_course
+from ketaclinic.services.dose_gate import ensure_dose_allowed
 from ketaclinic.services.infusion_ports import LiveEvents
 from ketaclinic.services.ports import Clock, UnitOfWork, UnitOfWorkFactory
 from ketaclinic.services.predose_decisions import (
@@ -215,7 +216,10 @@ class SessionWorkflowService:
     # -- dosing ------------------------------------------------------------------------------
     def start(self, actor: Actor, session_id: int, raw: Mapping[str, Any]) -> InfusionSession:
         """Start dosing with the verified order: ketamine lot and who gives it are recorded, with
-        the pump rate (mL/h) for IV or the attending physician or coach for other routes."""
+        the pump rate (mL/h) for IV or the attending physician or coach for other routes.
+
+        Every route passes the dose gate first (:func:`ensure_dose_allowed`): eligible and
+        consented course, clear safety gates, verified order, a permitted attendant, vitals."""
         require(actor, Permission.SESSION_RUN)
         f = forms.Fields(raw)
         lot, given_by = f.text("lot", limit=40), f.text("given_by", limit=120)
@@ -223,7 +227,11 @@ class SessionWorkflowService:
         on_site = f.flag("prescriber_on_site")
         f.done()
         with self._uow() as uow:
-            s, _, protocol = self._context(uow, actor, session_id)
+            s, course, protocol = self._context(uow, actor, session_id)
+            records = uow.session_records.for_session(s.clinic_id, s.id)
+            order = order_of(uow, s, records)
+            consent = self._courses.facts(uow, course, protocol).consent
+            ensure_dose_allowed(uow, course, consent, s, order, protocol)
             order = session_order(uow, s)
             if order.content.route is not Route.IV and not attending:
                 raise ValidationFailed({"attending": "name the attending physician or coach"})
