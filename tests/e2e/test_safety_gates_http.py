@@ -21,6 +21,7 @@ from ketaclinic.domain.session import SessionState
 from ketaclinic.services.safety import SafetyFlag, open_tasks
 from tests.conftest import World
 from tests.e2e.conftest import bearer, web_login
+from tests.integration.test_orders_service import set_up_course
 from tests.integration.test_session_workflow import (
     CHECK_IN,
     Day,
@@ -314,3 +315,68 @@ def test_a_kat_journey_is_recorded_for_the_gated_session_only(
     assert done.status_code == 201, done.text
     again = client.post(url, headers=coach, json=_journey_body(world, dose.session_id, mg))
     assert again.status_code == 409
+
+
+# -- the prescriber's chosen dosing weight ------------------------------------------------------
+IV_ORDER = {
+    "route": "iv",
+    "mg_per_kg": "0.5",
+    "vial_mg_per_ml": "50",
+    "final_volume_ml": "100",
+    "premedications": ["ondansetron"],
+}
+
+
+def test_a_short_adult_with_obesity_is_dosed_on_a_weight_only_a_prescriber_chooses(
+    client: TestClient, world: World
+) -> None:
+    setup = set_up_course(
+        world.services,
+        world.clock,
+        world.actor(Role.PHYSICIAN),
+        world.actor(Role.FRONT_DESK),
+        weight_kg="70",
+        height_cm="150",
+    )
+    url = f"/api/v1/courses/{setup.course_id}/orders"
+    app = bearer(client, world, Role.APP)
+    refused = client.post(url, headers=app, json=IV_ORDER)
+    assert refused.status_code == 409 and "chosen_weight_kg" in refused.text
+    chosen = {**IV_ORDER, "chosen_weight_kg": "62", "chosen_weight_reason": "short stature"}
+    nurse = client.post(url, headers=bearer(client, world, Role.NURSE), json=chosen)
+    assert nurse.status_code == 403
+    no_reason = client.post(url, headers=app, json={**chosen, "chosen_weight_reason": ""})
+    assert no_reason.status_code == 422
+    assert "chosen_weight_reason" in no_reason.json()["fields"]
+    too_heavy = client.post(url, headers=app, json={**chosen, "chosen_weight_kg": "80"})
+    assert too_heavy.status_code == 422 and "chosen_weight_kg" in too_heavy.json()["fields"]
+    signed = client.post(url, headers=app, json=chosen)
+    assert signed.status_code == 201, signed.text
+    order = signed.json()
+    assert order["dose_mg"] == "31.0"
+    assert order["weight_basis"] == "clinician" and "short stature" in order["weight_formula"]
+    web_login(client, world, Role.NURSE)
+    page = client.get(f"/orders/{order['id']}")
+    assert "clinician basis" in page.text and "short stature" in page.text
+
+
+def test_the_order_form_takes_the_chosen_weight_and_its_reason(
+    client: TestClient, world: World
+) -> None:
+    setup = set_up_course(
+        world.services,
+        world.clock,
+        world.actor(Role.PHYSICIAN),
+        world.actor(Role.FRONT_DESK),
+        weight_kg="70",
+        height_cm="150",
+    )
+    csrf = web_login(client, world, Role.PHYSICIAN)
+    form = {**IV_ORDER, "csrf_token": csrf, "action": "sign", "chosen_weight_kg": "62"}
+    missing = client.post(f"/courses/{setup.course_id}/orders", data=form)
+    assert missing.status_code == 422 and "say why this dosing weight was chosen" in missing.text
+    form["chosen_weight_reason"] = "short stature; weight chosen by hand"
+    signed = client.post(f"/courses/{setup.course_id}/orders", data=form, follow_redirects=False)
+    assert signed.status_code == 303, signed.text
+    page = client.get(signed.headers["location"])
+    assert "clinician basis" in page.text and "weight chosen by hand" in page.text

@@ -99,6 +99,7 @@ def set_up_course(
     *,
     weight_kg: str = "70",
     protocol_id: str = "adult-iv-induction",
+    height_cm: str = "170",
 ) -> DosingSetup:
     """A patient with a fresh weight, a course on a signed-off protocol, moved to consented."""
     [published] = services.protocols.publish(physician.clinic_id, [shipped_protocol(protocol_id)])
@@ -108,7 +109,7 @@ def set_up_course(
     details = PatientDetails("Robin", "Demo-Rowan", date(1984, 4, 4), SexAtBirth.FEMALE)
     patient = services.patients.register(desk, details)
     services.patients.add_measurement(
-        physician, patient.id, Measurement(clock.now(), Decimal(weight_kg), Decimal(170))
+        physician, patient.id, Measurement(clock.now(), Decimal(weight_kg), Decimal(height_cm))
     )
     gate = Gate()
     services.courses.add_fact_provider(gate.facts)

@@ -32,7 +32,7 @@ from ketaclinic.domain.dosing.records import (
     OrderStatus,
     VerificationRecord,
 )
-from ketaclinic.domain.dosing.weight import Sex
+from ketaclinic.domain.dosing.weight import ChosenWeight, Sex
 from ketaclinic.domain.errors import Conflict, NotFound, SafetyBlock, ValidationFailed
 from ketaclinic.domain.protocol.sections import Route
 from ketaclinic.domain.staff import Actor
@@ -60,6 +60,16 @@ class OrderDraft:
     premedications: tuple[str, ...] = ()
     override_reason: str = ""
     sex: Sex | None = None
+    chosen_weight_kg: Decimal | None = None  # the prescriber's dosing weight for this order
+    chosen_weight_reason: str = ""
+
+    @property
+    def chosen_weight(self) -> ChosenWeight | None:
+        if self.chosen_weight_kg is None and not self.chosen_weight_reason.strip():
+            return None
+        if self.chosen_weight_kg is None:
+            raise ValidationFailed({"chosen_weight_kg": "enter the chosen dosing weight in kg"})
+        return ChosenWeight(self.chosen_weight_kg, self.chosen_weight_reason)
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,7 +122,7 @@ class OrderService:
         """The plan a draft would sign, with every step and refusal, without storing anything."""
         require(actor, Permission.ORDER_WRITE)
         with self._uow() as uow:
-            screen = self._screen(uow, actor, course_id, draft.route, draft.sex)
+            screen = self._screen(uow, actor, course_id, draft.route, draft.sex, draft)
         return screen.plan(_request(screen, draft))
 
     def sign(self, actor: Actor, course_id: int, draft: OrderDraft) -> DoseOrder:
@@ -120,7 +130,7 @@ class OrderService:
         require(actor, Permission.ORDER_WRITE)
         assert actor.staff_id is not None
         with self._uow() as uow:
-            screen = self._screen(uow, actor, course_id, draft.route, draft.sex)
+            screen = self._screen(uow, actor, course_id, draft.route, draft.sex, draft)
             _check_signable(screen)
             plan = screen.plan(_request(screen, draft))
             _check_plan(screen, plan, draft)
@@ -144,7 +154,8 @@ class OrderService:
                 patient_id=order.patient_id,
                 detail=f"session={content.session_number} route={content.route.value} "
                 f"dose_mg={content.dose_mg} recommendation={content.recommendation.value} "
-                f"override={'yes' if content.overrides else 'no'}",
+                f"override={'yes' if content.overrides else 'no'} "
+                f"weight_basis={content.weight_basis.value} weight_kg={content.dosing_weight_kg}",
             )
             uow.commit()
         return order
@@ -207,6 +218,7 @@ class OrderService:
         course_id: int,
         route: Route | None,
         sex: Sex | None,
+        draft: OrderDraft | None = None,
     ) -> OrderScreen:
         return build_screen(
             uow,
@@ -217,6 +229,7 @@ class OrderService:
             at=self._clock.now(),
             facts_of=self._courses.facts,
             symptoms_of=self._symptoms,
+            chosen_weight=draft.chosen_weight if draft else None,
         )
 
 
@@ -250,6 +263,7 @@ def _request(screen: OrderScreen, draft: OrderDraft) -> DoseRequest:
         fixed_mg=None if per_kg else draft.fixed_mg,
         vial_mg_per_ml=draft.vial_mg_per_ml,
         final_volume_ml=draft.final_volume_ml,
+        chosen_weight=draft.chosen_weight,
     )
 
 

@@ -18,6 +18,7 @@ from ketaclinic.domain.dosing.calculation import DoseCalculation, calculate_dose
 from ketaclinic.domain.dosing.preparation import PreparationResult, prepare_dose
 from ketaclinic.domain.dosing.reasons import DosingReason
 from ketaclinic.domain.dosing.weight import (
+    ChosenWeight,
     DosingWeight,
     Sex,
     WeightMeasurement,
@@ -43,6 +44,7 @@ class DoseRequest:
     fixed_mg: Decimal | None = None
     vial_mg_per_ml: Decimal | None = None
     final_volume_ml: Decimal | None = None
+    chosen_weight: ChosenWeight | None = None  # the prescriber's dosing weight, with a reason
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,6 +95,7 @@ def plan_dose(
         request.sex,
         at=at,
         max_weight_age_days=protocol.evaluation.max_weight_age_days,
+        chosen=request.chosen_weight,
     )
     refusals += weight_result.refusals
     weight = weight_result.dosing_weight

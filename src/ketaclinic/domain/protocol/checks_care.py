@@ -25,6 +25,7 @@ from ketaclinic.domain.protocol.sections import (
     Monitoring,
     Route,
     RouteDosing,
+    WeightBasis,
 )
 
 _ZERO = Decimal(0)
@@ -67,6 +68,8 @@ def check_route(log: ProblemLog, path: str, rd: RouteDosing) -> None:
 
 
 def _check_weight_basis(log: ProblemLog, path: str, rd: RouteDosing) -> None:
+    if rd.weight_basis is WeightBasis.CLINICIAN:
+        log.add(f"{path}.weight_basis", rd.weight_basis.value, "actual, ideal or adjusted")
     if rd.adjusted_above_bmi is not None:
         in_range(log, f"{path}.adjusted_above_bmi", rd.adjusted_above_bmi, 15, 70)
     in_range(log, f"{path}.adjusted_weight_factor", rd.adjusted_weight_factor, _ZERO, Decimal(1))

@@ -46,6 +46,8 @@ class OrderIn(BaseModel):
     premedications: list[Annotated[str, Field(max_length=80)]] = Field(default=[], max_length=10)
     override_reason: Annotated[str, Field(max_length=2000)] = ""
     sex: Sex | None = None
+    chosen_weight_kg: Dose | None = None  # the prescriber's dosing weight for this order
+    chosen_weight_reason: Annotated[str, Field(max_length=500)] = ""
 
 
 class BedsideIn(BaseModel):
@@ -78,6 +80,8 @@ def _draft(body: OrderIn) -> OrderDraft:
         premedications=tuple(body.premedications),
         override_reason=body.override_reason,
         sex=body.sex,
+        chosen_weight_kg=body.chosen_weight_kg,
+        chosen_weight_reason=body.chosen_weight_reason,
     )
 
 
