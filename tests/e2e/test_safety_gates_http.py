@@ -380,3 +380,19 @@ def test_the_order_form_takes_the_chosen_weight_and_its_reason(
     assert signed.status_code == 303, signed.text
     page = client.get(signed.headers["location"])
     assert "clinician basis" in page.text and "weight chosen by hand" in page.text
+
+
+def test_app_documenting_safe_to_continue_on_the_web_form_is_refused_naming_the_rule(
+    client: TestClient, day: Day
+) -> None:
+    task_id = _high_risk_task(day)
+    csrf = web_login(client, day.world, Role.APP)
+    form = {
+        "csrf_token": csrf,
+        "risk_level": "low",
+        "plan": "Seen today; crisis plan written.",
+        "disposition": "continue_treatment",
+    }
+    refused = client.post(f"/safety/tasks/{task_id}/assess", data=form)
+    assert refused.status_code == 403 and "safety_disposition" in refused.text
+    assert day.world.services.safety.task(day.world.actor(Role.APP), task_id).open
