@@ -68,6 +68,22 @@ def disposition_hold_reason(task_id: int, disposition: Disposition) -> str:
     )
 
 
+class ClosureEffect(StrEnum):
+    """What documenting a disposition does to the patient's safety gate."""
+
+    LIFTS = "lifts"  # the task closes and treatment may continue
+    KEEPS_BLOCKED = "keeps_blocked"  # the task closes; a follow-up gate stays open
+    REFUSED = "refused"  # this person may not document this disposition
+
+
+def closure_effect(disposition: Disposition, *, may_clear: bool) -> ClosureEffect:
+    """Rule ``safety_disposition``: only ``continue_treatment`` documented by someone who may
+    clear (a physician) lifts the gate; every other disposition keeps treatment blocked."""
+    if disposition in BLOCKING_DISPOSITIONS:
+        return ClosureEffect.KEEPS_BLOCKED
+    return ClosureEffect.LIFTS if may_clear else ClosureEffect.REFUSED
+
+
 @dataclass(frozen=True, slots=True)
 class SafetyTask:
     id: int

@@ -15,12 +15,12 @@ from ketaclinic.domain.assessments import Notice
 from ketaclinic.domain.errors import NotFound, PermissionDenied, SafetyBlock
 from ketaclinic.domain.patients import Patient
 from ketaclinic.domain.safety import (
-    BLOCKING_DISPOSITIONS,
     DISPOSITION_RULE,
-    Disposition,
+    ClosureEffect,
     SafetyAssessment,
     SafetyTask,
     Urgency,
+    closure_effect,
     disposition_hold_reason,
     validate_assessment,
     worklist_order,
@@ -140,9 +140,9 @@ class SafetyService:
         """
         require(actor, Permission.SAFETY_ASSESS)
         validate_assessment(assessment)
-        if assessment.disposition is Disposition.CONTINUE_TREATMENT and not allowed(
-            actor, Permission.SAFETY_CLEAR
-        ):
+        may_clear = allowed(actor, Permission.SAFETY_CLEAR)
+        effect = closure_effect(assessment.disposition, may_clear=may_clear)
+        if effect is ClosureEffect.REFUSED:
             raise PermissionDenied(
                 f"{DISPOSITION_RULE}: only a physician documents safe to continue treatment; "
                 "choose a hold, referral or admission, which keeps treatment blocked",
@@ -167,7 +167,7 @@ class SafetyService:
                 detail=f"risk={assessment.risk_level.value} "
                 f"disposition={assessment.disposition.value}",
             )
-            if assessment.disposition in BLOCKING_DISPOSITIONS:
+            if effect is ClosureEffect.KEEPS_BLOCKED:
                 reason = disposition_hold_reason(task_id, assessment.disposition)
                 flag = SafetyFlag(DISPOSITION_RULE, reason, task.urgency)
                 open_tasks(
