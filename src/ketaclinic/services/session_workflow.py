@@ -10,8 +10,7 @@ Sources: seed 000 steps 4-5, seed 004, clinical.md §4.1-§4.6, DESIGN.md sessio
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, replace
-from datetime import datetime
+from dataclasses import dataclass
 from typing import Any
 
 from ketaclinic.domain.access import Permission
@@ -22,40 +21,32 @@ from ketaclinic.domain.discharge import (
     sign_discharge,
 )
 from ketaclinic.domain.dosing.records import DoseOrder
-from ketaclinic.domain.errors import Conflict, NotFound, SafetyBlock, ValidationFailed
-from ketaclinic.domain.infusion import ACTIVE_STATES, InfusionSession, StoredReading
-from ketaclinic.domain.patients import SexAtBirth
+from ketaclinic.domain.errors import NotFound, SafetyBlock, ValidationFailed
+from ketaclinic.domain.infusion import InfusionSession, StoredReading
 from ketaclinic.domain.protocol.model import Protocol
 from ketaclinic.domain.protocol.sections import Route
-from ketaclinic.domain.session import SessionFacts, SessionState, guard_failures
+from ketaclinic.domain.session import SessionState, guard_failures
 from ketaclinic.domain.staff import Actor
-from ketaclinic.domain.treatment import Course
 from ketaclinic.services import session_checklists as forms
 from ketaclinic.services.audit import record
 from ketaclinic.services.authorization import require
-from ketaclinic.services.board import chair_event
-from ketaclinic.services.courses import CourseService, get_course
 from ketaclinic.services.dose_gate import ensure_dose_allowed
-from ketaclinic.services.infusion_ports import LiveEvents
-from ketaclinic.services.ports import Clock, UnitOfWork, UnitOfWorkFactory
 from ketaclinic.services.predose_decisions import (
     PREDOSE_DECISIONS,
     is_waiting,
     waiting_predose,
 )
-from ketaclinic.services.protocols import load_published
 from ketaclinic.services.session_discharge import evaluate, override
 from ketaclinic.services.session_facts import (
     bp_hold,
-    derive_facts,
     ketamine_payload,
     observed_response,
     order_of,
     session_order,
     verified_order,
 )
+from ketaclinic.services.session_steps import SessionSteps
 from ketaclinic.services.session_workflow_ports import RecordKind, SessionRecord
-from ketaclinic.services.sessions import get_session, move_session, session_facts
 
 _INSTRUCTIONS = "no driving or operating machinery until the next day; escort home"
 
@@ -73,16 +64,8 @@ class SessionDay:
     predose_waiting: SessionRecord | None = None  # a BP hold waiting for a prescriber's decision
 
 
-class SessionWorkflowService:
-    def __init__(
-        self,
-        uow_factory: UnitOfWorkFactory,
-        clock: Clock,
-        events: LiveEvents,
-        courses: CourseService,
-    ) -> None:
-        """``courses`` is the hub: consent is read from its course facts (consent area)."""
-        self._uow, self._clock, self._events, self._courses = uow_factory, clock, events, courses
+class SessionWorkflowService(SessionSteps):
+    """Infusion day, step by step (see the module); internals in :class:`SessionSteps`."""
 
     # -- check-in and pre-dose -------------------------------------------------------------
     def check_in(self, actor: Actor, session_id: int, raw: Mapping[str, Any]) -> InfusionSession:
@@ -381,102 +364,6 @@ class SessionWorkflowService:
         with self._uow() as uow:
             sessions = uow.sessions.for_patient(actor.clinic_id, patient_id)
         return [self.day(actor, s.id) for s in sessions]
-
-    # -- internals ---------------------------------------------------------------------------
-    def _now(self) -> datetime:
-        return self._clock.now()
-
-    def _context(
-        self, uow: UnitOfWork, actor: Actor, session_id: int
-    ) -> tuple[InfusionSession, Course, Protocol]:
-        s = get_session(uow, actor.clinic_id, session_id)
-        course = get_course(uow, actor.clinic_id, s.course_id)
-        protocol = load_published(uow, actor.clinic_id, course.protocol_version_id).protocol
-        return s, course, protocol
-
-    def _add(
-        self,
-        uow: UnitOfWork,
-        actor: Actor,
-        s: InfusionSession,
-        kind: RecordKind,
-        payload: Mapping[str, Any],
-    ) -> SessionRecord:
-        assert actor.staff_id is not None
-        added = uow.session_records.add(
-            s.clinic_id, s.id, s.patient_id, kind, payload, by=actor.staff_id, at=self._now()
-        )
-        record(
-            uow,
-            self._clock,
-            actor,
-            f"session.{kind.value}",
-            object_type="session",
-            object_id=s.id,
-            patient_id=s.patient_id,
-            detail=f"record={added.id}",
-        )
-        return added
-
-    def _document(
-        self,
-        actor: Actor,
-        session_id: int,
-        kind: RecordKind,
-        build: Callable[[], forms.Documented],
-    ) -> SessionRecord:
-        require(actor, Permission.SESSION_RUN)
-        doc = build()
-        with self._uow() as uow:
-            s = get_session(uow, actor.clinic_id, session_id)
-            if s.state not in ACTIVE_STATES:  # the patient is checked in and not yet discharged
-                raise Conflict(f"the session is {s.state.value}", field="session_id")
-            added = self._add(uow, actor, s, kind, doc.payload)
-            uow.commit()
-        return added
-
-    def _facts(
-        self,
-        uow: UnitOfWork,
-        s: InfusionSession,
-        protocol: Protocol,
-        added: Sequence[SessionRecord],
-        **extra: Any,
-    ) -> SessionFacts:
-        records = uow.session_records.for_session(s.clinic_id, s.id)
-        order = order_of(uow, s, records)
-        patient = uow.patients.get(s.clinic_id, s.patient_id)
-        can_be_pregnant = patient is not None and patient.details.sex_at_birth is SexAtBirth.FEMALE
-        derived = derive_facts(records, order, protocol, can_be_pregnant=can_be_pregnant)
-        reason = str(extra.pop("reason", ""))
-        facts = session_facts(uow, s, derived, reason)
-        return replace(facts, **extra)
-
-    def _move(
-        self,
-        uow: UnitOfWork,
-        actor: Actor,
-        s: InfusionSession,
-        to: SessionState,
-        facts: SessionFacts,
-        **extra: Any,
-    ) -> InfusionSession:
-        moved = move_session(uow, self._clock, actor, s, to, replace(facts, **extra))
-        event = chair_event(uow, moved)
-        uow.commit()
-        self._events.publish(actor.clinic_id, event)
-        return moved
-
-    def _transition(
-        self, actor: Actor, session_id: int, to: SessionState, reason: str, **extra: Any
-    ) -> InfusionSession:
-        require(actor, Permission.SESSION_RUN)
-        if not reason.strip():
-            raise ValidationFailed({"reason": "a reason is required"})
-        with self._uow() as uow:
-            s, _, protocol = self._context(uow, actor, session_id)
-            facts = self._facts(uow, s, protocol, [], reason=reason.strip(), **extra)
-            return self._move(uow, actor, s, to, facts)
 
 
 def _text(raw: Mapping[str, Any], name: str) -> str:
