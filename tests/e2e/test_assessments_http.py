@@ -118,6 +118,7 @@ def test_only_a_prescriber_can_close_a_task_and_only_with_a_full_assessment(
     assert empty.status_code == 422
     assert 'id="risk_level-error"' in empty.text and 'id="disposition-error"' in empty.text
     assert world.services.safety.task(world.actor(Role.APP), task.id).open
+    csrf = web_login(client, world, Role.PHYSICIAN)  # safe to continue: a physician only
     done = client.post(
         f"/safety/tasks/{task.id}/assess",
         data={

@@ -112,7 +112,9 @@ def test_bad_or_incomplete_answers_store_nothing_and_name_the_item(world: World)
         world.services.assessments.record(world.actor(Role.FRONT_DESK), patient, "phq9", PHQ9_CLEAR)
 
 
-def test_open_task_blocks_induction_until_an_app_documents_the_assessment(world: World) -> None:
+def test_open_task_blocks_induction_until_a_physician_documents_safe_to_continue(
+    world: World,
+) -> None:
     patient = a_patient(world)
     course = consented_course(world, patient)
     recorded = world.services.assessments.record(
@@ -123,7 +125,7 @@ def test_open_task_blocks_induction_until_an_app_documents_the_assessment(world:
         world.services.courses.move(physician, course, CourseState.INDUCTION)
     assert any("safety_gate_clear" in reason for reason in refused.value.reasons)
     world.services.safety.assess(
-        world.actor(Role.APP),
+        world.actor(Role.PHYSICIAN),
         recorded.tasks[0].id,
         SafetyAssessment(
             RiskLevel.LOW, "Safety plan written; crisis line given.", Disposition.CONTINUE_TREATMENT

@@ -145,7 +145,10 @@ def test_safety_gate_blocks_until_a_prescriber_documents_an_assessment(world: Wo
                 RiskLevel.HIGH, "Seen today, plan made.", Disposition.CONTINUE_TREATMENT
             ),
         )
-    world.services.safety.assess(world.actor(Role.APP), task.id, assessment)
+    with pytest.raises(PermissionDenied) as app_clears:  # only a physician lifts the gate
+        world.services.safety.assess(world.actor(Role.APP), task.id, assessment)
+    assert "safety_disposition" in str(app_clears.value)
+    world.services.safety.assess(world.actor(Role.PHYSICIAN), task.id, assessment)
     with world.services.uow() as uow:
         ensure_clear(uow, world.clinic.id, patient)
     assert world.services.safety.worklist(nurse) == []

@@ -56,11 +56,15 @@ def test_open_alarm_and_high_bp_block_discharge_with_their_reasons(day: Day) -> 
     with pytest.raises(SafetyBlock) as refused:
         day.flow.discharge(nurse, day.session_id, DISCHARGE)
     reasons = " ".join(refused.value.reasons)
-    assert "no_open_alarm" in reasons and "vitals_within_limits: sbp" in reasons
+    assert "no_open_high_alarm" in reasons and "vitals_within_limits: sbp" in reasons
     records = day.flow.day(nurse, day.session_id).records
     assert not any(r.kind is RecordKind.DISCHARGE for r in records)
     with pytest.raises(SafetyBlock):  # a prescriber without a reason cannot sign against them
         day.flow.discharge(w.actor(Role.PHYSICIAN), day.session_id, DISCHARGE)
+    override = {**DISCHARGE, "override_reason": "asymptomatic", "extended_observation_min": "45"}
+    with pytest.raises(SafetyBlock) as never:  # a high-priority alarm is never overridden
+        day.flow.discharge(w.actor(Role.PHYSICIAN), day.session_id, override)
+    assert never.value.field == "no_open_high_alarm"
     _vitals(day, sbp=128, dbp=80, hr=76, spo2=98, rr=14)
     assert day.flow.discharge(nurse, day.session_id, DISCHARGE).state is SessionState.DISCHARGED
 

@@ -1,7 +1,8 @@
 """Journey records of KAT experiential sessions on SQLite and PostgreSQL: SL/IN/IM only, dose within
 the route's protocol ceiling, attended by a role the pack names (kat-holistic: physician or coach;
 seed 004), the set-and-setting checklist kept, and the reflection written in integration coaching.
-A journey counts as the previous experiential session for the integration flag."""
+A journey counts as the previous experiential session for the integration flag. A journey belongs
+to the session whose dose passed the dose gate, with that order's route and dose."""
 
 from __future__ import annotations
 
@@ -15,7 +16,8 @@ from ketaclinic.domain.integration import JourneyInput, NoteKind
 from ketaclinic.domain.protocol.sections import Route
 from ketaclinic.services.integration import experiential_check
 from tests.conftest import World
-from tests.integration_world import course_on, signed_note
+from tests.integration_world import signed_note
+from tests.kat_dosing import dosed_kat_session
 
 
 def _journey(world: World, role: Role, **change: object) -> JourneyInput:
@@ -29,11 +31,12 @@ def _journey(world: World, role: Role, **change: object) -> JourneyInput:
 
 
 def test_an_attended_im_journey_is_recorded_and_reflected_on(world: World) -> None:
-    course_id, _ = course_on(world, "kat-holistic")
-    signed_note(world, course_id, NoteKind.PREPARATORY)
+    dose = dosed_kat_session(world)
+    course_id = dose.setup.course_id
     physician, coach = world.actor(Role.PHYSICIAN), world.actor(Role.COACH)
-    rec = world.services.journeys.record(physician, course_id, _journey(world, Role.COACH))
-    assert rec.route is Route.IM and rec.dose_mg == Decimal("35") and len(rec.setting) == 5
+    journey = _journey(world, Role.COACH, dose_mg=dose.order.content.dose_mg)
+    rec = world.services.journeys.record(physician, course_id, journey, session_id=dose.session_id)
+    assert rec.route is Route.IM and rec.session_id == dose.session_id and len(rec.setting) == 5
     with world.services.uow() as uow:
         course = uow.courses.get(world.clinic.id, course_id)
         assert course is not None
@@ -61,10 +64,15 @@ def test_an_attended_im_journey_is_recorded_and_reflected_on(world: World) -> No
 def test_bad_journeys_are_refused_naming_the_field(
     world: World, change: dict[str, object], role: Role, field: str
 ) -> None:
-    course_id, _ = course_on(world, "kat-holistic")
+    dose = dosed_kat_session(world)
+    course_id = dose.setup.course_id
+    change = {"dose_mg": dose.order.content.dose_mg, **change}
     with pytest.raises(ValidationFailed) as refused:
         world.services.journeys.record(
-            world.actor(Role.PHYSICIAN), course_id, _journey(world, role, **change)
+            world.actor(Role.PHYSICIAN),
+            course_id,
+            _journey(world, role, **change),
+            session_id=dose.session_id,
         )
     assert field in refused.value.errors
     assert world.services.journeys.for_course(world.actor(Role.COACH), course_id) == []

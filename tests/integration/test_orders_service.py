@@ -26,8 +26,9 @@ from ketaclinic.bootstrap import Services
 from ketaclinic.domain.access import Role
 from ketaclinic.domain.consent import ConsentStatus
 from ketaclinic.domain.course import ConsentFacts, CourseState, EligibilityFacts
+from ketaclinic.domain.discharge import AldreteScore
 from ketaclinic.domain.dosing.checkin import TitrationOutcome
-from ketaclinic.domain.dosing.records import OrderStatus, SessionResponse
+from ketaclinic.domain.dosing.records import OrderStatus
 from ketaclinic.domain.dosing.sessions import DissociationInstrument
 from ketaclinic.domain.eligibility.engine import Decision
 from ketaclinic.domain.eligibility.signoff import SignedDecision
@@ -44,7 +45,9 @@ from ketaclinic.domain.protocol.sections import Route
 from ketaclinic.domain.safety import Urgency
 from ketaclinic.domain.staff import Actor
 from ketaclinic.domain.treatment import Course
+from ketaclinic.domain.vitals import Parameter, ReadingSource, VitalReading
 from ketaclinic.services.checkins import CheckinEntry
+from ketaclinic.services.monitoring import VitalsBatch
 from ketaclinic.services.orders import BedsideEntry, OrderDraft
 from ketaclinic.services.ports import UnitOfWork
 from ketaclinic.services.safety import SafetyFlag, open_tasks
@@ -101,6 +104,7 @@ def set_up_course(
     *,
     weight_kg: str = "70",
     protocol_id: str = "adult-iv-induction",
+    height_cm: str = "170",
 ) -> DosingSetup:
     """A patient with a fresh weight, a course on a signed-off protocol, moved to consented."""
     [published] = services.protocols.publish(physician.clinic_id, [shipped_protocol(protocol_id)])
@@ -110,7 +114,7 @@ def set_up_course(
     details = PatientDetails("Robin", "Demo-Rowan", date(1984, 4, 4), SexAtBirth.FEMALE)
     patient = services.patients.register(desk, details)
     services.patients.add_measurement(
-        physician, patient.id, Measurement(clock.now(), Decimal(weight_kg), Decimal(170))
+        physician, patient.id, Measurement(clock.now(), Decimal(weight_kg), Decimal(height_cm))
     )
     gate = Gate()
     services.courses.add_fact_provider(gate.eligibility_facts)
@@ -150,8 +154,13 @@ def bedside(order_mrn: str, **changes: object) -> BedsideEntry:
 def give(
     setup: DosingSetup, order_id: int, world_actor: Actor, nurse: Actor, **response: object
 ) -> None:
-    """Verify (as the nurse, with what the order says) and record the administration."""
-    order, _ = setup.services.orders.get(nurse, order_id)
+    """Verify (as the nurse, with what the order says) and give the order in a session through
+    the dose gate: check-in, premedication, IV, pre-dose checklist, start, the CADSS-6 peak and
+    the end of dosing (which records the administration the next titration reads)."""
+    from tests.integration.test_session_workflow import CHECK_IN  # shared check-in fields
+
+    s = setup.services
+    order, _ = s.orders.get(nurse, order_id)
     c = order.content
     entry = bedside(
         setup.mrn,
@@ -159,11 +168,75 @@ def give(
         dose_mg=c.dose_mg,
         rate_ml_per_h=c.rate_ml_per_h,
     )
-    assert setup.services.orders.verify(nurse, order_id, entry).verified
-    setup.services.orders.record_administration(
+    assert s.orders.verify(nurse, order_id, entry).verified
+    with s.uow() as uow:
+        chair = uow.clinics.add_chair(nurse.clinic_id, f"Chair for order {order_id}", ("monitor",))
+        uow.commit()
+    session_id = s.sessions.create(nurse, setup.course_id, chair).id
+    flow = s.session_workflow
+    flow.check_in(nurse, session_id, CHECK_IN)
+    for premed in c.premedications:
+        flow.give(
+            nurse,
+            session_id,
+            {
+                "drug": premed.drug,
+                "dose_mg": str(premed.dose_mg),
+                "route": premed.route,
+                "lot": "LOT-DEMO-1",
+                "given_by": "Nurse Demo",
+            },
+        )
+    flow.place_iv(
+        nurse,
+        session_id,
+        {"site": "left antecubital", "gauge": "22", "attempts": "1", "placed_by": "Nurse Demo"},
+    )
+    flow.pre_dose(
+        nurse,
+        session_id,
+        {
+            "sbp_mmhg": "126",
+            "dbp_mmhg": "80",
+            "hr_per_min": "72",
+            "spo2_pct": "98",
+            "symptom_check": "well",
+            "order_id": str(order_id),
+        },
+    )
+    flow.start(
         world_actor,
-        order_id,
-        SessionResponse(**response),  # type: ignore[arg-type]
+        session_id,
+        {"lot": "KET-DEMO-1", "given_by": "Nurse Demo", "prescriber_on_site": True},
+    )
+    peak = response.get("dissociation_peak_total")
+    if peak is not None:
+        flow.score(nurse, session_id, {"instrument": "cadss6", "total": str(peak)})
+    flow.end_dosing(nurse, session_id)
+    _discharge(setup, nurse, session_id)
+
+
+_RECOVERY_VITALS = {
+    "sbp": ("124", "mm[Hg]"),
+    "dbp": ("78", "mm[Hg]"),
+    "hr": ("72", "/min"),
+    "spo2": ("98", "%"),
+    "rr": ("14", "/min"),
+}
+
+
+def _discharge(setup: DosingSetup, nurse: Actor, session_id: int) -> None:
+    """Recovery to discharge: 31 min observed, Aldrete 10, normal vitals, escort present."""
+    s, clock = setup.services, setup.clock
+    clock.advance(minutes=31)
+    readings = tuple(
+        VitalReading(Parameter(p), Decimal(v), unit, clock.now(), ReadingSource.STAFF)
+        for p, (v, unit) in _RECOVERY_VITALS.items()
+    )
+    s.monitoring.ingest(nurse, VitalsBatch(readings, session_id=session_id))
+    s.session_workflow.aldrete(nurse, session_id, AldreteScore(2, 2, 2, 2, 2))
+    s.session_workflow.discharge(
+        nurse, session_id, {"escort_present": True, "instructions_given": True}
     )
 
 
@@ -277,8 +350,6 @@ def test_nurse_verification_lists_every_mismatch_blocks_and_records_the_attempt(
         "rate_ml_per_h",
     ]
     assert outcome.order.status is OrderStatus.SIGNED
-    with pytest.raises(SafetyBlock, match="second-person"):
-        world.services.orders.record_administration(nurse, order.id, SessionResponse())
     world.clock.advance(minutes=2)
     good = world.services.orders.verify(nurse, order.id, bedside(setup.mrn))
     assert good.verified and good.order.verified_by == nurse.staff_id

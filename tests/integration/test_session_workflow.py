@@ -2,8 +2,8 @@
 every missing item, an open safety gate and absent consent; the pre-dose checklist needs baseline
 vitals, a BP recheck with a prescriber decision above the hold, premedication, IV placement and
 the verified order; dosing records ketamine with lot and who gave it; recovery with Aldrete; the
-discharge is refused before the minimum observation time and accepted after, and a prescriber
-may sign against a failed criterion only with a reason."""
+discharge is refused before the minimum observation time and accepted after, and a physician
+may sign against a failed criterion only with a reason and an extended observation period."""
 
 from __future__ import annotations
 
@@ -182,22 +182,52 @@ def test_pre_dose_needs_premedication_iv_and_a_bp_decision_above_the_hold(day: D
     with pytest.raises(SafetyBlock) as held:
         day.flow.pre_dose(nurse, day.session_id, _pre_dose(day, sbp_mmhg="186"))
     assert held.value.field == "recheck_sbp_mmhg"
-    with pytest.raises(InvalidTransition) as undecided:
+    with pytest.raises(SafetyBlock) as undecided:  # stored, waiting for a prescriber
         day.flow.pre_dose(
-            nurse, day.session_id, _pre_dose(day, sbp_mmhg="186", recheck_sbp_mmhg="184")
+            nurse, day.session_id, _pre_dose(day, sbp_mmhg="186", recheck_sbp_mmhg="180")
         )
-    assert any(r.startswith("predose_bp") for r in undecided.value.reasons)
-    moved = day.flow.pre_dose(
+    assert undecided.value.field == "predose_bp"
+    assert any(r.startswith("predose_bp:") for r in undecided.value.reasons)
+    assert day.flow.day(nurse, day.session_id).predose_waiting is not None
+    with pytest.raises(ValidationFailed) as typed:  # a decision is never typed on the checklist
+        day.flow.pre_dose(
+            nurse,
+            day.session_id,
+            _pre_dose(day, sbp_mmhg="186", recheck_sbp_mmhg="180", prescriber_bp_decision="ok"),
+        )
+    assert "predose_bp" in typed.value.errors["prescriber_bp_decision"]
+    with pytest.raises(PermissionDenied):  # a nurse cannot decide
+        day.flow.decide_predose_bp(
+            nurse, day.session_id, {"decision": "proceed", "reason": "asymptomatic"}
+        )
+    moved = day.flow.decide_predose_bp(
         physician,
         day.session_id,
-        _pre_dose(
-            day,
-            sbp_mmhg="186",
-            recheck_sbp_mmhg="184",
-            prescriber_bp_decision="proceed: asymptomatic, known white-coat pattern",
-        ),
+        {"decision": "proceed", "reason": "asymptomatic, known white-coat pattern"},
     )
     assert moved.state is SessionState.READY
+
+
+def test_a_bp_above_the_hard_stop_is_stored_and_nobody_can_start(day: Day) -> None:
+    nurse, physician = day.world.actor(Role.NURSE), day.world.actor(Role.PHYSICIAN)
+    day.flow.check_in(nurse, day.session_id, CHECK_IN)
+    _premed_and_iv(day)
+    with pytest.raises(SafetyBlock) as stopped:
+        day.flow.pre_dose(
+            nurse,
+            day.session_id,
+            _pre_dose(day, sbp_mmhg="230", dbp_mmhg="132", recheck_sbp_mmhg="230"),
+        )
+    assert stopped.value.field == "predose_bp_hard_stop"
+    assert "uncontrolled_hypertension" in " ".join(stopped.value.reasons)
+    with pytest.raises(SafetyBlock) as refused:
+        day.flow.decide_predose_bp(
+            physician, day.session_id, {"decision": "proceed", "reason": "feels well"}
+        )
+    assert refused.value.field == "predose_bp_hard_stop"
+    view = day.flow.day(nurse, day.session_id)
+    assert view.session.state is SessionState.CHECKED_IN
+    assert [r.kind for r in view.records].count(RecordKind.PRE_DOSE) == 1
 
 
 def test_a_whole_session_to_discharge_refused_before_the_minimum_time(day: Day) -> None:
@@ -241,9 +271,15 @@ def test_a_whole_session_to_discharge_refused_before_the_minimum_time(day: Day) 
     w.clock.advance(minutes=61)
     decision = day.flow.check_discharge(nurse, day.session_id)
     assert [u.id for u in decision.unmet] == ["vitals_within_limits"] * len(decision.unmet)
+    override = {**discharge, "override_reason": "vitals charted on paper"}
+    with pytest.raises(SafetyBlock):  # an APP no longer signs against criteria
+        day.flow.discharge(w.actor(Role.APP), day.session_id, override)
     physician = w.actor(Role.PHYSICIAN)
+    with pytest.raises(ValidationFailed) as no_extension:
+        day.flow.discharge(physician, day.session_id, override)
+    assert "extended_observation_min" in no_extension.value.errors
     done = day.flow.discharge(
-        physician, day.session_id, {**discharge, "override_reason": "vitals charted on paper"}
+        physician, day.session_id, {**override, "extended_observation_min": "60"}
     )
     assert done.state is SessionState.DISCHARGED
     records = day.flow.day(nurse, day.session_id).records

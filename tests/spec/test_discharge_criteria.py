@@ -121,26 +121,90 @@ def test_refused_without_override_lists_every_reason() -> None:
     )
 
 
-def test_prescriber_override_with_reason_records_what_was_overridden() -> None:
-    decision = evaluate_discharge(CRITERIA, READY, at=END + timedelta(minutes=20))
-    reason = "stable for 20 min, transport waiting, escort present"
-    override = DischargeOverride(by="dr-zz-test", role="prescriber", reason=reason)
-    signed = sign_discharge(decision, override)
-    assert signed.overridden == ("min_observation",)
+def _physician(minutes_observed: int, extended: int = 60, reason: str = "ok") -> DischargeOverride:
+    return DischargeOverride(
+        by="dr-zz-test",
+        role="physician",
+        reason=reason,
+        extended_observation_min=extended,
+        observed_min=minutes_observed,
+    )
+
+
+def test_physician_override_with_reason_and_extended_observation_records_what_was_overridden() -> (
+    None
+):
+    facts = replace(READY, aldrete=replace(FULL, spo2=0, activity=1))
+    decision = evaluate_discharge(CRITERIA, facts, at=END + timedelta(minutes=75))
+    override = _physician(75, reason="Aldrete 7 is her usual: chronic limb weakness, SpO2 probe")
+    signed = sign_discharge(decision, override, min_observation_min=30)
+    assert signed.overridden == ("aldrete",)
     assert signed.override == override
 
 
+#: (unmet criterion, facts changed, can a physician override it?, source)
+OVERRIDE_CASES = [
+    ("escort_present", {"escort_present": False}, False, "clinical.md §4.6 responsible adult"),
+    ("safety_gates_clear", {"open_safety_gates": ("C-SSRS high",)}, False,
+     "clinical.md §5.2; DESIGN safety gates"),
+    ("no_open_high_alarm", {"open_high_alarms": ("spo2-92: SpO2 88",)}, False,
+     "clinical.md §4.3 stop thresholds"),
+    ("min_observation", {"dosing_ended_at": None}, False, "clinical.md §4.6 observation"),
+    ("aldrete", {"aldrete": replace(FULL, spo2=0)}, True, "clinical.md §4.6 Aldrete >= 9"),
+    ("vitals_within_limits", {"vitals_out_of_limits": None}, True, "clinical.md §4.6"),
+    ("no_open_alarm", {"open_alarms": ("hr-high-notify",)}, True, "clinical.md §4.3 notify"),
+    ("instructions_given", {"instructions_given": False}, True, "clinical.md §4.2 item 5"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("criterion", "change", "overridable", "source"),
+    OVERRIDE_CASES,
+    ids=[c[0] for c in OVERRIDE_CASES],
+)
+def test_which_criteria_a_physician_may_override(
+    criterion: str, change: dict[str, object], overridable: bool, source: str
+) -> None:
+    facts = replace(READY, **change)  # type: ignore[arg-type]
+    decision = evaluate_discharge(CRITERIA, facts, at=END + timedelta(minutes=90))
+    assert [u.id for u in decision.unmet] == [criterion], source
+    if overridable:
+        signed = sign_discharge(decision, _physician(90), min_observation_min=30)
+        assert signed.overridden == (criterion,)
+    else:
+        with pytest.raises(SafetyBlock) as refused:
+            sign_discharge(decision, _physician(90), min_observation_min=30)
+        assert refused.value.field == criterion
+
+
 def test_override_needs_a_reason() -> None:
-    decision = evaluate_discharge(CRITERIA, READY, at=END)
+    decision = evaluate_discharge(
+        CRITERIA, replace(READY, aldrete=None), at=END + timedelta(hours=2)
+    )
     with pytest.raises(ValidationFailed) as refused:
-        sign_discharge(decision, DischargeOverride(by="dr-zz-test", role="prescriber", reason=" "))
-    assert refused.value.field == "override.reason"
+        sign_discharge(decision, _physician(120, reason=" "), min_observation_min=30)
+    assert refused.value.field == "override_reason"
 
 
-def test_override_needs_a_prescriber() -> None:
-    decision = evaluate_discharge(CRITERIA, READY, at=END)
+def test_override_needs_an_extended_observation_already_observed() -> None:
+    decision = evaluate_discharge(
+        CRITERIA, replace(READY, aldrete=None), at=END + timedelta(hours=1)
+    )
+    with pytest.raises(ValidationFailed) as short:
+        sign_discharge(decision, _physician(60, extended=30), min_observation_min=30)
+    assert short.value.field == "extended_observation_min"
+    with pytest.raises(SafetyBlock) as early:
+        sign_discharge(decision, _physician(60, extended=90), min_observation_min=30)
+    assert early.value.field == "extended_observation_min"
+
+
+@pytest.mark.parametrize("role", ["nurse", "app", "prescriber"])
+def test_override_needs_a_physician(role: str) -> None:
+    decision = evaluate_discharge(
+        CRITERIA, replace(READY, aldrete=None), at=END + timedelta(hours=2)
+    )
     with pytest.raises(PermissionDenied):
-        sign_discharge(decision, DischargeOverride(by="rn-zz-test", role="nurse", reason="ok"))
+        sign_discharge(decision, replace(_physician(120), role=role), min_observation_min=30)
 
 
 def test_met_criteria_sign_without_override() -> None:

@@ -336,7 +336,7 @@ def test_a_written_bp_decision_does_not_lift_a_pre_dose_vitals_hold() -> None:
         symptom_check_done=True,
         premedication_required=False,
         verified_order=True,
-        prescriber_bp_decision="proceed, BP acceptable",
+        predose_bp_decided_by="Test Physician",
         predose_vitals_hold=hold,
     )
     failures = guard_failures(SessionState.CHECKED_IN, SessionState.READY, facts)

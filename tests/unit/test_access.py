@@ -36,6 +36,14 @@ def test_every_role_has_an_entry_and_nothing_else_is_granted() -> None:
         (Role.NURSE, Permission.AUDIT_READ, False),
         (Role.PHYSICIAN, Permission.PROTOCOL_SIGNOFF, True),
         (Role.APP, Permission.PROTOCOL_SIGNOFF, False),
+        (Role.PHYSICIAN, Permission.PREDOSE_DECIDE, True),  # pre-dose BP hold: a prescriber
+        (Role.APP, Permission.PREDOSE_DECIDE, True),
+        (Role.NURSE, Permission.PREDOSE_DECIDE, False),
+        (Role.PHYSICIAN, Permission.SAFETY_CLEAR, True),  # safe to continue: a physician
+        (Role.APP, Permission.SAFETY_CLEAR, False),
+        (Role.PHYSICIAN, Permission.DISCHARGE_OVERRIDE, True),  # discharge override: a physician
+        (Role.APP, Permission.DISCHARGE_OVERRIDE, False),
+        (Role.NURSE, Permission.DISCHARGE_OVERRIDE, False),
     ],
 )
 def test_clinical_separation_of_duties(role: Role, permission: Permission, allowed: bool) -> None:

@@ -110,11 +110,15 @@ def test_pregnancy_test_only_when_required() -> None:
         ({"route": None}, "route_known: route of administration unknown"),
         ({"verified_order": False}, "verified_order: no verified dose order"),
         ({"predose_hold": ("SBP 184 >= hold 180 mmHg",)},
-         "predose_bp: SBP 184 >= hold 180 mmHg; recheck and prescriber decision required"),
+         "predose_bp: SBP 184 >= hold 180 mmHg; recheck done, a prescriber (physician or APP) "
+         "must decide"),
+        ({"predose_hard_stop": ("BP 230/132 mmHg above the hard-stop limit 180/100",)},
+         "predose_bp_hard_stop: BP 230/132 mmHg above the hard-stop limit 180/100; hard stop, "
+         "no dose today"),
         ({"open_safety_gates": ("consent withdrawn",)}, "safety_gates_clear: consent withdrawn"),
     ],
     ids=["vitals", "symptoms", "premedication", "iv-placement", "route", "order", "bp-hold",
-         "safety-gate"],
+         "bp-hard-stop", "safety-gate"],
 )  # fmt: skip
 def test_pre_dose_checklist_reasons(change: dict[str, object], reason: str) -> None:
     with pytest.raises(InvalidTransition) as refused:
@@ -124,8 +128,18 @@ def test_pre_dose_checklist_reasons(change: dict[str, object], reason: str) -> N
 
 def test_predose_hold_passes_with_prescriber_decision() -> None:
     facts = replace(ALL_DONE, predose_hold=("SBP 184 >= hold 180 mmHg",),
-                    prescriber_bp_decision="recheck 172/96 after 10 min; proceed")  # fmt: skip
+                    predose_bp_decided_by="Dr Demo Prescriber")  # fmt: skip
     assert transition(S.CHECKED_IN, S.READY, facts) is S.READY
+
+
+def test_predose_hard_stop_holds_even_with_a_decision_and_at_dosing_start() -> None:
+    facts = replace(ALL_DONE, predose_hard_stop=("BP 230/132 above 180/100",),
+                    predose_bp_decided_by="Dr Demo Prescriber")  # fmt: skip
+    with pytest.raises(InvalidTransition):
+        transition(S.CHECKED_IN, S.READY, facts)
+    with pytest.raises(InvalidTransition) as refused:
+        transition(S.READY, S.INFUSING, facts)
+    assert any(r.startswith("predose_bp_hard_stop") for r in refused.value.reasons)
 
 
 @pytest.mark.parametrize("route", [Route.IM, Route.IN, Route.SL], ids=str)

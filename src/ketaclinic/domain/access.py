@@ -30,6 +30,7 @@ class Permission(StrEnum):
     PROTOCOL_ADOPT = "protocol.adopt"
     ASSESSMENT_RECORD = "assessment.record"
     SAFETY_ASSESS = "safety.assess"
+    SAFETY_CLEAR = "safety.clear"  # document "safe to continue": lifts the safety gate
     EVALUATION_WRITE = "evaluation.write"
     ELIGIBILITY_SIGN = "eligibility.sign"
     ELIGIBILITY_OVERRIDE = "eligibility.override"
@@ -43,6 +44,7 @@ class Permission(StrEnum):
     VITALS_WRITE = "vitals.write"
     ALARM_ACK = "alarm.ack"
     DISCHARGE_OVERRIDE = "discharge.override"
+    PREDOSE_DECIDE = "predose.decide"  # decide on a pre-dose BP at or above the hold
     COACHING_WRITE = "coaching.write"
     PRIVATE_NOTE_READ = "private_note.read"
     OUTCOMES_READ = "outcomes.read"
@@ -66,14 +68,20 @@ _PRESCRIBER = _CLINICAL_READ | {
     Permission.SESSION_RUN,
     Permission.VITALS_WRITE,
     Permission.ALARM_ACK,
-    Permission.DISCHARGE_OVERRIDE,
+    Permission.PREDOSE_DECIDE,
     Permission.OUTCOMES_READ,
 }
 
 PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.PHYSICIAN: frozenset(
         _PRESCRIBER
-        | {Permission.ELIGIBILITY_OVERRIDE, Permission.PROTOCOL_SIGNOFF, Permission.PROTOCOL_ADOPT}
+        | {
+            Permission.ELIGIBILITY_OVERRIDE,
+            Permission.PROTOCOL_SIGNOFF,
+            Permission.PROTOCOL_ADOPT,
+            Permission.DISCHARGE_OVERRIDE,
+            Permission.SAFETY_CLEAR,
+        }
     ),
     Role.APP: frozenset(_PRESCRIBER),
     Role.NURSE: frozenset(

@@ -5,7 +5,10 @@ end of dosing (UNCONFIRMED default, needs sign-off), a modified Aldrete score at
 protocol threshold (Aldrete 1995, >= 9), vital signs back within the alert limits, no open alarm,
 safety gates clear (when the protocol says so), an escort present (when required) and discharge
 instructions given (no driving until the next day, clinical.md §4.2 item 5 and §4.6).
-A prescriber may sign a discharge against unmet criteria only with a written reason.
+Escort, safety gates, open high-priority alarms and the minimum observation time can never be
+overridden (:data:`NEVER_OVERRIDDEN`). Any other unmet criterion may be signed against only by a
+physician, with a written reason and an extended observation period (longer than the protocol's
+minimum) that the patient has already been observed for.
 """
 
 from __future__ import annotations
@@ -25,7 +28,12 @@ from ketaclinic.domain.protocol.sections import (
 from ketaclinic.domain.vitals import Parameter, VitalReading
 
 DEFAULT_SOURCE = "clinical.md §4.6"
-OVERRIDE_ROLES = frozenset({"prescriber", "physician"})
+OVERRIDE_ROLES = frozenset({"physician"})
+#: Criteria no one can sign against: a responsible adult escort (UK SmPC; RCEM 2018; §4.6),
+#: clear suicide-risk safety gates, open high-priority alarms, and the minimum observation time.
+NEVER_OVERRIDDEN = frozenset(
+    {"escort_present", "safety_gates_clear", "no_open_high_alarm", "min_observation"}
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +68,7 @@ class DischargeFacts:
     aldrete: AldreteScore | None
     vitals_out_of_limits: tuple[str, ...] | None  # from :func:`vitals_out_of_limits`
     open_alarms: tuple[str, ...] = ()
+    open_high_alarms: tuple[str, ...] = ()  # high-priority alarms: never overridden
     open_safety_gates: tuple[str, ...] = ()
     escort_present: bool = False
     instructions_given: bool = False
@@ -86,11 +95,14 @@ class DischargeDecision:
 
 @dataclass(frozen=True, slots=True)
 class DischargeOverride:
-    """A prescriber's signature against unmet criteria."""
+    """A physician's signature against unmet criteria, with the extended observation period
+    (minutes) they set and the minutes the patient has been observed since the end of dosing."""
 
     by: str
     role: str
     reason: str
+    extended_observation_min: int = 0
+    observed_min: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,6 +133,10 @@ def evaluate_discharge(
         *_observation(criteria, facts, earliest, at),
         *_aldrete(criteria, facts),
         *_vitals(facts),
+        *(
+            _unmet("no_open_high_alarm", f"open high-priority alarm: {a}", DEFAULT_SOURCE)
+            for a in facts.open_high_alarms
+        ),
         *(_unmet("no_open_alarm", f"open alarm: {a}", DEFAULT_SOURCE) for a in facts.open_alarms),
         *_gates(criteria, facts),
         *_escort(criteria, facts),
@@ -133,25 +149,61 @@ def evaluate_discharge(
 
 
 def sign_discharge(
-    decision: DischargeDecision, override: DischargeOverride | None = None
+    decision: DischargeDecision,
+    override: DischargeOverride | None = None,
+    *,
+    min_observation_min: int = 0,
 ) -> DischargeSignoff:
-    """Sign a discharge: allowed when every criterion holds, else only with a prescriber's reason.
+    """Sign a discharge: allowed when every criterion holds, else only with a physician's override.
 
-    Raises SafetyBlock (with every unmet reason) when criteria are unmet and there is no override;
-    PermissionDenied when the override's role may not sign; ValidationFailed for an empty reason.
+    Raises SafetyBlock (with every unmet reason) when criteria are unmet and there is no override,
+    and, override or not, when a criterion of :data:`NEVER_OVERRIDDEN` is unmet (field: that
+    criterion). An override needs the physician role (PermissionDenied otherwise), a reason and an
+    extended observation period longer than ``min_observation_min`` that the patient has already
+    been observed for (ValidationFailed / SafetyBlock naming ``extended_observation_min``).
     """
     if decision.allowed:
         return DischargeSignoff(decision, None, ())
     reasons = tuple(f"{u.id}: {u.message}" for u in decision.unmet)
     if override is None:
         raise SafetyBlock("discharge criteria not met", reasons=reasons, field="discharge")
-    if override.role not in OVERRIDE_ROLES:
-        raise PermissionDenied(f"role {override.role!r} cannot override discharge criteria",
-                               field="override.role")  # fmt: skip
-    if not override.reason.strip():
-        raise ValidationFailed({"override.reason": "a reason is required to discharge against "
-                                                   "unmet criteria"})  # fmt: skip
+    hard = [u for u in decision.unmet if u.id in NEVER_OVERRIDDEN]
+    if hard:
+        raise SafetyBlock(
+            "discharge criteria not met; these can never be overridden",
+            reasons=tuple(f"{u.id}: {u.message} (never overridden)" for u in hard),
+            field=hard[0].id,
+        )
+    _check_override(override, min_observation_min)
     return DischargeSignoff(decision, override, tuple(u.id for u in decision.unmet))
+
+
+def _check_override(override: DischargeOverride, min_observation_min: int) -> None:
+    if override.role not in OVERRIDE_ROLES:
+        raise PermissionDenied(
+            f"role {override.role!r} cannot override discharge criteria: a physician signs",
+            field="override.role",
+        )
+    if not override.reason.strip():
+        raise ValidationFailed(
+            {"override_reason": "a reason is required to discharge against unmet criteria"}
+        )
+    if override.extended_observation_min <= min_observation_min:
+        raise ValidationFailed(
+            {
+                "extended_observation_min": "an extended observation period longer than the "
+                f"protocol's {min_observation_min} min is required to discharge against criteria"
+            }
+        )
+    if override.observed_min < override.extended_observation_min:
+        raise SafetyBlock(
+            "the extended observation period has not passed",
+            reasons=(
+                f"extended_observation_min: observed {override.observed_min} of "
+                f"{override.extended_observation_min} min",
+            ),
+            field="extended_observation_min",
+        )
 
 
 def vitals_out_of_limits(

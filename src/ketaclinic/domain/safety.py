@@ -4,6 +4,9 @@ A PHQ-9/PHQ-A item 9 of 1 or more, or a C-SSRS screen answer of yes to items 3-6
 behaviour, opens a task at once (clinical.md §5.2, §6.3). While any task is open for a patient the
 course cannot advance: no eligibility sign-off, no booking, no session start. A task is resolved
 only by a physician or APP documenting risk level, plan and disposition; it is never dismissed.
+A disposition governs what the closure unblocks: only "continue treatment" documented by a
+physician lifts the gate; a hold, admission or referral leaves a follow-up gate open until a later
+physician assessment documents safe to continue (rule ``safety_disposition``).
 """
 
 from __future__ import annotations
@@ -42,6 +45,43 @@ class Disposition(StrEnum):
     REFER_EMERGENCY = "refer_emergency"
     REFER_OUTPATIENT = "refer_outpatient"
     ADMIT = "admit"
+
+
+#: Dispositions that keep treatment blocked until a later physician assessment documents
+#: "safe to continue" (clinical.md §5.2 C-SSRS triage; §6.3 suicidal-ideation focus).
+BLOCKING_DISPOSITIONS = frozenset(
+    {
+        Disposition.HOLD_TREATMENT,
+        Disposition.ADMIT,
+        Disposition.REFER_EMERGENCY,
+        Disposition.REFER_OUTPATIENT,
+    }
+)
+DISPOSITION_RULE = "safety_disposition"
+
+
+def disposition_hold_reason(task_id: int, disposition: Disposition) -> str:
+    """The reason of the follow-up gate a blocking disposition leaves open (names the rule)."""
+    return (
+        f"{DISPOSITION_RULE}: safety task {task_id} closed as {disposition.value.replace('_', ' ')}"
+        "; treatment stays on hold until a physician documents safe to continue"
+    )
+
+
+class ClosureEffect(StrEnum):
+    """What documenting a disposition does to the patient's safety gate."""
+
+    LIFTS = "lifts"  # the task closes and treatment may continue
+    KEEPS_BLOCKED = "keeps_blocked"  # the task closes; a follow-up gate stays open
+    REFUSED = "refused"  # this person may not document this disposition
+
+
+def closure_effect(disposition: Disposition, *, may_clear: bool) -> ClosureEffect:
+    """Rule ``safety_disposition``: only ``continue_treatment`` documented by someone who may
+    clear (a physician) lifts the gate; every other disposition keeps treatment blocked."""
+    if disposition in BLOCKING_DISPOSITIONS:
+        return ClosureEffect.KEEPS_BLOCKED
+    return ClosureEffect.LIFTS if may_clear else ClosureEffect.REFUSED
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,7 +19,7 @@ from decimal import Decimal
 from enum import StrEnum
 
 from ketaclinic.domain.errors import InvalidTransition
-from ketaclinic.domain.protocol.sections import Monitoring, Route
+from ketaclinic.domain.protocol.sections import ContraindicationRule, Monitoring, Route, Severity
 
 
 class SessionState(StrEnum):
@@ -69,8 +69,9 @@ class SessionFacts:
     checkin_reviewed: bool = False  # the between-session check-in was reviewed
     open_safety_gates: tuple[str, ...] = ()  # reason of each open gate
     predose_hold: tuple[str, ...] = ()  # from :func:`predose_bp_hold`
-    prescriber_bp_decision: str = ""  # written decision after a recheck above the hold
     predose_vitals_hold: tuple[str, ...] = ()  # pre-dose hold rules (SpO2, HR) tripped
+    predose_hard_stop: tuple[str, ...] = ()  # from :func:`predose_bp_hard_stop`: never overridden
+    predose_bp_decided_by: str = ""  # the signed-in prescriber who decided to proceed (record)
     baseline_vitals_recorded: bool = False
     symptom_check_done: bool = False
     premedication_required: bool = True
@@ -110,11 +111,22 @@ _ATTENDANT = _require("attendant_present", "no attendant recorded", lambda f: f.
 
 
 def _predose_bp(f: SessionFacts) -> tuple[str, ...]:
-    """A BP above the hold passes only with a prescriber's written decision after recheck."""
-    if f.predose_hold and not f.prescriber_bp_decision.strip():
-        return tuple(f"predose_bp: {reason}; recheck and prescriber decision required"
-                     for reason in f.predose_hold)  # fmt: skip
+    """A BP at or above the hold passes only with a decision to proceed recorded by a signed-in
+    prescriber (physician or APP) after the recheck; never text typed on the checklist."""
+    if f.predose_hold and not f.predose_bp_decided_by.strip():
+        return tuple(
+            f"predose_bp: {reason}; recheck done, a prescriber (physician or APP) must decide"
+            for reason in f.predose_hold
+        )
     return ()
+
+
+def _predose_hard_stop(f: SessionFacts) -> tuple[str, ...]:
+    """A BP above the protocol's hard-stop limit: no start, by anyone (no override exists)."""
+    return tuple(
+        f"predose_bp_hard_stop: {reason}; hard stop, no dose today"
+        for reason in f.predose_hard_stop
+    )
 
 
 #: Guard label -> the checks that must all pass (seed 000 steps 4-5; clinical.md §4; issue 9).
@@ -144,6 +156,7 @@ GUARDS: dict[str, tuple[GuardCheck, ...]] = {
         _require(
             "baseline_vitals", "baseline vitals not recorded", lambda f: f.baseline_vitals_recorded
         ),
+        GuardCheck("predose_bp_hard_stop", _predose_hard_stop),
         GuardCheck("predose_bp", _predose_bp),
         _each("predose_vitals", lambda f: f.predose_vitals_hold),
         _require("symptom_check", "symptom check not done", lambda f: f.symptom_check_done),
@@ -162,6 +175,7 @@ GUARDS: dict[str, tuple[GuardCheck, ...]] = {
         _SAFETY_GATES,
     ),
     "dosing_may_start": (
+        GuardCheck("predose_bp_hard_stop", _predose_hard_stop),
         _require("verified_order", "no verified dose order", lambda f: f.verified_order),
         _ATTENDANT,
         _require("prescriber_on_site", "prescriber not on site", lambda f: f.prescriber_on_site),
@@ -253,6 +267,37 @@ def predose_bp_hold(sbp_mmhg: Decimal, dbp_mmhg: Decimal, monitoring: Monitoring
         reasons.append(f"DBP {dbp_mmhg} >= hold {monitoring.predose_hold_dbp_mmhg} mmHg")
     source = monitoring.sources.get("predose_hold_sbp_mmhg")
     return PredoseHold(tuple(reasons), source.key if source else "clinical.md §4.3")
+
+
+#: The eligibility predicate whose hard-stop rule is also the infusion-day BP hard stop.
+BP_HARD_STOP_CONDITION = "uncontrolled_hypertension"
+
+
+def predose_bp_hard_stop(
+    sbp_mmhg: Decimal, dbp_mmhg: Decimal, rules: tuple[ContraindicationRule, ...]
+) -> PredoseHold:
+    """Pre-dose BP above the protocol's hard-stop limit: the same rule as eligibility.
+
+    The limit is the pack's ``uncontrolled_hypertension`` contraindication with severity
+    ``hard_stop`` (clinical.md §1.2, Swiss label: resting BP above 180/100 contraindicated);
+    strictly greater than ``sbp_mmhg`` or ``dbp_mmhg`` in mmHg, as eligibility reads it. No role
+    can override it. A pack without such a rule has no infusion-day hard stop beyond the hold.
+    """
+    reasons: list[str] = []
+    sources: list[str] = []
+    for rule in rules:
+        if rule.condition != BP_HARD_STOP_CONDITION or rule.severity is not Severity.HARD_STOP:
+            continue
+        sbp_limit, dbp_limit = rule.params.get("sbp_mmhg"), rule.params.get("dbp_mmhg")
+        if (sbp_limit is not None and sbp_mmhg > sbp_limit) or (
+            dbp_limit is not None and dbp_mmhg > dbp_limit
+        ):
+            reasons.append(
+                f"BP {sbp_mmhg}/{dbp_mmhg} mmHg above the hard-stop limit "
+                f"{sbp_limit}/{dbp_limit} (rule {rule.id})"
+            )
+            sources.append(rule.source)
+    return PredoseHold(tuple(reasons), "; ".join(sources) or "clinical.md §1.2")
 
 
 def to_mermaid() -> str:

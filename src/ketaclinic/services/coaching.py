@@ -33,6 +33,7 @@ from ketaclinic.domain.staff import Actor
 from ketaclinic.services.audit import record
 from ketaclinic.services.authorization import allowed, require
 from ketaclinic.services.courses import get_course
+from ketaclinic.services.dose_gate import ensure_journey_session
 from ketaclinic.services.ports import Clock, UnitOfWork, UnitOfWorkFactory
 from ketaclinic.services.protocols import load_published
 from ketaclinic.services.safety import SafetyFlag, open_tasks
@@ -159,6 +160,12 @@ class CoachingService:
             return uow.coaching_notes.for_author(actor.clinic_id, actor.staff_id)
 
 
+JOURNEY_NEEDS_SESSION = (
+    "dose_gate: a journey record belongs to the session in which the dose was given through "
+    "the dose gate"
+)
+
+
 class JourneyService:
     """Journey records of experiential sessions (seed 004: SL/IN/IM, attended by a physician or
     coach, set-and-setting checklist) and the reflection written in the next integration session.
@@ -171,7 +178,12 @@ class JourneyService:
         self, actor: Actor, course_id: int, j: JourneyInput, *, session_id: int | None = None
     ) -> JourneyRecord:
         """Validate against the pinned protocol (route, the route's absolute ``max_mg`` ceiling,
-        attendant role) and store; the weight-based ceiling is the dosing order's to enforce."""
+        attendant role) and store; the weight-based ceiling is the dosing order's to enforce.
+
+        A journey is the experiential record of a dose given in a session: ``session_id`` is
+        required and the session must have started dosing through the dose gate
+        (``services.dose_gate``) with this route and dose; it is never stored on its own.
+        """
         require(actor, Permission.SESSION_RUN)
         assert actor.staff_id is not None
         with self._uow() as uow:
@@ -182,10 +194,9 @@ class JourneyService:
                 raise ValidationFailed({"route": "this protocol has no dosing for this route"})
             j = replace(j, attendant_role=self._attendant_role(uow, actor.clinic_id, j))
             validate_journey(j, protocol.integration, route.max_mg)
-            if session_id is not None:
-                s = uow.sessions.get(actor.clinic_id, session_id)
-                if s is None or s.course_id != course_id:
-                    raise NotFound("no such session of this course", field="session_id")
+            if session_id is None:
+                raise ValidationFailed({"session_id": JOURNEY_NEEDS_SESSION})
+            ensure_journey_session(uow, course, session_id, j)
             rec = uow.integration.add_journey(course, j, session_id, by=actor.staff_id,
                                               at=self._clock.now())  # fmt: skip
             record(uow, self._clock, actor, "journey.record", object_type="journey",

@@ -24,6 +24,7 @@ from ketaclinic.domain.dosing.titration import (
     recommend_titration,
 )
 from ketaclinic.domain.dosing.weight import (
+    ChosenWeight,
     DosingWeightResult,
     Sex,
     WeightMeasurement,
@@ -131,6 +132,7 @@ def build_screen(
     at: datetime,
     facts_of: FactsOf,
     symptoms_of: SymptomSource | None,
+    chosen_weight: ChosenWeight | None = None,
 ) -> OrderScreen:
     """Gather the order screen inside the caller's unit of work (reads only)."""
     course = get_course(uow, clinic_id, course_id)
@@ -153,6 +155,7 @@ def build_screen(
             chosen_sex,
             at=at,
             max_weight_age_days=protocol.evaluation.max_weight_age_days,
+            chosen=chosen_weight,
         )
     symptoms = symptoms_of(uow, course, protocol) if symptoms_of else None
     checkin = checkins[0] if checkins else None

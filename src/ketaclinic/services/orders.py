@@ -28,13 +28,11 @@ from ketaclinic.domain.dosing.orders import (
 from ketaclinic.domain.dosing.plan import DosePlan, DoseRequest
 from ketaclinic.domain.dosing.reasons import DosingReason
 from ketaclinic.domain.dosing.records import (
-    Administration,
     DoseOrder,
     OrderStatus,
-    SessionResponse,
     VerificationRecord,
 )
-from ketaclinic.domain.dosing.weight import Sex
+from ketaclinic.domain.dosing.weight import ChosenWeight, Sex
 from ketaclinic.domain.errors import Conflict, NotFound, SafetyBlock, ValidationFailed
 from ketaclinic.domain.protocol.sections import Route
 from ketaclinic.domain.staff import Actor
@@ -44,7 +42,6 @@ from ketaclinic.services.courses import CourseService
 from ketaclinic.services.dose_screen import OrderScreen, SymptomSource, build_screen
 from ketaclinic.services.order_content import order_content
 from ketaclinic.services.ports import Clock, UnitOfWork, UnitOfWorkFactory
-from ketaclinic.services.safety import ensure_clear
 
 DOSING_STATES = frozenset({CourseState.CONSENTED, CourseState.INDUCTION, CourseState.MAINTENANCE})
 
@@ -63,6 +60,16 @@ class OrderDraft:
     premedications: tuple[str, ...] = ()
     override_reason: str = ""
     sex: Sex | None = None
+    chosen_weight_kg: Decimal | None = None  # the prescriber's dosing weight for this order
+    chosen_weight_reason: str = ""
+
+    @property
+    def chosen_weight(self) -> ChosenWeight | None:
+        if self.chosen_weight_kg is None and not self.chosen_weight_reason.strip():
+            return None
+        if self.chosen_weight_kg is None:
+            raise ValidationFailed({"chosen_weight_kg": "enter the chosen dosing weight in kg"})
+        return ChosenWeight(self.chosen_weight_kg, self.chosen_weight_reason)
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,7 +122,7 @@ class OrderService:
         """The plan a draft would sign, with every step and refusal, without storing anything."""
         require(actor, Permission.ORDER_WRITE)
         with self._uow() as uow:
-            screen = self._screen(uow, actor, course_id, draft.route, draft.sex)
+            screen = self._screen(uow, actor, course_id, draft.route, draft.sex, draft)
         return screen.plan(_request(screen, draft))
 
     def sign(self, actor: Actor, course_id: int, draft: OrderDraft) -> DoseOrder:
@@ -123,7 +130,7 @@ class OrderService:
         require(actor, Permission.ORDER_WRITE)
         assert actor.staff_id is not None
         with self._uow() as uow:
-            screen = self._screen(uow, actor, course_id, draft.route, draft.sex)
+            screen = self._screen(uow, actor, course_id, draft.route, draft.sex, draft)
             _check_signable(screen)
             plan = screen.plan(_request(screen, draft))
             _check_plan(screen, plan, draft)
@@ -147,7 +154,8 @@ class OrderService:
                 patient_id=order.patient_id,
                 detail=f"session={content.session_number} route={content.route.value} "
                 f"dose_mg={content.dose_mg} recommendation={content.recommendation.value} "
-                f"override={'yes' if content.overrides else 'no'}",
+                f"override={'yes' if content.overrides else 'no'} "
+                f"weight_basis={content.weight_basis.value} weight_kg={content.dosing_weight_kg}",
             )
             uow.commit()
         return order
@@ -190,41 +198,6 @@ class OrderService:
         assert updated is not None
         return VerificationOutcome(updated, attempt, result)
 
-    def record_administration(
-        self, actor: Actor, order_id: int, response: SessionResponse
-    ) -> Administration:
-        """Record a verified order as given, with the response the session observed.
-
-        The safety gate is checked again (``ensure_clear``). Until infusion sessions record
-        administrations, this is what the next recommendation reads as the previous session.
-        """
-        require(actor, Permission.SESSION_RUN)
-        assert actor.staff_id is not None
-        with self._uow() as uow:
-            order = _order(uow, actor, order_id)
-            if order.status is not OrderStatus.VERIFIED:
-                raise SafetyBlock(
-                    "the order has not passed the second-person bedside check",
-                    reasons=(f"order status is {order.status.value}",),
-                    field="order_id",
-                )
-            ensure_clear(uow, actor.clinic_id, order.patient_id)
-            given = uow.dosing.add_administration(
-                order, response, by=actor.staff_id, at=self._clock.now()
-            )
-            record(
-                uow,
-                self._clock,
-                actor,
-                "dose_order.administer",
-                object_type="dose_order",
-                object_id=order.id,
-                patient_id=order.patient_id,
-                detail=f"session={given.session_number} dose_mg={given.dose_mg}",
-            )
-            uow.commit()
-        return given
-
     def get(self, actor: Actor, order_id: int) -> tuple[DoseOrder, Sequence[VerificationRecord]]:
         require(actor, Permission.PATIENT_READ)
         with self._uow() as uow:
@@ -245,6 +218,7 @@ class OrderService:
         course_id: int,
         route: Route | None,
         sex: Sex | None,
+        draft: OrderDraft | None = None,
     ) -> OrderScreen:
         return build_screen(
             uow,
@@ -255,6 +229,7 @@ class OrderService:
             at=self._clock.now(),
             facts_of=self._courses.facts,
             symptoms_of=self._symptoms,
+            chosen_weight=draft.chosen_weight if draft else None,
         )
 
 
@@ -288,6 +263,7 @@ def _request(screen: OrderScreen, draft: OrderDraft) -> DoseRequest:
         fixed_mg=None if per_kg else draft.fixed_mg,
         vial_mg_per_ml=draft.vial_mg_per_ml,
         final_volume_ml=draft.final_volume_ml,
+        chosen_weight=draft.chosen_weight,
     )
 
 

@@ -12,18 +12,22 @@ from dataclasses import dataclass
 
 from ketaclinic.domain.access import Permission
 from ketaclinic.domain.assessments import Notice
-from ketaclinic.domain.errors import NotFound, SafetyBlock
+from ketaclinic.domain.errors import NotFound, PermissionDenied, SafetyBlock
 from ketaclinic.domain.patients import Patient
 from ketaclinic.domain.safety import (
+    DISPOSITION_RULE,
+    ClosureEffect,
     SafetyAssessment,
     SafetyTask,
     Urgency,
+    closure_effect,
+    disposition_hold_reason,
     validate_assessment,
     worklist_order,
 )
 from ketaclinic.domain.staff import Actor
 from ketaclinic.services.audit import record
-from ketaclinic.services.authorization import require
+from ketaclinic.services.authorization import allowed, require
 from ketaclinic.services.ports import Clock, UnitOfWork, UnitOfWorkFactory
 
 
@@ -127,9 +131,23 @@ class SafetyService:
             return uow.notices.for_audience(actor.clinic_id, "prescribers")
 
     def assess(self, actor: Actor, task_id: int, assessment: SafetyAssessment) -> SafetyTask:
-        """Close a task with a documented assessment (physician or APP only)."""
+        """Close a task with a documented assessment (physician or APP; SAFETY_ASSESS).
+
+        The disposition governs what the closure unblocks (rule ``safety_disposition``): only
+        ``continue_treatment`` lifts the gate, and only a physician (SAFETY_CLEAR) may document
+        it. A hold, admission or referral closes the task and opens a follow-up gate in the same
+        transaction, so treatment stays blocked until a physician documents safe to continue.
+        """
         require(actor, Permission.SAFETY_ASSESS)
         validate_assessment(assessment)
+        may_clear = allowed(actor, Permission.SAFETY_CLEAR)
+        effect = closure_effect(assessment.disposition, may_clear=may_clear)
+        if effect is ClosureEffect.REFUSED:
+            raise PermissionDenied(
+                f"{DISPOSITION_RULE}: only a physician documents safe to continue treatment; "
+                "choose a hold, referral or admission, which keeps treatment blocked",
+                field="disposition",
+            )
         assert actor.staff_id is not None
         with self._uow() as uow:
             task = uow.safety_tasks.get(actor.clinic_id, task_id)
@@ -149,5 +167,11 @@ class SafetyService:
                 detail=f"risk={assessment.risk_level.value} "
                 f"disposition={assessment.disposition.value}",
             )
+            if effect is ClosureEffect.KEEPS_BLOCKED:
+                reason = disposition_hold_reason(task_id, assessment.disposition)
+                flag = SafetyFlag(DISPOSITION_RULE, reason, task.urgency)
+                open_tasks(
+                    uow, self._clock, actor, task.patient_id, [flag], source=f"task:{task_id}"
+                )
             uow.commit()
         return resolved

@@ -50,7 +50,12 @@ def evaluate(
         dosing_ended_at=s.dosing_ended_at or s.stopped_at,
         aldrete=score,
         vitals_out_of_limits=vitals_out_of_limits(readings, protocol.monitoring.alert_rules),
-        open_alarms=tuple(f"{a.rule_id}: {a.message}" for a in alarms if a.active),
+        open_alarms=tuple(
+            f"{a.rule_id}: {a.message}" for a in alarms if a.active and a.severity != "high"
+        ),
+        open_high_alarms=tuple(
+            f"{a.rule_id}: {a.message}" for a in alarms if a.active and a.severity == "high"
+        ),
         open_safety_gates=open_reasons(uow, s.clinic_id, s.patient_id),
         escort_present=escort,
         instructions_given=instructions,
@@ -58,13 +63,33 @@ def evaluate(
     return evaluate_discharge(protocol.discharge, facts, at=at)
 
 
-def override(actor: Actor, reason: str, decision: DischargeDecision) -> DischargeOverride | None:
-    if not reason or decision.allowed:
+def override(
+    actor: Actor,
+    reason: str,
+    extended_min: int | None,
+    decision: DischargeDecision,
+    *,
+    ended_at: datetime | None,
+    at: datetime,
+) -> DischargeOverride | None:
+    """The signed-in physician's override (DISCHARGE_OVERRIDE), or None when none was asked for.
+
+    ``extended_min`` is the extended observation period the physician sets (minutes);
+    ``observed_min`` is measured from the end of dosing (or the stop) to ``at``.
+    """
+    if (not reason and extended_min is None) or decision.allowed:
         return None
     if not allowed(actor, Permission.DISCHARGE_OVERRIDE):
         raise SafetyBlock(
-            "only a prescriber may discharge against unmet criteria",
+            "discharge_override: only a physician may discharge against unmet criteria",
             reasons=tuple(f"{u.id}: {u.message}" for u in decision.unmet),
             field="override_reason",
         )
-    return DischargeOverride(by=str(actor.staff_id), role="prescriber", reason=reason)
+    observed = int((at - ended_at).total_seconds() // 60) if ended_at is not None else 0
+    return DischargeOverride(
+        by=str(actor.staff_id),
+        role=actor.role_name,
+        reason=reason,
+        extended_observation_min=extended_min or 0,
+        observed_min=observed,
+    )

@@ -17,7 +17,12 @@ from ketaclinic.domain.dosing.sessions import DissociationInstrument
 from ketaclinic.domain.errors import Conflict, SafetyBlock, ValidationFailed
 from ketaclinic.domain.infusion import InfusionSession
 from ketaclinic.domain.protocol.model import Protocol
-from ketaclinic.domain.session import SessionFacts, SessionState, predose_bp_hold
+from ketaclinic.domain.session import (
+    SessionFacts,
+    SessionState,
+    predose_bp_hard_stop,
+    predose_bp_hold,
+)
 from ketaclinic.domain.vitals import Parameter
 from ketaclinic.services.ports import UnitOfWork
 from ketaclinic.services.session_workflow_ports import RecordKind, SessionRecord
@@ -71,7 +76,8 @@ def derive_facts(
         checkin_reviewed=bool(c.get("checkin_reviewed")),
         predose_hold=tuple(p.get("bp_hold", ())),
         predose_vitals_hold=tuple(p.get("vitals_hold", ())),
-        prescriber_bp_decision=str(p.get("prescriber_bp_decision", "")),
+        predose_hard_stop=tuple(p.get("bp_hard_stop", ())),
+        predose_bp_decided_by=predose_decided_by(records, predose),
         baseline_vitals_recorded=bool(p.get("sbp_mmhg")) and bool(p.get("spo2_pct")),
         symptom_check_done=bool(p.get("symptom_check")),
         premedication_required=bool(order and order.content.premedications),
@@ -83,8 +89,27 @@ def derive_facts(
     )
 
 
+def predose_decided_by(records: Sequence[SessionRecord], predose: SessionRecord | None) -> str:
+    """Name of the prescriber who decided to proceed on this pre-dose record's BP hold ("" if
+    none). A decision binds the pre-dose record it was made on: a new checklist needs a new one."""
+    if predose is None:
+        return ""
+    for r in reversed(records):
+        if (
+            r.kind is RecordKind.PREDOSE_DECISION
+            and r.payload.get("predose_record_id") == predose.id
+        ):
+            return (
+                str(r.payload.get("prescriber_name", ""))
+                if r.payload.get("decision") == ("proceed")
+                else ""
+            )
+    return ""
+
+
 def bp_hold(payload: Mapping[str, Any], protocol: Protocol) -> dict[str, Any]:
-    """The hold reasons of the recheck when given (else the first reading), clinical.md §4.3."""
+    """The hold reasons of the recheck when given (else the first reading), clinical.md §4.3,
+    and the hard-stop reasons of the same reading (the eligibility BP hard stop, §1.2)."""
     sbp = payload["recheck_sbp_mmhg"] or payload["sbp_mmhg"]
     dbp = payload["recheck_dbp_mmhg"] or payload["dbp_mmhg"]
     hold = predose_bp_hold(Decimal(sbp), Decimal(dbp), protocol.monitoring)
@@ -97,7 +122,13 @@ def bp_hold(payload: Mapping[str, Any], protocol: Protocol) -> dict[str, Any]:
             reasons=first.reasons,
             field="recheck_sbp_mmhg",
         )
-    return {"bp_hold": list(hold.reasons), "bp_hold_source": hold.source}
+    stop = predose_bp_hard_stop(Decimal(sbp), Decimal(dbp), protocol.contraindications)
+    return {
+        "bp_hold": list(hold.reasons),
+        "bp_hold_source": hold.source,
+        "bp_hard_stop": list(stop.reasons),
+        "bp_hard_stop_source": stop.source,
+    }
 
 
 def vitals_hold(payload: Mapping[str, Any], protocol: Protocol, at: datetime) -> dict[str, Any]:

@@ -10,8 +10,7 @@ Sources: seed 000 steps 4-5, seed 004, clinical.md §4.1-§4.6, DESIGN.md sessio
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, replace
-from datetime import datetime
+from dataclasses import dataclass
 from typing import Any
 
 from ketaclinic.domain.access import Permission
@@ -22,26 +21,24 @@ from ketaclinic.domain.discharge import (
     sign_discharge,
 )
 from ketaclinic.domain.dosing.records import DoseOrder
-from ketaclinic.domain.errors import Conflict, NotFound, ValidationFailed
-from ketaclinic.domain.infusion import ACTIVE_STATES, InfusionSession, StoredReading
-from ketaclinic.domain.patients import SexAtBirth
+from ketaclinic.domain.errors import NotFound, SafetyBlock, ValidationFailed
+from ketaclinic.domain.infusion import InfusionSession, StoredReading
 from ketaclinic.domain.protocol.model import Protocol
 from ketaclinic.domain.protocol.sections import Route
-from ketaclinic.domain.session import SessionFacts, SessionState
+from ketaclinic.domain.session import SessionState, guard_failures
 from ketaclinic.domain.staff import Actor
-from ketaclinic.domain.treatment import Course
 from ketaclinic.services import session_checklists as forms
 from ketaclinic.services.audit import record
 from ketaclinic.services.authorization import require
-from ketaclinic.services.board import chair_event
-from ketaclinic.services.courses import CourseService, get_course
-from ketaclinic.services.infusion_ports import LiveEvents
-from ketaclinic.services.ports import Clock, UnitOfWork, UnitOfWorkFactory
-from ketaclinic.services.protocols import load_published
+from ketaclinic.services.dose_gate import ensure_dose_allowed
+from ketaclinic.services.predose_decisions import (
+    PREDOSE_DECISIONS,
+    is_waiting,
+    waiting_predose,
+)
 from ketaclinic.services.session_discharge import evaluate, override
 from ketaclinic.services.session_facts import (
     bp_hold,
-    derive_facts,
     ketamine_payload,
     observed_response,
     order_of,
@@ -49,8 +46,8 @@ from ketaclinic.services.session_facts import (
     verified_order,
     vitals_hold,
 )
+from ketaclinic.services.session_steps import SessionSteps
 from ketaclinic.services.session_workflow_ports import RecordKind, SessionRecord
-from ketaclinic.services.sessions import get_session, move_session, session_facts
 
 _INSTRUCTIONS = "no driving or operating machinery until the next day; escort home"
 
@@ -65,18 +62,11 @@ class SessionDay:
     protocol: Protocol
     discharge: DischargeDecision | None
     readings: Sequence[StoredReading] = ()
+    predose_waiting: SessionRecord | None = None  # a BP hold waiting for a prescriber's decision
 
 
-class SessionWorkflowService:
-    def __init__(
-        self,
-        uow_factory: UnitOfWorkFactory,
-        clock: Clock,
-        events: LiveEvents,
-        courses: CourseService,
-    ) -> None:
-        """``courses`` is the hub: consent is read from its course facts (consent area)."""
-        self._uow, self._clock, self._events, self._courses = uow_factory, clock, events, courses
+class SessionWorkflowService(SessionSteps):
+    """Infusion day, step by step (see the module); internals in :class:`SessionSteps`."""
 
     # -- check-in and pre-dose -------------------------------------------------------------
     def check_in(self, actor: Actor, session_id: int, raw: Mapping[str, Any]) -> InfusionSession:
@@ -105,12 +95,22 @@ class SessionWorkflowService:
     def pre_dose(self, actor: Actor, session_id: int, raw: Mapping[str, Any]) -> InfusionSession:
         """Complete the pre-dose checklist and move to ``ready`` when every item holds.
 
-        A BP at or above the protocol's hold (predose_bp_hold, clinical.md §4.3) needs a recheck
-        and a prescriber's written decision; the order must be this course's verified order. An
+        A BP at or above the protocol's hold (predose_bp_hold, clinical.md §4.3) needs a recheck,
+        then a decision by a signed-in prescriber (:meth:`decide_predose_bp`): the checklist is
+        stored and the refusal names ``predose_bp``. A BP above the eligibility hard-stop limit
+        (predose_bp_hard_stop, §1.2) is stored and refused: no start, by anyone. A decision
+        typed on the checklist is refused. The order must be this course's verified order. An
         SpO2 or HR tripping one of the pack's pre-dose ``hold`` rules refuses ``ready`` naming
         the rule, until a recheck within limits is documented.
         """
         require(actor, Permission.SESSION_RUN)
+        if str(raw.get("prescriber_bp_decision") or "").strip():
+            raise ValidationFailed(
+                {
+                    "prescriber_bp_decision": "predose_bp: the decision on a BP hold is made by "
+                    "the signed-in prescriber (physician or APP), not typed on the checklist"
+                }
+            )
         doc = forms.pre_dose(raw)
         with self._uow() as uow:
             s, _, protocol = self._context(uow, actor, session_id)
@@ -122,7 +122,71 @@ class SessionWorkflowService:
             }
             added = self._add(uow, actor, s, RecordKind.PRE_DOSE, payload)
             facts = self._facts(uow, s, protocol, [added])
+            failures = guard_failures(s.state, SessionState.READY, facts)
+            bp = tuple(f for f in failures if f.startswith("predose_bp"))
+            if bp and len(bp) == len(failures):  # only the BP stands: keep the checklist
+                uow.commit()
+                raise SafetyBlock(
+                    "pre-dose BP: no start without a prescriber's decision"
+                    if not facts.predose_hard_stop
+                    else "pre-dose BP above the hard-stop limit: no dose today",
+                    reasons=bp,
+                    field="predose_bp_hard_stop" if facts.predose_hard_stop else "predose_bp",
+                )
             return self._move(uow, actor, s, SessionState.READY, facts)
+
+    def decide_predose_bp(
+        self, actor: Actor, session_id: int, raw: Mapping[str, Any]
+    ) -> InfusionSession:
+        """The signed-in prescriber's decision on a pre-dose BP at or above the hold.
+
+        Physician or APP only (PREDOSE_DECIDE). ``decision`` is ``proceed`` or ``do_not_dose``
+        with a ``reason``; the record names the prescriber and binds the latest pre-dose
+        checklist. ``proceed`` moves the session to ``ready`` when every other item holds; it is
+        refused above the hard-stop limit (predose_bp_hard_stop), which no one can override.
+        """
+        require(actor, Permission.PREDOSE_DECIDE)
+        f = forms.Fields(raw)
+        decision = f.choice("decision", PREDOSE_DECISIONS)
+        reason = f.text("reason")
+        f.done()
+        with self._uow() as uow:
+            s, _, protocol = self._context(uow, actor, session_id)
+            predose = waiting_predose(uow, s)
+            stop = tuple(predose.payload.get("bp_hard_stop", ()))
+            if stop and decision == "proceed":
+                raise SafetyBlock(
+                    "pre-dose BP above the hard-stop limit: no start, by anyone",
+                    reasons=tuple(f"predose_bp_hard_stop: {r}" for r in stop),
+                    field="predose_bp_hard_stop",
+                )
+            assert actor.staff_id is not None
+            member = uow.staff.get(actor.staff_id)
+            payload = {
+                "predose_record_id": predose.id,
+                "decision": decision,
+                "reason": reason,
+                "prescriber_id": actor.staff_id,
+                "prescriber_name": member.name if member else f"staff {actor.staff_id}",
+                "prescriber_role": actor.role_name,
+            }
+            added = self._add(uow, actor, s, RecordKind.PREDOSE_DECISION, payload)
+            if decision != "proceed":
+                uow.commit()
+                return s
+            facts = self._facts(uow, s, protocol, [added])
+            return self._move(uow, actor, s, SessionState.READY, facts)
+
+    def waiting_decisions(self, actor: Actor) -> Sequence[SessionDay]:
+        """Sessions whose pre-dose BP hold waits for a prescriber's decision (oldest first)."""
+        require(actor, Permission.PATIENT_READ)
+        with self._uow() as uow:
+            waiting = [
+                s.id
+                for s in uow.sessions.active(actor.clinic_id)
+                if s.state is SessionState.CHECKED_IN and is_waiting(uow, s)
+            ]
+        return [self.day(actor, session_id) for session_id in waiting]
 
     def place_iv(self, actor: Actor, session_id: int, raw: Mapping[str, Any]) -> SessionRecord:
         """Record IV placement: site, gauge, attempts, who placed it (seed 000 step 4)."""
@@ -142,7 +206,10 @@ class SessionWorkflowService:
     # -- dosing ------------------------------------------------------------------------------
     def start(self, actor: Actor, session_id: int, raw: Mapping[str, Any]) -> InfusionSession:
         """Start dosing with the verified order: ketamine lot and who gives it are recorded, with
-        the pump rate (mL/h) for IV or the attending physician or coach for other routes."""
+        the pump rate (mL/h) for IV or the attending physician or coach for other routes.
+
+        Every route passes the dose gate first (:func:`ensure_dose_allowed`): eligible and
+        consented course, clear safety gates, verified order, a permitted attendant, vitals."""
         require(actor, Permission.SESSION_RUN)
         f = forms.Fields(raw)
         lot, given_by = f.text("lot", limit=40), f.text("given_by", limit=120)
@@ -150,7 +217,11 @@ class SessionWorkflowService:
         on_site = f.flag("prescriber_on_site")
         f.done()
         with self._uow() as uow:
-            s, _, protocol = self._context(uow, actor, session_id)
+            s, course, protocol = self._context(uow, actor, session_id)
+            records = uow.session_records.for_session(s.clinic_id, s.id)
+            order = order_of(uow, s, records)
+            consent = self._courses.facts(uow, course, protocol).consent
+            ensure_dose_allowed(uow, course, consent, s, order, protocol)
             order = session_order(uow, s)
             if order.content.route is not Route.IV and not attending:
                 raise ValidationFailed({"attending": "name the attending physician or coach"})
@@ -238,25 +309,35 @@ class SessionWorkflowService:
 
     def discharge(self, actor: Actor, session_id: int, raw: Mapping[str, Any]) -> InfusionSession:
         """Discharge when every criterion of the protocol holds (evaluate_discharge); otherwise
-        refused with each unmet criterion unless a prescriber (DISCHARGE_OVERRIDE) signs against
-        them with a reason. The note records the instructions given (clinical.md §4.2, §4.6)."""
+        refused with each unmet criterion. Escort, safety gates, high-priority alarms and the
+        minimum observation are never overridden; other criteria only by a physician
+        (DISCHARGE_OVERRIDE) with a reason and an extended observation period already observed.
+        The note records the instructions and any override (clinical.md §4.2, §4.6)."""
         require(actor, Permission.SESSION_RUN)
         f = forms.Fields(raw)
         escort, instructions = f.flag("escort_present"), f.flag("instructions_given")
         reason = f.text("override_reason", required=False)
+        extended = f.integer("extended_observation_min", 1, 24 * 60, required=False)
         f.done()
         with self._uow() as uow:
             s, _, protocol = self._context(uow, actor, session_id)
-            decision = evaluate(
-                uow, s, protocol, escort=escort, instructions=instructions, at=self._now()
+            now = self._now()
+            decision = evaluate(uow, s, protocol, escort=escort, instructions=instructions, at=now)
+            ended = s.dosing_ended_at or s.stopped_at
+            signed = sign_discharge(
+                decision,
+                override(actor, reason, extended, decision, ended_at=ended, at=now),
+                min_observation_min=protocol.discharge.min_observation_min,
             )
-            signed = sign_discharge(decision, override(actor, reason, decision))
             payload = {
                 "escort_present": escort,
                 "instructions_given": instructions,
                 "instructions": _INSTRUCTIONS if instructions else "",
                 "overridden": list(signed.overridden),
-                "override_reason": reason,
+                "override_reason": reason if signed.override else "",
+                "override_by": signed.override.by if signed.override else None,
+                "override_role": signed.override.role if signed.override else None,
+                "extended_observation_min": extended if signed.override else None,
             }
             added = self._add(uow, actor, s, RecordKind.DISCHARGE, payload)
             facts = self._facts(uow, s, protocol, [added])
@@ -282,109 +363,14 @@ class SessionWorkflowService:
                     uow, s, protocol, escort=True, instructions=True, at=self._now()
                 )
             readings = uow.readings.for_session(actor.clinic_id, s.id)
-            return SessionDay(s, records, order, protocol, decision, readings)
+            waiting = waiting_predose(uow, s) if is_waiting(uow, s) else None
+            return SessionDay(s, records, order, protocol, decision, readings, waiting)
 
     def for_patient(self, actor: Actor, patient_id: int) -> Sequence[SessionDay]:
         require(actor, Permission.PATIENT_READ)
         with self._uow() as uow:
             sessions = uow.sessions.for_patient(actor.clinic_id, patient_id)
         return [self.day(actor, s.id) for s in sessions]
-
-    # -- internals ---------------------------------------------------------------------------
-    def _now(self) -> datetime:
-        return self._clock.now()
-
-    def _context(
-        self, uow: UnitOfWork, actor: Actor, session_id: int
-    ) -> tuple[InfusionSession, Course, Protocol]:
-        s = get_session(uow, actor.clinic_id, session_id)
-        course = get_course(uow, actor.clinic_id, s.course_id)
-        protocol = load_published(uow, actor.clinic_id, course.protocol_version_id).protocol
-        return s, course, protocol
-
-    def _add(
-        self,
-        uow: UnitOfWork,
-        actor: Actor,
-        s: InfusionSession,
-        kind: RecordKind,
-        payload: Mapping[str, Any],
-    ) -> SessionRecord:
-        assert actor.staff_id is not None
-        added = uow.session_records.add(
-            s.clinic_id, s.id, s.patient_id, kind, payload, by=actor.staff_id, at=self._now()
-        )
-        record(
-            uow,
-            self._clock,
-            actor,
-            f"session.{kind.value}",
-            object_type="session",
-            object_id=s.id,
-            patient_id=s.patient_id,
-            detail=f"record={added.id}",
-        )
-        return added
-
-    def _document(
-        self,
-        actor: Actor,
-        session_id: int,
-        kind: RecordKind,
-        build: Callable[[], forms.Documented],
-    ) -> SessionRecord:
-        require(actor, Permission.SESSION_RUN)
-        doc = build()
-        with self._uow() as uow:
-            s = get_session(uow, actor.clinic_id, session_id)
-            if s.state not in ACTIVE_STATES:  # the patient is checked in and not yet discharged
-                raise Conflict(f"the session is {s.state.value}", field="session_id")
-            added = self._add(uow, actor, s, kind, doc.payload)
-            uow.commit()
-        return added
-
-    def _facts(
-        self,
-        uow: UnitOfWork,
-        s: InfusionSession,
-        protocol: Protocol,
-        added: Sequence[SessionRecord],
-        **extra: Any,
-    ) -> SessionFacts:
-        records = uow.session_records.for_session(s.clinic_id, s.id)
-        order = order_of(uow, s, records)
-        patient = uow.patients.get(s.clinic_id, s.patient_id)
-        can_be_pregnant = patient is not None and patient.details.sex_at_birth is SexAtBirth.FEMALE
-        derived = derive_facts(records, order, protocol, can_be_pregnant=can_be_pregnant)
-        reason = str(extra.pop("reason", ""))
-        facts = session_facts(uow, s, derived, reason)
-        return replace(facts, **extra)
-
-    def _move(
-        self,
-        uow: UnitOfWork,
-        actor: Actor,
-        s: InfusionSession,
-        to: SessionState,
-        facts: SessionFacts,
-        **extra: Any,
-    ) -> InfusionSession:
-        moved = move_session(uow, self._clock, actor, s, to, replace(facts, **extra))
-        event = chair_event(uow, moved)
-        uow.commit()
-        self._events.publish(actor.clinic_id, event)
-        return moved
-
-    def _transition(
-        self, actor: Actor, session_id: int, to: SessionState, reason: str, **extra: Any
-    ) -> InfusionSession:
-        require(actor, Permission.SESSION_RUN)
-        if not reason.strip():
-            raise ValidationFailed({"reason": "a reason is required"})
-        with self._uow() as uow:
-            s, _, protocol = self._context(uow, actor, session_id)
-            facts = self._facts(uow, s, protocol, [], reason=reason.strip(), **extra)
-            return self._move(uow, actor, s, to, facts)
 
 
 def _text(raw: Mapping[str, Any], name: str) -> str:
@@ -397,6 +383,7 @@ _Step = Callable[
 _STEPS: dict[str, _Step] = {
     "check-in": SessionWorkflowService.check_in,
     "pre-dose": SessionWorkflowService.pre_dose,
+    "predose-decision": SessionWorkflowService.decide_predose_bp,
     "iv": SessionWorkflowService.place_iv,
     "give": SessionWorkflowService.give,
     "start": SessionWorkflowService.start,

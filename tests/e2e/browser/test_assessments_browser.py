@@ -100,10 +100,23 @@ def test_phone_self_report_opens_the_gate_and_only_an_app_assessment_clears_it(
     row.get_by_role("link", name="Assess").click()
     app.get_by_label("Risk level").select_option("low")
     app.get_by_label("Safety plan").fill("Seen today; safety plan written with the patient.")
-    app.get_by_label("Disposition").select_option("continue_treatment")
+    app.get_by_label("Disposition").select_option("hold_treatment")  # an APP cannot clear
     app.get_by_role("button", name="Document assessment and close the task").click()
     app.wait_for_url(f"**/patients/{patient}*")
-    expect(app.locator("#safety-panel")).to_contain_text("No open safety task")
+    expect(app.locator("#safety-panel")).to_contain_text("safety_disposition")
+
+    physician.goto(
+        "/worklist/safety"
+    )  # the hold stays until a physician documents safe to continue
+    row = physician.locator("table.worklist tbody tr", has_text="Demo-Phone")
+    expect(row).to_contain_text("hold treatment")
+    row.get_by_role("link", name="Assess").click()
+    physician.get_by_label("Risk level").select_option("low")
+    physician.get_by_label("Safety plan").fill("Reviewed after the hold; safe to continue.")
+    physician.get_by_label("Disposition").select_option("continue_treatment")
+    physician.get_by_role("button", name="Document assessment and close the task").click()
+    physician.wait_for_url(f"**/patients/{patient}*")
+    expect(physician.locator("#safety-panel")).to_contain_text("No open safety task")
 
     try_induction(physician, patient)
     expect(

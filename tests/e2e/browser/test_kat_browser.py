@@ -2,8 +2,9 @@
 
 The coach records a preparatory session with a private part; until it is signed the session
 service refuses to start the experiential session (the KAT guard). Once signed, the IM
-experiential session starts through the session service with the coach as attendant and the coach
-records the journey (route, dose, attendant, set-and-setting checklist) in the workspace; the
+experiential dose starts through the dose gate (consented course, verified IM order, the coach
+checked in as attendant, pre-dose vitals) and the coach records the journey for that session
+(route, dose, attendant, set-and-setting checklist) in the workspace; the
 missing integration session is flagged; the coach records and signs the integration session and
 writes the reflection. The nurse sees the notes but not the private part (the page is refused);
 the author reads it. The IM session runs through the session service and the journey record (the
@@ -12,21 +13,22 @@ infusion-day pages are built for IV). All people are synthetic.
 
 from __future__ import annotations
 
-from datetime import date
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
 from playwright.sync_api import Page, expect
 
-from ketaclinic.adapters.protocol_files import shipped_protocol
 from ketaclinic.domain.access import Role
 from ketaclinic.domain.errors import SafetyBlock
-from ketaclinic.domain.patients import PatientDetails, SexAtBirth
+from ketaclinic.domain.protocol.sections import Route
 from ketaclinic.domain.session import SessionState
 from ketaclinic.domain.staff import Actor
+from ketaclinic.services.orders import OrderDraft
 from ketaclinic.services.ports import AuditQuery
 from tests.e2e.browser.conftest import LiveServer, SignedIn, demo_email
-from tests.integration_world import KAT_ATTESTED
+from tests.integration.test_orders_service import bedside, set_up_course
+from tests.integration.test_session_workflow import CHECK_IN
 
 pytestmark = pytest.mark.browser
 
@@ -42,25 +44,43 @@ def actor(server: LiveServer, role: Role) -> Actor:
 
 
 def kat_course_with_ready_session(server: LiveServer) -> tuple[int, int]:
-    """A synthetic adult on the signed-off kat-holistic pack, an IM session ready in a room."""
+    """A consented kat-holistic course (test fact provider), a signed and verified IM order and
+    an IM session the coach checked in (the coach attends) with the pre-dose checklist done."""
     s, physician = server.services, actor(server, Role.PHYSICIAN)
-    patient = s.patients.register(
-        actor(server, Role.FRONT_DESK),
-        PatientDetails("Rowan", "Demo-Juniper", date(1984, 6, 6), SexAtBirth.FEMALE),
-    ).id
-    [published] = s.protocols.publish(server.clinic.id, [shipped_protocol("kat-holistic")])
-    items = s.protocols.signoff_items(physician, published.id)
-    s.protocols.sign_off(physician, published.id, [i.path for i in items])
-    course = s.courses.open(physician, patient, published.id).id
+    setup = set_up_course(
+        s, server.clock, physician, actor(server, Role.FRONT_DESK), protocol_id="kat-holistic"
+    )
+    draft = OrderDraft(route=Route.IM, mg_per_kg=Decimal("0.5"), vial_mg_per_ml=Decimal(50))
+    order = s.orders.sign(actor(server, Role.APP), setup.course_id, draft)
+    c = order.content
+    entry = bedside(
+        setup.mrn,
+        route=Route.IM,
+        concentration_mg_per_ml=c.final_concentration_mg_per_ml,
+        dose_mg=c.dose_mg,
+        rate_ml_per_h=c.rate_ml_per_h,
+    )
+    assert s.orders.verify(actor(server, Role.NURSE), order.id, entry).verified
     with s.uow() as uow:
         room = uow.clinics.add_chair(server.clinic.id, "Journey room", ("quiet",))
         uow.commit()
     nurse, coach = actor(server, Role.NURSE), actor(server, Role.COACH)
-    session = s.sessions.create(nurse, course, room, prescriber_id=physician.staff_id)
-    s.sessions.assign(nurse, session.id, attendant_id=coach.staff_id, device_id=None)
-    for to in (SessionState.CHECKED_IN, SessionState.READY):
-        s.sessions.move(nurse, session.id, to, attested=KAT_ATTESTED)
-    return course, session.id
+    session = s.sessions.create(nurse, setup.course_id, room, prescriber_id=physician.staff_id)
+    flow = s.session_workflow
+    flow.check_in(coach, session.id, CHECK_IN)
+    for premed in c.premedications:
+        given = {
+            "drug": premed.drug,
+            "dose_mg": str(premed.dose_mg),
+            "route": "PO",
+            "lot": "LOT-DEMO-3",
+            "given_by": "Sage Demo-Coach",
+        }
+        flow.give(coach, session.id, given)
+    vitals = {"sbp_mmhg": "122", "dbp_mmhg": "78", "hr_per_min": "70", "spo2_pct": "98"}
+    checklist = {**vitals, "symptom_check": "calm", "order_id": str(order.id)}
+    flow.pre_dose(coach, session.id, checklist)
+    return setup.course_id, session.id
 
 
 def local_now(server: LiveServer) -> str:
@@ -82,8 +102,16 @@ def record_note(page: Page, server: LiveServer, kind: str, themes: str, secret: 
 
 
 def start(server: LiveServer, session_id: int) -> SessionState:
-    moved = server.services.sessions.move(
-        actor(server, Role.NURSE), session_id, SessionState.INFUSING, attested=KAT_ATTESTED
+    """Start the IM dose through the dose gate (the session workflow), the coach attending."""
+    moved = server.services.session_workflow.start(
+        actor(server, Role.COACH),
+        session_id,
+        {
+            "lot": "KET-DEMO-IM",
+            "given_by": "Dr Demo",
+            "attending": "Sage Demo-Coach",
+            "prescriber_on_site": True,
+        },
     )
     return moved.state
 
@@ -102,6 +130,9 @@ def test_preparation_im_journey_with_attendant_then_integration(
 
     coach.reload()
     journey = coach.locator("#journey-form")
+    journey.get_by_label("Session (the dose given through the dose gate)").select_option(
+        str(session_id)
+    )
     journey.get_by_label("Route").select_option("im")
     journey.get_by_label("Dose (mg)").fill("35")
     journey.get_by_label("Given at").fill(local_now(live_server))
@@ -137,6 +168,7 @@ def test_preparation_im_journey_with_attendant_then_integration(
     events = live_server.services.audit.search(
         actor(live_server, Role.AUDITOR), AuditQuery(live_server.clinic.id)
     )
-    reads = sorted((e.actor_role, e.outcome) for _, e in events
-                   if e.action == "coaching.private_note_read")  # fmt: skip
+    reads = sorted(
+        (e.actor_role, e.outcome) for _, e in events if e.action == "coaching.private_note_read"
+    )
     assert reads == [("coach", "success"), ("nurse", "denied")]

@@ -16,7 +16,7 @@ import pytest
 from ketaclinic.domain.access import Role
 from ketaclinic.domain.consent import ConsentStatus
 from ketaclinic.domain.course import ConsentFacts, CourseState, EligibilityFacts
-from ketaclinic.domain.dosing.records import DoseOrder, OrderStatus, SessionResponse
+from ketaclinic.domain.dosing.records import DoseOrder, OrderStatus
 from ketaclinic.domain.eligibility.engine import Decision
 from ketaclinic.domain.eligibility.signoff import SignedDecision
 from ketaclinic.domain.errors import Conflict, NotFound, PermissionDenied, SafetyBlock
@@ -25,6 +25,7 @@ from ketaclinic.domain.protocol.sections import Route
 from ketaclinic.domain.treatment import Course
 from ketaclinic.services.checkins import CheckinEntry, CheckinService
 from ketaclinic.services.courses import CourseService, FactProvider
+from ketaclinic.services.dose_gate import dose_refusals
 from ketaclinic.services.orders import BedsideEntry, OrderDraft, OrderService
 from ketaclinic.services.ports import UnitOfWork
 from tests.unit.services.world import FakeWorld
@@ -269,41 +270,39 @@ def test_a_verified_order_is_not_checked_again(dosing: Dosing) -> None:
         dosing.orders.verify(dosing.world.actor(Role.NURSE), order.id, bedside(dosing.world.mrn))
 
 
-# -- administration ------------------------------------------------------------------------
-def test_an_unverified_order_cannot_be_given(dosing: Dosing) -> None:
+# -- the dose gate ---------------------------------------------------------------------------
+# An administration is written only when a gated session starts dosing; these check the gate
+# (``services.dose_gate.dose_refusals``) on the in-memory store, before any session exists.
+def _refusals(dosing: Dosing, order: DoseOrder | None) -> tuple[str, ...]:
     w = dosing.world
+    with w.uow() as uow:
+        course = uow.courses.get(w.clinic.id, w.course.id)
+        assert course is not None
+        consent = ConsentStatus(missing=(), blocks=())
+        return dose_refusals(uow, course, consent, None, order, w.protocol)
+
+
+def test_an_unverified_order_cannot_be_given(dosing: Dosing) -> None:
     order = dosing.sign()
-    with pytest.raises(SafetyBlock) as err:
-        dosing.orders.record_administration(w.actor(Role.NURSE), order.id, SessionResponse())
-    assert err.value.field == "order_id"
-    assert w.committed.dosing.administrations == {}
+    refusals = _refusals(dosing, order)
+    assert any(r.startswith("dose_gate.order:") and "not verified" in r for r in refusals)
+    assert dosing.world.committed.dosing.administrations == {}
 
 
-def test_an_open_safety_task_blocks_the_administration_and_rolls_back(dosing: Dosing) -> None:
+def test_an_open_safety_task_blocks_the_dose(dosing: Dosing) -> None:
     w = dosing.world
     order = dosing.verified()
+    assert not [r for r in _refusals(dosing, order) if r.startswith("dose_gate.safety_gates")]
     w.open_safety_task()
-    before = w.db.commits
-    with pytest.raises(SafetyBlock) as err:
-        dosing.orders.record_administration(w.actor(Role.NURSE), order.id, SessionResponse())
-    assert err.value.field == "safety_gate"
-    assert w.db.commits == before
-    assert w.committed.dosing.administrations == {}
+    assert [r for r in _refusals(dosing, order) if r.startswith("dose_gate.safety_gates")]
     assert w.committed.dosing.orders[order.id].status is OrderStatus.VERIFIED
 
 
-def test_a_verified_order_is_given_once_in_one_commit(dosing: Dosing) -> None:
-    w = dosing.world
+def test_a_verified_order_is_still_refused_outside_a_session(dosing: Dosing) -> None:
     order = dosing.verified()
-    before = w.db.commits
-    given = dosing.orders.record_administration(w.actor(Role.NURSE), order.id, SessionResponse())
-    assert (given.dose_mg, given.session_number) == (Decimal("35.0"), 1)
-    assert w.db.commits == before + 1
-    assert w.committed.dosing.orders[order.id].status is OrderStatus.ADMINISTERED
-    assert w.audit()[-1].action == "dose_order.administer"
-    with pytest.raises(SafetyBlock):
-        dosing.orders.record_administration(w.actor(Role.NURSE), order.id, SessionResponse())
-    assert list(w.committed.dosing.administrations.values()) == [given]
+    refusals = _refusals(dosing, order)
+    assert [r for r in refusals if r.startswith("dose_gate.session:")]
+    assert not [r for r in refusals if r.startswith("dose_gate.order:")]
 
 
 # -- check-ins -----------------------------------------------------------------------------

@@ -15,9 +15,16 @@ from datetime import datetime
 from decimal import Decimal
 
 from ketaclinic.domain.dosing.calculation import DoseCalculation, calculate_dose
-from ketaclinic.domain.dosing.preparation import PreparationResult, prepare_dose
+from ketaclinic.domain.dosing.preparation import (
+    PreparationResult,
+    dose_rate_mg_per_kg_per_h,
+    infusion_duration_min,
+    infusion_time_refusals,
+    prepare_dose,
+)
 from ketaclinic.domain.dosing.reasons import DosingReason
 from ketaclinic.domain.dosing.weight import (
+    ChosenWeight,
     DosingWeight,
     Sex,
     WeightMeasurement,
@@ -43,6 +50,7 @@ class DoseRequest:
     fixed_mg: Decimal | None = None
     vial_mg_per_ml: Decimal | None = None
     final_volume_ml: Decimal | None = None
+    chosen_weight: ChosenWeight | None = None  # the prescriber's dosing weight, with a reason
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,7 +63,8 @@ class DosePlan:
     dose: DoseCalculation | None
     preparation: PreparationResult | None
     refusals: tuple[DosingReason, ...]
-    duration_min: int | None = None  # the route's dosing duration; None when the route is absent
+    duration_min: int | None = None  # minutes the dose runs; None when the route is absent
+    mg_per_kg_per_h: Decimal | None = None  # IV dose rate, computed with or without a vial
 
     @property
     def accepted(self) -> bool:
@@ -93,6 +102,7 @@ def plan_dose(
         request.sex,
         at=at,
         max_weight_age_days=protocol.evaluation.max_weight_age_days,
+        chosen=request.chosen_weight,
     )
     refusals += weight_result.refusals
     weight = weight_result.dosing_weight
@@ -100,11 +110,17 @@ def plan_dose(
         return DosePlan(protocol.ref, request.route, None, None, None, refusals, route.duration_min)
     dose = calculate_dose(route, weight, mg_per_kg=request.mg_per_kg, fixed_mg=request.fixed_mg)
     refusals += dose.refusals
+    minutes = infusion_duration_min(route, dose.effective_mg_per_kg)
+    per_kg_per_h = None
+    if route.route is Route.IV:
+        per_kg_per_h = dose_rate_mg_per_kg_per_h(dose.effective_mg_per_kg, minutes)
     preparation = _prepare(route, dose, request)
     if preparation is not None:
         refusals += preparation.refusals
+    else:  # the same dose-rate check as an order, without a vial
+        refusals += infusion_time_refusals(route, dose.effective_mg_per_kg)
     return DosePlan(
-        protocol.ref, request.route, weight, dose, preparation, refusals, route.duration_min
+        protocol.ref, request.route, weight, dose, preparation, refusals, minutes, per_kg_per_h
     )
 
 

@@ -8,12 +8,19 @@ Source: clinical.md §2.4 (Ketalar PI label facts and the derived formulas):
 - ``draw_volume_mL = dose_mg / vial_mg_per_mL``; ``final_conc = dose_mg / final_volume_mL``;
   ``rate_mL_per_h = final_volume_mL x 60 / duration_min``; ``mg/kg/h = mg/kg x 60 / duration_min``.
 
+Infusion time: the route's ``duration_min`` is the shortest infusion; an IV dose whose dose rate
+over it would exceed ``max_mg_per_kg_per_h`` runs longer (whole minutes, rounded up) so the rate
+stays within the limit: 0.5 mg/kg stays 40 min, 0.75 mg/kg runs 45 min (Cusin 2017, clinical.md
+§2.2) and 1.0 mg/kg 60 min (ASKP3: 0.5-1 mg/kg over 40-60 min; Pennsylvania 2020 <= 1 mg/kg/h,
+§2.1). An infusion longer than :data:`MAX_INFUSION_MIN` is refused.
+
 Every refusal is a :class:`DosingReason` in :attr:`PreparationResult.refusals`; the arithmetic is
 still computed where it can be, so the order screen can show what was refused and why.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from decimal import ROUND_HALF_EVEN, Decimal
 
@@ -30,6 +37,41 @@ VOLUME_PLACES = Decimal("0.01")  # mL, what a 1 mL syringe can measure
 RATE_PLACES = Decimal("0.1")  # mL/h, what infusion pumps are programmed in
 CONCENTRATION_PLACES = Decimal("0.001")  # mg/mL
 _MINUTES_PER_HOUR = Decimal(60)
+MAX_INFUSION_MIN = 240  # the longest plausible infusion (the protocol check's duration range)
+
+
+def infusion_duration_min(route: RouteDosing, mg_per_kg: Decimal) -> int:
+    """Minutes an IV dose of ``mg_per_kg`` runs: ``duration_min`` or longer, so that
+    ``mg_per_kg x 60 / minutes <= max_mg_per_kg_per_h`` (whole minutes, rounded up)."""
+    limit = route.max_mg_per_kg_per_h
+    if route.route is not Route.IV or limit is None or limit <= 0 or mg_per_kg <= 0:
+        return route.duration_min
+    needed = math.ceil(mg_per_kg * _MINUTES_PER_HOUR / limit)
+    return max(route.duration_min, needed)
+
+
+def dose_rate_mg_per_kg_per_h(mg_per_kg: Decimal, minutes: int) -> Decimal:
+    """mg/kg/h of ``mg_per_kg`` run over ``minutes`` (0.001 mg/kg/h)."""
+    rate = mg_per_kg * _MINUTES_PER_HOUR / Decimal(minutes)
+    return rate.quantize(CONCENTRATION_PLACES, ROUND_HALF_EVEN)
+
+
+def infusion_time_refusals(route: RouteDosing, mg_per_kg: Decimal) -> tuple[DosingReason, ...]:
+    """The dose-rate limit checked with or without a vial: refused when keeping the dose rate
+    within ``max_mg_per_kg_per_h`` would need an infusion longer than MAX_INFUSION_MIN."""
+    minutes = infusion_duration_min(route, mg_per_kg)
+    if minutes <= MAX_INFUSION_MIN:
+        return ()
+    return (
+        protocol_reason(
+            "prep.dose_rate_above_limit",
+            f"{mg_per_kg} mg/kg within {route.max_mg_per_kg_per_h} mg/kg/h needs {minutes} min, "
+            f"longer than {MAX_INFUSION_MIN} min",
+            route.sources,
+            "max_mg_per_kg_per_h",
+            "clinical.md §2.1",
+        ),
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,6 +140,7 @@ def prepare_dose(
         _strength_refusals(route, vial_mg_per_ml)
         + _dilution_refusals(route.route, preparation, final_volume_ml)
         + _pump_refusals(route, preparation)
+        + infusion_time_refusals(route, dose.effective_mg_per_kg)
     )
     return PreparationResult(preparation, refusals)
 
@@ -117,14 +160,19 @@ def _arithmetic(
         f"concentration = {dose.dose_mg} mg / {final} mL = {concentration} mg/mL",
     ]
     rate = per_kg_per_h = None
+    minutes = infusion_duration_min(route, dose.effective_mg_per_kg)
     if route.route is Route.IV:
-        rate = infusion_rate_ml_per_h(final, route.duration_min)
-        per_kg_per_h = (dose.effective_mg_per_kg * _MINUTES_PER_HOUR / route.duration_min).quantize(
-            CONCENTRATION_PLACES, ROUND_HALF_EVEN
-        )
-        steps.append(f"rate = {final} mL x 60 / {route.duration_min} min = {rate} mL/h")
+        rate = infusion_rate_ml_per_h(final, minutes)
+        per_kg_per_h = dose_rate_mg_per_kg_per_h(dose.effective_mg_per_kg, minutes)
+        if minutes != route.duration_min:
+            steps.append(
+                f"duration = {dose.effective_mg_per_kg} mg/kg x 60 / "
+                f"{route.max_mg_per_kg_per_h} mg/kg/h = {minutes} min (longer than the "
+                f"{route.duration_min} min minimum, within the dose-rate limit)"
+            )
+        steps.append(f"rate = {final} mL x 60 / {minutes} min = {rate} mL/h")
         steps.append(
-            f"dose rate = {dose.effective_mg_per_kg} mg/kg x 60 / {route.duration_min} min "
+            f"dose rate = {dose.effective_mg_per_kg} mg/kg x 60 / {minutes} min "
             f"= {per_kg_per_h} mg/kg/h"
         )
     return Preparation(
@@ -134,7 +182,7 @@ def _arithmetic(
         diluent,
         final,
         concentration,
-        route.duration_min,
+        minutes,
         rate,
         per_kg_per_h,
         tuple(steps),

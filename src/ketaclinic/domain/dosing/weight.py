@@ -6,6 +6,12 @@ ideal or adjusted body weight, nor at which BMI; the protocol's ``weight_basis``
 physician sign-off, and the standard pharmacology formulas used here (Devine IBW; AdjBW = IBW +
 factor x (TBW - IBW)) are UNCONFIRMED for ketamine. The basis, formula and inputs are recorded with
 every dosing weight so that the order shows exactly how it was reached.
+
+Continuity at the BMI threshold (rule ``weight.continuity``): above ``adjusted_above_bmi`` the
+dosing weight is never less than the weight at which the BMI equals the threshold (for the same
+height), so one more gram never lowers the dose; the dosing weight is non-decreasing in body
+weight. A prescriber may choose the dosing weight for one order, with a reason
+(:class:`ChosenWeight`; basis ``clinician``), for example when the ideal weight is undefined.
 """
 
 from __future__ import annotations
@@ -13,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 from enum import StrEnum
 
 from ketaclinic.domain.dosing.reasons import CLINICAL_2_3, DosingReason, protocol_reason
@@ -90,6 +96,15 @@ class DosingWeight:
 
 
 @dataclass(frozen=True, slots=True)
+class ChosenWeight:
+    """A dosing weight the prescriber chooses for one order (kg) and why (clinical.md §2.3:
+    store the weight, its basis and the clinician who chose it; the signer is that clinician)."""
+
+    weight_kg: Decimal
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
 class DosingWeightResult:
     """Either a dosing weight or the refusals that prevent one."""
 
@@ -122,6 +137,7 @@ def determine_dosing_weight(
     *,
     at: datetime,
     max_weight_age_days: int,
+    chosen: ChosenWeight | None = None,
 ) -> DosingWeightResult:
     """Dosing weight in kg from the latest measurement, per the route's basis and BMI rule.
 
@@ -135,6 +151,8 @@ def determine_dosing_weight(
     if refusal is not None or latest is None:
         return DosingWeightResult(None, (refusal,) if refusal else ())
     bmi = body_mass_index(latest.weight_kg, latest.height_cm)
+    if chosen is not None:
+        return DosingWeightResult(_chosen(latest, sex, bmi, chosen), ())
     basis = _basis_for(route, bmi)
     if basis is WeightBasis.ACTUAL:
         return DosingWeightResult(_actual(route, latest, sex, bmi), ())
@@ -216,6 +234,19 @@ def _from_ideal(
         weight = (ibw + factor * (tbw - ibw)).quantize(_TENTH, ROUND_HALF_UP)
         formula = f"{ibw_formula}; adjusted = {ibw} + {factor} x ({tbw} - {ibw}) = {weight} kg"
     reasons = [_basis_reason(route, bmi, basis)]
+    floor = _threshold_weight_kg(route, m.height_cm)
+    if floor is not None and weight < floor:
+        formula = f"{formula}; not below {floor} kg, the weight at BMI {route.adjusted_above_bmi}"
+        weight = min(floor, tbw)
+        reasons.append(
+            DosingReason(
+                "weight.continuity",
+                f"dosing weight kept at {weight} kg so that a heavier patient of the same height "
+                "never gets a lower dose than at the BMI threshold",
+                CLINICAL_2_3,
+                needs_signoff=True,
+            )
+        )
     if weight > tbw:
         # Never dose on more than the patient weighs (an underweight patient's IBW exceeds TBW).
         formula = f"{formula}; above actual weight, so actual {tbw} kg used"
@@ -228,11 +259,54 @@ def _from_ideal(
     )
 
 
+def _threshold_weight_kg(route: RouteDosing, height_cm: Decimal) -> Decimal | None:
+    """Body weight (kg, 0.1 kg down) at which the BMI equals ``adjusted_above_bmi``."""
+    if route.adjusted_above_bmi is None:
+        return None
+    metres = height_cm / Decimal(100)
+    return (route.adjusted_above_bmi * metres * metres).quantize(_TENTH, ROUND_DOWN)
+
+
+def _chosen(m: WeightMeasurement, sex: Sex, bmi: Decimal, chosen: ChosenWeight) -> DosingWeight:
+    errors: dict[str, str] = {}
+    low = PLAUSIBLE_WEIGHT_KG[0]
+    if not low <= chosen.weight_kg <= m.weight_kg:
+        errors["chosen_weight_kg"] = (
+            f"between {low} kg and the measured {m.weight_kg} kg (never above the body weight)"
+        )
+    if len(chosen.reason.strip()) < 5:
+        errors["chosen_weight_reason"] = "say why this dosing weight was chosen"
+    elif len(chosen.reason) > 500:
+        errors["chosen_weight_reason"] = "at most 500 characters"
+    if errors:
+        raise ValidationFailed(errors)
+    weight = chosen.weight_kg.quantize(_TENTH, ROUND_HALF_UP)
+    formula = (
+        f"clinician's choice = {weight} kg (measured {m.weight_kg} kg, {m.height_cm} cm, "
+        f"BMI {bmi}); reason: {chosen.reason.strip()}"
+    )
+    reason = DosingReason(
+        "weight.clinician_choice", "the prescriber chose the dosing weight", CLINICAL_2_3
+    )
+    return DosingWeight(
+        weight,
+        WeightBasis.CLINICIAN,
+        formula,
+        m.weight_kg,
+        m.height_cm,
+        sex,
+        bmi,
+        None,
+        m.measured_at,
+        (reason,),
+    )
+
+
 def _ibw_undefined(height_cm: Decimal) -> DosingReason:
     return DosingReason(
         "weight.ibw_undefined",
         f"Devine ideal weight is undefined below 60 inches (height {height_cm} cm); "
-        "a clinician must choose the dosing weight",
+        "a clinician must choose the dosing weight (chosen_weight_kg, with a reason)",
         CLINICAL_2_3,
         needs_signoff=True,
     )

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
+from ketaclinic.domain.dosing.preparation import MAX_INFUSION_MIN, infusion_duration_min
 from ketaclinic.domain.protocol.catalog import (
     ALERT_PARAMETERS,
     DATA_MISSING_SECONDS,
@@ -31,6 +32,7 @@ from ketaclinic.domain.protocol.sections import (
     MonitoringPhase,
     Route,
     RouteDosing,
+    WeightBasis,
 )
 
 _ZERO = Decimal(0)
@@ -69,10 +71,13 @@ def check_route(log: ProblemLog, path: str, rd: RouteDosing) -> None:
     _check_weight_basis(log, path, rd)
     _check_steps_and_concentrations(log, path, rd)
     _check_rates(log, path, rd)
+    _check_orderable(log, path, rd)
     check_sources(log, path, rd)
 
 
 def _check_weight_basis(log: ProblemLog, path: str, rd: RouteDosing) -> None:
+    if rd.weight_basis is WeightBasis.CLINICIAN:
+        log.add(f"{path}.weight_basis", rd.weight_basis.value, "actual, ideal or adjusted")
     if rd.adjusted_above_bmi is not None:
         in_range(log, f"{path}.adjusted_above_bmi", rd.adjusted_above_bmi, 15, 70)
     in_range(log, f"{path}.adjusted_weight_factor", rd.adjusted_weight_factor, _ZERO, Decimal(1))
@@ -118,6 +123,42 @@ def _check_rates(log: ProblemLog, path: str, rd: RouteDosing) -> None:
                 )
     if rd.max_rate_ml_per_h is not None:
         in_range(log, f"{path}.max_rate_ml_per_h", rd.max_rate_ml_per_h, _TINY, Decimal(2000))
+
+
+def titration_levels_mg_per_kg(rd: RouteDosing) -> tuple[Decimal, ...]:
+    """The mg/kg doses the titration can ask for: the start, each step up while under the
+    ceiling, and the ceiling itself (empty for a fixed-dose route)."""
+    start, step, top = rd.start_mg_per_kg, rd.titration_step_mg_per_kg, rd.max_mg_per_kg
+    if start is None:
+        return ()
+    levels = [start]
+    while step is not None and step > 0 and levels[-1] + step <= top and len(levels) < 100:
+        levels.append(levels[-1] + step)
+    if top not in levels:
+        levels.append(top)
+    return tuple(levels)
+
+
+def _check_orderable(log: ProblemLog, path: str, rd: RouteDosing) -> None:
+    """Coherence: every titration level and the ceiling can be ordered under the route's own
+    limits. An IV level runs longer than ``duration_min`` when its dose rate would exceed
+    ``max_mg_per_kg_per_h`` (clinical.md §2.1, §2.2); it must fit within MAX_INFUSION_MIN."""
+    if rd.route is not Route.IV or rd.max_mg_per_kg_per_h is None or rd.max_mg_per_kg_per_h <= 0:
+        return
+    if rd.start_mg_per_kg is None or rd.start_mg_per_kg > rd.max_mg_per_kg:
+        return  # reported by the start checks
+    for level in titration_levels_mg_per_kg(rd):
+        minutes = infusion_duration_min(rd, level)
+        if minutes > MAX_INFUSION_MIN:
+            field = "max_mg_per_kg" if level == rd.max_mg_per_kg else "titration_step_mg_per_kg"
+            log.add(
+                f"{path}.{field}",
+                level,
+                f"a dose that can be given within max_mg_per_kg_per_h "
+                f"({rd.max_mg_per_kg_per_h} mg/kg/h) in at most {MAX_INFUSION_MIN} min "
+                f"({level} mg/kg needs {minutes} min)",
+            )
+            return
 
 
 def check_dosing(p: Protocol, log: ProblemLog) -> None:

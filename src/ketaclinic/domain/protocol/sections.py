@@ -40,6 +40,7 @@ class WeightBasis(StrEnum):
     ACTUAL = "actual"
     IDEAL = "ideal"  # Devine ideal body weight
     ADJUSTED = "adjusted"  # IBW + factor x (actual - IBW)
+    CLINICIAN = "clinician"  # chosen by the prescriber for one order, with a reason (never a pack)
 
 
 class Comparison(StrEnum):

@@ -17,11 +17,9 @@ from ketaclinic.adapters.fhir.medication import (
 )
 from ketaclinic.domain.access import Permission
 from ketaclinic.domain.dosing.checkin import MedicationChange, SideEffect
-from ketaclinic.domain.dosing.records import DoseOrder, SessionResponse
-from ketaclinic.domain.dosing.sessions import AdverseEvent, DissociationInstrument, SessionAlarm
+from ketaclinic.domain.dosing.records import DoseOrder
 from ketaclinic.domain.dosing.weight import Sex
-from ketaclinic.domain.instruments.cadss import DISSOCIATION_TOTAL_RANGES
-from ketaclinic.domain.protocol.sections import AlertAction, Route
+from ketaclinic.domain.protocol.sections import Route
 from ketaclinic.domain.staff import Actor
 from ketaclinic.entrypoints.api.dosing_schemas import order_out, screen_out
 from ketaclinic.entrypoints.guards import ApiActor
@@ -48,6 +46,8 @@ class OrderIn(BaseModel):
     premedications: list[Annotated[str, Field(max_length=80)]] = Field(default=[], max_length=10)
     override_reason: Annotated[str, Field(max_length=2000)] = ""
     sex: Sex | None = None
+    chosen_weight_kg: Dose | None = None  # the prescriber's dosing weight for this order
+    chosen_weight_reason: Annotated[str, Field(max_length=500)] = ""
 
 
 class BedsideIn(BaseModel):
@@ -58,27 +58,6 @@ class BedsideIn(BaseModel):
     concentration_mg_per_ml: Dose
     dose_mg: Dose
     rate_ml_per_h: Dose | None = None
-
-
-class AlarmIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    rule_id: Annotated[str, Field(min_length=1, max_length=80)]
-    parameter: Annotated[str, Field(min_length=1, max_length=20)]
-    action: AlertAction
-
-
-#: the widest dissociation total; the instrument's own bounds are checked by ``SessionResponse``
-_PEAK_MAX = max(high for _, high in DISSOCIATION_TOTAL_RANGES.values())
-
-
-class AdministrationIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    dissociation_instrument: DissociationInstrument | None = None
-    dissociation_peak_total: Annotated[int, Field(ge=0, le=_PEAK_MAX)] | None = None
-    excessive_sedation: bool = False
-    alarms: list[AlarmIn] = Field(default=[], max_length=50)
-    adverse_events: list[AdverseEvent] = Field(default=[], max_length=20)
-    stopped_early: bool = False
 
 
 class CheckinIn(BaseModel):
@@ -101,6 +80,8 @@ def _draft(body: OrderIn) -> OrderDraft:
         premedications=tuple(body.premedications),
         override_reason=body.override_reason,
         sex=body.sex,
+        chosen_weight_kg=body.chosen_weight_kg,
+        chosen_weight_reason=body.chosen_weight_reason,
     )
 
 
@@ -142,22 +123,6 @@ def verify_order(order_id: int, body: BedsideIn, request: Request, actor: Verifi
         "checked_at": outcome.attempt.at.isoformat(),
     }
     return JSONResponse(body_out, status_code=200 if outcome.verified else 409)
-
-
-@router.post("/orders/{order_id}/administration", status_code=201)
-def record_administration(
-    order_id: int, body: AdministrationIn, request: Request, actor: Runner
-) -> dict[str, Any]:
-    response = SessionResponse(
-        dissociation_instrument=body.dissociation_instrument,
-        dissociation_peak_total=body.dissociation_peak_total,
-        excessive_sedation=body.excessive_sedation,
-        alarms=tuple(SessionAlarm(a.rule_id, a.parameter, a.action) for a in body.alarms),
-        adverse_events=tuple(body.adverse_events),
-        stopped_early=body.stopped_early,
-    )
-    given = services_of(request).orders.record_administration(actor, order_id, response)
-    return {"id": given.id, "order_id": given.order_id, "session_number": given.session_number}
 
 
 @router.post("/courses/{course_id}/checkins", status_code=201)

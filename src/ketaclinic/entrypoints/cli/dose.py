@@ -103,7 +103,7 @@ def plan_as_dict(plan: DosePlan) -> dict[str, Any]:
             prep.final_concentration_mg_per_ml if prep else None
         ),
         "rate_ml_per_h": _number(prep.rate_ml_per_h if prep else None),
-        "mg_per_kg_per_h": _number(prep.mg_per_kg_per_h if prep else None),
+        "mg_per_kg_per_h": _number(prep.mg_per_kg_per_h if prep else plan.mg_per_kg_per_h),
         "duration_min": plan.duration_min,
         "steps": list((dose.steps if dose else ()) + (prep.steps if prep else ())),
         "reasons": [_reason(r) for r in plan.reasons],

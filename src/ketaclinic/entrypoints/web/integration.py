@@ -13,7 +13,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from ketaclinic.domain.access import Permission
-from ketaclinic.domain.errors import ValidationFailed
+from ketaclinic.domain.errors import SafetyBlock, ValidationFailed
 from ketaclinic.domain.integration import (
     SETTING_ITEMS,
     GoalInput,
@@ -28,6 +28,7 @@ from ketaclinic.entrypoints.guards import WebUser
 from ketaclinic.entrypoints.http import services_of
 from ketaclinic.entrypoints.web import forms
 from ketaclinic.entrypoints.web.rendering import mark_web, render
+from ketaclinic.services.coaching import JOURNEY_NEEDS_SESSION
 from ketaclinic.services.identity import Session
 
 router = APIRouter(dependencies=[Depends(mark_web)], include_in_schema=False)
@@ -46,8 +47,15 @@ def _workspace(
     request: Request, session: Session, course_id: int, form: str = "",
     values: dict[str, Any] | None = None, errors: dict[str, str] | None = None, status: int = 200,
 ) -> Response:  # fmt: skip
-    ws = services_of(request).caseload.workspace(session.actor, course_id)
+    services = services_of(request)
+    ws = services.caseload.workspace(session.actor, course_id)
+    dosed = [
+        d.session
+        for d in services.session_workflow.for_patient(session.actor, ws.patient.id)
+        if d.session.course_id == course_id and d.session.dosing_started_at is not None
+    ]
     context = {
+        "dosed_sessions": dosed,
         "ws": ws, "form": form, "values": values or {}, "errors": errors or {},
         "kinds": list(NoteKind), "risks": list(RiskLevel), "statuses": list(GoalStatus),
         "routes": [Route.SL, Route.IN, Route.IM], "setting_items": SETTING_ITEMS,
@@ -225,6 +233,9 @@ async def record_journey(request: Request, course_id: int, session: Runner) -> R
         attendant = forms.text(form, "attendant_id", errors, 12)
         if not attendant.isdigit():
             errors["attendant_id"] = "choose the attendant"
+        session_id = str(form.get("session_id") or "")
+        if not session_id.isdigit():
+            errors["session_id"] = JOURNEY_NEEDS_SESSION
         if errors or dose is None or given is None:
             raise ValidationFailed(errors)
         j = JourneyInput(
@@ -232,7 +243,14 @@ async def record_journey(request: Request, course_id: int, session: Runner) -> R
             tuple(str(s) for s in form.getlist("setting")),
             forms.text(form, "observations", errors, 4000),
         )  # fmt: skip
-        services_of(request).journeys.record(session.actor, course_id, j)
+        try:
+            services_of(request).journeys.record(
+                session.actor, course_id, j, session_id=int(session_id)
+            )
+        except SafetyBlock as blocked:
+            raise ValidationFailed(
+                {"session_id": "; ".join((str(blocked), *blocked.reasons))}
+            ) from blocked
         return course_id
 
     return await _submit(request, session, course_id, "journey", act, "journeys")

@@ -169,6 +169,9 @@ async def sign_order(request: Request, course_id: int, session: Prescriber) -> R
     errors: dict[str, str] = {}
     values: dict[str, Any] = _fields(form, _ORDER_FIELDS, errors)
     values["override_reason"] = forms.text(form, "override_reason", errors, 2000)
+    values["chosen_weight_kg"] = forms.text(form, "chosen_weight_kg", errors, 20)
+    values["chosen_weight_reason"] = forms.text(form, "chosen_weight_reason", errors, 500)
+    chosen_kg = forms.parse_decimal(values["chosen_weight_kg"], "chosen_weight_kg", errors)
     values["premedications"] = [p for p in form.getlist("premedications") if isinstance(p, str)]
     numbers = _decimals(values, _ORDER_FIELDS[1:5], errors)
     route = _route(values["route"], errors)
@@ -186,6 +189,8 @@ async def sign_order(request: Request, course_id: int, session: Prescriber) -> R
         premedications=tuple(values["premedications"]),
         override_reason=values["override_reason"],
         sex=sex,
+        chosen_weight_kg=chosen_kg,
+        chosen_weight_reason=values["chosen_weight_reason"],
     )
     orders = services_of(request).orders
     try:

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from ketaclinic.domain.access import Permission
-from ketaclinic.domain.errors import ValidationFailed
+from ketaclinic.domain.errors import PermissionDenied, ValidationFailed
 from ketaclinic.domain.safety import Disposition, RiskLevel, SafetyAssessment
 from ketaclinic.entrypoints.guards import WebUser
 from ketaclinic.entrypoints.http import services_of
@@ -37,7 +37,11 @@ def worklist(request: Request, session: Reader) -> Response:
     if allowed(session.actor, Permission.SAFETY_ASSESS):
         notices = list(services.safety.notices(session.actor))
     entries = services.safety.worklist_entries(session.actor)
-    return render(request, "safety/worklist.html", {"entries": entries, "notices": notices})
+    waiting = []
+    if allowed(session.actor, Permission.PREDOSE_DECIDE):
+        waiting = list(services.session_workflow.waiting_decisions(session.actor))
+    context = {"entries": entries, "notices": notices, "predose_waiting": waiting}
+    return render(request, "safety/worklist.html", context)
 
 
 def _assess_form(
@@ -83,4 +87,10 @@ async def assess(request: Request, task_id: int, session: Assessor) -> Response:
     except ValidationFailed as failed:
         values = {k: v for k, v in form.items() if isinstance(v, str) and k != "csrf_token"}
         return _assess_form(request, session, task_id, values, failed.errors, status=422)
+    except PermissionDenied as refused:
+        if refused.field != "disposition":
+            raise
+        values = {k: v for k, v in form.items() if isinstance(v, str) and k != "csrf_token"}
+        errors = {"disposition": refused.detail}
+        return _assess_form(request, session, task_id, values, errors, status=403)
     return RedirectResponse(f"/patients/{resolved.patient_id}#panel-safety", status_code=303)

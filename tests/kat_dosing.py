@@ -1,0 +1,100 @@
+"""A KAT experiential dose given through the dose gate, for tests: a consented kat-holistic course
+(test fact provider), a signed preparatory session, a signed and verified IM order, a session the
+coach checks in (the coach attends), the pre-dose checklist and the start of dosing."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from ketaclinic.domain.access import Role
+from ketaclinic.domain.dosing.records import DoseOrder
+from ketaclinic.domain.integration import NoteKind
+from ketaclinic.domain.protocol.sections import Route
+from ketaclinic.services.orders import OrderDraft
+from tests.conftest import World
+from tests.integration.test_orders_service import DosingSetup, bedside, set_up_course
+from tests.integration.test_session_workflow import CHECK_IN
+from tests.integration_world import signed_note
+
+
+@dataclass(frozen=True)
+class KatDose:
+    setup: DosingSetup
+    order: DoseOrder
+    session_id: int
+
+
+def verified_im_order(world: World, setup: DosingSetup) -> DoseOrder:
+    s = world.services
+    draft = OrderDraft(route=Route.IM, mg_per_kg=Decimal("0.5"), vial_mg_per_ml=Decimal(50))
+    order = s.orders.sign(world.actor(Role.APP), setup.course_id, draft)
+    c = order.content
+    entry = bedside(
+        setup.mrn,
+        route=Route.IM,
+        concentration_mg_per_ml=c.final_concentration_mg_per_ml,
+        dose_mg=c.dose_mg,
+        rate_ml_per_h=c.rate_ml_per_h,
+    )
+    assert s.orders.verify(world.actor(Role.NURSE), order.id, entry).verified
+    return order
+
+
+def ready_kat_session(world: World) -> KatDose:
+    s, coach = world.services, world.actor(Role.COACH)
+    setup = set_up_course(
+        s,
+        world.clock,
+        world.actor(Role.PHYSICIAN),
+        world.actor(Role.FRONT_DESK),
+        protocol_id="kat-holistic",
+    )
+    signed_note(world, setup.course_id, NoteKind.PREPARATORY)
+    order = verified_im_order(world, setup)
+    with s.uow() as uow:
+        room = uow.clinics.add_chair(world.clinic.id, "Journey room", ("quiet",))
+        uow.commit()
+    session = s.sessions.create(world.actor(Role.NURSE), setup.course_id, room)
+    flow = s.session_workflow
+    flow.check_in(coach, session.id, CHECK_IN)  # the coach attends
+    for premed in order.content.premedications:
+        flow.give(
+            coach,
+            session.id,
+            {
+                "drug": premed.drug,
+                "dose_mg": str(premed.dose_mg),
+                "route": "PO",
+                "lot": "LOT-DEMO-2",
+                "given_by": "Coach",
+            },
+        )
+    flow.pre_dose(
+        coach,
+        session.id,
+        {
+            "sbp_mmhg": "124",
+            "dbp_mmhg": "78",
+            "hr_per_min": "70",
+            "spo2_pct": "98",
+            "symptom_check": "calm, no headache",
+            "order_id": str(order.id),
+        },
+    )
+    return KatDose(setup, order, session.id)
+
+
+def dosed_kat_session(world: World) -> KatDose:
+    dose = ready_kat_session(world)
+    world.services.session_workflow.start(
+        world.actor(Role.COACH),
+        dose.session_id,
+        {
+            "lot": "KET-DEMO-IM",
+            "given_by": "Dr Demo",
+            "attending": "Sage Demo-Coach",
+            "prescriber_on_site": True,
+        },
+    )
+    return dose
