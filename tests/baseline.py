@@ -13,7 +13,7 @@ from ketaclinic.domain.instruments.registry import get_instrument
 
 
 def calm_answers(instrument_id: str, **changes: int) -> dict[str, int]:
-    """Every asked item of ``instrument_id`` at its lowest value, then ``changes`` (``item_9=2``)."""
+    """Every asked item of ``instrument_id`` at its lowest value, then ``changes``."""
     instrument = get_instrument(instrument_id)
     answers: dict[str, int] = {}
     overrides = {key.removeprefix("item_"): value for key, value in changes.items()}
