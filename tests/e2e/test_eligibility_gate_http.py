@@ -15,7 +15,7 @@ from ketaclinic.adapters.evaluation_codec import dump_evaluation
 from ketaclinic.domain.access import Role
 from tests.baseline import calm_answers
 from tests.conftest import World
-from tests.e2e.conftest import bearer
+from tests.e2e.conftest import bearer, web_login
 from tests.integration.test_evaluation_fixtures import (
     ADULT_INSTRUMENTS,
     enrol_adult,
@@ -189,3 +189,31 @@ def test_a_positive_baseline_item_9_opens_a_task_that_blocks_signing(
     refused = _sign(client, course, physician, overrides=overrides)
     assert refused.status_code == 409, refused.text
     assert any("open safety gate" in r for r in refused.json()["reasons"])
+
+
+def test_the_web_evaluation_form_offers_recorded_questionnaires_not_totals(
+    client: TestClient, world: World
+) -> None:
+    enrolled = enrol_adult(world)
+    recorded = world.services.assessments.record(
+        world.actor(Role.NURSE), enrolled.patient_id, "phq9", calm_answers("phq9", item_9=1)
+    ).response
+    csrf = web_login(client, world, Role.APP)
+    page = client.get(f"/courses/{enrolled.course_id}/evaluation")
+    assert f'<option value="{recorded.id}"' in page.text and "safety item positive" in page.text
+    form = {
+        "csrf_token": csrf,
+        "presenting_problem": "Synthetic test case",
+        "baseline_instruments[0].instrument": "phq9",
+        "baseline_instruments[0].response_id": str(recorded.id),
+    }
+    saved = client.post(
+        f"/courses/{enrolled.course_id}/evaluation", data=form, follow_redirects=False
+    )
+    assert saved.status_code == 303, saved.text[:2000]
+    space = world.services.evaluations.workspace(world.actor(Role.APP), enrolled.course_id)
+    [baseline] = space.versions[0].evaluation.baseline_instruments
+    assert baseline.response_id == recorded.id and baseline.answer_map()["9"] == 1
+    view = world.services.eligibility.view(world.actor(Role.APP), enrolled.course_id)
+    assert view.result is not None
+    assert view.result.finding("baseline_instrument.phq9.phq9.item9_positive") is not None

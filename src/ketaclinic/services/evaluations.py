@@ -9,8 +9,8 @@ into the evaluation (clinical.md §1.4: history, medication and allergy list).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
@@ -88,6 +88,9 @@ class Workspace:
     versions: Sequence[StoredEvaluation]
     review: MedicationReview | None
     editable: bool
+    questionnaires: Mapping[str, Sequence[AssessmentResponse]] = field(default_factory=dict)
+    """The patient's recorded responses of each baseline instrument of the protocol, newest
+    first: what the evaluation's baseline instruments refer to."""
 
 
 class EvaluationService:
@@ -101,12 +104,22 @@ class EvaluationService:
             ctx = course_context(uow, actor.clinic_id, course_id, self._clock.now())
             versions = uow.evaluations.versions(actor.clinic_id, course_id)
             allergies = _chart_allergies(uow, ctx)
+            responses = uow.assessments.for_patient(actor.clinic_id, ctx.course.patient_id)
+        wanted = ctx.protocol.evaluation.baseline_instruments
+        questionnaires = {
+            name: sorted(
+                (r for r in responses if r.instrument_id == name),
+                key=lambda r: r.answered_at,
+                reverse=True,
+            )
+            for name in wanted
+        }
         current = versions[0] if versions else None
         review = None
         if current is not None and current.evaluation.medications is not None:
             review = review_medications(current.evaluation.medications)
         editable = ctx.course.state in EDITABLE_STATES
-        return Workspace(ctx, allergies, current, versions, review, editable)
+        return Workspace(ctx, allergies, current, versions, review, editable, questionnaires)
 
     def record(self, actor: Actor, course_id: int, evaluation: Evaluation) -> StoredEvaluation:
         """Store ``evaluation`` as the course's next version (physician or APP).
