@@ -129,6 +129,17 @@ def test_a_normal_reading_does_not_hide_a_200_over_120_reading(
     findings = client.get(f"/api/v1/courses/{course}/eligibility", headers=physician).json()
     hard = next(f for f in findings["findings"] if f["rule"] == "uncontrolled_hypertension")
     assert "200/120" in hard["evidence"] and findings["decision"] == "not_eligible"
+    overriding = _sign(
+        client,
+        course,
+        physician,
+        overrides=[{"rule": "uncontrolled_hypertension", "reason": "Synthetic: white coat"}],
+    )
+    assert overriding.status_code == 409, overriding.text
+    assert any(
+        r.startswith("uncontrolled_hypertension: a hard stop cannot be overridden")
+        for r in overriding.json()["reasons"]
+    )
     signed = _sign(client, course, physician)
     assert signed.status_code == 201 and signed.json()["decision"] == "not_eligible"
 
