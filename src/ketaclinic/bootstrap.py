@@ -45,6 +45,7 @@ from ketaclinic.services.patients import PatientService
 from ketaclinic.services.portal import PortalService
 from ketaclinic.services.ports import Clock, PasswordHasher, TokenSource, UnitOfWork
 from ketaclinic.services.protocols import ProtocolService
+from ketaclinic.services.questionnaire_mappings import QuestionnaireMappingService
 from ketaclinic.services.reports import ReportService
 from ketaclinic.services.safety import SafetyService
 from ketaclinic.services.scheduling import ScheduleService
@@ -73,6 +74,7 @@ class Services:
     courses: CourseService
     safety: SafetyService
     assessments: AssessmentService
+    questionnaire_mappings: QuestionnaireMappingService
     links: LinkService
 
     orders: OrderService = field(init=False)
@@ -194,6 +196,7 @@ def build(
         courses=CourseService(uow_factory, clock),
         safety=SafetyService(uow_factory, clock),
         assessments=AssessmentService(uow_factory, clock),
+        questionnaire_mappings=QuestionnaireMappingService(uow_factory, clock),
         links=LinkService(
             uow_factory,
             clock,

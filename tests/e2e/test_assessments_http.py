@@ -71,7 +71,8 @@ def test_a_forged_form_or_missing_answer_stores_nothing(client: TestClient, worl
     page = client.get(f"/link/{token}")
     forged = client.post(f"/link/{token}", data={**ITEM9_ONE, "form_token": "forged"})
     assert forged.status_code == 422 and "did not come from your questionnaire link" in forged.text
-    partial = {k: v for k, v in ITEM9_ONE.items() if k != "item-4"}
+    # item 9 answered 0: an incomplete response without a safety answer is refused whole
+    partial = {k: v for k, v in ITEM9_ONE.items() if k != "item-4"} | {"item-9": "0"}
     missing = client.post(f"/link/{token}", data={**partial, "form_token": form_token(page.text)})
     assert missing.status_code == 422
     assert 'id="item-4-error"' in missing.text and "please answer this item" in missing.text

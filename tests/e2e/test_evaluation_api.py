@@ -150,6 +150,9 @@ def test_web_evaluation_form_shows_inline_errors_and_saves_nothing(
     csrf = web_login(client, world, Role.APP)
     page = client.get(f"/courses/{enrolled.course_id}/evaluation")
     assert page.status_code == 200 and 'name="medical.aneurysm"' in page.text
+    # baseline questionnaires are chosen among recorded responses; no total can be typed
+    assert 'name="baseline_instruments[0].response_id"' in page.text
+    assert 'name="baseline_instruments[0].total"' not in page.text
     response = client.post(
         f"/courses/{enrolled.course_id}/evaluation",
         data={
@@ -159,7 +162,7 @@ def test_web_evaluation_form_shows_inline_errors_and_saves_nothing(
             "diagnoses[1].code": "not-a-code",
             "medical.blood_pressures[1].sbp_mmhg": "abc",
             "baseline_instruments[0].instrument": "phq-a",
-            "baseline_instruments[0].total": "x",
+            "baseline_instruments[0].response_id": "999",
         },
     )
     assert response.status_code == 422
@@ -167,7 +170,7 @@ def test_web_evaluation_form_shows_inline_errors_and_saves_nothing(
         "presenting_problem",
         "diagnoses[1].code",
         "medical.blood_pressures[1].sbp_mmhg",
-        "baseline_instruments[0].total",
+        "baseline_instruments[0].response_id",
     ):
         assert f'id="{name}-error"' in response.text, name
     assert "Nothing was saved" in response.text

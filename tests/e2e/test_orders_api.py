@@ -8,6 +8,7 @@ from fhir.resources.R4B.bundle import Bundle
 from fhir.resources.R4B.medicationrequest import MedicationRequest
 
 from ketaclinic.domain.access import Role
+from ketaclinic.domain.consent import ConsentStatus
 from tests.conftest import World
 from tests.e2e.conftest import bearer
 from tests.integration.test_orders_service import set_up_course
@@ -77,3 +78,19 @@ def test_fhir_search_for_an_unknown_patient_is_404(client: TestClient, world: Wo
     response = client.get("/api/v1/fhir/MedicationRequest?patient=999999", headers=headers)
     assert response.status_code == 404
     assert client.get("/api/v1/fhir/MedicationRequest", headers=headers).status_code == 422
+
+
+def test_app_cannot_sign_an_order_when_consent_is_withdrawn(
+    client: TestClient, world: World
+) -> None:
+    setup = set_up_course(
+        world.services, world.clock, world.actor(Role.PHYSICIAN), world.actor(Role.FRONT_DESK)
+    )
+    setup.gate.consent = ConsentStatus((), ("iv-ketamine-informed-consent@1:patient: withdrawn",))
+    app = bearer(client, world, Role.APP)
+    refused = client.post(f"/api/v1/courses/{setup.course_id}/orders", headers=app, json=ORDER)
+    assert refused.status_code == 409, refused.text
+    assert any("withdrawn" in r for r in refused.json()["reasons"])
+    setup.gate.consent, setup.gate.eligible = None, False
+    refused = client.post(f"/api/v1/courses/{setup.course_id}/orders", headers=app, json=ORDER)
+    assert refused.status_code == 409, refused.text

@@ -42,6 +42,7 @@ from ketaclinic.services.ports import (
     NoticeRepository,
     PatientRepository,
     ProtocolRepository,
+    QuestionnaireMappingRepository,
     SafetyTaskRepository,
     StaffRepository,
     UnitOfWork,
@@ -159,6 +160,7 @@ class InMemoryUnitOfWork:
     integration: IntegrationRepository
     coaching_notes: CoachingNoteRepository
     session_records: SessionRecordRepository
+    questionnaire_mappings: QuestionnaireMappingRepository
 
     def __init__(self, database: InMemoryDatabase) -> None:
         self._db = database

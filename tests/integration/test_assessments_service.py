@@ -102,7 +102,7 @@ def test_bad_or_incomplete_answers_store_nothing_and_name_the_item(world: World)
     with pytest.raises(ValidationFailed) as bad:
         world.services.assessments.record(nurse, patient, "phq9", {**PHQ9_CLEAR, "9": 4})
     assert "answers.9" in bad.value.errors
-    missing = dict(PHQ9_ITEM9_ONE)
+    missing = dict(PHQ9_CLEAR)
     del missing["3"]
     with pytest.raises(ValidationFailed) as incomplete:
         world.services.assessments.record(nurse, patient, "phq9", missing)
@@ -110,6 +110,19 @@ def test_bad_or_incomplete_answers_store_nothing_and_name_the_item(world: World)
     assert count(world, assessment_responses) == 0 and count(world, safety_tasks) == 0
     with pytest.raises(PermissionDenied):
         world.services.assessments.record(world.actor(Role.FRONT_DESK), patient, "phq9", PHQ9_CLEAR)
+
+
+def test_an_incomplete_response_with_item9_positive_is_kept_with_its_task(world: World) -> None:
+    patient = a_patient(world)
+    missing = {**PHQ9_CLEAR, "9": 3}
+    del missing["3"]
+    recorded = world.services.assessments.record(world.actor(Role.NURSE), patient, "phq9", missing)
+    r = recorded.response
+    assert not r.complete and r.total is None and r.band is None
+    assert r.answers["9"] == 3 and "3" not in r.answers
+    [task] = recorded.tasks
+    assert task.open and task.source == f"assessment:{r.id}"
+    assert count(world, assessment_responses) == 1 and count(world, safety_tasks) == 1
 
 
 def test_open_task_blocks_induction_until_a_physician_documents_safe_to_continue(

@@ -13,7 +13,7 @@ from ketaclinic.adapters.protocol_files import shipped_protocol
 from ketaclinic.domain.access import Role
 from ketaclinic.domain.consent import SignerRole
 from ketaclinic.domain.course import CourseState
-from ketaclinic.domain.evaluation import Evaluation, InstrumentScore, TestResult
+from ketaclinic.domain.evaluation import Evaluation, InstrumentScore, ItemAnswer, TestResult
 from ketaclinic.domain.evaluation import SexAtBirth as EvalSex
 from ketaclinic.domain.patients import (
     PatientDetails,
@@ -23,6 +23,7 @@ from ketaclinic.domain.patients import (
 )
 from ketaclinic.services.consents import SignatureInput
 from ketaclinic.services.eligibility import SignRequest
+from tests.baseline import calm_answers
 from tests.conftest import World
 from tests.unit.test_eligibility_fixtures import AT, healthy_adult
 
@@ -53,6 +54,11 @@ def publish(world: World, pack_id: str) -> int:
     return published.id
 
 
+def _items(instrument_id: str) -> tuple[ItemAnswer, ...]:
+    """Complete synthetic answers with nothing to flag (recorded as a response when stored)."""
+    return tuple(ItemAnswer(k, v) for k, v in calm_answers(instrument_id).items())
+
+
 def evaluation_for(age: int, instruments: tuple[str, ...]) -> Evaluation:
     """A synthetic patient with nothing against treatment, for a pack's required work-up."""
     return replace(
@@ -60,7 +66,7 @@ def evaluation_for(age: int, instruments: tuple[str, ...]) -> Evaluation:
         age_years=age,
         sex_at_birth=EvalSex.MALE,
         baseline_instruments=tuple(
-            InstrumentScore(i, 12, AT - timedelta(days=1)) for i in instruments
+            InstrumentScore(i, None, AT - timedelta(days=1), _items(i)) for i in instruments
         ),
         tests=(TestResult("ecg", AT - timedelta(days=2), "normal"),),
     )

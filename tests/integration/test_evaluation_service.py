@@ -35,7 +35,13 @@ def test_every_save_is_a_new_version_and_history_is_kept(world: World) -> None:
     world.services.evaluations.record(app, enrolled.course_id, replace(first, medications=meds))
     space = world.services.evaluations.workspace(world.actor(Role.NURSE), enrolled.course_id)
     assert [v.version for v in space.versions] == [2, 1]
-    assert space.versions[1].evaluation == first
+    stored = space.versions[1].evaluation
+    assert replace(stored, baseline_instruments=()) == replace(first, baseline_instruments=())
+    # baseline instruments are kept as recorded questionnaire responses, item by item
+    assert [(s.instrument, s.answer_map()) for s in stored.baseline_instruments] == [
+        (s.instrument, s.answer_map()) for s in first.baseline_instruments
+    ]
+    assert all(s.response_id is not None for s in stored.baseline_instruments)
     assert space.review is not None
     assert space.review.diazepam_eq_mg_per_day == Decimal(20)  # lorazepam 2 mg x 10
     benzo = next(i for i in space.review.interactions if i.drug_class is DrugClass.BENZODIAZEPINE)

@@ -97,10 +97,11 @@ CASES = (
         {"ci.bp_elevated": H},
     ),
     Case(
-        "latest reading decides: high last week, controlled today",
-        "clinical.md §1.3",
+        "every reading counts: high last week, controlled today",
+        "clinical.md §1.2 Swiss label (a later normal reading does not erase a high one)",
         {"medical__blood_pressures": (bp(200, 110, days_ago=7),)},
-        ELIGIBLE,
+        NOT_ELIGIBLE,
+        {"ci.bp_uncontrolled": H, "ci.bp_elevated": H},
     ),
     Case(
         "blood pressure not recorded",
@@ -227,9 +228,15 @@ CASES = (
         {"ci.hypersensitivity": M},
     ),
     Case(
-        "cannabis used 10 days ago",
-        "clinical.md §1.3 SUD past 3 months",
+        "cannabis used 10 days ago without a use disorder is not a finding",
+        "clinical.md §1.3 SPRAVATO PI §5.3 (use disorder, not use)",
         {"psychiatric__substance_use": (SubstanceUse("cannabis", days_ago(10), Status.ABSENT),)},
+        ELIGIBLE,
+    ),
+    Case(
+        "cannabis use disorder in remission, last use 10 days ago",
+        "clinical.md §1.3 SUD past 3 months",
+        {"psychiatric__substance_use": (SubstanceUse("cannabis", days_ago(10), Status.PAST),)},
         OVERRIDES,
         {"ci.substance": H},
     ),
@@ -260,10 +267,10 @@ CASES = (
         ELIGIBLE,
     ),
     Case(
-        "benzodiazepine with unknown dose",
+        "benzodiazepine with unknown dose is not assessed and blocks sign-off",
         "clinical.md §1.5 capture daily dose",
         {"medications": (Medication("clonazepam", None),)},
-        ELIGIBLE,
+        NOT_ELIGIBLE,
         {"ci.benzo": M},
     ),
     Case(

@@ -18,6 +18,7 @@ import pytest
 from ketaclinic.adapters.evaluation_json import parse_evaluation
 from ketaclinic.adapters.protocol_files import shipped_protocol, shipped_protocol_ids
 from ketaclinic.domain.eligibility import Decision, assess_protocol, check_rules
+from tests.baseline import baseline_entry
 
 AT = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 WHEN = "2026-03-01T09:00:00Z"
@@ -63,9 +64,7 @@ def clean(protocol_id: str, age: int = 40) -> dict[str, Any]:
         "reproductive": {"can_become_pregnant": False, "pregnant": False, "breastfeeding": False},
         "allergies": [],
         "medications": [],
-        "baseline_instruments": [
-            {"instrument": i, "total": 10, "at": WHEN} for i in INSTRUMENTS[protocol_id]
-        ],
+        "baseline_instruments": [baseline_entry(i, WHEN) for i in INSTRUMENTS[protocol_id]],
         "baseline_vitals": {"at": WHEN, "sbp_mmhg": 122, "dbp_mmhg": 78, "hr_bpm": 72},
         "tests": [{"test": "ecg", "at": WHEN, "result": "normal"}],
     }
@@ -164,7 +163,7 @@ CASES = (
         "clinical.md §1.3",
         {"psychiatric.psychosis": "current"},
         Decision.ELIGIBLE_WITH_OVERRIDES,
-        {"active_psychosis": "relative"},
+        {"active_psychosis": "relative", "psychosis_history": "relative"},
     ),
     PackCase(
         "family history of psychosis on the KAT pack",

@@ -35,6 +35,7 @@ def test_json_output_has_decision_and_findings(tmp_path: Path) -> None:
             "severity": "hard_stop",
             "evidence": "aneurysmal vascular disease or AVM: current (medical.aneurysm)",
             "source": "§1.2 SPRAVATO PI §4",
+            "not_assessed": False,
         }
     ]
 
@@ -90,3 +91,20 @@ def test_nothing_is_written_to_the_working_directory(
     result = _run(tmp_path, clean(ADULT), "--json")
     assert result.exit_code == 0
     assert [p.name for p in tmp_path.iterdir()] == ["evaluation.json"]
+
+
+def test_check_reports_a_not_assessed_item_and_refuses_an_impossible_total(
+    tmp_path: Path,
+) -> None:
+    data = clean(ADULT)
+    del data["medical"]["cerebrovascular"]
+    result = _run(tmp_path, data, "--json")
+    assert result.exit_code == 0, result.output
+    document = json.loads(result.stdout)
+    [finding] = [f for f in document["findings"] if f["rule"] == "cerebrovascular_disease"]
+    assert finding["not_assessed"] and document["decision"] == "not_eligible"
+    data = clean(ADULT)
+    data["baseline_instruments"][0] = {"instrument": "phq9", "total": 40, "at": AT}
+    refused = _run(tmp_path, data, "--json")
+    assert refused.exit_code == 1
+    assert "baseline_instruments[0].total" in refused.output

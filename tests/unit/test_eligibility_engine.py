@@ -136,13 +136,13 @@ def test_every_rule_runs_and_all_findings_are_returned() -> None:
     assert result.decision is Decision.NOT_ELIGIBLE
 
 
-def test_future_blood_pressure_reading_is_ignored() -> None:
+def test_future_blood_pressure_reading_is_refused_naming_the_field() -> None:
     evaluation = amend(
         healthy_adult(), baseline_vitals=Vitals(AT + timedelta(hours=1), Decimal(200), Decimal(120))
     )
-    result = assess_eligibility(evaluation, RULES, ADULTS, at=AT)
-    finding = result.finding("ci.bp_uncontrolled")
-    assert finding is not None and finding.kind is OutcomeKind.MISSING
+    with pytest.raises(ValidationFailed) as caught:
+        assess_eligibility(evaluation, RULES, ADULTS, at=AT)
+    assert "baseline_vitals.at" in caught.value.errors
 
 
 def test_pack_age_rule_replaces_the_builtin_population_check() -> None:

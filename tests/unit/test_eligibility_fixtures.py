@@ -18,6 +18,7 @@ from ketaclinic.domain.evaluation import (
     Diagnosis,
     Evaluation,
     InstrumentScore,
+    ItemAnswer,
     MedicalHistory,
     PsychiatricHistory,
     Reproductive,
@@ -111,6 +112,9 @@ ADULTS = Population(AgeRange(18, 75), ("mdd",))
 ADOLESCENTS = Population(AgeRange(13, 17), ("mdd",))
 PREGNANCY_TEST = RequiredTest("pregnancy_test", "Pregnancy test", "can_become_pregnant", 7)
 INSTRUMENTS = ("phq9",)
+PHQ9_TOTAL_19_ITEM9_NEGATIVE = tuple(
+    ItemAnswer(str(item), value) for item, value in enumerate((3, 3, 3, 2, 2, 2, 2, 2, 0), start=1)
+)
 
 _NONE = Status.ABSENT
 
@@ -127,7 +131,9 @@ def healthy_adult() -> Evaluation:
         reproductive=Reproductive(can_become_pregnant=False, pregnant=False, breastfeeding=False),
         allergies=(),
         medications=(),
-        baseline_instruments=(InstrumentScore("phq9", 19, AT - timedelta(days=1)),),
+        baseline_instruments=(
+            InstrumentScore("phq9", None, AT - timedelta(days=1), PHQ9_TOTAL_19_ITEM9_NEGATIVE),
+        ),
         baseline_vitals=Vitals(AT - timedelta(days=1), Decimal(124), Decimal(78), Decimal(70)),
     )
 

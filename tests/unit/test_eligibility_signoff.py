@@ -91,7 +91,24 @@ def test_missing_evidence_cannot_be_overridden() -> None:
     reasons = _refusal(result, overrides=[override])
     assert reasons == (
         "ci.hypersensitivity: missing evidence cannot be overridden; record it and assess again",
+        "ci.hypersensitivity: not assessed (allergies not recorded); record it and assess again"
+        " before signing",
     )
+
+
+def test_a_not_assessed_item_blocks_signing_even_a_not_eligible_decision() -> None:
+    reasons = _refusal(_assess(medical__cerebrovascular=None))
+    assert any(r.startswith("ci.") and "not assessed" in r for r in reasons), reasons
+
+
+def test_a_hard_stop_is_signed_not_eligible_whatever_else_is_unknown() -> None:
+    signed = sign_eligibility(
+        _assess(medical__aneurysm=Status.PAST, allergies=None),
+        signed_by="dr-0001",
+        signer_role="physician",
+        at=LATER,
+    )
+    assert signed.decision is Decision.NOT_ELIGIBLE and not signed.permits_treatment
 
 
 def test_not_eligible_decision_can_be_signed() -> None:

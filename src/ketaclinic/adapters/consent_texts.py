@@ -183,6 +183,19 @@ def _family_plan() -> ConsentTemplate:
     return ConsentTemplate(base.document_id, "1", base.title, (plan, *base.sections[1:]))
 
 
+def _adult_reconsent() -> ConsentTemplate:
+    base = _adult("adult-consent-iv-ketamine", "Own consent on reaching adulthood (same course)")
+    adulthood = _S(
+        "adulthood",
+        "Deciding for yourself",
+        "{patient_name} started {programme} as a minor, with a parent's or guardian's permission "
+        "and their own assent. Now an adult, {patient_name} decides alone whether the same "
+        "course goes on: the earlier permission and assent no longer stand in for this consent, "
+        "and no further session is given until it is signed.",
+    )
+    return ConsentTemplate(base.document_id, "1", base.title, (adulthood, *base.sections))
+
+
 SHIPPED: Mapping[tuple[str, str], ConsentTemplate] = {
     (t.document_id, t.version): t
     for t in (
@@ -191,6 +204,7 @@ SHIPPED: Mapping[tuple[str, str], ConsentTemplate] = {
         _guardian(),
         _assent(),
         _family_plan(),
+        _adult_reconsent(),
     )
 }
 

@@ -21,6 +21,7 @@ from ketaclinic.domain.evaluation import (
     Diagnosis,
     Evaluation,
     InstrumentScore,
+    ItemAnswer,
     MedicalHistory,
     Medication,
     PriorTreatment,
@@ -375,14 +376,47 @@ def _prior_treatments(root: _Reader) -> tuple[PriorTreatment, ...]:
 
 
 def _instruments(root: _Reader) -> tuple[InstrumentScore, ...]:
+    """Baseline instruments: item answers (``answers``), a recorded ``response_id``, or both.
+
+    ``answers`` is an object (item id -> ordinal value) or a list of ``{"item", "value"}``. A bare
+    ``total`` is still read (older documents) but never satisfies a required instrument.
+    """
     out = []
     for item in root.items("baseline_instruments") or []:
-        item.reject_unknown(("instrument", "total", "at"))
+        item.reject_unknown(("instrument", "total", "at", "answers", "response_id"))
         instrument = item.get("instrument", _nonblank, required=True)
-        total = item.get("total", _integer, required=True)
+        total = item.get("total", _integer)
         at = item.get("at", _timestamp, required=True)
-        if instrument is not None and total is not None and at is not None:
-            out.append(InstrumentScore(instrument, total, at))
+        answers = _answers(item)
+        response_id = item.get("response_id", _integer)
+        if total is None and answers is None and response_id is None:
+            item.error("answers", "record the item answers (or the recorded response_id)")
+        if instrument is not None and at is not None:
+            out.append(InstrumentScore(instrument, total, at, answers, response_id))
+    return tuple(out)
+
+
+def _answers(item: _Reader) -> tuple[ItemAnswer, ...] | None:
+    raw = item.data.get("answers")
+    if raw is None:
+        return None
+    pairs: list[tuple[Any, Any]]
+    if isinstance(raw, dict):
+        pairs = list(raw.items())
+    elif isinstance(raw, list) and all(isinstance(a, dict) for a in raw):
+        pairs = [(a.get("item"), a.get("value")) for a in raw]
+    else:
+        item.error("answers", "must be an object of item id -> value")
+        return None
+    out = []
+    for key, value in pairs:
+        if not isinstance(key, str) or not key:
+            item.error("answers", "every answer needs an item id")
+            continue
+        try:
+            out.append(ItemAnswer(key, _integer(value)))
+        except (TypeError, ValueError) as exc:
+            item.error(f"answers.{key}", str(exc))
     return tuple(out)
 
 

@@ -163,12 +163,36 @@ class PriorTreatment:
 
 
 @dataclass(frozen=True, slots=True)
+class ItemAnswer:
+    """One answered item of a questionnaire: the instrument's item id and its ordinal value."""
+
+    item: str
+    value: int
+
+
+@dataclass(frozen=True, slots=True)
 class InstrumentScore:
-    """A baseline instrument total, e.g. ``("phq9", 19)``."""
+    """A baseline instrument: a recorded questionnaire with its item-level answers.
+
+    ``answers`` are the item answers (item id -> ordinal value) of the recorded response
+    ``response_id``; eligibility scores them itself, so the PHQ-9 item 9 and the C-SSRS items
+    gate the decision (clinical.md §5.1, §5.2). A ``total`` typed without ``answers`` is kept as
+    entered but never satisfies a required baseline instrument.
+    """
 
     instrument: str
-    total: int
+    total: int | None
     at: datetime
+    answers: tuple[ItemAnswer, ...] | None = None
+    response_id: int | None = None
+
+    @property
+    def itemised(self) -> bool:
+        return self.answers is not None
+
+    def answer_map(self) -> dict[str, int]:
+        """The answers as item id -> ordinal value (empty when only a total was typed)."""
+        return {a.item: a.value for a in self.answers or ()}
 
 
 @dataclass(frozen=True, slots=True)

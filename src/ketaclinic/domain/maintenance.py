@@ -7,9 +7,10 @@ repeats forever (clinical.md §3.3: maintenance evidence is Level 3, decide case
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 from enum import StrEnum
 
 from ketaclinic.domain.errors import ValidationFailed
@@ -154,12 +155,22 @@ _AFTER = {
 }
 
 
+def _counts(rule: RelapseRule, total: int, baseline: int | None) -> bool:
+    """The score is at or above the threshold and, for a loss-of-response rule, lost it."""
+    if total < rule.threshold:
+        return False
+    if rule.response_pct_drop is None:
+        return True
+    assert baseline is not None
+    return Decimal(total) * 100 > Decimal(baseline) * (100 - rule.response_pct_drop)
+
+
 def _first_meeting_run(
-    rule: RelapseRule, scores: Sequence[InstrumentScore]
+    rule: RelapseRule, scores: Sequence[InstrumentScore], baseline: int | None
 ) -> tuple[InstrumentScore, ...]:
     run: list[InstrumentScore] = []
     for score in scores:
-        if score.total < rule.threshold:
+        if not _counts(rule, score.total, baseline):
             run = []
             continue
         run.append(score)
@@ -176,15 +187,19 @@ def evaluate_relapse_rule(
     reached: OutcomeClass,
     since: datetime,
     at: datetime,
+    baseline: int | None = None,
 ) -> RelapseEvaluation:
     """Evaluate one relapse rule on the scores taken after the course reached ``reached``.
 
     Contract: applies only when ``reached`` satisfies ``rule.after`` (remission, or response which
     remission also satisfies). Met when ``rule.consecutive`` successive scores of
     ``rule.instrument`` taken in ``(since, at]`` are all ``>= rule.threshold``, the first and last
-    at least ``rule.min_gap_days`` days apart; a score below the threshold resets the run.
-    Units: instrument points, days. Source: rule.source (clinical.md §3.4: Salloum 2020
-    MADRS >= 22; PHQ-9 >= 10 after remission is clinic-derived, UNCONFIRMED).
+    at least ``rule.min_gap_days`` days apart; a score below the threshold resets the run. A rule
+    with ``response_pct_drop`` counts a score only when it is also less than that percentage
+    below ``baseline`` (the course's baseline total of the rule's instrument): the response is
+    lost, not merely a score at the threshold. Units: instrument points, days, percent.
+    Source: rule.source (clinical.md §3.4: Salloum 2020 MADRS >= 22; PHQ-9 >= 10 after
+    remission is clinic-derived, UNCONFIRMED; §9.1 response = >= 50 % drop).
     """
     if rule.consecutive < 1:
         raise ValidationFailed({"relapse_rule.consecutive": "must be at least 1"})
@@ -192,12 +207,18 @@ def evaluate_relapse_rule(
         msg = f"course reached {reached}, rule applies after {rule.after}"
         reason = Reason("relapse.not_applicable", msg, rule.source, rule.needs_signoff)
         return RelapseEvaluation(rule, False, False, (), (reason,))
+    if rule.response_pct_drop is not None and baseline is None:
+        msg = f"no baseline {rule.instrument} to tell whether the response was lost"
+        reason = Reason("relapse.no_baseline", msg, rule.source, rule.needs_signoff)
+        return RelapseEvaluation(rule, True, False, (), (reason,))
     window = sorted(
         (s for s in scores if s.instrument == rule.instrument and since < s.administered_at <= at),
         key=lambda s: s.administered_at,
     )
-    meeting = _first_meeting_run(rule, window)
+    meeting = _first_meeting_run(rule, window, baseline)
     label = f"{rule.instrument} >= {rule.threshold} on {rule.consecutive} consecutive"
+    if rule.response_pct_drop is not None:
+        label += f", each under {rule.response_pct_drop} % below the baseline {baseline}"
     if meeting:
         totals = ", ".join(str(s.total) for s in meeting)
         msg = f"{label} (scores {totals}) after {rule.after}"
@@ -230,11 +251,23 @@ def evaluate_relapse_watch(
     reached: OutcomeClass,
     since: datetime,
     at: datetime,
+    baselines: Mapping[str, int] | None = None,
 ) -> RelapseWatch:
-    """Evaluate every relapse rule of the protocol (see :func:`evaluate_relapse_rule`)."""
+    """Evaluate every relapse rule of the protocol (see :func:`evaluate_relapse_rule`).
+
+    ``baselines`` maps an instrument to the course's baseline total (for loss-of-response rules).
+    """
+    known = baselines or {}
     return RelapseWatch(
         tuple(
-            evaluate_relapse_rule(rule, scores, reached=reached, since=since, at=at)
+            evaluate_relapse_rule(
+                rule,
+                scores,
+                reached=reached,
+                since=since,
+                at=at,
+                baseline=known.get(rule.instrument),
+            )
             for rule in maintenance.relapse_rules
         )
     )

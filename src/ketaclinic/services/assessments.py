@@ -83,9 +83,15 @@ class Trajectory:
 
 
 def score_answers(instrument_id: str, answers: Mapping[str, int]) -> ScoreResult:
-    """Score and refuse an incomplete response naming every missing item (nothing is stored)."""
+    """Score ``answers``; refuse an incomplete response naming every missing item.
+
+    The one exception is a safety answer: an incomplete response in which a safety item fired
+    (PHQ-9 item 9 >= 1, a C-SSRS item; clinical.md §5.1) is returned to be stored as incomplete,
+    with no total, so the item-level answer is kept and its safety task opened. Nothing is
+    stored for a refused response.
+    """
     result = score_instrument(get_instrument(instrument_id), answers)
-    if not result.complete:
+    if not result.complete and not result.safety_flags:
         raise ValidationFailed(
             {f"answers.{i}": "please answer this item" for i in result.missing_items}
         )

@@ -207,6 +207,8 @@ class ConsentService:
                 by=actor.staff_id,
             )
             self._audit_signature(uow, actor, stored)
+            if reaches_adulthood(ctx, signature):
+                self._audit_adult_reconsent(uow, actor, stored)
             uow.commit()
         return stored
 
@@ -289,6 +291,24 @@ class ConsentService:
                 decisions_for(uow, actor.clinic_id, courses),
             )
 
+    def _audit_adult_reconsent(
+        self, uow: UnitOfWork, actor: Actor, stored: StoredSignature
+    ) -> None:
+        """The patient, now an adult, consented for themselves on a course begun as a minor."""
+        record(
+            uow,
+            self._clock,
+            actor,
+            "consent.adult_reconsent",
+            object_type="course",
+            object_id=stored.course_id,
+            patient_id=stored.patient_id,
+            detail=(
+                f"document={stored.signature.document_id}@{stored.signature.document_version} "
+                "guardian permission and assent no longer required from here on"
+            ),
+        )
+
     def _audit_signature(self, uow: UnitOfWork, actor: Actor, stored: StoredSignature) -> None:
         s = stored.signature
         what = "agrees" if s.agrees else ("dissent" if s.signer is SignerRole.ASSENT else "refuses")
@@ -307,6 +327,19 @@ class ConsentService:
                 f"witness={'yes' if s.witness_name else 'no'}"
             ),
         )
+
+
+def reaches_adulthood(ctx: CourseContext, signature: Signature) -> bool:
+    """A patient's own agreement on a pack that consents minors through a guardian: the course
+    was begun (or could have been) as a minor and the patient is now an adult (clinical.md §6.3)."""
+    consent = ctx.protocol.consent
+    guarded = any(d.signer == SignerRole.GUARDIAN.value for d in consent.documents)
+    return (
+        guarded
+        and signature.agrees
+        and signature.signer is SignerRole.PATIENT
+        and not is_minor(consent, ctx.age_years)
+    )
 
 
 def _signature(

@@ -9,21 +9,31 @@ into the evaluation (clinical.md §1.4: history, medication and allergy list).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass, replace
-from datetime import date, datetime, timedelta
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from ketaclinic.domain.access import Permission
+from ketaclinic.domain.assessments import AnsweredBy, AssessmentResponse, ResponseSource
 from ketaclinic.domain.course import CourseState
 from ketaclinic.domain.errors import Conflict, NotFound, ValidationFailed
-from ketaclinic.domain.evaluation import Allergy, Evaluation, SexAtBirth
+from ketaclinic.domain.evaluation import (
+    Allergy,
+    Evaluation,
+    InstrumentScore,
+    ItemAnswer,
+    SexAtBirth,
+)
+from ketaclinic.domain.evaluation_plausibility import implausible_entries
 from ketaclinic.domain.evaluation_records import StoredEvaluation
+from ketaclinic.domain.instruments import get_instrument, score_instrument
 from ketaclinic.domain.medications import MedicationReview, review_medications
 from ketaclinic.domain.patients import Patient, RelatedPerson, RelationshipKind, age_on
 from ketaclinic.domain.protocol.model import Protocol
 from ketaclinic.domain.staff import Actor
 from ketaclinic.domain.treatment import Course, PublishedProtocol
+from ketaclinic.services.assessments import Answered, store_response
 from ketaclinic.services.audit import record
 from ketaclinic.services.authorization import require
 from ketaclinic.services.courses import get_course
@@ -31,7 +41,6 @@ from ketaclinic.services.ports import Clock, UnitOfWork, UnitOfWorkFactory
 from ketaclinic.services.protocols import load_published
 
 EDITABLE_STATES = frozenset({CourseState.REFERRED, CourseState.EVALUATING})
-CLOCK_SKEW = timedelta(minutes=5)  # a reading "from the future" beyond this is a typing error
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +88,9 @@ class Workspace:
     versions: Sequence[StoredEvaluation]
     review: MedicationReview | None
     editable: bool
+    questionnaires: Mapping[str, Sequence[AssessmentResponse]] = field(default_factory=dict)
+    """The patient's recorded responses of each baseline instrument of the protocol, newest
+    first: what the evaluation's baseline instruments refer to."""
 
 
 class EvaluationService:
@@ -92,19 +104,33 @@ class EvaluationService:
             ctx = course_context(uow, actor.clinic_id, course_id, self._clock.now())
             versions = uow.evaluations.versions(actor.clinic_id, course_id)
             allergies = _chart_allergies(uow, ctx)
+            responses = uow.assessments.for_patient(actor.clinic_id, ctx.course.patient_id)
+        wanted = ctx.protocol.evaluation.baseline_instruments
+        questionnaires = {
+            name: sorted(
+                (r for r in responses if r.instrument_id == name),
+                key=lambda r: r.answered_at,
+                reverse=True,
+            )
+            for name in wanted
+        }
         current = versions[0] if versions else None
         review = None
         if current is not None and current.evaluation.medications is not None:
             review = review_medications(current.evaluation.medications)
         editable = ctx.course.state in EDITABLE_STATES
-        return Workspace(ctx, allergies, current, versions, review, editable)
+        return Workspace(ctx, allergies, current, versions, review, editable, questionnaires)
 
     def record(self, actor: Actor, course_id: int, evaluation: Evaluation) -> StoredEvaluation:
         """Store ``evaluation`` as the course's next version (physician or APP).
 
         Refused while the course is past evaluation (its eligibility is signed on the stored
-        version), when age or sex at birth disagree with the chart, or when a timed entry lies in
-        the future. Chart allergies are merged in. Audited as ``evaluation.record``.
+        version), when age or sex at birth disagree with the chart, or when an entry is
+        impossible or lies in the future. Chart allergies are merged in. Baseline instruments
+        refer to recorded questionnaire responses: a ``response_id`` is read back item by item
+        from the patient's responses, and answers given inline are recorded as a questionnaire
+        response first (scored, safety tasks opened; :func:`baseline_from_responses`). Audited
+        as ``evaluation.record``.
         """
         require(actor, Permission.EVALUATION_WRITE)
         assert actor.staff_id is not None
@@ -117,6 +143,12 @@ class EvaluationService:
                     field="state",
                 )
             checked = _checked(evaluation, ctx, _chart_allergies(uow, ctx), now)
+            checked = replace(
+                checked,
+                baseline_instruments=baseline_from_responses(
+                    uow, self._clock, actor, ctx, checked.baseline_instruments
+                ),
+            )
             stored = uow.evaluations.add_version(ctx.course, checked, by=actor.staff_id, at=now)
             record(
                 uow,
@@ -130,6 +162,75 @@ class EvaluationService:
             )
             uow.commit()
         return stored
+
+
+def baseline_from_responses(
+    uow: UnitOfWork,
+    clock: Clock,
+    actor: Actor,
+    ctx: CourseContext,
+    scores: Sequence[InstrumentScore],
+) -> tuple[InstrumentScore, ...]:
+    """Each baseline instrument as a recorded questionnaire response (caller commits).
+
+    ``response_id`` entries are read from the patient's stored responses (another patient's or
+    another instrument's response is refused naming the field); inline answers are scored and
+    stored as a response of the course (a positive item 9 or C-SSRS item opens its safety task
+    in the same unit of work); a typed total is kept as entered and satisfies nothing.
+    """
+    out = []
+    for index, score in enumerate(scores):
+        path = f"baseline_instruments[{index}]"
+        if score.response_id is not None:
+            out.append(_from_response(uow, ctx, score, path))
+        elif score.itemised:
+            out.append(_record_inline(uow, clock, actor, ctx, score, path))
+        else:
+            out.append(score)
+    return tuple(out)
+
+
+def _from_response(
+    uow: UnitOfWork, ctx: CourseContext, score: InstrumentScore, path: str
+) -> InstrumentScore:
+    assert score.response_id is not None
+    response = uow.assessments.get(ctx.course.clinic_id, score.response_id)
+    if response is None or response.patient_id != ctx.course.patient_id:
+        raise NotFound(
+            "no such questionnaire response for this patient", field=f"{path}.response_id"
+        )
+    if response.instrument_id != score.instrument:
+        raise ValidationFailed(
+            {f"{path}.response_id": f"response {response.id} is a {response.instrument_id}"}
+        )
+    return _as_baseline(response)
+
+
+def _record_inline(
+    uow: UnitOfWork,
+    clock: Clock,
+    actor: Actor,
+    ctx: CourseContext,
+    score: InstrumentScore,
+    path: str,
+) -> InstrumentScore:
+    require(actor, Permission.ASSESSMENT_RECORD)
+    result = score_instrument(get_instrument(score.instrument), score.answer_map())
+    if not result.complete and not result.safety_flags:
+        raise ValidationFailed(
+            {f"{path}.answers.{i}": "please answer this item" for i in result.missing_items}
+        )
+    answered = Answered(AnsweredBy.STAFF, ResponseSource.CHART, score.at, note="evaluation")
+    course = ctx.course
+    recorded = store_response(uow, clock, actor, course.patient_id, course.id, result, answered)
+    return _as_baseline(recorded.response)
+
+
+def _as_baseline(response: AssessmentResponse) -> InstrumentScore:
+    answers = tuple(ItemAnswer(item, value) for item, value in sorted(response.answers.items()))
+    return InstrumentScore(
+        response.instrument_id, response.total, response.answered_at, answers, response.id
+    )
 
 
 def _chart_allergies(uow: UnitOfWork, ctx: CourseContext) -> tuple[Allergy, ...]:
@@ -148,25 +249,10 @@ def _checked(
     sex = SexAtBirth(ctx.patient.details.sex_at_birth.value)
     if evaluation.sex_at_birth is not sex:
         errors["sex_at_birth"] = f"the chart records {sex.value}"
-    errors.update(_future_entries(evaluation, now + CLOCK_SKEW))
+    errors.update(implausible_entries(evaluation, now))
     if errors:
         raise ValidationFailed(errors)
     return replace(evaluation, allergies=_merged_allergies(evaluation.allergies, chart))
-
-
-def _future_entries(evaluation: Evaluation, limit: datetime) -> dict[str, str]:
-    timed: list[tuple[str, datetime]] = [
-        (f"medical.blood_pressures[{i}].at", r.at)
-        for i, r in enumerate(evaluation.medical.blood_pressures)
-    ]
-    timed += [
-        (f"baseline_instruments[{i}].at", s.at)
-        for i, s in enumerate(evaluation.baseline_instruments)
-    ]
-    timed += [(f"tests[{i}].at", t.at) for i, t in enumerate(evaluation.tests)]
-    if evaluation.baseline_vitals is not None:
-        timed.append(("baseline_vitals.at", evaluation.baseline_vitals.at))
-    return {path: "must not be in the future" for path, at in timed if at > limit}
 
 
 def _merged_allergies(

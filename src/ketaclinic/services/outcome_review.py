@@ -136,7 +136,14 @@ def _relapse(
     reached = classify_outcome(protocol.reassessment, plain, at=end)
     maintenance = protocol.maintenance
     watched = [s for s in all_scores if s.kind in WATCH_KINDS and s.administered_at > end]
-    watch = evaluate_relapse_watch(maintenance, watched, reached=reached.outcome, since=end, at=at)
+    baselines = {
+        rule.instrument: found.total
+        for rule in maintenance.relapse_rules
+        if (found := select_baseline(plain, rule.instrument, end)) is not None
+    }
+    watch = evaluate_relapse_watch(
+        maintenance, watched, reached=reached.outcome, since=end, at=at, baselines=baselines
+    )
     checks = tuple(s for s in watched if s.instrument == maintenance.relapse_watch_instrument)
     last = checks[-1].administered_at.date() if checks else None
     next_on = next_relapse_check_on(maintenance, start_on=end.date(), last_check_on=last)

@@ -93,7 +93,9 @@ class OutcomeService:
     ) -> Recorded:
         """Score, store and tag one instrument for a course (baseline, session n, reassessment,
         relapse watch or booster visit). Refused naming the field; nothing stored partially.
-        A relapse-watch score that meets a relapse rule adds a notice to the prescribers."""
+        A relapse-watch score that meets a relapse rule adds a notice to the prescribers. An
+        incomplete response with a positive safety item is stored untagged (no total) with its
+        safety task (see ``score_answers``)."""
         require(actor, Permission.ASSESSMENT_RECORD)
         score_kind = _check_tag(kind, session_number)
         result = score_answers(instrument_id, answers)
@@ -107,6 +109,9 @@ class OutcomeService:
             recorded = store_response(
                 uow, self._clock, actor, course.patient_id, course.id, result, answered
             )
+            if not result.complete:  # kept for its safety answer; an incomplete score tags nothing
+                uow.commit()
+                return recorded
             uow.outcomes.tag(
                 actor.clinic_id, course.id, recorded.response.id, score_kind, session_number, at=now
             )

@@ -43,6 +43,7 @@ from ketaclinic.domain.patients import (
     RelatedPerson,
     RelatedPersonDetails,
 )
+from ketaclinic.domain.questionnaire_mappings import QuestionnaireMapping, StoredMapping
 from ketaclinic.domain.safety import SafetyAssessment, SafetyTask, Urgency
 from ketaclinic.domain.staff import Chair, Clinic, Membership, StaffMember
 from ketaclinic.domain.treatment import Course, CourseTransition, PublishedProtocol
@@ -286,6 +287,14 @@ class AssessmentRepository(Protocol):
     ) -> Sequence[AssessmentResponse]: ...
 
 
+class QuestionnaireMappingRepository(Protocol):
+    def add(
+        self, clinic_id: int, mapping: QuestionnaireMapping, *, by: int, at: datetime
+    ) -> StoredMapping: ...
+    def for_clinic(self, clinic_id: int) -> Sequence[StoredMapping]: ...
+    def by_url(self, clinic_id: int, url: str) -> StoredMapping | None: ...
+
+
 class AssessmentLinkRepository(Protocol):
     def add(
         self,
@@ -414,6 +423,7 @@ class UnitOfWork(Protocol):
     dosing: DosingRepository
     assessments: AssessmentRepository
     assessment_links: AssessmentLinkRepository
+    questionnaire_mappings: QuestionnaireMappingRepository
     notices: NoticeRepository
     sessions: SessionRepository
     monitors: MonitorRegistry

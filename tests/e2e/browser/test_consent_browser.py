@@ -24,6 +24,7 @@ from ketaclinic.domain.patients import (
     SexAtBirth,
 )
 from ketaclinic.domain.staff import Actor
+from tests.baseline import calm_answers
 from tests.e2e.browser.conftest import TABLET, LiveServer, SignedIn, demo_email
 
 pytestmark = pytest.mark.browser
@@ -70,6 +71,8 @@ def adolescent_course(server: LiveServer) -> tuple[int, int]:
     services.protocols.sign_off(physician, published.id, [i.path for i in items])
     course = services.courses.open(physician, patient, published.id)
     services.courses.move(physician, course.id, CourseState.EVALUATING)
+    for instrument in ("phq-a", "cssrs-screen", "madrs", "gad7"):  # recorded item by item
+        services.assessments.record(physician, patient, instrument, calm_answers(instrument))
     return patient, course.id
 
 
@@ -96,9 +99,8 @@ def record_evaluation(page: Page, course: int) -> None:
     page.select_option('select[name="prior_treatments[0].kind"]', "psychotherapy")
     page.fill('input[name="prior_treatments[0].name"]', "CBT, 12 sessions")
     page.select_option('select[name="prior_treatments[0].response"]', "partial")
-    for index in range(4):  # phq-a, cssrs-screen, madrs, gad7
-        page.fill(f'input[name="baseline_instruments[{index}].total"]', "14")
-        page.fill(f'input[name="baseline_instruments[{index}].at"]', YESTERDAY)
+    for index in range(4):  # phq-a, cssrs-screen, madrs, gad7: the recorded responses
+        page.select_option(f'select[name="baseline_instruments[{index}].response_id"]', index=1)
     page.fill('input[name="baseline_vitals.at"]', YESTERDAY)
     page.fill('input[name="baseline_vitals.sbp_mmhg"]', "118")
     page.fill('input[name="baseline_vitals.dbp_mmhg"]', "72")

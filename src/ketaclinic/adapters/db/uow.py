@@ -35,6 +35,9 @@ from ketaclinic.adapters.db.integration_repository import (
 )
 from ketaclinic.adapters.db.outcome_repository import SqlOutcomeRepository
 from ketaclinic.adapters.db.patient_repository import SqlPatientRepository
+from ketaclinic.adapters.db.questionnaire_mapping_repository import (
+    SqlQuestionnaireMappingRepository,
+)
 from ketaclinic.adapters.db.schedule_repository import SqlScheduleRepository
 from ketaclinic.adapters.db.session_record_repository import SqlSessionRecordRepository
 from ketaclinic.adapters.db.staff_repository import (
@@ -71,6 +74,7 @@ from ketaclinic.services.ports import (
     NoticeRepository,
     PatientRepository,
     ProtocolRepository,
+    QuestionnaireMappingRepository,
     SafetyTaskRepository,
     StaffRepository,
 )
@@ -95,6 +99,7 @@ class SqlUnitOfWork:
     dosing: DosingRepository
     assessments: AssessmentRepository
     assessment_links: AssessmentLinkRepository
+    questionnaire_mappings: QuestionnaireMappingRepository
     notices: NoticeRepository
     sessions: SessionRepository
     monitors: MonitorRegistry
@@ -147,6 +152,7 @@ class SqlUnitOfWork:
         self.dosing = SqlDosingRepository(conn)
         self.assessments = SqlAssessmentRepository(conn)
         self.assessment_links = SqlAssessmentLinkRepository(conn)
+        self.questionnaire_mappings = SqlQuestionnaireMappingRepository(conn)
         self.notices = SqlNoticeRepository(conn)
         self.outcomes = SqlOutcomeRepository(conn)
         return self

@@ -8,8 +8,11 @@ and the relative references seen in responses.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from types import MappingProxyType
+
+from ketaclinic.domain.questionnaire_mappings import QuestionnaireMapping
 
 
 @dataclass(frozen=True, slots=True)
@@ -20,6 +23,24 @@ class KnownQuestionnaire:
     items: MappingProxyType[str, str]  # linkId -> instrument item id
     total_link_ids: tuple[str, ...]
     source: str
+    answers: Mapping[str, int] = field(default_factory=dict)  # "system|code" or code -> ordinal
+
+    def ordinal(self, system: str | None, code: str) -> int | None:
+        """The mapped ordinal of an answer code (exact system first, then the bare code)."""
+        if system and f"{system}|{code}" in self.answers:
+            return self.answers[f"{system}|{code}"]
+        return self.answers.get(code)
+
+
+def from_clinic_mapping(mapping: QuestionnaireMapping) -> KnownQuestionnaire:
+    """A clinic-registered mapping (``domain.questionnaire_mappings``) as a known Questionnaire."""
+    return KnownQuestionnaire(
+        instrument_id=mapping.instrument_id,
+        items=MappingProxyType(dict(mapping.items)),
+        total_link_ids=tuple(mapping.total_link_ids),
+        source=f"clinic mapping of {mapping.url}",
+        answers=MappingProxyType(dict(mapping.answers)),
+    )
 
 
 _SDC_PHQ9 = KnownQuestionnaire(
@@ -40,8 +61,16 @@ KNOWN_QUESTIONNAIRES = MappingProxyType(
 )
 
 
-def find_known(reference: str | None) -> KnownQuestionnaire | None:
-    """The known Questionnaire a canonical URL or reference names (``|version`` ignored)."""
+def find_known(
+    reference: str | None, clinic: Mapping[str, KnownQuestionnaire] | None = None
+) -> KnownQuestionnaire | None:
+    """The known Questionnaire a canonical URL or reference names (``|version`` ignored).
+
+    ``clinic`` holds the clinic's own registered mappings by canonical URL; they come first.
+    """
     if not reference:
         return None
-    return KNOWN_QUESTIONNAIRES.get(reference.split("|", 1)[0])
+    key = reference.split("|", 1)[0]
+    if clinic is not None and key in clinic:
+        return clinic[key]
+    return KNOWN_QUESTIONNAIRES.get(key)

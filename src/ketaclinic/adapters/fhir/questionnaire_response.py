@@ -8,13 +8,17 @@ stored in the file is never trusted, only compared (``stored_total_disagrees``).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from ketaclinic.adapters.fhir.known_questionnaires import KnownQuestionnaire, find_known
+from ketaclinic.adapters.fhir.known_questionnaires import (
+    KnownQuestionnaire,
+    find_known,
+    from_clinic_mapping,
+)
 from ketaclinic.adapters.fhir.questionnaire import (
     CANONICAL_PREFIX,
     LOINC,
@@ -31,6 +35,7 @@ from ketaclinic.domain.errors import ValidationFailed
 from ketaclinic.domain.instruments.model import Instrument, Item, ScoreResult
 from ketaclinic.domain.instruments.registry import INSTRUMENTS, find_by_panel_loinc, get_instrument
 from ketaclinic.domain.instruments.scoring import score_instrument
+from ketaclinic.domain.questionnaire_mappings import QuestionnaireMapping
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,10 +74,20 @@ class _Context:
 
 
 def score_questionnaire_response(
-    response: Json, questionnaire: Json | None = None, *, instrument_id: str | None = None
+    response: Json,
+    questionnaire: Json | None = None,
+    *,
+    instrument_id: str | None = None,
+    mappings: Sequence[QuestionnaireMapping] = (),
 ) -> FhirScoreOutcome:
-    """Read and score a QuestionnaireResponse (see module docstring for the rules)."""
-    imported = read_questionnaire_response(response, questionnaire, instrument_id=instrument_id)
+    """Read and score a QuestionnaireResponse (see module docstring for the rules).
+
+    ``mappings`` are the clinic's registered mappings of outside Questionnaires: a response to
+    one of their URLs is read through its linkId and answer-code table.
+    """
+    imported = read_questionnaire_response(
+        response, questionnaire, instrument_id=instrument_id, mappings=mappings
+    )
     instrument = get_instrument(imported.instrument_id)
     result = score_instrument(instrument, imported.answers)
     reasons = [f"{field}: {reason}" for field, reason in imported.unresolved.items()]
@@ -104,14 +119,19 @@ def score_questionnaire_response(
 
 
 def read_questionnaire_response(
-    response: Json, questionnaire: Json | None = None, *, instrument_id: str | None = None
+    response: Json,
+    questionnaire: Json | None = None,
+    *,
+    instrument_id: str | None = None,
+    mappings: Sequence[QuestionnaireMapping] = (),
 ) -> ImportedResponse:
     """The answers of ``response`` as ordinals; raises ValidationFailed if it is unusable."""
     if response.get("resourceType") != "QuestionnaireResponse":
         raise ValidationFailed({"resourceType": "expected a QuestionnaireResponse"})
     if questionnaire is not None and questionnaire.get("resourceType") != "Questionnaire":
         raise ValidationFailed({"questionnaire": "expected a Questionnaire resource"})
-    context = _context(response, questionnaire, instrument_id)
+    clinic = {m.url: from_clinic_mapping(m) for m in mappings}
+    context = _context(response, questionnaire, instrument_id, clinic)
     answers: dict[str, int] = {}
     unresolved: dict[str, str] = {}
     notes: list[str] = []
@@ -157,9 +177,14 @@ def _read_node(
 # --- which instrument, which item -------------------------------------------------------------
 
 
-def _context(response: Json, questionnaire: Json | None, instrument_id: str | None) -> _Context:
+def _context(
+    response: Json,
+    questionnaire: Json | None,
+    instrument_id: str | None,
+    clinic: Mapping[str, KnownQuestionnaire],
+) -> _Context:
     refs = _references(response, questionnaire)
-    known = next((k for ref in refs if (k := find_known(ref))), None)
+    known = next((k for ref in refs if (k := find_known(ref, clinic))), None)
     own = next((r for r in refs if r.startswith(CANONICAL_PREFIX)), None)
     specs = index_questionnaire(questionnaire) if questionnaire else {}
     if instrument_id is not None:
@@ -248,7 +273,11 @@ def _resolve(
         return None, f"expected one answer, found {len(answers)}"
     answer = answers[0]
     if "valueCoding" in answer:
-        return _resolve_coding(context.instrument, item, spec, answer["valueCoding"])
+        coding = answer["valueCoding"]
+        mapped = _mapped_ordinal(context, spec, coding)
+        if mapped is not None:
+            return mapped, ""
+        return _resolve_coding(context.instrument, item, spec, coding)
     if "valueInteger" in answer and not isinstance(answer["valueInteger"], bool):
         return int(answer["valueInteger"]), ""
     if "valueBoolean" in answer and item.allowed_values() == {0, 1}:
@@ -284,6 +313,16 @@ def _resolve_coding(
     if len(ordinals) != 1:
         return None, f"{label} matches answers with different ordinal values"
     return ordinals.pop(), ""
+
+
+def _mapped_ordinal(context: _Context, spec: QuestionSpec | None, coding: Json) -> int | None:
+    """A clinic mapping's ordinal for the code, unless the Questionnaire itself gives one."""
+    if context.known is None or not context.known.answers:
+        return None
+    system, code = coding.get("system"), str(coding.get("code", ""))
+    if spec is not None and any(m.ordinal is not None for m in _match(spec.answers, system, code)):
+        return None
+    return context.known.ordinal(system, code)
 
 
 def _match(codes: tuple[AnswerCode, ...], system: str | None, code: str) -> list[AnswerCode]:

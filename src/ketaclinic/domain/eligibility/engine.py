@@ -6,8 +6,9 @@ predicate or whose params are incomplete, before looking at the patient at all.
 
 Decision (clinical.md §1.1: hard stop vs clinician override with documented reason):
 
-- ``not_eligible`` when any hard stop fires, or evidence needed by a hard-stop or relative rule is
-  missing, or a built-in check fails (age outside the population, a required test or baseline
+- ``not_eligible`` when any hard stop fires, or evidence needed by any rule is missing ("not
+  assessed": a safety-relevant item left blank is reported, never read as a pass), or a
+  built-in check fails (age outside the population, a required test or baseline
   instrument not recorded);
 - ``eligible_with_overrides`` when only relative findings remain: each needs the rule's override
   role and a written reason at sign-off;
@@ -23,7 +24,11 @@ from enum import StrEnum
 
 from ketaclinic.domain.eligibility.predicates import PREDICATES, Context, OutcomeKind
 from ketaclinic.domain.errors import ValidationFailed
-from ketaclinic.domain.evaluation import Evaluation
+from ketaclinic.domain.evaluation import Evaluation, InstrumentScore
+from ketaclinic.domain.evaluation_plausibility import ensure_plausible
+from ketaclinic.domain.instruments.model import ScoreResult
+from ketaclinic.domain.instruments.registry import INSTRUMENTS
+from ketaclinic.domain.instruments.scoring import score_instrument
 from ketaclinic.domain.protocol.model import Protocol
 from ketaclinic.domain.protocol.sections import (
     ContraindicationRule,
@@ -68,9 +73,17 @@ class Finding:
 
     @property
     def blocking(self) -> bool:
-        if self.severity is Severity.HARD_STOP:
-            return True
-        return self.kind is OutcomeKind.MISSING and self.severity is Severity.RELATIVE
+        """Hard stops, and any rule that could not be decided ("not assessed"), block sign-off.
+
+        Missing evidence blocks whatever the rule's severity: a safety-relevant item that was not
+        asked must be answered before anyone signs, never read as a pass.
+        """
+        return self.severity is Severity.HARD_STOP or self.kind is OutcomeKind.MISSING
+
+    @property
+    def not_assessed(self) -> bool:
+        """The rule could not be decided because what it reads was not recorded."""
+        return self.kind is OutcomeKind.MISSING
 
     @property
     def overridable(self) -> bool:
@@ -150,6 +163,7 @@ def assess_eligibility(
     """
     if at.tzinfo is None:
         raise ValidationFailed({"at": "must be timezone-aware"})
+    ensure_plausible(evaluation, at)
     check_rules(protocol_rules)
     ctx = Context(at=at, population=population)
     findings = [f for rule in protocol_rules if (f := _run_rule(rule, evaluation, ctx))]
@@ -257,15 +271,80 @@ def _latest_evidence_at(evaluation: Evaluation, test_id: str, at: datetime) -> d
 
 
 def _instrument_findings(evaluation: Evaluation, instruments: Iterable[str]) -> list[Finding]:
-    recorded = {s.instrument for s in evaluation.baseline_instruments}
-    return [
+    """Each required instrument recorded item by item, and every safety item of every one.
+
+    A required instrument typed as a total only, or answered incompletely, is missing evidence:
+    the item answers are what eligibility reads (clinical.md §5.1: PHQ-9 item 9, C-SSRS items).
+    """
+    latest = _latest_itemised(evaluation)
+    findings = [
         _builtin(
             f"baseline_instrument.{name}",
             OutcomeKind.MISSING,
-            f"baseline {name} not recorded",
-            "protocol evaluation.baseline_instruments",
+            problem,
+            "protocol evaluation.baseline_instruments; clinical.md §5.1",
             f"Baseline instrument: {name}",
         )
         for name in instruments
-        if name not in recorded
+        if (problem := _baseline_problem(evaluation, latest, name)) is not None
     ]
+    for name, recorded in latest.items():
+        findings.extend(_safety_findings(name, recorded))
+    return findings
+
+
+def _latest_itemised(evaluation: Evaluation) -> dict[str, InstrumentScore]:
+    latest: dict[str, InstrumentScore] = {}
+    for recorded in sorted(evaluation.baseline_instruments, key=lambda s: s.at):
+        if recorded.itemised:
+            latest[recorded.instrument] = recorded
+    return latest
+
+
+def _baseline_problem(
+    evaluation: Evaluation, latest: dict[str, InstrumentScore], name: str
+) -> str | None:
+    recorded = latest.get(name)
+    if recorded is None:
+        typed = any(s.instrument == name for s in evaluation.baseline_instruments)
+        if typed:
+            return f"baseline {name} typed as a total only; record the questionnaire item by item"
+        return f"baseline {name} not recorded"
+    result = score_instrument_answers(name, recorded)
+    if result is None:
+        return f"baseline {name}: not an instrument of the library"
+    if not result.scorable:
+        return f"baseline {name} incomplete: item(s) {', '.join(result.missing_items)} unanswered"
+    return None
+
+
+def _safety_findings(name: str, recorded: InstrumentScore) -> list[Finding]:
+    """A relative finding per safety rule the answers fire (physician review, clinical.md §5.1)."""
+    result = score_instrument_answers(name, recorded)
+    if result is None:
+        return []
+    return [
+        Finding(
+            rule=f"baseline_instrument.{name}.{flag.rule_id}",
+            condition="baseline_instrument_safety_item",
+            severity=Severity.RELATIVE,
+            kind=OutcomeKind.HIT,
+            evidence=f"{name} of {recorded.at.date().isoformat()}: {flag.message}",
+            source=flag.source,
+            title=f"Suicide-risk item positive on the baseline {name}",
+            override_role="physician",
+            needs_signoff=flag.needs_signoff,
+        )
+        for flag in result.safety_flags
+    ]
+
+
+def score_instrument_answers(name: str, recorded: InstrumentScore) -> ScoreResult | None:
+    """The scored item answers of ``recorded``, or ``None`` for an instrument not in the library.
+
+    The answers were validated when the evaluation was checked (``ensure_plausible``).
+    """
+    instrument = INSTRUMENTS.get(name)
+    if instrument is None:
+        return None
+    return score_instrument(instrument, recorded.answer_map())

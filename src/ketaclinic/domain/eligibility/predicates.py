@@ -18,7 +18,14 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
 
-from ketaclinic.domain.evaluation import Evaluation, SexAtBirth, Status, TreatmentKind
+from ketaclinic.domain.evaluation import (
+    BloodPressure,
+    Evaluation,
+    SexAtBirth,
+    Status,
+    SubstanceUse,
+    TreatmentKind,
+)
 from ketaclinic.domain.medications import DrugClass, MedicationReview, review_medications
 from ketaclinic.domain.protocol.sections import Population
 
@@ -96,10 +103,12 @@ _CURRENT = frozenset({Status.CURRENT})
 
 
 def _bp_above_limit(evaluation: Evaluation, params: Mapping[str, Decimal], ctx: Context) -> Outcome:
-    """Latest BP above ``sbp_mmhg`` or ``dbp_mmhg`` (strictly greater, mmHg).
+    """Any BP reading in the window above ``sbp_mmhg`` or ``dbp_mmhg`` (strictly greater, mmHg).
 
-    Source: clinical.md §1.3 (Swiss label >180/100; VA trials SBP >170 or DBP >100). Readings after
-    ``at`` are ignored; with ``reading_max_age_days`` set, older readings do not count either.
+    Every reading counts, not only the latest: a high reading followed by a normal one is still
+    named, so the signer weighs it (a later normal reading does not erase it). Source: clinical.md
+    §1.3 (Swiss label >180/100; VA trials SBP >170 or DBP >100). Readings after ``at`` are
+    ignored; with ``reading_max_age_days`` set, older readings do not count either.
     """
     readings = [r for r in evaluation.blood_pressure_readings() if r.at <= ctx.at]
     max_age = params.get("reading_max_age_days")
@@ -109,13 +118,20 @@ def _bp_above_limit(evaluation: Evaluation, params: Mapping[str, Decimal], ctx: 
     if not readings:
         window = f" in the last {max_age} days" if max_age is not None else ""
         return missing(f"blood pressure not recorded{window}")
+    limit = f"limit {params['sbp_mmhg']}/{params['dbp_mmhg']}"
+    above = [
+        r for r in readings if r.sbp_mmhg > params["sbp_mmhg"] or r.dbp_mmhg > params["dbp_mmhg"]
+    ]
     latest = readings[-1]
-    text = (
-        f"latest BP {latest.sbp_mmhg}/{latest.dbp_mmhg} mmHg at {latest.at.isoformat()}"
-        f" (limit {params['sbp_mmhg']}/{params['dbp_mmhg']})"
-    )
-    above = latest.sbp_mmhg > params["sbp_mmhg"] or latest.dbp_mmhg > params["dbp_mmhg"]
-    return hit(text) if above else clear(text)
+    latest_text = f"latest BP {_bp(latest)} at {latest.at.isoformat()}"
+    if not above:
+        return clear(f"{len(readings)} reading(s), none above {limit}; {latest_text}")
+    named = "; ".join(f"{_bp(r)} at {r.at.isoformat()}" for r in above)
+    return hit(f"{len(above)} of {len(readings)} reading(s) above {limit}: {named}; {latest_text}")
+
+
+def _bp(reading: BloodPressure) -> str:
+    return f"{reading.sbp_mmhg}/{reading.dbp_mmhg} mmHg"
 
 
 def _pregnancy(evaluation: Evaluation, params: Mapping[str, Decimal], ctx: Context) -> Outcome:
@@ -147,30 +163,73 @@ def _breastfeeding(evaluation: Evaluation, params: Mapping[str, Decimal], ctx: C
 def _recent_substance_use(
     evaluation: Evaluation, params: Mapping[str, Decimal], ctx: Context
 ) -> Outcome:
-    """Any substance last used within ``within_days`` days, or a current use disorder.
+    """A substance use disorder current, or in remission for less than ``within_days`` days.
 
-    Source: clinical.md §1.3 (trials exclude SUD in the past 3 months; SPRAVATO PI §5.3).
+    Use without a use disorder (a glass of wine three days ago) is not this condition: it is
+    recorded and shown, never a finding. Source: clinical.md §1.3 (SPRAVATO PI §5.3; trials
+    exclude a substance use disorder in the past 3 months, NCT02461927).
     """
     uses = evaluation.psychiatric.substance_use
     if uses is None:
         return missing("substance use history not recorded (psychiatric.substance_use)")
-    cutoff = ctx.at.date() - timedelta(days=int(params["within_days"]))
-    hits = [
+    window = int(params["within_days"])
+    cutoff = ctx.at.date() - timedelta(days=window)
+    current = [
         f"{u.substance}: current use disorder" for u in uses if u.use_disorder is Status.CURRENT
     ]
-    hits += [
-        f"{u.substance}: last use {u.last_use_on.isoformat()}"
-        for u in uses
+    past = [u for u in uses if u.use_disorder is Status.PAST]
+    recent = [
+        f"{u.substance}: use disorder, last use {u.last_use_on.isoformat()}"
+        for u in past
         if u.last_use_on is not None and u.last_use_on >= cutoff
     ]
-    if hits:
-        return hit("; ".join(hits) + f" (within {params['within_days']} days)")
-    unknown = [
-        u.substance for u in uses if u.last_use_on is None and u.use_disorder is not Status.ABSENT
-    ]
-    if unknown:
-        return missing("date of last use not recorded: " + ", ".join(unknown))
-    return clear(f"no substance use within {params['within_days']} days")
+    if current or recent:
+        return hit("; ".join(current + recent) + f" (within {window} days)")
+    undated = [u.substance for u in past if u.last_use_on is None]
+    if undated:
+        return missing("use disorder without a date of last use: " + ", ".join(undated))
+    return clear(f"no substance use disorder within {window} days ({_uses_text(uses)})")
+
+
+def _uses_text(uses: tuple[SubstanceUse, ...]) -> str:
+    if not uses:
+        return "no substance use recorded"
+    return "; ".join(
+        f"{u.substance} use disorder {u.use_disorder.value}"
+        + (f", last use {u.last_use_on.isoformat()}" if u.last_use_on else "")
+        for u in uses
+    )
+
+
+KETAMINE_SUBSTANCES = ("ketamine", "esketamine", "special k", "phencyclidine", "pcp")
+"""Names of non-medical ketamine (or congener PCP) use in the history (clinical.md §1.3)."""
+
+
+def _ketamine_misuse(
+    evaluation: Evaluation, params: Mapping[str, Decimal], ctx: Context
+) -> Outcome:
+    """Any non-medical ketamine or PCP use recorded, however long ago, with or without a disorder.
+
+    Source: clinical.md §1.3 (SPRAVATO PI §5.3: assess abuse risk before prescribing; trials
+    exclude more than rare recreational ketamine/PCP use, NCT02461927; PMC10812090).
+    """
+    uses = evaluation.psychiatric.substance_use
+    if uses is None:
+        return missing("substance use history not recorded (psychiatric.substance_use)")
+    found = [u for u in uses if _is_ketamine(u.substance)]
+    if not found:
+        return clear("no recreational ketamine or PCP use recorded")
+    return hit("; ".join(f"{u.substance}: {_use_text(u)}" for u in found))
+
+
+def _is_ketamine(substance: str) -> bool:
+    name = substance.casefold()
+    return any(word in name for word in KETAMINE_SUBSTANCES)
+
+
+def _use_text(use: SubstanceUse) -> str:
+    last = f"last use {use.last_use_on.isoformat()}" if use.last_use_on else "last use not dated"
+    return f"non-medical use, {last}, use disorder {use.use_disorder.value}"
 
 
 def _recent_suicide_attempt(
@@ -354,6 +413,7 @@ def _build_registry() -> dict[str, Predicate]:
         Predicate("breastfeeding", _breastfeeding),
         Predicate("recent_substance_use", _recent_substance_use, params=("within_days",)),
         Predicate("recent_suicide_attempt", _recent_suicide_attempt, params=("within_days",)),
+        Predicate("ketamine_misuse_history", _ketamine_misuse),
         Predicate("benzodiazepine_load", _benzodiazepine_load, params=("diazepam_eq_mg_per_day",)),
         Predicate("hypersensitivity_ketamine", _hypersensitivity_ketamine),
         Predicate("prior_adverse_reaction_ketamine", _prior_adverse_reaction),

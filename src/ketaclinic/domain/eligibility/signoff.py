@@ -79,6 +79,7 @@ def sign_eligibility(
     acks = frozenset(acknowledged)
     reasons = _signer_problems(result, signed_by, signer_role, at)
     reasons += _override_problems(result, given)
+    reasons += _not_assessed(result)
     if result.decision is not Decision.NOT_ELIGIBLE:
         reasons += _missing_overrides(result, given)
         reasons += _missing_acknowledgements(result, acks)
@@ -158,6 +159,21 @@ def _missing_overrides(result: EligibilityResult, overrides: tuple[Override, ...
         f"{f.rule}: relative finding needs an override by {f.override_role} with a reason"
         for f in result.findings
         if f.overridable and f.rule not in done
+    ]
+
+
+def _not_assessed(result: EligibilityResult) -> list[str]:
+    """Every "not assessed" finding blocks signing until it is answered.
+
+    The one exception: a hard stop that fired decides the course whatever else is unknown, so a
+    ``not_eligible`` decision on it may be signed.
+    """
+    if any(f.severity is Severity.HARD_STOP and f.kind is OutcomeKind.HIT for f in result.findings):
+        return []
+    return [
+        f"{f.rule}: not assessed ({f.evidence}); record it and assess again before signing"
+        for f in result.findings
+        if f.not_assessed
     ]
 
 

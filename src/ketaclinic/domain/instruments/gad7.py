@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from decimal import Decimal
 
 from ketaclinic.domain.instruments.model import (
@@ -18,6 +19,9 @@ from ketaclinic.domain.instruments.model import (
 SPITZER = "clinical.md §5.1 [P: Spitzer 2006 Arch Intern Med 166:1092]"
 
 # GAD-7 answer LOINC codes are not confirmed in clinical.md §5.3: none recorded.
+ITEM_LOINC = ("69725-0", "68509-9", "69733-4", "69734-2", "69735-9", "69689-8", "69736-7")
+"""GAD-7 item codes 1-7 (landscape.md §FHIR: HL7 Personal Health Record IG examples; clinical.md
+§5.3 confirms 69725-0 as item 1)."""
 _FREQUENCY = options_from_labels(
     "Not at all", "Several days", "More than half the days", "Nearly every day"
 )
@@ -36,7 +40,10 @@ GAD7 = Instrument(
     version="1",
     title="Generalized Anxiety Disorder-7 (GAD-7)",
     rater=Rater.SELF,
-    items=numbered_items(7, _FREQUENCY, _LABELS),
+    items=tuple(
+        replace(item, loinc=code)
+        for item, code in zip(numbered_items(7, _FREQUENCY, _LABELS), ITEM_LOINC, strict=True)
+    ),
     scoring=ScoringMethod.SUM,
     score_min=0,
     score_max=21,

@@ -233,6 +233,9 @@ class Instrument:
     loinc_panel: str | None = None
     loinc_total: str | None = None
     notes: tuple[str, ...] = ()
+    answer_one_of: tuple[tuple[str, ...], ...] = ()
+    """Groups of optional items of which at least one must be answered (the QIDS-SR16 form asks
+    for item 6 or 7, and item 8 or 9); an unanswered group is reported by its first item id."""
 
     def item(self, item_id: str) -> Item | None:
         """The item with this id, or None."""

@@ -1,17 +1,23 @@
 """QIDS-SR16: 16 items mapped to 9 DSM domains; the total is the sum of domain maxima.
 
 Source: clinical.md §5.1 [P: Rush 2003 Biol Psychiatry 54:573; ids-qids.org]. Never sum all 16
-items (clinical.md §5.1 "a frequent bug").
+items (clinical.md §5.1 "a frequent bug"). As on the published form, the respondent answers
+item 6 (decreased appetite) or item 7 (increased appetite), and item 8 (decreased weight) or
+item 9 (increased weight), not necessarily both: each pair needs one answer, and the appetite /
+weight domain is the highest answered of items 6-9. Sleep items 1-4 and psychomotor items 15-16
+are all asked.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from decimal import Decimal
 
 from ketaclinic.domain.instruments.model import (
     Aggregate,
     Band,
     Instrument,
+    Item,
     OutcomeDefaults,
     Rater,
     SafetyRule,
@@ -48,12 +54,21 @@ def _domain(domain_id: str, title: str, *items: int) -> Subscale:
     return Subscale(domain_id, title, tuple(str(n) for n in items), Aggregate.MAX)
 
 
+_EITHER_OR = frozenset({"6", "7", "8", "9"})
+
+
+def _items() -> tuple[Item, ...]:
+    items = numbered_items(16, options_from_labels("0", "1", "2", "3"), _LABELS)
+    return tuple(replace(i, required=False) if i.id in _EITHER_OR else i for i in items)
+
+
 QIDS_SR16 = Instrument(
     id="qids-sr16",
     version="1",
     title="Quick Inventory of Depressive Symptomatology, Self-Report (QIDS-SR16)",
     rater=Rater.SELF,
-    items=numbered_items(16, options_from_labels("0", "1", "2", "3"), _LABELS),
+    items=_items(),
+    answer_one_of=(("6", "7"), ("8", "9")),
     scoring=ScoringMethod.DOMAIN_MAX,
     score_min=0,
     score_max=27,

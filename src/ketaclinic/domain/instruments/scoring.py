@@ -44,7 +44,7 @@ def score_instrument(instrument: Instrument, answers: Mapping[str, int]) -> Scor
     """Score ``answers`` on an explicit instrument definition (see :func:`score`)."""
     clean = validate_answers(instrument, answers)
     missing = find_missing(instrument, clean)
-    subscales = _subscales(instrument, clean)
+    subscales = _subscales(instrument, clean, missing)
     total, prorated = _total(instrument, clean, subscales, missing)
     band_id, band_label = _band(instrument, clean, total, complete=not missing)
     return ScoreResult(
@@ -98,12 +98,17 @@ def _answer_error(
 
 
 def find_missing(instrument: Instrument, answers: Mapping[str, int]) -> tuple[str, ...]:
-    """Ids of required items that should have been asked (per skip logic) but are unanswered."""
-    return tuple(
+    """Ids of required items that should have been asked (per skip logic) but are unanswered,
+    and the first item of each ``answer_one_of`` group with no item answered."""
+    required = tuple(
         item.id
         for item in instrument.items
         if item.required and item.id not in answers and _is_asked(item, answers)
     )
+    groups = tuple(
+        group[0] for group in instrument.answer_one_of if not any(i in answers for i in group)
+    )
+    return required + groups
 
 
 def _is_asked(item: Item, answers: Mapping[str, int]) -> bool:
@@ -114,17 +119,24 @@ def _is_asked(item: Item, answers: Mapping[str, int]) -> bool:
     return parent is None or parent == condition.value
 
 
-def _subscales(instrument: Instrument, answers: Mapping[str, int]) -> dict[str, int]:
-    """Subscales whose items are all answered (an incomplete subscale is left out)."""
+def _subscales(
+    instrument: Instrument, answers: Mapping[str, int], missing: tuple[str, ...]
+) -> dict[str, int]:
+    """Complete subscales only: no item of it missing and at least one answered.
+
+    A subscale over optional items (QIDS-SR16 appetite/weight: 6 or 7, 8 or 9) aggregates the
+    items that were answered.
+    """
     return {
         subscale.id: _aggregate(subscale, answers)
         for subscale in instrument.subscales
-        if all(item_id in answers for item_id in subscale.item_ids)
+        if not set(subscale.item_ids) & set(missing)
+        and any(item_id in answers for item_id in subscale.item_ids)
     }
 
 
 def _aggregate(subscale: Subscale, answers: Mapping[str, int]) -> int:
-    values = [answers[item_id] for item_id in subscale.item_ids]
+    values = [answers[item_id] for item_id in subscale.item_ids if item_id in answers]
     return max(values) if subscale.aggregate is Aggregate.MAX else sum(values)
 
 

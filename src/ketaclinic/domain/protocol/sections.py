@@ -339,6 +339,10 @@ class RelapseRule:
     after: str  # "remission" or "response"
     source: str
     needs_signoff: bool = False
+    response_pct_drop: int | None = None
+    """With it set, a score counts only once the response is lost too: it is less than this
+    percentage below the course's baseline of the rule's instrument (clinical.md §9.1 response
+    = >= 50 % drop). A responder sitting at 11 of a baseline 24 has not relapsed at PHQ-9 >= 10."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,8 +12,9 @@ def install(app: FastAPI) -> None:
         app.include_router(module.router, prefix="/api/v1")
     from ketaclinic.entrypoints.api import assessments as assessment_routes
     from ketaclinic.entrypoints.api import fhir as fhir_routes
+    from ketaclinic.entrypoints.api import questionnaire_mappings as mapping_routes
 
-    for module in (assessment_routes, fhir_routes):
+    for module in (assessment_routes, fhir_routes, mapping_routes):
         app.include_router(module.router, prefix="/api/v1")
     from ketaclinic.entrypoints.api import orders as dosing_orders
 

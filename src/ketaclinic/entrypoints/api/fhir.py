@@ -124,7 +124,11 @@ def _refuse_unscorable(outcome: FhirScoreOutcome) -> None:
 async def import_response(request: Request, actor: Recorder) -> Response:
     resource = await _json_body(request)
     patient_id = _patient_id(resource)
-    outcome = score_questionnaire_response(resource, _contained_questionnaire(resource))
+    services = services_of(request)
+    mappings = [s.mapping for s in services.questionnaire_mappings.mappings(actor)]
+    outcome = score_questionnaire_response(
+        resource, _contained_questionnaire(resource), mappings=mappings
+    )
     _refuse_unscorable(outcome)
     note = ""
     if outcome.stored_total_disagrees:

@@ -1,8 +1,9 @@
 """``ketaclinic eligibility check``: run a protocol's eligibility rules over a JSON evaluation.
 
 Nothing is stored. ``--json`` prints ``{"decision", "findings": [{"rule", "severity", "evidence",
-"source"}]}``; without it a readable table. Exit code 0 when the evaluation was assessed (whatever
-the decision), 1 on bad input (an invalid evaluation, an unknown protocol).
+"source", "not_assessed"}]}`` (``not_assessed``: what the rule reads was not recorded); without
+it a readable table. Exit code 0 when the evaluation was assessed (whatever the decision), 1 on
+bad input (an invalid evaluation, an unknown protocol, an impossible or future-dated value).
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ def result_document(result: EligibilityResult) -> dict[str, Any]:
                 "severity": f.severity.value,
                 "evidence": f.evidence,
                 "source": f.source,
+                "not_assessed": f.not_assessed,
             }
             for f in result.findings
         ],

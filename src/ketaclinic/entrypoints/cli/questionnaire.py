@@ -19,6 +19,7 @@ from ketaclinic.adapters.fhir.questionnaire_response import (
     score_questionnaire_response,
 )
 from ketaclinic.domain.errors import ClinicError, ValidationFailed
+from ketaclinic.domain.questionnaire_mappings import check_mapping, parse_mapping
 
 app = typer.Typer(help="FHIR Questionnaire tools.", no_args_is_help=True)
 
@@ -38,12 +39,19 @@ def score(
         str | None, typer.Option("--instrument", help="Instrument id, when not identifiable")
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON")] = False,
+    mapping_file: Annotated[
+        Path | None,
+        typer.Option("--mapping", help="Mapping JSON of an outside Questionnaire (linkIds, codes)"),
+    ] = None,
 ) -> None:
     """Score RESPONSE from its answers' ordinal values; a stored total is only compared."""
     try:
         qr = _load(response, "response")
         q = _load(questionnaire_file, "questionnaire") if questionnaire_file else None
-        outcome = score_questionnaire_response(qr, q, instrument_id=instrument)
+        mappings = (
+            [check_mapping(parse_mapping(_load(mapping_file, "mapping")))] if mapping_file else []
+        )
+        outcome = score_questionnaire_response(qr, q, instrument_id=instrument, mappings=mappings)
     except ClinicError as error:
         _fail(error.detail, as_json)
     payload = _payload(outcome)

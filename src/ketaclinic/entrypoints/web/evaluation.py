@@ -96,6 +96,7 @@ async def record_evaluation(request: Request, course_id: int, session: Writer) -
         sex_at_birth=ctx.patient.details.sex_at_birth.value,
         tz=session.clinic.timezone,
     )
+    errors.update(_answered_times(data, space))
     try:
         evaluation = parse_evaluation(data)
         if errors:
@@ -105,6 +106,23 @@ async def record_evaluation(request: Request, course_id: int, session: Writer) -
         shown = {**form_errors(failed.errors, moved), **errors}
         return _workspace_page(request, session, space, values, shown)
     return RedirectResponse(f"/courses/{course_id}/eligibility", status_code=303)
+
+
+def _answered_times(data: dict[str, Any], space: Workspace) -> dict[str, str]:
+    """Each chosen recorded questionnaire's time (the service reads the answers themselves);
+    an error for a choice that is not one of the patient's recorded responses."""
+    recorded = {r.id: r for rs in space.questionnaires.values() for r in rs}
+    errors = {}
+    for index, entry in enumerate(data.get("baseline_instruments", [])):
+        if not isinstance(entry, dict) or "response_id" not in entry:
+            continue
+        response = recorded.get(entry["response_id"])
+        if response is None:
+            errors[f"baseline_instruments[{index}].response_id"] = "not a recorded response"
+            entry["at"] = space.context.course.opened_at.isoformat()
+        else:
+            entry.setdefault("at", response.answered_at.isoformat())
+    return errors
 
 
 @router.get("/courses/{course_id}/eligibility", response_class=HTMLResponse)

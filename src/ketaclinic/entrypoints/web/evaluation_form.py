@@ -19,7 +19,7 @@ from ketaclinic.domain.evaluation import Evaluation
 
 _PART = re.compile(r"([a-z_]+)(?:\[(\d{1,2})\])?")
 MAX_VALUE_CHARS = 2000
-INTEGER_FIELDS = {"total"}
+INTEGER_FIELDS = {"total", "response_id"}
 BOOLEAN_FIELDS = {
     "can_become_pregnant",
     "pregnant",
