@@ -74,6 +74,7 @@ class Services:
     safety: SafetyService
     assessments: AssessmentService
     links: LinkService
+    audit_key: bytes = field(repr=False)
 
     orders: OrderService = field(init=False)
     checkins: CheckinService = field(init=False)
@@ -151,7 +152,7 @@ class Services:
         self.reports = ReportService(self.uow, self.clock)
 
     def uow(self) -> UnitOfWork:
-        return SqlUnitOfWork(self.engine)
+        return SqlUnitOfWork(self.engine, self.audit_key)
 
     def close(self) -> None:
         self.live.close()
@@ -171,8 +172,10 @@ def build(
     tokens = tokens or SecretsTokenSource()
     hasher = Argon2PasswordHasher(fast=settings.environment is Environment.TEST)
 
+    audit_key = settings.audit_key_bytes()
+
     def uow_factory() -> UnitOfWork:
-        return SqlUnitOfWork(engine)
+        return SqlUnitOfWork(engine, audit_key)
 
     policy = IdentityPolicy(
         idle_timeout=timedelta(minutes=settings.idle_timeout_min),
@@ -189,7 +192,8 @@ def build(
         identity=IdentityService(uow_factory, clock, hasher, tokens, policy),
         staff=StaffAdminService(uow_factory, clock, hasher),
         patients=PatientService(uow_factory, clock),
-        audit=AuditService(uow_factory, clock),
+        audit=AuditService(uow_factory, clock, audit_key),
+        audit_key=audit_key,
         protocols=ProtocolService(uow_factory, clock),
         courses=CourseService(uow_factory, clock),
         safety=SafetyService(uow_factory, clock),

@@ -6,16 +6,21 @@ hands to uvicorn by name, so the command line never imports the web layers itsel
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 
 from fastapi import FastAPI
 
+from ketaclinic.adapters.audit_checkpoints import write_into
 from ketaclinic.bootstrap import Services, build
 from ketaclinic.entrypoints.api import install as install_api
 from ketaclinic.entrypoints.http import install_error_handlers, install_probes
 from ketaclinic.entrypoints.web import install as install_web
 from ketaclinic.settings import Settings, load_settings
+
+_log = logging.getLogger("ketaclinic.audit")
 
 
 def create_app(
@@ -23,8 +28,12 @@ def create_app(
     *,
     services: Services | None = None,
     extra: Callable[[FastAPI, Services], None] | None = None,
+    checkpoints: bool = False,
 ) -> FastAPI:
-    """Build the application. Pass ``services`` to share a composition root (tests, the CLI)."""
+    """Build the application. Pass ``services`` to share a composition root (tests, the CLI).
+
+    ``checkpoints`` starts the signed audit checkpoint writer (the serve process).
+    """
     if services is None:
         if settings is None:
             raise ValueError("create_app needs settings or services")
@@ -33,7 +42,13 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        interval = owned.settings.audit_checkpoint_interval_min
+        writer = asyncio.create_task(_checkpoints(owned, interval)) if checkpoints else None
         yield
+        if writer is not None and interval:
+            writer.cancel()
+            with suppress(asyncio.CancelledError):
+                await writer
         owned.close()
 
     app = FastAPI(
@@ -54,6 +69,20 @@ def create_app(
     return app
 
 
+async def _checkpoints(services: Services, interval_min: int) -> None:
+    """Write a signed audit checkpoint at start, then every ``interval_min`` minutes (0: once)."""
+    while True:
+        try:
+            signed = await asyncio.to_thread(services.audit.checkpoint)
+            await asyncio.to_thread(write_into, signed, services.settings.checkpoint_dir)
+            _log.info("audit.checkpoint written events=%d", signed.events)
+        except Exception:
+            _log.exception("audit.checkpoint failed")
+        if not interval_min:
+            return
+        await asyncio.sleep(interval_min * 60)
+
+
 def app_from_environment() -> FastAPI:
     """The uvicorn factory: settings from ``KETACLINIC_*`` environment variables."""
-    return create_app(load_settings())
+    return create_app(load_settings(), checkpoints=True)

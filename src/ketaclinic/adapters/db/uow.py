@@ -108,8 +108,9 @@ class SqlUnitOfWork:
     coaching_notes: CoachingNoteRepository
     session_records: SessionRecordRepository
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, audit_key: bytes) -> None:
         self._engine = engine
+        self._audit_key = audit_key
         self._conn: Connection | None = None
         self._tx: RootTransaction | None = None
 
@@ -123,7 +124,7 @@ class SqlUnitOfWork:
         self._conn = self._engine.connect()
         self._tx = self._conn.begin()
         conn = self._conn
-        self.audit = SqlAuditLog(conn)
+        self.audit = SqlAuditLog(conn, self._audit_key)
         self.clinics = SqlClinicRepository(conn)
         self.staff = SqlStaffRepository(conn)
         self.auth_sessions = SqlAuthSessionRepository(conn)
