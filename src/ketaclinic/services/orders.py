@@ -202,6 +202,8 @@ class OrderService:
         assert actor.staff_id is not None
         with self._uow() as uow:
             order = _order(uow, actor, order_id)
+            if order.status is OrderStatus.ADMINISTERED:
+                raise Conflict("this order has already been recorded as given", field="order_id")
             if order.status is not OrderStatus.VERIFIED:
                 raise SafetyBlock(
                     "the order has not passed the second-person bedside check",
