@@ -45,6 +45,7 @@ from ketaclinic.services.patients import PatientService
 from ketaclinic.services.portal import PortalService
 from ketaclinic.services.ports import Clock, PasswordHasher, TokenSource, UnitOfWork
 from ketaclinic.services.protocols import ProtocolService
+from ketaclinic.services.read_audit import ReadAuditService
 from ketaclinic.services.reports import ReportService
 from ketaclinic.services.safety import SafetyService
 from ketaclinic.services.scheduling import ScheduleService
@@ -100,6 +101,7 @@ class Services:
     maintenance: MaintenanceService = field(init=False)
     dashboard: DashboardService = field(init=False)
     reports: ReportService = field(init=False)
+    read_audit: ReadAuditService = field(init=False)
     boosters: BoosterBookingService = field(init=False)
 
     def __post_init__(self) -> None:
@@ -150,6 +152,8 @@ class Services:
         self.orders.set_symptom_source(symptom_change)
         self.dashboard = DashboardService(self.uow)
         self.reports = ReportService(self.uow, self.clock)
+        # every read of patient data at the edge is audited through this one service
+        self.read_audit = ReadAuditService(self.uow, self.clock)
 
     def uow(self) -> UnitOfWork:
         return SqlUnitOfWork(self.engine, self.audit_key)

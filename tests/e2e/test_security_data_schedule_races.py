@@ -116,20 +116,28 @@ def test_two_racing_manual_moves_onto_one_chair_give_200_and_409(
     assert overlaps(world) == (0, 0)
 
 
+@pytest.mark.parametrize("migrated_engine", ["postgres"], indirect=True)
 def test_the_database_refuses_an_overlap_from_a_writer_that_skips_the_lock(
     world: World, booked: Booked
 ) -> None:
-    """Defence in depth: on PostgreSQL the exclusion constraint refuses the second booking at
-    commit (409); on SQLite writers are serial and the solver and move checks see every row."""
+    """Defence in depth (PostgreSQL): the exclusion constraint refuses the second booking at
+    commit (409). SQLite writers are serial, so the solver and move checks see every row."""
     proposal = booked.schedule.book_series(world.actor(Role.FRONT_DESK), booked.courses[0].id)
     taken = proposal.bookings[0]
+    later = timedelta(minutes=15)
+    other = booked.courses[1]
     clash = NewBooking(
-        booked.courses[1].id, booked.courses[1].patient_id, taken.chair_id, taken.nurse_id,
-        taken.start_at + timedelta(minutes=15), taken.end_at + timedelta(minutes=15),
-        taken.kind, BookingStatus.PROPOSED, 1, taken.shape,
-    )  # fmt: skip
-    if world.services.engine.dialect.name != "postgresql":
-        return
+        other.id,
+        other.patient_id,
+        taken.chair_id,
+        taken.nurse_id,
+        taken.start_at + later,
+        taken.end_at + later,
+        taken.kind,
+        BookingStatus.PROPOSED,
+        1,
+        taken.shape,
+    )
     with pytest.raises(Conflict, match="double-booked"), world.services.uow() as uow:
         uow.schedule.add_bookings(world.clinic.id, [clash], at=world.clock.now())
         uow.commit()

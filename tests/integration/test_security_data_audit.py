@@ -149,12 +149,22 @@ def test_a_chain_from_before_the_key_is_sealed_by_an_epoch_event(world: World) -
         suspend_audit_guard(conn)  # start from a trail written entirely before the key
         conn.execute(delete(audit_events))
         for seq in (1, 2):
-            fields = {
-                "chain": chain, "seq": seq, "at": world.clock.now(), "actor_id": None,
-                "actor_role": "system", "action": "legacy.event", "clinic_id": world.clinic.id,
-                "patient_id": None, "object_type": "clinic", "object_id": "1",
-                "outcome": "success", "client": "", "detail": "", "prev_hash": prev,
-            }  # fmt: skip
+            fields = dict(
+                chain=chain,
+                seq=seq,
+                at=world.clock.now(),
+                actor_id=None,
+                actor_role="system",
+                action="legacy.event",
+                clinic_id=world.clinic.id,
+                patient_id=None,
+                object_type="clinic",
+                object_id="1",
+                outcome="success",
+                client="",
+                detail="",
+                prev_hash=prev,
+            )
             prev = event_digest(**fields)  # type: ignore[arg-type]
             conn.execute(insert(audit_events).values(**fields, hash=prev))
     broken = world.services.audit.verify().first_break

@@ -16,7 +16,7 @@ from fastapi import FastAPI
 from ketaclinic.adapters.audit_checkpoints import write_into
 from ketaclinic.bootstrap import Services, build
 from ketaclinic.entrypoints.api import install as install_api
-from ketaclinic.entrypoints.http import install_error_handlers, install_probes
+from ketaclinic.entrypoints.http import install_error_handlers, install_probes, install_read_audit
 from ketaclinic.entrypoints.web import install as install_web
 from ketaclinic.settings import Settings, load_settings
 
@@ -62,6 +62,7 @@ def create_app(
     app.state.services = services
     install_error_handlers(app)
     install_probes(app)
+    install_read_audit(app)
     install_api(app)
     install_web(app)
     if extra is not None:

@@ -14,7 +14,7 @@ from fastapi import Request
 from ketaclinic.domain.access import Permission, is_allowed
 from ketaclinic.domain.errors import NotAuthenticated, PermissionDenied
 from ketaclinic.domain.staff import Actor
-from ketaclinic.entrypoints.http import client_of, services_of
+from ketaclinic.entrypoints.http import client_of, remember_actor, services_of
 from ketaclinic.services.identity import Session
 
 SESSION_COOKIE = "kc_session"
@@ -41,6 +41,7 @@ class ApiActor:
             raise NotAuthenticated("a bearer token is required", field="authorization")
         actor = services_of(request).identity.bearer(token.strip(), client=client_of(request))
         _check(actor, self.permission)
+        remember_actor(request, actor)
         return actor
 
 
@@ -60,6 +61,7 @@ class WebUser:
             await _check_csrf(request, session.csrf_token)
         request.state.session = session
         _check(session.actor, self.permission)
+        remember_actor(request, session.actor)
         return session
 
 

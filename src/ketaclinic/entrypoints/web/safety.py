@@ -13,7 +13,7 @@ from ketaclinic.domain.access import Permission
 from ketaclinic.domain.errors import ValidationFailed
 from ketaclinic.domain.safety import Disposition, RiskLevel, SafetyAssessment
 from ketaclinic.entrypoints.guards import WebUser
-from ketaclinic.entrypoints.http import services_of
+from ketaclinic.entrypoints.http import audit_seen, services_of
 from ketaclinic.entrypoints.web import forms
 from ketaclinic.entrypoints.web.rendering import mark_web, render
 from ketaclinic.services.authorization import allowed
@@ -37,6 +37,8 @@ def worklist(request: Request, session: Reader) -> Response:
     if allowed(session.actor, Permission.SAFETY_ASSESS):
         notices = list(services.safety.notices(session.actor))
     entries = services.safety.worklist_entries(session.actor)
+    shown = [t.patient_id for t, _ in entries] + [n.patient_id for n in notices]
+    audit_seen(request, shown, what="safety_worklist")
     return render(request, "safety/worklist.html", {"entries": entries, "notices": notices})
 
 
