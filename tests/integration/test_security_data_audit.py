@@ -301,3 +301,18 @@ def test_migrations_grant_a_configured_app_role(tmp_path: Path, migrated_engine:
         with migrated_engine.begin() as conn:
             conn.execute(text(f"DROP OWNED BY {role}"))
             conn.execute(text(f"DROP ROLE {role}"))
+
+
+def test_the_serve_process_writes_a_signed_checkpoint_at_start(world: World) -> None:
+    from fastapi.testclient import TestClient
+
+    from ketaclinic.entrypoints.app import create_app
+
+    some_events(world, 1)
+    directory = world.services.settings.checkpoint_dir
+    with TestClient(create_app(services=world.services, checkpoints=True)):
+        written = sorted(directory.glob("audit-checkpoint-*.json"))
+        assert len(written) == 1
+        checkpoint = read_checkpoint(written[0])
+    assert world.services.audit.verify(checkpoint).first_break is None
+    assert checkpoint.heads[f"clinic:{world.clinic.id}"].seq >= 1

@@ -43,9 +43,13 @@ def create_app(
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         interval = owned.settings.audit_checkpoint_interval_min
-        writer = asyncio.create_task(_checkpoints(owned, interval)) if checkpoints else None
+        writer = None
+        if checkpoints:
+            await _write_checkpoint(owned)  # one at start, before serving
+            if interval:
+                writer = asyncio.create_task(_checkpoints(owned, interval))
         yield
-        if writer is not None and interval:
+        if writer is not None:
             writer.cancel()
             with suppress(asyncio.CancelledError):
                 await writer
@@ -70,18 +74,21 @@ def create_app(
     return app
 
 
+async def _write_checkpoint(services: Services) -> None:
+    """Seal and sign the audit chains; write the checkpoint file outside the database."""
+    try:
+        signed = await asyncio.to_thread(services.audit.checkpoint)
+        await asyncio.to_thread(write_into, signed, services.settings.checkpoint_dir)
+        _log.info("audit.checkpoint written events=%d", signed.events)
+    except Exception:  # the clinic keeps running; the failure is logged for the operator
+        _log.exception("audit.checkpoint failed")
+
+
 async def _checkpoints(services: Services, interval_min: int) -> None:
-    """Write a signed audit checkpoint at start, then every ``interval_min`` minutes (0: once)."""
+    """A signed audit checkpoint every ``interval_min`` minutes."""
     while True:
-        try:
-            signed = await asyncio.to_thread(services.audit.checkpoint)
-            await asyncio.to_thread(write_into, signed, services.settings.checkpoint_dir)
-            _log.info("audit.checkpoint written events=%d", signed.events)
-        except Exception:
-            _log.exception("audit.checkpoint failed")
-        if not interval_min:
-            return
         await asyncio.sleep(interval_min * 60)
+        await _write_checkpoint(services)
 
 
 def app_from_environment() -> FastAPI:
