@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -272,3 +272,22 @@ def test_the_audit_list_filters_by_patient_user_and_date_range(
         params={"from_day": local.isoformat(), "to_day": (local - timedelta(days=2)).isoformat()},
     )
     assert backwards.status_code == 422 and "to_day" in backwards.text
+
+
+def test_a_refused_read_of_another_clinics_patient_names_no_one(
+    world: World, client: TestClient, clinic: Clinic, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    from ketaclinic.domain.patients import PatientDetails, SexAtBirth
+    from tests.conftest import make_world
+
+    other = make_world(world.services.engine, tmp_path_factory.mktemp("b"), slug="otherclinic")
+    secret = other.services.patients.register(
+        other.actor(Role.FRONT_DESK),
+        PatientDetails("Secretia", "Demo-Otherclinic", date(1970, 1, 1), SexAtBirth.FEMALE),
+    )
+    physician = world.actor(Role.PHYSICIAN)
+    refused = client.get(
+        f"/api/v1/patients/{secret.id}", headers=bearer(client, world, Role.PHYSICIAN)
+    )
+    assert refused.status_code == 404
+    assert events_for(world, secret.id, physician.staff_id) == []
