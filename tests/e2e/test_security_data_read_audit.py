@@ -291,3 +291,17 @@ def test_a_refused_read_of_another_clinics_patient_names_no_one(
     )
     assert refused.status_code == 404
     assert events_for(world, secret.id, physician.staff_id) == []
+
+
+def test_a_read_refused_by_role_is_audited_as_a_failure(
+    world: World, client: TestClient, clinic: Clinic
+) -> None:
+    """The auditor may not read the schedule; the attempt on a patient's calendar is on record."""
+    auditor = world.actor(Role.AUDITOR)
+    patient_id = clinic.ids["patient_id"]
+    web_login(client, world, Role.AUDITOR)  # lands on the patient list (a query of its own)
+    before = len(events_for(world, patient_id, auditor.staff_id))
+    refused = client.get(f"/patients/{patient_id}/calendar.ics")
+    assert refused.status_code == 403
+    [event] = events_for(world, patient_id, auditor.staff_id)[before:]
+    assert event["outcome"] == "failure" and event["action"] == "phi.export"

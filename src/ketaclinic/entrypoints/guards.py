@@ -40,8 +40,8 @@ class ApiActor:
         if scheme.lower() != "bearer" or not token:
             raise NotAuthenticated("a bearer token is required", field="authorization")
         actor = services_of(request).identity.bearer(token.strip(), client=client_of(request))
+        remember_actor(request, actor)  # before the check: a refused read is audited too
         _check(actor, self.permission)
-        remember_actor(request, actor)
         return actor
 
 
@@ -60,8 +60,8 @@ class WebUser:
         if request.method in UNSAFE_METHODS:
             await _check_csrf(request, session.csrf_token)
         request.state.session = session
+        remember_actor(request, session.actor)  # before the check: a refused read is audited too
         _check(session.actor, self.permission)
-        remember_actor(request, session.actor)
         return session
 
 
