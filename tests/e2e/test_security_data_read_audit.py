@@ -22,9 +22,11 @@ from sqlalchemy import func, select
 from ketaclinic.adapters.db.tables import audit_events
 from ketaclinic.domain.access import Role, is_allowed
 from ketaclinic.domain.patients import Patient
+from ketaclinic.domain.safety import Urgency
 from ketaclinic.entrypoints.app import create_app
 from ketaclinic.entrypoints.guards import ApiActor
 from ketaclinic.services.ports import PatientSearch
+from ketaclinic.services.safety import SafetyFlag, open_tasks
 from ketaclinic.services.scheduling_setup import seed_demo_schedule
 from tests.conftest import World
 from tests.e2e.conftest import bearer, web_login
@@ -63,12 +65,19 @@ def clinic(world: World) -> Clinic:
         world.services.uow, world.clock, CpSatScheduler(), consent_in_force_stub, limits=TEST_LIMITS
     )
     proposal = world.services.schedule.book_series(world.actor(Role.FRONT_DESK), course.id)
+    flag = SafetyFlag("phq9.item9", "PHQ-9 item 9 positive", Urgency.URGENT)
+    with world.services.uow() as uow:  # a safety task: the worklists show this patient too
+        [task] = open_tasks(
+            uow, world.clock, world.actor(Role.NURSE), booked.id, [flag], source="test"
+        )
+        uow.commit()
     ids = {
         "patient_id": monitor.session.patient_id,
         "course_id": monitor.session.course_id,
         "session_id": monitor.session.id,
         "appointment_id": proposal.bookings[0].id,
         "chair_id": monitor.session.chair_id,
+        "task_id": task.id,
     }
     return Clinic(patients, ids)
 
@@ -109,6 +118,7 @@ def test_every_route_showing_a_patient_audits_the_read(
 ) -> None:
     auth = {role: (bearer(client, world, role), role) for role in ROLES}
     missing: list[str] = []
+    showing: set[str] = set()
     checked = 0
     for method, path, route in routes(create_app(services=world.services)):
         guard = guard_of(route)
@@ -122,25 +132,29 @@ def test_every_route_showing_a_patient_audits_the_read(
             continue
         url = fill(path, clinic.ids)
         actor = world.actor(role)
+        if not isinstance(guard, ApiActor):
+            web_login(client, world, role)  # lands on the patient list: counted before the read
         before = {p.id: reads(world, p.id, actor.staff_id) for p in clinic.patients}
         if isinstance(guard, ApiActor):
             response = client.get(url, headers=auth[role][0])
         else:
-            web_login(client, world, role)
             response = client.get(url, follow_redirects=False)
         if response.status_code != 200:
             continue
         for p in clinic.patients:
-            named = any(f"{{{k}}}" in path for k in ("patient_id", "course_id", "session_id")) and (
-                p.id == clinic.ids["patient_id"]
-            )
-            if (shown(response.text, p) or named) and reads(world, p.id, actor.staff_id) <= before[
-                p.id
-            ]:
+            by_id = any(f"{{{k}}}" in path for k in ("patient_id", "course_id", "session_id"))
+            named = by_id and p.id == clinic.ids["patient_id"]
+            if not (shown(response.text, p) or named):
+                continue
+            showing.add(path)
+            if reads(world, p.id, actor.staff_id) <= before[p.id]:
                 missing.append(f"{method} {path} ({role.value}) showed patient {p.id} unaudited")
             checked += 1
     assert missing == [], "\n".join(missing)
-    assert checked > 40
+    lists = {"/patients", "/api/v1/patients", "/board", "/schedule", "/schedule/week"}
+    worklists = {"/worklist/safety", "/api/v1/safety/tasks"}
+    assert lists | worklists <= showing, "the walk must reach the lists that show patients"
+    assert checked > 20
 
 
 def events_for(world: World, patient_id: int, actor_id: int | None) -> list[dict[str, object]]:
@@ -188,13 +202,14 @@ def test_each_kind_of_patient_read_writes_a_balp_shaped_event(
     the action and the outcome; the search text itself is never stored."""
     actor = world.actor(role)
     patient_id = clinic.ids["patient_id"]
-    before = len(events_for(world, patient_id, actor.staff_id))
     url = template.format(**clinic.ids)
-    if url.startswith("/api/"):
-        response = client.get(url, headers=bearer(client, world, role))
-    else:
-        web_login(client, world, role)
-        response = client.get(url, headers={"hx-request": "true"} if "panels" in url else {})
+    api = url.startswith("/api/")
+    headers = bearer(client, world, role) if api else {}
+    if not api:
+        web_login(client, world, role)  # lands on the patient list: counted before the read
+        headers = {"hx-request": "true"} if "panels" in url else {}
+    before = len(events_for(world, patient_id, actor.staff_id))
+    response = client.get(url, headers=headers)
     assert response.status_code == 200, response.text[:300]
     new = events_for(world, patient_id, actor.staff_id)[before:]
     assert new, f"no read event for {url}"
