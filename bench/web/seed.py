@@ -103,7 +103,7 @@ def _add_batch(
 ) -> list[int]:
     now = services.clock.now()
     ids: list[int] = []
-    with SqlUnitOfWork(services.engine) as uow:
+    with SqlUnitOfWork(services.engine, services.audit_key) as uow:
         for index in batch:
             details = patient_details(index, now.date(), rng)
             validate_patient(details, today=now.date())
@@ -124,7 +124,7 @@ def _add_batch(
 
 def _advance_mrn(services: Services, clinic: Clinic, next_mrn: int) -> None:
     """Keep the clinic's MRN counter past the seeded numbers, as registration would have."""
-    with SqlUnitOfWork(services.engine) as uow:
+    with SqlUnitOfWork(services.engine, services.audit_key) as uow:
         uow.connection.execute(
             update(clinics).where(clinics.c.id == clinic.id).values(next_mrn=next_mrn)
         )

@@ -46,6 +46,7 @@ from ketaclinic.services.portal import PortalService
 from ketaclinic.services.ports import Clock, PasswordHasher, TokenSource, UnitOfWork
 from ketaclinic.services.protocols import ProtocolService
 from ketaclinic.services.questionnaire_mappings import QuestionnaireMappingService
+from ketaclinic.services.read_audit import ReadAuditService
 from ketaclinic.services.reports import ReportService
 from ketaclinic.services.safety import SafetyService
 from ketaclinic.services.scheduling import ScheduleService
@@ -76,6 +77,7 @@ class Services:
     assessments: AssessmentService
     questionnaire_mappings: QuestionnaireMappingService
     links: LinkService
+    audit_key: bytes = field(repr=False)
 
     orders: OrderService = field(init=False)
     checkins: CheckinService = field(init=False)
@@ -101,6 +103,7 @@ class Services:
     maintenance: MaintenanceService = field(init=False)
     dashboard: DashboardService = field(init=False)
     reports: ReportService = field(init=False)
+    read_audit: ReadAuditService = field(init=False)
     boosters: BoosterBookingService = field(init=False)
 
     def __post_init__(self) -> None:
@@ -151,9 +154,11 @@ class Services:
         self.orders.set_symptom_source(symptom_change)
         self.dashboard = DashboardService(self.uow)
         self.reports = ReportService(self.uow, self.clock)
+        # every read of patient data at the edge is audited through this one service
+        self.read_audit = ReadAuditService(self.uow, self.clock)
 
     def uow(self) -> UnitOfWork:
-        return SqlUnitOfWork(self.engine)
+        return SqlUnitOfWork(self.engine, self.audit_key)
 
     def close(self) -> None:
         self.live.close()
@@ -173,8 +178,10 @@ def build(
     tokens = tokens or SecretsTokenSource()
     hasher = Argon2PasswordHasher(fast=settings.environment is Environment.TEST)
 
+    audit_key = settings.audit_key_bytes()
+
     def uow_factory() -> UnitOfWork:
-        return SqlUnitOfWork(engine)
+        return SqlUnitOfWork(engine, audit_key)
 
     policy = IdentityPolicy(
         idle_timeout=timedelta(minutes=settings.idle_timeout_min),
@@ -191,7 +198,8 @@ def build(
         identity=IdentityService(uow_factory, clock, hasher, tokens, policy),
         staff=StaffAdminService(uow_factory, clock, hasher),
         patients=PatientService(uow_factory, clock),
-        audit=AuditService(uow_factory, clock),
+        audit=AuditService(uow_factory, clock, audit_key),
+        audit_key=audit_key,
         protocols=ProtocolService(uow_factory, clock),
         courses=CourseService(uow_factory, clock),
         safety=SafetyService(uow_factory, clock),

@@ -32,6 +32,13 @@ class Settings(BaseSettings):
     var_dir: Path = Path("var")
     database_url: str = ""
     secret_key: SecretStr = SecretStr("")
+    # audit trail: the HMAC key lives outside the database; signed checkpoints are written here
+    audit_key: SecretStr = SecretStr("")
+    audit_checkpoint_dir: Path | None = None
+    audit_checkpoint_interval_min: int = Field(default=60, ge=0, le=24 * 60)
+    # PostgreSQL roles: migrations run as the owner; the application's role is granted DML only
+    migration_database_url: str = ""
+    database_app_role: str = Field(default="", pattern=r"^[a-z_][a-z0-9_]{0,62}$|^$")
     idle_timeout_min: int = Field(default=15, ge=1, le=720)
     token_lifetime_min: int = Field(default=60, ge=1, le=60 * 24 * 30)
     lockout_after_failures: int = Field(default=5, ge=1, le=50)
@@ -53,7 +60,28 @@ class Settings(BaseSettings):
                 raise ValueError("secret_key: must be at least 32 characters in production mode")
             if not self.database_url:
                 raise ValueError("database_url: must be set explicitly in production mode")
+            audit_key = self.audit_key.get_secret_value().strip()
+            if audit_key.lower() in PLACEHOLDER_SECRETS or len(audit_key) < 32:
+                raise ValueError(
+                    "audit_key: a real key of at least 32 characters is required in production "
+                    "mode (KETACLINIC_AUDIT_KEY or KETACLINIC_AUDIT_KEY_FILE)"
+                )
+            if audit_key == self.secret_key.get_secret_value().strip():
+                raise ValueError("audit_key: must differ from secret_key")
         return self
+
+    def audit_key_bytes(self) -> bytes:
+        """The audit HMAC key; outside production a random key kept under ``var/``."""
+        configured = self.audit_key.get_secret_value().strip()
+        if configured:
+            return configured.encode("utf-8")
+        if self.environment is Environment.PRODUCTION:
+            raise ValueError("audit_key: required in production mode")
+        return _development_secret(self.var_dir, "audit_key").encode("utf-8")
+
+    @property
+    def checkpoint_dir(self) -> Path:
+        return self.audit_checkpoint_dir or self.var_dir / "audit-checkpoints"
 
     @property
     def effective_database_url(self) -> str:
@@ -74,10 +102,10 @@ def _read_secret_files(environ: dict[str, str]) -> dict[str, str]:
     return values
 
 
-def _development_secret(var_dir: Path) -> str:
+def _development_secret(var_dir: Path, name: str = "secret_key") -> str:
     """A random secret kept under ``var/`` so development sessions survive restarts."""
     var_dir.mkdir(parents=True, exist_ok=True)
-    path = var_dir / "secret_key"
+    path = var_dir / name
     if not path.exists():
         path.write_text(secrets.token_urlsafe(48), encoding="utf-8")
         path.chmod(0o600)
@@ -95,6 +123,13 @@ def load_settings(environ: dict[str, str] | None = None, **overrides: object) ->
     ):
         settings = settings.model_copy(
             update={"secret_key": SecretStr(_development_secret(settings.var_dir))}
+        )
+    if (
+        not settings.audit_key.get_secret_value()
+        and settings.environment is not Environment.PRODUCTION
+    ):
+        settings = settings.model_copy(
+            update={"audit_key": SecretStr(_development_secret(settings.var_dir, "audit_key"))}
         )
     return settings
 

@@ -1,4 +1,4 @@
-"""The audit log in memory: the same hash chain as the database log (one chain per clinic)."""
+"""The audit log in memory: the same keyed chain as the database log (one chain per clinic)."""
 
 from __future__ import annotations
 
@@ -6,9 +6,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
-from ketaclinic.domain.audit import GENESIS, AuditEvent, event_digest
+from ketaclinic.domain.audit import EPOCH_ACTION, AuditEvent, is_keyed, recompute
+from ketaclinic.services.audit import linked_event
 from ketaclinic.services.ports import AuditEntry, AuditQuery
 from tests.fakes.tables import Tables
+
+#: the audit key of the in-memory store (the database log gets its key from settings)
+FAKE_AUDIT_KEY = b"in-memory-audit-key-for-tests-only-0123"
 
 
 def chain_name(clinic_id: int | None) -> str:
@@ -18,38 +22,38 @@ def chain_name(clinic_id: int | None) -> str:
 @dataclass
 class AuditTables(Tables):
     events: list[tuple[int, AuditEvent]] = field(default_factory=list)
-    heads: dict[str, tuple[int, str]] = field(default_factory=dict)
 
 
 class InMemoryAuditLog:
-    def __init__(self, tables: AuditTables) -> None:
+    def __init__(self, tables: AuditTables, key: bytes = FAKE_AUDIT_KEY) -> None:
         self._t = tables
+        self._key = key
 
     def append(self, entry: AuditEntry, *, at: datetime) -> AuditEvent:
         chain = chain_name(entry.clinic_id)
-        seq, prev = self._t.heads.get(chain, (0, GENESIS))
-        event = AuditEvent(
-            chain=chain,
-            seq=seq + 1,
-            at=at,
-            actor_id=entry.actor_id,
-            actor_role=entry.actor_role,
-            action=entry.action,
-            clinic_id=entry.clinic_id,
-            patient_id=entry.patient_id,
-            object_type=entry.object_type,
-            object_id=entry.object_id,
-            outcome=entry.outcome,
-            client=entry.client[:64],
-            detail=entry.detail,
-            prev_hash=prev,
-            hash="",
-        )
-        digest = _digest(event)
-        stored = replace(event, hash=digest)
+        tail = self.tail(chain)
+        if tail is not None and not is_keyed(tail, self._key):
+            tail = self._insert(chain, _epoch_entry(entry.clinic_id, chain), tail, at)
+        return self._insert(chain, entry, tail, at)
+
+    def seal(self, chain: str, *, at: datetime) -> AuditEvent | None:
+        tail = self.tail(chain)
+        if tail is None or is_keyed(tail, self._key):
+            return None
+        clinic_id = int(chain.removeprefix("clinic:")) if chain.startswith("clinic:") else None
+        return self._insert(chain, _epoch_entry(clinic_id, chain), tail, at)
+
+    def _insert(
+        self, chain: str, entry: AuditEntry, tail: AuditEvent | None, at: datetime
+    ) -> AuditEvent:
+        unsigned = linked_event(chain, entry, tail, at)
+        stored = replace(unsigned, hash=recompute(unsigned, self._key))
         self._t.events.append((self._t.next_id("audit_events"), stored))
-        self._t.heads[chain] = (seq + 1, digest)
         return stored
+
+    def tail(self, chain: str) -> AuditEvent | None:
+        events = self.chain_events(chain)
+        return events[-1][1] if events else None
 
     def query(self, q: AuditQuery) -> Sequence[tuple[int, AuditEvent]]:
         found = [
@@ -65,15 +69,12 @@ class InMemoryAuditLog:
         return found[: q.limit]
 
     def chains(self) -> Sequence[str]:
-        return sorted(self._t.heads)
+        return sorted({e.chain for _, e in self._t.events})
 
     def chain_events(self, chain: str) -> Sequence[tuple[int, AuditEvent]]:
         return sorted(
             ((i, e) for i, e in self._t.events if e.chain == chain), key=lambda p: p[1].seq
         )
-
-    def head(self, chain: str) -> tuple[int, str] | None:
-        return self._t.heads.get(chain)
 
     # -- for tests -------------------------------------------------------------------------
     def actions(self) -> list[str]:
@@ -81,20 +82,13 @@ class InMemoryAuditLog:
         return [e.action for _, e in self._t.events]
 
 
-def _digest(e: AuditEvent) -> str:
-    return event_digest(
-        chain=e.chain,
-        seq=e.seq,
-        at=e.at,
-        actor_id=e.actor_id,
-        actor_role=e.actor_role,
-        action=e.action,
-        clinic_id=e.clinic_id,
-        patient_id=e.patient_id,
-        object_type=e.object_type,
-        object_id=e.object_id,
-        outcome=e.outcome,
-        client=e.client,
-        detail=e.detail,
-        prev_hash=e.prev_hash,
+def _epoch_entry(clinic_id: int | None, chain: str) -> AuditEntry:
+    return AuditEntry(
+        action=EPOCH_ACTION,
+        clinic_id=clinic_id,
+        actor_id=None,
+        actor_role="system",
+        object_type="audit_chain",
+        object_id=chain,
+        detail="links from here on are HMAC-SHA256 under the audit key",
     )

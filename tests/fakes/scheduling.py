@@ -33,6 +33,9 @@ class ScheduleTables(Tables):
 
 
 class InMemoryScheduleRepository:
+    def lock_clinic(self, clinic_id: int) -> None:
+        """Nothing to take: the in-memory unit of work already refuses overlapping commits."""
+
     def __init__(self, tables: ScheduleTables) -> None:
         self._t = tables
 

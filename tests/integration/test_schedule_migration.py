@@ -1,4 +1,5 @@
-"""Migration 0007_scheduling: its tables come and go with its own branch, leaving the others."""
+"""Migrations 0007_scheduling and 0041_sec_schedule_occupancy: their tables come and go with
+their own branch, leaving the others."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from ketaclinic.adapters.db import migrate
 
 SCHEDULING = {
     "opening_hours", "clinic_closures", "chair_outages", "staff_shifts", "patient_availability",
-    "patient_schedule_preferences", "appointments",
+    "patient_schedule_preferences", "appointments", "appointment_resources",
 }  # fmt: skip
 
 
@@ -20,7 +21,8 @@ def test_scheduling_branch_downgrades_and_upgrades_on_its_own(tmp_path: Path) ->
         migrate.upgrade(engine)
         everything = set(inspect(engine).get_table_names())
         assert everything >= SCHEDULING
-        migrate.downgrade(engine, "0007_scheduling@-1")
+        # the scheduling branch: 0007_scheduling and its occupancy revision on top
+        migrate.downgrade(engine, "0041_sec_schedule_occupancy@-2")
         assert set(inspect(engine).get_table_names()) == everything - SCHEDULING
         migrate.upgrade(engine)
         assert set(inspect(engine).get_table_names()) == everything

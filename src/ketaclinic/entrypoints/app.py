@@ -6,16 +6,21 @@ hands to uvicorn by name, so the command line never imports the web layers itsel
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 
 from fastapi import FastAPI
 
+from ketaclinic.adapters.audit_checkpoints import write_into
 from ketaclinic.bootstrap import Services, build
 from ketaclinic.entrypoints.api import install as install_api
-from ketaclinic.entrypoints.http import install_error_handlers, install_probes
+from ketaclinic.entrypoints.http import install_error_handlers, install_probes, install_read_audit
 from ketaclinic.entrypoints.web import install as install_web
 from ketaclinic.settings import Settings, load_settings
+
+_log = logging.getLogger("ketaclinic.audit")
 
 
 def create_app(
@@ -23,8 +28,12 @@ def create_app(
     *,
     services: Services | None = None,
     extra: Callable[[FastAPI, Services], None] | None = None,
+    checkpoints: bool = False,
 ) -> FastAPI:
-    """Build the application. Pass ``services`` to share a composition root (tests, the CLI)."""
+    """Build the application. Pass ``services`` to share a composition root (tests, the CLI).
+
+    ``checkpoints`` starts the signed audit checkpoint writer (the serve process).
+    """
     if services is None:
         if settings is None:
             raise ValueError("create_app needs settings or services")
@@ -33,7 +42,17 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        interval = owned.settings.audit_checkpoint_interval_min
+        writer = None
+        if checkpoints:
+            await _write_checkpoint(owned)  # one at start, before serving
+            if interval:
+                writer = asyncio.create_task(_checkpoints(owned, interval))
         yield
+        if writer is not None:
+            writer.cancel()
+            with suppress(asyncio.CancelledError):
+                await writer
         owned.close()
 
     app = FastAPI(
@@ -47,6 +66,7 @@ def create_app(
     app.state.services = services
     install_error_handlers(app)
     install_probes(app)
+    install_read_audit(app)
     install_api(app)
     install_web(app)
     if extra is not None:
@@ -54,6 +74,23 @@ def create_app(
     return app
 
 
+async def _write_checkpoint(services: Services) -> None:
+    """Seal and sign the audit chains; write the checkpoint file outside the database."""
+    try:
+        signed = await asyncio.to_thread(services.audit.checkpoint)
+        await asyncio.to_thread(write_into, signed, services.settings.checkpoint_dir)
+        _log.info("audit.checkpoint written events=%d", signed.events)
+    except Exception:  # the clinic keeps running; the failure is logged for the operator
+        _log.exception("audit.checkpoint failed")
+
+
+async def _checkpoints(services: Services, interval_min: int) -> None:
+    """A signed audit checkpoint every ``interval_min`` minutes."""
+    while True:
+        await asyncio.sleep(interval_min * 60)
+        await _write_checkpoint(services)
+
+
 def app_from_environment() -> FastAPI:
     """The uvicorn factory: settings from ``KETACLINIC_*`` environment variables."""
-    return create_app(load_settings())
+    return create_app(load_settings(), checkpoints=True)

@@ -14,7 +14,7 @@ from fastapi import Request
 from ketaclinic.domain.access import Permission, is_allowed
 from ketaclinic.domain.errors import NotAuthenticated, PermissionDenied
 from ketaclinic.domain.staff import Actor
-from ketaclinic.entrypoints.http import client_of, services_of
+from ketaclinic.entrypoints.http import client_of, remember_actor, services_of
 from ketaclinic.services.identity import Session
 
 SESSION_COOKIE = "kc_session"
@@ -40,6 +40,7 @@ class ApiActor:
         if scheme.lower() != "bearer" or not token:
             raise NotAuthenticated("a bearer token is required", field="authorization")
         actor = services_of(request).identity.bearer(token.strip(), client=client_of(request))
+        remember_actor(request, actor)  # before the check: a refused read is audited too
         _check(actor, self.permission)
         return actor
 
@@ -59,6 +60,7 @@ class WebUser:
         if request.method in UNSAFE_METHODS:
             await _check_csrf(request, session.csrf_token)
         request.state.session = session
+        remember_actor(request, session.actor)  # before the check: a refused read is audited too
         _check(session.actor, self.permission)
         return session
 

@@ -30,7 +30,7 @@ MESSAGE_EVERY_S = 3.0
 def app_with_monitors() -> FastAPI:
     """The uvicorn factory used by ``serve --with-monitors``."""
     services = build(load_settings())
-    return create_app(services=services, extra=start_monitors)
+    return create_app(services=services, extra=start_monitors, checkpoints=True)
 
 
 def start_monitors(_app: FastAPI, services: Services) -> None:

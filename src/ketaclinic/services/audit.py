@@ -4,12 +4,47 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from datetime import datetime
 
 from ketaclinic.domain.access import Permission
-from ketaclinic.domain.audit import AuditEvent, ChainBreak, verify_chain
+from ketaclinic.domain.audit import (
+    GENESIS,
+    AuditEvent,
+    ChainBreak,
+    ChainHead,
+    Checkpoint,
+    checkpoint_signed,
+    compare_to_checkpoint,
+    make_checkpoint,
+    verify_chain,
+)
 from ketaclinic.domain.staff import Actor
 from ketaclinic.services.authorization import require
 from ketaclinic.services.ports import AuditEntry, AuditQuery, Clock, UnitOfWork, UnitOfWorkFactory
+
+
+def linked_event(
+    chain: str, entry: AuditEntry, tail: AuditEvent | None, at: datetime
+) -> AuditEvent:
+    """``entry`` as the next event of ``chain`` after ``tail``, its link (``hash``) not yet set:
+    the one shape every audit log (database or in memory) stores."""
+    return AuditEvent(
+        chain=chain,
+        seq=(tail.seq if tail else 0) + 1,
+        at=at,
+        actor_id=entry.actor_id,
+        actor_role=entry.actor_role,
+        action=entry.action,
+        clinic_id=entry.clinic_id,
+        patient_id=entry.patient_id,
+        object_type=entry.object_type,
+        object_id=entry.object_id,
+        outcome=entry.outcome,
+        client=entry.client[:64],
+        detail=entry.detail,
+        prev_hash=tail.hash if tail else GENESIS,
+        hash="",
+    )
 
 
 def record(
@@ -48,9 +83,10 @@ class VerifyReport:
 
 
 class AuditService:
-    def __init__(self, uow_factory: UnitOfWorkFactory, clock: Clock) -> None:
+    def __init__(self, uow_factory: UnitOfWorkFactory, clock: Clock, key: bytes) -> None:
         self._uow = uow_factory
         self._clock = clock
+        self._key = key
 
     def search(self, actor: Actor, q: AuditQuery) -> Sequence[tuple[int, AuditEvent]]:
         """Audit events of the actor's clinic, newest first (admin and auditor only)."""
@@ -58,30 +94,46 @@ class AuditService:
         with self._uow() as uow:
             return uow.audit.query(replace(q, clinic_id=actor.clinic_id))
 
-    def verify(self) -> VerifyReport:
-        """Re-hash every chain; report the first broken event, if any."""
+    def verify(self, checkpoint: Checkpoint | None = None) -> VerifyReport:
+        """Re-compute every chain's keyed links; report the first broken event, if any.
+
+        With a ``checkpoint`` (signed with the same key) every chain it saw must still hold the
+        event it saw at its head: removing the newest events, truncating the table or rewriting
+        and re-linking the chain before that point is named as a break.
+        """
+        if checkpoint is not None and not checkpoint_signed(checkpoint, self._key):
+            bad = ChainBreak("checkpoint", 0, 0, "checkpoint signature does not match the key")
+            return VerifyReport(0, 0, bad)
         total = 0
         with self._uow() as uow:
-            chains = uow.audit.chains()
+            chains = sorted(set(uow.audit.chains()) | set(checkpoint.heads if checkpoint else ()))
             for chain in chains:
-                events = uow.audit.chain_events(chain)
+                events = list(uow.audit.chain_events(chain))
                 total += len(events)
-                broken = verify_chain(events) or _head_mismatch(uow, chain, events)
+                broken = verify_chain(events, self._key)
+                if broken is None and checkpoint is not None and chain in checkpoint.heads:
+                    broken = compare_to_checkpoint(chain, events, checkpoint.heads[chain])
                 if broken is not None:
                     return VerifyReport(total, len(chains), broken)
         return VerifyReport(total, len(chains), None)
 
+    def checkpoint(self) -> Checkpoint:
+        """Seal any chain still on unkeyed links, then sign the head of every chain.
 
-def _head_mismatch(
-    uow: UnitOfWork, chain: str, events: Sequence[tuple[int, AuditEvent]]
-) -> ChainBreak | None:
-    """Deleting the newest events leaves the chain valid but shorter than its recorded head."""
-    head = uow.audit.head(chain)
-    last_seq = events[-1][1].seq if events else 0
-    last_hash = events[-1][1].hash if events else None
-    if head is not None and (head[0] != last_seq or (last_hash and head[1] != last_hash)):
-        event_id = events[-1][0] if events else 0
-        return ChainBreak(
-            chain, head[0], event_id, f"chain ends at seq {last_seq}, head says {head[0]}"
-        )
-    return None
+        The caller stores the checkpoint outside the database (``ketaclinic audit checkpoint``,
+        or the serve process every ``audit_checkpoint_interval_min`` minutes).
+        """
+        now = self._clock.now()
+        with self._uow() as uow:
+            for chain in uow.audit.chains():
+                uow.audit.seal(chain, at=now)
+            uow.commit()
+        with self._uow() as uow:
+            heads: dict[str, ChainHead] = {}
+            total = 0
+            for chain in uow.audit.chains():
+                tail = uow.audit.tail(chain)
+                if tail is not None:
+                    heads[chain] = ChainHead(tail.seq, tail.hash)
+                    total += tail.seq
+        return make_checkpoint(now, heads, total, self._key)

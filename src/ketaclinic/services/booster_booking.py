@@ -64,6 +64,7 @@ class BoosterBookingService:
         """Propose a booking for every future window of the stored booster plan (one action)."""
         require(actor, Permission.SCHEDULE_WRITE)
         with self._uow() as uow:
+            uow.schedule.lock_clinic(actor.clinic_id)
             course = get_course(uow, actor.clinic_id, course_id)
             self._schedule.ensure_may_book(uow, course)
             stored = uow.outcomes.latest_plan(actor.clinic_id, course_id)

@@ -76,6 +76,7 @@ class CoachingBookingService:
             )
         end_at = start_at + timedelta(minutes=duration_min)
         with self._uow() as uow:
+            uow.schedule.lock_clinic(actor.clinic_id)
             course = get_course(uow, actor.clinic_id, course_id)
             _check_resources(uow, actor.clinic_id, room_id, coach_id, start_at, end_at)
             new = NewBooking(

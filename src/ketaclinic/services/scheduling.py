@@ -140,6 +140,7 @@ class ScheduleService:
         """
         require(actor, Permission.SCHEDULE_WRITE)
         with self._uow() as uow:
+            uow.schedule.lock_clinic(actor.clinic_id)
             course = get_course(uow, actor.clinic_id, course_id)
             self.ensure_may_book(uow, course)
             if induction_of(uow.schedule.for_course(actor.clinic_id, course_id)):
@@ -184,6 +185,7 @@ class ScheduleService:
         if booster_number < 1 or not 0 <= tolerance_days <= 14:
             raise ValidationFailed({"booster_number": "boosters are numbered from 1"})
         with self._uow() as uow:
+            uow.schedule.lock_clinic(actor.clinic_id)
             course = get_course(uow, actor.clinic_id, course_id)
             self.ensure_may_book(uow, course)
             own = infusions(uow.schedule.for_course(actor.clinic_id, course_id))
@@ -209,6 +211,7 @@ class ScheduleService:
         require(actor, Permission.SCHEDULE_WRITE)
         now = self._clock.now()
         with self._uow() as uow:
+            uow.schedule.lock_clinic(actor.clinic_id)
             course = get_course(uow, actor.clinic_id, course_id)
             self.ensure_may_book(uow, course)
             proposed = [
@@ -253,6 +256,7 @@ class ScheduleService:
         if start_at.tzinfo is None:
             raise ValidationFailed({"start_at": "start must be a timezone-aware time"})
         with self._uow() as uow:
+            uow.schedule.lock_clinic(actor.clinic_id)
             booking = self._active_booking(uow, actor.clinic_id, booking_id)
             course = get_course(uow, actor.clinic_id, booking.course_id)
             chair = chair_id if chair_id is not None else booking.chair_id

@@ -96,6 +96,7 @@ class ReplanService:
             raise ValidationFailed({"reason": "say why the session is dropped"})
         s = self._s
         with s._uow() as uow:
+            uow.schedule.lock_clinic(actor.clinic_id)
             booking = s._active_booking(uow, actor.clinic_id, booking_id)
             frame, own, at, plan = self._replan(uow, booking)
             status = BookingStatus.MISSED if why is DropReason.MISSED else BookingStatus.CANCELLED
@@ -197,6 +198,7 @@ class ReplanService:
         _check_span(start_at, end_at, reason)
         s = self._s
         with s._uow() as uow:
+            uow.schedule.lock_clinic(actor.clinic_id)
             if chair_id not in {c.id for c in uow.clinics.chairs(actor.clinic_id)}:
                 raise NotFound("no such chair in this clinic", field="chair_id")
             uow.schedule.add_outage(actor.clinic_id, chair_id, start_at, end_at, reason.strip())
@@ -218,6 +220,7 @@ class ReplanService:
         _check_span(start_at, end_at, reason)
         s = self._s
         with s._uow() as uow:
+            uow.schedule.lock_clinic(actor.clinic_id)
             if staff_id not in {m.id for m, _ in uow.staff.list_for_clinic(actor.clinic_id)}:
                 raise NotFound("no such staff member in this clinic", field="staff_id")
             for shift in uow.schedule.shifts(actor.clinic_id, start_at, end_at):

@@ -23,6 +23,7 @@ from ketaclinic.domain.access import Role
 from ketaclinic.domain.patients import PatientDetails, SexAtBirth
 from ketaclinic.services.ports import UnitOfWork, UnitOfWorkFactory
 from tests.conftest import PG_URL_ENV, _postgres_database, require_tier, truncate_all
+from tests.fakes.audit import FAKE_AUDIT_KEY
 from tests.fakes.uow import InMemoryDatabase, unit_of_work_factory
 
 AT = datetime(2026, 3, 2, 14, 0, tzinfo=UTC)
@@ -120,6 +121,6 @@ def backend(request: pytest.FixtureRequest) -> Backend:
     truncate_all(engine)
 
     def factory() -> UnitOfWork:
-        return SqlUnitOfWork(engine)
+        return SqlUnitOfWork(engine, FAKE_AUDIT_KEY)
 
     return _seeded(request.param, factory)

@@ -47,8 +47,8 @@ def test_audit_events_chain_per_clinic_and_list_newest_first(backend: Backend) -
     with backend.uow() as uow:
         home = uow.audit.query(AuditQuery(h.clinic_id))
         events = uow.audit.chain_events(f"clinic:{h.clinic_id}")
-        head = uow.audit.head(f"clinic:{h.clinic_id}")
+        tail = uow.audit.tail(f"clinic:{h.clinic_id}")
     assert [e.action for _, e in home] == ["contract.step1", "contract.step0"]
     assert [e.seq for _, e in events] == [1, 2]
     assert events[1][1].prev_hash == events[0][1].hash
-    assert head == (2, events[1][1].hash)
+    assert tail is not None and (tail.seq, tail.hash) == (2, events[1][1].hash)

@@ -264,7 +264,14 @@ class SqlDosingRepository:
         )
         return [_order(r._mapping) for r in self._conn.execute(stmt)]
 
-    def _move(self, order: DoseOrder, expected: OrderStatus, values: dict[str, object]) -> None:
+    def _move(
+        self,
+        order: DoseOrder,
+        expected: OrderStatus,
+        values: dict[str, object],
+        *,
+        given: bool = False,
+    ) -> None:
         result = self._conn.execute(
             update(dose_orders)
             .where(
@@ -275,6 +282,12 @@ class SqlDosingRepository:
             .values(**values)
         )
         if result.rowcount != 1:
+            if given:
+                raise Conflict(
+                    "this order is no longer verified: it has already been recorded as given "
+                    "or was changed meanwhile; reload it",
+                    field="order_id",
+                )
             raise Conflict("the order changed meanwhile; reload it", field="order_id")
 
     # -- bedside checks --------------------------------------------------------------------
@@ -315,9 +328,11 @@ class SqlDosingRepository:
             for a in response.alarms
         ]
         instrument = response.dissociation_instrument
-        # the status move first: a second administration of one order is a Conflict, not a
-        # unique-constraint error
-        self._move(order, OrderStatus.VERIFIED, {"status": OrderStatus.ADMINISTERED.value})
+        # compare-and-set first: a racing second recording waits on the order row, then finds it
+        # no longer verified and is refused (409), before it can insert a duplicate
+        self._move(
+            order, OrderStatus.VERIFIED, {"status": OrderStatus.ADMINISTERED.value}, given=True
+        )
         new_id = self._conn.execute(
             insert(dose_administrations)
             .values(clinic_id=order.clinic_id, course_id=order.course_id, order_id=order.id)

@@ -10,6 +10,8 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine
 
+from ketaclinic.adapters.db.roles import grant_app_role
+
 
 def _config() -> Config:
     config = Config()
@@ -18,12 +20,18 @@ def _config() -> Config:
     return config
 
 
-def upgrade(engine: Engine, revision: str = "heads") -> None:
-    """Bring the database to ``revision`` (all heads by default)."""
+def upgrade(engine: Engine, revision: str = "heads", *, app_role: str | None = None) -> None:
+    """Bring the database to ``revision`` (all heads by default), as the owner role.
+
+    On PostgreSQL, ``app_role`` (when that role exists) is granted the application's privileges
+    afterwards: DML on ordinary tables, only SELECT and INSERT on ``audit_events``.
+    """
     config = _config()
+    config.attributes["app_role"] = app_role
     with engine.begin() as conn:
         config.attributes["connection"] = conn
         command.upgrade(config, revision)
+        grant_app_role(conn, app_role)
 
 
 def downgrade(engine: Engine, revision: str) -> None:

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, delete, insert, select, update
+from sqlalchemy import Connection, delete, insert, select, text, update
 from sqlalchemy.exc import IntegrityError
 
 from ketaclinic.adapters.db.tables_scheduling import (
+    appointment_resources,
     appointments,
     chair_outages,
     closures,
@@ -197,7 +198,10 @@ class SqlScheduleRepository:
                     )
                 ).inserted_primary_key[0]  # type: ignore[index]
             )  # fmt: skip
-        return [b for b in self._where(appointments.c.id.in_(ids), clinic_id=clinic_id)]
+        stored = [b for b in self._where(appointments.c.id.in_(ids), clinic_id=clinic_id)]
+        for booking in stored:
+            self._occupy(clinic_id, booking)
+        return stored
 
     def _where(self, *conditions: Any, clinic_id: int) -> list[Booking]:
         t = appointments.c
@@ -230,7 +234,7 @@ class SqlScheduleRepository:
 
     def update(self, clinic_id: int, booking: Booking, *, at: datetime) -> Booking:
         t = appointments.c
-        self._conn.execute(
+        changed = self._conn.execute(
             update(appointments)
             .where(t.clinic_id == clinic_id, t.id == booking.id)
             .values(
@@ -239,4 +243,53 @@ class SqlScheduleRepository:
                 session_number=booking.session_number, updated_at=at,
             )
         )  # fmt: skip
+        if changed.rowcount:  # another clinic's appointment is neither changed nor occupied
+            self._occupy(clinic_id, booking)
         return replace(booking, updated_at=at)
+
+    def lock_clinic(self, clinic_id: int) -> None:
+        """Serialise schedule changes of one clinic until this transaction ends.
+
+        PostgreSQL: a transaction-scoped advisory lock, taken before the schedule is read, so the
+        next writer reads what this one committed. SQLite: writers are already serial (BEGIN
+        IMMEDIATE). The exclusion constraint on ``appointment_resources`` backs this up.
+        """
+        if self._conn.dialect.name == "postgresql":
+            self._conn.execute(
+                text("SELECT pg_advisory_xact_lock(:ns, :clinic)"),
+                {"ns": SCHEDULE_LOCK_NAMESPACE, "clinic": clinic_id},
+            )
+
+    def _occupy(self, clinic_id: int, booking: Booking) -> None:
+        """Rewrite what ``booking`` occupies; a clash with another appointment is a 409."""
+        t = appointment_resources.c
+        self._conn.execute(
+            delete(appointment_resources).where(
+                t.clinic_id == clinic_id, t.appointment_id == booking.id
+            )
+        )
+        if booking.status not in ACTIVE:
+            return
+        rows = [("chair", booking.chair_id, booking.start_at, booking.end_at)]
+        staff_end = (
+            booking.end_at
+            if booking.kind is BookingKind.COACHING
+            else booking.start_at + timedelta(minutes=booking.shape.nurse_setup_min)
+        )
+        if staff_end > booking.start_at:
+            rows.append(("staff", booking.nurse_id, booking.start_at, staff_end))
+        for resource, resource_id, start, end in rows:
+            self._conn.execute(
+                insert(appointment_resources).values(
+                    clinic_id=clinic_id,
+                    appointment_id=booking.id,
+                    resource=resource,
+                    resource_id=resource_id,
+                    start_at=start,
+                    end_at=end,
+                )
+            )
+
+
+SCHEDULE_LOCK_NAMESPACE = 0x4B53  # "KS"
+OCCUPANCY_CONSTRAINT = "ex_appointment_resources_no_overlap"

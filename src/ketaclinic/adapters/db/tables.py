@@ -159,14 +159,6 @@ allergies = Table(
     Column("recorded_at", UTCDateTime, nullable=False),
 )
 
-audit_heads = Table(
-    "audit_heads",
-    metadata,
-    Column("chain", String(40), primary_key=True),
-    Column("seq", Integer, nullable=False),
-    Column("hash", String(64), nullable=False),
-)
-
 audit_events = Table(
     "audit_events",
     metadata,

@@ -98,3 +98,22 @@ appointments = Table(
     Index("ix_appointments_clinic_course", "clinic_id", "course_id"),
     Index("ix_appointments_clinic_patient", "clinic_id", "patient_id"),
 )
+
+# What each active appointment occupies, one row per resource: the chair (or room) for the whole
+# appointment, and the staff member for the span only they can cover (a nurse's set-up, a coach's
+# whole session). On PostgreSQL an exclusion constraint (btree_gist) refuses two overlapping rows
+# of one resource, so no race can double-book a chair or a person. Cancelled or missed
+# appointments have no rows.
+appointment_resources = Table(
+    "appointment_resources",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("clinic_id", ForeignKey("clinics.id"), nullable=False),
+    Column("appointment_id", ForeignKey("appointments.id"), nullable=False),
+    Column("resource", String(10), nullable=False),  # chair | staff
+    Column("resource_id", Integer, nullable=False),
+    Column("start_at", UTCDateTime, nullable=False),
+    Column("end_at", UTCDateTime, nullable=False),
+    Index("ix_appointment_resources_appointment", "appointment_id"),
+    Index("ix_appointment_resources_clinic_resource", "clinic_id", "resource", "resource_id"),
+)

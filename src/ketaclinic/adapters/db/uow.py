@@ -6,6 +6,7 @@ from types import TracebackType
 from typing import Self
 
 from sqlalchemy import Connection, Engine, RootTransaction
+from sqlalchemy.exc import IntegrityError
 
 from ketaclinic.adapters.db.assessment_repository import (
     SqlAssessmentLinkRepository,
@@ -38,7 +39,7 @@ from ketaclinic.adapters.db.patient_repository import SqlPatientRepository
 from ketaclinic.adapters.db.questionnaire_mapping_repository import (
     SqlQuestionnaireMappingRepository,
 )
-from ketaclinic.adapters.db.schedule_repository import SqlScheduleRepository
+from ketaclinic.adapters.db.schedule_repository import OCCUPANCY_CONSTRAINT, SqlScheduleRepository
 from ketaclinic.adapters.db.session_record_repository import SqlSessionRecordRepository
 from ketaclinic.adapters.db.staff_repository import (
     SqlAuthSessionRepository,
@@ -50,6 +51,7 @@ from ketaclinic.adapters.db.vitals_repository import (
     SqlHl7Inbox,
     SqlReadingRepository,
 )
+from ketaclinic.domain.errors import Conflict
 from ketaclinic.services.infusion_ports import (
     AlarmRepository,
     Hl7Inbox,
@@ -113,8 +115,9 @@ class SqlUnitOfWork:
     coaching_notes: CoachingNoteRepository
     session_records: SessionRecordRepository
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, audit_key: bytes) -> None:
         self._engine = engine
+        self._audit_key = audit_key
         self._conn: Connection | None = None
         self._tx: RootTransaction | None = None
 
@@ -128,7 +131,7 @@ class SqlUnitOfWork:
         self._conn = self._engine.connect()
         self._tx = self._conn.begin()
         conn = self._conn
-        self.audit = SqlAuditLog(conn)
+        self.audit = SqlAuditLog(conn, self._audit_key)
         self.clinics = SqlClinicRepository(conn)
         self.staff = SqlStaffRepository(conn)
         self.auth_sessions = SqlAuthSessionRepository(conn)
@@ -172,10 +175,26 @@ class SqlUnitOfWork:
             self._conn, self._tx = None, None
 
     def commit(self) -> None:
+        """Commit; a deferred occupancy clash found at commit is a 409, never a 500."""
         if self._tx is None:
             raise RuntimeError("nothing to commit")
-        self._tx.commit()
+        try:
+            self._tx.commit()
+        except IntegrityError as clash:
+            if _constraint_of(clash) == OCCUPANCY_CONSTRAINT:
+                raise Conflict(
+                    "a chair, nurse or coach would be double-booked by another appointment "
+                    "booked meanwhile; reload the schedule and try again",
+                    field="start_at",
+                ) from clash
+            raise
 
     def rollback(self) -> None:
         if self._tx is not None and self._tx.is_active:
             self._tx.rollback()
+
+
+def _constraint_of(error: IntegrityError) -> str | None:
+    diag = getattr(error.orig, "diag", None)
+    name = getattr(diag, "constraint_name", None)
+    return str(name) if name else None

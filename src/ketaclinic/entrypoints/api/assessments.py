@@ -15,7 +15,7 @@ from ketaclinic.domain.errors import NotFound
 from ketaclinic.domain.safety import Disposition, RiskLevel, SafetyAssessment, SafetyTask
 from ketaclinic.domain.staff import Actor
 from ketaclinic.entrypoints.guards import ApiActor
-from ketaclinic.entrypoints.http import services_of
+from ketaclinic.entrypoints.http import audit_seen, services_of
 
 router = APIRouter(tags=["assessments"])
 Reader = Annotated[Actor, Depends(ApiActor(Permission.PATIENT_READ))]
@@ -198,7 +198,9 @@ def create_link(patient_id: int, body: LinkIn, request: Request, actor: Recorder
 @router.get("/safety/tasks", response_model=list[TaskOut])
 def worklist(request: Request, actor: Reader) -> list[TaskOut]:
     """Open safety tasks of the clinic, urgent first."""
-    return [TaskOut.of(t) for t in services_of(request).safety.worklist(actor)]
+    tasks = services_of(request).safety.worklist(actor)
+    audit_seen(request, (t.patient_id for t in tasks), what="safety_worklist")
+    return [TaskOut.of(t) for t in tasks]
 
 
 @router.post("/safety/tasks/{task_id}/assessment", response_model=TaskOut)

@@ -22,7 +22,7 @@ from ketaclinic.domain.integration import (
 from ketaclinic.domain.protocol.sections import Route
 from ketaclinic.domain.staff import Actor
 from ketaclinic.entrypoints.guards import ApiActor
-from ketaclinic.entrypoints.http import services_of
+from ketaclinic.entrypoints.http import audit_seen, services_of
 from ketaclinic.services.integration import PlanView
 
 router = APIRouter(tags=["integration"])
@@ -163,8 +163,10 @@ def record_journey(
 
 @router.get("/worklist/coaching")
 def caseload(request: Request, actor: Coach) -> list[dict[str, Any]]:
+    items = services_of(request).caseload.caseload(actor)
+    audit_seen(request, (i.patient.id for i in items), what="coaching_caseload")
     return [
         {"course_id": i.course.id, "patient_id": i.patient.id, "kind": i.kind,
          "detail": i.detail, "due_at": i.due_at.isoformat() if i.due_at else None}
-        for i in services_of(request).caseload.caseload(actor)
+        for i in items
     ]  # fmt: skip

@@ -18,7 +18,7 @@ from ketaclinic.domain.outcome_records import StoredBoosterPlan
 from ketaclinic.domain.outcomes import OutcomeAssessment
 from ketaclinic.domain.staff import Actor
 from ketaclinic.entrypoints.guards import ApiActor
-from ketaclinic.entrypoints.http import services_of
+from ketaclinic.entrypoints.http import audit_seen, services_of
 from ketaclinic.services.maintenance import BoosterEdit
 from ketaclinic.services.outcome_review import CourseReview
 
@@ -183,6 +183,7 @@ def decide(course_id: int, body: DecisionIn, request: Request, actor: Manager) -
 @router.get("/worklist/outcomes")
 def worklist(request: Request, actor: Manager) -> list[dict[str, Any]]:
     entries = services_of(request).outcomes.worklist(actor)
+    audit_seen(request, (e.patient.id for e in entries), what="outcome_worklist")
     return [{"kind": e.kind, "patient_id": e.patient.id, **_review(e.review)} for e in entries]
 
 

@@ -18,7 +18,7 @@ from ketaclinic.entrypoints.api.schemas import (
     RelatedOut,
 )
 from ketaclinic.entrypoints.guards import ApiActor
-from ketaclinic.entrypoints.http import services_of
+from ketaclinic.entrypoints.http import audit_seen, services_of
 from ketaclinic.services.ports import PatientSearch
 
 router = APIRouter(tags=["patients"])
@@ -38,6 +38,7 @@ def search_patients(
     found = services_of(request).patients.search(
         actor, PatientSearch(actor.clinic_id, q, date_of_birth, limit, offset)
     )
+    audit_seen(request, (p.id for p in found), what="patient_search")
     return [PatientOut.of(p) for p in found]
 
 

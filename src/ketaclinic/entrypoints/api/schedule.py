@@ -21,7 +21,7 @@ from ketaclinic.domain.errors import ValidationFailed
 from ketaclinic.domain.scheduling.booking import Booking
 from ketaclinic.domain.staff import Actor
 from ketaclinic.entrypoints.guards import ApiActor
-from ketaclinic.entrypoints.http import services_of
+from ketaclinic.entrypoints.http import audit_seen, services_of
 from ketaclinic.services.scheduling_replan import DropReason
 
 router = APIRouter(tags=["schedule"])
@@ -190,6 +190,7 @@ def appointments(
     if not 1 <= days <= 31:
         raise ValidationFailed({"days": "between 1 and 31 days"})
     found = services_of(request).schedule.between(actor, start, start + timedelta(days=days))
+    audit_seen(request, (b.patient_id for b in found), what="appointments")
     return [BookingOut.of(b) for b in found]
 
 

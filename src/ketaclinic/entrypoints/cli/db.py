@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from ketaclinic.adapters.db import migrate
+from ketaclinic.adapters.db.engine import make_engine
 from ketaclinic.entrypoints.cli.context import services
 
 app = typer.Typer(help="Database schema migrations.", no_args_is_help=True)
@@ -12,10 +13,16 @@ app = typer.Typer(help="Database schema migrations.", no_args_is_help=True)
 
 @app.command("upgrade")
 def upgrade() -> None:
-    """Apply every pending migration."""
+    """Apply every pending migration (as ``KETACLINIC_MIGRATION_DATABASE_URL`` when set)."""
     with services() as s:
-        migrate.upgrade(s.engine)
-        typer.echo(f"database at {', '.join(sorted(migrate.database_heads(s.engine)))}")
+        owner_url = s.settings.migration_database_url
+        engine = make_engine(owner_url) if owner_url else s.engine
+        try:
+            migrate.upgrade(engine, app_role=s.settings.database_app_role or None)
+            typer.echo(f"database at {', '.join(sorted(migrate.database_heads(engine)))}")
+        finally:
+            if engine is not s.engine:
+                engine.dispose()
 
 
 @app.command("status")

@@ -19,7 +19,7 @@ from ketaclinic.domain.access import Permission
 from ketaclinic.domain.errors import ClinicError, NotFound, ValidationFailed
 from ketaclinic.domain.infusion import AckAction
 from ketaclinic.entrypoints.guards import WebUser
-from ketaclinic.entrypoints.http import services_of
+from ketaclinic.entrypoints.http import audit_seen, services_of
 from ketaclinic.entrypoints.web import forms
 from ketaclinic.entrypoints.web.rendering import mark_web, render
 from ketaclinic.services.board import BOARD_PARAMETERS
@@ -39,6 +39,7 @@ def _context(extra: Mapping[str, Any]) -> dict[str, Any]:
 @router.get("/board", response_class=HTMLResponse)
 def board_page(request: Request, session: Runner) -> Response:
     cards = services_of(request).board.snapshot(session.actor)
+    audit_seen(request, (c.session.patient_id for c in cards if c.session), what="board")
     return render(request, "board/page.html", _context({"cards": cards}))
 
 
@@ -47,6 +48,8 @@ def chair_card(request: Request, chair_id: int, session: Runner) -> Response:
     card = services_of(request).board.card(session.actor, chair_id)
     if card is None:
         raise NotFound("no such chair in this clinic", field="chair_id")
+    if card.session is not None:
+        audit_seen(request, [card.session.patient_id], what="board_card")
     return render(request, "board/_card.html", _context({"card": card}))
 
 
@@ -85,6 +88,8 @@ def _sse(event: Mapping[str, Any]) -> str:
 async def board_events(request: Request, session: Runner) -> Response:
     services = services_of(request)
     initial = services.board.documents(session.actor)
+    cards = services.board.snapshot(session.actor)
+    audit_seen(request, (c.session.patient_id for c in cards if c.session), what="board_events")
     if "text/event-stream" not in request.headers.get("accept", ""):
         return Response("".join(_sse(e) for e in initial), media_type="text/event-stream")
     subscription = services.live.subscribe(session.actor.clinic_id)

@@ -25,7 +25,7 @@ from ketaclinic.domain.integration import (
 )
 from ketaclinic.domain.protocol.sections import Route
 from ketaclinic.entrypoints.guards import WebUser
-from ketaclinic.entrypoints.http import services_of
+from ketaclinic.entrypoints.http import audit_seen, services_of
 from ketaclinic.entrypoints.web import forms
 from ketaclinic.entrypoints.web.rendering import mark_web, render
 from ketaclinic.services.coaching import JOURNEY_NEEDS_SESSION
@@ -271,4 +271,5 @@ async def reflect(request: Request, journey_id: int, session: Coach) -> Response
 @router.get("/worklist/coaching", response_class=HTMLResponse)
 def caseload(request: Request, session: Coach) -> Response:
     items = services_of(request).caseload.caseload(session.actor)
+    audit_seen(request, (i.patient.id for i in items), what="coaching_caseload")
     return render(request, "integration/caseload.html", {"items": items})

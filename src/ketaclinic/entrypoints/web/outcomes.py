@@ -12,7 +12,7 @@ from ketaclinic.domain.access import Permission
 from ketaclinic.domain.course import CourseState
 from ketaclinic.domain.errors import ClinicError, Conflict, ValidationFailed
 from ketaclinic.entrypoints.guards import WebUser
-from ketaclinic.entrypoints.http import services_of
+from ketaclinic.entrypoints.http import audit_seen, services_of
 from ketaclinic.entrypoints.web import forms
 from ketaclinic.entrypoints.web.outcome_charts import trajectory_svg
 from ketaclinic.entrypoints.web.rendering import mark_web, render
@@ -138,4 +138,5 @@ async def decide(request: Request, course_id: int, session: Manager) -> Response
 @router.get("/worklist/outcomes", response_class=HTMLResponse)
 def worklist(request: Request, session: Manager) -> Response:
     entries = services_of(request).outcomes.worklist(session.actor)
+    audit_seen(request, (e.patient.id for e in entries), what="outcome_worklist")
     return render(request, "outcomes/worklist.html", {"entries": entries})

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, time, timedelta
 from typing import Annotated
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -33,21 +34,43 @@ def audit_page(
     patient_id: Annotated[str, Query(max_length=20)] = "",
     actor_id: Annotated[str, Query(max_length=20)] = "",
     on: Annotated[str, Query(max_length=10)] = "",
+    from_day: Annotated[str, Query(max_length=10)] = "",
+    to_day: Annotated[str, Query(max_length=10)] = "",
 ) -> Response:
-    """The filter form sends empty fields as ``""``: blank is no filter, bad input a message."""
+    """Filter by patient, user and a range of clinic-local days (``on`` is a one-day range).
+    The form sends empty fields as ``""``: blank is no filter, bad input a message."""
     errors: dict[str, str] = {}
     patient = _optional_id(patient_id, "patient_id", errors)
     actor = _optional_id(actor_id, "actor_id", errors)
-    day = forms.parse_date(on, "on", errors) if on else None
-    since = datetime(day.year, day.month, day.day, tzinfo=UTC) if day else None
-    until = since + timedelta(days=1) if since else None
+    zone = ZoneInfo(session.clinic.timezone)
+    since = _local_midnight(from_day or on, "from_day" if from_day else "on", zone, errors)
+    last = _local_midnight(to_day or on, "to_day" if to_day else "on", zone, errors)
+    until = last + timedelta(days=1) if last else None
+    if since and until and until <= since:
+        errors["to_day"] = "must be on or after the first day"
     events: Sequence[object] = ()
     if not errors:
         q = AuditQuery(session.actor.clinic_id, patient, actor, since, until, 500)
         events = services_of(request).audit.search(session.actor, q)
-    filters = {"patient_id": patient_id, "actor_id": actor_id, "on": on}
+    filters = {
+        "patient_id": patient_id,
+        "actor_id": actor_id,
+        "on": on,
+        "from_day": from_day,
+        "to_day": to_day,
+    }
     context = {"events": events, "filters": filters, "errors": errors}
     return render(request, "audit.html", context, status=422 if errors else 200)
+
+
+def _local_midnight(
+    value: str, name: str, zone: ZoneInfo, errors: dict[str, str]
+) -> datetime | None:
+    """The start of clinic-local day ``value`` (blank: None; bad input: a message)."""
+    if not value.strip():
+        return None
+    day = forms.parse_date(value.strip(), name, errors)
+    return datetime.combine(day, time(), zone) if day else None
 
 
 def _optional_id(value: str, name: str, errors: dict[str, str]) -> int | None:

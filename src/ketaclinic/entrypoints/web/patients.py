@@ -20,7 +20,7 @@ from ketaclinic.domain.patients import (
     validate_related_person,
 )
 from ketaclinic.entrypoints.guards import WebUser
-from ketaclinic.entrypoints.http import services_of
+from ketaclinic.entrypoints.http import audit_seen, services_of
 from ketaclinic.entrypoints.web import forms
 from ketaclinic.entrypoints.web.rendering import mark_web, render
 from ketaclinic.services.identity import Session
@@ -45,6 +45,7 @@ def patient_list(
     if not errors:
         search = PatientSearch(session.actor.clinic_id, q, birth, 50)
         found = list(services_of(request).patients.search(session.actor, search))
+        audit_seen(request, (p.id for p in found), what="patient_search")
     context = {"patients": found, "q": q, "dob": dob, "errors": errors}
     name = "patients/_results.html" if request.headers.get("hx-request") else "patients/list.html"
     return render(request, name, context)

@@ -13,7 +13,7 @@ from ketaclinic.domain.access import Permission
 from ketaclinic.domain.errors import PermissionDenied, ValidationFailed
 from ketaclinic.domain.safety import Disposition, RiskLevel, SafetyAssessment
 from ketaclinic.entrypoints.guards import WebUser
-from ketaclinic.entrypoints.http import services_of
+from ketaclinic.entrypoints.http import audit_seen, services_of
 from ketaclinic.entrypoints.web import forms
 from ketaclinic.entrypoints.web.rendering import mark_web, render
 from ketaclinic.services.authorization import allowed
@@ -40,6 +40,12 @@ def worklist(request: Request, session: Reader) -> Response:
     waiting = []
     if allowed(session.actor, Permission.PREDOSE_DECIDE):
         waiting = list(services.session_workflow.waiting_decisions(session.actor))
+    shown = (
+        [t.patient_id for t, _ in entries]
+        + [n.patient_id for n in notices]
+        + [d.session.patient_id for d in waiting]
+    )
+    audit_seen(request, shown, what="safety_worklist")
     context = {"entries": entries, "notices": notices, "predose_waiting": waiting}
     return render(request, "safety/worklist.html", context)
 

@@ -15,10 +15,11 @@ from ketaclinic.adapters.ical import patient_calendar, staff_calendar
 from ketaclinic.domain.access import Permission
 from ketaclinic.domain.errors import ClinicError, NotFound, ValidationFailed
 from ketaclinic.entrypoints.guards import WebUser
-from ketaclinic.entrypoints.http import services_of
+from ketaclinic.entrypoints.http import audit_seen, services_of
 from ketaclinic.entrypoints.web import forms
 from ketaclinic.entrypoints.web.rendering import mark_web, render
 from ketaclinic.services.identity import Session
+from ketaclinic.services.read_audit import EXPORT
 from ketaclinic.services.scheduling_calendar import calendar_view
 from ketaclinic.services.scheduling_replan import DropReason
 
@@ -47,6 +48,7 @@ def day_view(request: Request, session: Reader, day: str = "", by: str = "chair"
     """One local day by chair (default) or by nurse: the nurse's view of today's chairs."""
     first = _day(request, session, day)
     board = services_of(request).calendar.board(session.actor, first, 1)
+    audit_seen(request, (b.patient_id for b in board.bookings), what="schedule_day")
     context = {"board": board, "by": "staff" if by == "staff" else "chair", "day": first,
                "prev": first - timedelta(days=1), "next": first + timedelta(days=1)}  # fmt: skip
     return render(request, "schedule/day.html", context)
@@ -57,6 +59,7 @@ def week_view(request: Request, session: Reader, start: str = "", by: str = "cha
     first = _day(request, session, start)
     first -= timedelta(days=first.weekday())
     board = services_of(request).calendar.board(session.actor, first, 7)
+    audit_seen(request, (b.patient_id for b in board.bookings), what="schedule_week")
     context = {"board": board, "by": "staff" if by == "staff" else "chair", "day": first,
                "prev": first - timedelta(days=7), "next": first + timedelta(days=7)}  # fmt: skip
     return render(request, "schedule/week.html", context)
@@ -69,6 +72,8 @@ def reminders(request: Request, session: Reader) -> Response:
     due = services.schedule.reminders_due(session.actor)
     now = services.clock.now()
     board = services.calendar.board(session.actor, _today(request, session), 3)
+    shown = [b.patient_id for b in board.bookings] + [b.patient_id for b in due]
+    audit_seen(request, shown, what="schedule_reminders")
     return render(request, "schedule/reminders.html", {"due": due, "board": board, "now": now})
 
 
@@ -253,7 +258,9 @@ def staff_ics(request: Request, staff_id: int, session: Reader) -> Response:
     if staff_id not in services.calendar.directory(session.actor).staff:
         raise NotFound("no such staff member in this clinic", field="staff_id")
     board = services.calendar.board(session.actor, _today(request, session), 31)
-    grid, appointments = calendar_view([b for b in board.bookings if b.nurse_id == staff_id])
+    own = [b for b in board.bookings if b.nurse_id == staff_id]
+    audit_seen(request, (b.patient_id for b in own), action=EXPORT, what="staff_calendar")
+    grid, appointments = calendar_view(own)
     text = staff_calendar(appointments, grid, staff_id=str(staff_id), now=services.clock.now())
     disposition = f'attachment; filename="sessions-{staff_id}.ics"'
     return Response(text, media_type=ICS, headers={"content-disposition": disposition})

@@ -1,0 +1,65 @@
+"""Races end in one success and a 409, never a duplicate or a 500 (ASVS V1.11 / V11.1).
+
+Two real concurrent HTTP requests through the app (threads released together by a barrier), on
+SQLite and PostgreSQL, each repeated; the database is checked afterwards.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+
+import httpx
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select
+
+from ketaclinic.adapters.db.tables_dosing import dose_administrations
+from ketaclinic.domain.access import Role
+from tests.conftest import World
+from tests.e2e.conftest import bearer
+from tests.integration.test_session_workflow import _ready, make_day
+
+REPEAT = range(3)
+
+
+def race(*calls: Callable[[], httpx.Response]) -> list[httpx.Response]:
+    """Run ``calls`` at the same moment on their own threads; responses in call order."""
+    barrier = threading.Barrier(len(calls))
+
+    def released(call: Callable[[], httpx.Response]) -> httpx.Response:
+        barrier.wait(timeout=30)
+        return call()
+
+    with ThreadPoolExecutor(max_workers=len(calls)) as pool:
+        return list(pool.map(released, calls))
+
+
+@pytest.mark.parametrize("attempt", REPEAT)
+def test_two_racing_administrations_of_one_order_give_one_success_and_409(
+    world: World, client: TestClient, attempt: int
+) -> None:
+    """Two nurses end the dosing of one session at once: the dose is recorded as given once."""
+    day = make_day(world)
+    _ready(day)
+    headers = [bearer(client, world, Role.NURSE) for _ in range(2)]
+    start = {"lot": "KET-DEMO-1", "given_by": "Test Nurse", "prescriber_on_site": "on"}
+    started = client.post(
+        f"/api/v1/sessions/{day.session_id}/steps/start", json=start, headers=headers[0]
+    )
+    assert started.status_code == 200, started.text
+    url = f"/api/v1/sessions/{day.session_id}/steps/end"
+    body: dict[str, str] = {}
+
+    def post(h: dict[str, str]) -> Callable[[], httpx.Response]:
+        return lambda: client.post(url, json=body, headers=h)
+
+    responses = race(post(headers[0]), post(headers[1]))
+    codes = sorted(r.status_code for r in responses)
+    assert codes[0] in (200, 201) and codes[1] == 409, [r.text for r in responses]
+    with world.services.engine.connect() as conn:
+        given = conn.execute(
+            select(func.count()).where(dose_administrations.c.order_id == day.order_id)
+        ).scalar_one()
+    assert given == 1
