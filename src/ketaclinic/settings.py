@@ -45,6 +45,14 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
 
     @model_validator(mode="after")
+    def _secure_cookies_in_production(self) -> Settings:
+        """Production serves over TLS: session cookies are ``Secure`` (and HSTS is sent) unless
+        ``KETACLINIC_COOKIE_SECURE`` says otherwise explicitly."""
+        if "cookie_secure" not in self.model_fields_set:
+            self.cookie_secure = self.environment is Environment.PRODUCTION
+        return self
+
+    @model_validator(mode="after")
     def _refuse_placeholder_secret_in_production(self) -> Settings:
         if self.environment is Environment.PRODUCTION:
             if self.secret_key.get_secret_value().strip().lower() in PLACEHOLDER_SECRETS:

@@ -14,6 +14,7 @@ from fastapi import FastAPI
 from ketaclinic.bootstrap import Services, build
 from ketaclinic.entrypoints.api import install as install_api
 from ketaclinic.entrypoints.http import install_error_handlers, install_probes
+from ketaclinic.entrypoints.security_headers import SecurityHeaders
 from ketaclinic.entrypoints.web import install as install_web
 from ketaclinic.settings import Settings, load_settings
 
@@ -39,12 +40,13 @@ def create_app(
     app = FastAPI(
         title="ketaclinic",
         version="0.1.0",
-        openapi_url="/api/openapi.json",
-        docs_url="/api/docs",
+        openapi_url=None,
+        docs_url=None,
         redoc_url=None,
         lifespan=lifespan,
     )
     app.state.services = services
+    app.add_middleware(SecurityHeaders, hsts=services.settings.cookie_secure)
     install_error_handlers(app)
     install_probes(app)
     install_api(app)

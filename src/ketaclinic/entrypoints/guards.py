@@ -16,6 +16,7 @@ from ketaclinic.domain.errors import NotAuthenticated, PermissionDenied
 from ketaclinic.domain.staff import Actor
 from ketaclinic.entrypoints.http import client_of, services_of
 from ketaclinic.services.identity import Session
+from ketaclinic.settings import Environment
 
 SESSION_COOKIE = "kc_session"
 CSRF_FIELD = "csrf_token"
@@ -81,3 +82,24 @@ async def _check_csrf(request: Request, expected: str) -> None:
         raise PermissionDenied(
             "the form expired or did not come from this site; reload it", field=CSRF_FIELD
         )
+
+
+class DocsReader:
+    """The API description (OpenAPI document and reference page): any signed-in staff member
+    (bearer token or web session) in production; open on development and test deployments."""
+
+    permission: Permission | None = None
+
+    def __call__(self, request: Request) -> None:
+        services = services_of(request)
+        if services.settings.environment is not Environment.PRODUCTION:
+            return
+        header = request.headers.get("authorization", "")
+        scheme, _, token = header.partition(" ")
+        if scheme.lower() == "bearer" and token.strip():
+            services.identity.bearer(token.strip(), client=client_of(request))
+            return
+        cookie = request.cookies.get(SESSION_COOKIE, "")
+        if not cookie:
+            raise NotAuthenticated("sign in to read the API description", field="authorization")
+        services.identity.resume(cookie)
