@@ -8,15 +8,26 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI
 
 from ketaclinic.bootstrap import Services, build
 from ketaclinic.entrypoints.api import install as install_api
+from ketaclinic.entrypoints.api.openapi_document import build_document
 from ketaclinic.entrypoints.http import install_error_handlers, install_probes
 from ketaclinic.entrypoints.security_headers import SecurityHeaders
 from ketaclinic.entrypoints.web import install as install_web
 from ketaclinic.settings import Settings, load_settings
+
+
+class ClinicApp(FastAPI):
+    """FastAPI with the complete OpenAPI document (every refusal, one error model)."""
+
+    def openapi(self) -> dict[str, Any]:
+        if self.openapi_schema is None:
+            self.openapi_schema = build_document(self)
+        return self.openapi_schema
 
 
 def create_app(
@@ -37,7 +48,7 @@ def create_app(
         yield
         owned.close()
 
-    app = FastAPI(
+    app = ClinicApp(
         title="ketaclinic",
         version="0.1.0",
         openapi_url=None,

@@ -25,6 +25,7 @@ from ketaclinic.domain.staff import Actor
 from ketaclinic.entrypoints.api.dosing_schemas import order_out, screen_out
 from ketaclinic.entrypoints.guards import ApiActor
 from ketaclinic.entrypoints.http import services_of
+from ketaclinic.entrypoints.input_limits import INT4_MAX, PathId
 from ketaclinic.services.checkins import CheckinEntry
 from ketaclinic.services.orders import BedsideEntry, OrderDraft
 
@@ -101,7 +102,7 @@ def _draft(body: OrderIn) -> OrderDraft:
 
 @router.get("/courses/{course_id}/order-screen")
 def order_screen(
-    course_id: int,
+    course_id: PathId,
     request: Request,
     actor: Prescriber,
     route: Annotated[Route | None, Query()] = None,
@@ -111,18 +112,18 @@ def order_screen(
 
 @router.post("/courses/{course_id}/orders", status_code=201)
 def sign_order(
-    course_id: int, body: OrderIn, request: Request, actor: Prescriber
+    course_id: PathId, body: OrderIn, request: Request, actor: Prescriber
 ) -> dict[str, Any]:
     return order_out(services_of(request).orders.sign(actor, course_id, _draft(body)))
 
 
 @router.get("/patients/{patient_id}/orders")
-def patient_orders(patient_id: int, request: Request, actor: Reader) -> list[dict[str, Any]]:
+def patient_orders(patient_id: PathId, request: Request, actor: Reader) -> list[dict[str, Any]]:
     return [order_out(o) for o in services_of(request).orders.for_patient(actor, patient_id)]
 
 
 @router.post("/orders/{order_id}/verify")
-def verify_order(order_id: int, body: BedsideIn, request: Request, actor: Verifier) -> Any:
+def verify_order(order_id: PathId, body: BedsideIn, request: Request, actor: Verifier) -> Any:
     entry = BedsideEntry(**body.model_dump())
     outcome = services_of(request).orders.verify(actor, order_id, entry)
     mismatches = [
@@ -141,7 +142,7 @@ def verify_order(order_id: int, body: BedsideIn, request: Request, actor: Verifi
 
 @router.post("/orders/{order_id}/administration", status_code=201)
 def record_administration(
-    order_id: int, body: AdministrationIn, request: Request, actor: Runner
+    order_id: PathId, body: AdministrationIn, request: Request, actor: Runner
 ) -> dict[str, Any]:
     response = SessionResponse(
         dissociation_instrument=body.dissociation_instrument,
@@ -157,7 +158,7 @@ def record_administration(
 
 @router.post("/courses/{course_id}/checkins", status_code=201)
 def record_checkin(
-    course_id: int, body: CheckinIn, request: Request, actor: Recorder
+    course_id: PathId, body: CheckinIn, request: Request, actor: Recorder
 ) -> dict[str, Any]:
     entry = CheckinEntry(
         anxiety_0_10=body.anxiety_0_10,
@@ -185,7 +186,7 @@ def record_checkin(
 def fhir_medication_requests(
     request: Request,
     actor: Reader,
-    patient: Annotated[int, Query(description="the patient's id")],
+    patient: Annotated[int, Query(description="the patient's id", ge=1, le=INT4_MAX)],
 ) -> JSONResponse:
     orders: list[DoseOrder] = list(services_of(request).orders.for_patient(actor, patient))
     resources = [r for o in orders for r in (medication_request(o), *premedication_requests(o))]

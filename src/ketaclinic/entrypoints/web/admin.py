@@ -11,6 +11,7 @@ from ketaclinic.domain.access import Permission, Role
 from ketaclinic.domain.errors import ClinicError, ValidationFailed
 from ketaclinic.entrypoints.guards import WebUser
 from ketaclinic.entrypoints.http import services_of
+from ketaclinic.entrypoints.input_limits import PathId
 from ketaclinic.entrypoints.web import forms
 from ketaclinic.entrypoints.web.rendering import mark_web, render
 from ketaclinic.services.identity import Session
@@ -60,7 +61,7 @@ async def create_user(request: Request, session: Admin) -> Response:
 
 
 @router.post("/admin/users/{staff_id}/active")
-async def set_active(request: Request, staff_id: int, session: Admin) -> Response:
+async def set_active(request: Request, staff_id: PathId, session: Admin) -> Response:
     form = await request.form()
     services_of(request).staff.set_active(session.actor, staff_id, form.get("active") == "1")
     return RedirectResponse("/admin/users", status_code=303)
