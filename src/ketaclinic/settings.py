@@ -33,9 +33,14 @@ class Settings(BaseSettings):
     database_url: str = ""
     secret_key: SecretStr = SecretStr("")
     idle_timeout_min: int = Field(default=15, ge=1, le=720)
+    session_absolute_hours: int = Field(default=12, ge=1, le=24)
+    reauth_window_min: int = Field(default=5, ge=1, le=60)
     token_lifetime_min: int = Field(default=60, ge=1, le=60 * 24 * 30)
     lockout_after_failures: int = Field(default=5, ge=1, le=50)
     lockout_min: int = Field(default=15, ge=1, le=24 * 60)
+    signin_failures_per_address: int = Field(default=20, ge=1, le=10_000)
+    signin_failures_per_account: int = Field(default=10, ge=1, le=1_000)
+    signin_throttle_window_min: int = Field(default=15, ge=1, le=24 * 60)
     assessment_link_hours: int = Field(default=72, ge=1, le=24 * 30)
     assessment_guardian_notice: str = Field(default="inform", pattern="^(inform|none)$")
     hl7_host: str = "127.0.0.1"

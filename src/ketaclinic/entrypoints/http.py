@@ -22,6 +22,7 @@ from ketaclinic.domain.errors import (
     NotAuthenticated,
     NotFound,
     PermissionDenied,
+    TooManyAttempts,
     ValidationFailed,
 )
 
@@ -33,6 +34,7 @@ STATUS = {
     PermissionDenied: 403,
     NotFound: 404,
     Conflict: 409,
+    TooManyAttempts: 429,
 }
 
 
@@ -56,7 +58,7 @@ class ErrorBody(BaseModel):
 
 
 CONFLICT_DETAIL = "this change conflicts with a record saved at the same time; reload and try again"
-RANGE_DETAIL = "a number is outside the range this system stores"
+RANGE_DETAIL = "a value is too long or outside the range this system stores"
 
 
 def error_body(error: ClinicError) -> dict[str, Any]:
@@ -90,11 +92,18 @@ def _request_validation_error(exc: RequestValidationError) -> ValidationFailed:
     return ValidationFailed(fields)
 
 
+def retry_headers(error: ClinicError) -> dict[str, str]:
+    """``Retry-After`` for a throttled request (RFC 9110 §10.2.3)."""
+    if isinstance(error, TooManyAttempts):
+        return {"Retry-After": str(error.retry_after_s)}
+    return {}
+
+
 def _render(request: Request, exc: ClinicError) -> Any:
     handler = getattr(request.state, "error_renderer", None)
     if handler is not None:
         return handler(request, exc)
-    return JSONResponse(error_body(exc), status_code=status_for(exc))
+    return JSONResponse(error_body(exc), status_code=status_for(exc), headers=retry_headers(exc))
 
 
 def database_refusal(exc: Exception) -> ClinicError | None:

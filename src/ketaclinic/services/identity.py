@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from ketaclinic.domain.access import Role
-from ketaclinic.domain.errors import NotAuthenticated
+from ketaclinic.domain.errors import NotAuthenticated, TooManyAttempts
 from ketaclinic.domain.staff import Actor, Clinic, StaffMember
 from ketaclinic.services.audit import record
 from ketaclinic.services.ports import (
@@ -23,6 +23,7 @@ from ketaclinic.services.ports import (
     UnitOfWork,
     UnitOfWorkFactory,
 )
+from ketaclinic.services.signin_throttle import SignInThrottle
 
 SIGNIN_FAILED = "email or password not recognised, or the account is locked"
 
@@ -37,6 +38,8 @@ class IdentityPolicy:
     token_lifetime: timedelta
     lockout_after_failures: int
     lockout: timedelta
+    session_lifetime: timedelta = timedelta(hours=12)
+    reauth_window: timedelta = timedelta(minutes=5)
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,9 +74,10 @@ class IdentityService:
         hasher: PasswordHasher,
         tokens: TokenSource,
         policy: IdentityPolicy,
+        throttle: SignInThrottle,
     ) -> None:
         self._uow, self._clock, self._hasher = uow_factory, clock, hasher
-        self._tokens, self._policy = tokens, policy
+        self._tokens, self._policy, self._throttle = tokens, policy, throttle
 
     def sign_in(
         self, email: str, password: str, *, client: str, clinic_id: int | None = None
@@ -119,6 +123,11 @@ class IdentityService:
         self, uow: UnitOfWork, email: str, password: str, client: str, clinic_id: int | None
     ) -> tuple[StaffMember, Role, int]:
         now = self._clock.now()
+        try:
+            self._throttle.check(client, email)
+        except TooManyAttempts:
+            self._audit_attempt(uow, None, "throttled", client)
+            raise
         member = uow.staff.by_email(email.strip().lower())
         locked = (
             member is not None and member.locked_until is not None and member.locked_until > now
@@ -128,8 +137,10 @@ class IdentityService:
         memberships = uow.staff.memberships(member.id) if member is not None else []
         chosen = next((m for m in memberships if clinic_id in (None, m.clinic_id)), None)
         if not ok or chosen is None or member is None:
+            self._throttle.failed(client, email)
             self._fail(uow, member, locked, client)
             raise NotAuthenticated(SIGNIN_FAILED, field="email")
+        self._throttle.succeeded(email)
         uow.staff.record_signin_success(member.id)
         return member, chosen.role, chosen.clinic_id
 
@@ -144,6 +155,12 @@ class IdentityService:
                 else None
             )
             uow.staff.record_signin_failure(member.id, until)
+        self._audit_attempt(uow, member, "locked" if locked else "failure", client)
+
+    def _audit_attempt(
+        self, uow: UnitOfWork, member: StaffMember | None, outcome: str, client: str
+    ) -> None:
+        """Audit a refused sign-in and commit that alone."""
         clinic = next(iter(uow.staff.memberships(member.id)), None) if member else None
         uow.audit.append(
             AuditEntry(
@@ -153,10 +170,10 @@ class IdentityService:
                 actor_role="anonymous",
                 object_type="staff",
                 object_id=str(member.id) if member else "unknown",
-                outcome="locked" if locked else "failure",
+                outcome=outcome,
                 client=client,
             ),
-            at=now,
+            at=self._clock.now(),
         )
         uow.commit()
 

@@ -28,9 +28,15 @@ def _page(request: Request, session: Session, **extra: object) -> Response:
     return render(request, "admin/users.html", context, status=status)
 
 
+ADDED = (
+    "Account request saved. A new email now has an account in this clinic. An email that "
+    "already has a ketaclinic account is not shown here: ask the operator to add that person."
+)
+
+
 @router.get("/admin/users", response_class=HTMLResponse)
-def users(request: Request, session: Admin) -> Response:
-    return _page(request, session)
+def users(request: Request, session: Admin, added: int = 0) -> Response:
+    return _page(request, session, notice=ADDED if added else "")
 
 
 @router.post("/admin/users")
@@ -57,7 +63,7 @@ async def create_user(request: Request, session: Admin) -> Response:
         return _page(
             request, session, errors={failed.field or "email": failed.detail}, values=values
         )
-    return RedirectResponse("/admin/users", status_code=303)
+    return RedirectResponse("/admin/users?added=1", status_code=303)
 
 
 @router.post("/admin/users/{staff_id}/active")
