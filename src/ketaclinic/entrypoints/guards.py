@@ -68,7 +68,12 @@ def _with_client(session: Session, client: str) -> Session:
     a = session.actor
     actor = Actor(a.staff_id, a.role, a.clinic_id, client)
     return Session(
-        actor, session.csrf_token, session.staff_name, session.session_id, session.clinic
+        actor,
+        session.csrf_token,
+        session.staff_name,
+        session.session_id,
+        session.clinic,
+        session.signed_in_at,
     )
 
 
@@ -103,3 +108,18 @@ class DocsReader:
         if not cookie:
             raise NotAuthenticated("sign in to read the API description", field="authorization")
         services.identity.resume(cookie)
+
+
+REAUTH_FIELD = "reauth_password"
+
+
+def confirm_api_signer(request: Request) -> None:
+    """Before an API signature: the caller's bearer token must be freshly issued."""
+    token = request.headers.get("authorization", "").partition(" ")[2].strip()
+    services_of(request).identity.confirm_for_signing_api(token)
+
+
+def confirm_web_signer(request: Request, session: Session, password: object) -> None:
+    """Before a web signature: the password re-entered on the form, or a recent sign-in."""
+    typed = password if isinstance(password, str) else ""
+    services_of(request).identity.confirm_for_signing_web(session, typed)

@@ -27,7 +27,7 @@ from ketaclinic.domain.consent import SignerRole
 from ketaclinic.domain.eligibility import Finding
 from ketaclinic.domain.errors import ValidationFailed
 from ketaclinic.domain.staff import Actor
-from ketaclinic.entrypoints.guards import ApiActor
+from ketaclinic.entrypoints.guards import ApiActor, confirm_api_signer
 from ketaclinic.entrypoints.http import services_of
 from ketaclinic.entrypoints.input_limits import BodyId, PathId
 from ketaclinic.services.consent_checks import SignatureInput
@@ -189,6 +189,7 @@ def read_consent(request: Request, course_id: PathId, actor: Reader) -> dict[str
 def sign_consent(
     request: Request, course_id: PathId, body: SignatureIn, actor: Collector
 ) -> dict[str, Any]:
+    confirm_api_signer(request)
     stored = services_of(request).consents.sign(
         actor, course_id, SignatureInput(**body.model_dump())
     )

@@ -81,11 +81,10 @@ def _documented(route: RouteContext) -> tuple[Dependant | None, str]:
 
 
 def _error_response(code: int, fhir: bool) -> dict[str, Any]:
-    media = FHIR_JSON if fhir else "application/json"
-    response: dict[str, Any] = {
-        "description": DESCRIPTIONS[code],
-        "content": {media: {"schema": OUTCOME_REF if fhir else ERROR_REF}},
-    }
+    content: dict[str, Any] = {"application/json": {"schema": ERROR_REF}}
+    if fhir:  # an OperationOutcome where the route renders one; our error body otherwise
+        content[FHIR_JSON] = {"schema": OUTCOME_REF}
+    response: dict[str, Any] = {"description": DESCRIPTIONS[code], "content": content}
     if code == 429:
         response["headers"] = {
             "Retry-After": {"description": "seconds to wait", "schema": {"type": "integer"}}

@@ -23,7 +23,7 @@ from ketaclinic.domain.dosing.weight import Sex
 from ketaclinic.domain.protocol.sections import AlertAction, Route
 from ketaclinic.domain.staff import Actor
 from ketaclinic.entrypoints.api.dosing_schemas import order_out, screen_out
-from ketaclinic.entrypoints.guards import ApiActor
+from ketaclinic.entrypoints.guards import ApiActor, confirm_api_signer
 from ketaclinic.entrypoints.http import services_of
 from ketaclinic.entrypoints.input_limits import INT4_MAX, PathId
 from ketaclinic.services.checkins import CheckinEntry
@@ -114,6 +114,7 @@ def order_screen(
 def sign_order(
     course_id: PathId, body: OrderIn, request: Request, actor: Prescriber
 ) -> dict[str, Any]:
+    confirm_api_signer(request)
     return order_out(services_of(request).orders.sign(actor, course_id, _draft(body)))
 
 

@@ -16,7 +16,7 @@ from ketaclinic.domain.access import Permission
 from ketaclinic.domain.errors import ValidationFailed
 from ketaclinic.domain.infusion import InfusionSession
 from ketaclinic.domain.staff import Actor
-from ketaclinic.entrypoints.guards import ApiActor
+from ketaclinic.entrypoints.guards import ApiActor, confirm_api_signer
 from ketaclinic.entrypoints.http import services_of
 from ketaclinic.entrypoints.input_limits import PathId
 from ketaclinic.services.session_workflow import SessionDay
@@ -76,6 +76,8 @@ def record_step(
     if bad:
         raise ValidationFailed(bad)
     fields = {k: v if isinstance(v, bool) else str(v) for k, v in body.items()}
+    if step == "discharge" and str(fields.get("override_reason", "")).strip():
+        confirm_api_signer(request)  # a discharge against unmet criteria is a signature
     flow = services_of(request).session_workflow
     flow.step(actor, session_id, step, fields)
     return _day(flow.day(actor, session_id))

@@ -17,7 +17,7 @@ from ketaclinic.adapters.pdf.consent import ConsentPrint, consent_pdf
 from ketaclinic.domain.access import Permission
 from ketaclinic.domain.consent import SignerRole
 from ketaclinic.domain.errors import ValidationFailed
-from ketaclinic.entrypoints.guards import WebUser
+from ketaclinic.entrypoints.guards import REAUTH_FIELD, WebUser, confirm_web_signer
 from ketaclinic.entrypoints.http import services_of
 from ketaclinic.entrypoints.input_limits import PathId
 from ketaclinic.entrypoints.web import forms
@@ -99,6 +99,7 @@ async def sign(request: Request, course_id: PathId, session: Collector) -> Respo
     try:
         if errors:
             raise ValidationFailed(errors)
+        confirm_web_signer(request, session, form.get(REAUTH_FIELD))
         services.consents.sign(session.actor, course_id, given)
     except ValidationFailed as failed:
         values["image_png"] = ""  # the signer draws again after a correction

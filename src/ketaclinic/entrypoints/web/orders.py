@@ -16,7 +16,7 @@ from ketaclinic.domain.dosing.plan import DosePlan
 from ketaclinic.domain.dosing.weight import Sex
 from ketaclinic.domain.errors import ClinicError, ValidationFailed
 from ketaclinic.domain.protocol.sections import Route
-from ketaclinic.entrypoints.guards import WebUser
+from ketaclinic.entrypoints.guards import REAUTH_FIELD, WebUser, confirm_web_signer
 from ketaclinic.entrypoints.http import services_of
 from ketaclinic.entrypoints.input_limits import PathId
 from ketaclinic.entrypoints.web import forms
@@ -193,6 +193,7 @@ async def sign_order(request: Request, course_id: PathId, session: Prescriber) -
         if form.get("action") == "preview":
             plan = orders.preview(session.actor, course_id, draft)
             return _order_page(request, session, course_id, values=values, plan=plan, route=route)
+        confirm_web_signer(request, session, form.get(REAUTH_FIELD))
         order = orders.sign(session.actor, course_id, draft)
     except ValidationFailed as failed:
         return _order_page(

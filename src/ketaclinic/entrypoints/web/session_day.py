@@ -15,7 +15,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from ketaclinic.domain.access import Permission
 from ketaclinic.domain.errors import ClinicError, NotFound, ValidationFailed
-from ketaclinic.entrypoints.guards import WebUser
+from ketaclinic.entrypoints.guards import REAUTH_FIELD, WebUser, confirm_web_signer
 from ketaclinic.entrypoints.http import services_of
 from ketaclinic.entrypoints.input_limits import PathId
 from ketaclinic.entrypoints.web.rendering import mark_web, render
@@ -74,9 +74,12 @@ async def session_step(
     request: Request, session_id: PathId, step: str, session: Runner
 ) -> Response:
     form = await request.form()
-    fields = {k: v for k, v in form.items() if isinstance(v, str) and k != "csrf_token"}
+    hidden = {"csrf_token", REAUTH_FIELD}
+    fields = {k: v for k, v in form.items() if isinstance(v, str) and k not in hidden}
     flow = services_of(request).session_workflow
     try:
+        if step == "discharge" and fields.get("override_reason", "").strip():
+            confirm_web_signer(request, session, form.get(REAUTH_FIELD))
         flow.step(session.actor, session_id, step, fields)
     except ValidationFailed as failed:
         return _page(request, session, session_id, step=step, values=fields, errors=failed.errors)
