@@ -13,6 +13,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from sqlalchemy import text
 from sqlalchemy.exc import DataError, IntegrityError, StatementError
+from starlette.exceptions import HTTPException
 
 from ketaclinic.adapters.db import migrate
 from ketaclinic.bootstrap import Services
@@ -131,6 +132,14 @@ def install_error_handlers(app: FastAPI) -> None:
         if refusal is None:
             raise exc
         return _render(request, refusal)
+
+    @app.exception_handler(HTTPException)
+    async def _http_error(request: Request, exc: HTTPException) -> Any:
+        """Framework refusals in the one error model; an unparseable body is invalid input."""
+        if exc.status_code == 400:
+            return _render(request, ValidationFailed({"body": "is not valid JSON"}))
+        body = {"error": "HTTPError", "detail": str(exc.detail), "field": None}
+        return JSONResponse(body, status_code=exc.status_code, headers=exc.headers)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> Any:
