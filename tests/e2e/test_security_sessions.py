@@ -97,3 +97,25 @@ def test_web_order_signing_needs_the_password_again(client: TestClient, world: W
     signed = client.post(path, data={**form, "reauth_password": PASSWORD}, follow_redirects=False)
     assert signed.status_code == 303, signed.text
     assert world.services.orders.for_patient(world.actor(Role.APP), setup.patient_id)
+
+
+def test_unsafe_web_requests_without_the_session_csrf_token_are_refused(
+    client: TestClient, world: World
+) -> None:
+    csrf = web_login(client, world, Role.ADMIN)
+    form = {
+        "name": "Forged Person",
+        "email": "forged@testclinic.test",
+        "role": "nurse",
+        "password": "violet-harbor-gravel",
+    }
+    for token in ("", "not-the-token"):
+        refused = client.post("/admin/users", data={**form, "csrf_token": token})
+        assert refused.status_code == 403, refused.text
+        assert "did not come from this site" in refused.text
+    emails = [m.email for m, _ in world.services.staff.list(world.actor(Role.ADMIN))]
+    assert "forged@testclinic.test" not in emails
+    accepted = client.post(
+        "/admin/users", data={**form, "csrf_token": csrf}, follow_redirects=False
+    )
+    assert accepted.status_code == 303
