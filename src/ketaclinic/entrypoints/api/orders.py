@@ -123,7 +123,16 @@ def patient_orders(patient_id: PathId, request: Request, actor: Reader) -> list[
     return [order_out(o) for o in services_of(request).orders.for_patient(actor, patient_id)]
 
 
-@router.post("/orders/{order_id}/verify")
+VERIFY_REFUSED: dict[int | str, dict[str, Any]] = {
+    409: {
+        "description": "The bedside check found mismatches: the outcome with every mismatch "
+        "(nothing is administered until a check passes)",
+        "content": {"application/json": {"schema": {"type": "object"}}},
+    }
+}
+
+
+@router.post("/orders/{order_id}/verify", responses=VERIFY_REFUSED)
 def verify_order(order_id: PathId, body: BedsideIn, request: Request, actor: Verifier) -> Any:
     entry = BedsideEntry(**body.model_dump())
     outcome = services_of(request).orders.verify(actor, order_id, entry)
