@@ -150,3 +150,21 @@ def test_cookie_secure_default_follows_environment(
         cookie_secure=not expected,
     )
     assert explicit.cookie_secure is (not expected)
+
+
+def test_no_template_carries_what_the_policy_blocks() -> None:
+    """Inline scripts, inline handlers, inline styles and javascript: URLs would all be blocked
+    by the CSP; none may appear in any template."""
+    import re
+    from importlib import resources
+
+    root = resources.files("ketaclinic.entrypoints.web") / "templates"
+    blocked = re.compile(
+        r"<script(?![^>]*\bsrc=)|<style|\son[a-z]+\s*=|\sstyle\s*=|javascript:|hx-on", re.I
+    )
+    offenders = []
+    for path in Path(str(root)).rglob("*.html"):
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            if blocked.search(line):
+                offenders.append(f"{path.name}:{number}: {line.strip()[:80]}")
+    assert not offenders, offenders

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from fastapi.testclient import TestClient
 
 from ketaclinic.domain.access import Role
@@ -119,3 +120,33 @@ def test_unsafe_web_requests_without_the_session_csrf_token_are_refused(
         "/admin/users", data={**form, "csrf_token": csrf}, follow_redirects=False
     )
     assert accepted.status_code == 303
+
+
+def test_web_consent_signing_needs_the_password_again(
+    client: TestClient, world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    setup = set_up_course(
+        world.services, world.clock, world.actor(Role.PHYSICIAN), world.actor(Role.FRONT_DESK)
+    )
+    signed: list[int] = []
+    monkeypatch.setattr(world.services.consents, "sign", lambda *args, **kwargs: signed.append(1))
+    view = world.services.consents.view(world.actor(Role.NURSE), setup.course_id)
+    need = view.requirements[0].need
+    csrf = web_login(client, world, Role.NURSE)
+    world.clock.advance(minutes=world.services.settings.reauth_window_min + 1)
+    client.get("/patients")  # still inside the idle time-out
+    form = {
+        **CONSENT,
+        "document_id": need.document_id,
+        "signer": need.signer.value,
+        "csrf_token": csrf,
+        "agrees": "yes",
+    }
+    path = f"/courses/{setup.course_id}/consent/sign"
+    refused = client.post(path, data=form, follow_redirects=False)
+    assert refused.status_code == 422, refused.text
+    assert 'id="reauth_password-error"' in refused.text
+    assert not signed
+    accepted = client.post(path, data={**form, "reauth_password": PASSWORD}, follow_redirects=False)
+    assert accepted.status_code == 303, accepted.text
+    assert signed == [1]

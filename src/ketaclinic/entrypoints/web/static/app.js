@@ -5,6 +5,9 @@
 document.addEventListener("click", (e) => {
   const field = e.target.closest && e.target.closest("[data-select-on-click]");
   if (field && typeof field.select === "function") { field.select(); }
+  // "Go back" links return to the previous page (a javascript: URL would break the CSP)
+  const back = e.target.closest && e.target.closest("[data-history-back]");
+  if (back && window.history.length > 1) { e.preventDefault(); window.history.back(); }
 });
 
 (function () {
