@@ -117,3 +117,22 @@ def test_constraint_conflict_is_409_not_500(
     body = _is_refusal(response, 409)
     assert body["error"] == "Conflict"
     assert "reload" in body["detail"]
+
+
+def test_openapi_declares_the_error_model_every_refusal_and_fhir_types(
+    client: TestClient, world: World
+) -> None:
+    document = client.get("/api/openapi.json").json()
+    assert set(document["components"]["schemas"]["ErrorBody"]["required"]) == {"error", "detail"}
+    assert "HTTPValidationError" not in document["components"]["schemas"]
+    patient = document["paths"]["/api/v1/patients/{patient_id}"]["get"]["responses"]
+    assert {"200", "401", "403", "404", "422"} <= set(patient)
+    assert patient["404"]["content"]["application/json"]["schema"]["$ref"].endswith("/ErrorBody")
+    create = document["paths"]["/api/v1/patients"]["post"]["responses"]
+    assert "409" in create
+    token = document["paths"]["/api/v1/auth/token"]["post"]["responses"]
+    assert "Retry-After" in token["429"]["headers"]
+    fhir = document["paths"]["/api/v1/fhir/Questionnaire/{instrument_id}"]["get"]["responses"]
+    assert list(fhir["200"]["content"]) == ["application/fhir+json"]
+    ids = document["paths"]["/api/v1/patients/{patient_id}"]["get"]["parameters"][0]["schema"]
+    assert (ids["minimum"], ids["maximum"]) == (1, INT4_MAX)

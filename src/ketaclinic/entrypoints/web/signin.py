@@ -22,7 +22,13 @@ def signin_page(request: Request, expired: int = 0) -> Response:
     token = secrets.token_urlsafe(24)
     message = "You were signed out after a period of inactivity." if expired else ""
     response = render(request, "signin.html", {"csrf": token, "message": message})
-    response.set_cookie(PRE_CSRF_COOKIE, token, httponly=True, samesite="strict")
+    response.set_cookie(
+        PRE_CSRF_COOKIE,
+        token,
+        httponly=True,
+        samesite="strict",
+        secure=services_of(request).settings.cookie_secure,
+    )
     return response
 
 
@@ -64,7 +70,13 @@ def _again(request: Request, email: str, message: str, *, status: int = 401) -> 
     response = render(
         request, "signin.html", {"csrf": token, "error": message, "email": email}, status=status
     )
-    response.set_cookie(PRE_CSRF_COOKIE, token, httponly=True, samesite="strict")
+    response.set_cookie(
+        PRE_CSRF_COOKIE,
+        token,
+        httponly=True,
+        samesite="strict",
+        secure=services_of(request).settings.cookie_secure,
+    )
     return response
 
 
