@@ -22,6 +22,11 @@ SEQUENCES = (
     "qazwsxedcrfvtgbyhnujmikolp",
 )
 _EDGES = re.compile(r"^[^a-z]+|[^a-z]+$")
+# words common to clinic names say nothing about this clinic; its other words and whole name do
+GENERIC_CLINIC_WORDS = frozenset(
+    {"clinic", "clinics", "center", "centre", "health", "medical", "ketamine", "infusion"}
+    | {"infusions", "therapy", "wellness", "care", "data", "group", "practice"}
+)
 
 
 def _is_sequence(lowered: str) -> bool:
@@ -34,8 +39,9 @@ def _is_sequence(lowered: str) -> bool:
 
 def _names(email: str, clinic_name: str) -> list[str]:
     local = email.strip().lower().partition("@")[0]
-    parts = [local, *re.split(r"[^a-z0-9]+", local), clinic_name.strip().lower()]
-    parts += re.split(r"[^a-z0-9]+", clinic_name.strip().lower())
+    clinic = clinic_name.strip().lower()
+    words = [w for w in re.split(r"[^a-z0-9]+", clinic) if w not in GENERIC_CLINIC_WORDS]
+    parts = [local, *re.split(r"[^a-z0-9]+", local), re.sub(r"[^a-z0-9]+", "", clinic), *words]
     return [p for p in parts if len(p) >= 4]
 
 
@@ -53,6 +59,7 @@ def password_problem(
     core = _EDGES.sub("", lowered)
     if lowered in common or (len(core) >= 4 and core in common):
         return "is a commonly used password; choose a passphrase of unrelated words"
-    if any(name in lowered for name in _names(email, clinic_name)):
+    squeezed = re.sub(r"[^a-z0-9]+", "", lowered)
+    if any(name in lowered or name in squeezed for name in _names(email, clinic_name)):
         return "must not contain your email name or the clinic's name"
     return None
