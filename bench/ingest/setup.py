@@ -32,7 +32,7 @@ from ketaclinic.services.demo_sessions import start_demo_sessions
 from ketaclinic.services.staff_admin import NewStaff
 from ketaclinic.settings import Environment, Settings
 
-PASSWORD = "bench-ingest-password"
+PASSWORD = "copper-meadow-lantern"
 NURSE = "nurse@bench.ketaclinic.test"
 LETTERS = "abcdefghijklmnopqrstuvwxyz"
 

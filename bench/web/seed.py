@@ -33,7 +33,7 @@ from ketaclinic.services.staff_admin import NewStaff
 
 SLUG = "bench"
 MRN_PREFIX = "BN"
-PASSWORD = "bench-synthetic-passphrase"  # synthetic benchmark clinic only
+PASSWORD = "quartz-river-signal"  # synthetic benchmark clinic only
 BATCH = 500
 GIVEN = ("Avery", "Blake", "Cameron", "Devon", "Emerson", "Finley", "Gray", "Harper", "Indigo")
 FAMILY_ROOTS = ("Alder", "Birch", "Cedar", "Dogwood", "Elm", "Fir", "Ginkgo", "Hazel", "Juniper")

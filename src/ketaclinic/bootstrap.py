@@ -15,6 +15,7 @@ from ketaclinic.adapters.consent_texts import ShippedConsentLibrary
 from ketaclinic.adapters.db.engine import make_engine
 from ketaclinic.adapters.db.uow import SqlUnitOfWork
 from ketaclinic.adapters.live_events import InProcessBroker, make_broker
+from ketaclinic.adapters.password_list import common_passwords
 from ketaclinic.adapters.passwords import Argon2PasswordHasher
 from ketaclinic.adapters.scheduling import CpSatScheduler
 from ketaclinic.domain.assessments import GuardianNotice
@@ -54,6 +55,7 @@ from ketaclinic.services.scheduling_replan import ReplanService
 from ketaclinic.services.scheduling_setup import CalendarService
 from ketaclinic.services.session_workflow import SessionWorkflowService
 from ketaclinic.services.sessions import SessionService
+from ketaclinic.services.signin_throttle import SignInThrottle, ThrottlePolicy
 from ketaclinic.services.staff_admin import StaffAdminService
 from ketaclinic.settings import Environment, Settings
 
@@ -188,6 +190,16 @@ def build(
         token_lifetime=timedelta(minutes=settings.token_lifetime_min),
         lockout_after_failures=settings.lockout_after_failures,
         lockout=timedelta(minutes=settings.lockout_min),
+        session_lifetime=timedelta(hours=settings.session_absolute_hours),
+        reauth_window=timedelta(minutes=settings.reauth_window_min),
+    )
+    throttle = SignInThrottle(
+        clock,
+        ThrottlePolicy(
+            failures_per_address=settings.signin_failures_per_address,
+            failures_per_account=settings.signin_failures_per_account,
+            window=timedelta(minutes=settings.signin_throttle_window_min),
+        ),
     )
     return Services(
         settings=settings,
@@ -195,8 +207,8 @@ def build(
         clock=clock,
         tokens=tokens,
         hasher=hasher,
-        identity=IdentityService(uow_factory, clock, hasher, tokens, policy),
-        staff=StaffAdminService(uow_factory, clock, hasher),
+        identity=IdentityService(uow_factory, clock, hasher, tokens, policy, throttle),
+        staff=StaffAdminService(uow_factory, clock, hasher, common_passwords()),
         patients=PatientService(uow_factory, clock),
         audit=AuditService(uow_factory, clock, audit_key),
         audit_key=audit_key,

@@ -40,9 +40,14 @@ class Settings(BaseSettings):
     migration_database_url: str = ""
     database_app_role: str = Field(default="", pattern=r"^[a-z_][a-z0-9_]{0,62}$|^$")
     idle_timeout_min: int = Field(default=15, ge=1, le=720)
+    session_absolute_hours: int = Field(default=12, ge=1, le=24)
+    reauth_window_min: int = Field(default=5, ge=1, le=60)
     token_lifetime_min: int = Field(default=60, ge=1, le=60 * 24 * 30)
     lockout_after_failures: int = Field(default=5, ge=1, le=50)
     lockout_min: int = Field(default=15, ge=1, le=24 * 60)
+    signin_failures_per_address: int = Field(default=20, ge=1, le=10_000)
+    signin_failures_per_account: int = Field(default=10, ge=1, le=1_000)
+    signin_throttle_window_min: int = Field(default=15, ge=1, le=24 * 60)
     assessment_link_hours: int = Field(default=72, ge=1, le=24 * 30)
     assessment_guardian_notice: str = Field(default="inform", pattern="^(inform|none)$")
     hl7_host: str = "127.0.0.1"
@@ -50,6 +55,14 @@ class Settings(BaseSettings):
     hl7_ack_unknown_session: str = Field(default="AA", pattern="^(AA|AE)$")
     cookie_secure: bool = False
     log_level: str = "INFO"
+
+    @model_validator(mode="after")
+    def _secure_cookies_in_production(self) -> Settings:
+        """Production serves over TLS: session cookies are ``Secure`` (and HSTS is sent) unless
+        ``KETACLINIC_COOKIE_SECURE`` says otherwise explicitly."""
+        if "cookie_secure" not in self.model_fields_set:
+            self.cookie_secure = self.environment is Environment.PRODUCTION
+        return self
 
     @model_validator(mode="after")
     def _refuse_placeholder_secret_in_production(self) -> Settings:

@@ -61,3 +61,12 @@ class SafetyBlock(Conflict):
     ) -> None:
         super().__init__(detail, field=field)
         self.reasons = reasons
+
+
+class TooManyAttempts(ClinicError):
+    """Too many failed sign-ins from one address or for one account; try again after
+    ``retry_after_s`` seconds. Says nothing about whether the account exists."""
+
+    def __init__(self, detail: str, *, retry_after_s: int, field: str | None = None) -> None:
+        super().__init__(detail, field=field)
+        self.retry_after_s = retry_after_s

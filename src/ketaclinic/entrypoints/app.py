@@ -10,17 +10,29 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager, suppress
+from typing import Any
 
 from fastapi import FastAPI
 
 from ketaclinic.adapters.audit_checkpoints import write_into
 from ketaclinic.bootstrap import Services, build
 from ketaclinic.entrypoints.api import install as install_api
+from ketaclinic.entrypoints.api.openapi_document import build_document
 from ketaclinic.entrypoints.http import install_error_handlers, install_probes, install_read_audit
+from ketaclinic.entrypoints.security_headers import SecurityHeaders
 from ketaclinic.entrypoints.web import install as install_web
 from ketaclinic.settings import Settings, load_settings
 
 _log = logging.getLogger("ketaclinic.audit")
+
+
+class ClinicApp(FastAPI):
+    """FastAPI with the complete OpenAPI document (every refusal, one error model)."""
+
+    def openapi(self) -> dict[str, Any]:
+        if self.openapi_schema is None:
+            self.openapi_schema = build_document(self)
+        return self.openapi_schema
 
 
 def create_app(
@@ -55,15 +67,16 @@ def create_app(
                 await writer
         owned.close()
 
-    app = FastAPI(
+    app = ClinicApp(
         title="ketaclinic",
         version="0.1.0",
-        openapi_url="/api/openapi.json",
-        docs_url="/api/docs",
+        openapi_url=None,
+        docs_url=None,
         redoc_url=None,
         lifespan=lifespan,
     )
     app.state.services = services
+    app.add_middleware(SecurityHeaders, hsts=services.settings.cookie_secure)
     install_error_handlers(app)
     install_probes(app)
     install_read_audit(app)

@@ -16,6 +16,7 @@ from ketaclinic.domain.errors import NotAuthenticated, PermissionDenied
 from ketaclinic.domain.staff import Actor
 from ketaclinic.entrypoints.http import client_of, remember_actor, services_of
 from ketaclinic.services.identity import Session
+from ketaclinic.settings import Environment
 
 SESSION_COOKIE = "kc_session"
 CSRF_FIELD = "csrf_token"
@@ -69,7 +70,12 @@ def _with_client(session: Session, client: str) -> Session:
     a = session.actor
     actor = Actor(a.staff_id, a.role, a.clinic_id, client)
     return Session(
-        actor, session.csrf_token, session.staff_name, session.session_id, session.clinic
+        actor,
+        session.csrf_token,
+        session.staff_name,
+        session.session_id,
+        session.clinic,
+        session.signed_in_at,
     )
 
 
@@ -83,3 +89,39 @@ async def _check_csrf(request: Request, expected: str) -> None:
         raise PermissionDenied(
             "the form expired or did not come from this site; reload it", field=CSRF_FIELD
         )
+
+
+class DocsReader:
+    """The API description (OpenAPI document and reference page): any signed-in staff member
+    (bearer token or web session) in production; open on development and test deployments."""
+
+    permission: Permission | None = None
+
+    def __call__(self, request: Request) -> None:
+        services = services_of(request)
+        if services.settings.environment is not Environment.PRODUCTION:
+            return
+        header = request.headers.get("authorization", "")
+        scheme, _, token = header.partition(" ")
+        if scheme.lower() == "bearer" and token.strip():
+            services.identity.bearer(token.strip(), client=client_of(request))
+            return
+        cookie = request.cookies.get(SESSION_COOKIE, "")
+        if not cookie:
+            raise NotAuthenticated("sign in to read the API description", field="authorization")
+        services.identity.resume(cookie)
+
+
+REAUTH_FIELD = "reauth_password"
+
+
+def confirm_api_signer(request: Request) -> None:
+    """Before an API signature: the caller's bearer token must be freshly issued."""
+    token = request.headers.get("authorization", "").partition(" ")[2].strip()
+    services_of(request).identity.confirm_for_signing_api(token)
+
+
+def confirm_web_signer(request: Request, session: Session, password: object) -> None:
+    """Before a web signature: the password re-entered on the form, or a recent sign-in."""
+    typed = password if isinstance(password, str) else ""
+    services_of(request).identity.confirm_for_signing_web(session, typed)

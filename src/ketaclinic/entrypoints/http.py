@@ -11,8 +11,11 @@ from typing import Any
 from fastapi import FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 from sqlalchemy import text
+from sqlalchemy.exc import DataError, IntegrityError, StatementError
 from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
 
 from ketaclinic.adapters.db import migrate
 from ketaclinic.bootstrap import Services
@@ -22,6 +25,7 @@ from ketaclinic.domain.errors import (
     NotAuthenticated,
     NotFound,
     PermissionDenied,
+    TooManyAttempts,
     ValidationFailed,
 )
 from ketaclinic.domain.staff import Actor
@@ -35,6 +39,7 @@ STATUS = {
     PermissionDenied: 403,
     NotFound: 404,
     Conflict: 409,
+    TooManyAttempts: 429,
 }
 
 
@@ -45,10 +50,28 @@ def status_for(error: ClinicError) -> int:
     return 400
 
 
+class ErrorBody(BaseModel):
+    """Every JSON API error: the error's kind, a sentence a person can act on, and the field
+    (parameter or body field) it is about, if any. ``fields`` lists every invalid field of a
+    validation failure; ``reasons`` every rule behind a refusal."""
+
+    error: str
+    detail: str
+    field: str | None = None
+    fields: dict[str, str] | None = None
+    reasons: list[str] | None = None
+
+
+CONFLICT_DETAIL = "this change conflicts with a record saved at the same time; reload and try again"
+RANGE_DETAIL = "a value is too long or outside the range this system stores"
+
+
 def error_body(error: ClinicError) -> dict[str, Any]:
-    body: dict[str, Any] = {"error": type(error).__name__, "detail": error.detail}
-    if error.field:
-        body["field"] = error.field
+    body: dict[str, Any] = {
+        "error": type(error).__name__,
+        "detail": error.detail,
+        "field": error.field or None,
+    }
     if isinstance(error, ValidationFailed):
         body["fields"] = error.errors
     reasons = getattr(error, "reasons", ())
@@ -74,21 +97,57 @@ def _request_validation_error(exc: RequestValidationError) -> ValidationFailed:
     return ValidationFailed(fields)
 
 
+def retry_headers(error: ClinicError) -> dict[str, str]:
+    """``Retry-After`` for a throttled request (RFC 9110 §10.2.3)."""
+    if isinstance(error, TooManyAttempts):
+        return {"Retry-After": str(error.retry_after_s)}
+    return {}
+
+
+def _render(request: Request, exc: ClinicError) -> Any:
+    handler = getattr(request.state, "error_renderer", None)
+    if handler is not None:
+        return handler(request, exc)
+    return JSONResponse(error_body(exc), status_code=status_for(exc), headers=retry_headers(exc))
+
+
+def database_refusal(exc: Exception) -> ClinicError | None:
+    """What a database refusal means to the caller: a unique or foreign-key constraint lost to
+    a concurrent change is a 409; a value outside a column's range is a 422. ``None``: a fault."""
+    original = exc.orig if isinstance(exc, StatementError) else exc
+    if isinstance(exc, IntegrityError):
+        log.info("database.integrity_conflict")
+        return Conflict(CONFLICT_DETAIL)
+    if isinstance(exc, DataError) or isinstance(original, OverflowError):
+        log.info("database.value_out_of_range")
+        return ValidationFailed({"body": RANGE_DETAIL})
+    return None
+
+
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(ClinicError)
     async def _clinic_error(request: Request, exc: ClinicError) -> Any:
-        handler = getattr(request.state, "error_renderer", None)
-        if handler is not None:
-            return handler(request, exc)
-        return JSONResponse(error_body(exc), status_code=status_for(exc))
+        return _render(request, exc)
+
+    @app.exception_handler(StatementError)
+    @app.exception_handler(OverflowError)
+    async def _database_refusal(request: Request, exc: Exception) -> Any:
+        refusal = database_refusal(exc)
+        if refusal is None:
+            raise exc
+        return _render(request, refusal)
+
+    @app.exception_handler(HTTPException)
+    async def _http_error(request: Request, exc: HTTPException) -> Any:
+        """Framework refusals in the one error model; an unparseable body is invalid input."""
+        if exc.status_code == 400:
+            return _render(request, ValidationFailed({"body": "is not valid JSON"}))
+        body = {"error": "HTTPError", "detail": str(exc.detail), "field": None}
+        return JSONResponse(body, status_code=exc.status_code, headers=exc.headers)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> Any:
-        failed = _request_validation_error(exc)
-        handler = getattr(request.state, "error_renderer", None)
-        if handler is not None:
-            return handler(request, failed)
-        return JSONResponse(error_body(failed), status_code=422)
+        return _render(request, _request_validation_error(exc))
 
 
 def install_probes(app: FastAPI) -> None:

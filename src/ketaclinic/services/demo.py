@@ -27,7 +27,7 @@ from ketaclinic.services.protocols import ProtocolService
 from ketaclinic.services.staff_admin import NewStaff, StaffAdminService
 
 DEMO_SLUG = "demo"
-DEMO_PASSWORD = "ketaclinic-demo"  # noqa: S105 - documented demo login, synthetic clinic only
+DEMO_PASSWORD = "lantern-orchard-basin"  # noqa: S105 - documented demo login, synthetic clinic only
 DEMO_STAFF: tuple[tuple[str, str, Role], ...] = (
     ("physician@demo.ketaclinic.test", "Dana Demo-Physician", Role.PHYSICIAN),
     ("physician2@demo.ketaclinic.test", "Robin Demo-Attending", Role.PHYSICIAN),

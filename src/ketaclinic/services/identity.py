@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from ketaclinic.domain.access import Role
-from ketaclinic.domain.errors import NotAuthenticated
+from ketaclinic.domain.errors import NotAuthenticated, TooManyAttempts, ValidationFailed
 from ketaclinic.domain.staff import Actor, Clinic, StaffMember
 from ketaclinic.services.audit import record
 from ketaclinic.services.ports import (
@@ -23,6 +23,7 @@ from ketaclinic.services.ports import (
     UnitOfWork,
     UnitOfWorkFactory,
 )
+from ketaclinic.services.signin_throttle import SignInThrottle
 
 SIGNIN_FAILED = "email or password not recognised, or the account is locked"
 
@@ -37,6 +38,8 @@ class IdentityPolicy:
     token_lifetime: timedelta
     lockout_after_failures: int
     lockout: timedelta
+    session_lifetime: timedelta = timedelta(hours=12)
+    reauth_window: timedelta = timedelta(minutes=5)
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +64,12 @@ class Session:
     staff_name: str
     session_id: int
     clinic: Clinic
+    signed_in_at: datetime | None = None
+
+
+REAUTH_NEEDED = "re-enter your password to sign"
+FRESH_SIGNIN_NEEDED = "signing needs a token issued in the last {minutes} minutes; get a new one"
+SESSION_LIMIT = "signed out: a session lasts at most {hours} hours; please sign in again"
 
 
 class IdentityService:
@@ -71,9 +80,10 @@ class IdentityService:
         hasher: PasswordHasher,
         tokens: TokenSource,
         policy: IdentityPolicy,
+        throttle: SignInThrottle,
     ) -> None:
         self._uow, self._clock, self._hasher = uow_factory, clock, hasher
-        self._tokens, self._policy = tokens, policy
+        self._tokens, self._policy, self._throttle = tokens, policy, throttle
 
     def sign_in(
         self, email: str, password: str, *, client: str, clinic_id: int | None = None
@@ -119,6 +129,11 @@ class IdentityService:
         self, uow: UnitOfWork, email: str, password: str, client: str, clinic_id: int | None
     ) -> tuple[StaffMember, Role, int]:
         now = self._clock.now()
+        try:
+            self._throttle.check(client, email)
+        except TooManyAttempts:
+            self._audit_attempt(uow, None, "throttled", client)
+            raise
         member = uow.staff.by_email(email.strip().lower())
         locked = (
             member is not None and member.locked_until is not None and member.locked_until > now
@@ -128,8 +143,10 @@ class IdentityService:
         memberships = uow.staff.memberships(member.id) if member is not None else []
         chosen = next((m for m in memberships if clinic_id in (None, m.clinic_id)), None)
         if not ok or chosen is None or member is None:
+            self._throttle.failed(client, email)
             self._fail(uow, member, locked, client)
             raise NotAuthenticated(SIGNIN_FAILED, field="email")
+        self._throttle.succeeded(email)
         uow.staff.record_signin_success(member.id)
         return member, chosen.role, chosen.clinic_id
 
@@ -144,6 +161,12 @@ class IdentityService:
                 else None
             )
             uow.staff.record_signin_failure(member.id, until)
+        self._audit_attempt(uow, member, "locked" if locked else "failure", client)
+
+    def _audit_attempt(
+        self, uow: UnitOfWork, member: StaffMember | None, outcome: str, client: str
+    ) -> None:
+        """Audit a refused sign-in and commit that alone."""
         clinic = next(iter(uow.staff.memberships(member.id)), None) if member else None
         uow.audit.append(
             AuditEntry(
@@ -153,10 +176,10 @@ class IdentityService:
                 actor_role="anonymous",
                 object_type="staff",
                 object_id=str(member.id) if member else "unknown",
-                outcome="locked" if locked else "failure",
+                outcome=outcome,
                 client=client,
             ),
-            at=now,
+            at=self._clock.now(),
         )
         uow.commit()
 
@@ -171,12 +194,20 @@ class IdentityService:
                 uow.auth_sessions.end_web(found.id, now)
                 uow.commit()
                 raise NotAuthenticated("signed out after inactivity; please sign in again")
+            if (
+                found.created_at is not None
+                and now - found.created_at >= self._policy.session_lifetime
+            ):
+                uow.auth_sessions.end_web(found.id, now)
+                uow.commit()
+                hours = int(self._policy.session_lifetime.total_seconds() // 3600)
+                raise NotAuthenticated(SESSION_LIMIT.format(hours=hours))
             actor, name = self._actor(uow, found.staff_id, found.clinic_id)
             clinic = uow.clinics.get(found.clinic_id)
             assert clinic is not None
             uow.auth_sessions.touch_web(found.id, now)
             uow.commit()
-        return Session(actor, found.csrf_token, name, found.id, clinic)
+        return Session(actor, found.csrf_token, name, found.id, clinic, found.created_at)
 
     def bearer(self, token: str, *, client: str) -> Actor:
         """The actor behind an API bearer token, if it is valid, unexpired and not revoked."""
@@ -187,6 +218,54 @@ class IdentityService:
                 raise NotAuthenticated("invalid or expired token")
             actor, _ = self._actor(uow, found.staff_id, found.clinic_id)
         return Actor(actor.staff_id, actor.role, actor.clinic_id, client)
+
+    def confirm_for_signing_web(self, session: Session, password: str) -> None:
+        """Re-authentication before a signature (order, consent, discharge override) in the web
+        UI: the password typed again now, or a sign-in within ``reauth_window``. A wrong password
+        counts as a failed sign-in (throttle, lockout, audit). Refusal names ``reauth_password``.
+        """
+        now = self._clock.now()
+        if not password:
+            recent = session.signed_in_at is not None and (
+                now - session.signed_in_at <= self._policy.reauth_window
+            )
+            if not recent:
+                raise ValidationFailed({"reauth_password": REAUTH_NEEDED})
+            return
+        with self._uow() as uow:
+            member = uow.staff.get(session.actor.staff_id or 0)
+            email = member.email if member is not None else ""
+            try:
+                self._authenticate(
+                    uow, email, password, session.actor.client, session.actor.clinic_id
+                )
+            except NotAuthenticated as exc:
+                raise ValidationFailed({"reauth_password": "password not recognised"}) from exc
+            record(
+                uow,
+                self._clock,
+                session.actor,
+                "auth.reauthenticate",
+                object_type="staff",
+                object_id=session.actor.staff_id or 0,
+            )
+            uow.commit()
+
+    def confirm_for_signing_api(self, token: str) -> None:
+        """Re-authentication before a signature through the API: the bearer token must have been
+        issued (with the password) within ``reauth_window``; otherwise 401 asks for a new one."""
+        now = self._clock.now()
+        with self._uow() as uow:
+            found = uow.auth_sessions.token_by_hash(token_hash(token))
+        fresh = (
+            found is not None
+            and found.created_at is not None
+            and now - found.created_at <= self._policy.reauth_window
+        )
+        if not fresh:
+            minutes = int(self._policy.reauth_window.total_seconds() // 60)
+            detail = FRESH_SIGNIN_NEEDED.format(minutes=minutes)
+            raise NotAuthenticated(detail, field="authorization")
 
     def revoke_token(self, token: str) -> None:
         with self._uow() as uow:

@@ -112,6 +112,7 @@ class WebSession:
     csrf_token: str
     last_seen_at: datetime
     ended_at: datetime | None
+    created_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,6 +122,7 @@ class ApiToken:
     clinic_id: int
     expires_at: datetime
     revoked_at: datetime | None
+    created_at: datetime | None = None
 
 
 class AuditLog(Protocol):

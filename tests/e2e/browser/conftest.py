@@ -23,6 +23,7 @@ import uvicorn
 from playwright.sync_api import (
     Browser,
     BrowserContext,
+    ConsoleMessage,
     Page,
     Playwright,
     ViewportSize,
@@ -152,8 +153,17 @@ NewPage = Callable[..., Page]
 
 @pytest.fixture
 def new_page(chromium: Browser, live_server: LiveServer) -> Iterator[NewPage]:
-    """Open pages in fresh browser contexts (own cookies); ``new_page(viewport=TABLET)``."""
+    """Open pages in fresh browser contexts (own cookies); ``new_page(viewport=TABLET)``.
+
+    Every page listens to its console: a Content Security Policy violation (an inline script,
+    handler or style the policy blocks) fails the test at teardown.
+    """
     contexts: list[BrowserContext] = []
+    violations: list[str] = []
+
+    def watch(message: ConsoleMessage) -> None:
+        if "Content Security Policy" in message.text:
+            violations.append(message.text)
 
     def open_page(viewport: ViewportSize | None = None) -> Page:
         context = chromium.new_context(
@@ -162,11 +172,14 @@ def new_page(chromium: Browser, live_server: LiveServer) -> Iterator[NewPage]:
         )
         context.set_default_timeout(10_000)
         contexts.append(context)
-        return context.new_page()
+        page = context.new_page()
+        page.on("console", watch)
+        return page
 
     yield open_page
     for context in contexts:
         context.close()
+    assert not violations, f"Content Security Policy violations: {violations}"
 
 
 SignedIn = Callable[..., Page]

@@ -13,7 +13,7 @@ pytestmark = pytest.mark.browser
 
 INACTIVITY_MESSAGE = "You were signed out after a period of inactivity."
 NEW_EMAIL = "newnurse@demo.ketaclinic.test"
-NEW_PASSWORD = "a-long-synthetic-passphrase"
+NEW_PASSWORD = "a-long-orchard-passphrase"
 
 
 def nav(page: Page) -> list[str]:

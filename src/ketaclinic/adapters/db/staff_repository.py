@@ -190,7 +190,7 @@ class SqlAuthSessionRepository:
             .values(**values, csrf_token=csrf, created_at=at, last_seen_at=at, client=client[:64])
             .returning(web_sessions.c.id)
         ).scalar_one()
-        return WebSession(new_id, staff_id, clinic_id, csrf, at, None)
+        return WebSession(new_id, staff_id, clinic_id, csrf, at, None, at)
 
     def web_by_hash(self, token_hash: str) -> WebSession | None:
         stmt = select(web_sessions).where(web_sessions.c.token_hash == token_hash)
@@ -198,7 +198,13 @@ class SqlAuthSessionRepository:
         if row is None:
             return None
         return WebSession(
-            row.id, row.staff_id, row.clinic_id, row.csrf_token, row.last_seen_at, row.ended_at
+            row.id,
+            row.staff_id,
+            row.clinic_id,
+            row.csrf_token,
+            row.last_seen_at,
+            row.ended_at,
+            row.created_at,
         )
 
     def touch_web(self, session_id: int, at: datetime) -> None:
@@ -228,7 +234,9 @@ class SqlAuthSessionRepository:
         ).first()
         if row is None:
             return None
-        return ApiToken(row.id, row.staff_id, row.clinic_id, row.expires_at, row.revoked_at)
+        return ApiToken(
+            row.id, row.staff_id, row.clinic_id, row.expires_at, row.revoked_at, row.created_at
+        )
 
     def revoke_token(self, token_id: int, at: datetime) -> None:
         self._conn.execute(

@@ -6,7 +6,9 @@ from fastapi import FastAPI
 
 
 def install(app: FastAPI) -> None:
-    from ketaclinic.entrypoints.api import audit, auth, courses, patients, protocols
+    from ketaclinic.entrypoints.api import audit, auth, courses, patients, protocols, reference
+
+    app.include_router(reference.router)
 
     for module in (auth, patients, audit, courses, protocols):
         app.include_router(module.router, prefix="/api/v1")

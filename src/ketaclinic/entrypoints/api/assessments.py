@@ -16,6 +16,7 @@ from ketaclinic.domain.safety import Disposition, RiskLevel, SafetyAssessment, S
 from ketaclinic.domain.staff import Actor
 from ketaclinic.entrypoints.guards import ApiActor
 from ketaclinic.entrypoints.http import audit_seen, services_of
+from ketaclinic.entrypoints.input_limits import BodyId, PathId, QueryId
 
 router = APIRouter(tags=["assessments"])
 Reader = Annotated[Actor, Depends(ApiActor(Permission.PATIENT_READ))]
@@ -90,7 +91,7 @@ class StatusOut(BaseModel):
 class LinkIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     instrument_id: Annotated[str, Field(min_length=1, max_length=40)]
-    course_id: int | None = None
+    course_id: BodyId | None = None
 
 
 class LinkOut(BaseModel):
@@ -134,7 +135,9 @@ class AssessmentIn(BaseModel):
 
 
 @router.post("/patients/{patient_id}/assessments", response_model=RecordedOut, status_code=201)
-def record(patient_id: int, body: RecordResponse, request: Request, actor: Recorder) -> RecordedOut:
+def record(
+    patient_id: PathId, body: RecordResponse, request: Request, actor: Recorder
+) -> RecordedOut:
     recorded = services_of(request).assessments.record(
         actor,
         patient_id,
@@ -149,7 +152,7 @@ def record(patient_id: int, body: RecordResponse, request: Request, actor: Recor
 
 @router.get("/patients/{patient_id}/assessments", response_model=list[ResponseOut])
 def responses(
-    patient_id: int, request: Request, actor: Reader, instrument_id: str | None = None
+    patient_id: PathId, request: Request, actor: Reader, instrument_id: str | None = None
 ) -> list[ResponseOut]:
     found = services_of(request).assessments.responses(actor, patient_id, instrument_id)
     return [ResponseOut.of(r) for r in found]
@@ -157,11 +160,11 @@ def responses(
 
 @router.get("/patients/{patient_id}/instruments/{instrument_id}/status", response_model=StatusOut)
 def status(
-    patient_id: int,
+    patient_id: PathId,
     instrument_id: str,
     request: Request,
     actor: Reader,
-    course_id: int | None = None,
+    course_id: QueryId | None = None,
 ) -> StatusOut:
     """Baseline, latest, change, percent change and classification per the course's protocol."""
     t = services_of(request).assessments.trajectory(actor, patient_id, instrument_id, course_id)
@@ -184,7 +187,7 @@ def status(
 
 
 @router.post("/patients/{patient_id}/assessment-links", response_model=LinkOut, status_code=201)
-def create_link(patient_id: int, body: LinkIn, request: Request, actor: Recorder) -> LinkOut:
+def create_link(patient_id: PathId, body: LinkIn, request: Request, actor: Recorder) -> LinkOut:
     created = services_of(request).links.create(
         actor, patient_id, body.instrument_id, body.course_id
     )
@@ -204,6 +207,6 @@ def worklist(request: Request, actor: Reader) -> list[TaskOut]:
 
 
 @router.post("/safety/tasks/{task_id}/assessment", response_model=TaskOut)
-def assess(task_id: int, body: AssessmentIn, request: Request, actor: Assessor) -> TaskOut:
+def assess(task_id: PathId, body: AssessmentIn, request: Request, actor: Assessor) -> TaskOut:
     assessment = SafetyAssessment(body.risk_level, body.plan, body.disposition)
     return TaskOut.of(services_of(request).safety.assess(actor, task_id, assessment))

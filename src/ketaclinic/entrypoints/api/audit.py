@@ -12,6 +12,7 @@ from ketaclinic.domain.staff import Actor
 from ketaclinic.entrypoints.api.schemas import AuditEventOut
 from ketaclinic.entrypoints.guards import ApiActor
 from ketaclinic.entrypoints.http import services_of
+from ketaclinic.entrypoints.input_limits import QueryId
 from ketaclinic.services.ports import AuditQuery
 
 router = APIRouter(tags=["audit"])
@@ -21,8 +22,8 @@ router = APIRouter(tags=["audit"])
 def audit_events(
     request: Request,
     actor: Annotated[Actor, Depends(ApiActor(Permission.AUDIT_READ))],
-    patient_id: int | None = None,
-    actor_id: int | None = None,
+    patient_id: QueryId | None = None,
+    actor_id: QueryId | None = None,
     since: datetime | None = None,
     until: datetime | None = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 200,

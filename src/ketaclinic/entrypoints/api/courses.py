@@ -13,6 +13,7 @@ from ketaclinic.domain.course import CourseState
 from ketaclinic.domain.staff import Actor
 from ketaclinic.entrypoints.guards import ApiActor
 from ketaclinic.entrypoints.http import services_of
+from ketaclinic.entrypoints.input_limits import BodyId, PathId
 from ketaclinic.services.courses import CourseView
 
 router = APIRouter(tags=["courses"])
@@ -22,7 +23,7 @@ Manager = Annotated[Actor, Depends(ApiActor(Permission.COURSE_MANAGE))]
 
 class OpenCourse(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
-    protocol_version_id: int
+    protocol_version_id: BodyId
 
 
 class MoveCourse(BaseModel):
@@ -56,14 +57,16 @@ class CourseOut(BaseModel):
 
 
 @router.post("/patients/{patient_id}/courses", response_model=CourseOut, status_code=201)
-def open_course(patient_id: int, body: OpenCourse, request: Request, actor: Manager) -> CourseOut:
+def open_course(
+    patient_id: PathId, body: OpenCourse, request: Request, actor: Manager
+) -> CourseOut:
     services = services_of(request)
     course = services.courses.open(actor, patient_id, body.protocol_version_id)
     return CourseOut.of(services.courses.view(actor, course.id))
 
 
 @router.get("/patients/{patient_id}/courses", response_model=list[CourseOut])
-def patient_courses(patient_id: int, request: Request, actor: Reader) -> list[CourseOut]:
+def patient_courses(patient_id: PathId, request: Request, actor: Reader) -> list[CourseOut]:
     services = services_of(request)
     return [
         CourseOut.of(services.courses.view(actor, c.id))
@@ -72,12 +75,12 @@ def patient_courses(patient_id: int, request: Request, actor: Reader) -> list[Co
 
 
 @router.get("/courses/{course_id}", response_model=CourseOut)
-def read_course(course_id: int, request: Request, actor: Reader) -> CourseOut:
+def read_course(course_id: PathId, request: Request, actor: Reader) -> CourseOut:
     return CourseOut.of(services_of(request).courses.view(actor, course_id))
 
 
 @router.post("/courses/{course_id}/move", response_model=CourseOut)
-def move_course(course_id: int, body: MoveCourse, request: Request, actor: Manager) -> CourseOut:
+def move_course(course_id: PathId, body: MoveCourse, request: Request, actor: Manager) -> CourseOut:
     services = services_of(request)
     services.courses.move(actor, course_id, body.to, reason=body.reason)
     return CourseOut.of(services.courses.view(actor, course_id))

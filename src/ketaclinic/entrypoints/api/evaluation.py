@@ -27,8 +27,9 @@ from ketaclinic.domain.consent import SignerRole
 from ketaclinic.domain.eligibility import Finding
 from ketaclinic.domain.errors import ValidationFailed
 from ketaclinic.domain.staff import Actor
-from ketaclinic.entrypoints.guards import ApiActor
+from ketaclinic.entrypoints.guards import ApiActor, confirm_api_signer
 from ketaclinic.entrypoints.http import services_of
+from ketaclinic.entrypoints.input_limits import BodyId, PathId
 from ketaclinic.services.consent_checks import SignatureInput
 from ketaclinic.services.eligibility import OverrideRequest, SignRequest
 
@@ -63,7 +64,7 @@ class SignatureIn(BaseModel):
     signer_name: Annotated[str, Field(max_length=200)]
     image_png: Annotated[str, Field(max_length=800_000)] = ""
     agrees: bool = True
-    related_person_id: int | None = None
+    related_person_id: BodyId | None = None
     witness_name: Annotated[str, Field(max_length=200)] = ""
 
 
@@ -85,7 +86,7 @@ async def _json_body(request: Request) -> Any:
 
 
 @router.get("/courses/{course_id}/evaluation")
-def read_evaluation(request: Request, course_id: int, actor: Reader) -> dict[str, Any]:
+def read_evaluation(request: Request, course_id: PathId, actor: Reader) -> dict[str, Any]:
     space = services_of(request).evaluations.workspace(actor, course_id)
     current = space.current
     review = space.review
@@ -104,7 +105,7 @@ def read_evaluation(request: Request, course_id: int, actor: Reader) -> dict[str
 
 
 @router.post("/courses/{course_id}/evaluation", status_code=201)
-async def record_evaluation(request: Request, course_id: int, actor: Writer) -> dict[str, Any]:
+async def record_evaluation(request: Request, course_id: PathId, actor: Writer) -> dict[str, Any]:
     evaluation = parse_evaluation(await _json_body(request))
     stored = services_of(request).evaluations.record(actor, course_id, evaluation)
     return {"course_id": course_id, "version": stored.version}
@@ -123,7 +124,7 @@ def _finding(f: Finding) -> dict[str, Any]:
 
 
 @router.get("/courses/{course_id}/eligibility")
-def read_eligibility(request: Request, course_id: int, actor: Reader) -> dict[str, Any]:
+def read_eligibility(request: Request, course_id: PathId, actor: Reader) -> dict[str, Any]:
     view = services_of(request).eligibility.view(actor, course_id)
     signed = None
     if view.decision is not None:
@@ -150,7 +151,7 @@ def read_eligibility(request: Request, course_id: int, actor: Reader) -> dict[st
 
 @router.post("/courses/{course_id}/eligibility/sign", status_code=201)
 def sign_eligibility(
-    request: Request, course_id: int, body: SignIn, actor: Signer
+    request: Request, course_id: PathId, body: SignIn, actor: Signer
 ) -> dict[str, Any]:
     sign = SignRequest(
         body.evaluation_version,
@@ -162,7 +163,7 @@ def sign_eligibility(
 
 
 @router.get("/courses/{course_id}/consent")
-def read_consent(request: Request, course_id: int, actor: Reader) -> dict[str, Any]:
+def read_consent(request: Request, course_id: PathId, actor: Reader) -> dict[str, Any]:
     view = services_of(request).consents.view(actor, course_id)
     return {
         "course_id": course_id,
@@ -186,8 +187,9 @@ def read_consent(request: Request, course_id: int, actor: Reader) -> dict[str, A
 
 @router.post("/courses/{course_id}/consent/signatures", status_code=201)
 def sign_consent(
-    request: Request, course_id: int, body: SignatureIn, actor: Collector
+    request: Request, course_id: PathId, body: SignatureIn, actor: Collector
 ) -> dict[str, Any]:
+    confirm_api_signer(request)
     stored = services_of(request).consents.sign(
         actor, course_id, SignatureInput(**body.model_dump())
     )
@@ -196,7 +198,7 @@ def sign_consent(
 
 @router.post("/courses/{course_id}/consent/withdrawals", status_code=201)
 def withdraw_consent(
-    request: Request, course_id: int, body: WithdrawalIn, actor: Collector
+    request: Request, course_id: PathId, body: WithdrawalIn, actor: Collector
 ) -> dict[str, Any]:
     stored = services_of(request).consents.withdraw(
         actor, course_id, body.by, body.reason, body.document_id

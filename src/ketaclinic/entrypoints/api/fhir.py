@@ -29,6 +29,7 @@ from ketaclinic.domain.instruments import get_instrument, score
 from ketaclinic.domain.staff import Actor
 from ketaclinic.entrypoints.guards import ApiActor
 from ketaclinic.entrypoints.http import services_of, status_for
+from ketaclinic.entrypoints.input_limits import PathId
 
 FHIR_JSON = "application/fhir+json"
 ISSUE_CODES = {401: "login", 403: "forbidden", 404: "not-found", 409: "conflict", 422: "invalid"}
@@ -160,7 +161,7 @@ def _export(r: AssessmentResponse) -> dict[str, Any]:
 
 
 @router.get("/fhir/QuestionnaireResponse/{response_id}")
-def read_response(response_id: int, request: Request, actor: Reader) -> Response:
+def read_response(response_id: PathId, request: Request, actor: Reader) -> Response:
     return _fhir(_export(services_of(request).assessments.response(actor, response_id)))
 
 

@@ -23,6 +23,7 @@ from ketaclinic.domain.protocol.sections import Route
 from ketaclinic.domain.staff import Actor
 from ketaclinic.entrypoints.guards import ApiActor
 from ketaclinic.entrypoints.http import audit_seen, services_of
+from ketaclinic.entrypoints.input_limits import BodyId, PathId
 from ketaclinic.services.integration import PlanView
 
 router = APIRouter(tags=["integration"])
@@ -55,10 +56,10 @@ class JourneyIn(BaseModel):
     route: Route
     dose_mg: Annotated[Decimal, Field(gt=0, max_digits=8, decimal_places=3)]
     given_at: AwareDatetime
-    attendant_id: int
+    attendant_id: BodyId
     setting: list[Annotated[str, Field(max_length=40)]] = Field([], max_length=10)
     observations: Text = ""
-    session_id: int | None = None
+    session_id: BodyId | None = None
 
 
 def plan_out(view: PlanView) -> dict[str, Any]:
@@ -107,30 +108,30 @@ def journey_out(j: JourneyRecord) -> dict[str, Any]:
 
 
 @router.get("/courses/{course_id}/integration-plan")
-def get_plan(request: Request, course_id: int, actor: Reader) -> dict[str, Any]:
+def get_plan(request: Request, course_id: PathId, actor: Reader) -> dict[str, Any]:
     return plan_out(services_of(request).integration.plan(actor, course_id))
 
 
 @router.post("/courses/{course_id}/integration-plan", status_code=201)
-def generate_plan(request: Request, course_id: int, actor: Coach) -> dict[str, Any]:
+def generate_plan(request: Request, course_id: PathId, actor: Coach) -> dict[str, Any]:
     services = services_of(request)
     services.integration.generate_plan(actor, course_id)
     return plan_out(services.integration.plan(actor, course_id))
 
 
 @router.post("/integration/goals/{goal_id}/ratings", status_code=201)
-def rate_goal(request: Request, goal_id: int, body: RatingIn, actor: Coach) -> dict[str, Any]:
+def rate_goal(request: Request, goal_id: PathId, body: RatingIn, actor: Coach) -> dict[str, Any]:
     r = services_of(request).integration.rate_goal(actor, goal_id, body.rating, body.comment)
     return {"id": r.id, "goal_id": r.goal_id, "rating": r.rating, "at": r.at.isoformat()}
 
 
 @router.get("/courses/{course_id}/coaching-notes")
-def list_notes(request: Request, course_id: int, actor: Reader) -> list[dict[str, Any]]:
+def list_notes(request: Request, course_id: PathId, actor: Reader) -> list[dict[str, Any]]:
     return [note_out(n) for n in services_of(request).coaching.notes(actor, course_id)]
 
 
 @router.post("/courses/{course_id}/coaching-notes", status_code=201)
-def record_note(request: Request, course_id: int, body: NoteIn, actor: Coach) -> dict[str, Any]:
+def record_note(request: Request, course_id: PathId, body: NoteIn, actor: Coach) -> dict[str, Any]:
     content = NoteContent(body.themes, tuple(body.practices_assigned), body.homework, body.risk,
                           body.risk_notes)  # fmt: skip
     note = services_of(request).coaching.record_note(
@@ -140,12 +141,12 @@ def record_note(request: Request, course_id: int, body: NoteIn, actor: Coach) ->
 
 
 @router.post("/coaching-notes/{note_id}/sign")
-def sign_note(request: Request, note_id: int, actor: Coach) -> dict[str, Any]:
+def sign_note(request: Request, note_id: PathId, actor: Coach) -> dict[str, Any]:
     return note_out(services_of(request).coaching.sign(actor, note_id))
 
 
 @router.get("/coaching-notes/{note_id}/private")
-def private_part(request: Request, note_id: int, actor: Reader) -> dict[str, Any]:
+def private_part(request: Request, note_id: PathId, actor: Reader) -> dict[str, Any]:
     """The private part: its author or a granted role only; every request is audited."""
     text = services_of(request).coaching.private_part(actor, note_id)
     return {"note_id": note_id, "private_text": text}
@@ -153,7 +154,7 @@ def private_part(request: Request, note_id: int, actor: Reader) -> dict[str, Any
 
 @router.post("/courses/{course_id}/journeys", status_code=201)
 def record_journey(
-    request: Request, course_id: int, body: JourneyIn, actor: Runner
+    request: Request, course_id: PathId, body: JourneyIn, actor: Runner
 ) -> dict[str, Any]:
     j = JourneyInput(body.route, body.dose_mg, body.given_at.astimezone(UTC), body.attendant_id,
                      "", tuple(body.setting), body.observations)  # fmt: skip

@@ -22,8 +22,9 @@ from ketaclinic.domain.dosing.weight import Sex
 from ketaclinic.domain.protocol.sections import Route
 from ketaclinic.domain.staff import Actor
 from ketaclinic.entrypoints.api.dosing_schemas import order_out, screen_out
-from ketaclinic.entrypoints.guards import ApiActor
+from ketaclinic.entrypoints.guards import ApiActor, confirm_api_signer
 from ketaclinic.entrypoints.http import services_of
+from ketaclinic.entrypoints.input_limits import INT4_MAX, PathId
 from ketaclinic.services.checkins import CheckinEntry
 from ketaclinic.services.orders import BedsideEntry, OrderDraft
 
@@ -87,7 +88,7 @@ def _draft(body: OrderIn) -> OrderDraft:
 
 @router.get("/courses/{course_id}/order-screen")
 def order_screen(
-    course_id: int,
+    course_id: PathId,
     request: Request,
     actor: Prescriber,
     route: Annotated[Route | None, Query()] = None,
@@ -97,18 +98,28 @@ def order_screen(
 
 @router.post("/courses/{course_id}/orders", status_code=201)
 def sign_order(
-    course_id: int, body: OrderIn, request: Request, actor: Prescriber
+    course_id: PathId, body: OrderIn, request: Request, actor: Prescriber
 ) -> dict[str, Any]:
+    confirm_api_signer(request)
     return order_out(services_of(request).orders.sign(actor, course_id, _draft(body)))
 
 
 @router.get("/patients/{patient_id}/orders")
-def patient_orders(patient_id: int, request: Request, actor: Reader) -> list[dict[str, Any]]:
+def patient_orders(patient_id: PathId, request: Request, actor: Reader) -> list[dict[str, Any]]:
     return [order_out(o) for o in services_of(request).orders.for_patient(actor, patient_id)]
 
 
-@router.post("/orders/{order_id}/verify")
-def verify_order(order_id: int, body: BedsideIn, request: Request, actor: Verifier) -> Any:
+VERIFY_REFUSED: dict[int | str, dict[str, Any]] = {
+    409: {
+        "description": "The bedside check found mismatches: the outcome with every mismatch "
+        "(nothing is administered until a check passes)",
+        "content": {"application/json": {"schema": {"type": "object"}}},
+    }
+}
+
+
+@router.post("/orders/{order_id}/verify", responses=VERIFY_REFUSED)
+def verify_order(order_id: PathId, body: BedsideIn, request: Request, actor: Verifier) -> Any:
     entry = BedsideEntry(**body.model_dump())
     outcome = services_of(request).orders.verify(actor, order_id, entry)
     mismatches = [
@@ -127,7 +138,7 @@ def verify_order(order_id: int, body: BedsideIn, request: Request, actor: Verifi
 
 @router.post("/courses/{course_id}/checkins", status_code=201)
 def record_checkin(
-    course_id: int, body: CheckinIn, request: Request, actor: Recorder
+    course_id: PathId, body: CheckinIn, request: Request, actor: Recorder
 ) -> dict[str, Any]:
     entry = CheckinEntry(
         anxiety_0_10=body.anxiety_0_10,
@@ -155,7 +166,7 @@ def record_checkin(
 def fhir_medication_requests(
     request: Request,
     actor: Reader,
-    patient: Annotated[int, Query(description="the patient's id")],
+    patient: Annotated[int, Query(description="the patient's id", ge=1, le=INT4_MAX)],
 ) -> JSONResponse:
     orders: list[DoseOrder] = list(services_of(request).orders.for_patient(actor, patient))
     resources = [r for o in orders for r in (medication_request(o), *premedication_requests(o))]

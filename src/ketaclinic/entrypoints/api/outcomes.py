@@ -19,6 +19,7 @@ from ketaclinic.domain.outcomes import OutcomeAssessment
 from ketaclinic.domain.staff import Actor
 from ketaclinic.entrypoints.guards import ApiActor
 from ketaclinic.entrypoints.http import audit_seen, services_of
+from ketaclinic.entrypoints.input_limits import PathId
 from ketaclinic.services.maintenance import BoosterEdit
 from ketaclinic.services.outcome_review import CourseReview
 
@@ -139,7 +140,7 @@ def _review(r: CourseReview) -> dict[str, Any]:
 
 @router.post("/courses/{course_id}/scores", status_code=201)
 def record_score(
-    course_id: int, body: ScoreIn, request: Request, actor: Recorder
+    course_id: PathId, body: ScoreIn, request: Request, actor: Recorder
 ) -> dict[str, Any]:
     recorded = services_of(request).outcomes.record_score(
         actor, course_id, body.instrument_id, body.answers, kind=body.kind,
@@ -149,19 +150,19 @@ def record_score(
 
 
 @router.get("/courses/{course_id}/outcome")
-def outcome(course_id: int, request: Request, actor: Reader) -> dict[str, Any]:
+def outcome(course_id: PathId, request: Request, actor: Reader) -> dict[str, Any]:
     return _review(services_of(request).outcomes.review(actor, course_id))
 
 
 @router.post("/courses/{course_id}/booster-plan", status_code=201)
-def store_plan(course_id: int, body: PlanIn, request: Request, actor: Manager) -> dict[str, Any]:
+def store_plan(course_id: PathId, body: PlanIn, request: Request, actor: Manager) -> dict[str, Any]:
     edits = [BoosterEdit(e.number, e.target_on, e.reason) for e in body.edits]
     stored = services_of(request).maintenance.store(actor, course_id, body.start_on, edits)
     return _plan(stored) or {}
 
 
 @router.post("/courses/{course_id}/booster-plan/book", status_code=201)
-def book_plan(course_id: int, request: Request, actor: Booker) -> dict[str, Any]:
+def book_plan(course_id: PathId, request: Request, actor: Booker) -> dict[str, Any]:
     result = services_of(request).boosters.book(actor, course_id)
     bookings = [
         {"id": b.id, "number": b.session_number, "start_at": b.start_at.isoformat()}
@@ -171,7 +172,7 @@ def book_plan(course_id: int, request: Request, actor: Booker) -> dict[str, Any]
 
 
 @router.post("/courses/{course_id}/decision")
-def decide(course_id: int, body: DecisionIn, request: Request, actor: Manager) -> dict[str, Any]:
+def decide(course_id: PathId, body: DecisionIn, request: Request, actor: Manager) -> dict[str, Any]:
     if body.decision not in {s.value for s in CourseState}:
         raise ValidationFailed({"decision": "choose maintenance, completed or discontinued"})
     course = services_of(request).outcomes.decide(

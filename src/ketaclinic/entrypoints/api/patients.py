@@ -19,6 +19,7 @@ from ketaclinic.entrypoints.api.schemas import (
 )
 from ketaclinic.entrypoints.guards import ApiActor
 from ketaclinic.entrypoints.http import audit_seen, services_of
+from ketaclinic.entrypoints.input_limits import MAX_OFFSET, PathId
 from ketaclinic.services.ports import PatientSearch
 
 router = APIRouter(tags=["patients"])
@@ -33,7 +34,7 @@ def search_patients(
     q: Annotated[str, Query(max_length=100)] = "",
     date_of_birth: date | None = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
 ) -> list[PatientOut]:
     found = services_of(request).patients.search(
         actor, PatientSearch(actor.clinic_id, q, date_of_birth, limit, offset)
@@ -49,7 +50,7 @@ def create_patient(body: PatientIn, request: Request, actor: Writer) -> PatientO
 
 
 @router.get("/patients/{patient_id}", response_model=PatientRecordOut)
-def read_patient(patient_id: int, request: Request, actor: Reader) -> PatientRecordOut:
+def read_patient(patient_id: PathId, request: Request, actor: Reader) -> PatientRecordOut:
     chart = services_of(request).patients.chart(actor, patient_id)
     related = [
         RelatedOut(
@@ -67,7 +68,7 @@ def read_patient(patient_id: int, request: Request, actor: Reader) -> PatientRec
 
 @router.put("/patients/{patient_id}", response_model=PatientOut)
 def update_patient(
-    patient_id: int, body: PatientUpdate, request: Request, actor: Writer
+    patient_id: PathId, body: PatientUpdate, request: Request, actor: Writer
 ) -> PatientOut:
     updated = services_of(request).patients.update(
         actor, patient_id, body.details(), version=body.version
@@ -77,7 +78,7 @@ def update_patient(
 
 @router.post("/patients/{patient_id}/measurements", status_code=201)
 def add_measurement(
-    patient_id: int, body: MeasurementIn, request: Request, actor: Writer
+    patient_id: PathId, body: MeasurementIn, request: Request, actor: Writer
 ) -> dict[str, str]:
     services_of(request).patients.add_measurement(actor, patient_id, body.to_domain())
     return {"status": "recorded"}

@@ -13,6 +13,7 @@ from ketaclinic.domain.staff import Actor
 from ketaclinic.domain.treatment import PublishedProtocol
 from ketaclinic.entrypoints.guards import ApiActor
 from ketaclinic.entrypoints.http import services_of
+from ketaclinic.entrypoints.input_limits import PathId
 
 router = APIRouter(tags=["protocols"])
 Reader = Annotated[Actor, Depends(ApiActor(Permission.PROTOCOL_READ))]
@@ -65,7 +66,7 @@ def list_protocols(request: Request, actor: Reader) -> list[ProtocolVersionOut]:
 
 
 @router.get("/protocols/{version_id}", response_model=ProtocolDetailOut)
-def read_protocol(version_id: int, request: Request, actor: Reader) -> ProtocolDetailOut:
+def read_protocol(version_id: PathId, request: Request, actor: Reader) -> ProtocolDetailOut:
     """One version with its sign-off state and every ``needs_signoff`` default (path, value)."""
     protocols = services_of(request).protocols
     view = protocols.view(actor, version_id)

@@ -22,6 +22,7 @@ from ketaclinic.domain.scheduling.booking import Booking
 from ketaclinic.domain.staff import Actor
 from ketaclinic.entrypoints.guards import ApiActor
 from ketaclinic.entrypoints.http import audit_seen, services_of
+from ketaclinic.entrypoints.input_limits import BodyId, PathId
 from ketaclinic.services.scheduling_replan import DropReason
 
 router = APIRouter(tags=["schedule"])
@@ -55,8 +56,8 @@ class BookingOut(BaseModel):
 class MoveIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     start_at: AwareDatetime
-    chair_id: int | None = None
-    nurse_id: int | None = None
+    chair_id: BodyId | None = None
+    nurse_id: BodyId | None = None
     reason: Annotated[str, Field(min_length=1, max_length=500)]
 
 
@@ -74,7 +75,7 @@ class OutageIn(BaseModel):
 
 
 @router.post("/schedule/courses/{course_id}/series", status_code=201)
-def book_series(course_id: int, request: Request, actor: Writer) -> Any:
+def book_series(course_id: PathId, request: Request, actor: Writer) -> Any:
     """Propose the whole induction series; 409 with the blocking rule when it cannot be placed."""
     proposal = services_of(request).schedule.book_series(actor, course_id)
     if not proposal.booked:
@@ -97,7 +98,7 @@ def book_series(course_id: int, request: Request, actor: Writer) -> Any:
 
 
 @router.post("/schedule/courses/{course_id}/boosters/{booster_number}", status_code=201)
-def book_booster(course_id: int, booster_number: int, request: Request, actor: Writer) -> Any:
+def book_booster(course_id: PathId, booster_number: int, request: Request, actor: Writer) -> Any:
     """Propose maintenance booster ``booster_number`` (same engine, same checks as the series)."""
     proposal = services_of(request).schedule.book_booster(actor, course_id, booster_number)
     if not proposal.booked:
@@ -112,14 +113,14 @@ def book_booster(course_id: int, booster_number: int, request: Request, actor: W
 
 
 @router.post("/schedule/courses/{course_id}/series/confirm")
-def confirm_series(course_id: int, request: Request, actor: Writer) -> list[BookingOut]:
+def confirm_series(course_id: PathId, request: Request, actor: Writer) -> list[BookingOut]:
     return [
         BookingOut.of(b) for b in services_of(request).schedule.confirm_series(actor, course_id)
     ]
 
 
 @router.post("/schedule/appointments/{appointment_id}/move")
-def move(appointment_id: int, body: MoveIn, request: Request, actor: Writer) -> Any:
+def move(appointment_id: PathId, body: MoveIn, request: Request, actor: Writer) -> Any:
     """Accepted: the moved appointment. Refused: 409 naming every broken rule."""
     outcome = services_of(request).schedule.move(
         actor, appointment_id, start_at=body.start_at, chair_id=body.chair_id,
@@ -139,7 +140,7 @@ def move(appointment_id: int, body: MoveIn, request: Request, actor: Writer) -> 
 
 
 @router.post("/schedule/appointments/{appointment_id}/drop")
-def drop(appointment_id: int, body: DropIn, request: Request, actor: Writer) -> dict[str, Any]:
+def drop(appointment_id: PathId, body: DropIn, request: Request, actor: Writer) -> dict[str, Any]:
     out = services_of(request).replans.drop(actor, appointment_id, body.why, reason=body.reason)
     return {
         "status": out.status.value,
@@ -150,7 +151,7 @@ def drop(appointment_id: int, body: DropIn, request: Request, actor: Writer) -> 
 
 
 @router.post("/schedule/chairs/{chair_id}/out-of-service")
-def chair_out(chair_id: int, body: OutageIn, request: Request, actor: Writer) -> dict[str, Any]:
+def chair_out(chair_id: PathId, body: OutageIn, request: Request, actor: Writer) -> dict[str, Any]:
     out = services_of(request).replans.chair_out_of_service(
         actor, chair_id, start_at=body.start_at, end_at=body.end_at, reason=body.reason
     )
@@ -168,7 +169,7 @@ def chair_out(chair_id: int, body: OutageIn, request: Request, actor: Writer) ->
 
 
 @router.post("/schedule/staff/{staff_id}/unavailable")
-def staff_off(staff_id: int, body: OutageIn, request: Request, actor: Writer) -> dict[str, Any]:
+def staff_off(staff_id: PathId, body: OutageIn, request: Request, actor: Writer) -> dict[str, Any]:
     """A nurse or prescriber off over the span: re-plan and list who must be called."""
     out = services_of(request).replans.staff_unavailable(
         actor, staff_id, start_at=body.start_at, end_at=body.end_at, reason=body.reason

@@ -18,6 +18,7 @@ from ketaclinic.domain.patients import (
     inches_to_cm,
     pounds_to_kg,
 )
+from ketaclinic.entrypoints.input_limits import BodyId
 
 Name = Annotated[StrictStr, Field(max_length=100)]
 Short = Annotated[StrictStr, Field(max_length=300)]
@@ -30,7 +31,7 @@ class Strict(BaseModel):
 class TokenRequest(Strict):
     email: Annotated[StrictStr, Field(max_length=254)]
     password: Annotated[StrictStr, Field(max_length=1024)]
-    clinic_id: int | None = None
+    clinic_id: BodyId | None = None
 
 
 class TokenResponse(BaseModel):

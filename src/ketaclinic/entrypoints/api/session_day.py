@@ -16,8 +16,9 @@ from ketaclinic.domain.access import Permission
 from ketaclinic.domain.errors import ValidationFailed
 from ketaclinic.domain.infusion import InfusionSession
 from ketaclinic.domain.staff import Actor
-from ketaclinic.entrypoints.guards import ApiActor
+from ketaclinic.entrypoints.guards import ApiActor, confirm_api_signer
 from ketaclinic.entrypoints.http import services_of
+from ketaclinic.entrypoints.input_limits import PathId
 from ketaclinic.services.session_workflow import SessionDay
 
 router = APIRouter(tags=["infusion day"])
@@ -66,7 +67,7 @@ def _day(day: SessionDay) -> dict[str, Any]:
 @router.post("/sessions/{session_id}/steps/{step}")
 def record_step(
     request: Request,
-    session_id: int,
+    session_id: PathId,
     step: str,
     actor: Runner,
     body: Annotated[dict[str, Any], Body()],
@@ -75,18 +76,20 @@ def record_step(
     if bad:
         raise ValidationFailed(bad)
     fields = {k: v if isinstance(v, bool) else str(v) for k, v in body.items()}
+    if step == "discharge" and str(fields.get("override_reason", "")).strip():
+        confirm_api_signer(request)  # a discharge against unmet criteria is a signature
     flow = services_of(request).session_workflow
     flow.step(actor, session_id, step, fields)
     return _day(flow.day(actor, session_id))
 
 
 @router.get("/sessions/{session_id}/record")
-def session_record(request: Request, session_id: int, actor: Reader) -> dict[str, Any]:
+def session_record(request: Request, session_id: PathId, actor: Reader) -> dict[str, Any]:
     return _day(services_of(request).session_workflow.day(actor, session_id))
 
 
 @router.get("/sessions/{session_id}/fhir")
-def session_fhir(request: Request, session_id: int, actor: Reader) -> dict[str, Any]:
+def session_fhir(request: Request, session_id: PathId, actor: Reader) -> dict[str, Any]:
     """The session as a FHIR R4 Bundle: Encounter, MedicationAdministration (rate, lot),
     vital-sign Observations (LOINC) and AdverseEvents."""
     return session_bundle(services_of(request).session_workflow.day(actor, session_id))

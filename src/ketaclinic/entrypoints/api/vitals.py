@@ -28,6 +28,7 @@ from ketaclinic.domain.vitals import (
 )
 from ketaclinic.entrypoints.guards import ApiActor
 from ketaclinic.entrypoints.http import services_of
+from ketaclinic.entrypoints.input_limits import INT4_MAX, BodyId, PathId
 from ketaclinic.services.monitoring import IngestResult, VitalsBatch
 
 router = APIRouter(tags=["vitals"])
@@ -47,7 +48,7 @@ class ReadingIn(BaseModel):
 
 class VitalsIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    session_id: int | None = None
+    session_id: BodyId | None = None
     device_id: Annotated[str | None, Field(max_length=64)] = None
     readings: Annotated[list[ReadingIn], Field(min_length=1, max_length=200)]
 
@@ -121,7 +122,7 @@ def post_observation(
     request: Request,
     actor: Writer,
     resource: Annotated[dict[str, Any], Body()],
-    session_id: Annotated[int | None, Query()] = None,
+    session_id: Annotated[int | None, Query(ge=1, le=INT4_MAX)] = None,
 ) -> IngestOut:
     readings, device = observation_readings(resource)
     if session_id is None and device is None:
@@ -131,7 +132,7 @@ def post_observation(
 
 
 @router.post("/alarms/{alarm_id}/acknowledge", response_model=AlarmOut)
-def acknowledge(alarm_id: int, body: AckIn, request: Request, actor: Acker) -> AlarmOut:
+def acknowledge(alarm_id: PathId, body: AckIn, request: Request, actor: Acker) -> AlarmOut:
     done = services_of(request).alarms.acknowledge(
         actor, alarm_id, body.action, body.note, body.resolution
     )
@@ -139,5 +140,5 @@ def acknowledge(alarm_id: int, body: AckIn, request: Request, actor: Acker) -> A
 
 
 @router.get("/sessions/{session_id}/alarms", response_model=list[AlarmOut])
-def session_alarms(session_id: int, request: Request, actor: Reader) -> list[AlarmOut]:
+def session_alarms(session_id: PathId, request: Request, actor: Reader) -> list[AlarmOut]:
     return [AlarmOut.of(a) for a in services_of(request).alarms.for_session(actor, session_id)]

@@ -11,6 +11,7 @@ from ketaclinic.domain.access import Permission, Role
 from ketaclinic.domain.errors import ClinicError, ValidationFailed
 from ketaclinic.entrypoints.guards import WebUser
 from ketaclinic.entrypoints.http import services_of
+from ketaclinic.entrypoints.input_limits import PathId
 from ketaclinic.entrypoints.web import forms
 from ketaclinic.entrypoints.web.rendering import mark_web, render
 from ketaclinic.services.identity import Session
@@ -27,9 +28,15 @@ def _page(request: Request, session: Session, **extra: object) -> Response:
     return render(request, "admin/users.html", context, status=status)
 
 
+ADDED = (
+    "Account request saved. A new email now has an account in this clinic. An email that "
+    "already has a ketaclinic account is not shown here: ask the operator to add that person."
+)
+
+
 @router.get("/admin/users", response_class=HTMLResponse)
-def users(request: Request, session: Admin) -> Response:
-    return _page(request, session)
+def users(request: Request, session: Admin, added: int = 0) -> Response:
+    return _page(request, session, notice=ADDED if added else "")
 
 
 @router.post("/admin/users")
@@ -56,11 +63,11 @@ async def create_user(request: Request, session: Admin) -> Response:
         return _page(
             request, session, errors={failed.field or "email": failed.detail}, values=values
         )
-    return RedirectResponse("/admin/users", status_code=303)
+    return RedirectResponse("/admin/users?added=1", status_code=303)
 
 
 @router.post("/admin/users/{staff_id}/active")
-async def set_active(request: Request, staff_id: int, session: Admin) -> Response:
+async def set_active(request: Request, staff_id: PathId, session: Admin) -> Response:
     form = await request.form()
     services_of(request).staff.set_active(session.actor, staff_id, form.get("active") == "1")
     return RedirectResponse("/admin/users", status_code=303)

@@ -18,6 +18,7 @@ from ketaclinic.domain.instruments import INSTRUMENTS, Instrument, get_instrumen
 from ketaclinic.domain.instruments.model import Rater
 from ketaclinic.entrypoints.guards import WebUser
 from ketaclinic.entrypoints.http import services_of
+from ketaclinic.entrypoints.input_limits import PathId
 from ketaclinic.entrypoints.web import forms
 from ketaclinic.entrypoints.web.rendering import mark_web, render
 from ketaclinic.services.assessments import Trajectory
@@ -84,12 +85,12 @@ def _panel(
 
 
 @router.get("/patients/{patient_id}/panels/assessments", response_class=HTMLResponse)
-def assessments_panel(request: Request, patient_id: int, session: Reader) -> Response:
+def assessments_panel(request: Request, patient_id: PathId, session: Reader) -> Response:
     return _panel(request, session, patient_id)
 
 
 @router.post("/patients/{patient_id}/assessment-links")
-async def create_link(request: Request, patient_id: int, session: Recorder) -> Response:
+async def create_link(request: Request, patient_id: PathId, session: Recorder) -> Response:
     form = await request.form()
     errors: dict[str, str] = {}
     instrument_id = forms.text(form, "instrument_id", errors, 40)
@@ -104,7 +105,7 @@ async def create_link(request: Request, patient_id: int, session: Recorder) -> R
 
 @router.get("/patients/{patient_id}/assessments/new", response_class=HTMLResponse)
 def new_response_form(
-    request: Request, patient_id: int, session: Recorder, instrument: str = "phq9"
+    request: Request, patient_id: PathId, session: Recorder, instrument: str = "phq9"
 ) -> Response:
     chart = services_of(request).patients.chart(session.actor, patient_id)
     context = {"patient": chart.patient, "instrument": get_instrument(instrument)}
@@ -113,7 +114,7 @@ def new_response_form(
 
 
 @router.post("/patients/{patient_id}/assessments")
-async def record_response(request: Request, patient_id: int, session: Recorder) -> Response:
+async def record_response(request: Request, patient_id: PathId, session: Recorder) -> Response:
     form = await request.form()
     services = services_of(request)
     errors: dict[str, str] = {}
@@ -151,7 +152,7 @@ def chart_svg(t: Trajectory) -> Markup:
 
 
 @router.get("/patients/{patient_id}/panels/trajectories", response_class=HTMLResponse)
-def trajectories_panel(request: Request, patient_id: int, session: Reader) -> Response:
+def trajectories_panel(request: Request, patient_id: PathId, session: Reader) -> Response:
     services = services_of(request)
     trajectories = [
         t for t in services.assessments.trajectories(session.actor, patient_id) if t.points

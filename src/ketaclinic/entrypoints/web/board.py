@@ -20,6 +20,7 @@ from ketaclinic.domain.errors import ClinicError, NotFound, ValidationFailed
 from ketaclinic.domain.infusion import AckAction
 from ketaclinic.entrypoints.guards import WebUser
 from ketaclinic.entrypoints.http import audit_seen, services_of
+from ketaclinic.entrypoints.input_limits import PathId
 from ketaclinic.entrypoints.web import forms
 from ketaclinic.entrypoints.web.rendering import mark_web, render
 from ketaclinic.services.board import BOARD_PARAMETERS
@@ -44,7 +45,7 @@ def board_page(request: Request, session: Runner) -> Response:
 
 
 @router.get("/board/chairs/{chair_id}", response_class=HTMLResponse)
-def chair_card(request: Request, chair_id: int, session: Runner) -> Response:
+def chair_card(request: Request, chair_id: PathId, session: Runner) -> Response:
     card = services_of(request).board.card(session.actor, chair_id)
     if card is None:
         raise NotFound("no such chair in this clinic", field="chair_id")
@@ -54,7 +55,7 @@ def chair_card(request: Request, chair_id: int, session: Runner) -> Response:
 
 
 @router.post("/board/alarms/{alarm_id}/acknowledge", response_class=HTMLResponse)
-async def acknowledge(request: Request, alarm_id: int, session: Acker) -> Response:
+async def acknowledge(request: Request, alarm_id: PathId, session: Acker) -> Response:
     form = await request.form()
     errors: dict[str, str] = {}
     action = forms.text(form, "action", errors, 10)

@@ -17,8 +17,9 @@ from ketaclinic.adapters.pdf.consent import ConsentPrint, consent_pdf
 from ketaclinic.domain.access import Permission
 from ketaclinic.domain.consent import SignerRole
 from ketaclinic.domain.errors import ValidationFailed
-from ketaclinic.entrypoints.guards import WebUser
+from ketaclinic.entrypoints.guards import REAUTH_FIELD, WebUser, confirm_web_signer
 from ketaclinic.entrypoints.http import services_of
+from ketaclinic.entrypoints.input_limits import PathId
 from ketaclinic.entrypoints.web import forms
 from ketaclinic.entrypoints.web.rendering import mark_web, render
 from ketaclinic.services.consent_checks import SignatureInput
@@ -42,7 +43,7 @@ def _role(raw: str, field: str) -> SignerRole:
 
 
 @router.get("/courses/{course_id}/consent", response_class=HTMLResponse)
-def overview(request: Request, course_id: int, session: Reader) -> Response:
+def overview(request: Request, course_id: PathId, session: Reader) -> Response:
     view = services_of(request).consents.view(session.actor, course_id)
     return render(request, "consent/overview.html", {"view": view, "errors": {}, "values": {}})
 
@@ -66,14 +67,14 @@ def _sign_page(
 
 @router.get("/courses/{course_id}/consent/sign", response_class=HTMLResponse)
 def sign_screen(
-    request: Request, course_id: int, session: Collector, document: str = "", signer: str = ""
+    request: Request, course_id: PathId, session: Collector, document: str = "", signer: str = ""
 ) -> Response:
     view = services_of(request).consents.view(session.actor, course_id)
     return _sign_page(request, view, document, _role(signer, "signer"))
 
 
 @router.post("/courses/{course_id}/consent/sign")
-async def sign(request: Request, course_id: int, session: Collector) -> Response:
+async def sign(request: Request, course_id: PathId, session: Collector) -> Response:
     form = await request.form()
     errors: dict[str, str] = {}
     values = {
@@ -98,6 +99,7 @@ async def sign(request: Request, course_id: int, session: Collector) -> Response
     try:
         if errors:
             raise ValidationFailed(errors)
+        confirm_web_signer(request, session, form.get(REAUTH_FIELD))
         services.consents.sign(session.actor, course_id, given)
     except ValidationFailed as failed:
         values["image_png"] = ""  # the signer draws again after a correction
@@ -106,7 +108,7 @@ async def sign(request: Request, course_id: int, session: Collector) -> Response
 
 
 @router.post("/courses/{course_id}/consent/withdraw")
-async def withdraw(request: Request, course_id: int, session: Collector) -> Response:
+async def withdraw(request: Request, course_id: PathId, session: Collector) -> Response:
     form = await request.form()
     errors: dict[str, str] = {}
     by = forms.text(form, "by", errors, 20)
@@ -125,7 +127,7 @@ async def withdraw(request: Request, course_id: int, session: Collector) -> Resp
 
 
 @router.get("/consents/{consent_id}.pdf")
-def consent_as_pdf(request: Request, consent_id: int, session: Reader) -> Response:
+def consent_as_pdf(request: Request, consent_id: PathId, session: Reader) -> Response:
     stored, document, ctx = services_of(request).consents.signed_document(session.actor, consent_id)
     d = ctx.patient.details
     info = ConsentPrint(

@@ -12,6 +12,7 @@ from ketaclinic.domain.course import CourseState
 from ketaclinic.domain.errors import ClinicError, ValidationFailed
 from ketaclinic.entrypoints.guards import WebUser
 from ketaclinic.entrypoints.http import services_of
+from ketaclinic.entrypoints.input_limits import PathId
 from ketaclinic.entrypoints.web import forms
 from ketaclinic.entrypoints.web.rendering import mark_web, render
 from ketaclinic.services.identity import Session
@@ -41,12 +42,12 @@ def _can_read_protocols(session: Session) -> bool:
 
 
 @router.get("/patients/{patient_id}/panels/courses", response_class=HTMLResponse)
-def course_panel(request: Request, patient_id: int, session: Reader) -> Response:
+def course_panel(request: Request, patient_id: PathId, session: Reader) -> Response:
     return _panel(request, session, patient_id)
 
 
 @router.post("/patients/{patient_id}/courses")
-async def open_course(request: Request, patient_id: int, session: Manager) -> Response:
+async def open_course(request: Request, patient_id: PathId, session: Manager) -> Response:
     form = await request.form()
     errors: dict[str, str] = {}
     raw = forms.text(form, "protocol_version_id", errors, 12)
@@ -61,7 +62,7 @@ async def open_course(request: Request, patient_id: int, session: Manager) -> Re
 
 
 @router.post("/courses/{course_id}/move")
-async def move_course(request: Request, course_id: int, session: Manager) -> Response:
+async def move_course(request: Request, course_id: PathId, session: Manager) -> Response:
     form = await request.form()
     errors: dict[str, str] = {}
     target = forms.text(form, "to", errors, 20)

@@ -21,6 +21,7 @@ from ketaclinic.domain.evaluation import Response as TreatmentResponse
 from ketaclinic.domain.treatment import Course
 from ketaclinic.entrypoints.guards import WebUser
 from ketaclinic.entrypoints.http import services_of
+from ketaclinic.entrypoints.input_limits import PathId
 from ketaclinic.entrypoints.web import forms
 from ketaclinic.entrypoints.web.evaluation_form import evaluation_data, form_errors, form_values
 from ketaclinic.entrypoints.web.rendering import mark_web, render
@@ -78,13 +79,13 @@ def _workspace_page(
 
 
 @router.get("/courses/{course_id}/evaluation", response_class=HTMLResponse)
-def workspace(request: Request, course_id: int, session: Reader) -> Response:
+def workspace(request: Request, course_id: PathId, session: Reader) -> Response:
     space = services_of(request).evaluations.workspace(session.actor, course_id)
     return _workspace_page(request, session, space)
 
 
 @router.post("/courses/{course_id}/evaluation")
-async def record_evaluation(request: Request, course_id: int, session: Writer) -> Response:
+async def record_evaluation(request: Request, course_id: PathId, session: Writer) -> Response:
     form = await request.form()
     services = services_of(request)
     space = services.evaluations.workspace(session.actor, course_id)
@@ -126,13 +127,13 @@ def _answered_times(data: dict[str, Any], space: Workspace) -> dict[str, str]:
 
 
 @router.get("/courses/{course_id}/eligibility", response_class=HTMLResponse)
-def eligibility(request: Request, course_id: int, session: Reader) -> Response:
+def eligibility(request: Request, course_id: PathId, session: Reader) -> Response:
     view = services_of(request).eligibility.view(session.actor, course_id)
     return render(request, "evaluation/eligibility.html", {"view": view, "refused": None})
 
 
 @router.post("/courses/{course_id}/eligibility")
-async def sign_eligibility(request: Request, course_id: int, session: Signer) -> Response:
+async def sign_eligibility(request: Request, course_id: PathId, session: Signer) -> Response:
     form = await request.form()
     errors: dict[str, str] = {}
     version = forms.text(form, "evaluation_version", errors, 12)
@@ -157,7 +158,7 @@ async def sign_eligibility(request: Request, course_id: int, session: Signer) ->
 
 
 @router.get("/patients/{patient_id}/panels/evaluation", response_class=HTMLResponse)
-def evaluation_panel(request: Request, patient_id: int, session: Reader) -> Response:
+def evaluation_panel(request: Request, patient_id: PathId, session: Reader) -> Response:
     services = services_of(request)
     rows: list[tuple[Course, EligibilityView | None]] = []
     for course in services.courses.for_patient(session.actor, patient_id):

@@ -26,6 +26,7 @@ from ketaclinic.domain.integration import (
 from ketaclinic.domain.protocol.sections import Route
 from ketaclinic.entrypoints.guards import WebUser
 from ketaclinic.entrypoints.http import audit_seen, services_of
+from ketaclinic.entrypoints.input_limits import PathId
 from ketaclinic.entrypoints.web import forms
 from ketaclinic.entrypoints.web.rendering import mark_web, render
 from ketaclinic.services.coaching import JOURNEY_NEEDS_SESSION
@@ -38,7 +39,7 @@ Runner = Annotated[Session, Depends(WebUser(Permission.SESSION_RUN))]
 
 
 @router.get("/patients/{patient_id}/panels/integration", response_class=HTMLResponse)
-def integration_panel(request: Request, patient_id: int, session: Reader) -> Response:
+def integration_panel(request: Request, patient_id: PathId, session: Reader) -> Response:
     plans = services_of(request).caseload.for_patient(session.actor, patient_id)
     return render(request, "integration/_panel.html", {"plans": plans, "patient_id": patient_id})
 
@@ -64,7 +65,7 @@ def _workspace(
 
 
 @router.get("/courses/{course_id}/integration", response_class=HTMLResponse)
-def workspace(request: Request, course_id: int, session: Reader) -> Response:
+def workspace(request: Request, course_id: PathId, session: Reader) -> Response:
     return _workspace(request, session, course_id)
 
 
@@ -89,13 +90,13 @@ _MULTI = {"practices", "practices_assigned", "setting"}
 
 
 @router.post("/courses/{course_id}/integration/plan")
-async def generate(request: Request, course_id: int, session: Coach) -> Response:
+async def generate(request: Request, course_id: PathId, session: Coach) -> Response:
     services_of(request).integration.generate_plan(session.actor, course_id)
     return RedirectResponse(f"/courses/{course_id}/integration#plan", status_code=303)
 
 
 @router.post("/integration/goals/{goal_id}")
-async def update_goal(request: Request, goal_id: int, session: Coach) -> Response:
+async def update_goal(request: Request, goal_id: PathId, session: Coach) -> Response:
     def act(form: Any) -> int:
         errors: dict[str, str] = {}
         status = forms.text(form, "status", errors, 20)
@@ -115,7 +116,7 @@ async def update_goal(request: Request, goal_id: int, session: Coach) -> Respons
 
 
 @router.post("/integration/goals/{goal_id}/ratings")
-async def rate_goal(request: Request, goal_id: int, session: Coach) -> Response:
+async def rate_goal(request: Request, goal_id: PathId, session: Coach) -> Response:
     def act(form: Any) -> int:
         errors: dict[str, str] = {}
         raw = forms.text(form, "rating", errors, 3)
@@ -159,7 +160,7 @@ def _note_content(form: Any, errors: dict[str, str]) -> NoteContent:
 
 
 @router.post("/courses/{course_id}/coaching-notes")
-async def record_note(request: Request, course_id: int, session: Coach) -> Response:
+async def record_note(request: Request, course_id: PathId, session: Coach) -> Response:
     def act(form: Any) -> int:
         errors: dict[str, str] = {}
         kind = forms.text(form, "kind", errors, 20)
@@ -181,7 +182,7 @@ async def record_note(request: Request, course_id: int, session: Coach) -> Respo
 
 
 @router.post("/courses/{course_id}/coaching-bookings")
-async def book(request: Request, course_id: int, session: Coach) -> Response:
+async def book(request: Request, course_id: PathId, session: Coach) -> Response:
     def act(form: Any) -> int:
         errors: dict[str, str] = {}
         kind = forms.text(form, "kind", errors, 20)
@@ -205,13 +206,13 @@ async def book(request: Request, course_id: int, session: Coach) -> Response:
 
 
 @router.post("/coaching-notes/{note_id}/sign")
-async def sign_note(request: Request, note_id: int, session: Coach) -> Response:
+async def sign_note(request: Request, note_id: PathId, session: Coach) -> Response:
     note = services_of(request).coaching.sign(session.actor, note_id)
     return RedirectResponse(f"/courses/{note.course_id}/integration#notes", status_code=303)
 
 
 @router.get("/coaching-notes/{note_id}/private", response_class=HTMLResponse)
-def private_part(request: Request, note_id: int, session: Reader) -> Response:
+def private_part(request: Request, note_id: PathId, session: Reader) -> Response:
     """Every request here is audited by the service, allowed or refused."""
     coaching = services_of(request).coaching
     note = coaching.note(session.actor, note_id)
@@ -220,7 +221,7 @@ def private_part(request: Request, note_id: int, session: Reader) -> Response:
 
 
 @router.post("/courses/{course_id}/journeys")
-async def record_journey(request: Request, course_id: int, session: Runner) -> Response:
+async def record_journey(request: Request, course_id: PathId, session: Runner) -> Response:
     def act(form: Any) -> int:
         errors: dict[str, str] = {}
         route = forms.text(form, "route", errors, 4)
@@ -257,7 +258,7 @@ async def record_journey(request: Request, course_id: int, session: Runner) -> R
 
 
 @router.post("/journeys/{journey_id}/reflection")
-async def reflect(request: Request, journey_id: int, session: Coach) -> Response:
+async def reflect(request: Request, journey_id: PathId, session: Coach) -> Response:
     def act(form: Any) -> int:
         errors: dict[str, str] = {}
         text = forms.text(form, "reflection", errors, 5000)

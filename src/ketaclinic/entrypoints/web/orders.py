@@ -16,8 +16,9 @@ from ketaclinic.domain.dosing.plan import DosePlan
 from ketaclinic.domain.dosing.weight import Sex
 from ketaclinic.domain.errors import ClinicError, ValidationFailed
 from ketaclinic.domain.protocol.sections import Route
-from ketaclinic.entrypoints.guards import WebUser
+from ketaclinic.entrypoints.guards import REAUTH_FIELD, WebUser, confirm_web_signer
 from ketaclinic.entrypoints.http import services_of
+from ketaclinic.entrypoints.input_limits import PathId
 from ketaclinic.entrypoints.web import forms
 from ketaclinic.entrypoints.web.rendering import mark_web, render
 from ketaclinic.services.checkins import entry_from_fields
@@ -87,12 +88,12 @@ def _panel(
 
 
 @router.get("/patients/{patient_id}/panels/dosing", response_class=HTMLResponse)
-def dosing_panel(request: Request, patient_id: int, session: Reader) -> Response:
+def dosing_panel(request: Request, patient_id: PathId, session: Reader) -> Response:
     return _panel(request, session, patient_id)
 
 
 @router.post("/courses/{course_id}/checkins")
-async def record_checkin(request: Request, course_id: int, session: Recorder) -> Response:
+async def record_checkin(request: Request, course_id: PathId, session: Recorder) -> Response:
     form = await request.form()
     errors: dict[str, str] = {}
     fields = _fields(form, _CHECKIN_FIELDS, errors)
@@ -155,7 +156,7 @@ def _defaults(screen: Any) -> dict[str, Any]:
 
 
 @router.get("/courses/{course_id}/orders/new", response_class=HTMLResponse)
-def new_order(request: Request, course_id: int, session: Prescriber) -> Response:
+def new_order(request: Request, course_id: PathId, session: Prescriber) -> Response:
     errors: dict[str, str] = {}
     route = _route(request.query_params.get("route", ""), errors)
     if errors:
@@ -164,7 +165,7 @@ def new_order(request: Request, course_id: int, session: Prescriber) -> Response
 
 
 @router.post("/courses/{course_id}/orders")
-async def sign_order(request: Request, course_id: int, session: Prescriber) -> Response:
+async def sign_order(request: Request, course_id: PathId, session: Prescriber) -> Response:
     form = await request.form()
     errors: dict[str, str] = {}
     values: dict[str, Any] = _fields(form, _ORDER_FIELDS, errors)
@@ -197,6 +198,7 @@ async def sign_order(request: Request, course_id: int, session: Prescriber) -> R
         if form.get("action") == "preview":
             plan = orders.preview(session.actor, course_id, draft)
             return _order_page(request, session, course_id, values=values, plan=plan, route=route)
+        confirm_web_signer(request, session, form.get(REAUTH_FIELD))
         order = orders.sign(session.actor, course_id, draft)
     except ValidationFailed as failed:
         return _order_page(
@@ -210,7 +212,7 @@ async def sign_order(request: Request, course_id: int, session: Prescriber) -> R
 
 
 @router.get("/orders/{order_id}", response_class=HTMLResponse)
-def show_order(request: Request, order_id: int, session: Reader) -> Response:
+def show_order(request: Request, order_id: PathId, session: Reader) -> Response:
     order, attempts = services_of(request).orders.get(session.actor, order_id)
     return render(request, "orders/show.html", {"order": order, "attempts": attempts})
 
@@ -241,12 +243,12 @@ def _verify_page(
 
 
 @router.get("/orders/{order_id}/verify", response_class=HTMLResponse)
-def verify_form(request: Request, order_id: int, session: Verifier) -> Response:
+def verify_form(request: Request, order_id: PathId, session: Verifier) -> Response:
     return _verify_page(request, session, order_id)
 
 
 @router.post("/orders/{order_id}/verify")
-async def verify_order(request: Request, order_id: int, session: Verifier) -> Response:
+async def verify_order(request: Request, order_id: PathId, session: Verifier) -> Response:
     form = await request.form()
     errors: dict[str, str] = {}
     values = _fields(form, _BEDSIDE_FIELDS, errors)

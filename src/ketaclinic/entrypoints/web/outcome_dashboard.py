@@ -14,6 +14,7 @@ from ketaclinic.domain.access import Permission
 from ketaclinic.domain.errors import ValidationFailed
 from ketaclinic.entrypoints.guards import WebUser
 from ketaclinic.entrypoints.http import services_of
+from ketaclinic.entrypoints.input_limits import PathId
 from ketaclinic.entrypoints.web.outcome_charts import mean_trajectory_svg
 from ketaclinic.entrypoints.web.outcome_tables import BUILDERS, figure_tables
 from ketaclinic.entrypoints.web.rendering import mark_web, render
@@ -82,7 +83,7 @@ def export(
 
 
 @router.get("/courses/{course_id}/report.pdf")
-def course_report(request: Request, course_id: int, session: Reader) -> Response:
+def course_report(request: Request, course_id: PathId, session: Reader) -> Response:
     report = services_of(request).reports.course_report(session.actor, course_id)
     pdf = render_course_report(report, clinic_tz=session.clinic.timezone)
     headers = {"Content-Disposition": f'inline; filename="course-{course_id}-report.pdf"'}

@@ -13,6 +13,7 @@ from ketaclinic.domain.course import CourseState
 from ketaclinic.domain.errors import ClinicError, Conflict, ValidationFailed
 from ketaclinic.entrypoints.guards import WebUser
 from ketaclinic.entrypoints.http import audit_seen, services_of
+from ketaclinic.entrypoints.input_limits import PathId
 from ketaclinic.entrypoints.web import forms
 from ketaclinic.entrypoints.web.outcome_charts import trajectory_svg
 from ketaclinic.entrypoints.web.rendering import mark_web, render
@@ -26,7 +27,7 @@ Scheduler = Annotated[Session, Depends(WebUser(Permission.SCHEDULE_WRITE))]
 
 
 @router.get("/patients/{patient_id}/panels/outcomes", response_class=HTMLResponse)
-def outcome_panel(request: Request, patient_id: int, session: Reader) -> Response:
+def outcome_panel(request: Request, patient_id: PathId, session: Reader) -> Response:
     services = services_of(request)
     courses = services.courses.for_patient(session.actor, patient_id)
     reviews = [services.outcomes.review(session.actor, c.id) for c in courses]
@@ -64,7 +65,7 @@ def _page(
 
 
 @router.get("/courses/{course_id}/outcome", response_class=HTMLResponse)
-def course_outcome(request: Request, course_id: int, session: Reader) -> Response:
+def course_outcome(request: Request, course_id: PathId, session: Reader) -> Response:
     return _page(request, session, course_id)
 
 
@@ -85,7 +86,7 @@ def _edits(form: Any, errors: dict[str, str]) -> list[BoosterEdit]:
 
 
 @router.post("/courses/{course_id}/outcome/plan")
-async def store_plan(request: Request, course_id: int, session: Manager) -> Response:
+async def store_plan(request: Request, course_id: PathId, session: Manager) -> Response:
     form = await request.form()
     values = {k: v for k, v in form.items() if isinstance(v, str) and k != "csrf_token"}
     errors: dict[str, str] = {}
@@ -103,7 +104,7 @@ async def store_plan(request: Request, course_id: int, session: Manager) -> Resp
 
 
 @router.post("/courses/{course_id}/outcome/book")
-async def book_boosters(request: Request, course_id: int, session: Scheduler) -> Response:
+async def book_boosters(request: Request, course_id: PathId, session: Scheduler) -> Response:
     try:
         result = services_of(request).boosters.book(session.actor, course_id)
     except ClinicError as failed:
@@ -116,7 +117,7 @@ async def book_boosters(request: Request, course_id: int, session: Scheduler) ->
 
 
 @router.post("/courses/{course_id}/outcome/decision")
-async def decide(request: Request, course_id: int, session: Manager) -> Response:
+async def decide(request: Request, course_id: PathId, session: Manager) -> Response:
     form = await request.form()
     values = {k: v for k, v in form.items() if isinstance(v, str) and k != "csrf_token"}
     errors: dict[str, str] = {}

@@ -21,6 +21,7 @@ from ketaclinic.domain.patients import (
 )
 from ketaclinic.entrypoints.guards import WebUser
 from ketaclinic.entrypoints.http import audit_seen, services_of
+from ketaclinic.entrypoints.input_limits import PathId
 from ketaclinic.entrypoints.web import forms
 from ketaclinic.entrypoints.web.rendering import mark_web, render
 from ketaclinic.services.identity import Session
@@ -85,7 +86,7 @@ async def register_patient(request: Request, session: Writer) -> Response:
 
 
 @router.get("/patients/{patient_id}", response_class=HTMLResponse)
-def chart(request: Request, patient_id: int, session: Reader) -> Response:
+def chart(request: Request, patient_id: PathId, session: Reader) -> Response:
     record = services_of(request).patients.chart(session.actor, patient_id)
     today = services_of(request).clock.now().date()
     age = age_on(record.patient.details.date_of_birth, today)
@@ -94,7 +95,7 @@ def chart(request: Request, patient_id: int, session: Reader) -> Response:
 
 
 @router.post("/patients/{patient_id}/measurements")
-async def add_measurement(request: Request, patient_id: int, session: Writer) -> Response:
+async def add_measurement(request: Request, patient_id: PathId, session: Writer) -> Response:
     form = await request.form()
     errors: dict[str, str] = {}
     weight = forms.parse_decimal(forms.text(form, "weight", errors, 12), "weight", errors)
@@ -115,7 +116,7 @@ async def add_measurement(request: Request, patient_id: int, session: Writer) ->
 
 
 @router.post("/patients/{patient_id}/related")
-async def add_related(request: Request, patient_id: int, session: Writer) -> Response:
+async def add_related(request: Request, patient_id: PathId, session: Writer) -> Response:
     form = await request.form()
     errors: dict[str, str] = {}
     kind = forms.text(form, "kind", errors, 20)
@@ -135,7 +136,7 @@ async def add_related(request: Request, patient_id: int, session: Writer) -> Res
 
 
 @router.post("/patients/{patient_id}/allergies")
-async def add_allergy(request: Request, patient_id: int, session: Writer) -> Response:
+async def add_allergy(request: Request, patient_id: PathId, session: Writer) -> Response:
     form = await request.form()
     errors: dict[str, str] = {}
     substance = forms.text(form, "substance", errors, 120)

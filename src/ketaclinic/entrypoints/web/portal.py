@@ -13,6 +13,7 @@ from ketaclinic.domain.access import Permission
 from ketaclinic.domain.errors import ClinicError, ValidationFailed
 from ketaclinic.entrypoints.guards import WebUser
 from ketaclinic.entrypoints.http import client_of, services_of
+from ketaclinic.entrypoints.input_limits import PathId
 from ketaclinic.entrypoints.web.rendering import mark_web, render
 from ketaclinic.services.identity import Session
 from ketaclinic.services.portal import PortalUnavailable
@@ -32,7 +33,7 @@ def _page(request: Request, name: str, context: dict[str, Any], status: int = 20
 
 
 @staff_router.post("/courses/{course_id}/portal-link", response_class=HTMLResponse)
-def create_link(request: Request, course_id: int, session: Coach) -> Response:
+def create_link(request: Request, course_id: PathId, session: Coach) -> Response:
     link, token = services_of(request).portal.create(session.actor, course_id)
     url = str(request.base_url).rstrip("/") + f"/link/portal/{token}"
     return _page(request, "integration/portal_created.html", {"link": link, "url": url})

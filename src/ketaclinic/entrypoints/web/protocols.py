@@ -21,6 +21,7 @@ from ketaclinic.domain.protocol.edits import (
 )
 from ketaclinic.entrypoints.guards import WebUser
 from ketaclinic.entrypoints.http import services_of
+from ketaclinic.entrypoints.input_limits import PathId
 from ketaclinic.entrypoints.web import forms
 from ketaclinic.entrypoints.web.protocol_markup import markdown_html
 from ketaclinic.entrypoints.web.rendering import mark_web, render
@@ -65,7 +66,7 @@ def compare(request: Request, session: Reader, a: str = "", b: str = "") -> Resp
 
 
 @router.get("/protocols/{version_id}", response_class=HTMLResponse)
-def protocol_page(request: Request, version_id: int, session: Reader) -> Response:
+def protocol_page(request: Request, version_id: PathId, session: Reader) -> Response:
     protocols = services_of(request).protocols
     document = protocols.document(session.actor, version_id)
     published = document.view.published
@@ -92,7 +93,7 @@ def _base_id(request: Request, session: Session, base_ref: str | None) -> int | 
 
 
 @router.get("/protocols/{version_id}/signoff", response_class=HTMLResponse)
-def signoff_page(request: Request, version_id: int, session: Signer) -> Response:
+def signoff_page(request: Request, version_id: PathId, session: Signer) -> Response:
     return _signoff_form(request, session, version_id, {}, {}, set())
 
 
@@ -131,7 +132,7 @@ def _submitted_values(form: Mapping[str, Any]) -> dict[str, str]:
 
 
 @router.post("/protocols/{version_id}/signoff")
-async def sign_off(request: Request, version_id: int, session: Signer) -> Response:
+async def sign_off(request: Request, version_id: PathId, session: Signer) -> Response:
     form = await request.form()
     confirmed = {v for v in form.getlist("confirm") if isinstance(v, str)}
     values = _submitted_values(form)
@@ -167,7 +168,7 @@ def _field_error(error: ClinicError) -> dict[str, str]:
 
 
 @router.get("/protocols/{version_id}/adopt", response_class=HTMLResponse)
-def adopt_page(request: Request, version_id: int, session: Adopter) -> Response:
+def adopt_page(request: Request, version_id: PathId, session: Adopter) -> Response:
     return _adopt_form(request, session, version_id, {}, {})
 
 
@@ -198,7 +199,7 @@ def _adopt_form(
 
 
 @router.post("/protocols/{version_id}/adopt")
-async def adopt(request: Request, version_id: int, session: Adopter) -> Response:
+async def adopt(request: Request, version_id: PathId, session: Adopter) -> Response:
     form = await request.form()
     values = _submitted_values(form)
     errors: dict[str, str] = {}

@@ -46,6 +46,7 @@ def render(
         "can": (lambda p: session is not None and _can(session, p)),
         "P": Permission,
         "idle_timeout_min": request.app.state.services.settings.idle_timeout_min,
+        "reauth_window_min": request.app.state.services.settings.reauth_window_min,
         "nav": NAV,
         "chart_panels": CHART_PANELS,
     }

@@ -14,6 +14,7 @@ from ketaclinic.domain.errors import PermissionDenied, ValidationFailed
 from ketaclinic.domain.safety import Disposition, RiskLevel, SafetyAssessment
 from ketaclinic.entrypoints.guards import WebUser
 from ketaclinic.entrypoints.http import audit_seen, services_of
+from ketaclinic.entrypoints.input_limits import PathId
 from ketaclinic.entrypoints.web import forms
 from ketaclinic.entrypoints.web.rendering import mark_web, render
 from ketaclinic.services.authorization import allowed
@@ -25,7 +26,7 @@ Assessor = Annotated[Session, Depends(WebUser(Permission.SAFETY_ASSESS))]
 
 
 @router.get("/patients/{patient_id}/panels/safety", response_class=HTMLResponse)
-def safety_panel(request: Request, patient_id: int, session: Reader) -> Response:
+def safety_panel(request: Request, patient_id: PathId, session: Reader) -> Response:
     tasks = services_of(request).safety.for_patient(session.actor, patient_id)
     return render(request, "safety/_panel.html", {"tasks": tasks})
 
@@ -65,7 +66,7 @@ def _assess_form(
 
 
 @router.get("/safety/tasks/{task_id}/assess", response_class=HTMLResponse)
-def assess_form(request: Request, task_id: int, session: Assessor) -> Response:
+def assess_form(request: Request, task_id: PathId, session: Assessor) -> Response:
     return _assess_form(request, session, task_id, {}, {})
 
 
@@ -85,7 +86,7 @@ def _assessment(form: Any) -> SafetyAssessment:
 
 
 @router.post("/safety/tasks/{task_id}/assess")
-async def assess(request: Request, task_id: int, session: Assessor) -> Response:
+async def assess(request: Request, task_id: PathId, session: Assessor) -> Response:
     form = await request.form()
     services = services_of(request)
     try:

@@ -16,6 +16,7 @@ from ketaclinic.domain.access import Permission
 from ketaclinic.domain.errors import ClinicError, NotFound, ValidationFailed
 from ketaclinic.entrypoints.guards import WebUser
 from ketaclinic.entrypoints.http import audit_seen, services_of
+from ketaclinic.entrypoints.input_limits import PathId
 from ketaclinic.entrypoints.web import forms
 from ketaclinic.entrypoints.web.rendering import mark_web, render
 from ketaclinic.services.identity import Session
@@ -143,12 +144,12 @@ def _panel(request: Request, session: Session, patient_id: int, **extra: Any) ->
 
 
 @router.get("/patients/{patient_id}/panels/schedule", response_class=HTMLResponse)
-def series_panel(request: Request, patient_id: int, session: Reader) -> Response:
+def series_panel(request: Request, patient_id: PathId, session: Reader) -> Response:
     return _panel(request, session, patient_id)
 
 
 @router.post("/courses/{course_id}/series", response_class=HTMLResponse)
-def book_series(request: Request, course_id: int, session: Writer) -> Response:
+def book_series(request: Request, course_id: PathId, session: Writer) -> Response:
     """Book the whole induction series in one action (proposed until confirmed)."""
     services = services_of(request)
     patient_id = services.schedule.patient_of(session.actor, course_id=course_id)
@@ -160,7 +161,7 @@ def book_series(request: Request, course_id: int, session: Writer) -> Response:
 
 
 @router.post("/courses/{course_id}/boosters", response_class=HTMLResponse)
-async def book_booster(request: Request, course_id: int, session: Writer) -> Response:
+async def book_booster(request: Request, course_id: PathId, session: Writer) -> Response:
     """Book the next maintenance booster with the same engine (proposed until confirmed)."""
     services = services_of(request)
     patient_id = services.schedule.patient_of(session.actor, course_id=course_id)
@@ -177,7 +178,7 @@ async def book_booster(request: Request, course_id: int, session: Writer) -> Res
 
 
 @router.post("/courses/{course_id}/series/confirm", response_class=HTMLResponse)
-def confirm_series(request: Request, course_id: int, session: Writer) -> Response:
+def confirm_series(request: Request, course_id: PathId, session: Writer) -> Response:
     services = services_of(request)
     patient_id = services.schedule.patient_of(session.actor, course_id=course_id)
     try:
@@ -188,7 +189,7 @@ def confirm_series(request: Request, course_id: int, session: Writer) -> Respons
 
 
 @router.post("/appointments/{appointment_id}/move", response_class=HTMLResponse)
-async def move(request: Request, appointment_id: int, session: Writer) -> Response:
+async def move(request: Request, appointment_id: PathId, session: Writer) -> Response:
     """Move one session by hand; refused moves show every broken rule next to the form."""
     services = services_of(request)
     patient_id = services.schedule.patient_of(session.actor, appointment_id=appointment_id)
@@ -222,7 +223,7 @@ def _clock_time(raw: str, errors: dict[str, str]) -> time | None:
 
 
 @router.post("/appointments/{appointment_id}/drop", response_class=HTMLResponse)
-async def drop(request: Request, appointment_id: int, session: Writer) -> Response:
+async def drop(request: Request, appointment_id: PathId, session: Writer) -> Response:
     """Cancel, mark missed or postpone a session; the rest of the series is re-planned."""
     services = services_of(request)
     patient_id = services.schedule.patient_of(session.actor, appointment_id=appointment_id)
@@ -241,7 +242,7 @@ async def drop(request: Request, appointment_id: int, session: Writer) -> Respon
 
 
 @router.get("/patients/{patient_id}/calendar.ics")
-def patient_ics(request: Request, patient_id: int, session: Reader) -> Response:
+def patient_ics(request: Request, patient_id: PathId, session: Reader) -> Response:
     services = services_of(request)
     bookings = services.schedule.series_of_patient(session.actor, patient_id)
     grid, appointments = calendar_view(bookings)
@@ -253,7 +254,7 @@ def patient_ics(request: Request, patient_id: int, session: Reader) -> Response:
 
 
 @router.get("/schedule/staff/{staff_id}/calendar.ics")
-def staff_ics(request: Request, staff_id: int, session: Reader) -> Response:
+def staff_ics(request: Request, staff_id: PathId, session: Reader) -> Response:
     services = services_of(request)
     if staff_id not in services.calendar.directory(session.actor).staff:
         raise NotFound("no such staff member in this clinic", field="staff_id")

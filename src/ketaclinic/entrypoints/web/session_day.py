@@ -15,8 +15,9 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from ketaclinic.domain.access import Permission
 from ketaclinic.domain.errors import ClinicError, NotFound, ValidationFailed
-from ketaclinic.entrypoints.guards import WebUser
+from ketaclinic.entrypoints.guards import REAUTH_FIELD, WebUser, confirm_web_signer
 from ketaclinic.entrypoints.http import services_of
+from ketaclinic.entrypoints.input_limits import PathId
 from ketaclinic.entrypoints.web.rendering import mark_web, render
 from ketaclinic.services.identity import Session
 from ketaclinic.services.session_checklists import (
@@ -64,16 +65,21 @@ def _page(
 
 
 @router.get("/sessions/{session_id}", response_class=HTMLResponse)
-def session_page(request: Request, session_id: int, session: Reader) -> Response:
+def session_page(request: Request, session_id: PathId, session: Reader) -> Response:
     return _page(request, session, session_id)
 
 
 @router.post("/sessions/{session_id}/steps/{step}")
-async def session_step(request: Request, session_id: int, step: str, session: Runner) -> Response:
+async def session_step(
+    request: Request, session_id: PathId, step: str, session: Runner
+) -> Response:
     form = await request.form()
-    fields = {k: v for k, v in form.items() if isinstance(v, str) and k != "csrf_token"}
+    hidden = {"csrf_token", REAUTH_FIELD}
+    fields = {k: v for k, v in form.items() if isinstance(v, str) and k not in hidden}
     flow = services_of(request).session_workflow
     try:
+        if step == "discharge" and fields.get("override_reason", "").strip():
+            confirm_web_signer(request, session, form.get(REAUTH_FIELD))
         flow.step(session.actor, session_id, step, fields)
     except ValidationFailed as failed:
         return _page(request, session, session_id, step=step, values=fields, errors=failed.errors)
@@ -85,7 +91,7 @@ async def session_step(request: Request, session_id: int, step: str, session: Ru
 
 
 @router.get("/patients/{patient_id}/panels/sessions", response_class=HTMLResponse)
-def sessions_panel(request: Request, patient_id: int, session: Reader) -> Response:
+def sessions_panel(request: Request, patient_id: PathId, session: Reader) -> Response:
     services = services_of(request)
     services.courses.for_patient(session.actor, patient_id)  # 404 for another clinic's patient
     days = services.session_workflow.for_patient(session.actor, patient_id)

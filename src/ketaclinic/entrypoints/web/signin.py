@@ -8,9 +8,9 @@ import secrets
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from ketaclinic.domain.errors import NotAuthenticated
+from ketaclinic.domain.errors import NotAuthenticated, TooManyAttempts
 from ketaclinic.entrypoints.guards import SESSION_COOKIE
-from ketaclinic.entrypoints.http import client_of, services_of
+from ketaclinic.entrypoints.http import client_of, retry_headers, services_of
 from ketaclinic.entrypoints.web.rendering import mark_web, render
 
 router = APIRouter(dependencies=[Depends(mark_web)], include_in_schema=False)
@@ -22,7 +22,13 @@ def signin_page(request: Request, expired: int = 0) -> Response:
     token = secrets.token_urlsafe(24)
     message = "You were signed out after a period of inactivity." if expired else ""
     response = render(request, "signin.html", {"csrf": token, "message": message})
-    response.set_cookie(PRE_CSRF_COOKIE, token, httponly=True, samesite="strict")
+    response.set_cookie(
+        PRE_CSRF_COOKIE,
+        token,
+        httponly=True,
+        samesite="strict",
+        secure=services_of(request).settings.cookie_secure,
+    )
     return response
 
 
@@ -41,6 +47,12 @@ def signin(
         signed = services.identity.sign_in(email, password, client=client_of(request))
     except NotAuthenticated as exc:
         return _again(request, email, exc.detail)
+    except TooManyAttempts as exc:
+        minutes = max(1, -(-exc.retry_after_s // 60))
+        message = f"Too many failed sign-ins. Try again in {minutes} minute(s)."
+        response = _again(request, email, message, status=429)
+        response.headers.update(retry_headers(exc))
+        return response
     response = RedirectResponse("/patients", status_code=303)
     response.set_cookie(
         SESSION_COOKIE,
@@ -53,12 +65,18 @@ def signin(
     return response
 
 
-def _again(request: Request, email: str, message: str) -> Response:
+def _again(request: Request, email: str, message: str, *, status: int = 401) -> Response:
     token = secrets.token_urlsafe(24)
     response = render(
-        request, "signin.html", {"csrf": token, "error": message, "email": email}, status=401
+        request, "signin.html", {"csrf": token, "error": message, "email": email}, status=status
     )
-    response.set_cookie(PRE_CSRF_COOKIE, token, httponly=True, samesite="strict")
+    response.set_cookie(
+        PRE_CSRF_COOKIE,
+        token,
+        httponly=True,
+        samesite="strict",
+        secure=services_of(request).settings.cookie_secure,
+    )
     return response
 
 
