@@ -90,6 +90,23 @@ def migrated_engine(
     next(databases, None)
 
 
+@pytest.fixture(params=["sqlite", "postgres"])
+def empty_engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
+    """A new, empty (unmigrated) database per backend, for migration tests."""
+    if request.param == "sqlite":
+        engine = make_engine(f"sqlite:///{(tmp_path / 'empty.db').as_posix()}")
+        yield engine
+        engine.dispose()
+        return
+    base = os.environ.get(PG_URL_ENV, "")
+    require_tier(bool(base), "postgres", f"{PG_URL_ENV} is not set")
+    databases = _postgres_database(base)
+    engine = make_engine(next(databases))
+    yield engine
+    engine.dispose()
+    next(databases, None)
+
+
 def truncate_all(engine: Engine) -> None:
     with engine.begin() as conn:
         for table in reversed(metadata.sorted_tables):
