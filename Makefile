@@ -7,9 +7,10 @@ HOST ?= 127.0.0.1
 PIP := $(BIN)/python -m pip --disable-pip-version-check
 # `make run` needs only the runtime set; `make test` and the other developer targets add the
 # development tools. Each stamp is touched once its set is installed, so re-runs skip the install.
-# Line coverage of src/ketaclinic that `make test` requires: the level measured with the
-# PostgreSQL and browser tiers skipped, less a little; raise it as coverage grows.
-COVERAGE_FLOOR ?= 47
+# Line coverage of src/ketaclinic below which `make test` fails: 73 % was measured by the unit,
+# spec and integration tiers alone with PostgreSQL skipped, so the whole suite on any machine
+# measures at least that; less one point. Raise it as coverage grows.
+COVERAGE_FLOOR ?= 72
 RUNTIME_STAMP := $(VENV)/.runtime-installed
 STAMP := $(VENV)/.installed
 
