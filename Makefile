@@ -4,6 +4,14 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
 HOST ?= 127.0.0.1
+PIP := $(BIN)/python -m pip --disable-pip-version-check
+# `make run` needs only the runtime set; `make test` and the other developer targets add the
+# development tools. Each stamp is touched once its set is installed, so re-runs skip the install.
+# Line coverage of src/ketaclinic below which `make test` fails: 73 % was measured by the unit,
+# spec and integration tiers alone with PostgreSQL skipped, so the whole suite on any machine
+# measures at least that; less one point. Raise it as coverage grows.
+COVERAGE_FLOOR ?= 72
+RUNTIME_STAMP := $(VENV)/.runtime-installed
 STAMP := $(VENV)/.installed
 
 .PHONY: setup run test lint typecheck contracts test-unit test-spec test-integration test-e2e \
@@ -11,18 +19,30 @@ STAMP := $(VENV)/.installed
 
 setup: $(STAMP)
 
-$(STAMP): pyproject.toml requirements.lock
+$(BIN)/python:
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "ketaclinic needs Python 3.11 or newer"'
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -r requirements.lock
-	$(BIN)/python -m pip install --quiet --no-deps -e .
-	touch $(STAMP)
+	@echo "==> creating the virtual environment in $(VENV)"
+	@$(PYTHON) -m venv $(VENV)
 
-run: setup
-	$(BIN)/ketaclinic db upgrade
-	$(BIN)/ketaclinic demo
-	$(BIN)/ketaclinic serve --host $(HOST) --port $(PORT) --with-monitors
+$(RUNTIME_STAMP): pyproject.toml requirements/runtime.lock | $(BIN)/python
+	@echo "==> installing runtime packages (requirements/runtime.lock)"
+	@$(PIP) install --quiet -r requirements/runtime.lock
+	@echo "==> installing ketaclinic from this folder"
+	@$(PIP) install --quiet --no-deps -e .
+	@touch $@
+
+$(STAMP): requirements/dev.lock $(RUNTIME_STAMP)
+	@echo "==> installing development tools (requirements/dev.lock)"
+	@$(PIP) install --quiet -r requirements/dev.lock
+	@touch $@
+
+run: $(RUNTIME_STAMP)
+	@echo "==> migrating the database"
+	@$(BIN)/ketaclinic db upgrade
+	@echo "==> seeding the demo clinic"
+	@$(BIN)/ketaclinic demo
+	@echo "==> serving at http://$(HOST):$(PORT) (Ctrl-C stops)"
+	@$(BIN)/ketaclinic serve --host $(HOST) --port $(PORT) --with-monitors
 
 lint: setup
 	$(BIN)/ruff check src tests bench
@@ -44,7 +64,7 @@ test-e2e: setup
 	$(BIN)/pytest tests/e2e -q
 
 test: lint typecheck contracts
-	$(BIN)/pytest -q -p no:cacheprovider
+	$(BIN)/pytest -q -p no:cacheprovider --cov --cov-report=term --cov-fail-under=$(COVERAGE_FLOOR)
 
 docs: setup
 	$(BIN)/ketaclinic protocol docs
@@ -62,4 +82,4 @@ bench-web: setup
 	$(BIN)/python -m bench.web $(if $(QUICK),--quick,)
 
 clean:
-	rm -rf $(VENV) var/*.db var/*.db-* .mypy_cache .ruff_cache .pytest_cache
+	rm -rf $(VENV) var/*.db var/*.db-* .mypy_cache .ruff_cache .pytest_cache .coverage

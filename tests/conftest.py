@@ -1,4 +1,4 @@
-"""Test-wide fixtures: shared artifacts, the database backends, the composition root, personas.
+"""Test-wide fixtures: public FHIR and HL7 artifacts, database backends, composition root, personas.
 
 Storage tests run on SQLite always and on PostgreSQL when ``KETACLINIC_TEST_DATABASE_URL`` is set.
 Outside CI a missing PostgreSQL is skipped with one loud line; with ``CI=true`` it is a failure.
@@ -28,21 +28,17 @@ from ketaclinic.settings import Environment, Settings
 from tests.fakes import CountingTokens, FakeClock
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
-SHARED = REPO_ROOT.parent / "shared"
+PUBLIC_FIXTURES = Path(__file__).resolve().parent / "fixtures"
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 PG_URL_ENV = "KETACLINIC_TEST_DATABASE_URL"
 PASSWORD = "correct-horse-battery"
 
 
 @pytest.fixture(scope="session")
-def shared_fixtures() -> Path:
-    """The public FHIR and HL7 v2 artifacts in ``../shared/fixtures`` (never edited)."""
-    path = SHARED / "fixtures"
-    if not path.is_dir():
-        pytest.fail(
-            f"shared fixtures not found at {path}: clone with shared/ beside the repository"
-        )
-    return path
+def public_fixtures() -> Path:
+    """The published FHIR and HL7 v2 artifacts in ``tests/fixtures`` (never edited; see its
+    README for each file's origin and licence)."""
+    return PUBLIC_FIXTURES
 
 
 def require_tier(available: bool, tier: str, reason: str) -> None:
@@ -89,6 +85,23 @@ def migrated_engine(
     url = next(databases)
     engine = make_engine(url)
     migrate.upgrade(engine)
+    yield engine
+    engine.dispose()
+    next(databases, None)
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def empty_engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
+    """A new, empty (unmigrated) database per backend, for migration tests."""
+    if request.param == "sqlite":
+        engine = make_engine(f"sqlite:///{(tmp_path / 'empty.db').as_posix()}")
+        yield engine
+        engine.dispose()
+        return
+    base = os.environ.get(PG_URL_ENV, "")
+    require_tier(bool(base), "postgres", f"{PG_URL_ENV} is not set")
+    databases = _postgres_database(base)
+    engine = make_engine(next(databases))
     yield engine
     engine.dispose()
     next(databases, None)

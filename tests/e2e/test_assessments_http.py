@@ -167,7 +167,7 @@ def test_status_api_and_fhir_round_trip(client: TestClient, world: World) -> Non
 
 
 def test_an_unscorable_fhir_response_is_refused_naming_the_item(
-    client: TestClient, world: World, shared_fixtures: Path
+    client: TestClient, world: World, public_fixtures: Path
 ) -> None:
     patient = a_patient(world)
     auth = bearer(client, world, Role.NURSE)
@@ -188,7 +188,7 @@ def test_an_unscorable_fhir_response_is_refused_naming_the_item(
     assert {"answers.3"} <= {e for i in outcome["issue"] for e in i.get("expression", [])}
     foreign = dict(resource, subject={"reference": "Patient/999999"})
     example = json.loads(
-        (shared_fixtures / "fhir" / "QuestionnaireResponse-phq-9-example.json").read_text()
+        (public_fixtures / "fhir" / "QuestionnaireResponse-phq-9-example.json").read_text()
     )
     example["subject"] = {"reference": "Patient/999999"}
     for body in (foreign, example):

@@ -116,3 +116,22 @@ def test_protocol_list_is_json(var: Path) -> None:
     listed = run(var, "protocol", "list", "--json")
     ids = {p["id"] for p in json.loads(listed.stdout)}
     assert ids == {"adult-iv-induction", "adolescent-iv", "kat-holistic"}
+
+
+def test_db_heads_and_status_name_the_one_head(var: Path) -> None:
+    heads = run(var, "db", "heads")
+    assert heads.returncode == 0 and heads.stdout.splitlines() == ["0014_schedule_occupancy"]
+    status = run(var, "db", "status")
+    assert status.returncode == 0, status.stderr
+    assert status.stdout.splitlines() == [
+        "database at 0014_schedule_occupancy",
+        "code head 0014_schedule_occupancy",
+        "migrations current",
+    ]
+
+
+def test_db_status_on_an_unmigrated_database_exits_1(tmp_path: Path) -> None:
+    status = run(tmp_path, "db", "status")
+    assert status.returncode == 1
+    assert "database at nothing applied" in status.stdout
+    assert "migrations pending" in status.stderr

@@ -1,4 +1,4 @@
-"""Every file in shared/fixtures/fhir gets the verdict its README predicts.
+"""Every file in tests/fixtures/fhir gets the verdict its README predicts.
 
 README "PHQ-9 totals, for test assertions": sdc-profile response -> 10 with the stored 13 flagged;
 sdc-example response -> strict verdict unscorable naming Q1, Q2, Q3, Q4, Q6 and Q9; US Core
@@ -26,14 +26,14 @@ LFORMS_Q = "lforms-phq9-R4.json"
 CODESYSTEM = "codesystem-sdc-profile-example-PHQ9.json"
 
 
-def load(shared_fixtures: Path, name: str) -> dict[str, Any]:
-    data: dict[str, Any] = json.loads((shared_fixtures / "fhir" / name).read_text("utf-8"))
+def load(public_fixtures: Path, name: str) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads((public_fixtures / "fhir" / name).read_text("utf-8"))
     return data
 
 
-def test_sdc_profile_response_scores_10_and_flags_the_stored_13(shared_fixtures: Path) -> None:
+def test_sdc_profile_response_scores_10_and_flags_the_stored_13(public_fixtures: Path) -> None:
     outcome = score_questionnaire_response(
-        load(shared_fixtures, SDC_PROFILE_QR), load(shared_fixtures, SDC_Q)
+        load(public_fixtures, SDC_PROFILE_QR), load(public_fixtures, SDC_Q)
     )
     assert (outcome.scorable, outcome.result.total, outcome.result.band) == (True, 10, "moderate")
     assert outcome.imported.stored_total == Decimal(13)
@@ -53,10 +53,10 @@ def test_sdc_profile_response_scores_10_and_flags_the_stored_13(shared_fixtures:
 
 
 def test_sdc_example_response_is_unscorable_naming_the_unknown_codes(
-    shared_fixtures: Path,
+    public_fixtures: Path,
 ) -> None:
     outcome = score_questionnaire_response(
-        load(shared_fixtures, SDC_EXAMPLE_QR), load(shared_fixtures, SDC_Q)
+        load(public_fixtures, SDC_EXAMPLE_QR), load(public_fixtures, SDC_Q)
     )
     assert outcome.scorable is False
     assert outcome.result.total is None  # never the partial 7, never the stored 13
@@ -71,9 +71,9 @@ def test_sdc_example_response_is_unscorable_naming_the_unknown_codes(
 
 @pytest.mark.parametrize("name", [SDC_PROFILE_QR, SDC_EXAMPLE_QR])
 def test_sdc_local_codes_without_their_questionnaire_are_unscorable(
-    shared_fixtures: Path, name: str
+    public_fixtures: Path, name: str
 ) -> None:
-    outcome = score_questionnaire_response(load(shared_fixtures, name))
+    outcome = score_questionnaire_response(load(public_fixtures, name))
     assert outcome.scorable is False and outcome.result.total is None
     assert "answers.9" in outcome.imported.unresolved
 
@@ -82,10 +82,10 @@ def test_sdc_local_codes_without_their_questionnaire_are_unscorable(
     "questionnaire", [None, US_CORE_Q, LFORMS_Q], ids=["own-list", "us-core", "lforms"]
 )
 def test_us_core_response_scores_12_consistently(
-    shared_fixtures: Path, questionnaire: str | None
+    public_fixtures: Path, questionnaire: str | None
 ) -> None:
-    q = load(shared_fixtures, questionnaire) if questionnaire else None
-    outcome = score_questionnaire_response(load(shared_fixtures, US_CORE_QR), q)
+    q = load(public_fixtures, questionnaire) if questionnaire else None
+    outcome = score_questionnaire_response(load(public_fixtures, US_CORE_QR), q)
     assert (outcome.scorable, outcome.result.total, outcome.stored_total_disagrees) == (
         True,
         12,
@@ -96,21 +96,21 @@ def test_us_core_response_scores_12_consistently(
 
 
 @pytest.mark.parametrize("name", [SDC_Q, US_CORE_Q, LFORMS_Q])
-def test_questionnaire_ordinals_for_the_nine_items(shared_fixtures: Path, name: str) -> None:
-    specs = index_questionnaire(load(shared_fixtures, name))
+def test_questionnaire_ordinals_for_the_nine_items(public_fixtures: Path, name: str) -> None:
+    specs = index_questionnaire(load(public_fixtures, name))
     choice = [s for s in specs.values() if len(s.answers) == 4 and s.answers[0].ordinal is not None]
     assert len(choice) == 9
     assert all([a.ordinal for a in s.answers] == [0, 1, 2, 3] for s in choice)
 
 
 @pytest.mark.parametrize("name", [US_CORE_Q, LFORMS_Q])
-def test_difficulty_item_has_no_ordinals(shared_fixtures: Path, name: str) -> None:
-    spec = index_questionnaire(load(shared_fixtures, name))["/69722-7"]
+def test_difficulty_item_has_no_ordinals(public_fixtures: Path, name: str) -> None:
+    spec = index_questionnaire(load(public_fixtures, name))["/69722-7"]
     assert spec.answers and all(a.ordinal is None for a in spec.answers)
 
 
-def test_codesystem_has_codes_but_no_ordinals(shared_fixtures: Path) -> None:
-    codesystem = load(shared_fixtures, CODESYSTEM)
+def test_codesystem_has_codes_but_no_ordinals(public_fixtures: Path) -> None:
+    codesystem = load(public_fixtures, CODESYSTEM)
     codes = [c["code"] for c in codesystem["concept"]]
     assert codes == ["Not-at-all", "Several-days", "More than half the days", "Nearly every day"]
     assert not any("extension" in c for c in codesystem["concept"])
@@ -129,31 +129,31 @@ OBSERVATION_ITEMS = {
 }
 
 
-def test_us_core_item_observations_agree_with_the_response(shared_fixtures: Path) -> None:
+def test_us_core_item_observations_agree_with_the_response(public_fixtures: Path) -> None:
     from ketaclinic.domain.instruments import get_instrument, score
 
     phq9 = get_instrument("phq9")
     by_code = {o.loinc: o.value for item in phq9.items for o in item.options if o.loinc}
     answers = {}
     for code, expected in OBSERVATION_ITEMS.items():
-        obs = load(shared_fixtures, f"Observation-PHQ9-item-example-{code}.json")
+        obs = load(public_fixtures, f"Observation-PHQ9-item-example-{code}.json")
         answer_code = obs["valueCodeableConcept"]["coding"][0]["code"]
         assert by_code[answer_code] == expected, code
         item = next(i for i in phq9.items if i.loinc == code)
         answers[item.id] = by_code[answer_code]
-    total_obs = load(shared_fixtures, "Observation-PHQ9-item-example-44261-6.json")
+    total_obs = load(public_fixtures, "Observation-PHQ9-item-example-44261-6.json")
     assert score("phq9", answers).total == int(total_obs["valueString"]) == 12
-    panel = load(shared_fixtures, "Observation-PHQ9-panel-example-44249-1.json")
+    panel = load(public_fixtures, "Observation-PHQ9-panel-example-44249-1.json")
     assert panel["code"]["coding"][0]["code"] == phq9.loinc_panel
-    difficulty = load(shared_fixtures, "Observation-PHQ9-item-example-69722-7.json")
+    difficulty = load(public_fixtures, "Observation-PHQ9-item-example-69722-7.json")
     assert difficulty["code"]["coding"][0]["code"] == phq9.item("difficulty").loinc  # type: ignore[union-attr]
 
 
-def test_every_fixture_file_is_covered(shared_fixtures: Path) -> None:
+def test_every_fixture_file_is_covered(public_fixtures: Path) -> None:
     covered = {SDC_Q, SDC_PROFILE_QR, SDC_EXAMPLE_QR, US_CORE_Q, US_CORE_QR, LFORMS_Q, CODESYSTEM}
     covered |= {
         f"Observation-PHQ9-item-example-{c}.json"
         for c in [*OBSERVATION_ITEMS, "44261-6", "69722-7"]
     }
     covered.add("Observation-PHQ9-panel-example-44249-1.json")
-    assert {p.name for p in (shared_fixtures / "fhir").glob("*.json")} == covered
+    assert {p.name for p in (public_fixtures / "fhir").glob("*.json")} == covered

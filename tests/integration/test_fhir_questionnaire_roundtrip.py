@@ -122,16 +122,16 @@ runner = CliRunner()
 FHIR = "fhir"
 
 
-def cli(shared_fixtures: Path, response: str, questionnaire: str | None = None) -> Any:
-    args = ["score", str(shared_fixtures / FHIR / response), "--json"]
+def cli(public_fixtures: Path, response: str, questionnaire: str | None = None) -> Any:
+    args = ["score", str(public_fixtures / FHIR / response), "--json"]
     if questionnaire:
-        args += ["--questionnaire", str(shared_fixtures / FHIR / questionnaire)]
+        args += ["--questionnaire", str(public_fixtures / FHIR / questionnaire)]
     return runner.invoke(app, args)
 
 
-def test_cli_scores_the_sdc_profile_response(shared_fixtures: Path) -> None:
+def test_cli_scores_the_sdc_profile_response(public_fixtures: Path) -> None:
     run = cli(
-        shared_fixtures,
+        public_fixtures,
         "questionnaireresponse-sdc-profile-example-PHQ9.json",
         "questionnaire-sdc-profile-example-PHQ9.json",
     )
@@ -148,15 +148,15 @@ def test_cli_scores_the_sdc_profile_response(shared_fixtures: Path) -> None:
     assert payload["safety_flags"][0]["items"] == ["9"]
 
 
-def test_cli_scores_the_us_core_response_without_its_questionnaire(shared_fixtures: Path) -> None:
-    run = cli(shared_fixtures, "QuestionnaireResponse-phq-9-example.json")
+def test_cli_scores_the_us_core_response_without_its_questionnaire(public_fixtures: Path) -> None:
+    run = cli(public_fixtures, "QuestionnaireResponse-phq-9-example.json")
     assert run.exit_code == 0, run.output
     assert json.loads(run.stdout)["total"] == 12
 
 
-def test_cli_exits_1_naming_the_unknown_codes(shared_fixtures: Path) -> None:
+def test_cli_exits_1_naming_the_unknown_codes(public_fixtures: Path) -> None:
     run = cli(
-        shared_fixtures,
+        public_fixtures,
         "questionnaireresponse-sdc-example-PHQ9.json",
         "questionnaire-sdc-profile-example-PHQ9.json",
     )

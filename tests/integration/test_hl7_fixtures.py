@@ -1,4 +1,4 @@
-"""Every HL7 v2 fixture in ../shared/fixtures/hl7v2 parses to the readings its README lists."""
+"""Every HL7 v2 fixture in tests/fixtures/hl7v2 parses to the readings its README lists."""
 
 from __future__ import annotations
 
@@ -53,8 +53,8 @@ EXPECTED: dict[str, list[Row]] = {
         (2, "1500232", "1.0.1.3", "NM", "100", "266016", "X"),
     ],
     "valid-bp-continua-wan.hl7v2": [
-        # The README lists OBX-11 R for the time-sync row, but its bytes are
-        # "532224^MDC_TIME_SYNC_NONE^MDC|||||R": the R sits in OBX-10 and OBX-11 is empty.
+        # The time-sync row reads "532224^MDC_TIME_SYNC_NONE^MDC|||||R": the R sits in OBX-10
+        # and OBX-11 is empty.
         (1, "68220", "0.0.0.1", "CWE", None, "", None),
         (1, "528391", "1", "", None, "", "X"),
         (1, "150020", "1.0.1", "", None, "", "X"),
@@ -75,13 +75,13 @@ HEADERS = {
 }  # fmt: skip
 
 
-def load(shared_fixtures: Path, name: str) -> ParsedMessage:
-    return parse_oru((shared_fixtures / "hl7v2" / name).read_bytes(), naive_tz=CLINIC_TZ)
+def load(public_fixtures: Path, name: str) -> ParsedMessage:
+    return parse_oru((public_fixtures / "hl7v2" / name).read_bytes(), naive_tz=CLINIC_TZ)
 
 
 @pytest.mark.parametrize("name", sorted(EXPECTED))
-def test_fixture_observations(shared_fixtures: Path, name: str) -> None:
-    message = load(shared_fixtures, name)
+def test_fixture_observations(public_fixtures: Path, name: str) -> None:
+    message = load(public_fixtures, name)
     rows = [
         (o.obr_index, o.code, o.sub_id, o.value_type,
          None if o.value is None else str(o.value), o.unit_code,
@@ -92,8 +92,8 @@ def test_fixture_observations(shared_fixtures: Path, name: str) -> None:
 
 
 @pytest.mark.parametrize("name", sorted(HEADERS))
-def test_fixture_header_patient_device(shared_fixtures: Path, name: str) -> None:
-    message = load(shared_fixtures, name)
+def test_fixture_header_patient_device(public_fixtures: Path, name: str) -> None:
+    message = load(public_fixtures, name)
     control_id, patient_id, device_id, location = HEADERS[name]
     assert message.control_id == control_id
     assert message.message_type == "ORU^R01"
@@ -103,34 +103,34 @@ def test_fixture_header_patient_device(shared_fixtures: Path, name: str) -> None
     assert message.location == location
 
 
-def test_time_from_grouping_obx_with_offset(shared_fixtures: Path) -> None:
+def test_time_from_grouping_obx_with_offset(public_fixtures: Path) -> None:
     """OBX 3-5 inherit OBX-14 of grouping 1.0.1 (20090813095715+0500 = 04:57:15 UTC)."""
-    message = load(shared_fixtures, "valid-pcd01-request.hl7v2")
+    message = load(public_fixtures, "valid-pcd01-request.hl7v2")
     assert {o.observed_at for o in message.observations} == {
         datetime(2009, 8, 13, 4, 57, 15, tzinfo=UTC)
     }
 
 
-def test_naive_timestamp_read_in_clinic_zone(shared_fixtures: Path) -> None:
+def test_naive_timestamp_read_in_clinic_zone(public_fixtures: Path) -> None:
     """OBR-7 20081211144500 has no zone: 14:45 in New York (EST) is 19:45 UTC."""
-    message = load(shared_fixtures, "valid-pcd01-request2.hl7v2")
+    message = load(public_fixtures, "valid-pcd01-request2.hl7v2")
     assert message.observations[0].observed_at == datetime(2008, 12, 11, 19, 45, tzinfo=UTC)
 
 
-def test_own_obx14_wins_over_grouping(shared_fixtures: Path) -> None:
-    message = load(shared_fixtures, "valid-pcd01-MaximumRequest2.hl7")
+def test_own_obx14_wins_over_grouping(public_fixtures: Path) -> None:
+    message = load(public_fixtures, "valid-pcd01-MaximumRequest2.hl7")
     sys_obx = message.observations[2]
     assert sys_obx.observed_at == datetime(2009, 8, 13, 4, 57, 25, tzinfo=UTC)
 
 
-def test_continua_device_time_row_keeps_own_obx14(shared_fixtures: Path) -> None:
-    message = load(shared_fixtures, "valid-bp-continua-wan.hl7v2")
+def test_continua_device_time_row_keeps_own_obx14(public_fixtures: Path) -> None:
+    message = load(public_fixtures, "valid-bp-continua-wan.hl7v2")
     assert message.observations[-1].value_raw == "20091028123702"
     assert message.observations[-1].observed_at == datetime(2009, 10, 28, 17, 37, 2, tzinfo=UTC)
 
 
-def test_mdc_units_map_to_vital_readings(shared_fixtures: Path) -> None:
-    mapped = map_readings(load(shared_fixtures, "valid-pcd01-request.hl7v2"))
+def test_mdc_units_map_to_vital_readings(public_fixtures: Path) -> None:
+    mapped = map_readings(load(public_fixtures, "valid-pcd01-request.hl7v2"))
     assert [(r.parameter, r.value, r.unit, r.device_id, r.mdc_code) for r in mapped.readings] == [
         (Parameter.SBP, Decimal(120), "mm[Hg]", "0123456789ABCDEF", "150021"),
         (Parameter.DBP, Decimal(80), "mm[Hg]", "0123456789ABCDEF", "150022"),
@@ -139,8 +139,8 @@ def test_mdc_units_map_to_vital_readings(shared_fixtures: Path) -> None:
     assert mapped.unmapped == ()
 
 
-def test_ucum_units_map_and_uncharted_codes_are_kept_with_reason(shared_fixtures: Path) -> None:
-    mapped = map_readings(load(shared_fixtures, "valid-pcd01-request2.hl7v2"))
+def test_ucum_units_map_and_uncharted_codes_are_kept_with_reason(public_fixtures: Path) -> None:
+    mapped = map_readings(load(public_fixtures, "valid-pcd01-request2.hl7v2"))
     assert [(r.parameter, r.value, r.unit) for r in mapped.readings] == [
         (Parameter.HR, Decimal(60), "/min"),
         (Parameter.MAP, Decimal(92), "mm[Hg]"),
@@ -152,8 +152,8 @@ def test_ucum_units_map_and_uncharted_codes_are_kept_with_reason(shared_fixtures
     assert "not a charted vital sign" in mapped.unmapped[0].reason
 
 
-def test_non_standard_codes_and_units_are_unmapped_not_dropped(shared_fixtures: Path) -> None:
-    mapped = map_readings(load(shared_fixtures, "valid-pcd01-MaximumRequest2.hl7"))
+def test_non_standard_codes_and_units_are_unmapped_not_dropped(public_fixtures: Path) -> None:
+    mapped = map_readings(load(public_fixtures, "valid-pcd01-MaximumRequest2.hl7"))
     assert [(r.parameter, r.status.value) for r in mapped.readings] == [
         (Parameter.SBP, "C"), (Parameter.DBP, "D"), (Parameter.MAP, "F"),
     ]  # fmt: skip
@@ -168,9 +168,9 @@ def segments(raw: bytes) -> list[list[str]]:
     return [s.split("|") for s in text.split("\r") if s]
 
 
-def test_ack_matches_the_pcd01_response_structure(shared_fixtures: Path) -> None:
-    expected = segments((shared_fixtures / "hl7v2" / "valid-pcd01-response.hl7v2").read_bytes())
-    message = load(shared_fixtures, "valid-pcd01-request.hl7v2")
+def test_ack_matches_the_pcd01_response_structure(public_fixtures: Path) -> None:
+    expected = segments((public_fixtures / "hl7v2" / "valid-pcd01-response.hl7v2").read_bytes())
+    message = load(public_fixtures, "valid-pcd01-request.hl7v2")
     header = Header(message.control_id, "ORU^R01", "2.6", message.sending_application, "")
     ack = segments(build_ack(header, "AA", at=datetime(2030, 1, 7, 9, tzinfo=UTC)))
     assert [s[0] for s in ack] == [s[0] for s in expected] == ["MSH", "MSA"]

@@ -137,7 +137,7 @@ def test_builder_message_round_trips_with_twelve_obx() -> None:
     assert {r.at for r in mapped.readings} == {AT}
 
 
-def test_fixture_with_crlf_and_without_final_terminator(shared_fixtures: Path) -> None:
-    raw = (shared_fixtures / "hl7v2" / "valid-pcd01-MaximumRequest2.hl7").read_bytes()
+def test_fixture_with_crlf_and_without_final_terminator(public_fixtures: Path) -> None:
+    raw = (public_fixtures / "hl7v2" / "valid-pcd01-MaximumRequest2.hl7").read_bytes()
     assert not raw.endswith(b"\n")
     assert isinstance(parse_or_reject(raw, naive_tz=TZ), ParsedMessage)

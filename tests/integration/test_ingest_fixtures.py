@@ -53,14 +53,14 @@ def letters(world: World) -> list[tuple[str, str, str]]:
 
 @pytest.mark.parametrize("name", sorted(BY_DEVICE))
 def test_fixture_readings_are_stored_against_the_session_of_their_monitor(
-    world: World, shared_fixtures: Path, name: str
+    world: World, public_fixtures: Path, name: str
 ) -> None:
     [monitor] = running_sessions(world)
     nurse = world.actor(Role.NURSE)
     world.services.sessions.assign(
         nurse, monitor.session.id, attendant_id=nurse.staff_id, device_id=FIXTURE_DEVICE
     )
-    ack = handler(world).handle((shared_fixtures / "hl7v2" / name).read_bytes())
+    ack = handler(world).handle((public_fixtures / "hl7v2" / name).read_bytes())
     assert msa(ack)[1:3] == ["AA", "MSGID1234"]
     stored = world.services.alarms.readings(nurse, monitor.session.id)
     got = [
@@ -73,7 +73,7 @@ def test_fixture_readings_are_stored_against_the_session_of_their_monitor(
 
 
 def test_a_fixture_without_a_device_is_matched_by_its_patient_id(
-    world: World, shared_fixtures: Path
+    world: World, public_fixtures: Path
 ) -> None:
     prepare_clinic(world)
     s, physician, nurse = world.services, world.actor(Role.PHYSICIAN), world.actor(Role.NURSE)
@@ -87,7 +87,7 @@ def test_a_fixture_without_a_device_is_matched_by_its_patient_id(
     session = s.sessions.create(nurse, course.id, chair)
     for to in (SessionState.CHECKED_IN, SessionState.READY, SessionState.INFUSING):
         session = s.sessions.move(nurse, session.id, to, reason="test", attested=DEMO_ATTESTED)
-    raw = (shared_fixtures / "hl7v2" / "valid-pcd01-request2.hl7v2").read_bytes()
+    raw = (public_fixtures / "hl7v2" / "valid-pcd01-request2.hl7v2").read_bytes()
     assert msa(handler(world).handle(raw))[1] == "AA"
     stored = s.alarms.readings(nurse, session.id)
     assert sorted((r.reading.parameter.value, str(r.reading.value)) for r in stored) == sorted(
@@ -98,13 +98,13 @@ def test_a_fixture_without_a_device_is_matched_by_its_patient_id(
 
 @pytest.mark.parametrize("setting", ["AA", "AE"])
 def test_without_a_running_session_the_message_is_kept_and_acked_per_setting(
-    world: World, shared_fixtures: Path, setting: str
+    world: World, public_fixtures: Path, setting: str
 ) -> None:
     prepare_clinic(world)
     monitoring = MonitoringService(
         world.services.uow, world.clock, NoLiveEvents(), unknown_session_ack=setting
     )
-    raw = (shared_fixtures / "hl7v2" / "valid-pcd01-request.hl7v2").read_bytes()
+    raw = (public_fixtures / "hl7v2" / "valid-pcd01-request.hl7v2").read_bytes()
     ack = handler(world, monitoring).handle(raw)
     assert msa(ack)[1] == setting
     assert [(k, a) for k, a, _r in letters(world)] == [("unmatched", setting)]
@@ -128,10 +128,10 @@ HOSTILE = [
 
 @pytest.mark.parametrize(("label", "raw", "code", "reason"), HOSTILE, ids=[h[0] for h in HOSTILE])
 def test_corrupt_and_hostile_input_gets_a_negative_ack_and_a_dead_letter(
-    world: World, shared_fixtures: Path, label: str, raw: bytes | str, code: str, reason: str
+    world: World, public_fixtures: Path, label: str, raw: bytes | str, code: str, reason: str
 ) -> None:
     if raw == "response":
-        raw = (shared_fixtures / "hl7v2" / "valid-pcd01-response.hl7v2").read_bytes()
+        raw = (public_fixtures / "hl7v2" / "valid-pcd01-response.hl7v2").read_bytes()
     assert isinstance(raw, bytes)
     ack = handler(world).handle(raw)
     assert msa(ack)[1] == code

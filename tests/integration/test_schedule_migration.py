@@ -1,13 +1,12 @@
-"""Migrations 0007_scheduling and 0041_sec_schedule_occupancy: their tables come and go with
+"""Migrations 0007_scheduling and 0014_schedule_occupancy: their tables come and go with
 their own branch, leaving the others."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
-from sqlalchemy import create_engine, inspect
+from sqlalchemy import Engine, inspect
 
 from ketaclinic.adapters.db import migrate
+from tests.integration.test_migration_heads import HEAD, below_the_merge
 
 SCHEDULING = {
     "opening_hours", "clinic_closures", "chair_outages", "staff_shifts", "patient_availability",
@@ -15,16 +14,13 @@ SCHEDULING = {
 }  # fmt: skip
 
 
-def test_scheduling_branch_downgrades_and_upgrades_on_its_own(tmp_path: Path) -> None:
-    engine = create_engine(f"sqlite:///{(tmp_path / 'm.db').as_posix()}")
-    try:
-        migrate.upgrade(engine)
-        everything = set(inspect(engine).get_table_names())
-        assert everything >= SCHEDULING
-        # the scheduling branch: 0007_scheduling and its occupancy revision on top
-        migrate.downgrade(engine, "0041_sec_schedule_occupancy@-2")
-        assert set(inspect(engine).get_table_names()) == everything - SCHEDULING
-        migrate.upgrade(engine)
-        assert set(inspect(engine).get_table_names()) == everything
-    finally:
-        engine.dispose()
+def test_scheduling_branch_downgrades_and_upgrades_on_its_own(empty_engine: Engine) -> None:
+    migrate.upgrade(empty_engine)
+    everything = set(inspect(empty_engine).get_table_names())
+    assert everything >= SCHEDULING
+    below_the_merge(empty_engine)
+    migrate.downgrade(empty_engine, "0007_scheduling@-1")
+    assert set(inspect(empty_engine).get_table_names()) == everything - SCHEDULING
+    migrate.upgrade(empty_engine)
+    assert set(inspect(empty_engine).get_table_names()) == everything
+    assert migrate.database_heads(empty_engine) == {HEAD}

@@ -1,6 +1,6 @@
 """Severity band boundaries of every instrument, one row per boundary score.
 
-Each row: instrument, total score, expected band id, source key in shared/reference/clinical.md.
+Each row: instrument, total score, expected band id, source key in the clinical reference.
 Answers are built to reach exactly the total; the scorer must put it in the named band.
 """
 

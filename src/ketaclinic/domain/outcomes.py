@@ -2,7 +2,7 @@
 
 Pure rules over a course's scores on the protocol's primary instrument. Every result carries the
 numbers behind it (baseline, latest, change in points, percent change as ``Decimal``) and each
-reason names its rule id and the source key of ``shared/reference/clinical.md``.
+reason names its rule id and its source key in the clinical reference.
 
 Conventions used throughout:
 

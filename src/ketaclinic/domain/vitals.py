@@ -3,8 +3,7 @@
 A reading arrives in one of three ways (staff entry, a gateway posting JSON/FHIR, a monitor sending
 HL7 v2 PCD-01) and becomes the same :class:`VitalReading`. Units are normalised to UCUM
 (``mm[Hg]``, ``/min``, ``%``, ``Cel``) whether the sender used an MDC unit code (``266016``), an MDC
-reference id (``MDC_DIM_MMHG``) or UCUM text. MDC codes are ISO/IEEE 11073-10101
-(``shared/reference/landscape.md`` §3.3).
+reference id (``MDC_DIM_MMHG``) or UCUM text. MDC codes are ISO/IEEE 11073-10101.
 
 Plausibility limits are engineering sanity bounds that catch a unit mix-up or a wrong device clock.
 They are not clinical thresholds: clinical thresholds live in ``Protocol.monitoring.alert_rules``.

@@ -1,6 +1,6 @@
 """Published Questionnaires whose items carry no codes, mapped explicitly to our instruments.
 
-The official HL7 SDC PHQ-9 example (``shared/fixtures/fhir``) uses linkIds ``H1/T1/Q1`` …
+The official HL7 SDC PHQ-9 example (``tests/fixtures/fhir``) uses linkIds ``H1/T1/Q1`` …
 ``H1/T1/Q9`` and a total ``H1/TS`` with no item codes, so its items can only be matched through
 this reviewed table — never by position or wording. Keys are canonical URLs (version stripped)
 and the relative references seen in responses.

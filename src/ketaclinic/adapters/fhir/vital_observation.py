@@ -3,8 +3,7 @@
 Accepts a single Observation or a blood-pressure panel (85354-9) with systolic/diastolic
 components, ``valueQuantity`` in UCUM, ``effectiveDateTime`` with a time zone, and the status
 mapped to HL7 table 0085. The monitor is named by ``device.identifier.value`` (EUI-64) or
-``device.reference`` ``Device/<EUI-64>``. LOINC codes: US Core / FHIR vital signs profile
-(``shared/reference/landscape.md``).
+``device.reference`` ``Device/<EUI-64>``. LOINC codes: US Core / FHIR vital signs profile.
 """
 
 from __future__ import annotations

@@ -1,35 +1,25 @@
 """A signed consent as a PDF (fpdf2): the exact text signed, who signed, when, and the drawing.
 
 The text printed is the rendered document whose SHA-256 the signature carries; the hash is
-printed too, so the paper copy can be checked against the record. Core PDF fonts are Latin-1:
-characters outside it are replaced by their closest ASCII form or ``?`` (names are printed as
-typed wherever they fit).
+printed too, so the paper copy can be checked against the record. Text prints in the shipped
+Unicode typeface (``adapters.pdf.typeface``): names and the document print exactly as typed.
 """
 
 from __future__ import annotations
 
 import base64
 import io
-import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from fpdf import FPDF
 
+from ketaclinic.adapters.pdf.typeface import FAMILY, new_document, printable
 from ketaclinic.domain.consent_documents import RenderedDocument
 from ketaclinic.domain.evaluation_records import StoredSignature
 
 PNG_PREFIX = "data:image/png;base64,"
-_REPLACEMENTS = {
-    "\u2014": "-",
-    "\u2013": "-",
-    "\u2018": "'",
-    "\u2019": "'",
-    "\u201c": '"',
-    "\u201d": '"',
-    "\u00a7": "S.",
-}
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,31 +34,22 @@ class ConsentPrint:
     course_id: int
 
 
-def _latin1(text: str) -> str:
-    for old, new in _REPLACEMENTS.items():
-        text = text.replace(old, new)
-    text = unicodedata.normalize("NFKC", text)
-    return text.encode("latin-1", "replace").decode("latin-1")
-
-
 def _local(at: datetime, tz: str) -> str:
     return at.astimezone(ZoneInfo(tz)).strftime("%Y-%m-%d %H:%M %Z")
 
 
 def consent_pdf(stored: StoredSignature, document: RenderedDocument, info: ConsentPrint) -> bytes:
     """The PDF bytes of one signed (or refused) consent document."""
-    pdf = FPDF(format="A4")
-    pdf.set_auto_page_break(auto=True, margin=15)
-    pdf.set_title(_latin1(document.title))
+    pdf = new_document(document.title)
     pdf.add_page()
-    pdf.set_font("Helvetica", "B", 14)
-    pdf.multi_cell(0, 8, _latin1(info.clinic_name), new_x="LMARGIN", new_y="NEXT")
-    pdf.set_font("Helvetica", "", 9)
+    pdf.set_font(FAMILY, "B", 14)
+    pdf.multi_cell(0, 8, printable(info.clinic_name), new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font(FAMILY, "", 9)
     header = (
-        f"Patient {info.patient_name} (MRN {info.mrn}) - course {info.course_id}"
-        f" - protocol {info.protocol_ref}"
+        f"Patient {info.patient_name} (MRN {info.mrn}) — course {info.course_id}"
+        f" — protocol {info.protocol_ref}"
     )
-    pdf.multi_cell(0, 5, _latin1(header), new_x="LMARGIN", new_y="NEXT")
+    pdf.multi_cell(0, 5, printable(header), new_x="LMARGIN", new_y="NEXT")
     pdf.ln(3)
     _body(pdf, document.text)
     _signature_block(pdf, stored, document, info)
@@ -80,8 +61,8 @@ def _body(pdf: FPDF, text: str) -> None:
         bold = index == 0 or (
             paragraph and not paragraph.endswith((".", ":")) and len(paragraph) < 80
         )
-        pdf.set_font("Helvetica", "B" if bold else "", 12 if index == 0 else 10)
-        pdf.multi_cell(0, 5, _latin1(paragraph) or " ", new_x="LMARGIN", new_y="NEXT")
+        pdf.set_font(FAMILY, "B" if bold else "", 12 if index == 0 else 10)
+        pdf.multi_cell(0, 5, printable(paragraph) or " ", new_x="LMARGIN", new_y="NEXT")
 
 
 def _signature_block(
@@ -89,10 +70,12 @@ def _signature_block(
 ) -> None:
     s = stored.signature
     pdf.ln(4)
-    pdf.set_font("Helvetica", "B", 11)
+    pdf.set_font(FAMILY, "B", 11)
     verdict = "AGREES" if s.agrees else ("DISSENTS" if s.signer.value == "assent" else "REFUSES")
-    pdf.multi_cell(0, 6, f"Signed as {s.signer.value}: {verdict}", new_x="LMARGIN", new_y="NEXT")
-    pdf.set_font("Helvetica", "", 10)
+    pdf.multi_cell(
+        0, 6, printable(f"Signed as {s.signer.value}: {verdict}"), new_x="LMARGIN", new_y="NEXT"
+    )
+    pdf.set_font(FAMILY, "", 10)
     lines = [
         f"Name typed: {s.signer_name}",
         f"Signed at: {_local(s.signed_at, info.clinic_timezone)}",
@@ -106,7 +89,7 @@ def _signature_block(
     if s.explained_by:
         lines.append(f"Explained by: {s.explained_by}")
     for line in lines:
-        pdf.multi_cell(0, 5, _latin1(line), new_x="LMARGIN", new_y="NEXT")
+        pdf.multi_cell(0, 5, printable(line), new_x="LMARGIN", new_y="NEXT")
     if stored.image_png.startswith(PNG_PREFIX):
         raw = base64.b64decode(stored.image_png[len(PNG_PREFIX) :])
         try:

@@ -1,8 +1,8 @@
 """The referring clinician's course summary as a PDF (fpdf2): doses, sessions, scores with a
 chart, adverse events, outcome with the numbers behind it, and the maintenance plan.
 
-Core PDF fonts are Latin-1: text outside it is replaced (see ``adapters.pdf.consent``). Nothing
-here logs; the bytes go straight back to the caller.
+Text prints in the shipped Unicode typeface (``adapters.pdf.typeface``). Nothing here logs; the
+bytes go straight back to the caller.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 from fpdf import FPDF
 
 from ketaclinic.adapters.charts import HEIGHT, WIDTH, course_trajectory_chart, render_svg
-from ketaclinic.adapters.pdf.consent import _latin1
+from ketaclinic.adapters.pdf.typeface import FAMILY, new_document, printable
 from ketaclinic.services.reports import CourseReport
 
 LINE_MM = 5.5
@@ -26,22 +26,22 @@ def _local(at: datetime, tz: str) -> str:
 
 def _heading(pdf: FPDF, text: str) -> None:
     pdf.ln(2)
-    pdf.set_font("Helvetica", "B", 12)
-    pdf.cell(0, 7, _latin1(text), new_x="LMARGIN", new_y="NEXT")
-    pdf.set_font("Helvetica", "", 10)
+    pdf.set_font(FAMILY, "B", 12)
+    pdf.cell(0, 7, printable(text), new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font(FAMILY, "", 10)
 
 
 def _line(pdf: FPDF, text: str) -> None:
-    pdf.multi_cell(0, LINE_MM, _latin1(text), new_x="LMARGIN", new_y="NEXT")
+    pdf.multi_cell(0, LINE_MM, printable(text), new_x="LMARGIN", new_y="NEXT")
 
 
 def _header(pdf: FPDF, report: CourseReport, tz: str) -> None:
     p = report.patient
-    pdf.set_font("Helvetica", "B", 15)
+    pdf.set_font(FAMILY, "B", 15)
     pdf.cell(
-        0, 9, _latin1(f"{report.clinic_name}: treatment summary"), new_x="LMARGIN", new_y="NEXT"
+        0, 9, printable(f"{report.clinic_name}: treatment summary"), new_x="LMARGIN", new_y="NEXT"
     )
-    pdf.set_font("Helvetica", "", 10)
+    pdf.set_font(FAMILY, "", 10)
     _line(
         pdf,
         f"Patient: {p.details.given_name} {p.details.family_name} "
@@ -95,9 +95,9 @@ def _chart(pdf: FPDF, report: CourseReport) -> None:
     top = pdf.get_y() + 2
     pdf.image(BytesIO(svg), x=pdf.l_margin, y=top, w=width, h=height)
     pdf.set_y(top + height + 1)
-    pdf.set_font("Helvetica", "I", 9)
+    pdf.set_font(FAMILY, "", 9)
     _line(pdf, f"Chart: {chart.description}")
-    pdf.set_font("Helvetica", "", 10)
+    pdf.set_font(FAMILY, "", 10)
 
 
 def _outcome(pdf: FPDF, report: CourseReport) -> None:
@@ -147,8 +147,7 @@ def _plan(pdf: FPDF, report: CourseReport) -> None:
 
 def render_course_report(report: CourseReport, *, clinic_tz: str) -> bytes:
     """The PDF bytes of the course summary (times in the clinic's time zone)."""
-    pdf = FPDF(format="A4")
-    pdf.set_auto_page_break(auto=True, margin=15)
+    pdf = new_document(f"{report.clinic_name}: treatment summary")
     pdf.add_page()
     _header(pdf, report, clinic_tz)
     _doses(pdf, report, clinic_tz)

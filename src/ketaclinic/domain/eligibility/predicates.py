@@ -5,7 +5,7 @@ params and answers with an :class:`Outcome`: ``HIT`` (the condition is present, 
 ``CLEAR`` (the clinician recorded it absent) or ``MISSING`` (the evidence the rule needs was not
 recorded). ``MISSING`` is never a pass: the engine turns it into a finding.
 
-The clinical facts behind each predicate are in ``shared/reference/clinical.md`` §1.2, §1.3 and
+The clinical facts behind each predicate are in the clinical reference §1.2, §1.3 and
 §1.5; the numbers (blood pressure cut-offs, look-back windows, diazepam-equivalent threshold) are
 rule params owned by the protocol pack, never constants here.
 """

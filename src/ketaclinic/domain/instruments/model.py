@@ -1,7 +1,7 @@
 """The typed definition of a standardized instrument, and the result of scoring one response.
 
 An :class:`Instrument` is data: its items and answer options (with ordinal values and, where
-``shared/reference/clinical.md`` §5.3 confirms them, LOINC codes), how the items combine into a
+the clinical reference §5.3 confirms them, LOINC codes), how the items combine into a
 total, its score range, severity bands, subscales, cut-offs, safety rules and source. Scoring code
 (:mod:`ketaclinic.domain.instruments.scoring`) reads these definitions; it holds no per-instrument
 numbers of its own.

@@ -23,7 +23,7 @@ from ketaclinic.domain.protocol.sections import Severity, SourceRef
 
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 SEMVER_PATTERN = re.compile(r"^\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$")
-# a source key points into shared/reference/clinical.md ("§4.3 ...") or a seed ("seed 000 ...")
+# a source key points into the clinical reference ("§4.3 ...") or a seed ("seed 000 ...")
 SOURCE_KEY_PATTERN = re.compile(r"^(§\d+(\.\d+)*\b|seed \d{3}\b)")
 AGE_OUTSIDE_POPULATION = "age_outside_population"
 

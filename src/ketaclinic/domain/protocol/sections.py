@@ -2,7 +2,7 @@
 
 A protocol pack (``src/ketaclinic/protocols/<id>.yaml``) is parsed at the edge into these frozen
 structures. Every number carries an explicit unit in its field name (``_mg_per_kg``, ``_min``,
-``_mmhg``...). Where a numeric default comes from ``shared/reference/clinical.md`` the pack records
+``_mmhg``...). Where a numeric default comes from the clinical reference the pack records
 its source key in :attr:`Sourced.sources`, and defaults marked UNCONFIRMED there are listed in
 :attr:`Sourced.needs_signoff` so that a physician must confirm or change them before first use.
 

@@ -1,4 +1,4 @@
-"""``ketaclinic db upgrade`` and ``db status``."""
+"""``ketaclinic db upgrade``, ``db status`` and ``db heads``."""
 
 from __future__ import annotations
 
@@ -27,9 +27,19 @@ def upgrade() -> None:
 
 @app.command("status")
 def status() -> None:
-    """Say whether migrations are current; exit 1 when some are pending."""
+    """Say where the database is and whether it is current; exit 1 when migrations are pending."""
     with services() as s:
+        applied = ", ".join(sorted(migrate.database_heads(s.engine))) or "nothing applied"
+        typer.echo(f"database at {applied}")
+        typer.echo(f"code head {', '.join(sorted(migrate.script_heads()))}")
         if not migrate.is_current(s.engine):
             typer.echo("migrations pending: run `ketaclinic db upgrade`", err=True)
             raise typer.Exit(1)
         typer.echo("migrations current")
+
+
+@app.command("heads")
+def heads() -> None:
+    """The head revision(s) of the migrations shipped with this version (one when merged)."""
+    for head in sorted(migrate.script_heads()):
+        typer.echo(head)

@@ -1,7 +1,7 @@
 """outcomes: course score tags (why each score was taken) and maintenance booster plans
 
 Revision ID: 0009_outcomes
-Revises: 0002_courses
+Revises: 0003_assessments
 """
 
 from __future__ import annotations
@@ -12,9 +12,13 @@ from alembic import op
 from ketaclinic.adapters.db import types as ketaclinic_types
 
 revision = "0009_outcomes"
-down_revision = "0002_courses"
+# Course scores point at assessment responses, so outcomes build on the assessments revision.
+# This was a ``depends_on``; as a parent it lets one merge revision close every branch, and a
+# database migrated before keeps resolving: applying 0009 already removed 0003 from its
+# version table, exactly as moving from a parent to its child does.
+down_revision = "0003_assessments"
 branch_labels = None
-depends_on = ("0003_assessments",)
+depends_on = None
 
 
 def _fk(table: str, column: str, target: str) -> sa.ForeignKeyConstraint:

@@ -1,7 +1,7 @@
 """schedule occupancy: one row per appointment and resource; PostgreSQL refuses overlaps
 
-Revision ID: 0041_sec_schedule_occupancy
-Revises: 0007_scheduling
+Revision ID: 0014_schedule_occupancy
+Revises: 0013_audit_integrity
 Create Date: 2026-12-06 21:40:00
 
 Every active (proposed or confirmed) appointment occupies its chair for the whole appointment
@@ -21,8 +21,8 @@ from alembic import op
 
 from ketaclinic.adapters.db import types as ketaclinic_types
 
-revision = "0041_sec_schedule_occupancy"
-down_revision = "0007_scheduling"
+revision = "0014_schedule_occupancy"
+down_revision = "0013_audit_integrity"
 branch_labels = None
 depends_on = None
 

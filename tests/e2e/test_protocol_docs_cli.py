@@ -12,7 +12,7 @@ from ketaclinic.domain.protocol.docs import mermaid_state_diagram
 from ketaclinic.domain.protocol.docs_page import protocol_markdown
 from ketaclinic.entrypoints.cli.protocol import app
 
-CORPUS = Path(__file__).parent / "data" / "protocols"
+CORPUS = Path(__file__).parents[1] / "integration" / "data" / "protocols"
 ADULT_FILE = (
     Path(__file__).parents[2] / "src" / "ketaclinic" / "protocols" / "adult-iv-induction.yaml"
 )

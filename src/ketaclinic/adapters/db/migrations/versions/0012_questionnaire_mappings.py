@@ -1,7 +1,7 @@
 """questionnaire mappings: a clinic's outside FHIR Questionnaires mapped onto instruments
 
-Revision ID: 0030_safety_qmappings
-Revises: 0003_assessments
+Revision ID: 0012_questionnaire_mappings
+Revises: 0011_one_head
 """
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ from alembic import op
 
 from ketaclinic.adapters.db import types as ketaclinic_types
 
-revision = "0030_safety_qmappings"
-down_revision = "0003_assessments"
+revision = "0012_questionnaire_mappings"
+down_revision = "0011_one_head"
 branch_labels = None
 depends_on = None
 

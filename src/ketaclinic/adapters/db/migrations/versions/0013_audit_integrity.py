@@ -1,7 +1,7 @@
 """audit integrity: head derived from the last row; append-only triggers; app-role grants
 
-Revision ID: 0040_sec_audit_integrity
-Revises: 0001_foundation
+Revision ID: 0013_audit_integrity
+Revises: 0012_questionnaire_mappings
 Create Date: 2026-12-06 21:20:00
 
 The ``audit_heads`` table goes: a chain's head is its last event, so no head row can be rewritten.
@@ -21,8 +21,8 @@ from alembic import context, op
 
 from ketaclinic.adapters.db.roles import grant_app_role, install_audit_guard, remove_audit_guard
 
-revision = "0040_sec_audit_integrity"
-down_revision = "0001_foundation"
+revision = "0013_audit_integrity"
+down_revision = "0012_questionnaire_mappings"
 branch_labels = None
 depends_on = None
 
