@@ -111,6 +111,7 @@ def _production(world: World, tmp_path: Path) -> Settings:
         var_dir=tmp_path,
         database_url=world.services.settings.effective_database_url,
         secret_key=SecretStr("p" * 40),
+        audit_key=SecretStr("a" * 40),
     )
 
 
@@ -140,6 +141,7 @@ def test_cookie_secure_default_follows_environment(
         var_dir=tmp_path,
         database_url="sqlite:///x.db",
         secret_key=SecretStr("s" * 40),
+        audit_key=SecretStr("a" * 40),
     )
     assert settings.cookie_secure is expected
     explicit = Settings(
@@ -147,6 +149,7 @@ def test_cookie_secure_default_follows_environment(
         var_dir=tmp_path,
         database_url="sqlite:///x.db",
         secret_key=SecretStr("s" * 40),
+        audit_key=SecretStr("a" * 40),
         cookie_secure=not expected,
     )
     assert explicit.cookie_secure is (not expected)

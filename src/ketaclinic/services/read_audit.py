@@ -36,6 +36,8 @@ def _patient_of(found: object) -> int | None:
 
 
 Lookup = Callable[[UnitOfWork, int, int], object]
+#: the largest id a stored row can have (PostgreSQL ``integer``)
+ID_MAX = 2**31 - 1
 
 # a path or query id -> the object it names (its ``patient_id`` is the patient read)
 LOOKUPS: Mapping[str, Lookup] = {
@@ -54,6 +56,8 @@ def patients_named(uow: UnitOfWork, clinic_id: int, ids: Mapping[str, int]) -> s
     """The patients of this clinic that the ids of a request name (others are ignored)."""
     found: set[int] = set()
     for name, value in ids.items():
+        if not 1 <= value <= ID_MAX:  # no stored row has it (the route refuses it as well)
+            continue
         if name == "patient_id":
             if uow.patients.get(clinic_id, value) is not None:
                 found.add(value)
