@@ -19,11 +19,11 @@ from ketaclinic.domain.patients import PatientDetails, SexAtBirth
 from tests.conftest import World
 from tests.e2e.conftest import bearer
 
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "fhir"
+SYNTHETIC = Path(__file__).resolve().parents[1] / "data" / "fhir"  # synthetic, not public
 
 
 def load(name: str) -> Any:
-    return json.loads((FIXTURES / name).read_text(encoding="utf-8"))
+    return json.loads((SYNTHETIC / name).read_text(encoding="utf-8"))
 
 
 def peer_response(patient_id: int) -> dict[str, Any]:

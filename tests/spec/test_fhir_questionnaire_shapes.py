@@ -23,12 +23,12 @@ from ketaclinic.domain.questionnaire_mappings import (
     parse_mapping,
 )
 
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "fhir"
+SYNTHETIC = Path(__file__).resolve().parents[1] / "data" / "fhir"  # synthetic, not public
 SOURCE = "landscape.md GAD-7 items (HL7 PHR IG); clinical.md §5.3"
 
 
 def load(name: str) -> Any:
-    return json.loads((FIXTURES / name).read_text(encoding="utf-8"))
+    return json.loads((SYNTHETIC / name).read_text(encoding="utf-8"))
 
 
 def peer_mapping() -> QuestionnaireMapping:
