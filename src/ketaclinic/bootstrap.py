@@ -50,6 +50,7 @@ from ketaclinic.services.safety import SafetyService
 from ketaclinic.services.scheduling import ScheduleService
 from ketaclinic.services.scheduling_replan import ReplanService
 from ketaclinic.services.scheduling_setup import CalendarService
+from ketaclinic.services.session_opening import SessionOpeningService
 from ketaclinic.services.session_workflow import SessionWorkflowService
 from ketaclinic.services.sessions import SessionService
 from ketaclinic.services.staff_admin import StaffAdminService
@@ -79,6 +80,7 @@ class Services:
     checkins: CheckinService = field(init=False)
     live: InProcessBroker = field(init=False)
     sessions: SessionService = field(init=False)
+    arrivals: SessionOpeningService = field(init=False)
     monitoring: MonitoringService = field(init=False)
     alarms: AlarmService = field(init=False)
     board: BoardService = field(init=False)
@@ -108,6 +110,7 @@ class Services:
         # infusion day: board events fan out after each commit (LISTEN/NOTIFY on PostgreSQL)
         self.live = make_broker(self.engine)
         self.sessions = SessionService(self.uow, self.clock, self.live)
+        self.arrivals = SessionOpeningService(self.uow, self.clock, self.live)
         self.monitoring = MonitoringService(
             self.uow, self.clock, self.live,
             unknown_session_ack=self.settings.hl7_ack_unknown_session,

@@ -67,6 +67,9 @@ class InfusionSession:
     discharged_at: datetime | None = None
     ended_at: datetime | None = None
     version: int = 1
+    appointment_id: int | None = None  # the booked appointment checked in (None: unscheduled)
+    session_number: int | None = None  # the protocol session number of that appointment
+    unscheduled_reason: str | None = None  # why a prescriber opened it without an appointment
 
     @property
     def active(self) -> bool:

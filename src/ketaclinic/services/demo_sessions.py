@@ -73,7 +73,13 @@ def start_demo_sessions(
         if patient_id in busy_patients:
             continue
         course = courses.open(physician, patient_id, version_id)
-        s = sessions.create(nurse, course.id, chair, prescriber_id=physician.staff_id)
+        s = sessions.create(
+            physician,
+            course.id,
+            chair,
+            unscheduled_reason="demo clinic: synthetic patient",
+            prescriber_id=physician.staff_id,
+        )
         device = demo_device(chair)
         s = sessions.assign(nurse, s.id, attendant_id=nurse.staff_id, device_id=device)
         for to in _PATH:

@@ -56,7 +56,9 @@ def kat_course_with_ready_session(server: LiveServer) -> tuple[int, int]:
         room = uow.clinics.add_chair(server.clinic.id, "Journey room", ("quiet",))
         uow.commit()
     nurse, coach = actor(server, Role.NURSE), actor(server, Role.COACH)
-    session = s.sessions.create(nurse, course, room, prescriber_id=physician.staff_id)
+    session = s.sessions.create(
+        physician, course, room, unscheduled_reason="walk-in", prescriber_id=physician.staff_id
+    )
     s.sessions.assign(nurse, session.id, attendant_id=coach.staff_id, device_id=None)
     for to in (SessionState.CHECKED_IN, SessionState.READY):
         s.sessions.move(nurse, session.id, to, attested=KAT_ATTESTED)

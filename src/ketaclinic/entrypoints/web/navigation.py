@@ -39,6 +39,7 @@ NAV: tuple[NavItem, ...] = (
     NavItem("Outcome worklist", "/worklist/outcomes", Permission.COURSE_MANAGE),
     NavItem("Outcomes", "/outcomes", Permission.OUTCOMES_READ),
     NavItem("Schedule", "/schedule", Permission.SCHEDULE_READ),
+    NavItem("Today's arrivals", "/arrivals", Permission.SCHEDULE_READ),
 )
 
 CHART_PANELS: tuple[ChartPanel, ...] = (

@@ -1,0 +1,41 @@
+"""infusion day: a session opened from its booked appointment (or unscheduled, with a reason)
+
+Revision ID: 0011_pathway_day
+Revises: 0010_session_workflow
+Create Date: 2026-12-06 21:50:00
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0011_pathway_day"
+down_revision = "0010_session_workflow"
+branch_labels = None
+depends_on = "0007_scheduling"
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("infusion_sessions", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("appointment_id", sa.Integer(), nullable=True))
+        batch_op.add_column(sa.Column("session_number", sa.Integer(), nullable=True))
+        batch_op.add_column(sa.Column("unscheduled_reason", sa.Text(), nullable=True))
+        batch_op.create_foreign_key(
+            batch_op.f("fk_infusion_sessions_appointment_id_appointments"),
+            "appointments",
+            ["appointment_id"],
+            ["id"],
+        )
+        batch_op.create_index("uq_infusion_sessions_appointment", ["appointment_id"], unique=True)
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("infusion_sessions", schema=None) as batch_op:
+        batch_op.drop_index("uq_infusion_sessions_appointment")
+        batch_op.drop_constraint(
+            batch_op.f("fk_infusion_sessions_appointment_id_appointments"), type_="foreignkey"
+        )
+        batch_op.drop_column("unscheduled_reason")
+        batch_op.drop_column("session_number")
+        batch_op.drop_column("appointment_id")
