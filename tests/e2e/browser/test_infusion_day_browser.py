@@ -160,7 +160,7 @@ def _check_in_and_prepare(page: Page, order_id: int) -> None:
         ("Prescriber on site",),
     )
     expect(state).to_have_text("infusing")
-    expect(page.locator('[data-field="pump-rate"]')).to_have_text("150.0 mL/h")
+    expect(page.locator('[data-field="pump-rate"]')).to_have_text("150 mL/h")
 
 
 def test_a_whole_iv_session_from_check_in_to_discharge(
