@@ -16,6 +16,7 @@ from typing import Any
 from ketaclinic.domain.access import Permission
 from ketaclinic.domain.errors import NotFound
 from ketaclinic.domain.infusion import InfusionSession, StoredAlarm, StoredReading
+from ketaclinic.domain.protocol.canonical import decimal_text
 from ketaclinic.domain.staff import Actor, Chair
 from ketaclinic.domain.vitals import Parameter, VitalReading
 from ketaclinic.services.authorization import require
@@ -48,9 +49,9 @@ def _vitals(
         if not reading.usable:
             continue
         key = reading.parameter.value
-        latest[key] = (str(reading.value), reading.at)
+        latest[key] = (decimal_text(reading.value), reading.at)
         if key in trend:
-            trend[key] = (trend[key] + [str(reading.value)])[-TREND_POINTS:]
+            trend[key] = (trend[key] + [decimal_text(reading.value)])[-TREND_POINTS:]
     return latest, trend
 
 
