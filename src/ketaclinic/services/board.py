@@ -67,7 +67,8 @@ def alarm_json(a: StoredAlarm) -> dict[str, Any]:
     return {
         "id": a.id, "rule_id": a.rule_id, "severity": a.severity, "action": a.action,
         "message": a.message, "raised_at": a.raised_at.isoformat(), "active": a.active,
-        "session_id": a.session_id,
+        "session_id": a.session_id, "repeat_count": a.repeat_count,
+        "last_raised_at": a.last_raised_at.isoformat() if a.last_raised_at else None,
     }  # fmt: skip
 
 

@@ -350,12 +350,13 @@ def test_cancelling_needs_a_reason(infusion: Infusion) -> None:
 
 
 # -- alarms --------------------------------------------------------------------------------
-def test_acknowledging_needs_a_note_and_happens_once(infusion: Infusion) -> None:
+def test_acknowledging_needs_a_note_to_pause_or_stop_and_happens_once(infusion: Infusion) -> None:
     w = infusion.world
     alarm = infusion.raise_alarm(infusion.checked_in(), AlertAction.NOTIFY)
-    with pytest.raises(ValidationFailed) as err:
-        infusion.alarms.acknowledge(w.actor(Role.NURSE), alarm.id, AckAction.NONE, " ")
-    assert err.value.field == "note"
+    for moving in (AckAction.PAUSE, AckAction.STOP):
+        with pytest.raises(ValidationFailed) as err:
+            infusion.alarms.acknowledge(w.actor(Role.NURSE), alarm.id, moving, " ")
+        assert err.value.field == "note"
     done = infusion.alarms.acknowledge(
         w.actor(Role.NURSE), alarm.id, AckAction.NONE, "repositioned probe"
     )

@@ -130,6 +130,9 @@ alarms = Table(
     Column("ack_action", String(12), nullable=True),  # none | pause | stop
     Column("ack_note", Text, nullable=True),
     Column("resolution", Text, nullable=True),
+    # a repeat of the same rule before acknowledgement updates this row instead of a new one
+    Column("repeat_count", Integer, nullable=False, server_default="1"),
+    Column("last_raised_at", UTCDateTime, nullable=True),
     Index("ix_alarms_clinic_session", "clinic_id", "session_id"),
     # at most one alarm per rule per session while its condition holds (never raised twice)
     Index(

@@ -13,7 +13,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from ketaclinic.domain.access import Permission
+from ketaclinic.domain.access import Permission, is_allowed
 from ketaclinic.domain.errors import ClinicError, NotFound, ValidationFailed
 from ketaclinic.entrypoints.guards import WebUser
 from ketaclinic.entrypoints.http import services_of
@@ -58,7 +58,15 @@ def _page(
     silence = monitor_silence_min(
         day.session, day.protocol.monitoring, day.readings, services.clock.now()
     )
+    alarms = services.alarms.for_session(session.actor, session_id)
+    names = (
+        services.calendar.directory(session.actor).staff
+        if session.actor.role and is_allowed(session.actor.role, Permission.SCHEDULE_READ)
+        else {}
+    )
     context = {
+        "alarms": sorted(alarms, key=lambda a: a.raised_at, reverse=True),
+        "staff_names": names,
         "hand_fields": HAND_FIELDS,
         "measured": day.session.state in MEASURED_STATES,
         "silence_min": silence,

@@ -1,4 +1,5 @@
-"""infusion day: a session opened from its booked appointment (or unscheduled, with a reason)
+"""infusion day: a session opened from its booked appointment (or unscheduled, with a reason);
+an alarm that repeats before acknowledgement is counted on its row
 
 Revision ID: 0011_pathway_day
 Revises: 0010_session_workflow
@@ -9,6 +10,8 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from alembic import op
+
+from ketaclinic.adapters.db import types as ketaclinic_types
 
 revision = "0011_pathway_day"
 down_revision = "0010_session_workflow"
@@ -28,9 +31,19 @@ def upgrade() -> None:
             ["id"],
         )
         batch_op.create_index("uq_infusion_sessions_appointment", ["appointment_id"], unique=True)
+    with op.batch_alter_table("alarms", schema=None) as batch_op:
+        batch_op.add_column(
+            sa.Column("repeat_count", sa.Integer(), server_default="1", nullable=False)
+        )
+        batch_op.add_column(
+            sa.Column("last_raised_at", ketaclinic_types.UTCDateTime(timezone=True), nullable=True)
+        )
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("alarms", schema=None) as batch_op:
+        batch_op.drop_column("last_raised_at")
+        batch_op.drop_column("repeat_count")
     with op.batch_alter_table("infusion_sessions", schema=None) as batch_op:
         batch_op.drop_index("uq_infusion_sessions_appointment")
         batch_op.drop_constraint(
