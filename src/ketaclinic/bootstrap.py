@@ -30,6 +30,7 @@ from ketaclinic.services.coaching_booking import CoachingBookingService
 from ketaclinic.services.consents import ConsentService
 from ketaclinic.services.courses import CourseService
 from ketaclinic.services.dashboard import DashboardService
+from ketaclinic.services.demo_pathway import PathwayServices
 from ketaclinic.services.eligibility import EligibilityService, eligibility_facts
 from ketaclinic.services.evaluations import EvaluationService
 from ketaclinic.services.identity import IdentityPolicy, IdentityService
@@ -155,6 +156,18 @@ class Services:
 
     def uow(self) -> UnitOfWork:
         return SqlUnitOfWork(self.engine)
+
+    def pathway(self) -> PathwayServices:
+        """The use cases the demo's prepared patients go through (demo seeding only)."""
+        return PathwayServices(
+            self.patients,
+            self.courses,
+            self.evaluations,
+            self.eligibility,
+            self.consents,
+            self.orders,
+            self.schedule,
+        )
 
     def close(self) -> None:
         self.live.close()

@@ -87,11 +87,11 @@ def test_after_an_acknowledgement_a_new_episode_is_a_new_alarm(
     world.services.alarms.acknowledge(nurse, first.id, AckAction.NONE, "")
     [monitor] = start_demo_sessions(
         world.services.uow,
-        world.services.courses,
+        world.services.pathway(),
         world.services.sessions,
         world.clinic.id,
         count=1,
-        today=world.clock.now().date(),
+        clock=world.clock,
     )  # the running session again, with its monitor
     world.clock.advance(minutes=1)
     _handler(world).handle(pcd01(monitor, "N1", world.clock.now(), sbp=209))

@@ -51,8 +51,8 @@ def feed(live_server: LiveServer) -> Iterator[MonitorFeed]:
     _sign_off_adult_pack(live_server)
     s = live_server.services
     [monitor] = start_demo_sessions(
-        s.uow, s.courses, s.sessions, live_server.clinic.id, count=1,
-        today=live_server.clock.now().date(),
+        s.uow, s.pathway(), s.sessions, live_server.clinic.id, count=1,
+        clock=live_server.clock,
     )  # fmt: skip
     handler = MonitorMessageHandler(
         s.monitoring, live_server.clinic.id, naive_tz=ZoneInfo("America/Chicago"),
