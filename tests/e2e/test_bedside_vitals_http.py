@@ -144,3 +144,17 @@ def test_discharge_works_from_hand_entered_recovery_vitals(
     assert done.status_code == 303, done.text[:800]
     s = world.services.sessions.get(world.actor(Role.NURSE), day.session_id)
     assert s.state is SessionState.DISCHARGED
+
+
+def test_the_board_card_says_plainly_when_no_monitor_data_arrives(
+    world: World, day: Day, nurse: tuple[TestClient, str]
+) -> None:
+    client, _ = nurse
+    _infusing(day)
+    board = client.get("/board")
+    assert 'data-field="no-monitor"' not in board.text
+    assert f'href="/sessions/{day.session_id}"' in board.text
+    world.clock.advance(minutes=12)
+    web_login(client, world, Role.NURSE)
+    board = client.get("/board")
+    assert "No monitor data for 12 min — enter vitals by hand or check the monitor" in board.text
