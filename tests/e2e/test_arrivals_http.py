@@ -144,11 +144,17 @@ def test_a_check_in_of_another_day_or_a_proposed_series_is_refused(
     headers = bearer(client, world, Role.FRONT_DESK)
     later = client.post(f"/api/v1/schedule/appointments/{series[2].id}/check-in", headers=headers)
     assert later.status_code == 409 and "not today" in later.json()["detail"]
-    coach = client.post(
+    auditor = client.post(
         f"/api/v1/schedule/appointments/{series[0].id}/check-in",
         headers=bearer(client, world, Role.AUDITOR),
     )
-    assert coach.status_code == 403
+    assert auditor.status_code == 403
+    csrf = web_login(client, world, Role.FRONT_DESK)
+    other = booked.courses[1]
+    assert client.post(f"/courses/{other.id}/series", data={"csrf_token": csrf}).is_success
+    proposed = booked.schedule.series_of_patient(world.actor(Role.NURSE), other.patient_id)[0]
+    refused = client.post(f"/api/v1/schedule/appointments/{proposed.id}/check-in", headers=headers)
+    assert refused.status_code == 409 and "confirm the series first" in refused.json()["detail"]
 
 
 def test_only_a_prescriber_opens_an_unscheduled_visit_with_a_reason(
