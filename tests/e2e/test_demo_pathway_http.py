@@ -14,7 +14,7 @@ from ketaclinic.services.demo_pathway import PathwayServices, prepare_pathway_pa
 from ketaclinic.services.scheduling_setup import seed_demo_schedule
 from tests.conftest import World
 from tests.e2e.conftest import web_login
-from tests.infusion_world import prepare_clinic
+from tests.infusion_world import prepare_clinic, running_sessions
 
 
 def pathway_services(world: World) -> PathwayServices:
@@ -47,3 +47,16 @@ def test_the_pathway_patient_is_in_induction_with_an_order_and_today_booked(
         follow_redirects=False,
     )
     assert done.status_code == 303, done.text[:800]
+
+
+def test_demo_board_sessions_belong_to_consented_courses_in_induction_with_orders(
+    world: World,
+) -> None:
+    monitors = running_sessions(world, count=2, patients=3)
+    nurse = world.actor(Role.NURSE)
+    assert len(monitors) == 2
+    for m in monitors:
+        [course] = world.services.courses.for_patient(nurse, m.session.patient_id)
+        assert course.id == m.session.course_id and course.state is CourseState.INDUCTION
+        assert world.services.orders.for_patient(nurse, m.session.patient_id)
+        assert m.session.unscheduled_reason  # opened by the demo prescriber, with a reason

@@ -78,12 +78,12 @@ class PathwayPatient:
     appointments: tuple[Booking, ...]
 
 
-def demo_evaluation(at: datetime, age: int) -> Evaluation:
+def demo_evaluation(at: datetime, age: int, sex: SexAtBirth = SexAtBirth.FEMALE) -> Evaluation:
     """A synthetic adult with nothing against treatment and the adult pack's work-up."""
     no = Status.ABSENT
     return Evaluation(
         age_years=age,
-        sex_at_birth=SexAtBirth.FEMALE,
+        sex_at_birth=sex,
         presenting_problem="Synthetic demo case: recurrent depression",
         diagnoses=(Diagnosis(CodeSystem.ICD10CM, "F33.2", "MDD, recurrent, severe", True),),
         psychiatric=PsychiatricHistory(Status.ABSENT, Status.ABSENT, (), (), False, False),
@@ -158,7 +158,8 @@ def prepare_course(
     course = s.courses.open(app, patient_id, version)
     s.courses.move(app, course.id, CourseState.EVALUATING)
     age = (now.date() - details.date_of_birth).days // 366
-    stored = s.evaluations.record(app, course.id, demo_evaluation(now, age))
+    sex = SexAtBirth(details.sex_at_birth.value)
+    stored = s.evaluations.record(app, course.id, demo_evaluation(now, age, sex))
     s.eligibility.sign(app, course.id, SignRequest(stored.version))
     s.courses.move(app, course.id, CourseState.ELIGIBLE)
     _sign_consents(s.consents, nurse, course.id, f"{details.given_name} {details.family_name}")

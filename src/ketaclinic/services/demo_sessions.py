@@ -75,7 +75,13 @@ def start_demo_sessions(
             break
         if patient_id in busy_patients:
             continue
-        course_id, _order_id = prepare_course(uow_factory, clock, pathway, clinic_id, patient_id)
+        try:
+            course_id, _order_id = prepare_course(
+                uow_factory, clock, pathway, clinic_id, patient_id
+            )
+        except ClinicError:  # e.g. a demo adult outside the pack's population: try the next one
+            busy_patients.add(patient_id)
+            continue
         s = sessions.create(
             physician,
             course_id,
