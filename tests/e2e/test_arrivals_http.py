@@ -6,6 +6,7 @@ schedule day re-plans the series. Consent: ``consent_in_force_stub``."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from datetime import timedelta
 from zoneinfo import ZoneInfo
@@ -207,3 +208,30 @@ def test_a_no_show_on_the_schedule_day_re_plans_the_series(
         f"/appointments/{series[0].id}/check-in", data={"csrf_token": csrf, "back": "arrivals"}
     )
     assert refused.status_code == 409 and "missed" in refused.text
+
+
+def test_two_simultaneous_check_ins_end_in_one_session_and_one_conflict(
+    world: World, booked: Booked, client: TestClient
+) -> None:
+    first = _series(world, booked, client)[0]
+    start = threading.Barrier(2)
+    outcomes: list[str] = []
+
+    def check_in(role: Role) -> None:
+        start.wait(timeout=10)
+        try:
+            world.services.arrivals.check_in(world.actor(role), first.id)
+            outcomes.append("opened")
+        except Conflict as err:
+            outcomes.append(f"conflict:{err.field}")
+
+    threads = [threading.Thread(target=check_in, args=(r,)) for r in (Role.NURSE, Role.FRONT_DESK)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=30)
+    assert sorted(outcomes) == ["conflict:appointment_id", "opened"]
+    listed = world.services.arrivals.arrivals(
+        world.actor(Role.NURSE), first.start_at.astimezone(CHICAGO).date()
+    )
+    assert [a.session is not None for a in listed if a.booking.id == first.id] == [True]
