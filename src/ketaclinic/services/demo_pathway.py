@@ -132,7 +132,7 @@ def prepare_pathway_patient(
 ) -> PathwayPatient:
     """Register ``details`` and take them to induction with a signed order and a confirmed
     series (demo only). Raises ``ClinicError`` naming what the demo clinic lacks."""
-    desk = _actors(uow_factory, clinic_id)[Role.FRONT_DESK]
+    desk = _actors(uow_factory, clinic_id)[2]
     patient = s.patients.register(desk, details)
     course_id, order_id = prepare_course(uow_factory, clock, s, clinic_id, patient.id)
     s.schedule.book_series(desk, course_id)
@@ -149,8 +149,7 @@ def prepare_course(
 ) -> tuple[int, int]:
     """A course of ``patient_id`` on the adult IV protocol, evaluated, eligible, consented, in
     induction, with a recent weight and a signed dose order: ``(course_id, order_id)``."""
-    actors = _actors(uow_factory, clinic_id)
-    app, nurse = actors[Role.APP], actors[Role.NURSE]
+    app, nurse, _desk = _actors(uow_factory, clinic_id)
     version = _signed_version(uow_factory, clinic_id)
     now = clock.now()
     details = s.patients.chart(app, patient_id).patient.details
@@ -176,13 +175,14 @@ def prepare_course(
     return course.id, order.id
 
 
-def _actors(uow_factory: UnitOfWorkFactory, clinic_id: int) -> dict[Role, Actor]:
+def _actors(uow_factory: UnitOfWorkFactory, clinic_id: int) -> tuple[Actor, Actor, Actor]:
+    """``(prescriber, nurse, desk)``: an APP or physician prescribes; a nurse (else the
+    prescriber) collects consent; the front desk (else the prescriber) registers and books."""
     actors = demo_actors(uow_factory, clinic_id)
-    missing = {Role.PHYSICIAN, Role.APP, Role.NURSE, Role.FRONT_DESK} - actors.keys()
-    if missing:
-        names = ", ".join(sorted(r.value for r in missing))
-        raise ClinicError(f"the demo needs staff with roles {names}", field="clinic")
-    return actors
+    prescriber = actors.get(Role.APP) or actors.get(Role.PHYSICIAN)
+    if prescriber is None:
+        raise ClinicError("the demo needs a prescriber (physician or APP)", field="clinic")
+    return prescriber, actors.get(Role.NURSE, prescriber), actors.get(Role.FRONT_DESK, prescriber)
 
 
 def _signed_version(uow_factory: UnitOfWorkFactory, clinic_id: int) -> int:
