@@ -50,7 +50,8 @@
   document.addEventListener("pointerdown", () => { if (!muted) { ensureAudio(); showSoundState(); } }, { once: true });
 
   function sound(priority) {
-    const ctx = ensureAudio();
+    let ctx = null;
+    try { ctx = ensureAudio(); } catch (err) { showSoundState(); return; }
     if (!ctx) return;
     const p = PATTERNS[priority] || PATTERNS.high;
     for (const offset of p.pulses) {
@@ -116,8 +117,8 @@
     banner.textContent = `${name}: ${priority.toUpperCase()} — ${doc.alarm.message} (required: ${doc.alarm.action})`;
     banner.className = `alarm-banner prio-${priority}`;
     banner.hidden = false;
-    sound(priority);
     refetch(doc.chair_id);
+    window.setTimeout(() => { sound(priority); showSoundState(); }, 0);
   }
 
   function tick() {
@@ -129,7 +130,7 @@
     });
   }
   setInterval(tick, 1000); tick();
-  ensureAudio(); showSoundState();
+  showSoundState();
 
   const events = new EventSource("/board/events");
   events.addEventListener("open", () => { status.textContent = "live"; });
