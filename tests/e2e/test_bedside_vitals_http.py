@@ -15,8 +15,9 @@ from fastapi.testclient import TestClient
 from ketaclinic.domain.access import Role
 from ketaclinic.domain.discharge import AldreteScore
 from ketaclinic.domain.session import SessionState
-from ketaclinic.domain.vitals import Parameter, ReadingSource
+from ketaclinic.domain.vitals import Parameter, ReadingSource, VitalReading
 from ketaclinic.entrypoints.app import create_app
+from ketaclinic.services.monitoring import VitalsBatch
 from tests.conftest import World
 from tests.e2e.conftest import web_login
 from tests.integration.test_session_workflow import Day, _ready, make_day
@@ -158,3 +159,43 @@ def test_the_board_card_says_plainly_when_no_monitor_data_arrives(
     web_login(client, world, Role.NURSE)
     board = client.get("/board")
     assert "No monitor data for 12 min — enter vitals by hand or check the monitor" in board.text
+
+
+def test_an_admin_assigns_a_monitor_to_a_chair_and_its_readings_reach_the_session(
+    world: World, day: Day
+) -> None:
+    _ready(day)
+    chair_id = world.services.sessions.get(world.actor(Role.NURSE), day.session_id).chair_id
+    with TestClient(create_app(services=world.services)) as admin:
+        csrf = web_login(admin, world, Role.ADMIN)
+        page = admin.get("/admin/monitors")
+        assert page.status_code == 200 and "none: vitals by hand" in page.text
+        bad = admin.post(
+            "/admin/monitors",
+            data={"csrf_token": csrf, "chair_id": str(chair_id), "device_id": "12"},
+        )
+        assert bad.status_code == 422 and 'id="monitor-device_id-error"' in bad.text
+        done = admin.post(
+            "/admin/monitors",
+            data={"csrf_token": csrf, "chair_id": str(chair_id), "device_id": "de00000000000c01"},
+            follow_redirects=False,
+        )
+        assert done.status_code == 303
+        assert "DE00000000000C01" in admin.get("/admin/monitors").text
+        desk_csrf = web_login(admin, world, Role.FRONT_DESK)
+        refused = admin.post(
+            "/admin/monitors",
+            data={
+                "csrf_token": desk_csrf,
+                "chair_id": str(chair_id),
+                "device_id": "DE0000000000C002",
+            },
+        )
+        assert refused.status_code == 403
+    reading = VitalReading(
+        Parameter.HR, Decimal(71), "/min", world.clock.now(), ReadingSource.MONITOR
+    )
+    result = world.services.monitoring.ingest(
+        world.actor(Role.NURSE), VitalsBatch((reading,), device_id="DE00000000000C01")
+    )
+    assert result.session_id == day.session_id

@@ -20,7 +20,7 @@ from ketaclinic.domain.protocol.sections import AlertAction
 from ketaclinic.domain.session import SessionFacts, SessionState, transition
 from ketaclinic.domain.staff import Actor
 from ketaclinic.services.audit import record
-from ketaclinic.services.authorization import require
+from ketaclinic.services.authorization import allowed, require
 from ketaclinic.services.board import chair_event
 from ketaclinic.services.courses import get_course
 from ketaclinic.services.infusion_ports import LiveEvents
@@ -150,6 +150,38 @@ class SessionService:
         self._events.publish(actor.clinic_id, event)
         return s
 
+    def monitors(self, actor: Actor) -> dict[int, str]:
+        """Chair id -> the bedside monitor (EUI-64) registered on it (admin or clinical staff)."""
+        _require_monitor_admin(actor)
+        with self._uow() as uow:
+            return {
+                chair: device for device, chair in uow.monitors.devices(actor.clinic_id).items()
+            }
+
+    def assign_chair_monitor(self, actor: Actor, chair_id: int, device_id: str) -> None:
+        """Register the bedside monitor ``device_id`` (EUI-64) on ``chair_id``: its readings then
+        reach the session in that chair. Admin (STAFF_ADMIN) or clinical staff (SESSION_RUN)."""
+        _require_monitor_admin(actor)
+        device = device_id.strip().upper()
+        if not EUI64.match(device):
+            raise ValidationFailed({"device_id": "an EUI-64 is 16 hexadecimal digits"})
+        with self._uow() as uow:
+            chair = next((c for c in uow.clinics.chairs(actor.clinic_id) if c.id == chair_id), None)
+            if chair is None:
+                raise NotFound("no such chair in this clinic", field="chair_id")
+            uow.monitors.assign(actor.clinic_id, device, chair_id, at=self._clock.now())
+            detail = f"device={device}"
+            record(
+                uow,
+                self._clock,
+                actor,
+                "monitor.assign",
+                object_type="chair",
+                object_id=chair_id,
+                detail=detail,
+            )
+            uow.commit()
+
     def move(
         self,
         actor: Actor,
@@ -179,3 +211,8 @@ class SessionService:
     def _check_staff(uow: UnitOfWork, clinic_id: int, staff_id: int, field: str) -> None:
         if not any(m.clinic_id == clinic_id for m in uow.staff.memberships(staff_id)):
             raise NotFound("no such staff member in this clinic", field=field)
+
+
+def _require_monitor_admin(actor: Actor) -> None:
+    if not (allowed(actor, Permission.STAFF_ADMIN) or allowed(actor, Permission.SESSION_RUN)):
+        require(actor, Permission.STAFF_ADMIN)  # raises, naming the permission
