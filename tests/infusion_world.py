@@ -43,7 +43,7 @@ def running_sessions(world: World, count: int = 1, **kw: int) -> list[DemoMonito
     prepare_clinic(world, **kw)
     s = world.services
     return start_demo_sessions(
-        s.uow, s.courses, s.sessions, world.clinic.id, count=count, today=world.clock.now().date()
+        s.uow, s.pathway(), s.sessions, world.clinic.id, count=count, clock=world.clock
     )
 
 

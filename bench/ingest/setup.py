@@ -77,8 +77,8 @@ def seed(url: str, var_dir: Path, secret: str, chairs: int) -> list[Monitor]:
             uow.commit()
         _patients(services, desk, clinic.id, chairs)
         monitors = start_demo_sessions(
-            services.uow, services.courses, services.sessions, clinic.id, count=chairs,
-            today=clock.now().date(),
+            services.uow, services.pathway(), services.sessions, clinic.id, count=chairs,
+            clock=clock,
         )  # fmt: skip
         return [Monitor(m.session.chair_id, m.device_id, m.mrn) for m in monitors]
     finally:

@@ -31,6 +31,7 @@ from ketaclinic.services.coaching_booking import CoachingBookingService
 from ketaclinic.services.consents import ConsentService
 from ketaclinic.services.courses import CourseService
 from ketaclinic.services.dashboard import DashboardService
+from ketaclinic.services.demo_pathway import PathwayServices
 from ketaclinic.services.eligibility import EligibilityService, eligibility_facts
 from ketaclinic.services.evaluations import EvaluationService
 from ketaclinic.services.identity import IdentityPolicy, IdentityService
@@ -53,6 +54,7 @@ from ketaclinic.services.safety import SafetyService
 from ketaclinic.services.scheduling import ScheduleService
 from ketaclinic.services.scheduling_replan import ReplanService
 from ketaclinic.services.scheduling_setup import CalendarService
+from ketaclinic.services.session_opening import SessionOpeningService
 from ketaclinic.services.session_workflow import SessionWorkflowService
 from ketaclinic.services.sessions import SessionService
 from ketaclinic.services.signin_throttle import SignInThrottle, ThrottlePolicy
@@ -85,6 +87,7 @@ class Services:
     checkins: CheckinService = field(init=False)
     live: InProcessBroker = field(init=False)
     sessions: SessionService = field(init=False)
+    arrivals: SessionOpeningService = field(init=False)
     monitoring: MonitoringService = field(init=False)
     alarms: AlarmService = field(init=False)
     board: BoardService = field(init=False)
@@ -115,6 +118,7 @@ class Services:
         # infusion day: board events fan out after each commit (LISTEN/NOTIFY on PostgreSQL)
         self.live = make_broker(self.engine)
         self.sessions = SessionService(self.uow, self.clock, self.live)
+        self.arrivals = SessionOpeningService(self.uow, self.clock, self.live)
         self.monitoring = MonitoringService(
             self.uow, self.clock, self.live,
             unknown_session_ack=self.settings.hl7_ack_unknown_session,
@@ -161,6 +165,18 @@ class Services:
 
     def uow(self) -> UnitOfWork:
         return SqlUnitOfWork(self.engine, self.audit_key)
+
+    def pathway(self) -> PathwayServices:
+        """The use cases the demo's prepared patients go through (demo seeding only)."""
+        return PathwayServices(
+            self.patients,
+            self.courses,
+            self.evaluations,
+            self.eligibility,
+            self.consents,
+            self.orders,
+            self.schedule,
+        )
 
     def close(self) -> None:
         self.live.close()

@@ -120,12 +120,12 @@ def test_protocol_list_is_json(var: Path) -> None:
 
 def test_db_heads_and_status_name_the_one_head(var: Path) -> None:
     heads = run(var, "db", "heads")
-    assert heads.returncode == 0 and heads.stdout.splitlines() == ["0014_schedule_occupancy"]
+    assert heads.returncode == 0 and heads.stdout.splitlines() == ["0015_appointment_sessions"]
     status = run(var, "db", "status")
     assert status.returncode == 0, status.stderr
     assert status.stdout.splitlines() == [
-        "database at 0014_schedule_occupancy",
-        "code head 0014_schedule_occupancy",
+        "database at 0015_appointment_sessions",
+        "code head 0015_appointment_sessions",
         "migrations current",
     ]
 

@@ -44,7 +44,15 @@ class InMemorySessionRepository:
         at: datetime,
         scheduled_for: datetime | None = None,
         prescriber_id: int | None = None,
+        appointment_id: int | None = None,
+        session_number: int | None = None,
+        unscheduled_reason: str | None = None,
     ) -> InfusionSession:
+        if appointment_id is not None and self.for_appointment(clinic_id, appointment_id):
+            raise Conflict(
+                "this appointment already has its session (checked in already)",
+                field="appointment_id",
+            )
         new_id = self._t.next_id("sessions")
         s = InfusionSession(
             id=new_id,
@@ -58,6 +66,9 @@ class InMemorySessionRepository:
             prescriber_id=prescriber_id,
             scheduled_for=scheduled_for,
             created_at=at,
+            appointment_id=appointment_id,
+            session_number=session_number,
+            unscheduled_reason=unscheduled_reason,
         )
         self._t.sessions[new_id] = s
         return s
@@ -65,6 +76,10 @@ class InMemorySessionRepository:
     def get(self, clinic_id: int, session_id: int) -> InfusionSession | None:
         found = self._t.sessions.get(session_id)
         return found if found is not None and found.clinic_id == clinic_id else None
+
+    def for_appointment(self, clinic_id: int, appointment_id: int) -> InfusionSession | None:
+        mine = [s for s in self._t.sessions.values() if s.clinic_id == clinic_id]
+        return next((s for s in mine if s.appointment_id == appointment_id), None)
 
     def active(self, clinic_id: int) -> Sequence[InfusionSession]:
         found = [s for s in self._t.sessions.values() if s.clinic_id == clinic_id and s.active]

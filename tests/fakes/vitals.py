@@ -135,6 +135,20 @@ class InMemoryAlarmRepository:
         self._t.alarms[new_id] = stored
         return stored
 
+    def repeat(self, stored: StoredAlarm, alarm: Alarm) -> StoredAlarm:
+        current = self._t.alarms[stored.id]
+        repeated = replace(
+            current,
+            repeat_count=current.repeat_count + 1,
+            last_raised_at=alarm.raised_at,
+            triggering=tuple((r.parameter.value, r.value, r.at) for r in alarm.triggering),
+            message=alarm.message,
+            cleared_at=None,
+            cleared_message=None,
+        )
+        self._t.alarms[stored.id] = repeated
+        return repeated
+
     def get(self, clinic_id: int, alarm_id: int) -> StoredAlarm | None:
         found = self._t.alarms.get(alarm_id)
         return found if found is not None and found.clinic_id == clinic_id else None

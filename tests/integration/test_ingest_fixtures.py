@@ -84,7 +84,7 @@ def test_a_fixture_without_a_device_is_matched_by_its_patient_id(
     version = next(p for p in s.protocols.published(physician) if p.signed_off)
     course = s.courses.open(physician, patient.id, version.id)
     chair = s.board.snapshot(nurse)[0].chair.id
-    session = s.sessions.create(nurse, course.id, chair)
+    session = s.sessions.create(physician, course.id, chair, unscheduled_reason="walk-in")
     for to in (SessionState.CHECKED_IN, SessionState.READY, SessionState.INFUSING):
         session = s.sessions.move(nurse, session.id, to, reason="test", attested=DEMO_ATTESTED)
     raw = (public_fixtures / "hl7v2" / "valid-pcd01-request2.hl7v2").read_bytes()

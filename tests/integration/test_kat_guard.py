@@ -20,7 +20,7 @@ from tests.integration_world import CALM, KAT_ATTESTED, course_on, signed_note
 
 def _ready_session(world: World, course_id: int, chair: int) -> int:
     nurse, sessions = world.actor(Role.NURSE), world.services.sessions
-    s = sessions.create(nurse, course_id, chair)
+    s = sessions.create(world.actor(Role.PHYSICIAN), course_id, chair, unscheduled_reason="walk-in")
     sessions.assign(nurse, s.id, attendant_id=world.actor(Role.COACH).staff_id, device_id=None)
     for to in (SessionState.CHECKED_IN, SessionState.READY):
         sessions.move(nurse, s.id, to, attested=KAT_ATTESTED)

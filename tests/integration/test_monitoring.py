@@ -85,20 +85,30 @@ def test_a_bp_surge_raises_one_pause_alarm_and_ack_with_pause_pauses_and_notifie
         world.services.alarms.acknowledge(nurse, alarm.id, AckAction.NONE, "again")
 
 
-def test_an_alarm_clears_when_readings_return_and_a_new_surge_raises_a_new_one(
+def test_an_alarm_clears_when_readings_return_and_a_surge_before_acknowledgement_repeats_it(
     world: World,
 ) -> None:
     [monitor] = running_sessions(world)
     h = handler(world)
-    values = (205, 120, 206)
-    for n, sbp in enumerate(values):
-        h.handle(pcd01(monitor, f"C{n}", world.clock.now(), sbp=sbp))
-        world.clock.advance(minutes=1)
-    alarms = world.services.alarms.for_session(world.actor(Role.NURSE), monitor.session.id)
-    assert [(a.rule_id, a.active) for a in alarms] == [
-        ("bp-systolic-severe", False),
-        ("bp-systolic-severe", True),
+    nurse = world.actor(Role.NURSE)
+    h.handle(pcd01(monitor, "C0", world.clock.now(), sbp=205))
+    world.clock.advance(minutes=1)
+    h.handle(pcd01(monitor, "C1", world.clock.now(), sbp=120))
+    [cleared] = world.services.alarms.for_session(nurse, monitor.session.id)
+    assert not cleared.active and cleared.needs_attention
+    world.clock.advance(minutes=1)
+    h.handle(pcd01(monitor, "C2", world.clock.now(), sbp=206))
+    alarms = world.services.alarms.for_session(nurse, monitor.session.id)
+    assert [(a.id, a.rule_id, a.active, a.repeat_count) for a in alarms] == [
+        (cleared.id, "bp-systolic-severe", True, 2),
     ]
+    world.services.alarms.acknowledge(nurse, cleared.id, AckAction.NONE, "")
+    world.clock.advance(minutes=1)
+    h.handle(pcd01(monitor, "C3", world.clock.now(), sbp=121))
+    world.clock.advance(minutes=1)
+    h.handle(pcd01(monitor, "C4", world.clock.now(), sbp=207))
+    alarms = world.services.alarms.for_session(nurse, monitor.session.id)
+    assert [(a.active, a.repeat_count) for a in alarms] == [(False, 2), (True, 1)]
 
 
 def test_messages_without_a_running_session_are_kept_and_acked_per_setting(world: World) -> None:

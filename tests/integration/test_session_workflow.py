@@ -73,7 +73,9 @@ def make_day(world: World) -> Day:
         chair_id = uow.clinics.add_chair(world.clinic.id, "Chair 1", ("monitor",))
         uow.commit()
     order_id = _verified_order(world, setup)
-    session = s.sessions.create(world.actor(Role.NURSE), setup.course_id, chair_id)
+    session = s.sessions.create(
+        world.actor(Role.PHYSICIAN), setup.course_id, chair_id, unscheduled_reason="walk-in"
+    )
     flow = s.session_workflow
     return Day(world, setup, flow, session.id, order_id)
 

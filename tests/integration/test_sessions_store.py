@@ -43,7 +43,8 @@ def _course_and_chair(world: World) -> tuple[int, int]:
 def test_a_session_walks_the_state_machine_with_each_transition_stamped(world: World) -> None:
     course_id, chair = _course_and_chair(world)
     nurse, s = world.actor(Role.NURSE), world.services.sessions
-    session = s.create(nurse, course_id, chair)
+    doctor = world.actor(Role.PHYSICIAN)
+    session = s.create(doctor, course_id, chair, unscheduled_reason="walk-in")
     assert session.state is SessionState.SCHEDULED and session.created_at == world.clock.now()
     session = s.assign(nurse, session.id, attendant_id=nurse.staff_id, device_id="de00000000000abc")
     assert (
@@ -54,7 +55,9 @@ def test_a_session_walks_the_state_machine_with_each_transition_stamped(world: W
         world.clock.advance(minutes=5)
         session = s.move(nurse, session.id, to, reason="test", attested=DEMO_ATTESTED)
     assert session.dosing_started_at == world.clock.now()
-    second = s.create(nurse, course_id, chair)  # a later booking of the same chair is fine...
+    second = s.create(
+        doctor, course_id, chair, unscheduled_reason="walk-in"
+    )  # a later booking of the same chair is fine...
     with pytest.raises(Conflict) as busy:  # ...but it cannot check in while the chair is taken
         s.move(nurse, second.id, SessionState.CHECKED_IN, attested=DEMO_ATTESTED)
     assert busy.value.field == "chair_id"
@@ -84,7 +87,8 @@ def test_guards_refuse_with_every_reason_and_the_caller_cannot_attest_safety_awa
 ) -> None:
     course_id, chair = _course_and_chair(world)
     nurse, s = world.actor(Role.NURSE), world.services.sessions
-    session = s.create(nurse, course_id, chair)
+    doctor = world.actor(Role.PHYSICIAN)
+    session = s.create(doctor, course_id, chair, unscheduled_reason="walk-in")
     with pytest.raises(InvalidTransition) as refused:
         s.move(nurse, session.id, SessionState.CHECKED_IN)
     assert any(r.startswith("identity_confirmed") for r in refused.value.reasons)
@@ -132,12 +136,13 @@ def test_bad_input_and_other_clinics_are_refused(
 
     course_id, chair = _course_and_chair(world)
     nurse, s = world.actor(Role.NURSE), world.services.sessions
+    doctor = world.actor(Role.PHYSICIAN)
     with pytest.raises(PermissionDenied):
-        s.create(world.actor(Role.FRONT_DESK), course_id, chair)
+        s.create(world.actor(Role.FRONT_DESK), course_id, chair, unscheduled_reason="x")
     with pytest.raises(NotFound) as no_chair:
-        s.create(nurse, course_id, 999_999)
+        s.create(doctor, course_id, 999_999, unscheduled_reason="walk-in")
     assert no_chair.value.field == "chair_id"
-    session = s.create(nurse, course_id, chair)
+    session = s.create(doctor, course_id, chair, unscheduled_reason="walk-in")
     with pytest.raises(ValidationFailed) as bad_device:
         s.assign(nurse, session.id, attendant_id=None, device_id="not-an-eui")
     assert bad_device.value.field == "device_id"
@@ -145,7 +150,9 @@ def test_bad_input_and_other_clinics_are_refused(
     with pytest.raises(NotFound):
         other.services.sessions.get(other.actor(Role.NURSE), session.id)
     with pytest.raises(NotFound):
-        other.services.sessions.create(other.actor(Role.NURSE), course_id, chair)
+        other.services.sessions.create(
+            other.actor(Role.PHYSICIAN), course_id, chair, unscheduled_reason="walk-in"
+        )
 
 
 def test_the_infusion_migration_downgrades_and_upgrades(tmp_path: Path) -> None:

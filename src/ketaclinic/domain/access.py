@@ -40,6 +40,7 @@ class Permission(StrEnum):
     ORDER_VERIFY = "order.verify"
     SCHEDULE_READ = "schedule.read"
     SCHEDULE_WRITE = "schedule.write"
+    SESSION_CHECK_IN = "session.check_in"  # the patient arrived: open the appointment's session
     SESSION_RUN = "session.run"
     VITALS_WRITE = "vitals.write"
     ALARM_ACK = "alarm.ack"
@@ -65,6 +66,7 @@ _PRESCRIBER = _CLINICAL_READ | {
     Permission.COURSE_MANAGE,
     Permission.ORDER_WRITE,
     Permission.SCHEDULE_WRITE,
+    Permission.SESSION_CHECK_IN,
     Permission.SESSION_RUN,
     Permission.VITALS_WRITE,
     Permission.ALARM_ACK,
@@ -90,6 +92,7 @@ PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.ASSESSMENT_RECORD,
             Permission.CONSENT_COLLECT,
             Permission.ORDER_VERIFY,
+            Permission.SESSION_CHECK_IN,
             Permission.SESSION_RUN,
             Permission.VITALS_WRITE,
             Permission.ALARM_ACK,
@@ -105,6 +108,7 @@ PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.PATIENT_WRITE,
             Permission.SCHEDULE_READ,
             Permission.SCHEDULE_WRITE,
+            Permission.SESSION_CHECK_IN,
             Permission.CONSENT_COLLECT,
         }
     ),

@@ -67,6 +67,9 @@ class InfusionSession:
     discharged_at: datetime | None = None
     ended_at: datetime | None = None
     version: int = 1
+    appointment_id: int | None = None  # the booked appointment checked in (None: unscheduled)
+    session_number: int | None = None  # the protocol session number of that appointment
+    unscheduled_reason: str | None = None  # why a prescriber opened it without an appointment
 
     @property
     def active(self) -> bool:
@@ -135,11 +138,18 @@ class StoredAlarm:
     ack_action: AckAction | None = None
     ack_note: str | None = None
     resolution: str | None = None
+    repeat_count: int = 1  # times the condition came back before anyone acknowledged it
+    last_raised_at: datetime | None = None  # the latest repeat (None: raised once)
 
     @property
     def active(self) -> bool:
         """The condition still holds (an active alarm is never raised again)."""
         return self.cleared_at is None
+
+    @property
+    def priority_rank(self) -> int:
+        """High priority first (IEC 60601-1-8 style high, medium, low), for display order."""
+        return {"high": 0, "medium": 1, "low": 2}.get(self.severity, 3)
 
     @property
     def needs_attention(self) -> bool:

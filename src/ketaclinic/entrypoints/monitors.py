@@ -62,8 +62,8 @@ def _simulate_demo(
         return
     try:
         monitors = start_demo_sessions(
-            services.uow, services.courses, services.sessions, clinic_id,
-            count=DEMO_CHAIRS_LIVE, today=services.clock.now().date(),
+            services.uow, services.pathway(), services.sessions, clinic_id,
+            count=DEMO_CHAIRS_LIVE, clock=services.clock,
         )  # fmt: skip
     except Exception as exc:  # the demo must not take the server down
         log.warning("monitors.demo_sessions_failed error=%s", type(exc).__name__)

@@ -34,12 +34,14 @@ class AlarmService:
     def acknowledge(
         self, actor: Actor, alarm_id: int, action: AckAction, note: str, resolution: str = ""
     ) -> StoredAlarm:
-        """Acknowledge once (ALARM_ACK); ``note`` (what was done) is required, 1-2000 chars."""
+        """Acknowledge once (ALARM_ACK) in one action. ``note`` (what was done, up to 2000 chars)
+        is optional when dosing is unchanged and required when the acknowledgement pauses or
+        stops dosing: it is the recorded reason for that move."""
         require(actor, Permission.ALARM_ACK)
         assert actor.staff_id is not None
         errors = {}
-        if not note.strip():
-            errors["note"] = "say what was done"
+        if not note.strip() and action in _MOVES:
+            errors["note"] = f"say why dosing is {action.value}d"
         if len(note) > 2000 or len(resolution) > 2000:
             errors["note" if len(note) > 2000 else "resolution"] = "at most 2000 characters"
         if errors:

@@ -16,10 +16,14 @@ from typing import Any
 from ketaclinic.domain.access import Permission
 from ketaclinic.domain.errors import NotFound
 from ketaclinic.domain.infusion import InfusionSession, StoredAlarm, StoredReading
+from ketaclinic.domain.protocol.canonical import decimal_text
 from ketaclinic.domain.staff import Actor, Chair
 from ketaclinic.domain.vitals import Parameter, VitalReading
 from ketaclinic.services.authorization import require
+from ketaclinic.services.bedside_vitals import monitor_silence_min
+from ketaclinic.services.courses import get_course
 from ketaclinic.services.ports import Clock, UnitOfWork, UnitOfWorkFactory
+from ketaclinic.services.protocols import load_published
 
 BOARD_PARAMETERS = (Parameter.SBP, Parameter.DBP, Parameter.HR, Parameter.SPO2, Parameter.RR)
 TREND_POINTS = 12
@@ -36,6 +40,7 @@ class ChairCard:
     latest: dict[str, tuple[str, datetime]] = field(default_factory=dict)
     trend: dict[str, list[str]] = field(default_factory=dict)
     alarms: tuple[StoredAlarm, ...] = ()
+    silent_min: int | None = None  # minutes without monitor data when continuous data is due
 
 
 def _vitals(
@@ -48,9 +53,9 @@ def _vitals(
         if not reading.usable:
             continue
         key = reading.parameter.value
-        latest[key] = (str(reading.value), reading.at)
+        latest[key] = (decimal_text(reading.value), reading.at)
         if key in trend:
-            trend[key] = (trend[key] + [str(reading.value)])[-TREND_POINTS:]
+            trend[key] = (trend[key] + [decimal_text(reading.value)])[-TREND_POINTS:]
     return latest, trend
 
 
@@ -66,7 +71,8 @@ def alarm_json(a: StoredAlarm) -> dict[str, Any]:
     return {
         "id": a.id, "rule_id": a.rule_id, "severity": a.severity, "action": a.action,
         "message": a.message, "raised_at": a.raised_at.isoformat(), "active": a.active,
-        "session_id": a.session_id,
+        "session_id": a.session_id, "repeat_count": a.repeat_count,
+        "last_raised_at": a.last_raised_at.isoformat() if a.last_raised_at else None,
     }  # fmt: skip
 
 
@@ -122,15 +128,17 @@ class BoardService:
                 return None
             return self._card(uow, chair, uow.sessions.active_on_chair(actor.clinic_id, chair_id))
 
-    @staticmethod
-    def _card(uow: UnitOfWork, chair: Chair, s: InfusionSession | None) -> ChairCard:
+    def _card(self, uow: UnitOfWork, chair: Chair, s: InfusionSession | None) -> ChairCard:
         if s is None:
             return ChairCard(chair)
         patient = uow.patients.get(s.clinic_id, s.patient_id)
         rows = uow.readings.latest(s.clinic_id, s.id, limit=_RECENT_ROWS)
         latest, trend = _vitals(_plausible(rows))
         name = patient.display_name if patient else ""
-        return ChairCard(chair, s, name, latest, trend, _attention(uow, s))
+        course = get_course(uow, s.clinic_id, s.course_id)
+        protocol = load_published(uow, s.clinic_id, course.protocol_version_id).protocol
+        silent = monitor_silence_min(s, protocol.monitoring, rows, self._clock.now())
+        return ChairCard(chair, s, name, latest, trend, _attention(uow, s), silent)
 
     def documents(self, actor: Actor) -> list[dict[str, Any]]:
         """The current event document of every chair in service (a new client starts here)."""

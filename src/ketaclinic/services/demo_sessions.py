@@ -1,11 +1,13 @@
 """Demo only: put a few synthetic adults of a clinic into infusing sessions with fake monitors.
 
 ``ketaclinic serve --with-monitors`` and ``ketaclinic simulate-monitors`` call this so the live
-board moves as soon as the demo starts. It goes through the real services (course opened on a
-signed-off protocol, session created, attendant and monitor assigned, moved by the state machine)
-but ATTESTS the check-in and pre-dose checklist facts instead of recording them: that is only
-acceptable for the synthetic demo clinic, never for a patient. Tests reuse it to get a running
-session. Monitor ids are obviously fake EUI-64s (``DE00000000000001``...).
+board moves as soon as the demo starts. It goes through the real services: each course is
+prepared like a real one (``demo_pathway.prepare_course``: evaluated, eligible, consented, in
+induction, with a signed dose order), the session is an unscheduled visit authorised by the demo
+prescriber, attendant and monitor are assigned and the state machine moves it. It ATTESTS the
+check-in and pre-dose checklist facts instead of recording them: that is only acceptable for the
+synthetic demo clinic, never for a patient. Tests reuse it to get a running session. Monitor ids
+are obviously fake EUI-64s (``DE00000000000001``...).
 """
 
 from __future__ import annotations
@@ -19,8 +21,8 @@ from ketaclinic.domain.infusion import InfusionSession
 from ketaclinic.domain.protocol.sections import Route
 from ketaclinic.domain.session import SessionFacts, SessionState
 from ketaclinic.domain.staff import Actor
-from ketaclinic.services.courses import CourseService
-from ketaclinic.services.ports import PatientSearch, UnitOfWorkFactory
+from ketaclinic.services.demo_pathway import PathwayServices, prepare_course
+from ketaclinic.services.ports import Clock, PatientSearch, UnitOfWorkFactory
 from ketaclinic.services.sessions import SessionService
 
 DEMO_PROTOCOL = "adult-iv-induction"
@@ -49,15 +51,16 @@ def demo_device(n: int) -> str:
 
 def start_demo_sessions(
     uow_factory: UnitOfWorkFactory,
-    courses: CourseService,
+    pathway: PathwayServices,
     sessions: SessionService,
     clinic_id: int,
     *,
     count: int = 3,
-    today: date,
+    clock: Clock,
 ) -> list[DemoMonitor]:
     """Return ``count`` infusing sessions with monitors, creating what is missing (demo only)."""
-    physician, nurse, version_id, adults, chairs = _demo_inputs(uow_factory, clinic_id, today)
+    today = clock.now().date()
+    physician, nurse, _version_id, adults, chairs = _demo_inputs(uow_factory, clinic_id, today)
     running = _running(uow_factory, clinic_id)
     result = list(running.values())[:count]
     with uow_factory() as uow:
@@ -72,8 +75,20 @@ def start_demo_sessions(
             break
         if patient_id in busy_patients:
             continue
-        course = courses.open(physician, patient_id, version_id)
-        s = sessions.create(nurse, course.id, chair, prescriber_id=physician.staff_id)
+        try:
+            course_id, _order_id = prepare_course(
+                uow_factory, clock, pathway, clinic_id, patient_id
+            )
+        except ClinicError:  # e.g. a demo adult outside the pack's population: try the next one
+            busy_patients.add(patient_id)
+            continue
+        s = sessions.create(
+            physician,
+            course_id,
+            chair,
+            unscheduled_reason="demo clinic: synthetic patient",
+            prescriber_id=physician.staff_id,
+        )
         device = demo_device(chair)
         s = sessions.assign(nurse, s.id, attendant_id=nurse.staff_id, device_id=device)
         for to in _PATH:

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ketaclinic.domain.access import Permission
-from ketaclinic.domain.alarms import OVERDUE, OpenAlarm, VitalsSchedule, compare
+from ketaclinic.domain.alarms import OVERDUE, Alarm, OpenAlarm, VitalsSchedule, compare
 from ketaclinic.domain.errors import Conflict, PermissionDenied
 from ketaclinic.domain.infusion import DeadLetter, InfusionSession, StoredAlarm
 from ketaclinic.domain.protocol.model import Protocol
@@ -237,7 +237,7 @@ class MonitoringService:
             [(r, rejected.get(id(r))) for r in batch.readings],
             received_at=now, message_id=message_id, entered_by=actor.staff_id,
         )  # fmt: skip
-        raised = tuple(uow.alarms.add(s.clinic_id, s.id, s.patient_id, a) for a in decision.raised)
+        raised = tuple(raise_or_repeat(uow, s, alarms, a) for a in decision.raised)
         cleared = tuple(
             c for c in (uow.alarms.clear(s.clinic_id, s.id, x.dedup_key, at=now, message=x.message)
                         for x in decision.cleared) if c is not None
@@ -383,3 +383,18 @@ def notify_prescriber(
 def _by_mrn(uow: UnitOfWork, clinic_id: int, mrn: str) -> list[int]:
     found = uow.patients.search(PatientSearch(clinic_id, text=mrn.strip(), limit=5))
     return [p.id for p in found if p.mrn == mrn.strip()]
+
+
+def raise_or_repeat(
+    uow: UnitOfWork, s: InfusionSession, alarms: Sequence[StoredAlarm], alarm: Alarm
+) -> StoredAlarm:
+    """One alarm per rule and session until someone acknowledges it: when the same rule fires
+    again while its earlier alarm still waits for acknowledgement (its condition had cleared),
+    that alarm is counted and updated with the latest values instead of a new one stacking up.
+    After an acknowledgement, a new episode is a new alarm."""
+    waiting = next(
+        (a for a in alarms if a.dedup_key == alarm.dedup_key and a.needs_attention), None
+    )
+    if waiting is not None:
+        return uow.alarms.repeat(waiting, alarm)
+    return uow.alarms.add(s.clinic_id, s.id, s.patient_id, alarm)

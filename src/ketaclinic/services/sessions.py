@@ -12,28 +12,24 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
-from datetime import datetime
 
 from ketaclinic.domain.access import Permission
-from ketaclinic.domain.course import CourseState
 from ketaclinic.domain.errors import Conflict, NotFound, ValidationFailed
 from ketaclinic.domain.infusion import InfusionSession
 from ketaclinic.domain.protocol.sections import AlertAction
 from ketaclinic.domain.session import SessionFacts, SessionState, transition
 from ketaclinic.domain.staff import Actor
 from ketaclinic.services.audit import record
-from ketaclinic.services.authorization import require
+from ketaclinic.services.authorization import allowed, require
 from ketaclinic.services.board import chair_event
 from ketaclinic.services.courses import get_course
 from ketaclinic.services.infusion_ports import LiveEvents
 from ketaclinic.services.integration import ensure_experiential_allowed
 from ketaclinic.services.ports import Clock, UnitOfWork, UnitOfWorkFactory
 from ketaclinic.services.safety import ensure_clear, open_reasons
+from ketaclinic.services.session_opening import Opening, open_session
 
 EUI64 = re.compile(r"^[0-9A-F]{16}$")
-_NOT_TREATABLE = frozenset(
-    {CourseState.INELIGIBLE, CourseState.COMPLETED, CourseState.DISCONTINUED}
-)
 
 
 def get_session(uow: UnitOfWork, clinic_id: int, session_id: int) -> InfusionSession:
@@ -113,30 +109,18 @@ class SessionService:
         course_id: int,
         chair_id: int,
         *,
-        scheduled_for: datetime | None = None,
+        unscheduled_reason: str,
         prescriber_id: int | None = None,
     ) -> InfusionSession:
-        """A scheduled session of ``course_id`` in ``chair_id``; several may be booked on one chair,
-        but only one can be checked in at a time (see :func:`move_session`)."""
+        """An unscheduled visit of ``course_id`` in ``chair_id``, authorised by the prescriber
+        ``actor`` with a reason (a booked appointment opens through ``SessionOpeningService``).
+        Several sessions may wait on one chair, but only one can be checked in at a time."""
         require(actor, Permission.SESSION_RUN)
-        assert actor.staff_id is not None
+        opening = Opening(
+            course_id, chair_id, unscheduled_reason=unscheduled_reason, prescriber_id=prescriber_id
+        )
         with self._uow() as uow:
-            course = get_course(uow, actor.clinic_id, course_id)
-            if course.state in _NOT_TREATABLE:
-                raise Conflict(f"the course is {course.state.value}", field="course_id")
-            self._check_chair(uow, actor.clinic_id, chair_id)
-            if prescriber_id is not None:
-                self._check_staff(uow, actor.clinic_id, prescriber_id, "prescriber_id")
-            s = uow.sessions.add(
-                actor.clinic_id, course_id=course_id, patient_id=course.patient_id,
-                chair_id=chair_id, by=actor.staff_id, at=self._clock.now(),
-                scheduled_for=scheduled_for, prescriber_id=prescriber_id,
-            )  # fmt: skip
-            record(
-                uow, self._clock, actor, "session.create", object_type="session",
-                object_id=s.id, patient_id=s.patient_id,
-                detail=f"course={course_id} chair={chair_id}",
-            )  # fmt: skip
+            s = open_session(uow, self._clock, actor, opening)
             uow.commit()
         return s
 
@@ -166,6 +150,38 @@ class SessionService:
         self._events.publish(actor.clinic_id, event)
         return s
 
+    def monitors(self, actor: Actor) -> dict[int, str]:
+        """Chair id -> the bedside monitor (EUI-64) registered on it (admin or clinical staff)."""
+        _require_monitor_admin(actor)
+        with self._uow() as uow:
+            return {
+                chair: device for device, chair in uow.monitors.devices(actor.clinic_id).items()
+            }
+
+    def assign_chair_monitor(self, actor: Actor, chair_id: int, device_id: str) -> None:
+        """Register the bedside monitor ``device_id`` (EUI-64) on ``chair_id``: its readings then
+        reach the session in that chair. Admin (STAFF_ADMIN) or clinical staff (SESSION_RUN)."""
+        _require_monitor_admin(actor)
+        device = device_id.strip().upper()
+        if not EUI64.match(device):
+            raise ValidationFailed({"device_id": "an EUI-64 is 16 hexadecimal digits"})
+        with self._uow() as uow:
+            chair = next((c for c in uow.clinics.chairs(actor.clinic_id) if c.id == chair_id), None)
+            if chair is None:
+                raise NotFound("no such chair in this clinic", field="chair_id")
+            uow.monitors.assign(actor.clinic_id, device, chair_id, at=self._clock.now())
+            detail = f"device={device}"
+            record(
+                uow,
+                self._clock,
+                actor,
+                "monitor.assign",
+                object_type="chair",
+                object_id=chair_id,
+                detail=detail,
+            )
+            uow.commit()
+
     def move(
         self,
         actor: Actor,
@@ -192,12 +208,11 @@ class SessionService:
             return get_session(uow, actor.clinic_id, session_id)
 
     @staticmethod
-    def _check_chair(uow: UnitOfWork, clinic_id: int, chair_id: int) -> None:
-        chair = next((c for c in uow.clinics.chairs(clinic_id) if c.id == chair_id), None)
-        if chair is None or not chair.in_service:
-            raise NotFound("no such chair in service in this clinic", field="chair_id")
-
-    @staticmethod
     def _check_staff(uow: UnitOfWork, clinic_id: int, staff_id: int, field: str) -> None:
         if not any(m.clinic_id == clinic_id for m in uow.staff.memberships(staff_id)):
             raise NotFound("no such staff member in this clinic", field=field)
+
+
+def _require_monitor_admin(actor: Actor) -> None:
+    if not (allowed(actor, Permission.STAFF_ADMIN) or allowed(actor, Permission.SESSION_RUN)):
+        require(actor, Permission.STAFF_ADMIN)  # raises, naming the permission

@@ -51,8 +51,8 @@ def feed(live_server: LiveServer) -> Iterator[MonitorFeed]:
     _sign_off_adult_pack(live_server)
     s = live_server.services
     [monitor] = start_demo_sessions(
-        s.uow, s.courses, s.sessions, live_server.clinic.id, count=1,
-        today=live_server.clock.now().date(),
+        s.uow, s.pathway(), s.sessions, live_server.clinic.id, count=1,
+        clock=live_server.clock,
     )  # fmt: skip
     handler = MonitorMessageHandler(
         s.monitoring, live_server.clinic.id, naive_tz=ZoneInfo("America/Chicago"),
@@ -94,7 +94,9 @@ def test_mllp_readings_and_a_bp_surge_alarm_reach_the_live_board(
         assert b"MSA|AA|BR-2" in ack
     banner = page.locator("#alarm-banner")
     expect(banner).to_be_visible()
-    expect(banner).to_contain_text("bp-systolic-severe")
+    expect(banner).to_contain_text("HIGH — SBP >= 200 mmHg")  # plain words; the rule id is in "why"
+    expect(banner).to_have_class("alarm-banner prio-high")
+    expect(card.locator("details.why")).to_contain_text("bp-systolic-severe")
     expect(card).to_have_class("chair-card has-alarm")
     expect(card.locator('[data-vital="sbp"]')).to_have_text("212")
     alarm = card.get_by_role("alert")

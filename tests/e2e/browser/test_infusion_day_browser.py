@@ -76,7 +76,7 @@ def _booked_session(server: LiveServer) -> tuple[DemoMonitor, int]:
     with s.uow() as uow:
         chair_id = uow.clinics.add_chair(server.clinic.id, "Chair 9", ("monitor",))
         uow.commit()
-    session = s.sessions.create(nurse, setup.course_id, chair_id)
+    session = s.sessions.create(physician, setup.course_id, chair_id, unscheduled_reason="walk-in")
     session = s.sessions.assign(nurse, session.id, attendant_id=None, device_id=DEVICE)
     return DemoMonitor(session, DEVICE, setup.mrn), order.id
 
@@ -160,7 +160,7 @@ def _check_in_and_prepare(page: Page, order_id: int) -> None:
         ("Prescriber on site",),
     )
     expect(state).to_have_text("infusing")
-    expect(page.locator('[data-field="pump-rate"]')).to_have_text("150.0 mL/h")
+    expect(page.locator('[data-field="pump-rate"]')).to_have_text("150 mL/h")
 
 
 def test_a_whole_iv_session_from_check_in_to_discharge(

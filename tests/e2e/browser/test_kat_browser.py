@@ -64,8 +64,14 @@ def kat_course_with_ready_session(server: LiveServer) -> tuple[int, int]:
     with s.uow() as uow:
         room = uow.clinics.add_chair(server.clinic.id, "Journey room", ("quiet",))
         uow.commit()
-    nurse, coach = actor(server, Role.NURSE), actor(server, Role.COACH)
-    session = s.sessions.create(nurse, setup.course_id, room, prescriber_id=physician.staff_id)
+    coach = actor(server, Role.COACH)
+    session = s.sessions.create(
+        physician,
+        setup.course_id,
+        room,
+        unscheduled_reason="walk-in",
+        prescriber_id=physician.staff_id,
+    )
     flow = s.session_workflow
     flow.check_in(coach, session.id, CHECK_IN)
     for premed in c.premedications:

@@ -59,15 +59,15 @@ def test_app_orders_overrides_session_3_and_nurse_check_blocks_wrong_concentrati
     page = signed_in(Role.APP)
     write_order(page, setup, vial="50", volume="100")
     expect(page.locator("[data-outcome]")).to_have_text("Keep")
-    expect(page.locator("#recommended-dose")).to_have_text("35.0 mg")
+    expect(page.locator("#recommended-dose")).to_have_text("35 mg")
     expect(page.locator("#recommendation-reasons")).to_contain_text("conservative starting dose")
     expect(page.locator("#recommendation-steps")).to_contain_text("0.5 mg/kg x 70")
     expect(page.get_by_label("Dose (mg/kg)")).to_have_value("0.5")
     page.get_by_label("ondansetron 4 mg iv", exact=False).check()
     page.get_by_role("button", name="Sign order").click()
     expect(page.locator("[data-status]")).to_have_text("signed")
-    expect(page.locator('[data-field="dose_mg"]')).to_have_text("35.0 mg")
-    expect(page.locator('[data-field="rate"]')).to_have_text("150.0 mL/h")
+    expect(page.locator('[data-field="dose_mg"]')).to_have_text("35 mg")
+    expect(page.locator('[data-field="rate"]')).to_have_text("150 mL/h")
     [first] = services.orders.for_patient(app, setup.patient_id)
     assert first.signed_by == app.staff_id and not first.content.overrides
 
@@ -95,7 +95,7 @@ def test_app_orders_overrides_session_3_and_nurse_check_blocks_wrong_concentrati
     )
     page.get_by_role("button", name="Sign order").click()
     expect(page.locator("[data-status]")).to_have_text("signed")
-    expect(page.locator('[data-field="dose_mg"]')).to_have_text("42.0 mg")
+    expect(page.locator('[data-field="dose_mg"]')).to_have_text("42 mg")
     expect(page.locator("#order-summary")).to_contain_text("gradual increase")
     third = services.orders.for_patient(app, setup.patient_id)[-1]
     assert third.content.session_number == 3 and third.content.overrides

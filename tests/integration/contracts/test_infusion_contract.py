@@ -13,6 +13,7 @@ from ketaclinic.domain.session import SessionState
 from ketaclinic.services.ports import UnitOfWork
 from ketaclinic.services.session_workflow_ports import RecordKind
 from tests.integration.contracts.conftest import AT, Backend, ClinicRows
+from tests.integration.contracts.test_scheduling_contract import new_booking
 
 
 def open_session(
@@ -214,3 +215,35 @@ def test_session_records_round_trip_in_the_order_written(backend: Backend) -> No
         "nested": {"ok": True},
     }
     assert (first.kind, first.recorded_by, first.recorded_at) == (RecordKind.SCALE, h.staff_id, AT)
+
+
+def test_one_session_per_appointment_and_found_by_it(backend: Backend) -> None:
+    h, a = backend.home, backend.away
+    with backend.uow() as uow:
+        (booking,) = uow.schedule.add_bookings(h.clinic_id, [new_booking(h, 0)], at=AT)
+        s = uow.sessions.add(
+            h.clinic_id,
+            course_id=h.course_id,
+            patient_id=h.patient_id,
+            chair_id=h.chair_id,
+            by=h.staff_id,
+            at=AT,
+            appointment_id=booking.id,
+            session_number=3,
+        )
+        uow.commit()
+    assert (s.appointment_id, s.session_number, s.unscheduled_reason) == (booking.id, 3, None)
+    with backend.uow() as uow:
+        assert uow.sessions.for_appointment(h.clinic_id, booking.id) == s
+        assert uow.sessions.for_appointment(a.clinic_id, booking.id) is None
+        with pytest.raises(Conflict) as twice:
+            uow.sessions.add(
+                h.clinic_id,
+                course_id=h.course_id,
+                patient_id=h.patient_id,
+                chair_id=h.chair_id,
+                by=h.staff_id,
+                at=AT,
+                appointment_id=booking.id,
+            )
+    assert twice.value.field == "appointment_id"

@@ -266,3 +266,23 @@ def test_dead_letters_keep_size_not_payload_newest_first(backend: Backend) -> No
         AT,
         "rejected",
     )
+
+
+def test_a_repeat_counts_on_the_same_alarm_and_makes_it_active_again(backend: Backend) -> None:
+    h = backend.home
+    with backend.uow() as uow:
+        sid = session_id(uow, h)
+        first = uow.alarms.add(h.clinic_id, sid, h.patient_id, alarm())
+        uow.alarms.clear(h.clinic_id, sid, "sbp_high", at=AT, message="back to 140")
+        repeated = uow.alarms.repeat(first, alarm(minutes=7))
+        uow.commit()
+    with backend.uow() as uow:
+        listed = uow.alarms.for_session(h.clinic_id, sid)
+        with pytest.raises(Conflict):  # active again: still one alarm per rule while it holds
+            uow.alarms.add(h.clinic_id, sid, h.patient_id, alarm(minutes=8))
+    assert [a.id for a in listed] == [first.id] and listed[0] == repeated
+    assert (repeated.repeat_count, repeated.last_raised_at) == (2, AT + timedelta(minutes=7))
+    assert repeated.active and repeated.cleared_message is None
+    assert repeated.raised_at == first.raised_at and repeated.triggering[0][2] == AT + timedelta(
+        minutes=7
+    )

@@ -65,7 +65,9 @@ class Infusion:
 
     def create(self, chair: int = 0) -> InfusionSession:
         w = self.world
-        return self.sessions.create(w.actor(Role.NURSE), w.course.id, w.chairs[chair])
+        return self.sessions.create(
+            w.actor(Role.PHYSICIAN), w.course.id, w.chairs[chair], unscheduled_reason="walk-in"
+        )
 
     def checked_in(self) -> InfusionSession:
         s = self.create()
@@ -112,7 +114,7 @@ def stored_sessions(w: FakeWorld) -> list[InfusionSession]:
 
 
 # -- creating a session --------------------------------------------------------------------
-def test_a_nurse_creates_a_scheduled_session_in_one_commit(infusion: Infusion) -> None:
+def test_a_prescriber_opens_an_unscheduled_session_in_one_commit(infusion: Infusion) -> None:
     w, before = infusion.world, infusion.world.db.commits
     s = infusion.create()
     assert (s.state, s.chair_id, s.patient_id) == (
@@ -122,15 +124,36 @@ def test_a_nurse_creates_a_scheduled_session_in_one_commit(infusion: Infusion) -
     )
     assert stored_sessions(w) == [s]
     assert w.db.commits == before + 1
-    assert w.audit()[-1].action == "session.create"
+    assert w.audit()[-1].action == "session.open"
+    assert s.unscheduled_reason == "walk-in" and s.appointment_id is None
 
 
 @pytest.mark.parametrize("role", [Role.FRONT_DESK, Role.AUDITOR, Role.ADMIN])
 def test_only_clinical_staff_run_sessions(infusion: Infusion, role: Role) -> None:
     w = infusion.world
     with pytest.raises(PermissionDenied):
-        infusion.sessions.create(w.actor(role), w.course.id, w.chairs[0])
+        infusion.sessions.create(w.actor(role), w.course.id, w.chairs[0], unscheduled_reason="x")
     assert stored_sessions(w) == [] and w.actions() == []
+
+
+def test_a_nurse_cannot_open_a_session_without_an_appointment(infusion: Infusion) -> None:
+    w = infusion.world
+    with pytest.raises(PermissionDenied) as err:
+        infusion.sessions.create(
+            w.actor(Role.NURSE), w.course.id, w.chairs[0], unscheduled_reason="walk-in"
+        )
+    assert "session.needs_appointment" in str(err.value)
+    assert stored_sessions(w) == [] and w.actions() == []
+
+
+def test_an_unscheduled_session_needs_the_prescribers_reason(infusion: Infusion) -> None:
+    w = infusion.world
+    with pytest.raises(ValidationFailed) as err:
+        infusion.sessions.create(
+            w.actor(Role.PHYSICIAN), w.course.id, w.chairs[0], unscheduled_reason="  "
+        )
+    assert err.value.field == "reason"
+    assert stored_sessions(w) == []
 
 
 def test_a_chair_or_prescriber_of_another_clinic_is_not_found(infusion: Infusion) -> None:
@@ -140,10 +163,16 @@ def test_a_chair_or_prescriber_of_another_clinic_is_not_found(infusion: Infusion
         foreign = uow.staff.list_for_clinic(w.other_clinic.id)[0][0].id
         uow.commit()
     with pytest.raises(NotFound) as chair:
-        infusion.sessions.create(w.actor(Role.NURSE), w.course.id, foreign_chair)
+        infusion.sessions.create(
+            w.actor(Role.PHYSICIAN), w.course.id, foreign_chair, unscheduled_reason="walk-in"
+        )
     with pytest.raises(NotFound) as prescriber:
         infusion.sessions.create(
-            w.actor(Role.NURSE), w.course.id, w.chairs[0], prescriber_id=foreign
+            w.actor(Role.PHYSICIAN),
+            w.course.id,
+            w.chairs[0],
+            unscheduled_reason="walk-in",
+            prescriber_id=foreign,
         )
     assert (chair.value.field, prescriber.value.field) == ("chair_id", "prescriber_id")
     assert stored_sessions(w) == []
@@ -258,7 +287,9 @@ def test_one_patient_per_chair(infusion: Infusion) -> None:
             at=w.clock.now(),
         )
         uow.commit()
-    second = infusion.sessions.create(w.actor(Role.NURSE), course.id, w.chairs[0])
+    second = infusion.sessions.create(
+        w.actor(Role.PHYSICIAN), course.id, w.chairs[0], unscheduled_reason="walk-in"
+    )
     with pytest.raises(Conflict) as err:
         infusion.sessions.move(
             w.actor(Role.NURSE), second.id, SessionState.CHECKED_IN, attested=CHECKED
@@ -319,12 +350,13 @@ def test_cancelling_needs_a_reason(infusion: Infusion) -> None:
 
 
 # -- alarms --------------------------------------------------------------------------------
-def test_acknowledging_needs_a_note_and_happens_once(infusion: Infusion) -> None:
+def test_acknowledging_needs_a_note_to_pause_or_stop_and_happens_once(infusion: Infusion) -> None:
     w = infusion.world
     alarm = infusion.raise_alarm(infusion.checked_in(), AlertAction.NOTIFY)
-    with pytest.raises(ValidationFailed) as err:
-        infusion.alarms.acknowledge(w.actor(Role.NURSE), alarm.id, AckAction.NONE, " ")
-    assert err.value.field == "note"
+    for moving in (AckAction.PAUSE, AckAction.STOP):
+        with pytest.raises(ValidationFailed) as err:
+            infusion.alarms.acknowledge(w.actor(Role.NURSE), alarm.id, moving, " ")
+        assert err.value.field == "note"
     done = infusion.alarms.acknowledge(
         w.actor(Role.NURSE), alarm.id, AckAction.NONE, "repositioned probe"
     )

@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, insert, select, update
+from sqlalchemy.exc import IntegrityError
 
 from ketaclinic.adapters.db.tables_infusion import (
     infusion_sessions,
@@ -52,6 +53,9 @@ def _session(m: Any) -> InfusionSession:
         scheduled_for=m["scheduled_for"],
         created_at=m["created_at"],
         version=m["version"],
+        appointment_id=m["appointment_id"],
+        session_number=m["session_number"],
+        unscheduled_reason=m["unscheduled_reason"],
         **{name: m[name] for name in _TIMES},
     )
 
@@ -71,15 +75,27 @@ class SqlSessionRepository:
         at: datetime,
         scheduled_for: datetime | None = None,
         prescriber_id: int | None = None,
+        appointment_id: int | None = None,
+        session_number: int | None = None,
+        unscheduled_reason: str | None = None,
     ) -> InfusionSession:
-        new_id = self._conn.execute(
+        stmt = (
             insert(infusion_sessions)
             .values(clinic_id=clinic_id, course_id=course_id, patient_id=patient_id)
             .values(chair_id=chair_id, state=SessionState.SCHEDULED.value, created_by=by)
             .values(created_at=at, updated_at=at, scheduled_for=scheduled_for)
-            .values(prescriber_id=prescriber_id)
+            .values(prescriber_id=prescriber_id, appointment_id=appointment_id)
+            .values(session_number=session_number, unscheduled_reason=unscheduled_reason)
             .returning(infusion_sessions.c.id)
-        ).scalar_one()
+        )
+        try:
+            with self._conn.begin_nested():
+                new_id = self._conn.execute(stmt).scalar_one()
+        except IntegrityError as exc:
+            raise Conflict(
+                "this appointment already has its session (checked in already)",
+                field="appointment_id",
+            ) from exc
         found = self.get(clinic_id, new_id)
         assert found is not None
         return found
@@ -88,6 +104,15 @@ class SqlSessionRepository:
         row = self._conn.execute(
             select(infusion_sessions).where(
                 infusion_sessions.c.clinic_id == clinic_id, infusion_sessions.c.id == session_id
+            )
+        ).first()
+        return _session(row._mapping) if row else None
+
+    def for_appointment(self, clinic_id: int, appointment_id: int) -> InfusionSession | None:
+        row = self._conn.execute(
+            select(infusion_sessions).where(
+                infusion_sessions.c.clinic_id == clinic_id,
+                infusion_sessions.c.appointment_id == appointment_id,
             )
         ).first()
         return _session(row._mapping) if row else None

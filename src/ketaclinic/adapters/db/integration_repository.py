@@ -39,6 +39,7 @@ from ketaclinic.domain.integration import (
     PracticeLog,
     RiskLevel,
 )
+from ketaclinic.domain.protocol.canonical import decimal_text
 from ketaclinic.domain.protocol.sections import Route
 from ketaclinic.domain.treatment import Course
 
@@ -51,9 +52,10 @@ def _goal(m: Any) -> Goal:
 
 
 def _journey(m: Any) -> JourneyRecord:
+    dose_mg = Decimal(decimal_text(Decimal(m["dose_mg"])))  # plain: 300, never 3E+2
     return JourneyRecord(
         m["id"], m["clinic_id"], m["course_id"], m["patient_id"], m["session_id"],
-        Route(m["route"]), Decimal(m["dose_mg"]).normalize(), m["given_at"], m["attendant_id"],
+        Route(m["route"]), dose_mg, m["given_at"], m["attendant_id"],
         tuple(json.loads(m["setting"])), m["observations"], m["reflection"], m["recorded_at"],
     )  # fmt: skip
 

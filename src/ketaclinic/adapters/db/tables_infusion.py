@@ -48,7 +48,12 @@ infusion_sessions = Table(
     Column("ended_at", UTCDateTime, nullable=True),  # cancelled / no-show
     Column("updated_at", UTCDateTime, nullable=False),
     Column("version", Integer, nullable=False, server_default="1"),
+    # the booked appointment this session was opened from: one session per appointment
+    Column("appointment_id", ForeignKey("appointments.id"), nullable=True),
+    Column("session_number", Integer, nullable=True),  # protocol session number
+    Column("unscheduled_reason", Text, nullable=True),  # prescriber's reason, no appointment
     Index("ix_infusion_sessions_clinic_state", "clinic_id", "state"),
+    Index("uq_infusion_sessions_appointment", "appointment_id", unique=True),
     Index("ix_infusion_sessions_clinic_chair", "clinic_id", "chair_id"),
     Index("ix_infusion_sessions_clinic_patient", "clinic_id", "patient_id"),
 )
@@ -125,6 +130,9 @@ alarms = Table(
     Column("ack_action", String(12), nullable=True),  # none | pause | stop
     Column("ack_note", Text, nullable=True),
     Column("resolution", Text, nullable=True),
+    # a repeat of the same rule before acknowledgement updates this row instead of a new one
+    Column("repeat_count", Integer, nullable=False, server_default="1"),
+    Column("last_raised_at", UTCDateTime, nullable=True),
     Index("ix_alarms_clinic_session", "clinic_id", "session_id"),
     # at most one alarm per rule per session while its condition holds (never raised twice)
     Index(

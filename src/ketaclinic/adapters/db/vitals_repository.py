@@ -157,7 +157,8 @@ def _alarm(m: Any) -> StoredAlarm:
         cleared_message=m["cleared_message"], acknowledged_at=m["acknowledged_at"],
         acknowledged_by=m["acknowledged_by"],
         ack_action=AckAction(m["ack_action"]) if m["ack_action"] else None,
-        ack_note=m["ack_note"], resolution=m["resolution"],
+        ack_note=m["ack_note"], resolution=m["resolution"], repeat_count=m["repeat_count"],
+        last_raised_at=m["last_raised_at"],
     )  # fmt: skip
 
 
@@ -185,6 +186,21 @@ class SqlAlarmRepository:
                 "this alarm is already raised for the session", field="dedup_key"
             ) from exc
         found = self.get(clinic_id, new_id)
+        assert found is not None
+        return found
+
+    def repeat(self, stored: StoredAlarm, alarm: Alarm) -> StoredAlarm:
+        """The same rule fired again before anyone acknowledged ``stored``: count it, keep the
+        latest values and message, and make it active again (no second alarm row)."""
+        triggering = [[r.parameter.value, str(r.value), r.at.isoformat()] for r in alarm.triggering]
+        self._conn.execute(
+            update(alarms)
+            .where(alarms.c.clinic_id == stored.clinic_id, alarms.c.id == stored.id)
+            .values(repeat_count=alarms.c.repeat_count + 1, last_raised_at=alarm.raised_at)
+            .values(triggering=json.dumps(triggering), message=alarm.message)
+            .values(cleared_at=None, cleared_message=None)
+        )
+        found = self.get(stored.clinic_id, stored.id)
         assert found is not None
         return found
 

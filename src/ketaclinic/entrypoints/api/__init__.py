@@ -39,3 +39,6 @@ def install(app: FastAPI) -> None:
     from ketaclinic.entrypoints.api import schedule as schedule_routes
 
     app.include_router(schedule_routes.router, prefix="/api/v1")
+    from ketaclinic.entrypoints.api import arrivals as arrival_routes
+
+    app.include_router(arrival_routes.router, prefix="/api/v1")

@@ -7,6 +7,7 @@ import typer
 from ketaclinic.adapters.protocol_files import shipped_protocols
 from ketaclinic.entrypoints.cli.context import services
 from ketaclinic.services.demo import DEMO_PASSWORD, DEMO_STAFF, seed_demo
+from ketaclinic.services.demo_pathway import seed_demo_pathway
 from ketaclinic.services.scheduling_setup import seed_demo_schedule
 
 
@@ -16,10 +17,17 @@ def demo() -> None:
         packs = shipped_protocols()
         result = seed_demo(s.uow, s.clock, s.staff, s.patients, s.protocols, packs)
         opened_days = seed_demo_schedule(s.uow, s.clock, result.clinic.id)
+        pathway = seed_demo_pathway(s.uow, s.clock, s.pathway(), result.clinic.id)
     state = "created" if result.created else "already present"
     typer.echo(f"demo clinic {state}: {result.clinic.name}")
     if opened_days:
         typer.echo(f"demo calendar: opening hours and staff shifts for {opened_days} days")
+    if pathway is not None:
+        first = min(pathway.appointments, key=lambda b: b.start_at)
+        typer.echo(
+            "demo pathway patient: Jordan Demo-Pathway, induction series booked "
+            f"(first session {first.start_at.isoformat(timespec='minutes')})"
+        )
     typer.echo(f"demo logins (password for all: {DEMO_PASSWORD}):")
     for email, _name, role in DEMO_STAFF:
         typer.echo(f"  {role.value:<11} {email}")

@@ -49,7 +49,7 @@ def simulate_monitors(
     with services() as s:
         found = clinic_named(s, clinic)
         monitors = start_demo_sessions(
-            s.uow, s.courses, s.sessions, found.id, count=chairs, today=s.clock.now().date()
+            s.uow, s.pathway(), s.sessions, found.id, count=chairs, clock=s.clock
         )
         typer.echo(f"simulating {len(monitors)} monitor(s) for clinic {found.slug}")
         simulate(

@@ -30,7 +30,14 @@ def build_cli() -> typer.Typer:
 
 def _area_groups() -> list[tuple[str, typer.Typer]]:
     """The clinical areas' command groups."""
-    from ketaclinic.entrypoints.cli import alarms, dose, eligibility, protocol, questionnaire
+    from ketaclinic.entrypoints.cli import (
+        alarms,
+        arrivals,
+        dose,
+        eligibility,
+        protocol,
+        questionnaire,
+    )
 
     return [
         ("protocol", protocol.app),
@@ -38,4 +45,5 @@ def _area_groups() -> list[tuple[str, typer.Typer]]:
         ("eligibility", eligibility.app),
         ("dose", dose.app),
         ("alarms", alarms.app),
+        ("arrivals", arrivals.app),
     ]

@@ -48,3 +48,6 @@ def install(app: FastAPI) -> None:
     from ketaclinic.entrypoints.web import schedule as schedule_routes
 
     app.include_router(schedule_routes.router)
+    from ketaclinic.entrypoints.web import arrivals as arrival_routes
+
+    app.include_router(arrival_routes.router)

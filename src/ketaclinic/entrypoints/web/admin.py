@@ -71,3 +71,39 @@ async def set_active(request: Request, staff_id: PathId, session: Admin) -> Resp
     form = await request.form()
     services_of(request).staff.set_active(session.actor, staff_id, form.get("active") == "1")
     return RedirectResponse("/admin/users", status_code=303)
+
+
+@router.get("/admin/monitors", response_class=HTMLResponse)
+def monitors(request: Request, session: Admin) -> Response:
+    """Chairs and their bedside monitors; a monitor is assigned to a chair here."""
+    return _monitors_page(request, session)
+
+
+def _monitors_page(
+    request: Request, session: Session, errors: dict[str, str] | None = None
+) -> Response:
+    services = services_of(request)
+    chairs = services.calendar.directory(session.actor).chairs
+    context = {
+        "chairs": chairs,
+        "monitors": services.sessions.monitors(session.actor),
+        "errors": errors or {},
+    }
+    return render(request, "admin/monitors.html", context, status=422 if errors else 200)
+
+
+@router.post("/admin/monitors")
+async def assign_monitor(request: Request, session: Admin) -> Response:
+    form = await request.form()
+    errors: dict[str, str] = {}
+    chair = forms.text(form, "chair_id", errors, 12)
+    device = forms.text(form, "device_id", errors, 64)
+    if not chair.isdigit():
+        errors["chair_id"] = "choose a chair"
+    if errors:
+        return _monitors_page(request, session, errors)
+    try:
+        services_of(request).sessions.assign_chair_monitor(session.actor, int(chair), device)
+    except ValidationFailed as failed:
+        return _monitors_page(request, session, failed.errors)
+    return RedirectResponse("/admin/monitors", status_code=303)

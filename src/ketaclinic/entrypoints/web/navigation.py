@@ -32,6 +32,7 @@ NAV: tuple[NavItem, ...] = (
     NavItem("Patients", "/patients", Permission.PATIENT_READ),
     NavItem("Protocols", "/protocols", Permission.PROTOCOL_READ),
     NavItem("Users", "/admin/users", Permission.STAFF_ADMIN),
+    NavItem("Monitors", "/admin/monitors", Permission.STAFF_ADMIN),
     NavItem("Audit", "/audit", Permission.AUDIT_READ),
     NavItem("Safety worklist", "/worklist/safety", Permission.PATIENT_READ),
     NavItem("Live board", "/board", Permission.SESSION_RUN),
@@ -39,6 +40,7 @@ NAV: tuple[NavItem, ...] = (
     NavItem("Outcome worklist", "/worklist/outcomes", Permission.COURSE_MANAGE),
     NavItem("Outcomes", "/outcomes", Permission.OUTCOMES_READ),
     NavItem("Schedule", "/schedule", Permission.SCHEDULE_READ),
+    NavItem("Today's arrivals", "/arrivals", Permission.SCHEDULE_READ),
 )
 
 CHART_PANELS: tuple[ChartPanel, ...] = (

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 from importlib import resources
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -13,6 +14,7 @@ from fastapi.templating import Jinja2Templates
 
 from ketaclinic.domain.access import Permission, is_allowed
 from ketaclinic.domain.errors import ClinicError, NotAuthenticated, ValidationFailed
+from ketaclinic.domain.protocol.canonical import decimal_text
 from ketaclinic.entrypoints.http import status_for
 from ketaclinic.entrypoints.web.navigation import CHART_PANELS, NAV
 from ketaclinic.services.identity import Session
@@ -26,7 +28,17 @@ def templates() -> Jinja2Templates:
         directory = resources.files("ketaclinic.entrypoints.web") / "templates"
         _templates = Jinja2Templates(directory=str(directory))
         _templates.env.filters["local"] = _local_time
+        _templates.env.filters["plain"] = plain_number
+        _templates.env.finalize = plain_number  # every {{ Decimal }} prints as a plain decimal
     return _templates
+
+
+def plain_number(value: Any) -> Any:
+    """A Decimal as plain text with trailing zeros trimmed (``3E+2`` -> ``300``, ``0.50`` ->
+    ``0.5``); any other value unchanged. Doses are never shown in scientific notation."""
+    if isinstance(value, Decimal) and value.is_finite():
+        return decimal_text(value)
+    return value
 
 
 def _local_time(value: datetime | None, tz: str = "UTC", fmt: str = "%Y-%m-%d %H:%M") -> str:

@@ -45,13 +45,34 @@ def _day(request: Request, session: Session, raw: str) -> date:
 
 
 @router.get("/schedule", response_class=HTMLResponse)
-def day_view(request: Request, session: Reader, day: str = "", by: str = "chair") -> Response:
-    """One local day by chair (default) or by nurse: the nurse's view of today's chairs."""
+def day_view(
+    request: Request,
+    session: Reader,
+    day: str = "",
+    by: str = "chair",
+    opened: str = "",
+    dropped: str = "",
+    replan: str = "",
+) -> Response:
+    """One local day by chair (default) or by nurse: the nurse's view of today's chairs, with
+    check-in, cancel and no-show on today's appointments."""
+    services = services_of(request)
     first = _day(request, session, day)
-    board = services_of(request).calendar.board(session.actor, first, 1)
+    board = services.calendar.board(session.actor, first, 1)
     audit_seen(request, (b.patient_id for b in board.bookings), what="schedule_day")
-    context = {"board": board, "by": "staff" if by == "staff" else "chair", "day": first,
-               "prev": first - timedelta(days=1), "next": first + timedelta(days=1)}  # fmt: skip
+    arrivals = services.arrivals.arrivals(session.actor, first)
+    context = {
+        "board": board,
+        "by": "staff" if by == "staff" else "chair",
+        "day": first,
+        "prev": first - timedelta(days=1),
+        "next": first + timedelta(days=1),
+        "sessions": {a.booking.id: a.session for a in arrivals if a.session},
+        "is_today": first == _today(request, session),
+        "opened": opened if opened.isdigit() else "",
+        "dropped": dropped if dropped.isdigit() else "",
+        "replan": replan if replan in ("replanned", "window_missed") else "",
+    }
     return render(request, "schedule/day.html", context)
 
 

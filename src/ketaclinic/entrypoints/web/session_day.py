@@ -13,13 +13,21 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from ketaclinic.domain.access import Permission
+from ketaclinic.domain.access import Permission, is_allowed
 from ketaclinic.domain.errors import ClinicError, NotFound, ValidationFailed
 from ketaclinic.entrypoints.guards import REAUTH_FIELD, WebUser, confirm_web_signer
 from ketaclinic.entrypoints.http import services_of
 from ketaclinic.entrypoints.input_limits import PathId
 from ketaclinic.entrypoints.web.rendering import mark_web, render
+from ketaclinic.services.bedside_vitals import (
+    HAND_FIELDS,
+    MEASURED_STATES,
+    latest_by_parameter,
+    monitor_silence_min,
+    readings_from_fields,
+)
 from ketaclinic.services.identity import Session
+from ketaclinic.services.monitoring import VitalsBatch
 from ketaclinic.services.session_checklists import (
     ALDRETE_ITEMS,
     PREGNANCY_RESULTS,
@@ -30,6 +38,7 @@ from ketaclinic.services.session_checklists import (
 router = APIRouter(dependencies=[Depends(mark_web)], include_in_schema=False)
 Reader = Annotated[Session, Depends(WebUser(Permission.PATIENT_READ))]
 Runner = Annotated[Session, Depends(WebUser(Permission.SESSION_RUN))]
+VitalsWriter = Annotated[Session, Depends(WebUser(Permission.VITALS_WRITE))]
 
 
 def _page(
@@ -47,7 +56,22 @@ def _page(
     checkin = None
     if day.session.state.value == "scheduled":  # shown for review at check-in
         checkin = services.checkins.latest(session.actor, day.session.course_id)
+    silence = monitor_silence_min(
+        day.session, day.protocol.monitoring, day.readings, services.clock.now()
+    )
+    alarms = services.alarms.for_session(session.actor, session_id)
+    names = (
+        services.calendar.directory(session.actor).staff
+        if session.actor.role and is_allowed(session.actor.role, Permission.SCHEDULE_READ)
+        else {}
+    )
     context = {
+        "alarms": sorted(alarms, key=lambda a: a.raised_at, reverse=True),
+        "staff_names": names,
+        "hand_fields": HAND_FIELDS,
+        "measured": day.session.state in MEASURED_STATES,
+        "silence_min": silence,
+        "latest": latest_by_parameter(day.readings),
         "checkin": checkin,
         "day": day,
         "s": day.session,
@@ -88,6 +112,46 @@ async def session_step(
             raise
         return _page(request, session, session_id, step=step, values=fields, error=failed)
     return RedirectResponse(f"/sessions/{session_id}#step-{step}", status_code=303)
+
+
+@router.post("/sessions/{session_id}/vitals")
+async def bedside_vitals(request: Request, session_id: int, session: VitalsWriter) -> Response:
+    """Vital signs by hand: the same ingest and alarm pipeline as a monitor, source ``staff``."""
+    form = await request.form()
+    fields = {k: v for k, v in form.items() if isinstance(v, str) and k != "csrf_token"}
+    services = services_of(request)
+    try:
+        readings = readings_from_fields(fields, at=services.clock.now())
+        services.monitoring.ingest(session.actor, VitalsBatch(readings, session_id=session_id))
+    except ValidationFailed as failed:
+        errors = failed.errors
+        return _page(request, session, session_id, step="vitals", values=fields, errors=errors)
+    except ClinicError as failed:
+        if isinstance(failed, NotFound):
+            raise
+        return _page(request, session, session_id, step="vitals", values=fields, error=failed)
+    return RedirectResponse(f"/sessions/{session_id}#step-vitals", status_code=303)
+
+
+@router.post("/sessions/{session_id}/monitor")
+async def assign_monitor(request: Request, session_id: int, session: Runner) -> Response:
+    """Assign the bedside monitor (EUI-64) to the session and its chair."""
+    form = await request.form()
+    device = form.get("device_id", "")
+    services = services_of(request)
+    current = services.sessions.get(session.actor, session_id)
+    try:
+        services.sessions.assign(
+            session.actor,
+            session_id,
+            attendant_id=current.attendant_id,
+            device_id=device if isinstance(device, str) and device.strip() else None,
+        )
+    except ValidationFailed as failed:
+        values = {"device_id": device if isinstance(device, str) else ""}
+        errors = failed.errors
+        return _page(request, session, session_id, step="monitor", values=values, errors=errors)
+    return RedirectResponse(f"/sessions/{session_id}#step-monitor", status_code=303)
 
 
 @router.get("/patients/{patient_id}/panels/sessions", response_class=HTMLResponse)

@@ -1,31 +1,65 @@
 // Live board: chair documents and alarms arrive as server-sent events; a card is refetched when
-// its session or its alarms change, and vitals and trends are updated in place otherwise. New
-// alarms show a banner and beep (Web Audio) once sound has been turned on by a tap.
+// its session or its alarms change, and vitals and trends are updated in place otherwise.
+// Alarm sounds in the style of IEC 60601-1-8, generated with Web Audio: high priority = two
+// bursts of five pulses, medium = three pulses, low = two soft pulses. Sound is on by default for
+// high priority; the mute button silences this browser only (kept in localStorage). A browser
+// that blocks audio until a tap shows it on the button.
 (function () {
   const board = document.getElementById("board");
   if (!board) return;
   const status = document.getElementById("board-status");
   const banner = document.getElementById("alarm-banner");
   const toggle = document.getElementById("sound-toggle");
+  const MUTE_KEY = "ketaclinic.board.muted";
   const seen = new Set();
   let audio = null;
+  let muted = window.localStorage.getItem(MUTE_KEY) === "1";
 
-  document.querySelectorAll("[data-alarm-id]").forEach((el) => seen.add(el.dataset.alarmId));
+  const PATTERNS = {
+    high: { freq: 960, pulses: [0, 0.2, 0.4, 1.0, 1.2, 1.6, 1.8, 2.0, 2.6, 2.8], length: 0.15, gain: 0.3 },
+    medium: { freq: 660, pulses: [0, 0.3, 0.6], length: 0.2, gain: 0.2 },
+    low: { freq: 520, pulses: [0, 0.35], length: 0.25, gain: 0.1 },
+  };
+
+  function key(el) { return `${el.dataset.alarmId}:${el.dataset.repeat || "1"}`; }
+  document.querySelectorAll("[data-alarm-id]").forEach((el) => seen.add(key(el)));
+
+  function ensureAudio() {
+    if (muted) return null;
+    if (!audio) audio = new AudioContext();
+    if (audio.state === "suspended") audio.resume().catch(() => {});
+    return audio;
+  }
+
+  function showSoundState() {
+    const blocked = !muted && audio && audio.state === "suspended";
+    toggle.setAttribute("aria-pressed", muted ? "true" : "false");
+    toggle.textContent = muted ? "Alarm sound muted on this browser: turn on"
+      : blocked ? "Alarm sound blocked by the browser: tap to allow" : "Mute alarm sound on this browser";
+    toggle.dataset.sound = muted ? "muted" : blocked ? "blocked" : "on";
+  }
 
   toggle.addEventListener("click", () => {
-    if (audio) { audio.close(); audio = null; } else { audio = new AudioContext(); beep(); }
-    toggle.setAttribute("aria-pressed", audio ? "true" : "false");
-    toggle.textContent = audio ? "Turn alarm sound off" : "Turn alarm sound on";
+    const wasBlocked = !muted && audio && audio.state === "suspended";
+    if (!wasBlocked) muted = !muted;
+    window.localStorage.setItem(MUTE_KEY, muted ? "1" : "0");
+    if (muted && audio) { audio.close(); audio = null; }
+    if (!muted) { ensureAudio(); sound("low"); }
+    showSoundState();
   });
+  document.addEventListener("pointerdown", () => { if (!muted) { ensureAudio(); showSoundState(); } }, { once: true });
 
-  function beep() {
-    if (!audio) return;
-    for (const offset of [0, 0.35, 0.7]) {
-      const osc = audio.createOscillator();
-      const gain = audio.createGain();
-      osc.frequency.value = 880; gain.gain.value = 0.2;
-      osc.connect(gain).connect(audio.destination);
-      osc.start(audio.currentTime + offset); osc.stop(audio.currentTime + offset + 0.2);
+  function sound(priority) {
+    let ctx = null;
+    try { ctx = ensureAudio(); } catch (err) { showSoundState(); return; }
+    if (!ctx) return;
+    const p = PATTERNS[priority] || PATTERNS.high;
+    for (const offset of p.pulses) {
+      const osc = ctx.createOscillator();
+      const gain = ctx.createGain();
+      osc.type = "square"; osc.frequency.value = p.freq; gain.gain.value = p.gain;
+      osc.connect(gain).connect(ctx.destination);
+      osc.start(ctx.currentTime + offset); osc.stop(ctx.currentTime + offset + p.length);
     }
   }
 
@@ -53,7 +87,9 @@
     if (!card) return;
     const sessionId = doc.active ? String(doc.session_id) : "";
     const alarmIds = (doc.alarms || []).map((a) => String(a.id)).join(",");
-    if (doc.refetch || card.dataset.sessionId !== sessionId || card.dataset.alarmIds !== alarmIds) {
+    const repeats = (doc.alarms || []).map((a) => `${a.id}:${a.repeat_count || 1}`).join(",");
+    const shown = Array.from(card.querySelectorAll("[data-alarm-id]")).map(key).join(",");
+    if (doc.refetch || card.dataset.sessionId !== sessionId || card.dataset.alarmIds !== alarmIds || repeats !== shown) {
       refetch(doc.chair_id);
       return;
     }
@@ -72,15 +108,17 @@
   }
 
   function onAlarm(doc) {
-    const id = String(doc.alarm.id);
+    const id = `${doc.alarm.id}:${doc.alarm.repeat_count || 1}`;
     if (seen.has(id)) return;
     seen.add(id);
+    const priority = doc.alarm.severity;
     const card = document.getElementById(`chair-${doc.chair_id}`);
     const name = card ? card.querySelector("h2").textContent : `chair ${doc.chair_id}`;
-    banner.textContent = `${name}: ${doc.alarm.rule_id} — ${doc.alarm.message} (required: ${doc.alarm.action})`;
+    banner.textContent = `${name}: ${priority.toUpperCase()} — ${doc.alarm.message} (required: ${doc.alarm.action})`;
+    banner.className = `alarm-banner prio-${priority}`;
     banner.hidden = false;
-    beep();
     refetch(doc.chair_id);
+    window.setTimeout(() => { sound(priority); showSoundState(); }, 0);
   }
 
   function tick() {
@@ -92,6 +130,7 @@
     });
   }
   setInterval(tick, 1000); tick();
+  showSoundState();
 
   const events = new EventSource("/board/events");
   events.addEventListener("open", () => { status.textContent = "live"; });

@@ -1,0 +1,201 @@
+"""Vital signs by hand on the session page, through the monitor pipeline: a chair without a
+monitor shows a plain "no monitor data" banner, hand-entered values are stored with source
+``staff`` and the nurse as ``entered_by``, a value past a rule raises the same alarm a monitor
+would, bad input names the field, a monitor can be assigned from the page, and discharge works
+from hand-entered recovery vitals (no override)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from decimal import Decimal
+
+import pytest
+from fastapi.testclient import TestClient
+
+from ketaclinic.domain.access import Role
+from ketaclinic.domain.discharge import AldreteScore
+from ketaclinic.domain.session import SessionState
+from ketaclinic.domain.vitals import Parameter, ReadingSource, VitalReading
+from ketaclinic.entrypoints.app import create_app
+from ketaclinic.services.monitoring import VitalsBatch
+from tests.conftest import World
+from tests.e2e.conftest import web_login
+from tests.integration.test_session_workflow import Day, _ready, make_day
+
+RECOVERY_VITALS = {
+    "sbp_mmhg": "124",
+    "dbp_mmhg": "78",
+    "hr_per_min": "72",
+    "spo2_pct": "98",
+    "rr_per_min": "14",
+}
+
+
+@pytest.fixture
+def day(world: World) -> Day:
+    return make_day(world)
+
+
+@pytest.fixture
+def nurse(world: World, day: Day) -> Iterator[tuple[TestClient, str]]:
+    with TestClient(create_app(services=world.services)) as c:
+        yield c, web_login(c, world, Role.NURSE)
+
+
+def _infusing(day: Day) -> None:
+    _ready(day)
+    day.flow.start(
+        day.world.actor(Role.NURSE),
+        day.session_id,
+        {"lot": "KET-DEMO-42", "given_by": "Nurse Demo", "prescriber_on_site": "on"},
+    )
+
+
+def test_hand_entered_vitals_go_through_the_monitor_pipeline(
+    world: World, day: Day, nurse: tuple[TestClient, str]
+) -> None:
+    client, _ = nurse
+    _infusing(day)
+    world.clock.advance(minutes=20)
+    csrf = web_login(client, world, Role.NURSE)  # signed out after 15 idle minutes
+    page = client.get(f"/sessions/{day.session_id}")
+    assert 'id="no-monitor-banner"' in page.text
+    assert "No monitor data for 20 min — enter vitals by hand or check the monitor" in page.text
+    sent = client.post(
+        f"/sessions/{day.session_id}/vitals",
+        data={"csrf_token": csrf, **RECOVERY_VITALS, "sbp_mmhg": "212"},
+        follow_redirects=False,
+    )
+    assert sent.status_code == 303, sent.text[:500]
+    readings = world.services.alarms.readings(world.actor(Role.NURSE), day.session_id)
+    assert {r.reading.parameter for r in readings} >= {Parameter.SBP, Parameter.RR}
+    assert {r.reading.source for r in readings} == {ReadingSource.STAFF}
+    sbp = next(r for r in readings if r.reading.parameter is Parameter.SBP)
+    assert sbp.reading.value == Decimal(212)
+    alarms = world.services.alarms.for_session(world.actor(Role.NURSE), day.session_id)
+    assert any(a.parameter == "sbp" and a.active for a in alarms)
+    page = client.get(f"/sessions/{day.session_id}")
+    assert 'id="no-monitor-banner"' not in page.text
+    assert '<tr data-vital="sbp"><td>SBP</td><td>212 mm[Hg]</td>' in page.text
+
+
+def test_bad_hand_entry_names_the_field_and_stores_nothing(
+    world: World, day: Day, nurse: tuple[TestClient, str]
+) -> None:
+    client, csrf = nurse
+    _ready(day)
+    bad = client.post(
+        f"/sessions/{day.session_id}/vitals",
+        data={"csrf_token": csrf, "sbp_mmhg": "12O", "spo2_pct": "140"},
+    )
+    assert bad.status_code == 422
+    assert 'id="vitals-sbp_mmhg-error"' in bad.text and 'id="vitals-spo2_pct-error"' in bad.text
+    empty = client.post(f"/sessions/{day.session_id}/vitals", data={"csrf_token": csrf})
+    assert empty.status_code == 422 and "enter at least one vital sign" in empty.text
+    assert world.services.alarms.readings(world.actor(Role.NURSE), day.session_id) == []
+    desk = TestClient(create_app(services=world.services))
+    desk_csrf = web_login(desk, world, Role.FRONT_DESK)
+    refused = desk.post(
+        f"/sessions/{day.session_id}/vitals", data={"csrf_token": desk_csrf, "hr_per_min": "70"}
+    )
+    assert refused.status_code == 403
+
+
+def test_a_monitor_is_assigned_from_the_session_page(
+    world: World, day: Day, nurse: tuple[TestClient, str]
+) -> None:
+    client, csrf = nurse
+    bad = client.post(
+        f"/sessions/{day.session_id}/monitor", data={"csrf_token": csrf, "device_id": "nope"}
+    )
+    assert bad.status_code == 422 and "EUI-64" in bad.text
+    done = client.post(
+        f"/sessions/{day.session_id}/monitor",
+        data={"csrf_token": csrf, "device_id": "de0000000000ab07"},
+        follow_redirects=False,
+    )
+    assert done.status_code == 303
+    s = world.services.sessions.get(world.actor(Role.NURSE), day.session_id)
+    assert s.monitor_device_id == "DE0000000000AB07"
+
+
+def test_discharge_works_from_hand_entered_recovery_vitals(
+    world: World, day: Day, nurse: tuple[TestClient, str]
+) -> None:
+    client, _ = nurse
+    _infusing(day)
+    world.clock.advance(minutes=40)
+    day.flow.end_dosing(world.actor(Role.NURSE), day.session_id)
+    day.flow.aldrete(world.actor(Role.NURSE), day.session_id, AldreteScore(2, 2, 2, 2, 2))
+    world.clock.advance(minutes=61)
+    csrf = web_login(client, world, Role.NURSE)
+    sent = client.post(
+        f"/sessions/{day.session_id}/vitals",
+        data={"csrf_token": csrf, **RECOVERY_VITALS},
+        follow_redirects=False,
+    )
+    assert sent.status_code == 303
+    page = client.get(f"/sessions/{day.session_id}")
+    assert "Every criterion holds." in page.text
+    done = client.post(
+        f"/sessions/{day.session_id}/steps/discharge",
+        data={"csrf_token": csrf, "escort_present": "on", "instructions_given": "on"},
+        follow_redirects=False,
+    )
+    assert done.status_code == 303, done.text[:800]
+    s = world.services.sessions.get(world.actor(Role.NURSE), day.session_id)
+    assert s.state is SessionState.DISCHARGED
+
+
+def test_the_board_card_says_plainly_when_no_monitor_data_arrives(
+    world: World, day: Day, nurse: tuple[TestClient, str]
+) -> None:
+    client, _ = nurse
+    _infusing(day)
+    board = client.get("/board")
+    assert 'data-field="no-monitor"' not in board.text
+    assert f'href="/sessions/{day.session_id}"' in board.text
+    world.clock.advance(minutes=12)
+    web_login(client, world, Role.NURSE)
+    board = client.get("/board")
+    assert "No monitor data for 12 min — enter vitals by hand or check the monitor" in board.text
+
+
+def test_an_admin_assigns_a_monitor_to_a_chair_and_its_readings_reach_the_session(
+    world: World, day: Day
+) -> None:
+    _ready(day)
+    chair_id = world.services.sessions.get(world.actor(Role.NURSE), day.session_id).chair_id
+    with TestClient(create_app(services=world.services)) as admin:
+        csrf = web_login(admin, world, Role.ADMIN)
+        page = admin.get("/admin/monitors")
+        assert page.status_code == 200 and "none: vitals by hand" in page.text
+        bad = admin.post(
+            "/admin/monitors",
+            data={"csrf_token": csrf, "chair_id": str(chair_id), "device_id": "12"},
+        )
+        assert bad.status_code == 422 and 'id="monitor-device_id-error"' in bad.text
+        done = admin.post(
+            "/admin/monitors",
+            data={"csrf_token": csrf, "chair_id": str(chair_id), "device_id": "de00000000000c01"},
+            follow_redirects=False,
+        )
+        assert done.status_code == 303
+        assert "DE00000000000C01" in admin.get("/admin/monitors").text
+        desk_csrf = web_login(admin, world, Role.FRONT_DESK)
+        refused = admin.post(
+            "/admin/monitors",
+            data={
+                "csrf_token": desk_csrf,
+                "chair_id": str(chair_id),
+                "device_id": "DE0000000000C002",
+            },
+        )
+        assert refused.status_code == 403
+    reading = VitalReading(
+        Parameter.HR, Decimal(71), "/min", world.clock.now(), ReadingSource.MONITOR
+    )
+    result = world.services.monitoring.ingest(
+        world.actor(Role.NURSE), VitalsBatch((reading,), device_id="DE00000000000C01")
+    )
+    assert result.session_id == day.session_id

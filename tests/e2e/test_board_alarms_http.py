@@ -1,0 +1,99 @@
+"""A board a nurse can trust, over HTTP: a rule that fires again before anyone acknowledged it
+updates one alarm (count and latest value) instead of stacking a new form; priorities are shown
+by class and text; acknowledging is one action whose note is optional unless dosing is paused or
+stopped; the alarm history lives on the session page with who acknowledged it."""
+
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo
+
+from fastapi.testclient import TestClient
+
+from ketaclinic.adapters.hl7.ingest_handler import MonitorMessageHandler
+from ketaclinic.domain.access import Role
+from ketaclinic.domain.infusion import AckAction
+from ketaclinic.services.demo_sessions import start_demo_sessions
+from tests.conftest import World
+from tests.e2e.conftest import web_login
+from tests.infusion_world import pcd01, running_sessions
+
+
+def _handler(world: World) -> MonitorMessageHandler:
+    return MonitorMessageHandler(
+        world.services.monitoring,
+        world.clinic.id,
+        naive_tz=ZoneInfo("UTC"),
+        clock=world.clock.now,
+        workers=1,
+    )
+
+
+def _flapping(world: World, cycles: int) -> int:
+    """A systolic BP that crosses the severe threshold ``cycles`` times, recovering in between."""
+    [monitor] = running_sessions(world)
+    handler = _handler(world)
+    for n in range(cycles):
+        handler.handle(pcd01(monitor, f"F{n}a", world.clock.now(), sbp=121))
+        world.clock.advance(minutes=1)
+        handler.handle(pcd01(monitor, f"F{n}b", world.clock.now(), sbp=207 + n))
+        world.clock.advance(minutes=1)
+    handler.handle(pcd01(monitor, "F-end", world.clock.now(), sbp=122))
+    return monitor.session.id
+
+
+def test_a_repeating_rule_is_one_alarm_with_its_count_and_latest_value(
+    client: TestClient, world: World
+) -> None:
+    sid = _flapping(world, cycles=4)
+    alarms = world.services.alarms.for_session(world.actor(Role.NURSE), sid)
+    assert [(a.rule_id, a.repeat_count) for a in alarms] == [("bp-systolic-severe", 4)]
+    assert alarms[0].triggering[-1][1] == 210 and not alarms[0].active
+    web_login(client, world, Role.NURSE)
+    page = client.get("/board").text
+    assert page.count('class="ack"') == 1
+    assert 'data-repeat="4"' in page and "×4" in page
+    assert 'data-priority="high"' in page and "prio-high" in page and ">HIGH<" in page
+    assert "latest SBP 210" in page
+
+
+def test_acknowledging_is_one_action_with_an_optional_note(
+    client: TestClient, world: World
+) -> None:
+    sid = _flapping(world, cycles=2)
+    csrf = web_login(client, world, Role.NURSE)
+    [alarm] = world.services.alarms.for_session(world.actor(Role.NURSE), sid)
+    url = f"/board/alarms/{alarm.id}/acknowledge"
+    headers = {"HX-Request": "true", "X-CSRF-Token": csrf}
+    pause = client.post(url, data={"action": "pause", "note": ""}, headers=headers)
+    assert pause.status_code == 422 and "say why dosing is paused" in pause.text
+    done = client.post(url, data={"action": "none", "note": ""}, headers=headers)
+    assert done.status_code == 200 and 'class="ack"' not in done.text
+    history = client.get(f"/sessions/{sid}")
+    assert 'id="alarm-history"' in history.text
+    row = history.text.split(f'<tr data-alarm-id="{alarm.id}"', 1)[1].split("</tr>", 1)[0]
+    assert 'data-priority="high"' in history.text.split(f'data-alarm-id="{alarm.id}"', 1)[1][:40]
+    assert '<td data-field="repeat">2' in row
+    assert ": none" in row and "not yet" not in row
+    again = client.post(url, data={"action": "none", "note": "late"}, headers=headers)
+    assert again.status_code == 422 and "already acknowledged" in again.text
+
+
+def test_after_an_acknowledgement_a_new_episode_is_a_new_alarm(
+    client: TestClient, world: World
+) -> None:
+    sid = _flapping(world, cycles=1)
+    nurse = world.actor(Role.NURSE)
+    [first] = world.services.alarms.for_session(nurse, sid)
+    world.services.alarms.acknowledge(nurse, first.id, AckAction.NONE, "")
+    [monitor] = start_demo_sessions(
+        world.services.uow,
+        world.services.pathway(),
+        world.services.sessions,
+        world.clinic.id,
+        count=1,
+        clock=world.clock,
+    )  # the running session again, with its monitor
+    world.clock.advance(minutes=1)
+    _handler(world).handle(pcd01(monitor, "N1", world.clock.now(), sbp=209))
+    alarms = world.services.alarms.for_session(nurse, sid)
+    assert [(a.id == first.id, a.repeat_count) for a in alarms] == [(True, 1), (False, 1)]

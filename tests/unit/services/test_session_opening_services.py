@@ -1,0 +1,137 @@
+"""Opening a session as a use case on the in-memory fakes: a booked appointment is checked in by
+the front desk or a nurse (one commit, audited, the appointment's course, number and chair), a
+second check-in is a Conflict, refusals name the rule and store nothing; hand-entered vitals are
+parsed into readings and a silent monitor is reported."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+
+from ketaclinic.domain.access import Role
+from ketaclinic.domain.course import CourseState
+from ketaclinic.domain.errors import Conflict, PermissionDenied, ValidationFailed
+from ketaclinic.domain.infusion import StoredReading
+from ketaclinic.domain.scheduling.booking import (
+    BookedShape,
+    Booking,
+    BookingKind,
+    BookingStatus,
+    NewBooking,
+)
+from ketaclinic.domain.session import SessionState
+from ketaclinic.domain.vitals import Parameter, ReadingSource, VitalReading
+from ketaclinic.services.bedside_vitals import monitor_silence_min, readings_from_fields
+from ketaclinic.services.session_opening import SessionOpeningService
+from tests.unit.services.test_infusion_services import RecordingEvents
+from tests.unit.services.world import FakeWorld
+
+SHAPE = BookedShape(precheck_min=20, dosing_min=40, recovery_min=60, nurse_setup_min=20)
+
+
+def _book(
+    w: FakeWorld, *, hours: float = 1, status: BookingStatus = BookingStatus.CONFIRMED
+) -> Booking:
+    start = w.clock.now() + timedelta(hours=hours)
+    new = NewBooking(
+        course_id=w.course.id,
+        patient_id=w.patient_id,
+        chair_id=w.chairs[1],
+        nurse_id=w.staff(Role.NURSE),
+        start_at=start,
+        end_at=start + timedelta(minutes=120),
+        kind=BookingKind.INDUCTION,
+        status=status,
+        session_number=2,
+        shape=SHAPE,
+    )
+    with w.uow() as uow:
+        [booking] = uow.schedule.add_bookings(w.clinic.id, [new], at=w.clock.now())
+        uow.commit()
+    return booking
+
+
+@pytest.fixture
+def arrivals(fake_world: FakeWorld) -> SessionOpeningService:
+    fake_world.move_course(CourseState.CONSENTED)
+    return SessionOpeningService(fake_world.uow, fake_world.clock, RecordingEvents())
+
+
+@pytest.mark.parametrize("role", [Role.FRONT_DESK, Role.NURSE])
+def test_checking_in_opens_the_appointments_session_in_one_commit(
+    fake_world: FakeWorld, arrivals: SessionOpeningService, role: Role
+) -> None:
+    w = fake_world
+    booking = _book(w)
+    before = w.db.commits
+    s = arrivals.check_in(w.actor(role), booking.id)
+    assert (s.appointment_id, s.session_number, s.chair_id, s.course_id) == (
+        booking.id,
+        2,
+        w.chairs[1],
+        w.course.id,
+    )
+    assert s.state is SessionState.SCHEDULED and s.scheduled_for == booking.start_at
+    assert w.db.commits == before + 1
+    assert w.audit()[-1].action == "session.open"
+    with pytest.raises(Conflict) as twice:
+        arrivals.check_in(w.actor(Role.NURSE), booking.id)
+    assert twice.value.field == "appointment_id"
+    assert len(w.committed.infusion.sessions) == 1
+
+
+def test_refusals_name_the_rule_and_store_nothing(
+    fake_world: FakeWorld, arrivals: SessionOpeningService
+) -> None:
+    w = fake_world
+    tomorrow = _book(w, hours=30)
+    proposed = _book(w, status=BookingStatus.PROPOSED)
+    with pytest.raises(Conflict) as other_day:
+        arrivals.check_in(w.actor(Role.FRONT_DESK), tomorrow.id)
+    assert "session.check_in_same_day" in other_day.value.detail
+    with pytest.raises(Conflict) as unconfirmed:
+        arrivals.check_in(w.actor(Role.FRONT_DESK), proposed.id)
+    assert "confirm the series first" in unconfirmed.value.detail
+    with pytest.raises(PermissionDenied):
+        arrivals.check_in(w.actor(Role.AUDITOR), proposed.id)
+    with pytest.raises(PermissionDenied) as nurse:
+        arrivals.open_unscheduled(w.actor(Role.NURSE), w.course.id, w.chairs[0], reason="walk-in")
+    assert "session.needs_appointment" in str(nurse.value)
+    assert w.committed.infusion.sessions == {} and "session.open" not in w.actions()
+
+
+def test_hand_entry_parses_every_field_and_names_each_bad_one(fake_world: FakeWorld) -> None:
+    at = fake_world.clock.now()
+    readings = readings_from_fields(
+        {"sbp_mmhg": "128", "spo2_pct": "97.5", "rr_per_min": ""}, at=at
+    )
+    assert [(r.parameter, r.value, r.unit, r.source) for r in readings] == [
+        (Parameter.SBP, 128, "mm[Hg]", ReadingSource.STAFF),
+        (Parameter.SPO2, Decimal("97.5"), "%", ReadingSource.STAFF),
+    ]
+    with pytest.raises(ValidationFailed) as bad:
+        readings_from_fields({"sbp_mmhg": "1e9", "hr_per_min": "fast", "temp_c": "NaN"}, at=at)
+    assert set(bad.value.errors) == {"sbp_mmhg", "hr_per_min", "temp_c"}
+    with pytest.raises(ValidationFailed):
+        readings_from_fields({}, at=at)
+
+
+def test_a_silent_monitor_is_reported_only_when_vitals_are_overdue(
+    fake_world: FakeWorld, arrivals: SessionOpeningService
+) -> None:
+    w = fake_world
+    booking = _book(w, hours=0)
+    s = arrivals.check_in(w.actor(Role.NURSE), booking.id)
+    start = w.clock.now()
+    infusing = replace(s, state=SessionState.INFUSING, dosing_started_at=start)
+    monitoring = w.protocol.monitoring
+    later = start + timedelta(minutes=monitoring.vitals_every_min + 2)
+    assert monitor_silence_min(s, monitoring, (), later) is None  # not dosing yet
+    assert monitor_silence_min(infusing, monitoring, (), start) is None
+    assert monitor_silence_min(infusing, monitoring, (), later) == monitoring.vitals_every_min + 2
+    reading = VitalReading(Parameter.SBP, Decimal(120), "mm[Hg]", later, ReadingSource.STAFF)
+    by_hand = StoredReading(1, s.id, reading, later, True, None)
+    assert monitor_silence_min(infusing, monitoring, (by_hand,), later) is None
