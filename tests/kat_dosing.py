@@ -55,7 +55,9 @@ def ready_kat_session(world: World) -> KatDose:
     with s.uow() as uow:
         room = uow.clinics.add_chair(world.clinic.id, "Journey room", ("quiet",))
         uow.commit()
-    session = s.sessions.create(world.actor(Role.NURSE), setup.course_id, room)
+    session = s.sessions.create(
+        world.actor(Role.PHYSICIAN), setup.course_id, room, unscheduled_reason="walk-in"
+    )
     flow = s.session_workflow
     flow.check_in(coach, session.id, CHECK_IN)  # the coach attends
     for premed in order.content.premedications:

@@ -251,7 +251,9 @@ def test_coach_cannot_record_a_kat_dose_without_a_gated_session(
     alone = client.post(url, headers=coach, json=_journey_body(world, None))
     assert alone.status_code == 422
     assert "dose_gate" in alone.json()["fields"]["session_id"]
-    session = world.services.sessions.create(world.actor(Role.NURSE), course_id, chair)
+    session = world.services.sessions.create(
+        world.actor(Role.PHYSICIAN), course_id, chair, unscheduled_reason="walk-in"
+    )
     undosed = client.post(url, headers=coach, json=_journey_body(world, session.id))
     assert undosed.status_code in (409, 422)
     assert undosed.json()["field"] == "dose_gate" and "dose_gate.session" in undosed.text
@@ -266,7 +268,9 @@ def test_coach_cannot_start_a_dose_on_an_evaluating_course_with_an_open_gate(
     services = world.services
     services.courses.move(world.actor(Role.PHYSICIAN), course_id, CourseState.EVALUATING)
     nurse, coach = world.actor(Role.NURSE), world.actor(Role.COACH)
-    s = services.sessions.create(nurse, course_id, chair)
+    s = services.sessions.create(
+        world.actor(Role.PHYSICIAN), course_id, chair, unscheduled_reason="walk-in"
+    )
     services.sessions.assign(nurse, s.id, attendant_id=coach.staff_id, device_id=None)
     for to in (SessionState.CHECKED_IN, SessionState.READY):  # attested: the checklists bypassed
         services.sessions.move(nurse, s.id, to, attested=KAT_ATTESTED)

@@ -172,7 +172,15 @@ def give(
     with s.uow() as uow:
         chair = uow.clinics.add_chair(nurse.clinic_id, f"Chair for order {order_id}", ("monitor",))
         uow.commit()
-    session_id = s.sessions.create(nurse, setup.course_id, chair).id
+    with s.uow() as uow:
+        physician = next(
+            Actor(member.id, role, nurse.clinic_id, "127.0.0.1")
+            for member, role in uow.staff.list_for_clinic(nurse.clinic_id)
+            if role is Role.PHYSICIAN
+        )
+    session_id = s.sessions.create(
+        physician, setup.course_id, chair, unscheduled_reason="test visit"
+    ).id
     flow = s.session_workflow
     flow.check_in(nurse, session_id, CHECK_IN)
     for premed in c.premedications:

@@ -23,6 +23,7 @@ from ketaclinic.domain.evaluation import (
     Diagnosis,
     Evaluation,
     InstrumentScore,
+    ItemAnswer,
     MedicalHistory,
     PsychiatricHistory,
     Reproductive,
@@ -31,6 +32,7 @@ from ketaclinic.domain.evaluation import (
     TestResult,
     Vitals,
 )
+from ketaclinic.domain.instruments.registry import get_instrument
 from ketaclinic.domain.patients import Measurement, PatientDetails
 from ketaclinic.domain.patients import SexAtBirth as PatientSex
 from ketaclinic.domain.protocol.sections import Route
@@ -106,11 +108,26 @@ def demo_evaluation(at: datetime, age: int, sex: SexAtBirth = SexAtBirth.FEMALE)
         allergies=(),
         medications=(),
         baseline_instruments=tuple(
-            InstrumentScore(i, 12, at - timedelta(days=1)) for i in ADULT_INSTRUMENTS
+            InstrumentScore(i, None, at - timedelta(days=1), answers=calm_answers(i))
+            for i in ADULT_INSTRUMENTS
         ),
         baseline_vitals=Vitals(at - timedelta(days=1), Decimal(124), Decimal(78), Decimal(70)),
         tests=(TestResult("ecg", at - timedelta(days=2), "normal"),),
     )
+
+
+def calm_answers(instrument_id: str) -> tuple[ItemAnswer, ...]:
+    """A synthetic, complete questionnaire with nothing to flag: every asked item at its lowest
+    option (the demo evaluation records item answers, never typed totals)."""
+    instrument = get_instrument(instrument_id)
+    answers: dict[str, int] = {}
+    for item in instrument.items:
+        asked = item.asked_when is None or (
+            answers.get(item.asked_when.item_id) == item.asked_when.value
+        )
+        if asked and item.required:
+            answers[item.id] = min(item.allowed_values())
+    return tuple(ItemAnswer(item, value) for item, value in answers.items())
 
 
 def demo_actors(uow_factory: UnitOfWorkFactory, clinic_id: int) -> dict[Role, Actor]:

@@ -18,7 +18,8 @@ from ketaclinic.domain.access import Permission
 from ketaclinic.domain.infusion import InfusionSession
 from ketaclinic.domain.staff import Actor
 from ketaclinic.entrypoints.guards import ApiActor
-from ketaclinic.entrypoints.http import services_of
+from ketaclinic.entrypoints.http import audit_seen, services_of
+from ketaclinic.entrypoints.input_limits import PathId
 
 router = APIRouter(tags=["arrivals"])
 CheckIn = Annotated[Actor, Depends(ApiActor(Permission.SESSION_CHECK_IN))]
@@ -47,7 +48,7 @@ def opened(s: InfusionSession) -> dict[str, Any]:
 
 
 @router.post("/schedule/appointments/{appointment_id}/check-in", status_code=201)
-def check_in(appointment_id: int, request: Request, actor: CheckIn) -> dict[str, Any]:
+def check_in(appointment_id: PathId, request: Request, actor: CheckIn) -> dict[str, Any]:
     return opened(services_of(request).arrivals.check_in(actor, appointment_id))
 
 
@@ -62,6 +63,7 @@ def unscheduled(body: UnscheduledIn, request: Request, actor: Runner) -> dict[st
 @router.get("/schedule/arrivals")
 def arrivals(request: Request, actor: Reader, day: date) -> list[dict[str, Any]]:
     found = services_of(request).arrivals.arrivals(actor, day)
+    audit_seen(request, (a.booking.patient_id for a in found), what="arrivals")
     return [
         {
             "appointment_id": a.booking.id,

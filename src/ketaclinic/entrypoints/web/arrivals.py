@@ -18,7 +18,8 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from ketaclinic.domain.access import Permission
 from ketaclinic.domain.errors import ClinicError, NotFound, ValidationFailed
 from ketaclinic.entrypoints.guards import WebUser
-from ketaclinic.entrypoints.http import services_of
+from ketaclinic.entrypoints.http import audit_seen, services_of
+from ketaclinic.entrypoints.input_limits import PathId
 from ketaclinic.entrypoints.web import forms
 from ketaclinic.entrypoints.web.rendering import mark_web, render
 from ketaclinic.services.identity import Session
@@ -41,6 +42,7 @@ def arrivals_page(
     services = services_of(request)
     day = today(request, session)
     found = services.arrivals.arrivals(session.actor, day)
+    audit_seen(request, (a.booking.patient_id for a in found), what="arrivals")
     context: dict[str, Any] = {"arrivals": found, "day": day, "error": error, "opened": opened}
     return render(request, "schedule/arrivals.html", context, status=409 if error else 200)
 
@@ -57,7 +59,7 @@ def _back(form: Any) -> str:
 
 
 @router.post("/appointments/{appointment_id}/check-in", response_class=HTMLResponse)
-async def check_in(request: Request, appointment_id: int, session: CheckIn) -> Response:
+async def check_in(request: Request, appointment_id: PathId, session: CheckIn) -> Response:
     """The patient arrived: open the appointment's session in its chair."""
     form = await request.form()
     back = _back(form)
@@ -71,7 +73,7 @@ async def check_in(request: Request, appointment_id: int, session: CheckIn) -> R
 
 
 @router.post("/schedule/appointments/{appointment_id}/drop", response_class=HTMLResponse)
-async def drop_from_day(request: Request, appointment_id: int, session: Writer) -> Response:
+async def drop_from_day(request: Request, appointment_id: PathId, session: Writer) -> Response:
     """Cancel or record a no-show from the schedule day; the rest of the series is re-planned."""
     form = await request.form()
     errors: dict[str, str] = {}

@@ -115,7 +115,7 @@ async def session_step(
 
 
 @router.post("/sessions/{session_id}/vitals")
-async def bedside_vitals(request: Request, session_id: int, session: VitalsWriter) -> Response:
+async def bedside_vitals(request: Request, session_id: PathId, session: VitalsWriter) -> Response:
     """Vital signs by hand: the same ingest and alarm pipeline as a monitor, source ``staff``."""
     form = await request.form()
     fields = {k: v for k, v in form.items() if isinstance(v, str) and k != "csrf_token"}
@@ -134,7 +134,7 @@ async def bedside_vitals(request: Request, session_id: int, session: VitalsWrite
 
 
 @router.post("/sessions/{session_id}/monitor")
-async def assign_monitor(request: Request, session_id: int, session: Runner) -> Response:
+async def assign_monitor(request: Request, session_id: PathId, session: Runner) -> Response:
     """Assign the bedside monitor (EUI-64) to the session and its chair."""
     form = await request.form()
     device = form.get("device_id", "")
