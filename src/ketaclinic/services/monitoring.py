@@ -1,13 +1,16 @@
 """Vital signs in, alarms out: one pipeline for staff entry, gateway JSON/FHIR and HL7 monitors.
 
-``ingest`` (and ``ingest_device`` for the MLLP listener) resolves the running session (given
-directly, by the bedside monitor's EUI-64 through the monitor registry and chair, or by the
-patient's MRN), stores every reading with its plausibility verdict, evaluates the pinned
-protocol's alert rules on the server (``domain.alarms.evaluate``), stores raised and cleared
-alarms, notifies the prescriber of pause/stop alarms, records the message receipt (dedup by
+``ingest`` (and ``ingest_messages``, a batch, for the MLLP listener) resolves the running
+session (given directly, by the bedside monitor's EUI-64 through the monitor registry and
+chair, or by the patient's MRN), stores every reading with its plausibility verdict, evaluates
+the pinned protocol's alert rules on the server (``domain.alarms.evaluate``), stores raised and
+cleared alarms, notifies the prescriber of pause/stop alarms, records the message receipt (dedup by
 sender + MSH-10 + digest) and commits — all in one unit of work — and only then returns, so the
 caller's ACK follows the commit. Events go to the live board after the commit. A message for no
 running session is kept in the dead-letter store and answered per ``unknown_session_ack``.
+The listener's messages are first admitted (``domain.monitor_ingest``): a registered gateway,
+a PCD-01 version, plausible observation times and an MSH-10 not reused with other content;
+a refused one is kept in the dead-letter store (bounded prefix and digest), never stored.
 Sources: clinical.md §4.1 (vitals schedule), §4.3 (alert thresholds); issue 9.
 """
 
@@ -15,12 +18,22 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from ketaclinic.domain.access import Permission
 from ketaclinic.domain.alarms import OVERDUE, OpenAlarm, VitalsSchedule, compare
 from ketaclinic.domain.errors import Conflict, PermissionDenied
 from ketaclinic.domain.infusion import DeadLetter, InfusionSession, StoredAlarm
+from ketaclinic.domain.monitor_ingest import (
+    DEFAULT_MAX_AGE,
+    DEFAULT_MAX_AHEAD,
+    Gateway,
+    admitting_gateway,
+    namespace_id,
+    time_problem,
+    version_problem,
+)
 from ketaclinic.domain.protocol.model import Protocol
 from ketaclinic.domain.protocol.sections import AlertAction, AlertKind, AlertRule
 from ketaclinic.domain.session import SessionState
@@ -64,8 +77,49 @@ class VitalsBatch:
 
 
 @dataclass(frozen=True, slots=True)
+class DeviceMessage:
+    """One parsed monitor message as the listener received it.
+
+    ``source`` is the peer's IP address; ``msh3``/``msh4`` are MSH-3/MSH-4 as sent (they pick the
+    gateway); ``version`` is MSH-12. ``batch.receipt`` (MSH-10 and digest) is required.
+    """
+
+    batch: VitalsBatch
+    source: str
+    msh3: str
+    msh4: str
+    version: str
+
+
+@dataclass(frozen=True, slots=True)
+class RefusedMessage:
+    """A message the listener could not parse or frame: kept (bounded) for review, not stored.
+
+    ``total_bytes``/``digest`` describe the whole message when ``payload`` is only its prefix.
+    """
+
+    kind: str
+    ack_code: str
+    error_code: str
+    reason: str
+    control_id: str | None
+    payload: bytes
+    total_bytes: int | None = None
+    digest: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class IngestLimits:
+    """How far from "now" an observation time may lie (older / ahead) and still be stored."""
+
+    max_age: timedelta = DEFAULT_MAX_AGE
+    max_ahead: timedelta = DEFAULT_MAX_AHEAD
+
+
+@dataclass(frozen=True, slots=True)
 class IngestResult:
-    """``outcome``: stored, duplicate or unmatched; ``ack_code`` is what the sender is told."""
+    """``outcome``: stored, duplicate, unmatched, refused or rejected; ``ack_code`` is what the
+    sender is told and ``error_code`` (HL7 table 0357) the ERR code of a negative ACK."""
 
     outcome: str
     ack_code: str
@@ -75,6 +129,7 @@ class IngestResult:
     raised: tuple[StoredAlarm, ...] = ()
     cleared: tuple[StoredAlarm, ...] = ()
     reason: str = ""
+    error_code: str = "204"
 
 
 class MonitoringService:
@@ -85,9 +140,11 @@ class MonitoringService:
         events: LiveEvents,
         *,
         unknown_session_ack: str = "AA",
+        limits: IngestLimits | None = None,
     ) -> None:
         self._uow, self._clock, self._events = uow_factory, clock, events
         self._unknown_ack = unknown_session_ack
+        self._limits = limits or IngestLimits()
         self._protocols: dict[tuple[int, int], Protocol] = {}  # published versions never change
 
     def ingest(self, actor: Actor, batch: VitalsBatch) -> IngestResult:
@@ -99,10 +156,144 @@ class MonitoringService:
             raise Conflict(result.reason, field="session_id" if batch.session_id else "device_id")
         return result
 
-    def ingest_device(self, clinic_id: int, batch: VitalsBatch) -> IngestResult:
-        """The MLLP listener's entry: the device is the actor; unmatched messages are kept."""
-        client = f"hl7:{batch.device_id or batch.patient_mrn or 'unknown'}"[:40]
-        return self._ingest(Actor(None, None, clinic_id, client, label="monitor"), batch)
+    def ingest_messages(
+        self, clinic_id: int, messages: Sequence[DeviceMessage | RefusedMessage]
+    ) -> list[IngestResult]:
+        """The MLLP listener's entry: every queued message in ONE unit of work and ONE commit.
+
+        Each message is admitted (registered gateway, PCD-01 version, plausible times, MSH-10 not
+        reused with other content) before anything is stored; admitted ones are routed and stored
+        with their alarms exactly as :meth:`ingest`. The results (one per message, in order) are
+        returned only after the commit, so the caller's ACKs follow it; board events go out after
+        it. If the batch cannot commit (e.g. another listener stored the same MSH-10 at the same
+        moment), each message is retried in a unit of work of its own.
+        """
+        try:
+            return self._ingest_batch(clinic_id, messages)
+        except Exception:
+            if len(messages) == 1:
+                raise
+        return [self._ingest_batch(clinic_id, [m])[0] for m in messages]
+
+    def _ingest_batch(
+        self, clinic_id: int, messages: Sequence[DeviceMessage | RefusedMessage]
+    ) -> list[IngestResult]:
+        events: list[dict[str, Any]] = []
+        results: list[IngestResult] = []
+        with self._uow() as uow:
+            gateways = uow.gateways.for_clinic(clinic_id)
+            batch_seen: dict[tuple[str, str], tuple[str, str]] = {}
+            for message in messages:
+                if isinstance(message, RefusedMessage):
+                    results.append(self._refused(uow, clinic_id, message))
+                    continue
+                results.append(
+                    self._admit_and_store(uow, clinic_id, message, gateways, batch_seen, events)
+                )
+            uow.commit()
+        for event in events:
+            self._events.publish(clinic_id, event)
+        return results
+
+    def _admit_and_store(
+        self,
+        uow: UnitOfWork,
+        clinic_id: int,
+        message: DeviceMessage,
+        gateways: Sequence[Gateway],
+        batch_seen: dict[tuple[str, str], tuple[str, str]],
+        events: list[dict[str, Any]],
+    ) -> IngestResult:
+        batch, receipt = message.batch, message.batch.receipt
+        assert receipt is not None
+        actor = Actor(None, None, clinic_id, f"hl7:{message.source}"[:40], label="monitor")
+        if admitting_gateway(gateways, message.source, message.msh3, message.msh4) is None:
+            reason = "sender not registered: no gateway for this source address and MSH-3/MSH-4"
+            record(
+                uow,
+                self._clock,
+                actor,
+                "hl7.sender_refused",
+                object_type="hl7_message",
+                object_id=receipt.control_id[:60],
+                outcome="denied",
+                detail=f"source={message.source} msh3={namespace_id(message.msh3)[:60]} "
+                f"msh4={namespace_id(message.msh4)[:60]}",
+            )
+            return self._refuse(uow, clinic_id, receipt, "refused", "AR", "207", reason)
+        problem = version_problem(message.version)
+        if problem is not None:
+            return self._refuse(uow, clinic_id, receipt, "rejected", "AE", "203", problem)
+        problem = time_problem(
+            (r.at for r in batch.readings),
+            now=self._clock.now(),
+            max_age=self._limits.max_age,
+            max_ahead=self._limits.max_ahead,
+        )
+        if problem is not None:
+            return self._refuse(uow, clinic_id, receipt, "rejected", "AE", "102", problem)
+        key = (receipt.sender, receipt.control_id)
+        seen = batch_seen.get(key) or uow.hl7_inbox.seen(clinic_id, *key)
+        if seen is not None:
+            ack_code, digest = seen
+            if digest == receipt.digest:
+                return IngestResult("duplicate", ack_code)
+            reason = f"MSH-10 {receipt.control_id[:40]!r} was already used for another message"
+            record(
+                uow,
+                self._clock,
+                actor,
+                "hl7.control_id_reused",
+                object_type="hl7_message",
+                object_id=receipt.control_id[:60],
+                outcome="denied",
+                detail=f"source={message.source}",
+            )
+            return self._refuse(uow, clinic_id, receipt, "reused", "AR", "207", reason)
+        session = self._resolve(uow, clinic_id, batch)
+        if session is None:
+            result = self._unmatched(uow, clinic_id, batch)
+        else:
+            result = self._store(uow, actor, session, batch, events)
+        batch_seen[key] = (result.ack_code, receipt.digest)
+        return result
+
+    def _refuse(
+        self,
+        uow: UnitOfWork,
+        clinic_id: int,
+        receipt: Receipt,
+        kind: str,
+        ack_code: str,
+        error_code: str,
+        reason: str,
+    ) -> IngestResult:
+        uow.hl7_inbox.dead_letter(
+            clinic_id,
+            kind=kind,
+            ack_code=ack_code,
+            error_code=error_code,
+            reason=reason,
+            control_id=receipt.control_id,
+            payload=receipt.payload,
+            at=self._clock.now(),
+        )
+        return IngestResult("refused", ack_code, reason=reason, error_code=error_code)
+
+    def _refused(self, uow: UnitOfWork, clinic_id: int, m: RefusedMessage) -> IngestResult:
+        uow.hl7_inbox.dead_letter(
+            clinic_id,
+            kind=m.kind,
+            ack_code=m.ack_code,
+            error_code=m.error_code,
+            reason=m.reason,
+            control_id=m.control_id,
+            payload=m.payload,
+            at=self._clock.now(),
+            total_bytes=m.total_bytes,
+            digest=m.digest,
+        )
+        return IngestResult("rejected", m.ack_code, reason=m.reason, error_code=m.error_code)
 
     def sweep(self, clinic_id: int) -> list[StoredAlarm]:
         """Evaluate every dosing, paused, stopped or recovering session as of now (timer, ~1/min).
@@ -129,26 +320,6 @@ class MonitoringService:
             raised += result.raised
         return raised
 
-    def dead_letter(
-        self,
-        clinic_id: int,
-        *,
-        kind: str,
-        ack_code: str,
-        error_code: str,
-        reason: str,
-        control_id: str | None,
-        payload: bytes,
-    ) -> int:
-        """Keep a refused or unreadable message for review (its own commit)."""
-        with self._uow() as uow:
-            letter = uow.hl7_inbox.dead_letter(
-                clinic_id, kind=kind, ack_code=ack_code, error_code=error_code, reason=reason,
-                control_id=control_id, payload=payload, at=self._clock.now(),
-            )  # fmt: skip
-            uow.commit()
-        return letter
-
     def dead_letters(self, actor: Actor, *, limit: int = 100) -> Sequence[DeadLetter]:
         """Kept monitor messages, newest first, for review (SESSION_RUN)."""
         require(actor, Permission.SESSION_RUN)
@@ -160,9 +331,12 @@ class MonitoringService:
         with self._uow() as uow:
             if batch.receipt is not None:
                 r = batch.receipt
-                seen = uow.hl7_inbox.seen(actor.clinic_id, r.sender, r.control_id, r.digest)
+                seen = uow.hl7_inbox.seen(actor.clinic_id, r.sender, r.control_id)
+                if seen is not None and seen[1] == r.digest:
+                    return IngestResult("duplicate", seen[0])
                 if seen is not None:
-                    return IngestResult("duplicate", seen)
+                    reason = f"MSH-10 {r.control_id[:40]!r} was already used for another message"
+                    raise Conflict(reason, field="control_id")
             session = self._resolve(uow, actor.clinic_id, batch)
             if session is None:
                 result = self._unmatched(uow, actor.clinic_id, batch)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Sequence
 from datetime import datetime
@@ -20,6 +21,8 @@ from ketaclinic.adapters.db.tables_infusion import (
 from ketaclinic.domain.alarms import Alarm
 from ketaclinic.domain.infusion import AckAction, DeadLetter, StoredAlarm, StoredReading
 from ketaclinic.domain.vitals import Parameter, ReadingSource, ReadingStatus, VitalReading
+
+DEAD_LETTER_PREFIX_BYTES = 2048  # enough to read MSH, PID and the first OBX rows
 
 
 def _plain(value: Decimal) -> Decimal:
@@ -245,15 +248,15 @@ class SqlHl7Inbox:
             .with_for_update()
         )
 
-    def seen(self, clinic_id: int, sender: str, control_id: str, digest: str) -> str | None:
-        """The ACK code sent for this exact message before, or None when it is new."""
+    def seen(self, clinic_id: int, sender: str, control_id: str) -> tuple[str, str] | None:
+        """The ACK code sent for this sender's MSH-10 before and the digest of that message."""
         row = self._conn.execute(
-            select(hl7_messages.c.ack_code).where(
+            select(hl7_messages.c.ack_code, hl7_messages.c.digest).where(
                 hl7_messages.c.clinic_id == clinic_id, hl7_messages.c.sender == sender,
-                hl7_messages.c.control_id == control_id, hl7_messages.c.digest == digest,
+                hl7_messages.c.control_id == control_id,
             )
         ).first()  # fmt: skip
-        return str(row.ack_code) if row else None
+        return (str(row.ack_code), str(row.digest)) if row else None
 
     def record(
         self,
@@ -289,13 +292,20 @@ class SqlHl7Inbox:
         control_id: str | None,
         payload: bytes,
         at: datetime,
+        total_bytes: int | None = None,
+        digest: str | None = None,
     ) -> int:
+        """Keep the reason, a bounded prefix of the bytes and the SHA-256 of the whole message
+        (``total_bytes``/``digest`` when the caller kept only a prefix itself)."""
+        digest = digest or hashlib.sha256(payload).hexdigest()
+        size = len(payload) if total_bytes is None else total_bytes
         return int(
             self._conn.execute(
                 insert(hl7_dead_letters)
                 .values(clinic_id=clinic_id, kind=kind, ack_code=ack_code, error_code=error_code)
                 .values(reason=reason[:2000], control_id=(control_id or None) and control_id[:200])
-                .values(payload=payload, payload_bytes=len(payload), received_at=at)
+                .values(payload=payload[:DEAD_LETTER_PREFIX_BYTES], payload_bytes=size)
+                .values(payload_sha256=digest, received_at=at)
                 .returning(hl7_dead_letters.c.id)
             ).scalar_one()
         )

@@ -16,9 +16,7 @@ import re
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from decimal import Decimal, InvalidOperation
-from typing import Any, TypeVar
-
-import hl7
+from typing import TypeVar
 
 from ketaclinic.adapters.hl7.message import (
     Header,
@@ -61,29 +59,41 @@ class ParsedObservation:
 
 @dataclass(frozen=True, slots=True)
 class ParsedMessage:
-    """The header, patient, location, device and observations of one ORU^R01."""
+    """The header (MSH, read once), patient, location, device and observations of one ORU^R01."""
 
-    control_id: str
-    message_type: str
-    version: str
-    sending_application: str
-    sending_facility: str
+    header: Header
     patient_id: str | None
     patient_id_authority: str | None
     location: str | None
     device_id: str | None
     observations: tuple[ParsedObservation, ...]
 
+    @property
+    def control_id(self) -> str:
+        return self.header.control_id
+
+    @property
+    def message_type(self) -> str:
+        return self.header.message_type
+
+    @property
+    def version(self) -> str:
+        return self.header.version
+
+    @property
+    def sending_application(self) -> str:
+        return self.header.sending_application
+
+    @property
+    def sending_facility(self) -> str:
+        return self.header.sending_facility
+
 
 def parse_oru(raw: bytes, *, naive_tz: tzinfo) -> ParsedMessage:
     """Parse one PCD-01 ORU^R01; raise :class:`MessageRejected` with a reason on bad input."""
     text = decode(raw)
     segments = split_segments(text, max_segment_chars=MAX_SEGMENT_CHARS)
-    try:
-        message = hl7.parse("\r".join(segments))
-    except Exception as exc:  # python-hl7 raises several types on malformed text
-        raise MessageRejected("AR", "102", f"unparseable HL7: {type(exc).__name__}") from exc
-    view = Segments(message)
+    view = Segments(segments)
     header = view.header()
     if header.message_type != "ORU^R01":
         raise MessageRejected(
@@ -92,11 +102,7 @@ def parse_oru(raw: bytes, *, naive_tz: tzinfo) -> ParsedMessage:
     observations = _observations(view, naive_tz=naive_tz, header=header)
     pid, authority = view.patient_id()
     return ParsedMessage(
-        control_id=header.control_id,
-        message_type=header.message_type,
-        version=header.version,
-        sending_application=header.sending_application,
-        sending_facility=header.sending_facility,
+        header=header,
         patient_id=pid,
         patient_id_authority=authority,
         location=view.field("PV1", 3) or None,
@@ -154,7 +160,7 @@ def _observations(
 
 def _observation(
     view: Segments,
-    segment: Any,
+    segment: list[str],
     obr_index: int,
     naive_tz: tzinfo,
     where: str,
