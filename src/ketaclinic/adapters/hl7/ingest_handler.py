@@ -99,8 +99,12 @@ class MonitorMessageHandler:
         return self._ack(header, result)
 
     def close(self) -> None:
-        if self._writer is not None:
-            self._writer.cancel()
+        """Stop the writer (from any thread) and wait for a batch in progress to finish."""
+        writer = self._writer
+        if writer is not None and not writer.done():
+            loop = writer.get_loop()
+            if not loop.is_closed():
+                loop.call_soon_threadsafe(writer.cancel)
         self._pool.shutdown(wait=True)
 
     def _prepare(self, raw: bytes, source: str) -> tuple[DeviceMessage | RefusedMessage, Header]:
@@ -134,16 +138,18 @@ class MonitorMessageHandler:
         loop = asyncio.get_running_loop()
         if self._queue is None:
             self._queue = asyncio.Queue()
-        if self._writer is None or self._writer.done():
-            self._writer = loop.create_task(self._write_batches(self._queue))
         future: asyncio.Future[IngestResult] = loop.create_future()
         self._queue.put_nowait((message, future))
+        if self._writer is None or self._writer.done():
+            self._writer = loop.create_task(self._write_batches(self._queue))
         return await future
 
     async def _write_batches(self, queue: asyncio.Queue[_Item]) -> None:
+        """Commit what is queued, batch after batch, until the queue is empty (then end; the
+        next message starts a new writer)."""
         loop = asyncio.get_running_loop()
-        while True:
-            items = [await queue.get()]
+        while not queue.empty():
+            items = [queue.get_nowait()]
             while not queue.empty() and len(items) < self._max_batch:
                 items.append(queue.get_nowait())
             messages = [m for m, _ in items]
