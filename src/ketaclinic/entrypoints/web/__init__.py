@@ -48,3 +48,6 @@ def install(app: FastAPI) -> None:
     from ketaclinic.entrypoints.web import schedule as schedule_routes
 
     app.include_router(schedule_routes.router)
+    from ketaclinic.entrypoints.web import hl7_gateways as monitor_senders
+
+    app.include_router(monitor_senders.router)

@@ -32,6 +32,7 @@ NAV: tuple[NavItem, ...] = (
     NavItem("Patients", "/patients", Permission.PATIENT_READ),
     NavItem("Protocols", "/protocols", Permission.PROTOCOL_READ),
     NavItem("Users", "/admin/users", Permission.STAFF_ADMIN),
+    NavItem("Monitor senders", "/admin/monitor-senders", Permission.STAFF_ADMIN),
     NavItem("Audit", "/audit", Permission.AUDIT_READ),
     NavItem("Safety worklist", "/worklist/safety", Permission.PATIENT_READ),
     NavItem("Live board", "/board", Permission.SESSION_RUN),
