@@ -76,6 +76,9 @@ class NotificationRepository(Protocol):
 
 
 class ReadingRepository(Protocol):
+    def newest_many(
+        self, clinic_id: int, session_ids: Sequence[int], parameters: Sequence[str], *, limit: int
+    ) -> dict[tuple[int, str], list[VitalReading]]: ...
     def add_many(
         self,
         clinic_id: int,
@@ -98,6 +101,9 @@ class ReadingRepository(Protocol):
 
 
 class AlarmRepository(Protocol):
+    def for_sessions(
+        self, clinic_id: int, session_ids: Sequence[int]
+    ) -> dict[int, list[StoredAlarm]]: ...
     def add(
         self, clinic_id: int, session_id: int, patient_id: int, alarm: Alarm
     ) -> StoredAlarm: ...
@@ -126,6 +132,10 @@ class GatewayRegistry(Protocol):
 
 class Hl7Inbox(Protocol):
     def lock_session(self, clinic_id: int, session_id: int) -> None: ...
+    def lock_sessions(self, clinic_id: int, session_ids: Sequence[int]) -> None: ...
+    def seen_many(
+        self, clinic_id: int, keys: Sequence[tuple[str, str]]
+    ) -> dict[tuple[str, str], tuple[str, str]]: ...
     def seen(self, clinic_id: int, sender: str, control_id: str) -> tuple[str, str] | None: ...
     def record(
         self,

@@ -16,7 +16,7 @@ Sources: clinical.md §4.1 (vitals schedule), §4.3 (alert thresholds); issue 9.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -178,36 +178,44 @@ class MonitoringService:
     def _ingest_batch(
         self, clinic_id: int, messages: Sequence[DeviceMessage | RefusedMessage]
     ) -> list[IngestResult]:
+        """Admit and route every message (routing read once per batch, in this transaction),
+        lock the sessions involved in id order, read their history and alarms in one query each,
+        then store message by message (history kept current within the batch) and commit."""
         events: list[dict[str, Any]] = []
-        results: list[IngestResult] = []
+        results: list[IngestResult | None] = [None] * len(messages)
         with self._uow() as uow:
-            gateways = uow.gateways.for_clinic(clinic_id)
-            batch_seen: dict[tuple[str, str], tuple[str, str]] = {}
-            for message in messages:
+            state = _BatchState.read(uow, clinic_id, messages)
+            planned: list[tuple[int, DeviceMessage, InfusionSession | None]] = []
+            for index, message in enumerate(messages):
                 if isinstance(message, RefusedMessage):
-                    results.append(self._refused(uow, clinic_id, message))
+                    results[index] = self._refused(uow, clinic_id, message)
                     continue
-                results.append(
-                    self._admit_and_store(uow, clinic_id, message, gateways, batch_seen, events)
-                )
+                routed = self._admit(uow, clinic_id, message, state)
+                if isinstance(routed, IngestResult):
+                    results[index] = routed
+                else:
+                    planned.append((index, message, routed))
+            sessions = sorted({s.id for _i, _m, s in planned if s is not None})
+            state.prefetch(uow, clinic_id, sessions, self._protocol)
+            for index, message, session in planned:
+                actor = Actor(None, None, clinic_id, f"hl7:{message.source}"[:40], label="monitor")
+                if session is None:
+                    results[index] = self._unmatched(uow, clinic_id, message.batch)
+                else:
+                    results[index] = self._store(uow, actor, session, message.batch, events, state)
             uow.commit()
         for event in events:
             self._events.publish(clinic_id, event)
-        return results
+        return [r for r in results if r is not None]
 
-    def _admit_and_store(
-        self,
-        uow: UnitOfWork,
-        clinic_id: int,
-        message: DeviceMessage,
-        gateways: Sequence[Gateway],
-        batch_seen: dict[tuple[str, str], tuple[str, str]],
-        events: list[dict[str, Any]],
-    ) -> IngestResult:
+    def _admit(
+        self, uow: UnitOfWork, clinic_id: int, message: DeviceMessage, state: _BatchState
+    ) -> IngestResult | InfusionSession | None:
+        """A refusal, or the running session the message routes to (None: no session)."""
         batch, receipt = message.batch, message.batch.receipt
         assert receipt is not None
         actor = Actor(None, None, clinic_id, f"hl7:{message.source}"[:40], label="monitor")
-        if admitting_gateway(gateways, message.source, message.msh3, message.msh4) is None:
+        if admitting_gateway(state.gateways, message.source, message.msh3, message.msh4) is None:
             reason = "sender not registered: no gateway for this source address and MSH-3/MSH-4"
             record(
                 uow,
@@ -233,7 +241,7 @@ class MonitoringService:
         if problem is not None:
             return self._refuse(uow, clinic_id, receipt, "rejected", "AE", "102", problem)
         key = (receipt.sender, receipt.control_id)
-        seen = batch_seen.get(key) or uow.hl7_inbox.seen(clinic_id, *key)
+        seen = state.seen.get(key)
         if seen is not None:
             ack_code, digest = seen
             if digest == receipt.digest:
@@ -250,13 +258,9 @@ class MonitoringService:
                 detail=f"source={message.source}",
             )
             return self._refuse(uow, clinic_id, receipt, "reused", "AR", "207", reason)
-        session = self._resolve(uow, clinic_id, batch)
-        if session is None:
-            result = self._unmatched(uow, clinic_id, batch)
-        else:
-            result = self._store(uow, actor, session, batch, events)
-        batch_seen[key] = (result.ack_code, receipt.digest)
-        return result
+        session = state.route(uow, clinic_id, batch)
+        state.seen[key] = ("AA" if session is not None else self._unknown_ack, receipt.digest)
+        return session
 
     def _refuse(
         self,
@@ -388,13 +392,17 @@ class MonitoringService:
         s: InfusionSession,
         batch: VitalsBatch,
         events: list[dict[str, Any]],
+        state: _BatchState | None = None,
     ) -> IngestResult:
         now = self._clock.now()
-        uow.hl7_inbox.lock_session(s.clinic_id, s.id)
         protocol = self._protocol(uow, s)
         rules = protocol.monitoring.alert_rules
-        history = evaluation_history(uow, s, rules)
-        alarms = list(uow.alarms.for_session(s.clinic_id, s.id))
+        if state is None:
+            uow.hl7_inbox.lock_session(s.clinic_id, s.id)
+            history = evaluation_history(uow, s, rules)
+            alarms = list(uow.alarms.for_session(s.clinic_id, s.id))
+        else:  # locked, read and kept current by the batch
+            history, alarms = state.history[s.id], state.alarms[s.id]
         decision = evaluate_vitals(
             protocol,
             phase_of(s.state),
@@ -422,6 +430,9 @@ class MonitoringService:
         changed = {a.id: a for a in (*cleared, *raised)}
         alarms = [changed.pop(a.id, a) for a in alarms] + list(changed.values())
         accepted = [r for r in batch.readings if id(r) not in rejected]
+        if state is not None:
+            state.history[s.id] = [*history, *accepted]
+            state.alarms[s.id] = alarms
         board = chair_document(s, [*history, *accepted], alarms)
         events += [alarm_event(a, s.chair_id) for a in raised] + [board]
         return IngestResult(
@@ -476,6 +487,87 @@ class MonitoringService:
         if key not in self._protocols:
             self._protocols[key] = load_published(uow, *key).protocol
         return self._protocols[key]
+
+
+class _BatchState:
+    """What one batch reads once, inside its transaction: gateways, receipts, monitor routing,
+    the running sessions, and (after locking) each session's history and alarms."""
+
+    def __init__(
+        self,
+        gateways: Sequence[Gateway],
+        seen: dict[tuple[str, str], tuple[str, str]],
+        devices: dict[str, int],
+        active: Sequence[InfusionSession],
+    ) -> None:
+        self.gateways = gateways
+        self.seen = seen
+        self.devices = devices
+        self.by_chair = {s.chair_id: s for s in reversed(active)}  # first on a chair wins
+        self.by_patient = {s.patient_id: s for s in reversed(active)}
+        self.history: dict[int, list[VitalReading]] = {}
+        self.alarms: dict[int, list[StoredAlarm]] = {}
+
+    @classmethod
+    def read(
+        cls, uow: UnitOfWork, clinic_id: int, messages: Sequence[DeviceMessage | RefusedMessage]
+    ) -> _BatchState:
+        keys = [
+            (m.batch.receipt.sender, m.batch.receipt.control_id)
+            for m in messages
+            if isinstance(m, DeviceMessage) and m.batch.receipt is not None
+        ]
+        return cls(
+            uow.gateways.for_clinic(clinic_id),
+            uow.hl7_inbox.seen_many(clinic_id, keys),
+            uow.monitors.devices(clinic_id),
+            uow.sessions.active(clinic_id),
+        )
+
+    def route(self, uow: UnitOfWork, clinic_id: int, batch: VitalsBatch) -> InfusionSession | None:
+        """The running session of the message's monitor (EUI-64 -> chair), else of its MRN."""
+        if batch.device_id:
+            chair = self.devices.get(batch.device_id.upper())
+            if chair is not None:
+                return self.by_chair.get(chair)
+        if batch.patient_mrn:
+            patient = next(iter(_by_mrn(uow, clinic_id, batch.patient_mrn)), None)
+            if patient is not None:
+                return self.by_patient.get(patient)
+        return None
+
+    def prefetch(
+        self,
+        uow: UnitOfWork,
+        clinic_id: int,
+        session_ids: Sequence[int],
+        protocol_of: Callable[[UnitOfWork, InfusionSession], Protocol],
+    ) -> None:
+        """Lock the sessions (id order) and read their history and alarms in one query each."""
+        if not session_ids:
+            return
+        uow.hl7_inbox.lock_sessions(clinic_id, session_ids)
+        sessions = {s.id: s for s in self.by_chair.values() if s.id in set(session_ids)}
+        sessions.update({s.id: s for s in self.by_patient.values() if s.id in set(session_ids)})
+        rules_of = {i: protocol_of(uow, s).monitoring.alert_rules for i, s in sessions.items()}
+        parameters = sorted({p for rules in rules_of.values() for p in history_parameters(rules)})
+        rows = uow.readings.newest_many(clinic_id, session_ids, parameters, limit=TREND_POINTS)
+        self.alarms.update(uow.alarms.for_sessions(clinic_id, session_ids))
+        for session_id, rules in rules_of.items():
+            by_parameter = _threshold_rules(rules)
+            history: list[VitalReading] = []
+            for parameter in history_parameters(rules):
+                own_rows = rows.get((session_id, parameter), [])
+                own = by_parameter.get(parameter, [])
+                long_run = len(own_rows) == TREND_POINTS and not any(
+                    _breaks_every_run(r, own) for r in own_rows
+                )
+                if own and long_run:
+                    own_rows = uow.readings.newest(
+                        clinic_id, session_id, parameter, limit=LONG_RUN_READINGS
+                    )
+                history += own_rows
+            self.history[session_id] = history
 
 
 def open_alarm(a: StoredAlarm) -> OpenAlarm:

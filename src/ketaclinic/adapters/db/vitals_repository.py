@@ -123,6 +123,58 @@ class SqlReadingRepository:
             for r in reversed(list(self._conn.execute(stmt)))
         ]  # fmt: skip
 
+    def newest_many(
+        self, clinic_id: int, session_ids: Sequence[int], parameters: Sequence[str], *, limit: int
+    ) -> dict[tuple[int, str], list[VitalReading]]:
+        """:meth:`newest` for many sessions and parameters in one query (a window function)."""
+        if not session_ids:
+            return {}
+        rank = (
+            func.row_number()
+            .over(
+                partition_by=(vital_readings.c.session_id, vital_readings.c.parameter),
+                order_by=(vital_readings.c.observed_at.desc(), vital_readings.c.id.desc()),
+            )
+            .label("rank")
+        )
+        inner = (
+            select(
+                vital_readings.c.session_id,
+                vital_readings.c.parameter,
+                vital_readings.c.value,
+                vital_readings.c.unit,
+                vital_readings.c.observed_at,
+                vital_readings.c.source,
+                vital_readings.c.status,
+                vital_readings.c.device_id,
+                vital_readings.c.mdc_code,
+                rank,
+            )
+            .where(
+                vital_readings.c.clinic_id == clinic_id,
+                vital_readings.c.session_id.in_(list(session_ids)),
+                vital_readings.c.parameter.in_(list(parameters)),
+                vital_readings.c.plausible.is_(True),
+            )
+            .subquery()
+        )
+        stmt = select(inner).where(inner.c.rank <= limit).order_by(inner.c.rank.desc())
+        found: dict[tuple[int, str], list[VitalReading]] = {}
+        for r in self._conn.execute(stmt):
+            found.setdefault((r.session_id, r.parameter), []).append(
+                VitalReading(
+                    Parameter(r.parameter),
+                    _plain(Decimal(str(r.value))),
+                    r.unit,
+                    r.observed_at,
+                    ReadingSource(r.source),
+                    ReadingStatus(r.status),
+                    r.device_id,
+                    r.mdc_code,
+                )
+            )
+        return found
+
     def for_session(self, clinic_id: int, session_id: int) -> Sequence[StoredReading]:
         stmt = (
             select(vital_readings)
@@ -195,6 +247,22 @@ class SqlAlarmRepository:
         )
         return [_alarm(r._mapping) for r in self._conn.execute(stmt)]
 
+    def for_sessions(
+        self, clinic_id: int, session_ids: Sequence[int]
+    ) -> dict[int, list[StoredAlarm]]:
+        """:meth:`for_session` for many sessions in one query."""
+        found: dict[int, list[StoredAlarm]] = {i: [] for i in session_ids}
+        if not session_ids:
+            return found
+        stmt = (
+            select(alarms)
+            .where(alarms.c.clinic_id == clinic_id, alarms.c.session_id.in_(list(session_ids)))
+            .order_by(alarms.c.id)
+        )
+        for r in self._conn.execute(stmt):
+            found[r.session_id].append(_alarm(r._mapping))
+        return found
+
     def clear(self, clinic_id: int, session_id: int, dedup_key: str, *, at: datetime, message: str)\
             -> StoredAlarm | None:  # fmt: skip
         row = self._conn.execute(
@@ -247,6 +315,41 @@ class SqlHl7Inbox:
             .where(infusion_sessions.c.clinic_id == clinic_id, infusion_sessions.c.id == session_id)
             .with_for_update()
         )
+
+    def lock_sessions(self, clinic_id: int, session_ids: Sequence[int]) -> None:
+        """:meth:`lock_session` for many sessions, in id order (no deadlock between writers)."""
+        if session_ids:
+            self._conn.execute(
+                select(infusion_sessions.c.id)
+                .where(
+                    infusion_sessions.c.clinic_id == clinic_id,
+                    infusion_sessions.c.id.in_(sorted(session_ids)),
+                )
+                .order_by(infusion_sessions.c.id)
+                .with_for_update()
+            )
+
+    def seen_many(
+        self, clinic_id: int, keys: Sequence[tuple[str, str]]
+    ) -> dict[tuple[str, str], tuple[str, str]]:
+        """:meth:`seen` for many (sender, MSH-10) pairs in one query."""
+        if not keys:
+            return {}
+        wanted = set(keys)
+        stmt = select(
+            hl7_messages.c.sender,
+            hl7_messages.c.control_id,
+            hl7_messages.c.ack_code,
+            hl7_messages.c.digest,
+        ).where(
+            hl7_messages.c.clinic_id == clinic_id,
+            hl7_messages.c.control_id.in_(sorted({c for _s, c in wanted})),
+        )
+        return {
+            (r.sender, r.control_id): (str(r.ack_code), str(r.digest))
+            for r in self._conn.execute(stmt)
+            if (r.sender, r.control_id) in wanted
+        }
 
     def seen(self, clinic_id: int, sender: str, control_id: str) -> tuple[str, str] | None:
         """The ACK code sent for this sender's MSH-10 before and the digest of that message."""
