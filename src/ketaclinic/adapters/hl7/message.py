@@ -18,6 +18,7 @@ _SEGMENT_NAME = re.compile(r"^[A-Z][A-Z0-9]{2}$")
 _ESCAPES = {"F": "|", "S": "^", "T": "&", "R": "~", "E": "\\"}
 _ESCAPE = re.compile(r"\\([FSTRE])\\")
 MAX_HEADER_BYTES = 4096
+_PAD = ("", "", "", "", "")
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,9 +165,15 @@ class Segments:
 
     def components(self, segment: list[str], number: int) -> list[str]:
         """Components of the first repetition, unescaped, padded to at least five."""
-        text = self.raw(segment, number)
-        components = [unescape(c) for c in text.split("~", 1)[0].split("^")] if text else []
-        return components + [""] * max(0, 5 - len(components))
+        text = segment[number] if number < len(segment) else ""
+        if not text:
+            return ["", "", "", "", ""]
+        components = text.split("~", 1)[0].split("^")
+        if "\\" in text:
+            components = [unescape(c) for c in components]
+        if len(components) < 5:
+            components += _PAD[len(components) :]
+        return components
 
     def repetitions(self, segment: list[str], number: int) -> list[list[str]]:
         text = self.raw(segment, number)

@@ -16,6 +16,7 @@ import re
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 from typing import TypeVar
 
 from ketaclinic.adapters.hl7.message import (
@@ -113,7 +114,12 @@ def parse_oru(raw: bytes, *, naive_tz: tzinfo) -> ParsedMessage:
 
 def parse_timestamp(value: str, *, naive_tz: tzinfo) -> datetime:
     """Parse an HL7 DTM (``YYYY[MM[DD[HH[MM[SS[.S]]]]]][+/-ZZZZ]``) to an aware UTC datetime."""
-    match = _DTM.match(value.strip())
+    return _parse_timestamp(value.strip(), naive_tz)
+
+
+@lru_cache(maxsize=4096)  # a message repeats its times across OBX rows; monitors repeat them
+def _parse_timestamp(value: str, naive_tz: tzinfo) -> datetime:
+    match = _DTM.match(value)
     if match is None:
         raise ValueError(f"not an HL7 timestamp: {value!r}")
     y, mo, d, h, mi, s, frac, sign, tzh, tzm = match.groups()
@@ -152,7 +158,9 @@ def _observations(
                 devices[(obr_index, sub_id)] = own_device
             inherited_time = own_time or _ancestor(times, obr_index, sub_id) or obr_time
             inherited_device = own_device or _ancestor(devices, obr_index, sub_id)
-            result.append(replace(obx, observed_at=inherited_time, device_id=inherited_device))
+            if inherited_time is not own_time or inherited_device is not own_device:
+                obx = replace(obx, observed_at=inherited_time, device_id=inherited_device)
+            result.append(obx)
     if not result:
         raise MessageRejected("AE", "101", "ORU^R01 carries no OBX segment", header=header)
     return tuple(result)
