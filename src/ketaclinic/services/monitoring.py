@@ -146,6 +146,7 @@ class MonitoringService:
         self._unknown_ack = unknown_session_ack
         self._limits = limits or IngestLimits()
         self._protocols: dict[tuple[int, int], Protocol] = {}  # published versions never change
+        self._course_versions: dict[tuple[int, int], int] = {}  # (clinic, course) -> version
 
     def ingest(self, actor: Actor, batch: VitalsBatch) -> IngestResult:
         """Staff entry or a gateway (VITALS_WRITE or DEVICE_FEED). No session: Conflict."""
@@ -395,7 +396,7 @@ class MonitoringService:
         state: _BatchState | None = None,
     ) -> IngestResult:
         now = self._clock.now()
-        protocol = self._protocol(uow, s)
+        protocol = state.protocols[s.id] if state is not None else self._protocol(uow, s)
         rules = protocol.monitoring.alert_rules
         if state is None:
             uow.hl7_inbox.lock_session(s.clinic_id, s.id)
@@ -481,9 +482,12 @@ class MonitoringService:
             )  # fmt: skip
 
     def _protocol(self, uow: UnitOfWork, s: InfusionSession) -> Protocol:
-        course = uow.courses.get(s.clinic_id, s.course_id)
-        assert course is not None
-        key = (s.clinic_id, course.protocol_version_id)
+        version = self._course_versions.get((s.clinic_id, s.course_id))
+        if version is None:  # a course's protocol version is fixed when the course opens
+            course = uow.courses.get(s.clinic_id, s.course_id)
+            assert course is not None
+            version = self._course_versions[(s.clinic_id, s.course_id)] = course.protocol_version_id
+        key = (s.clinic_id, version)
         if key not in self._protocols:
             self._protocols[key] = load_published(uow, *key).protocol
         return self._protocols[key]
@@ -507,6 +511,7 @@ class _BatchState:
         self.by_patient = {s.patient_id: s for s in reversed(active)}
         self.history: dict[int, list[VitalReading]] = {}
         self.alarms: dict[int, list[StoredAlarm]] = {}
+        self.protocols: dict[int, Protocol] = {}
 
     @classmethod
     def read(
@@ -549,7 +554,8 @@ class _BatchState:
         uow.hl7_inbox.lock_sessions(clinic_id, session_ids)
         sessions = {s.id: s for s in self.by_chair.values() if s.id in set(session_ids)}
         sessions.update({s.id: s for s in self.by_patient.values() if s.id in set(session_ids)})
-        rules_of = {i: protocol_of(uow, s).monitoring.alert_rules for i, s in sessions.items()}
+        self.protocols.update({i: protocol_of(uow, s) for i, s in sessions.items()})
+        rules_of = {i: self.protocols[i].monitoring.alert_rules for i in sessions}
         parameters = sorted({p for rules in rules_of.values() for p in history_parameters(rules)})
         rows = uow.readings.newest_many(clinic_id, session_ids, parameters, limit=TREND_POINTS)
         self.alarms.update(uow.alarms.for_sessions(clinic_id, session_ids))
