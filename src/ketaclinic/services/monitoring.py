@@ -174,7 +174,18 @@ class MonitoringService:
         except Exception:
             if len(messages) == 1:
                 raise
-        return [self._ingest_batch(clinic_id, [m])[0] for m in messages]
+        return [self._ingest_alone(clinic_id, m) for m in messages]
+
+    def _ingest_alone(
+        self, clinic_id: int, message: DeviceMessage | RefusedMessage
+    ) -> IngestResult:
+        """One message of a batch that could not commit, in its own unit of work; a failure
+        here is this message's alone (AR: not stored, resend later)."""
+        try:
+            return self._ingest_batch(clinic_id, [message])[0]
+        except Exception:
+            reason = "message not stored (internal error); resend later"
+            return IngestResult("failed", "AR", reason=reason, error_code="207")
 
     def _ingest_batch(
         self, clinic_id: int, messages: Sequence[DeviceMessage | RefusedMessage]
