@@ -76,6 +76,13 @@ class NotificationRepository(Protocol):
 
 
 class ReadingRepository(Protocol):
+    def add_batches(
+        self,
+        clinic_id: int,
+        batches: Sequence[tuple[int, int, Sequence[tuple[VitalReading, str | None]], int | None]],
+        *,
+        received_at: datetime,
+    ) -> None: ...
     def newest_many(
         self, clinic_id: int, session_ids: Sequence[int], parameters: Sequence[str], *, limit: int
     ) -> dict[tuple[int, str], list[VitalReading]]: ...
@@ -133,6 +140,7 @@ class GatewayRegistry(Protocol):
 class Hl7Inbox(Protocol):
     def lock_session(self, clinic_id: int, session_id: int) -> None: ...
     def lock_sessions(self, clinic_id: int, session_ids: Sequence[int]) -> None: ...
+    def record_many(self, clinic_id: int, receipts: Sequence[dict[str, object]]) -> list[int]: ...
     def seen_many(
         self, clinic_id: int, keys: Sequence[tuple[str, str]]
     ) -> dict[tuple[str, str], tuple[str, str]]: ...

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from ketaclinic.domain.access import Permission
@@ -215,6 +215,7 @@ class MonitoringService:
                     results[index] = self._unmatched(uow, clinic_id, message.batch)
                 else:
                     results[index] = self._store(uow, actor, session, message.batch, events, state)
+            state.flush(uow, clinic_id, self._clock.now())
             uow.commit()
         for event in events:
             self._events.publish(clinic_id, event)
@@ -425,12 +426,20 @@ class MonitoringService:
             schedule=schedule_for(s, protocol),
         )
         rejected = {id(p.reading): "; ".join(p.reasons) for p in decision.rejected}
-        message_id = self._receipt(uow, s, batch, len(batch.readings))
-        uow.readings.add_many(
-            s.clinic_id, s.id, s.patient_id,
-            [(r, rejected.get(id(r))) for r in batch.readings],
-            received_at=now, message_id=message_id, entered_by=actor.staff_id,
-        )  # fmt: skip
+        rows = [(r, rejected.get(id(r))) for r in batch.readings]
+        if state is not None and batch.receipt is not None:
+            state.defer(s, batch.receipt, rows)  # written with the whole batch, one statement
+        else:
+            message_id = self._receipt(uow, s, batch, len(batch.readings))
+            uow.readings.add_many(
+                s.clinic_id,
+                s.id,
+                s.patient_id,
+                rows,
+                received_at=now,
+                message_id=message_id,
+                entered_by=actor.staff_id,
+            )
         raised = tuple(uow.alarms.add(s.clinic_id, s.id, s.patient_id, a) for a in decision.raised)
         cleared = tuple(
             c for c in (uow.alarms.clear(s.clinic_id, s.id, x.dedup_key, at=now, message=x.message)
@@ -523,6 +532,37 @@ class _BatchState:
         self.history: dict[int, list[VitalReading]] = {}
         self.alarms: dict[int, list[StoredAlarm]] = {}
         self.protocols: dict[int, Protocol] = {}
+        self._receipts: list[dict[str, object]] = []
+        self._readings: list[tuple[int, int, list[tuple[VitalReading, str | None]]]] = []
+
+    def defer(
+        self, s: InfusionSession, receipt: Receipt, rows: list[tuple[VitalReading, str | None]]
+    ) -> None:
+        """Keep a stored message's receipt and readings for :meth:`flush`."""
+        self._receipts.append(
+            {
+                "sender": receipt.sender,
+                "control_id": receipt.control_id,
+                "digest": receipt.digest,
+                "outcome": "stored",
+                "ack_code": "AA",
+                "session_id": s.id,
+                "readings": len(rows),
+            }
+        )
+        self._readings.append((s.id, s.patient_id, rows))
+
+    def flush(self, uow: UnitOfWork, clinic_id: int, now: datetime) -> None:
+        """Write every deferred receipt (one statement) and every reading (one statement)."""
+        receipts = [{**r, "received_at": now} for r in self._receipts]
+        ids = uow.hl7_inbox.record_many(clinic_id, receipts)
+        batches = [
+            (session_id, patient_id, rows, message_id)
+            for (session_id, patient_id, rows), message_id in zip(self._readings, ids, strict=True)
+        ]
+        uow.readings.add_batches(clinic_id, batches, received_at=now)
+        self._receipts.clear()
+        self._readings.clear()
 
     @classmethod
     def read(

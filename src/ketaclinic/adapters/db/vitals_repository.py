@@ -123,6 +123,40 @@ class SqlReadingRepository:
             for r in reversed(list(self._conn.execute(stmt)))
         ]  # fmt: skip
 
+    def add_batches(
+        self,
+        clinic_id: int,
+        batches: Sequence[tuple[int, int, Sequence[tuple[VitalReading, str | None]], int | None]],
+        *,
+        received_at: datetime,
+    ) -> None:
+        """:meth:`add_many` for many messages in one statement: (session, patient, readings with
+        their rejection reason, message id) each."""
+        params = [
+            {
+                "clinic_id": clinic_id,
+                "session_id": session_id,
+                "patient_id": patient_id,
+                "parameter": r.parameter.value,
+                "value": r.value,
+                "unit": r.unit,
+                "observed_at": r.at,
+                "received_at": received_at,
+                "source": r.source.value,
+                "status": r.status.value,
+                "device_id": r.device_id,
+                "mdc_code": r.mdc_code,
+                "message_id": message_id,
+                "entered_by": None,
+                "plausible": reason is None,
+                "rejected_reason": reason,
+            }
+            for session_id, patient_id, rows, message_id in batches
+            for r, reason in rows
+        ]
+        if params:
+            self._conn.execute(insert(vital_readings), params)
+
     def newest_many(
         self, clinic_id: int, session_ids: Sequence[int], parameters: Sequence[str], *, limit: int
     ) -> dict[tuple[int, str], list[VitalReading]]:
@@ -383,6 +417,14 @@ class SqlHl7Inbox:
                 .returning(hl7_messages.c.id)
             ).scalar_one()
         )
+
+    def record_many(self, clinic_id: int, receipts: Sequence[dict[str, object]]) -> list[int]:
+        """:meth:`record` for many messages in one statement; ids in the order given."""
+        if not receipts:
+            return []
+        rows = [{**r, "clinic_id": clinic_id} for r in receipts]
+        stmt = insert(hl7_messages).returning(hl7_messages.c.id, sort_by_parameter_order=True)
+        return [int(i) for i in self._conn.execute(stmt, rows).scalars()]
 
     def dead_letter(
         self,
