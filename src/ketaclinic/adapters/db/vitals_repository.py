@@ -5,11 +5,11 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Connection, func, insert, select, update
+from sqlalchemy import Connection, func, insert, select, text, update
 
 from ketaclinic.adapters.db.tables_infusion import (
     alarms,
@@ -160,47 +160,44 @@ class SqlReadingRepository:
     def newest_many(
         self, clinic_id: int, session_ids: Sequence[int], parameters: Sequence[str], *, limit: int
     ) -> dict[tuple[int, str], list[VitalReading]]:
-        """:meth:`newest` for many sessions and parameters in one query (a window function)."""
-        if not session_ids:
+        """:meth:`newest` for many sessions and parameters. Each (session, parameter) reads
+        only its ``limit`` newest rows through the (session, time) index, however long the
+        session: on PostgreSQL in one statement (a LATERAL join), elsewhere one small query
+        each."""
+        if not session_ids or not parameters:
             return {}
-        rank = (
-            func.row_number()
-            .over(
-                partition_by=(vital_readings.c.session_id, vital_readings.c.parameter),
-                order_by=(vital_readings.c.observed_at.desc(), vital_readings.c.id.desc()),
-            )
-            .label("rank")
+        if self._conn.dialect.name != "postgresql":
+            return {
+                (session_id, parameter): rows
+                for session_id in session_ids
+                for parameter in parameters
+                if (rows := self.newest(clinic_id, session_id, parameter, limit=limit))
+            }
+        stmt = text(
+            "SELECT s.sid AS session_id, p.param AS parameter, r.value, r.unit, r.observed_at,"
+            " r.source, r.status, r.device_id, r.mdc_code"
+            " FROM unnest(CAST(:sids AS integer[])) AS s(sid)"
+            " CROSS JOIN unnest(CAST(:params AS varchar[])) AS p(param)"
+            " CROSS JOIN LATERAL (SELECT v.value, v.unit, v.observed_at, v.source, v.status,"
+            " v.device_id, v.mdc_code, v.id FROM vital_readings v"
+            " WHERE v.clinic_id = :clinic AND v.session_id = s.sid AND v.parameter = p.param"
+            " AND v.plausible ORDER BY v.observed_at DESC, v.id DESC LIMIT :lim) AS r"
+            " ORDER BY s.sid, p.param, r.observed_at, r.id"
         )
-        inner = (
-            select(
-                vital_readings.c.session_id,
-                vital_readings.c.parameter,
-                vital_readings.c.value,
-                vital_readings.c.unit,
-                vital_readings.c.observed_at,
-                vital_readings.c.source,
-                vital_readings.c.status,
-                vital_readings.c.device_id,
-                vital_readings.c.mdc_code,
-                rank,
-            )
-            .where(
-                vital_readings.c.clinic_id == clinic_id,
-                vital_readings.c.session_id.in_(list(session_ids)),
-                vital_readings.c.parameter.in_(list(parameters)),
-                vital_readings.c.plausible.is_(True),
-            )
-            .subquery()
-        )
-        stmt = select(inner).where(inner.c.rank <= limit).order_by(inner.c.rank.desc())
         found: dict[tuple[int, str], list[VitalReading]] = {}
-        for r in self._conn.execute(stmt):
+        params = {
+            "sids": list(session_ids),
+            "params": list(parameters),
+            "clinic": clinic_id,
+            "lim": limit,
+        }
+        for r in self._conn.execute(stmt, params):
             found.setdefault((r.session_id, r.parameter), []).append(
                 VitalReading(
                     Parameter(r.parameter),
                     _plain(Decimal(str(r.value))),
                     r.unit,
-                    r.observed_at,
+                    r.observed_at.astimezone(UTC),
                     ReadingSource(r.source),
                     ReadingStatus(r.status),
                     r.device_id,
