@@ -217,6 +217,9 @@ class MonitoringService:
                     results[index] = self._store(uow, actor, session, message.batch, events, state)
             state.flush(uow, clinic_id, self._clock.now())
             uow.commit()
+        events += [
+            chair_document(s, state.history[i], state.alarms[i]) for i, s in state.boards.items()
+        ]
         for event in events:
             self._events.publish(clinic_id, event)
         return [r for r in results if r is not None]
@@ -451,11 +454,13 @@ class MonitoringService:
         changed = {a.id: a for a in (*cleared, *raised)}
         alarms = [changed.pop(a.id, a) for a in alarms] + list(changed.values())
         accepted = [r for r in batch.readings if id(r) not in rejected]
-        if state is not None:
+        events += [alarm_event(a, s.chair_id) for a in raised]
+        if state is not None:  # the chair's board document is built once, after the batch
             state.history[s.id] = [*history, *accepted]
             state.alarms[s.id] = alarms
-        board = chair_document(s, [*history, *accepted], alarms)
-        events += [alarm_event(a, s.chair_id) for a in raised] + [board]
+            state.boards[s.id] = s
+        else:
+            events.append(chair_document(s, [*history, *accepted], alarms))
         return IngestResult(
             "stored", "AA", s.id, len(batch.readings), len(rejected), raised, cleared
         )
@@ -532,6 +537,7 @@ class _BatchState:
         self.history: dict[int, list[VitalReading]] = {}
         self.alarms: dict[int, list[StoredAlarm]] = {}
         self.protocols: dict[int, Protocol] = {}
+        self.boards: dict[int, InfusionSession] = {}  # sessions whose chair changed
         self._receipts: list[dict[str, object]] = []
         self._readings: list[tuple[int, int, list[tuple[VitalReading, str | None]]]] = []
 
