@@ -10,13 +10,25 @@ from decimal import Decimal
 from ketaclinic.adapters.hl7.builder import MonitorSnapshot, build_pcd01
 from ketaclinic.adapters.protocol_files import shipped_protocol
 from ketaclinic.domain.access import Role
+from ketaclinic.domain.monitor_ingest import NewGateway
 from ketaclinic.domain.patients import PatientDetails, SexAtBirth
 from ketaclinic.services.demo_sessions import DemoMonitor, start_demo_sessions
 from tests.conftest import World
 
 
+def register_gateway(
+    world: World, application: str = "KETASIM", facility: str = "", source: str = "127.0.0.1"
+) -> None:
+    """Allow monitor messages from ``source`` with this MSH-3/MSH-4 (the simulator's by default)."""
+    world.services.gateways.bootstrap_add(
+        world.clinic.id, NewGateway("Test gateway", source, application, facility), by="test"
+    )
+
+
 def prepare_clinic(world: World, *, chairs: int = 3, patients: int = 3) -> None:
-    """Publish and sign off the adult IV pack; add chairs and synthetic adults."""
+    """Publish and sign off the adult IV pack; add chairs and synthetic adults; register the
+    simulator's gateway (loopback, MSH-3 KETASIM)."""
+    register_gateway(world)
     physician = world.actor(Role.PHYSICIAN)
     for published in world.services.protocols.publish(
         world.clinic.id, [shipped_protocol("adult-iv-induction")]

@@ -23,7 +23,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from bench.ingest.replay import ReplayResult, replay
-from bench.ingest.servers import serving
+from bench.ingest.servers import serving, sink_serving
 from bench.ingest.setup import (
     Monitor,
     machine,
@@ -32,6 +32,7 @@ from bench.ingest.setup import (
     postgres_settings,
     seed,
 )
+from bench.ingest.sink import sink_messages
 from bench.ingest.sse import SseClients
 from ketaclinic.adapters.db.engine import make_engine
 from ketaclinic.adapters.db.tables_infusion import alarms, hl7_messages, vital_readings
@@ -120,6 +121,63 @@ def a1_record(
     }  # fmt: skip
 
 
+def sink_integrity(url: str, tag: str, acked: Sequence[str]) -> dict[str, int]:
+    engine = make_engine(url)
+    try:
+        with engine.connect() as conn:
+            stored = Counter(
+                conn.execute(
+                    select(sink_messages.c.control_id).where(
+                        sink_messages.c.control_id.like(f"{tag}%")
+                    )
+                ).scalars()
+            )
+    finally:
+        engine.dispose()
+    return {
+        "lost": sum(1 for c in acked if c not in stored),
+        "duplicated": sum(n - 1 for n in stored.values() if n > 1),
+    }
+
+
+def sink_record(
+    case: str, backend: str, chairs: int, r: ReplayResult, url: str, tag: str
+) -> dict[str, Any]:
+    return {
+        "case": case,
+        "backend": backend,
+        "chairs": chairs,
+        "messages_per_s": round(len(r.acked) / r.elapsed_s, 1) if r.elapsed_s else 0,
+        "ack_p50_ms": pct(r.latencies_ms, 0.50),
+        "ack_p99_ms": pct(r.latencies_ms, 0.99),
+        "messages": len(r.latencies_ms),
+        "negative_acks": r.negative,
+        "errors": r.errors,
+        **sink_integrity(url, tag, r.acked),
+    }
+
+
+def with_ratios(
+    record: dict[str, Any], sink_1hz: dict[str, Any], sink_sat: dict[str, Any]
+) -> dict[str, Any]:
+    """Each figure also as a ratio to the reference sink at the same load (throughput to the
+    sink's saturation)."""
+
+    def ratio(a: Any, b: Any) -> float | None:
+        return round(float(a) / float(b), 3) if a is not None and b else None
+
+    saturation = record["case"].endswith("saturation")
+    sink = sink_sat if saturation else sink_1hz
+    return {
+        **record,
+        "ratio_to_sink": {
+            "messages_per_s": ratio(record["messages_per_s"], sink_sat["messages_per_s"]),
+            "ack_p50_ms": ratio(record["ack_p50_ms"], sink["ack_p50_ms"]),
+            "ack_p99_ms": ratio(record["ack_p99_ms"], sink["ack_p99_ms"]),
+        },
+    }
+
+
 def alarm_ids(url: str) -> set[int]:
     engine = make_engine(url)
     try:
@@ -197,11 +255,33 @@ def bench_backend(backend: str, args: argparse.Namespace, plan: Plan) -> list[di
             raise RuntimeError(f"only {len(monitors)} bench sessions could be started")
         extra = postgres_settings(url) if backend == "postgres" else {"synchronous": "FULL"}
         records: list[dict[str, Any]] = [{"case": "setup", "backend": backend, **extra}]
+        n = len(monitors[:chairs])
+        with sink_serving(url, Path(tmp)) as sink_port:
+            calm = replay(
+                "127.0.0.1",
+                sink_port,
+                monitors[:chairs],
+                seconds=plan.seconds,
+                rate_hz=1.0,
+                tag="S1",
+            )
+            sink_1hz = sink_record("reference-sink-1hz", backend, n, calm, url, "S1")
+            full = replay(
+                "127.0.0.1",
+                sink_port,
+                monitors[:chairs],
+                seconds=plan.saturation_s,
+                rate_hz=None,
+                tag="SS",
+            )
+            sink_sat = sink_record("reference-sink", backend, n, full, url, "SS")
+        records += [sink_1hz, sink_sat]
         with serving(backend, url, Path(tmp), secret) as (base, port):
             run = replay(
                 "127.0.0.1", port, monitors[:chairs], seconds=plan.seconds, rate_hz=1.0, tag="A1"
             )
-            records.append(a1_record("A1", backend, len(monitors[:chairs]), run, url, "A1"))
+            a1 = a1_record("A1", backend, n, run, url, "A1")
+            records.append(with_ratios(a1, sink_1hz, sink_sat))
             sat = replay(
                 "127.0.0.1",
                 port,
@@ -210,9 +290,8 @@ def bench_backend(backend: str, args: argparse.Namespace, plan: Plan) -> list[di
                 rate_hz=None,
                 tag="SAT",
             )
-            records.append(
-                a1_record("A1-saturation", backend, len(monitors[:chairs]), sat, url, "SAT")
-            )
+            saturated = a1_record("A1-saturation", backend, n, sat, url, "SAT")
+            records.append(with_ratios(saturated, sink_1hz, sink_sat))
             records.append(run_a3(backend, base, port, url, monitors[:chairs], plan))
             records.append(run_a4(backend, base, port, url, monitors[: plan.a4_chairs], plan))
         return records

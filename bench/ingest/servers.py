@@ -78,3 +78,35 @@ def _wait(base: str, hl7_port: int, procs: list[subprocess.Popen[bytes]], log: P
                 return
         time.sleep(0.2)
     raise RuntimeError("servers not ready in time")
+
+
+@contextlib.contextmanager
+def sink_serving(url: str, var_dir: Path) -> Iterator[int]:
+    """Yield the MLLP port of the reference sink (``bench.ingest.sink``) on ``url``."""
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KETACLINIC_")}
+    log = (var_dir / "sink.log").open("wb")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "bench.ingest.sink", url, str(port)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=log,
+    )
+    try:
+        assert proc.stdout is not None
+        line = proc.stdout.readline()
+        if b"ready" not in line:
+            raise RuntimeError(
+                f"reference sink did not start: {(var_dir / 'sink.log').read_text()}"
+            )
+        yield port
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        if proc.stdout is not None:
+            proc.stdout.close()
+        log.close()

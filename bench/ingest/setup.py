@@ -28,7 +28,7 @@ from ketaclinic.domain.access import Role
 from ketaclinic.domain.patients import PatientDetails, SexAtBirth
 from ketaclinic.domain.staff import Actor
 from ketaclinic.services.clinics import create_clinic
-from ketaclinic.services.demo_sessions import start_demo_sessions
+from ketaclinic.services.demo_sessions import SIMULATOR_GATEWAY, start_demo_sessions
 from ketaclinic.services.staff_admin import NewStaff
 from ketaclinic.settings import Environment, Settings
 
@@ -76,6 +76,7 @@ def seed(url: str, var_dir: Path, secret: str, chairs: int) -> list[Monitor]:
                 uow.clinics.add_chair(clinic.id, f"Chair {n + 1}", ("monitor",))
             uow.commit()
         _patients(services, desk, clinic.id, chairs)
+        services.gateways.bootstrap_add(clinic.id, SIMULATOR_GATEWAY, by="bench")
         monitors = start_demo_sessions(
             services.uow, services.pathway(), services.sessions, clinic.id, count=chairs,
             clock=clock,

@@ -34,12 +34,13 @@ from ketaclinic.services.dashboard import DashboardService
 from ketaclinic.services.demo_pathway import PathwayServices
 from ketaclinic.services.eligibility import EligibilityService, eligibility_facts
 from ketaclinic.services.evaluations import EvaluationService
+from ketaclinic.services.hl7_gateways import GatewayService
 from ketaclinic.services.identity import IdentityPolicy, IdentityService
 from ketaclinic.services.induction_facts import induction_facts
 from ketaclinic.services.integration import IntegrationService
 from ketaclinic.services.links import LinkService
 from ketaclinic.services.maintenance import MaintenanceService
-from ketaclinic.services.monitoring import MonitoringService
+from ketaclinic.services.monitoring import IngestLimits, MonitoringService
 from ketaclinic.services.orders import OrderService
 from ketaclinic.services.outcome_review import symptom_change
 from ketaclinic.services.outcomes import OutcomeService
@@ -89,6 +90,7 @@ class Services:
     sessions: SessionService = field(init=False)
     arrivals: SessionOpeningService = field(init=False)
     monitoring: MonitoringService = field(init=False)
+    gateways: GatewayService = field(init=False)
     alarms: AlarmService = field(init=False)
     board: BoardService = field(init=False)
     evaluations: EvaluationService = field(init=False)
@@ -122,7 +124,12 @@ class Services:
         self.monitoring = MonitoringService(
             self.uow, self.clock, self.live,
             unknown_session_ack=self.settings.hl7_ack_unknown_session,
+            limits=IngestLimits(
+                max_age=timedelta(hours=self.settings.hl7_max_age_hours),
+                max_ahead=timedelta(minutes=self.settings.hl7_max_ahead_min),
+            ),
         )  # fmt: skip
+        self.gateways = GatewayService(self.uow, self.clock)
         self.alarms = AlarmService(self.uow, self.clock, self.live)
         self.board = BoardService(self.uow, self.clock)
         # evaluation, eligibility and consent: they fill the eligibility and consent course facts

@@ -53,6 +53,18 @@ class Settings(BaseSettings):
     hl7_host: str = "127.0.0.1"
     hl7_port: int = Field(default=2575, ge=0, le=65535)
     hl7_ack_unknown_session: str = Field(default="AA", pattern="^(AA|AE)$")
+    # MLLP listener hardening: TLS (mutual when a client CA is set) and resource bounds
+    hl7_tls_cert: Path | None = None
+    hl7_tls_key: Path | None = None
+    hl7_tls_client_ca: Path | None = None
+    hl7_max_connections: int = Field(default=512, ge=1, le=10_000)
+    hl7_max_connections_per_source: int = Field(default=256, ge=1, le=10_000)
+    hl7_idle_timeout_s: float = Field(default=120.0, gt=0, le=3600)
+    hl7_read_timeout_s: float = Field(default=10.0, gt=0, le=600)
+    hl7_max_frame_bytes: int = Field(default=65_536, ge=1024, le=16 * 1_048_576)
+    hl7_max_buffered_bytes: int = Field(default=16 * 1_048_576, ge=65_536, le=1 << 31)
+    hl7_max_age_hours: int = Field(default=24, ge=1, le=24 * 30)
+    hl7_max_ahead_min: int = Field(default=5, ge=0, le=60)
     cookie_secure: bool = False
     log_level: str = "INFO"
 
@@ -81,6 +93,10 @@ class Settings(BaseSettings):
                 )
             if audit_key == self.secret_key.get_secret_value().strip():
                 raise ValueError("audit_key: must differ from secret_key")
+        if (self.hl7_tls_cert is None) != (self.hl7_tls_key is None):
+            raise ValueError("hl7_tls_cert and hl7_tls_key: set both or neither")
+        if self.hl7_tls_client_ca is not None and self.hl7_tls_cert is None:
+            raise ValueError("hl7_tls_client_ca: client certificates need hl7_tls_cert/key")
         return self
 
     def audit_key_bytes(self) -> bytes:
@@ -95,6 +111,10 @@ class Settings(BaseSettings):
     @property
     def checkpoint_dir(self) -> Path:
         return self.audit_checkpoint_dir or self.var_dir / "audit-checkpoints"
+
+    @property
+    def hl7_tls(self) -> bool:
+        return self.hl7_tls_cert is not None
 
     @property
     def effective_database_url(self) -> str:

@@ -20,7 +20,7 @@ def _surge(world: World) -> None:
     [monitor] = running_sessions(world)
     handler = MonitorMessageHandler(
         world.services.monitoring, world.clinic.id, naive_tz=ZoneInfo("UTC"),
-        clock=world.clock.now, workers=1,
+        clock=world.clock.now,
     )  # fmt: skip
     handler.handle(pcd01(monitor, "B1", world.clock.now(), sbp=121))
     world.clock.advance(minutes=1)

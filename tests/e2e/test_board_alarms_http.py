@@ -24,7 +24,6 @@ def _handler(world: World) -> MonitorMessageHandler:
         world.clinic.id,
         naive_tz=ZoneInfo("UTC"),
         clock=world.clock.now,
-        workers=1,
     )
 
 

@@ -9,9 +9,11 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
 from sqlalchemy import func, select
 
 from ketaclinic.adapters.db import migrate
@@ -19,7 +21,7 @@ from ketaclinic.adapters.db.engine import make_engine
 from ketaclinic.adapters.db.tables_infusion import hl7_messages, vital_readings
 from ketaclinic.adapters.hl7.client import MllpClient
 from ketaclinic.services.demo_sessions import DemoMonitor
-from tests.conftest import make_world
+from tests.conftest import PG_URL_ENV, _postgres_database, make_world, require_tier
 from tests.infusion_world import pcd01, running_sessions
 
 READINGS_PER_MESSAGE = 8
@@ -60,12 +62,26 @@ def _replay(port: int, monitor: DemoMonitor, acked: list[str], stop: threading.E
         return  # the listener was killed mid-exchange: that message was not acknowledged
 
 
-def test_sigkill_mid_replay_loses_no_acknowledged_reading(tmp_path: Path) -> None:
-    url = f"sqlite:///{(tmp_path / 'kill.db').as_posix()}"
+@pytest.fixture(params=["sqlite", "postgres"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    if request.param == "sqlite":
+        yield f"sqlite:///{(tmp_path / 'kill.db').as_posix()}"
+        return
+    base = os.environ.get(PG_URL_ENV, "")
+    require_tier(bool(base), "postgres", f"{PG_URL_ENV} is not set")
+    yield from _postgres_database(base)
+
+
+def test_sigkill_mid_replay_loses_no_acknowledged_reading(
+    tmp_path: Path, database_url: str
+) -> None:
+    """Six monitors send at once, so the listener commits batches of several messages; the
+    kill lands while batches are in flight."""
+    url = database_url
     engine = make_engine(url)
     migrate.upgrade(engine)
     world = make_world(engine, tmp_path)
-    monitors = running_sessions(world, count=3)
+    monitors = running_sessions(world, count=6, chairs=6, patients=6)
     proc, port = _start_listener(url, tmp_path)
     acked: list[str] = []
     stop = threading.Event()

@@ -22,11 +22,13 @@ def test_the_quick_ingest_benchmark_runs_and_loses_nothing(
     assert main(tiny) == 0
     lines = [json.loads(line) for line in capsys.readouterr().out.splitlines() if line]
     cases = {r["case"]: r for r in lines}
-    assert {"machine", "A1", "A1-saturation", "A3", "A4"} <= set(cases)
-    for name in ("A1", "A1-saturation", "A3", "A4"):
+    assert {"machine", "reference-sink", "A1", "A1-saturation", "A3", "A4"} <= set(cases)
+    for name in ("reference-sink", "A1", "A1-saturation", "A3", "A4"):
         assert set(cases[name]) >= KEYS, name
         assert cases[name]["lost"] == 0 and cases[name]["duplicated"] == 0
         assert cases[name]["messages"] > 0
     assert cases["A3"]["alarms_raised"] == 2
     assert cases["A3"]["missed"] == 0 and cases["A3"]["duplicated_alarms"] == 0
     assert "nproc" in cases["machine"] and "cpu" in cases["machine"]
+    for name in ("A1", "A1-saturation"):
+        assert set(cases[name]["ratio_to_sink"]) == {"messages_per_s", "ack_p50_ms", "ack_p99_ms"}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import ssl
 import threading
 from collections.abc import Awaitable, Callable, Iterator
 from datetime import UTC, datetime
@@ -17,7 +18,12 @@ from ketaclinic.adapters.hl7.client import MllpClient
 from ketaclinic.adapters.hl7.message import Header
 from ketaclinic.adapters.hl7.mllp import END, START, frame
 from ketaclinic.adapters.hl7.parse import ParsedMessage, parse_or_reject
-from ketaclinic.entrypoints.hl7_listener import Hl7Listener, serve
+from ketaclinic.entrypoints.hl7_listener import (
+    FrameErrorHook,
+    Hl7Listener,
+    ListenerLimits,
+    serve,
+)
 
 AT = datetime(2030, 1, 7, 9, 0, tzinfo=UTC)
 
@@ -28,7 +34,7 @@ class StubHandler:
     def __init__(self) -> None:
         self.committed: list[str] = []
 
-    async def __call__(self, raw: bytes) -> bytes:
+    async def __call__(self, raw: bytes, source: str = "") -> bytes:
         result = parse_or_reject(raw, naive_tz=ZoneInfo("UTC"))
         if not isinstance(result, ParsedMessage):
             return build_rejection_ack(result, at=AT)
@@ -42,12 +48,22 @@ class StubHandler:
 class LoopThread:
     """Runs the listener on its own event loop so the synchronous client can talk to it."""
 
-    def __init__(self, handler: Callable[[bytes], Awaitable[bytes]], max_frame_bytes: int) -> None:
+    def __init__(
+        self,
+        handler: Callable[[bytes, str], Awaitable[bytes]],
+        max_frame_bytes: int,
+        *,
+        limits: ListenerLimits | None = None,
+        tls: ssl.SSLContext | None = None,
+        on_frame_error: FrameErrorHook | None = None,
+    ) -> None:
         self.loop = asyncio.new_event_loop()
         self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
         self.thread.start()
+        limits = limits or ListenerLimits(max_frame_bytes=max_frame_bytes)
         future = asyncio.run_coroutine_threadsafe(
-            serve("127.0.0.1", 0, handler, max_frame_bytes=max_frame_bytes), self.loop
+            serve("127.0.0.1", 0, handler, limits=limits, tls=tls, on_frame_error=on_frame_error),
+            self.loop,
         )
         self.listener: Hl7Listener = future.result(timeout=10)
 
@@ -164,7 +180,7 @@ def test_close_lets_a_handler_in_flight_commit_and_ack() -> None:
     committed: list[str] = []
     holder: dict[str, Hl7Listener] = {}
 
-    async def slow_handler(raw: bytes) -> bytes:
+    async def slow_handler(raw: bytes, source: str) -> bytes:
         entered.set()
         while not holder["listener"]._closing:  # finish only once shutdown has begun
             await asyncio.sleep(0.01)

@@ -58,7 +58,6 @@ def listening(world: World) -> Iterator[tuple[LoopThread, DemoMonitor]]:
         world.clinic.id,
         naive_tz=ZoneInfo("UTC"),
         clock=world.clock.now,
-        workers=1,
     )
     running = LoopThread(handler, max_frame_bytes=65536)
     yield running, monitor

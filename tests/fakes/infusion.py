@@ -152,6 +152,13 @@ class InMemoryMonitorRegistry:
     def devices(self, clinic_id: int) -> dict[str, int]:
         return {d: chair for d, (c, chair, _) in self._t.monitors.items() if c == clinic_id}
 
+    def unassign(self, clinic_id: int, device_id: str) -> bool:
+        found = self._t.monitors.get(device_id)
+        if found is None or found[0] != clinic_id:
+            return False
+        del self._t.monitors[device_id]
+        return True
+
 
 class InMemoryNotificationRepository:
     def __init__(self, tables: InfusionTables) -> None:

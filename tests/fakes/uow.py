@@ -20,6 +20,7 @@ from typing import Any, Self
 from ketaclinic.domain.errors import Conflict
 from ketaclinic.services.infusion_ports import (
     AlarmRepository,
+    GatewayRegistry,
     Hl7Inbox,
     MonitorRegistry,
     NotificationRepository,
@@ -161,6 +162,7 @@ class InMemoryUnitOfWork:
     coaching_notes: CoachingNoteRepository
     session_records: SessionRecordRepository
     questionnaire_mappings: QuestionnaireMappingRepository
+    gateways: GatewayRegistry
 
     def __init__(self, database: InMemoryDatabase) -> None:
         self._db = database

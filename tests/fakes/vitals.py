@@ -68,6 +68,32 @@ class InMemoryReadingRepository:
             stored = StoredReading(new_id, session_id, kept, received_at, reason is None, reason)
             self._t.readings[new_id] = ReadingRow(clinic_id, patient_id, stored)
 
+    def add_batches(
+        self,
+        clinic_id: int,
+        batches: Sequence[tuple[int, int, Sequence[tuple[VitalReading, str | None]], int | None]],
+        *,
+        received_at: datetime,
+    ) -> None:
+        for session_id, patient_id, rows, message_id in batches:
+            self.add_many(
+                clinic_id,
+                session_id,
+                patient_id,
+                rows,
+                received_at=received_at,
+                message_id=message_id,
+            )
+
+    def newest_many(
+        self, clinic_id: int, session_ids: Sequence[int], parameters: Sequence[str], *, limit: int
+    ) -> dict[tuple[int, str], list[VitalReading]]:
+        return {
+            (session_id, parameter): self.newest(clinic_id, session_id, parameter, limit=limit)
+            for session_id in session_ids
+            for parameter in parameters
+        }
+
     def _of(self, clinic_id: int, session_id: int) -> list[StoredReading]:
         return [
             r.stored
@@ -153,6 +179,11 @@ class InMemoryAlarmRepository:
         found = self._t.alarms.get(alarm_id)
         return found if found is not None and found.clinic_id == clinic_id else None
 
+    def for_sessions(
+        self, clinic_id: int, session_ids: Sequence[int]
+    ) -> dict[int, list[StoredAlarm]]:
+        return {i: list(self.for_session(clinic_id, i)) for i in session_ids}
+
     def for_session(self, clinic_id: int, session_id: int) -> Sequence[StoredAlarm]:
         return [
             a
@@ -210,16 +241,26 @@ class InMemoryHl7Inbox:
     def lock_session(self, clinic_id: int, session_id: int) -> None:
         """A unit of work here is already alone with its snapshot."""
 
-    def seen(self, clinic_id: int, sender: str, control_id: str, digest: str) -> str | None:
-        key = (clinic_id, sender, control_id, digest)
+    def lock_sessions(self, clinic_id: int, session_ids: Sequence[int]) -> None:
+        """A unit of work here is already alone with its snapshot."""
+
+    def seen(self, clinic_id: int, sender: str, control_id: str) -> tuple[str, str] | None:
+        """The ACK code sent for this sender's MSH-10 before and the digest of that message."""
+        key = (clinic_id, sender, control_id)
         return next(
             (
-                m.ack_code
+                (m.ack_code, m.digest)
                 for m in self._t.messages.values()
-                if (m.clinic_id, m.sender, m.control_id, m.digest) == key
+                if (m.clinic_id, m.sender, m.control_id) == key
             ),
             None,
         )
+
+    def seen_many(
+        self, clinic_id: int, keys: Sequence[tuple[str, str]]
+    ) -> dict[tuple[str, str], tuple[str, str]]:
+        found = {key: self.seen(clinic_id, *key) for key in keys}
+        return {key: value for key, value in found.items() if value is not None}
 
     def record(
         self,
@@ -234,11 +275,24 @@ class InMemoryHl7Inbox:
         session_id: int | None,
         readings: int,
     ) -> int:
-        if self.seen(clinic_id, sender, control_id, digest) is not None:
+        if self.seen(clinic_id, sender, control_id) is not None:
             raise Conflict("this monitor message was received before", field="control_id")
         new_id = self._t.next_id("messages")
         self._t.messages[new_id] = MessageRow(clinic_id, sender, control_id, digest, ack_code)
         return new_id
+
+    def record_many(self, clinic_id: int, receipts: Sequence[dict[str, object]]) -> list[int]:
+        ids = []
+        for r in receipts:
+            sender, control_id = str(r["sender"]), str(r["control_id"])
+            if self.seen(clinic_id, sender, control_id) is not None:
+                raise Conflict("this monitor message was received before", field="control_id")
+            new_id = self._t.next_id("messages")
+            self._t.messages[new_id] = MessageRow(
+                clinic_id, sender, control_id, str(r["digest"]), str(r["ack_code"])
+            )
+            ids.append(new_id)
+        return ids
 
     def dead_letter(
         self,
@@ -251,6 +305,8 @@ class InMemoryHl7Inbox:
         control_id: str | None,
         payload: bytes,
         at: datetime,
+        total_bytes: int | None = None,
+        digest: str | None = None,
     ) -> int:
         new_id = self._t.next_id("dead_letters")
         self._t.dead_letters[new_id] = DeadLetter(
@@ -262,7 +318,7 @@ class InMemoryHl7Inbox:
             error_code,
             reason[:2000],
             (control_id or None) and control_id[:200],
-            len(payload),
+            total_bytes if total_bytes is not None else len(payload),
         )
         return new_id
 

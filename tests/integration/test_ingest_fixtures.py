@@ -5,7 +5,7 @@ setting; corrupt and hostile inputs get a negative ACK and a dead-letter entry."
 from __future__ import annotations
 
 import asyncio
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -20,9 +20,9 @@ from ketaclinic.domain.patients import PatientDetails, SexAtBirth
 from ketaclinic.domain.session import SessionState
 from ketaclinic.services.demo_sessions import DEMO_ATTESTED
 from ketaclinic.services.infusion_ports import NoLiveEvents
-from ketaclinic.services.monitoring import MonitoringService
+from ketaclinic.services.monitoring import IngestLimits, MonitoringService
 from tests.conftest import World
-from tests.infusion_world import prepare_clinic, running_sessions
+from tests.infusion_world import prepare_clinic, register_gateway, running_sessions
 
 FIXTURE_DEVICE = "0123456789ABCDEF"
 BY_DEVICE = {  # README "HL7 v2 contents": (parameter, value, OBX-11) of each charted numeric OBX
@@ -34,11 +34,31 @@ BY_DEVICE = {  # README "HL7 v2 contents": (parameter, value, OBX-11) of each ch
 BY_MRN = [("hr", "60"), ("hr", "60"), ("map", "92"), ("sbp", "120"), ("dbp", "80")]
 
 
+# The fixtures were recorded in 2008/2009; replaying them as an archive needs a window that old
+# (the listener's default refuses readings more than a day old: see the last test).
+ARCHIVE = IngestLimits(max_age=timedelta(days=365 * 30))
+FIXTURE_SENDERS = [("AcmeInc", ""), ("AcmeInc", "SendFac"), ("HL7", "MMS")]
+
+
+def archive_monitoring(world: World, unknown_session_ack: str = "AA") -> MonitoringService:
+    for application, facility in FIXTURE_SENDERS:
+        register_gateway(world, application, facility)
+    return MonitoringService(
+        world.services.uow,
+        world.clock,
+        NoLiveEvents(),
+        unknown_session_ack=unknown_session_ack,
+        limits=ARCHIVE,
+    )
+
+
 def handler(world: World, monitoring: MonitoringService | None = None) -> MonitorMessageHandler:
     return MonitorMessageHandler(
-        monitoring or world.services.monitoring, world.clinic.id,
-        naive_tz=ZoneInfo("America/Chicago"), clock=world.clock.now, workers=1,
-    )  # fmt: skip
+        monitoring or archive_monitoring(world),
+        world.clinic.id,
+        naive_tz=ZoneInfo("America/Chicago"),
+        clock=world.clock.now,
+    )
 
 
 def msa(ack: bytes) -> list[str]:
@@ -101,9 +121,7 @@ def test_without_a_running_session_the_message_is_kept_and_acked_per_setting(
     world: World, public_fixtures: Path, setting: str
 ) -> None:
     prepare_clinic(world)
-    monitoring = MonitoringService(
-        world.services.uow, world.clock, NoLiveEvents(), unknown_session_ack=setting
-    )
+    monitoring = archive_monitoring(world, setting)
     raw = (public_fixtures / "hl7v2" / "valid-pcd01-request.hl7v2").read_bytes()
     ack = handler(world, monitoring).handle(raw)
     assert msa(ack)[1] == setting
@@ -144,3 +162,20 @@ def test_truncated_and_oversized_frames_are_kept_as_framing_dead_letters(world: 
     asyncio.run(h.frame_error(FrameError("truncated", "a new frame began before the end marker")))
     asyncio.run(h.frame_error(FrameError("oversized", "frame over 1048576 bytes")))
     assert [(k, a) for k, a, _r in letters(world)] == [("framing", "AR"), ("framing", "AR")]
+
+
+def test_with_the_default_window_a_fixture_dated_2009_is_refused_with_its_reason(
+    world: World, public_fixtures: Path
+) -> None:
+    [monitor] = running_sessions(world)
+    nurse = world.actor(Role.NURSE)
+    world.services.sessions.assign(
+        nurse, monitor.session.id, attendant_id=nurse.staff_id, device_id=FIXTURE_DEVICE
+    )
+    register_gateway(world, "AcmeInc", "")
+    raw = (public_fixtures / "hl7v2" / "valid-pcd01-request.hl7v2").read_bytes()
+    ack = handler(world, world.services.monitoring).handle(raw)
+    assert msa(ack)[1] == "AE"
+    assert "more than 24 h old" in ack.decode()
+    assert world.services.alarms.readings(nurse, monitor.session.id) == []
+    assert [(k, a) for k, a, _r in letters(world)] == [("rejected", "AE")]

@@ -7,6 +7,12 @@ service layer, then builds the ACK). Messages on one connection are handled in o
 errors that a sender waits on (oversized, truncated) get an AR; bytes outside frames are dropped.
 A handler that raises gets an AR ("not stored, resend later") and the connection stays open. Logs
 carry event names and sizes only, never payloads.
+
+Hardening (HIPAA 164.312(e) transmission security, ASVS V9/V12): optional TLS, mutual when a
+client CA is configured; caps on connections in total and per source address; an idle timeout
+between frames and a deadline for each frame once begun (slow senders are cut off); a bounded
+frame size and a bound on the bytes all unfinished frames may hold together. Who may send is
+checked per message against the clinic's gateway registry by the monitoring service.
 """
 
 from __future__ import annotations
@@ -14,7 +20,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import ssl
+from collections import Counter
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
@@ -30,16 +39,32 @@ from ketaclinic.adapters.hl7.mllp import (
     frame,
 )
 from ketaclinic.bootstrap import Services
+from ketaclinic.settings import Environment, Settings
 
-Handler = Callable[[bytes], Awaitable[bytes]]
-FrameErrorHook = Callable[[FrameError], Awaitable[None]]
+Handler = Callable[[bytes, str], Awaitable[bytes]]
+FrameErrorHook = Callable[[FrameError, str], Awaitable[None]]
 Clock = Callable[[], datetime]
 
 log = logging.getLogger(__name__)
+LOOPBACK_HOSTS = frozenset({"127.0.0.1", "::1", "localhost"})
 
 
 def _utc_now() -> datetime:
     return datetime.now(UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class ListenerLimits:
+    """Resource bounds: connections in total and per source address, how long a connection may
+    sit idle, how long one frame may take to arrive (slow senders), the largest frame, and the
+    bytes all unfinished frames may hold together."""
+
+    max_connections: int = 512
+    max_connections_per_source: int = 256
+    idle_timeout_s: float = 120.0
+    read_timeout_s: float = 10.0
+    max_frame_bytes: int = DEFAULT_MAX_FRAME_BYTES
+    max_buffered_bytes: int = 16 * 1_048_576
 
 
 class Hl7Listener:
@@ -49,17 +74,21 @@ class Hl7Listener:
         self,
         handler: Handler,
         *,
-        max_frame_bytes: int,
+        limits: ListenerLimits,
         clock: Clock,
         on_frame_error: FrameErrorHook | None = None,
+        tls: ssl.SSLContext | None = None,
     ) -> None:
         self._handler = handler
         self._on_frame_error = on_frame_error
-        self._max_frame_bytes = max_frame_bytes
+        self._limits = limits
         self._clock = clock
+        self._tls = tls
         self._server: asyncio.Server | None = None
         self._connections: set[asyncio.Task[None]] = set()
         self._busy: set[asyncio.Task[None]] = set()  # connections inside the handler
+        self._per_source: Counter[str] = Counter()
+        self._buffered = 0  # bytes held by every connection's unfinished frame
         self._closing = False
         self.background: asyncio.Task[None] | None = None  # kept referenced while serving
 
@@ -68,8 +97,23 @@ class Hl7Listener:
         assert self._server is not None and self._server.sockets
         return int(self._server.sockets[0].getsockname()[1])
 
+    @property
+    def connection_count(self) -> int:
+        return len(self._connections)
+
+    @property
+    def buffered_bytes(self) -> int:
+        return self._buffered
+
     async def start(self, host: str, port: int) -> None:
-        self._server = await asyncio.start_server(self._connection, host, port)
+        self._server = await asyncio.start_server(
+            self._connection,
+            host,
+            port,
+            ssl=self._tls,
+            ssl_handshake_timeout=self._limits.read_timeout_s if self._tls else None,
+            limit=65_536,
+        )
 
     async def close(self, *, grace_s: float = 10.0) -> None:
         """Stop accepting; let handlers in flight finish and ACK (up to ``grace_s``); close all.
@@ -95,18 +139,52 @@ class Hl7Listener:
         assert self._server is not None
         await self._server.serve_forever()
 
+    def _admit(self, source: str) -> str | None:
+        """Why a new connection from ``source`` is refused (a cap is reached), or None."""
+        if len(self._connections) >= self._limits.max_connections:
+            return "total"
+        if self._per_source[source] >= self._limits.max_connections_per_source:
+            return "per_source"
+        return None
+
     async def _connection(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         task = asyncio.current_task()
         assert task is not None
+        peer = writer.get_extra_info("peername")
+        source = str(peer[0]) if isinstance(peer, tuple) and peer else ""
+        refused = self._admit(source)
+        if refused is not None:
+            log.warning("hl7.connection.refused cap=%s", refused)
+            writer.close()
+            with contextlib.suppress(ConnectionError, ssl.SSLError):
+                await writer.wait_closed()
+            return
         self._connections.add(task)
-        decoder = MllpDecoder(self._max_frame_bytes)
+        self._per_source[source] += 1
+        decoder = MllpDecoder(self._limits.max_frame_bytes)
+        held = 0
+        deadline: float | None = None  # when the frame in progress must be complete
+        loop = asyncio.get_running_loop()
         log.info("hl7.connection.open")
         try:
-            while not self._closing and (chunk := await reader.read(65_536)):
-                for event in decoder.feed(chunk):
+            while not self._closing:
+                chunk = await self._read(reader, deadline)
+                if chunk is None:
+                    break
+                events = decoder.feed(chunk)
+                if not decoder.in_frame:
+                    deadline = None
+                elif deadline is None or any(isinstance(e, Frame) for e in events):
+                    deadline = loop.time() + self._limits.read_timeout_s
+                self._buffered += decoder.buffered - held
+                held = decoder.buffered
+                if self._buffered > self._limits.max_buffered_bytes:
+                    log.warning("hl7.connection.memory_cap")
+                    break
+                for event in events:
                     self._busy.add(task)
                     try:
-                        reply = await self._reply(event)
+                        reply = await self._reply(event, source)
                         if reply is not None:
                             writer.write(frame(reply))
                             await writer.drain()
@@ -114,19 +192,42 @@ class Hl7Listener:
                         self._busy.discard(task)
                     if self._closing:
                         break
-        except (ConnectionError, asyncio.IncompleteReadError):
+        except (ConnectionError, asyncio.IncompleteReadError, ssl.SSLError):
             log.info("hl7.connection.reset")
         finally:
+            self._buffered -= held
             self._connections.discard(task)
+            self._per_source[source] -= 1
+            if self._per_source[source] <= 0:
+                del self._per_source[source]
             writer.close()
-            with contextlib.suppress(ConnectionError, asyncio.CancelledError):
+            with contextlib.suppress(ConnectionError, asyncio.CancelledError, ssl.SSLError):
                 await writer.wait_closed()
             log.info("hl7.connection.closed")
 
-    async def _reply(self, event: Event) -> bytes | None:
+    async def _read(self, reader: asyncio.StreamReader, deadline: float | None) -> bytes | None:
+        """The next chunk, or None at end of stream or when the sender is too slow or idle.
+
+        Between frames a connection may stay silent for ``idle_timeout_s``; once a frame has
+        begun, the whole frame must arrive by ``deadline`` (``read_timeout_s`` after its start
+        byte), so a sender trickling one byte at a time is cut off, not kept forever.
+        """
+        loop = asyncio.get_running_loop()
+        if deadline is None:
+            timeout = self._limits.idle_timeout_s
+        else:
+            timeout = max(0.0, deadline - loop.time())
+        try:
+            chunk = await asyncio.wait_for(reader.read(65_536), timeout)
+        except TimeoutError:
+            log.info("hl7.connection.%s", "idle_timeout" if deadline is None else "read_timeout")
+            return None
+        return chunk or None
+
+    async def _reply(self, event: Event, source: str) -> bytes | None:
         if isinstance(event, Frame):
             try:
-                return await self._handler(event.payload)
+                return await self._handler(event.payload, source)
             except Exception as exc:  # the listener must survive any handler failure
                 log.error(
                     "hl7.handler.failed error=%s bytes=%d", type(exc).__name__, len(event.payload)
@@ -140,7 +241,7 @@ class Hl7Listener:
         reason = f"frame {event.kind}: {event.detail}"
         if self._on_frame_error is not None:
             try:
-                await self._on_frame_error(event)  # e.g. keep a dead-letter entry for review
+                await self._on_frame_error(event, source)  # keep a dead-letter entry for review
             except Exception as exc:  # the sender still gets its negative ACK
                 log.error("hl7.frame_hook.failed error=%s", type(exc).__name__)
         return build_ack(None, "AR", at=self._clock(), reason=reason, error_code="100")
@@ -151,16 +252,21 @@ async def serve(
     port: int,
     handler: Handler,
     *,
-    max_frame_bytes: int = DEFAULT_MAX_FRAME_BYTES,
+    limits: ListenerLimits | None = None,
     clock: Clock = _utc_now,
     on_frame_error: FrameErrorHook | None = None,
+    tls: ssl.SSLContext | None = None,
 ) -> Hl7Listener:
     """Start listening on ``host:port`` (0 = any free port) and return the running listener."""
     listener = Hl7Listener(
-        handler, max_frame_bytes=max_frame_bytes, clock=clock, on_frame_error=on_frame_error
+        handler,
+        limits=limits or ListenerLimits(),
+        clock=clock,
+        on_frame_error=on_frame_error,
+        tls=tls,
     )
     await listener.start(host, port)
-    log.info("hl7.listener.started port=%d", listener.port)
+    log.info("hl7.listener.started port=%d tls=%s", listener.port, tls is not None)
     return listener
 
 
@@ -169,7 +275,8 @@ def run(
     port: int,
     handler: Handler,
     *,
-    max_frame_bytes: int = DEFAULT_MAX_FRAME_BYTES,
+    limits: ListenerLimits | None = None,
+    tls: ssl.SSLContext | None = None,
     on_frame_error: FrameErrorHook | None = None,
     on_started: Callable[[int], None] | None = None,
     tick: Callable[[], Awaitable[None]] | None = None,
@@ -183,7 +290,7 @@ def run(
 
     async def main() -> None:
         listener = await serve(
-            host, port, handler, max_frame_bytes=max_frame_bytes, on_frame_error=on_frame_error
+            host, port, handler, limits=limits, tls=tls, on_frame_error=on_frame_error
         )
         if on_started is not None:
             on_started(listener.port)
@@ -208,6 +315,44 @@ async def _every(tick: Callable[[], Awaitable[None]], seconds: float) -> None:
             log.error("hl7.tick.failed error=%s", type(exc).__name__)
 
 
+def tls_context(settings: Settings) -> ssl.SSLContext | None:
+    """The server TLS context from the certificate settings (TLS 1.2+); with a client CA file,
+    every client must present a certificate that CA signed (mutual TLS)."""
+    if settings.hl7_tls_cert is None or settings.hl7_tls_key is None:
+        return None
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.minimum_version = ssl.TLSVersion.TLSv1_2
+    context.load_cert_chain(settings.hl7_tls_cert, settings.hl7_tls_key)
+    if settings.hl7_tls_client_ca is not None:
+        context.load_verify_locations(cafile=str(settings.hl7_tls_client_ca))
+        context.verify_mode = ssl.CERT_REQUIRED
+    return context
+
+
+def limits_from(settings: Settings) -> ListenerLimits:
+    return ListenerLimits(
+        max_connections=settings.hl7_max_connections,
+        max_connections_per_source=settings.hl7_max_connections_per_source,
+        idle_timeout_s=settings.hl7_idle_timeout_s,
+        read_timeout_s=settings.hl7_read_timeout_s,
+        max_frame_bytes=settings.hl7_max_frame_bytes,
+        max_buffered_bytes=settings.hl7_max_buffered_bytes,
+    )
+
+
+def exposure_problem(settings: Settings, host: str, gateways: int) -> str | None:
+    """Why production must not start this listener: a non-loopback interface with neither TLS
+    nor a registered gateway (allow-list). None when it may start."""
+    if settings.environment is not Environment.PRODUCTION or host in LOOPBACK_HOSTS:
+        return None
+    if settings.hl7_tls or gateways > 0:
+        return None
+    return (
+        f"hl7_host: refusing to listen on {host} in production with neither TLS "
+        "(hl7_tls_cert/hl7_tls_key) nor a registered HL7 gateway"
+    )
+
+
 def listen_for_clinic(
     services: Services,
     clinic_id: int,
@@ -218,20 +363,31 @@ def listen_for_clinic(
 ) -> None:
     """Serve one clinic's monitors until interrupted: parse, ingest and commit, then ACK.
 
-    Naive HL7 times are read in the clinic's time zone. Used by ``ketaclinic hl7-listen`` and by
+    Naive HL7 times are read in the clinic's time zone. Several listeners (one per clinic or
+    gateway) may run against one PostgreSQL database. Used by ``ketaclinic hl7-listen`` and by
     ``ketaclinic serve --with-monitors`` (which runs it on a background thread).
     """
     with services.uow() as uow:
         clinic = uow.clinics.get(clinic_id)
+        gateways = len(uow.gateways.for_clinic(clinic_id)) if clinic is not None else 0
     if clinic is None:
         raise ValueError(f"no clinic with id {clinic_id}")
+    problem = exposure_problem(services.settings, host, gateways)
+    if problem is not None:
+        raise ValueError(problem)
     handler = MonitorMessageHandler(
         services.monitoring, clinic_id, naive_tz=ZoneInfo(clinic.timezone), clock=services.clock.now
     )
     try:
         run(
-            host, port, handler, on_frame_error=handler.frame_error, on_started=on_started,
+            host,
+            port,
+            handler,
+            limits=limits_from(services.settings),
+            tls=tls_context(services.settings),
+            on_frame_error=handler.frame_error,
+            on_started=on_started,
             tick=handler.sweep,
-        )  # fmt: skip
+        )
     finally:
         handler.close()

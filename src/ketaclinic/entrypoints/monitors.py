@@ -19,7 +19,7 @@ from ketaclinic.bootstrap import Services, build
 from ketaclinic.entrypoints.app import create_app
 from ketaclinic.entrypoints.hl7_listener import listen_for_clinic
 from ketaclinic.services.demo import DEMO_SLUG
-from ketaclinic.services.demo_sessions import start_demo_sessions
+from ketaclinic.services.demo_sessions import SIMULATOR_GATEWAY, start_demo_sessions
 from ketaclinic.settings import load_settings
 
 log = logging.getLogger(__name__)
@@ -61,6 +61,7 @@ def _simulate_demo(
         log.warning("monitors.listener_not_ready")
         return
     try:
+        services.gateways.bootstrap_add(clinic_id, SIMULATOR_GATEWAY, by="demo")
         monitors = start_demo_sessions(
             services.uow, services.pathway(), services.sessions, clinic_id,
             count=DEMO_CHAIRS_LIVE, clock=services.clock,

@@ -18,6 +18,7 @@ from datetime import date
 from ketaclinic.domain.access import Role
 from ketaclinic.domain.errors import ClinicError
 from ketaclinic.domain.infusion import InfusionSession
+from ketaclinic.domain.monitor_ingest import NewGateway
 from ketaclinic.domain.protocol.sections import Route
 from ketaclinic.domain.session import SessionFacts, SessionState
 from ketaclinic.domain.staff import Actor
@@ -43,6 +44,10 @@ class DemoMonitor:
     session: InfusionSession
     device_id: str
     mrn: str
+
+
+# The demo monitor simulator sends from this machine as MSH-3 "KETASIM" with an empty MSH-4.
+SIMULATOR_GATEWAY = NewGateway("Demo monitor simulator (this machine)", "127.0.0.1/32", "KETASIM")
 
 
 def demo_device(n: int) -> str:

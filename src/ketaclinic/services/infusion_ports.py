@@ -19,6 +19,7 @@ from ketaclinic.domain.infusion import (
     StoredAlarm,
     StoredReading,
 )
+from ketaclinic.domain.monitor_ingest import Gateway, NewGateway
 from ketaclinic.domain.session import SessionState
 from ketaclinic.domain.vitals import VitalReading
 
@@ -58,6 +59,7 @@ class MonitorRegistry(Protocol):
     def assign(self, clinic_id: int, device_id: str, chair_id: int, *, at: datetime) -> None: ...
     def chair_of(self, clinic_id: int, device_id: str) -> int | None: ...
     def devices(self, clinic_id: int) -> dict[str, int]: ...
+    def unassign(self, clinic_id: int, device_id: str) -> bool: ...
 
 
 class NotificationRepository(Protocol):
@@ -78,6 +80,16 @@ class NotificationRepository(Protocol):
 
 
 class ReadingRepository(Protocol):
+    def add_batches(
+        self,
+        clinic_id: int,
+        batches: Sequence[tuple[int, int, Sequence[tuple[VitalReading, str | None]], int | None]],
+        *,
+        received_at: datetime,
+    ) -> None: ...
+    def newest_many(
+        self, clinic_id: int, session_ids: Sequence[int], parameters: Sequence[str], *, limit: int
+    ) -> dict[tuple[int, str], list[VitalReading]]: ...
     def add_many(
         self,
         clinic_id: int,
@@ -100,6 +112,9 @@ class ReadingRepository(Protocol):
 
 
 class AlarmRepository(Protocol):
+    def for_sessions(
+        self, clinic_id: int, session_ids: Sequence[int]
+    ) -> dict[int, list[StoredAlarm]]: ...
     def add(
         self, clinic_id: int, session_id: int, patient_id: int, alarm: Alarm
     ) -> StoredAlarm: ...
@@ -121,9 +136,20 @@ class AlarmRepository(Protocol):
     ) -> StoredAlarm: ...
 
 
+class GatewayRegistry(Protocol):
+    def add(self, clinic_id: int, new: NewGateway, *, by: int | None, at: datetime) -> Gateway: ...
+    def remove(self, clinic_id: int, gateway_id: int, *, by: int | None, at: datetime) -> bool: ...
+    def for_clinic(self, clinic_id: int, *, active_only: bool = True) -> Sequence[Gateway]: ...
+
+
 class Hl7Inbox(Protocol):
     def lock_session(self, clinic_id: int, session_id: int) -> None: ...
-    def seen(self, clinic_id: int, sender: str, control_id: str, digest: str) -> str | None: ...
+    def lock_sessions(self, clinic_id: int, session_ids: Sequence[int]) -> None: ...
+    def record_many(self, clinic_id: int, receipts: Sequence[dict[str, object]]) -> list[int]: ...
+    def seen_many(
+        self, clinic_id: int, keys: Sequence[tuple[str, str]]
+    ) -> dict[tuple[str, str], tuple[str, str]]: ...
+    def seen(self, clinic_id: int, sender: str, control_id: str) -> tuple[str, str] | None: ...
     def record(
         self,
         clinic_id: int,
@@ -148,6 +174,8 @@ class Hl7Inbox(Protocol):
         control_id: str | None,
         payload: bytes,
         at: datetime,
+        total_bytes: int | None = None,
+        digest: str | None = None,
     ) -> int: ...
     def dead_letters(self, clinic_id: int, *, limit: int = 100) -> Sequence[DeadLetter]: ...
     def message_count(self, clinic_id: int) -> int: ...

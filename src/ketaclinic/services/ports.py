@@ -49,6 +49,7 @@ from ketaclinic.domain.staff import Chair, Clinic, Membership, StaffMember
 from ketaclinic.domain.treatment import Course, CourseTransition, PublishedProtocol
 from ketaclinic.services.infusion_ports import (
     AlarmRepository,
+    GatewayRegistry,
     Hl7Inbox,
     MonitorRegistry,
     NotificationRepository,
@@ -434,6 +435,7 @@ class UnitOfWork(Protocol):
     alarms: AlarmRepository
     notifications: NotificationRepository
     hl7_inbox: Hl7Inbox
+    gateways: GatewayRegistry
     schedule: ScheduleRepository
     outcomes: OutcomeRepository
     integration: IntegrationRepository

@@ -19,7 +19,7 @@ from ketaclinic.adapters.protocol_files import shipped_protocol
 from ketaclinic.domain.access import Role
 from ketaclinic.domain.staff import Actor
 from ketaclinic.entrypoints.hl7_listener import Hl7Listener, serve
-from ketaclinic.services.demo_sessions import DemoMonitor, start_demo_sessions
+from ketaclinic.services.demo_sessions import SIMULATOR_GATEWAY, DemoMonitor, start_demo_sessions
 from tests.e2e.browser.conftest import TABLET, LiveServer, SignedIn
 from tests.infusion_world import pcd01
 
@@ -50,13 +50,14 @@ def feed(live_server: LiveServer) -> Iterator[MonitorFeed]:
     """A running demo session and an MLLP listener on the live server's composition root."""
     _sign_off_adult_pack(live_server)
     s = live_server.services
+    s.gateways.bootstrap_add(live_server.clinic.id, SIMULATOR_GATEWAY, by="test")
     [monitor] = start_demo_sessions(
         s.uow, s.pathway(), s.sessions, live_server.clinic.id, count=1,
         clock=live_server.clock,
     )  # fmt: skip
     handler = MonitorMessageHandler(
         s.monitoring, live_server.clinic.id, naive_tz=ZoneInfo("America/Chicago"),
-        clock=live_server.clock.now, workers=2,
+        clock=live_server.clock.now,
     )  # fmt: skip
     loop = asyncio.new_event_loop()
     thread = threading.Thread(target=loop.run_forever, daemon=True)

@@ -22,7 +22,7 @@ from ketaclinic.adapters.hl7.client import MllpClient
 from ketaclinic.adapters.hl7.ingest_handler import MonitorMessageHandler
 from ketaclinic.domain.access import Role
 from ketaclinic.entrypoints.hl7_listener import Hl7Listener, serve
-from ketaclinic.services.demo_sessions import DemoMonitor
+from ketaclinic.services.demo_sessions import SIMULATOR_GATEWAY, DemoMonitor
 from tests.e2e.browser.conftest import TABLET, LiveServer, SignedIn
 from tests.e2e.browser.test_orders_browser import actor
 from tests.infusion_world import pcd01
@@ -36,12 +36,12 @@ DEVICE = "DE0000000000AB01"
 def listener_port(live_server: LiveServer) -> Iterator[int]:
     """An MLLP listener on the live server's composition root (as the board's browser test)."""
     s = live_server.services
+    s.gateways.bootstrap_add(live_server.clinic.id, SIMULATOR_GATEWAY, by="test")
     handler = MonitorMessageHandler(
         s.monitoring,
         live_server.clinic.id,
         naive_tz=ZoneInfo("America/Chicago"),
         clock=live_server.clock.now,
-        workers=2,
     )
     loop = asyncio.new_event_loop()
     thread = threading.Thread(target=loop.run_forever, daemon=True)

@@ -215,9 +215,12 @@ def test_a_message_receipt_is_seen_again_only_in_its_clinic(backend: Backend) ->
         )
         uow.commit()
     with backend.uow() as uow:
-        assert uow.hl7_inbox.seen(h.clinic_id, "GW", "C1", "d" * 64) == "AA"
-        assert uow.hl7_inbox.seen(h.clinic_id, "GW", "C1", "e" * 64) is None
-        assert uow.hl7_inbox.seen(a.clinic_id, "GW", "C1", "d" * 64) is None
+        assert uow.hl7_inbox.seen(h.clinic_id, "GW", "C1") == ("AA", "d" * 64)
+        assert uow.hl7_inbox.seen(h.clinic_id, "GW", "C2") is None
+        assert uow.hl7_inbox.seen(a.clinic_id, "GW", "C1") is None
+        assert uow.hl7_inbox.seen_many(h.clinic_id, [("GW", "C1"), ("GW", "C2")]) == {
+            ("GW", "C1"): ("AA", "d" * 64)
+        }
         assert (
             uow.hl7_inbox.message_count(h.clinic_id),
             uow.hl7_inbox.message_count(a.clinic_id),

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ketaclinic.adapters.db.tables_infusion import (
@@ -244,6 +244,14 @@ class SqlMonitorRegistry:
             monitor_devices.c.clinic_id == clinic_id
         )
         return {r.device_id: r.chair_id for r in self._conn.execute(stmt)}
+
+    def unassign(self, clinic_id: int, device_id: str) -> bool:
+        result = self._conn.execute(
+            delete(monitor_devices).where(
+                monitor_devices.c.clinic_id == clinic_id, monitor_devices.c.device_id == device_id
+            )
+        )
+        return bool(result.rowcount)
 
 
 def _notification(m: Any) -> Notification:

@@ -176,6 +176,8 @@ hl7_messages = Table(
     Column("session_id", ForeignKey("infusion_sessions.id"), nullable=True),
     Column("readings", Integer, nullable=False),
     UniqueConstraint("clinic_id", "sender", "control_id", "digest"),
+    # one message per MSH-10 per sender: a reused control id with other content is refused
+    Index("uq_hl7_messages_control", "clinic_id", "sender", "control_id", unique=True),
 )
 
 hl7_dead_letters = Table(
@@ -189,8 +191,9 @@ hl7_dead_letters = Table(
     Column("error_code", String(8), nullable=False),
     Column("reason", Text, nullable=False),
     Column("control_id", String(200), nullable=True),
-    Column("payload", LargeBinary, nullable=False),  # bounded by the listener's frame limit
-    Column("payload_bytes", Integer, nullable=False),
+    Column("payload", LargeBinary, nullable=False),  # a bounded prefix of the message
+    Column("payload_bytes", Integer, nullable=False),  # the whole message's length
+    Column("payload_sha256", String(64), nullable=True),  # digest of the whole message
     Column("reviewed_at", UTCDateTime, nullable=True),
     Index("ix_hl7_dead_letters_clinic_received", "clinic_id", "received_at"),
 )

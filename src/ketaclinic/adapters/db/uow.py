@@ -25,6 +25,7 @@ from ketaclinic.adapters.db.evaluation_repository import (
     SqlEligibilityRepository,
     SqlEvaluationRepository,
 )
+from ketaclinic.adapters.db.hl7_gateway_repository import SqlGatewayRegistry
 from ketaclinic.adapters.db.infusion_repository import (
     SqlMonitorRegistry,
     SqlNotificationRepository,
@@ -54,6 +55,7 @@ from ketaclinic.adapters.db.vitals_repository import (
 from ketaclinic.domain.errors import Conflict
 from ketaclinic.services.infusion_ports import (
     AlarmRepository,
+    GatewayRegistry,
     Hl7Inbox,
     MonitorRegistry,
     NotificationRepository,
@@ -109,6 +111,7 @@ class SqlUnitOfWork:
     alarms: AlarmRepository
     notifications: NotificationRepository
     hl7_inbox: Hl7Inbox
+    gateways: GatewayRegistry
     schedule: ScheduleRepository
     outcomes: OutcomeRepository
     integration: IntegrationRepository
@@ -148,6 +151,7 @@ class SqlUnitOfWork:
         self.alarms = SqlAlarmRepository(conn)
         self.notifications = SqlNotificationRepository(conn)
         self.hl7_inbox = SqlHl7Inbox(conn)
+        self.gateways = SqlGatewayRegistry(conn)
         self.schedule = SqlScheduleRepository(conn)
         self.integration = SqlIntegrationRepository(conn)
         self.coaching_notes = SqlCoachingNoteRepository(conn)

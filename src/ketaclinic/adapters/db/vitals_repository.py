@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Connection, func, insert, select, update
+from sqlalchemy import Connection, func, insert, select, text, update
 from sqlalchemy.exc import IntegrityError
 
 from ketaclinic.adapters.db.tables_infusion import (
@@ -22,6 +23,8 @@ from ketaclinic.domain.alarms import Alarm
 from ketaclinic.domain.errors import Conflict
 from ketaclinic.domain.infusion import AckAction, DeadLetter, StoredAlarm, StoredReading
 from ketaclinic.domain.vitals import Parameter, ReadingSource, ReadingStatus, VitalReading
+
+DEAD_LETTER_PREFIX_BYTES = 2048  # enough to read MSH, PID and the first OBX rows
 
 
 def _plain(value: Decimal) -> Decimal:
@@ -122,6 +125,89 @@ class SqlReadingRepository:
             for r in reversed(list(self._conn.execute(stmt)))
         ]  # fmt: skip
 
+    def add_batches(
+        self,
+        clinic_id: int,
+        batches: Sequence[tuple[int, int, Sequence[tuple[VitalReading, str | None]], int | None]],
+        *,
+        received_at: datetime,
+    ) -> None:
+        """:meth:`add_many` for many messages in one statement: (session, patient, readings with
+        their rejection reason, message id) each."""
+        params = [
+            {
+                "clinic_id": clinic_id,
+                "session_id": session_id,
+                "patient_id": patient_id,
+                "parameter": r.parameter.value,
+                "value": r.value,
+                "unit": r.unit,
+                "observed_at": r.at,
+                "received_at": received_at,
+                "source": r.source.value,
+                "status": r.status.value,
+                "device_id": r.device_id,
+                "mdc_code": r.mdc_code,
+                "message_id": message_id,
+                "entered_by": None,
+                "plausible": reason is None,
+                "rejected_reason": reason,
+            }
+            for session_id, patient_id, rows, message_id in batches
+            for r, reason in rows
+        ]
+        if params:
+            self._conn.execute(insert(vital_readings), params)
+
+    def newest_many(
+        self, clinic_id: int, session_ids: Sequence[int], parameters: Sequence[str], *, limit: int
+    ) -> dict[tuple[int, str], list[VitalReading]]:
+        """:meth:`newest` for many sessions and parameters. Each (session, parameter) reads
+        only its ``limit`` newest rows through the (session, time) index, however long the
+        session: on PostgreSQL in one statement (a LATERAL join), elsewhere one small query
+        each."""
+        if not session_ids or not parameters:
+            return {}
+        if self._conn.dialect.name != "postgresql":
+            return {
+                (session_id, parameter): rows
+                for session_id in session_ids
+                for parameter in parameters
+                if (rows := self.newest(clinic_id, session_id, parameter, limit=limit))
+            }
+        stmt = text(
+            "SELECT s.sid AS session_id, p.param AS parameter, r.value, r.unit, r.observed_at,"
+            " r.source, r.status, r.device_id, r.mdc_code"
+            " FROM unnest(CAST(:sids AS integer[])) AS s(sid)"
+            " CROSS JOIN unnest(CAST(:params AS varchar[])) AS p(param)"
+            " CROSS JOIN LATERAL (SELECT v.value, v.unit, v.observed_at, v.source, v.status,"
+            " v.device_id, v.mdc_code, v.id FROM vital_readings v"
+            " WHERE v.clinic_id = :clinic AND v.session_id = s.sid AND v.parameter = p.param"
+            " AND v.plausible ORDER BY v.observed_at DESC, v.id DESC LIMIT :lim) AS r"
+            " ORDER BY s.sid, p.param, r.observed_at, r.id"
+        )
+        found: dict[tuple[int, str], list[VitalReading]] = {}
+        params = {
+            "sids": list(session_ids),
+            "params": list(parameters),
+            "clinic": clinic_id,
+            "lim": limit,
+        }
+        for r in self._conn.execute(stmt, params):
+            found.setdefault((r.session_id, r.parameter), []).append(
+                VitalReading(
+                    Parameter(r.parameter),
+                    _plain(Decimal(str(r.value))),
+                    r.unit,
+                    r.observed_at.astimezone(UTC),
+                    ReadingSource(r.source),
+                    ReadingStatus(r.status),
+                    r.device_id,
+                    r.mdc_code,
+                )
+            )
+        return found
+
     def for_session(self, clinic_id: int, session_id: int) -> Sequence[StoredReading]:
         stmt = (
             select(vital_readings)
@@ -218,6 +304,22 @@ class SqlAlarmRepository:
         )
         return [_alarm(r._mapping) for r in self._conn.execute(stmt)]
 
+    def for_sessions(
+        self, clinic_id: int, session_ids: Sequence[int]
+    ) -> dict[int, list[StoredAlarm]]:
+        """:meth:`for_session` for many sessions in one query."""
+        found: dict[int, list[StoredAlarm]] = {i: [] for i in session_ids}
+        if not session_ids:
+            return found
+        stmt = (
+            select(alarms)
+            .where(alarms.c.clinic_id == clinic_id, alarms.c.session_id.in_(list(session_ids)))
+            .order_by(alarms.c.id)
+        )
+        for r in self._conn.execute(stmt):
+            found[r.session_id].append(_alarm(r._mapping))
+        return found
+
     def clear(self, clinic_id: int, session_id: int, dedup_key: str, *, at: datetime, message: str)\
             -> StoredAlarm | None:  # fmt: skip
         row = self._conn.execute(
@@ -271,15 +373,50 @@ class SqlHl7Inbox:
             .with_for_update()
         )
 
-    def seen(self, clinic_id: int, sender: str, control_id: str, digest: str) -> str | None:
-        """The ACK code sent for this exact message before, or None when it is new."""
+    def lock_sessions(self, clinic_id: int, session_ids: Sequence[int]) -> None:
+        """:meth:`lock_session` for many sessions, in id order (no deadlock between writers)."""
+        if session_ids:
+            self._conn.execute(
+                select(infusion_sessions.c.id)
+                .where(
+                    infusion_sessions.c.clinic_id == clinic_id,
+                    infusion_sessions.c.id.in_(sorted(session_ids)),
+                )
+                .order_by(infusion_sessions.c.id)
+                .with_for_update()
+            )
+
+    def seen_many(
+        self, clinic_id: int, keys: Sequence[tuple[str, str]]
+    ) -> dict[tuple[str, str], tuple[str, str]]:
+        """:meth:`seen` for many (sender, MSH-10) pairs in one query."""
+        if not keys:
+            return {}
+        wanted = set(keys)
+        stmt = select(
+            hl7_messages.c.sender,
+            hl7_messages.c.control_id,
+            hl7_messages.c.ack_code,
+            hl7_messages.c.digest,
+        ).where(
+            hl7_messages.c.clinic_id == clinic_id,
+            hl7_messages.c.control_id.in_(sorted({c for _s, c in wanted})),
+        )
+        return {
+            (r.sender, r.control_id): (str(r.ack_code), str(r.digest))
+            for r in self._conn.execute(stmt)
+            if (r.sender, r.control_id) in wanted
+        }
+
+    def seen(self, clinic_id: int, sender: str, control_id: str) -> tuple[str, str] | None:
+        """The ACK code sent for this sender's MSH-10 before and the digest of that message."""
         row = self._conn.execute(
-            select(hl7_messages.c.ack_code).where(
+            select(hl7_messages.c.ack_code, hl7_messages.c.digest).where(
                 hl7_messages.c.clinic_id == clinic_id, hl7_messages.c.sender == sender,
-                hl7_messages.c.control_id == control_id, hl7_messages.c.digest == digest,
+                hl7_messages.c.control_id == control_id,
             )
         ).first()  # fmt: skip
-        return str(row.ack_code) if row else None
+        return (str(row.ack_code), str(row.digest)) if row else None
 
     def record(
         self,
@@ -308,6 +445,14 @@ class SqlHl7Inbox:
         except IntegrityError as exc:
             raise Conflict("this monitor message was received before", field="control_id") from exc
 
+    def record_many(self, clinic_id: int, receipts: Sequence[dict[str, object]]) -> list[int]:
+        """:meth:`record` for many messages in one statement; ids in the order given."""
+        if not receipts:
+            return []
+        rows = [{**r, "clinic_id": clinic_id} for r in receipts]
+        stmt = insert(hl7_messages).returning(hl7_messages.c.id, sort_by_parameter_order=True)
+        return [int(i) for i in self._conn.execute(stmt, rows).scalars()]
+
     def dead_letter(
         self,
         clinic_id: int,
@@ -319,13 +464,20 @@ class SqlHl7Inbox:
         control_id: str | None,
         payload: bytes,
         at: datetime,
+        total_bytes: int | None = None,
+        digest: str | None = None,
     ) -> int:
+        """Keep the reason, a bounded prefix of the bytes and the SHA-256 of the whole message
+        (``total_bytes``/``digest`` when the caller kept only a prefix itself)."""
+        digest = digest or hashlib.sha256(payload).hexdigest()
+        size = len(payload) if total_bytes is None else total_bytes
         return int(
             self._conn.execute(
                 insert(hl7_dead_letters)
                 .values(clinic_id=clinic_id, kind=kind, ack_code=ack_code, error_code=error_code)
                 .values(reason=reason[:2000], control_id=(control_id or None) and control_id[:200])
-                .values(payload=payload, payload_bytes=len(payload), received_at=at)
+                .values(payload=payload[:DEAD_LETTER_PREFIX_BYTES], payload_bytes=size)
+                .values(payload_sha256=digest, received_at=at)
                 .returning(hl7_dead_letters.c.id)
             ).scalar_one()
         )

@@ -7,6 +7,7 @@ connection (one monitor); :func:`send_message` opens a connection for a single e
 from __future__ import annotations
 
 import socket
+import ssl
 from types import TracebackType
 
 from ketaclinic.adapters.hl7.mllp import Frame, MllpDecoder, frame
@@ -19,9 +20,24 @@ class AckTimeout(TimeoutError):
 class MllpClient:
     """One MLLP connection; :meth:`send` sends a message and returns the de-framed ACK."""
 
-    def __init__(self, host: str, port: int, *, timeout_s: float = 10.0) -> None:
-        self._socket = socket.create_connection((host, port), timeout=timeout_s)
-        self._socket.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    def __init__(
+        self,
+        host: str,
+        port: int,
+        *,
+        timeout_s: float = 10.0,
+        tls: ssl.SSLContext | None = None,
+        server_hostname: str | None = None,
+    ) -> None:
+        raw = socket.create_connection((host, port), timeout=timeout_s)
+        raw.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        if tls is not None:
+            try:
+                raw = tls.wrap_socket(raw, server_hostname=server_hostname or host)
+            except (OSError, ssl.SSLError):
+                raw.close()
+                raise
+        self._socket = raw
         self._decoder = MllpDecoder()
         self._pending: list[bytes] = []
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any
 
 from ketaclinic.domain.errors import ClinicError
 
@@ -18,6 +17,8 @@ _CHARSETS = {"": "ascii", "ASCII": "ascii", "8859/1": "latin-1", "UNICODE UTF-8"
 _SEGMENT_NAME = re.compile(r"^[A-Z][A-Z0-9]{2}$")
 _ESCAPES = {"F": "|", "S": "^", "T": "&", "R": "~", "E": "\\"}
 _ESCAPE = re.compile(r"\\([FSTRE])\\")
+MAX_HEADER_BYTES = 4096
+_PAD = ("", "", "", "", "")
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,11 +51,39 @@ class MessageRejected(ClinicError):
         self.header = header
 
 
+def msh_fields(first_line: str) -> list[str]:
+    """MSH split so that index ``n`` is field MSH-n (MSH-1 is the field separator itself)."""
+    parts = first_line.split("|")
+    return [parts[0], "|", *parts[1:]]
+
+
+def _first_line(raw: bytes) -> bytes:
+    return raw.lstrip(b"\r\n").split(b"\r", 1)[0].split(b"\n", 1)[0][:MAX_HEADER_BYTES]
+
+
+def header_of(fields: list[str]) -> Header:
+    """The MSH fields an ACK, a dead letter and the sender check need (1-based via
+    :func:`msh_fields`); nothing is validated here."""
+
+    def get(n: int) -> str:
+        return fields[n] if n < len(fields) else ""
+
+    message_type = "^".join(get(9).split("~")[0].split("^")[:2])
+    return Header(
+        control_id=unescape(get(10).split("~")[0].split("^")[0]).strip(),
+        message_type=message_type,
+        version=get(12).split("~")[0].split("^")[0],
+        sending_application=get(3),
+        sending_facility=get(4),
+        receiving_application=get(5),
+        receiving_facility=get(6),
+    )
+
+
 def decode(raw: bytes) -> str:
     """Decode message bytes with the character set MSH-18 declares (ASCII when empty)."""
-    first = raw.lstrip(b"\r\n").split(b"\r", 1)[0].split(b"\n", 1)[0]
-    fields = first.split(b"|")
-    declared = fields[17].decode("ascii", "replace").strip() if len(fields) > 17 else ""
+    fields = msh_fields(_first_line(raw).decode("ascii", "replace"))
+    declared = fields[18].strip() if len(fields) > 18 else ""
     charset = _CHARSETS.get(declared.split("^")[0])
     if charset is None:
         raise MessageRejected("AR", "102", f"MSH-18 character set {declared[:20]!r} not supported")
@@ -89,16 +118,10 @@ def split_segments(text: str, *, max_segment_chars: int) -> list[str]:
 
 def peek_header(raw: bytes) -> Header | None:
     """Best-effort MSH fields of a message that could not be parsed (for the negative ACK)."""
-    first = raw.lstrip(b"\r\n").split(b"\r", 1)[0].split(b"\n", 1)[0][:4096]
-    text = first.decode("ascii", "replace")
+    text = _first_line(raw).decode("ascii", "replace")
     if not text.startswith("MSH|"):
         return None
-    fields = text.split("|")
-
-    def get(n: int) -> str:
-        return fields[n - 1] if len(fields) >= n else ""
-
-    return Header(get(10), get(9), get(12), get(3), get(4), get(5), get(6))
+    return header_of(msh_fields(text))
 
 
 def unescape(value: str) -> str:
@@ -116,36 +139,48 @@ def escape(value: str) -> str:
 
 
 class Segments:
-    """Read-only access to a python-hl7 message as plain strings (1-based HL7 field numbers)."""
+    """The one HL7 tokeniser: segments split on ``|`` once, read as plain strings by 1-based
+    HL7 field number (MSH-n is ``MSH`` field n, MSH-1 being ``|``). :attr:`header` is MSH, read
+    once; every other reader of the header (decode, dead letters, ACKs) uses :func:`header_of`.
+    """
 
-    def __init__(self, message: Any) -> None:
-        self.segments: list[Any] = list(message)
+    def __init__(self, segments: list[str]) -> None:
+        self.segments: list[list[str]] = [
+            msh_fields(s) if i == 0 else s.split("|") for i, s in enumerate(segments)
+        ]
+        self._header: Header | None = None
 
     @staticmethod
-    def name(segment: Any) -> str:
-        return str(segment[0])
+    def name(segment: list[str]) -> str:
+        return segment[0]
 
     @staticmethod
-    def raw(segment: Any, number: int) -> str:
+    def raw(segment: list[str], number: int) -> str:
         """The field's text with its separators, escapes not decoded; "" when absent."""
-        return str(segment[number]) if number < len(segment) else ""
+        return segment[number] if number < len(segment) else ""
 
-    def value(self, segment: Any, number: int) -> str:
+    def value(self, segment: list[str], number: int) -> str:
         """The first component of the first repetition, unescaped."""
         return self.components(segment, number)[0]
 
-    def components(self, segment: Any, number: int) -> list[str]:
+    def components(self, segment: list[str], number: int) -> list[str]:
         """Components of the first repetition, unescaped, padded to at least five."""
-        reps = self.repetitions(segment, number)
-        components = reps[0] if reps else []
-        return components + [""] * max(0, 5 - len(components))
+        text = segment[number] if number < len(segment) else ""
+        if not text:
+            return ["", "", "", "", ""]
+        components = text.split("~", 1)[0].split("^")
+        if "\\" in text:
+            components = [unescape(c) for c in components]
+        if len(components) < 5:
+            components += _PAD[len(components) :]
+        return components
 
-    def repetitions(self, segment: Any, number: int) -> list[list[str]]:
+    def repetitions(self, segment: list[str], number: int) -> list[list[str]]:
         text = self.raw(segment, number)
         return [[unescape(c) for c in rep.split("^")] for rep in text.split("~")] if text else []
 
-    def first(self, name: str) -> Any | None:
-        return next((s for s in self.segments if self.name(s) == name), None)
+    def first(self, name: str) -> list[str] | None:
+        return next((s for s in self.segments if s[0] == name), None)
 
     def field(self, name: str, number: int) -> str:
         segment = self.first(name)
@@ -153,23 +188,17 @@ class Segments:
 
     def header(self) -> Header:
         """MSH fields; MSH-10 (control id) is required."""
-        msh = self.first("MSH")
-        header = Header(
-            control_id=self.value(msh, 10).strip(),
-            message_type="^".join(self.components(msh, 9)[:2]),
-            version=self.value(msh, 12),
-            sending_application=self.raw(msh, 3),
-            sending_facility=self.raw(msh, 4),
-            receiving_application=self.raw(msh, 5),
-            receiving_facility=self.raw(msh, 6),
-        )
-        if not header.control_id:
-            raise MessageRejected("AR", "101", "MSH-10 message control id is empty", header=header)
-        if not header.version.startswith("2."):
-            raise MessageRejected(
-                "AR", "203", f"MSH-12 version {header.version[:10]!r} not supported", header=header
-            )
-        return header
+        if self._header is None:
+            header = header_of(self.segments[0])
+            if not header.control_id:
+                raise MessageRejected(
+                    "AR", "101", "MSH-10 message control id is empty", header=header
+                )
+            if not header.version.startswith("2."):
+                reason = f"MSH-12 version {header.version[:10]!r} not supported"
+                raise MessageRejected("AR", "203", reason, header=header)
+            self._header = header
+        return self._header
 
     def patient_id(self) -> tuple[str | None, str | None]:
         """PID-3 first identifier and its assigning authority (first sub-component)."""

@@ -4,16 +4,19 @@
 errors. It copes with partial frames, several frames in one read, bytes outside any frame
 (discarded, reported once per run), a start byte inside an unfinished frame (the unfinished one is
 reported as truncated) and frames longer than ``max_frame_bytes`` (discarded up to their end
-marker and reported, so memory stays bounded). It never raises on input.
+marker and reported, so memory stays bounded: an oversized frame keeps only a prefix and a
+running SHA-256 of the whole). It never raises on input.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import hashlib
+from dataclasses import dataclass, field
 
 START = b"\x0b"
 END = b"\x1c\x0d"
-DEFAULT_MAX_FRAME_BYTES = 1_048_576
+DEFAULT_MAX_FRAME_BYTES = 65_536
+KEPT_PREFIX_BYTES = 2048  # what an oversized or truncated frame keeps for review
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,6 +32,10 @@ class FrameError:
 
     kind: str
     detail: str
+    # what was received of the frame, for the dead-letter entry (not part of equality)
+    prefix: bytes = field(default=b"", compare=False)  # its first bytes (bounded)
+    total_bytes: int = field(default=0, compare=False)  # its length as far as it was received
+    digest: str = field(default="", compare=False)  # SHA-256 of those bytes ("" for garbage)
 
     @property
     def needs_reply(self) -> bool:
@@ -54,6 +61,19 @@ class MllpDecoder:
         self._skipping = False  # inside an oversized frame, waiting for its end
         self._garbage = 0
         self._pending_fs = False
+        self._prefix = b""
+        self._total = 0
+        self._hash = hashlib.sha256()
+
+    @property
+    def in_frame(self) -> bool:
+        """A frame has started and its end marker has not arrived yet."""
+        return self._in_frame
+
+    @property
+    def buffered(self) -> int:
+        """Bytes held for the unfinished frame (bounded by ``max_frame_bytes``)."""
+        return len(self._buffer)
 
     def feed(self, data: bytes) -> list[Event]:
         """Consume ``data`` and return the frames and errors it completed, in order."""
@@ -82,6 +102,7 @@ class MllpDecoder:
             self._garbage = 0
         self._in_frame, self._skipping = True, False
         self._buffer.clear()
+        self._prefix, self._total, self._hash = b"", 0, hashlib.sha256()
         return position + index + 1
 
     def _read_body(self, view: memoryview, position: int, events: list[Event]) -> int:
@@ -95,6 +116,7 @@ class MllpDecoder:
         end = rest.find(END)
         restart = rest.find(START)
         if restart >= 0 and (end < 0 or restart < end):
+            self._append(rest[:restart])
             self._finish(events, FrameError("truncated", "a new frame began before the end marker"))
             return position + restart
         if end < 0:
@@ -106,20 +128,32 @@ class MllpDecoder:
         return position + end + len(END)
 
     def _append(self, data: bytes) -> None:
+        self._total += len(data)
         if self._skipping:
+            self._hash.update(data)
             return
         if len(self._buffer) + len(data) > self.max_frame_bytes:
             self._skipping = True
+            self._prefix = bytes(self._buffer[:KEPT_PREFIX_BYTES])
+            self._hash.update(self._buffer)
+            self._hash.update(data)
             self._buffer.clear()
             return
         self._buffer.extend(data)
 
     def _finish(self, events: list[Event], error: FrameError | None) -> None:
         if self._skipping:
-            events.append(FrameError("oversized", f"frame over {self.max_frame_bytes} bytes"))
+            detail = f"frame over {self.max_frame_bytes} bytes"
+            events.append(self._kept("oversized", detail))
         elif error is not None:
-            events.append(error)
+            events.append(self._kept(error.kind, error.detail))
         else:
             events.append(Frame(bytes(self._buffer)))
         self._buffer.clear()
         self._in_frame = self._skipping = self._pending_fs = False
+
+    def _kept(self, kind: str, detail: str) -> FrameError:
+        if not self._skipping:
+            self._prefix = bytes(self._buffer[:KEPT_PREFIX_BYTES])
+            self._hash.update(self._buffer)
+        return FrameError(kind, detail, self._prefix, self._total, self._hash.hexdigest())

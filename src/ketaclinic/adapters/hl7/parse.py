@@ -16,9 +16,8 @@ import re
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from decimal import Decimal, InvalidOperation
-from typing import Any, TypeVar
-
-import hl7
+from functools import lru_cache
+from typing import TypeVar
 
 from ketaclinic.adapters.hl7.message import (
     Header,
@@ -61,29 +60,41 @@ class ParsedObservation:
 
 @dataclass(frozen=True, slots=True)
 class ParsedMessage:
-    """The header, patient, location, device and observations of one ORU^R01."""
+    """The header (MSH, read once), patient, location, device and observations of one ORU^R01."""
 
-    control_id: str
-    message_type: str
-    version: str
-    sending_application: str
-    sending_facility: str
+    header: Header
     patient_id: str | None
     patient_id_authority: str | None
     location: str | None
     device_id: str | None
     observations: tuple[ParsedObservation, ...]
 
+    @property
+    def control_id(self) -> str:
+        return self.header.control_id
+
+    @property
+    def message_type(self) -> str:
+        return self.header.message_type
+
+    @property
+    def version(self) -> str:
+        return self.header.version
+
+    @property
+    def sending_application(self) -> str:
+        return self.header.sending_application
+
+    @property
+    def sending_facility(self) -> str:
+        return self.header.sending_facility
+
 
 def parse_oru(raw: bytes, *, naive_tz: tzinfo) -> ParsedMessage:
     """Parse one PCD-01 ORU^R01; raise :class:`MessageRejected` with a reason on bad input."""
     text = decode(raw)
     segments = split_segments(text, max_segment_chars=MAX_SEGMENT_CHARS)
-    try:
-        message = hl7.parse("\r".join(segments))
-    except Exception as exc:  # python-hl7 raises several types on malformed text
-        raise MessageRejected("AR", "102", f"unparseable HL7: {type(exc).__name__}") from exc
-    view = Segments(message)
+    view = Segments(segments)
     header = view.header()
     if header.message_type != "ORU^R01":
         raise MessageRejected(
@@ -92,11 +103,7 @@ def parse_oru(raw: bytes, *, naive_tz: tzinfo) -> ParsedMessage:
     observations = _observations(view, naive_tz=naive_tz, header=header)
     pid, authority = view.patient_id()
     return ParsedMessage(
-        control_id=header.control_id,
-        message_type=header.message_type,
-        version=header.version,
-        sending_application=header.sending_application,
-        sending_facility=header.sending_facility,
+        header=header,
         patient_id=pid,
         patient_id_authority=authority,
         location=view.field("PV1", 3) or None,
@@ -107,7 +114,12 @@ def parse_oru(raw: bytes, *, naive_tz: tzinfo) -> ParsedMessage:
 
 def parse_timestamp(value: str, *, naive_tz: tzinfo) -> datetime:
     """Parse an HL7 DTM (``YYYY[MM[DD[HH[MM[SS[.S]]]]]][+/-ZZZZ]``) to an aware UTC datetime."""
-    match = _DTM.match(value.strip())
+    return _parse_timestamp(value.strip(), naive_tz)
+
+
+@lru_cache(maxsize=4096)  # a message repeats its times across OBX rows; monitors repeat them
+def _parse_timestamp(value: str, naive_tz: tzinfo) -> datetime:
+    match = _DTM.match(value)
     if match is None:
         raise ValueError(f"not an HL7 timestamp: {value!r}")
     y, mo, d, h, mi, s, frac, sign, tzh, tzm = match.groups()
@@ -146,7 +158,9 @@ def _observations(
                 devices[(obr_index, sub_id)] = own_device
             inherited_time = own_time or _ancestor(times, obr_index, sub_id) or obr_time
             inherited_device = own_device or _ancestor(devices, obr_index, sub_id)
-            result.append(replace(obx, observed_at=inherited_time, device_id=inherited_device))
+            if inherited_time is not own_time or inherited_device is not own_device:
+                obx = replace(obx, observed_at=inherited_time, device_id=inherited_device)
+            result.append(obx)
     if not result:
         raise MessageRejected("AE", "101", "ORU^R01 carries no OBX segment", header=header)
     return tuple(result)
@@ -154,7 +168,7 @@ def _observations(
 
 def _observation(
     view: Segments,
-    segment: Any,
+    segment: list[str],
     obr_index: int,
     naive_tz: tzinfo,
     where: str,

@@ -8,6 +8,7 @@ from ketaclinic.adapters.protocol_files import shipped_protocols
 from ketaclinic.entrypoints.cli.context import services
 from ketaclinic.services.demo import DEMO_PASSWORD, DEMO_STAFF, seed_demo
 from ketaclinic.services.demo_pathway import seed_demo_pathway
+from ketaclinic.services.demo_sessions import SIMULATOR_GATEWAY
 from ketaclinic.services.scheduling_setup import seed_demo_schedule
 
 
@@ -18,6 +19,7 @@ def demo() -> None:
         result = seed_demo(s.uow, s.clock, s.staff, s.patients, s.protocols, packs)
         opened_days = seed_demo_schedule(s.uow, s.clock, result.clinic.id)
         pathway = seed_demo_pathway(s.uow, s.clock, s.pathway(), result.clinic.id)
+        s.gateways.bootstrap_add(result.clinic.id, SIMULATOR_GATEWAY, by="demo")
     state = "created" if result.created else "already present"
     typer.echo(f"demo clinic {state}: {result.clinic.name}")
     if opened_days:

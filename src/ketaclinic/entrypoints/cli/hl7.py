@@ -13,8 +13,9 @@ from typing import Annotated
 import typer
 
 from ketaclinic.adapters.hl7.simulator import simulate
+from ketaclinic.domain.monitor_ingest import NewGateway
 from ketaclinic.entrypoints.cli.context import clinic_named, services
-from ketaclinic.services.demo_sessions import start_demo_sessions
+from ketaclinic.services.demo_sessions import SIMULATOR_GATEWAY, start_demo_sessions
 
 LISTENER_MODULE = "ketaclinic.entrypoints.hl7_listener"
 
@@ -34,7 +35,27 @@ def hl7_listen(
         def started(bound: int) -> None:
             typer.echo(f"hl7 listener on {bind_host}:{bound} for clinic {found.slug}")
 
-        listener.listen_for_clinic(s, found.id, bind_host, bind_port, on_started=started)
+        try:
+            listener.listen_for_clinic(s, found.id, bind_host, bind_port, on_started=started)
+        except ValueError as refused:
+            typer.echo(f"error: {refused}", err=True)
+            raise typer.Exit(1) from None
+
+
+def hl7_gateway_add(
+    name: Annotated[str, typer.Option(help="A name staff recognise, e.g. 'Ward gateway'")],
+    source: Annotated[str, typer.Option(help="Source IP address or network (CIDR)")],
+    application: Annotated[str, typer.Option(help="MSH-3 sending application")],
+    facility: Annotated[str, typer.Option(help="MSH-4 sending facility ('' = empty)")] = "",
+    clinic: Annotated[str | None, typer.Option(help="Clinic slug (default: the only one)")] = None,
+) -> None:
+    """Register an HL7 gateway allowed to send monitor messages (operator; audited)."""
+    with services() as s:
+        found = clinic_named(s, clinic)
+        gateway = s.gateways.bootstrap_add(
+            found.id, NewGateway(name, source, application, facility)
+        )
+        typer.echo(f"gateway {gateway.id}: {gateway.source} MSH-3 {gateway.sending_application}")
 
 
 def simulate_monitors(
@@ -48,6 +69,7 @@ def simulate_monitors(
     """Demo only: put demo adults into infusing sessions and send PCD-01 from fake monitors."""
     with services() as s:
         found = clinic_named(s, clinic)
+        s.gateways.bootstrap_add(found.id, SIMULATOR_GATEWAY, by="demo")
         monitors = start_demo_sessions(
             s.uow, s.pathway(), s.sessions, found.id, count=chairs, clock=s.clock
         )

@@ -24,6 +24,7 @@ def build_cli() -> typer.Typer:
     from ketaclinic.entrypoints.cli import hl7
 
     app.command("hl7-listen")(hl7.hl7_listen)
+    app.command("hl7-gateway-add")(hl7.hl7_gateway_add)
     app.command("simulate-monitors")(hl7.simulate_monitors)
     return app
 

@@ -51,3 +51,6 @@ def install(app: FastAPI) -> None:
     from ketaclinic.entrypoints.web import arrivals as arrival_routes
 
     app.include_router(arrival_routes.router)
+    from ketaclinic.entrypoints.web import hl7_gateways as monitor_senders
+
+    app.include_router(monitor_senders.router)

@@ -33,6 +33,7 @@ NAV: tuple[NavItem, ...] = (
     NavItem("Protocols", "/protocols", Permission.PROTOCOL_READ),
     NavItem("Users", "/admin/users", Permission.STAFF_ADMIN),
     NavItem("Monitors", "/admin/monitors", Permission.STAFF_ADMIN),
+    NavItem("Monitor senders", "/admin/monitor-senders", Permission.STAFF_ADMIN),
     NavItem("Audit", "/audit", Permission.AUDIT_READ),
     NavItem("Safety worklist", "/worklist/safety", Permission.PATIENT_READ),
     NavItem("Live board", "/board", Permission.SESSION_RUN),
