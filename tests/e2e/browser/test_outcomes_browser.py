@@ -56,7 +56,7 @@ def test_response_to_maintenance_then_relapse_on_the_worklist(
     panel.get_by_role("link", name="Reassessment, decision and maintenance").click()
     page.wait_for_url(f"**/courses/{course_id}/outcome")
     expect(page.locator("[data-state]").first).to_have_text("reassessment")
-    expect(page.locator("[data-change-points]")).to_contain_text("-12 points (-60.0 %)")
+    expect(page.locator("[data-change-points]")).to_contain_text("-12 points (-60 %)")
     expect(page.locator("[data-holds]")).to_have_attribute("data-holds", "true")
     expect(page.locator("[data-next-step]")).to_have_text("offer maintenance")
 
