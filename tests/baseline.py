@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ketaclinic.domain.instruments.registry import get_instrument
+from ketaclinic.domain.assessments.instruments.registry import get_instrument
 
 
 def calm_answers(instrument_id: str, **changes: int) -> dict[str, int]:

@@ -20,10 +20,10 @@ from ketaclinic.adapters.db import migrate
 from ketaclinic.adapters.db.engine import make_engine
 from ketaclinic.adapters.db.schema import metadata
 from ketaclinic.bootstrap import Services, build
-from ketaclinic.domain.access import Role
-from ketaclinic.domain.staff import Actor, Clinic
-from ketaclinic.services.clinics import create_clinic
-from ketaclinic.services.staff_admin import NewStaff
+from ketaclinic.domain.identity.access import Role
+from ketaclinic.domain.identity.staff import Actor, Clinic
+from ketaclinic.services.identity.clinics import create_clinic
+from ketaclinic.services.identity.staff_admin import NewStaff
 from ketaclinic.settings import Environment, Settings
 from tests.fakes import CountingTokens, FakeClock
 

@@ -9,10 +9,10 @@ from decimal import Decimal
 
 from ketaclinic.adapters.hl7.builder import MonitorSnapshot, build_pcd01
 from ketaclinic.adapters.protocol_files import shipped_protocol
-from ketaclinic.domain.access import Role
-from ketaclinic.domain.monitor_ingest import NewGateway
-from ketaclinic.domain.patients import PatientDetails, SexAtBirth
-from ketaclinic.services.demo_sessions import DemoMonitor, start_demo_sessions
+from ketaclinic.domain.identity.access import Role
+from ketaclinic.domain.infusion.monitor_ingest import NewGateway
+from ketaclinic.domain.patients.people import PatientDetails, SexAtBirth
+from ketaclinic.services.infusion.demo_sessions import DemoMonitor, start_demo_sessions
 from tests.conftest import World
 
 

@@ -7,11 +7,11 @@ from dataclasses import replace
 from datetime import date
 
 from ketaclinic.adapters.protocol_files import shipped_protocol
-from ketaclinic.domain.access import Role
-from ketaclinic.domain.integration import NoteContent, NoteKind, RiskLevel
-from ketaclinic.domain.patients import PatientDetails, SexAtBirth
-from ketaclinic.domain.protocol.sections import Route
-from ketaclinic.services.demo_sessions import DEMO_ATTESTED
+from ketaclinic.domain.identity.access import Role
+from ketaclinic.domain.integration.plans import NoteContent, NoteKind, RiskLevel
+from ketaclinic.domain.patients.people import PatientDetails, SexAtBirth
+from ketaclinic.domain.protocols.sections import Route
+from ketaclinic.services.infusion.demo_sessions import DEMO_ATTESTED
 from tests.conftest import World
 
 KAT_ATTESTED = replace(DEMO_ATTESTED, route=Route.IM, iv_placement_recorded=False)

@@ -7,11 +7,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from ketaclinic.domain.access import Role
 from ketaclinic.domain.dosing.records import DoseOrder
-from ketaclinic.domain.integration import NoteKind
-from ketaclinic.domain.protocol.sections import Route
-from ketaclinic.services.orders import OrderDraft
+from ketaclinic.domain.identity.access import Role
+from ketaclinic.domain.integration.plans import NoteKind
+from ketaclinic.domain.protocols.sections import Route
+from ketaclinic.services.dosing.orders import OrderDraft
 from tests.conftest import World
 from tests.integration.test_orders_service import DosingSetup, bedside, set_up_course
 from tests.integration.test_session_workflow import CHECK_IN

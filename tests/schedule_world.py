@@ -12,14 +12,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ketaclinic.adapters.scheduling import CpSatScheduler
-from ketaclinic.domain.access import Role
-from ketaclinic.domain.consent import ConsentStatus
+from ketaclinic.domain.consent.signatures import ConsentStatus
+from ketaclinic.domain.identity.access import Role
+from ketaclinic.domain.patients.treatment import Course
 from ketaclinic.domain.scheduling import SolveLimits
-from ketaclinic.domain.treatment import Course
-from ketaclinic.services.ports import PatientSearch, UnitOfWork
-from ketaclinic.services.scheduling import ScheduleService
-from ketaclinic.services.scheduling_replan import ReplanService
-from ketaclinic.services.scheduling_setup import seed_demo_schedule
+from ketaclinic.services.patients.ports import PatientSearch
+from ketaclinic.services.ports import UnitOfWork
+from ketaclinic.services.scheduling.booking import ScheduleService
+from ketaclinic.services.scheduling.replan import ReplanService
+from ketaclinic.services.scheduling.setup import seed_demo_schedule
 from tests.conftest import World
 from tests.infusion_world import prepare_clinic
 

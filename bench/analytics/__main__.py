@@ -30,8 +30,8 @@ import psycopg
 from bench.analytics.cohort import CohortFiles, generate
 from ketaclinic.adapters.analytics import queries, schema
 from ketaclinic.adapters.analytics.queries import DashboardFilter, Source
-from ketaclinic.domain.analytics import ScoreFact
-from ketaclinic.domain.protocol.sections import OutcomeDefinition
+from ketaclinic.domain.outcomes.analytics import ScoreFact
+from ketaclinic.domain.protocols.sections import OutcomeDefinition
 
 DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/test"
 PG_SCHEMA = "bench_d1"

@@ -35,7 +35,7 @@ from bench.ingest.setup import (
 from bench.ingest.sink import sink_messages
 from bench.ingest.sse import SseClients
 from ketaclinic.adapters.db.engine import make_engine
-from ketaclinic.adapters.db.tables_infusion import alarms, hl7_messages, vital_readings
+from ketaclinic.adapters.db.infusion.tables import alarms, hl7_messages, vital_readings
 
 RESULTS = Path(__file__).resolve().parents[1] / "results"
 DEFAULT_PG = "postgresql://postgres@127.0.0.1:5432/test"

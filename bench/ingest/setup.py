@@ -24,12 +24,12 @@ from ketaclinic.adapters.db import migrate
 from ketaclinic.adapters.db.engine import make_engine
 from ketaclinic.adapters.protocol_files import shipped_protocol
 from ketaclinic.bootstrap import build
-from ketaclinic.domain.access import Role
-from ketaclinic.domain.patients import PatientDetails, SexAtBirth
-from ketaclinic.domain.staff import Actor
-from ketaclinic.services.clinics import create_clinic
-from ketaclinic.services.demo_sessions import SIMULATOR_GATEWAY, start_demo_sessions
-from ketaclinic.services.staff_admin import NewStaff
+from ketaclinic.domain.identity.access import Role
+from ketaclinic.domain.identity.staff import Actor
+from ketaclinic.domain.patients.people import PatientDetails, SexAtBirth
+from ketaclinic.services.identity.clinics import create_clinic
+from ketaclinic.services.identity.staff_admin import NewStaff
+from ketaclinic.services.infusion.demo_sessions import SIMULATOR_GATEWAY, start_demo_sessions
 from ketaclinic.settings import Environment, Settings
 
 PASSWORD = "copper-meadow-lantern"

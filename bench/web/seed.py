@@ -18,8 +18,9 @@ from sqlalchemy import update
 from ketaclinic.adapters.db.tables import clinics
 from ketaclinic.adapters.db.uow import SqlUnitOfWork
 from ketaclinic.bootstrap import Services
-from ketaclinic.domain.access import Role
-from ketaclinic.domain.patients import (
+from ketaclinic.domain.identity.access import Role
+from ketaclinic.domain.identity.staff import Clinic
+from ketaclinic.domain.patients.people import (
     Measurement,
     PatientDetails,
     RelatedPersonDetails,
@@ -27,9 +28,8 @@ from ketaclinic.domain.patients import (
     SexAtBirth,
     validate_patient,
 )
-from ketaclinic.domain.staff import Clinic
-from ketaclinic.services.clinics import create_clinic
-from ketaclinic.services.staff_admin import NewStaff
+from ketaclinic.services.identity.clinics import create_clinic
+from ketaclinic.services.identity.staff_admin import NewStaff
 
 SLUG = "bench"
 MRN_PREFIX = "BN"

@@ -18,48 +18,49 @@ from ketaclinic.adapters.live_events import InProcessBroker, make_broker
 from ketaclinic.adapters.password_list import common_passwords
 from ketaclinic.adapters.passwords import Argon2PasswordHasher
 from ketaclinic.adapters.scheduling import CpSatScheduler
-from ketaclinic.domain.assessments import GuardianNotice
-from ketaclinic.services.alarm_response import AlarmService
-from ketaclinic.services.assessments import AssessmentService
-from ketaclinic.services.audit import AuditService
-from ketaclinic.services.board import BoardService
-from ketaclinic.services.booster_booking import BoosterBookingService
-from ketaclinic.services.caseload import CaseloadService
-from ketaclinic.services.checkins import CheckinService
-from ketaclinic.services.coaching import CoachingService, JourneyService
-from ketaclinic.services.coaching_booking import CoachingBookingService
-from ketaclinic.services.consents import ConsentService
-from ketaclinic.services.courses import CourseService
-from ketaclinic.services.dashboard import DashboardService
+from ketaclinic.domain.assessments.records import GuardianNotice
+from ketaclinic.services.assessments.links import LinkService
+from ketaclinic.services.assessments.questionnaire_mappings import QuestionnaireMappingService
+from ketaclinic.services.assessments.responses import AssessmentService
+from ketaclinic.services.assessments.safety import SafetyService
+from ketaclinic.services.audit.read_audit import ReadAuditService
+from ketaclinic.services.audit.trail import AuditService
+from ketaclinic.services.consent.consents import ConsentService
 from ketaclinic.services.demo_pathway import PathwayServices
-from ketaclinic.services.eligibility import EligibilityService, eligibility_facts
-from ketaclinic.services.evaluations import EvaluationService
-from ketaclinic.services.hl7_gateways import GatewayService
-from ketaclinic.services.identity import IdentityPolicy, IdentityService
-from ketaclinic.services.induction_facts import induction_facts
-from ketaclinic.services.integration import IntegrationService
-from ketaclinic.services.links import LinkService
-from ketaclinic.services.maintenance import MaintenanceService
-from ketaclinic.services.monitoring import IngestLimits, MonitoringService
-from ketaclinic.services.orders import OrderService
-from ketaclinic.services.outcome_review import symptom_change
-from ketaclinic.services.outcomes import OutcomeService
-from ketaclinic.services.patients import PatientService
-from ketaclinic.services.portal import PortalService
-from ketaclinic.services.ports import Clock, PasswordHasher, TokenSource, UnitOfWork
-from ketaclinic.services.protocols import ProtocolService
-from ketaclinic.services.questionnaire_mappings import QuestionnaireMappingService
-from ketaclinic.services.read_audit import ReadAuditService
-from ketaclinic.services.reports import ReportService
-from ketaclinic.services.safety import SafetyService
-from ketaclinic.services.scheduling import ScheduleService
-from ketaclinic.services.scheduling_replan import ReplanService
-from ketaclinic.services.scheduling_setup import CalendarService
-from ketaclinic.services.session_opening import SessionOpeningService
-from ketaclinic.services.session_workflow import SessionWorkflowService
-from ketaclinic.services.sessions import SessionService
-from ketaclinic.services.signin_throttle import SignInThrottle, ThrottlePolicy
-from ketaclinic.services.staff_admin import StaffAdminService
+from ketaclinic.services.dosing.checkins import CheckinService
+from ketaclinic.services.dosing.orders import OrderService
+from ketaclinic.services.evaluation.eligibility import EligibilityService, eligibility_facts
+from ketaclinic.services.evaluation.evaluations import EvaluationService
+from ketaclinic.services.identity.ports import PasswordHasher, TokenSource
+from ketaclinic.services.identity.signin_throttle import SignInThrottle, ThrottlePolicy
+from ketaclinic.services.identity.staff_admin import StaffAdminService
+from ketaclinic.services.identity.staff_sessions import IdentityPolicy, IdentityService
+from ketaclinic.services.infusion.alarm_response import AlarmService
+from ketaclinic.services.infusion.board import BoardService
+from ketaclinic.services.infusion.gateways import GatewayService
+from ketaclinic.services.infusion.induction_facts import induction_facts
+from ketaclinic.services.infusion.monitoring import IngestLimits, MonitoringService
+from ketaclinic.services.infusion.session_opening import SessionOpeningService
+from ketaclinic.services.infusion.sessions import SessionService
+from ketaclinic.services.infusion.workflow import SessionWorkflowService
+from ketaclinic.services.integration.caseload import CaseloadService
+from ketaclinic.services.integration.coaching import CoachingService, JourneyService
+from ketaclinic.services.integration.coaching_booking import CoachingBookingService
+from ketaclinic.services.integration.plans import IntegrationService
+from ketaclinic.services.integration.portal import PortalService
+from ketaclinic.services.outcomes.booster_booking import BoosterBookingService
+from ketaclinic.services.outcomes.dashboard import DashboardService
+from ketaclinic.services.outcomes.maintenance import MaintenanceService
+from ketaclinic.services.outcomes.reassessment import OutcomeService
+from ketaclinic.services.outcomes.reports import ReportService
+from ketaclinic.services.outcomes.review import symptom_change
+from ketaclinic.services.patients.courses import CourseService
+from ketaclinic.services.patients.registry import PatientService
+from ketaclinic.services.ports import Clock, UnitOfWork
+from ketaclinic.services.protocols.publishing import ProtocolService
+from ketaclinic.services.scheduling.booking import ScheduleService
+from ketaclinic.services.scheduling.replan import ReplanService
+from ketaclinic.services.scheduling.setup import CalendarService
 from ketaclinic.settings import Environment, Settings
 
 

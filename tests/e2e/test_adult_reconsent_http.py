@@ -13,12 +13,12 @@ from datetime import date
 
 from fastapi.testclient import TestClient
 
-from ketaclinic.domain.access import Role
-from ketaclinic.domain.consent import SignerRole
-from ketaclinic.domain.evaluation import SexAtBirth
-from ketaclinic.domain.patients import PatientDetails, RelatedPersonDetails, RelationshipKind
-from ketaclinic.domain.patients import SexAtBirth as ChartSex
-from ketaclinic.services.ports import AuditQuery
+from ketaclinic.domain.consent.signatures import SignerRole
+from ketaclinic.domain.evaluation.intake import SexAtBirth
+from ketaclinic.domain.identity.access import Role
+from ketaclinic.domain.patients.people import PatientDetails, RelatedPersonDetails, RelationshipKind
+from ketaclinic.domain.patients.people import SexAtBirth as ChartSex
+from ketaclinic.services.audit.ports import AuditQuery
 from tests.conftest import World
 from tests.e2e.conftest import bearer
 from tests.integration.test_consent_service import move_to_consented, sign

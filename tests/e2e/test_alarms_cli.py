@@ -15,9 +15,14 @@ from typing import Any
 
 import pytest
 
-from ketaclinic.domain.access import Role
-from ketaclinic.domain.vitals import CANONICAL_UNITS, Parameter, ReadingSource, VitalReading
-from ketaclinic.services.monitoring import VitalsBatch
+from ketaclinic.domain.identity.access import Role
+from ketaclinic.domain.infusion.vitals import (
+    CANONICAL_UNITS,
+    Parameter,
+    ReadingSource,
+    VitalReading,
+)
+from ketaclinic.services.infusion.monitoring import VitalsBatch
 from tests.conftest import World
 from tests.infusion_world import running_sessions
 

@@ -9,7 +9,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from ketaclinic.adapters.db.tables import patients, related_persons
-from ketaclinic.domain.access import Role
+from ketaclinic.domain.identity.access import Role
 from tests.conftest import World
 from tests.e2e.conftest import bearer
 

@@ -27,7 +27,7 @@ from schemathesis.specs.openapi.checks import (
 
 from ketaclinic.adapters.db import migrate
 from ketaclinic.adapters.db.engine import make_engine
-from ketaclinic.domain.access import Role
+from ketaclinic.domain.identity.access import Role
 from ketaclinic.entrypoints.app import create_app
 from tests.conftest import PASSWORD, make_world
 

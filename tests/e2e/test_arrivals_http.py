@@ -14,11 +14,11 @@ from zoneinfo import ZoneInfo
 import pytest
 from fastapi.testclient import TestClient
 
-from ketaclinic.domain.access import Role
 from ketaclinic.domain.errors import Conflict
+from ketaclinic.domain.identity.access import Role
 from ketaclinic.domain.scheduling.booking import Booking, BookingStatus
 from ketaclinic.entrypoints.app import create_app
-from ketaclinic.services.ports import AuditQuery
+from ketaclinic.services.audit.ports import AuditQuery
 from tests.conftest import World
 from tests.e2e.conftest import bearer, web_login
 from tests.schedule_world import Booked, schedule_world

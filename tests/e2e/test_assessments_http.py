@@ -11,9 +11,9 @@ from pathlib import Path
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
-from ketaclinic.adapters.db.tables_assessments import assessment_responses
-from ketaclinic.domain.access import Role
-from ketaclinic.domain.patients import PatientDetails, SexAtBirth
+from ketaclinic.adapters.db.assessments.tables import assessment_responses
+from ketaclinic.domain.identity.access import Role
+from ketaclinic.domain.patients.people import PatientDetails, SexAtBirth
 from tests.conftest import World
 from tests.e2e.conftest import bearer, web_login
 

@@ -12,12 +12,12 @@ from decimal import Decimal
 import pytest
 from fastapi.testclient import TestClient
 
-from ketaclinic.domain.access import Role
-from ketaclinic.domain.discharge import AldreteScore
-from ketaclinic.domain.session import SessionState
-from ketaclinic.domain.vitals import Parameter, ReadingSource, VitalReading
+from ketaclinic.domain.identity.access import Role
+from ketaclinic.domain.infusion.discharge import AldreteScore
+from ketaclinic.domain.infusion.session import SessionState
+from ketaclinic.domain.infusion.vitals import Parameter, ReadingSource, VitalReading
 from ketaclinic.entrypoints.app import create_app
-from ketaclinic.services.monitoring import VitalsBatch
+from ketaclinic.services.infusion.monitoring import VitalsBatch
 from tests.conftest import World
 from tests.e2e.conftest import web_login
 from tests.integration.test_session_workflow import Day, _ready, make_day

@@ -9,8 +9,8 @@ from zoneinfo import ZoneInfo
 from fastapi.testclient import TestClient
 
 from ketaclinic.adapters.hl7.ingest_handler import MonitorMessageHandler
-from ketaclinic.domain.access import Role
-from ketaclinic.domain.session import SessionState
+from ketaclinic.domain.identity.access import Role
+from ketaclinic.domain.infusion.session import SessionState
 from tests.conftest import World
 from tests.e2e.conftest import web_login
 from tests.infusion_world import pcd01, running_sessions

@@ -10,9 +10,9 @@ from zoneinfo import ZoneInfo
 from fastapi.testclient import TestClient
 
 from ketaclinic.adapters.hl7.ingest_handler import MonitorMessageHandler
-from ketaclinic.domain.access import Role
-from ketaclinic.domain.infusion import AckAction
-from ketaclinic.services.demo_sessions import start_demo_sessions
+from ketaclinic.domain.identity.access import Role
+from ketaclinic.domain.infusion.records import AckAction
+from ketaclinic.services.infusion.demo_sessions import start_demo_sessions
 from tests.conftest import World
 from tests.e2e.conftest import web_login
 from tests.infusion_world import pcd01, running_sessions

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from fastapi.testclient import TestClient
 
-from ketaclinic.domain.access import Role
+from ketaclinic.domain.identity.access import Role
 from tests.conftest import World
 from tests.e2e.conftest import web_login
 from tests.integration.test_orders_service import set_up_course

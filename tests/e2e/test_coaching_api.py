@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from fastapi.testclient import TestClient
 
-from ketaclinic.domain.access import Role
-from ketaclinic.services.ports import AuditQuery
+from ketaclinic.domain.identity.access import Role
+from ketaclinic.services.audit.ports import AuditQuery
 from tests.conftest import World
 from tests.e2e.conftest import bearer
 from tests.integration_world import course_on

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from fastapi.testclient import TestClient
 
-from ketaclinic.domain.access import Role
-from ketaclinic.domain.integration import GoalInput, GoalStatus
+from ketaclinic.domain.identity.access import Role
+from ketaclinic.domain.integration.plans import GoalInput, GoalStatus
 from tests.conftest import World
 from tests.e2e.conftest import web_login
 from tests.integration_world import course_on

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from fastapi.testclient import TestClient
 
-from ketaclinic.domain.access import Role
-from ketaclinic.domain.integration import NoteKind
-from ketaclinic.services.ports import AuditQuery
+from ketaclinic.domain.identity.access import Role
+from ketaclinic.domain.integration.plans import NoteKind
+from ketaclinic.services.audit.ports import AuditQuery
 from tests.conftest import World
 from tests.e2e.conftest import web_login
 from tests.integration_world import course_on, signed_note

@@ -7,8 +7,8 @@ from datetime import date
 from fastapi.testclient import TestClient
 
 from ketaclinic.adapters.protocol_files import shipped_protocol
-from ketaclinic.domain.access import Role
-from ketaclinic.domain.patients import PatientDetails, SexAtBirth
+from ketaclinic.domain.identity.access import Role
+from ketaclinic.domain.patients.people import PatientDetails, SexAtBirth
 from tests.conftest import World
 from tests.e2e.conftest import web_login
 

@@ -8,8 +8,8 @@ import io
 from fastapi.testclient import TestClient
 from pypdf import PdfReader
 
-from ketaclinic.domain.access import Role
-from ketaclinic.domain.course import CourseState
+from ketaclinic.domain.identity.access import Role
+from ketaclinic.domain.patients.course import CourseState
 from tests.conftest import World
 from tests.e2e.conftest import web_login
 from tests.integration.test_outcome_service import reassess, responder_in_reassessment

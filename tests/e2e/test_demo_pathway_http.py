@@ -8,10 +8,10 @@ from zoneinfo import ZoneInfo
 
 from fastapi.testclient import TestClient
 
-from ketaclinic.domain.access import Role
-from ketaclinic.domain.course import CourseState
+from ketaclinic.domain.identity.access import Role
+from ketaclinic.domain.patients.course import CourseState
 from ketaclinic.services.demo_pathway import PathwayServices, prepare_pathway_patient
-from ketaclinic.services.scheduling_setup import seed_demo_schedule
+from ketaclinic.services.scheduling.setup import seed_demo_schedule
 from tests.conftest import World
 from tests.e2e.conftest import web_login
 from tests.infusion_world import prepare_clinic, running_sessions

@@ -10,9 +10,9 @@ import pytest
 from typer.testing import CliRunner
 
 from ketaclinic.domain.errors import NotFound
-from ketaclinic.domain.protocol.model import Protocol
-from ketaclinic.domain.protocol.sections import Route
-from ketaclinic.entrypoints.cli import dose
+from ketaclinic.domain.protocols.model import Protocol
+from ketaclinic.domain.protocols.sections import Route
+from ketaclinic.entrypoints.cli import dosing as dose
 from tests.unit.test_dosing_factories import iv_route, protocol
 
 REQUIRED_KEYS = {

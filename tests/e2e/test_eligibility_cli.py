@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from ketaclinic.entrypoints.cli.eligibility import app
+from ketaclinic.entrypoints.cli.evaluation import app
 from tests.spec.test_eligibility_shipped_packs import ADULT, clean
 
 runner = CliRunner()

@@ -12,7 +12,7 @@ from typing import Any
 from fastapi.testclient import TestClient
 
 from ketaclinic.adapters.evaluation_codec import dump_evaluation
-from ketaclinic.domain.access import Role
+from ketaclinic.domain.identity.access import Role
 from tests.baseline import calm_answers
 from tests.conftest import World
 from tests.e2e.conftest import bearer, web_login

@@ -13,10 +13,10 @@ from fhir.resources.R4B.detectedissue import DetectedIssue
 from fhir.resources.R4B.relatedperson import RelatedPerson
 
 from ketaclinic.adapters.evaluation_codec import dump_evaluation
-from ketaclinic.domain.access import Role
-from ketaclinic.domain.consent import SignerRole
-from ketaclinic.domain.course import CourseState
-from ketaclinic.domain.evaluation import Status
+from ketaclinic.domain.consent.signatures import SignerRole
+from ketaclinic.domain.evaluation.intake import Status
+from ketaclinic.domain.identity.access import Role
+from ketaclinic.domain.patients.course import CourseState
 from tests.conftest import World
 from tests.e2e.conftest import bearer, web_login
 from tests.integration.test_evaluation_fixtures import (

@@ -18,9 +18,9 @@ from sqlalchemy import func, select
 
 from ketaclinic.adapters.db import migrate
 from ketaclinic.adapters.db.engine import make_engine
-from ketaclinic.adapters.db.tables_infusion import hl7_messages, vital_readings
+from ketaclinic.adapters.db.infusion.tables import hl7_messages, vital_readings
 from ketaclinic.adapters.hl7.client import MllpClient
-from ketaclinic.services.demo_sessions import DemoMonitor
+from ketaclinic.services.infusion.demo_sessions import DemoMonitor
 from tests.conftest import PG_URL_ENV, _postgres_database, make_world, require_tier
 from tests.infusion_world import pcd01, running_sessions
 

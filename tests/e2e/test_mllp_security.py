@@ -23,14 +23,14 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import func, select
 
+from ketaclinic.adapters.db.infusion.tables import hl7_dead_letters, hl7_messages, vital_readings
 from ketaclinic.adapters.db.tables import audit_events
-from ketaclinic.adapters.db.tables_infusion import hl7_dead_letters, hl7_messages, vital_readings
 from ketaclinic.adapters.hl7.client import AckTimeout, MllpClient
 from ketaclinic.adapters.hl7.ingest_handler import MonitorMessageHandler
 from ketaclinic.adapters.hl7.mllp import START
 from ketaclinic.entrypoints.hl7_listener import ListenerLimits, exposure_problem
-from ketaclinic.services.demo_sessions import DemoMonitor
-from ketaclinic.services.monitoring import MonitoringService
+from ketaclinic.services.infusion.demo_sessions import DemoMonitor
+from ketaclinic.services.infusion.monitoring import MonitoringService
 from ketaclinic.settings import Settings
 from tests.conftest import World
 from tests.e2e.test_mllp_listener import LoopThread

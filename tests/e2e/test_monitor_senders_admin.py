@@ -7,9 +7,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from ketaclinic.adapters.db.tables import audit_events
-from ketaclinic.domain.access import Role
 from ketaclinic.domain.errors import PermissionDenied
-from ketaclinic.domain.monitor_ingest import NewGateway
+from ketaclinic.domain.identity.access import Role
+from ketaclinic.domain.infusion.monitor_ingest import NewGateway
 from tests.conftest import World
 from tests.e2e.conftest import web_login
 from tests.infusion_world import prepare_clinic

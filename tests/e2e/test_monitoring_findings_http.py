@@ -16,8 +16,8 @@ from fastapi.testclient import TestClient
 from ketaclinic.adapters.hl7.builder import MonitorSnapshot, build_pcd01
 from ketaclinic.adapters.hl7.client import MllpClient
 from ketaclinic.adapters.hl7.ingest_handler import MonitorMessageHandler
-from ketaclinic.domain.access import Role
-from ketaclinic.domain.session import SessionState
+from ketaclinic.domain.identity.access import Role
+from ketaclinic.domain.infusion.session import SessionState
 from tests.conftest import World
 from tests.e2e.conftest import bearer, web_login
 from tests.e2e.test_mllp_listener import LoopThread

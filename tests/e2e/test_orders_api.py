@@ -7,8 +7,8 @@ from fastapi.testclient import TestClient
 from fhir.resources.R4B.bundle import Bundle
 from fhir.resources.R4B.medicationrequest import MedicationRequest
 
-from ketaclinic.domain.access import Role
-from ketaclinic.domain.consent import ConsentStatus
+from ketaclinic.domain.consent.signatures import ConsentStatus
+from ketaclinic.domain.identity.access import Role
 from tests.conftest import World
 from tests.e2e.conftest import bearer
 from tests.integration.test_orders_service import set_up_course

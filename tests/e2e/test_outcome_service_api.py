@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from fastapi.testclient import TestClient
 
-from ketaclinic.domain.access import Role
+from ketaclinic.domain.identity.access import Role
 from tests.conftest import World
 from tests.e2e.conftest import bearer
 from tests.integration.test_outcome_service import phq9, responder_in_reassessment

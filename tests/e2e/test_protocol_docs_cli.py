@@ -8,9 +8,9 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from ketaclinic.adapters.protocol_files import shipped_protocol
-from ketaclinic.domain.protocol.docs import mermaid_state_diagram
-from ketaclinic.domain.protocol.docs_page import protocol_markdown
-from ketaclinic.entrypoints.cli.protocol import app
+from ketaclinic.domain.protocols.docs import mermaid_state_diagram
+from ketaclinic.domain.protocols.docs_page import protocol_markdown
+from ketaclinic.entrypoints.cli.protocols import app
 
 CORPUS = Path(__file__).parents[1] / "integration" / "data" / "protocols"
 ADULT_FILE = (

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from ketaclinic.entrypoints.cli.protocol import app
+from ketaclinic.entrypoints.cli.protocols import app
 
 COMMITTED = Path(__file__).parents[2] / "docs" / "protocols"
 

@@ -8,7 +8,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from ketaclinic.adapters.protocol_files import shipped_protocol, shipped_protocols
-from ketaclinic.domain.access import Role
+from ketaclinic.domain.identity.access import Role
 from tests.conftest import World, make_world
 from tests.e2e.conftest import bearer, web_login
 

@@ -14,8 +14,8 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
-from ketaclinic.domain.access import Role
-from ketaclinic.domain.patients import PatientDetails, SexAtBirth
+from ketaclinic.domain.identity.access import Role
+from ketaclinic.domain.patients.people import PatientDetails, SexAtBirth
 from tests.conftest import World
 from tests.e2e.conftest import bearer
 

@@ -16,8 +16,8 @@ from fastapi import FastAPI
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 
-from ketaclinic.domain.access import Role, is_allowed
-from ketaclinic.domain.patients import PatientDetails, SexAtBirth
+from ketaclinic.domain.identity.access import Role, is_allowed
+from ketaclinic.domain.patients.people import PatientDetails, SexAtBirth
 from ketaclinic.entrypoints.app import create_app
 from ketaclinic.entrypoints.guards import ApiActor, WebUser
 from tests.conftest import World, make_world

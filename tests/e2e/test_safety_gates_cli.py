@@ -15,10 +15,10 @@ from typer.testing import CliRunner
 from ketaclinic.adapters.protocol_files import shipped_protocol
 from ketaclinic.domain.dosing.preparation import MAX_INFUSION_MIN, infusion_duration_min
 from ketaclinic.domain.errors import NotFound
-from ketaclinic.domain.protocol.checks_care import titration_levels_mg_per_kg
-from ketaclinic.domain.protocol.model import Protocol
-from ketaclinic.domain.protocol.sections import Route
-from ketaclinic.entrypoints.cli import dose
+from ketaclinic.domain.protocols.checks_care import titration_levels_mg_per_kg
+from ketaclinic.domain.protocols.model import Protocol
+from ketaclinic.domain.protocols.sections import Route
+from ketaclinic.entrypoints.cli import dosing as dose
 from ketaclinic.entrypoints.cli.root import build_cli
 from tests.unit.test_dosing_factories import iv_route, protocol
 

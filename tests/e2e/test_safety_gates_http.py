@@ -12,13 +12,13 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from ketaclinic.domain.access import Role
-from ketaclinic.domain.course import CourseState
-from ketaclinic.domain.discharge import AldreteScore
-from ketaclinic.domain.integration import NoteKind
-from ketaclinic.domain.safety import Urgency
-from ketaclinic.domain.session import SessionState
-from ketaclinic.services.safety import SafetyFlag, open_tasks
+from ketaclinic.domain.assessments.safety import Urgency
+from ketaclinic.domain.identity.access import Role
+from ketaclinic.domain.infusion.discharge import AldreteScore
+from ketaclinic.domain.infusion.session import SessionState
+from ketaclinic.domain.integration.plans import NoteKind
+from ketaclinic.domain.patients.course import CourseState
+from ketaclinic.services.assessments.safety import SafetyFlag, open_tasks
 from tests.conftest import World
 from tests.e2e.conftest import bearer, web_login
 from tests.integration.test_orders_service import set_up_course

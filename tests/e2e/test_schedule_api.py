@@ -14,7 +14,7 @@ from fhir.resources.R4B.bundle import Bundle
 from fhir.resources.R4B.schedule import Schedule
 from fhir.resources.R4B.slot import Slot
 
-from ketaclinic.domain.access import Role
+from ketaclinic.domain.identity.access import Role
 from ketaclinic.entrypoints.app import create_app
 from tests.conftest import World
 from tests.e2e.conftest import bearer

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from fastapi.testclient import TestClient
 
-from ketaclinic.domain.access import Role
+from ketaclinic.domain.identity.access import Role
 from ketaclinic.entrypoints.app import create_app
 from tests.conftest import World
 from tests.e2e.conftest import web_login

@@ -15,8 +15,8 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
-from ketaclinic.adapters.db.tables_dosing import dose_administrations
-from ketaclinic.domain.access import Role
+from ketaclinic.adapters.db.dosing.tables import dose_administrations
+from ketaclinic.domain.identity.access import Role
 from tests.conftest import World
 from tests.e2e.conftest import bearer
 from tests.integration.test_session_workflow import _ready, make_day

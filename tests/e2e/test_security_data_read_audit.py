@@ -20,14 +20,14 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from ketaclinic.adapters.db.tables import audit_events
-from ketaclinic.domain.access import Role, is_allowed
-from ketaclinic.domain.patients import Patient
-from ketaclinic.domain.safety import Urgency
+from ketaclinic.domain.assessments.safety import Urgency
+from ketaclinic.domain.identity.access import Role, is_allowed
+from ketaclinic.domain.patients.people import Patient
 from ketaclinic.entrypoints.app import create_app
 from ketaclinic.entrypoints.guards import ApiActor
-from ketaclinic.services.ports import PatientSearch
-from ketaclinic.services.safety import SafetyFlag, open_tasks
-from ketaclinic.services.scheduling_setup import seed_demo_schedule
+from ketaclinic.services.assessments.safety import SafetyFlag, open_tasks
+from ketaclinic.services.patients.ports import PatientSearch
+from ketaclinic.services.scheduling.setup import seed_demo_schedule
 from tests.conftest import World
 from tests.e2e.conftest import bearer, web_login
 from tests.e2e.test_route_permissions import fill, guard_of, routes
@@ -48,7 +48,7 @@ class Clinic:
 @pytest.fixture
 def clinic(world: World) -> Clinic:
     from ketaclinic.adapters.scheduling import CpSatScheduler
-    from ketaclinic.services.scheduling import ScheduleService
+    from ketaclinic.services.scheduling.booking import ScheduleService
 
     [monitor] = running_sessions(world, count=1, chairs=2, patients=2)
     seed_demo_schedule(world.services.uow, world.clock, world.clinic.id)
@@ -292,7 +292,7 @@ def test_the_audit_list_filters_by_patient_user_and_date_range(
 def test_a_refused_read_of_another_clinics_patient_names_no_one(
     world: World, client: TestClient, clinic: Clinic, tmp_path_factory: pytest.TempPathFactory
 ) -> None:
-    from ketaclinic.domain.patients import PatientDetails, SexAtBirth
+    from ketaclinic.domain.patients.people import PatientDetails, SexAtBirth
     from tests.conftest import make_world
 
     other = make_world(world.services.engine, tmp_path_factory.mktemp("b"), slug="otherclinic")

@@ -15,8 +15,8 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import text
 
-from ketaclinic.domain.access import Role
 from ketaclinic.domain.errors import Conflict
+from ketaclinic.domain.identity.access import Role
 from ketaclinic.domain.scheduling.booking import BookingStatus, NewBooking
 from ketaclinic.entrypoints.app import create_app
 from tests.conftest import World

@@ -9,7 +9,7 @@ import pytest
 from fastapi.testclient import TestClient
 from pydantic import SecretStr
 
-from ketaclinic.domain.access import Role
+from ketaclinic.domain.identity.access import Role
 from ketaclinic.entrypoints.app import create_app
 from ketaclinic.settings import Environment, Settings
 from tests.conftest import World

@@ -13,7 +13,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.exc import IntegrityError
 
-from ketaclinic.domain.access import Role
+from ketaclinic.domain.identity.access import Role
 from ketaclinic.entrypoints.input_limits import INT4_MAX
 from tests.conftest import World
 from tests.e2e.conftest import bearer, web_login

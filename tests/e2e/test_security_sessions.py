@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 from fastapi.testclient import TestClient
 
-from ketaclinic.domain.access import Role
+from ketaclinic.domain.identity.access import Role
 from tests.conftest import PASSWORD, World
 from tests.e2e.conftest import bearer, web_login
 from tests.e2e.test_orders_api import ORDER

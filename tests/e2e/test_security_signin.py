@@ -11,9 +11,9 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
-from ketaclinic.domain.access import Role
-from ketaclinic.services.clinics import create_clinic
-from ketaclinic.services.staff_admin import NewStaff
+from ketaclinic.domain.identity.access import Role
+from ketaclinic.services.identity.clinics import create_clinic
+from ketaclinic.services.identity.staff_admin import NewStaff
 from tests.conftest import PASSWORD, World
 from tests.e2e.conftest import web_login
 

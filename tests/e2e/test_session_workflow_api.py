@@ -14,10 +14,10 @@ from fhir.resources.R4B.encounter import Encounter
 from fhir.resources.R4B.medicationadministration import MedicationAdministration
 from fhir.resources.R4B.observation import Observation
 
-from ketaclinic.domain.access import Role
-from ketaclinic.domain.discharge import AldreteScore
-from ketaclinic.domain.vitals import Parameter, ReadingSource, VitalReading
-from ketaclinic.services.monitoring import VitalsBatch
+from ketaclinic.domain.identity.access import Role
+from ketaclinic.domain.infusion.discharge import AldreteScore
+from ketaclinic.domain.infusion.vitals import Parameter, ReadingSource, VitalReading
+from ketaclinic.services.infusion.monitoring import VitalsBatch
 from tests.conftest import World
 from tests.e2e.conftest import bearer, web_login
 from tests.integration.test_session_workflow import CHECK_IN, Day, _ready, make_day

@@ -6,9 +6,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
-from ketaclinic.domain.audit import EPOCH_ACTION, AuditEvent, is_keyed, recompute
-from ketaclinic.services.audit import linked_event
-from ketaclinic.services.ports import AuditEntry, AuditQuery
+from ketaclinic.domain.audit.events import EPOCH_ACTION, AuditEvent, is_keyed, recompute
+from ketaclinic.services.audit.ports import AuditEntry, AuditQuery
+from ketaclinic.services.audit.trail import linked_event
 from tests.fakes.tables import Tables
 
 #: the audit key of the in-memory store (the database log gets its key from settings)

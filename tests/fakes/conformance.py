@@ -6,30 +6,23 @@ module at run time also builds one of each.
 
 from __future__ import annotations
 
-from ketaclinic.services.infusion_ports import (
+from ketaclinic.services.assessments.ports import SafetyTaskRepository
+from ketaclinic.services.audit.ports import AuditLog
+from ketaclinic.services.dosing.ports import DosingRepository
+from ketaclinic.services.identity.ports import ClinicRepository, StaffRepository, TokenSource
+from ketaclinic.services.infusion.ports import (
     AlarmRepository,
     Hl7Inbox,
     MonitorRegistry,
     NotificationRepository,
     ReadingRepository,
+    SessionRecordRepository,
     SessionRepository,
 )
-from ketaclinic.services.ports import (
-    AuditLog,
-    ClinicRepository,
-    Clock,
-    CourseRepository,
-    DosingRepository,
-    PatientRepository,
-    ProtocolRepository,
-    SafetyTaskRepository,
-    StaffRepository,
-    TokenSource,
-    UnitOfWork,
-    UnitOfWorkFactory,
-)
-from ketaclinic.services.scheduling_ports import ScheduleRepository
-from ketaclinic.services.session_workflow_ports import SessionRecordRepository
+from ketaclinic.services.patients.ports import CourseRepository, PatientRepository
+from ketaclinic.services.ports import Clock, UnitOfWork, UnitOfWorkFactory
+from ketaclinic.services.protocols.ports import ProtocolRepository
+from ketaclinic.services.scheduling.ports import ScheduleRepository
 from tests.fakes import CountingTokens, FakeClock
 from tests.fakes.audit import AuditTables, InMemoryAuditLog
 from tests.fakes.courses import (

@@ -7,10 +7,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
-from ketaclinic.domain.course import CourseState
+from ketaclinic.domain.assessments.safety import SafetyAssessment, SafetyTask, Urgency
 from ketaclinic.domain.errors import Conflict
-from ketaclinic.domain.safety import SafetyAssessment, SafetyTask, Urgency
-from ketaclinic.domain.treatment import Course, CourseTransition, PublishedProtocol
+from ketaclinic.domain.patients.course import CourseState
+from ketaclinic.domain.patients.treatment import Course, CourseTransition, PublishedProtocol
 from tests.fakes.tables import Tables
 
 

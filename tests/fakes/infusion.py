@@ -9,14 +9,14 @@ from datetime import datetime
 from typing import Any
 
 from ketaclinic.domain.errors import Conflict
-from ketaclinic.domain.infusion import (
+from ketaclinic.domain.infusion.records import (
     STATE_TIMES,
     InfusionSession,
     Notification,
     SessionTransition,
 )
-from ketaclinic.domain.session import SessionState
-from ketaclinic.services.session_workflow_ports import RecordKind, SessionRecord
+from ketaclinic.domain.infusion.session import SessionState
+from ketaclinic.services.infusion.ports import RecordKind, SessionRecord
 from tests.fakes.tables import Tables
 
 

@@ -8,9 +8,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
-from ketaclinic.domain.access import Role
 from ketaclinic.domain.errors import Conflict
-from ketaclinic.domain.patients import (
+from ketaclinic.domain.identity.access import Role
+from ketaclinic.domain.identity.staff import Chair, Clinic, Membership, StaffMember
+from ketaclinic.domain.patients.people import (
     Allergy,
     Measurement,
     Patient,
@@ -18,8 +19,7 @@ from ketaclinic.domain.patients import (
     RelatedPerson,
     RelatedPersonDetails,
 )
-from ketaclinic.domain.staff import Chair, Clinic, Membership, StaffMember
-from ketaclinic.services.ports import PatientSearch
+from ketaclinic.services.patients.ports import PatientSearch
 from tests.fakes.tables import Tables
 
 

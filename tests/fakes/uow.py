@@ -18,39 +18,38 @@ from types import TracebackType
 from typing import Any, Self
 
 from ketaclinic.domain.errors import Conflict
-from ketaclinic.services.infusion_ports import (
+from ketaclinic.services.assessments.ports import (
+    AssessmentLinkRepository,
+    AssessmentRepository,
+    NoticeRepository,
+    QuestionnaireMappingRepository,
+    SafetyTaskRepository,
+)
+from ketaclinic.services.audit.ports import AuditLog
+from ketaclinic.services.consent.ports import ConsentRepository
+from ketaclinic.services.dosing.ports import DosingRepository
+from ketaclinic.services.evaluation.ports import EligibilityRepository, EvaluationRepository
+from ketaclinic.services.identity.ports import (
+    ClinicRepository,
+    StaffRepository,
+    StaffSessionRepository,
+)
+from ketaclinic.services.infusion.ports import (
     AlarmRepository,
     GatewayRegistry,
     Hl7Inbox,
     MonitorRegistry,
     NotificationRepository,
     ReadingRepository,
+    SessionRecordRepository,
     SessionRepository,
 )
-from ketaclinic.services.integration_ports import CoachingNoteRepository, IntegrationRepository
-from ketaclinic.services.outcome_ports import OutcomeRepository
-from ketaclinic.services.ports import (
-    AssessmentLinkRepository,
-    AssessmentRepository,
-    AuditLog,
-    AuthSessionRepository,
-    ClinicRepository,
-    ConsentRepository,
-    CourseRepository,
-    DosingRepository,
-    EligibilityRepository,
-    EvaluationRepository,
-    NoticeRepository,
-    PatientRepository,
-    ProtocolRepository,
-    QuestionnaireMappingRepository,
-    SafetyTaskRepository,
-    StaffRepository,
-    UnitOfWork,
-    UnitOfWorkFactory,
-)
-from ketaclinic.services.scheduling_ports import ScheduleRepository
-from ketaclinic.services.session_workflow_ports import SessionRecordRepository
+from ketaclinic.services.integration.ports import CoachingNoteRepository, IntegrationRepository
+from ketaclinic.services.outcomes.ports import OutcomeRepository
+from ketaclinic.services.patients.ports import CourseRepository, PatientRepository
+from ketaclinic.services.ports import UnitOfWork, UnitOfWorkFactory
+from ketaclinic.services.protocols.ports import ProtocolRepository
+from ketaclinic.services.scheduling.ports import ScheduleRepository
 from tests.fakes.audit import AuditTables, InMemoryAuditLog
 from tests.fakes.courses import (
     CourseTables,
@@ -138,7 +137,7 @@ class InMemoryUnitOfWork:
     audit: AuditLog
     clinics: ClinicRepository
     staff: StaffRepository
-    auth_sessions: AuthSessionRepository
+    staff_sessions: StaffSessionRepository
     patients: PatientRepository
     protocols: ProtocolRepository
     courses: CourseRepository

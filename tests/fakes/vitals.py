@@ -7,10 +7,10 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from decimal import Decimal
 
-from ketaclinic.domain.alarms import Alarm
 from ketaclinic.domain.errors import Conflict
-from ketaclinic.domain.infusion import AckAction, DeadLetter, StoredAlarm, StoredReading
-from ketaclinic.domain.vitals import VitalReading
+from ketaclinic.domain.infusion.alarms import Alarm
+from ketaclinic.domain.infusion.records import AckAction, DeadLetter, StoredAlarm, StoredReading
+from ketaclinic.domain.infusion.vitals import VitalReading
 from tests.fakes.tables import Tables
 
 MILLI = Decimal("0.001")

@@ -22,9 +22,9 @@ from sqlalchemy.engine import Connection
 
 from ketaclinic.adapters.analytics import queries, schema
 from ketaclinic.adapters.analytics.queries import DashboardFilter, Source
-from ketaclinic.domain import analytics as ref
-from ketaclinic.domain.analytics import CourseFact, ScoreFact
-from ketaclinic.domain.protocol.sections import OutcomeDefinition
+from ketaclinic.domain.outcomes import analytics as ref
+from ketaclinic.domain.outcomes.analytics import CourseFact, ScoreFact
+from ketaclinic.domain.protocols.sections import OutcomeDefinition
 
 PHQ9 = OutcomeDefinition("phq9", Decimal(50), Decimal(25), 4, "SUSTAIN-3")
 MADRS = OutcomeDefinition("madrs", Decimal(50), Decimal(25), 10, "Salloum 2020")

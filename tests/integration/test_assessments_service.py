@@ -11,30 +11,30 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select
 
-from ketaclinic.adapters.db.tables_assessments import assessment_responses
-from ketaclinic.adapters.db.tables_courses import safety_tasks
+from ketaclinic.adapters.db.assessments.tables import assessment_responses
+from ketaclinic.adapters.db.assessments.tables_safety import safety_tasks
 from ketaclinic.adapters.protocol_files import shipped_protocol
-from ketaclinic.domain.access import Role
-from ketaclinic.domain.assessments import AnsweredBy, ResponseSource
-from ketaclinic.domain.consent import ConsentStatus
-from ketaclinic.domain.course import ConsentFacts, CourseState, EligibilityFacts
-from ketaclinic.domain.eligibility.engine import Decision
-from ketaclinic.domain.eligibility.signoff import SignedDecision
+from ketaclinic.domain.assessments.instruments.trajectory import OutcomeStatus
+from ketaclinic.domain.assessments.records import AnsweredBy, ResponseSource
+from ketaclinic.domain.assessments.safety import Disposition, RiskLevel, SafetyAssessment
+from ketaclinic.domain.consent.signatures import ConsentStatus
 from ketaclinic.domain.errors import (
     InvalidTransition,
     NotFound,
     PermissionDenied,
     ValidationFailed,
 )
-from ketaclinic.domain.instruments.trajectory import OutcomeStatus
-from ketaclinic.domain.patients import (
+from ketaclinic.domain.evaluation.eligibility.engine import Decision
+from ketaclinic.domain.evaluation.eligibility.signoff import SignedDecision
+from ketaclinic.domain.identity.access import Role
+from ketaclinic.domain.patients.course import ConsentFacts, CourseState, EligibilityFacts
+from ketaclinic.domain.patients.people import (
     PatientDetails,
     RelatedPersonDetails,
     RelationshipKind,
     SexAtBirth,
 )
-from ketaclinic.domain.safety import Disposition, RiskLevel, SafetyAssessment
-from ketaclinic.services.links import LinkUnavailable
+from ketaclinic.services.assessments.links import LinkUnavailable
 from tests.conftest import World
 
 PHQ9_ITEM9_ONE = {**{str(i): 1 for i in range(1, 9)}, "9": 1}  # total 9, item 9 positive

@@ -9,9 +9,9 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import delete
 
-from ketaclinic.adapters.db.tables_scheduling import staff_shifts
-from ketaclinic.domain.access import Role
+from ketaclinic.adapters.db.scheduling.tables import staff_shifts
 from ketaclinic.domain.errors import NotFound, ValidationFailed
+from ketaclinic.domain.identity.access import Role
 from ketaclinic.domain.scheduling import Constraint
 from ketaclinic.domain.scheduling.booking import (
     Availability,

@@ -9,14 +9,14 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from ketaclinic.domain.access import Role
-from ketaclinic.domain.audit import AuditEvent
+from ketaclinic.domain.assessments.safety import Urgency
+from ketaclinic.domain.audit.events import AuditEvent
 from ketaclinic.domain.errors import Conflict, NotFound, SafetyBlock, ValidationFailed
-from ketaclinic.domain.safety import Urgency
+from ketaclinic.domain.identity.access import Role
 from ketaclinic.domain.scheduling import Constraint, ReplanStatus
 from ketaclinic.domain.scheduling.booking import Booking, BookingKind, BookingStatus
-from ketaclinic.services.ports import AuditQuery
-from ketaclinic.services.scheduling_replan import DropReason
+from ketaclinic.services.audit.ports import AuditQuery
+from ketaclinic.services.scheduling.replan import DropReason
 from tests.conftest import World
 from tests.schedule_world import Booked, schedule_world
 

@@ -7,9 +7,9 @@ from datetime import timedelta
 
 import pytest
 
-from ketaclinic.domain.access import Role
 from ketaclinic.domain.errors import Conflict, PermissionDenied, ValidationFailed
-from ketaclinic.domain.integration import NoteKind
+from ketaclinic.domain.identity.access import Role
+from ketaclinic.domain.integration.plans import NoteKind
 from ketaclinic.domain.scheduling.booking import BookingKind
 from tests.conftest import World
 from tests.integration_world import course_on

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import pytest
 
-from ketaclinic.domain.access import PERMISSIONS, Permission, Role
 from ketaclinic.domain.errors import Conflict, PermissionDenied, ValidationFailed
-from ketaclinic.domain.integration import NoteContent, NoteKind, RiskLevel
-from ketaclinic.services.ports import AuditQuery
+from ketaclinic.domain.identity.access import PERMISSIONS, Permission, Role
+from ketaclinic.domain.integration.plans import NoteContent, NoteKind, RiskLevel
+from ketaclinic.services.audit.ports import AuditQuery
 from tests.conftest import World
 from tests.integration_world import CALM, course_on
 

@@ -6,9 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from ketaclinic.domain.access import Role
-from ketaclinic.domain.consent import SignerRole, ensure_sessions_allowed
-from ketaclinic.domain.course import CourseState
+from ketaclinic.domain.consent.signatures import SignerRole, ensure_sessions_allowed
 from ketaclinic.domain.errors import (
     Conflict,
     InvalidTransition,
@@ -16,7 +14,9 @@ from ketaclinic.domain.errors import (
     SafetyBlock,
     ValidationFailed,
 )
-from ketaclinic.services.ports import AuditQuery
+from ketaclinic.domain.identity.access import Role
+from ketaclinic.domain.patients.course import CourseState
+from ketaclinic.services.audit.ports import AuditQuery
 from tests.conftest import World
 from tests.integration.test_evaluation_fixtures import (
     ADOLESCENT_INSTRUMENTS,

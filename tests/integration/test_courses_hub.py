@@ -11,18 +11,18 @@ from decimal import Decimal
 import pytest
 
 from ketaclinic.adapters.protocol_files import shipped_protocol
-from ketaclinic.domain.access import Role
-from ketaclinic.domain.course import CourseState
+from ketaclinic.domain.assessments.safety import Disposition, RiskLevel, SafetyAssessment, Urgency
 from ketaclinic.domain.errors import (
     InvalidTransition,
     PermissionDenied,
     SafetyBlock,
     ValidationFailed,
 )
-from ketaclinic.domain.patients import PatientDetails, SexAtBirth
-from ketaclinic.domain.protocol.signoff import signoff_items
-from ketaclinic.domain.safety import Disposition, RiskLevel, SafetyAssessment, Urgency
-from ketaclinic.services.safety import SafetyFlag, ensure_clear, open_tasks
+from ketaclinic.domain.identity.access import Role
+from ketaclinic.domain.patients.course import CourseState
+from ketaclinic.domain.patients.people import PatientDetails, SexAtBirth
+from ketaclinic.domain.protocols.signoff import signoff_items
+from ketaclinic.services.assessments.safety import SafetyFlag, ensure_clear, open_tasks
 from tests.conftest import World
 
 THRESHOLD = "monitoring.alert_rules[bp-systolic-pause].threshold"

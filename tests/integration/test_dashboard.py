@@ -1,6 +1,7 @@
 """Dashboard figures from stored scores checked against an independent computation on a small
-generated cohort (domain.analytics on the generator's own facts, and hand counts), on SQLite and
-PostgreSQL. Acceptance: "the dashboard's numbers are checked against an independent computation".
+generated cohort (domain.outcomes.analytics on the generator's own facts, and hand counts), on
+SQLite and PostgreSQL. Acceptance: "the dashboard's numbers are checked against an independent
+computation".
 """
 
 from __future__ import annotations
@@ -10,8 +11,9 @@ from datetime import date, timedelta
 
 import pytest
 
-from ketaclinic.domain.access import Role
-from ketaclinic.domain.analytics import (
+from ketaclinic.domain.errors import PermissionDenied, ValidationFailed
+from ketaclinic.domain.identity.access import Role
+from ketaclinic.domain.outcomes.analytics import (
     CourseFact,
     ScoreFact,
     collect_scores,
@@ -20,9 +22,8 @@ from ketaclinic.domain.analytics import (
     compute_time_to_response,
     compute_trajectory,
 )
-from ketaclinic.domain.errors import PermissionDenied, ValidationFailed
-from ketaclinic.domain.patients import PatientDetails, SexAtBirth
-from ketaclinic.domain.protocol.sections import OutcomeDefinition
+from ketaclinic.domain.patients.people import PatientDetails, SexAtBirth
+from ketaclinic.domain.protocols.sections import OutcomeDefinition
 from tests.conftest import World
 from tests.integration.test_evaluation_fixtures import publish
 from tests.integration.test_outcome_service import phq9
@@ -96,7 +97,8 @@ def test_dashboard_matches_the_reference_computation(world: World) -> None:
     assert list(figures.trajectory) == compute_trajectory(grouped, max_session=6)
     assert list(figures.time_to_response) == compute_time_to_response(grouped, PHQ9)
     assert list(built.retention) == compute_retention(facts, series_sessions=6)
-    # hand count, independent of domain.analytics: usable baseline (> 0) and a session-6 score
+    # hand count, independent of domain.outcomes.analytics: usable baseline (> 0) and a session-6
+    # score
     usable = [(b, t[5]) for b, t in cohort if b and len(t) == 6]
     [row] = figures.rates_by_month
     assert 0 < row.denominator == len(usable) < len(cohort)  # exclusions really happen

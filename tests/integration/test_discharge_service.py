@@ -8,13 +8,13 @@ from decimal import Decimal
 
 import pytest
 
-from ketaclinic.domain.access import Role
-from ketaclinic.domain.discharge import AldreteScore
 from ketaclinic.domain.errors import SafetyBlock
-from ketaclinic.domain.session import SessionState
-from ketaclinic.domain.vitals import Parameter, ReadingSource, VitalReading
-from ketaclinic.services.monitoring import VitalsBatch
-from ketaclinic.services.session_workflow_ports import RecordKind
+from ketaclinic.domain.identity.access import Role
+from ketaclinic.domain.infusion.discharge import AldreteScore
+from ketaclinic.domain.infusion.session import SessionState
+from ketaclinic.domain.infusion.vitals import Parameter, ReadingSource, VitalReading
+from ketaclinic.services.infusion.monitoring import VitalsBatch
+from ketaclinic.services.infusion.ports import RecordKind
 from tests.conftest import World
 from tests.integration.test_session_workflow import Day, _ready, make_day
 

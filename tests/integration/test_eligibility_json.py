@@ -14,7 +14,7 @@ import pytest
 from ketaclinic.adapters import evaluation_json
 from ketaclinic.adapters.evaluation_json import parse_evaluation
 from ketaclinic.domain.errors import ValidationFailed
-from ketaclinic.domain.evaluation import CodeSystem, SexAtBirth, Status
+from ketaclinic.domain.evaluation.intake import CodeSystem, SexAtBirth, Status
 
 SCHEMA_PATH = Path(__file__).resolve().parents[2] / "docs" / "schemas" / "evaluation.schema.json"
 

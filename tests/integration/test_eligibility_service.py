@@ -8,15 +8,15 @@ from dataclasses import replace
 
 import pytest
 
-from ketaclinic.domain.access import Role
-from ketaclinic.domain.course import CourseState
-from ketaclinic.domain.eligibility import Decision, SignOffRefused
+from ketaclinic.domain.assessments.safety import Urgency
 from ketaclinic.domain.errors import Conflict, PermissionDenied
-from ketaclinic.domain.evaluation import Status
-from ketaclinic.domain.safety import Urgency
-from ketaclinic.services.eligibility import OverrideRequest, SignRequest
-from ketaclinic.services.ports import AuditQuery
-from ketaclinic.services.safety import SafetyFlag, open_tasks
+from ketaclinic.domain.evaluation.eligibility import Decision, SignOffRefused
+from ketaclinic.domain.evaluation.intake import Status
+from ketaclinic.domain.identity.access import Role
+from ketaclinic.domain.patients.course import CourseState
+from ketaclinic.services.assessments.safety import SafetyFlag, open_tasks
+from ketaclinic.services.audit.ports import AuditQuery
+from ketaclinic.services.evaluation.eligibility import OverrideRequest, SignRequest
 from tests.conftest import World
 from tests.integration.test_evaluation_fixtures import (
     ADULT_INSTRUMENTS,

@@ -10,19 +10,19 @@ from datetime import date, timedelta
 
 from ketaclinic.adapters.consent_texts import ShippedConsentLibrary
 from ketaclinic.adapters.protocol_files import shipped_protocol
-from ketaclinic.domain.access import Role
-from ketaclinic.domain.consent import SignerRole
-from ketaclinic.domain.course import CourseState
-from ketaclinic.domain.evaluation import Evaluation, InstrumentScore, ItemAnswer, TestResult
-from ketaclinic.domain.evaluation import SexAtBirth as EvalSex
-from ketaclinic.domain.patients import (
+from ketaclinic.domain.consent.signatures import SignerRole
+from ketaclinic.domain.evaluation.intake import Evaluation, InstrumentScore, ItemAnswer, TestResult
+from ketaclinic.domain.evaluation.intake import SexAtBirth as EvalSex
+from ketaclinic.domain.identity.access import Role
+from ketaclinic.domain.patients.course import CourseState
+from ketaclinic.domain.patients.people import (
     PatientDetails,
     RelatedPersonDetails,
     RelationshipKind,
     SexAtBirth,
 )
-from ketaclinic.services.consents import SignatureInput
-from ketaclinic.services.eligibility import SignRequest
+from ketaclinic.services.consent.consents import SignatureInput
+from ketaclinic.services.evaluation.eligibility import SignRequest
 from tests.baseline import calm_answers
 from tests.conftest import World
 from tests.unit.test_eligibility_fixtures import AT, healthy_adult

@@ -12,11 +12,11 @@ import pytest
 
 from ketaclinic.adapters.evaluation_codec import dump_evaluation
 from ketaclinic.adapters.evaluation_json import parse_evaluation
-from ketaclinic.domain.access import Role
 from ketaclinic.domain.errors import Conflict, PermissionDenied, ValidationFailed
-from ketaclinic.domain.evaluation import Allergy, Medication
-from ketaclinic.domain.medications import DrugClass
-from ketaclinic.services.ports import AuditQuery
+from ketaclinic.domain.evaluation.intake import Allergy, Medication
+from ketaclinic.domain.evaluation.medications import DrugClass
+from ketaclinic.domain.identity.access import Role
+from ketaclinic.services.audit.ports import AuditQuery
 from tests.conftest import World
 from tests.integration.test_evaluation_fixtures import (
     ADULT_INSTRUMENTS,

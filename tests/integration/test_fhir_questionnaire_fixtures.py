@@ -130,7 +130,7 @@ OBSERVATION_ITEMS = {
 
 
 def test_us_core_item_observations_agree_with_the_response(public_fixtures: Path) -> None:
-    from ketaclinic.domain.instruments import get_instrument, score
+    from ketaclinic.domain.assessments.instruments import get_instrument, score
 
     phq9 = get_instrument("phq9")
     by_code = {o.loinc: o.value for item in phq9.items for o in item.options if o.loinc}

@@ -19,10 +19,10 @@ from ketaclinic.adapters.fhir.questionnaire_response import (
     score_questionnaire_response,
 )
 from ketaclinic.adapters.fhir.score_observation import export_score_observations
+from ketaclinic.domain.assessments.instruments import INSTRUMENTS, get_instrument, score
+from ketaclinic.domain.assessments.instruments.model import Instrument
 from ketaclinic.domain.errors import ValidationFailed
-from ketaclinic.domain.instruments import INSTRUMENTS, get_instrument, score
-from ketaclinic.domain.instruments.model import Instrument
-from ketaclinic.entrypoints.cli.questionnaire import app
+from ketaclinic.entrypoints.cli.assessments import app
 
 AUTHORED = datetime(2030, 1, 2, 10, 30, tzinfo=UTC)
 

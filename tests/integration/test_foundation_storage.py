@@ -10,16 +10,16 @@ from sqlalchemy import func, select, text, update
 
 from ketaclinic.adapters.db import migrate
 from ketaclinic.adapters.db.tables import audit_events, patients, related_persons
-from ketaclinic.domain.access import Role
 from ketaclinic.domain.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
-from ketaclinic.domain.patients import (
+from ketaclinic.domain.identity.access import Role
+from ketaclinic.domain.patients.people import (
     Measurement,
     PatientDetails,
     RelatedPersonDetails,
     RelationshipKind,
     SexAtBirth,
 )
-from ketaclinic.services.ports import PatientSearch
+from ketaclinic.services.patients.ports import PatientSearch
 from tests.conftest import World, make_world, suspend_audit_guard
 
 
@@ -132,7 +132,7 @@ def test_roles_are_enforced_in_the_service_layer(world: World) -> None:
 
 
 def _q(world: World):  # type: ignore[no-untyped-def]
-    from ketaclinic.services.ports import AuditQuery
+    from ketaclinic.services.audit.ports import AuditQuery
 
     return AuditQuery(world.clinic.id)
 

@@ -13,7 +13,7 @@ from ketaclinic.adapters.hl7.ack import build_ack
 from ketaclinic.adapters.hl7.message import Header
 from ketaclinic.adapters.hl7.parse import ParsedMessage, parse_oru
 from ketaclinic.adapters.hl7.readings import map_readings
-from ketaclinic.domain.vitals import Parameter
+from ketaclinic.domain.infusion.vitals import Parameter
 
 # The clinic's configured zone for monitors that send naive timestamps (request2 does).
 CLINIC_TZ = ZoneInfo("America/New_York")

@@ -16,7 +16,7 @@ from ketaclinic.adapters.hl7.builder import MonitorSnapshot, build_pcd01
 from ketaclinic.adapters.hl7.message import MessageRejected
 from ketaclinic.adapters.hl7.parse import ParsedMessage, parse_or_reject
 from ketaclinic.adapters.hl7.readings import map_readings
-from ketaclinic.domain.vitals import Parameter
+from ketaclinic.domain.infusion.vitals import Parameter
 
 TZ = ZoneInfo("UTC")
 AT = datetime(2030, 1, 7, 9, 0, tzinfo=UTC)

@@ -10,11 +10,11 @@ from datetime import date
 
 import pytest
 
-from ketaclinic.domain.access import Role
-from ketaclinic.domain.course import CourseState
 from ketaclinic.domain.errors import InvalidTransition
-from ketaclinic.domain.patients import PatientDetails, SexAtBirth
-from ketaclinic.domain.session import SessionState
+from ketaclinic.domain.identity.access import Role
+from ketaclinic.domain.infusion.session import SessionState
+from ketaclinic.domain.patients.course import CourseState
+from ketaclinic.domain.patients.people import PatientDetails, SexAtBirth
 from tests.conftest import World
 from tests.integration.test_courses_hub import publish_adult, sign
 

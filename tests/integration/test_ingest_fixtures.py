@@ -12,15 +12,15 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
-from ketaclinic.adapters.db.tables_infusion import hl7_dead_letters
+from ketaclinic.adapters.db.infusion.tables import hl7_dead_letters
 from ketaclinic.adapters.hl7.ingest_handler import MonitorMessageHandler
 from ketaclinic.adapters.hl7.mllp import FrameError
-from ketaclinic.domain.access import Role
-from ketaclinic.domain.patients import PatientDetails, SexAtBirth
-from ketaclinic.domain.session import SessionState
-from ketaclinic.services.demo_sessions import DEMO_ATTESTED
-from ketaclinic.services.infusion_ports import NoLiveEvents
-from ketaclinic.services.monitoring import IngestLimits, MonitoringService
+from ketaclinic.domain.identity.access import Role
+from ketaclinic.domain.infusion.session import SessionState
+from ketaclinic.domain.patients.people import PatientDetails, SexAtBirth
+from ketaclinic.services.infusion.demo_sessions import DEMO_ATTESTED
+from ketaclinic.services.infusion.monitoring import IngestLimits, MonitoringService
+from ketaclinic.services.infusion.ports import NoLiveEvents
 from tests.conftest import World
 from tests.infusion_world import prepare_clinic, register_gateway, running_sessions
 

@@ -7,10 +7,10 @@ from __future__ import annotations
 
 import pytest
 
-from ketaclinic.domain.access import Role
 from ketaclinic.domain.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
-from ketaclinic.domain.integration import DEFAULT_PRACTICES, GoalInput, GoalStatus
-from ketaclinic.services.ports import AuditQuery
+from ketaclinic.domain.identity.access import Role
+from ketaclinic.domain.integration.plans import DEFAULT_PRACTICES, GoalInput, GoalStatus
+from ketaclinic.services.audit.ports import AuditQuery
 from tests.conftest import World, make_world
 from tests.integration_world import course_on
 

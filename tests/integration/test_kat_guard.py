@@ -8,12 +8,12 @@ from dataclasses import replace
 
 import pytest
 
-from ketaclinic.domain.access import Role
 from ketaclinic.domain.errors import SafetyBlock
-from ketaclinic.domain.integration import NoteKind
-from ketaclinic.domain.session import SessionState
-from ketaclinic.services.integration import experiential_check
-from ketaclinic.services.ports import AuditQuery
+from ketaclinic.domain.identity.access import Role
+from ketaclinic.domain.infusion.session import SessionState
+from ketaclinic.domain.integration.plans import NoteKind
+from ketaclinic.services.audit.ports import AuditQuery
+from ketaclinic.services.integration.plans import experiential_check
 from tests.conftest import World
 from tests.integration_world import CALM, KAT_ATTESTED, course_on, signed_note
 

@@ -10,11 +10,11 @@ from decimal import Decimal
 
 import pytest
 
-from ketaclinic.domain.access import Role
 from ketaclinic.domain.errors import PermissionDenied, ValidationFailed
-from ketaclinic.domain.integration import JourneyInput, NoteKind
-from ketaclinic.domain.protocol.sections import Route
-from ketaclinic.services.integration import experiential_check
+from ketaclinic.domain.identity.access import Role
+from ketaclinic.domain.integration.plans import JourneyInput, NoteKind
+from ketaclinic.domain.protocols.sections import Route
+from ketaclinic.services.integration.plans import experiential_check
 from tests.conftest import World
 from tests.integration_world import signed_note
 from tests.kat_dosing import dosed_kat_session

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 
-from ketaclinic.adapters.db.tables_infusion import hl7_messages, vital_readings
+from ketaclinic.adapters.db.infusion.tables import hl7_messages, vital_readings
 from ketaclinic.adapters.hl7.ingest_handler import MonitorMessageHandler
 from tests.conftest import World
 from tests.infusion_world import pcd01, running_sessions

@@ -9,14 +9,14 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import func, select
 
-from ketaclinic.adapters.db.tables_infusion import hl7_dead_letters, hl7_messages, vital_readings
+from ketaclinic.adapters.db.infusion.tables import hl7_dead_letters, hl7_messages, vital_readings
 from ketaclinic.adapters.hl7.ingest_handler import MonitorMessageHandler
-from ketaclinic.domain.access import Role
 from ketaclinic.domain.errors import Conflict, PermissionDenied, ValidationFailed
-from ketaclinic.domain.infusion import AckAction
-from ketaclinic.domain.session import SessionState
-from ketaclinic.domain.vitals import Parameter, ReadingSource, VitalReading
-from ketaclinic.services.monitoring import VitalsBatch
+from ketaclinic.domain.identity.access import Role
+from ketaclinic.domain.infusion.records import AckAction
+from ketaclinic.domain.infusion.session import SessionState
+from ketaclinic.domain.infusion.vitals import Parameter, ReadingSource, VitalReading
+from ketaclinic.services.infusion.monitoring import VitalsBatch
 from tests.conftest import World
 from tests.infusion_world import pcd01, running_sessions
 

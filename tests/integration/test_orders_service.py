@@ -18,20 +18,16 @@ from fhir.resources.R4B.bundle import Bundle
 from fhir.resources.R4B.medicationrequest import MedicationRequest
 from sqlalchemy import func, select
 
+from ketaclinic.adapters.db.dosing.tables import dose_orders, dose_verifications
 from ketaclinic.adapters.db.tables import audit_events
-from ketaclinic.adapters.db.tables_dosing import dose_orders, dose_verifications
 from ketaclinic.adapters.fhir.medication import medication_request, searchset
 from ketaclinic.adapters.protocol_files import shipped_protocol
 from ketaclinic.bootstrap import Services
-from ketaclinic.domain.access import Role
-from ketaclinic.domain.consent import ConsentStatus
-from ketaclinic.domain.course import ConsentFacts, CourseState, EligibilityFacts
-from ketaclinic.domain.discharge import AldreteScore
+from ketaclinic.domain.assessments.safety import Urgency
+from ketaclinic.domain.consent.signatures import ConsentStatus
 from ketaclinic.domain.dosing.checkin import TitrationOutcome
 from ketaclinic.domain.dosing.records import OrderStatus
 from ketaclinic.domain.dosing.sessions import DissociationInstrument
-from ketaclinic.domain.eligibility.engine import Decision
-from ketaclinic.domain.eligibility.signoff import SignedDecision
 from ketaclinic.domain.errors import (
     Conflict,
     NotFound,
@@ -39,18 +35,22 @@ from ketaclinic.domain.errors import (
     SafetyBlock,
     ValidationFailed,
 )
-from ketaclinic.domain.patients import Measurement, PatientDetails, SexAtBirth
-from ketaclinic.domain.protocol.model import Protocol
-from ketaclinic.domain.protocol.sections import Route
-from ketaclinic.domain.safety import Urgency
-from ketaclinic.domain.staff import Actor
-from ketaclinic.domain.treatment import Course
-from ketaclinic.domain.vitals import Parameter, ReadingSource, VitalReading
-from ketaclinic.services.checkins import CheckinEntry
-from ketaclinic.services.monitoring import VitalsBatch
-from ketaclinic.services.orders import BedsideEntry, OrderDraft
+from ketaclinic.domain.evaluation.eligibility.engine import Decision
+from ketaclinic.domain.evaluation.eligibility.signoff import SignedDecision
+from ketaclinic.domain.identity.access import Role
+from ketaclinic.domain.identity.staff import Actor
+from ketaclinic.domain.infusion.discharge import AldreteScore
+from ketaclinic.domain.infusion.vitals import Parameter, ReadingSource, VitalReading
+from ketaclinic.domain.patients.course import ConsentFacts, CourseState, EligibilityFacts
+from ketaclinic.domain.patients.people import Measurement, PatientDetails, SexAtBirth
+from ketaclinic.domain.patients.treatment import Course
+from ketaclinic.domain.protocols.model import Protocol
+from ketaclinic.domain.protocols.sections import Route
+from ketaclinic.services.assessments.safety import SafetyFlag, open_tasks
+from ketaclinic.services.dosing.checkins import CheckinEntry
+from ketaclinic.services.dosing.orders import BedsideEntry, OrderDraft
+from ketaclinic.services.infusion.monitoring import VitalsBatch
 from ketaclinic.services.ports import UnitOfWork
-from ketaclinic.services.safety import SafetyFlag, open_tasks
 from tests.conftest import World, make_world
 from tests.fakes import FakeClock
 

@@ -12,12 +12,12 @@ from datetime import date, timedelta
 
 import pytest
 
-from ketaclinic.domain.access import Role
-from ketaclinic.domain.consent import SignerRole
-from ketaclinic.domain.course import CourseState
+from ketaclinic.domain.consent.signatures import SignerRole
 from ketaclinic.domain.errors import InvalidTransition, NotFound, PermissionDenied, ValidationFailed
-from ketaclinic.domain.outcomes import FutilityStatus, OutcomeClass, ScoreKind
-from ketaclinic.services.maintenance import BoosterEdit
+from ketaclinic.domain.identity.access import Role
+from ketaclinic.domain.outcomes.response import FutilityStatus, OutcomeClass, ScoreKind
+from ketaclinic.domain.patients.course import CourseState
+from ketaclinic.services.outcomes.maintenance import BoosterEdit
 from tests.conftest import World
 from tests.integration.test_evaluation_fixtures import (
     ADULT_INSTRUMENTS,
@@ -209,7 +209,7 @@ def test_bad_tags_are_refused_naming_the_field_and_nothing_is_stored(world: Worl
 def test_symptom_source_feeds_the_dosing_screen(world: World) -> None:
     _, course_id = induction_course(world)
     record_series(world, course_id, (20, 19, 18, 18))
-    from ketaclinic.services.outcome_review import symptom_change
+    from ketaclinic.services.outcomes.review import symptom_change
 
     view = world.services.courses.view(world.actor(Role.APP), course_id)
     with world.services.uow() as uow:

@@ -8,10 +8,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from ketaclinic.domain.access import Role
 from ketaclinic.domain.errors import Conflict, PermissionDenied
+from ketaclinic.domain.identity.access import Role
 from ketaclinic.domain.scheduling.booking import BookingKind, BookingStatus
-from ketaclinic.services.scheduling_setup import seed_demo_schedule
+from ketaclinic.services.scheduling.setup import seed_demo_schedule
 from tests.conftest import World
 from tests.integration.test_outcome_service import reassess, responder_in_reassessment
 

@@ -17,10 +17,10 @@ from pypdf import PdfReader
 from ketaclinic.adapters.pdf.consent import ConsentPrint, consent_pdf
 from ketaclinic.adapters.pdf.report import render_course_report
 from ketaclinic.adapters.pdf.typeface import covered_code_points, printable
-from ketaclinic.domain.access import Role
-from ketaclinic.domain.consent import Signature, SignerRole
-from ketaclinic.domain.consent_documents import RenderedDocument
-from ketaclinic.domain.evaluation_records import StoredSignature
+from ketaclinic.domain.consent.documents import RenderedDocument
+from ketaclinic.domain.consent.signatures import Signature, SignerRole
+from ketaclinic.domain.evaluation.records import StoredSignature
+from ketaclinic.domain.identity.access import Role
 from tests.conftest import World
 from tests.integration.test_outcome_service import responder_in_reassessment
 

@@ -10,10 +10,10 @@ from decimal import Decimal
 import pytest
 
 from ketaclinic.adapters.protocol_files import shipped_protocol
-from ketaclinic.domain.access import Role
 from ketaclinic.domain.errors import Conflict, PermissionDenied, ValidationFailed
-from ketaclinic.domain.protocol.problems import ProtocolInvalid
-from ketaclinic.services.ports import AuditQuery
+from ketaclinic.domain.identity.access import Role
+from ketaclinic.domain.protocols.problems import ProtocolInvalid
+from ketaclinic.services.audit.ports import AuditQuery
 from tests.conftest import World
 
 SBP_PAUSE = "monitoring.alert_rules[bp-systolic-pause]"

@@ -4,8 +4,8 @@ puts the patient on the prescriber's worklist (clinical.md §3.4, §9.2)."""
 
 from __future__ import annotations
 
-from ketaclinic.domain.access import Role
-from ketaclinic.domain.course import CourseState
+from ketaclinic.domain.identity.access import Role
+from ketaclinic.domain.patients.course import CourseState
 from tests.conftest import World
 from tests.integration.test_outcome_service import phq9, reassess, responder_in_reassessment
 

@@ -22,10 +22,16 @@ from ketaclinic.adapters.db import migrate
 from ketaclinic.adapters.db.engine import make_engine
 from ketaclinic.adapters.db.roles import grant_app_role
 from ketaclinic.adapters.db.tables import audit_events
-from ketaclinic.domain.access import Role
-from ketaclinic.domain.audit import EPOCH_ACTION, GENESIS, AuditEvent, event_digest, recompute
-from ketaclinic.domain.patients import PatientDetails, SexAtBirth
-from ketaclinic.services.audit import AuditService
+from ketaclinic.domain.audit.events import (
+    EPOCH_ACTION,
+    GENESIS,
+    AuditEvent,
+    event_digest,
+    recompute,
+)
+from ketaclinic.domain.identity.access import Role
+from ketaclinic.domain.patients.people import PatientDetails, SexAtBirth
+from ketaclinic.services.audit.trail import AuditService
 from tests.conftest import World, suspend_audit_guard
 
 
@@ -258,7 +264,7 @@ def test_application_role_can_still_append_and_read(world: World, app_role: str)
         with engine.begin() as conn:
             before = len(chain_of(conn, world))
         from ketaclinic.adapters.db.uow import SqlUnitOfWork
-        from ketaclinic.services.audit import record
+        from ketaclinic.services.audit.trail import record
 
         with SqlUnitOfWork(engine, world.services.audit_key) as uow:
             record(

@@ -13,9 +13,8 @@ from typing import Any
 
 import pytest
 
-from ketaclinic.domain.access import Role
-from ketaclinic.domain.consent import ConsentStatus
-from ketaclinic.domain.discharge import AldreteScore
+from ketaclinic.domain.assessments.safety import Urgency
+from ketaclinic.domain.consent.signatures import ConsentStatus
 from ketaclinic.domain.dosing.records import OrderStatus
 from ketaclinic.domain.errors import (
     Conflict,
@@ -24,11 +23,12 @@ from ketaclinic.domain.errors import (
     SafetyBlock,
     ValidationFailed,
 )
-from ketaclinic.domain.safety import Urgency
-from ketaclinic.domain.session import SessionState
-from ketaclinic.services.safety import SafetyFlag, open_tasks
-from ketaclinic.services.session_workflow import SessionWorkflowService
-from ketaclinic.services.session_workflow_ports import RecordKind
+from ketaclinic.domain.identity.access import Role
+from ketaclinic.domain.infusion.discharge import AldreteScore
+from ketaclinic.domain.infusion.session import SessionState
+from ketaclinic.services.assessments.safety import SafetyFlag, open_tasks
+from ketaclinic.services.infusion.ports import RecordKind
+from ketaclinic.services.infusion.workflow import SessionWorkflowService
 from tests.conftest import World
 from tests.integration.test_orders_service import DosingSetup, bedside, iv_draft, set_up_course
 

@@ -12,7 +12,7 @@ from sqlalchemy import inspect
 
 from ketaclinic.adapters.db import migrate
 from ketaclinic.adapters.db.engine import make_engine
-from ketaclinic.domain.access import Role
+from ketaclinic.domain.assessments.safety import Urgency
 from ketaclinic.domain.errors import (
     Conflict,
     InvalidTransition,
@@ -21,11 +21,11 @@ from ketaclinic.domain.errors import (
     SafetyBlock,
     ValidationFailed,
 )
-from ketaclinic.domain.safety import Urgency
-from ketaclinic.domain.session import SessionState
-from ketaclinic.services.demo_sessions import DEMO_ATTESTED
-from ketaclinic.services.ports import PatientSearch
-from ketaclinic.services.safety import SafetyFlag, open_tasks
+from ketaclinic.domain.identity.access import Role
+from ketaclinic.domain.infusion.session import SessionState
+from ketaclinic.services.assessments.safety import SafetyFlag, open_tasks
+from ketaclinic.services.infusion.demo_sessions import DEMO_ATTESTED
+from ketaclinic.services.patients.ports import PatientSearch
 from tests.conftest import World
 from tests.infusion_world import prepare_clinic, running_sessions
 
@@ -110,8 +110,8 @@ def test_guards_refuse_with_every_reason_and_the_caller_cannot_attest_safety_awa
 def test_resuming_needs_the_alarms_acknowledged(world: World) -> None:
     from decimal import Decimal
 
-    from ketaclinic.domain.vitals import Parameter, ReadingSource, VitalReading
-    from ketaclinic.services.monitoring import VitalsBatch
+    from ketaclinic.domain.infusion.vitals import Parameter, ReadingSource, VitalReading
+    from ketaclinic.services.infusion.monitoring import VitalsBatch
 
     [monitor] = running_sessions(world)
     nurse, s = world.actor(Role.NURSE), world.services

@@ -11,15 +11,15 @@ from decimal import Decimal
 
 import pytest
 
-from ketaclinic.domain.alarms import OpenAlarm, VitalsSchedule, dedup_key, evaluate
-from ketaclinic.domain.protocol.sections import AlertAction, AlertRule, AlertSeverity, Comparison
-from ketaclinic.domain.vitals import (
+from ketaclinic.domain.infusion.alarms import OpenAlarm, VitalsSchedule, dedup_key, evaluate
+from ketaclinic.domain.infusion.vitals import (
     CANONICAL_UNITS,
     Parameter,
     ReadingSource,
     ReadingStatus,
     VitalReading,
 )
+from ketaclinic.domain.protocols.sections import AlertAction, AlertRule, AlertSeverity, Comparison
 
 T0 = datetime(2030, 1, 7, 9, 0, tzinfo=UTC)
 

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import pytest
 
-from ketaclinic.domain.instruments import INSTRUMENTS
-from ketaclinic.domain.instruments.model import ScoringMethod
+from ketaclinic.domain.assessments.instruments import INSTRUMENTS
+from ketaclinic.domain.assessments.instruments.model import ScoringMethod
 from tests.spec.test_instrument_bands import BAND_ROWS, UNBANDED_ROWS
 
 

@@ -8,7 +8,8 @@ from decimal import Decimal
 
 import pytest
 
-from ketaclinic.domain.discharge import (
+from ketaclinic.domain.errors import PermissionDenied, SafetyBlock, ValidationFailed
+from ketaclinic.domain.infusion.discharge import (
     AldreteScore,
     DischargeFacts,
     DischargeOverride,
@@ -16,8 +17,8 @@ from ketaclinic.domain.discharge import (
     sign_discharge,
     vitals_out_of_limits,
 )
-from ketaclinic.domain.errors import PermissionDenied, SafetyBlock, ValidationFailed
-from ketaclinic.domain.protocol.sections import (
+from ketaclinic.domain.infusion.vitals import Parameter, ReadingSource, VitalReading
+from ketaclinic.domain.protocols.sections import (
     AlertAction,
     AlertRule,
     AlertSeverity,
@@ -25,7 +26,6 @@ from ketaclinic.domain.protocol.sections import (
     Discharge,
     SourceRef,
 )
-from ketaclinic.domain.vitals import Parameter, ReadingSource, VitalReading
 
 END = datetime(2030, 1, 7, 10, 0, tzinfo=UTC)
 CRITERIA = Discharge(

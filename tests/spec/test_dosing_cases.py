@@ -16,7 +16,7 @@ import pytest
 
 from ketaclinic.domain.dosing.plan import DoseRequest, plan_dose
 from ketaclinic.domain.dosing.weight import Sex
-from ketaclinic.domain.protocol.sections import Route, RouteDosing, WeightBasis
+from ketaclinic.domain.protocols.sections import Route, RouteDosing, WeightBasis
 from tests.unit.test_dosing_factories import AT, im_route, iv_route, measurement, protocol, sl_route
 
 D = Decimal

@@ -15,8 +15,8 @@ from typing import Any
 
 import pytest
 
-from ketaclinic.domain.eligibility import Decision, assess_eligibility
-from ketaclinic.domain.evaluation import (
+from ketaclinic.domain.evaluation.eligibility import Decision, assess_eligibility
+from ketaclinic.domain.evaluation.intake import (
     Allergy,
     Medication,
     PriorTreatment,
@@ -28,7 +28,7 @@ from ketaclinic.domain.evaluation import (
     TreatmentKind,
     Vitals,
 )
-from ketaclinic.domain.protocol.sections import Population
+from ketaclinic.domain.protocols.sections import Population
 from tests.unit.test_eligibility_fixtures import (
     ADOLESCENTS,
     ADULTS,

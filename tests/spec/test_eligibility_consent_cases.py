@@ -11,7 +11,7 @@ from datetime import timedelta
 
 import pytest
 
-from ketaclinic.domain.consent import (
+from ketaclinic.domain.consent.signatures import (
     SignerRole,
     Withdrawal,
     consent_status,

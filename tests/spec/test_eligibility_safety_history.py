@@ -18,8 +18,8 @@ import pytest
 
 from ketaclinic.adapters.evaluation_json import parse_evaluation
 from ketaclinic.adapters.protocol_files import shipped_protocol
-from ketaclinic.domain.eligibility import Decision, assess_protocol
 from ketaclinic.domain.errors import ValidationFailed
+from ketaclinic.domain.evaluation.eligibility import Decision, assess_protocol
 from tests.baseline import baseline_entry
 from tests.spec.test_eligibility_shipped_packs import ADULT, AT, KAT, TEEN, WHEN, _set, clean
 

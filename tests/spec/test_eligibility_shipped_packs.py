@@ -17,7 +17,7 @@ import pytest
 
 from ketaclinic.adapters.evaluation_json import parse_evaluation
 from ketaclinic.adapters.protocol_files import shipped_protocol, shipped_protocol_ids
-from ketaclinic.domain.eligibility import Decision, assess_protocol, check_rules
+from ketaclinic.domain.evaluation.eligibility import Decision, assess_protocol, check_rules
 from tests.baseline import baseline_entry
 
 AT = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)

@@ -15,13 +15,13 @@ from typing import Any
 import pytest
 
 from ketaclinic.adapters.fhir.questionnaire_response import score_questionnaire_response
-from ketaclinic.domain.errors import ValidationFailed
-from ketaclinic.domain.instruments import get_instrument
-from ketaclinic.domain.questionnaire_mappings import (
+from ketaclinic.domain.assessments.instruments import get_instrument
+from ketaclinic.domain.assessments.questionnaire_mappings import (
     QuestionnaireMapping,
     check_mapping,
     parse_mapping,
 )
+from ketaclinic.domain.errors import ValidationFailed
 
 SYNTHETIC = Path(__file__).resolve().parents[1] / "data" / "fhir"  # synthetic, not public
 SOURCE = "landscape.md GAD-7 items (HL7 PHR IG); clinical.md §5.3"

@@ -11,7 +11,7 @@ from __future__ import annotations
 import pytest
 
 from ketaclinic.domain.errors import ValidationFailed
-from ketaclinic.services.assessments import score_answers
+from ketaclinic.services.assessments.responses import score_answers
 from tests.baseline import calm_answers
 
 

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import pytest
 
-from ketaclinic.domain.instruments import get_instrument, score
-from ketaclinic.domain.instruments.model import Instrument, ScoringMethod
+from ketaclinic.domain.assessments.instruments import get_instrument, score
+from ketaclinic.domain.assessments.instruments.model import Instrument, ScoringMethod
 
 KROENKE = "§5.1 Kroenke 2001"
 JOHNSON = "§5.1 Johnson 2002 (PHQ-A, PHQ-9 bands)"

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import pytest
 
+from ketaclinic.domain.assessments.instruments import score
 from ketaclinic.domain.errors import ValidationFailed
-from ketaclinic.domain.instruments import score
 
 SRC = "§5.2 Columbia triage / SPIER IG"
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ketaclinic.domain.instruments import score
+from ketaclinic.domain.assessments.instruments import score
 
 RUSH = "§5.1 Rush 2003: domain = highest item; never sum all 16"
 

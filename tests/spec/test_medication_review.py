@@ -11,8 +11,8 @@ from decimal import Decimal
 
 import pytest
 
-from ketaclinic.domain.evaluation import Medication
-from ketaclinic.domain.medications import DrugClass, review_medications
+from ketaclinic.domain.evaluation.intake import Medication
+from ketaclinic.domain.evaluation.medications import DrugClass, review_medications
 
 
 @dataclass(frozen=True)

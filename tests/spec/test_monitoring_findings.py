@@ -1,8 +1,8 @@
 """Monitoring and alarms, one row per clinical case, for every shipped pack.
 
-Each row streams readings through the one evaluation path (``services.vitals_evaluation``, the
-path live ingest and ``ketaclinic alarms evaluate`` share) and names the rules that must be raised
-(with priority and action) and the rules that must stay silent. Thresholds are the packs'
+Each row streams readings through the one evaluation path (``services.infusion.vitals_evaluation``,
+the path live ingest and ``ketaclinic alarms evaluate`` share) and names the rules that must be
+raised (with priority and action) and the rules that must stay silent. Thresholds are the packs'
 defaults; the numbers marked UNCONFIRMED in clinical.md are flagged ``needs_signoff`` there.
 """
 
@@ -15,9 +15,14 @@ from decimal import Decimal
 import pytest
 
 from ketaclinic.adapters.protocol_files import shipped_protocol
-from ketaclinic.domain.protocol.sections import AlertKind, MonitoringPhase
-from ketaclinic.domain.vitals import CANONICAL_UNITS, Parameter, ReadingSource, VitalReading
-from ketaclinic.services.vitals_evaluation import evaluate_stream, predose_holds
+from ketaclinic.domain.infusion.vitals import (
+    CANONICAL_UNITS,
+    Parameter,
+    ReadingSource,
+    VitalReading,
+)
+from ketaclinic.domain.protocols.sections import AlertKind, MonitoringPhase
+from ketaclinic.services.infusion.vitals_evaluation import evaluate_stream, predose_holds
 
 T0 = datetime(2030, 1, 7, 9, 0, tzinfo=UTC)
 PACKS = ("adult-iv-induction", "adolescent-iv", "kat-holistic")
@@ -310,8 +315,8 @@ def test_every_rule_has_a_priority_and_unconfirmed_thresholds_need_signoff(pack:
 def test_a_lost_signal_stays_open_until_a_newer_patient_value(pack: str) -> None:
     """The same evaluation with stored history: probe off at 0 s; an SpO2 value from before does
     not clear it; a value after it does."""
-    from ketaclinic.domain.alarms import OpenAlarm
-    from ketaclinic.services.vitals_evaluation import evaluate_vitals
+    from ketaclinic.domain.infusion.alarms import OpenAlarm
+    from ketaclinic.services.infusion.vitals_evaluation import evaluate_vitals
 
     protocol = shipped_protocol(pack)
     before = _reading(-10, "spo2", 97)
@@ -328,7 +333,7 @@ def test_a_lost_signal_stays_open_until_a_newer_patient_value(pack: str) -> None
 
 def test_a_written_bp_decision_does_not_lift_a_pre_dose_vitals_hold() -> None:
     """The SpO2/HR hold is its own guard check: only a recheck within limits lifts it."""
-    from ketaclinic.domain.session import SessionFacts, SessionState, guard_failures
+    from ketaclinic.domain.infusion.session import SessionFacts, SessionState, guard_failures
 
     hold = ("predose-spo2-hold: SPO2 < 92 %: 1 consecutive reading(s) (latest 85)",)
     facts = SessionFacts(

@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import pytest
 
-from ketaclinic.domain.outcomes import (
+from ketaclinic.domain.outcomes.response import (
     FutilityStatus,
     InstrumentScore,
     OutcomeClass,
@@ -16,7 +16,7 @@ from ketaclinic.domain.outcomes import (
     classify_outcome,
     review_futility,
 )
-from ketaclinic.domain.protocol.sections import OutcomeDefinition, Reassessment, SourceRef
+from ketaclinic.domain.protocols.sections import OutcomeDefinition, Reassessment, SourceRef
 
 PHQ9 = OutcomeDefinition("phq9", Decimal(50), Decimal(25), 4, "SUSTAIN-3")
 MADRS10 = OutcomeDefinition("madrs", Decimal(50), Decimal(25), 10, "Salloum 2020")

@@ -13,7 +13,7 @@ from decimal import Decimal
 import pytest
 
 from ketaclinic.adapters.protocol_files import shipped_protocol
-from ketaclinic.domain.session import predose_bp_hard_stop, predose_bp_hold
+from ketaclinic.domain.infusion.session import predose_bp_hard_stop, predose_bp_hold
 
 ADULT = shipped_protocol("adult-iv-induction")
 

@@ -7,9 +7,9 @@ from decimal import Decimal
 import pytest
 
 from ketaclinic.adapters.protocol_files import shipped_protocol
-from ketaclinic.domain.protocol.canonical import to_plain
-from ketaclinic.domain.protocol.paths import value_at
-from ketaclinic.domain.protocol.signoff import signoff_items
+from ketaclinic.domain.protocols.canonical import to_plain
+from ketaclinic.domain.protocols.paths import value_at
+from ketaclinic.domain.protocols.signoff import signoff_items
 
 # (pack, field path, expected plain value, needs sign-off, source key in clinical.md)
 CASES = [

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from ketaclinic.domain.instruments import score
+from ketaclinic.domain.assessments.instruments import score
 
 RUSH = "clinical.md §5.1 Rush 2003; ids-qids.org (6 or 7, 8 or 9)"
 

@@ -13,8 +13,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from ketaclinic.adapters.protocol_files import shipped_protocol
-from ketaclinic.domain.maintenance import evaluate_relapse_watch
-from ketaclinic.domain.outcomes import InstrumentScore, OutcomeClass, ScoreKind
+from ketaclinic.domain.outcomes.maintenance import evaluate_relapse_watch
+from ketaclinic.domain.outcomes.response import InstrumentScore, OutcomeClass, ScoreKind
 
 SINCE = datetime(2026, 2, 2, 9, tzinfo=UTC)
 R, REM = OutcomeClass.RESPONSE, OutcomeClass.REMISSION

@@ -7,9 +7,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from ketaclinic.domain.maintenance import evaluate_relapse_rule
-from ketaclinic.domain.outcomes import InstrumentScore, OutcomeClass, ScoreKind
-from ketaclinic.domain.protocol.sections import RelapseRule
+from ketaclinic.domain.outcomes.maintenance import evaluate_relapse_rule
+from ketaclinic.domain.outcomes.response import InstrumentScore, OutcomeClass, ScoreKind
+from ketaclinic.domain.protocols.sections import RelapseRule
 
 # Presets named in clinical.md §3.4.
 SALLOUM_MADRS22 = RelapseRule("madrs", 22, 1, 0, "response", "Salloum 2020")

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from ketaclinic.domain.access import Permission, Role, is_allowed
-from ketaclinic.domain.safety import ClosureEffect, Disposition, closure_effect
+from ketaclinic.domain.assessments.safety import ClosureEffect, Disposition, closure_effect
+from ketaclinic.domain.identity.access import Permission, Role, is_allowed
 
 E = ClosureEffect
 #: (disposition, role, effect, source)

@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from ketaclinic.domain.protocol.sections import Maintenance, Series
+from ketaclinic.domain.protocols.sections import Maintenance, Series
 from ketaclinic.domain.scheduling import (
     Constraint,
     GreedyScheduler,

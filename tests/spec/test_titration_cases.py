@@ -31,7 +31,7 @@ from ketaclinic.domain.dosing.sessions import (
     SymptomChange,
 )
 from ketaclinic.domain.dosing.titration import TitrationInput, recommend_titration
-from ketaclinic.domain.protocol.sections import AlertAction
+from ketaclinic.domain.protocols.sections import AlertAction
 from tests.unit.test_dosing_factories import AT, actual_weight, iv_route, sl_route, titration_rules
 
 D = Decimal

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ketaclinic.domain.access import PERMISSIONS, Permission, Role, is_allowed
+from ketaclinic.domain.identity.access import PERMISSIONS, Permission, Role, is_allowed
 
 
 def test_every_role_has_an_entry_and_nothing_else_is_granted() -> None:

@@ -8,9 +8,9 @@ from decimal import Decimal
 
 import pytest
 
-from ketaclinic.domain import analytics as a
-from ketaclinic.domain.analytics import CourseFact, ScoreFact
-from ketaclinic.domain.protocol.sections import OutcomeDefinition
+from ketaclinic.domain.outcomes import analytics as a
+from ketaclinic.domain.outcomes.analytics import CourseFact, ScoreFact
+from ketaclinic.domain.protocols.sections import OutcomeDefinition
 
 PHQ9 = OutcomeDefinition("phq9", Decimal(50), Decimal(25), 4, "SUSTAIN-3")
 

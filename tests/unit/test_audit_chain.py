@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
-from ketaclinic.domain.audit import (
+from ketaclinic.domain.audit.events import (
     EPOCH_ACTION,
     GENESIS,
     AuditEvent,

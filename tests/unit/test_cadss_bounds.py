@@ -1,5 +1,6 @@
-"""CADSS and CADSS-6 total bounds live in one place (``domain.instruments.cadss``); every check of
-a dissociation total reads them. clinical.md §4.5: CADSS 23 items, CADSS-6 6 items, each 0-4."""
+"""CADSS and CADSS-6 total bounds live in one place (``domain.assessments.instruments.cadss``);
+every check of a dissociation total reads them. clinical.md §4.5: CADSS 23 items, CADSS-6 6 items,
+each 0-4."""
 
 from __future__ import annotations
 
@@ -7,13 +8,13 @@ from datetime import UTC, datetime
 
 import pytest
 
+from ketaclinic.domain.assessments.instruments import get_instrument
+from ketaclinic.domain.assessments.instruments.cadss import DISSOCIATION_TOTAL_RANGES
 from ketaclinic.domain.dosing.records import SessionResponse
 from ketaclinic.domain.dosing.sessions import DissociationInstrument
 from ketaclinic.domain.errors import ValidationFailed
-from ketaclinic.domain.instruments import get_instrument
-from ketaclinic.domain.instruments.cadss import DISSOCIATION_TOTAL_RANGES
-from ketaclinic.domain.protocol.catalog import INSTRUMENT_SCORE_RANGES
-from ketaclinic.services.session_checklists import SCALES, scale
+from ketaclinic.domain.protocols.catalog import INSTRUMENT_SCORE_RANGES
+from ketaclinic.services.infusion.checklists import SCALES, scale
 
 NOW = datetime(2026, 3, 2, 14, 0, tzinfo=UTC)
 

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from ketaclinic.domain.consent import (
+from ketaclinic.domain.consent.signatures import (
     Signature,
     SignerRole,
     Withdrawal,
@@ -17,7 +17,7 @@ from ketaclinic.domain.consent import (
     required_signatures,
 )
 from ketaclinic.domain.errors import SafetyBlock, ValidationFailed
-from ketaclinic.domain.protocol.sections import Consent, ConsentDocument
+from ketaclinic.domain.protocols.sections import Consent, ConsentDocument
 
 T0 = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from ketaclinic.adapters.protocol_files import shipped_protocol
-from ketaclinic.domain.consent import SignerRole, required_signatures
+from ketaclinic.domain.consent.signatures import SignerRole, required_signatures
 from ketaclinic.domain.errors import ValidationFailed
 
 

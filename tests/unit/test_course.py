@@ -8,8 +8,21 @@ from datetime import timedelta
 
 import pytest
 
-from ketaclinic.domain.consent import SignerRole, Withdrawal, consent_status, required_signatures
-from ketaclinic.domain.course import (
+from ketaclinic.domain.consent.signatures import (
+    SignerRole,
+    Withdrawal,
+    consent_status,
+    required_signatures,
+)
+from ketaclinic.domain.errors import InvalidTransition
+from ketaclinic.domain.evaluation.eligibility import (
+    Override,
+    SignedDecision,
+    assess_eligibility,
+    sign_eligibility,
+)
+from ketaclinic.domain.evaluation.intake import Evaluation, Status
+from ketaclinic.domain.patients.course import (
     TERMINAL,
     TRANSITIONS,
     CourseFacts,
@@ -18,15 +31,7 @@ from ketaclinic.domain.course import (
     failed_guards,
     transition,
 )
-from ketaclinic.domain.eligibility import (
-    Override,
-    SignedDecision,
-    assess_eligibility,
-    sign_eligibility,
-)
-from ketaclinic.domain.errors import InvalidTransition
-from ketaclinic.domain.evaluation import Evaluation, Status
-from ketaclinic.domain.protocol.sections import Population
+from ketaclinic.domain.protocols.sections import Population
 from tests.unit.test_consent import ADOLESCENT_DOCS, T0, sign
 from tests.unit.test_eligibility_fixtures import (
     ADOLESCENTS,

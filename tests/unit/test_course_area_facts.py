@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from ketaclinic.domain.consent import ConsentStatus
-from ketaclinic.domain.course import (
+from ketaclinic.domain.consent.signatures import ConsentStatus
+from ketaclinic.domain.evaluation.eligibility.engine import Decision
+from ketaclinic.domain.evaluation.eligibility.signoff import SignedDecision
+from ketaclinic.domain.patients.course import (
     ConsentFacts,
     CourseFacts,
     EligibilityFacts,
@@ -13,8 +15,6 @@ from ketaclinic.domain.course import (
     OutcomeFacts,
     merge_facts,
 )
-from ketaclinic.domain.eligibility.engine import Decision
-from ketaclinic.domain.eligibility.signoff import SignedDecision
 
 AT = datetime(2026, 3, 2, 14, 0, tzinfo=UTC)
 SIGNED = SignedDecision(

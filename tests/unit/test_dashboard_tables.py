@@ -7,7 +7,7 @@ import csv
 import io
 from decimal import Decimal
 
-from ketaclinic.domain.analytics import (
+from ketaclinic.domain.outcomes.analytics import (
     KaplanMeierRow,
     RateRow,
     RemissionRow,
@@ -15,10 +15,10 @@ from ketaclinic.domain.analytics import (
     SessionRetentionRow,
     TrajectoryPoint,
 )
-from ketaclinic.domain.protocol.sections import OutcomeDefinition
-from ketaclinic.entrypoints.web.outcome_charts import mean_trajectory_svg
-from ketaclinic.entrypoints.web.outcome_tables import figure_tables
-from ketaclinic.services.dashboard import Dashboard, ProtocolFigures
+from ketaclinic.domain.protocols.sections import OutcomeDefinition
+from ketaclinic.entrypoints.web.outcomes.charts import mean_trajectory_svg
+from ketaclinic.entrypoints.web.outcomes.tables import figure_tables
+from ketaclinic.services.outcomes.dashboard import Dashboard, ProtocolFigures
 
 PHQ9 = OutcomeDefinition("phq9", Decimal(50), Decimal(25), 4, "SUSTAIN-3")
 POINTS = (

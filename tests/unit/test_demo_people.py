@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from ketaclinic.domain.patients import age_on, validate_patient
+from ketaclinic.domain.patients.people import age_on, validate_patient
 from ketaclinic.services.demo import DEMO_ADOLESCENTS, DEMO_PATIENTS, _patient
 
 TODAY = date(2026, 11, 23)

@@ -12,8 +12,8 @@ from decimal import Decimal
 from typing import Any
 
 from ketaclinic.domain.dosing.weight import DosingWeight, Sex, WeightMeasurement
-from ketaclinic.domain.protocol.model import Protocol
-from ketaclinic.domain.protocol.sections import (
+from ketaclinic.domain.protocols.model import Protocol
+from ketaclinic.domain.protocols.sections import (
     AgeRange,
     Consent,
     Discharge,

@@ -36,7 +36,7 @@ from ketaclinic.domain.dosing.weight import (
     devine_ideal_weight_kg,
 )
 from ketaclinic.domain.errors import ValidationFailed
-from ketaclinic.domain.protocol.sections import Route, WeightBasis
+from ketaclinic.domain.protocols.sections import Route, WeightBasis
 from tests.unit.test_dosing_factories import (
     AT,
     actual_weight,

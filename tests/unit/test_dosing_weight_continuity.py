@@ -21,7 +21,7 @@ from ketaclinic.domain.dosing.weight import (
     WeightMeasurement,
     determine_dosing_weight,
 )
-from ketaclinic.domain.protocol.sections import Route, WeightBasis
+from ketaclinic.domain.protocols.sections import Route, WeightBasis
 
 AT = datetime(2030, 1, 7, 9, 0, tzinfo=UTC)
 ADULT_IV = shipped_protocol("adult-iv-induction").dosing.routes[Route.IV]

@@ -8,7 +8,8 @@ from decimal import Decimal
 
 import pytest
 
-from ketaclinic.domain.eligibility import (
+from ketaclinic.domain.errors import ValidationFailed
+from ketaclinic.domain.evaluation.eligibility import (
     KNOWN_CONDITIONS,
     Decision,
     OutcomeKind,
@@ -16,10 +17,13 @@ from ketaclinic.domain.eligibility import (
     assess_eligibility,
     check_rules,
 )
-from ketaclinic.domain.errors import ValidationFailed
-from ketaclinic.domain.evaluation import Medication, Status, Vitals
-from ketaclinic.domain.medications import DrugClass, classify_medication, review_medications
-from ketaclinic.domain.protocol.sections import Severity
+from ketaclinic.domain.evaluation.intake import Medication, Status, Vitals
+from ketaclinic.domain.evaluation.medications import (
+    DrugClass,
+    classify_medication,
+    review_medications,
+)
+from ketaclinic.domain.protocols.sections import Severity
 from tests.unit.test_eligibility_fixtures import (
     ADULTS,
     AT,

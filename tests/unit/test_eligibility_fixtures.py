@@ -12,7 +12,7 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from ketaclinic.domain.evaluation import (
+from ketaclinic.domain.evaluation.intake import (
     BloodPressure,
     CodeSystem,
     Diagnosis,
@@ -26,7 +26,7 @@ from ketaclinic.domain.evaluation import (
     Status,
     Vitals,
 )
-from ketaclinic.domain.protocol.sections import (
+from ketaclinic.domain.protocols.sections import (
     AgeRange,
     ContraindicationRule,
     Population,

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from ketaclinic.domain.eligibility import (
+from ketaclinic.domain.evaluation.eligibility import (
     Decision,
     EligibilityResult,
     Override,
@@ -15,7 +15,7 @@ from ketaclinic.domain.eligibility import (
     assess_eligibility,
     sign_eligibility,
 )
-from ketaclinic.domain.evaluation import Medication, Status
+from ketaclinic.domain.evaluation.intake import Medication, Status
 from tests.unit.test_eligibility_fixtures import ADULTS, AT, RULES, amend, healthy_adult
 
 LATER = AT + timedelta(minutes=5)

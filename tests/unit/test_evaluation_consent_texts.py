@@ -9,8 +9,8 @@ import pytest
 
 from ketaclinic.adapters.consent_texts import SHIPPED, ShippedConsentLibrary
 from ketaclinic.adapters.protocol_files import shipped_protocol
-from ketaclinic.domain.consent import hash_document
-from ketaclinic.domain.consent_documents import missing_sections, render_document
+from ketaclinic.domain.consent.documents import missing_sections, render_document
+from ketaclinic.domain.consent.signatures import hash_document
 from ketaclinic.domain.errors import ValidationFailed
 
 PACKS = ("adult-iv-induction", "adolescent-iv", "kat-holistic")

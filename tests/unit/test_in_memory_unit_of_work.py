@@ -10,8 +10,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from ketaclinic.domain.course import CourseState
 from ketaclinic.domain.errors import Conflict
+from ketaclinic.domain.patients.course import CourseState
 from tests.fakes.uow import InMemoryDatabase, InMemoryUnitOfWork
 
 AT = datetime(2026, 3, 2, 14, 0, tzinfo=UTC)

@@ -6,7 +6,7 @@ import xml.etree.ElementTree as ET
 from datetime import UTC, datetime
 
 from ketaclinic.adapters.charts import Mark, Threshold, render_trajectory_svg
-from ketaclinic.domain.instruments import ScorePoint, get_instrument
+from ketaclinic.domain.assessments.instruments import ScorePoint, get_instrument
 
 NS = {"svg": "http://www.w3.org/2000/svg"}
 

@@ -6,9 +6,14 @@ from dataclasses import replace
 
 import pytest
 
+from ketaclinic.domain.assessments.instruments import (
+    INSTRUMENTS,
+    get_instrument,
+    score,
+    score_instrument,
+)
+from ketaclinic.domain.assessments.instruments.model import MissingItemRule
 from ketaclinic.domain.errors import NotFound, ValidationFailed
-from ketaclinic.domain.instruments import INSTRUMENTS, get_instrument, score, score_instrument
-from ketaclinic.domain.instruments.model import MissingItemRule
 
 PHQ9_ANSWERS = {"1": 0, "2": 0, "3": 0, "4": 1, "5": 2, "6": 1, "7": 3, "8": 2, "9": 1}
 

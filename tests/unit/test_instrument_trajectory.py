@@ -7,10 +7,14 @@ from decimal import Decimal
 
 import pytest
 
+from ketaclinic.domain.assessments.instruments import (
+    OutcomeStatus,
+    ScorePoint,
+    summarize_trajectory,
+)
+from ketaclinic.domain.assessments.instruments.trajectory import percent_change
 from ketaclinic.domain.errors import ValidationFailed
-from ketaclinic.domain.instruments import OutcomeStatus, ScorePoint, summarize_trajectory
-from ketaclinic.domain.instruments.trajectory import percent_change
-from ketaclinic.domain.protocol.sections import OutcomeDefinition
+from ketaclinic.domain.protocols.sections import OutcomeDefinition
 
 PHQ9_OUTCOME = OutcomeDefinition("phq9", Decimal(50), Decimal(25), 4, "clinical.md §9.1")
 

@@ -10,7 +10,7 @@ import pytest
 
 from ketaclinic.adapters.protocol_files import shipped_protocol
 from ketaclinic.domain.errors import ValidationFailed
-from ketaclinic.domain.integration import (
+from ketaclinic.domain.integration.plans import (
     GoalInput,
     JourneyInput,
     NoteContent,
@@ -22,7 +22,7 @@ from ketaclinic.domain.integration import (
     validate_note,
     validate_rating,
 )
-from ketaclinic.domain.protocol.sections import Route
+from ketaclinic.domain.protocols.sections import Route
 
 KAT = shipped_protocol("kat-holistic").integration
 ADULT = shipped_protocol("adult-iv-induction").integration

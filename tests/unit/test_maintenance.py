@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from ketaclinic.domain.errors import ValidationFailed
-from ketaclinic.domain.maintenance import (
+from ketaclinic.domain.outcomes.maintenance import (
     NextStep,
     evaluate_relapse_watch,
     next_relapse_check_on,
@@ -17,14 +17,14 @@ from ketaclinic.domain.maintenance import (
     reschedule_booster,
     window_tolerance_days,
 )
-from ketaclinic.domain.outcomes import (
+from ketaclinic.domain.outcomes.response import (
     InstrumentScore,
     OutcomeAssessment,
     OutcomeClass,
     Reason,
     ScoreKind,
 )
-from ketaclinic.domain.protocol.sections import Maintenance, RelapseRule, SourceRef
+from ketaclinic.domain.protocols.sections import Maintenance, RelapseRule, SourceRef
 
 RULES = (
     RelapseRule("phq9", 10, 1, 0, "remission", "clinic-derived", needs_signoff=True),

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from ketaclinic.domain.errors import ValidationFailed
-from ketaclinic.domain.monitor_ingest import (
+from ketaclinic.domain.infusion.monitor_ingest import (
     Gateway,
     NewGateway,
     admitting_gateway,

@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 from ketaclinic.adapters.protocol_files import shipped_protocol
-from ketaclinic.domain.alarms import OpenAlarm, evaluate
-from ketaclinic.domain.vitals import Parameter, ReadingSource, VitalReading
+from ketaclinic.domain.infusion.alarms import OpenAlarm, evaluate
+from ketaclinic.domain.infusion.vitals import Parameter, ReadingSource, VitalReading
 
 AT = datetime(2026, 3, 2, 14, 0, tzinfo=UTC)
 RULES = shipped_protocol("adult-iv-induction").monitoring.alert_rules

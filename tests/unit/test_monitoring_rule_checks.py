@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 
 from ketaclinic.adapters.protocol_files import shipped_protocol
-from ketaclinic.domain.protocol.model import Protocol
-from ketaclinic.domain.protocol.pack import validate_protocol
-from ketaclinic.domain.protocol.sections import (
+from ketaclinic.domain.protocols.model import Protocol
+from ketaclinic.domain.protocols.pack import validate_protocol
+from ketaclinic.domain.protocols.sections import (
     AlertAction,
     AlertKind,
     AlertRule,

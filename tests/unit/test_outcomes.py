@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 
 from ketaclinic.domain.errors import ValidationFailed
-from ketaclinic.domain.outcomes import (
+from ketaclinic.domain.outcomes.response import (
     InstrumentScore,
     OutcomeClass,
     ScoreKind,
@@ -17,7 +17,7 @@ from ketaclinic.domain.outcomes import (
     outcome_rank,
     plan_reassessments,
 )
-from ketaclinic.domain.protocol.sections import OutcomeDefinition, Reassessment
+from ketaclinic.domain.protocols.sections import OutcomeDefinition, Reassessment
 
 PHQ9 = OutcomeDefinition("phq9", Decimal(50), Decimal(25), 4, "SUSTAIN-3")
 T0 = datetime(2026, 1, 5, 9, tzinfo=UTC)

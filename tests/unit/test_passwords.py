@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from ketaclinic.adapters.password_list import common_passwords
-from ketaclinic.domain.passwords import password_problem
+from ketaclinic.domain.identity.passwords import password_problem
 
 EMAIL, CLINIC = "jordan.lee@sunny.test", "Sunny Ketamine Clinic"
 

@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 
 from ketaclinic.domain.errors import ValidationFailed
-from ketaclinic.domain.patients import (
+from ketaclinic.domain.patients.people import (
     Measurement,
     PatientDetails,
     RelatedPersonDetails,

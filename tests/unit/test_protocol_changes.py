@@ -9,10 +9,10 @@ import pytest
 
 from ketaclinic.adapters.protocol_files import ProtocolInvalid, shipped_protocol
 from ketaclinic.domain.errors import Conflict
-from ketaclinic.domain.protocol.canonical import hash_matches
-from ketaclinic.domain.protocol.changes import FieldChange, adopt, diff, ensure_publishable
-from ketaclinic.domain.protocol.model import Protocol
-from ketaclinic.domain.protocol.signoff import check_signoff_complete, signoff_items
+from ketaclinic.domain.protocols.canonical import hash_matches
+from ketaclinic.domain.protocols.changes import FieldChange, adopt, diff, ensure_publishable
+from ketaclinic.domain.protocols.model import Protocol
+from ketaclinic.domain.protocols.signoff import check_signoff_complete, signoff_items
 
 SBP_THRESHOLD = "monitoring.alert_rules[bp-systolic-pause].threshold"
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from ketaclinic.adapters.protocol_files import shipped_protocol
-from ketaclinic.domain.protocol.changes import adopt
-from ketaclinic.domain.protocol.edits import (
+from ketaclinic.domain.protocols.changes import adopt
+from ketaclinic.domain.protocols.edits import (
     EditableField,
     collect_changes,
     editable_fields,
@@ -16,7 +16,7 @@ from ketaclinic.domain.protocol.edits import (
     signoff_entries,
     unaddressed,
 )
-from ketaclinic.domain.protocol.signoff import signoff_items
+from ketaclinic.domain.protocols.signoff import signoff_items
 
 SBP_PAUSE = "monitoring.alert_rules[bp-systolic-pause]"
 

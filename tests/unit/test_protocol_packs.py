@@ -13,14 +13,14 @@ from ketaclinic.adapters.protocol_files import (
     shipped_protocols,
 )
 from ketaclinic.domain.errors import NotFound
-from ketaclinic.domain.protocol.canonical import (
+from ketaclinic.domain.protocols.canonical import (
     canonical_json,
     content_hash,
     hash_matches,
     to_plain,
 )
-from ketaclinic.domain.protocol.pack import build_protocol, validate_protocol
-from ketaclinic.domain.protocol.sections import AlertAction, Route, Severity
+from ketaclinic.domain.protocols.pack import build_protocol, validate_protocol
+from ketaclinic.domain.protocols.sections import AlertAction, Route, Severity
 
 PACK_IDS = ["adolescent-iv", "adult-iv-induction", "kat-holistic"]
 

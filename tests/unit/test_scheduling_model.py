@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 
 from ketaclinic.domain.errors import ValidationFailed
-from ketaclinic.domain.protocol.sections import Maintenance, Series, SourceRef
+from ketaclinic.domain.protocols.sections import Maintenance, Series, SourceRef
 from ketaclinic.domain.scheduling import (
     Interval,
     SeriesKind,

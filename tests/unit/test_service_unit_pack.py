@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ketaclinic.adapters.protocol_files import shipped_protocol
-from ketaclinic.domain.protocol.canonical import canonical_json
+from ketaclinic.domain.protocols.canonical import canonical_json
 from tests.unit.services.world import PACK_JSON, adult_iv_pack
 
 

@@ -8,8 +8,7 @@ from decimal import Decimal
 import pytest
 
 from ketaclinic.domain.errors import InvalidTransition
-from ketaclinic.domain.protocol.sections import Monitoring, Route, SourceRef
-from ketaclinic.domain.session import (
+from ketaclinic.domain.infusion.session import (
     GUARDS,
     TRANSITIONS,
     SessionFacts,
@@ -19,6 +18,7 @@ from ketaclinic.domain.session import (
     to_mermaid,
     transition,
 )
+from ketaclinic.domain.protocols.sections import Monitoring, Route, SourceRef
 
 S = SessionState
 

@@ -11,10 +11,10 @@ import pytest
 
 from ketaclinic.adapters.protocol_files import shipped_protocol
 from ketaclinic.domain.errors import SafetyBlock, ValidationFailed
-from ketaclinic.domain.session import SessionFacts
-from ketaclinic.services import session_checklists as forms
-from ketaclinic.services.session_facts import bp_hold, derive_facts, pregnancy_test_required
-from ketaclinic.services.session_workflow_ports import RecordKind, SessionRecord
+from ketaclinic.domain.infusion.session import SessionFacts
+from ketaclinic.services.infusion import checklists as forms
+from ketaclinic.services.infusion.facts import bp_hold, derive_facts, pregnancy_test_required
+from ketaclinic.services.infusion.ports import RecordKind, SessionRecord
 
 NOW = datetime(2026, 11, 23, 15, 0, tzinfo=UTC)
 ADULT_IV = shipped_protocol("adult-iv-induction")

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from ketaclinic.domain.vitals import (
+from ketaclinic.domain.infusion.vitals import (
     Parameter,
     ReadingSource,
     ReadingStatus,

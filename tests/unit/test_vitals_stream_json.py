@@ -14,8 +14,8 @@ import pytest
 from ketaclinic.adapters import vitals_stream_json
 from ketaclinic.adapters.vitals_stream_json import parse_stream
 from ketaclinic.domain.errors import ValidationFailed
-from ketaclinic.domain.protocol.sections import MonitoringPhase
-from ketaclinic.domain.vitals import Parameter
+from ketaclinic.domain.infusion.vitals import Parameter
+from ketaclinic.domain.protocols.sections import MonitoringPhase
 
 SCHEMA_PATH = Path(__file__).resolve().parents[2] / "docs" / "schemas" / "vitals-stream.schema.json"
 

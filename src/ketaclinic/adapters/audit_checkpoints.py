@@ -13,7 +13,7 @@ import os
 from datetime import datetime
 from pathlib import Path
 
-from ketaclinic.domain.audit import ChainHead, Checkpoint
+from ketaclinic.domain.audit.events import ChainHead, Checkpoint
 from ketaclinic.domain.errors import ValidationFailed
 
 

@@ -20,10 +20,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from xml.sax.saxutils import escape
 
-from ketaclinic.domain.analytics import TrajectoryPoint
-from ketaclinic.domain.instruments.model import Band
-from ketaclinic.domain.instruments.trajectory import ScorePoint
-from ketaclinic.services.outcome_review import CourseReview
+from ketaclinic.domain.assessments.instruments.model import Band
+from ketaclinic.domain.assessments.instruments.trajectory import ScorePoint
+from ketaclinic.domain.outcomes.analytics import TrajectoryPoint
+from ketaclinic.services.outcomes.review import CourseReview
 
 WIDTH, HEIGHT = 640, 320
 LEFT, RIGHT, TOP, BOTTOM = 56, 16, 16, 48

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from ketaclinic.domain.consent_documents import ConsentSection, ConsentTemplate
+from ketaclinic.domain.consent.documents import ConsentSection, ConsentTemplate
 
 _S = ConsentSection
 

@@ -13,7 +13,7 @@ from decimal import Decimal
 from enum import Enum
 from typing import Any
 
-from ketaclinic.domain.evaluation import Evaluation
+from ketaclinic.domain.evaluation.intake import Evaluation
 
 
 def _value(value: Any) -> Any:

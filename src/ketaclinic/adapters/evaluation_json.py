@@ -14,7 +14,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any, TypeVar
 
 from ketaclinic.domain.errors import ValidationFailed
-from ketaclinic.domain.evaluation import (
+from ketaclinic.domain.evaluation.intake import (
     Allergy,
     BloodPressure,
     CodeSystem,

@@ -1,7 +1,7 @@
 """Protocol packs as YAML files: parse, load from disk, and the packs shipped with ketaclinic.
 
 YAML is parsed with ``yaml.safe_load`` into plain data, then read, checked and hashed by the pure
-domain (:func:`ketaclinic.domain.protocol.pack.build_protocol`). Every error names the file, the
+domain (:func:`ketaclinic.domain.protocols.pack.build_protocol`). Every error names the file, the
 field path, the value and what was expected.
 """
 
@@ -13,10 +13,10 @@ from pathlib import Path
 import yaml
 
 from ketaclinic.domain.errors import NotFound
-from ketaclinic.domain.protocol.model import Protocol
-from ketaclinic.domain.protocol.pack import build_protocol
-from ketaclinic.domain.protocol.problems import ProtocolInvalid, ProtocolProblem
-from ketaclinic.services.protocol_rules import ensure_runnable_rules
+from ketaclinic.domain.protocols.model import Protocol
+from ketaclinic.domain.protocols.pack import build_protocol
+from ketaclinic.domain.protocols.problems import ProtocolInvalid, ProtocolProblem
+from ketaclinic.services.protocols.rules import ensure_runnable_rules
 
 __all__ = [
     "ProtocolInvalid",

@@ -4,7 +4,7 @@
 "value", "unit"}]}``. Every problem is collected with its field path (``readings[2].unit``) and
 raised at once as :class:`ValidationFailed`; unknown keys are errors. Times must carry a UTC
 offset; values become Decimal in the parameter's UCUM unit. Nothing here judges plausibility:
-that, and the alarms, belong to the one evaluation path (``services.vitals_evaluation``).
+that, and the alarms, belong to the one evaluation path (``services.infusion.vitals_evaluation``).
 """
 
 from __future__ import annotations
@@ -16,14 +16,14 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from ketaclinic.domain.errors import ValidationFailed
-from ketaclinic.domain.protocol.sections import MonitoringPhase
-from ketaclinic.domain.vitals import (
+from ketaclinic.domain.infusion.vitals import (
     CANONICAL_UNITS,
     Parameter,
     ReadingSource,
     VitalReading,
     normalise_unit,
 )
+from ketaclinic.domain.protocols.sections import MonitoringPhase
 
 TOP_FIELDS = ("phase", "now", "readings")
 READING_FIELDS = ("at", "parameter", "value", "unit")

@@ -11,11 +11,11 @@ import hmac
 
 from fastapi import Request
 
-from ketaclinic.domain.access import Permission, is_allowed
 from ketaclinic.domain.errors import NotAuthenticated, PermissionDenied
-from ketaclinic.domain.staff import Actor
+from ketaclinic.domain.identity.access import Permission, is_allowed
+from ketaclinic.domain.identity.staff import Actor
 from ketaclinic.entrypoints.http import client_of, remember_actor, services_of
-from ketaclinic.services.identity import Session
+from ketaclinic.services.identity.staff_sessions import StaffSession
 from ketaclinic.settings import Environment
 
 SESSION_COOKIE = "kc_session"
@@ -52,30 +52,32 @@ class WebUser:
     def __init__(self, permission: Permission | None) -> None:
         self.permission = permission
 
-    async def __call__(self, request: Request) -> Session:
+    async def __call__(self, request: Request) -> StaffSession:
         token = request.cookies.get(SESSION_COOKIE, "")
         if not token:
             raise NotAuthenticated("please sign in")
-        session = services_of(request).identity.resume(token)
-        session = _with_client(session, client_of(request))
+        staff_session = services_of(request).identity.resume(token)
+        staff_session = _with_client(staff_session, client_of(request))
         if request.method in UNSAFE_METHODS:
-            await _check_csrf(request, session.csrf_token)
-        request.state.session = session
-        remember_actor(request, session.actor)  # before the check: a refused read is audited too
-        _check(session.actor, self.permission)
-        return session
+            await _check_csrf(request, staff_session.csrf_token)
+        request.state.staff_session = staff_session
+        remember_actor(
+            request, staff_session.actor
+        )  # before the check: a refused read is audited too
+        _check(staff_session.actor, self.permission)
+        return staff_session
 
 
-def _with_client(session: Session, client: str) -> Session:
-    a = session.actor
+def _with_client(staff_session: StaffSession, client: str) -> StaffSession:
+    a = staff_session.actor
     actor = Actor(a.staff_id, a.role, a.clinic_id, client)
-    return Session(
+    return StaffSession(
         actor,
-        session.csrf_token,
-        session.staff_name,
-        session.session_id,
-        session.clinic,
-        session.signed_in_at,
+        staff_session.csrf_token,
+        staff_session.staff_name,
+        staff_session.session_id,
+        staff_session.clinic,
+        staff_session.signed_in_at,
     )
 
 
@@ -121,7 +123,7 @@ def confirm_api_signer(request: Request) -> None:
     services_of(request).identity.confirm_for_signing_api(token)
 
 
-def confirm_web_signer(request: Request, session: Session, password: object) -> None:
+def confirm_web_signer(request: Request, staff_session: StaffSession, password: object) -> None:
     """Before a web signature: the password re-entered on the form, or a recent sign-in."""
     typed = password if isinstance(password, str) else ""
-    services_of(request).identity.confirm_for_signing_web(session, typed)
+    services_of(request).identity.confirm_for_signing_web(staff_session, typed)

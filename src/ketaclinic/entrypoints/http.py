@@ -28,8 +28,8 @@ from ketaclinic.domain.errors import (
     TooManyAttempts,
     ValidationFailed,
 )
-from ketaclinic.domain.staff import Actor
-from ketaclinic.services.read_audit import EXPORT, LOOKUPS, QUERY, READ, PatientRead
+from ketaclinic.domain.identity.staff import Actor
+from ketaclinic.services.audit.read_audit import EXPORT, LOOKUPS, QUERY, READ, PatientRead
 
 log = logging.getLogger("ketaclinic.http")
 

@@ -4,7 +4,7 @@ The uvicorn factory :func:`app_with_monitors` builds ONE composition root and sh
 background listener thread (so its board events reach this process's live board) and, when the
 demo clinic exists, a simulator thread that puts a few demo adults into infusing sessions and
 sends PCD-01 messages every few seconds with an occasional blood-pressure surge (demo only; see
-``services.demo_sessions``). One worker only: the listener binds one port.
+``services.infusion.demo_sessions``). One worker only: the listener binds one port.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from ketaclinic.bootstrap import Services, build
 from ketaclinic.entrypoints.app import create_app
 from ketaclinic.entrypoints.hl7_listener import listen_for_clinic
 from ketaclinic.services.demo import DEMO_SLUG
-from ketaclinic.services.demo_sessions import SIMULATOR_GATEWAY, start_demo_sessions
+from ketaclinic.services.infusion.demo_sessions import SIMULATOR_GATEWAY, start_demo_sessions
 from ketaclinic.settings import load_settings
 
 log = logging.getLogger(__name__)

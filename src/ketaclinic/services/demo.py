@@ -10,21 +10,21 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
-from ketaclinic.domain.access import Role
-from ketaclinic.domain.patients import (
+from ketaclinic.domain.identity.access import Role
+from ketaclinic.domain.identity.staff import Actor, Clinic, StaffMember
+from ketaclinic.domain.patients.people import (
     Measurement,
     PatientDetails,
     RelatedPersonDetails,
     RelationshipKind,
     SexAtBirth,
 )
-from ketaclinic.domain.protocol.model import Protocol
-from ketaclinic.domain.staff import Actor, Clinic, StaffMember
-from ketaclinic.services.clinics import create_clinic
-from ketaclinic.services.patients import PatientService
+from ketaclinic.domain.protocols.model import Protocol
+from ketaclinic.services.identity.clinics import create_clinic
+from ketaclinic.services.identity.staff_admin import NewStaff, StaffAdminService
+from ketaclinic.services.patients.registry import PatientService
 from ketaclinic.services.ports import Clock, UnitOfWorkFactory
-from ketaclinic.services.protocols import ProtocolService
-from ketaclinic.services.staff_admin import NewStaff, StaffAdminService
+from ketaclinic.services.protocols.publishing import ProtocolService
 
 DEMO_SLUG = "demo"
 DEMO_PASSWORD = "lantern-orchard-basin"  # noqa: S105 - documented demo login, synthetic clinic only

@@ -14,11 +14,10 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from ketaclinic.domain.access import Role
-from ketaclinic.domain.consent import SignerRole
-from ketaclinic.domain.course import CourseState
+from ketaclinic.domain.assessments.instruments.registry import get_instrument
+from ketaclinic.domain.consent.signatures import SignerRole
 from ketaclinic.domain.errors import ClinicError
-from ketaclinic.domain.evaluation import (
+from ketaclinic.domain.evaluation.intake import (
     CodeSystem,
     Diagnosis,
     Evaluation,
@@ -32,21 +31,23 @@ from ketaclinic.domain.evaluation import (
     TestResult,
     Vitals,
 )
-from ketaclinic.domain.instruments.registry import get_instrument
-from ketaclinic.domain.patients import Measurement, PatientDetails
-from ketaclinic.domain.patients import SexAtBirth as PatientSex
-from ketaclinic.domain.protocol.sections import Route
+from ketaclinic.domain.identity.access import Role
+from ketaclinic.domain.identity.staff import Actor
+from ketaclinic.domain.patients.course import CourseState
+from ketaclinic.domain.patients.people import Measurement, PatientDetails
+from ketaclinic.domain.patients.people import SexAtBirth as PatientSex
+from ketaclinic.domain.protocols.sections import Route
 from ketaclinic.domain.scheduling.booking import Booking
-from ketaclinic.domain.staff import Actor
-from ketaclinic.services.consent_checks import SignatureInput
-from ketaclinic.services.consents import ConsentService
-from ketaclinic.services.courses import CourseService
-from ketaclinic.services.eligibility import EligibilityService, SignRequest
-from ketaclinic.services.evaluations import EvaluationService
-from ketaclinic.services.orders import OrderDraft, OrderService
-from ketaclinic.services.patients import PatientService
-from ketaclinic.services.ports import Clock, PatientSearch, UnitOfWorkFactory
-from ketaclinic.services.scheduling import ScheduleService
+from ketaclinic.services.consent.checks import SignatureInput
+from ketaclinic.services.consent.consents import ConsentService
+from ketaclinic.services.dosing.orders import OrderDraft, OrderService
+from ketaclinic.services.evaluation.eligibility import EligibilityService, SignRequest
+from ketaclinic.services.evaluation.evaluations import EvaluationService
+from ketaclinic.services.patients.courses import CourseService
+from ketaclinic.services.patients.ports import PatientSearch
+from ketaclinic.services.patients.registry import PatientService
+from ketaclinic.services.ports import Clock, UnitOfWorkFactory
+from ketaclinic.services.scheduling.booking import ScheduleService
 
 DEMO_PROTOCOL = "adult-iv-induction"
 PATHWAY_PATIENT = PatientDetails("Jordan", "Demo-Pathway", date(1982, 5, 14), PatientSex.FEMALE)

@@ -34,8 +34,8 @@ from pydantic import SecretStr
 from ketaclinic.adapters.db import migrate
 from ketaclinic.adapters.db.engine import make_engine
 from ketaclinic.bootstrap import Services, build
-from ketaclinic.domain.access import Role
-from ketaclinic.domain.staff import Clinic
+from ketaclinic.domain.identity.access import Role
+from ketaclinic.domain.identity.staff import Clinic
 from ketaclinic.entrypoints.app import create_app
 from ketaclinic.services.demo import DEMO_PASSWORD, DEMO_STAFF, seed_demo
 from ketaclinic.settings import Environment, Settings

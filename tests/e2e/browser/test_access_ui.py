@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Page, expect
 
-from ketaclinic.domain.access import Role
-from ketaclinic.services.ports import PatientSearch
+from ketaclinic.domain.identity.access import Role
+from ketaclinic.services.patients.ports import PatientSearch
 from tests.e2e.browser.conftest import TABLET, LiveServer, NewPage, SignedIn, sign_in
 
 pytestmark = pytest.mark.browser

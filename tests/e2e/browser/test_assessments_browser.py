@@ -11,13 +11,13 @@ import pytest
 from playwright.sync_api import Page, ViewportSize, expect
 
 from ketaclinic.adapters.protocol_files import shipped_protocol
-from ketaclinic.domain.access import Role
-from ketaclinic.domain.consent import ConsentStatus
-from ketaclinic.domain.course import ConsentFacts, CourseState, EligibilityFacts
-from ketaclinic.domain.eligibility.engine import Decision
-from ketaclinic.domain.eligibility.signoff import SignedDecision
-from ketaclinic.domain.patients import PatientDetails, SexAtBirth
-from ketaclinic.domain.staff import Actor
+from ketaclinic.domain.consent.signatures import ConsentStatus
+from ketaclinic.domain.evaluation.eligibility.engine import Decision
+from ketaclinic.domain.evaluation.eligibility.signoff import SignedDecision
+from ketaclinic.domain.identity.access import Role
+from ketaclinic.domain.identity.staff import Actor
+from ketaclinic.domain.patients.course import ConsentFacts, CourseState, EligibilityFacts
+from ketaclinic.domain.patients.people import PatientDetails, SexAtBirth
 from tests.e2e.browser.conftest import LiveServer, NewPage, SignedIn, demo_email
 
 pytestmark = pytest.mark.browser

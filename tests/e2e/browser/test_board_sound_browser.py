@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from ketaclinic.domain.access import Role
+from ketaclinic.domain.identity.access import Role
 from tests.e2e.browser.conftest import SignedIn
 
 pytestmark = pytest.mark.browser

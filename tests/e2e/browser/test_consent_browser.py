@@ -15,15 +15,15 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from ketaclinic.adapters.protocol_files import shipped_protocol
-from ketaclinic.domain.access import Role
-from ketaclinic.domain.course import CourseState
-from ketaclinic.domain.patients import (
+from ketaclinic.domain.identity.access import Role
+from ketaclinic.domain.identity.staff import Actor
+from ketaclinic.domain.patients.course import CourseState
+from ketaclinic.domain.patients.people import (
     PatientDetails,
     RelatedPersonDetails,
     RelationshipKind,
     SexAtBirth,
 )
-from ketaclinic.domain.staff import Actor
 from tests.baseline import calm_answers
 from tests.e2e.browser.conftest import TABLET, LiveServer, SignedIn, demo_email
 

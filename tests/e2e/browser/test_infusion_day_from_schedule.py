@@ -21,11 +21,11 @@ import uvicorn
 from playwright.sync_api import Browser, BrowserContext, Page, ViewportSize, expect
 
 from ketaclinic.adapters.protocol_files import shipped_protocols
-from ketaclinic.domain.access import Role
+from ketaclinic.domain.identity.access import Role
 from ketaclinic.entrypoints.app import create_app
 from ketaclinic.services.demo import seed_demo
 from ketaclinic.services.demo_pathway import seed_demo_pathway
-from ketaclinic.services.scheduling_setup import seed_demo_schedule
+from ketaclinic.services.scheduling.setup import seed_demo_schedule
 from tests.e2e.browser.conftest import (
     DESKTOP,
     STARTUP_SECONDS,

@@ -19,13 +19,13 @@ from zoneinfo import ZoneInfo
 import pytest
 from playwright.sync_api import Page, expect
 
-from ketaclinic.domain.access import Role
 from ketaclinic.domain.errors import SafetyBlock
-from ketaclinic.domain.protocol.sections import Route
-from ketaclinic.domain.session import SessionState
-from ketaclinic.domain.staff import Actor
-from ketaclinic.services.orders import OrderDraft
-from ketaclinic.services.ports import AuditQuery
+from ketaclinic.domain.identity.access import Role
+from ketaclinic.domain.identity.staff import Actor
+from ketaclinic.domain.infusion.session import SessionState
+from ketaclinic.domain.protocols.sections import Route
+from ketaclinic.services.audit.ports import AuditQuery
+from ketaclinic.services.dosing.orders import OrderDraft
 from tests.e2e.browser.conftest import LiveServer, SignedIn, demo_email
 from tests.integration.test_orders_service import bedside, set_up_course
 from tests.integration.test_session_workflow import CHECK_IN

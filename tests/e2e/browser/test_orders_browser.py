@@ -14,11 +14,11 @@ from decimal import Decimal
 import pytest
 from playwright.sync_api import Page, expect
 
-from ketaclinic.domain.access import Role
 from ketaclinic.domain.dosing.checkin import TitrationOutcome
 from ketaclinic.domain.dosing.sessions import DissociationInstrument
-from ketaclinic.domain.staff import Actor
-from ketaclinic.services.checkins import CheckinEntry
+from ketaclinic.domain.identity.access import Role
+from ketaclinic.domain.identity.staff import Actor
+from ketaclinic.services.dosing.checkins import CheckinEntry
 from tests.e2e.browser.conftest import LiveServer, SignedIn, demo_email
 from tests.integration.test_orders_service import DosingSetup, give, iv_draft, set_up_course
 

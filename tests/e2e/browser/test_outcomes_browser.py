@@ -17,10 +17,10 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from ketaclinic.domain.access import Role
-from ketaclinic.domain.course import CourseState
-from ketaclinic.domain.staff import Actor
-from ketaclinic.services.scheduling_setup import seed_demo_schedule
+from ketaclinic.domain.identity.access import Role
+from ketaclinic.domain.identity.staff import Actor
+from ketaclinic.domain.patients.course import CourseState
+from ketaclinic.services.scheduling.setup import seed_demo_schedule
 from tests.conftest import World
 from tests.e2e.browser.conftest import LiveServer, SignedIn, demo_email
 from tests.integration.test_outcome_service import phq9, reassess, responder_in_reassessment

@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
-from ketaclinic.domain.access import Role
-from ketaclinic.domain.patients import age_on
-from ketaclinic.services.ports import PatientSearch
+from ketaclinic.domain.identity.access import Role
+from ketaclinic.domain.patients.people import age_on
+from ketaclinic.services.patients.ports import PatientSearch
 from tests.e2e.browser.conftest import TABLET, LiveServer, SignedIn
 
 pytestmark = pytest.mark.browser

@@ -12,7 +12,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from ketaclinic.adapters.protocol_files import shipped_protocol
-from ketaclinic.domain.access import Role
+from ketaclinic.domain.identity.access import Role
 from tests.e2e.browser.conftest import LiveServer, SignedIn
 
 pytestmark = pytest.mark.browser

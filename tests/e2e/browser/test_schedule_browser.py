@@ -19,13 +19,13 @@ from playwright.sync_api import expect
 
 from ketaclinic.adapters.protocol_files import shipped_protocol
 from ketaclinic.adapters.scheduling import CpSatScheduler
-from ketaclinic.domain.access import Role
-from ketaclinic.domain.staff import Actor
+from ketaclinic.domain.identity.access import Role
+from ketaclinic.domain.identity.staff import Actor
 from ketaclinic.services.demo import DEMO_ADOLESCENTS
-from ketaclinic.services.ports import PatientSearch
-from ketaclinic.services.scheduling import ScheduleService
-from ketaclinic.services.scheduling_replan import ReplanService
-from ketaclinic.services.scheduling_setup import seed_demo_schedule
+from ketaclinic.services.patients.ports import PatientSearch
+from ketaclinic.services.scheduling.booking import ScheduleService
+from ketaclinic.services.scheduling.replan import ReplanService
+from ketaclinic.services.scheduling.setup import seed_demo_schedule
 from tests.e2e.browser.conftest import LiveServer, SignedIn, demo_email
 from tests.schedule_world import TEST_LIMITS, consent_in_force_stub
 

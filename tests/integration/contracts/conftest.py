@@ -19,8 +19,8 @@ from sqlalchemy import Engine
 from ketaclinic.adapters.db import migrate
 from ketaclinic.adapters.db.engine import make_engine
 from ketaclinic.adapters.db.uow import SqlUnitOfWork
-from ketaclinic.domain.access import Role
-from ketaclinic.domain.patients import PatientDetails, SexAtBirth
+from ketaclinic.domain.identity.access import Role
+from ketaclinic.domain.patients.people import PatientDetails, SexAtBirth
 from ketaclinic.services.ports import UnitOfWork, UnitOfWorkFactory
 from tests.conftest import PG_URL_ENV, _postgres_database, require_tier, truncate_all
 from tests.fakes.audit import FAKE_AUDIT_KEY

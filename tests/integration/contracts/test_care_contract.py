@@ -9,18 +9,18 @@ from decimal import Decimal
 
 import pytest
 
-from ketaclinic.domain.access import Role
-from ketaclinic.domain.course import CourseState
+from ketaclinic.domain.assessments.safety import Disposition, RiskLevel, SafetyAssessment, Urgency
 from ketaclinic.domain.errors import Conflict
-from ketaclinic.domain.patients import (
+from ketaclinic.domain.identity.access import Role
+from ketaclinic.domain.patients.course import CourseState
+from ketaclinic.domain.patients.people import (
     Measurement,
     PatientDetails,
     RelatedPersonDetails,
     RelationshipKind,
     SexAtBirth,
 )
-from ketaclinic.domain.safety import Disposition, RiskLevel, SafetyAssessment, Urgency
-from ketaclinic.services.ports import PatientSearch
+from ketaclinic.services.patients.ports import PatientSearch
 from tests.integration.contracts.conftest import AT, Backend
 
 

@@ -24,7 +24,7 @@ from ketaclinic.domain.dosing.records import (
 )
 from ketaclinic.domain.dosing.sessions import AdverseEvent, DissociationInstrument, SessionAlarm
 from ketaclinic.domain.errors import Conflict
-from ketaclinic.domain.protocol.sections import AlertAction, Route, WeightBasis
+from ketaclinic.domain.protocols.sections import AlertAction, Route, WeightBasis
 from ketaclinic.services.ports import UnitOfWork
 from tests.integration.contracts.conftest import AT, Backend, ClinicRows
 

@@ -8,10 +8,10 @@ from datetime import timedelta
 import pytest
 
 from ketaclinic.domain.errors import Conflict
-from ketaclinic.domain.infusion import InfusionSession, SessionTransition
-from ketaclinic.domain.session import SessionState
+from ketaclinic.domain.infusion.records import InfusionSession, SessionTransition
+from ketaclinic.domain.infusion.session import SessionState
+from ketaclinic.services.infusion.ports import RecordKind
 from ketaclinic.services.ports import UnitOfWork
-from ketaclinic.services.session_workflow_ports import RecordKind
 from tests.integration.contracts.conftest import AT, Backend, ClinicRows
 from tests.integration.contracts.test_scheduling_contract import new_booking
 

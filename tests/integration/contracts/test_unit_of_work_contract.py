@@ -3,7 +3,7 @@ in-memory fake exactly as on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
-from ketaclinic.services.ports import AuditEntry, AuditQuery
+from ketaclinic.services.audit.ports import AuditEntry, AuditQuery
 from tests.integration.contracts.conftest import AT, Backend
 from tests.integration.contracts.test_dosing_contract import sign
 

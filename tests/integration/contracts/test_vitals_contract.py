@@ -8,11 +8,11 @@ from decimal import Decimal
 
 import pytest
 
-from ketaclinic.domain.alarms import Alarm
 from ketaclinic.domain.errors import Conflict
-from ketaclinic.domain.infusion import AckAction
-from ketaclinic.domain.protocol.sections import AlertAction, AlertSeverity
-from ketaclinic.domain.vitals import Parameter, ReadingSource, ReadingStatus, VitalReading
+from ketaclinic.domain.infusion.alarms import Alarm
+from ketaclinic.domain.infusion.records import AckAction
+from ketaclinic.domain.infusion.vitals import Parameter, ReadingSource, ReadingStatus, VitalReading
+from ketaclinic.domain.protocols.sections import AlertAction, AlertSeverity
 from ketaclinic.services.ports import UnitOfWork
 from tests.integration.contracts.conftest import AT, Backend, ClinicRows
 from tests.integration.contracts.test_infusion_contract import checked_in

@@ -3,7 +3,7 @@
 Signing (prescriber only; eligibility, consent and the safety gate; ceilings; an override needs a
 reason; one open order at a time), the second-person bedside check, the administration, and the
 between-session check-in. Each use case commits once with its audit event; a refusal stores
-nothing. Sources as in ``services/orders.py`` (clinical.md §2.2, §2.4).
+nothing. Sources as in ``services/dosing/orders.py`` (clinical.md §2.2, §2.4).
 """
 
 from __future__ import annotations
@@ -13,20 +13,20 @@ from decimal import Decimal
 
 import pytest
 
-from ketaclinic.domain.access import Role
-from ketaclinic.domain.consent import ConsentStatus
-from ketaclinic.domain.course import ConsentFacts, CourseState, EligibilityFacts
+from ketaclinic.domain.consent.signatures import ConsentStatus
 from ketaclinic.domain.dosing.records import DoseOrder, OrderStatus
-from ketaclinic.domain.eligibility.engine import Decision
-from ketaclinic.domain.eligibility.signoff import SignedDecision
 from ketaclinic.domain.errors import Conflict, NotFound, PermissionDenied, SafetyBlock
-from ketaclinic.domain.protocol.model import Protocol
-from ketaclinic.domain.protocol.sections import Route
-from ketaclinic.domain.treatment import Course
-from ketaclinic.services.checkins import CheckinEntry, CheckinService
-from ketaclinic.services.courses import CourseService, FactProvider
-from ketaclinic.services.dose_gate import dose_refusals
-from ketaclinic.services.orders import BedsideEntry, OrderDraft, OrderService
+from ketaclinic.domain.evaluation.eligibility.engine import Decision
+from ketaclinic.domain.evaluation.eligibility.signoff import SignedDecision
+from ketaclinic.domain.identity.access import Role
+from ketaclinic.domain.patients.course import ConsentFacts, CourseState, EligibilityFacts
+from ketaclinic.domain.patients.treatment import Course
+from ketaclinic.domain.protocols.model import Protocol
+from ketaclinic.domain.protocols.sections import Route
+from ketaclinic.services.dosing.checkins import CheckinEntry, CheckinService
+from ketaclinic.services.dosing.gate import dose_refusals
+from ketaclinic.services.dosing.orders import BedsideEntry, OrderDraft, OrderService
+from ketaclinic.services.patients.courses import CourseService, FactProvider
 from ketaclinic.services.ports import UnitOfWork
 from tests.unit.services.world import FakeWorld
 
@@ -272,7 +272,7 @@ def test_a_verified_order_is_not_checked_again(dosing: Dosing) -> None:
 
 # -- the dose gate ---------------------------------------------------------------------------
 # An administration is written only when a gated session starts dosing; these check the gate
-# (``services.dose_gate.dose_refusals``) on the in-memory store, before any session exists.
+# (``services.dosing.gate.dose_refusals``) on the in-memory store, before any session exists.
 def _refusals(dosing: Dosing, order: DoseOrder | None) -> tuple[str, ...]:
     w = dosing.world
     with w.uow() as uow:

@@ -16,9 +16,6 @@ from typing import Any
 
 import pytest
 
-from ketaclinic.domain.access import Role
-from ketaclinic.domain.alarms import Alarm
-from ketaclinic.domain.course import CourseState
 from ketaclinic.domain.errors import (
     Conflict,
     InvalidTransition,
@@ -27,12 +24,15 @@ from ketaclinic.domain.errors import (
     SafetyBlock,
     ValidationFailed,
 )
-from ketaclinic.domain.infusion import AckAction, InfusionSession, StoredAlarm
-from ketaclinic.domain.protocol.sections import AlertAction, AlertSeverity
-from ketaclinic.domain.session import SessionFacts, SessionState
-from ketaclinic.domain.vitals import Parameter, ReadingSource, VitalReading
-from ketaclinic.services.alarm_response import AlarmService
-from ketaclinic.services.sessions import SessionService
+from ketaclinic.domain.identity.access import Role
+from ketaclinic.domain.infusion.alarms import Alarm
+from ketaclinic.domain.infusion.records import AckAction, InfusionSession, StoredAlarm
+from ketaclinic.domain.infusion.session import SessionFacts, SessionState
+from ketaclinic.domain.infusion.vitals import Parameter, ReadingSource, VitalReading
+from ketaclinic.domain.patients.course import CourseState
+from ketaclinic.domain.protocols.sections import AlertAction, AlertSeverity
+from ketaclinic.services.infusion.alarm_response import AlarmService
+from ketaclinic.services.infusion.sessions import SessionService
 from tests.unit.services.world import FakeWorld
 
 CHECKED = SessionFacts(

@@ -16,13 +16,13 @@ from typing import Any
 
 import pytest
 
-from ketaclinic.domain.access import Role
-from ketaclinic.domain.course import CourseState
 from ketaclinic.domain.errors import Conflict, PermissionDenied
-from ketaclinic.domain.infusion import InfusionSession
-from ketaclinic.domain.session import SessionState
-from ketaclinic.domain.vitals import MMHG, Parameter, ReadingSource, VitalReading
-from ketaclinic.services.monitoring import MonitoringService, Receipt, VitalsBatch
+from ketaclinic.domain.identity.access import Role
+from ketaclinic.domain.infusion.records import InfusionSession
+from ketaclinic.domain.infusion.session import SessionState
+from ketaclinic.domain.infusion.vitals import MMHG, Parameter, ReadingSource, VitalReading
+from ketaclinic.domain.patients.course import CourseState
+from ketaclinic.services.infusion.monitoring import MonitoringService, Receipt, VitalsBatch
 from tests.unit.services.world import FakeWorld
 
 

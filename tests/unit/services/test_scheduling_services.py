@@ -13,9 +13,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from ketaclinic.domain.access import Role
-from ketaclinic.domain.consent import ConsentStatus
-from ketaclinic.domain.course import CourseState
+from ketaclinic.domain.consent.signatures import ConsentStatus
 from ketaclinic.domain.errors import (
     Conflict,
     NotFound,
@@ -23,6 +21,9 @@ from ketaclinic.domain.errors import (
     SafetyBlock,
     ValidationFailed,
 )
+from ketaclinic.domain.identity.access import Role
+from ketaclinic.domain.patients.course import CourseState
+from ketaclinic.domain.patients.treatment import Course
 from ketaclinic.domain.scheduling.booking import (
     Availability,
     Booking,
@@ -30,10 +31,9 @@ from ketaclinic.domain.scheduling.booking import (
     OpeningHours,
 )
 from ketaclinic.domain.scheduling.greedy import GreedyScheduler
-from ketaclinic.domain.treatment import Course
 from ketaclinic.services.ports import UnitOfWork
-from ketaclinic.services.scheduling import ScheduleService
-from ketaclinic.services.scheduling_setup import CalendarService, seed_demo_schedule
+from ketaclinic.services.scheduling.booking import ScheduleService
+from ketaclinic.services.scheduling.setup import CalendarService, seed_demo_schedule
 from tests.unit.services.world import FakeWorld
 
 

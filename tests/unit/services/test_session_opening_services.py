@@ -11,10 +11,12 @@ from decimal import Decimal
 
 import pytest
 
-from ketaclinic.domain.access import Role
-from ketaclinic.domain.course import CourseState
 from ketaclinic.domain.errors import Conflict, PermissionDenied, ValidationFailed
-from ketaclinic.domain.infusion import StoredReading
+from ketaclinic.domain.identity.access import Role
+from ketaclinic.domain.infusion.records import StoredReading
+from ketaclinic.domain.infusion.session import SessionState
+from ketaclinic.domain.infusion.vitals import Parameter, ReadingSource, VitalReading
+from ketaclinic.domain.patients.course import CourseState
 from ketaclinic.domain.scheduling.booking import (
     BookedShape,
     Booking,
@@ -22,10 +24,8 @@ from ketaclinic.domain.scheduling.booking import (
     BookingStatus,
     NewBooking,
 )
-from ketaclinic.domain.session import SessionState
-from ketaclinic.domain.vitals import Parameter, ReadingSource, VitalReading
-from ketaclinic.services.bedside_vitals import monitor_silence_min, readings_from_fields
-from ketaclinic.services.session_opening import SessionOpeningService
+from ketaclinic.services.infusion.bedside_vitals import monitor_silence_min, readings_from_fields
+from ketaclinic.services.infusion.session_opening import SessionOpeningService
 from tests.unit.services.test_infusion_services import RecordingEvents
 from tests.unit.services.world import FakeWorld
 

@@ -9,16 +9,15 @@ from __future__ import annotations
 
 import pytest
 
-from ketaclinic.domain.access import Role
-from ketaclinic.domain.course import CourseState
+from ketaclinic.domain.assessments.instruments.cadss import DISSOCIATION_TOTAL_RANGES
 from ketaclinic.domain.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
-from ketaclinic.domain.infusion import InfusionSession
-from ketaclinic.domain.instruments.cadss import DISSOCIATION_TOTAL_RANGES
-from ketaclinic.domain.session import SessionState
-from ketaclinic.services.courses import CourseService
-from ketaclinic.services.infusion_ports import NoLiveEvents
-from ketaclinic.services.session_workflow import SessionWorkflowService
-from ketaclinic.services.session_workflow_ports import RecordKind
+from ketaclinic.domain.identity.access import Role
+from ketaclinic.domain.infusion.records import InfusionSession
+from ketaclinic.domain.infusion.session import SessionState
+from ketaclinic.domain.patients.course import CourseState
+from ketaclinic.services.infusion.ports import NoLiveEvents, RecordKind
+from ketaclinic.services.infusion.workflow import SessionWorkflowService
+from ketaclinic.services.patients.courses import CourseService
 from tests.unit.services.world import FakeWorld
 
 

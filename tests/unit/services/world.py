@@ -16,16 +16,16 @@ from decimal import Decimal
 from functools import cache
 from pathlib import Path
 
-from ketaclinic.domain.access import Role
-from ketaclinic.domain.audit import AuditEvent
-from ketaclinic.domain.course import CourseState
-from ketaclinic.domain.patients import Measurement, PatientDetails, SexAtBirth
-from ketaclinic.domain.protocol.canonical import canonical_json, with_hash
-from ketaclinic.domain.protocol.model import Protocol
-from ketaclinic.domain.protocol.pack import build_protocol
-from ketaclinic.domain.safety import SafetyTask, Urgency
-from ketaclinic.domain.staff import Actor, Clinic
-from ketaclinic.domain.treatment import Course
+from ketaclinic.domain.assessments.safety import SafetyTask, Urgency
+from ketaclinic.domain.audit.events import AuditEvent
+from ketaclinic.domain.identity.access import Role
+from ketaclinic.domain.identity.staff import Actor, Clinic
+from ketaclinic.domain.patients.course import CourseState
+from ketaclinic.domain.patients.people import Measurement, PatientDetails, SexAtBirth
+from ketaclinic.domain.patients.treatment import Course
+from ketaclinic.domain.protocols.canonical import canonical_json, with_hash
+from ketaclinic.domain.protocols.model import Protocol
+from ketaclinic.domain.protocols.pack import build_protocol
 from ketaclinic.services.ports import UnitOfWork, UnitOfWorkFactory
 from tests.fakes import FakeClock
 from tests.fakes.uow import InMemoryDatabase, Rows, unit_of_work_factory

@@ -5,9 +5,9 @@
 
 Each query is portable SQL (PostgreSQL, SQLite, DuckDB) with ``:name`` parameters, run through an
 :data:`~ketaclinic.adapters.analytics.schema.Executor` so the same code serves a SQLAlchemy
-connection, a psycopg cursor or DuckDB. Results are the row types of ``domain.analytics``, whose
-pure functions are the reference these queries are tested against. Integer arithmetic keeps the
-response boundary exact: ``(baseline - score) * 100 * den >= num * baseline`` with
+connection, a psycopg cursor or DuckDB. Results are the row types of ``domain.outcomes.analytics``,
+whose pure functions are the reference these queries are tested against. Integer arithmetic keeps
+the response boundary exact: ``(baseline - score) * 100 * den >= num * baseline`` with
 ``num/den = response_pct_drop``.
 """
 
@@ -20,7 +20,7 @@ from enum import StrEnum
 from typing import Any
 
 from ketaclinic.adapters.analytics.schema import ROLLUP_SESSIONS, Executor, format_sql
-from ketaclinic.domain.analytics import (
+from ketaclinic.domain.outcomes.analytics import (
     THREE_MONTH_WINDOW_DAYS,
     ClinicRank,
     CohortChange,
@@ -29,7 +29,7 @@ from ketaclinic.domain.analytics import (
     kaplan_meier_from_counts,
     trajectory_point_from_sums,
 )
-from ketaclinic.domain.protocol.sections import OutcomeDefinition
+from ketaclinic.domain.protocols.sections import OutcomeDefinition
 
 QUERY_NAMES = (
     "response_rate_by_clinic_month",

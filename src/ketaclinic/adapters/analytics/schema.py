@@ -19,7 +19,7 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from ketaclinic.domain.analytics import THREE_MONTH_WINDOW_DAYS, ScoreFact
+from ketaclinic.domain.outcomes.analytics import THREE_MONTH_WINDOW_DAYS, ScoreFact
 
 Executor = Callable[[str, Mapping[str, Any]], Sequence[Sequence[Any]]]
 ROLLUP_SESSIONS = 6  # course_outcome keeps s1..s6: the six-infusion induction series

@@ -68,7 +68,7 @@ memberships = Table(
     UniqueConstraint("clinic_id", "staff_id"),
 )
 
-web_sessions = Table(
+staff_web_sessions = Table(
     "web_sessions",
     metadata,
     Column("id", Integer, primary_key=True),

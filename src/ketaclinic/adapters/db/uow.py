@@ -8,82 +8,80 @@ from typing import Self
 from sqlalchemy import Connection, Engine, RootTransaction
 from sqlalchemy.exc import IntegrityError
 
-from ketaclinic.adapters.db.assessment_repository import (
+from ketaclinic.adapters.db.assessments.questionnaire_mapping_repository import (
+    SqlQuestionnaireMappingRepository,
+)
+from ketaclinic.adapters.db.assessments.repository import (
     SqlAssessmentLinkRepository,
     SqlAssessmentRepository,
     SqlNoticeRepository,
 )
-from ketaclinic.adapters.db.audit_log import SqlAuditLog
-from ketaclinic.adapters.db.course_repository import (
-    SqlCourseRepository,
-    SqlProtocolRepository,
-    SqlSafetyTaskRepository,
-)
-from ketaclinic.adapters.db.dosing_repository import SqlDosingRepository
-from ketaclinic.adapters.db.evaluation_repository import (
-    SqlConsentRepository,
+from ketaclinic.adapters.db.assessments.safety_repository import SqlSafetyTaskRepository
+from ketaclinic.adapters.db.audit.log import SqlAuditLog
+from ketaclinic.adapters.db.consent.repository import SqlConsentRepository
+from ketaclinic.adapters.db.dosing.repository import SqlDosingRepository
+from ketaclinic.adapters.db.evaluation.repository import (
     SqlEligibilityRepository,
     SqlEvaluationRepository,
 )
-from ketaclinic.adapters.db.hl7_gateway_repository import SqlGatewayRegistry
-from ketaclinic.adapters.db.infusion_repository import (
+from ketaclinic.adapters.db.identity.repository import (
+    SqlClinicRepository,
+    SqlStaffRepository,
+    SqlStaffSessionRepository,
+)
+from ketaclinic.adapters.db.infusion.gateway_repository import SqlGatewayRegistry
+from ketaclinic.adapters.db.infusion.record_repository import SqlSessionRecordRepository
+from ketaclinic.adapters.db.infusion.repository import (
     SqlMonitorRegistry,
     SqlNotificationRepository,
     SqlSessionRepository,
 )
-from ketaclinic.adapters.db.integration_repository import (
-    SqlCoachingNoteRepository,
-    SqlIntegrationRepository,
-)
-from ketaclinic.adapters.db.outcome_repository import SqlOutcomeRepository
-from ketaclinic.adapters.db.patient_repository import SqlPatientRepository
-from ketaclinic.adapters.db.questionnaire_mapping_repository import (
-    SqlQuestionnaireMappingRepository,
-)
-from ketaclinic.adapters.db.schedule_repository import OCCUPANCY_CONSTRAINT, SqlScheduleRepository
-from ketaclinic.adapters.db.session_record_repository import SqlSessionRecordRepository
-from ketaclinic.adapters.db.staff_repository import (
-    SqlAuthSessionRepository,
-    SqlClinicRepository,
-    SqlStaffRepository,
-)
-from ketaclinic.adapters.db.vitals_repository import (
+from ketaclinic.adapters.db.infusion.vitals_repository import (
     SqlAlarmRepository,
     SqlHl7Inbox,
     SqlReadingRepository,
 )
+from ketaclinic.adapters.db.integration.repository import (
+    SqlCoachingNoteRepository,
+    SqlIntegrationRepository,
+)
+from ketaclinic.adapters.db.outcomes.repository import SqlOutcomeRepository
+from ketaclinic.adapters.db.patients.course_repository import SqlCourseRepository
+from ketaclinic.adapters.db.patients.repository import SqlPatientRepository
+from ketaclinic.adapters.db.protocols.repository import SqlProtocolRepository
+from ketaclinic.adapters.db.scheduling.repository import OCCUPANCY_CONSTRAINT, SqlScheduleRepository
 from ketaclinic.domain.errors import Conflict
-from ketaclinic.services.infusion_ports import (
+from ketaclinic.services.assessments.ports import (
+    AssessmentLinkRepository,
+    AssessmentRepository,
+    NoticeRepository,
+    QuestionnaireMappingRepository,
+    SafetyTaskRepository,
+)
+from ketaclinic.services.audit.ports import AuditLog
+from ketaclinic.services.consent.ports import ConsentRepository
+from ketaclinic.services.dosing.ports import DosingRepository
+from ketaclinic.services.evaluation.ports import EligibilityRepository, EvaluationRepository
+from ketaclinic.services.identity.ports import (
+    ClinicRepository,
+    StaffRepository,
+    StaffSessionRepository,
+)
+from ketaclinic.services.infusion.ports import (
     AlarmRepository,
     GatewayRegistry,
     Hl7Inbox,
     MonitorRegistry,
     NotificationRepository,
     ReadingRepository,
+    SessionRecordRepository,
     SessionRepository,
 )
-from ketaclinic.services.integration_ports import CoachingNoteRepository, IntegrationRepository
-from ketaclinic.services.outcome_ports import OutcomeRepository
-from ketaclinic.services.ports import (
-    AssessmentLinkRepository,
-    AssessmentRepository,
-    AuditLog,
-    AuthSessionRepository,
-    ClinicRepository,
-    ConsentRepository,
-    CourseRepository,
-    DosingRepository,
-    EligibilityRepository,
-    EvaluationRepository,
-    NoticeRepository,
-    PatientRepository,
-    ProtocolRepository,
-    QuestionnaireMappingRepository,
-    SafetyTaskRepository,
-    StaffRepository,
-)
-from ketaclinic.services.scheduling_ports import ScheduleRepository
-from ketaclinic.services.session_workflow_ports import SessionRecordRepository
+from ketaclinic.services.integration.ports import CoachingNoteRepository, IntegrationRepository
+from ketaclinic.services.outcomes.ports import OutcomeRepository
+from ketaclinic.services.patients.ports import CourseRepository, PatientRepository
+from ketaclinic.services.protocols.ports import ProtocolRepository
+from ketaclinic.services.scheduling.ports import ScheduleRepository
 
 
 class SqlUnitOfWork:
@@ -92,7 +90,7 @@ class SqlUnitOfWork:
     audit: AuditLog
     clinics: ClinicRepository
     staff: StaffRepository
-    auth_sessions: AuthSessionRepository
+    staff_sessions: StaffSessionRepository
     patients: PatientRepository
     protocols: ProtocolRepository
     courses: CourseRepository
@@ -137,7 +135,7 @@ class SqlUnitOfWork:
         self.audit = SqlAuditLog(conn, self._audit_key)
         self.clinics = SqlClinicRepository(conn)
         self.staff = SqlStaffRepository(conn)
-        self.auth_sessions = SqlAuthSessionRepository(conn)
+        self.staff_sessions = SqlStaffSessionRepository(conn)
         self.patients = SqlPatientRepository(conn)
         self.protocols = SqlProtocolRepository(conn)
         self.courses = SqlCourseRepository(conn)

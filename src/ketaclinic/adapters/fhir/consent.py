@@ -14,11 +14,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from ketaclinic.domain.consent import SignerRole
-from ketaclinic.domain.eligibility import Finding
-from ketaclinic.domain.evaluation_records import StoredDecision, StoredSignature, StoredWithdrawal
-from ketaclinic.domain.patients import RelatedPerson
-from ketaclinic.domain.protocol.sections import Severity
+from ketaclinic.domain.consent.signatures import SignerRole
+from ketaclinic.domain.evaluation.eligibility import Finding
+from ketaclinic.domain.evaluation.records import StoredDecision, StoredSignature, StoredWithdrawal
+from ketaclinic.domain.patients.people import RelatedPerson
+from ketaclinic.domain.protocols.sections import Severity
 
 CONSENT_SCOPE = "http://terminology.hl7.org/CodeSystem/consentscope"
 CONSENT_CATEGORY = "http://loinc.org"

@@ -18,10 +18,10 @@ from typing import Any
 
 from ketaclinic.adapters.fhir.medication import quantity
 from ketaclinic.adapters.fhir.vital_observation import LOINC, LOINC_PARAMETERS
-from ketaclinic.domain.infusion import InfusionSession, StoredReading
-from ketaclinic.domain.session import SessionState
-from ketaclinic.services.session_workflow import SessionDay
-from ketaclinic.services.session_workflow_ports import RecordKind, SessionRecord
+from ketaclinic.domain.infusion.records import InfusionSession, StoredReading
+from ketaclinic.domain.infusion.session import SessionState
+from ketaclinic.services.infusion.ports import RecordKind, SessionRecord
+from ketaclinic.services.infusion.workflow import SessionDay
 
 Json = dict[str, Any]
 ACT_CODE = "http://terminology.hl7.org/CodeSystem/v3-ActCode"

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
-from ketaclinic.domain.questionnaire_mappings import QuestionnaireMapping
+from ketaclinic.domain.assessments.questionnaire_mappings import QuestionnaireMapping
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,7 +33,8 @@ class KnownQuestionnaire:
 
 
 def from_clinic_mapping(mapping: QuestionnaireMapping) -> KnownQuestionnaire:
-    """A clinic-registered mapping (``domain.questionnaire_mappings``) as a known Questionnaire."""
+    """A clinic-registered mapping (``domain.assessments.questionnaire_mappings``) as a known
+    Questionnaire."""
     return KnownQuestionnaire(
         instrument_id=mapping.instrument_id,
         items=MappingProxyType(dict(mapping.items)),

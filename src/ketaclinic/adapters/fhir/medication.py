@@ -14,7 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 from ketaclinic.domain.dosing.records import DoseOrder, OrderStatus, PremedicationOrder
-from ketaclinic.domain.protocol.sections import Route
+from ketaclinic.domain.protocols.sections import Route
 
 Json = dict[str, Any]
 UCUM = "http://unitsofmeasure.org"

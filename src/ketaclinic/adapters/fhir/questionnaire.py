@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from ketaclinic.domain.instruments.model import AnswerOption, Instrument, Item
+from ketaclinic.domain.assessments.instruments.model import AnswerOption, Instrument, Item
 
 Json = dict[str, Any]
 

@@ -31,11 +31,15 @@ from ketaclinic.adapters.fhir.questionnaire import (
     instrument_answer_codes,
     walk_items,
 )
+from ketaclinic.domain.assessments.instruments.model import Instrument, Item, ScoreResult
+from ketaclinic.domain.assessments.instruments.registry import (
+    INSTRUMENTS,
+    find_by_panel_loinc,
+    get_instrument,
+)
+from ketaclinic.domain.assessments.instruments.scoring import score_instrument
+from ketaclinic.domain.assessments.questionnaire_mappings import QuestionnaireMapping
 from ketaclinic.domain.errors import ValidationFailed
-from ketaclinic.domain.instruments.model import Instrument, Item, ScoreResult
-from ketaclinic.domain.instruments.registry import INSTRUMENTS, find_by_panel_loinc, get_instrument
-from ketaclinic.domain.instruments.scoring import score_instrument
-from ketaclinic.domain.questionnaire_mappings import QuestionnaireMapping
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,8 +10,8 @@ from __future__ import annotations
 from datetime import datetime
 
 from ketaclinic.adapters.fhir.questionnaire import LOINC, Json
+from ketaclinic.domain.assessments.instruments.model import Instrument, ScoreResult
 from ketaclinic.domain.errors import ValidationFailed
-from ketaclinic.domain.instruments.model import Instrument, ScoreResult
 
 LOCAL_SCORES = "urn:ketaclinic:scores"
 SURVEY = {

@@ -13,7 +13,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from ketaclinic.domain.errors import ValidationFailed
-from ketaclinic.domain.vitals import (
+from ketaclinic.domain.infusion.vitals import (
     Parameter,
     ReadingSource,
     ReadingStatus,

@@ -28,7 +28,7 @@ from ketaclinic.adapters.hl7.message import (
     split_segments,
     unescape,
 )
-from ketaclinic.domain.vitals import ReadingStatus
+from ketaclinic.domain.infusion.vitals import ReadingStatus
 
 MAX_SEGMENT_CHARS = 65_536
 _T = TypeVar("_T")

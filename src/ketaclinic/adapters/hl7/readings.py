@@ -1,4 +1,5 @@
-"""Map parsed PCD-01 observations to domain :class:`~ketaclinic.domain.vitals.VitalReading`.
+"""Map parsed PCD-01 observations to domain
+:class:`~ketaclinic.domain.infusion.vitals.VitalReading`.
 
 Only numeric OBX rows with an MDC code this clinic charts become readings; every other numeric
 row is returned in ``unmapped`` with its reason so the service can keep it for review (nothing is
@@ -10,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ketaclinic.adapters.hl7.parse import ParsedMessage, ParsedObservation
-from ketaclinic.domain.vitals import (
+from ketaclinic.domain.infusion.vitals import (
     ReadingSource,
     VitalReading,
     normalise_unit,

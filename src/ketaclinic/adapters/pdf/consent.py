@@ -16,8 +16,8 @@ from zoneinfo import ZoneInfo
 from fpdf import FPDF
 
 from ketaclinic.adapters.pdf.typeface import FAMILY, new_document, printable
-from ketaclinic.domain.consent_documents import RenderedDocument
-from ketaclinic.domain.evaluation_records import StoredSignature
+from ketaclinic.domain.consent.documents import RenderedDocument
+from ketaclinic.domain.evaluation.records import StoredSignature
 
 PNG_PREFIX = "data:image/png;base64,"
 

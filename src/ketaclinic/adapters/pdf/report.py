@@ -15,7 +15,7 @@ from fpdf import FPDF
 
 from ketaclinic.adapters.charts import HEIGHT, WIDTH, course_trajectory_chart, render_svg
 from ketaclinic.adapters.pdf.typeface import FAMILY, new_document, printable
-from ketaclinic.services.reports import CourseReport
+from ketaclinic.services.outcomes.reports import CourseReport
 
 LINE_MM = 5.5
 

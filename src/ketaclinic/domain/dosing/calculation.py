@@ -22,7 +22,7 @@ from enum import StrEnum
 from ketaclinic.domain.dosing.reasons import DosingReason, protocol_reason
 from ketaclinic.domain.dosing.weight import DosingWeight
 from ketaclinic.domain.errors import ValidationFailed
-from ketaclinic.domain.protocol.sections import Route, RouteDosing
+from ketaclinic.domain.protocols.sections import Route, RouteDosing
 
 CLINICAL_2_2 = "clinical.md §2.2"
 _MG_PER_KG_PLACES = Decimal("0.001")

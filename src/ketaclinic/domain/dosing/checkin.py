@@ -17,7 +17,7 @@ from enum import StrEnum
 
 from ketaclinic.domain.dosing.reasons import DosingReason, protocol_reason
 from ketaclinic.domain.errors import ValidationFailed
-from ketaclinic.domain.protocol.sections import TitrationRules
+from ketaclinic.domain.protocols.sections import TitrationRules
 
 SEED_STEP_5 = "seed 000 step 5"
 CLINICAL_1_5 = "clinical.md §1.5"

@@ -15,7 +15,7 @@ from decimal import Decimal
 from ketaclinic.domain.dosing.calculation import DoseCalculation
 from ketaclinic.domain.dosing.reasons import CLINICAL_2_4, DosingReason
 from ketaclinic.domain.dosing.titration import TitrationRecommendation
-from ketaclinic.domain.protocol.sections import Route
+from ketaclinic.domain.protocols.sections import Route
 
 
 @dataclass(frozen=True, slots=True)

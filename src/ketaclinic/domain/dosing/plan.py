@@ -31,8 +31,8 @@ from ketaclinic.domain.dosing.weight import (
     determine_dosing_weight,
 )
 from ketaclinic.domain.errors import ValidationFailed
-from ketaclinic.domain.protocol.model import Protocol
-from ketaclinic.domain.protocol.sections import Route, RouteDosing
+from ketaclinic.domain.protocols.model import Protocol
+from ketaclinic.domain.protocols.sections import Route, RouteDosing
 
 
 @dataclass(frozen=True, slots=True)

@@ -27,7 +27,7 @@ from decimal import ROUND_HALF_EVEN, Decimal
 from ketaclinic.domain.dosing.calculation import DoseCalculation
 from ketaclinic.domain.dosing.reasons import CLINICAL_2_4, KETALAR_PI, DosingReason, protocol_reason
 from ketaclinic.domain.errors import ValidationFailed
-from ketaclinic.domain.protocol.sections import Route, RouteDosing
+from ketaclinic.domain.protocols.sections import Route, RouteDosing
 
 LABEL_STRENGTHS_MG_PER_ML = (Decimal(10), Decimal(50), Decimal(100))  # Ketalar PI
 UNDILUTABLE_MG_PER_ML = Decimal(10)  # isotonic; label: not to be diluted

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ketaclinic.domain.protocol.sections import SourceRef
+from ketaclinic.domain.protocols.sections import SourceRef
 
 KETALAR_PI = "Ketalar PI"
 CLINICAL_2_3 = "clinical.md §2.3"

@@ -21,7 +21,7 @@ from ketaclinic.domain.dosing.sessions import (
     SessionAlarm,
 )
 from ketaclinic.domain.errors import ValidationFailed
-from ketaclinic.domain.protocol.sections import Route, WeightBasis
+from ketaclinic.domain.protocols.sections import Route, WeightBasis
 
 KETAMINE = "ketamine"
 

@@ -13,11 +13,11 @@ from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
 
+from ketaclinic.domain.assessments.instruments.cadss import DISSOCIATION_TOTAL_RANGES
 from ketaclinic.domain.dosing.checkin import TitrationFinding, TitrationOutcome
 from ketaclinic.domain.dosing.reasons import DosingReason, protocol_reason
 from ketaclinic.domain.errors import ValidationFailed
-from ketaclinic.domain.instruments.cadss import DISSOCIATION_TOTAL_RANGES
-from ketaclinic.domain.protocol.sections import AlertAction, TitrationRules
+from ketaclinic.domain.protocols.sections import AlertAction, TitrationRules
 
 CLINICAL_4_3 = "clinical.md §4.3"
 CLINICAL_4_4 = "clinical.md §4.4"

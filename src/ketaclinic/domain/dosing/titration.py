@@ -42,7 +42,7 @@ from ketaclinic.domain.dosing.sessions import (
 )
 from ketaclinic.domain.dosing.weight import DosingWeight
 from ketaclinic.domain.errors import ValidationFailed
-from ketaclinic.domain.protocol.sections import RouteDosing, TitrationRules
+from ketaclinic.domain.protocols.sections import RouteDosing, TitrationRules
 
 CLINICAL_2_2 = "clinical.md §2.2"
 _NO_DOSE = (TitrationOutcome.POSTPONE, TitrationOutcome.HOLD_AND_REVIEW)

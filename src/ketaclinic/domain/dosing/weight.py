@@ -24,7 +24,7 @@ from enum import StrEnum
 
 from ketaclinic.domain.dosing.reasons import CLINICAL_2_3, DosingReason, protocol_reason
 from ketaclinic.domain.errors import ValidationFailed
-from ketaclinic.domain.protocol.sections import RouteDosing, WeightBasis
+from ketaclinic.domain.protocols.sections import RouteDosing, WeightBasis
 from ketaclinic.domain.units import CM_PER_INCH as CM_PER_INCH
 from ketaclinic.domain.units import KG_PER_LB as KG_PER_LB
 from ketaclinic.domain.units import body_mass_index as body_mass_index

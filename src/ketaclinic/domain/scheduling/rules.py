@@ -9,7 +9,7 @@ ignores other bookings: capacity is the solvers' business, and the checker re-ve
 from __future__ import annotations
 
 from ketaclinic.domain.errors import ValidationFailed
-from ketaclinic.domain.protocol.sections import Maintenance, Series
+from ketaclinic.domain.protocols.sections import Maintenance, Series
 from ketaclinic.domain.scheduling.calendar import (
     MINUTES_PER_DAY,
     Chair,

@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictStr
 
-from ketaclinic.domain.patients import (
+from ketaclinic.domain.patients.people import (
     Measurement,
     Patient,
     PatientDetails,

@@ -1,8 +1,8 @@
 """``ketaclinic arrivals list|check-in``: today's arrivals and checking a booked appointment in.
 
 The command signs in as a staff member (email and password, with the same lockout as the web) and
-goes through ``services.session_opening`` like the web and the API: the appointment's session
-opens for its course, session number and chair; a second check-in exits 1 naming
+goes through ``services.infusion.session_opening`` like the web and the API: the appointment's
+session opens for its course, session number and chair; a second check-in exits 1 naming
 ``appointment_id``. The password comes from a prompt or ``--password-file``.
 """
 
@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 import typer
 
 from ketaclinic.bootstrap import Services
-from ketaclinic.domain.staff import Actor
+from ketaclinic.domain.identity.staff import Actor
 from ketaclinic.entrypoints.cli.context import clinic_named, services
 
 app = typer.Typer(help="Arrivals: check a booked appointment in.", no_args_is_help=True)

@@ -9,7 +9,7 @@ import typer
 
 from ketaclinic.bootstrap import Services, build
 from ketaclinic.domain.errors import ClinicError, ValidationFailed
-from ketaclinic.domain.staff import Clinic
+from ketaclinic.domain.identity.staff import Clinic
 from ketaclinic.settings import load_settings
 
 

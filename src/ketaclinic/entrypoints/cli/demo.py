@@ -8,8 +8,8 @@ from ketaclinic.adapters.protocol_files import shipped_protocols
 from ketaclinic.entrypoints.cli.context import services
 from ketaclinic.services.demo import DEMO_PASSWORD, DEMO_STAFF, seed_demo
 from ketaclinic.services.demo_pathway import seed_demo_pathway
-from ketaclinic.services.demo_sessions import SIMULATOR_GATEWAY
-from ketaclinic.services.scheduling_setup import seed_demo_schedule
+from ketaclinic.services.infusion.demo_sessions import SIMULATOR_GATEWAY
+from ketaclinic.services.scheduling.setup import seed_demo_schedule
 
 
 def demo() -> None:

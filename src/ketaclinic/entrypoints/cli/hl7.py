@@ -13,9 +13,9 @@ from typing import Annotated
 import typer
 
 from ketaclinic.adapters.hl7.simulator import simulate
-from ketaclinic.domain.monitor_ingest import NewGateway
+from ketaclinic.domain.infusion.monitor_ingest import NewGateway
 from ketaclinic.entrypoints.cli.context import clinic_named, services
-from ketaclinic.services.demo_sessions import SIMULATOR_GATEWAY, start_demo_sessions
+from ketaclinic.services.infusion.demo_sessions import SIMULATOR_GATEWAY, start_demo_sessions
 
 LISTENER_MODULE = "ketaclinic.entrypoints.hl7_listener"
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import typer
 
-from ketaclinic.entrypoints.cli import audit, db, demo, serve, users
+from ketaclinic.entrypoints.cli import audit, db, demo, serve
+from ketaclinic.entrypoints.cli import identity as users
 
 
 def build_cli() -> typer.Typer:
@@ -31,14 +32,12 @@ def build_cli() -> typer.Typer:
 
 def _area_groups() -> list[tuple[str, typer.Typer]]:
     """The clinical areas' command groups."""
-    from ketaclinic.entrypoints.cli import (
-        alarms,
-        arrivals,
-        dose,
-        eligibility,
-        protocol,
-        questionnaire,
-    )
+    from ketaclinic.entrypoints.cli import arrivals
+    from ketaclinic.entrypoints.cli import assessments as questionnaire
+    from ketaclinic.entrypoints.cli import dosing as dose
+    from ketaclinic.entrypoints.cli import evaluation as eligibility
+    from ketaclinic.entrypoints.cli import infusion as alarms
+    from ketaclinic.entrypoints.cli import protocols as protocol
 
     return [
         ("protocol", protocol.app),

@@ -7,7 +7,7 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 
 from ketaclinic.domain.errors import ValidationFailed
-from ketaclinic.domain.patients import (
+from ketaclinic.domain.patients.people import (
     PatientDetails,
     RelatedPersonDetails,
     RelationshipKind,

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ketaclinic.domain.access import Permission
+from ketaclinic.domain.identity.access import Permission
 
 
 @dataclass(frozen=True, slots=True)

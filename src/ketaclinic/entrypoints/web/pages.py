@@ -10,13 +10,13 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from ketaclinic.domain.access import Permission
+from ketaclinic.domain.identity.access import Permission
 from ketaclinic.entrypoints.guards import SESSION_COOKIE, WebUser
 from ketaclinic.entrypoints.http import services_of
 from ketaclinic.entrypoints.web import forms
 from ketaclinic.entrypoints.web.rendering import mark_web, render
-from ketaclinic.services.identity import Session
-from ketaclinic.services.ports import AuditQuery
+from ketaclinic.services.audit.ports import AuditQuery
+from ketaclinic.services.identity.staff_sessions import StaffSession
 
 router = APIRouter(dependencies=[Depends(mark_web)], include_in_schema=False)
 
@@ -30,7 +30,7 @@ def home(request: Request) -> Response:
 @router.get("/audit", response_class=HTMLResponse)
 def audit_page(
     request: Request,
-    session: Annotated[Session, Depends(WebUser(Permission.AUDIT_READ))],
+    staff_session: Annotated[StaffSession, Depends(WebUser(Permission.AUDIT_READ))],
     patient_id: Annotated[str, Query(max_length=20)] = "",
     actor_id: Annotated[str, Query(max_length=20)] = "",
     on: Annotated[str, Query(max_length=10)] = "",
@@ -42,7 +42,7 @@ def audit_page(
     errors: dict[str, str] = {}
     patient = _optional_id(patient_id, "patient_id", errors)
     actor = _optional_id(actor_id, "actor_id", errors)
-    zone = ZoneInfo(session.clinic.timezone)
+    zone = ZoneInfo(staff_session.clinic.timezone)
     since = _local_midnight(from_day or on, "from_day" if from_day else "on", zone, errors)
     last = _local_midnight(to_day or on, "to_day" if to_day else "on", zone, errors)
     until = last + timedelta(days=1) if last else None
@@ -50,8 +50,8 @@ def audit_page(
         errors["to_day"] = "must be on or after the first day"
     events: Sequence[object] = ()
     if not errors:
-        q = AuditQuery(session.actor.clinic_id, patient, actor, since, until, 500)
-        events = services_of(request).audit.search(session.actor, q)
+        q = AuditQuery(staff_session.actor.clinic_id, patient, actor, since, until, 500)
+        events = services_of(request).audit.search(staff_session.actor, q)
     filters = {
         "patient_id": patient_id,
         "actor_id": actor_id,

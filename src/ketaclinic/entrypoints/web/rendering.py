@@ -12,12 +12,12 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
-from ketaclinic.domain.access import Permission, is_allowed
 from ketaclinic.domain.errors import ClinicError, NotAuthenticated, ValidationFailed
-from ketaclinic.domain.protocol.canonical import decimal_text
+from ketaclinic.domain.identity.access import Permission, is_allowed
+from ketaclinic.domain.protocols.canonical import decimal_text
 from ketaclinic.entrypoints.http import status_for
 from ketaclinic.entrypoints.web.navigation import CHART_PANELS, NAV
-from ketaclinic.services.identity import Session
+from ketaclinic.services.identity.staff_sessions import StaffSession
 
 _templates: Jinja2Templates | None = None
 
@@ -51,11 +51,11 @@ def _local_time(value: datetime | None, tz: str = "UTC", fmt: str = "%Y-%m-%d %H
 def render(
     request: Request, name: str, context: dict[str, Any] | None = None, *, status: int = 200
 ) -> HTMLResponse:
-    session: Session | None = getattr(request.state, "session", None)
+    staff_session: StaffSession | None = getattr(request.state, "staff_session", None)
     base: dict[str, Any] = {
-        "session": session,
-        "clinic_tz": session.clinic.timezone if session else "UTC",
-        "can": (lambda p: session is not None and _can(session, p)),
+        "staff_session": staff_session,
+        "clinic_tz": staff_session.clinic.timezone if staff_session else "UTC",
+        "can": (lambda p: staff_session is not None and _can(staff_session, p)),
         "P": Permission,
         "idle_timeout_min": request.app.state.services.settings.idle_timeout_min,
         "reauth_window_min": request.app.state.services.settings.reauth_window_min,
@@ -67,8 +67,8 @@ def render(
     )
 
 
-def _can(session: Session, permission: Permission) -> bool:
-    role = session.actor.role
+def _can(staff_session: StaffSession, permission: Permission) -> bool:
+    role = staff_session.actor.role
     return role is not None and is_allowed(role, permission)
 
 

@@ -1,0 +1,4 @@
+"""The audit area of adapters.db.
+
+Audit: the hash-chained audit trail.
+"""

@@ -1,0 +1,4 @@
+"""The consent area of adapters.db.
+
+Consent: documents, signatures, dissent and withdrawal.
+"""

@@ -1,0 +1,4 @@
+"""The outcomes area of adapters.db.
+
+Outcomes: tagged scores, response review, maintenance boosters, dashboard, reports.
+"""

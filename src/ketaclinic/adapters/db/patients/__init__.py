@@ -1,0 +1,4 @@
+"""The patients area of adapters.db.
+
+Patients: registration, related people, measurements, and their treatment courses.
+"""

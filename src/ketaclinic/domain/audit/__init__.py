@@ -1,0 +1,4 @@
+"""The audit area of domain.
+
+Audit: the hash-chained audit trail.
+"""

@@ -1,0 +1,4 @@
+"""The consent area of domain.
+
+Consent: documents, signatures, dissent and withdrawal.
+"""

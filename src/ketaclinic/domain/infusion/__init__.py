@@ -1,0 +1,4 @@
+"""The infusion area of domain.
+
+Infusion: the session from check-in to discharge, monitoring, alarms and the board.
+"""

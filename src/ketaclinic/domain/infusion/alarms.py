@@ -1,0 +1,399 @@
+"""Server-side alarm evaluation from the protocol's alert rules (pure).
+
+The service calls :func:`evaluate` each time readings arrive (and on a timer for overdue vitals),
+with the session's recent readings, the new ones, the protocol's ``Monitoring.alert_rules`` and the
+alarms still open for the session. It stores what the decision says: alarms to raise, open alarms
+whose condition has cleared, readings rejected as implausible.
+
+Rule semantics (``AlertRule``, ``sections.py``): a rule's condition holds when the trailing run of
+usable, plausible readings of its parameter that all compare true against the threshold has at
+least ``consecutive`` readings and its first and last readings are at least ``span_min`` minutes
+apart. So "SBP >= 180 on two readings 5 minutes apart" is ``consecutive=2, span_min=5``; a normal
+reading in between breaks the run. An open alarm is never raised again (dedup key = rule id, one
+session per evaluation); it clears when the latest usable reading no longer breaches.
+
+Overdue vitals (``parameter == "overdue"``): the measured value is the minutes by which the
+scheduled measurement (blood pressure by default) is late, i.e. minutes since the last usable
+reading (or since the phase began) minus the schedule interval; source clinical.md §4.1.
+
+Technical rules (``AlertKind``): ``signal_lost`` holds while the newest reading of its parameter
+is a probe-off or sentinel value (``vitals.technical_reason``) and stays open until a patient
+reading newer than the one that raised it arrives; ``data_missing`` holds when the newest patient
+reading of its parameter (or, with none, the start of the phase) is more than ``threshold``
+seconds before ``at`` — with no reading and no phase start it holds (fail closed).
+
+Heart rate: rules on ``hr`` read the ECG heart rate while it is present and the oximeter's pulse
+rate (``pr``) otherwise; ECG is "present" while its newest reading is no more than
+:data:`ECG_PRESENT_WITHIN` older than the newest pulse-rate reading.
+
+Phases: a rule whose ``phases`` do not include the evaluation's phase is never raised, but an
+alarm of it still open is cleared when its condition ends.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from ketaclinic.domain.infusion.vitals import (
+    Parameter,
+    Plausibility,
+    PlausibilityLimits,
+    VitalReading,
+    check_plausible,
+)
+from ketaclinic.domain.protocols.sections import (
+    AlertAction,
+    AlertKind,
+    AlertRule,
+    AlertSeverity,
+    Comparison,
+    MonitoringPhase,
+)
+
+OVERDUE = "overdue"
+#: ECG heart rate counts as present while no more than this older than the newest pulse rate.
+ECG_PRESENT_WITHIN = timedelta(seconds=60)
+
+_ACTION_RANK = {
+    AlertAction.CHECK_SENSOR: 1,
+    AlertAction.NOTIFY: 1,
+    AlertAction.HOLD: 2,
+    AlertAction.PAUSE: 2,
+    AlertAction.STOP: 3,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class VitalsSchedule:
+    """When the next scheduled measurement is due: every ``interval_min`` since ``since``.
+
+    ``interval_min`` is ``Monitoring.vitals_every_min`` while dosing and
+    ``Monitoring.recovery_vitals_every_min`` in recovery; ``since`` is when that phase began.
+    """
+
+    interval_min: int
+    since: datetime
+    parameter: Parameter = Parameter.SBP
+
+
+@dataclass(frozen=True, slots=True)
+class OpenAlarm:
+    """An alarm the service holds open for this session (acknowledged or not)."""
+
+    dedup_key: str
+    rule_id: str
+    acknowledged: bool = False
+    since: datetime | None = None  # newest reading behind it (a lost signal clears only after)
+
+
+@dataclass(frozen=True, slots=True)
+class Alarm:
+    """A newly raised alarm with everything a nurse and an auditor need."""
+
+    rule_id: str
+    dedup_key: str
+    parameter: str
+    severity: AlertSeverity
+    action: AlertAction
+    triggering: tuple[VitalReading, ...]
+    message: str
+    source: str
+    needs_signoff: bool
+    raised_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Cleared:
+    """An open alarm whose condition no longer holds; ``reading`` is the one that cleared it."""
+
+    rule_id: str
+    dedup_key: str
+    at: datetime
+    reading: VitalReading | None
+    message: str
+
+
+@dataclass(frozen=True, slots=True)
+class AlarmDecision:
+    """What one evaluation found. ``notes`` names rules that could not be evaluated and why."""
+
+    raised: tuple[Alarm, ...]
+    cleared: tuple[Cleared, ...]
+    still_open: tuple[str, ...]
+    rejected: tuple[Plausibility, ...]
+    notes: tuple[str, ...] = ()
+
+    @property
+    def required_action(self) -> AlertAction | None:
+        """The strongest action asked by a newly raised alarm (stop > pause > notify)."""
+        return strongest_action(self.raised)
+
+
+@dataclass(frozen=True, slots=True)
+class _Condition:
+    """Whether a rule's condition holds now, with the readings behind the verdict."""
+
+    holds: bool
+    breaching_now: bool  # the latest reading alone breaches (keeps an open alarm open)
+    run: tuple[VitalReading, ...]
+    latest: VitalReading | None
+    message: str
+
+
+def strongest_action(alarms: Iterable[Alarm]) -> AlertAction | None:
+    """Return the most restrictive action among ``alarms`` (stop > pause > notify), or None."""
+    actions = [a.action for a in alarms]
+    return max(actions, key=_ACTION_RANK.__getitem__) if actions else None
+
+
+def compare(value: Decimal, comparison: Comparison, threshold: Decimal) -> bool:
+    """Return ``value <comparison> threshold`` for the protocol's comparison operators."""
+    if comparison is Comparison.GT:
+        return value > threshold
+    if comparison is Comparison.GE:
+        return value >= threshold
+    if comparison is Comparison.LT:
+        return value < threshold
+    return value <= threshold
+
+
+def evaluate(
+    readings_history: Iterable[VitalReading],
+    new_readings: Iterable[VitalReading],
+    rules: Iterable[AlertRule],
+    open_alarms: Iterable[OpenAlarm],
+    *,
+    at: datetime,
+    schedule: VitalsSchedule | None = None,
+    limits: PlausibilityLimits | None = None,
+    phase: MonitoringPhase | None = None,
+) -> AlarmDecision:
+    """Evaluate every alert rule against the session's readings at time ``at`` (UTC).
+
+    Contract: new readings are checked for plausibility (implausible ones are returned in
+    ``rejected`` and ignored, as are readings whose OBX-11 status is not usable); each rule's
+    condition is computed over history plus accepted new readings; a rule whose condition holds
+    and has no open alarm is raised once; an open alarm whose condition no longer holds is cleared.
+    Overdue rules need ``schedule``; without it they are named in ``notes``. ``readings_history``
+    holds readings already accepted for this session, bounded by the caller to a window at least
+    as long as the longest rule span (it is not re-checked). Source: the rule's own
+    ``source`` key (clinical.md §4.3 for the default thresholds, flagged ``needs_signoff``).
+    Technical readings (lost signal) are rejected as patient values and feed ``signal_lost``
+    rules. ``phase`` (None = every rule applies) limits which rules may be raised.
+    """
+    checks = [check_plausible(r, at=at, limits=limits) for r in new_readings]
+    accepted = [c.reading for c in checks if c.plausible]
+    seen = _Seen(
+        readings=_usable(list(readings_history) + accepted),
+        technical=tuple(c.reading for c in checks if c.technical and c.reading.usable),
+        at=at,
+        schedule=schedule,
+    )
+    opened = {o.dedup_key: o for o in open_alarms}
+    verdicts = [
+        _judge(rule, seen, opened, applies=phase is None or phase in rule.phases) for rule in rules
+    ]
+    return AlarmDecision(
+        raised=tuple(v for v in verdicts if isinstance(v, Alarm)),
+        cleared=tuple(v for v in verdicts if isinstance(v, Cleared)),
+        still_open=tuple(v.key for v in verdicts if isinstance(v, _StillOpen)),
+        rejected=tuple(c for c in checks if not c.plausible),
+        notes=tuple(v.note for v in verdicts if isinstance(v, _Note)),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class _StillOpen:
+    key: str
+
+
+@dataclass(frozen=True, slots=True)
+class _Note:
+    note: str
+
+
+@dataclass(frozen=True, slots=True)
+class _Seen:
+    """What one evaluation sees: usable patient readings (time order), technical readings."""
+
+    readings: list[VitalReading]
+    technical: tuple[VitalReading, ...]
+    at: datetime
+    schedule: VitalsSchedule | None
+
+
+def _judge(
+    rule: AlertRule, seen: _Seen, opened: dict[str, OpenAlarm], *, applies: bool
+) -> Alarm | Cleared | _StillOpen | _Note | None:
+    """One rule's verdict: raise, clear, keep open, cannot evaluate, or nothing to do."""
+    condition = _condition(rule, seen)
+    if condition is None:
+        return _Note(
+            f"{rule.id}: cannot evaluate parameter {rule.parameter!r} "
+            "(unknown parameter or no vitals schedule)"
+        )
+    key = dedup_key(rule)
+    held = opened.get(key)
+    if held is not None:
+        no_data = condition.latest is None and rule.parameter != OVERDUE
+        if condition.breaching_now or no_data or _not_yet_back(rule, condition, held):
+            return _StillOpen(key)
+        return _cleared(rule, condition, at=seen.at)
+    return _alarm(rule, condition, at=seen.at) if condition.holds and applies else None
+
+
+def _not_yet_back(rule: AlertRule, condition: _Condition, held: OpenAlarm) -> bool:
+    """A lost signal clears only on a patient reading newer than the one that raised it."""
+    if rule.kind is not AlertKind.SIGNAL_LOST or held.since is None:
+        return False
+    return condition.latest is None or condition.latest.at <= held.since
+
+
+def dedup_key(rule: AlertRule) -> str:
+    """The key under which at most one alarm of ``rule`` is open per session."""
+    return f"alarm:{rule.id}"
+
+
+def _usable(readings: list[VitalReading]) -> list[VitalReading]:
+    """Usable readings in time order; a repeat of the same reading counts once, at its LAST
+    arrival, so equal times (one-second HL7 resolution) keep the order in which they came."""
+    unique: dict[tuple[object, ...], VitalReading] = {}
+    for r in readings:
+        key = (r.parameter, r.at, r.value, r.device_id, r.mdc_code)
+        unique.pop(key, None)
+        unique[key] = r
+    return sorted((r for r in unique.values() if r.usable), key=lambda r: r.at)
+
+
+def _condition(rule: AlertRule, seen: _Seen) -> _Condition | None:
+    if rule.parameter == OVERDUE:
+        if seen.schedule is None:
+            return None
+        return _overdue(rule, seen.readings, at=seen.at, schedule=seen.schedule)
+    try:
+        parameter = Parameter(rule.parameter)
+    except ValueError:
+        return None
+    source = heart_rate_source(seen.readings) if parameter is Parameter.HR else parameter
+    own = [r for r in seen.readings if r.parameter is source]
+    if rule.kind is AlertKind.SIGNAL_LOST:
+        return _signal_lost(rule, own, [r for r in seen.technical if r.parameter is source])
+    if rule.kind is AlertKind.DATA_MISSING:
+        measured = {Parameter.HR, Parameter.PR} if parameter is Parameter.HR else {parameter}
+        return _data_missing(rule, [r for r in seen.readings if r.parameter in measured], seen)
+    return _threshold(rule, own)
+
+
+def heart_rate_source(readings: Iterable[VitalReading]) -> Parameter:
+    """ECG heart rate while present, else the oximeter's pulse rate (see module docstring)."""
+    newest: dict[Parameter, datetime] = {}
+    for r in readings:
+        if r.parameter in (Parameter.HR, Parameter.PR):
+            newest[r.parameter] = max(r.at, newest.get(r.parameter, r.at))
+    ecg, pulse = newest.get(Parameter.HR), newest.get(Parameter.PR)
+    if ecg is None and pulse is not None:
+        return Parameter.PR
+    if ecg is not None and pulse is not None and ecg < pulse - ECG_PRESENT_WITHIN:
+        return Parameter.PR
+    return Parameter.HR
+
+
+def _label(readings: Iterable[VitalReading], rule: AlertRule) -> str:
+    """The parameter as shown: ``HR (oximeter pulse rate)`` when the pulse rate stood in."""
+    if rule.parameter == Parameter.HR.value and any(r.parameter is Parameter.PR for r in readings):
+        return "HR (oximeter pulse rate)"
+    return rule.parameter.upper()
+
+
+def _threshold(rule: AlertRule, readings: list[VitalReading]) -> _Condition:
+    run: list[VitalReading] = []
+    for reading in reversed(readings):
+        if not compare(reading.value, rule.comparison, rule.threshold):
+            break
+        run.append(reading)
+    run.reverse()
+    latest = readings[-1] if readings else None
+    span = run[-1].at - run[0].at if run else timedelta(0)
+    holds = len(run) >= max(rule.consecutive, 1) and span >= timedelta(minutes=rule.span_min)
+    values = ", ".join(str(r.value) for r in run[-max(rule.consecutive, 1) :])
+    message = (
+        f"{_label(readings, rule)} {rule.comparison} {rule.threshold} {rule.unit}: "
+        f"{len(run)} consecutive reading(s) over {int(span.total_seconds() // 60)} min "
+        f"(latest {values or 'none'})"
+    )
+    return _Condition(holds, bool(run), tuple(run), latest, message)
+
+
+def _signal_lost(
+    rule: AlertRule, readings: list[VitalReading], technical: list[VitalReading]
+) -> _Condition:
+    latest = readings[-1] if readings else None
+    lost = max(technical, key=lambda r: r.at, default=None)
+    holds = lost is not None and (latest is None or lost.at >= latest.at)
+    shown = f"{lost.value}" if lost is not None else "none"
+    message = (
+        f"technical: {rule.parameter.upper()} signal lost (value {shown}): probe off, no signal "
+        "or a device 'no value' code; check the sensor. Not a patient measurement."
+    )
+    return _Condition(holds, holds, (lost,) if holds and lost else (), latest, message)
+
+
+def _data_missing(rule: AlertRule, readings: list[VitalReading], seen: _Seen) -> _Condition:
+    latest = readings[-1] if readings else None
+    since = latest.at if latest else (seen.schedule.since if seen.schedule else None)
+    if since is None:
+        holds, gap = True, "no reading at all"
+    else:
+        seconds = Decimal((seen.at - since).total_seconds())
+        holds = compare(seconds, rule.comparison, rule.threshold)
+        gap = f"none for {seconds.quantize(Decimal(1))} s"
+    message = (
+        f"technical: {rule.parameter.upper()} data missing ({gap}; limit "
+        f"{rule.threshold} s): check the sensor and the monitor connection"
+    )
+    return _Condition(holds, holds, (latest,) if latest else (), latest, message)
+
+
+def _overdue(
+    rule: AlertRule, readings: list[VitalReading], *, at: datetime, schedule: VitalsSchedule
+) -> _Condition:
+    scheduled = [
+        r for r in readings if r.parameter is schedule.parameter and r.at >= schedule.since
+    ]
+    last = scheduled[-1] if scheduled else None
+    since = last.at if last is not None else schedule.since
+    late_min = Decimal((at - since).total_seconds()) / 60 - schedule.interval_min
+    holds = compare(late_min, rule.comparison, rule.threshold)
+    message = (
+        f"{schedule.parameter.upper()} due every {schedule.interval_min} min; "
+        f"{late_min.quantize(Decimal('0.1'))} min late"
+    )
+    return _Condition(holds, holds, (last,) if last is not None else (), last, message)
+
+
+def _alarm(rule: AlertRule, condition: _Condition, *, at: datetime) -> Alarm:
+    return Alarm(
+        rule_id=rule.id,
+        dedup_key=dedup_key(rule),
+        parameter=rule.parameter,
+        severity=rule.severity,
+        action=rule.action,
+        triggering=condition.run,
+        message=condition.message,
+        source=rule.source,
+        needs_signoff=rule.needs_signoff,
+        raised_at=at,
+    )
+
+
+def _cleared(rule: AlertRule, condition: _Condition, *, at: datetime) -> Cleared:
+    return Cleared(
+        rule_id=rule.id,
+        dedup_key=dedup_key(rule),
+        at=at,
+        reading=condition.latest,
+        message=f"back within limits: {condition.message}",
+    )

@@ -1,0 +1,455 @@
+"""Clinic outcome analytics: the pure reference computation of every dashboard figure.
+
+The independent computation the SQL of ``ketaclinic.adapters.analytics`` is tested against. Rows
+always carry their denominator; rates and statistics are floats (summaries), counts are exact.
+Conventions shared with the SQL: ``session_number`` 0 is the baseline, 1..n induction sessions,
+``None`` later; at most one score per course, instrument and session; the 3-month score is the
+latest in :data:`THREE_MONTH_WINDOW_DAYS`; response = drop >= ``response_pct_drop`` (exact),
+remission = score <= ``remission_max_score``; a missing or 0 baseline is excluded.
+Source: clinical.md §9.1; performance.md §5.3 (the six D1 queries).
+"""
+
+from __future__ import annotations
+
+import math
+import statistics
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from operator import attrgetter
+
+from ketaclinic.domain.outcomes.response import drop_reaches
+from ketaclinic.domain.protocols.sections import OutcomeDefinition
+
+THREE_MONTH_WINDOW_DAYS = (76, 104)  # 90 +/- 14 days from the course start
+
+# Two-sided 95 % Student t critical values; between rows the lower df is used (wider interval).
+_T95 = {
+    1: 12.706, 2: 4.303, 3: 3.182, 4: 2.776, 5: 2.571, 6: 2.447, 7: 2.365, 8: 2.306, 9: 2.262,
+    10: 2.228, 11: 2.201, 12: 2.179, 13: 2.160, 14: 2.145, 15: 2.131, 16: 2.120, 17: 2.110,
+    18: 2.101, 19: 2.093, 20: 2.086, 21: 2.080, 22: 2.074, 23: 2.069, 24: 2.064, 25: 2.060,
+    26: 2.056, 27: 2.052, 28: 2.048, 29: 2.045, 30: 2.042, 40: 2.021, 60: 2.000, 120: 1.980,
+}  # fmt: skip
+_Z95 = 1.960
+
+
+@dataclass(frozen=True, slots=True)
+class CourseFact:
+    """One treatment course (one patient's induction and follow-up) as analytics sees it."""
+
+    course_id: int
+    clinic_id: int
+    protocol_id: str
+    started_on: date
+    age_band: str  # e.g. "18-25"
+    prior_treatments: int  # count of prior failed treatments, capped by the source
+    sessions_completed: int
+    adverse_events: int
+    alarms: int
+
+    @property
+    def start_month(self) -> str:
+        return f"{self.started_on.year:04d}-{self.started_on.month:02d}"
+
+
+@dataclass(frozen=True, slots=True)
+class ScoreFact:
+    """One administered instrument total for a course."""
+
+    course_id: int
+    instrument: str
+    session_number: int | None
+    days_from_start: int
+    total: int
+
+
+@dataclass(frozen=True, slots=True)
+class CourseScores:
+    """One course's scores on one instrument, keyed the way every query reads them."""
+
+    course: CourseFact
+    baseline: int | None
+    by_session: dict[int, int]
+    three_month: int | None
+
+    @property
+    def last_session(self) -> int:
+        return max((k for k in self.by_session if k >= 1), default=0)
+
+
+def end_pair(cs: CourseScores, at_session: int) -> tuple[int, int] | None:
+    """``(baseline, score at at_session)`` when both exist and the baseline is above 0."""
+    score = cs.by_session.get(at_session)
+    if cs.baseline is None or cs.baseline <= 0 or score is None:
+        return None
+    return cs.baseline, score
+
+
+def _natural(key: tuple[str, ...]) -> tuple[tuple[int, int, str], ...]:
+    return tuple((0, int(v), "") if v.isdigit() else (1, 0, v) for v in key)
+
+
+def t_critical_95(df: int) -> float:
+    """Two-sided 95 % t critical value for ``df`` degrees of freedom (normal 1.96 past 120)."""
+    if df < 1:
+        raise ValueError("df must be >= 1")
+    if df > 120:
+        return _Z95
+    return _T95[max(k for k in _T95 if k <= df)]
+
+
+def select_courses(
+    courses: Iterable[CourseFact],
+    *,
+    from_month: str,
+    to_month: str,
+    clinic_ids: Sequence[int] | None = None,
+) -> list[CourseFact]:
+    """Courses started in ``[from_month, to_month]`` ("YYYY-MM", inclusive) (and clinics)."""
+    wanted = set(clinic_ids) if clinic_ids is not None else None
+    return [
+        c
+        for c in courses
+        if from_month <= c.start_month <= to_month and (wanted is None or c.clinic_id in wanted)
+    ]
+
+
+def collect_scores(
+    courses: Iterable[CourseFact], scores: Iterable[ScoreFact], instrument: str
+) -> list[CourseScores]:
+    """Group scores of ``instrument`` per course (every given course, with or without scores)."""
+    low, high = THREE_MONTH_WINDOW_DAYS
+    by_course: dict[int, list[ScoreFact]] = defaultdict(list)
+    for score in scores:
+        if score.instrument == instrument:
+            by_course[score.course_id].append(score)
+    out = []
+    for course in courses:
+        rows = by_course.get(course.course_id, [])
+        sessions = {s.session_number: s.total for s in rows if s.session_number is not None}
+        window = sorted(
+            (s.days_from_start, s.total) for s in rows if low <= s.days_from_start <= high
+        )
+        three = window[-1][1] if window else None
+        out.append(CourseScores(course, sessions.pop(0, None), sessions, three))
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class RateRow:
+    """Response and remission at one session for one group, with the denominator."""
+
+    group: tuple[str, ...]
+    denominator: int  # courses with a usable baseline and a score at the session
+    responders: int
+    remitters: int
+
+    @property
+    def response_rate(self) -> float:
+        return self.responders / self.denominator if self.denominator else 0.0
+
+    @property
+    def remission_rate(self) -> float:
+        return self.remitters / self.denominator if self.denominator else 0.0
+
+
+_GROUP_KEYS: dict[str, Callable[[CourseFact], str]] = {
+    "protocol": attrgetter("protocol_id"),
+    "clinic": lambda c: str(c.clinic_id),
+    "month": attrgetter("start_month"),
+}
+
+
+def compute_rates(
+    course_scores: Iterable[CourseScores],
+    definition: OutcomeDefinition,
+    *,
+    group_by: Sequence[str],
+    at_session: int = 6,
+) -> list[RateRow]:
+    """Response and remission rates at ``at_session`` grouped by protocol, clinic and/or month."""
+    counts: dict[tuple[str, ...], list[int]] = defaultdict(lambda: [0, 0, 0])
+    for cs in course_scores:
+        if (pair := end_pair(cs, at_session)) is not None:
+            row = counts[tuple(_GROUP_KEYS[name](cs.course) for name in group_by)]
+            row[0] += 1
+            row[1] += drop_reaches(*pair, definition.response_pct_drop)
+            row[2] += pair[1] <= definition.remission_max_score
+    return [RateRow(key, *counts[key]) for key in sorted(counts, key=_natural)]
+
+
+@dataclass(frozen=True, slots=True)
+class RemissionRow:
+    """Remission at the end-of-induction session and at 3 months, for one protocol."""
+
+    protocol_id: str
+    at_session_n: int
+    at_session_remitted: int
+    three_month_n: int
+    three_month_remitted: int
+
+
+def compute_remission(
+    course_scores: Iterable[CourseScores], definition: OutcomeDefinition, *, at_session: int = 6
+) -> list[RemissionRow]:
+    """Remission (score <= remission cut) at ``at_session`` and at 3 months, per protocol."""
+    counts: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
+    cut = definition.remission_max_score
+    for cs in course_scores:
+        if cs.baseline is None or cs.baseline <= 0:
+            continue
+        row = counts[cs.course.protocol_id]
+        score = cs.by_session.get(at_session)
+        if score is not None:
+            row[0] += 1
+            row[1] += score <= cut
+        if cs.three_month is not None:
+            row[2] += 1
+            row[3] += cs.three_month <= cut
+    return [RemissionRow(key, *counts[key]) for key in sorted(counts)]
+
+
+@dataclass(frozen=True, slots=True)
+class TrajectoryPoint:
+    """Mean score at one session number with its 95 % confidence interval (t-based)."""
+
+    session_number: int
+    n: int
+    mean: float
+    sd: float | None
+    ci_low: float | None
+    ci_high: float | None
+
+
+def trajectory_point_from_sums(
+    session_number: int, n: int, total: float, total_sq: float
+) -> TrajectoryPoint:
+    """Mean, sample SD and 95 % CI from count, sum and sum of squares (the SQL's aggregates)."""
+    mean = total / n
+    if n < 2:
+        return TrajectoryPoint(session_number, n, mean, None, None, None)
+    variance = max(0.0, (total_sq - n * mean * mean) / (n - 1))
+    return _point(session_number, n, mean, math.sqrt(variance))
+
+
+def _point(session_number: int, n: int, mean: float, sd: float) -> TrajectoryPoint:
+    half = t_critical_95(n - 1) * sd / math.sqrt(n)
+    return TrajectoryPoint(session_number, n, mean, sd, mean - half, mean + half)
+
+
+def compute_trajectory(
+    course_scores: Iterable[CourseScores], *, max_session: int = 6
+) -> list[TrajectoryPoint]:
+    """Mean score by session number 0..``max_session`` over every course with that score."""
+    values: dict[int, list[int]] = defaultdict(list)
+    for cs in course_scores:
+        if cs.baseline is not None:
+            values[0].append(cs.baseline)
+        for k, score in cs.by_session.items():
+            if 1 <= k <= max_session:
+                values[k].append(score)
+    points = []
+    for k in sorted(values):
+        xs = values[k]
+        if len(xs) < 2:
+            points.append(TrajectoryPoint(k, len(xs), float(xs[0]), None, None, None))
+        else:
+            points.append(_point(k, len(xs), statistics.fmean(xs), statistics.stdev(xs)))
+    return points
+
+
+@dataclass(frozen=True, slots=True)
+class CohortChange:
+    """Median and interquartile range of the change (points) from baseline, for one cohort."""
+
+    age_band: str
+    prior_treatments: int
+    n: int
+    median: float
+    q1: float
+    q3: float
+
+
+def compute_median_change(
+    course_scores: Iterable[CourseScores], *, at_session: int = 6
+) -> list[CohortChange]:
+    """Change ``score(at_session) - baseline`` by cohort (age band x prior treatments).
+
+    Quartiles use linear interpolation between order statistics (PostgreSQL ``percentile_cont``).
+    """
+    changes: dict[tuple[str, int], list[int]] = defaultdict(list)
+    for cs in course_scores:
+        if (pair := end_pair(cs, at_session)) is not None:
+            changes[(cs.course.age_band, cs.course.prior_treatments)].append(pair[1] - pair[0])
+    rows = []
+    for key in sorted(changes):
+        xs = changes[key]
+        one = [float(xs[0])] * 3
+        q1, median, q3 = statistics.quantiles(xs, n=4, method="inclusive") if len(xs) > 1 else one
+        rows.append(CohortChange(key[0], key[1], len(xs), median, q1, q3))
+    return rows
+
+
+@dataclass(frozen=True, slots=True)
+class KaplanMeierRow:
+    """Time to first response (sessions), Kaplan-Meier style: one row per session number."""
+
+    session_number: int
+    at_risk: int
+    events: int  # first response at this session
+    censored: int  # last session without response (drop-out or end of series)
+    cumulative_response: float  # 1 - S(k)
+
+
+def first_response_session(cs: CourseScores, definition: OutcomeDefinition) -> int | None:
+    """The first induction session whose score is a response, or ``None``."""
+    if cs.baseline is None or cs.baseline <= 0:
+        return None
+    for k in sorted(cs.by_session):
+        if k >= 1 and drop_reaches(cs.baseline, cs.by_session[k], definition.response_pct_drop):
+            return k
+    return None
+
+
+def compute_time_to_response(
+    course_scores: Iterable[CourseScores], definition: OutcomeDefinition, *, max_session: int = 6
+) -> list[KaplanMeierRow]:
+    """Kaplan-Meier table of first response by session over courses with a usable baseline."""
+    followed = []
+    for cs in course_scores:
+        if cs.baseline and cs.baseline > 0 and cs.last_session >= 1:
+            followed.append(
+                (first_response_session(cs, definition), min(cs.last_session, max_session))
+            )
+    rows, survival = [], 1.0
+    for k in range(1, max_session + 1):
+        at_risk = sum(1 for first, last in followed if last >= k and (first is None or first >= k))
+        events = sum(1 for first, _ in followed if first == k)
+        censored = sum(1 for first, last in followed if first is None and last == k)
+        if at_risk:
+            survival *= 1 - events / at_risk
+        rows.append(KaplanMeierRow(k, at_risk, events, censored, 1 - survival))
+    return rows
+
+
+def kaplan_meier_from_counts(
+    counts: Sequence[tuple[int, int, int]], *, total: int, max_session: int = 6
+) -> list[KaplanMeierRow]:
+    """Build the table from per-session ``(session, events, censored)`` and the followed total."""
+    by_k = {k: (e, c) for k, e, c in counts}
+    rows, survival, at_risk = [], 1.0, total
+    for k in range(1, max_session + 1):
+        events, censored = by_k.get(k, (0, 0))
+        if at_risk:
+            survival *= 1 - events / at_risk
+        rows.append(KaplanMeierRow(k, at_risk, events, censored, 1 - survival))
+        at_risk -= events + censored
+    return rows
+
+
+@dataclass(frozen=True, slots=True)
+class ClinicRank:
+    """A clinic's end-of-induction response, adjusted for case mix (indirect standardisation)."""
+
+    clinic_id: int
+    n: int
+    observed: int
+    expected: float
+    adjusted_rate: float  # observed / expected x overall rate
+
+
+def compute_top_clinics(
+    course_scores: Iterable[CourseScores],
+    definition: OutcomeDefinition,
+    *,
+    at_session: int = 6,
+    min_courses: int = 20,
+    limit: int = 10,
+) -> list[ClinicRank]:
+    """Top clinics by risk-adjusted response; strata = age band x prior treatments.
+
+    Expected responders of a clinic = sum over its courses of the network response rate of the
+    course's stratum. Clinics with fewer than ``min_courses`` eligible courses are left out.
+    """
+    pct = definition.response_pct_drop
+    pairs = ((cs.course, end_pair(cs, at_session)) for cs in course_scores)
+    eligible = [(c, int(drop_reaches(*p, pct))) for c, p in pairs if p is not None]
+    if not eligible:
+        return []
+    strata: dict[tuple[str, int], list[int]] = defaultdict(lambda: [0, 0])
+    for course, resp in eligible:
+        s = strata[(course.age_band, course.prior_treatments)]
+        s[0], s[1] = s[0] + 1, s[1] + resp
+    overall = sum(r for _, r in eligible) / len(eligible)
+    clinics: dict[int, list[float]] = defaultdict(lambda: [0, 0, 0.0])
+    for course, resp in eligible:
+        n, r = strata[(course.age_band, course.prior_treatments)]
+        row = clinics[course.clinic_id]
+        row[0], row[1], row[2] = row[0] + 1, row[1] + resp, row[2] + r / n
+    ranks = [
+        ClinicRank(cid, int(n), int(obs), exp, (obs / exp * overall) if exp else 0.0)
+        for cid, (n, obs, exp) in clinics.items()
+        if n >= min_courses
+    ]
+    ranks.sort(key=lambda r: (-r.adjusted_rate, r.clinic_id))
+    return ranks[:limit]
+
+
+@dataclass(frozen=True, slots=True)
+class SessionRetentionRow:
+    """How many courses reached session k and how many stopped right after it."""
+
+    session_number: int
+    reached: int
+    dropped_after: int  # completed exactly k sessions although the series has more
+
+    @property
+    def dropout_rate(self) -> float:
+        return self.dropped_after / self.reached if self.reached else 0.0
+
+
+def compute_retention(
+    courses: Iterable[CourseFact], *, series_sessions: int = 6
+) -> list[SessionRetentionRow]:
+    """Sessions completed per course and drop-out after each session of the induction series."""
+    completed = [c.sessions_completed for c in courses]
+    return [
+        SessionRetentionRow(
+            k,
+            sum(1 for n in completed if n >= k),
+            sum(1 for n in completed if n == k) if k < series_sessions else 0,
+        )
+        for k in range(1, series_sessions + 1)
+    ]
+
+
+@dataclass(frozen=True, slots=True)
+class SafetyRateRow:
+    """Adverse events and alarms per 100 completed sessions for one group."""
+
+    group: tuple[str, ...]
+    sessions: int
+    adverse_events: int
+    alarms: int
+
+    @property
+    def adverse_events_per_100(self) -> float:
+        return 100 * self.adverse_events / self.sessions if self.sessions else 0.0
+
+    @property
+    def alarms_per_100(self) -> float:
+        return 100 * self.alarms / self.sessions if self.sessions else 0.0
+
+
+def compute_safety_rates(
+    courses: Iterable[CourseFact], *, group_by: Sequence[str]
+) -> list[SafetyRateRow]:
+    """Adverse-event and alarm rates per 100 sessions, grouped by protocol, clinic and/or month."""
+    sums: dict[tuple[str, ...], list[int]] = defaultdict(lambda: [0, 0, 0])
+    for course in courses:
+        row = sums[tuple(_GROUP_KEYS[name](course) for name in group_by)]
+        row[0] += course.sessions_completed
+        row[1] += course.adverse_events
+        row[2] += course.alarms
+    return [SafetyRateRow(key, *sums[key]) for key in sorted(sums, key=_natural)]

@@ -1,0 +1,4 @@
+"""The audit area of entrypoints.api.
+
+Audit: the hash-chained audit trail.
+"""

@@ -1,0 +1,4 @@
+"""The patients area of entrypoints.api.
+
+Patients: registration, related people, measurements, and their treatment courses.
+"""

@@ -1,0 +1,4 @@
+"""The consent area of entrypoints.web.
+
+Consent: documents, signatures, dissent and withdrawal.
+"""

@@ -1,0 +1,283 @@
+"""Dosing in the staff UI: the chart's Dosing panel (check-ins, orders), the order screen and
+the nurse's bedside verification screen."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from decimal import Decimal
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from ketaclinic.domain.dosing.checkin import SideEffect
+from ketaclinic.domain.dosing.plan import DosePlan
+from ketaclinic.domain.dosing.weight import Sex
+from ketaclinic.domain.errors import ClinicError, ValidationFailed
+from ketaclinic.domain.identity.access import Permission
+from ketaclinic.domain.protocols.sections import Route
+from ketaclinic.entrypoints.guards import REAUTH_FIELD, WebUser, confirm_web_signer
+from ketaclinic.entrypoints.http import services_of
+from ketaclinic.entrypoints.input_limits import PathId
+from ketaclinic.entrypoints.web import forms
+from ketaclinic.entrypoints.web.rendering import mark_web, render
+from ketaclinic.services.dosing.checkins import entry_from_fields
+from ketaclinic.services.dosing.orders import BedsideEntry, OrderDraft, VerificationOutcome
+from ketaclinic.services.identity.staff_sessions import StaffSession
+
+router = APIRouter(dependencies=[Depends(mark_web)], include_in_schema=False)
+Reader = Annotated[StaffSession, Depends(WebUser(Permission.PATIENT_READ))]
+Recorder = Annotated[StaffSession, Depends(WebUser(Permission.ASSESSMENT_RECORD))]
+Prescriber = Annotated[StaffSession, Depends(WebUser(Permission.ORDER_WRITE))]
+Verifier = Annotated[StaffSession, Depends(WebUser(Permission.ORDER_VERIFY))]
+_CHECKIN_FIELDS = ("anxiety_0_10", "sleep_hours", "started", "stopped", "dose_changed")
+_ORDER_FIELDS = ("route", "mg_per_kg", "fixed_mg", "vial_mg_per_ml", "final_volume_ml", "sex")
+_BEDSIDE_FIELDS = ("mrn", "drug", "route", "concentration_mg_per_ml", "dose_mg", "rate_ml_per_h")
+
+
+def _fields(
+    form: Mapping[str, Any], names: tuple[str, ...], errors: dict[str, str]
+) -> dict[str, str]:
+    return {name: forms.text(form, name, errors, 200) for name in names}
+
+
+def _decimals(
+    values: Mapping[str, str], names: tuple[str, ...], errors: dict[str, str]
+) -> dict[str, Decimal | None]:
+    return {name: forms.parse_decimal(values.get(name, ""), name, errors) for name in names}
+
+
+def _route(raw: str, errors: dict[str, str]) -> Route | None:
+    if raw in {r.value for r in Route}:
+        return Route(raw)
+    if raw:
+        errors["route"] = "choose a route"
+    return None
+
+
+# -- the chart panel and check-ins -----------------------------------------------------------
+def _panel(
+    request: Request,
+    staff_session: StaffSession,
+    patient_id: int,
+    *,
+    errors: Mapping[str, str] | None = None,
+    error: ClinicError | None = None,
+    recorded: Any = None,
+) -> Response:
+    services = services_of(request)
+    courses = services.courses.for_patient(staff_session.actor, patient_id)
+    orders = services.orders.for_patient(staff_session.actor, patient_id)
+    rows = [
+        {
+            "course": c,
+            "checkin": services.checkins.latest(staff_session.actor, c.id),
+            "orders": [o for o in orders if o.course_id == c.id],
+        }
+        for c in courses
+    ]
+    context = {
+        "rows": rows,
+        "patient_id": patient_id,
+        "errors": errors or {},
+        "error": error,
+        "recorded": recorded,
+        "side_effects": list(SideEffect),
+    }
+    return render(request, "dosing/_panel.html", context)
+
+
+@router.get("/patients/{patient_id}/panels/dosing", response_class=HTMLResponse)
+def dosing_panel(request: Request, patient_id: PathId, staff_session: Reader) -> Response:
+    return _panel(request, staff_session, patient_id)
+
+
+@router.post("/courses/{course_id}/checkins")
+async def record_checkin(request: Request, course_id: PathId, staff_session: Recorder) -> Response:
+    form = await request.form()
+    errors: dict[str, str] = {}
+    fields = _fields(form, _CHECKIN_FIELDS, errors)
+    fields["anxiety_spike"] = "on" if form.get("anxiety_spike") == "on" else ""
+    fields["illness"] = "on" if form.get("illness") == "on" else ""
+    effects = [e for e in form.getlist("side_effects") if isinstance(e, str)]
+    services = services_of(request)
+    course = services.courses.view(staff_session.actor, course_id).course
+    try:
+        if errors:
+            raise ValidationFailed(errors)
+        view = services.checkins.record(
+            staff_session.actor, course_id, entry_from_fields(fields, effects)
+        )
+    except ValidationFailed as failed:
+        return _panel(request, staff_session, course.patient_id, errors=failed.errors)
+    except ClinicError as failed:
+        return _panel(request, staff_session, course.patient_id, error=failed)
+    if not request.headers.get("hx-request"):
+        return RedirectResponse(f"/patients/{course.patient_id}#panel-dosing", status_code=303)
+    return _panel(request, staff_session, course.patient_id, recorded=view)
+
+
+# -- the order screen ------------------------------------------------------------------------
+def _order_page(
+    request: Request,
+    staff_session: StaffSession,
+    course_id: int,
+    *,
+    values: Mapping[str, Any] | None = None,
+    errors: Mapping[str, str] | None = None,
+    error: ClinicError | None = None,
+    plan: DosePlan | None = None,
+    route: Route | None = None,
+    sex: Sex | None = None,
+) -> Response:
+    screen = services_of(request).orders.screen(
+        staff_session.actor, course_id, route=route, sex=sex
+    )
+    context = {
+        "screen": screen,
+        "values": values if values is not None else _defaults(screen),
+        "errors": errors or {},
+        "error": error,
+        "plan": plan,
+        "sexes": list(Sex),
+    }
+    status = 200 if error is None and not errors else 422
+    return render(request, "dosing/new.html", context, status=status)
+
+
+def _defaults(screen: Any) -> dict[str, Any]:
+    rec = screen.recommendation
+    proposed = rec.proposed if rec else None
+    values: dict[str, Any] = {"route": screen.route.route.value, "premedications": []}
+    if proposed is not None:
+        if proposed.requested_mg_per_kg is not None:
+            values["mg_per_kg"] = str(proposed.requested_mg_per_kg)
+        else:
+            values["fixed_mg"] = str(proposed.requested_mg)
+    return values
+
+
+@router.get("/courses/{course_id}/orders/new", response_class=HTMLResponse)
+def new_order(request: Request, course_id: PathId, staff_session: Prescriber) -> Response:
+    errors: dict[str, str] = {}
+    route = _route(request.query_params.get("route", ""), errors)
+    if errors:
+        raise ValidationFailed(errors)
+    return _order_page(request, staff_session, course_id, route=route)
+
+
+@router.post("/courses/{course_id}/orders")
+async def sign_order(request: Request, course_id: PathId, staff_session: Prescriber) -> Response:
+    form = await request.form()
+    errors: dict[str, str] = {}
+    values: dict[str, Any] = _fields(form, _ORDER_FIELDS, errors)
+    values["override_reason"] = forms.text(form, "override_reason", errors, 2000)
+    values["chosen_weight_kg"] = forms.text(form, "chosen_weight_kg", errors, 20)
+    values["chosen_weight_reason"] = forms.text(form, "chosen_weight_reason", errors, 500)
+    chosen_kg = forms.parse_decimal(values["chosen_weight_kg"], "chosen_weight_kg", errors)
+    values["premedications"] = [p for p in form.getlist("premedications") if isinstance(p, str)]
+    numbers = _decimals(values, _ORDER_FIELDS[1:5], errors)
+    route = _route(values["route"], errors)
+    sex = Sex(values["sex"]) if values["sex"] in {s.value for s in Sex} else None
+    if route is None:
+        errors.setdefault("route", "choose a route")
+    if errors or route is None:
+        return _order_page(request, staff_session, course_id, values=values, errors=errors)
+    draft = OrderDraft(
+        route=route,
+        mg_per_kg=numbers["mg_per_kg"],
+        fixed_mg=numbers["fixed_mg"],
+        vial_mg_per_ml=numbers["vial_mg_per_ml"],
+        final_volume_ml=numbers["final_volume_ml"],
+        premedications=tuple(values["premedications"]),
+        override_reason=values["override_reason"],
+        sex=sex,
+        chosen_weight_kg=chosen_kg,
+        chosen_weight_reason=values["chosen_weight_reason"],
+    )
+    orders = services_of(request).orders
+    try:
+        if form.get("action") == "preview":
+            plan = orders.preview(staff_session.actor, course_id, draft)
+            return _order_page(
+                request, staff_session, course_id, values=values, plan=plan, route=route
+            )
+        confirm_web_signer(request, staff_session, form.get(REAUTH_FIELD))
+        order = orders.sign(staff_session.actor, course_id, draft)
+    except ValidationFailed as failed:
+        return _order_page(
+            request,
+            staff_session,
+            course_id,
+            values=values,
+            errors=failed.errors,
+            route=route,
+            sex=sex,
+        )
+    except ClinicError as failed:
+        return _order_page(
+            request, staff_session, course_id, values=values, error=failed, route=route, sex=sex
+        )
+    return RedirectResponse(f"/orders/{order.id}", status_code=303)
+
+
+@router.get("/orders/{order_id}", response_class=HTMLResponse)
+def show_order(request: Request, order_id: PathId, staff_session: Reader) -> Response:
+    order, attempts = services_of(request).orders.get(staff_session.actor, order_id)
+    return render(request, "dosing/show.html", {"order": order, "attempts": attempts})
+
+
+# -- the nurse's bedside verification --------------------------------------------------------
+def _verify_page(
+    request: Request,
+    staff_session: StaffSession,
+    order_id: int,
+    *,
+    values: Mapping[str, str] | None = None,
+    errors: Mapping[str, str] | None = None,
+    error: ClinicError | None = None,
+    outcome: VerificationOutcome | None = None,
+) -> Response:
+    order, attempts = services_of(request).orders.get(staff_session.actor, order_id)
+    context = {
+        "order": order,
+        "attempts": attempts,
+        "values": values or {"route": order.content.route.value},
+        "errors": errors or {},
+        "error": error,
+        "outcome": outcome,
+        "routes": list(Route),
+    }
+    blocked = error is not None or bool(errors) or (outcome is not None and not outcome.verified)
+    return render(request, "dosing/verify.html", context, status=422 if blocked else 200)
+
+
+@router.get("/orders/{order_id}/verify", response_class=HTMLResponse)
+def verify_form(request: Request, order_id: PathId, staff_session: Verifier) -> Response:
+    return _verify_page(request, staff_session, order_id)
+
+
+@router.post("/orders/{order_id}/verify")
+async def verify_order(request: Request, order_id: PathId, staff_session: Verifier) -> Response:
+    form = await request.form()
+    errors: dict[str, str] = {}
+    values = _fields(form, _BEDSIDE_FIELDS, errors)
+    numbers = _decimals(values, _BEDSIDE_FIELDS[3:], errors)
+    route = _route(values["route"], errors)
+    for name in ("mrn", "drug", "concentration_mg_per_ml", "dose_mg"):
+        if not values[name]:
+            errors.setdefault(name, "enter what is in hand")
+    if errors or route is None:
+        if route is None:
+            errors.setdefault("route", "choose a route")
+        return _verify_page(request, staff_session, order_id, values=values, errors=errors)
+    concentration, dose = numbers["concentration_mg_per_ml"], numbers["dose_mg"]
+    assert concentration is not None and dose is not None
+    entry = BedsideEntry(
+        values["mrn"], values["drug"], route, concentration, dose, numbers["rate_ml_per_h"]
+    )
+    try:
+        outcome = services_of(request).orders.verify(staff_session.actor, order_id, entry)
+    except ClinicError as failed:
+        return _verify_page(request, staff_session, order_id, values=values, error=failed)
+    return _verify_page(request, staff_session, order_id, values=values, outcome=outcome)

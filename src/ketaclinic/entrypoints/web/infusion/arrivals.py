@@ -1,0 +1,105 @@
+"""Arrivals in the staff UI: today's arrivals list, checking a booked appointment in (its session
+opens), and cancelling or marking a no-show from the schedule day (the series is re-planned).
+
+Thin: each POST calls one use case (``services.infusion.session_opening`` or
+``services.scheduling.replan``) and redirects back to the page it came from with what happened; a
+refusal re-renders that page with the reason in place.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any
+from zoneinfo import ZoneInfo
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from ketaclinic.domain.errors import ClinicError, NotFound, ValidationFailed
+from ketaclinic.domain.identity.access import Permission
+from ketaclinic.entrypoints.guards import WebUser
+from ketaclinic.entrypoints.http import audit_seen, services_of
+from ketaclinic.entrypoints.input_limits import PathId
+from ketaclinic.entrypoints.web import forms
+from ketaclinic.entrypoints.web.rendering import mark_web, render
+from ketaclinic.services.identity.staff_sessions import StaffSession
+from ketaclinic.services.scheduling.replan import DropReason
+
+router = APIRouter(dependencies=[Depends(mark_web)], include_in_schema=False)
+Reader = Annotated[StaffSession, Depends(WebUser(Permission.SCHEDULE_READ))]
+CheckIn = Annotated[StaffSession, Depends(WebUser(Permission.SESSION_CHECK_IN))]
+Writer = Annotated[StaffSession, Depends(WebUser(Permission.SCHEDULE_WRITE))]
+_BACK = {"arrivals": "/arrivals", "schedule": "/schedule"}
+
+
+def today(request: Request, staff_session: StaffSession) -> date:
+    return (
+        services_of(request).clock.now().astimezone(ZoneInfo(staff_session.clinic.timezone)).date()
+    )
+
+
+def arrivals_page(
+    request: Request,
+    staff_session: StaffSession,
+    *,
+    error: ClinicError | None = None,
+    opened: str = "",
+) -> Response:
+    services = services_of(request)
+    day = today(request, staff_session)
+    found = services.arrivals.arrivals(staff_session.actor, day)
+    audit_seen(request, (a.booking.patient_id for a in found), what="arrivals")
+    context: dict[str, Any] = {"arrivals": found, "day": day, "error": error, "opened": opened}
+    return render(request, "scheduling/arrivals.html", context, status=409 if error else 200)
+
+
+@router.get("/arrivals", response_class=HTMLResponse)
+def arrivals(request: Request, staff_session: Reader, opened: str = "") -> Response:
+    """Today's infusion appointments: check in on arrival, then open the session."""
+    return arrivals_page(request, staff_session, opened=opened if opened.isdigit() else "")
+
+
+def _back(form: Any) -> str:
+    raw = form.get("back", "")
+    return _BACK.get(raw if isinstance(raw, str) else "", "/arrivals")
+
+
+@router.post("/appointments/{appointment_id}/check-in", response_class=HTMLResponse)
+async def check_in(request: Request, appointment_id: PathId, staff_session: CheckIn) -> Response:
+    """The patient arrived: open the appointment's session in its chair."""
+    form = await request.form()
+    back = _back(form)
+    try:
+        opened = services_of(request).arrivals.check_in(staff_session.actor, appointment_id)
+    except ClinicError as failed:
+        if isinstance(failed, NotFound):
+            raise
+        return arrivals_page(request, staff_session, error=failed)
+    return RedirectResponse(f"{back}?opened={opened.id}", status_code=303)
+
+
+@router.post("/schedule/appointments/{appointment_id}/drop", response_class=HTMLResponse)
+async def drop_from_day(
+    request: Request, appointment_id: PathId, staff_session: Writer
+) -> Response:
+    """Cancel or record a no-show from the schedule day; the rest of the series is re-planned."""
+    form = await request.form()
+    errors: dict[str, str] = {}
+    why = forms.text(form, "why", errors, 20)
+    reason = forms.text(form, "reason", errors, 500)
+    if why not in {DropReason.CANCELLED.value, DropReason.MISSED.value}:
+        errors["why"] = "choose cancelled or no-show"
+    if not reason:
+        errors["reason"] = "say why"
+    if errors:
+        raise ValidationFailed(errors)
+    services = services_of(request)
+    outcome = services.replans.drop(
+        staff_session.actor, appointment_id, DropReason(why), reason=reason
+    )
+    day = outcome.dropped.start_at.astimezone(ZoneInfo(staff_session.clinic.timezone)).date()
+    status = outcome.status.value
+    return RedirectResponse(
+        f"/schedule?day={day.isoformat()}&dropped={appointment_id}&replan={status}",
+        status_code=303,
+    )

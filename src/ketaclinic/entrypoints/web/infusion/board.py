@@ -1,0 +1,111 @@
+"""The live board (``/board``): every chair with its session, updated by server-sent events.
+
+``GET /board/events`` streams ``chair`` and ``alarm`` events to an EventSource: first the current
+state of every chair, then whatever the fan-out delivers (coalesced per chair; a client that falls
+too far behind is dropped and its browser reconnects). A plain GET without
+``Accept: text/event-stream`` gets the current state once and the response ends.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator, Mapping
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, Response, StreamingResponse
+
+from ketaclinic.domain.errors import ClinicError, NotFound, ValidationFailed
+from ketaclinic.domain.identity.access import Permission
+from ketaclinic.domain.infusion.records import AckAction
+from ketaclinic.entrypoints.guards import WebUser
+from ketaclinic.entrypoints.http import audit_seen, services_of
+from ketaclinic.entrypoints.input_limits import PathId
+from ketaclinic.entrypoints.web import forms
+from ketaclinic.entrypoints.web.rendering import mark_web, render
+from ketaclinic.services.identity.staff_sessions import StaffSession
+from ketaclinic.services.infusion.board import BOARD_PARAMETERS
+
+router = APIRouter(dependencies=[Depends(mark_web)], include_in_schema=False)
+Runner = Annotated[StaffSession, Depends(WebUser(Permission.SESSION_RUN))]
+Acker = Annotated[StaffSession, Depends(WebUser(Permission.ALARM_ACK))]
+KEEPALIVE_S = 15.0
+LABELS = {"sbp": "SBP", "dbp": "DBP", "hr": "HR", "spo2": "SpO₂", "rr": "RR"}
+
+
+def _context(extra: Mapping[str, Any]) -> dict[str, Any]:
+    return {"parameters": [p.value for p in BOARD_PARAMETERS], "labels": LABELS, **extra}
+
+
+@router.get("/board", response_class=HTMLResponse)
+def board_page(request: Request, staff_session: Runner) -> Response:
+    cards = services_of(request).board.snapshot(staff_session.actor)
+    audit_seen(request, (c.session.patient_id for c in cards if c.session), what="board")
+    return render(request, "infusion/board/page.html", _context({"cards": cards}))
+
+
+@router.get("/board/chairs/{chair_id}", response_class=HTMLResponse)
+def chair_card(request: Request, chair_id: PathId, staff_session: Runner) -> Response:
+    card = services_of(request).board.card(staff_session.actor, chair_id)
+    if card is None:
+        raise NotFound("no such chair in this clinic", field="chair_id")
+    if card.session is not None:
+        audit_seen(request, [card.session.patient_id], what="board_card")
+    return render(request, "infusion/board/_card.html", _context({"card": card}))
+
+
+@router.post("/board/alarms/{alarm_id}/acknowledge", response_class=HTMLResponse)
+async def acknowledge(request: Request, alarm_id: PathId, staff_session: Acker) -> Response:
+    form = await request.form()
+    errors: dict[str, str] = {}
+    action = forms.text(form, "action", errors, 10)
+    note = forms.text(form, "note", errors, 2000)
+    resolution = forms.text(form, "resolution", errors, 2000)
+    services = services_of(request)
+    error: ClinicError | None = None
+    try:
+        if action not in {a.value for a in AckAction}:
+            errors["action"] = "choose what was done"
+        if errors:
+            raise ValidationFailed(errors)
+        alarm = services.alarms.acknowledge(
+            staff_session.actor, alarm_id, AckAction(action), note, resolution
+        )
+    except ClinicError as failed:
+        if not request.headers.get("hx-request"):
+            raise
+        error = failed
+        return render(request, "infusion/board/_ack_error.html", {"error": error}, status=422)
+    chair_id = services.board.chair_of_session(staff_session.actor, alarm.session_id)
+    card = services.board.card(staff_session.actor, chair_id)
+    return render(request, "infusion/board/_card.html", _context({"card": card}))
+
+
+def _sse(event: Mapping[str, Any]) -> str:
+    return f"event: {event.get('type', 'message')}\ndata: {json.dumps(event)}\n\n"
+
+
+@router.get("/board/events")
+async def board_events(request: Request, staff_session: Runner) -> Response:
+    services = services_of(request)
+    initial = services.board.documents(staff_session.actor)
+    cards = services.board.snapshot(staff_session.actor)
+    audit_seen(request, (c.session.patient_id for c in cards if c.session), what="board_events")
+    if "text/event-stream" not in request.headers.get("accept", ""):
+        return Response("".join(_sse(e) for e in initial), media_type="text/event-stream")
+    subscription = services.live.subscribe(staff_session.actor.clinic_id)
+
+    async def stream() -> AsyncIterator[str]:
+        try:
+            yield "retry: 2000\n\n" + "".join(_sse(e) for e in initial)
+            while not await request.is_disconnected():
+                batch = await subscription.next_batch(KEEPALIVE_S)
+                if batch is None:  # fell too far behind: end; the browser reconnects
+                    return
+                text = "".join(f"event: {e.kind}\ndata: {e.data}\n\n" for e in batch)
+                yield text or ": keepalive\n\n"
+        finally:
+            services.live.unsubscribe(subscription)
+
+    headers = {"Cache-Control": "no-store", "X-Accel-Buffering": "no"}
+    return StreamingResponse(stream(), media_type="text/event-stream", headers=headers)

@@ -1,0 +1,175 @@
+"""Infusion day in the staff UI: the session page (check-in to discharge) and the chart panel.
+
+Thin: each POST parses the form, calls one use case of the session workflow service and
+redirects back to the page; a refusal re-renders the page (422) with every field error or every
+failed guard reason in place.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from ketaclinic.domain.errors import ClinicError, NotFound, ValidationFailed
+from ketaclinic.domain.identity.access import Permission, is_allowed
+from ketaclinic.entrypoints.guards import REAUTH_FIELD, WebUser, confirm_web_signer
+from ketaclinic.entrypoints.http import services_of
+from ketaclinic.entrypoints.input_limits import PathId
+from ketaclinic.entrypoints.web.rendering import mark_web, render
+from ketaclinic.services.identity.staff_sessions import StaffSession
+from ketaclinic.services.infusion.bedside_vitals import (
+    HAND_FIELDS,
+    MEASURED_STATES,
+    latest_by_parameter,
+    monitor_silence_min,
+    readings_from_fields,
+)
+from ketaclinic.services.infusion.checklists import (
+    ALDRETE_ITEMS,
+    PREGNANCY_RESULTS,
+    SCALES,
+    SEVERITIES,
+)
+from ketaclinic.services.infusion.monitoring import VitalsBatch
+
+router = APIRouter(dependencies=[Depends(mark_web)], include_in_schema=False)
+Reader = Annotated[StaffSession, Depends(WebUser(Permission.PATIENT_READ))]
+Runner = Annotated[StaffSession, Depends(WebUser(Permission.SESSION_RUN))]
+VitalsWriter = Annotated[StaffSession, Depends(WebUser(Permission.VITALS_WRITE))]
+
+
+def _page(
+    request: Request,
+    staff_session: StaffSession,
+    session_id: int,
+    *,
+    step: str = "",
+    values: Mapping[str, Any] | None = None,
+    errors: Mapping[str, str] | None = None,
+    error: ClinicError | None = None,
+) -> Response:
+    services = services_of(request)
+    day = services.session_workflow.day(staff_session.actor, session_id)
+    checkin = None
+    if day.session.state.value == "scheduled":  # shown for review at check-in
+        checkin = services.checkins.latest(staff_session.actor, day.session.course_id)
+    silence = monitor_silence_min(
+        day.session, day.protocol.monitoring, day.readings, services.clock.now()
+    )
+    alarms = services.alarms.for_session(staff_session.actor, session_id)
+    names = (
+        services.calendar.directory(staff_session.actor).staff
+        if staff_session.actor.role
+        and is_allowed(staff_session.actor.role, Permission.SCHEDULE_READ)
+        else {}
+    )
+    context = {
+        "alarms": sorted(alarms, key=lambda a: a.raised_at, reverse=True),
+        "staff_names": names,
+        "hand_fields": HAND_FIELDS,
+        "measured": day.session.state in MEASURED_STATES,
+        "silence_min": silence,
+        "latest": latest_by_parameter(day.readings),
+        "checkin": checkin,
+        "day": day,
+        "s": day.session,
+        "step": step,
+        "values": values or {},
+        "errors": errors or {},
+        "error": error,
+        "pregnancy_results": PREGNANCY_RESULTS,
+        "severities": SEVERITIES,
+        "scales": list(SCALES),
+        "aldrete_items": ALDRETE_ITEMS,
+    }
+    status = 422 if errors or error else 200
+    return render(request, "infusion/day/page.html", context, status=status)
+
+
+@router.get("/sessions/{session_id}", response_class=HTMLResponse)
+def session_page(request: Request, session_id: PathId, staff_session: Reader) -> Response:
+    return _page(request, staff_session, session_id)
+
+
+@router.post("/sessions/{session_id}/steps/{step}")
+async def session_step(
+    request: Request, session_id: PathId, step: str, staff_session: Runner
+) -> Response:
+    form = await request.form()
+    hidden = {"csrf_token", REAUTH_FIELD}
+    fields = {k: v for k, v in form.items() if isinstance(v, str) and k not in hidden}
+    flow = services_of(request).session_workflow
+    try:
+        if step == "discharge" and fields.get("override_reason", "").strip():
+            confirm_web_signer(request, staff_session, form.get(REAUTH_FIELD))
+        flow.step(staff_session.actor, session_id, step, fields)
+    except ValidationFailed as failed:
+        return _page(
+            request, staff_session, session_id, step=step, values=fields, errors=failed.errors
+        )
+    except ClinicError as failed:
+        if isinstance(failed, NotFound) and failed.field in ("session_id", "step"):
+            raise
+        return _page(request, staff_session, session_id, step=step, values=fields, error=failed)
+    return RedirectResponse(f"/sessions/{session_id}#step-{step}", status_code=303)
+
+
+@router.post("/sessions/{session_id}/vitals")
+async def bedside_vitals(
+    request: Request, session_id: PathId, staff_session: VitalsWriter
+) -> Response:
+    """Vital signs by hand: the same ingest and alarm pipeline as a monitor, source ``staff``."""
+    form = await request.form()
+    fields = {k: v for k, v in form.items() if isinstance(v, str) and k != "csrf_token"}
+    services = services_of(request)
+    try:
+        readings = readings_from_fields(fields, at=services.clock.now())
+        services.monitoring.ingest(
+            staff_session.actor, VitalsBatch(readings, session_id=session_id)
+        )
+    except ValidationFailed as failed:
+        errors = failed.errors
+        return _page(
+            request, staff_session, session_id, step="vitals", values=fields, errors=errors
+        )
+    except ClinicError as failed:
+        if isinstance(failed, NotFound):
+            raise
+        return _page(request, staff_session, session_id, step="vitals", values=fields, error=failed)
+    return RedirectResponse(f"/sessions/{session_id}#step-vitals", status_code=303)
+
+
+@router.post("/sessions/{session_id}/monitor")
+async def assign_monitor(request: Request, session_id: PathId, staff_session: Runner) -> Response:
+    """Assign the bedside monitor (EUI-64) to the session and its chair."""
+    form = await request.form()
+    device = form.get("device_id", "")
+    services = services_of(request)
+    current = services.sessions.get(staff_session.actor, session_id)
+    try:
+        services.sessions.assign(
+            staff_session.actor,
+            session_id,
+            attendant_id=current.attendant_id,
+            device_id=device if isinstance(device, str) and device.strip() else None,
+        )
+    except ValidationFailed as failed:
+        values = {"device_id": device if isinstance(device, str) else ""}
+        errors = failed.errors
+        return _page(
+            request, staff_session, session_id, step="monitor", values=values, errors=errors
+        )
+    return RedirectResponse(f"/sessions/{session_id}#step-monitor", status_code=303)
+
+
+@router.get("/patients/{patient_id}/panels/sessions", response_class=HTMLResponse)
+def sessions_panel(request: Request, patient_id: PathId, staff_session: Reader) -> Response:
+    services = services_of(request)
+    services.courses.for_patient(
+        staff_session.actor, patient_id
+    )  # 404 for another clinic's patient
+    days = services.session_workflow.for_patient(staff_session.actor, patient_id)
+    return render(request, "infusion/day/_panel.html", {"days": days, "patient_id": patient_id})

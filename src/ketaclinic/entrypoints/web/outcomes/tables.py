@@ -1,0 +1,205 @@
+"""Every dashboard figure as a table (header + rows) with its denominator: shown as HTML tables
+beside the charts and exported as CSV from the same rows, so the two can never disagree."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from ketaclinic.services.outcomes.dashboard import Dashboard
+
+Cell = str | int | float
+
+
+@dataclass(frozen=True, slots=True)
+class FigureTable:
+    id: str
+    title: str
+    header: tuple[str, ...]
+    rows: tuple[tuple[Cell, ...], ...]
+
+    def csv(self) -> str:
+        out = io.StringIO()
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(self.header)
+        writer.writerows(self.rows)
+        return out.getvalue()
+
+
+def _pct(part: int, whole: int) -> str:
+    return f"{100 * part / whole:.1f}" if whole else ""
+
+
+def _rates(d: Dashboard) -> FigureTable:
+    rows = [
+        (
+            p.protocol_id,
+            "all",
+            r.group[0],
+            r.denominator,
+            r.responders,
+            _pct(r.responders, r.denominator),
+            r.remitters,
+            _pct(r.remitters, r.denominator),
+        )
+        for p in d.protocols
+        for r in p.rate_overall
+    ] + [
+        (
+            p.protocol_id,
+            r.group[0],
+            str(d.clinic_id),
+            r.denominator,
+            r.responders,
+            _pct(r.responders, r.denominator),
+            r.remitters,
+            _pct(r.remitters, r.denominator),
+        )
+        for p in d.protocols
+        for r in p.rates_by_month
+    ]
+    header = (
+        "protocol",
+        "start_month",
+        "clinic",
+        "courses_with_session_6_score",
+        "responders",
+        "response_pct",
+        "remitters",
+        "remission_pct",
+    )
+    return FigureTable("rates", "Response and remission at session 6", header, tuple(rows))
+
+
+def _remission(d: Dashboard) -> FigureTable:
+    rows = [
+        (
+            r.protocol_id,
+            r.at_session_n,
+            r.at_session_remitted,
+            _pct(r.at_session_remitted, r.at_session_n),
+            r.three_month_n,
+            r.three_month_remitted,
+            _pct(r.three_month_remitted, r.three_month_n),
+        )
+        for p in d.protocols
+        for r in p.remission
+    ]
+    header = (
+        "protocol",
+        "session_6_n",
+        "session_6_remitted",
+        "session_6_pct",
+        "three_month_n",
+        "three_month_remitted",
+        "three_month_pct",
+    )
+    return FigureTable("remission", "Remission at session 6 and at 3 months", header, tuple(rows))
+
+
+def _f(value: float | None) -> Cell:
+    return "" if value is None else round(value, 2)
+
+
+def _trajectory(d: Dashboard) -> FigureTable:
+    rows = [
+        (
+            p.protocol_id,
+            p.definition.instrument,
+            t.session_number,
+            t.n,
+            _f(t.mean),
+            _f(t.sd),
+            _f(t.ci_low),
+            _f(t.ci_high),
+        )
+        for p in d.protocols
+        for t in p.trajectory
+    ]
+    header = (
+        "protocol",
+        "instrument",
+        "session_number",
+        "n",
+        "mean_points",
+        "sd_points",
+        "ci95_low",
+        "ci95_high",
+    )
+    return FigureTable("trajectory", "Mean score by session (95 % CI)", header, tuple(rows))
+
+
+def _time_to_response(d: Dashboard) -> FigureTable:
+    rows = [
+        (
+            p.protocol_id,
+            k.session_number,
+            k.at_risk,
+            k.events,
+            k.censored,
+            _f(100 * k.cumulative_response),
+        )
+        for p in d.protocols
+        for k in p.time_to_response
+    ]
+    header = (
+        "protocol",
+        "session_number",
+        "at_risk",
+        "first_responses",
+        "censored",
+        "cumulative_response_pct",
+    )
+    return FigureTable(
+        "time_to_response", "Time to first response (Kaplan-Meier)", header, tuple(rows)
+    )
+
+
+def _retention(d: Dashboard) -> FigureTable:
+    rows = [
+        (r.session_number, r.reached, r.dropped_after, _pct(r.dropped_after, r.reached))
+        for r in d.retention
+    ]
+    header = ("session_number", "courses_reaching", "stopped_after", "dropout_pct")
+    return FigureTable(
+        "retention", "Sessions completed and drop-out after each session", header, tuple(rows)
+    )
+
+
+def _safety(d: Dashboard) -> FigureTable:
+    rows = [
+        (
+            s.group[0],
+            s.sessions,
+            s.adverse_events,
+            _f(s.adverse_events_per_100),
+            s.alarms,
+            _f(s.alarms_per_100),
+        )
+        for s in d.safety
+    ]
+    header = (
+        "protocol",
+        "sessions",
+        "adverse_events",
+        "adverse_events_per_100_sessions",
+        "alarms",
+        "alarms_per_100_sessions",
+    )
+    return FigureTable("safety", "Adverse events and alarms per 100 sessions", header, tuple(rows))
+
+
+BUILDERS: dict[str, Callable[[Dashboard], FigureTable]] = {
+    "rates": _rates,
+    "remission": _remission,
+    "trajectory": _trajectory,
+    "time_to_response": _time_to_response,
+    "retention": _retention,
+    "safety": _safety,
+}
+
+
+def figure_tables(d: Dashboard) -> list[FigureTable]:
+    return [build(d) for build in BUILDERS.values()]

@@ -1,0 +1,4 @@
+"""The audit area of services.
+
+Audit: the hash-chained audit trail.
+"""

@@ -1,0 +1,4 @@
+"""The consent area of services.
+
+Consent: documents, signatures, dissent and withdrawal.
+"""

@@ -1,0 +1,167 @@
+"""The ketamine dose gate: the one check every ketamine dose passes, on every route.
+
+A dose (IV, SL, IN or IM; the KAT experiential "journey" included) is given only when the course
+is eligible and consented, the suicide-risk safety gates are clear, the dose order is signed and
+verified at the bedside, the dose is given in a session with an attendant of a role the protocol
+permits, and the protocol's pre-dose vitals are recorded. :func:`ensure_dose_allowed` checks all
+of them from storage and refuses with every reason, each prefixed ``dose_gate.<item>``.
+Sources: seed 000 steps 4-5 and seed 004 (attended experiential sessions), clinical.md §4.1 and
+§7.2 (the same vital-sign rules for in-office dosing on every route), §6.3 (consent).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from decimal import Decimal, InvalidOperation
+
+from ketaclinic.domain.consent.signatures import ConsentStatus
+from ketaclinic.domain.dosing.records import DoseOrder, OrderStatus
+from ketaclinic.domain.errors import Conflict, NotFound, SafetyBlock, ValidationFailed
+from ketaclinic.domain.infusion.records import InfusionSession
+from ketaclinic.domain.integration.plans import JourneyInput
+from ketaclinic.domain.patients.course import CourseState
+from ketaclinic.domain.patients.treatment import Course
+from ketaclinic.domain.protocols.model import Protocol
+from ketaclinic.services.assessments.safety import open_reasons
+from ketaclinic.services.infusion.facts import latest
+from ketaclinic.services.infusion.ports import RecordKind
+from ketaclinic.services.ports import UnitOfWork
+
+#: Course states in which a dose may be given: eligible, consented and not ended.
+DOSING_COURSE_STATES = frozenset(
+    {
+        CourseState.CONSENTED,
+        CourseState.INDUCTION,
+        CourseState.REASSESSMENT,
+        CourseState.MAINTENANCE,
+    }
+)
+PREDOSE_VITALS = ("sbp_mmhg", "dbp_mmhg", "hr_per_min", "spo2_pct")
+
+
+def dose_refusals(
+    uow: UnitOfWork,
+    course: Course,
+    consent: ConsentStatus | None,
+    s: InfusionSession | None,
+    order: DoseOrder | None,
+    protocol: Protocol,
+) -> tuple[str, ...]:
+    """Every reason a ketamine dose may not be given now (empty when it may)."""
+    reasons: list[str] = []
+    if course.state not in DOSING_COURSE_STATES:
+        reasons.append(
+            f"dose_gate.course: the course is {course.state.value}; a dose needs an eligible "
+            "and consented course"
+        )
+    if consent is None or not consent.complete:
+        missing = consent.reasons if consent else ("consent not recorded",)
+        reasons += [f"dose_gate.consent: {r}" for r in missing]
+    reasons += [
+        f"dose_gate.safety_gates: {r}"
+        for r in open_reasons(uow, course.clinic_id, course.patient_id)
+    ]
+    reasons += _order(course, order)
+    reasons += _session(uow, course, s, protocol)
+    return tuple(reasons)
+
+
+def ensure_dose_allowed(
+    uow: UnitOfWork,
+    course: Course,
+    consent: ConsentStatus | None,
+    s: InfusionSession | None,
+    order: DoseOrder | None,
+    protocol: Protocol,
+) -> None:
+    """Raise :class:`SafetyBlock` (field ``dose_gate``) naming every unmet precondition."""
+    reasons = dose_refusals(uow, course, consent, s, order, protocol)
+    if reasons:
+        raise SafetyBlock(
+            "no ketamine dose may be given or recorded", reasons=reasons, field="dose_gate"
+        )
+
+
+def _order(course: Course, order: DoseOrder | None) -> list[str]:
+    if order is None or order.course_id != course.id:
+        return ["dose_gate.order: no signed dose order of this course"]
+    if order.status is not OrderStatus.VERIFIED:
+        return [f"dose_gate.order: the order is {order.status.value}, not verified at the bedside"]
+    return []
+
+
+def _session(
+    uow: UnitOfWork, course: Course, s: InfusionSession | None, protocol: Protocol
+) -> Sequence[str]:
+    if s is None or s.course_id != course.id:
+        return ["dose_gate.session: a dose is given only in a session of this course"]
+    reasons: list[str] = []
+    roles = protocol.integration.attendant_roles
+    role = _role(uow, course.clinic_id, s.attendant_id)
+    if role is None:
+        reasons.append("dose_gate.attendant: no attendant recorded for the session")
+    elif roles and role not in roles:
+        reasons.append(
+            f"dose_gate.attendant: a {role} may not attend alone; the protocol permits "
+            + ", ".join(roles)
+        )
+    records = uow.session_records.for_session(s.clinic_id, s.id)
+    predose = latest(records, RecordKind.PRE_DOSE)
+    missing = [v for v in PREDOSE_VITALS if not (predose and predose.payload.get(v))]
+    if missing:
+        reasons.append("dose_gate.vitals: pre-dose vitals not recorded: " + ", ".join(missing))
+    return reasons
+
+
+def _mg(value: object) -> Decimal | None:
+    try:
+        return Decimal(str(value))
+    except InvalidOperation:
+        return None
+
+
+def _role(uow: UnitOfWork, clinic_id: int, staff_id: int | None) -> str | None:
+    if staff_id is None:
+        return None
+    return next(
+        (m.role.value for m in uow.staff.memberships(staff_id) if m.clinic_id == clinic_id), None
+    )
+
+
+def ensure_journey_session(
+    uow: UnitOfWork, course: Course, session_id: int, j: JourneyInput
+) -> None:
+    """A KAT journey record belongs to a session of ``course`` whose ketamine dose was given
+    through the dose gate (a ketamine administration recorded when dosing started), with the
+    same route and dose; one journey per session. Raises NotFound, SafetyBlock (field
+    ``dose_gate``), ValidationFailed (``route`` / ``dose_mg``) or Conflict (``session_id``)."""
+    s = uow.sessions.get(course.clinic_id, session_id)
+    if s is None or s.course_id != course.id:
+        raise NotFound("no such session of this course", field="session_id")
+    records = uow.session_records.for_session(s.clinic_id, s.id)
+    given = next(
+        (
+            r.payload
+            for r in records
+            if r.kind is RecordKind.ADMINISTRATION and r.payload.get("purpose") == "ketamine"
+        ),
+        None,
+    )
+    if given is None:
+        raise SafetyBlock(
+            "no ketamine dose may be given or recorded",
+            reasons=(
+                "dose_gate.session: no dose was started through the dose gate in this "
+                "session (order, consent, safety gates, attendant, vitals)",
+            ),
+            field="dose_gate",
+        )
+    errors: dict[str, str] = {}
+    if given.get("route") != j.route.value:
+        errors["route"] = f"the session's verified order is {given.get('route')}"
+    if _mg(given.get("dose_mg")) != j.dose_mg:
+        errors["dose_mg"] = f"the session's verified order is {given.get('dose_mg')} mg"
+    if errors:
+        raise ValidationFailed(errors)
+    if any(x.session_id == s.id for x in uow.integration.journeys(course.clinic_id, course.id)):
+        raise Conflict("this session already has its journey record", field="session_id")

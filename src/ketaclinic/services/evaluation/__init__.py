@@ -1,0 +1,4 @@
+"""The evaluation area of services.
+
+Evaluation: the initial evaluation, medication review and eligibility decision.
+"""

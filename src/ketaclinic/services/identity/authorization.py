@@ -1,0 +1,19 @@
+"""The one place permissions are checked: services call :func:`require` before acting."""
+
+from __future__ import annotations
+
+from ketaclinic.domain.errors import NotAuthenticated, PermissionDenied
+from ketaclinic.domain.identity.access import Permission, is_allowed
+from ketaclinic.domain.identity.staff import Actor
+
+
+def require(actor: Actor, permission: Permission) -> None:
+    """Raise unless the actor's role in this clinic grants ``permission`` (deny by default)."""
+    if actor.staff_id is None or actor.role is None:
+        raise NotAuthenticated("sign in first")
+    if not is_allowed(actor.role, permission):
+        raise PermissionDenied(f"your role ({actor.role.value}) may not {permission.value}")
+
+
+def allowed(actor: Actor, permission: Permission) -> bool:
+    return actor.role is not None and is_allowed(actor.role, permission)

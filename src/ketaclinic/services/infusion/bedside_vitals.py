@@ -1,0 +1,136 @@
+"""Vital signs entered by hand at the bedside, and how long a monitor has been silent.
+
+Hand-entered values go through the same pipeline as monitor readings
+(``MonitoringService.ingest``: plausibility, the protocol's alert rules, alarms, the live board),
+with the source recorded as ``staff`` and the nurse's identity as ``entered_by``. A chair without
+a monitor, or a monitor that stopped sending, is therefore never a dead end: discharge reads the
+hand-entered recovery vitals like any others. Units are the parameters' canonical UCUM units
+(clinical.md §4.1 monitoring; §4.6 discharge criteria).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
+
+from ketaclinic.domain.errors import ValidationFailed
+from ketaclinic.domain.infusion.records import InfusionSession, StoredReading
+from ketaclinic.domain.infusion.session import SessionState
+from ketaclinic.domain.infusion.vitals import (
+    CANONICAL_UNITS,
+    Parameter,
+    ReadingSource,
+    VitalReading,
+)
+from ketaclinic.domain.protocols.sections import Monitoring
+
+
+@dataclass(frozen=True, slots=True)
+class HandField:
+    """One form field of the bedside entry: its parameter, label and accepted range."""
+
+    name: str
+    parameter: Parameter
+    label: str
+    low: Decimal
+    high: Decimal
+
+
+#: The bedside entry form, in the order a nurse measures. Ranges only catch typing errors; the
+#: protocol's plausibility limits and alert rules judge the value itself.
+HAND_FIELDS: tuple[HandField, ...] = (
+    HandField("sbp_mmhg", Parameter.SBP, "Systolic BP (mmHg)", Decimal(20), Decimal(300)),
+    HandField("dbp_mmhg", Parameter.DBP, "Diastolic BP (mmHg)", Decimal(10), Decimal(200)),
+    HandField("hr_per_min", Parameter.HR, "Heart rate (/min)", Decimal(10), Decimal(300)),
+    HandField("spo2_pct", Parameter.SPO2, "SpO2 (%)", Decimal(30), Decimal(100)),
+    HandField("rr_per_min", Parameter.RR, "Respiratory rate (/min)", Decimal(2), Decimal(80)),
+    HandField("temp_c", Parameter.TEMP, "Temperature (°C)", Decimal(25), Decimal(45)),
+)
+
+#: States in which the protocol expects vital signs (pre-dose to recovery).
+MEASURED_STATES = frozenset(
+    {
+        SessionState.CHECKED_IN,
+        SessionState.READY,
+        SessionState.INFUSING,
+        SessionState.PAUSED,
+        SessionState.STOPPED,
+        SessionState.RECOVERY,
+    }
+)
+#: States in which continuous monitoring is expected (clinical.md §4.1).
+CONTINUOUS_STATES = frozenset(
+    {SessionState.INFUSING, SessionState.PAUSED, SessionState.STOPPED, SessionState.RECOVERY}
+)
+
+
+def readings_from_fields(fields: Mapping[str, str], *, at: datetime) -> tuple[VitalReading, ...]:
+    """Parse the bedside form into readings taken ``at``; every bad field is named, nothing is
+    stored on error. At least one value is needed."""
+    errors: dict[str, str] = {}
+    readings: list[VitalReading] = []
+    for hf in HAND_FIELDS:
+        raw = fields.get(hf.name, "").strip()
+        if not raw:
+            continue
+        try:
+            value = Decimal(raw)
+        except InvalidOperation:
+            errors[hf.name] = "must be a number"
+            continue
+        if not value.is_finite() or not hf.low <= value <= hf.high:
+            errors[hf.name] = f"must be between {hf.low} and {hf.high}"
+            continue
+        unit = CANONICAL_UNITS[hf.parameter]
+        readings.append(VitalReading(hf.parameter, value, unit, at, ReadingSource.STAFF))
+    if errors:
+        raise ValidationFailed(errors)
+    if not readings:
+        raise ValidationFailed({"sbp_mmhg": "enter at least one vital sign"})
+    return tuple(readings)
+
+
+def monitor_silence_min(
+    s: InfusionSession, monitoring: Monitoring, readings: Sequence[StoredReading], now: datetime
+) -> int | None:
+    """Minutes without monitor data when the protocol expects continuous data and no vitals (by
+    monitor or by hand) arrived within its vitals interval; else None.
+
+    Counted from the last monitor reading, or from the start of the phase when none arrived.
+    """
+    if s.state not in CONTINUOUS_STATES or not monitoring.continuous_parameters:
+        return None
+    start = s.recovery_started_at if s.state is SessionState.RECOVERY else s.dosing_started_at
+    phase = [t for t in (start,) if t is not None]
+    device = [r.received_at for r in readings if r.reading.source is not ReadingSource.STAFF]
+    latest_any = max([*phase, *(r.received_at for r in readings)], default=None)
+    if latest_any is None:
+        return None
+    every = (
+        monitoring.recovery_vitals_every_min
+        if s.state is SessionState.RECOVERY
+        else monitoring.vitals_every_min
+    )
+    if (now - latest_any).total_seconds() <= max(every, 1) * 60:
+        return None  # vitals are current (by monitor or by hand)
+    since = max(device) if device else phase[0]
+    return int((now - since).total_seconds() // 60)
+
+
+def latest_by_parameter(readings: Sequence[StoredReading]) -> list[StoredReading]:
+    """The latest plausible reading of each parameter, in the bedside form's order."""
+    latest: dict[Parameter, StoredReading] = {}
+    for r in readings:
+        if not r.plausible:
+            continue
+        seen = latest.get(r.reading.parameter)
+        if seen is None or (r.reading.at, r.id) >= (seen.reading.at, seen.id):
+            latest[r.reading.parameter] = r
+    order = [hf.parameter for hf in HAND_FIELDS]
+    return sorted(latest.values(), key=lambda r: _rank(order, r.reading.parameter))
+
+
+def _rank(order: list[Parameter], parameter: Parameter) -> int:
+    return order.index(parameter) if parameter in order else len(order)

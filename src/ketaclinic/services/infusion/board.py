@@ -1,0 +1,165 @@
+"""The live board: every chair of the clinic with its session, phase, latest vitals, trend and the
+alarms that still need someone's attention, and the events that keep the board current.
+
+``snapshot`` is what the page renders; ``chair_event`` and ``alarm_event`` are the small JSON
+documents the fan-out carries (ids, phase, numbers: no names, so an event may cross processes
+through PostgreSQL NOTIFY). The browser refetches a chair's card when a new session appears.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from ketaclinic.domain.errors import NotFound
+from ketaclinic.domain.identity.access import Permission
+from ketaclinic.domain.identity.staff import Actor, Chair
+from ketaclinic.domain.infusion.records import InfusionSession, StoredAlarm, StoredReading
+from ketaclinic.domain.infusion.vitals import Parameter, VitalReading
+from ketaclinic.domain.protocols.canonical import decimal_text
+from ketaclinic.services.identity.authorization import require
+from ketaclinic.services.infusion.bedside_vitals import monitor_silence_min
+from ketaclinic.services.patients.courses import get_course
+from ketaclinic.services.ports import Clock, UnitOfWork, UnitOfWorkFactory
+from ketaclinic.services.protocols.publishing import load_published
+
+BOARD_PARAMETERS = (Parameter.SBP, Parameter.DBP, Parameter.HR, Parameter.SPO2, Parameter.RR)
+TREND_POINTS = 12
+_RECENT_ROWS = TREND_POINTS * 12  # a PCD-01 message carries up to ~10 readings
+
+
+@dataclass(frozen=True, slots=True)
+class ChairCard:
+    """One chair on the board; ``session`` is None when the chair is free."""
+
+    chair: Chair
+    session: InfusionSession | None = None
+    patient_name: str = ""
+    latest: dict[str, tuple[str, datetime]] = field(default_factory=dict)
+    trend: dict[str, list[str]] = field(default_factory=dict)
+    alarms: tuple[StoredAlarm, ...] = ()
+    silent_min: int | None = None  # minutes without monitor data when continuous data is due
+
+
+def _vitals(
+    readings: Sequence[VitalReading],
+) -> tuple[dict[str, tuple[str, datetime]], dict[str, list[str]]]:
+    """Latest value per parameter and the last few values of the board's parameters."""
+    latest: dict[str, tuple[str, datetime]] = {}
+    trend: dict[str, list[str]] = {p.value: [] for p in BOARD_PARAMETERS}
+    for reading in sorted(readings, key=lambda r: r.at):
+        if not reading.usable:
+            continue
+        key = reading.parameter.value
+        latest[key] = (decimal_text(reading.value), reading.at)
+        if key in trend:
+            trend[key] = (trend[key] + [decimal_text(reading.value)])[-TREND_POINTS:]
+    return latest, trend
+
+
+def _plausible(rows: Sequence[StoredReading]) -> list[VitalReading]:
+    return [r.reading for r in rows if r.plausible]
+
+
+def _attention(uow: UnitOfWork, s: InfusionSession) -> tuple[StoredAlarm, ...]:
+    return tuple(a for a in uow.alarms.for_session(s.clinic_id, s.id) if a.needs_attention)
+
+
+def alarm_json(a: StoredAlarm) -> dict[str, Any]:
+    return {
+        "id": a.id, "rule_id": a.rule_id, "severity": a.severity, "action": a.action,
+        "message": a.message, "raised_at": a.raised_at.isoformat(), "active": a.active,
+        "session_id": a.session_id, "repeat_count": a.repeat_count,
+        "last_raised_at": a.last_raised_at.isoformat() if a.last_raised_at else None,
+    }  # fmt: skip
+
+
+def chair_event(uow: UnitOfWork, s: InfusionSession) -> dict[str, Any]:
+    """The board document for ``s``'s chair, read inside the caller's unit of work."""
+    if not s.active:
+        return free_chair(s.chair_id)
+    rows = uow.readings.latest(s.clinic_id, s.id, limit=_RECENT_ROWS)
+    return chair_document(s, _plausible(rows), _attention(uow, s))
+
+
+def chair_document(
+    s: InfusionSession, readings: Sequence[VitalReading], alarms: Sequence[StoredAlarm]
+) -> dict[str, Any]:
+    """The board document from readings and alarms already in hand (no storage access)."""
+    if not s.active:
+        return free_chair(s.chair_id)
+    latest, trend = _vitals(readings)
+    started = s.phase_started_at
+    return {
+        "type": "chair", "chair_id": s.chair_id, "session_id": s.id, "state": s.state.value,
+        "active": s.active, "phase_started_at": started.isoformat() if started else None,
+        "latest": {k: [v, at.isoformat()] for k, (v, at) in latest.items()}, "trend": trend,
+        "alarms": [alarm_json(a) for a in alarms if a.needs_attention],
+    }  # fmt: skip
+
+
+def alarm_event(a: StoredAlarm, chair_id: int) -> dict[str, Any]:
+    """One raised alarm, announced once (clients de-duplicate by ``alarm.id``)."""
+    return {"type": "alarm", "chair_id": chair_id, "alarm": alarm_json(a)}
+
+
+class BoardService:
+    def __init__(self, uow_factory: UnitOfWorkFactory, clock: Clock) -> None:
+        self._uow, self._clock = uow_factory, clock
+
+    def snapshot(self, actor: Actor) -> list[ChairCard]:
+        """Every chair in service with its active session (SESSION_RUN: nurses, prescribers)."""
+        require(actor, Permission.SESSION_RUN)
+        with self._uow() as uow:
+            active = {s.chair_id: s for s in uow.sessions.active(actor.clinic_id)}
+            return [
+                self._card(uow, chair, active.get(chair.id))
+                for chair in uow.clinics.chairs(actor.clinic_id)
+                if chair.in_service
+            ]
+
+    def card(self, actor: Actor, chair_id: int) -> ChairCard | None:
+        require(actor, Permission.SESSION_RUN)
+        with self._uow() as uow:
+            chair = next((c for c in uow.clinics.chairs(actor.clinic_id) if c.id == chair_id), None)
+            if chair is None:
+                return None
+            return self._card(uow, chair, uow.sessions.active_on_chair(actor.clinic_id, chair_id))
+
+    def _card(self, uow: UnitOfWork, chair: Chair, s: InfusionSession | None) -> ChairCard:
+        if s is None:
+            return ChairCard(chair)
+        patient = uow.patients.get(s.clinic_id, s.patient_id)
+        rows = uow.readings.latest(s.clinic_id, s.id, limit=_RECENT_ROWS)
+        latest, trend = _vitals(_plausible(rows))
+        name = patient.display_name if patient else ""
+        course = get_course(uow, s.clinic_id, s.course_id)
+        protocol = load_published(uow, s.clinic_id, course.protocol_version_id).protocol
+        silent = monitor_silence_min(s, protocol.monitoring, rows, self._clock.now())
+        return ChairCard(chair, s, name, latest, trend, _attention(uow, s), silent)
+
+    def documents(self, actor: Actor) -> list[dict[str, Any]]:
+        """The current event document of every chair in service (a new client starts here)."""
+        require(actor, Permission.SESSION_RUN)
+        with self._uow() as uow:
+            active = {s.chair_id: s for s in uow.sessions.active(actor.clinic_id)}
+            return [
+                chair_event(uow, active[c.id]) if c.id in active else free_chair(c.id)
+                for c in uow.clinics.chairs(actor.clinic_id)
+                if c.in_service
+            ]
+
+    def chair_of_session(self, actor: Actor, session_id: int) -> int:
+        require(actor, Permission.SESSION_RUN)
+        with self._uow() as uow:
+            found = uow.sessions.get(actor.clinic_id, session_id)
+            if found is None:
+                raise NotFound("no such session in this clinic", field="session_id")
+            return found.chair_id
+
+
+def free_chair(chair_id: int) -> dict[str, Any]:
+    return {"type": "chair", "chair_id": chair_id, "session_id": None, "active": False,
+            "state": "free", "latest": {}, "trend": {}, "alarms": []}  # fmt: skip

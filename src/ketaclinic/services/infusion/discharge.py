@@ -1,0 +1,95 @@
+"""Discharge from recovery: every criterion of the protocol, and the prescriber's override.
+
+Criteria (``domain.infusion.discharge.evaluate_discharge``; clinical.md §4.6, Aldrete 1995): minimum
+observation since the end of dosing (or the stop), modified Aldrete at or above the threshold, the
+latest usable reading of every alert-rule parameter back within limits, no open alarm, safety
+gates clear, escort present and instructions given (no driving until the next day).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from ketaclinic.domain.errors import SafetyBlock
+from ketaclinic.domain.identity.access import Permission
+from ketaclinic.domain.identity.staff import Actor
+from ketaclinic.domain.infusion.discharge import (
+    AldreteScore,
+    DischargeDecision,
+    DischargeFacts,
+    DischargeOverride,
+    evaluate_discharge,
+    vitals_out_of_limits,
+)
+from ketaclinic.domain.infusion.records import InfusionSession
+from ketaclinic.domain.protocols.model import Protocol
+from ketaclinic.services.assessments.safety import open_reasons
+from ketaclinic.services.identity.authorization import allowed
+from ketaclinic.services.infusion.facts import latest
+from ketaclinic.services.infusion.ports import RecordKind
+from ketaclinic.services.ports import UnitOfWork
+
+
+def evaluate(
+    uow: UnitOfWork,
+    s: InfusionSession,
+    protocol: Protocol,
+    *,
+    escort: bool,
+    instructions: bool,
+    at: datetime,
+) -> DischargeDecision:
+    records = uow.session_records.for_session(s.clinic_id, s.id)
+    aldrete = latest(records, RecordKind.ALDRETE)
+    score = None
+    if aldrete is not None:
+        score = AldreteScore(*(int(aldrete.payload[n]) for n in AldreteScore.__slots__))
+    readings = [r.reading for r in uow.readings.for_session(s.clinic_id, s.id) if r.plausible]
+    alarms = uow.alarms.for_session(s.clinic_id, s.id)
+    facts = DischargeFacts(
+        dosing_ended_at=s.dosing_ended_at or s.stopped_at,
+        aldrete=score,
+        vitals_out_of_limits=vitals_out_of_limits(readings, protocol.monitoring.alert_rules),
+        open_alarms=tuple(
+            f"{a.rule_id}: {a.message}" for a in alarms if a.active and a.severity != "high"
+        ),
+        open_high_alarms=tuple(
+            f"{a.rule_id}: {a.message}" for a in alarms if a.active and a.severity == "high"
+        ),
+        open_safety_gates=open_reasons(uow, s.clinic_id, s.patient_id),
+        escort_present=escort,
+        instructions_given=instructions,
+    )
+    return evaluate_discharge(protocol.discharge, facts, at=at)
+
+
+def override(
+    actor: Actor,
+    reason: str,
+    extended_min: int | None,
+    decision: DischargeDecision,
+    *,
+    ended_at: datetime | None,
+    at: datetime,
+) -> DischargeOverride | None:
+    """The signed-in physician's override (DISCHARGE_OVERRIDE), or None when none was asked for.
+
+    ``extended_min`` is the extended observation period the physician sets (minutes);
+    ``observed_min`` is measured from the end of dosing (or the stop) to ``at``.
+    """
+    if (not reason and extended_min is None) or decision.allowed:
+        return None
+    if not allowed(actor, Permission.DISCHARGE_OVERRIDE):
+        raise SafetyBlock(
+            "discharge_override: only a physician may discharge against unmet criteria",
+            reasons=tuple(f"{u.id}: {u.message}" for u in decision.unmet),
+            field="override_reason",
+        )
+    observed = int((at - ended_at).total_seconds() // 60) if ended_at is not None else 0
+    return DischargeOverride(
+        by=str(actor.staff_id),
+        role=actor.role_name,
+        reason=reason,
+        extended_observation_min=extended_min or 0,
+        observed_min=observed,
+    )

@@ -1,0 +1,40 @@
+"""Pre-dose BP decisions: which checklist waits for a signed-in prescriber's decision.
+
+A pre-dose BP at or above the protocol's hold (clinical.md §4.3) is rechecked, then decided by a
+physician or APP signed in as themselves (``SessionWorkflowService.decide_predose_bp``); a BP
+above the eligibility hard-stop limit (§1.2) cannot be decided to proceed by anyone.
+"""
+
+from __future__ import annotations
+
+from ketaclinic.domain.errors import Conflict
+from ketaclinic.domain.infusion.records import InfusionSession
+from ketaclinic.domain.infusion.session import SessionState
+from ketaclinic.services.infusion.facts import latest, predose_decided_by
+from ketaclinic.services.infusion.ports import RecordKind, SessionRecord
+from ketaclinic.services.ports import UnitOfWork
+
+PREDOSE_DECISIONS = ("proceed", "do_not_dose")
+
+
+def waiting_predose(uow: UnitOfWork, s: InfusionSession) -> SessionRecord:
+    """The latest pre-dose checklist of a checked-in session when its BP hold waits for a
+    prescriber's decision; Conflict (field ``decision``) otherwise."""
+    if s.state is not SessionState.CHECKED_IN:
+        raise Conflict(f"the session is {s.state.value}", field="decision")
+    records = uow.session_records.for_session(s.clinic_id, s.id)
+    predose = latest(records, RecordKind.PRE_DOSE)
+    held = predose is not None and (
+        predose.payload.get("bp_hold") or predose.payload.get("bp_hard_stop")
+    )
+    if predose is None or not held or predose_decided_by(records, predose):
+        raise Conflict("no pre-dose BP hold waits for a decision", field="decision")
+    return predose
+
+
+def is_waiting(uow: UnitOfWork, s: InfusionSession) -> bool:
+    try:
+        waiting_predose(uow, s)
+    except Conflict:
+        return False
+    return True

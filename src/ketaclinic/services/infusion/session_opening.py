@@ -1,0 +1,228 @@
+"""Opening an infusion session: from a booked appointment, or unscheduled by a prescriber.
+
+A session is the clinical record of one visit in one chair. It opens when the patient arrives for
+a booked appointment (front desk or nurse "check in" on the schedule or today's arrivals): the
+session takes the appointment's course, protocol session number and chair. Without an appointment
+a session opens only as an unscheduled visit that a prescriber authorises with a reason, recorded
+in the audit trail. :func:`open_session` is the one gate every entry point goes through (web, API,
+CLI and the demo seeder). Two check-ins of one appointment end in one session and a ``Conflict``
+(the database holds one session per appointment).
+
+The session opens in ``scheduled`` (arrived, waiting for the check-in checklist at the chair); the
+state machine (``domain.infusion.session``) then runs as before. Source: seed 000 steps 4-5;
+clinical.md §3.1 (the induction series), §4 (infusion day).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from ketaclinic.domain.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from ketaclinic.domain.identity.access import PRESCRIBER_ROLES, Permission
+from ketaclinic.domain.identity.staff import Actor
+from ketaclinic.domain.infusion.records import InfusionSession
+from ketaclinic.domain.patients.course import CourseState
+from ketaclinic.domain.scheduling.booking import Booking, BookingKind, BookingStatus
+from ketaclinic.services.audit.trail import record
+from ketaclinic.services.identity.authorization import require
+from ketaclinic.services.infusion.board import chair_event
+from ketaclinic.services.infusion.ports import LiveEvents
+from ketaclinic.services.patients.courses import get_course
+from ketaclinic.services.ports import Clock, UnitOfWork, UnitOfWorkFactory
+
+_NOT_TREATABLE = frozenset(
+    {CourseState.INELIGIBLE, CourseState.COMPLETED, CourseState.DISCONTINUED}
+)
+MAX_REASON_CHARS = 500
+RULE_APPOINTMENT = "session.needs_appointment"
+RULE_SAME_DAY = "session.check_in_same_day"
+
+
+@dataclass(frozen=True, slots=True)
+class Opening:
+    """What a session opens for: an appointment, or an unscheduled visit with its reason."""
+
+    course_id: int
+    chair_id: int
+    appointment: Booking | None = None
+    unscheduled_reason: str = ""
+    prescriber_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Arrival:
+    """One appointment of the day for the arrivals list, with its session once checked in."""
+
+    booking: Booking
+    patient_name: str
+    chair_name: str
+    session: InfusionSession | None
+
+
+def open_session(uow: UnitOfWork, clock: Clock, actor: Actor, opening: Opening) -> InfusionSession:
+    """Open the session inside the caller's unit of work (no commit here); audited.
+
+    Refused (naming the rule) without an appointment unless a prescriber gives a reason; refused
+    for a cancelled or missed appointment, a coaching appointment, an appointment of another day,
+    an untreatable course, a chair out of service, or an appointment already checked in.
+    """
+    assert actor.staff_id is not None
+    booking = opening.appointment
+    reason = opening.unscheduled_reason.strip()
+    if booking is None:
+        _check_unscheduled(actor, reason)
+    else:
+        _check_appointment(uow, clock, actor, booking)
+    course = get_course(uow, actor.clinic_id, opening.course_id)
+    if course.state in _NOT_TREATABLE:
+        raise Conflict(f"the course is {course.state.value}", field="course_id")
+    _check_chair(uow, actor.clinic_id, opening.chair_id)
+    if opening.prescriber_id is not None:
+        _check_staff(uow, actor.clinic_id, opening.prescriber_id, "prescriber_id")
+    if booking is not None and uow.sessions.for_appointment(actor.clinic_id, booking.id):
+        raise Conflict("this appointment is already checked in", field="appointment_id")
+    s = uow.sessions.add(
+        actor.clinic_id,
+        course_id=course.id,
+        patient_id=course.patient_id,
+        chair_id=opening.chair_id,
+        by=actor.staff_id,
+        at=clock.now(),
+        scheduled_for=booking.start_at if booking else None,
+        prescriber_id=opening.prescriber_id,
+        appointment_id=booking.id if booking else None,
+        session_number=booking.session_number if booking else None,
+        unscheduled_reason=None if booking else reason,
+    )
+    detail = (
+        f"appointment={booking.id} session_number={booking.session_number} chair={s.chair_id}"
+        if booking
+        else f"unscheduled chair={s.chair_id}: {reason}"
+    )
+    record(
+        uow,
+        clock,
+        actor,
+        "session.open",
+        object_type="session",
+        object_id=s.id,
+        patient_id=s.patient_id,
+        detail=detail,
+    )
+    return s
+
+
+def _check_unscheduled(actor: Actor, reason: str) -> None:
+    if actor.role not in PRESCRIBER_ROLES:
+        raise PermissionDenied(
+            f"{RULE_APPOINTMENT}: a session opens from a booked appointment; "
+            "only a prescriber may open an unscheduled visit"
+        )
+    if not reason:
+        raise ValidationFailed({"reason": "an unscheduled visit needs the prescriber's reason"})
+    if len(reason) > MAX_REASON_CHARS:
+        raise ValidationFailed({"reason": f"at most {MAX_REASON_CHARS} characters"})
+
+
+def _check_appointment(uow: UnitOfWork, clock: Clock, actor: Actor, booking: Booking) -> None:
+    if booking.clinic_id != actor.clinic_id:
+        raise NotFound("no such appointment in this clinic", field="appointment_id")
+    if booking.kind is BookingKind.COACHING:
+        raise ValidationFailed({"appointment_id": "a coaching appointment has no infusion session"})
+    if booking.status in {BookingStatus.CANCELLED, BookingStatus.MISSED}:
+        raise Conflict(f"the appointment is {booking.status.value}", field="appointment_id")
+    if booking.status is not BookingStatus.CONFIRMED:
+        raise Conflict(
+            "the appointment is only proposed: confirm the series first", field="appointment_id"
+        )
+    today = local_day(uow, actor.clinic_id, clock.now())
+    if local_day(uow, actor.clinic_id, booking.start_at) != today:
+        raise Conflict(
+            f"{RULE_SAME_DAY}: the appointment is not today; move it first", field="appointment_id"
+        )
+
+
+def local_day(uow: UnitOfWork, clinic_id: int, at: datetime) -> date:
+    clinic = uow.clinics.get(clinic_id)
+    if clinic is None:
+        raise NotFound("no such clinic", field="clinic_id")
+    return at.astimezone(ZoneInfo(clinic.timezone)).date()
+
+
+def _check_chair(uow: UnitOfWork, clinic_id: int, chair_id: int) -> None:
+    chair = next((c for c in uow.clinics.chairs(clinic_id) if c.id == chair_id), None)
+    if chair is None or not chair.in_service:
+        raise NotFound("no such chair in service in this clinic", field="chair_id")
+
+
+def _check_staff(uow: UnitOfWork, clinic_id: int, staff_id: int, field: str) -> None:
+    if not any(m.clinic_id == clinic_id for m in uow.staff.memberships(staff_id)):
+        raise NotFound("no such staff member in this clinic", field=field)
+
+
+class SessionOpeningService:
+    """Check in a booked appointment; open an unscheduled visit; list today's arrivals."""
+
+    def __init__(self, uow_factory: UnitOfWorkFactory, clock: Clock, events: LiveEvents) -> None:
+        self._uow, self._clock, self._events = uow_factory, clock, events
+
+    def check_in(self, actor: Actor, appointment_id: int) -> InfusionSession:
+        """The patient arrived for ``appointment_id``: open its session (front desk or nurse)."""
+        require(actor, Permission.SESSION_CHECK_IN)
+        with self._uow() as uow:
+            booking = uow.schedule.get(actor.clinic_id, appointment_id)
+            if booking is None:
+                raise NotFound("no such appointment in this clinic", field="appointment_id")
+            opening = Opening(booking.course_id, booking.chair_id, appointment=booking)
+            s = open_session(uow, self._clock, actor, opening)
+            event = chair_event(uow, s)
+            uow.commit()
+        self._events.publish(actor.clinic_id, event)
+        return s
+
+    def open_unscheduled(
+        self,
+        actor: Actor,
+        course_id: int,
+        chair_id: int,
+        *,
+        reason: str,
+        prescriber_id: int | None = None,
+    ) -> InfusionSession:
+        """A visit without an appointment, authorised by the prescriber ``actor`` with a reason."""
+        require(actor, Permission.SESSION_RUN)
+        opening = Opening(
+            course_id, chair_id, unscheduled_reason=reason, prescriber_id=prescriber_id
+        )
+        with self._uow() as uow:
+            s = open_session(uow, self._clock, actor, opening)
+            event = chair_event(uow, s)
+            uow.commit()
+        self._events.publish(actor.clinic_id, event)
+        return s
+
+    def arrivals(self, actor: Actor, day: date) -> list[Arrival]:
+        """Today's infusion appointments (active or checked in) with their sessions, by time."""
+        require(actor, Permission.SCHEDULE_READ)
+        with self._uow() as uow:
+            clinic = uow.clinics.get(actor.clinic_id)
+            if clinic is None:
+                raise NotFound("no such clinic", field="clinic_id")
+            zone = ZoneInfo(clinic.timezone)
+            start = datetime.combine(day, datetime.min.time(), tzinfo=zone)
+            end = datetime.combine(day, datetime.max.time(), tzinfo=zone)
+            chairs = {c.id: c.name for c in uow.clinics.chairs(actor.clinic_id)}
+            found = [
+                b
+                for b in uow.schedule.active_between(actor.clinic_id, start, end)
+                if b.kind is not BookingKind.COACHING
+            ]
+            result = []
+            for b in sorted(found, key=lambda b: (b.start_at, b.id)):
+                patient = uow.patients.get(actor.clinic_id, b.patient_id)
+                name = patient.display_name if patient else f"patient {b.patient_id}"
+                session = uow.sessions.for_appointment(actor.clinic_id, b.id)
+                result.append(Arrival(b, name, chairs.get(b.chair_id, "?"), session))
+        return result

@@ -1,0 +1,218 @@
+"""Infusion sessions: created for a course in a chair, moved by the session state machine.
+
+Minimal use cases for the live-data half of infusion day: create, assign the attendant and the
+bedside monitor, and move (start, pause, resume, stop, end dosing, discharge...). The guards are
+the domain's (``domain.infusion.session``); this service owns the safety facts (open safety gates,
+open and unacknowledged alarms) and takes the checklist facts the workflow pages attest (check-in,
+pre-dose checklist, verified order). Every move is audited in the same unit of work and then
+published to the live board. Source: seed 000 steps 4-5; clinical.md §4; DESIGN.md lifecycles.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+
+from ketaclinic.domain.errors import Conflict, NotFound, ValidationFailed
+from ketaclinic.domain.identity.access import Permission
+from ketaclinic.domain.identity.staff import Actor
+from ketaclinic.domain.infusion.records import InfusionSession
+from ketaclinic.domain.infusion.session import SessionFacts, SessionState, transition
+from ketaclinic.domain.protocols.sections import AlertAction
+from ketaclinic.services.assessments.safety import ensure_clear, open_reasons
+from ketaclinic.services.audit.trail import record
+from ketaclinic.services.identity.authorization import allowed, require
+from ketaclinic.services.infusion.board import chair_event
+from ketaclinic.services.infusion.ports import LiveEvents
+from ketaclinic.services.infusion.session_opening import Opening, open_session
+from ketaclinic.services.integration.plans import ensure_experiential_allowed
+from ketaclinic.services.patients.courses import get_course
+from ketaclinic.services.ports import Clock, UnitOfWork, UnitOfWorkFactory
+
+EUI64 = re.compile(r"^[0-9A-F]{16}$")
+
+
+def get_session(uow: UnitOfWork, clinic_id: int, session_id: int) -> InfusionSession:
+    found = uow.sessions.get(clinic_id, session_id)
+    if found is None:
+        raise NotFound("no such session in this clinic", field="session_id")
+    return found
+
+
+def session_facts(
+    uow: UnitOfWork, s: InfusionSession, attested: SessionFacts | None, reason: str
+) -> SessionFacts:
+    """The attested checklist facts, with the safety facts this service owns filled in.
+
+    Open safety gates and alarms always come from storage: a caller cannot attest them away.
+    """
+    alarms = uow.alarms.for_session(s.clinic_id, s.id)
+    return replace(
+        attested or SessionFacts(),
+        open_safety_gates=open_reasons(uow, s.clinic_id, s.patient_id),
+        unacknowledged_alarms=tuple(f"{a.rule_id}: {a.message}" for a in alarms
+                                    if a.needs_attention),
+        open_stop_alarms=tuple(f"{a.rule_id}: {a.message}" for a in alarms
+                               if a.active and a.action == AlertAction.STOP.value),
+        reason=reason,
+        attendant_present=(attested.attendant_present if attested else False)
+        or s.attendant_id is not None,
+    )  # fmt: skip
+
+
+def move_session(
+    uow: UnitOfWork,
+    clock: Clock,
+    actor: Actor,
+    s: InfusionSession,
+    to: SessionState,
+    facts: SessionFacts,
+) -> InfusionSession:
+    """Check the guard, move, audit: inside the caller's unit of work (no commit here)."""
+    assert actor.staff_id is not None
+    if to is SessionState.CHECKED_IN:
+        _check_free(uow, s)
+    if to is SessionState.INFUSING:
+        ensure_clear(uow, s.clinic_id, s.patient_id)
+        if s.state is SessionState.READY:  # KAT: preparation signed before each journey starts
+            course = get_course(uow, s.clinic_id, s.course_id)
+            kat = ensure_experiential_allowed(uow, course, session_id=s.id)
+            for flag in kat.flags:  # e.g. no integration session since the previous journey
+                record(uow, clock, actor, "kat.flag", object_type="session", object_id=s.id,
+                       patient_id=s.patient_id, detail=flag)  # fmt: skip
+    transition(s.state, to, facts)
+    moved = uow.sessions.move(s, to, by=actor.staff_id, at=clock.now(), reason=facts.reason)
+    record(
+        uow, clock, actor, "session.transition", object_type="session", object_id=s.id,
+        patient_id=s.patient_id, detail=f"{s.state.value}->{to.value}",
+    )  # fmt: skip
+    return moved
+
+
+def _check_free(uow: UnitOfWork, s: InfusionSession) -> None:
+    """One patient per chair and one active session per patient (scheduled ones may queue)."""
+    in_chair = uow.sessions.active_on_chair(s.clinic_id, s.chair_id)
+    if in_chair is not None and in_chair.id != s.id:
+        raise Conflict("another session is active in this chair", field="chair_id")
+    mine = uow.sessions.active_for_patient(s.clinic_id, s.patient_id)
+    if mine is not None and mine.id != s.id:
+        raise Conflict("the patient already has an active session", field="patient_id")
+
+
+class SessionService:
+    def __init__(self, uow_factory: UnitOfWorkFactory, clock: Clock, events: LiveEvents) -> None:
+        self._uow, self._clock, self._events = uow_factory, clock, events
+
+    def create(
+        self,
+        actor: Actor,
+        course_id: int,
+        chair_id: int,
+        *,
+        unscheduled_reason: str,
+        prescriber_id: int | None = None,
+    ) -> InfusionSession:
+        """An unscheduled visit of ``course_id`` in ``chair_id``, authorised by the prescriber
+        ``actor`` with a reason (a booked appointment opens through ``SessionOpeningService``).
+        Several sessions may wait on one chair, but only one can be checked in at a time."""
+        require(actor, Permission.SESSION_RUN)
+        opening = Opening(
+            course_id, chair_id, unscheduled_reason=unscheduled_reason, prescriber_id=prescriber_id
+        )
+        with self._uow() as uow:
+            s = open_session(uow, self._clock, actor, opening)
+            uow.commit()
+        return s
+
+    def assign(
+        self, actor: Actor, session_id: int, *, attendant_id: int | None, device_id: str | None
+    ) -> InfusionSession:
+        """Record the attendant present and the bedside monitor (EUI-64, 16 hex digits)."""
+        require(actor, Permission.SESSION_RUN)
+        device = device_id.strip().upper() if device_id else None
+        if device is not None and not EUI64.match(device):
+            raise ValidationFailed({"device_id": "an EUI-64 is 16 hexadecimal digits"})
+        with self._uow() as uow:
+            s = get_session(uow, actor.clinic_id, session_id)
+            if attendant_id is not None:
+                self._check_staff(uow, actor.clinic_id, attendant_id, "attendant_id")
+            if device is not None:
+                uow.monitors.assign(actor.clinic_id, device, s.chair_id, at=self._clock.now())
+            s = uow.sessions.set_people(
+                s, attendant_id=attendant_id, device_id=device, at=self._clock.now()
+            )
+            record(
+                uow, self._clock, actor, "session.assign", object_type="session", object_id=s.id,
+                patient_id=s.patient_id, detail=f"attendant={attendant_id} device={device}",
+            )  # fmt: skip
+            event = chair_event(uow, s)
+            uow.commit()
+        self._events.publish(actor.clinic_id, event)
+        return s
+
+    def monitors(self, actor: Actor) -> dict[int, str]:
+        """Chair id -> the bedside monitor (EUI-64) registered on it (admin or clinical staff)."""
+        _require_monitor_admin(actor)
+        with self._uow() as uow:
+            return {
+                chair: device for device, chair in uow.monitors.devices(actor.clinic_id).items()
+            }
+
+    def assign_chair_monitor(self, actor: Actor, chair_id: int, device_id: str) -> None:
+        """Register the bedside monitor ``device_id`` (EUI-64) on ``chair_id``: its readings then
+        reach the session in that chair. Admin (STAFF_ADMIN) or clinical staff (SESSION_RUN)."""
+        _require_monitor_admin(actor)
+        device = device_id.strip().upper()
+        if not EUI64.match(device):
+            raise ValidationFailed({"device_id": "an EUI-64 is 16 hexadecimal digits"})
+        with self._uow() as uow:
+            chair = next((c for c in uow.clinics.chairs(actor.clinic_id) if c.id == chair_id), None)
+            if chair is None:
+                raise NotFound("no such chair in this clinic", field="chair_id")
+            uow.monitors.assign(actor.clinic_id, device, chair_id, at=self._clock.now())
+            detail = f"device={device}"
+            record(
+                uow,
+                self._clock,
+                actor,
+                "monitor.assign",
+                object_type="chair",
+                object_id=chair_id,
+                detail=detail,
+            )
+            uow.commit()
+
+    def move(
+        self,
+        actor: Actor,
+        session_id: int,
+        to: SessionState,
+        *,
+        reason: str = "",
+        attested: SessionFacts | None = None,
+    ) -> InfusionSession:
+        """Move the session; refused with every failed guard's reason (InvalidTransition)."""
+        require(actor, Permission.SESSION_RUN)
+        with self._uow() as uow:
+            s = get_session(uow, actor.clinic_id, session_id)
+            facts = session_facts(uow, s, attested, reason.strip())
+            moved = move_session(uow, self._clock, actor, s, to, facts)
+            event = chair_event(uow, moved)
+            uow.commit()
+        self._events.publish(actor.clinic_id, event)
+        return moved
+
+    def get(self, actor: Actor, session_id: int) -> InfusionSession:
+        require(actor, Permission.PATIENT_READ)
+        with self._uow() as uow:
+            return get_session(uow, actor.clinic_id, session_id)
+
+    @staticmethod
+    def _check_staff(uow: UnitOfWork, clinic_id: int, staff_id: int, field: str) -> None:
+        if not any(m.clinic_id == clinic_id for m in uow.staff.memberships(staff_id)):
+            raise NotFound("no such staff member in this clinic", field=field)
+
+
+def _require_monitor_admin(actor: Actor) -> None:
+    if not (allowed(actor, Permission.STAFF_ADMIN) or allowed(actor, Permission.SESSION_RUN)):
+        require(actor, Permission.STAFF_ADMIN)  # raises, naming the permission

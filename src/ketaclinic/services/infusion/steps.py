@@ -1,0 +1,141 @@
+"""The internals every infusion-day step shares: context, records, facts and guarded moves.
+
+One unit of work per use case: :meth:`SessionSteps._add` writes a record and its audit event,
+:meth:`SessionSteps._move` moves the session through the guarded state machine, publishes the
+chair event and commits. Base of ``session_workflow.SessionWorkflowService``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
+from datetime import datetime
+from typing import Any
+
+from ketaclinic.domain.errors import Conflict, ValidationFailed
+from ketaclinic.domain.identity.access import Permission
+from ketaclinic.domain.identity.staff import Actor
+from ketaclinic.domain.infusion.records import ACTIVE_STATES, InfusionSession
+from ketaclinic.domain.infusion.session import SessionFacts, SessionState
+from ketaclinic.domain.patients.people import SexAtBirth
+from ketaclinic.domain.patients.treatment import Course
+from ketaclinic.domain.protocols.model import Protocol
+from ketaclinic.services.audit.trail import record
+from ketaclinic.services.identity.authorization import require
+from ketaclinic.services.infusion import checklists as forms
+from ketaclinic.services.infusion.board import chair_event
+from ketaclinic.services.infusion.facts import derive_facts, order_of
+from ketaclinic.services.infusion.ports import LiveEvents, RecordKind, SessionRecord
+from ketaclinic.services.infusion.sessions import get_session, move_session, session_facts
+from ketaclinic.services.patients.courses import CourseService, get_course
+from ketaclinic.services.ports import Clock, UnitOfWork, UnitOfWorkFactory
+from ketaclinic.services.protocols.publishing import load_published
+
+
+class SessionSteps:
+    """Shared internals of the infusion-day service."""
+
+    def __init__(
+        self,
+        uow_factory: UnitOfWorkFactory,
+        clock: Clock,
+        events: LiveEvents,
+        courses: CourseService,
+    ) -> None:
+        """``courses`` is the hub: consent is read from its course facts (consent area)."""
+        self._uow, self._clock, self._events, self._courses = uow_factory, clock, events, courses
+
+    def _now(self) -> datetime:
+        return self._clock.now()
+
+    def _context(
+        self, uow: UnitOfWork, actor: Actor, session_id: int
+    ) -> tuple[InfusionSession, Course, Protocol]:
+        s = get_session(uow, actor.clinic_id, session_id)
+        course = get_course(uow, actor.clinic_id, s.course_id)
+        protocol = load_published(uow, actor.clinic_id, course.protocol_version_id).protocol
+        return s, course, protocol
+
+    def _add(
+        self,
+        uow: UnitOfWork,
+        actor: Actor,
+        s: InfusionSession,
+        kind: RecordKind,
+        payload: Mapping[str, Any],
+    ) -> SessionRecord:
+        assert actor.staff_id is not None
+        added = uow.session_records.add(
+            s.clinic_id, s.id, s.patient_id, kind, payload, by=actor.staff_id, at=self._now()
+        )
+        record(
+            uow,
+            self._clock,
+            actor,
+            f"session.{kind.value}",
+            object_type="session",
+            object_id=s.id,
+            patient_id=s.patient_id,
+            detail=f"record={added.id}",
+        )
+        return added
+
+    def _document(
+        self,
+        actor: Actor,
+        session_id: int,
+        kind: RecordKind,
+        build: Callable[[], forms.Documented],
+    ) -> SessionRecord:
+        require(actor, Permission.SESSION_RUN)
+        doc = build()
+        with self._uow() as uow:
+            s = get_session(uow, actor.clinic_id, session_id)
+            if s.state not in ACTIVE_STATES:  # the patient is checked in and not yet discharged
+                raise Conflict(f"the session is {s.state.value}", field="session_id")
+            added = self._add(uow, actor, s, kind, doc.payload)
+            uow.commit()
+        return added
+
+    def _facts(
+        self,
+        uow: UnitOfWork,
+        s: InfusionSession,
+        protocol: Protocol,
+        added: Sequence[SessionRecord],
+        **extra: Any,
+    ) -> SessionFacts:
+        records = uow.session_records.for_session(s.clinic_id, s.id)
+        order = order_of(uow, s, records)
+        patient = uow.patients.get(s.clinic_id, s.patient_id)
+        can_be_pregnant = patient is not None and patient.details.sex_at_birth is SexAtBirth.FEMALE
+        derived = derive_facts(records, order, protocol, can_be_pregnant=can_be_pregnant)
+        reason = str(extra.pop("reason", ""))
+        facts = session_facts(uow, s, derived, reason)
+        return replace(facts, **extra)
+
+    def _move(
+        self,
+        uow: UnitOfWork,
+        actor: Actor,
+        s: InfusionSession,
+        to: SessionState,
+        facts: SessionFacts,
+        **extra: Any,
+    ) -> InfusionSession:
+        moved = move_session(uow, self._clock, actor, s, to, replace(facts, **extra))
+        event = chair_event(uow, moved)
+        uow.commit()
+        self._events.publish(actor.clinic_id, event)
+        return moved
+
+    def _transition(
+        self, actor: Actor, session_id: int, to: SessionState, reason: str, **extra: Any
+    ) -> InfusionSession:
+        require(actor, Permission.SESSION_RUN)
+        if not reason.strip():
+            raise ValidationFailed({"reason": "a reason is required"})
+        with self._uow() as uow:
+            s, _, protocol = self._context(uow, actor, session_id)
+            facts = self._facts(uow, s, protocol, [], reason=reason.strip(), **extra)
+            return self._move(uow, actor, s, to, facts)

@@ -1,0 +1,395 @@
+"""Infusion day, the clinical workflow: check-in, pre-dose checklist, dosing, records, discharge.
+
+Builds on :mod:`ketaclinic.services.infusion.sessions` (storage and the guarded state machine):
+every step is documented as a :class:`SessionRecord` and the facts the guards read are derived from
+those records, never attested by the caller. Open safety gates and alarms always come from storage.
+One unit of work per use case: the record, the move and the audit event commit together.
+Sources: seed 000 steps 4-5, seed 004, clinical.md §4.1-§4.6, DESIGN.md session lifecycle.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from ketaclinic.domain.consent.signatures import ConsentStatus, ensure_sessions_allowed
+from ketaclinic.domain.dosing.records import DoseOrder
+from ketaclinic.domain.errors import NotFound, SafetyBlock, ValidationFailed
+from ketaclinic.domain.identity.access import Permission
+from ketaclinic.domain.identity.staff import Actor
+from ketaclinic.domain.infusion.discharge import AldreteScore, DischargeDecision, sign_discharge
+from ketaclinic.domain.infusion.records import InfusionSession, StoredReading
+from ketaclinic.domain.infusion.session import SessionState, guard_failures
+from ketaclinic.domain.protocols.model import Protocol
+from ketaclinic.domain.protocols.sections import Route
+from ketaclinic.services.audit.trail import record
+from ketaclinic.services.dosing.gate import ensure_dose_allowed
+from ketaclinic.services.identity.authorization import require
+from ketaclinic.services.infusion import checklists as forms
+from ketaclinic.services.infusion.discharge import evaluate, override
+from ketaclinic.services.infusion.facts import (
+    bp_hold,
+    ketamine_payload,
+    observed_response,
+    order_of,
+    session_order,
+    verified_order,
+    vitals_hold,
+)
+from ketaclinic.services.infusion.ports import RecordKind, SessionRecord
+from ketaclinic.services.infusion.predose_decisions import (
+    PREDOSE_DECISIONS,
+    is_waiting,
+    waiting_predose,
+)
+from ketaclinic.services.infusion.steps import SessionSteps
+
+_INSTRUCTIONS = "no driving or operating machinery until the next day; escort home"
+
+
+@dataclass(frozen=True, slots=True)
+class SessionDay:
+    """A session with its protocol-derived context and every record, for pages and exports."""
+
+    session: InfusionSession
+    records: Sequence[SessionRecord]
+    order: DoseOrder | None
+    protocol: Protocol
+    discharge: DischargeDecision | None
+    readings: Sequence[StoredReading] = ()
+    predose_waiting: SessionRecord | None = None  # a BP hold waiting for a prescriber's decision
+
+
+class SessionWorkflowService(SessionSteps):
+    """Infusion day, step by step (see the module); internals in :class:`SessionSteps`."""
+
+    # -- check-in and pre-dose -------------------------------------------------------------
+    def check_in(self, actor: Actor, session_id: int, raw: Mapping[str, Any]) -> InfusionSession:
+        """Check the patient in (SESSION_RUN); the nurse becomes the attendant present.
+
+        Refused with every reason when identity, escort (named, reachable), fasting, the
+        protocol's pregnancy test or the reviewed between-session check-in are missing; an open
+        safety gate refuses with its reason; consent must allow sessions (clinical.md §6.3).
+        """
+        require(actor, Permission.SESSION_RUN)
+        doc = forms.check_in(raw)
+        with self._uow() as uow:
+            s, course, protocol = self._context(uow, actor, session_id)
+            consent = self._courses.facts(uow, course, protocol).consent
+            ensure_sessions_allowed(
+                consent or ConsentStatus(missing=("consent not recorded",), blocks=())
+            )
+            added = self._add(uow, actor, s, RecordKind.CHECK_IN, doc.payload)
+            assert actor.staff_id is not None
+            s = uow.sessions.set_people(
+                s, attendant_id=actor.staff_id, device_id=s.monitor_device_id, at=self._now()
+            )
+            facts = self._facts(uow, s, protocol, [added])
+            return self._move(uow, actor, s, SessionState.CHECKED_IN, facts)
+
+    def pre_dose(self, actor: Actor, session_id: int, raw: Mapping[str, Any]) -> InfusionSession:
+        """Complete the pre-dose checklist and move to ``ready`` when every item holds.
+
+        A BP at or above the protocol's hold (predose_bp_hold, clinical.md §4.3) needs a recheck,
+        then a decision by a signed-in prescriber (:meth:`decide_predose_bp`): the checklist is
+        stored and the refusal names ``predose_bp``. A BP above the eligibility hard-stop limit
+        (predose_bp_hard_stop, §1.2) is stored and refused: no start, by anyone. A decision
+        typed on the checklist is refused. The order must be this course's verified order. An
+        SpO2 or HR tripping one of the pack's pre-dose ``hold`` rules refuses ``ready`` naming
+        the rule, until a recheck within limits is documented.
+        """
+        require(actor, Permission.SESSION_RUN)
+        if str(raw.get("prescriber_bp_decision") or "").strip():
+            raise ValidationFailed(
+                {
+                    "prescriber_bp_decision": "predose_bp: the decision on a BP hold is made by "
+                    "the signed-in prescriber (physician or APP), not typed on the checklist"
+                }
+            )
+        doc = forms.pre_dose(raw)
+        with self._uow() as uow:
+            s, _, protocol = self._context(uow, actor, session_id)
+            verified_order(uow, s, int(doc.payload["order_id"]))
+            payload = {
+                **doc.payload,
+                **bp_hold(doc.payload, protocol),
+                **vitals_hold(doc.payload, protocol, self._now()),
+            }
+            added = self._add(uow, actor, s, RecordKind.PRE_DOSE, payload)
+            facts = self._facts(uow, s, protocol, [added])
+            failures = guard_failures(s.state, SessionState.READY, facts)
+            bp = tuple(f for f in failures if f.startswith("predose_bp"))
+            if bp and len(bp) == len(failures):  # only the BP stands: keep the checklist
+                uow.commit()
+                raise SafetyBlock(
+                    "pre-dose BP: no start without a prescriber's decision"
+                    if not facts.predose_hard_stop
+                    else "pre-dose BP above the hard-stop limit: no dose today",
+                    reasons=bp,
+                    field="predose_bp_hard_stop" if facts.predose_hard_stop else "predose_bp",
+                )
+            return self._move(uow, actor, s, SessionState.READY, facts)
+
+    def decide_predose_bp(
+        self, actor: Actor, session_id: int, raw: Mapping[str, Any]
+    ) -> InfusionSession:
+        """The signed-in prescriber's decision on a pre-dose BP at or above the hold.
+
+        Physician or APP only (PREDOSE_DECIDE). ``decision`` is ``proceed`` or ``do_not_dose``
+        with a ``reason``; the record names the prescriber and binds the latest pre-dose
+        checklist. ``proceed`` moves the session to ``ready`` when every other item holds; it is
+        refused above the hard-stop limit (predose_bp_hard_stop), which no one can override.
+        """
+        require(actor, Permission.PREDOSE_DECIDE)
+        f = forms.Fields(raw)
+        decision = f.choice("decision", PREDOSE_DECISIONS)
+        reason = f.text("reason")
+        f.done()
+        with self._uow() as uow:
+            s, _, protocol = self._context(uow, actor, session_id)
+            predose = waiting_predose(uow, s)
+            stop = tuple(predose.payload.get("bp_hard_stop", ()))
+            if stop and decision == "proceed":
+                raise SafetyBlock(
+                    "pre-dose BP above the hard-stop limit: no start, by anyone",
+                    reasons=tuple(f"predose_bp_hard_stop: {r}" for r in stop),
+                    field="predose_bp_hard_stop",
+                )
+            assert actor.staff_id is not None
+            member = uow.staff.get(actor.staff_id)
+            payload = {
+                "predose_record_id": predose.id,
+                "decision": decision,
+                "reason": reason,
+                "prescriber_id": actor.staff_id,
+                "prescriber_name": member.name if member else f"staff {actor.staff_id}",
+                "prescriber_role": actor.role_name,
+            }
+            added = self._add(uow, actor, s, RecordKind.PREDOSE_DECISION, payload)
+            if decision != "proceed":
+                uow.commit()
+                return s
+            facts = self._facts(uow, s, protocol, [added])
+            return self._move(uow, actor, s, SessionState.READY, facts)
+
+    def waiting_decisions(self, actor: Actor) -> Sequence[SessionDay]:
+        """Sessions whose pre-dose BP hold waits for a prescriber's decision (oldest first)."""
+        require(actor, Permission.PATIENT_READ)
+        with self._uow() as uow:
+            waiting = [
+                s.id
+                for s in uow.sessions.active(actor.clinic_id)
+                if s.state is SessionState.CHECKED_IN and is_waiting(uow, s)
+            ]
+        return [self.day(actor, session_id) for session_id in waiting]
+
+    def place_iv(self, actor: Actor, session_id: int, raw: Mapping[str, Any]) -> SessionRecord:
+        """Record IV placement: site, gauge, attempts, who placed it (seed 000 step 4)."""
+        return self._document(
+            actor, session_id, RecordKind.IV_PLACEMENT, lambda: forms.iv_placement(raw, self._now())
+        )
+
+    def give(self, actor: Actor, session_id: int, raw: Mapping[str, Any]) -> SessionRecord:
+        """Record a non-ketamine drug given (premedication...): dose, route, time, lot, who."""
+        return self._document(
+            actor,
+            session_id,
+            RecordKind.ADMINISTRATION,
+            lambda: forms.administration(raw, self._now()),
+        )
+
+    # -- dosing ------------------------------------------------------------------------------
+    def start(self, actor: Actor, session_id: int, raw: Mapping[str, Any]) -> InfusionSession:
+        """Start dosing with the verified order: ketamine lot and who gives it are recorded, with
+        the pump rate (mL/h) for IV or the attending physician or coach for other routes.
+
+        Every route passes the dose gate first (:func:`ensure_dose_allowed`): eligible and
+        consented course, clear safety gates, verified order, a permitted attendant, vitals."""
+        require(actor, Permission.SESSION_RUN)
+        f = forms.Fields(raw)
+        lot, given_by = f.text("lot", limit=40), f.text("given_by", limit=120)
+        attending = f.text("attending", required=False, limit=120)
+        on_site = f.flag("prescriber_on_site")
+        f.done()
+        with self._uow() as uow:
+            s, course, protocol = self._context(uow, actor, session_id)
+            records = uow.session_records.for_session(s.clinic_id, s.id)
+            order = order_of(uow, s, records)
+            consent = self._courses.facts(uow, course, protocol).consent
+            ensure_dose_allowed(uow, course, consent, s, order, protocol)
+            order = session_order(uow, s)
+            if order.content.route is not Route.IV and not attending:
+                raise ValidationFailed({"attending": "name the attending physician or coach"})
+            payload = ketamine_payload(order, lot, given_by, attending, self._now())
+            added = self._add(uow, actor, s, RecordKind.ADMINISTRATION, payload)
+            facts = self._facts(uow, s, protocol, [added], prescriber_on_site=on_site)
+            return self._move(uow, actor, s, SessionState.INFUSING, facts)
+
+    def pause(self, actor: Actor, session_id: int, reason: str) -> InfusionSession:
+        return self._transition(actor, session_id, SessionState.PAUSED, reason)
+
+    def stop(self, actor: Actor, session_id: int, reason: str) -> InfusionSession:
+        """Stop dosing early for safety; the patient still goes through attended recovery."""
+        return self._transition(actor, session_id, SessionState.STOPPED, reason)
+
+    def resume(
+        self, actor: Actor, session_id: int, reason: str, approved_by: str
+    ) -> InfusionSession:
+        """Resume after a pause: every alarm acknowledged, no stop alarm, a prescriber approving."""
+        return self._transition(
+            actor, session_id, SessionState.INFUSING, reason, resume_approved_by=approved_by.strip()
+        )
+
+    def end_dosing(self, actor: Actor, session_id: int, reason: str = "") -> InfusionSession:
+        """End dosing (or begin recovery after a stop): the ketamine given is recorded against
+        the verified order with the response observed (read by the next titration)."""
+        require(actor, Permission.SESSION_RUN)
+        with self._uow() as uow:
+            s, _, protocol = self._context(uow, actor, session_id)
+            order = session_order(uow, s)
+            records = uow.session_records.for_session(actor.clinic_id, s.id)
+            assert actor.staff_id is not None
+            uow.dosing.add_administration(
+                order, observed_response(records, s), by=actor.staff_id, at=self._now()
+            )
+            record(
+                uow,
+                self._clock,
+                actor,
+                "dose_order.administer",
+                object_type="dose_order",
+                object_id=order.id,
+                patient_id=s.patient_id,
+                detail=f"session={s.id}",
+            )
+            facts = self._facts(uow, s, protocol, [], reason=reason or "dosing complete")
+            return self._move(uow, actor, s, SessionState.RECOVERY, facts)
+
+    def step(
+        self, actor: Actor, session_id: int, step: str, raw: Mapping[str, Any]
+    ) -> InfusionSession | SessionRecord:
+        """One named step of infusion day (the web form and the JSON API share this table)."""
+        action = _STEPS.get(step)
+        if action is None:
+            raise NotFound("no such step of infusion day", field="step")
+        return action(self, actor, session_id, raw)
+
+    # -- during and after --------------------------------------------------------------------
+    def score(self, actor: Actor, session_id: int, raw: Mapping[str, Any]) -> SessionRecord:
+        """CADSS-6 / CADSS dissociation or sedation total at a protocol scale time."""
+        return self._document(
+            actor, session_id, RecordKind.SCALE, lambda: forms.scale(raw, self._now())
+        )
+
+    def adverse_event(self, actor: Actor, session_id: int, raw: Mapping[str, Any]) -> SessionRecord:
+        return self._document(
+            actor,
+            session_id,
+            RecordKind.ADVERSE_EVENT,
+            lambda: forms.adverse_event(raw, self._now()),
+        )
+
+    def observe(self, actor: Actor, session_id: int, raw: Mapping[str, Any]) -> SessionRecord:
+        return self._document(
+            actor, session_id, RecordKind.OBSERVATION, lambda: forms.observation(raw, self._now())
+        )
+
+    def aldrete(self, actor: Actor, session_id: int, score: AldreteScore) -> SessionRecord:
+        """A modified Aldrete score in recovery (Aldrete 1995; clinical.md §4.6)."""
+        payload = {name: getattr(score, name) for name in AldreteScore.__slots__}
+        payload["total"] = score.total
+        return self._document(
+            actor, session_id, RecordKind.ALDRETE, lambda: forms.Documented(payload)
+        )
+
+    def discharge(self, actor: Actor, session_id: int, raw: Mapping[str, Any]) -> InfusionSession:
+        """Discharge when every criterion of the protocol holds (evaluate_discharge); otherwise
+        refused with each unmet criterion. Escort, safety gates, high-priority alarms and the
+        minimum observation are never overridden; other criteria only by a physician
+        (DISCHARGE_OVERRIDE) with a reason and an extended observation period already observed.
+        The note records the instructions and any override (clinical.md §4.2, §4.6)."""
+        require(actor, Permission.SESSION_RUN)
+        f = forms.Fields(raw)
+        escort, instructions = f.flag("escort_present"), f.flag("instructions_given")
+        reason = f.text("override_reason", required=False)
+        extended = f.integer("extended_observation_min", 1, 24 * 60, required=False)
+        f.done()
+        with self._uow() as uow:
+            s, _, protocol = self._context(uow, actor, session_id)
+            now = self._now()
+            decision = evaluate(uow, s, protocol, escort=escort, instructions=instructions, at=now)
+            ended = s.dosing_ended_at or s.stopped_at
+            signed = sign_discharge(
+                decision,
+                override(actor, reason, extended, decision, ended_at=ended, at=now),
+                min_observation_min=protocol.discharge.min_observation_min,
+            )
+            payload = {
+                "escort_present": escort,
+                "instructions_given": instructions,
+                "instructions": _INSTRUCTIONS if instructions else "",
+                "overridden": list(signed.overridden),
+                "override_reason": reason if signed.override else "",
+                "override_by": signed.override.by if signed.override else None,
+                "override_role": signed.override.role if signed.override else None,
+                "extended_observation_min": extended if signed.override else None,
+            }
+            added = self._add(uow, actor, s, RecordKind.DISCHARGE, payload)
+            facts = self._facts(uow, s, protocol, [added])
+            return self._move(uow, actor, s, SessionState.DISCHARGED, facts, discharge_unmet=())
+
+    def check_discharge(self, actor: Actor, session_id: int) -> DischargeDecision:
+        """Every unmet discharge criterion now, assuming escort and instructions are confirmed."""
+        require(actor, Permission.PATIENT_READ)
+        with self._uow() as uow:
+            s, _, protocol = self._context(uow, actor, session_id)
+            return evaluate(uow, s, protocol, escort=True, instructions=True, at=self._now())
+
+    def day(self, actor: Actor, session_id: int) -> SessionDay:
+        """The session, its protocol, its verified order and every record (PATIENT_READ)."""
+        require(actor, Permission.PATIENT_READ)
+        with self._uow() as uow:
+            s, _, protocol = self._context(uow, actor, session_id)
+            records = uow.session_records.for_session(actor.clinic_id, s.id)
+            order = order_of(uow, s, records)
+            decision = None
+            if s.state in (SessionState.RECOVERY, SessionState.STOPPED):
+                decision = evaluate(
+                    uow, s, protocol, escort=True, instructions=True, at=self._now()
+                )
+            readings = uow.readings.for_session(actor.clinic_id, s.id)
+            waiting = waiting_predose(uow, s) if is_waiting(uow, s) else None
+            return SessionDay(s, records, order, protocol, decision, readings, waiting)
+
+    def for_patient(self, actor: Actor, patient_id: int) -> Sequence[SessionDay]:
+        require(actor, Permission.PATIENT_READ)
+        with self._uow() as uow:
+            sessions = uow.sessions.for_patient(actor.clinic_id, patient_id)
+        return [self.day(actor, s.id) for s in sessions]
+
+
+def _text(raw: Mapping[str, Any], name: str) -> str:
+    return str(raw.get(name) or "")
+
+
+_Step = Callable[
+    [SessionWorkflowService, Actor, int, Mapping[str, Any]], InfusionSession | SessionRecord
+]
+_STEPS: dict[str, _Step] = {
+    "check-in": SessionWorkflowService.check_in,
+    "pre-dose": SessionWorkflowService.pre_dose,
+    "predose-decision": SessionWorkflowService.decide_predose_bp,
+    "iv": SessionWorkflowService.place_iv,
+    "give": SessionWorkflowService.give,
+    "start": SessionWorkflowService.start,
+    "pause": lambda w, a, s, f: w.pause(a, s, _text(f, "reason")),
+    "resume": lambda w, a, s, f: w.resume(a, s, _text(f, "reason"), _text(f, "approved_by")),
+    "stop": lambda w, a, s, f: w.stop(a, s, _text(f, "reason")),
+    "end": lambda w, a, s, f: w.end_dosing(a, s, _text(f, "reason")),
+    "score": SessionWorkflowService.score,
+    "adverse-event": SessionWorkflowService.adverse_event,
+    "observe": SessionWorkflowService.observe,
+    "aldrete": lambda w, a, s, f: w.aldrete(a, s, forms.aldrete(f)),
+    "discharge": SessionWorkflowService.discharge,
+}

@@ -1,0 +1,197 @@
+"""Read models for the coach: a course's integration workspace and the coach's caseload worklist.
+
+The caseload lists, per course of the clinic still in treatment: preparatory sessions still
+required before the first journey and a missing integration session after a journey (the KAT
+guard's reasons, seed 004), the signed-in coach's unsigned notes, scheduled sessions, and active
+goals whose patient ratings or practice log fell off (nothing for
+:data:`RATINGS_FELL_OFF_DAYS`). The fall-off interval is a worklist reminder, not a clinical
+threshold (clinical.md names none for this area).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from ketaclinic.domain.errors import NotFound
+from ketaclinic.domain.identity.access import Permission
+from ketaclinic.domain.identity.staff import Actor
+from ketaclinic.domain.infusion.records import InfusionSession
+from ketaclinic.domain.infusion.session import SessionState
+from ketaclinic.domain.integration.plans import CoachingNote, GoalStatus, Practice
+from ketaclinic.domain.patients.course import CourseState
+from ketaclinic.domain.patients.people import Patient
+from ketaclinic.domain.patients.treatment import Course
+from ketaclinic.domain.scheduling.booking import Booking, BookingKind
+from ketaclinic.services.identity.authorization import require
+from ketaclinic.services.integration.coaching_booking import COACHING_ROLES
+from ketaclinic.services.integration.plans import IntegrationService, PlanView, experiential_check
+from ketaclinic.services.patients.courses import get_course
+from ketaclinic.services.ports import Clock, UnitOfWork, UnitOfWorkFactory
+from ketaclinic.services.protocols.publishing import load_published
+
+RATINGS_FELL_OFF_DAYS = 14
+_IN_TREATMENT = (
+    CourseState.REFERRED, CourseState.EVALUATING, CourseState.ELIGIBLE, CourseState.CONSENTED,
+    CourseState.INDUCTION, CourseState.REASSESSMENT, CourseState.MAINTENANCE,
+)  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class Attendant:
+    staff_id: int
+    name: str
+    role: str
+
+
+@dataclass(frozen=True, slots=True)
+class Workspace:
+    patient: Patient
+    view: PlanView
+    notes: Sequence[CoachingNote]
+    library: Sequence[Practice]
+    attendants: Sequence[Attendant]
+    staff_names: dict[int, str]
+    bookings: Sequence[Booking] = ()
+    rooms: Sequence[tuple[int, str]] = ()
+    coaches: Sequence[Attendant] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class CaseloadItem:
+    course: Course
+    patient: Patient
+    kind: str  # preparation_due, integration_due, note_unsigned, session_due, *_fell_off
+    detail: str
+    due_at: datetime | None = None
+
+
+def _coaching_bookings(uow: UnitOfWork, course: Course) -> list[Booking]:
+    return [b for b in uow.schedule.for_course(course.clinic_id, course.id)
+            if b.kind is BookingKind.COACHING and b.active]  # fmt: skip
+
+
+def _rooms(uow: UnitOfWork, clinic_id: int) -> list[tuple[int, str]]:
+    return [(c.id, c.name) for c in uow.clinics.chairs(clinic_id) if c.in_service]
+
+
+def _coaches(uow: UnitOfWork, clinic_id: int) -> list[Attendant]:
+    return [Attendant(m.id, m.name, r.value) for m, r in uow.staff.list_for_clinic(clinic_id)
+            if r in COACHING_ROLES and m.active]  # fmt: skip
+
+
+def _names(uow: UnitOfWork, clinic_id: int) -> dict[int, str]:
+    return {m.id: m.name for m, _ in uow.staff.list_for_clinic(clinic_id)}
+
+
+class CaseloadService:
+    def __init__(
+        self, uow_factory: UnitOfWorkFactory, clock: Clock, integration: IntegrationService
+    ) -> None:
+        self._uow, self._clock, self._integration = uow_factory, clock, integration
+
+    def workspace(self, actor: Actor, course_id: int) -> Workspace:
+        """Everything the course's integration page shows (no private note text)."""
+        view = self._integration.plan(actor, course_id)
+        library = self._integration.library(actor)
+        with self._uow() as uow:
+            course = get_course(uow, actor.clinic_id, course_id)
+            patient = uow.patients.get(actor.clinic_id, course.patient_id)
+            if patient is None:
+                raise NotFound("no such patient in this clinic", field="patient_id")
+            roles = load_published(uow, actor.clinic_id, course.protocol_version_id).protocol
+            allowed_roles = set(roles.integration.attendant_roles)
+            attendants = [
+                Attendant(m.id, m.name, r.value)
+                for m, r in uow.staff.list_for_clinic(actor.clinic_id)
+                if r.value in allowed_roles and m.active
+            ]
+            notes = uow.coaching_notes.for_course(actor.clinic_id, course_id)
+            return Workspace(
+                patient, view, notes, library, attendants, _names(uow, actor.clinic_id),
+                _coaching_bookings(uow, course), _rooms(uow, actor.clinic_id),
+                _coaches(uow, actor.clinic_id),
+            )  # fmt: skip
+
+    def for_patient(self, actor: Actor, patient_id: int) -> Sequence[tuple[PlanView, int]]:
+        """Each course's plan view with its number of coaching notes (for the chart panel)."""
+        require(actor, Permission.PATIENT_READ)
+        with self._uow() as uow:
+            if uow.patients.get(actor.clinic_id, patient_id) is None:
+                raise NotFound("no such patient in this clinic", field="patient_id")
+            courses = uow.courses.for_patient(actor.clinic_id, patient_id)
+            counts = {c.id: len(uow.coaching_notes.for_course(actor.clinic_id, c.id))
+                      for c in courses}  # fmt: skip
+        return [(self._integration.plan(actor, c.id), counts[c.id]) for c in courses]
+
+    def caseload(self, actor: Actor) -> Sequence[CaseloadItem]:
+        """The signed-in coach's worklist, most actionable first."""
+        require(actor, Permission.COACHING_WRITE)
+        now = self._clock.now()
+        items: list[CaseloadItem] = []
+        with self._uow() as uow:
+            for course in uow.courses.in_states(actor.clinic_id, _IN_TREATMENT):
+                patient = uow.patients.get(actor.clinic_id, course.patient_id)
+                if patient is not None:
+                    items += _course_items(uow, actor, course, patient, now)
+        order = ("preparation_due", "integration_due", "note_unsigned", "session_due",
+                 "ratings_fell_off", "practice_log_fell_off")  # fmt: skip
+        return sorted(items, key=lambda i: (order.index(i.kind), i.course.id))
+
+
+def _course_items(
+    uow: UnitOfWork, actor: Actor, course: Course, patient: Patient, now: datetime
+) -> list[CaseloadItem]:
+    decision = experiential_check(uow, course)
+    items = [CaseloadItem(course, patient, "preparation_due", r) for r in decision.blocks]
+    items += [CaseloadItem(course, patient, "integration_due", r) for r in decision.flags]
+    items += [
+        CaseloadItem(course, patient, "note_unsigned", f"{n.kind.value} note", n.session_at)
+        for n in uow.coaching_notes.for_course(actor.clinic_id, course.id)
+        if n.author_id == actor.staff_id and not n.signed
+    ]
+    items += [
+        CaseloadItem(course, patient, "session_due", f"session {s.id}", s.scheduled_for)
+        for s in _scheduled(uow, course)
+    ]
+    items += [
+        CaseloadItem(course, patient, "session_due", "coaching appointment", b.start_at)
+        for b in _coaching_bookings(uow, course) if b.start_at >= now
+    ]  # fmt: skip
+    items += _fell_off(uow, course, patient, now)
+    return items
+
+
+def _scheduled(uow: UnitOfWork, course: Course) -> list[InfusionSession]:
+    return [
+        s for s in uow.sessions.for_patient(course.clinic_id, course.patient_id)
+        if s.course_id == course.id and s.state is SessionState.SCHEDULED
+    ]  # fmt: skip
+
+
+def _fell_off(
+    uow: UnitOfWork, course: Course, patient: Patient, now: datetime
+) -> list[CaseloadItem]:
+    active = [g for g in uow.integration.goals(course.clinic_id, course.id)
+              if g.status is GoalStatus.ACTIVE]  # fmt: skip
+    if not active:
+        return []
+    last: dict[int, datetime] = {}
+    for r in uow.integration.ratings(course.clinic_id, course.id):
+        last[r.goal_id] = r.at
+    cutoff = now - timedelta(days=RATINGS_FELL_OFF_DAYS)
+    stale = [g for g in active if last.get(g.id, g.updated_at) < cutoff]
+    items = [
+        CaseloadItem(course, patient, "ratings_fell_off",
+                     f"no rating for {RATINGS_FELL_OFF_DAYS} days: {g.text[:60]}",
+                     last.get(g.id, g.updated_at))
+        for g in stale
+    ]  # fmt: skip
+    logs = uow.integration.practice_logs(course.clinic_id, course.id)
+    last_log = logs[-1].at if logs else min(g.updated_at for g in active)
+    if any(g.practices for g in active) and last_log < cutoff:
+        items.append(CaseloadItem(course, patient, "practice_log_fell_off",
+                                  f"no practice logged for {RATINGS_FELL_OFF_DAYS} days",
+                                  last_log))  # fmt: skip
+    return items

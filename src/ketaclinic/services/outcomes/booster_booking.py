@@ -1,0 +1,142 @@
+"""Booking a stored maintenance booster plan through the scheduling engine.
+
+Each booster window of the plan in force (``maintenance.booster_plans``) becomes a one-session
+request that may start anywhere between the window's first day and the end of its last day
+(clinic local time), placed by the clinic's scheduler against every booked appointment, chairs,
+nurses and opening hours; bookings are stored as ``proposed`` boosters (confirmed like any
+series). Booking refuses while consent is not in force or the safety gate is open (the
+scheduling service's ``ensure_may_book``). Windows that cannot be placed are reported, never
+silently dropped: a clinician moves them by hand. Source: clinical.md §3.3 (maintenance spacing
+is a proposal the clinician edits).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import timedelta
+
+from ketaclinic.domain.errors import Conflict
+from ketaclinic.domain.identity.access import Permission
+from ketaclinic.domain.identity.staff import Actor
+from ketaclinic.domain.outcomes.maintenance import BoosterWindow
+from ketaclinic.domain.patients.treatment import Course
+from ketaclinic.domain.scheduling import Scheduler, SeriesKind, SeriesRequest, SessionShape
+from ketaclinic.domain.scheduling.booking import Booking, BookingKind, BookingStatus, NewBooking
+from ketaclinic.services.audit.trail import record
+from ketaclinic.services.identity.authorization import require
+from ketaclinic.services.patients.courses import get_course
+from ketaclinic.services.ports import Clock, UnitOfWork, UnitOfWorkFactory
+from ketaclinic.services.protocols.publishing import load_published
+from ketaclinic.services.scheduling.booking import ScheduleService
+from ketaclinic.services.scheduling.calendar import (
+    Frame,
+    booked_shape,
+    next_slot,
+    problem_with,
+    shape_for,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class BoosterBooking:
+    """Stored booster bookings and the window numbers the engine could not place."""
+
+    bookings: tuple[Booking, ...]
+    unplaced: tuple[int, ...]
+
+
+def _request_id(course_id: int, number: int) -> str:
+    return f"booster-{course_id}-{number}"
+
+
+class BoosterBookingService:
+    def __init__(
+        self,
+        uow_factory: UnitOfWorkFactory,
+        clock: Clock,
+        schedule: ScheduleService,
+        scheduler: Scheduler,
+    ) -> None:
+        self._uow, self._clock = uow_factory, clock
+        self._schedule, self._scheduler = schedule, scheduler
+
+    def book(self, actor: Actor, course_id: int) -> BoosterBooking:
+        """Propose a booking for every future window of the stored booster plan (one action)."""
+        require(actor, Permission.SCHEDULE_WRITE)
+        with self._uow() as uow:
+            uow.schedule.lock_clinic(actor.clinic_id)
+            course = get_course(uow, actor.clinic_id, course_id)
+            self._schedule.ensure_may_book(uow, course)
+            stored = uow.outcomes.latest_plan(actor.clinic_id, course_id)
+            if stored is None:
+                raise Conflict("store a booster plan before booking it", field="course_id")
+            existing = uow.schedule.for_course(actor.clinic_id, course_id)
+            if any(b.active and b.kind is BookingKind.BOOSTER for b in existing):
+                raise Conflict("this course already has booked boosters", field="course_id")
+            today = self._clock.now().date()
+            windows = [w for w in stored.plan.windows if w.latest_on >= today]
+            if not windows:
+                raise Conflict("every booster window of the plan has passed", field="course_id")
+            result = self._place(uow, actor, course, windows)
+            uow.commit()
+        return result
+
+    def booked(self, actor: Actor, course_id: int) -> list[Booking]:
+        """The course's active booster bookings, earliest first."""
+        require(actor, Permission.PATIENT_READ)
+        with self._uow() as uow:
+            get_course(uow, actor.clinic_id, course_id)
+            found = uow.schedule.for_course(actor.clinic_id, course_id)
+        boosters = [b for b in found if b.active and b.kind is BookingKind.BOOSTER]
+        return sorted(boosters, key=lambda b: b.start_at)
+
+    def _place(
+        self, uow: UnitOfWork, actor: Actor, course: Course, windows: list[BoosterWindow]
+    ) -> BoosterBooking:
+        clinic_id = course.clinic_id
+        today = self._clock.now().date()
+        horizon = (windows[-1].latest_on - today).days + 2
+        frame = self._schedule.frame(uow, clinic_id, horizon)
+        protocol = load_published(uow, clinic_id, course.protocol_version_id).protocol
+        shape = shape_for(protocol, self._schedule.routine)
+        release = next_slot(frame, self._clock.now())
+        requests = [self._request(frame, course, shape, w, release) for w in windows]
+        fixed = uow.schedule.active_between(clinic_id, frame.grid.epoch, frame.end)
+        problem = problem_with(uow, clinic_id, frame, self._schedule.routine, fixed=fixed)
+        problem = replace(problem, requests=tuple(requests))
+        solved = self._scheduler.solve(problem, self._schedule.limits)
+        new: list[NewBooking] = []
+        unplaced: list[int] = []
+        for w in windows:
+            placed = solved.schedule.of_series(_request_id(course.id, w.number))
+            if not placed:
+                unplaced.append(w.number)
+            new += [
+                NewBooking(
+                    course_id=course.id, patient_id=course.patient_id, chair_id=int(a.chair_id),
+                    nurse_id=int(a.nurse_id), start_at=frame.grid.to_datetime(a.start_min),
+                    end_at=frame.grid.to_datetime(a.end_min), kind=BookingKind.BOOSTER,
+                    status=BookingStatus.PROPOSED, session_number=w.number,
+                    shape=booked_shape(a.shape),
+                )
+                for a in placed
+            ]  # fmt: skip
+        stored = uow.schedule.add_bookings(clinic_id, new, at=self._clock.now()) if new else []
+        record(
+            uow, self._clock, actor, "maintenance.book_boosters",
+            object_type="course", object_id=course.id, patient_id=course.patient_id,
+            detail=f"{len(stored)} boosters proposed, unplaced={unplaced}",
+        )  # fmt: skip
+        return BoosterBooking(tuple(stored), tuple(unplaced))
+
+    @staticmethod
+    def _request(
+        frame: Frame, course: Course, shape: SessionShape, w: BoosterWindow, release: int
+    ) -> SeriesRequest:
+        start = max(release, frame.local_minute(w.earliest_on, 0))
+        end = frame.local_minute(w.latest_on + timedelta(days=1), 0)
+        return SeriesRequest(
+            id=_request_id(course.id, w.number), patient_id=str(course.patient_id), sessions=1,
+            shape=shape, release_min=start, deadline_min=end, min_gap_min=0,
+            max_span_min=end - start, kind=SeriesKind.BOOSTER,
+        )  # fmt: skip

@@ -1,0 +1,207 @@
+"""The clinic outcomes dashboard: every figure with its denominator, computed from stored rows.
+
+Source of truth: the system-of-record tables of ONE clinic (tagged scores, courses, pinned
+protocols, dose administrations), read in one unit of work and turned into the analytics facts of
+``domain.outcomes.analytics``; the figures are that module's reference functions. Chosen over
+feeding the ``adapters.analytics`` fact tables on every score: a clinic's own dashboard reads
+thousands of rows, well inside a request, and cannot drift from the chart; the rollup tables and
+their SQL are the network-scale path measured in ``bench/analytics`` (performance.md §5).
+Definitions per course come from its pinned protocol (clinical.md §9.1), so rates are grouped by
+protocol first. Adverse events and alarms come from recorded dose administrations.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+
+from ketaclinic.domain.errors import ValidationFailed
+from ketaclinic.domain.identity.access import Permission
+from ketaclinic.domain.identity.staff import Actor
+from ketaclinic.domain.outcomes.analytics import (
+    CourseFact,
+    CourseScores,
+    KaplanMeierRow,
+    RateRow,
+    RemissionRow,
+    SafetyRateRow,
+    ScoreFact,
+    SessionRetentionRow,
+    TrajectoryPoint,
+    collect_scores,
+    compute_rates,
+    compute_remission,
+    compute_retention,
+    compute_safety_rates,
+    compute_time_to_response,
+    compute_trajectory,
+    select_courses,
+)
+from ketaclinic.domain.outcomes.records import CourseScore
+from ketaclinic.domain.outcomes.response import ScoreKind
+from ketaclinic.domain.patients.course import CourseState
+from ketaclinic.domain.patients.people import age_on
+from ketaclinic.domain.patients.treatment import Course
+from ketaclinic.domain.protocols.sections import OutcomeDefinition
+from ketaclinic.services.identity.authorization import require
+from ketaclinic.services.ports import UnitOfWork, UnitOfWorkFactory
+from ketaclinic.services.protocols.publishing import load_published
+
+SERIES_SESSIONS = 6
+
+
+@dataclass(frozen=True, slots=True)
+class ProtocolFigures:
+    """Every figure for the courses of one protocol (one outcome definition)."""
+
+    protocol_id: str
+    definition: OutcomeDefinition
+    courses: int
+    rates_by_month: tuple[RateRow, ...]
+    rate_overall: tuple[RateRow, ...]
+    remission: tuple[RemissionRow, ...]
+    trajectory: tuple[TrajectoryPoint, ...]
+    time_to_response: tuple[KaplanMeierRow, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Dashboard:
+    clinic_id: int
+    from_month: str
+    to_month: str
+    protocols: tuple[ProtocolFigures, ...]
+    retention: tuple[SessionRetentionRow, ...]
+    safety: tuple[SafetyRateRow, ...]
+    sessions_source: str  # "administrations" when dose records exist, else "scores"
+
+
+def _age_band(years: int) -> str:
+    bands = ((12, 17), (18, 25), (26, 40), (41, 64))
+    return next((f"{lo}-{hi}" for lo, hi in bands if lo <= years <= hi), "65+")
+
+
+def _score_fact(course: Course, s: CourseScore) -> ScoreFact:
+    number = 0 if s.kind is ScoreKind.BASELINE else s.score.session_number
+    if s.kind not in (ScoreKind.BASELINE, ScoreKind.SESSION):
+        number = None
+    days = (s.score.administered_at.date() - course.opened_at.date()).days
+    return ScoreFact(course.id, s.score.instrument, number, days, s.score.total)
+
+
+@dataclass(frozen=True, slots=True)
+class _Loaded:
+    facts: list[CourseFact]
+    scores: list[ScoreFact]
+    definitions: dict[str, OutcomeDefinition]
+    from_administrations: bool
+
+
+def _course_fact(uow: UnitOfWork, course: Course, protocol_id: str, scored: int) -> CourseFact:
+    given = uow.dosing.administrations(course.clinic_id, course.id)
+    patient = uow.patients.get(course.clinic_id, course.patient_id)
+    years = age_on(patient.details.date_of_birth, course.opened_at.date()) if patient else 0
+    return CourseFact(
+        course_id=course.id,
+        clinic_id=course.clinic_id,
+        protocol_id=protocol_id,
+        started_on=course.opened_at.date(),
+        age_band=_age_band(years),
+        prior_treatments=0,
+        sessions_completed=len(given) if given else scored,
+        adverse_events=sum(len(a.response.adverse_events) for a in given),
+        alarms=sum(len(a.response.alarms) for a in given),
+    )
+
+
+def _load(uow: UnitOfWork, clinic_id: int) -> _Loaded:
+    by_course: dict[int, list[CourseScore]] = {}
+    for s in uow.outcomes.scores_for_clinic(clinic_id):
+        by_course.setdefault(s.course_id, []).append(s)
+    facts: list[CourseFact] = []
+    scores: list[ScoreFact] = []
+    definitions: dict[str, OutcomeDefinition] = {}
+    administered = False
+    for course in uow.courses.in_states(clinic_id, tuple(CourseState)):
+        if course.id not in by_course:
+            continue
+        loaded = load_published(uow, clinic_id, course.protocol_version_id)
+        rules = loaded.protocol.reassessment
+        definitions[loaded.published.protocol_id] = next(
+            o for o in rules.outcomes if o.instrument == rules.primary_instrument
+        )
+        tagged = by_course[course.id]
+        scored = max((s.score.session_number or 0 for s in tagged), default=0)
+        fact = _course_fact(uow, course, loaded.published.protocol_id, scored)
+        administered = administered or bool(uow.dosing.administrations(clinic_id, course.id))
+        facts.append(fact)
+        scores.extend(_score_fact(course, s) for s in tagged)
+    return _Loaded(facts, scores, definitions, administered)
+
+
+def _figures(
+    protocol_id: str, definition: OutcomeDefinition, courses: Sequence[CourseScores]
+) -> ProtocolFigures:
+    return ProtocolFigures(
+        protocol_id=protocol_id,
+        definition=definition,
+        courses=len(courses),
+        rates_by_month=tuple(compute_rates(courses, definition, group_by=("month",))),
+        rate_overall=tuple(compute_rates(courses, definition, group_by=("clinic",))),
+        remission=tuple(compute_remission(courses, definition)),
+        trajectory=tuple(compute_trajectory(courses, max_session=SERIES_SESSIONS)),
+        time_to_response=tuple(
+            compute_time_to_response(courses, definition, max_session=SERIES_SESSIONS)
+        ),
+    )
+
+
+def check_months(from_month: str, to_month: str) -> None:
+    """Both months as "YYYY-MM" with ``from_month <= to_month``; names the bad field."""
+    errors = {}
+    for name, value in (("from_month", from_month), ("to_month", to_month)):
+        try:
+            date.fromisoformat(f"{value}-01")
+            if len(value) != 7:
+                raise ValueError(value)
+        except ValueError:
+            errors[name] = "must be a month (YYYY-MM)"
+    if not errors and from_month > to_month:
+        errors["to_month"] = "must not be before from_month"
+    if errors:
+        raise ValidationFailed(errors)
+
+
+class DashboardService:
+    def __init__(self, uow_factory: UnitOfWorkFactory) -> None:
+        self._uow = uow_factory
+
+    def build(self, actor: Actor, from_month: str, to_month: str) -> Dashboard:
+        """The clinic's figures for courses opened in ``[from_month, to_month]`` (inclusive).
+
+        Response = drop >= the protocol's ``response_pct_drop`` at session 6; remission = score
+        <= ``remission_max_score``; mean trajectory with a 95 % t-interval; Kaplan-Meier time to
+        first response; drop-out after each session; events per 100 sessions (clinical.md §9.1).
+        """
+        require(actor, Permission.OUTCOMES_READ)
+        check_months(from_month, to_month)
+        with self._uow() as uow:
+            loaded = _load(uow, actor.clinic_id)
+        chosen = select_courses(loaded.facts, from_month=from_month, to_month=to_month)
+        ids = {c.course_id for c in chosen}
+        figures = []
+        for protocol_id in sorted({c.protocol_id for c in chosen}):
+            definition = loaded.definitions[protocol_id]
+            mine = [c for c in chosen if c.protocol_id == protocol_id]
+            scores = [s for s in loaded.scores if s.course_id in ids]
+            grouped = collect_scores(mine, scores, definition.instrument)
+            figures.append(_figures(protocol_id, definition, grouped))
+        return Dashboard(
+            clinic_id=actor.clinic_id,
+            from_month=from_month,
+            to_month=to_month,
+            protocols=tuple(figures),
+            retention=tuple(compute_retention(chosen, series_sessions=SERIES_SESSIONS)),
+            safety=tuple(compute_safety_rates(chosen, group_by=("protocol",))),
+            sessions_source="administrations" if loaded.from_administrations else "scores",
+        )

@@ -1,0 +1,211 @@
+"""Response assessment: scores tagged by visit, the outcome review, the clinician's decision and
+the prescriber's outcome worklist (issue 11).
+
+Walk: a score is recorded through the assessment rules
+(``services.assessments.responses.store_response``: scoring, safety flags and tasks) and tagged with
+its course, visit kind and induction session in the SAME unit of work. The review classifies the
+course on the protocol's primary instrument (``domain.outcomes.response``); the futility prompt and
+the relapse watch are decision support only: a clinician decides and the course moves through
+``CourseService.move`` with the written reason. Sources: clinical.md §3.2 (futility review), §3.4
+(relapse rules), §9.1 (outcome definitions), §9.2 (reassessment after induction and 1-2 weeks
+later).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+
+from ketaclinic.domain.assessments.records import AnsweredBy, ResponseSource
+from ketaclinic.domain.errors import ValidationFailed
+from ketaclinic.domain.identity.access import Permission
+from ketaclinic.domain.identity.staff import Actor
+from ketaclinic.domain.outcomes.response import ScoreKind
+from ketaclinic.domain.patients.course import CourseState, OutcomeFacts
+from ketaclinic.domain.patients.people import Patient
+from ketaclinic.domain.patients.treatment import Course
+from ketaclinic.domain.protocols.model import Protocol
+from ketaclinic.services.assessments.responses import (
+    PRESCRIBERS,
+    Answered,
+    Recorded,
+    score_answers,
+    store_response,
+)
+from ketaclinic.services.audit.trail import record
+from ketaclinic.services.identity.authorization import require
+from ketaclinic.services.outcomes.review import WATCH_KINDS, CourseReview, build_review
+from ketaclinic.services.patients.courses import CourseService, get_course
+from ketaclinic.services.ports import Clock, UnitOfWork, UnitOfWorkFactory
+from ketaclinic.services.protocols.publishing import load_published
+
+MAX_SESSION_NUMBER = 50
+DECISIONS = (CourseState.MAINTENANCE, CourseState.COMPLETED, CourseState.DISCONTINUED)
+WATCHED_STATES = (
+    CourseState.INDUCTION,
+    CourseState.REASSESSMENT,
+    CourseState.MAINTENANCE,
+    CourseState.COMPLETED,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class WorklistEntry:
+    """One course needing a prescriber's look: ``kind`` is relapse, futility_review,
+    reassessment_due or relapse_check_due (the check instrument is due: send it)."""
+
+    kind: str
+    patient: Patient
+    review: CourseReview
+
+
+def _check_tag(kind: str, session_number: int | None) -> ScoreKind:
+    try:
+        score_kind = ScoreKind(kind)
+    except ValueError:
+        raise ValidationFailed({"kind": "choose why this score was taken"}) from None
+    if score_kind is ScoreKind.SESSION:
+        if session_number is None or not 1 <= session_number <= MAX_SESSION_NUMBER:
+            raise ValidationFailed(
+                {"session_number": f"a session score needs a session number 1-{MAX_SESSION_NUMBER}"}
+            )
+    elif session_number is not None:
+        raise ValidationFailed({"session_number": "only session scores carry a session number"})
+    return score_kind
+
+
+class OutcomeService:
+    def __init__(
+        self, uow_factory: UnitOfWorkFactory, clock: Clock, courses: CourseService
+    ) -> None:
+        self._uow, self._clock, self._courses = uow_factory, clock, courses
+
+    def record_score(
+        self,
+        actor: Actor,
+        course_id: int,
+        instrument_id: str,
+        answers: Mapping[str, int],
+        *,
+        kind: str,
+        session_number: int | None = None,
+        answered_at: datetime | None = None,
+    ) -> Recorded:
+        """Score, store and tag one instrument for a course (baseline, session n, reassessment,
+        relapse watch or booster visit). Refused naming the field; nothing stored partially.
+        A relapse-watch score that meets a relapse rule adds a notice to the prescribers. An
+        incomplete response with a positive safety item is stored untagged (no total) with its
+        safety task (see ``score_answers``)."""
+        require(actor, Permission.ASSESSMENT_RECORD)
+        score_kind = _check_tag(kind, session_number)
+        result = score_answers(instrument_id, answers)
+        now = self._clock.now()
+        when = answered_at or now
+        if when.tzinfo is None or when > now:
+            raise ValidationFailed({"answered_at": "must be timezone-aware and not in the future"})
+        answered = Answered(AnsweredBy.STAFF, ResponseSource.CHART, when)
+        with self._uow() as uow:
+            course = get_course(uow, actor.clinic_id, course_id)
+            recorded = store_response(
+                uow, self._clock, actor, course.patient_id, course.id, result, answered
+            )
+            if not result.complete:  # kept for its safety answer; an incomplete score tags nothing
+                uow.commit()
+                return recorded
+            uow.outcomes.tag(
+                actor.clinic_id, course.id, recorded.response.id, score_kind, session_number, at=now
+            )
+            record(
+                uow, self._clock, actor, "outcome.score_tag", object_type="course",
+                object_id=course.id, patient_id=course.patient_id,
+                detail=f"response={recorded.response.id} kind={score_kind.value} "
+                f"session={session_number}",
+            )  # fmt: skip
+            if score_kind in WATCH_KINDS:
+                self._notice_relapse(uow, course)
+            uow.commit()
+        return recorded
+
+    def _notice_relapse(self, uow: UnitOfWork, course: Course) -> None:
+        protocol = load_published(uow, course.clinic_id, course.protocol_version_id).protocol
+        review = build_review(uow, course, protocol, at=self._clock.now())
+        if review.relapse is None or not review.relapse.watch.relapse:
+            return
+        rules = "; ".join(r.message for e in review.relapse.watch.met for r in e.reasons)
+        uow.notices.add(
+            course.clinic_id, course.patient_id, kind="relapse", audience=PRESCRIBERS,
+            ref=f"course:{course.id}", message=f"Relapse rule met on course {course.id}: {rules}",
+            at=self._clock.now(),
+        )  # fmt: skip
+
+    def review(self, actor: Actor, course_id: int) -> CourseReview:
+        """The course's outcome picture now (404 for a course of another clinic)."""
+        require(actor, Permission.PATIENT_READ)
+        with self._uow() as uow:
+            course = get_course(uow, actor.clinic_id, course_id)
+            protocol = load_published(uow, actor.clinic_id, course.protocol_version_id).protocol
+            return build_review(uow, course, protocol, at=self._clock.now())
+
+    def decide(self, actor: Actor, course_id: int, to: CourseState, reason: str) -> Course:
+        """A clinician's decision after reassessment: maintenance, completed or discontinued.
+
+        Needs a written reason (recorded on the course transition and in the audit trail); the
+        course guards decide whether the move is allowed (reassessment recorded, plan stored...).
+        """
+        require(actor, Permission.COURSE_MANAGE)
+        errors = {}
+        if to not in DECISIONS:
+            errors["decision"] = "choose maintenance, completed or discontinued"
+        if not reason.strip():
+            errors["reason"] = "a written reason is required"
+        elif len(reason) > 2000:
+            errors["reason"] = "must be at most 2000 characters"
+        if errors:
+            raise ValidationFailed(errors)
+        return self._courses.move(actor, course_id, to, reason=reason)
+
+    def worklist(self, actor: Actor) -> list[WorklistEntry]:
+        """Courses a prescriber should look at: relapse met, futility review prompted, a
+        reassessment visit due and not yet classified, or a relapse check due. Only each
+        patient's latest course counts: re-induction opens a new course, which replaces the
+        relapsed one here. Decision support only."""
+        require(actor, Permission.COURSE_MANAGE)
+        entries: list[WorklistEntry] = []
+        with self._uow() as uow:
+            for course in uow.courses.in_states(actor.clinic_id, WATCHED_STATES):
+                latest = max(
+                    c.id for c in uow.courses.for_patient(actor.clinic_id, course.patient_id)
+                )
+                if course.id != latest:
+                    continue
+                kind, review = self._entry(uow, course)
+                patient = uow.patients.get(actor.clinic_id, course.patient_id)
+                if kind and patient is not None:
+                    entries.append(WorklistEntry(kind, patient, review))
+        order = {"relapse": 0, "futility_review": 1, "reassessment_due": 2, "relapse_check_due": 3}
+        return sorted(entries, key=lambda e: (order[e.kind], e.review.course.id))
+
+    def _entry(self, uow: UnitOfWork, course: Course) -> tuple[str, CourseReview]:
+        protocol = load_published(uow, course.clinic_id, course.protocol_version_id).protocol
+        review = build_review(uow, course, protocol, at=self._clock.now())
+        if review.relapse is not None and review.relapse.watch.relapse:
+            return "relapse", review
+        if course.state is CourseState.INDUCTION and review.futility.prompt_review:
+            return "futility_review", review
+        if course.state is CourseState.REASSESSMENT and not review.reassessment_recorded:
+            return "reassessment_due", review
+        due = (
+            review.relapse is not None and review.relapse.next_check_on <= self._clock.now().date()
+        )
+        if course.state is CourseState.MAINTENANCE and due:
+            return "relapse_check_due", review
+        return "", review
+
+    def facts(self, uow: UnitOfWork, course: Course, protocol: Protocol) -> OutcomeFacts:
+        """FactProvider: ``reassessment_recorded`` and ``maintenance_planned`` for the guards."""
+        review = build_review(uow, course, protocol, at=self._clock.now())
+        return OutcomeFacts(
+            reassessment_recorded=review.reassessment_recorded,
+            maintenance_planned=review.plan is not None,
+        )

@@ -1,0 +1,62 @@
+"""The per-course report for the referring clinician: doses, sessions, scores, adverse events,
+outcome and plan, gathered in one unit of work (rendered to PDF by ``adapters.pdf.report``).
+
+Read-only and audited: printing a patient summary is a disclosure, so it writes a
+``report.course`` audit event (ids only) in the same unit of work.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from ketaclinic.domain.dosing.records import Administration
+from ketaclinic.domain.errors import NotFound
+from ketaclinic.domain.identity.access import Permission
+from ketaclinic.domain.identity.staff import Actor
+from ketaclinic.domain.patients.people import Patient
+from ketaclinic.services.audit.trail import record
+from ketaclinic.services.identity.authorization import require
+from ketaclinic.services.outcomes.review import CourseReview, build_review
+from ketaclinic.services.patients.courses import get_course
+from ketaclinic.services.ports import Clock, UnitOfWorkFactory
+from ketaclinic.services.protocols.publishing import load_published
+
+
+@dataclass(frozen=True, slots=True)
+class CourseReport:
+    clinic_name: str
+    patient: Patient
+    protocol_ref: str
+    protocol_title: str
+    review: CourseReview
+    administrations: Sequence[Administration]
+    printed_at: datetime
+
+
+class ReportService:
+    def __init__(self, uow_factory: UnitOfWorkFactory, clock: Clock) -> None:
+        self._uow, self._clock = uow_factory, clock
+
+    def course_report(self, actor: Actor, course_id: int) -> CourseReport:
+        """Everything the referring clinician's summary prints (404 for another clinic)."""
+        require(actor, Permission.PATIENT_READ)
+        now = self._clock.now()
+        with self._uow() as uow:
+            course = get_course(uow, actor.clinic_id, course_id)
+            patient = uow.patients.get(actor.clinic_id, course.patient_id)
+            clinic = uow.clinics.get(actor.clinic_id)
+            if patient is None or clinic is None:
+                raise NotFound("no such course in this clinic", field="course_id")
+            loaded = load_published(uow, actor.clinic_id, course.protocol_version_id)
+            review = build_review(uow, course, loaded.protocol, at=now)
+            given = uow.dosing.administrations(actor.clinic_id, course_id)
+            record(
+                uow, self._clock, actor, "report.course", object_type="course",
+                object_id=course_id, patient_id=course.patient_id,
+            )  # fmt: skip
+            uow.commit()
+        return CourseReport(
+            clinic.name, patient, loaded.published.ref, loaded.published.title, review, given, now
+        )
