@@ -186,7 +186,7 @@ def test_a_whole_iv_session_from_check_in_to_discharge(
         alarm.get_by_label("What was done").select_option("pause")
         alarm.get_by_label("Note").fill("pump paused, prescriber called")
         alarm.get_by_role("button", name="Acknowledge").click()
-        expect(card.locator('[data-field="state"]')).to_have_text("paused", timeout=15_000)
+        expect(card.locator('[data-field="state"]')).to_have_text("paused")
         clock.advance(minutes=5)
         assert b"MSA|AA|ID-3" in client.send(pcd01(monitor, "ID-3", clock.now(), sbp=134))
 

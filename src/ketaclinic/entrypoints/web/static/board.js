@@ -1,5 +1,5 @@
 // Live board: chair documents and alarms arrive as server-sent events; a card is refetched when
-// its session or its alarms change, and vitals and trends are updated in place otherwise.
+// its session, phase or alarms change, and vitals and trends are updated in place otherwise.
 // Alarm sounds in the style of IEC 60601-1-8, generated with Web Audio: high priority = two
 // bursts of five pulses, medium = three pulses, low = two soft pulses. Sound is on by default for
 // high priority; the mute button silences this browser only (kept in localStorage). A browser
@@ -71,16 +71,44 @@
     return nums.map((v, i) => `${(i * step).toFixed(1)},${(18 - ((v - lo) * 16) / span).toFixed(1)}`).join(" ");
   }
 
+  // One card fetch in flight per chair. A trigger that arrives while one is in flight marks the
+  // chair dirty: the in-flight answer may predate the change, so it is dropped and the card is
+  // fetched again. The card shown is therefore always read after the last event seen, whatever
+  // order the answers come back in. Live documents are hints; the server's card is the truth.
+  const fetching = new Map();
+
   async function refetch(chairId) {
-    const response = await fetch(`/board/chairs/${chairId}`, { headers: { "HX-Request": "true" } });
-    if (!response.ok) return;
-    const card = document.getElementById(`chair-${chairId}`);
-    if (!card) return;
-    card.outerHTML = await response.text();
-    const fresh = document.getElementById(`chair-${chairId}`);
-    if (window.htmx) window.htmx.process(fresh);
-    tick();
+    const id = String(chairId);
+    const state = fetching.get(id);
+    if (state) { state.dirty = true; return; }
+    const mine = { dirty: false };
+    fetching.set(id, mine);
+    try {
+      for (;;) {
+        mine.dirty = false;
+        const response = await fetch(`/board/chairs/${id}`, { headers: { "HX-Request": "true" } });
+        const html = response.ok ? await response.text() : null;
+        if (mine.dirty) continue;
+        const card = document.getElementById(`chair-${id}`);
+        if (html === null || !card) return;
+        card.outerHTML = html;
+        const fresh = document.getElementById(`chair-${id}`);
+        if (window.htmx) window.htmx.process(fresh);
+        tick();
+        return;
+      }
+    } finally {
+      fetching.delete(id);
+    }
   }
+
+  // A card replaced by a form's answer (acknowledging an alarm) is newer than any fetch in flight.
+  document.body.addEventListener("htmx:afterSwap", (e) => {
+    const target = e.detail && e.detail.target;
+    const chairId = target && target.id && target.id.startsWith("chair-") ? target.id.slice(6) : null;
+    const state = chairId && fetching.get(chairId);
+    if (state) state.dirty = true;
+  });
 
   function onChair(doc) {
     const card = document.getElementById(`chair-${doc.chair_id}`);
@@ -89,12 +117,14 @@
     const alarmIds = (doc.alarms || []).map((a) => String(a.id)).join(",");
     const repeats = (doc.alarms || []).map((a) => `${a.id}:${a.repeat_count || 1}`).join(",");
     const shown = Array.from(card.querySelectorAll("[data-alarm-id]")).map(key).join(",");
-    if (doc.refetch || card.dataset.sessionId !== sessionId || card.dataset.alarmIds !== alarmIds || repeats !== shown) {
+    const state = card.querySelector('[data-field="state"]');
+    const phase = doc.active ? doc.state.replace("_", " ") : "free";
+    const stateChanged = !state || state.textContent.trim() !== phase;
+    if (doc.refetch || stateChanged || fetching.has(String(doc.chair_id)) ||
+        card.dataset.sessionId !== sessionId || card.dataset.alarmIds !== alarmIds || repeats !== shown) {
       refetch(doc.chair_id);
       return;
     }
-    const state = card.querySelector('[data-field="state"]');
-    if (state) state.textContent = doc.state.replace("_", " ");
     for (const [name, [value]] of Object.entries(doc.latest || {})) {
       const cell = card.querySelector(`[data-vital="${name}"]`);
       if (cell) cell.textContent = value;
@@ -103,8 +133,6 @@
       const line = card.querySelector(`[data-trend="${name}"] polyline`);
       if (line) line.setAttribute("points", points(values));
     }
-    const since = card.querySelector("[data-since]");
-    if (since && doc.phase_started_at) since.dataset.since = doc.phase_started_at;
   }
 
   function onAlarm(doc) {
