@@ -123,13 +123,15 @@ class Services:
         self.sessions = SessionService(self.uow, self.clock, self.live)
         self.arrivals = SessionOpeningService(self.uow, self.clock, self.live)
         self.monitoring = MonitoringService(
-            self.uow, self.clock, self.live,
+            self.uow,
+            self.clock,
+            self.live,
             unknown_session_ack=self.settings.hl7_ack_unknown_session,
             limits=IngestLimits(
                 max_age=timedelta(hours=self.settings.hl7_max_age_hours),
                 max_ahead=timedelta(minutes=self.settings.hl7_max_ahead_min),
             ),
-        )  # fmt: skip
+        )
         self.gateways = GatewayService(self.uow, self.clock)
         self.alarms = AlarmService(self.uow, self.clock, self.live)
         self.board = BoardService(self.uow, self.clock)

@@ -194,8 +194,10 @@ class PostgresBroker(InProcessBroker):
                     break
             try:
                 with self._engine.connect() as conn:
-                    conn.execute(text("SELECT pg_notify(:channel, :payload)"),
-                                 [{"channel": CHANNEL, "payload": p} for p in batch])  # fmt: skip
+                    conn.execute(
+                        text("SELECT pg_notify(:channel, :payload)"),
+                        [{"channel": CHANNEL, "payload": p} for p in batch],
+                    )
                     conn.commit()
             except Exception as exc:  # the board is best effort: the data is committed already
                 log.warning("live.publish_failed error=%s count=%d", type(exc).__name__, len(batch))

@@ -44,14 +44,19 @@ def start_monitors(_app: FastAPI, services: Services) -> None:
     host, port = services.settings.hl7_host, services.settings.hl7_port
     ready = threading.Event()
     threading.Thread(
-        target=listen_for_clinic, args=(services, clinic.id, host, port),
-        kwargs={"on_started": lambda _port: ready.set()}, name="hl7-listener", daemon=True,
-    ).start()  # fmt: skip
+        target=listen_for_clinic,
+        args=(services, clinic.id, host, port),
+        kwargs={"on_started": lambda _port: ready.set()},
+        name="hl7-listener",
+        daemon=True,
+    ).start()
     if clinic.slug == DEMO_SLUG:
         threading.Thread(
-            target=_simulate_demo, args=(services, clinic.id, host, port, ready),
-            name="monitor-simulator", daemon=True,
-        ).start()  # fmt: skip
+            target=_simulate_demo,
+            args=(services, clinic.id, host, port, ready),
+            name="monitor-simulator",
+            daemon=True,
+        ).start()
 
 
 def _simulate_demo(
@@ -63,9 +68,13 @@ def _simulate_demo(
     try:
         services.gateways.bootstrap_add(clinic_id, SIMULATOR_GATEWAY, by="demo")
         monitors = start_demo_sessions(
-            services.uow, services.pathway(), services.sessions, clinic_id,
-            count=DEMO_CHAIRS_LIVE, clock=services.clock,
-        )  # fmt: skip
+            services.uow,
+            services.pathway(),
+            services.sessions,
+            clinic_id,
+            count=DEMO_CHAIRS_LIVE,
+            clock=services.clock,
+        )
     except Exception as exc:  # the demo must not take the server down
         log.warning("monitors.demo_sessions_failed error=%s", type(exc).__name__)
         return

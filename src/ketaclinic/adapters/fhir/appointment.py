@@ -20,8 +20,11 @@ STATUS = {
     BookingStatus.CANCELLED: "cancelled",
     BookingStatus.MISSED: "noshow",
 }
-SERVICE_TEXT = {"induction": "Ketamine induction infusion", "booster": "Ketamine booster infusion",
-                "coaching": "Integration coaching"}  # fmt: skip
+SERVICE_TEXT = {
+    "induction": "Ketamine induction infusion",
+    "booster": "Ketamine booster infusion",
+    "coaching": "Integration coaching",
+}
 
 
 def _instant(at: datetime) -> str:

@@ -47,12 +47,28 @@ def build_ack(
     control = _clean(original.control_id, 199) if original else ""
     stamp = at.astimezone(UTC).strftime("%Y%m%d%H%M%S+0000")
     msh = [
-        "MSH", "^~\\&", escape(application), escape(facility),
+        "MSH",
+        "^~\\&",
+        escape(application),
+        escape(facility),
         _clean(original.sending_application, 227) if original else "",
         _clean(original.sending_facility, 227) if original else "",
-        stamp, "", "ACK^R01^ACK", escape(ack_control_id or f"A{control}"[:199]), "P",
-        "2.6", "", "", "NE", "AL", "", "", "", "", PCD01_PROFILE,
-    ]  # fmt: skip
+        stamp,
+        "",
+        "ACK^R01^ACK",
+        escape(ack_control_id or f"A{control}"[:199]),
+        "P",
+        "2.6",
+        "",
+        "",
+        "NE",
+        "AL",
+        "",
+        "",
+        "",
+        "",
+        PCD01_PROFILE,
+    ]
     segments = ["MSH|" + "|".join(msh[1:])]
     segments.append(f"MSA|{code}|{escape(control)}|{escape(reason[:80]) if code != 'AA' else ''}")
     if code != "AA":

@@ -66,8 +66,15 @@ def build_pcd01(
 def _obx_rows(s: MonitorSnapshot, ts: str, eui: str, full: bool) -> list[str]:
     rows: list[tuple[str, str, str, str, str]] = []
     if full:
-        rows.append(("CWE", "68220^MDC_TIME_SYNC_PROTOCOL^MDC", "0.0.0.1",
-                     "532224^MDC_TIME_SYNC_NONE^MDC", ""))  # fmt: skip
+        rows.append(
+            (
+                "CWE",
+                "68220^MDC_TIME_SYNC_PROTOCOL^MDC",
+                "0.0.0.1",
+                "532224^MDC_TIME_SYNC_NONE^MDC",
+                "",
+            )
+        )
     rows += [
         ("", "69965^MDC_DEV_MON_PHYSIO_MULTI_PARAM_MDS^MDC", "1", "", ""),
         ("", "150020^MDC_PRESS_BLD_NONINV^MDC", "1.1.1", "", ""),

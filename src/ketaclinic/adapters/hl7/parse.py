@@ -265,6 +265,8 @@ def parse_or_reject(raw: bytes, *, naive_tz: tzinfo) -> ParsedMessage | MessageR
         return rejected
     except Exception as exc:  # defensive: a parser bug must still produce a negative ACK
         return MessageRejected(
-            "AR", "207", f"message could not be processed ({type(exc).__name__})",
+            "AR",
+            "207",
+            f"message could not be processed ({type(exc).__name__})",
             header=peek_header(raw),
-        )  # fmt: skip
+        )

@@ -36,10 +36,14 @@ def vitals(rng: random.Random, at: datetime, surge: bool) -> MonitorSnapshot:
     sbp = rng.randint(200, 215) if surge else rng.randint(112, 138)
     dbp = rng.randint(95, 108) if surge else rng.randint(68, 86)
     return MonitorSnapshot(
-        at=at, sbp_mmhg=Decimal(sbp), dbp_mmhg=Decimal(dbp), map_mmhg=Decimal((sbp + 2 * dbp) // 3),
-        hr_per_min=Decimal(rng.randint(62, 94)), spo2_pct=Decimal(rng.randint(95, 99)),
+        at=at,
+        sbp_mmhg=Decimal(sbp),
+        dbp_mmhg=Decimal(dbp),
+        map_mmhg=Decimal((sbp + 2 * dbp) // 3),
+        hr_per_min=Decimal(rng.randint(62, 94)),
+        spo2_pct=Decimal(rng.randint(95, 99)),
         rr_per_min=Decimal(rng.randint(12, 18)),
-    )  # fmt: skip
+    )
 
 
 def simulate(
@@ -94,9 +98,12 @@ def _send(
     control_id: str,
 ) -> int:
     message = build_pcd01(
-        snap, control_id=control_id, patient_id=monitor.mrn, device_eui64=monitor.device_id,
+        snap,
+        control_id=control_id,
+        patient_id=monitor.mrn,
+        device_eui64=monitor.device_id,
         full=True,
-    )  # fmt: skip
+    )
     try:
         client = clients.get(monitor.device_id) or MllpClient(host, port, timeout_s=10)
         clients[monitor.device_id] = client

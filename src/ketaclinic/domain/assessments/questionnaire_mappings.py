@@ -96,9 +96,12 @@ def check_mapping(mapping: QuestionnaireMapping) -> QuestionnaireMapping:
     if errors:
         raise ValidationFailed(errors)
     return QuestionnaireMapping(
-        url, mapping.instrument_id, dict(mapping.items), dict(mapping.answers),
+        url,
+        mapping.instrument_id,
+        dict(mapping.items),
+        dict(mapping.answers),
         tuple(mapping.total_link_ids),
-    )  # fmt: skip
+    )
 
 
 def _item_problems(instrument: Instrument, mapping: QuestionnaireMapping) -> dict[str, str]:

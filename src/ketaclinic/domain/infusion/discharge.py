@@ -137,9 +137,13 @@ def evaluate_discharge(
         *_escort(criteria, facts),
     ]
     if not facts.instructions_given:
-        unmet.append(_unmet("instructions_given",
-                            "discharge instructions (no driving until the next day) not recorded",
-                            "clinical.md §4.2, §4.6"))  # fmt: skip
+        unmet.append(
+            _unmet(
+                "instructions_given",
+                "discharge instructions (no driving until the next day) not recorded",
+                "clinical.md §4.2, §4.6",
+            )
+        )
     return DischargeDecision(tuple(unmet), earliest)
 
 
@@ -254,9 +258,14 @@ def _observation(
         return [_unmet("min_observation", "end of dosing not recorded", source)]
     if at < earliest:
         remaining = int((earliest - at).total_seconds() + 59) // 60
-        return [_unmet("min_observation",
-                       f"observed less than {criteria.min_observation_min} min since end of "
-                       f"dosing ({remaining} min to go)", source)]  # fmt: skip
+        return [
+            _unmet(
+                "min_observation",
+                f"observed less than {criteria.min_observation_min} min since end of "
+                f"dosing ({remaining} min to go)",
+                source,
+            )
+        ]
     return []
 
 
@@ -280,8 +289,10 @@ def _gates(criteria: Discharge, facts: DischargeFacts) -> list[UnmetCriterion]:
     if not criteria.safety_flags_resolved:
         return []
     source = _source(criteria, "safety_flags_resolved")
-    return [_unmet("safety_gates_clear", f"open safety gate: {g}", source)
-            for g in facts.open_safety_gates]  # fmt: skip
+    return [
+        _unmet("safety_gates_clear", f"open safety gate: {g}", source)
+        for g in facts.open_safety_gates
+    ]
 
 
 def _escort(criteria: Discharge, facts: DischargeFacts) -> list[UnmetCriterion]:

@@ -58,9 +58,11 @@ class OpeningHours:
 
     def __post_init__(self) -> None:
         _check_weekly_window(
-            self.weekday, self.open_min, self.close_min,
+            self.weekday,
+            self.open_min,
+            self.close_min,
             ("close_min", "closing must follow opening within one day"),
-        )  # fmt: skip
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,9 +101,11 @@ class Availability:
 
     def __post_init__(self) -> None:
         _check_weekly_window(
-            self.weekday, self.start_min, self.end_min,
+            self.weekday,
+            self.start_min,
+            self.end_min,
             ("end_min", "the window must end after it starts"),
-        )  # fmt: skip
+        )
 
 
 @dataclass(frozen=True, slots=True)

@@ -54,9 +54,13 @@ class AlarmService:
                 raise Conflict("the alarm is already acknowledged", field="alarm_id")
             s = get_session(uow, actor.clinic_id, alarm.session_id)
             done = uow.alarms.acknowledge(
-                alarm, by=actor.staff_id, at=self._clock.now(), action=action,
-                note=note.strip(), resolution=resolution.strip(),
-            )  # fmt: skip
+                alarm,
+                by=actor.staff_id,
+                at=self._clock.now(),
+                action=action,
+                note=note.strip(),
+                resolution=resolution.strip(),
+            )
             if action in _MOVES:
                 reason = f"alarm {alarm.rule_id}: {note.strip()}"
                 s = move_session(
@@ -64,9 +68,15 @@ class AlarmService:
                 )
                 notify_prescriber(uow, self._clock, s, alarm, f"{action.value}d: {reason}")
             record(
-                uow, self._clock, actor, "alarm.acknowledge", object_type="alarm",
-                object_id=alarm_id, patient_id=alarm.patient_id, detail=f"action={action.value}",
-            )  # fmt: skip
+                uow,
+                self._clock,
+                actor,
+                "alarm.acknowledge",
+                object_type="alarm",
+                object_id=alarm_id,
+                patient_id=alarm.patient_id,
+                detail=f"action={action.value}",
+            )
             event = chair_event(uow, s)
             uow.commit()
         self._events.publish(actor.clinic_id, event)

@@ -69,11 +69,17 @@ def _attention(uow: UnitOfWork, s: InfusionSession) -> tuple[StoredAlarm, ...]:
 
 def alarm_json(a: StoredAlarm) -> dict[str, Any]:
     return {
-        "id": a.id, "rule_id": a.rule_id, "severity": a.severity, "action": a.action,
-        "message": a.message, "raised_at": a.raised_at.isoformat(), "active": a.active,
-        "session_id": a.session_id, "repeat_count": a.repeat_count,
+        "id": a.id,
+        "rule_id": a.rule_id,
+        "severity": a.severity,
+        "action": a.action,
+        "message": a.message,
+        "raised_at": a.raised_at.isoformat(),
+        "active": a.active,
+        "session_id": a.session_id,
+        "repeat_count": a.repeat_count,
         "last_raised_at": a.last_raised_at.isoformat() if a.last_raised_at else None,
-    }  # fmt: skip
+    }
 
 
 def chair_event(uow: UnitOfWork, s: InfusionSession) -> dict[str, Any]:
@@ -93,11 +99,16 @@ def chair_document(
     latest, trend = _vitals(readings)
     started = s.phase_started_at
     return {
-        "type": "chair", "chair_id": s.chair_id, "session_id": s.id, "state": s.state.value,
-        "active": s.active, "phase_started_at": started.isoformat() if started else None,
-        "latest": {k: [v, at.isoformat()] for k, (v, at) in latest.items()}, "trend": trend,
+        "type": "chair",
+        "chair_id": s.chair_id,
+        "session_id": s.id,
+        "state": s.state.value,
+        "active": s.active,
+        "phase_started_at": started.isoformat() if started else None,
+        "latest": {k: [v, at.isoformat()] for k, (v, at) in latest.items()},
+        "trend": trend,
         "alarms": [alarm_json(a) for a in alarms if a.needs_attention],
-    }  # fmt: skip
+    }
 
 
 def alarm_event(a: StoredAlarm, chair_id: int) -> dict[str, Any]:
@@ -161,5 +172,13 @@ class BoardService:
 
 
 def free_chair(chair_id: int) -> dict[str, Any]:
-    return {"type": "chair", "chair_id": chair_id, "session_id": None, "active": False,
-            "state": "free", "latest": {}, "trend": {}, "alarms": []}  # fmt: skip
+    return {
+        "type": "chair",
+        "chair_id": chair_id,
+        "session_id": None,
+        "active": False,
+        "state": "free",
+        "latest": {},
+        "trend": {},
+        "alarms": [],
+    }

@@ -31,12 +31,21 @@ DEMO_PROTOCOL = "adult-iv-induction"
 
 #: Demo only: every checklist fact attested true, so the demo can reach ``infusing``.
 DEMO_ATTESTED = SessionFacts(
-    identity_confirmed=True, escort_named=True, escort_reachable=True, fasting_confirmed=True,
-    pregnancy_test_required=False, checkin_reviewed=True, baseline_vitals_recorded=True,
-    symptom_check_done=True, premedication_recorded=True, route=Route.IV,
-    iv_placement_recorded=True, verified_order=True, attendant_present=True,
+    identity_confirmed=True,
+    escort_named=True,
+    escort_reachable=True,
+    fasting_confirmed=True,
+    pregnancy_test_required=False,
+    checkin_reviewed=True,
+    baseline_vitals_recorded=True,
+    symptom_check_done=True,
+    premedication_recorded=True,
+    route=Route.IV,
+    iv_placement_recorded=True,
+    verified_order=True,
+    attendant_present=True,
     prescriber_on_site=True,
-)  # fmt: skip
+)
 _PATH = (SessionState.CHECKED_IN, SessionState.READY, SessionState.INFUSING)
 
 
@@ -113,9 +122,13 @@ def _demo_inputs(
         physician = next((m for m, r in staff if r is Role.PHYSICIAN), None)
         nurse = next((m for m, r in staff if r is Role.NURSE), None)
         version = next(
-            (p for p in uow.protocols.list(clinic_id)
-             if p.protocol_id == DEMO_PROTOCOL and p.signed_off), None,
-        )  # fmt: skip
+            (
+                p
+                for p in uow.protocols.list(clinic_id)
+                if p.protocol_id == DEMO_PROTOCOL and p.signed_off
+            ),
+            None,
+        )
         patients = uow.patients.search(PatientSearch(clinic_id, limit=200))
         chairs = [c.id for c in uow.clinics.chairs(clinic_id) if c.in_service]
     if physician is None or nurse is None or version is None:
@@ -127,8 +140,10 @@ def _demo_inputs(
     return (
         Actor(physician.id, Role.PHYSICIAN, clinic_id, "demo"),
         Actor(nurse.id, Role.NURSE, clinic_id, "demo"),
-        version.id, adults, chairs,
-    )  # fmt: skip
+        version.id,
+        adults,
+        chairs,
+    )
 
 
 def _running(uow_factory: UnitOfWorkFactory, clinic_id: int) -> dict[int, DemoMonitor]:

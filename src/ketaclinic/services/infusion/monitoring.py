@@ -383,9 +383,7 @@ class MonitoringService:
             if chair is not None:
                 return uow.sessions.active_on_chair(clinic_id, chair)
         if batch.patient_mrn:
-            patient = next(
-                (p for p in _by_mrn(uow, clinic_id, batch.patient_mrn)), None
-            )  # fmt: skip
+            patient = next((p for p in _by_mrn(uow, clinic_id, batch.patient_mrn)), None)
             if patient is not None:
                 return uow.sessions.active_for_patient(clinic_id, patient)
         return None
@@ -397,14 +395,26 @@ class MonitoringService:
             return IngestResult("unmatched", "AE", reason=reason)
         r = batch.receipt
         uow.hl7_inbox.record(
-            clinic_id, sender=r.sender, control_id=r.control_id, digest=r.digest,
-            at=self._clock.now(), outcome="unmatched", ack_code=self._unknown_ack,
-            session_id=None, readings=0,
-        )  # fmt: skip
+            clinic_id,
+            sender=r.sender,
+            control_id=r.control_id,
+            digest=r.digest,
+            at=self._clock.now(),
+            outcome="unmatched",
+            ack_code=self._unknown_ack,
+            session_id=None,
+            readings=0,
+        )
         uow.hl7_inbox.dead_letter(
-            clinic_id, kind="unmatched", ack_code=self._unknown_ack, error_code="204",
-            reason=reason, control_id=r.control_id, payload=r.payload, at=self._clock.now(),
-        )  # fmt: skip
+            clinic_id,
+            kind="unmatched",
+            ack_code=self._unknown_ack,
+            error_code="204",
+            reason=reason,
+            control_id=r.control_id,
+            payload=r.payload,
+            at=self._clock.now(),
+        )
         return IngestResult("unmatched", self._unknown_ack, reason=reason)
 
     def _store(
@@ -451,9 +461,13 @@ class MonitoringService:
             )
         raised = tuple(raise_or_repeat(uow, s, alarms, a) for a in decision.raised)
         cleared = tuple(
-            c for c in (uow.alarms.clear(s.clinic_id, s.id, x.dedup_key, at=now, message=x.message)
-                        for x in decision.cleared) if c is not None
-        )  # fmt: skip
+            c
+            for c in (
+                uow.alarms.clear(s.clinic_id, s.id, x.dedup_key, at=now, message=x.message)
+                for x in decision.cleared
+            )
+            if c is not None
+        )
         self._announce(uow, actor, s, raised, cleared)
         if batch.unmapped and batch.receipt is not None:
             self._keep_unmapped(uow, s.clinic_id, batch)
@@ -478,17 +492,29 @@ class MonitoringService:
             return None
         r = batch.receipt
         return uow.hl7_inbox.record(
-            s.clinic_id, sender=r.sender, control_id=r.control_id, digest=r.digest,
-            at=self._clock.now(), outcome="stored", ack_code="AA", session_id=s.id, readings=count,
-        )  # fmt: skip
+            s.clinic_id,
+            sender=r.sender,
+            control_id=r.control_id,
+            digest=r.digest,
+            at=self._clock.now(),
+            outcome="stored",
+            ack_code="AA",
+            session_id=s.id,
+            readings=count,
+        )
 
     def _keep_unmapped(self, uow: UnitOfWork, clinic_id: int, batch: VitalsBatch) -> None:
         assert batch.receipt is not None
         uow.hl7_inbox.dead_letter(
-            clinic_id, kind="unmapped", ack_code="AA", error_code="0",
-            reason="; ".join(batch.unmapped), control_id=batch.receipt.control_id,
-            payload=batch.receipt.payload, at=self._clock.now(),
-        )  # fmt: skip
+            clinic_id,
+            kind="unmapped",
+            ack_code="AA",
+            error_code="0",
+            reason="; ".join(batch.unmapped),
+            control_id=batch.receipt.control_id,
+            payload=batch.receipt.payload,
+            at=self._clock.now(),
+        )
 
     def _announce(
         self,
@@ -501,16 +527,28 @@ class MonitoringService:
         """Audit each alarm; pause/stop alarms notify the prescriber in the same transaction."""
         for a in raised:
             record(
-                uow, self._clock, actor, "alarm.raise", object_type="alarm", object_id=a.id,
-                patient_id=s.patient_id, detail=f"rule={a.rule_id} action={a.action}",
-            )  # fmt: skip
+                uow,
+                self._clock,
+                actor,
+                "alarm.raise",
+                object_type="alarm",
+                object_id=a.id,
+                patient_id=s.patient_id,
+                detail=f"rule={a.rule_id} action={a.action}",
+            )
             if a.action in {AlertAction.PAUSE.value, AlertAction.STOP.value}:
                 notify_prescriber(uow, self._clock, s, a, f"alarm {a.rule_id}: {a.message}")
         for a in cleared:
             record(
-                uow, self._clock, actor, "alarm.clear", object_type="alarm", object_id=a.id,
-                patient_id=s.patient_id, detail=f"rule={a.rule_id}",
-            )  # fmt: skip
+                uow,
+                self._clock,
+                actor,
+                "alarm.clear",
+                object_type="alarm",
+                object_id=a.id,
+                patient_id=s.patient_id,
+                detail=f"rule={a.rule_id}",
+            )
 
     def _protocol(self, uow: UnitOfWork, s: InfusionSession) -> Protocol:
         version = self._course_versions.get((s.clinic_id, s.course_id))
@@ -709,10 +747,16 @@ def notify_prescriber(
 ) -> None:
     """An in-app notification to the session's prescriber, or to every prescriber when unset."""
     uow.notifications.add(
-        s.clinic_id, recipient_id=s.prescriber_id, recipient_role="prescriber",
-        kind=f"alarm.{alarm.action}", object_type="alarm", object_id=str(alarm.id),
-        patient_id=s.patient_id, message=message[:500], at=clock.now(),
-    )  # fmt: skip
+        s.clinic_id,
+        recipient_id=s.prescriber_id,
+        recipient_role="prescriber",
+        kind=f"alarm.{alarm.action}",
+        object_type="alarm",
+        object_id=str(alarm.id),
+        patient_id=s.patient_id,
+        message=message[:500],
+        at=clock.now(),
+    )
 
 
 def _by_mrn(uow: UnitOfWork, clinic_id: int, mrn: str) -> list[int]:

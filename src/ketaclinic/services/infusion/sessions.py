@@ -50,14 +50,18 @@ def session_facts(
     return replace(
         attested or SessionFacts(),
         open_safety_gates=open_reasons(uow, s.clinic_id, s.patient_id),
-        unacknowledged_alarms=tuple(f"{a.rule_id}: {a.message}" for a in alarms
-                                    if a.needs_attention),
-        open_stop_alarms=tuple(f"{a.rule_id}: {a.message}" for a in alarms
-                               if a.active and a.action == AlertAction.STOP.value),
+        unacknowledged_alarms=tuple(
+            f"{a.rule_id}: {a.message}" for a in alarms if a.needs_attention
+        ),
+        open_stop_alarms=tuple(
+            f"{a.rule_id}: {a.message}"
+            for a in alarms
+            if a.active and a.action == AlertAction.STOP.value
+        ),
         reason=reason,
         attendant_present=(attested.attendant_present if attested else False)
         or s.attendant_id is not None,
-    )  # fmt: skip
+    )
 
 
 def move_session(
@@ -78,14 +82,28 @@ def move_session(
             course = get_course(uow, s.clinic_id, s.course_id)
             kat = ensure_experiential_allowed(uow, course, session_id=s.id)
             for flag in kat.flags:  # e.g. no integration session since the previous journey
-                record(uow, clock, actor, "kat.flag", object_type="session", object_id=s.id,
-                       patient_id=s.patient_id, detail=flag)  # fmt: skip
+                record(
+                    uow,
+                    clock,
+                    actor,
+                    "kat.flag",
+                    object_type="session",
+                    object_id=s.id,
+                    patient_id=s.patient_id,
+                    detail=flag,
+                )
     transition(s.state, to, facts)
     moved = uow.sessions.move(s, to, by=actor.staff_id, at=clock.now(), reason=facts.reason)
     record(
-        uow, clock, actor, "session.transition", object_type="session", object_id=s.id,
-        patient_id=s.patient_id, detail=f"{s.state.value}->{to.value}",
-    )  # fmt: skip
+        uow,
+        clock,
+        actor,
+        "session.transition",
+        object_type="session",
+        object_id=s.id,
+        patient_id=s.patient_id,
+        detail=f"{s.state.value}->{to.value}",
+    )
     return moved
 
 
@@ -142,9 +160,15 @@ class SessionService:
                 s, attendant_id=attendant_id, device_id=device, at=self._clock.now()
             )
             record(
-                uow, self._clock, actor, "session.assign", object_type="session", object_id=s.id,
-                patient_id=s.patient_id, detail=f"attendant={attendant_id} device={device}",
-            )  # fmt: skip
+                uow,
+                self._clock,
+                actor,
+                "session.assign",
+                object_type="session",
+                object_id=s.id,
+                patient_id=s.patient_id,
+                detail=f"attendant={attendant_id} device={device}",
+            )
             event = chair_event(uow, s)
             uow.commit()
         self._events.publish(actor.clinic_id, event)

@@ -33,9 +33,14 @@ from ketaclinic.services.protocols.publishing import load_published
 
 RATINGS_FELL_OFF_DAYS = 14
 _IN_TREATMENT = (
-    CourseState.REFERRED, CourseState.EVALUATING, CourseState.ELIGIBLE, CourseState.CONSENTED,
-    CourseState.INDUCTION, CourseState.REASSESSMENT, CourseState.MAINTENANCE,
-)  # fmt: skip
+    CourseState.REFERRED,
+    CourseState.EVALUATING,
+    CourseState.ELIGIBLE,
+    CourseState.CONSENTED,
+    CourseState.INDUCTION,
+    CourseState.REASSESSMENT,
+    CourseState.MAINTENANCE,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,8 +73,11 @@ class CaseloadItem:
 
 
 def _coaching_bookings(uow: UnitOfWork, course: Course) -> list[Booking]:
-    return [b for b in uow.schedule.for_course(course.clinic_id, course.id)
-            if b.kind is BookingKind.COACHING and b.active]  # fmt: skip
+    return [
+        b
+        for b in uow.schedule.for_course(course.clinic_id, course.id)
+        if b.kind is BookingKind.COACHING and b.active
+    ]
 
 
 def _rooms(uow: UnitOfWork, clinic_id: int) -> list[tuple[int, str]]:
@@ -77,8 +85,11 @@ def _rooms(uow: UnitOfWork, clinic_id: int) -> list[tuple[int, str]]:
 
 
 def _coaches(uow: UnitOfWork, clinic_id: int) -> list[Attendant]:
-    return [Attendant(m.id, m.name, r.value) for m, r in uow.staff.list_for_clinic(clinic_id)
-            if r in COACHING_ROLES and m.active]  # fmt: skip
+    return [
+        Attendant(m.id, m.name, r.value)
+        for m, r in uow.staff.list_for_clinic(clinic_id)
+        if r in COACHING_ROLES and m.active
+    ]
 
 
 def _names(uow: UnitOfWork, clinic_id: int) -> dict[int, str]:
@@ -109,10 +120,16 @@ class CaseloadService:
             ]
             notes = uow.coaching_notes.for_course(actor.clinic_id, course_id)
             return Workspace(
-                patient, view, notes, library, attendants, _names(uow, actor.clinic_id),
-                _coaching_bookings(uow, course), _rooms(uow, actor.clinic_id),
+                patient,
+                view,
+                notes,
+                library,
+                attendants,
+                _names(uow, actor.clinic_id),
+                _coaching_bookings(uow, course),
+                _rooms(uow, actor.clinic_id),
                 _coaches(uow, actor.clinic_id),
-            )  # fmt: skip
+            )
 
     def for_patient(self, actor: Actor, patient_id: int) -> Sequence[tuple[PlanView, int]]:
         """Each course's plan view with its number of coaching notes (for the chart panel)."""
@@ -121,8 +138,9 @@ class CaseloadService:
             if uow.patients.get(actor.clinic_id, patient_id) is None:
                 raise NotFound("no such patient in this clinic", field="patient_id")
             courses = uow.courses.for_patient(actor.clinic_id, patient_id)
-            counts = {c.id: len(uow.coaching_notes.for_course(actor.clinic_id, c.id))
-                      for c in courses}  # fmt: skip
+            counts = {
+                c.id: len(uow.coaching_notes.for_course(actor.clinic_id, c.id)) for c in courses
+            }
         return [(self._integration.plan(actor, c.id), counts[c.id]) for c in courses]
 
     def caseload(self, actor: Actor) -> Sequence[CaseloadItem]:
@@ -135,8 +153,14 @@ class CaseloadService:
                 patient = uow.patients.get(actor.clinic_id, course.patient_id)
                 if patient is not None:
                     items += _course_items(uow, actor, course, patient, now)
-        order = ("preparation_due", "integration_due", "note_unsigned", "session_due",
-                 "ratings_fell_off", "practice_log_fell_off")  # fmt: skip
+        order = (
+            "preparation_due",
+            "integration_due",
+            "note_unsigned",
+            "session_due",
+            "ratings_fell_off",
+            "practice_log_fell_off",
+        )
         return sorted(items, key=lambda i: (order.index(i.kind), i.course.id))
 
 
@@ -157,24 +181,29 @@ def _course_items(
     ]
     items += [
         CaseloadItem(course, patient, "session_due", "coaching appointment", b.start_at)
-        for b in _coaching_bookings(uow, course) if b.start_at >= now
-    ]  # fmt: skip
+        for b in _coaching_bookings(uow, course)
+        if b.start_at >= now
+    ]
     items += _fell_off(uow, course, patient, now)
     return items
 
 
 def _scheduled(uow: UnitOfWork, course: Course) -> list[InfusionSession]:
     return [
-        s for s in uow.sessions.for_patient(course.clinic_id, course.patient_id)
+        s
+        for s in uow.sessions.for_patient(course.clinic_id, course.patient_id)
         if s.course_id == course.id and s.state is SessionState.SCHEDULED
-    ]  # fmt: skip
+    ]
 
 
 def _fell_off(
     uow: UnitOfWork, course: Course, patient: Patient, now: datetime
 ) -> list[CaseloadItem]:
-    active = [g for g in uow.integration.goals(course.clinic_id, course.id)
-              if g.status is GoalStatus.ACTIVE]  # fmt: skip
+    active = [
+        g
+        for g in uow.integration.goals(course.clinic_id, course.id)
+        if g.status is GoalStatus.ACTIVE
+    ]
     if not active:
         return []
     last: dict[int, datetime] = {}
@@ -183,15 +212,25 @@ def _fell_off(
     cutoff = now - timedelta(days=RATINGS_FELL_OFF_DAYS)
     stale = [g for g in active if last.get(g.id, g.updated_at) < cutoff]
     items = [
-        CaseloadItem(course, patient, "ratings_fell_off",
-                     f"no rating for {RATINGS_FELL_OFF_DAYS} days: {g.text[:60]}",
-                     last.get(g.id, g.updated_at))
+        CaseloadItem(
+            course,
+            patient,
+            "ratings_fell_off",
+            f"no rating for {RATINGS_FELL_OFF_DAYS} days: {g.text[:60]}",
+            last.get(g.id, g.updated_at),
+        )
         for g in stale
-    ]  # fmt: skip
+    ]
     logs = uow.integration.practice_logs(course.clinic_id, course.id)
     last_log = logs[-1].at if logs else min(g.updated_at for g in active)
     if any(g.practices for g in active) and last_log < cutoff:
-        items.append(CaseloadItem(course, patient, "practice_log_fell_off",
-                                  f"no practice logged for {RATINGS_FELL_OFF_DAYS} days",
-                                  last_log))  # fmt: skip
+        items.append(
+            CaseloadItem(
+                course,
+                patient,
+                "practice_log_fell_off",
+                f"no practice logged for {RATINGS_FELL_OFF_DAYS} days",
+                last_log,
+            )
+        )
     return items

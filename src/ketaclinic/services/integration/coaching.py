@@ -81,12 +81,24 @@ class CoachingService:
             if kind is NoteKind.FAMILY and not section.integration.family_sessions:
                 raise ValidationFailed({"kind": "this protocol has no family sessions"})
             note = uow.coaching_notes.add(
-                course, kind, session_at, content, private_text.strip() or None,
-                author_id=actor.staff_id, at=self._clock.now(),
-            )  # fmt: skip
-            record(uow, self._clock, actor, "coaching.note_record", object_type="coaching_note",
-                   object_id=note.id, patient_id=note.patient_id,
-                   detail=f"{kind.value} risk={content.risk.value}")  # fmt: skip
+                course,
+                kind,
+                session_at,
+                content,
+                private_text.strip() or None,
+                author_id=actor.staff_id,
+                at=self._clock.now(),
+            )
+            record(
+                uow,
+                self._clock,
+                actor,
+                "coaching.note_record",
+                object_type="coaching_note",
+                object_id=note.id,
+                patient_id=note.patient_id,
+                detail=f"{kind.value} risk={content.risk.value}",
+            )
             self._escalate(uow, actor, note)
             uow.commit()
         return note
@@ -100,8 +112,9 @@ class CoachingService:
             f"coach's risk screen {note.content.risk.value} at a {note.kind.value} session",
             urgency,
         )
-        open_tasks(uow, self._clock, actor, note.patient_id, [flag],
-                   source=f"coaching_note:{note.id}")  # fmt: skip
+        open_tasks(
+            uow, self._clock, actor, note.patient_id, [flag], source=f"coaching_note:{note.id}"
+        )
 
     def sign(self, actor: Actor, note_id: int) -> CoachingNote:
         """The author signs the note; a signed note is final."""
@@ -113,8 +126,15 @@ class CoachingService:
             if note.signed:
                 raise Conflict("the note is already signed", field="note_id")
             signed = uow.coaching_notes.sign(note, at=self._clock.now())
-            record(uow, self._clock, actor, "coaching.note_sign", object_type="coaching_note",
-                   object_id=note.id, patient_id=note.patient_id)  # fmt: skip
+            record(
+                uow,
+                self._clock,
+                actor,
+                "coaching.note_sign",
+                object_type="coaching_note",
+                object_id=note.id,
+                patient_id=note.patient_id,
+            )
             uow.commit()
         return signed
 
@@ -141,9 +161,16 @@ class CoachingService:
             note = get_note(uow, actor.clinic_id, note_id)
             permitted = may_read_private(actor, note)
             text = uow.coaching_notes.private_text(actor.clinic_id, note_id) if permitted else None
-            record(uow, self._clock, actor, "coaching.private_note_read",
-                   object_type="coaching_note", object_id=note.id, patient_id=note.patient_id,
-                   outcome="success" if permitted else "denied")  # fmt: skip
+            record(
+                uow,
+                self._clock,
+                actor,
+                "coaching.private_note_read",
+                object_type="coaching_note",
+                object_id=note.id,
+                patient_id=note.patient_id,
+                outcome="success" if permitted else "denied",
+            )
             uow.commit()
         if not permitted:
             raise PermissionDenied(
@@ -197,11 +224,19 @@ class JourneyService:
             if session_id is None:
                 raise ValidationFailed({"session_id": JOURNEY_NEEDS_SESSION})
             ensure_journey_session(uow, course, session_id, j)
-            rec = uow.integration.add_journey(course, j, session_id, by=actor.staff_id,
-                                              at=self._clock.now())  # fmt: skip
-            record(uow, self._clock, actor, "journey.record", object_type="journey",
-                   object_id=rec.id, patient_id=rec.patient_id,
-                   detail=f"route={j.route.value} dose_mg={j.dose_mg}")  # fmt: skip
+            rec = uow.integration.add_journey(
+                course, j, session_id, by=actor.staff_id, at=self._clock.now()
+            )
+            record(
+                uow,
+                self._clock,
+                actor,
+                "journey.record",
+                object_type="journey",
+                object_id=rec.id,
+                patient_id=rec.patient_id,
+                detail=f"route={j.route.value} dose_mg={j.dose_mg}",
+            )
             uow.commit()
         return rec
 
@@ -209,8 +244,10 @@ class JourneyService:
     def _attendant_role(uow: UnitOfWork, clinic_id: int, j: JourneyInput) -> str:
         """The attendant's role in this clinic (the protocol's attendant roles are checked by
         :func:`validate_journey`)."""
-        role = next((m.role for m in uow.staff.memberships(j.attendant_id)
-                     if m.clinic_id == clinic_id), None)  # fmt: skip
+        role = next(
+            (m.role for m in uow.staff.memberships(j.attendant_id) if m.clinic_id == clinic_id),
+            None,
+        )
         if role is None:
             raise ValidationFailed({"attendant_id": "no such staff member in this clinic"})
         return role.value
@@ -225,8 +262,15 @@ class JourneyService:
             if j is None:
                 raise NotFound("no such journey record in this clinic", field="journey_id")
             updated = uow.integration.set_reflection(j, text.strip())
-            record(uow, self._clock, actor, "journey.reflect", object_type="journey",
-                   object_id=j.id, patient_id=j.patient_id)  # fmt: skip
+            record(
+                uow,
+                self._clock,
+                actor,
+                "journey.reflect",
+                object_type="journey",
+                object_id=j.id,
+                patient_id=j.patient_id,
+            )
             uow.commit()
         return updated
 

@@ -80,14 +80,28 @@ class CoachingBookingService:
             course = get_course(uow, actor.clinic_id, course_id)
             _check_resources(uow, actor.clinic_id, room_id, coach_id, start_at, end_at)
             new = NewBooking(
-                course.id, course.patient_id, room_id, coach_id, start_at, end_at,
-                BookingKind.COACHING, BookingStatus.CONFIRMED, 0,
+                course.id,
+                course.patient_id,
+                room_id,
+                coach_id,
+                start_at,
+                end_at,
+                BookingKind.COACHING,
+                BookingStatus.CONFIRMED,
+                0,
                 BookedShape(0, duration_min, 0, 0),
-            )  # fmt: skip
+            )
             [booking] = uow.schedule.add_bookings(actor.clinic_id, [new], at=self._clock.now())
-            record(uow, self._clock, actor, "coaching.book", object_type="booking",
-                   object_id=booking.id, patient_id=course.patient_id,
-                   detail=f"{kind.value} room={room_id} coach={coach_id}")  # fmt: skip
+            record(
+                uow,
+                self._clock,
+                actor,
+                "coaching.book",
+                object_type="booking",
+                object_id=booking.id,
+                patient_id=course.patient_id,
+                detail=f"{kind.value} room={room_id} coach={coach_id}",
+            )
             uow.commit()
         return booking
 
@@ -95,5 +109,8 @@ class CoachingBookingService:
         require(actor, Permission.PATIENT_READ)
         with self._uow() as uow:
             get_course(uow, actor.clinic_id, course_id)
-            return [b for b in uow.schedule.for_course(actor.clinic_id, course_id)
-                    if b.kind is BookingKind.COACHING]  # fmt: skip
+            return [
+                b
+                for b in uow.schedule.for_course(actor.clinic_id, course_id)
+                if b.kind is BookingKind.COACHING
+            ]

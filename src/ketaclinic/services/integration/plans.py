@@ -55,11 +55,15 @@ def last_experiential_at(
     started = [
         s.dosing_started_at
         for s in uow.sessions.for_patient(course.clinic_id, course.patient_id)
-        if s.course_id == course.id and s.dosing_started_at is not None
+        if s.course_id == course.id
+        and s.dosing_started_at is not None
         and s.id != excluding_session
-    ]  # fmt: skip
-    given = [j.given_at for j in uow.integration.journeys(course.clinic_id, course.id)
-             if j.session_id is None or j.session_id != excluding_session]  # fmt: skip
+    ]
+    given = [
+        j.given_at
+        for j in uow.integration.journeys(course.clinic_id, course.id)
+        if j.session_id is None or j.session_id != excluding_session
+    ]
     return max([*started, *given], default=None)
 
 
@@ -76,13 +80,16 @@ def experiential_check(
     last = last_experiential_at(uow, course, excluding_session=excluding_session)
     prep = sum(1 for n in notes if n.kind is NoteKind.PREPARATORY and n.signed)
     since = sum(
-        1 for n in notes
+        1
+        for n in notes
         if n.kind is NoteKind.INTEGRATION and n.signed and last is not None and n.session_at >= last
-    )  # fmt: skip
+    )
     return experiential_decision(
-        section, signed_preparatory=prep, last_experiential_at=last,
+        section,
+        signed_preparatory=prep,
+        last_experiential_at=last,
         signed_integration_since_last=since,
-    )  # fmt: skip
+    )
 
 
 def ensure_experiential_allowed(
@@ -139,8 +146,14 @@ class IntegrationService:
         with self._uow() as uow:
             _seeded_library(uow, actor.clinic_id)
             p = uow.integration.add_practice(actor.clinic_id, category.strip(), name.strip())
-            record(uow, self._clock, actor, "integration.practice_add", object_type="practice",
-                   object_id=p.id)  # fmt: skip
+            record(
+                uow,
+                self._clock,
+                actor,
+                "integration.practice_add",
+                object_type="practice",
+                object_id=p.id,
+            )
             uow.commit()
         return p
 
@@ -149,8 +162,15 @@ class IntegrationService:
         with self._uow() as uow:
             if not uow.integration.set_practice_active(actor.clinic_id, practice_id, active):
                 raise NotFound("no such practice in this clinic", field="practice_id")
-            record(uow, self._clock, actor, "integration.practice_active", object_type="practice",
-                   object_id=practice_id, detail=str(active))  # fmt: skip
+            record(
+                uow,
+                self._clock,
+                actor,
+                "integration.practice_active",
+                object_type="practice",
+                object_id=practice_id,
+                detail=str(active),
+            )
             uow.commit()
 
     def generate_plan(self, actor: Actor, course_id: int) -> IntegrationPlan:
@@ -166,15 +186,29 @@ class IntegrationService:
             _seeded_library(uow, actor.clinic_id)
             now = self._clock.now()
             goals = tuple(
-                uow.integration.add_goal(course, GoalInput(
-                    d.id, f"{d.title}: goal to agree with the patient", d.practices,
-                    "patient's own rating 0-10",
-                ), by=actor.staff_id, at=now)
+                uow.integration.add_goal(
+                    course,
+                    GoalInput(
+                        d.id,
+                        f"{d.title}: goal to agree with the patient",
+                        d.practices,
+                        "patient's own rating 0-10",
+                    ),
+                    by=actor.staff_id,
+                    at=now,
+                )
                 for d in section.domains
-            )  # fmt: skip
-            record(uow, self._clock, actor, "integration.plan_generate", object_type="course",
-                   object_id=course_id, patient_id=course.patient_id,
-                   detail=f"{section.framework} domains={len(section.domains)}")  # fmt: skip
+            )
+            record(
+                uow,
+                self._clock,
+                actor,
+                "integration.plan_generate",
+                object_type="course",
+                object_id=course_id,
+                patient_id=course.patient_id,
+                detail=f"{section.framework} domains={len(section.domains)}",
+            )
             uow.commit()
         return build_plan(course_id, section, goals)
 
@@ -189,11 +223,12 @@ class IntegrationService:
             for r in uow.integration.ratings(actor.clinic_id, course_id):
                 ratings.setdefault(r.goal_id, []).append(r)
             return PlanView(
-                course, build_plan(course_id, section, goals),
+                course,
+                build_plan(course_id, section, goals),
                 {k: tuple(v) for k, v in ratings.items()},
                 uow.integration.journeys(actor.clinic_id, course_id),
                 experiential_check(uow, course),
-            )  # fmt: skip
+            )
 
     def add_goal(self, actor: Actor, course_id: int, goal: GoalInput) -> Goal:
         require(actor, Permission.COACHING_WRITE)
@@ -201,8 +236,7 @@ class IntegrationService:
         with self._uow() as uow:
             course = get_course(uow, actor.clinic_id, course_id)
             clean = validate_goal(goal, _protocol(uow, course).integration)
-            added = uow.integration.add_goal(course, clean, by=actor.staff_id,
-                                             at=self._clock.now())  # fmt: skip
+            added = uow.integration.add_goal(course, clean, by=actor.staff_id, at=self._clock.now())
             self._audit_goal(uow, actor, "integration.goal_add", added)
             uow.commit()
         return added
@@ -213,8 +247,9 @@ class IntegrationService:
         with self._uow() as uow:
             goal = self._goal(uow, actor, goal_id)
             course = get_course(uow, actor.clinic_id, goal.course_id)
-            change = GoalInput(goal.domain_id, change.text, change.practices, change.measure,
-                               change.status)  # fmt: skip
+            change = GoalInput(
+                goal.domain_id, change.text, change.practices, change.measure, change.status
+            )
             clean = validate_goal(change, _protocol(uow, course).integration)
             updated = uow.integration.update_goal(goal, clean, at=self._clock.now())
             self._audit_goal(uow, actor, "integration.goal_update", updated)
@@ -231,8 +266,9 @@ class IntegrationService:
             goal = self._goal(uow, actor, goal_id)
             if goal.status in (GoalStatus.DROPPED,):
                 raise Conflict("the goal was dropped", field="goal_id")
-            r = uow.integration.add_rating(goal, rating, comment.strip(), by=actor.staff_id,
-                                           at=self._clock.now())  # fmt: skip
+            r = uow.integration.add_rating(
+                goal, rating, comment.strip(), by=actor.staff_id, at=self._clock.now()
+            )
             self._audit_goal(uow, actor, "integration.goal_rate", goal, detail=str(rating))
             uow.commit()
         return r
@@ -252,9 +288,16 @@ class IntegrationService:
     def _audit_goal(
         self, uow: UnitOfWork, actor: Actor, action: str, goal: Goal, detail: str = ""
     ) -> None:
-        record(uow, self._clock, actor, action, object_type="integration_goal",
-               object_id=goal.id, patient_id=goal.patient_id,
-               detail=detail or goal.status.value)  # fmt: skip
+        record(
+            uow,
+            self._clock,
+            actor,
+            action,
+            object_type="integration_goal",
+            object_id=goal.id,
+            patient_id=goal.patient_id,
+            detail=detail or goal.status.value,
+        )
 
 
 def _seeded_library(uow: UnitOfWork, clinic_id: int) -> Sequence[Practice]:

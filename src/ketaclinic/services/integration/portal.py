@@ -73,11 +73,22 @@ class PortalService:
         with self._uow() as uow:
             course = get_course(uow, actor.clinic_id, course_id)
             link = uow.integration.add_portal_link(
-                course, _hash(token), form_token, by=actor.staff_id, at=now,
+                course,
+                _hash(token),
+                form_token,
+                by=actor.staff_id,
+                at=now,
                 expires_at=now + self._lifetime,
-            )  # fmt: skip
-            record(uow, self._clock, actor, "portal.link_create", object_type="portal_link",
-                   object_id=link.id, patient_id=course.patient_id)  # fmt: skip
+            )
+            record(
+                uow,
+                self._clock,
+                actor,
+                "portal.link_create",
+                object_type="portal_link",
+                object_id=link.id,
+                patient_id=course.patient_id,
+            )
             uow.commit()
         return link, token
 
@@ -94,11 +105,18 @@ class PortalService:
             link = self._checked(uow, token, form_token)
             known = self._view(uow, link).practices
             validate_practice_log(practice, known, feeling)
-            log = uow.integration.add_practice_log(link, practice, done, feeling.strip(),
-                                                   at=self._clock.now())  # fmt: skip
-            record(uow, self._clock, self._actor(link, client), "portal.practice_log",
-                   object_type="practice_log", object_id=log.id,
-                   patient_id=link.patient_id)  # fmt: skip
+            log = uow.integration.add_practice_log(
+                link, practice, done, feeling.strip(), at=self._clock.now()
+            )
+            record(
+                uow,
+                self._clock,
+                self._actor(link, client),
+                "portal.practice_log",
+                object_type="practice_log",
+                object_id=log.id,
+                patient_id=link.patient_id,
+            )
             uow.commit()
         return log
 
@@ -112,11 +130,19 @@ class PortalService:
             goal = uow.integration.get_goal(link.clinic_id, goal_id)
             if goal is None or goal.course_id != link.course_id:
                 raise NotFound("no such goal in your plan", field="goal_id")
-            uow.integration.add_rating(goal, rating, "patient portal", by=None,
-                                       at=self._clock.now())  # fmt: skip
-            record(uow, self._clock, self._actor(link, client), "portal.goal_rate",
-                   object_type="integration_goal", object_id=goal.id,
-                   patient_id=link.patient_id, detail=str(rating))  # fmt: skip
+            uow.integration.add_rating(
+                goal, rating, "patient portal", by=None, at=self._clock.now()
+            )
+            record(
+                uow,
+                self._clock,
+                self._actor(link, client),
+                "portal.goal_rate",
+                object_type="integration_goal",
+                object_id=goal.id,
+                patient_id=link.patient_id,
+                detail=str(rating),
+            )
             uow.commit()
 
     @staticmethod
@@ -132,24 +158,42 @@ class PortalService:
     def _checked(self, uow: UnitOfWork, token: str, form_token: str) -> PortalLink:
         link = self._usable(uow, token)
         if not form_token or not hmac.compare_digest(form_token, link.form_token):
-            raise PermissionDenied("this form did not come from your link; reload it",
-                                   field="form_token")  # fmt: skip
+            raise PermissionDenied(
+                "this form did not come from your link; reload it", field="form_token"
+            )
         return link
 
     def _view(self, uow: UnitOfWork, link: PortalLink) -> PortalView:
         patient = uow.patients.get(link.clinic_id, link.patient_id)
         now = self._clock.now()
-        upcoming = sorted([
-            *(s.scheduled_for for s in uow.sessions.for_patient(link.clinic_id, link.patient_id)
-              if s.course_id == link.course_id and s.state is SessionState.SCHEDULED
-              and s.scheduled_for is not None and s.scheduled_for >= now),
-            *(b.start_at for b in uow.schedule.for_course(link.clinic_id, link.course_id)
-              if b.active and b.start_at >= now),
-        ])  # fmt: skip
-        goals = [g for g in uow.integration.goals(link.clinic_id, link.course_id)
-                 if g.status is GoalStatus.ACTIVE]  # fmt: skip
+        upcoming = sorted(
+            [
+                *(
+                    s.scheduled_for
+                    for s in uow.sessions.for_patient(link.clinic_id, link.patient_id)
+                    if s.course_id == link.course_id
+                    and s.state is SessionState.SCHEDULED
+                    and s.scheduled_for is not None
+                    and s.scheduled_for >= now
+                ),
+                *(
+                    b.start_at
+                    for b in uow.schedule.for_course(link.clinic_id, link.course_id)
+                    if b.active and b.start_at >= now
+                ),
+            ]
+        )
+        goals = [
+            g
+            for g in uow.integration.goals(link.clinic_id, link.course_id)
+            if g.status is GoalStatus.ACTIVE
+        ]
         practices = tuple(dict.fromkeys(p for g in goals for p in g.practices))
         return PortalView(
-            link, patient.details.given_name if patient else "", upcoming, practices, goals,
+            link,
+            patient.details.given_name if patient else "",
+            upcoming,
+            practices,
+            goals,
             uow.integration.practice_logs(link.clinic_id, link.course_id)[-20:],
-        )  # fmt: skip
+        )

@@ -113,20 +113,30 @@ class BoosterBookingService:
                 unplaced.append(w.number)
             new += [
                 NewBooking(
-                    course_id=course.id, patient_id=course.patient_id, chair_id=int(a.chair_id),
-                    nurse_id=int(a.nurse_id), start_at=frame.grid.to_datetime(a.start_min),
-                    end_at=frame.grid.to_datetime(a.end_min), kind=BookingKind.BOOSTER,
-                    status=BookingStatus.PROPOSED, session_number=w.number,
+                    course_id=course.id,
+                    patient_id=course.patient_id,
+                    chair_id=int(a.chair_id),
+                    nurse_id=int(a.nurse_id),
+                    start_at=frame.grid.to_datetime(a.start_min),
+                    end_at=frame.grid.to_datetime(a.end_min),
+                    kind=BookingKind.BOOSTER,
+                    status=BookingStatus.PROPOSED,
+                    session_number=w.number,
                     shape=booked_shape(a.shape),
                 )
                 for a in placed
-            ]  # fmt: skip
+            ]
         stored = uow.schedule.add_bookings(clinic_id, new, at=self._clock.now()) if new else []
         record(
-            uow, self._clock, actor, "maintenance.book_boosters",
-            object_type="course", object_id=course.id, patient_id=course.patient_id,
+            uow,
+            self._clock,
+            actor,
+            "maintenance.book_boosters",
+            object_type="course",
+            object_id=course.id,
+            patient_id=course.patient_id,
             detail=f"{len(stored)} boosters proposed, unplaced={unplaced}",
-        )  # fmt: skip
+        )
         return BoosterBooking(tuple(stored), tuple(unplaced))
 
     @staticmethod
@@ -136,7 +146,13 @@ class BoosterBookingService:
         start = max(release, frame.local_minute(w.earliest_on, 0))
         end = frame.local_minute(w.latest_on + timedelta(days=1), 0)
         return SeriesRequest(
-            id=_request_id(course.id, w.number), patient_id=str(course.patient_id), sessions=1,
-            shape=shape, release_min=start, deadline_min=end, min_gap_min=0,
-            max_span_min=end - start, kind=SeriesKind.BOOSTER,
-        )  # fmt: skip
+            id=_request_id(course.id, w.number),
+            patient_id=str(course.patient_id),
+            sessions=1,
+            shape=shape,
+            release_min=start,
+            deadline_min=end,
+            min_gap_min=0,
+            max_span_min=end - start,
+            kind=SeriesKind.BOOSTER,
+        )

@@ -86,10 +86,15 @@ class MaintenanceService:
                 actor.clinic_id, course_id, start_on, plan, by=actor.staff_id, at=self._clock.now()
             )
             record(
-                uow, self._clock, actor, "maintenance.plan", object_type="booster_plan",
-                object_id=stored.id, patient_id=course.patient_id,
+                uow,
+                self._clock,
+                actor,
+                "maintenance.plan",
+                object_type="booster_plan",
+                object_id=stored.id,
+                patient_id=course.patient_id,
                 detail=f"course={course_id} boosters={len(plan.windows)} edits={len(edits)}",
-            )  # fmt: skip
+            )
             uow.commit()
         return stored
 

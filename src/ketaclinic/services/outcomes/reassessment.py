@@ -117,11 +117,16 @@ class OutcomeService:
                 actor.clinic_id, course.id, recorded.response.id, score_kind, session_number, at=now
             )
             record(
-                uow, self._clock, actor, "outcome.score_tag", object_type="course",
-                object_id=course.id, patient_id=course.patient_id,
+                uow,
+                self._clock,
+                actor,
+                "outcome.score_tag",
+                object_type="course",
+                object_id=course.id,
+                patient_id=course.patient_id,
                 detail=f"response={recorded.response.id} kind={score_kind.value} "
                 f"session={session_number}",
-            )  # fmt: skip
+            )
             if score_kind in WATCH_KINDS:
                 self._notice_relapse(uow, course)
             uow.commit()
@@ -134,10 +139,14 @@ class OutcomeService:
             return
         rules = "; ".join(r.message for e in review.relapse.watch.met for r in e.reasons)
         uow.notices.add(
-            course.clinic_id, course.patient_id, kind="relapse", audience=PRESCRIBERS,
-            ref=f"course:{course.id}", message=f"Relapse rule met on course {course.id}: {rules}",
+            course.clinic_id,
+            course.patient_id,
+            kind="relapse",
+            audience=PRESCRIBERS,
+            ref=f"course:{course.id}",
+            message=f"Relapse rule met on course {course.id}: {rules}",
             at=self._clock.now(),
-        )  # fmt: skip
+        )
 
     def review(self, actor: Actor, course_id: int) -> CourseReview:
         """The course's outcome picture now (404 for a course of another clinic)."""

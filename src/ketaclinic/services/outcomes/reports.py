@@ -53,9 +53,14 @@ class ReportService:
             review = build_review(uow, course, loaded.protocol, at=now)
             given = uow.dosing.administrations(actor.clinic_id, course_id)
             record(
-                uow, self._clock, actor, "report.course", object_type="course",
-                object_id=course_id, patient_id=course.patient_id,
-            )  # fmt: skip
+                uow,
+                self._clock,
+                actor,
+                "report.course",
+                object_type="course",
+                object_id=course_id,
+                patient_id=course.patient_id,
+            )
             uow.commit()
         return CourseReport(
             clinic.name, patient, loaded.published.ref, loaded.published.title, review, given, now

@@ -195,9 +195,14 @@ class ScheduleService:
             ladder = protocol.maintenance.booster_intervals_days or (0,)
             frame = self.frame(uow, actor.clinic_id, max(ladder) + tolerance_days)
             request = booster_for(
-                course, protocol, frame, self.routine, booster_number,
-                previous_start=max(b.start_at for b in own), tolerance_days=tolerance_days,
-            )  # fmt: skip
+                course,
+                protocol,
+                frame,
+                self.routine,
+                booster_number,
+                previous_start=max(b.start_at for b in own),
+                tolerance_days=tolerance_days,
+            )
             release = max(request.release_min, next_slot(frame, self._clock.now()))
             if release >= request.deadline_min:
                 raise Conflict("this booster's window has passed", field="booster_number")
@@ -228,10 +233,15 @@ class ScheduleService:
                 for b in proposed
             ]
             record(
-                uow, self._clock, actor, "schedule.confirm_series", object_type="course",
-                object_id=course.id, patient_id=course.patient_id,
+                uow,
+                self._clock,
+                actor,
+                "schedule.confirm_series",
+                object_type="course",
+                object_id=course.id,
+                patient_id=course.patient_id,
                 detail=f"{len(done)} sessions confirmed",
-            )  # fmt: skip
+            )
             uow.commit()
         return done
 
@@ -273,17 +283,27 @@ class ScheduleService:
                 booking = uow.schedule.update(
                     actor.clinic_id,
                     replace(
-                        booking, start_at=start_at, end_at=start_at + length, chair_id=chair,
-                        nurse_id=nurse, note=f"moved by hand: {reason.strip()}",
+                        booking,
+                        start_at=start_at,
+                        end_at=start_at + length,
+                        chair_id=chair,
+                        nurse_id=nurse,
+                        note=f"moved by hand: {reason.strip()}",
                     ),
                     at=self._clock.now(),
-                )  # fmt: skip
+                )
             rules = ",".join(sorted({v.rule.value for v in decision.violations}))
             record(
-                uow, self._clock, actor, "schedule.move", object_type="appointment",
-                object_id=booking.id, patient_id=booking.patient_id, outcome=outcome,
+                uow,
+                self._clock,
+                actor,
+                "schedule.move",
+                object_type="appointment",
+                object_id=booking.id,
+                patient_id=booking.patient_id,
+                outcome=outcome,
                 detail=f"{reason.strip()} {rules}".strip(),
-            )  # fmt: skip
+            )
             uow.commit()
         return MoveOutcome(decision.accepted, booking, decision.violations)
 
@@ -299,20 +319,30 @@ class ScheduleService:
         """Store solver-placed sessions as ``proposed`` bookings, with their audit event."""
         new = [
             NewBooking(
-                course_id=course.id, patient_id=course.patient_id, chair_id=int(a.chair_id),
-                nurse_id=int(a.nurse_id), start_at=frame.grid.to_datetime(a.start_min),
-                end_at=frame.grid.to_datetime(a.end_min), kind=kind,
-                status=BookingStatus.PROPOSED, session_number=a.index,
+                course_id=course.id,
+                patient_id=course.patient_id,
+                chair_id=int(a.chair_id),
+                nurse_id=int(a.nurse_id),
+                start_at=frame.grid.to_datetime(a.start_min),
+                end_at=frame.grid.to_datetime(a.end_min),
+                kind=kind,
+                status=BookingStatus.PROPOSED,
+                session_number=a.index,
                 shape=booked_shape(a.shape),
             )
             for a in placed
-        ]  # fmt: skip
+        ]
         stored = uow.schedule.add_bookings(actor.clinic_id, new, at=self._clock.now())
         record(
-            uow, self._clock, actor, _PROPOSE_ACTION[kind], object_type="course",
-            object_id=course.id, patient_id=course.patient_id,
+            uow,
+            self._clock,
+            actor,
+            _PROPOSE_ACTION[kind],
+            object_type="course",
+            object_id=course.id,
+            patient_id=course.patient_id,
             detail=f"{len(stored)} sessions proposed",
-        )  # fmt: skip
+        )
         return stored
 
     def _active_booking(self, uow: UnitOfWork, clinic_id: int, booking_id: int) -> Booking:

@@ -183,13 +183,16 @@ def to_engine(booking: Booking, frame: Frame) -> Appointment:
         else AppointmentStatus.PROPOSED
     )
     return Appointment(
-        id=f"b{booking.id}", series_id=booking_series(booking),
-        patient_id=str(booking.patient_id), index=booking.session_number,
-        start_min=frame.minute(booking.start_at), chair_id=str(booking.chair_id),
+        id=f"b{booking.id}",
+        series_id=booking_series(booking),
+        patient_id=str(booking.patient_id),
+        index=booking.session_number,
+        start_min=frame.minute(booking.start_at),
+        chair_id=str(booking.chair_id),
         nurse_id=str(booking.nurse_id),
         shape=SessionShape(s.precheck_min, s.dosing_min, s.recovery_min, s.nurse_setup_min),
         status=status,
-    )  # fmt: skip
+    )
 
 
 def booked_shape(shape: SessionShape) -> BookedShape:
@@ -247,12 +250,15 @@ def booster_for(
     """Maintenance booster ``booster_number`` of ``course`` after the session at
     ``previous_start``, spaced at least the series' minimum gap (clinical.md §3.3)."""
     return booster_request(
-        protocol.maintenance, shape_for(protocol, routine),
+        protocol.maintenance,
+        shape_for(protocol, routine),
         series_id=f"course-{course.id}-booster-{booster_number}",
-        patient_id=str(course.patient_id), booster_number=booster_number,
-        previous_start_min=frame.minute(previous_start), tolerance_days=tolerance_days,
+        patient_id=str(course.patient_id),
+        booster_number=booster_number,
+        previous_start_min=frame.minute(previous_start),
+        tolerance_days=tolerance_days,
         min_gap_min=protocol.series.min_hours_between * 60,
-    )  # fmt: skip
+    )
 
 
 def problem_with(

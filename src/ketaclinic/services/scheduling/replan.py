@@ -109,10 +109,15 @@ class ReplanService:
                 fresh = plan.new_appointments
                 self._apply(uow, actor.clinic_id, frame, own, dropped, at, fresh, now)
             record(
-                uow, s._clock, actor, f"schedule.{why.value}", object_type="appointment",
-                object_id=booking.id, patient_id=booking.patient_id,
+                uow,
+                s._clock,
+                actor,
+                f"schedule.{why.value}",
+                object_type="appointment",
+                object_id=booking.id,
+                patient_id=booking.patient_id,
                 detail=f"{reason.strip()}; re-plan {plan.status.value}",
-            )  # fmt: skip
+            )
             uow.commit()
             after = uow.schedule.for_course(actor.clinic_id, booking.course_id)
         active = tuple(b for b in after if b.active)
@@ -141,9 +146,14 @@ class ReplanService:
         )
         schedule = Schedule(tuple(to_engine(b, frame) for b in [*others, *own]))
         plan = replan_patient(
-            problem, schedule, request.id, dropped_appointment_id=f"b{booking.id}",
-            at_min=at, scheduler=s._scheduler, limits=s.limits,
-        )  # fmt: skip
+            problem,
+            schedule,
+            request.id,
+            dropped_appointment_id=f"b{booking.id}",
+            at_min=at,
+            scheduler=s._scheduler,
+            limits=s.limits,
+        )
         return frame, own, at, plan
 
     def _apply(
@@ -166,24 +176,35 @@ class ReplanService:
             uow.schedule.update(
                 clinic_id,
                 replace(
-                    row, start_at=start, end_at=frame.grid.to_datetime(new.end_min),
-                    chair_id=int(new.chair_id), nurse_id=int(new.nurse_id), status=status,
+                    row,
+                    start_at=start,
+                    end_at=frame.grid.to_datetime(new.end_min),
+                    chair_id=int(new.chair_id),
+                    nurse_id=int(new.nurse_id),
+                    status=status,
                     session_number=new.index,
                 ),
                 at=now,
-            )  # fmt: skip
+            )
         uow.schedule.add_bookings(
             clinic_id,
             [
                 NewBooking(
-                    dropped.course_id, dropped.patient_id, int(a.chair_id), int(a.nurse_id),
-                    frame.grid.to_datetime(a.start_min), frame.grid.to_datetime(a.end_min),
-                    dropped.kind, BookingStatus.PROPOSED, a.index, booked_shape(a.shape),
+                    dropped.course_id,
+                    dropped.patient_id,
+                    int(a.chair_id),
+                    int(a.nurse_id),
+                    frame.grid.to_datetime(a.start_min),
+                    frame.grid.to_datetime(a.end_min),
+                    dropped.kind,
+                    BookingStatus.PROPOSED,
+                    a.index,
+                    booked_shape(a.shape),
                 )
                 for a in fresh[len(remaining) :]
             ],
             at=now,
-        )  # fmt: skip
+        )
 
     def chair_out_of_service(
         self, actor: Actor, chair_id: int, *, start_at: datetime, end_at: datetime, reason: str
@@ -204,10 +225,14 @@ class ReplanService:
             uow.schedule.add_outage(actor.clinic_id, chair_id, start_at, end_at, reason.strip())
             outcome = self._replan_clinic(uow, actor.clinic_id, chair_id=chair_id)
             record(
-                uow, s._clock, actor, "schedule.chair_out_of_service", object_type="chair",
+                uow,
+                s._clock,
+                actor,
+                "schedule.chair_out_of_service",
+                object_type="chair",
                 object_id=chair_id,
                 detail=f"{reason.strip()}; {len(outcome.to_call)} to call",
-            )  # fmt: skip
+            )
             uow.commit()
         return outcome
 
@@ -232,9 +257,14 @@ class ReplanService:
                         uow.schedule.add_shift(actor.clinic_id, staff_id, shift.role, lo, hi)
             outcome = self._replan_clinic(uow, actor.clinic_id, staff_id=staff_id)
             record(
-                uow, s._clock, actor, "schedule.staff_unavailable", object_type="staff",
-                object_id=staff_id, detail=f"{reason.strip()}; {len(outcome.to_call)} to call",
-            )  # fmt: skip
+                uow,
+                s._clock,
+                actor,
+                "schedule.staff_unavailable",
+                object_type="staff",
+                object_id=staff_id,
+                detail=f"{reason.strip()}; {len(outcome.to_call)} to call",
+            )
             uow.commit()
         return outcome
 
@@ -300,9 +330,12 @@ class ReplanService:
                 continue
             start = frame.grid.to_datetime(new.start_min)
             moved = replace(
-                b, start_at=start, end_at=frame.grid.to_datetime(new.end_min),
-                chair_id=int(new.chair_id), nurse_id=int(new.nurse_id),
-            )  # fmt: skip
+                b,
+                start_at=start,
+                end_at=frame.grid.to_datetime(new.end_min),
+                chair_id=int(new.chair_id),
+                nurse_id=int(new.nurse_id),
+            )
             if moved == b:
                 continue
             stored = uow.schedule.update(clinic_id, moved, at=now)

@@ -78,8 +78,15 @@ class CalendarService:
             raise ValidationFailed({"weekday": "one opening span per weekday"})
         with self._uow() as uow:
             uow.schedule.set_hours(actor.clinic_id, hours)
-            record(uow, self._clock, actor, "schedule.hours", object_type="clinic",
-                   object_id=actor.clinic_id, detail=f"{len(hours)} open weekdays")  # fmt: skip
+            record(
+                uow,
+                self._clock,
+                actor,
+                "schedule.hours",
+                object_type="clinic",
+                object_id=actor.clinic_id,
+                detail=f"{len(hours)} open weekdays",
+            )
             uow.commit()
 
     def add_closure(self, actor: Actor, day: date, reason: str) -> None:
@@ -91,8 +98,15 @@ class CalendarService:
             if day in {c.day for c in uow.schedule.closures(actor.clinic_id)}:
                 raise ValidationFailed({"day": "the clinic is already closed that day"})
             uow.schedule.add_closure(actor.clinic_id, Closure(day, reason.strip()))
-            record(uow, self._clock, actor, "schedule.closure", object_type="clinic",
-                   object_id=actor.clinic_id, detail=day.isoformat())  # fmt: skip
+            record(
+                uow,
+                self._clock,
+                actor,
+                "schedule.closure",
+                object_type="clinic",
+                object_id=actor.clinic_id,
+                detail=day.isoformat(),
+            )
             uow.commit()
 
     def add_shift(
@@ -104,8 +118,15 @@ class CalendarService:
             raise ValidationFailed({"end_at": "the shift must end after it starts (aware times)"})
         with self._uow() as uow:
             shift = add_checked_shift(uow, actor.clinic_id, staff_id, role, start_at, end_at)
-            record(uow, self._clock, actor, "schedule.shift", object_type="staff",
-                   object_id=staff_id, detail=f"{role.value} {start_at.isoformat()}")  # fmt: skip
+            record(
+                uow,
+                self._clock,
+                actor,
+                "schedule.shift",
+                object_type="staff",
+                object_id=staff_id,
+                detail=f"{role.value} {start_at.isoformat()}",
+            )
             uow.commit()
         return shift
 
@@ -125,8 +146,15 @@ class CalendarService:
                 raise NotFound("no such patient in this clinic", field="patient_id")
             uow.schedule.set_availability(actor.clinic_id, patient_id, windows)
             uow.schedule.set_preference(actor.clinic_id, patient_id, preferred_start_min)
-            record(uow, self._clock, actor, "schedule.patient_preferences",
-                   object_type="patient", object_id=patient_id, patient_id=patient_id)  # fmt: skip
+            record(
+                uow,
+                self._clock,
+                actor,
+                "schedule.patient_preferences",
+                object_type="patient",
+                object_id=patient_id,
+                patient_id=patient_id,
+            )
             uow.commit()
 
     def directory(self, actor: Actor) -> Directory:

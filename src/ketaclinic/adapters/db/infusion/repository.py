@@ -169,10 +169,15 @@ class SqlSessionRepository:
             raise Conflict("the session changed meanwhile; reload and retry", field="version")
         self._conn.execute(
             insert(session_transitions).values(
-                clinic_id=s.clinic_id, session_id=s.id, from_state=s.state.value,
-                to_state=to.value, at=at, by_staff=by, reason=reason,
+                clinic_id=s.clinic_id,
+                session_id=s.id,
+                from_state=s.state.value,
+                to_state=to.value,
+                at=at,
+                by_staff=by,
+                reason=reason,
             )
-        )  # fmt: skip
+        )
         moved = self.get(s.clinic_id, s.id)
         assert moved is not None
         return moved
@@ -256,10 +261,18 @@ class SqlMonitorRegistry:
 
 def _notification(m: Any) -> Notification:
     return Notification(
-        m["id"], m["clinic_id"], m["recipient_id"], m["recipient_role"], m["kind"],
-        m["object_type"], m["object_id"], m["patient_id"], m["message"], m["created_at"],
+        m["id"],
+        m["clinic_id"],
+        m["recipient_id"],
+        m["recipient_role"],
+        m["kind"],
+        m["object_type"],
+        m["object_id"],
+        m["patient_id"],
+        m["message"],
+        m["created_at"],
         m["read_at"],
-    )  # fmt: skip
+    )
 
 
 class SqlNotificationRepository:

@@ -70,16 +70,26 @@ class SqlReadingRepository:
             insert(vital_readings),
             [
                 {
-                    "clinic_id": clinic_id, "session_id": session_id, "patient_id": patient_id,
-                    "parameter": r.parameter.value, "value": r.value, "unit": r.unit,
-                    "observed_at": r.at, "received_at": received_at, "source": r.source.value,
-                    "status": r.status.value, "device_id": r.device_id, "mdc_code": r.mdc_code,
-                    "message_id": message_id, "entered_by": entered_by,
-                    "plausible": reason is None, "rejected_reason": reason,
+                    "clinic_id": clinic_id,
+                    "session_id": session_id,
+                    "patient_id": patient_id,
+                    "parameter": r.parameter.value,
+                    "value": r.value,
+                    "unit": r.unit,
+                    "observed_at": r.at,
+                    "received_at": received_at,
+                    "source": r.source.value,
+                    "status": r.status.value,
+                    "device_id": r.device_id,
+                    "mdc_code": r.mdc_code,
+                    "message_id": message_id,
+                    "entered_by": entered_by,
+                    "plausible": reason is None,
+                    "rejected_reason": reason,
                 }
                 for r, reason in rows
             ],
-        )  # fmt: skip
+        )
 
     def recent(
         self, clinic_id: int, session_id: int, *, since: datetime, limit: int = 500
@@ -102,10 +112,15 @@ class SqlReadingRepository:
     ) -> list[VitalReading]:
         """The ``limit`` newest plausible readings of one parameter, oldest first."""
         columns = (
-            vital_readings.c.parameter, vital_readings.c.value, vital_readings.c.unit,
-            vital_readings.c.observed_at, vital_readings.c.source, vital_readings.c.status,
-            vital_readings.c.device_id, vital_readings.c.mdc_code,
-        )  # fmt: skip
+            vital_readings.c.parameter,
+            vital_readings.c.value,
+            vital_readings.c.unit,
+            vital_readings.c.observed_at,
+            vital_readings.c.source,
+            vital_readings.c.status,
+            vital_readings.c.device_id,
+            vital_readings.c.mdc_code,
+        )
         stmt = (
             select(*columns)
             .where(
@@ -119,11 +134,17 @@ class SqlReadingRepository:
         )
         return [
             VitalReading(
-                Parameter(r.parameter), _plain(Decimal(str(r.value))), r.unit, r.observed_at,
-                ReadingSource(r.source), ReadingStatus(r.status), r.device_id, r.mdc_code,
+                Parameter(r.parameter),
+                _plain(Decimal(str(r.value))),
+                r.unit,
+                r.observed_at,
+                ReadingSource(r.source),
+                ReadingStatus(r.status),
+                r.device_id,
+                r.mdc_code,
             )
             for r in reversed(list(self._conn.execute(stmt)))
-        ]  # fmt: skip
+        ]
 
     def add_batches(
         self,
@@ -235,17 +256,30 @@ def _alarm(m: Any) -> StoredAlarm:
         (p, Decimal(v), datetime.fromisoformat(at)) for p, v, at in json.loads(m["triggering"])
     )
     return StoredAlarm(
-        id=m["id"], clinic_id=m["clinic_id"], session_id=m["session_id"],
-        patient_id=m["patient_id"], rule_id=m["rule_id"], dedup_key=m["dedup_key"],
-        parameter=m["parameter"], severity=m["severity"], action=m["action"],
-        message=m["message"], source=m["source"], needs_signoff=m["needs_signoff"],
-        triggering=triggering, raised_at=m["raised_at"], cleared_at=m["cleared_at"],
-        cleared_message=m["cleared_message"], acknowledged_at=m["acknowledged_at"],
+        id=m["id"],
+        clinic_id=m["clinic_id"],
+        session_id=m["session_id"],
+        patient_id=m["patient_id"],
+        rule_id=m["rule_id"],
+        dedup_key=m["dedup_key"],
+        parameter=m["parameter"],
+        severity=m["severity"],
+        action=m["action"],
+        message=m["message"],
+        source=m["source"],
+        needs_signoff=m["needs_signoff"],
+        triggering=triggering,
+        raised_at=m["raised_at"],
+        cleared_at=m["cleared_at"],
+        cleared_message=m["cleared_message"],
+        acknowledged_at=m["acknowledged_at"],
         acknowledged_by=m["acknowledged_by"],
         ack_action=AckAction(m["ack_action"]) if m["ack_action"] else None,
-        ack_note=m["ack_note"], resolution=m["resolution"], repeat_count=m["repeat_count"],
+        ack_note=m["ack_note"],
+        resolution=m["resolution"],
+        repeat_count=m["repeat_count"],
         last_raised_at=m["last_raised_at"],
-    )  # fmt: skip
+    )
 
 
 class SqlAlarmRepository:
@@ -320,8 +354,9 @@ class SqlAlarmRepository:
             found[r.session_id].append(_alarm(r._mapping))
         return found
 
-    def clear(self, clinic_id: int, session_id: int, dedup_key: str, *, at: datetime, message: str)\
-            -> StoredAlarm | None:  # fmt: skip
+    def clear(
+        self, clinic_id: int, session_id: int, dedup_key: str, *, at: datetime, message: str
+    ) -> StoredAlarm | None:
         row = self._conn.execute(
             update(alarms)
             .where(alarms.c.clinic_id == clinic_id, alarms.c.session_id == session_id)
@@ -354,9 +389,16 @@ class SqlAlarmRepository:
 
 def _dead_letter(m: Any) -> DeadLetter:
     return DeadLetter(
-        m["id"], m["clinic_id"], m["received_at"], m["kind"], m["ack_code"], m["error_code"],
-        m["reason"], m["control_id"], m["payload_bytes"],
-    )  # fmt: skip
+        m["id"],
+        m["clinic_id"],
+        m["received_at"],
+        m["kind"],
+        m["ack_code"],
+        m["error_code"],
+        m["reason"],
+        m["control_id"],
+        m["payload_bytes"],
+    )
 
 
 class SqlHl7Inbox:
@@ -412,10 +454,11 @@ class SqlHl7Inbox:
         """The ACK code sent for this sender's MSH-10 before and the digest of that message."""
         row = self._conn.execute(
             select(hl7_messages.c.ack_code, hl7_messages.c.digest).where(
-                hl7_messages.c.clinic_id == clinic_id, hl7_messages.c.sender == sender,
+                hl7_messages.c.clinic_id == clinic_id,
+                hl7_messages.c.sender == sender,
                 hl7_messages.c.control_id == control_id,
             )
-        ).first()  # fmt: skip
+        ).first()
         return (str(row.ack_code), str(row.digest)) if row else None
 
     def record(

@@ -46,18 +46,36 @@ from ketaclinic.domain.protocols.sections import Route
 
 def _goal(m: Any) -> Goal:
     return Goal(
-        m["id"], m["clinic_id"], m["course_id"], m["patient_id"], m["domain_id"], m["text"],
-        tuple(json.loads(m["practices"])), m["measure"], GoalStatus(m["status"]), m["updated_at"],
-    )  # fmt: skip
+        m["id"],
+        m["clinic_id"],
+        m["course_id"],
+        m["patient_id"],
+        m["domain_id"],
+        m["text"],
+        tuple(json.loads(m["practices"])),
+        m["measure"],
+        GoalStatus(m["status"]),
+        m["updated_at"],
+    )
 
 
 def _journey(m: Any) -> JourneyRecord:
     dose_mg = Decimal(decimal_text(Decimal(m["dose_mg"])))  # plain: 300, never 3E+2
     return JourneyRecord(
-        m["id"], m["clinic_id"], m["course_id"], m["patient_id"], m["session_id"],
-        Route(m["route"]), dose_mg, m["given_at"], m["attendant_id"],
-        tuple(json.loads(m["setting"])), m["observations"], m["reflection"], m["recorded_at"],
-    )  # fmt: skip
+        m["id"],
+        m["clinic_id"],
+        m["course_id"],
+        m["patient_id"],
+        m["session_id"],
+        Route(m["route"]),
+        dose_mg,
+        m["given_at"],
+        m["attendant_id"],
+        tuple(json.loads(m["setting"])),
+        m["observations"],
+        m["reflection"],
+        m["recorded_at"],
+    )
 
 
 class SqlPortalMixin:
@@ -66,33 +84,58 @@ class SqlPortalMixin:
     _conn: Connection
 
     def add_portal_link(
-        self, course: Course, token_hash: str, form_token: str, *, by: int, at: datetime,
+        self,
+        course: Course,
+        token_hash: str,
+        form_token: str,
+        *,
+        by: int,
+        at: datetime,
         expires_at: datetime,
-    ) -> PortalLink:  # fmt: skip
+    ) -> PortalLink:
         values = {
-            "clinic_id": course.clinic_id, "patient_id": course.patient_id,
-            "course_id": course.id, "token_hash": token_hash, "form_token": form_token,
-            "created_by": by, "created_at": at, "expires_at": expires_at,
-        }  # fmt: skip
+            "clinic_id": course.clinic_id,
+            "patient_id": course.patient_id,
+            "course_id": course.id,
+            "token_hash": token_hash,
+            "form_token": form_token,
+            "created_by": by,
+            "created_at": at,
+            "expires_at": expires_at,
+        }
         key = self._conn.execute(insert(portal_links).values(**values)).inserted_primary_key
         assert key is not None
-        return PortalLink(int(key[0]), course.clinic_id, course.patient_id, course.id,
-                          form_token, at, expires_at)  # fmt: skip
+        return PortalLink(
+            int(key[0]), course.clinic_id, course.patient_id, course.id, form_token, at, expires_at
+        )
 
     def portal_by_hash(self, token_hash: str) -> PortalLink | None:
         t = portal_links
         m = self._conn.execute(select(t).where(t.c.token_hash == token_hash)).mappings().first()
         if m is None:
             return None
-        return PortalLink(m["id"], m["clinic_id"], m["patient_id"], m["course_id"],
-                          m["form_token"], m["created_at"], m["expires_at"])  # fmt: skip
+        return PortalLink(
+            m["id"],
+            m["clinic_id"],
+            m["patient_id"],
+            m["course_id"],
+            m["form_token"],
+            m["created_at"],
+            m["expires_at"],
+        )
 
     def add_practice_log(
         self, link: PortalLink, practice: str, done: bool, feeling: str, *, at: datetime
     ) -> PracticeLog:
-        values = {"clinic_id": link.clinic_id, "course_id": link.course_id,
-                  "patient_id": link.patient_id, "practice": practice, "done": int(done),
-                  "feeling": feeling, "at": at}  # fmt: skip
+        values = {
+            "clinic_id": link.clinic_id,
+            "course_id": link.course_id,
+            "patient_id": link.patient_id,
+            "practice": practice,
+            "done": int(done),
+            "feeling": feeling,
+            "at": at,
+        }
         key = self._conn.execute(insert(practice_logs).values(**values)).inserted_primary_key
         assert key is not None
         return PracticeLog(int(key[0]), link.course_id, practice, done, feeling, at)
@@ -100,11 +143,16 @@ class SqlPortalMixin:
     def practice_logs(self, clinic_id: int, course_id: int) -> Sequence[PracticeLog]:
         t = practice_logs
         rows = self._conn.execute(
-            select(t).where(t.c.clinic_id == clinic_id, t.c.course_id == course_id)
+            select(t)
+            .where(t.c.clinic_id == clinic_id, t.c.course_id == course_id)
             .order_by(t.c.at, t.c.id)
-        ).mappings()  # fmt: skip
-        return [PracticeLog(m["id"], m["course_id"], m["practice"], bool(m["done"]),
-                            m["feeling"], m["at"]) for m in rows]  # fmt: skip
+        ).mappings()
+        return [
+            PracticeLog(
+                m["id"], m["course_id"], m["practice"], bool(m["done"]), m["feeling"], m["at"]
+            )
+            for m in rows
+        ]
 
 
 class SqlIntegrationRepository(SqlPortalMixin):
@@ -116,8 +164,9 @@ class SqlIntegrationRepository(SqlPortalMixin):
         rows = self._conn.execute(
             select(t).where(t.c.clinic_id == clinic_id).order_by(t.c.category, t.c.id)
         ).mappings()
-        return [Practice(r["id"], clinic_id, r["category"], r["name"], bool(r["active"]))
-                for r in rows]  # fmt: skip
+        return [
+            Practice(r["id"], clinic_id, r["category"], r["name"], bool(r["active"])) for r in rows
+        ]
 
     def add_practice(self, clinic_id: int, category: str, name: str) -> Practice:
         values = {"clinic_id": clinic_id, "category": category, "name": name, "active": 1}
@@ -130,35 +179,47 @@ class SqlIntegrationRepository(SqlPortalMixin):
     def set_practice_active(self, clinic_id: int, practice_id: int, active: bool) -> bool:
         t = integration_practices
         done = self._conn.execute(
-            update(t).where(t.c.clinic_id == clinic_id, t.c.id == practice_id)
+            update(t)
+            .where(t.c.clinic_id == clinic_id, t.c.id == practice_id)
             .values(active=int(active))
-        )  # fmt: skip
+        )
         return done.rowcount == 1
 
     def add_goal(self, course: Course, goal: GoalInput, *, by: int, at: datetime) -> Goal:
         values = {
-            "clinic_id": course.clinic_id, "course_id": course.id,
-            "patient_id": course.patient_id, "domain_id": goal.domain_id, "text": goal.text,
-            "practices": json.dumps(list(goal.practices)), "measure": goal.measure,
-            "status": goal.status.value, "created_by": by, "updated_at": at,
-        }  # fmt: skip
+            "clinic_id": course.clinic_id,
+            "course_id": course.id,
+            "patient_id": course.patient_id,
+            "domain_id": goal.domain_id,
+            "text": goal.text,
+            "practices": json.dumps(list(goal.practices)),
+            "measure": goal.measure,
+            "status": goal.status.value,
+            "created_by": by,
+            "updated_at": at,
+        }
         key = self._conn.execute(insert(integration_goals).values(**values)).inserted_primary_key
         assert key is not None
         return _goal({**values, "id": int(key[0])})
 
     def get_goal(self, clinic_id: int, goal_id: int) -> Goal | None:
         t = integration_goals
-        row = self._conn.execute(
-            select(t).where(t.c.clinic_id == clinic_id, t.c.id == goal_id)
-        ).mappings().first()  # fmt: skip
+        row = (
+            self._conn.execute(select(t).where(t.c.clinic_id == clinic_id, t.c.id == goal_id))
+            .mappings()
+            .first()
+        )
         return _goal(row) if row else None
 
     def update_goal(self, goal: Goal, change: GoalInput, *, at: datetime) -> Goal:
         t = integration_goals
         values = {
-            "text": change.text, "practices": json.dumps(list(change.practices)),
-            "measure": change.measure, "status": change.status.value, "updated_at": at,
-        }  # fmt: skip
+            "text": change.text,
+            "practices": json.dumps(list(change.practices)),
+            "measure": change.measure,
+            "status": change.status.value,
+            "updated_at": at,
+        }
         self._conn.execute(
             update(t).where(t.c.clinic_id == goal.clinic_id, t.c.id == goal.id).values(**values)
         )
@@ -176,8 +237,14 @@ class SqlIntegrationRepository(SqlPortalMixin):
     def add_rating(
         self, goal: Goal, rating: int, comment: str, *, by: int | None, at: datetime
     ) -> GoalRating:
-        values = {"clinic_id": goal.clinic_id, "goal_id": goal.id, "rating": rating,
-                  "comment": comment, "at": at, "by_staff": by}  # fmt: skip
+        values = {
+            "clinic_id": goal.clinic_id,
+            "goal_id": goal.id,
+            "rating": rating,
+            "comment": comment,
+            "at": at,
+            "by_staff": by,
+        }
         key = self._conn.execute(
             insert(integration_goal_ratings).values(**values)
         ).inserted_primary_key
@@ -187,40 +254,53 @@ class SqlIntegrationRepository(SqlPortalMixin):
     def ratings(self, clinic_id: int, course_id: int) -> Sequence[GoalRating]:
         r, g = integration_goal_ratings, integration_goals
         rows = self._conn.execute(
-            select(r).join(g, g.c.id == r.c.goal_id)
-            .where(r.c.clinic_id == clinic_id, g.c.clinic_id == clinic_id,
-                   g.c.course_id == course_id)
+            select(r)
+            .join(g, g.c.id == r.c.goal_id)
+            .where(
+                r.c.clinic_id == clinic_id, g.c.clinic_id == clinic_id, g.c.course_id == course_id
+            )
             .order_by(r.c.at, r.c.id)
-        ).mappings()  # fmt: skip
+        ).mappings()
         return [GoalRating(m["id"], m["goal_id"], m["rating"], m["at"], m["comment"]) for m in rows]
 
     def add_journey(
         self, course: Course, j: JourneyInput, session_id: int | None, *, by: int, at: datetime
     ) -> JourneyRecord:
         values = {
-            "clinic_id": course.clinic_id, "course_id": course.id,
-            "patient_id": course.patient_id, "session_id": session_id, "route": j.route.value,
-            "dose_mg": j.dose_mg, "given_at": j.given_at, "attendant_id": j.attendant_id,
-            "setting": json.dumps(list(j.setting)), "observations": j.observations,
-            "reflection": "", "recorded_by": by, "recorded_at": at,
-        }  # fmt: skip
+            "clinic_id": course.clinic_id,
+            "course_id": course.id,
+            "patient_id": course.patient_id,
+            "session_id": session_id,
+            "route": j.route.value,
+            "dose_mg": j.dose_mg,
+            "given_at": j.given_at,
+            "attendant_id": j.attendant_id,
+            "setting": json.dumps(list(j.setting)),
+            "observations": j.observations,
+            "reflection": "",
+            "recorded_by": by,
+            "recorded_at": at,
+        }
         key = self._conn.execute(insert(journey_records).values(**values)).inserted_primary_key
         assert key is not None
         return _journey({**values, "id": int(key[0])})
 
     def get_journey(self, clinic_id: int, journey_id: int) -> JourneyRecord | None:
         t = journey_records
-        row = self._conn.execute(
-            select(t).where(t.c.clinic_id == clinic_id, t.c.id == journey_id)
-        ).mappings().first()  # fmt: skip
+        row = (
+            self._conn.execute(select(t).where(t.c.clinic_id == clinic_id, t.c.id == journey_id))
+            .mappings()
+            .first()
+        )
         return _journey(row) if row else None
 
     def set_reflection(self, journey: JourneyRecord, text: str) -> JourneyRecord:
         t = journey_records
         self._conn.execute(
-            update(t).where(t.c.clinic_id == journey.clinic_id, t.c.id == journey.id)
+            update(t)
+            .where(t.c.clinic_id == journey.clinic_id, t.c.id == journey.id)
             .values(reflection=text)
-        )  # fmt: skip
+        )
         found = self.get_journey(journey.clinic_id, journey.id)
         assert found is not None
         return found
@@ -228,9 +308,10 @@ class SqlIntegrationRepository(SqlPortalMixin):
     def journeys(self, clinic_id: int, course_id: int) -> Sequence[JourneyRecord]:
         t = journey_records
         rows = self._conn.execute(
-            select(t).where(t.c.clinic_id == clinic_id, t.c.course_id == course_id)
+            select(t)
+            .where(t.c.clinic_id == clinic_id, t.c.course_id == course_id)
             .order_by(t.c.given_at, t.c.id)
-        ).mappings()  # fmt: skip
+        ).mappings()
         return [_journey(r) for r in rows]
 
 
@@ -239,14 +320,25 @@ _NOTE_COLUMNS = [c for c in coaching_notes.c if c.name != "private_text"]
 
 def _note(m: Any) -> CoachingNote:
     content = NoteContent(
-        m["themes"], tuple(json.loads(m["practices_assigned"])), m["homework"],
-        RiskLevel(m["risk"]), m["risk_notes"],
-    )  # fmt: skip
+        m["themes"],
+        tuple(json.loads(m["practices_assigned"])),
+        m["homework"],
+        RiskLevel(m["risk"]),
+        m["risk_notes"],
+    )
     return CoachingNote(
-        m["id"], m["clinic_id"], m["course_id"], m["patient_id"], NoteKind(m["kind"]),
-        m["session_at"], m["author_id"], content, bool(m["has_private"]), m["signed_at"],
+        m["id"],
+        m["clinic_id"],
+        m["course_id"],
+        m["patient_id"],
+        NoteKind(m["kind"]),
+        m["session_at"],
+        m["author_id"],
+        content,
+        bool(m["has_private"]),
+        m["signed_at"],
         m["created_at"],
-    )  # fmt: skip
+    )
 
 
 class SqlCoachingNoteRepository:
@@ -269,23 +361,32 @@ class SqlCoachingNoteRepository:
         at: datetime,
     ) -> CoachingNote:
         values = {
-            "clinic_id": course.clinic_id, "course_id": course.id,
-            "patient_id": course.patient_id, "kind": kind.value, "session_at": session_at,
-            "author_id": author_id, "themes": content.themes,
+            "clinic_id": course.clinic_id,
+            "course_id": course.id,
+            "patient_id": course.patient_id,
+            "kind": kind.value,
+            "session_at": session_at,
+            "author_id": author_id,
+            "themes": content.themes,
             "practices_assigned": json.dumps(list(content.practices_assigned)),
-            "homework": content.homework, "risk": content.risk.value,
-            "risk_notes": content.risk_notes, "private_text": private_text,
-            "signed_at": None, "created_at": at,
-        }  # fmt: skip
+            "homework": content.homework,
+            "risk": content.risk.value,
+            "risk_notes": content.risk_notes,
+            "private_text": private_text,
+            "signed_at": None,
+            "created_at": at,
+        }
         key = self._conn.execute(insert(coaching_notes).values(**values)).inserted_primary_key
         assert key is not None
         return _note({**values, "id": int(key[0]), "has_private": private_text is not None})
 
     def get(self, clinic_id: int, note_id: int) -> CoachingNote | None:
         t = coaching_notes
-        row = self._conn.execute(
-            self._select().where(t.c.clinic_id == clinic_id, t.c.id == note_id)
-        ).mappings().first()  # fmt: skip
+        row = (
+            self._conn.execute(self._select().where(t.c.clinic_id == clinic_id, t.c.id == note_id))
+            .mappings()
+            .first()
+        )
         return _note(row) if row else None
 
     def private_text(self, clinic_id: int, note_id: int) -> str | None:
@@ -298,9 +399,10 @@ class SqlCoachingNoteRepository:
     def sign(self, note: CoachingNote, *, at: datetime) -> CoachingNote:
         t = coaching_notes
         self._conn.execute(
-            update(t).where(t.c.clinic_id == note.clinic_id, t.c.id == note.id,
-                            t.c.signed_at.is_(None)).values(signed_at=at)
-        )  # fmt: skip
+            update(t)
+            .where(t.c.clinic_id == note.clinic_id, t.c.id == note.id, t.c.signed_at.is_(None))
+            .values(signed_at=at)
+        )
         found = self.get(note.clinic_id, note.id)
         assert found is not None
         return found
@@ -308,15 +410,17 @@ class SqlCoachingNoteRepository:
     def for_course(self, clinic_id: int, course_id: int) -> Sequence[CoachingNote]:
         t = coaching_notes
         rows = self._conn.execute(
-            self._select().where(t.c.clinic_id == clinic_id, t.c.course_id == course_id)
+            self._select()
+            .where(t.c.clinic_id == clinic_id, t.c.course_id == course_id)
             .order_by(t.c.session_at, t.c.id)
-        ).mappings()  # fmt: skip
+        ).mappings()
         return [_note(r) for r in rows]
 
     def for_author(self, clinic_id: int, author_id: int) -> Sequence[CoachingNote]:
         t = coaching_notes
         rows = self._conn.execute(
-            self._select().where(t.c.clinic_id == clinic_id, t.c.author_id == author_id)
+            self._select()
+            .where(t.c.clinic_id == clinic_id, t.c.author_id == author_id)
             .order_by(t.c.session_at, t.c.id)
-        ).mappings()  # fmt: skip
+        ).mappings()
         return [_note(r) for r in rows]

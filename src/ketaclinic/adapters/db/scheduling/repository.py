@@ -39,15 +39,23 @@ from ketaclinic.domain.scheduling.booking import (
 
 def _booking(m: Any) -> Booking:
     return Booking(
-        id=m["id"], clinic_id=m["clinic_id"], course_id=m["course_id"],
-        patient_id=m["patient_id"], chair_id=m["chair_id"], nurse_id=m["nurse_id"],
-        start_at=m["start_at"], end_at=m["end_at"], kind=BookingKind(m["kind"]),
-        status=BookingStatus(m["status"]), session_number=m["session_number"],
+        id=m["id"],
+        clinic_id=m["clinic_id"],
+        course_id=m["course_id"],
+        patient_id=m["patient_id"],
+        chair_id=m["chair_id"],
+        nurse_id=m["nurse_id"],
+        start_at=m["start_at"],
+        end_at=m["end_at"],
+        kind=BookingKind(m["kind"]),
+        status=BookingStatus(m["status"]),
+        session_number=m["session_number"],
         shape=BookedShape(
             m["precheck_min"], m["dosing_min"], m["recovery_min"], m["nurse_setup_min"]
         ),
-        note=m["note"], updated_at=m["updated_at"],
-    )  # fmt: skip
+        note=m["note"],
+        updated_at=m["updated_at"],
+    )
 
 
 class SqlScheduleRepository:
@@ -62,10 +70,12 @@ class SqlScheduleRepository:
         for h in hours:
             self._conn.execute(
                 insert(opening_hours).values(
-                    clinic_id=clinic_id, weekday=h.weekday, open_min=h.open_min,
+                    clinic_id=clinic_id,
+                    weekday=h.weekday,
+                    open_min=h.open_min,
                     close_min=h.close_min,
                 )
-            )  # fmt: skip
+            )
 
     def hours(self, clinic_id: int) -> list[OpeningHours]:
         rows = self._conn.execute(
@@ -115,10 +125,13 @@ class SqlScheduleRepository:
     ) -> Shift:
         new_id = self._conn.execute(
             insert(staff_shifts).values(
-                clinic_id=clinic_id, staff_id=staff_id, role=role.value,
-                start_at=start_at, end_at=end_at,
+                clinic_id=clinic_id,
+                staff_id=staff_id,
+                role=role.value,
+                start_at=start_at,
+                end_at=end_at,
             )
-        ).inserted_primary_key[0]  # type: ignore[index]  # fmt: skip
+        ).inserted_primary_key[0]  # type: ignore[index]
         return Shift(new_id, staff_id, role, start_at, end_at)
 
     def shifts(self, clinic_id: int, start: datetime, end: datetime) -> list[Shift]:
@@ -147,10 +160,13 @@ class SqlScheduleRepository:
         for w in windows:
             self._conn.execute(
                 insert(patient_availability).values(
-                    clinic_id=clinic_id, patient_id=patient_id, weekday=w.weekday,
-                    start_min=w.start_min, end_min=w.end_min,
+                    clinic_id=clinic_id,
+                    patient_id=patient_id,
+                    weekday=w.weekday,
+                    start_min=w.start_min,
+                    end_min=w.end_min,
                 )
-            )  # fmt: skip
+            )
 
     def availability(self, clinic_id: int, patient_id: int) -> list[Availability]:
         t = patient_availability.c
@@ -189,15 +205,25 @@ class SqlScheduleRepository:
             ids.append(
                 self._conn.execute(
                     insert(appointments).values(
-                        clinic_id=clinic_id, course_id=b.course_id, patient_id=b.patient_id,
-                        chair_id=b.chair_id, nurse_id=b.nurse_id, start_at=b.start_at,
-                        end_at=b.end_at, kind=b.kind.value, status=b.status.value,
-                        session_number=b.session_number, precheck_min=b.shape.precheck_min,
-                        dosing_min=b.shape.dosing_min, recovery_min=b.shape.recovery_min,
-                        nurse_setup_min=b.shape.nurse_setup_min, note="", updated_at=at,
+                        clinic_id=clinic_id,
+                        course_id=b.course_id,
+                        patient_id=b.patient_id,
+                        chair_id=b.chair_id,
+                        nurse_id=b.nurse_id,
+                        start_at=b.start_at,
+                        end_at=b.end_at,
+                        kind=b.kind.value,
+                        status=b.status.value,
+                        session_number=b.session_number,
+                        precheck_min=b.shape.precheck_min,
+                        dosing_min=b.shape.dosing_min,
+                        recovery_min=b.shape.recovery_min,
+                        nurse_setup_min=b.shape.nurse_setup_min,
+                        note="",
+                        updated_at=at,
                     )
                 ).inserted_primary_key[0]  # type: ignore[index]
-            )  # fmt: skip
+            )
         stored = [b for b in self._where(appointments.c.id.in_(ids), clinic_id=clinic_id)]
         for booking in stored:
             self._occupy(clinic_id, booking)
@@ -238,11 +264,16 @@ class SqlScheduleRepository:
             update(appointments)
             .where(t.clinic_id == clinic_id, t.id == booking.id)
             .values(
-                chair_id=booking.chair_id, nurse_id=booking.nurse_id, start_at=booking.start_at,
-                end_at=booking.end_at, status=booking.status.value, note=booking.note,
-                session_number=booking.session_number, updated_at=at,
+                chair_id=booking.chair_id,
+                nurse_id=booking.nurse_id,
+                start_at=booking.start_at,
+                end_at=booking.end_at,
+                status=booking.status.value,
+                note=booking.note,
+                session_number=booking.session_number,
+                updated_at=at,
             )
-        )  # fmt: skip
+        )
         if changed.rowcount:  # another clinic's appointment is neither changed nor occupied
             self._occupy(clinic_id, booking)
         return replace(booking, updated_at=at)

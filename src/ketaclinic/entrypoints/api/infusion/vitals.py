@@ -71,12 +71,20 @@ class AlarmOut(BaseModel):
     @classmethod
     def of(cls, a: StoredAlarm) -> AlarmOut:
         return cls(
-            id=a.id, session_id=a.session_id, rule_id=a.rule_id, severity=a.severity,
-            action=a.action, message=a.message, raised_at=a.raised_at, cleared_at=a.cleared_at,
-            acknowledged_at=a.acknowledged_at, acknowledged_by=a.acknowledged_by,
-            ack_action=a.ack_action.value if a.ack_action else None, ack_note=a.ack_note,
+            id=a.id,
+            session_id=a.session_id,
+            rule_id=a.rule_id,
+            severity=a.severity,
+            action=a.action,
+            message=a.message,
+            raised_at=a.raised_at,
+            cleared_at=a.cleared_at,
+            acknowledged_at=a.acknowledged_at,
+            acknowledged_by=a.acknowledged_by,
+            ack_action=a.ack_action.value if a.ack_action else None,
+            ack_note=a.ack_note,
             resolution=a.resolution,
-        )  # fmt: skip
+        )
 
 
 class IngestOut(BaseModel):
@@ -88,9 +96,11 @@ class IngestOut(BaseModel):
     @classmethod
     def of(cls, r: IngestResult) -> IngestOut:
         return cls(
-            session_id=r.session_id, stored=r.stored, rejected=r.rejected,
+            session_id=r.session_id,
+            stored=r.stored,
+            rejected=r.rejected,
             alarms_raised=[AlarmOut.of(a) for a in r.raised],
-        )  # fmt: skip
+        )
 
 
 class AckIn(BaseModel):

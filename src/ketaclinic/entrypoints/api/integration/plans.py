@@ -74,37 +74,61 @@ def plan_out(view: PlanView) -> dict[str, Any]:
             "attendant_roles": list(plan.sessions.attendant_roles),
         },
         "domains": [
-            {"id": d.id, "title": d.title, "protocol_practices": list(d.protocol_practices),
-             "goals": [{"id": g.id, "text": g.text, "status": g.status.value,
-                        "practices": list(g.practices), "measure": g.measure,
-                        "ratings": [{"rating": r.rating, "at": r.at.isoformat(),
-                                     "comment": r.comment}
-                                    for r in view.ratings.get(g.id, ())]}
-                       for g in d.goals]}
+            {
+                "id": d.id,
+                "title": d.title,
+                "protocol_practices": list(d.protocol_practices),
+                "goals": [
+                    {
+                        "id": g.id,
+                        "text": g.text,
+                        "status": g.status.value,
+                        "practices": list(g.practices),
+                        "measure": g.measure,
+                        "ratings": [
+                            {"rating": r.rating, "at": r.at.isoformat(), "comment": r.comment}
+                            for r in view.ratings.get(g.id, ())
+                        ],
+                    }
+                    for g in d.goals
+                ],
+            }
             for d in plan.domains
         ],
         "kat": {"blocks": list(view.kat.blocks), "flags": list(view.kat.flags)},
-    }  # fmt: skip
+    }
 
 
 def note_out(n: CoachingNote) -> dict[str, Any]:
     return {
-        "id": n.id, "course_id": n.course_id, "kind": n.kind.value,
-        "session_at": n.session_at.isoformat(), "author_id": n.author_id,
-        "themes": n.content.themes, "practices_assigned": list(n.content.practices_assigned),
-        "homework": n.content.homework, "risk": n.content.risk.value,
-        "risk_notes": n.content.risk_notes, "has_private": n.has_private,
+        "id": n.id,
+        "course_id": n.course_id,
+        "kind": n.kind.value,
+        "session_at": n.session_at.isoformat(),
+        "author_id": n.author_id,
+        "themes": n.content.themes,
+        "practices_assigned": list(n.content.practices_assigned),
+        "homework": n.content.homework,
+        "risk": n.content.risk.value,
+        "risk_notes": n.content.risk_notes,
+        "has_private": n.has_private,
         "signed_at": n.signed_at.isoformat() if n.signed_at else None,
-    }  # fmt: skip
+    }
 
 
 def journey_out(j: JourneyRecord) -> dict[str, Any]:
     return {
-        "id": j.id, "course_id": j.course_id, "session_id": j.session_id, "route": j.route.value,
-        "dose_mg": str(j.dose_mg), "given_at": j.given_at.isoformat(),
-        "attendant_id": j.attendant_id, "setting": list(j.setting),
-        "observations": j.observations, "reflection": j.reflection,
-    }  # fmt: skip
+        "id": j.id,
+        "course_id": j.course_id,
+        "session_id": j.session_id,
+        "route": j.route.value,
+        "dose_mg": str(j.dose_mg),
+        "given_at": j.given_at.isoformat(),
+        "attendant_id": j.attendant_id,
+        "setting": list(j.setting),
+        "observations": j.observations,
+        "reflection": j.reflection,
+    }
 
 
 @router.get("/courses/{course_id}/integration-plan")
@@ -132,8 +156,9 @@ def list_notes(request: Request, course_id: PathId, actor: Reader) -> list[dict[
 
 @router.post("/courses/{course_id}/coaching-notes", status_code=201)
 def record_note(request: Request, course_id: PathId, body: NoteIn, actor: Coach) -> dict[str, Any]:
-    content = NoteContent(body.themes, tuple(body.practices_assigned), body.homework, body.risk,
-                          body.risk_notes)  # fmt: skip
+    content = NoteContent(
+        body.themes, tuple(body.practices_assigned), body.homework, body.risk, body.risk_notes
+    )
     note = services_of(request).coaching.record_note(
         actor, course_id, body.kind, body.session_at.astimezone(UTC), content, body.private_text
     )
@@ -156,8 +181,15 @@ def private_part(request: Request, note_id: PathId, actor: Reader) -> dict[str, 
 def record_journey(
     request: Request, course_id: PathId, body: JourneyIn, actor: Runner
 ) -> dict[str, Any]:
-    j = JourneyInput(body.route, body.dose_mg, body.given_at.astimezone(UTC), body.attendant_id,
-                     "", tuple(body.setting), body.observations)  # fmt: skip
+    j = JourneyInput(
+        body.route,
+        body.dose_mg,
+        body.given_at.astimezone(UTC),
+        body.attendant_id,
+        "",
+        tuple(body.setting),
+        body.observations,
+    )
     rec = services_of(request).journeys.record(actor, course_id, j, session_id=body.session_id)
     return journey_out(rec)
 
@@ -167,7 +199,12 @@ def caseload(request: Request, actor: Coach) -> list[dict[str, Any]]:
     items = services_of(request).caseload.caseload(actor)
     audit_seen(request, (i.patient.id for i in items), what="coaching_caseload")
     return [
-        {"course_id": i.course.id, "patient_id": i.patient.id, "kind": i.kind,
-         "detail": i.detail, "due_at": i.due_at.isoformat() if i.due_at else None}
+        {
+            "course_id": i.course.id,
+            "patient_id": i.patient.id,
+            "kind": i.kind,
+            "detail": i.detail,
+            "due_at": i.due_at.isoformat() if i.due_at else None,
+        }
         for i in items
-    ]  # fmt: skip
+    ]

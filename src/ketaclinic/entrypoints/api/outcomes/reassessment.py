@@ -143,9 +143,14 @@ def record_score(
     course_id: PathId, body: ScoreIn, request: Request, actor: Recorder
 ) -> dict[str, Any]:
     recorded = services_of(request).outcomes.record_score(
-        actor, course_id, body.instrument_id, body.answers, kind=body.kind,
-        session_number=body.session_number, answered_at=body.answered_at,
-    )  # fmt: skip
+        actor,
+        course_id,
+        body.instrument_id,
+        body.answers,
+        kind=body.kind,
+        session_number=body.session_number,
+        answered_at=body.answered_at,
+    )
     return {"response_id": recorded.response.id, "total": recorded.result.total, "kind": body.kind}
 
 

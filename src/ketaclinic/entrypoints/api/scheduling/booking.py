@@ -47,10 +47,18 @@ class BookingOut(BaseModel):
     @classmethod
     def of(cls, b: Booking) -> BookingOut:
         return cls(
-            id=b.id, course_id=b.course_id, patient_id=b.patient_id, chair_id=b.chair_id,
-            nurse_id=b.nurse_id, start_at=b.start_at, end_at=b.end_at, kind=b.kind.value,
-            status=b.status.value, session_number=b.session_number, note=b.note,
-        )  # fmt: skip
+            id=b.id,
+            course_id=b.course_id,
+            patient_id=b.patient_id,
+            chair_id=b.chair_id,
+            nurse_id=b.nurse_id,
+            start_at=b.start_at,
+            end_at=b.end_at,
+            kind=b.kind.value,
+            status=b.status.value,
+            session_number=b.session_number,
+            note=b.note,
+        )
 
 
 class MoveIn(BaseModel):
@@ -104,11 +112,14 @@ def book_booster(course_id: PathId, booster_number: int, request: Request, actor
     if not proposal.booked:
         why = proposal.explanation
         return JSONResponse(
-            {"error": "BoosterUnbookable", "detail": "the booster cannot be booked in its window",
-             "field": "booster_number",
-             "blocking": [c.value for c in why.blocking] if why else []},
+            {
+                "error": "BoosterUnbookable",
+                "detail": "the booster cannot be booked in its window",
+                "field": "booster_number",
+                "blocking": [c.value for c in why.blocking] if why else [],
+            },
             status_code=409,
-        )  # fmt: skip
+        )
     return [BookingOut.of(b).model_dump(mode="json") for b in proposal.bookings]
 
 
@@ -123,9 +134,13 @@ def confirm_series(course_id: PathId, request: Request, actor: Writer) -> list[B
 def move(appointment_id: PathId, body: MoveIn, request: Request, actor: Writer) -> Any:
     """Accepted: the moved appointment. Refused: 409 naming every broken rule."""
     outcome = services_of(request).schedule.move(
-        actor, appointment_id, start_at=body.start_at, chair_id=body.chair_id,
-        nurse_id=body.nurse_id, reason=body.reason,
-    )  # fmt: skip
+        actor,
+        appointment_id,
+        start_at=body.start_at,
+        chair_id=body.chair_id,
+        nurse_id=body.nurse_id,
+        reason=body.reason,
+    )
     if outcome.accepted:
         return BookingOut.of(outcome.booking).model_dump(mode="json")
     return JSONResponse(
@@ -157,15 +172,18 @@ def chair_out(chair_id: PathId, body: OutageIn, request: Request, actor: Writer)
     )
     return {
         "to_call": [
-            {"patient_id": c.patient_id, "appointment_id": c.before.id,
-             "before": c.before.start_at.isoformat(),
-             "after": c.after.start_at.isoformat() if c.after else None}
+            {
+                "patient_id": c.patient_id,
+                "appointment_id": c.before.id,
+                "before": c.before.start_at.isoformat(),
+                "after": c.after.start_at.isoformat() if c.after else None,
+            }
             for c in out.to_call
         ],
         "reassigned": [
             {"patient_id": c.patient_id, "appointment_id": c.before.id} for c in out.reassigned
         ],
-    }  # fmt: skip
+    }
 
 
 @router.post("/schedule/staff/{staff_id}/unavailable")
@@ -176,12 +194,15 @@ def staff_off(staff_id: PathId, body: OutageIn, request: Request, actor: Writer)
     )
     return {
         "to_call": [
-            {"patient_id": c.patient_id, "appointment_id": c.before.id,
-             "after": c.after.start_at.isoformat() if c.after else None}
+            {
+                "patient_id": c.patient_id,
+                "appointment_id": c.before.id,
+                "after": c.after.start_at.isoformat() if c.after else None,
+            }
             for c in out.to_call
         ],
         "reassigned": [c.before.id for c in out.reassigned],
-    }  # fmt: skip
+    }
 
 
 @router.get("/schedule/appointments")
@@ -212,13 +233,14 @@ def fhir_appointments(request: Request, actor: Reader, patient: str = "") -> JSO
         searchset(
             [
                 export_appointment(
-                    b, chair_name=names.chair_name(b.chair_id),
+                    b,
+                    chair_name=names.chair_name(b.chair_id),
                     nurse_name=names.staff.get(b.nurse_id, ""),
                 )
                 for b in bookings
             ]
         )
-    )  # fmt: skip
+    )
 
 
 @router.get("/fhir/Slot")

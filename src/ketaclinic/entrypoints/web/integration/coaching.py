@@ -45,9 +45,14 @@ def integration_panel(request: Request, patient_id: PathId, staff_session: Reade
 
 
 def _workspace(
-    request: Request, staff_session: StaffSession, course_id: int, form: str = "",
-    values: dict[str, Any] | None = None, errors: dict[str, str] | None = None, status: int = 200,
-) -> Response:  # fmt: skip
+    request: Request,
+    staff_session: StaffSession,
+    course_id: int,
+    form: str = "",
+    values: dict[str, Any] | None = None,
+    errors: dict[str, str] | None = None,
+    status: int = 200,
+) -> Response:
     services = services_of(request)
     ws = services.caseload.workspace(staff_session.actor, course_id)
     dosed = [
@@ -57,10 +62,16 @@ def _workspace(
     ]
     context = {
         "dosed_sessions": dosed,
-        "ws": ws, "form": form, "values": values or {}, "errors": errors or {},
-        "kinds": list(NoteKind), "risks": list(RiskLevel), "statuses": list(GoalStatus),
-        "routes": [Route.SL, Route.IN, Route.IM], "setting_items": SETTING_ITEMS,
-    }  # fmt: skip
+        "ws": ws,
+        "form": form,
+        "values": values or {},
+        "errors": errors or {},
+        "kinds": list(NoteKind),
+        "risks": list(RiskLevel),
+        "statuses": list(GoalStatus),
+        "routes": [Route.SL, Route.IN, Route.IM],
+        "setting_items": SETTING_ITEMS,
+    }
     return render(request, "integration/workspace.html", context, status=status)
 
 
@@ -70,16 +81,23 @@ def workspace(request: Request, course_id: PathId, staff_session: Reader) -> Res
 
 
 async def _submit(
-    request: Request, staff_session: StaffSession, course_id: int | None, form_id: str,
-    act: Callable[[Any], int], anchor: str,
-) -> Response:  # fmt: skip
+    request: Request,
+    staff_session: StaffSession,
+    course_id: int | None,
+    form_id: str,
+    act: Callable[[Any], int],
+    anchor: str,
+) -> Response:
     """Run ``act(form)`` (returns the course id); on field errors re-render the workspace (422)."""
     form = await request.form()
     try:
         done_course = act(form)
     except ValidationFailed as failed:
-        values = {k: form.getlist(k) if k in _MULTI else v for k, v in form.items()
-                  if isinstance(v, str) and k != "csrf_token"}  # fmt: skip
+        values = {
+            k: form.getlist(k) if k in _MULTI else v
+            for k, v in form.items()
+            if isinstance(v, str) and k != "csrf_token"
+        }
         raw = str(form.get("course_id", ""))
         target = course_id if course_id is not None else int(raw) if raw.isdigit() else 0
         return _workspace(request, staff_session, target, form_id, values, failed.errors, 422)
@@ -191,17 +209,23 @@ async def book(request: Request, course_id: PathId, staff_session: Coach) -> Res
         if kind not in {k.value for k in NoteKind}:
             errors["kind"] = "choose the kind of session"
         at = _when(form, "start_at", staff_session.clinic.timezone, errors)
-        numbers = {n: forms.text(form, n, errors, 12) for n in ("duration_min", "room_id",
-                                                                 "coach_id")}  # fmt: skip
+        numbers = {
+            n: forms.text(form, n, errors, 12) for n in ("duration_min", "room_id", "coach_id")
+        }
         for name, raw in numbers.items():
             if not raw.isdigit():
                 errors[name] = "choose or enter a whole number"
         if errors or at is None:
             raise ValidationFailed(errors)
         services_of(request).coaching_bookings.book(
-            staff_session.actor, course_id, NoteKind(kind), at, int(numbers["duration_min"]),
-            room_id=int(numbers["room_id"]), coach_id=int(numbers["coach_id"]),
-        )  # fmt: skip
+            staff_session.actor,
+            course_id,
+            NoteKind(kind),
+            at,
+            int(numbers["duration_min"]),
+            room_id=int(numbers["room_id"]),
+            coach_id=int(numbers["coach_id"]),
+        )
         return course_id
 
     return await _submit(request, staff_session, course_id, "booking", act, "bookings")
@@ -242,10 +266,14 @@ async def record_journey(request: Request, course_id: PathId, staff_session: Run
         if errors or dose is None or given is None:
             raise ValidationFailed(errors)
         j = JourneyInput(
-            Route(route), dose, given, int(attendant), "",
+            Route(route),
+            dose,
+            given,
+            int(attendant),
+            "",
             tuple(str(s) for s in form.getlist("setting")),
             forms.text(form, "observations", errors, 4000),
-        )  # fmt: skip
+        )
         try:
             services_of(request).journeys.record(
                 staff_session.actor, course_id, j, session_id=int(session_id)

@@ -21,8 +21,11 @@ from ketaclinic.services.integration.portal import PortalUnavailable
 router = APIRouter(include_in_schema=False)
 staff_router = APIRouter(dependencies=[Depends(mark_web)], include_in_schema=False)
 Coach = Annotated[StaffSession, Depends(WebUser(Permission.COACHING_WRITE))]
-PRIVATE_HEADERS = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer",
-                   "X-Robots-Tag": "noindex"}  # fmt: skip
+PRIVATE_HEADERS = {
+    "Cache-Control": "no-store",
+    "Referrer-Policy": "no-referrer",
+    "X-Robots-Tag": "noindex",
+}
 MAX_TOKEN_CHARS = 200
 
 
@@ -59,17 +62,26 @@ async def _post(request: Request, token: str, action: str) -> Response:
     portal = services_of(request).portal
     try:
         if action == "practice":
-            portal.log_practice(token[:MAX_TOKEN_CHARS], fields.get("form_token", ""),
-                                fields.get("practice", ""), fields.get("done") == "yes",
-                                fields.get("feeling", "")[:2000], client_of(request))  # fmt: skip
+            portal.log_practice(
+                token[:MAX_TOKEN_CHARS],
+                fields.get("form_token", ""),
+                fields.get("practice", ""),
+                fields.get("done") == "yes",
+                fields.get("feeling", "")[:2000],
+                client_of(request),
+            )
         else:
             raw = fields.get("rating", "")
             if not raw.isdigit():
                 raise ValidationFailed({"rating": "a whole number from 0 to 10"})
             goal = fields.get("goal_id", "")
-            portal.rate_goal(token[:MAX_TOKEN_CHARS], fields.get("form_token", ""),
-                             int(goal) if goal.isdigit() else 0, int(raw),
-                             client_of(request))  # fmt: skip
+            portal.rate_goal(
+                token[:MAX_TOKEN_CHARS],
+                fields.get("form_token", ""),
+                int(goal) if goal.isdigit() else 0,
+                int(raw),
+                client_of(request),
+            )
     except PortalUnavailable as gone:
         return _page(request, "assessments/links/unavailable.html", {"message": gone.detail}, 410)
     except ValidationFailed as failed:

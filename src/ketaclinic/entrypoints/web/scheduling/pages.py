@@ -86,8 +86,13 @@ def week_view(
     first -= timedelta(days=first.weekday())
     board = services_of(request).calendar.board(staff_session.actor, first, 7)
     audit_seen(request, (b.patient_id for b in board.bookings), what="schedule_week")
-    context = {"board": board, "by": "staff" if by == "staff" else "chair", "day": first,
-               "prev": first - timedelta(days=7), "next": first + timedelta(days=7)}  # fmt: skip
+    context = {
+        "board": board,
+        "by": "staff" if by == "staff" else "chair",
+        "day": first,
+        "prev": first - timedelta(days=7),
+        "next": first + timedelta(days=7),
+    }
     return render(request, "scheduling/week.html", context)
 
 
@@ -148,10 +153,12 @@ async def staff_off(request: Request, staff_session: Writer) -> Response:
     zone = ZoneInfo(staff_session.clinic.timezone)
     services = services_of(request)
     outcome = services.replans.staff_unavailable(
-        staff_session.actor, int(staff), reason=reason,
+        staff_session.actor,
+        int(staff),
+        reason=reason,
         start_at=datetime.combine(first, time(), tzinfo=zone),
         end_at=datetime.combine(last + timedelta(days=1), time(), tzinfo=zone),
-    )  # fmt: skip
+    )
     board = services.calendar.board(staff_session.actor, _today(request, staff_session), 1)
     context = {"outcome": outcome, "board": board, "patients": outcome.patients}
     return render(request, "scheduling/replan.html", context)
@@ -164,9 +171,18 @@ def _panel(
     bookings = services.schedule.series_of_patient(staff_session.actor, patient_id)
     courses = services.courses.for_patient(staff_session.actor, patient_id)
     directory = services.calendar.directory(staff_session.actor)
-    context = {"patient_id": patient_id, "bookings": bookings, "courses": courses,
-               "directory": directory, "move_error": None, "error": None, "proposal": None,
-               "replan": None, "moved": None, **extra}  # fmt: skip
+    context = {
+        "patient_id": patient_id,
+        "bookings": bookings,
+        "courses": courses,
+        "directory": directory,
+        "move_error": None,
+        "error": None,
+        "proposal": None,
+        "replan": None,
+        "moved": None,
+        **extra,
+    }
     return render(request, "scheduling/_panel.html", context)
 
 
@@ -235,9 +251,12 @@ async def move(request: Request, appointment_id: PathId, staff_session: Writer) 
         return _panel(request, staff_session, patient_id, error=failed, move_id=appointment_id)
     start = datetime.combine(day, at, tzinfo=ZoneInfo(staff_session.clinic.timezone))
     outcome = services.schedule.move(
-        staff_session.actor, appointment_id, start_at=start,
-        chair_id=int(chair) if chair else None, reason=reason,
-    )  # fmt: skip
+        staff_session.actor,
+        appointment_id,
+        start_at=start,
+        chair_id=int(chair) if chair else None,
+        reason=reason,
+    )
     return _panel(request, staff_session, patient_id, moved=outcome, move_id=appointment_id)
 
 

@@ -39,13 +39,15 @@ def _when(name: str, nullable: bool = False) -> sa.Column:  # type: ignore[type-
 def upgrade() -> None:
     t = "integration_practices"
     op.create_table(
-        t, _id(), _int("clinic_id"),
+        t,
+        _id(),
+        _int("clinic_id"),
         sa.Column("category", sa.String(length=40), nullable=False),
         sa.Column("name", sa.String(length=200), nullable=False),
         sa.Column("active", sa.Integer(), server_default="1", nullable=False),
         _fk(t, "clinic_id", "clinics"),
         sa.PrimaryKeyConstraint("id", name=op.f(f"pk_{t}")),
-    )  # fmt: skip
+    )
     op.create_index(op.f(f"ix_{t}_clinic_id"), t, ["clinic_id"], unique=False)
     _goals()
     _coaching_notes()
@@ -56,76 +58,109 @@ def upgrade() -> None:
 def _goals() -> None:
     t = "integration_goals"
     op.create_table(
-        t, _id(), _int("clinic_id"), _int("course_id"), _int("patient_id"),
+        t,
+        _id(),
+        _int("clinic_id"),
+        _int("course_id"),
+        _int("patient_id"),
         sa.Column("domain_id", sa.String(length=60), nullable=False),
         sa.Column("text", sa.Text(), nullable=False),
         sa.Column("practices", sa.Text(), nullable=False),
         sa.Column("measure", sa.String(length=200), server_default="", nullable=False),
         sa.Column("status", sa.String(length=12), nullable=False),
-        _int("created_by"), _when("updated_at"),
-        _fk(t, "clinic_id", "clinics"), _fk(t, "course_id", "courses"),
-        _fk(t, "patient_id", "patients"), _fk(t, "created_by", "staff"),
+        _int("created_by"),
+        _when("updated_at"),
+        _fk(t, "clinic_id", "clinics"),
+        _fk(t, "course_id", "courses"),
+        _fk(t, "patient_id", "patients"),
+        _fk(t, "created_by", "staff"),
         sa.PrimaryKeyConstraint("id", name=op.f(f"pk_{t}")),
-    )  # fmt: skip
+    )
     op.create_index(
         "ix_integration_goals_clinic_course", t, ["clinic_id", "course_id"], unique=False
     )
     t = "integration_goal_ratings"
     op.create_table(
-        t, _id(), _int("clinic_id"), _int("goal_id"),
+        t,
+        _id(),
+        _int("clinic_id"),
+        _int("goal_id"),
         sa.Column("rating", sa.Integer(), nullable=False),
         sa.Column("comment", sa.Text(), server_default="", nullable=False),
-        _when("at"), _int("by_staff", nullable=True),
-        _fk(t, "clinic_id", "clinics"), _fk(t, "goal_id", "integration_goals"),
+        _when("at"),
+        _int("by_staff", nullable=True),
+        _fk(t, "clinic_id", "clinics"),
+        _fk(t, "goal_id", "integration_goals"),
         _fk(t, "by_staff", "staff"),
         sa.PrimaryKeyConstraint("id", name=op.f(f"pk_{t}")),
-    )  # fmt: skip
+    )
     op.create_index(op.f(f"ix_{t}_goal_id"), t, ["goal_id"], unique=False)
 
 
 def _portal() -> None:
     t = "integration_portal_links"
     op.create_table(
-        t, _id(), _int("clinic_id"), _int("patient_id"), _int("course_id"),
+        t,
+        _id(),
+        _int("clinic_id"),
+        _int("patient_id"),
+        _int("course_id"),
         sa.Column("token_hash", sa.String(length=64), nullable=False),
         sa.Column("form_token", sa.String(length=64), nullable=False),
-        _int("created_by"), _when("created_at"), _when("expires_at"),
-        _fk(t, "clinic_id", "clinics"), _fk(t, "patient_id", "patients"),
-        _fk(t, "course_id", "courses"), _fk(t, "created_by", "staff"),
+        _int("created_by"),
+        _when("created_at"),
+        _when("expires_at"),
+        _fk(t, "clinic_id", "clinics"),
+        _fk(t, "patient_id", "patients"),
+        _fk(t, "course_id", "courses"),
+        _fk(t, "created_by", "staff"),
         sa.PrimaryKeyConstraint("id", name=op.f(f"pk_{t}")),
         sa.UniqueConstraint("token_hash", name=op.f(f"uq_{t}_token_hash")),
-    )  # fmt: skip
+    )
     t = "integration_practice_logs"
     op.create_table(
-        t, _id(), _int("clinic_id"), _int("course_id"), _int("patient_id"),
+        t,
+        _id(),
+        _int("clinic_id"),
+        _int("course_id"),
+        _int("patient_id"),
         sa.Column("practice", sa.String(length=200), nullable=False),
         sa.Column("done", sa.Integer(), nullable=False),
         sa.Column("feeling", sa.Text(), server_default="", nullable=False),
         _when("at"),
-        _fk(t, "clinic_id", "clinics"), _fk(t, "course_id", "courses"),
+        _fk(t, "clinic_id", "clinics"),
+        _fk(t, "course_id", "courses"),
         _fk(t, "patient_id", "patients"),
         sa.PrimaryKeyConstraint("id", name=op.f(f"pk_{t}")),
-    )  # fmt: skip
+    )
     op.create_index("ix_integration_practice_logs_clinic_course", t, ["clinic_id", "course_id"])
 
 
 def _coaching_notes() -> None:
     t = "coaching_notes"
     op.create_table(
-        t, _id(), _int("clinic_id"), _int("course_id"), _int("patient_id"),
+        t,
+        _id(),
+        _int("clinic_id"),
+        _int("course_id"),
+        _int("patient_id"),
         sa.Column("kind", sa.String(length=20), nullable=False),
-        _when("session_at"), _int("author_id"),
+        _when("session_at"),
+        _int("author_id"),
         sa.Column("themes", sa.Text(), nullable=False),
         sa.Column("practices_assigned", sa.Text(), nullable=False),
         sa.Column("homework", sa.Text(), server_default="", nullable=False),
         sa.Column("risk", sa.String(length=12), nullable=False),
         sa.Column("risk_notes", sa.Text(), server_default="", nullable=False),
         sa.Column("private_text", sa.Text(), nullable=True),
-        _when("signed_at", nullable=True), _when("created_at"),
-        _fk(t, "clinic_id", "clinics"), _fk(t, "course_id", "courses"),
-        _fk(t, "patient_id", "patients"), _fk(t, "author_id", "staff"),
+        _when("signed_at", nullable=True),
+        _when("created_at"),
+        _fk(t, "clinic_id", "clinics"),
+        _fk(t, "course_id", "courses"),
+        _fk(t, "patient_id", "patients"),
+        _fk(t, "author_id", "staff"),
         sa.PrimaryKeyConstraint("id", name=op.f(f"pk_{t}")),
-    )  # fmt: skip
+    )
     op.create_index("ix_coaching_notes_clinic_course", t, ["clinic_id", "course_id"])
     op.create_index("ix_coaching_notes_clinic_author", t, ["clinic_id", "author_id"])
 
@@ -133,20 +168,28 @@ def _coaching_notes() -> None:
 def _journey_records() -> None:
     t = "journey_records"
     op.create_table(
-        t, _id(), _int("clinic_id"), _int("course_id"), _int("patient_id"),
+        t,
+        _id(),
+        _int("clinic_id"),
+        _int("course_id"),
+        _int("patient_id"),
         _int("session_id", nullable=True),
         sa.Column("route", sa.String(length=4), nullable=False),
         sa.Column("dose_mg", sa.Numeric(precision=10, scale=3), nullable=False),
-        _when("given_at"), _int("attendant_id"),
+        _when("given_at"),
+        _int("attendant_id"),
         sa.Column("setting", sa.Text(), nullable=False),
         sa.Column("observations", sa.Text(), server_default="", nullable=False),
         sa.Column("reflection", sa.Text(), server_default="", nullable=False),
-        _int("recorded_by"), _when("recorded_at"),
-        _fk(t, "clinic_id", "clinics"), _fk(t, "course_id", "courses"),
-        _fk(t, "patient_id", "patients"), _fk(t, "attendant_id", "staff"),
+        _int("recorded_by"),
+        _when("recorded_at"),
+        _fk(t, "clinic_id", "clinics"),
+        _fk(t, "course_id", "courses"),
+        _fk(t, "patient_id", "patients"),
+        _fk(t, "attendant_id", "staff"),
         _fk(t, "recorded_by", "staff"),
         sa.PrimaryKeyConstraint("id", name=op.f(f"pk_{t}")),
-    )  # fmt: skip
+    )
     op.create_index("ix_journey_records_clinic_course", t, ["clinic_id", "course_id"])
 
 
