@@ -11,7 +11,8 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
 DEV_TOOLS = {
-    "pytest", "pytest-timeout", "pytest-cov", "coverage", "hypothesis", "mypy", "ruff",
+    "pytest", "pytest-timeout", "pytest-cov", "pytest-xdist", "execnet", "coverage", "hypothesis",
+    "mypy", "ruff",
     "import-linter", "playwright", "duckdb", "httpx", "httpx2", "pypdf", "fhir-resources",
 }  # fmt: skip
 DEV_MODULES = (
