@@ -39,7 +39,8 @@ from ketaclinic.services.infusion.alarm_response import AlarmService
 from ketaclinic.services.infusion.board import BoardService
 from ketaclinic.services.infusion.gateways import GatewayService
 from ketaclinic.services.infusion.induction_facts import induction_facts
-from ketaclinic.services.infusion.monitoring import IngestLimits, MonitoringService
+from ketaclinic.services.infusion.monitor_messages import IngestLimits
+from ketaclinic.services.infusion.monitoring import MonitoringService
 from ketaclinic.services.infusion.session_opening import SessionOpeningService
 from ketaclinic.services.infusion.sessions import SessionService
 from ketaclinic.services.infusion.workflow import SessionWorkflowService

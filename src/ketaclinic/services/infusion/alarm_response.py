@@ -19,9 +19,9 @@ from ketaclinic.domain.infusion.session import SessionState
 from ketaclinic.services.audit.trail import record
 from ketaclinic.services.identity.authorization import require
 from ketaclinic.services.infusion.board import chair_event
-from ketaclinic.services.infusion.monitoring import notify_prescriber
 from ketaclinic.services.infusion.ports import LiveEvents
 from ketaclinic.services.infusion.sessions import get_session, move_session, session_facts
+from ketaclinic.services.infusion.vitals_recording import notify_prescriber
 from ketaclinic.services.ports import Clock, UnitOfWorkFactory
 
 _MOVES = {AckAction.PAUSE: SessionState.PAUSED, AckAction.STOP: SessionState.STOPPED}
