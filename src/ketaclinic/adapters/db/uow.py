@@ -29,18 +29,16 @@ from ketaclinic.adapters.db.identity.repository import (
     SqlStaffRepository,
     SqlStaffSessionRepository,
 )
+from ketaclinic.adapters.db.infusion.alarm_repository import SqlAlarmRepository
 from ketaclinic.adapters.db.infusion.gateway_repository import SqlGatewayRegistry
+from ketaclinic.adapters.db.infusion.hl7_inbox_repository import SqlHl7Inbox
 from ketaclinic.adapters.db.infusion.record_repository import SqlSessionRecordRepository
 from ketaclinic.adapters.db.infusion.repository import (
     SqlMonitorRegistry,
     SqlNotificationRepository,
     SqlSessionRepository,
 )
-from ketaclinic.adapters.db.infusion.vitals_repository import (
-    SqlAlarmRepository,
-    SqlHl7Inbox,
-    SqlReadingRepository,
-)
+from ketaclinic.adapters.db.infusion.vitals_repository import SqlReadingRepository
 from ketaclinic.adapters.db.integration.repository import (
     SqlCoachingNoteRepository,
     SqlIntegrationRepository,
