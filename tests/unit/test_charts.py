@@ -13,7 +13,7 @@ from ketaclinic.adapters.charts import (
     mean_trajectory_chart,
     render_svg,
 )
-from ketaclinic.domain.outcomes.analytics import TrajectoryPoint
+from ketaclinic.domain.outcomes.cohort_trajectory import TrajectoryPoint
 
 NS = {"svg": "http://www.w3.org/2000/svg"}
 CHART = Chart(

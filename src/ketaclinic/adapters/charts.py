@@ -22,7 +22,7 @@ from xml.sax.saxutils import escape
 
 from ketaclinic.domain.assessments.instruments.model import Band
 from ketaclinic.domain.assessments.instruments.trajectory import ScorePoint
-from ketaclinic.domain.outcomes.analytics import TrajectoryPoint
+from ketaclinic.domain.outcomes.cohort_trajectory import TrajectoryPoint
 from ketaclinic.services.outcomes.review import CourseReview
 
 WIDTH, HEIGHT = 640, 320
