@@ -39,10 +39,8 @@ from ketaclinic.adapters.db.infusion.repository import (
     SqlSessionRepository,
 )
 from ketaclinic.adapters.db.infusion.vitals_repository import SqlReadingRepository
-from ketaclinic.adapters.db.integration.repository import (
-    SqlCoachingNoteRepository,
-    SqlIntegrationRepository,
-)
+from ketaclinic.adapters.db.integration.coaching_note_repository import SqlCoachingNoteRepository
+from ketaclinic.adapters.db.integration.repository import SqlIntegrationRepository
 from ketaclinic.adapters.db.outcomes.repository import SqlOutcomeRepository
 from ketaclinic.adapters.db.patients.course_repository import SqlCourseRepository
 from ketaclinic.adapters.db.patients.repository import SqlPatientRepository
