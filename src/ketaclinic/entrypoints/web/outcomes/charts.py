@@ -10,8 +10,8 @@ from collections.abc import Sequence
 
 from markupsafe import Markup
 
-from ketaclinic.adapters.charts import course_trajectory_svg
-from ketaclinic.adapters.charts import mean_trajectory_svg as mean_svg
+from ketaclinic.adapters.trajectory_charts import course_trajectory_svg
+from ketaclinic.adapters.trajectory_charts import mean_trajectory_svg as mean_svg
 from ketaclinic.domain.outcomes.cohort_trajectory import TrajectoryPoint
 from ketaclinic.services.outcomes.review import CourseReview
 
