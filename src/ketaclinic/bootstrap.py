@@ -148,7 +148,7 @@ class Services:
             self.uow, self.clock, CpSatScheduler(), self.consents.allows_sessions
         )
         self.replans = ReplanService(self.schedule)
-        # maintenance boosters are booked by the same engine (issue 11)
+        # maintenance boosters are booked by the same engine as the series (clinical.md §3.3)
         self.boosters = BoosterBookingService(self.uow, self.clock, self.schedule, CpSatScheduler())
         self.calendar = CalendarService(self.uow, self.clock)
         # integration and KAT coaching (the KAT guard runs inside session start)

@@ -3,7 +3,7 @@
 Acknowledging with ``pause`` pauses the running session through the state machine and notifies
 the prescriber; ``stop`` ends dosing early for safety (``stopped``); ``none`` records that the
 alarm was seen and what was done without changing dosing. One unit of work: the acknowledgement,
-the session move, the notification and the audit events commit together. Source: issue 9;
+the session move, the notification and the audit events commit together. Source:
 clinical.md §4.3 (SBP >= 180 or DBP >= 110 twice 5 min apart -> pause and notify the prescriber).
 """
 
