@@ -38,25 +38,31 @@ def ack(control: str) -> bytes:
     return f"MSH|^~\\&|SINK||||||ACK^R01^ACK|A{control}|P|2.6\rMSA|AA|{control}\r".encode()
 
 
-async def main(url: str, port: int) -> None:
-    engine = make_engine(url)
-    metadata.create_all(engine)
-    pool = ThreadPoolExecutor(max_workers=1)
-    queue: asyncio.Queue[tuple[str, bytes, asyncio.Future[None]]] = asyncio.Queue()
+Queued = tuple[str, bytes, "asyncio.Future[None]"]
 
-    def write(rows: list[dict[str, object]]) -> None:
-        with engine.begin() as conn:
+
+class Sink:
+    """One writer storing every queued message per batch; each connection waits for its ACK."""
+
+    def __init__(self, url: str) -> None:
+        self.engine = make_engine(url)
+        metadata.create_all(self.engine)
+        self.pool = ThreadPoolExecutor(max_workers=1)
+        self.queue: asyncio.Queue[Queued] = asyncio.Queue()
+
+    def write(self, rows: list[dict[str, object]]) -> None:
+        with self.engine.begin() as conn:
             conn.execute(insert(sink_messages), rows)
 
-    async def writer() -> None:
+    async def writer(self) -> None:
         loop = asyncio.get_running_loop()
         while True:
-            items = [await queue.get()]
-            while not queue.empty():
-                items.append(queue.get_nowait())
+            items = [await self.queue.get()]
+            while not self.queue.empty():
+                items.append(self.queue.get_nowait())
             rows: list[dict[str, object]] = [{"control_id": c, "payload": p} for c, p, _ in items]
             try:
-                await loop.run_in_executor(pool, write, rows)
+                await loop.run_in_executor(self.pool, self.write, rows)
             except Exception as exc:
                 for _, _, future in items:
                     future.set_exception(exc)
@@ -64,20 +70,26 @@ async def main(url: str, port: int) -> None:
             for _, _, future in items:
                 future.set_result(None)
 
-    async def connection(reader: asyncio.StreamReader, out: asyncio.StreamWriter) -> None:
+    async def store(self, payload: bytes) -> str | None:
+        """The control id once ``payload`` is committed; None when it was not stored."""
+        control = control_id(payload)
+        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self.queue.put_nowait((control, payload, done))
+        try:
+            await done
+        except Exception:
+            return None
+        return control
+
+    async def connection(self, reader: asyncio.StreamReader, out: asyncio.StreamWriter) -> None:
         decoder = MllpDecoder()
-        loop = asyncio.get_running_loop()
         try:
             while chunk := await reader.read(65_536):
                 for event in decoder.feed(chunk):
                     if not isinstance(event, Frame):
                         continue
-                    control = control_id(event.payload)
-                    done: asyncio.Future[None] = loop.create_future()
-                    queue.put_nowait((control, event.payload, done))
-                    try:
-                        await done
-                    except Exception:
+                    control = await self.store(event.payload)
+                    if control is None:
                         continue  # not stored: no ACK, the sender times out
                     out.write(frame(ack(control)))
                     await out.drain()
@@ -86,8 +98,11 @@ async def main(url: str, port: int) -> None:
         finally:
             out.close()
 
-    task = asyncio.create_task(writer())
-    server = await asyncio.start_server(connection, "127.0.0.1", port)
+
+async def main(url: str, port: int) -> None:
+    sink = Sink(url)
+    task = asyncio.create_task(sink.writer())
+    server = await asyncio.start_server(sink.connection, "127.0.0.1", port)
     print("ready", flush=True)
     try:
         await server.serve_forever()

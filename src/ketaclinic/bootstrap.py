@@ -39,7 +39,8 @@ from ketaclinic.services.infusion.alarm_response import AlarmService
 from ketaclinic.services.infusion.board import BoardService
 from ketaclinic.services.infusion.gateways import GatewayService
 from ketaclinic.services.infusion.induction_facts import induction_facts
-from ketaclinic.services.infusion.monitoring import IngestLimits, MonitoringService
+from ketaclinic.services.infusion.monitor_messages import IngestLimits
+from ketaclinic.services.infusion.monitoring import MonitoringService
 from ketaclinic.services.infusion.session_opening import SessionOpeningService
 from ketaclinic.services.infusion.sessions import SessionService
 from ketaclinic.services.infusion.workflow import SessionWorkflowService
@@ -147,7 +148,7 @@ class Services:
             self.uow, self.clock, CpSatScheduler(), self.consents.allows_sessions
         )
         self.replans = ReplanService(self.schedule)
-        # maintenance boosters are booked by the same engine (issue 11)
+        # maintenance boosters are booked by the same engine as the series (clinical.md §3.3)
         self.boosters = BoosterBookingService(self.uow, self.clock, self.schedule, CpSatScheduler())
         self.calendar = CalendarService(self.uow, self.clock)
         # integration and KAT coaching (the KAT guard runs inside session start)

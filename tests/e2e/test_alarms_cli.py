@@ -22,7 +22,7 @@ from ketaclinic.domain.infusion.vitals import (
     ReadingSource,
     VitalReading,
 )
-from ketaclinic.services.infusion.monitoring import VitalsBatch
+from ketaclinic.services.infusion.monitor_messages import VitalsBatch
 from tests.conftest import World
 from tests.infusion_world import running_sessions
 

@@ -17,7 +17,7 @@ from ketaclinic.domain.infusion.discharge import AldreteScore
 from ketaclinic.domain.infusion.session import SessionState
 from ketaclinic.domain.infusion.vitals import Parameter, ReadingSource, VitalReading
 from ketaclinic.entrypoints.app import create_app
-from ketaclinic.services.infusion.monitoring import VitalsBatch
+from ketaclinic.services.infusion.monitor_messages import VitalsBatch
 from tests.conftest import World
 from tests.e2e.conftest import web_login
 from tests.integration.test_session_workflow import Day, _ready, make_day

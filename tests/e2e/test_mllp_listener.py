@@ -18,7 +18,7 @@ from ketaclinic.adapters.hl7.client import MllpClient
 from ketaclinic.adapters.hl7.message import Header
 from ketaclinic.adapters.hl7.mllp import END, START, frame
 from ketaclinic.adapters.hl7.parse import ParsedMessage, parse_or_reject
-from ketaclinic.entrypoints.hl7_listener import (
+from ketaclinic.adapters.hl7.server import (
     FrameErrorHook,
     Hl7Listener,
     ListenerLimits,

@@ -28,7 +28,8 @@ from ketaclinic.adapters.db.tables import audit_events
 from ketaclinic.adapters.hl7.client import AckTimeout, MllpClient
 from ketaclinic.adapters.hl7.ingest_handler import MonitorMessageHandler
 from ketaclinic.adapters.hl7.mllp import START
-from ketaclinic.entrypoints.hl7_listener import ListenerLimits, exposure_problem
+from ketaclinic.adapters.hl7.server import ListenerLimits
+from ketaclinic.entrypoints.hl7_listener import exposure_problem
 from ketaclinic.services.infusion.demo_sessions import DemoMonitor
 from ketaclinic.services.infusion.monitoring import MonitoringService
 from ketaclinic.settings import Settings

@@ -17,7 +17,7 @@ from fhir.resources.R4B.observation import Observation
 from ketaclinic.domain.identity.access import Role
 from ketaclinic.domain.infusion.discharge import AldreteScore
 from ketaclinic.domain.infusion.vitals import Parameter, ReadingSource, VitalReading
-from ketaclinic.services.infusion.monitoring import VitalsBatch
+from ketaclinic.services.infusion.monitor_messages import VitalsBatch
 from tests.conftest import World
 from tests.e2e.conftest import bearer, web_login
 from tests.integration.test_session_workflow import CHECK_IN, Day, _ready, make_day

@@ -24,6 +24,8 @@ from ketaclinic.adapters.analytics import queries, schema
 from ketaclinic.adapters.analytics.queries import DashboardFilter, Source
 from ketaclinic.domain.outcomes import analytics as ref
 from ketaclinic.domain.outcomes.analytics import CourseFact, ScoreFact
+from ketaclinic.domain.outcomes.cohort_trajectory import compute_trajectory
+from ketaclinic.domain.outcomes.time_to_response import compute_time_to_response
 from ketaclinic.domain.protocols.sections import OutcomeDefinition
 
 PHQ9 = OutcomeDefinition("phq9", Decimal(50), Decimal(25), 4, "SUSTAIN-3")
@@ -91,11 +93,11 @@ def reference(name: str, f: DashboardFilter) -> list[Any]:
     if name == "remission_session_and_3_months":
         return ref.compute_remission(cs, d, at_session=f.at_session)
     if name == "mean_trajectory":
-        return ref.compute_trajectory(cs)
+        return compute_trajectory(cs)
     if name == "median_change_by_cohort":
         return ref.compute_median_change(cs, at_session=f.at_session)
     if name == "time_to_first_response":
-        return ref.compute_time_to_response(cs, d)
+        return compute_time_to_response(cs, d)
     return ref.compute_top_clinics(cs, d, min_courses=f.min_courses, limit=f.limit)
 
 

@@ -19,9 +19,9 @@ from ketaclinic.domain.outcomes.analytics import (
     collect_scores,
     compute_rates,
     compute_retention,
-    compute_time_to_response,
-    compute_trajectory,
 )
+from ketaclinic.domain.outcomes.cohort_trajectory import compute_trajectory
+from ketaclinic.domain.outcomes.time_to_response import compute_time_to_response
 from ketaclinic.domain.patients.people import PatientDetails, SexAtBirth
 from ketaclinic.domain.protocols.sections import OutcomeDefinition
 from tests.conftest import World

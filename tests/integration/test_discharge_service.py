@@ -13,7 +13,7 @@ from ketaclinic.domain.identity.access import Role
 from ketaclinic.domain.infusion.discharge import AldreteScore
 from ketaclinic.domain.infusion.session import SessionState
 from ketaclinic.domain.infusion.vitals import Parameter, ReadingSource, VitalReading
-from ketaclinic.services.infusion.monitoring import VitalsBatch
+from ketaclinic.services.infusion.monitor_messages import VitalsBatch
 from ketaclinic.services.infusion.ports import RecordKind
 from tests.conftest import World
 from tests.integration.test_session_workflow import Day, _ready, make_day

@@ -19,7 +19,8 @@ from ketaclinic.domain.identity.access import Role
 from ketaclinic.domain.infusion.session import SessionState
 from ketaclinic.domain.patients.people import PatientDetails, SexAtBirth
 from ketaclinic.services.infusion.demo_sessions import DEMO_ATTESTED
-from ketaclinic.services.infusion.monitoring import IngestLimits, MonitoringService
+from ketaclinic.services.infusion.monitor_messages import IngestLimits
+from ketaclinic.services.infusion.monitoring import MonitoringService
 from ketaclinic.services.infusion.ports import NoLiveEvents
 from tests.conftest import World
 from tests.infusion_world import prepare_clinic, register_gateway, running_sessions

@@ -16,7 +16,7 @@ from ketaclinic.domain.identity.access import Role
 from ketaclinic.domain.infusion.records import AckAction
 from ketaclinic.domain.infusion.session import SessionState
 from ketaclinic.domain.infusion.vitals import Parameter, ReadingSource, VitalReading
-from ketaclinic.services.infusion.monitoring import VitalsBatch
+from ketaclinic.services.infusion.monitor_messages import VitalsBatch
 from tests.conftest import World
 from tests.infusion_world import pcd01, running_sessions
 

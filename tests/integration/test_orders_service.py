@@ -49,7 +49,7 @@ from ketaclinic.domain.protocols.sections import Route
 from ketaclinic.services.assessments.safety import SafetyFlag, open_tasks
 from ketaclinic.services.dosing.checkins import CheckinEntry
 from ketaclinic.services.dosing.orders import BedsideEntry, OrderDraft
-from ketaclinic.services.infusion.monitoring import VitalsBatch
+from ketaclinic.services.infusion.monitor_messages import VitalsBatch
 from ketaclinic.services.ports import UnitOfWork
 from tests.conftest import World, make_world
 from tests.fakes import FakeClock

@@ -111,7 +111,7 @@ def test_resuming_needs_the_alarms_acknowledged(world: World) -> None:
     from decimal import Decimal
 
     from ketaclinic.domain.infusion.vitals import Parameter, ReadingSource, VitalReading
-    from ketaclinic.services.infusion.monitoring import VitalsBatch
+    from ketaclinic.services.infusion.monitor_messages import VitalsBatch
 
     [monitor] = running_sessions(world)
     nurse, s = world.actor(Role.NURSE), world.services

@@ -10,6 +10,15 @@ import pytest
 
 from ketaclinic.domain.outcomes import analytics as a
 from ketaclinic.domain.outcomes.analytics import CourseFact, ScoreFact
+from ketaclinic.domain.outcomes.cohort_trajectory import (
+    compute_trajectory,
+    t_critical_95,
+    trajectory_point_from_sums,
+)
+from ketaclinic.domain.outcomes.time_to_response import (
+    compute_time_to_response,
+    kaplan_meier_from_counts,
+)
 from ketaclinic.domain.protocols.sections import OutcomeDefinition
 
 PHQ9 = OutcomeDefinition("phq9", Decimal(50), Decimal(25), 4, "SUSTAIN-3")
@@ -56,7 +65,7 @@ def test_remission_at_session_6_and_3_months() -> None:
 
 
 def test_trajectory_mean_and_t_interval() -> None:
-    points = {p.session_number: p for p in a.compute_trajectory(CS)}
+    points = {p.session_number: p for p in compute_trajectory(CS)}
     base = points[0]  # baselines 20, 10, 12, 16, 0
     assert base.n == 5 and base.mean == pytest.approx(11.6)
     sd = math.sqrt(sum((x - 11.6) ** 2 for x in (20, 10, 12, 16, 0)) / 4)
@@ -67,15 +76,15 @@ def test_trajectory_mean_and_t_interval() -> None:
 
 def test_trajectory_from_sums_matches_direct_statistics() -> None:
     xs = [20, 10, 12, 16, 0]
-    direct = a.compute_trajectory(CS)[0]
-    from_sums = a.trajectory_point_from_sums(0, len(xs), sum(xs), sum(x * x for x in xs))
+    direct = compute_trajectory(CS)[0]
+    from_sums = trajectory_point_from_sums(0, len(xs), sum(xs), sum(x * x for x in xs))
     assert from_sums.mean == pytest.approx(direct.mean)
     assert from_sums.ci_high == pytest.approx(direct.ci_high)
 
 
 @pytest.mark.parametrize(("df", "t"), [(1, 12.706), (4, 2.776), (35, 2.042), (200, 1.96)])
 def test_t_critical(df: int, t: float) -> None:
-    assert a.t_critical_95(df) == t
+    assert t_critical_95(df) == t
 
 
 def test_median_change_interpolates_like_percentile_cont() -> None:
@@ -84,13 +93,13 @@ def test_median_change_interpolates_like_percentile_cont() -> None:
 
 
 def test_time_to_first_response_kaplan_meier() -> None:
-    rows = a.compute_time_to_response(CS, PHQ9)
+    rows = compute_time_to_response(CS, PHQ9)
     assert [(r.at_risk, r.events, r.censored) for r in rows] == [
         (4, 1, 0), (3, 0, 0), (3, 0, 1), (2, 1, 0), (1, 0, 0), (1, 0, 1),
     ]  # fmt: skip
     assert rows[-1].cumulative_response == pytest.approx(1 - (3 / 4) * (1 / 2))
     counts = [(r.session_number, r.events, r.censored) for r in rows]
-    assert a.kaplan_meier_from_counts(counts, total=4) == rows
+    assert kaplan_meier_from_counts(counts, total=4) == rows
 
 
 def test_top_clinics_adjust_for_case_mix() -> None:

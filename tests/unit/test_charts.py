@@ -4,16 +4,9 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 
-from ketaclinic.adapters.charts import (
-    Axis,
-    Chart,
-    Point,
-    Shade,
-    Threshold,
-    mean_trajectory_chart,
-    render_svg,
-)
-from ketaclinic.domain.outcomes.analytics import TrajectoryPoint
+from ketaclinic.adapters.charts import Axis, Chart, Point, Shade, Threshold, render_svg
+from ketaclinic.adapters.trajectory_charts import mean_trajectory_chart
+from ketaclinic.domain.outcomes.cohort_trajectory import TrajectoryPoint
 
 NS = {"svg": "http://www.w3.org/2000/svg"}
 CHART = Chart(

@@ -8,13 +8,13 @@ import io
 from decimal import Decimal
 
 from ketaclinic.domain.outcomes.analytics import (
-    KaplanMeierRow,
     RateRow,
     RemissionRow,
     SafetyRateRow,
     SessionRetentionRow,
-    TrajectoryPoint,
 )
+from ketaclinic.domain.outcomes.cohort_trajectory import TrajectoryPoint
+from ketaclinic.domain.outcomes.time_to_response import KaplanMeierRow
 from ketaclinic.domain.protocols.sections import OutcomeDefinition
 from ketaclinic.entrypoints.web.outcomes.charts import mean_trajectory_svg
 from ketaclinic.entrypoints.web.outcomes.tables import figure_tables

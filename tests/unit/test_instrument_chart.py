@@ -5,7 +5,8 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from datetime import UTC, datetime
 
-from ketaclinic.adapters.charts import Mark, Threshold, render_trajectory_svg
+from ketaclinic.adapters.charts import Mark, Threshold
+from ketaclinic.adapters.trajectory_charts import render_trajectory_svg
 from ketaclinic.domain.assessments.instruments import ScorePoint, get_instrument
 
 NS = {"svg": "http://www.w3.org/2000/svg"}

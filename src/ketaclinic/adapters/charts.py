@@ -1,4 +1,4 @@
-"""The one chart module: accessible SVG line charts for the pages and the printed report (pure).
+"""The one chart drawing: accessible SVG line charts for the pages and the printed report (pure).
 
 A chart is data first (:class:`Chart`: two labelled axes with units, points with optional 95 % CI
 bars, shaded bands, horizontal thresholds, vertical marks, and a text alternative), drawn by one
@@ -6,24 +6,15 @@ renderer, :func:`render_svg`. The pages embed the SVG (``role="img"`` with ``<ti
 ``<desc>``, the same data as a table beside it); the PDF report embeds the same SVG (fpdf2
 ``image``) with its text alternative printed under it. Every text is XML-escaped.
 
-The charts of the clinic: :func:`render_trajectory_svg` (one instrument's scores over time, with
-severity bands and response/remission lines), :func:`course_trajectory_svg` (a course's primary
-instrument by days since baseline) and :func:`mean_trajectory_svg` (mean total by session number
-with 95 % confidence intervals).
+The clinic's charts built on it are in ``adapters.trajectory_charts``.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from xml.sax.saxutils import escape
-
-from ketaclinic.domain.assessments.instruments.model import Band
-from ketaclinic.domain.assessments.instruments.trajectory import ScorePoint
-from ketaclinic.domain.outcomes.analytics import TrajectoryPoint
-from ketaclinic.services.outcomes.review import CourseReview
 
 WIDTH, HEIGHT = 640, 320
 LEFT, RIGHT, TOP, BOTTOM = 56, 16, 16, 48
@@ -239,162 +230,6 @@ def _series(plot: _Plot, chart: Chart, for_print: bool) -> list[str]:
     return parts
 
 
-# -- the clinic's charts -----------------------------------------------------------------------
-def _y_ticks(high: float) -> tuple[tuple[float, str], ...]:
-    step = max(1, round(high / 5))
-    return tuple((float(v), str(v)) for v in range(0, int(high) + 1, step))
-
-
-def trajectory_chart(
-    points: Sequence[ScorePoint],
-    bands: Sequence[Band],
-    thresholds: Sequence[Threshold],
-    marks: Sequence[Mark],
-    *,
-    title: str,
-    score_max: int,
-    unit: str = "points",
-) -> Chart:
-    """One instrument's scores over time: severity bands, thresholds, infusion marks."""
-    ordered = sorted(points, key=lambda p: p.at)
-    times = [p.at for p in ordered] + [m.at for m in marks]
-    start = min(times) if times else None
-
-    def days(at: datetime) -> float:
-        assert start is not None
-        return (at - start).total_seconds() / SECONDS_PER_DAY
-
-    end = days(max(times)) if times else 1.0
-    ticks: tuple[tuple[float, str], ...] = ()
-    if start is not None:
-        ticks = ((0.0, start.date().isoformat()),)
-    if times and end > 0:
-        ticks += ((end, max(times).date().isoformat()),)
-    return Chart(
-        title=title,
-        description=_describe(ordered, unit),
-        x=Axis("Date", "UTC", 0.0, end or 1.0, ticks),
-        y=Axis(
-            "Score", unit, 0.0, float(score_max or 1), ((0.0, "0"), (score_max, f"{score_max}"))
-        ),
-        points=tuple(
-            Point(days(p.at), float(p.total), f"{p.at.date().isoformat()}: {p.total} {unit}")
-            for p in ordered
-        ),
-        shades=tuple(Shade(b.min_score, b.max_score + 1, _band_label(b)) for b in bands)
-        if times
-        else (),
-        thresholds=tuple(thresholds) if times else (),
-        rules=tuple(Rule(days(m.at), f"{m.label} {m.at.date().isoformat()}") for m in marks),
-    )
-
-
-def _band_label(band: Band) -> str:
-    return f"{band.label} ({band.min_score}–{band.max_score})"
-
-
-def _describe(points: Sequence[ScorePoint], unit: str) -> str:
-    if not points:
-        return "No scores recorded yet."
-    first, last = points[0], points[-1]
-    return (
-        f"{len(points)} scores from {first.at.date().isoformat()} ({first.total} {unit}) "
-        f"to {last.at.date().isoformat()} ({last.total} {unit})."
-    )
-
-
-def render_trajectory_svg(
-    points: Sequence[ScorePoint],
-    bands: Sequence[Band],
-    thresholds: Sequence[Threshold],
-    marks: Sequence[Mark],
-    *,
-    title: str,
-    score_max: int,
-    unit: str = "points",
-) -> str:
-    """:func:`trajectory_chart` as SVG (the chart's assessment panel)."""
-    chart = trajectory_chart(
-        points, bands, thresholds, marks, title=title, score_max=score_max, unit=unit
-    )
-    return render_svg(chart)
-
-
-def course_trajectory_chart(review: CourseReview) -> Chart | None:
-    """The course's primary instrument totals by days since baseline (None: no score yet)."""
-    instrument = review.outcome.instrument
-    scores = [s.score for s in review.scores if s.score.instrument == instrument]
-    if not scores:
-        return None
-    start = scores[0].administered_at
-    xs = [(s.administered_at - start).days for s in scores]
-    high_y = max(max(s.total for s in scores), 1)
-    first, last = scores[0], scores[-1]
-    return Chart(
-        title=f"{instrument} totals over the course",
-        description=(
-            f"{len(scores)} {instrument} totals from {first.total} points at baseline to "
-            f"{last.total} points on day {xs[-1]}."
-        ),
-        x=Axis(
-            "Days since baseline",
-            "days",
-            0.0,
-            float(max(max(xs), 1)),
-            tuple((float(d), str(d)) for d in sorted(set(xs))),
-        ),
-        y=Axis(f"{instrument} total", "points", 0.0, float(high_y), _y_ticks(high_y)),
-        points=tuple(
-            Point(float(x), float(s.total), f"{s.kind.value}: {s.total}")
-            for x, s in zip(xs, scores, strict=True)
-        ),
-    )
-
-
-def course_trajectory_svg(review: CourseReview, *, for_print: bool = False) -> str | None:
-    chart = course_trajectory_chart(review)
-    return None if chart is None else render_svg(chart, for_print=for_print)
-
-
-def mean_trajectory_chart(points: Sequence[TrajectoryPoint], instrument: str) -> Chart | None:
-    """Mean total by session number (0 = baseline) with 95 % CI bars (None: no data)."""
-    if not points:
-        return None
-    high_x = max(max(p.session_number for p in points), 1)
-    high_y = max(max((p.ci_high or p.mean) for p in points), 1.0)
-    described = "; ".join(
-        f"session {p.session_number}: mean {p.mean:.1f} (n={p.n})" for p in points
-    )
-    return Chart(
-        title=f"Mean {instrument} by session with 95 % CI",
-        description=f"Mean {instrument} total (points) by session: {described}.",
-        x=Axis(
-            "Session number (0 = baseline)",
-            "",
-            0.0,
-            float(high_x),
-            tuple((float(p.session_number), str(p.session_number)) for p in points),
-        ),
-        y=Axis(f"Mean {instrument} total", "points", 0.0, high_y, _y_ticks(high_y), ", 95 % CI"),
-        points=tuple(
-            Point(
-                float(p.session_number),
-                p.mean,
-                f"session {p.session_number}: mean {p.mean:.1f} (n={p.n})",
-                p.ci_low,
-                p.ci_high,
-            )
-            for p in points
-        ),
-        connected=False,
-    )
-
-
-def mean_trajectory_svg(points: Sequence[TrajectoryPoint], instrument: str) -> str | None:
-    chart = mean_trajectory_chart(points, instrument)
-    return None if chart is None else render_svg(chart)
-
-
 __all__ = [
     "Axis",
     "Chart",
@@ -403,11 +238,5 @@ __all__ = [
     "Rule",
     "Shade",
     "Threshold",
-    "course_trajectory_chart",
-    "course_trajectory_svg",
-    "mean_trajectory_chart",
-    "mean_trajectory_svg",
     "render_svg",
-    "render_trajectory_svg",
-    "trajectory_chart",
 ]

@@ -15,10 +15,10 @@ from playwright.sync_api import expect
 
 from ketaclinic.adapters.hl7.client import MllpClient
 from ketaclinic.adapters.hl7.ingest_handler import MonitorMessageHandler
+from ketaclinic.adapters.hl7.server import Hl7Listener, serve
 from ketaclinic.adapters.protocol_files import shipped_protocol
 from ketaclinic.domain.identity.access import Role
 from ketaclinic.domain.identity.staff import Actor
-from ketaclinic.entrypoints.hl7_listener import Hl7Listener, serve
 from ketaclinic.services.infusion.demo_sessions import (
     SIMULATOR_GATEWAY,
     DemoMonitor,

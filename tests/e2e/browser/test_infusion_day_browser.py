@@ -20,8 +20,8 @@ from playwright.sync_api import Page, expect
 
 from ketaclinic.adapters.hl7.client import MllpClient
 from ketaclinic.adapters.hl7.ingest_handler import MonitorMessageHandler
+from ketaclinic.adapters.hl7.server import Hl7Listener, serve
 from ketaclinic.domain.identity.access import Role
-from ketaclinic.entrypoints.hl7_listener import Hl7Listener, serve
 from ketaclinic.services.infusion.demo_sessions import SIMULATOR_GATEWAY, DemoMonitor
 from tests.e2e.browser.conftest import TABLET, LiveServer, SignedIn
 from tests.e2e.browser.test_orders_browser import actor

@@ -22,7 +22,8 @@ from ketaclinic.domain.infusion.records import InfusionSession
 from ketaclinic.domain.infusion.session import SessionState
 from ketaclinic.domain.infusion.vitals import MMHG, Parameter, ReadingSource, VitalReading
 from ketaclinic.domain.patients.course import CourseState
-from ketaclinic.services.infusion.monitoring import MonitoringService, Receipt, VitalsBatch
+from ketaclinic.services.infusion.monitor_messages import Receipt, VitalsBatch
+from ketaclinic.services.infusion.monitoring import MonitoringService
 from tests.unit.services.world import FakeWorld
 
 

@@ -26,9 +26,9 @@ from ketaclinic.domain.outcomes.analytics import (
     CohortChange,
     RateRow,
     RemissionRow,
-    kaplan_meier_from_counts,
-    trajectory_point_from_sums,
 )
+from ketaclinic.domain.outcomes.cohort_trajectory import trajectory_point_from_sums
+from ketaclinic.domain.outcomes.time_to_response import kaplan_meier_from_counts
 from ketaclinic.domain.protocols.sections import OutcomeDefinition
 
 QUERY_NAMES = (

@@ -29,22 +29,18 @@ from ketaclinic.adapters.db.identity.repository import (
     SqlStaffRepository,
     SqlStaffSessionRepository,
 )
+from ketaclinic.adapters.db.infusion.alarm_repository import SqlAlarmRepository
 from ketaclinic.adapters.db.infusion.gateway_repository import SqlGatewayRegistry
+from ketaclinic.adapters.db.infusion.hl7_inbox_repository import SqlHl7Inbox
 from ketaclinic.adapters.db.infusion.record_repository import SqlSessionRecordRepository
 from ketaclinic.adapters.db.infusion.repository import (
     SqlMonitorRegistry,
     SqlNotificationRepository,
     SqlSessionRepository,
 )
-from ketaclinic.adapters.db.infusion.vitals_repository import (
-    SqlAlarmRepository,
-    SqlHl7Inbox,
-    SqlReadingRepository,
-)
-from ketaclinic.adapters.db.integration.repository import (
-    SqlCoachingNoteRepository,
-    SqlIntegrationRepository,
-)
+from ketaclinic.adapters.db.infusion.vitals_repository import SqlReadingRepository
+from ketaclinic.adapters.db.integration.coaching_note_repository import SqlCoachingNoteRepository
+from ketaclinic.adapters.db.integration.repository import SqlIntegrationRepository
 from ketaclinic.adapters.db.outcomes.repository import SqlOutcomeRepository
 from ketaclinic.adapters.db.patients.course_repository import SqlCourseRepository
 from ketaclinic.adapters.db.patients.repository import SqlPatientRepository

@@ -1,6 +1,6 @@
 """FHIR R4 ``QuestionnaireResponse``: read answers as ordinals, score them, and export responses.
 
-Rules (issue 5): ordinals come from the Questionnaire (answerOption extensions or its contained
+Rules: ordinals come from the Questionnaire (answerOption extensions or its contained
 ValueSet) or from the instrument's own answer list; an answer code outside the answer set makes
 the response unscorable with a reason naming the item — never guessed from display text; a total
 stored in the file is never trusted, only compared (``stored_total_disagrees``).

@@ -25,7 +25,7 @@ from ketaclinic.adapters.hl7.message import Header, MessageRejected
 from ketaclinic.adapters.hl7.mllp import FrameError
 from ketaclinic.adapters.hl7.parse import ParsedMessage, parse_or_reject
 from ketaclinic.adapters.hl7.readings import map_readings
-from ketaclinic.services.infusion.monitoring import (
+from ketaclinic.services.infusion.monitor_messages import (
     DeviceMessage,
     IngestResult,
     Receipt,

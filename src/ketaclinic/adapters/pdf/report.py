@@ -13,8 +13,9 @@ from zoneinfo import ZoneInfo
 
 from fpdf import FPDF
 
-from ketaclinic.adapters.charts import HEIGHT, WIDTH, course_trajectory_chart, render_svg
+from ketaclinic.adapters.charts import HEIGHT, WIDTH, render_svg
 from ketaclinic.adapters.pdf.typeface import FAMILY, new_document, printable
+from ketaclinic.adapters.trajectory_charts import course_trajectory_chart
 from ketaclinic.services.outcomes.reports import CourseReport
 
 LINE_MM = 5.5

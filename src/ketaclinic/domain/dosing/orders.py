@@ -1,6 +1,6 @@
 """The nurse's bedside check of a dose order against what is in hand, before administration.
 
-Issue 7: before administration a nurse verifies the order against the patient, drug, concentration,
+Before administration a nurse verifies the order against the patient, drug, concentration,
 dose and rate (a second-person check is recorded by the service). Every mismatch is listed, not
 only the first, so the nurse sees everything that is wrong at once. Quantities are compared as exact
 ``Decimal`` values after normalising the exponent (``35`` equals ``35.0``): a pump rate of 52.5 is
@@ -65,6 +65,8 @@ class VerificationResult:
         return not self.mismatches
 
 
+#: Why a patient mismatch blocks: the dose is given only to the patient it was ordered for.
+RIGHT_PATIENT = "the right patient is confirmed at the bedside before administration"
 _FIELDS = ("patient_id", "drug", "route", "concentration_mg_per_ml", "dose_mg", "rate_ml_per_h")
 
 
@@ -72,8 +74,8 @@ def verify_order(order: OrderToVerify, observed: ObservedAdministration) -> Veri
     """Compare patient, drug, route, concentration, dose and rate; list every mismatch.
 
     Drug names compare case- and space-insensitively; quantities exactly. A missing pump rate on
-    either side of an infused order is a mismatch. Source: issue 7 (bedside verification),
-    clinical.md §2.4 (a wrong concentration changes the delivered dose).
+    either side of an infused order is a mismatch. Source: clinical.md §2.4 (a wrong concentration
+    changes the delivered dose).
     """
     mismatches = tuple(
         _mismatch(name, getattr(order, name), getattr(observed, name))
@@ -100,7 +102,7 @@ def _mismatch(name: str, ordered: object, observed: object) -> Mismatch:
     reason = DosingReason(
         f"verify.{name}_mismatch",
         f"{name.replace('_', ' ')}: ordered {ordered_text}, found {observed_text}",
-        CLINICAL_2_4 if name != "patient_id" else "issue 7 bedside verification",
+        CLINICAL_2_4 if name != "patient_id" else RIGHT_PATIENT,
     )
     return Mismatch(name, ordered_text, observed_text, reason)
 
@@ -134,7 +136,7 @@ def review_prescribed_dose(
     A dose other than the proposed one, or any dose when the recommendation is to postpone or to
     hold and review, needs a written ``override_reason``. Ceilings are never overridable: the
     chosen dose must come from :func:`calculate_dose` (so it is already within them) and a chosen
-    dose with its own refusals cannot be signed. Source: issue 7 (orders), clinical.md §2.2.
+    dose with its own refusals cannot be signed. Source: clinical.md §2.2.
     """
     proposed = recommendation.proposed
     overrides = proposed is None or proposed.dose_mg != chosen.dose_mg
@@ -150,7 +152,7 @@ def review_prescribed_dose(
                 f"recommendation was {recommendation.outcome.value}"
                 + (f" at {proposed.dose_mg} mg" if proposed else "")
                 + f"; {chosen.dose_mg} mg needs a written reason",
-                "issue 7 orders",
+                "clinical.md §2.2",
             )
         )
     return PrescriptionReview(overrides, tuple(refusals))

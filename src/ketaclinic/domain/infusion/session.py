@@ -129,7 +129,7 @@ def _predose_hard_stop(f: SessionFacts) -> tuple[str, ...]:
     )
 
 
-#: Guard label -> the checks that must all pass (seed 000 steps 4-5; clinical.md §4; issue 9).
+#: Guard label -> the checks that must all pass (clinical.md §4).
 GUARDS: dict[str, tuple[GuardCheck, ...]] = {
     "check_in_complete": (
         _require("identity_confirmed", "identity not confirmed", lambda f: f.identity_confirmed),

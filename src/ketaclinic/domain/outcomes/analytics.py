@@ -5,13 +5,13 @@ always carry their denominator; rates and statistics are floats (summaries), cou
 Conventions shared with the SQL: ``session_number`` 0 is the baseline, 1..n induction sessions,
 ``None`` later; at most one score per course, instrument and session; the 3-month score is the
 latest in :data:`THREE_MONTH_WINDOW_DAYS`; response = drop >= ``response_pct_drop`` (exact),
-remission = score <= ``remission_max_score``; a missing or 0 baseline is excluded.
+remission = score <= ``remission_max_score``; a missing or 0 baseline is excluded. The mean
+trajectory is in ``cohort_trajectory`` and the time to response in ``time_to_response``.
 Source: clinical.md §9.1; performance.md §5.3 (the six D1 queries).
 """
 
 from __future__ import annotations
 
-import math
 import statistics
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
@@ -23,44 +23,6 @@ from ketaclinic.domain.outcomes.response import drop_reaches
 from ketaclinic.domain.protocols.sections import OutcomeDefinition
 
 THREE_MONTH_WINDOW_DAYS = (76, 104)  # 90 +/- 14 days from the course start
-
-# Two-sided 95 % Student t critical values; between rows the lower df is used (wider interval).
-_T95 = {
-    1: 12.706,
-    2: 4.303,
-    3: 3.182,
-    4: 2.776,
-    5: 2.571,
-    6: 2.447,
-    7: 2.365,
-    8: 2.306,
-    9: 2.262,
-    10: 2.228,
-    11: 2.201,
-    12: 2.179,
-    13: 2.160,
-    14: 2.145,
-    15: 2.131,
-    16: 2.120,
-    17: 2.110,
-    18: 2.101,
-    19: 2.093,
-    20: 2.086,
-    21: 2.080,
-    22: 2.074,
-    23: 2.069,
-    24: 2.064,
-    25: 2.060,
-    26: 2.056,
-    27: 2.052,
-    28: 2.048,
-    29: 2.045,
-    30: 2.042,
-    40: 2.021,
-    60: 2.000,
-    120: 1.980,
-}
-_Z95 = 1.960
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,15 +79,6 @@ def end_pair(cs: CourseScores, at_session: int) -> tuple[int, int] | None:
 
 def _natural(key: tuple[str, ...]) -> tuple[tuple[int, int, str], ...]:
     return tuple((0, int(v), "") if v.isdigit() else (1, 0, v) for v in key)
-
-
-def t_critical_95(df: int) -> float:
-    """Two-sided 95 % t critical value for ``df`` degrees of freedom (normal 1.96 past 120)."""
-    if df < 1:
-        raise ValueError("df must be >= 1")
-    if df > 120:
-        return _Z95
-    return _T95[max(k for k in _T95 if k <= df)]
 
 
 def select_courses(
@@ -240,55 +193,6 @@ def compute_remission(
 
 
 @dataclass(frozen=True, slots=True)
-class TrajectoryPoint:
-    """Mean score at one session number with its 95 % confidence interval (t-based)."""
-
-    session_number: int
-    n: int
-    mean: float
-    sd: float | None
-    ci_low: float | None
-    ci_high: float | None
-
-
-def trajectory_point_from_sums(
-    session_number: int, n: int, total: float, total_sq: float
-) -> TrajectoryPoint:
-    """Mean, sample SD and 95 % CI from count, sum and sum of squares (the SQL's aggregates)."""
-    mean = total / n
-    if n < 2:
-        return TrajectoryPoint(session_number, n, mean, None, None, None)
-    variance = max(0.0, (total_sq - n * mean * mean) / (n - 1))
-    return _point(session_number, n, mean, math.sqrt(variance))
-
-
-def _point(session_number: int, n: int, mean: float, sd: float) -> TrajectoryPoint:
-    half = t_critical_95(n - 1) * sd / math.sqrt(n)
-    return TrajectoryPoint(session_number, n, mean, sd, mean - half, mean + half)
-
-
-def compute_trajectory(
-    course_scores: Iterable[CourseScores], *, max_session: int = 6
-) -> list[TrajectoryPoint]:
-    """Mean score by session number 0..``max_session`` over every course with that score."""
-    values: dict[int, list[int]] = defaultdict(list)
-    for cs in course_scores:
-        if cs.baseline is not None:
-            values[0].append(cs.baseline)
-        for k, score in cs.by_session.items():
-            if 1 <= k <= max_session:
-                values[k].append(score)
-    points = []
-    for k in sorted(values):
-        xs = values[k]
-        if len(xs) < 2:
-            points.append(TrajectoryPoint(k, len(xs), float(xs[0]), None, None, None))
-        else:
-            points.append(_point(k, len(xs), statistics.fmean(xs), statistics.stdev(xs)))
-    return points
-
-
-@dataclass(frozen=True, slots=True)
 class CohortChange:
     """Median and interquartile range of the change (points) from baseline, for one cohort."""
 
@@ -317,63 +221,6 @@ def compute_median_change(
         one = [float(xs[0])] * 3
         q1, median, q3 = statistics.quantiles(xs, n=4, method="inclusive") if len(xs) > 1 else one
         rows.append(CohortChange(key[0], key[1], len(xs), median, q1, q3))
-    return rows
-
-
-@dataclass(frozen=True, slots=True)
-class KaplanMeierRow:
-    """Time to first response (sessions), Kaplan-Meier style: one row per session number."""
-
-    session_number: int
-    at_risk: int
-    events: int  # first response at this session
-    censored: int  # last session without response (drop-out or end of series)
-    cumulative_response: float  # 1 - S(k)
-
-
-def first_response_session(cs: CourseScores, definition: OutcomeDefinition) -> int | None:
-    """The first induction session whose score is a response, or ``None``."""
-    if cs.baseline is None or cs.baseline <= 0:
-        return None
-    for k in sorted(cs.by_session):
-        if k >= 1 and drop_reaches(cs.baseline, cs.by_session[k], definition.response_pct_drop):
-            return k
-    return None
-
-
-def compute_time_to_response(
-    course_scores: Iterable[CourseScores], definition: OutcomeDefinition, *, max_session: int = 6
-) -> list[KaplanMeierRow]:
-    """Kaplan-Meier table of first response by session over courses with a usable baseline."""
-    followed = []
-    for cs in course_scores:
-        if cs.baseline and cs.baseline > 0 and cs.last_session >= 1:
-            followed.append(
-                (first_response_session(cs, definition), min(cs.last_session, max_session))
-            )
-    rows, survival = [], 1.0
-    for k in range(1, max_session + 1):
-        at_risk = sum(1 for first, last in followed if last >= k and (first is None or first >= k))
-        events = sum(1 for first, _ in followed if first == k)
-        censored = sum(1 for first, last in followed if first is None and last == k)
-        if at_risk:
-            survival *= 1 - events / at_risk
-        rows.append(KaplanMeierRow(k, at_risk, events, censored, 1 - survival))
-    return rows
-
-
-def kaplan_meier_from_counts(
-    counts: Sequence[tuple[int, int, int]], *, total: int, max_session: int = 6
-) -> list[KaplanMeierRow]:
-    """Build the table from per-session ``(session, events, censored)`` and the followed total."""
-    by_k = {k: (e, c) for k, e, c in counts}
-    rows, survival, at_risk = [], 1.0, total
-    for k in range(1, max_session + 1):
-        events, censored = by_k.get(k, (0, 0))
-        if at_risk:
-            survival *= 1 - events / at_risk
-        rows.append(KaplanMeierRow(k, at_risk, events, censored, 1 - survival))
-        at_risk -= events + censored
     return rows
 
 

@@ -2,7 +2,8 @@
 
 Run after :mod:`reader` produced a well-typed :class:`Protocol`. Every check logs a problem with the
 dotted path of the offending field; none stops at the first problem. Clinical checks on dosing,
-series, monitoring and outcomes live in :mod:`checks_care`.
+series, monitoring and outcomes live in :mod:`checks_care`, :mod:`checks_monitoring` and
+:mod:`checks_outcomes`.
 """
 
 from __future__ import annotations

@@ -105,11 +105,21 @@ def parse_value(current: Any, text: str) -> Any:
     if len(text) > MAX_VALUE_CHARS:
         raise ValueError(f"at most {MAX_VALUE_CHARS} characters")
     if isinstance(current, list):
-        model = current[0] if current else 0
-        parts = [part.strip() for part in text.split(",") if part.strip()]
-        if not parts:
-            raise ValueError("one or more numbers separated by commas")
-        return [parse_value(model, part) for part in parts]
+        return _parse_list(current, text)
+    return _parse_scalar(current, text)
+
+
+def _parse_list(current: list[Any], text: str) -> list[Any]:
+    """Comma-separated items, each typed like the current first item (a number if empty)."""
+    model = current[0] if current else 0
+    parts = [part.strip() for part in text.split(",") if part.strip()]
+    if not parts:
+        raise ValueError("one or more numbers separated by commas")
+    return [parse_value(model, part) for part in parts]
+
+
+def _parse_scalar(current: Any, text: str) -> Any:
+    """One stripped value typed like ``current``: a flag, a whole number, a decimal or text."""
     if isinstance(current, bool):
         if text.lower() not in {"true", "false"}:
             raise ValueError("true or false")

@@ -13,12 +13,8 @@ from ketaclinic.domain.protocols.checks import (
     check_population,
     check_unique_rule_ids,
 )
-from ketaclinic.domain.protocols.checks_care import (
-    check_discharge,
-    check_dosing,
-    check_monitoring,
-    check_series,
-)
+from ketaclinic.domain.protocols.checks_care import check_discharge, check_dosing, check_series
+from ketaclinic.domain.protocols.checks_monitoring import check_monitoring
 from ketaclinic.domain.protocols.checks_outcomes import (
     check_integration,
     check_maintenance,

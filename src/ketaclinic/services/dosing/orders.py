@@ -1,7 +1,7 @@
 """Dose orders: written by a prescriber from the recommendation, checked at the bedside by a
 second person, then given.
 
-Issue 7 (orders) and seed 000 steps 2 and 5. A prescriber (physician or APP, ``ORDER_WRITE``)
+A prescriber (physician or APP, ``ORDER_WRITE``)
 signs an order for the course's next session: the dose is always recomputed by the domain
 (``plan_dose``), so a ceiling or a hard stop (label or pump refusal) cannot be exceeded by anyone;
 a dose other than the recommended one needs a written reason (``review_prescribed_dose``). An order
@@ -164,7 +164,7 @@ class OrderService:
         """The second-person bedside check; every attempt is stored and audited, a mismatch blocks.
 
         Refused outright when the nurse signed the order themselves or the order is not waiting
-        for a check. Source: issue 7 (verification), clinical.md §2.4.
+        for a check: the second person is the point of the check. Source: clinical.md §2.4.
         """
         require(actor, Permission.ORDER_VERIFY)
         assert actor.staff_id is not None

@@ -104,7 +104,8 @@ def weight_measurements(rows: Sequence[Measurement]) -> tuple[WeightMeasurement,
 def order_blockers(uow: UnitOfWork, facts: CourseFacts, course: Course) -> tuple[str, ...]:
     """Every reason an order cannot be signed now: eligibility, consent and the safety gate.
 
-    Source: issue 7 (orders); DESIGN.md lifecycles (eligibility signed, consent present).
+    An order is written only for a course whose eligibility is signed, whose consent is in force
+    and whose safety gate is clear (clinical.md §1, §6.3).
     """
     reasons: list[str] = []
     if facts.eligibility is None:

@@ -3,7 +3,7 @@
 Acknowledging with ``pause`` pauses the running session through the state machine and notifies
 the prescriber; ``stop`` ends dosing early for safety (``stopped``); ``none`` records that the
 alarm was seen and what was done without changing dosing. One unit of work: the acknowledgement,
-the session move, the notification and the audit events commit together. Source: issue 9;
+the session move, the notification and the audit events commit together. Source:
 clinical.md §4.3 (SBP >= 180 or DBP >= 110 twice 5 min apart -> pause and notify the prescriber).
 """
 
@@ -19,9 +19,9 @@ from ketaclinic.domain.infusion.session import SessionState
 from ketaclinic.services.audit.trail import record
 from ketaclinic.services.identity.authorization import require
 from ketaclinic.services.infusion.board import chair_event
-from ketaclinic.services.infusion.monitoring import notify_prescriber
 from ketaclinic.services.infusion.ports import LiveEvents
 from ketaclinic.services.infusion.sessions import get_session, move_session, session_facts
+from ketaclinic.services.infusion.vitals_recording import notify_prescriber
 from ketaclinic.services.ports import Clock, UnitOfWorkFactory
 
 _MOVES = {AckAction.PAUSE: SessionState.PAUSED, AckAction.STOP: SessionState.STOPPED}

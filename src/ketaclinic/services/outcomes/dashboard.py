@@ -22,24 +22,22 @@ from ketaclinic.domain.identity.staff import Actor
 from ketaclinic.domain.outcomes.analytics import (
     CourseFact,
     CourseScores,
-    KaplanMeierRow,
     RateRow,
     RemissionRow,
     SafetyRateRow,
     ScoreFact,
     SessionRetentionRow,
-    TrajectoryPoint,
     collect_scores,
     compute_rates,
     compute_remission,
     compute_retention,
     compute_safety_rates,
-    compute_time_to_response,
-    compute_trajectory,
     select_courses,
 )
+from ketaclinic.domain.outcomes.cohort_trajectory import TrajectoryPoint, compute_trajectory
 from ketaclinic.domain.outcomes.records import CourseScore
 from ketaclinic.domain.outcomes.response import ScoreKind
+from ketaclinic.domain.outcomes.time_to_response import KaplanMeierRow, compute_time_to_response
 from ketaclinic.domain.patients.course import CourseState
 from ketaclinic.domain.patients.people import age_on
 from ketaclinic.domain.patients.treatment import Course

@@ -1,5 +1,5 @@
 """Response assessment: scores tagged by visit, the outcome review, the clinician's decision and
-the prescriber's outcome worklist (issue 11).
+the prescriber's outcome worklist (clinical.md §9).
 
 Walk: a score is recorded through the assessment rules
 (``services.assessments.responses.store_response``: scoring, safety flags and tasks) and tagged with

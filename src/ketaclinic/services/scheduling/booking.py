@@ -5,13 +5,14 @@ same transaction, one commit. Booking and confirming refuse while consent is not
 (``domain.consent.signatures.ensure_sessions_allowed``, clinical.md §6.3) or the safety gate is open
 (``services.assessments.safety.ensure_clear``). The series shape (sessions, minimum hours between
 starts, window) is the course's pinned protocol's ``Series`` section (clinical.md §3.1; the minimum
-interval is UNCONFIRMED, §10 item 4, and flagged ``needs_signoff`` in the pack).
+interval is UNCONFIRMED, §10 item 4, and flagged ``needs_signoff`` in the pack). What booking
+answers (a proposal, a move's outcome) is in ``proposals``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 from ketaclinic.domain.consent.signatures import ConsentStatus, ensure_sessions_allowed
@@ -22,15 +23,12 @@ from ketaclinic.domain.patients.course import TERMINAL
 from ketaclinic.domain.patients.treatment import Course
 from ketaclinic.domain.scheduling import (
     Appointment,
-    Infeasibility,
     ManualMove,
-    Option,
     Problem,
     Schedule,
     Scheduler,
     SeriesRequest,
     SolveLimits,
-    Violation,
     explain_unplaceable,
     nearest_options,
     validate_move,
@@ -60,6 +58,7 @@ from ketaclinic.services.scheduling.calendar import (
     problem_with,
     to_engine,
 )
+from ketaclinic.services.scheduling.proposals import MoveOutcome, Proposal, changeable_booking
 
 ConsentCheck = Callable[[UnitOfWork, Course], ConsentStatus]
 """``ConsentService.allows_sessions``: the consent status of a course now."""
@@ -73,30 +72,6 @@ _PROPOSE_ACTION = {
     BookingKind.BOOSTER: "schedule.propose_booster",
     BookingKind.COACHING: "schedule.propose_coaching",
 }
-
-
-@dataclass(frozen=True, slots=True)
-class Proposal:
-    """The booked series, or why it cannot be booked with the nearest options outside it."""
-
-    course_id: int
-    bookings: tuple[Booking, ...]
-    explanation: Infeasibility | None = None
-    options: tuple[Option, ...] = ()
-    frame: Frame | None = None
-
-    @property
-    def booked(self) -> bool:
-        return bool(self.bookings)
-
-
-@dataclass(frozen=True, slots=True)
-class MoveOutcome:
-    """A manual move: accepted (the stored booking) or refused with every new violation."""
-
-    accepted: bool
-    booking: Booking
-    violations: tuple[Violation, ...]
 
 
 class ScheduleService:
@@ -267,7 +242,7 @@ class ScheduleService:
             raise ValidationFailed({"start_at": "start must be a timezone-aware time"})
         with self._uow() as uow:
             uow.schedule.lock_clinic(actor.clinic_id)
-            booking = self._active_booking(uow, actor.clinic_id, booking_id)
+            booking = changeable_booking(uow, actor.clinic_id, booking_id)
             course = get_course(uow, actor.clinic_id, booking.course_id)
             chair = chair_id if chair_id is not None else booking.chair_id
             nurse = nurse_id if nurse_id is not None else booking.nurse_id
@@ -344,18 +319,6 @@ class ScheduleService:
             detail=f"{len(stored)} sessions proposed",
         )
         return stored
-
-    def _active_booking(self, uow: UnitOfWork, clinic_id: int, booking_id: int) -> Booking:
-        booking = uow.schedule.get(clinic_id, booking_id)
-        if booking is None:
-            raise NotFound("no such appointment in this clinic", field="appointment_id")
-        if not booking.active:
-            raise Conflict(f"the appointment is {booking.status.value}", field="appointment_id")
-        if booking.kind is not BookingKind.INDUCTION:
-            raise Conflict(
-                "boosters are changed by cancelling and booking again", field="appointment_id"
-            )
-        return booking
 
     def _window(self, uow: UnitOfWork, course: Course) -> int:
         protocol = load_published(uow, course.clinic_id, course.protocol_version_id).protocol

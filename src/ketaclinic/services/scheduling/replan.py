@@ -45,6 +45,7 @@ from ketaclinic.services.scheduling.calendar import (
     rooms_only,
     to_engine,
 )
+from ketaclinic.services.scheduling.proposals import changeable_booking
 
 
 class DropReason(StrEnum):
@@ -97,7 +98,7 @@ class ReplanService:
         s = self._s
         with s._uow() as uow:
             uow.schedule.lock_clinic(actor.clinic_id)
-            booking = s._active_booking(uow, actor.clinic_id, booking_id)
+            booking = changeable_booking(uow, actor.clinic_id, booking_id)
             frame, own, at, plan = self._replan(uow, booking)
             status = BookingStatus.MISSED if why is DropReason.MISSED else BookingStatus.CANCELLED
             now = s._clock.now()

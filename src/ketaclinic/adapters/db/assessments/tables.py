@@ -1,4 +1,4 @@
-"""Recorded instrument responses, patient self-report links and in-app notices (issue 5)."""
+"""Recorded instrument responses, patient self-report links and in-app notices."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Outcomes (issue 11): why each score was taken, and the stored maintenance booster plans.
+"""Outcomes (clinical.md §9): why each score was taken, and the stored maintenance booster plans.
 
 A recorded instrument response (``assessment_responses``) is tagged here with the course, the
 reason it was administered (baseline, induction session, reassessment, relapse watch, booster)

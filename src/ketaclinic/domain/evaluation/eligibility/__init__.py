@@ -13,11 +13,8 @@ from ketaclinic.domain.evaluation.eligibility.engine import (
     check_rules,
     decide,
 )
-from ketaclinic.domain.evaluation.eligibility.predicates import (
-    KNOWN_CONDITIONS,
-    PREDICATES,
-    OutcomeKind,
-)
+from ketaclinic.domain.evaluation.eligibility.evidence import OutcomeKind
+from ketaclinic.domain.evaluation.eligibility.predicates import KNOWN_CONDITIONS, PREDICATES
 from ketaclinic.domain.evaluation.eligibility.signoff import (
     SIGNING_ROLES,
     Override,

@@ -26,7 +26,8 @@ from ketaclinic.domain.assessments.instruments.model import ScoreResult
 from ketaclinic.domain.assessments.instruments.registry import INSTRUMENTS
 from ketaclinic.domain.assessments.instruments.scoring import score_instrument
 from ketaclinic.domain.errors import ValidationFailed
-from ketaclinic.domain.evaluation.eligibility.predicates import PREDICATES, Context, OutcomeKind
+from ketaclinic.domain.evaluation.eligibility.evidence import Context, OutcomeKind
+from ketaclinic.domain.evaluation.eligibility.predicates import PREDICATES
 from ketaclinic.domain.evaluation.intake import Evaluation, InstrumentScore
 from ketaclinic.domain.evaluation.plausibility import ensure_plausible
 from ketaclinic.domain.protocols.model import Protocol

@@ -1,9 +1,10 @@
 """Contraindication predicates: one per condition id a protocol pack may name.
 
 A predicate reads an :class:`~ketaclinic.domain.evaluation.intake.Evaluation` and the rule's numeric
-params and answers with an :class:`Outcome`: ``HIT`` (the condition is present, with the evidence),
-``CLEAR`` (the clinician recorded it absent) or ``MISSING`` (the evidence the rule needs was not
-recorded). ``MISSING`` is never a pass: the engine turns it into a finding.
+params and answers with an :class:`~ketaclinic.domain.evaluation.eligibility.evidence.Outcome`:
+``HIT`` (the condition is present, with the evidence), ``CLEAR`` (the clinician recorded it absent)
+or ``MISSING`` (the evidence the rule needs was not recorded). ``MISSING`` is never a pass: the
+engine turns it into a finding.
 
 The clinical facts behind each predicate are in the clinical reference §1.2, §1.3 and
 §1.5; the numbers (blood pressure cut-offs, look-back windows, diazepam-equivalent threshold) are
@@ -12,12 +13,19 @@ rule params owned by the protocol pack, never constants here.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from collections.abc import Mapping
+from datetime import timedelta
 from decimal import Decimal
-from enum import StrEnum
 
+from ketaclinic.domain.evaluation.eligibility.evidence import (
+    Check,
+    Context,
+    Outcome,
+    Predicate,
+    clear,
+    hit,
+    missing,
+)
 from ketaclinic.domain.evaluation.intake import (
     BloodPressure,
     Evaluation,
@@ -26,61 +34,7 @@ from ketaclinic.domain.evaluation.intake import (
     SubstanceUse,
     TreatmentKind,
 )
-from ketaclinic.domain.evaluation.medications import DrugClass, MedicationReview, review_medications
-from ketaclinic.domain.protocols.sections import Population
-
-
-class OutcomeKind(StrEnum):
-    HIT = "hit"
-    CLEAR = "clear"
-    MISSING = "missing_evidence"
-
-
-@dataclass(frozen=True, slots=True)
-class Outcome:
-    """What a predicate found, with a human-readable account of the evidence."""
-
-    kind: OutcomeKind
-    evidence: str
-
-
-def hit(evidence: str) -> Outcome:
-    return Outcome(OutcomeKind.HIT, evidence)
-
-
-def clear(evidence: str) -> Outcome:
-    return Outcome(OutcomeKind.CLEAR, evidence)
-
-
-def missing(evidence: str) -> Outcome:
-    return Outcome(OutcomeKind.MISSING, evidence)
-
-
-@dataclass(frozen=True, slots=True)
-class Context:
-    """Inputs every predicate may use besides the evaluation: the time and the population."""
-
-    at: datetime
-    population: Population
-
-    def review(self, evaluation: Evaluation) -> MedicationReview | None:
-        """The medication review, or ``None`` when the medication list was not recorded."""
-        if evaluation.medications is None:
-            return None
-        return review_medications(evaluation.medications)
-
-
-Check = Callable[[Evaluation, Mapping[str, Decimal], Context], Outcome]
-
-
-@dataclass(frozen=True, slots=True)
-class Predicate:
-    """A condition id, the params it requires, the optional ones, and its check."""
-
-    condition: str
-    check: Check
-    params: tuple[str, ...] = ()
-    optional_params: tuple[str, ...] = ()
+from ketaclinic.domain.evaluation.medications import DrugClass
 
 
 def _status_check(path: str, label: str, fires_on: frozenset[Status]) -> Check:

@@ -22,7 +22,7 @@ from datetime import datetime
 
 from ketaclinic.domain.errors import SafetyBlock
 from ketaclinic.domain.evaluation.eligibility.engine import Decision, EligibilityResult, Finding
-from ketaclinic.domain.evaluation.eligibility.predicates import OutcomeKind
+from ketaclinic.domain.evaluation.eligibility.evidence import OutcomeKind
 from ketaclinic.domain.protocols.sections import Severity
 
 SIGNING_ROLES = frozenset({"physician", "app"})

@@ -29,7 +29,7 @@ from ketaclinic.domain.infusion.vitals import (
 from ketaclinic.entrypoints.guards import ApiActor
 from ketaclinic.entrypoints.http import services_of
 from ketaclinic.entrypoints.input_limits import INT4_MAX, BodyId, PathId
-from ketaclinic.services.infusion.monitoring import IngestResult, VitalsBatch
+from ketaclinic.services.infusion.monitor_messages import IngestResult, VitalsBatch
 
 router = APIRouter(tags=["vitals"])
 Writer = Annotated[Actor, Depends(ApiActor(Permission.VITALS_WRITE))]

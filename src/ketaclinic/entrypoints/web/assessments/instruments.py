@@ -11,7 +11,8 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from markupsafe import Markup
 
-from ketaclinic.adapters.charts import Threshold, render_trajectory_svg
+from ketaclinic.adapters.charts import Threshold
+from ketaclinic.adapters.trajectory_charts import render_trajectory_svg
 from ketaclinic.domain.assessments.instruments import INSTRUMENTS, Instrument, get_instrument
 from ketaclinic.domain.assessments.instruments.model import Rater
 from ketaclinic.domain.errors import ClinicError, ValidationFailed

@@ -33,7 +33,7 @@ from ketaclinic.services.infusion.checklists import (
     SCALES,
     SEVERITIES,
 )
-from ketaclinic.services.infusion.monitoring import VitalsBatch
+from ketaclinic.services.infusion.monitor_messages import VitalsBatch
 
 router = APIRouter(dependencies=[Depends(mark_web)], include_in_schema=False)
 Reader = Annotated[StaffSession, Depends(WebUser(Permission.PATIENT_READ))]

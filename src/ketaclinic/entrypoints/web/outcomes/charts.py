@@ -10,9 +10,9 @@ from collections.abc import Sequence
 
 from markupsafe import Markup
 
-from ketaclinic.adapters.charts import course_trajectory_svg
-from ketaclinic.adapters.charts import mean_trajectory_svg as mean_svg
-from ketaclinic.domain.outcomes.analytics import TrajectoryPoint
+from ketaclinic.adapters.trajectory_charts import course_trajectory_svg
+from ketaclinic.adapters.trajectory_charts import mean_trajectory_svg as mean_svg
+from ketaclinic.domain.outcomes.cohort_trajectory import TrajectoryPoint
 from ketaclinic.services.outcomes.review import CourseReview
 
 

@@ -1,0 +1,173 @@
+"""The HL7 inbox: receipts of accepted monitor messages (dedup by sender + MSH-10 + digest), the
+per-session ingest locks, and the dead-letter store (a bounded prefix of each kept message).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, func, insert, select
+from sqlalchemy.exc import IntegrityError
+
+from ketaclinic.adapters.db.infusion.tables import hl7_dead_letters, hl7_messages, infusion_sessions
+from ketaclinic.domain.errors import Conflict
+from ketaclinic.domain.infusion.records import DeadLetter
+
+DEAD_LETTER_PREFIX_BYTES = 2048  # enough to read MSH, PID and the first OBX rows
+
+
+def _dead_letter(m: Any) -> DeadLetter:
+    return DeadLetter(
+        m["id"],
+        m["clinic_id"],
+        m["received_at"],
+        m["kind"],
+        m["ack_code"],
+        m["error_code"],
+        m["reason"],
+        m["control_id"],
+        m["payload_bytes"],
+    )
+
+
+class SqlHl7Inbox:
+    """Receipts of accepted monitor messages (for dedup) and the dead-letter store."""
+
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+
+    def lock_session(self, clinic_id: int, session_id: int) -> None:
+        """Serialise ingest per session (row lock on PostgreSQL; SQLite writes are serial)."""
+        self._conn.execute(
+            select(infusion_sessions.c.id)
+            .where(infusion_sessions.c.clinic_id == clinic_id, infusion_sessions.c.id == session_id)
+            .with_for_update()
+        )
+
+    def lock_sessions(self, clinic_id: int, session_ids: Sequence[int]) -> None:
+        """:meth:`lock_session` for many sessions, in id order (no deadlock between writers)."""
+        if session_ids:
+            self._conn.execute(
+                select(infusion_sessions.c.id)
+                .where(
+                    infusion_sessions.c.clinic_id == clinic_id,
+                    infusion_sessions.c.id.in_(sorted(session_ids)),
+                )
+                .order_by(infusion_sessions.c.id)
+                .with_for_update()
+            )
+
+    def seen_many(
+        self, clinic_id: int, keys: Sequence[tuple[str, str]]
+    ) -> dict[tuple[str, str], tuple[str, str]]:
+        """:meth:`seen` for many (sender, MSH-10) pairs in one query."""
+        if not keys:
+            return {}
+        wanted = set(keys)
+        stmt = select(
+            hl7_messages.c.sender,
+            hl7_messages.c.control_id,
+            hl7_messages.c.ack_code,
+            hl7_messages.c.digest,
+        ).where(
+            hl7_messages.c.clinic_id == clinic_id,
+            hl7_messages.c.control_id.in_(sorted({c for _s, c in wanted})),
+        )
+        return {
+            (r.sender, r.control_id): (str(r.ack_code), str(r.digest))
+            for r in self._conn.execute(stmt)
+            if (r.sender, r.control_id) in wanted
+        }
+
+    def seen(self, clinic_id: int, sender: str, control_id: str) -> tuple[str, str] | None:
+        """The ACK code sent for this sender's MSH-10 before and the digest of that message."""
+        row = self._conn.execute(
+            select(hl7_messages.c.ack_code, hl7_messages.c.digest).where(
+                hl7_messages.c.clinic_id == clinic_id,
+                hl7_messages.c.sender == sender,
+                hl7_messages.c.control_id == control_id,
+            )
+        ).first()
+        return (str(row.ack_code), str(row.digest)) if row else None
+
+    def record(
+        self,
+        clinic_id: int,
+        *,
+        sender: str,
+        control_id: str,
+        digest: str,
+        at: datetime,
+        outcome: str,
+        ack_code: str,
+        session_id: int | None,
+        readings: int,
+    ) -> int:
+        """Keep the receipt; the same message (sender, control id, digest) twice is a Conflict."""
+        stmt = (
+            insert(hl7_messages)
+            .values(clinic_id=clinic_id, sender=sender, control_id=control_id, digest=digest)
+            .values(received_at=at, outcome=outcome, ack_code=ack_code)
+            .values(session_id=session_id, readings=readings)
+            .returning(hl7_messages.c.id)
+        )
+        try:
+            with self._conn.begin_nested():
+                return int(self._conn.execute(stmt).scalar_one())
+        except IntegrityError as exc:
+            raise Conflict("this monitor message was received before", field="control_id") from exc
+
+    def record_many(self, clinic_id: int, receipts: Sequence[dict[str, object]]) -> list[int]:
+        """:meth:`record` for many messages in one statement; ids in the order given."""
+        if not receipts:
+            return []
+        rows = [{**r, "clinic_id": clinic_id} for r in receipts]
+        stmt = insert(hl7_messages).returning(hl7_messages.c.id, sort_by_parameter_order=True)
+        return [int(i) for i in self._conn.execute(stmt, rows).scalars()]
+
+    def dead_letter(
+        self,
+        clinic_id: int,
+        *,
+        kind: str,
+        ack_code: str,
+        error_code: str,
+        reason: str,
+        control_id: str | None,
+        payload: bytes,
+        at: datetime,
+        total_bytes: int | None = None,
+        digest: str | None = None,
+    ) -> int:
+        """Keep the reason, a bounded prefix of the bytes and the SHA-256 of the whole message
+        (``total_bytes``/``digest`` when the caller kept only a prefix itself)."""
+        digest = digest or hashlib.sha256(payload).hexdigest()
+        size = len(payload) if total_bytes is None else total_bytes
+        return int(
+            self._conn.execute(
+                insert(hl7_dead_letters)
+                .values(clinic_id=clinic_id, kind=kind, ack_code=ack_code, error_code=error_code)
+                .values(reason=reason[:2000], control_id=(control_id or None) and control_id[:200])
+                .values(payload=payload[:DEAD_LETTER_PREFIX_BYTES], payload_bytes=size)
+                .values(payload_sha256=digest, received_at=at)
+                .returning(hl7_dead_letters.c.id)
+            ).scalar_one()
+        )
+
+    def dead_letters(self, clinic_id: int, *, limit: int = 100) -> Sequence[DeadLetter]:
+        stmt = (
+            select(hl7_dead_letters)
+            .where(hl7_dead_letters.c.clinic_id == clinic_id)
+            .order_by(hl7_dead_letters.c.id.desc())
+            .limit(limit)
+        )
+        return [_dead_letter(r._mapping) for r in self._conn.execute(stmt)]
+
+    def message_count(self, clinic_id: int) -> int:
+        stmt = select(func.count()).select_from(hl7_messages)
+        return int(
+            self._conn.execute(stmt.where(hl7_messages.c.clinic_id == clinic_id)).scalar_one()
+        )

@@ -1,0 +1,150 @@
+"""One batch of listener messages, read once inside its transaction: the clinic's gateways, the
+receipts already seen, monitor routing (EUI-64 -> chair) and the running sessions; after locking,
+each session's history and alarms, kept current as the batch stores message by message. Stored
+receipts and readings are deferred and written with the whole batch, one statement each.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import datetime
+
+from ketaclinic.domain.infusion.monitor_ingest import Gateway
+from ketaclinic.domain.infusion.records import InfusionSession, StoredAlarm
+from ketaclinic.domain.infusion.vitals import VitalReading
+from ketaclinic.domain.protocols.model import Protocol
+from ketaclinic.services.infusion.board import TREND_POINTS
+from ketaclinic.services.infusion.monitor_messages import (
+    DeviceMessage,
+    Receipt,
+    RefusedMessage,
+    VitalsBatch,
+)
+from ketaclinic.services.infusion.vitals_history import (
+    LONG_RUN_READINGS,
+    breaks_every_run,
+    history_parameters,
+    threshold_rules,
+)
+from ketaclinic.services.patients.ports import PatientSearch
+from ketaclinic.services.ports import UnitOfWork
+
+
+class BatchState:
+    """What one batch reads once, inside its transaction: gateways, receipts, monitor routing,
+    the running sessions, and (after locking) each session's history and alarms."""
+
+    def __init__(
+        self,
+        gateways: Sequence[Gateway],
+        seen: dict[tuple[str, str], tuple[str, str]],
+        devices: dict[str, int],
+        active: Sequence[InfusionSession],
+    ) -> None:
+        self.gateways = gateways
+        self.seen = seen
+        self.devices = devices
+        self.by_chair = {s.chair_id: s for s in reversed(active)}  # first on a chair wins
+        self.by_patient = {s.patient_id: s for s in reversed(active)}
+        self.history: dict[int, list[VitalReading]] = {}
+        self.alarms: dict[int, list[StoredAlarm]] = {}
+        self.protocols: dict[int, Protocol] = {}
+        self.boards: dict[int, InfusionSession] = {}  # sessions whose chair changed
+        self._receipts: list[dict[str, object]] = []
+        self._readings: list[tuple[int, int, list[tuple[VitalReading, str | None]]]] = []
+
+    def defer(
+        self, s: InfusionSession, receipt: Receipt, rows: list[tuple[VitalReading, str | None]]
+    ) -> None:
+        """Keep a stored message's receipt and readings for :meth:`flush`."""
+        self._receipts.append(
+            {
+                "sender": receipt.sender,
+                "control_id": receipt.control_id,
+                "digest": receipt.digest,
+                "outcome": "stored",
+                "ack_code": "AA",
+                "session_id": s.id,
+                "readings": len(rows),
+            }
+        )
+        self._readings.append((s.id, s.patient_id, rows))
+
+    def flush(self, uow: UnitOfWork, clinic_id: int, now: datetime) -> None:
+        """Write every deferred receipt (one statement) and every reading (one statement)."""
+        receipts = [{**r, "received_at": now} for r in self._receipts]
+        ids = uow.hl7_inbox.record_many(clinic_id, receipts)
+        batches = [
+            (session_id, patient_id, rows, message_id)
+            for (session_id, patient_id, rows), message_id in zip(self._readings, ids, strict=True)
+        ]
+        uow.readings.add_batches(clinic_id, batches, received_at=now)
+        self._receipts.clear()
+        self._readings.clear()
+
+    @classmethod
+    def read(
+        cls, uow: UnitOfWork, clinic_id: int, messages: Sequence[DeviceMessage | RefusedMessage]
+    ) -> BatchState:
+        keys = [
+            (m.batch.receipt.sender, m.batch.receipt.control_id)
+            for m in messages
+            if isinstance(m, DeviceMessage) and m.batch.receipt is not None
+        ]
+        return cls(
+            uow.gateways.for_clinic(clinic_id),
+            uow.hl7_inbox.seen_many(clinic_id, keys),
+            uow.monitors.devices(clinic_id),
+            uow.sessions.active(clinic_id),
+        )
+
+    def route(self, uow: UnitOfWork, clinic_id: int, batch: VitalsBatch) -> InfusionSession | None:
+        """The running session of the message's monitor (EUI-64 -> chair), else of its MRN."""
+        if batch.device_id:
+            chair = self.devices.get(batch.device_id.upper())
+            if chair is not None:
+                return self.by_chair.get(chair)
+        if batch.patient_mrn:
+            patient = next(iter(patients_with_mrn(uow, clinic_id, batch.patient_mrn)), None)
+            if patient is not None:
+                return self.by_patient.get(patient)
+        return None
+
+    def prefetch(
+        self,
+        uow: UnitOfWork,
+        clinic_id: int,
+        session_ids: Sequence[int],
+        protocol_of: Callable[[UnitOfWork, InfusionSession], Protocol],
+    ) -> None:
+        """Lock the sessions (id order) and read their history and alarms in one query each."""
+        if not session_ids:
+            return
+        uow.hl7_inbox.lock_sessions(clinic_id, session_ids)
+        sessions = {s.id: s for s in self.by_chair.values() if s.id in set(session_ids)}
+        sessions.update({s.id: s for s in self.by_patient.values() if s.id in set(session_ids)})
+        self.protocols.update({i: protocol_of(uow, s) for i, s in sessions.items()})
+        rules_of = {i: self.protocols[i].monitoring.alert_rules for i in sessions}
+        parameters = sorted({p for rules in rules_of.values() for p in history_parameters(rules)})
+        rows = uow.readings.newest_many(clinic_id, session_ids, parameters, limit=TREND_POINTS)
+        self.alarms.update(uow.alarms.for_sessions(clinic_id, session_ids))
+        for session_id, rules in rules_of.items():
+            by_parameter = threshold_rules(rules)
+            history: list[VitalReading] = []
+            for parameter in history_parameters(rules):
+                own_rows = rows.get((session_id, parameter), [])
+                own = by_parameter.get(parameter, [])
+                long_run = len(own_rows) == TREND_POINTS and not any(
+                    breaks_every_run(r, own) for r in own_rows
+                )
+                if own and long_run:
+                    own_rows = uow.readings.newest(
+                        clinic_id, session_id, parameter, limit=LONG_RUN_READINGS
+                    )
+                history += own_rows
+            self.history[session_id] = history
+
+
+def patients_with_mrn(uow: UnitOfWork, clinic_id: int, mrn: str) -> list[int]:
+    found = uow.patients.search(PatientSearch(clinic_id, text=mrn.strip(), limit=5))
+    return [p.id for p in found if p.mrn == mrn.strip()]
