@@ -88,13 +88,15 @@ def derive_facts(
     )
 
 
-def resume_approver(records: Sequence[SessionRecord], s: InfusionSession, pauses: int) -> str:
-    """Name of the signed-in prescriber who approved resuming after the current pause ("" if
-    none). An approval binds the pause it was given for (``pause``: the pause's ordinal), so a
-    later pause needs a new one. Source: clinical.md §4.4 (resume only once cleared)."""
+def resume_approval(
+    records: Sequence[SessionRecord], s: InfusionSession, pauses: int
+) -> SessionRecord | None:
+    """The signed-in prescriber's approval to resume after the current pause, if recorded. An
+    approval binds the pause it was given for (``pause``: the pause's ordinal), so a later pause
+    needs a new one. Source: clinical.md §4.4 (resume only once cleared)."""
     if s.state is not SessionState.PAUSED:
-        return ""
-    approval = next(
+        return None
+    return next(
         (
             r
             for r in reversed(records)
@@ -102,6 +104,11 @@ def resume_approver(records: Sequence[SessionRecord], s: InfusionSession, pauses
         ),
         None,
     )
+
+
+def resume_approver(records: Sequence[SessionRecord], s: InfusionSession, pauses: int) -> str:
+    """Name of the prescriber whose approval of the current pause is recorded ("" if none)."""
+    approval = resume_approval(records, s, pauses)
     return str(approval.payload.get("prescriber_name", "")) if approval else ""
 
 

@@ -33,6 +33,7 @@ from ketaclinic.services.infusion.facts import (
     ketamine_payload,
     observed_response,
     order_of,
+    resume_approval,
     session_order,
     verified_order,
     vitals_hold,
@@ -44,7 +45,7 @@ from ketaclinic.services.infusion.predose_decisions import (
     is_waiting,
     waiting_predose,
 )
-from ketaclinic.services.infusion.sessions import get_session
+from ketaclinic.services.infusion.sessions import get_session, pause_count
 
 _INSTRUCTIONS = "no driving or operating machinery until the next day; escort home"
 
@@ -60,6 +61,7 @@ class SessionDay:
     discharge: DischargeDecision | None
     readings: Sequence[StoredReading] = ()
     predose_waiting: SessionRecord | None = None  # a BP hold waiting for a prescriber's decision
+    resume_approval: SessionRecord | None = None  # a prescriber's approval of the current pause
 
 
 class SessionWorkflowService(PauseSteps):
@@ -349,7 +351,8 @@ class SessionWorkflowService(PauseSteps):
                 )
             readings = uow.readings.for_session(actor.clinic_id, s.id)
             waiting = waiting_predose(uow, s) if is_waiting(uow, s) else None
-            return SessionDay(s, records, order, protocol, decision, readings, waiting)
+            approval = resume_approval(records, s, pause_count(uow, s))
+            return SessionDay(s, records, order, protocol, decision, readings, waiting, approval)
 
     def for_patient(self, actor: Actor, patient_id: int) -> Sequence[SessionDay]:
         require(actor, Permission.PATIENT_READ)
