@@ -12,6 +12,7 @@ import json
 from decimal import Decimal
 from itertools import pairwise
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -284,3 +285,70 @@ def test_coach_cannot_start_a_first_journey_without_a_signed_preparatory_session
     assert any(r.startswith("kat.preparation") for r in started.json()["reasons"])
     nurse = world.actor(Role.NURSE)
     assert world.services.sessions.get(nurse, dose.session_id).state.value == "ready"
+
+
+# -- relapse watch: a responder in maintenance, scores recorded over the API --------------------
+def _responder_in_maintenance(world: World, course_id: int) -> None:
+    from ketaclinic.domain.patients.course import CourseState
+    from tests.integration.test_outcome_service import (
+        RESPONDER,
+        reassess,
+        record_series,
+        to_reassessment,
+    )
+
+    physician = world.actor(Role.PHYSICIAN)
+    record_series(world, course_id, RESPONDER)
+    to_reassessment(world, course_id)
+    reassess(world, course_id, 8)
+    world.services.maintenance.store(physician, course_id, world.clock.now().date())
+    world.services.outcomes.decide(physician, course_id, CourseState.MAINTENANCE, "responder")
+
+
+def _watch(client: TestClient, world: World, course_id: int, *totals: int) -> dict[str, Any]:
+    from tests.integration.test_outcome_service import phq9
+
+    for total in totals:
+        world.clock.advance(days=7)
+        nurse = bearer(client, world, Role.NURSE)  # a fresh sign-in each week
+        body = {"instrument_id": "phq9", "answers": phq9(total), "kind": "relapse_watch"}
+        recorded = client.post(f"/api/v1/courses/{course_id}/scores", json=body, headers=nurse)
+        assert recorded.status_code == 201, recorded.text
+    review = client.get(f"/api/v1/courses/{course_id}/outcome", headers=nurse)
+    assert review.status_code == 200, review.text
+    relapse: dict[str, Any] = review.json()["relapse"]
+    return relapse
+
+
+def _worklist(client: TestClient, world: World) -> list[dict[str, Any]]:
+    physician = bearer(client, world, Role.PHYSICIAN)
+    entries: list[dict[str, Any]] = client.get(
+        "/api/v1/worklist/outcomes", headers=physician
+    ).json()
+    return entries
+
+
+def test_a_stable_responder_is_not_flagged_as_relapsed_until_response_is_lost(
+    client: TestClient, world: World
+) -> None:
+    from tests.integration.test_outcome_service import induction_course
+
+    _, course_id = induction_course(world)
+    _responder_in_maintenance(world, course_id)
+    stable = _watch(client, world, course_id, 10, 10)  # baseline 20: 50 % below, still a response
+    assert stable["met"] is False and _worklist(client, world) == []
+    lost = _watch(client, world, course_id, 11, 13)  # under 50 % below baseline, twice
+    assert lost["met"] is True
+    assert [e["kind"] for e in _worklist(client, world)] == ["relapse"]
+
+
+def test_a_kat_responders_relapse_is_flagged_over_the_api(client: TestClient, world: World) -> None:
+    from ketaclinic.domain.patients.course import CourseState
+    from tests.kat_dosing import kat_course
+
+    setup = kat_course(world)
+    world.services.courses.move(world.actor(Role.APP), setup.course_id, CourseState.INDUCTION)
+    _responder_in_maintenance(world, setup.course_id)
+    relapse = _watch(client, world, setup.course_id, 12, 14)
+    assert relapse["met"] is True
+    assert [e["kind"] for e in _worklist(client, world)] == ["relapse"]
