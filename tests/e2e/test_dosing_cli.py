@@ -118,10 +118,8 @@ def test_explicit_mg_per_kg_above_ceiling_is_refused_naming_the_rule(
 def test_a_fixed_dose_above_the_max_mg_is_refused_not_capped(
     fake_protocols: dict[str, Protocol],
 ) -> None:
-    code, plan = run(
-        "--protocol", "test-teen", "--route", "iv", "--weight-kg", "90", "--height-cm", "180",
-        "--sex", "male", "--age", "16", "--fixed-mg", "60",
-    )  # fmt: skip
+    teen = ["--weight-kg", "90", "--height-cm", "180", "--sex", "male", "--age", "16"]
+    code, plan = run("--protocol", "test-teen", "--route", "iv", *teen, "--fixed-mg", "60")
     assert code == 1
     assert [r["rule_id"] for r in plan["refusals"]] == ["dose.request_above_ceiling"]
 
