@@ -1,9 +1,12 @@
 """Infusion-day test setup on a ``World``: a signed-off adult IV protocol, chairs, synthetic adult
-patients, and running sessions with fake monitors (through the real services, demo attestations).
+patients, and running sessions with fake monitors, all through the real services: a session gets
+to ``infusing`` only through the infusion-day steps a nurse takes on the session page
+(:func:`walked_session`, the demo's ``walk_to``).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
@@ -11,8 +14,12 @@ from ketaclinic.adapters.hl7.builder import MonitorSnapshot, build_pcd01
 from ketaclinic.adapters.protocol_files import shipped_protocol
 from ketaclinic.domain.identity.access import Role
 from ketaclinic.domain.infusion.monitor_ingest import NewGateway
-from ketaclinic.domain.patients.people import PatientDetails, SexAtBirth
-from ketaclinic.services.infusion.demo_sessions import DemoMonitor, start_demo_sessions
+from ketaclinic.domain.infusion.records import InfusionSession
+from ketaclinic.domain.infusion.session import SessionState
+from ketaclinic.domain.patients.people import Patient, PatientDetails, SexAtBirth
+from ketaclinic.services.demo_pathway import prepare_course
+from ketaclinic.services.infusion.demo_sessions import DemoMonitor, start_demo_sessions, walk_to
+from ketaclinic.services.patients.ports import PatientSearch
 from tests.conftest import World
 
 
@@ -55,8 +62,54 @@ def running_sessions(world: World, count: int = 1, **kw: int) -> list[DemoMonito
     prepare_clinic(world, **kw)
     s = world.services
     return start_demo_sessions(
-        s.uow, s.pathway(), s.sessions, world.clinic.id, count=count, clock=world.clock
+        s.uow,
+        s.pathway(),
+        s.sessions,
+        world.clinic.id,
+        workflow=s.session_workflow,
+        count=count,
+        clock=world.clock,
     )
+
+
+@dataclass(frozen=True)
+class Walked:
+    session: InfusionSession
+    course_id: int
+    order_id: int
+    chair_id: int
+
+
+def walked_session(
+    world: World,
+    until: SessionState = SessionState.INFUSING,
+    *,
+    prepared: bool = False,
+    patient: Patient | None = None,
+) -> Walked:
+    """A synthetic adult's session taken to ``until`` (checked in, ready or infusing) through the
+    real steps: a prepared course with a signed order (``demo_pathway.prepare_course``), an
+    unscheduled visit, then the nurse's bedside check, check-in, premedication, IV, pre-dose
+    checklist and start (``demo_sessions.walk_to``). ``prepared``: the clinic is already set up;
+    ``patient``: this one (else a synthetic adult without a course)."""
+    if not prepared:
+        prepare_clinic(world)
+    s, nurse, physician = world.services, world.actor(Role.NURSE), world.actor(Role.PHYSICIAN)
+    found = s.patients.search(nurse, PatientSearch(0, text="Demo-Infusion"))
+    with s.uow() as uow:  # a patient without a course yet, a chair without a session
+        taken = {a.chair_id for a in uow.sessions.active(world.clinic.id)}
+        chair = next(c.id for c in uow.clinics.chairs(world.clinic.id) if c.id not in taken)
+        if patient is None:
+            patient = next(p for p in found if not uow.courses.for_patient(world.clinic.id, p.id))
+    course_id, order_id = prepare_course(
+        s.uow, world.clock, s.pathway(), world.clinic.id, patient.id
+    )
+    session = s.sessions.create(physician, course_id, chair, unscheduled_reason="walk-in")
+    s.sessions.assign(nurse, session.id, attendant_id=nurse.staff_id, device_id=None)
+    walked = walk_to(
+        s.session_workflow, s.orders, nurse, session.id, order_id, patient.mrn, until=until
+    )
+    return Walked(walked, course_id, order_id, chair)
 
 
 def snapshot(at: datetime, sbp: int = 120, dbp: int = 80, hr: int = 72) -> MonitorSnapshot:

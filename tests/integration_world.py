@@ -3,18 +3,14 @@ a course on it, through the real services."""
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import date
 
 from ketaclinic.adapters.protocol_files import shipped_protocol
 from ketaclinic.domain.identity.access import Role
 from ketaclinic.domain.integration.plans import NoteContent, NoteKind, RiskLevel
 from ketaclinic.domain.patients.people import PatientDetails, SexAtBirth
-from ketaclinic.domain.protocols.sections import Route
-from ketaclinic.services.infusion.demo_sessions import DEMO_ATTESTED
 from tests.conftest import World
 
-KAT_ATTESTED = replace(DEMO_ATTESTED, route=Route.IM, iv_placement_recorded=False)
 CALM = NoteContent("intentions for the first journey", ("Paced breathing",), "journal daily",
                    RiskLevel.NONE, "")  # fmt: skip
 

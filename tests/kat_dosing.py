@@ -9,6 +9,7 @@ from decimal import Decimal
 
 from ketaclinic.domain.dosing.records import DoseOrder
 from ketaclinic.domain.identity.access import Role
+from ketaclinic.domain.infusion.discharge import AldreteScore
 from ketaclinic.domain.integration.plans import NoteKind
 from ketaclinic.domain.protocols.sections import Route
 from ketaclinic.services.dosing.orders import OrderDraft
@@ -25,9 +26,11 @@ class KatDose:
     session_id: int
 
 
-def verified_im_order(world: World, setup: DosingSetup) -> DoseOrder:
+def verified_im_order(world: World, setup: DosingSetup, reason: str = "") -> DoseOrder:
     s = world.services
-    draft = OrderDraft(route=Route.IM, mg_per_kg=Decimal("0.5"), vial_mg_per_ml=Decimal(50))
+    draft = OrderDraft(
+        route=Route.IM, mg_per_kg=Decimal("0.5"), vial_mg_per_ml=Decimal(50), override_reason=reason
+    )
     order = s.orders.sign(world.actor(Role.APP), setup.course_id, draft)
     c = order.content
     entry = bedside(
@@ -41,19 +44,32 @@ def verified_im_order(world: World, setup: DosingSetup) -> DoseOrder:
     return order
 
 
-def ready_kat_session(world: World) -> KatDose:
-    s, coach = world.services, world.actor(Role.COACH)
-    setup = set_up_course(
-        s,
+def kat_course(world: World) -> DosingSetup:
+    """A consented kat-holistic course (test fact provider) of a new synthetic patient."""
+    return set_up_course(
+        world.services,
         world.clock,
         world.actor(Role.PHYSICIAN),
         world.actor(Role.FRONT_DESK),
         protocol_id="kat-holistic",
     )
-    signed_note(world, setup.course_id, NoteKind.PREPARATORY)
-    order = verified_im_order(world, setup)
+
+
+def ready_kat_session(
+    world: World, setup: DosingSetup | None = None, *, prepared: bool = True
+) -> KatDose:
+    """A KAT session walked to ``ready`` through the real steps (``prepared``: the protocol's
+    preparatory session is signed first; ``setup``: another journey of that course)."""
+    s, coach = world.services, world.actor(Role.COACH)
+    reason = "the same dose for the next journey, reviewed with the patient" if setup else ""
+    if setup is None:
+        setup = kat_course(world)
+        if prepared:
+            signed_note(world, setup.course_id, NoteKind.PREPARATORY)
+    order = verified_im_order(world, setup, reason)
     with s.uow() as uow:
-        room = uow.clinics.add_chair(world.clinic.id, "Journey room", ("quiet",))
+        rooms = [c.id for c in uow.clinics.chairs(world.clinic.id) if c.name == "Journey room"]
+        room = rooms[0] if rooms else uow.clinics.add_chair(world.clinic.id, "Journey room", ())
         uow.commit()
     session = s.sessions.create(
         world.actor(Role.PHYSICIAN), setup.course_id, room, unscheduled_reason="walk-in"
@@ -87,16 +103,34 @@ def ready_kat_session(world: World) -> KatDose:
     return KatDose(setup, order, session.id)
 
 
+KAT_START = {
+    "lot": "KET-DEMO-IM",
+    "given_by": "Dr Demo",
+    "attending": "Sage Demo-Coach",
+    "prescriber_on_site": True,
+}
+
+
 def dosed_kat_session(world: World) -> KatDose:
     dose = ready_kat_session(world)
-    world.services.session_workflow.start(
-        world.actor(Role.COACH),
-        dose.session_id,
+    world.services.session_workflow.start(world.actor(Role.COACH), dose.session_id, KAT_START)
+    return dose
+
+
+def discharge_kat(world: World, session_id: int) -> None:
+    """End dosing, Aldrete, and a physician's discharge after an extended observation (the
+    bedside vitals of recovery charted on paper in this synthetic journey)."""
+    flow, nurse = world.services.session_workflow, world.actor(Role.NURSE)
+    flow.end_dosing(nurse, session_id)
+    flow.aldrete(nurse, session_id, AldreteScore(2, 2, 2, 2, 2))
+    world.clock.advance(minutes=200)
+    flow.discharge(
+        world.actor(Role.PHYSICIAN),
+        session_id,
         {
-            "lot": "KET-DEMO-IM",
-            "given_by": "Dr Demo",
-            "attending": "Sage Demo-Coach",
-            "prescriber_on_site": True,
+            "escort_present": "on",
+            "instructions_given": "on",
+            "override_reason": "recovery vitals charted on paper",
+            "extended_observation_min": "180",
         },
     )
-    return dose

@@ -78,9 +78,14 @@ def seed(url: str, var_dir: Path, secret: str, chairs: int) -> list[Monitor]:
         _patients(services, desk, clinic.id, chairs)
         services.gateways.bootstrap_add(clinic.id, SIMULATOR_GATEWAY, by="bench")
         monitors = start_demo_sessions(
-            services.uow, services.pathway(), services.sessions, clinic.id, count=chairs,
+            services.uow,
+            services.pathway(),
+            services.sessions,
+            clinic.id,
+            workflow=services.session_workflow,
+            count=chairs,
             clock=clock,
-        )  # fmt: skip
+        )
         return [Monitor(m.session.chair_id, m.device_id, m.mrn) for m in monitors]
     finally:
         services.close()

@@ -89,6 +89,7 @@ def test_after_an_acknowledgement_a_new_episode_is_a_new_alarm(
         world.services.pathway(),
         world.services.sessions,
         world.clinic.id,
+        workflow=world.services.session_workflow,
         count=1,
         clock=world.clock,
     )  # the running session again, with its monitor

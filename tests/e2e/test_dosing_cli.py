@@ -103,10 +103,32 @@ def test_undiluted_100_mg_per_ml_is_refused_with_exit_1(
     assert plan["refusals"][0]["source"] == "Ketalar PI"
 
 
-def test_explicit_mg_per_kg_above_ceiling_is_capped(fake_protocols: dict[str, Protocol]) -> None:
+def test_explicit_mg_per_kg_above_ceiling_is_refused_naming_the_rule(
+    fake_protocols: dict[str, Protocol],
+) -> None:
     code, plan = run("--protocol", "test-iv", "--route", "iv", *ADULT, "--mg-per-kg", "2")
-    assert code == 0
-    assert (plan["dose_mg"], plan["capped_by"]) == (70, "max_mg_per_kg")
+    assert code == 1
+    [refusal] = plan["refusals"]
+    assert refusal["rule_id"] == "dose.request_above_ceiling"
+    assert "requested 140 mg is above the 70.0 mg ceiling" in refusal["message"]
+    assert "max_mg_per_kg" in refusal["message"]
+    assert refusal["source"] == "clinical.md §2.2"
+
+
+def test_a_fixed_dose_above_the_max_mg_is_refused_not_capped(
+    fake_protocols: dict[str, Protocol],
+) -> None:
+    teen = ["--weight-kg", "90", "--height-cm", "180", "--sex", "male", "--age", "16"]
+    code, plan = run("--protocol", "test-teen", "--route", "iv", *teen, "--fixed-mg", "60")
+    assert code == 1
+    assert [r["rule_id"] for r in plan["refusals"]] == ["dose.request_above_ceiling"]
+
+
+def test_the_same_ceiling_check_as_a_signed_order() -> None:
+    from ketaclinic.entrypoints.cli import dosing as cli
+    from ketaclinic.services.dosing import orders
+
+    assert cli.request_above_ceiling is orders.request_above_ceiling
 
 
 def test_route_missing_from_protocol_exits_1(fake_protocols: dict[str, Protocol]) -> None:

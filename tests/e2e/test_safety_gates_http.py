@@ -30,7 +30,7 @@ from tests.integration.test_session_workflow import (
     _ready,
     make_day,
 )
-from tests.integration_world import KAT_ATTESTED, course_on, signed_note
+from tests.integration_world import course_on, signed_note
 from tests.kat_dosing import dosed_kat_session
 
 
@@ -272,8 +272,12 @@ def test_coach_cannot_start_a_dose_on_an_evaluating_course_with_an_open_gate(
         world.actor(Role.PHYSICIAN), course_id, chair, unscheduled_reason="walk-in"
     )
     services.sessions.assign(nurse, s.id, attendant_id=coach.staff_id, device_id=None)
-    for to in (SessionState.CHECKED_IN, SessionState.READY):  # attested: the checklists bypassed
-        services.sessions.move(nurse, s.id, to, attested=KAT_ATTESTED)
+    with services.uow() as uow:  # straight to ready in storage: the dose gate is under test
+        for to in (SessionState.CHECKED_IN, SessionState.READY):
+            current = uow.sessions.get(world.clinic.id, s.id)
+            assert current is not None
+            uow.sessions.move(current, to, by=nurse.staff_id or 0, at=world.clock.now(), reason="")
+        uow.commit()
     with services.uow() as uow:
         course = uow.courses.get(world.clinic.id, course_id)
         assert course is not None

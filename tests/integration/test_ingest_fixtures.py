@@ -16,14 +16,17 @@ from ketaclinic.adapters.db.infusion.tables import hl7_dead_letters
 from ketaclinic.adapters.hl7.ingest_handler import MonitorMessageHandler
 from ketaclinic.adapters.hl7.mllp import FrameError
 from ketaclinic.domain.identity.access import Role
-from ketaclinic.domain.infusion.session import SessionState
 from ketaclinic.domain.patients.people import PatientDetails, SexAtBirth
-from ketaclinic.services.infusion.demo_sessions import DEMO_ATTESTED
 from ketaclinic.services.infusion.monitor_messages import IngestLimits
 from ketaclinic.services.infusion.monitoring import MonitoringService
 from ketaclinic.services.infusion.ports import NoLiveEvents
 from tests.conftest import World
-from tests.infusion_world import prepare_clinic, register_gateway, running_sessions
+from tests.infusion_world import (
+    prepare_clinic,
+    register_gateway,
+    running_sessions,
+    walked_session,
+)
 
 FIXTURE_DEVICE = "0123456789ABCDEF"
 BY_DEVICE = {  # README "HL7 v2 contents": (parameter, value, OBX-11) of each charted numeric OBX
@@ -97,17 +100,12 @@ def test_a_fixture_without_a_device_is_matched_by_its_patient_id(
     world: World, public_fixtures: Path
 ) -> None:
     prepare_clinic(world)
-    s, physician, nurse = world.services, world.actor(Role.PHYSICIAN), world.actor(Role.NURSE)
+    s, nurse = world.services, world.actor(Role.NURSE)
     details = PatientDetails("Albert", "Demo-Brooks", date(1960, 1, 1), SexAtBirth.MALE)
     with s.uow() as uow:
         patient = uow.patients.add(world.clinic.id, "AB60001", details, at=world.clock.now())
         uow.commit()
-    version = next(p for p in s.protocols.published(physician) if p.signed_off)
-    course = s.courses.open(physician, patient.id, version.id)
-    chair = s.board.snapshot(nurse)[0].chair.id
-    session = s.sessions.create(physician, course.id, chair, unscheduled_reason="walk-in")
-    for to in (SessionState.CHECKED_IN, SessionState.READY, SessionState.INFUSING):
-        session = s.sessions.move(nurse, session.id, to, reason="test", attested=DEMO_ATTESTED)
+    session = walked_session(world, prepared=True, patient=patient).session
     raw = (public_fixtures / "hl7v2" / "valid-pcd01-request2.hl7v2").read_bytes()
     assert msa(handler(world).handle(raw))[1] == "AA"
     stored = s.alarms.readings(nurse, session.id)

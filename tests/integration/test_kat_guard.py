@@ -4,8 +4,6 @@ session after a journey is flagged before the next one; other packs are not affe
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import pytest
 
 from ketaclinic.domain.errors import SafetyBlock
@@ -15,36 +13,18 @@ from ketaclinic.domain.integration.plans import NoteKind
 from ketaclinic.services.audit.ports import AuditQuery
 from ketaclinic.services.integration.plans import experiential_check
 from tests.conftest import World
-from tests.integration_world import CALM, KAT_ATTESTED, course_on, signed_note
-
-
-def _ready_session(world: World, course_id: int, chair: int) -> int:
-    nurse, sessions = world.actor(Role.NURSE), world.services.sessions
-    s = sessions.create(world.actor(Role.PHYSICIAN), course_id, chair, unscheduled_reason="walk-in")
-    sessions.assign(nurse, s.id, attendant_id=world.actor(Role.COACH).staff_id, device_id=None)
-    for to in (SessionState.CHECKED_IN, SessionState.READY):
-        sessions.move(nurse, s.id, to, attested=KAT_ATTESTED)
-    return s.id
-
-
-def _discharge(world: World, session_id: int) -> None:
-    nurse, sessions = world.actor(Role.NURSE), world.services.sessions
-    ended = replace(KAT_ATTESTED, dosing_end_recorded=True)
-    sessions.move(nurse, session_id, SessionState.RECOVERY, attested=ended)
-    sessions.move(nurse, session_id, SessionState.DISCHARGED,
-                  attested=replace(ended, discharge_unmet=()))  # fmt: skip
+from tests.integration_world import CALM, course_on, signed_note
+from tests.kat_dosing import KAT_START, discharge_kat, ready_kat_session
 
 
 def _start(world: World, session_id: int) -> SessionState:
-    moved = world.services.sessions.move(
-        world.actor(Role.NURSE), session_id, SessionState.INFUSING, attested=KAT_ATTESTED
-    )
-    return moved.state
+    coach = world.actor(Role.COACH)
+    return world.services.session_workflow.start(coach, session_id, KAT_START).state
 
 
 def test_first_experiential_session_needs_a_signed_preparatory_session(world: World) -> None:
-    course_id, chair = course_on(world, "kat-holistic")
-    session_id = _ready_session(world, course_id, chair)
+    dose = ready_kat_session(world, prepared=False)
+    course_id, session_id = dose.setup.course_id, dose.session_id
     with pytest.raises(SafetyBlock) as blocked:
         _start(world, session_id)
     assert blocked.value.field == "course_id"
@@ -60,9 +40,8 @@ def test_first_experiential_session_needs_a_signed_preparatory_session(world: Wo
 
 
 def test_a_missing_integration_session_is_flagged_before_the_next_journey(world: World) -> None:
-    course_id, chair = course_on(world, "kat-holistic")
-    signed_note(world, course_id, NoteKind.PREPARATORY)
-    first = _ready_session(world, course_id, chair)
+    dose = ready_kat_session(world)
+    course_id, first = dose.setup.course_id, dose.session_id
     _start(world, first)
     world.clock.advance(days=7)
     with world.services.uow() as uow:
@@ -70,8 +49,8 @@ def test_a_missing_integration_session_is_flagged_before_the_next_journey(world:
         assert course is not None
         flags = experiential_check(uow, course).flags
     assert flags and flags[0].startswith("kat.integration:")
-    _discharge(world, first)
-    second = _ready_session(world, course_id, chair)
+    discharge_kat(world, first)
+    second = ready_kat_session(world, dose.setup).session_id
     _start(world, second)  # a flag does not block, but it is in the audit trail of the start
     events = world.services.audit.search(world.actor(Role.AUDITOR), AuditQuery(world.clinic.id))
     assert [e.object_id for _, e in events if e.action == "kat.flag"] == [str(second)]

@@ -257,7 +257,14 @@ def test_a_whole_session_to_discharge_refused_before_the_minimum_time(day: Day) 
         },
     )
     day.flow.pause(nurse, day.session_id, "nausea")
-    day.flow.resume(nurse, day.session_id, "settled", approved_by="Dr Demo")
+    with pytest.raises(ValidationFailed) as typed:  # a typed approver is no approval
+        day.flow.resume(nurse, day.session_id, {"reason": "settled", "approved_by": "Dr Demo"})
+    assert typed.value.errors["approved_by"].startswith("resume_approved:")
+    with pytest.raises(InvalidTransition) as unapproved:
+        day.flow.resume(nurse, day.session_id, {"reason": "settled"})
+    assert any(r.startswith("resume_approved:") for r in unapproved.value.reasons)
+    day.flow.approve_resume(w.actor(Role.APP), day.session_id, {"reason": "nausea settled"})
+    day.flow.resume(nurse, day.session_id, {"reason": "settled"})
     w.clock.advance(minutes=30)
     ended = day.flow.end_dosing(nurse, day.session_id)
     assert ended.state is SessionState.RECOVERY

@@ -4,7 +4,6 @@ safety gate refuses the start, a pause needs acknowledged alarms to resume, clin
 
 from __future__ import annotations
 
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -24,10 +23,9 @@ from ketaclinic.domain.errors import (
 from ketaclinic.domain.identity.access import Role
 from ketaclinic.domain.infusion.session import SessionState
 from ketaclinic.services.assessments.safety import SafetyFlag, open_tasks
-from ketaclinic.services.infusion.demo_sessions import DEMO_ATTESTED
 from ketaclinic.services.patients.ports import PatientSearch
 from tests.conftest import World
-from tests.infusion_world import prepare_clinic, running_sessions
+from tests.infusion_world import prepare_clinic, running_sessions, walked_session
 
 
 def _course_and_chair(world: World) -> tuple[int, int]:
@@ -41,37 +39,38 @@ def _course_and_chair(world: World) -> tuple[int, int]:
 
 
 def test_a_session_walks_the_state_machine_with_each_transition_stamped(world: World) -> None:
-    course_id, chair = _course_and_chair(world)
     nurse, s = world.actor(Role.NURSE), world.services.sessions
-    doctor = world.actor(Role.PHYSICIAN)
-    session = s.create(doctor, course_id, chair, unscheduled_reason="walk-in")
-    assert session.state is SessionState.SCHEDULED and session.created_at == world.clock.now()
-    session = s.assign(nurse, session.id, attendant_id=nurse.staff_id, device_id="de00000000000abc")
+    doctor, flow = world.actor(Role.PHYSICIAN), world.services.session_workflow
+    walked = walked_session(world, SessionState.READY)
+    session = s.assign(
+        nurse, walked.session.id, attendant_id=nurse.staff_id, device_id="de00000000000abc"
+    )
     assert (
         session.monitor_device_id == "DE00000000000ABC" and session.attendant_id == nurse.staff_id
     )
-    path = [SessionState.CHECKED_IN, SessionState.READY, SessionState.INFUSING]
-    for to in path:
-        world.clock.advance(minutes=5)
-        session = s.move(nurse, session.id, to, reason="test", attested=DEMO_ATTESTED)
+    world.clock.advance(minutes=5)
+    start = {"lot": "LOT-DEMO-K", "given_by": "Nurse Demo", "prescriber_on_site": True}
+    session = flow.start(nurse, session.id, start)
     assert session.dosing_started_at == world.clock.now()
     second = s.create(
-        doctor, course_id, chair, unscheduled_reason="walk-in"
+        doctor, walked.course_id, walked.chair_id, unscheduled_reason="walk-in"
     )  # a later booking of the same chair is fine...
     with pytest.raises(Conflict) as busy:  # ...but it cannot check in while the chair is taken
-        s.move(nurse, second.id, SessionState.CHECKED_IN, attested=DEMO_ATTESTED)
+        s.move(nurse, second.id, SessionState.CHECKED_IN)
     assert busy.value.field == "chair_id"
     world.clock.advance(minutes=10)
     session = s.move(nurse, session.id, SessionState.PAUSED, reason="nausea")
     assert session.paused_at == world.clock.now()
     world.clock.advance(minutes=3)
-    resumed = replace(DEMO_ATTESTED, resume_approved_by="Dr Demo")
-    session = s.move(nurse, session.id, SessionState.INFUSING, reason="settled", attested=resumed)
+    flow.approve_resume(doctor, session.id, {"reason": "nausea settled"})
+    session = s.move(nurse, session.id, SessionState.INFUSING, reason="settled")
     assert session.resumed_at == world.clock.now() and session.paused_at is None
     assert session.phase_started_at == world.clock.now()
     world.clock.advance(minutes=30)
-    ended = replace(DEMO_ATTESTED, dosing_end_recorded=True)
-    session = s.move(nurse, session.id, SessionState.RECOVERY, reason="done", attested=ended)
+    with pytest.raises(InvalidTransition) as unrecorded:  # the end of dosing is a workflow step
+        s.move(nurse, session.id, SessionState.RECOVERY, reason="done")
+    assert any(r.startswith("dosing_end_recorded") for r in unrecorded.value.reasons)
+    session = flow.end_dosing(nurse, session.id, "done")
     assert session.recovery_started_at == world.clock.now() == session.dosing_ended_at
     with world.services.uow() as uow:
         history = uow.sessions.history(world.clinic.id, session.id)
@@ -82,7 +81,7 @@ def test_a_session_walks_the_state_machine_with_each_transition_stamped(world: W
     assert [h.reason for h in history][3] == "nausea"
 
 
-def test_guards_refuse_with_every_reason_and_the_caller_cannot_attest_safety_away(
+def test_guards_refuse_with_every_reason_and_a_move_cannot_pass_the_safety_gate(
     world: World,
 ) -> None:
     course_id, chair = _course_and_chair(world)
@@ -93,18 +92,16 @@ def test_guards_refuse_with_every_reason_and_the_caller_cannot_attest_safety_awa
         s.move(nurse, session.id, SessionState.CHECKED_IN)
     assert any(r.startswith("identity_confirmed") for r in refused.value.reasons)
     assert any(r.startswith("escort_named") for r in refused.value.reasons)
-    for to in (SessionState.CHECKED_IN, SessionState.READY):
-        s.move(nurse, session.id, to, attested=DEMO_ATTESTED)
+    ready = walked_session(world, SessionState.READY, prepared=True).session
     with world.services.uow() as uow:
         flag = SafetyFlag("cssrs-high", "C-SSRS positive", Urgency.URGENT)
         physician = world.actor(Role.PHYSICIAN)
-        open_tasks(uow, world.clock, physician, session.patient_id, [flag], source="test")
+        open_tasks(uow, world.clock, physician, ready.patient_id, [flag], source="test")
         uow.commit()
-    faked = replace(DEMO_ATTESTED, open_safety_gates=())
     with pytest.raises(SafetyBlock) as blocked:
-        s.move(nurse, session.id, SessionState.INFUSING, attested=faked)
+        s.move(nurse, ready.id, SessionState.INFUSING, reason="start")
     assert blocked.value.field == "safety_gate"
-    assert s.get(nurse, session.id).state is SessionState.READY
+    assert s.get(nurse, ready.id).state is SessionState.READY
 
 
 def test_resuming_needs_the_alarms_acknowledged(world: World) -> None:
@@ -121,12 +118,13 @@ def test_resuming_needs_the_alarms_acknowledged(world: World) -> None:
     s.monitoring.ingest(nurse, VitalsBatch((high,), session_id=monitor.session.id))
     s.sessions.move(nurse, monitor.session.id, SessionState.PAUSED, reason="BP 205")
     world.clock.advance(minutes=2)
-    resume = replace(DEMO_ATTESTED, resume_approved_by="Dr Demo")
+    s.session_workflow.approve_resume(
+        world.actor(Role.PHYSICIAN), monitor.session.id, {"reason": "BP settled"}
+    )
     with pytest.raises(InvalidTransition) as refused:
-        s.sessions.move(
-            nurse, monitor.session.id, SessionState.INFUSING, reason="ok", attested=resume
-        )
+        s.sessions.move(nurse, monitor.session.id, SessionState.INFUSING, reason="ok")
     assert any(r.startswith("alarms_acknowledged") for r in refused.value.reasons)
+    assert not any(r.startswith("resume_approved") for r in refused.value.reasons)
 
 
 def test_bad_input_and_other_clinics_are_refused(

@@ -1,8 +1,10 @@
-"""The hazard log names a real test for every hazard.
+"""The hazard log names a real test for every hazard, and one of them tries an entry point.
 
 ``docs/safety/hazards.md`` is parsed: every table with the hazard columns must list, per row, at
 least one pytest node id whose file exists and whose function (top level, or a method of a
-class) is defined in that file's AST. Parametrised ids (``[case]``) are stripped first.
+class) is defined in that file's AST. Parametrised ids (``[case]``) are stripped first. At least
+one of a row's tests lives under ``tests/e2e/``: it goes through an entry point (HTTP, the
+command line or MLLP) as the person who would try the way around the gate.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ REQUIRED_SECTIONS = (
     "Dosing weight",
     "Protocol coherence and the dose-rate limit",
 )
+ENTRY_POINT_TESTS = "tests/e2e/"
 NODE = re.compile(r"^(tests/[\w/]+\.py)::([\w:]+?)(\[.*\])?$")
 
 
@@ -116,6 +119,8 @@ def row_problems(row: Row) -> list[str]:
     ids = node_ids(row.cells[4])
     if not ids:
         problems.append(f"{where}: lists no test")
+    elif not any(i.startswith(ENTRY_POINT_TESTS) for i in ids):
+        problems.append(f"{where}: names no entry-point test under {ENTRY_POINT_TESTS}")
     problems += [f"{where}: {p}" for i in ids if (p := node_problem(i)) is not None]
     return problems
 
@@ -149,6 +154,11 @@ SAMPLE = """## Gate
             "`tests/unit/test_hazard_log.py::test_not_there`", "no function", id="missing-function"
         ),
         pytest.param("`test_every_hazard_names_existing_tests`", "not a node id", id="bare-name"),
+        pytest.param(
+            "`tests/unit/test_hazard_log.py::test_the_log_covers_every_gate`",
+            "names no entry-point test",
+            id="no-entry-point-test",
+        ),
     ],
 )
 def test_a_bad_row_is_caught(test: str, problem: str) -> None:

@@ -176,7 +176,8 @@ def test_resume_after_alarm_needs_ack_approval_and_no_stop_alarm() -> None:
     with pytest.raises(InvalidTransition) as refused:
         transition(S.PAUSED, S.INFUSING, facts)
     assert refused.value.reasons == (
-        "resume_approved: a prescriber must approve resuming",
+        "resume_approved: a signed-in prescriber (physician or APP) must approve resuming after "
+        "this pause",
         "alarms_acknowledged: sbp-180",
         "no_stop_alarm: spo2-92",
     )

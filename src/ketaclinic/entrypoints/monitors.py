@@ -72,6 +72,7 @@ def _simulate_demo(
             services.pathway(),
             services.sessions,
             clinic_id,
+            workflow=services.session_workflow,
             count=DEMO_CHAIRS_LIVE,
             clock=services.clock,
         )

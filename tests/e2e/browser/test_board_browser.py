@@ -57,7 +57,7 @@ def feed(live_server: LiveServer) -> Iterator[MonitorFeed]:
     s.gateways.bootstrap_add(live_server.clinic.id, SIMULATOR_GATEWAY, by="test")
     [monitor] = start_demo_sessions(
         s.uow, s.pathway(), s.sessions, live_server.clinic.id, count=1,
-        clock=live_server.clock,
+        clock=live_server.clock, workflow=s.session_workflow,
     )  # fmt: skip
     handler = MonitorMessageHandler(
         s.monitoring, live_server.clinic.id, naive_tz=ZoneInfo("America/Chicago"),

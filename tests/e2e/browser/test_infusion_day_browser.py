@@ -192,11 +192,17 @@ def test_a_whole_iv_session_from_check_in_to_discharge(
 
     page.goto(f"/sessions/{sid}")
     state = page.locator('[data-field="state"]')
-    _submit(
-        page,
-        "resume",
-        {"Reason for resuming *": "BP 134/80 on recheck", "Approved by (prescriber) *": "Dr Demo"},
-    )
+    expect(page.locator("#resume-waiting")).to_contain_text("Waiting for a prescriber")
+    _submit(page, "resume", {"Reason for resuming *": "BP 134/80 on recheck"})
+    expect(page.get_by_role("alert")).to_contain_text("resume_approved")
+    expect(state).to_have_text("paused")
+    doctor = signed_in(Role.PHYSICIAN, viewport=TABLET)
+    doctor.goto(f"/sessions/{sid}")
+    _submit(doctor, "resume-approval", {"Reason resuming is safe *": "BP 134/80, asymptomatic"})
+    expect(doctor.locator("#resume-approved")).to_contain_text("BP 134/80, asymptomatic")
+    page.goto(f"/sessions/{sid}")
+    expect(page.locator("#resume-approved")).to_contain_text("physician")
+    _submit(page, "resume", {"Reason for resuming *": "BP 134/80 on recheck"})
     expect(state).to_have_text("infusing")
     _wait(page, live_server, 30, sid)
     with MllpClient("127.0.0.1", listener_port) as client:

@@ -27,22 +27,24 @@ from ketaclinic.domain.errors import (
 from ketaclinic.domain.identity.access import Role
 from ketaclinic.domain.infusion.alarms import Alarm
 from ketaclinic.domain.infusion.records import AckAction, InfusionSession, StoredAlarm
-from ketaclinic.domain.infusion.session import SessionFacts, SessionState
+from ketaclinic.domain.infusion.session import SessionState
 from ketaclinic.domain.infusion.vitals import Parameter, ReadingSource, VitalReading
 from ketaclinic.domain.patients.course import CourseState
 from ketaclinic.domain.protocols.sections import AlertAction, AlertSeverity
 from ketaclinic.services.infusion.alarm_response import AlarmService
+from ketaclinic.services.infusion.ports import RecordKind
 from ketaclinic.services.infusion.sessions import SessionService
 from tests.unit.services.world import FakeWorld
 
-CHECKED = SessionFacts(
-    identity_confirmed=True,
-    escort_named=True,
-    escort_reachable=True,
-    fasting_confirmed=True,
-    pregnancy_test_required=False,
-    checkin_reviewed=True,
-)
+CHECK_IN = {
+    "identity_confirmed": True,
+    "escort_name": "Sam Demo-Escort",
+    "escort_phone": "555-0100",
+    "escort_reachable": True,
+    "fasting_confirmed": True,
+    "pregnancy_test": "negative",
+    "checkin_reviewed": True,
+}
 DEVICE = "0011AABBCCDDEEFF"
 
 
@@ -69,11 +71,25 @@ class Infusion:
             w.actor(Role.PHYSICIAN), w.course.id, w.chairs[chair], unscheduled_reason="walk-in"
         )
 
+    def documented(self, s: InfusionSession) -> InfusionSession:
+        """The check-in form as documented (the workflow's record): the move reads it."""
+        w = self.world
+        with w.uow() as uow:
+            uow.session_records.add(
+                s.clinic_id,
+                s.id,
+                s.patient_id,
+                RecordKind.CHECK_IN,
+                CHECK_IN,
+                by=w.staff(Role.NURSE),
+                at=w.clock.now(),
+            )
+            uow.commit()
+        return s
+
     def checked_in(self) -> InfusionSession:
-        s = self.create()
-        return self.sessions.move(
-            self.world.actor(Role.NURSE), s.id, SessionState.CHECKED_IN, attested=CHECKED
-        )
+        s = self.documented(self.create())
+        return self.sessions.move(self.world.actor(Role.NURSE), s.id, SessionState.CHECKED_IN)
 
     def raise_alarm(self, s: InfusionSession, action: AlertAction) -> StoredAlarm:
         reading = VitalReading(
@@ -253,11 +269,9 @@ def test_check_in_needs_every_check_in_fact_named(infusion: Infusion) -> None:
 
 def test_check_in_moves_stamps_and_audits_in_one_commit(infusion: Infusion) -> None:
     w = infusion.world
-    s = infusion.create()
+    s = infusion.documented(infusion.create())
     before = w.db.commits
-    moved = infusion.sessions.move(
-        w.actor(Role.NURSE), s.id, SessionState.CHECKED_IN, attested=CHECKED
-    )
+    moved = infusion.sessions.move(w.actor(Role.NURSE), s.id, SessionState.CHECKED_IN)
     assert (moved.state, moved.checked_in_at, moved.version) == (
         SessionState.CHECKED_IN,
         w.clock.now(),
@@ -290,10 +304,9 @@ def test_one_patient_per_chair(infusion: Infusion) -> None:
     second = infusion.sessions.create(
         w.actor(Role.PHYSICIAN), course.id, w.chairs[0], unscheduled_reason="walk-in"
     )
+    infusion.documented(second)
     with pytest.raises(Conflict) as err:
-        infusion.sessions.move(
-            w.actor(Role.NURSE), second.id, SessionState.CHECKED_IN, attested=CHECKED
-        )
+        infusion.sessions.move(w.actor(Role.NURSE), second.id, SessionState.CHECKED_IN)
     assert err.value.field == "chair_id"
     assert w.committed.infusion.sessions[second.id].state is SessionState.SCHEDULED
 
@@ -301,20 +314,18 @@ def test_one_patient_per_chair(infusion: Infusion) -> None:
 def test_one_active_session_per_patient(infusion: Infusion) -> None:
     w = infusion.world
     infusion.checked_in()
-    second = infusion.create(chair=1)
+    second = infusion.documented(infusion.create(chair=1))
     with pytest.raises(Conflict) as err:
-        infusion.sessions.move(
-            w.actor(Role.NURSE), second.id, SessionState.CHECKED_IN, attested=CHECKED
-        )
+        infusion.sessions.move(w.actor(Role.NURSE), second.id, SessionState.CHECKED_IN)
     assert err.value.field == "patient_id"
 
 
-def test_a_caller_cannot_attest_the_safety_gate_away(infusion: Infusion) -> None:
+def test_a_documented_check_in_does_not_pass_an_open_safety_gate(infusion: Infusion) -> None:
     w = infusion.world
-    s = infusion.create()
+    s = infusion.documented(infusion.create())
     w.open_safety_task()
     with pytest.raises(InvalidTransition) as err:
-        infusion.sessions.move(w.actor(Role.NURSE), s.id, SessionState.CHECKED_IN, attested=CHECKED)
+        infusion.sessions.move(w.actor(Role.NURSE), s.id, SessionState.CHECKED_IN)
     assert "safety_gates_clear" in str(err.value.reasons)
 
 

@@ -25,6 +25,8 @@ from ketaclinic.domain.errors import ValidationFailed
 from ketaclinic.domain.protocols.sections import Route, RouteDosing
 
 CLINICAL_2_2 = "clinical.md §2.2"
+#: The rule that refuses a dose asked for above a ceiling (it is never silently capped).
+REQUEST_ABOVE_CEILING = "dose.request_above_ceiling"
 _MG_PER_KG_PLACES = Decimal("0.001")
 
 
@@ -183,3 +185,25 @@ def _below_one_step(route: RouteDosing, ceiling: Decimal) -> DosingReason:
 def _require_positive(name: str, value: Decimal) -> None:
     if not value > 0:
         raise ValidationFailed({name: "must be greater than zero"})
+
+
+def request_above_ceiling(
+    dose: DoseCalculation, *, proposed_mg: Decimal | None = None
+) -> DosingReason | None:
+    """The refusal of a dose asked for above the protocol's ceiling (max mg/kg or max mg), or None.
+
+    Ceilings cannot be overridden (clinical.md §2.2), so a dose asked for above one is refused
+    naming the rule, never silently capped: the person enters a dose at or under the ceiling.
+    The protocol's own proposal (``proposed_mg``: the start dose, or the titration's next dose),
+    clipped by the ceiling, is not a request above it. The one check for signed orders and the
+    ``dose calc`` command.
+    """
+    if not dose.ceilings_exceeded or (proposed_mg is not None and dose.requested_mg == proposed_mg):
+        return None
+    exceeded = ", ".join(c.value for c in dose.ceilings_exceeded)
+    return DosingReason(
+        REQUEST_ABOVE_CEILING,
+        f"requested {dose.requested_mg} mg is above the {dose.ceiling_mg} mg ceiling "
+        f"({exceeded}); ceilings cannot be overridden: enter a dose at or under it",
+        CLINICAL_2_2,
+    )

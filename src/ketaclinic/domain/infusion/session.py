@@ -82,7 +82,7 @@ class SessionFacts:
     attendant_present: bool = False
     prescriber_on_site: bool = False
     reason: str = ""  # for cancel, no-show, pause and stop
-    resume_approved_by: str = ""  # prescriber who approved resuming after a pause
+    resume_approved_by: str = ""  # signed-in prescriber whose approval of this pause is recorded
     unacknowledged_alarms: tuple[str, ...] = ()
     open_stop_alarms: tuple[str, ...] = ()
     dosing_end_recorded: bool = False
@@ -186,7 +186,7 @@ GUARDS: dict[str, tuple[GuardCheck, ...]] = {
         _REASON,
         _require(
             "resume_approved",
-            "a prescriber must approve resuming",
+            "a signed-in prescriber (physician or APP) must approve resuming after this pause",
             lambda f: bool(f.resume_approved_by.strip()),
         ),
         _each("alarms_acknowledged", lambda f: f.unacknowledged_alarms),

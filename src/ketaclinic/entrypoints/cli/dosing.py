@@ -9,8 +9,11 @@ preparation fields are null); without ``--final-volume-ml`` the drug is taken as
 JSON output: quantities are JSON numbers, already rounded by the domain to what is measured in
 practice (dose to the protocol's rounding step, volumes to 0.01 mL, rates to 0.1 mL/h,
 concentrations and mg/kg to 0.001); fields that do not apply are null. ``capped_by`` names the
-ceiling that clipped the dose (``max_mg`` or ``max_mg_per_kg``) or is null. ``refusals`` lists
-``{rule_id, message, source, needs_signoff}``; a plan with any refusal exits with status 1.
+ceiling that clipped the protocol's start dose (``max_mg`` or ``max_mg_per_kg``) or is null; a
+dose asked for with ``--mg-per-kg`` or ``--fixed-mg`` above a ceiling is refused
+(``dose.request_above_ceiling``, the check every signed order passes), never capped.
+``refusals`` lists ``{rule_id, message, source, needs_signoff}``; a plan with any refusal exits
+with status 1.
 Bad input (unknown protocol, implausible weight) prints ``{"error", "detail", "field"}`` and
 exits 1.
 """
@@ -18,12 +21,14 @@ exits 1.
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any, NoReturn
 
 import typer
 
+from ketaclinic.domain.dosing.calculation import request_above_ceiling
 from ketaclinic.domain.dosing.plan import DosePlan, DoseRequest, plan_dose
 from ketaclinic.domain.dosing.reasons import DosingReason
 from ketaclinic.domain.dosing.weight import Sex, WeightMeasurement
@@ -75,12 +80,26 @@ def calc(
         measured = WeightMeasurement(
             _required("weight_kg", weight_kg), _required("height_cm", height_cm), at
         )
-        plan = plan_dose(load_protocol(protocol), request, [measured], at=at)
+        plan = _refuse_above_ceiling(
+            plan_dose(load_protocol(protocol), request, [measured], at=at),
+            asked=mg_per_kg is not None or fixed_mg is not None,
+        )
     except ClinicError as error:
         _fail(error, as_json=as_json)
     _print(plan_as_dict(plan), as_json=as_json)
     if not plan.accepted:
         raise typer.Exit(1)
+
+
+def _refuse_above_ceiling(plan: DosePlan, *, asked: bool) -> DosePlan:
+    """A dose asked for (``--mg-per-kg`` or ``--fixed-mg``) above a ceiling is refused naming
+    ``dose.request_above_ceiling``, the same check a signed order passes; the protocol's own start
+    dose, clipped by a ceiling, is shown capped (``capped_by``)."""
+    if plan.dose is None:
+        return plan
+    proposed = None if asked else plan.dose.requested_mg
+    above = request_above_ceiling(plan.dose, proposed_mg=proposed)
+    return replace(plan, refusals=(*plan.refusals, above)) if above else plan
 
 
 def plan_as_dict(plan: DosePlan) -> dict[str, Any]:

@@ -71,7 +71,13 @@ def simulate_monitors(
         found = clinic_named(s, clinic)
         s.gateways.bootstrap_add(found.id, SIMULATOR_GATEWAY, by="demo")
         monitors = start_demo_sessions(
-            s.uow, s.pathway(), s.sessions, found.id, count=chairs, clock=s.clock
+            s.uow,
+            s.pathway(),
+            s.sessions,
+            found.id,
+            workflow=s.session_workflow,
+            count=chairs,
+            clock=s.clock,
         )
         typer.echo(f"simulating {len(monitors)} monitor(s) for clinic {found.slug}")
         simulate(

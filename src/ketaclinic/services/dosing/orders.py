@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
+from ketaclinic.domain.dosing.calculation import request_above_ceiling
 from ketaclinic.domain.dosing.orders import (
     ObservedAdministration,
     OrderToVerify,
@@ -294,15 +295,9 @@ def _check_plan(screen: OrderScreen, plan: DosePlan, draft: OrderDraft) -> None:
         return
     dose = plan.dose
     proposed = recommendation.proposed
-    if dose.ceilings_exceeded and not (proposed and dose.requested_mg == proposed.requested_mg):
-        refusals.append(
-            DosingReason(
-                "order.request_above_ceiling",
-                f"requested {dose.requested_mg} mg is above the {dose.ceiling_mg} mg ceiling; "
-                "ceilings cannot be overridden: enter a dose at or under it",
-                "clinical.md §2.2",
-            )
-        )
+    above = request_above_ceiling(dose, proposed_mg=proposed.requested_mg if proposed else None)
+    if above is not None:
+        refusals.append(above)
     review = review_prescribed_dose(recommendation, dose, override_reason=draft.override_reason)
     refusals.extend(review.refusals)
     _refuse(refusals)

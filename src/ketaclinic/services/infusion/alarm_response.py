@@ -64,7 +64,7 @@ class AlarmService:
             if action in _MOVES:
                 reason = f"alarm {alarm.rule_id}: {note.strip()}"
                 s = move_session(
-                    uow, self._clock, actor, s, _MOVES[action], session_facts(uow, s, None, reason)
+                    uow, self._clock, actor, s, _MOVES[action], session_facts(uow, s, reason)
                 )
                 notify_prescriber(uow, self._clock, s, alarm, f"{action.value}d: {reason}")
             record(

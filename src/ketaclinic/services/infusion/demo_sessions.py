@@ -4,49 +4,48 @@
 board moves as soon as the demo starts. It goes through the real services: each course is
 prepared like a real one (``demo_pathway.prepare_course``: evaluated, eligible, consented, in
 induction, with a signed dose order), the session is an unscheduled visit authorised by the demo
-prescriber, attendant and monitor are assigned and the state machine moves it. It ATTESTS the
-check-in and pre-dose checklist facts instead of recording them: that is only acceptable for the
-synthetic demo clinic, never for a patient. Tests reuse it to get a running session. Monitor ids
-are obviously fake EUI-64s (``DE00000000000001``...).
+prescriber, attendant and monitor are assigned, and the demo nurse then does what a nurse does
+on the session page (:func:`walk_to`): the bedside verification of the order, check-in,
+premedication and IV placement, the pre-dose checklist and the start of dosing, each through the
+infusion-day workflow and its guards (no fact is attested). Tests reuse it to get a running
+session. Monitor ids are obviously fake EUI-64s (``DE00000000000001``...).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
+from typing import Any
 
+from ketaclinic.domain.dosing.records import DoseOrder, OrderStatus
 from ketaclinic.domain.errors import ClinicError
 from ketaclinic.domain.identity.access import Role
 from ketaclinic.domain.identity.staff import Actor
 from ketaclinic.domain.infusion.monitor_ingest import NewGateway
 from ketaclinic.domain.infusion.records import InfusionSession
-from ketaclinic.domain.infusion.session import SessionFacts, SessionState
+from ketaclinic.domain.infusion.session import SessionState
 from ketaclinic.domain.protocols.sections import Route
 from ketaclinic.services.demo_pathway import PathwayServices, prepare_course
+from ketaclinic.services.dosing.orders import BedsideEntry, OrderService
 from ketaclinic.services.infusion.sessions import SessionService
+from ketaclinic.services.infusion.workflow import SessionWorkflowService
 from ketaclinic.services.patients.ports import PatientSearch
 from ketaclinic.services.ports import Clock, UnitOfWorkFactory
 
 DEMO_PROTOCOL = "adult-iv-induction"
 
-#: Demo only: every checklist fact attested true, so the demo can reach ``infusing``.
-DEMO_ATTESTED = SessionFacts(
-    identity_confirmed=True,
-    escort_named=True,
-    escort_reachable=True,
-    fasting_confirmed=True,
-    pregnancy_test_required=False,
-    checkin_reviewed=True,
-    baseline_vitals_recorded=True,
-    symptom_check_done=True,
-    premedication_recorded=True,
-    route=Route.IV,
-    iv_placement_recorded=True,
-    verified_order=True,
-    attendant_present=True,
-    prescriber_on_site=True,
-)
-_PATH = (SessionState.CHECKED_IN, SessionState.READY, SessionState.INFUSING)
+#: Demo only: the check-in form as the demo nurse fills it (a synthetic escort).
+DEMO_CHECK_IN: dict[str, Any] = {
+    "identity_confirmed": True,
+    "escort_name": "Sam Demo-Escort",
+    "escort_phone": "555-0100",
+    "escort_reachable": True,
+    "fasting_confirmed": True,
+    "pregnancy_test": "negative",
+    "checkin_reviewed": True,
+}
+_STOPS = (SessionState.CHECKED_IN, SessionState.READY, SessionState.INFUSING)
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +69,7 @@ def start_demo_sessions(
     sessions: SessionService,
     clinic_id: int,
     *,
+    workflow: SessionWorkflowService,
     count: int = 3,
     clock: Clock,
 ) -> list[DemoMonitor]:
@@ -106,12 +106,67 @@ def start_demo_sessions(
         )
         device = demo_device(chair)
         s = sessions.assign(nurse, s.id, attendant_id=nurse.staff_id, device_id=device)
-        for to in _PATH:
-            s = sessions.move(nurse, s.id, to, reason="demo", attested=DEMO_ATTESTED)
+        s = walk_to(workflow, pathway.orders, nurse, s.id, _order_id, mrn)
         busy_patients.add(patient_id)
         busy_chairs.add(chair)
         result.append(DemoMonitor(s, device, mrn))
     return result
+
+
+def walk_to(
+    workflow: SessionWorkflowService,
+    orders: OrderService,
+    nurse: Actor,
+    session_id: int,
+    order_id: int,
+    mrn: str,
+    *,
+    until: SessionState = SessionState.INFUSING,
+) -> InfusionSession:
+    """What the nurse does on the session page, step by step, up to ``until`` (checked in,
+    ready or infusing): the bedside check of the order (wristband, label, pump), check-in,
+    premedication and IV placement, the pre-dose checklist, the start of dosing."""
+    if until not in _STOPS:
+        raise ClinicError(f"the demo walks to one of {', '.join(_STOPS)}", field="until")
+    order = _verified(orders, nurse, order_id, mrn)
+    s = workflow.check_in(nurse, session_id, DEMO_CHECK_IN)
+    if until is SessionState.CHECKED_IN:
+        return s
+    for premed in order.content.premedications:
+        given = {"drug": premed.drug, "dose_mg": str(premed.dose_mg), "route": premed.route}
+        workflow.give(nurse, session_id, {**given, "lot": "DEMO-LOT-P", "given_by": "Demo nurse"})
+    if order.content.route is Route.IV:
+        iv = {"site": "left antecubital", "gauge": "22", "attempts": "1"}
+        workflow.place_iv(nurse, session_id, {**iv, "placed_by": "Demo nurse"})
+    vitals = {"sbp_mmhg": "124", "dbp_mmhg": "78", "hr_per_min": "72", "spo2_pct": "98"}
+    checks = {"symptom_check": "no headache, no nausea", "order_id": str(order_id)}
+    s = workflow.pre_dose(nurse, session_id, {**vitals, **checks})
+    if until is SessionState.READY:
+        return s
+    start = {"lot": "DEMO-LOT-K", "given_by": "Demo nurse", "prescriber_on_site": True}
+    if order.content.route is not Route.IV:
+        start["attending"] = "Demo attending physician"
+    return workflow.start(nurse, session_id, start)
+
+
+def _verified(orders: OrderService, nurse: Actor, order_id: int, mrn: str) -> DoseOrder:
+    """The order after the nurse's bedside check, reading what the order says (demo)."""
+    order, _ = orders.get(nurse, order_id)
+    if order.status is OrderStatus.VERIFIED:
+        return order
+    c = order.content
+    entry = BedsideEntry(
+        mrn=mrn,
+        drug=c.drug,
+        route=c.route,
+        concentration_mg_per_ml=c.final_concentration_mg_per_ml or c.vial_mg_per_ml or Decimal(0),
+        dose_mg=c.dose_mg,
+        rate_ml_per_h=c.rate_ml_per_h,
+    )
+    outcome = orders.verify(nurse, order_id, entry)
+    if not outcome.verified:
+        raise ClinicError("the demo order did not pass the bedside check", field="order_id")
+    return outcome.order
 
 
 def _demo_inputs(

@@ -85,8 +85,31 @@ def derive_facts(
         route=order.content.route if order else None,
         iv_placement_recorded=latest(records, RecordKind.IV_PLACEMENT) is not None,
         verified_order=order is not None and order.status is OrderStatus.VERIFIED,
-        dosing_end_recorded=True,
     )
+
+
+def resume_approval(
+    records: Sequence[SessionRecord], s: InfusionSession, pauses: int
+) -> SessionRecord | None:
+    """The signed-in prescriber's approval to resume after the current pause, if recorded. An
+    approval binds the pause it was given for (``pause``: the pause's ordinal), so a later pause
+    needs a new one. Source: clinical.md §4.4 (resume only once cleared)."""
+    if s.state is not SessionState.PAUSED:
+        return None
+    return next(
+        (
+            r
+            for r in reversed(records)
+            if r.kind is RecordKind.RESUME_APPROVAL and r.payload.get("pause") == pauses
+        ),
+        None,
+    )
+
+
+def resume_approver(records: Sequence[SessionRecord], s: InfusionSession, pauses: int) -> str:
+    """Name of the prescriber whose approval of the current pause is recorded ("" if none)."""
+    approval = resume_approval(records, s, pauses)
+    return str(approval.payload.get("prescriber_name", "")) if approval else ""
 
 
 def predose_decided_by(records: Sequence[SessionRecord], predose: SessionRecord | None) -> str:

@@ -198,6 +198,7 @@ class RecordKind(StrEnum):
     CHECK_IN = "check_in"
     PRE_DOSE = "pre_dose"
     PREDOSE_DECISION = "predose_decision"  # the signed-in prescriber's decision on a BP hold
+    RESUME_APPROVAL = "resume_approval"  # a signed-in prescriber approves resuming after a pause
     IV_PLACEMENT = "iv_placement"
     ADMINISTRATION = "administration"  # ketamine or any other drug, with lot and who gave it
     SCALE = "scale"  # CADSS-6 / CADSS dissociation, sedation

@@ -1,33 +1,38 @@
 """Infusion sessions: created for a course in a chair, moved by the session state machine.
 
 Minimal use cases for the live-data half of infusion day: create, assign the attendant and the
-bedside monitor, and move (start, pause, resume, stop, end dosing, discharge...). The guards are
-the domain's (``domain.infusion.session``); this service owns the safety facts (open safety gates,
-open and unacknowledged alarms) and takes the checklist facts the workflow pages attest (check-in,
-pre-dose checklist, verified order). Every move is audited in the same unit of work and then
-published to the live board. Source: seed 000 steps 4-5; clinical.md §4; DESIGN.md lifecycles.
+bedside monitor, and move (pause, stop...). The guards are the domain's
+(``domain.infusion.session``). Every move, here or through an infusion-day step, reads its facts
+from storage through :func:`session_facts`: the documented records (check-in, pre-dose checklist,
+verified order, a prescriber's approval to resume), the open safety gates and the alarms. No
+caller can attest a fact. Every move is audited in the same unit of work and then published to the
+live board. Source: seed 000 steps 4-5; clinical.md §4; DESIGN.md lifecycles.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import replace
+from typing import Any
 
 from ketaclinic.domain.errors import Conflict, NotFound, ValidationFailed
 from ketaclinic.domain.identity.access import Permission
 from ketaclinic.domain.identity.staff import Actor
 from ketaclinic.domain.infusion.records import InfusionSession
 from ketaclinic.domain.infusion.session import SessionFacts, SessionState, transition
+from ketaclinic.domain.patients.people import SexAtBirth
 from ketaclinic.domain.protocols.sections import AlertAction
 from ketaclinic.services.assessments.safety import ensure_clear, open_reasons
 from ketaclinic.services.audit.trail import record
 from ketaclinic.services.identity.authorization import allowed, require
 from ketaclinic.services.infusion.board import chair_event
+from ketaclinic.services.infusion.facts import derive_facts, order_of, resume_approver
 from ketaclinic.services.infusion.ports import LiveEvents
 from ketaclinic.services.infusion.session_opening import Opening, open_session
 from ketaclinic.services.integration.plans import ensure_experiential_allowed
 from ketaclinic.services.patients.courses import get_course
 from ketaclinic.services.ports import Clock, UnitOfWork, UnitOfWorkFactory
+from ketaclinic.services.protocols.publishing import load_published
 
 EUI64 = re.compile(r"^[0-9A-F]{16}$")
 
@@ -39,16 +44,25 @@ def get_session(uow: UnitOfWork, clinic_id: int, session_id: int) -> InfusionSes
     return found
 
 
-def session_facts(
-    uow: UnitOfWork, s: InfusionSession, attested: SessionFacts | None, reason: str
-) -> SessionFacts:
-    """The attested checklist facts, with the safety facts this service owns filled in.
+def session_facts(uow: UnitOfWork, s: InfusionSession, reason: str, **extra: Any) -> SessionFacts:
+    """The guard facts of ``s``, derived from storage: the one source of every move's facts.
 
-    Open safety gates and alarms always come from storage: a caller cannot attest them away.
+    Checklist facts come from the documented records (:func:`derive_facts`), the approval to
+    resume from the prescriber's record bound to the current pause, open safety gates and alarms
+    from their stores. ``extra`` carries what the calling step itself has just established (the
+    end of dosing recorded, the discharge criteria evaluated); it is internal to the services.
     """
+    course = get_course(uow, s.clinic_id, s.course_id)
+    protocol = load_published(uow, s.clinic_id, course.protocol_version_id).protocol
+    records = uow.session_records.for_session(s.clinic_id, s.id)
+    patient = uow.patients.get(s.clinic_id, s.patient_id)
+    can_be_pregnant = patient is not None and patient.details.sex_at_birth is SexAtBirth.FEMALE
+    derived = derive_facts(
+        records, order_of(uow, s, records), protocol, can_be_pregnant=can_be_pregnant
+    )
     alarms = uow.alarms.for_session(s.clinic_id, s.id)
-    return replace(
-        attested or SessionFacts(),
+    facts = replace(
+        derived,
         open_safety_gates=open_reasons(uow, s.clinic_id, s.patient_id),
         unacknowledged_alarms=tuple(
             f"{a.rule_id}: {a.message}" for a in alarms if a.needs_attention
@@ -58,10 +72,17 @@ def session_facts(
             for a in alarms
             if a.active and a.action == AlertAction.STOP.value
         ),
+        resume_approved_by=resume_approver(records, s, pause_count(uow, s)),
         reason=reason,
-        attendant_present=(attested.attendant_present if attested else False)
-        or s.attendant_id is not None,
+        attendant_present=s.attendant_id is not None,
     )
+    return replace(facts, **extra)
+
+
+def pause_count(uow: UnitOfWork, s: InfusionSession) -> int:
+    """How many times the session has been paused (an approval to resume binds one pause)."""
+    history = uow.sessions.history(s.clinic_id, s.id)
+    return sum(1 for h in history if h.to_state is SessionState.PAUSED)
 
 
 def move_session(
@@ -213,13 +234,16 @@ class SessionService:
         to: SessionState,
         *,
         reason: str = "",
-        attested: SessionFacts | None = None,
     ) -> InfusionSession:
-        """Move the session; refused with every failed guard's reason (InvalidTransition)."""
+        """Move the session; refused with every failed guard's reason (InvalidTransition).
+
+        The guard reads only what is stored (:func:`session_facts`): a check-in, a pre-dose
+        checklist or the start of dosing happen through their infusion-day steps, which
+        document them (``SessionWorkflowService``); this move cannot stand in for them."""
         require(actor, Permission.SESSION_RUN)
         with self._uow() as uow:
             s = get_session(uow, actor.clinic_id, session_id)
-            facts = session_facts(uow, s, attested, reason.strip())
+            facts = session_facts(uow, s, reason.strip())
             moved = move_session(uow, self._clock, actor, s, to, facts)
             event = chair_event(uow, moved)
             uow.commit()

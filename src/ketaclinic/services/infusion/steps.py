@@ -7,7 +7,7 @@ chair event and commits. Base of ``session_workflow.SessionWorkflowService``.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 from datetime import datetime
 from typing import Any
@@ -17,14 +17,12 @@ from ketaclinic.domain.identity.access import Permission
 from ketaclinic.domain.identity.staff import Actor
 from ketaclinic.domain.infusion.records import ACTIVE_STATES, InfusionSession
 from ketaclinic.domain.infusion.session import SessionFacts, SessionState
-from ketaclinic.domain.patients.people import SexAtBirth
 from ketaclinic.domain.patients.treatment import Course
 from ketaclinic.domain.protocols.model import Protocol
 from ketaclinic.services.audit.trail import record
 from ketaclinic.services.identity.authorization import require
 from ketaclinic.services.infusion import checklists as forms
 from ketaclinic.services.infusion.board import chair_event
-from ketaclinic.services.infusion.facts import derive_facts, order_of
 from ketaclinic.services.infusion.ports import LiveEvents, RecordKind, SessionRecord
 from ketaclinic.services.infusion.sessions import get_session, move_session, session_facts
 from ketaclinic.services.patients.courses import CourseService, get_course
@@ -97,22 +95,11 @@ class SessionSteps:
             uow.commit()
         return added
 
-    def _facts(
-        self,
-        uow: UnitOfWork,
-        s: InfusionSession,
-        protocol: Protocol,
-        added: Sequence[SessionRecord],
-        **extra: Any,
-    ) -> SessionFacts:
-        records = uow.session_records.for_session(s.clinic_id, s.id)
-        order = order_of(uow, s, records)
-        patient = uow.patients.get(s.clinic_id, s.patient_id)
-        can_be_pregnant = patient is not None and patient.details.sex_at_birth is SexAtBirth.FEMALE
-        derived = derive_facts(records, order, protocol, can_be_pregnant=can_be_pregnant)
+    def _facts(self, uow: UnitOfWork, s: InfusionSession, **extra: Any) -> SessionFacts:
+        """The guard facts from storage (:func:`session_facts`, the one derivation every move
+        uses), plus what this step has itself just established (``extra``)."""
         reason = str(extra.pop("reason", ""))
-        facts = session_facts(uow, s, derived, reason)
-        return replace(facts, **extra)
+        return session_facts(uow, s, reason, **extra)
 
     def _move(
         self,
@@ -136,6 +123,6 @@ class SessionSteps:
         if not reason.strip():
             raise ValidationFailed({"reason": "a reason is required"})
         with self._uow() as uow:
-            s, _, protocol = self._context(uow, actor, session_id)
-            facts = self._facts(uow, s, protocol, [], reason=reason.strip(), **extra)
+            s = get_session(uow, actor.clinic_id, session_id)
+            facts = self._facts(uow, s, reason=reason.strip(), **extra)
             return self._move(uow, actor, s, to, facts)

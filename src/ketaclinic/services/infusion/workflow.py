@@ -33,17 +33,19 @@ from ketaclinic.services.infusion.facts import (
     ketamine_payload,
     observed_response,
     order_of,
+    resume_approval,
     session_order,
     verified_order,
     vitals_hold,
 )
+from ketaclinic.services.infusion.pauses import PauseSteps
 from ketaclinic.services.infusion.ports import RecordKind, SessionRecord
 from ketaclinic.services.infusion.predose_decisions import (
     PREDOSE_DECISIONS,
     is_waiting,
     waiting_predose,
 )
-from ketaclinic.services.infusion.steps import SessionSteps
+from ketaclinic.services.infusion.sessions import get_session, pause_count
 
 _INSTRUCTIONS = "no driving or operating machinery until the next day; escort home"
 
@@ -59,10 +61,12 @@ class SessionDay:
     discharge: DischargeDecision | None
     readings: Sequence[StoredReading] = ()
     predose_waiting: SessionRecord | None = None  # a BP hold waiting for a prescriber's decision
+    resume_approval: SessionRecord | None = None  # a prescriber's approval of the current pause
 
 
-class SessionWorkflowService(SessionSteps):
-    """Infusion day, step by step (see the module); internals in :class:`SessionSteps`."""
+class SessionWorkflowService(PauseSteps):
+    """Infusion day, step by step (see the module); pause, stop and resume in
+    :class:`PauseSteps`, internals in :class:`SessionSteps`."""
 
     # -- check-in and pre-dose -------------------------------------------------------------
     def check_in(self, actor: Actor, session_id: int, raw: Mapping[str, Any]) -> InfusionSession:
@@ -80,12 +84,12 @@ class SessionWorkflowService(SessionSteps):
             ensure_sessions_allowed(
                 consent or ConsentStatus(missing=("consent not recorded",), blocks=())
             )
-            added = self._add(uow, actor, s, RecordKind.CHECK_IN, doc.payload)
+            self._add(uow, actor, s, RecordKind.CHECK_IN, doc.payload)
             assert actor.staff_id is not None
             s = uow.sessions.set_people(
                 s, attendant_id=actor.staff_id, device_id=s.monitor_device_id, at=self._now()
             )
-            facts = self._facts(uow, s, protocol, [added])
+            facts = self._facts(uow, s)
             return self._move(uow, actor, s, SessionState.CHECKED_IN, facts)
 
     def pre_dose(self, actor: Actor, session_id: int, raw: Mapping[str, Any]) -> InfusionSession:
@@ -116,8 +120,8 @@ class SessionWorkflowService(SessionSteps):
                 **bp_hold(doc.payload, protocol),
                 **vitals_hold(doc.payload, protocol, self._now()),
             }
-            added = self._add(uow, actor, s, RecordKind.PRE_DOSE, payload)
-            facts = self._facts(uow, s, protocol, [added])
+            self._add(uow, actor, s, RecordKind.PRE_DOSE, payload)
+            facts = self._facts(uow, s)
             failures = guard_failures(s.state, SessionState.READY, facts)
             bp = tuple(f for f in failures if f.startswith("predose_bp"))
             if bp and len(bp) == len(failures):  # only the BP stands: keep the checklist
@@ -147,7 +151,7 @@ class SessionWorkflowService(SessionSteps):
         reason = f.text("reason")
         f.done()
         with self._uow() as uow:
-            s, _, protocol = self._context(uow, actor, session_id)
+            s = get_session(uow, actor.clinic_id, session_id)
             predose = waiting_predose(uow, s)
             stop = tuple(predose.payload.get("bp_hard_stop", ()))
             if stop and decision == "proceed":
@@ -166,11 +170,11 @@ class SessionWorkflowService(SessionSteps):
                 "prescriber_name": member.name if member else f"staff {actor.staff_id}",
                 "prescriber_role": actor.role_name,
             }
-            added = self._add(uow, actor, s, RecordKind.PREDOSE_DECISION, payload)
+            self._add(uow, actor, s, RecordKind.PREDOSE_DECISION, payload)
             if decision != "proceed":
                 uow.commit()
                 return s
-            facts = self._facts(uow, s, protocol, [added])
+            facts = self._facts(uow, s)
             return self._move(uow, actor, s, SessionState.READY, facts)
 
     def waiting_decisions(self, actor: Actor) -> Sequence[SessionDay]:
@@ -222,31 +226,16 @@ class SessionWorkflowService(SessionSteps):
             if order.content.route is not Route.IV and not attending:
                 raise ValidationFailed({"attending": "name the attending physician or coach"})
             payload = ketamine_payload(order, lot, given_by, attending, self._now())
-            added = self._add(uow, actor, s, RecordKind.ADMINISTRATION, payload)
-            facts = self._facts(uow, s, protocol, [added], prescriber_on_site=on_site)
+            self._add(uow, actor, s, RecordKind.ADMINISTRATION, payload)
+            facts = self._facts(uow, s, prescriber_on_site=on_site)
             return self._move(uow, actor, s, SessionState.INFUSING, facts)
-
-    def pause(self, actor: Actor, session_id: int, reason: str) -> InfusionSession:
-        return self._transition(actor, session_id, SessionState.PAUSED, reason)
-
-    def stop(self, actor: Actor, session_id: int, reason: str) -> InfusionSession:
-        """Stop dosing early for safety; the patient still goes through attended recovery."""
-        return self._transition(actor, session_id, SessionState.STOPPED, reason)
-
-    def resume(
-        self, actor: Actor, session_id: int, reason: str, approved_by: str
-    ) -> InfusionSession:
-        """Resume after a pause: every alarm acknowledged, no stop alarm, a prescriber approving."""
-        return self._transition(
-            actor, session_id, SessionState.INFUSING, reason, resume_approved_by=approved_by.strip()
-        )
 
     def end_dosing(self, actor: Actor, session_id: int, reason: str = "") -> InfusionSession:
         """End dosing (or begin recovery after a stop): the ketamine given is recorded against
         the verified order with the response observed (read by the next titration)."""
         require(actor, Permission.SESSION_RUN)
         with self._uow() as uow:
-            s, _, protocol = self._context(uow, actor, session_id)
+            s = get_session(uow, actor.clinic_id, session_id)
             order = session_order(uow, s)
             records = uow.session_records.for_session(actor.clinic_id, s.id)
             assert actor.staff_id is not None
@@ -263,7 +252,9 @@ class SessionWorkflowService(SessionSteps):
                 patient_id=s.patient_id,
                 detail=f"session={s.id}",
             )
-            facts = self._facts(uow, s, protocol, [], reason=reason or "dosing complete")
+            facts = self._facts(
+                uow, s, reason=reason or "dosing complete", dosing_end_recorded=True
+            )
             return self._move(uow, actor, s, SessionState.RECOVERY, facts)
 
     def step(
@@ -335,8 +326,8 @@ class SessionWorkflowService(SessionSteps):
                 "override_role": signed.override.role if signed.override else None,
                 "extended_observation_min": extended if signed.override else None,
             }
-            added = self._add(uow, actor, s, RecordKind.DISCHARGE, payload)
-            facts = self._facts(uow, s, protocol, [added])
+            self._add(uow, actor, s, RecordKind.DISCHARGE, payload)
+            facts = self._facts(uow, s)
             return self._move(uow, actor, s, SessionState.DISCHARGED, facts, discharge_unmet=())
 
     def check_discharge(self, actor: Actor, session_id: int) -> DischargeDecision:
@@ -360,7 +351,8 @@ class SessionWorkflowService(SessionSteps):
                 )
             readings = uow.readings.for_session(actor.clinic_id, s.id)
             waiting = waiting_predose(uow, s) if is_waiting(uow, s) else None
-            return SessionDay(s, records, order, protocol, decision, readings, waiting)
+            approval = resume_approval(records, s, pause_count(uow, s))
+            return SessionDay(s, records, order, protocol, decision, readings, waiting, approval)
 
     def for_patient(self, actor: Actor, patient_id: int) -> Sequence[SessionDay]:
         require(actor, Permission.PATIENT_READ)
@@ -384,7 +376,8 @@ _STEPS: dict[str, _Step] = {
     "give": SessionWorkflowService.give,
     "start": SessionWorkflowService.start,
     "pause": lambda w, a, s, f: w.pause(a, s, _text(f, "reason")),
-    "resume": lambda w, a, s, f: w.resume(a, s, _text(f, "reason"), _text(f, "approved_by")),
+    "resume-approval": SessionWorkflowService.approve_resume,
+    "resume": SessionWorkflowService.resume,
     "stop": lambda w, a, s, f: w.stop(a, s, _text(f, "reason")),
     "end": lambda w, a, s, f: w.end_dosing(a, s, _text(f, "reason")),
     "score": SessionWorkflowService.score,

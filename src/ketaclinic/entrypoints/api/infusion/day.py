@@ -2,7 +2,9 @@
 
 Thin: the JSON body of a step is the same field map as the web form (strings, numbers or
 booleans); the service validates it and refuses with 422 naming each field, 409/422 with every
-failed guard reason, 403 without the permission, 404 for a session of another clinic.
+failed guard reason, 403 without the permission, 404 for a session of another clinic. The
+prescriber's steps (``predose-decision``, ``resume-approval``) need ``predose.decide``; a
+``resume`` with a typed ``approved_by`` is refused (422): the approval is a prescriber's record.
 """
 
 from __future__ import annotations

@@ -1,0 +1,147 @@
+"""Infusion-day gates over HTTP, as the role who would try to get around them.
+
+A nurse cannot get a session to ``infusing`` without the documented steps (check-in, pre-dose
+checklist, a verified order): the start of dosing is refused naming the dose gate's items.
+Resuming after a pause needs a signed-in prescriber's approval bound to that pause (rule
+``resume_approved``): a nurse alone is refused, a typed approver is refused, a coach or the front
+desk cannot approve; after a physician approves on the session page, the nurse resumes and the
+page names who approved; the next pause needs a new approval. Source: seed 000 steps 4-5;
+clinical.md §4.1, §4.4.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+from fastapi.testclient import TestClient
+
+from ketaclinic.domain.identity.access import Role
+from ketaclinic.domain.infusion.session import SessionState
+from tests.conftest import World
+from tests.e2e.conftest import bearer, web_login
+from tests.infusion_world import walked_session
+
+START = {"lot": "KET-DEMO-1", "given_by": "Nurse Demo", "prescriber_on_site": True}
+
+
+def _step(
+    client: TestClient, world: World, role: Role, sid: int, step: str, body: dict[str, Any]
+) -> httpx.Response:
+    return client.post(
+        f"/api/v1/sessions/{sid}/steps/{step}", headers=bearer(client, world, role), json=body
+    )
+
+
+def _state(world: World, sid: int) -> SessionState:
+    return world.services.sessions.get(world.actor(Role.NURSE), sid).state
+
+
+def test_a_nurse_cannot_start_dosing_without_the_documented_steps(
+    client: TestClient, world: World
+) -> None:
+    checked_in = walked_session(world, SessionState.CHECKED_IN).session  # no pre-dose checklist
+    started = _step(client, world, Role.NURSE, checked_in.id, "start", START)
+    assert started.status_code in (409, 422), started.text
+    body = started.json()
+    assert body["field"] == "dose_gate"
+    assert any(r.startswith("dose_gate.vitals") for r in body["reasons"])
+    assert any(r.startswith("dose_gate.order") for r in body["reasons"])
+    assert _state(world, checked_in.id) is SessionState.CHECKED_IN
+    s = world.services
+    scheduled = s.sessions.create(  # not even checked in
+        world.actor(Role.PHYSICIAN),
+        walked_session(world, SessionState.CHECKED_IN, prepared=True).course_id,
+        checked_in.chair_id,
+        unscheduled_reason="walk-in",
+    )
+    refused = _step(client, world, Role.NURSE, scheduled.id, "start", START)
+    assert refused.status_code in (409, 422) and "dose_gate." in refused.text
+    assert _state(world, scheduled.id) is SessionState.SCHEDULED
+    predose = {"sbp_mmhg": "124", "dbp_mmhg": "78", "hr_per_min": "72", "spo2_pct": "98"}
+    predose |= {"symptom_check": "none", "order_id": "1"}
+    early = _step(client, world, Role.NURSE, scheduled.id, "pre-dose", predose)
+    assert early.status_code in (409, 422) and _state(world, scheduled.id) is SessionState.SCHEDULED
+
+
+def _paused(client: TestClient, world: World) -> int:
+    sid = walked_session(world).session.id
+    paused = _step(client, world, Role.NURSE, sid, "pause", {"reason": "nausea"})
+    assert paused.status_code == 200, paused.text
+    return sid
+
+
+def test_a_nurse_cannot_resume_without_a_prescribers_approval(
+    client: TestClient, world: World
+) -> None:
+    sid = _paused(client, world)
+    alone = _step(client, world, Role.NURSE, sid, "resume", {"reason": "settled"})
+    assert alone.status_code in (409, 422), alone.text
+    assert any(r.startswith("resume_approved:") for r in alone.json()["reasons"])
+    typed_name = {"reason": "settled", "approved_by": "Dr Demo"}
+    typed = _step(client, world, Role.NURSE, sid, "resume", typed_name)
+    assert typed.status_code == 422
+    assert typed.json()["fields"]["approved_by"].startswith("resume_approved:")
+    assert _state(world, sid) is SessionState.PAUSED
+
+
+def test_a_coach_or_the_front_desk_cannot_approve_resuming(
+    client: TestClient, world: World
+) -> None:
+    sid = _paused(client, world)
+    for role in (Role.COACH, Role.FRONT_DESK, Role.NURSE):
+        denied = _step(client, world, role, sid, "resume-approval", {"reason": "looks fine"})
+        assert denied.status_code == 403, (role, denied.text)
+    assert (
+        "predose.decide"
+        in _step(client, world, Role.COACH, sid, "resume-approval", {"reason": "looks fine"}).text
+    )
+    alone = _step(client, world, Role.NURSE, sid, "resume", {"reason": "settled"})
+    assert alone.status_code in (409, 422) and "resume_approved" in alone.text
+
+
+def test_after_a_physician_approves_on_the_page_the_nurse_resumes(
+    client: TestClient, world: World
+) -> None:
+    sid = _paused(client, world)
+    csrf = web_login(client, world, Role.NURSE)
+    page = client.get(f"/sessions/{sid}")
+    assert "Waiting for a prescriber" in page.text and 'name="approved_by"' not in page.text
+    csrf = web_login(client, world, Role.PHYSICIAN)
+    page = client.get(f"/sessions/{sid}")
+    assert "Approve resuming" in page.text
+    approved = client.post(
+        f"/sessions/{sid}/steps/resume-approval",
+        data={"reason": "nausea settled after ondansetron", "csrf_token": csrf},
+        follow_redirects=False,
+    )
+    assert approved.status_code == 303, approved.text
+    csrf = web_login(client, world, Role.NURSE)
+    page = client.get(f"/sessions/{sid}")
+    with world.services.uow() as uow:
+        physician = uow.staff.get(world.actor(Role.PHYSICIAN).staff_id or 0)
+    assert physician is not None
+    assert 'id="resume-approved"' in page.text and physician.name in page.text
+    resumed = client.post(
+        f"/sessions/{sid}/steps/resume",
+        data={"reason": "settled", "csrf_token": csrf},
+        follow_redirects=False,
+    )
+    assert resumed.status_code == 303, resumed.text
+    assert _state(world, sid) is SessionState.INFUSING
+    again = _step(client, world, Role.NURSE, sid, "pause", {"reason": "nausea again"})
+    assert again.status_code == 200  # the next pause needs its own approval
+    refused = _step(client, world, Role.NURSE, sid, "resume", {"reason": "settled"})
+    assert refused.status_code in (409, 422) and "resume_approved" in refused.text
+
+
+def test_a_prescriber_resumes_directly_and_the_approval_is_recorded_in_their_name(
+    client: TestClient, world: World
+) -> None:
+    sid = _paused(client, world)
+    resumed = _step(client, world, Role.APP, sid, "resume", {"reason": "BP back to baseline"})
+    assert resumed.status_code == 200, resumed.text
+    approvals = [r for r in resumed.json()["records"] if r["kind"] == "resume_approval"]
+    assert [a["payload"]["prescriber_role"] for a in approvals] == ["app"]
+    assert approvals[0]["payload"]["prescriber_id"] == world.actor(Role.APP).staff_id
+    assert _state(world, sid) is SessionState.INFUSING
