@@ -1,0 +1,235 @@
+"""Every page a staff member reaches from the navigation passes axe-core's WCAG 2.2 AA rules and
+never scrolls sideways on a workstation (1366x768) or a phone (390x844).
+
+The server is seeded the way ``ketaclinic demo`` seeds it (patients, signed protocols, the day's
+schedule and the pathway patient ready for an infusion), so the chart, the board, the outcomes
+dashboard and an infusion session day all have content. axe-core is the committed copy in
+``vendor/axe-core`` (see its README for version and checksums), injected into each page by the
+test; the contexts bypass the Content Security Policy only so that injection works.
+
+Screenshots of the board, the outcomes dashboard and a patient chart are written to
+``var/screens/`` (git-ignored; listed in docs/screens.md).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import uvicorn
+from playwright.sync_api import Browser, BrowserContext, Page, ViewportSize, expect
+
+from ketaclinic.adapters.protocol_files import shipped_protocols
+from ketaclinic.domain.identity.access import Role
+from ketaclinic.entrypoints.app import create_app
+from ketaclinic.services.demo import seed_demo
+from ketaclinic.services.demo_pathway import seed_demo_pathway
+from ketaclinic.services.scheduling.setup import seed_demo_schedule
+from tests.e2e.browser.conftest import (
+    STARTUP_SECONDS,
+    LiveServer,
+    _build_services,
+    _free_socket,
+    _start,
+    demo_email,
+    sign_in,
+)
+from tests.fakes import FakeClock
+
+pytestmark = pytest.mark.browser
+
+AXE = Path(__file__).parent / "vendor" / "axe-core" / "axe.min.js"
+WCAG_22_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+WORKSTATION = ViewportSize(width=1366, height=768)
+PHONE = ViewportSize(width=390, height=844)
+SCREENS = Path(__file__).resolve().parents[3] / "var" / "screens"
+STAFF_ROLES = (
+    Role.PHYSICIAN,
+    Role.APP,
+    Role.NURSE,
+    Role.COACH,
+    Role.FRONT_DESK,
+    Role.ADMIN,
+    Role.AUDITOR,
+)
+
+
+@pytest.fixture(scope="module")
+def demo_clinic(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """One demo clinic for the whole module: seeding it once keeps the two cores free."""
+    clock = FakeClock()
+    s = _build_services(tmp_path_factory.mktemp("a11y"), clock)
+    demo = seed_demo(s.uow, clock, s.staff, s.patients, s.protocols, shipped_protocols())
+    seed_demo_schedule(s.uow, clock, demo.clinic.id)
+    seed_demo_pathway(s.uow, clock, s.pathway(), demo.clinic.id)
+    config = uvicorn.Config(
+        create_app(services=s), log_level="warning", access_log=False, ws="none", lifespan="on"
+    )
+    server = uvicorn.Server(config)
+    sock = _free_socket()
+    host, port = sock.getsockname()[:2]
+    thread = _start(server, sock)
+    try:
+        yield LiveServer(f"http://{host}:{port}", s, clock, demo.clinic, _server=server)
+    finally:
+        server.should_exit = True
+        thread.join(timeout=STARTUP_SECONDS)
+        sock.close()
+
+
+@pytest.fixture
+def open_as(chromium: Browser, demo_clinic: LiveServer) -> Iterator[Any]:
+    contexts: list[BrowserContext] = []
+
+    def open_page(role: Role) -> Page:
+        context = chromium.new_context(
+            base_url=demo_clinic.base_url, viewport=WORKSTATION, bypass_csp=True
+        )
+        context.set_default_timeout(10_000)
+        contexts.append(context)
+        page = context.new_page()
+        sign_in(page, demo_email(role), demo_clinic.password)
+        return page
+
+    yield open_page
+    for context in contexts:
+        context.close()
+
+
+def settle(page: Page) -> None:
+    """Wait until the page and the htmx fragments it loads on arrival have been swapped in."""
+    page.wait_for_load_state("load")
+    page.wait_for_function(
+        "() => !document.querySelector('.htmx-request, [hx-trigger=\"load\"]:empty')"
+    )
+
+
+def axe_violations(page: Page) -> list[str]:
+    """axe-core's WCAG 2.2 AA violations on the current page, one line per rule."""
+    page.add_script_tag(path=str(AXE))
+    result = page.evaluate(
+        "tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", WCAG_22_AA
+    )
+    return [
+        f"{v['id']} ({v['impact']}, {len(v['nodes'])} element(s)): {v['help']} at "
+        + ", ".join(str(n["target"]) for n in v["nodes"][:4])
+        for v in result["violations"]
+    ]
+
+
+def sideways_scroll(page: Page) -> list[str]:
+    """The viewports at which the page is wider than the window, with the widest elements."""
+    found = []
+    for size in (WORKSTATION, PHONE):
+        page.set_viewport_size(size)
+        wide = page.evaluate(
+            """() => {
+              const w = window.innerWidth;
+              if (document.documentElement.scrollWidth <= w) return null;
+              const over = [...document.querySelectorAll('body *')]
+                .filter(e => e.getBoundingClientRect().right > w + 1)
+                .map(e => e.tagName.toLowerCase() + (e.id ? '#' + e.id : '')
+                  + (e.className && typeof e.className === 'string'
+                     ? '.' + e.className.trim().split(/\\s+/).join('.') : ''));
+              return document.documentElement.scrollWidth + 'px: ' + over.slice(0, 6).join(' ');
+            }"""
+        )
+        if wide:
+            found.append(f"{size['width']}x{size['height']} {wide}")
+    page.set_viewport_size(WORKSTATION)
+    return found
+
+
+def check(page: Page, path: str, problems: dict[str, list[str]]) -> None:
+    page.goto(path)
+    settle(page)
+    found = axe_violations(page) + sideways_scroll(page)
+    if found:
+        problems[path] = found
+
+
+def navigation(page: Page) -> list[str]:
+    links = page.get_by_role("navigation", name="Main").get_by_role("link")
+    return [href for href in links.evaluate_all("ls => ls.map(l => l.getAttribute('href'))")]
+
+
+def report(role: Role, problems: dict[str, list[str]]) -> str:
+    lines = [f"{role.value}: {len(problems)} page(s) with problems"]
+    for path, found in problems.items():
+        lines.append(f"  {path}")
+        lines.extend(f"    - {line}" for line in found)
+    return "\n".join(lines)
+
+
+@pytest.mark.parametrize("role", STAFF_ROLES, ids=lambda r: r.value)
+def test_every_page_in_the_navigation_passes_axe_and_fits_the_window(
+    open_as: Any, role: Role
+) -> None:
+    page = open_as(role)
+    pages = navigation(page)
+    assert pages, f"{role.value} sees no navigation"
+    problems: dict[str, list[str]] = {}
+    for path in pages:
+        check(page, path, problems)
+    if "/patients" in pages:
+        page.goto("/patients")
+        page.locator("table a[href^='/patients/']").first.click()
+        expect(page.get_by_role("heading", level=1)).to_be_visible()
+        check(page, page.url.removeprefix(page.url.split("/patients")[0]), problems)
+    assert not problems, report(role, problems)
+
+
+def test_the_sign_in_page_passes_axe_and_fits_the_window(
+    chromium: Browser, demo_clinic: LiveServer
+) -> None:
+    context = chromium.new_context(
+        base_url=demo_clinic.base_url, viewport=WORKSTATION, bypass_csp=True
+    )
+    try:
+        page = context.new_page()
+        problems: dict[str, list[str]] = {}
+        check(page, "/signin", problems)
+        assert not problems, report(Role.FRONT_DESK, problems)
+    finally:
+        context.close()
+
+
+def test_an_infusion_session_day_passes_axe_and_fits_the_window(open_as: Any) -> None:
+    """The front desk checks the pathway patient in; the nurse opens the session from arrivals."""
+    desk = open_as(Role.FRONT_DESK)
+    desk.goto("/schedule")
+    slot = desk.locator("li.appt", has_text="Demo-Pathway")
+    slot.get_by_role("button", name="Check in").click()
+    expect(desk.locator("#opened")).to_contain_text("session opened")
+    nurse = open_as(Role.NURSE)
+    nurse.goto("/arrivals")
+    nurse.locator("tr", has_text="Demo-Pathway").get_by_role(
+        "link", name=re.compile("Open session")
+    ).click()
+    expect(nurse.get_by_role("heading", level=1)).to_contain_text("Infusion session")
+    problems: dict[str, list[str]] = {}
+    check(nurse, nurse.url.split("#")[0].removeprefix(nurse.url.split("/sessions")[0]), problems)
+    assert not problems, report(Role.NURSE, problems)
+
+
+def test_screenshots_of_the_board_the_outcomes_dashboard_and_a_patient_chart(
+    open_as: Any,
+) -> None:
+    SCREENS.mkdir(parents=True, exist_ok=True)
+    nurse = open_as(Role.NURSE)
+    nurse.goto("/board")
+    settle(nurse)
+    nurse.screenshot(path=str(SCREENS / "board.png"), full_page=True)
+    physician = open_as(Role.PHYSICIAN)
+    physician.goto("/outcomes")
+    settle(physician)
+    physician.screenshot(path=str(SCREENS / "outcomes.png"), full_page=True)
+    physician.goto("/patients")
+    physician.locator("table a[href^='/patients/']", has_text="Demo-Pathway").first.click()
+    settle(physician)
+    physician.screenshot(path=str(SCREENS / "patient-chart.png"), full_page=True)
+    for name in ("board", "outcomes", "patient-chart"):
+        assert (SCREENS / f"{name}.png").stat().st_size > 10_000, name
