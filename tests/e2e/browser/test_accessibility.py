@@ -1,5 +1,5 @@
 """Every page a staff member reaches from the navigation passes axe-core's WCAG 2.2 AA rules and
-never scrolls sideways on a workstation (1366x768) or a phone (390x844).
+never scrolls sideways on a workstation (1366x768), a tablet (1024x768) or a phone (390x844).
 
 The server is seeded the way ``ketaclinic demo`` seeds it (patients, signed protocols, the day's
 schedule and the pathway patient ready for an infusion), so the chart, the board, the outcomes
@@ -44,6 +44,7 @@ pytestmark = pytest.mark.browser
 AXE = Path(__file__).parent / "vendor" / "axe-core" / "axe.min.js"
 WCAG_22_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 WORKSTATION = ViewportSize(width=1366, height=768)
+TABLET = ViewportSize(width=1024, height=768)
 PHONE = ViewportSize(width=390, height=844)
 SCREENS = Path(__file__).resolve().parents[3] / "var" / "screens"
 STAFF_ROLES = (
@@ -123,7 +124,7 @@ def axe_violations(page: Page) -> list[str]:
 def sideways_scroll(page: Page) -> list[str]:
     """The viewports at which the page is wider than the window, with the widest elements."""
     found = []
-    for size in (WORKSTATION, PHONE):
+    for size in (WORKSTATION, TABLET, PHONE):
         page.set_viewport_size(size)
         wide = page.evaluate(
             """() => {
@@ -233,3 +234,28 @@ def test_screenshots_of_the_board_the_outcomes_dashboard_and_a_patient_chart(
     physician.screenshot(path=str(SCREENS / "patient-chart.png"), full_page=True)
     for name in ("board", "outcomes", "patient-chart"):
         assert (SCREENS / f"{name}.png").stat().st_size > 10_000, name
+
+
+def test_a_self_rated_questionnaire_handed_to_the_patient_is_in_patient_mode(
+    open_as: Any,
+) -> None:
+    """The nurse opens the PHQ-9 from the chart and hands the tablet over: no staff navigation,
+    no account, large answers, and a hand-back link that returns staff to the chart."""
+    nurse = open_as(Role.NURSE)
+    nurse.goto("/patients")
+    nurse.locator("table a[href^='/patients/']").first.click()
+    chart = nurse.url
+    nurse.get_by_label("Record a response").select_option("phq9")
+    nurse.get_by_role("button", name="Open form").click()
+    expect(nurse.get_by_role("heading", level=1)).to_contain_text("PHQ-9")
+    expect(nurse.get_by_role("navigation", name="Main")).to_have_count(0)
+    expect(nurse.get_by_role("button", name="Sign out")).to_have_count(0)
+    expect(nurse.get_by_text("Patient and family screen")).to_be_visible()
+    answer = nurse.locator("label.choice").first.bounding_box()
+    assert answer is not None and answer["height"] >= 56, answer
+    problems: dict[str, list[str]] = {}
+    check(nurse, nurse.url.removeprefix(nurse.url.split("/patients")[0]), problems)
+    assert not problems, report(Role.NURSE, problems)
+    nurse.get_by_role("link", name="Staff: take the device back").click()
+    assert nurse.url == chart
+    expect(nurse.get_by_role("navigation", name="Main")).to_be_visible()
