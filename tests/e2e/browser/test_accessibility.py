@@ -259,3 +259,26 @@ def test_a_self_rated_questionnaire_handed_to_the_patient_is_in_patient_mode(
     nurse.get_by_role("link", name="Staff: take the device back").click()
     assert nurse.url == chart
     expect(nurse.get_by_role("navigation", name="Main")).to_be_visible()
+
+
+def test_the_patients_own_questionnaire_link_passes_axe_and_fits_a_phone(
+    chromium: Browser, open_as: Any, demo_clinic: LiveServer
+) -> None:
+    """A nurse creates a self-report link on the chart; the patient opens it on a phone."""
+    nurse = open_as(Role.NURSE)
+    nurse.goto("/patients")
+    nurse.locator("table a[href^='/patients/']").first.click()
+    nurse.get_by_label("Send a self-report link").select_option("phq9")
+    nurse.get_by_role("button", name="Create link").click()
+    url = nurse.get_by_label("Questionnaire link").input_value()
+    context = chromium.new_context(viewport=PHONE, bypass_csp=True)
+    try:
+        phone = context.new_page()
+        phone.goto(url)
+        expect(phone.get_by_role("heading", level=1)).to_contain_text("PHQ-9")
+        expect(phone.get_by_text("Patient and family screen")).to_be_visible()
+        problems: dict[str, list[str]] = {}
+        check(phone, url, problems)
+        assert not problems, report(Role.NURSE, problems)
+    finally:
+        context.close()
