@@ -7,8 +7,8 @@ dashboard and an infusion session day all have content. axe-core is the committe
 ``vendor/axe-core`` (see its README for version and checksums), injected into each page by the
 test; the contexts bypass the Content Security Policy only so that injection works.
 
-Screenshots of the board, the outcomes dashboard and a patient chart are written to
-``var/screens/`` (git-ignored; listed in docs/screens.md).
+Screenshots of the board (with a patient infusing), the outcomes dashboard and a patient chart
+are written to ``var/screens/`` (git-ignored; listed in docs/screens.md).
 """
 
 from __future__ import annotations
@@ -198,8 +198,75 @@ def test_the_sign_in_page_passes_axe_and_fits_the_window(
         context.close()
 
 
-def test_an_infusion_session_day_passes_axe_and_fits_the_window(open_as: Any) -> None:
-    """The front desk checks the pathway patient in; the nurse opens the session from arrivals."""
+def _submit(page: Page, step: str, fields: dict[str, str], checks: tuple[str, ...] = ()) -> None:
+    section = page.locator(f"#step-{step}")
+    for label, value in fields.items():
+        section.get_by_label(label, exact=True).fill(value)
+    for label in checks:
+        section.get_by_label(label).check()
+    section.get_by_role("button").first.click()
+
+
+def _verify_order_at_bedside(nurse: Page) -> str:
+    """From the session to the chart: the wristband MRN checked against the signed order."""
+    nurse.get_by_role("link", name="Chart").click()
+    mrn = nurse.locator("main p.meta strong").first.inner_text()
+    nurse.locator("#dosing-panel").get_by_role("link", name="Verify at bedside").click()
+    order_id = nurse.url.rstrip("/").split("/")[-2]
+    nurse.get_by_label("Patient MRN (wristband)").fill(mrn)
+    nurse.get_by_label("Drug (label)").fill("ketamine")
+    nurse.get_by_label("Concentration on the label (mg/mL)").fill("0.35")
+    nurse.get_by_label("Dose on the label (mg)").fill("35")
+    nurse.get_by_label("Pump rate programmed (mL/h)").fill("150")
+    nurse.get_by_role("button", name="Check against the order").click()
+    expect(nurse.locator("#verification-result")).to_contain_text("Verified")
+    return order_id
+
+
+BASELINE = {"SBP": "128", "DBP": "82", "HR": "74", "SpO2": "98"}
+
+
+def _start_infusion(nurse: Page, session: str, order_id: str) -> None:
+    """Check-in, hand-entered vitals, premedication, IV, pre-dose checks and the start."""
+    nurse.goto(session)
+    nurse.locator("#check-in-pregnancy_test").select_option("negative")
+    _submit(
+        nurse,
+        "check-in",
+        {"Escort for discharge *": "Sam Demo-Escort", "Escort phone *": "555-0100"},
+        ("Identity confirmed", "Escort reached", "Fasting status", "Between-session"),
+    )
+    vitals = {
+        "Systolic BP (mmHg)": BASELINE["SBP"],
+        "Diastolic BP (mmHg)": BASELINE["DBP"],
+        "Heart rate (/min)": BASELINE["HR"],
+        "SpO2 (%)": BASELINE["SpO2"],
+        "Respiratory rate (/min)": "14",
+    }
+    _submit(nurse, "vitals", vitals)
+    given = {"Drug *": "ondansetron", "Dose (mg) *": "4", "Route *": "iv", "Lot *": "OND-DEMO-7"}
+    _submit(nurse, "give", {**given, "Given by *": "Nurse Demo"})
+    iv = {"IV site *": "left antecubital", "Gauge *": "22", "Attempts *": "1"}
+    _submit(nurse, "iv", {**iv, "Placed by *": "Nurse Demo"})
+    pre_dose = {
+        "Baseline systolic BP (mmHg) *": BASELINE["SBP"],
+        "Baseline diastolic BP (mmHg) *": BASELINE["DBP"],
+        "Baseline heart rate (/min) *": BASELINE["HR"],
+        "Baseline SpO2 (%) *": BASELINE["SpO2"],
+        "Symptom check *": "no headache, no chest pain",
+        "Verified dose order number *": order_id,
+    }
+    _submit(nurse, "pre-dose", pre_dose)
+    expect(nurse.locator('[data-field="state"]')).to_have_text("ready")
+    start = {"Ketamine lot *": "KET-DEMO-42", "Given by *": "Nurse Demo"}
+    _submit(nurse, "start", start, ("Prescriber on site",))
+    expect(nurse.locator('[data-field="state"]')).to_have_text("infusing")
+
+
+def test_an_infusion_session_day_and_the_board_with_a_patient_pass_axe(open_as: Any) -> None:
+    """The front desk checks the pathway patient in; the nurse opens the session from arrivals,
+    verifies the order at the bedside and starts the infusion: the session page before and
+    during the infusion, and the board with the patient on a chair, are checked."""
     desk = open_as(Role.FRONT_DESK)
     desk.goto("/schedule")
     slot = desk.locator("li.appt", has_text="Demo-Pathway")
@@ -211,19 +278,24 @@ def test_an_infusion_session_day_passes_axe_and_fits_the_window(open_as: Any) ->
         "link", name=re.compile("Open session")
     ).click()
     expect(nurse.get_by_role("heading", level=1)).to_contain_text("Infusion session")
+    session = nurse.url.split("#")[0]
+    path = session.removeprefix(session.split("/sessions")[0])
     problems: dict[str, list[str]] = {}
-    check(nurse, nurse.url.split("#")[0].removeprefix(nurse.url.split("/sessions")[0]), problems)
+    check(nurse, path, problems)
+    _start_infusion(nurse, session, _verify_order_at_bedside(nurse))
+    check(nurse, path, problems)
+    check(nurse, "/board", problems)
+    expect(nurse.locator(".chair-card", has_text="Demo-Pathway")).to_be_visible()
+    SCREENS.mkdir(parents=True, exist_ok=True)
+    nurse.screenshot(path=str(SCREENS / "board.png"), full_page=True)
+    assert (SCREENS / "board.png").stat().st_size > 10_000
     assert not problems, report(Role.NURSE, problems)
 
 
-def test_screenshots_of_the_board_the_outcomes_dashboard_and_a_patient_chart(
+def test_screenshots_of_the_outcomes_dashboard_and_a_patient_chart(
     open_as: Any,
 ) -> None:
     SCREENS.mkdir(parents=True, exist_ok=True)
-    nurse = open_as(Role.NURSE)
-    nurse.goto("/board")
-    settle(nurse)
-    nurse.screenshot(path=str(SCREENS / "board.png"), full_page=True)
     physician = open_as(Role.PHYSICIAN)
     physician.goto("/outcomes")
     settle(physician)
@@ -232,7 +304,7 @@ def test_screenshots_of_the_board_the_outcomes_dashboard_and_a_patient_chart(
     physician.locator("table a[href^='/patients/']", has_text="Demo-Pathway").first.click()
     settle(physician)
     physician.screenshot(path=str(SCREENS / "patient-chart.png"), full_page=True)
-    for name in ("board", "outcomes", "patient-chart"):
+    for name in ("outcomes", "patient-chart"):
         assert (SCREENS / f"{name}.png").stat().st_size > 10_000, name
 
 
