@@ -17,7 +17,7 @@ RUNTIME_STAMP := $(VENV)/.runtime-installed
 STAMP := $(VENV)/.installed
 
 .PHONY: setup run test lint typecheck contracts test-unit test-spec test-integration test-e2e \
-        docs bench-scheduling bench-ingest bench-analytics bench-web clean
+        docs vendor-assets bench-scheduling bench-ingest bench-analytics bench-web clean
 
 setup: $(STAMP)
 
@@ -76,6 +76,11 @@ test: lint typecheck contracts
 
 docs: setup
 	$(BIN)/ketaclinic protocol docs
+
+# Needs node and npm (nothing else does): refreshes the committed NHS.UK frontend and axe-core
+# copies from the npm registry at the versions pinned in scripts/vendor-assets.sh.
+vendor-assets:
+	./scripts/vendor-assets.sh
 
 bench-scheduling: setup
 	$(BIN)/python -m bench.scheduling $(if $(QUICK),--quick,)

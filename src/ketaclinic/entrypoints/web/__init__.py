@@ -5,7 +5,13 @@ from __future__ import annotations
 from importlib import resources
 
 from fastapi import FastAPI
+from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
+
+
+def _favicon() -> RedirectResponse:
+    """Browsers ask for /favicon.ico on pages without an icon link (an API reply, a PDF)."""
+    return RedirectResponse("/static/favicon.svg", status_code=301)
 
 
 def install(app: FastAPI) -> None:
@@ -20,6 +26,7 @@ def install(app: FastAPI) -> None:
 
     static = resources.files("ketaclinic.entrypoints.web") / "static"
     app.mount("/static", StaticFiles(directory=str(static)), name="static")
+    app.add_api_route("/favicon.ico", _favicon, methods=["GET"], include_in_schema=False)
     for module in (signin, pages, patients, admin, courses, protocols):
         app.include_router(module.router)
     for module in (assessment_routes, link_routes, safety_routes):

@@ -1,0 +1,356 @@
+"""Every page a staff member reaches from the navigation passes axe-core's WCAG 2.2 AA rules and
+never scrolls sideways on a workstation (1366x768), a tablet (1024x768) or a phone (390x844).
+
+The server is seeded the way ``ketaclinic demo`` seeds it (patients, signed protocols, the day's
+schedule and the pathway patient ready for an infusion), so the chart, the board, the outcomes
+dashboard and an infusion session day all have content. axe-core is the committed copy in
+``vendor/axe-core`` (see its README for version and checksums), injected into each page by the
+test; the contexts bypass the Content Security Policy only so that injection works.
+
+Screenshots of the board (with a patient infusing), the outcomes dashboard and a patient chart
+are written to ``var/screens/`` (git-ignored; listed in docs/screens.md).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import uvicorn
+from playwright.sync_api import Browser, BrowserContext, Page, ViewportSize, expect
+
+from ketaclinic.adapters.protocol_files import shipped_protocols
+from ketaclinic.domain.identity.access import Role
+from ketaclinic.entrypoints.app import create_app
+from ketaclinic.services.demo import seed_demo
+from ketaclinic.services.demo_pathway import seed_demo_pathway
+from ketaclinic.services.scheduling.setup import seed_demo_schedule
+from tests.e2e.browser.conftest import (
+    STARTUP_SECONDS,
+    LiveServer,
+    _build_services,
+    _free_socket,
+    _start,
+    demo_email,
+    sign_in,
+)
+from tests.fakes import FakeClock
+
+pytestmark = pytest.mark.browser
+
+AXE = Path(__file__).parent / "vendor" / "axe-core" / "axe.min.js"
+WCAG_22_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+WORKSTATION = ViewportSize(width=1366, height=768)
+TABLET = ViewportSize(width=1024, height=768)
+PHONE = ViewportSize(width=390, height=844)
+SCREENS = Path(__file__).resolve().parents[3] / "var" / "screens"
+STAFF_ROLES = (
+    Role.PHYSICIAN,
+    Role.APP,
+    Role.NURSE,
+    Role.COACH,
+    Role.FRONT_DESK,
+    Role.ADMIN,
+    Role.AUDITOR,
+)
+
+
+@pytest.fixture(scope="module")
+def demo_clinic(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """One demo clinic for the whole module: seeding it once keeps the two cores free."""
+    clock = FakeClock()
+    s = _build_services(tmp_path_factory.mktemp("a11y"), clock)
+    demo = seed_demo(s.uow, clock, s.staff, s.patients, s.protocols, shipped_protocols())
+    seed_demo_schedule(s.uow, clock, demo.clinic.id)
+    seed_demo_pathway(s.uow, clock, s.pathway(), demo.clinic.id)
+    config = uvicorn.Config(
+        create_app(services=s), log_level="warning", access_log=False, ws="none", lifespan="on"
+    )
+    server = uvicorn.Server(config)
+    sock = _free_socket()
+    host, port = sock.getsockname()[:2]
+    thread = _start(server, sock)
+    try:
+        yield LiveServer(f"http://{host}:{port}", s, clock, demo.clinic, _server=server)
+    finally:
+        server.should_exit = True
+        thread.join(timeout=STARTUP_SECONDS)
+        sock.close()
+
+
+@pytest.fixture
+def open_as(chromium: Browser, demo_clinic: LiveServer) -> Iterator[Any]:
+    contexts: list[BrowserContext] = []
+
+    def open_page(role: Role) -> Page:
+        context = chromium.new_context(
+            base_url=demo_clinic.base_url, viewport=WORKSTATION, bypass_csp=True
+        )
+        context.set_default_timeout(10_000)
+        contexts.append(context)
+        page = context.new_page()
+        sign_in(page, demo_email(role), demo_clinic.password)
+        return page
+
+    yield open_page
+    for context in contexts:
+        context.close()
+
+
+def settle(page: Page) -> None:
+    """Wait until the page and the htmx fragments it loads on arrival have been swapped in."""
+    page.wait_for_load_state("load")
+    page.wait_for_function(
+        "() => !document.querySelector('.htmx-request, [hx-trigger=\"load\"]:empty')"
+    )
+
+
+def axe_violations(page: Page) -> list[str]:
+    """axe-core's WCAG 2.2 AA violations on the current page, one line per rule."""
+    page.add_script_tag(path=str(AXE))
+    result = page.evaluate(
+        "tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", WCAG_22_AA
+    )
+    return [
+        f"{v['id']} ({v['impact']}, {len(v['nodes'])} element(s)): {v['help']} at "
+        + ", ".join(str(n["target"]) for n in v["nodes"][:4])
+        for v in result["violations"]
+    ]
+
+
+def sideways_scroll(page: Page) -> list[str]:
+    """The viewports at which the page is wider than the window, with the widest elements."""
+    found = []
+    for size in (WORKSTATION, TABLET, PHONE):
+        page.set_viewport_size(size)
+        wide = page.evaluate(
+            """() => {
+              const w = window.innerWidth;
+              if (document.documentElement.scrollWidth <= w) return null;
+              const over = [...document.querySelectorAll('body *')]
+                .filter(e => e.getBoundingClientRect().right > w + 1)
+                .map(e => e.tagName.toLowerCase() + (e.id ? '#' + e.id : '')
+                  + (e.className && typeof e.className === 'string'
+                     ? '.' + e.className.trim().split(/\\s+/).join('.') : ''));
+              return document.documentElement.scrollWidth + 'px: ' + over.slice(0, 6).join(' ');
+            }"""
+        )
+        if wide:
+            found.append(f"{size['width']}x{size['height']} {wide}")
+    page.set_viewport_size(WORKSTATION)
+    return found
+
+
+def check(page: Page, path: str, problems: dict[str, list[str]]) -> None:
+    page.goto(path)
+    settle(page)
+    found = axe_violations(page) + sideways_scroll(page)
+    if found:
+        problems[path] = found
+
+
+def navigation(page: Page) -> list[str]:
+    links = page.get_by_role("navigation", name="Main").get_by_role("link")
+    return [href for href in links.evaluate_all("ls => ls.map(l => l.getAttribute('href'))")]
+
+
+def report(role: Role, problems: dict[str, list[str]]) -> str:
+    lines = [f"{role.value}: {len(problems)} page(s) with problems"]
+    for path, found in problems.items():
+        lines.append(f"  {path}")
+        lines.extend(f"    - {line}" for line in found)
+    return "\n".join(lines)
+
+
+@pytest.mark.parametrize("role", STAFF_ROLES, ids=lambda r: r.value)
+def test_every_page_in_the_navigation_passes_axe_and_fits_the_window(
+    open_as: Any, role: Role
+) -> None:
+    page = open_as(role)
+    pages = navigation(page)
+    assert pages, f"{role.value} sees no navigation"
+    problems: dict[str, list[str]] = {}
+    for path in pages:
+        check(page, path, problems)
+    if "/patients" in pages:
+        page.goto("/patients")
+        page.locator("table a[href^='/patients/']").first.click()
+        expect(page.get_by_role("heading", level=1)).to_be_visible()
+        check(page, page.url.removeprefix(page.url.split("/patients")[0]), problems)
+    assert not problems, report(role, problems)
+
+
+def test_the_sign_in_page_passes_axe_and_fits_the_window(
+    chromium: Browser, demo_clinic: LiveServer
+) -> None:
+    context = chromium.new_context(
+        base_url=demo_clinic.base_url, viewport=WORKSTATION, bypass_csp=True
+    )
+    try:
+        page = context.new_page()
+        problems: dict[str, list[str]] = {}
+        check(page, "/signin", problems)
+        assert not problems, report(Role.FRONT_DESK, problems)
+    finally:
+        context.close()
+
+
+def _submit(page: Page, step: str, fields: dict[str, str], checks: tuple[str, ...] = ()) -> None:
+    section = page.locator(f"#step-{step}")
+    for label, value in fields.items():
+        section.get_by_label(label, exact=True).fill(value)
+    for label in checks:
+        section.get_by_label(label).check()
+    section.get_by_role("button").first.click()
+
+
+def _verify_order_at_bedside(nurse: Page) -> str:
+    """From the session to the chart: the wristband MRN checked against the signed order."""
+    nurse.get_by_role("link", name="Chart").click()
+    mrn = nurse.locator("main p.meta strong").first.inner_text()
+    nurse.locator("#dosing-panel").get_by_role("link", name="Verify at bedside").click()
+    order_id = nurse.url.rstrip("/").split("/")[-2]
+    nurse.get_by_label("Patient MRN (wristband)").fill(mrn)
+    nurse.get_by_label("Drug (label)").fill("ketamine")
+    nurse.get_by_label("Concentration on the label (mg/mL)").fill("0.35")
+    nurse.get_by_label("Dose on the label (mg)").fill("35")
+    nurse.get_by_label("Pump rate programmed (mL/h)").fill("150")
+    nurse.get_by_role("button", name="Check against the order").click()
+    expect(nurse.locator("#verification-result")).to_contain_text("Verified")
+    return order_id
+
+
+BASELINE = {"SBP": "128", "DBP": "82", "HR": "74", "SpO2": "98"}
+
+
+def _start_infusion(nurse: Page, session: str, order_id: str) -> None:
+    """Check-in, hand-entered vitals, premedication, IV, pre-dose checks and the start."""
+    nurse.goto(session)
+    nurse.locator("#check-in-pregnancy_test").select_option("negative")
+    _submit(
+        nurse,
+        "check-in",
+        {"Escort for discharge *": "Sam Demo-Escort", "Escort phone *": "555-0100"},
+        ("Identity confirmed", "Escort reached", "Fasting status", "Between-session"),
+    )
+    vitals = {
+        "Systolic BP (mmHg)": BASELINE["SBP"],
+        "Diastolic BP (mmHg)": BASELINE["DBP"],
+        "Heart rate (/min)": BASELINE["HR"],
+        "SpO2 (%)": BASELINE["SpO2"],
+        "Respiratory rate (/min)": "14",
+    }
+    _submit(nurse, "vitals", vitals)
+    given = {"Drug *": "ondansetron", "Dose (mg) *": "4", "Route *": "iv", "Lot *": "OND-DEMO-7"}
+    _submit(nurse, "give", {**given, "Given by *": "Nurse Demo"})
+    iv = {"IV site *": "left antecubital", "Gauge *": "22", "Attempts *": "1"}
+    _submit(nurse, "iv", {**iv, "Placed by *": "Nurse Demo"})
+    pre_dose = {
+        "Baseline systolic BP (mmHg) *": BASELINE["SBP"],
+        "Baseline diastolic BP (mmHg) *": BASELINE["DBP"],
+        "Baseline heart rate (/min) *": BASELINE["HR"],
+        "Baseline SpO2 (%) *": BASELINE["SpO2"],
+        "Symptom check *": "no headache, no chest pain",
+        "Verified dose order number *": order_id,
+    }
+    _submit(nurse, "pre-dose", pre_dose)
+    expect(nurse.locator('[data-field="state"]')).to_have_text("ready")
+    start = {"Ketamine lot *": "KET-DEMO-42", "Given by *": "Nurse Demo"}
+    _submit(nurse, "start", start, ("Prescriber on site",))
+    expect(nurse.locator('[data-field="state"]')).to_have_text("infusing")
+
+
+def test_an_infusion_session_day_and_the_board_with_a_patient_pass_axe(open_as: Any) -> None:
+    """The front desk checks the pathway patient in; the nurse opens the session from arrivals,
+    verifies the order at the bedside and starts the infusion: the session page before and
+    during the infusion, and the board with the patient on a chair, are checked."""
+    desk = open_as(Role.FRONT_DESK)
+    desk.goto("/schedule")
+    slot = desk.locator("li.appt", has_text="Demo-Pathway")
+    slot.get_by_role("button", name="Check in").click()
+    expect(desk.locator("#opened")).to_contain_text("session opened")
+    nurse = open_as(Role.NURSE)
+    nurse.goto("/arrivals")
+    nurse.locator("tr", has_text="Demo-Pathway").get_by_role(
+        "link", name=re.compile("Open session")
+    ).click()
+    expect(nurse.get_by_role("heading", level=1)).to_contain_text("Infusion session")
+    session = nurse.url.split("#")[0]
+    path = session.removeprefix(session.split("/sessions")[0])
+    problems: dict[str, list[str]] = {}
+    check(nurse, path, problems)
+    _start_infusion(nurse, session, _verify_order_at_bedside(nurse))
+    check(nurse, path, problems)
+    check(nurse, "/board", problems)
+    expect(nurse.locator(".chair-card", has_text="Demo-Pathway")).to_be_visible()
+    SCREENS.mkdir(parents=True, exist_ok=True)
+    nurse.screenshot(path=str(SCREENS / "board.png"), full_page=True)
+    assert (SCREENS / "board.png").stat().st_size > 10_000
+    assert not problems, report(Role.NURSE, problems)
+
+
+def test_screenshots_of_the_outcomes_dashboard_and_a_patient_chart(
+    open_as: Any,
+) -> None:
+    SCREENS.mkdir(parents=True, exist_ok=True)
+    physician = open_as(Role.PHYSICIAN)
+    physician.goto("/outcomes")
+    settle(physician)
+    physician.screenshot(path=str(SCREENS / "outcomes.png"), full_page=True)
+    physician.goto("/patients")
+    physician.locator("table a[href^='/patients/']", has_text="Demo-Pathway").first.click()
+    settle(physician)
+    physician.screenshot(path=str(SCREENS / "patient-chart.png"), full_page=True)
+    for name in ("outcomes", "patient-chart"):
+        assert (SCREENS / f"{name}.png").stat().st_size > 10_000, name
+
+
+def test_a_self_rated_questionnaire_handed_to_the_patient_is_in_patient_mode(
+    open_as: Any,
+) -> None:
+    """The nurse opens the PHQ-9 from the chart and hands the tablet over: no staff navigation,
+    no account, large answers, and a hand-back link that returns staff to the chart."""
+    nurse = open_as(Role.NURSE)
+    nurse.goto("/patients")
+    nurse.locator("table a[href^='/patients/']").first.click()
+    chart = nurse.url
+    nurse.get_by_label("Record a response").select_option("phq9")
+    nurse.get_by_role("button", name="Open form").click()
+    expect(nurse.get_by_role("heading", level=1)).to_contain_text("PHQ-9")
+    expect(nurse.get_by_role("navigation", name="Main")).to_have_count(0)
+    expect(nurse.get_by_role("button", name="Sign out")).to_have_count(0)
+    expect(nurse.get_by_text("Patient and family screen")).to_be_visible()
+    answer = nurse.locator("label.choice").first.bounding_box()
+    assert answer is not None and answer["height"] >= 56, answer
+    problems: dict[str, list[str]] = {}
+    check(nurse, nurse.url.removeprefix(nurse.url.split("/patients")[0]), problems)
+    assert not problems, report(Role.NURSE, problems)
+    nurse.get_by_role("link", name="Staff: take the device back").click()
+    assert nurse.url == chart
+    expect(nurse.get_by_role("navigation", name="Main")).to_be_visible()
+
+
+def test_the_patients_own_questionnaire_link_passes_axe_and_fits_a_phone(
+    chromium: Browser, open_as: Any, demo_clinic: LiveServer
+) -> None:
+    """A nurse creates a self-report link on the chart; the patient opens it on a phone."""
+    nurse = open_as(Role.NURSE)
+    nurse.goto("/patients")
+    nurse.locator("table a[href^='/patients/']").first.click()
+    nurse.get_by_label("Send a self-report link").select_option("phq9")
+    nurse.get_by_role("button", name="Create link").click()
+    url = nurse.get_by_label("Questionnaire link").input_value()
+    context = chromium.new_context(viewport=PHONE, bypass_csp=True)
+    try:
+        phone = context.new_page()
+        phone.goto(url)
+        expect(phone.get_by_role("heading", level=1)).to_contain_text("PHQ-9")
+        expect(phone.get_by_text("Patient and family screen")).to_be_visible()
+        problems: dict[str, list[str]] = {}
+        check(phone, url, problems)
+        assert not problems, report(Role.NURSE, problems)
+    finally:
+        context.close()
