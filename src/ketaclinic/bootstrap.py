@@ -33,6 +33,7 @@ from ketaclinic.services.dosing.orders import OrderService
 from ketaclinic.services.dosing.to_sign import OrdersToSignService
 from ketaclinic.services.evaluation.eligibility import EligibilityService, eligibility_facts
 from ketaclinic.services.evaluation.evaluations import EvaluationService
+from ketaclinic.services.identity.directory import DirectoryService
 from ketaclinic.services.identity.ports import PasswordHasher, TokenSource
 from ketaclinic.services.identity.signin_throttle import SignInThrottle, ThrottlePolicy
 from ketaclinic.services.identity.staff_admin import StaffAdminService
@@ -121,6 +122,7 @@ class Services:
     orders_to_sign: OrdersToSignService = field(init=False)
     banners: PatientBannerService = field(init=False)
     audit_exceptions: AuditExceptionService = field(init=False)
+    directory: DirectoryService = field(init=False)
 
     def __post_init__(self) -> None:
         # dosing reads course facts through the one CourseService (its providers included)
@@ -185,6 +187,7 @@ class Services:
         self.orders_to_sign = OrdersToSignService(self.uow)
         self.banners = PatientBannerService(self.uow, self.clock)
         self.audit_exceptions = AuditExceptionService(self.uow)
+        self.directory = DirectoryService(self.uow)
 
     def uow(self) -> UnitOfWork:
         return SqlUnitOfWork(self.engine, self.audit_key)

@@ -21,7 +21,6 @@ from ketaclinic.domain.identity.access import Permission
 from ketaclinic.domain.identity.staff import Actor
 from ketaclinic.domain.patients.people import Allergy, Patient, RelatedPerson, age_on
 from ketaclinic.domain.patients.treatment import Course
-from ketaclinic.services.assessments.safety import open_reasons
 from ketaclinic.services.identity.authorization import require
 from ketaclinic.services.ports import Clock, UnitOfWork, UnitOfWorkFactory
 from ketaclinic.services.protocols.publishing import load_published
@@ -83,7 +82,10 @@ def _banner(uow: UnitOfWork, patient: Patient, today: date) -> PatientBanner:
         minor=age < below,
         minor_below_age=below,
         guardians=[r for r in related if r.details.kind.value == "guardian"],
-        safety_flags=open_reasons(uow, clinic_id, patient.id),
+        safety_flags=[
+            f"{t.urgency.value.replace('_', '-')}: {t.reason}"
+            for t in uow.safety_tasks.open_for_patient(clinic_id, patient.id)
+        ],
         course=course,
         protocol_title=title,
         protocol_version=version,

@@ -72,7 +72,10 @@ def _workspace(
         "routes": [Route.SL, Route.IN, Route.IM],
         "setting_items": SETTING_ITEMS,
     }
-    return render(request, "integration/workspace.html", context, status=status)
+    patient_id = ws.patient.id
+    return render(
+        request, "integration/workspace.html", context, status=status, banner_for=patient_id
+    )
 
 
 @router.get("/courses/{course_id}/integration", response_class=HTMLResponse)
