@@ -38,6 +38,7 @@ class Day:
     infusing: Patient
     booked: Patient
     first_at_local: str
+    first_id: int
 
 
 @pytest.fixture
@@ -53,8 +54,9 @@ def day(world: World) -> Day:
     world.services.schedule = ScheduleService(
         world.services.uow, world.clock, CpSatScheduler(), consent_in_force_stub, limits=TEST_LIMITS
     )
-    proposal = world.services.schedule.book_series(world.actor(Role.FRONT_DESK), course.id)
-    first = min(proposal.bookings, key=lambda b: b.start_at)
+    desk = world.actor(Role.FRONT_DESK)
+    world.services.schedule.book_series(desk, course.id)
+    first = min(world.services.schedule.confirm_series(desk, course.id), key=lambda b: b.start_at)
     with world.services.uow() as uow:
         open_tasks(
             uow,
@@ -67,7 +69,8 @@ def day(world: World) -> Day:
         uow.commit()
     # the clock moves to 30 minutes after the first appointment: it is today, and late
     world.clock.current = first.start_at + timedelta(minutes=30)
-    return Day(monitor, infusing, booked, first.start_at.astimezone(CHICAGO).strftime("%H:%M"))
+    local = first.start_at.astimezone(CHICAGO).strftime("%H:%M")
+    return Day(monitor, infusing, booked, local, first.id)
 
 
 @pytest.fixture
@@ -123,11 +126,29 @@ def test_front_desk_sees_arrivals_and_the_late_patient(
     body = sign_in(client, world, Role.FRONT_DESK)
     arrivals = section(body, "today-arrivals")
     assert day.booked.display_name in arrivals and day.first_at_local in arrivals
-    assert 'href="/arrivals#arrivals">Check in</a>' in arrivals
+    assert f'action="/appointments/{day.first_id}/check-in"' in arrivals
+    assert 'name="back" value="today"' in arrivals
     late = section(body, "today-late")
     assert day.booked.display_name in late and "No-show or cancel on the schedule" in late
     assert "today-due" not in body and "today-to-sign" not in body
     assert phi_reads(world, day.booked.id, Role.FRONT_DESK) == 1
+
+
+def test_front_desk_checks_in_from_today_and_comes_back_to_it(
+    world: World, client: TestClient, day: Day
+) -> None:
+    body = sign_in(client, world, Role.FRONT_DESK)
+    csrf = body.split('data-csrf="', 1)[1].split('"', 1)[0]
+    done = client.post(
+        f"/appointments/{day.first_id}/check-in",
+        data={"csrf_token": csrf, "back": "today"},
+        follow_redirects=False,
+    )
+    assert done.status_code == 303, done.text.split("arrival-error", 1)[-1][:300]
+    assert done.headers["location"].startswith("/today?opened=")
+    after = client.get(done.headers["location"])
+    assert "Checked in: session opened." in after.text
+    assert "Nobody is late." in section(after.text, "today-late")
 
 
 def test_nurse_sees_chairs_what_is_due_and_alarms(

@@ -128,4 +128,6 @@ def today(request: Request, staff_session: Reader) -> Response:
     context = build(services, staff_session, now) if build else {}
     audit_seen(request, _shown(context), what="today")
     day = now.astimezone(ZoneInfo(staff_session.clinic.timezone))
-    return render(request, "today.html", {**context, "now": now, "day": day, "role": role})
+    opened = request.query_params.get("opened", "")
+    context |= {"now": now, "day": day, "role": role, "opened": opened if opened.isdigit() else ""}
+    return render(request, "today.html", context)
