@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from zoneinfo import ZoneInfo
+
 import typer
 
 from ketaclinic.adapters.protocol_files import shipped_protocols
@@ -28,9 +30,10 @@ def demo() -> None:
         typer.echo(f"demo calendar: opening hours and staff shifts for {opened_days} days")
     if pathway is not None:
         first = min(pathway.appointments, key=lambda b: b.start_at)
+        local = first.start_at.astimezone(ZoneInfo(result.clinic.timezone))
         typer.echo(
             "demo pathway patient: Jordan Demo-Pathway, induction series booked "
-            f"(first session {first.start_at.isoformat(timespec='minutes')})"
+            f"(first session {local.isoformat(timespec='minutes')})"  # clinic time, with offset
         )
     for stage in stages:
         typer.echo(f"demo course at stage {stage.stage}: {stage.state.value}")
