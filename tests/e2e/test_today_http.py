@@ -149,6 +149,11 @@ def test_front_desk_checks_in_from_today_and_comes_back_to_it(
     after = client.get(done.headers["location"])
     assert "Checked in: session opened." in after.text
     assert "Nobody is late." in section(after.text, "today-late")
+    opened = done.headers["location"].rsplit("=", 1)[1]
+    nurse = sign_in(client, world, Role.NURSE)
+    due = section(nurse, "today-due")
+    assert f'href="/sessions/{opened}#step-check-in">check-in checklist</a>' in due
+    assert day.booked.display_name in due
 
 
 def test_nurse_sees_chairs_what_is_due_and_alarms(

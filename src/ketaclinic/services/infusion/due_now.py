@@ -1,6 +1,7 @@
 """What the bedside team has to do now: for every open session of the clinic, the next step it
-waits for (pre-dose checklist, the bedside order verification, a prescriber's BP decision, vital
-signs on the protocol's interval, the recovery timer and the discharge check).
+waits for (the check-in checklist of a patient who arrived, the pre-dose checklist, the bedside
+order verification, a prescriber's BP decision, vital signs on the protocol's interval, the
+recovery timer and the discharge check).
 
 A read only: it derives each item from the stored session, its records, its readings and its
 dose orders, with the same rules the workflow enforces (``discharge.evaluate`` for the
@@ -11,7 +12,8 @@ each step is done and checked again. Sources: clinical.md §4.1 (vitals), §4.6 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from ketaclinic.domain.dosing.records import OrderStatus
 from ketaclinic.domain.identity.access import Permission
@@ -64,9 +66,8 @@ class DueNowService:
         items: list[DueItem] = []
         with self._uow() as uow:
             chairs = {c.id: c.name for c in uow.clinics.chairs(actor.clinic_id)}
-            for s in uow.sessions.active(actor.clinic_id):
-                if s.state is SessionState.SCHEDULED:
-                    continue
+            arrived = _arrived(uow, actor.clinic_id, now)
+            for s in [*arrived, *uow.sessions.active(actor.clinic_id)]:
                 patient = uow.patients.get(actor.clinic_id, s.patient_id)
                 name = patient.display_name if patient else "unknown patient"
                 chair = chairs.get(s.chair_id, "unknown chair")
@@ -93,9 +94,25 @@ class DueNowService:
 _Step = tuple[str, str, datetime | None, str, int | None]
 
 
+def _arrived(uow: UnitOfWork, clinic_id: int, now: datetime) -> list[InfusionSession]:
+    """Sessions opened on arrival today and not yet checked in by the nurse (clinic day)."""
+    clinic = uow.clinics.get(clinic_id)
+    zone = ZoneInfo(clinic.timezone if clinic else "UTC")
+    day = now.astimezone(zone).date()
+    start, end = datetime.combine(day, time.min, zone), datetime.combine(day, time.max, zone)
+    found = []
+    for b in uow.schedule.active_between(clinic_id, start, end):
+        s = uow.sessions.for_appointment(clinic_id, b.id)
+        if s is not None and s.state is SessionState.SCHEDULED:
+            found.append(s)
+    return found
+
+
 def _steps(uow: UnitOfWork, s: InfusionSession, now: datetime) -> list[_Step]:
     course = get_course(uow, s.clinic_id, s.course_id)
     protocol = load_published(uow, s.clinic_id, course.protocol_version_id).protocol
+    if s.state is SessionState.SCHEDULED:  # opened on arrival: the nurse's check-in is next
+        return [("due", "check-in checklist", s.created_at, "step-check-in", None)]
     if s.state is SessionState.CHECKED_IN:
         return [_before_dose(uow, s)]
     if s.state is SessionState.READY:
