@@ -246,7 +246,8 @@ def private_part(request: Request, note_id: PathId, staff_session: Reader) -> Re
     coaching = services_of(request).coaching
     note = coaching.note(staff_session.actor, note_id)
     text = coaching.private_part(staff_session.actor, note_id)
-    return render(request, "integration/private.html", {"note": note, "text": text})
+    context = {"note": note, "text": text}
+    return render(request, "integration/private.html", context, banner_for=note.patient_id)
 
 
 @router.post("/courses/{course_id}/journeys")
