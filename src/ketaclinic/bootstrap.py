@@ -23,20 +23,24 @@ from ketaclinic.services.assessments.links import LinkService
 from ketaclinic.services.assessments.questionnaire_mappings import QuestionnaireMappingService
 from ketaclinic.services.assessments.responses import AssessmentService
 from ketaclinic.services.assessments.safety import SafetyService
+from ketaclinic.services.audit.exceptions import AuditExceptionService
 from ketaclinic.services.audit.read_audit import ReadAuditService
 from ketaclinic.services.audit.trail import AuditService
 from ketaclinic.services.consent.consents import ConsentService
 from ketaclinic.services.demo_pathway import PathwayServices
 from ketaclinic.services.dosing.checkins import CheckinService
 from ketaclinic.services.dosing.orders import OrderService
+from ketaclinic.services.dosing.to_sign import OrdersToSignService
 from ketaclinic.services.evaluation.eligibility import EligibilityService, eligibility_facts
 from ketaclinic.services.evaluation.evaluations import EvaluationService
+from ketaclinic.services.identity.directory import DirectoryService
 from ketaclinic.services.identity.ports import PasswordHasher, TokenSource
 from ketaclinic.services.identity.signin_throttle import SignInThrottle, ThrottlePolicy
 from ketaclinic.services.identity.staff_admin import StaffAdminService
 from ketaclinic.services.identity.staff_sessions import IdentityPolicy, IdentityService
 from ketaclinic.services.infusion.alarm_response import AlarmService
 from ketaclinic.services.infusion.board import BoardService
+from ketaclinic.services.infusion.due_now import DueNowService
 from ketaclinic.services.infusion.gateways import GatewayService
 from ketaclinic.services.infusion.induction_facts import induction_facts
 from ketaclinic.services.infusion.monitor_messages import IngestLimits
@@ -55,6 +59,7 @@ from ketaclinic.services.outcomes.maintenance import MaintenanceService
 from ketaclinic.services.outcomes.reassessment import OutcomeService
 from ketaclinic.services.outcomes.reports import ReportService
 from ketaclinic.services.outcomes.review import symptom_change
+from ketaclinic.services.patients.banner import PatientBannerService
 from ketaclinic.services.patients.courses import CourseService
 from ketaclinic.services.patients.registry import PatientService
 from ketaclinic.services.ports import Clock, UnitOfWork
@@ -114,6 +119,11 @@ class Services:
     reports: ReportService = field(init=False)
     read_audit: ReadAuditService = field(init=False)
     boosters: BoosterBookingService = field(init=False)
+    due_now: DueNowService = field(init=False)
+    orders_to_sign: OrdersToSignService = field(init=False)
+    banners: PatientBannerService = field(init=False)
+    audit_exceptions: AuditExceptionService = field(init=False)
+    directory: DirectoryService = field(init=False)
 
     def __post_init__(self) -> None:
         # dosing reads course facts through the one CourseService (its providers included)
@@ -173,6 +183,12 @@ class Services:
         self.reports = ReportService(self.uow, self.clock)
         # every read of patient data at the edge is audited through this one service
         self.read_audit = ReadAuditService(self.uow, self.clock)
+        # the "Today" worklists and the patient banner: reads only
+        self.due_now = DueNowService(self.uow, self.clock)
+        self.orders_to_sign = OrdersToSignService(self.uow)
+        self.banners = PatientBannerService(self.uow, self.clock)
+        self.audit_exceptions = AuditExceptionService(self.uow)
+        self.directory = DirectoryService(self.uow)
 
     def uow(self) -> UnitOfWork:
         return SqlUnitOfWork(self.engine, self.audit_key)

@@ -152,7 +152,7 @@ def test_every_route_showing_a_patient_audits_the_read(
             checked += 1
     assert missing == [], "\n".join(missing)
     lists = {"/patients", "/api/v1/patients", "/board", "/schedule", "/schedule/week"}
-    worklists = {"/worklist/safety", "/api/v1/safety/tasks"}
+    worklists = {"/worklist/safety", "/api/v1/safety/tasks", "/today"}
     assert lists | worklists <= showing, "the walk must reach the lists that show patients"
     assert checked > 20
 

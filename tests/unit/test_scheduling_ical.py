@@ -79,3 +79,20 @@ def test_folding_never_splits_a_multibyte_character() -> None:
 def test_naive_dtstamp_is_refused() -> None:
     with pytest.raises(ValidationFailed):
         patient_calendar(APPOINTMENTS, GRID, patient_id="patient-a", now=datetime(2030, 1, 1))
+
+
+def test_calendars_name_the_clinic_zone_and_each_event_says_its_clinic_time() -> None:
+    text = patient_calendar(
+        APPOINTMENTS, GRID, patient_id="patient-a", now=NOW, timezone="America/Chicago"
+    )
+    assert "X-WR-TIMEZONE:America/Chicago\r\n" in text
+    # 09:00 UTC on 2030-01-07 is 03:00 in Chicago (CST, UTC-6); the UTC stamps stay as they are
+    assert "DTSTART:20300107T090000Z" in text
+    assert "DESCRIPTION:2030-01-07 03:00-04:55 clinic time (America/Chicago)" in text
+
+
+def test_a_staff_calendar_is_named_after_the_person() -> None:
+    text = staff_calendar(
+        APPOINTMENTS, GRID, staff_id="nurse-1", now=NOW, staff_name="Jordan Demo-Nurse"
+    )
+    assert "X-WR-CALNAME:Sessions of Jordan Demo-Nurse\r\n" in text

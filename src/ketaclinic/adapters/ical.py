@@ -11,6 +11,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
+from zoneinfo import ZoneInfo
 
 from ketaclinic.domain.errors import ValidationFailed
 from ketaclinic.domain.scheduling.calendar import TimeGrid
@@ -81,7 +82,14 @@ def _stamp(at: datetime) -> str:
     return at.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
 
 
-def _event_lines(event: CalendarEvent, now: datetime) -> list[str]:
+def _clinic_time(event: CalendarEvent, timezone: str) -> str:
+    """The event's start and end as the clinic reads them (its own time zone, named)."""
+    zone = ZoneInfo(timezone)
+    start, end = event.start.astimezone(zone), event.end.astimezone(zone)
+    return f"{start:%Y-%m-%d %H:%M}-{end:%H:%M} clinic time ({timezone})"
+
+
+def _event_lines(event: CalendarEvent, now: datetime, timezone: str) -> list[str]:
     lines = [
         "BEGIN:VEVENT",
         f"UID:{escape_text(event.uid)}",
@@ -89,14 +97,19 @@ def _event_lines(event: CalendarEvent, now: datetime) -> list[str]:
         f"DTSTART:{_stamp(event.start)}",
         f"DTEND:{_stamp(event.end)}",
         f"SUMMARY:{escape_text(event.summary)}",
+        f"DESCRIPTION:{escape_text(_clinic_time(event, timezone))}",
     ]
     if event.location:
         lines.append(f"LOCATION:{escape_text(event.location)}")
     return [*lines, "END:VEVENT"]
 
 
-def to_ics(events: Sequence[CalendarEvent], *, calendar_name: str, now: datetime) -> str:
-    """A complete VCALENDAR text; ``now`` (aware) is every event's DTSTAMP."""
+def to_ics(
+    events: Sequence[CalendarEvent], *, calendar_name: str, now: datetime, timezone: str = "UTC"
+) -> str:
+    """A complete VCALENDAR text; ``now`` (aware) is every event's DTSTAMP. Times are UTC (as
+    RFC 5545 allows without a VTIMEZONE); the clinic's zone is named for calendar programs
+    (``X-WR-TIMEZONE``) and each event says its clinic time in its description."""
     lines = [
         "BEGIN:VCALENDAR",
         "VERSION:2.0",
@@ -104,26 +117,39 @@ def to_ics(events: Sequence[CalendarEvent], *, calendar_name: str, now: datetime
         "CALSCALE:GREGORIAN",
         "METHOD:PUBLISH",
         f"X-WR-CALNAME:{escape_text(calendar_name)}",
+        f"X-WR-TIMEZONE:{escape_text(timezone)}",
     ]
     for event in events:
-        lines.extend(_event_lines(event, now))
+        lines.extend(_event_lines(event, now, timezone))
     lines.append("END:VCALENDAR")
     return "".join(fold(line) + "\r\n" for line in lines)
 
 
 def patient_calendar(
-    appointments: Iterable[Appointment], grid: TimeGrid, *, patient_id: str, now: datetime
+    appointments: Iterable[Appointment],
+    grid: TimeGrid,
+    *,
+    patient_id: str,
+    now: datetime,
+    timezone: str = "UTC",
 ) -> str:
     """The ``.ics`` text of one patient's appointments."""
     own = [a for a in appointments if a.patient_id == patient_id]
     events = appointment_events(own, grid, Audience.PATIENT)
-    return to_ics(events, calendar_name="Clinic appointments", now=now)
+    return to_ics(events, calendar_name="Clinic appointments", now=now, timezone=timezone)
 
 
 def staff_calendar(
-    appointments: Iterable[Appointment], grid: TimeGrid, *, staff_id: str, now: datetime
+    appointments: Iterable[Appointment],
+    grid: TimeGrid,
+    *,
+    staff_id: str,
+    now: datetime,
+    staff_name: str = "",
+    timezone: str = "UTC",
 ) -> str:
-    """The ``.ics`` text of the sessions one nurse monitors."""
+    """The ``.ics`` text of the sessions one nurse monitors, named after the nurse."""
     own = [a for a in appointments if a.nurse_id == staff_id]
     events = appointment_events(own, grid, Audience.STAFF)
-    return to_ics(events, calendar_name=f"Sessions of {staff_id}", now=now)
+    name = f"Sessions of {staff_name or staff_id}"
+    return to_ics(events, calendar_name=name, now=now, timezone=timezone)

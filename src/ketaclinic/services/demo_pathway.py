@@ -179,7 +179,9 @@ def prepare_course(
     stored = s.evaluations.record(app, course.id, demo_evaluation(now, age, sex))
     s.eligibility.sign(app, course.id, SignRequest(stored.version))
     s.courses.move(app, course.id, CourseState.ELIGIBLE)
-    _sign_consents(s.consents, nurse, course.id, f"{details.given_name} {details.family_name}")
+    sign_patient_consents(
+        s.consents, nurse, course.id, f"{details.given_name} {details.family_name}"
+    )
     s.courses.move(app, course.id, CourseState.CONSENTED)
     s.courses.move(app, course.id, CourseState.INDUCTION)
     draft = OrderDraft(
@@ -218,7 +220,9 @@ def _signed_version(uow_factory: UnitOfWorkFactory, clinic_id: int) -> int:
     return version.id
 
 
-def _sign_consents(consents: ConsentService, nurse: Actor, course_id: int, name: str) -> None:
+def sign_patient_consents(
+    consents: ConsentService, nurse: Actor, course_id: int, name: str
+) -> None:
     view = consents.view(nurse, course_id)
     for req in view.requirements:
         if req.need.signer is not SignerRole.PATIENT:

@@ -186,12 +186,12 @@ SignedIn = Callable[..., Page]
 
 
 def sign_in(page: Page, email: str, password: str) -> None:
-    """Fill the sign-in form by its labels; every role lands on the patient list."""
+    """Fill the sign-in form by its labels; every role lands on its Today page."""
     page.goto("/signin")
     page.get_by_label("Email").fill(email)
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url("**/patients")
+    page.wait_for_url("**/today")
 
 
 @pytest.fixture

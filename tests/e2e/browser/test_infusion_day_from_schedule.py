@@ -139,7 +139,7 @@ def test_front_desk_checks_in_and_the_nurse_takes_the_patient_to_discharge(
 
     # the chart: wristband MRN and the bedside verification of the signed order
     nurse.get_by_role("link", name="Chart").click()
-    mrn = nurse.locator("main p.meta strong").first.inner_text()
+    mrn = nurse.locator('#patient-banner [data-field="mrn"]').inner_text()
     nurse.locator("#dosing-panel").get_by_role("link", name="Verify at bedside").click()
     order_id = nurse.url.rstrip("/").split("/")[-2]
     nurse.get_by_label("Patient MRN (wristband)").fill(mrn)

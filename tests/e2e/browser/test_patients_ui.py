@@ -47,6 +47,7 @@ def patient_count(live: LiveServer) -> int:
 
 
 def register_adolescent(page: Page, born: date) -> None:
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Patients").click()
     page.get_by_role("link", name="Register patient").click()
     expect(page.get_by_role("heading", name="Register patient")).to_be_visible()
     page.get_by_label("Given name").fill(GIVEN)

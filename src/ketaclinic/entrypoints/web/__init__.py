@@ -66,3 +66,6 @@ def install(app: FastAPI) -> None:
     from ketaclinic.entrypoints.web.infusion import monitor_senders
 
     app.include_router(monitor_senders.router)
+    from ketaclinic.entrypoints.web import today
+
+    app.include_router(today.router)

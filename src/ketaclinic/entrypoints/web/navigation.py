@@ -29,6 +29,7 @@ class ChartPanel:
 
 
 NAV: tuple[NavItem, ...] = (
+    NavItem("Today", "/today", Permission.PATIENT_READ),
     NavItem("Patients", "/patients", Permission.PATIENT_READ),
     NavItem("Protocols", "/protocols", Permission.PROTOCOL_READ),
     NavItem("Users", "/admin/users", Permission.STAFF_ADMIN),

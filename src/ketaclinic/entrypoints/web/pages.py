@@ -23,7 +23,7 @@ router = APIRouter(dependencies=[Depends(mark_web)], include_in_schema=False)
 
 @router.get("/")
 def home(request: Request) -> Response:
-    target = "/patients" if request.cookies.get(SESSION_COOKIE) else "/signin"
+    target = "/today" if request.cookies.get(SESSION_COOKIE) else "/signin"
     return RedirectResponse(target, status_code=303)
 
 

@@ -17,6 +17,7 @@ from ketaclinic.domain.identity.access import Permission, is_allowed
 from ketaclinic.domain.protocols.canonical import decimal_text
 from ketaclinic.entrypoints.http import status_for
 from ketaclinic.entrypoints.web.navigation import CHART_PANELS, NAV
+from ketaclinic.services.identity.directory import Directory
 from ketaclinic.services.identity.staff_sessions import StaffSession
 
 _templates: Jinja2Templates | None = None
@@ -49,9 +50,20 @@ def _local_time(value: datetime | None, tz: str = "UTC", fmt: str = "%Y-%m-%d %H
 
 
 def render(
-    request: Request, name: str, context: dict[str, Any] | None = None, *, status: int = 200
+    request: Request,
+    name: str,
+    context: dict[str, Any] | None = None,
+    *,
+    status: int = 200,
+    banner_for: int | None = None,
 ) -> HTMLResponse:
+    """Render a page; ``banner_for`` (a patient id) puts that patient's banner on top."""
     staff_session: StaffSession | None = getattr(request.state, "staff_session", None)
+    services = request.app.state.services
+    names = _Names(services, staff_session)
+    banner = None
+    if banner_for is not None and staff_session is not None:
+        banner = services.banners.banner(staff_session.actor, banner_for)
     base: dict[str, Any] = {
         "staff_session": staff_session,
         "clinic_tz": staff_session.clinic.timezone if staff_session else "UTC",
@@ -61,10 +73,35 @@ def render(
         "reauth_window_min": request.app.state.services.settings.reauth_window_min,
         "nav": NAV,
         "chart_panels": CHART_PANELS,
+        "staff_name": names.staff,
+        "chair_name": names.chair,
+        "banner": banner,
     }
     return templates().TemplateResponse(
         request, name, {**base, **(context or {})}, status_code=status
     )
+
+
+class _Names:
+    """Staff and chair names for a page, read once and only when the page shows one."""
+
+    def __init__(self, services: Any, staff_session: StaffSession | None) -> None:
+        self._services, self._session = services, staff_session
+        self._directory: Directory | None = None
+
+    def _get(self) -> Directory:
+        if self._directory is None:
+            if self._session is None:
+                self._directory = Directory({}, {})
+            else:
+                self._directory = self._services.directory.directory(self._session.actor)
+        return self._directory
+
+    def staff(self, staff_id: int | None) -> str:
+        return self._get().staff_name(staff_id)
+
+    def chair(self, chair_id: int | None) -> str:
+        return self._get().chair_name(chair_id)
 
 
 def _can(staff_session: StaffSession, permission: Permission) -> bool:

@@ -55,6 +55,7 @@ class PortalView:
     practices: tuple[str, ...]
     goals: Sequence[Goal]
     logs: Sequence[PracticeLog]
+    timezone: str = "UTC"  # the clinic's: every time on the portal is shown in it
 
 
 class PortalService:
@@ -189,6 +190,7 @@ class PortalService:
             if g.status is GoalStatus.ACTIVE
         ]
         practices = tuple(dict.fromkeys(p for g in goals for p in g.practices))
+        clinic = uow.clinics.get(link.clinic_id)
         return PortalView(
             link,
             patient.details.given_name if patient else "",
@@ -196,4 +198,5 @@ class PortalService:
             practices,
             goals,
             uow.integration.practice_logs(link.clinic_id, link.course_id)[-20:],
+            clinic.timezone if clinic else "UTC",
         )

@@ -53,7 +53,8 @@ WATCHED_STATES = (
 @dataclass(frozen=True, slots=True)
 class WorklistEntry:
     """One course needing a prescriber's look: ``kind`` is relapse, futility_review,
-    reassessment_due or relapse_check_due (the check instrument is due: send it)."""
+    reassessment_due, maintenance_decision_due (reassessed: decide maintenance or completion) or
+    relapse_check_due (the check instrument is due: send it)."""
 
     kind: str
     patient: Patient
@@ -176,7 +177,8 @@ class OutcomeService:
 
     def worklist(self, actor: Actor) -> list[WorklistEntry]:
         """Courses a prescriber should look at: relapse met, futility review prompted, a
-        reassessment visit due and not yet classified, or a relapse check due. Only each
+        reassessment visit due and not yet classified, a reassessed course waiting for the
+        maintenance decision, or a relapse check due. Only each
         patient's latest course counts: re-induction opens a new course, which replaces the
         relapsed one here. Decision support only."""
         require(actor, Permission.COURSE_MANAGE)
@@ -192,7 +194,13 @@ class OutcomeService:
                 patient = uow.patients.get(actor.clinic_id, course.patient_id)
                 if kind and patient is not None:
                     entries.append(WorklistEntry(kind, patient, review))
-        order = {"relapse": 0, "futility_review": 1, "reassessment_due": 2, "relapse_check_due": 3}
+        order = {
+            "relapse": 0,
+            "futility_review": 1,
+            "reassessment_due": 2,
+            "maintenance_decision_due": 3,
+            "relapse_check_due": 4,
+        }
         return sorted(entries, key=lambda e: (order[e.kind], e.review.course.id))
 
     def _entry(self, uow: UnitOfWork, course: Course) -> tuple[str, CourseReview]:
@@ -202,8 +210,9 @@ class OutcomeService:
             return "relapse", review
         if course.state is CourseState.INDUCTION and review.futility.prompt_review:
             return "futility_review", review
-        if course.state is CourseState.REASSESSMENT and not review.reassessment_recorded:
-            return "reassessment_due", review
+        if course.state is CourseState.REASSESSMENT:
+            recorded = review.reassessment_recorded
+            return ("maintenance_decision_due" if recorded else "reassessment_due"), review
         due = (
             review.relapse is not None and review.relapse.next_check_on <= self._clock.now().date()
         )

@@ -113,7 +113,8 @@ def new_response_form(
     chart = services_of(request).patients.chart(staff_session.actor, patient_id)
     context = {"patient": chart.patient, "instrument": get_instrument(instrument)}
     context["all_instruments"] = _instrument_choices()
-    return render(request, "assessments/new.html", {**context, "values": {}, "errors": {}})
+    context |= {"values": {}, "errors": {}}
+    return render(request, "assessments/new.html", context, banner_for=patient_id)
 
 
 @router.post("/patients/{patient_id}/assessments")
@@ -133,7 +134,7 @@ async def record_response(
         context = {"patient": chart.patient, "instrument": instrument, "values": values}
         context["all_instruments"] = _instrument_choices()
         context |= {"errors": item_errors(failed), "error": failed}
-        return render(request, "assessments/new.html", context, status=422)
+        return render(request, "assessments/new.html", context, status=422, banner_for=patient_id)
     return RedirectResponse(f"/patients/{patient_id}#panel-assessments", status_code=303)
 
 

@@ -62,7 +62,13 @@ def _assess_form(
     task = services_of(request).safety.task(staff_session.actor, task_id)
     context: dict[str, Any] = {"task": task, "values": values, "errors": errors}
     context |= {"risk_levels": list(RiskLevel), "dispositions": list(Disposition)}
-    return render(request, "assessments/safety/assess.html", context, status=status)
+    return render(
+        request,
+        "assessments/safety/assess.html",
+        context,
+        status=status,
+        banner_for=task.patient_id,
+    )
 
 
 @router.get("/safety/tasks/{task_id}/assess", response_class=HTMLResponse)

@@ -45,7 +45,9 @@ def _role(raw: str, field: str) -> SignerRole:
 @router.get("/courses/{course_id}/consent", response_class=HTMLResponse)
 def overview(request: Request, course_id: PathId, staff_session: Reader) -> Response:
     view = services_of(request).consents.view(staff_session.actor, course_id)
-    return render(request, "consent/overview.html", {"view": view, "errors": {}, "values": {}})
+    context = {"view": view, "errors": {}, "values": {}}
+    patient_id = view.context.patient.id
+    return render(request, "consent/overview.html", context, banner_for=patient_id)
 
 
 def _sign_page(
@@ -62,7 +64,9 @@ def _sign_page(
             {"document": "this patient does not sign that document in that role"}
         )
     context = {"view": view, "req": req, "values": values or {}, "errors": errors or {}}
-    return render(request, "consent/sign.html", context, status=422 if errors else 200)
+    status = 422 if errors else 200
+    patient_id = view.context.patient.id
+    return render(request, "consent/sign.html", context, status=status, banner_for=patient_id)
 
 
 @router.get("/courses/{course_id}/consent/sign", response_class=HTMLResponse)
@@ -128,7 +132,8 @@ async def withdraw(request: Request, course_id: PathId, staff_session: Collector
     except ValidationFailed as failed:
         view = services.consents.view(staff_session.actor, course_id)
         context = {"view": view, "errors": failed.errors, "values": {"reason": reason, "by": by}}
-        return render(request, "consent/overview.html", context, status=422)
+        patient_id = view.context.patient.id
+        return render(request, "consent/overview.html", context, status=422, banner_for=patient_id)
     return RedirectResponse(f"/courses/{course_id}/consent#withdrawals", status_code=303)
 
 

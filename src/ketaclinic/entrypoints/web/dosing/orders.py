@@ -142,7 +142,8 @@ def _order_page(
         "sexes": list(Sex),
     }
     status = 200 if error is None and not errors else 422
-    return render(request, "dosing/new.html", context, status=status)
+    patient_id = screen.patient.id
+    return render(request, "dosing/new.html", context, status=status, banner_for=patient_id)
 
 
 def _defaults(screen: Any) -> dict[str, Any]:
@@ -224,7 +225,8 @@ async def sign_order(request: Request, course_id: PathId, staff_session: Prescri
 @router.get("/orders/{order_id}", response_class=HTMLResponse)
 def show_order(request: Request, order_id: PathId, staff_session: Reader) -> Response:
     order, attempts = services_of(request).orders.get(staff_session.actor, order_id)
-    return render(request, "dosing/show.html", {"order": order, "attempts": attempts})
+    context = {"order": order, "attempts": attempts}
+    return render(request, "dosing/show.html", context, banner_for=order.patient_id)
 
 
 # -- the nurse's bedside verification --------------------------------------------------------

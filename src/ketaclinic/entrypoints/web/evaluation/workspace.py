@@ -75,7 +75,11 @@ def _workspace_page(
     if values is None:
         values = form_values(space.current.evaluation, tz) if space.current else {}
     context = {"space": space, "values": values, "errors": errors or {}, **_choices()}
-    return render(request, "evaluation/workspace.html", context, status=422 if errors else 200)
+    status = 422 if errors else 200
+    patient_id = space.context.patient.id
+    return render(
+        request, "evaluation/workspace.html", context, status=status, banner_for=patient_id
+    )
 
 
 @router.get("/courses/{course_id}/evaluation", response_class=HTMLResponse)
@@ -129,7 +133,9 @@ def _answered_times(data: dict[str, Any], space: Workspace) -> dict[str, str]:
 @router.get("/courses/{course_id}/eligibility", response_class=HTMLResponse)
 def eligibility(request: Request, course_id: PathId, staff_session: Reader) -> Response:
     view = services_of(request).eligibility.view(staff_session.actor, course_id)
-    return render(request, "evaluation/eligibility.html", {"view": view, "refused": None})
+    context = {"view": view, "refused": None}
+    patient_id = view.context.patient.id
+    return render(request, "evaluation/eligibility.html", context, banner_for=patient_id)
 
 
 @router.post("/courses/{course_id}/eligibility")
@@ -153,7 +159,10 @@ async def sign_eligibility(request: Request, course_id: PathId, staff_session: S
     except SignOffRefused as refused:
         view = services.eligibility.view(staff_session.actor, course_id)
         context = {"view": view, "refused": refused, "form": form}
-        return render(request, "evaluation/eligibility.html", context, status=409)
+        patient_id = view.context.patient.id
+        return render(
+            request, "evaluation/eligibility.html", context, status=409, banner_for=patient_id
+        )
     return RedirectResponse(f"/courses/{course_id}/eligibility", status_code=303)
 
 

@@ -53,7 +53,7 @@ def signin(
         response = _again(request, email, message, status=429)
         response.headers.update(retry_headers(exc))
         return response
-    response = RedirectResponse("/patients", status_code=303)
+    response = RedirectResponse("/today", status_code=303)
     response.set_cookie(
         SESSION_COOKIE,
         signed.token,

@@ -29,7 +29,7 @@ router = APIRouter(dependencies=[Depends(mark_web)], include_in_schema=False)
 Reader = Annotated[StaffSession, Depends(WebUser(Permission.SCHEDULE_READ))]
 CheckIn = Annotated[StaffSession, Depends(WebUser(Permission.SESSION_CHECK_IN))]
 Writer = Annotated[StaffSession, Depends(WebUser(Permission.SCHEDULE_WRITE))]
-_BACK = {"arrivals": "/arrivals", "schedule": "/schedule"}
+_BACK = {"arrivals": "/arrivals", "schedule": "/schedule", "today": "/today"}
 
 
 def today(request: Request, staff_session: StaffSession) -> date:

@@ -86,7 +86,13 @@ def _page(
         "aldrete_items": ALDRETE_ITEMS,
     }
     status = 422 if errors or error else 200
-    return render(request, "infusion/day/page.html", context, status=status)
+    return render(
+        request,
+        "infusion/day/page.html",
+        context,
+        status=status,
+        banner_for=day.session.patient_id,
+    )
 
 
 @router.get("/sessions/{session_id}", response_class=HTMLResponse)

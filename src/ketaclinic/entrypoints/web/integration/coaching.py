@@ -72,7 +72,10 @@ def _workspace(
         "routes": [Route.SL, Route.IN, Route.IM],
         "setting_items": SETTING_ITEMS,
     }
-    return render(request, "integration/workspace.html", context, status=status)
+    patient_id = ws.patient.id
+    return render(
+        request, "integration/workspace.html", context, status=status, banner_for=patient_id
+    )
 
 
 @router.get("/courses/{course_id}/integration", response_class=HTMLResponse)
@@ -243,7 +246,8 @@ def private_part(request: Request, note_id: PathId, staff_session: Reader) -> Re
     coaching = services_of(request).coaching
     note = coaching.note(staff_session.actor, note_id)
     text = coaching.private_part(staff_session.actor, note_id)
-    return render(request, "integration/private.html", {"note": note, "text": text})
+    context = {"note": note, "text": text}
+    return render(request, "integration/private.html", context, banner_for=note.patient_id)
 
 
 @router.post("/courses/{course_id}/journeys")

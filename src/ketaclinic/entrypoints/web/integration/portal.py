@@ -47,7 +47,7 @@ def _portal(request: Request, token: str, errors: dict[str, str], status: int = 
         view = services_of(request).portal.open(token[:MAX_TOKEN_CHARS])
     except PortalUnavailable as gone:
         return _page(request, "assessments/links/unavailable.html", {"message": gone.detail}, 410)
-    context = {"view": view, "token": token, "errors": errors}
+    context = {"view": view, "token": token, "errors": errors, "clinic_tz": view.timezone}
     return _page(request, "integration/portal.html", context, status)
 
 

@@ -61,7 +61,8 @@ def _page(
             for s in (CourseState.MAINTENANCE, CourseState.COMPLETED, CourseState.DISCONTINUED)
         ],
     }
-    return render(request, "outcomes/course.html", context, status=status)
+    patient_id = review.course.patient_id
+    return render(request, "outcomes/course.html", context, status=status, banner_for=patient_id)
 
 
 @router.get("/courses/{course_id}/outcome", response_class=HTMLResponse)

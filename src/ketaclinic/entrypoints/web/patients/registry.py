@@ -91,7 +91,7 @@ def chart(request: Request, patient_id: PathId, staff_session: Reader) -> Respon
     today = services_of(request).clock.now().date()
     age = age_on(record.patient.details.date_of_birth, today)
     context = {"chart": record, "age": age, "severities": ALLERGY_SEVERITIES, "errors": {}}
-    return render(request, "patients/chart.html", context)
+    return render(request, "patients/chart.html", context, banner_for=patient_id)
 
 
 @router.post("/patients/{patient_id}/measurements")

@@ -295,7 +295,11 @@ def patient_ics(request: Request, patient_id: PathId, staff_session: Reader) -> 
     bookings = services.schedule.series_of_patient(staff_session.actor, patient_id)
     grid, appointments = calendar_view(bookings)
     text = patient_calendar(
-        appointments, grid, patient_id=str(patient_id), now=services.clock.now()
+        appointments,
+        grid,
+        patient_id=str(patient_id),
+        now=services.clock.now(),
+        timezone=staff_session.clinic.timezone,
     )
     disposition = f'attachment; filename="appointments-{patient_id}.ics"'
     return Response(text, media_type=ICS, headers={"content-disposition": disposition})
@@ -304,12 +308,20 @@ def patient_ics(request: Request, patient_id: PathId, staff_session: Reader) -> 
 @router.get("/schedule/staff/{staff_id}/calendar.ics")
 def staff_ics(request: Request, staff_id: PathId, staff_session: Reader) -> Response:
     services = services_of(request)
-    if staff_id not in services.calendar.directory(staff_session.actor).staff:
+    names = services.calendar.directory(staff_session.actor).staff
+    if staff_id not in names:
         raise NotFound("no such staff member in this clinic", field="staff_id")
     board = services.calendar.board(staff_session.actor, _today(request, staff_session), 31)
     own = [b for b in board.bookings if b.nurse_id == staff_id]
     audit_seen(request, (b.patient_id for b in own), action=EXPORT, what="staff_calendar")
     grid, appointments = calendar_view(own)
-    text = staff_calendar(appointments, grid, staff_id=str(staff_id), now=services.clock.now())
+    text = staff_calendar(
+        appointments,
+        grid,
+        staff_id=str(staff_id),
+        now=services.clock.now(),
+        staff_name=names[staff_id],
+        timezone=staff_session.clinic.timezone,
+    )
     disposition = f'attachment; filename="sessions-{staff_id}.ics"'
     return Response(text, media_type=ICS, headers={"content-disposition": disposition})

@@ -1,0 +1,133 @@
+"""Today: the page every role lands on after signing in, with that role's worklists for the
+clinic day (clinic time zone). Each worklist is one service read; the page only arranges them
+and links each row to where the work is done. Every patient it lists is reported to the read
+audit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime, time, timedelta
+from typing import Annotated, Any
+from zoneinfo import ZoneInfo
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, Response
+
+from ketaclinic.bootstrap import Services
+from ketaclinic.domain.identity.access import Permission, Role
+from ketaclinic.entrypoints.guards import WebUser
+from ketaclinic.entrypoints.http import audit_seen, services_of
+from ketaclinic.entrypoints.web.rendering import mark_web, render
+from ketaclinic.services.identity.staff_sessions import StaffSession
+
+router = APIRouter(dependencies=[Depends(mark_web)], include_in_schema=False)
+Reader = Annotated[StaffSession, Depends(WebUser(Permission.PATIENT_READ))]
+
+#: An appointment this long past its start without a check-in is shown as a possible no-show.
+LATE_AFTER = timedelta(minutes=15)
+
+
+def _front_desk(services: Services, staff_session: StaffSession, now: datetime) -> dict[str, Any]:
+    actor = staff_session.actor
+    day = now.astimezone(ZoneInfo(staff_session.clinic.timezone)).date()
+    arrivals = services.arrivals.arrivals(actor, day)
+    late = [a for a in arrivals if a.session is None and a.booking.start_at + LATE_AFTER < now]
+    return {"arrivals": arrivals, "late": late}
+
+
+def _nurse(services: Services, staff_session: StaffSession, now: datetime) -> dict[str, Any]:
+    actor = staff_session.actor
+    return {
+        **_front_desk(services, staff_session, now),
+        "chairs": services.board.snapshot(actor),
+        "due": services.due_now.due_now(actor),
+        "alarms": services.due_now.open_alarms(actor),
+    }
+
+
+def _prescriber(services: Services, staff_session: StaffSession, now: datetime) -> dict[str, Any]:
+    actor = staff_session.actor
+    day = now.astimezone(ZoneInfo(staff_session.clinic.timezone)).date()
+    due = services.due_now.due_now(actor)
+    return {
+        "to_sign": services.orders_to_sign.for_day(actor, day),
+        "decisions": services.session_workflow.waiting_decisions(actor),
+        "names": {d.session.patient_id: d.patient_name for d in due},
+        "safety": services.safety.worklist_entries(actor),
+        "outcomes": services.outcomes.worklist(actor),
+        "due": due,
+        "alarms": services.due_now.open_alarms(actor),
+    }
+
+
+def _coach(services: Services, staff_session: StaffSession, now: datetime) -> dict[str, Any]:
+    actor = staff_session.actor
+    zone = ZoneInfo(staff_session.clinic.timezone)
+    day = now.astimezone(zone).date()
+    caseload = services.caseload.caseload(actor)
+    sessions = [
+        i
+        for i in caseload
+        if i.kind == "session_due" and i.due_at and i.due_at.astimezone(zone).date() == day
+    ]
+    return {"caseload": caseload, "coach_sessions": sessions}
+
+
+def _admin(services: Services, staff_session: StaffSession, now: datetime) -> dict[str, Any]:
+    actor = staff_session.actor
+    protocols = [p for p in services.protocols.published(actor) if not p.signed_off]
+    unplaced = [device for device, chair in services.gateways.devices(actor) if chair is None]
+    return {
+        **_auditor(services, staff_session, now),
+        "unsigned_protocols": protocols,
+        "unplaced_monitors": unplaced,
+    }
+
+
+def _auditor(services: Services, staff_session: StaffSession, now: datetime) -> dict[str, Any]:
+    zone = ZoneInfo(staff_session.clinic.timezone)
+    start = datetime.combine(now.astimezone(zone).date(), time.min, tzinfo=zone)
+    found = services.audit_exceptions.between(staff_session.actor, start, start + timedelta(1))
+    return {"exceptions": found}
+
+
+_Build = Callable[[Services, StaffSession, datetime], dict[str, Any]]
+_ROLE_LISTS: dict[Role, _Build] = {
+    Role.FRONT_DESK: _front_desk,
+    Role.NURSE: _nurse,
+    Role.PHYSICIAN: _prescriber,
+    Role.APP: _prescriber,
+    Role.COACH: _coach,
+    Role.ADMIN: _admin,
+    Role.AUDITOR: _auditor,
+}
+
+
+def _shown(context: dict[str, Any]) -> list[int]:
+    """Every patient id the page lists, for the read audit."""
+    ids = [a.booking.patient_id for a in context.get("arrivals", ())]
+    ids += [c.session.patient_id for c in context.get("chairs", ()) if c.session]
+    ids += [d.session.patient_id for d in context.get("due", ())]
+    ids += [o.alarm.patient_id for o in context.get("alarms", ())]
+    ids += [o.booking.patient_id for o in context.get("to_sign", ())]
+    ids += [d.session.patient_id for d in context.get("decisions", ())]
+    ids += [t.patient_id for t, _ in context.get("safety", ())]
+    ids += [e.patient.id for e in context.get("outcomes", ())]
+    ids += [i.patient.id for i in context.get("caseload", ())]
+    return ids
+
+
+@router.get("/today", response_class=HTMLResponse)
+def today(request: Request, staff_session: Reader) -> Response:
+    """The signed-in role's worklists for the clinic day."""
+    services = services_of(request)
+    now = services.clock.now()
+    role = staff_session.actor.role
+    build = _ROLE_LISTS.get(role) if role is not None else None
+    context = build(services, staff_session, now) if build else {}
+    audit_seen(request, _shown(context), what="today")
+    day = now.astimezone(ZoneInfo(staff_session.clinic.timezone))
+    opened = request.query_params.get("opened", "")
+    context |= {"now": now, "day": day, "role": role, "opened": opened if opened.isdigit() else ""}
+    return render(request, "today.html", context)

@@ -1,0 +1,57 @@
+"""Dose orders a prescriber should sign: an infusion or booster appointment on the given clinic day
+whose course has no open order (signed or verified and not yet given).
+
+A read only: signing goes through :meth:`OrderService.sign` and its screen, unchanged.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from zoneinfo import ZoneInfo
+
+from ketaclinic.domain.dosing.records import OrderStatus
+from ketaclinic.domain.errors import NotFound
+from ketaclinic.domain.identity.access import Permission
+from ketaclinic.domain.identity.staff import Actor
+from ketaclinic.domain.scheduling.booking import Booking, BookingKind
+from ketaclinic.services.identity.authorization import require
+from ketaclinic.services.ports import UnitOfWorkFactory
+
+_OPEN = frozenset({OrderStatus.SIGNED, OrderStatus.VERIFIED})
+
+
+@dataclass(frozen=True, slots=True)
+class OrderToSign:
+    booking: Booking
+    patient_name: str
+    chair_name: str
+
+
+class OrdersToSignService:
+    def __init__(self, uow_factory: UnitOfWorkFactory) -> None:
+        self._uow = uow_factory
+
+    def for_day(self, actor: Actor, day: date) -> list[OrderToSign]:
+        """The day's dosing appointments still without an open dose order, by time (ORDER_WRITE)."""
+        require(actor, Permission.ORDER_WRITE)
+        with self._uow() as uow:
+            clinic = uow.clinics.get(actor.clinic_id)
+            if clinic is None:
+                raise NotFound("no such clinic", field="clinic_id")
+            zone = ZoneInfo(clinic.timezone)
+            start = datetime.combine(day, time.min, tzinfo=zone)
+            end = datetime.combine(day, time.max, tzinfo=zone)
+            chairs = {c.id: c.name for c in uow.clinics.chairs(actor.clinic_id)}
+            found: list[OrderToSign] = []
+            bookings = uow.schedule.active_between(actor.clinic_id, start, end)
+            for b in sorted(bookings, key=lambda b: (b.start_at, b.id)):
+                if b.kind is BookingKind.COACHING:
+                    continue
+                orders = uow.dosing.orders_for_course(actor.clinic_id, b.course_id)
+                if any(o.status in _OPEN for o in orders):
+                    continue
+                patient = uow.patients.get(actor.clinic_id, b.patient_id)
+                name = patient.display_name if patient else "unknown patient"
+                found.append(OrderToSign(b, name, chairs.get(b.chair_id, "unknown chair")))
+        return found
