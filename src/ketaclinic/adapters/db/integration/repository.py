@@ -14,6 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Connection, insert, select, update
+from sqlalchemy.exc import IntegrityError
 
 from ketaclinic.adapters.db.integration.tables import (
     coaching_notes,
@@ -24,8 +25,10 @@ from ketaclinic.adapters.db.integration.tables import (
     portal_links,
     practice_logs,
 )
+from ketaclinic.domain.errors import Conflict
 from ketaclinic.domain.integration.plans import (
     CoachingNote,
+    GivenDose,
     Goal,
     GoalInput,
     GoalRating,
@@ -264,16 +267,16 @@ class SqlIntegrationRepository(SqlPortalMixin):
         return [GoalRating(m["id"], m["goal_id"], m["rating"], m["at"], m["comment"]) for m in rows]
 
     def add_journey(
-        self, course: Course, j: JourneyInput, session_id: int | None, *, by: int, at: datetime
+        self, course: Course, j: JourneyInput, given: GivenDose, *, by: int, at: datetime
     ) -> JourneyRecord:
         values = {
             "clinic_id": course.clinic_id,
             "course_id": course.id,
             "patient_id": course.patient_id,
-            "session_id": session_id,
-            "route": j.route.value,
-            "dose_mg": j.dose_mg,
-            "given_at": j.given_at,
+            "session_id": j.session_id,
+            "route": given.route.value,
+            "dose_mg": given.dose_mg,
+            "given_at": given.given_at,
             "attendant_id": j.attendant_id,
             "setting": json.dumps(list(j.setting)),
             "observations": j.observations,
@@ -281,7 +284,15 @@ class SqlIntegrationRepository(SqlPortalMixin):
             "recorded_by": by,
             "recorded_at": at,
         }
-        key = self._conn.execute(insert(journey_records).values(**values)).inserted_primary_key
+        try:
+            with self._conn.begin_nested():
+                stmt = insert(journey_records).values(**values)
+                key = self._conn.execute(stmt).inserted_primary_key
+        except IntegrityError as exc:  # another record for this session committed first
+            raise Conflict(
+                "this session already has its journey record (one per session)",
+                field="session_id",
+            ) from exc
         assert key is not None
         return _journey({**values, "id": int(key[0])})
 
