@@ -311,6 +311,17 @@ def write_order(
     return int(page.url.rstrip("/").split("/")[-1])
 
 
+def between_session_checkin(page: Page, patient: int) -> None:
+    """The nurse asks the patient the between-session questions on the chart's dosing panel."""
+    page.goto(f"/patients/{patient}")
+    panel = page.locator("#dosing-panel")
+    panel.get_by_text("Record a check-in").click()
+    panel.get_by_label("Anxiety now (0-10)").fill("3")
+    panel.get_by_label("Hours slept last night").fill("7.5")
+    panel.get_by_role("button", name="Record check-in").click()
+    expect(page.locator("#dosing-panel")).not_to_contain_text("No check-in recorded.")
+
+
 def verify_at_bedside(page: Page, order: int, mrn: str, dose_mg: str) -> None:
     """The second person reads the wristband and the label and checks them against the order."""
     page.goto(f"/orders/{order}/verify")

@@ -14,6 +14,7 @@ by the test's clock. All people are synthetic.
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
@@ -25,6 +26,7 @@ from tests.e2e.browser.conftest import LiveServer
 from tests.e2e.browser.steps_kat import (
     CALM_VITALS,
     answer_instrument,
+    between_session_checkin,
     book_series,
     chart_mrn,
     check_in_from_schedule,
@@ -174,13 +176,16 @@ def test_kat_patient_from_preparation_through_an_sl_and_an_in_session(
     coaching_session(coach, server, course, "integration", "Reflecting on the first journey")
     expect(coach.locator(".badge.warn")).to_have_count(0)
 
+    between_session_checkin(people[Role.NURSE], patient)
     app = people[Role.APP]
     in_order = write_order(app, course, "in", password)
     dose = app.locator('[data-field="dose_mg"]').inner_text().removesuffix(" mg")
     schedule = people[Role.FRONT_DESK]
     schedule.goto(f"/patients/{patient}")
     second = schedule.locator('#schedule-panel tr[data-session="2"] td.when').inner_text()
-    until(server, datetime.fromisoformat(second[:16]).replace(tzinfo=zone(server)))
+    found = re.search(r"\d{4}-\d\d-\d\d \d\d:\d\d", second)
+    assert found is not None, second
+    until(server, datetime.fromisoformat(found.group(0)).replace(tzinfo=zone(server)))
     experiential_session(people, server, course, in_order, mrn, dose)
     record_journey(people[Role.COACH], course, "in", dose)
     expect(people[Role.COACH].locator("li.journey")).to_have_count(2)
