@@ -23,17 +23,12 @@ from playwright.sync_api import Browser, Page, expect
 from ketaclinic.domain.identity.access import Role
 from tests.e2e.browser.conftest import LiveServer
 from tests.e2e.browser.steps_kat import (
-    CALM_VITALS,
     answer_instrument,
-    book_series,
     chart_mrn,
-    check_in_from_schedule,
     expect_state,
-    hand_vitals,
     local_now,
     move,
     open_course,
-    open_session,
     pathway_server,
     people,
     record_evaluation,
@@ -41,6 +36,13 @@ from tests.e2e.browser.steps_kat import (
     register_minor,
     sign_consent,
     sign_eligibility,
+)
+from tests.e2e.browser.steps_kat_day import (
+    CALM_VITALS,
+    book_series,
+    check_in_from_schedule,
+    hand_vitals,
+    open_session,
     submit_step,
     until,
     wait_at_bedside,

@@ -24,19 +24,14 @@ from playwright.sync_api import Page, expect
 from ketaclinic.domain.identity.access import Role
 from tests.e2e.browser.conftest import LiveServer
 from tests.e2e.browser.steps_kat import (
-    CALM_VITALS,
     answer_instrument,
     between_session_checkin,
-    book_series,
     chart_mrn,
-    check_in_from_schedule,
     coaching_session,
     expect_state,
-    hand_vitals,
     local_now,
     move,
     open_course,
-    open_session,
     pathway_server,
     people,
     record_evaluation,
@@ -44,11 +39,18 @@ from tests.e2e.browser.steps_kat import (
     register,
     sign_consent,
     sign_eligibility,
+    verify_at_bedside,
+    write_order,
+)
+from tests.e2e.browser.steps_kat_day import (
+    CALM_VITALS,
+    book_series,
+    check_in_from_schedule,
+    hand_vitals,
+    open_session,
     submit_step,
     until,
-    verify_at_bedside,
     wait_at_bedside,
-    write_order,
 )
 
 pytestmark = pytest.mark.browser
