@@ -10,7 +10,7 @@ from fhir.resources.R4B.medicationrequest import MedicationRequest
 from ketaclinic.domain.consent.signatures import ConsentStatus
 from ketaclinic.domain.identity.access import Role
 from tests.conftest import World
-from tests.e2e.conftest import bearer
+from tests.e2e.conftest import bearer, web_login
 from tests.integration.test_orders_service import set_up_course
 
 ORDER = {
@@ -135,3 +135,25 @@ def test_a_kat_course_orders_and_verifies_every_route_its_protocol_allows(
     ]
     passed = client.post(f"/api/v1/orders/{order['id']}/verify", headers=nurse, json=check)
     assert passed.status_code == 200 and passed.json()["order"]["status"] == "verified"
+
+
+def test_the_web_order_form_refuses_a_route_the_protocol_does_not_dose(
+    client: TestClient, world: World
+) -> None:
+    setup = set_up_course(
+        world.services,
+        world.clock,
+        world.actor(Role.PHYSICIAN),
+        world.actor(Role.FRONT_DESK),
+        protocol_id="kat-holistic",
+    )
+    csrf = web_login(client, world, Role.APP)
+    form = client.get(f"/courses/{setup.course_id}/orders/new?route=in")
+    assert form.status_code == 200 and 'data-limit="max_mg">100 mg' in form.text
+    posted = client.post(
+        f"/courses/{setup.course_id}/orders",
+        data={"csrf_token": csrf, "route": "iv", "mg_per_kg": "0.5", "action": "preview"},
+    )
+    assert posted.status_code == 422
+    assert "plan.route_not_in_protocol" in posted.text and "<strong>route</strong>" in posted.text
+    assert world.services.orders.for_patient(world.actor(Role.APP), setup.patient_id) == []
