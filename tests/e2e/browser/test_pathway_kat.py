@@ -163,6 +163,9 @@ def test_kat_patient_from_preparation_through_an_sl_and_an_in_session(
     app.goto(f"/courses/{course}/orders/new")
     routes = app.get_by_label("Route (the routes this course's protocol allows)")
     expect(routes.locator("option")).to_have_text(["IM", "IN", "SL"], ignore_case=True)
+    app.goto(f"/courses/{course}/orders/new?route=sl")
+    expect(app.locator('#route-limits [data-limit="max_mg"]')).to_have_text("400 mg")
+    expect(app.locator('#route-limits [data-limit="max_mg_per_kg"]')).to_have_text("5 mg/kg")
     sl_order = write_order(app, course, "sl", password)
     expect(app.locator('[data-field="dose_mg"]')).to_have_text("100 mg")
 
