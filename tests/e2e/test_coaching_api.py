@@ -11,6 +11,7 @@ from ketaclinic.services.audit.ports import AuditQuery
 from tests.conftest import World
 from tests.e2e.conftest import bearer
 from tests.integration_world import course_on
+from tests.kat_dosing import dosed_kat_session
 
 SECRET = "Synthetic private part for the API"
 
@@ -62,10 +63,15 @@ def test_private_part_only_through_its_audited_endpoint(client: TestClient, worl
 
 
 def test_journey_with_a_nurse_attendant_is_refused(client: TestClient, world: World) -> None:
-    course_id, _ = course_on(world, "kat-holistic")
+    dose = dosed_kat_session(world)
+    body = {
+        "session_id": dose.session_id,
+        "attendant_id": world.actor(Role.NURSE).staff_id,
+        "setting": ["quiet_room"],
+    }
     refused = client.post(
-        f"/api/v1/courses/{course_id}/journeys", headers=bearer(client, world, Role.PHYSICIAN),
-        json={"route": "im", "dose_mg": "35", "given_at": "2026-11-20T15:00:00+00:00",
-              "attendant_id": world.actor(Role.NURSE).staff_id, "setting": ["quiet_room"]},
-    )  # fmt: skip
+        f"/api/v1/courses/{dose.setup.course_id}/journeys",
+        headers=bearer(client, world, Role.PHYSICIAN),
+        json=body,
+    )
     assert refused.status_code == 422 and refused.json()["field"] == "attendant_id"

@@ -10,7 +10,7 @@ from fhir.resources.R4B.medicationrequest import MedicationRequest
 from ketaclinic.domain.consent.signatures import ConsentStatus
 from ketaclinic.domain.identity.access import Role
 from tests.conftest import World
-from tests.e2e.conftest import bearer
+from tests.e2e.conftest import bearer, web_login
 from tests.integration.test_orders_service import set_up_course
 
 ORDER = {
@@ -94,3 +94,66 @@ def test_app_cannot_sign_an_order_when_consent_is_withdrawn(
     setup.gate.consent, setup.gate.eligible = None, False
     refused = client.post(f"/api/v1/courses/{setup.course_id}/orders", headers=app, json=ORDER)
     assert refused.status_code == 409, refused.text
+
+
+def test_a_kat_course_orders_and_verifies_every_route_its_protocol_allows(
+    client: TestClient, world: World
+) -> None:
+    """SL and IN go the same path as IV and IM: the prescriber's order, the nurse's check.
+    A route the course's protocol does not dose is refused naming the field and the rule."""
+    setup = set_up_course(
+        world.services,
+        world.clock,
+        world.actor(Role.PHYSICIAN),
+        world.actor(Role.FRONT_DESK),
+        protocol_id="kat-holistic",
+    )
+    app, nurse = bearer(client, world, Role.APP), bearer(client, world, Role.NURSE)
+    base = f"/api/v1/courses/{setup.course_id}"
+    iv = client.get(f"{base}/order-screen?route=iv", headers=app)
+    assert iv.status_code == 422
+    assert "plan.route_not_in_protocol" in iv.json()["fields"]["route"]
+    refused = client.post(f"{base}/orders", headers=app, json=ORDER)
+    assert refused.status_code == 422
+    assert "plan.route_not_in_protocol" in refused.json()["fields"]["route"]
+
+    screen = client.get(f"{base}/order-screen?route=sl", headers=app)
+    assert screen.status_code == 200, screen.text
+    assert screen.json()["route"] == "sl"
+    above = client.post(f"{base}/orders", headers=app, json={"route": "sl", "fixed_mg": "450"})
+    assert above.status_code == 409 and "ceiling" in above.text  # never overridden
+    signed = client.post(f"{base}/orders", headers=app, json={"route": "sl", "fixed_mg": "100"})
+    assert signed.status_code == 201, signed.text
+    order = signed.json()
+    assert (order["route"], order["dose_mg"], order["rate_ml_per_h"]) == ("sl", "100", None)
+    check = {"mrn": setup.mrn, "drug": "ketamine", "route": "sl", "dose_mg": "100"}
+    wrong = client.post(
+        f"/api/v1/orders/{order['id']}/verify", headers=nurse, json={**check, "route": "in"}
+    )
+    assert wrong.status_code == 409 and [m["field"] for m in wrong.json()["mismatches"]] == [
+        "route"
+    ]
+    passed = client.post(f"/api/v1/orders/{order['id']}/verify", headers=nurse, json=check)
+    assert passed.status_code == 200 and passed.json()["order"]["status"] == "verified"
+
+
+def test_the_web_order_form_refuses_a_route_the_protocol_does_not_dose(
+    client: TestClient, world: World
+) -> None:
+    setup = set_up_course(
+        world.services,
+        world.clock,
+        world.actor(Role.PHYSICIAN),
+        world.actor(Role.FRONT_DESK),
+        protocol_id="kat-holistic",
+    )
+    csrf = web_login(client, world, Role.APP)
+    form = client.get(f"/courses/{setup.course_id}/orders/new?route=in")
+    assert form.status_code == 200 and 'data-limit="max_mg">100 mg' in form.text
+    posted = client.post(
+        f"/courses/{setup.course_id}/orders",
+        data={"csrf_token": csrf, "route": "iv", "mg_per_kg": "0.5", "action": "preview"},
+    )
+    assert posted.status_code == 422
+    assert "plan.route_not_in_protocol" in posted.text and "<strong>route</strong>" in posted.text
+    assert world.services.orders.for_patient(world.actor(Role.APP), setup.patient_id) == []

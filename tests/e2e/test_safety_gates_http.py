@@ -229,13 +229,12 @@ def test_physician_override_needs_a_reason_and_an_extended_observation(
 
 
 # -- the ketamine dose gate (every route, the KAT journey included) ----------------------------
-def _journey_body(day_world: World, session_id: int | None, dose_mg: str = "150") -> dict[str, Any]:
+def _journey_body(day_world: World, session_id: int | None, **extra: str) -> dict[str, Any]:
+    """A journey record names its session; the dose is never sent (it is the session's)."""
     body: dict[str, Any] = {
-        "route": "im",
-        "dose_mg": dose_mg,
-        "given_at": day_world.clock.now().isoformat(),
         "attendant_id": day_world.actor(Role.COACH).staff_id,
         "setting": ["quiet_room"],
+        **extra,
     }
     if session_id is not None:
         body["session_id"] = session_id
@@ -250,7 +249,7 @@ def test_coach_cannot_record_a_kat_dose_without_a_gated_session(
     url = f"/api/v1/courses/{course_id}/journeys"
     alone = client.post(url, headers=coach, json=_journey_body(world, None))
     assert alone.status_code == 422
-    assert "dose_gate" in alone.json()["fields"]["session_id"]
+    assert "session_id" in alone.json()["fields"]
     session = world.services.sessions.create(
         world.actor(Role.PHYSICIAN), course_id, chair, unscheduled_reason="walk-in"
     )
@@ -316,13 +315,15 @@ def test_a_kat_journey_is_recorded_for_the_gated_session_only(
     dose = dosed_kat_session(world)
     coach = bearer(client, world, Role.COACH)
     url = f"/api/v1/courses/{dose.setup.course_id}/journeys"
-    wrong = client.post(url, headers=coach, json=_journey_body(world, dose.session_id, "150"))
+    dosed = _journey_body(world, dose.session_id, dose_mg="150")
+    wrong = client.post(url, headers=coach, json=dosed)
     assert wrong.status_code == 422 and "dose_mg" in wrong.json()["fields"]
-    mg = str(dose.order.content.dose_mg)
-    done = client.post(url, headers=coach, json=_journey_body(world, dose.session_id, mg))
+    done = client.post(url, headers=coach, json=_journey_body(world, dose.session_id))
     assert done.status_code == 201, done.text
-    again = client.post(url, headers=coach, json=_journey_body(world, dose.session_id, mg))
-    assert again.status_code == 409
+    c = dose.order.content
+    assert (done.json()["route"], done.json()["dose_mg"]) == (c.route.value, str(c.dose_mg))
+    again = client.post(url, headers=coach, json=_journey_body(world, dose.session_id))
+    assert again.status_code == 409 and again.json()["field"] == "session_id"
 
 
 # -- the prescriber's chosen dosing weight ------------------------------------------------------

@@ -16,10 +16,12 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from ketaclinic.adapters.db.dosing.tables import dose_administrations
+from ketaclinic.adapters.db.integration.tables import journey_records
 from ketaclinic.domain.identity.access import Role
 from tests.conftest import World
 from tests.e2e.conftest import bearer
 from tests.integration.test_session_workflow import _ready, make_day
+from tests.kat_dosing import dosed_kat_session
 
 REPEAT = range(3)
 
@@ -63,3 +65,26 @@ def test_two_racing_administrations_of_one_order_give_one_success_and_409(
             select(func.count()).where(dose_administrations.c.order_id == day.order_id)
         ).scalar_one()
     assert given == 1
+
+
+@pytest.mark.parametrize("attempt", REPEAT)
+def test_two_attendants_saving_one_sessions_journey_give_one_record_and_409(
+    world: World, client: TestClient, attempt: int
+) -> None:
+    """The coach and the physician save the KAT experiential record of one session at once."""
+    dose = dosed_kat_session(world)
+    url = f"/api/v1/courses/{dose.setup.course_id}/journeys"
+    body = {"session_id": dose.session_id, "attendant_id": world.actor(Role.COACH).staff_id}
+    headers = [bearer(client, world, role) for role in (Role.COACH, Role.PHYSICIAN)]
+
+    def post(h: dict[str, str]) -> Callable[[], httpx.Response]:
+        return lambda: client.post(url, json=body, headers=h)
+
+    responses = race(post(headers[0]), post(headers[1]))
+    codes = sorted(r.status_code for r in responses)
+    assert codes == [201, 409], [r.text for r in responses]
+    with world.services.engine.connect() as conn:
+        stored = conn.execute(
+            select(func.count()).where(journey_records.c.session_id == dose.session_id)
+        ).scalar_one()
+    assert stored == 1

@@ -11,6 +11,7 @@ import pytest
 from ketaclinic.adapters.protocol_files import shipped_protocol
 from ketaclinic.domain.errors import ValidationFailed
 from ketaclinic.domain.integration.plans import (
+    GivenDose,
     GoalInput,
     JourneyInput,
     NoteContent,
@@ -84,9 +85,34 @@ def test_a_positive_risk_screen_needs_notes() -> None:
     assert "risk_notes" in bad.value.errors
 
 
+IM_35 = GivenDose(Route.IM, Decimal("35"), AT)
+
+
 def test_journey_attendant_must_be_a_protocol_attendant_role() -> None:
-    j = JourneyInput(Route.IM, Decimal("35"), AT, 1, "nurse", ("quiet_room",))
+    j = JourneyInput(7, 1, "nurse", ("quiet_room",))
     with pytest.raises(ValidationFailed) as bad:
-        validate_journey(j, KAT, Decimal("150"))
+        validate_journey(j, IM_35, KAT, Decimal("150"))
     assert list(bad.value.errors) == ["attendant_id"]
-    validate_journey(JourneyInput(Route.IM, Decimal("35"), AT, 1, "coach", ()), KAT, Decimal(150))
+    validate_journey(JourneyInput(7, 1, "coach", ()), IM_35, KAT, Decimal(150))
+
+
+@pytest.mark.parametrize(
+    ("given", "rule"),
+    [
+        (GivenDose(Route.IV, Decimal("35"), AT), "kat.experiential_route"),
+        (GivenDose(Route.SL, Decimal("450"), AT), "dosing.ceiling"),
+        (GivenDose(Route.SL, Decimal("0"), AT), "dosing.ceiling"),
+    ],
+)
+def test_the_sessions_dose_must_be_an_experiential_route_within_the_ceiling(
+    given: GivenDose, rule: str
+) -> None:
+    with pytest.raises(ValidationFailed) as bad:
+        validate_journey(JourneyInput(7, 1, "coach", ()), given, KAT, Decimal("400"))
+    assert list(bad.value.errors) == ["session_id"]
+    assert rule in bad.value.errors["session_id"]
+
+
+def test_a_journey_input_has_no_dose_field() -> None:
+    fields = set(JourneyInput.__dataclass_fields__)
+    assert not fields & {"route", "dose_mg", "given_at"}

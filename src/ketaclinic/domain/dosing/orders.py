@@ -26,7 +26,7 @@ class OrderToVerify:
     patient_id: str
     drug: str
     route: Route
-    concentration_mg_per_ml: Decimal
+    concentration_mg_per_ml: Decimal | None  # None for a dose without a prepared solution (SL)
     dose_mg: Decimal
     rate_ml_per_h: Decimal | None
 
@@ -38,7 +38,7 @@ class ObservedAdministration:
     patient_id: str
     drug: str
     route: Route
-    concentration_mg_per_ml: Decimal
+    concentration_mg_per_ml: Decimal | None
     dose_mg: Decimal
     rate_ml_per_h: Decimal | None
 

@@ -16,6 +16,7 @@ from decimal import Decimal
 from enum import StrEnum
 
 from ketaclinic.domain.errors import ValidationFailed
+from ketaclinic.domain.protocols.canonical import decimal_text
 from ketaclinic.domain.protocols.sections import Integration, Route
 
 
@@ -225,13 +226,23 @@ class CoachingNote:
 
 @dataclass(frozen=True, slots=True)
 class JourneyInput:
-    route: Route
-    dose_mg: Decimal
-    given_at: datetime
+    """What the attendant records about an experiential session. Never a dose: the route, dose
+    and time come from the session's ketamine administration (its verified order)."""
+
+    session_id: int
     attendant_id: int
     attendant_role: str  # filled from the attendant's membership by the service
     setting: tuple[str, ...]  # the SETTING_ITEMS in place
     observations: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class GivenDose:
+    """The ketamine dose given in the session through the dose gate, as the session recorded it."""
+
+    route: Route
+    dose_mg: Decimal
+    given_at: datetime
 
 
 @dataclass(frozen=True, slots=True)
@@ -240,7 +251,7 @@ class JourneyRecord:
     clinic_id: int
     course_id: int
     patient_id: int
-    session_id: int | None
+    session_id: int
     route: Route
     dose_mg: Decimal
     given_at: datetime
@@ -251,16 +262,23 @@ class JourneyRecord:
     recorded_at: datetime
 
 
-def validate_journey(j: JourneyInput, section: Integration, ceiling_mg: Decimal | None) -> None:
-    """Route is SL/IN/IM; dose positive and within the route's ceiling; an attendant of a role the
-    protocol names (kat-holistic: physician or coach; seed 004); checklist items known."""
+def validate_journey(
+    j: JourneyInput, given: GivenDose, section: Integration, ceiling_mg: Decimal | None
+) -> None:
+    """The session's dose was given SL/IN/IM, positive and within the route's ceiling (a second
+    look at what the order already enforced); an attendant of a role the protocol names
+    (kat-holistic: physician or coach; seed 004); checklist items known."""
     errors: dict[str, str] = {}
-    if j.route not in EXPERIENTIAL_ROUTES:
-        errors["route"] = "an experiential session is given SL, IN or IM"
-    if j.dose_mg <= 0:
-        errors["dose_mg"] = "a positive dose in mg"
-    elif ceiling_mg is not None and j.dose_mg > ceiling_mg:
-        errors["dose_mg"] = f"above the protocol ceiling of {ceiling_mg} mg for this route"
+    if given.route not in EXPERIENTIAL_ROUTES:
+        errors["session_id"] = (
+            f"the session's dose was given {given.route.value.upper()}; an experiential session "
+            "is given SL, IN or IM (rule kat.experiential_route)"
+        )
+    elif given.dose_mg <= 0 or (ceiling_mg is not None and given.dose_mg > ceiling_mg):
+        errors["session_id"] = (
+            f"the session's dose of {decimal_text(given.dose_mg)} mg is outside the protocol's "
+            f"ceiling of {decimal_text(ceiling_mg or Decimal(0))} mg (rule dosing.ceiling)"
+        )
     if j.attendant_role not in section.attendant_roles:
         errors["attendant_id"] = "attendant must be one of: " + ", ".join(section.attendant_roles)
     unknown = [s for s in j.setting if s not in SETTING_ITEMS]

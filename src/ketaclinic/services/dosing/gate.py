@@ -12,19 +12,21 @@ Sources: seed 000 steps 4-5 and seed 004 (attended experiential sessions), clini
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from decimal import Decimal, InvalidOperation
 
 from ketaclinic.domain.consent.signatures import ConsentStatus
 from ketaclinic.domain.dosing.records import DoseOrder, OrderStatus
-from ketaclinic.domain.errors import Conflict, NotFound, SafetyBlock, ValidationFailed
+from ketaclinic.domain.errors import Conflict, NotFound, SafetyBlock
 from ketaclinic.domain.infusion.records import InfusionSession
-from ketaclinic.domain.integration.plans import JourneyInput
+from ketaclinic.domain.integration.plans import GivenDose
 from ketaclinic.domain.patients.course import CourseState
 from ketaclinic.domain.patients.treatment import Course
 from ketaclinic.domain.protocols.model import Protocol
+from ketaclinic.domain.protocols.sections import Route
 from ketaclinic.services.assessments.safety import open_reasons
 from ketaclinic.services.infusion.facts import latest
-from ketaclinic.services.infusion.ports import RecordKind
+from ketaclinic.services.infusion.ports import RecordKind, SessionRecord
 from ketaclinic.services.ports import UnitOfWork
 
 #: Course states in which a dose may be given: eligible, consented and not ended.
@@ -115,7 +117,7 @@ def _session(
 
 def _mg(value: object) -> Decimal | None:
     try:
-        return Decimal(str(value))
+        return Decimal(str(value)) if value is not None else None
     except InvalidOperation:
         return None
 
@@ -128,26 +130,25 @@ def _role(uow: UnitOfWork, clinic_id: int, staff_id: int | None) -> str | None:
     )
 
 
-def ensure_journey_session(
-    uow: UnitOfWork, course: Course, session_id: int, j: JourneyInput
-) -> None:
-    """A KAT journey record belongs to a session of ``course`` whose ketamine dose was given
-    through the dose gate (a ketamine administration recorded when dosing started), with the
-    same route and dose; one journey per session. Raises NotFound, SafetyBlock (field
-    ``dose_gate``), ValidationFailed (``route`` / ``dose_mg``) or Conflict (``session_id``)."""
+def journey_dose(uow: UnitOfWork, course: Course, session_id: int) -> GivenDose:
+    """The dose a KAT journey record describes: the ketamine administration recorded when the
+    session of ``course`` started dosing through the dose gate (its verified order's route and
+    dose). One journey per session. Raises NotFound, SafetyBlock (field ``dose_gate``) or
+    Conflict (``session_id``)."""
     s = uow.sessions.get(course.clinic_id, session_id)
     if s is None or s.course_id != course.id:
         raise NotFound("no such session of this course", field="session_id")
     records = uow.session_records.for_session(s.clinic_id, s.id)
     given = next(
         (
-            r.payload
+            r
             for r in records
             if r.kind is RecordKind.ADMINISTRATION and r.payload.get("purpose") == "ketamine"
         ),
         None,
     )
-    if given is None:
+    dose = _mg(given.payload.get("dose_mg")) if given else None
+    if given is None or dose is None:
         raise SafetyBlock(
             "no ketamine dose may be given or recorded",
             reasons=(
@@ -156,12 +157,14 @@ def ensure_journey_session(
             ),
             field="dose_gate",
         )
-    errors: dict[str, str] = {}
-    if given.get("route") != j.route.value:
-        errors["route"] = f"the session's verified order is {given.get('route')}"
-    if _mg(given.get("dose_mg")) != j.dose_mg:
-        errors["dose_mg"] = f"the session's verified order is {given.get('dose_mg')} mg"
-    if errors:
-        raise ValidationFailed(errors)
     if any(x.session_id == s.id for x in uow.integration.journeys(course.clinic_id, course.id)):
-        raise Conflict("this session already has its journey record", field="session_id")
+        raise Conflict(JOURNEY_TAKEN, field="session_id")
+    return GivenDose(Route(str(given.payload.get("route"))), dose, _given_at(given))
+
+
+def _given_at(r: SessionRecord) -> datetime:
+    raw = r.payload.get("given_at")
+    return datetime.fromisoformat(raw) if isinstance(raw, str) and raw else r.recorded_at
+
+
+JOURNEY_TAKEN = "this session already has its journey record (one per session)"

@@ -80,7 +80,7 @@ class BedsideEntry:
     mrn: str
     drug: str
     route: Route
-    concentration_mg_per_ml: Decimal
+    concentration_mg_per_ml: Decimal | None  # None when the order has no prepared solution
     dose_mg: Decimal
     rate_ml_per_h: Decimal | None
 
@@ -321,13 +321,13 @@ def _to_verify(uow: UnitOfWork, order: DoseOrder) -> OrderToVerify:
     patient = uow.patients.get(order.clinic_id, order.patient_id)
     assert patient is not None
     c = order.content
-    concentration = c.final_concentration_mg_per_ml
+    concentration = c.final_concentration_mg_per_ml  # None: an SL or IN dose, no solution made
     return OrderToVerify(
         order_id=str(order.id),
         patient_id=patient.mrn,
         drug=c.drug,
         route=c.route,
-        concentration_mg_per_ml=concentration if concentration is not None else Decimal(0),
+        concentration_mg_per_ml=concentration,
         dose_mg=c.dose_mg,
         rate_ml_per_h=c.rate_ml_per_h,
     )

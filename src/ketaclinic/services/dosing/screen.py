@@ -200,6 +200,14 @@ def _route(protocol: Protocol, route: Route | None) -> RouteDosing:
     if route is None:
         return next(iter(routes.values()))
     if route not in routes:
-        allowed = ", ".join(r.value for r in routes)
-        raise ValidationFailed({"route": f"this protocol doses by {allowed}"})
+        raise ValidationFailed({"route": route_refusal(protocol, route)})
     return routes[route]
+
+
+def route_refusal(protocol: Protocol, route: Route) -> str:
+    """The refusal of a route the course's protocol does not dose, naming the rule."""
+    allowed = ", ".join(r.value.upper() for r in protocol.dosing.routes)
+    return (
+        f"{route.value.upper()} is not a route of protocol {protocol.ref}; it doses by {allowed} "
+        "only (rule plan.route_not_in_protocol)"
+    )

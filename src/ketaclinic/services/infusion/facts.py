@@ -23,6 +23,7 @@ from ketaclinic.domain.infusion.session import (
     predose_bp_hold,
 )
 from ketaclinic.domain.infusion.vitals import Parameter
+from ketaclinic.domain.protocols.canonical import decimal_text
 from ketaclinic.domain.protocols.model import Protocol
 from ketaclinic.services.infusion.ports import RecordKind, SessionRecord
 from ketaclinic.services.infusion.vitals_evaluation import hold_reason, predose_holds
@@ -174,13 +175,13 @@ def ketamine_payload(
     c = order.content
     return {
         "drug": c.drug,
-        "dose_mg": str(c.dose_mg),
+        "dose_mg": decimal_text(c.dose_mg),  # plain: 300, never 3E+2
         "route": c.route.value,
         "given_at": at.isoformat(),
         "lot": lot,
         "given_by": given_by,
         "attending": attending,
-        "rate_ml_per_h": str(c.rate_ml_per_h) if c.rate_ml_per_h is not None else None,
+        "rate_ml_per_h": decimal_text(c.rate_ml_per_h) if c.rate_ml_per_h is not None else None,
         "duration_min": c.duration_min,
         "purpose": "ketamine",
         "order_id": order.id,

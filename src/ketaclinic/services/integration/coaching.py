@@ -30,9 +30,10 @@ from ketaclinic.domain.integration.plans import (
     validate_journey,
     validate_note,
 )
+from ketaclinic.domain.protocols.canonical import decimal_text
 from ketaclinic.services.assessments.safety import SafetyFlag, open_tasks
 from ketaclinic.services.audit.trail import record
-from ketaclinic.services.dosing.gate import ensure_journey_session
+from ketaclinic.services.dosing.gate import journey_dose
 from ketaclinic.services.identity.authorization import allowed, require
 from ketaclinic.services.patients.courses import get_course
 from ketaclinic.services.ports import Clock, UnitOfWork, UnitOfWorkFactory
@@ -189,7 +190,11 @@ class CoachingService:
 
 JOURNEY_NEEDS_SESSION = (
     "dose_gate: a journey record belongs to the session in which the dose was given through "
-    "the dose gate"
+    "the dose gate: choose that session"
+)
+JOURNEY_NO_DOSE = (
+    "a journey record takes no dose: the route, dose and time are the session's verified order "
+    "as given (rule kat.journey_dose_from_session)"
 )
 
 
@@ -201,31 +206,22 @@ class JourneyService:
     def __init__(self, uow_factory: UnitOfWorkFactory, clock: Clock) -> None:
         self._uow, self._clock = uow_factory, clock
 
-    def record(
-        self, actor: Actor, course_id: int, j: JourneyInput, *, session_id: int | None = None
-    ) -> JourneyRecord:
-        """Validate against the pinned protocol (route, the route's absolute ``max_mg`` ceiling,
-        attendant role) and store; the weight-based ceiling is the dosing order's to enforce.
-
-        A journey is the experiential record of a dose given in a session: ``session_id`` is
-        required and the session must have started dosing through the dose gate
-        (``services.dosing.gate``) with this route and dose; it is never stored on its own.
-        """
+    def record(self, actor: Actor, course_id: int, j: JourneyInput) -> JourneyRecord:
+        """Record the experiential side of a session whose ketamine dose was given through the
+        dose gate (``services.dosing.gate``): the route, dose and time are the session's, from its
+        verified order, never entered here. The attendant's role is checked against the pinned
+        protocol. One journey per session: a second, or the loser of a race, is a Conflict."""
         require(actor, Permission.SESSION_RUN)
         assert actor.staff_id is not None
         with self._uow() as uow:
             course = get_course(uow, actor.clinic_id, course_id)
             protocol = load_published(uow, actor.clinic_id, course.protocol_version_id).protocol
-            route = protocol.dosing.routes.get(j.route)
-            if route is None:
-                raise ValidationFailed({"route": "this protocol has no dosing for this route"})
+            given = journey_dose(uow, course, j.session_id)
+            route = protocol.dosing.routes.get(given.route)
             j = replace(j, attendant_role=self._attendant_role(uow, actor.clinic_id, j))
-            validate_journey(j, protocol.integration, route.max_mg)
-            if session_id is None:
-                raise ValidationFailed({"session_id": JOURNEY_NEEDS_SESSION})
-            ensure_journey_session(uow, course, session_id, j)
+            validate_journey(j, given, protocol.integration, route.max_mg if route else None)
             rec = uow.integration.add_journey(
-                course, j, session_id, by=actor.staff_id, at=self._clock.now()
+                course, j, given, by=actor.staff_id, at=self._clock.now()
             )
             record(
                 uow,
@@ -235,7 +231,8 @@ class JourneyService:
                 object_type="journey",
                 object_id=rec.id,
                 patient_id=rec.patient_id,
-                detail=f"route={j.route.value} dose_mg={j.dose_mg}",
+                detail=f"session={j.session_id} route={given.route.value} "
+                f"dose_mg={decimal_text(given.dose_mg)}",
             )
             uow.commit()
         return rec

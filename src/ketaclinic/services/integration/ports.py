@@ -8,6 +8,7 @@ from typing import Protocol
 
 from ketaclinic.domain.integration.plans import (
     CoachingNote,
+    GivenDose,
     Goal,
     GoalInput,
     GoalRating,
@@ -35,7 +36,7 @@ class IntegrationRepository(Protocol):
     ) -> GoalRating: ...
     def ratings(self, clinic_id: int, course_id: int) -> Sequence[GoalRating]: ...
     def add_journey(
-        self, course: Course, j: JourneyInput, session_id: int | None, *, by: int, at: datetime
+        self, course: Course, j: JourneyInput, given: GivenDose, *, by: int, at: datetime
     ) -> JourneyRecord: ...
     def get_journey(self, clinic_id: int, journey_id: int) -> JourneyRecord | None: ...
     def set_reflection(self, journey: JourneyRecord, text: str) -> JourneyRecord: ...

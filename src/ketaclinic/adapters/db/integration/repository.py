@@ -9,16 +9,15 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from datetime import datetime
-from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Connection, insert, select, update
 
+from ketaclinic.adapters.db.integration.journeys import SqlJourneyMixin
 from ketaclinic.adapters.db.integration.tables import (
     integration_goal_ratings,
     integration_goals,
     integration_practices,
-    journey_records,
     portal_links,
     practice_logs,
 )
@@ -27,15 +26,11 @@ from ketaclinic.domain.integration.plans import (
     GoalInput,
     GoalRating,
     GoalStatus,
-    JourneyInput,
-    JourneyRecord,
     PortalLink,
     Practice,
     PracticeLog,
 )
 from ketaclinic.domain.patients.treatment import Course
-from ketaclinic.domain.protocols.canonical import decimal_text
-from ketaclinic.domain.protocols.sections import Route
 
 
 def _goal(m: Any) -> Goal:
@@ -50,25 +45,6 @@ def _goal(m: Any) -> Goal:
         m["measure"],
         GoalStatus(m["status"]),
         m["updated_at"],
-    )
-
-
-def _journey(m: Any) -> JourneyRecord:
-    dose_mg = Decimal(decimal_text(Decimal(m["dose_mg"])))  # plain: 300, never 3E+2
-    return JourneyRecord(
-        m["id"],
-        m["clinic_id"],
-        m["course_id"],
-        m["patient_id"],
-        m["session_id"],
-        Route(m["route"]),
-        dose_mg,
-        m["given_at"],
-        m["attendant_id"],
-        tuple(json.loads(m["setting"])),
-        m["observations"],
-        m["reflection"],
-        m["recorded_at"],
     )
 
 
@@ -149,7 +125,7 @@ class SqlPortalMixin:
         ]
 
 
-class SqlIntegrationRepository(SqlPortalMixin):
+class SqlIntegrationRepository(SqlPortalMixin, SqlJourneyMixin):
     def __init__(self, conn: Connection) -> None:
         self._conn = conn
 
@@ -256,54 +232,3 @@ class SqlIntegrationRepository(SqlPortalMixin):
             .order_by(r.c.at, r.c.id)
         ).mappings()
         return [GoalRating(m["id"], m["goal_id"], m["rating"], m["at"], m["comment"]) for m in rows]
-
-    def add_journey(
-        self, course: Course, j: JourneyInput, session_id: int | None, *, by: int, at: datetime
-    ) -> JourneyRecord:
-        values = {
-            "clinic_id": course.clinic_id,
-            "course_id": course.id,
-            "patient_id": course.patient_id,
-            "session_id": session_id,
-            "route": j.route.value,
-            "dose_mg": j.dose_mg,
-            "given_at": j.given_at,
-            "attendant_id": j.attendant_id,
-            "setting": json.dumps(list(j.setting)),
-            "observations": j.observations,
-            "reflection": "",
-            "recorded_by": by,
-            "recorded_at": at,
-        }
-        key = self._conn.execute(insert(journey_records).values(**values)).inserted_primary_key
-        assert key is not None
-        return _journey({**values, "id": int(key[0])})
-
-    def get_journey(self, clinic_id: int, journey_id: int) -> JourneyRecord | None:
-        t = journey_records
-        row = (
-            self._conn.execute(select(t).where(t.c.clinic_id == clinic_id, t.c.id == journey_id))
-            .mappings()
-            .first()
-        )
-        return _journey(row) if row else None
-
-    def set_reflection(self, journey: JourneyRecord, text: str) -> JourneyRecord:
-        t = journey_records
-        self._conn.execute(
-            update(t)
-            .where(t.c.clinic_id == journey.clinic_id, t.c.id == journey.id)
-            .values(reflection=text)
-        )
-        found = self.get_journey(journey.clinic_id, journey.id)
-        assert found is not None
-        return found
-
-    def journeys(self, clinic_id: int, course_id: int) -> Sequence[JourneyRecord]:
-        t = journey_records
-        rows = self._conn.execute(
-            select(t)
-            .where(t.c.clinic_id == clinic_id, t.c.course_id == course_id)
-            .order_by(t.c.given_at, t.c.id)
-        ).mappings()
-        return [_journey(r) for r in rows]

@@ -2,9 +2,21 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Column, ForeignKey, Index, Integer, Numeric, String, Table, Text
+from sqlalchemy import (
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    Numeric,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
 
 from ketaclinic.adapters.db.types import UTCDateTime, metadata
+
+JOURNEY_ONE_PER_SESSION = "uq_journey_records_session_id"
 
 integration_practices = Table(
     "integration_practices",
@@ -74,7 +86,8 @@ journey_records = Table(
     Column("clinic_id", ForeignKey("clinics.id"), nullable=False),
     Column("course_id", ForeignKey("courses.id"), nullable=False),
     Column("patient_id", ForeignKey("patients.id"), nullable=False),
-    Column("session_id", Integer, nullable=True),
+    # the session whose ketamine dose this record describes: required, one record per session
+    Column("session_id", ForeignKey("infusion_sessions.id"), nullable=False),
     Column("route", String(4), nullable=False),
     Column("dose_mg", Numeric(10, 3), nullable=False),
     Column("given_at", UTCDateTime, nullable=False),
@@ -85,6 +98,7 @@ journey_records = Table(
     Column("recorded_by", ForeignKey("staff.id"), nullable=False),
     Column("recorded_at", UTCDateTime, nullable=False),
     Index("ix_journey_records_clinic_course", "clinic_id", "course_id"),
+    UniqueConstraint("session_id", name=JOURNEY_ONE_PER_SESSION),
 )
 
 portal_links = Table(

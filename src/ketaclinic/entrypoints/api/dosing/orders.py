@@ -56,7 +56,7 @@ class BedsideIn(BaseModel):
     mrn: Annotated[str, Field(min_length=1, max_length=40)]
     drug: Annotated[str, Field(min_length=1, max_length=60)]
     route: Route
-    concentration_mg_per_ml: Dose
+    concentration_mg_per_ml: Dose | None = None  # only for an order with a prepared solution
     dose_mg: Dose
     rate_ml_per_h: Dose | None = None
 

@@ -4,7 +4,6 @@ only through its own audited endpoint), journey records and the coach's caseload
 from __future__ import annotations
 
 from datetime import UTC
-from decimal import Decimal
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
@@ -20,7 +19,7 @@ from ketaclinic.domain.integration.plans import (
     NoteKind,
     RiskLevel,
 )
-from ketaclinic.domain.protocols.sections import Route
+from ketaclinic.domain.protocols.canonical import decimal_text
 from ketaclinic.entrypoints.guards import ApiActor
 from ketaclinic.entrypoints.http import audit_seen, services_of
 from ketaclinic.entrypoints.input_limits import BodyId, PathId
@@ -52,14 +51,14 @@ class NoteIn(BaseModel):
 
 
 class JourneyIn(BaseModel):
+    """No route, dose or time: they are the session's verified order as given (a body that
+    sends them is refused, extra fields being forbidden)."""
+
     model_config = ConfigDict(extra="forbid")
-    route: Route
-    dose_mg: Annotated[Decimal, Field(gt=0, max_digits=8, decimal_places=3)]
-    given_at: AwareDatetime
+    session_id: BodyId
     attendant_id: BodyId
     setting: list[Annotated[str, Field(max_length=40)]] = Field([], max_length=10)
     observations: Text = ""
-    session_id: BodyId | None = None
 
 
 def plan_out(view: PlanView) -> dict[str, Any]:
@@ -122,7 +121,7 @@ def journey_out(j: JourneyRecord) -> dict[str, Any]:
         "course_id": j.course_id,
         "session_id": j.session_id,
         "route": j.route.value,
-        "dose_mg": str(j.dose_mg),
+        "dose_mg": decimal_text(j.dose_mg),
         "given_at": j.given_at.isoformat(),
         "attendant_id": j.attendant_id,
         "setting": list(j.setting),
@@ -181,16 +180,8 @@ def private_part(request: Request, note_id: PathId, actor: Reader) -> dict[str, 
 def record_journey(
     request: Request, course_id: PathId, body: JourneyIn, actor: Runner
 ) -> dict[str, Any]:
-    j = JourneyInput(
-        body.route,
-        body.dose_mg,
-        body.given_at.astimezone(UTC),
-        body.attendant_id,
-        "",
-        tuple(body.setting),
-        body.observations,
-    )
-    rec = services_of(request).journeys.record(actor, course_id, j, session_id=body.session_id)
+    j = JourneyInput(body.session_id, body.attendant_id, "", tuple(body.setting), body.observations)
+    rec = services_of(request).journeys.record(actor, course_id, j)
     return journey_out(rec)
 
 

@@ -130,9 +130,15 @@ def _order_page(
     route: Route | None = None,
     sex: Sex | None = None,
 ) -> Response:
-    screen = services_of(request).orders.screen(
-        staff_session.actor, course_id, route=route, sex=sex
-    )
+    orders = services_of(request).orders
+    try:
+        screen = orders.screen(staff_session.actor, course_id, route=route, sex=sex)
+    except ValidationFailed as refused:  # a route the protocol does not dose: its own form
+        if route is None or "route" not in refused.errors:
+            raise
+        errors = {**(errors or {}), "route": refused.errors["route"]}
+        values = {k: v for k, v in (values or {}).items() if k != "route"} or None
+        screen = orders.screen(staff_session.actor, course_id, sex=sex)
     context = {
         "screen": screen,
         "values": values if values is not None else _defaults(screen),
@@ -266,7 +272,11 @@ async def verify_order(request: Request, order_id: PathId, staff_session: Verifi
     values = _fields(form, _BEDSIDE_FIELDS, errors)
     numbers = _decimals(values, _BEDSIDE_FIELDS[3:], errors)
     route = _route(values["route"], errors)
-    for name in ("mrn", "drug", "concentration_mg_per_ml", "dose_mg"):
+    order, _attempts = services_of(request).orders.get(staff_session.actor, order_id)
+    needed = ["mrn", "drug", "dose_mg"]
+    if order.content.final_concentration_mg_per_ml is not None:
+        needed.append("concentration_mg_per_ml")
+    for name in needed:
         if not values[name]:
             errors.setdefault(name, "enter what is in hand")
     if errors or route is None:
@@ -274,7 +284,7 @@ async def verify_order(request: Request, order_id: PathId, staff_session: Verifi
             errors.setdefault("route", "choose a route")
         return _verify_page(request, staff_session, order_id, values=values, errors=errors)
     concentration, dose = numbers["concentration_mg_per_ml"], numbers["dose_mg"]
-    assert concentration is not None and dose is not None
+    assert dose is not None
     entry = BedsideEntry(
         values["mrn"], values["drug"], route, concentration, dose, numbers["rate_ml_per_h"]
     )

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from ketaclinic.domain.errors import SafetyBlock, ValidationFailed
+from ketaclinic.domain.errors import Conflict, NotFound, ValidationFailed
 from ketaclinic.domain.identity.access import Permission
 from ketaclinic.domain.integration.plans import (
     SETTING_ITEMS,
@@ -23,14 +23,13 @@ from ketaclinic.domain.integration.plans import (
     NoteKind,
     RiskLevel,
 )
-from ketaclinic.domain.protocols.sections import Route
 from ketaclinic.entrypoints.guards import WebUser
 from ketaclinic.entrypoints.http import audit_seen, services_of
 from ketaclinic.entrypoints.input_limits import PathId
 from ketaclinic.entrypoints.web import forms
 from ketaclinic.entrypoints.web.rendering import mark_web, render
 from ketaclinic.services.identity.staff_sessions import StaffSession
-from ketaclinic.services.integration.coaching import JOURNEY_NEEDS_SESSION
+from ketaclinic.services.integration.coaching import JOURNEY_NEEDS_SESSION, JOURNEY_NO_DOSE
 
 router = APIRouter(dependencies=[Depends(mark_web)], include_in_schema=False)
 Reader = Annotated[StaffSession, Depends(WebUser(Permission.PATIENT_READ))]
@@ -56,7 +55,7 @@ def _workspace(
     services = services_of(request)
     ws = services.caseload.workspace(staff_session.actor, course_id)
     dosed = [
-        d.session
+        d
         for d in services.session_workflow.for_patient(staff_session.actor, ws.patient.id)
         if d.session.course_id == course_id and d.session.dosing_started_at is not None
     ]
@@ -69,7 +68,6 @@ def _workspace(
         "kinds": list(NoteKind),
         "risks": list(RiskLevel),
         "statuses": list(GoalStatus),
-        "routes": [Route.SL, Route.IN, Route.IM],
         "setting_items": SETTING_ITEMS,
     }
     patient_id = ws.patient.id
@@ -91,11 +89,16 @@ async def _submit(
     act: Callable[[Any], int],
     anchor: str,
 ) -> Response:
-    """Run ``act(form)`` (returns the course id); on field errors re-render the workspace (422)."""
+    """Run ``act(form)`` (returns the course id); on field errors re-render the workspace (422),
+    on a refusal or a conflict (a race lost) with the reason on its field (409)."""
     form = await request.form()
     try:
         done_course = act(form)
-    except ValidationFailed as failed:
+    except (ValidationFailed, Conflict) as failed:
+        status, errors = 422, getattr(failed, "errors", {})
+        if not isinstance(failed, ValidationFailed):
+            reasons = "; ".join((str(failed), *getattr(failed, "reasons", ())))
+            status, errors = 409, {failed.field or "form": reasons}
         values = {
             k: form.getlist(k) if k in _MULTI else v
             for k, v in form.items()
@@ -103,7 +106,7 @@ async def _submit(
         }
         raw = str(form.get("course_id", ""))
         target = course_id if course_id is not None else int(raw) if raw.isdigit() else 0
-        return _workspace(request, staff_session, target, form_id, values, failed.errors, 422)
+        return _workspace(request, staff_session, target, form_id, values, errors, status)
     return RedirectResponse(f"/courses/{done_course}/integration#{anchor}", status_code=303)
 
 
@@ -252,40 +255,29 @@ def private_part(request: Request, note_id: PathId, staff_session: Reader) -> Re
 
 @router.post("/courses/{course_id}/journeys")
 async def record_journey(request: Request, course_id: PathId, staff_session: Runner) -> Response:
+    """The experiential record of a dosed session: no route, dose or time is taken from the
+    form (they are the session's verified order as given); a dose field sent anyway is refused."""
+
     def act(form: Any) -> int:
         errors: dict[str, str] = {}
-        route = forms.text(form, "route", errors, 4)
-        if route not in {"sl", "in", "im"}:
-            errors["route"] = "choose SL, IN or IM"
-        dose = forms.parse_decimal(forms.text(form, "dose_mg", errors, 20), "dose_mg", errors)
-        if dose is None and "dose_mg" not in errors:
-            errors["dose_mg"] = "enter the dose in mg"
-        given = _when(form, "given_at", staff_session.clinic.timezone, errors)
+        for sent in ("route", "dose_mg", "given_at"):
+            if form.get(sent):
+                errors[sent] = JOURNEY_NO_DOSE
         attendant = forms.text(form, "attendant_id", errors, 12)
         if not attendant.isdigit():
             errors["attendant_id"] = "choose the attendant"
         session_id = str(form.get("session_id") or "")
         if not session_id.isdigit():
             errors["session_id"] = JOURNEY_NEEDS_SESSION
-        if errors or dose is None or given is None:
+        observations = forms.text(form, "observations", errors, 4000)
+        if errors:
             raise ValidationFailed(errors)
-        j = JourneyInput(
-            Route(route),
-            dose,
-            given,
-            int(attendant),
-            "",
-            tuple(str(s) for s in form.getlist("setting")),
-            forms.text(form, "observations", errors, 4000),
-        )
+        setting = tuple(str(s) for s in form.getlist("setting"))
+        j = JourneyInput(int(session_id), int(attendant), "", setting, observations)
         try:
-            services_of(request).journeys.record(
-                staff_session.actor, course_id, j, session_id=int(session_id)
-            )
-        except SafetyBlock as blocked:
-            raise ValidationFailed(
-                {"session_id": "; ".join((str(blocked), *blocked.reasons))}
-            ) from blocked
+            services_of(request).journeys.record(staff_session.actor, course_id, j)
+        except NotFound as missing:
+            raise ValidationFailed({"session_id": str(missing)}) from missing
         return course_id
 
     return await _submit(request, staff_session, course_id, "journey", act, "journeys")
