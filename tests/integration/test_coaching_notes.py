@@ -1,6 +1,6 @@
 """Coaching notes on SQLite and PostgreSQL: the structured part is shared, the private part is
 read only by its author or a granted role and every read attempt is in the audit trail; signing;
-a positive risk screen opens a safety task (seed 004; DESIGN.md principle 3)."""
+a positive risk screen opens a safety task (seed 004; architecture.md principle 3)."""
 
 from __future__ import annotations
 

@@ -2,7 +2,7 @@
 
 The rules themselves live in ``domain.evaluation.intake``, ``domain.evaluation.eligibility`` and
 ``domain.consent.signatures``; these dataclasses add identity, authorship and time so that every
-version and every signature can be shown, exported and audited (DESIGN.md principle 3).
+version and every signature can be shown, exported and audited (architecture.md principle 3).
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The treatment-course state machine (DESIGN.md "The lifecycles").
+"""The treatment-course state machine (architecture.md "The lifecycles").
 
 ``referred → evaluating → eligible | ineligible → consented → induction → reassessment →
 maintenance | completed | discontinued``. Transitions and their guards are data:

@@ -1,6 +1,6 @@
 """Recording instrument responses, and reading them back as trajectories and outcome status.
 
-Walk (DESIGN.md): an answer set -> :func:`domain.assessments.instruments.score` (bands, subscales,
+The path: an answer set -> :func:`domain.assessments.instruments.score` (bands, subscales,
 the item-9 and C-SSRS safety rules) -> stored with every item answer, who answered, when and the
 instrument version -> a positive safety flag opens a safety task and a notice to the prescribers on
 duty in the SAME unit of work (clinical.md §5.1, §5.2, §6.3), so an answer is never stored without

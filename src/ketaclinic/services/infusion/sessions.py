@@ -6,7 +6,7 @@ bedside monitor, and move (pause, stop...). The guards are the domain's
 from storage through :func:`session_facts`: the documented records (check-in, pre-dose checklist,
 verified order, a prescriber's approval to resume), the open safety gates and the alarms. No
 caller can attest a fact. Every move is audited in the same unit of work and then published to the
-live board. Source: seed 000 steps 4-5; clinical.md §4; DESIGN.md lifecycles.
+live board. Source: seed 000 steps 4-5; clinical.md §4; architecture.md lifecycles.
 """
 
 from __future__ import annotations

@@ -4,7 +4,7 @@ Builds on :mod:`ketaclinic.services.infusion.sessions` (storage and the guarded 
 every step is documented as a :class:`SessionRecord` and the facts the guards read are derived from
 those records, never attested by the caller. Open safety gates and alarms always come from storage.
 One unit of work per use case: the record, the move and the audit event commit together.
-Sources: seed 000 steps 4-5, seed 004, clinical.md §4.1-§4.6, DESIGN.md session lifecycle.
+Sources: seed 000 steps 4-5, seed 004, clinical.md §4.1-§4.6, architecture.md lifecycles.
 """
 
 from __future__ import annotations

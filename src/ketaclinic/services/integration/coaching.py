@@ -7,7 +7,7 @@ through :meth:`CoachingService.private_part`: its author, or a role the clinic h
 writes an audit event that is committed before the text is returned or the refusal raised.
 A moderate or high risk screen opens a safety task, which blocks the next session until a
 clinician assesses it (services.assessments.safety). Sources: seed 004 (preparatory and integration
-coaching, attended journeys), seed 002 (family involvement), DESIGN.md principle 3.
+coaching, attended journeys), seed 002 (family involvement), architecture.md principle 3.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Signing the eligibility decision: overrides, acknowledgements and the open safety gate.
 
-Rules (DESIGN.md principle 1; clinical.md §1.1):
+Rules (architecture.md principle 1; clinical.md §1.1):
 
 - only a physician or an APP signs;
 - a hard stop, and missing evidence for a hard-stop or relative rule, can never be overridden:
