@@ -132,7 +132,12 @@ class OutcomeService:
                 return recorded
             if explicit is not None:
                 uow.outcomes.tag(
-                    actor.clinic_id, course.id, recorded.response.id, explicit, session_number, at=now
+                    actor.clinic_id,
+                    course.id,
+                    recorded.response.id,
+                    explicit,
+                    session_number,
+                    at=now,
                 )
             score_kind = explicit or self._tagged_kind(uow, course, recorded)
             record(
