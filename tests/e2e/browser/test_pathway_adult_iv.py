@@ -1,0 +1,61 @@
+"""Browser acceptance of the adult IV pathway end to end, pages only.
+
+The server starts from the clinic as ``ketaclinic demo`` leaves it (staff, shipped protocols
+signed off, the demo calendar). A new adult is registered by the front desk, evaluated with the
+questionnaires answered on the patient's own link, found eligible, consented, and taken through
+the induction series; each step is done in Chromium by the role who does it
+(``steps_adult``). Time moves by the server's injected clock only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from playwright.sync_api import Browser, BrowserContext, Page, expect
+
+from ketaclinic.domain.identity.access import Role
+from tests.e2e.browser import steps_adult as steps
+from tests.e2e.browser.conftest import DESKTOP, TABLET, LiveServer, demo_email, sign_in
+from tests.e2e.browser.test_infusion_day_from_schedule import demo_server
+
+pytestmark = pytest.mark.browser
+__all__ = ["demo_server"]
+
+
+@pytest.fixture
+def contexts(chromium: Browser) -> Iterator[list[BrowserContext]]:
+    opened: list[BrowserContext] = []
+    yield opened
+    for context in opened:
+        context.close()
+
+
+def _as(chromium: Browser, contexts: list[BrowserContext], server: LiveServer, role: Role) -> Page:
+    size = TABLET if role is Role.NURSE else DESKTOP
+    context = chromium.new_context(base_url=server.base_url, viewport=size)
+    context.set_default_timeout(10_000)
+    contexts.append(context)
+    page = context.new_page()
+    sign_in(page, demo_email(role), server.password)
+    return page
+
+
+def test_adult_iv_pathway_from_registration_to_relapse_watch(
+    demo_server: LiveServer, chromium: Browser, contexts: list[BrowserContext]
+) -> None:
+    server = demo_server
+    desk = _as(chromium, contexts, server, Role.FRONT_DESK)
+    physician = _as(chromium, contexts, server, Role.PHYSICIAN)
+    nurse = _as(chromium, contexts, server, Role.NURSE)
+    patient = steps.patient_page(chromium, contexts, server.base_url)
+
+    patient_id = steps.register(desk)
+    course_id = steps.open_course(physician, patient_id)
+    for title, answers in (
+        ("Patient Health Questionnaire-9 (PHQ-9)", steps.PHQ9_BASELINE),
+        ("Generalized Anxiety Disorder-7 (GAD-7)", steps.calm("gad7")),
+    ):
+        steps.answer_link(patient, steps.create_link(nurse, patient_id, title), answers)
+    physician.goto(f"/courses/{course_id}/outcome")
+    expect(physician.locator("main")).not_to_contain_text("no baseline score recorded")
