@@ -10,6 +10,8 @@ the induction series; each step is done in Chromium by the role who does it
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
@@ -41,6 +43,20 @@ def _as(chromium: Browser, contexts: list[BrowserContext], server: LiveServer, r
     return page
 
 
+def local(server: LiveServer, *, hours_ago: int = 0) -> str:
+    """A past time as a person types it in a datetime-local field (the clinic's zone)."""
+    at = server.clock.now() - timedelta(hours=hours_ago)
+    return at.astimezone(ZoneInfo(server.clinic.timezone)).strftime("%Y-%m-%dT%H:%M")
+
+
+def later(server: LiveServer, staff: dict[Role, Page], **delta: int) -> None:
+    """Time passes on the server's clock; each staff member signs in again (the idle sign-out
+    ends a sign-in after 15 minutes)."""
+    server.clock.advance(**delta)
+    for role, page in staff.items():
+        sign_in(page, demo_email(role), server.password)
+
+
 def test_adult_iv_pathway_from_registration_to_relapse_watch(
     demo_server: LiveServer, chromium: Browser, contexts: list[BrowserContext]
 ) -> None:
@@ -48,14 +64,29 @@ def test_adult_iv_pathway_from_registration_to_relapse_watch(
     desk = _as(chromium, contexts, server, Role.FRONT_DESK)
     physician = _as(chromium, contexts, server, Role.PHYSICIAN)
     nurse = _as(chromium, contexts, server, Role.NURSE)
+    staff = {Role.FRONT_DESK: desk, Role.PHYSICIAN: physician, Role.NURSE: nurse}
     patient = steps.patient_page(chromium, contexts, server.base_url)
 
     patient_id = steps.register(desk)
     course_id = steps.open_course(physician, patient_id)
-    for title, answers in (
-        ("Patient Health Questionnaire-9 (PHQ-9)", steps.PHQ9_BASELINE),
-        ("Generalized Anxiety Disorder-7 (GAD-7)", steps.calm("gad7")),
+    for instrument, answers in (
+        ("phq9", steps.PHQ9_BASELINE),
+        ("gad7", steps.calm("gad7")),
+        ("pcl5", steps.calm("pcl5")),
+        ("wsas", steps.calm("wsas")),
     ):
-        steps.answer_link(patient, steps.create_link(nurse, patient_id, title), answers)
+        steps.answer_link(patient, steps.create_link(nurse, patient_id, instrument), answers)
+    steps.record_on_chart(physician, patient_id, "cssrs-screen", steps.calm("cssrs-screen"))
     physician.goto(f"/courses/{course_id}/outcome")
     expect(physician.locator("main")).not_to_contain_text("no baseline score recorded")
+    expect(physician.locator("main")).to_contain_text("16 points")
+
+    later(server, staff, hours=2)
+    steps.evaluate(physician, course_id, local(server, hours_ago=1))
+    steps.sign_eligibility(physician)
+    steps.move(physician, patient_id, "eligible")
+    steps.sign_consent(
+        nurse, course_id, "iv-ketamine-informed-consent", f"{steps.GIVEN} {steps.FAMILY}"
+    )
+    steps.move(physician, patient_id, "consented")
+    steps.move(physician, patient_id, "induction")
