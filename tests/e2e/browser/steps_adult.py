@@ -9,7 +9,8 @@ synthetic.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
@@ -189,3 +190,214 @@ def draw_signature(page: Page) -> None:
     for step in range(1, 12):
         page.mouse.move(x + 20 + step * 25, y + (15 if step % 2 else -15), steps=3)
     page.mouse.up()
+
+
+# -- the induction series ------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Order:
+    """What the signed order says, as the bedside label shows it."""
+
+    id: int
+    dose_mg: str
+    concentration: str
+    rate: str
+
+
+def book_series(desk: Page, patient_id: int) -> list[str]:
+    """The front desk books and confirms the induction series; returns each session's local
+    start ("YYYY-MM-DD HH:MM", the clinic's zone) as the chart shows it."""
+    desk.goto(f"/patients/{patient_id}")
+    panel = desk.locator("#schedule-panel")
+    panel.get_by_role("button", name="Book induction series").click()
+    expect(panel.locator('tr[data-status="proposed"]')).to_have_count(6)
+    panel.get_by_role("button", name="Confirm series").click()
+    rows = panel.locator('tr[data-status="confirmed"]')
+    expect(rows).to_have_count(6)
+    return [" ".join(w.split(" ")[1:3]) for w in rows.locator("td.when").all_inner_texts()]
+
+
+def measure(clinician: Page, patient_id: int, weight_kg: str, height_cm: str) -> None:
+    """The patient is weighed and measured; the clinician records it on the chart."""
+    clinician.goto(f"/patients/{patient_id}")
+    form = clinician.locator("#measurements form")
+    form.get_by_label("Weight", exact=True).fill(weight_kg)
+    form.get_by_label("Height", exact=True).fill(height_cm)
+    form.get_by_role("button", name="Record").click()
+    expect(clinician.locator("#measurements tbody")).to_contain_text(weight_kg)
+
+
+def write_order(prescriber: Page, patient_id: int, *, expect_rule: str = "") -> Order:
+    """The prescriber opens the order screen from the chart, reads the titration
+    recommendation and signs the recommended dose."""
+    prescriber.goto(f"/patients/{patient_id}")
+    prescriber.locator("#dosing-panel").get_by_role("link", name="Write dose order").click()
+    if expect_rule:
+        expect(prescriber.locator("#recommendation")).to_contain_text(expect_rule)
+    prescriber.get_by_label("Vial concentration (mg/mL)").select_option("50")
+    prescriber.get_by_label("Final volume (mL; empty = undiluted)").fill("100")
+    prescriber.get_by_role("button", name="Sign order").click()
+    expect(prescriber.locator("[data-status]")).to_have_text("signed")
+    found = re.search(r"/orders/(\d+)", prescriber.url)
+    assert found is not None
+    number = re.compile(r"[\d.]+")
+
+    def field(name: str) -> str:
+        text = prescriber.locator(f'[data-field="{name}"]').inner_text()
+        match = number.search(text)
+        assert match is not None
+        return match.group(0)
+
+    return Order(int(found.group(1)), field("dose_mg"), field("concentration"), field("rate"))
+
+
+def check_in_from_schedule(desk: Page, day: str) -> None:
+    desk.goto(f"/schedule?day={day}")
+    slot = desk.locator("li.appt", has_text=FAMILY)
+    slot.get_by_role("button", name="Check in").click()
+    expect(desk.locator("#opened")).to_contain_text("session opened")
+
+
+def record_checkin(nurse: Page, patient_id: int, side_effects: tuple[str, ...] = ()) -> None:
+    """Between sessions: the nurse records the patient's check-in on the chart."""
+    nurse.goto(f"/patients/{patient_id}")
+    panel = nurse.locator("#dosing-panel")
+    panel.get_by_text("Record a check-in").click()
+    panel.get_by_label("Anxiety now (0-10)").fill("3")
+    panel.get_by_label("Hours slept last night").fill("7")
+    for effect in side_effects:
+        panel.locator(f'input[name="side_effects"][value="{effect}"]').check()
+    panel.get_by_role("button", name="Record check-in").click()
+    expect(nurse.locator("#checkin-recorded")).to_be_visible()
+
+
+def open_session(nurse: Page) -> str:
+    """From today's arrivals; returns the session page's address."""
+    nurse.goto("/arrivals")
+    nurse.locator("tr", has_text=FAMILY).get_by_role(
+        "link", name=re.compile("Open session")
+    ).click()
+    expect(nurse.get_by_role("heading", level=1)).to_contain_text("Infusion session")
+    return nurse.url.split("#")[0]
+
+
+def verify_at_bedside(nurse: Page, order: Order) -> None:
+    nurse.get_by_role("link", name="Chart").click()
+    mrn = nurse.locator("main p.meta strong").first.inner_text()
+    nurse.goto(f"/orders/{order.id}/verify")
+    nurse.get_by_label("Patient MRN (wristband)").fill(mrn)
+    nurse.get_by_label("Drug (label)").fill("ketamine")
+    nurse.get_by_label("Concentration on the label (mg/mL)").fill(order.concentration)
+    nurse.get_by_label("Dose on the label (mg)").fill(order.dose_mg)
+    nurse.get_by_label("Pump rate programmed (mL/h)").fill(order.rate)
+    nurse.get_by_role("button", name="Check against the order").click()
+    expect(nurse.locator("#verification-result")).to_contain_text("Verified")
+
+
+def submit(page: Page, form: str, fields: Mapping[str, str], checks: tuple[str, ...] = ()) -> None:
+    section = page.locator(f"#step-{form}")
+    for label, value in fields.items():
+        section.get_by_label(label, exact=True).fill(value)
+    for label in checks:
+        section.get_by_label(label).check()
+    section.get_by_role("button").first.click()
+
+
+def hand_vitals(page: Page, values: Mapping[str, str]) -> None:
+    form = page.locator("#step-vitals")
+    for label, value in values.items():
+        form.get_by_label(label, exact=True).fill(value)
+    form.get_by_role("button", name="Record vital signs").click()
+
+
+RESTING = {
+    "Systolic BP (mmHg)": "126",
+    "Diastolic BP (mmHg)": "80",
+    "Heart rate (/min)": "72",
+    "SpO2 (%)": "98",
+    "Respiratory rate (/min)": "14",
+}
+
+
+def prepare_and_start(nurse: Page, order: Order) -> None:
+    """Check-in checklist, hand vitals, premedication, IV, pre-dose checklist, start."""
+    state = nurse.locator('[data-field="state"]')
+    nurse.locator("#check-in-pregnancy_test").select_option("not_applicable")  # male patient
+    submit(
+        nurse,
+        "check-in",
+        {"Escort for discharge *": "Sam Demo-Escort", "Escort phone *": "555-0100"},
+        ("Identity confirmed", "Escort reached", "Fasting status", "Between-session"),
+    )
+    expect(state).to_have_text("checked_in")
+    hand_vitals(nurse, RESTING)
+    submit(
+        nurse,
+        "give",
+        {
+            "Drug *": "ondansetron",
+            "Dose (mg) *": "4",
+            "Route *": "iv",
+            "Lot *": "OND-DEMO-7",
+            "Given by *": "Nurse Demo",
+        },
+    )
+    submit(
+        nurse,
+        "iv",
+        {
+            "IV site *": "left antecubital",
+            "Gauge *": "22",
+            "Attempts *": "1",
+            "Placed by *": "Nurse Demo",
+        },
+    )
+    submit(
+        nurse,
+        "pre-dose",
+        {
+            "Baseline systolic BP (mmHg) *": "126",
+            "Baseline diastolic BP (mmHg) *": "80",
+            "Baseline heart rate (/min) *": "72",
+            "Baseline SpO2 (%) *": "98",
+            "Symptom check *": "no headache, no chest pain",
+            "Verified dose order number *": str(order.id),
+        },
+    )
+    expect(state).to_have_text("ready")
+    submit(
+        nurse,
+        "start",
+        {"Ketamine lot *": "KET-DEMO-42", "Given by *": "Nurse Demo"},
+        ("Prescriber on site",),
+    )
+    expect(state).to_have_text("infusing")
+
+
+def record_adverse_event(nurse: Page, kind: str) -> None:
+    section = nurse.locator("#step-adverse-event")
+    section.get_by_label("Kind", exact=False).first.fill(kind)
+    section.get_by_label("Severity").select_option("mild")
+    section.get_by_label("Intervention", exact=False).first.fill("ondansetron 4 mg IV")
+    section.get_by_label("Outcome", exact=False).first.fill("resolved")
+    section.get_by_role("button", name="Record adverse event").click()
+    expect(nurse.locator('#session-record [data-kind="adverse_event"]')).to_contain_text(kind)
+
+
+def end_recover_discharge(nurse: Page, wait: Callable[[int], None]) -> None:
+    """End dosing, Aldrete, recovery vitals after the minimum observation, discharge."""
+    state = nurse.locator('[data-field="state"]')
+    nurse.locator("#step-end").get_by_role("button").click()
+    expect(state).to_have_text("recovery")
+    for item in ("activity", "respiration", "circulation", "consciousness", "spo2"):
+        nurse.locator(f"#aldrete-{item}").select_option("2")
+    nurse.locator("#step-aldrete").get_by_role("button").click()
+    expect(nurse.locator('#session-record [data-kind="aldrete"]')).to_contain_text("total 10")
+    wait(61)
+    hand_vitals(nurse, RESTING)
+    expect(nurse.locator("#unmet")).to_have_text("Every criterion holds.")
+    submit(nurse, "discharge", {}, ("Escort present", "Instructions given"))
+    expect(state).to_have_text("discharged")
+
+
+def page_alerts(page: Page) -> list[str]:
+    return page.locator("[role=alert], .field-error").all_inner_texts()

@@ -10,7 +10,7 @@ the induction series; each step is done in Chromium by the role who does it
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -49,12 +49,30 @@ def local(server: LiveServer, *, hours_ago: int = 0) -> str:
     return at.astimezone(ZoneInfo(server.clinic.timezone)).strftime("%Y-%m-%dT%H:%M")
 
 
-def later(server: LiveServer, staff: dict[Role, Page], **delta: int) -> None:
+def later(server: LiveServer, staff: dict[Role, Page], **delta: float) -> None:
     """Time passes on the server's clock; each staff member signs in again (the idle sign-out
     ends a sign-in after 15 minutes)."""
     server.clock.advance(**delta)
     for role, page in staff.items():
         sign_in(page, demo_email(role), server.password)
+
+
+def until(server: LiveServer, staff: dict[Role, Page], start: str, *, minutes_before: int) -> None:
+    """Move the clock to shortly before a session's local start (as the chart shows it)."""
+    zone = ZoneInfo(server.clinic.timezone)
+    target = datetime.strptime(start, "%Y-%m-%d %H:%M").replace(tzinfo=zone)
+    gap = target - timedelta(minutes=minutes_before) - server.clock.now()
+    later(server, staff, seconds=max(gap.total_seconds(), 0))
+
+
+def bedside(server: LiveServer, nurse: Page, url: str, minutes: int) -> None:
+    """Time passes at the bedside; the nurse keeps the session page open, refreshed every
+    10 minutes (within the 15-minute idle sign-out)."""
+    while minutes > 0:
+        step = min(10, minutes)
+        server.clock.advance(minutes=step)
+        nurse.goto(url)
+        minutes -= step
 
 
 def test_adult_iv_pathway_from_registration_to_relapse_watch(
@@ -64,7 +82,8 @@ def test_adult_iv_pathway_from_registration_to_relapse_watch(
     desk = _as(chromium, contexts, server, Role.FRONT_DESK)
     physician = _as(chromium, contexts, server, Role.PHYSICIAN)
     nurse = _as(chromium, contexts, server, Role.NURSE)
-    staff = {Role.FRONT_DESK: desk, Role.PHYSICIAN: physician, Role.NURSE: nurse}
+    app = _as(chromium, contexts, server, Role.APP)
+    staff = {Role.FRONT_DESK: desk, Role.PHYSICIAN: physician, Role.NURSE: nurse, Role.APP: app}
     patient = steps.patient_page(chromium, contexts, server.base_url)
 
     patient_id = steps.register(desk)
@@ -90,3 +109,22 @@ def test_adult_iv_pathway_from_registration_to_relapse_watch(
     )
     steps.move(physician, patient_id, "consented")
     steps.move(physician, patient_id, "induction")
+
+    starts = steps.book_series(desk, patient_id)
+    for number, start in enumerate(starts, start=1):
+        until(server, staff, start, minutes_before=20)
+        if number == 1:
+            steps.measure(app, patient_id, "80", "178")
+        if number > 1:  # between sessions: the patient's check-in, the titration recommendation
+            steps.record_checkin(nurse, patient_id)
+        order = steps.write_order(app, patient_id, expect_rule="nausea" if number == 2 else "")
+        steps.check_in_from_schedule(desk, start.split(" ")[0])
+        session_url = steps.open_session(nurse)
+        steps.verify_at_bedside(nurse, order)
+        nurse.goto(session_url)
+        steps.prepare_and_start(nurse, order)
+        bedside(server, nurse, session_url, 20)
+        if number == 1:
+            steps.record_adverse_event(nurse, "nausea")
+        bedside(server, nurse, session_url, 20)
+        steps.end_recover_discharge(nurse, lambda m: bedside(server, nurse, session_url, m))
