@@ -401,3 +401,25 @@ def end_recover_discharge(nurse: Page, wait: Callable[[int], None]) -> None:
 
 def page_alerts(page: Page) -> list[str]:
     return page.locator("[role=alert], .field-error").all_inner_texts()
+
+
+def phq9_of(total: int) -> dict[str, int]:
+    """PHQ-9 answers adding up to ``total`` (items 1-8 only, item 9 "not at all"), total <= 24."""
+    answers = {str(i): 0 for i in range(1, 10)}
+    for i in range(total):
+        answers[str(i % 8 + 1)] += 1
+    return answers
+
+
+def decide_maintenance(physician: Page, course_id: int, reason: str) -> None:
+    """On the outcome page: store the protocol's booster plan, book it, choose maintenance."""
+    physician.goto(f"/courses/{course_id}/outcome")
+    expect(physician.locator("[data-next-step]")).to_have_text("offer maintenance")
+    physician.get_by_role("button", name="Store booster plan").click()
+    expect(physician.locator("[data-plan-id]")).to_be_visible()
+    physician.get_by_role("button", name="Book boosters").click()
+    expect(physician.locator("table.booked tbody tr").first).to_be_visible()
+    physician.get_by_label("Decision", exact=True).select_option("maintenance")
+    physician.get_by_label("Reasons (recorded on the course)").fill(reason)
+    physician.get_by_role("button", name="Record decision").click()
+    expect(physician.locator("h1 [data-state]")).to_have_text("maintenance")

@@ -128,3 +128,21 @@ def test_adult_iv_pathway_from_registration_to_relapse_watch(
             steps.record_adverse_event(nurse, "nausea")
         bedside(server, nurse, session_url, 20)
         steps.end_recover_discharge(nurse, lambda m: bedside(server, nurse, session_url, m))
+
+    # reassessment: the questionnaires answered after the sixth discharge are the reassessment
+    later(server, staff, days=1)
+    steps.answer_link(patient, steps.create_link(nurse, patient_id, "phq9"), steps.phq9_of(6))
+    steps.answer_link(patient, steps.create_link(nurse, patient_id, "wsas"), steps.calm("wsas"))
+    steps.move(physician, patient_id, "reassessment")
+    panel = physician.locator("#outcomes-panel")
+    expect(panel.locator("[data-outcome]")).to_have_attribute("data-outcome", "response")
+    steps.decide_maintenance(physician, course_id, "response after six sessions: boosters")
+
+    # relapse watch: weekly PHQ-9 on the patient's link; two high scores reach the rule
+    for total in (12, 14):
+        later(server, staff, days=7)
+        url = steps.create_link(nurse, patient_id, "phq9")
+        steps.answer_link(patient, url, steps.phq9_of(total))
+    physician.goto("/worklist/outcomes")
+    row = physician.locator(f'tr[data-kind="relapse"][data-course-id="{course_id}"]')
+    expect(row).to_contain_text("scores 12, 14")
