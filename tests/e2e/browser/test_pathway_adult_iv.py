@@ -9,15 +9,19 @@ the induction series; each step is done in Chromium by the role who does it
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterator
 from datetime import datetime, timedelta
+from functools import partial
 from zoneinfo import ZoneInfo
 
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
+from pypdf import PdfReader
 
 from ketaclinic.domain.identity.access import Role
 from tests.e2e.browser import steps_adult as steps
+from tests.e2e.browser import steps_intake as intake
 from tests.e2e.browser.conftest import DESKTOP, TABLET, LiveServer, demo_email, sign_in
 from tests.e2e.browser.test_infusion_day_from_schedule import demo_server
 
@@ -101,10 +105,10 @@ def test_adult_iv_pathway_from_registration_to_relapse_watch(
     expect(physician.locator("main")).to_contain_text("16 points")
 
     later(server, staff, hours=2)
-    steps.evaluate(physician, course_id, local(server, hours_ago=1))
-    steps.sign_eligibility(physician)
+    intake.evaluate(physician, course_id, local(server, hours_ago=1))
+    intake.sign_eligibility(physician)
     steps.move(physician, patient_id, "eligible")
-    steps.sign_consent(
+    intake.sign_consent(
         nurse, course_id, "iv-ketamine-informed-consent", f"{steps.GIVEN} {steps.FAMILY}"
     )
     steps.move(physician, patient_id, "consented")
@@ -127,7 +131,7 @@ def test_adult_iv_pathway_from_registration_to_relapse_watch(
         if number == 1:
             steps.record_adverse_event(nurse, "nausea")
         bedside(server, nurse, session_url, 20)
-        steps.end_recover_discharge(nurse, lambda m: bedside(server, nurse, session_url, m))
+        steps.end_recover_discharge(nurse, partial(bedside, server, nurse, session_url))
 
     # reassessment: the questionnaires answered after the sixth discharge are the reassessment
     later(server, staff, days=1)
@@ -146,3 +150,17 @@ def test_adult_iv_pathway_from_registration_to_relapse_watch(
     physician.goto("/worklist/outcomes")
     row = physician.locator(f'tr[data-kind="relapse"][data-course-id="{course_id}"]')
     expect(row).to_contain_text("scores 12, 14")
+
+    # the course report for the referring clinician, as the physician opens it from the chart
+    pdf = physician.request.get(f"/courses/{course_id}/report.pdf")
+    assert pdf.status == 200 and pdf.headers["content-type"] == "application/pdf"
+    text = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf.body())).pages)
+    assert server.clinic.name in text and "signed by" in text and "(physician)" in text
+    assert "(America/Chicago)" in text
+    for number in range(1, 7):
+        assert f"Session {number} - " in text
+    assert "- 40 mg (0.5 mg/kg) - adverse events: nausea" in text
+    assert "adverse events: none" in text  # sessions 2-6
+    assert "nausea (mild) - intervention: ondansetron 4 mg IV - outcome: resolved" in text
+    assert "response on phq9" in text and "Chart:" in text
+    assert "Booster 1:" in text
