@@ -141,13 +141,18 @@ def measure(clinician: Page, patient_id: int, weight_kg: str, height_cm: str) ->
     expect(clinician.locator("#measurements tbody")).to_contain_text(weight_kg)
 
 
-def write_order(prescriber: Page, patient_id: int, *, expect_rule: str = "") -> Order:
+def write_order(
+    prescriber: Page, patient_id: int, *, expect_rule: str = "", expect_outcome: str = ""
+) -> Order:
     """The prescriber opens the order screen from the chart, reads the titration
     recommendation and signs the recommended dose."""
     prescriber.goto(f"/patients/{patient_id}")
     prescriber.locator("#dosing-panel").get_by_role("link", name="Write dose order").click()
     if expect_rule:
         expect(prescriber.locator("#recommendation")).to_contain_text(expect_rule)
+    if expect_outcome:
+        outcome = prescriber.locator("#recommendation [data-outcome]")
+        expect(outcome).to_have_attribute("data-outcome", expect_outcome)
     prescriber.get_by_label("Vial concentration (mg/mL)").select_option("50")
     prescriber.get_by_label("Final volume (mL; empty = undiluted)").fill("100")
     prescriber.get_by_role("button", name="Sign order").click()
@@ -286,6 +291,16 @@ def prepare_and_start(nurse: Page, order: Order) -> None:
         ("Prescriber on site",),
     )
     expect(state).to_have_text("infusing")
+
+
+def record_dissociation(nurse: Page, total: str, minute: str) -> None:
+    """The nurse scores CADSS-6 at a protocol time during dosing."""
+    section = nurse.locator("#step-score")
+    section.get_by_label("Scale").select_option("cadss6")
+    section.get_by_label("Total", exact=False).first.fill(total)
+    section.get_by_label("Minute of dosing").fill(minute)
+    section.get_by_role("button", name="Record score").click()
+    expect(nurse.locator('#session-record [data-kind="scale"]').last).to_contain_text(total)
 
 
 def record_adverse_event(nurse: Page, kind: str) -> None:

@@ -10,8 +10,10 @@ the induction series; each step is done in Chromium by the role who does it
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Iterator
 from datetime import datetime, timedelta
+from decimal import Decimal
 from functools import partial
 from zoneinfo import ZoneInfo
 
@@ -121,13 +123,21 @@ def test_adult_iv_pathway_from_registration_to_relapse_watch(
             steps.measure(app, patient_id, "80", "178")
         if number > 1:  # between sessions: the patient's check-in, the titration recommendation
             steps.record_checkin(nurse, patient_id)
-        order = steps.write_order(app, patient_id, expect_rule="nausea" if number == 2 else "")
+            url = steps.create_link(nurse, patient_id, "phq9")  # lands as session n-1's score
+            steps.answer_link(patient, url, steps.phq9_of(15))
+        order = steps.write_order(
+            app,
+            patient_id,
+            expect_rule="nausea" if number == 2 else "",  # session 1's adverse event
+            expect_outcome="step_up" if number == 4 else "",  # no response after session 3
+        )
         steps.check_in_from_schedule(desk, start.split(" ")[0])
         session_url = steps.open_session(nurse)
         steps.verify_at_bedside(nurse, order)
         nurse.goto(session_url)
         steps.prepare_and_start(nurse, order)
         bedside(server, nurse, session_url, 20)
+        steps.record_dissociation(nurse, "2", "20")  # low dissociation
         if number == 1:
             steps.record_adverse_event(nurse, "nausea")
         bedside(server, nurse, session_url, 20)
@@ -161,6 +171,8 @@ def test_adult_iv_pathway_from_registration_to_relapse_watch(
         assert f"Session {number} - " in text
     assert "- 40 mg (0.5 mg/kg) - adverse events: nausea" in text
     assert "adverse events: none" in text  # sessions 2-6
+    stepped = re.search(r"Session 4 - [^\n]*? - ([\d.]+) mg \(", text)
+    assert stepped is not None and Decimal(stepped.group(1)) > 40  # the step up at session 4
     assert "nausea (mild) - intervention: ondansetron 4 mg IV - outcome: resolved" in text
     assert "response on phq9" in text and "Chart:" in text
     assert "Booster 1:" in text
