@@ -87,7 +87,7 @@ def test_response_to_maintenance_then_relapse_on_the_worklist(
     page.goto("/worklist/outcomes")
     row = page.locator(f'tr[data-kind="relapse"][data-course-id="{course_id}"]')
     expect(row).to_be_visible()
-    expect(row.locator("td.trajectory")).to_have_text(
-        "20 → 17 → 15 → 13 → 11 → 9 → 8 → 9 → 8 → 12 → 14"
+    expect(row.locator("td.trajectory")).to_have_text(  # first: the evaluation's calm PHQ-9
+        "0 → 20 → 17 → 15 → 13 → 11 → 9 → 8 → 9 → 8 → 12 → 14"
     )
     expect(row).to_contain_text("scores 12, 14")
