@@ -40,7 +40,9 @@ def messages(draw: st.DrawFn) -> str:
         name = draw(_SEGMENT_NAME)
         fields = draw(st.lists(_FIELD, min_size=1, max_size=20))
         lines.append(name + "|" + "|".join(fields))
-    return "\r".join(lines)
+    # python-hl7 strips whitespace around the whole message before parsing (so a space that ends
+    # the last field would vanish there only); compare on messages that do not end in one.
+    return "\r".join(lines).rstrip()
 
 
 @settings(max_examples=80, deadline=None)
