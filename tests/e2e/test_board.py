@@ -45,7 +45,7 @@ def test_the_board_shows_chairs_vitals_and_alarms(client: TestClient, world: Wor
     assert [a["rule_id"] for a in busy[0]["alarms"]] == ["bp-systolic-severe"]
 
 
-def test_acknowledging_on_the_board_pauses_and_refuses_a_blank_note(
+def test_acknowledging_on_the_board_pauses_in_one_action_and_a_declined_pause_needs_a_reason(
     client: TestClient, world: World
 ) -> None:
     _surge(world)
@@ -53,9 +53,9 @@ def test_acknowledging_on_the_board_pauses_and_refuses_a_blank_note(
     [alarm] = [a for c in world.services.board.snapshot(world.actor(Role.NURSE)) for a in c.alarms]
     url = f"/board/alarms/{alarm.id}/acknowledge"
     headers = {"HX-Request": "true", "X-CSRF-Token": csrf}
-    blank = client.post(url, data={"action": "pause", "note": ""}, headers=headers)
-    assert blank.status_code == 422 and "note" in blank.text
-    done = client.post(url, data={"action": "pause", "note": "pump paused"}, headers=headers)
+    declined = client.post(url, data={"action": "none", "note": ""}, headers=headers)
+    assert declined.status_code == 422 and "alarm.required_action" in declined.text
+    done = client.post(url, data={"action": "pause", "note": ""}, headers=headers)
     assert done.status_code == 200 and "bp-systolic-severe" not in done.text
     assert "paused" in done.text
     session = world.services.sessions.get(world.actor(Role.NURSE), alarm.session_id)

@@ -18,6 +18,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from ketaclinic.domain.identity.access import Role
+from ketaclinic.domain.infusion.session import SessionState
 from tests.conftest import World
 from tests.e2e.conftest import bearer
 from tests.e2e.test_eligibility_gate_http import _sign
@@ -165,3 +166,29 @@ def test_no_one_signs_an_adolescent_eligible_at_a_bp_the_pack_holds(
     )
     by_app = _sign(client, enrolled.course_id, app, overrides=override)
     assert by_app.status_code == 403 and "eligibility.override" in by_app.text
+
+
+def test_a_nurse_cannot_keep_dosing_on_a_stop_alarm_and_declining_a_pause_needs_a_reason(
+    client: TestClient, world: World
+) -> None:
+    """Acknowledging is not acting: a stop rule's alarm acknowledged as "no change" while dosing
+    is refused naming ``alarm.required_action``, and a bare "no change" on a pause rule needs the
+    nurse's written reason. Following the rule takes one click with no note."""
+    [monitor] = running_sessions(world)
+    sid = monitor.session.id
+    [alarm] = _post(client, world, sid, spo2="85")
+    nurse = bearer(client, world, Role.NURSE)
+    url = f"/api/v1/alarms/{alarm['id']}/acknowledge"
+    kept = client.post(url, headers=nurse, json={"action": "none", "note": "patient feels fine"})
+    assert kept.status_code == 409, kept.text
+    assert "alarm.required_action" in kept.text
+    bare = client.post(url, headers=nurse, json={"action": "pause", "note": ""})
+    assert bare.status_code == 422 and "alarm.required_action" in bare.text
+    assert _state(world, sid) is SessionState.INFUSING
+    stopped = client.post(url, headers=nurse, json={"action": "stop", "note": ""})
+    assert stopped.status_code == 200, stopped.text
+    assert _state(world, sid) is SessionState.STOPPED
+
+
+def _state(world: World, sid: int) -> SessionState:
+    return world.services.sessions.get(world.actor(Role.NURSE), sid).state

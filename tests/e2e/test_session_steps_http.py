@@ -145,3 +145,26 @@ def test_a_prescriber_resumes_directly_and_the_approval_is_recorded_in_their_nam
     assert [a["payload"]["prescriber_role"] for a in approvals] == ["app"]
     assert approvals[0]["payload"]["prescriber_id"] == world.actor(Role.APP).staff_id
     assert _state(world, sid) is SessionState.INFUSING
+
+
+def test_a_coach_cannot_run_the_steps_of_an_iv_infusion(client: TestClient, world: World) -> None:
+    """A coach holds SESSION_RUN for the KAT journeys they attend, never for an IV infusion: ending
+    dosing, pausing, documenting an IV line or discharging are refused naming the rule, and
+    nothing is stored."""
+    sid = walked_session(world).session.id
+    flow, nurse = world.services.session_workflow, world.actor(Role.NURSE)
+    records_before = len(flow.day(nurse, sid).records)
+    tries = {
+        "end": {},
+        "pause": {"reason": "looked tired"},
+        "iv": {"site": "left antecubital", "gauge": "22", "attempts": "1", "placed_by": "Coach"},
+        "discharge": {"escort_present": True, "instructions_given": True},
+    }
+    for step, body in tries.items():
+        refused = _step(client, world, Role.COACH, sid, step, body)
+        assert refused.status_code == 403, (step, refused.text)
+        assert "session.runner_role" in refused.text, (step, refused.text)
+    assert _state(world, sid) is SessionState.INFUSING
+    assert len(flow.day(nurse, sid).records) == records_before
+    ended = _step(client, world, Role.NURSE, sid, "end", {})
+    assert ended.status_code == 200, ended.text

@@ -67,9 +67,9 @@ def test_a_bp_surge_raises_one_pause_alarm_and_ack_with_pause_pauses_and_notifie
     assert alarm.action == "pause" and alarm.active and len(alarm.triggering) >= 2
     notices = world.services.alarms.notifications(nurse)
     assert [n.kind for n in notices] == ["alarm.pause"]
-    with pytest.raises(ValidationFailed) as failed:
-        world.services.alarms.acknowledge(nurse, alarm.id, AckAction.PAUSE, "  ")
-    assert failed.value.field == "note"
+    with pytest.raises(ValidationFailed) as failed:  # declining the required pause needs a reason
+        world.services.alarms.acknowledge(nurse, alarm.id, AckAction.NONE, "  ")
+    assert failed.value.field == "note" and "alarm.required_action" in failed.value.detail
     with pytest.raises(PermissionDenied):
         world.services.alarms.acknowledge(
             world.actor(Role.FRONT_DESK), alarm.id, AckAction.PAUSE, "x"
@@ -102,7 +102,7 @@ def test_an_alarm_clears_when_readings_return_and_a_surge_before_acknowledgement
     assert [(a.id, a.rule_id, a.active, a.repeat_count) for a in alarms] == [
         (cleared.id, "bp-systolic-severe", True, 2),
     ]
-    world.services.alarms.acknowledge(nurse, cleared.id, AckAction.NONE, "")
+    world.services.alarms.acknowledge(nurse, cleared.id, AckAction.NONE, "manual BP 128/80")
     world.clock.advance(minutes=1)
     h.handle(pcd01(monitor, "C3", world.clock.now(), sbp=121))
     world.clock.advance(minutes=1)

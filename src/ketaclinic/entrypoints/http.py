@@ -5,6 +5,7 @@ cookie), the one mapping of domain errors to HTTP, health and readiness probes.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
 
@@ -105,6 +106,7 @@ def retry_headers(error: ClinicError) -> dict[str, str]:
 
 
 def _render(request: Request, exc: ClinicError) -> Any:
+    request.state.refusal = exc
     handler = getattr(request.state, "error_renderer", None)
     if handler is not None:
         return handler(request, exc)
@@ -207,7 +209,21 @@ def install_read_audit(app: FastAPI) -> None:
     ) -> Response:
         response = await call_next(request)
         actor = getattr(request.state, "actor", None)
-        if request.method != "GET" or not isinstance(actor, Actor):
+        if not isinstance(actor, Actor):
+            return response
+        if request.method in UNSAFE_METHODS and response.status_code in REFUSED_STATUSES:
+            object_type, object_id = _read_object(request)
+            await run_in_threadpool(
+                services_of(request).read_audit.record_refusal,
+                actor,
+                object_type,
+                object_id,
+                ids=_request_ids(request),
+                status=response.status_code,
+                detail=_refusal_detail(getattr(request.state, "refusal", None)),
+            )
+            return response
+        if request.method != "GET":
             return response
         reads = list(getattr(request.state, "read_trail", ()))
         ids = _request_ids(request)
@@ -221,6 +237,23 @@ def install_read_audit(app: FastAPI) -> None:
             services_of(request).read_audit.record_reads, actor, reads, ids=ids, outcome=outcome
         )
         return response
+
+
+UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+REFUSED_STATUSES = frozenset({403, 404, 409, 422, 429})
+_RULE = re.compile(r"^([a-z][a-z0-9_]*(?:\.[a-z0-9_]+)+|[a-z][a-z0-9_]+):")
+
+
+def _refusal_detail(exc: object) -> str:
+    """The kind of refusal, its field and the rule ids it names: never the values typed."""
+    if not isinstance(exc, ClinicError):
+        return ""
+    rules = [m.group(1) for r in getattr(exc, "reasons", ()) if (m := _RULE.match(str(r)))]
+    if (m := _RULE.match(exc.detail)) and m.group(1) not in rules:
+        rules.insert(0, m.group(1))
+    parts = [type(exc).__name__, f"field={exc.field}" if exc.field else ""]
+    parts.append("rules=" + ",".join(rules[:8]) if rules else "")
+    return " ".join(p for p in parts if p)
 
 
 def _read_object(request: Request, what: str = "") -> tuple[str, str]:

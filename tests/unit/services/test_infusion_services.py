@@ -361,17 +361,11 @@ def test_cancelling_needs_a_reason(infusion: Infusion) -> None:
 
 
 # -- alarms --------------------------------------------------------------------------------
-def test_acknowledging_needs_a_note_to_pause_or_stop_and_happens_once(infusion: Infusion) -> None:
+def test_acknowledging_a_notice_needs_no_note_and_happens_once(infusion: Infusion) -> None:
     w = infusion.world
     alarm = infusion.raise_alarm(infusion.checked_in(), AlertAction.NOTIFY)
-    for moving in (AckAction.PAUSE, AckAction.STOP):
-        with pytest.raises(ValidationFailed) as err:
-            infusion.alarms.acknowledge(w.actor(Role.NURSE), alarm.id, moving, " ")
-        assert err.value.field == "note"
-    done = infusion.alarms.acknowledge(
-        w.actor(Role.NURSE), alarm.id, AckAction.NONE, "repositioned probe"
-    )
-    assert (done.acknowledged_by, done.ack_note) == (w.staff(Role.NURSE), "repositioned probe")
+    done = infusion.alarms.acknowledge(w.actor(Role.NURSE), alarm.id, AckAction.NONE, "")
+    assert (done.acknowledged_by, done.ack_note) == (w.staff(Role.NURSE), "")
     with pytest.raises(Conflict):
         infusion.alarms.acknowledge(w.actor(Role.NURSE), alarm.id, AckAction.NONE, "again")
     assert w.actions().count("alarm.acknowledge") == 1

@@ -105,3 +105,35 @@ class ReadAuditService:
             if written:
                 uow.commit()
         return written
+
+    def record_refusal(
+        self,
+        actor: Actor,
+        object_type: str,
+        object_id: str,
+        *,
+        ids: Mapping[str, int],
+        status: int,
+        detail: str,
+    ) -> int:
+        """A change the signed-in person asked for and was refused (HIPAA 164.312(b): failed
+        attempts are audited too): one ``request.refused`` event per patient the request named
+        (or one naming none). ``detail`` carries the error kind, field and rule ids only, never
+        the values typed."""
+        with self._uow() as uow:
+            named: list[int | None] = [*sorted(patients_named(uow, actor.clinic_id, ids))]
+            named = named or [None]
+            for patient_id in named:
+                record(
+                    uow,
+                    self._clock,
+                    actor,
+                    "request.refused",
+                    object_type=object_type,
+                    object_id=object_id,
+                    patient_id=patient_id,
+                    outcome="refused",
+                    detail=f"status={status} {detail}".strip()[:300],
+                )
+            uow.commit()
+        return len(named)

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from ketaclinic.domain.errors import Conflict, NotFound, ValidationFailed
+from ketaclinic.domain.errors import Conflict, NotFound, SafetyBlock, ValidationFailed
 from ketaclinic.domain.identity.access import Permission
 from ketaclinic.domain.identity.staff import Actor
+from ketaclinic.domain.infusion.alarm_ack import check_acknowledgement
 from ketaclinic.domain.infusion.records import AckAction, Notification, StoredAlarm, StoredReading
 from ketaclinic.domain.infusion.session import SessionState
 from ketaclinic.services.audit.trail import record
@@ -34,14 +35,13 @@ class AlarmService:
     def acknowledge(
         self, actor: Actor, alarm_id: int, action: AckAction, note: str, resolution: str = ""
     ) -> StoredAlarm:
-        """Acknowledge once (ALARM_ACK) in one action. ``note`` (what was done, up to 2000 chars)
-        is optional when dosing is unchanged and required when the acknowledgement pauses or
-        stops dosing: it is the recorded reason for that move."""
+        """Acknowledge once (ALARM_ACK) in one action with an optional ``note`` (up to 2000
+        chars). Doing what the rule requires (or more) needs no note; declining a required pause
+        while dosing needs one, and a required stop cannot be declined
+        (:func:`domain.infusion.alarm_ack.check_acknowledgement`)."""
         require(actor, Permission.ALARM_ACK)
         assert actor.staff_id is not None
         errors = {}
-        if not note.strip() and action in _MOVES:
-            errors["note"] = f"say why dosing is {action.value}d"
         if len(note) > 2000 or len(resolution) > 2000:
             errors["note" if len(note) > 2000 else "resolution"] = "at most 2000 characters"
         if errors:
@@ -53,6 +53,11 @@ class AlarmService:
             if alarm.acknowledged_at is not None:
                 raise Conflict("the alarm is already acknowledged", field="alarm_id")
             s = get_session(uow, actor.clinic_id, alarm.session_id)
+            check = check_acknowledgement(alarm, s.state, action, note)
+            if check.refused:
+                raise SafetyBlock(check.refused, reasons=(check.refused,), field="action")
+            if check.needs_reason:
+                raise ValidationFailed({"note": check.needs_reason})
             done = uow.alarms.acknowledge(
                 alarm,
                 by=actor.staff_id,
@@ -62,7 +67,7 @@ class AlarmService:
                 resolution=resolution.strip(),
             )
             if action in _MOVES:
-                reason = f"alarm {alarm.rule_id}: {note.strip()}"
+                reason = f"alarm {alarm.rule_id}: {note.strip() or alarm.message}"
                 s = move_session(
                     uow, self._clock, actor, s, _MOVES[action], session_facts(uow, s, reason)
                 )
@@ -75,7 +80,8 @@ class AlarmService:
                 object_type="alarm",
                 object_id=alarm_id,
                 patient_id=alarm.patient_id,
-                detail=f"action={action.value}",
+                detail=f"action={action.value}"
+                + (f" override={check.override}" if check.override else ""),
             )
             event = chair_event(uow, s)
             uow.commit()

@@ -28,6 +28,7 @@ from ketaclinic.services.identity.authorization import allowed, require
 from ketaclinic.services.infusion.board import chair_event
 from ketaclinic.services.infusion.facts import derive_facts, order_of, resume_approver
 from ketaclinic.services.infusion.ports import LiveEvents
+from ketaclinic.services.infusion.runners import ensure_session_runner
 from ketaclinic.services.infusion.session_opening import Opening, open_session
 from ketaclinic.services.integration.plans import ensure_experiential_allowed
 from ketaclinic.services.patients.courses import get_course
@@ -95,6 +96,7 @@ def move_session(
 ) -> InfusionSession:
     """Check the guard, move, audit: inside the caller's unit of work (no commit here)."""
     assert actor.staff_id is not None
+    ensure_session_runner(uow, actor, s)
     if to is SessionState.CHECKED_IN:
         _check_free(uow, s)
     if to is SessionState.INFUSING:

@@ -24,6 +24,7 @@ from ketaclinic.services.identity.authorization import require
 from ketaclinic.services.infusion import checklists as forms
 from ketaclinic.services.infusion.board import chair_event
 from ketaclinic.services.infusion.ports import LiveEvents, RecordKind, SessionRecord
+from ketaclinic.services.infusion.runners import ensure_session_runner
 from ketaclinic.services.infusion.sessions import get_session, move_session, session_facts
 from ketaclinic.services.patients.courses import CourseService, get_course
 from ketaclinic.services.ports import Clock, UnitOfWork, UnitOfWorkFactory
@@ -52,6 +53,7 @@ class SessionSteps:
         s = get_session(uow, actor.clinic_id, session_id)
         course = get_course(uow, actor.clinic_id, s.course_id)
         protocol = load_published(uow, actor.clinic_id, course.protocol_version_id).protocol
+        ensure_session_runner(uow, actor, s, protocol)
         return s, course, protocol
 
     def _add(
@@ -63,6 +65,7 @@ class SessionSteps:
         payload: Mapping[str, Any],
     ) -> SessionRecord:
         assert actor.staff_id is not None
+        ensure_session_runner(uow, actor, s)
         added = uow.session_records.add(
             s.clinic_id, s.id, s.patient_id, kind, payload, by=actor.staff_id, at=self._now()
         )

@@ -102,6 +102,21 @@
     }
   }
 
+  // A refused acknowledgement (422/409) is shown inside its form, naming why; the card stays.
+  document.body.addEventListener("htmx:beforeSwap", (e) => {
+    const form = e.detail.elt && e.detail.elt.closest ? e.detail.elt.closest("form.ack") : null;
+    const status = e.detail.xhr ? e.detail.xhr.status : 200;
+    if (!form || status < 400) return;
+    let slot = form.querySelector(".ack-error");
+    if (!slot) {
+      slot = document.createElement("div");
+      slot.className = "ack-error";
+      form.prepend(slot);
+    }
+    slot.innerHTML = e.detail.serverResponse;
+    e.detail.shouldSwap = false;
+  });
+
   // A card replaced by a form's answer (acknowledging an alarm) is newer than any fetch in flight.
   document.body.addEventListener("htmx:afterSwap", (e) => {
     const target = e.detail && e.detail.target;

@@ -1,0 +1,60 @@
+"""What an acknowledgement may do about an alarm's required action.
+
+An alarm carries the protocol's required action (``pause`` or ``stop`` for the clinical rules,
+``notify``, ``hold`` or ``check_sensor`` for the others). Acknowledging with that action, or a
+stronger one, needs no more than the click: the alarm is the reason. While dosing runs and the
+condition still holds:
+
+- continuing to dose on a required **stop** is refused: that rule cannot be overridden;
+- anything short of the required action otherwise (pausing on a stop rule, continuing on a pause
+  rule) is an override and needs the acknowledging person's written reason, recorded with the
+  acknowledgement. A pause on a stop rule still halts dosing, and the session cannot resume while
+  the stop condition lasts (guard ``no_stop_alarm``).
+
+Once dosing has ended or the condition has cleared, the required action is moot and any
+acknowledgement is accepted. Source: clinical.md §4.3 (BP and SpO2 rules: pause, stop, notify the
+prescriber); IEC 60601-1-8 (alarm priorities; the operator acknowledges, the cause is acted on).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ketaclinic.domain.infusion.records import AckAction, StoredAlarm
+from ketaclinic.domain.infusion.session import SessionState
+
+RULE = "alarm.required_action"
+_STRENGTH = {AckAction.NONE: 0, AckAction.PAUSE: 1, AckAction.STOP: 2}
+_REQUIRED = {"pause": AckAction.PAUSE, "stop": AckAction.STOP}
+
+
+@dataclass(frozen=True, slots=True)
+class AckCheck:
+    """``refused``: a hard refusal; ``needs_reason``: an override without its written reason;
+    ``override``: an accepted override (recorded as such)."""
+
+    refused: str = ""
+    needs_reason: str = ""
+    override: str = ""
+
+
+def check_acknowledgement(
+    alarm: StoredAlarm, state: SessionState, action: AckAction, note: str
+) -> AckCheck:
+    required = _REQUIRED.get(alarm.action)
+    dosing = state is SessionState.INFUSING
+    if required is None or not dosing or not alarm.active:
+        return AckCheck()
+    if _STRENGTH[action] >= _STRENGTH[required]:
+        return AckCheck()
+    if required is AckAction.STOP and action is AckAction.NONE:
+        return AckCheck(
+            refused=f"{RULE}: rule {alarm.rule_id} requires dosing to stop while its condition "
+            "lasts; dosing cannot continue"
+        )
+    if not note.strip():
+        return AckCheck(
+            needs_reason=f"{RULE}: rule {alarm.rule_id} requires dosing to {required.value}; "
+            f"write why you chose to {'pause instead' if action is AckAction.PAUSE else 'continue'}"
+        )
+    return AckCheck(override=f"{RULE}: {alarm.rule_id} {required.value} -> {action.value}")

@@ -1,0 +1,112 @@
+"""What an acknowledgement may do about an alarm's required action, one row per case with its
+source (``domain.infusion.alarm_ack.check_acknowledgement``, rule ``alarm.required_action``).
+
+Doing what the rule asks, or more, is one click with no note. While dosing runs and the condition
+lasts, continuing on a stop rule is refused outright; anything else short of the rule's action
+needs a written reason. Once dosing has ended or the condition has cleared, anything goes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import pytest
+
+from ketaclinic.domain.infusion.alarm_ack import check_acknowledgement
+from ketaclinic.domain.infusion.records import AckAction, StoredAlarm
+from ketaclinic.domain.infusion.session import SessionState
+
+AT = datetime(2030, 1, 7, 9, 0, tzinfo=UTC)
+S43 = "clinical.md §4.3 severe BP: pause and notify the prescriber"
+S43_STOP = "clinical.md §4.3/§4.6 deep desaturation: stop dosing"
+IEC = "IEC 60601-1-8: acknowledging silences the alarm, the cause is still acted on"
+INF, REC, PAU = SessionState.INFUSING, SessionState.RECOVERY, SessionState.PAUSED
+NONE, PAUSE, STOP = AckAction.NONE, AckAction.PAUSE, AckAction.STOP
+
+
+@dataclass(frozen=True)
+class Case:
+    what: str
+    source: str
+    rule_action: str
+    state: SessionState
+    action: AckAction
+    note: str
+    outcome: str  # ok | reason | refused | override
+    cleared: bool = False
+
+
+CASES = (
+    Case("pause rule, paused in one click", S43, "pause", INF, PAUSE, "", "ok"),
+    Case("pause rule, stopped instead", S43, "pause", INF, STOP, "", "ok"),
+    Case("pause rule, dosing continues without a reason", S43, "pause", INF, NONE, " ", "reason"),
+    Case(
+        "pause rule, dosing continues with a reason",
+        S43,
+        "pause",
+        INF,
+        NONE,
+        "cuff artefact, manual BP 142/88",
+        "override",
+    ),
+    Case("stop rule, stopped in one click", S43_STOP, "stop", INF, STOP, "", "ok"),
+    Case(
+        "stop rule, dosing continues", S43_STOP, "stop", INF, NONE, "patient feels fine", "refused"
+    ),
+    Case("stop rule, paused without a reason", S43_STOP, "stop", INF, PAUSE, "", "reason"),
+    Case(
+        "stop rule, paused with a reason",
+        S43_STOP,
+        "stop",
+        INF,
+        PAUSE,
+        "O2 on, recheck",
+        "override",
+    ),
+    Case("stop rule, condition cleared", S43_STOP, "stop", INF, NONE, "", "ok", cleared=True),
+    Case("pause rule, already in recovery", IEC, "pause", REC, NONE, "", "ok"),
+    Case("pause rule, already paused", IEC, "pause", PAU, NONE, "", "ok"),
+    Case("notice, nothing done", IEC, "notify", INF, NONE, "", "ok"),
+    Case("technical alarm, probe checked", IEC, "check_sensor", INF, NONE, "", "ok"),
+)
+
+
+def _alarm(action: str, cleared: bool) -> StoredAlarm:
+    return StoredAlarm(
+        1,
+        1,
+        1,
+        1,
+        "rule-x",
+        "rule-x",
+        "sbp",
+        "high",
+        action,
+        "SBP high",
+        "src",
+        False,
+        (),
+        AT,
+        cleared_at=AT if cleared else None,
+    )
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda c: c.what)
+def test_acknowledgement_case(case: Case) -> None:
+    assert case.source
+    check = check_acknowledgement(
+        _alarm(case.rule_action, case.cleared), case.state, case.action, case.note
+    )
+    got = (
+        "refused"
+        if check.refused
+        else "reason"
+        if check.needs_reason
+        else "override"
+        if check.override
+        else "ok"
+    )
+    assert got == case.outcome
+    for text in (check.refused, check.needs_reason, check.override):
+        assert not text or text.startswith("alarm.required_action: ")
