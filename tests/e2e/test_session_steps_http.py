@@ -168,3 +168,17 @@ def test_a_coach_cannot_run_the_steps_of_an_iv_infusion(client: TestClient, worl
     assert len(flow.day(nurse, sid).records) == records_before
     ended = _step(client, world, Role.NURSE, sid, "end", {})
     assert ended.status_code == 200, ended.text
+
+
+def test_a_paused_infusion_waits_on_the_prescribers_today_until_approved(
+    client: TestClient, world: World
+) -> None:
+    sid = _paused(client, world)
+    web_login(client, world, Role.PHYSICIAN)
+    waiting = client.get("/today").text.split('id="today-resume"', 1)[1].split("</section>", 1)[0]
+    assert f'data-session-id="{sid}"' in waiting
+    approved = _step(client, world, Role.PHYSICIAN, sid, "resume-approval", {"reason": "BP 130/80"})
+    assert approved.status_code == 200, approved.text
+    after = client.get("/today").text.split('id="today-resume"', 1)[1].split("</section>", 1)[0]
+    assert f'data-session-id="{sid}"' not in after
+    assert "No paused infusion is waiting for you." in after

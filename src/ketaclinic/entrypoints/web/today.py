@@ -53,6 +53,7 @@ def _prescriber(services: Services, staff_session: StaffSession, now: datetime) 
     return {
         "to_sign": services.orders_to_sign.for_day(actor, day),
         "decisions": services.session_workflow.waiting_decisions(actor),
+        "resume_waiting": services.session_workflow.waiting_resume_approvals(actor),
         "names": {d.session.patient_id: d.patient_name for d in due},
         "safety": services.safety.worklist_entries(actor),
         "outcomes": services.outcomes.worklist(actor),

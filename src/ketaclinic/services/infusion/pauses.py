@@ -20,6 +20,7 @@ from ketaclinic.domain.infusion.records import InfusionSession
 from ketaclinic.domain.infusion.session import SessionState
 from ketaclinic.services.identity.authorization import allowed, require
 from ketaclinic.services.infusion import checklists as forms
+from ketaclinic.services.infusion.facts import resume_approver
 from ketaclinic.services.infusion.ports import RecordKind, SessionRecord
 from ketaclinic.services.infusion.sessions import get_session, pause_count
 from ketaclinic.services.infusion.steps import SessionSteps
@@ -87,6 +88,22 @@ class PauseSteps(SessionSteps):
             added = self._add(uow, actor, s, RecordKind.RESUME_APPROVAL, payload)
             uow.commit()
         return added
+
+    def waiting_resume_approvals(self, actor: Actor) -> list[InfusionSession]:
+        """Paused sessions whose current pause no prescriber has yet approved resuming after
+        (the prescriber's worklist; oldest pause first)."""
+        require(actor, Permission.PATIENT_READ)
+        with self._uow() as uow:
+            active = uow.sessions.active(actor.clinic_id)
+            paused = [s for s in active if s.state is SessionState.PAUSED]
+            waiting = [
+                s
+                for s in paused
+                if not resume_approver(
+                    uow.session_records.for_session(s.clinic_id, s.id), s, pause_count(uow, s)
+                )
+            ]
+        return sorted(waiting, key=lambda s: s.phase_started_at or s.created_at)
 
     def resume(self, actor: Actor, session_id: int, raw: Mapping[str, Any]) -> InfusionSession:
         """Resume after a pause: every alarm acknowledged, no stop alarm, and a signed-in
