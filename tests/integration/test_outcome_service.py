@@ -60,14 +60,18 @@ def induction_course(world: World) -> tuple[int, int]:
 
 
 def record_series(world: World, course_id: int, totals: tuple[int, ...]) -> None:
-    """Baseline then one PHQ-9 per induction session, dated a few days apart in the past."""
+    """Baseline then one PHQ-9 per induction session, dated a few hours apart in the past.
+
+    The evaluation (``induction_course``) recorded a calm PHQ-9 the day before; the series'
+    baseline is retaken after it (the latest baseline counts), so every score of the series is
+    dated after the evaluation's."""
     nurse = world.actor(Role.NURSE)
     now = world.clock.now()
     for n, total in enumerate(totals):
         kind = ScoreKind.BASELINE if n == 0 else ScoreKind.SESSION
         world.services.outcomes.record_score(
             nurse, course_id, "phq9", phq9(total), kind=kind.value,
-            session_number=n or None, answered_at=now - timedelta(days=3 * (len(totals) - n)),
+            session_number=n or None, answered_at=now - timedelta(hours=4 * (len(totals) - n)),
         )  # fmt: skip
 
 

@@ -171,8 +171,16 @@ def test_induction_is_blocked_by_open_safety_gate_and_by_withdrawal() -> None:
 def test_reassessment_needs_the_planned_series_done() -> None:
     facts = replace(FACTS, induction_sessions_planned=6, induction_sessions_done=4)
     assert _reasons(S.INDUCTION, S.REASSESSMENT, facts) == (
-        "induction_done: induction 4 of 6 sessions done",
+        "induction_done: induction 4 of 6 sessions done "
+        "(a prescriber may end induction early with a written reason)",
     )
+
+
+def test_a_prescriber_ends_induction_early_only_with_a_written_reason() -> None:
+    facts = replace(FACTS, induction_sessions_planned=6, induction_sessions_done=3)
+    assert failed_guards(S.INDUCTION, S.REASSESSMENT, replace(facts, reason="  ")) != ()
+    ended = replace(facts, reason="no response after three sessions: futility review")
+    assert transition(S.INDUCTION, S.REASSESSMENT, ended) is S.REASSESSMENT
 
 
 @pytest.mark.parametrize("state", [s for s in CourseState if s not in TERMINAL], ids=str)

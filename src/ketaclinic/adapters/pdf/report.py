@@ -8,6 +8,7 @@ bytes go straight back to the caller.
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 from io import BytesIO
 from zoneinfo import ZoneInfo
 
@@ -23,6 +24,12 @@ LINE_MM = 5.5
 
 def _local(at: datetime, tz: str) -> str:
     return at.astimezone(ZoneInfo(tz)).strftime("%Y-%m-%d %H:%M")
+
+
+def plain(value: Decimal) -> str:
+    """A quantity as a plain decimal ("35", "0.5", never "3.5E+1" or "35.000")."""
+    text = format(value.normalize(), "f")
+    return text if text != "-0" else "0"
 
 
 def _heading(pdf: FPDF, text: str) -> None:
@@ -53,7 +60,7 @@ def _header(pdf: FPDF, report: CourseReport, tz: str) -> None:
         f"Course {report.review.course.id} ({report.review.course.state.value}) "
         f"- protocol {report.protocol_ref} ({report.protocol_title})",
     )
-    _line(pdf, f"Printed {_local(report.printed_at, tz)} ({tz})")
+    _line(pdf, f"Printed {_local(report.printed_at, tz)} ({tz}) - signed by {report.signer}")
 
 
 def _doses(pdf: FPDF, report: CourseReport, tz: str) -> None:
@@ -61,12 +68,29 @@ def _doses(pdf: FPDF, report: CourseReport, tz: str) -> None:
     if not report.administrations:
         _line(pdf, "No dose administration recorded in this system.")
     for a in report.administrations:
-        events = ", ".join(e.value for e in a.response.adverse_events) or "none"
+        recorded = [e.kind for e in report.adverse_events if e.order_id == a.order_id]
+        known = [e.value.replace("_", " ") for e in a.response.adverse_events]
+        events = ", ".join(dict.fromkeys([*recorded, *known]).keys()) or "none"
         _line(
             pdf,
             f"Session {a.session_number} - {_local(a.given_at, tz)} "
-            f"- {a.dose_mg} mg ({a.dose_mg_per_kg} mg/kg) - adverse "
+            f"- {plain(a.dose_mg)} mg ({plain(a.dose_mg_per_kg)} mg/kg) - adverse "
             f"events: {events} - alarms: {len(a.response.alarms)}",
+        )
+
+
+def _adverse_events(pdf: FPDF, report: CourseReport, tz: str) -> None:
+    _heading(pdf, "Adverse events")
+    if not report.adverse_events:
+        _line(pdf, "No adverse event recorded.")
+    numbers = {a.order_id: a.session_number for a in report.administrations}
+    for e in report.adverse_events:
+        session = numbers.get(e.order_id) if e.order_id is not None else None
+        where = f"session {session}" if session is not None else "session"
+        _line(
+            pdf,
+            f"{_local(e.at, tz)} - {where} - {e.kind} ({e.severity.replace('_', ' ')}) - "
+            f"intervention: {e.intervention} - outcome: {e.outcome}",
         )
 
 
@@ -152,6 +176,7 @@ def render_course_report(report: CourseReport, *, clinic_tz: str) -> bytes:
     pdf.add_page()
     _header(pdf, report, clinic_tz)
     _doses(pdf, report, clinic_tz)
+    _adverse_events(pdf, report, clinic_tz)
     _scores(pdf, report, clinic_tz)
     _outcome(pdf, report)
     _plan(pdf, report)

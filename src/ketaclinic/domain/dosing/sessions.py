@@ -48,6 +48,16 @@ class AdverseEvent(StrEnum):
     GENITOURINARY_PAIN = "genitourinary_pain"
 
 
+def classify_adverse_event(kind: str) -> AdverseEvent | None:
+    """The titration rules' adverse event a recorded kind names ("Nausea", "emergence
+    reaction"...), or None for a kind the rules do not know (shown, never dropped)."""
+    key = "_".join(kind.strip().lower().replace("-", " ").split())
+    try:
+        return AdverseEvent(key)
+    except ValueError:
+        return None
+
+
 # What each adverse event asks of the next session. Defaults, UNCONFIRMED: need sign-off.
 ADVERSE_EVENT_OUTCOMES: dict[AdverseEvent, TitrationOutcome] = {
     AdverseEvent.NAUSEA: TitrationOutcome.KEEP,  # premedication, not a dose change

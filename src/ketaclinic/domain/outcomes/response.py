@@ -271,6 +271,17 @@ def classify_outcome(
     )
 
 
+def withhold_outcome(
+    reassessment: Reassessment, scores: Sequence[InstrumentScore], *, at: datetime, reason: Reason
+) -> OutcomeAssessment:
+    """No classification while ``reason`` keeps it closed (for example induction not done): the
+    baseline and latest scores are shown, the outcome is CANNOT_CLASSIFY with that reason."""
+    instrument = reassessment.primary_instrument
+    baseline = select_baseline(scores, instrument, at)
+    latest = select_latest(scores, instrument, at)
+    return _cannot(instrument, baseline, latest, [reason])
+
+
 class FutilityStatus(StrEnum):
     NOT_DUE = "not_due"
     ON_TRACK = "on_track"

@@ -157,11 +157,16 @@ def _safety_gate_clear(f: CourseFacts) -> str | None:
 
 
 def _induction_done(f: CourseFacts) -> str | None:
+    """The series is done, or a prescriber (the only role that moves courses) ends induction
+    early with a written reason (clinical.md §3.2: futility review; §9.2 reassessment)."""
+    if f.reason.strip():
+        return None
     if f.induction_sessions_planned <= 0:
         return "induction series not planned"
     if f.induction_sessions_done < f.induction_sessions_planned:
         return (
-            f"induction {f.induction_sessions_done} of {f.induction_sessions_planned} sessions done"
+            f"induction {f.induction_sessions_done} of {f.induction_sessions_planned} sessions "
+            "done (a prescriber may end induction early with a written reason)"
         )
     return None
 

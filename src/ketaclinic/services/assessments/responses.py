@@ -38,6 +38,7 @@ from ketaclinic.domain.protocols.sections import OutcomeDefinition
 from ketaclinic.services.assessments.safety import SafetyFlag, open_tasks
 from ketaclinic.services.audit.trail import record
 from ketaclinic.services.identity.authorization import require
+from ketaclinic.services.outcomes.timeline import current_course, tag_from_timeline
 from ketaclinic.services.ports import Clock, UnitOfWork, UnitOfWorkFactory
 from ketaclinic.services.protocols.publishing import load_published
 
@@ -114,11 +115,22 @@ def store_response(
     course_id: int | None,
     result: ScoreResult,
     answered: Answered,
+    *,
+    tag: bool = True,
 ) -> Recorded:
-    """Store a scored response, open its safety tasks and notify prescribers (caller commits)."""
+    """Store a scored response, open its safety tasks and notify prescribers (caller commits).
+
+    A response without a course joins the patient's current course; a complete response is
+    tagged with its point on the course's timeline (``services.outcomes.timeline``) unless the
+    caller tags it itself (``tag=False``)."""
+    if course_id is None:
+        current = current_course(uow, actor.clinic_id, patient_id)
+        course_id = current.id if current is not None else None
     stored = uow.assessments.add(
         actor.clinic_id, _new(patient_id, course_id, result, answered, actor), at=clock.now()
     )
+    if tag:
+        tag_from_timeline(uow, stored)
     record(
         uow,
         clock,

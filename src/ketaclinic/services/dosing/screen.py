@@ -36,6 +36,7 @@ from ketaclinic.domain.patients.treatment import Course
 from ketaclinic.domain.protocols.model import Protocol
 from ketaclinic.domain.protocols.sections import Route, RouteDosing
 from ketaclinic.services.assessments.safety import ensure_clear
+from ketaclinic.services.infusion.adverse_events import course_adverse_events, with_recorded_events
 from ketaclinic.services.patients.courses import get_course
 from ketaclinic.services.ports import UnitOfWork
 from ketaclinic.services.protocols.publishing import load_published
@@ -144,7 +145,8 @@ def build_screen(
     protocol = loaded.protocol
     route_dosing = _route(protocol, route)
     measurements = weight_measurements(uow.patients.measurements(clinic_id, patient.id))
-    given = uow.dosing.administrations(clinic_id, course_id)
+    events = course_adverse_events(uow, clinic_id, course_id, course.patient_id)
+    given = with_recorded_events(uow.dosing.administrations(clinic_id, course_id), events)
     orders = uow.dosing.orders_for_course(clinic_id, course_id)
     checkins = uow.dosing.checkins(clinic_id, course_id)
     chosen_sex = dosing_sex(patient, sex)

@@ -43,6 +43,11 @@ from ketaclinic.domain.patients.people import age_on
 from ketaclinic.domain.patients.treatment import Course
 from ketaclinic.domain.protocols.sections import OutcomeDefinition
 from ketaclinic.services.identity.authorization import require
+from ketaclinic.services.infusion.adverse_events import (
+    course_adverse_events,
+    unknown_kinds,
+    with_recorded_events,
+)
 from ketaclinic.services.ports import UnitOfWork, UnitOfWorkFactory
 from ketaclinic.services.protocols.publishing import load_published
 
@@ -96,7 +101,8 @@ class _Loaded:
 
 
 def _course_fact(uow: UnitOfWork, course: Course, protocol_id: str, scored: int) -> CourseFact:
-    given = uow.dosing.administrations(course.clinic_id, course.id)
+    events = course_adverse_events(uow, course.clinic_id, course.id, course.patient_id)
+    given = with_recorded_events(uow.dosing.administrations(course.clinic_id, course.id), events)
     patient = uow.patients.get(course.clinic_id, course.patient_id)
     years = age_on(patient.details.date_of_birth, course.opened_at.date()) if patient else 0
     return CourseFact(
@@ -107,7 +113,7 @@ def _course_fact(uow: UnitOfWork, course: Course, protocol_id: str, scored: int)
         age_band=_age_band(years),
         prior_treatments=0,
         sessions_completed=len(given) if given else scored,
-        adverse_events=sum(len(a.response.adverse_events) for a in given),
+        adverse_events=sum(len(a.response.adverse_events) for a in given) + unknown_kinds(events),
         alarms=sum(len(a.response.alarms) for a in given),
     )
 

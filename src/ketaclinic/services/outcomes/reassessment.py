@@ -36,11 +36,13 @@ from ketaclinic.services.assessments.responses import (
 from ketaclinic.services.audit.trail import record
 from ketaclinic.services.identity.authorization import require
 from ketaclinic.services.outcomes.review import WATCH_KINDS, CourseReview, build_review
+from ketaclinic.services.outcomes.timeline import ensure_reassessment_open
 from ketaclinic.services.patients.courses import CourseService, get_course
 from ketaclinic.services.ports import Clock, UnitOfWork, UnitOfWorkFactory
 from ketaclinic.services.protocols.publishing import load_published
 
 MAX_SESSION_NUMBER = 50
+GATED_KINDS = frozenset({ScoreKind.REASSESSMENT, *WATCH_KINDS})
 DECISIONS = (CourseState.MAINTENANCE, CourseState.COMPLETED, CourseState.DISCONTINUED)
 WATCHED_STATES = (
     CourseState.INDUCTION,
@@ -89,17 +91,22 @@ class OutcomeService:
         instrument_id: str,
         answers: Mapping[str, int],
         *,
-        kind: str,
+        kind: str | None = None,
         session_number: int | None = None,
         answered_at: datetime | None = None,
     ) -> Recorded:
-        """Score, store and tag one instrument for a course (baseline, session n, reassessment,
-        relapse watch or booster visit). Refused naming the field; nothing stored partially.
-        A relapse-watch score that meets a relapse rule adds a notice to the prescribers. An
-        incomplete response with a positive safety item is stored untagged (no total) with its
-        safety task (see ``score_answers``)."""
+        """Score, store and tag one instrument for a course. Without ``kind`` the course's
+        timeline tags it (baseline, session n, reassessment, relapse watch:
+        ``services.outcomes.timeline``); an explicit kind (a chart entry taken earlier) is
+        checked, and a reassessment or relapse-watch score is refused until induction is done or
+        ended early (``ensure_reassessment_open``). Refused naming the field; nothing stored
+        partially. A relapse-watch score that meets a relapse rule adds a notice to the
+        prescribers. An incomplete response with a positive safety item is stored untagged (no
+        total) with its safety task (see ``score_answers``)."""
         require(actor, Permission.ASSESSMENT_RECORD)
-        score_kind = _check_tag(kind, session_number)
+        explicit = None if kind is None else _check_tag(kind, session_number)
+        if explicit is None and session_number is not None:
+            raise ValidationFailed({"session_number": "only session scores carry a session number"})
         result = score_answers(instrument_id, answers)
         now = self._clock.now()
         when = answered_at or now
@@ -108,15 +115,32 @@ class OutcomeService:
         answered = Answered(AnsweredBy.STAFF, ResponseSource.CHART, when)
         with self._uow() as uow:
             course = get_course(uow, actor.clinic_id, course_id)
+            protocol = load_published(uow, actor.clinic_id, course.protocol_version_id).protocol
+            if explicit in GATED_KINDS:
+                ensure_reassessment_open(uow, course, protocol)
             recorded = store_response(
-                uow, self._clock, actor, course.patient_id, course.id, result, answered
+                uow,
+                self._clock,
+                actor,
+                course.patient_id,
+                course.id,
+                result,
+                answered,
+                tag=explicit is None,
             )
             if not result.complete:  # kept for its safety answer; an incomplete score tags nothing
                 uow.commit()
                 return recorded
-            uow.outcomes.tag(
-                actor.clinic_id, course.id, recorded.response.id, score_kind, session_number, at=now
-            )
+            if explicit is not None:
+                uow.outcomes.tag(
+                    actor.clinic_id,
+                    course.id,
+                    recorded.response.id,
+                    explicit,
+                    session_number,
+                    at=now,
+                )
+            score_kind = explicit or self._tagged_kind(uow, course, recorded)
             record(
                 uow,
                 self._clock,
@@ -125,13 +149,22 @@ class OutcomeService:
                 object_type="course",
                 object_id=course.id,
                 patient_id=course.patient_id,
-                detail=f"response={recorded.response.id} kind={score_kind.value} "
-                f"session={session_number}",
+                detail=f"response={recorded.response.id} "
+                f"kind={score_kind.value if score_kind else 'untagged'}",
             )
             if score_kind in WATCH_KINDS:
                 self._notice_relapse(uow, course)
             uow.commit()
         return recorded
+
+    @staticmethod
+    def _tagged_kind(uow: UnitOfWork, course: Course, recorded: Recorded) -> ScoreKind | None:
+        found = [
+            s
+            for s in uow.outcomes.scores(course.clinic_id, course.id)
+            if s.response_id == recorded.response.id
+        ]
+        return found[0].kind if found else None
 
     def _notice_relapse(self, uow: UnitOfWork, course: Course) -> None:
         protocol = load_published(uow, course.clinic_id, course.protocol_version_id).protocol

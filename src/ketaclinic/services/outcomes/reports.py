@@ -18,9 +18,14 @@ from ketaclinic.domain.identity.staff import Actor
 from ketaclinic.domain.patients.people import Patient
 from ketaclinic.services.audit.trail import record
 from ketaclinic.services.identity.authorization import require
+from ketaclinic.services.infusion.adverse_events import (
+    RecordedAdverseEvent,
+    course_adverse_events,
+    with_recorded_events,
+)
 from ketaclinic.services.outcomes.review import CourseReview, build_review
 from ketaclinic.services.patients.courses import get_course
-from ketaclinic.services.ports import Clock, UnitOfWorkFactory
+from ketaclinic.services.ports import Clock, UnitOfWork, UnitOfWorkFactory
 from ketaclinic.services.protocols.publishing import load_published
 
 
@@ -33,6 +38,9 @@ class CourseReport:
     review: CourseReview
     administrations: Sequence[Administration]
     printed_at: datetime
+    adverse_events: Sequence[RecordedAdverseEvent] = ()
+    clinic_timezone: str = "UTC"
+    signer: str = ""
 
 
 class ReportService:
@@ -51,7 +59,11 @@ class ReportService:
                 raise NotFound("no such course in this clinic", field="course_id")
             loaded = load_published(uow, actor.clinic_id, course.protocol_version_id)
             review = build_review(uow, course, loaded.protocol, at=now)
-            given = uow.dosing.administrations(actor.clinic_id, course_id)
+            events = course_adverse_events(uow, actor.clinic_id, course_id, course.patient_id)
+            given = with_recorded_events(
+                uow.dosing.administrations(actor.clinic_id, course_id), events
+            )
+            signer = _signer(uow, actor)
             record(
                 uow,
                 self._clock,
@@ -63,5 +75,21 @@ class ReportService:
             )
             uow.commit()
         return CourseReport(
-            clinic.name, patient, loaded.published.ref, loaded.published.title, review, given, now
+            clinic.name,
+            patient,
+            loaded.published.ref,
+            loaded.published.title,
+            review,
+            given,
+            now,
+            adverse_events=events,
+            clinic_timezone=clinic.timezone,
+            signer=signer,
         )
+
+
+def _signer(uow: UnitOfWork, actor: Actor) -> str:
+    """The person who prints and signs the summary: name and role."""
+    member = uow.staff.get(actor.staff_id) if actor.staff_id is not None else None
+    role = actor.role.value.replace("_", " ") if actor.role is not None else "staff"
+    return f"{member.name} ({role})" if member is not None else role

@@ -31,9 +31,11 @@ from ketaclinic.domain.outcomes.response import (
     review_futility,
     select_baseline,
     select_latest,
+    withhold_outcome,
 )
 from ketaclinic.domain.patients.treatment import Course
 from ketaclinic.domain.protocols.model import Protocol
+from ketaclinic.services.outcomes.timeline import reassessment_closed
 from ketaclinic.services.ports import UnitOfWork
 
 WATCH_KINDS = frozenset({ScoreKind.RELAPSE_WATCH, ScoreKind.MAINTENANCE})
@@ -159,7 +161,12 @@ def build_review(
     plain = _instrument_scores(scores)
     done = completed_sessions(scores)
     rules = protocol.reassessment
-    outcome = classify_outcome(rules, plain, at=at)
+    closed = reassessment_closed(uow, course, protocol)
+    outcome = (
+        classify_outcome(rules, plain, at=at)
+        if closed is None
+        else withhold_outcome(rules, plain, at=at, reason=closed)
+    )
     return CourseReview(
         course=course,
         protocol=protocol,

@@ -35,7 +35,7 @@ class ScoreIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     instrument_id: Annotated[str, Field(min_length=1, max_length=40)]
     answers: dict[Annotated[str, Field(max_length=40)], int]
-    kind: Annotated[str, Field(max_length=20)]
+    kind: Annotated[str, Field(max_length=20)] | None = None  # None: the course timeline tags it
     session_number: int | None = None
     answered_at: datetime | None = None
 
@@ -151,7 +151,14 @@ def record_score(
         session_number=body.session_number,
         answered_at=body.answered_at,
     )
-    return {"response_id": recorded.response.id, "total": recorded.result.total, "kind": body.kind}
+    review = services_of(request).outcomes.review(actor, course_id)
+    tagged = next((t for t in review.scores if t.response_id == recorded.response.id), None)
+    return {
+        "response_id": recorded.response.id,
+        "total": recorded.result.total,
+        "kind": tagged.kind.value if tagged else None,
+        "session_number": tagged.score.session_number if tagged else None,
+    }
 
 
 @router.get("/courses/{course_id}/outcome")

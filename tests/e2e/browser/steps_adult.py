@@ -1,0 +1,425 @@
+"""Page helpers for the adult IV pathway, each step done in Chromium as the role who does it.
+
+Nothing here calls a service, a repository or SQL: every helper fills and submits the pages a
+person would, so the browser journey (``test_pathway_adult_iv.py``) can loop over the induction
+sessions. Answers come from ``tests.baseline`` (synthetic item answers); all people are
+synthetic.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+from playwright.sync_api import Browser, BrowserContext, Page, expect
+
+from tests.baseline import calm_answers
+
+GIVEN, FAMILY = "Avery", "Demo-Pathway-Adult"
+BORN = "1984-04-12"
+PHQ9_BASELINE = {**{str(i): 2 for i in range(1, 9)}, "9": 0}  # 16 points, item 9 "not at all"
+
+
+def register(desk: Page) -> int:
+    """The front desk registers the patient; returns the new patient's id (from the chart URL)."""
+    desk.goto("/patients")
+    desk.get_by_role("link", name="Register patient").click()
+    desk.get_by_label("Given name").fill(GIVEN)
+    desk.get_by_label("Family name").fill(FAMILY)
+    desk.get_by_label("Date of birth").fill(BORN)
+    desk.get_by_label("Sex at birth").select_option("male")
+    desk.get_by_label("Preferred language").fill("en")
+    desk.get_by_role("button", name="Register").click()
+    expect(desk.get_by_role("heading", level=1, name=f"{FAMILY}, {GIVEN}")).to_be_visible()
+    found = re.search(r"/patients/(\d+)", desk.url)
+    assert found is not None
+    return int(found.group(1))
+
+
+def open_course(physician: Page, patient_id: int) -> int:
+    """The physician opens a course on the signed-off adult IV protocol and starts evaluating."""
+    physician.goto(f"/patients/{patient_id}")
+    panel = physician.locator("#courses-panel")
+    choice = panel.get_by_label("Open a course on")
+    option = choice.locator("option", has_text="adult-iv-induction").first
+    choice.select_option(option.get_attribute("value") or "")
+    panel.get_by_role("button", name=re.compile("Open")).click()
+    course = panel.locator("[data-course-id]").first
+    expect(course).to_be_visible()
+    course_id = int(course.get_attribute("data-course-id") or "0")
+    move(physician, patient_id, "evaluating")
+    return course_id
+
+
+def move(page: Page, patient_id: int, to: str, reason: str = "") -> None:
+    page.goto(f"/patients/{patient_id}")
+    form = page.locator("#courses-panel form", has=page.get_by_role("button", name=f"Move to {to}"))
+    if reason:
+        form.get_by_label("Reason").fill(reason)
+    form.get_by_role("button", name=f"Move to {to}").click()
+    expect(page.locator("#courses-panel [data-state]").first).to_have_attribute("data-state", to)
+
+
+def create_link(nurse: Page, patient_id: int, instrument: str) -> str:
+    """The nurse creates a single-use self-report link; returns its address."""
+    nurse.goto(f"/patients/{patient_id}")
+    panel = nurse.locator("#assessments-panel")
+    panel.get_by_label("Send a self-report link").select_option(instrument)
+    panel.get_by_role("button", name="Create link").click()
+    url = nurse.locator("#link-url").input_value()
+    assert url.startswith("http")
+    return url
+
+
+def answer_link(patient: Page, url: str, answers: Mapping[str, int]) -> None:
+    """The patient answers on the link, item by item."""
+    patient.goto(url)
+    for item, value in answers.items():
+        patient.locator(f"#item-{item}-{value}").check()
+    patient.get_by_role("button", name="Send my answers").click()
+    expect(patient.get_by_role("heading", name="Thank you")).to_be_visible()
+
+
+def patient_page(chromium: Browser, contexts: list[BrowserContext], base_url: str) -> Page:
+    """The patient's own browser: no staff sign-in."""
+    context = chromium.new_context(base_url=base_url)
+    context.set_default_timeout(10_000)
+    contexts.append(context)
+    return context.new_page()
+
+
+def calm(instrument: str) -> dict[str, int]:
+    return dict(calm_answers(instrument))
+
+
+def record_on_chart(
+    clinician: Page, patient_id: int, title: str, answers: Mapping[str, int]
+) -> None:
+    """A clinician-rated instrument (C-SSRS screen) recorded on the chart, item by item."""
+    clinician.goto(f"/patients/{patient_id}")
+    panel = clinician.locator("#assessments-panel")
+    panel.get_by_label("Record a response").select_option(title)
+    panel.get_by_role("button", name="Open form").click()
+    for item, value in answers.items():
+        clinician.locator(f"#item-{item}-{value}").check()
+    clinician.get_by_role("button", name="Record response").click()
+    clinician.wait_for_url(re.compile(rf"/patients/{patient_id}(#.*)?$"))
+
+
+MEDICAL = (
+    "cardiovascular",
+    "cerebrovascular",
+    "aneurysm",
+    "intracerebral_hemorrhage",
+    "hypertension",
+    "hepatic",
+    "urinary",
+    "seizures",
+    "sleep_apnea",
+    "raised_intracranial_pressure",
+    "raised_intraocular_pressure",
+    "hyperthyroidism",
+    "cognitive_impairment",
+)
+
+
+def evaluate(physician: Page, course_id: int, yesterday: str) -> None:
+    """The physician records the evaluation; the baseline questionnaires are the recorded
+    responses (chosen from the list with their totals and dates, never typed again)."""
+    physician.goto(f"/courses/{course_id}/evaluation")
+    physician.get_by_label("Presenting problem").fill("Synthetic: recurrent low mood, anhedonia")
+    physician.select_option('select[name="diagnoses[0].system"]', label="ICD10CM")
+    physician.fill('input[name="diagnoses[0].code"]', "F33.2")
+    physician.fill('input[name="diagnoses[0].display"]', "Major depressive disorder, recurrent")
+    for name in ("psychosis", "mania"):
+        physician.select_option(f'select[name="psychiatric.{name}"]', "absent")
+    physician.fill('input[name="psychiatric.suicide_attempt_dates"]', "none")
+    physician.select_option('select[name="psychiatric.imminent_suicide_risk"]', "no")
+    physician.select_option('select[name="psychiatric.family_history_psychosis"]', "no")
+    physician.get_by_label("No substance use").check()
+    for item in MEDICAL:
+        physician.select_option(f'select[name="medical.{item}"]', "absent")
+    for item in ("can_become_pregnant", "pregnant", "breastfeeding"):
+        physician.select_option(f'select[name="reproductive.{item}"]', "no")
+    physician.get_by_label("No (other) known allergies").check()
+    physician.fill('input[name="medications[0].name"]', "sertraline")
+    physician.fill('input[name="medications[0].daily_dose_mg"]', "100")
+    physician.select_option('select[name="prior_treatments[0].kind"]', "medication")
+    physician.fill('input[name="prior_treatments[0].name"]', "escitalopram 20 mg, 10 weeks")
+    physician.select_option('select[name="prior_treatments[0].response"]', "none")
+    questionnaires = physician.locator("#baseline-questionnaires select")
+    for index in range(questionnaires.count()):
+        questionnaires.nth(index).select_option(index=1)
+    physician.fill('input[name="baseline_vitals.at"]', yesterday)
+    for name, value in (("sbp_mmhg", "124"), ("dbp_mmhg", "80"), ("hr_bpm", "72")):
+        physician.fill(f'input[name="baseline_vitals.{name}"]', value)
+    physician.fill('input[name="baseline_vitals.weight_kg"]', "80")
+    physician.fill('input[name="baseline_vitals.height_cm"]', "178")
+    for index, result in ((1, "normal"), (2, "normal sinus rhythm")):  # resting BP, ECG
+        physician.fill(f'input[name="tests[{index}].at"]', yesterday)
+        physician.fill(f'input[name="tests[{index}].result"]', result)
+    physician.get_by_role("button", name="Save evaluation (new version)").click()
+
+
+def sign_eligibility(physician: Page) -> None:
+    expect(physician.locator("[data-result]")).to_have_attribute("data-result", "eligible")
+    physician.get_by_role("button", name="Sign as physician").click()
+    expect(physician.locator("[data-decision]")).to_have_attribute("data-decision", "eligible")
+
+
+def sign_consent(tablet: Page, course_id: int, document: str, name: str) -> None:
+    """The patient reads and signs the consent on the nurse's tablet (name and drawn mark)."""
+    tablet.goto(f"/courses/{course_id}/consent")
+    row = tablet.locator(f'tr[data-document="{document}"][data-signer="patient"]')
+    row.get_by_role("link", name="Sign on tablet").click()
+    tablet.get_by_label("full name").fill(name)
+    draw_signature(tablet)
+    tablet.get_by_role("button", name="Sign", exact=True).click()
+    expect(tablet.locator(f'#signed li:has-text("{document}")')).to_have_count(1)
+
+
+def draw_signature(page: Page) -> None:
+    canvas = page.locator("#signature-pad")
+    canvas.scroll_into_view_if_needed()
+    box = canvas.bounding_box()
+    assert box is not None
+    x, y = box["x"], box["y"] + box["height"] / 2
+    page.mouse.move(x + 20, y)
+    page.mouse.down()
+    for step in range(1, 12):
+        page.mouse.move(x + 20 + step * 25, y + (15 if step % 2 else -15), steps=3)
+    page.mouse.up()
+
+
+# -- the induction series ------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Order:
+    """What the signed order says, as the bedside label shows it."""
+
+    id: int
+    dose_mg: str
+    concentration: str
+    rate: str
+
+
+def book_series(desk: Page, patient_id: int) -> list[str]:
+    """The front desk books and confirms the induction series; returns each session's local
+    start ("YYYY-MM-DD HH:MM", the clinic's zone) as the chart shows it."""
+    desk.goto(f"/patients/{patient_id}")
+    panel = desk.locator("#schedule-panel")
+    panel.get_by_role("button", name="Book induction series").click()
+    expect(panel.locator('tr[data-status="proposed"]')).to_have_count(6)
+    panel.get_by_role("button", name="Confirm series").click()
+    rows = panel.locator('tr[data-status="confirmed"]')
+    expect(rows).to_have_count(6)
+    return [" ".join(w.split(" ")[1:3]) for w in rows.locator("td.when").all_inner_texts()]
+
+
+def measure(clinician: Page, patient_id: int, weight_kg: str, height_cm: str) -> None:
+    """The patient is weighed and measured; the clinician records it on the chart."""
+    clinician.goto(f"/patients/{patient_id}")
+    form = clinician.locator("#measurements form")
+    form.get_by_label("Weight", exact=True).fill(weight_kg)
+    form.get_by_label("Height", exact=True).fill(height_cm)
+    form.get_by_role("button", name="Record").click()
+    expect(clinician.locator("#measurements tbody")).to_contain_text(weight_kg)
+
+
+def write_order(prescriber: Page, patient_id: int, *, expect_rule: str = "") -> Order:
+    """The prescriber opens the order screen from the chart, reads the titration
+    recommendation and signs the recommended dose."""
+    prescriber.goto(f"/patients/{patient_id}")
+    prescriber.locator("#dosing-panel").get_by_role("link", name="Write dose order").click()
+    if expect_rule:
+        expect(prescriber.locator("#recommendation")).to_contain_text(expect_rule)
+    prescriber.get_by_label("Vial concentration (mg/mL)").select_option("50")
+    prescriber.get_by_label("Final volume (mL; empty = undiluted)").fill("100")
+    prescriber.get_by_role("button", name="Sign order").click()
+    expect(prescriber.locator("[data-status]")).to_have_text("signed")
+    found = re.search(r"/orders/(\d+)", prescriber.url)
+    assert found is not None
+    number = re.compile(r"[\d.]+")
+
+    def field(name: str) -> str:
+        text = prescriber.locator(f'[data-field="{name}"]').inner_text()
+        match = number.search(text)
+        assert match is not None
+        return match.group(0)
+
+    return Order(int(found.group(1)), field("dose_mg"), field("concentration"), field("rate"))
+
+
+def check_in_from_schedule(desk: Page, day: str) -> None:
+    desk.goto(f"/schedule?day={day}")
+    slot = desk.locator("li.appt", has_text=FAMILY)
+    slot.get_by_role("button", name="Check in").click()
+    expect(desk.locator("#opened")).to_contain_text("session opened")
+
+
+def record_checkin(nurse: Page, patient_id: int, side_effects: tuple[str, ...] = ()) -> None:
+    """Between sessions: the nurse records the patient's check-in on the chart."""
+    nurse.goto(f"/patients/{patient_id}")
+    panel = nurse.locator("#dosing-panel")
+    panel.get_by_text("Record a check-in").click()
+    panel.get_by_label("Anxiety now (0-10)").fill("3")
+    panel.get_by_label("Hours slept last night").fill("7")
+    for effect in side_effects:
+        panel.locator(f'input[name="side_effects"][value="{effect}"]').check()
+    panel.get_by_role("button", name="Record check-in").click()
+    expect(nurse.locator("#checkin-recorded")).to_be_visible()
+
+
+def open_session(nurse: Page) -> str:
+    """From today's arrivals; returns the session page's address."""
+    nurse.goto("/arrivals")
+    nurse.locator("tr", has_text=FAMILY).get_by_role(
+        "link", name=re.compile("Open session")
+    ).click()
+    expect(nurse.get_by_role("heading", level=1)).to_contain_text("Infusion session")
+    return nurse.url.split("#")[0]
+
+
+def verify_at_bedside(nurse: Page, order: Order) -> None:
+    nurse.get_by_role("link", name="Chart").click()
+    mrn = nurse.locator("main p.meta strong").first.inner_text()
+    nurse.goto(f"/orders/{order.id}/verify")
+    nurse.get_by_label("Patient MRN (wristband)").fill(mrn)
+    nurse.get_by_label("Drug (label)").fill("ketamine")
+    nurse.get_by_label("Concentration on the label (mg/mL)").fill(order.concentration)
+    nurse.get_by_label("Dose on the label (mg)").fill(order.dose_mg)
+    nurse.get_by_label("Pump rate programmed (mL/h)").fill(order.rate)
+    nurse.get_by_role("button", name="Check against the order").click()
+    expect(nurse.locator("#verification-result")).to_contain_text("Verified")
+
+
+def submit(page: Page, form: str, fields: Mapping[str, str], checks: tuple[str, ...] = ()) -> None:
+    section = page.locator(f"#step-{form}")
+    for label, value in fields.items():
+        section.get_by_label(label, exact=True).fill(value)
+    for label in checks:
+        section.get_by_label(label).check()
+    section.get_by_role("button").first.click()
+
+
+def hand_vitals(page: Page, values: Mapping[str, str]) -> None:
+    form = page.locator("#step-vitals")
+    for label, value in values.items():
+        form.get_by_label(label, exact=True).fill(value)
+    form.get_by_role("button", name="Record vital signs").click()
+
+
+RESTING = {
+    "Systolic BP (mmHg)": "126",
+    "Diastolic BP (mmHg)": "80",
+    "Heart rate (/min)": "72",
+    "SpO2 (%)": "98",
+    "Respiratory rate (/min)": "14",
+}
+
+
+def prepare_and_start(nurse: Page, order: Order) -> None:
+    """Check-in checklist, hand vitals, premedication, IV, pre-dose checklist, start."""
+    state = nurse.locator('[data-field="state"]')
+    nurse.locator("#check-in-pregnancy_test").select_option("not_applicable")  # male patient
+    submit(
+        nurse,
+        "check-in",
+        {"Escort for discharge *": "Sam Demo-Escort", "Escort phone *": "555-0100"},
+        ("Identity confirmed", "Escort reached", "Fasting status", "Between-session"),
+    )
+    expect(state).to_have_text("checked_in")
+    hand_vitals(nurse, RESTING)
+    submit(
+        nurse,
+        "give",
+        {
+            "Drug *": "ondansetron",
+            "Dose (mg) *": "4",
+            "Route *": "iv",
+            "Lot *": "OND-DEMO-7",
+            "Given by *": "Nurse Demo",
+        },
+    )
+    submit(
+        nurse,
+        "iv",
+        {
+            "IV site *": "left antecubital",
+            "Gauge *": "22",
+            "Attempts *": "1",
+            "Placed by *": "Nurse Demo",
+        },
+    )
+    submit(
+        nurse,
+        "pre-dose",
+        {
+            "Baseline systolic BP (mmHg) *": "126",
+            "Baseline diastolic BP (mmHg) *": "80",
+            "Baseline heart rate (/min) *": "72",
+            "Baseline SpO2 (%) *": "98",
+            "Symptom check *": "no headache, no chest pain",
+            "Verified dose order number *": str(order.id),
+        },
+    )
+    expect(state).to_have_text("ready")
+    submit(
+        nurse,
+        "start",
+        {"Ketamine lot *": "KET-DEMO-42", "Given by *": "Nurse Demo"},
+        ("Prescriber on site",),
+    )
+    expect(state).to_have_text("infusing")
+
+
+def record_adverse_event(nurse: Page, kind: str) -> None:
+    section = nurse.locator("#step-adverse-event")
+    section.get_by_label("Kind", exact=False).first.fill(kind)
+    section.get_by_label("Severity").select_option("mild")
+    section.get_by_label("Intervention", exact=False).first.fill("ondansetron 4 mg IV")
+    section.get_by_label("Outcome", exact=False).first.fill("resolved")
+    section.get_by_role("button", name="Record adverse event").click()
+    expect(nurse.locator('#session-record [data-kind="adverse_event"]')).to_contain_text(kind)
+
+
+def end_recover_discharge(nurse: Page, wait: Callable[[int], None]) -> None:
+    """End dosing, Aldrete, recovery vitals after the minimum observation, discharge."""
+    state = nurse.locator('[data-field="state"]')
+    nurse.locator("#step-end").get_by_role("button").click()
+    expect(state).to_have_text("recovery")
+    for item in ("activity", "respiration", "circulation", "consciousness", "spo2"):
+        nurse.locator(f"#aldrete-{item}").select_option("2")
+    nurse.locator("#step-aldrete").get_by_role("button").click()
+    expect(nurse.locator('#session-record [data-kind="aldrete"]')).to_contain_text("total 10")
+    wait(61)
+    hand_vitals(nurse, RESTING)
+    expect(nurse.locator("#unmet")).to_have_text("Every criterion holds.")
+    submit(nurse, "discharge", {}, ("Escort present", "Instructions given"))
+    expect(state).to_have_text("discharged")
+
+
+def page_alerts(page: Page) -> list[str]:
+    return page.locator("[role=alert], .field-error").all_inner_texts()
+
+
+def phq9_of(total: int) -> dict[str, int]:
+    """PHQ-9 answers adding up to ``total`` (items 1-8 only, item 9 "not at all"), total <= 24."""
+    answers = {str(i): 0 for i in range(1, 10)}
+    for i in range(total):
+        answers[str(i % 8 + 1)] += 1
+    return answers
+
+
+def decide_maintenance(physician: Page, course_id: int, reason: str) -> None:
+    """On the outcome page: store the protocol's booster plan, book it, choose maintenance."""
+    physician.goto(f"/courses/{course_id}/outcome")
+    expect(physician.locator("[data-next-step]")).to_have_text("offer maintenance")
+    physician.get_by_role("button", name="Store booster plan").click()
+    expect(physician.locator("[data-plan-id]")).to_be_visible()
+    physician.get_by_role("button", name="Book boosters").click()
+    expect(physician.locator("table.booked tbody tr").first).to_be_visible()
+    physician.get_by_label("Decision", exact=True).select_option("maintenance")
+    physician.get_by_label("Reasons (recorded on the course)").fill(reason)
+    physician.get_by_role("button", name="Record decision").click()
+    expect(physician.locator("h1 [data-state]")).to_have_text("maintenance")
