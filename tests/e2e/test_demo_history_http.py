@@ -21,6 +21,7 @@ from ketaclinic.domain.identity.staff import Clinic
 from ketaclinic.domain.infusion.session import SessionState
 from ketaclinic.domain.outcomes.response import ScoreKind
 from ketaclinic.domain.patients.course import CourseState
+from ketaclinic.domain.scheduling.booking import BookingStatus
 from ketaclinic.entrypoints.app import create_app
 from ketaclinic.entrypoints.cli.demo import history_services
 from ketaclinic.services.audit.ports import AuditQuery
@@ -60,7 +61,7 @@ def seeded(world: World) -> Iterator[Seeded]:
     history = seed_demo_history(s.uow, clock, history_services(s), demo.clinic.id, until=end)
     assert clock.now() == end
     seed_demo_schedule(s.uow, clock, demo.clinic.id)
-    book_demo_boosters(s.boosters, s.uow, demo.clinic.id, history)
+    book_demo_boosters(s.boosters, s.schedule, s.uow, demo.clinic.id, history)
     seed_demo_pathway(s.uow, clock, s.pathway(), demo.clinic.id)
     seed_demo_stages(s.uow, clock, s.pathway(), s.outcomes, demo.clinic.id)
     yield Seeded(demo.clinic, history, end, s, clock)
@@ -88,8 +89,9 @@ def test_every_later_stage_exists_with_its_history(world: World, seeded: Seeded)
     s = world.services
     nurse = demo_actors(s.uow, seeded.clinic.id)[Role.NURSE]
     states = {h.given: s.courses.view(nurse, h.course_id).course.state for h in seeded.history}
+    completed = ("Aspen", "Briar", "Clover", "Ember", "Fable", "Heath")
     assert states == {
-        **dict.fromkeys(("Aspen", "Briar", "Clover", "Ember", "Fable", "Heath"), CourseState.COMPLETED),
+        **dict.fromkeys(completed, CourseState.COMPLETED),
         "Dune": CourseState.DISCONTINUED,
         "Grove": CourseState.DISCONTINUED,
         "Isle": CourseState.MAINTENANCE,
@@ -108,7 +110,9 @@ def test_every_later_stage_exists_with_its_history(world: World, seeded: Seeded)
     assert [d.session.state for d in dune] == [SessionState.DISCHARGED] * 2
     juno = by_name(seeded)["Juno"]
     assert s.maintenance.plan(nurse, juno.course_id) is not None
-    assert s.boosters.booked(nurse, juno.course_id)  # the booster booked on the calendar
+    boosters = s.boosters.booked(nurse, juno.course_id)  # on the calendar, ahead of today
+    assert boosters and {b.status for b in boosters} == {BookingStatus.CONFIRMED}
+    assert all(b.start_at > seeded.end for b in boosters)
 
 
 def test_audit_events_of_the_history_carry_historic_times(world: World, seeded: Seeded) -> None:
@@ -116,7 +120,8 @@ def test_audit_events_of_the_history_carry_historic_times(world: World, seeded: 
     aspen = by_name(seeded)["Aspen"]
     query = AuditQuery(seeded.clinic.id, patient_id=aspen.patient_id, limit=1000)
     found = [e for _, e in world.services.audit.search(auditor, query)]
-    discharges = [e for e in found if e.action == "session.transition" and "->discharged" in e.detail]
+    moves = [e for e in found if e.action == "session.transition"]
+    discharges = [e for e in moves if e.detail.endswith("->discharged")]
     assert len(discharges) == 6
     assert all(e.at < seeded.end - timedelta(days=150) for e in discharges)
     assert max(e.at for e in found) < seeded.end - timedelta(days=60)

@@ -29,6 +29,7 @@ from ketaclinic.domain.identity.staff import Actor
 from ketaclinic.domain.outcomes.response import ScoreKind
 from ketaclinic.domain.patients.course import CourseState
 from ketaclinic.domain.patients.people import PatientDetails, SexAtBirth
+from ketaclinic.domain.scheduling.booking import Booking
 from ketaclinic.services.demo_pathway import (
     PathwayServices,
     calm_answers,
@@ -37,11 +38,12 @@ from ketaclinic.services.demo_pathway import (
 )
 from ketaclinic.services.demo_stages import phq9_answers
 from ketaclinic.services.infusion.demo_session_day import DayPlan, DayServices, session_day
-from ketaclinic.services.outcomes.booster_booking import BoosterBooking, BoosterBookingService
+from ketaclinic.services.outcomes.booster_booking import BoosterBookingService
 from ketaclinic.services.outcomes.maintenance import MaintenanceService
 from ketaclinic.services.outcomes.reassessment import OutcomeService
 from ketaclinic.services.patients.ports import PatientSearch
 from ketaclinic.services.ports import UnitOfWorkFactory
+from ketaclinic.services.scheduling.booking import ScheduleService
 
 HISTORY_FAMILY = "Demo-History"
 #: Days before the end of the history at which the first course opens (the seeder's start).
@@ -162,66 +164,79 @@ def _opening(until: datetime, days_ago: int) -> date:
     return day - timedelta(days=(day.weekday() - 4) % 7)
 
 
-def _script(
-    ctx: _Context, c: _Course, n: int, seeded: list[HistoryCourse]
-) -> Iterator[datetime]:
-    opened = _opening(ctx.until, c.days_ago)
-    hour = time(14 + 2 * (n % 3), tzinfo=UTC)  # morning to midday in the clinic
+@dataclass(frozen=True, slots=True)
+class _Days:
+    """A course's calendar: the day it opened (a Friday) and its hour of the day (UTC)."""
 
-    def at(day: int, minutes: int = 0) -> datetime:
-        return datetime.combine(opened + timedelta(days=day), hour) + timedelta(minutes=minutes)
+    opened: date
+    hour: time
 
-    yield at(0, -120)
-    p = ctx.s.pathway
-    desk, physician, nurse = (ctx.actors[r] for r in (Role.FRONT_DESK, Role.PHYSICIAN, Role.NURSE))
+    def at(self, day: int, minutes: int = 0) -> datetime:
+        start = datetime.combine(self.opened + timedelta(days=day), self.hour)
+        return start + timedelta(minutes=minutes)
+
+
+def _script(ctx: _Context, c: _Course, n: int, seeded: list[HistoryCourse]) -> Iterator[datetime]:
+    """One course from registration to its last step (yields the time of each next step)."""
+    days = _Days(_opening(ctx.until, c.days_ago), time(14 + 2 * (n % 3), tzinfo=UTC))
+    yield days.at(0, -120)
+    desk = ctx.actors[Role.FRONT_DESK]
     born = date(ctx.until.year - 30 - n * 3, 1 + n, 3 + n)
     sex = SexAtBirth.FEMALE if n % 2 else SexAtBirth.MALE
-    patient = p.patients.register(desk, PatientDetails(c.given, HISTORY_FAMILY, born, sex))
-    course_id, order_id = prepare_course(ctx.uow, ctx.clock, p, ctx.clinic_id, patient.id)
+    patient = ctx.s.pathway.patients.register(
+        desk, PatientDetails(c.given, HISTORY_FAMILY, born, sex)
+    )
+    course_id, order_id = prepare_course(
+        ctx.uow, ctx.clock, ctx.s.pathway, ctx.clinic_id, patient.id
+    )
     seeded.append(HistoryCourse(c.given, patient.id, course_id, c.end))
-    yield at(0, -60)
-    _phq9(ctx, nurse, course_id, c.phq9[0])
+    yield days.at(0, -60)
+    _phq9(ctx, course_id, c.phq9[0])
     chair = ctx.chairs[n % len(ctx.chairs)]
     for number, total in enumerate(c.phq9[1:], start=1):
         plan = DayPlan(
             course_id,
             patient.mrn,
             chair,
-            physician,
-            nurse,
-            at(SESSION_DAYS[number - 1]),
+            ctx.actors[Role.PHYSICIAN],
+            ctx.actors[Role.NURSE],
+            days.at(SESSION_DAYS[number - 1]),
             number,
             order_id=order_id if number == 1 else None,
             nausea=c.nausea and number == 1,
         )
         yield from session_day(ctx.s.day, plan)
         yield ctx.clock.now() + timedelta(minutes=10)
-        _phq9(ctx, nurse, course_id, total, number)
-    done = SESSION_DAYS[len(c.phq9) - 2]
+        _phq9(ctx, course_id, total, number)
+    yield from _after_series(ctx, c, course_id, days)
+
+
+def _after_series(ctx: _Context, c: _Course, course_id: int, days: _Days) -> Iterator[datetime]:
+    """Drop-out, or reassessment, the physician's decision and what follows it."""
+    physician = ctx.actors[Role.PHYSICIAN]
     if c.end == "dropout":
-        yield at(done + 4)
+        yield days.at(SESSION_DAYS[len(c.phq9) - 2] + 4)
         ctx.s.pathway.courses.move(physician, course_id, CourseState.DISCONTINUED, reason=c.reason)
         return
-    yield at(REASSESS_DAY)
+    yield days.at(REASSESS_DAY)
     ctx.s.pathway.courses.move(physician, course_id, CourseState.REASSESSMENT)
     if c.end == "reassessment":
         return
-    yield from _reassess(ctx, c, course_id, at(REASSESS_DAY, 30))
-    yield at(REASSESS_DAY + FOLLOWUP_DAYS, 60)
+    yield from _reassess(ctx, c, course_id, days.at(REASSESS_DAY, 30))
+    yield days.at(REASSESS_DAY + FOLLOWUP_DAYS, 60)
     _decide(ctx, physician, c, course_id)
-    yield from _later(ctx, c, course_id, at)
+    yield from _later(ctx, c, course_id, days)
 
 
 def _reassess(ctx: _Context, c: _Course, course_id: int, when: datetime) -> Iterator[datetime]:
     """Reassessment the day after the series and its follow-up a week later (clinical.md §9.2)."""
-    nurse = ctx.actors[Role.NURSE]
     yield when
-    _phq9(ctx, nurse, course_id, c.phq9[-1])
+    _phq9(ctx, course_id, c.phq9[-1])
     for instrument in ("gad7", "pcl5", "wsas"):
         answers = {a.item: a.value for a in calm_answers(instrument)}
-        ctx.s.outcomes.record_score(nurse, course_id, instrument, answers)
+        ctx.s.outcomes.record_score(ctx.actors[Role.NURSE], course_id, instrument, answers)
     yield when + timedelta(days=FOLLOWUP_DAYS)
-    _phq9(ctx, nurse, course_id, c.phq9[-1])
+    _phq9(ctx, course_id, c.phq9[-1])
 
 
 def _decide(ctx: _Context, physician: Actor, c: _Course, course_id: int) -> None:
@@ -234,32 +249,26 @@ def _decide(ctx: _Context, physician: Actor, c: _Course, course_id: int) -> None
     ctx.s.outcomes.decide(physician, course_id, CourseState.MAINTENANCE, reason)
 
 
-def _later(ctx: _Context, c: _Course, course_id: int, at: _At) -> Iterator[datetime]:
+def _later(ctx: _Context, c: _Course, course_id: int, days: _Days) -> Iterator[datetime]:
     """After the decision: the weekly relapse watch, or the three-month PHQ-9."""
-    nurse = ctx.actors[Role.NURSE]
     decided = REASSESS_DAY + FOLLOWUP_DAYS
     if c.end == "relapse":
-        days = [decided + WATCH_EVERY_DAYS * (k + 1) for k in range(len(c.later))]
+        when = [decided + WATCH_EVERY_DAYS * (k + 1) for k in range(len(c.later))]
     else:
-        days = [THREE_MONTH_DAY] * len(c.later)
-    for day, total in zip(days, c.later, strict=True):
-        when = at(day, 90)
-        if when >= ctx.until:
+        when = [THREE_MONTH_DAY] * len(c.later)
+    for day, total in zip(when, c.later, strict=True):
+        if days.at(day, 90) >= ctx.until:
             return
-        yield when
-        _phq9(ctx, nurse, course_id, total)
+        yield days.at(day, 90)
+        _phq9(ctx, course_id, total)
 
 
-class _At(Protocol):
-    def __call__(self, day: int, minutes: int = 0) -> datetime: ...
-
-
-def _phq9(ctx: _Context, nurse: Actor, course_id: int, total: int, session: int = 0) -> None:
+def _phq9(ctx: _Context, course_id: int, total: int, session: int = 0) -> None:
     """A PHQ-9 on the course; the timeline tags it (baseline, reassessment, relapse watch),
     except the score after session n, which is charted as session n's."""
     kind = ScoreKind.SESSION.value if session else None
     ctx.s.outcomes.record_score(
-        nurse,
+        ctx.actors[Role.NURSE],
         course_id,
         "phq9",
         phq9_answers(total),
@@ -270,11 +279,16 @@ def _phq9(ctx: _Context, nurse: Actor, course_id: int, total: int, session: int 
 
 def book_demo_boosters(
     boosters: BoosterBookingService,
+    schedule: ScheduleService,
     uow_factory: UnitOfWorkFactory,
     clinic_id: int,
     history: Sequence[HistoryCourse],
-) -> list[BoosterBooking]:
-    """The front desk books the boosters of the course in maintenance (the demo calendar must be
-    open: run after ``seed_demo_schedule``)."""
+) -> list[Booking]:
+    """The front desk books and confirms the boosters of the course in maintenance (the demo
+    calendar must be open: run after ``seed_demo_schedule``)."""
     desk = demo_actors(uow_factory, clinic_id)[Role.FRONT_DESK]
-    return [boosters.book(desk, h.course_id) for h in history if h.end == "maintenance"]
+    confirmed: list[Booking] = []
+    for h in history:
+        if h.end == "maintenance" and boosters.book(desk, h.course_id).bookings:
+            confirmed += schedule.confirm_series(desk, h.course_id)
+    return confirmed

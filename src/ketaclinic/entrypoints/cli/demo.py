@@ -27,9 +27,7 @@ from ketaclinic.services.scheduling.setup import seed_demo_schedule
 
 def history_services(s: Services) -> HistoryServices:
     """The use cases the demo's history goes through (from the composition root)."""
-    day = DayServices(
-        s.clock, s.orders, s.checkins, s.sessions, s.session_workflow, s.monitoring
-    )
+    day = DayServices(s.clock, s.orders, s.checkins, s.sessions, s.session_workflow, s.monitoring)
     return HistoryServices(s.pathway(), day, s.outcomes, s.maintenance)
 
 
@@ -46,7 +44,7 @@ def demo() -> None:
         history = seed_demo_history(s.uow, clock, history_services(s), clinic_id, until=end)
         clock.catch_up()
         opened_days = seed_demo_schedule(s.uow, s.clock, clinic_id)
-        book_demo_boosters(s.boosters, s.uow, clinic_id, history)
+        book_demo_boosters(s.boosters, s.schedule, s.uow, clinic_id, history)
         pathway = seed_demo_pathway(s.uow, s.clock, s.pathway(), clinic_id)
         stages = seed_demo_stages(s.uow, s.clock, s.pathway(), s.outcomes, clinic_id)
         s.gateways.bootstrap_add(clinic_id, SIMULATOR_GATEWAY, by="demo")
