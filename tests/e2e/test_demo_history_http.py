@@ -19,7 +19,7 @@ from ketaclinic.bootstrap import Services, build
 from ketaclinic.domain.identity.access import Role
 from ketaclinic.domain.identity.staff import Clinic
 from ketaclinic.domain.infusion.session import SessionState
-from ketaclinic.domain.outcomes.response import ScoreKind
+from ketaclinic.domain.outcomes.response import OutcomeClass, ScoreKind
 from ketaclinic.domain.patients.course import CourseState
 from ketaclinic.domain.scheduling.booking import BookingStatus
 from ketaclinic.entrypoints.app import create_app
@@ -106,6 +106,16 @@ def test_every_later_stage_exists_with_its_history(world: World, seeded: Seeded)
     review = s.outcomes.review(nurse, aspen.course_id)
     kinds = [x.kind for x in review.scores]
     assert kinds.count(ScoreKind.SESSION) == 6 and ScoreKind.REASSESSMENT in kinds
+    outcomes = {
+        given: s.outcomes.review(nurse, by_name(seeded)[given].course_id).outcome.outcome
+        for given in ("Aspen", "Briar", "Clover", "Fable")
+    }
+    assert outcomes == {
+        "Aspen": OutcomeClass.REMISSION,
+        "Briar": OutcomeClass.RESPONSE,
+        "Clover": OutcomeClass.NO_RESPONSE,
+        "Fable": OutcomeClass.PARTIAL_RESPONSE,
+    }
     dune = s.session_workflow.for_patient(nurse, by_name(seeded)["Dune"].patient_id)
     assert [d.session.state for d in dune] == [SessionState.DISCHARGED] * 2
     juno = by_name(seeded)["Juno"]
@@ -163,7 +173,7 @@ def test_the_outcomes_dashboard_shows_every_figure(client: TestClient, seeded: S
     assert sum(r["remitters"] for r in rates) == 2
     [remission] = adult["remission"]
     assert (remission["at_session_n"], remission["at_session_remitted"]) == (9, 2)
-    assert (remission["three_month_n"], remission["three_month_remitted"]) == (4, 1)
+    assert (remission["three_month_n"], remission["three_month_remitted"]) == (4, 2)
     assert any(r["events"] for r in adult["time_to_response"])
     assert any(r["censored"] for r in adult["time_to_response"])
     dropped = {r["session_number"]: r["dropped_after"] for r in body["retention"]}

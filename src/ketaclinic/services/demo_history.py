@@ -81,7 +81,7 @@ class _Course:
 
 
 HISTORY: tuple[_Course, ...] = (
-    _Course("Aspen", 178, (20, 17, 14, 11, 9, 6, 4), "completed", "remission", True, (5,)),
+    _Course("Aspen", 178, (20, 17, 14, 11, 9, 6, 4), "completed", "remission", True, (3,)),
     _Course("Briar", 164, (18, 16, 15, 12, 10, 9, 8), "completed", "response", later=(9,)),
     _Course("Clover", 150, (22, 21, 20, 19, 19, 18, 18), "completed", "no response", True, (19,)),
     _Course("Dune", 136, (19, 18, 17), "dropout", "stopped attending after session 2"),
