@@ -16,6 +16,7 @@ from fastapi.testclient import TestClient
 
 from ketaclinic.adapters.protocol_files import shipped_protocols
 from ketaclinic.bootstrap import Services, build
+from ketaclinic.domain.errors import ClinicError
 from ketaclinic.domain.identity.access import Role
 from ketaclinic.domain.identity.staff import Clinic
 from ketaclinic.domain.infusion.session import SessionState
@@ -28,12 +29,14 @@ from ketaclinic.services.audit.ports import AuditQuery
 from ketaclinic.services.demo import DEMO_PASSWORD, seed_demo
 from ketaclinic.services.demo_history import (
     HISTORY_DAYS,
+    HISTORY_FAMILY,
     HistoryCourse,
     book_demo_boosters,
     seed_demo_history,
 )
 from ketaclinic.services.demo_pathway import demo_actors, seed_demo_pathway
 from ketaclinic.services.demo_stages import seed_demo_stages
+from ketaclinic.services.patients.ports import PatientSearch
 from ketaclinic.services.scheduling.setup import seed_demo_schedule
 from tests.conftest import World
 from tests.fakes import CountingTokens, FakeClock
@@ -193,3 +196,15 @@ def test_seeding_the_history_again_adds_nothing(seeded: Seeded) -> None:
         s.uow, seeded.clock, history_services(s), seeded.clinic.id, until=seeded.end
     )
     assert again == []
+
+
+def test_the_history_refuses_a_clock_that_starts_too_late(world: World) -> None:
+    s = world.services
+    demo = seed_demo(s.uow, world.clock, s.staff, s.patients, s.protocols, shipped_protocols())
+    with pytest.raises(ClinicError) as refused:
+        seed_demo_history(
+            s.uow, world.clock, history_services(s), demo.clinic.id, until=world.clock.now()
+        )
+    assert refused.value.field == "clock"
+    desk = demo_actors(s.uow, demo.clinic.id)[Role.FRONT_DESK]
+    assert s.patients.search(desk, PatientSearch(demo.clinic.id, text=HISTORY_FAMILY)) == []

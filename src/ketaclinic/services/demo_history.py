@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Protocol
 
+from ketaclinic.domain.errors import ClinicError
 from ketaclinic.domain.identity.access import Role
 from ketaclinic.domain.identity.staff import Actor
 from ketaclinic.domain.outcomes.response import ScoreKind
@@ -90,7 +91,7 @@ HISTORY: tuple[_Course, ...] = (
     _Course("Grove", 94, (17, 15, 14, 14, 13), "dropout", "moved away after session 4", True),
     _Course("Heath", 80, (20, 15, 12, 10, 8, 7, 6), "completed", "response"),
     _Course("Isle", 66, (19, 15, 12, 9, 7, 6, 5), "relapse", "response", later=(7, 9, 12, 14)),
-    _Course("Juno", 32, (18, 14, 11, 9, 7, 6, 5), "maintenance", "response: boosters"),
+    _Course("Juno", 32, (18, 14, 11, 9, 7, 6, 5), "maintenance", "response"),
     _Course("Kestrel", 22, (17, 15, 13, 11, 10, 9, 8), "reassessment"),
 )
 
@@ -128,6 +129,12 @@ def seed_demo_history(
         if uow.patients.search(PatientSearch(clinic_id, text=HISTORY_FAMILY)):
             return []
         chairs = tuple(c.id for c in uow.clinics.chairs(clinic_id) if c.in_service)
+    if clock.now() > until - timedelta(days=HISTORY_DAYS):
+        raise ClinicError(
+            f"the demo history starts {HISTORY_DAYS} days before it ends: start the seeding "
+            "clock there",
+            field="clock",
+        )
     ctx = _Context(
         uow_factory, clock, s, clinic_id, chairs, until, demo_actors(uow_factory, clinic_id)
     )
