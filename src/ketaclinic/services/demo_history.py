@@ -129,10 +129,11 @@ def seed_demo_history(
         if uow.patients.search(PatientSearch(clinic_id, text=HISTORY_FAMILY)):
             return []
         chairs = tuple(c.id for c in uow.clinics.chairs(clinic_id) if c.in_service)
-    if clock.now() > until - timedelta(days=HISTORY_DAYS):
+    first = min(_days(until, c, n).at(0, -120) for n, c in enumerate(HISTORY))
+    if clock.now() > first:
         raise ClinicError(
-            f"the demo history starts {HISTORY_DAYS} days before it ends: start the seeding "
-            "clock there",
+            f"the demo history starts {(until - first).days} days before it ends: start the "
+            f"seeding clock {HISTORY_DAYS} days before",
             field="clock",
         )
     ctx = _Context(
@@ -183,9 +184,14 @@ class _Days:
         return start + timedelta(minutes=minutes)
 
 
+def _days(until: datetime, c: _Course, n: int) -> _Days:
+    """Course ``n`` opens on a Friday; its visits are in the morning to midday, clinic time."""
+    return _Days(_opening(until, c.days_ago), time(14 + 2 * (n % 3), tzinfo=UTC))
+
+
 def _script(ctx: _Context, c: _Course, n: int, seeded: list[HistoryCourse]) -> Iterator[datetime]:
     """One course from registration to its last step (yields the time of each next step)."""
-    days = _Days(_opening(ctx.until, c.days_ago), time(14 + 2 * (n % 3), tzinfo=UTC))
+    days = _days(ctx.until, c, n)
     yield days.at(0, -120)
     desk = ctx.actors[Role.FRONT_DESK]
     born = date(ctx.until.year - 30 - n * 3, 1 + n, 3 + n)
