@@ -184,6 +184,11 @@ def test_the_outcomes_dashboard_shows_every_figure(client: TestClient, seeded: S
     assert body["sessions_source"] == "administrations"
     assert any(r["adverse_events"] for r in body["safety"])
     sign_in(client, "admin@demo.ketaclinic.test")
+    page = client.get("/outcomes")  # the default range (the past twelve months) shows it all
+    assert page.status_code == 200
+    for figure in ("rates", "remission", "time_to_response", "retention", "safety"):
+        assert f'data-figure="{figure}"' in page.text
+    assert "No course in this range yet." not in page.text
     for figure in ("rates", "time_to_response", "retention", "remission", "safety"):
         csv = client.get(f"/outcomes/{figure}.csv", params=months)
         assert csv.status_code == 200
