@@ -18,7 +18,13 @@ from ketaclinic.domain.patients.course import CourseState
 from ketaclinic.entrypoints.app import create_app
 from ketaclinic.services.demo import DEMO_PASSWORD, seed_demo
 from ketaclinic.services.demo_pathway import demo_actors, seed_demo_pathway
-from ketaclinic.services.demo_stages import STAGE_FAMILY, StagePatient, seed_demo_stages
+from ketaclinic.services.demo_stages import (
+    BASELINE_PHQ9,
+    SESSION1_PHQ9,
+    STAGE_FAMILY,
+    StagePatient,
+    seed_demo_stages,
+)
 from ketaclinic.services.patients.ports import PatientSearch
 from ketaclinic.services.scheduling.setup import seed_demo_schedule
 from tests.conftest import World
@@ -69,7 +75,11 @@ def test_every_early_stage_exists_through_the_services(
     teen = world.services.patients.chart(nurse, by_stage["adolescent"].patient_id)
     assert [g.details.legal_authority for g in teen.guardians] == [True]
     review = world.services.outcomes.review(nurse, by_stage["induction"].course_id)
-    assert [s.kind for s in review.scores] == [ScoreKind.BASELINE, ScoreKind.SESSION]
+    kinds = [s.kind for s in review.scores]  # the evaluation's questionnaires are baselines too
+    assert set(kinds[:-1]) == {ScoreKind.BASELINE} and kinds[-1] is ScoreKind.SESSION
+    baseline, latest = review.outcome.baseline, review.outcome.latest
+    assert baseline is not None and baseline.total == BASELINE_PHQ9  # retaken after evaluation
+    assert latest is not None and (latest.total, latest.session_number) == (SESSION1_PHQ9, 1)
 
 
 def test_the_board_holds_no_session_before_induction(

@@ -34,7 +34,7 @@ from ketaclinic.domain.evaluation.intake import (
 from ketaclinic.domain.identity.access import Role
 from ketaclinic.domain.identity.staff import Actor
 from ketaclinic.domain.patients.course import CourseState
-from ketaclinic.domain.patients.people import Measurement, PatientDetails
+from ketaclinic.domain.patients.people import Measurement, PatientDetails, age_on
 from ketaclinic.domain.patients.people import SexAtBirth as PatientSex
 from ketaclinic.domain.protocols.sections import Route
 from ketaclinic.domain.scheduling.booking import Booking
@@ -174,7 +174,7 @@ def prepare_course(
     s.patients.add_measurement(app, patient_id, Measurement(now, Decimal(70), Decimal(170)))
     course = s.courses.open(app, patient_id, version)
     s.courses.move(app, course.id, CourseState.EVALUATING)
-    age = (now.date() - details.date_of_birth).days // 366
+    age = age_on(details.date_of_birth, now.date())
     sex = SexAtBirth(details.sex_at_birth.value)
     stored = s.evaluations.record(app, course.id, demo_evaluation(now, age, sex))
     s.eligibility.sign(app, course.id, SignRequest(stored.version))

@@ -184,7 +184,9 @@ def _induct(
     clock: Clock,
 ) -> None:
     s.courses.move(prescriber, course_id, CourseState.INDUCTION)
-    at = clock.now() - timedelta(days=3)
+    # retaken after the evaluation's questionnaires (dated the day before): the latest baseline
+    # counts, so this one is the course's baseline
+    at = clock.now() - timedelta(hours=12)
     for kind, total, number in (
         (ScoreKind.BASELINE, BASELINE_PHQ9, None),
         (ScoreKind.SESSION, SESSION1_PHQ9, 1),

@@ -10,13 +10,15 @@ import typer
 from ketaclinic.bootstrap import Services, build
 from ketaclinic.domain.errors import ClinicError, ValidationFailed
 from ketaclinic.domain.identity.staff import Clinic
+from ketaclinic.services.ports import Clock
 from ketaclinic.settings import load_settings
 
 
 @contextmanager
-def services() -> Iterator[Services]:
-    """Build the services from the environment; domain errors become exit code 1 with a message."""
-    built = build(load_settings())
+def services(clock: Clock | None = None) -> Iterator[Services]:
+    """Build the services from the environment (on ``clock`` when given: the demo seeder's);
+    domain errors become exit code 1 with a message."""
+    built = build(load_settings(), clock=clock)
     try:
         yield built
     except ValidationFailed as failed:

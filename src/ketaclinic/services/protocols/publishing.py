@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from ketaclinic.domain.errors import Conflict, NotFound, SafetyBlock, ValidationFailed
 from ketaclinic.domain.identity.access import Permission
@@ -17,7 +18,7 @@ from ketaclinic.domain.identity.staff import Actor
 from ketaclinic.domain.infusion import session
 from ketaclinic.domain.patients import course
 from ketaclinic.domain.patients.treatment import PublishedProtocol
-from ketaclinic.domain.protocols.canonical import canonical_json, content_hash
+from ketaclinic.domain.protocols.canonical import canonical_json
 from ketaclinic.domain.protocols.changes import AdoptedProtocol, FieldChange, adopt, diff
 from ketaclinic.domain.protocols.docs import Transition
 from ketaclinic.domain.protocols.docs_page import protocol_markdown
@@ -42,14 +43,22 @@ def load_published(uow: UnitOfWork, clinic_id: int, version_id: int) -> Protocol
     published = uow.protocols.get(clinic_id, version_id)
     if published is None:
         raise NotFound("no such protocol version in this clinic", field="protocol_version_id")
-    protocol = build_protocol(
-        json.loads(uow.protocols.content(clinic_id, version_id)), source_name=published.ref
-    )
-    if content_hash(protocol) != published.hash:
+    protocol = _built(uow.protocols.content(clinic_id, version_id), published.ref)
+    if protocol.hash != published.hash:
         raise SafetyBlock(
             f"protocol {published.ref} content does not match its hash", field="protocol_version_id"
         )
     return ProtocolView(published, protocol)
+
+
+@lru_cache(maxsize=32)
+def _built(content: str, ref: str) -> Protocol:
+    """The protocol read from its stored text, carrying the hash of that content.
+
+    Cached by the exact stored text: every call still reads the text, and a changed text is
+    read, checked and hashed afresh, so a tampered version is still refused by its hash; the
+    protocol is frozen, so sharing it between requests is safe."""
+    return build_protocol(json.loads(content), source_name=ref)
 
 
 def require_signed_off(uow: UnitOfWork, clinic_id: int, version_id: int) -> ProtocolView:
