@@ -31,6 +31,7 @@ PUBLIC = {
     ("POST", "/signin"),
     ("POST", "/signout"),
     ("POST", "/api/v1/auth/token"),
+    ("GET", "/favicon.ico"),  # the site icon (a redirect to a static file)
 }
 PUBLIC_PREFIXES = ("/link/",)  # patient self-report links authenticate with the link token
 

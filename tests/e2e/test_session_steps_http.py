@@ -166,6 +166,9 @@ def test_a_coach_cannot_run_the_steps_of_an_iv_infusion(client: TestClient, worl
         assert "session.runner_role" in refused.text, (step, refused.text)
     assert _state(world, sid) is SessionState.INFUSING
     assert len(flow.day(nurse, sid).records) == records_before
+    web_login(client, world, Role.COACH)
+    page = client.get(f"/sessions/{sid}")
+    assert page.status_code == 200 and 'action="/sessions/' not in page.text  # no step offered
     ended = _step(client, world, Role.NURSE, sid, "end", {})
     assert ended.status_code == 200, ended.text
 

@@ -31,12 +31,20 @@ def ensure_session_runner(
     if protocol is None:
         course = get_course(uow, s.clinic_id, s.course_id)
         protocol = load_published(uow, s.clinic_id, course.protocol_version_id).protocol
-    attendants = protocol.integration.attendant_roles
-    if actor.role is not None and actor.role.value in attendants:
+    if may_run_session(actor, protocol):
         return
+    attendants = protocol.integration.attendant_roles
     role = actor.role.value if actor.role is not None else "caller"
     raise PermissionDenied(
         f"{RULE}: a {role} may not run the steps of this session; nurses and prescribers may, "
         f"and this protocol's attendants ({', '.join(attendants) or 'none'})",
         field="session_id",
     )
+
+
+def may_run_session(actor: Actor, protocol: Protocol) -> bool:
+    """Whether ``actor`` may run the steps of a session of ``protocol`` (pages show the steps
+    only then; :func:`ensure_session_runner` is the check)."""
+    if actor.role in CLINICAL_RUNNERS:
+        return True
+    return actor.role is not None and actor.role.value in protocol.integration.attendant_roles

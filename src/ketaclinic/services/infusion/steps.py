@@ -48,12 +48,13 @@ class SessionSteps:
         return self._clock.now()
 
     def _context(
-        self, uow: UnitOfWork, actor: Actor, session_id: int
+        self, uow: UnitOfWork, actor: Actor, session_id: int, *, running: bool = True
     ) -> tuple[InfusionSession, Course, Protocol]:
         s = get_session(uow, actor.clinic_id, session_id)
         course = get_course(uow, actor.clinic_id, s.course_id)
         protocol = load_published(uow, actor.clinic_id, course.protocol_version_id).protocol
-        ensure_session_runner(uow, actor, s, protocol)
+        if running:  # a step is being taken (reading the day needs only PATIENT_READ)
+            ensure_session_runner(uow, actor, s, protocol)
         return s, course, protocol
 
     def _add(

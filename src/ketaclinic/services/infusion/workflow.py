@@ -334,14 +334,14 @@ class SessionWorkflowService(PauseSteps):
         """Every unmet discharge criterion now, assuming escort and instructions are confirmed."""
         require(actor, Permission.PATIENT_READ)
         with self._uow() as uow:
-            s, _, protocol = self._context(uow, actor, session_id)
+            s, _, protocol = self._context(uow, actor, session_id, running=False)
             return evaluate(uow, s, protocol, escort=True, instructions=True, at=self._now())
 
     def day(self, actor: Actor, session_id: int) -> SessionDay:
         """The session, its protocol, its verified order and every record (PATIENT_READ)."""
         require(actor, Permission.PATIENT_READ)
         with self._uow() as uow:
-            s, _, protocol = self._context(uow, actor, session_id)
+            s, _, protocol = self._context(uow, actor, session_id, running=False)
             records = uow.session_records.for_session(actor.clinic_id, s.id)
             order = order_of(uow, s, records)
             decision = None

@@ -19,6 +19,7 @@ from ketaclinic.entrypoints.guards import REAUTH_FIELD, WebUser, confirm_web_sig
 from ketaclinic.entrypoints.http import services_of
 from ketaclinic.entrypoints.input_limits import PathId
 from ketaclinic.entrypoints.web.rendering import mark_web, render
+from ketaclinic.services.identity.authorization import allowed
 from ketaclinic.services.identity.staff_sessions import StaffSession
 from ketaclinic.services.infusion.bedside_vitals import (
     HAND_FIELDS,
@@ -34,6 +35,7 @@ from ketaclinic.services.infusion.checklists import (
     SEVERITIES,
 )
 from ketaclinic.services.infusion.monitor_messages import VitalsBatch
+from ketaclinic.services.infusion.runners import may_run_session
 
 router = APIRouter(dependencies=[Depends(mark_web)], include_in_schema=False)
 Reader = Annotated[StaffSession, Depends(WebUser(Permission.PATIENT_READ))]
@@ -84,6 +86,8 @@ def _page(
         "severities": SEVERITIES,
         "scales": list(SCALES),
         "aldrete_items": ALDRETE_ITEMS,
+        "may_run": allowed(staff_session.actor, Permission.SESSION_RUN)
+        and may_run_session(staff_session.actor, day.protocol),
     }
     status = 422 if errors or error else 200
     return render(
