@@ -20,6 +20,18 @@ class Role(StrEnum):
     AUDITOR = "auditor"
 
 
+#: How each role is named to people (the enum value is the stored code).
+ROLE_LABELS: dict[Role, str] = {
+    Role.PHYSICIAN: "physician",
+    Role.APP: "nurse practitioner / PA",
+    Role.NURSE: "nurse",
+    Role.COACH: "integration coach",
+    Role.FRONT_DESK: "front desk",
+    Role.ADMIN: "administrator",
+    Role.AUDITOR: "auditor",
+}
+
+
 class Permission(StrEnum):
     PATIENT_READ = "patient.read"
     PATIENT_WRITE = "patient.write"

@@ -13,7 +13,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
 from ketaclinic.domain.errors import ClinicError, NotAuthenticated, ValidationFailed
-from ketaclinic.domain.identity.access import Permission, is_allowed
+from ketaclinic.domain.identity.access import ROLE_LABELS, Permission, Role, is_allowed
 from ketaclinic.domain.protocols.canonical import decimal_text
 from ketaclinic.entrypoints.http import status_for
 from ketaclinic.entrypoints.web.navigation import CHART_PANELS, NAV
@@ -30,8 +30,17 @@ def templates() -> Jinja2Templates:
         _templates = Jinja2Templates(directory=str(directory))
         _templates.env.filters["local"] = _local_time
         _templates.env.filters["plain"] = plain_number
+        _templates.env.filters["role"] = role_label
         _templates.env.finalize = plain_number  # every {{ Decimal }} prints as a plain decimal
     return _templates
+
+
+def role_label(value: Any) -> str:
+    """A role as people call it ("nurse practitioner / PA", not "app")."""
+    try:
+        return ROLE_LABELS[Role(str(getattr(value, "value", value)))]
+    except ValueError:
+        return str(value)
 
 
 def plain_number(value: Any) -> Any:
