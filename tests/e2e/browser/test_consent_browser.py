@@ -156,7 +156,7 @@ def test_adolescent_goes_from_evaluation_to_consented_on_a_tablet(
     record_evaluation(app, course)
     expect(app.get_by_role("heading", name="Eligibility — Demo-Birch, Sky")).to_be_visible()
     expect(app.locator("[data-result]")).to_have_attribute("data-result", "eligible")
-    app.get_by_role("button", name="Sign as app").click()
+    app.get_by_role("button", name="Sign as nurse practitioner / PA").click()
     expect(app.locator("[data-decision]")).to_have_attribute("data-decision", "eligible")
     move(app, patient, "eligible")
     expect(app.locator(f'[data-course-id="{course}"] [data-state]').first).to_have_attribute(
