@@ -45,7 +45,7 @@ def test_the_board_shows_chairs_vitals_and_alarms(client: TestClient, world: Wor
     assert [a["rule_id"] for a in busy[0]["alarms"]] == ["bp-systolic-severe"]
 
 
-def test_acknowledging_on_the_board_pauses_in_one_action_and_a_declined_pause_needs_a_reason(
+def test_acknowledging_on_the_board_pauses_in_one_action_and_a_nurse_cannot_decline_the_pause(
     client: TestClient, world: World
 ) -> None:
     _surge(world)
@@ -53,8 +53,9 @@ def test_acknowledging_on_the_board_pauses_in_one_action_and_a_declined_pause_ne
     [alarm] = [a for c in world.services.board.snapshot(world.actor(Role.NURSE)) for a in c.alarms]
     url = f"/board/alarms/{alarm.id}/acknowledge"
     headers = {"HX-Request": "true", "X-CSRF-Token": csrf}
-    declined = client.post(url, data={"action": "none", "note": ""}, headers=headers)
+    declined = client.post(url, data={"action": "none", "note": "artefact"}, headers=headers)
     assert declined.status_code == 422 and "alarm.required_action" in declined.text
+    assert "only a prescriber" in declined.text  # a nurse pauses; a prescriber decides on more
     done = client.post(url, data={"action": "pause", "note": ""}, headers=headers)
     assert done.status_code == 200 and "bp-systolic-severe" not in done.text
     assert "paused" in done.text

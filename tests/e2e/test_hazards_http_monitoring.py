@@ -190,5 +190,29 @@ def test_a_nurse_cannot_keep_dosing_on_a_stop_alarm_and_declining_a_pause_needs_
     assert _state(world, sid) is SessionState.STOPPED
 
 
+def test_only_a_prescriber_with_a_reason_keeps_dosing_against_a_pause_rule(
+    client: TestClient, world: World
+) -> None:
+    """A severe BP reading requires a pause: a nurse acknowledging it as "no change" is refused
+    naming ``alarm.required_action`` (she pauses, the prescriber decides); a physician may keep
+    dosing, with a written reason recorded as an override."""
+    [monitor] = running_sessions(world)
+    sid = monitor.session.id
+    [alarm] = _post(client, world, sid, sbp="215")
+    assert alarm["action"] == "pause"
+    url = f"/api/v1/alarms/{alarm['id']}/acknowledge"
+    nurse = bearer(client, world, Role.NURSE)
+    kept = client.post(url, headers=nurse, json={"action": "none", "note": "artefact"})
+    assert kept.status_code == 409 and "only a prescriber" in kept.text
+    physician = bearer(client, world, Role.PHYSICIAN)
+    bare = client.post(url, headers=physician, json={"action": "none", "note": ""})
+    assert bare.status_code == 422 and "alarm.required_action" in bare.text
+    decided = client.post(
+        url, headers=physician, json={"action": "none", "note": "manual BP 138/84, cuff artefact"}
+    )
+    assert decided.status_code == 200, decided.text
+    assert _state(world, sid) is SessionState.INFUSING
+
+
 def _state(world: World, sid: int) -> SessionState:
     return world.services.sessions.get(world.actor(Role.NURSE), sid).state

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from ketaclinic.adapters.db.infusion.tables import hl7_dead_letters, hl7_messages, vital_readings
 from ketaclinic.adapters.hl7.ingest_handler import MonitorMessageHandler
-from ketaclinic.domain.errors import Conflict, PermissionDenied, ValidationFailed
+from ketaclinic.domain.errors import Conflict, PermissionDenied, SafetyBlock, ValidationFailed
 from ketaclinic.domain.identity.access import Role
 from ketaclinic.domain.infusion.records import AckAction
 from ketaclinic.domain.infusion.session import SessionState
@@ -67,8 +67,13 @@ def test_a_bp_surge_raises_one_pause_alarm_and_ack_with_pause_pauses_and_notifie
     assert alarm.action == "pause" and alarm.active and len(alarm.triggering) >= 2
     notices = world.services.alarms.notifications(nurse)
     assert [n.kind for n in notices] == ["alarm.pause"]
-    with pytest.raises(ValidationFailed) as failed:  # declining the required pause needs a reason
-        world.services.alarms.acknowledge(nurse, alarm.id, AckAction.NONE, "  ")
+    with pytest.raises(SafetyBlock) as refused:  # only a prescriber decides to keep dosing
+        world.services.alarms.acknowledge(nurse, alarm.id, AckAction.NONE, "artefact")
+    assert "alarm.required_action" in refused.value.detail
+    with pytest.raises(ValidationFailed) as failed:  # and with a written reason
+        world.services.alarms.acknowledge(
+            world.actor(Role.PHYSICIAN), alarm.id, AckAction.NONE, "  "
+        )
     assert failed.value.field == "note" and "alarm.required_action" in failed.value.detail
     with pytest.raises(PermissionDenied):
         world.services.alarms.acknowledge(
@@ -102,7 +107,8 @@ def test_an_alarm_clears_when_readings_return_and_a_surge_before_acknowledgement
     assert [(a.id, a.rule_id, a.active, a.repeat_count) for a in alarms] == [
         (cleared.id, "bp-systolic-severe", True, 2),
     ]
-    world.services.alarms.acknowledge(nurse, cleared.id, AckAction.NONE, "manual BP 128/80")
+    physician = world.actor(Role.PHYSICIAN)
+    world.services.alarms.acknowledge(physician, cleared.id, AckAction.NONE, "manual BP 128/80")
     world.clock.advance(minutes=1)
     h.handle(pcd01(monitor, "C3", world.clock.now(), sbp=121))
     world.clock.advance(minutes=1)

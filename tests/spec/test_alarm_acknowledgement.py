@@ -2,8 +2,9 @@
 source (``domain.infusion.alarm_ack.check_acknowledgement``, rule ``alarm.required_action``).
 
 Doing what the rule asks, or more, is one click with no note. While dosing runs and the condition
-lasts, continuing on a stop rule is refused outright; anything else short of the rule's action
-needs a written reason. Once dosing has ended or the condition has cleared, anything goes.
+lasts, continuing on a stop rule is refused outright, continuing on a pause rule is a prescriber's
+decision with a written reason, and pausing on a stop rule needs a written reason. Once dosing has
+ended or the condition has cleared, anything goes.
 """
 
 from __future__ import annotations
@@ -35,20 +36,32 @@ class Case:
     note: str
     outcome: str  # ok | reason | refused | override
     cleared: bool = False
+    prescriber: bool = False
 
 
 CASES = (
     Case("pause rule, paused in one click", S43, "pause", INF, PAUSE, "", "ok"),
     Case("pause rule, stopped instead", S43, "pause", INF, STOP, "", "ok"),
-    Case("pause rule, dosing continues without a reason", S43, "pause", INF, NONE, " ", "reason"),
+    Case("pause rule, a nurse continues dosing", S43, "pause", INF, NONE, "artefact", "refused"),
     Case(
-        "pause rule, dosing continues with a reason",
+        "pause rule, a prescriber continues without a reason",
+        S43,
+        "pause",
+        INF,
+        NONE,
+        " ",
+        "reason",
+        prescriber=True,
+    ),
+    Case(
+        "pause rule, a prescriber continues with a reason",
         S43,
         "pause",
         INF,
         NONE,
         "cuff artefact, manual BP 142/88",
         "override",
+        prescriber=True,
     ),
     Case("stop rule, stopped in one click", S43_STOP, "stop", INF, STOP, "", "ok"),
     Case(
@@ -96,7 +109,11 @@ def _alarm(action: str, cleared: bool) -> StoredAlarm:
 def test_acknowledgement_case(case: Case) -> None:
     assert case.source
     check = check_acknowledgement(
-        _alarm(case.rule_action, case.cleared), case.state, case.action, case.note
+        _alarm(case.rule_action, case.cleared),
+        case.state,
+        case.action,
+        case.note,
+        prescriber=case.prescriber,
     )
     got = (
         "refused"

@@ -6,10 +6,12 @@ stronger one, needs no more than the click: the alarm is the reason. While dosin
 condition still holds:
 
 - continuing to dose on a required **stop** is refused: that rule cannot be overridden;
-- anything short of the required action otherwise (pausing on a stop rule, continuing on a pause
-  rule) is an override and needs the acknowledging person's written reason, recorded with the
-  acknowledgement. A pause on a stop rule still halts dosing, and the session cannot resume while
-  the stop condition lasts (guard ``no_stop_alarm``).
+- continuing to dose on a required **pause** is a prescriber's decision (physician or APP), with
+  a written reason; anyone else is refused and pauses first;
+- pausing on a stop rule needs a written reason. It still halts dosing, and the session cannot
+  resume while the stop condition lasts (guard ``no_stop_alarm``).
+
+Every override is recorded with the acknowledgement and named in its audit event.
 
 Once dosing has ended or the condition has cleared, the required action is moot and any
 acknowledgement is accepted. Source: clinical.md §4.3 (BP and SpO2 rules: pause, stop, notify the
@@ -39,8 +41,9 @@ class AckCheck:
 
 
 def check_acknowledgement(
-    alarm: StoredAlarm, state: SessionState, action: AckAction, note: str
+    alarm: StoredAlarm, state: SessionState, action: AckAction, note: str, *, prescriber: bool
 ) -> AckCheck:
+    """``prescriber``: the person acknowledging may decide on dosing (physician or APP)."""
     required = _REQUIRED.get(alarm.action)
     dosing = state is SessionState.INFUSING
     if required is None or not dosing or not alarm.active:
@@ -51,6 +54,11 @@ def check_acknowledgement(
         return AckCheck(
             refused=f"{RULE}: rule {alarm.rule_id} requires dosing to stop while its condition "
             "lasts; dosing cannot continue"
+        )
+    if required is AckAction.PAUSE and not prescriber:
+        return AckCheck(
+            refused=f"{RULE}: rule {alarm.rule_id} requires dosing to pause; only a prescriber "
+            "may decide to continue: pause, then ask a prescriber"
         )
     if not note.strip():
         return AckCheck(

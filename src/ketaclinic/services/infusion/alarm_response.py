@@ -18,7 +18,7 @@ from ketaclinic.domain.infusion.alarm_ack import check_acknowledgement
 from ketaclinic.domain.infusion.records import AckAction, Notification, StoredAlarm, StoredReading
 from ketaclinic.domain.infusion.session import SessionState
 from ketaclinic.services.audit.trail import record
-from ketaclinic.services.identity.authorization import require
+from ketaclinic.services.identity.authorization import allowed, require
 from ketaclinic.services.infusion.board import chair_event
 from ketaclinic.services.infusion.ports import LiveEvents
 from ketaclinic.services.infusion.sessions import get_session, move_session, session_facts
@@ -53,7 +53,9 @@ class AlarmService:
             if alarm.acknowledged_at is not None:
                 raise Conflict("the alarm is already acknowledged", field="alarm_id")
             s = get_session(uow, actor.clinic_id, alarm.session_id)
-            check = check_acknowledgement(alarm, s.state, action, note)
+            check = check_acknowledgement(
+                alarm, s.state, action, note, prescriber=allowed(actor, Permission.PREDOSE_DECIDE)
+            )
             if check.refused:
                 raise SafetyBlock(check.refused, reasons=(check.refused,), field="action")
             if check.needs_reason:
