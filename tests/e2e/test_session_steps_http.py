@@ -185,3 +185,27 @@ def test_a_paused_infusion_waits_on_the_prescribers_today_until_approved(
     after = client.get("/today").text.split('id="today-resume"', 1)[1].split("</section>", 1)[0]
     assert f'data-session-id="{sid}"' not in after
     assert "No paused infusion is waiting for you." in after
+
+
+def test_ketamine_under_another_name_cannot_be_recorded_as_an_ordinary_drug(
+    client: TestClient, world: World
+) -> None:
+    """The "give" step records premedications and rescue drugs; ketamine under a brand name or a
+    disguised spelling is refused naming the dose gate, and nothing is stored."""
+    walked = walked_session(world, SessionState.CHECKED_IN)
+    sid = walked.session.id
+    flow, nurse = world.services.session_workflow, world.actor(Role.NURSE)
+    before = len(flow.day(nurse, sid).records)
+    for drug, route in (
+        ("Ketalar", "IV"),
+        ("Spravato (esket.)", "IN"),
+        ("ket\u0430mine", "IV"),
+        ("keta-mine HCl", "SL"),
+    ):
+        body = {"drug": drug, "dose_mg": "35", "route": route, "lot": "L9", "given_by": "Nurse"}
+        refused = _step(client, world, Role.NURSE, sid, "give", body)
+        assert refused.status_code == 422, (drug, refused.text)
+        assert "dose_gate.order" in refused.text, (drug, refused.text)
+    assert len(flow.day(nurse, sid).records) == before
+    body = {"drug": "ondansetron", "dose_mg": "4", "route": "IV", "lot": "L1", "given_by": "Nurse"}
+    assert _step(client, world, Role.NURSE, sid, "give", body).status_code == 200

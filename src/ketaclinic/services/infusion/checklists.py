@@ -15,6 +15,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from ketaclinic.domain.assessments.instruments.cadss import DISSOCIATION_TOTAL_RANGES
+from ketaclinic.domain.dosing.drug_names import names_ketamine
 from ketaclinic.domain.errors import ValidationFailed
 from ketaclinic.domain.infusion.discharge import AldreteScore
 
@@ -165,8 +166,11 @@ def administration(raw: Mapping[str, Any], now: datetime) -> Documented:
         "given_by": f.text("given_by", limit=120),
         "purpose": f.text("purpose", required=False, limit=40) or "premedication",
     }
-    if "ketamine" in (payload["drug"] + payload["purpose"]).lower():
-        f.errors["drug"] = "ketamine is given only against the verified order (start dosing)"
+    if names_ketamine(f"{payload['drug']} {payload['purpose']}"):
+        f.errors["drug"] = (
+            "dose_gate.order: ketamine (by any name: Ketalar, esketamine, Spravato...) is given "
+            "only against the verified order (start dosing)"
+        )
     f.done()
     return Documented(payload)
 
