@@ -209,3 +209,43 @@ def test_ketamine_under_another_name_cannot_be_recorded_as_an_ordinary_drug(
     assert len(flow.day(nurse, sid).records) == before
     body = {"drug": "ondansetron", "dose_mg": "4", "route": "IV", "lot": "L1", "given_by": "Nurse"}
     assert _step(client, world, Role.NURSE, sid, "give", body).status_code == 200
+
+
+def _predose(sbp: int, dbp: int, order_id: int, recheck: tuple[int, int] | None) -> dict[str, Any]:
+    body: dict[str, Any] = {"sbp_mmhg": sbp, "dbp_mmhg": dbp, "hr_per_min": 72, "spo2_pct": 98}
+    body |= {"symptom_check": "none", "order_id": order_id}
+    if recheck:
+        body |= {"recheck_sbp_mmhg": recheck[0], "recheck_dbp_mmhg": recheck[1]}
+    return body
+
+
+def test_a_later_checklist_with_normal_numbers_does_not_erase_a_pre_dose_hard_stop(
+    client: TestClient, world: World
+) -> None:
+    """230/132 on the pre-dose checklist is a hard stop for the day: a nurse re-entering the
+    checklist with 120/80 is still refused naming ``predose_bp_hard_stop``, no prescriber can
+    decide to proceed, and the session never reaches ``ready``."""
+    walked = walked_session(world, SessionState.CHECKED_IN)
+    sid, order = walked.session.id, walked.order_id
+    high = _step(client, world, Role.NURSE, sid, "pre-dose", _predose(230, 132, order, (228, 130)))
+    assert high.status_code == 409 and "predose_bp_hard_stop" in high.text, high.text
+    again = _step(client, world, Role.NURSE, sid, "pre-dose", _predose(120, 80, order, None))
+    assert again.status_code == 409, again.text
+    assert any(r.startswith("predose_bp_hard_stop") for r in again.json()["reasons"])
+    proceed = {"decision": "proceed", "reason": "looks fine now"}
+    decided = _step(client, world, Role.PHYSICIAN, sid, "predose-decision", proceed)
+    assert decided.status_code == 409 and "hard-stop" in decided.text
+    assert _state(world, sid) is SessionState.CHECKED_IN
+
+
+def test_a_later_checklist_with_normal_numbers_still_needs_the_prescriber_on_a_hold(
+    client: TestClient, world: World
+) -> None:
+    walked = walked_session(world, SessionState.CHECKED_IN)
+    sid, order = walked.session.id, walked.order_id
+    held = _step(client, world, Role.NURSE, sid, "pre-dose", _predose(176, 104, order, (172, 102)))
+    assert held.status_code == 409 and "predose_bp" in held.text, held.text
+    again = _step(client, world, Role.NURSE, sid, "pre-dose", _predose(122, 78, order, None))
+    assert again.status_code == 409, again.text
+    assert any(r.startswith("predose_bp") for r in again.json()["reasons"])
+    assert _state(world, sid) is SessionState.CHECKED_IN

@@ -54,6 +54,18 @@ def _premedicated(records: Sequence[SessionRecord], order: DoseOrder | None) -> 
     return all(p.drug.lower() in given for p in order.content.premedications)
 
 
+def session_bp_reasons(records: Sequence[SessionRecord], key: str) -> tuple[str, ...]:
+    """Every BP hold (``bp_hold``) or hard stop (``bp_hard_stop``) recorded on any of the session's
+    pre-dose checklists, oldest first. A later checklist with lower numbers does not erase an
+    earlier one: a hard stop means no dose that day, and a hold still needs a prescriber's
+    decision (clinical.md §4.3, §1.2)."""
+    found: dict[str, None] = {}
+    for r in records:
+        if r.kind is RecordKind.PRE_DOSE:
+            found.update(dict.fromkeys(str(reason) for reason in r.payload.get(key, ())))
+    return tuple(found)
+
+
 def derive_facts(
     records: Sequence[SessionRecord],
     order: DoseOrder | None,
@@ -75,9 +87,9 @@ def derive_facts(
         pregnancy_test_required=required,
         pregnancy_test_negative=c.get("pregnancy_test") == "negative",
         checkin_reviewed=bool(c.get("checkin_reviewed")),
-        predose_hold=tuple(p.get("bp_hold", ())),
+        predose_hold=session_bp_reasons(records, "bp_hold"),
         predose_vitals_hold=tuple(p.get("vitals_hold", ())),
-        predose_hard_stop=tuple(p.get("bp_hard_stop", ())),
+        predose_hard_stop=session_bp_reasons(records, "bp_hard_stop"),
         predose_bp_decided_by=predose_decided_by(records, predose),
         baseline_vitals_recorded=bool(p.get("sbp_mmhg")) and bool(p.get("spo2_pct")),
         symptom_check_done=bool(p.get("symptom_check")),

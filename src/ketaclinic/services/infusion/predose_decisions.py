@@ -10,7 +10,7 @@ from __future__ import annotations
 from ketaclinic.domain.errors import Conflict
 from ketaclinic.domain.infusion.records import InfusionSession
 from ketaclinic.domain.infusion.session import SessionState
-from ketaclinic.services.infusion.facts import latest, predose_decided_by
+from ketaclinic.services.infusion.facts import latest, predose_decided_by, session_bp_reasons
 from ketaclinic.services.infusion.ports import RecordKind, SessionRecord
 from ketaclinic.services.ports import UnitOfWork
 
@@ -24,8 +24,8 @@ def waiting_predose(uow: UnitOfWork, s: InfusionSession) -> SessionRecord:
         raise Conflict(f"the session is {s.state.value}", field="decision")
     records = uow.session_records.for_session(s.clinic_id, s.id)
     predose = latest(records, RecordKind.PRE_DOSE)
-    held = predose is not None and (
-        predose.payload.get("bp_hold") or predose.payload.get("bp_hard_stop")
+    held = predose is not None and bool(
+        session_bp_reasons(records, "bp_hold") or session_bp_reasons(records, "bp_hard_stop")
     )
     if predose is None or not held or predose_decided_by(records, predose):
         raise Conflict("no pre-dose BP hold waits for a decision", field="decision")

@@ -34,6 +34,7 @@ from ketaclinic.services.infusion.facts import (
     observed_response,
     order_of,
     resume_approval,
+    session_bp_reasons,
     session_order,
     verified_order,
     vitals_hold,
@@ -124,13 +125,14 @@ class SessionWorkflowService(PauseSteps):
             facts = self._facts(uow, s)
             failures = guard_failures(s.state, SessionState.READY, facts)
             bp = tuple(f for f in failures if f.startswith("predose_bp"))
-            if bp and len(bp) == len(failures):  # only the BP stands: keep the checklist
-                uow.commit()
+            if bp:  # a BP hold or hard stop is kept, whatever else is missing: a later
+                uow.commit()  # checklist cannot erase it (services.infusion.facts)
+                others = tuple(f for f in failures if f not in bp)
                 raise SafetyBlock(
                     "pre-dose BP: no start without a prescriber's decision"
                     if not facts.predose_hard_stop
                     else "pre-dose BP above the hard-stop limit: no dose today",
-                    reasons=bp,
+                    reasons=bp + others,
                     field="predose_bp_hard_stop" if facts.predose_hard_stop else "predose_bp",
                 )
             return self._move(uow, actor, s, SessionState.READY, facts)
@@ -153,7 +155,8 @@ class SessionWorkflowService(PauseSteps):
         with self._uow() as uow:
             s = get_session(uow, actor.clinic_id, session_id)
             predose = waiting_predose(uow, s)
-            stop = tuple(predose.payload.get("bp_hard_stop", ()))
+            records = uow.session_records.for_session(s.clinic_id, s.id)
+            stop = session_bp_reasons(records, "bp_hard_stop")  # any checklist of the day
             if stop and decision == "proceed":
                 raise SafetyBlock(
                     "pre-dose BP above the hard-stop limit: no start, by anyone",
