@@ -1,7 +1,7 @@
 """The nurse's "due now" list from stored sessions: a checked-in patient whose signed order is not
 yet verified at the bedside, and vitals due then overdue on the protocol's interval while infusing
-(clinical.md §4.1). Setup moves sessions with the demo's attested facts (demo_sessions); the
-list itself reads storage only."""
+(clinical.md §4.1). Setup walks the sessions through the nurse's real steps (the demo's
+check-in form); the list itself reads storage only."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from datetime import timedelta
 from ketaclinic.domain.identity.access import Role
 from ketaclinic.domain.infusion.session import SessionState
 from ketaclinic.services.demo_pathway import prepare_course
-from ketaclinic.services.infusion.demo_sessions import DEMO_ATTESTED
+from ketaclinic.services.infusion.demo_sessions import DEMO_CHECK_IN
 from ketaclinic.services.patients.ports import PatientSearch
 from tests.conftest import World
 from tests.infusion_world import running_sessions
@@ -42,7 +42,8 @@ def test_a_checked_in_patient_waits_for_the_bedside_verification(world: World) -
     s = world.services.sessions.create(
         physician, course_id, chair, unscheduled_reason="test", prescriber_id=physician.staff_id
     )
-    world.services.sessions.move(nurse, s.id, SessionState.CHECKED_IN, attested=DEMO_ATTESTED)
+    checked_in = world.services.session_workflow.check_in(nurse, s.id, DEMO_CHECK_IN)
+    assert checked_in.state is SessionState.CHECKED_IN
     due = {i.session.id: i for i in world.services.due_now.due_now(nurse)}
     item = due[s.id]
     assert item.what == "bedside verification of the dose order" and item.order_id == order_id
