@@ -202,7 +202,7 @@ def open_session(nurse: Page) -> str:
 
 def verify_at_bedside(nurse: Page, order: Order) -> None:
     nurse.get_by_role("link", name="Chart").click()
-    mrn = nurse.locator("main p.meta strong").first.inner_text()
+    mrn = nurse.locator('#patient-banner [data-field="mrn"]').inner_text()
     nurse.goto(f"/orders/{order.id}/verify")
     nurse.get_by_label("Patient MRN (wristband)").fill(mrn)
     nurse.get_by_label("Drug (label)").fill("ketamine")

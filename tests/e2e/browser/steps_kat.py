@@ -334,4 +334,4 @@ def verify_at_bedside(page: Page, order: int, mrn: str, dose_mg: str) -> None:
 
 def chart_mrn(page: Page, patient: int) -> str:
     page.goto(f"/patients/{patient}")
-    return page.locator("main p.meta strong").first.inner_text()
+    return page.locator('#patient-banner [data-field="mrn"]').inner_text()

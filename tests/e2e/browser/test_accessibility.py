@@ -210,7 +210,7 @@ def _submit(page: Page, step: str, fields: dict[str, str], checks: tuple[str, ..
 def _verify_order_at_bedside(nurse: Page) -> str:
     """From the session to the chart: the wristband MRN checked against the signed order."""
     nurse.get_by_role("link", name="Chart").click()
-    mrn = nurse.locator("main p.meta strong").first.inner_text()
+    mrn = nurse.locator('#patient-banner [data-field="mrn"]').inner_text()
     nurse.locator("#dosing-panel").get_by_role("link", name="Verify at bedside").click()
     order_id = nurse.url.rstrip("/").split("/")[-2]
     nurse.get_by_label("Patient MRN (wristband)").fill(mrn)
