@@ -166,6 +166,8 @@ def move(page: Page, patient: int, course: int, to: str, reason: str = "") -> No
     if reason:
         step.get_by_label("Reason").fill(reason)
     step.get_by_role("button", name=f"Move to {to}").click()
+    # Wait for the answer before anyone navigates: leaving the page mid-request aborts the move.
+    expect(article.locator("[data-state]").first).to_have_attribute("data-state", to)
 
 
 def expect_state(page: Page, patient: int, course: int, state: str) -> None:
