@@ -207,3 +207,23 @@ def test_admin_and_auditor_see_refused_actions_by_name(world: World, client: Tes
         assert "Test Nurse" in audit and "auth.sign_in" in audit and "failure" in audit
     admin = sign_in(client, world, Role.ADMIN)
     assert "today-protocols" in admin and "today-monitors" in admin
+
+
+def test_on_a_day_without_appointments_the_next_clinic_day_is_shown(
+    world: World, client: TestClient, day: Day
+) -> None:
+    """The evening before the series starts: nothing today, so the desk and the prescribers see
+    the next clinic day's appointments (to prepare, no check-in) and the orders it still needs."""
+    world.clock.current = world.clock.current - timedelta(days=1)
+    first_day = (world.clock.current + timedelta(days=1)).astimezone(CHICAGO)
+    body = sign_in(client, world, Role.FRONT_DESK)
+    assert "No infusion appointments today." in section(body, "today-arrivals")
+    ahead = section(body, "today-next")
+    assert f"{first_day:%A} {first_day.day} {first_day:%B}" in ahead
+    assert day.booked.display_name in ahead and day.first_at_local in ahead
+    assert "/check-in" not in ahead
+    client.cookies.clear()  # a new browser: the physician signs in
+    body = sign_in(client, world, Role.PHYSICIAN)
+    to_sign = section(body, "today-next-to-sign")
+    assert day.booked.display_name in to_sign and "/orders/new" in to_sign
+    assert phi_reads(world, day.booked.id, Role.PHYSICIAN) == 1

@@ -33,7 +33,12 @@ def _front_desk(services: Services, staff_session: StaffSession, now: datetime) 
     day = now.astimezone(ZoneInfo(staff_session.clinic.timezone)).date()
     arrivals = services.arrivals.arrivals(actor, day)
     late = [a for a in arrivals if a.session is None and a.booking.start_at + LATE_AFTER < now]
-    return {"arrivals": arrivals, "late": late}
+    found: dict[str, Any] = {"arrivals": arrivals, "late": late}
+    if not arrivals:  # a quiet day (or the clinic is closed): the next clinic day, to prepare
+        ahead = services.arrivals.next_day(actor, day)
+        if ahead is not None:
+            found |= {"next_day": ahead, "next_arrivals": services.arrivals.arrivals(actor, ahead)}
+    return found
 
 
 def _nurse(services: Services, staff_session: StaffSession, now: datetime) -> dict[str, Any]:
@@ -50,8 +55,11 @@ def _prescriber(services: Services, staff_session: StaffSession, now: datetime) 
     actor = staff_session.actor
     day = now.astimezone(ZoneInfo(staff_session.clinic.timezone)).date()
     due = services.due_now.due_now(actor)
+    ahead = services.arrivals.next_day(actor, day)
     return {
         "to_sign": services.orders_to_sign.for_day(actor, day),
+        "next_day": ahead,
+        "next_to_sign": services.orders_to_sign.for_day(actor, ahead) if ahead else [],
         "decisions": services.session_workflow.waiting_decisions(actor),
         "resume_waiting": services.session_workflow.waiting_resume_approvals(actor),
         "names": {d.session.patient_id: d.patient_name for d in due},
@@ -111,7 +119,9 @@ def _shown(context: dict[str, Any]) -> list[int]:
     ids += [c.session.patient_id for c in context.get("chairs", ()) if c.session]
     ids += [d.session.patient_id for d in context.get("due", ())]
     ids += [o.alarm.patient_id for o in context.get("alarms", ())]
+    ids += [a.booking.patient_id for a in context.get("next_arrivals", ())]
     ids += [o.booking.patient_id for o in context.get("to_sign", ())]
+    ids += [o.booking.patient_id for o in context.get("next_to_sign", ())]
     ids += [d.session.patient_id for d in context.get("decisions", ())]
     ids += [t.patient_id for t, _ in context.get("safety", ())]
     ids += [e.patient.id for e in context.get("outcomes", ())]

@@ -16,7 +16,7 @@ clinical.md §3.1 (the induction series), §4 (infusion day).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from ketaclinic.domain.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
@@ -38,6 +38,8 @@ _NOT_TREATABLE = frozenset(
 MAX_REASON_CHARS = 500
 RULE_APPOINTMENT = "session.needs_appointment"
 RULE_SAME_DAY = "session.check_in_same_day"
+#: How far ahead the next clinic day with infusion appointments is looked for.
+NEXT_DAY_HORIZON = timedelta(days=14)
 
 
 @dataclass(frozen=True, slots=True)
@@ -226,3 +228,16 @@ class SessionOpeningService:
                 session = uow.sessions.for_appointment(actor.clinic_id, b.id)
                 result.append(Arrival(b, name, chairs.get(b.chair_id, "?"), session))
         return result
+
+    def next_day(self, actor: Actor, after: date) -> date | None:
+        """The first clinic day after ``after`` (within two weeks) with an infusion appointment."""
+        require(actor, Permission.SCHEDULE_READ)
+        with self._uow() as uow:
+            clinic = uow.clinics.get(actor.clinic_id)
+            if clinic is None:
+                raise NotFound("no such clinic", field="clinic_id")
+            zone = ZoneInfo(clinic.timezone)
+            start = datetime.combine(after + timedelta(days=1), datetime.min.time(), tzinfo=zone)
+            found = uow.schedule.active_between(actor.clinic_id, start, start + NEXT_DAY_HORIZON)
+        starts = [b.start_at for b in found if b.kind is not BookingKind.COACHING]
+        return min(starts).astimezone(zone).date() if starts else None
