@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import date
 from decimal import Decimal, InvalidOperation
+from typing import TypeVar
 
 from ketaclinic.domain.errors import ValidationFailed
 from ketaclinic.domain.patients.people import (
@@ -16,6 +17,24 @@ from ketaclinic.domain.patients.people import (
 )
 
 MAX_FIELD_CHARS = 1000
+WIRE_TEXT_CHARS = 10_000  # a transport bound only; the input model holds the field's own limit
+
+Model = TypeVar("Model")
+
+
+def build(make: Callable[[], Model], errors: dict[str, str]) -> Model:
+    """Build a use case's input model from parsed form values.
+
+    ``errors`` holds what the form itself could not parse (a date, a number); the model adds its
+    own field rules. Every field error is raised at once, the form's taking precedence.
+    """
+    try:
+        model = make()
+    except ValidationFailed as failed:
+        raise ValidationFailed({**failed.errors, **errors}) from None
+    if errors:
+        raise ValidationFailed(errors)
+    return model
 
 
 def text(form: Mapping[str, object], name: str, errors: dict[str, str], limit: int = 300) -> str:
