@@ -206,3 +206,38 @@ def test_a_bad_bedside_check_is_refused_naming_the_same_field(
     assert field in _api_fields(refused)
     passed = api.post(f"/api/v1/orders/{order['id']}/verify", headers=nurse, json=check)
     assert passed.status_code == 200, passed.text
+
+
+@pytest.mark.parametrize(
+    ("bad", "field"),
+    [
+        ({"anxiety_0_10": 11}, "anxiety_0_10"),
+        ({"sleep_hours_last_night": "25"}, "sleep_hours_last_night"),
+        ({"sleep_hours_last_night": "7.125"}, "sleep_hours_last_night"),
+    ],
+)
+def test_a_bad_check_in_is_refused_naming_the_same_field(
+    world: World, web: TestClient, api: TestClient, bad: dict[str, object], field: str
+) -> None:
+    setup = set_up_course(
+        world.services, world.clock, world.actor(Role.PHYSICIAN), world.actor(Role.FRONT_DESK)
+    )
+    good: dict[str, object] = {"anxiety_0_10": 4, "sleep_hours_last_night": "7"}
+    csrf = web_login(web, world, Role.NURSE)
+    form = {"csrf_token": csrf, **{k: str(v) for k, v in {**good, **bad}.items()}}
+    url = f"/courses/{setup.course_id}/checkins"
+    page = web.post(url, data=form, headers={"hx-request": "true"})
+    assert f'id="{field}-error"' in page.text
+    json = {**good, "anxiety_spike": False, "illness": False, **bad}
+    nurse = bearer(api, world, Role.NURSE)
+    refused = api.post(f"/api/v1{url}", headers=nurse, json=json)
+    assert field in _api_fields(refused)
+    assert world.services.checkins.latest(world.actor(Role.NURSE), setup.course_id) is None
+    recorded = web.post(
+        url,
+        data={"csrf_token": csrf, **{k: str(v) for k, v in good.items()}},
+        headers={"hx-request": "true"},
+    )
+    assert 'id="checkin-recorded"' in recorded.text
+    accepted = api.post(f"/api/v1{url}", headers=nurse, json={**json, **good})
+    assert accepted.status_code == 201, accepted.text

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict
 
 from ketaclinic.adapters.fhir.medication import (
     medication_request,
@@ -65,13 +65,15 @@ class BedsideIn(BaseModel):
 
 
 class CheckinIn(BaseModel):
+    """The JSON shape of :class:`CheckinEntry`; its rules are the model's, shared with the form."""
+
     model_config = ConfigDict(extra="forbid")
-    anxiety_0_10: Annotated[int, Field(ge=0, le=10)] | None = None
+    anxiety_0_10: int | None = None
     anxiety_spike: bool
-    sleep_hours_last_night: Annotated[Decimal, Field(ge=0, le=24, decimal_places=2)]
+    sleep_hours_last_night: Decimal
     illness: bool
-    medication_changes: list[MedicationChange] = Field(default=[], max_length=30)
-    side_effects: list[SideEffect] = Field(default=[], max_length=10)
+    medication_changes: list[MedicationChange] = []
+    side_effects: list[SideEffect] = []
 
 
 def _draft(body: OrderIn) -> OrderDraft:

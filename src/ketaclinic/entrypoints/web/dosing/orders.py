@@ -31,7 +31,13 @@ Reader = Annotated[StaffSession, Depends(WebUser(Permission.PATIENT_READ))]
 Recorder = Annotated[StaffSession, Depends(WebUser(Permission.ASSESSMENT_RECORD))]
 Prescriber = Annotated[StaffSession, Depends(WebUser(Permission.ORDER_WRITE))]
 Verifier = Annotated[StaffSession, Depends(WebUser(Permission.ORDER_VERIFY))]
-_CHECKIN_FIELDS = ("anxiety_0_10", "sleep_hours", "started", "stopped", "dose_changed")
+_CHECKIN_FIELDS = (
+    "anxiety_0_10",
+    "sleep_hours_last_night",
+    "started",
+    "stopped",
+    "dose_changed",
+)
 _ORDER_FIELDS = ("route", "mg_per_kg", "fixed_mg", "vial_mg_per_ml", "final_volume_ml", "sex")
 _BEDSIDE_FIELDS = ("mrn", "drug", "route", "concentration_mg_per_ml", "dose_mg", "rate_ml_per_h")
 
