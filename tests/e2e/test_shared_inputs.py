@@ -241,3 +241,20 @@ def test_a_bad_check_in_is_refused_naming_the_same_field(
     assert 'id="checkin-recorded"' in recorded.text
     accepted = api.post(f"/api/v1{url}", headers=nurse, json={**json, **good})
     assert accepted.status_code == 201, accepted.text
+
+
+def test_a_drop_without_a_reason_is_refused_naming_the_same_field(
+    world: World, booked: Booked, web: TestClient, api: TestClient
+) -> None:
+    csrf = web_login(web, world, Role.FRONT_DESK)
+    first = _series(world, booked, web, csrf)[0]
+    page = web.post(
+        f"/appointments/{first}/drop", data={"csrf_token": csrf, "why": "cancelled", "reason": " "}
+    )
+    assert "reason" in _web_fields(page)
+    desk = bearer(api, world, Role.FRONT_DESK)
+    url = f"/api/v1/schedule/appointments/{first}/drop"
+    refused = api.post(url, headers=desk, json={"why": "cancelled", "reason": " "})
+    assert "reason" in _api_fields(refused)
+    dropped = api.post(url, headers=desk, json={"why": "cancelled", "reason": "unwell"})
+    assert dropped.status_code == 200, dropped.text

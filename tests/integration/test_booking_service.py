@@ -16,8 +16,7 @@ from ketaclinic.domain.identity.access import Role
 from ketaclinic.domain.scheduling import Constraint, ReplanStatus
 from ketaclinic.domain.scheduling.booking import Booking, BookingKind, BookingStatus
 from ketaclinic.services.audit.ports import AuditQuery
-from ketaclinic.services.scheduling.inputs import MoveRequest
-from ketaclinic.services.scheduling.replan import DropReason
+from ketaclinic.services.scheduling.inputs import DropReason, DropRequest, MoveRequest
 from tests.conftest import World
 from tests.schedule_world import Booked, schedule_world
 
@@ -182,7 +181,9 @@ def test_a_move_needs_a_reason(world: World, booked: Booked) -> None:
 def test_a_cancelled_session_is_replanned_within_the_window(world: World, booked: Booked) -> None:
     series = sorted(_series(world, booked), key=lambda b: b.start_at)
     outcome = booked.replans.drop(
-        world.actor(Role.FRONT_DESK), series[1].id, DropReason.POSTPONED, reason="dose postponed"
+        world.actor(Role.FRONT_DESK),
+        series[1].id,
+        DropRequest(DropReason.POSTPONED, "dose postponed"),
     )
     assert outcome.status is ReplanStatus.REPLANNED
     assert outcome.dropped.status is BookingStatus.CANCELLED
@@ -196,7 +197,7 @@ def test_a_missed_session_whose_window_cannot_be_met_offers_options(
     series = sorted(_series(world, booked), key=lambda b: b.start_at)
     world.clock.current = series[0].start_at + timedelta(days=21) - timedelta(hours=1)
     outcome = booked.replans.drop(
-        world.actor(Role.FRONT_DESK), series[5].id, DropReason.MISSED, reason="no show"
+        world.actor(Role.FRONT_DESK), series[5].id, DropRequest(DropReason.MISSED, "no show")
     )
     assert outcome.status is ReplanStatus.WINDOW_MISSED
     assert outcome.explanation is not None and Constraint.WINDOW in outcome.explanation.blocking

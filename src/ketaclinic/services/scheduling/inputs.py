@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 
 from ketaclinic.domain.errors import ValidationFailed
 
@@ -55,3 +56,23 @@ class MoveRequest:
     def why(self) -> str:
         """The reason as stored on the booking and in the audit trail."""
         return self.reason.strip()
+
+
+class DropReason(StrEnum):
+    CANCELLED = "cancelled"
+    MISSED = "missed"
+    POSTPONED = "postponed"  # e.g. the dosing recommendation says postpone; stored as cancelled
+
+
+@dataclass(frozen=True, slots=True)
+class DropRequest:
+    """Cancel, mark missed or postpone one session, and why (the rest is re-planned)."""
+
+    why: DropReason
+    reason: str
+
+    def __post_init__(self) -> None:
+        errors: dict[str, str] = {}
+        _reason(self.reason, errors, "say why the session is dropped")
+        if errors:
+            raise ValidationFailed(errors)

@@ -23,8 +23,7 @@ from ketaclinic.domain.scheduling.booking import Booking
 from ketaclinic.entrypoints.guards import ApiActor
 from ketaclinic.entrypoints.http import audit_seen, services_of
 from ketaclinic.entrypoints.input_limits import PathId
-from ketaclinic.services.scheduling.inputs import MoveRequest
-from ketaclinic.services.scheduling.replan import DropReason
+from ketaclinic.services.scheduling.inputs import DropReason, DropRequest, MoveRequest
 
 router = APIRouter(tags=["schedule"])
 Reader = Annotated[Actor, Depends(ApiActor(Permission.SCHEDULE_READ))]
@@ -81,9 +80,11 @@ class MoveIn(BaseModel):
 
 
 class DropIn(BaseModel):
+    """The JSON shape of :class:`DropRequest`; its rules are the model's, shared with the form."""
+
     model_config = ConfigDict(extra="forbid")
     why: DropReason
-    reason: Annotated[str, Field(min_length=1, max_length=500)]
+    reason: str
 
 
 class OutageIn(BaseModel):
@@ -160,7 +161,9 @@ def move(appointment_id: PathId, body: MoveIn, request: Request, actor: Writer) 
 
 @router.post("/schedule/appointments/{appointment_id}/drop")
 def drop(appointment_id: PathId, body: DropIn, request: Request, actor: Writer) -> dict[str, Any]:
-    out = services_of(request).replans.drop(actor, appointment_id, body.why, reason=body.reason)
+    out = services_of(request).replans.drop(
+        actor, appointment_id, DropRequest(why=body.why, reason=body.reason)
+    )
     return {
         "status": out.status.value,
         "appointments": [BookingOut.of(b).model_dump(mode="json") for b in out.bookings],

@@ -23,8 +23,7 @@ from ketaclinic.entrypoints.web.rendering import mark_web, render
 from ketaclinic.services.audit.read_audit import EXPORT
 from ketaclinic.services.identity.staff_sessions import StaffSession
 from ketaclinic.services.scheduling.calendar import calendar_view
-from ketaclinic.services.scheduling.inputs import MoveRequest
-from ketaclinic.services.scheduling.replan import DropReason
+from ketaclinic.services.scheduling.inputs import DropReason, DropRequest, MoveRequest
 
 router = APIRouter(dependencies=[Depends(mark_web)], include_in_schema=False)
 Reader = Annotated[StaffSession, Depends(WebUser(Permission.SCHEDULE_READ))]
@@ -284,16 +283,19 @@ async def drop(request: Request, appointment_id: PathId, staff_session: Writer) 
     form = await request.form()
     errors: dict[str, str] = {}
     why = forms.text(form, "why", errors, 20)
-    reason = forms.text(form, "reason", errors, 500)
+    reason = forms.text(form, "reason", errors, forms.WIRE_TEXT_CHARS)
     if why not in {d.value for d in DropReason}:
         errors["why"] = "choose cancelled, missed or postponed"
-    if not reason:
-        errors["reason"] = "say why"
-    if errors:
-        return _panel(request, staff_session, patient_id, error=ValidationFailed(errors))
-    replan = services.replans.drop(
-        staff_session.actor, appointment_id, DropReason(why), reason=reason
-    )
+    try:
+        drop_request = forms.build(
+            lambda: DropRequest(
+                DropReason(why) if "why" not in errors else DropReason.CANCELLED, reason
+            ),
+            errors,
+        )
+    except ValidationFailed as failed:
+        return _panel(request, staff_session, patient_id, error=failed)
+    replan = services.replans.drop(staff_session.actor, appointment_id, drop_request)
     return _panel(request, staff_session, patient_id, replan=replan)
 
 
