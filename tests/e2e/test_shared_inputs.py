@@ -258,3 +258,45 @@ def test_a_drop_without_a_reason_is_refused_naming_the_same_field(
     assert "reason" in _api_fields(refused)
     dropped = api.post(url, headers=desk, json={"why": "cancelled", "reason": "unwell"})
     assert dropped.status_code == 200, dropped.text
+
+
+# -- patient registration --------------------------------------------------------------------
+PATIENT = {
+    "given_name": "Rowan",
+    "family_name": "Demo-Alder",
+    "date_of_birth": "1990-05-06",
+    "sex_at_birth": "female",
+}
+
+
+@pytest.mark.parametrize(
+    ("bad", "field"),
+    [
+        ({"given_name": "R" * 101}, "given_name"),
+        ({"email": "not-an-address"}, "email"),
+        ({"email": "a" * 250 + "@demo.test"}, "email"),
+        ({"phone": "call me"}, "phone"),
+        ({"address": "x" * 301}, "address"),
+        ({"date_of_birth": "2999-01-01"}, "date_of_birth"),
+    ],
+)
+def test_a_bad_registration_is_refused_naming_the_same_field(
+    world: World, web: TestClient, api: TestClient, bad: dict[str, str], field: str
+) -> None:
+    csrf = web_login(web, world, Role.FRONT_DESK)
+    page = web.post("/patients/new", data={"csrf_token": csrf, **PATIENT, **bad})
+    assert page.status_code == 422 and f'id="{field}-error"' in page.text
+    desk = bearer(api, world, Role.FRONT_DESK)
+    refused = api.post("/api/v1/patients", headers=desk, json={**PATIENT, **bad})
+    assert field in _api_fields(refused)
+
+
+def test_the_same_good_registration_is_accepted_by_both(
+    world: World, web: TestClient, api: TestClient
+) -> None:
+    csrf = web_login(web, world, Role.FRONT_DESK)
+    page = web.post("/patients/new", data={"csrf_token": csrf, **PATIENT}, follow_redirects=False)
+    assert page.status_code == 303, page.text[:500]
+    desk = bearer(api, world, Role.FRONT_DESK)
+    created = api.post("/api/v1/patients", headers=desk, json=PATIENT)
+    assert created.status_code == 201, created.text

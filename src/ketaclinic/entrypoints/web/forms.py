@@ -74,7 +74,7 @@ def patient_details(form: Mapping[str, object], *, today: date) -> PatientDetail
     """The register/edit form as :class:`PatientDetails`; raises with every field error at once."""
     errors: dict[str, str] = {}
     values = {
-        name: text(form, name, errors, 100 if "name" in name else 300)
+        name: text(form, name, errors, WIRE_TEXT_CHARS)  # the domain holds each field's limit
         for name in (
             "given_name",
             "family_name",
@@ -109,9 +109,9 @@ def patient_details(form: Mapping[str, object], *, today: date) -> PatientDetail
 def guardian_details(form: Mapping[str, object]) -> RelatedPersonDetails | None:
     """The optional guardian block of the register form (None when left empty)."""
     errors: dict[str, str] = {}
-    name = text(form, "guardian_name", errors, 100)
-    relationship = text(form, "guardian_relationship", errors, 100)
-    phone = text(form, "guardian_phone", errors, 24)
+    name = text(form, "guardian_name", errors, WIRE_TEXT_CHARS)
+    relationship = text(form, "guardian_relationship", errors, WIRE_TEXT_CHARS)
+    phone = text(form, "guardian_phone", errors, WIRE_TEXT_CHARS)
     if errors:
         raise ValidationFailed({f"guardian.{k}": v for k, v in errors.items()})
     if not (name or relationship or phone):
