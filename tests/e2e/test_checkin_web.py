@@ -21,7 +21,7 @@ def test_a_medication_change_shows_its_interactions_and_holds_for_review(
     form = {
         "csrf_token": csrf,
         "anxiety_0_10": "4",
-        "sleep_hours": "7",
+        "sleep_hours_last_night": "7",
         "started": "lorazepam",
         "side_effects": ["nausea"],
     }
@@ -43,14 +43,14 @@ def test_bad_check_in_input_is_reported_inline_and_nothing_is_stored(
         world.services, world.clock, world.actor(Role.PHYSICIAN), world.actor(Role.FRONT_DESK)
     )
     csrf = web_login(client, world, Role.NURSE)
-    form = {"csrf_token": csrf, "anxiety_0_10": "11", "sleep_hours": "lots"}
+    form = {"csrf_token": csrf, "anxiety_0_10": "11", "sleep_hours_last_night": "lots"}
     response = client.post(
         f"/courses/{setup.course_id}/checkins", data=form, headers={"hx-request": "true"}
     )
     assert response.status_code == 200
-    assert 'id="sleep_hours-error"' in response.text
+    assert 'id="sleep_hours_last_night-error"' in response.text
     assert world.services.checkins.latest(world.actor(Role.NURSE), setup.course_id) is None
-    form = {"csrf_token": csrf, "anxiety_0_10": "11", "sleep_hours": "7"}
+    form = {"csrf_token": csrf, "anxiety_0_10": "11", "sleep_hours_last_night": "7"}
     response = client.post(
         f"/courses/{setup.course_id}/checkins", data=form, headers={"hx-request": "true"}
     )

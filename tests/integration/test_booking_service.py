@@ -16,7 +16,7 @@ from ketaclinic.domain.identity.access import Role
 from ketaclinic.domain.scheduling import Constraint, ReplanStatus
 from ketaclinic.domain.scheduling.booking import Booking, BookingKind, BookingStatus
 from ketaclinic.services.audit.ports import AuditQuery
-from ketaclinic.services.scheduling.replan import DropReason
+from ketaclinic.services.scheduling.inputs import DropReason, DropRequest, MoveRequest
 from tests.conftest import World
 from tests.schedule_world import Booked, schedule_world
 
@@ -132,9 +132,10 @@ def test_a_move_that_breaks_the_minimum_gap_is_refused(world: World, booked: Boo
     series = sorted(_series(world, booked), key=lambda b: b.start_at)
     fourth, third = series[3], series[2]
     outcome = booked.schedule.move(
-        world.actor(Role.FRONT_DESK), fourth.id,
-        start_at=third.start_at + timedelta(hours=24), reason="patient asked",
-    )  # fmt: skip
+        world.actor(Role.FRONT_DESK),
+        fourth.id,
+        MoveRequest(start_at=third.start_at + timedelta(hours=24), reason="patient asked"),
+    )
     assert not outcome.accepted
     assert Constraint.SPACING in {v.rule for v in outcome.violations}
     with world.services.uow() as uow:
@@ -151,13 +152,16 @@ def test_a_move_that_keeps_every_rule_is_accepted_with_its_reason(
     chairs = [c.id for c in world.services.calendar.directory(world.actor(Role.ADMIN)).chairs]
     other = next(c for c in chairs if c != fourth.chair_id)
     desk = world.actor(Role.FRONT_DESK)
-    outcome = booked.schedule.move(desk, fourth.id, start_at=fourth.start_at, chair_id=other,
-                                   reason="bus timetable")  # fmt: skip
+    outcome = booked.schedule.move(
+        desk,
+        fourth.id,
+        MoveRequest(start_at=fourth.start_at, chair_id=other, reason="bus timetable"),
+    )
     assert outcome.accepted, outcome.violations
     later = last.start_at + timedelta(days=2)  # still >= 48 h after session 5, inside 21 days
     if later.astimezone(CHICAGO).weekday() >= 5:
         later += timedelta(days=2)
-    moved = booked.schedule.move(desk, last.id, start_at=later, reason="work shift")
+    moved = booked.schedule.move(desk, last.id, MoveRequest(start_at=later, reason="work shift"))
     assert moved.accepted, moved.violations
     with world.services.uow() as uow:
         stored = uow.schedule.get(world.clinic.id, fourth.id)
@@ -170,16 +174,16 @@ def test_a_move_that_keeps_every_rule_is_accepted_with_its_reason(
 def test_a_move_needs_a_reason(world: World, booked: Booked) -> None:
     series = _series(world, booked)
     with pytest.raises(ValidationFailed) as refused:
-        booked.schedule.move(
-            world.actor(Role.FRONT_DESK), series[0].id, start_at=series[0].start_at, reason=" "
-        )
+        MoveRequest(start_at=series[0].start_at, reason=" ")
     assert refused.value.field == "reason"
 
 
 def test_a_cancelled_session_is_replanned_within_the_window(world: World, booked: Booked) -> None:
     series = sorted(_series(world, booked), key=lambda b: b.start_at)
     outcome = booked.replans.drop(
-        world.actor(Role.FRONT_DESK), series[1].id, DropReason.POSTPONED, reason="dose postponed"
+        world.actor(Role.FRONT_DESK),
+        series[1].id,
+        DropRequest(DropReason.POSTPONED, "dose postponed"),
     )
     assert outcome.status is ReplanStatus.REPLANNED
     assert outcome.dropped.status is BookingStatus.CANCELLED
@@ -193,7 +197,7 @@ def test_a_missed_session_whose_window_cannot_be_met_offers_options(
     series = sorted(_series(world, booked), key=lambda b: b.start_at)
     world.clock.current = series[0].start_at + timedelta(days=21) - timedelta(hours=1)
     outcome = booked.replans.drop(
-        world.actor(Role.FRONT_DESK), series[5].id, DropReason.MISSED, reason="no show"
+        world.actor(Role.FRONT_DESK), series[5].id, DropRequest(DropReason.MISSED, "no show")
     )
     assert outcome.status is ReplanStatus.WINDOW_MISSED
     assert outcome.explanation is not None and Constraint.WINDOW in outcome.explanation.blocking
@@ -269,8 +273,11 @@ def test_a_maintenance_booster_is_booked_with_the_same_engine(world: World, book
     assert timedelta(days=4) <= booster.start_at - last <= timedelta(days=11)
     assert booster.start_at - last >= timedelta(hours=48)
     with pytest.raises(Conflict):  # boosters are not moved through the series rules
-        booked.schedule.move(world.actor(Role.FRONT_DESK), booster.id,
-                             start_at=booster.start_at, reason="x")  # fmt: skip
+        booked.schedule.move(
+            world.actor(Role.FRONT_DESK),
+            booster.id,
+            MoveRequest(start_at=booster.start_at, reason="x"),
+        )
     outcome = booked.replans.chair_out_of_service(
         world.actor(Role.FRONT_DESK), series[0].chair_id, start_at=world.clock.now(),
         end_at=world.clock.now() + timedelta(days=3), reason="pump fault",

@@ -3,7 +3,7 @@
 :func:`render_trajectory_svg` (one instrument's scores over time, with severity bands and
 response/remission lines), :func:`course_trajectory_svg` (a course's primary instrument by days
 since baseline) and :func:`mean_trajectory_svg` (mean total by session number with 95 %
-confidence intervals).
+confidence intervals), and :func:`goal_ratings_svg` (a coaching goal's 0-10 ratings over time).
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from ketaclinic.adapters.charts import (
 )
 from ketaclinic.domain.assessments.instruments.model import Band
 from ketaclinic.domain.assessments.instruments.trajectory import ScorePoint
+from ketaclinic.domain.integration.plans import GoalRating
 from ketaclinic.domain.outcomes.cohort_trajectory import TrajectoryPoint
 from ketaclinic.services.outcomes.review import CourseReview
 
@@ -191,3 +192,13 @@ __all__ = [
     "render_trajectory_svg",
     "trajectory_chart",
 ]
+
+
+def goal_ratings_svg(ratings: Sequence[GoalRating], goal_title: str) -> str:
+    """A coaching goal's ratings (the patient's own, 0 to 10) over time, drawn like every other
+    chart (the integration panels show the same values as a table beside it)."""
+    points = [ScorePoint(r.at, r.rating) for r in ratings]
+    chart = trajectory_chart(
+        points, (), (), (), title=f"Ratings of {goal_title}", score_max=10, unit="out of 10"
+    )
+    return render_svg(chart)

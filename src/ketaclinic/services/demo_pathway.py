@@ -40,7 +40,8 @@ from ketaclinic.domain.protocols.sections import Route
 from ketaclinic.domain.scheduling.booking import Booking
 from ketaclinic.services.consent.checks import SignatureInput
 from ketaclinic.services.consent.consents import ConsentService
-from ketaclinic.services.dosing.orders import OrderDraft, OrderService
+from ketaclinic.services.dosing.inputs import OrderDraft
+from ketaclinic.services.dosing.orders import OrderService
 from ketaclinic.services.evaluation.eligibility import EligibilityService, SignRequest
 from ketaclinic.services.evaluation.evaluations import EvaluationService
 from ketaclinic.services.patients.courses import CourseService

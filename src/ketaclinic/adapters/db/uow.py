@@ -155,7 +155,7 @@ class SqlUnitOfWork:
         self.assessment_links = SqlAssessmentLinkRepository(conn)
         self.questionnaire_mappings = SqlQuestionnaireMappingRepository(conn)
         self.notices = SqlNoticeRepository(conn)
-        self.outcomes = SqlOutcomeRepository(conn)
+        self.outcomes = SqlOutcomeRepository(conn, self.assessments)
         return self
 
     def __exit__(

@@ -96,6 +96,17 @@ class AssessmentResponse:
 
 
 @dataclass(frozen=True, slots=True)
+class ScoredResponse:
+    """The scored facts of one response that other areas read (outcomes tags these)."""
+
+    id: int
+    patient_id: int
+    instrument_id: str
+    total: int
+    answered_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
 class AssessmentLink:
     """A single-use self-report link; the token itself is never stored, only its hash."""
 

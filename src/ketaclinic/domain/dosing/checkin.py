@@ -82,18 +82,32 @@ class BetweenSessionCheckIn:
     side_effects: tuple[SideEffect, ...] = ()
 
     def __post_init__(self) -> None:
-        errors: dict[str, str] = {}
+        errors = answer_errors(
+            self.anxiety_0_10, self.sleep_hours_last_night, self.medication_changes
+        )
         if self.recorded_at.tzinfo is None:
             errors["recorded_at"] = "must be timezone-aware"
-        if self.anxiety_0_10 is not None and not 0 <= self.anxiety_0_10 <= 10:
-            errors["anxiety_0_10"] = "must be between 0 and 10"
-        if not Decimal(0) <= self.sleep_hours_last_night <= Decimal(24):
-            errors["sleep_hours_last_night"] = "must be between 0 and 24 hours"
-        for index, change in enumerate(self.medication_changes):
-            if not change.drug.strip():
-                errors[f"medication_changes.{index}.drug"] = "is required"
         if errors:
             raise ValidationFailed(errors)
+
+
+def answer_errors(
+    anxiety_0_10: int | None,
+    sleep_hours_last_night: Decimal,
+    medication_changes: tuple[MedicationChange, ...],
+) -> dict[str, str]:
+    """What is wrong with a check-in's answers, by field (the one rule set, whoever enters them)."""
+    errors: dict[str, str] = {}
+    if anxiety_0_10 is not None and not 0 <= anxiety_0_10 <= 10:
+        errors["anxiety_0_10"] = "must be between 0 and 10"
+    if not sleep_hours_last_night.is_finite() or not (
+        Decimal(0) <= sleep_hours_last_night <= Decimal(24)
+    ):
+        errors["sleep_hours_last_night"] = "must be between 0 and 24 hours"
+    for index, change in enumerate(medication_changes):
+        if not change.drug.strip():
+            errors[f"medication_changes.{index}.drug"] = "is required"
+    return errors
 
 
 @dataclass(frozen=True, slots=True)

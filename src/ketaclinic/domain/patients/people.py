@@ -19,6 +19,7 @@ from ketaclinic.domain.units import inches_to_cm as inches_to_cm
 from ketaclinic.domain.units import pounds_to_kg as pounds_to_kg
 
 MAX_NAME_CHARS = 100
+MAX_EMAIL_CHARS = 254  # RFC 5321 path limit; the column's size
 MAX_AGE_YEARS = 120
 _NAME_PUNCTUATION = frozenset(" '-.’")
 _EMAIL = re.compile(r"^[^@\s<>\"]{1,64}@[A-Za-z0-9.-]{1,190}\.[A-Za-z]{2,24}$")
@@ -99,6 +100,12 @@ def _optional(pattern: re.Pattern[str], value: str, message: str) -> str | None:
     return None if not value or pattern.fullmatch(value) else message
 
 
+def _email_error(value: str) -> str | None:
+    if len(value) > MAX_EMAIL_CHARS:
+        return f"must be at most {MAX_EMAIL_CHARS} characters"
+    return _optional(_EMAIL, value, "is not a valid email address")
+
+
 def _free_text_error(value: str, limit: int) -> str | None:
     if len(value) > limit:
         return f"must be at most {limit} characters"
@@ -118,7 +125,7 @@ def validate_patient(details: PatientDetails, *, today: date) -> None:
     elif age_on(details.date_of_birth, today) > MAX_AGE_YEARS:
         errors["date_of_birth"] = f"implies an age over {MAX_AGE_YEARS} years"
     checks = {
-        "email": _optional(_EMAIL, details.email, "is not a valid email address"),
+        "email": _email_error(details.email),
         "phone": _optional(_PHONE, details.phone, "is not a valid phone number"),
         "emergency_contact_phone": _optional(
             _PHONE, details.emergency_contact_phone, "is not a valid phone number"
@@ -145,8 +152,8 @@ def validate_related_person(person: RelatedPersonDetails) -> None:
         errors["relationship"] = problem
     if person.phone and not _PHONE.fullmatch(person.phone):
         errors["phone"] = "is not a valid phone number"
-    if person.email and not _EMAIL.fullmatch(person.email):
-        errors["email"] = "is not a valid email address"
+    if (problem := _email_error(person.email)) is not None:
+        errors["email"] = problem
     if person.legal_authority and person.kind is not RelationshipKind.GUARDIAN:
         errors["legal_authority"] = "only a guardian can hold legal authority"
     if errors:

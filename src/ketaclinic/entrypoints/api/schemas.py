@@ -20,9 +20,6 @@ from ketaclinic.domain.patients.people import (
 )
 from ketaclinic.entrypoints.input_limits import BodyId
 
-Name = Annotated[StrictStr, Field(max_length=100)]
-Short = Annotated[StrictStr, Field(max_length=300)]
-
 
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
@@ -42,10 +39,12 @@ class TokenResponse(BaseModel):
 
 
 class GuardianIn(Strict):
-    name: Name
-    relationship: Name
-    phone: Annotated[StrictStr, Field(max_length=24)] = ""
-    email: Annotated[StrictStr, Field(max_length=254)] = ""
+    """The JSON shape of a guardian; the rules are the domain's (``validate_related_person``)."""
+
+    name: StrictStr
+    relationship: StrictStr
+    phone: StrictStr = ""
+    email: StrictStr = ""
     legal_authority: StrictBool = True
 
     def to_domain(self) -> RelatedPersonDetails:
@@ -60,17 +59,20 @@ class GuardianIn(Strict):
 
 
 class PatientIn(Strict):
-    given_name: Name
-    family_name: Name
+    """The JSON shape of :class:`PatientDetails`; the rules are the domain's
+    (``validate_patient``, run by the registry service), shared with the register form."""
+
+    given_name: StrictStr
+    family_name: StrictStr
     date_of_birth: Annotated[date, Field(strict=False)]
     sex_at_birth: SexAtBirth = Field(strict=False)
-    gender_identity: Annotated[StrictStr, Field(max_length=60)] = ""
-    phone: Annotated[StrictStr, Field(max_length=24)] = ""
-    email: Annotated[StrictStr, Field(max_length=254)] = ""
-    address: Short = ""
-    preferred_language: Annotated[StrictStr, Field(max_length=16)] = "en"
-    emergency_contact_name: Name = ""
-    emergency_contact_phone: Annotated[StrictStr, Field(max_length=24)] = ""
+    gender_identity: StrictStr = ""
+    phone: StrictStr = ""
+    email: StrictStr = ""
+    address: StrictStr = ""
+    preferred_language: StrictStr = "en"
+    emergency_contact_name: StrictStr = ""
+    emergency_contact_phone: StrictStr = ""
     guardians: list[GuardianIn] = Field(default_factory=list, max_length=4)
 
     def details(self) -> PatientDetails:

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import date
 from decimal import Decimal, InvalidOperation
+from typing import TypeVar
 
 from ketaclinic.domain.errors import ValidationFailed
 from ketaclinic.domain.patients.people import (
@@ -16,6 +17,24 @@ from ketaclinic.domain.patients.people import (
 )
 
 MAX_FIELD_CHARS = 1000
+WIRE_TEXT_CHARS = 10_000  # a transport bound only; the input model holds the field's own limit
+
+Model = TypeVar("Model")
+
+
+def build(make: Callable[[], Model], errors: dict[str, str]) -> Model:
+    """Build a use case's input model from parsed form values.
+
+    ``errors`` holds what the form itself could not parse (a date, a number); the model adds its
+    own field rules. Every field error is raised at once, the form's taking precedence.
+    """
+    try:
+        model = make()
+    except ValidationFailed as failed:
+        raise ValidationFailed({**failed.errors, **errors}) from None
+    if errors:
+        raise ValidationFailed(errors)
+    return model
 
 
 def text(form: Mapping[str, object], name: str, errors: dict[str, str], limit: int = 300) -> str:
@@ -55,7 +74,7 @@ def patient_details(form: Mapping[str, object], *, today: date) -> PatientDetail
     """The register/edit form as :class:`PatientDetails`; raises with every field error at once."""
     errors: dict[str, str] = {}
     values = {
-        name: text(form, name, errors, 100 if "name" in name else 300)
+        name: text(form, name, errors, WIRE_TEXT_CHARS)  # the domain holds each field's limit
         for name in (
             "given_name",
             "family_name",
@@ -90,9 +109,9 @@ def patient_details(form: Mapping[str, object], *, today: date) -> PatientDetail
 def guardian_details(form: Mapping[str, object]) -> RelatedPersonDetails | None:
     """The optional guardian block of the register form (None when left empty)."""
     errors: dict[str, str] = {}
-    name = text(form, "guardian_name", errors, 100)
-    relationship = text(form, "guardian_relationship", errors, 100)
-    phone = text(form, "guardian_phone", errors, 24)
+    name = text(form, "guardian_name", errors, WIRE_TEXT_CHARS)
+    relationship = text(form, "guardian_relationship", errors, WIRE_TEXT_CHARS)
+    phone = text(form, "guardian_phone", errors, WIRE_TEXT_CHARS)
     if errors:
         raise ValidationFailed({f"guardian.{k}": v for k, v in errors.items()})
     if not (name or relationship or phone):

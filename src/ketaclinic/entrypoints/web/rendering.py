@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from decimal import Decimal
 from importlib import resources
@@ -11,9 +12,12 @@ from zoneinfo import ZoneInfo
 from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
+from markupsafe import Markup
 
+from ketaclinic.adapters.trajectory_charts import goal_ratings_svg
 from ketaclinic.domain.errors import ClinicError, NotAuthenticated, ValidationFailed
 from ketaclinic.domain.identity.access import ROLE_LABELS, Permission, Role, is_allowed
+from ketaclinic.domain.integration.plans import Goal, GoalRating
 from ketaclinic.domain.protocols.canonical import decimal_text
 from ketaclinic.entrypoints.http import status_for
 from ketaclinic.entrypoints.web.navigation import CHART_PANELS, NAV
@@ -31,8 +35,15 @@ def templates() -> Jinja2Templates:
         _templates.env.filters["local"] = _local_time
         _templates.env.filters["plain"] = plain_number
         _templates.env.filters["role"] = role_label
+        _templates.env.globals["goal_ratings_chart"] = goal_ratings_chart
         _templates.env.finalize = plain_number  # every {{ Decimal }} prints as a plain decimal
     return _templates
+
+
+def goal_ratings_chart(goal: Goal, ratings: Sequence[GoalRating]) -> Markup:
+    """A goal's ratings as the one chart drawing (``adapters.trajectory_charts``)."""
+    svg = goal_ratings_svg(ratings, f"the goal “{goal.text}”")
+    return Markup(svg)  # noqa: S704 - the renderer XML-escapes every text it writes
 
 
 def role_label(value: Any) -> str:

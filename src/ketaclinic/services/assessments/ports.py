@@ -6,7 +6,7 @@ unit of work per use case and commits once; the audit event is written in the sa
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime
 from typing import Protocol
 
@@ -16,6 +16,7 @@ from ketaclinic.domain.assessments.records import (
     AssessmentResponse,
     NewResponse,
     Notice,
+    ScoredResponse,
 )
 from ketaclinic.domain.assessments.safety import SafetyAssessment, SafetyTask, Urgency
 
@@ -47,6 +48,17 @@ class AssessmentRepository(Protocol):
     def for_patient(
         self, clinic_id: int, patient_id: int, instrument_id: str | None = None
     ) -> Sequence[AssessmentResponse]: ...
+
+
+class ScoredResponseReader(Protocol):
+    """The assessments area's read model for other areas: scored responses by id.
+
+    Responses without a total are left out; ids of another clinic are never returned.
+    """
+
+    def scored(
+        self, clinic_id: int, response_ids: Collection[int]
+    ) -> Mapping[int, ScoredResponse]: ...
 
 
 class QuestionnaireMappingRepository(Protocol):

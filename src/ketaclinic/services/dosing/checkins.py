@@ -20,6 +20,7 @@ from ketaclinic.domain.dosing.checkin import (
     MedicationChangeKind,
     SideEffect,
     TitrationFinding,
+    answer_errors,
     assess_checkin,
 )
 from ketaclinic.domain.dosing.records import StoredCheckIn
@@ -35,11 +36,14 @@ from ketaclinic.services.ports import Clock, UnitOfWork, UnitOfWorkFactory
 from ketaclinic.services.protocols.publishing import load_published
 
 MAX_DRUG_CHARS = 80
+MAX_CHANGES = 30
 
 
 @dataclass(frozen=True, slots=True)
 class CheckinEntry:
-    """The answers as entered (validated again by ``BetweenSessionCheckIn``)."""
+    """The answers as entered: the one input of :meth:`CheckinService.record`, built by the
+    chart's form (``entry_from_fields``) and the JSON API alike; every bad field is named at
+    once, with the domain's own rules (``answer_errors``)."""
 
     anxiety_0_10: int | None
     anxiety_spike: bool
@@ -47,6 +51,24 @@ class CheckinEntry:
     illness: bool
     medication_changes: tuple[MedicationChange, ...] = ()
     side_effects: tuple[SideEffect, ...] = ()
+
+    def __post_init__(self) -> None:
+        errors = answer_errors(
+            self.anxiety_0_10, self.sleep_hours_last_night, self.medication_changes
+        )
+        exponent = self.sleep_hours_last_night.as_tuple().exponent
+        if isinstance(exponent, int) and exponent < -2 and "sleep_hours_last_night" not in errors:
+            errors["sleep_hours_last_night"] = "at most 2 decimal places"
+        if len(self.medication_changes) > MAX_CHANGES:
+            errors["medication_changes"] = f"at most {MAX_CHANGES} medication changes"
+        elif any(len(c.drug) > MAX_DRUG_CHARS for c in self.medication_changes):
+            errors["medication_changes"] = (
+                f"each medication name must be at most {MAX_DRUG_CHARS} characters"
+            )
+        if len(self.side_effects) > len(SideEffect):
+            errors["side_effects"] = "name each side effect once"
+        if errors:
+            raise ValidationFailed(errors)
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,7 +97,9 @@ def entry_from_fields(fields: Mapping[str, str], effects: Sequence[str]) -> Chec
     """
     errors: dict[str, str] = {}
     anxiety = _optional_int(fields.get("anxiety_0_10", ""), "anxiety_0_10", errors)
-    sleep = _required_decimal(fields.get("sleep_hours", ""), "sleep_hours", errors)
+    sleep = _required_decimal(
+        fields.get("sleep_hours_last_night", ""), "sleep_hours_last_night", errors
+    )
     changes = tuple(
         MedicationChange(drug, kind)
         for kind in MedicationChangeKind
@@ -85,16 +109,20 @@ def entry_from_fields(fields: Mapping[str, str], effects: Sequence[str]) -> Chec
     bad = [e for e in effects if e not in known]
     if bad:
         errors["side_effects"] = f"unknown side effect: {', '.join(bad)}"
-    if errors or sleep is None:
+    try:
+        entry = CheckinEntry(
+            anxiety_0_10=anxiety,
+            anxiety_spike=fields.get("anxiety_spike") in ("on", "true", "yes"),
+            sleep_hours_last_night=Decimal(0) if sleep is None else sleep,  # if unparsed
+            illness=fields.get("illness") in ("on", "true", "yes"),
+            medication_changes=changes,
+            side_effects=tuple(SideEffect(e) for e in dict.fromkeys(effects) if e in known),
+        )
+    except ValidationFailed as failed:
+        raise ValidationFailed({**failed.errors, **errors}) from None
+    if errors:
         raise ValidationFailed(errors)
-    return CheckinEntry(
-        anxiety_0_10=anxiety,
-        anxiety_spike=fields.get("anxiety_spike") in ("on", "true", "yes"),
-        sleep_hours_last_night=sleep,
-        illness=fields.get("illness") in ("on", "true", "yes"),
-        medication_changes=changes,
-        side_effects=tuple(SideEffect(e) for e in dict.fromkeys(effects)),
-    )
+    return entry
 
 
 def _optional_int(raw: str, name: str, errors: dict[str, str]) -> int | None:

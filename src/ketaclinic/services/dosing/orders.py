@@ -8,13 +8,13 @@ a dose other than the recommended one needs a written reason (``review_prescribe
 for an ineligible course, a consent not in force or an open safety gate cannot be signed. Before
 administration a nurse (``ORDER_VERIFY``, not the prescriber) enters what is in hand and
 ``verify_order`` lists every mismatch; a mismatch blocks and every attempt is recorded and audited.
+What the prescriber and the nurse enter (``OrderDraft``, ``BedsideEntry``) is in ``inputs``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from decimal import Decimal
 
 from ketaclinic.domain.dosing.calculation import request_above_ceiling
 from ketaclinic.domain.dosing.orders import (
@@ -31,13 +31,14 @@ from ketaclinic.domain.dosing.records import (
     OrderStatus,
     VerificationRecord,
 )
-from ketaclinic.domain.dosing.weight import ChosenWeight, Sex
+from ketaclinic.domain.dosing.weight import Sex
 from ketaclinic.domain.errors import Conflict, NotFound, SafetyBlock, ValidationFailed
 from ketaclinic.domain.identity.access import Permission
 from ketaclinic.domain.identity.staff import Actor
 from ketaclinic.domain.patients.course import CourseState
 from ketaclinic.domain.protocols.sections import Route
 from ketaclinic.services.audit.trail import record
+from ketaclinic.services.dosing.inputs import BedsideEntry, OrderDraft
 from ketaclinic.services.dosing.order_content import order_content
 from ketaclinic.services.dosing.screen import OrderScreen, SymptomSource, build_screen
 from ketaclinic.services.identity.authorization import require
@@ -45,44 +46,6 @@ from ketaclinic.services.patients.courses import CourseService
 from ketaclinic.services.ports import Clock, UnitOfWork, UnitOfWorkFactory
 
 DOSING_STATES = frozenset({CourseState.CONSENTED, CourseState.INDUCTION, CourseState.MAINTENANCE})
-
-
-@dataclass(frozen=True, slots=True)
-class OrderDraft:
-    """What the prescriber enters. Exactly one of ``mg_per_kg``/``fixed_mg`` for the route's kind;
-    ``final_volume_ml`` None runs the drawn drug undiluted; ``premedications`` names the
-    protocol premedications to give (mandatory ones are always included)."""
-
-    route: Route
-    mg_per_kg: Decimal | None = None
-    fixed_mg: Decimal | None = None
-    vial_mg_per_ml: Decimal | None = None
-    final_volume_ml: Decimal | None = None
-    premedications: tuple[str, ...] = ()
-    override_reason: str = ""
-    sex: Sex | None = None
-    chosen_weight_kg: Decimal | None = None  # the prescriber's dosing weight for this order
-    chosen_weight_reason: str = ""
-
-    @property
-    def chosen_weight(self) -> ChosenWeight | None:
-        if self.chosen_weight_kg is None and not self.chosen_weight_reason.strip():
-            return None
-        if self.chosen_weight_kg is None:
-            raise ValidationFailed({"chosen_weight_kg": "enter the chosen dosing weight in kg"})
-        return ChosenWeight(self.chosen_weight_kg, self.chosen_weight_reason)
-
-
-@dataclass(frozen=True, slots=True)
-class BedsideEntry:
-    """What the nurse reads: wristband MRN, label drug and concentration, dose, pump rate."""
-
-    mrn: str
-    drug: str
-    route: Route
-    concentration_mg_per_ml: Decimal | None  # None when the order has no prepared solution
-    dose_mg: Decimal
-    rate_ml_per_h: Decimal | None
 
 
 @dataclass(frozen=True, slots=True)

@@ -25,7 +25,8 @@ from ketaclinic.domain.identity.staff import Actor
 from ketaclinic.domain.infusion.discharge import AldreteScore
 from ketaclinic.domain.protocols.sections import Route
 from ketaclinic.services.dosing.checkins import CheckinEntry, CheckinService
-from ketaclinic.services.dosing.orders import OrderDraft, OrderService
+from ketaclinic.services.dosing.inputs import OrderDraft
+from ketaclinic.services.dosing.orders import OrderService
 from ketaclinic.services.infusion.bedside_vitals import readings_from_fields
 from ketaclinic.services.infusion.demo_sessions import walk_to
 from ketaclinic.services.infusion.monitor_messages import VitalsBatch

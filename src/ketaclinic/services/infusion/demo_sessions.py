@@ -27,7 +27,8 @@ from ketaclinic.domain.infusion.records import InfusionSession
 from ketaclinic.domain.infusion.session import SessionState
 from ketaclinic.domain.protocols.sections import Route
 from ketaclinic.services.demo_pathway import PathwayServices, prepare_course
-from ketaclinic.services.dosing.orders import BedsideEntry, OrderService
+from ketaclinic.services.dosing.inputs import BedsideEntry
+from ketaclinic.services.dosing.orders import OrderService
 from ketaclinic.services.infusion.sessions import SessionService
 from ketaclinic.services.infusion.workflow import SessionWorkflowService
 from ketaclinic.services.patients.ports import PatientSearch

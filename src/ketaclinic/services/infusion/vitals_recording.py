@@ -9,12 +9,14 @@ Sources: clinical.md §4.1 (vitals schedule), §4.3 (alert thresholds).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 from ketaclinic.domain.identity.staff import Actor
-from ketaclinic.domain.infusion.alarms import Alarm, OpenAlarm, VitalsSchedule
+from ketaclinic.domain.infusion.alarms import Alarm, AlarmDecision, OpenAlarm, VitalsSchedule
 from ketaclinic.domain.infusion.records import InfusionSession, StoredAlarm
 from ketaclinic.domain.infusion.session import SessionState
+from ketaclinic.domain.infusion.vitals import VitalReading
 from ketaclinic.domain.protocols.model import Protocol
 from ketaclinic.domain.protocols.sections import AlertAction
 from ketaclinic.services.audit.trail import record
@@ -75,15 +77,11 @@ class VitalsRecorder:
         events: list[dict[str, Any]],
         state: BatchState | None = None,
     ) -> IngestResult:
+        """Evaluate the batch against the pinned protocol, write its readings, raise or clear
+        alarms, and add the board events (or hand them to the batch ``state``)."""
         now = self._clock.now()
         protocol = state.protocols[s.id] if state is not None else self.protocol(uow, s)
-        rules = protocol.monitoring.alert_rules
-        if state is None:
-            uow.hl7_inbox.lock_session(s.clinic_id, s.id)
-            history = evaluation_history(uow, s, rules)
-            alarms = list(uow.alarms.for_session(s.clinic_id, s.id))
-        else:  # locked, read and kept current by the batch
-            history, alarms = state.history[s.id], state.alarms[s.id]
+        history, alarms = self._current(uow, s, protocol, state)
         decision = evaluate_vitals(
             protocol,
             phase_of(s.state),
@@ -94,20 +92,63 @@ class VitalsRecorder:
             schedule=schedule_for(s, protocol),
         )
         rejected = {id(p.reading): "; ".join(p.reasons) for p in decision.rejected}
+        self._write_readings(uow, actor, s, batch, rejected, state, now)
+        raised, cleared = self._apply_alarms(uow, s, alarms, decision, now)
+        self._announce(uow, actor, s, raised, cleared)
+        if batch.unmapped and batch.receipt is not None:
+            self._keep_unmapped(uow, s.clinic_id, batch)
+        accepted = [r for r in batch.readings if id(r) not in rejected]
+        self._board(s, [*history, *accepted], alarms, raised, cleared, events, state)
+        return IngestResult(
+            "stored", "AA", s.id, len(batch.readings), len(rejected), raised, cleared
+        )
+
+    def _current(
+        self, uow: UnitOfWork, s: InfusionSession, protocol: Protocol, state: BatchState | None
+    ) -> tuple[list[VitalReading], list[StoredAlarm]]:
+        """The session's evaluation history and alarms: read under the session lock, or as the
+        batch holds them (already locked, read and kept current)."""
+        if state is not None:
+            return state.history[s.id], state.alarms[s.id]
+        uow.hl7_inbox.lock_session(s.clinic_id, s.id)
+        history = evaluation_history(uow, s, protocol.monitoring.alert_rules)
+        return history, list(uow.alarms.for_session(s.clinic_id, s.id))
+
+    def _write_readings(
+        self,
+        uow: UnitOfWork,
+        actor: Actor,
+        s: InfusionSession,
+        batch: VitalsBatch,
+        rejected: dict[int, str],
+        state: BatchState | None,
+        now: datetime,
+    ) -> None:
+        """Every reading with its plausibility verdict, and the message receipt."""
         rows = [(r, rejected.get(id(r))) for r in batch.readings]
         if state is not None and batch.receipt is not None:
             state.defer(s, batch.receipt, rows)  # written with the whole batch, one statement
-        else:
-            message_id = self._receipt(uow, s, batch, len(batch.readings))
-            uow.readings.add_many(
-                s.clinic_id,
-                s.id,
-                s.patient_id,
-                rows,
-                received_at=now,
-                message_id=message_id,
-                entered_by=actor.staff_id,
-            )
+            return
+        message_id = self._receipt(uow, s, batch, len(batch.readings))
+        uow.readings.add_many(
+            s.clinic_id,
+            s.id,
+            s.patient_id,
+            rows,
+            received_at=now,
+            message_id=message_id,
+            entered_by=actor.staff_id,
+        )
+
+    def _apply_alarms(
+        self,
+        uow: UnitOfWork,
+        s: InfusionSession,
+        alarms: Sequence[StoredAlarm],
+        decision: AlarmDecision,
+        now: datetime,
+    ) -> tuple[tuple[StoredAlarm, ...], tuple[StoredAlarm, ...]]:
+        """Raise (or repeat) the decision's alarms and clear the ones it clears."""
         raised = tuple(raise_or_repeat(uow, s, alarms, a) for a in decision.raised)
         cleared = tuple(
             c
@@ -117,22 +158,29 @@ class VitalsRecorder:
             )
             if c is not None
         )
-        self._announce(uow, actor, s, raised, cleared)
-        if batch.unmapped and batch.receipt is not None:
-            self._keep_unmapped(uow, s.clinic_id, batch)
+        return raised, cleared
+
+    @staticmethod
+    def _board(
+        s: InfusionSession,
+        readings: list[VitalReading],
+        alarms: list[StoredAlarm],
+        raised: tuple[StoredAlarm, ...],
+        cleared: tuple[StoredAlarm, ...],
+        events: list[dict[str, Any]],
+        state: BatchState | None,
+    ) -> None:
+        """The board events of the change; in a batch, the chair's document is built once after
+        it, from the history and alarms kept here."""
         changed = {a.id: a for a in (*cleared, *raised)}
-        alarms = [changed.pop(a.id, a) for a in alarms] + list(changed.values())
-        accepted = [r for r in batch.readings if id(r) not in rejected]
+        current = [changed.pop(a.id, a) for a in alarms] + list(changed.values())
         events += [alarm_event(a, s.chair_id) for a in raised]
-        if state is not None:  # the chair's board document is built once, after the batch
-            state.history[s.id] = [*history, *accepted]
-            state.alarms[s.id] = alarms
+        if state is not None:
+            state.history[s.id] = readings
+            state.alarms[s.id] = current
             state.boards[s.id] = s
         else:
-            events.append(chair_document(s, [*history, *accepted], alarms))
-        return IngestResult(
-            "stored", "AA", s.id, len(batch.readings), len(rejected), raised, cleared
-        )
+            events.append(chair_document(s, readings, current))
 
     def _receipt(
         self, uow: UnitOfWork, s: InfusionSession, batch: VitalsBatch, count: int

@@ -24,6 +24,7 @@ from ketaclinic.domain.patients.treatment import Course
 from ketaclinic.domain.scheduling import (
     Appointment,
     ManualMove,
+    MoveDecision,
     Problem,
     Schedule,
     Scheduler,
@@ -58,6 +59,7 @@ from ketaclinic.services.scheduling.calendar import (
     problem_with,
     to_engine,
 )
+from ketaclinic.services.scheduling.inputs import MoveRequest
 from ketaclinic.services.scheduling.proposals import MoveOutcome, Proposal, changeable_booking
 
 ConsentCheck = Callable[[UnitOfWork, Course], ConsentStatus]
@@ -220,53 +222,19 @@ class ScheduleService:
             uow.commit()
         return done
 
-    def move(
-        self,
-        actor: Actor,
-        booking_id: int,
-        *,
-        start_at: datetime,
-        chair_id: int | None = None,
-        nurse_id: int | None = None,
-        reason: str,
-    ) -> MoveOutcome:
+    def move(self, actor: Actor, booking_id: int, request: MoveRequest) -> MoveOutcome:
         """Move one session by hand, validated against the same hard constraints as the solver.
 
         Accepted only when the move adds no violation (spacing, window, capacity, opening hours,
         staff on site); the reason is stored on the booking and in the audit trail either way.
         """
         require(actor, Permission.SCHEDULE_WRITE)
-        if not reason.strip():
-            raise ValidationFailed({"reason": "a manual move needs a reason"})
-        if start_at.tzinfo is None:
-            raise ValidationFailed({"start_at": "start must be a timezone-aware time"})
         with self._uow() as uow:
             uow.schedule.lock_clinic(actor.clinic_id)
             booking = changeable_booking(uow, actor.clinic_id, booking_id)
-            course = get_course(uow, actor.clinic_id, booking.course_id)
-            chair = chair_id if chair_id is not None else booking.chair_id
-            nurse = nurse_id if nurse_id is not None else booking.nurse_id
-            problem, schedule = self._series_problem(uow, course, booking)
-            frame = self.frame(uow, actor.clinic_id, self._window(uow, course))
-            move = ManualMove(
-                f"b{booking.id}", frame.minute(start_at), str(chair), str(nurse), reason
-            )
-            decision = validate_move(problem, schedule, move)
-            outcome = "success" if decision.accepted else "refused"
+            decision = self._judge_move(uow, booking, request)
             if decision.accepted:
-                length = booking.end_at - booking.start_at
-                booking = uow.schedule.update(
-                    actor.clinic_id,
-                    replace(
-                        booking,
-                        start_at=start_at,
-                        end_at=start_at + length,
-                        chair_id=chair,
-                        nurse_id=nurse,
-                        note=f"moved by hand: {reason.strip()}",
-                    ),
-                    at=self._clock.now(),
-                )
+                booking = self._apply_move(uow, actor.clinic_id, booking, request)
             rules = ",".join(sorted({v.rule.value for v in decision.violations}))
             record(
                 uow,
@@ -276,11 +244,37 @@ class ScheduleService:
                 object_type="appointment",
                 object_id=booking.id,
                 patient_id=booking.patient_id,
-                outcome=outcome,
-                detail=f"{reason.strip()} {rules}".strip(),
+                outcome="success" if decision.accepted else "refused",
+                detail=f"{request.why} {rules}".strip(),
             )
             uow.commit()
         return MoveOutcome(decision.accepted, booking, decision.violations)
+
+    def _judge_move(self, uow: UnitOfWork, booking: Booking, request: MoveRequest) -> MoveDecision:
+        """The move checked against the course's series with every other booking fixed."""
+        course = get_course(uow, booking.clinic_id, booking.course_id)
+        chair = request.chair_id if request.chair_id is not None else booking.chair_id
+        nurse = request.nurse_id if request.nurse_id is not None else booking.nurse_id
+        problem, schedule = self._series_problem(uow, course, booking)
+        frame = self.frame(uow, booking.clinic_id, self._window(uow, course))
+        minute = frame.minute(request.start_at)
+        move = ManualMove(f"b{booking.id}", minute, str(chair), str(nurse), request.reason)
+        return validate_move(problem, schedule, move)
+
+    def _apply_move(
+        self, uow: UnitOfWork, clinic_id: int, booking: Booking, request: MoveRequest
+    ) -> Booking:
+        """Store the accepted move: same length, new start, chair and nurse, the reason noted."""
+        length = booking.end_at - booking.start_at
+        moved = replace(
+            booking,
+            start_at=request.start_at,
+            end_at=request.start_at + length,
+            chair_id=request.chair_id if request.chair_id is not None else booking.chair_id,
+            nurse_id=request.nurse_id if request.nurse_id is not None else booking.nurse_id,
+            note=f"moved by hand: {request.why}",
+        )
+        return uow.schedule.update(clinic_id, moved, at=self._clock.now())
 
     def _store(
         self,

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from enum import StrEnum
 
 from ketaclinic.domain.errors import NotFound, ValidationFailed
 from ketaclinic.domain.identity.access import Permission
@@ -45,13 +44,8 @@ from ketaclinic.services.scheduling.calendar import (
     rooms_only,
     to_engine,
 )
+from ketaclinic.services.scheduling.inputs import DropReason, DropRequest
 from ketaclinic.services.scheduling.proposals import changeable_booking
-
-
-class DropReason(StrEnum):
-    CANCELLED = "cancelled"
-    MISSED = "missed"
-    POSTPONED = "postponed"  # e.g. the dosing recommendation says postpone; stored as cancelled
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,15 +80,12 @@ class ReplanService:
     def __init__(self, schedule: ScheduleService) -> None:
         self._s = schedule
 
-    def drop(
-        self, actor: Actor, booking_id: int, why: DropReason, *, reason: str
-    ) -> PatientReplanOutcome:
+    def drop(self, actor: Actor, booking_id: int, request: DropRequest) -> PatientReplanOutcome:
         """Mark a session cancelled, missed or postponed and re-plan the patient's remaining
         sessions within the protocol window (clinical.md §3.1). When the window cannot be met,
         the other sessions stay and the outcome lists the blocking rule and nearest options."""
         require(actor, Permission.SCHEDULE_WRITE)
-        if not reason.strip():
-            raise ValidationFailed({"reason": "say why the session is dropped"})
+        why, reason = request.why, request.reason
         s = self._s
         with s._uow() as uow:
             uow.schedule.lock_clinic(actor.clinic_id)

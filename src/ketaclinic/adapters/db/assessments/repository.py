@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -21,6 +21,7 @@ from ketaclinic.domain.assessments.records import (
     NewResponse,
     Notice,
     ResponseSource,
+    ScoredResponse,
 )
 from ketaclinic.domain.errors import Conflict
 
@@ -48,6 +49,9 @@ def _response(m: Any) -> AssessmentResponse:
         link_id=m["link_id"],
         note=m["note"],
     )
+
+
+_ID_CHUNK = 500
 
 
 def _link(m: Any) -> AssessmentLink:
@@ -127,6 +131,23 @@ class SqlAssessmentRepository:
             stmt = stmt.where(t.c.instrument_id == instrument_id)
         stmt = stmt.order_by(t.c.answered_at, t.c.id)
         return [_response(r._mapping) for r in self._conn.execute(stmt)]
+
+    def scored(self, clinic_id: int, response_ids: Collection[int]) -> Mapping[int, ScoredResponse]:
+        """The clinic's scored responses among ``response_ids`` (read in bounded chunks)."""
+        t = assessment_responses.c
+        ids = sorted(set(response_ids))
+        found: dict[int, ScoredResponse] = {}
+        for start in range(0, len(ids), _ID_CHUNK):
+            stmt = select(t.id, t.patient_id, t.instrument_id, t.total, t.answered_at).where(
+                t.clinic_id == clinic_id,
+                t.id.in_(ids[start : start + _ID_CHUNK]),
+                t.total.is_not(None),
+            )
+            for m in self._conn.execute(stmt).mappings():
+                found[m["id"]] = ScoredResponse(
+                    m["id"], m["patient_id"], m["instrument_id"], m["total"], m["answered_at"]
+                )
+        return found
 
 
 class SqlAssessmentLinkRepository:

@@ -1,4 +1,8 @@
-"""Course score tags and booster plans (tables_outcomes), always scoped by clinic."""
+"""Course score tags and booster plans (tables_outcomes), always scoped by clinic.
+
+A tagged score's total comes from the assessments area through its read model
+(:class:`ScoredResponseReader`), never from its tables.
+"""
 
 from __future__ import annotations
 
@@ -9,11 +13,11 @@ from typing import Any
 
 from sqlalchemy import Connection, insert, select
 
-from ketaclinic.adapters.db.assessments.tables import assessment_responses
 from ketaclinic.adapters.db.outcomes.tables import booster_plans, course_scores
 from ketaclinic.domain.outcomes.maintenance import BoosterPlan, BoosterWindow
 from ketaclinic.domain.outcomes.records import CourseScore, StoredBoosterPlan
 from ketaclinic.domain.outcomes.response import InstrumentScore, Reason, ScoreKind
+from ketaclinic.services.assessments.ports import ScoredResponseReader
 
 
 def _window_json(w: BoosterWindow) -> dict[str, Any]:
@@ -53,8 +57,9 @@ def _plan(m: Any) -> StoredBoosterPlan:
 
 
 class SqlOutcomeRepository:
-    def __init__(self, conn: Connection) -> None:
+    def __init__(self, conn: Connection, responses: ScoredResponseReader) -> None:
         self._conn = conn
+        self._responses = responses
 
     def tag(
         self,
@@ -86,40 +91,32 @@ class SqlOutcomeRepository:
         return self._select(clinic_id, None)
 
     def _select(self, clinic_id: int, where: Any) -> Sequence[CourseScore]:
-        r = assessment_responses.c
-        query = (
-            select(
-                course_scores.c.response_id,
-                course_scores.c.course_id,
-                course_scores.c.kind,
-                course_scores.c.session_number,
-                r.patient_id,
-                r.instrument_id,
-                r.total,
-                r.answered_at,
-            )
-            .join(assessment_responses, assessment_responses.c.id == course_scores.c.response_id)
-            .where(course_scores.c.clinic_id == clinic_id, r.clinic_id == clinic_id)
-            .where(r.total.is_not(None))
-            .order_by(r.answered_at, r.id)
+        """Tags joined to their scored responses; oldest answer first, then response id."""
+        c = course_scores.c
+        query = select(c.response_id, c.course_id, c.kind, c.session_number).where(
+            c.clinic_id == clinic_id
         )
         if where is not None:
             query = query.where(where)
-        return [
+        tags = list(self._conn.execute(query).mappings())
+        scored = self._responses.scored(clinic_id, [m["response_id"] for m in tags])
+        found = [
             CourseScore(
                 m["response_id"],
                 m["course_id"],
-                m["patient_id"],
+                r.patient_id,
                 InstrumentScore(
-                    m["instrument_id"],
-                    m["total"],
-                    m["answered_at"],
+                    r.instrument_id,
+                    r.total,
+                    r.answered_at,
                     ScoreKind(m["kind"]),
                     m["session_number"],
                 ),
             )
-            for m in self._conn.execute(query).mappings()
+            for m in tags
+            if (r := scored.get(m["response_id"])) is not None
         ]
+        return sorted(found, key=lambda s: (s.score.administered_at, s.response_id))
 
     def add_plan(
         self,

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict
 
 from ketaclinic.adapters.fhir.medication import (
     medication_request,
@@ -26,7 +26,7 @@ from ketaclinic.entrypoints.guards import ApiActor, confirm_api_signer
 from ketaclinic.entrypoints.http import services_of
 from ketaclinic.entrypoints.input_limits import INT4_MAX, PathId
 from ketaclinic.services.dosing.checkins import CheckinEntry
-from ketaclinic.services.dosing.orders import BedsideEntry, OrderDraft
+from ketaclinic.services.dosing.inputs import BedsideEntry, OrderDraft
 
 router = APIRouter(tags=["dosing"])
 Reader = Annotated[Actor, Depends(ApiActor(Permission.PATIENT_READ))]
@@ -34,41 +34,46 @@ Prescriber = Annotated[Actor, Depends(ApiActor(Permission.ORDER_WRITE))]
 Verifier = Annotated[Actor, Depends(ApiActor(Permission.ORDER_VERIFY))]
 Runner = Annotated[Actor, Depends(ApiActor(Permission.SESSION_RUN))]
 Recorder = Annotated[Actor, Depends(ApiActor(Permission.ASSESSMENT_RECORD))]
-Dose = Annotated[Decimal, Field(gt=0, max_digits=12, decimal_places=4)]
 
 
 class OrderIn(BaseModel):
+    """The JSON shape of :class:`OrderDraft`; its rules are the model's, shared with the form."""
+
     model_config = ConfigDict(extra="forbid")
     route: Route
-    mg_per_kg: Dose | None = None
-    fixed_mg: Dose | None = None
-    vial_mg_per_ml: Dose | None = None
-    final_volume_ml: Dose | None = None
-    premedications: list[Annotated[str, Field(max_length=80)]] = Field(default=[], max_length=10)
-    override_reason: Annotated[str, Field(max_length=2000)] = ""
+    mg_per_kg: Decimal | None = None
+    fixed_mg: Decimal | None = None
+    vial_mg_per_ml: Decimal | None = None
+    final_volume_ml: Decimal | None = None
+    premedications: list[str] = []
+    override_reason: str = ""
     sex: Sex | None = None
-    chosen_weight_kg: Dose | None = None  # the prescriber's dosing weight for this order
-    chosen_weight_reason: Annotated[str, Field(max_length=500)] = ""
+    chosen_weight_kg: Decimal | None = None  # the prescriber's dosing weight for this order
+    chosen_weight_reason: str = ""
 
 
 class BedsideIn(BaseModel):
+    """The JSON shape of :class:`BedsideEntry`; its rules are the model's, shared with the form."""
+
     model_config = ConfigDict(extra="forbid")
-    mrn: Annotated[str, Field(min_length=1, max_length=40)]
-    drug: Annotated[str, Field(min_length=1, max_length=60)]
+    mrn: str
+    drug: str
     route: Route
-    concentration_mg_per_ml: Dose | None = None  # only for an order with a prepared solution
-    dose_mg: Dose
-    rate_ml_per_h: Dose | None = None
+    concentration_mg_per_ml: Decimal | None = None  # only for an order with a prepared solution
+    dose_mg: Decimal
+    rate_ml_per_h: Decimal | None = None
 
 
 class CheckinIn(BaseModel):
+    """The JSON shape of :class:`CheckinEntry`; its rules are the model's, shared with the form."""
+
     model_config = ConfigDict(extra="forbid")
-    anxiety_0_10: Annotated[int, Field(ge=0, le=10)] | None = None
+    anxiety_0_10: int | None = None
     anxiety_spike: bool
-    sleep_hours_last_night: Annotated[Decimal, Field(ge=0, le=24, decimal_places=2)]
+    sleep_hours_last_night: Decimal
     illness: bool
-    medication_changes: list[MedicationChange] = Field(default=[], max_length=30)
-    side_effects: list[SideEffect] = Field(default=[], max_length=10)
+    medication_changes: list[MedicationChange] = []
+    side_effects: list[SideEffect] = []
 
 
 def _draft(body: OrderIn) -> OrderDraft:

@@ -22,8 +22,8 @@ from ketaclinic.domain.identity.staff import Actor
 from ketaclinic.domain.scheduling.booking import Booking
 from ketaclinic.entrypoints.guards import ApiActor
 from ketaclinic.entrypoints.http import audit_seen, services_of
-from ketaclinic.entrypoints.input_limits import BodyId, PathId
-from ketaclinic.services.scheduling.replan import DropReason
+from ketaclinic.entrypoints.input_limits import PathId
+from ketaclinic.services.scheduling.inputs import DropReason, DropRequest, MoveRequest
 
 router = APIRouter(tags=["schedule"])
 Reader = Annotated[Actor, Depends(ApiActor(Permission.SCHEDULE_READ))]
@@ -62,17 +62,29 @@ class BookingOut(BaseModel):
 
 
 class MoveIn(BaseModel):
+    """The JSON shape of :class:`MoveRequest`; its rules are the model's, shared with the form."""
+
     model_config = ConfigDict(extra="forbid")
-    start_at: AwareDatetime
-    chair_id: BodyId | None = None
-    nurse_id: BodyId | None = None
-    reason: Annotated[str, Field(min_length=1, max_length=500)]
+    start_at: datetime
+    chair_id: int | None = None
+    nurse_id: int | None = None
+    reason: str
+
+    def request(self) -> MoveRequest:
+        return MoveRequest(
+            start_at=self.start_at,
+            reason=self.reason,
+            chair_id=self.chair_id,
+            nurse_id=self.nurse_id,
+        )
 
 
 class DropIn(BaseModel):
+    """The JSON shape of :class:`DropRequest`; its rules are the model's, shared with the form."""
+
     model_config = ConfigDict(extra="forbid")
     why: DropReason
-    reason: Annotated[str, Field(min_length=1, max_length=500)]
+    reason: str
 
 
 class OutageIn(BaseModel):
@@ -133,14 +145,7 @@ def confirm_series(course_id: PathId, request: Request, actor: Writer) -> list[B
 @router.post("/schedule/appointments/{appointment_id}/move")
 def move(appointment_id: PathId, body: MoveIn, request: Request, actor: Writer) -> Any:
     """Accepted: the moved appointment. Refused: 409 naming every broken rule."""
-    outcome = services_of(request).schedule.move(
-        actor,
-        appointment_id,
-        start_at=body.start_at,
-        chair_id=body.chair_id,
-        nurse_id=body.nurse_id,
-        reason=body.reason,
-    )
+    outcome = services_of(request).schedule.move(actor, appointment_id, body.request())
     if outcome.accepted:
         return BookingOut.of(outcome.booking).model_dump(mode="json")
     return JSONResponse(
@@ -156,7 +161,9 @@ def move(appointment_id: PathId, body: MoveIn, request: Request, actor: Writer) 
 
 @router.post("/schedule/appointments/{appointment_id}/drop")
 def drop(appointment_id: PathId, body: DropIn, request: Request, actor: Writer) -> dict[str, Any]:
-    out = services_of(request).replans.drop(actor, appointment_id, body.why, reason=body.reason)
+    out = services_of(request).replans.drop(
+        actor, appointment_id, DropRequest(why=body.why, reason=body.reason)
+    )
     return {
         "status": out.status.value,
         "appointments": [BookingOut.of(b).model_dump(mode="json") for b in out.bookings],

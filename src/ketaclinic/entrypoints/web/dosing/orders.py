@@ -22,7 +22,8 @@ from ketaclinic.entrypoints.input_limits import PathId
 from ketaclinic.entrypoints.web import forms
 from ketaclinic.entrypoints.web.rendering import mark_web, render
 from ketaclinic.services.dosing.checkins import entry_from_fields
-from ketaclinic.services.dosing.orders import BedsideEntry, OrderDraft, VerificationOutcome
+from ketaclinic.services.dosing.inputs import BedsideEntry, OrderDraft
+from ketaclinic.services.dosing.orders import VerificationOutcome
 from ketaclinic.services.identity.staff_sessions import StaffSession
 
 router = APIRouter(dependencies=[Depends(mark_web)], include_in_schema=False)
@@ -30,7 +31,13 @@ Reader = Annotated[StaffSession, Depends(WebUser(Permission.PATIENT_READ))]
 Recorder = Annotated[StaffSession, Depends(WebUser(Permission.ASSESSMENT_RECORD))]
 Prescriber = Annotated[StaffSession, Depends(WebUser(Permission.ORDER_WRITE))]
 Verifier = Annotated[StaffSession, Depends(WebUser(Permission.ORDER_VERIFY))]
-_CHECKIN_FIELDS = ("anxiety_0_10", "sleep_hours", "started", "stopped", "dose_changed")
+_CHECKIN_FIELDS = (
+    "anxiety_0_10",
+    "sleep_hours_last_night",
+    "started",
+    "stopped",
+    "dose_changed",
+)
 _ORDER_FIELDS = ("route", "mg_per_kg", "fixed_mg", "vial_mg_per_ml", "final_volume_ml", "sex")
 _BEDSIDE_FIELDS = ("mrn", "drug", "route", "concentration_mg_per_ml", "dose_mg", "rate_ml_per_h")
 
@@ -178,9 +185,11 @@ async def sign_order(request: Request, course_id: PathId, staff_session: Prescri
     form = await request.form()
     errors: dict[str, str] = {}
     values: dict[str, Any] = _fields(form, _ORDER_FIELDS, errors)
-    values["override_reason"] = forms.text(form, "override_reason", errors, 2000)
+    values["override_reason"] = forms.text(form, "override_reason", errors, forms.WIRE_TEXT_CHARS)
     values["chosen_weight_kg"] = forms.text(form, "chosen_weight_kg", errors, 20)
-    values["chosen_weight_reason"] = forms.text(form, "chosen_weight_reason", errors, 500)
+    values["chosen_weight_reason"] = forms.text(
+        form, "chosen_weight_reason", errors, forms.WIRE_TEXT_CHARS
+    )
     chosen_kg = forms.parse_decimal(values["chosen_weight_kg"], "chosen_weight_kg", errors)
     values["premedications"] = [p for p in form.getlist("premedications") if isinstance(p, str)]
     numbers = _decimals(values, _ORDER_FIELDS[1:5], errors)
@@ -188,20 +197,24 @@ async def sign_order(request: Request, course_id: PathId, staff_session: Prescri
     sex = Sex(values["sex"]) if values["sex"] in {s.value for s in Sex} else None
     if route is None:
         errors.setdefault("route", "choose a route")
-    if errors or route is None:
-        return _order_page(request, staff_session, course_id, values=values, errors=errors)
-    draft = OrderDraft(
-        route=route,
-        mg_per_kg=numbers["mg_per_kg"],
-        fixed_mg=numbers["fixed_mg"],
-        vial_mg_per_ml=numbers["vial_mg_per_ml"],
-        final_volume_ml=numbers["final_volume_ml"],
-        premedications=tuple(values["premedications"]),
-        override_reason=values["override_reason"],
-        sex=sex,
-        chosen_weight_kg=chosen_kg,
-        chosen_weight_reason=values["chosen_weight_reason"],
-    )
+    try:
+        draft = forms.build(
+            lambda: OrderDraft(
+                route=route or Route.IV,  # a placeholder only; the route error is raised
+                mg_per_kg=numbers["mg_per_kg"],
+                fixed_mg=numbers["fixed_mg"],
+                vial_mg_per_ml=numbers["vial_mg_per_ml"],
+                final_volume_ml=numbers["final_volume_ml"],
+                premedications=tuple(values["premedications"]),
+                override_reason=values["override_reason"],
+                sex=sex,
+                chosen_weight_kg=chosen_kg,
+                chosen_weight_reason=values["chosen_weight_reason"],
+            ),
+            errors,
+        )
+    except ValidationFailed as failed:
+        return _order_page(request, staff_session, course_id, values=values, errors=failed.errors)
     orders = services_of(request).orders
     try:
         if form.get("action") == "preview":
@@ -273,21 +286,28 @@ async def verify_order(request: Request, order_id: PathId, staff_session: Verifi
     numbers = _decimals(values, _BEDSIDE_FIELDS[3:], errors)
     route = _route(values["route"], errors)
     order, _attempts = services_of(request).orders.get(staff_session.actor, order_id)
-    needed = ["mrn", "drug", "dose_mg"]
+    needed = ["dose_mg"]
     if order.content.final_concentration_mg_per_ml is not None:
         needed.append("concentration_mg_per_ml")
     for name in needed:
         if not values[name]:
             errors.setdefault(name, "enter what is in hand")
-    if errors or route is None:
-        if route is None:
-            errors.setdefault("route", "choose a route")
-        return _verify_page(request, staff_session, order_id, values=values, errors=errors)
-    concentration, dose = numbers["concentration_mg_per_ml"], numbers["dose_mg"]
-    assert dose is not None
-    entry = BedsideEntry(
-        values["mrn"], values["drug"], route, concentration, dose, numbers["rate_ml_per_h"]
-    )
+    if route is None:
+        errors.setdefault("route", "choose a route")
+    try:  # placeholders stand in for what the form could not parse; its errors come first
+        entry = forms.build(
+            lambda: BedsideEntry(
+                values["mrn"],
+                values["drug"],
+                route or order.content.route,
+                numbers["concentration_mg_per_ml"],
+                numbers["dose_mg"] or order.content.dose_mg,
+                numbers["rate_ml_per_h"],
+            ),
+            errors,
+        )
+    except ValidationFailed as failed:
+        return _verify_page(request, staff_session, order_id, values=values, errors=failed.errors)
     try:
         outcome = services_of(request).orders.verify(staff_session.actor, order_id, entry)
     except ClinicError as failed:

@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from ketaclinic.domain.errors import ClinicError, NotFound, ValidationFailed
+from ketaclinic.domain.errors import ClinicError, NotFound
 from ketaclinic.domain.identity.access import Permission
 from ketaclinic.entrypoints.guards import WebUser
 from ketaclinic.entrypoints.http import audit_seen, services_of
@@ -23,7 +23,7 @@ from ketaclinic.entrypoints.input_limits import PathId
 from ketaclinic.entrypoints.web import forms
 from ketaclinic.entrypoints.web.rendering import mark_web, render
 from ketaclinic.services.identity.staff_sessions import StaffSession
-from ketaclinic.services.scheduling.replan import DropReason
+from ketaclinic.services.scheduling.inputs import DropReason, DropRequest
 
 router = APIRouter(dependencies=[Depends(mark_web)], include_in_schema=False)
 Reader = Annotated[StaffSession, Depends(WebUser(Permission.SCHEDULE_READ))]
@@ -86,17 +86,17 @@ async def drop_from_day(
     form = await request.form()
     errors: dict[str, str] = {}
     why = forms.text(form, "why", errors, 20)
-    reason = forms.text(form, "reason", errors, 500)
+    reason = forms.text(form, "reason", errors, forms.WIRE_TEXT_CHARS)
     if why not in {DropReason.CANCELLED.value, DropReason.MISSED.value}:
         errors["why"] = "choose cancelled or no-show"
-    if not reason:
-        errors["reason"] = "say why"
-    if errors:
-        raise ValidationFailed(errors)
-    services = services_of(request)
-    outcome = services.replans.drop(
-        staff_session.actor, appointment_id, DropReason(why), reason=reason
+    drop_request = forms.build(
+        lambda: DropRequest(
+            DropReason(why) if "why" not in errors else DropReason.CANCELLED, reason
+        ),
+        errors,
     )
+    services = services_of(request)
+    outcome = services.replans.drop(staff_session.actor, appointment_id, drop_request)
     day = outcome.dropped.start_at.astimezone(ZoneInfo(staff_session.clinic.timezone)).date()
     status = outcome.status.value
     return RedirectResponse(

@@ -4,6 +4,7 @@ or drop a session); ``.ics`` calendars per patient and per staff member."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date, datetime, time, timedelta
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
@@ -22,7 +23,7 @@ from ketaclinic.entrypoints.web.rendering import mark_web, render
 from ketaclinic.services.audit.read_audit import EXPORT
 from ketaclinic.services.identity.staff_sessions import StaffSession
 from ketaclinic.services.scheduling.calendar import calendar_view
-from ketaclinic.services.scheduling.replan import DropReason
+from ketaclinic.services.scheduling.inputs import DropReason, DropRequest, MoveRequest
 
 router = APIRouter(dependencies=[Depends(mark_web)], include_in_schema=False)
 Reader = Annotated[StaffSession, Depends(WebUser(Permission.SCHEDULE_READ))]
@@ -237,27 +238,33 @@ async def move(request: Request, appointment_id: PathId, staff_session: Writer) 
     services = services_of(request)
     patient_id = services.schedule.patient_of(staff_session.actor, appointment_id=appointment_id)
     form = await request.form()
+    try:
+        move_request = _move_request(form, ZoneInfo(staff_session.clinic.timezone))
+    except ValidationFailed as failed:
+        return _panel(request, staff_session, patient_id, error=failed, move_id=appointment_id)
+    outcome = services.schedule.move(staff_session.actor, appointment_id, move_request)
+    return _panel(request, staff_session, patient_id, moved=outcome, move_id=appointment_id)
+
+
+def _move_request(form: Mapping[str, object], zone: ZoneInfo) -> MoveRequest:
+    """The move form as the one :class:`MoveRequest`: the clinic-local day and time make
+    ``start_at``; every field error at once, the form's own (day, time) and the model's."""
     errors: dict[str, str] = {}
     day = forms.parse_date(forms.text(form, "day", errors, 10), "day", errors)
     at = _clock_time(forms.text(form, "time", errors, 5), errors)
     chair = forms.text(form, "chair_id", errors, 12)
-    reason = forms.text(form, "reason", errors, 500)
     if chair and not chair.isdigit():
         errors["chair_id"] = "choose a chair"
-    if not reason:
-        errors["reason"] = "a manual move needs a reason"
-    if errors or day is None or at is None:
-        failed = ValidationFailed(errors or {"day": "choose a day"})
-        return _panel(request, staff_session, patient_id, error=failed, move_id=appointment_id)
-    start = datetime.combine(day, at, tzinfo=ZoneInfo(staff_session.clinic.timezone))
-    outcome = services.schedule.move(
-        staff_session.actor,
-        appointment_id,
-        start_at=start,
-        chair_id=int(chair) if chair else None,
-        reason=reason,
+    reason = forms.text(form, "reason", errors, forms.WIRE_TEXT_CHARS)
+    start = datetime.combine(day or date(2000, 1, 1), at or time(), tzinfo=zone)  # if unparsed
+    return forms.build(
+        lambda: MoveRequest(
+            start_at=start,
+            reason=reason,
+            chair_id=int(chair) if chair and "chair_id" not in errors else None,
+        ),
+        errors,
     )
-    return _panel(request, staff_session, patient_id, moved=outcome, move_id=appointment_id)
 
 
 def _clock_time(raw: str, errors: dict[str, str]) -> time | None:
@@ -276,16 +283,19 @@ async def drop(request: Request, appointment_id: PathId, staff_session: Writer) 
     form = await request.form()
     errors: dict[str, str] = {}
     why = forms.text(form, "why", errors, 20)
-    reason = forms.text(form, "reason", errors, 500)
+    reason = forms.text(form, "reason", errors, forms.WIRE_TEXT_CHARS)
     if why not in {d.value for d in DropReason}:
         errors["why"] = "choose cancelled, missed or postponed"
-    if not reason:
-        errors["reason"] = "say why"
-    if errors:
-        return _panel(request, staff_session, patient_id, error=ValidationFailed(errors))
-    replan = services.replans.drop(
-        staff_session.actor, appointment_id, DropReason(why), reason=reason
-    )
+    try:
+        drop_request = forms.build(
+            lambda: DropRequest(
+                DropReason(why) if "why" not in errors else DropReason.CANCELLED, reason
+            ),
+            errors,
+        )
+    except ValidationFailed as failed:
+        return _panel(request, staff_session, patient_id, error=failed)
+    replan = services.replans.drop(staff_session.actor, appointment_id, drop_request)
     return _panel(request, staff_session, patient_id, replan=replan)
 
 
