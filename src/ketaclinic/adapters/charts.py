@@ -264,13 +264,14 @@ def _bar(plot: _Plot, p: Point, for_print: bool) -> str:
 
 
 def _legend(chart: Chart) -> list[str]:
-    parts = []
+    """The series, side by side in the bottom-left corner (under the tick labels)."""
+    parts, y = [], HEIGHT - 12
     for i, (label, hollow) in enumerate(chart.legend):
-        y = TOP + 10 + 16 * i
+        x = 8 + 96 * i
         fill = 'fill="#fff" stroke="#000" stroke-width="2"' if hollow else 'fill="#000"'
         parts.append(
-            f'<g class="legend"><circle cx="{LEFT + 14}" cy="{y}" r="4" {fill}/>'
-            f"{_text(LEFT + 24, y + 4, label, 'start')}</g>"
+            f'<g class="legend"><circle cx="{x + 4}" cy="{y}" r="4" {fill}/>'
+            f"{_text(x + 12, y + 4, label, 'start')}</g>"
         )
     return parts
 
