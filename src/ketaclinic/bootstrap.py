@@ -60,6 +60,7 @@ from ketaclinic.services.outcomes.reassessment import OutcomeService
 from ketaclinic.services.outcomes.reports import ReportService
 from ketaclinic.services.outcomes.review import symptom_change
 from ketaclinic.services.patients.banner import PatientBannerService
+from ketaclinic.services.patients.chart_summary import ChartSummaryService
 from ketaclinic.services.patients.courses import CourseService
 from ketaclinic.services.patients.registry import PatientService
 from ketaclinic.services.ports import Clock, UnitOfWork
@@ -122,6 +123,7 @@ class Services:
     due_now: DueNowService = field(init=False)
     orders_to_sign: OrdersToSignService = field(init=False)
     banners: PatientBannerService = field(init=False)
+    chart_summaries: ChartSummaryService = field(init=False)
     audit_exceptions: AuditExceptionService = field(init=False)
     directory: DirectoryService = field(init=False)
 
@@ -187,6 +189,7 @@ class Services:
         self.due_now = DueNowService(self.uow, self.clock)
         self.orders_to_sign = OrdersToSignService(self.uow)
         self.banners = PatientBannerService(self.uow, self.clock)
+        self.chart_summaries = ChartSummaryService(self.uow, self.clock)
         self.audit_exceptions = AuditExceptionService(self.uow)
         self.directory = DirectoryService(self.uow)
 

@@ -1,12 +1,14 @@
-"""The one chart drawing: accessible SVG line charts for the pages and the printed report (pure).
+"""The one chart drawing: accessible SVG charts for the pages and the printed report (pure).
 
 A chart is data first (:class:`Chart`: two labelled axes with units, points with optional 95 % CI
-bars, shaded bands, horizontal thresholds, vertical marks, and a text alternative), drawn by one
-renderer, :func:`render_svg`. The pages embed the SVG (``role="img"`` with ``<title>`` and
-``<desc>``, the same data as a table beside it); the PDF report embeds the same SVG (fpdf2
-``image``) with its text alternative printed under it. Every text is XML-escaped.
+bars drawn as a line, as dots, as a step function or as bars, shaded bands, horizontal
+thresholds, vertical marks, a legend, and a text alternative), drawn by one renderer,
+:func:`render_svg`. The pages embed the SVG (``role="img"`` with ``<title>`` and ``<desc>``, the
+same data as a table beside it); the PDF report embeds the same SVG (fpdf2 ``image``) with its
+text alternative printed under it. Every text is XML-escaped.
 
-The clinic's charts built on it are in ``adapters.trajectory_charts``.
+The clinic's charts built on it are in ``adapters.trajectory_charts`` (a patient's scores) and
+``adapters.dashboard_charts`` (the clinic outcomes dashboard).
 """
 
 from __future__ import annotations
@@ -49,6 +51,7 @@ class Point:
     tip: str
     ci_low: float | None = None
     ci_high: float | None = None
+    hollow: bool = False  # the second series of a chart: an open circle (see ``Chart.legend``)
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,6 +97,9 @@ class Chart:
     y: Axis
     points: tuple[Point, ...]
     connected: bool = True
+    step: bool = False  # connected as a step function (e.g. a Kaplan-Meier curve)
+    bars: bool = False  # each point as a bar from the axis (e.g. drop-out by session)
+    legend: tuple[tuple[str, bool], ...] = ()  # (label, hollow) for each series
     shades: tuple[Shade, ...] = ()
     thresholds: tuple[Threshold, ...] = ()
     rules: tuple[Rule, ...] = ()
@@ -126,6 +132,7 @@ def render_svg(chart: Chart, *, for_print: bool = False) -> str:
         *(_threshold(plot, t) for t in chart.thresholds),
         *(_rule(plot, r, for_print) for r in chart.rules),
         *_series(plot, chart, for_print),
+        *_legend(chart),
     ]
     return _document(chart, body, for_print)
 
@@ -212,20 +219,59 @@ def _rule(plot: _Plot, rule: Rule, for_print: bool) -> str:
 
 
 def _series(plot: _Plot, chart: Chart, for_print: bool) -> list[str]:
+    if chart.bars:
+        return [_bar(plot, p, for_print) for p in chart.points]
     parts = []
     if chart.connected and chart.points:
-        coords = " ".join(f"{plot.x(p.x)},{plot.y(p.y)}" for p in chart.points)
+        coords = " ".join(f"{x},{y}" for x, y in _line(plot, chart))
         parts.append(f'<polyline class="series" points="{coords}" fill="none" stroke="#000"/>')
     for p in chart.points:
         x = plot.x(p.x)
         if p.ci_low is not None and p.ci_high is not None:
+            low, high = plot.y(p.ci_low), plot.y(p.ci_high)
             parts.append(
-                f'<line class="ci" x1="{x}" y1="{plot.y(p.ci_low)}" x2="{x}" '
-                f'y2="{plot.y(p.ci_high)}" stroke="#000"/>'
+                f'<line class="ci" x1="{x}" y1="{low}" x2="{x}" y2="{high}" stroke="#000"/>'
             )
+            parts.extend(
+                f'<line class="ci-cap" x1="{x - 4}" y1="{y}" x2="{x + 4}" y2="{y}" stroke="#000"/>'
+                for y in (low, high)
+            )
+        fill = ' fill="#fff" stroke="#000" stroke-width="2"' if p.hollow else ' fill="#000"'
         parts.append(
-            f'<circle class="point" cx="{x}" cy="{plot.y(p.y)}" r="4" fill="#000">'
+            f'<circle class="point" cx="{x}" cy="{plot.y(p.y)}" r="4"{fill}>'
             f"{_tip(p.tip, for_print)}</circle>"
+        )
+    return parts
+
+
+def _line(plot: _Plot, chart: Chart) -> list[tuple[float, float]]:
+    coords = [(plot.x(p.x), plot.y(p.y)) for p in chart.points]
+    if not chart.step:
+        return coords
+    stepped = coords[:1]
+    for x, y in coords[1:]:
+        stepped += [(x, stepped[-1][1]), (x, y)]
+    return stepped
+
+
+def _bar(plot: _Plot, p: Point, for_print: bool) -> str:
+    left, right = plot.x(p.x - 0.3), plot.x(p.x + 0.3)
+    top, base = plot.y(p.y), plot.y(plot.y_axis.low)
+    return (
+        f'<rect class="bar" x="{left}" y="{top}" width="{round(right - left, 1)}" '
+        f'height="{round(base - top, 1)}" fill="#005eb8">{_tip(p.tip, for_print)}</rect>'
+    )
+
+
+def _legend(chart: Chart) -> list[str]:
+    """The series, side by side in the bottom-left corner (under the tick labels)."""
+    parts, y = [], HEIGHT - 12
+    for i, (label, hollow) in enumerate(chart.legend):
+        x = 8 + 96 * i
+        fill = 'fill="#fff" stroke="#000" stroke-width="2"' if hollow else 'fill="#000"'
+        parts.append(
+            f'<g class="legend"><circle cx="{x + 4}" cy="{y}" r="4" {fill}/>'
+            f"{_text(x + 12, y + 4, label, 'start')}</g>"
         )
     return parts
 

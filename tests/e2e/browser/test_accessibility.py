@@ -7,8 +7,9 @@ dashboard and an infusion session day all have content. axe-core is the committe
 ``vendor/axe-core`` (see its README for version and checksums), injected into each page by the
 test; the contexts bypass the Content Security Policy only so that injection works.
 
-Screenshots of the board (with a patient infusing), the outcomes dashboard and a patient chart
-are written to ``var/screens/`` (git-ignored; listed in docs/screens.md).
+Screenshots of each role's Today page, the board (with a patient infusing), the outcomes
+dashboard, a patient chart with its summary, the course outcome page and the navigation folded
+on a phone are written to ``var/screens/`` (git-ignored; listed in docs/screens.md).
 """
 
 from __future__ import annotations
@@ -175,6 +176,11 @@ def test_every_page_in_the_navigation_passes_axe_and_fits_the_window(
     problems: dict[str, list[str]] = {}
     for path in pages:
         check(page, path, problems)
+    if "/today" in pages:
+        page.goto("/today")
+        settle(page)
+        SCREENS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SCREENS / f"today-{role.value}.png"), full_page=True)
     if "/patients" in pages:
         page.goto("/patients")
         page.locator("table a[href^='/patients/']").first.click()
@@ -292,7 +298,7 @@ def test_an_infusion_session_day_and_the_board_with_a_patient_pass_axe(open_as: 
     assert not problems, report(Role.NURSE, problems)
 
 
-def test_screenshots_of_the_outcomes_dashboard_and_a_patient_chart(
+def test_screenshots_of_the_outcomes_dashboard_a_patient_chart_and_the_phone_menu(
     open_as: Any,
 ) -> None:
     SCREENS.mkdir(parents=True, exist_ok=True)
@@ -304,7 +310,25 @@ def test_screenshots_of_the_outcomes_dashboard_and_a_patient_chart(
     physician.locator("table a[href^='/patients/']", has_text="Demo-Pathway").first.click()
     settle(physician)
     physician.screenshot(path=str(SCREENS / "patient-chart.png"), full_page=True)
-    for name in ("outcomes", "patient-chart"):
+    summary = physician.locator("#chart-summary")
+    expect(summary.get_by_role("heading", name="Where treatment stands")).to_be_visible()
+    summary.screenshot(path=str(SCREENS / "chart-summary.png"))
+    to_course = physician.locator("main [action^='/courses/'], main [href^='/courses/']").first
+    course = re.findall(r"/courses/(\d+)/", to_course.evaluate("e => e.outerHTML"))[0]
+    physician.goto(f"/courses/{course}/outcome")
+    settle(physician)
+    physician.screenshot(path=str(SCREENS / "course-outcome.png"), full_page=True)
+    physician.set_viewport_size(PHONE)
+    physician.goto("/today")
+    settle(physician)
+    menu = physician.locator("nav[aria-label='Main'] details")
+    expect(menu).not_to_have_attribute("open", "")
+    physician.screenshot(path=str(SCREENS / "phone-menu-folded.png"))
+    physician.get_by_text("Menu", exact=True).click()
+    expect(physician.get_by_role("link", name="Patients", exact=True)).to_be_visible()
+    physician.screenshot(path=str(SCREENS / "phone-menu-open.png"))
+    names = ("outcomes", "patient-chart", "chart-summary", "course-outcome", "phone-menu-open")
+    for name in names:
         assert (SCREENS / f"{name}.png").stat().st_size > 10_000, name
 
 

@@ -10,9 +10,17 @@ from collections.abc import Sequence
 
 from markupsafe import Markup
 
-from ketaclinic.adapters.trajectory_charts import course_trajectory_svg
+from ketaclinic.adapters.charts import Chart, render_svg
+from ketaclinic.adapters.dashboard_charts import (
+    dropout_chart,
+    rates_by_month_chart,
+    rates_by_protocol_chart,
+    time_to_response_chart,
+)
+from ketaclinic.adapters.trajectory_charts import course_trajectory_svg, mean_trajectory_chart
 from ketaclinic.adapters.trajectory_charts import mean_trajectory_svg as mean_svg
 from ketaclinic.domain.outcomes.cohort_trajectory import TrajectoryPoint
+from ketaclinic.services.outcomes.dashboard import Dashboard
 from ketaclinic.services.outcomes.review import CourseReview
 
 
@@ -28,3 +36,38 @@ def trajectory_svg(review: CourseReview) -> Markup | None:
 def mean_trajectory_svg(points: Sequence[TrajectoryPoint], instrument: str) -> Markup | None:
     """Mean total by session number (0 = baseline) with 95 % confidence-interval bars."""
     return _markup(mean_svg(points, instrument))
+
+
+# How to read each figure's charts, by the id of its table.
+READING = {
+    "rates": "Filled dots: response; open dots: remission. Each whisker is the 95 % confidence "
+    "interval (Wilson), wide when few courses count.",
+    "trajectory": "Dots: mean score at each session; whiskers: 95 % confidence interval.",
+    "time_to_response": "The line steps up at each session where courses first responded "
+    "(Kaplan-Meier; courses that stopped without a response are censored).",
+    "retention": "Each bar: the share of the courses reaching that session that stopped after it.",
+}
+
+
+def _drawn(charts: Sequence[Chart | None]) -> list[tuple[str, Markup]]:
+    return [(c.title, Markup(render_svg(c))) for c in charts if c is not None]  # noqa: S704
+
+
+def dashboard_charts(d: Dashboard) -> dict[str, list[tuple[str, Markup]]]:
+    """The dashboard's charts by the id of the figure table they draw: (title, SVG)."""
+    overall = [(p.protocol_id, r) for p in d.protocols for r in p.rate_overall]
+    return {
+        "rates": _drawn(
+            [
+                rates_by_protocol_chart(overall),
+                *(rates_by_month_chart(p.protocol_id, p.rates_by_month) for p in d.protocols),
+            ]
+        ),
+        "trajectory": _drawn(
+            [mean_trajectory_chart(p.trajectory, p.definition.instrument) for p in d.protocols]
+        ),
+        "time_to_response": _drawn(
+            [time_to_response_chart(p.protocol_id, p.time_to_response) for p in d.protocols]
+        ),
+        "retention": _drawn([dropout_chart(d.retention)]),
+    }

@@ -15,7 +15,7 @@ from ketaclinic.domain.identity.access import Permission
 from ketaclinic.entrypoints.guards import WebUser
 from ketaclinic.entrypoints.http import services_of
 from ketaclinic.entrypoints.input_limits import PathId
-from ketaclinic.entrypoints.web.outcomes.charts import mean_trajectory_svg
+from ketaclinic.entrypoints.web.outcomes.charts import READING, dashboard_charts
 from ketaclinic.entrypoints.web.outcomes.tables import BUILDERS, figure_tables
 from ketaclinic.entrypoints.web.rendering import mark_web, render
 from ketaclinic.services.identity.staff_sessions import StaffSession
@@ -44,19 +44,17 @@ def dashboard(
         context: dict[str, Any] = {
             "d": None,
             "tables": [],
-            "charts": [],
+            "charts": {},
+            "notes": READING,
             "values": values,
             "errors": failed.errors,
         }
         return render(request, "outcomes/dashboard.html", context, status=422)
-    charts = [
-        (p.protocol_id, mean_trajectory_svg(p.trajectory, p.definition.instrument))
-        for p in built.protocols
-    ]
     context = {
         "d": built,
         "tables": figure_tables(built),
-        "charts": charts,
+        "charts": dashboard_charts(built),
+        "notes": READING,
         "values": values,
         "errors": {},
     }

@@ -12,6 +12,43 @@ from ketaclinic.services.outcomes.dashboard import Dashboard
 
 Cell = str | int | float
 
+# The page's column headings in plain words; the CSV keeps the machine-readable names.
+LABELS = {
+    "protocol": "Protocol",
+    "start_month": "Month started",
+    "clinic": "Clinic",
+    "courses_with_session_6_score": "Courses with a session 6 score",
+    "responders": "Responded",
+    "response_pct": "Response (%)",
+    "remitters": "In remission",
+    "remission_pct": "Remission (%)",
+    "session_6_n": "Courses with a session 6 score",
+    "session_6_remitted": "In remission at session 6",
+    "session_6_pct": "Remission at session 6 (%)",
+    "three_month_n": "Courses with a 3-month score",
+    "three_month_remitted": "In remission at 3 months",
+    "three_month_pct": "Remission at 3 months (%)",
+    "instrument": "Questionnaire",
+    "session_number": "Session",
+    "n": "Courses scored",
+    "mean_points": "Mean score (points)",
+    "sd_points": "Standard deviation (points)",
+    "ci95_low": "95 % confidence interval, lower (points)",
+    "ci95_high": "95 % confidence interval, upper (points)",
+    "at_risk": "Courses still without a response",
+    "first_responses": "First responses",
+    "censored": "Stopped or ended without a response",
+    "cumulative_response_pct": "Responded by this session (%)",
+    "courses_reaching": "Courses reaching this session",
+    "stopped_after": "Stopped after it",
+    "dropout_pct": "Drop-out (%)",
+    "sessions": "Sessions",
+    "adverse_events": "Adverse events",
+    "adverse_events_per_100_sessions": "Adverse events per 100 sessions",
+    "alarms": "Alarms",
+    "alarms_per_100_sessions": "Alarms per 100 sessions",
+}
+
 
 @dataclass(frozen=True, slots=True)
 class FigureTable:
@@ -19,6 +56,11 @@ class FigureTable:
     title: str
     header: tuple[str, ...]
     rows: tuple[tuple[Cell, ...], ...]
+
+    @property
+    def labels(self) -> tuple[str, ...]:
+        """The column headings in plain words."""
+        return tuple(LABELS.get(h, h.replace("_", " ")) for h in self.header)
 
     def csv(self) -> str:
         out = io.StringIO()

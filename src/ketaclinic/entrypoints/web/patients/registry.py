@@ -90,7 +90,14 @@ def chart(request: Request, patient_id: PathId, staff_session: Reader) -> Respon
     record = services_of(request).patients.chart(staff_session.actor, patient_id)
     today = services_of(request).clock.now().date()
     age = age_on(record.patient.details.date_of_birth, today)
-    context = {"chart": record, "age": age, "severities": ALLERGY_SEVERITIES, "errors": {}}
+    summary = services_of(request).chart_summaries.summary(staff_session.actor, patient_id)
+    context = {
+        "chart": record,
+        "summary": summary,
+        "age": age,
+        "severities": ALLERGY_SEVERITIES,
+        "errors": {},
+    }
     return render(request, "patients/chart.html", context, banner_for=patient_id)
 
 

@@ -26,3 +26,10 @@ document.addEventListener("click", (e) => {
     if (Date.now() - last > minutes * 60000) { window.location.href = "/signin?expired=1"; }
   }, 15000);
 })();
+
+// On a phone the main navigation starts folded behind its "Menu" toggle (a details element, so
+// the toggle also works without this script; without it the menu simply starts open).
+(function () {
+  const menu = document.querySelector("[data-nav-menu]");
+  if (menu && window.matchMedia("(max-width: 48em)").matches) { menu.open = false; }
+})();

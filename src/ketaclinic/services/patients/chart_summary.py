@@ -1,0 +1,133 @@
+"""Where a patient's treatment stands, for the top of the chart: the current course and its
+state, the induction sessions given and still booked, the next appointment not yet opened, the
+latest score of each questionnaire with the one before it, and the last infusion session.
+
+One read in one unit of work (PATIENT_READ). The page shows the scores and the last session only
+to staff who record questionnaires or run sessions.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from ketaclinic.domain.assessments.instruments import INSTRUMENTS
+from ketaclinic.domain.assessments.records import AssessmentResponse
+from ketaclinic.domain.identity.access import Permission
+from ketaclinic.domain.identity.staff import Actor
+from ketaclinic.domain.infusion.records import InfusionSession
+from ketaclinic.domain.infusion.session import SessionState
+from ketaclinic.domain.patients.treatment import Course
+from ketaclinic.domain.scheduling.booking import Booking
+from ketaclinic.services.identity.authorization import require
+from ketaclinic.services.ports import Clock, UnitOfWork, UnitOfWorkFactory
+from ketaclinic.services.protocols.publishing import load_published
+
+GIVEN = frozenset({SessionState.DISCHARGED, SessionState.RECOVERY, SessionState.STOPPED})
+
+
+@dataclass(frozen=True, slots=True)
+class ScoreTrend:
+    """The latest complete score of one questionnaire and the one before it."""
+
+    instrument_id: str
+    title: str
+    total: int
+    band_label: str | None
+    at: datetime
+    previous: int | None
+    score_max: int | None
+
+    @property
+    def change(self) -> int | None:
+        return None if self.previous is None else self.total - self.previous
+
+    @property
+    def trend(self) -> str:
+        """In words, for the page: "down 4 from 18", "up 2 from 7", "unchanged", or ""."""
+        change = self.change
+        if change is None:
+            return ""
+        if change == 0:
+            return "unchanged"
+        return f"{'down' if change < 0 else 'up'} {abs(change)} from {self.previous}"
+
+
+@dataclass(frozen=True, slots=True)
+class ChartSummary:
+    course: Course | None
+    protocol_title: str
+    series_sessions: int
+    sessions_given: int
+    next_booking: Booking | None
+    bookings_ahead: int
+    scores: tuple[ScoreTrend, ...]
+    last_session: InfusionSession | None
+
+
+def _trends(responses: list[AssessmentResponse]) -> tuple[ScoreTrend, ...]:
+    by_instrument: dict[str, list[AssessmentResponse]] = {}
+    for r in sorted(responses, key=lambda r: r.answered_at):
+        if r.complete and r.total is not None:
+            by_instrument.setdefault(r.instrument_id, []).append(r)
+    trends = []
+    for instrument_id, scored in sorted(by_instrument.items()):
+        last = scored[-1]
+        assert last.total is not None
+        known = INSTRUMENTS.get(instrument_id)
+        trends.append(
+            ScoreTrend(
+                instrument_id=instrument_id,
+                title=known.title if known else instrument_id,
+                total=last.total,
+                band_label=last.band_label,
+                at=last.answered_at,
+                previous=scored[-2].total if len(scored) > 1 else None,
+                score_max=known.score_max if known else None,
+            )
+        )
+    return tuple(trends)
+
+
+class ChartSummaryService:
+    def __init__(self, uow_factory: UnitOfWorkFactory, clock: Clock) -> None:
+        self._uow, self._clock = uow_factory, clock
+
+    def summary(self, actor: Actor, patient_id: int) -> ChartSummary:
+        """Where the patient's current course stands (PATIENT_READ)."""
+        require(actor, Permission.PATIENT_READ)
+        with self._uow() as uow:
+            return _summary(uow, actor.clinic_id, patient_id, self._clock.now())
+
+
+def _summary(uow: UnitOfWork, clinic_id: int, patient_id: int, now: datetime) -> ChartSummary:
+    courses = uow.courses.for_patient(clinic_id, patient_id)
+    course = max(courses, key=lambda c: c.id) if courses else None
+    title, series = "", 0
+    ahead: list[Booking] = []
+    given = 0
+    sessions = uow.sessions.for_patient(clinic_id, patient_id)
+    opened_for = {s.appointment_id for s in sessions if s.state is not SessionState.SCHEDULED}
+    if course is not None:
+        loaded = load_published(uow, clinic_id, course.protocol_version_id)
+        title, series = loaded.published.title, loaded.protocol.series.sessions
+        ahead = sorted(
+            (b for b in uow.schedule.for_course(clinic_id, course.id) if b.active),
+            key=lambda b: b.start_at,
+        )
+        ahead = [b for b in ahead if b.end_at >= now and b.id not in opened_for]
+        given = sum(1 for s in sessions if s.course_id == course.id and s.state in GIVEN)
+    opened = [
+        s for s in sessions if s.state not in (SessionState.SCHEDULED, SessionState.CANCELLED)
+    ]
+    last = max(opened, key=lambda s: s.checked_in_at or s.created_at) if opened else None
+    return ChartSummary(
+        course=course,
+        protocol_title=title,
+        series_sessions=series,
+        sessions_given=given,
+        next_booking=ahead[0] if ahead else None,
+        bookings_ahead=len(ahead),
+        scores=_trends(list(uow.assessments.for_patient(clinic_id, patient_id))),
+        last_session=last,
+    )
