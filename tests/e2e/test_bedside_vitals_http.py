@@ -77,6 +77,8 @@ def test_hand_entered_vitals_go_through_the_monitor_pipeline(
     page = client.get(f"/sessions/{day.session_id}")
     assert 'id="no-monitor-banner"' not in page.text
     assert '<tr data-vital="sbp"><td>SBP</td><td>212 mm[Hg]</td>' in page.text
+    assert 'id="vitals-flowsheet"' in page.text  # every reading of the session, by source
+    assert '<tr data-source="staff">' in page.text and '<td data-param="sbp">212</td>' in page.text
 
 
 def test_bad_hand_entry_names_the_field_and_stores_nothing(

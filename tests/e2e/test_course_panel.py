@@ -42,6 +42,10 @@ def test_app_opens_and_moves_a_course_and_sees_refusals(client: TestClient, worl
         f"/courses/{course_id}/move", data={"csrf_token": csrf, "to": "evaluating"}, headers=hx
     )
     assert 'data-state="evaluating"' in moved.text
+    assert moved.headers["HX-Trigger"] == "chart-changed"  # the other panels load again
+    banner = client.get(f"/patients/{patient.id}/panels/banner")
+    assert banner.status_code == 200 and 'id="patient-banner"' in banner.text
+    assert "course evaluating" in banner.text and "<html" not in banner.text
     assert (
         "eligibility decision not signed" in moved.text
     )  # the next step's guard, shown before trying
@@ -50,6 +54,7 @@ def test_app_opens_and_moves_a_course_and_sees_refusals(client: TestClient, worl
     )
     assert 'role="alert"' in refused.text and "eligibility decision not signed" in refused.text
     assert 'data-state="evaluating"' in refused.text
+    assert "HX-Trigger" not in refused.headers  # nothing changed: nothing to load again
 
 
 def test_front_desk_sees_courses_but_cannot_open_one(client: TestClient, world: World) -> None:

@@ -203,6 +203,22 @@ def test_clinician_rated_instruments_are_not_sent_as_links(world: World) -> None
     assert refused.value.field == "instrument_id"
 
 
+def test_the_cssrs_screener_goes_out_on_a_link_and_a_positive_answer_opens_an_urgent_task(
+    world: World,
+) -> None:
+    patient = a_patient(world)
+    created = world.services.links.create(world.actor(Role.NURSE), patient, "cssrs-screen")
+    form = world.services.links.open(created.token)
+    assert all(item.patient_text for item in form.instrument.items)
+    intent = {"1": 1, "2": 1, "3": 0, "4": 1, "5": 0, "6": 0}  # ideation with some intent
+    recorded = world.services.links.submit(created.token, form.link.form_token, intent)
+    assert recorded.response.answered_by is AnsweredBy.PATIENT
+    assert recorded.response.source is ResponseSource.LINK
+    [task] = recorded.tasks
+    assert task.rule_id == "cssrs-screen.high_risk" and task.urgency.value == "urgent"
+    assert count(world, safety_tasks) == 1
+
+
 def test_trajectory_status_follows_the_courses_protocol(world: World) -> None:
     patient = a_patient(world)
     course = consented_course(world, patient)

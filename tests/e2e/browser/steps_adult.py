@@ -61,6 +61,14 @@ def move(page: Page, patient_id: int, to: str, reason: str = "") -> None:
     expect(page.locator("#courses-panel [data-state]").first).to_have_attribute("data-state", to)
 
 
+def chart_follows(page: Page, state: str) -> None:
+    """Without a reload, the banner and the chart's other panels show the course's new state."""
+    banner = page.locator('#patient-banner [data-field="course"]')
+    expect(banner).to_contain_text(f"course {state}")
+    for panel in ("#outcomes-panel", "#dosing-panel"):
+        expect(page.locator(f"{panel} h3").first).to_contain_text(f"· {state}")
+
+
 def create_link(nurse: Page, patient_id: int, instrument: str) -> str:
     """The nurse creates a single-use self-report link; returns its address."""
     nurse.goto(f"/patients/{patient_id}")
@@ -342,14 +350,27 @@ def phq9_of(total: int) -> dict[str, int]:
 
 
 def decide_maintenance(physician: Page, course_id: int, reason: str) -> None:
-    """On the outcome page: store the protocol's booster plan, book it, choose maintenance."""
+    """On the outcome page: store the protocol's booster plan and choose maintenance."""
     physician.goto(f"/courses/{course_id}/outcome")
     expect(physician.locator("[data-next-step]")).to_have_text("offer maintenance")
     physician.get_by_role("button", name="Store booster plan").click()
     expect(physician.locator("[data-plan-id]")).to_be_visible()
-    physician.get_by_role("button", name="Book boosters").click()
-    expect(physician.locator("table.booked tbody tr").first).to_be_visible()
     physician.get_by_label("Decision", exact=True).select_option("maintenance")
     physician.get_by_label("Reasons (recorded on the course)").fill(reason)
     physician.get_by_role("button", name="Record decision").click()
     expect(physician.locator("h1 [data-state]")).to_have_text("maintenance")
+
+
+def book_boosters(desk: Page, patient_id: int) -> str:
+    """The front desk books the physician's booster plan from the chart, agrees the times with
+    the patient and confirms them; returns booster 1's local start as the chart shows it."""
+    desk.goto(f"/patients/{patient_id}")
+    desk.get_by_role("link", name="Reassessment, decision and maintenance").click()
+    desk.get_by_role("button", name="Book boosters").click()
+    expect(desk.locator("table.booked tbody tr").first).to_be_visible()
+    desk.get_by_role("link", name="Back to the chart").click()
+    panel = desk.locator("#schedule-panel")
+    panel.get_by_role("button", name="Confirm series").click()
+    first = panel.locator('tr[data-kind="booster"][data-status="confirmed"]').first
+    expect(first).to_be_visible()
+    return " ".join(first.locator("td.when").inner_text().split(" ")[1:3])

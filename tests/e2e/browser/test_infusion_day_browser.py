@@ -10,20 +10,16 @@ the services; everything on infusion day is done in Chromium.
 
 from __future__ import annotations
 
-import asyncio
-import threading
 from collections.abc import Iterator
-from zoneinfo import ZoneInfo
 
 import pytest
 from playwright.sync_api import Page, expect
 
 from ketaclinic.adapters.hl7.client import MllpClient
-from ketaclinic.adapters.hl7.ingest_handler import MonitorMessageHandler
-from ketaclinic.adapters.hl7.server import Hl7Listener, serve
 from ketaclinic.domain.identity.access import Role
 from ketaclinic.services.infusion.demo_sessions import SIMULATOR_GATEWAY, DemoMonitor
 from tests.e2e.browser.conftest import TABLET, LiveServer, SignedIn
+from tests.e2e.browser.mllp import listening
 from tests.e2e.browser.test_orders_browser import actor
 from tests.infusion_world import pcd01
 from tests.integration.test_orders_service import bedside, iv_draft, set_up_course
@@ -37,26 +33,8 @@ def listener_port(live_server: LiveServer) -> Iterator[int]:
     """An MLLP listener on the live server's composition root (as the board's browser test)."""
     s = live_server.services
     s.gateways.bootstrap_add(live_server.clinic.id, SIMULATOR_GATEWAY, by="test")
-    handler = MonitorMessageHandler(
-        s.monitoring,
-        live_server.clinic.id,
-        naive_tz=ZoneInfo("America/Chicago"),
-        clock=live_server.clock.now,
-    )
-    loop = asyncio.new_event_loop()
-    thread = threading.Thread(target=loop.run_forever, daemon=True)
-    thread.start()
-    listener: Hl7Listener = asyncio.run_coroutine_threadsafe(
-        serve("127.0.0.1", 0, handler, on_frame_error=handler.frame_error), loop
-    ).result(timeout=10)
-    try:
-        yield listener.port
-    finally:
-        asyncio.run_coroutine_threadsafe(listener.close(), loop).result(timeout=10)
-        loop.call_soon_threadsafe(loop.stop)
-        thread.join(timeout=10)
-        loop.close()
-        handler.close()
+    with listening(live_server) as port:
+        yield port
 
 
 def _booked_session(server: LiveServer) -> tuple[DemoMonitor, int]:

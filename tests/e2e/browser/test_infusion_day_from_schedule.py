@@ -25,6 +25,7 @@ from ketaclinic.domain.identity.access import Role
 from ketaclinic.entrypoints.app import create_app
 from ketaclinic.services.demo import seed_demo
 from ketaclinic.services.demo_pathway import seed_demo_pathway
+from ketaclinic.services.infusion.demo_sessions import SIMULATOR_GATEWAY
 from ketaclinic.services.scheduling.setup import seed_demo_schedule
 from tests.e2e.browser.conftest import (
     DESKTOP,
@@ -50,6 +51,7 @@ def demo_server(tmp_path: Path) -> Iterator[LiveServer]:
     demo = seed_demo(s.uow, clock, s.staff, s.patients, s.protocols, shipped_protocols())
     seed_demo_schedule(s.uow, clock, demo.clinic.id)
     seed_demo_pathway(s.uow, clock, s.pathway(), demo.clinic.id)
+    s.gateways.bootstrap_add(demo.clinic.id, SIMULATOR_GATEWAY, by="demo")  # as the demo does
     config = uvicorn.Config(
         create_app(services=s), log_level="warning", access_log=False, ws="none", lifespan="on"
     )

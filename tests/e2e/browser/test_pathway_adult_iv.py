@@ -1,10 +1,15 @@
 """Browser acceptance of the adult IV pathway end to end, pages only.
 
 The server starts from the clinic as ``ketaclinic demo`` leaves it (staff, shipped protocols
-signed off, the demo calendar). A new adult is registered by the front desk, evaluated with the
-questionnaires answered on the patient's own link, found eligible, consented, and taken through
-the induction series; each step is done in Chromium by the role who does it
-(``steps_adult``). Time moves by the server's injected clock only.
+signed off, the demo calendar, the monitor simulator's gateway) with the MLLP listener running.
+A new adult is registered by the front desk, evaluated with the questionnaires (the C-SSRS
+screener included) answered on the patient's own link, found eligible, consented, and taken
+through the induction series. At each session the nurse assigns the chair's monitor, which sends
+readings over MLLP (a test sender stands in for it) beside the vitals taken by hand; a sustained
+tachycardia raises an alarm the nurse acknowledges on the live board. After the reassessment the
+physician chooses maintenance, the front desk books the booster plan and booster 1 is given like
+an induction session; the relapse watch follows. Each step is done in Chromium by the role who
+does it (``steps_adult``, ``steps_bedside``). Time moves by the server's injected clock only.
 """
 
 from __future__ import annotations
@@ -12,6 +17,7 @@ from __future__ import annotations
 import io
 import re
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 from functools import partial
@@ -23,8 +29,10 @@ from pypdf import PdfReader
 
 from ketaclinic.domain.identity.access import Role
 from tests.e2e.browser import steps_adult as steps
+from tests.e2e.browser import steps_bedside as bedside_monitor
 from tests.e2e.browser import steps_intake as intake
 from tests.e2e.browser.conftest import DESKTOP, TABLET, LiveServer, demo_email, sign_in
+from tests.e2e.browser.mllp import listening
 from tests.e2e.browser.test_infusion_day_from_schedule import demo_server
 
 pytestmark = pytest.mark.browser
@@ -81,15 +89,82 @@ def bedside(server: LiveServer, nurse: Page, url: str, minutes: int) -> None:
         minutes -= step
 
 
+@pytest.fixture
+def monitor(demo_server: LiveServer) -> Iterator[bedside_monitor.Monitor]:
+    """The bedside monitor, sending to the clinic's MLLP listener."""
+    with listening(demo_server) as port:
+        yield bedside_monitor.Monitor(port)
+
+
+@dataclass
+class Team:
+    """The clinic's people, each at their own browser, and the bedside monitor."""
+
+    server: LiveServer
+    desk: Page
+    physician: Page
+    nurse: Page
+    app: Page
+    monitor: bedside_monitor.Monitor
+
+    @property
+    def staff(self) -> dict[Role, Page]:
+        return {
+            Role.FRONT_DESK: self.desk,
+            Role.PHYSICIAN: self.physician,
+            Role.NURSE: self.nurse,
+            Role.APP: self.app,
+        }
+
+
+def give_session(
+    team: Team, patient_id: int, start: str, *, expect_rule: str = "", expect_outcome: str = ""
+) -> str:
+    """One IV session from the schedule to discharge; returns the session page's address.
+
+    The nurse assigns the chair's monitor; during dosing it sends a normal reading, then a heart
+    rate above 120 twice five minutes apart (the sustained-tachycardia rule: notify), which the
+    nurse acknowledges on the live board."""
+    server, nurse = team.server, team.nurse
+    order = steps.write_order(
+        team.app, patient_id, expect_rule=expect_rule, expect_outcome=expect_outcome
+    )
+    steps.check_in_from_schedule(team.desk, start.split(" ")[0])
+    url = steps.open_session(nurse)
+    steps.verify_at_bedside(nurse, order)
+    nurse.goto(url)
+    bedside_monitor.assign_monitor(nurse, team.monitor)
+    steps.prepare_and_start(nurse, order)
+    team.monitor.send(server.clock.now(), hr=78)
+    for hr in (124, 128):
+        bedside(server, nurse, url, 5)
+        team.monitor.send(server.clock.now(), hr=hr)
+    bedside_monitor.acknowledge_on_board(nurse, steps.FAMILY, "required action: notify")
+    bedside(server, nurse, url, 10)
+    bedside_monitor.readings_side_by_side(nurse)
+    steps.record_dissociation(nurse, "2", "20")  # low dissociation
+    return url
+
+
+def finish_session(team: Team, url: str) -> None:
+    bedside(team.server, team.nurse, url, 20)
+    steps.end_recover_discharge(team.nurse, partial(bedside, team.server, team.nurse, url))
+
+
+@pytest.mark.timeout(600)  # the longest journey of the tier: seven sessions, each to discharge
 def test_adult_iv_pathway_from_registration_to_relapse_watch(
-    demo_server: LiveServer, chromium: Browser, contexts: list[BrowserContext]
+    demo_server: LiveServer,
+    chromium: Browser,
+    contexts: list[BrowserContext],
+    monitor: bedside_monitor.Monitor,
 ) -> None:
     server = demo_server
     desk = _as(chromium, contexts, server, Role.FRONT_DESK)
     physician = _as(chromium, contexts, server, Role.PHYSICIAN)
     nurse = _as(chromium, contexts, server, Role.NURSE)
     app = _as(chromium, contexts, server, Role.APP)
-    staff = {Role.FRONT_DESK: desk, Role.PHYSICIAN: physician, Role.NURSE: nurse, Role.APP: app}
+    team = Team(server, desk, physician, nurse, app, monitor)
+    staff = team.staff
     patient = steps.patient_page(chromium, contexts, server.base_url)
 
     patient_id = steps.register(desk)
@@ -99,9 +174,9 @@ def test_adult_iv_pathway_from_registration_to_relapse_watch(
         ("gad7", steps.calm("gad7")),
         ("pcl5", steps.calm("pcl5")),
         ("wsas", steps.calm("wsas")),
+        ("cssrs-screen", steps.calm("cssrs-screen")),  # the screener's self-report form
     ):
         steps.answer_link(patient, steps.create_link(nurse, patient_id, instrument), answers)
-    steps.record_on_chart(physician, patient_id, "cssrs-screen", steps.calm("cssrs-screen"))
     physician.goto(f"/courses/{course_id}/outcome")
     expect(physician.locator("main")).not_to_contain_text("no baseline score recorded")
     expect(physician.locator("main")).to_contain_text("16 points")
@@ -110,11 +185,13 @@ def test_adult_iv_pathway_from_registration_to_relapse_watch(
     intake.evaluate(physician, course_id, local(server, hours_ago=1))
     intake.sign_eligibility(physician)
     steps.move(physician, patient_id, "eligible")
+    steps.chart_follows(physician, "eligible")
     intake.sign_consent(
         nurse, course_id, "iv-ketamine-informed-consent", f"{steps.GIVEN} {steps.FAMILY}"
     )
     steps.move(physician, patient_id, "consented")
     steps.move(physician, patient_id, "induction")
+    steps.chart_follows(physician, "induction")
 
     starts = steps.book_series(desk, patient_id)
     for number, start in enumerate(starts, start=1):
@@ -125,32 +202,32 @@ def test_adult_iv_pathway_from_registration_to_relapse_watch(
             steps.record_checkin(nurse, patient_id)
             url = steps.create_link(nurse, patient_id, "phq9")  # lands as session n-1's score
             steps.answer_link(patient, url, steps.phq9_of(15))
-        order = steps.write_order(
-            app,
+        session_url = give_session(
+            team,
             patient_id,
+            start,
             expect_rule="nausea" if number == 2 else "",  # session 1's adverse event
             expect_outcome="step_up" if number == 4 else "",  # no response after session 3
         )
-        steps.check_in_from_schedule(desk, start.split(" ")[0])
-        session_url = steps.open_session(nurse)
-        steps.verify_at_bedside(nurse, order)
-        nurse.goto(session_url)
-        steps.prepare_and_start(nurse, order)
-        bedside(server, nurse, session_url, 20)
-        steps.record_dissociation(nurse, "2", "20")  # low dissociation
         if number == 1:
             steps.record_adverse_event(nurse, "nausea")
-        bedside(server, nurse, session_url, 20)
-        steps.end_recover_discharge(nurse, partial(bedside, server, nurse, session_url))
+        finish_session(team, session_url)
 
     # reassessment: the questionnaires answered after the sixth discharge are the reassessment
     later(server, staff, days=1)
     steps.answer_link(patient, steps.create_link(nurse, patient_id, "phq9"), steps.phq9_of(6))
     steps.answer_link(patient, steps.create_link(nurse, patient_id, "wsas"), steps.calm("wsas"))
     steps.move(physician, patient_id, "reassessment")
+    steps.chart_follows(physician, "reassessment")
     panel = physician.locator("#outcomes-panel")
     expect(panel.locator("[data-outcome]")).to_have_attribute("data-outcome", "response")
     steps.decide_maintenance(physician, course_id, "response after six sessions: boosters")
+
+    # maintenance: the front desk books the plan's boosters; booster 1 is given like a session
+    booster = steps.book_boosters(desk, patient_id)
+    until(server, staff, booster, minutes_before=20)
+    steps.record_checkin(nurse, patient_id)
+    finish_session(team, give_session(team, patient_id, booster))
 
     # relapse watch: weekly PHQ-9 on the patient's link; two high scores reach the rule
     for total in (12, 14):
@@ -175,4 +252,5 @@ def test_adult_iv_pathway_from_registration_to_relapse_watch(
     assert stepped is not None and Decimal(stepped.group(1)) > 40  # the step up at session 4
     assert "nausea (mild) - intervention: ondansetron 4 mg IV - outcome: resolved" in text
     assert "response on phq9" in text and "Chart:" in text
-    assert "Booster 1:" in text
+    assert re.search(r"Booster 1: given \d{4}-\d\d-\d\d \d\d:\d\d, planned ", text)
+    assert "Session 7 - " in text  # the booster's dose beside the induction's

@@ -157,9 +157,12 @@ def _plan(pdf: FPDF, report: CourseReport) -> None:
         return
     for w in r.plan.plan.windows:
         edited = f" (moved: {w.edited_reason})" if w.edited_reason else ""
+        given = report.boosters_given.get(w.number)
+        done = f"given {_local(given, report.clinic_timezone)}, planned " if given else ""
         _line(
             pdf,
-            f"Booster {w.number}: {w.target_on} (window {w.earliest_on} to {w.latest_on}){edited}",
+            f"Booster {w.number}: {done}{w.target_on} (window {w.earliest_on} to "
+            f"{w.latest_on}){edited}",
         )
     _line(pdf, f"Clinician review of the maintenance plan on {r.plan.plan.review_on}.")
     if r.relapse is not None:

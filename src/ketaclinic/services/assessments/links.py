@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from ketaclinic.domain.assessments.instruments import Instrument, get_instrument
-from ketaclinic.domain.assessments.instruments.model import Rater
 from ketaclinic.domain.assessments.records import (
     LINK_MESSAGES,
     UNKNOWN_LINK_MESSAGE,
@@ -86,10 +85,11 @@ class LinkService:
     def create(
         self, actor: Actor, patient_id: int, instrument_id: str, course_id: int | None = None
     ) -> CreatedLink:
-        """A link for a self-rated instrument; records the guardian notice for a minor."""
+        """A link for an instrument with a self-report form; records the guardian notice for a
+        minor."""
         require(actor, Permission.ASSESSMENT_RECORD)
         instrument = get_instrument(instrument_id)
-        if instrument.rater is not Rater.SELF:
+        if not instrument.self_report:
             raise ValidationFailed({"instrument_id": "clinician-rated: enter it on the chart"})
         assert actor.staff_id is not None
         token, now = self._tokens.new_token(), self._clock.now()

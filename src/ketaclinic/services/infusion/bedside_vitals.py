@@ -134,3 +134,23 @@ def latest_by_parameter(readings: Sequence[StoredReading]) -> list[StoredReading
 
 def _rank(order: list[Parameter], parameter: Parameter) -> int:
     return order.index(parameter) if parameter in order else len(order)
+
+
+@dataclass(frozen=True, slots=True)
+class FlowsheetRow:
+    """The readings taken at one moment from one source (a hand entry, a monitor message)."""
+
+    at: datetime
+    source: ReadingSource
+    values: Mapping[Parameter, StoredReading]
+
+
+def flowsheet(readings: Sequence[StoredReading], limit: int = 30) -> list[FlowsheetRow]:
+    """The session's plausible readings, one row per moment and source, newest first: what the
+    monitor sent beside what was entered by hand."""
+    rows: dict[tuple[datetime, ReadingSource], dict[Parameter, StoredReading]] = {}
+    for r in readings:
+        if r.plausible:
+            rows.setdefault((r.reading.at, r.reading.source), {})[r.reading.parameter] = r
+    newest = sorted(rows.items(), key=lambda kv: kv[0][0], reverse=True)[:limit]
+    return [FlowsheetRow(at, source, values) for (at, source), values in newest]

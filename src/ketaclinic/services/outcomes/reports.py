@@ -7,8 +7,8 @@ Read-only and audited: printing a patient summary is a disclosure, so it writes 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from ketaclinic.domain.dosing.records import Administration
@@ -16,6 +16,8 @@ from ketaclinic.domain.errors import NotFound
 from ketaclinic.domain.identity.access import Permission
 from ketaclinic.domain.identity.staff import Actor
 from ketaclinic.domain.patients.people import Patient
+from ketaclinic.domain.patients.treatment import Course
+from ketaclinic.domain.scheduling.booking import BookingKind
 from ketaclinic.services.audit.trail import record
 from ketaclinic.services.identity.authorization import require
 from ketaclinic.services.infusion.adverse_events import (
@@ -41,6 +43,8 @@ class CourseReport:
     adverse_events: Sequence[RecordedAdverseEvent] = ()
     clinic_timezone: str = "UTC"
     signer: str = ""
+    boosters_given: Mapping[int, datetime] = field(default_factory=dict)
+    """When each given booster's dosing started, by booster number."""
 
 
 class ReportService:
@@ -64,6 +68,7 @@ class ReportService:
                 uow.dosing.administrations(actor.clinic_id, course_id), events
             )
             signer = _signer(uow, actor)
+            boosters = _boosters_given(uow, course)
             record(
                 uow,
                 self._clock,
@@ -85,7 +90,24 @@ class ReportService:
             adverse_events=events,
             clinic_timezone=clinic.timezone,
             signer=signer,
+            boosters_given=boosters,
         )
+
+
+def _boosters_given(uow: UnitOfWork, course: Course) -> dict[int, datetime]:
+    """Booster number -> start of dosing, for each booked booster whose session was dosed."""
+    numbers = {
+        b.id: b.session_number
+        for b in uow.schedule.for_course(course.clinic_id, course.id)
+        if b.kind is BookingKind.BOOSTER
+    }
+    return {
+        numbers[s.appointment_id]: s.dosing_started_at
+        for s in uow.sessions.for_patient(course.clinic_id, course.patient_id)
+        if s.course_id == course.id
+        and s.appointment_id in numbers
+        and s.dosing_started_at is not None
+    }
 
 
 def _signer(uow: UnitOfWork, actor: Actor) -> str:

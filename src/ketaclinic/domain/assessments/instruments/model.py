@@ -78,7 +78,8 @@ class Item:
     ``scored`` items count toward the total; unscored items (e.g. the PHQ-9 difficulty item) are
     stored with the response but never summed. ``required`` items must be answered for the
     response to be complete (when ``asked_when`` holds). ``loinc_confirmed`` is False when the code
-    is only seen in public artifacts (clinical.md marks it UNCONFIRMED).
+    is only seen in public artifacts (clinical.md marks it UNCONFIRMED). ``patient_text`` is the
+    question as the self-report form puts it to the patient (the label stays the clinician's).
     """
 
     id: str
@@ -89,6 +90,7 @@ class Item:
     scored: bool = True
     required: bool = True
     asked_when: AskedWhen | None = None
+    patient_text: str | None = None
 
     def allowed_values(self) -> frozenset[int]:
         return frozenset(option.value for option in self.options)
@@ -236,6 +238,14 @@ class Instrument:
     answer_one_of: tuple[tuple[str, ...], ...] = ()
     """Groups of optional items of which at least one must be answered (the QIDS-SR16 form asks
     for item 6 or 7, and item 8 or 9); an unanswered group is reported by its first item id."""
+    self_report_form: bool = False
+    """A clinician-rated instrument that also has a self-report form (the C-SSRS Screener): the
+    patient may answer it on a link, each item in its ``patient_text``."""
+
+    @property
+    def self_report(self) -> bool:
+        """The patient may answer it on a self-report link."""
+        return self.rater is Rater.SELF or self.self_report_form
 
     def item(self, item_id: str) -> Item | None:
         """The item with this id, or None."""

@@ -14,7 +14,6 @@ from markupsafe import Markup
 from ketaclinic.adapters.charts import Threshold
 from ketaclinic.adapters.trajectory_charts import render_trajectory_svg
 from ketaclinic.domain.assessments.instruments import INSTRUMENTS, Instrument, get_instrument
-from ketaclinic.domain.assessments.instruments.model import Rater
 from ketaclinic.domain.errors import ClinicError, ValidationFailed
 from ketaclinic.domain.identity.access import Permission
 from ketaclinic.entrypoints.guards import WebUser
@@ -59,7 +58,7 @@ def item_errors(error: ClinicError | None) -> dict[str, str]:
 
 
 def _instrument_choices(self_rated_only: bool = False) -> list[Instrument]:
-    return [i for i in INSTRUMENTS.values() if not self_rated_only or i.rater is Rater.SELF]
+    return [i for i in INSTRUMENTS.values() if not self_rated_only or i.self_report]
 
 
 def _panel(

@@ -24,6 +24,7 @@ from ketaclinic.services.identity.staff_sessions import StaffSession
 from ketaclinic.services.infusion.bedside_vitals import (
     HAND_FIELDS,
     MEASURED_STATES,
+    flowsheet,
     latest_by_parameter,
     monitor_silence_min,
     readings_from_fields,
@@ -75,6 +76,7 @@ def _page(
         "measured": day.session.state in MEASURED_STATES,
         "silence_min": silence,
         "latest": latest_by_parameter(day.readings),
+        "flowsheet": flowsheet(day.readings),
         "checkin": checkin,
         "day": day,
         "s": day.session,

@@ -1,4 +1,8 @@
-"""The course panel on the chart: open a course on a signed-off protocol, move it with reasons."""
+"""The course panel on the chart: open a course on a signed-off protocol, move it with reasons.
+
+A course opened or moved from the panel answers with the ``chart-changed`` event (``HX-Trigger``):
+the chart's other panels and the patient banner listen for it and load again, so the course state,
+outcomes and orders they show follow the move without a reload."""
 
 from __future__ import annotations
 
@@ -20,6 +24,7 @@ from ketaclinic.services.identity.staff_sessions import StaffSession
 router = APIRouter(dependencies=[Depends(mark_web)], include_in_schema=False)
 Reader = Annotated[StaffSession, Depends(WebUser(Permission.PATIENT_READ))]
 Manager = Annotated[StaffSession, Depends(WebUser(Permission.COURSE_MANAGE))]
+CHART_CHANGED = "chart-changed"
 
 
 def _panel(
@@ -44,6 +49,12 @@ def _can_read_protocols(staff_session: StaffSession) -> bool:
 @router.get("/patients/{patient_id}/panels/courses", response_class=HTMLResponse)
 def course_panel(request: Request, patient_id: PathId, staff_session: Reader) -> Response:
     return _panel(request, staff_session, patient_id)
+
+
+@router.get("/patients/{patient_id}/panels/banner", response_class=HTMLResponse)
+def banner(request: Request, patient_id: PathId, staff_session: Reader) -> Response:
+    """The patient banner alone, as it is loaded again after a change on the chart."""
+    return render(request, "patients/_banner.html", banner_for=patient_id)
 
 
 @router.post("/patients/{patient_id}/courses")
@@ -83,7 +94,10 @@ def _respond(
     request: Request, staff_session: StaffSession, patient_id: int, error: ClinicError | None
 ) -> Response:
     if request.headers.get("hx-request"):
-        return _panel(request, staff_session, patient_id, error)
+        panel = _panel(request, staff_session, patient_id, error)
+        if error is None:
+            panel.headers["HX-Trigger"] = CHART_CHANGED
+        return panel
     if error is not None:
         raise error
     return RedirectResponse(f"/patients/{patient_id}#panel-courses", status_code=303)
