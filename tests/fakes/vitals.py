@@ -38,6 +38,7 @@ class VitalsTables(Tables):
     alarms: dict[int, StoredAlarm] = field(default_factory=dict)
     messages: dict[int, MessageRow] = field(default_factory=dict)
     dead_letters: dict[int, DeadLetter] = field(default_factory=dict)
+    reading_versions: dict[int, int] = field(default_factory=dict)  # session -> writes counted
 
 
 def stored_value(value: Decimal) -> Decimal:
@@ -62,6 +63,22 @@ class InMemoryReadingRepository:
         entered_by: int | None = None,
     ) -> None:
         """Store each reading with its rejection reason (None = plausible)."""
+        if rows:
+            self._bump([session_id])
+        self._insert(clinic_id, session_id, patient_id, rows, received_at)
+
+    def _bump(self, session_ids: Sequence[int]) -> None:
+        for session_id in set(session_ids):
+            self._t.reading_versions[session_id] = self._t.reading_versions.get(session_id, 0) + 1
+
+    def _insert(
+        self,
+        clinic_id: int,
+        session_id: int,
+        patient_id: int,
+        rows: Sequence[tuple[VitalReading, str | None]],
+        received_at: datetime,
+    ) -> None:
         for reading, reason in rows:
             new_id = self._t.next_id("readings")
             kept = replace(reading, value=stored_value(reading.value))
@@ -75,15 +92,9 @@ class InMemoryReadingRepository:
         *,
         received_at: datetime,
     ) -> None:
-        for session_id, patient_id, rows, message_id in batches:
-            self.add_many(
-                clinic_id,
-                session_id,
-                patient_id,
-                rows,
-                received_at=received_at,
-                message_id=message_id,
-            )
+        self._bump([session_id for session_id, _p, _r, _m in batches])
+        for session_id, patient_id, rows, _message_id in batches:
+            self._insert(clinic_id, session_id, patient_id, rows, received_at)
 
     def newest_many(
         self, clinic_id: int, session_ids: Sequence[int], parameters: Sequence[str], *, limit: int
@@ -241,8 +252,10 @@ class InMemoryHl7Inbox:
     def lock_session(self, clinic_id: int, session_id: int) -> None:
         """A unit of work here is already alone with its snapshot."""
 
-    def lock_sessions(self, clinic_id: int, session_ids: Sequence[int]) -> None:
-        """A unit of work here is already alone with its snapshot."""
+    def lock_sessions(self, clinic_id: int, session_ids: Sequence[int]) -> dict[int, int]:
+        """A unit of work here is already alone with its snapshot; the sessions' counts of
+        transactions that stored readings."""
+        return {i: self._t.reading_versions.get(i, 0) for i in session_ids}
 
     def seen(self, clinic_id: int, sender: str, control_id: str) -> tuple[str, str] | None:
         """The ACK code sent for this sender's MSH-10 before and the digest of that message."""

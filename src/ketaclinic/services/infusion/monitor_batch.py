@@ -13,7 +13,9 @@ from ketaclinic.domain.infusion.monitor_ingest import Gateway
 from ketaclinic.domain.infusion.records import InfusionSession, StoredAlarm
 from ketaclinic.domain.infusion.vitals import VitalReading
 from ketaclinic.domain.protocols.model import Protocol
+from ketaclinic.domain.protocols.sections import AlertRule
 from ketaclinic.services.infusion.board import TREND_POINTS
+from ketaclinic.services.infusion.history_cache import HistoryCache
 from ketaclinic.services.infusion.monitor_messages import (
     DeviceMessage,
     Receipt,
@@ -23,6 +25,7 @@ from ketaclinic.services.infusion.monitor_messages import (
 from ketaclinic.services.infusion.vitals_history import (
     LONG_RUN_READINGS,
     breaks_every_run,
+    compact_history,
     history_parameters,
     threshold_rules,
 )
@@ -50,6 +53,8 @@ class BatchState:
         self.alarms: dict[int, list[StoredAlarm]] = {}
         self.protocols: dict[int, Protocol] = {}
         self.boards: dict[int, InfusionSession] = {}  # sessions whose chair changed
+        self.versions: dict[int, int] = {}  # readings_version of each session, under its lock
+        self.written: set[int] = set()  # sessions whose readings this batch stored
         self._receipts: list[dict[str, object]] = []
         self._readings: list[tuple[int, int, list[tuple[VitalReading, str | None]]]] = []
 
@@ -79,6 +84,7 @@ class BatchState:
             for (session_id, patient_id, rows), message_id in zip(self._readings, ids, strict=True)
         ]
         uow.readings.add_batches(clinic_id, batches, received_at=now)
+        self.written.update(session_id for session_id, _p, _r in self._readings)
         self._receipts.clear()
         self._readings.clear()
 
@@ -116,18 +122,43 @@ class BatchState:
         clinic_id: int,
         session_ids: Sequence[int],
         protocol_of: Callable[[UnitOfWork, InfusionSession], Protocol],
+        cache: HistoryCache,
     ) -> None:
-        """Lock the sessions (id order) and read their history and alarms in one query each."""
+        """Lock the sessions (id order); take each one's history from ``cache`` when it is
+        current at the version read under the lock, else read it (one query for all); read the
+        alarms in one query."""
         if not session_ids:
             return
-        uow.hl7_inbox.lock_sessions(clinic_id, session_ids)
-        sessions = {s.id: s for s in self.by_chair.values() if s.id in set(session_ids)}
-        sessions.update({s.id: s for s in self.by_patient.values() if s.id in set(session_ids)})
+        self.versions = uow.hl7_inbox.lock_sessions(clinic_id, session_ids)
+        wanted = set(session_ids)
+        sessions = {s.id: s for s in self.by_chair.values() if s.id in wanted}
+        sessions.update({s.id: s for s in self.by_patient.values() if s.id in wanted})
         self.protocols.update({i: protocol_of(uow, s) for i, s in sessions.items()})
-        rules_of = {i: self.protocols[i].monitoring.alert_rules for i in sessions}
-        parameters = sorted({p for rules in rules_of.values() for p in history_parameters(rules)})
-        rows = uow.readings.newest_many(clinic_id, session_ids, parameters, limit=TREND_POINTS)
         self.alarms.update(uow.alarms.for_sessions(clinic_id, session_ids))
+        stale: dict[int, Sequence[AlertRule]] = {}
+        for session_id in sessions:
+            held = cache.get(clinic_id, session_id, self.versions.get(session_id, -1))
+            if held is None:
+                stale[session_id] = self.protocols[session_id].monitoring.alert_rules
+            else:
+                self.history[session_id] = held
+        self._read_history(uow, clinic_id, stale)
+
+    def remember(self, cache: HistoryCache, clinic_id: int) -> None:
+        """After the commit: hold each written session's history as current at the version this
+        batch left (one more than under the lock)."""
+        for session_id in self.written:
+            rules = self.protocols[session_id].monitoring.alert_rules
+            history = compact_history(self.history[session_id], rules)
+            cache.put(clinic_id, session_id, self.versions[session_id] + 1, history)
+
+    def _read_history(
+        self, uow: UnitOfWork, clinic_id: int, rules_of: dict[int, Sequence[AlertRule]]
+    ) -> None:
+        if not rules_of:
+            return
+        parameters = sorted({p for rules in rules_of.values() for p in history_parameters(rules)})
+        rows = uow.readings.newest_many(clinic_id, sorted(rules_of), parameters, limit=TREND_POINTS)
         for session_id, rules in rules_of.items():
             by_parameter = threshold_rules(rules)
             history: list[VitalReading] = []

@@ -29,6 +29,7 @@ from ketaclinic.domain.infusion.records import DeadLetter, InfusionSession, Stor
 from ketaclinic.domain.infusion.session import SessionState
 from ketaclinic.services.identity.authorization import allowed, require
 from ketaclinic.services.infusion.board import chair_document
+from ketaclinic.services.infusion.history_cache import HistoryCache
 from ketaclinic.services.infusion.monitor_admission import MessageAdmission
 from ketaclinic.services.infusion.monitor_batch import BatchState, patients_with_mrn
 from ketaclinic.services.infusion.monitor_messages import (
@@ -62,6 +63,7 @@ class MonitoringService:
         self._limits = limits or IngestLimits()
         self._recorder = VitalsRecorder(clock, unknown_session_ack)
         self._admission = MessageAdmission(clock, self._limits, unknown_session_ack)
+        self._histories = HistoryCache()  # running sessions' histories between batches
 
     def ingest(self, actor: Actor, batch: VitalsBatch) -> IngestResult:
         """Staff entry or a gateway (VITALS_WRITE or DEVICE_FEED). No session: Conflict."""
@@ -123,7 +125,7 @@ class MonitoringService:
                 else:
                     planned.append((index, message, routed))
             sessions = sorted({s.id for _i, _m, s in planned if s is not None})
-            state.prefetch(uow, clinic_id, sessions, self._recorder.protocol)
+            state.prefetch(uow, clinic_id, sessions, self._recorder.protocol, self._histories)
             for index, message, session in planned:
                 actor = Actor(None, None, clinic_id, f"hl7:{message.source}"[:40], label="monitor")
                 if session is None:
@@ -134,6 +136,7 @@ class MonitoringService:
                     )
             state.flush(uow, clinic_id, self._clock.now())
             uow.commit()
+        state.remember(self._histories, clinic_id)
         events += [
             chair_document(s, state.history[i], state.alarms[i]) for i, s in state.boards.items()
         ]

@@ -61,3 +61,36 @@ def evaluation_history(
             rows = uow.readings.newest(s.clinic_id, s.id, parameter, limit=LONG_RUN_READINGS)
         history += rows
     return history
+
+
+def compact_history(
+    history: Sequence[VitalReading], rules: Sequence[AlertRule]
+) -> list[VitalReading]:
+    """What :func:`evaluation_history` would read back from the database after ``history`` (the
+    plausible readings held, in the order they were stored) and nothing else: per history
+    parameter, oldest first, the newest ``TREND_POINTS``, or back to (and including) the last
+    reading that breaches none of its rules when all of those breach (at most
+    ``LONG_RUN_READINGS``). Used to keep a session's history in memory between batches."""
+    by_parameter = threshold_rules(rules)
+    wanted = history_parameters(rules)
+    grouped: dict[str, list[VitalReading]] = {p: [] for p in wanted}
+    for reading in history:
+        rows = grouped.get(reading.parameter.value)
+        if rows is not None:
+            rows.append(reading)
+    kept: list[VitalReading] = []
+    for parameter in wanted:
+        rows = sorted(grouped[parameter], key=lambda r: r.at)  # stable: ties keep stored order
+        kept += _trailing(rows, by_parameter.get(parameter, []))
+    return kept
+
+
+def _trailing(rows: list[VitalReading], own: Sequence[AlertRule]) -> list[VitalReading]:
+    tail = rows[-TREND_POINTS:]
+    if not own or len(tail) < TREND_POINTS or any(breaks_every_run(r, own) for r in tail):
+        return tail
+    start = max(0, len(rows) - LONG_RUN_READINGS)
+    for index in range(len(rows) - 1, start - 1, -1):
+        if breaks_every_run(rows[index], own):
+            return rows[index:]
+    return rows[start:]

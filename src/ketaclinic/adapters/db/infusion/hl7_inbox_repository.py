@@ -47,18 +47,21 @@ class SqlHl7Inbox:
             .with_for_update()
         )
 
-    def lock_sessions(self, clinic_id: int, session_ids: Sequence[int]) -> None:
-        """:meth:`lock_session` for many sessions, in id order (no deadlock between writers)."""
-        if session_ids:
-            self._conn.execute(
-                select(infusion_sessions.c.id)
-                .where(
-                    infusion_sessions.c.clinic_id == clinic_id,
-                    infusion_sessions.c.id.in_(sorted(session_ids)),
-                )
-                .order_by(infusion_sessions.c.id)
-                .with_for_update()
+    def lock_sessions(self, clinic_id: int, session_ids: Sequence[int]) -> dict[int, int]:
+        """:meth:`lock_session` for many sessions, in id order (no deadlock between writers);
+        returns each session's ``readings_version`` as of the lock."""
+        if not session_ids:
+            return {}
+        rows = self._conn.execute(
+            select(infusion_sessions.c.id, infusion_sessions.c.readings_version)
+            .where(
+                infusion_sessions.c.clinic_id == clinic_id,
+                infusion_sessions.c.id.in_(sorted(session_ids)),
             )
+            .order_by(infusion_sessions.c.id)
+            .with_for_update()
+        )
+        return {int(r.id): int(r.readings_version) for r in rows}
 
     def seen_many(
         self, clinic_id: int, keys: Sequence[tuple[str, str]]

@@ -48,6 +48,9 @@ infusion_sessions = Table(
     Column("ended_at", UTCDateTime, nullable=True),  # cancelled / no-show
     Column("updated_at", UTCDateTime, nullable=False),
     Column("version", Integer, nullable=False, server_default="1"),
+    # counts the transactions that stored readings of this session (a cached history is current
+    # while this is unchanged; it is read under the session's ingest lock)
+    Column("readings_version", Integer, nullable=False, server_default="0"),
     # the booked appointment this session was opened from: one session per appointment
     Column("appointment_id", ForeignKey("appointments.id"), nullable=True),
     Column("session_number", Integer, nullable=True),  # protocol session number

@@ -9,9 +9,10 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Connection, insert, select, text
+from sqlalchemy import Connection, insert, select, text, update
 
 from ketaclinic.adapters.db.infusion.tables import (
+    infusion_sessions,
     vital_readings,
 )
 from ketaclinic.domain.infusion.records import StoredReading
@@ -57,6 +58,7 @@ class SqlReadingRepository:
         """Store each reading with its rejection reason (None = plausible)."""
         if not rows:
             return
+        self._bump(clinic_id, [session_id])
         self._conn.execute(
             insert(vital_readings),
             [
@@ -145,7 +147,8 @@ class SqlReadingRepository:
         received_at: datetime,
     ) -> None:
         """:meth:`add_many` for many messages in one statement: (session, patient, readings with
-        their rejection reason, message id) each."""
+        their rejection reason, message id) each. Each session's ``readings_version`` goes up by
+        exactly one."""
         params = [
             {
                 "clinic_id": clinic_id,
@@ -168,8 +171,21 @@ class SqlReadingRepository:
             for session_id, patient_id, rows, message_id in batches
             for r, reason in rows
         ]
+        if batches:  # every session of the batch counts, even one whose messages had no rows
+            self._bump(clinic_id, [b[0] for b in batches])
         if params:
             self._conn.execute(insert(vital_readings), params)
+
+    def _bump(self, clinic_id: int, session_ids: Sequence[int]) -> None:
+        """One more transaction stored readings of these sessions (each counted once)."""
+        self._conn.execute(
+            update(infusion_sessions)
+            .where(
+                infusion_sessions.c.clinic_id == clinic_id,
+                infusion_sessions.c.id.in_(sorted(set(session_ids))),
+            )
+            .values(readings_version=infusion_sessions.c.readings_version + 1)
+        )
 
     def newest_many(
         self, clinic_id: int, session_ids: Sequence[int], parameters: Sequence[str], *, limit: int
