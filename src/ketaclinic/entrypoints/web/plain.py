@@ -70,6 +70,17 @@ _FIELD_WORDS = {
 }
 
 
+#: Whole stored names that read better as one phrase than word by word.
+_FIELD_NAMES = {
+    "staff_id": "staff member",
+    "chair_id": "chair",
+    "patient_id": "patient",
+    "course_id": "course",
+    "session_id": "session",
+    "order_id": "order number",
+}
+
+
 def field_label(name: Any) -> str:
     """A form field's stored name as a label: ``baseline_vitals.sbp_mmhg`` -> ``Baseline vitals:
     systolic BP (mmHg)``, ``readings.0.unit`` -> ``Readings 1: unit``."""
@@ -77,6 +88,9 @@ def field_label(name: Any) -> str:
     for part in str(name).replace("[", ".").replace("]", "").split("."):
         if part.isdigit() and parts:
             parts[-1] += f" {int(part) + 1}"
+            continue
+        if part in _FIELD_NAMES:
+            parts.append(_FIELD_NAMES[part])
             continue
         words = part.replace("ml_per_h", "(mL/h)").split("_")
         parts.append(" ".join(_FIELD_WORDS.get(w, w) for w in words if w))
