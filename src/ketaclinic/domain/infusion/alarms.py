@@ -43,6 +43,7 @@ from ketaclinic.domain.infusion.vitals import (
     PlausibilityLimits,
     VitalReading,
     check_plausible,
+    run_text,
 )
 from ketaclinic.domain.protocols.sections import (
     AlertAction,
@@ -321,18 +322,9 @@ def _threshold(rule: AlertRule, readings: list[VitalReading]) -> _Condition:
     values = ", ".join(str(r.value) for r in run[-max(rule.consecutive, 1) :])
     message = (
         f"{_label(readings, rule)} {rule.comparison} {rule.threshold} {rule.unit}: "
-        f"{_run_text(len(run), span)} (latest {values or 'none'})"
+        f"{run_text(len(run), span)} (latest {values or 'none'})"
     )
     return _Condition(holds, bool(run), tuple(run), latest, message)
-
-
-def _run_text(count: int, span: timedelta) -> str:
-    """``1 reading``, ``2 consecutive readings over 5 min``: no zero span, no "(s)"."""
-    if count == 1:
-        return "1 reading"
-    minutes = int(span.total_seconds() // 60)
-    over = f" over {minutes} min" if minutes else ""
-    return f"{count} consecutive readings{over}"
 
 
 def _signal_lost(
