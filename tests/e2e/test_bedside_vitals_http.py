@@ -76,7 +76,7 @@ def test_hand_entered_vitals_go_through_the_monitor_pipeline(
     assert any(a.parameter == "sbp" and a.active for a in alarms)
     page = client.get(f"/sessions/{day.session_id}")
     assert 'id="no-monitor-banner"' not in page.text
-    assert '<tr data-vital="sbp"><td>SBP</td><td>212 mm[Hg]</td>' in page.text
+    assert '<tr data-vital="sbp"><td>SBP</td><td>212 mmHg</td>' in page.text
     assert 'id="vitals-flowsheet"' in page.text  # every reading of the session, by source
     assert '<tr data-source="staff">' in page.text and '<td data-param="sbp">212</td>' in page.text
 

@@ -57,7 +57,11 @@ def test_app_opens_and_moves_a_course_and_sees_refusals(client: TestClient, worl
     assert "HX-Trigger" not in refused.headers  # nothing changed: nothing to load again
 
 
-def test_front_desk_sees_courses_but_cannot_open_one(client: TestClient, world: World) -> None:
+def test_front_desk_neither_reads_the_course_panel_nor_opens_a_course(
+    client: TestClient, world: World
+) -> None:
+    """Course progress (eligibility, consent, induction) is clinical: the desk's chart leaves the
+    panel out and the banner alone names the course's state."""
     version = signed_protocol(world)
     patient = world.services.patients.register(
         world.actor(Role.FRONT_DESK),
@@ -65,7 +69,8 @@ def test_front_desk_sees_courses_but_cannot_open_one(client: TestClient, world: 
     )
     csrf = web_login(client, world, Role.FRONT_DESK)
     panel = client.get(f"/patients/{patient.id}/panels/courses")
-    assert panel.status_code == 200 and "Open course" not in panel.text
+    assert panel.status_code == 403 and "Not shown to your role" in panel.text
+    assert 'id="panel-courses"' not in client.get(f"/patients/{patient.id}").text
     denied = client.post(
         f"/patients/{patient.id}/courses",
         data={"csrf_token": csrf, "protocol_version_id": str(version)},

@@ -8,7 +8,8 @@ from decimal import Decimal
 
 import pytest
 
-from ketaclinic.entrypoints.web.rendering import plain_number, templates
+from ketaclinic.entrypoints.web.plain import plain_number
+from ketaclinic.entrypoints.web.rendering import templates
 
 
 @pytest.mark.parametrize(

@@ -155,5 +155,5 @@ def test_the_web_order_form_refuses_a_route_the_protocol_does_not_dose(
         data={"csrf_token": csrf, "route": "iv", "mg_per_kg": "0.5", "action": "preview"},
     )
     assert posted.status_code == 422
-    assert "plan.route_not_in_protocol" in posted.text and "<strong>route</strong>" in posted.text
+    assert "plan.route_not_in_protocol" in posted.text and "<strong>Route</strong>" in posted.text
     assert world.services.orders.for_patient(world.actor(Role.APP), setup.patient_id) == []

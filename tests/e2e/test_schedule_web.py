@@ -152,4 +152,4 @@ def test_booster_button_and_staff_unavailable_form(
     assert off.status_code == 200 and "unavailable: re-plan" in off.text
     assert f'data-patient-id="{course.patient_id}"' in off.text
     missing = client.post("/schedule/staff/unavailable", data={"csrf_token": csrf})
-    assert missing.status_code == 422 and "staff_id" in missing.text
+    assert missing.status_code == 422 and "Staff member" in missing.text

@@ -91,7 +91,9 @@ def test_item9_positive_response_is_stored_with_its_task_and_a_prescriber_notice
     assert task.source == f"assessment:{r.id}" and task.open
     [notice] = world.services.safety.notices(world.actor(Role.APP))
     assert notice.ref == f"safety_task:{task.id}" and "Avery" not in notice.message
-    assert world.services.safety.worklist(world.actor(Role.FRONT_DESK))[0].id == task.id
+    assert world.services.safety.worklist(world.actor(Role.NURSE))[0].id == task.id
+    with pytest.raises(PermissionDenied):  # suicide-risk tasks are not the front desk's to read
+        world.services.safety.worklist(world.actor(Role.FRONT_DESK))
     with pytest.raises(PermissionDenied):
         world.services.safety.notices(world.actor(Role.NURSE))
 

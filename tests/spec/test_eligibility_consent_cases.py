@@ -63,7 +63,9 @@ CASES = (
         (PERMISSION, sign("assent", A, minutes=5, agrees=False)),
         (),
         False,
-        blocks=(f"assent@1:assent: adolescent dissent recorded at {ASSENT.signed_at.isoformat()}",),
+        blocks=(
+            f"assent@1:assent: adolescent dissent recorded on {ASSENT.signed_at.date():%Y-%m-%d}",
+        ),
     ),
     ConsentCase(
         "guardian without attested legal authority does not count",
@@ -87,7 +89,7 @@ CASES = (
         (PERMISSION, ASSENT),
         (Withdrawal(A, LATE, "does not want more sessions", "assent"),),
         False,
-        blocks=(f"assent@1:assent: consent withdrawn by assent at {LATE.isoformat()}",),
+        blocks=(f"assent@1:assent: consent withdrawn by assent on {LATE.date().isoformat()}",),
     ),
     ConsentCase(
         "guardian withdraws everything",
@@ -96,8 +98,8 @@ CASES = (
         (Withdrawal(G, LATE),),
         False,
         blocks=(
-            f"permission@1:guardian: consent withdrawn by guardian at {LATE.isoformat()}",
-            f"assent@1:assent: consent withdrawn by guardian at {LATE.isoformat()}",
+            f"permission@1:guardian: consent withdrawn by guardian on {LATE.date().isoformat()}",
+            f"assent@1:assent: consent withdrawn by guardian on {LATE.date().isoformat()}",
         ),
     ),
     ConsentCase(

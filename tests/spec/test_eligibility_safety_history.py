@@ -196,8 +196,8 @@ def test_the_first_of_two_readings_is_named_in_the_evidence() -> None:
     result = _assess(ADULT, EVERY_PACK[11].changes)
     finding = result.finding("uncontrolled_hypertension")
     assert finding is not None
-    assert "200/120 mmHg at 2026-02-20" in finding.evidence
-    assert "1 of 3 reading(s) above limit 180/100" in finding.evidence
+    assert "200/120 mmHg on 2026-02-20" in finding.evidence
+    assert "1 of 3 readings above limit 180/100" in finding.evidence
 
 
 def test_not_assessed_findings_say_so() -> None:

@@ -335,7 +335,7 @@ def test_a_written_bp_decision_does_not_lift_a_pre_dose_vitals_hold() -> None:
     """The SpO2/HR hold is its own guard check: only a recheck within limits lifts it."""
     from ketaclinic.domain.infusion.session import SessionFacts, SessionState, guard_failures
 
-    hold = ("predose-spo2-hold: SPO2 < 92 %: 1 consecutive reading(s) (latest 85)",)
+    hold = ("predose-spo2-hold: SPO2 < 92 %: 1 reading (latest 85)",)
     facts = SessionFacts(
         baseline_vitals_recorded=True,
         symptom_check_done=True,

@@ -26,6 +26,11 @@ UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 def _check(actor: Actor, permission: Permission | None) -> None:
     if permission is not None and (actor.role is None or not is_allowed(actor.role, permission)):
+        if permission is Permission.CHART_READ:
+            raise PermissionDenied(
+                "not shown to your role: the clinical record (scores, evaluation, orders, "
+                "infusion sessions and coaching notes) is for the care team"
+            )
         raise PermissionDenied(f"your role may not {permission.value}")
 
 

@@ -139,5 +139,5 @@ def test_audit_filter_with_a_bad_patient_id_shows_a_message_not_json(signed_in: 
     page.goto("/audit")
     page.get_by_label("Patient id").fill("abc")
     page.get_by_role("button", name="Filter").click()
-    expect(page.get_by_role("alert")).to_contain_text("patient_id: must be a number")
+    expect(page.get_by_role("alert")).to_contain_text("Patient: must be a number")
     expect(page.get_by_role("table", name="Audit events")).to_contain_text("No events match.")

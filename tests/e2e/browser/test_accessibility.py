@@ -38,6 +38,7 @@ from tests.e2e.browser.conftest import (
     demo_email,
     sign_in,
 )
+from tests.e2e.browser.plain_text import VISIBLE_TEXT_JS, offending
 from tests.fakes import FakeClock
 
 pytestmark = pytest.mark.browser
@@ -378,3 +379,79 @@ def test_the_patients_own_questionnaire_link_passes_axe_and_fits_a_phone(
         assert not problems, report(Role.NURSE, problems)
     finally:
         context.close()
+
+
+DEEPER = re.compile(
+    r"^/(?:patients/\d+|sessions/\d+|orders/\d+|courses/\d+/(?:outcome|evaluation|eligibility"
+    r"|consent|integration)|protocols/\d+)$"
+)
+
+
+def read_plainly(page: Page, path: str, problems: dict[str, list[str]]) -> None:
+    """Open ``path`` and note any raw value its visible text shows outside a disclosure."""
+    page.goto(path)
+    settle(page)
+    found = offending(page.evaluate(VISIBLE_TEXT_JS))
+    if found:
+        problems[path] = found
+
+
+def linked_pages(page: Page) -> list[str]:
+    """The chart, session, order, course and protocol pages the current page links to."""
+    hrefs = page.locator("a[href^='/']").evaluate_all("ls => ls.map(l => l.getAttribute('href'))")
+    return [h for h in dict.fromkeys(h.split("#")[0] for h in hrefs) if DEEPER.match(h)]
+
+
+def a_few_of_each_kind(paths: list[str], seen: set[str], each: int = 3) -> list[str]:
+    """Up to ``each`` unseen pages of each kind (chart, session, order...), in link order."""
+    kinds: dict[str, list[str]] = {}
+    for path in dict.fromkeys(paths):
+        if path not in seen:
+            kinds.setdefault(re.sub(r"\d+", "N", path), []).append(path)
+    return [path for group in kinds.values() for path in group[:each]]
+
+
+def test_offending_catches_raw_values_and_passes_plain_text() -> None:
+    raw = (
+        "Raised 2026-12-07T09:15:00+00:00\nRule dose.request_above_ceiling\nbp-systolic-pause\n"
+        "BP 182 mm[Hg]\nbaseline_vitals.sbp_mmhg is required\nSigned: True\nBy staff/4\n"
+        "1 consecutive reading(s)"
+    )
+    found = "\n".join(offending(raw))
+    for expected in (
+        "ISO timestamp",
+        "rule id dose.request_above_ceiling",
+        "rule id bp-systolic-pause",
+        "raw unit mm[Hg]",
+        "identifier baseline_vitals.sbp_mmhg",
+        "literal True",
+        "database id staff/4",
+        "plural hack",
+    ):
+        assert expected in found, expected
+    plain = "Raised 7 Dec 09:15\nBP 182 mmHg, two readings over 5 min\nnurse@demo.example"
+    assert offending(plain) == []
+
+
+@pytest.mark.parametrize("role", STAFF_ROLES, ids=lambda r: r.value)
+def test_no_page_shows_raw_values_outside_a_disclosure(open_as: Any, role: Role) -> None:
+    """Every page in the navigation, a patient chart and the session, order, course and
+    protocol pages it links to show names, local times, plain reasons and units."""
+    page = open_as(role)
+    pages = navigation(page)
+    problems: dict[str, list[str]] = {}
+    deeper: list[str] = []
+    for path in pages:
+        read_plainly(page, path, problems)
+        deeper += linked_pages(page)
+    if "/patients" in pages:
+        page.goto("/patients")
+        chart = page.locator("table a[href^='/patients/']", has_text="Demo-Pathway").first
+        deeper.insert(0, chart.get_attribute("href") or "")
+    seen = set(pages)
+    for _depth in range(2):
+        for path in a_few_of_each_kind(deeper, seen):
+            seen.add(path)
+            read_plainly(page, path, problems)
+            deeper += linked_pages(page)
+    assert not problems, report(role, problems)

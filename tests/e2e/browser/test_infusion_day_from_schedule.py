@@ -172,7 +172,7 @@ def test_front_desk_checks_in_and_the_nurse_takes_the_patient_to_discharge(
         },
     )
     latest = nurse.locator("#latest-vitals")
-    expect(latest.locator('[data-vital="sbp"]')).to_contain_text("128 mm[Hg]")
+    expect(latest.locator('[data-vital="sbp"]')).to_contain_text("128 mmHg")
     expect(latest.locator('[data-vital="sbp"]')).to_contain_text("by hand")
     _submit(
         nurse,

@@ -33,7 +33,8 @@ ROLE_LABELS: dict[Role, str] = {
 
 
 class Permission(StrEnum):
-    PATIENT_READ = "patient.read"
+    PATIENT_READ = "patient.read"  # demographics, contacts, guardians, appointments
+    CHART_READ = "chart.read"  # the clinical record: scores, evaluation, orders, sessions, notes
     PATIENT_WRITE = "patient.write"
     STAFF_ADMIN = "staff.admin"
     AUDIT_READ = "audit.read"
@@ -65,7 +66,12 @@ class Permission(StrEnum):
 
 
 _CLINICAL_READ = frozenset(
-    {Permission.PATIENT_READ, Permission.PROTOCOL_READ, Permission.SCHEDULE_READ}
+    {
+        Permission.PATIENT_READ,
+        Permission.CHART_READ,
+        Permission.PROTOCOL_READ,
+        Permission.SCHEDULE_READ,
+    }
 )
 
 _PRESCRIBER = _CLINICAL_READ | {
@@ -134,9 +140,12 @@ PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.SCHEDULE_WRITE,
             Permission.OUTCOMES_READ,
             Permission.PATIENT_READ,
+            Permission.CHART_READ,
         }
     ),
-    Role.AUDITOR: frozenset({Permission.AUDIT_READ, Permission.PATIENT_READ}),
+    Role.AUDITOR: frozenset(
+        {Permission.AUDIT_READ, Permission.PATIENT_READ, Permission.CHART_READ}
+    ),
 }
 """Role -> permissions. A role or permission absent from this table is denied."""
 

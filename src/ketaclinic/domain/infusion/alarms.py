@@ -43,6 +43,7 @@ from ketaclinic.domain.infusion.vitals import (
     PlausibilityLimits,
     VitalReading,
     check_plausible,
+    run_text,
 )
 from ketaclinic.domain.protocols.sections import (
     AlertAction,
@@ -321,8 +322,7 @@ def _threshold(rule: AlertRule, readings: list[VitalReading]) -> _Condition:
     values = ", ".join(str(r.value) for r in run[-max(rule.consecutive, 1) :])
     message = (
         f"{_label(readings, rule)} {rule.comparison} {rule.threshold} {rule.unit}: "
-        f"{len(run)} consecutive reading(s) over {int(span.total_seconds() // 60)} min "
-        f"(latest {values or 'none'})"
+        f"{run_text(len(run), span)} (latest {values or 'none'})"
     )
     return _Condition(holds, bool(run), tuple(run), latest, message)
 

@@ -288,3 +288,12 @@ def check_blood_pressure_pair(sbp: VitalReading, dbp: VitalReading) -> tuple[str
     if sbp.at == dbp.at and dbp.value >= sbp.value:
         return (f"bp: diastolic {dbp.value} is not below systolic {sbp.value}",)
     return ()
+
+
+def run_text(count: int, span: timedelta) -> str:
+    """``1 reading``, ``2 consecutive readings over 5 min``: no zero span, no "(s)"."""
+    if count == 1:
+        return "1 reading"
+    minutes = int(span.total_seconds() // 60)
+    over = f" over {minutes} min" if minutes else ""
+    return f"{count} consecutive readings{over}"

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from decimal import Decimal
 from importlib import resources
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -18,9 +17,17 @@ from ketaclinic.adapters.trajectory_charts import goal_ratings_svg
 from ketaclinic.domain.errors import ClinicError, NotAuthenticated, ValidationFailed
 from ketaclinic.domain.identity.access import ROLE_LABELS, Permission, Role, is_allowed
 from ketaclinic.domain.integration.plans import Goal, GoalRating
-from ketaclinic.domain.protocols.canonical import decimal_text
 from ketaclinic.entrypoints.http import status_for
 from ketaclinic.entrypoints.web.navigation import CHART_PANELS, NAV
+from ketaclinic.entrypoints.web.plain import (
+    counted,
+    field_label,
+    plain_number,
+    record_fields,
+    rule_split,
+    shown_value,
+    unit_label,
+)
 from ketaclinic.services.identity.directory import Directory
 from ketaclinic.services.identity.staff_sessions import StaffSession
 
@@ -36,6 +43,12 @@ def templates() -> Jinja2Templates:
         _templates.env.filters["plain"] = plain_number
         _templates.env.filters["role"] = role_label
         _templates.env.globals["goal_ratings_chart"] = goal_ratings_chart
+        _templates.env.filters["count"] = counted
+        _templates.env.filters["unit"] = unit_label
+        _templates.env.filters["rule_split"] = rule_split
+        _templates.env.filters["field"] = field_label
+        _templates.env.filters["record_fields"] = record_fields
+        _templates.env.filters["shown"] = shown_value
         _templates.env.finalize = plain_number  # every {{ Decimal }} prints as a plain decimal
     return _templates
 
@@ -52,14 +65,6 @@ def role_label(value: Any) -> str:
         return ROLE_LABELS[Role(str(getattr(value, "value", value)))]
     except ValueError:
         return str(value)
-
-
-def plain_number(value: Any) -> Any:
-    """A Decimal as plain text with trailing zeros trimmed (``3E+2`` -> ``300``, ``0.50`` ->
-    ``0.5``); any other value unchanged. Doses are never shown in scientific notation."""
-    if isinstance(value, Decimal) and value.is_finite():
-        return decimal_text(value)
-    return value
 
 
 def _local_time(value: datetime | None, tz: str = "UTC", fmt: str = "%Y-%m-%d %H:%M") -> str:

@@ -149,7 +149,7 @@ class LinkService:
         )
 
     def links(self, actor: Actor, patient_id: int) -> list[AssessmentLink]:
-        require(actor, Permission.PATIENT_READ)
+        require(actor, Permission.CHART_READ)
         with self._uow() as uow:
             _patient(uow, actor.clinic_id, patient_id)
             return list(uow.assessment_links.for_patient(actor.clinic_id, patient_id))

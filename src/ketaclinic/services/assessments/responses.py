@@ -225,13 +225,13 @@ class AssessmentService:
         self, actor: Actor, patient_id: int, instrument_id: str | None = None
     ) -> Sequence[AssessmentResponse]:
         """A patient's responses, oldest first (404 for a patient of another clinic)."""
-        require(actor, Permission.PATIENT_READ)
+        require(actor, Permission.CHART_READ)
         with self._uow() as uow:
             _patient(uow, actor.clinic_id, patient_id)
             return uow.assessments.for_patient(actor.clinic_id, patient_id, instrument_id)
 
     def response(self, actor: Actor, response_id: int) -> AssessmentResponse:
-        require(actor, Permission.PATIENT_READ)
+        require(actor, Permission.CHART_READ)
         with self._uow() as uow:
             found = uow.assessments.get(actor.clinic_id, response_id)
         if found is None:
@@ -253,7 +253,7 @@ class AssessmentService:
         ``reassessment.outcomes`` for this instrument (clinical.md §9.1); without a course or a
         definition the status is None with the reason.
         """
-        require(actor, Permission.PATIENT_READ)
+        require(actor, Permission.CHART_READ)
         instrument = get_instrument(instrument_id)
         with self._uow() as uow:
             _patient(uow, actor.clinic_id, patient_id)

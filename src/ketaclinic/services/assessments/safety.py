@@ -95,13 +95,13 @@ class SafetyService:
 
     def worklist(self, actor: Actor) -> Sequence[SafetyTask]:
         """Every open task in the clinic: urgent first, then oldest first."""
-        require(actor, Permission.PATIENT_READ)
+        require(actor, Permission.CHART_READ)
         with self._uow() as uow:
             return worklist_order(uow.safety_tasks.open_in_clinic(actor.clinic_id))
 
     def worklist_entries(self, actor: Actor) -> list[tuple[SafetyTask, Patient]]:
         """The worklist with each task's patient (for the clinic's worklist page)."""
-        require(actor, Permission.PATIENT_READ)
+        require(actor, Permission.CHART_READ)
         with self._uow() as uow:
             tasks = worklist_order(uow.safety_tasks.open_in_clinic(actor.clinic_id))
             patients = {
@@ -111,14 +111,14 @@ class SafetyService:
 
     def for_patient(self, actor: Actor, patient_id: int) -> Sequence[SafetyTask]:
         """Every task of the patient, newest first; 404 for a patient of another clinic."""
-        require(actor, Permission.PATIENT_READ)
+        require(actor, Permission.CHART_READ)
         with self._uow() as uow:
             if uow.patients.get(actor.clinic_id, patient_id) is None:
                 raise NotFound("no such patient in this clinic", field="patient_id")
             return uow.safety_tasks.for_patient(actor.clinic_id, patient_id)
 
     def task(self, actor: Actor, task_id: int) -> SafetyTask:
-        require(actor, Permission.PATIENT_READ)
+        require(actor, Permission.CHART_READ)
         with self._uow() as uow:
             task = uow.safety_tasks.get(actor.clinic_id, task_id)
         if task is None:

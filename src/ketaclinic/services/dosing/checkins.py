@@ -195,7 +195,7 @@ class CheckinService:
 
     def latest(self, actor: Actor, course_id: int) -> CheckinView | None:
         """The course's latest check-in with its findings, or None."""
-        require(actor, Permission.PATIENT_READ)
+        require(actor, Permission.CHART_READ)
         with self._uow() as uow:
             get_course(uow, actor.clinic_id, course_id)
             found = uow.dosing.checkins(actor.clinic_id, course_id)

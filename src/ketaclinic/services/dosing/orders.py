@@ -163,13 +163,13 @@ class OrderService:
         return VerificationOutcome(updated, attempt, result)
 
     def get(self, actor: Actor, order_id: int) -> tuple[DoseOrder, Sequence[VerificationRecord]]:
-        require(actor, Permission.PATIENT_READ)
+        require(actor, Permission.CHART_READ)
         with self._uow() as uow:
             order = _order(uow, actor, order_id)
             return order, uow.dosing.verifications(actor.clinic_id, order_id)
 
     def for_patient(self, actor: Actor, patient_id: int) -> Sequence[DoseOrder]:
-        require(actor, Permission.PATIENT_READ)
+        require(actor, Permission.CHART_READ)
         with self._uow() as uow:
             if uow.patients.get(actor.clinic_id, patient_id) is None:
                 raise NotFound("no such patient in this clinic", field="patient_id")

@@ -98,7 +98,7 @@ class EligibilityService:
 
     def view(self, actor: Actor, course_id: int) -> EligibilityView:
         """Every finding (rule, severity, evidence, source) of the latest evaluation, now."""
-        require(actor, Permission.PATIENT_READ)
+        require(actor, Permission.CHART_READ)
         now = self._clock.now()
         with self._uow() as uow:
             ctx = course_context(uow, actor.clinic_id, course_id, now)

@@ -99,7 +99,7 @@ class EvaluationService:
 
     def workspace(self, actor: Actor, course_id: int) -> Workspace:
         """The evaluation of a course with every earlier version and the medication review."""
-        require(actor, Permission.PATIENT_READ)
+        require(actor, Permission.CHART_READ)
         with self._uow() as uow:
             ctx = course_context(uow, actor.clinic_id, course_id, self._clock.now())
             versions = uow.evaluations.versions(actor.clinic_id, course_id)

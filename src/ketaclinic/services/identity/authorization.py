@@ -11,6 +11,8 @@ def require(actor: Actor, permission: Permission) -> None:
     """Raise unless the actor's role in this clinic grants ``permission`` (deny by default)."""
     if actor.staff_id is None or actor.role is None:
         raise NotAuthenticated("sign in first")
+    if not is_allowed(actor.role, permission) and permission is Permission.CHART_READ:
+        raise PermissionDenied("not shown to your role: the clinical record is for the care team")
     if not is_allowed(actor.role, permission):
         raise PermissionDenied(f"your role ({actor.role.value}) may not {permission.value}")
 

@@ -91,13 +91,13 @@ class AlarmService:
         return done
 
     def for_session(self, actor: Actor, session_id: int) -> Sequence[StoredAlarm]:
-        require(actor, Permission.PATIENT_READ)
+        require(actor, Permission.CHART_READ)
         with self._uow() as uow:
             get_session(uow, actor.clinic_id, session_id)
             return uow.alarms.for_session(actor.clinic_id, session_id)
 
     def readings(self, actor: Actor, session_id: int) -> Sequence[StoredReading]:
-        require(actor, Permission.PATIENT_READ)
+        require(actor, Permission.CHART_READ)
         with self._uow() as uow:
             get_session(uow, actor.clinic_id, session_id)
             return uow.readings.for_session(actor.clinic_id, session_id)

@@ -92,7 +92,7 @@ class PauseSteps(SessionSteps):
     def waiting_resume_approvals(self, actor: Actor) -> list[InfusionSession]:
         """Paused sessions whose current pause no prescriber has yet approved resuming after
         (the prescriber's worklist; oldest pause first)."""
-        require(actor, Permission.PATIENT_READ)
+        require(actor, Permission.CHART_READ)
         with self._uow() as uow:
             active = uow.sessions.active(actor.clinic_id)
             paused = [s for s in active if s.state is SessionState.PAUSED]

@@ -182,7 +182,7 @@ class SessionWorkflowService(PauseSteps):
 
     def waiting_decisions(self, actor: Actor) -> Sequence[SessionDay]:
         """Sessions whose pre-dose BP hold waits for a prescriber's decision (oldest first)."""
-        require(actor, Permission.PATIENT_READ)
+        require(actor, Permission.CHART_READ)
         with self._uow() as uow:
             waiting = [
                 s.id
@@ -335,14 +335,14 @@ class SessionWorkflowService(PauseSteps):
 
     def check_discharge(self, actor: Actor, session_id: int) -> DischargeDecision:
         """Every unmet discharge criterion now, assuming escort and instructions are confirmed."""
-        require(actor, Permission.PATIENT_READ)
+        require(actor, Permission.CHART_READ)
         with self._uow() as uow:
             s, _, protocol = self._context(uow, actor, session_id, running=False)
             return evaluate(uow, s, protocol, escort=True, instructions=True, at=self._now())
 
     def day(self, actor: Actor, session_id: int) -> SessionDay:
-        """The session, its protocol, its verified order and every record (PATIENT_READ)."""
-        require(actor, Permission.PATIENT_READ)
+        """The session, its protocol, its verified order and every record (CHART_READ)."""
+        require(actor, Permission.CHART_READ)
         with self._uow() as uow:
             s, _, protocol = self._context(uow, actor, session_id, running=False)
             records = uow.session_records.for_session(actor.clinic_id, s.id)
@@ -358,7 +358,7 @@ class SessionWorkflowService(PauseSteps):
             return SessionDay(s, records, order, protocol, decision, readings, waiting, approval)
 
     def for_patient(self, actor: Actor, patient_id: int) -> Sequence[SessionDay]:
-        require(actor, Permission.PATIENT_READ)
+        require(actor, Permission.CHART_READ)
         with self._uow() as uow:
             sessions = uow.sessions.for_patient(actor.clinic_id, patient_id)
         return [self.day(actor, s.id) for s in sessions]

@@ -133,7 +133,7 @@ class CaseloadService:
 
     def for_patient(self, actor: Actor, patient_id: int) -> Sequence[tuple[PlanView, int]]:
         """Each course's plan view with its number of coaching notes (for the chart panel)."""
-        require(actor, Permission.PATIENT_READ)
+        require(actor, Permission.CHART_READ)
         with self._uow() as uow:
             if uow.patients.get(actor.clinic_id, patient_id) is None:
                 raise NotFound("no such patient in this clinic", field="patient_id")

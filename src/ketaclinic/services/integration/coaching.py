@@ -141,13 +141,13 @@ class CoachingService:
 
     def notes(self, actor: Actor, course_id: int) -> Sequence[CoachingNote]:
         """The course's notes, structured part only (never the private text)."""
-        require(actor, Permission.PATIENT_READ)
+        require(actor, Permission.CHART_READ)
         with self._uow() as uow:
             get_course(uow, actor.clinic_id, course_id)
             return uow.coaching_notes.for_course(actor.clinic_id, course_id)
 
     def note(self, actor: Actor, note_id: int) -> CoachingNote:
-        require(actor, Permission.PATIENT_READ)
+        require(actor, Permission.CHART_READ)
         with self._uow() as uow:
             return get_note(uow, actor.clinic_id, note_id)
 
@@ -157,7 +157,7 @@ class CoachingService:
         The audit event (``coaching.private_note_read``, outcome ``success`` or ``denied``) is
         committed before the text is returned or :class:`PermissionDenied` is raised.
         """
-        require(actor, Permission.PATIENT_READ)
+        require(actor, Permission.CHART_READ)
         with self._uow() as uow:
             note = get_note(uow, actor.clinic_id, note_id)
             permitted = may_read_private(actor, note)
@@ -272,7 +272,7 @@ class JourneyService:
         return updated
 
     def for_course(self, actor: Actor, course_id: int) -> Sequence[JourneyRecord]:
-        require(actor, Permission.PATIENT_READ)
+        require(actor, Permission.CHART_READ)
         with self._uow() as uow:
             get_course(uow, actor.clinic_id, course_id)
             return uow.integration.journeys(actor.clinic_id, course_id)

@@ -128,7 +128,7 @@ class IntegrationService:
 
     def library(self, actor: Actor) -> Sequence[Practice]:
         """The clinic's practice library; the default library is seeded on first use."""
-        require(actor, Permission.PATIENT_READ)
+        require(actor, Permission.CHART_READ)
         with self._uow() as uow:
             practices = _seeded_library(uow, actor.clinic_id)
             uow.commit()
@@ -214,7 +214,7 @@ class IntegrationService:
 
     def plan(self, actor: Actor, course_id: int) -> PlanView:
         """The plan with every goal, its ratings over time, journeys and the KAT decision."""
-        require(actor, Permission.PATIENT_READ)
+        require(actor, Permission.CHART_READ)
         with self._uow() as uow:
             course = get_course(uow, actor.clinic_id, course_id)
             section = _protocol(uow, course).integration
@@ -274,7 +274,7 @@ class IntegrationService:
         return r
 
     def goal(self, actor: Actor, goal_id: int) -> Goal:
-        require(actor, Permission.PATIENT_READ)
+        require(actor, Permission.CHART_READ)
         with self._uow() as uow:
             return self._goal(uow, actor, goal_id)
 

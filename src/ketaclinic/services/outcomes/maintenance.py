@@ -49,7 +49,7 @@ class MaintenanceService:
     def propose(self, actor: Actor, course_id: int, start_on: date | None = None) -> BoosterPlan:
         """The protocol's booster ladder from ``start_on`` (default: today, clinic calendar in
         UTC); widening only while the response holds between the two reassessments."""
-        require(actor, Permission.PATIENT_READ)
+        require(actor, Permission.CHART_READ)
         with self._uow() as uow:
             course = get_course(uow, actor.clinic_id, course_id)
             protocol = load_published(uow, actor.clinic_id, course.protocol_version_id).protocol
@@ -100,7 +100,7 @@ class MaintenanceService:
 
     def plan(self, actor: Actor, course_id: int) -> StoredBoosterPlan | None:
         """The plan in force for the course (the latest stored), if any."""
-        require(actor, Permission.PATIENT_READ)
+        require(actor, Permission.CHART_READ)
         with self._uow() as uow:
             get_course(uow, actor.clinic_id, course_id)
             return uow.outcomes.latest_plan(actor.clinic_id, course_id)

@@ -184,7 +184,7 @@ class OutcomeService:
 
     def review(self, actor: Actor, course_id: int) -> CourseReview:
         """The course's outcome picture now (404 for a course of another clinic)."""
-        require(actor, Permission.PATIENT_READ)
+        require(actor, Permission.CHART_READ)
         with self._uow() as uow:
             course = get_course(uow, actor.clinic_id, course_id)
             protocol = load_published(uow, actor.clinic_id, course.protocol_version_id).protocol

@@ -53,7 +53,7 @@ class ReportService:
 
     def course_report(self, actor: Actor, course_id: int) -> CourseReport:
         """Everything the referring clinician's summary prints (404 for another clinic)."""
-        require(actor, Permission.PATIENT_READ)
+        require(actor, Permission.CHART_READ)
         now = self._clock.now()
         with self._uow() as uow:
             course = get_course(uow, actor.clinic_id, course_id)

@@ -1,6 +1,7 @@
 """Who the patient is, for the banner at the top of every page about one patient: name, date of
 birth and age, MRN, allergies, minor and guardian status, open safety flags, and the current
-course's protocol and state.
+course's protocol and state. Open safety flags are clinical and left out for a role without
+CHART_READ (the front desk).
 
 One read in one unit of work; the page that shows the banner is itself audited as a read of
 this patient (its path names the patient, course, session or order). Minor status follows the
@@ -11,7 +12,7 @@ age of majority used by the questionnaires.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from zoneinfo import ZoneInfo
 
@@ -21,7 +22,7 @@ from ketaclinic.domain.identity.access import Permission
 from ketaclinic.domain.identity.staff import Actor
 from ketaclinic.domain.patients.people import Allergy, Patient, RelatedPerson, age_on
 from ketaclinic.domain.patients.treatment import Course
-from ketaclinic.services.identity.authorization import require
+from ketaclinic.services.identity.authorization import allowed, require
 from ketaclinic.services.ports import Clock, UnitOfWork, UnitOfWorkFactory
 from ketaclinic.services.protocols.publishing import load_published
 
@@ -61,7 +62,10 @@ class PatientBannerService:
                 raise NotFound("no such patient in this clinic", field="patient_id")
             clinic = uow.clinics.get(actor.clinic_id)
             zone = ZoneInfo(clinic.timezone if clinic else "UTC")
-            return _banner(uow, patient, self._clock.now().astimezone(zone).date())
+            found = _banner(uow, patient, self._clock.now().astimezone(zone).date())
+            if allowed(actor, Permission.CHART_READ):
+                return found
+            return replace(found, safety_flags=())  # clinical: not the front desk's to read
 
 
 def _banner(uow: UnitOfWork, patient: Patient, today: date) -> PatientBanner:

@@ -77,11 +77,15 @@ def _bp_above_limit(evaluation: Evaluation, params: Mapping[str, Decimal], ctx: 
         r for r in readings if r.sbp_mmhg > params["sbp_mmhg"] or r.dbp_mmhg > params["dbp_mmhg"]
     ]
     latest = readings[-1]
-    latest_text = f"latest BP {_bp(latest)} at {latest.at.isoformat()}"
+    latest_text = f"latest BP {_bp(latest)} on {latest.at.date().isoformat()}"
     if not above:
-        return clear(f"{len(readings)} reading(s), none above {limit}; {latest_text}")
-    named = "; ".join(f"{_bp(r)} at {r.at.isoformat()}" for r in above)
-    return hit(f"{len(above)} of {len(readings)} reading(s) above {limit}: {named}; {latest_text}")
+        return clear(f"{_readings(len(readings))}, none above {limit}; {latest_text}")
+    named = "; ".join(f"{_bp(r)} on {r.at.date().isoformat()}" for r in above)
+    return hit(f"{len(above)} of {_readings(len(readings))} above {limit}: {named}; {latest_text}")
+
+
+def _readings(count: int) -> str:
+    return f"{count} reading" if count == 1 else f"{count} readings"
 
 
 def _bp(reading: BloodPressure) -> str:

@@ -69,7 +69,7 @@ def mark_fhir(request: Request) -> None:
 
 
 router = APIRouter(tags=["fhir"], dependencies=[Depends(mark_fhir)])
-Reader = Annotated[Actor, Depends(ApiActor(Permission.PATIENT_READ))]
+Reader = Annotated[Actor, Depends(ApiActor(Permission.CHART_READ))]
 Recorder = Annotated[Actor, Depends(ApiActor(Permission.ASSESSMENT_RECORD))]
 
 

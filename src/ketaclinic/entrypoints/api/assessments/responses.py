@@ -24,7 +24,7 @@ from ketaclinic.entrypoints.http import audit_seen, services_of
 from ketaclinic.entrypoints.input_limits import BodyId, PathId, QueryId
 
 router = APIRouter(tags=["assessments"])
-Reader = Annotated[Actor, Depends(ApiActor(Permission.PATIENT_READ))]
+Reader = Annotated[Actor, Depends(ApiActor(Permission.CHART_READ))]
 Recorder = Annotated[Actor, Depends(ApiActor(Permission.ASSESSMENT_RECORD))]
 Assessor = Annotated[Actor, Depends(ApiActor(Permission.SAFETY_ASSESS))]
 

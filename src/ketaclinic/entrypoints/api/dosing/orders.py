@@ -29,7 +29,7 @@ from ketaclinic.services.dosing.checkins import CheckinEntry
 from ketaclinic.services.dosing.inputs import BedsideEntry, OrderDraft
 
 router = APIRouter(tags=["dosing"])
-Reader = Annotated[Actor, Depends(ApiActor(Permission.PATIENT_READ))]
+Reader = Annotated[Actor, Depends(ApiActor(Permission.CHART_READ))]
 Prescriber = Annotated[Actor, Depends(ApiActor(Permission.ORDER_WRITE))]
 Verifier = Annotated[Actor, Depends(ApiActor(Permission.ORDER_VERIFY))]
 Runner = Annotated[Actor, Depends(ApiActor(Permission.SESSION_RUN))]

@@ -34,7 +34,9 @@ from ketaclinic.services.consent.checks import SignatureInput
 from ketaclinic.services.evaluation.eligibility import OverrideRequest, SignRequest
 
 router = APIRouter(tags=["evaluation"])
-Reader = Annotated[Actor, Depends(ApiActor(Permission.PATIENT_READ))]
+Reader = Annotated[Actor, Depends(ApiActor(Permission.CHART_READ))]
+#: Consent status and related people: the front desk collects consent and keeps the contacts.
+PatientReader = Annotated[Actor, Depends(ApiActor(Permission.PATIENT_READ))]
 Writer = Annotated[Actor, Depends(ApiActor(Permission.EVALUATION_WRITE))]
 Signer = Annotated[Actor, Depends(ApiActor(Permission.ELIGIBILITY_SIGN))]
 Collector = Annotated[Actor, Depends(ApiActor(Permission.CONSENT_COLLECT))]
@@ -163,7 +165,7 @@ def sign_eligibility(
 
 
 @router.get("/courses/{course_id}/consent")
-def read_consent(request: Request, course_id: PathId, actor: Reader) -> dict[str, Any]:
+def read_consent(request: Request, course_id: PathId, actor: PatientReader) -> dict[str, Any]:
     view = services_of(request).consents.view(actor, course_id)
     return {
         "course_id": course_id,
@@ -218,13 +220,13 @@ def _fhir(body: dict[str, Any]) -> JSONResponse:
 
 
 @router.get("/fhir/Consent")
-def fhir_consents(request: Request, actor: Reader, patient: str = "") -> JSONResponse:
+def fhir_consents(request: Request, actor: PatientReader, patient: str = "") -> JSONResponse:
     export = services_of(request).consents.export(actor, _patient_id(patient))
     return _fhir(searchset([consent_resource(s, export.withdrawals) for s in export.signatures]))
 
 
 @router.get("/fhir/RelatedPerson")
-def fhir_related_persons(request: Request, actor: Reader, patient: str = "") -> JSONResponse:
+def fhir_related_persons(request: Request, actor: PatientReader, patient: str = "") -> JSONResponse:
     export = services_of(request).consents.export(actor, _patient_id(patient))
     return _fhir(searchset([related_person_resource(g) for g in export.guardians]))
 

@@ -25,7 +25,7 @@ from ketaclinic.services.infusion.workflow import SessionDay
 
 router = APIRouter(tags=["infusion day"])
 Runner = Annotated[Actor, Depends(ApiActor(Permission.SESSION_RUN))]
-Reader = Annotated[Actor, Depends(ApiActor(Permission.PATIENT_READ))]
+Reader = Annotated[Actor, Depends(ApiActor(Permission.CHART_READ))]
 _SCALAR = (str, int, float, bool)
 
 

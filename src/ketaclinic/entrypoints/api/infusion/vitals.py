@@ -34,7 +34,7 @@ from ketaclinic.services.infusion.monitor_messages import IngestResult, VitalsBa
 router = APIRouter(tags=["vitals"])
 Writer = Annotated[Actor, Depends(ApiActor(Permission.VITALS_WRITE))]
 Acker = Annotated[Actor, Depends(ApiActor(Permission.ALARM_ACK))]
-Reader = Annotated[Actor, Depends(ApiActor(Permission.PATIENT_READ))]
+Reader = Annotated[Actor, Depends(ApiActor(Permission.CHART_READ))]
 
 
 class ReadingIn(BaseModel):

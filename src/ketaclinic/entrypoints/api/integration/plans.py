@@ -26,7 +26,7 @@ from ketaclinic.entrypoints.input_limits import BodyId, PathId
 from ketaclinic.services.integration.plans import PlanView
 
 router = APIRouter(tags=["integration"])
-Reader = Annotated[Actor, Depends(ApiActor(Permission.PATIENT_READ))]
+Reader = Annotated[Actor, Depends(ApiActor(Permission.CHART_READ))]
 Coach = Annotated[Actor, Depends(ApiActor(Permission.COACHING_WRITE))]
 Runner = Annotated[Actor, Depends(ApiActor(Permission.SESSION_RUN))]
 Text = Annotated[str, Field(max_length=4000)]

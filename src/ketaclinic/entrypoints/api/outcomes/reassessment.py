@@ -24,7 +24,7 @@ from ketaclinic.services.outcomes.maintenance import BoosterEdit
 from ketaclinic.services.outcomes.review import CourseReview
 
 router = APIRouter(tags=["outcomes"])
-Reader = Annotated[Actor, Depends(ApiActor(Permission.PATIENT_READ))]
+Reader = Annotated[Actor, Depends(ApiActor(Permission.CHART_READ))]
 Recorder = Annotated[Actor, Depends(ApiActor(Permission.ASSESSMENT_RECORD))]
 Manager = Annotated[Actor, Depends(ApiActor(Permission.COURSE_MANAGE))]
 Analyst = Annotated[Actor, Depends(ApiActor(Permission.OUTCOMES_READ))]

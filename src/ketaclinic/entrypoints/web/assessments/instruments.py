@@ -26,7 +26,7 @@ from ketaclinic.services.assessments.responses import Trajectory
 from ketaclinic.services.identity.staff_sessions import StaffSession
 
 router = APIRouter(dependencies=[Depends(mark_web)], include_in_schema=False)
-Reader = Annotated[StaffSession, Depends(WebUser(Permission.PATIENT_READ))]
+Reader = Annotated[StaffSession, Depends(WebUser(Permission.CHART_READ))]
 Recorder = Annotated[StaffSession, Depends(WebUser(Permission.ASSESSMENT_RECORD))]
 
 

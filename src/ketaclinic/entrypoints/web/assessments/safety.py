@@ -21,7 +21,7 @@ from ketaclinic.services.identity.authorization import allowed
 from ketaclinic.services.identity.staff_sessions import StaffSession
 
 router = APIRouter(dependencies=[Depends(mark_web)], include_in_schema=False)
-Reader = Annotated[StaffSession, Depends(WebUser(Permission.PATIENT_READ))]
+Reader = Annotated[StaffSession, Depends(WebUser(Permission.CHART_READ))]
 Assessor = Annotated[StaffSession, Depends(WebUser(Permission.SAFETY_ASSESS))]
 
 

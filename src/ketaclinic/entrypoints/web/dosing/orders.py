@@ -27,7 +27,7 @@ from ketaclinic.services.dosing.orders import VerificationOutcome
 from ketaclinic.services.identity.staff_sessions import StaffSession
 
 router = APIRouter(dependencies=[Depends(mark_web)], include_in_schema=False)
-Reader = Annotated[StaffSession, Depends(WebUser(Permission.PATIENT_READ))]
+Reader = Annotated[StaffSession, Depends(WebUser(Permission.CHART_READ))]
 Recorder = Annotated[StaffSession, Depends(WebUser(Permission.ASSESSMENT_RECORD))]
 Prescriber = Annotated[StaffSession, Depends(WebUser(Permission.ORDER_WRITE))]
 Verifier = Annotated[StaffSession, Depends(WebUser(Permission.ORDER_VERIFY))]

@@ -30,7 +30,7 @@ from ketaclinic.services.evaluation.evaluations import Workspace
 from ketaclinic.services.identity.staff_sessions import StaffSession
 
 router = APIRouter(dependencies=[Depends(mark_web)], include_in_schema=False)
-Reader = Annotated[StaffSession, Depends(WebUser(Permission.PATIENT_READ))]
+Reader = Annotated[StaffSession, Depends(WebUser(Permission.CHART_READ))]
 Writer = Annotated[StaffSession, Depends(WebUser(Permission.EVALUATION_WRITE))]
 Signer = Annotated[StaffSession, Depends(WebUser(Permission.ELIGIBILITY_SIGN))]
 

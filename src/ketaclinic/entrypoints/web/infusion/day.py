@@ -39,7 +39,7 @@ from ketaclinic.services.infusion.monitor_messages import VitalsBatch
 from ketaclinic.services.infusion.runners import may_run_session
 
 router = APIRouter(dependencies=[Depends(mark_web)], include_in_schema=False)
-Reader = Annotated[StaffSession, Depends(WebUser(Permission.PATIENT_READ))]
+Reader = Annotated[StaffSession, Depends(WebUser(Permission.CHART_READ))]
 Runner = Annotated[StaffSession, Depends(WebUser(Permission.SESSION_RUN))]
 VitalsWriter = Annotated[StaffSession, Depends(WebUser(Permission.VITALS_WRITE))]
 

@@ -32,7 +32,7 @@ from ketaclinic.services.identity.staff_sessions import StaffSession
 from ketaclinic.services.integration.coaching import JOURNEY_NEEDS_SESSION, JOURNEY_NO_DOSE
 
 router = APIRouter(dependencies=[Depends(mark_web)], include_in_schema=False)
-Reader = Annotated[StaffSession, Depends(WebUser(Permission.PATIENT_READ))]
+Reader = Annotated[StaffSession, Depends(WebUser(Permission.CHART_READ))]
 Coach = Annotated[StaffSession, Depends(WebUser(Permission.COACHING_WRITE))]
 Runner = Annotated[StaffSession, Depends(WebUser(Permission.SESSION_RUN))]
 

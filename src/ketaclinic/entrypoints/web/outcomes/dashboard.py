@@ -22,7 +22,7 @@ from ketaclinic.services.identity.staff_sessions import StaffSession
 
 router = APIRouter(dependencies=[Depends(mark_web)], include_in_schema=False)
 Analyst = Annotated[StaffSession, Depends(WebUser(Permission.OUTCOMES_READ))]
-Reader = Annotated[StaffSession, Depends(WebUser(Permission.PATIENT_READ))]
+Reader = Annotated[StaffSession, Depends(WebUser(Permission.CHART_READ))]
 Month = Annotated[str | None, Query(max_length=7)]
 
 

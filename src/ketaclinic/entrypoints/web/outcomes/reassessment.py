@@ -17,11 +17,12 @@ from ketaclinic.entrypoints.input_limits import PathId
 from ketaclinic.entrypoints.web import forms
 from ketaclinic.entrypoints.web.outcomes.charts import trajectory_svg
 from ketaclinic.entrypoints.web.rendering import mark_web, render
+from ketaclinic.services.identity.authorization import allowed
 from ketaclinic.services.identity.staff_sessions import StaffSession
 from ketaclinic.services.outcomes.maintenance import BoosterEdit
 
 router = APIRouter(dependencies=[Depends(mark_web)], include_in_schema=False)
-Reader = Annotated[StaffSession, Depends(WebUser(Permission.PATIENT_READ))]
+Reader = Annotated[StaffSession, Depends(WebUser(Permission.CHART_READ))]
 Manager = Annotated[StaffSession, Depends(WebUser(Permission.COURSE_MANAGE))]
 Scheduler = Annotated[StaffSession, Depends(WebUser(Permission.SCHEDULE_WRITE))]
 
@@ -108,14 +109,22 @@ async def store_plan(request: Request, course_id: PathId, staff_session: Manager
 
 @router.post("/courses/{course_id}/outcome/book")
 async def book_boosters(request: Request, course_id: PathId, staff_session: Scheduler) -> Response:
+    reads_chart = allowed(staff_session.actor, Permission.CHART_READ)
     try:
         result = services_of(request).boosters.book(staff_session.actor, course_id)
     except ClinicError as failed:
+        if not reads_chart:  # the front desk books; the outcome page is the care team's
+            raise
         return _page(request, staff_session, course_id, error=failed, status=409)
     if result.unplaced:
         numbers = ", ".join(str(n) for n in result.unplaced)
-        unplaced = Conflict(f"booster(s) {numbers} could not be placed in their window")
+        noun = "booster" if len(result.unplaced) == 1 else "boosters"
+        unplaced = Conflict(f"{noun} {numbers} could not be placed in their window")
+        if not reads_chart:
+            raise unplaced
         return _page(request, staff_session, course_id, error=unplaced, status=409)
+    if not reads_chart:
+        return RedirectResponse("/schedule", status_code=303)
     return RedirectResponse(f"/courses/{course_id}/outcome#plan", status_code=303)
 
 

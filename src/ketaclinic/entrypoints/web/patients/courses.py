@@ -22,7 +22,7 @@ from ketaclinic.entrypoints.web.rendering import mark_web, render
 from ketaclinic.services.identity.staff_sessions import StaffSession
 
 router = APIRouter(dependencies=[Depends(mark_web)], include_in_schema=False)
-Reader = Annotated[StaffSession, Depends(WebUser(Permission.PATIENT_READ))]
+Reader = Annotated[StaffSession, Depends(WebUser(Permission.CHART_READ))]
 Manager = Annotated[StaffSession, Depends(WebUser(Permission.COURSE_MANAGE))]
 CHART_CHANGED = "chart-changed"
 

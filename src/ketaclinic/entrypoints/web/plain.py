@@ -1,0 +1,139 @@
+"""Plain text for people: counts with their nouns, units as written, field names as labels,
+rule ids split from reasons, and stored session-record values (times in the clinic's zone, ticks
+as "yes") instead of ``True``, ``None``, ``mm[Hg]`` or ``2026-12-07T09:15:00+00:00``."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from ketaclinic.domain.protocols.canonical import decimal_text
+
+
+def plain_number(value: Any) -> Any:
+    """A Decimal as plain text with trailing zeros trimmed (``3E+2`` -> ``300``, ``0.50`` ->
+    ``0.5``); any other value unchanged. Doses are never shown in scientific notation."""
+    if isinstance(value, Decimal) and value.is_finite():
+        return decimal_text(value)
+    return value
+
+
+def counted(count: int, singular: str, plural: str | None = None) -> str:
+    """``1 appointment``, ``3 appointments``: a count with its noun, never "(s)"."""
+    return f"{count} {singular if count == 1 else (plural or singular + 's')}"
+
+
+#: UCUM units as people write them; any other unit is already plain (``%``, ``mg``, ``mL/h``).
+UNIT_LABELS = {"mm[Hg]": "mmHg", "Cel": "°C", "[degF]": "°F", "/min": "/min", "{beats}/min": "/min"}
+
+
+def unit_label(unit: Any) -> str:
+    """A stored UCUM unit as shown (``mm[Hg]`` -> ``mmHg``, ``Cel`` -> ``°C``)."""
+    text = str(getattr(unit, "value", unit) or "")
+    return UNIT_LABELS.get(text, text)
+
+
+_RULE_PREFIX = re.compile(
+    r"^([a-z][a-z0-9_]*(?:[.-][a-z0-9_]+)*(?:@\d+)?(?::[a-z_]+)?(?:\[[^\]]+\])?): (.+)$", re.S
+)
+
+
+def rule_split(reason: Any) -> tuple[str, str]:
+    """``("induction_done", "induction 0 of 6 sessions done")`` from a reason the domain writes
+    as ``rule: text``; ``("", reason)`` when it names no rule. The rule goes behind "why"."""
+    match = _RULE_PREFIX.match(str(reason))
+    return (match.group(1), match.group(2)) if match else ("", str(reason))
+
+
+#: Words in stored field names as people read them (``sbp_mmhg`` -> ``systolic BP (mmHg)``).
+_FIELD_WORDS = {
+    "sbp": "systolic BP",
+    "dbp": "diastolic BP",
+    "hr": "heart rate",
+    "spo2": "SpO2",
+    "rr": "respiratory rate",
+    "bmi": "BMI",
+    "iv": "IV",
+    "mrn": "MRN",
+    "mmhg": "(mmHg)",
+    "mg": "(mg)",
+    "kg": "(kg)",
+    "cm": "(cm)",
+    "min": "(minutes)",
+    "pct": "(%)",
+    "at": "time",
+    "id": "number",
+}
+
+
+#: Whole stored names that read better as one phrase than word by word.
+_FIELD_NAMES = {
+    "staff_id": "staff member",
+    "chair_id": "chair",
+    "patient_id": "patient",
+    "course_id": "course",
+    "session_id": "session",
+    "order_id": "order number",
+}
+
+
+def field_label(name: Any) -> str:
+    """A form field's stored name as a label: ``baseline_vitals.sbp_mmhg`` -> ``Baseline vitals:
+    systolic BP (mmHg)``, ``readings.0.unit`` -> ``Readings 1: unit``."""
+    parts: list[str] = []
+    for part in str(name).replace("[", ".").replace("]", "").split("."):
+        if part.isdigit() and parts:
+            parts[-1] += f" {int(part) + 1}"
+            continue
+        if part in _FIELD_NAMES:
+            parts.append(_FIELD_NAMES[part])
+            continue
+        words = part.replace("ml_per_h", "(mL/h)").split("_")
+        parts.append(" ".join(_FIELD_WORDS.get(w, w) for w in words if w))
+    text = ": ".join(p for p in parts if p).replace(": (", " (")
+    return text[:1].upper() + text[1:]
+
+
+def shown_value(value: Any, tz: str = "UTC") -> str:
+    """One stored value as text: times local, ticks as "yes", lists and mappings spelled out."""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if value is None:
+        return "—"
+    if isinstance(value, datetime):
+        return _local(value, tz)
+    if isinstance(value, str):
+        return _maybe_time(value, tz)
+    if isinstance(value, Mapping):
+        return ", ".join(f"{field_label(k).lower()} {shown_value(v, tz)}" for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return "; ".join(shown_value(v, tz) for v in value)
+    return str(plain_number(value))
+
+
+def record_fields(payload: Mapping[str, Any], tz: str = "UTC") -> list[tuple[str, str]]:
+    """``(label, value)`` for each filled field of a session record's payload."""
+    return [
+        (field_label(key), shown_value(value, tz))
+        for key, value in payload.items()
+        if value not in (None, "", False, [], {})
+    ]
+
+
+def _maybe_time(text: str, tz: str) -> str:
+    if len(text) >= 16 and text[4:5] == "-" and text[10:11] == "T":
+        try:
+            return _local(datetime.fromisoformat(text), tz)
+        except ValueError:
+            return text
+    return unit_label(text)
+
+
+def _local(value: datetime, tz: str) -> str:
+    if value.tzinfo is None:
+        return value.strftime("%-d %b %Y %H:%M")
+    return value.astimezone(ZoneInfo(tz)).strftime("%-d %b %Y %H:%M")
