@@ -19,6 +19,7 @@ from ketaclinic.domain.scheduling import Constraint, ReplanStatus
 from ketaclinic.domain.scheduling.booking import Booking, BookingKind, BookingStatus
 from ketaclinic.services.audit.ports import AuditQuery
 from ketaclinic.services.outcomes.booster_booking import BoosterBookingService
+from ketaclinic.services.outcomes.maintenance import BoosterEdit
 from ketaclinic.services.scheduling.inputs import DropReason, DropRequest, MoveRequest
 from tests.conftest import World
 from tests.schedule_world import Booked, schedule_world
@@ -308,3 +309,17 @@ def test_a_maintenance_booster_is_booked_with_the_same_engine(world: World, book
         end_at=world.clock.now() + timedelta(days=3), reason="pump fault",
     )  # fmt: skip
     assert booster.id not in {c.before.id for c in outcome.to_call}
+
+
+def test_a_booster_is_never_placed_within_the_minimum_gap_of_the_series(
+    world: World, booked: Booked
+) -> None:
+    series = sorted(_series(world, booked), key=lambda b: b.start_at)
+    course_id, last = series[0].course_id, series[-1].start_at
+    boosters = _plan_after_series(world, booked, course_id, last)
+    physician = world.actor(Role.PHYSICIAN)
+    on_last = last.astimezone(ZoneInfo(world.clinic.timezone)).date()
+    edit = BoosterEdit(1, on_last, "booster on the day of the last session")
+    world.services.maintenance.store(physician, course_id, world.clock.now().date(), [edit])
+    result = boosters.book(world.actor(Role.FRONT_DESK), course_id, 1)
+    assert result.bookings == () and result.unplaced == (1,)

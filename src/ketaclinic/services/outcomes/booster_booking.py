@@ -24,7 +24,13 @@ from ketaclinic.domain.identity.staff import Actor
 from ketaclinic.domain.outcomes.maintenance import BoosterWindow
 from ketaclinic.domain.outcomes.records import StoredBoosterPlan
 from ketaclinic.domain.patients.treatment import Course
-from ketaclinic.domain.scheduling import Scheduler, SeriesKind, SeriesRequest, SessionShape
+from ketaclinic.domain.scheduling import (
+    Schedule,
+    Scheduler,
+    SeriesKind,
+    SeriesRequest,
+    SessionShape,
+)
 from ketaclinic.domain.scheduling.booking import Booking, BookingKind, BookingStatus, NewBooking
 from ketaclinic.services.audit.trail import record
 from ketaclinic.services.identity.authorization import require
@@ -35,6 +41,7 @@ from ketaclinic.services.scheduling.booking import ScheduleService
 from ketaclinic.services.scheduling.calendar import (
     Frame,
     booked_shape,
+    induction_of,
     next_slot,
     problem_with,
     shape_for,
@@ -148,16 +155,24 @@ class BoosterBookingService:
         frame = self._schedule.frame(uow, clinic_id, horizon)
         protocol = load_published(uow, clinic_id, course.protocol_version_id).protocol
         shape = shape_for(protocol, self._schedule.routine)
-        release = next_slot(frame, self._clock.now())
-        requests = [self._request(frame, course, shape, w, release) for w in windows]
+        # never sooner than the series' minimum gap after the last induction session (§3.1)
+        gap = protocol.series.min_hours_between * 60
+        induction = induction_of(uow.schedule.for_course(clinic_id, course.id))
+        after = max((frame.minute(b.start_at) + gap for b in induction), default=0)
+        release = max(next_slot(frame, self._clock.now()), after)
+        requests = [r for w in windows if (r := self._request(frame, course, shape, w, release))]
         fixed = uow.schedule.active_between(clinic_id, frame.grid.epoch, frame.end)
         problem = problem_with(uow, clinic_id, frame, self._schedule.routine, fixed=fixed)
         problem = replace(problem, requests=tuple(requests))
-        solved = self._scheduler.solve(problem, self._schedule.limits)
+        solved = (
+            self._scheduler.solve(problem, self._schedule.limits).schedule
+            if requests
+            else Schedule(())
+        )
         new: list[NewBooking] = []
         unplaced: list[int] = []
         for w in windows:
-            placed = solved.schedule.of_series(_request_id(course.id, w.number))
+            placed = solved.of_series(_request_id(course.id, w.number))
             if not placed:
                 unplaced.append(w.number)
             new += [
@@ -191,9 +206,12 @@ class BoosterBookingService:
     @staticmethod
     def _request(
         frame: Frame, course: Course, shape: SessionShape, w: BoosterWindow, release: int
-    ) -> SeriesRequest:
+    ) -> SeriesRequest | None:
+        """The window as a one-session request; ``None`` (reported unplaced) once it is shut."""
         start = max(release, frame.local_minute(w.earliest_on, 0))
         end = frame.local_minute(w.latest_on + timedelta(days=1), 0)
+        if start >= end:
+            return None
         return SeriesRequest(
             id=_request_id(course.id, w.number),
             patient_id=str(course.patient_id),
