@@ -12,8 +12,10 @@ from zoneinfo import ZoneInfo
 import pytest
 from fastapi.testclient import TestClient
 
+from ketaclinic.adapters.scheduling import CpSatScheduler
 from ketaclinic.domain.identity.access import Role
 from ketaclinic.entrypoints.app import create_app
+from ketaclinic.services.outcomes.booster_booking import BoosterBookingService
 from tests.conftest import World
 from tests.e2e.conftest import web_login
 from tests.schedule_world import Booked, schedule_world
@@ -25,6 +27,9 @@ CHICAGO = ZoneInfo("America/Chicago")
 def booked(world: World) -> Booked:
     found = schedule_world(world)
     world.services.schedule, world.services.replans = found.schedule, found.replans
+    world.services.boosters = BoosterBookingService(
+        world.services.uow, world.clock, found.schedule, CpSatScheduler()
+    )
     return found
 
 
@@ -131,10 +136,11 @@ def test_booster_button_and_staff_unavailable_form(
     course = booked.courses[0]
     panel = _book(desk, course.id)
     assert f'id="book-booster-{course.id}"' in panel
-    booster = client.post(
+    booster = client.post(  # no booster plan stored: refused, never the protocol default
         f"/courses/{course.id}/boosters", data={"csrf_token": csrf, "booster_number": "1"}
     )
-    assert 'data-kind="booster"' in booster.text and 'data-session="B1"' in booster.text
+    assert "store the booster plan first" in booster.text
+    assert 'data-kind="booster"' not in booster.text
     bad = client.post(f"/courses/{course.id}/boosters", data={"csrf_token": csrf})
     assert "boosters are numbered from 1" in bad.text
     series = sorted(

@@ -3,19 +3,23 @@ whole series, consent and safety gate refusals, manual moves, re-plans and a cha
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from itertools import pairwise
 from zoneinfo import ZoneInfo
 
 import pytest
 
+from ketaclinic.adapters.scheduling import CpSatScheduler
 from ketaclinic.domain.assessments.safety import Urgency
 from ketaclinic.domain.audit.events import AuditEvent
 from ketaclinic.domain.errors import Conflict, NotFound, SafetyBlock, ValidationFailed
 from ketaclinic.domain.identity.access import Role
+from ketaclinic.domain.patients.course import CourseState
 from ketaclinic.domain.scheduling import Constraint, ReplanStatus
 from ketaclinic.domain.scheduling.booking import Booking, BookingKind, BookingStatus
 from ketaclinic.services.audit.ports import AuditQuery
+from ketaclinic.services.outcomes.booster_booking import BoosterBookingService
+from ketaclinic.services.outcomes.maintenance import BoosterEdit
 from ketaclinic.services.scheduling.inputs import DropReason, DropRequest, MoveRequest
 from tests.conftest import World
 from tests.schedule_world import Booked, schedule_world
@@ -262,15 +266,37 @@ def test_a_nurse_off_sick_moves_that_days_sessions_and_lists_who_to_call(
         )  # fmt: skip
 
 
+def _plan_after_series(
+    world: World, booked: Booked, course_id: int, last: datetime
+) -> BoosterBookingService:
+    """Setup: the course moved to reassessment through the repository (its series is booked,
+    not given), the prescriber's booster plan stored from the day of its last session; the
+    booster booking service uses the same consent stub as ``booked.schedule``."""
+    physician = world.actor(Role.PHYSICIAN)
+    with world.services.uow() as uow:
+        course = uow.courses.get(world.clinic.id, course_id)
+        assert course is not None
+        uow.courses.move(
+            course, CourseState.REASSESSMENT, by=physician.staff_id or 0,
+            at=world.clock.now(), reason="six induction sessions done",
+        )  # fmt: skip
+        uow.commit()
+    start = last.astimezone(ZoneInfo(world.clinic.timezone)).date()
+    world.services.maintenance.store(physician, course_id, start)
+    return BoosterBookingService(world.services.uow, world.clock, booked.schedule, CpSatScheduler())
+
+
 def test_a_maintenance_booster_is_booked_with_the_same_engine(world: World, booked: Booked) -> None:
     series = sorted(_series(world, booked), key=lambda b: b.start_at)
+    course_id = series[0].course_id
     last = series[-1].start_at
-    proposal = booked.schedule.book_booster(world.actor(Role.FRONT_DESK), booked.courses[0].id, 1)
-    assert len(proposal.bookings) == 1
-    booster = proposal.bookings[0]
+    boosters = _plan_after_series(world, booked, course_id, last)
+    placed = boosters.book(world.actor(Role.FRONT_DESK), course_id, 1)
+    assert len(placed.bookings) == 1 and placed.unplaced == ()
+    booster = placed.bookings[0]
     assert booster.kind is BookingKind.BOOSTER and booster.status is BookingStatus.PROPOSED
-    # adult IV pack: first booster 7 days after the last session, 3 days either side
-    assert timedelta(days=4) <= booster.start_at - last <= timedelta(days=11)
+    # the stored plan (adult IV pack ladder): booster 1 seven days after the last session, +/-1
+    assert timedelta(days=5) <= booster.start_at - last <= timedelta(days=9)
     assert booster.start_at - last >= timedelta(hours=48)
     with pytest.raises(Conflict):  # boosters are not moved through the series rules
         booked.schedule.move(
@@ -283,3 +309,17 @@ def test_a_maintenance_booster_is_booked_with_the_same_engine(world: World, book
         end_at=world.clock.now() + timedelta(days=3), reason="pump fault",
     )  # fmt: skip
     assert booster.id not in {c.before.id for c in outcome.to_call}
+
+
+def test_a_booster_is_never_placed_within_the_minimum_gap_of_the_series(
+    world: World, booked: Booked
+) -> None:
+    series = sorted(_series(world, booked), key=lambda b: b.start_at)
+    course_id, last = series[0].course_id, series[-1].start_at
+    boosters = _plan_after_series(world, booked, course_id, last)
+    physician = world.actor(Role.PHYSICIAN)
+    on_last = last.astimezone(ZoneInfo(world.clinic.timezone)).date()
+    edit = BoosterEdit(1, on_last, "booster on the day of the last session")
+    world.services.maintenance.store(physician, course_id, world.clock.now().date(), [edit])
+    result = boosters.book(world.actor(Role.FRONT_DESK), course_id, 1)
+    assert result.bookings == () and result.unplaced == (1,)

@@ -29,7 +29,7 @@ def test_stored_plan_is_booked_inside_each_window(world: World) -> None:
     _, course_id = responder_in_reassessment(world)
     reassess(world, course_id, 8)
     physician, desk = world.actor(Role.PHYSICIAN), world.actor(Role.FRONT_DESK)
-    with pytest.raises(Conflict, match="store a booster plan"):
+    with pytest.raises(Conflict, match="store the booster plan first"):
         world.services.boosters.book(desk, course_id)
     stored = world.services.maintenance.store(physician, course_id, world.clock.now().date())
     booked = world.services.boosters.book(desk, course_id)

@@ -1,13 +1,16 @@
-"""Booking a stored maintenance booster plan through the scheduling engine.
+"""Booking maintenance boosters: the one path every entry point takes (the chart's "Book
+maintenance booster N" button, the outcome page's "Book boosters", the API, the demo seeder).
 
-Each booster window of the plan in force (``maintenance.booster_plans``) becomes a one-session
-request that may start anywhere between the window's first day and the end of its last day
-(clinic local time), placed by the clinic's scheduler against every booked appointment, chairs,
-nurses and opening hours; bookings are stored as ``proposed`` boosters (confirmed like any
-series). Booking refuses while consent is not in force or the safety gate is open (the
-scheduling service's ``ensure_may_book``). Windows that cannot be placed are reported, never
-silently dropped: a clinician moves them by hand. Source: clinical.md §3.3 (maintenance spacing
-is a proposal the clinician edits).
+A booster is a dose decision by a prescriber, so a booster is only ever booked from the booster
+plan the prescriber stored for the course (``maintenance.booster_plans``, the latest in force);
+before a plan is stored booking is refused with that reason, never filled in from the protocol's
+default intervals. Each window booked becomes a one-session request that may start anywhere
+between the window's first day and the end of its last day (clinic local time), placed by the
+clinic's scheduler against every booked appointment, chairs, nurses and opening hours; bookings
+are stored as ``proposed`` boosters (confirmed like any series). Booking refuses while consent is
+not in force or the safety gate is open (the scheduling service's ``ensure_may_book``). Windows
+that cannot be placed are reported, never silently dropped: a clinician moves them by hand.
+Source: clinical.md §3.3 (maintenance spacing is a proposal the clinician edits).
 """
 
 from __future__ import annotations
@@ -15,12 +18,19 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import timedelta
 
-from ketaclinic.domain.errors import Conflict
+from ketaclinic.domain.errors import Conflict, ValidationFailed
 from ketaclinic.domain.identity.access import Permission
 from ketaclinic.domain.identity.staff import Actor
 from ketaclinic.domain.outcomes.maintenance import BoosterWindow
+from ketaclinic.domain.outcomes.records import StoredBoosterPlan
 from ketaclinic.domain.patients.treatment import Course
-from ketaclinic.domain.scheduling import Scheduler, SeriesKind, SeriesRequest, SessionShape
+from ketaclinic.domain.scheduling import (
+    Schedule,
+    Scheduler,
+    SeriesKind,
+    SeriesRequest,
+    SessionShape,
+)
 from ketaclinic.domain.scheduling.booking import Booking, BookingKind, BookingStatus, NewBooking
 from ketaclinic.services.audit.trail import record
 from ketaclinic.services.identity.authorization import require
@@ -31,6 +41,7 @@ from ketaclinic.services.scheduling.booking import ScheduleService
 from ketaclinic.services.scheduling.calendar import (
     Frame,
     booked_shape,
+    induction_of,
     next_slot,
     problem_with,
     shape_for,
@@ -43,6 +54,15 @@ class BoosterBooking:
 
     bookings: tuple[Booking, ...]
     unplaced: tuple[int, ...]
+
+
+NO_PLAN = (
+    "store the booster plan first: a prescriber stores the course's booster plan on its "
+    "outcome page before any booster is booked"
+)
+"""Why a booster cannot be booked before the prescriber's plan exists (plain words)."""
+
+BOOSTER = BookingKind.BOOSTER
 
 
 def _request_id(course_id: int, number: int) -> str:
@@ -60,26 +80,62 @@ class BoosterBookingService:
         self._uow, self._clock = uow_factory, clock
         self._schedule, self._scheduler = schedule, scheduler
 
-    def book(self, actor: Actor, course_id: int) -> BoosterBooking:
-        """Propose a booking for every future window of the stored booster plan (one action)."""
+    def book(self, actor: Actor, course_id: int, number: int | None = None) -> BoosterBooking:
+        """Propose bookings from the stored booster plan in one action: booster ``number`` of
+        the plan, or (``None``) every window of the plan still ahead and not yet booked.
+
+        Refused without a stored plan ("store the booster plan first"): the protocol's default
+        intervals are never applied in the prescriber's place."""
         require(actor, Permission.SCHEDULE_WRITE)
+        if number is not None and number < 1:
+            raise ValidationFailed({"booster_number": "boosters are numbered from 1"})
         with self._uow() as uow:
             uow.schedule.lock_clinic(actor.clinic_id)
             course = get_course(uow, actor.clinic_id, course_id)
             self._schedule.ensure_may_book(uow, course)
             stored = uow.outcomes.latest_plan(actor.clinic_id, course_id)
             if stored is None:
-                raise Conflict("store a booster plan before booking it", field="course_id")
+                raise Conflict(NO_PLAN, field="course_id")
             existing = uow.schedule.for_course(actor.clinic_id, course_id)
-            if any(b.active and b.kind is BookingKind.BOOSTER for b in existing):
-                raise Conflict("this course already has booked boosters", field="course_id")
-            today = self._clock.now().date()
-            windows = [w for w in stored.plan.windows if w.latest_on >= today]
-            if not windows:
-                raise Conflict("every booster window of the plan has passed", field="course_id")
+            booked = {b.session_number for b in existing if b.active and b.kind is BOOSTER}
+            windows = self._to_book(stored, booked, number)
             result = self._place(uow, actor, course, windows)
             uow.commit()
         return result
+
+    def _to_book(
+        self, stored: StoredBoosterPlan, booked: set[int], number: int | None
+    ) -> list[BoosterWindow]:
+        """The plan's windows to book now, or a plain reason why there is none."""
+        today = self._clock.now().date()
+        windows = stored.plan.windows
+        if number is not None:
+            chosen = [w for w in windows if w.number == number]
+            if not chosen:
+                raise Conflict(
+                    f"the stored booster plan has {len(windows)} boosters, not {number}",
+                    field="booster_number",
+                )
+            if number in booked:
+                raise Conflict(f"booster {number} is already booked", field="booster_number")
+            if chosen[0].latest_on < today:
+                raise Conflict(
+                    f"booster {number}'s window ended {chosen[0].latest_on.isoformat()}",
+                    field="booster_number",
+                )
+            return chosen
+        ahead = [w for w in windows if w.number not in booked]
+        if not ahead:
+            raise Conflict(
+                "this course already has booked boosters for every window of the plan",
+                field="course_id",
+            )
+        ahead = [w for w in ahead if w.latest_on >= today]
+        if not ahead:
+            raise Conflict(
+                "every booster window of the plan still to book has passed", field="course_id"
+            )
+        return ahead
 
     def booked(self, actor: Actor, course_id: int) -> list[Booking]:
         """The course's active booster bookings, earliest first."""
@@ -87,7 +143,7 @@ class BoosterBookingService:
         with self._uow() as uow:
             get_course(uow, actor.clinic_id, course_id)
             found = uow.schedule.for_course(actor.clinic_id, course_id)
-        boosters = [b for b in found if b.active and b.kind is BookingKind.BOOSTER]
+        boosters = [b for b in found if b.active and b.kind is BOOSTER]
         return sorted(boosters, key=lambda b: b.start_at)
 
     def _place(
@@ -99,16 +155,24 @@ class BoosterBookingService:
         frame = self._schedule.frame(uow, clinic_id, horizon)
         protocol = load_published(uow, clinic_id, course.protocol_version_id).protocol
         shape = shape_for(protocol, self._schedule.routine)
-        release = next_slot(frame, self._clock.now())
-        requests = [self._request(frame, course, shape, w, release) for w in windows]
+        # never sooner than the series' minimum gap after the last induction session (§3.1)
+        gap = protocol.series.min_hours_between * 60
+        induction = induction_of(uow.schedule.for_course(clinic_id, course.id))
+        after = max((frame.minute(b.start_at) + gap for b in induction), default=0)
+        release = max(next_slot(frame, self._clock.now()), after)
+        requests = [r for w in windows if (r := self._request(frame, course, shape, w, release))]
         fixed = uow.schedule.active_between(clinic_id, frame.grid.epoch, frame.end)
         problem = problem_with(uow, clinic_id, frame, self._schedule.routine, fixed=fixed)
         problem = replace(problem, requests=tuple(requests))
-        solved = self._scheduler.solve(problem, self._schedule.limits)
+        solved = (
+            self._scheduler.solve(problem, self._schedule.limits).schedule
+            if requests
+            else Schedule(())
+        )
         new: list[NewBooking] = []
         unplaced: list[int] = []
         for w in windows:
-            placed = solved.schedule.of_series(_request_id(course.id, w.number))
+            placed = solved.of_series(_request_id(course.id, w.number))
             if not placed:
                 unplaced.append(w.number)
             new += [
@@ -142,9 +206,12 @@ class BoosterBookingService:
     @staticmethod
     def _request(
         frame: Frame, course: Course, shape: SessionShape, w: BoosterWindow, release: int
-    ) -> SeriesRequest:
+    ) -> SeriesRequest | None:
+        """The window as a one-session request; ``None`` (reported unplaced) once it is shut."""
         start = max(release, frame.local_minute(w.earliest_on, 0))
         end = frame.local_minute(w.latest_on + timedelta(days=1), 0)
+        if start >= end:
+            return None
         return SeriesRequest(
             id=_request_id(course.id, w.number),
             patient_id=str(course.patient_id),

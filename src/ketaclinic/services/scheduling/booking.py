@@ -50,11 +50,9 @@ from ketaclinic.services.scheduling.calendar import (
     ChairRoutine,
     Frame,
     booked_shape,
-    booster_for,
     course_request,
     frame_for,
     induction_of,
-    infusions,
     next_slot,
     problem_with,
     to_engine,
@@ -147,46 +145,6 @@ class ScheduleService:
         placed = result.schedule.of_series(request.id)
         stored = self._store(uow, actor, course, frame, placed, kind)
         return Proposal(course.id, tuple(stored), frame=frame)
-
-    def book_booster(
-        self, actor: Actor, course_id: int, booster_number: int, *, tolerance_days: int = 3
-    ) -> Proposal:
-        """Propose maintenance booster ``booster_number`` with the same engine as the series.
-
-        Due ``Maintenance.booster_intervals_days[n-1]`` days after the course's last session,
-        ``tolerance_days`` either side, never sooner than the series' minimum gap (clinical.md
-        §3.3; taper ladders UNCONFIRMED and flagged ``needs_signoff`` in the pack). Same consent
-        and safety-gate checks as the series; stored as ``proposed``.
-        """
-        require(actor, Permission.SCHEDULE_WRITE)
-        if booster_number < 1 or not 0 <= tolerance_days <= 14:
-            raise ValidationFailed({"booster_number": "boosters are numbered from 1"})
-        with self._uow() as uow:
-            uow.schedule.lock_clinic(actor.clinic_id)
-            course = get_course(uow, actor.clinic_id, course_id)
-            self.ensure_may_book(uow, course)
-            own = infusions(uow.schedule.for_course(actor.clinic_id, course_id))
-            if not own:
-                raise Conflict("no session to space the booster from", field="course_id")
-            protocol = load_published(uow, actor.clinic_id, course.protocol_version_id).protocol
-            ladder = protocol.maintenance.booster_intervals_days or (0,)
-            frame = self.frame(uow, actor.clinic_id, max(ladder) + tolerance_days)
-            request = booster_for(
-                course,
-                protocol,
-                frame,
-                self.routine,
-                booster_number,
-                previous_start=max(b.start_at for b in own),
-                tolerance_days=tolerance_days,
-            )
-            release = max(request.release_min, next_slot(frame, self._clock.now()))
-            if release >= request.deadline_min:
-                raise Conflict("this booster's window has passed", field="booster_number")
-            request = replace(request, release_min=release)
-            proposal = self._solve_and_store(uow, actor, course, frame, request)
-            uow.commit()
-        return proposal
 
     def confirm_series(self, actor: Actor, course_id: int) -> list[Booking]:
         """Confirm every proposed session of the course (front desk has agreed the times)."""

@@ -28,7 +28,6 @@ from ketaclinic.domain.scheduling import (
     SessionShape,
     StaffShift,
     TimeGrid,
-    booster_request,
     induction_request,
     session_shape,
 )
@@ -234,30 +233,6 @@ def course_request(
         availability=availability_intervals(
             frame, uow.schedule.availability(clinic_id, patient_id)
         ),
-    )
-
-
-def booster_for(
-    course: Course,
-    protocol: Protocol,
-    frame: Frame,
-    routine: ChairRoutine,
-    booster_number: int,
-    *,
-    previous_start: datetime,
-    tolerance_days: int,
-) -> SeriesRequest:
-    """Maintenance booster ``booster_number`` of ``course`` after the session at
-    ``previous_start``, spaced at least the series' minimum gap (clinical.md §3.3)."""
-    return booster_request(
-        protocol.maintenance,
-        shape_for(protocol, routine),
-        series_id=f"course-{course.id}-booster-{booster_number}",
-        patient_id=str(course.patient_id),
-        booster_number=booster_number,
-        previous_start_min=frame.minute(previous_start),
-        tolerance_days=tolerance_days,
-        min_gap_min=protocol.series.min_hours_between * 60,
     )
 
 

@@ -119,20 +119,19 @@ def book_series(course_id: PathId, request: Request, actor: Writer) -> Any:
 
 @router.post("/schedule/courses/{course_id}/boosters/{booster_number}", status_code=201)
 def book_booster(course_id: PathId, booster_number: int, request: Request, actor: Writer) -> Any:
-    """Propose maintenance booster ``booster_number`` (same engine, same checks as the series)."""
-    proposal = services_of(request).schedule.book_booster(actor, course_id, booster_number)
-    if not proposal.booked:
-        why = proposal.explanation
+    """Propose booster ``booster_number`` of the prescriber's stored booster plan (the one
+    booster booking path: 409 until a plan is stored; same engine and checks as the series)."""
+    result = services_of(request).boosters.book(actor, course_id, booster_number)
+    if result.unplaced:
         return JSONResponse(
             {
                 "error": "BoosterUnbookable",
                 "detail": "the booster cannot be booked in its window",
                 "field": "booster_number",
-                "blocking": [c.value for c in why.blocking] if why else [],
             },
             status_code=409,
         )
-    return [BookingOut.of(b).model_dump(mode="json") for b in proposal.bookings]
+    return [BookingOut.of(b).model_dump(mode="json") for b in result.bookings]
 
 
 @router.post("/schedule/courses/{course_id}/series/confirm")

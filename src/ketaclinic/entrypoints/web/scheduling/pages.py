@@ -13,7 +13,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 
 from ketaclinic.adapters.ical import patient_calendar, staff_calendar
-from ketaclinic.domain.errors import ClinicError, NotFound, ValidationFailed
+from ketaclinic.domain.errors import ClinicError, Conflict, NotFound, ValidationFailed
 from ketaclinic.domain.identity.access import Permission
 from ketaclinic.entrypoints.guards import WebUser
 from ketaclinic.entrypoints.http import audit_seen, services_of
@@ -206,7 +206,8 @@ def book_series(request: Request, course_id: PathId, staff_session: Writer) -> R
 
 @router.post("/courses/{course_id}/boosters", response_class=HTMLResponse)
 async def book_booster(request: Request, course_id: PathId, staff_session: Writer) -> Response:
-    """Book the next maintenance booster with the same engine (proposed until confirmed)."""
+    """Book booster N of the prescriber's stored booster plan (the one booster booking path;
+    refused until a plan is stored), proposed until confirmed."""
     services = services_of(request)
     patient_id = services.schedule.patient_of(staff_session.actor, course_id=course_id)
     form = await request.form()
@@ -215,10 +216,16 @@ async def book_booster(request: Request, course_id: PathId, staff_session: Write
     try:
         if not number.isdigit():
             raise ValidationFailed({"booster_number": "boosters are numbered from 1"})
-        proposal = services.schedule.book_booster(staff_session.actor, course_id, int(number))
+        result = services.boosters.book(staff_session.actor, course_id, int(number))
     except ClinicError as failed:
         return _panel(request, staff_session, patient_id, error=failed)
-    return _panel(request, staff_session, patient_id, proposal=proposal)
+    if result.unplaced:
+        unplaced = Conflict(
+            f"booster {number} could not be placed in its window: "
+            "the prescriber can move it in the booster plan"
+        )
+        return _panel(request, staff_session, patient_id, error=unplaced)
+    return _panel(request, staff_session, patient_id)
 
 
 @router.post("/courses/{course_id}/series/confirm", response_class=HTMLResponse)
