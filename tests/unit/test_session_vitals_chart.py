@@ -120,3 +120,11 @@ def test_a_chart_without_any_of_its_values_is_left_out() -> None:
     only_bp = [r for r in _readings(0, 30) if r.reading.parameter is not Parameter.SPO2]
     (bp,) = session_vitals_charts(SESSION, only_bp, [], tz=BERLIN, now=T0)
     assert bp.title == "Blood pressure and heart rate"
+
+
+def test_each_line_is_drawn_on_its_own_and_told_apart_by_its_dash() -> None:
+    bp, _ = session_vitals_charts(SESSION, _readings(0, 30), [], tz=BERLIN, now=T0)
+    svg = render_svg(bp)
+    assert svg.count('<polyline class="series"') == 3
+    assert 'stroke-dasharray="6 3"/>' in svg and 'stroke-dasharray="2 2"/>' in svg
+    assert bp.legend[1] == ("DBP mmHg", True) and all(p.hollow for p in bp.points if p.series == 1)

@@ -132,7 +132,11 @@ def _chart(
 ) -> Chart:
     points = tuple(
         Point(
-            window.minutes(at), float(value), f"{window.clock(at)} {name} {value} {unit}", series=i
+            window.minutes(at),
+            float(value),
+            f"{window.clock(at)} {name} {value} {unit}",
+            hollow=i == 1,  # the diastolic line: open circles, told apart not by colour
+            series=i,
         )
         for i, ((_, _, name, unit), values) in enumerate(series)
         for at, value in values
@@ -150,7 +154,7 @@ def _chart(
         x=window.axis(),
         y=_value_axis(units, [p.y for p in points], percent=units == "%"),
         points=points,
-        legend=tuple((label, False) for (_, label, _, _), _ in series),
+        legend=tuple((label, i == 1) for i, ((_, label, _, _), _) in enumerate(series)),
         spans=window.spans(),
         rules=window.rules(),
     )
@@ -160,7 +164,7 @@ def _value_axis(unit: str, values: list[float], *, percent: bool) -> Axis:
     if percent:
         low, high, step = min(85.0, 5 * math.floor(min(values) / 5)), 100.0, 5.0
     else:
-        low, high, step = 0.0, max(180.0, 20 * math.ceil(max(values) / 20)), 40.0
+        low, high, step = 0.0, max(200.0, 40 * math.ceil(max(values) / 40)), 40.0
     ticks = tuple((v, f"{v:g}") for v in _steps(low, high, step))
     return Axis("Value", unit, low, high, ticks)
 
