@@ -52,6 +52,7 @@ class Point:
     ci_low: float | None = None
     ci_high: float | None = None
     hollow: bool = False  # the second series of a chart: an open circle (see ``Chart.legend``)
+    series: int = 0  # which line of a chart with several (``Chart.legend`` in the same order)
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,9 +82,20 @@ class Mark:
 
 @dataclass(frozen=True, slots=True)
 class Rule:
-    """A vertical marker at ``x`` in axis units (a :class:`Mark` placed on the axis)."""
+    """A vertical marker at ``x`` in axis units (a :class:`Mark` placed on the axis);
+    ``shown`` writes its label along it (e.g. an alarm), not only as a hover tip."""
 
     x: float
+    label: str
+    shown: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    """A shaded vertical band from ``low`` to ``high`` on the x axis, labelled (e.g. dosing)."""
+
+    low: float
+    high: float
     label: str
 
 
@@ -103,6 +115,7 @@ class Chart:
     shades: tuple[Shade, ...] = ()
     thresholds: tuple[Threshold, ...] = ()
     rules: tuple[Rule, ...] = ()
+    spans: tuple[Span, ...] = ()
 
 
 # -- the renderer ------------------------------------------------------------------------------
@@ -128,6 +141,7 @@ def render_svg(chart: Chart, *, for_print: bool = False) -> str:
     plot = _Plot(chart.x, chart.y)
     body = [
         *(_shade(plot, s, i, for_print) for i, s in enumerate(chart.shades)),
+        *(_span(plot, s, for_print) for s in chart.spans),
         *_axes(plot),
         *(_threshold(plot, t) for t in chart.thresholds),
         *(_rule(plot, r, for_print) for r in chart.rules),
@@ -166,6 +180,15 @@ def _shade(plot: _Plot, shade: Shade, index: int, for_print: bool) -> str:
     return (
         f'<rect class="band" x="{LEFT}" y="{top}" width="{WIDTH - LEFT - RIGHT}" '
         f'height="{round(bottom - top, 1)}" fill="{fill}">{_tip(shade.label, for_print)}</rect>'
+    )
+
+
+def _span(plot: _Plot, span: Span, for_print: bool) -> str:
+    left, right = plot.x(span.low), plot.x(span.high)
+    return (
+        f'<g class="span"><rect x="{left}" y="{TOP}" width="{round(right - left, 1)}" '
+        f'height="{HEIGHT - BOTTOM - TOP}" fill="#e3f2fd">{_tip(span.label, for_print)}</rect>'
+        f"{_text(round(left + 3, 1), TOP + 11, span.label, 'start')}</g>"
     )
 
 
@@ -212,19 +235,26 @@ def _threshold(plot: _Plot, threshold: Threshold) -> str:
 
 def _rule(plot: _Plot, rule: Rule, for_print: bool) -> str:
     x = plot.x(rule.x)
-    return (
+    line = (
         f'<line class="mark" x1="{x}" y1="{TOP}" x2="{x}" y2="{HEIGHT - BOTTOM}" '
         f'stroke="#6a1b9a" stroke-dasharray="2 2">{_tip(rule.label, for_print)}</line>'
     )
+    if not rule.shown:
+        return line
+    at = f"{round(x - 3, 1)} {TOP + 16}"
+    label = _text(round(x - 3, 1), TOP + 16, rule.label, "end", f' transform="rotate(-90 {at})"')
+    return f'<g class="marker">{line}{label}</g>'
 
 
 def _series(plot: _Plot, chart: Chart, for_print: bool) -> list[str]:
     if chart.bars:
         return [_bar(plot, p, for_print) for p in chart.points]
     parts = []
-    if chart.connected and chart.points:
-        coords = " ".join(f"{x},{y}" for x, y in _line(plot, chart))
-        parts.append(f'<polyline class="series" points="{coords}" fill="none" stroke="#000"/>')
+    for series in sorted({p.series for p in chart.points} if chart.connected else ()):
+        coords = " ".join(f"{x},{y}" for x, y in _line(plot, chart, series))
+        parts.append(
+            f'<polyline class="series" points="{coords}" fill="none" stroke="#000"{_dash(series)}/>'
+        )
     for p in chart.points:
         x = plot.x(p.x)
         if p.ci_low is not None and p.ci_high is not None:
@@ -244,8 +274,15 @@ def _series(plot: _Plot, chart: Chart, for_print: bool) -> list[str]:
     return parts
 
 
-def _line(plot: _Plot, chart: Chart) -> list[tuple[float, float]]:
-    coords = [(plot.x(p.x), plot.y(p.y)) for p in chart.points]
+def _dash(series: int) -> str:
+    """Series after the first are told apart by their dash, not by colour alone."""
+    dashes = ("", "6 3", "2 2", "8 2 2 2")
+    dash = dashes[series % len(dashes)]
+    return f' stroke-dasharray="{dash}"' if dash else ""
+
+
+def _line(plot: _Plot, chart: Chart, series: int) -> list[tuple[float, float]]:
+    coords = [(plot.x(p.x), plot.y(p.y)) for p in chart.points if p.series == series]
     if not chart.step:
         return coords
     stepped = coords[:1]
@@ -269,8 +306,11 @@ def _legend(chart: Chart) -> list[str]:
     for i, (label, hollow) in enumerate(chart.legend):
         x = 8 + 96 * i
         fill = 'fill="#fff" stroke="#000" stroke-width="2"' if hollow else 'fill="#000"'
+        sample = ""
+        if chart.connected and any(p.series for p in chart.points):
+            sample = f'<line x1="{x - 2}" y1="{y}" x2="{x + 10}" y2="{y}" stroke="#000"{_dash(i)}/>'
         parts.append(
-            f'<g class="legend"><circle cx="{x + 4}" cy="{y}" r="4" {fill}/>'
+            f'<g class="legend">{sample}<circle cx="{x + 4}" cy="{y}" r="4" {fill}/>'
             f"{_text(x + 12, y + 4, label, 'start')}</g>"
         )
     return parts
@@ -283,6 +323,7 @@ __all__ = [
     "Point",
     "Rule",
     "Shade",
+    "Span",
     "Threshold",
     "render_svg",
 ]
