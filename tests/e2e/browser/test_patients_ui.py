@@ -16,6 +16,7 @@ from ketaclinic.domain.identity.access import Role
 from ketaclinic.domain.patients.people import age_on
 from ketaclinic.services.patients.ports import PatientSearch
 from tests.e2e.browser.conftest import TABLET, LiveServer, SignedIn
+from tests.e2e.browser.steps_chart import open_tab
 
 pytestmark = pytest.mark.browser
 
@@ -82,6 +83,7 @@ def test_front_desk_registers_an_adolescent_with_a_guardian_finds_and_opens_the_
 
     expect(page.get_by_text("(15 y)")).to_be_visible()
     expect(page.get_by_text("Minor: guardian permission")).to_be_visible()
+    open_tab(page, "details")
     related = page.locator("#related")
     expect(related.get_by_text(GUARDIAN)).to_be_visible()
     expect(related).to_contain_text("guardian (parent), legal authority")
@@ -166,9 +168,15 @@ def test_chart_fits_a_tablet_screen(signed_in: SignedIn, tmp_path: Path) -> None
     page = signed_in(Role.FRONT_DESK, viewport=TABLET)
     page.goto("/patients")
     page.get_by_role("table", name="Patients found").get_by_role("link").first.click()
-    expect(page.locator("#summary")).to_be_visible()
+    expect(page.locator("#chart-summary")).to_be_visible()
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= TABLET["width"], "the chart scrolls sideways on a tablet"
+    for section in ("details", "schedule", "dosing"):
+        open_tab(page, section)
+        expect(page.locator("main .card.panel, #summary").first).to_be_visible()
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= TABLET["width"], f"the chart's {section} section scrolls sideways"
+    expect(page.locator("#summary")).to_be_visible()
     shot = tmp_path / "chart-tablet.png"
     page.screenshot(path=str(shot), full_page=True)
     assert shot.stat().st_size > 10_000
