@@ -152,7 +152,7 @@ def test_missing_sex_at_birth_is_reported_on_its_field(
         pytest.param(Role.FRONT_DESK, "/signin", id="sign-in"),
         pytest.param(Role.FRONT_DESK, "/patients", id="patient-search"),
         pytest.param(Role.FRONT_DESK, "/patients/new", id="register-form"),
-        pytest.param(Role.FRONT_DESK, "/patients/1", id="chart-with-forms"),
+        pytest.param(Role.FRONT_DESK, "/patients/1?section=details", id="chart-with-forms"),
         pytest.param(Role.ADMIN, "/admin/users", id="user-admin"),
         pytest.param(Role.AUDITOR, "/audit", id="audit-view"),
     ],
@@ -171,7 +171,7 @@ def test_chart_fits_a_tablet_screen(signed_in: SignedIn, tmp_path: Path) -> None
     expect(page.locator("#chart-summary")).to_be_visible()
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= TABLET["width"], "the chart scrolls sideways on a tablet"
-    for section in ("details", "schedule", "dosing"):
+    for section in ("schedule", "dosing", "details"):
         open_tab(page, section)
         expect(page.locator("main .card.panel, #summary").first).to_be_visible()
         width = page.evaluate("document.documentElement.scrollWidth")
