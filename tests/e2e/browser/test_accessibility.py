@@ -351,6 +351,7 @@ def test_a_self_rated_questionnaire_handed_to_the_patient_is_in_patient_mode(
     nurse = open_as(Role.NURSE)
     nurse.goto("/patients")
     nurse.locator("table a[href^='/patients/']").first.click()
+    open_tab(nurse, "assessments")
     chart = nurse.url
     nurse.get_by_label("Record a response").select_option("phq9")
     nurse.get_by_role("button", name="Open form").click()
@@ -375,6 +376,7 @@ def test_the_patients_own_questionnaire_link_passes_axe_and_fits_a_phone(
     nurse = open_as(Role.NURSE)
     nurse.goto("/patients")
     nurse.locator("table a[href^='/patients/']").first.click()
+    open_tab(nurse, "assessments")
     nurse.get_by_label("Send a self-report link").select_option("phq9")
     nurse.get_by_role("button", name="Create link").click()
     url = nurse.get_by_label("Questionnaire link").input_value()
