@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from tests.baseline import calm_answers
+from tests.e2e.browser.steps_chart import open_chart, open_tab
 
 GIVEN, FAMILY = "Avery", "Demo-Pathway-Adult"
 BORN = "1984-04-12"
@@ -39,7 +40,7 @@ def register(desk: Page) -> int:
 
 def open_course(physician: Page, patient_id: int) -> int:
     """The physician opens a course on the signed-off adult IV protocol and starts evaluating."""
-    physician.goto(f"/patients/{patient_id}")
+    open_chart(physician, patient_id)
     panel = physician.locator("#courses-panel")
     choice = panel.get_by_label("Open a course on")
     option = choice.locator("option", has_text="adult-iv-induction").first
@@ -53,7 +54,7 @@ def open_course(physician: Page, patient_id: int) -> int:
 
 
 def move(page: Page, patient_id: int, to: str, reason: str = "") -> None:
-    page.goto(f"/patients/{patient_id}")
+    open_chart(page, patient_id)
     form = page.locator("#courses-panel form", has=page.get_by_role("button", name=f"Move to {to}"))
     if reason:
         form.get_by_label("Reason").fill(reason)
@@ -62,16 +63,20 @@ def move(page: Page, patient_id: int, to: str, reason: str = "") -> None:
 
 
 def chart_follows(page: Page, state: str) -> None:
-    """Without a reload, the banner and the chart's other panels show the course's new state."""
+    """Without a reload, the banner shows the course's new state; the chart's other sections,
+    each a page of its own, show it too when the clinician opens their tabs."""
     banner = page.locator('#patient-banner [data-field="course"]')
     expect(banner).to_contain_text(f"course {state}")
-    for panel in ("#outcomes-panel", "#dosing-panel"):
-        expect(page.locator(f"{panel} h3").first).to_contain_text(f"· {state}")
+    # The sections are separate pages now: "the panels follow" means each shows the new state
+    # as soon as it is opened, with no stale copy kept from before the move.
+    for section in ("outcomes", "dosing"):
+        open_tab(page, section)
+        expect(page.locator(f"#{section}-panel h3").first).to_contain_text(f"· {state}")
 
 
 def create_link(nurse: Page, patient_id: int, instrument: str) -> str:
     """The nurse creates a single-use self-report link; returns its address."""
-    nurse.goto(f"/patients/{patient_id}")
+    open_chart(nurse, patient_id, "assessments")
     panel = nurse.locator("#assessments-panel")
     panel.get_by_label("Send a self-report link").select_option(instrument)
     panel.get_by_role("button", name="Create link").click()
@@ -105,14 +110,14 @@ def record_on_chart(
     clinician: Page, patient_id: int, title: str, answers: Mapping[str, int]
 ) -> None:
     """A clinician-rated instrument (C-SSRS screen) recorded on the chart, item by item."""
-    clinician.goto(f"/patients/{patient_id}")
+    open_chart(clinician, patient_id, "assessments")
     panel = clinician.locator("#assessments-panel")
     panel.get_by_label("Record a response").select_option(title)
     panel.get_by_role("button", name="Open form").click()
     for item, value in answers.items():
         clinician.locator(f"#item-{item}-{value}").check()
     clinician.get_by_role("button", name="Record response").click()
-    clinician.wait_for_url(re.compile(rf"/patients/{patient_id}(#.*)?$"))
+    clinician.wait_for_url(re.compile(rf"/patients/{patient_id}\?section=assessments$"))
 
 
 # -- the induction series ------------------------------------------------------------------------
@@ -129,7 +134,7 @@ class Order:
 def book_series(desk: Page, patient_id: int) -> list[str]:
     """The front desk books and confirms the induction series; returns each session's local
     start ("YYYY-MM-DD HH:MM", the clinic's zone) as the chart shows it."""
-    desk.goto(f"/patients/{patient_id}")
+    open_chart(desk, patient_id, "schedule")
     panel = desk.locator("#schedule-panel")
     panel.get_by_role("button", name="Book induction series").click()
     expect(panel.locator('tr[data-status="proposed"]')).to_have_count(6)
@@ -141,7 +146,7 @@ def book_series(desk: Page, patient_id: int) -> list[str]:
 
 def measure(clinician: Page, patient_id: int, weight_kg: str, height_cm: str) -> None:
     """The patient is weighed and measured; the clinician records it on the chart."""
-    clinician.goto(f"/patients/{patient_id}")
+    open_chart(clinician, patient_id, "details")
     form = clinician.locator("#measurements form")
     form.get_by_label("Weight", exact=True).fill(weight_kg)
     form.get_by_label("Height", exact=True).fill(height_cm)
@@ -154,7 +159,7 @@ def write_order(
 ) -> Order:
     """The prescriber opens the order screen from the chart, reads the titration
     recommendation and signs the recommended dose."""
-    prescriber.goto(f"/patients/{patient_id}")
+    open_chart(prescriber, patient_id, "dosing")
     prescriber.locator("#dosing-panel").get_by_role("link", name="Write dose order").click()
     if expect_rule:
         expect(prescriber.locator("#recommendation")).to_contain_text(expect_rule)
@@ -187,7 +192,7 @@ def check_in_from_schedule(desk: Page, day: str) -> None:
 
 def record_checkin(nurse: Page, patient_id: int, side_effects: tuple[str, ...] = ()) -> None:
     """Between sessions: the nurse records the patient's check-in on the chart."""
-    nurse.goto(f"/patients/{patient_id}")
+    open_chart(nurse, patient_id, "dosing")
     panel = nurse.locator("#dosing-panel")
     panel.get_by_text("Record a check-in").click()
     panel.get_by_label("Anxiety now (0-10)").fill("3")
@@ -364,11 +369,12 @@ def decide_maintenance(physician: Page, course_id: int, reason: str) -> None:
 def book_boosters(desk: Page, patient_id: int) -> str:
     """The front desk books the physician's booster plan from the chart, agrees the times with
     the patient and confirms them; returns booster 1's local start as the chart shows it."""
-    desk.goto(f"/patients/{patient_id}")
+    open_chart(desk, patient_id, "outcomes")
     desk.get_by_role("link", name="Reassessment, decision and maintenance").click()
     desk.get_by_role("button", name="Book boosters").click()
     expect(desk.locator("table.booked tbody tr").first).to_be_visible()
     desk.get_by_role("link", name="Back to the chart").click()
+    open_tab(desk, "schedule")
     panel = desk.locator("#schedule-panel")
     panel.get_by_role("button", name="Confirm series").click()
     first = panel.locator('tr[data-kind="booster"][data-status="confirmed"]').first

@@ -34,6 +34,7 @@ from tests.e2e.browser.conftest import (
     demo_email,
     sign_in,
 )
+from tests.e2e.browser.steps_chart import open_chart
 from tests.fakes import FakeClock
 
 
@@ -139,7 +140,7 @@ def register_minor(page: Page, given: str, family: str, born: date, guardian: st
 
 
 def record_measurements(page: Page, patient: int, weight_kg: str, height_cm: str) -> None:
-    page.goto(f"/patients/{patient}")
+    open_chart(page, patient, "details")
     section = page.locator("#measurements")
     section.get_by_label("Weight", exact=True).fill(weight_kg)
     section.get_by_label("Height", exact=True).fill(height_cm)
@@ -149,7 +150,7 @@ def record_measurements(page: Page, patient: int, weight_kg: str, height_cm: str
 
 def open_course(page: Page, patient: int, protocol_id: str) -> int:
     """The physician opens a course on a signed-off pack; returns the new course id."""
-    page.goto(f"/patients/{patient}")
+    open_chart(page, patient)
     panel = page.locator("#courses-panel")
     option = panel.locator("#protocol_version_id option", has_text=protocol_id).first
     panel.get_by_label("Open a course on").select_option(option.get_attribute("value") or "")
@@ -160,7 +161,7 @@ def open_course(page: Page, patient: int, protocol_id: str) -> int:
 
 
 def move(page: Page, patient: int, course: int, to: str, reason: str = "") -> None:
-    page.goto(f"/patients/{patient}")
+    open_chart(page, patient)
     article = page.locator(f'#courses-panel article[data-course-id="{course}"]')
     step = article.locator("li", has=page.get_by_role("button", name=f"Move to {to}"))
     if reason:
@@ -171,7 +172,7 @@ def move(page: Page, patient: int, course: int, to: str, reason: str = "") -> No
 
 
 def expect_state(page: Page, patient: int, course: int, state: str) -> None:
-    page.goto(f"/patients/{patient}")
+    open_chart(page, patient)
     badge = page.locator(f'#courses-panel article[data-course-id="{course}"] [data-state]').first
     expect(badge).to_have_attribute("data-state", state)
 
@@ -315,7 +316,7 @@ def write_order(
 
 def between_session_checkin(page: Page, patient: int) -> None:
     """The nurse asks the patient the between-session questions on the chart's dosing panel."""
-    page.goto(f"/patients/{patient}")
+    open_chart(page, patient, "dosing")
     panel = page.locator("#dosing-panel")
     panel.get_by_text("Record a check-in").click()
     panel.get_by_label("Anxiety now (0-10)").fill("3")

@@ -11,12 +11,13 @@ from zoneinfo import ZoneInfo
 from playwright.sync_api import Page, expect
 
 from tests.e2e.browser.conftest import LiveServer
+from tests.e2e.browser.steps_chart import open_chart
 
 
 # -- the schedule and the session day ----------------------------------------------------------
 def book_series(page: Page, server: LiveServer, patient: int, sessions: int) -> list[datetime]:
     """Front desk books and confirms the protocol's series; returns the local start times."""
-    page.goto(f"/patients/{patient}")
+    open_chart(page, patient, "schedule")
     panel = page.locator("#schedule-panel")
     panel.get_by_role("button", name=re.compile("Book induction series")).click()
     expect(page.locator("#proposed")).to_contain_text(f"{sessions} sessions proposed")

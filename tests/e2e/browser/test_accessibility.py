@@ -39,6 +39,7 @@ from tests.e2e.browser.conftest import (
     sign_in,
 )
 from tests.e2e.browser.plain_text import VISIBLE_TEXT_JS, offending
+from tests.e2e.browser.steps_chart import open_tab
 from tests.fakes import FakeClock
 
 pytestmark = pytest.mark.browser
@@ -159,6 +160,13 @@ def navigation(page: Page) -> list[str]:
     return [href for href in links.evaluate_all("ls => ls.map(l => l.getAttribute('href'))")]
 
 
+def chart_sections(page: Page) -> list[str]:
+    links = page.get_by_role("navigation", name="Chart sections").get_by_role("link")
+    hrefs = links.evaluate_all("ls => ls.map(l => l.getAttribute('href'))")
+    assert len(hrefs) > 1, "the chart shows no section tabs"
+    return [str(href) for href in hrefs]
+
+
 def report(role: Role, problems: dict[str, list[str]]) -> str:
     lines = [f"{role.value}: {len(problems)} page(s) with problems"]
     for path, found in problems.items():
@@ -187,6 +195,8 @@ def test_every_page_in_the_navigation_passes_axe_and_fits_the_window(
         page.locator("table a[href^='/patients/']").first.click()
         expect(page.get_by_role("heading", level=1)).to_be_visible()
         check(page, page.url.removeprefix(page.url.split("/patients")[0]), problems)
+        for section in chart_sections(page):  # every tab of the chart the role may open
+            check(page, section, problems)
     assert not problems, report(role, problems)
 
 
@@ -218,6 +228,7 @@ def _verify_order_at_bedside(nurse: Page) -> str:
     """From the session to the chart: the wristband MRN checked against the signed order."""
     nurse.get_by_role("link", name="Chart").click()
     mrn = nurse.locator('#patient-banner [data-field="mrn"]').inner_text()
+    open_tab(nurse, "dosing")
     nurse.locator("#dosing-panel").get_by_role("link", name="Verify at bedside").click()
     order_id = nurse.url.rstrip("/").split("/")[-2]
     nurse.get_by_label("Patient MRN (wristband)").fill(mrn)
@@ -341,6 +352,7 @@ def test_a_self_rated_questionnaire_handed_to_the_patient_is_in_patient_mode(
     nurse = open_as(Role.NURSE)
     nurse.goto("/patients")
     nurse.locator("table a[href^='/patients/']").first.click()
+    open_tab(nurse, "assessments")
     chart = nurse.url
     nurse.get_by_label("Record a response").select_option("phq9")
     nurse.get_by_role("button", name="Open form").click()
@@ -365,6 +377,7 @@ def test_the_patients_own_questionnaire_link_passes_axe_and_fits_a_phone(
     nurse = open_as(Role.NURSE)
     nurse.goto("/patients")
     nurse.locator("table a[href^='/patients/']").first.click()
+    open_tab(nurse, "assessments")
     nurse.get_by_label("Send a self-report link").select_option("phq9")
     nurse.get_by_role("button", name="Create link").click()
     url = nurse.get_by_label("Questionnaire link").input_value()

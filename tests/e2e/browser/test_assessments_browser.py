@@ -19,6 +19,7 @@ from ketaclinic.domain.identity.staff import Actor
 from ketaclinic.domain.patients.course import ConsentFacts, CourseState, EligibilityFacts
 from ketaclinic.domain.patients.people import PatientDetails, SexAtBirth
 from tests.e2e.browser.conftest import LiveServer, NewPage, SignedIn, demo_email
+from tests.e2e.browser.steps_chart import open_chart
 
 pytestmark = pytest.mark.browser
 PHONE = ViewportSize(width=390, height=844)
@@ -83,7 +84,7 @@ def test_phone_self_report_opens_the_gate_and_only_an_app_assessment_clears_it(
     answer_phq9_on_a_phone(new_page(PHONE), f"/link/{created.token}")
 
     physician = signed_in(Role.PHYSICIAN)
-    physician.goto(f"/patients/{patient}")
+    open_chart(physician, patient, "safety")
     safety = physician.locator("#safety-panel")
     expect(safety).to_contain_text("phq9.item9_positive")
     expect(safety).to_contain_text("Item 9 (thoughts of death or self-harm)")

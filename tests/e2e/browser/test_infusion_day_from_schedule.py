@@ -38,6 +38,7 @@ from tests.e2e.browser.conftest import (
     demo_email,
     sign_in,
 )
+from tests.e2e.browser.steps_chart import open_tab
 from tests.fakes import FakeClock
 
 pytestmark = pytest.mark.browser
@@ -142,6 +143,7 @@ def test_front_desk_checks_in_and_the_nurse_takes_the_patient_to_discharge(
     # the chart: wristband MRN and the bedside verification of the signed order
     nurse.get_by_role("link", name="Chart").click()
     mrn = nurse.locator('#patient-banner [data-field="mrn"]').inner_text()
+    open_tab(nurse, "dosing")
     nurse.locator("#dosing-panel").get_by_role("link", name="Verify at bedside").click()
     order_id = nurse.url.rstrip("/").split("/")[-2]
     nurse.get_by_label("Patient MRN (wristband)").fill(mrn)

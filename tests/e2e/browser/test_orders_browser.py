@@ -20,6 +20,7 @@ from ketaclinic.domain.identity.access import Role
 from ketaclinic.domain.identity.staff import Actor
 from ketaclinic.services.dosing.checkins import CheckinEntry
 from tests.e2e.browser.conftest import LiveServer, SignedIn, demo_email
+from tests.e2e.browser.steps_chart import open_chart
 from tests.integration.test_orders_service import DosingSetup, give, iv_draft, set_up_course
 
 pytestmark = pytest.mark.browser
@@ -33,7 +34,7 @@ def actor(server: LiveServer, role: Role) -> Actor:
 
 
 def write_order(page: Page, setup: DosingSetup, *, vial: str, volume: str) -> None:
-    page.goto(f"/patients/{setup.patient_id}")
+    open_chart(page, setup.patient_id, "dosing")
     panel = page.locator("#dosing-panel")
     panel.get_by_role("link", name="Write dose order").click()
     page.get_by_label("Vial concentration (mg/mL)").select_option(vial)

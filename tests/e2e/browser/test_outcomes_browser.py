@@ -23,6 +23,7 @@ from ketaclinic.domain.patients.course import CourseState
 from ketaclinic.services.scheduling.setup import seed_demo_schedule
 from tests.conftest import World
 from tests.e2e.browser.conftest import LiveServer, SignedIn, demo_email
+from tests.e2e.browser.steps_chart import open_chart
 from tests.integration.test_outcome_service import phq9, reassess, responder_in_reassessment
 
 pytestmark = pytest.mark.browser
@@ -50,7 +51,7 @@ def test_response_to_maintenance_then_relapse_on_the_worklist(
     reassess(world, course_id, 8)
 
     page = signed_in(Role.PHYSICIAN)
-    page.goto(f"/patients/{patient_id}")
+    open_chart(page, patient_id, "outcomes")
     panel = page.locator("#outcomes-panel")
     expect(panel.locator("[data-outcome]")).to_have_attribute("data-outcome", "response")
     panel.get_by_role("link", name="Reassessment, decision and maintenance").click()

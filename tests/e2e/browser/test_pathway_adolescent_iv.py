@@ -22,6 +22,7 @@ from playwright.sync_api import Browser, Page, expect
 
 from ketaclinic.domain.identity.access import Role
 from tests.e2e.browser.conftest import LiveServer
+from tests.e2e.browser.steps_chart import open_chart
 from tests.e2e.browser.steps_kat import (
     answer_instrument,
     chart_mrn,
@@ -189,7 +190,7 @@ def test_adolescent_with_guardian_permission_a_phq_a_hold_then_the_first_iv_sess
     expect_state(physician, patient, course, "consented")
 
     nurse = people[Role.NURSE]
-    nurse.goto(f"/patients/{patient}")
+    open_chart(nurse, patient, "assessments")
     nurse.get_by_label("Send a self-report link").select_option("phq-a")
     nurse.get_by_role("button", name="Create link").click()
     link = nurse.locator("#link-url").input_value()

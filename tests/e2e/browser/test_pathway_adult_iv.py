@@ -33,6 +33,7 @@ from tests.e2e.browser import steps_bedside as bedside_monitor
 from tests.e2e.browser import steps_intake as intake
 from tests.e2e.browser.conftest import DESKTOP, TABLET, LiveServer, demo_email, sign_in
 from tests.e2e.browser.mllp import listening
+from tests.e2e.browser.steps_chart import open_tab
 from tests.e2e.browser.test_infusion_day_from_schedule import demo_server
 
 pytestmark = pytest.mark.browser
@@ -219,6 +220,7 @@ def test_adult_iv_pathway_from_registration_to_relapse_watch(
     steps.answer_link(patient, steps.create_link(nurse, patient_id, "wsas"), steps.calm("wsas"))
     steps.move(physician, patient_id, "reassessment")
     steps.chart_follows(physician, "reassessment")
+    open_tab(physician, "outcomes")
     panel = physician.locator("#outcomes-panel")
     expect(panel.locator("[data-outcome]")).to_have_attribute("data-outcome", "response")
     steps.decide_maintenance(physician, course_id, "response after six sessions: boosters")

@@ -23,6 +23,7 @@ from playwright.sync_api import Page, expect
 
 from ketaclinic.domain.identity.access import Role
 from tests.e2e.browser.conftest import LiveServer
+from tests.e2e.browser.steps_chart import open_chart
 from tests.e2e.browser.steps_kat import (
     answer_instrument,
     between_session_checkin,
@@ -186,7 +187,7 @@ def test_kat_patient_from_preparation_through_an_sl_and_an_in_session(
     in_order = write_order(app, course, "in", password)
     dose = app.locator('[data-field="dose_mg"]').inner_text().removesuffix(" mg")
     schedule = people[Role.FRONT_DESK]
-    schedule.goto(f"/patients/{patient}")
+    open_chart(schedule, patient, "schedule")
     second = schedule.locator('#schedule-panel tr[data-session="2"] td.when').inner_text()
     found = re.search(r"\d{4}-\d\d-\d\d \d\d:\d\d", second)
     assert found is not None, second

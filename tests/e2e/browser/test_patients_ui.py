@@ -16,6 +16,7 @@ from ketaclinic.domain.identity.access import Role
 from ketaclinic.domain.patients.people import age_on
 from ketaclinic.services.patients.ports import PatientSearch
 from tests.e2e.browser.conftest import TABLET, LiveServer, SignedIn
+from tests.e2e.browser.steps_chart import open_tab
 
 pytestmark = pytest.mark.browser
 
@@ -82,6 +83,7 @@ def test_front_desk_registers_an_adolescent_with_a_guardian_finds_and_opens_the_
 
     expect(page.get_by_text("(15 y)")).to_be_visible()
     expect(page.get_by_text("Minor: guardian permission")).to_be_visible()
+    open_tab(page, "details")
     related = page.locator("#related")
     expect(related.get_by_text(GUARDIAN)).to_be_visible()
     expect(related).to_contain_text("guardian (parent), legal authority")
@@ -150,7 +152,7 @@ def test_missing_sex_at_birth_is_reported_on_its_field(
         pytest.param(Role.FRONT_DESK, "/signin", id="sign-in"),
         pytest.param(Role.FRONT_DESK, "/patients", id="patient-search"),
         pytest.param(Role.FRONT_DESK, "/patients/new", id="register-form"),
-        pytest.param(Role.FRONT_DESK, "/patients/1", id="chart-with-forms"),
+        pytest.param(Role.FRONT_DESK, "/patients/1?section=details", id="chart-with-forms"),
         pytest.param(Role.ADMIN, "/admin/users", id="user-admin"),
         pytest.param(Role.AUDITOR, "/audit", id="audit-view"),
     ],
@@ -166,9 +168,15 @@ def test_chart_fits_a_tablet_screen(signed_in: SignedIn, tmp_path: Path) -> None
     page = signed_in(Role.FRONT_DESK, viewport=TABLET)
     page.goto("/patients")
     page.get_by_role("table", name="Patients found").get_by_role("link").first.click()
-    expect(page.locator("#summary")).to_be_visible()
+    expect(page.locator("#chart-summary")).to_be_visible()
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= TABLET["width"], "the chart scrolls sideways on a tablet"
+    for section in ("schedule", "dosing", "details"):
+        open_tab(page, section)
+        expect(page.locator("main .card.panel, #summary").first).to_be_visible()
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= TABLET["width"], f"the chart's {section} section scrolls sideways"
+    expect(page.locator("#summary")).to_be_visible()
     shot = tmp_path / "chart-tablet.png"
     page.screenshot(path=str(shot), full_page=True)
     assert shot.stat().st_size > 10_000

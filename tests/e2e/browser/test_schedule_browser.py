@@ -27,6 +27,7 @@ from ketaclinic.services.scheduling.booking import ScheduleService
 from ketaclinic.services.scheduling.replan import ReplanService
 from ketaclinic.services.scheduling.setup import seed_demo_schedule
 from tests.e2e.browser.conftest import LiveServer, SignedIn, demo_email
+from tests.e2e.browser.steps_chart import open_chart
 from tests.schedule_world import TEST_LIMITS, consent_in_force_stub
 
 pytestmark = pytest.mark.browser
@@ -69,7 +70,7 @@ def test_front_desk_books_moves_and_replans_a_series(
     live_server.services.schedule.confirm_series(desk, other_course)
 
     page = signed_in(Role.FRONT_DESK)
-    page.goto(f"/patients/{patient}")
+    open_chart(page, patient, "schedule")
     panel = page.locator("#schedule-panel")
     panel.get_by_role("button", name="Book induction series").click()  # one action, six sessions
     expect(page.locator("#proposed")).to_contain_text("6 sessions proposed")

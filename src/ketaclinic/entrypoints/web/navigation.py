@@ -1,7 +1,10 @@
-"""What the staff UI shows around each page: the main navigation and the chart's panels.
+"""What the staff UI shows around each page: the main navigation and the chart's sections.
 
 Each clinical area adds its entries here (one line each). Chart panels are fragments loaded by
-htmx from their own routes, so the chart page itself never needs to know an area's data.
+htmx from their own routes, so the chart page itself never needs to know an area's data. Each
+panel is one section of the chart, a page of its own at ``/patients/{id}?section=<panel id>``;
+the chart's own cards (contact details, guardians, weight and height, allergies) make the
+"Details" section.
 """
 
 from __future__ import annotations
@@ -107,3 +110,18 @@ CHART_PANELS: tuple[ChartPanel, ...] = (
         Permission.SCHEDULE_READ,
     ),
 )
+
+
+DETAILS_SECTION = "details"
+DEFAULT_SECTION = CHART_PANELS[0].id
+
+
+def chart_section_href(patient_id: int, section: str) -> str:
+    """The address of one section of a patient's chart; the default one is the chart itself."""
+    if section == DEFAULT_SECTION:
+        return f"/patients/{patient_id}"
+    return f"/patients/{patient_id}?section={section}"
+
+
+def chart_panel(section: str) -> ChartPanel | None:
+    return next((panel for panel in CHART_PANELS if panel.id == section), None)

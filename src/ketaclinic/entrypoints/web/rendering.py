@@ -92,7 +92,7 @@ def render(
     base: dict[str, Any] = {
         "staff_session": staff_session,
         "clinic_tz": staff_session.clinic.timezone if staff_session else "UTC",
-        "can": (lambda p: staff_session is not None and _can(staff_session, p)),
+        "can": (lambda p: staff_session is not None and staff_can(staff_session, p)),
         "P": Permission,
         "idle_timeout_min": request.app.state.services.settings.idle_timeout_min,
         "reauth_window_min": request.app.state.services.settings.reauth_window_min,
@@ -129,7 +129,7 @@ class _Names:
         return self._get().chair_name(chair_id)
 
 
-def _can(staff_session: StaffSession, permission: Permission) -> bool:
+def staff_can(staff_session: StaffSession, permission: Permission) -> bool:
     role = staff_session.actor.role
     return role is not None and is_allowed(role, permission)
 

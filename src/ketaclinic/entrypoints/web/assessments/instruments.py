@@ -134,7 +134,7 @@ async def record_response(
         context["all_instruments"] = _instrument_choices()
         context |= {"errors": item_errors(failed), "error": failed}
         return render(request, "assessments/new.html", context, status=422, banner_for=patient_id)
-    return RedirectResponse(f"/patients/{patient_id}#panel-assessments", status_code=303)
+    return RedirectResponse(f"/patients/{patient_id}?section=assessments", status_code=303)
 
 
 def chart_svg(t: Trajectory) -> Markup:

@@ -106,4 +106,4 @@ async def assess(request: Request, task_id: PathId, staff_session: Assessor) -> 
         values = {k: v for k, v in form.items() if isinstance(v, str) and k != "csrf_token"}
         errors = {"disposition": refused.detail}
         return _assess_form(request, staff_session, task_id, values, errors, status=403)
-    return RedirectResponse(f"/patients/{resolved.patient_id}#panel-safety", status_code=303)
+    return RedirectResponse(f"/patients/{resolved.patient_id}?section=safety", status_code=303)

@@ -120,7 +120,7 @@ async def record_checkin(request: Request, course_id: PathId, staff_session: Rec
     except ClinicError as failed:
         return _panel(request, staff_session, course.patient_id, error=failed)
     if not request.headers.get("hx-request"):
-        return RedirectResponse(f"/patients/{course.patient_id}#panel-dosing", status_code=303)
+        return RedirectResponse(f"/patients/{course.patient_id}?section=dosing", status_code=303)
     return _panel(request, staff_session, course.patient_id, recorded=view)
 
 

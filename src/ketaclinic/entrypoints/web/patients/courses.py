@@ -100,4 +100,4 @@ def _respond(
         return panel
     if error is not None:
         raise error
-    return RedirectResponse(f"/patients/{patient_id}#panel-courses", status_code=303)
+    return RedirectResponse(f"/patients/{patient_id}", status_code=303)

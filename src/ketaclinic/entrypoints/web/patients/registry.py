@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from ketaclinic.domain.errors import ValidationFailed
+from ketaclinic.domain.errors import NotFound, PermissionDenied, ValidationFailed
 from ketaclinic.domain.identity.access import Permission
 from ketaclinic.domain.patients.people import (
     Measurement,
@@ -23,7 +23,13 @@ from ketaclinic.entrypoints.guards import WebUser
 from ketaclinic.entrypoints.http import audit_seen, services_of
 from ketaclinic.entrypoints.input_limits import PathId
 from ketaclinic.entrypoints.web import forms
-from ketaclinic.entrypoints.web.rendering import mark_web, render
+from ketaclinic.entrypoints.web.navigation import (
+    DEFAULT_SECTION,
+    DETAILS_SECTION,
+    chart_panel,
+    chart_section_href,
+)
+from ketaclinic.entrypoints.web.rendering import mark_web, render, staff_can
 from ketaclinic.services.identity.staff_sessions import StaffSession
 from ketaclinic.services.patients.ports import PatientSearch
 from ketaclinic.services.patients.registry import ALLERGY_SEVERITIES
@@ -86,7 +92,17 @@ async def register_patient(request: Request, staff_session: Writer) -> Response:
 
 
 @router.get("/patients/{patient_id}", response_class=HTMLResponse)
-def chart(request: Request, patient_id: PathId, staff_session: Reader) -> Response:
+def chart(
+    request: Request,
+    patient_id: PathId,
+    staff_session: Reader,
+    section: Annotated[str, Query(max_length=40)] = DEFAULT_SECTION,
+) -> Response:
+    panel = chart_panel(section)
+    if panel is None and section != DETAILS_SECTION:
+        raise NotFound("no such section of the chart")
+    if panel is not None and not staff_can(staff_session, panel.permission):
+        raise PermissionDenied("this section of the chart is not open to your role")
     record = services_of(request).patients.chart(staff_session.actor, patient_id)
     today = services_of(request).clock.now().date()
     age = age_on(record.patient.details.date_of_birth, today)
@@ -97,6 +113,10 @@ def chart(request: Request, patient_id: PathId, staff_session: Reader) -> Respon
         "age": age,
         "severities": ALLERGY_SEVERITIES,
         "errors": {},
+        "section": section,
+        "panel": panel,
+        "details_section": DETAILS_SECTION,
+        "section_href": chart_section_href,
     }
     return render(request, "patients/chart.html", context, banner_for=patient_id)
 
@@ -119,7 +139,9 @@ async def add_measurement(request: Request, patient_id: PathId, staff_session: W
         height_cm=height.quantize(Decimal("0.1")) if height is not None else None,
     )
     services_of(request).patients.add_measurement(staff_session.actor, patient_id, measurement)
-    return RedirectResponse(f"/patients/{patient_id}#measurements", status_code=303)
+    return RedirectResponse(
+        f"/patients/{patient_id}?section={DETAILS_SECTION}#measurements", status_code=303
+    )
 
 
 @router.post("/patients/{patient_id}/related")
@@ -139,7 +161,9 @@ async def add_related(request: Request, patient_id: PathId, staff_session: Write
         legal_authority=form.get("legal_authority") == "on",
     )
     services_of(request).patients.add_related(staff_session.actor, patient_id, person)
-    return RedirectResponse(f"/patients/{patient_id}#related", status_code=303)
+    return RedirectResponse(
+        f"/patients/{patient_id}?section={DETAILS_SECTION}#related", status_code=303
+    )
 
 
 @router.post("/patients/{patient_id}/allergies")
@@ -154,4 +178,6 @@ async def add_allergy(request: Request, patient_id: PathId, staff_session: Write
     services_of(request).patients.add_allergy(
         staff_session.actor, patient_id, substance, reaction, severity
     )
-    return RedirectResponse(f"/patients/{patient_id}#allergies", status_code=303)
+    return RedirectResponse(
+        f"/patients/{patient_id}?section={DETAILS_SECTION}#allergies", status_code=303
+    )
