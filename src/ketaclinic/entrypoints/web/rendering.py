@@ -17,6 +17,7 @@ from ketaclinic.adapters.trajectory_charts import goal_ratings_svg
 from ketaclinic.domain.errors import ClinicError, NotAuthenticated, ValidationFailed
 from ketaclinic.domain.identity.access import ROLE_LABELS, Permission, Role, is_allowed
 from ketaclinic.domain.integration.plans import Goal, GoalRating
+from ketaclinic.domain.patients.treatment import Course
 from ketaclinic.entrypoints.http import status_for
 from ketaclinic.entrypoints.web.navigation import CHART_PANELS, NAV
 from ketaclinic.entrypoints.web.plain import (
@@ -40,6 +41,7 @@ def templates() -> Jinja2Templates:
         directory = resources.files("ketaclinic.entrypoints.web") / "templates"
         _templates = Jinja2Templates(directory=str(directory))
         _templates.env.filters["local"] = _local_time
+        _templates.env.filters["course_name"] = course_name
         _templates.env.filters["plain"] = plain_number
         _templates.env.filters["role"] = role_label
         _templates.env.globals["goal_ratings_chart"] = goal_ratings_chart
@@ -72,6 +74,11 @@ def _local_time(value: datetime | None, tz: str = "UTC", fmt: str = "%Y-%m-%d %H
     if value is None:
         return ""
     return value.astimezone(ZoneInfo(tz)).strftime(fmt)
+
+
+def course_name(course: Course, tz: str = "UTC") -> str:
+    """A course as people name it: by the day it opened (clinic time), never by its row id."""
+    return f"Course opened {course.opened_at.astimezone(ZoneInfo(tz)):%-d %b %Y}"
 
 
 def render(
