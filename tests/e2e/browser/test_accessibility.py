@@ -1,9 +1,10 @@
 """Every page a staff member reaches from the navigation passes axe-core's WCAG 2.2 AA rules and
 never scrolls sideways on a workstation (1366x768), a tablet (1024x768) or a phone (390x844).
 
-The server is seeded the way ``ketaclinic demo`` seeds it (patients, signed protocols, the day's
-schedule and the pathway patient ready for an infusion), so the chart, the board, the outcomes
-dashboard and an infusion session day all have content. axe-core is the committed copy in
+The server is seeded the way ``ketaclinic demo`` seeds it (patients, signed protocols, months of
+history, the calendar and boosters, the pathway patient ready for an infusion and the patients at
+later stages), so the chart, the board, the worklists, the outcomes dashboard with its charts and
+an infusion session day all have content. axe-core is the committed copy in
 ``vendor/axe-core`` (see its README for version and checksums), injected into each page by the
 test; the contexts bypass the Content Security Policy only so that injection works.
 
@@ -19,6 +20,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import pypdfium2 as pdfium
 import pytest
 import uvicorn
 from playwright.sync_api import Browser, BrowserContext, Page, ViewportSize, expect
@@ -26,9 +28,7 @@ from playwright.sync_api import Browser, BrowserContext, Page, ViewportSize, exp
 from ketaclinic.adapters.protocol_files import shipped_protocols
 from ketaclinic.domain.identity.access import Role
 from ketaclinic.entrypoints.app import create_app
-from ketaclinic.services.demo import seed_demo
-from ketaclinic.services.demo_pathway import seed_demo_pathway
-from ketaclinic.services.scheduling.setup import seed_demo_schedule
+from ketaclinic.services.demo_clinic import demo_clock_start, seed_demo_clinic
 from tests.e2e.browser.conftest import (
     STARTUP_SECONDS,
     LiveServer,
@@ -59,14 +59,24 @@ STAFF_ROLES = (
 )
 
 
+class _DemoClock(FakeClock):
+    """The fake clock, moved only by the seeder and the tests: it has no system time to catch
+    up with."""
+
+    def catch_up(self) -> None:
+        return None
+
+
 @pytest.fixture(scope="module")
 def demo_clinic(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    """One demo clinic for the whole module: seeding it once keeps the two cores free."""
-    clock = FakeClock()
+    """One demo clinic for the whole module, seeded as ``ketaclinic demo`` seeds it (months of
+    history ending at the fake clock's now, where the live server's clock then stands); seeding
+    it once keeps the two cores free."""
+    now = FakeClock().now()
+    clock = _DemoClock(demo_clock_start(now))
     s = _build_services(tmp_path_factory.mktemp("a11y"), clock)
-    demo = seed_demo(s.uow, clock, s.staff, s.patients, s.protocols, shipped_protocols())
-    seed_demo_schedule(s.uow, clock, demo.clinic.id)
-    seed_demo_pathway(s.uow, clock, s.pathway(), demo.clinic.id)
+    demo = seed_demo_clinic(s, clock, shipped_protocols(), until=now).result
+    assert clock.now() == now
     config = uvicorn.Config(
         create_app(services=s), log_level="warning", access_log=False, ws="none", lifespan="on"
     )
@@ -298,6 +308,16 @@ def test_an_infusion_session_day_and_the_board_with_a_patient_pass_axe(open_as: 
     assert not problems, report(Role.NURSE, problems)
 
 
+def render_first_page(pdf: bytes, png: Path) -> None:
+    """The report's first page as the PDF engine of Chromium (PDFium) draws it, at 150 dpi:
+    headless Chromium shows no PDF, so the page is rasterised outside the browser."""
+    document = pdfium.PdfDocument(pdf)
+    try:
+        document[0].render(scale=150 / 72).to_pil().save(png)
+    finally:
+        document.close()
+
+
 def test_screenshots_of_the_outcomes_dashboard_a_patient_chart_and_the_phone_menu(
     open_as: Any,
 ) -> None:
@@ -318,6 +338,9 @@ def test_screenshots_of_the_outcomes_dashboard_a_patient_chart_and_the_phone_men
     physician.goto(f"/courses/{course}/outcome")
     settle(physician)
     physician.screenshot(path=str(SCREENS / "course-outcome.png"), full_page=True)
+    report_pdf = physician.request.get(f"/courses/{course}/report.pdf")
+    assert report_pdf.ok and report_pdf.headers["content-type"] == "application/pdf"
+    render_first_page(report_pdf.body(), SCREENS / "course-report.png")
     physician.set_viewport_size(PHONE)
     physician.goto("/today")
     settle(physician)
@@ -327,7 +350,15 @@ def test_screenshots_of_the_outcomes_dashboard_a_patient_chart_and_the_phone_men
     physician.get_by_text("Menu", exact=True).click()
     expect(physician.get_by_role("link", name="Patients", exact=True)).to_be_visible()
     physician.screenshot(path=str(SCREENS / "phone-menu-open.png"))
-    names = ("outcomes", "patient-chart", "chart-summary", "course-outcome", "phone-menu-open")
+    expect(physician.locator("figure.chart-figure svg").first).to_be_visible()
+    names = (
+        "outcomes",
+        "patient-chart",
+        "chart-summary",
+        "course-outcome",
+        "course-report",
+        "phone-menu-open",
+    )
     for name in names:
         assert (SCREENS / f"{name}.png").stat().st_size > 10_000, name
 
