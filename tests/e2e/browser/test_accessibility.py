@@ -9,8 +9,8 @@ an infusion session day all have content. axe-core is the committed copy in
 test; the contexts bypass the Content Security Policy only so that injection works.
 
 Screenshots of each role's Today page, the board (with a patient infusing), the outcomes
-dashboard, a patient chart with its summary, the course outcome page and the navigation folded
-on a phone are written to ``var/screens/`` (git-ignored; listed in docs/screens.md).
+dashboard, a patient chart with its summary, the course outcome page, the first page of the course
+report (rasterised by PDFium) and the navigation folded on a phone are written to ``var/screens/`` (git-ignored; listed in docs/screens.md).
 """
 
 from __future__ import annotations
@@ -325,8 +325,9 @@ def test_screenshots_of_the_outcomes_dashboard_a_patient_chart_and_the_phone_men
     physician = open_as(Role.PHYSICIAN)
     physician.goto("/outcomes")
     settle(physician)
+    expect(physician.locator("figure.chart-figure svg").first).to_be_visible()
     physician.screenshot(path=str(SCREENS / "outcomes.png"), full_page=True)
-    physician.goto("/patients")
+    physician.goto("/patients?q=Demo-Pathway")
     physician.locator("table a[href^='/patients/']", has_text="Demo-Pathway").first.click()
     settle(physician)
     physician.screenshot(path=str(SCREENS / "patient-chart.png"), full_page=True)
@@ -338,6 +339,11 @@ def test_screenshots_of_the_outcomes_dashboard_a_patient_chart_and_the_phone_men
     physician.goto(f"/courses/{course}/outcome")
     settle(physician)
     physician.screenshot(path=str(SCREENS / "course-outcome.png"), full_page=True)
+    physician.goto("/patients?q=Demo-History")
+    physician.locator("table a[href^='/patients/']", has_text="Demo-History").first.click()
+    settle(physician)
+    to_course = physician.locator("main [action^='/courses/'], main [href^='/courses/']").first
+    course = re.findall(r"/courses/(\d+)/", to_course.evaluate("e => e.outerHTML"))[0]
     report_pdf = physician.request.get(f"/courses/{course}/report.pdf")
     assert report_pdf.ok and report_pdf.headers["content-type"] == "application/pdf"
     render_first_page(report_pdf.body(), SCREENS / "course-report.png")
@@ -350,7 +356,6 @@ def test_screenshots_of_the_outcomes_dashboard_a_patient_chart_and_the_phone_men
     physician.get_by_text("Menu", exact=True).click()
     expect(physician.get_by_role("link", name="Patients", exact=True)).to_be_visible()
     physician.screenshot(path=str(SCREENS / "phone-menu-open.png"))
-    expect(physician.locator("figure.chart-figure svg").first).to_be_visible()
     names = (
         "outcomes",
         "patient-chart",
