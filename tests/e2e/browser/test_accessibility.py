@@ -10,7 +10,8 @@ test; the contexts bypass the Content Security Policy only so that injection wor
 
 Screenshots of each role's Today page, the board (with a patient infusing), the outcomes
 dashboard, a patient chart with its summary, the course outcome page, the first page of the course
-report (rasterised by PDFium) and the navigation folded on a phone are written to ``var/screens/`` (git-ignored; listed in docs/screens.md).
+report (rasterised by PDFium) and the navigation folded on a phone are written to ``var/screens/``
+(git-ignored; listed in docs/screens.md).
 """
 
 from __future__ import annotations
@@ -22,23 +23,10 @@ from typing import Any
 
 import pypdfium2 as pdfium
 import pytest
-import uvicorn
 from playwright.sync_api import Browser, BrowserContext, Page, ViewportSize, expect
 
-from ketaclinic.adapters.protocol_files import shipped_protocols
 from ketaclinic.domain.identity.access import Role
-from ketaclinic.entrypoints.app import create_app
-from ketaclinic.services.demo_clinic import demo_clock_start, seed_demo_clinic
-from tests.e2e.browser.conftest import (
-    STARTUP_SECONDS,
-    LiveServer,
-    _build_services,
-    _free_socket,
-    _start,
-    demo_email,
-    sign_in,
-)
-from tests.fakes import FakeClock
+from tests.e2e.browser.conftest import LiveServer, demo_email, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -57,39 +45,6 @@ STAFF_ROLES = (
     Role.ADMIN,
     Role.AUDITOR,
 )
-
-
-class _DemoClock(FakeClock):
-    """The fake clock, moved only by the seeder and the tests: it has no system time to catch
-    up with."""
-
-    def catch_up(self) -> None:
-        return None
-
-
-@pytest.fixture(scope="module")
-def demo_clinic(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    """One demo clinic for the whole module, seeded as ``ketaclinic demo`` seeds it (months of
-    history ending at the fake clock's now, where the live server's clock then stands); seeding
-    it once keeps the two cores free."""
-    now = FakeClock().now()
-    clock = _DemoClock(demo_clock_start(now))
-    s = _build_services(tmp_path_factory.mktemp("a11y"), clock)
-    demo = seed_demo_clinic(s, clock, shipped_protocols(), until=now).result
-    assert clock.now() == now
-    config = uvicorn.Config(
-        create_app(services=s), log_level="warning", access_log=False, ws="none", lifespan="on"
-    )
-    server = uvicorn.Server(config)
-    sock = _free_socket()
-    host, port = sock.getsockname()[:2]
-    thread = _start(server, sock)
-    try:
-        yield LiveServer(f"http://{host}:{port}", s, clock, demo.clinic, _server=server)
-    finally:
-        server.should_exit = True
-        thread.join(timeout=STARTUP_SECONDS)
-        sock.close()
 
 
 @pytest.fixture

@@ -1,8 +1,9 @@
 """Worklists in a real browser: column headers sort, a text filter narrows the rows and says how
 many are shown, and the page still passes axe-core's WCAG 2.2 AA rules.
 
-The clinic is the demo clinic as ``ketaclinic demo`` seeds it (the accessibility tests' fixture),
-so the physician's Today page and the outcome worklist list several courses from its history.
+The clinic is the demo clinic as ``ketaclinic demo`` seeds it (``demo_clinic``, shared with the
+accessibility tests), so the physician's Today page and the outcome worklist list several
+courses from its history.
 """
 
 from __future__ import annotations
@@ -14,11 +15,9 @@ from playwright.sync_api import Browser, Locator, Page, expect
 
 from ketaclinic.domain.identity.access import Role
 from tests.e2e.browser.conftest import LiveServer, demo_email, sign_in
-from tests.e2e.browser.test_accessibility import WORKSTATION, axe_violations, demo_clinic, settle
+from tests.e2e.browser.test_accessibility import WORKSTATION, axe_violations, settle
 
 pytestmark = pytest.mark.browser
-
-__all__ = ["demo_clinic"]  # the module's demo clinic, seeded once for this module
 
 
 @pytest.fixture
