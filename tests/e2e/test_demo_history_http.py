@@ -24,9 +24,9 @@ from ketaclinic.domain.outcomes.response import OutcomeClass, ScoreKind
 from ketaclinic.domain.patients.course import CourseState
 from ketaclinic.domain.scheduling.booking import BookingStatus
 from ketaclinic.entrypoints.app import create_app
-from ketaclinic.entrypoints.cli.demo import history_services
 from ketaclinic.services.audit.ports import AuditQuery
 from ketaclinic.services.demo import DEMO_PASSWORD, seed_demo
+from ketaclinic.services.demo_clinic import history_services
 from ketaclinic.services.demo_history import (
     HISTORY_DAYS,
     HISTORY_FAMILY,

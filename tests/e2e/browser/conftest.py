@@ -33,11 +33,13 @@ from pydantic import SecretStr
 
 from ketaclinic.adapters.db import migrate
 from ketaclinic.adapters.db.engine import make_engine
+from ketaclinic.adapters.protocol_files import shipped_protocols
 from ketaclinic.bootstrap import Services, build
 from ketaclinic.domain.identity.access import Role
 from ketaclinic.domain.identity.staff import Clinic
 from ketaclinic.entrypoints.app import create_app
 from ketaclinic.services.demo import DEMO_PASSWORD, DEMO_STAFF, seed_demo
+from ketaclinic.services.demo_clinic import demo_clock_start, seed_demo_clinic
 from ketaclinic.settings import Environment, Settings
 from tests.conftest import require_tier
 from tests.fakes import FakeClock
@@ -204,3 +206,37 @@ def signed_in(new_page: NewPage, live_server: LiveServer) -> SignedIn:
         return page
 
     return open_signed_in
+
+
+class _DemoClock(FakeClock):
+    """The fake clock, moved only by the seeder and the tests: it has no system time to catch
+    up with."""
+
+    def catch_up(self) -> None:
+        return None
+
+
+@pytest.fixture(scope="package")
+def demo_clinic(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """One demo clinic for the browser tests that check the clinic as its users see it (the
+    accessibility pages and screenshots, the worklists), seeded as ``ketaclinic demo`` seeds it
+    (months of history ending at the fake clock's now, where the live server's clock then
+    stands); seeding it once keeps the two cores free."""
+    now = FakeClock().now()
+    clock = _DemoClock(demo_clock_start(now))
+    s = _build_services(tmp_path_factory.mktemp("a11y"), clock)
+    demo = seed_demo_clinic(s, clock, shipped_protocols(), until=now).result
+    assert clock.now() == now
+    config = uvicorn.Config(
+        create_app(services=s), log_level="warning", access_log=False, ws="none", lifespan="on"
+    )
+    server = uvicorn.Server(config)
+    sock = _free_socket()
+    host, port = sock.getsockname()[:2]
+    thread = _start(server, sock)
+    try:
+        yield LiveServer(f"http://{host}:{port}", s, clock, demo.clinic, _server=server)
+    finally:
+        server.should_exit = True
+        thread.join(timeout=STARTUP_SECONDS)
+        sock.close()

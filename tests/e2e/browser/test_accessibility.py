@@ -1,15 +1,17 @@
 """Every page a staff member reaches from the navigation passes axe-core's WCAG 2.2 AA rules and
 never scrolls sideways on a workstation (1366x768), a tablet (1024x768) or a phone (390x844).
 
-The server is seeded the way ``ketaclinic demo`` seeds it (patients, signed protocols, the day's
-schedule and the pathway patient ready for an infusion), so the chart, the board, the outcomes
-dashboard and an infusion session day all have content. axe-core is the committed copy in
+The server is seeded the way ``ketaclinic demo`` seeds it (patients, signed protocols, months of
+history, the calendar and boosters, the pathway patient ready for an infusion and the patients at
+later stages), so the chart, the board, the worklists, the outcomes dashboard with its charts and
+an infusion session day all have content. axe-core is the committed copy in
 ``vendor/axe-core`` (see its README for version and checksums), injected into each page by the
 test; the contexts bypass the Content Security Policy only so that injection works.
 
 Screenshots of each role's Today page, the board (with a patient infusing), the outcomes
-dashboard, a patient chart with its summary, the course outcome page and the navigation folded
-on a phone are written to ``var/screens/`` (git-ignored; listed in docs/screens.md).
+dashboard, a patient chart with its summary, the course outcome page, the first page of the course
+report (rasterised by PDFium) and the navigation folded on a phone are written to ``var/screens/``
+(git-ignored; listed in docs/screens.md).
 """
 
 from __future__ import annotations
@@ -19,28 +21,14 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import pypdfium2 as pdfium
 import pytest
-import uvicorn
 from playwright.sync_api import Browser, BrowserContext, Page, ViewportSize, expect
 
-from ketaclinic.adapters.protocol_files import shipped_protocols
 from ketaclinic.domain.identity.access import Role
-from ketaclinic.entrypoints.app import create_app
-from ketaclinic.services.demo import seed_demo
-from ketaclinic.services.demo_pathway import seed_demo_pathway
-from ketaclinic.services.scheduling.setup import seed_demo_schedule
-from tests.e2e.browser.conftest import (
-    STARTUP_SECONDS,
-    LiveServer,
-    _build_services,
-    _free_socket,
-    _start,
-    demo_email,
-    sign_in,
-)
+from tests.e2e.browser.conftest import LiveServer, demo_email, sign_in
 from tests.e2e.browser.plain_text import VISIBLE_TEXT_JS, offending
 from tests.e2e.browser.steps_chart import open_tab
-from tests.fakes import FakeClock
 
 pytestmark = pytest.mark.browser
 
@@ -59,29 +47,6 @@ STAFF_ROLES = (
     Role.ADMIN,
     Role.AUDITOR,
 )
-
-
-@pytest.fixture(scope="module")
-def demo_clinic(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    """One demo clinic for the whole module: seeding it once keeps the two cores free."""
-    clock = FakeClock()
-    s = _build_services(tmp_path_factory.mktemp("a11y"), clock)
-    demo = seed_demo(s.uow, clock, s.staff, s.patients, s.protocols, shipped_protocols())
-    seed_demo_schedule(s.uow, clock, demo.clinic.id)
-    seed_demo_pathway(s.uow, clock, s.pathway(), demo.clinic.id)
-    config = uvicorn.Config(
-        create_app(services=s), log_level="warning", access_log=False, ws="none", lifespan="on"
-    )
-    server = uvicorn.Server(config)
-    sock = _free_socket()
-    host, port = sock.getsockname()[:2]
-    thread = _start(server, sock)
-    try:
-        yield LiveServer(f"http://{host}:{port}", s, clock, demo.clinic, _server=server)
-    finally:
-        server.should_exit = True
-        thread.join(timeout=STARTUP_SECONDS)
-        sock.close()
 
 
 @pytest.fixture
@@ -310,6 +275,16 @@ def test_an_infusion_session_day_and_the_board_with_a_patient_pass_axe(open_as: 
     assert not problems, report(Role.NURSE, problems)
 
 
+def render_first_page(pdf: bytes, png: Path) -> None:
+    """The report's first page as the PDF engine of Chromium (PDFium) draws it, at 150 dpi:
+    headless Chromium shows no PDF, so the page is rasterised outside the browser."""
+    document = pdfium.PdfDocument(pdf)
+    try:
+        document[0].render(scale=150 / 72).to_pil().save(png)
+    finally:
+        document.close()
+
+
 def test_screenshots_of_the_outcomes_dashboard_a_patient_chart_and_the_phone_menu(
     open_as: Any,
 ) -> None:
@@ -317,8 +292,9 @@ def test_screenshots_of_the_outcomes_dashboard_a_patient_chart_and_the_phone_men
     physician = open_as(Role.PHYSICIAN)
     physician.goto("/outcomes")
     settle(physician)
+    expect(physician.locator("figure.chart-figure svg").first).to_be_visible()
     physician.screenshot(path=str(SCREENS / "outcomes.png"), full_page=True)
-    physician.goto("/patients")
+    physician.goto("/patients?q=Demo-Pathway")
     physician.locator("table a[href^='/patients/']", has_text="Demo-Pathway").first.click()
     settle(physician)
     physician.screenshot(path=str(SCREENS / "patient-chart.png"), full_page=True)
@@ -330,6 +306,14 @@ def test_screenshots_of_the_outcomes_dashboard_a_patient_chart_and_the_phone_men
     physician.goto(f"/courses/{course}/outcome")
     settle(physician)
     physician.screenshot(path=str(SCREENS / "course-outcome.png"), full_page=True)
+    physician.goto("/patients?q=Demo-History")
+    physician.locator("table a[href^='/patients/']", has_text="Demo-History").first.click()
+    settle(physician)
+    to_course = physician.locator("main [action^='/courses/'], main [href^='/courses/']").first
+    course = re.findall(r"/courses/(\d+)/", to_course.evaluate("e => e.outerHTML"))[0]
+    report_pdf = physician.request.get(f"/courses/{course}/report.pdf")
+    assert report_pdf.ok and report_pdf.headers["content-type"] == "application/pdf"
+    render_first_page(report_pdf.body(), SCREENS / "course-report.png")
     physician.set_viewport_size(PHONE)
     physician.goto("/today")
     settle(physician)
@@ -339,7 +323,14 @@ def test_screenshots_of_the_outcomes_dashboard_a_patient_chart_and_the_phone_men
     physician.get_by_text("Menu", exact=True).click()
     expect(physician.get_by_role("link", name="Patients", exact=True)).to_be_visible()
     physician.screenshot(path=str(SCREENS / "phone-menu-open.png"))
-    names = ("outcomes", "patient-chart", "chart-summary", "course-outcome", "phone-menu-open")
+    names = (
+        "outcomes",
+        "patient-chart",
+        "chart-summary",
+        "course-outcome",
+        "course-report",
+        "phone-menu-open",
+    )
     for name in names:
         assert (SCREENS / f"{name}.png").stat().st_size > 10_000, name
 
