@@ -34,29 +34,41 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
-from decimal import Decimal
+from datetime import datetime
 
+from ketaclinic.domain.infusion.alarm_conditions import (
+    ECG_PRESENT_WITHIN as ECG_PRESENT_WITHIN,
+)
+from ketaclinic.domain.infusion.alarm_conditions import (
+    OVERDUE as OVERDUE,
+)
+from ketaclinic.domain.infusion.alarm_conditions import (
+    Condition,
+    Seen,
+    rule_condition,
+)
+from ketaclinic.domain.infusion.alarm_conditions import (
+    VitalsSchedule as VitalsSchedule,
+)
+from ketaclinic.domain.infusion.alarm_conditions import (
+    compare as compare,
+)
+from ketaclinic.domain.infusion.alarm_conditions import (
+    heart_rate_source as heart_rate_source,
+)
 from ketaclinic.domain.infusion.vitals import (
-    Parameter,
     Plausibility,
     PlausibilityLimits,
     VitalReading,
     check_plausible,
-    run_text,
 )
 from ketaclinic.domain.protocols.sections import (
     AlertAction,
     AlertKind,
     AlertRule,
     AlertSeverity,
-    Comparison,
     MonitoringPhase,
 )
-
-OVERDUE = "overdue"
-#: ECG heart rate counts as present while no more than this older than the newest pulse rate.
-ECG_PRESENT_WITHIN = timedelta(seconds=60)
 
 _ACTION_RANK = {
     AlertAction.CHECK_SENSOR: 1,
@@ -65,19 +77,6 @@ _ACTION_RANK = {
     AlertAction.PAUSE: 2,
     AlertAction.STOP: 3,
 }
-
-
-@dataclass(frozen=True, slots=True)
-class VitalsSchedule:
-    """When the next scheduled measurement is due: every ``interval_min`` since ``since``.
-
-    ``interval_min`` is ``Monitoring.vitals_every_min`` while dosing and
-    ``Monitoring.recovery_vitals_every_min`` in recovery; ``since`` is when that phase began.
-    """
-
-    interval_min: int
-    since: datetime
-    parameter: Parameter = Parameter.SBP
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,32 +132,10 @@ class AlarmDecision:
         return strongest_action(self.raised)
 
 
-@dataclass(frozen=True, slots=True)
-class _Condition:
-    """Whether a rule's condition holds now, with the readings behind the verdict."""
-
-    holds: bool
-    breaching_now: bool  # the latest reading alone breaches (keeps an open alarm open)
-    run: tuple[VitalReading, ...]
-    latest: VitalReading | None
-    message: str
-
-
 def strongest_action(alarms: Iterable[Alarm]) -> AlertAction | None:
     """Return the most restrictive action among ``alarms`` (stop > pause > notify), or None."""
     actions = [a.action for a in alarms]
     return max(actions, key=_ACTION_RANK.__getitem__) if actions else None
-
-
-def compare(value: Decimal, comparison: Comparison, threshold: Decimal) -> bool:
-    """Return ``value <comparison> threshold`` for the protocol's comparison operators."""
-    if comparison is Comparison.GT:
-        return value > threshold
-    if comparison is Comparison.GE:
-        return value >= threshold
-    if comparison is Comparison.LT:
-        return value < threshold
-    return value <= threshold
 
 
 def evaluate(
@@ -187,7 +164,7 @@ def evaluate(
     """
     checks = [check_plausible(r, at=at, limits=limits) for r in new_readings]
     accepted = [c.reading for c in checks if c.plausible]
-    seen = _Seen(
+    seen = Seen(
         readings=_usable(list(readings_history) + accepted),
         technical=tuple(c.reading for c in checks if c.technical and c.reading.usable),
         at=at,
@@ -216,21 +193,11 @@ class _Note:
     note: str
 
 
-@dataclass(frozen=True, slots=True)
-class _Seen:
-    """What one evaluation sees: usable patient readings (time order), technical readings."""
-
-    readings: list[VitalReading]
-    technical: tuple[VitalReading, ...]
-    at: datetime
-    schedule: VitalsSchedule | None
-
-
 def _judge(
-    rule: AlertRule, seen: _Seen, opened: dict[str, OpenAlarm], *, applies: bool
+    rule: AlertRule, seen: Seen, opened: dict[str, OpenAlarm], *, applies: bool
 ) -> Alarm | Cleared | _StillOpen | _Note | None:
     """One rule's verdict: raise, clear, keep open, cannot evaluate, or nothing to do."""
-    condition = _condition(rule, seen)
+    condition = rule_condition(rule, seen)
     if condition is None:
         return _Note(
             f"{rule.id}: cannot evaluate parameter {rule.parameter!r} "
@@ -246,7 +213,7 @@ def _judge(
     return _alarm(rule, condition, at=seen.at) if condition.holds and applies else None
 
 
-def _not_yet_back(rule: AlertRule, condition: _Condition, held: OpenAlarm) -> bool:
+def _not_yet_back(rule: AlertRule, condition: Condition, held: OpenAlarm) -> bool:
     """A lost signal clears only on a patient reading newer than the one that raised it."""
     if rule.kind is not AlertKind.SIGNAL_LOST or held.since is None:
         return False
@@ -269,112 +236,7 @@ def _usable(readings: list[VitalReading]) -> list[VitalReading]:
     return sorted((r for r in unique.values() if r.usable), key=lambda r: r.at)
 
 
-def _condition(rule: AlertRule, seen: _Seen) -> _Condition | None:
-    if rule.parameter == OVERDUE:
-        if seen.schedule is None:
-            return None
-        return _overdue(rule, seen.readings, at=seen.at, schedule=seen.schedule)
-    try:
-        parameter = Parameter(rule.parameter)
-    except ValueError:
-        return None
-    source = heart_rate_source(seen.readings) if parameter is Parameter.HR else parameter
-    own = [r for r in seen.readings if r.parameter is source]
-    if rule.kind is AlertKind.SIGNAL_LOST:
-        return _signal_lost(rule, own, [r for r in seen.technical if r.parameter is source])
-    if rule.kind is AlertKind.DATA_MISSING:
-        measured = {Parameter.HR, Parameter.PR} if parameter is Parameter.HR else {parameter}
-        return _data_missing(rule, [r for r in seen.readings if r.parameter in measured], seen)
-    return _threshold(rule, own)
-
-
-def heart_rate_source(readings: Iterable[VitalReading]) -> Parameter:
-    """ECG heart rate while present, else the oximeter's pulse rate (see module docstring)."""
-    newest: dict[Parameter, datetime] = {}
-    for r in readings:
-        if r.parameter in (Parameter.HR, Parameter.PR):
-            newest[r.parameter] = max(r.at, newest.get(r.parameter, r.at))
-    ecg, pulse = newest.get(Parameter.HR), newest.get(Parameter.PR)
-    if ecg is None and pulse is not None:
-        return Parameter.PR
-    if ecg is not None and pulse is not None and ecg < pulse - ECG_PRESENT_WITHIN:
-        return Parameter.PR
-    return Parameter.HR
-
-
-def _label(readings: Iterable[VitalReading], rule: AlertRule) -> str:
-    """The parameter as shown: ``HR (oximeter pulse rate)`` when the pulse rate stood in."""
-    if rule.parameter == Parameter.HR.value and any(r.parameter is Parameter.PR for r in readings):
-        return "HR (oximeter pulse rate)"
-    return rule.parameter.upper()
-
-
-def _threshold(rule: AlertRule, readings: list[VitalReading]) -> _Condition:
-    run: list[VitalReading] = []
-    for reading in reversed(readings):
-        if not compare(reading.value, rule.comparison, rule.threshold):
-            break
-        run.append(reading)
-    run.reverse()
-    latest = readings[-1] if readings else None
-    span = run[-1].at - run[0].at if run else timedelta(0)
-    holds = len(run) >= max(rule.consecutive, 1) and span >= timedelta(minutes=rule.span_min)
-    values = ", ".join(str(r.value) for r in run[-max(rule.consecutive, 1) :])
-    message = (
-        f"{_label(readings, rule)} {rule.comparison} {rule.threshold} {rule.unit}: "
-        f"{run_text(len(run), span)} (latest {values or 'none'})"
-    )
-    return _Condition(holds, bool(run), tuple(run), latest, message)
-
-
-def _signal_lost(
-    rule: AlertRule, readings: list[VitalReading], technical: list[VitalReading]
-) -> _Condition:
-    latest = readings[-1] if readings else None
-    lost = max(technical, key=lambda r: r.at, default=None)
-    holds = lost is not None and (latest is None or lost.at >= latest.at)
-    shown = f"{lost.value}" if lost is not None else "none"
-    message = (
-        f"technical: {rule.parameter.upper()} signal lost (value {shown}): probe off, no signal "
-        "or a device 'no value' code; check the sensor. Not a patient measurement."
-    )
-    return _Condition(holds, holds, (lost,) if holds and lost else (), latest, message)
-
-
-def _data_missing(rule: AlertRule, readings: list[VitalReading], seen: _Seen) -> _Condition:
-    latest = readings[-1] if readings else None
-    since = latest.at if latest else (seen.schedule.since if seen.schedule else None)
-    if since is None:
-        holds, gap = True, "no reading at all"
-    else:
-        seconds = Decimal((seen.at - since).total_seconds())
-        holds = compare(seconds, rule.comparison, rule.threshold)
-        gap = f"none for {seconds.quantize(Decimal(1))} s"
-    message = (
-        f"technical: {rule.parameter.upper()} data missing ({gap}; limit "
-        f"{rule.threshold} s): check the sensor and the monitor connection"
-    )
-    return _Condition(holds, holds, (latest,) if latest else (), latest, message)
-
-
-def _overdue(
-    rule: AlertRule, readings: list[VitalReading], *, at: datetime, schedule: VitalsSchedule
-) -> _Condition:
-    scheduled = [
-        r for r in readings if r.parameter is schedule.parameter and r.at >= schedule.since
-    ]
-    last = scheduled[-1] if scheduled else None
-    since = last.at if last is not None else schedule.since
-    late_min = Decimal((at - since).total_seconds()) / 60 - schedule.interval_min
-    holds = compare(late_min, rule.comparison, rule.threshold)
-    message = (
-        f"{schedule.parameter.upper()} due every {schedule.interval_min} min; "
-        f"{late_min.quantize(Decimal('0.1'))} min late"
-    )
-    return _Condition(holds, holds, (last,) if last is not None else (), last, message)
-
-
-def _alarm(rule: AlertRule, condition: _Condition, *, at: datetime) -> Alarm:
+def _alarm(rule: AlertRule, condition: Condition, *, at: datetime) -> Alarm:
     return Alarm(
         rule_id=rule.id,
         dedup_key=dedup_key(rule),
@@ -389,7 +251,7 @@ def _alarm(rule: AlertRule, condition: _Condition, *, at: datetime) -> Alarm:
     )
 
 
-def _cleared(rule: AlertRule, condition: _Condition, *, at: datetime) -> Cleared:
+def _cleared(rule: AlertRule, condition: Condition, *, at: datetime) -> Cleared:
     return Cleared(
         rule_id=rule.id,
         dedup_key=dedup_key(rule),

@@ -15,6 +15,7 @@ from ketaclinic.adapters.db.infusion.tables import (
     infusion_sessions,
     vital_readings,
 )
+from ketaclinic.adapters.db.types import UTCDateTime
 from ketaclinic.domain.infusion.records import StoredReading
 from ketaclinic.domain.infusion.vitals import Parameter, ReadingSource, ReadingStatus, VitalReading
 
@@ -173,8 +174,32 @@ class SqlReadingRepository:
         ]
         if batches:  # every session of the batch counts, even one whose messages had no rows
             self._bump(clinic_id, [b[0] for b in batches])
-        if params:
+        if not params:
+            return
+        if self._conn.dialect.name == "postgresql":
+            self._copy(params)
+        else:
             self._conn.execute(insert(vital_readings), params)
+
+    def _copy(self, params: Sequence[dict[str, Any]]) -> None:
+        """PostgreSQL: the rows in one COPY, in this transaction (an INSERT runs once per row);
+        times pass through the column type, so a naive time is refused as on INSERT."""
+        columns = list(params[0])
+        kinds = [vital_readings.c[name].type for name in columns]
+        dialect = self._conn.dialect
+        binders = [t.process_bind_param if isinstance(t, UTCDateTime) else None for t in kinds]
+        driver = self._conn.connection.driver_connection
+        if driver is None:
+            raise RuntimeError("vital readings: the connection is closed")
+        statement = f"COPY vital_readings ({', '.join(columns)}) FROM STDIN"
+        with driver.cursor() as cursor, cursor.copy(statement) as copy:
+            for row in params:
+                copy.write_row(
+                    [
+                        row[name] if bind is None else bind(row[name], dialect)
+                        for name, bind in zip(columns, binders, strict=True)
+                    ]
+                )
 
     def _bump(self, clinic_id: int, session_ids: Sequence[int]) -> None:
         """One more transaction stored readings of these sessions (each counted once)."""
