@@ -314,9 +314,11 @@ def experiential_decision(
     blocks: list[str] = []
     flags: list[str] = []
     if signed_preparatory < section.preparatory_sessions_min:
+        needed = section.preparatory_sessions_min
         blocks.append(
-            f"kat.preparation: {signed_preparatory} of {section.preparatory_sessions_min} "
-            "preparatory coaching session(s) signed (seed 004)"
+            f"kat.preparation: {signed_preparatory} of {needed} preparatory coaching "
+            f"{'session' if needed == 1 else 'sessions'} signed before the first experiential "
+            "session"
         )
     if (
         section.integration_after_each_session
@@ -325,7 +327,7 @@ def experiential_decision(
     ):
         flags.append(
             "kat.integration: no signed integration session since the previous experiential "
-            "session (seed 004)"
+            "session"
         )
     return KatDecision(tuple(blocks), tuple(flags))
 

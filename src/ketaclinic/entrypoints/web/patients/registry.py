@@ -24,7 +24,7 @@ from ketaclinic.entrypoints.http import audit_seen, services_of
 from ketaclinic.entrypoints.input_limits import PathId
 from ketaclinic.entrypoints.web import forms
 from ketaclinic.entrypoints.web.navigation import (
-    DEFAULT_SECTION,
+    CHART_PANELS,
     DETAILS_SECTION,
     chart_panel,
     chart_section_href,
@@ -96,8 +96,12 @@ def chart(
     request: Request,
     patient_id: PathId,
     staff_session: Reader,
-    section: Annotated[str, Query(max_length=40)] = DEFAULT_SECTION,
+    section: Annotated[str | None, Query(max_length=40)] = None,
 ) -> Response:
+    if section is None:  # the first section the role may read (the desk: its schedule)
+        section = next(
+            (p.id for p in CHART_PANELS if staff_can(staff_session, p.permission)), DETAILS_SECTION
+        )
     panel = chart_panel(section)
     if panel is None and section != DETAILS_SECTION:
         raise NotFound("no such section of the chart")
