@@ -326,8 +326,7 @@ def experiential_decision(
         and signed_integration_since_last == 0
     ):
         flags.append(
-            "kat.integration: no signed integration session since the previous experiential "
-            "session"
+            "kat.integration: no signed integration session since the previous experiential session"
         )
     return KatDecision(tuple(blocks), tuple(flags))
 
