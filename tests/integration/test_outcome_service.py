@@ -8,10 +8,13 @@ move goes through the guarded services.
 
 from __future__ import annotations
 
+import io
 from datetime import date, timedelta
 
 import pytest
+from pypdf import PdfReader
 
+from ketaclinic.adapters.pdf.report import render_course_report
 from ketaclinic.domain.consent.signatures import SignerRole
 from ketaclinic.domain.errors import InvalidTransition, NotFound, PermissionDenied, ValidationFailed
 from ketaclinic.domain.identity.access import Role
@@ -173,6 +176,14 @@ def test_relapse_watch_puts_the_patient_on_the_prescriber_worklist(world: World)
     assert [s.total for s in relapse.checks] == [12, 6, 11, 13]
     notices = world.services.safety.notices(physician)
     assert any(n.kind == "relapse" for n in notices)
+    # the referring clinician's report says so too, and flags a missed check as overdue
+    world.clock.advance(days=30)
+    report = world.services.reports.course_report(physician, course_id)
+    text = "\n".join(
+        page.extract_text()
+        for page in PdfReader(io.BytesIO(render_course_report(report, clinic_tz="UTC"))).pages
+    )
+    assert "RELAPSE RULE MET:" in text and "(OVERDUE)" in text
 
 
 def test_futility_prompt_is_decision_support_on_the_worklist(world: World) -> None:

@@ -166,11 +166,20 @@ def _plan(pdf: FPDF, report: CourseReport) -> None:
         )
     _line(pdf, f"Clinician review of the maintenance plan on {r.plan.plan.review_on}.")
     if r.relapse is not None:
-        _line(
-            pdf,
-            f"Relapse watch: next {r.protocol.maintenance.relapse_watch_instrument} "
-            f"due {r.relapse.next_check_on}.",
-        )
+        _relapse(pdf, report)
+
+
+def _relapse(pdf: FPDF, report: CourseReport) -> None:
+    """The relapse watch as the prescriber's worklist reads it: a rule met, or the next check."""
+    relapse = report.review.relapse
+    assert relapse is not None
+    instrument = report.review.protocol.maintenance.relapse_watch_instrument
+    for met in relapse.watch.met:
+        for reason in met.reasons:
+            _line(pdf, f"RELAPSE RULE MET: {reason.message} [{reason.source}]")
+    printed_on = report.printed_at.astimezone(ZoneInfo(report.clinic_timezone)).date()
+    overdue = " (OVERDUE)" if relapse.next_check_on < printed_on else ""
+    _line(pdf, f"Relapse watch: next {instrument} due {relapse.next_check_on}{overdue}.")
 
 
 def render_course_report(report: CourseReport, *, clinic_tz: str) -> bytes:
