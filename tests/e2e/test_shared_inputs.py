@@ -50,7 +50,7 @@ def api(world: World) -> Iterator[TestClient]:
 def _web_fields(page: Response) -> set[str]:
     """The fields the page lists as wrong (the summary above the form names each one)."""
     assert page.status_code in (200, 422), page.text[:500]
-    return set(re.findall(r"<li><strong>([a-z_.]+)</strong>: ", page.text))
+    return set(re.findall(r'<li data-field="([a-z_.\[\]0-9]+)"><strong>', page.text))
 
 
 def _api_fields(response: Response) -> set[str]:
