@@ -78,10 +78,13 @@ def test_the_desks_chart_shows_demographics_and_appointments_not_the_clinical_re
     assert chart.status_code == 200
     body = chart.text
     assert 'id="chart-not-shown"' in body and "not shown to your role (front desk)" in body
-    for shown in ('id="summary"', 'id="related"', 'id="measurements"', 'id="panel-schedule"'):
-        assert shown in body, shown
+    assert 'id="panel-schedule"' in body  # the desk's chart opens on the first section it reads
+    details = client.get(f"/patients/{running.patient_id}?section=details").text
+    for shown in ('id="summary"', 'id="related"', 'id="measurements"'):
+        assert shown in details, shown
     for hidden in ("assessments", "evaluation", "dosing", "sessions", "integration", "outcomes"):
-        assert f'id="panel-{hidden}"' not in body, hidden
+        assert f'section={hidden}"' not in body, hidden  # no tab for it
+        assert client.get(f"/patients/{running.patient_id}?section={hidden}").status_code == 403
     assert "PHQ-9 item 9 positive" not in body  # the banner's safety flag is clinical
     assert "Safety worklist" not in body
 
