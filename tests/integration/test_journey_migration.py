@@ -11,6 +11,7 @@ from ketaclinic.adapters.db.integration.tables import JOURNEY_ONE_PER_SESSION
 from tests.integration.test_migration_heads import HEAD
 
 REVISION = "0017_journey_per_session"
+PREVIOUS = "0016_monitor_gateways"  # the revision before it
 
 
 def _shape(engine: Engine) -> tuple[bool, set[str], set[str]]:
@@ -25,7 +26,7 @@ def test_a_journey_needs_its_session_once_after_the_upgrade(empty_engine: Engine
     migrate.upgrade(empty_engine)
     nullable, unique, targets = _shape(empty_engine)
     assert not nullable and JOURNEY_ONE_PER_SESSION in unique and "infusion_sessions" in targets
-    migrate.downgrade(empty_engine, f"{REVISION}@-1")
+    migrate.downgrade(empty_engine, PREVIOUS)
     nullable, unique, targets = _shape(empty_engine)
     assert nullable and JOURNEY_ONE_PER_SESSION not in unique
     assert "infusion_sessions" not in targets

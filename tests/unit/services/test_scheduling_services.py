@@ -33,6 +33,7 @@ from ketaclinic.domain.scheduling.booking import (
 from ketaclinic.domain.scheduling.greedy import GreedyScheduler
 from ketaclinic.services.ports import UnitOfWork
 from ketaclinic.services.scheduling.booking import ScheduleService
+from ketaclinic.services.scheduling.inputs import MoveRequest
 from ketaclinic.services.scheduling.setup import CalendarService, seed_demo_schedule
 from tests.unit.services.world import FakeWorld
 
@@ -169,7 +170,9 @@ def test_a_manual_move_needs_a_reason(scheduling: Scheduling) -> None:
     first = scheduling.book()[0]
     with pytest.raises(ValidationFailed) as err:
         scheduling.schedule.move(
-            scheduling.world.actor(Role.FRONT_DESK), first.id, start_at=first.start_at, reason=" "
+            scheduling.world.actor(Role.FRONT_DESK),
+            first.id,
+            MoveRequest(start_at=first.start_at, reason=" "),
         )
     assert err.value.field == "reason"
 
@@ -181,7 +184,7 @@ def test_a_move_outside_opening_hours_is_refused_and_audited(scheduling: Schedul
         hours=8
     )  # 02:00 in Chicago
     outcome = scheduling.schedule.move(
-        w.actor(Role.FRONT_DESK), first.id, start_at=night, reason="patient asked"
+        w.actor(Role.FRONT_DESK), first.id, MoveRequest(start_at=night, reason="patient asked")
     )
     assert not outcome.accepted and outcome.violations
     assert w.committed.schedule.bookings[first.id] == first
@@ -197,7 +200,7 @@ def test_another_clinic_sees_no_appointment(scheduling: Scheduling) -> None:
     with pytest.raises(NotFound):
         scheduling.schedule.series_of_patient(outsider, w.patient_id)
     with pytest.raises(NotFound):
-        scheduling.schedule.move(outsider, first.id, start_at=first.start_at, reason="x")
+        scheduling.schedule.move(outsider, first.id, MoveRequest(first.start_at, "x"))
 
 
 # -- the calendar --------------------------------------------------------------------------
