@@ -10,8 +10,7 @@ from ketaclinic.adapters.db import migrate
 from ketaclinic.adapters.db.integration.tables import JOURNEY_ONE_PER_SESSION
 from tests.integration.test_migration_heads import HEAD
 
-REVISION = "0017_journey_per_session"
-PREVIOUS = "0016_monitor_gateways"  # the revision before it
+PREVIOUS = "0016_monitor_gateways"  # the revision before 0017_journey_per_session
 
 
 def _shape(engine: Engine) -> tuple[bool, set[str], set[str]]:
