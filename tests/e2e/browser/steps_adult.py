@@ -367,8 +367,9 @@ def decide_maintenance(physician: Page, course_id: int, reason: str) -> None:
 
 
 def book_boosters(desk: Page, patient_id: int) -> str:
-    """The front desk books the physician's booster plan from the chart, agrees the times with
-    the patient and confirms them; returns booster 1's local start as the chart shows it."""
+    """The physician books the stored booster plan from the course's outcome page (the front
+    desk does not read that clinical page) and confirms the times on the chart's schedule;
+    returns booster 1's local start as the chart shows it."""
     open_chart(desk, patient_id, "outcomes")
     desk.get_by_role("link", name="Reassessment, decision and maintenance").click()
     desk.get_by_role("button", name="Book boosters").click()

@@ -90,7 +90,7 @@ def test_phone_self_report_opens_the_gate_and_only_an_app_assessment_clears_it(
     expect(safety).to_contain_text("Item 9 (thoughts of death or self-harm)")
     try_induction(physician, patient)
     refusal = physician.locator("#courses-panel [role=alert]")
-    expect(refusal).to_contain_text("safety_gate_clear: open safety gate")
+    expect(refusal).to_contain_text("open safety gate")
     expect(physician.locator("#courses-panel [data-state]").first).to_have_text("consented")
 
     app = signed_in(Role.APP)

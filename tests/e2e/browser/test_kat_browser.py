@@ -130,7 +130,7 @@ def test_preparation_im_journey_with_attendant_then_integration(
         start(live_server, session_id)
     coach = signed_in(Role.COACH)
     coach.goto(f"/courses/{course}/integration")
-    expect(coach.locator(".badge.bad")).to_contain_text("kat.preparation: 0 of 1")
+    expect(coach.locator(".badge.bad")).to_contain_text("0 of 1 preparatory coaching session signed")
     record_note(coach, live_server, "preparatory", "Intentions and safety agreements", PREP_SECRET)
     assert start(live_server, session_id) is SessionState.INFUSING
 
@@ -145,7 +145,7 @@ def test_preparation_im_journey_with_attendant_then_integration(
         journey.get_by_label(item).check()
     journey.get_by_role("button", name="Save the journey record").click()
     expect(coach.locator("li.journey")).to_contain_text("IM 35 mg")
-    expect(coach.locator(".badge.warn")).to_contain_text("kat.integration")
+    expect(coach.locator(".badge.warn")).to_contain_text("no signed integration session since")
 
     live_server.clock.advance(minutes=5)
     coach.reload()

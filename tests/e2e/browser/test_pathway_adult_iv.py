@@ -226,7 +226,7 @@ def test_adult_iv_pathway_from_registration_to_relapse_watch(
     steps.decide_maintenance(physician, course_id, "response after six sessions: boosters")
 
     # maintenance: the front desk books the plan's boosters; booster 1 is given like a session
-    booster = steps.book_boosters(desk, patient_id)
+    booster = steps.book_boosters(physician, patient_id)
     until(server, staff, booster, minutes_before=20)
     steps.record_checkin(nurse, patient_id)
     finish_session(team, give_session(team, patient_id, booster))

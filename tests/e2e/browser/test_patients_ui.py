@@ -171,7 +171,7 @@ def test_chart_fits_a_tablet_screen(signed_in: SignedIn, tmp_path: Path) -> None
     expect(page.locator("#chart-summary")).to_be_visible()
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= TABLET["width"], "the chart scrolls sideways on a tablet"
-    for section in ("schedule", "dosing", "details"):
+    for section in ("schedule", "details"):  # the desk's sections (no clinical record)
         open_tab(page, section)
         expect(page.locator("main .card.panel, #summary").first).to_be_visible()
         width = page.evaluate("document.documentElement.scrollWidth")
