@@ -130,7 +130,8 @@ def test_preparation_im_journey_with_attendant_then_integration(
         start(live_server, session_id)
     coach = signed_in(Role.COACH)
     coach.goto(f"/courses/{course}/integration")
-    expect(coach.locator(".badge.bad")).to_contain_text("0 of 1 preparatory coaching session signed")
+    preparation = "0 of 1 preparatory coaching session signed"
+    expect(coach.locator(".badge.bad")).to_contain_text(preparation)
     record_note(coach, live_server, "preparatory", "Intentions and safety agreements", PREP_SECRET)
     assert start(live_server, session_id) is SessionState.INFUSING
 

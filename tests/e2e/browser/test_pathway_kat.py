@@ -175,7 +175,8 @@ def test_kat_patient_from_preparation_through_an_sl_and_an_in_session(
     mrn = chart_mrn(people[Role.NURSE], patient)
     experiential_session(people, server, course, sl_order, mrn, "100")
     record_journey(people[Role.COACH], course, "sl", "100")
-    expect(people[Role.COACH].locator(".badge.warn")).to_contain_text("no signed integration session since")
+    missing = "no signed integration session since"
+    expect(people[Role.COACH].locator(".badge.warn")).to_contain_text(missing)
 
     server.clock.advance(days=2)
     coach = people[Role.COACH]
