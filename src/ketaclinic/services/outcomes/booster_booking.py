@@ -43,9 +43,9 @@ from ketaclinic.services.scheduling.calendar import (
     booked_shape,
     induction_of,
     next_slot,
-    problem_with,
     shape_for,
 )
+from ketaclinic.services.scheduling.problem import problem_with
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,7 +162,8 @@ class BoosterBookingService:
         release = max(next_slot(frame, self._clock.now()), after)
         requests = [r for w in windows if (r := self._request(frame, course, shape, w, release))]
         fixed = uow.schedule.active_between(clinic_id, frame.grid.epoch, frame.end)
-        problem = problem_with(uow, clinic_id, frame, self._schedule.routine, fixed=fixed)
+        now, routine = self._clock.now(), self._schedule.routine
+        problem = problem_with(uow, clinic_id, frame, routine, now=now, fixed=fixed)
         problem = replace(problem, requests=tuple(requests))
         solved = (
             self._scheduler.solve(problem, self._schedule.limits).schedule
