@@ -5,21 +5,34 @@ chair until it closes (or, still open, for the protocol's chair time or until no
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 
+from ketaclinic.adapters.scheduling import CpSatScheduler
 from ketaclinic.domain.identity.access import Role
 from ketaclinic.domain.infusion.session import SessionState
-from ketaclinic.domain.scheduling import Constraint, ReplanStatus
+from ketaclinic.domain.patients.people import PatientDetails, SexAtBirth
+from ketaclinic.domain.scheduling import (
+    Constraint,
+    Problem,
+    ReplanStatus,
+    SolveLimits,
+    SolveResult,
+)
 from ketaclinic.domain.scheduling.booking import Booking
+from ketaclinic.services.outcomes.booster_booking import BoosterBookingService
 from ketaclinic.services.patients.ports import PatientSearch
+from ketaclinic.services.scheduling.booking import ScheduleService
 from ketaclinic.services.scheduling.inputs import DropReason, DropRequest, MoveRequest
 from ketaclinic.services.scheduling.occupancy import ChairHold, chair_holds
+from ketaclinic.services.scheduling.replan import ReplanService
 from tests.conftest import World
 from tests.infusion_world import Walked, walked_session
-from tests.schedule_world import Booked, schedule_world
+from tests.integration.test_outcome_service import reassess, responder_in_reassessment
+from tests.integration.test_outcome_service_boosters import clinic_with_chairs
+from tests.schedule_world import TEST_LIMITS, Booked, consent_in_force_stub, schedule_world
 
 CHICAGO = ZoneInfo("America/Chicago")
 OPENING_MIN = 8 * 60  # the demo calendar opens at 08:00, when the walk-in starts
@@ -132,3 +145,58 @@ def test_a_walk_in_holds_its_chair_for_its_planned_time_until_now_then_until_clo
 
 def _start(b: Booking) -> datetime:
     return b.start_at
+
+
+class Recording:
+    """The clinic's engine, keeping every problem it is asked to solve."""
+
+    name = "recording"
+
+    def __init__(self) -> None:
+        self.engine, self.problems = CpSatScheduler(), list[Problem]()
+
+    def solve(self, problem: Problem, limits: SolveLimits) -> SolveResult:
+        self.problems.append(problem)
+        return self.engine.solve(problem, limits)
+
+
+def test_a_clinic_replan_holds_the_walk_in_too(
+    world: World, walk_in: tuple[Booked, Walked]
+) -> None:
+    booked, walked = walk_in
+    desk, physician = world.actor(Role.FRONT_DESK), world.actor(Role.PHYSICIAN)
+    engine = Recording()
+    schedule = ScheduleService(
+        world.services.uow, world.clock, engine, consent_in_force_stub, limits=TEST_LIMITS
+    )
+    schedule.book_series(desk, booked.courses[0].id)
+    start = world.clock.now() + timedelta(days=1)
+    ReplanService(schedule).staff_unavailable(
+        desk,
+        physician.staff_id or 0,
+        start_at=start,
+        end_at=start + timedelta(hours=2),
+        reason="called away",
+    )
+    hold = f"s{walked.session.id}"
+    assert len(engine.problems) == 2  # the series, then the clinic re-plan
+    assert all(hold in {a.id for a in p.fixed} for p in engine.problems)
+
+
+def test_booster_booking_holds_a_walk_in(world: World) -> None:
+    clinic_with_chairs(world)
+    _, course_id = responder_in_reassessment(world)
+    reassess(world, course_id, 8)
+    desk, physician = world.actor(Role.FRONT_DESK), world.actor(Role.PHYSICIAN)
+    other = world.services.patients.register(
+        desk, PatientDetails("Rowan", "Demo-Walkin", date(1979, 5, 6), SexAtBirth.FEMALE)
+    )
+    walked = walked_session(world, prepared=True, patient=other)
+    world.services.maintenance.store(physician, course_id, world.clock.now().date())
+    engine = Recording()
+    schedule = ScheduleService(
+        world.services.uow, world.clock, engine, consent_in_force_stub, limits=TEST_LIMITS
+    )
+    BoosterBookingService(world.services.uow, world.clock, schedule, engine).book(desk, course_id)
+    [problem] = engine.problems
+    assert f"s{walked.session.id}" in {a.id for a in problem.fixed}
