@@ -22,6 +22,7 @@ from ketaclinic.domain.scheduling import (
     SolveResult,
 )
 from ketaclinic.domain.scheduling.booking import Booking
+from ketaclinic.services.infusion.demo_sessions import start_demo_sessions
 from ketaclinic.services.outcomes.booster_booking import BoosterBookingService
 from ketaclinic.services.patients.ports import PatientSearch
 from ketaclinic.services.scheduling.booking import ScheduleService
@@ -200,3 +201,28 @@ def test_booster_booking_holds_a_walk_in(world: World) -> None:
     BoosterBookingService(world.services.uow, world.clock, schedule, engine).book(desk, course_id)
     [problem] = engine.problems
     assert f"s{walked.session.id}" in {a.id for a in problem.fixed}
+
+
+def test_the_demos_monitored_sessions_take_a_free_chair_and_hold_it(world: World) -> None:
+    booked = schedule_world(world, chairs=2, patients=3)
+    desk = world.actor(Role.FRONT_DESK)
+    course = booked.courses[0]
+    world.services.calendar.set_patient_preferences(desk, course.patient_id, (), OPENING_MIN)
+    booked.schedule.book_series(desk, course.id)
+    now = world.clock.now()
+    first = min(booked.schedule.series_of_patient(desk, course.patient_id), key=_start)
+    assert first.start_at == now  # the first session is booked in a chair at opening
+    s = world.services
+    [demo] = start_demo_sessions(
+        s.uow,
+        s.pathway(),
+        s.sessions,
+        world.clinic.id,
+        workflow=s.session_workflow,
+        count=1,
+        clock=world.clock,
+    )
+    assert demo.session.appointment_id is None and demo.session.chair_id != first.chair_id
+    with s.uow() as uow:
+        holds = chair_holds(uow, world.clinic.id, booked.schedule.routine, since=now, now=now)
+    assert [(h.session_id, h.chair_id) for h in holds] == [(demo.session.id, demo.session.chair_id)]
