@@ -135,7 +135,9 @@ def test_booster_button_and_staff_unavailable_form(
     client, csrf = desk
     course = booked.courses[0]
     panel = _book(desk, course.id)
-    assert f'id="book-booster-{course.id}"' in panel
+    assert f'id="book-booster-{course.id}"' not in panel  # nothing to book before a plan
+    assert f'id="no-booster-plan-{course.id}"' in panel
+    assert "No maintenance plan yet: the physician decides maintenance on the outcome page" in panel
     booster = client.post(  # no booster plan stored: refused, never the protocol default
         f"/courses/{course.id}/boosters", data={"csrf_token": csrf, "booster_number": "1"}
     )

@@ -9,6 +9,7 @@ import pytest
 
 from ketaclinic.domain.errors import Conflict, PermissionDenied, ValidationFailed
 from ketaclinic.domain.identity.access import Role
+from ketaclinic.domain.infusion.session import SessionState
 from ketaclinic.domain.integration.plans import NoteKind
 from ketaclinic.domain.scheduling.booking import BookingKind
 from tests.conftest import World
@@ -60,3 +61,24 @@ def test_bad_bookings_name_the_field(world: World) -> None:
         book(world.actor(Role.FRONT_DESK), course_id, NoteKind.INTEGRATION, start, 50,
              room_id=room, coach_id=coach.staff_id)  # fmt: skip
     assert world.services.coaching_bookings.for_course(coach, course_id) == []
+
+
+def test_a_room_with_a_patient_in_it_without_an_appointment_is_not_booked(world: World) -> None:
+    course_id, room = course_on(world, "kat-holistic")
+    other_course, _ = course_on(world, "kat-holistic", given="Plover")
+    coach, physician = world.actor(Role.COACH), world.actor(Role.PHYSICIAN)
+    coach_id = coach.staff_id
+    walk_in = world.services.sessions.create(
+        physician, other_course, room, unscheduled_reason="walk-in"
+    )
+    book = world.services.coaching_bookings.book
+    start = world.clock.now() + timedelta(minutes=30)
+    with pytest.raises(Conflict) as taken:
+        book(coach, course_id, NoteKind.PREPARATORY, start, 50, room_id=room, coach_id=coach_id)
+    assert taken.value.field == "room_id"
+    assert "without an appointment" in str(taken.value) and "Mon 2 Mar 2026" in str(taken.value)
+    world.services.sessions.move(physician, walk_in.id, SessionState.CANCELLED, reason="left")
+    booked = book(
+        coach, course_id, NoteKind.PREPARATORY, start, 50, room_id=room, coach_id=coach_id
+    )
+    assert booked.chair_id == room

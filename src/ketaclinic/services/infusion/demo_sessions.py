@@ -4,17 +4,19 @@
 board moves as soon as the demo starts. It goes through the real services: each course is
 prepared like a real one (``demo_pathway.prepare_course``: evaluated, eligible, consented, in
 induction, with a signed dose order), the session is an unscheduled visit authorised by the demo
-prescriber, attendant and monitor are assigned, and the demo nurse then does what a nurse does
-on the session page (:func:`walk_to`): the bedside verification of the order, check-in,
-premedication and IV placement, the pre-dose checklist and the start of dosing, each through the
-infusion-day workflow and its guards (no fact is attested). Tests reuse it to get a running
-session. Monitor ids are obviously fake EUI-64s (``DE00000000000001``...).
+prescriber (through ``session_opening.open_session``, like any walk-in) in a chair nobody is booked
+into; the scheduler then holds that chair like any session without an appointment
+(``scheduling.occupancy``). Attendant and monitor are assigned, and the demo nurse then does what
+a nurse does on the session page (:func:`walk_to`): the bedside verification of the order,
+check-in, premedication and IV placement, the pre-dose checklist and the start of dosing, each
+through the infusion-day workflow and its guards (no fact is attested). Tests reuse it to get a
+running session. Monitor ids are obviously fake EUI-64s (``DE00000000000001``...).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -46,6 +48,8 @@ DEMO_CHECK_IN: dict[str, Any] = {
     "pregnancy_test": "negative",
     "checkin_reviewed": True,
 }
+#: Demo only: how long a demo session is expected to keep its chair (no booked chair is taken).
+DEMO_CHAIR_TIME = timedelta(hours=2)
 _STOPS = (SessionState.CHECKED_IN, SessionState.READY, SessionState.INFUSING)
 
 
@@ -79,10 +83,13 @@ def start_demo_sessions(
     physician, nurse, _version_id, adults, chairs = _demo_inputs(uow_factory, clinic_id, today)
     running = _running(uow_factory, clinic_id)
     result = list(running.values())[:count]
+    now = clock.now()
     with uow_factory() as uow:
         active = uow.sessions.active(clinic_id)
+        booked = uow.schedule.active_between(clinic_id, now, now + DEMO_CHAIR_TIME)
     busy_patients = {a.patient_id for a in active}
-    busy_chairs = {a.chair_id for a in active}
+    # a chair with a patient in it, or booked for someone over the demo session's time
+    busy_chairs = {a.chair_id for a in active} | {b.chair_id for b in booked}
     for patient_id, mrn in adults:
         if len(result) >= count:
             break
