@@ -135,9 +135,15 @@ def load_duckdb(files: CohortFiles) -> duckdb.DuckDBPyConnection:
 
 
 def bench_queries(
-    execute: schema.Executor, engine: str, source: Source, prefix: str, f: DashboardFilter,
-    scope: str, repeats: int, out: list[dict[str, Any]],
-) -> None:  # fmt: skip
+    execute: schema.Executor,
+    engine: str,
+    source: Source,
+    prefix: str,
+    f: DashboardFilter,
+    scope: str,
+    repeats: int,
+    out: list[dict[str, Any]],
+) -> None:
     for name in queries.QUERY_NAMES:
 
         def run(name: str = name) -> int:
@@ -171,11 +177,17 @@ def bench_insert_cost(
         ("rollup_added", added),
         ("insert_rollup_commit", total),
     ):
-        emit({
-            "query": f"score_insert:{label}", "engine": "postgres-rollup", "rows": inserts,
-            "p50_ms": round(statistics.median(laps), 3), "p95_ms": round(percentile(laps, 95), 3),
-            "p99_ms": round(percentile(laps, 99), 3),
-        }, out)  # fmt: skip
+        emit(
+            {
+                "query": f"score_insert:{label}",
+                "engine": "postgres-rollup",
+                "rows": inserts,
+                "p50_ms": round(statistics.median(laps), 3),
+                "p95_ms": round(percentile(laps, 95), 3),
+                "p99_ms": round(percentile(laps, 99), 3),
+            },
+            out,
+        )
 
 
 def machine() -> dict[str, Any]:

@@ -22,23 +22,45 @@ def test_a_coaching_session_books_a_room_and_the_coach(world: World) -> None:
     coach = world.actor(Role.COACH)
     book = world.services.coaching_bookings.book
     start = world.clock.now() + timedelta(days=2)
-    booked = book(coach, course_id, NoteKind.PREPARATORY, start, 50, room_id=room,
-                  coach_id=coach.staff_id)  # fmt: skip
+    booked = book(
+        coach, course_id, NoteKind.PREPARATORY, start, 50, room_id=room, coach_id=coach.staff_id
+    )
     assert booked.kind is BookingKind.COACHING and booked.end_at == start + timedelta(minutes=50)
     assert booked.chair_id == room and booked.nurse_id == coach.staff_id
     with pytest.raises(Conflict) as room_taken:
-        book(coach, other_course, NoteKind.PREPARATORY, start + timedelta(minutes=20), 50,
-             room_id=room, coach_id=world.actor(Role.PHYSICIAN).staff_id)  # fmt: skip
+        book(
+            coach,
+            other_course,
+            NoteKind.PREPARATORY,
+            start + timedelta(minutes=20),
+            50,
+            room_id=room,
+            coach_id=world.actor(Role.PHYSICIAN).staff_id,
+        )
     assert room_taken.value.field == "room_id"
     with world.services.uow() as uow:
         other_room = uow.clinics.add_chair(world.clinic.id, "Quiet room 2", ())
         uow.commit()
     with pytest.raises(Conflict) as coach_taken:
-        book(coach, other_course, NoteKind.PREPARATORY, start, 30, room_id=other_room,
-             coach_id=coach.staff_id)  # fmt: skip
+        book(
+            coach,
+            other_course,
+            NoteKind.PREPARATORY,
+            start,
+            30,
+            room_id=other_room,
+            coach_id=coach.staff_id,
+        )
     assert coach_taken.value.field == "coach_id"
-    later = book(coach, other_course, NoteKind.PREPARATORY, start + timedelta(minutes=50), 30,
-                 room_id=room, coach_id=coach.staff_id)  # fmt: skip
+    later = book(
+        coach,
+        other_course,
+        NoteKind.PREPARATORY,
+        start + timedelta(minutes=50),
+        30,
+        room_id=room,
+        coach_id=coach.staff_id,
+    )
     assert later.start_at == booked.end_at
     assert [b.id for b in world.services.coaching_bookings.for_course(coach, course_id)] == [
         booked.id
@@ -50,16 +72,37 @@ def test_bad_bookings_name_the_field(world: World) -> None:
     coach, book = world.actor(Role.COACH), world.services.coaching_bookings.book
     start = world.clock.now() + timedelta(days=1)
     with pytest.raises(ValidationFailed) as nurse:
-        book(coach, course_id, NoteKind.INTEGRATION, start, 50, room_id=room,
-             coach_id=world.actor(Role.NURSE).staff_id)  # fmt: skip
+        book(
+            coach,
+            course_id,
+            NoteKind.INTEGRATION,
+            start,
+            50,
+            room_id=room,
+            coach_id=world.actor(Role.NURSE).staff_id,
+        )
     assert "coach_id" in nurse.value.errors
     with pytest.raises(ValidationFailed) as long:
-        book(coach, course_id, NoteKind.INTEGRATION, start, 600, room_id=room,
-             coach_id=coach.staff_id)  # fmt: skip
+        book(
+            coach,
+            course_id,
+            NoteKind.INTEGRATION,
+            start,
+            600,
+            room_id=room,
+            coach_id=coach.staff_id,
+        )
     assert long.value.field == "duration_min"
     with pytest.raises(PermissionDenied):
-        book(world.actor(Role.FRONT_DESK), course_id, NoteKind.INTEGRATION, start, 50,
-             room_id=room, coach_id=coach.staff_id)  # fmt: skip
+        book(
+            world.actor(Role.FRONT_DESK),
+            course_id,
+            NoteKind.INTEGRATION,
+            start,
+            50,
+            room_id=room,
+            coach_id=coach.staff_id,
+        )
     assert world.services.coaching_bookings.for_course(coach, course_id) == []
 
 

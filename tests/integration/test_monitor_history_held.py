@@ -26,9 +26,11 @@ from tests.infusion_world import pcd01, running_sessions
 
 def handler(world: World) -> MonitorMessageHandler:
     return MonitorMessageHandler(
-        world.services.monitoring, world.clinic.id, naive_tz=ZoneInfo("UTC"),
+        world.services.monitoring,
+        world.clinic.id,
+        naive_tz=ZoneInfo("UTC"),
         clock=world.clock.now,
-    )  # fmt: skip
+    )
 
 
 def msa(ack: bytes) -> str:

@@ -75,9 +75,13 @@ def test_a_session_walks_the_state_machine_with_each_transition_stamped(world: W
     with world.services.uow() as uow:
         history = uow.sessions.history(world.clinic.id, session.id)
     assert [(h.from_state.value, h.to_state.value) for h in history] == [
-        ("scheduled", "checked_in"), ("checked_in", "ready"), ("ready", "infusing"),
-        ("infusing", "paused"), ("paused", "infusing"), ("infusing", "recovery"),
-    ]  # fmt: skip
+        ("scheduled", "checked_in"),
+        ("checked_in", "ready"),
+        ("ready", "infusing"),
+        ("infusing", "paused"),
+        ("paused", "infusing"),
+        ("infusing", "recovery"),
+    ]
     assert [h.reason for h in history][3] == "nausea"
 
 
