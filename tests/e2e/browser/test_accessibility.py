@@ -28,6 +28,7 @@ from playwright.sync_api import Browser, BrowserContext, Page, ViewportSize, exp
 from ketaclinic.domain.identity.access import Role
 from tests.e2e.browser.conftest import LiveServer, demo_email, sign_in
 from tests.e2e.browser.plain_text import VISIBLE_TEXT_JS, offending
+from tests.e2e.browser.steps_adult import start_dosing
 from tests.e2e.browser.steps_chart import open_tab
 
 pytestmark = pytest.mark.browser
@@ -241,8 +242,7 @@ def _start_infusion(nurse: Page, session: str, order_id: str) -> None:
     }
     _submit(nurse, "pre-dose", pre_dose)
     expect(nurse.locator('[data-field="state"]')).to_have_text("ready")
-    start = {"Ketamine lot *": "KET-DEMO-42", "Given by *": "Nurse Demo"}
-    _submit(nurse, "start", start, ("Prescriber on site",))
+    start_dosing(nurse, "KET-DEMO-42")
     expect(nurse.locator('[data-field="state"]')).to_have_text("infusing")
 
 
