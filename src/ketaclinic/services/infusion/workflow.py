@@ -28,12 +28,7 @@ from ketaclinic.services.dosing.gate import ensure_dose_allowed
 from ketaclinic.services.identity.authorization import require
 from ketaclinic.services.infusion import checklists as forms
 from ketaclinic.services.infusion.discharge import evaluate, override
-from ketaclinic.services.infusion.dose_team import (
-    DoseTeamChoices,
-    choices,
-    dose_team,
-    record_team,
-)
+from ketaclinic.services.infusion.dose_team import DoseTeamChoices, choices, dose_team, record_team
 from ketaclinic.services.infusion.facts import (
     bp_hold,
     ketamine_payload,
@@ -214,14 +209,11 @@ class SessionWorkflowService(PauseSteps):
 
     # -- dosing ------------------------------------------------------------------------------
     def start(self, actor: Actor, session_id: int, raw: Mapping[str, Any]) -> InfusionSession:
-        """Start dosing with the verified order: the ketamine lot and three people, each chosen
-        by staff id and checked by role in this clinic (:mod:`.dose_team`): who gives it
-        (default: the signed-in nurse or prescriber), the attending physician or coach for
-        every route but IV (the protocol's attendant roles), and the prescriber on site
-        (physician or APP). No free text and no bare tick: every entry point passes here.
-
-        Every route passes the dose gate first (:func:`ensure_dose_allowed`): eligible and
-        consented course, clear safety gates, verified order, a permitted attendant, vitals."""
+        """Start dosing with the verified order, after the dose gate (:func:`ensure_dose_allowed`):
+        the ketamine lot and three people chosen by staff id and checked by role in this clinic
+        (:func:`.dose_team.dose_team`): who gives it (default: the signed-in nurse or
+        prescriber), the attending physician or coach for every route but IV, and the
+        prescriber on site (physician or APP). No free text, no bare tick, for every caller."""
         require(actor, Permission.SESSION_RUN)
         f = forms.Fields(raw)
         lot = f.text("lot", limit=40)
