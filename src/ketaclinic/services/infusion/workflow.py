@@ -233,9 +233,8 @@ class SessionWorkflowService(PauseSteps):
             return self._move(uow, actor, s, SessionState.INFUSING, facts)
 
     def dose_choices(self, actor: Actor, session_id: int) -> DoseTeamChoices:
-        """Who may be chosen to give, attend and be the prescriber on site at the start of
-        dosing of this session (active staff of the allowed roles; rostered prescribers first).
-        The route is the verified order's (IV when no checklist names an order yet)."""
+        """Who may be chosen to give, attend and be the prescriber on site when this session
+        starts dosing (:func:`.dose_team.choices`; the route of the checklist's order, or IV)."""
         require(actor, Permission.SESSION_RUN)
         with self._uow() as uow:
             s, _, protocol = self._context(uow, actor, session_id, running=False)
