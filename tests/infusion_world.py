@@ -23,6 +23,17 @@ from ketaclinic.services.patients.ports import PatientSearch
 from tests.conftest import World
 
 
+def start_fields(world: World, lot: str = "KET-DEMO-1", **more: str) -> dict[str, str]:
+    """The start-of-dosing form as a nurse fills it: the nurse gives the dose and the clinic's
+    physician is the prescriber on site (both chosen by staff id)."""
+    return {
+        "lot": lot,
+        "given_by": str(world.actor(Role.NURSE).staff_id),
+        "prescriber_on_site": str(world.actor(Role.PHYSICIAN).staff_id),
+        **more,
+    }
+
+
 def register_gateway(
     world: World, application: str = "KETASIM", facility: str = "", source: str = "127.0.0.1"
 ) -> None:

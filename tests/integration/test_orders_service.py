@@ -215,7 +215,11 @@ def give(
     flow.start(
         world_actor,
         session_id,
-        {"lot": "KET-DEMO-1", "given_by": "Nurse Demo", "prescriber_on_site": True},
+        {
+            "lot": "KET-DEMO-1",
+            "given_by": str(nurse.staff_id),
+            "prescriber_on_site": str(physician.staff_id),
+        },
     )
     peak = response.get("dissociation_peak_total")
     if peak is not None:

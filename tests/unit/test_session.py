@@ -38,7 +38,7 @@ ALL_DONE = SessionFacts(
     iv_placement_recorded=True,
     verified_order=True,
     attendant_present=True,
-    prescriber_on_site=True,
+    prescriber_on_site_by="Dr Zz-Test",
     reason="patient asked for a pause",
     resume_approved_by="dr-zz-test",
     dosing_end_recorded=True,
@@ -178,12 +178,12 @@ def test_non_iv_routes_need_no_iv_placement(route: Route) -> None:
 
 
 def test_dosing_needs_attendant_and_prescriber_on_site() -> None:
-    facts = replace(ALL_DONE, attendant_present=False, prescriber_on_site=False)
+    facts = replace(ALL_DONE, attendant_present=False, prescriber_on_site_by=" ")
     with pytest.raises(InvalidTransition) as refused:
         transition(S.READY, S.INFUSING, facts)
     assert refused.value.reasons == (
         "attendant_present: no attendant recorded",
-        "prescriber_on_site: prescriber not on site",
+        "prescriber_on_site: no prescriber (physician or APP) of this clinic named as on site",
     )
 
 

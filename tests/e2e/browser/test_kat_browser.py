@@ -114,9 +114,9 @@ def start(server: LiveServer, session_id: int) -> SessionState:
         session_id,
         {
             "lot": "KET-DEMO-IM",
-            "given_by": "Dr Demo",
-            "attending": "Sage Demo-Coach",
-            "prescriber_on_site": True,
+            "given_by": str(actor(server, Role.PHYSICIAN).staff_id),
+            "attending": str(actor(server, Role.COACH).staff_id),
+            "prescriber_on_site": str(actor(server, Role.PHYSICIAN).staff_id),
         },
     )
     return moved.state

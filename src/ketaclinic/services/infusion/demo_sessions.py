@@ -151,10 +151,24 @@ def walk_to(
     s = workflow.pre_dose(nurse, session_id, {**vitals, **checks})
     if until is SessionState.READY:
         return s
-    start = {"lot": "DEMO-LOT-K", "given_by": "Demo nurse", "prescriber_on_site": True}
-    if order.content.route is not Route.IV:
-        start["attending"] = "Demo attending physician"
-    return workflow.start(nurse, session_id, start)
+    return workflow.start(nurse, session_id, demo_start(workflow, nurse, session_id))
+
+
+def demo_start(workflow: SessionWorkflowService, nurse: Actor, session_id: int) -> dict[str, Any]:
+    """The start form as the demo nurse fills it: the nurse gives the dose, the first prescriber
+    offered (rostered today first) is on site, and the first permitted attendant attends a
+    non-IV dose; the same checks as any start (demo only)."""
+    offered = workflow.dose_choices(nurse, session_id)
+    if not offered.prescribers or (offered.needs_attending and not offered.attending):
+        raise ClinicError("the demo needs a prescriber and a permitted attendant", field="clinic")
+    start: dict[str, Any] = {
+        "lot": "DEMO-LOT-K",
+        "given_by": nurse.staff_id,
+        "prescriber_on_site": offered.prescribers[0].staff_id,
+    }
+    if offered.needs_attending:
+        start["attending"] = offered.attending[0].staff_id
+    return start
 
 
 def _verified(orders: OrderService, nurse: Actor, order_id: int, mrn: str) -> DoseOrder:

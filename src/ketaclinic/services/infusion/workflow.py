@@ -28,6 +28,7 @@ from ketaclinic.services.dosing.gate import ensure_dose_allowed
 from ketaclinic.services.identity.authorization import require
 from ketaclinic.services.infusion import checklists as forms
 from ketaclinic.services.infusion.discharge import evaluate, override
+from ketaclinic.services.infusion.dose_team import DoseTeamChoices, choices, dose_team, record_team
 from ketaclinic.services.infusion.facts import (
     bp_hold,
     ketamine_payload,
@@ -208,16 +209,14 @@ class SessionWorkflowService(PauseSteps):
 
     # -- dosing ------------------------------------------------------------------------------
     def start(self, actor: Actor, session_id: int, raw: Mapping[str, Any]) -> InfusionSession:
-        """Start dosing with the verified order: ketamine lot and who gives it are recorded, with
-        the pump rate (mL/h) for IV or the attending physician or coach for other routes.
-
-        Every route passes the dose gate first (:func:`ensure_dose_allowed`): eligible and
-        consented course, clear safety gates, verified order, a permitted attendant, vitals."""
+        """Start dosing with the verified order, after the dose gate (:func:`ensure_dose_allowed`):
+        the ketamine lot and three people chosen by staff id and checked by role in this clinic
+        (:func:`.dose_team.dose_team`): who gives it (default: the signed-in nurse or
+        prescriber), the attending physician or coach for every route but IV, and the
+        prescriber on site (physician or APP). No free text, no bare tick, for every caller."""
         require(actor, Permission.SESSION_RUN)
         f = forms.Fields(raw)
-        lot, given_by = f.text("lot", limit=40), f.text("given_by", limit=120)
-        attending = f.text("attending", required=False, limit=120)
-        on_site = f.flag("prescriber_on_site")
+        lot = f.text("lot", limit=40)
         f.done()
         with self._uow() as uow:
             s, course, protocol = self._context(uow, actor, session_id)
@@ -226,12 +225,22 @@ class SessionWorkflowService(PauseSteps):
             consent = self._courses.facts(uow, course, protocol).consent
             ensure_dose_allowed(uow, course, consent, s, order, protocol)
             order = session_order(uow, s)
-            if order.content.route is not Route.IV and not attending:
-                raise ValidationFailed({"attending": "name the attending physician or coach"})
-            payload = ketamine_payload(order, lot, given_by, attending, self._now())
+            team = dose_team(uow, actor, order.content.route, protocol, raw)
+            payload = {**ketamine_payload(order, lot, self._now()), **team.payload()}
             self._add(uow, actor, s, RecordKind.ADMINISTRATION, payload)
-            facts = self._facts(uow, s, prescriber_on_site=on_site)
+            record_team(uow, self._clock, actor, s, team)
+            facts = self._facts(uow, s, prescriber_on_site_by=team.prescriber_on_site.name)
             return self._move(uow, actor, s, SessionState.INFUSING, facts)
+
+    def dose_choices(self, actor: Actor, session_id: int) -> DoseTeamChoices:
+        """Who may be chosen to give, attend and be the prescriber on site when this session
+        starts dosing (:func:`.dose_team.choices`; the route of the checklist's order, or IV)."""
+        require(actor, Permission.SESSION_RUN)
+        with self._uow() as uow:
+            s, _, protocol = self._context(uow, actor, session_id, running=False)
+            order = order_of(uow, s, uow.session_records.for_session(s.clinic_id, s.id))
+            route = order.content.route if order is not None else Route.IV
+            return choices(uow, s.clinic_id, route, protocol, self._now())
 
     def end_dosing(self, actor: Actor, session_id: int, reason: str = "") -> InfusionSession:
         """End dosing (or begin recovery after a stop): the ketamine given is recorded against

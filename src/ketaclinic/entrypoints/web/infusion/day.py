@@ -17,6 +17,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from ketaclinic.adapters.session_charts import session_vitals_svgs
 from ketaclinic.domain.errors import ClinicError, NotFound, ValidationFailed
 from ketaclinic.domain.identity.access import Permission, is_allowed
+from ketaclinic.domain.infusion.session import SessionState
 from ketaclinic.entrypoints.guards import REAUTH_FIELD, WebUser, confirm_web_signer
 from ketaclinic.entrypoints.http import services_of
 from ketaclinic.entrypoints.input_limits import PathId
@@ -78,7 +79,14 @@ def _page(
         tz=ZoneInfo(staff_session.clinic.timezone),
         now=services.clock.now(),
     )
+    may_run = allowed(staff_session.actor, Permission.SESSION_RUN) and may_run_session(
+        staff_session.actor, day.protocol
+    )
+    starting = may_run and day.session.state is SessionState.READY
     context = {
+        "dose_choices": services.session_workflow.dose_choices(staff_session.actor, session_id)
+        if starting
+        else None,
         "vitals_charts": vitals_charts,
         "alarms": sorted(alarms, key=lambda a: a.raised_at, reverse=True),
         "staff_names": names,
@@ -98,8 +106,7 @@ def _page(
         "severities": SEVERITIES,
         "scales": list(SCALES),
         "aldrete_items": ALDRETE_ITEMS,
-        "may_run": allowed(staff_session.actor, Permission.SESSION_RUN)
-        and may_run_session(staff_session.actor, day.protocol),
+        "may_run": may_run,
     }
     status = 422 if errors or error else 200
     return render(
