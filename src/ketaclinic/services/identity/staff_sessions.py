@@ -133,8 +133,7 @@ class IdentityService:
         locked = (
             member is not None and member.locked_until is not None and member.locked_until > now
         )
-        ok = member is not None and member.active and not locked
-        ok = ok and self._hasher.verify(member.password_hash, password)  # type: ignore[union-attr]
+        ok = self._password_accepted(member, locked, password)
         memberships = uow.staff.memberships(member.id) if member is not None else []
         chosen = next((m for m in memberships if clinic_id in (None, m.clinic_id)), None)
         if not ok or chosen is None or member is None:
@@ -144,6 +143,13 @@ class IdentityService:
         self._throttle.succeeded(email)
         uow.staff.record_signin_success(member.id)
         return member, chosen.role, chosen.clinic_id
+
+    def _password_accepted(self, member: StaffMember | None, locked: bool, password: str) -> bool:
+        """Whether ``password`` signs ``member`` in. An unknown, inactive or locked account is
+        refused without checking the password (no hash is computed for it)."""
+        if member is None or not member.active or locked:
+            return False
+        return self._hasher.verify(member.password_hash, password)
 
     def _fail(self, uow: UnitOfWork, member: StaffMember | None, locked: bool, client: str) -> None:
         """Count the failure, lock when the limit is reached, audit it, and commit that alone."""
