@@ -79,6 +79,7 @@ class IdentityService:
     ) -> None:
         self._uow, self._clock, self._hasher = uow_factory, clock, hasher
         self._tokens, self._policy, self._throttle = tokens, policy, throttle
+        self._decoy_hash: str | None = None
 
     def sign_in(
         self, email: str, password: str, *, client: str, clinic_id: int | None = None
@@ -146,10 +147,18 @@ class IdentityService:
 
     def _password_accepted(self, member: StaffMember | None, locked: bool, password: str) -> bool:
         """Whether ``password`` signs ``member`` in. An unknown, inactive or locked account is
-        refused without checking the password (no hash is computed for it)."""
+        refused, but only after the same work as a real check (the password is verified against
+        a decoy hash), so the time a refusal takes does not tell whether the email exists."""
         if member is None or not member.active or locked:
+            self._hasher.verify(self._decoy(), password)
             return False
         return self._hasher.verify(member.password_hash, password)
+
+    def _decoy(self) -> str:
+        """A hash of an unguessable password, made with the same parameters as real ones."""
+        if self._decoy_hash is None:
+            self._decoy_hash = self._hasher.hash(self._tokens.new_token())
+        return self._decoy_hash
 
     def _fail(self, uow: UnitOfWork, member: StaffMember | None, locked: bool, client: str) -> None:
         """Count the failure, lock when the limit is reached, audit it, and commit that alone."""
