@@ -85,7 +85,7 @@ def ready_kat_session(
                 "dose_mg": str(premed.dose_mg),
                 "route": "PO",
                 "lot": "LOT-DEMO-2",
-                "given_by": "Coach",
+                "given_by": str(world.actor(Role.PHYSICIAN).staff_id),  # not the coach
             },
         )
     flow.pre_dose(

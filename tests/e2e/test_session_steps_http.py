@@ -200,13 +200,18 @@ def test_ketamine_under_another_name_cannot_be_recorded_as_an_ordinary_drug(
         ("ket\u0430mine", "IV"),
         ("keta-mine HCl", "SL"),
     ):
-        body = {"drug": drug, "dose_mg": "35", "route": route, "lot": "L9", "given_by": "Nurse"}
+        body = {"drug": drug, "dose_mg": "35", "route": route, "lot": "L9"}
         refused = _step(client, world, Role.NURSE, sid, "give", body)
         assert refused.status_code == 422, (drug, refused.text)
         assert "dose_gate.order" in refused.text, (drug, refused.text)
     assert len(flow.day(nurse, sid).records) == before
-    body = {"drug": "ondansetron", "dose_mg": "4", "route": "IV", "lot": "L1", "given_by": "Nurse"}
-    assert _step(client, world, Role.NURSE, sid, "give", body).status_code == 200
+    body = {"drug": "ondansetron", "dose_mg": "4", "route": "IV", "lot": "L1"}
+    given = _step(client, world, Role.NURSE, sid, "give", body)
+    assert given.status_code == 200, given.text
+    premeds = [r["payload"] for r in given.json()["records"] if r["payload"].get("lot") == "L1"]
+    assert [(p["given_by"], p["given_by_id"]) for p in premeds] == [
+        ("Test Nurse", nurse.staff_id)  # the signed-in nurse, by default
+    ]
 
 
 def _predose(sbp: int, dbp: int, order_id: int, recheck: tuple[int, int] | None) -> dict[str, Any]:

@@ -116,13 +116,13 @@ def _premed_and_iv(day: Day) -> None:
             "dose_mg": "4",
             "route": "PO",
             "lot": "LOT-DEMO-1",
-            "given_by": "Nurse Demo",
+            "given_by": str(nurse.staff_id),
         },
     )
     day.flow.place_iv(
         nurse,
         day.session_id,
-        {"site": "left antecubital", "gauge": "22", "attempts": "1", "placed_by": "Nurse Demo"},
+        {"site": "left antecubital", "gauge": "22", "attempts": "1", "placed_by": nurse.staff_id},
     )
 
 

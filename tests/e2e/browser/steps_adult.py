@@ -245,6 +245,7 @@ def choose_person(page: Page, form: str, label: str, name: str) -> None:
 
 
 PRESCRIBER = "Dana Demo-Physician"  # the demo clinic's physician, on site for the start
+NURSE = "Jordan Demo-Nurse"  # the demo clinic's nurse, who gives premedication and places the IV
 
 
 def start_dosing(page: Page, lot: str) -> None:
@@ -282,6 +283,8 @@ def prepare_and_start(nurse: Page, order: Order) -> None:
     )
     expect(state).to_have_text("checked_in")
     hand_vitals(nurse, RESTING)
+    choose_person(nurse, "give", "Given by", NURSE)  # chosen from the list, never typed
+    choose_person(nurse, "iv", "Placed by", NURSE)
     submit(
         nurse,
         "give",
@@ -290,7 +293,6 @@ def prepare_and_start(nurse: Page, order: Order) -> None:
             "Dose (mg) *": "4",
             "Route *": "iv",
             "Lot *": "OND-DEMO-7",
-            "Given by *": "Nurse Demo",
         },
     )
     submit(
@@ -300,9 +302,11 @@ def prepare_and_start(nurse: Page, order: Order) -> None:
             "IV site *": "left antecubital",
             "Gauge *": "22",
             "Attempts *": "1",
-            "Placed by *": "Nurse Demo",
         },
     )
+    placed = nurse.locator('#session-record [data-kind="iv_placement"]')
+    expect(placed).to_contain_text(f"placed by {NURSE}")
+    expect(placed).not_to_contain_text("placed by id")
     submit(
         nurse,
         "pre-dose",

@@ -229,9 +229,9 @@ def _ready_to_start(nurse: Page, session: str, order_id: str) -> None:
     }
     _submit(nurse, "vitals", vitals)
     given = {"Drug *": "ondansetron", "Dose (mg) *": "4", "Route *": "iv", "Lot *": "OND-DEMO-7"}
-    _submit(nurse, "give", {**given, "Given by *": "Nurse Demo"})
+    _submit(nurse, "give", given)
     iv = {"IV site *": "left antecubital", "Gauge *": "22", "Attempts *": "1"}
-    _submit(nurse, "iv", {**iv, "Placed by *": "Nurse Demo"})
+    _submit(nurse, "iv", iv)
     pre_dose = {
         "Baseline systolic BP (mmHg) *": BASELINE["SBP"],
         "Baseline diastolic BP (mmHg) *": BASELINE["DBP"],

@@ -106,7 +106,6 @@ def _check_in_and_prepare(page: Page, order_id: int) -> None:
             "Dose (mg) *": "4",
             "Route *": "iv",
             "Lot *": "OND-DEMO-7",
-            "Given by *": "Nurse Demo",
         },
     )
     _submit(
@@ -116,7 +115,6 @@ def _check_in_and_prepare(page: Page, order_id: int) -> None:
             "IV site *": "left antecubital",
             "Gauge *": "22",
             "Attempts *": "1",
-            "Placed by *": "Nurse Demo",
         },
     )
     _submit(

@@ -80,7 +80,7 @@ def kat_course_with_ready_session(server: LiveServer) -> tuple[int, int]:
             "dose_mg": str(premed.dose_mg),
             "route": "PO",
             "lot": "LOT-DEMO-3",
-            "given_by": "Sage Demo-Coach",
+            "given_by": str(physician.staff_id),  # a coach gives no drug
         }
         flow.give(coach, session.id, given)
     vitals = {"sbp_mmhg": "122", "dbp_mmhg": "78", "hr_per_min": "70", "spo2_pct": "98"}

@@ -131,7 +131,7 @@ def first_iv_session(people: dict[Role, Page], server: LiveServer, label: dict[s
     expect(state).to_have_text("checked_in")
     hand_vitals(nurse, CALM_VITALS)
     iv = {"IV site *": "left antecubital", "Gauge *": "22", "Attempts *": "1"}
-    submit_step(nurse, "iv", {**iv, "Placed by *": "Nurse Demo"})
+    submit_step(nurse, "iv", iv)
     submit_step(
         nurse,
         "pre-dose",

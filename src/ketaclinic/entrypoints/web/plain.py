@@ -117,7 +117,9 @@ def shown_value(value: Any, tz: str = "UTC") -> str:
 
 
 #: Staff ids stored beside the person's name in a session record: pages show the name only.
-_PEOPLE_IDS = frozenset({"given_by_id", "attending_id", "prescriber_on_site_id", "prescriber_id"})
+_PEOPLE_IDS = frozenset(
+    {"given_by_id", "placed_by_id", "attending_id", "prescriber_on_site_id", "prescriber_id"}
+)
 
 
 def record_fields(payload: Mapping[str, Any], tz: str = "UTC") -> list[tuple[str, str]]:

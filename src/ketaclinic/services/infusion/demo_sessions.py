@@ -142,10 +142,11 @@ def walk_to(
         return s
     for premed in order.content.premedications:
         given = {"drug": premed.drug, "dose_mg": str(premed.dose_mg), "route": premed.route}
-        workflow.give(nurse, session_id, {**given, "lot": "DEMO-LOT-P", "given_by": "Demo nurse"})
+        by_nurse = {"lot": "DEMO-LOT-P", "given_by": nurse.staff_id}
+        workflow.give(nurse, session_id, {**given, **by_nurse})
     if order.content.route is Route.IV:
         iv = {"site": "left antecubital", "gauge": "22", "attempts": "1"}
-        workflow.place_iv(nurse, session_id, {**iv, "placed_by": "Demo nurse"})
+        workflow.place_iv(nurse, session_id, {**iv, "placed_by": nurse.staff_id})
     vitals = {"sbp_mmhg": "124", "dbp_mmhg": "78", "hr_per_min": "72", "spo2_pct": "98"}
     checks = {"symptom_check": "no headache, no nausea", "order_id": str(order_id)}
     s = workflow.pre_dose(nurse, session_id, {**vitals, **checks})

@@ -16,6 +16,11 @@ clinic and checked here by role, whatever the entry point (web form, JSON API, d
 
 A typed name, a deactivated member, a member of another clinic or of the wrong role is refused
 (``ValidationFailed``) naming the field and the rule.
+
+The other bedside steps that name who did them use the same check (:func:`step_person`, fields
+in :data:`STEP_PEOPLE`): ``given_by`` of a premedication or other drug and ``placed_by`` of the
+IV line, each a nurse, physician or APP of this clinic (the licensed staff who give drugs and
+place lines; clinical.md §4, §8), by default the signed-in user when their role may.
 """
 
 from __future__ import annotations
@@ -40,6 +45,13 @@ from ketaclinic.services.ports import Clock, UnitOfWork
 GIVER_ROLES = frozenset({Role.NURSE, Role.PHYSICIAN, Role.APP})
 #: Roles that count as a prescriber on site.
 PRESCRIBER_ROLES = frozenset({Role.PHYSICIAN, Role.APP})
+#: The people a role set is spelled as in a refusal.
+_WHO = {
+    GIVER_ROLES: "nurse or prescriber (physician or APP)",
+    PRESCRIBER_ROLES: "prescriber (physician or APP)",
+}
+#: Bedside steps other than the start that name a person, by field: the roles that may do it.
+STEP_PEOPLE: Mapping[str, frozenset[Role]] = {"given_by": GIVER_ROLES, "placed_by": GIVER_ROLES}
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,18 +168,61 @@ def record_team(
 def _given_by(
     staff: Mapping[int, Person], actor: Actor, raw: Mapping[str, Any], errors: dict[str, str]
 ) -> Person | None:
-    chosen = _staff_id(raw, "given_by", errors)
-    if chosen is None and "given_by" not in errors:
-        if actor.role in GIVER_ROLES and actor.staff_id is not None:
-            chosen = actor.staff_id  # the signed-in nurse or prescriber gives it
-        else:
-            errors["given_by"] = "choose the nurse or prescriber who gives it"
+    missing = "choose the nurse or prescriber who gives it"
+    return _pick(staff, actor, raw, "given_by", GIVER_ROLES, errors, missing)
+
+
+def _pick(
+    staff: Mapping[int, Person],
+    actor: Actor | None,
+    raw: Mapping[str, Any],
+    field: str,
+    roles: frozenset[Role],
+    errors: dict[str, str],
+    missing: str = "",
+) -> Person | None:
+    """The active member of one of ``roles`` chosen in ``field``; left empty, the signed-in
+    ``actor`` when given and of one of those roles, else refused with ``missing``. Refusals go
+    in ``errors`` under ``field``."""
+    who = _WHO.get(roles) or " or ".join(sorted(ROLE_LABELS.get(r, r.value) for r in roles))
+    chosen = _staff_id(raw, field, errors)
+    if field in errors:
+        return None
+    if chosen is None:
+        if actor is None or actor.role not in roles or actor.staff_id is None:
+            errors[field] = missing or f"choose the {who} who did it"
             return None
-    person = staff.get(chosen) if chosen is not None else None
-    if chosen is not None and (person is None or person.role not in GIVER_ROLES):
-        errors["given_by"] = "not an active nurse or prescriber (physician or APP) of this clinic"
+        chosen = actor.staff_id  # the signed-in user did it
+    person = staff.get(chosen)
+    if person is None or person.role not in roles:
+        errors[field] = f"not an active {who} of this clinic"
         return None
     return person
+
+
+def step_person(uow: UnitOfWork, actor: Actor, field: str, raw: Mapping[str, Any]) -> Person:
+    """The person named in ``field`` of a bedside step (:data:`STEP_PEOPLE`), checked by role
+    among the active staff of the actor's clinic; refused naming the field."""
+    errors: dict[str, str] = {}
+    person = _pick(_active(uow, actor.clinic_id), actor, raw, field, STEP_PEOPLE[field], errors)
+    if errors or person is None:
+        raise ValidationFailed(errors)
+    return person
+
+
+def person_payload(field: str, person: Person) -> dict[str, Any]:
+    """The name, staff id and role of a person named in ``field``, for a session record."""
+    return {
+        field: person.name,
+        f"{field}_id": person.staff_id,
+        f"{field}_role": person.role.value,
+    }
+
+
+def offered(uow: UnitOfWork, clinic_id: int, field: str) -> tuple[Person, ...]:
+    """The active staff who may be named in ``field`` of a bedside step, in name order."""
+    roles = STEP_PEOPLE[field]
+    return tuple(p for p in _active(uow, clinic_id).values() if p.role in roles)
 
 
 def _attending(
@@ -199,17 +254,8 @@ def _attending(
 def _prescriber(
     staff: Mapping[int, Person], raw: Mapping[str, Any], errors: dict[str, str]
 ) -> Person | None:
-    chosen = _staff_id(raw, "prescriber_on_site", errors)
-    if "prescriber_on_site" in errors:
-        return None
-    if chosen is None:
-        errors["prescriber_on_site"] = "name the prescriber (physician or APP) on site"
-        return None
-    person = staff.get(chosen)
-    if person is None or person.role not in PRESCRIBER_ROLES:
-        errors["prescriber_on_site"] = "not an active prescriber (physician or APP) of this clinic"
-        return None
-    return person
+    missing = "name the prescriber (physician or APP) on site"
+    return _pick(staff, None, raw, "prescriber_on_site", PRESCRIBER_ROLES, errors, missing)
 
 
 def _staff_id(raw: Mapping[str, Any], name: str, errors: dict[str, str]) -> int | None:

@@ -18,7 +18,7 @@ from ketaclinic.domain.dosing.records import DoseOrder
 from ketaclinic.domain.errors import NotFound, SafetyBlock, ValidationFailed
 from ketaclinic.domain.identity.access import Permission
 from ketaclinic.domain.identity.staff import Actor
-from ketaclinic.domain.infusion.discharge import AldreteScore, DischargeDecision, sign_discharge
+from ketaclinic.domain.infusion.discharge import DischargeDecision, sign_discharge
 from ketaclinic.domain.infusion.records import InfusionSession, StoredReading
 from ketaclinic.domain.infusion.session import SessionState, guard_failures
 from ketaclinic.domain.protocols.model import Protocol
@@ -27,6 +27,7 @@ from ketaclinic.services.audit.trail import record
 from ketaclinic.services.dosing.gate import ensure_dose_allowed
 from ketaclinic.services.identity.authorization import require
 from ketaclinic.services.infusion import checklists as forms
+from ketaclinic.services.infusion.bedside_records import BedsideSteps
 from ketaclinic.services.infusion.discharge import evaluate, override
 from ketaclinic.services.infusion.dose_team import DoseTeamChoices, choices, dose_team, record_team
 from ketaclinic.services.infusion.facts import (
@@ -40,7 +41,6 @@ from ketaclinic.services.infusion.facts import (
     verified_order,
     vitals_hold,
 )
-from ketaclinic.services.infusion.pauses import PauseSteps
 from ketaclinic.services.infusion.ports import RecordKind, SessionRecord
 from ketaclinic.services.infusion.predose_decisions import (
     PREDOSE_DECISIONS,
@@ -66,9 +66,9 @@ class SessionDay:
     resume_approval: SessionRecord | None = None  # a prescriber's approval of the current pause
 
 
-class SessionWorkflowService(PauseSteps):
-    """Infusion day, step by step (see the module); pause, stop and resume in
-    :class:`PauseSteps`, internals in :class:`SessionSteps`."""
+class SessionWorkflowService(BedsideSteps):
+    """Infusion day, step by step (see the module); bedside records in :class:`BedsideSteps`,
+    pause, stop and resume in :class:`PauseSteps`, internals in :class:`SessionSteps`."""
 
     # -- check-in and pre-dose -------------------------------------------------------------
     def check_in(self, actor: Actor, session_id: int, raw: Mapping[str, Any]) -> InfusionSession:
@@ -192,21 +192,6 @@ class SessionWorkflowService(PauseSteps):
             ]
         return [self.day(actor, session_id) for session_id in waiting]
 
-    def place_iv(self, actor: Actor, session_id: int, raw: Mapping[str, Any]) -> SessionRecord:
-        """Record IV placement: site, gauge, attempts, who placed it (seed 000 step 4)."""
-        return self._document(
-            actor, session_id, RecordKind.IV_PLACEMENT, lambda: forms.iv_placement(raw, self._now())
-        )
-
-    def give(self, actor: Actor, session_id: int, raw: Mapping[str, Any]) -> SessionRecord:
-        """Record a non-ketamine drug given (premedication...): dose, route, time, lot, who."""
-        return self._document(
-            actor,
-            session_id,
-            RecordKind.ADMINISTRATION,
-            lambda: forms.administration(raw, self._now()),
-        )
-
     # -- dosing ------------------------------------------------------------------------------
     def start(self, actor: Actor, session_id: int, raw: Mapping[str, Any]) -> InfusionSession:
         """Start dosing with the verified order, after the dose gate (:func:`ensure_dose_allowed`):
@@ -278,34 +263,7 @@ class SessionWorkflowService(PauseSteps):
             raise NotFound("no such step of infusion day", field="step")
         return action(self, actor, session_id, raw)
 
-    # -- during and after --------------------------------------------------------------------
-    def score(self, actor: Actor, session_id: int, raw: Mapping[str, Any]) -> SessionRecord:
-        """CADSS-6 / CADSS dissociation or sedation total at a protocol scale time."""
-        return self._document(
-            actor, session_id, RecordKind.SCALE, lambda: forms.scale(raw, self._now())
-        )
-
-    def adverse_event(self, actor: Actor, session_id: int, raw: Mapping[str, Any]) -> SessionRecord:
-        return self._document(
-            actor,
-            session_id,
-            RecordKind.ADVERSE_EVENT,
-            lambda: forms.adverse_event(raw, self._now()),
-        )
-
-    def observe(self, actor: Actor, session_id: int, raw: Mapping[str, Any]) -> SessionRecord:
-        return self._document(
-            actor, session_id, RecordKind.OBSERVATION, lambda: forms.observation(raw, self._now())
-        )
-
-    def aldrete(self, actor: Actor, session_id: int, score: AldreteScore) -> SessionRecord:
-        """A modified Aldrete score in recovery (Aldrete 1995; clinical.md §4.6)."""
-        payload = {name: getattr(score, name) for name in AldreteScore.__slots__}
-        payload["total"] = score.total
-        return self._document(
-            actor, session_id, RecordKind.ALDRETE, lambda: forms.Documented(payload)
-        )
-
+    # -- after ------------------------------------------------------------------------------
     def discharge(self, actor: Actor, session_id: int, raw: Mapping[str, Any]) -> InfusionSession:
         """Discharge when every criterion of the protocol holds (evaluate_discharge); otherwise
         refused with each unmet criterion. Escort, safety gates, high-priority alarms and the

@@ -38,6 +38,7 @@ from ketaclinic.services.infusion.checklists import (
     SCALES,
     SEVERITIES,
 )
+from ketaclinic.services.infusion.dose_team import STEP_PEOPLE
 from ketaclinic.services.infusion.monitor_messages import VitalsBatch
 from ketaclinic.services.infusion.runners import may_run_session
 
@@ -83,7 +84,14 @@ def _page(
         staff_session.actor, day.protocol
     )
     starting = may_run and day.session.state is SessionState.READY
+    bedside = may_run and day.session.state is SessionState.CHECKED_IN
     context = {
+        "step_people": {
+            field: services.session_workflow.step_people(staff_session.actor, session_id, field)
+            for field in STEP_PEOPLE
+        }
+        if bedside
+        else {},
         "dose_choices": services.session_workflow.dose_choices(staff_session.actor, session_id)
         if starting
         else None,
