@@ -15,7 +15,7 @@ from bench.web.__main__ import PG_ENV, main
 
 CASE_FIELDS = {
     "bench", "backend", "case", "patients", "users", "requests", "errors",
-    "p50_ms", "p95_ms", "p99_ms", "max_ms", "throughput_rps",
+    "p50_ms", "p95_ms", "p99_ms", "max_ms", "throughput_rps", "page", "audit_events", "audited",
 }  # fmt: skip
 DATASET_FIELDS = {"bench", "backend", "case", "patients", "users", "seed_s", "nproc", "cpu"}
 
@@ -42,6 +42,10 @@ def test_bench_web_runs_in_a_tiny_mode_and_prints_the_documented_fields(
             assert set(record) >= CASE_FIELDS, case
             assert record["requests"] == 2 * 3
             assert record["errors"] == 0
+            assert record["page"] == case
+            # warm-up and timed requests each leave at least one committed patient audit event
+            assert record["audited"] is True
+            assert record["audit_events"] >= 2 * (3 + 3)
             assert 0 < record["p50_ms"] <= record["p95_ms"] <= record["max_ms"]
     expected = {"sqlite", "postgres"} if os.environ.get(PG_ENV) else {"sqlite"}
     assert {r["backend"] for r in records} == expected
