@@ -111,13 +111,17 @@ class PatientService:
 
     def search(self, actor: Actor, q: PatientSearch) -> Sequence[Patient]:
         require(actor, Permission.PATIENT_READ)
-        with self._uow() as uow:
+        with self._uow().read_only() as uow:
             return uow.patients.search(replace(q, clinic_id=actor.clinic_id))
 
     def chart(self, actor: Actor, patient_id: int) -> Chart:
-        """Read a whole chart; the read itself is audited."""
+        """Read a whole chart; the read itself is audited.
+
+        The chart is read in a read-only unit (no write lock), then the read is appended to the
+        audit chain in its own short unit; the chart is returned only once that has committed.
+        """
         require(actor, Permission.PATIENT_READ)
-        with self._uow() as uow:
+        with self._uow().read_only() as uow:
             patient = self._get(uow, actor, patient_id)
             chart = Chart(
                 patient,
@@ -125,6 +129,7 @@ class PatientService:
                 uow.patients.measurements(actor.clinic_id, patient_id),
                 uow.patients.allergies(actor.clinic_id, patient_id),
             )
+        with self._uow() as uow:
             record(
                 uow,
                 self._clock,
