@@ -61,6 +61,15 @@ class GroupCommit:
         return cast(T, mine.result)  # the value ``work`` returned
 
     def _commit(self, batch: list[_Append]) -> None:
+        try:
+            self._commit_or_split(batch)
+        finally:  # never leave a caller waiting, whatever stopped the batch
+            for appended in batch:
+                if not appended.done.is_set():
+                    appended.error = RuntimeError("the audit append was interrupted")
+                    appended.done.set()
+
+    def _commit_or_split(self, batch: list[_Append]) -> None:
         if not batch:
             return
         try:
@@ -73,7 +82,7 @@ class GroupCommit:
                 batch[0].done.set()
                 return
             for one in batch:
-                self._commit([one])
+                self._commit_or_split([one])
             return
         for appended, result in zip(batch, results, strict=True):
             appended.result = result
