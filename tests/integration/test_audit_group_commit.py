@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import func, select
 
 from ketaclinic.adapters.db.tables import audit_events
+from ketaclinic.adapters.db.uow import SqlUnitOfWork
 from ketaclinic.domain.identity.access import Role
 from ketaclinic.domain.patients.people import PatientDetails, SexAtBirth
 from ketaclinic.services.audit.group_commit import GroupCommit
@@ -110,4 +111,27 @@ def test_a_failing_append_in_a_batch_costs_no_other_caller_its_events(world: Wor
     # the other two follow the leader's link, in one batch; the refused one took no link
     assert {results.get("good1"), results.get("good2")} == {first + 1, first + 2}
     assert _events(world, "test.append") == 3  # the refused one left nothing
+    assert world.services.audit.verify().first_break is None
+
+
+def test_appends_in_one_transaction_link_to_each_other_and_skip_a_rolled_back_savepoint(
+    world: World,
+) -> None:
+    """The log links a second append to its own last insert; a link inserted in a savepoint that
+    was rolled back is never linked to."""
+
+    def entry(n: int) -> AuditEntry:
+        return AuditEntry("test.link", world.clinic.id, None, "system", "test", str(n))
+
+    with SqlUnitOfWork(world.services.engine, world.services.audit_key) as uow:
+        first = uow.audit.append(entry(1), at=world.clock.now())
+        second = uow.audit.append(entry(2), at=world.clock.now())
+        savepoint = uow.connection.begin_nested()
+        uow.audit.append(entry(3), at=world.clock.now())
+        savepoint.rollback()
+        fourth = uow.audit.append(entry(4), at=world.clock.now())
+        uow.commit()
+    assert second.prev_hash == first.hash and second.seq == first.seq + 1
+    assert fourth.prev_hash == second.hash and fourth.seq == second.seq + 1
+    assert _events(world, "test.link") == 3
     assert world.services.audit.verify().first_break is None
