@@ -1,4 +1,4 @@
-"""W1: patient chart page and patient search with 10,000 patients under 20 concurrent users.
+"""W1: patient chart page and patient search with 10,000 patients under 50 concurrent users.
 
 Usage: ``python -m bench.web [--quick] [--database-url postgresql://...] [--patients N]
 [--users N] [--requests N] [--results-dir DIR]``
@@ -7,9 +7,12 @@ For each backend (SQLite always; PostgreSQL when ``--database-url`` or
 ``KETACLINIC_TEST_DATABASE_URL`` is given) it migrates a fresh database, seeds the synthetic
 clinic, starts the real app in a separate uvicorn process, signs every user in through the sign-in
 form, then measures each case with all users requesting at once. Prints one JSON object per case
-(``{"bench", "backend", "case", "patients", "users", "requests", "errors", "p50_ms", "p95_ms",
-"p99_ms", "max_ms", "throughput_rps"}``) plus one ``dataset`` line per backend, and appends them to
-``bench/results/web-<date>.jsonl``. Exits 1 when any request failed or returned a wrong page.
+(``{"bench", "backend", "case", "page", "patients", "users", "requests", "errors", "p50_ms",
+"p95_ms", "p99_ms", "max_ms", "throughput_rps", "audit_events", "audited"}``; ``page`` is
+``case``, ``audited`` is true when the case left at least one committed patient audit event per
+request made) plus one ``dataset`` line per backend, and appends them to
+``bench/results/web-<date>.jsonl``. Exits 1 when any request failed, returned a wrong page or
+went unaudited.
 """
 
 from __future__ import annotations
@@ -33,7 +36,7 @@ from typing import Any
 
 import httpx
 from pydantic import SecretStr
-from sqlalchemy import text
+from sqlalchemy import Engine, func, select, text
 from sqlalchemy.engine import make_url
 
 from bench.web.load import Case, run_case, signed_in_client
@@ -41,6 +44,7 @@ from bench.web.seed import PASSWORD, BenchClinic, seed
 from bench.web.server import serving
 from ketaclinic.adapters.db import migrate
 from ketaclinic.adapters.db.engine import make_engine
+from ketaclinic.adapters.db.tables import audit_events
 from ketaclinic.bootstrap import build
 from ketaclinic.settings import Environment, Settings
 
@@ -61,13 +65,13 @@ def parse(argv: Sequence[str] | None) -> tuple[argparse.Namespace, Plan]:
     parser = argparse.ArgumentParser(prog="python -m bench.web", description=__doc__)
     parser.add_argument("--quick", action="store_true", help="1,000 patients, fewer requests")
     parser.add_argument("--patients", type=int, help="patients to seed (default 10,000)")
-    parser.add_argument("--users", type=int, help="concurrent signed-in users (default 20)")
+    parser.add_argument("--users", type=int, help="concurrent signed-in users (default 50)")
     parser.add_argument("--requests", type=int, help="timed requests per user per case")
     parser.add_argument("--database-url", default=os.environ.get(PG_ENV, ""))
     parser.add_argument("--sqlite-only", action="store_true", help="skip PostgreSQL")
     parser.add_argument("--results-dir", type=Path, default=RESULTS)
     args = parser.parse_args(argv)
-    base = Plan(1_000, 20, 10, 2) if args.quick else Plan(10_000, 20, 50, 3)
+    base = Plan(1_000, 50, 10, 2) if args.quick else Plan(10_000, 50, 50, 3)
     plan = Plan(
         args.patients or base.patients,
         args.users or base.users,
@@ -95,6 +99,17 @@ def cases(bench: BenchClinic) -> list[Case]:
         Case("search", search, FOUND_ROW),
         Case("search_live", search_live, FOUND_ROW),
     ]
+
+
+def patient_audit_events(engine: Engine) -> int:
+    """Audit events naming a patient, as the database holds them (committed only)."""
+    with engine.connect() as conn:
+        found = conn.execute(
+            select(func.count())
+            .select_from(audit_events)
+            .where(audit_events.c.patient_id.isnot(None))
+        )
+        return int(found.scalar_one())
 
 
 def machine() -> dict[str, Any]:
@@ -150,17 +165,24 @@ def bench_backend(backend: str, url: str, var_dir: Path, plan: Plan) -> list[dic
     bench, seed_s = prepare(url, var_dir, secret, plan)
     head = {"bench": "web", "backend": backend, "patients": plan.patients}
     records: list[dict[str, Any]] = []
+    audit = make_engine(url)
     with serving(url, var_dir, secret) as base:
         t0 = time.perf_counter()
         clients = [signed_in_client(base, email, PASSWORD) for email in bench.logins]
         signin_s = time.perf_counter() - t0
         try:
             for n, case in enumerate(cases(bench)):
+                before = patient_audit_events(audit)
                 result = run_case(clients, case, plan.requests, plan.warmup, seed=n + 1)
-                records.append({**head, **result})
+                written = patient_audit_events(audit) - before
+                made = len(clients) * (plan.requests + plan.warmup)
+                # every page read names at least one patient, so it leaves at least one event
+                audited = {"page": case.name, "audit_events": written, "audited": written >= made}
+                records.append({**head, **result, **audited})
         finally:
             for client in clients:
                 client.close()
+            audit.dispose()
     dataset = {"seed_s": round(seed_s, 2), "signin_s": round(signin_s, 2), **machine()}
     records.insert(0, {**head, "case": "dataset", "users": plan.users, **dataset})
     return records
@@ -192,8 +214,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             with out.open("a", encoding="utf-8") as fh:
                 fh.write(line + "\n")
             failed += int(record.get("errors", 0))
+            failed += int(record.get("audited") is False)
     if failed:
-        print(f"web benchmark: {failed} requests failed or returned a wrong page", file=sys.stderr)
+        print(
+            f"web benchmark: {failed} requests failed, returned a wrong page or went unaudited",
+            file=sys.stderr,
+        )
     return 1 if failed else 0
 
 

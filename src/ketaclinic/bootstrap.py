@@ -24,6 +24,7 @@ from ketaclinic.services.assessments.questionnaire_mappings import Questionnaire
 from ketaclinic.services.assessments.responses import AssessmentService
 from ketaclinic.services.assessments.safety import SafetyService
 from ketaclinic.services.audit.exceptions import AuditExceptionService
+from ketaclinic.services.audit.group_commit import GroupCommit
 from ketaclinic.services.audit.read_audit import ReadAuditService
 from ketaclinic.services.audit.trail import AuditService
 from ketaclinic.services.consent.consents import ConsentService
@@ -91,6 +92,8 @@ class Services:
     questionnaire_mappings: QuestionnaireMappingService
     links: LinkService
     audit_key: bytes = field(repr=False)
+    # audit appends of page reads, committed together across concurrent requests
+    audit_appends: GroupCommit = field(repr=False)
 
     orders: OrderService = field(init=False)
     checkins: CheckinService = field(init=False)
@@ -184,7 +187,7 @@ class Services:
         self.dashboard = DashboardService(self.uow)
         self.reports = ReportService(self.uow, self.clock)
         # every read of patient data at the edge is audited through this one service
-        self.read_audit = ReadAuditService(self.uow, self.clock)
+        self.read_audit = ReadAuditService(self.uow, self.clock, self.audit_appends)
         # the "Today" worklists and the patient banner: reads only
         self.due_now = DueNowService(self.uow, self.clock)
         self.orders_to_sign = OrdersToSignService(self.uow)
@@ -231,6 +234,8 @@ def build(
     def uow_factory() -> UnitOfWork:
         return SqlUnitOfWork(engine, audit_key)
 
+    appends = GroupCommit(uow_factory)
+
     policy = IdentityPolicy(
         idle_timeout=timedelta(minutes=settings.idle_timeout_min),
         token_lifetime=timedelta(minutes=settings.token_lifetime_min),
@@ -255,9 +260,10 @@ def build(
         hasher=hasher,
         identity=IdentityService(uow_factory, clock, hasher, tokens, policy, throttle),
         staff=StaffAdminService(uow_factory, clock, hasher, common_passwords()),
-        patients=PatientService(uow_factory, clock),
+        patients=PatientService(uow_factory, clock, appends),
         audit=AuditService(uow_factory, clock, audit_key),
         audit_key=audit_key,
+        audit_appends=appends,
         protocols=ProtocolService(uow_factory, clock),
         courses=CourseService(uow_factory, clock),
         safety=SafetyService(uow_factory, clock),

@@ -26,6 +26,9 @@ CASE_FIELDS = {
     "p99_ms",
     "max_ms",
     "throughput_rps",
+    "page",
+    "audit_events",
+    "audited",
 }
 DATASET_FIELDS = {"bench", "backend", "case", "patients", "users", "seed_s", "nproc", "cpu"}
 
@@ -52,6 +55,10 @@ def test_bench_web_runs_in_a_tiny_mode_and_prints_the_documented_fields(
             assert set(record) >= CASE_FIELDS, case
             assert record["requests"] == 2 * 3
             assert record["errors"] == 0
+            assert record["page"] == case
+            # warm-up and timed requests each leave at least one committed patient audit event
+            assert record["audited"] is True
+            assert record["audit_events"] >= 2 * (3 + 3)
             assert 0 < record["p50_ms"] <= record["p95_ms"] <= record["max_ms"]
     expected = {"sqlite", "postgres"} if os.environ.get(PG_ENV) else {"sqlite"}
     assert {r["backend"] for r in records} == expected

@@ -167,8 +167,13 @@ class InMemoryUnitOfWork:
         self._db = database
         self._working: Rows | None = None
         self._taken_at = 0
+        self._read_only = False
         for name in self.__annotations__:
             setattr(self, name, NotFaked(name))
+
+    def read_only(self) -> Self:
+        self._read_only = True
+        return self
 
     def __enter__(self) -> Self:
         self._begin()
@@ -208,6 +213,8 @@ class InMemoryUnitOfWork:
         """Publish the snapshot; later writes go to a fresh one (kept only by another commit)."""
         if self._working is None:
             raise RuntimeError("nothing to commit")
+        if self._read_only:
+            raise RuntimeError("a read-only unit of work cannot commit")
         self._db.publish(self._working, self._taken_at)
         self._begin()
 

@@ -50,7 +50,12 @@ class Clock(Protocol):
 
 
 class UnitOfWork(Protocol):
-    """One transaction. ``commit`` once at the end of a use case; leaving without it rolls back."""
+    """One transaction. ``commit`` once at the end of a use case; leaving without it rolls back.
+
+    ``uow_factory().read_only()`` opens a unit that only reads: it takes no write lock when it
+    begins (SQLite) and any write or commit in it fails. A use case that reads patient data and
+    audits the read appends the audit event in its own short (writing) unit afterwards.
+    """
 
     audit: AuditLog
     clinics: ClinicRepository
@@ -81,6 +86,7 @@ class UnitOfWork(Protocol):
     coaching_notes: CoachingNoteRepository
     session_records: SessionRecordRepository
 
+    def read_only(self) -> Self: ...
     def __enter__(self) -> Self: ...
     def __exit__(
         self,

@@ -7,6 +7,13 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 
+# Connection execution option set by a read-only unit of work (``SqlUnitOfWork.read_only``).
+READ_ONLY_OPTION = "ketaclinic_read_only"
+
+
+def _read_only(conn: Any) -> bool:
+    return bool(conn.get_execution_options().get(READ_ONLY_OPTION))
+
 
 def make_engine(url: str, *, echo: bool = False) -> Engine:
     """Create the engine for ``url``. SQLite files get WAL, a busy timeout and IMMEDIATE writes."""
@@ -14,7 +21,14 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
         return _sqlite_engine(url, echo=echo)
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
-    return create_engine(url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    engine = create_engine(url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=20)
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Any) -> None:
+        if _read_only(conn):
+            conn.exec_driver_sql("SET TRANSACTION READ ONLY")
+
+    return engine
 
 
 def _sqlite_engine(url: str, *, echo: bool) -> Engine:
@@ -35,7 +49,14 @@ def _sqlite_engine(url: str, *, echo: bool) -> Engine:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
+        if _read_only(conn):
+            # a reader takes no lock at BEGIN (WAL readers never wait for the writer) and may
+            # not write: query_only makes any write fail with "attempt to write a readonly ..."
+            conn.exec_driver_sql("BEGIN")
+            conn.exec_driver_sql("PRAGMA query_only = ON")
+            return
         # IMMEDIATE takes the write lock at the start, so two writers never deadlock on upgrade.
+        conn.exec_driver_sql("PRAGMA query_only = OFF")
         conn.exec_driver_sql("BEGIN IMMEDIATE")
 
     return engine

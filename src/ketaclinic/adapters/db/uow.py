@@ -20,6 +20,7 @@ from ketaclinic.adapters.db.assessments.safety_repository import SqlSafetyTaskRe
 from ketaclinic.adapters.db.audit.log import SqlAuditLog
 from ketaclinic.adapters.db.consent.repository import SqlConsentRepository
 from ketaclinic.adapters.db.dosing.repository import SqlDosingRepository
+from ketaclinic.adapters.db.engine import READ_ONLY_OPTION
 from ketaclinic.adapters.db.evaluation.repository import (
     SqlEligibilityRepository,
     SqlEvaluationRepository,
@@ -117,6 +118,7 @@ class SqlUnitOfWork:
         self._audit_key = audit_key
         self._conn: Connection | None = None
         self._tx: RootTransaction | None = None
+        self._read_only = False
 
     @property
     def connection(self) -> Connection:
@@ -124,8 +126,18 @@ class SqlUnitOfWork:
             raise RuntimeError("unit of work used outside its `with` block")
         return self._conn
 
+    def read_only(self) -> Self:
+        """Open (with ``with``) as a read-only transaction: a deferred ``BEGIN`` with
+        ``query_only`` on SQLite, ``READ ONLY`` on PostgreSQL; writing or committing fails."""
+        if self._conn is not None:
+            raise RuntimeError("read_only() is chosen before the unit of work is opened")
+        self._read_only = True
+        return self
+
     def __enter__(self) -> Self:
         self._conn = self._engine.connect()
+        if self._read_only:
+            self._conn.execution_options(**{READ_ONLY_OPTION: True})
         self._tx = self._conn.begin()
         conn = self._conn
         self.audit = SqlAuditLog(conn, self._audit_key)
@@ -176,6 +188,8 @@ class SqlUnitOfWork:
         """Commit; a deferred occupancy clash found at commit is a 409, never a 500."""
         if self._tx is None:
             raise RuntimeError("nothing to commit")
+        if self._read_only:
+            raise RuntimeError("a read-only unit of work cannot commit")
         try:
             self._tx.commit()
         except IntegrityError as clash:

@@ -14,6 +14,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from ketaclinic.domain.identity.staff import Actor
+from ketaclinic.services.audit.group_commit import GroupCommit
 from ketaclinic.services.audit.trail import record
 from ketaclinic.services.ports import Clock, UnitOfWork, UnitOfWorkFactory
 
@@ -69,9 +70,13 @@ def patients_named(uow: UnitOfWork, clinic_id: int, ids: Mapping[str, int]) -> s
 
 
 class ReadAuditService:
-    def __init__(self, uow_factory: UnitOfWorkFactory, clock: Clock) -> None:
+    def __init__(
+        self, uow_factory: UnitOfWorkFactory, clock: Clock, appends: GroupCommit | None = None
+    ) -> None:
         self._uow = uow_factory
         self._clock = clock
+        # read events of concurrent requests are committed together (see ``group_commit``)
+        self._appends = appends or GroupCommit(uow_factory)
 
     def record_reads(
         self,
@@ -86,8 +91,9 @@ class ReadAuditService:
         ``ids`` are the request's path and query ids; the patients they name are added to every
         read. A read that names no patient of the clinic writes nothing.
         """
-        written = 0
-        with self._uow() as uow:
+
+        def append(uow: UnitOfWork) -> int:
+            written = 0
             named = patients_named(uow, actor.clinic_id, ids)
             for read in reads:
                 for patient_id in sorted(named | set(read.patient_ids)):
@@ -102,9 +108,9 @@ class ReadAuditService:
                         outcome=outcome,
                     )
                     written += 1
-            if written:
-                uow.commit()
-        return written
+            return written
+
+        return self._appends.run(append)
 
     def record_refusal(
         self,

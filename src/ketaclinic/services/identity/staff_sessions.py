@@ -16,10 +16,13 @@ from ketaclinic.domain.identity.access import Role
 from ketaclinic.domain.identity.staff import Actor, Clinic, StaffMember
 from ketaclinic.services.audit.ports import AuditEntry
 from ketaclinic.services.audit.trail import record
-from ketaclinic.services.identity.ports import PasswordHasher, TokenSource
+from ketaclinic.services.identity.ports import PasswordHasher, StaffWebSession, TokenSource
 from ketaclinic.services.identity.signin_throttle import SignInThrottle
 from ketaclinic.services.ports import Clock, UnitOfWork, UnitOfWorkFactory
 
+# a page request moves the session's last_seen_at forward at most this often (one write a minute,
+# not one per page); idle sign-out may therefore come up to this much early, never late
+TOUCH_INTERVAL = timedelta(minutes=1)
 SIGNIN_FAILED = "email or password not recognised, or the account is locked"
 
 
@@ -194,30 +197,41 @@ class IdentityService:
         uow.commit()
 
     def resume(self, token: str) -> StaffSession:
-        """The session behind a cookie, refreshed; expired after the idle time-out."""
+        """The session behind a cookie, refreshed; expired after the idle time-out.
+
+        The lookup is a read-only unit. ``last_seen_at`` is written at most once per
+        ``TOUCH_INTERVAL``, so it trails the latest request by less than that: a session idle for
+        the time-out is always signed out (at most ``TOUCH_INTERVAL`` early, never late).
+        """
         now = self._clock.now()
-        with self._uow() as uow:
+        with self._uow().read_only() as uow:
             found = uow.staff_sessions.web_by_hash(token_hash(token))
             if found is None or found.ended_at is not None:
                 raise NotAuthenticated("please sign in")
-            if now - found.last_seen_at > self._policy.idle_timeout:
+            ended = self._ended(found, now)
+            if ended is None:
+                actor, name = self._actor(uow, found.staff_id, found.clinic_id)
+                clinic = uow.clinics.get(found.clinic_id)
+        if ended is not None:
+            with self._uow() as uow:
                 uow.staff_sessions.end_web(found.id, now)
                 uow.commit()
-                raise NotAuthenticated("signed out after inactivity; please sign in again")
-            if (
-                found.created_at is not None
-                and now - found.created_at >= self._policy.session_lifetime
-            ):
-                uow.staff_sessions.end_web(found.id, now)
+            raise NotAuthenticated(ended)
+        assert clinic is not None
+        if now - found.last_seen_at >= TOUCH_INTERVAL:
+            with self._uow() as uow:
+                uow.staff_sessions.touch_web(found.id, now)
                 uow.commit()
-                hours = int(self._policy.session_lifetime.total_seconds() // 3600)
-                raise NotAuthenticated(SESSION_LIMIT.format(hours=hours))
-            actor, name = self._actor(uow, found.staff_id, found.clinic_id)
-            clinic = uow.clinics.get(found.clinic_id)
-            assert clinic is not None
-            uow.staff_sessions.touch_web(found.id, now)
-            uow.commit()
         return StaffSession(actor, found.csrf_token, name, found.id, clinic, found.created_at)
+
+    def _ended(self, found: StaffWebSession, now: datetime) -> str | None:
+        """Why the session is over (idle or past its lifetime), or None while it lives."""
+        if now - found.last_seen_at > self._policy.idle_timeout:
+            return "signed out after inactivity; please sign in again"
+        if found.created_at is not None and now - found.created_at >= self._policy.session_lifetime:
+            hours = int(self._policy.session_lifetime.total_seconds() // 3600)
+            return SESSION_LIMIT.format(hours=hours)
+        return None
 
     def bearer(self, token: str, *, client: str) -> Actor:
         """The actor behind an API bearer token, if it is valid, unexpired and not revoked."""

@@ -56,7 +56,7 @@ class PatientBannerService:
     def banner(self, actor: Actor, patient_id: int) -> PatientBanner:
         """The banner of one patient of the actor's clinic (PATIENT_READ)."""
         require(actor, Permission.PATIENT_READ)
-        with self._uow() as uow:
+        with self._uow().read_only() as uow:
             patient = uow.patients.get(actor.clinic_id, patient_id)
             if patient is None:
                 raise NotFound("no such patient in this clinic", field="patient_id")

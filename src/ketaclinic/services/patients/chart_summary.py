@@ -132,7 +132,7 @@ class ChartSummaryService:
     def summary(self, actor: Actor, patient_id: int) -> ChartSummary:
         """Where the patient's current course stands (PATIENT_READ)."""
         require(actor, Permission.PATIENT_READ)
-        with self._uow() as uow:
+        with self._uow().read_only() as uow:
             return _summary(uow, actor.clinic_id, patient_id, self._clock.now())
 
 

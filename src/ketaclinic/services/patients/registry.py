@@ -26,6 +26,7 @@ from ketaclinic.domain.patients.people import (
     validate_related_person,
 )
 from ketaclinic.domain.units import body_mass_index as bmi
+from ketaclinic.services.audit.group_commit import GroupCommit
 from ketaclinic.services.audit.trail import record
 from ketaclinic.services.identity.authorization import require
 from ketaclinic.services.patients.ports import PatientSearch
@@ -55,8 +56,12 @@ class Chart:
 
 
 class PatientService:
-    def __init__(self, uow_factory: UnitOfWorkFactory, clock: Clock) -> None:
+    def __init__(
+        self, uow_factory: UnitOfWorkFactory, clock: Clock, appends: GroupCommit | None = None
+    ) -> None:
         self._uow, self._clock = uow_factory, clock
+        # the chart's read event is committed with other requests' read events
+        self._appends = appends or GroupCommit(uow_factory)
 
     def register(
         self,
@@ -111,13 +116,18 @@ class PatientService:
 
     def search(self, actor: Actor, q: PatientSearch) -> Sequence[Patient]:
         require(actor, Permission.PATIENT_READ)
-        with self._uow() as uow:
+        with self._uow().read_only() as uow:
             return uow.patients.search(replace(q, clinic_id=actor.clinic_id))
 
     def chart(self, actor: Actor, patient_id: int) -> Chart:
-        """Read a whole chart; the read itself is audited."""
+        """Read a whole chart; the read itself is audited.
+
+        The chart is read in a read-only unit (no write lock), then the read is appended to the
+        audit chain (committed together with concurrent requests' read events, see
+        ``group_commit``); the chart is returned only once that has committed.
+        """
         require(actor, Permission.PATIENT_READ)
-        with self._uow() as uow:
+        with self._uow().read_only() as uow:
             patient = self._get(uow, actor, patient_id)
             chart = Chart(
                 patient,
@@ -125,7 +135,8 @@ class PatientService:
                 uow.patients.measurements(actor.clinic_id, patient_id),
                 uow.patients.allergies(actor.clinic_id, patient_id),
             )
-            record(
+        self._appends.run(
+            lambda uow: record(
                 uow,
                 self._clock,
                 actor,
@@ -134,7 +145,7 @@ class PatientService:
                 object_id=patient_id,
                 patient_id=patient_id,
             )
-            uow.commit()
+        )
         return chart
 
     def add_related(

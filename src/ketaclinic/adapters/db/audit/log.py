@@ -39,15 +39,41 @@ class SqlAuditLog:
     def __init__(self, conn: Connection, key: bytes) -> None:
         self._conn = conn
         self._key = key
+        # chain -> (transaction, savepoint, the link this log inserted last in them)
+        self._linked: dict[str, tuple[object, object, AuditEvent]] = {}
 
     def append(self, entry: AuditEntry, *, at: datetime) -> AuditEvent:
-        """The one append path: serialise the chain, link to its last row, insert."""
+        """The one append path: serialise the chain, link to its last row, insert.
+
+        A second append to the same chain in the same transaction (and savepoint) links to the
+        event the first one inserted: the chain's lock is still held, so that is its last row.
+        """
         chain = chain_name(entry.clinic_id)
-        self._serialise(chain)
-        tail = self.tail(chain)
-        if tail is not None and not is_keyed(tail, self._key):
-            tail = self._insert(chain, _epoch_entry(entry, chain), tail, at)
-        return self._insert(chain, entry, tail, at)
+        tail = self._own_tail(chain)
+        if tail is None:
+            self._serialise(chain)
+            tail = self.tail(chain)
+            if tail is not None and not is_keyed(tail, self._key):
+                tail = self._insert(chain, _epoch_entry(entry, chain), tail, at)
+        event = self._insert(chain, entry, tail, at)
+        self._linked[chain] = (*self._scope(), event)
+        return event
+
+    def _scope(self) -> tuple[object, object]:
+        return self._conn.get_transaction(), self._conn.get_nested_transaction()
+
+    def _own_tail(self, chain: str) -> AuditEvent | None:
+        """The link this log inserted last on ``chain``, if still in the same (sub)transaction."""
+        linked = self._linked.get(chain)
+        if linked is None:
+            return None
+        transaction, savepoint, event = linked
+        current, nested = self._scope()
+        if transaction is None or transaction is not current or savepoint is not nested:
+            return None
+        if not getattr(transaction, "is_active", False):
+            return None
+        return event
 
     def seal(self, chain: str, *, at: datetime) -> AuditEvent | None:
         """Write the epoch event on a chain whose newest link is unkeyed (None if already keyed)."""

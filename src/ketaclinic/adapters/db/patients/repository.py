@@ -7,9 +7,26 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, func, insert, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    CompoundSelect,
+    Connection,
+    Select,
+    String,
+    column,
+    func,
+    insert,
+    literal_column,
+    or_,
+    select,
+    table,
+    union,
+    update,
+)
+from sqlalchemy import text as sql_text
 from sqlalchemy.exc import IntegrityError
 
+from ketaclinic.adapters.db.patients.search_index import FTS_TABLE, MIN_TRIGRAM_TERM, fts_phrase
 from ketaclinic.adapters.db.tables import allergies, measurements, patients, related_persons
 from ketaclinic.domain.errors import Conflict
 from ketaclinic.domain.patients.people import (
@@ -35,6 +52,41 @@ def fold(text: str) -> str:
 
 def _search_name(d: PatientDetails) -> str:
     return f"{fold(d.family_name)} {fold(d.given_name)}"
+
+
+def _given_family() -> ColumnElement[str]:
+    """``lower(given_name) || ' ' || lower(family_name)``, spelled as its PostgreSQL index is."""
+    return (
+        func.lower(patients.c.given_name, type_=String)
+        + literal_column("' '", String)
+        + func.lower(patients.c.family_name, type_=String)
+    )
+
+
+def _term_matches(text: str) -> ColumnElement[bool]:
+    """The search's meaning: the term inside either name spelling, or the exact MRN."""
+    return or_(
+        patients.c.search_name.like(f"%{_escape(fold(text))}%", escape="\\"),
+        func.lower(patients.c.mrn) == text.lower(),
+        _given_family().like(f"%{_escape(text.lower())}%", escape="\\"),
+    )
+
+
+def _has_trigrams(text: str) -> bool:
+    return min(len(fold(text)), len(text.lower())) >= MIN_TRIGRAM_TERM
+
+
+def _sqlite_candidates(clinic_id: int, text: str) -> CompoundSelect[tuple[int]]:
+    """Ids that may match: the trigram table's hits for either spelling, and the exact MRN."""
+    phrase = f"search_name : {fts_phrase(fold(text))} OR given_family : {fts_phrase(text.lower())}"
+    fts = table(FTS_TABLE, column("rowid"))
+    by_name = select(fts.c.rowid).where(
+        sql_text(f"{FTS_TABLE} MATCH :phrase").bindparams(phrase=phrase)
+    )
+    by_mrn = select(patients.c.id).where(
+        patients.c.clinic_id == clinic_id, func.lower(patients.c.mrn) == text.lower()
+    )
+    return union(by_name, by_mrn)
 
 
 def _patient(m: Any) -> Patient:
@@ -100,19 +152,25 @@ class SqlPatientRepository:
         return Patient(patient.id, patient.clinic_id, patient.mrn, details, patient.version + 1)
 
     def search(self, q: PatientSearch) -> Sequence[Patient]:
+        """Patients whose name contains the term or whose MRN is the term (see
+        ``search_index``): on SQLite the trigram table narrows the rows, the conditions decide."""
         stmt = select(patients).where(patients.c.clinic_id == q.clinic_id)
         text = q.text.strip()
         if text:
-            like = f"%{_escape(fold(text))}%"
-            stmt = stmt.where(
-                or_(
-                    patients.c.search_name.like(like, escape="\\"),
-                    func.lower(patients.c.mrn) == text.lower(),
-                    (
-                        func.lower(patients.c.given_name) + " " + func.lower(patients.c.family_name)
-                    ).like(f"%{_escape(text.lower())}%", escape="\\"),
-                )
-            )
+            stmt = stmt.where(_term_matches(text))
+            if self._conn.dialect.name == "sqlite" and _has_trigrams(text):
+                stmt = stmt.where(patients.c.id.in_(_sqlite_candidates(q.clinic_id, text)))
+        return self._page(stmt, q)
+
+    def scan(self, q: PatientSearch) -> Sequence[Patient]:
+        """The same search without the trigram table: every row of the clinic is compared."""
+        stmt = select(patients).where(patients.c.clinic_id == q.clinic_id)
+        text = q.text.strip()
+        if text:
+            stmt = stmt.where(_term_matches(text))
+        return self._page(stmt, q)
+
+    def _page(self, stmt: Select[Any], q: PatientSearch) -> Sequence[Patient]:
         if q.date_of_birth is not None:
             stmt = stmt.where(patients.c.date_of_birth == q.date_of_birth)
         stmt = stmt.order_by(patients.c.search_name, patients.c.id).limit(q.limit).offset(q.offset)
