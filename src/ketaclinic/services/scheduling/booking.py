@@ -62,7 +62,7 @@ from ketaclinic.services.scheduling.proposals import (
     MoveOutcome,
     Proposal,
     changeable_booking,
-    plain_clashes,
+    plain_violations,
 )
 
 ConsentCheck = Callable[[UnitOfWork, Course], ConsentStatus]
@@ -229,8 +229,8 @@ class ScheduleService:
         minute = frame.minute(request.start_at)
         move = ManualMove(f"b{booking.id}", minute, str(chair), str(nurse), request.reason)
         decision = validate_move(problem, schedule, move)
-        said = plain_clashes(
-            uow, booking.clinic_id, frame, schedule, move.appointment_id, decision.violations
+        said = plain_violations(
+            uow, booking.clinic_id, frame, problem, schedule, move, decision.violations
         )
         return replace(decision, violations=said)
 
