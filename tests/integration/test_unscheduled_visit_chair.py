@@ -107,7 +107,7 @@ def test_a_booking_later_in_the_visits_chair_time_is_refused_one_after_it_is_not
 def test_a_chair_with_a_session_open_in_it_is_refused(
     world: World, first_booked: tuple[Booked, Booking]
 ) -> None:
-    booked, first = first_booked
+    booked, _ = first_booked
     physician = world.actor(Role.PHYSICIAN)
     [free] = [
         c.id
