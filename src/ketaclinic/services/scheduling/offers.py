@@ -5,7 +5,7 @@ An induction series is booked for a course that has not passed induction (referr
 eligible, consented, in induction); a course in reassessment or maintenance gets boosters from its
 stored plan, and an ineligible, completed or discontinued course gets no new series. Consent in
 force and the safety gate are checked when booking (``ScheduleService.ensure_may_book``).
-Source: clinical.md §3.1 (the induction series), §3.3 (maintenance and boosters).
+Source: the course lifecycle (`domain.patients.course`) and the protocol's series and maintenance.
 """
 
 from __future__ import annotations
