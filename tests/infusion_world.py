@@ -107,8 +107,11 @@ def walked_session(
         prepare_clinic(world)
     s, nurse, physician = world.services, world.actor(Role.NURSE), world.actor(Role.PHYSICIAN)
     found = s.patients.search(nurse, PatientSearch(0, text="Demo-Infusion"))
-    with s.uow() as uow:  # a patient without a course yet, a chair without a session
-        taken = {a.chair_id for a in uow.sessions.active(world.clinic.id)}
+    with s.uow() as uow:  # a patient without a course yet, a chair without an open session
+        opened = uow.sessions.unscheduled_since(world.clinic.id, world.clock.now())
+        taken = {a.chair_id for a in uow.sessions.active(world.clinic.id)} | {
+            o.chair_id for o in opened if o.closed_at is None
+        }
         chair = next(c.id for c in uow.clinics.chairs(world.clinic.id) if c.id not in taken)
         if patient is None:
             patient = next(p for p in found if not uow.courses.for_patient(world.clinic.id, p.id))

@@ -29,7 +29,7 @@ def test_front_desk_checks_in_the_demo_pathway_patient_from_the_command_line(
     who = ("--email", "frontdesk@demo.ketaclinic.test", "--password-file", str(secret))
     listed = run(var, "arrivals", "list", *who, "--day", day.isoformat())
     assert listed.returncode == 0, listed.stderr
-    row = next(line for line in listed.stdout.splitlines() if "session number 1" in line)
+    row = next(line for line in listed.stdout.splitlines() if "\tInduction session 1\t" in line)
     appointment = row.split("\t", 1)[0]
     assert row.endswith("not in")
     done = run(var, "arrivals", "check-in", appointment, *who)

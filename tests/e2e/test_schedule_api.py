@@ -55,6 +55,8 @@ def test_book_confirm_and_move_over_the_api(api: TestClient, world: World, booke
     )
     assert refused.status_code == 409
     assert "SCH-SPACING" in refused.json()["rules"]
+    assert "Session 4 must be at least 2 days after session 3" in refused.json()["detail"]
+    assert f"b{series[3]['id']} starts" not in refused.json()["detail"]
     chairs = world.services.calendar.directory(world.actor(Role.ADMIN)).chairs
     other_chair = next(c.id for c in chairs if c.id != series[3]["chair_id"])
     accepted = api.post(

@@ -75,6 +75,12 @@ def test_panel_books_confirms_and_refuses_a_move_inline(
     )
     assert refused.status_code == 200
     assert 'data-accepted="false"' in refused.text and 'data-rule="SCH-SPACING"' in refused.text
+    third_day = series[2].start_at.astimezone(CHICAGO)
+    assert (
+        f"Session 4 must be at least 2 days after session 3 ({third_day:%a %-d %b}); earliest "
+        in refused.text
+    )
+    assert f"b{series[3].id} starts" not in refused.text
     blank = client.post(
         f"/appointments/{series[3].id}/move",
         data={"csrf_token": csrf, "day": "", "time": "", "reason": ""},

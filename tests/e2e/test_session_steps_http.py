@@ -46,12 +46,11 @@ def test_a_nurse_cannot_start_dosing_without_the_documented_steps(
     assert any(r.startswith("dose_gate.vitals") for r in body["reasons"])
     assert any(r.startswith("dose_gate.order") for r in body["reasons"])
     assert _state(world, checked_in.id) is SessionState.CHECKED_IN
-    s = world.services
+    s, physician = world.services, world.actor(Role.PHYSICIAN)
+    course_id = walked_session(world, SessionState.CHECKED_IN, prepared=True).course_id
+    free = next(c.id for c, ok in s.arrivals.chairs_for_visit(physician, course_id) if ok)
     scheduled = s.sessions.create(  # not even checked in
-        world.actor(Role.PHYSICIAN),
-        walked_session(world, SessionState.CHECKED_IN, prepared=True).course_id,
-        checked_in.chair_id,
-        unscheduled_reason="walk-in",
+        physician, course_id, free, unscheduled_reason="walk-in"
     )
     refused = _step(client, world, Role.NURSE, scheduled.id, "start", start_fields(world))
     assert refused.status_code in (409, 422) and "dose_gate." in refused.text

@@ -132,6 +132,7 @@ def test_front_desk_sees_arrivals_and_the_late_patient(
     assert day.booked.display_name in arrivals and day.first_at_local in arrivals
     assert f'action="/appointments/{day.first_id}/check-in"' in arrivals
     assert 'name="back" value="today"' in arrivals
+    assert "<td>Induction session 1</td>" in arrivals and "induction 1" not in arrivals
     late = section(body, "today-late")
     assert day.booked.display_name in late and "No-show or cancel on the schedule" in late
     assert "today-due" not in body and "today-to-sign" not in body

@@ -25,6 +25,7 @@ from tests.conftest import World
 from tests.schedule_world import Booked, schedule_world
 
 CHICAGO = ZoneInfo("America/Chicago")
+MIN_GAP = timedelta(hours=48)  # the adult IV pack's minimum time between induction sessions
 
 
 def _events(world: World) -> list[AuditEvent]:
@@ -137,6 +138,27 @@ def _series(world: World, booked: Booked) -> list[Booking]:
     return booked.schedule.confirm_series(desk, course.id)
 
 
+def test_moving_a_session_too_close_before_the_next_says_the_latest_day(
+    world: World, booked: Booked
+) -> None:
+    series = sorted(_series(world, booked), key=lambda b: b.start_at)
+    third, fourth = series[2], series[3]
+    outcome = booked.schedule.move(
+        world.actor(Role.FRONT_DESK),
+        third.id,
+        MoveRequest(start_at=fourth.start_at - timedelta(hours=24), reason="patient asked"),
+    )
+    assert not outcome.accepted
+    said = [v.message for v in outcome.violations if v.rule is Constraint.SPACING]
+    before_fourth = fourth.start_at.astimezone(CHICAGO)
+    latest = (fourth.start_at - MIN_GAP).astimezone(CHICAGO)
+    assert (
+        f"Session 3 must be at least 2 days before session 4 ({before_fourth:%a %-d %b}); "
+        f"latest {latest:%a %-d %b at %H:%M}"
+    ) in said
+    assert not any(f"b{third.id}" in m or f"b{fourth.id}" in m for m in said)
+
+
 def test_a_move_that_breaks_the_minimum_gap_is_refused(world: World, booked: Booked) -> None:
     series = sorted(_series(world, booked), key=lambda b: b.start_at)
     fourth, third = series[3], series[2]
@@ -146,7 +168,13 @@ def test_a_move_that_breaks_the_minimum_gap_is_refused(world: World, booked: Boo
         MoveRequest(start_at=third.start_at + timedelta(hours=24), reason="patient asked"),
     )
     assert not outcome.accepted
-    assert Constraint.SPACING in {v.rule for v in outcome.violations}
+    [spacing] = [v for v in outcome.violations if v.rule is Constraint.SPACING]
+    after_third = third.start_at.astimezone(CHICAGO)
+    earliest = (third.start_at + MIN_GAP).astimezone(CHICAGO)  # elapsed hours, across DST
+    assert spacing.message == (
+        f"Session 4 must be at least 2 days after session 3 ({after_third:%a %-d %b}); "
+        f"earliest {earliest:%a %-d %b at %H:%M}"
+    )
     with world.services.uow() as uow:
         assert uow.schedule.get(world.clinic.id, fourth.id) == fourth
     moves = [e for e in _events(world) if e.action == "schedule.move"]

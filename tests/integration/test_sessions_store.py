@@ -52,12 +52,9 @@ def test_a_session_walks_the_state_machine_with_each_transition_stamped(world: W
     start = start_fields(world, lot="LOT-DEMO-K")
     session = flow.start(nurse, session.id, start)
     assert session.dosing_started_at == world.clock.now()
-    second = s.create(
-        doctor, walked.course_id, walked.chair_id, unscheduled_reason="walk-in"
-    )  # a later booking of the same chair is fine...
-    with pytest.raises(Conflict) as busy:  # ...but it cannot check in while the chair is taken
-        s.move(nurse, second.id, SessionState.CHECKED_IN)
-    assert busy.value.field == "chair_id"
+    with pytest.raises(Conflict) as busy:  # no second visit opens in a chair in use
+        s.create(doctor, walked.course_id, walked.chair_id, unscheduled_reason="walk-in")
+    assert busy.value.field == "chair_id" and busy.value.detail.startswith("session.chair_free: ")
     world.clock.advance(minutes=10)
     session = s.move(nurse, session.id, SessionState.PAUSED, reason="nausea")
     assert session.paused_at == world.clock.now()

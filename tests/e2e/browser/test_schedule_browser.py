@@ -92,6 +92,7 @@ def test_front_desk_books_moves_and_replans_a_series(
     move.get_by_role("button", name="Move session 4").click()
     refused = page.locator('#move-result[data-accepted="false"]')
     expect(refused).to_contain_text("SCH-SPACING")
+    expect(refused).to_contain_text("Session 4 must be at least 2 days after session 3")
 
     fourth = page.locator('#schedule-panel tr[data-session="4"]')
     expect(fourth.locator("td.when")).to_contain_text(

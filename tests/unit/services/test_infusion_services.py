@@ -301,14 +301,19 @@ def test_one_patient_per_chair(infusion: Infusion) -> None:
             at=w.clock.now(),
         )
         uow.commit()
-    second = infusion.sessions.create(
-        w.actor(Role.PHYSICIAN), course.id, w.chairs[0], unscheduled_reason="walk-in"
-    )
-    infusion.documented(second)
-    with pytest.raises(Conflict) as err:
-        infusion.sessions.move(w.actor(Role.NURSE), second.id, SessionState.CHECKED_IN)
+    before = dict(w.committed.infusion.sessions)
+    with pytest.raises(Conflict) as err:  # the chair has a patient in it: no second session
+        infusion.sessions.create(
+            w.actor(Role.PHYSICIAN), course.id, w.chairs[0], unscheduled_reason="walk-in"
+        )
     assert err.value.field == "chair_id"
-    assert w.committed.infusion.sessions[second.id].state is SessionState.SCHEDULED
+    assert err.value.detail.startswith("session.chair_free: ")
+    assert "has another patient in it: a session open since" in err.value.detail
+    assert w.committed.infusion.sessions == before
+    free = infusion.sessions.create(
+        w.actor(Role.PHYSICIAN), course.id, w.chairs[1], unscheduled_reason="walk-in"
+    )
+    assert free.chair_id == w.chairs[1]
 
 
 def test_one_active_session_per_patient(infusion: Infusion) -> None:

@@ -118,6 +118,13 @@ class BookedShape:
     nurse_setup_min: int
 
 
+_BOOKING_WORDS = {
+    BookingKind.INDUCTION: "Induction session {n}",
+    BookingKind.BOOSTER: "Maintenance booster {n}",
+    BookingKind.COACHING: "Coaching session",
+}
+
+
 @dataclass(frozen=True, slots=True)
 class Booking:
     """One stored appointment of a course."""
@@ -141,6 +148,12 @@ class Booking:
     def active(self) -> bool:
         """True while the booking holds a chair and a nurse."""
         return self.status in ACTIVE
+
+    @property
+    def words(self) -> str:
+        """What the appointment is, in plain words ("Induction session 3", "Maintenance
+        booster 1", "Coaching session")."""
+        return _BOOKING_WORDS[self.kind].format(n=self.session_number)
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,9 +21,10 @@ from zoneinfo import ZoneInfo
 
 from ketaclinic.domain.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from ketaclinic.domain.identity.access import PRESCRIBER_ROLES, Permission
-from ketaclinic.domain.identity.staff import Actor
+from ketaclinic.domain.identity.staff import Actor, Chair
 from ketaclinic.domain.infusion.records import InfusionSession
 from ketaclinic.domain.patients.course import CourseState
+from ketaclinic.domain.patients.treatment import Course
 from ketaclinic.domain.scheduling.booking import Booking, BookingKind, BookingStatus
 from ketaclinic.services.audit.trail import record
 from ketaclinic.services.identity.authorization import require
@@ -31,6 +32,9 @@ from ketaclinic.services.infusion.board import chair_event
 from ketaclinic.services.infusion.ports import LiveEvents
 from ketaclinic.services.patients.courses import get_course
 from ketaclinic.services.ports import Clock, UnitOfWork, UnitOfWorkFactory
+from ketaclinic.services.protocols.publishing import load_published
+from ketaclinic.services.scheduling.calendar import ChairRoutine, shape_for
+from ketaclinic.services.scheduling.occupancy import ChairUse, chair_uses
 
 _NOT_TREATABLE = frozenset(
     {CourseState.INELIGIBLE, CourseState.COMPLETED, CourseState.DISCONTINUED}
@@ -38,6 +42,7 @@ _NOT_TREATABLE = frozenset(
 MAX_REASON_CHARS = 500
 RULE_APPOINTMENT = "session.needs_appointment"
 RULE_SAME_DAY = "session.check_in_same_day"
+RULE_CHAIR_FREE = "session.chair_free"
 #: How far ahead the next clinic day with infusion appointments is looked for.
 NEXT_DAY_HORIZON = timedelta(days=14)
 
@@ -68,7 +73,9 @@ def open_session(uow: UnitOfWork, clock: Clock, actor: Actor, opening: Opening) 
 
     Refused (naming the rule) without an appointment unless a prescriber gives a reason; refused
     for a cancelled or missed appointment, a coaching appointment, an appointment of another day,
-    an untreatable course, a chair out of service, or an appointment already checked in.
+    an untreatable course, a chair out of service, or an appointment already checked in. An
+    unscheduled visit is refused (rule ``session.chair_free``) in a chair booked for another
+    patient during the protocol's chair time from now, or with a session open in it.
     """
     assert actor.staff_id is not None
     booking = opening.appointment
@@ -81,6 +88,8 @@ def open_session(uow: UnitOfWork, clock: Clock, actor: Actor, opening: Opening) 
     if course.state in _NOT_TREATABLE:
         raise Conflict(f"the course is {course.state.value}", field="course_id")
     _check_chair(uow, actor.clinic_id, opening.chair_id)
+    if booking is None:
+        _check_chair_free(uow, clock, course, opening.chair_id)
     if opening.prescriber_id is not None:
         _check_staff(uow, actor.clinic_id, opening.prescriber_id, "prescriber_id")
     if booking is not None and uow.sessions.for_appointment(actor.clinic_id, booking.id):
@@ -159,6 +168,50 @@ def _check_chair(uow: UnitOfWork, clinic_id: int, chair_id: int) -> None:
         raise NotFound("no such chair in service in this clinic", field="chair_id")
 
 
+def _check_chair_free(uow: UnitOfWork, clock: Clock, course: Course, chair_id: int) -> None:
+    """The unscheduled visit's chair is free from now for the protocol's chair time (the same
+    occupancy the scheduler holds: ``scheduling.occupancy.chair_uses``)."""
+    taken = chair_taken(uow, clock, course, chair_id)
+    if taken is not None:
+        raise Conflict(f"{RULE_CHAIR_FREE}: {taken}; choose a free chair", field="chair_id")
+
+
+def chair_taken(uow: UnitOfWork, clock: Clock, course: Course, chair_id: int) -> str | None:
+    """Who or what holds ``chair_id`` while an unscheduled visit of ``course`` opened now would
+    (clinic local time; another patient is never named), or None when the chair is free. The
+    patient's own booking in the chair is no clash (their appointment is checked in instead)."""
+    protocol = load_published(uow, course.clinic_id, course.protocol_version_id).protocol
+    routine = ChairRoutine()
+    now = clock.now()
+    end = now + timedelta(minutes=shape_for(protocol, routine).chair_min)
+    uses = chair_uses(uow, course.clinic_id, chair_id, routine, start=now, end=end, now=now)
+    clash = next((u for u in uses if not u.booked or u.patient_id != course.patient_id), None)
+    if clash is None:
+        return None
+    clinic = uow.clinics.get(course.clinic_id)
+    zone = ZoneInfo(clinic.timezone if clinic else "UTC")
+    chair = next((c.name for c in uow.clinics.chairs(course.clinic_id) if c.id == chair_id), "")
+    return _said(clash, chair or f"chair {chair_id}", course.patient_id, zone, now)
+
+
+def _said(use: ChairUse, chair: str, patient_id: int, zone: ZoneInfo, now: datetime) -> str:
+    start, end = use.start_at.astimezone(zone), use.end_at.astimezone(zone)
+    day = "" if start.date() == now.astimezone(zone).date() else f" on {start:%a %-d %b}"
+    if use.booked:
+        return f"{chair} is booked{day} from {start:%H:%M} to {end:%H:%M} for another patient"
+    who = "this patient" if use.patient_id == patient_id else "another patient"
+    return f"{chair} has {who} in it: a session open since {start:%H:%M}{day}"
+
+
+def free_chairs(uow: UnitOfWork, clock: Clock, course: Course) -> list[Chair]:
+    """The chairs in service an unscheduled visit of ``course`` may open in now."""
+    return [
+        c
+        for c in uow.clinics.chairs(course.clinic_id)
+        if c.in_service and chair_taken(uow, clock, course, c.id) is None
+    ]
+
+
 def _check_staff(uow: UnitOfWork, clinic_id: int, staff_id: int, field: str) -> None:
     if not any(m.clinic_id == clinic_id for m in uow.staff.memberships(staff_id)):
         raise NotFound("no such staff member in this clinic", field=field)
@@ -204,6 +257,16 @@ class SessionOpeningService:
             uow.commit()
         self._events.publish(actor.clinic_id, event)
         return s
+
+    def chairs_for_visit(self, actor: Actor, course_id: int) -> list[tuple[Chair, bool]]:
+        """The chairs in service for an unscheduled visit of ``course_id`` now, each with
+        whether it is free (nothing booked or open in it for the protocol's chair time)."""
+        require(actor, Permission.SESSION_RUN)
+        with self._uow() as uow:
+            course = get_course(uow, actor.clinic_id, course_id)
+            free = {c.id for c in free_chairs(uow, self._clock, course)}
+            chairs = [c for c in uow.clinics.chairs(actor.clinic_id) if c.in_service]
+        return [(c, c.id in free) for c in chairs]
 
     def arrivals(self, actor: Actor, day: date) -> list[Arrival]:
         """Today's infusion appointments (active or checked in) with their sessions, by time."""

@@ -155,7 +155,8 @@ class SessionService:
     ) -> InfusionSession:
         """An unscheduled visit of ``course_id`` in ``chair_id``, authorised by the prescriber
         ``actor`` with a reason (a booked appointment opens through ``SessionOpeningService``).
-        Several sessions may wait on one chair, but only one can be checked in at a time."""
+        Refused in a chair booked for another patient or with a session open in it
+        (``session_opening.open_session``); only one session is checked in per chair at a time."""
         require(actor, Permission.SESSION_RUN)
         opening = Opening(
             course_id, chair_id, unscheduled_reason=unscheduled_reason, prescriber_id=prescriber_id

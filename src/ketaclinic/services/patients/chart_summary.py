@@ -19,22 +19,17 @@ from ketaclinic.domain.identity.staff import Actor
 from ketaclinic.domain.infusion.records import CLOSED_STATES, InfusionSession
 from ketaclinic.domain.infusion.session import SessionState
 from ketaclinic.domain.patients.treatment import Course
-from ketaclinic.domain.scheduling.booking import Booking, BookingKind
+from ketaclinic.domain.scheduling.booking import Booking
 from ketaclinic.services.identity.authorization import require
 from ketaclinic.services.ports import Clock, UnitOfWork, UnitOfWorkFactory
 from ketaclinic.services.protocols.publishing import load_published
 
 GIVEN = frozenset({SessionState.DISCHARGED, SessionState.RECOVERY, SessionState.STOPPED})
-_BOOKING_WORDS = {
-    BookingKind.INDUCTION: "Induction session {n}",
-    BookingKind.BOOSTER: "Maintenance booster {n}",
-    BookingKind.COACHING: "Coaching session",
-}
 
 
 def booking_words(booking: Booking) -> str:
     """What an appointment is, in plain words ("Induction session 3", "Maintenance booster 1")."""
-    return _BOOKING_WORDS[booking.kind].format(n=booking.session_number)
+    return booking.words
 
 
 @dataclass(frozen=True, slots=True)

@@ -57,12 +57,13 @@ from ketaclinic.services.scheduling.calendar import (
     to_engine,
 )
 from ketaclinic.services.scheduling.inputs import MoveRequest
+from ketaclinic.services.scheduling.offers import ensure_induction_bookable
 from ketaclinic.services.scheduling.problem import problem_with
 from ketaclinic.services.scheduling.proposals import (
     MoveOutcome,
     Proposal,
     changeable_booking,
-    plain_clashes,
+    plain_violations,
 )
 
 ConsentCheck = Callable[[UnitOfWork, Course], ConsentStatus]
@@ -122,6 +123,7 @@ class ScheduleService:
         with self._uow() as uow:
             uow.schedule.lock_clinic(actor.clinic_id)
             course = get_course(uow, actor.clinic_id, course_id)
+            ensure_induction_bookable(course)
             self.ensure_may_book(uow, course)
             if induction_of(uow.schedule.for_course(actor.clinic_id, course_id)):
                 raise Conflict("this course already has booked sessions", field="course_id")
@@ -229,8 +231,8 @@ class ScheduleService:
         minute = frame.minute(request.start_at)
         move = ManualMove(f"b{booking.id}", minute, str(chair), str(nurse), request.reason)
         decision = validate_move(problem, schedule, move)
-        said = plain_clashes(
-            uow, booking.clinic_id, frame, schedule, move.appointment_id, decision.violations
+        said = plain_violations(
+            uow, booking.clinic_id, frame, problem, schedule, move, decision.violations
         )
         return replace(decision, violations=said)
 

@@ -52,11 +52,52 @@ def chair_holds(
             protocol = load_published(uow, clinic_id, version).protocol
             planned[version] = timedelta(minutes=shape_for(protocol, routine).chair_min)
         end = s.holds_chair_until(planned[version], now)
-        if end > max(s.created_at, since):
+        if s.closed_at is None or end > max(s.created_at, since):
             holds.append(
                 ChairHold(s.id, s.patient_id, s.chair_id, s.attendant_id, s.created_at, end)
             )
     return holds
+
+
+@dataclass(frozen=True, slots=True)
+class ChairUse:
+    """What holds one chair over a span: an active booking, or a session open in the chair."""
+
+    chair_id: int
+    patient_id: int
+    start_at: datetime
+    end_at: datetime
+    booked: bool  # a booked appointment; else a session open in the chair (no end known yet)
+
+
+def chair_uses(
+    uow: UnitOfWork,
+    clinic_id: int,
+    chair_id: int,
+    routine: ChairRoutine,
+    *,
+    start: datetime,
+    end: datetime,
+    now: datetime,
+) -> list[ChairUse]:
+    """Everything that holds ``chair_id`` over ``[start, end)``, earliest first: active bookings
+    (infusions, boosters, coaching) and sessions open in the chair. A session without an
+    appointment is held as the scheduler holds it (:func:`chair_holds`); a session still open in
+    the chair holds it whatever its planned time (nobody knows yet when the patient leaves)."""
+    booked = [
+        ChairUse(b.chair_id, b.patient_id, b.start_at, b.end_at, booked=True)
+        for b in uow.schedule.active_between(clinic_id, start, end)
+        if b.chair_id == chair_id
+    ]
+    holds = [
+        ChairUse(h.chair_id, h.patient_id, h.start_at, h.end_at, booked=False)
+        for h in chair_holds(uow, clinic_id, routine, since=start, now=max(now, end))
+        if h.chair_id == chair_id and h.overlaps(start, end)
+    ]
+    in_chair = uow.sessions.active_on_chair(clinic_id, chair_id)
+    if in_chair is not None and in_chair.appointment_id is not None:  # a booking running over
+        holds.append(ChairUse(chair_id, in_chair.patient_id, in_chair.created_at, end, False))
+    return sorted(booked + holds, key=lambda u: (u.start_at, not u.booked))
 
 
 def hold_to_engine(hold: ChairHold, frame: Frame) -> Appointment:

@@ -13,14 +13,20 @@ from ketaclinic.domain.scheduling import (
     Appointment,
     Constraint,
     Infeasibility,
+    ManualMove,
     Option,
+    Problem,
     Schedule,
+    SeriesRequest,
     Violation,
 )
 from ketaclinic.domain.scheduling.booking import Booking, BookingKind
 from ketaclinic.services.ports import UnitOfWork
 from ketaclinic.services.scheduling.calendar import Frame
 from ketaclinic.services.scheduling.occupancy import HOLD_PREFIX
+
+PRIOR = "prior"  # the checker's id for the last session given before the series' bookings
+DAY, DAY_TIME = "%a %-d %b", "%a %-d %b at %H:%M"
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,26 +68,76 @@ def changeable_booking(uow: UnitOfWork, clinic_id: int, booking_id: int) -> Book
     return booking
 
 
-def plain_clashes(
+def plain_violations(
     uow: UnitOfWork,
     clinic_id: int,
     frame: Frame,
+    problem: Problem,
     schedule: Schedule,
-    moved_id: str,
+    move: ManualMove,
     violations: Sequence[Violation],
 ) -> tuple[Violation, ...]:
-    """``violations`` with every chair clash said in plain words: the chair's name, when it is
-    taken (clinic local time) and by what (another booked session, or a patient in the chair
-    without an appointment). Other patients are never named."""
+    """``violations`` of a manual move said in plain words, in clinic local time: a chair clash
+    names the chair, when it is taken and by what (another booked session, or a patient in the
+    chair without an appointment); a spacing breach names the sessions, the minimum gap and the
+    earliest (or latest) day allowed. Other patients are never named; rule ids stay on ``rule``."""
     chairs = {str(c.id): c.name for c in uow.clinics.chairs(clinic_id)}
     by_id = {a.id: a for a in schedule.appointments}
+    moved = by_id.get(move.appointment_id)
+    if moved is not None:
+        by_id[moved.id] = replace(moved, start_min=move.start_min)
     out = []
     for v in violations:
-        other = next((by_id[i] for i in v.appointment_ids if i != moved_id and i in by_id), None)
+        other = next(
+            (by_id[i] for i in v.appointment_ids if i != move.appointment_id and i in by_id), None
+        )
         if v.rule is Constraint.CHAIR_CAPACITY and other is not None:
             v = replace(v, message=_chair_taken(frame, chairs, other))
+        elif v.rule is Constraint.SPACING and len(v.appointment_ids) == 2:
+            request = next((r for r in problem.requests if r.id == v.series_id), None)
+            if request is not None:
+                v = replace(v, message=_too_close(frame, request, by_id, move, v.appointment_ids))
         out.append(v)
     return tuple(out)
+
+
+def _too_close(
+    frame: Frame,
+    request: SeriesRequest,
+    by_id: dict[str, Appointment],
+    move: ManualMove,
+    pair: tuple[str, ...],
+) -> str:
+    """ "Session 4 must be at least 2 days after session 3 (Tue 3 Mar); earliest Thu 5 Mar at
+    09:00" (the later one moved), or "... before session 5 (...); latest ..." (the earlier)."""
+    first, second = pair
+    gap = request.min_gap_min
+    later = by_id[second]
+    earlier_name = "the last session given" if first == PRIOR else f"session {by_id[first].index}"
+    earlier_min = request.prior_start_min if first == PRIOR else by_id[first].start_min
+
+    def at(minute: int | None, fmt: str) -> str:
+        return format(frame.grid.to_datetime(minute or 0).astimezone(frame.zone), fmt)
+
+    if first != PRIOR and move.appointment_id == first:
+        return (
+            f"Session {by_id[first].index} must be at least {_span(gap)} before session "
+            f"{later.index} ({at(later.start_min, DAY)}); latest "
+            f"{at(later.start_min - gap, DAY_TIME)}"
+        )
+    return (
+        f"Session {later.index} must be at least {_span(gap)} after {earlier_name} "
+        f"({at(earlier_min, DAY)}); earliest {at((earlier_min or 0) + gap, DAY_TIME)}"
+    )
+
+
+def _span(minutes: int) -> str:
+    if minutes % 1440 == 0:
+        days = minutes // 1440
+        return f"{days} day{'s' if days != 1 else ''}"
+    if minutes % 60 == 0:
+        return f"{minutes // 60} hours"
+    return f"{minutes} minutes"
 
 
 def _chair_taken(frame: Frame, chairs: dict[str, str], other: Appointment) -> str:

@@ -1,5 +1,6 @@
 """Arrivals in the staff UI: today's arrivals list, checking a booked appointment in (its session
-opens), and cancelling or marking a no-show from the schedule day (the series is re-planned).
+opens), a prescriber opening an unscheduled visit (the free chairs listed), and cancelling or
+marking a no-show from the schedule day (the series is re-planned).
 
 Thin: each POST calls one use case (``services.infusion.session_opening`` or
 ``services.scheduling.replan``) and redirects back to the page it came from with what happened; a
@@ -8,6 +9,7 @@ refusal re-renders that page with the reason in place.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
@@ -15,7 +17,7 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from ketaclinic.domain.errors import ClinicError, NotFound
+from ketaclinic.domain.errors import ClinicError, NotFound, PermissionDenied, ValidationFailed
 from ketaclinic.domain.identity.access import Permission
 from ketaclinic.entrypoints.guards import WebUser
 from ketaclinic.entrypoints.http import audit_seen, services_of
@@ -28,6 +30,7 @@ from ketaclinic.services.scheduling.inputs import DropReason, DropRequest
 router = APIRouter(dependencies=[Depends(mark_web)], include_in_schema=False)
 Reader = Annotated[StaffSession, Depends(WebUser(Permission.SCHEDULE_READ))]
 CheckIn = Annotated[StaffSession, Depends(WebUser(Permission.SESSION_CHECK_IN))]
+Runner = Annotated[StaffSession, Depends(WebUser(Permission.SESSION_RUN))]
 Writer = Annotated[StaffSession, Depends(WebUser(Permission.SCHEDULE_WRITE))]
 _BACK = {"arrivals": "/arrivals", "schedule": "/schedule", "today": "/today"}
 
@@ -76,6 +79,53 @@ async def check_in(request: Request, appointment_id: PathId, staff_session: Chec
             raise
         return arrivals_page(request, staff_session, error=failed)
     return RedirectResponse(f"{back}?opened={opened.id}", status_code=303)
+
+
+def visit_page(
+    request: Request,
+    staff_session: StaffSession,
+    course_id: int,
+    *,
+    error: ClinicError | None = None,
+    values: Mapping[str, str] | None = None,
+) -> Response:
+    services = services_of(request)
+    course = services.courses.view(staff_session.actor, course_id).course
+    chairs = services.arrivals.chairs_for_visit(staff_session.actor, course_id)
+    context: dict[str, Any] = {
+        "course": course,
+        "chairs": chairs,
+        "error": error,
+        "values": values or {},
+    }
+    return render(request, "scheduling/unscheduled.html", context, status=409 if error else 200)
+
+
+@router.get("/courses/{course_id}/unscheduled", response_class=HTMLResponse)
+def unscheduled_form(request: Request, course_id: PathId, staff_session: Runner) -> Response:
+    """A prescriber opens a visit without an appointment: a free chair and the reason."""
+    return visit_page(request, staff_session, course_id)
+
+
+@router.post("/courses/{course_id}/unscheduled", response_class=HTMLResponse)
+async def open_unscheduled(request: Request, course_id: PathId, staff_session: Runner) -> Response:
+    """Open the unscheduled visit (refused in a chair booked or in use, naming the chair)."""
+    form = await request.form()
+    errors: dict[str, str] = {}
+    chair = forms.text(form, "chair_id", errors, 12)
+    reason = forms.text(form, "reason", errors, forms.WIRE_TEXT_CHARS)
+    values = {"chair_id": chair, "reason": reason}
+    try:
+        if errors or not chair.isdigit():
+            raise ValidationFailed(errors or {"chair_id": "choose a chair"})
+        opened = services_of(request).arrivals.open_unscheduled(
+            staff_session.actor, course_id, int(chair), reason=reason
+        )
+    except ClinicError as failed:
+        if isinstance(failed, NotFound | PermissionDenied) and failed.field != "chair_id":
+            raise
+        return visit_page(request, staff_session, course_id, error=failed, values=values)
+    return RedirectResponse(f"/sessions/{opened.id}", status_code=303)
 
 
 @router.post("/schedule/appointments/{appointment_id}/drop", response_class=HTMLResponse)

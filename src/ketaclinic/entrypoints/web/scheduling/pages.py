@@ -14,7 +14,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from ketaclinic.adapters.ical import patient_calendar, staff_calendar
 from ketaclinic.domain.errors import ClinicError, Conflict, NotFound, ValidationFailed
-from ketaclinic.domain.identity.access import Permission
+from ketaclinic.domain.identity.access import PRESCRIBER_ROLES, Permission
 from ketaclinic.entrypoints.guards import WebUser
 from ketaclinic.entrypoints.http import audit_seen, services_of
 from ketaclinic.entrypoints.input_limits import PathId
@@ -25,6 +25,7 @@ from ketaclinic.services.identity.staff_sessions import StaffSession
 from ketaclinic.services.outcomes.booster_booking import NO_PLAN_YET
 from ketaclinic.services.scheduling.calendar import calendar_view
 from ketaclinic.services.scheduling.inputs import DropReason, DropRequest, MoveRequest
+from ketaclinic.services.scheduling.offers import may_book_induction
 
 router = APIRouter(dependencies=[Depends(mark_web)], include_in_schema=False)
 Reader = Annotated[StaffSession, Depends(WebUser(Permission.SCHEDULE_READ))]
@@ -176,6 +177,8 @@ def _panel(
     plans = {c.id: services.boosters.to_book(staff_session.actor, c.id) for c in courses}
     context = {
         "patient_id": patient_id,
+        "induction_allowed": {c.id: may_book_induction(c) for c in courses},
+        "opens_visits": staff_session.actor.role in PRESCRIBER_ROLES,
         "booster_plans": plans,
         "no_plan_yet": NO_PLAN_YET,
         "bookings": bookings,
