@@ -26,6 +26,7 @@ from ketaclinic.domain.assessments.instruments.model import Band
 from ketaclinic.domain.assessments.instruments.trajectory import ScorePoint
 from ketaclinic.domain.integration.plans import GoalRating
 from ketaclinic.domain.outcomes.cohort_trajectory import TrajectoryPoint
+from ketaclinic.domain.outcomes.scores import course_baseline
 from ketaclinic.services.outcomes.review import CourseReview
 
 
@@ -110,25 +111,33 @@ def render_trajectory_svg(
 
 
 def course_trajectory_chart(review: CourseReview) -> Chart | None:
-    """The course's primary instrument totals by days since baseline (None: no score yet)."""
+    """The course's primary instrument totals by days since the course's baseline (the one
+    baseline rule, ``course_baseline``; days since the first score when there is none yet).
+    None: no score yet."""
     instrument = review.outcome.instrument
     scores = [s.score for s in review.scores if s.score.instrument == instrument]
     if not scores:
         return None
-    start = scores[0].administered_at
+    baseline = course_baseline(scores, instrument)
+    start = (baseline or scores[0]).administered_at
     xs = [(s.administered_at - start).days for s in scores]
     high_y = max(max(s.total for s in scores), 1)
-    first, last = scores[0], scores[-1]
+    last = scores[-1]
+    since = "baseline" if baseline else "the first score (no baseline recorded)"
+    opening = (
+        f"from {baseline.total} points at baseline"
+        if baseline
+        else f"with no baseline recorded, from {scores[0].total} points"
+    )
     return Chart(
         title=f"{instrument} totals over the course",
         description=(
-            f"{len(scores)} {instrument} totals from {first.total} points at baseline to "
-            f"{last.total} points on day {xs[-1]}."
+            f"{len(scores)} {instrument} totals {opening} to {last.total} points on day {xs[-1]}."
         ),
         x=Axis(
-            "Days since baseline",
+            f"Days since {since}",
             "days",
-            0.0,
+            float(min(min(xs), 0)),
             float(max(max(xs), 1)),
             tuple((float(d), str(d)) for d in sorted(set(xs))),
         ),
