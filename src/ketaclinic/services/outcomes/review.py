@@ -69,6 +69,19 @@ class CourseReview:
     relapse: RelapseStatus | None
 
     @property
+    def relapse_met(self) -> bool:
+        """A relapse rule of the protocol is met since reassessment (clinical.md §3.4)."""
+        return self.relapse is not None and self.relapse.watch.relapse
+
+    @property
+    def stability_holds(self) -> bool | None:
+        """Whether the outcome reached at reassessment still holds (None: not two reassessments
+        yet). Never True once a relapse rule is met: the relapse outranks the two visits."""
+        if self.relapse_met:
+            return False
+        return None if self.outcome.stability is None else self.outcome.stability.holds
+
+    @property
     def reassessment_recorded(self) -> bool:
         """A reassessment score of the primary instrument classifies the course."""
         primary = self.protocol.reassessment.primary_instrument
