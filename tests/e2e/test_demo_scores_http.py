@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from io import BytesIO
+from zoneinfo import ZoneInfo
 
 import pypdfium2 as pdfium
 import pytest
@@ -139,5 +140,13 @@ def test_a_course_report_and_pages_show_the_courses_baseline(
     flat = " ".join(report.split())
     assert "from 18 points at baseline" in flat and "Baseline 18 -> latest" in flat
     assert "from 0 points" not in flat
+    # every time on the clinic's clock (the demo clinic is in Chicago), none in UTC
+    nurse = demo_actors(demo.services.uow, demo.clinic.result.clinic.id)[Role.NURSE]
+    baseline = demo.services.outcomes.review(nurse, briar.course_id).outcome.baseline
+    assert baseline is not None
+    local = baseline.administered_at.astimezone(ZoneInfo("America/Chicago"))
+    assert f"{local:%Y-%m-%d %H:%M} - phq9 18 points - baseline" in flat
+    assert f"{baseline.administered_at:%Y-%m-%d %H:%M}" not in flat
+    assert "UTC" not in flat and "+00:00" not in flat
     page = client.get(f"/courses/{briar.course_id}/outcome").text
     assert "from 18 points at baseline" in page and "from 0 points" not in page
