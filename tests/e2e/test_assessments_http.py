@@ -161,7 +161,10 @@ def test_status_api_and_fhir_round_trip(client: TestClient, world: World) -> Non
     assert observation["derivedFrom"] == [{"reference": f"QuestionnaireResponse/{response_id}"}]
     status = client.get(f"/api/v1/patients/{patient}/instruments/phq9/status", headers=auth)
     assert status.status_code == 200
-    assert (status.json()["baseline"], status.json()["latest"]) == (16, 16)
+    body = status.json()  # no course: an answer with no course link is no course's baseline
+    assert (body["baseline"], body["baseline_at"], body["latest"]) == (None, None, 16)
+    assert body["change"] is None and body["classification"] is None
+    assert "no baseline" in body["reason"]
     questionnaire = client.get("/api/v1/fhir/Questionnaire/phq9", headers=auth).json()
     assert questionnaire["resourceType"] == "Questionnaire"
 

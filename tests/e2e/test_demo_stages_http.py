@@ -78,7 +78,8 @@ def test_every_early_stage_exists_through_the_services(
     kinds = [s.kind for s in review.scores]  # the evaluation's questionnaires are baselines too
     assert set(kinds[:-1]) == {ScoreKind.BASELINE} and kinds[-1] is ScoreKind.SESSION
     baseline, latest = review.outcome.baseline, review.outcome.latest
-    assert baseline is not None and baseline.total == BASELINE_PHQ9  # retaken after evaluation
+    assert baseline is not None and baseline.total == BASELINE_PHQ9  # the evaluation's PHQ-9
+    assert all(s.score.total > 0 for s in review.scores if s.kind is ScoreKind.BASELINE)
     assert latest is not None and (latest.total, latest.session_number) == (SESSION1_PHQ9, 1)
 
 

@@ -228,7 +228,9 @@ def test_trajectory_status_follows_the_courses_protocol(world: World) -> None:
     world.services.assessments.record(nurse, patient, "phq9", PHQ9_CLEAR, course_id=course)
     world.clock.advance(days=21)
     later = {str(i): 0 for i in range(1, 10)} | {"1": 1, "2": 1, "3": 1, "4": 1, "5": 1}
-    world.services.assessments.record(nurse, patient, "phq9", later, course_id=course)
+    # after the first infusion: a session score, not another baseline
+    outcomes = world.services.outcomes
+    outcomes.record_score(nurse, course, "phq9", later, kind="session", session_number=1)
     trajectory = world.services.assessments.trajectory(nurse, patient, "phq9")
     summary = trajectory.summary
     assert summary is not None
@@ -237,6 +239,22 @@ def test_trajectory_status_follows_the_courses_protocol(world: World) -> None:
     assert summary.status is OutcomeStatus.RESPONSE
     assert trajectory.response_threshold == Decimal(8)
     assert world.clock.now() - timedelta(days=21) == summary.baseline.at
+
+
+def test_trajectory_baseline_is_the_courses_not_an_earlier_untagged_zero(world: World) -> None:
+    """A 0 answered before the course existed (no course link) is drawn but is no baseline."""
+    patient = a_patient(world)
+    nurse = world.actor(Role.NURSE)
+    zero = {str(i): 0 for i in range(1, 10)} | {"difficulty": 0}
+    world.services.assessments.record(nurse, patient, "phq9", zero)
+    world.clock.advance(days=1)
+    course = consented_course(world, patient)
+    world.services.assessments.record(nurse, patient, "phq9", PHQ9_CLEAR, course_id=course)
+    trajectory = world.services.assessments.trajectory(nurse, patient, "phq9")
+    assert [p.total for p in trajectory.points] == [0, 16]
+    assert trajectory.summary is not None and trajectory.summary.baseline is not None
+    assert trajectory.summary.baseline.total == 16
+    assert trajectory.response_threshold == Decimal(8)
 
 
 def test_another_clinics_patient_is_not_found(world: World) -> None:

@@ -12,8 +12,12 @@ from ketaclinic.domain.assessments.instruments import ScorePoint, get_instrument
 NS = {"svg": "http://www.w3.org/2000/svg"}
 
 
+TZ = "America/Chicago"
+
+
 def day(n: int) -> datetime:
-    return datetime(2030, 3, n, 9, tzinfo=UTC)
+    """03:00 UTC: the evening before on the clinic's calendar (Chicago)."""
+    return datetime(2030, 3, n, 3, tzinfo=UTC)
 
 
 def render() -> ET.Element:
@@ -25,6 +29,7 @@ def render() -> ET.Element:
         [Mark("Infusion 1", day(2)), Mark("Infusion 2", day(4))],
         title="PHQ-9 over time",
         score_max=27,
+        tz=TZ,
     )
     return ET.fromstring(svg)
 
@@ -34,7 +39,7 @@ def test_accessible_title_and_description() -> None:
     assert root.get("role") == "img"
     assert root.findtext("svg:title", namespaces=NS) == "PHQ-9 over time"
     desc = root.findtext("svg:desc", namespaces=NS) or ""
-    assert "3 scores from 2030-03-01 (20 points) to 2030-03-15 (4 points)" in desc
+    assert "3 scores from 28 Feb 2030 (20 points) to 14 Mar 2030 (4 points)" in desc
 
 
 def test_bands_thresholds_marks_and_points_are_drawn() -> None:
@@ -51,7 +56,16 @@ def test_bands_thresholds_marks_and_points_are_drawn() -> None:
 
 def test_axes_carry_units() -> None:
     texts = [t.text for t in render().findall("svg:text", NS)]
-    assert "Score (points)" in texts and "Date (UTC)" in texts
+    assert "Score (points)" in texts and "Date (clinic time, America/Chicago)" in texts
+    assert "UTC" not in " ".join(t or "" for t in texts)
+
+
+def test_dates_are_the_clinics_not_utcs() -> None:
+    texts = [t.text for t in render().findall("svg:text", NS)]
+    assert "28 Feb 2030" in texts and "14 Mar 2030" in texts  # the axis ends
+    assert "1 Mar 2030" not in texts and "2030-03-01" not in texts
+    tips = [t.text or "" for t in render().iter(f"{{{NS['svg']}}}title")]
+    assert any(tip.startswith("28 Feb 2030: 20 points") for tip in tips)
 
 
 def test_higher_scores_are_drawn_higher() -> None:
@@ -61,5 +75,5 @@ def test_higher_scores_are_drawn_higher() -> None:
 
 
 def test_no_points_renders_an_explicit_message() -> None:
-    root = ET.fromstring(render_trajectory_svg([], (), (), (), title="GAD-7", score_max=21))
+    root = ET.fromstring(render_trajectory_svg([], (), (), (), title="GAD-7", score_max=21, tz=TZ))
     assert root.findtext("svg:desc", namespaces=NS) == "No scores recorded yet."

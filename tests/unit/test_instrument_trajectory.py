@@ -45,8 +45,9 @@ def day(n: int) -> datetime:
     ],
 )
 def test_classification(baseline: int, latest: int, status: OutcomeStatus, pct: Decimal) -> None:
-    points = [ScorePoint(day(10), latest), ScorePoint(day(1), baseline), ScorePoint(day(5), 30)]
-    summary = summarize_trajectory("phq9", points, PHQ9_OUTCOME)
+    first = ScorePoint(day(1), baseline)
+    points = [ScorePoint(day(10), latest), first, ScorePoint(day(5), 30)]
+    summary = summarize_trajectory("phq9", points, PHQ9_OUTCOME, baseline=first)
     assert (summary.baseline.total, summary.latest.total) == (baseline, latest)
     assert (summary.change, summary.percent_change, summary.status) == (
         latest - baseline,
@@ -56,12 +57,31 @@ def test_classification(baseline: int, latest: int, status: OutcomeStatus, pct: 
 
 
 def test_baseline_only_has_no_status() -> None:
-    summary = summarize_trajectory("phq9", [ScorePoint(day(1), 18)], PHQ9_OUTCOME)
+    only = ScorePoint(day(1), 18)
+    summary = summarize_trajectory("phq9", [only], PHQ9_OUTCOME, baseline=only)
     assert summary.status is None and "baseline" in summary.reason
 
 
+def test_the_course_baseline_is_used_not_the_earliest_score() -> None:
+    """An earlier score of 0 that is not the course's baseline never becomes the baseline."""
+    tagged = ScorePoint(day(3), 18)
+    points = [ScorePoint(day(2), 0), tagged, ScorePoint(day(20), 8)]
+    summary = summarize_trajectory("phq9", points, PHQ9_OUTCOME, baseline=tagged)
+    assert summary.baseline == tagged
+    assert (summary.change, summary.percent_change) == (-10, Decimal("-55.6"))
+    assert summary.status is OutcomeStatus.RESPONSE
+
+
+def test_no_course_baseline_gives_no_change_and_no_status() -> None:
+    points = [ScorePoint(day(2), 0), ScorePoint(day(20), 8)]
+    summary = summarize_trajectory("phq9", points, PHQ9_OUTCOME, baseline=None)
+    assert summary.baseline is None and summary.change is None and summary.status is None
+    assert summary.latest.total == 8 and "no baseline" in summary.reason
+
+
 def test_no_definition_has_no_status() -> None:
-    summary = summarize_trajectory("pcl5", [ScorePoint(day(1), 40), ScorePoint(day(2), 10)])
+    first = ScorePoint(day(1), 40)
+    summary = summarize_trajectory("pcl5", [first, ScorePoint(day(2), 10)], baseline=first)
     assert summary.status is None and summary.change == -30
 
 
@@ -76,4 +96,4 @@ def test_zero_baseline_has_no_percent_change() -> None:
 )
 def test_invalid_points_are_refused(points: list[ScorePoint]) -> None:
     with pytest.raises(ValidationFailed):
-        summarize_trajectory("phq9", points, PHQ9_OUTCOME)
+        summarize_trajectory("phq9", points, PHQ9_OUTCOME, baseline=None)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from ketaclinic.adapters.charts import (
     SECONDS_PER_DAY,
@@ -26,12 +27,21 @@ from ketaclinic.domain.assessments.instruments.model import Band
 from ketaclinic.domain.assessments.instruments.trajectory import ScorePoint
 from ketaclinic.domain.integration.plans import GoalRating
 from ketaclinic.domain.outcomes.cohort_trajectory import TrajectoryPoint
+from ketaclinic.domain.outcomes.scores import course_baseline
 from ketaclinic.services.outcomes.review import CourseReview
+
+#: A date as the web pages write one (the course names and the patient banner): "2 Mar 2026".
+DATE_FORMAT = "%-d %b %Y"
 
 
 def _y_ticks(high: float) -> tuple[tuple[float, str], ...]:
     step = max(1, round(high / 5))
     return tuple((float(v), str(v)) for v in range(0, int(high) + 1, step))
+
+
+def _day(at: datetime, tz: str) -> str:
+    """A date as the clinic's pages write it ("2 Mar 2026"), on the clinic's calendar."""
+    return at.astimezone(ZoneInfo(tz)).strftime(DATE_FORMAT)
 
 
 def trajectory_chart(
@@ -42,9 +52,11 @@ def trajectory_chart(
     *,
     title: str,
     score_max: int,
+    tz: str,
     unit: str = "points",
 ) -> Chart:
-    """One instrument's scores over time: severity bands, thresholds, infusion marks."""
+    """One instrument's scores over time: severity bands, thresholds, infusion marks. Every date
+    (ticks, points, marks, the text alternative) is the clinic's (``tz``), never UTC's."""
     ordered = sorted(points, key=lambda p: p.at)
     times = [p.at for p in ordered] + [m.at for m in marks]
     start = min(times) if times else None
@@ -56,25 +68,25 @@ def trajectory_chart(
     end = days(max(times)) if times else 1.0
     ticks: tuple[tuple[float, str], ...] = ()
     if start is not None:
-        ticks = ((0.0, start.date().isoformat()),)
+        ticks = ((0.0, _day(start, tz)),)
     if times and end > 0:
-        ticks += ((end, max(times).date().isoformat()),)
+        ticks += ((end, _day(max(times), tz)),)
     return Chart(
         title=title,
-        description=_describe(ordered, unit),
-        x=Axis("Date", "UTC", 0.0, end or 1.0, ticks),
+        description=_describe(ordered, unit, tz),
+        x=Axis("Date", f"clinic time, {tz}", 0.0, end or 1.0, ticks),
         y=Axis(
             "Score", unit, 0.0, float(score_max or 1), ((0.0, "0"), (score_max, f"{score_max}"))
         ),
         points=tuple(
-            Point(days(p.at), float(p.total), f"{p.at.date().isoformat()}: {p.total} {unit}")
+            Point(days(p.at), float(p.total), f"{_day(p.at, tz)}: {p.total} {unit}")
             for p in ordered
         ),
         shades=tuple(Shade(b.min_score, b.max_score + 1, _band_label(b)) for b in bands)
         if times
         else (),
         thresholds=tuple(thresholds) if times else (),
-        rules=tuple(Rule(days(m.at), f"{m.label} {m.at.date().isoformat()}") for m in marks),
+        rules=tuple(Rule(days(m.at), f"{m.label} {_day(m.at, tz)}") for m in marks),
     )
 
 
@@ -82,13 +94,13 @@ def _band_label(band: Band) -> str:
     return f"{band.label} ({band.min_score}–{band.max_score})"
 
 
-def _describe(points: Sequence[ScorePoint], unit: str) -> str:
+def _describe(points: Sequence[ScorePoint], unit: str, tz: str) -> str:
     if not points:
         return "No scores recorded yet."
     first, last = points[0], points[-1]
     return (
-        f"{len(points)} scores from {first.at.date().isoformat()} ({first.total} {unit}) "
-        f"to {last.at.date().isoformat()} ({last.total} {unit})."
+        f"{len(points)} scores from {_day(first.at, tz)} ({first.total} {unit}) "
+        f"to {_day(last.at, tz)} ({last.total} {unit})."
     )
 
 
@@ -100,35 +112,44 @@ def render_trajectory_svg(
     *,
     title: str,
     score_max: int,
+    tz: str,
     unit: str = "points",
 ) -> str:
     """:func:`trajectory_chart` as SVG (the chart's assessment panel)."""
     chart = trajectory_chart(
-        points, bands, thresholds, marks, title=title, score_max=score_max, unit=unit
+        points, bands, thresholds, marks, title=title, score_max=score_max, tz=tz, unit=unit
     )
     return render_svg(chart)
 
 
 def course_trajectory_chart(review: CourseReview) -> Chart | None:
-    """The course's primary instrument totals by days since baseline (None: no score yet)."""
+    """The course's primary instrument totals by days since the course's baseline (the one
+    baseline rule, ``course_baseline``; days since the first score when there is none yet).
+    None: no score yet."""
     instrument = review.outcome.instrument
     scores = [s.score for s in review.scores if s.score.instrument == instrument]
     if not scores:
         return None
-    start = scores[0].administered_at
+    baseline = course_baseline(scores, instrument)
+    start = (baseline or scores[0]).administered_at
     xs = [(s.administered_at - start).days for s in scores]
     high_y = max(max(s.total for s in scores), 1)
-    first, last = scores[0], scores[-1]
+    last = scores[-1]
+    since = "baseline" if baseline else "the first score (no baseline recorded)"
+    opening = (
+        f"from {baseline.total} points at baseline"
+        if baseline
+        else f"with no baseline recorded, from {scores[0].total} points"
+    )
     return Chart(
         title=f"{instrument} totals over the course",
         description=(
-            f"{len(scores)} {instrument} totals from {first.total} points at baseline to "
-            f"{last.total} points on day {xs[-1]}."
+            f"{len(scores)} {instrument} totals {opening} to {last.total} points on day {xs[-1]}."
         ),
         x=Axis(
-            "Days since baseline",
+            f"Days since {since}",
             "days",
-            0.0,
+            float(min(min(xs), 0)),
             float(max(max(xs), 1)),
             tuple((float(d), str(d)) for d in sorted(set(xs))),
         ),
@@ -194,11 +215,18 @@ __all__ = [
 ]
 
 
-def goal_ratings_svg(ratings: Sequence[GoalRating], goal_title: str) -> str:
+def goal_ratings_svg(ratings: Sequence[GoalRating], goal_title: str, *, tz: str) -> str:
     """A coaching goal's ratings (the patient's own, 0 to 10) over time, drawn like every other
     chart (the integration panels show the same values as a table beside it)."""
     points = [ScorePoint(r.at, r.rating) for r in ratings]
     chart = trajectory_chart(
-        points, (), (), (), title=f"Ratings of {goal_title}", score_max=10, unit="out of 10"
+        points,
+        (),
+        (),
+        (),
+        title=f"Ratings of {goal_title}",
+        score_max=10,
+        tz=tz,
+        unit="out of 10",
     )
     return render_svg(chart)

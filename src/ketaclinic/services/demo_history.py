@@ -7,8 +7,10 @@ plan stored; boosters are booked once the demo calendar is open, :func:`book_dem
 and a course whose relapse watch met the protocol's rule. Every course is registered, evaluated,
 found eligible, consented and taken into induction like a real one (``demo_pathway``); each of
 its six induction sessions is walked to discharge (``infusion.demo_session_day``); PHQ-9s are
-recorded at baseline, after each session, at reassessment and its follow-up (clinical.md §9.2),
-and the prescriber reassesses and decides with a written reason (``OutcomeService.decide``).
+recorded at baseline (the evaluation's questionnaires, answered the day before, believable
+totals from the demo profile ``DEMO_BASELINE_TOTALS``), after each session, at reassessment and
+its follow-up (clinical.md §9.2), and the prescriber reassesses and decides with a written
+reason (``OutcomeService.decide``).
 
 The courses run side by side: each course is a script that yields the time of its next step, and
 :func:`run_scripts` always resumes the earliest, moving the seeding clock forward to it, so every
@@ -32,9 +34,10 @@ from ketaclinic.domain.patients.course import CourseState
 from ketaclinic.domain.patients.people import PatientDetails, SexAtBirth
 from ketaclinic.domain.scheduling.booking import Booking
 from ketaclinic.services.demo_pathway import (
+    DEMO_BASELINE_TOTALS,
     PathwayServices,
-    calm_answers,
     demo_actors,
+    demo_answers,
     prepare_course,
 )
 from ketaclinic.services.demo_stages import phq9_answers
@@ -94,6 +97,18 @@ HISTORY: tuple[_Course, ...] = (
     _Course("Juno", 32, (18, 14, 11, 9, 7, 6, 5), "maintenance", "response"),
     _Course("Kestrel", 22, (17, 15, 13, 11, 10, 9, 8), "reassessment"),
 )
+
+
+def baseline_totals(c: _Course) -> dict[str, int]:
+    """The course's baseline questionnaires (the demo profile, with the course's own PHQ-9)."""
+    return {**DEMO_BASELINE_TOTALS, "phq9": c.phq9[0]}
+
+
+def reassessment_totals(c: _Course) -> dict[str, int]:
+    """GAD-7, PCL-5 and WSAS at reassessment: each baseline total changed in the same
+    proportion as the course's PHQ-9 (a believable picture, never a row of zeros)."""
+    base, last = c.phq9[0], c.phq9[-1]
+    return {i: round(DEMO_BASELINE_TOTALS[i] * last / base) for i in ("gad7", "pcl5", "wsas")}
 
 
 @dataclass(frozen=True, slots=True)
@@ -199,12 +214,11 @@ def _script(ctx: _Context, c: _Course, n: int, seeded: list[HistoryCourse]) -> I
     patient = ctx.s.pathway.patients.register(
         desk, PatientDetails(c.given, HISTORY_FAMILY, born, sex)
     )
+    # the evaluation's questionnaires are the course's baseline (its PHQ-9 the course's first)
     course_id, order_id = prepare_course(
-        ctx.uow, ctx.clock, ctx.s.pathway, ctx.clinic_id, patient.id
+        ctx.uow, ctx.clock, ctx.s.pathway, ctx.clinic_id, patient.id, baseline_totals(c)
     )
     seeded.append(HistoryCourse(c.given, patient.id, course_id, c.end))
-    yield days.at(0, -60)
-    _phq9(ctx, course_id, c.phq9[0])
     chair = ctx.chairs[n % len(ctx.chairs)]
     for number, total in enumerate(c.phq9[1:], start=1):
         plan = DayPlan(
@@ -245,8 +259,8 @@ def _reassess(ctx: _Context, c: _Course, course_id: int, when: datetime) -> Iter
     """Reassessment the day after the series and its follow-up a week later (clinical.md §9.2)."""
     yield when
     _phq9(ctx, course_id, c.phq9[-1])
-    for instrument in ("gad7", "pcl5", "wsas"):
-        answers = {a.item: a.value for a in calm_answers(instrument)}
+    for instrument, total in reassessment_totals(c).items():
+        answers = {a.item: a.value for a in demo_answers(instrument, total)}
         ctx.s.outcomes.record_score(ctx.actors[Role.NURSE], course_id, instrument, answers)
     yield when + timedelta(days=FOLLOWUP_DAYS)
     _phq9(ctx, course_id, c.phq9[-1])

@@ -10,6 +10,7 @@ audited. The evaluation is synthetic and obviously fake: nothing against treatme
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -59,6 +60,10 @@ DEMO_SIGNATURE_PNG = (
     "nGP8//8/AwwwMSABAEgGAwG0Rz8LAAAAAElFTkSuQmCC"
 )
 ADULT_INSTRUMENTS = ("phq9", "gad7", "pcl5", "cssrs-screen", "wsas")
+#: The demo profile: believable baseline totals (points) of a synthetic adult referred with
+#: moderately severe recurrent depression. An instrument left out (the C-SSRS screen, which has
+#: no total) is answered "no" throughout; no demo baseline is 0 unless this profile says so.
+DEMO_BASELINE_TOTALS: Mapping[str, int] = {"phq9": 18, "gad7": 12, "pcl5": 30, "wsas": 22}
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,8 +87,14 @@ class PathwayPatient:
     appointments: tuple[Booking, ...]
 
 
-def demo_evaluation(at: datetime, age: int, sex: SexAtBirth = SexAtBirth.FEMALE) -> Evaluation:
-    """A synthetic adult with nothing against treatment and the adult pack's work-up."""
+def demo_evaluation(
+    at: datetime,
+    age: int,
+    sex: SexAtBirth = SexAtBirth.FEMALE,
+    totals: Mapping[str, int] = DEMO_BASELINE_TOTALS,
+) -> Evaluation:
+    """A synthetic adult with nothing against treatment and the adult pack's work-up; the
+    baseline questionnaires (answered the day before) sum to ``totals``."""
     no = Status.ABSENT
     return Evaluation(
         age_years=age,
@@ -110,7 +121,7 @@ def demo_evaluation(at: datetime, age: int, sex: SexAtBirth = SexAtBirth.FEMALE)
         allergies=(),
         medications=(),
         baseline_instruments=tuple(
-            InstrumentScore(i, None, at - timedelta(days=1), answers=calm_answers(i))
+            InstrumentScore(i, None, at - timedelta(days=1), answers=demo_answers(i, totals.get(i)))
             for i in ADULT_INSTRUMENTS
         ),
         baseline_vitals=Vitals(at - timedelta(days=1), Decimal(124), Decimal(78), Decimal(70)),
@@ -129,6 +140,27 @@ def calm_answers(instrument_id: str) -> tuple[ItemAnswer, ...]:
         )
         if asked and item.required:
             answers[item.id] = min(item.allowed_values())
+    return tuple(ItemAnswer(item, value) for item, value in answers.items())
+
+
+def demo_answers(instrument_id: str, total: int | None) -> tuple[ItemAnswer, ...]:
+    """Synthetic, complete answers summing to ``total`` (calm answers when None): the scored
+    items rise one step at a time in turn, and no safety item is ever raised (no safety task).
+    Refuses a total the instrument cannot reach that way."""
+    if total is None:
+        return calm_answers(instrument_id)
+    instrument = get_instrument(instrument_id)
+    answers = {a.item: a.value for a in calm_answers(instrument_id)}
+    safety = {i for rule in instrument.safety_rules for i in rule.item_ids}
+    raisable = [i for i in instrument.items if i.scored and i.id in answers and i.id not in safety]
+    missing = total - sum(answers[i.id] for i in raisable)
+    while missing > 0:
+        raised = [i for i in raisable if answers[i.id] < max(i.allowed_values())]
+        if not raised:
+            raise ClinicError(f"{instrument_id} cannot reach {total} points", field="totals")
+        for item in raised[:missing]:
+            answers[item.id] += 1
+        missing -= min(len(raised), missing)
     return tuple(ItemAnswer(item, value) for item, value in answers.items())
 
 
@@ -165,9 +197,11 @@ def prepare_course(
     s: PathwayServices,
     clinic_id: int,
     patient_id: int,
+    totals: Mapping[str, int] = DEMO_BASELINE_TOTALS,
 ) -> tuple[int, int]:
-    """A course of ``patient_id`` on the adult IV protocol, evaluated, eligible, consented, in
-    induction, with a recent weight and a signed dose order: ``(course_id, order_id)``."""
+    """A course of ``patient_id`` on the adult IV protocol, evaluated (baseline questionnaires
+    summing to ``totals``), eligible, consented, in induction, with a recent weight and a signed
+    dose order: ``(course_id, order_id)``."""
     app, nurse, _desk = _actors(uow_factory, clinic_id)
     version = _signed_version(uow_factory, clinic_id)
     now = clock.now()
@@ -177,7 +211,7 @@ def prepare_course(
     s.courses.move(app, course.id, CourseState.EVALUATING)
     age = age_on(details.date_of_birth, now.date())
     sex = SexAtBirth(details.sex_at_birth.value)
-    stored = s.evaluations.record(app, course.id, demo_evaluation(now, age, sex))
+    stored = s.evaluations.record(app, course.id, demo_evaluation(now, age, sex, totals))
     s.eligibility.sign(app, course.id, SignRequest(stored.version))
     s.courses.move(app, course.id, CourseState.ELIGIBLE)
     sign_patient_consents(

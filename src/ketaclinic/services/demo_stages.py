@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 
 from ketaclinic.domain.errors import ClinicError
@@ -30,6 +30,7 @@ from ketaclinic.domain.patients.people import (
 )
 from ketaclinic.domain.patients.people import SexAtBirth as PatientSex
 from ketaclinic.services.demo_pathway import (
+    DEMO_BASELINE_TOTALS,
     PathwayServices,
     demo_actors,
     demo_evaluation,
@@ -42,8 +43,9 @@ from ketaclinic.services.ports import Clock, UnitOfWorkFactory
 
 STAGE_FAMILY = "Demo-Stage"
 ADULT_PACK, ADOLESCENT_PACK, KAT_PACK = "adult-iv-induction", "adolescent-iv", "kat-holistic"
-#: PHQ-9 answers of a synthetic course: baseline 18, session 1 at 15 (item 9 always 0).
-BASELINE_PHQ9, SESSION1_PHQ9 = 18, 15
+#: PHQ-9 answers of a synthetic course: baseline 18 (the demo profile), session 1 at 15 (item 9
+#: always 0).
+BASELINE_PHQ9, SESSION1_PHQ9 = DEMO_BASELINE_TOTALS["phq9"], 15
 
 
 @dataclass(frozen=True, slots=True)
@@ -184,22 +186,16 @@ def _induct(
     clock: Clock,
 ) -> None:
     s.courses.move(prescriber, course_id, CourseState.INDUCTION)
-    # retaken after the evaluation's questionnaires (dated the day before): the latest baseline
-    # counts, so this one is the course's baseline
-    at = clock.now() - timedelta(hours=12)
-    for kind, total, number in (
-        (ScoreKind.BASELINE, BASELINE_PHQ9, None),
-        (ScoreKind.SESSION, SESSION1_PHQ9, 1),
-    ):
-        outcomes.record_score(
-            nurse,
-            course_id,
-            "phq9",
-            phq9_answers(total),
-            kind=kind.value,
-            session_number=number,
-            answered_at=at if number is None else clock.now(),
-        )
+    # the evaluation's questionnaires (the demo profile: PHQ-9 BASELINE_PHQ9) are the baseline
+    outcomes.record_score(
+        nurse,
+        course_id,
+        "phq9",
+        phq9_answers(SESSION1_PHQ9),
+        kind=ScoreKind.SESSION.value,
+        session_number=1,
+        answered_at=clock.now(),
+    )
 
 
 def _guardian(details: PatientDetails) -> RelatedPersonDetails:

@@ -128,6 +128,8 @@ def _chart(pdf: FPDF, report: CourseReport) -> None:
 def _outcome(pdf: FPDF, report: CourseReport) -> None:
     o = report.review.outcome
     _heading(pdf, "Outcome")
+    if report.review.relapse_met:  # first and plainly: the relapse outranks the outcome reached
+        _relapse_met(pdf, report)
     _line(pdf, f"{o.outcome.value.replace('_', ' ')} on {o.instrument}")
     if o.change is not None:
         c = o.change
@@ -142,7 +144,7 @@ def _outcome(pdf: FPDF, report: CourseReport) -> None:
         _line(
             pdf,
             f"Between the two reassessments: {s.first.total} -> {s.second.total} "
-            f"points ({'holds' if s.holds else 'not holding'})",
+            f"points ({_holding(report)})",
         )
     for reason in o.reasons:
         _line(pdf, f"- {reason.message} [{reason.source}]")
@@ -169,14 +171,26 @@ def _plan(pdf: FPDF, report: CourseReport) -> None:
         _relapse(pdf, report)
 
 
+def _holding(report: CourseReport) -> str:
+    if report.review.relapse_met:
+        return "not holding: relapse rule met since"
+    return "holds" if report.review.stability_holds else "not holding"
+
+
+def _relapse_met(pdf: FPDF, report: CourseReport) -> None:
+    relapse = report.review.relapse
+    assert relapse is not None
+    for met in relapse.watch.met:
+        for reason in met.reasons:
+            _line(pdf, f"RELAPSE RULE MET: {reason.message} [{reason.source}]")
+
+
 def _relapse(pdf: FPDF, report: CourseReport) -> None:
     """The relapse watch as the prescriber's worklist reads it: a rule met, or the next check."""
     relapse = report.review.relapse
     assert relapse is not None
     instrument = report.review.protocol.maintenance.relapse_watch_instrument
-    for met in relapse.watch.met:
-        for reason in met.reasons:
-            _line(pdf, f"RELAPSE RULE MET: {reason.message} [{reason.source}]")
+    _relapse_met(pdf, report)
     printed_on = report.printed_at.astimezone(ZoneInfo(report.clinic_timezone)).date()
     overdue = " (OVERDUE)" if relapse.next_check_on < printed_on else ""
     _line(pdf, f"Relapse watch: next {instrument} due {relapse.next_check_on}{overdue}.")

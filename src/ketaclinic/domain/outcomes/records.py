@@ -6,21 +6,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from ketaclinic.domain.outcomes.maintenance import BoosterPlan
-from ketaclinic.domain.outcomes.response import InstrumentScore, ScoreKind
-
-
-@dataclass(frozen=True, slots=True)
-class CourseScore:
-    """One recorded response tagged with why it was taken (points on the instrument's scale)."""
-
-    response_id: int
-    course_id: int
-    patient_id: int
-    score: InstrumentScore
-
-    @property
-    def kind(self) -> ScoreKind:
-        return self.score.kind
+from ketaclinic.domain.outcomes.scores import CourseScore as CourseScore
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,19 +21,12 @@ from decimal import Decimal
 from enum import StrEnum
 
 from ketaclinic.domain.errors import ValidationFailed
+from ketaclinic.domain.outcomes.scores import InstrumentScore as InstrumentScore
+from ketaclinic.domain.outcomes.scores import ScoreKind as ScoreKind
+from ketaclinic.domain.outcomes.scores import course_baseline
 from ketaclinic.domain.protocols.sections import OutcomeDefinition, Reassessment
 
 PERCENT_QUANTUM = Decimal("0.1")
-
-
-class ScoreKind(StrEnum):
-    """Why an instrument was administered."""
-
-    BASELINE = "baseline"  # at evaluation, before the first infusion
-    SESSION = "session"  # before an induction infusion
-    REASSESSMENT = "reassessment"  # the protocol's post-induction reassessment visits
-    RELAPSE_WATCH = "relapse_watch"  # the maintenance check instrument
-    MAINTENANCE = "maintenance"  # at a booster visit
 
 
 class OutcomeClass(StrEnum):
@@ -58,17 +51,6 @@ _RANK = {
 def outcome_rank(outcome: OutcomeClass) -> int:
     """Order outcomes: remission 4 > response 3 > partial 2 > none 1 > cannot classify 0."""
     return _RANK[outcome]
-
-
-@dataclass(frozen=True, slots=True)
-class InstrumentScore:
-    """One administered instrument's total score (points on the instrument's own scale)."""
-
-    instrument: str
-    total: int
-    administered_at: datetime
-    kind: ScoreKind
-    session_number: int | None = None  # induction session the score was taken at, if any
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,14 +148,6 @@ def _of(scores: Sequence[InstrumentScore], instrument: str, at: datetime) -> lis
     return sorted(picked, key=lambda s: s.administered_at)
 
 
-def select_baseline(
-    scores: Sequence[InstrumentScore], instrument: str, at: datetime
-) -> InstrumentScore | None:
-    """The most recent BASELINE score of ``instrument`` taken at or before ``at``, if any."""
-    baselines = [s for s in _of(scores, instrument, at) if s.kind is ScoreKind.BASELINE]
-    return baselines[-1] if baselines else None
-
-
 def select_latest(
     scores: Sequence[InstrumentScore], instrument: str, at: datetime
 ) -> InstrumentScore | None:
@@ -242,15 +216,15 @@ def classify_outcome(
 ) -> OutcomeAssessment:
     """Classify a course on the protocol's primary instrument as of ``at``.
 
-    Contract: baseline = latest BASELINE score, latest = latest non-baseline score, both at or
-    before ``at``; missing baseline, baseline of 0 or no later score -> CANNOT_CLASSIFY with the
-    reason. Otherwise see :func:`classify_change`; stability compares the last two REASSESSMENT
-    scores.
+    Contract: baseline = the course's baseline (:func:`course_baseline`), latest = latest
+    non-baseline score, both at or before ``at``; missing baseline, baseline of 0 or no later
+    score -> CANNOT_CLASSIFY with the reason. Otherwise see :func:`classify_change`; stability
+    compares the last two REASSESSMENT scores.
     Units: instrument points; percentages as Decimal. Source: clinical.md §9.1, §9.2.
     """
     instrument = reassessment.primary_instrument
     definition = find_definition(reassessment, instrument)
-    baseline = select_baseline(scores, instrument, at)
+    baseline = course_baseline(scores, instrument, at=at)
     latest = select_latest(scores, instrument, at)
     missing = _missing_reasons(baseline, latest, definition.source)
     if missing or baseline is None or latest is None:
@@ -277,7 +251,7 @@ def withhold_outcome(
     """No classification while ``reason`` keeps it closed (for example induction not done): the
     baseline and latest scores are shown, the outcome is CANNOT_CLASSIFY with that reason."""
     instrument = reassessment.primary_instrument
-    baseline = select_baseline(scores, instrument, at)
+    baseline = course_baseline(scores, instrument, at=at)
     latest = select_latest(scores, instrument, at)
     return _cannot(instrument, baseline, latest, [reason])
 
@@ -327,7 +301,7 @@ def review_futility(
         reason = Reason("futility.not_due", msg, source, signoff)
         return FutilityReview(FutilityStatus.NOT_DUE, completed_sessions, None, (reason,))
     instrument = reassessment.primary_instrument
-    baseline = select_baseline(scores, instrument, at)
+    baseline = course_baseline(scores, instrument, at=at)
     latest = select_latest(scores, instrument, at)
     missing = _missing_reasons(baseline, latest, source)
     if missing or baseline is None or latest is None:

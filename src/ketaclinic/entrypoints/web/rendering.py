@@ -55,9 +55,10 @@ def templates() -> Jinja2Templates:
     return _templates
 
 
-def goal_ratings_chart(goal: Goal, ratings: Sequence[GoalRating]) -> Markup:
-    """A goal's ratings as the one chart drawing (``adapters.trajectory_charts``)."""
-    svg = goal_ratings_svg(ratings, f"the goal “{goal.text}”")
+def goal_ratings_chart(goal: Goal, ratings: Sequence[GoalRating], tz: str) -> Markup:
+    """A goal's ratings as the one chart drawing (``adapters.trajectory_charts``), dated on the
+    clinic's calendar (``tz``)."""
+    svg = goal_ratings_svg(ratings, f"the goal “{goal.text}”", tz=tz)
     return Markup(svg)  # noqa: S704 - the renderer XML-escapes every text it writes
 
 

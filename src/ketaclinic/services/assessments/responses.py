@@ -33,6 +33,7 @@ from ketaclinic.domain.assessments.safety import SafetyTask, Urgency
 from ketaclinic.domain.errors import NotFound, ValidationFailed
 from ketaclinic.domain.identity.access import Permission
 from ketaclinic.domain.identity.staff import Actor
+from ketaclinic.domain.outcomes.scores import course_baseline
 from ketaclinic.domain.patients.treatment import Course
 from ketaclinic.domain.protocols.sections import OutcomeDefinition
 from ketaclinic.services.assessments.safety import SafetyFlag, open_tasks
@@ -77,7 +78,7 @@ class Trajectory:
     @property
     def response_threshold(self) -> Decimal | None:
         """The score a >= response_pct_drop fall from baseline reaches (None without both)."""
-        if self.outcome is None or self.summary is None:
+        if self.outcome is None or self.summary is None or self.summary.baseline is None:
             return None
         share = (Decimal(100) - self.outcome.response_pct_drop) / Decimal(100)
         return Decimal(self.summary.baseline.total) * share
@@ -259,9 +260,14 @@ class AssessmentService:
             _patient(uow, actor.clinic_id, patient_id)
             course = _course(uow, actor.clinic_id, patient_id, course_id)
             outcome = _outcome(uow, course, instrument_id)
+            baseline = _baseline(uow, course, instrument_id)
             responses = uow.assessments.for_patient(actor.clinic_id, patient_id, instrument_id)
         points = tuple(ScorePoint(r.answered_at, r.total) for r in responses if r.total is not None)
-        summary = summarize_trajectory(instrument_id, points, outcome) if points else None
+        summary = (
+            summarize_trajectory(instrument_id, points, outcome, baseline=baseline)
+            if points
+            else None
+        )
         return Trajectory(instrument, responses, points, outcome, summary)
 
 
@@ -280,6 +286,15 @@ def _course(
     if found is None:
         raise NotFound("no such course for this patient", field="course_id")
     return found
+
+
+def _baseline(uow: UnitOfWork, course: Course | None, instrument_id: str) -> ScorePoint | None:
+    """The course's baseline on the instrument, by the one rule (never the earliest answer)."""
+    if course is None:
+        return None
+    tagged = [s.score for s in uow.outcomes.scores(course.clinic_id, course.id)]
+    found = course_baseline(tagged, instrument_id)
+    return None if found is None else ScorePoint(found.administered_at, found.total)
 
 
 def _outcome(

@@ -36,7 +36,8 @@ from ketaclinic.domain.outcomes.analytics import (
 )
 from ketaclinic.domain.outcomes.cohort_trajectory import TrajectoryPoint, compute_trajectory
 from ketaclinic.domain.outcomes.records import CourseScore
-from ketaclinic.domain.outcomes.response import ScoreKind
+from ketaclinic.domain.outcomes.response import InstrumentScore, ScoreKind
+from ketaclinic.domain.outcomes.scores import course_baseline
 from ketaclinic.domain.outcomes.time_to_response import KaplanMeierRow, compute_time_to_response
 from ketaclinic.domain.patients.course import CourseState
 from ketaclinic.domain.patients.people import age_on
@@ -84,10 +85,11 @@ def _age_band(years: int) -> str:
     return next((f"{lo}-{hi}" for lo, hi in bands if lo <= years <= hi), "65+")
 
 
-def _score_fact(course: Course, s: CourseScore) -> ScoreFact:
-    number = 0 if s.kind is ScoreKind.BASELINE else s.score.session_number
-    if s.kind not in (ScoreKind.BASELINE, ScoreKind.SESSION):
-        number = None
+def _score_fact(course: Course, s: CourseScore, baselines: Sequence[InstrumentScore]) -> ScoreFact:
+    """Session 0 is the course's baseline (the one rule); a superseded baseline has no number."""
+    number = s.score.session_number if s.kind is ScoreKind.SESSION else None
+    if s.kind is ScoreKind.BASELINE and s.score in baselines:
+        number = 0
     days = (s.score.administered_at.date() - course.opened_at.date()).days
     return ScoreFact(course.id, s.score.instrument, number, days, s.score.total)
 
@@ -139,7 +141,11 @@ def _load(uow: UnitOfWork, clinic_id: int) -> _Loaded:
         fact = _course_fact(uow, course, loaded.published.protocol_id, scored)
         administered = administered or bool(uow.dosing.administrations(clinic_id, course.id))
         facts.append(fact)
-        scores.extend(_score_fact(course, s) for s in tagged)
+        plain = [s.score for s in tagged]
+        baselines = [
+            b for i in {s.instrument for s in plain} if (b := course_baseline(plain, i)) is not None
+        ]
+        scores.extend(_score_fact(course, s, baselines) for s in tagged)
     return _Loaded(facts, scores, definitions, administered)
 
 

@@ -29,10 +29,10 @@ from ketaclinic.domain.outcomes.response import (
     classify_outcome,
     plan_reassessments,
     review_futility,
-    select_baseline,
     select_latest,
     withhold_outcome,
 )
+from ketaclinic.domain.outcomes.scores import course_baseline
 from ketaclinic.domain.patients.treatment import Course
 from ketaclinic.domain.protocols.model import Protocol
 from ketaclinic.services.outcomes.timeline import reassessment_closed
@@ -67,6 +67,19 @@ class CourseReview:
     missing_instruments: tuple[str, ...]
     plan: StoredBoosterPlan | None
     relapse: RelapseStatus | None
+
+    @property
+    def relapse_met(self) -> bool:
+        """A relapse rule of the protocol is met since reassessment (clinical.md §3.4)."""
+        return self.relapse is not None and self.relapse.watch.relapse
+
+    @property
+    def stability_holds(self) -> bool | None:
+        """Whether the outcome reached at reassessment still holds (None: not two reassessments
+        yet). Never True once a relapse rule is met: the relapse outranks the two visits."""
+        if self.relapse_met:
+            return False
+        return None if self.outcome.stability is None else self.outcome.stability.holds
 
     @property
     def reassessment_recorded(self) -> bool:
@@ -142,7 +155,7 @@ def _relapse(
     baselines = {
         rule.instrument: found.total
         for rule in maintenance.relapse_rules
-        if (found := select_baseline(plain, rule.instrument, end)) is not None
+        if (found := course_baseline(plain, rule.instrument, at=end)) is not None
     }
     watch = evaluate_relapse_watch(
         maintenance, watched, reached=reached.outcome, since=end, at=at, baselines=baselines
@@ -193,7 +206,7 @@ def symptom_change(uow: UnitOfWork, course: Course, protocol: Protocol) -> Sympt
     last = max((s.administered_at for s in plain), default=None)
     if last is None:
         return None
-    baseline = select_baseline(plain, instrument, last)
+    baseline = course_baseline(plain, instrument, at=last)
     latest = select_latest(plain, instrument, last)
     if baseline is None or latest is None:
         return None

@@ -35,16 +35,20 @@ class ScorePoint:
 
 @dataclass(frozen=True, slots=True)
 class TrajectorySummary:
-    """Baseline (earliest) and latest score, their change and, when definable, the status.
+    """The course's baseline and the latest score, their change and, when definable, the status.
 
+    ``baseline`` is the course's baseline, decided by the outcomes rule
+    (``domain.outcomes.scores.course_baseline``), never simply the earliest score: None when the
+    course has no baseline on this instrument, and then there is no change and no status.
     ``percent_change`` is negative for improvement, rounded to 0.1, and None when the baseline is
-    0. ``status`` is None with a reason when there is no follow-up score or no definition.
+    0 or missing. ``status`` is None with a reason when there is no follow-up score or no
+    definition.
     """
 
     instrument_id: str
-    baseline: ScorePoint
+    baseline: ScorePoint | None
     latest: ScorePoint
-    change: int
+    change: int | None
     percent_change: Decimal | None
     status: OutcomeStatus | None
     reason: str
@@ -55,21 +59,31 @@ def summarize_trajectory(
     instrument_id: str,
     points: Sequence[ScorePoint],
     outcome: OutcomeDefinition | None = None,
+    *,
+    baseline: ScorePoint | None,
 ) -> TrajectorySummary:
-    """Summarize dated scores of one instrument; raises ValidationFailed on empty or naive input."""
+    """Summarize dated scores of one instrument against the course's ``baseline``.
+
+    Raises ValidationFailed on empty or naive input. ``baseline`` comes from the one baseline
+    rule; the earliest point is never taken in its place.
+    """
     ordered = _ordered(points)
-    baseline, latest = ordered[0], ordered[-1]
-    pct = percent_change(baseline.total, latest.total)
-    status, reason = classify_outcome(baseline.total, latest.total, outcome, len(ordered) > 1)
+    latest = ordered[-1]
+    source = outcome.source if outcome else ""
+    if baseline is None:
+        reason = "no baseline score on the course for this instrument"
+        return TrajectorySummary(instrument_id, None, latest, None, None, None, reason, source)
+    followup = latest.at > baseline.at
+    status, reason = classify_outcome(baseline.total, latest.total, outcome, followup)
     return TrajectorySummary(
         instrument_id=instrument_id,
         baseline=baseline,
         latest=latest,
         change=latest.total - baseline.total,
-        percent_change=pct,
+        percent_change=percent_change(baseline.total, latest.total),
         status=status,
         reason=reason,
-        source=outcome.source if outcome else "",
+        source=source,
     )
 
 

@@ -82,11 +82,11 @@ class RecordedOut(ResponseOut):
 class StatusOut(BaseModel):
     patient_id: int
     instrument_id: str
-    baseline: int
-    baseline_at: datetime
+    baseline: int | None
+    baseline_at: datetime | None
     latest: int
     latest_at: datetime
-    change: int
+    change: int | None
     percent_change: Decimal | None
     classification: str | None
     reason: str
@@ -179,8 +179,8 @@ def status(
     return StatusOut(
         patient_id=patient_id,
         instrument_id=instrument_id,
-        baseline=s.baseline.total,
-        baseline_at=s.baseline.at,
+        baseline=s.baseline.total if s.baseline else None,
+        baseline_at=s.baseline.at if s.baseline else None,
         latest=s.latest.total,
         latest_at=s.latest.at,
         change=s.change,

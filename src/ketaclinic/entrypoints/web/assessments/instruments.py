@@ -137,7 +137,7 @@ async def record_response(
     return RedirectResponse(f"/patients/{patient_id}?section=assessments", status_code=303)
 
 
-def chart_svg(t: Trajectory) -> Markup:
+def chart_svg(t: Trajectory, tz: str) -> Markup:
     """The trajectory's accessible SVG: bands, response and remission lines, infusion marks."""
     thresholds = []
     if t.response_threshold is not None and t.outcome is not None:
@@ -152,6 +152,7 @@ def chart_svg(t: Trajectory) -> Markup:
         [],  # infusion dates are marked once sessions exist
         title=f"{t.instrument.title}: scores over time",
         score_max=t.instrument.score_max or 0,
+        tz=tz,
     )
     return Markup(svg)  # noqa: S704 - the renderer XML-escapes every text it writes
 
@@ -162,5 +163,5 @@ def trajectories_panel(request: Request, patient_id: PathId, staff_session: Read
     trajectories = [
         t for t in services.assessments.trajectories(staff_session.actor, patient_id) if t.points
     ]
-    charts = [(t, chart_svg(t)) for t in trajectories]
+    charts = [(t, chart_svg(t, staff_session.clinic.timezone)) for t in trajectories]
     return render(request, "assessments/_trajectories.html", {"charts": charts})
