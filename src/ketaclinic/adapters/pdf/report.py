@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 from fpdf import FPDF
 
-from ketaclinic.adapters.charts import HEIGHT, WIDTH, render_svg
+from ketaclinic.adapters.charts import WIDTH, chart_height, render_svg
 from ketaclinic.adapters.pdf.typeface import FAMILY, new_document, printable
 from ketaclinic.adapters.trajectory_charts import course_trajectory_chart
 from ketaclinic.services.outcomes.reports import CourseReport
@@ -114,7 +114,7 @@ def _chart(pdf: FPDF, report: CourseReport) -> None:
         return
     svg = render_svg(chart, for_print=True).encode("utf-8")
     width = pdf.epw * 0.9
-    height = width * HEIGHT / WIDTH
+    height = width * chart_height(chart) / WIDTH
     if pdf.will_page_break(height + 2 * LINE_MM):
         pdf.add_page()
     top = pdf.get_y() + 2
