@@ -69,7 +69,7 @@ CASES = [
          {"aldrete": replace(FULL, consciousness=1, activity=1)}, ("aldrete",)),
     Case("Aldrete not scored", "clinical.md §4.6", 45, {"aldrete": None}, ("aldrete",)),
     Case("BP still above the alert limit", "clinical.md §4.6 vitals stable", 45,
-         {"vitals_out_of_limits": ("sbp: 185 mm[Hg] >= 180 (rule sbp-180)",)},
+         {"vitals_out_of_limits": ("Systolic BP 185 mmHg is 180 mmHg or above (rule sbp-180)",)},
          ("vitals_within_limits",)),
     Case("recovery vitals not assessed", "clinical.md §4.6", 45,
          {"vitals_out_of_limits": None}, ("vitals_within_limits",)),
@@ -221,7 +221,7 @@ def test_aldrete_items_are_0_1_or_2(bad: int) -> None:
 
 SBP_RULE = AlertRule(
     id="sbp-180", parameter="sbp", comparison=Comparison.GE, threshold=Decimal(180),
-    unit="mm[Hg]", consecutive=2, span_min=5, severity=AlertSeverity.HIGH,
+    unit="mmHg", consecutive=2, span_min=5, severity=AlertSeverity.HIGH,
     action=AlertAction.PAUSE, source="clinical.md §4.3", needs_signoff=True,
 )  # fmt: skip
 SPO2_RULE = replace(SBP_RULE, id="spo2-92", parameter="spo2", comparison=Comparison.LT,
@@ -243,6 +243,6 @@ def test_vitals_back_within_limits_uses_the_latest_reading() -> None:
 def test_vitals_still_out_of_limits_or_unmeasured_are_reasons() -> None:
     latest = [reading(Parameter.SBP, 150, 0), reading(Parameter.SBP, 184, 15)]
     assert vitals_out_of_limits(latest, [SBP_RULE, SPO2_RULE]) == (
-        "sbp: 184 mm[Hg] >= 180 (rule sbp-180)",
-        "spo2: not measured in recovery",
+        "Systolic BP 184 mmHg is 180 mmHg or above (rule sbp-180)",
+        "SpO2 not measured in recovery",
     )

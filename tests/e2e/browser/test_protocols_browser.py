@@ -64,7 +64,7 @@ def test_physician_changes_the_sbp_pause_threshold_while_signing_off(
     assert [p for p in paths if p not in {"version", "base"}] == [THRESHOLD]
     expect(page.locator(f'tr[data-path="{THRESHOLD}"]')).to_contain_text("180")
     expect(page.locator(f'tr[data-path="{THRESHOLD}"]')).to_contain_text("170")
-    expect(page.get_by_role("cell", name="sbp >= 170 mmHg")).to_be_visible()
+    expect(page.get_by_role("cell", name="systolic BP 170 mmHg or above")).to_be_visible()
 
     page.get_by_role("link", name="All protocols").click()
     rows = page.locator("tr[data-version-id]")
@@ -75,5 +75,5 @@ def test_physician_changes_the_sbp_pause_threshold_while_signing_off(
     expect(adopted).to_contain_text("adult-iv-induction@1.1.0")
 
     page.goto(f"/protocols/{base.id}")
-    expect(page.get_by_role("cell", name="sbp >= 180 mmHg")).to_be_visible()
-    expect(page.get_by_role("cell", name="sbp >= 170 mmHg")).to_have_count(0)
+    expect(page.get_by_role("cell", name="systolic BP 180 mmHg or above")).to_be_visible()
+    expect(page.get_by_role("cell", name="systolic BP 170 mmHg or above")).to_have_count(0)

@@ -17,6 +17,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from ketaclinic.adapters.session_charts import session_alarm_key, session_vitals_svgs
 from ketaclinic.domain.errors import ClinicError, NotFound, ValidationFailed
 from ketaclinic.domain.identity.access import Permission, is_allowed
+from ketaclinic.domain.infusion.alarm_why import explain_alarms
 from ketaclinic.entrypoints.guards import REAUTH_FIELD, WebUser, confirm_web_signer
 from ketaclinic.entrypoints.http import services_of
 from ketaclinic.entrypoints.input_limits import PathId
@@ -78,6 +79,9 @@ def _page(
     context = {
         "vitals_charts": vitals_charts,
         "alarm_key": session_alarm_key(alarms, tz=tz),
+        "alarm_whys": explain_alarms(alarms, day.protocol.monitoring.alert_rules, day.published)
+        if day.published
+        else {},
         "alarms": sorted(alarms, key=lambda a: a.raised_at, reverse=True),
         "staff_names": names,
         "hand_fields": HAND_FIELDS,
