@@ -113,7 +113,7 @@ def test_sign_off_with_a_changed_threshold_signs_a_new_version_and_shows_the_dif
     location = response.headers["location"]
     assert location.endswith(f"?signed=1&from={adult}")
     page = client.get(location)
-    assert "adult-iv-induction@1.1.1" in page.text and "signed off" in page.text
+    assert "Adult IV ketamine induction 1.1.1" in page.text and "signed off" in page.text
     assert re.findall(r'data-path="([^"]+)"', page.text) == ["version", THRESHOLD, "base"]
     old = client.get(f"/protocols/{adult}")
     assert "<td>bp-systolic-pause</td><td>systolic BP 180 mmHg or above</td>" in old.text

@@ -17,6 +17,7 @@ from fpdf import FPDF
 from ketaclinic.adapters.charts import WIDTH, chart_height, render_svg
 from ketaclinic.adapters.pdf.typeface import FAMILY, new_document, printable
 from ketaclinic.adapters.trajectory_charts import course_trajectory_chart
+from ketaclinic.domain.assessments.instruments.registry import instrument_name
 from ketaclinic.services.outcomes.reports import CourseReport
 
 LINE_MM = 5.5
@@ -100,7 +101,7 @@ def _scores(pdf: FPDF, report: CourseReport, tz: str) -> None:
         session = f" {s.score.session_number}" if s.score.session_number else ""
         _line(
             pdf,
-            f"{_local(s.score.administered_at, tz)} - {s.score.instrument} "
+            f"{_local(s.score.administered_at, tz)} - {instrument_name(s.score.instrument)} "
             f"{s.score.total} points - {s.kind.value.replace('_', ' ')}{session}",
         )
     _chart(pdf, report)
@@ -128,7 +129,7 @@ def _chart(pdf: FPDF, report: CourseReport) -> None:
 def _outcome(pdf: FPDF, report: CourseReport) -> None:
     o = report.review.outcome
     _heading(pdf, "Outcome")
-    _line(pdf, f"{o.outcome.value.replace('_', ' ')} on {o.instrument}")
+    _line(pdf, f"{o.outcome.value.replace('_', ' ')} on {instrument_name(o.instrument)}")
     if o.change is not None:
         c = o.change
         _line(
@@ -173,7 +174,7 @@ def _relapse(pdf: FPDF, report: CourseReport) -> None:
     """The relapse watch as the prescriber's worklist reads it: a rule met, or the next check."""
     relapse = report.review.relapse
     assert relapse is not None
-    instrument = report.review.protocol.maintenance.relapse_watch_instrument
+    instrument = instrument_name(report.review.protocol.maintenance.relapse_watch_instrument)
     for met in relapse.watch.met:
         for reason in met.reasons:
             _line(pdf, f"RELAPSE RULE MET: {reason.message} [{reason.source}]")
