@@ -23,6 +23,17 @@ from ketaclinic.services.patients.ports import PatientSearch
 from tests.conftest import World
 
 
+def start_fields(world: World, lot: str = "KET-DEMO-1", **more: str) -> dict[str, str]:
+    """The start-of-dosing form as a nurse fills it: the nurse gives the dose and the clinic's
+    physician is the prescriber on site (both chosen by staff id)."""
+    return {
+        "lot": lot,
+        "given_by": str(world.actor(Role.NURSE).staff_id),
+        "prescriber_on_site": str(world.actor(Role.PHYSICIAN).staff_id),
+        **more,
+    }
+
+
 def register_gateway(
     world: World, application: str = "KETASIM", facility: str = "", source: str = "127.0.0.1"
 ) -> None:
@@ -114,16 +125,24 @@ def walked_session(
 
 def snapshot(at: datetime, sbp: int = 120, dbp: int = 80, hr: int = 72) -> MonitorSnapshot:
     return MonitorSnapshot(
-        at=at, sbp_mmhg=Decimal(sbp), dbp_mmhg=Decimal(dbp), map_mmhg=Decimal((sbp + 2 * dbp) // 3),
-        hr_per_min=Decimal(hr), spo2_pct=Decimal(98), rr_per_min=Decimal(14),
-    )  # fmt: skip
+        at=at,
+        sbp_mmhg=Decimal(sbp),
+        dbp_mmhg=Decimal(dbp),
+        map_mmhg=Decimal((sbp + 2 * dbp) // 3),
+        hr_per_min=Decimal(hr),
+        spo2_pct=Decimal(98),
+        rr_per_min=Decimal(14),
+    )
 
 
 def pcd01(monitor: DemoMonitor, control_id: str, at: datetime, **values: int) -> bytes:
     return build_pcd01(
-        snapshot(at, **values), control_id=control_id, patient_id=monitor.mrn,
-        device_eui64=monitor.device_id, full=True,
-    )  # fmt: skip
+        snapshot(at, **values),
+        control_id=control_id,
+        patient_id=monitor.mrn,
+        device_eui64=monitor.device_id,
+        full=True,
+    )
 
 
 def minutes(n: float) -> timedelta:

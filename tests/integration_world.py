@@ -11,16 +11,18 @@ from ketaclinic.domain.integration.plans import NoteContent, NoteKind, RiskLevel
 from ketaclinic.domain.patients.people import PatientDetails, SexAtBirth
 from tests.conftest import World
 
-CALM = NoteContent("intentions for the first journey", ("Paced breathing",), "journal daily",
-                   RiskLevel.NONE, "")  # fmt: skip
+CALM = NoteContent(
+    "intentions for the first journey", ("Paced breathing",), "journal daily", RiskLevel.NONE, ""
+)
 
 
 def course_on(world: World, pack: str, *, given: str = "Kestrel") -> tuple[int, int]:
     """(course id, chair id) of a new synthetic patient on the signed-off ``pack``."""
     physician = world.actor(Role.PHYSICIAN)
     with world.services.uow() as uow:
-        published = next((p for p in uow.protocols.list(world.clinic.id)
-                          if p.protocol_id == pack), None)  # fmt: skip
+        published = next(
+            (p for p in uow.protocols.list(world.clinic.id) if p.protocol_id == pack), None
+        )
     if published is None:
         published = world.services.protocols.publish(world.clinic.id, [shipped_protocol(pack)])[0]
         items = world.services.protocols.signoff_items(physician, published.id)

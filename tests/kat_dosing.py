@@ -85,7 +85,7 @@ def ready_kat_session(
                 "dose_mg": str(premed.dose_mg),
                 "route": "PO",
                 "lot": "LOT-DEMO-2",
-                "given_by": "Coach",
+                "given_by": str(world.actor(Role.PHYSICIAN).staff_id),  # not the coach
             },
         )
     flow.pre_dose(
@@ -103,17 +103,23 @@ def ready_kat_session(
     return KatDose(setup, order, session.id)
 
 
-KAT_START = {
-    "lot": "KET-DEMO-IM",
-    "given_by": "Dr Demo",
-    "attending": "Sage Demo-Coach",
-    "prescriber_on_site": True,
-}
+def kat_start(world: World) -> dict[str, str]:
+    """The start form of a KAT dose: the physician gives it and is the prescriber on site, the
+    coach attends (each chosen by staff id)."""
+    physician = str(world.actor(Role.PHYSICIAN).staff_id)
+    return {
+        "lot": "KET-DEMO-IM",
+        "given_by": physician,
+        "attending": str(world.actor(Role.COACH).staff_id),
+        "prescriber_on_site": physician,
+    }
 
 
 def dosed_kat_session(world: World) -> KatDose:
     dose = ready_kat_session(world)
-    world.services.session_workflow.start(world.actor(Role.COACH), dose.session_id, KAT_START)
+    world.services.session_workflow.start(
+        world.actor(Role.COACH), dose.session_id, kat_start(world)
+    )
     return dose
 
 

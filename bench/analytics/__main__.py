@@ -50,7 +50,7 @@ def pg_executor(conn: psycopg.Connection[Any]) -> schema.Executor:
     def execute(sql: str, params: Mapping[str, Any]) -> Sequence[Sequence[Any]]:
         sql = re.sub(r"(?<![:\w]):([a-z_][a-z0-9_]*)", r"%(\1)s", sql.replace("%", "%%"))
         used = {k: v for k, v in params.items() if f"%({k})s" in sql}
-        cur = conn.execute(sql, used)  # type: ignore[call-overload]
+        cur = conn.execute(sql, used)
         return cur.fetchall() if cur.description else []
 
     return execute
@@ -135,9 +135,15 @@ def load_duckdb(files: CohortFiles) -> duckdb.DuckDBPyConnection:
 
 
 def bench_queries(
-    execute: schema.Executor, engine: str, source: Source, prefix: str, f: DashboardFilter,
-    scope: str, repeats: int, out: list[dict[str, Any]],
-) -> None:  # fmt: skip
+    execute: schema.Executor,
+    engine: str,
+    source: Source,
+    prefix: str,
+    f: DashboardFilter,
+    scope: str,
+    repeats: int,
+    out: list[dict[str, Any]],
+) -> None:
     for name in queries.QUERY_NAMES:
 
         def run(name: str = name) -> int:
@@ -171,11 +177,17 @@ def bench_insert_cost(
         ("rollup_added", added),
         ("insert_rollup_commit", total),
     ):
-        emit({
-            "query": f"score_insert:{label}", "engine": "postgres-rollup", "rows": inserts,
-            "p50_ms": round(statistics.median(laps), 3), "p95_ms": round(percentile(laps, 95), 3),
-            "p99_ms": round(percentile(laps, 99), 3),
-        }, out)  # fmt: skip
+        emit(
+            {
+                "query": f"score_insert:{label}",
+                "engine": "postgres-rollup",
+                "rows": inserts,
+                "p50_ms": round(statistics.median(laps), 3),
+                "p95_ms": round(percentile(laps, 95), 3),
+                "p99_ms": round(percentile(laps, 99), 3),
+            },
+            out,
+        )
 
 
 def machine() -> dict[str, Any]:
@@ -225,7 +237,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="d1-") as tmp:
         t0 = time.perf_counter()
         files = generate(Path(tmp), patients=3_000 if args.quick else 100_000, clinics=50)
-        setup = {"rows": files.scores, "courses": files.courses}
+        setup: dict[str, float] = {"rows": files.scores, "courses": files.courses}
         setup["generate_s"] = round(time.perf_counter() - t0, 2)
         with psycopg.connect(args.url) as conn:
             for setting in ("SET work_mem = '256MB'", *schema.POSTGRES_SESSION_SETTINGS):

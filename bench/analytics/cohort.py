@@ -91,9 +91,13 @@ def generate(folder: Path, *, patients: int, clinics: int, seed: int = 7) -> Coh
     scores = pd.concat(frames, ignore_index=True)
     courses = courses.drop(columns="_start_day")
     files = CohortFiles(
-        folder / "courses.csv", folder / "scores.csv",
-        folder / "courses.parquet", folder / "scores.parquet", len(courses), len(scores),
-    )  # fmt: skip
+        folder / "courses.csv",
+        folder / "scores.csv",
+        folder / "courses.parquet",
+        folder / "scores.parquet",
+        len(courses),
+        len(scores),
+    )
     con = duckdb.connect()
     for table, frame in (("courses", courses), ("scores", scores)):
         con.register(f"{table}_df", frame)

@@ -65,17 +65,23 @@ def parse(argv: Sequence[str] | None) -> tuple[argparse.Namespace, Plan]:
     p = argparse.ArgumentParser(prog="python -m bench.ingest", description=__doc__)
     p.add_argument("--quick", action="store_true", help="a small run in under a minute")
     p.add_argument("--sqlite-only", action="store_true")
-    p.add_argument("--database-url", default=os.environ.get("KETACLINIC_BENCH_DATABASE_URL",
-                   os.environ.get("KETACLINIC_TEST_DATABASE_URL", DEFAULT_PG)))  # fmt: skip
+    p.add_argument(
+        "--database-url",
+        default=os.environ.get(
+            "KETACLINIC_BENCH_DATABASE_URL",
+            os.environ.get("KETACLINIC_TEST_DATABASE_URL", DEFAULT_PG),
+        ),
+    )
     p.add_argument("--no-write", action="store_true", help="do not append to bench/results")
     for name in Plan.__dataclass_fields__:
         p.add_argument(f"--{name.replace('_', '-')}", type=float, default=None)
     args = p.parse_args(argv)
     base = QUICK if args.quick else FULL
     overrides = {
-        k: type(getattr(base, k))(v) for k in Plan.__dataclass_fields__
+        k: type(getattr(base, k))(v)
+        for k in Plan.__dataclass_fields__
         if (v := getattr(args, k)) is not None
-    }  # fmt: skip
+    }
     return args, Plan(**{**base.__dict__, **overrides})
 
 
@@ -112,13 +118,18 @@ def a1_record(
     case: str, backend: str, chairs: int, r: ReplayResult, url: str, tag: str
 ) -> dict[str, Any]:
     return {
-        "case": case, "backend": backend, "chairs": chairs,
+        "case": case,
+        "backend": backend,
+        "chairs": chairs,
         "messages_per_s": round(len(r.acked) / r.elapsed_s, 1) if r.elapsed_s else 0,
-        "ack_p50_ms": pct(r.latencies_ms, 0.50), "ack_p99_ms": pct(r.latencies_ms, 0.99),
+        "ack_p50_ms": pct(r.latencies_ms, 0.50),
+        "ack_p99_ms": pct(r.latencies_ms, 0.99),
         "ack_max_ms": round(max(r.latencies_ms), 2) if r.latencies_ms else None,
-        "messages": len(r.latencies_ms), "negative_acks": r.negative, "errors": r.errors,
+        "messages": len(r.latencies_ms),
+        "negative_acks": r.negative,
+        "errors": r.errors,
         **integrity(url, tag, r.acked),
-    }  # fmt: skip
+    }
 
 
 def sink_integrity(url: str, tag: str, acked: Sequence[str]) -> dict[str, int]:
@@ -196,8 +207,9 @@ def run_a3(
     seconds = crossings / per_s + 3
     clients = SseClients(base, plan.a3_clients, plan.sse_processes)
     connected = clients.wait_connected(120)  # every stream open before the first crossing
-    load = replay("127.0.0.1", port, monitors, seconds=seconds, rate_hz=1.0,
-                  crossings=crossings, tag="A3")  # fmt: skip
+    load = replay(
+        "127.0.0.1", port, monitors, seconds=seconds, rate_hz=1.0, crossings=crossings, tag="A3"
+    )
     results = clients.results(grace_s=3)
     raised = alarm_ids(url) - before
     delays, missed, duplicated = [], 0, 0
@@ -208,13 +220,17 @@ def run_a3(
         delays += [d for i, d in client["alarms"] if i in raised]
     return {
         **a1_record("A3", backend, len(monitors), load, url, "A3"),
-        "sse_clients": plan.a3_clients, "sse_connected": connected,
+        "sse_clients": plan.a3_clients,
+        "sse_connected": connected,
         "crossings_sent": load.crossings,
-        "alarms_raised": len(raised), "alarm_p50_ms": pct(delays, 0.5),
-        "alarm_p99_ms": pct(delays, 0.99), "alarm_p999_ms": pct(delays, 0.999),
-        "missed": missed, "duplicated_alarms": duplicated,
+        "alarms_raised": len(raised),
+        "alarm_p50_ms": pct(delays, 0.5),
+        "alarm_p99_ms": pct(delays, 0.99),
+        "alarm_p999_ms": pct(delays, 0.999),
+        "missed": missed,
+        "duplicated_alarms": duplicated,
         "dropped_streams": sum(c["dropped"] for c in results),
-    }  # fmt: skip
+    }
 
 
 def run_a4(
@@ -227,11 +243,14 @@ def run_a4(
     delays = [d for c in results for d in c["chairs"]]
     return {
         **a1_record("A4", backend, len(monitors), load, url, "A4"),
-        "sse_clients": plan.a4_clients, "sse_connected": connected, "chair_events": len(delays),
-        "delivery_p50_ms": pct(delays, 0.5), "delivery_p99_ms": pct(delays, 0.99),
+        "sse_clients": plan.a4_clients,
+        "sse_connected": connected,
+        "chair_events": len(delays),
+        "delivery_p50_ms": pct(delays, 0.5),
+        "delivery_p99_ms": pct(delays, 0.99),
         "dropped_streams": sum(c["dropped"] for c in results),
         "clients_with_events": sum(1 for c in results if c["chairs"]),
-    }  # fmt: skip
+    }
 
 
 @contextmanager

@@ -34,10 +34,14 @@ class ReplayResult:
 def _snapshot(surge: bool) -> MonitorSnapshot:
     sbp = 210 if surge else 122
     return MonitorSnapshot(
-        at=datetime.now(UTC), sbp_mmhg=Decimal(sbp), dbp_mmhg=Decimal(78),
-        map_mmhg=Decimal((sbp + 156) // 3), hr_per_min=Decimal(74), spo2_pct=Decimal(98),
+        at=datetime.now(UTC),
+        sbp_mmhg=Decimal(sbp),
+        dbp_mmhg=Decimal(78),
+        map_mmhg=Decimal((sbp + 156) // 3),
+        hr_per_min=Decimal(74),
+        spo2_pct=Decimal(98),
         rr_per_min=Decimal(14),
-    )  # fmt: skip
+    )
 
 
 class _Budget:
@@ -69,12 +73,24 @@ def replay(
     deadline = start + seconds
     threads = [
         threading.Thread(
-            target=_chair, args=(host, port, m, deadline, rate_hz, budget, crossings > 0,
-                                 f"{tag}{m.chair_id}", result, lock, i / len(monitors)),
+            target=_chair,
+            args=(
+                host,
+                port,
+                m,
+                deadline,
+                rate_hz,
+                budget,
+                crossings > 0,
+                f"{tag}{m.chair_id}",
+                result,
+                lock,
+                i / len(monitors),
+            ),
             daemon=True,
         )
         for i, m in enumerate(monitors)
-    ]  # fmt: skip
+    ]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -84,10 +100,18 @@ def replay(
 
 
 def _chair(
-    host: str, port: int, monitor: Monitor, deadline: float, rate_hz: float | None,
-    budget: _Budget, surging: bool, prefix: str, result: ReplayResult, lock: threading.Lock,
+    host: str,
+    port: int,
+    monitor: Monitor,
+    deadline: float,
+    rate_hz: float | None,
+    budget: _Budget,
+    surging: bool,
+    prefix: str,
+    result: ReplayResult,
+    lock: threading.Lock,
     phase: float,
-) -> None:  # fmt: skip
+) -> None:
     mine = ReplayResult()
     try:
         client = MllpClient(host, port, timeout_s=30)
@@ -108,9 +132,12 @@ def _chair(
             surge = surging and n % 2 == 0 and budget.take()
             control = f"{prefix}-{n:07d}"
             raw = build_pcd01(
-                _snapshot(surge), control_id=control, patient_id=monitor.mrn,
-                device_eui64=monitor.device_id, full=True,
-            )  # fmt: skip
+                _snapshot(surge),
+                control_id=control,
+                patient_id=monitor.mrn,
+                device_eui64=monitor.device_id,
+                full=True,
+            )
             t0 = time.perf_counter()
             try:
                 ack = client.send(raw)

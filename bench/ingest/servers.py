@@ -28,10 +28,13 @@ def free_port() -> int:
 def _env(url: str, var_dir: Path, secret: str, hl7_port: int) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("KETACLINIC_")}
     env.update(
-        KETACLINIC_DATABASE_URL=url, KETACLINIC_VAR_DIR=str(var_dir),
-        KETACLINIC_SECRET_KEY=secret, KETACLINIC_LOG_LEVEL="WARNING",
-        KETACLINIC_ENVIRONMENT="test", KETACLINIC_HL7_PORT=str(hl7_port),
-    )  # fmt: skip
+        KETACLINIC_DATABASE_URL=url,
+        KETACLINIC_VAR_DIR=str(var_dir),
+        KETACLINIC_SECRET_KEY=secret,
+        KETACLINIC_LOG_LEVEL="WARNING",
+        KETACLINIC_ENVIRONMENT="test",
+        KETACLINIC_HL7_PORT=str(hl7_port),
+    )
     return env
 
 
@@ -46,9 +49,11 @@ def serving(backend: str, url: str, var_dir: Path, secret: str) -> Iterator[tupl
     env = _env(url, var_dir, secret, hl7_port)
     log = (var_dir / "server.log").open("wb")
     web = [_cli(), "serve", "--port", str(web_port)]
-    commands = [[*web, "--with-monitors"]] if backend == "sqlite" else [
-        web, [_cli(), "hl7-listen", "--port", str(hl7_port)]
-    ]  # fmt: skip
+    commands = (
+        [[*web, "--with-monitors"]]
+        if backend == "sqlite"
+        else [web, [_cli(), "hl7-listen", "--port", str(hl7_port)]]
+    )
     procs = [subprocess.Popen(c, env=env, stdout=log, stderr=log) for c in commands]
     base = f"http://127.0.0.1:{web_port}"
     try:

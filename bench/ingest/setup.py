@@ -46,9 +46,11 @@ class Monitor:
 
 def settings_for(url: str, var_dir: Path, secret: str) -> Settings:
     return Settings(
-        environment=Environment.TEST, var_dir=var_dir, database_url=url,
+        environment=Environment.TEST,
+        var_dir=var_dir,
+        database_url=url,
         secret_key=SecretStr(secret),
-    )  # fmt: skip
+    )
 
 
 def seed(url: str, var_dir: Path, secret: str, chairs: int) -> list[Monitor]:
@@ -134,9 +136,13 @@ def machine() -> dict[str, Any]:
     info = Path("/proc/cpuinfo")
     if info.exists():
         cpu = next(
-            (ln.split(":", 1)[1].strip() for ln in info.read_text().splitlines()
-             if ln.startswith("model name")), "unknown",
-        )  # fmt: skip
+            (
+                ln.split(":", 1)[1].strip()
+                for ln in info.read_text().splitlines()
+                if ln.startswith("model name")
+            ),
+            "unknown",
+        )
     return {"nproc": os.cpu_count(), "cpu": cpu, "python": platform.python_version()}
 
 
@@ -147,6 +153,9 @@ def pg_test_fsync(seconds: int, directory: Path) -> str:
         return "pg_test_fsync not found"
     result = subprocess.run(
         [found[-1], "-s", str(seconds), "-f", str(directory / "fsync.test")],
-        capture_output=True, text=True, timeout=600, check=False,
-    )  # fmt: skip
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
     return result.stdout + result.stderr

@@ -103,11 +103,13 @@ class SseClients:
         share = [total // processes + (1 if i < total % processes else 0) for i in range(processes)]
         self._procs = [
             ctx.Process(
-                target=_worker, args=(base, n, self._connected, self._stop, self._queue),
+                target=_worker,
+                args=(base, n, self._connected, self._stop, self._queue),
                 daemon=True,
             )
-            for n in share if n
-        ]  # fmt: skip
+            for n in share
+            if n
+        ]
         for proc in self._procs:
             proc.start()
 

@@ -40,10 +40,21 @@ def serving(database_url: str, var_dir: Path, secret: str, workers: int = 1) -> 
     """Start uvicorn on a free loopback port, wait for ``/readyz``, yield the base URL, stop it."""
     port = free_port()
     command = [
-        sys.executable, "-m", "uvicorn", APP_FACTORY, "--factory",
-        "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers),
-        "--no-access-log", "--log-level", "warning",
-    ]  # fmt: skip
+        sys.executable,
+        "-m",
+        "uvicorn",
+        APP_FACTORY,
+        "--factory",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--workers",
+        str(workers),
+        "--no-access-log",
+        "--log-level",
+        "warning",
+    ]
     log = (var_dir / "server.log").open("wb")
     process = subprocess.Popen(
         command, env=server_env(database_url, var_dir, secret), stdout=log, stderr=log

@@ -149,7 +149,8 @@ def load_settings(environ: dict[str, str] | None = None, **overrides: object) ->
     """Read settings from the environment (or ``environ``), secret files, then ``overrides``."""
     env = dict(os.environ if environ is None else environ)
     values: dict[str, object] = {**_read_secret_files(env), **overrides}
-    settings = Settings(**values) if environ is None else _from_mapping(env, values)  # type: ignore[arg-type]
+    # model_validate runs Settings.__init__, so the process environment is read as Settings() would
+    settings = Settings.model_validate(values) if environ is None else _from_mapping(env, values)
     if (
         not settings.secret_key.get_secret_value()
         and settings.environment is not Environment.PRODUCTION

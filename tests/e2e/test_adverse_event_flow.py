@@ -14,6 +14,7 @@ from pypdf import PdfReader
 from ketaclinic.domain.identity.access import Role
 from tests.conftest import World
 from tests.e2e.conftest import bearer, web_login
+from tests.infusion_world import start_fields
 from tests.integration.test_outcome_service import phq9
 from tests.integration.test_session_workflow import Day, _ready, make_day
 
@@ -32,7 +33,7 @@ def _session_with_nausea(day: Day) -> None:
     day.flow.start(
         nurse,
         day.session_id,
-        {"lot": "KET-DEMO-42", "given_by": "Nurse Demo", "prescriber_on_site": True},
+        start_fields(day.world, lot="KET-DEMO-42"),
     )
     day.world.clock.advance(minutes=40)
     day.flow.end_dosing(nurse, day.session_id)

@@ -20,6 +20,7 @@ from ketaclinic.entrypoints.app import create_app
 from ketaclinic.services.infusion.monitor_messages import VitalsBatch
 from tests.conftest import World
 from tests.e2e.conftest import web_login
+from tests.infusion_world import start_fields
 from tests.integration.test_session_workflow import Day, _ready, make_day
 
 RECOVERY_VITALS = {
@@ -47,7 +48,7 @@ def _infusing(day: Day) -> None:
     day.flow.start(
         day.world.actor(Role.NURSE),
         day.session_id,
-        {"lot": "KET-DEMO-42", "given_by": "Nurse Demo", "prescriber_on_site": "on"},
+        start_fields(day.world, lot="KET-DEMO-42"),
     )
 
 

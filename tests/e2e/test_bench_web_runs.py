@@ -14,9 +14,19 @@ import pytest
 from bench.web.__main__ import PG_ENV, main
 
 CASE_FIELDS = {
-    "bench", "backend", "case", "patients", "users", "requests", "errors",
-    "p50_ms", "p95_ms", "p99_ms", "max_ms", "throughput_rps",
-}  # fmt: skip
+    "bench",
+    "backend",
+    "case",
+    "patients",
+    "users",
+    "requests",
+    "errors",
+    "p50_ms",
+    "p95_ms",
+    "p99_ms",
+    "max_ms",
+    "throughput_rps",
+}
 DATASET_FIELDS = {"bench", "backend", "case", "patients", "users", "seed_s", "nproc", "cpu"}
 
 

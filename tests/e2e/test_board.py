@@ -19,9 +19,11 @@ from tests.infusion_world import pcd01, running_sessions
 def _surge(world: World) -> None:
     [monitor] = running_sessions(world)
     handler = MonitorMessageHandler(
-        world.services.monitoring, world.clinic.id, naive_tz=ZoneInfo("UTC"),
+        world.services.monitoring,
+        world.clinic.id,
+        naive_tz=ZoneInfo("UTC"),
         clock=world.clock.now,
-    )  # fmt: skip
+    )
     handler.handle(pcd01(monitor, "B1", world.clock.now(), sbp=121))
     world.clock.advance(minutes=1)
     handler.handle(pcd01(monitor, "B2", world.clock.now(), sbp=207))

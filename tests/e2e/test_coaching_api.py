@@ -24,24 +24,34 @@ def test_plan_ratings_and_field_errors(client: TestClient, world: World) -> None
     body = made.json()
     assert [d["id"] for d in body["domains"]] == ["regulate", "overcome", "open", "transform"]
     goal_id = body["domains"][1]["goals"][0]["id"]
-    rated = client.post(f"/api/v1/integration/goals/{goal_id}/ratings",
-                        json={"rating": 4}, headers=coach)  # fmt: skip
+    rated = client.post(
+        f"/api/v1/integration/goals/{goal_id}/ratings", json={"rating": 4}, headers=coach
+    )
     assert rated.status_code == 201
-    bad = client.post(f"/api/v1/integration/goals/{goal_id}/ratings",
-                      json={"rating": 12}, headers=coach)  # fmt: skip
+    bad = client.post(
+        f"/api/v1/integration/goals/{goal_id}/ratings", json={"rating": 12}, headers=coach
+    )
     assert bad.status_code == 422 and "rating" in str(bad.json())
-    plan = client.get(f"/api/v1/courses/{course_id}/integration-plan",
-                      headers=bearer(client, world, Role.NURSE)).json()  # fmt: skip
+    plan = client.get(
+        f"/api/v1/courses/{course_id}/integration-plan", headers=bearer(client, world, Role.NURSE)
+    ).json()
     assert [r["rating"] for r in plan["domains"][1]["goals"][0]["ratings"]] == [4]
 
 
 def test_private_part_only_through_its_audited_endpoint(client: TestClient, world: World) -> None:
     course_id, _ = course_on(world, "kat-holistic")
     coach, nurse = bearer(client, world, Role.COACH), bearer(client, world, Role.NURSE)
-    note = client.post(f"/api/v1/courses/{course_id}/coaching-notes", headers=coach, json={
-        "kind": "preparatory", "session_at": "2026-11-20T15:00:00+00:00",
-        "themes": "intentions", "risk": "none", "private_text": SECRET,
-    })  # fmt: skip
+    note = client.post(
+        f"/api/v1/courses/{course_id}/coaching-notes",
+        headers=coach,
+        json={
+            "kind": "preparatory",
+            "session_at": "2026-11-20T15:00:00+00:00",
+            "themes": "intentions",
+            "risk": "none",
+            "private_text": SECRET,
+        },
+    )
     assert note.status_code == 201 and SECRET not in note.text
     note_id = note.json()["id"]
     listed = client.get(f"/api/v1/courses/{course_id}/coaching-notes", headers=nurse)
@@ -53,12 +63,20 @@ def test_private_part_only_through_its_audited_endpoint(client: TestClient, worl
     shown = client.get(f"/api/v1/coaching-notes/{note_id}/private", headers=coach)
     assert shown.status_code == 200 and shown.json()["private_text"] == SECRET
     events = world.services.audit.search(world.actor(Role.AUDITOR), AuditQuery(world.clinic.id))
-    reads = sorted((e.actor_role, e.outcome) for _, e in events
-                   if e.action == "coaching.private_note_read")  # fmt: skip
+    reads = sorted(
+        (e.actor_role, e.outcome) for _, e in events if e.action == "coaching.private_note_read"
+    )
     assert reads == [("coach", "success"), ("nurse", "denied")]
-    naive = client.post(f"/api/v1/courses/{course_id}/coaching-notes", headers=coach, json={
-        "kind": "integration", "session_at": "2026-11-20T15:00:00", "themes": "x", "risk": "none",
-    })  # fmt: skip
+    naive = client.post(
+        f"/api/v1/courses/{course_id}/coaching-notes",
+        headers=coach,
+        json={
+            "kind": "integration",
+            "session_at": "2026-11-20T15:00:00",
+            "themes": "x",
+            "risk": "none",
+        },
+    )
     assert naive.status_code == 422 and "session_at" in naive.text
 
 

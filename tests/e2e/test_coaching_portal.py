@@ -18,9 +18,17 @@ def _portal(world: World) -> tuple[int, int, str, str]:
     course_id, _ = course_on(world, "adult-iv-induction")
     coach, s = world.actor(Role.COACH), world.services
     goal = s.integration.generate_plan(coach, course_id).domains[0].goals[0]
-    s.integration.update_goal(coach, goal.id, GoalInput(
-        "", "Calm breathing daily", ("Paced breathing",), "days a week", GoalStatus.ACTIVE,
-    ))  # fmt: skip
+    s.integration.update_goal(
+        coach,
+        goal.id,
+        GoalInput(
+            "",
+            "Calm breathing daily",
+            ("Paced breathing",),
+            "days a week",
+            GoalStatus.ACTIVE,
+        ),
+    )
     link, token = s.portal.create(coach, course_id)
     return course_id, goal.id, token, link.form_token
 
@@ -30,9 +38,16 @@ def test_the_patient_logs_practices_and_rates_goals(client: TestClient, world: W
     page = client.get(f"/link/portal/{token}")
     assert page.status_code == 200 and "Hello Kestrel" in page.text
     assert page.headers["cache-control"] == "no-store" and "Demo-Integration" not in page.text
-    logged = client.post(f"/link/portal/{token}/practice", follow_redirects=False, data={
-        "form_token": form_token, "practice": "Paced breathing", "done": "yes",
-        "feeling": "calmer, synthetic"})  # fmt: skip
+    logged = client.post(
+        f"/link/portal/{token}/practice",
+        follow_redirects=False,
+        data={
+            "form_token": form_token,
+            "practice": "Paced breathing",
+            "done": "yes",
+            "feeling": "calmer, synthetic",
+        },
+    )
     assert logged.status_code == 303
     rated = client.post(
         f"/link/portal/{token}/rating",
@@ -44,11 +59,15 @@ def test_the_patient_logs_practices_and_rates_goals(client: TestClient, world: W
     assert "calmer, synthetic" in again.text
     view = world.services.integration.plan(world.actor(Role.COACH), course_id)
     assert [r.rating for r in view.ratings[goal_id]] == [6]
-    forged = client.post(f"/link/portal/{token}/practice", data={
-        "form_token": "forged", "practice": "Paced breathing", "done": "yes"})  # fmt: skip
+    forged = client.post(
+        f"/link/portal/{token}/practice",
+        data={"form_token": "forged", "practice": "Paced breathing", "done": "yes"},
+    )
     assert forged.status_code == 422 and "portal-form_token-error" in forged.text
-    unknown = client.post(f"/link/portal/{token}/practice", data={
-        "form_token": form_token, "practice": "Juggling", "done": "yes"})  # fmt: skip
+    unknown = client.post(
+        f"/link/portal/{token}/practice",
+        data={"form_token": form_token, "practice": "Juggling", "done": "yes"},
+    )
     assert unknown.status_code == 422 and "portal-practice-error" in unknown.text
     with world.services.uow() as uow:
         assert len(uow.integration.practice_logs(world.clinic.id, course_id)) == 1
@@ -59,8 +78,10 @@ def test_an_expired_link_stores_nothing_and_the_caseload_sees_the_log_fall_off(
 ) -> None:
     course_id, _, token, form_token = _portal(world)
     world.clock.advance(days=15)
-    gone = client.post(f"/link/portal/{token}/practice", data={
-        "form_token": form_token, "practice": "Paced breathing", "done": "yes"})  # fmt: skip
+    gone = client.post(
+        f"/link/portal/{token}/practice",
+        data={"form_token": form_token, "practice": "Paced breathing", "done": "yes"},
+    )
     assert gone.status_code == 410
     assert client.get("/link/portal/not-a-token").status_code == 410
     web_login(client, world, Role.COACH)

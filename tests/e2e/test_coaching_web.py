@@ -65,8 +65,9 @@ def test_private_part_hidden_from_a_nurse_and_shown_to_its_author(
     shown = client.get(f"/coaching-notes/{note_id}/private")
     assert shown.status_code == 200 and SECRET in shown.text
     events = world.services.audit.search(world.actor(Role.AUDITOR), AuditQuery(world.clinic.id))
-    reads = [(e.actor_role, e.outcome) for _, e in events
-             if e.action == "coaching.private_note_read"]  # fmt: skip
+    reads = [
+        (e.actor_role, e.outcome) for _, e in events if e.action == "coaching.private_note_read"
+    ]
     assert sorted(reads) == [("coach", "success"), ("nurse", "denied")]
 
 
@@ -75,18 +76,32 @@ def test_note_form_errors_are_inline_and_the_caseload_lists_what_is_due(
 ) -> None:
     course_id, _ = course_on(world, "kat-holistic")
     csrf = web_login(client, world, Role.COACH)
-    bad = client.post(f"/courses/{course_id}/coaching-notes",
-                      data={"csrf_token": csrf, "kind": "preparatory", "session_at": "soon",
-                            "themes": "", "risk": "none"})  # fmt: skip
+    bad = client.post(
+        f"/courses/{course_id}/coaching-notes",
+        data={
+            "csrf_token": csrf,
+            "kind": "preparatory",
+            "session_at": "soon",
+            "themes": "",
+            "risk": "none",
+        },
+    )
     assert bad.status_code == 422
     assert "note-themes-error" in bad.text and "note-session_at-error" in bad.text
     caseload = client.get("/worklist/coaching")
     assert caseload.status_code == 200 and 'data-kind="preparation_due"' in caseload.text
-    ok = client.post(f"/courses/{course_id}/coaching-notes",
-                     data={"csrf_token": csrf, "kind": "preparatory",
-                           "session_at": "2026-11-20T10:00", "themes": "intentions",
-                           "risk": "none", "private_text": SECRET},
-                     follow_redirects=False)  # fmt: skip
+    ok = client.post(
+        f"/courses/{course_id}/coaching-notes",
+        data={
+            "csrf_token": csrf,
+            "kind": "preparatory",
+            "session_at": "2026-11-20T10:00",
+            "themes": "intentions",
+            "risk": "none",
+            "private_text": SECRET,
+        },
+        follow_redirects=False,
+    )
     assert ok.status_code == 303
     assert 'data-kind="note_unsigned"' in client.get("/worklist/coaching").text
 
@@ -97,16 +112,24 @@ def test_a_coaching_appointment_is_booked_from_the_workspace(
     course_id, room = course_on(world, "kat-holistic")
     csrf = web_login(client, world, Role.COACH)
     coach_id = str(world.actor(Role.COACH).staff_id)
-    form = {"csrf_token": csrf, "kind": "preparatory", "start_at": "2026-12-01T10:00",
-            "duration_min": "50", "room_id": str(room), "coach_id": coach_id}  # fmt: skip
-    booked = client.post(f"/courses/{course_id}/coaching-bookings", data=form,
-                         follow_redirects=False)  # fmt: skip
+    form = {
+        "csrf_token": csrf,
+        "kind": "preparatory",
+        "start_at": "2026-12-01T10:00",
+        "duration_min": "50",
+        "room_id": str(room),
+        "coach_id": coach_id,
+    }
+    booked = client.post(
+        f"/courses/{course_id}/coaching-bookings", data=form, follow_redirects=False
+    )
     assert booked.status_code == 303
     page = client.get(f"/courses/{course_id}/integration")
     assert page.text.count('class="booking"') == 1 and "Room Kestrel" in page.text
     clash = client.post(f"/courses/{course_id}/coaching-bookings", data=form)
     assert clash.status_code == 409 and "room" in clash.text
-    bad = client.post(f"/courses/{course_id}/coaching-bookings",
-                      data={**form, "duration_min": "lots"})  # fmt: skip
+    bad = client.post(
+        f"/courses/{course_id}/coaching-bookings", data={**form, "duration_min": "lots"}
+    )
     assert bad.status_code == 422 and "booking-duration_min-error" in bad.text
     assert 'data-kind="session_due"' in client.get("/worklist/coaching").text

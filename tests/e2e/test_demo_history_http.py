@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import Engine
 
 from ketaclinic.adapters.protocol_files import shipped_protocols
 from ketaclinic.bootstrap import Services, build
@@ -38,8 +39,11 @@ from ketaclinic.services.demo_pathway import demo_actors, seed_demo_pathway
 from ketaclinic.services.demo_stages import seed_demo_stages
 from ketaclinic.services.patients.ports import PatientSearch
 from ketaclinic.services.scheduling.setup import seed_demo_schedule
-from tests.conftest import World
+from tests.conftest import World, make_world, truncate_all
 from tests.fakes import CountingTokens, FakeClock
+
+# The seeded clinic is shared by this module's tests: `make test` keeps them on one worker.
+pytestmark = pytest.mark.xdist_group("demo_history")
 
 
 @dataclass(frozen=True)
@@ -51,10 +55,23 @@ class Seeded:
     clock: FakeClock
 
 
-@pytest.fixture
-def seeded(world: World) -> Iterator[Seeded]:
+@pytest.fixture(scope="module")
+def history_world(
+    migrated_engine: Engine, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[World]:
+    """One clinic database per backend for this module: seeding months of history takes seconds,
+    and every test here only reads it (seeding again is shown to add nothing)."""
+    truncate_all(migrated_engine)
+    world = make_world(migrated_engine, tmp_path_factory.mktemp("history"))
+    yield world
+    world.services.live.close()
+
+
+@pytest.fixture(scope="module")
+def seeded(history_world: World) -> Iterator[Seeded]:
     """``ketaclinic demo`` on a fake clock: the clinic opens HISTORY_DAYS before the world's
     now, its history runs forward to now, then the rest of the demo is seeded at now."""
+    world = history_world
     end = world.clock.now()
     clock = FakeClock(end - timedelta(days=HISTORY_DAYS))
     s = build(
@@ -72,8 +89,8 @@ def seeded(world: World) -> Iterator[Seeded]:
 
 
 @pytest.fixture
-def client(world: World, seeded: Seeded) -> Iterator[TestClient]:
-    with TestClient(create_app(services=world.services)) as c:
+def client(history_world: World, seeded: Seeded) -> Iterator[TestClient]:
+    with TestClient(create_app(services=history_world.services)) as c:
         yield c
 
 
@@ -88,8 +105,8 @@ def sign_in(client: TestClient, email: str) -> None:
     assert client.post("/signin", data=form, follow_redirects=False).status_code == 303
 
 
-def test_every_later_stage_exists_with_its_history(world: World, seeded: Seeded) -> None:
-    s = world.services
+def test_every_later_stage_exists_with_its_history(history_world: World, seeded: Seeded) -> None:
+    s = history_world.services
     nurse = demo_actors(s.uow, seeded.clinic.id)[Role.NURSE]
     states = {h.given: s.courses.view(nurse, h.course_id).course.state for h in seeded.history}
     completed = ("Aspen", "Briar", "Clover", "Ember", "Fable", "Heath")
@@ -128,7 +145,10 @@ def test_every_later_stage_exists_with_its_history(world: World, seeded: Seeded)
     assert all(b.start_at > seeded.end for b in boosters)
 
 
-def test_audit_events_of_the_history_carry_historic_times(world: World, seeded: Seeded) -> None:
+def test_audit_events_of_the_history_carry_historic_times(
+    history_world: World, seeded: Seeded
+) -> None:
+    world = history_world
     auditor = demo_actors(world.services.uow, seeded.clinic.id)[Role.AUDITOR]
     aspen = by_name(seeded)["Aspen"]
     query = AuditQuery(seeded.clinic.id, patient_id=aspen.patient_id, limit=1000)

@@ -58,9 +58,16 @@ def run(*args: str) -> tuple[int, dict[str, Any]]:
 
 def test_worked_example_at_1_mg_per_ml(fake_protocols: dict[str, Protocol]) -> None:
     code, plan = run(
-        "--protocol", "test-iv", "--route", "iv", *ADULT,
-        "--vial-mg-per-ml", "50", "--final-volume-ml", "35",
-    )  # fmt: skip
+        "--protocol",
+        "test-iv",
+        "--route",
+        "iv",
+        *ADULT,
+        "--vial-mg-per-ml",
+        "50",
+        "--final-volume-ml",
+        "35",
+    )
     assert code == 0
     assert plan.keys() >= REQUIRED_KEYS
     assert plan["dose_mg"] == 35
@@ -77,18 +84,35 @@ def test_worked_example_at_1_mg_per_ml(fake_protocols: dict[str, Protocol]) -> N
 
 def test_worked_example_in_100_ml(fake_protocols: dict[str, Protocol]) -> None:
     code, plan = run(
-        "--protocol", "test-iv", "--route", "iv", *ADULT,
-        "--vial-mg-per-ml", "50", "--final-volume-ml", "100",
-    )  # fmt: skip
+        "--protocol",
+        "test-iv",
+        "--route",
+        "iv",
+        *ADULT,
+        "--vial-mg-per-ml",
+        "50",
+        "--final-volume-ml",
+        "100",
+    )
     assert code == 0
     assert (plan["rate_ml_per_h"], plan["final_concentration_mg_per_ml"]) == (150, 0.35)
 
 
 def test_adolescent_capped_at_40_mg(fake_protocols: dict[str, Protocol]) -> None:
     code, plan = run(
-        "--protocol", "test-teen", "--route", "iv", "--weight-kg", "90", "--height-cm", "180",
-        "--sex", "male", "--age", "16",
-    )  # fmt: skip
+        "--protocol",
+        "test-teen",
+        "--route",
+        "iv",
+        "--weight-kg",
+        "90",
+        "--height-cm",
+        "180",
+        "--sex",
+        "male",
+        "--age",
+        "16",
+    )
     assert code == 0
     assert (plan["dose_mg"], plan["capped_by"]) == (40, "max_mg")
     assert plan["draw_volume_ml"] is None  # no vial given: dose only
@@ -158,8 +182,15 @@ def test_bad_input_is_an_error_naming_the_field(
 
 def test_shipped_adult_pack_worked_example() -> None:
     code, plan = run(
-        "--protocol", "adult-iv-induction", "--route", "iv", *ADULT,
-        "--vial-mg-per-ml", "50", "--final-volume-ml", "100",
-    )  # fmt: skip
+        "--protocol",
+        "adult-iv-induction",
+        "--route",
+        "iv",
+        *ADULT,
+        "--vial-mg-per-ml",
+        "50",
+        "--final-volume-ml",
+        "100",
+    )
     assert code == 0, plan["refusals"]
     assert (plan["dose_mg"], plan["rate_ml_per_h"]) == (35, 150)

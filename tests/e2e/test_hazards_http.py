@@ -38,7 +38,7 @@ from tests.e2e.test_safety_gates_http import (
 )
 from tests.integration.test_orders_service import set_up_course
 from tests.integration.test_session_workflow import CHECK_IN, Day, _pre_dose, _ready, make_day
-from tests.kat_dosing import KAT_START, ready_kat_session
+from tests.kat_dosing import kat_start, ready_kat_session
 from tests.spec.test_qids_published_form import ROWS as QIDS_ROWS
 from tests.spec.test_safety_dispositions import CASES as DISPOSITIONS
 
@@ -280,7 +280,7 @@ def test_coach_cannot_start_a_first_journey_without_a_signed_preparatory_session
 ) -> None:
     dose = ready_kat_session(world, prepared=False)
     url = f"/api/v1/sessions/{dose.session_id}/steps/start"
-    started = client.post(url, headers=bearer(client, world, Role.COACH), json=KAT_START)
+    started = client.post(url, headers=bearer(client, world, Role.COACH), json=kat_start(world))
     assert started.status_code in (409, 422), started.text
     assert any(r.startswith("kat.preparation") for r in started.json()["reasons"])
     nurse = world.actor(Role.NURSE)

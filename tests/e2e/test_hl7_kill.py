@@ -39,8 +39,11 @@ def _start_listener(db_url: str, tmp_path: Path) -> tuple[subprocess.Popen[str],
     cli = Path(sys.executable).with_name("ketaclinic")
     proc = subprocess.Popen(
         [str(cli), "hl7-listen", "--host", "127.0.0.1", "--port", "0"],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
-    )  # fmt: skip
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
     assert proc.stdout is not None
     line = proc.stdout.readline()
     assert "hl7 listener on 127.0.0.1:" in line, line

@@ -18,17 +18,32 @@ def bp_panel(at: str, sbp: int, dbp: int, device: str) -> dict[str, Any]:
     def component(code: str, value: int) -> dict[str, Any]:
         return {
             "code": {"coding": [{"system": "http://loinc.org", "code": code}]},
-            "valueQuantity": {"value": value, "unit": "mmHg", "system": "http://unitsofmeasure.org",
-                              "code": "mm[Hg]"},
-        }  # fmt: skip
+            "valueQuantity": {
+                "value": value,
+                "unit": "mmHg",
+                "system": "http://unitsofmeasure.org",
+                "code": "mm[Hg]",
+            },
+        }
 
     return {
-        "resourceType": "Observation", "status": "final",
-        "category": [{"coding": [{"system": "http://terminology.hl7.org/CodeSystem/observation-category", "code": "vital-signs"}]}],  # noqa: E501
+        "resourceType": "Observation",
+        "status": "final",
+        "category": [
+            {
+                "coding": [
+                    {
+                        "system": "http://terminology.hl7.org/CodeSystem/observation-category",
+                        "code": "vital-signs",
+                    }
+                ]
+            }
+        ],
         "code": {"coding": [{"system": "http://loinc.org", "code": "85354-9"}]},
-        "effectiveDateTime": at, "device": {"identifier": {"value": device}},
+        "effectiveDateTime": at,
+        "device": {"identifier": {"value": device}},
         "component": [component("8480-6", sbp), component("8462-4", dbp)],
-    }  # fmt: skip
+    }
 
 
 def test_json_and_fhir_vitals_are_stored_and_evaluated(client: TestClient, world: World) -> None:

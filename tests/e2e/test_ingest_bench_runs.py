@@ -7,18 +7,44 @@ import json
 import pytest
 from bench.ingest.__main__ import main
 
-KEYS = {"case", "backend", "chairs", "messages_per_s", "ack_p50_ms", "ack_p99_ms", "lost",
-        "duplicated"}  # fmt: skip
+KEYS = {
+    "case",
+    "backend",
+    "chairs",
+    "messages_per_s",
+    "ack_p50_ms",
+    "ack_p99_ms",
+    "lost",
+    "duplicated",
+}
 
 
 @pytest.mark.slow
 def test_the_quick_ingest_benchmark_runs_and_loses_nothing(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    tiny = ["--sqlite-only", "--no-write", "--chairs-sqlite", "2", "--seconds", "2",
-            "--saturation-s", "1", "--a3-clients", "2", "--a3-crossings", "2",
-            "--a4-clients", "2", "--a4-chairs", "2", "--a4-seconds", "2",
-            "--fsync-s", "0"]  # fmt: skip
+    tiny = [
+        "--sqlite-only",
+        "--no-write",
+        "--chairs-sqlite",
+        "2",
+        "--seconds",
+        "2",
+        "--saturation-s",
+        "1",
+        "--a3-clients",
+        "2",
+        "--a3-crossings",
+        "2",
+        "--a4-clients",
+        "2",
+        "--a4-chairs",
+        "2",
+        "--a4-seconds",
+        "2",
+        "--fsync-s",
+        "0",
+    ]
     assert main(tiny) == 0
     lines = [json.loads(line) for line in capsys.readouterr().out.splitlines() if line]
     cases = {r["case"]: r for r in lines}

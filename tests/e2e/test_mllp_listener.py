@@ -88,11 +88,21 @@ def listener(handler: StubHandler) -> Iterator[LoopThread]:
 
 def message(control_id: str, sbp: int = 120) -> bytes:
     snapshot = MonitorSnapshot(
-        at=AT, sbp_mmhg=Decimal(sbp), dbp_mmhg=Decimal(80), map_mmhg=Decimal(93),
-        hr_per_min=Decimal(70), spo2_pct=Decimal(98), rr_per_min=Decimal(14),
-    )  # fmt: skip
-    return build_pcd01(snapshot, control_id=control_id, patient_id="ZZ-0001",
-                       device_eui64="00000000000000AA", full=True)  # fmt: skip
+        at=AT,
+        sbp_mmhg=Decimal(sbp),
+        dbp_mmhg=Decimal(80),
+        map_mmhg=Decimal(93),
+        hr_per_min=Decimal(70),
+        spo2_pct=Decimal(98),
+        rr_per_min=Decimal(14),
+    )
+    return build_pcd01(
+        snapshot,
+        control_id=control_id,
+        patient_id="ZZ-0001",
+        device_eui64="00000000000000AA",
+        full=True,
+    )
 
 
 def msa(ack: bytes) -> list[str]:

@@ -33,9 +33,10 @@ def test_scores_review_plan_decision_over_the_api(client: TestClient, world: Wor
     )
     assert no_reason.status_code == 422 and no_reason.json()["field"] == "reason"
     decided = client.post(
-        f"{url}/decision", json={"decision": "maintenance", "reason": "responder"},
+        f"{url}/decision",
+        json={"decision": "maintenance", "reason": "responder"},
         headers=physician,
-    )  # fmt: skip
+    )
     assert decided.status_code == 200 and decided.json()["state"] == "maintenance"
     assert client.get("/api/v1/worklist/outcomes", headers=physician).json() == []
     assert (

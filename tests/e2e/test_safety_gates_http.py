@@ -21,6 +21,7 @@ from ketaclinic.domain.patients.course import CourseState
 from ketaclinic.services.assessments.safety import SafetyFlag, open_tasks
 from tests.conftest import World
 from tests.e2e.conftest import bearer, web_login
+from tests.infusion_world import start_fields
 from tests.integration.test_orders_service import set_up_course
 from tests.integration.test_session_workflow import (
     CHECK_IN,
@@ -177,7 +178,7 @@ def _in_recovery(day: Day, aldrete: AldreteScore) -> None:
     day.flow.start(
         nurse,
         day.session_id,
-        {"lot": "KET-DEMO-7", "given_by": "Nurse Demo", "prescriber_on_site": True},
+        start_fields(day.world, lot="KET-DEMO-7"),
     )
     day.world.clock.advance(minutes=40)
     day.flow.end_dosing(nurse, day.session_id)
@@ -286,12 +287,9 @@ def test_coach_cannot_start_a_dose_on_an_evaluating_course_with_an_open_gate(
     started = client.post(
         f"/api/v1/sessions/{s.id}/steps/start",
         headers=bearer(client, world, Role.COACH),
-        json={
-            "lot": "KET-DEMO-IM",
-            "given_by": "Coach",
-            "attending": "Coach",
-            "prescriber_on_site": True,
-        },
+        json=start_fields(
+            world, lot="KET-DEMO-IM", attending=str(world.actor(Role.COACH).staff_id)
+        ),
     )
     assert started.status_code in (409, 422)
     body = started.json()

@@ -49,17 +49,19 @@ def test_book_confirm_and_move_over_the_api(api: TestClient, world: World, booke
     desk = bearer(api, world, Role.FRONT_DESK)
     third = datetime.fromisoformat(str(series[2]["start_at"]))
     refused = api.post(
-        f"/api/v1/schedule/appointments/{series[3]['id']}/move", headers=desk,
+        f"/api/v1/schedule/appointments/{series[3]['id']}/move",
+        headers=desk,
         json={"start_at": (third + timedelta(hours=24)).isoformat(), "reason": "asked"},
-    )  # fmt: skip
+    )
     assert refused.status_code == 409
     assert "SCH-SPACING" in refused.json()["rules"]
     chairs = world.services.calendar.directory(world.actor(Role.ADMIN)).chairs
     other_chair = next(c.id for c in chairs if c.id != series[3]["chair_id"])
     accepted = api.post(
-        f"/api/v1/schedule/appointments/{series[3]['id']}/move", headers=desk,
+        f"/api/v1/schedule/appointments/{series[3]['id']}/move",
+        headers=desk,
         json={"start_at": series[3]["start_at"], "chair_id": other_chair, "reason": "lift"},
-    )  # fmt: skip
+    )
     assert accepted.status_code == 200, accepted.text
     assert accepted.json()["chair_id"] == other_chair
 
@@ -68,9 +70,10 @@ def test_bad_move_input_names_the_field(api: TestClient, world: World, booked: B
     series = _book(api, world, booked.courses[0].id)
     desk = bearer(api, world, Role.FRONT_DESK)
     naive = api.post(
-        f"/api/v1/schedule/appointments/{series[0]['id']}/move", headers=desk,
+        f"/api/v1/schedule/appointments/{series[0]['id']}/move",
+        headers=desk,
         json={"start_at": "2026-03-04T10:00:00", "reason": "x"},
-    )  # fmt: skip
+    )
     assert naive.status_code == 422
     assert "start_at" in str(naive.json())
 
@@ -84,9 +87,12 @@ def test_chair_out_of_service_lists_who_to_call(
     out = api.post(
         f"/api/v1/schedule/chairs/{chair}/out-of-service",
         headers=bearer(api, world, Role.ADMIN),
-        json={"start_at": now.isoformat(), "end_at": (now + timedelta(days=40)).isoformat(),
-              "reason": "pump fault"},
-    )  # fmt: skip
+        json={
+            "start_at": now.isoformat(),
+            "end_at": (now + timedelta(days=40)).isoformat(),
+            "reason": "pump fault",
+        },
+    )
     assert out.status_code == 200, out.text
     hit = [b for b in series if b["chair_id"] == chair]
     assert len(out.json()["to_call"]) + len(out.json()["reassigned"]) == len(hit)

@@ -58,15 +58,21 @@ def test_panel_books_confirms_and_refuses_a_move_inline(
     assert f'id="book-series-{course.id}"' in panel.text
     text = _book(desk, course.id)
     assert text.count('data-status="confirmed"') == 6
-    series = sorted(booked.schedule.series_of_patient(world.actor(Role.NURSE), course.patient_id),
-                    key=lambda b: b.start_at)  # fmt: skip
+    series = sorted(
+        booked.schedule.series_of_patient(world.actor(Role.NURSE), course.patient_id),
+        key=lambda b: b.start_at,
+    )
     third_local = series[2].start_at.astimezone(CHICAGO) + timedelta(days=1)
     refused = client.post(
         f"/appointments/{series[3].id}/move",
-        data={"csrf_token": csrf, "day": third_local.date().isoformat(),
-              "time": third_local.strftime("%H:%M"), "chair_id": str(series[3].chair_id),
-              "reason": "patient asked"},
-    )  # fmt: skip
+        data={
+            "csrf_token": csrf,
+            "day": third_local.date().isoformat(),
+            "time": third_local.strftime("%H:%M"),
+            "chair_id": str(series[3].chair_id),
+            "reason": "patient asked",
+        },
+    )
     assert refused.status_code == 200
     assert 'data-accepted="false"' in refused.text and 'data-rule="SCH-SPACING"' in refused.text
     blank = client.post(
@@ -120,10 +126,14 @@ def test_reminders_ics_and_chair_out_of_service(
     day = series[0].start_at.astimezone(CHICAGO).date()
     out = client.post(
         "/schedule/chairs/out-of-service",
-        data={"csrf_token": csrf, "chair_id": str(series[0].chair_id),
-              "from_day": day.isoformat(), "to_day": (day + timedelta(days=30)).isoformat(),
-              "reason": "pump fault"},
-    )  # fmt: skip
+        data={
+            "csrf_token": csrf,
+            "chair_id": str(series[0].chair_id),
+            "from_day": day.isoformat(),
+            "to_day": (day + timedelta(days=30)).isoformat(),
+            "reason": "pump fault",
+        },
+    )
     assert out.status_code == 200, out.text[:500]
     affected = re.findall(r'data-patient-id="(\d+)"', out.text)
     assert str(course.patient_id) in affected
@@ -135,7 +145,9 @@ def test_booster_button_and_staff_unavailable_form(
     client, csrf = desk
     course = booked.courses[0]
     panel = _book(desk, course.id)
-    assert f'id="book-booster-{course.id}"' in panel
+    assert f'id="book-booster-{course.id}"' not in panel  # nothing to book before a plan
+    assert f'id="no-booster-plan-{course.id}"' in panel
+    assert "No maintenance plan yet: the physician decides maintenance on the outcome page" in panel
     booster = client.post(  # no booster plan stored: refused, never the protocol default
         f"/courses/{course.id}/boosters", data={"csrf_token": csrf, "booster_number": "1"}
     )
@@ -152,9 +164,14 @@ def test_booster_button_and_staff_unavailable_form(
     assert 'id="staff-off-form"' in page.text
     off = client.post(
         "/schedule/staff/unavailable",
-        data={"csrf_token": csrf, "staff_id": str(series[0].nurse_id), "from_day": day,
-              "to_day": day, "reason": "off sick"},
-    )  # fmt: skip
+        data={
+            "csrf_token": csrf,
+            "staff_id": str(series[0].nurse_id),
+            "from_day": day,
+            "to_day": day,
+            "reason": "off sick",
+        },
+    )
     assert off.status_code == 200 and "unavailable: re-plan" in off.text
     assert f'data-patient-id="{course.patient_id}"' in off.text
     missing = client.post("/schedule/staff/unavailable", data={"csrf_token": csrf})

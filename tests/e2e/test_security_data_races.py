@@ -20,6 +20,7 @@ from ketaclinic.adapters.db.integration.tables import journey_records
 from ketaclinic.domain.identity.access import Role
 from tests.conftest import World
 from tests.e2e.conftest import bearer
+from tests.infusion_world import start_fields
 from tests.integration.test_session_workflow import _ready, make_day
 from tests.kat_dosing import dosed_kat_session
 
@@ -46,7 +47,7 @@ def test_two_racing_administrations_of_one_order_give_one_success_and_409(
     day = make_day(world)
     _ready(day)
     headers = [bearer(client, world, Role.NURSE) for _ in range(2)]
-    start = {"lot": "KET-DEMO-1", "given_by": "Test Nurse", "prescriber_on_site": "on"}
+    start = start_fields(world)
     started = client.post(
         f"/api/v1/sessions/{day.session_id}/steps/start", json=start, headers=headers[0]
     )

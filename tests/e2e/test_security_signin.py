@@ -154,3 +154,26 @@ def test_duplicate_in_the_same_clinic_is_named(client: TestClient, world: World)
     response = _create_user(client, csrf, "nurse@testclinic.test", "violet-harbor-gravel")
     assert response.status_code == 422
     assert "already exists" in response.text
+
+
+def test_a_refused_sign_in_costs_one_password_check_whether_or_not_the_account_exists(
+    client: TestClient, world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An unknown, deactivated or locked account is refused only after a password check against a
+    decoy hash, so the response time does not reveal which emails have accounts."""
+    hasher = world.services.hasher
+    checked: list[str] = []
+    real_verify = hasher.verify
+
+    def counting(password_hash: str, password: str) -> bool:
+        checked.append(password_hash)
+        return real_verify(password_hash, password)
+
+    monkeypatch.setattr(hasher, "verify", counting)
+    known = f"{Role.NURSE.value}@testclinic.test"
+    for email in (known, "nobody@testclinic.test"):
+        checked.clear()
+        response = _token_attempt(client, email, "not the password at all")
+        assert response.status_code == 401, response.text
+        assert len(checked) == 1, email
+    assert _token_attempt(client, known, PASSWORD).status_code == 200

@@ -20,9 +20,7 @@ from ketaclinic.domain.identity.access import Role
 from ketaclinic.domain.infusion.session import SessionState
 from tests.conftest import World
 from tests.e2e.conftest import bearer, web_login
-from tests.infusion_world import walked_session
-
-START = {"lot": "KET-DEMO-1", "given_by": "Nurse Demo", "prescriber_on_site": True}
+from tests.infusion_world import start_fields, walked_session
 
 
 def _step(
@@ -41,7 +39,7 @@ def test_a_nurse_cannot_start_dosing_without_the_documented_steps(
     client: TestClient, world: World
 ) -> None:
     checked_in = walked_session(world, SessionState.CHECKED_IN).session  # no pre-dose checklist
-    started = _step(client, world, Role.NURSE, checked_in.id, "start", START)
+    started = _step(client, world, Role.NURSE, checked_in.id, "start", start_fields(world))
     assert started.status_code in (409, 422), started.text
     body = started.json()
     assert body["field"] == "dose_gate"
@@ -55,7 +53,7 @@ def test_a_nurse_cannot_start_dosing_without_the_documented_steps(
         checked_in.chair_id,
         unscheduled_reason="walk-in",
     )
-    refused = _step(client, world, Role.NURSE, scheduled.id, "start", START)
+    refused = _step(client, world, Role.NURSE, scheduled.id, "start", start_fields(world))
     assert refused.status_code in (409, 422) and "dose_gate." in refused.text
     assert _state(world, scheduled.id) is SessionState.SCHEDULED
     predose = {"sbp_mmhg": "124", "dbp_mmhg": "78", "hr_per_min": "72", "spo2_pct": "98"}
@@ -202,13 +200,18 @@ def test_ketamine_under_another_name_cannot_be_recorded_as_an_ordinary_drug(
         ("ket\u0430mine", "IV"),
         ("keta-mine HCl", "SL"),
     ):
-        body = {"drug": drug, "dose_mg": "35", "route": route, "lot": "L9", "given_by": "Nurse"}
+        body = {"drug": drug, "dose_mg": "35", "route": route, "lot": "L9"}
         refused = _step(client, world, Role.NURSE, sid, "give", body)
         assert refused.status_code == 422, (drug, refused.text)
         assert "dose_gate.order" in refused.text, (drug, refused.text)
     assert len(flow.day(nurse, sid).records) == before
-    body = {"drug": "ondansetron", "dose_mg": "4", "route": "IV", "lot": "L1", "given_by": "Nurse"}
-    assert _step(client, world, Role.NURSE, sid, "give", body).status_code == 200
+    body = {"drug": "ondansetron", "dose_mg": "4", "route": "IV", "lot": "L1"}
+    given = _step(client, world, Role.NURSE, sid, "give", body)
+    assert given.status_code == 200, given.text
+    premeds = [r["payload"] for r in given.json()["records"] if r["payload"].get("lot") == "L1"]
+    assert [(p["given_by"], p["given_by_id"]) for p in premeds] == [
+        ("Test Nurse", nurse.staff_id)  # the signed-in nurse, by default
+    ]
 
 
 def _predose(sbp: int, dbp: int, order_id: int, recheck: tuple[int, int] | None) -> dict[str, Any]:

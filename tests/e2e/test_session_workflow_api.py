@@ -20,6 +20,7 @@ from ketaclinic.domain.infusion.vitals import Parameter, ReadingSource, VitalRea
 from ketaclinic.services.infusion.monitor_messages import VitalsBatch
 from tests.conftest import World
 from tests.e2e.conftest import bearer, web_login
+from tests.infusion_world import start_fields
 from tests.integration.test_session_workflow import CHECK_IN, Day, _ready, make_day
 
 _R4B = {
@@ -72,7 +73,7 @@ def test_fhir_export_validates_as_r4b(client: TestClient, day: Day) -> None:
     day.flow.start(
         nurse,
         day.session_id,
-        {"lot": "KET-DEMO-42", "given_by": "Nurse Demo", "prescriber_on_site": True},
+        start_fields(w, lot="KET-DEMO-42"),
     )
     reading = VitalReading(
         Parameter.SBP, Decimal(126), "mm[Hg]", w.clock.now(), ReadingSource.STAFF

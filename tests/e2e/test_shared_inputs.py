@@ -116,13 +116,21 @@ def test_the_same_good_move_is_accepted_by_both(
         key=lambda b: b.start_at,
     )
     local = series[0].start_at.astimezone(ZoneInfo(world.clinic.timezone))
-    form = {"csrf_token": csrf, "day": local.date().isoformat(), "time": local.strftime("%H:%M"),
-            "chair_id": str(series[0].chair_id), "reason": "bus timetable"}  # fmt: skip
+    form = {
+        "csrf_token": csrf,
+        "day": local.date().isoformat(),
+        "time": local.strftime("%H:%M"),
+        "chair_id": str(series[0].chair_id),
+        "reason": "bus timetable",
+    }
     page = web.post(f"/appointments/{ids[0]}/move", data=form)
     assert 'data-accepted="true"' in page.text, page.text[:2000]
     desk = bearer(api, world, Role.FRONT_DESK)
-    json = {"start_at": series[1].start_at.isoformat(), "chair_id": series[1].chair_id,
-            "reason": "bus timetable"}  # fmt: skip
+    json = {
+        "start_at": series[1].start_at.isoformat(),
+        "chair_id": series[1].chair_id,
+        "reason": "bus timetable",
+    }
     moved = api.post(f"/api/v1/schedule/appointments/{ids[1]}/move", headers=desk, json=json)
     assert moved.status_code == 200, moved.text
     assert datetime.fromisoformat(moved.json()["start_at"]) == series[1].start_at

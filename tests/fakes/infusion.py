@@ -10,6 +10,7 @@ from typing import Any
 
 from ketaclinic.domain.errors import Conflict
 from ketaclinic.domain.infusion.records import (
+    CLOSED_STATES,
     STATE_TIMES,
     InfusionSession,
     Notification,
@@ -96,6 +97,16 @@ class InMemorySessionRepository:
             s
             for s in self._t.sessions.values()
             if s.clinic_id == clinic_id and s.patient_id == patient_id
+        ]
+        return sorted(found, key=lambda s: s.id)
+
+    def unscheduled_since(self, clinic_id: int, since: datetime) -> Sequence[InfusionSession]:
+        found = [
+            s
+            for s in self._t.sessions.values()
+            if s.clinic_id == clinic_id
+            and s.appointment_id is None
+            and (s.state not in CLOSED_STATES or (s.closed_at or s.created_at) >= since)
         ]
         return sorted(found, key=lambda s: s.id)
 

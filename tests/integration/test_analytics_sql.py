@@ -41,10 +41,16 @@ def generate_cohort(seed: int, courses: int = 400) -> tuple[list[CourseFact], li
         started = date(2024, 1, 1) + timedelta(days=rng.randrange(365))
         done = rng.choice([1, 2, 3, 4, 5, 6, 6, 6, 6])
         course = CourseFact(
-            cid, rng.randrange(1, 13), rng.choice(["adult-iv", "kat-sl"]), started,
-            rng.choice(["18-25", "26-45", "46-65"]), rng.randrange(3), done,
-            rng.randrange(3), rng.randrange(5),
-        )  # fmt: skip
+            cid,
+            rng.randrange(1, 13),
+            rng.choice(["adult-iv", "kat-sl"]),
+            started,
+            rng.choice(["18-25", "26-45", "46-65"]),
+            rng.randrange(3),
+            done,
+            rng.randrange(3),
+            rng.randrange(5),
+        )
         facts.append(course)
         for instrument, top in SCALE_MAX.items():
             scores.extend(_course_scores(rng, course, instrument, top))
@@ -139,12 +145,17 @@ def load(execute: schema.Executor, prefix: str, *, incremental: bool) -> None:
 
 def _course_params(c: CourseFact) -> dict[str, Any]:
     return {
-        "course_id": c.course_id, "clinic_id": c.clinic_id, "protocol_id": c.protocol_id,
-        "started_on": c.started_on.isoformat(), "start_month": c.start_month,
-        "age_band": c.age_band, "prior_treatments": c.prior_treatments,
-        "sessions_completed": c.sessions_completed, "adverse_events": c.adverse_events,
+        "course_id": c.course_id,
+        "clinic_id": c.clinic_id,
+        "protocol_id": c.protocol_id,
+        "started_on": c.started_on.isoformat(),
+        "start_month": c.start_month,
+        "age_band": c.age_band,
+        "prior_treatments": c.prior_treatments,
+        "sessions_completed": c.sessions_completed,
+        "adverse_events": c.adverse_events,
         "alarms": c.alarms,
-    }  # fmt: skip
+    }
 
 
 @pytest.fixture(scope="module")

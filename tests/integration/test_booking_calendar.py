@@ -80,9 +80,12 @@ def test_shift_roles_and_bad_input_name_the_field(world: World, booked: Booked) 
     start = world.clock.now() + timedelta(days=1)
     with pytest.raises(ValidationFailed) as wrong_role:
         world.services.calendar.add_shift(
-            admin, world.actor(Role.FRONT_DESK).staff_id or 0, ShiftRole.NURSE, start,
+            admin,
+            world.actor(Role.FRONT_DESK).staff_id or 0,
+            ShiftRole.NURSE,
+            start,
             start + timedelta(hours=8),
-        )  # fmt: skip
+        )
     assert wrong_role.value.field == "staff_id"
     with pytest.raises(NotFound):
         world.services.calendar.add_shift(
@@ -139,13 +142,19 @@ def test_coaching_appointments_take_their_room_but_never_a_nurse(world: World) -
         room = uow.clinics.chairs(world.clinic.id)[0].id
         coaching = [
             NewBooking(
-                course.id, course.patient_id, room, world.actor(Role.COACH).staff_id or 0,
+                course.id,
+                course.patient_id,
+                room,
+                world.actor(Role.COACH).staff_id or 0,
                 datetime.combine(date(2026, 3, d), time(8), tzinfo=CHICAGO),
                 datetime.combine(date(2026, 3, d), time(18), tzinfo=CHICAGO),
-                BookingKind.COACHING, BookingStatus.CONFIRMED, 0, BookedShape(0, 600, 0, 0),
+                BookingKind.COACHING,
+                BookingStatus.CONFIRMED,
+                0,
+                BookedShape(0, 600, 0, 0),
             )
             for d in range(2, 7)  # the whole first week
-        ]  # fmt: skip
+        ]
         held = uow.schedule.add_bookings(world.clinic.id, coaching, at=world.clock.now())
         uow.commit()
     desk = world.actor(Role.FRONT_DESK)
@@ -154,10 +163,12 @@ def test_coaching_appointments_take_their_room_but_never_a_nurse(world: World) -
     assert min(b.start_at for b in proposal.bookings).astimezone(CHICAGO).date() >= date(2026, 3, 9)
     booked.schedule.confirm_series(desk, course.id)
     outcome = booked.replans.staff_unavailable(
-        desk, world.actor(Role.NURSE).staff_id or 0,
+        desk,
+        world.actor(Role.NURSE).staff_id or 0,
         start_at=datetime.combine(date(2026, 3, 9), time(0), tzinfo=CHICAGO),
-        end_at=datetime.combine(date(2026, 3, 10), time(0), tzinfo=CHICAGO), reason="off sick",
-    )  # fmt: skip
+        end_at=datetime.combine(date(2026, 3, 10), time(0), tzinfo=CHICAGO),
+        reason="off sick",
+    )
     assert outcome.to_call  # the Monday session had the only nurse
     with world.services.uow() as uow:
         after = [uow.schedule.get(world.clinic.id, b.id) for b in held]

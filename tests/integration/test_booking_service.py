@@ -102,9 +102,14 @@ def test_booking_refused_while_the_safety_gate_is_open(world: World, booked: Boo
     course = booked.courses[0]
     with world.services.uow() as uow:
         uow.safety_tasks.open_task(
-            world.clinic.id, course.patient_id, source="test:1", rule_id="PHQ9-ITEM9",
-            reason="item 9 positive", urgency=Urgency.URGENT, at=world.clock.now(),
-        )  # fmt: skip
+            world.clinic.id,
+            course.patient_id,
+            source="test:1",
+            rule_id="PHQ9-ITEM9",
+            reason="item 9 positive",
+            urgency=Urgency.URGENT,
+            at=world.clock.now(),
+        )
         uow.commit()
     with pytest.raises(SafetyBlock) as refused:
         booked.schedule.book_series(world.actor(Role.FRONT_DESK), course.id)
@@ -224,9 +229,12 @@ def test_a_chair_out_of_service_moves_its_sessions_and_lists_who_to_call(
     chair = before[0].chair_id
     hit = [b for b in before if b.chair_id == chair]
     outcome = booked.replans.chair_out_of_service(
-        desk, chair, start_at=world.clock.now(), end_at=world.clock.now() + timedelta(days=60),
+        desk,
+        chair,
+        start_at=world.clock.now(),
+        end_at=world.clock.now() + timedelta(days=60),
         reason="pump fault",
-    )  # fmt: skip
+    )
     with world.services.uow() as uow:
         after = uow.schedule.active_between(
             world.clinic.id, world.clock.now(), world.clock.now() + timedelta(days=60)
@@ -250,9 +258,12 @@ def test_a_nurse_off_sick_moves_that_days_sessions_and_lists_who_to_call(
     local = first.start_at.astimezone(CHICAGO)
     day_start = local.replace(hour=0, minute=0)
     outcome = booked.replans.staff_unavailable(
-        world.actor(Role.FRONT_DESK), first.nurse_id, start_at=day_start,
-        end_at=day_start + timedelta(days=1), reason="off sick",
-    )  # fmt: skip
+        world.actor(Role.FRONT_DESK),
+        first.nurse_id,
+        start_at=day_start,
+        end_at=day_start + timedelta(days=1),
+        reason="off sick",
+    )
     assert first.id in {c.before.id for c in outcome.to_call}  # the only nurse: it must move
     with world.services.uow() as uow:
         after = uow.schedule.active_between(
@@ -261,9 +272,12 @@ def test_a_nurse_off_sick_moves_that_days_sessions_and_lists_who_to_call(
     assert after == []
     with pytest.raises(NotFound):
         booked.replans.staff_unavailable(
-            world.actor(Role.FRONT_DESK), 999_999, start_at=day_start,
-            end_at=day_start + timedelta(days=1), reason="off sick",
-        )  # fmt: skip
+            world.actor(Role.FRONT_DESK),
+            999_999,
+            start_at=day_start,
+            end_at=day_start + timedelta(days=1),
+            reason="off sick",
+        )
 
 
 def _plan_after_series(
@@ -277,9 +291,12 @@ def _plan_after_series(
         course = uow.courses.get(world.clinic.id, course_id)
         assert course is not None
         uow.courses.move(
-            course, CourseState.REASSESSMENT, by=physician.staff_id or 0,
-            at=world.clock.now(), reason="six induction sessions done",
-        )  # fmt: skip
+            course,
+            CourseState.REASSESSMENT,
+            by=physician.staff_id or 0,
+            at=world.clock.now(),
+            reason="six induction sessions done",
+        )
         uow.commit()
     start = last.astimezone(ZoneInfo(world.clinic.timezone)).date()
     world.services.maintenance.store(physician, course_id, start)
@@ -305,9 +322,12 @@ def test_a_maintenance_booster_is_booked_with_the_same_engine(world: World, book
             MoveRequest(start_at=booster.start_at, reason="x"),
         )
     outcome = booked.replans.chair_out_of_service(
-        world.actor(Role.FRONT_DESK), series[0].chair_id, start_at=world.clock.now(),
-        end_at=world.clock.now() + timedelta(days=3), reason="pump fault",
-    )  # fmt: skip
+        world.actor(Role.FRONT_DESK),
+        series[0].chair_id,
+        start_at=world.clock.now(),
+        end_at=world.clock.now() + timedelta(days=3),
+        reason="pump fault",
+    )
     assert booster.id not in {c.before.id for c in outcome.to_call}
 
 

@@ -25,8 +25,9 @@ def test_private_part_author_reads_nurse_cannot_and_every_read_is_audited(world:
     course_id, _ = course_on(world, "kat-holistic")
     coach, nurse = world.actor(Role.COACH), world.actor(Role.NURSE)
     coaching = world.services.coaching
-    note = coaching.record_note(coach, course_id, NoteKind.PREPARATORY, world.clock.now(), CALM,
-                                SECRET)  # fmt: skip
+    note = coaching.record_note(
+        coach, course_id, NoteKind.PREPARATORY, world.clock.now(), CALM, SECRET
+    )
     assert note.has_private and SECRET not in repr(coaching.notes(nurse, course_id))
     assert coaching.private_part(coach, note.id) == SECRET
     assert coaching.private_part(coach, note.id) == SECRET
@@ -59,8 +60,13 @@ def test_bad_notes_name_their_field_and_store_nothing(world: World) -> None:
     course_id, _ = course_on(world, "adult-iv-induction")
     coach, coaching = world.actor(Role.COACH), world.services.coaching
     with pytest.raises(ValidationFailed) as empty:
-        coaching.record_note(coach, course_id, NoteKind.INTEGRATION, world.clock.now(),
-                             NoteContent("  ", (), "", RiskLevel.NONE, ""))  # fmt: skip
+        coaching.record_note(
+            coach,
+            course_id,
+            NoteKind.INTEGRATION,
+            world.clock.now(),
+            NoteContent("  ", (), "", RiskLevel.NONE, ""),
+        )
     assert empty.value.field == "themes"
     with pytest.raises(ValidationFailed) as family:  # the adult pack has no family sessions
         coaching.record_note(coach, course_id, NoteKind.FAMILY, world.clock.now(), CALM)

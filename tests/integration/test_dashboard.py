@@ -61,10 +61,14 @@ def store(world: World, cohort: list[tuple[int | None, list[int]]]) -> list[int]
         scores = ([(0, baseline)] if baseline is not None else []) + list(enumerate(totals, 1))
         for number, total in scores:
             world.services.outcomes.record_score(
-                nurse, course_id, "phq9", phq9(total),
-                kind="baseline" if number == 0 else "session", session_number=number or None,
+                nurse,
+                course_id,
+                "phq9",
+                phq9(total),
+                kind="baseline" if number == 0 else "session",
+                session_number=number or None,
                 answered_at=opened + timedelta(days=2 * number + 1),
-            )  # fmt: skip
+            )
     return ids
 
 

@@ -11,14 +11,37 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
 DEV_TOOLS = {
-    "pytest", "pytest-timeout", "pytest-cov", "pytest-xdist", "execnet", "coverage", "hypothesis",
-    "mypy", "ruff",
-    "import-linter", "playwright", "duckdb", "httpx", "httpx2", "pypdf", "fhir-resources",
-}  # fmt: skip
+    "pytest",
+    "pytest-timeout",
+    "pytest-cov",
+    "pytest-xdist",
+    "execnet",
+    "coverage",
+    "hypothesis",
+    "mypy",
+    "ruff",
+    "import-linter",
+    "playwright",
+    "duckdb",
+    "httpx",
+    "httpx2",
+    "pypdf",
+    "fhir-resources",
+}
 DEV_MODULES = (
-    "pytest", "_pytest", "coverage", "hypothesis", "mypy", "playwright", "duckdb", "httpx",
-    "httpx2", "pypdf", "fhir", "importlinter",
-)  # fmt: skip
+    "pytest",
+    "_pytest",
+    "coverage",
+    "hypothesis",
+    "mypy",
+    "playwright",
+    "duckdb",
+    "httpx",
+    "httpx2",
+    "pypdf",
+    "fhir",
+    "importlinter",
+)
 IMPORT_EVERY_MODULE = f"""
 import importlib, pkgutil, sys, ketaclinic
 for info in pkgutil.walk_packages(ketaclinic.__path__, "ketaclinic."):

@@ -16,6 +16,7 @@ from ketaclinic.domain.infusion.vitals import Parameter, ReadingSource, VitalRea
 from ketaclinic.services.infusion.monitor_messages import VitalsBatch
 from ketaclinic.services.infusion.ports import RecordKind
 from tests.conftest import World
+from tests.infusion_world import start_fields
 from tests.integration.test_session_workflow import Day, _ready, make_day
 
 DISCHARGE = {"escort_present": True, "instructions_given": True}
@@ -41,7 +42,7 @@ def _infusing(day: Day) -> None:
     day.flow.start(
         day.world.actor(Role.NURSE),
         day.session_id,
-        {"lot": "KET-DEMO-1", "given_by": "Nurse Demo", "prescriber_on_site": True},
+        start_fields(day.world),
     )
 
 

@@ -68,11 +68,14 @@ EXPECTED: dict[str, list[Row]] = {
 HEADERS = {
     "valid-pcd01-request.hl7v2": ("MSGID1234", "789567", "0123456789ABCDEF", None),
     "valid-pcd01-request2.hl7v2": (
-        "12d15a9:11df9e61347:-7fee:30456965", "AB60001", None, "3 WEST ICU^3001^1",
+        "12d15a9:11df9e61347:-7fee:30456965",
+        "AB60001",
+        None,
+        "3 WEST ICU^3001^1",
     ),
     "valid-pcd01-MaximumRequest2.hl7": ("MSGID1234", "111222333444", "0123456789ABCDEF", "B1"),
     "valid-bp-continua-wan.hl7v2": ("MSGID1234", "789567", "0123456789ABCDEF", None),
-}  # fmt: skip
+}
 
 
 def load(public_fixtures: Path, name: str) -> ParsedMessage:
@@ -83,11 +86,17 @@ def load(public_fixtures: Path, name: str) -> ParsedMessage:
 def test_fixture_observations(public_fixtures: Path, name: str) -> None:
     message = load(public_fixtures, name)
     rows = [
-        (o.obr_index, o.code, o.sub_id, o.value_type,
-         None if o.value is None else str(o.value), o.unit_code,
-         None if o.status is None else o.status.value)
+        (
+            o.obr_index,
+            o.code,
+            o.sub_id,
+            o.value_type,
+            None if o.value is None else str(o.value),
+            o.unit_code,
+            None if o.status is None else o.status.value,
+        )
         for o in message.observations
-    ]  # fmt: skip
+    ]
     assert rows == EXPECTED[name]
 
 
@@ -155,11 +164,16 @@ def test_ucum_units_map_and_uncharted_codes_are_kept_with_reason(public_fixtures
 def test_non_standard_codes_and_units_are_unmapped_not_dropped(public_fixtures: Path) -> None:
     mapped = map_readings(load(public_fixtures, "valid-pcd01-MaximumRequest2.hl7"))
     assert [(r.parameter, r.status.value) for r in mapped.readings] == [
-        (Parameter.SBP, "C"), (Parameter.DBP, "D"), (Parameter.MAP, "F"),
-    ]  # fmt: skip
+        (Parameter.SBP, "C"),
+        (Parameter.DBP, "D"),
+        (Parameter.MAP, "F"),
+    ]
     assert [u.observation.code for u in mapped.unmapped] == [
-        "528391", "1500212", "1500212", "1500232",
-    ]  # fmt: skip
+        "528391",
+        "1500212",
+        "1500212",
+        "1500232",
+    ]
     assert not mapped.readings[1].usable  # OBX-11 D (deleted) never feeds an alarm
 
 

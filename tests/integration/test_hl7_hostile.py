@@ -44,10 +44,18 @@ HOSTILE = [
     ("truncated msh", b"MSH|^~", "AR", "MSH-1/MSH-2"),
     ("wrong encoding characters", VALID.replace(b"^~\\&", b"#$%*", 1), "AR", "MSH-1/MSH-2"),
     ("wrong field separator", VALID.replace(b"MSH|", b"MSH#", 1), "AR", "MSH-1/MSH-2"),
-    ("adt instead of oru", VALID.replace(b"ORU^R01^ORU_R01", b"ADT^A01^ADT_A01"), "AR",
-     "unsupported message type"),
-    ("pcd-04 alarm message", VALID.replace(b"ORU^R01^ORU_R01", b"ORU^R40^ORU_R40"), "AR",
-     "unsupported message type"),
+    (
+        "adt instead of oru",
+        VALID.replace(b"ORU^R01^ORU_R01", b"ADT^A01^ADT_A01"),
+        "AR",
+        "unsupported message type",
+    ),
+    (
+        "pcd-04 alarm message",
+        VALID.replace(b"ORU^R01^ORU_R01", b"ORU^R40^ORU_R40"),
+        "AR",
+        "unsupported message type",
+    ),
     ("missing control id", VALID.replace(b"|CTL1|", b"||"), "AR", "MSH-10"),
     ("version 3", VALID.replace(b"|P|2.6", b"|P|3.0"), "AR", "version"),
     ("no obx", VALID.split(b"OBX")[0], "AE", "no OBX"),
@@ -55,21 +63,33 @@ HOSTILE = [
     ("value infinity", VALID.replace(b"|120|", b"|Infinity|"), "AE", "is not a number"),
     ("unknown result status", VALID.replace(b"|||||R\r", b"|||||Q\r"), "AE", "table 0085"),
     ("missing status on a value", VALID.replace(b"|||||R\r", b"|||||\r"), "AE", "table 0085"),
-    ("bad timestamp", VALID.replace(b"|||20300107090000+0000\r", b"|||2030-01-07\r"), "AE",
-     "not an HL7 timestamp"),
-    ("impossible date", VALID.replace(b"|||20300107090000+0000\r", b"|||20301307090000\r"), "AE",
-     "not an HL7 timestamp"),
-    ("non-ascii with ascii charset", VALID.replace(b"ZZ-0001", "ZZ-\u00e9".encode()), "AR",
-     "is not ascii"),
-    ("unsupported charset", VALID.replace(b"|P|2.6", b"|P|2.6||||||EBCDIC"), "AR",
-     "character set"),
+    (
+        "bad timestamp",
+        VALID.replace(b"|||20300107090000+0000\r", b"|||2030-01-07\r"),
+        "AE",
+        "not an HL7 timestamp",
+    ),
+    (
+        "impossible date",
+        VALID.replace(b"|||20300107090000+0000\r", b"|||20301307090000\r"),
+        "AE",
+        "not an HL7 timestamp",
+    ),
+    (
+        "non-ascii with ascii charset",
+        VALID.replace(b"ZZ-0001", "ZZ-\u00e9".encode()),
+        "AR",
+        "is not ascii",
+    ),
+    ("unsupported charset", VALID.replace(b"|P|2.6", b"|P|2.6||||||EBCDIC"), "AR", "character set"),
     ("1 MB segment", VALID + b"NTE|1||" + b"A" * 1_048_576 + b"\r", "AR", "characters (max"),
     ("binary segment name", VALID + b"\x00\x01\x02|x\r", "AR", "no valid segment name"),
-]  # fmt: skip
+]
 
 
-@pytest.mark.parametrize(("raw", "code", "reason"), [h[1:] for h in HOSTILE],
-                         ids=[h[0] for h in HOSTILE])  # fmt: skip
+@pytest.mark.parametrize(
+    ("raw", "code", "reason"), [h[1:] for h in HOSTILE], ids=[h[0] for h in HOSTILE]
+)
 def test_hostile_input_gets_negative_ack_with_reason(raw: bytes, code: str, reason: str) -> None:
     result = rejected(raw)
     assert result.ack_code == code
@@ -116,11 +136,22 @@ def test_corrupted_valid_message_never_raises(junk: bytes, position: int) -> Non
 
 def test_builder_message_round_trips_with_twelve_obx() -> None:
     snapshot = MonitorSnapshot(
-        at=AT, sbp_mmhg=Decimal(182), dbp_mmhg=Decimal(96), map_mmhg=Decimal(125),
-        hr_per_min=Decimal(88), spo2_pct=Decimal(97), rr_per_min=Decimal(14),
-    )  # fmt: skip
-    raw = build_pcd01(snapshot, control_id="SIM-1", patient_id="ZZ-0001",
-                      device_eui64="00000000000000AA", location="CHAIR-1", full=True)  # fmt: skip
+        at=AT,
+        sbp_mmhg=Decimal(182),
+        dbp_mmhg=Decimal(96),
+        map_mmhg=Decimal(125),
+        hr_per_min=Decimal(88),
+        spo2_pct=Decimal(97),
+        rr_per_min=Decimal(14),
+    )
+    raw = build_pcd01(
+        snapshot,
+        control_id="SIM-1",
+        patient_id="ZZ-0001",
+        device_eui64="00000000000000AA",
+        location="CHAIR-1",
+        full=True,
+    )
     message = parse_or_reject(raw, naive_tz=TZ)
     assert isinstance(message, ParsedMessage)
     assert len(message.observations) == 12
@@ -128,10 +159,15 @@ def test_builder_message_round_trips_with_twelve_obx() -> None:
     assert message.location == "CHAIR-1"
     mapped = map_readings(message)
     assert {r.parameter: r.value for r in mapped.readings} == {
-        Parameter.SBP: Decimal(182), Parameter.DBP: Decimal(96), Parameter.MAP: Decimal(125),
-        Parameter.HR: Decimal(88), Parameter.SPO2: Decimal(97), Parameter.RR: Decimal(14),
-        Parameter.PR: Decimal(88), Parameter.TEMP: Decimal("36.8"),
-    }  # fmt: skip
+        Parameter.SBP: Decimal(182),
+        Parameter.DBP: Decimal(96),
+        Parameter.MAP: Decimal(125),
+        Parameter.HR: Decimal(88),
+        Parameter.SPO2: Decimal(97),
+        Parameter.RR: Decimal(14),
+        Parameter.PR: Decimal(88),
+        Parameter.TEMP: Decimal("36.8"),
+    }
     assert mapped.unmapped == ()
     assert {r.device_id for r in mapped.readings} == {"00000000000000AA"}
     assert {r.at for r in mapped.readings} == {AT}

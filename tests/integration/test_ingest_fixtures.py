@@ -32,9 +32,12 @@ FIXTURE_DEVICE = "0123456789ABCDEF"
 BY_DEVICE = {  # README "HL7 v2 contents": (parameter, value, OBX-11) of each charted numeric OBX
     "valid-pcd01-request.hl7v2": [("sbp", "120", "R"), ("dbp", "80", "R"), ("map", "100", "R")],
     "valid-bp-continua-wan.hl7v2": [("sbp", "120", "R"), ("dbp", "80", "R"), ("map", "100", "R")],
-    "valid-pcd01-MaximumRequest2.hl7": [("sbp", "140", "C"), ("dbp", "70", "D"),
-                                        ("map", "100", "F")],
-}  # fmt: skip
+    "valid-pcd01-MaximumRequest2.hl7": [
+        ("sbp", "140", "C"),
+        ("dbp", "70", "D"),
+        ("map", "100", "F"),
+    ],
+}
 BY_MRN = [("hr", "60"), ("hr", "60"), ("map", "92"), ("sbp", "120"), ("dbp", "80")]
 
 

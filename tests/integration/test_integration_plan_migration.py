@@ -9,9 +9,14 @@ from ketaclinic.adapters.db import migrate
 from tests.integration.test_migration_heads import HEAD, below_the_merge
 
 MINE = {
-    "integration_practices", "integration_goals", "integration_goal_ratings", "coaching_notes",
-    "journey_records", "integration_portal_links", "integration_practice_logs",
-}  # fmt: skip
+    "integration_practices",
+    "integration_goals",
+    "integration_goal_ratings",
+    "coaching_notes",
+    "journey_records",
+    "integration_portal_links",
+    "integration_practice_logs",
+}
 
 
 def test_the_integration_branch_round_trips(empty_engine: Engine) -> None:

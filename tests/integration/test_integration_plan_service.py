@@ -20,11 +20,11 @@ def test_the_adult_iv_pack_generates_a_root_plan_with_all_four_domains(world: Wo
     plan = world.services.integration.generate_plan(world.actor(Role.COACH), course_id)
     assert plan.framework == "ROOT"
     assert [d.id for d in plan.domains] == ["regulate", "overcome", "open", "transform"]
-    assert all(len(d.goals) == 1 and d.goals[0].status is GoalStatus.PROPOSED
-               for d in plan.domains)  # fmt: skip
+    assert all(len(d.goals) == 1 and d.goals[0].status is GoalStatus.PROPOSED for d in plan.domains)
     assert plan.domains[0].goals[0].practices == (
-        "nervous system regulation tools", "breathing practice",
-    )  # fmt: skip
+        "nervous system regulation tools",
+        "breathing practice",
+    )
     again = world.services.integration.plan(world.actor(Role.NURSE), course_id).plan
     assert [d.title for d in again.domains] == [d.title for d in plan.domains]
     with pytest.raises(Conflict):
@@ -36,8 +36,10 @@ def test_kat_and_adolescent_packs_plan_their_sessions(world: World) -> None:
     kat = world.services.integration.generate_plan(world.actor(Role.COACH), kat_course)
     assert kat.framework == "KAT"
     assert [d.id for d in kat.domains] == [
-        "preparation", "experiential-session", "integration-coaching",
-    ]  # fmt: skip
+        "preparation",
+        "experiential-session",
+        "integration-coaching",
+    ]
     assert kat.sessions.preparatory_min == 1 and kat.sessions.integration_after_each
     teen_course, _ = course_on(world, "adolescent-iv", given="Linnet")
     teen = world.services.integration.generate_plan(world.actor(Role.COACH), teen_course)
@@ -50,10 +52,17 @@ def test_goals_are_edited_and_rated_over_time(world: World) -> None:
     coach, s = world.actor(Role.COACH), world.services.integration
     plan = s.generate_plan(coach, course_id)
     goal = plan.domains[0].goals[0]
-    edited = s.update_goal(coach, goal.id, GoalInput(
-        "ignored", "Three calm breathing breaks a day", ("Paced breathing",), "breaks per day",
-        GoalStatus.ACTIVE,
-    ))  # fmt: skip
+    edited = s.update_goal(
+        coach,
+        goal.id,
+        GoalInput(
+            "ignored",
+            "Three calm breathing breaks a day",
+            ("Paced breathing",),
+            "breaks per day",
+            GoalStatus.ACTIVE,
+        ),
+    )
     assert edited.domain_id == "regulate" and edited.status is GoalStatus.ACTIVE
     for rating in (3, 5, 7):
         s.rate_goal(coach, goal.id, rating, "synthetic")
@@ -80,8 +89,13 @@ def test_only_coaches_edit_plans_and_the_library_is_seeded_and_editable(world: W
         world.services.integration.generate_plan(world.actor(Role.NURSE), course_id)
     library = world.services.integration.library(world.actor(Role.NURSE))
     assert len(library) == len(DEFAULT_PRACTICES)
-    assert {p.category for p in library} >= {"regulation", "sleep", "nutrition", "therapy",
-                                              "journaling"}  # fmt: skip
+    assert {p.category for p in library} >= {
+        "regulation",
+        "sleep",
+        "nutrition",
+        "therapy",
+        "journaling",
+    }
     coach = world.actor(Role.COACH)
     added = world.services.integration.add_practice(coach, "regulation", "Humming, 2 minutes")
     world.services.integration.set_practice_active(coach, library[0].id, False)

@@ -14,12 +14,12 @@ from ketaclinic.services.audit.ports import AuditQuery
 from ketaclinic.services.integration.plans import experiential_check
 from tests.conftest import World
 from tests.integration_world import CALM, course_on, signed_note
-from tests.kat_dosing import KAT_START, discharge_kat, ready_kat_session
+from tests.kat_dosing import discharge_kat, kat_start, ready_kat_session
 
 
 def _start(world: World, session_id: int) -> SessionState:
     coach = world.actor(Role.COACH)
-    return world.services.session_workflow.start(coach, session_id, KAT_START).state
+    return world.services.session_workflow.start(coach, session_id, kat_start(world)).state
 
 
 def test_first_experiential_session_needs_a_signed_preparatory_session(world: World) -> None:

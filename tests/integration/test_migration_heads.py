@@ -33,22 +33,34 @@ AREA_TIPS = {
 }
 AREA_TABLES = {
     "0004_evaluation": {
-        "consent_signatures", "consent_withdrawals", "eligibility_decisions", "evaluations",
+        "consent_signatures",
+        "consent_withdrawals",
+        "eligibility_decisions",
+        "evaluations",
         "eligibility_overrides",
     },
     "0005_dosing": {"dose_checkins", "dose_orders", "dose_verifications", "dose_administrations"},
     "0007_scheduling": {
-        "opening_hours", "clinic_closures", "chair_outages", "staff_shifts",
-        "patient_availability", "patient_schedule_preferences", "appointments",
+        "opening_hours",
+        "clinic_closures",
+        "chair_outages",
+        "staff_shifts",
+        "patient_availability",
+        "patient_schedule_preferences",
+        "appointments",
     },
     "0008_integration": {
-        "integration_practices", "integration_goals", "integration_goal_ratings",
-        "coaching_notes", "journey_records", "integration_portal_links",
+        "integration_practices",
+        "integration_goals",
+        "integration_goal_ratings",
+        "coaching_notes",
+        "journey_records",
+        "integration_portal_links",
         "integration_practice_logs",
     },
     "0009_outcomes": {"course_scores", "booster_plans"},
     "0010_session_workflow": {"session_records"},
-}  # fmt: skip
+}
 ASSESSMENTS = {"assessment_responses", "assessment_links", "notices"}
 
 

@@ -23,9 +23,11 @@ from tests.infusion_world import pcd01, running_sessions
 
 def handler(world: World) -> MonitorMessageHandler:
     return MonitorMessageHandler(
-        world.services.monitoring, world.clinic.id, naive_tz=ZoneInfo("UTC"),
+        world.services.monitoring,
+        world.clinic.id,
+        naive_tz=ZoneInfo("UTC"),
         clock=world.clock.now,
-    )  # fmt: skip
+    )
 
 
 def msa(ack: bytes) -> str:
@@ -145,9 +147,12 @@ def test_staff_entry_goes_through_the_same_pipeline(world: World) -> None:
     [monitor] = running_sessions(world)
     nurse = world.actor(Role.NURSE)
     reading = VitalReading(
-        Parameter.SBP, __import__("decimal").Decimal(210), "mm[Hg]", world.clock.now(),
+        Parameter.SBP,
+        __import__("decimal").Decimal(210),
+        "mm[Hg]",
+        world.clock.now(),
         ReadingSource.STAFF,
-    )  # fmt: skip
+    )
     result = world.services.monitoring.ingest(
         nurse, VitalsBatch((reading,), session_id=monitor.session.id)
     )

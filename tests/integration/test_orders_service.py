@@ -192,13 +192,13 @@ def give(
                 "dose_mg": str(premed.dose_mg),
                 "route": premed.route,
                 "lot": "LOT-DEMO-1",
-                "given_by": "Nurse Demo",
+                "given_by": str(nurse.staff_id),
             },
         )
     flow.place_iv(
         nurse,
         session_id,
-        {"site": "left antecubital", "gauge": "22", "attempts": "1", "placed_by": "Nurse Demo"},
+        {"site": "left antecubital", "gauge": "22", "attempts": "1", "placed_by": nurse.staff_id},
     )
     flow.pre_dose(
         nurse,
@@ -215,7 +215,11 @@ def give(
     flow.start(
         world_actor,
         session_id,
-        {"lot": "KET-DEMO-1", "given_by": "Nurse Demo", "prescriber_on_site": True},
+        {
+            "lot": "KET-DEMO-1",
+            "given_by": str(nurse.staff_id),
+            "prescriber_on_site": str(physician.staff_id),
+        },
     )
     peak = response.get("dissociation_peak_total")
     if peak is not None:

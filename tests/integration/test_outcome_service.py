@@ -73,9 +73,14 @@ def record_series(world: World, course_id: int, totals: tuple[int, ...]) -> None
     for n, total in enumerate(totals):
         kind = ScoreKind.BASELINE if n == 0 else ScoreKind.SESSION
         world.services.outcomes.record_score(
-            nurse, course_id, "phq9", phq9(total), kind=kind.value,
-            session_number=n or None, answered_at=now - timedelta(hours=4 * (len(totals) - n)),
-        )  # fmt: skip
+            nurse,
+            course_id,
+            "phq9",
+            phq9(total),
+            kind=kind.value,
+            session_number=n or None,
+            answered_at=now - timedelta(hours=4 * (len(totals) - n)),
+        )
 
 
 def to_reassessment(world: World, course_id: int) -> None:
@@ -85,9 +90,12 @@ def to_reassessment(world: World, course_id: int) -> None:
         course = uow.courses.get(world.clinic.id, course_id)
         assert course is not None and course.state is CourseState.INDUCTION
         uow.courses.move(
-            course, CourseState.REASSESSMENT, by=physician.staff_id or 0,
-            at=world.clock.now(), reason="six induction sessions done",
-        )  # fmt: skip
+            course,
+            CourseState.REASSESSMENT,
+            by=physician.staff_id or 0,
+            at=world.clock.now(),
+            reason="six induction sessions done",
+        )
         uow.commit()
 
 

@@ -9,9 +9,15 @@ from ketaclinic.adapters.db import migrate
 from tests.integration.test_migration_heads import HEAD, below_the_merge
 
 SCHEDULING = {
-    "opening_hours", "clinic_closures", "chair_outages", "staff_shifts", "patient_availability",
-    "patient_schedule_preferences", "appointments", "appointment_resources",
-}  # fmt: skip
+    "opening_hours",
+    "clinic_closures",
+    "chair_outages",
+    "staff_shifts",
+    "patient_availability",
+    "patient_schedule_preferences",
+    "appointments",
+    "appointment_resources",
+}
 
 
 def test_scheduling_branch_downgrades_and_upgrades_on_its_own(empty_engine: Engine) -> None:

@@ -30,6 +30,7 @@ from ketaclinic.services.assessments.safety import SafetyFlag, open_tasks
 from ketaclinic.services.infusion.ports import RecordKind
 from ketaclinic.services.infusion.workflow import SessionWorkflowService
 from tests.conftest import World
+from tests.infusion_world import start_fields
 from tests.integration.test_orders_service import DosingSetup, bedside, iv_draft, set_up_course
 
 CHECK_IN: dict[str, Any] = {
@@ -115,13 +116,13 @@ def _premed_and_iv(day: Day) -> None:
             "dose_mg": "4",
             "route": "PO",
             "lot": "LOT-DEMO-1",
-            "given_by": "Nurse Demo",
+            "given_by": str(nurse.staff_id),
         },
     )
     day.flow.place_iv(
         nurse,
         day.session_id,
-        {"site": "left antecubital", "gauge": "22", "attempts": "1", "placed_by": "Nurse Demo"},
+        {"site": "left antecubital", "gauge": "22", "attempts": "1", "placed_by": nurse.staff_id},
     )
 
 
@@ -236,12 +237,12 @@ def test_a_whole_session_to_discharge_refused_before_the_minimum_time(day: Day) 
     w, nurse = day.world, day.world.actor(Role.NURSE)
     _ready(day)
     with pytest.raises(ValidationFailed) as no_lot:
-        day.flow.start(nurse, day.session_id, {"given_by": "Nurse Demo"})
+        day.flow.start(nurse, day.session_id, start_fields(w, lot=""))
     assert "lot" in no_lot.value.errors
     started = day.flow.start(
         nurse,
         day.session_id,
-        {"lot": "KET-DEMO-42", "given_by": "Nurse Demo", "prescriber_on_site": "on"},
+        start_fields(w, lot="KET-DEMO-42"),
     )
     assert started.state is SessionState.INFUSING
     w.clock.advance(minutes=10)

@@ -25,7 +25,7 @@ from ketaclinic.domain.infusion.session import SessionState
 from ketaclinic.services.assessments.safety import SafetyFlag, open_tasks
 from ketaclinic.services.patients.ports import PatientSearch
 from tests.conftest import World
-from tests.infusion_world import prepare_clinic, running_sessions, walked_session
+from tests.infusion_world import prepare_clinic, running_sessions, start_fields, walked_session
 
 
 def _course_and_chair(world: World) -> tuple[int, int]:
@@ -49,7 +49,7 @@ def test_a_session_walks_the_state_machine_with_each_transition_stamped(world: W
         session.monitor_device_id == "DE00000000000ABC" and session.attendant_id == nurse.staff_id
     )
     world.clock.advance(minutes=5)
-    start = {"lot": "LOT-DEMO-K", "given_by": "Nurse Demo", "prescriber_on_site": True}
+    start = start_fields(world, lot="LOT-DEMO-K")
     session = flow.start(nurse, session.id, start)
     assert session.dosing_started_at == world.clock.now()
     second = s.create(
@@ -75,9 +75,13 @@ def test_a_session_walks_the_state_machine_with_each_transition_stamped(world: W
     with world.services.uow() as uow:
         history = uow.sessions.history(world.clinic.id, session.id)
     assert [(h.from_state.value, h.to_state.value) for h in history] == [
-        ("scheduled", "checked_in"), ("checked_in", "ready"), ("ready", "infusing"),
-        ("infusing", "paused"), ("paused", "infusing"), ("infusing", "recovery"),
-    ]  # fmt: skip
+        ("scheduled", "checked_in"),
+        ("checked_in", "ready"),
+        ("ready", "infusing"),
+        ("infusing", "paused"),
+        ("paused", "infusing"),
+        ("infusing", "recovery"),
+    ]
     assert [h.reason for h in history][3] == "nausea"
 
 

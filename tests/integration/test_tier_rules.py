@@ -15,15 +15,34 @@ import pytest
 
 TESTS = Path(__file__).resolve().parents[1]
 UNIT_FORBIDDEN_IMPORTS = (
-    "sqlalchemy", "duckdb", "psycopg", "subprocess", "socket", "typer.testing",
-    "fastapi.testclient", "starlette.testclient", "httpx", "playwright", "uvicorn",
-    "ketaclinic.adapters.db", "ketaclinic.bootstrap", "ketaclinic.entrypoints.cli",
-    "ketaclinic.entrypoints.http", "ketaclinic.entrypoints.hl7_listener", "tests.conftest",
-    "ketaclinic.adapters.hl7.server", "bench",
-)  # fmt: skip
+    "sqlalchemy",
+    "duckdb",
+    "psycopg",
+    "subprocess",
+    "socket",
+    "typer.testing",
+    "fastapi.testclient",
+    "starlette.testclient",
+    "httpx",
+    "playwright",
+    "uvicorn",
+    "ketaclinic.adapters.db",
+    "ketaclinic.bootstrap",
+    "ketaclinic.entrypoints.cli",
+    "ketaclinic.entrypoints.http",
+    "ketaclinic.entrypoints.hl7_listener",
+    "tests.conftest",
+    "ketaclinic.adapters.hl7.server",
+    "bench",
+)
 UNIT_FORBIDDEN_FIXTURES = {
-    "world", "migrated_engine", "empty_engine", "client", "tmp_path", "tmp_path_factory",
-}  # fmt: skip
+    "world",
+    "migrated_engine",
+    "empty_engine",
+    "client",
+    "tmp_path",
+    "tmp_path_factory",
+}
 
 
 def imported_modules(tree: ast.Module) -> set[str]:

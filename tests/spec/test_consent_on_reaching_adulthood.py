@@ -1,4 +1,3 @@
-# ruff: noqa: E501 -- clinician-readable tables keep one case per line
 """Who signs on the shipped adolescent pack, by age, one row per case (clinical.md §6.3).
 
 Below 18: the guardian's permission (with the family plan) and the adolescent's own assent.
@@ -15,11 +14,25 @@ from ketaclinic.domain.consent.signatures import SignerRole, required_signatures
 
 G, A, P = SignerRole.GUARDIAN, SignerRole.ASSENT, SignerRole.PATIENT
 CASES = (
-    (15, [("guardian-permission-iv-ketamine", G), ("adolescent-assent-iv-ketamine", A), ("family-involvement-plan", G)]),
-    (17, [("guardian-permission-iv-ketamine", G), ("adolescent-assent-iv-ketamine", A), ("family-involvement-plan", G)]),
+    (
+        15,
+        [
+            ("guardian-permission-iv-ketamine", G),
+            ("adolescent-assent-iv-ketamine", A),
+            ("family-involvement-plan", G),
+        ],
+    ),
+    (
+        17,
+        [
+            ("guardian-permission-iv-ketamine", G),
+            ("adolescent-assent-iv-ketamine", A),
+            ("family-involvement-plan", G),
+        ],
+    ),
     (18, [("adult-consent-iv-ketamine", P)]),
     (19, [("adult-consent-iv-ketamine", P)]),
-)  # fmt: skip
+)
 
 
 @pytest.mark.parametrize(("age", "needed"), CASES, ids=[f"age {c[0]}" for c in CASES])

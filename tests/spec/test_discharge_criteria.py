@@ -59,32 +59,83 @@ class Case:
 
 CASES = [
     Case("all criteria met 30 min after end of dosing", "clinical.md §4.6", 30),
-    Case("29 min after end of dosing is too early", "clinical.md §4.6 (>=30 min default)", 29,
-         unmet=("min_observation",)),
-    Case("end of dosing not recorded", "clinical.md §4.6", 60, {"dosing_ended_at": None},
-         ("min_observation",)),
-    Case("Aldrete 9 is enough", "clinical.md §4.6 Aldrete >= 9", 45,
-         {"aldrete": replace(FULL, consciousness=1)}),
-    Case("Aldrete 8 is not", "clinical.md §4.6 Aldrete >= 9", 45,
-         {"aldrete": replace(FULL, consciousness=1, activity=1)}, ("aldrete",)),
+    Case(
+        "29 min after end of dosing is too early",
+        "clinical.md §4.6 (>=30 min default)",
+        29,
+        unmet=("min_observation",),
+    ),
+    Case(
+        "end of dosing not recorded",
+        "clinical.md §4.6",
+        60,
+        {"dosing_ended_at": None},
+        ("min_observation",),
+    ),
+    Case(
+        "Aldrete 9 is enough",
+        "clinical.md §4.6 Aldrete >= 9",
+        45,
+        {"aldrete": replace(FULL, consciousness=1)},
+    ),
+    Case(
+        "Aldrete 8 is not",
+        "clinical.md §4.6 Aldrete >= 9",
+        45,
+        {"aldrete": replace(FULL, consciousness=1, activity=1)},
+        ("aldrete",),
+    ),
     Case("Aldrete not scored", "clinical.md §4.6", 45, {"aldrete": None}, ("aldrete",)),
-    Case("BP still above the alert limit", "clinical.md §4.6 vitals stable", 45,
-         {"vitals_out_of_limits": ("Systolic BP 185 mmHg is 180 mmHg or above (rule sbp-180)",)},
-         ("vitals_within_limits",)),
-    Case("recovery vitals not assessed", "clinical.md §4.6", 45,
-         {"vitals_out_of_limits": None}, ("vitals_within_limits",)),
-    Case("an alarm is still open", "issue 9 discharge criteria", 45,
-         {"open_alarms": ("alarm:spo2-92",)}, ("no_open_alarm",)),
-    Case("a safety gate is open", "clinical.md §4.6; DESIGN safety gates", 45,
-         {"open_safety_gates": ("C-SSRS positive screen",)}, ("safety_gates_clear",)),
-    Case("no escort present", "clinical.md §4.6 responsible adult", 45,
-         {"escort_present": False}, ("escort_present",)),
-    Case("no-driving instructions not given", "clinical.md §4.2 item 5", 45,
-         {"instructions_given": False}, ("instructions_given",)),
-    Case("too early, low Aldrete and no escort: every reason", "clinical.md §4.6", 10,
-         {"aldrete": replace(FULL, spo2=0), "escort_present": False},
-         ("min_observation", "aldrete", "escort_present")),
-]  # fmt: skip
+    Case(
+        "BP still above the alert limit",
+        "clinical.md §4.6 vitals stable",
+        45,
+        {"vitals_out_of_limits": ("Systolic BP 185 mmHg is 180 mmHg or above (rule sbp-180)",)},
+        ("vitals_within_limits",),
+    ),
+    Case(
+        "recovery vitals not assessed",
+        "clinical.md §4.6",
+        45,
+        {"vitals_out_of_limits": None},
+        ("vitals_within_limits",),
+    ),
+    Case(
+        "an alarm is still open",
+        "issue 9 discharge criteria",
+        45,
+        {"open_alarms": ("alarm:spo2-92",)},
+        ("no_open_alarm",),
+    ),
+    Case(
+        "a safety gate is open",
+        "clinical.md §4.6; DESIGN safety gates",
+        45,
+        {"open_safety_gates": ("C-SSRS positive screen",)},
+        ("safety_gates_clear",),
+    ),
+    Case(
+        "no escort present",
+        "clinical.md §4.6 responsible adult",
+        45,
+        {"escort_present": False},
+        ("escort_present",),
+    ),
+    Case(
+        "no-driving instructions not given",
+        "clinical.md §4.2 item 5",
+        45,
+        {"instructions_given": False},
+        ("instructions_given",),
+    ),
+    Case(
+        "too early, low Aldrete and no escort: every reason",
+        "clinical.md §4.6",
+        10,
+        {"aldrete": replace(FULL, spo2=0), "escort_present": False},
+        ("min_observation", "aldrete", "escort_present"),
+    ),
+]
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
@@ -145,16 +196,24 @@ def test_physician_override_with_reason_and_extended_observation_records_what_wa
 #: (unmet criterion, facts changed, can a physician override it?, source)
 OVERRIDE_CASES = [
     ("escort_present", {"escort_present": False}, False, "clinical.md §4.6 responsible adult"),
-    ("safety_gates_clear", {"open_safety_gates": ("C-SSRS high",)}, False,
-     "clinical.md §5.2; DESIGN safety gates"),
-    ("no_open_high_alarm", {"open_high_alarms": ("spo2-92: SpO2 88",)}, False,
-     "clinical.md §4.3 stop thresholds"),
+    (
+        "safety_gates_clear",
+        {"open_safety_gates": ("C-SSRS high",)},
+        False,
+        "clinical.md §5.2; DESIGN safety gates",
+    ),
+    (
+        "no_open_high_alarm",
+        {"open_high_alarms": ("spo2-92: SpO2 88",)},
+        False,
+        "clinical.md §4.3 stop thresholds",
+    ),
     ("min_observation", {"dosing_ended_at": None}, False, "clinical.md §4.6 observation"),
     ("aldrete", {"aldrete": replace(FULL, spo2=0)}, True, "clinical.md §4.6 Aldrete >= 9"),
     ("vitals_within_limits", {"vitals_out_of_limits": None}, True, "clinical.md §4.6"),
     ("no_open_alarm", {"open_alarms": ("hr-high-notify",)}, True, "clinical.md §4.3 notify"),
     ("instructions_given", {"instructions_given": False}, True, "clinical.md §4.2 item 5"),
-]  # fmt: skip
+]
 
 
 @pytest.mark.parametrize(
@@ -220,23 +279,41 @@ def test_aldrete_items_are_0_1_or_2(bad: int) -> None:
 
 
 SBP_RULE = AlertRule(
-    id="sbp-180", parameter="sbp", comparison=Comparison.GE, threshold=Decimal(180),
-    unit="mmHg", consecutive=2, span_min=5, severity=AlertSeverity.HIGH,
-    action=AlertAction.PAUSE, source="clinical.md §4.3", needs_signoff=True,
-)  # fmt: skip
-SPO2_RULE = replace(SBP_RULE, id="spo2-92", parameter="spo2", comparison=Comparison.LT,
-                    threshold=Decimal(92), unit="%")  # fmt: skip
+    id="sbp-180",
+    parameter="sbp",
+    comparison=Comparison.GE,
+    threshold=Decimal(180),
+    unit="mmHg",  # a pack's unit (a reading carries the UCUM mm[Hg])
+    consecutive=2,
+    span_min=5,
+    severity=AlertSeverity.HIGH,
+    action=AlertAction.PAUSE,
+    source="clinical.md §4.3",
+    needs_signoff=True,
+)
+SPO2_RULE = replace(
+    SBP_RULE,
+    id="spo2-92",
+    parameter="spo2",
+    comparison=Comparison.LT,
+    threshold=Decimal(92),
+    unit="%",
+)
 
 
 def reading(parameter: Parameter, value: int, minute: int) -> VitalReading:
     unit = "%" if parameter is Parameter.SPO2 else "mm[Hg]"
-    return VitalReading(parameter, Decimal(value), unit, END + timedelta(minutes=minute),
-                        ReadingSource.MONITOR)  # fmt: skip
+    return VitalReading(
+        parameter, Decimal(value), unit, END + timedelta(minutes=minute), ReadingSource.MONITOR
+    )
 
 
 def test_vitals_back_within_limits_uses_the_latest_reading() -> None:
-    latest = [reading(Parameter.SBP, 186, 0), reading(Parameter.SBP, 150, 15),
-              reading(Parameter.SPO2, 97, 15)]  # fmt: skip
+    latest = [
+        reading(Parameter.SBP, 186, 0),
+        reading(Parameter.SBP, 150, 15),
+        reading(Parameter.SPO2, 97, 15),
+    ]
     assert vitals_out_of_limits(latest, [SBP_RULE, SPO2_RULE]) == ()
 
 

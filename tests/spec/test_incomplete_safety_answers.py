@@ -1,4 +1,3 @@
-# ruff: noqa: E501 -- clinician-readable tables keep one case per line
 """An incomplete response keeps its safety answer, one row per case (clinical.md §5.1, §5.2).
 
 "Incomplete -> no total" (clinical.md §5.1, prorating UNCONFIRMED) still holds; but a positive
@@ -22,11 +21,35 @@ def without(instrument: str, missing: str, **changes: int) -> dict[str, int]:
 
 
 KEPT = (
-    ("PHQ-9 item 3 blank, item 9 = 3", "phq9", without("phq9", "3", item_9=3), "phq9.item9_positive", "§5.1 GLAD-PC: any item 9 >= 1"),
-    ("PHQ-9 item 1 blank, item 9 = 1", "phq9", without("phq9", "1", item_9=1), "phq9.item9_positive", "§5.1 GLAD-PC: any item 9 >= 1"),
-    ("PHQ-A item 2 blank, item 9 = 2", "phq-a", without("phq-a", "2", item_9=2), None, "§5.1 PHQ-A positive on item 9 >= 1"),
-    ("C-SSRS item 1 blank, item 2 and 4 yes", "cssrs-screen", without("cssrs-screen", "1", item_2=1, item_4=1), None, "§5.2 C-SSRS item 4 = high risk"),
-)  # fmt: skip
+    (
+        "PHQ-9 item 3 blank, item 9 = 3",
+        "phq9",
+        without("phq9", "3", item_9=3),
+        "phq9.item9_positive",
+        "§5.1 GLAD-PC: any item 9 >= 1",
+    ),
+    (
+        "PHQ-9 item 1 blank, item 9 = 1",
+        "phq9",
+        without("phq9", "1", item_9=1),
+        "phq9.item9_positive",
+        "§5.1 GLAD-PC: any item 9 >= 1",
+    ),
+    (
+        "PHQ-A item 2 blank, item 9 = 2",
+        "phq-a",
+        without("phq-a", "2", item_9=2),
+        None,
+        "§5.1 PHQ-A positive on item 9 >= 1",
+    ),
+    (
+        "C-SSRS item 1 blank, item 2 and 4 yes",
+        "cssrs-screen",
+        without("cssrs-screen", "1", item_2=1, item_4=1),
+        None,
+        "§5.2 C-SSRS item 4 = high risk",
+    ),
+)
 
 
 @pytest.mark.parametrize(

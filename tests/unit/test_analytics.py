@@ -95,8 +95,13 @@ def test_median_change_interpolates_like_percentile_cont() -> None:
 def test_time_to_first_response_kaplan_meier() -> None:
     rows = compute_time_to_response(CS, PHQ9)
     assert [(r.at_risk, r.events, r.censored) for r in rows] == [
-        (4, 1, 0), (3, 0, 0), (3, 0, 1), (2, 1, 0), (1, 0, 0), (1, 0, 1),
-    ]  # fmt: skip
+        (4, 1, 0),
+        (3, 0, 0),
+        (3, 0, 1),
+        (2, 1, 0),
+        (1, 0, 0),
+        (1, 0, 1),
+    ]
     assert rows[-1].cumulative_response == pytest.approx(1 - (3 / 4) * (1 / 2))
     counts = [(r.session_number, r.events, r.censored) for r in rows]
     assert kaplan_meier_from_counts(counts, total=4) == rows
@@ -113,8 +118,13 @@ def test_top_clinics_adjust_for_case_mix() -> None:
 def test_retention_and_dropout() -> None:
     rows = a.compute_retention(COURSES)
     assert [(r.reached, r.dropped_after) for r in rows] == [
-        (5, 0), (5, 0), (5, 1), (4, 0), (4, 0), (4, 0),
-    ]  # fmt: skip
+        (5, 0),
+        (5, 0),
+        (5, 1),
+        (4, 0),
+        (4, 0),
+        (4, 0),
+    ]
     assert rows[2].dropout_rate == pytest.approx(0.2)
 
 

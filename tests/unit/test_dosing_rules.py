@@ -51,10 +51,15 @@ D = Decimal
 
 @pytest.mark.parametrize(
     ("height_cm", "sex", "expected"),
-    [("152.4", Sex.MALE, D(50)), ("152.4", Sex.FEMALE, D("45.5")), ("180", Sex.MALE, D(75)),
-     ("165", Sex.FEMALE, D("56.9")), ("152", Sex.FEMALE, None)],
+    [
+        ("152.4", Sex.MALE, D(50)),
+        ("152.4", Sex.FEMALE, D("45.5")),
+        ("180", Sex.MALE, D(75)),
+        ("165", Sex.FEMALE, D("56.9")),
+        ("152", Sex.FEMALE, None),
+    ],
     ids=["male_5ft", "female_5ft", "male_180cm", "female_165cm", "below_5ft_undefined"],
-)  # fmt: skip
+)
 def test_devine_ideal_weight(height_cm: str, sex: Sex, expected: Decimal | None) -> None:
     assert devine_ideal_weight_kg(D(height_cm), sex) == expected
 
@@ -62,24 +67,27 @@ def test_devine_ideal_weight(height_cm: str, sex: Sex, expected: Decimal | None)
 def test_latest_measurement_is_used_even_when_listed_first() -> None:
     old = measurement("90", days_ago=20)
     new = measurement("80", days_ago=2)
-    result = determine_dosing_weight(iv_route(), [new, old], Sex.FEMALE, at=AT,
-                                     max_weight_age_days=30)  # fmt: skip
+    result = determine_dosing_weight(
+        iv_route(), [new, old], Sex.FEMALE, at=AT, max_weight_age_days=30
+    )
     assert result.dosing_weight is not None
     assert result.dosing_weight.weight_kg == 80
 
 
 def test_weight_dated_after_dosing_time_is_refused() -> None:
     future = WeightMeasurement(D(70), D(170), AT + timedelta(hours=1))
-    result = determine_dosing_weight(iv_route(), [future], Sex.FEMALE, at=AT,
-                                     max_weight_age_days=30)  # fmt: skip
+    result = determine_dosing_weight(
+        iv_route(), [future], Sex.FEMALE, at=AT, max_weight_age_days=30
+    )
     assert result.dosing_weight is None
     assert [r.rule_id for r in result.refusals] == ["weight.future"]
 
 
 def test_adjusted_weight_records_formula_and_inputs() -> None:
     route = iv_route(weight_basis=WeightBasis.ADJUSTED, adjusted_above_bmi=D(30))
-    result = determine_dosing_weight(route, [measurement("120", "165")], Sex.FEMALE, at=AT,
-                                     max_weight_age_days=30)  # fmt: skip
+    result = determine_dosing_weight(
+        route, [measurement("120", "165")], Sex.FEMALE, at=AT, max_weight_age_days=30
+    )
     weight = result.dosing_weight
     assert weight is not None
     assert (weight.weight_kg, weight.ideal_weight_kg, weight.bmi) == (
@@ -150,8 +158,9 @@ def test_zero_duration_rate_is_invalid() -> None:
 # --- bedside order verification -------------------------------------------------------------
 
 ORDER = OrderToVerify("ord-1", "pt-test-001", "ketamine", Route.IV, D(1), D(35), D("52.5"))
-OBSERVED = ObservedAdministration("pt-test-001", "Ketamine ", Route.IV, D("1.0"), D("35.0"),
-                                  D("52.5"))  # fmt: skip
+OBSERVED = ObservedAdministration(
+    "pt-test-001", "Ketamine ", Route.IV, D("1.0"), D("35.0"), D("52.5")
+)
 
 
 def test_matching_order_is_verified() -> None:
@@ -173,8 +182,13 @@ def test_every_mismatch_is_listed() -> None:
     wrong = ObservedAdministration("pt-test-002", "midazolam", Route.IM, D(50), D(40), None)
     result = verify_order(ORDER, wrong)
     assert [m.field for m in result.mismatches] == [
-        "patient_id", "drug", "route", "concentration_mg_per_ml", "dose_mg", "rate_ml_per_h",
-    ]  # fmt: skip
+        "patient_id",
+        "drug",
+        "route",
+        "concentration_mg_per_ml",
+        "dose_mg",
+        "rate_ml_per_h",
+    ]
     assert result.mismatches[-1].observed == "none"
 
 
@@ -188,20 +202,30 @@ def test_close_pump_rate_is_still_a_mismatch() -> None:
 
 def test_medications_to_recheck_are_normalised_and_unique() -> None:
     checkin = BetweenSessionCheckIn(
-        AT, CheckInSource.STAFF, None, False, D(7), False,
-        (MedicationChange("Sertraline ", MedicationChangeKind.DOSE_CHANGED),
-         MedicationChange("sertraline", MedicationChangeKind.STOPPED),
-         MedicationChange("Lamotrigine", MedicationChangeKind.STARTED)),
-    )  # fmt: skip
+        AT,
+        CheckInSource.STAFF,
+        None,
+        False,
+        D(7),
+        False,
+        (
+            MedicationChange("Sertraline ", MedicationChangeKind.DOSE_CHANGED),
+            MedicationChange("sertraline", MedicationChangeKind.STOPPED),
+            MedicationChange("Lamotrigine", MedicationChangeKind.STARTED),
+        ),
+    )
     assert medications_to_recheck(checkin) == ("lamotrigine", "sertraline")
 
 
 @pytest.mark.parametrize(
     ("changes", "field"),
-    [({"anxiety_0_10": 11}, "anxiety_0_10"), ({"sleep_hours_last_night": D(25)},
-      "sleep_hours_last_night"), ({"sleep_hours_last_night": D(-1)}, "sleep_hours_last_night")],
+    [
+        ({"anxiety_0_10": 11}, "anxiety_0_10"),
+        ({"sleep_hours_last_night": D(25)}, "sleep_hours_last_night"),
+        ({"sleep_hours_last_night": D(-1)}, "sleep_hours_last_night"),
+    ],
     ids=["anxiety_above_10", "sleep_above_24h", "negative_sleep"],
-)  # fmt: skip
+)
 def test_checkin_rejects_out_of_range_answers(changes: dict[str, object], field: str) -> None:
     base = {
         "recorded_at": AT,
@@ -218,8 +242,9 @@ def test_checkin_rejects_out_of_range_answers(changes: dict[str, object], field:
 
 def test_checkin_older_than_last_session_counts_as_missing() -> None:
     last = PreviousSession(2, AT - timedelta(days=2), D(35), D("0.5"))
-    stale = BetweenSessionCheckIn(AT - timedelta(days=3), CheckInSource.STAFF, None, False, D(8),
-                                  False)  # fmt: skip
+    stale = BetweenSessionCheckIn(
+        AT - timedelta(days=3), CheckInSource.STAFF, None, False, D(8), False
+    )
     inputs = TitrationInput(iv_route(), titration_rules(), actual_weight(), 3, (last,), None, stale)
     recommendation = recommend_titration(inputs, at=AT)
     assert recommendation.outcome == "hold_and_review"
@@ -245,8 +270,9 @@ def test_symptom_percent_drop(baseline: int, latest: int, expected: Decimal | No
 def test_step_down_below_zero_asks_for_review() -> None:
     last = PreviousSession(3, AT - timedelta(days=3), D(14), D("0.2"), excessive_sedation=True)
     checkin = BetweenSessionCheckIn(AT, CheckInSource.STAFF, None, False, D(8), False)
-    inputs = TitrationInput(iv_route(), titration_rules(), actual_weight(), 4, (last,), None,
-                            checkin)  # fmt: skip
+    inputs = TitrationInput(
+        iv_route(), titration_rules(), actual_weight(), 4, (last,), None, checkin
+    )
     recommendation = recommend_titration(inputs, at=AT)
     assert recommendation.outcome == "hold_and_review"
     assert recommendation.proposed is None

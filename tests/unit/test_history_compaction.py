@@ -20,9 +20,17 @@ from ketaclinic.services.infusion.vitals_history import compact_history
 
 T0 = datetime(2026, 3, 2, 14, 0, tzinfo=UTC)
 RULE = AlertRule(
-    "bp-systolic-pause", "sbp", Comparison.GE, Decimal(185), "mm[Hg]", 2, 5,
-    AlertSeverity.HIGH, AlertAction.PAUSE, "clinical.md §4.3",
-)  # fmt: skip
+    "bp-systolic-pause",
+    "sbp",
+    Comparison.GE,
+    Decimal(185),
+    "mm[Hg]",
+    2,
+    5,
+    AlertSeverity.HIGH,
+    AlertAction.PAUSE,
+    "clinical.md §4.3",
+)
 
 
 def sbp(value: int, seconds: int) -> VitalReading:

@@ -42,13 +42,19 @@ CASES = [
 
 @pytest.mark.parametrize(("section", "prep", "last", "since", "blocks", "flags"), CASES)
 def test_experiential_decision(
-    section: object, prep: int, last: datetime | None, since: int,
-    blocks: tuple[str, ...], flags: tuple[str, ...],
-) -> None:  # fmt: skip
+    section: object,
+    prep: int,
+    last: datetime | None,
+    since: int,
+    blocks: tuple[str, ...],
+    flags: tuple[str, ...],
+) -> None:
     decision = experiential_decision(
         section,  # type: ignore[arg-type]
-        signed_preparatory=prep, last_experiential_at=last, signed_integration_since_last=since,
-    )  # fmt: skip
+        signed_preparatory=prep,
+        last_experiential_at=last,
+        signed_integration_since_last=since,
+    )
     assert tuple(b.split(":")[0] for b in decision.blocks) == blocks
     assert tuple(f.split(":")[0] for f in decision.flags) == flags
     assert decision.allowed is (not blocks)
@@ -57,15 +63,22 @@ def test_experiential_decision(
 def test_the_root_plan_has_its_four_domains_in_order() -> None:
     plan = build_plan(1, ADULT, ())
     assert plan.framework == "ROOT"
-    assert [d.title.split()[0] for d in plan.domains] == ["Regulate", "Overcome", "Open",
-                                                          "Transform"]  # fmt: skip
+    assert [d.title.split()[0] for d in plan.domains] == [
+        "Regulate",
+        "Overcome",
+        "Open",
+        "Transform",
+    ]
 
 
 @pytest.mark.parametrize(
     ("goal", "field"),
-    [(GoalInput("nowhere", "x"), "domain_id"), (GoalInput("regulate", "  "), "text"),
-     (GoalInput("regulate", "x", measure="m" * 201), "measure")],
-)  # fmt: skip
+    [
+        (GoalInput("nowhere", "x"), "domain_id"),
+        (GoalInput("regulate", "  "), "text"),
+        (GoalInput("regulate", "x", measure="m" * 201), "measure"),
+    ],
+)
 def test_bad_goals_name_the_field(goal: GoalInput, field: str) -> None:
     with pytest.raises(ValidationFailed) as bad:
         validate_goal(goal, ADULT)

@@ -38,7 +38,7 @@ ALL_DONE = SessionFacts(
     iv_placement_recorded=True,
     verified_order=True,
     attendant_present=True,
-    prescriber_on_site=True,
+    prescriber_on_site_by="Dr Zz-Test",
     reason="patient asked for a pause",
     resume_approved_by="dr-zz-test",
     dosing_end_recorded=True,
@@ -68,10 +68,16 @@ def test_stopped_session_still_goes_through_recovery() -> None:
 
 @pytest.mark.parametrize(
     ("frm", "to"),
-    [(S.SCHEDULED, S.INFUSING), (S.RECOVERY, S.INFUSING), (S.DISCHARGED, S.RECOVERY),
-     (S.CANCELLED, S.CHECKED_IN), (S.CHECKED_IN, S.NO_SHOW), (S.PAUSED, S.DISCHARGED)],
+    [
+        (S.SCHEDULED, S.INFUSING),
+        (S.RECOVERY, S.INFUSING),
+        (S.DISCHARGED, S.RECOVERY),
+        (S.CANCELLED, S.CHECKED_IN),
+        (S.CHECKED_IN, S.NO_SHOW),
+        (S.PAUSED, S.DISCHARGED),
+    ],
     ids=lambda s: str(s),
-)  # fmt: skip
+)
 def test_transitions_not_in_the_table_are_refused(frm: SessionState, to: SessionState) -> None:
     with pytest.raises(InvalidTransition) as refused:
         transition(frm, to, ALL_DONE)
@@ -103,23 +109,40 @@ def test_pregnancy_test_only_when_required() -> None:
     [
         ({"baseline_vitals_recorded": False}, "baseline_vitals: baseline vitals not recorded"),
         ({"symptom_check_done": False}, "symptom_check: symptom check not done"),
-        ({"premedication_recorded": False},
-         "premedication: premedication not recorded (drug, dose, route, time, lot)"),
-        ({"iv_placement_recorded": False},
-         "iv_placement: IV placement not recorded (site, gauge, attempts, who)"),
+        (
+            {"premedication_recorded": False},
+            "premedication: premedication not recorded (drug, dose, route, time, lot)",
+        ),
+        (
+            {"iv_placement_recorded": False},
+            "iv_placement: IV placement not recorded (site, gauge, attempts, who)",
+        ),
         ({"route": None}, "route_known: route of administration unknown"),
         ({"verified_order": False}, "verified_order: no verified dose order"),
-        ({"predose_hold": ("SBP 184 >= hold 180 mmHg",)},
-         "predose_bp: SBP 184 >= hold 180 mmHg; recheck done, a prescriber (physician or APP) "
-         "must decide"),
-        ({"predose_hard_stop": ("BP 230/132 mmHg above the hard-stop limit 180/100",)},
-         "predose_bp_hard_stop: BP 230/132 mmHg above the hard-stop limit 180/100; hard stop, "
-         "no dose today"),
+        (
+            {"predose_hold": ("SBP 184 >= hold 180 mmHg",)},
+            "predose_bp: SBP 184 >= hold 180 mmHg; recheck done, a prescriber (physician or APP) "
+            "must decide",
+        ),
+        (
+            {"predose_hard_stop": ("BP 230/132 mmHg above the hard-stop limit 180/100",)},
+            "predose_bp_hard_stop: BP 230/132 mmHg above the hard-stop limit 180/100; hard stop, "
+            "no dose today",
+        ),
         ({"open_safety_gates": ("consent withdrawn",)}, "safety_gates_clear: consent withdrawn"),
     ],
-    ids=["vitals", "symptoms", "premedication", "iv-placement", "route", "order", "bp-hold",
-         "bp-hard-stop", "safety-gate"],
-)  # fmt: skip
+    ids=[
+        "vitals",
+        "symptoms",
+        "premedication",
+        "iv-placement",
+        "route",
+        "order",
+        "bp-hold",
+        "bp-hard-stop",
+        "safety-gate",
+    ],
+)
 def test_pre_dose_checklist_reasons(change: dict[str, object], reason: str) -> None:
     with pytest.raises(InvalidTransition) as refused:
         transition(S.CHECKED_IN, S.READY, replace(ALL_DONE, **change))  # type: ignore[arg-type]
@@ -127,14 +150,20 @@ def test_pre_dose_checklist_reasons(change: dict[str, object], reason: str) -> N
 
 
 def test_predose_hold_passes_with_prescriber_decision() -> None:
-    facts = replace(ALL_DONE, predose_hold=("SBP 184 >= hold 180 mmHg",),
-                    predose_bp_decided_by="Dr Demo Prescriber")  # fmt: skip
+    facts = replace(
+        ALL_DONE,
+        predose_hold=("SBP 184 >= hold 180 mmHg",),
+        predose_bp_decided_by="Dr Demo Prescriber",
+    )
     assert transition(S.CHECKED_IN, S.READY, facts) is S.READY
 
 
 def test_predose_hard_stop_holds_even_with_a_decision_and_at_dosing_start() -> None:
-    facts = replace(ALL_DONE, predose_hard_stop=("BP 230/132 above 180/100",),
-                    predose_bp_decided_by="Dr Demo Prescriber")  # fmt: skip
+    facts = replace(
+        ALL_DONE,
+        predose_hard_stop=("BP 230/132 above 180/100",),
+        predose_bp_decided_by="Dr Demo Prescriber",
+    )
     with pytest.raises(InvalidTransition):
         transition(S.CHECKED_IN, S.READY, facts)
     with pytest.raises(InvalidTransition) as refused:
@@ -149,21 +178,26 @@ def test_non_iv_routes_need_no_iv_placement(route: Route) -> None:
 
 
 def test_dosing_needs_attendant_and_prescriber_on_site() -> None:
-    facts = replace(ALL_DONE, attendant_present=False, prescriber_on_site=False)
+    facts = replace(ALL_DONE, attendant_present=False, prescriber_on_site_by=" ")
     with pytest.raises(InvalidTransition) as refused:
         transition(S.READY, S.INFUSING, facts)
     assert refused.value.reasons == (
         "attendant_present: no attendant recorded",
-        "prescriber_on_site: prescriber not on site",
+        "prescriber_on_site: no prescriber (physician or APP) of this clinic named as on site",
     )
 
 
 @pytest.mark.parametrize(
     ("frm", "to"),
-    [(S.SCHEDULED, S.CANCELLED), (S.SCHEDULED, S.NO_SHOW), (S.INFUSING, S.PAUSED),
-     (S.INFUSING, S.STOPPED), (S.PAUSED, S.STOPPED)],
+    [
+        (S.SCHEDULED, S.CANCELLED),
+        (S.SCHEDULED, S.NO_SHOW),
+        (S.INFUSING, S.PAUSED),
+        (S.INFUSING, S.STOPPED),
+        (S.PAUSED, S.STOPPED),
+    ],
     ids=lambda s: str(s),
-)  # fmt: skip
+)
 def test_cancel_no_show_pause_and_stop_need_a_reason(frm: SessionState, to: SessionState) -> None:
     with pytest.raises(InvalidTransition) as refused:
         transition(frm, to, replace(ALL_DONE, reason="  "))
@@ -171,8 +205,12 @@ def test_cancel_no_show_pause_and_stop_need_a_reason(frm: SessionState, to: Sess
 
 
 def test_resume_after_alarm_needs_ack_approval_and_no_stop_alarm() -> None:
-    facts = replace(ALL_DONE, resume_approved_by="", unacknowledged_alarms=("sbp-180",),
-                    open_stop_alarms=("spo2-92",))  # fmt: skip
+    facts = replace(
+        ALL_DONE,
+        resume_approved_by="",
+        unacknowledged_alarms=("sbp-180",),
+        open_stop_alarms=("spo2-92",),
+    )
     with pytest.raises(InvalidTransition) as refused:
         transition(S.PAUSED, S.INFUSING, facts)
     assert refused.value.reasons == (
@@ -208,10 +246,14 @@ def test_allowed_targets_and_mermaid_come_from_the_table() -> None:
 
 
 MONITORING = Monitoring(
-    vitals_every_min=10, recovery_vitals_every_min=15, alert_rules=(), scales=(),
-    predose_hold_sbp_mmhg=Decimal(180), predose_hold_dbp_mmhg=Decimal(110),
+    vitals_every_min=10,
+    recovery_vitals_every_min=15,
+    alert_rules=(),
+    scales=(),
+    predose_hold_sbp_mmhg=Decimal(180),
+    predose_hold_dbp_mmhg=Decimal(110),
     sources={"predose_hold_sbp_mmhg": SourceRef("clinical.md §4.3", needs_signoff=True)},
-)  # fmt: skip
+)
 
 
 @pytest.mark.parametrize(

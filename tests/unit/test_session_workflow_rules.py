@@ -55,7 +55,7 @@ def test_every_field_error_is_reported_at_once() -> None:
 
 
 def test_times_must_be_aware_and_not_in_the_future() -> None:
-    base = {"drug": "ondansetron", "dose_mg": "4", "route": "iv", "lot": "L1", "given_by": "N"}
+    base = {"drug": "ondansetron", "dose_mg": "4", "route": "iv", "lot": "L1"}
     with pytest.raises(ValidationFailed) as naive:
         forms.administration({**base, "given_at": "2026-11-23T14:00:00"}, NOW)
     assert "given_at" in naive.value.errors

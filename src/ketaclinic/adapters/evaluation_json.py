@@ -91,27 +91,37 @@ def parse_evaluation(data: Any) -> Evaluation:
     errors: dict[str, str] = {}
     root = FieldReader(data, "", errors)
     root.reject_unknown(TOP_FIELDS)
-    fields = {
-        "age_years": root.get("age_years", _age, required=True),
-        "sex_at_birth": root.get("sex_at_birth", as_enum(SexAtBirth), required=True),
-        "presenting_problem": root.get("presenting_problem", as_nonblank, required=True),
-        "diagnoses": _diagnoses(root),
-        "psychiatric": _psychiatric(root.child("psychiatric")),
-        "medical": _medical(root.child("medical")),
-        "reproductive": _reproductive(root.child("reproductive")),
-        "allergies": _allergies(root),
-        "medications": _medications(root),
-        "prior_treatments": _prior_treatments(root),
-        "baseline_instruments": _instruments(root),
-        "baseline_vitals": _vitals(root),
-        "tests": _tests(root),
-    }
+    age_years = root.get("age_years", _age, required=True)
+    sex_at_birth = root.get("sex_at_birth", as_enum(SexAtBirth), required=True)
+    presenting_problem = root.get("presenting_problem", as_nonblank, required=True)
+    diagnoses = _diagnoses(root)
+    psychiatric = _psychiatric(root.child("psychiatric"))
+    medical = _medical(root.child("medical"))
+    reproductive = _reproductive(root.child("reproductive"))
+    allergies, medications = _allergies(root), _medications(root)
+    prior_treatments, baseline_instruments = _prior_treatments(root), _instruments(root)
+    baseline_vitals, tests = _vitals(root), _tests(root)
     for section in ("psychiatric", "medical", "reproductive"):
         if section not in root.data:
             root.error(section, "required (use {} when nothing was asked)")
-    if errors:
+    # a missing required value has already recorded its error; the None tests narrow the types
+    if errors or age_years is None or sex_at_birth is None or presenting_problem is None:
         raise ValidationFailed(errors)
-    return Evaluation(**fields)  # type: ignore[arg-type]
+    return Evaluation(
+        age_years=age_years,
+        sex_at_birth=sex_at_birth,
+        presenting_problem=presenting_problem,
+        diagnoses=diagnoses,
+        psychiatric=psychiatric,
+        medical=medical,
+        reproductive=reproductive,
+        allergies=allergies,
+        medications=medications,
+        prior_treatments=prior_treatments,
+        baseline_instruments=baseline_instruments,
+        baseline_vitals=baseline_vitals,
+        tests=tests,
+    )
 
 
 TOP_FIELDS = (

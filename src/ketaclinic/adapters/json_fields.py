@@ -9,9 +9,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
+from enum import Enum
 from typing import Any, TypeVar
 
 T = TypeVar("T")
+E = TypeVar("E", bound=Enum)
 _MISSING = object()
 
 
@@ -129,12 +131,12 @@ def as_day(value: Any) -> date:
     return date.fromisoformat(as_text(value))
 
 
-def as_enum(kind: Callable[[str], T]) -> Callable[[Any], T]:
-    def convert(value: Any) -> T:
+def as_enum(kind: type[E]) -> Callable[[Any], E]:
+    def convert(value: Any) -> E:
         try:
             return kind(as_text(value))
         except ValueError:
-            allowed = ", ".join(str(m) for m in kind)  # type: ignore[attr-defined]
+            allowed = ", ".join(str(m) for m in kind)
             raise ValueError(f"must be one of: {allowed}") from None
 
     return convert

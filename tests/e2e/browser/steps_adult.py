@@ -235,6 +235,26 @@ def submit(page: Page, form: str, fields: Mapping[str, str], checks: tuple[str, 
     section.get_by_role("button").first.click()
 
 
+def choose_person(page: Page, form: str, label: str, name: str) -> None:
+    """Choose a staff member by name in a people list of a step's form (options read
+    "Name (role)"; the value sent is the staff id, never the name)."""
+    people = page.locator(f"#step-{form}").get_by_label(label)
+    value = people.locator("option", has_text=name).first.get_attribute("value")
+    assert value, f"{name} is not offered for {label}"
+    people.select_option(value)
+
+
+PRESCRIBER = "Dana Demo-Physician"  # the demo clinic's physician, on site for the start
+NURSE = "Jordan Demo-Nurse"  # the demo clinic's nurse, who gives premedication and places the IV
+
+
+def start_dosing(page: Page, lot: str) -> None:
+    """Start dosing: the signed-in nurse gives it (chosen by default), the physician is named
+    as the prescriber on site."""
+    choose_person(page, "start", "Prescriber on site", PRESCRIBER)
+    submit(page, "start", {"Ketamine lot *": lot})
+
+
 def hand_vitals(page: Page, values: Mapping[str, str]) -> None:
     form = page.locator("#step-vitals")
     for label, value in values.items():
@@ -263,6 +283,8 @@ def prepare_and_start(nurse: Page, order: Order) -> None:
     )
     expect(state).to_have_text("checked_in")
     hand_vitals(nurse, RESTING)
+    choose_person(nurse, "give", "Given by", NURSE)  # chosen from the list, never typed
+    choose_person(nurse, "iv", "Placed by", NURSE)
     submit(
         nurse,
         "give",
@@ -271,7 +293,6 @@ def prepare_and_start(nurse: Page, order: Order) -> None:
             "Dose (mg) *": "4",
             "Route *": "iv",
             "Lot *": "OND-DEMO-7",
-            "Given by *": "Nurse Demo",
         },
     )
     submit(
@@ -281,9 +302,11 @@ def prepare_and_start(nurse: Page, order: Order) -> None:
             "IV site *": "left antecubital",
             "Gauge *": "22",
             "Attempts *": "1",
-            "Placed by *": "Nurse Demo",
         },
     )
+    placed = nurse.locator('#session-record [data-kind="iv_placement"]')
+    expect(placed).to_contain_text(f"placed by {NURSE}")
+    expect(placed).not_to_contain_text("placed by id")
     submit(
         nurse,
         "pre-dose",
@@ -297,12 +320,7 @@ def prepare_and_start(nurse: Page, order: Order) -> None:
         },
     )
     expect(state).to_have_text("ready")
-    submit(
-        nurse,
-        "start",
-        {"Ketamine lot *": "KET-DEMO-42", "Given by *": "Nurse Demo"},
-        ("Prescriber on site",),
-    )
+    start_dosing(nurse, "KET-DEMO-42")
     expect(state).to_have_text("infusing")
 
 

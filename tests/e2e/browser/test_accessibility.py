@@ -28,6 +28,7 @@ from playwright.sync_api import Browser, BrowserContext, Page, ViewportSize, exp
 from ketaclinic.domain.identity.access import Role
 from tests.e2e.browser.conftest import LiveServer, demo_email, sign_in
 from tests.e2e.browser.plain_text import VISIBLE_TEXT_JS, offending
+from tests.e2e.browser.steps_adult import start_dosing
 from tests.e2e.browser.steps_chart import open_tab
 
 pytestmark = pytest.mark.browser
@@ -209,8 +210,8 @@ def _verify_order_at_bedside(nurse: Page) -> str:
 BASELINE = {"SBP": "128", "DBP": "82", "HR": "74", "SpO2": "98"}
 
 
-def _start_infusion(nurse: Page, session: str, order_id: str) -> None:
-    """Check-in, hand-entered vitals, premedication, IV, pre-dose checks and the start."""
+def _ready_to_start(nurse: Page, session: str, order_id: str) -> None:
+    """Check-in, hand-entered vitals, premedication, IV and pre-dose checks: ready to start."""
     nurse.goto(session)
     nurse.locator("#check-in-pregnancy_test").select_option("negative")
     _submit(
@@ -228,9 +229,9 @@ def _start_infusion(nurse: Page, session: str, order_id: str) -> None:
     }
     _submit(nurse, "vitals", vitals)
     given = {"Drug *": "ondansetron", "Dose (mg) *": "4", "Route *": "iv", "Lot *": "OND-DEMO-7"}
-    _submit(nurse, "give", {**given, "Given by *": "Nurse Demo"})
+    _submit(nurse, "give", given)
     iv = {"IV site *": "left antecubital", "Gauge *": "22", "Attempts *": "1"}
-    _submit(nurse, "iv", {**iv, "Placed by *": "Nurse Demo"})
+    _submit(nurse, "iv", iv)
     pre_dose = {
         "Baseline systolic BP (mmHg) *": BASELINE["SBP"],
         "Baseline diastolic BP (mmHg) *": BASELINE["DBP"],
@@ -241,9 +242,6 @@ def _start_infusion(nurse: Page, session: str, order_id: str) -> None:
     }
     _submit(nurse, "pre-dose", pre_dose)
     expect(nurse.locator('[data-field="state"]')).to_have_text("ready")
-    start = {"Ketamine lot *": "KET-DEMO-42", "Given by *": "Nurse Demo"}
-    _submit(nurse, "start", start, ("Prescriber on site",))
-    expect(nurse.locator('[data-field="state"]')).to_have_text("infusing")
 
 
 def test_an_infusion_session_day_and_the_board_with_a_patient_pass_axe(open_as: Any) -> None:
@@ -265,7 +263,10 @@ def test_an_infusion_session_day_and_the_board_with_a_patient_pass_axe(open_as: 
     path = session.removeprefix(session.split("/sessions")[0])
     problems: dict[str, list[str]] = {}
     check(nurse, path, problems)
-    _start_infusion(nurse, session, _verify_order_at_bedside(nurse))
+    _ready_to_start(nurse, session, _verify_order_at_bedside(nurse))
+    check(nurse, path, problems)  # the start form: people chosen by name, on a phone too
+    start_dosing(nurse, "KET-DEMO-42")
+    expect(nurse.locator('[data-field="state"]')).to_have_text("infusing")
     check(nurse, path, problems)
     check(nurse, "/board", problems)
     expect(nurse.locator(".chair-card", has_text="Demo-Pathway")).to_be_visible()

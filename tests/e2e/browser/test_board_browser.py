@@ -56,13 +56,20 @@ def feed(live_server: LiveServer) -> Iterator[MonitorFeed]:
     s = live_server.services
     s.gateways.bootstrap_add(live_server.clinic.id, SIMULATOR_GATEWAY, by="test")
     [monitor] = start_demo_sessions(
-        s.uow, s.pathway(), s.sessions, live_server.clinic.id, count=1,
-        clock=live_server.clock, workflow=s.session_workflow,
-    )  # fmt: skip
+        s.uow,
+        s.pathway(),
+        s.sessions,
+        live_server.clinic.id,
+        count=1,
+        clock=live_server.clock,
+        workflow=s.session_workflow,
+    )
     handler = MonitorMessageHandler(
-        s.monitoring, live_server.clinic.id, naive_tz=ZoneInfo("America/Chicago"),
+        s.monitoring,
+        live_server.clinic.id,
+        naive_tz=ZoneInfo("America/Chicago"),
         clock=live_server.clock.now,
-    )  # fmt: skip
+    )
     loop = asyncio.new_event_loop()
     thread = threading.Thread(target=loop.run_forever, daemon=True)
     thread.start()

@@ -20,6 +20,7 @@ from ketaclinic.domain.identity.access import Role
 from ketaclinic.services.infusion.demo_sessions import SIMULATOR_GATEWAY, DemoMonitor
 from tests.e2e.browser.conftest import TABLET, LiveServer, SignedIn
 from tests.e2e.browser.mllp import listening
+from tests.e2e.browser.steps_adult import start_dosing
 from tests.e2e.browser.test_orders_browser import actor
 from tests.infusion_world import pcd01
 from tests.integration.test_orders_service import bedside, iv_draft, set_up_course
@@ -105,7 +106,6 @@ def _check_in_and_prepare(page: Page, order_id: int) -> None:
             "Dose (mg) *": "4",
             "Route *": "iv",
             "Lot *": "OND-DEMO-7",
-            "Given by *": "Nurse Demo",
         },
     )
     _submit(
@@ -115,7 +115,6 @@ def _check_in_and_prepare(page: Page, order_id: int) -> None:
             "IV site *": "left antecubital",
             "Gauge *": "22",
             "Attempts *": "1",
-            "Placed by *": "Nurse Demo",
         },
     )
     _submit(
@@ -131,12 +130,7 @@ def _check_in_and_prepare(page: Page, order_id: int) -> None:
         },
     )
     expect(state).to_have_text("ready")
-    _submit(
-        page,
-        "start",
-        {"Ketamine lot *": "KET-DEMO-42", "Given by *": "Nurse Demo"},
-        ("Prescriber on site",),
-    )
+    start_dosing(page, "KET-DEMO-42")
     expect(state).to_have_text("infusing")
     expect(page.locator('[data-field="pump-rate"]')).to_have_text("150 mL/h")
 

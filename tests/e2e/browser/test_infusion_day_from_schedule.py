@@ -38,6 +38,7 @@ from tests.e2e.browser.conftest import (
     demo_email,
     sign_in,
 )
+from tests.e2e.browser.steps_adult import start_dosing
 from tests.e2e.browser.steps_chart import open_tab
 from tests.fakes import FakeClock
 
@@ -184,7 +185,6 @@ def test_front_desk_checks_in_and_the_nurse_takes_the_patient_to_discharge(
             "Dose (mg) *": "4",
             "Route *": "iv",
             "Lot *": "OND-DEMO-7",
-            "Given by *": "Nurse Demo",
         },
     )
     _submit(
@@ -194,7 +194,6 @@ def test_front_desk_checks_in_and_the_nurse_takes_the_patient_to_discharge(
             "IV site *": "left antecubital",
             "Gauge *": "22",
             "Attempts *": "1",
-            "Placed by *": "Nurse Demo",
         },
     )
     _submit(
@@ -210,12 +209,7 @@ def test_front_desk_checks_in_and_the_nurse_takes_the_patient_to_discharge(
         },
     )
     expect(state).to_have_text("ready")
-    _submit(
-        nurse,
-        "start",
-        {"Ketamine lot *": "KET-DEMO-42", "Given by *": "Nurse Demo"},
-        ("Prescriber on site",),
-    )
+    start_dosing(nurse, "KET-DEMO-42")
     expect(state).to_have_text("infusing")
     expect(nurse.locator('[data-field="pump-rate"]')).to_have_text("150 mL/h")
 

@@ -80,7 +80,7 @@ def kat_course_with_ready_session(server: LiveServer) -> tuple[int, int]:
             "dose_mg": str(premed.dose_mg),
             "route": "PO",
             "lot": "LOT-DEMO-3",
-            "given_by": "Sage Demo-Coach",
+            "given_by": str(physician.staff_id),  # a coach gives no drug
         }
         flow.give(coach, session.id, given)
     vitals = {"sbp_mmhg": "122", "dbp_mmhg": "78", "hr_per_min": "70", "spo2_pct": "98"}
@@ -114,9 +114,9 @@ def start(server: LiveServer, session_id: int) -> SessionState:
         session_id,
         {
             "lot": "KET-DEMO-IM",
-            "given_by": "Dr Demo",
-            "attending": "Sage Demo-Coach",
-            "prescriber_on_site": True,
+            "given_by": str(actor(server, Role.PHYSICIAN).staff_id),
+            "attending": str(actor(server, Role.COACH).staff_id),
+            "prescriber_on_site": str(actor(server, Role.PHYSICIAN).staff_id),
         },
     )
     return moved.state

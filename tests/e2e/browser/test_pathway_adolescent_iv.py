@@ -22,6 +22,7 @@ from playwright.sync_api import Browser, Page, expect
 
 from ketaclinic.domain.identity.access import Role
 from tests.e2e.browser.conftest import LiveServer
+from tests.e2e.browser.steps_adult import start_dosing
 from tests.e2e.browser.steps_chart import open_chart
 from tests.e2e.browser.steps_kat import (
     answer_instrument,
@@ -130,7 +131,7 @@ def first_iv_session(people: dict[Role, Page], server: LiveServer, label: dict[s
     expect(state).to_have_text("checked_in")
     hand_vitals(nurse, CALM_VITALS)
     iv = {"IV site *": "left antecubital", "Gauge *": "22", "Attempts *": "1"}
-    submit_step(nurse, "iv", {**iv, "Placed by *": "Nurse Demo"})
+    submit_step(nurse, "iv", iv)
     submit_step(
         nurse,
         "pre-dose",
@@ -144,12 +145,7 @@ def first_iv_session(people: dict[Role, Page], server: LiveServer, label: dict[s
         },
     )
     expect(state).to_have_text("ready")
-    submit_step(
-        nurse,
-        "start",
-        {"Ketamine lot *": "KET-DEMO-ADO", "Given by *": "Nurse Demo"},
-        ("Prescriber on site",),
-    )
+    start_dosing(nurse, "KET-DEMO-ADO")
     expect(state).to_have_text("infusing")
     expect(nurse.locator('[data-field="pump-rate"]')).to_have_text(f"{label['rate']} mL/h")
     wait_at_bedside(server, 40, url, nurse, nurse)

@@ -23,6 +23,7 @@ from playwright.sync_api import Page, expect
 
 from ketaclinic.domain.identity.access import Role
 from tests.e2e.browser.conftest import LiveServer
+from tests.e2e.browser.steps_adult import PRESCRIBER, choose_person, start_dosing
 from tests.e2e.browser.steps_chart import open_chart
 from tests.e2e.browser.steps_kat import (
     answer_instrument,
@@ -99,16 +100,9 @@ def experiential_session(
         },
     )
     expect(state).to_have_text("ready")
-    submit_step(
-        coach,
-        "start",
-        {
-            "Ketamine lot *": "KET-DEMO-KAT",
-            "Given by *": "Dr Demo",
-            "Attending physician or coach (non-IV routes)": "Sage Demo-Coach",
-        },
-        ("Prescriber on site",),
-    )
+    choose_person(coach, "start", "Given by", PRESCRIBER)  # a coach does not give the dose
+    choose_person(coach, "start", "Attending physician or coach", "Sage Demo-Coach")
+    start_dosing(coach, "KET-DEMO-KAT")
     expect(state).to_have_text("infusing")
     wait_at_bedside(server, 45, url, nurse, coach)
     coach.locator("#step-end").get_by_role("button").click()

@@ -99,8 +99,11 @@ def test_search_by_date_of_birth_finds_the_registered_patient(
     page.get_by_label("Date of birth").fill(born.isoformat())
     page.get_by_role("button", name="Search").click()
     results = page.get_by_role("table", name="Patients found")
+    dates = results.locator("tbody tr td:nth-child(3)")
+    # The list shows every patient until the search's results replace it in place.
+    expect(dates.filter(has_not_text=born.isoformat())).to_have_count(0)
     expect(results.get_by_role("link", name=FAMILY)).to_be_visible()
-    for cell in results.locator("tbody tr td:nth-child(3)").all_inner_texts():
+    for cell in dates.all_inner_texts():
         assert cell == born.isoformat()
 
 

@@ -247,3 +247,45 @@ def test_one_session_per_appointment_and_found_by_it(backend: Backend) -> None:
                 appointment_id=booking.id,
             )
     assert twice.value.field == "appointment_id"
+
+
+def test_unscheduled_sessions_hold_their_chair_until_closed(backend: Backend) -> None:
+    """Open unscheduled sessions are listed whatever their age; closed ones only when they closed
+    at or after ``since``; sessions of an appointment and of another clinic never."""
+    h, a = backend.home, backend.away
+    with backend.uow() as uow:
+        (booking,) = uow.schedule.add_bookings(h.clinic_id, [new_booking(h, 0)], at=AT)
+        old_open = open_session(uow, h)
+        closed_early = open_session(uow, h, second=True)
+        closed_early = uow.sessions.move(
+            closed_early,
+            SessionState.CANCELLED,
+            by=h.staff_id,
+            at=AT + timedelta(hours=1),
+            reason="x",
+        )
+        closed_late = open_session(uow, h, chair=h.chair_id)
+        closed_late = uow.sessions.move(
+            closed_late,
+            SessionState.CANCELLED,
+            by=h.staff_id,
+            at=AT + timedelta(hours=5),
+            reason="x",
+        )
+        uow.sessions.add(
+            h.clinic_id,
+            course_id=h.course_id,
+            patient_id=h.patient_id,
+            chair_id=h.chair_id,
+            by=h.staff_id,
+            at=AT,
+            appointment_id=booking.id,
+        )
+        open_session(uow, a)
+        uow.commit()
+    since = AT + timedelta(hours=3)
+    with backend.uow() as uow:
+        found = uow.sessions.unscheduled_since(h.clinic_id, since)
+    assert [s.id for s in found] == [old_open.id, closed_late.id]
+    assert [s.closed_at for s in found] == [None, AT + timedelta(hours=5)]
+    assert closed_early.closed_at == AT + timedelta(hours=1)

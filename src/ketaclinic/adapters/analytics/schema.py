@@ -1,6 +1,5 @@
 # SQL text here is assembled only from module constants, validated integers and a prefix
 # checked by ``checked_prefix``; every value from a caller is a bound parameter.
-# ruff: noqa: S608
 """Analytics tables, bulk rollup refresh and per-score rollup maintenance (portable SQL).
 
 The tables are an analytics-facing fact schema (one row per course, one per administered score)
@@ -126,7 +125,7 @@ SELECT c.clinic_id, c.start_month, s.instrument, s.session_number, COUNT(*), SUM
 FROM {{p}}scores s JOIN {{p}}courses c ON c.course_id = s.course_id
 WHERE s.session_number BETWEEN 0 AND {ROLLUP_SESSIONS}
 GROUP BY c.clinic_id, c.start_month, s.instrument, s.session_number
-"""
+"""  # noqa: S608 - ROLLUP_SESSIONS is a module constant
 
 
 def _window_sql(sql: str) -> str:
@@ -174,7 +173,7 @@ ON CONFLICT (course_id, instrument) DO UPDATE SET
     m3_day = CASE WHEN excluded.m3_day IS NOT NULL
                    AND (o.m3_day IS NULL OR excluded.m3_day >= o.m3_day)
               THEN excluded.m3_day ELSE o.m3_day END
-""")
+""")  # noqa: S608 - session columns come from range() integers
 
 
 UPSERT_OUTCOME = _upsert_outcome_sql()
@@ -188,7 +187,7 @@ WHERE c.course_id = :course_id AND :session_number BETWEEN 0 AND {ROLLUP_SESSION
 ON CONFLICT (clinic_id, start_month, instrument, session_number) DO UPDATE SET
     n = t.n + 1, total_sum = t.total_sum + excluded.total_sum,
     total_sq = t.total_sq + excluded.total_sq
-"""
+"""  # noqa: S608 - ROLLUP_SESSIONS is a module constant
 
 
 def score_params(score: ScoreFact) -> dict[str, Any]:

@@ -49,17 +49,22 @@ def make_solver(limits: SolveLimits, seconds: float) -> cp_model.CpSolver:
     return solver
 
 
+def _clear_hints(model: cp_model.CpModel) -> None:
+    """Remove every solution hint (what the unannotated ``CpModel.clear_hints`` does)."""
+    model.proto.clear_solution_hint()
+
+
 def complete_hint(built: SeriesModel, schedule: Schedule, limits: SolveLimits) -> bool:
     """Hint every variable of ``built`` with ``schedule``'s values; False if it does not fit."""
     built.add_hint(schedule)
     probe = make_solver(replace(limits, num_workers=1), 5.0)
     probe.parameters.fix_variables_to_their_hinted_value = True
     if probe.solve(built.model) not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        built.model.clear_hints()  # type: ignore[no-untyped-call]
+        _clear_hints(built.model)
         built.add_hint(schedule)
         return False
     values = list(probe.response_proto.solution)
-    built.model.clear_hints()  # type: ignore[no-untyped-call]
+    _clear_hints(built.model)
     hint = built.model.proto.solution_hint
     hint.vars.extend(range(len(values)))
     hint.values.extend(values)
@@ -98,7 +103,8 @@ class CpSatScheduler:
         sessions = sum(r.sessions for r in problem.requests)
         if sessions > FULL_MODEL_SESSIONS:
             deadline = began + limits.time_limit_s * (1 - POLISH_SHARE)
-            seed = improve(problem, seed, limits, deadline, random.Random(limits.random_seed))  # noqa: S311
+            rng = random.Random(limits.random_seed)  # noqa: S311 - seeded search order, not security
+            seed = improve(problem, seed, limits, deadline, rng)
         left = limits.time_limit_s - (time.perf_counter() - began)
         status, schedule, objective, bound = solve_model(problem, seed, limits, left)
         elapsed = time.perf_counter() - began

@@ -8,7 +8,7 @@ The rules live in ``session.py`` (state machine), ``vitals.py`` (readings, plaus
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
 
@@ -26,6 +26,9 @@ ACTIVE_STATES = frozenset(
         SessionState.RECOVERY,
     }
 )
+
+#: States that close a session: the chair is free again from the time of closure.
+CLOSED_STATES = frozenset({SessionState.DISCHARGED, SessionState.CANCELLED, SessionState.NO_SHOW})
 
 #: Session field set when the session enters each state (the time of each transition).
 STATE_TIMES: dict[SessionState, str] = {
@@ -74,6 +77,21 @@ class InfusionSession:
     @property
     def active(self) -> bool:
         return self.state in ACTIVE_STATES
+
+    @property
+    def closed_at(self) -> datetime | None:
+        """When the session closed (discharge, cancellation, no-show); None while it is open."""
+        if self.state not in CLOSED_STATES:
+            return None
+        return self.discharged_at or self.ended_at
+
+    def holds_chair_until(self, planned: timedelta, now: datetime) -> datetime:
+        """When the chair is free again: the closure of a closed session; for an open one the
+        protocol's ``planned`` chair time from its opening, or ``now`` if it has run longer."""
+        closed = self.closed_at
+        if closed is not None:
+            return closed
+        return max(self.created_at + planned, now)
 
     @property
     def phase_started_at(self) -> datetime | None:

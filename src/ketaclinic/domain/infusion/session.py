@@ -80,7 +80,7 @@ class SessionFacts:
     iv_placement_recorded: bool = False  # site, gauge, attempts, who
     verified_order: bool = False
     attendant_present: bool = False
-    prescriber_on_site: bool = False
+    prescriber_on_site_by: str = ""  # the physician or APP named on site (checked by role)
     reason: str = ""  # for cancel, no-show, pause and stop
     resume_approved_by: str = ""  # signed-in prescriber whose approval of this pause is recorded
     unacknowledged_alarms: tuple[str, ...] = ()
@@ -178,7 +178,11 @@ GUARDS: dict[str, tuple[GuardCheck, ...]] = {
         GuardCheck("predose_bp_hard_stop", _predose_hard_stop),
         _require("verified_order", "no verified dose order", lambda f: f.verified_order),
         _ATTENDANT,
-        _require("prescriber_on_site", "prescriber not on site", lambda f: f.prescriber_on_site),
+        _require(
+            "prescriber_on_site",
+            "no prescriber (physician or APP) of this clinic named as on site",
+            lambda f: bool(f.prescriber_on_site_by.strip()),
+        ),
         _SAFETY_GATES,
     ),
     "reason_given": (_REASON,),

@@ -11,6 +11,8 @@ from __future__ import annotations
 import dataclasses
 import re
 from decimal import Decimal
+from typing import TYPE_CHECKING, Any, ClassVar
+from typing import Protocol as TypingProtocol
 
 from ketaclinic.domain.protocols.catalog import (
     KNOWN_INSTRUMENTS,
@@ -22,11 +24,23 @@ from ketaclinic.domain.protocols.model import Protocol
 from ketaclinic.domain.protocols.problems import ProblemLog, join_path
 from ketaclinic.domain.protocols.sections import Severity, SourceRef
 
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
+
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 SEMVER_PATTERN = re.compile(r"^\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?$")
 # a source key points into the clinical reference ("§4.3 ...") or a seed ("seed 000 ...")
 SOURCE_KEY_PATTERN = re.compile(r"^(§\d+(\.\d+)*\b|seed \d{3}\b)")
 AGE_OUTSIDE_POPULATION = "age_outside_population"
+
+
+class SourcedSection(TypingProtocol):
+    """A section dataclass whose numeric defaults each cite a source in ``sources``."""
+
+    __dataclass_fields__: ClassVar[dict[str, dataclasses.Field[Any]]]
+
+    @property
+    def sources(self) -> dict[str, SourceRef]: ...
 
 
 def in_range(
@@ -63,10 +77,10 @@ def _is_number(value: object) -> bool:
     return isinstance(value, Decimal | int) and not isinstance(value, bool)
 
 
-def numeric_leaves(obj: object, prefix: str = "") -> dict[str, object]:
+def numeric_leaves(obj: DataclassInstance, prefix: str = "") -> dict[str, object]:
     """Numeric fields of a section (and its nested sections), as relative dotted paths."""
     leaves: dict[str, object] = {}
-    for f in dataclasses.fields(obj):  # type: ignore[arg-type]
+    for f in dataclasses.fields(obj):
         value = getattr(obj, f.name)
         name = join_path(prefix, f.name)
         if dataclasses.is_dataclass(value) and not isinstance(value, type):
@@ -76,9 +90,9 @@ def numeric_leaves(obj: object, prefix: str = "") -> dict[str, object]:
     return leaves
 
 
-def check_sources(log: ProblemLog, path: str, section: object) -> None:
+def check_sources(log: ProblemLog, path: str, section: SourcedSection) -> None:
     """Every numeric default of ``section`` names its source; every source names a real field."""
-    sources: dict[str, SourceRef] = getattr(section, "sources")  # noqa: B009
+    sources = section.sources
     leaves = numeric_leaves(section)
     for name, ref in sources.items():
         source_path = join_path(join_path(path, "sources"), name)

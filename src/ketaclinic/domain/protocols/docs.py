@@ -13,7 +13,7 @@ from decimal import Decimal
 from ketaclinic.domain.protocols.alert_words import condition_words, run_words
 from ketaclinic.domain.protocols.canonical import decimal_text
 from ketaclinic.domain.protocols.catalog import unit_of_field
-from ketaclinic.domain.protocols.checks import numeric_leaves
+from ketaclinic.domain.protocols.checks import SourcedSection, numeric_leaves
 from ketaclinic.domain.protocols.model import Protocol
 from ketaclinic.domain.protocols.sections import SourceRef
 
@@ -44,9 +44,9 @@ def _source_of(sources: dict[str, SourceRef], leaf: str) -> SourceRef | None:
     return None
 
 
-def sourced_table(path: str, section: object) -> str:
+def sourced_table(path: str, section: SourcedSection) -> str:
     """Every numeric default of a section: field path, value, unit, source, sign-off flag."""
-    sources: dict[str, SourceRef] = getattr(section, "sources", {})
+    sources = section.sources
     rows = []
     for leaf, value in numeric_leaves(section).items():
         ref = _source_of(sources, leaf)

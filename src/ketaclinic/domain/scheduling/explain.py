@@ -68,11 +68,8 @@ def _relax_chairs(problem: Problem, request: SeriesRequest) -> tuple[Problem, Se
     return replace(problem, clinic=replace(problem.clinic, chairs=chairs)), request
 
 
-def _relax_request(**changes: object) -> Relaxation:
-    def relax(problem: Problem, request: SeriesRequest) -> tuple[Problem, SeriesRequest]:
-        return problem, replace(request, **changes)  # type: ignore[arg-type]
-
-    return relax
+def _relax_availability(problem: Problem, request: SeriesRequest) -> tuple[Problem, SeriesRequest]:
+    return problem, replace(request, availability=())
 
 
 def _relax_window(problem: Problem, request: SeriesRequest) -> tuple[Problem, SeriesRequest]:
@@ -89,7 +86,7 @@ CALENDAR_RELAXATIONS: dict[Constraint, Relaxation] = {
     Constraint.NURSE_SHIFT: _relax_role(Role.NURSE),
     Constraint.PRESCRIBER_ON_SITE: _relax_role(Role.PRESCRIBER),
     Constraint.CHAIR_OUT_OF_SERVICE: _relax_chairs,
-    Constraint.PATIENT_AVAILABILITY: _relax_request(availability=()),
+    Constraint.PATIENT_AVAILABILITY: _relax_availability,
     Constraint.WINDOW: _relax_window,
     Constraint.SPACING: _relax_spacing,
 }

@@ -12,17 +12,21 @@ from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from ketaclinic.bootstrap import Services
+from ketaclinic.domain.errors import ClinicError, NotFound, ValidationFailed
 from ketaclinic.domain.identity.access import Permission, Role
 from ketaclinic.entrypoints.guards import WebUser
 from ketaclinic.entrypoints.http import audit_seen, services_of
+from ketaclinic.entrypoints.input_limits import PathId
+from ketaclinic.entrypoints.web import forms
 from ketaclinic.entrypoints.web.rendering import mark_web, render
 from ketaclinic.services.identity.staff_sessions import StaffSession
 
 router = APIRouter(dependencies=[Depends(mark_web)], include_in_schema=False)
 Reader = Annotated[StaffSession, Depends(WebUser(Permission.PATIENT_READ))]
+Booker = Annotated[StaffSession, Depends(WebUser(Permission.SCHEDULE_WRITE))]
 
 #: An appointment this long past its start without a check-in is shown as a possible no-show.
 LATE_AFTER = timedelta(minutes=15)
@@ -39,6 +43,12 @@ def _front_desk(services: Services, staff_session: StaffSession, now: datetime) 
         if ahead is not None:
             found |= {"next_day": ahead, "next_arrivals": services.arrivals.arrivals(actor, ahead)}
     return found
+
+
+def _desk(services: Services, staff_session: StaffSession, now: datetime) -> dict[str, Any]:
+    """Arrivals, and the boosters to book: the desk books them (never the plan's scores)."""
+    due = services.boosters.due_to_book(staff_session.actor)
+    return {**_front_desk(services, staff_session, now), "boosters_due": due}
 
 
 def _nurse(services: Services, staff_session: StaffSession, now: datetime) -> dict[str, Any]:
@@ -103,7 +113,7 @@ def _auditor(services: Services, staff_session: StaffSession, now: datetime) -> 
 
 _Build = Callable[[Services, StaffSession, datetime], dict[str, Any]]
 _ROLE_LISTS: dict[Role, _Build] = {
-    Role.FRONT_DESK: _front_desk,
+    Role.FRONT_DESK: _desk,
     Role.NURSE: _nurse,
     Role.PHYSICIAN: _prescriber,
     Role.APP: _prescriber,
@@ -126,12 +136,19 @@ def _shown(context: dict[str, Any]) -> list[int]:
     ids += [t.patient_id for t, _ in context.get("safety", ())]
     ids += [e.patient.id for e in context.get("outcomes", ())]
     ids += [i.patient.id for i in context.get("caseload", ())]
+    ids += [d.patient_id for d in context.get("boosters_due", ())]
     return ids
 
 
 @router.get("/today", response_class=HTMLResponse)
 def today(request: Request, staff_session: Reader) -> Response:
     """The signed-in role's worklists for the clinic day."""
+    return _today_page(request, staff_session)
+
+
+def _today_page(
+    request: Request, staff_session: StaffSession, *, booster_error: ClinicError | None = None
+) -> Response:
     services = services_of(request)
     now = services.clock.now()
     role = staff_session.actor.role
@@ -139,6 +156,42 @@ def today(request: Request, staff_session: Reader) -> Response:
     context = build(services, staff_session, now) if build else {}
     audit_seen(request, _shown(context), what="today")
     day = now.astimezone(ZoneInfo(staff_session.clinic.timezone))
-    opened = request.query_params.get("opened", "")
-    context |= {"now": now, "day": day, "role": role, "opened": opened if opened.isdigit() else ""}
-    return render(request, "today.html", context)
+    query = request.query_params
+    context |= {
+        "now": now,
+        "day": day,
+        "role": role,
+        "opened": _digits(query.get("opened", "")),
+        "boosters_booked": _digits(query.get("boosters_booked", "")),
+        "boosters_for": _digits(query.get("boosters_for", "")),
+        "boosters_unplaced": [n for n in query.get("unplaced", "").split(",") if n.isdigit()],
+        "booster_error": booster_error,
+    }
+    return render(request, "today.html", context, status=409 if booster_error else 200)
+
+
+def _digits(raw: str) -> str:
+    return raw if raw.isdigit() and len(raw) < 10 else ""
+
+
+@router.post("/today/boosters/{course_id}", response_class=HTMLResponse)
+async def book_boosters(request: Request, course_id: PathId, staff_session: Booker) -> Response:
+    """Book the course's next planned booster (``booster_number``), or every remaining one
+    (``all``), through the one booster booking path; back to Today with what was proposed."""
+    services = services_of(request)
+    form = await request.form()
+    errors: dict[str, str] = {}
+    raw = forms.text(form, "booster_number", errors, 3)
+    try:
+        if errors or not (raw == "all" or raw.isdigit()):
+            raise ValidationFailed({"booster_number": "choose a booster, or all remaining"})
+        number = None if raw == "all" else int(raw)
+        result = services.boosters.book(staff_session.actor, course_id, number)
+    except ClinicError as failed:
+        if isinstance(failed, NotFound):
+            raise
+        return _today_page(request, staff_session, booster_error=failed)
+    patient_id = services.schedule.patient_of(staff_session.actor, course_id=course_id)
+    unplaced = ",".join(str(n) for n in result.unplaced)
+    target = f"/today?boosters_booked={len(result.bookings)}&boosters_for={patient_id}"
+    return RedirectResponse(f"{target}&unplaced={unplaced}", status_code=303)

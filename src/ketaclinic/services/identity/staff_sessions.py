@@ -79,6 +79,7 @@ class IdentityService:
     ) -> None:
         self._uow, self._clock, self._hasher = uow_factory, clock, hasher
         self._tokens, self._policy, self._throttle = tokens, policy, throttle
+        self._decoy_hash: str | None = None
 
     def sign_in(
         self, email: str, password: str, *, client: str, clinic_id: int | None = None
@@ -133,8 +134,7 @@ class IdentityService:
         locked = (
             member is not None and member.locked_until is not None and member.locked_until > now
         )
-        ok = member is not None and member.active and not locked
-        ok = ok and self._hasher.verify(member.password_hash, password)  # type: ignore[union-attr]
+        ok = self._password_accepted(member, locked, password)
         memberships = uow.staff.memberships(member.id) if member is not None else []
         chosen = next((m for m in memberships if clinic_id in (None, m.clinic_id)), None)
         if not ok or chosen is None or member is None:
@@ -144,6 +144,21 @@ class IdentityService:
         self._throttle.succeeded(email)
         uow.staff.record_signin_success(member.id)
         return member, chosen.role, chosen.clinic_id
+
+    def _password_accepted(self, member: StaffMember | None, locked: bool, password: str) -> bool:
+        """Whether ``password`` signs ``member`` in. An unknown, inactive or locked account is
+        refused, but only after the same work as a real check (the password is verified against
+        a decoy hash), so the time a refusal takes does not tell whether the email exists."""
+        if member is None or not member.active or locked:
+            self._hasher.verify(self._decoy(), password)
+            return False
+        return self._hasher.verify(member.password_hash, password)
+
+    def _decoy(self) -> str:
+        """A hash of an unguessable password, made with the same parameters as real ones."""
+        if self._decoy_hash is None:
+            self._decoy_hash = self._hasher.hash(self._tokens.new_token())
+        return self._decoy_hash
 
     def _fail(self, uow: UnitOfWork, member: StaffMember | None, locked: bool, client: str) -> None:
         """Count the failure, lock when the limit is reached, audit it, and commit that alone."""

@@ -141,13 +141,12 @@ def pre_dose(raw: Mapping[str, Any]) -> Documented:
 
 
 def iv_placement(raw: Mapping[str, Any], now: datetime) -> Documented:
-    """IV site, gauge (14-26 G), attempts (1-10), who placed it, when."""
+    """IV site, gauge (14-26 G), attempts (1-10), when (who placed it: ``.dose_team``)."""
     f = Fields(raw)
     payload = {
         "site": f.text("site", limit=80),
         "gauge": f.integer("gauge", 14, 26),
         "attempts": f.integer("attempts", 1, 10),
-        "placed_by": f.text("placed_by", limit=120),
         "placed_at": f.time("placed_at", now),
     }
     f.done()
@@ -155,7 +154,8 @@ def iv_placement(raw: Mapping[str, Any], now: datetime) -> Documented:
 
 
 def administration(raw: Mapping[str, Any], now: datetime) -> Documented:
-    """Any drug given (premedication or other): drug, dose mg, route, time, lot, who gave it."""
+    """Any drug given (premedication or other): drug, dose mg, route, time, lot (who gave it:
+    checked by ``.dose_team``)."""
     f = Fields(raw)
     payload = {
         "drug": f.text("drug", limit=80),
@@ -163,7 +163,6 @@ def administration(raw: Mapping[str, Any], now: datetime) -> Documented:
         "route": f.text("route", limit=20),
         "given_at": f.time("given_at", now),
         "lot": f.text("lot", limit=40),
-        "given_by": f.text("given_by", limit=120),
         "purpose": f.text("purpose", required=False, limit=40) or "premedication",
     }
     if names_ketamine(f"{payload['drug']} {payload['purpose']}"):

@@ -4,17 +4,19 @@
 board moves as soon as the demo starts. It goes through the real services: each course is
 prepared like a real one (``demo_pathway.prepare_course``: evaluated, eligible, consented, in
 induction, with a signed dose order), the session is an unscheduled visit authorised by the demo
-prescriber, attendant and monitor are assigned, and the demo nurse then does what a nurse does
-on the session page (:func:`walk_to`): the bedside verification of the order, check-in,
-premedication and IV placement, the pre-dose checklist and the start of dosing, each through the
-infusion-day workflow and its guards (no fact is attested). Tests reuse it to get a running
-session. Monitor ids are obviously fake EUI-64s (``DE00000000000001``...).
+prescriber (through ``session_opening.open_session``, like any walk-in) in a chair nobody is booked
+into; the scheduler then holds that chair like any session without an appointment
+(``scheduling.occupancy``). Attendant and monitor are assigned, and the demo nurse then does what
+a nurse does on the session page (:func:`walk_to`): the bedside verification of the order,
+check-in, premedication and IV placement, the pre-dose checklist and the start of dosing, each
+through the infusion-day workflow and its guards (no fact is attested). Tests reuse it to get a
+running session. Monitor ids are obviously fake EUI-64s (``DE00000000000001``...).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -46,6 +48,8 @@ DEMO_CHECK_IN: dict[str, Any] = {
     "pregnancy_test": "negative",
     "checkin_reviewed": True,
 }
+#: Demo only: how long a demo session is expected to keep its chair (no booked chair is taken).
+DEMO_CHAIR_TIME = timedelta(hours=2)
 _STOPS = (SessionState.CHECKED_IN, SessionState.READY, SessionState.INFUSING)
 
 
@@ -79,10 +83,13 @@ def start_demo_sessions(
     physician, nurse, _version_id, adults, chairs = _demo_inputs(uow_factory, clinic_id, today)
     running = _running(uow_factory, clinic_id)
     result = list(running.values())[:count]
+    now = clock.now()
     with uow_factory() as uow:
         active = uow.sessions.active(clinic_id)
+        booked = uow.schedule.active_between(clinic_id, now, now + DEMO_CHAIR_TIME)
     busy_patients = {a.patient_id for a in active}
-    busy_chairs = {a.chair_id for a in active}
+    # a chair with a patient in it, or booked for someone over the demo session's time
+    busy_chairs = {a.chair_id for a in active} | {b.chair_id for b in booked}
     for patient_id, mrn in adults:
         if len(result) >= count:
             break
@@ -135,19 +142,34 @@ def walk_to(
         return s
     for premed in order.content.premedications:
         given = {"drug": premed.drug, "dose_mg": str(premed.dose_mg), "route": premed.route}
-        workflow.give(nurse, session_id, {**given, "lot": "DEMO-LOT-P", "given_by": "Demo nurse"})
+        by_nurse = {"lot": "DEMO-LOT-P", "given_by": nurse.staff_id}
+        workflow.give(nurse, session_id, {**given, **by_nurse})
     if order.content.route is Route.IV:
         iv = {"site": "left antecubital", "gauge": "22", "attempts": "1"}
-        workflow.place_iv(nurse, session_id, {**iv, "placed_by": "Demo nurse"})
+        workflow.place_iv(nurse, session_id, {**iv, "placed_by": nurse.staff_id})
     vitals = {"sbp_mmhg": "124", "dbp_mmhg": "78", "hr_per_min": "72", "spo2_pct": "98"}
     checks = {"symptom_check": "no headache, no nausea", "order_id": str(order_id)}
     s = workflow.pre_dose(nurse, session_id, {**vitals, **checks})
     if until is SessionState.READY:
         return s
-    start = {"lot": "DEMO-LOT-K", "given_by": "Demo nurse", "prescriber_on_site": True}
-    if order.content.route is not Route.IV:
-        start["attending"] = "Demo attending physician"
-    return workflow.start(nurse, session_id, start)
+    return workflow.start(nurse, session_id, demo_start(workflow, nurse, session_id))
+
+
+def demo_start(workflow: SessionWorkflowService, nurse: Actor, session_id: int) -> dict[str, Any]:
+    """The start form as the demo nurse fills it: the nurse gives the dose, the first prescriber
+    offered (rostered today first) is on site, and the first permitted attendant attends a
+    non-IV dose; the same checks as any start (demo only)."""
+    offered = workflow.dose_choices(nurse, session_id)
+    if not offered.prescribers or (offered.needs_attending and not offered.attending):
+        raise ClinicError("the demo needs a prescriber and a permitted attendant", field="clinic")
+    start: dict[str, Any] = {
+        "lot": "DEMO-LOT-K",
+        "given_by": nurse.staff_id,
+        "prescriber_on_site": offered.prescribers[0].staff_id,
+    }
+    if offered.needs_attending:
+        start["attending"] = offered.attending[0].staff_id
+    return start
 
 
 def _verified(orders: OrderService, nurse: Actor, order_id: int, mrn: str) -> DoseOrder:

@@ -181,9 +181,8 @@ def vitals_hold(payload: Mapping[str, Any], protocol: Protocol, at: datetime) ->
     }
 
 
-def ketamine_payload(
-    order: DoseOrder, lot: str, given_by: str, attending: str, at: datetime
-) -> dict[str, Any]:
+def ketamine_payload(order: DoseOrder, lot: str, at: datetime) -> dict[str, Any]:
+    """The ketamine given, from the verified order (the people: ``dose_team.DoseTeam``)."""
     c = order.content
     return {
         "drug": c.drug,
@@ -191,8 +190,6 @@ def ketamine_payload(
         "route": c.route.value,
         "given_at": at.isoformat(),
         "lot": lot,
-        "given_by": given_by,
-        "attending": attending,
         "rate_ml_per_h": decimal_text(c.rate_ml_per_h) if c.rate_ml_per_h is not None else None,
         "duration_min": c.duration_min,
         "purpose": "ketamine",

@@ -18,7 +18,7 @@ from ketaclinic.domain.dosing.records import DoseOrder
 from ketaclinic.domain.errors import NotFound, SafetyBlock, ValidationFailed
 from ketaclinic.domain.identity.access import Permission
 from ketaclinic.domain.identity.staff import Actor
-from ketaclinic.domain.infusion.discharge import AldreteScore, DischargeDecision, sign_discharge
+from ketaclinic.domain.infusion.discharge import DischargeDecision, sign_discharge
 from ketaclinic.domain.infusion.records import InfusionSession, StoredReading
 from ketaclinic.domain.infusion.session import SessionState, guard_failures
 from ketaclinic.domain.patients.treatment import PublishedProtocol
@@ -28,7 +28,9 @@ from ketaclinic.services.audit.trail import record
 from ketaclinic.services.dosing.gate import ensure_dose_allowed
 from ketaclinic.services.identity.authorization import require
 from ketaclinic.services.infusion import checklists as forms
+from ketaclinic.services.infusion.bedside_records import BedsideSteps
 from ketaclinic.services.infusion.discharge import evaluate, override
+from ketaclinic.services.infusion.dose_team import DoseTeamChoices, choices, dose_team, record_team
 from ketaclinic.services.infusion.facts import (
     bp_hold,
     ketamine_payload,
@@ -40,7 +42,6 @@ from ketaclinic.services.infusion.facts import (
     verified_order,
     vitals_hold,
 )
-from ketaclinic.services.infusion.pauses import PauseSteps
 from ketaclinic.services.infusion.ports import RecordKind, SessionRecord
 from ketaclinic.services.infusion.predose_decisions import (
     PREDOSE_DECISIONS,
@@ -67,9 +68,9 @@ class SessionDay:
     published: PublishedProtocol | None = None  # the version it runs on, with its sign-off
 
 
-class SessionWorkflowService(PauseSteps):
-    """Infusion day, step by step (see the module); pause, stop and resume in
-    :class:`PauseSteps`, internals in :class:`SessionSteps`."""
+class SessionWorkflowService(BedsideSteps):
+    """Infusion day, step by step (see the module); bedside records in :class:`BedsideSteps`,
+    pause, stop and resume in :class:`PauseSteps`, internals in :class:`SessionSteps`."""
 
     # -- check-in and pre-dose -------------------------------------------------------------
     def check_in(self, actor: Actor, session_id: int, raw: Mapping[str, Any]) -> InfusionSession:
@@ -193,33 +194,16 @@ class SessionWorkflowService(PauseSteps):
             ]
         return [self.day(actor, session_id) for session_id in waiting]
 
-    def place_iv(self, actor: Actor, session_id: int, raw: Mapping[str, Any]) -> SessionRecord:
-        """Record IV placement: site, gauge, attempts, who placed it (seed 000 step 4)."""
-        return self._document(
-            actor, session_id, RecordKind.IV_PLACEMENT, lambda: forms.iv_placement(raw, self._now())
-        )
-
-    def give(self, actor: Actor, session_id: int, raw: Mapping[str, Any]) -> SessionRecord:
-        """Record a non-ketamine drug given (premedication...): dose, route, time, lot, who."""
-        return self._document(
-            actor,
-            session_id,
-            RecordKind.ADMINISTRATION,
-            lambda: forms.administration(raw, self._now()),
-        )
-
     # -- dosing ------------------------------------------------------------------------------
     def start(self, actor: Actor, session_id: int, raw: Mapping[str, Any]) -> InfusionSession:
-        """Start dosing with the verified order: ketamine lot and who gives it are recorded, with
-        the pump rate (mL/h) for IV or the attending physician or coach for other routes.
-
-        Every route passes the dose gate first (:func:`ensure_dose_allowed`): eligible and
-        consented course, clear safety gates, verified order, a permitted attendant, vitals."""
+        """Start dosing with the verified order, after the dose gate (:func:`ensure_dose_allowed`):
+        the ketamine lot and three people chosen by staff id and checked by role in this clinic
+        (:func:`.dose_team.dose_team`): who gives it (default: the signed-in nurse or
+        prescriber), the attending physician or coach for every route but IV, and the
+        prescriber on site (physician or APP). No free text, no bare tick, for every caller."""
         require(actor, Permission.SESSION_RUN)
         f = forms.Fields(raw)
-        lot, given_by = f.text("lot", limit=40), f.text("given_by", limit=120)
-        attending = f.text("attending", required=False, limit=120)
-        on_site = f.flag("prescriber_on_site")
+        lot = f.text("lot", limit=40)
         f.done()
         with self._uow() as uow:
             s, course, protocol = self._context(uow, actor, session_id)
@@ -228,12 +212,22 @@ class SessionWorkflowService(PauseSteps):
             consent = self._courses.facts(uow, course, protocol).consent
             ensure_dose_allowed(uow, course, consent, s, order, protocol)
             order = session_order(uow, s)
-            if order.content.route is not Route.IV and not attending:
-                raise ValidationFailed({"attending": "name the attending physician or coach"})
-            payload = ketamine_payload(order, lot, given_by, attending, self._now())
+            team = dose_team(uow, actor, order.content.route, protocol, raw)
+            payload = {**ketamine_payload(order, lot, self._now()), **team.payload()}
             self._add(uow, actor, s, RecordKind.ADMINISTRATION, payload)
-            facts = self._facts(uow, s, prescriber_on_site=on_site)
+            record_team(uow, self._clock, actor, s, team)
+            facts = self._facts(uow, s, prescriber_on_site_by=team.prescriber_on_site.name)
             return self._move(uow, actor, s, SessionState.INFUSING, facts)
+
+    def dose_choices(self, actor: Actor, session_id: int) -> DoseTeamChoices:
+        """Who may be chosen to give, attend and be the prescriber on site when this session
+        starts dosing (:func:`.dose_team.choices`; the route of the checklist's order, or IV)."""
+        require(actor, Permission.SESSION_RUN)
+        with self._uow() as uow:
+            s, _, protocol = self._context(uow, actor, session_id, running=False)
+            order = order_of(uow, s, uow.session_records.for_session(s.clinic_id, s.id))
+            route = order.content.route if order is not None else Route.IV
+            return choices(uow, s.clinic_id, route, protocol, self._now())
 
     def end_dosing(self, actor: Actor, session_id: int, reason: str = "") -> InfusionSession:
         """End dosing (or begin recovery after a stop): the ketamine given is recorded against
@@ -271,34 +265,7 @@ class SessionWorkflowService(PauseSteps):
             raise NotFound("no such step of infusion day", field="step")
         return action(self, actor, session_id, raw)
 
-    # -- during and after --------------------------------------------------------------------
-    def score(self, actor: Actor, session_id: int, raw: Mapping[str, Any]) -> SessionRecord:
-        """CADSS-6 / CADSS dissociation or sedation total at a protocol scale time."""
-        return self._document(
-            actor, session_id, RecordKind.SCALE, lambda: forms.scale(raw, self._now())
-        )
-
-    def adverse_event(self, actor: Actor, session_id: int, raw: Mapping[str, Any]) -> SessionRecord:
-        return self._document(
-            actor,
-            session_id,
-            RecordKind.ADVERSE_EVENT,
-            lambda: forms.adverse_event(raw, self._now()),
-        )
-
-    def observe(self, actor: Actor, session_id: int, raw: Mapping[str, Any]) -> SessionRecord:
-        return self._document(
-            actor, session_id, RecordKind.OBSERVATION, lambda: forms.observation(raw, self._now())
-        )
-
-    def aldrete(self, actor: Actor, session_id: int, score: AldreteScore) -> SessionRecord:
-        """A modified Aldrete score in recovery (Aldrete 1995; clinical.md §4.6)."""
-        payload = {name: getattr(score, name) for name in AldreteScore.__slots__}
-        payload["total"] = score.total
-        return self._document(
-            actor, session_id, RecordKind.ALDRETE, lambda: forms.Documented(payload)
-        )
-
+    # -- after ------------------------------------------------------------------------------
     def discharge(self, actor: Actor, session_id: int, raw: Mapping[str, Any]) -> InfusionSession:
         """Discharge when every criterion of the protocol holds (evaluate_discharge); otherwise
         refused with each unmet criterion. Escort, safety gates, high-priority alarms and the

@@ -3,13 +3,16 @@
 A coaching appointment is a :class:`Booking` of kind ``coaching`` holding two resources: a room
 (a chair/room of the clinic, in service) and the coach (any staff member who may coach: the
 ``coach`` role, or a physician). Neither may be double-booked against any active booking of the
-clinic (infusions included). The booking then shows in the schedule's day and week views and on the
-patient's portal. Source: seed 004 (preparatory and integration coaching between sessions).
+clinic (infusions included), nor against a patient's session in that chair without an
+appointment (``scheduling.occupancy``). The booking then shows in the schedule's day and week
+views and on the patient's portal. Source: seed 004 (preparatory and integration coaching
+between sessions).
 """
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from ketaclinic.domain.errors import Conflict, ValidationFailed
 from ketaclinic.domain.identity.access import Permission, Role
@@ -26,14 +29,22 @@ from ketaclinic.services.audit.trail import record
 from ketaclinic.services.identity.authorization import require
 from ketaclinic.services.patients.courses import get_course
 from ketaclinic.services.ports import Clock, UnitOfWork, UnitOfWorkFactory
+from ketaclinic.services.scheduling.calendar import ChairRoutine
+from ketaclinic.services.scheduling.occupancy import chair_holds
 
 COACHING_ROLES = frozenset({Role.COACH, Role.PHYSICIAN})
 MIN_DURATION_MIN, MAX_DURATION_MIN = 15, 180
 
 
 def _check_resources(
-    uow: UnitOfWork, clinic_id: int, room_id: int, coach_id: int, start: datetime, end: datetime
+    uow: UnitOfWork,
+    clinic_id: int,
+    room_id: int,
+    coach_id: int,
+    span: tuple[datetime, datetime],
+    now: datetime,
 ) -> None:
+    start, end = span
     errors: dict[str, str] = {}
     room = next((c for c in uow.clinics.chairs(clinic_id) if c.id == room_id), None)
     if room is None or not room.in_service:
@@ -49,6 +60,20 @@ def _check_resources(
                 raise Conflict("the room is booked at that time", field="room_id")
             if b.nurse_id == coach_id:
                 raise Conflict("the coach is booked at that time", field="coach_id")
+    for hold in chair_holds(uow, clinic_id, ChairRoutine(), since=start, now=now):
+        if hold.chair_id == room_id and hold.overlaps(start, end):
+            until = _local(uow, clinic_id, hold.end_at)
+            raise Conflict(
+                f"{room.name if room else 'the room'} is taken until {until} "
+                "by a patient's session without an appointment",
+                field="room_id",
+            )
+
+
+def _local(uow: UnitOfWork, clinic_id: int, at: datetime) -> str:
+    clinic = uow.clinics.get(clinic_id)
+    zone = ZoneInfo(clinic.timezone) if clinic else UTC
+    return f"{at.astimezone(zone):%a %-d %b %Y %H:%M}"
 
 
 class CoachingBookingService:
@@ -78,7 +103,8 @@ class CoachingBookingService:
         with self._uow() as uow:
             uow.schedule.lock_clinic(actor.clinic_id)
             course = get_course(uow, actor.clinic_id, course_id)
-            _check_resources(uow, actor.clinic_id, room_id, coach_id, start_at, end_at)
+            span = (start_at, end_at)
+            _check_resources(uow, actor.clinic_id, room_id, coach_id, span, self._clock.now())
             new = NewBooking(
                 course.id,
                 course.patient_id,

@@ -16,13 +16,14 @@ Source: clinical.md §3.3 (maintenance spacing is a proposal the clinician edits
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import timedelta
+from datetime import date, timedelta
 
 from ketaclinic.domain.errors import Conflict, ValidationFailed
 from ketaclinic.domain.identity.access import Permission
 from ketaclinic.domain.identity.staff import Actor
 from ketaclinic.domain.outcomes.maintenance import BoosterWindow
 from ketaclinic.domain.outcomes.records import StoredBoosterPlan
+from ketaclinic.domain.patients.course import TERMINAL
 from ketaclinic.domain.patients.treatment import Course
 from ketaclinic.domain.scheduling import (
     Schedule,
@@ -43,9 +44,9 @@ from ketaclinic.services.scheduling.calendar import (
     booked_shape,
     induction_of,
     next_slot,
-    problem_with,
     shape_for,
 )
+from ketaclinic.services.scheduling.problem import problem_with
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +57,30 @@ class BoosterBooking:
     unplaced: tuple[int, ...]
 
 
+@dataclass(frozen=True, slots=True)
+class BoostersDue:
+    """A course whose stored booster plan has boosters still to book: the desk's worklist row."""
+
+    course_id: int
+    patient_id: int
+    patient_name: str
+    windows: tuple[BoosterWindow, ...]  # unbooked windows not yet over, earliest first
+
+    @property
+    def next(self) -> BoosterWindow:
+        return self.windows[0]
+
+
+def open_windows(
+    stored: StoredBoosterPlan, booked: set[int], today: date
+) -> tuple[BoosterWindow, ...]:
+    """The plan's windows not booked yet whose last day is not past."""
+    return tuple(w for w in stored.plan.windows if w.number not in booked and w.latest_on >= today)
+
+
+NO_PLAN_YET = "No maintenance plan yet: the physician decides maintenance on the outcome page"
+"""Why the schedule offers no booster to book before a plan is stored (for the desk's screens)."""
+
 NO_PLAN = (
     "store the booster plan first: a prescriber stores the course's booster plan on its "
     "outcome page before any booster is booked"
@@ -63,6 +88,12 @@ NO_PLAN = (
 """Why a booster cannot be booked before the prescriber's plan exists (plain words)."""
 
 BOOSTER = BookingKind.BOOSTER
+
+
+def _booked(uow: UnitOfWork, clinic_id: int, course_id: int) -> set[int]:
+    """Numbers of the course's boosters booked (proposed or confirmed)."""
+    existing = uow.schedule.for_course(clinic_id, course_id)
+    return {b.session_number for b in existing if b.active and b.kind is BOOSTER}
 
 
 def _request_id(course_id: int, number: int) -> str:
@@ -96,9 +127,7 @@ class BoosterBookingService:
             stored = uow.outcomes.latest_plan(actor.clinic_id, course_id)
             if stored is None:
                 raise Conflict(NO_PLAN, field="course_id")
-            existing = uow.schedule.for_course(actor.clinic_id, course_id)
-            booked = {b.session_number for b in existing if b.active and b.kind is BOOSTER}
-            windows = self._to_book(stored, booked, number)
+            windows = self._to_book(stored, _booked(uow, actor.clinic_id, course_id), number)
             result = self._place(uow, actor, course, windows)
             uow.commit()
         return result
@@ -130,12 +159,43 @@ class BoosterBookingService:
                 "this course already has booked boosters for every window of the plan",
                 field="course_id",
             )
-        ahead = [w for w in ahead if w.latest_on >= today]
+        ahead = list(open_windows(stored, booked, today))
         if not ahead:
             raise Conflict(
                 "every booster window of the plan still to book has passed", field="course_id"
             )
         return ahead
+
+    def to_book(self, actor: Actor, course_id: int) -> tuple[BoosterWindow, ...] | None:
+        """The course's planned boosters still to book (next first), or ``None`` while no
+        booster plan is stored (then there is nothing to book: see :data:`NO_PLAN_YET`)."""
+        require(actor, Permission.SCHEDULE_READ)
+        with self._uow() as uow:
+            get_course(uow, actor.clinic_id, course_id)
+            stored = uow.outcomes.latest_plan(actor.clinic_id, course_id)
+            if stored is None:
+                return None
+            booked = _booked(uow, actor.clinic_id, course_id)
+        return open_windows(stored, booked, self._clock.now().date())
+
+    def due_to_book(self, actor: Actor) -> list[BoostersDue]:
+        """The front desk's worklist: every open course with a stored booster plan and boosters
+        still to book, the soonest window first. Only the dates of the plan are read (never the
+        scores or the outcome behind it)."""
+        require(actor, Permission.SCHEDULE_WRITE)
+        today = self._clock.now().date()
+        found: list[BoostersDue] = []
+        with self._uow() as uow:
+            for stored in uow.outcomes.latest_plans(actor.clinic_id):
+                course = get_course(uow, actor.clinic_id, stored.course_id)
+                booked = _booked(uow, actor.clinic_id, course.id)
+                windows = open_windows(stored, booked, today)
+                if course.state in TERMINAL or not windows:
+                    continue
+                patient = uow.patients.get(actor.clinic_id, course.patient_id)
+                name = patient.display_name if patient else f"patient {course.patient_id}"
+                found.append(BoostersDue(course.id, course.patient_id, name, windows))
+        return sorted(found, key=lambda d: (d.next.earliest_on, d.course_id))
 
     def booked(self, actor: Actor, course_id: int) -> list[Booking]:
         """The course's active booster bookings, earliest first."""
@@ -162,7 +222,8 @@ class BoosterBookingService:
         release = max(next_slot(frame, self._clock.now()), after)
         requests = [r for w in windows if (r := self._request(frame, course, shape, w, release))]
         fixed = uow.schedule.active_between(clinic_id, frame.grid.epoch, frame.end)
-        problem = problem_with(uow, clinic_id, frame, self._schedule.routine, fixed=fixed)
+        now, routine = self._clock.now(), self._schedule.routine
+        problem = problem_with(uow, clinic_id, frame, routine, now=now, fixed=fixed)
         problem = replace(problem, requests=tuple(requests))
         solved = (
             self._scheduler.solve(problem, self._schedule.limits).schedule

@@ -1,5 +1,6 @@
 """Where a patient's treatment stands, for the top of the chart: the current course and its
-state, the induction sessions given and still booked, the next appointment not yet opened, the
+state, the session the patient is in right now (which chair, since when), the induction sessions
+given and still booked, the next appointment not yet opened, the
 latest score of each questionnaire with the one before it, and the last infusion session.
 
 One read in one unit of work (PATIENT_READ). The page shows the scores and the last session only
@@ -15,15 +16,44 @@ from ketaclinic.domain.assessments.instruments import INSTRUMENTS
 from ketaclinic.domain.assessments.records import AssessmentResponse
 from ketaclinic.domain.identity.access import Permission
 from ketaclinic.domain.identity.staff import Actor
-from ketaclinic.domain.infusion.records import InfusionSession
+from ketaclinic.domain.infusion.records import CLOSED_STATES, InfusionSession
 from ketaclinic.domain.infusion.session import SessionState
 from ketaclinic.domain.patients.treatment import Course
-from ketaclinic.domain.scheduling.booking import Booking
+from ketaclinic.domain.scheduling.booking import Booking, BookingKind
 from ketaclinic.services.identity.authorization import require
 from ketaclinic.services.ports import Clock, UnitOfWork, UnitOfWorkFactory
 from ketaclinic.services.protocols.publishing import load_published
 
 GIVEN = frozenset({SessionState.DISCHARGED, SessionState.RECOVERY, SessionState.STOPPED})
+_BOOKING_WORDS = {
+    BookingKind.INDUCTION: "Induction session {n}",
+    BookingKind.BOOSTER: "Maintenance booster {n}",
+    BookingKind.COACHING: "Coaching session",
+}
+
+
+def booking_words(booking: Booking) -> str:
+    """What an appointment is, in plain words ("Induction session 3", "Maintenance booster 1")."""
+    return _BOOKING_WORDS[booking.kind].format(n=booking.session_number)
+
+
+@dataclass(frozen=True, slots=True)
+class InChairNow:
+    """The patient's session open right now (arrived, in the chair, dosing or recovering)."""
+
+    session: InfusionSession
+    chair_name: str
+
+    @property
+    def started_at(self) -> datetime:
+        """When the patient was checked in at the chair (else when the session was opened)."""
+        return self.session.checked_in_at or self.session.created_at
+
+    @property
+    def what(self) -> str:
+        """ "session 3", or "unscheduled visit" for a session without an appointment."""
+        n = self.session.session_number
+        return f"session {n}" if n is not None else "unscheduled visit"
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +93,12 @@ class ChartSummary:
     bookings_ahead: int
     scores: tuple[ScoreTrend, ...]
     last_session: InfusionSession | None
+    in_chair: InChairNow | None = None
+
+    @property
+    def next_words(self) -> str:
+        """The next booking in plain words, or "" when nothing is booked."""
+        return booking_words(self.next_booking) if self.next_booking else ""
 
 
 def _trends(responses: list[AssessmentResponse]) -> tuple[ScoreTrend, ...]:
@@ -121,6 +157,12 @@ def _summary(uow: UnitOfWork, clinic_id: int, patient_id: int, now: datetime) ->
         s for s in sessions if s.state not in (SessionState.SCHEDULED, SessionState.CANCELLED)
     ]
     last = max(opened, key=lambda s: s.checked_in_at or s.created_at) if opened else None
+    now_open = [s for s in sessions if s.state not in CLOSED_STATES]
+    in_chair = None
+    if now_open:
+        current = max(now_open, key=lambda s: s.id)
+        chairs = {c.id: c.name for c in uow.clinics.chairs(clinic_id)}
+        in_chair = InChairNow(current, chairs.get(current.chair_id, f"chair {current.chair_id}"))
     return ChartSummary(
         course=course,
         protocol_title=title,
@@ -130,4 +172,5 @@ def _summary(uow: UnitOfWork, clinic_id: int, patient_id: int, now: datetime) ->
         bookings_ahead=len(ahead),
         scores=_trends(list(uow.assessments.for_patient(clinic_id, patient_id))),
         last_session=last,
+        in_chair=in_chair,
     )

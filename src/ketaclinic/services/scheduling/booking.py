@@ -54,11 +54,16 @@ from ketaclinic.services.scheduling.calendar import (
     frame_for,
     induction_of,
     next_slot,
-    problem_with,
     to_engine,
 )
 from ketaclinic.services.scheduling.inputs import MoveRequest
-from ketaclinic.services.scheduling.proposals import MoveOutcome, Proposal, changeable_booking
+from ketaclinic.services.scheduling.problem import problem_with
+from ketaclinic.services.scheduling.proposals import (
+    MoveOutcome,
+    Proposal,
+    changeable_booking,
+    plain_clashes,
+)
 
 ConsentCheck = Callable[[UnitOfWork, Course], ConsentStatus]
 """``ConsentService.allows_sessions``: the consent status of a course now."""
@@ -134,7 +139,13 @@ class ScheduleService:
         """Solve ``request`` against every active booking; store it, or explain why not."""
         fixed = uow.schedule.active_between(actor.clinic_id, frame.grid.epoch, frame.end)
         problem = problem_with(
-            uow, actor.clinic_id, frame, self.routine, fixed=fixed, requests=(request,)
+            uow,
+            actor.clinic_id,
+            frame,
+            self.routine,
+            now=self._clock.now(),
+            fixed=fixed,
+            requests=(request,),
         )
         result = self._scheduler.solve(problem, self.limits)
         if request.id in result.schedule.unplaced:
@@ -217,7 +228,11 @@ class ScheduleService:
         frame = self.frame(uow, booking.clinic_id, self._window(uow, course))
         minute = frame.minute(request.start_at)
         move = ManualMove(f"b{booking.id}", minute, str(chair), str(nurse), request.reason)
-        return validate_move(problem, schedule, move)
+        decision = validate_move(problem, schedule, move)
+        said = plain_clashes(
+            uow, booking.clinic_id, frame, schedule, move.appointment_id, decision.violations
+        )
+        return replace(decision, violations=said)
 
     def _apply_move(
         self, uow: UnitOfWork, clinic_id: int, booking: Booking, request: MoveRequest
@@ -299,7 +314,8 @@ class ScheduleService:
             release_min=min(release, frame.minute(booking.start_at)),
             current=current,
         )
-        problem = problem_with(uow, course.clinic_id, frame, self.routine, fixed=others)
+        now = self._clock.now()
+        problem = problem_with(uow, course.clinic_id, frame, self.routine, now=now, fixed=others)
         problem = replace(problem, requests=(request,))
         return problem, Schedule(problem.fixed + current)
 

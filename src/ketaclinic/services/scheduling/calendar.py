@@ -22,7 +22,6 @@ from ketaclinic.domain.scheduling import (
     Chair,
     Clinic,
     Interval,
-    Problem,
     Role,
     SeriesRequest,
     SessionShape,
@@ -234,24 +233,6 @@ def course_request(
             frame, uow.schedule.availability(clinic_id, patient_id)
         ),
     )
-
-
-def problem_with(
-    uow: UnitOfWork,
-    clinic_id: int,
-    frame: Frame,
-    routine: ChairRoutine,
-    *,
-    fixed: Sequence[Booking],
-    requests: Sequence[SeriesRequest] = (),
-) -> Problem:
-    """A problem over ``frame`` with ``fixed`` bookings held in place.
-
-    Infusion sessions (induction, boosters) are held as appointments; coaching appointments only
-    take their room (see :func:`engine_clinic`)."""
-    clinic = engine_clinic(uow, clinic_id, frame, routine, rooms_only(fixed))
-    held = tuple(to_engine(b, frame) for b in infusions(fixed))
-    return Problem(frame.grid, clinic, held, tuple(requests))
 
 
 def infusions(bookings: Sequence[Booking]) -> list[Booking]:

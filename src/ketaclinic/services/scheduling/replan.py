@@ -40,11 +40,11 @@ from ketaclinic.services.scheduling.calendar import (
     induction_of,
     infusions,
     next_slot,
-    problem_with,
     rooms_only,
     to_engine,
 )
 from ketaclinic.services.scheduling.inputs import DropReason, DropRequest
+from ketaclinic.services.scheduling.problem import problem_with
 from ketaclinic.services.scheduling.proposals import changeable_booking
 
 
@@ -134,9 +134,16 @@ class ReplanService:
         mine = {b.id for b in own}
         others = [b for b in infusions(everyone) if b.id not in mine]
         problem = problem_with(
-            uow, clinic_id, frame, s.routine, fixed=rooms_only(everyone), requests=(request,)
+            uow,
+            clinic_id,
+            frame,
+            s.routine,
+            now=s._clock.now(),
+            fixed=rooms_only(everyone),
+            requests=(request,),
         )
-        schedule = Schedule(tuple(to_engine(b, frame) for b in [*others, *own]))
+        booked = tuple(to_engine(b, frame) for b in [*others, *own])
+        schedule = Schedule(problem.fixed + booked)  # sessions in a chair stay where they are
         plan = replan_patient(
             problem,
             schedule,
@@ -275,9 +282,16 @@ class ReplanService:
         booked = infusions(everyone)  # coaching appointments keep their room and time
         requests = self._requests(uow, clinic_id, frame, booked)
         problem = problem_with(
-            uow, clinic_id, frame, s.routine, fixed=rooms_only(everyone), requests=requests
+            uow,
+            clinic_id,
+            frame,
+            s.routine,
+            now=s._clock.now(),
+            fixed=rooms_only(everyone),
+            requests=requests,
         )
-        schedule = Schedule(tuple(to_engine(b, frame) for b in booked))
+        held = problem.fixed  # sessions in a chair without an appointment: never moved
+        schedule = Schedule(held + tuple(to_engine(b, frame) for b in booked))
         at = next_slot(frame, s._clock.now())
         plan = replan_clinic(problem, schedule, at_min=at, scheduler=s._scheduler, limits=s.limits)
         outcome = self._store(uow, clinic_id, frame, booked, plan.result.schedule)

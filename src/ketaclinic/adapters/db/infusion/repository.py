@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, delete, insert, select, update
+from sqlalchemy import Connection, delete, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ketaclinic.adapters.db.infusion.tables import (
@@ -18,6 +18,7 @@ from ketaclinic.adapters.db.infusion.tables import (
 from ketaclinic.domain.errors import Conflict
 from ketaclinic.domain.infusion.records import (
     ACTIVE_STATES,
+    CLOSED_STATES,
     STATE_TIMES,
     InfusionSession,
     Notification,
@@ -142,6 +143,22 @@ class SqlSessionRepository:
                 infusion_sessions.c.patient_id == patient_id,
             )
             .order_by(infusion_sessions.c.id)
+        )
+        return [_session(r._mapping) for r in self._conn.execute(stmt)]
+
+    def unscheduled_since(self, clinic_id: int, since: datetime) -> Sequence[InfusionSession]:
+        t = infusion_sessions.c
+        closed = [s.value for s in CLOSED_STATES]
+        stmt = (
+            select(infusion_sessions)
+            .where(t.clinic_id == clinic_id, t.appointment_id.is_(None))
+            .where(
+                or_(
+                    t.state.not_in(closed),
+                    func.coalesce(t.discharged_at, t.ended_at, t.created_at) >= since,
+                )
+            )
+            .order_by(t.id)
         )
         return [_session(r._mapping) for r in self._conn.execute(stmt)]
 

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, insert, select
+from sqlalchemy import Connection, func, insert, select
 
 from ketaclinic.adapters.db.outcomes.tables import booster_plans, course_scores
 from ketaclinic.domain.outcomes.maintenance import BoosterPlan, BoosterWindow
@@ -157,3 +157,13 @@ class SqlOutcomeRepository:
             .first()
         )
         return _plan(row) if row is not None else None
+
+    def latest_plans(self, clinic_id: int) -> Sequence[StoredBoosterPlan]:
+        t = booster_plans.c
+        latest = select(func.max(t.id)).where(t.clinic_id == clinic_id).group_by(t.course_id)
+        rows = self._conn.execute(
+            select(booster_plans)
+            .where(t.clinic_id == clinic_id, t.id.in_(latest))
+            .order_by(t.course_id)
+        ).mappings()
+        return [_plan(r) for r in rows]

@@ -7,7 +7,7 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, delete, insert, select, text, update
+from sqlalchemy import Connection, Table, delete, insert, select, text, update
 from sqlalchemy.exc import IntegrityError
 
 from ketaclinic.adapters.db.scheduling.tables import (
@@ -35,6 +35,11 @@ from ketaclinic.domain.scheduling.booking import (
     Shift,
     ShiftRole,
 )
+
+
+def _insert_id(conn: Connection, table: Table, /, **values: object) -> int:
+    """Insert one row into ``table`` and return its new ``id`` (``INSERT ... RETURNING id``)."""
+    return int(conn.execute(insert(table).values(**values).returning(table.c.id)).scalar_one())
 
 
 def _booking(m: Any) -> Booking:
@@ -103,10 +108,15 @@ class SqlScheduleRepository:
     def add_outage(
         self, clinic_id: int, chair_id: int, start_at: datetime, end_at: datetime, reason: str
     ) -> ChairOutage:
-        values = dict(clinic_id=clinic_id, chair_id=chair_id, start_at=start_at, end_at=end_at)
-        new_id = self._conn.execute(
-            insert(chair_outages).values(**values, reason=reason)
-        ).inserted_primary_key[0]  # type: ignore[index]
+        new_id = _insert_id(
+            self._conn,
+            chair_outages,
+            clinic_id=clinic_id,
+            chair_id=chair_id,
+            start_at=start_at,
+            end_at=end_at,
+            reason=reason,
+        )
         return ChairOutage(new_id, chair_id, start_at, end_at, reason)
 
     def outages(self, clinic_id: int) -> list[ChairOutage]:
@@ -123,15 +133,15 @@ class SqlScheduleRepository:
     def add_shift(
         self, clinic_id: int, staff_id: int, role: ShiftRole, start_at: datetime, end_at: datetime
     ) -> Shift:
-        new_id = self._conn.execute(
-            insert(staff_shifts).values(
-                clinic_id=clinic_id,
-                staff_id=staff_id,
-                role=role.value,
-                start_at=start_at,
-                end_at=end_at,
-            )
-        ).inserted_primary_key[0]  # type: ignore[index]
+        new_id = _insert_id(
+            self._conn,
+            staff_shifts,
+            clinic_id=clinic_id,
+            staff_id=staff_id,
+            role=role.value,
+            start_at=start_at,
+            end_at=end_at,
+        )
         return Shift(new_id, staff_id, role, start_at, end_at)
 
     def shifts(self, clinic_id: int, start: datetime, end: datetime) -> list[Shift]:
@@ -203,26 +213,26 @@ class SqlScheduleRepository:
         ids = []
         for b in new:
             ids.append(
-                self._conn.execute(
-                    insert(appointments).values(
-                        clinic_id=clinic_id,
-                        course_id=b.course_id,
-                        patient_id=b.patient_id,
-                        chair_id=b.chair_id,
-                        nurse_id=b.nurse_id,
-                        start_at=b.start_at,
-                        end_at=b.end_at,
-                        kind=b.kind.value,
-                        status=b.status.value,
-                        session_number=b.session_number,
-                        precheck_min=b.shape.precheck_min,
-                        dosing_min=b.shape.dosing_min,
-                        recovery_min=b.shape.recovery_min,
-                        nurse_setup_min=b.shape.nurse_setup_min,
-                        note="",
-                        updated_at=at,
-                    )
-                ).inserted_primary_key[0]  # type: ignore[index]
+                _insert_id(
+                    self._conn,
+                    appointments,
+                    clinic_id=clinic_id,
+                    course_id=b.course_id,
+                    patient_id=b.patient_id,
+                    chair_id=b.chair_id,
+                    nurse_id=b.nurse_id,
+                    start_at=b.start_at,
+                    end_at=b.end_at,
+                    kind=b.kind.value,
+                    status=b.status.value,
+                    session_number=b.session_number,
+                    precheck_min=b.shape.precheck_min,
+                    dosing_min=b.shape.dosing_min,
+                    recovery_min=b.shape.recovery_min,
+                    nurse_setup_min=b.shape.nurse_setup_min,
+                    note="",
+                    updated_at=at,
+                )
             )
         stored = [b for b in self._where(appointments.c.id.in_(ids), clinic_id=clinic_id)]
         for booking in stored:

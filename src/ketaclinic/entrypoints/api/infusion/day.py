@@ -5,6 +5,9 @@ booleans); the service validates it and refuses with 422 naming each field, 409/
 failed guard reason, 403 without the permission, 404 for a session of another clinic. The
 prescriber's steps (``predose-decision``, ``resume-approval``) need ``predose.decide``; a
 ``resume`` with a typed ``approved_by`` is refused (422): the approval is a prescriber's record.
+A ``start`` names ``given_by``, ``attending`` (every route but IV) and ``prescriber_on_site`` by
+staff id; so do ``give`` (``given_by``) and ``iv`` (``placed_by``), by default the signed-in user;
+a typed name or ``true`` is refused (422) naming the field, as on the web form.
 """
 
 from __future__ import annotations

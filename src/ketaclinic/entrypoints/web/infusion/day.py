@@ -18,6 +18,7 @@ from ketaclinic.adapters.session_charts import session_alarm_key, session_vitals
 from ketaclinic.domain.errors import ClinicError, NotFound, ValidationFailed
 from ketaclinic.domain.identity.access import Permission, is_allowed
 from ketaclinic.domain.infusion.alarm_why import explain_alarms
+from ketaclinic.domain.infusion.session import SessionState
 from ketaclinic.entrypoints.guards import REAUTH_FIELD, WebUser, confirm_web_signer
 from ketaclinic.entrypoints.http import services_of
 from ketaclinic.entrypoints.input_limits import PathId
@@ -38,6 +39,7 @@ from ketaclinic.services.infusion.checklists import (
     SCALES,
     SEVERITIES,
 )
+from ketaclinic.services.infusion.dose_team import STEP_PEOPLE
 from ketaclinic.services.infusion.monitor_messages import VitalsBatch
 from ketaclinic.services.infusion.runners import may_run_session
 
@@ -76,7 +78,21 @@ def _page(
     vitals_charts = session_vitals_svgs(
         day.session, day.readings, alarms, tz=tz, now=services.clock.now()
     )
+    may_run = allowed(staff_session.actor, Permission.SESSION_RUN) and may_run_session(
+        staff_session.actor, day.protocol
+    )
+    starting = may_run and day.session.state is SessionState.READY
+    bedside = may_run and day.session.state is SessionState.CHECKED_IN
     context = {
+        "step_people": {
+            field: services.session_workflow.step_people(staff_session.actor, session_id, field)
+            for field in STEP_PEOPLE
+        }
+        if bedside
+        else {},
+        "dose_choices": services.session_workflow.dose_choices(staff_session.actor, session_id)
+        if starting
+        else None,
         "vitals_charts": vitals_charts,
         "alarm_key": session_alarm_key(alarms, tz=tz),
         "alarm_whys": explain_alarms(alarms, day.protocol.monitoring.alert_rules, day.published)
@@ -100,8 +116,7 @@ def _page(
         "severities": SEVERITIES,
         "scales": list(SCALES),
         "aldrete_items": ALDRETE_ITEMS,
-        "may_run": allowed(staff_session.actor, Permission.SESSION_RUN)
-        and may_run_session(staff_session.actor, day.protocol),
+        "may_run": may_run,
     }
     status = 422 if errors or error else 200
     return render(

@@ -22,6 +22,7 @@ from ketaclinic.entrypoints.web import forms
 from ketaclinic.entrypoints.web.rendering import mark_web, render
 from ketaclinic.services.audit.read_audit import EXPORT
 from ketaclinic.services.identity.staff_sessions import StaffSession
+from ketaclinic.services.outcomes.booster_booking import NO_PLAN_YET
 from ketaclinic.services.scheduling.calendar import calendar_view
 from ketaclinic.services.scheduling.inputs import DropReason, DropRequest, MoveRequest
 
@@ -172,8 +173,11 @@ def _panel(
     bookings = services.schedule.series_of_patient(staff_session.actor, patient_id)
     courses = services.courses.for_patient(staff_session.actor, patient_id)
     directory = services.calendar.directory(staff_session.actor)
+    plans = {c.id: services.boosters.to_book(staff_session.actor, c.id) for c in courses}
     context = {
         "patient_id": patient_id,
+        "booster_plans": plans,
+        "no_plan_yet": NO_PLAN_YET,
         "bookings": bookings,
         "courses": courses,
         "directory": directory,

@@ -24,7 +24,7 @@ def _fk(table: str, column: str, target: str) -> sa.ForeignKeyConstraint:
     )
 
 
-def _decimal(name: str, nullable: bool = True) -> sa.Column:  # type: ignore[type-arg]
+def _decimal(name: str, nullable: bool = True) -> sa.Column[str]:
     return sa.Column(name, sa.String(length=24), nullable=nullable)
 
 

@@ -7,6 +7,8 @@ Create Date: 2026-11-23 12:58:00
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -24,15 +26,15 @@ def _fk(table: str, column: str, target: str) -> sa.ForeignKeyConstraint:
     )
 
 
-def _id() -> sa.Column:  # type: ignore[type-arg]
+def _id() -> sa.Column[int]:
     return sa.Column("id", sa.Integer(), nullable=False)
 
 
-def _int(name: str, nullable: bool = False) -> sa.Column:  # type: ignore[type-arg]
+def _int(name: str, nullable: bool = False) -> sa.Column[int]:
     return sa.Column(name, sa.Integer(), nullable=nullable)
 
 
-def _when(name: str, nullable: bool = False) -> sa.Column:  # type: ignore[type-arg]
+def _when(name: str, nullable: bool = False) -> sa.Column[datetime]:
     return sa.Column(name, ketaclinic_types.UTCDateTime(), nullable=nullable)
 
 

@@ -1,0 +1,131 @@
+"""What staff document at the bedside during a session: drugs given, the IV line, scales,
+adverse events, observations, Aldrete scores.
+
+A step that names who did it (``given_by`` of a premedication, ``placed_by`` of the IV line)
+takes a staff id, checked by role among the active staff of this clinic by
+:func:`.dose_team.step_person` (the check of the start of dosing), whatever the entry point: a
+typed name, another clinic's member, a deactivated member or a role that may not do the step is
+refused naming the field. The record keeps the name, staff id and role. Base of
+``workflow.SessionWorkflowService``; sources: seed 000 step 4, clinical.md §4 and §8.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from ketaclinic.domain.errors import Conflict, ValidationFailed
+from ketaclinic.domain.identity.access import Permission
+from ketaclinic.domain.identity.staff import Actor
+from ketaclinic.domain.infusion.discharge import AldreteScore
+from ketaclinic.domain.infusion.records import ACTIVE_STATES
+from ketaclinic.services.identity.authorization import require
+from ketaclinic.services.infusion import checklists as forms
+from ketaclinic.services.infusion.dose_team import (
+    STEP_PEOPLE,
+    Person,
+    offered,
+    person_payload,
+    step_person,
+)
+from ketaclinic.services.infusion.pauses import PauseSteps
+from ketaclinic.services.infusion.ports import RecordKind, SessionRecord
+from ketaclinic.services.infusion.runners import ensure_session_runner
+from ketaclinic.services.infusion.sessions import get_session
+
+
+class BedsideSteps(PauseSteps):
+    """Records documented during a session (see the module)."""
+
+    def place_iv(self, actor: Actor, session_id: int, raw: Mapping[str, Any]) -> SessionRecord:
+        """Record IV placement: site, gauge, attempts, when, and ``placed_by`` (a staff id of a
+        nurse, physician or APP; by default the signed-in user) (seed 000 step 4)."""
+        return self._document_by(
+            actor,
+            session_id,
+            RecordKind.IV_PLACEMENT,
+            lambda: forms.iv_placement(raw, self._now()),
+            "placed_by",
+            raw,
+        )
+
+    def give(self, actor: Actor, session_id: int, raw: Mapping[str, Any]) -> SessionRecord:
+        """Record a non-ketamine drug given (premedication...): dose, route, time, lot, and
+        ``given_by`` (a staff id of a nurse, physician or APP; by default the signed-in user)."""
+        return self._document_by(
+            actor,
+            session_id,
+            RecordKind.ADMINISTRATION,
+            lambda: forms.administration(raw, self._now()),
+            "given_by",
+            raw,
+        )
+
+    def step_people(self, actor: Actor, session_id: int, field: str) -> tuple[Person, ...]:
+        """Who may be named in ``field`` of a bedside step of this session (name order)."""
+        require(actor, Permission.SESSION_RUN)
+        if field not in STEP_PEOPLE:
+            raise ValidationFailed({"field": f"one of: {', '.join(STEP_PEOPLE)}"})
+        with self._uow() as uow:
+            s = get_session(uow, actor.clinic_id, session_id)
+            return offered(uow, s.clinic_id, field)
+
+    def score(self, actor: Actor, session_id: int, raw: Mapping[str, Any]) -> SessionRecord:
+        """CADSS-6 / CADSS dissociation or sedation total at a protocol scale time."""
+        return self._document(
+            actor, session_id, RecordKind.SCALE, lambda: forms.scale(raw, self._now())
+        )
+
+    def adverse_event(self, actor: Actor, session_id: int, raw: Mapping[str, Any]) -> SessionRecord:
+        return self._document(
+            actor,
+            session_id,
+            RecordKind.ADVERSE_EVENT,
+            lambda: forms.adverse_event(raw, self._now()),
+        )
+
+    def observe(self, actor: Actor, session_id: int, raw: Mapping[str, Any]) -> SessionRecord:
+        return self._document(
+            actor, session_id, RecordKind.OBSERVATION, lambda: forms.observation(raw, self._now())
+        )
+
+    def aldrete(self, actor: Actor, session_id: int, score: AldreteScore) -> SessionRecord:
+        """A modified Aldrete score in recovery (Aldrete 1995; clinical.md §4.6)."""
+        payload = {name: getattr(score, name) for name in AldreteScore.__slots__}
+        payload["total"] = score.total
+        return self._document(
+            actor, session_id, RecordKind.ALDRETE, lambda: forms.Documented(payload)
+        )
+
+    def _document_by(
+        self,
+        actor: Actor,
+        session_id: int,
+        kind: RecordKind,
+        build: Callable[[], forms.Documented],
+        field: str,
+        raw: Mapping[str, Any],
+    ) -> SessionRecord:
+        """Like ``_document``, with the person named in ``field`` checked in the same unit of
+        work; every bad field (the form's and the person) is refused at once."""
+        require(actor, Permission.SESSION_RUN)
+        errors: dict[str, str] = {}
+        try:
+            doc: forms.Documented | None = build()
+        except ValidationFailed as refused:
+            doc, errors = None, dict(refused.errors)
+        with self._uow() as uow:
+            s = get_session(uow, actor.clinic_id, session_id)
+            if s.state not in ACTIVE_STATES:  # the patient is checked in and not yet discharged
+                raise Conflict(f"the session is {s.state.value}", field="session_id")
+            ensure_session_runner(uow, actor, s)  # a role that may not run it: 403 first
+            try:
+                person = step_person(uow, actor, field, raw)
+            except ValidationFailed as refused:
+                raise ValidationFailed({**errors, **refused.errors}) from None
+            if doc is None:
+                raise ValidationFailed(errors)
+            payload = {**doc.payload, **person_payload(field, person)}
+            added = self._add(uow, actor, s, kind, payload)
+            uow.commit()
+        return added
