@@ -78,7 +78,7 @@ def test_dashboard_csv_and_report(client: TestClient, world: World) -> None:
     pdf = client.get(f"/courses/{course_id}/report.pdf")
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
     printed = pdf_text(pdf.content)  # the page's chart, embedded, with its text alternative
-    assert "Days since baseline (days)" in printed and "phq9 total (points)" in printed
+    assert "Days since baseline (days)" in printed and "PHQ-9 total (points)" in printed
     assert "Chart: " in printed and "totals from" in printed
     assert client.get(f"/courses/{course_id + 999}/report.pdf").status_code == 404
     assert client.get("/outcomes").status_code == 403  # nurses do not read clinic outcomes

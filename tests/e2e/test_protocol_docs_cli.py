@@ -37,7 +37,7 @@ def test_protocol_page_shows_doses_thresholds_sources_and_diagrams() -> None:
         state_machines={"Treatment course": [("referred", "evaluating", "pinned")]},
     )
     assert "| `dosing.iv.start_mg_per_kg` | 0.5 | mg/kg | §2.1 Sanacora 2017" in page
-    assert "| bp-systolic-pause | sbp >= 180 mmHg |" in page
+    assert "| bp-systolic-pause | systolic BP 180 mmHg or above |" in page
     assert "## Treatment course states" in page
     assert "referred --> evaluating : pinned" in page
     assert "## Defaults needing sign-off" in page

@@ -56,7 +56,7 @@ def test_version_page_shows_tables_sources_sign_off_items_and_state_machines(
         "<code>dosing.iv.start_mg_per_kg</code></td><td>0.5</td><td>mg/kg</td>"
         "<td>§2.1 Sanacora 2017" in text
     )
-    assert "<td>bp-systolic-pause</td><td>sbp &gt;= 180 mmHg</td>" in text
+    assert "<td>bp-systolic-pause</td><td>systolic BP 180 mmHg or above</td>" in text
     for heading in (
         "Dosing",
         "Monitoring and alert thresholds",
@@ -113,10 +113,10 @@ def test_sign_off_with_a_changed_threshold_signs_a_new_version_and_shows_the_dif
     location = response.headers["location"]
     assert location.endswith(f"?signed=1&from={adult}")
     page = client.get(location)
-    assert "adult-iv-induction@1.1.1" in page.text and "signed off" in page.text
+    assert "Adult IV ketamine induction 1.1.1" in page.text and "signed off" in page.text
     assert re.findall(r'data-path="([^"]+)"', page.text) == ["version", THRESHOLD, "base"]
     old = client.get(f"/protocols/{adult}")
-    assert "<td>bp-systolic-pause</td><td>sbp &gt;= 180 mmHg</td>" in old.text
+    assert "<td>bp-systolic-pause</td><td>systolic BP 180 mmHg or above</td>" in old.text
     assert "needs sign-off" in old.text
 
 

@@ -54,5 +54,8 @@ def test_the_session_page_charts_hand_entered_vitals_from_the_second_reading(
     assert 'aria-labelledby="chart-oxygen-saturation-title' in text and 'role="img"' in text
     assert "Systolic BP (mmHg):" in text and "212" in text
     assert 'class="span"' in text and "Dosing " in text  # the dosing window, to now
-    assert 'class="marker"' in text  # the alarm raised at the second reading
+    assert 'class="marker" data-key="1"' in text  # the alarm raised at the second reading
+    key = text[text.index('<ol class="alarm-key"') :]
+    key = key[: key.index("</ol>")]
+    assert '<li data-key="1">' in key and "212" in key and '<li data-key="2">' not in key
     assert 'href="#vitals-flowsheet"' in text

@@ -90,7 +90,7 @@ CASES = [
         "BP still above the alert limit",
         "clinical.md §4.6 vitals stable",
         45,
-        {"vitals_out_of_limits": ("sbp: 185 mm[Hg] >= 180 (rule sbp-180)",)},
+        {"vitals_out_of_limits": ("Systolic BP 185 mmHg is 180 mmHg or above (rule sbp-180)",)},
         ("vitals_within_limits",),
     ),
     Case(
@@ -283,7 +283,7 @@ SBP_RULE = AlertRule(
     parameter="sbp",
     comparison=Comparison.GE,
     threshold=Decimal(180),
-    unit="mm[Hg]",
+    unit="mmHg",  # a pack's unit (a reading carries the UCUM mm[Hg])
     consecutive=2,
     span_min=5,
     severity=AlertSeverity.HIGH,
@@ -320,6 +320,6 @@ def test_vitals_back_within_limits_uses_the_latest_reading() -> None:
 def test_vitals_still_out_of_limits_or_unmeasured_are_reasons() -> None:
     latest = [reading(Parameter.SBP, 150, 0), reading(Parameter.SBP, 184, 15)]
     assert vitals_out_of_limits(latest, [SBP_RULE, SPO2_RULE]) == (
-        "sbp: 184 mm[Hg] >= 180 (rule sbp-180)",
-        "spo2: not measured in recovery",
+        "Systolic BP 184 mmHg is 180 mmHg or above (rule sbp-180)",
+        "SpO2 not measured in recovery",
     )

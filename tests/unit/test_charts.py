@@ -58,7 +58,7 @@ def test_the_mean_chart_describes_every_point_in_its_text_alternative() -> None:
         "phq9",
     )
     assert chart is not None and not chart.connected
-    assert chart.y.title == "Mean phq9 total (points), 95 % CI"
+    assert chart.y.title == "Mean PHQ-9 total (points), 95 % CI"
     assert "session 0: mean 18.0 (n=4)" in chart.description
     assert "session 6: mean 9.0 (n=3)" in chart.description
     assert mean_trajectory_chart((), "phq9") is None

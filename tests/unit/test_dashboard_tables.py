@@ -73,7 +73,7 @@ def test_trajectory_chart_has_axes_units_and_confidence_bars() -> None:
     svg = str(mean_trajectory_svg(POINTS, "phq9"))
     assert svg.startswith("<svg") and 'role="img"' in svg
     assert "Session number (0 = baseline)" in svg
-    assert "Mean phq9 total (points), 95 % CI" in svg
+    assert "Mean PHQ-9 total (points), 95 % CI" in svg
     assert svg.count("<circle") == 2 and "n=4" in svg
     assert svg.count("<line") >= 2 + 2  # two axes and one CI bar per point
     assert mean_trajectory_svg((), "phq9") is None

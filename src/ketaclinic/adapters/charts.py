@@ -1,121 +1,48 @@
 """The one chart drawing: accessible SVG charts for the pages and the printed report (pure).
 
-A chart is data first (:class:`Chart`: two labelled axes with units, points with optional 95 % CI
-bars drawn as a line, as dots, as a step function or as bars, shaded bands, horizontal
-thresholds, vertical marks, a legend, and a text alternative), drawn by one renderer,
-:func:`render_svg`. The pages embed the SVG (``role="img"`` with ``<title>`` and ``<desc>``, the
-same data as a table beside it); the PDF report embeds the same SVG (fpdf2 ``image``) with its
-text alternative printed under it. Every text is XML-escaped.
+A chart is data first (``adapters.chart_model``: axes with units, points drawn as a line, as dots,
+as a step function or as bars, with optional 95 % CI bars, shaded bands, horizontal thresholds,
+vertical marks, a legend and a text alternative), drawn by one renderer, :func:`render_svg`.
+Each series of a chart with several is told apart by its marker shape and its line's dash, never
+by colour alone, and the legend shows both. A numbered mark (``Rule.key``) is a numbered badge in
+a band above the plot, so no text covers the data; the page lists what each number stands for.
+The legend sits in its own rows under the x axis (:func:`chart_height` is the drawing's height).
+The pages embed the SVG (``role="img"`` with ``<title>`` and ``<desc>``, the same data as a table
+beside it); the PDF report embeds the same SVG (fpdf2 ``image``) with its text alternative printed
+under it. Every text is XML-escaped.
 
-The clinic's charts built on it are in ``adapters.trajectory_charts`` (a patient's scores) and
-``adapters.dashboard_charts`` (the clinic outcomes dashboard).
+The clinic's charts built on it are in ``adapters.trajectory_charts`` (a patient's scores),
+``adapters.dashboard_charts`` (the clinic outcomes dashboard) and ``adapters.session_charts`` (an
+infusion session's vital signs).
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime
 from xml.sax.saxutils import escape
+
+from ketaclinic.adapters.chart_model import (
+    MARKERS,
+    Axis,
+    Chart,
+    Mark,
+    Point,
+    Rule,
+    Shade,
+    Span,
+    Threshold,
+)
 
 WIDTH, HEIGHT = 640, 320
 LEFT, RIGHT, TOP, BOTTOM = 56, 16, 16, 48
-BAND_FILLS = ("#e8f5e9", "#fffde7", "#fff3e0", "#fbe9e7", "#ffebee")
+KEY_BAND = 24  # the band above the plot for numbered marks
+LEGEND_ROW = 20
+CHAR_WIDTH = 6.5  # an 11 px sans-serif character, wide enough for a legend entry
 SECONDS_PER_DAY = 86400.0
-
-
-# -- the model ---------------------------------------------------------------------------------
-@dataclass(frozen=True, slots=True)
-class Axis:
-    """An axis from ``low`` to ``high`` (data units) with its label, unit and tick labels."""
-
-    label: str
-    unit: str
-    low: float
-    high: float
-    ticks: tuple[tuple[float, str], ...] = ()
-    note: str = ""  # e.g. ", 95 % CI"
-
-    @property
-    def title(self) -> str:
-        unit = f" ({self.unit})" if self.unit else ""
-        return f"{self.label}{unit}{self.note}"
-
-
-@dataclass(frozen=True, slots=True)
-class Point:
-    """One value; ``ci_low``/``ci_high`` draw a 95 % confidence-interval bar."""
-
-    x: float
-    y: float
-    tip: str
-    ci_low: float | None = None
-    ci_high: float | None = None
-    hollow: bool = False  # the second series of a chart: an open circle (see ``Chart.legend``)
-    series: int = 0  # which line of a chart with several (``Chart.legend`` in the same order)
-
-
-@dataclass(frozen=True, slots=True)
-class Shade:
-    """A shaded horizontal band from ``low`` to ``high`` (e.g. an instrument severity band)."""
-
-    low: float
-    high: float
-    label: str
-
-
-@dataclass(frozen=True, slots=True)
-class Threshold:
-    """A horizontal line at ``score`` (e.g. response at 50 % of baseline, remission cut)."""
-
-    label: str
-    score: float
-
-
-@dataclass(frozen=True, slots=True)
-class Mark:
-    """A vertical marker at ``at`` (e.g. an infusion)."""
-
-    label: str
-    at: datetime
-
-
-@dataclass(frozen=True, slots=True)
-class Rule:
-    """A vertical marker at ``x`` in axis units (a :class:`Mark` placed on the axis);
-    ``shown`` writes its label along it (e.g. an alarm), not only as a hover tip."""
-
-    x: float
-    label: str
-    shown: bool = False
-
-
-@dataclass(frozen=True, slots=True)
-class Span:
-    """A shaded vertical band from ``low`` to ``high`` on the x axis, labelled (e.g. dosing)."""
-
-    low: float
-    high: float
-    label: str
-
-
-@dataclass(frozen=True, slots=True)
-class Chart:
-    """Everything drawn, and ``description``: the text alternative of the whole chart."""
-
-    title: str
-    description: str
-    x: Axis
-    y: Axis
-    points: tuple[Point, ...]
-    connected: bool = True
-    step: bool = False  # connected as a step function (e.g. a Kaplan-Meier curve)
-    bars: bool = False  # each point as a bar from the axis (e.g. drop-out by session)
-    legend: tuple[tuple[str, bool], ...] = ()  # (label, hollow) for each series
-    shades: tuple[Shade, ...] = ()
-    thresholds: tuple[Threshold, ...] = ()
-    rules: tuple[Rule, ...] = ()
-    spans: tuple[Span, ...] = ()
+BAND_FILLS = ("#e8f5e9", "#fffde7", "#fff3e0", "#fbe9e7", "#ffebee")
+SPAN_FILL = "#e3f2fd"
+WHITE = ' fill="#fff"'
 
 
 # -- the renderer ------------------------------------------------------------------------------
@@ -123,6 +50,8 @@ class Chart:
 class _Plot:
     x_axis: Axis
     y_axis: Axis
+    top: float = TOP  # below the band of numbered marks, when the chart has any
+    base: float = HEIGHT - BOTTOM
 
     def x(self, value: float) -> float:
         span = (self.x_axis.high - self.x_axis.low) or 1.0
@@ -132,30 +61,43 @@ class _Plot:
     def y(self, value: float) -> float:
         span = (self.y_axis.high - self.y_axis.low) or 1.0
         share = (value - self.y_axis.low) / span
-        return round(TOP + (1 - share) * (HEIGHT - TOP - BOTTOM), 1)
+        return round(self.top + (1 - share) * (self.base - self.top), 1)
+
+
+def _plot(chart: Chart) -> _Plot:
+    band = KEY_BAND if any(r.key for r in chart.rules) else 0
+    return _Plot(chart.x, chart.y, TOP + band, HEIGHT - BOTTOM + band)
+
+
+def chart_height(chart: Chart) -> int:
+    """The drawing's height: the plot, the band of numbered marks and the legend's rows."""
+    band = KEY_BAND if any(r.key for r in chart.rules) else 0
+    return HEIGHT + band + LEGEND_ROW * len(_legend_rows(chart))
 
 
 def render_svg(chart: Chart, *, for_print: bool = False) -> str:
     """The chart as an SVG document. ``for_print`` leaves out the title, description and hover
     tips (a printed page carries the description as text instead)."""
-    plot = _Plot(chart.x, chart.y)
+    plot = _plot(chart)
     body = [
         *(_shade(plot, s, i, for_print) for i, s in enumerate(chart.shades)),
         *(_span(plot, s, for_print) for s in chart.spans),
         *_axes(plot),
         *(_threshold(plot, t) for t in chart.thresholds),
-        *(_rule(plot, r, for_print) for r in chart.rules),
+        *(_rule(plot, r, for_print) for r in chart.rules if not r.key),
         *_series(plot, chart, for_print),
-        *_legend(chart),
+        *_keyed(plot, chart.rules, for_print),
+        *_legend(chart, plot),
     ]
     return _document(chart, body, for_print)
 
 
 def _document(chart: Chart, body: list[str], for_print: bool) -> str:
     ident = "chart-" + (re.sub(r"[^a-z0-9]+", "-", chart.title.lower()).strip("-") or "untitled")
+    height = chart_height(chart)
     head = (
-        f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" viewBox="0 0 {WIDTH} {HEIGHT}" '
-        f'width="{WIDTH}" height="{HEIGHT}" font-family="sans-serif" font-size="11"'
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" viewBox="0 0 {WIDTH} {height}" '
+        f'width="{WIDTH}" height="{height}" font-family="sans-serif" font-size="11"'
     )
     if for_print:
         return "\n".join([head + ">", *body, "</svg>"])
@@ -175,7 +117,7 @@ def _tip(text: str, for_print: bool) -> str:
 
 
 def _shade(plot: _Plot, shade: Shade, index: int, for_print: bool) -> str:
-    top, bottom = max(plot.y(shade.high), TOP), plot.y(shade.low)
+    top, bottom = max(plot.y(shade.high), plot.top), plot.y(shade.low)
     fill = BAND_FILLS[index % len(BAND_FILLS)]
     return (
         f'<rect class="band" x="{LEFT}" y="{top}" width="{WIDTH - LEFT - RIGHT}" '
@@ -184,11 +126,12 @@ def _shade(plot: _Plot, shade: Shade, index: int, for_print: bool) -> str:
 
 
 def _span(plot: _Plot, span: Span, for_print: bool) -> str:
+    """The band only: its label is a legend entry, never written over the data."""
     left, right = plot.x(span.low), plot.x(span.high)
     return (
-        f'<g class="span"><rect x="{left}" y="{TOP}" width="{round(right - left, 1)}" '
-        f'height="{HEIGHT - BOTTOM - TOP}" fill="#e3f2fd">{_tip(span.label, for_print)}</rect>'
-        f"{_text(round(left + 3, 1), TOP + 11, span.label, 'start')}</g>"
+        f'<g class="span"><rect x="{left}" y="{plot.top}" width="{round(right - left, 1)}" '
+        f'height="{plot.base - plot.top}" fill="{SPAN_FILL}">{_tip(span.label, for_print)}</rect>'
+        "</g>"
     )
 
 
@@ -197,15 +140,16 @@ def _text(x: float, y: float, label: str, anchor: str = "middle", extra: str = "
 
 
 def _axes(plot: _Plot) -> list[str]:
-    base, right, mid_y = HEIGHT - BOTTOM, WIDTH - RIGHT, (TOP + HEIGHT - BOTTOM) // 2
+    base, right, mid_y = plot.base, WIDTH - RIGHT, round((plot.top + plot.base) / 2)
     parts = [
-        f'<line class="axis" x1="{LEFT}" y1="{TOP}" x2="{LEFT}" y2="{base}" stroke="#333"/>',
+        f'<line class="axis" x1="{LEFT}" y1="{plot.top}" x2="{LEFT}" y2="{base}" stroke="#333"/>',
         f'<line class="axis" x1="{LEFT}" y1="{base}" x2="{right}" y2="{base}" stroke="#333"/>',
         _text(14, mid_y, plot.y_axis.title, extra=f' transform="rotate(-90 14 {mid_y})"'),
-        _text((LEFT + right) // 2, HEIGHT - 8, plot.x_axis.title),
+        _text((LEFT + right) // 2, base + BOTTOM - 8, plot.x_axis.title),
     ]
     for value, label in plot.x_axis.ticks:
-        parts.append(_text(plot.x(value), base + 16, label, _x_anchor(plot.x(value))))
+        x = plot.x(value)
+        parts.append(_text(x, base + 16, label, _x_anchor(x), ' class="tick"'))
     for value, label in plot.y_axis.ticks:
         y = plot.y(value)
         parts.append(_text(LEFT - 4, round(y + 4, 1), label, "end"))
@@ -235,15 +179,28 @@ def _threshold(plot: _Plot, threshold: Threshold) -> str:
 
 def _rule(plot: _Plot, rule: Rule, for_print: bool) -> str:
     x = plot.x(rule.x)
-    line = (
-        f'<line class="mark" x1="{x}" y1="{TOP}" x2="{x}" y2="{HEIGHT - BOTTOM}" '
+    return (
+        f'<line class="mark" x1="{x}" y1="{plot.top}" x2="{x}" y2="{plot.base}" '
         f'stroke="#6a1b9a" stroke-dasharray="2 2">{_tip(rule.label, for_print)}</line>'
     )
-    if not rule.shown:
-        return line
-    at = f"{round(x - 3, 1)} {TOP + 16}"
-    label = _text(round(x - 3, 1), TOP + 16, rule.label, "end", f' transform="rotate(-90 {at})"')
-    return f'<g class="marker">{line}{label}</g>'
+
+
+def _keyed(plot: _Plot, rules: tuple[Rule, ...], for_print: bool) -> list[str]:
+    """Numbered marks: a thin line through the plot and a numbered badge in the band above it
+    (badges that would touch move right, each tied to its line)."""
+    parts, free_from = [], float(LEFT)
+    for rule in sorted((r for r in rules if r.key), key=lambda r: r.x):
+        x = plot.x(rule.x)
+        badge = max(x, free_from)
+        free_from = badge + 16
+        cy = plot.top - KEY_BAND / 2
+        parts.append(
+            f'<g class="marker" data-key="{escape(rule.key)}">{_rule(plot, rule, for_print)}'
+            f'<line x1="{x}" y1="{plot.top}" x2="{badge}" y2="{cy + 7}" stroke="#6a1b9a"/>'
+            f'<circle cx="{badge}" cy="{cy}" r="7" fill="#6a1b9a">{_tip(rule.label, for_print)}'
+            f"</circle>{_text(badge, cy + 4, rule.key, extra=WHITE)}</g>"
+        )
+    return parts
 
 
 def _series(plot: _Plot, chart: Chart, for_print: bool) -> list[str]:
@@ -266,12 +223,36 @@ def _series(plot: _Plot, chart: Chart, for_print: bool) -> list[str]:
                 f'<line class="ci-cap" x1="{x - 4}" y1="{y}" x2="{x + 4}" y2="{y}" stroke="#000"/>'
                 for y in (low, high)
             )
-        fill = ' fill="#fff" stroke="#000" stroke-width="2"' if p.hollow else ' fill="#000"'
-        parts.append(
-            f'<circle class="point" cx="{x}" cy="{plot.y(p.y)}" r="4"{fill}>'
-            f"{_tip(p.tip, for_print)}</circle>"
-        )
+        shape = _shape(chart, p.series, hollow=p.hollow)
+        parts.append(_marker(shape, x, plot.y(p.y), ' class="point"', _tip(p.tip, for_print)))
     return parts
+
+
+def _shape(chart: Chart, series: int, *, hollow: bool) -> str:
+    if chart.markers:
+        return chart.markers[series % len(chart.markers)]
+    return "open-circle" if hollow else "circle"
+
+
+def _marker(shape: str, x: float, y: float, attrs: str, tip: str = "") -> str:
+    """One marker of ``shape`` centred on (x, y), 8-10 px across, black (open: white inside)."""
+    paint = (
+        ' fill="#fff" stroke="#000" stroke-width="2"' if shape == "open-circle" else ' fill="#000"'
+    )
+    tagged = f'{attrs} data-marker="{shape}"{paint}'
+    if shape in ("circle", "open-circle"):
+        return f'<circle{tagged} cx="{x}" cy="{y}" r="4">{tip}</circle>'
+    if shape == "square":
+        return f'<rect{tagged} x="{x - 4}" y="{y - 4}" width="8" height="8">{tip}</rect>'
+    corners = {
+        "triangle": ((0, -5), (5, 4), (-5, 4)),
+        "diamond": ((0, -5), (5, 0), (0, 5), (-5, 0)),
+    }[shape]
+    path = " ".join(
+        f"{'M' if i == 0 else 'L'}{round(x + dx, 1)},{round(y + dy, 1)}"
+        for i, (dx, dy) in enumerate(corners)
+    )
+    return f'<path{tagged} d="{path} Z">{tip}</path>'
 
 
 def _dash(series: int) -> str:
@@ -300,23 +281,55 @@ def _bar(plot: _Plot, p: Point, for_print: bool) -> str:
     )
 
 
-def _legend(chart: Chart) -> list[str]:
-    """The series, side by side in the bottom-left corner (under the tick labels)."""
-    parts, y = [], HEIGHT - 12
-    for i, (label, hollow) in enumerate(chart.legend):
-        x = 8 + 96 * i
-        fill = 'fill="#fff" stroke="#000" stroke-width="2"' if hollow else 'fill="#000"'
-        sample = ""
-        if chart.connected and any(p.series for p in chart.points):
-            sample = f'<line x1="{x - 2}" y1="{y}" x2="{x + 10}" y2="{y}" stroke="#000"{_dash(i)}/>'
-        parts.append(
-            f'<g class="legend">{sample}<circle cx="{x + 4}" cy="{y}" r="4" {fill}/>'
-            f"{_text(x + 12, y + 4, label, 'start')}</g>"
-        )
+_Entry = tuple[str, str]  # (label, sample: a series index as text, or "span")
+
+
+def _legend_rows(chart: Chart) -> list[list[tuple[float, _Entry]]]:
+    """The legend's entries (each series, then each shaded span) placed left to right in rows
+    as wide as the drawing."""
+    entries: list[_Entry] = [(label, str(i)) for i, (label, _) in enumerate(chart.legend)]
+    entries += [(s.label, "span") for s in chart.spans] if chart.legend else []
+    rows: list[list[tuple[float, _Entry]]] = []
+    x = float(WIDTH)
+    for entry in entries:
+        width = 44 + CHAR_WIDTH * len(entry[0])
+        if x + width > WIDTH - RIGHT:
+            rows.append([])
+            x = 8.0
+        rows[-1].append((x, entry))
+        x += width
+    return rows
+
+
+def _legend(chart: Chart, plot: _Plot) -> list[str]:
+    """Each series' marker on a sample of its line, in rows under the x axis title."""
+    parts = []
+    for row, entries in enumerate(_legend_rows(chart)):
+        y = plot.base + BOTTOM + LEGEND_ROW * row + 6
+        for x, (label, sample) in entries:
+            parts.append(
+                f'<g class="legend">{_sample(chart, sample, x, y)}'
+                f"{_text(x + 24, y + 4, label, 'start')}</g>"
+            )
     return parts
 
 
+def _sample(chart: Chart, sample: str, x: float, y: float) -> str:
+    if sample == "span":
+        return (
+            f'<rect x="{x}" y="{y - 6}" width="20" height="12" fill="{SPAN_FILL}" stroke="#999"/>'
+        )
+    series = int(sample)
+    hollow = chart.legend[series][1]
+    line = ""
+    if chart.connected and any(p.series for p in chart.points):
+        line = f'<line x1="{x}" y1="{y}" x2="{x + 20}" y2="{y}" stroke="#000"{_dash(series)}/>'
+    return line + _marker(_shape(chart, series, hollow=hollow), x + 10, y, "")
+
+
 __all__ = [
+    "MARKERS",
+    "SECONDS_PER_DAY",
     "Axis",
     "Chart",
     "Mark",
@@ -325,5 +338,6 @@ __all__ = [
     "Shade",
     "Span",
     "Threshold",
+    "chart_height",
     "render_svg",
 ]

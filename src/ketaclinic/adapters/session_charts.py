@@ -1,10 +1,13 @@
 """An infusion session's vital signs over time, drawn by ``adapters.charts`` (pure).
 
 :func:`session_vitals_charts` builds two charts from the session's plausible readings: blood
-pressure and heart rate (mmHg, /min) and oxygen saturation (%). Each shows the dosing window as a
-shaded band (to now while dosing) and a labelled marker at each alarm raised. Times on the x axis
-are the clinic's local times. Fewer than two reading times: no chart at all (the readings table
-says it all).
+pressure and heart rate (mmHg, /min) and oxygen saturation (%). Each line has its own marker
+shape and dash (systolic: filled circles on a solid line, diastolic: open circles on a dashed line,
+heart rate: triangles on a dotted line; SpO2: squares), named in the legend. Each chart shows the
+dosing window as a shaded band (to now while dosing) and a numbered badge above the plot at each
+alarm raised; :func:`session_alarm_key` says what each number stands for, listed under the charts.
+The x axis is labelled in the clinic's local time ("HH:MM") on whole minutes, each label once.
+Fewer than two reading times: no chart at all (the readings table says it all).
 """
 
 from __future__ import annotations
@@ -21,15 +24,18 @@ from ketaclinic.domain.infusion.records import InfusionSession, StoredAlarm, Sto
 from ketaclinic.domain.infusion.session import SessionState
 from ketaclinic.domain.infusion.vitals import Parameter
 
-#: (parameter, legend label, plain name, unit) of each line, per chart.
+#: (parameter, legend label, plain name, unit, marker shape) of each line, per chart; the dash
+#: follows the line's place in its chart (solid, dashed, dotted).
 PRESSURE_AND_RATE = (
-    (Parameter.SBP, "SBP mmHg", "Systolic BP", "mmHg"),
-    (Parameter.DBP, "DBP mmHg", "Diastolic BP", "mmHg"),
-    (Parameter.HR, "HR /min", "Heart rate", "/min"),
+    (Parameter.SBP, "SBP mmHg", "Systolic BP", "mmHg", "circle"),
+    (Parameter.DBP, "DBP mmHg", "Diastolic BP", "mmHg", "open-circle"),
+    (Parameter.HR, "HR /min", "Heart rate", "/min", "triangle"),
 )
-SATURATION = ((Parameter.SPO2, "SpO2 %", "SpO2", "%"),)
+SATURATION = ((Parameter.SPO2, "SpO2 %", "SpO2", "%", "square"),)
 DOSING_STATES = frozenset({SessionState.INFUSING, SessionState.PAUSED})
-TICKS = 6
+MAX_TICKS = 7
+#: Minutes between x-axis labels: the smallest that keeps to MAX_TICKS labels.
+TICK_STEPS_MIN = (1, 2, 5, 10, 15, 20, 30, 60, 120, 180, 240, 360, 720)
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,14 +56,22 @@ class _Window:
 
     def axis(self) -> Axis:
         span = self.minutes(self.end) or 1.0
-        ticks = tuple(
-            (
-                span * i / (TICKS - 1),
-                self.clock(self.start + timedelta(minutes=span * i / (TICKS - 1))),
-            )
-            for i in range(TICKS)
-        )
+        ticks = tuple((self.minutes(at), self.clock(at)) for at in self.tick_times())
         return Axis("Time", "clinic local time", 0.0, span, ticks)
+
+    def tick_times(self) -> list[datetime]:
+        """Whole local minutes, a round step apart, within the window: each label once."""
+        span_min = (self.end - self.start).total_seconds() / 60
+        step = next((s for s in TICK_STEPS_MIN if span_min / s < MAX_TICKS), TICK_STEPS_MIN[-1])
+        local = self.start.astimezone(self.tz)
+        whole = local.replace(second=0, microsecond=0)
+        whole += timedelta(minutes=int(whole < local))  # the first whole minute in the window
+        at = whole + timedelta(minutes=-(whole.hour * 60 + whole.minute) % step)
+        times = []
+        while at <= self.end:
+            times.append(at)
+            at += timedelta(minutes=step)
+        return times or [self.start]
 
     def spans(self) -> tuple[Span, ...]:
         if self.dosing is None:
@@ -68,15 +82,15 @@ class _Window:
 
     def rules(self) -> tuple[Rule, ...]:
         return tuple(
-            Rule(self.minutes(at), f"{self.clock(at)} {name}", shown=True)
-            for at, name in self.alarms
+            Rule(self.minutes(at), f"Alarm {n} at {self.clock(at)}: {name}", key=str(n))
+            for n, (at, name) in enumerate(self.alarms, start=1)
         )
 
     def describe(self) -> str:
         parts = []
         if self.dosing is not None:
             parts.append(f"Dosing {self.clock(self.dosing[0])} to {self.clock(self.dosing[1])}.")
-        parts += [f"Alarm at {self.clock(at)}: {name}." for at, name in self.alarms]
+        parts += [f"{rule.label}." for rule in self.rules()]
         return " ".join(parts)
 
 
@@ -105,7 +119,7 @@ def session_vitals_charts(
     if len({r.at for r in kept}) < 2:
         return ()
     dosing = dosing_window(session, now)
-    raised = tuple(sorted((a.raised_at, a.message) for a in alarms))
+    raised = _raised(alarms)
     times = [r.at for r in kept] + [at for at, _ in raised]
     if dosing is not None:
         times += list(dosing)
@@ -124,7 +138,22 @@ def session_vitals_charts(
     return tuple(charts)
 
 
-Line = tuple[Parameter, str, str, str]
+def _raised(alarms: Sequence[StoredAlarm]) -> tuple[tuple[datetime, str], ...]:
+    """The alarms in the order they are numbered: by the time raised."""
+    return tuple(sorted((a.raised_at, a.message) for a in alarms))
+
+
+def session_alarm_key(
+    alarms: Sequence[StoredAlarm], *, tz: ZoneInfo
+) -> tuple[tuple[str, str, str], ...]:
+    """(number, local time, plain message) of each alarm, numbered as on the charts."""
+    return tuple(
+        (str(n), at.astimezone(tz).strftime("%H:%M"), message)
+        for n, (at, message) in enumerate(_raised(alarms), start=1)
+    )
+
+
+Line = tuple[Parameter, str, str, str, str]
 
 
 def _chart(
@@ -135,18 +164,17 @@ def _chart(
             window.minutes(at),
             float(value),
             f"{window.clock(at)} {name} {value} {unit}",
-            hollow=i == 1,  # the diastolic line: open circles, told apart not by colour
             series=i,
         )
-        for i, ((_, _, name, unit), values) in enumerate(series)
+        for i, ((_, _, name, unit, _), values) in enumerate(series)
         for at, value in values
     )
-    units = ", ".join(dict.fromkeys(unit for (_, _, _, unit), _ in series))
+    units = ", ".join(dict.fromkeys(unit for (_, _, _, unit, _), _ in series))
     listed = " ".join(
         f"{name} ({unit}): "
         + (", ".join(f"{window.clock(at)} {value}" for at, value in values) or "none")
         + "."
-        for (_, _, name, unit), values in series
+        for (_, _, name, unit, _), values in series
     )
     return Chart(
         title=title,
@@ -154,7 +182,8 @@ def _chart(
         x=window.axis(),
         y=_value_axis(units, [p.y for p in points], percent=units == "%"),
         points=points,
-        legend=tuple((label, i == 1) for i, ((_, label, _, _), _) in enumerate(series)),
+        legend=tuple((label, shape == "open-circle") for (_, label, _, _, shape), _ in series),
+        markers=tuple(shape for (_, _, _, _, shape), _ in series),
         spans=window.spans(),
         rules=window.rules(),
     )

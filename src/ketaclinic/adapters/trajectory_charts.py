@@ -24,6 +24,7 @@ from ketaclinic.adapters.charts import (
     render_svg,
 )
 from ketaclinic.domain.assessments.instruments.model import Band
+from ketaclinic.domain.assessments.instruments.registry import instrument_name
 from ketaclinic.domain.assessments.instruments.trajectory import ScorePoint
 from ketaclinic.domain.integration.plans import GoalRating
 from ketaclinic.domain.outcomes.cohort_trajectory import TrajectoryPoint
@@ -126,11 +127,12 @@ def course_trajectory_chart(review: CourseReview) -> Chart | None:
     """The course's primary instrument totals by days since the course's baseline (the one
     baseline rule, ``course_baseline``; days since the first score when there is none yet).
     None: no score yet."""
-    instrument = review.outcome.instrument
-    scores = [s.score for s in review.scores if s.score.instrument == instrument]
+    code = review.outcome.instrument
+    scores = [s.score for s in review.scores if s.score.instrument == code]
     if not scores:
         return None
-    baseline = course_baseline(scores, instrument)
+    instrument = instrument_name(code)
+    baseline = course_baseline(scores, code)
     start = (baseline or scores[0]).administered_at
     xs = [(s.administered_at - start).days for s in scores]
     high_y = max(max(s.total for s in scores), 1)
@@ -167,9 +169,11 @@ def course_trajectory_svg(review: CourseReview, *, for_print: bool = False) -> s
 
 
 def mean_trajectory_chart(points: Sequence[TrajectoryPoint], instrument: str) -> Chart | None:
-    """Mean total by session number (0 = baseline) with 95 % CI bars (None: no data)."""
+    """Mean total by session number (0 = baseline) with 95 % CI bars (None: no data);
+    ``instrument`` is its code, shown by its name."""
     if not points:
         return None
+    instrument = instrument_name(instrument)
     high_x = max(max(p.session_number for p in points), 1)
     high_y = max(max((p.ci_high or p.mean) for p in points), 1.0)
     described = "; ".join(

@@ -43,7 +43,7 @@ def open_course(physician: Page, patient_id: int) -> int:
     open_chart(physician, patient_id)
     panel = physician.locator("#courses-panel")
     choice = panel.get_by_label("Open a course on")
-    option = choice.locator("option", has_text="adult-iv-induction").first
+    option = choice.locator('option[data-protocol-id="adult-iv-induction"]').first
     choice.select_option(option.get_attribute("value") or "")
     panel.get_by_role("button", name=re.compile("Open")).click()
     course = panel.locator("[data-course-id]").first

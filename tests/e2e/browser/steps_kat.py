@@ -152,7 +152,7 @@ def open_course(page: Page, patient: int, protocol_id: str) -> int:
     """The physician opens a course on a signed-off pack; returns the new course id."""
     open_chart(page, patient)
     panel = page.locator("#courses-panel")
-    option = panel.locator("#protocol_version_id option", has_text=protocol_id).first
+    option = panel.locator(f'#protocol_version_id option[data-protocol-id="{protocol_id}"]').first
     panel.get_by_label("Open a course on").select_option(option.get_attribute("value") or "")
     panel.get_by_role("button", name="Open course").click()
     course = page.locator("#courses-panel article.course").first

@@ -420,7 +420,7 @@ def test_offending_catches_raw_values_and_passes_plain_text() -> None:
     raw = (
         "Raised 2026-12-07T09:15:00+00:00\nRule dose.request_above_ceiling\nbp-systolic-pause\n"
         "BP 182 mm[Hg]\nbaseline_vitals.sbp_mmhg is required\nSigned: True\nBy staff/4\n"
-        "1 consecutive reading(s)"
+        "1 consecutive reading(s)\nPHQ total phq9 on adult-iv-induction@1.1.0\ngad7, cssrs-screen"
     )
     found = "\n".join(offending(raw))
     for expected in (
@@ -432,9 +432,16 @@ def test_offending_catches_raw_values_and_passes_plain_text() -> None:
         "literal True",
         "database id staff/4",
         "plural hack",
+        "internal code phq9",
+        "internal code adult-iv-induction",
+        "internal code gad7",
+        "internal code cssrs-screen",
     ):
         assert expected in found, expected
-    plain = "Raised 7 Dec 09:15\nBP 182 mmHg, two readings over 5 min\nnurse@demo.example"
+    plain = (
+        "Raised 7 Dec 09:15\nBP 182 mmHg, two readings over 5 min\nnurse@demo.example\n"
+        "PHQ-9 and GAD-7 on Adult IV ketamine induction 1.1.0 (/protocols/adult-iv-induction)"
+    )
     assert offending(plain) == []
 
 

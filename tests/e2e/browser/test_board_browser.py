@@ -106,7 +106,7 @@ def test_mllp_readings_and_a_bp_surge_alarm_reach_the_live_board(
         assert b"MSA|AA|BR-2" in ack
     banner = page.locator("#alarm-banner")
     expect(banner).to_be_visible()
-    expect(banner).to_contain_text("HIGH — SBP >= 200 mmHg")  # plain words; the rule id is in "why"
+    expect(banner).to_contain_text("HIGH — Systolic BP 200 mmHg or above")  # rule id in "why"
     expect(banner).to_have_class("alarm-banner prio-high")
     expect(card.locator("details.why")).to_contain_text("bp-systolic-severe")
     expect(card).to_have_class("chair-card has-alarm")

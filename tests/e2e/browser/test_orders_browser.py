@@ -86,7 +86,7 @@ def test_app_orders_overrides_session_3_and_nurse_check_blocks_wrong_concentrati
     write_order(page, setup, vial="50", volume="100")
     expect(page.get_by_role("heading", level=1)).to_contain_text("session 3")
     expect(page.locator("#previous tr[data-session]")).to_have_count(2)
-    expect(page.locator('#previous tr[data-session="1"]')).to_contain_text("CADSS6 1")
+    expect(page.locator('#previous tr[data-session="1"]')).to_contain_text("CADSS-6 1")
     page.get_by_label("Dose (mg/kg)").fill("0.6")
     page.get_by_role("button", name="Sign order").click()
     expect(page.locator("#override_reason-error")).to_contain_text("needs a written reason")

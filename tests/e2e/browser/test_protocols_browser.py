@@ -42,7 +42,7 @@ def test_physician_changes_the_sbp_pause_threshold_while_signing_off(
     page.get_by_role("link", name="Protocols").click()
     row = page.locator(f'tr[data-version-id="{base.id}"]')
     expect(row).to_contain_text("needs sign-off")
-    row.get_by_role("link", name="adult-iv-induction").click()
+    row.get_by_role("link", name="Adult IV ketamine induction", exact=True).click()
     expect(page.get_by_role("heading", level=1)).to_have_text(base.title)
     page.get_by_role("link", name="Sign off this version").click()
 
@@ -57,14 +57,14 @@ def test_physician_changes_the_sbp_pause_threshold_while_signing_off(
     page.get_by_label(f"Confirm {LEFT_OPEN}", exact=True).check()
     page.get_by_role("button", name="Sign off").click()
     page.wait_for_url(re.compile(rf"/protocols/\d+\?signed=1&from={base.id}$"))
-    expect(page.get_by_role("status")).to_contain_text("adult-iv-induction@1.1.1")
+    expect(page.get_by_role("status")).to_contain_text("Adult IV ketamine induction 1.1.1")
     changed = page.locator("table[aria-label='Field changes'] tr[data-path]")
     expect(changed).to_have_count(3)
     paths = [changed.nth(i).get_attribute("data-path") for i in range(3)]
     assert [p for p in paths if p not in {"version", "base"}] == [THRESHOLD]
     expect(page.locator(f'tr[data-path="{THRESHOLD}"]')).to_contain_text("180")
     expect(page.locator(f'tr[data-path="{THRESHOLD}"]')).to_contain_text("170")
-    expect(page.get_by_role("cell", name="sbp >= 170 mmHg")).to_be_visible()
+    expect(page.get_by_role("cell", name="systolic BP 170 mmHg or above")).to_be_visible()
 
     page.get_by_role("link", name="All protocols").click()
     rows = page.locator("tr[data-version-id]")
@@ -72,8 +72,8 @@ def test_physician_changes_the_sbp_pause_threshold_while_signing_off(
     expect(page.locator(f'tr[data-version-id="{base.id}"]')).to_contain_text("needs sign-off")
     adopted = page.locator("tr[data-version-id]").filter(has_text="1.1.1")
     expect(adopted).to_contain_text("signed off")
-    expect(adopted).to_contain_text("adult-iv-induction@1.1.0")
+    expect(adopted).to_contain_text("Adult IV ketamine induction 1.1.0")  # adopted from
 
     page.goto(f"/protocols/{base.id}")
-    expect(page.get_by_role("cell", name="sbp >= 180 mmHg")).to_be_visible()
-    expect(page.get_by_role("cell", name="sbp >= 170 mmHg")).to_have_count(0)
+    expect(page.get_by_role("cell", name="systolic BP 180 mmHg or above")).to_be_visible()
+    expect(page.get_by_role("cell", name="systolic BP 170 mmHg or above")).to_have_count(0)

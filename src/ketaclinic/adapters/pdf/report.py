@@ -14,9 +14,10 @@ from zoneinfo import ZoneInfo
 
 from fpdf import FPDF
 
-from ketaclinic.adapters.charts import HEIGHT, WIDTH, render_svg
+from ketaclinic.adapters.charts import WIDTH, chart_height, render_svg
 from ketaclinic.adapters.pdf.typeface import FAMILY, new_document, printable
 from ketaclinic.adapters.trajectory_charts import course_trajectory_chart
+from ketaclinic.domain.assessments.instruments.registry import instrument_name
 from ketaclinic.services.outcomes.reports import CourseReport
 
 LINE_MM = 5.5
@@ -100,7 +101,7 @@ def _scores(pdf: FPDF, report: CourseReport, tz: str) -> None:
         session = f" {s.score.session_number}" if s.score.session_number else ""
         _line(
             pdf,
-            f"{_local(s.score.administered_at, tz)} - {s.score.instrument} "
+            f"{_local(s.score.administered_at, tz)} - {instrument_name(s.score.instrument)} "
             f"{s.score.total} points - {s.kind.value.replace('_', ' ')}{session}",
         )
     _chart(pdf, report)
@@ -114,7 +115,7 @@ def _chart(pdf: FPDF, report: CourseReport) -> None:
         return
     svg = render_svg(chart, for_print=True).encode("utf-8")
     width = pdf.epw * 0.9
-    height = width * HEIGHT / WIDTH
+    height = width * chart_height(chart) / WIDTH
     if pdf.will_page_break(height + 2 * LINE_MM):
         pdf.add_page()
     top = pdf.get_y() + 2
@@ -130,7 +131,7 @@ def _outcome(pdf: FPDF, report: CourseReport) -> None:
     _heading(pdf, "Outcome")
     if report.review.relapse_met:  # first and plainly: the relapse outranks the outcome reached
         _relapse_met(pdf, report)
-    _line(pdf, f"{o.outcome.value.replace('_', ' ')} on {o.instrument}")
+    _line(pdf, f"{o.outcome.value.replace('_', ' ')} on {instrument_name(o.instrument)}")
     if o.change is not None:
         c = o.change
         _line(
@@ -189,7 +190,7 @@ def _relapse(pdf: FPDF, report: CourseReport) -> None:
     """The relapse watch as the prescriber's worklist reads it: a rule met, or the next check."""
     relapse = report.review.relapse
     assert relapse is not None
-    instrument = report.review.protocol.maintenance.relapse_watch_instrument
+    instrument = instrument_name(report.review.protocol.maintenance.relapse_watch_instrument)
     _relapse_met(pdf, report)
     printed_on = report.printed_at.astimezone(ZoneInfo(report.clinic_timezone)).date()
     overdue = " (OVERDUE)" if relapse.next_check_on < printed_on else ""

@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 from ketaclinic.domain.infusion.vitals import Parameter, VitalReading, run_text
+from ketaclinic.domain.protocols.alert_words import condition_words, sentence
 from ketaclinic.domain.protocols.sections import AlertKind, AlertRule, Comparison
 
 OVERDUE = "overdue"
@@ -126,10 +127,11 @@ def _hr_source(newest: dict[Parameter, datetime]) -> Parameter:
 
 
 def _label(readings: Iterable[VitalReading], rule: AlertRule) -> str:
-    """The parameter as shown: ``HR (oximeter pulse rate)`` when the pulse rate stood in."""
+    """The parameter as shown, when not its plain name: ``heart rate (oximeter pulse rate)``
+    when the pulse rate stood in."""
     if rule.parameter == Parameter.HR.value and any(r.parameter is Parameter.PR for r in readings):
-        return "HR (oximeter pulse rate)"
-    return rule.parameter.upper()
+        return "heart rate (oximeter pulse rate)"
+    return ""
 
 
 def _threshold(rule: AlertRule, readings: list[VitalReading]) -> Condition:
@@ -144,7 +146,7 @@ def _threshold(rule: AlertRule, readings: list[VitalReading]) -> Condition:
     holds = len(run) >= max(rule.consecutive, 1) and span >= timedelta(minutes=rule.span_min)
     values = ", ".join(str(r.value) for r in run[-max(rule.consecutive, 1) :])
     message = (
-        f"{_label(readings, rule)} {rule.comparison} {rule.threshold} {rule.unit}: "
+        f"{sentence(condition_words(rule, _label(readings, rule)))}: "
         f"{run_text(len(run), span)} (latest {values or 'none'})"
     )
     return Condition(holds, bool(run), tuple(run), latest, message)
@@ -158,8 +160,8 @@ def _signal_lost(
     holds = lost is not None and (latest is None or lost.at >= latest.at)
     shown = f"{lost.value}" if lost is not None else "none"
     message = (
-        f"technical: {rule.parameter.upper()} signal lost (value {shown}): probe off, no signal "
-        "or a device 'no value' code; check the sensor. Not a patient measurement."
+        f"technical: {condition_words(rule)}, value {shown}; check the sensor. "
+        "Not a patient measurement."
     )
     return Condition(holds, holds, (lost,) if holds and lost else (), latest, message)
 
@@ -174,8 +176,7 @@ def _data_missing(rule: AlertRule, readings: list[VitalReading], seen: Seen) -> 
         holds = compare(seconds, rule.comparison, rule.threshold)
         gap = f"none for {seconds.quantize(Decimal(1))} s"
     message = (
-        f"technical: {rule.parameter.upper()} data missing ({gap}; limit "
-        f"{rule.threshold} s): check the sensor and the monitor connection"
+        f"technical: {condition_words(rule)} ({gap}): check the sensor and the monitor connection"
     )
     return Condition(holds, holds, (latest,) if latest else (), latest, message)
 

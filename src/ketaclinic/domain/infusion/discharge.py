@@ -20,6 +20,8 @@ from datetime import datetime, timedelta
 from ketaclinic.domain.errors import PermissionDenied, SafetyBlock, ValidationFailed
 from ketaclinic.domain.infusion.alarms import OVERDUE, compare
 from ketaclinic.domain.infusion.vitals import Parameter, VitalReading
+from ketaclinic.domain.protocols.alert_words import parameter_name, sentence, threshold_words
+from ketaclinic.domain.protocols.canonical import decimal_text
 from ketaclinic.domain.protocols.sections import AlertKind, AlertRule, Discharge, MonitoringPhase
 
 DEFAULT_SOURCE = "clinical.md §4.6"
@@ -228,11 +230,12 @@ def vitals_out_of_limits(
             continue
         current = newest.get(Parameter(rule.parameter))
         if current is None:
-            reasons.append(f"{rule.parameter}: not measured in recovery")
+            reasons.append(f"{sentence(parameter_name(rule.parameter))} not measured in recovery")
         elif compare(current.value, rule.comparison, rule.threshold):
+            limit = threshold_words(rule.threshold, rule.comparison, rule.unit)
             reasons.append(
-                f"{rule.parameter}: {current.value} {current.unit} {rule.comparison} "
-                f"{rule.threshold} (rule {rule.id})"
+                f"{sentence(parameter_name(rule.parameter))} {decimal_text(current.value)} "
+                f"{rule.unit} is {limit} (rule {rule.id})"
             )
     return tuple(dict.fromkeys(reasons))
 

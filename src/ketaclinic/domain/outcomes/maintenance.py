@@ -13,6 +13,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
 
+from ketaclinic.domain.assessments.instruments.registry import instrument_name
 from ketaclinic.domain.errors import ValidationFailed
 from ketaclinic.domain.outcomes.response import (
     InstrumentScore,
@@ -20,7 +21,8 @@ from ketaclinic.domain.outcomes.response import (
     OutcomeClass,
     Reason,
 )
-from ketaclinic.domain.protocols.sections import Maintenance, RelapseRule
+from ketaclinic.domain.protocols.alert_words import threshold_words
+from ketaclinic.domain.protocols.sections import Comparison, Maintenance, RelapseRule
 
 PLAN_SOURCE = "CANMAT 2021"
 
@@ -213,7 +215,9 @@ def evaluate_relapse_rule(
         reason = Reason("relapse.not_applicable", msg, rule.source, rule.needs_signoff)
         return RelapseEvaluation(rule, False, False, (), (reason,))
     if rule.response_pct_drop is not None and baseline is None:
-        msg = f"no baseline {rule.instrument} to tell whether the response was lost"
+        msg = (
+            f"no baseline {instrument_name(rule.instrument)} to tell whether the response was lost"
+        )
         reason = Reason("relapse.no_baseline", msg, rule.source, rule.needs_signoff)
         return RelapseEvaluation(rule, True, False, (), (reason,))
     window = sorted(
@@ -221,7 +225,8 @@ def evaluate_relapse_rule(
         key=lambda s: s.administered_at,
     )
     meeting = _first_meeting_run(rule, window, baseline)
-    label = f"{rule.instrument} >= {rule.threshold} on {rule.consecutive} consecutive"
+    level = threshold_words(Decimal(rule.threshold), Comparison.GE, "points")
+    label = f"{instrument_name(rule.instrument)} {level} on {rule.consecutive} consecutive scores"
     if rule.response_pct_drop is not None:
         label += f", each under {rule.response_pct_drop} % below the baseline {baseline}"
     if meeting:

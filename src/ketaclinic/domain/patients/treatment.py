@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from ketaclinic.domain.patients.course import CourseState
+from ketaclinic.domain.protocols.model import protocol_name
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,6 +27,24 @@ class PublishedProtocol:
     @property
     def ref(self) -> str:
         return f"{self.protocol_id}@{self.version}"
+
+    @property
+    def name(self) -> str:
+        """What staff call the protocol (its title's name part), never its ``protocol_id``."""
+        return protocol_name(self.title)
+
+    @property
+    def label(self) -> str:
+        """Its name and version as pages show them: ``Adult IV ketamine induction 1.1.0``."""
+        return f"{self.name} {self.version}"
+
+    @property
+    def base_label(self) -> str | None:
+        """The version it was adopted from, named like :attr:`label` (None: not adopted)."""
+        if self.base_ref is None:
+            return None
+        protocol_id, _, version = self.base_ref.partition("@")
+        return f"{self.name} {version}" if protocol_id == self.protocol_id else self.base_ref
 
     @property
     def signed_off(self) -> bool:

@@ -10,11 +10,12 @@ import re
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
 
+from ketaclinic.domain.protocols.alert_words import condition_words, run_words
 from ketaclinic.domain.protocols.canonical import decimal_text
 from ketaclinic.domain.protocols.catalog import unit_of_field
 from ketaclinic.domain.protocols.checks import SourcedSection, numeric_leaves
 from ketaclinic.domain.protocols.model import Protocol
-from ketaclinic.domain.protocols.sections import AlertKind, AlertRule, SourceRef
+from ketaclinic.domain.protocols.sections import SourceRef
 
 Transition = tuple[str, str, str]  # (from state, to state, guard or trigger label)
 
@@ -76,22 +77,13 @@ def dose_section(p: Protocol) -> str:
     return "\n\n".join(parts)
 
 
-def _fires_when(r: AlertRule) -> str:
-    """The rule's condition in words: a threshold, a lost signal or missing data."""
-    if r.kind is AlertKind.SIGNAL_LOST:
-        return f"technical: {r.parameter} probe off, no signal or a device no-value code"
-    if r.kind is AlertKind.DATA_MISSING:
-        return f"technical: no {r.parameter} reading for {r.comparison.value} {r.threshold} s"
-    return f"{r.parameter} {r.comparison.value} {decimal_text(r.threshold)} {r.unit}"
-
-
 def threshold_section(p: Protocol) -> str:
     """Vital-sign schedule and every alert rule with its action and source."""
     rows = [
         (
             r.id,
-            _fires_when(r),
-            f"{r.consecutive} reading(s), span >= {r.span_min} min",
+            condition_words(r),
+            run_words(r).removeprefix("on "),
             ", ".join(phase.value for phase in r.phases),
             r.severity.value,
             r.action.value,

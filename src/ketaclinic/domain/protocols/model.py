@@ -45,5 +45,17 @@ class Protocol:
     base: str | None = None  # "id@version" this version was adopted from, if any
 
     @property
+    def name(self) -> str:
+        """What staff call the protocol (:func:`protocol_name`), never its ``id``."""
+        return protocol_name(self.title)
+
+    @property
     def ref(self) -> str:
         return f"{self.id}@{self.version}"
+
+
+def protocol_name(title: str) -> str:
+    """A protocol's name as staff read it: its title without the parenthesised detail
+    ("Adult IV ketamine induction (6 infusions, ROOT integration)" -> "Adult IV ketamine
+    induction")."""
+    return title.split(" (", 1)[0].strip() or title

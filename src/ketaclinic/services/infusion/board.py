@@ -16,6 +16,7 @@ from typing import Any
 from ketaclinic.domain.errors import NotFound
 from ketaclinic.domain.identity.access import Permission
 from ketaclinic.domain.identity.staff import Actor, Chair
+from ketaclinic.domain.infusion.alarm_why import AlarmWhy, explain_alarms
 from ketaclinic.domain.infusion.records import InfusionSession, StoredAlarm, StoredReading
 from ketaclinic.domain.infusion.vitals import Parameter, VitalReading
 from ketaclinic.domain.protocols.canonical import decimal_text
@@ -41,6 +42,7 @@ class ChairCard:
     trend: dict[str, list[str]] = field(default_factory=dict)
     alarms: tuple[StoredAlarm, ...] = ()
     silent_min: int | None = None  # minutes without monitor data when continuous data is due
+    whys: dict[int, AlarmWhy] = field(default_factory=dict)  # each alarm's "Why", by alarm id
 
 
 def _vitals(
@@ -147,9 +149,11 @@ class BoardService:
         latest, trend = _vitals(_plausible(rows))
         name = patient.display_name if patient else ""
         course = get_course(uow, s.clinic_id, s.course_id)
-        protocol = load_published(uow, s.clinic_id, course.protocol_version_id).protocol
-        silent = monitor_silence_min(s, protocol.monitoring, rows, self._clock.now())
-        return ChairCard(chair, s, name, latest, trend, _attention(uow, s), silent)
+        view = load_published(uow, s.clinic_id, course.protocol_version_id)
+        silent = monitor_silence_min(s, view.protocol.monitoring, rows, self._clock.now())
+        alarms = _attention(uow, s)
+        whys = explain_alarms(alarms, view.protocol.monitoring.alert_rules, view.published)
+        return ChairCard(chair, s, name, latest, trend, alarms, silent, whys)
 
     def documents(self, actor: Actor) -> list[dict[str, Any]]:
         """The current event document of every chair in service (a new client starts here)."""

@@ -21,6 +21,7 @@ from ketaclinic.domain.identity.staff import Actor
 from ketaclinic.domain.infusion.discharge import DischargeDecision, sign_discharge
 from ketaclinic.domain.infusion.records import InfusionSession, StoredReading
 from ketaclinic.domain.infusion.session import SessionState, guard_failures
+from ketaclinic.domain.patients.treatment import PublishedProtocol
 from ketaclinic.domain.protocols.model import Protocol
 from ketaclinic.domain.protocols.sections import Route
 from ketaclinic.services.audit.trail import record
@@ -64,6 +65,7 @@ class SessionDay:
     readings: Sequence[StoredReading] = ()
     predose_waiting: SessionRecord | None = None  # a BP hold waiting for a prescriber's decision
     resume_approval: SessionRecord | None = None  # a prescriber's approval of the current pause
+    published: PublishedProtocol | None = None  # the version it runs on, with its sign-off
 
 
 class SessionWorkflowService(BedsideSteps):
@@ -311,7 +313,8 @@ class SessionWorkflowService(BedsideSteps):
         """The session, its protocol, its verified order and every record (CHART_READ)."""
         require(actor, Permission.CHART_READ)
         with self._uow() as uow:
-            s, _, protocol = self._context(uow, actor, session_id, running=False)
+            s, course, protocol = self._context(uow, actor, session_id, running=False)
+            published = uow.protocols.get(actor.clinic_id, course.protocol_version_id)
             records = uow.session_records.for_session(actor.clinic_id, s.id)
             order = order_of(uow, s, records)
             decision = None
@@ -322,7 +325,9 @@ class SessionWorkflowService(BedsideSteps):
             readings = uow.readings.for_session(actor.clinic_id, s.id)
             waiting = waiting_predose(uow, s) if is_waiting(uow, s) else None
             approval = resume_approval(records, s, pause_count(uow, s))
-            return SessionDay(s, records, order, protocol, decision, readings, waiting, approval)
+            return SessionDay(
+                s, records, order, protocol, decision, readings, waiting, approval, published
+            )
 
     def for_patient(self, actor: Actor, patient_id: int) -> Sequence[SessionDay]:
         require(actor, Permission.CHART_READ)

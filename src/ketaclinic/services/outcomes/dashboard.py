@@ -67,6 +67,11 @@ class ProtocolFigures:
     remission: tuple[RemissionRow, ...]
     trajectory: tuple[TrajectoryPoint, ...]
     time_to_response: tuple[KaplanMeierRow, ...]
+    protocol_name: str = ""  # what staff call it (the pack title's name part)
+
+    @property
+    def name(self) -> str:
+        return self.protocol_name or self.protocol_id
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,6 +105,7 @@ class _Loaded:
     scores: list[ScoreFact]
     definitions: dict[str, OutcomeDefinition]
     from_administrations: bool
+    names: dict[str, str]  # protocol id -> name
 
 
 def _course_fact(uow: UnitOfWork, course: Course, protocol_id: str, scored: int) -> CourseFact:
@@ -127,12 +133,14 @@ def _load(uow: UnitOfWork, clinic_id: int) -> _Loaded:
     facts: list[CourseFact] = []
     scores: list[ScoreFact] = []
     definitions: dict[str, OutcomeDefinition] = {}
+    names: dict[str, str] = {}
     administered = False
     for course in uow.courses.in_states(clinic_id, tuple(CourseState)):
         if course.id not in by_course:
             continue
         loaded = load_published(uow, clinic_id, course.protocol_version_id)
         rules = loaded.protocol.reassessment
+        names[loaded.published.protocol_id] = loaded.published.name
         definitions[loaded.published.protocol_id] = next(
             o for o in rules.outcomes if o.instrument == rules.primary_instrument
         )
@@ -146,14 +154,15 @@ def _load(uow: UnitOfWork, clinic_id: int) -> _Loaded:
             b for i in {s.instrument for s in plain} if (b := course_baseline(plain, i)) is not None
         ]
         scores.extend(_score_fact(course, s, baselines) for s in tagged)
-    return _Loaded(facts, scores, definitions, administered)
+    return _Loaded(facts, scores, definitions, administered, names)
 
 
 def _figures(
-    protocol_id: str, definition: OutcomeDefinition, courses: Sequence[CourseScores]
+    protocol_id: str, definition: OutcomeDefinition, courses: Sequence[CourseScores], name: str
 ) -> ProtocolFigures:
     return ProtocolFigures(
         protocol_id=protocol_id,
+        protocol_name=name,
         definition=definition,
         courses=len(courses),
         rates_by_month=tuple(compute_rates(courses, definition, group_by=("month",))),
@@ -205,7 +214,8 @@ class DashboardService:
             mine = [c for c in chosen if c.protocol_id == protocol_id]
             scores = [s for s in loaded.scores if s.course_id in ids]
             grouped = collect_scores(mine, scores, definition.instrument)
-            figures.append(_figures(protocol_id, definition, grouped))
+            name = loaded.names.get(protocol_id, protocol_id)
+            figures.append(_figures(protocol_id, definition, grouped, name))
         return Dashboard(
             clinic_id=actor.clinic_id,
             from_month=from_month,

@@ -25,6 +25,7 @@ ALDRETE = Instrument(
     id="aldrete",
     version="1",
     title="Modified Aldrete score",
+    short_name="Modified Aldrete score",
     rater=Rater.CLINICIAN,
     items=(
         _item("activity", "Activity", "Moves 0 limbs", "Moves 2 limbs", "Moves 4 limbs"),

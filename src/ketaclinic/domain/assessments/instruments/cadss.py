@@ -40,6 +40,7 @@ CADSS = Instrument(
     id="cadss",
     version="1",
     title="Clinician-Administered Dissociative States Scale (CADSS, 23 items)",
+    short_name="CADSS",
     rater=Rater.CLINICIAN,
     items=_ITEMS,
     scoring=ScoringMethod.SUM,
@@ -62,6 +63,7 @@ CADSS6 = Instrument(
     id="cadss6",
     version="1",
     title="CADSS-6 (items 1, 2, 6, 7, 15 and 22 of the CADSS)",
+    short_name="CADSS-6",
     rater=Rater.CLINICIAN,
     items=tuple(
         Item(item.id, item.label, item.options) for item in _ITEMS if item.id in CADSS6_ITEM_IDS

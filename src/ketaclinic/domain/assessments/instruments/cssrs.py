@@ -136,11 +136,12 @@ def _safety_rules(instrument_id: str, with_recency: bool) -> tuple[SafetyRule, .
     return tuple(rules)
 
 
-def _cssrs(instrument_id: str, title: str, with_recency: bool) -> Instrument:
+def _cssrs(instrument_id: str, title: str, short_name: str, with_recency: bool) -> Instrument:
     return Instrument(
         id=instrument_id,
         version="1",
         title=title,
+        short_name=short_name,
         rater=Rater.CLINICIAN,
         items=_items(with_recency),
         scoring=ScoringMethod.RISK_LEVEL,
@@ -154,7 +155,12 @@ def _cssrs(instrument_id: str, title: str, with_recency: bool) -> Instrument:
     )
 
 
-CSSRS_SCREEN = _cssrs("cssrs-screen", "C-SSRS Screener (lifetime / recent)", with_recency=True)
+CSSRS_SCREEN = _cssrs(
+    "cssrs-screen", "C-SSRS Screener (lifetime / recent)", "C-SSRS", with_recency=True
+)
 CSSRS_SCREEN_SLC = _cssrs(
-    "cssrs-screen-slc", "C-SSRS Screener (since last contact)", with_recency=False
+    "cssrs-screen-slc",
+    "C-SSRS Screener (since last contact)",
+    "C-SSRS (since last contact)",
+    with_recency=False,
 )

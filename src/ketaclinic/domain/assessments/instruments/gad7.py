@@ -39,6 +39,7 @@ GAD7 = Instrument(
     id="gad7",
     version="1",
     title="Generalized Anxiety Disorder-7 (GAD-7)",
+    short_name="GAD-7",
     rater=Rater.SELF,
     items=tuple(
         replace(item, loinc=code)

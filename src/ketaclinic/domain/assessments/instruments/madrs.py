@@ -37,6 +37,7 @@ MADRS = Instrument(
     id="madrs",
     version="1",
     title="Montgomery-Åsberg Depression Rating Scale (MADRS)",
+    short_name="MADRS",
     rater=Rater.CLINICIAN,
     items=numbered_items(10, _OPTIONS, _LABELS),
     scoring=ScoringMethod.SUM,

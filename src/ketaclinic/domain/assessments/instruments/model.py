@@ -241,6 +241,13 @@ class Instrument:
     self_report_form: bool = False
     """A clinician-rated instrument that also has a self-report form (the C-SSRS Screener): the
     patient may answer it on a link, each item in its ``patient_text``."""
+    short_name: str = ""
+    """What staff call it ("PHQ-9", "C-SSRS"); pages show :attr:`name`, never the ``id``."""
+
+    @property
+    def name(self) -> str:
+        """The short name staff read, or the title when it has none."""
+        return self.short_name or self.title
 
     @property
     def self_report(self) -> bool:

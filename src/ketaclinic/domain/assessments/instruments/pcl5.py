@@ -30,6 +30,7 @@ PCL5 = Instrument(
     id="pcl5",
     version="1",
     title="PTSD Checklist for DSM-5 (PCL-5)",
+    short_name="PCL-5",
     rater=Rater.SELF,
     items=numbered_items(20, _OPTIONS),
     scoring=ScoringMethod.SUM,

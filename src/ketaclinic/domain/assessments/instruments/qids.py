@@ -66,6 +66,7 @@ QIDS_SR16 = Instrument(
     id="qids-sr16",
     version="1",
     title="Quick Inventory of Depressive Symptomatology, Self-Report (QIDS-SR16)",
+    short_name="QIDS-SR16",
     rater=Rater.SELF,
     items=_items(),
     answer_one_of=(("6", "7"), ("8", "9")),

@@ -48,3 +48,16 @@ def get_instrument(instrument_id: str) -> Instrument:
 def find_by_panel_loinc(code: str) -> Instrument | None:
     """The instrument whose confirmed LOINC panel code is ``code``, or None."""
     return next((i for i in INSTRUMENTS.values() if i.loinc_panel == code), None)
+
+
+#: Scales recorded at the chair that are not registry instruments, by the code a form sends.
+OTHER_SCALE_NAMES = MappingProxyType({"sedation": "Sedation score"})
+
+
+def instrument_name(instrument_id: str) -> str:
+    """The name staff read for an instrument or scale code (``phq9`` -> ``PHQ-9``); a code this
+    release does not know is shown as it is rather than hidden."""
+    instrument = INSTRUMENTS.get(instrument_id)
+    if instrument is not None:
+        return instrument.name
+    return OTHER_SCALE_NAMES.get(instrument_id, instrument_id)

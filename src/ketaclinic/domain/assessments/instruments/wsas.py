@@ -29,6 +29,7 @@ WSAS = Instrument(
     id="wsas",
     version="1",
     title="Work and Social Adjustment Scale (WSAS)",
+    short_name="WSAS",
     rater=Rater.SELF,
     items=(
         Item("work", "Ability to work", _OPTIONS),

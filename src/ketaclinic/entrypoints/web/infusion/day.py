@@ -14,9 +14,10 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from ketaclinic.adapters.session_charts import session_vitals_svgs
+from ketaclinic.adapters.session_charts import session_alarm_key, session_vitals_svgs
 from ketaclinic.domain.errors import ClinicError, NotFound, ValidationFailed
 from ketaclinic.domain.identity.access import Permission, is_allowed
+from ketaclinic.domain.infusion.alarm_why import explain_alarms
 from ketaclinic.domain.infusion.session import SessionState
 from ketaclinic.entrypoints.guards import REAUTH_FIELD, WebUser, confirm_web_signer
 from ketaclinic.entrypoints.http import services_of
@@ -73,12 +74,9 @@ def _page(
         and is_allowed(staff_session.actor.role, Permission.SCHEDULE_READ)
         else {}
     )
+    tz = ZoneInfo(staff_session.clinic.timezone)
     vitals_charts = session_vitals_svgs(
-        day.session,
-        day.readings,
-        alarms,
-        tz=ZoneInfo(staff_session.clinic.timezone),
-        now=services.clock.now(),
+        day.session, day.readings, alarms, tz=tz, now=services.clock.now()
     )
     may_run = allowed(staff_session.actor, Permission.SESSION_RUN) and may_run_session(
         staff_session.actor, day.protocol
@@ -96,6 +94,10 @@ def _page(
         if starting
         else None,
         "vitals_charts": vitals_charts,
+        "alarm_key": session_alarm_key(alarms, tz=tz),
+        "alarm_whys": explain_alarms(alarms, day.protocol.monitoring.alert_rules, day.published)
+        if day.published
+        else {},
         "alarms": sorted(alarms, key=lambda a: a.raised_at, reverse=True),
         "staff_names": names,
         "hand_fields": HAND_FIELDS,

@@ -55,19 +55,19 @@ def _drawn(charts: Sequence[Chart | None]) -> list[tuple[str, Markup]]:
 
 def dashboard_charts(d: Dashboard) -> dict[str, list[tuple[str, Markup]]]:
     """The dashboard's charts by the id of the figure table they draw: (title, SVG)."""
-    overall = [(p.protocol_id, r) for p in d.protocols for r in p.rate_overall]
+    overall = [(p.name, r) for p in d.protocols for r in p.rate_overall]
     return {
         "rates": _drawn(
             [
                 rates_by_protocol_chart(overall),
-                *(rates_by_month_chart(p.protocol_id, p.rates_by_month) for p in d.protocols),
+                *(rates_by_month_chart(p.name, p.rates_by_month) for p in d.protocols),
             ]
         ),
         "trajectory": _drawn(
             [mean_trajectory_chart(p.trajectory, p.definition.instrument) for p in d.protocols]
         ),
         "time_to_response": _drawn(
-            [time_to_response_chart(p.protocol_id, p.time_to_response) for p in d.protocols]
+            [time_to_response_chart(p.name, p.time_to_response) for p in d.protocols]
         ),
         "retention": _drawn([dropout_chart(d.retention)]),
     }
