@@ -127,7 +127,7 @@ def test_the_relapsed_course_shows_the_relapse_first_and_no_stability_claim(
     assert "· holds" not in panel
     report = pdf_text(client.get(f"/courses/{isle.course_id}/report.pdf").content)
     outcome_part = report.split("Outcome", 1)[1]
-    assert outcome_part.index("RELAPSE RULE MET") < outcome_part.index("on phq9")
+    assert outcome_part.index("RELAPSE RULE MET") < outcome_part.index("on PHQ-9")
     assert "(holds)" not in report
 
 
@@ -145,7 +145,7 @@ def test_a_course_report_and_pages_show_the_courses_baseline(
     baseline = demo.services.outcomes.review(nurse, briar.course_id).outcome.baseline
     assert baseline is not None
     local = baseline.administered_at.astimezone(ZoneInfo("America/Chicago"))
-    assert f"{local:%Y-%m-%d %H:%M} - phq9 18 points - baseline" in flat
+    assert f"{local:%Y-%m-%d %H:%M} - PHQ-9 18 points - baseline" in flat
     assert f"{baseline.administered_at:%Y-%m-%d %H:%M}" not in flat
     assert "UTC" not in flat and "+00:00" not in flat
     page = client.get(f"/courses/{briar.course_id}/outcome").text
