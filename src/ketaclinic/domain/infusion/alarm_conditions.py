@@ -20,6 +20,7 @@ from ketaclinic.domain.protocols.sections import AlertKind, AlertRule, Compariso
 OVERDUE = "overdue"
 #: ECG heart rate counts as present while no more than this older than the newest pulse rate.
 ECG_PRESENT_WITHIN = timedelta(seconds=60)
+_PARAMETERS = {p.value: p for p in Parameter}
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,9 +99,8 @@ def rule_condition(rule: AlertRule, seen: Seen) -> Condition | None:
         if seen.schedule is None:
             return None
         return _overdue(rule, seen, seen.schedule)
-    try:
-        parameter = Parameter(rule.parameter)
-    except ValueError:
+    parameter = _PARAMETERS.get(rule.parameter)
+    if parameter is None:
         return None
     source = seen.hr_source if parameter is Parameter.HR else parameter
     own = seen.by_parameter.get(source, [])

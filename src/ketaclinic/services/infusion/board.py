@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
 from ketaclinic.domain.errors import NotFound
@@ -56,10 +58,15 @@ def _vitals(
     latest: dict[str, tuple[str, datetime]] = {}
     trend: dict[str, list[str]] = {p.value: [] for p in BOARD_PARAMETERS}
     for key, rows in sorted(grouped.items(), key=lambda item: item[1][0].at):
-        latest[key] = (decimal_text(rows[-1].value), rows[-1].at)
+        latest[key] = (_text(rows[-1].value), rows[-1].at)
         if key in trend:
-            trend[key] = [decimal_text(r.value) for r in rows[-TREND_POINTS:]]
+            trend[key] = [_text(r.value) for r in rows[-TREND_POINTS:]]
     return latest, trend
+
+
+@lru_cache(maxsize=4096)  # monitors repeat a few values; equal Decimals have one text
+def _text(value: Decimal) -> str:
+    return decimal_text(value)
 
 
 def _at(reading: VitalReading) -> datetime:
