@@ -120,12 +120,12 @@ def test_protocol_list_is_json(var: Path) -> None:
 
 def test_db_heads_and_status_name_the_one_head(var: Path) -> None:
     heads = run(var, "db", "heads")
-    assert heads.returncode == 0 and heads.stdout.splitlines() == ["0019_ingest_catalog_version"]
+    assert heads.returncode == 0 and heads.stdout.splitlines() == ["0020_readings_keyed_by_session"]
     status = run(var, "db", "status")
     assert status.returncode == 0, status.stderr
     assert status.stdout.splitlines() == [
-        "database at 0019_ingest_catalog_version",
-        "code head 0019_ingest_catalog_version",
+        "database at 0020_readings_keyed_by_session",
+        "code head 0020_readings_keyed_by_session",
         "migrations current",
     ]
 

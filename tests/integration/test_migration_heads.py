@@ -20,7 +20,7 @@ from sqlalchemy import Engine, inspect, text
 from ketaclinic.adapters.db import migrate
 from ketaclinic.adapters.db.schema import metadata
 
-HEAD = "0019_ingest_catalog_version"  # the newest revision; every new one chains onto it
+HEAD = "0020_readings_keyed_by_session"  # the newest revision; every new one chains onto it
 # The area tips the merge joins: what ``alembic_version`` held on a fully migrated database
 # before the merge existed.
 AREA_TIPS = {

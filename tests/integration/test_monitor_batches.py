@@ -3,15 +3,19 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import pytest
 from sqlalchemy import func, select
 
 from ketaclinic.adapters.db.infusion.tables import hl7_messages, vital_readings
 from ketaclinic.adapters.hl7.ingest_handler import MonitorMessageHandler
+from ketaclinic.domain.errors import Conflict
 from ketaclinic.domain.identity.access import Role
 from ketaclinic.domain.infusion.session import SessionState
+from ketaclinic.domain.infusion.vitals import Parameter, ReadingSource, VitalReading
 from tests.conftest import World
 from tests.infusion_world import pcd01, running_sessions
 
@@ -91,3 +95,21 @@ def test_the_catalog_version_counts_session_changes_but_not_stored_readings(worl
         uow.sessions.move(s, SessionState.PAUSED, by=nurse, at=world.clock.now(), reason="test")
         uow.commit()
     assert version() != before
+
+
+def test_readings_must_name_their_sessions_clinic_and_patient(world: World) -> None:
+    """No per-row keys to the clinic and patient: storing readings checks them against the
+    session once, and a mismatch stores nothing."""
+    first, second = running_sessions(world, count=2)
+    reading = VitalReading(
+        Parameter.SBP, Decimal(120), "mm[Hg]", world.clock.now(), ReadingSource.STAFF
+    )
+    with world.services.uow() as uow, pytest.raises(Conflict):
+        uow.readings.add_many(
+            world.clinic.id,
+            first.session.id,
+            second.session.patient_id,  # another patient's
+            [(reading, None)],
+            received_at=world.clock.now(),
+        )
+    assert _count(world, vital_readings) == 0
