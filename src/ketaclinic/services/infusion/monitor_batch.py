@@ -182,6 +182,15 @@ class BatchState:
             history = compact_history(self.history[session_id], rules)
             cache.put(clinic_id, session_id, self.versions[session_id] + 1, history)
 
+    def hold(self, cache: HistoryCache, clinic_id: int) -> None:
+        """Hold every history this batch read as current at the version read under the lock
+        (nothing was written: the listener primes itself this way before it serves)."""
+        for session_id, history in self.history.items():
+            rules = self.protocols[session_id].monitoring.alert_rules
+            version = self.versions.get(session_id)
+            if version is not None:
+                cache.put(clinic_id, session_id, version, compact_history(history, rules))
+
     def _read_history(
         self, uow: UnitOfWork, clinic_id: int, rules_of: dict[int, Sequence[AlertRule]]
     ) -> None:

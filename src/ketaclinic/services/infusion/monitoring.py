@@ -94,6 +94,19 @@ class MonitoringService:
                 raise
         return [self._ingest_alone(clinic_id, m) for m in messages]
 
+    def prime(self, clinic_id: int) -> int:
+        """Before the listener serves: read the clinic's routing, and each running session's
+        protocol and evaluation history (under the sessions' ingest locks, then rolled back), so
+        the first messages do not wait for them. Returns the number of sessions primed."""
+        with self._uow() as uow:
+            state = BatchState.read(uow, clinic_id, [], self._routing)
+            sessions = {s.id for s in (*state.by_chair.values(), *state.by_patient.values())}
+            state.prefetch(
+                uow, clinic_id, sorted(sessions), self._recorder.protocol, self._histories
+            )
+            state.hold(self._histories, clinic_id)
+        return len(sessions)
+
     def _ingest_alone(
         self, clinic_id: int, message: DeviceMessage | RefusedMessage
     ) -> IngestResult:
