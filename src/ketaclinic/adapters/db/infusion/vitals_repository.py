@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Connection, insert, select, text, tuple_, update
+from sqlalchemy import Connection, insert, select, text, update
 
 from ketaclinic.adapters.db.infusion.tables import (
     infusion_sessions,
@@ -207,16 +207,17 @@ class SqlReadingRepository:
         counted once. This is also where a reading's clinic and patient are held to its
         session's (the table keeps no per-row keys to them; migration 0020): a pair that is not a
         session of this clinic and patient fails the whole transaction."""
-        pairs = sorted(set(sessions))
+        pairs = set(sessions)
         done = self._conn.execute(
             update(infusion_sessions)
             .where(
                 infusion_sessions.c.clinic_id == clinic_id,
-                tuple_(infusion_sessions.c.id, infusion_sessions.c.patient_id).in_(pairs),
+                infusion_sessions.c.id.in_(sorted({session_id for session_id, _p in pairs})),
             )
             .values(readings_version=infusion_sessions.c.readings_version + 1)
+            .returning(infusion_sessions.c.id, infusion_sessions.c.patient_id)
         )
-        if done.rowcount != len(pairs):
+        if {(int(r.id), int(r.patient_id)) for r in done} != pairs:
             raise Conflict(
                 "readings name a session of another clinic or patient", field="session_id"
             )
