@@ -257,6 +257,10 @@ class InMemoryHl7Inbox:
         transactions that stored readings."""
         return {i: self._t.reading_versions.get(i, 0) for i in session_ids}
 
+    def catalog_version(self, clinic_id: int) -> int | None:
+        """Not counted here: the listener reads its routing in every batch."""
+        return None
+
     def seen(self, clinic_id: int, sender: str, control_id: str) -> tuple[str, str] | None:
         """The ACK code sent for this sender's MSH-10 before and the digest of that message."""
         key = (clinic_id, sender, control_id)

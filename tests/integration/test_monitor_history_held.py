@@ -20,6 +20,7 @@ from ketaclinic.adapters.hl7.ingest_handler import MonitorMessageHandler
 from ketaclinic.domain.identity.access import Role
 from ketaclinic.domain.infusion.vitals import Parameter, ReadingSource, VitalReading
 from ketaclinic.services.infusion.monitor_messages import VitalsBatch
+from ketaclinic.services.infusion.monitoring import MonitoringService
 from tests.conftest import World
 from tests.infusion_world import pcd01, running_sessions
 
@@ -136,3 +137,28 @@ def test_an_alarm_raised_by_a_batch_reaches_a_subscribed_board(world: World) -> 
     chairs = [e for e in events if e.get("type") == "chair"]
     assert chairs, "the chair's update never reached the board"
     assert {e["chair_id"] for e in chairs} == {monitor.session.chair_id}
+
+
+def test_a_listener_primed_before_a_staff_entry_judges_with_that_entry(world: World) -> None:
+    """A listener primes the histories before it serves; a staff SBP of 120 stored after that
+    still breaks the monitor's run of 185 (the primed history is not used once stale)."""
+    [monitor] = running_sessions(world)
+    assert msa(handler(world).handle(pcd01(monitor, "PRIME-1", world.clock.now(), sbp=185))) == "AA"
+    listener = MonitoringService(world.services.uow, world.clock, world.services.live)
+    assert listener.prime(world.clinic.id) == 1
+    world.clock.advance(minutes=2)
+    calm = VitalReading(
+        Parameter.SBP, Decimal(120), "mm[Hg]", world.clock.now(), ReadingSource.STAFF
+    )
+    world.services.monitoring.ingest(
+        world.actor(Role.NURSE), VitalsBatch((calm,), session_id=monitor.session.id)
+    )
+    world.clock.advance(minutes=3)
+    primed = MonitorMessageHandler(
+        listener, world.clinic.id, naive_tz=ZoneInfo("UTC"), clock=world.clock.now
+    )
+    assert msa(primed.handle(pcd01(monitor, "PRIME-2", world.clock.now(), sbp=185))) == "AA"
+    assert sbp_rules(world, monitor.session.id) == []
+    world.clock.advance(minutes=5)
+    assert msa(primed.handle(pcd01(monitor, "PRIME-3", world.clock.now(), sbp=185))) == "AA"
+    assert sbp_rules(world, monitor.session.id) == ["bp-systolic-pause"]

@@ -131,6 +131,11 @@ def listen_for_clinic(
     problem = exposure_problem(services.settings, host, gateways)
     if problem is not None:
         raise ValueError(problem)
+    try:
+        primed = services.monitoring.prime(clinic_id)
+        log.info("hl7.listener.primed sessions=%d", primed)
+    except Exception as exc:  # only a head start: the first batches read what they need
+        log.warning("hl7.listener.prime_failed error=%s", type(exc).__name__)
     handler = MonitorMessageHandler(
         services.monitoring, clinic_id, naive_tz=ZoneInfo(clinic.timezone), clock=services.clock.now
     )

@@ -13,7 +13,7 @@ not chart are kept (the mapping to vitals lives in :mod:`ketaclinic.adapters.hl7
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
@@ -31,6 +31,8 @@ from ketaclinic.adapters.hl7.message import (
 from ketaclinic.domain.infusion.vitals import ReadingStatus
 
 MAX_SEGMENT_CHARS = 65_536
+_STATUSES = {s.value: s for s in ReadingStatus}
+_NO_FIELDS = [""] * 19  # OBX-1..OBX-18 read by number; a short segment is padded to them
 _T = TypeVar("_T")
 _DTM = re.compile(
     r"^(\d{4})(\d{2})?(\d{2})?(\d{2})?(\d{2})?(\d{2})?(?:\.(\d{1,4}))?(?:([+-])(\d{2})(\d{2}))?$"
@@ -138,67 +140,104 @@ def _observations(
     view: Segments, *, naive_tz: tzinfo, header: Header | None
 ) -> tuple[ParsedObservation, ...]:
     result: list[ParsedObservation] = []
-    times: dict[tuple[int, str], datetime] = {}
-    devices: dict[tuple[int, str], str] = {}
-    obr_time: datetime | None = None
-    obr_index = 0
+    found = _Inherited(naive_tz, header)
     for index, segment in enumerate(view.segments):
-        name = view.name(segment)
+        name = segment[0]
         if name == "OBR":
-            obr_index += 1
-            obr_time = _time(view.value(segment, 7), naive_tz, f"segment {index + 1} OBR-7", header)
+            found.obr_index += 1
+            found.obr_time = _time(_first(_at(segment, 7)), naive_tz, index, "OBR-7", header)
         elif name == "OBX":
-            where = f"segment {index + 1} OBX"
-            obx = _observation(view, segment, obr_index, naive_tz, where, header)
-            sub_id = obx.sub_id
-            own_time, own_device = obx.observed_at, obx.device_id
-            if own_time is not None:
-                times[(obr_index, sub_id)] = own_time
-            if own_device is not None:
-                devices[(obr_index, sub_id)] = own_device
-            inherited_time = own_time or _ancestor(times, obr_index, sub_id) or obr_time
-            inherited_device = own_device or _ancestor(devices, obr_index, sub_id)
-            if inherited_time is not own_time or inherited_device is not own_device:
-                obx = replace(obx, observed_at=inherited_time, device_id=inherited_device)
-            result.append(obx)
+            result.append(_observation(segment, index, found))
     if not result:
         raise MessageRejected("AE", "101", "ORU^R01 carries no OBX segment", header=header)
     return tuple(result)
 
 
-def _observation(
-    view: Segments,
-    segment: list[str],
-    obr_index: int,
-    naive_tz: tzinfo,
-    where: str,
-    header: Header | None,
-) -> ParsedObservation:
-    value_type = view.value(segment, 2)
-    code = view.components(segment, 3)
-    unit = view.components(segment, 6)
-    raw_value = view.raw(segment, 5)
-    value = _numeric(raw_value, value_type, f"{where}-5", header)
+class _Inherited:
+    """What later OBX rows inherit: times and devices by (OBR, containment sub-id), OBR-7."""
+
+    __slots__ = ("devices", "header", "naive_tz", "obr_index", "obr_time", "times")
+
+    def __init__(self, naive_tz: tzinfo, header: Header | None) -> None:
+        self.naive_tz, self.header = naive_tz, header
+        self.times: dict[tuple[int, str], datetime] = {}
+        self.devices: dict[tuple[int, str], str] = {}
+        self.obr_time: datetime | None = None
+        self.obr_index = 0
+
+
+def _observation(segment: list[str], index: int, found: _Inherited) -> ParsedObservation:
+    """One OBX: each field split only as far as it is read; the time and device inherited from
+    the nearest containment ancestor (else OBR-7) when the row has none of its own."""
+    header, obr = found.header, found.obr_index
+    f = segment if len(segment) > 18 else segment + _NO_FIELDS[len(segment) :]
+    value_type = _first(f[2])
+    sub_id = _first(f[4])
+    raw_value = f[5]
+    value = _numeric(raw_value, value_type, index, header)
+    status = _status(_first(f[11]), value, index, header)
+    observed_at = _time(_first(f[14]), found.naive_tz, index, "OBX-14", header)
+    device_field = f[18]
+    device_id = _eui64(_repetitions(device_field)) if device_field else None
+    if observed_at is not None:
+        found.times[(obr, sub_id)] = observed_at
+    else:
+        observed_at = _ancestor(found.times, obr, sub_id) or found.obr_time
+    if device_id is not None:
+        found.devices[(obr, sub_id)] = device_id
+    else:
+        device_id = _ancestor(found.devices, obr, sub_id)
+    code = _components(f[3])
+    unit = _components(f[6])
     return ParsedObservation(
-        set_id=view.value(segment, 1),
-        obr_index=obr_index,
+        set_id=_first(f[1]),
+        obr_index=obr,
         value_type=value_type,
         code=code[0],
         code_name=code[1],
         code_system=code[2],
-        sub_id=view.value(segment, 4),
+        sub_id=sub_id,
         value_raw=unescape(raw_value),
         value=value,
         unit_code=unit[0],
         unit_name=unit[1],
         unit_system=unit[2],
-        status=_status(view.value(segment, 11), value, f"{where}-11", header),
-        observed_at=_time(view.value(segment, 14), naive_tz, f"{where}-14", header),
-        device_id=_eui64(view.repetitions(segment, 18)),
+        status=status,
+        observed_at=observed_at,
+        device_id=device_id,
     )
 
 
-def _numeric(raw: str, value_type: str, where: str, header: Header | None) -> Decimal | None:
+def _at(segment: list[str], number: int) -> str:
+    return segment[number] if number < len(segment) else ""
+
+
+def _first(text: str) -> str:
+    """The first component of the first repetition, unescaped (``Segments.value``)."""
+    if "~" in text:
+        text = text.split("~", 1)[0]
+    if "^" in text:
+        text = text.split("^", 1)[0]
+    return unescape(text) if "\\" in text else text
+
+
+def _components(text: str) -> list[str]:
+    """Components of the first repetition, unescaped, padded to at least three."""
+    if not text:
+        return ["", "", ""]
+    components = text.split("~", 1)[0].split("^")
+    if "\\" in text:
+        components = [unescape(c) for c in components]
+    if len(components) < 3:
+        components += ["", ""][: 3 - len(components)]
+    return components
+
+
+def _repetitions(text: str) -> list[list[str]]:
+    return [[unescape(c) for c in rep.split("^")] for rep in text.split("~")]
+
+
+def _numeric(raw: str, value_type: str, index: int, header: Header | None) -> Decimal | None:
     if value_type != "NM" or raw == "":
         return None
     try:
@@ -206,29 +245,35 @@ def _numeric(raw: str, value_type: str, where: str, header: Header | None) -> De
     except InvalidOperation:
         value = Decimal("NaN")
     if not value.is_finite():
+        where = f"segment {index + 1} OBX-5"
         raise MessageRejected("AE", "102", f"{where}: {raw[:40]!r} is not a number", header=header)
     return value
 
 
 def _status(
-    raw: str, value: Decimal | None, where: str, header: Header | None
+    raw: str, value: Decimal | None, index: int, header: Header | None
 ) -> ReadingStatus | None:
+    status = _STATUSES.get(raw) or _STATUSES.get(raw.strip())
+    if status is not None:
+        return status
     if not raw.strip() and value is None:
         return None  # OBX-11 is required, but a missing one only matters for a numeric value
-    try:
-        return ReadingStatus(raw.strip())
-    except ValueError:
-        raise MessageRejected(
-            "AE", "103", f"{where}: result status {raw[:10]!r} not in HL7 table 0085", header=header
-        ) from None
+    where = f"segment {index + 1} OBX-11"
+    raise MessageRejected(
+        "AE", "103", f"{where}: result status {raw[:10]!r} not in HL7 table 0085", header=header
+    )
 
 
-def _time(raw: str, naive_tz: tzinfo, where: str, header: Header | None) -> datetime | None:
-    if not raw.strip():
+def _time(
+    raw: str, naive_tz: tzinfo, index: int, field: str, header: Header | None
+) -> datetime | None:
+    """``raw`` is the field's first component (already unescaped)."""
+    if not raw or not raw.strip():
         return None
     try:
-        return parse_timestamp(raw.split("^")[0], naive_tz=naive_tz)
+        return _parse_timestamp(raw.strip(), naive_tz)
     except ValueError:
+        where = f"segment {index + 1} {field}"
         raise MessageRejected(
             "AE", "102", f"{where}: {raw[:40]!r} is not an HL7 timestamp", header=header
         ) from None
@@ -247,11 +292,12 @@ def _eui64(repetitions: list[list[str]]) -> str | None:
 
 def _ancestor(found: dict[tuple[int, str], _T], obr: int, sub_id: str) -> _T | None:
     """The value recorded for the nearest containment ancestor (``1.0.1`` for ``1.0.1.2``)."""
-    parts = sub_id.split(".")
-    for length in range(len(parts) - 1, 0, -1):
-        candidate = found.get((obr, ".".join(parts[:length])))
+    prefix, dot, _ = sub_id.rpartition(".")
+    while dot:
+        candidate = found.get((obr, prefix))
         if candidate is not None:
             return candidate
+        prefix, dot, _ = prefix.rpartition(".")
     return None
 
 

@@ -8,10 +8,11 @@ signal, missing data, overdue vitals, ECG/pulse-rate fallback) are described in 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
+from functools import partial
 
 from ketaclinic.domain.infusion.vitals import Parameter, VitalReading, run_text
 from ketaclinic.domain.protocols.alert_words import condition_words, sentence
@@ -20,6 +21,7 @@ from ketaclinic.domain.protocols.sections import AlertKind, AlertRule, Compariso
 OVERDUE = "overdue"
 #: ECG heart rate counts as present while no more than this older than the newest pulse rate.
 ECG_PRESENT_WITHIN = timedelta(seconds=60)
+_PARAMETERS = {p.value: p for p in Parameter}
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,13 +39,20 @@ class VitalsSchedule:
 
 @dataclass(frozen=True, slots=True)
 class Condition:
-    """Whether a rule's condition holds now, with the readings behind the verdict."""
+    """Whether a rule's condition holds now, with the readings behind the verdict.
+
+    ``message`` is written only when asked for (an alarm raised, repeated or cleared): most
+    evaluations change nothing and never need it."""
 
     holds: bool
     breaching_now: bool  # the latest reading alone breaches (keeps an open alarm open)
     run: tuple[VitalReading, ...]
     latest: VitalReading | None
-    message: str
+    describe: Callable[[], str]
+
+    @property
+    def message(self) -> str:
+        return self.describe()
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,9 +100,8 @@ def rule_condition(rule: AlertRule, seen: Seen) -> Condition | None:
         if seen.schedule is None:
             return None
         return _overdue(rule, seen, seen.schedule)
-    try:
-        parameter = Parameter(rule.parameter)
-    except ValueError:
+    parameter = _PARAMETERS.get(rule.parameter)
+    if parameter is None:
         return None
     source = seen.hr_source if parameter is Parameter.HR else parameter
     own = seen.by_parameter.get(source, [])
@@ -144,12 +152,18 @@ def _threshold(rule: AlertRule, readings: list[VitalReading]) -> Condition:
     latest = readings[-1] if readings else None
     span = run[-1].at - run[0].at if run else timedelta(0)
     holds = len(run) >= max(rule.consecutive, 1) and span >= timedelta(minutes=rule.span_min)
+    describe = partial(_threshold_text, rule, readings, run, span)
+    return Condition(holds, bool(run), tuple(run), latest, describe)
+
+
+def _threshold_text(
+    rule: AlertRule, readings: list[VitalReading], run: list[VitalReading], span: timedelta
+) -> str:
     values = ", ".join(str(r.value) for r in run[-max(rule.consecutive, 1) :])
-    message = (
+    return (
         f"{sentence(condition_words(rule, _label(readings, rule)))}: "
         f"{run_text(len(run), span)} (latest {values or 'none'})"
     )
-    return Condition(holds, bool(run), tuple(run), latest, message)
 
 
 def _signal_lost(
@@ -158,27 +172,36 @@ def _signal_lost(
     latest = readings[-1] if readings else None
     lost = max(technical, key=lambda r: r.at, default=None)
     holds = lost is not None and (latest is None or lost.at >= latest.at)
+    describe = partial(_signal_lost_text, rule, lost)
+    return Condition(holds, holds, (lost,) if holds and lost else (), latest, describe)
+
+
+def _signal_lost_text(rule: AlertRule, lost: VitalReading | None) -> str:
     shown = f"{lost.value}" if lost is not None else "none"
-    message = (
+    return (
         f"technical: {condition_words(rule)}, value {shown}; check the sensor. "
         "Not a patient measurement."
     )
-    return Condition(holds, holds, (lost,) if holds and lost else (), latest, message)
 
 
 def _data_missing(rule: AlertRule, readings: list[VitalReading], seen: Seen) -> Condition:
     latest = readings[-1] if readings else None
     since = latest.at if latest else (seen.schedule.since if seen.schedule else None)
+    seconds: Decimal | None = None
     if since is None:
-        holds, gap = True, "no reading at all"
+        holds = True
     else:
         seconds = Decimal((seen.at - since).total_seconds())
         holds = compare(seconds, rule.comparison, rule.threshold)
-        gap = f"none for {seconds.quantize(Decimal(1))} s"
-    message = (
+    describe = partial(_data_missing_text, rule, seconds)
+    return Condition(holds, holds, (latest,) if latest else (), latest, describe)
+
+
+def _data_missing_text(rule: AlertRule, seconds: Decimal | None) -> str:
+    gap = "no reading at all" if seconds is None else f"none for {seconds.quantize(Decimal(1))} s"
+    return (
         f"technical: {condition_words(rule)} ({gap}): check the sensor and the monitor connection"
     )
-    return Condition(holds, holds, (latest,) if latest else (), latest, message)
 
 
 def _overdue(rule: AlertRule, seen: Seen, schedule: VitalsSchedule) -> Condition:
@@ -188,8 +211,12 @@ def _overdue(rule: AlertRule, seen: Seen, schedule: VitalsSchedule) -> Condition
     since = last.at if last is not None else schedule.since
     late_min = Decimal((seen.at - since).total_seconds()) / 60 - schedule.interval_min
     holds = compare(late_min, rule.comparison, rule.threshold)
-    message = (
+    describe = partial(_overdue_text, schedule, late_min)
+    return Condition(holds, holds, (last,) if last is not None else (), last, describe)
+
+
+def _overdue_text(schedule: VitalsSchedule, late_min: Decimal) -> str:
+    return (
         f"{schedule.parameter.upper()} due every {schedule.interval_min} min; "
         f"{late_min.quantize(Decimal('0.1'))} min late"
     )
-    return Condition(holds, holds, (last,) if last is not None else (), last, message)

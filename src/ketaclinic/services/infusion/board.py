@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
 from ketaclinic.domain.errors import NotFound
@@ -49,16 +51,28 @@ def _vitals(
     readings: Sequence[VitalReading],
 ) -> tuple[dict[str, tuple[str, datetime]], dict[str, list[str]]]:
     """Latest value per parameter and the last few values of the board's parameters."""
+    grouped: dict[str, list[VitalReading]] = {}
+    for reading in readings:
+        if reading.usable:
+            grouped.setdefault(reading.parameter.value, []).append(reading)
+    for rows in grouped.values():
+        rows.sort(key=_at)  # stable: equal times keep the order they came in
     latest: dict[str, tuple[str, datetime]] = {}
     trend: dict[str, list[str]] = {p.value: [] for p in BOARD_PARAMETERS}
-    for reading in sorted(readings, key=lambda r: r.at):
-        if not reading.usable:
-            continue
-        key = reading.parameter.value
-        latest[key] = (decimal_text(reading.value), reading.at)
+    for key, rows in sorted(grouped.items(), key=lambda item: item[1][0].at):
+        latest[key] = (_text(rows[-1].value), rows[-1].at)
         if key in trend:
-            trend[key] = (trend[key] + [decimal_text(reading.value)])[-TREND_POINTS:]
+            trend[key] = [_text(r.value) for r in rows[-TREND_POINTS:]]
     return latest, trend
+
+
+@lru_cache(maxsize=4096)  # monitors repeat a few values; equal Decimals have one text
+def _text(value: Decimal) -> str:
+    return decimal_text(value)
+
+
+def _at(reading: VitalReading) -> datetime:
+    return reading.at
 
 
 def _plausible(rows: Sequence[StoredReading]) -> list[VitalReading]:

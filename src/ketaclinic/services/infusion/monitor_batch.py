@@ -1,12 +1,15 @@
-"""One batch of listener messages, read once inside its transaction: the clinic's gateways, the
-receipts already seen, monitor routing (EUI-64 -> chair) and the running sessions; after locking,
-each session's history and alarms, kept current as the batch stores message by message. Stored
-receipts and readings are deferred and written with the whole batch, one statement each.
+"""One batch of listener messages, read once inside its transaction: the receipts already seen
+and the clinic's routing (gateways, monitor routing EUI-64 -> chair, running sessions), the
+routing held between batches while the clinic's catalog version (kept by database triggers) is
+unchanged; after locking, each session's history and alarms, kept current as the batch stores
+message by message. Stored receipts and readings are deferred and written with the whole batch,
+one statement each.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
 from ketaclinic.domain.infusion.monitor_ingest import Gateway
@@ -33,22 +36,49 @@ from ketaclinic.services.patients.ports import PatientSearch
 from ketaclinic.services.ports import UnitOfWork
 
 
-class BatchState:
-    """What one batch reads once, inside its transaction: gateways, receipts, monitor routing,
-    the running sessions, and (after locking) each session's history and alarms."""
+@dataclass(frozen=True, slots=True)
+class Routing:
+    """What routes a clinic's monitor messages, as read at ``version`` of its catalog (None: not
+    counted, so read again in every batch): the gateways, EUI-64 -> chair, and the running
+    sessions by chair and by patient (the first one on a chair wins)."""
 
-    def __init__(
-        self,
-        gateways: Sequence[Gateway],
-        seen: dict[tuple[str, str], tuple[str, str]],
-        devices: dict[str, int],
-        active: Sequence[InfusionSession],
-    ) -> None:
-        self.gateways = gateways
+    version: int | None
+    gateways: tuple[Gateway, ...]
+    devices: dict[str, int]
+    by_chair: dict[int, InfusionSession]
+    by_patient: dict[int, InfusionSession]
+
+    @classmethod
+    def read(cls, uow: UnitOfWork, clinic_id: int, held: dict[int, Routing]) -> Routing:
+        """The clinic's routing: the one ``held`` while its catalog version is unchanged, else
+        read now (the version first, so a change committed meanwhile is read again next time)."""
+        version = uow.hl7_inbox.catalog_version(clinic_id)
+        current = held.get(clinic_id)
+        if version is not None and current is not None and current.version == version:
+            return current
+        active = uow.sessions.active(clinic_id)
+        routing = cls(
+            version,
+            tuple(uow.gateways.for_clinic(clinic_id)),
+            uow.monitors.devices(clinic_id),
+            {s.chair_id: s for s in reversed(active)},
+            {s.patient_id: s for s in reversed(active)},
+        )
+        if version is not None:
+            held[clinic_id] = routing
+        return routing
+
+
+class BatchState:
+    """What one batch reads once, inside its transaction: the receipts seen, the clinic's routing,
+    and (after locking) each session's history and alarms."""
+
+    def __init__(self, routing: Routing, seen: dict[tuple[str, str], tuple[str, str]]) -> None:
+        self.gateways = routing.gateways
         self.seen = seen
-        self.devices = devices
-        self.by_chair = {s.chair_id: s for s in reversed(active)}  # first on a chair wins
-        self.by_patient = {s.patient_id: s for s in reversed(active)}
+        self.devices = routing.devices
+        self.by_chair = routing.by_chair
+        self.by_patient = routing.by_patient
         self.history: dict[int, list[VitalReading]] = {}
         self.alarms: dict[int, list[StoredAlarm]] = {}
         self.protocols: dict[int, Protocol] = {}
@@ -90,19 +120,19 @@ class BatchState:
 
     @classmethod
     def read(
-        cls, uow: UnitOfWork, clinic_id: int, messages: Sequence[DeviceMessage | RefusedMessage]
+        cls,
+        uow: UnitOfWork,
+        clinic_id: int,
+        messages: Sequence[DeviceMessage | RefusedMessage],
+        held: dict[int, Routing],
     ) -> BatchState:
         keys = [
             (m.batch.receipt.sender, m.batch.receipt.control_id)
             for m in messages
             if isinstance(m, DeviceMessage) and m.batch.receipt is not None
         ]
-        return cls(
-            uow.gateways.for_clinic(clinic_id),
-            uow.hl7_inbox.seen_many(clinic_id, keys),
-            uow.monitors.devices(clinic_id),
-            uow.sessions.active(clinic_id),
-        )
+        routing = Routing.read(uow, clinic_id, held)
+        return cls(routing, uow.hl7_inbox.seen_many(clinic_id, keys))
 
     def route(self, uow: UnitOfWork, clinic_id: int, batch: VitalsBatch) -> InfusionSession | None:
         """The running session of the message's monitor (EUI-64 -> chair), else of its MRN."""
@@ -151,6 +181,15 @@ class BatchState:
             rules = self.protocols[session_id].monitoring.alert_rules
             history = compact_history(self.history[session_id], rules)
             cache.put(clinic_id, session_id, self.versions[session_id] + 1, history)
+
+    def hold(self, cache: HistoryCache, clinic_id: int) -> None:
+        """Hold every history this batch read as current at the version read under the lock
+        (nothing was written: the listener primes itself this way before it serves)."""
+        for session_id, history in self.history.items():
+            rules = self.protocols[session_id].monitoring.alert_rules
+            version = self.versions.get(session_id)
+            if version is not None:
+                cache.put(clinic_id, session_id, version, compact_history(history, rules))
 
     def _read_history(
         self, uow: UnitOfWork, clinic_id: int, rules_of: dict[int, Sequence[AlertRule]]

@@ -31,7 +31,7 @@ from ketaclinic.services.identity.authorization import allowed, require
 from ketaclinic.services.infusion.board import chair_document
 from ketaclinic.services.infusion.history_cache import HistoryCache
 from ketaclinic.services.infusion.monitor_admission import MessageAdmission
-from ketaclinic.services.infusion.monitor_batch import BatchState, patients_with_mrn
+from ketaclinic.services.infusion.monitor_batch import BatchState, Routing, patients_with_mrn
 from ketaclinic.services.infusion.monitor_messages import (
     DeviceMessage,
     IngestLimits,
@@ -64,6 +64,7 @@ class MonitoringService:
         self._recorder = VitalsRecorder(clock, unknown_session_ack)
         self._admission = MessageAdmission(clock, self._limits, unknown_session_ack)
         self._histories = HistoryCache()  # running sessions' histories between batches
+        self._routing: dict[int, Routing] = {}  # each clinic's routing, while its catalog holds
 
     def ingest(self, actor: Actor, batch: VitalsBatch) -> IngestResult:
         """Staff entry or a gateway (VITALS_WRITE or DEVICE_FEED). No session: Conflict."""
@@ -93,6 +94,19 @@ class MonitoringService:
                 raise
         return [self._ingest_alone(clinic_id, m) for m in messages]
 
+    def prime(self, clinic_id: int) -> int:
+        """Before the listener serves: read the clinic's routing, and each running session's
+        protocol and evaluation history (under the sessions' ingest locks, then rolled back), so
+        the first messages do not wait for them. Returns the number of sessions primed."""
+        with self._uow() as uow:
+            state = BatchState.read(uow, clinic_id, [], self._routing)
+            sessions = {s.id for s in (*state.by_chair.values(), *state.by_patient.values())}
+            state.prefetch(
+                uow, clinic_id, sorted(sessions), self._recorder.protocol, self._histories
+            )
+            state.hold(self._histories, clinic_id)
+        return len(sessions)
+
     def _ingest_alone(
         self, clinic_id: int, message: DeviceMessage | RefusedMessage
     ) -> IngestResult:
@@ -113,7 +127,7 @@ class MonitoringService:
         events: list[dict[str, Any]] = []
         results: list[IngestResult | None] = [None] * len(messages)
         with self._uow() as uow:
-            state = BatchState.read(uow, clinic_id, messages)
+            state = BatchState.read(uow, clinic_id, messages, self._routing)
             planned: list[tuple[int, DeviceMessage, InfusionSession | None]] = []
             for index, message in enumerate(messages):
                 if isinstance(message, RefusedMessage):

@@ -13,6 +13,7 @@ from sqlalchemy import Connection, func, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from ketaclinic.adapters.db.infusion.tables import hl7_dead_letters, hl7_messages, infusion_sessions
+from ketaclinic.adapters.db.infusion.tables_ingest import ingest_catalog_versions
 from ketaclinic.domain.errors import Conflict
 from ketaclinic.domain.infusion.records import DeadLetter
 
@@ -62,6 +63,16 @@ class SqlHl7Inbox:
             .with_for_update()
         )
         return {int(r.id): int(r.readings_version) for r in rows}
+
+    def catalog_version(self, clinic_id: int) -> int | None:
+        """How many times the clinic's gateways, monitor registry or sessions changed (kept by
+        database triggers; a session's ``readings_version`` alone does not count)."""
+        row = self._conn.execute(
+            select(ingest_catalog_versions.c.version).where(
+                ingest_catalog_versions.c.clinic_id == clinic_id
+            )
+        ).first()
+        return int(row.version) if row else 0
 
     def seen_many(
         self, clinic_id: int, keys: Sequence[tuple[str, str]]

@@ -89,9 +89,10 @@ vital_readings = Table(
     "vital_readings",
     metadata,
     Column("id", Integer, primary_key=True),
-    Column("clinic_id", ForeignKey("clinics.id"), nullable=False),
+    # clinic and patient follow from the session; held to it once per stored batch, not per row
+    Column("clinic_id", Integer, nullable=False),
     Column("session_id", ForeignKey("infusion_sessions.id"), nullable=False),
-    Column("patient_id", ForeignKey("patients.id"), nullable=False),
+    Column("patient_id", Integer, nullable=False),
     Column("parameter", String(12), nullable=False),
     Column("value", Numeric(9, 3), nullable=False),
     Column("unit", String(16), nullable=False),
@@ -106,7 +107,6 @@ vital_readings = Table(
     Column("plausible", Boolean, nullable=False),
     Column("rejected_reason", Text, nullable=True),
     Index("ix_vital_readings_session_at", "session_id", "observed_at"),
-    Index("ix_vital_readings_clinic_session", "clinic_id", "session_id"),
 )
 
 alarms = Table(

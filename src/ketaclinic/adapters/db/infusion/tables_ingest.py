@@ -26,3 +26,13 @@ hl7_gateways = Table(
     Column("removed_by", ForeignKey("staff.id"), nullable=True),
     Index("ix_hl7_gateways_clinic", "clinic_id"),
 )
+
+# Goes up (database triggers, migration 0019) whenever the clinic's gateways, monitor registry or
+# infusion sessions change, except a session's readings_version alone: the listener re-reads what
+# routes its messages only when this changed.
+ingest_catalog_versions = Table(
+    "ingest_catalog_versions",
+    metadata,
+    Column("clinic_id", Integer, primary_key=True, autoincrement=False),  # a bare counter
+    Column("version", Integer, nullable=False, server_default="0"),
+)

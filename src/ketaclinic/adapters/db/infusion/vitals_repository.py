@@ -16,6 +16,7 @@ from ketaclinic.adapters.db.infusion.tables import (
     vital_readings,
 )
 from ketaclinic.adapters.db.types import UTCDateTime
+from ketaclinic.domain.errors import Conflict
 from ketaclinic.domain.infusion.records import StoredReading
 from ketaclinic.domain.infusion.vitals import Parameter, ReadingSource, ReadingStatus, VitalReading
 
@@ -59,7 +60,7 @@ class SqlReadingRepository:
         """Store each reading with its rejection reason (None = plausible)."""
         if not rows:
             return
-        self._bump(clinic_id, [session_id])
+        self._bump(clinic_id, [(session_id, patient_id)])
         self._conn.execute(
             insert(vital_readings),
             [
@@ -173,7 +174,7 @@ class SqlReadingRepository:
             for r, reason in rows
         ]
         if batches:  # every session of the batch counts, even one whose messages had no rows
-            self._bump(clinic_id, [b[0] for b in batches])
+            self._bump(clinic_id, [(b[0], b[1]) for b in batches])
         if not params:
             return
         if self._conn.dialect.name == "postgresql":
@@ -201,16 +202,25 @@ class SqlReadingRepository:
                     ]
                 )
 
-    def _bump(self, clinic_id: int, session_ids: Sequence[int]) -> None:
-        """One more transaction stored readings of these sessions (each counted once)."""
-        self._conn.execute(
+    def _bump(self, clinic_id: int, sessions: Sequence[tuple[int, int]]) -> None:
+        """One more transaction stored readings of these (session, patient) pairs, each session
+        counted once. This is also where a reading's clinic and patient are held to its
+        session's (the table keeps no per-row keys to them; migration 0020): a pair that is not a
+        session of this clinic and patient fails the whole transaction."""
+        pairs = set(sessions)
+        done = self._conn.execute(
             update(infusion_sessions)
             .where(
                 infusion_sessions.c.clinic_id == clinic_id,
-                infusion_sessions.c.id.in_(sorted(set(session_ids))),
+                infusion_sessions.c.id.in_(sorted({session_id for session_id, _p in pairs})),
             )
             .values(readings_version=infusion_sessions.c.readings_version + 1)
+            .returning(infusion_sessions.c.id, infusion_sessions.c.patient_id)
         )
+        if {(int(r.id), int(r.patient_id)) for r in done} != pairs:
+            raise Conflict(
+                "readings name a session of another clinic or patient", field="session_id"
+            )
 
     def newest_many(
         self, clinic_id: int, session_ids: Sequence[int], parameters: Sequence[str], *, limit: int
