@@ -120,12 +120,12 @@ def test_protocol_list_is_json(var: Path) -> None:
 
 def test_db_heads_and_status_name_the_one_head(var: Path) -> None:
     heads = run(var, "db", "heads")
-    assert heads.returncode == 0 and heads.stdout.splitlines() == ["0021_readings_keyed_by_session"]
+    assert heads.returncode == 0 and heads.stdout.splitlines() == ["0021_patient_search_index"]
     status = run(var, "db", "status")
     assert status.returncode == 0, status.stderr
     assert status.stdout.splitlines() == [
-        "database at 0021_readings_keyed_by_session",
-        "code head 0021_readings_keyed_by_session",
+        "database at 0021_patient_search_index",
+        "code head 0021_patient_search_index",
         "migrations current",
     ]
 

@@ -1,7 +1,7 @@
 """infusion: each clinic counts the changes to what routes its monitor messages
 
-Revision ID: 0020_ingest_catalog_version
-Revises: 0019_patient_search_index
+Revision ID: 0019_ingest_catalog_version
+Revises: 0018_session_readings_version
 Create Date: 2026-12-07 07:40:00
 
 ``ingest_catalog_versions.version`` goes up by one, in the same transaction, whenever a clinic's
@@ -18,8 +18,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0020_ingest_catalog_version"
-down_revision = "0019_patient_search_index"
+revision = "0019_ingest_catalog_version"
+down_revision = "0018_session_readings_version"
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """infusion: a vital reading's clinic and patient are held to its session once per batch
 
-Revision ID: 0021_readings_keyed_by_session
-Revises: 0020_ingest_catalog_version
+Revision ID: 0020_readings_keyed_by_session
+Revises: 0019_ingest_catalog_version
 Create Date: 2026-12-07 08:00:00
 
 ``vital_readings.clinic_id`` and ``patient_id`` always equal those of the reading's session. The
@@ -16,8 +16,8 @@ from __future__ import annotations
 
 from alembic import op
 
-revision = "0021_readings_keyed_by_session"
-down_revision = "0020_ingest_catalog_version"
+revision = "0020_readings_keyed_by_session"
+down_revision = "0019_ingest_catalog_version"
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """patients: a trigram index behind patient search
 
-Revision ID: 0019_patient_search_index
-Revises: 0018_session_readings_version
+Revision ID: 0021_patient_search_index
+Revises: 0020_readings_keyed_by_session
 Create Date: 2026-12-07 08:10:00
 
 SQLite gets the FTS5 trigram table ``patient_search`` (filled from the existing patients and kept
@@ -21,8 +21,8 @@ from ketaclinic.adapters.db.patients.search_index import (
     SQLITE_DROP,
 )
 
-revision = "0019_patient_search_index"
-down_revision = "0018_session_readings_version"
+revision = "0021_patient_search_index"
+down_revision = "0020_readings_keyed_by_session"
 branch_labels = None
 depends_on = None
 
