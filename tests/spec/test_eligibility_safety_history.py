@@ -13,6 +13,7 @@ from __future__ import annotations
 import copy
 from dataclasses import dataclass, field
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -196,8 +197,23 @@ def test_the_first_of_two_readings_is_named_in_the_evidence() -> None:
     result = _assess(ADULT, EVERY_PACK[11].changes)
     finding = result.finding("uncontrolled_hypertension")
     assert finding is not None
-    assert "200/120 mmHg on 2026-02-20" in finding.evidence
+    assert "200/120 mmHg on 20 Feb 2026" in finding.evidence
     assert "1 of 3 readings above limit 180/100" in finding.evidence
+
+
+def test_evidence_dates_are_days_in_the_clinic_zone() -> None:
+    """A reading taken at 02:30 UTC on 21 Feb was taken on the evening of 20 Feb in Chicago."""
+    data = copy.deepcopy(clean(ADULT, _age(ADULT)))
+    late = {"at": "2026-02-21T02:30:00Z", "sbp_mmhg": 200, "dbp_mmhg": 120}
+    _set(data, "medical.blood_pressures", [late])
+    evaluation, protocol = parse_evaluation(data), shipped_protocol(ADULT)
+    chicago = assess_protocol(evaluation, protocol, at=AT, zone=ZoneInfo("America/Chicago"))
+    utc = assess_protocol(evaluation, protocol, at=AT)
+    in_chicago = chicago.finding("uncontrolled_hypertension")
+    in_utc = utc.finding("uncontrolled_hypertension")
+    assert in_chicago is not None and in_utc is not None
+    assert "200/120 mmHg on 20 Feb 2026" in in_chicago.evidence
+    assert "200/120 mmHg on 21 Feb 2026" in in_utc.evidence
 
 
 def test_not_assessed_findings_say_so() -> None:

@@ -107,7 +107,7 @@ class EligibilityService:
             gates = open_reasons(uow, actor.clinic_id, ctx.course.patient_id)
         result = None
         if evaluation is not None:
-            result = assess_protocol(evaluation.evaluation, ctx.protocol, at=now)
+            result = assess_protocol(evaluation.evaluation, ctx.protocol, at=now, zone=ctx.zone)
         return EligibilityView(ctx, evaluation, result, decision, gates)
 
     def sign(self, actor: Actor, course_id: int, request: SignRequest) -> StoredDecision:
@@ -125,7 +125,7 @@ class EligibilityService:
         with self._uow() as uow:
             ctx = course_context(uow, actor.clinic_id, course_id, now)
             evaluation = _reviewed_evaluation(uow, ctx, request)
-            result = assess_protocol(evaluation.evaluation, ctx.protocol, at=now)
+            result = assess_protocol(evaluation.evaluation, ctx.protocol, at=now, zone=ctx.zone)
             signer = f"staff/{actor.staff_id}"
             signed = sign_eligibility(
                 result,

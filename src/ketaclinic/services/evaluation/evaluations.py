@@ -54,6 +54,7 @@ class CourseContext:
     today: date
     age_years: int
     clinic_name: str
+    zone: ZoneInfo  # the clinic's time zone
 
 
 def course_context(uow: UnitOfWork, clinic_id: int, course_id: int, now: datetime) -> CourseContext:
@@ -64,9 +65,12 @@ def course_context(uow: UnitOfWork, clinic_id: int, course_id: int, now: datetim
     if patient is None or clinic is None:
         raise NotFound("no such course in this clinic", field="course_id")
     view = load_published(uow, clinic_id, course.protocol_version_id)
-    today = now.astimezone(ZoneInfo(clinic.timezone)).date()
+    zone = ZoneInfo(clinic.timezone)
+    today = now.astimezone(zone).date()
     age = age_on(patient.details.date_of_birth, today)
-    return CourseContext(course, patient, view.published, view.protocol, today, age, clinic.name)
+    return CourseContext(
+        course, patient, view.published, view.protocol, today, age, clinic.name, zone
+    )
 
 
 def guardians(uow: UnitOfWork, clinic_id: int, patient_id: int) -> tuple[RelatedPerson, ...]:

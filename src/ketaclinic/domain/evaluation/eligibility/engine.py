@@ -19,14 +19,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, tzinfo
 from enum import StrEnum
 
 from ketaclinic.domain.assessments.instruments.model import ScoreResult
 from ketaclinic.domain.assessments.instruments.registry import INSTRUMENTS
 from ketaclinic.domain.assessments.instruments.scoring import score_instrument
 from ketaclinic.domain.errors import ValidationFailed
-from ketaclinic.domain.evaluation.eligibility.evidence import Context, OutcomeKind
+from ketaclinic.domain.evaluation.eligibility.evidence import Context, OutcomeKind, day_text
 from ketaclinic.domain.evaluation.eligibility.predicates import PREDICATES
 from ketaclinic.domain.evaluation.intake import Evaluation, InstrumentScore
 from ketaclinic.domain.evaluation.plausibility import ensure_plausible
@@ -155,8 +155,10 @@ def assess_eligibility(
     at: datetime,
     required_tests: Iterable[RequiredTest] = (),
     baseline_instruments: Iterable[str] = (),
+    zone: tzinfo | None = None,
 ) -> EligibilityResult:
-    """Run every rule over ``evaluation`` at time ``at`` (timezone-aware) and decide.
+    """Run every rule over ``evaluation`` at time ``at`` (timezone-aware) and decide. Evidence
+    dates are written as days in ``zone`` (the clinic's; ``at``'s own zone when not given).
 
     Returns every finding (rule, severity, evidence, source). Besides the protocol's rules it
     always checks the population age (clinical.md §6.1), each required test (present, not older
@@ -166,18 +168,20 @@ def assess_eligibility(
         raise ValidationFailed({"at": "must be timezone-aware"})
     ensure_plausible(evaluation, at)
     check_rules(protocol_rules)
-    ctx = Context(at=at, population=population)
+    where = zone or at.tzinfo
+    assert where is not None
+    ctx = Context(at=at, population=population, zone=where)
     findings = [f for rule in protocol_rules if (f := _run_rule(rule, evaluation, ctx))]
     if not any(rule.condition == AGE_CONDITION for rule in protocol_rules):
         findings.extend(_population_findings(evaluation, population))
-    findings.extend(_test_findings(evaluation, required_tests, at))
-    findings.extend(_instrument_findings(evaluation, baseline_instruments))
+    findings.extend(_test_findings(evaluation, required_tests, ctx))
+    findings.extend(_instrument_findings(evaluation, baseline_instruments, where))
     rules_run = tuple(r.id for r in protocol_rules)
     return EligibilityResult(decide(findings), tuple(findings), at, rules_run)
 
 
 def assess_protocol(
-    evaluation: Evaluation, protocol: Protocol, *, at: datetime
+    evaluation: Evaluation, protocol: Protocol, *, at: datetime, zone: tzinfo | None = None
 ) -> EligibilityResult:
     """:func:`assess_eligibility` with the rules, population and work-up of ``protocol``."""
     return assess_eligibility(
@@ -187,6 +191,7 @@ def assess_protocol(
         at=at,
         required_tests=protocol.evaluation.required_tests,
         baseline_instruments=protocol.evaluation.baseline_instruments,
+        zone=zone,
     )
 
 
@@ -234,11 +239,11 @@ def _population_findings(evaluation: Evaluation, population: Population) -> list
 
 
 def _test_findings(
-    evaluation: Evaluation, tests: Iterable[RequiredTest], at: datetime
+    evaluation: Evaluation, tests: Iterable[RequiredTest], ctx: Context
 ) -> list[Finding]:
     findings = []
     for test in tests:
-        problem = _test_problem(evaluation, test, at)
+        problem = _test_problem(evaluation, test, ctx)
         if problem is not None:
             rule = f"required_test.{test.id}"
             title = f"Required test: {test.title}"
@@ -246,7 +251,8 @@ def _test_findings(
     return findings
 
 
-def _test_problem(evaluation: Evaluation, test: RequiredTest, at: datetime) -> str | None:
+def _test_problem(evaluation: Evaluation, test: RequiredTest, ctx: Context) -> str | None:
+    at = ctx.at
     if test.applies_to == "can_become_pregnant":
         applies = evaluation.reproductive.can_become_pregnant
         if applies is None:
@@ -259,7 +265,8 @@ def _test_problem(evaluation: Evaluation, test: RequiredTest, at: datetime) -> s
     if taken_at is None:
         return f"{test.title} not recorded"
     if taken_at < at - timedelta(days=test.max_age_days):
-        return f"{test.title} of {taken_at.date().isoformat()} older than {test.max_age_days} days"
+        taken = day_text(taken_at, ctx.zone)
+        return f"{test.title} of {taken} older than {test.max_age_days} days"
     return None
 
 
@@ -271,7 +278,9 @@ def _latest_evidence_at(evaluation: Evaluation, test_id: str, at: datetime) -> d
     return max(times, default=None)
 
 
-def _instrument_findings(evaluation: Evaluation, instruments: Iterable[str]) -> list[Finding]:
+def _instrument_findings(
+    evaluation: Evaluation, instruments: Iterable[str], zone: tzinfo
+) -> list[Finding]:
     """Each required instrument recorded item by item, and every safety item of every one.
 
     A required instrument typed as a total only, or answered incompletely, is missing evidence:
@@ -290,7 +299,7 @@ def _instrument_findings(evaluation: Evaluation, instruments: Iterable[str]) -> 
         if (problem := _baseline_problem(evaluation, latest, name)) is not None
     ]
     for name, recorded in latest.items():
-        findings.extend(_safety_findings(name, recorded))
+        findings.extend(_safety_findings(name, recorded, zone))
     return findings
 
 
@@ -319,7 +328,7 @@ def _baseline_problem(
     return None
 
 
-def _safety_findings(name: str, recorded: InstrumentScore) -> list[Finding]:
+def _safety_findings(name: str, recorded: InstrumentScore, zone: tzinfo) -> list[Finding]:
     """A relative finding per safety rule the answers fire (physician review, clinical.md §5.1)."""
     result = score_instrument_answers(name, recorded)
     if result is None:
@@ -330,7 +339,7 @@ def _safety_findings(name: str, recorded: InstrumentScore) -> list[Finding]:
             condition="baseline_instrument_safety_item",
             severity=Severity.RELATIVE,
             kind=OutcomeKind.HIT,
-            evidence=f"{name} of {recorded.at.date().isoformat()}: {flag.message}",
+            evidence=f"{name} of {day_text(recorded.at, zone)}: {flag.message}",
             source=flag.source,
             title=f"Suicide-risk item positive on the baseline {name}",
             override_role="physician",

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, tzinfo
 from decimal import Decimal
 from enum import StrEnum
 
@@ -43,12 +43,20 @@ def missing(evidence: str) -> Outcome:
     return Outcome(OutcomeKind.MISSING, evidence)
 
 
+def day_text(at: datetime, zone: tzinfo) -> str:
+    """The calendar day of ``at`` in ``zone`` (the clinic's), as pages write it: "3 Mar 2026"."""
+    local = at.astimezone(zone)
+    return f"{local.day} {local:%b %Y}"
+
+
 @dataclass(frozen=True, slots=True)
 class Context:
-    """Inputs every predicate may use besides the evaluation: the time and the population."""
+    """Inputs every predicate may use besides the evaluation: the time, the population and the
+    zone (the clinic's) in which evidence dates are written."""
 
     at: datetime
     population: Population
+    zone: tzinfo
 
     def review(self, evaluation: Evaluation) -> MedicationReview | None:
         """The medication review, or ``None`` when the medication list was not recorded."""

@@ -23,6 +23,7 @@ from ketaclinic.domain.evaluation.eligibility.evidence import (
     Outcome,
     Predicate,
     clear,
+    day_text,
     hit,
     missing,
 )
@@ -77,10 +78,10 @@ def _bp_above_limit(evaluation: Evaluation, params: Mapping[str, Decimal], ctx: 
         r for r in readings if r.sbp_mmhg > params["sbp_mmhg"] or r.dbp_mmhg > params["dbp_mmhg"]
     ]
     latest = readings[-1]
-    latest_text = f"latest BP {_bp(latest)} on {latest.at.date().isoformat()}"
+    latest_text = f"latest BP {_bp(latest)} on {day_text(latest.at, ctx.zone)}"
     if not above:
         return clear(f"{_readings(len(readings))}, none above {limit}; {latest_text}")
-    named = "; ".join(f"{_bp(r)} on {r.at.date().isoformat()}" for r in above)
+    named = "; ".join(f"{_bp(r)} on {day_text(r.at, ctx.zone)}" for r in above)
     return hit(f"{len(above)} of {_readings(len(readings))} above {limit}: {named}; {latest_text}")
 
 
