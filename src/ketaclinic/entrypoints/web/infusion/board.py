@@ -30,7 +30,14 @@ router = APIRouter(dependencies=[Depends(mark_web)], include_in_schema=False)
 Runner = Annotated[StaffSession, Depends(WebUser(Permission.SESSION_RUN))]
 Acker = Annotated[StaffSession, Depends(WebUser(Permission.ALARM_ACK))]
 KEEPALIVE_S = 15.0
-LABELS = {"sbp": "SBP", "dbp": "DBP", "hr": "HR", "spo2": "SpO₂", "rr": "RR"}
+# Each tile names its unit: the value itself arrives bare over the live stream.
+LABELS = {
+    "sbp": "SBP mmHg",
+    "dbp": "DBP mmHg",
+    "hr": "HR /min",
+    "spo2": "SpO₂ %",
+    "rr": "RR /min",
+}
 
 
 def _context(extra: Mapping[str, Any]) -> dict[str, Any]:

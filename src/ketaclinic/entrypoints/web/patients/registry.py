@@ -39,6 +39,9 @@ Reader = Annotated[StaffSession, Depends(WebUser(Permission.PATIENT_READ))]
 Writer = Annotated[StaffSession, Depends(WebUser(Permission.PATIENT_WRITE))]
 
 
+LISTED = 50  # patients shown per search; more than that asks for a narrower search
+
+
 @router.get("/patients", response_class=HTMLResponse)
 def patient_list(
     request: Request,
@@ -49,11 +52,15 @@ def patient_list(
     errors: dict[str, str] = {}
     birth = forms.parse_date(dob, "dob", errors) if dob else None
     found = []
+    more = False
     if not errors:
-        search = PatientSearch(staff_session.actor.clinic_id, q, birth, 50)
+        # One more than is shown, to say plainly when the list is cut short.
+        search = PatientSearch(staff_session.actor.clinic_id, q, birth, LISTED + 1)
         found = list(services_of(request).patients.search(staff_session.actor, search))
+        more, found = len(found) > LISTED, found[:LISTED]
         audit_seen(request, (p.id for p in found), what="patient_search")
-    context = {"patients": found, "q": q, "dob": dob, "errors": errors}
+    context = {"patients": found, "more": more, "listed": LISTED, "q": q, "dob": dob}
+    context["errors"] = errors
     name = "patients/_results.html" if request.headers.get("hx-request") else "patients/list.html"
     return render(request, name, context)
 
