@@ -178,7 +178,7 @@ class OutcomeService:
             kind="relapse",
             audience=PRESCRIBERS,
             ref=f"course:{course.id}",
-            message=f"Relapse rule met on course {course.id}: {rules}",
+            message=f"Relapse rule met during the relapse watch: {rules}",
             at=self._clock.now(),
         )
 
