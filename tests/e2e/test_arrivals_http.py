@@ -81,6 +81,13 @@ def test_front_desk_checks_in_from_the_schedule_day_and_the_nurse_finds_the_sess
     )
     assert session.course_id == first.course_id and session.state.value == "scheduled"
     assert session.unscheduled_reason is None
+    # The desk sees that the patient arrived, but is offered no link to the clinical session
+    # page it may not open.
+    for page in ("/schedule", f"/schedule?opened={sid}", "/arrivals", f"/today?opened={sid}"):
+        shown = client.get(page)
+        assert shown.status_code == 200, page
+        assert f'href="/sessions/{sid}"' not in shown.text, page
+    assert "Arrived: session scheduled" in client.get("/arrivals").text
     web_login(client, world, Role.NURSE)
     arrivals = client.get("/arrivals")
     assert arrivals.status_code == 200
