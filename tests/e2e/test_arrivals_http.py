@@ -268,6 +268,9 @@ def test_a_check_in_into_a_chair_with_another_patient_in_it_is_refused(
         f"/appointments/{first.id}/check-in", data={"csrf_token": csrf, "back": "schedule"}
     )
     assert web.status_code == 409
-    assert f"{names[first.chair_id]} has another patient in it" in web.text
+    alert = web.text.split('id="arrival-error"', 1)[1].split("</div>", 1)[0]
+    said = alert.split("<details", 1)[0]
+    assert f"{names[first.chair_id]} has another patient in it" in said, alert
+    assert "session.chair_free" not in said and "rule session.chair_free" in alert
     with world.services.uow() as uow:
         assert uow.sessions.for_appointment(world.clinic.id, first.id) is None
