@@ -274,3 +274,8 @@ def test_a_check_in_into_a_chair_with_another_patient_in_it_is_refused(
     assert "session.chair_free" not in said and "rule session.chair_free" in alert
     with world.services.uow() as uow:
         assert uow.sessions.for_appointment(world.clinic.id, first.id) is None
+    day = client.get("/schedule").text  # the chair is shown taken, not free
+    row = day.split(f'<tr data-chair-id="{first.chair_id}">', 1)[1].split("</tr>", 1)[0]
+    since = (first.start_at - timedelta(hours=6)).astimezone(CHICAGO)
+    assert f"In use: a patient without an appointment, since {since:%H:%M}" in row, row
+    assert ">free<" not in row
