@@ -244,3 +244,45 @@ def test_two_simultaneous_check_ins_end_in_one_session_and_one_conflict(
         world.actor(Role.NURSE), first.start_at.astimezone(CHICAGO).date()
     )
     assert [a.session is not None for a in listed if a.booking.id == first.id] == [True]
+
+
+def test_a_check_in_into_a_chair_with_another_patient_in_it_is_refused(
+    world: World, booked: Booked, client: TestClient
+) -> None:
+    """A walk-in still in the appointment's chair: the desk's check-in (web and API) is refused,
+    naming the chair, that another patient is in it, and the free chairs to move to."""
+    first = _series(world, booked, client)[0]
+    world.clock.current = first.start_at - timedelta(hours=6)
+    body = {"course_id": booked.courses[1].id, "chair_id": first.chair_id, "reason": "walk-in"}
+    walk_in = client.post(
+        "/api/v1/sessions/unscheduled", json=body, headers=bearer(client, world, Role.PHYSICIAN)
+    )
+    assert walk_in.status_code == 201, walk_in.text
+    world.clock.current = first.start_at - timedelta(minutes=10)
+    chairs = world.services.calendar.board(world.actor(Role.NURSE), world.clock.now().date())
+    names = {c.id: c.name for c in chairs.directory.chairs}
+    others = [n for i, n in names.items() if i != first.chair_id]
+    api = client.post(
+        f"/api/v1/schedule/appointments/{first.id}/check-in",
+        headers=bearer(client, world, Role.FRONT_DESK),
+    )
+    assert api.status_code == 409 and api.json()["field"] == "chair_id", api.text
+    detail = api.json()["detail"]
+    assert f"{names[first.chair_id]} has another patient in it" in detail, detail
+    assert "session.chair_free" in detail and any(n in detail for n in others), detail
+    csrf = web_login(client, world, Role.FRONT_DESK)
+    web = client.post(
+        f"/appointments/{first.id}/check-in", data={"csrf_token": csrf, "back": "schedule"}
+    )
+    assert web.status_code == 409
+    alert = web.text.split('id="arrival-error"', 1)[1].split("</div>", 1)[0]
+    said = alert.split("<details", 1)[0]
+    assert f"{names[first.chair_id]} has another patient in it" in said, alert
+    assert "session.chair_free" not in said and "rule session.chair_free" in alert
+    with world.services.uow() as uow:
+        assert uow.sessions.for_appointment(world.clinic.id, first.id) is None
+    day = client.get("/schedule").text  # the chair is shown taken, not free
+    row = day.split(f'<tr data-chair-id="{first.chair_id}">', 1)[1].split("</tr>", 1)[0]
+    since = (first.start_at - timedelta(hours=6)).astimezone(CHICAGO)
+    assert f"In use: a patient without an appointment, since {since:%H:%M}" in row, row
+    assert ">free<" not in row

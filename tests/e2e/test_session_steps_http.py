@@ -18,6 +18,8 @@ from fastapi.testclient import TestClient
 
 from ketaclinic.domain.identity.access import Role
 from ketaclinic.domain.infusion.session import SessionState
+from ketaclinic.services.demo_pathway import prepare_course
+from ketaclinic.services.patients.ports import PatientSearch
 from tests.conftest import World
 from tests.e2e.conftest import bearer, web_login
 from tests.infusion_world import start_fields, walked_session
@@ -251,3 +253,44 @@ def test_a_later_checklist_with_normal_numbers_still_needs_the_prescriber_on_a_h
     assert again.status_code == 409, again.text
     assert any(r.startswith("predose_bp") for r in again.json()["reasons"])
     assert _state(world, sid) is SessionState.CHECKED_IN
+
+
+def test_a_refused_check_in_keeps_every_entered_value(client: TestClient, world: World) -> None:
+    """Another patient is still in the chair: the nurse's check-in is refused naming the chair
+    and the way out, and the form keeps everything the nurse entered."""
+    in_chair = walked_session(world, SessionState.CHECKED_IN)
+    s, nurse = world.services, world.actor(Role.NURSE)
+    assert nurse.staff_id is not None
+    found = s.patients.search(nurse, PatientSearch(0, text="Demo-Infusion"))
+    with s.uow() as uow:
+        patient = next(p for p in found if not uow.courses.for_patient(world.clinic.id, p.id))
+    course_id, _order = prepare_course(s.uow, world.clock, s.pathway(), world.clinic.id, patient.id)
+    with s.uow() as uow:  # queued in the same chair (a session that opened before the gate)
+        waiting = uow.sessions.add(
+            world.clinic.id,
+            course_id=course_id,
+            patient_id=patient.id,
+            chair_id=in_chair.chair_id,
+            by=nurse.staff_id,
+            at=world.clock.now(),
+            unscheduled_reason="walk-in",
+        )
+        uow.commit()
+    form = {
+        "csrf_token": web_login(client, world, Role.NURSE),
+        "identity_confirmed": "on",
+        "escort_name": "Pat Escortson",
+        "escort_phone": "555-0199",
+        "escort_reachable": "on",
+        "fasting_confirmed": "on",
+        "pregnancy_test": "negative",
+        "checkin_reviewed": "on",
+    }
+    refused = client.post(f"/sessions/{waiting.id}/steps/check-in", data=form)
+    assert refused.status_code == 422
+    assert "has another patient in it" in refused.text, refused.text
+    step = refused.text.split('id="step-check-in"', 1)[1].split("</form>", 1)[0]
+    assert 'value="Pat Escortson"' in step and 'value="555-0199"' in step
+    assert '<option value="negative" selected>' in step
+    assert step.count(" checked>") == 4
+    assert _state(world, waiting.id) is SessionState.SCHEDULED

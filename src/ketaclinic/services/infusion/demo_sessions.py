@@ -5,7 +5,8 @@ board moves as soon as the demo starts. It goes through the real services: each 
 prepared like a real one (``demo_pathway.prepare_course``: evaluated, eligible, consented, in
 induction, with a signed dose order), the session is an unscheduled visit authorised by the demo
 prescriber (through ``session_opening.open_session``, like any walk-in) in a chair nobody is booked
-into; the scheduler then holds that chair like any session without an appointment
+into for the rest of the clinic day (clinic time zone; with no such chair, fewer sessions open);
+the scheduler then holds that chair like any session without an appointment
 (``scheduling.occupancy``). Attendant and monitor are assigned, and the demo nurse then does what
 a nurse does on the session page (:func:`walk_to`): the bedside verification of the order,
 check-in, premedication and IV placement, the pre-dose checklist and the start of dosing, each
@@ -16,9 +17,10 @@ running session. Monitor ids are obviously fake EUI-64s (``DE00000000000001``...
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from ketaclinic.domain.dosing.records import DoseOrder, OrderStatus
 from ketaclinic.domain.errors import ClinicError
@@ -34,7 +36,7 @@ from ketaclinic.services.dosing.orders import OrderService
 from ketaclinic.services.infusion.sessions import SessionService
 from ketaclinic.services.infusion.workflow import SessionWorkflowService
 from ketaclinic.services.patients.ports import PatientSearch
-from ketaclinic.services.ports import Clock, UnitOfWorkFactory
+from ketaclinic.services.ports import Clock, UnitOfWork, UnitOfWorkFactory
 
 DEMO_PROTOCOL = "adult-iv-induction"
 
@@ -48,8 +50,6 @@ DEMO_CHECK_IN: dict[str, Any] = {
     "pregnancy_test": "negative",
     "checkin_reviewed": True,
 }
-#: Demo only: how long a demo session is expected to keep its chair (no booked chair is taken).
-DEMO_CHAIR_TIME = timedelta(hours=2)
 _STOPS = (SessionState.CHECKED_IN, SessionState.READY, SessionState.INFUSING)
 
 
@@ -86,9 +86,12 @@ def start_demo_sessions(
     now = clock.now()
     with uow_factory() as uow:
         active = uow.sessions.active(clinic_id)
-        booked = uow.schedule.active_between(clinic_id, now, now + DEMO_CHAIR_TIME)
+        booked = uow.schedule.active_between(
+            clinic_id, now, _end_of_clinic_day(uow, clinic_id, now)
+        )
     busy_patients = {a.patient_id for a in active}
-    # a chair with a patient in it, or booked for someone over the demo session's time
+    # a chair with a patient in it, or booked for anyone later this clinic day (a demo session
+    # stays open until someone closes it); with no such chair left, fewer sessions open
     busy_chairs = {a.chair_id for a in active} | {b.chair_id for b in booked}
     for patient_id, mrn in adults:
         if len(result) >= count:
@@ -222,6 +225,14 @@ def _demo_inputs(
         adults,
         chairs,
     )
+
+
+def _end_of_clinic_day(uow: UnitOfWork, clinic_id: int, now: datetime) -> datetime:
+    """Midnight after ``now`` in the clinic's time zone (the end of its clinic day)."""
+    clinic = uow.clinics.get(clinic_id)
+    zone = ZoneInfo(clinic.timezone if clinic else "UTC")
+    day = now.astimezone(zone).date() + timedelta(days=1)
+    return datetime.combine(day, time.min, tzinfo=zone)
 
 
 def _running(uow_factory: UnitOfWorkFactory, clinic_id: int) -> dict[int, DemoMonitor]:

@@ -73,7 +73,9 @@ def open_session(uow: UnitOfWork, clock: Clock, actor: Actor, opening: Opening) 
 
     Refused (naming the rule) without an appointment unless a prescriber gives a reason; refused
     for a cancelled or missed appointment, a coaching appointment, an appointment of another day,
-    an untreatable course, a chair out of service, or an appointment already checked in. An
+    an untreatable course, a chair out of service, an appointment already checked in, or an
+    appointment whose chair has another patient's session open in it (rule
+    ``session.chair_free``, naming the free chairs to move it to). An
     unscheduled visit is refused (rule ``session.chair_free``) in a chair booked for another
     patient during the protocol's chair time from now, or with a session open in it.
     """
@@ -90,6 +92,8 @@ def open_session(uow: UnitOfWork, clock: Clock, actor: Actor, opening: Opening) 
     _check_chair(uow, actor.clinic_id, opening.chair_id)
     if booking is None:
         _check_chair_free(uow, clock, course, opening.chair_id)
+    else:
+        _check_nobody_in_chair(uow, clock, booking)
     if opening.prescriber_id is not None:
         _check_staff(uow, actor.clinic_id, opening.prescriber_id, "prescriber_id")
     if booking is not None and uow.sessions.for_appointment(actor.clinic_id, booking.id):
@@ -201,6 +205,45 @@ def _said(use: ChairUse, chair: str, patient_id: int, zone: ZoneInfo, now: datet
         return f"{chair} is booked{day} from {start:%H:%M} to {end:%H:%M} for another patient"
     who = "this patient" if use.patient_id == patient_id else "another patient"
     return f"{chair} has {who} in it: a session open since {start:%H:%M}{day}"
+
+
+def _others_in_chair(
+    uow: UnitOfWork, booking: Booking, chair_id: int, start: datetime, end: datetime
+) -> list[ChairUse]:
+    """What holds ``chair_id`` over ``[start, end)`` for a patient other than the booking's:
+    a session open in it, or (for another chair than the booking's) another booking."""
+    uses = chair_uses(
+        uow, booking.clinic_id, chair_id, ChairRoutine(), start=start, end=end, now=start
+    )
+    mine = chair_id == booking.chair_id
+    return [u for u in uses if u.patient_id != booking.patient_id and not (mine and u.booked)]
+
+
+def _check_nobody_in_chair(uow: UnitOfWork, clock: Clock, booking: Booking) -> None:
+    """The appointment's chair has no other patient's session open in it (the scheduler's
+    occupancy: ``scheduling.occupancy.chair_uses``); else refused, naming the chairs free for
+    the rest of the appointment to move it to."""
+    now = clock.now()
+    end = max(booking.end_at, now + (booking.end_at - booking.start_at))
+    clash = next(iter(_others_in_chair(uow, booking, booking.chair_id, now, end)), None)
+    if clash is None:
+        return
+    clinic = uow.clinics.get(booking.clinic_id)
+    zone = ZoneInfo(clinic.timezone if clinic else "UTC")
+    chairs = [c for c in uow.clinics.chairs(booking.clinic_id) if c.in_service]
+    name = next((c.name for c in chairs if c.id == booking.chair_id), f"chair {booking.chair_id}")
+    free = [
+        c.name
+        for c in chairs
+        if c.id != booking.chair_id and not _others_in_chair(uow, booking, c.id, now, end)
+    ]
+    move = (
+        f"move the appointment to a free chair ({', '.join(free)}) first"
+        if free
+        else "no other chair is free: wait until the chair is free"
+    )
+    said = _said(clash, name, booking.patient_id, zone, now)
+    raise Conflict(f"{RULE_CHAIR_FREE}: {said}; {move}", field="chair_id")
 
 
 def free_chairs(uow: UnitOfWork, clock: Clock, course: Course) -> list[Chair]:

@@ -134,7 +134,13 @@ def _check_free(uow: UnitOfWork, s: InfusionSession) -> None:
     """One patient per chair and one active session per patient (scheduled ones may queue)."""
     in_chair = uow.sessions.active_on_chair(s.clinic_id, s.chair_id)
     if in_chair is not None and in_chair.id != s.id:
-        raise Conflict("another session is active in this chair", field="chair_id")
+        chairs = {c.id: c.name for c in uow.clinics.chairs(s.clinic_id)}
+        chair = chairs.get(s.chair_id, f"chair {s.chair_id}")
+        raise Conflict(
+            f"{chair} has another patient in it (their session is still open): wait until that "
+            "session closes, or move this appointment to a free chair on the schedule",
+            field="chair_id",
+        )
     mine = uow.sessions.active_for_patient(s.clinic_id, s.patient_id)
     if mine is not None and mine.id != s.id:
         raise Conflict("the patient already has an active session", field="patient_id")

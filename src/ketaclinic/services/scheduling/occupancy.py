@@ -34,6 +34,7 @@ class ChairHold:
     nurse_id: int | None  # the attendant, if one is assigned
     start_at: datetime
     end_at: datetime
+    closed_at: datetime | None = None  # None while the session is still open
 
     def overlaps(self, start: datetime, end: datetime) -> bool:
         return self.start_at < end and start < self.end_at
@@ -54,7 +55,9 @@ def chair_holds(
         end = s.holds_chair_until(planned[version], now)
         if s.closed_at is None or end > max(s.created_at, since):
             holds.append(
-                ChairHold(s.id, s.patient_id, s.chair_id, s.attendant_id, s.created_at, end)
+                ChairHold(
+                    s.id, s.patient_id, s.chair_id, s.attendant_id, s.created_at, end, s.closed_at
+                )
             )
     return holds
 

@@ -27,6 +27,8 @@ from ketaclinic.domain.scheduling.booking import (
 from ketaclinic.services.audit.trail import record
 from ketaclinic.services.identity.authorization import require
 from ketaclinic.services.ports import Clock, UnitOfWork, UnitOfWorkFactory
+from ketaclinic.services.scheduling.calendar import ChairRoutine
+from ketaclinic.services.scheduling.occupancy import ChairHold, chair_holds
 
 SHIFT_ROLES: dict[ShiftRole, frozenset[Role]] = {
     ShiftRole.NURSE: frozenset({Role.NURSE}),
@@ -59,6 +61,8 @@ class Board:
     patients: dict[int, str]
     directory: Directory
     zone: ZoneInfo
+    #: sessions without an appointment still open in a chair (the chair is taken)
+    holds: tuple[ChairHold, ...] = ()
 
     def local_day(self, booking: Booking) -> date:
         return booking.start_at.astimezone(self.zone).date()
@@ -181,7 +185,13 @@ class CalendarService:
                 patient = uow.patients.get(actor.clinic_id, pid)
                 names[pid] = patient.display_name if patient else f"patient {pid}"
             directory = load_directory(uow, actor.clinic_id)
-        return Board(first_day, days, tuple(found), names, directory, zone)
+            now = self._clock.now()
+            holds = tuple(
+                h
+                for h in chair_holds(uow, actor.clinic_id, ChairRoutine(), since=start, now=now)
+                if h.closed_at is None and h.overlaps(start, end)
+            )
+        return Board(first_day, days, tuple(found), names, directory, zone, holds)
 
 
 def load_directory(uow: UnitOfWork, clinic_id: int) -> Directory:
