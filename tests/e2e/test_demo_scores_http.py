@@ -122,6 +122,10 @@ def test_the_relapsed_course_shows_the_relapse_first_and_no_stability_claim(
     assert "Relapse rule met" in outcome.split("data-outcome=", 1)[0]
     assert 'data-holds="true"' not in body and "· holds" not in body
     assert 'data-holds="false"' in body and "not holding: relapse rule met since" in body
+    # once relapse is met the early review does not claim progress, and no rule contradicts it
+    assert 'data-futility="not-applicable"' in body
+    assert "Early review (on track)" not in body and "improving" not in body
+    assert "rule applies after" not in body
     panel = client.get(f"/patients/{isle.patient_id}/panels/outcomes").text
     assert panel.index('data-relapse="met"') < panel.index("data-outcome=")
     assert "· holds" not in panel

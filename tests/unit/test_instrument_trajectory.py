@@ -32,7 +32,7 @@ def day(n: int) -> datetime:
         (20, 15, OutcomeStatus.PARTIAL_RESPONSE, Decimal("-25.0")),
         (20, 16, OutcomeStatus.NO_RESPONSE, Decimal("-20.0")),
         (12, 18, OutcomeStatus.NO_RESPONSE, Decimal("50.0")),
-        (3, 4, OutcomeStatus.REMISSION, Decimal("33.3")),
+        (3, 4, None, Decimal("33.3")),  # baseline already below the remission threshold
     ],
     ids=[
         "remission",
@@ -44,7 +44,9 @@ def day(n: int) -> datetime:
         "low-base",
     ],
 )
-def test_classification(baseline: int, latest: int, status: OutcomeStatus, pct: Decimal) -> None:
+def test_classification(
+    baseline: int, latest: int, status: OutcomeStatus | None, pct: Decimal
+) -> None:
     first = ScorePoint(day(1), baseline)
     points = [ScorePoint(day(10), latest), first, ScorePoint(day(5), 30)]
     summary = summarize_trajectory("phq9", points, PHQ9_OUTCOME, baseline=first)

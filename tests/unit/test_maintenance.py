@@ -18,6 +18,7 @@ from ketaclinic.domain.outcomes.maintenance import (
     window_tolerance_days,
 )
 from ketaclinic.domain.outcomes.response import (
+    BASELINE_BELOW_REMISSION_RULE,
     InstrumentScore,
     OutcomeAssessment,
     OutcomeClass,
@@ -155,3 +156,25 @@ def test_next_step_after_reassessment(outcome: OutcomeClass, step: NextStep) -> 
     proposal = propose_next_step(assessment)
     assert proposal.step is step
     assert proposal.reasons[0].needs_signoff and proposal.reasons[-1] == reason
+
+
+def test_baseline_below_remission_threshold_proposes_clinician_review() -> None:
+    reason = Reason(BASELINE_BELOW_REMISSION_RULE, "remission does not apply", "SUSTAIN-3")
+    cannot = OutcomeClass.CANNOT_CLASSIFY
+    assessment = OutcomeAssessment("phq9", cannot, None, None, None, None, (reason,))
+    proposal = propose_next_step(assessment)
+    assert proposal.step is NextStep.CLINICIAN_REVIEW
+    assert "do not apply" in proposal.reasons[0].message
+
+
+def test_rule_for_another_outcome_says_it_does_not_apply() -> None:
+    since = datetime(2026, 3, 2, 9, tzinfo=UTC)
+    watch = evaluate_relapse_watch(
+        LADDER, [], reached=OutcomeClass.RESPONSE, since=since, at=since + timedelta(days=30)
+    )
+    remission_rule = watch.evaluations[0]
+    assert not remission_rule.applies and not remission_rule.met
+    assert remission_rule.reasons[0].message == (
+        "does not apply: this rule watches for relapse after remission, and the course reached "
+        "response at reassessment"
+    )

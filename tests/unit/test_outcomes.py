@@ -7,11 +7,14 @@ from decimal import Decimal
 
 import pytest
 
+from ketaclinic.domain.assessments.instruments.trajectory import OutcomeStatus
+from ketaclinic.domain.assessments.instruments.trajectory import classify_outcome as classify_status
 from ketaclinic.domain.errors import ValidationFailed
 from ketaclinic.domain.outcomes.response import (
     InstrumentScore,
     OutcomeClass,
     ScoreKind,
+    classify_change,
     classify_outcome,
     compute_change,
     outcome_rank,
@@ -78,10 +81,37 @@ def test_single_reassessment_has_no_stability_yet() -> None:
     assert classify_outcome(REASSESS, scores, at=T0 + timedelta(days=31)).stability is None
 
 
-def test_baseline_already_in_remission_range_is_flagged() -> None:
-    scores = [score(3, 0, ScoreKind.BASELINE), score(2, 20, ScoreKind.REASSESSMENT)]
+def test_baseline_already_below_remission_threshold_is_not_classified() -> None:
+    scores = [score(4, 0, ScoreKind.BASELINE), score(2, 20, ScoreKind.REASSESSMENT)]
     result = classify_outcome(REASSESS, scores, at=T0 + timedelta(days=31))
-    assert "outcome.baseline_in_remission_range" in {r.rule_id for r in result.reasons}
+    assert result.outcome is OutcomeClass.CANNOT_CLASSIFY
+    assert [r.rule_id for r in result.reasons] == ["outcome.baseline_below_remission"]
+    assert "remission does not apply" in result.reasons[0].message
+
+
+def test_baseline_at_remission_threshold_is_classified() -> None:
+    scores = [score(5, 0, ScoreKind.BASELINE), score(2, 20, ScoreKind.REASSESSMENT)]
+    result = classify_outcome(REASSESS, scores, at=T0 + timedelta(days=31))
+    assert result.outcome is OutcomeClass.REMISSION
+
+
+@pytest.mark.parametrize(("baseline", "latest"), [(30, 12), (30, 29), (10, 4)])
+def test_pcl5_baseline_below_threshold_gets_no_remission_or_response(
+    baseline: int, latest: int
+) -> None:
+    pcl5 = OutcomeDefinition("pcl5", Decimal(30), Decimal(15), 30, "PCL-5")
+    assert classify_change(pcl5, baseline, latest) is OutcomeClass.CANNOT_CLASSIFY
+    status, reason = classify_status(baseline, latest, pcl5)
+    assert status is None
+    assert reason == "baseline already below the remission threshold: remission does not apply"
+
+
+def test_pcl5_baseline_above_threshold_is_classified() -> None:
+    pcl5 = OutcomeDefinition("pcl5", Decimal(30), Decimal(15), 30, "PCL-5")
+    assert classify_change(pcl5, 45, 30) is OutcomeClass.REMISSION
+    assert classify_change(pcl5, 45, 31) is OutcomeClass.RESPONSE
+    assert classify_status(45, 31, pcl5)[0] is OutcomeStatus.RESPONSE
+    assert classify_status(31, 30, pcl5)[0] is OutcomeStatus.REMISSION
 
 
 def test_protocol_without_definition_for_primary_is_refused() -> None:

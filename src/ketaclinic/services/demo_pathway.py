@@ -61,9 +61,11 @@ DEMO_SIGNATURE_PNG = (
 )
 ADULT_INSTRUMENTS = ("phq9", "gad7", "pcl5", "cssrs-screen", "wsas")
 #: The demo profile: believable baseline totals (points) of a synthetic adult referred with
-#: moderately severe recurrent depression. An instrument left out (the C-SSRS screen, which has
-#: no total) is answered "no" throughout; no demo baseline is 0 unless this profile says so.
-DEMO_BASELINE_TOTALS: Mapping[str, int] = {"phq9": 18, "gad7": 12, "pcl5": 30, "wsas": 22}
+#: moderately severe recurrent depression and PTSD symptoms above the provisional PCL-5 cut (so
+#: remission and response on PCL-5 can be judged). An instrument left out (the C-SSRS screen,
+#: which has no total) is answered "no" throughout; no demo baseline is 0 unless this profile
+#: says so.
+DEMO_BASELINE_TOTALS: Mapping[str, int] = {"phq9": 18, "gad7": 12, "pcl5": 45, "wsas": 22}
 
 
 @dataclass(frozen=True, slots=True)

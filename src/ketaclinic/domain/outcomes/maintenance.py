@@ -16,6 +16,7 @@ from enum import StrEnum
 from ketaclinic.domain.assessments.instruments.registry import instrument_name
 from ketaclinic.domain.errors import ValidationFailed
 from ketaclinic.domain.outcomes.response import (
+    BASELINE_BELOW_REMISSION_RULE,
     InstrumentScore,
     OutcomeAssessment,
     OutcomeClass,
@@ -211,7 +212,11 @@ def evaluate_relapse_rule(
     if rule.consecutive < 1:
         raise ValidationFailed({"relapse_rule.consecutive": "must be at least 1"})
     if reached not in _AFTER.get(rule.after, frozenset()):
-        msg = f"course reached {reached}, rule applies after {rule.after}"
+        reached_words = reached.value.replace("_", " ")
+        msg = (
+            f"does not apply: this rule watches for relapse after {rule.after}, and the course "
+            f"reached {reached_words} at reassessment"
+        )
         reason = Reason("relapse.not_applicable", msg, rule.source, rule.needs_signoff)
         return RelapseEvaluation(rule, False, False, (), (reason,))
     if rule.response_pct_drop is not None and baseline is None:
@@ -313,6 +318,8 @@ def propose_next_step(assessment: OutcomeAssessment) -> NextStepProposal:
         step, msg = NextStep.CLINICIAN_REVIEW, "partial response: review dose and plan"
     elif outcome is OutcomeClass.NO_RESPONSE:
         step, msg = NextStep.CONSIDER_ALTERNATIVES, "no response: consider ECT, TMS or esketamine"
+    elif BASELINE_BELOW_REMISSION_RULE in {r.rule_id for r in assessment.reasons}:
+        step, msg = NextStep.CLINICIAN_REVIEW, "remission and response do not apply: review"
     else:
         step, msg = NextStep.COMPLETE_REASSESSMENT, "outcome cannot be classified yet"
     reason = Reason(f"next_step.{step.value}", msg, PLAN_SOURCE, needs_signoff=True)

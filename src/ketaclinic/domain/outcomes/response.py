@@ -24,9 +24,14 @@ from ketaclinic.domain.errors import ValidationFailed
 from ketaclinic.domain.outcomes.scores import InstrumentScore as InstrumentScore
 from ketaclinic.domain.outcomes.scores import ScoreKind as ScoreKind
 from ketaclinic.domain.outcomes.scores import course_baseline
-from ketaclinic.domain.protocols.sections import OutcomeDefinition, Reassessment
+from ketaclinic.domain.protocols.sections import (
+    BASELINE_BELOW_REMISSION,
+    OutcomeDefinition,
+    Reassessment,
+)
 
 PERCENT_QUANTUM = Decimal("0.1")
+BASELINE_BELOW_REMISSION_RULE = "outcome.baseline_below_remission"
 
 
 class OutcomeClass(StrEnum):
@@ -128,11 +133,13 @@ def classify_change(definition: OutcomeDefinition, baseline: int, latest: int) -
 
     Contract: remission when ``latest <= remission_max_score`` (PHQ-9 ``<= 4``, i.e. ``< 5``);
     else response when the drop is ``>= response_pct_drop`` %; else partial response when the drop
-    is ``>= partial_response_pct_drop`` %; else no response. A baseline of 0 cannot be classified.
+    is ``>= partial_response_pct_drop`` %; else no response. A baseline at or below
+    ``remission_max_score`` (already below the remission threshold, so 0 too) cannot be
+    classified (:meth:`OutcomeDefinition.classifiable_from`).
     Units: instrument points. Source: clinical.md §9.1 (SUSTAIN-3 PHQ-9 < 5; response >= 50 %,
     Murrough 2013b; partial 25-49 % UNCONFIRMED).
     """
-    if baseline <= 0:
+    if baseline <= 0 or not definition.classifiable_from(baseline):
         return OutcomeClass.CANNOT_CLASSIFY
     if latest <= definition.remission_max_score:
         return OutcomeClass.REMISSION
@@ -218,7 +225,8 @@ def classify_outcome(
 
     Contract: baseline = the course's baseline (:func:`course_baseline`), latest = latest
     non-baseline score, both at or before ``at``; missing baseline, baseline of 0 or no later
-    score -> CANNOT_CLASSIFY with the reason. Otherwise see :func:`classify_change`; stability
+    score, or a baseline already below the remission threshold -> CANNOT_CLASSIFY with the
+    reason. Otherwise see :func:`classify_change`; stability
     compares the last two REASSESSMENT scores.
     Units: instrument points; percentages as Decimal. Source: clinical.md §9.1, §9.2.
     """
@@ -229,11 +237,11 @@ def classify_outcome(
     missing = _missing_reasons(baseline, latest, definition.source)
     if missing or baseline is None or latest is None:
         return _cannot(instrument, baseline, latest, missing)
+    if not definition.classifiable_from(baseline.total):
+        why = Reason(BASELINE_BELOW_REMISSION_RULE, BASELINE_BELOW_REMISSION, definition.source)
+        return _cannot(instrument, baseline, latest, [why])
     outcome = classify_change(definition, baseline.total, latest.total)
     reasons = [_definition_reason(definition, outcome)]
-    if baseline.total <= definition.remission_max_score:
-        msg = "baseline already within the remission range: interpret with care"
-        reasons.append(Reason("outcome.baseline_in_remission_range", msg, definition.source))
     visits = [s for s in _of(scores, instrument, at) if s.kind is ScoreKind.REASSESSMENT]
     stability = assess_stability(definition, baseline.total, visits)
     if stability is not None and not stability.holds:

@@ -317,6 +317,17 @@ class OutcomeDefinition:
     source: str
     needs_signoff: bool = False
 
+    def classifiable_from(self, baseline: int) -> bool:
+        """Remission and response can be judged only from a baseline at or above the remission
+        threshold (``remission_max_score + 1``): a course that starts in the remission range
+        cannot reach remission, and a percent drop from it says nothing about response."""
+        return baseline > self.remission_max_score
+
+
+BASELINE_BELOW_REMISSION = (
+    "baseline already below the remission threshold: remission does not apply"
+)
+
 
 @dataclass(frozen=True, slots=True)
 class Reassessment:

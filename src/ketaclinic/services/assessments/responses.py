@@ -76,9 +76,20 @@ class Trajectory:
     infusion_dates: tuple[datetime, ...] = ()
 
     @property
-    def response_threshold(self) -> Decimal | None:
-        """The score a >= response_pct_drop fall from baseline reaches (None without both)."""
+    def classifiable(self) -> bool:
+        """Remission and response apply: a definition and a baseline at or above the remission
+        threshold (the one rule, :meth:`OutcomeDefinition.classifiable_from`)."""
         if self.outcome is None or self.summary is None or self.summary.baseline is None:
+            return False
+        return self.outcome.classifiable_from(self.summary.baseline.total)
+
+    @property
+    def response_threshold(self) -> Decimal | None:
+        """The score a >= response_pct_drop fall from baseline reaches (None without both, or
+        when the baseline is already below the remission threshold)."""
+        if not self.classifiable or self.outcome is None or self.summary is None:
+            return None
+        if self.summary.baseline is None:
             return None
         share = (Decimal(100) - self.outcome.response_pct_drop) / Decimal(100)
         return Decimal(self.summary.baseline.total) * share

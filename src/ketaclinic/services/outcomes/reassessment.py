@@ -52,6 +52,40 @@ WATCHED_STATES = (
 )
 
 
+#: The plain next step for each course guard that can hold a decision back.
+NEXT_ACTIONS: Mapping[str, str] = {
+    "reassessed": "Record the reassessment first",
+    "maintenance_planned": "Store the maintenance plan first",
+    "consent_complete": "Complete the consent first",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Blocker:
+    """One course guard refusing a decision now: its id, plain reason and the step that lifts it."""
+
+    guard: str
+    message: str
+    action: str
+
+
+@dataclass(frozen=True, slots=True)
+class DecisionOption:
+    """One clinician decision and what, if anything, holds it back now."""
+
+    to: CourseState
+    blocking_reasons: tuple[Blocker, ...]
+
+    @property
+    def can_decide(self) -> bool:
+        return not self.blocking_reasons
+
+
+def _blocker(refusal: str) -> Blocker:
+    guard, _, message = refusal.partition(": ")
+    return Blocker(guard, message or guard, NEXT_ACTIONS.get(guard, ""))
+
+
 @dataclass(frozen=True, slots=True)
 class WorklistEntry:
     """One course needing a prescriber's look: ``kind`` is relapse, futility_review,
@@ -207,6 +241,21 @@ class OutcomeService:
         if errors:
             raise ValidationFailed(errors)
         return self._courses.move(actor, course_id, to, reason=reason)
+
+    def decision_options(self, actor: Actor, course_id: int) -> tuple[DecisionOption, ...]:
+        """Each decision :meth:`decide` accepts, with the course guards that would refuse it now
+        (the same ``CourseService.blocking_reasons`` that :meth:`decide` is refused by). The
+        written reason is asked for with the decision itself, so its guard is not listed."""
+        require(actor, Permission.CHART_READ)
+        with self._uow() as uow:
+            course = get_course(uow, actor.clinic_id, course_id)
+            protocol = load_published(uow, actor.clinic_id, course.protocol_version_id).protocol
+            options = []
+            for to in DECISIONS:
+                refused = self._courses.blocking_reasons(uow, course, protocol, to, reason="")
+                blockers = tuple(_blocker(r) for r in refused if not r.startswith("reason_given:"))
+                options.append(DecisionOption(to, blockers))
+        return tuple(options)
 
     def worklist(self, actor: Actor) -> list[WorklistEntry]:
         """Courses a prescriber should look at: relapse met, futility review prompted, a

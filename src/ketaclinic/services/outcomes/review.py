@@ -21,6 +21,7 @@ from ketaclinic.domain.outcomes.maintenance import (
 )
 from ketaclinic.domain.outcomes.records import CourseScore, StoredBoosterPlan
 from ketaclinic.domain.outcomes.response import (
+    BASELINE_BELOW_REMISSION_RULE,
     FutilityReview,
     InstrumentScore,
     OutcomeAssessment,
@@ -83,14 +84,17 @@ class CourseReview:
 
     @property
     def reassessment_recorded(self) -> bool:
-        """A reassessment score of the primary instrument classifies the course."""
+        """A reassessment score of the primary instrument classifies the course, or is recorded
+        on a course whose baseline was already below the remission threshold (nothing to
+        classify: remission and response do not apply)."""
         primary = self.protocol.reassessment.primary_instrument
-        return (
-            any(
-                s.kind is ScoreKind.REASSESSMENT and s.score.instrument == primary
-                for s in self.scores
-            )
-            and self.outcome.outcome.value != "cannot_classify"
+        recorded = any(
+            s.kind is ScoreKind.REASSESSMENT and s.score.instrument == primary for s in self.scores
+        )
+        rules = {r.rule_id for r in self.outcome.reasons}
+        return recorded and (
+            self.outcome.outcome.value != "cannot_classify"
+            or BASELINE_BELOW_REMISSION_RULE in rules
         )
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
-from ketaclinic.domain.errors import NotFound
+from ketaclinic.domain.errors import InvalidTransition, NotFound
 from ketaclinic.domain.identity.access import Permission
 from ketaclinic.domain.identity.staff import Actor
 from ketaclinic.domain.patients.course import (
@@ -20,7 +20,6 @@ from ketaclinic.domain.patients.course import (
     allowed_targets,
     failed_guards,
     merge_facts,
-    transition,
 )
 from ketaclinic.domain.patients.treatment import Course, CourseTransition, PublishedProtocol
 from ketaclinic.domain.protocols.model import Protocol
@@ -105,6 +104,13 @@ class CourseService:
             facts, *(provider(uow, course, protocol) for provider in self._providers)
         )
 
+    def blocking_reasons(
+        self, uow: UnitOfWork, course: Course, protocol: Protocol, to: CourseState, *, reason: str
+    ) -> tuple[str, ...]:
+        """Every guard that refuses ``course.state → to`` now (``guard_id: reason``), empty
+        when the move is allowed. :meth:`move` refuses with exactly these reasons."""
+        return failed_guards(course.state, to, self.facts(uow, course, protocol, reason=reason))
+
     def move(self, actor: Actor, course_id: int, to: CourseState, *, reason: str = "") -> Course:
         """Move the course; refused with every failed guard's reason."""
         require(actor, Permission.COURSE_MANAGE)
@@ -112,7 +118,13 @@ class CourseService:
         with self._uow() as uow:
             course = get_course(uow, actor.clinic_id, course_id)
             protocol = load_published(uow, actor.clinic_id, course.protocol_version_id).protocol
-            transition(course.state, to, self.facts(uow, course, protocol, reason=reason))
+            refused = self.blocking_reasons(uow, course, protocol, to, reason=reason)
+            if refused:
+                raise InvalidTransition(
+                    f"course cannot move from {course.state.value} to {to.value}",
+                    reasons=refused,
+                    field="state",
+                )
             moved = uow.courses.move(
                 course, to, by=actor.staff_id, at=self._clock.now(), reason=reason.strip()
             )

@@ -15,7 +15,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 
 from ketaclinic.domain.errors import ValidationFailed
-from ketaclinic.domain.protocols.sections import OutcomeDefinition
+from ketaclinic.domain.protocols.sections import BASELINE_BELOW_REMISSION, OutcomeDefinition
 
 
 class OutcomeStatus(StrEnum):
@@ -109,13 +109,17 @@ def classify_outcome(
 ) -> tuple[OutcomeStatus | None, str]:
     """Remission / response / partial response / no response per the protocol's definition.
 
-    Remission is checked first (latest <= remission_max_score), then the percent drop from
-    baseline against ``response_pct_drop`` and ``partial_response_pct_drop``.
+    Nothing is classified when the baseline is already below the remission threshold
+    (:meth:`OutcomeDefinition.classifiable_from`). Otherwise remission is checked first
+    (latest <= remission_max_score), then the percent drop from baseline against
+    ``response_pct_drop`` and ``partial_response_pct_drop``.
     """
     if outcome is None:
         return None, "no outcome definition for this instrument in the protocol"
     if not has_followup:
         return None, "only a baseline score: no follow-up yet"
+    if not outcome.classifiable_from(baseline):
+        return None, BASELINE_BELOW_REMISSION
     if latest <= outcome.remission_max_score:
         return OutcomeStatus.REMISSION, f"latest {latest} <= {outcome.remission_max_score}"
     pct = percent_change(baseline, latest)

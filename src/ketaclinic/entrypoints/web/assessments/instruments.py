@@ -138,12 +138,14 @@ async def record_response(
 
 
 def chart_svg(t: Trajectory, tz: str) -> Markup:
-    """The trajectory's accessible SVG: bands, response and remission lines, infusion marks."""
+    """The trajectory's accessible SVG: bands, response and remission lines, infusion marks.
+
+    The two lines are drawn only when remission and response apply to the course's baseline."""
     thresholds = []
     if t.response_threshold is not None and t.outcome is not None:
         label = f"Response (>= {t.outcome.response_pct_drop}% drop)"
         thresholds.append(Threshold(label, float(t.response_threshold)))
-    if t.outcome is not None:
+    if t.outcome is not None and t.classifiable:
         thresholds.append(Threshold("Remission", float(t.outcome.remission_max_score)))
     svg = render_trajectory_svg(
         t.points,

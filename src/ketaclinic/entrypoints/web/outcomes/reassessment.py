@@ -57,10 +57,7 @@ def _page(
         "values": values or {"start_on": today.isoformat()},
         "errors": errors or {},
         "error": error,
-        "decisions": [
-            s.value
-            for s in (CourseState.MAINTENANCE, CourseState.COMPLETED, CourseState.DISCONTINUED)
-        ],
+        "options": services.outcomes.decision_options(staff_session.actor, course_id),
     }
     patient_id = review.course.patient_id
     return render(request, "outcomes/course.html", context, status=status, banner_for=patient_id)
