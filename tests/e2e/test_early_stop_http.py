@@ -53,6 +53,9 @@ def test_the_form_asks_why_dosing_ends_early_and_refuses_without_a_reason(
     )
     assert done.status_code == 303, done.text[:800]
     assert _state(day) is SessionState.RECOVERY
+    web_login(client, day.world, Role.APP)
+    record = client.get(f"/courses/{day.setup.course_id}/orders/new").text
+    assert '<strong data-field="given-mg">given 3.5 mg</strong> (dosing ended early)' in record
 
 
 def test_the_api_refuses_an_early_end_without_a_reason(client: TestClient, day: Day) -> None:

@@ -57,6 +57,10 @@ def test_ending_early_needs_a_reason_and_records_the_amount_given(day: Day) -> N
     assert mg == Decimal("3.5")  # 150 mL/h x 4 min x 0.35 mg/mL
     assert per_kg == (c.effective_mg_per_kg * mg / c.dose_mg).quantize(Decimal("0.001"))
     assert stopped_early
+    screen = w.services.orders.screen(w.actor(Role.APP), day.setup.course_id)
+    [row] = screen.history  # what the next titration and the course record read
+    assert row.administration is not None and row.administration.dose_mg == Decimal("3.5")
+    assert row.administration.response.stopped_early
     with w.services.uow() as uow:
         history = uow.sessions.history(w.clinic.id, day.session_id)
     [end] = [h for h in history if h.to_state is SessionState.RECOVERY]
