@@ -53,6 +53,10 @@ def test_the_form_asks_why_dosing_ends_early_and_refuses_without_a_reason(
     )
     assert done.status_code == 303, done.text[:800]
     assert _state(day) is SessionState.RECOVERY
+    page = client.get(f"/sessions/{day.session_id}").text
+    assert '<strong data-field="given-mg">given 3.5 mg</strong> (dosing ended early)' in page
+    panel = client.get(f"/patients/{day.setup.patient_id}/panels/sessions").text
+    assert "3.5 mg" in panel and "35 mg" not in panel
     web_login(client, day.world, Role.APP)
     record = client.get(f"/courses/{day.setup.course_id}/orders/new").text
     assert '<strong data-field="given-mg">given 3.5 mg</strong> (dosing ended early)' in record

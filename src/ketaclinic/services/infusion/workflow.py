@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from ketaclinic.domain.consent.signatures import ConsentStatus, ensure_sessions_allowed
@@ -70,6 +71,7 @@ class SessionDay:
     resume_approval: SessionRecord | None = None  # a prescriber's approval of the current pause
     published: PublishedProtocol | None = None  # the version it runs on, with its sign-off
     dosing_time: DosingTime | None = None  # planned and elapsed pump minutes while dosing runs
+    given_mg: Decimal | None = None  # ketamine actually given, once dosing has ended
 
 
 class SessionWorkflowService(BedsideSteps):
@@ -339,6 +341,11 @@ class SessionWorkflowService(BedsideSteps):
             timing = None
             if order is not None and s.state in (SessionState.INFUSING, SessionState.PAUSED):
                 timing = session_dosing_time(uow, s, order, self._now())
+            given = [
+                a.dose_mg
+                for a in uow.dosing.administrations(actor.clinic_id, s.course_id)
+                if order is not None and a.order_id == order.id
+            ]
             return SessionDay(
                 s,
                 records,
@@ -350,6 +357,7 @@ class SessionWorkflowService(BedsideSteps):
                 approval,
                 published,
                 dosing_time=timing,
+                given_mg=given[0] if given else None,
             )
 
     def for_patient(self, actor: Actor, patient_id: int) -> Sequence[SessionDay]:
