@@ -52,6 +52,7 @@ def test_two_racing_administrations_of_one_order_give_one_success_and_409(
         f"/api/v1/sessions/{day.session_id}/steps/start", json=start, headers=headers[0]
     )
     assert started.status_code == 200, started.text
+    world.clock.advance(minutes=40)  # the order's planned duration: no early-stop reason asked
     url = f"/api/v1/sessions/{day.session_id}/steps/end"
     body: dict[str, str] = {}
 

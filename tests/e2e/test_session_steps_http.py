@@ -168,7 +168,7 @@ def test_a_coach_cannot_run_the_steps_of_an_iv_infusion(client: TestClient, worl
     web_login(client, world, Role.COACH)
     page = client.get(f"/sessions/{sid}")
     assert page.status_code == 200 and 'action="/sessions/' not in page.text  # no step offered
-    ended = _step(client, world, Role.NURSE, sid, "end", {})
+    ended = _step(client, world, Role.NURSE, sid, "end", {"reason": "patient asked to stop"})
     assert ended.status_code == 200, ended.text
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from decimal import Decimal
 
 from ketaclinic.domain.dosing.checkin import BetweenSessionCheckIn
 from ketaclinic.domain.dosing.records import (
@@ -132,25 +133,32 @@ class InMemoryDosingRepository:
 
     # -- administrations -------------------------------------------------------------------
     def add_administration(
-        self, order: DoseOrder, response: SessionResponse, *, by: int, at: datetime
+        self,
+        order: DoseOrder,
+        response: SessionResponse,
+        *,
+        by: int,
+        at: datetime,
+        given: tuple[Decimal, Decimal] | None = None,
     ) -> Administration:
+        mg, per_kg = given or (order.content.dose_mg, order.content.effective_mg_per_kg)
         current = self.get_order(order.clinic_id, order.id) or order
         self._move(order, OrderStatus.VERIFIED, replace(current, status=OrderStatus.ADMINISTERED))
         new_id = self._t.next_id("administrations")
-        given = Administration(
+        done = Administration(
             new_id,
             order.clinic_id,
             order.course_id,
             order.id,
             order.content.session_number,
             at,
-            order.content.dose_mg,
-            order.content.effective_mg_per_kg,
+            mg,
+            per_kg,
             by,
             response,
         )
-        self._t.administrations[new_id] = given
-        return given
+        self._t.administrations[new_id] = done
+        return done
 
     def administrations(self, clinic_id: int, course_id: int) -> Sequence[Administration]:
         """In session order."""

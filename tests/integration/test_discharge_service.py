@@ -1,5 +1,6 @@
 """Discharge through the services on SQLite and PostgreSQL: an open alarm and out-of-limit
-recovery vitals each block it with their reason; a stopped session still goes through attended
+recovery vitals each block it with their reason; a high-priority alarm blocks it until it is
+acknowledged, even once its condition has cleared; a stopped session still goes through attended
 recovery and the same criteria; nothing is stored when the discharge is refused."""
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import pytest
 from ketaclinic.domain.errors import SafetyBlock
 from ketaclinic.domain.identity.access import Role
 from ketaclinic.domain.infusion.discharge import AldreteScore
+from ketaclinic.domain.infusion.records import AckAction
 from ketaclinic.domain.infusion.session import SessionState
 from ketaclinic.domain.infusion.vitals import Parameter, ReadingSource, VitalReading
 from ketaclinic.services.infusion.monitor_messages import VitalsBatch
@@ -68,6 +70,17 @@ def test_open_alarm_and_high_bp_block_discharge_with_their_reasons(day: Day) -> 
         day.flow.discharge(w.actor(Role.PHYSICIAN), day.session_id, override)
     assert never.value.field == "no_open_high_alarm"
     _vitals(day, sbp=128, dbp=80, hr=76, spo2=98, rr=14)
+    alarms = w.services.alarms.for_session(nurse, day.session_id)
+    [alarm] = [a for a in alarms if a.severity == "high"]
+    assert not alarm.active  # the condition has cleared, but nobody acknowledged the alarm
+    with pytest.raises(SafetyBlock) as unseen:
+        day.flow.discharge(nurse, day.session_id, DISCHARGE)
+    assert [r.split(":", 1)[0] for r in unseen.value.reasons] == ["high_alarms_acknowledged"]
+    assert "condition has cleared" in unseen.value.reasons[0]
+    unmet = day.flow.check_discharge(nurse, day.session_id).unmet
+    assert [u.id for u in unmet] == ["high_alarms_acknowledged"]
+    w.services.alarms.acknowledge(nurse, alarm.id, AckAction.NONE, "")
+    assert day.flow.check_discharge(nurse, day.session_id).allowed
     assert day.flow.discharge(nurse, day.session_id, DISCHARGE).state is SessionState.DISCHARGED
 
 

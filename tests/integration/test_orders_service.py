@@ -224,6 +224,7 @@ def give(
     peak = response.get("dissociation_peak_total")
     if peak is not None:
         flow.score(nurse, session_id, {"instrument": "cadss6", "total": str(peak)})
+    setup.clock.advance(minutes=c.duration_min)  # the whole planned infusion
     flow.end_dosing(nurse, session_id)
     _discharge(setup, nurse, session_id)
 

@@ -176,7 +176,7 @@ def test_a_whole_iv_session_from_check_in_to_discharge(
     expect(page.locator("#resume-approved")).to_contain_text("physician")
     _submit(page, "resume", {"Reason for resuming *": "BP 134/80 on recheck"})
     expect(state).to_have_text("infusing")
-    _wait(page, live_server, 30, sid)
+    _wait(page, live_server, 35, sid)  # 5 + 35 min of pump time: the order's planned 40 min
     with MllpClient("127.0.0.1", listener_port) as client:
         assert b"MSA|AA|ID-4" in client.send(pcd01(monitor, "ID-4", clock.now(), sbp=124))
     page.goto(f"/sessions/{sid}")

@@ -5,10 +5,12 @@ end of dosing (UNCONFIRMED default, needs sign-off), a modified Aldrete score at
 protocol threshold (Aldrete 1995, >= 9), vital signs back within the alert limits, no open alarm,
 safety gates clear (when the protocol says so), an escort present (when required) and discharge
 instructions given (no driving until the next day, clinical.md §4.2 item 5 and §4.6).
-Escort, safety gates, open high-priority alarms and the minimum observation time can never be
-overridden (:data:`NEVER_OVERRIDDEN`). Any other unmet criterion may be signed against only by a
-physician, with a written reason and an extended observation period (longer than the protocol's
-minimum) that the patient has already been observed for.
+Every high-priority alarm of the session must have been acknowledged, whether its condition has
+cleared or not (rule ``high_alarms_acknowledged``): a cleared or repeating alarm nobody looked at
+still blocks. Escort, safety gates, open or unacknowledged high-priority alarms and the minimum
+observation time can never be overridden (:data:`NEVER_OVERRIDDEN`). Any other unmet criterion
+may be signed against only by a physician, with a written reason and an extended observation
+period (longer than the protocol's minimum) that the patient has already been observed for.
 """
 
 from __future__ import annotations
@@ -27,10 +29,19 @@ from ketaclinic.domain.protocols.sections import AlertKind, AlertRule, Discharge
 DEFAULT_SOURCE = "clinical.md §4.6"
 OVERRIDE_ROLES = frozenset({"physician"})
 #: Criteria no one can sign against: a responsible adult escort (UK SmPC; RCEM 2018; §4.6),
-#: clear suicide-risk safety gates, open high-priority alarms, and the minimum observation time.
+#: clear suicide-risk safety gates, open or unacknowledged high-priority alarms, and the minimum
+#: observation time.
 NEVER_OVERRIDDEN = frozenset(
-    {"escort_present", "safety_gates_clear", "no_open_high_alarm", "min_observation"}
+    {
+        "escort_present",
+        "safety_gates_clear",
+        "no_open_high_alarm",
+        "high_alarms_acknowledged",
+        "min_observation",
+    }
 )
+#: The rule every high-priority alarm of the session answers to before discharge.
+HIGH_ALARMS_ACKNOWLEDGED = "high_alarms_acknowledged"
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +77,8 @@ class DischargeFacts:
     vitals_out_of_limits: tuple[str, ...] | None  # from :func:`vitals_out_of_limits`
     open_alarms: tuple[str, ...] = ()
     open_high_alarms: tuple[str, ...] = ()  # high-priority alarms: never overridden
+    # every high-priority alarm not yet acknowledged, whatever its condition (plain words)
+    unacknowledged_high_alarms: tuple[str, ...] = ()
     open_safety_gates: tuple[str, ...] = ()
     escort_present: bool = False
     instructions_given: bool = False
@@ -133,6 +146,15 @@ def evaluate_discharge(
         *(
             _unmet("no_open_high_alarm", f"open high-priority alarm: {a}", DEFAULT_SOURCE)
             for a in facts.open_high_alarms
+        ),
+        *(
+            _unmet(
+                HIGH_ALARMS_ACKNOWLEDGED,
+                f"high-priority alarm not acknowledged: {a}; every high-priority alarm must be "
+                "acknowledged before discharge, even once its condition has cleared",
+                DEFAULT_SOURCE,
+            )
+            for a in facts.unacknowledged_high_alarms
         ),
         *(_unmet("no_open_alarm", f"open alarm: {a}", DEFAULT_SOURCE) for a in facts.open_alarms),
         *_gates(criteria, facts),

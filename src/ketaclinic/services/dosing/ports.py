@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from decimal import Decimal
 from typing import Protocol
 
 from ketaclinic.domain.dosing.checkin import BetweenSessionCheckIn
@@ -51,6 +52,16 @@ class DosingRepository(Protocol):
     ) -> VerificationRecord: ...
     def verifications(self, clinic_id: int, order_id: int) -> Sequence[VerificationRecord]: ...
     def add_administration(
-        self, order: DoseOrder, response: SessionResponse, *, by: int, at: datetime
-    ) -> Administration: ...
+        self,
+        order: DoseOrder,
+        response: SessionResponse,
+        *,
+        by: int,
+        at: datetime,
+        given: tuple[Decimal, Decimal] | None = None,
+    ) -> Administration:
+        """Record the dose given under ``order``; ``given`` is (mg, mg/kg) actually given when
+        dosing ended early (None: the ordered dose)."""
+        ...
+
     def administrations(self, clinic_id: int, course_id: int) -> Sequence[Administration]: ...

@@ -2,8 +2,9 @@
 
 Criteria (``domain.infusion.discharge.evaluate_discharge``; clinical.md §4.6, Aldrete 1995): minimum
 observation since the end of dosing (or the stop), modified Aldrete at or above the threshold, the
-latest usable reading of every alert-rule parameter back within limits, no open alarm, safety
-gates clear, escort present and instructions given (no driving until the next day).
+latest usable reading of every alert-rule parameter back within limits, no open alarm, every
+high-priority alarm of the session acknowledged (cleared or not), safety gates clear, escort
+present and instructions given (no driving until the next day).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from ketaclinic.domain.infusion.discharge import (
     evaluate_discharge,
     vitals_out_of_limits,
 )
-from ketaclinic.domain.infusion.records import InfusionSession
+from ketaclinic.domain.infusion.records import InfusionSession, StoredAlarm
 from ketaclinic.domain.protocols.model import Protocol
 from ketaclinic.services.assessments.safety import open_reasons
 from ketaclinic.services.identity.authorization import allowed
@@ -56,11 +57,21 @@ def evaluate(
         open_high_alarms=tuple(
             f"{a.rule_id}: {a.message}" for a in alarms if a.active and a.severity == "high"
         ),
+        unacknowledged_high_alarms=tuple(
+            _alarm_words(a) for a in alarms if a.severity == "high" and a.acknowledged_at is None
+        ),
         open_safety_gates=open_reasons(uow, s.clinic_id, s.patient_id),
         escort_present=escort,
         instructions_given=instructions,
     )
     return evaluate_discharge(protocol.discharge, facts, at=at)
+
+
+def _alarm_words(alarm: StoredAlarm) -> str:
+    """An unacknowledged alarm in plain words: what, how often, and whether it still holds."""
+    times = f", raised {alarm.repeat_count} times" if alarm.repeat_count > 1 else ""
+    state = "condition still present" if alarm.active else "condition has cleared"
+    return f"{alarm.message}{times} ({state})"
 
 
 def override(

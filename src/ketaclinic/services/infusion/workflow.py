@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from ketaclinic.domain.consent.signatures import ConsentStatus, ensure_sessions_allowed
@@ -19,6 +20,7 @@ from ketaclinic.domain.errors import NotFound, SafetyBlock, ValidationFailed
 from ketaclinic.domain.identity.access import Permission
 from ketaclinic.domain.identity.staff import Actor
 from ketaclinic.domain.infusion.discharge import DischargeDecision, sign_discharge
+from ketaclinic.domain.infusion.early_stop import DosingTime
 from ketaclinic.domain.infusion.records import InfusionSession, StoredReading
 from ketaclinic.domain.infusion.session import SessionState, guard_failures
 from ketaclinic.domain.patients.treatment import PublishedProtocol
@@ -31,6 +33,7 @@ from ketaclinic.services.infusion import checklists as forms
 from ketaclinic.services.infusion.bedside_records import BedsideSteps
 from ketaclinic.services.infusion.discharge import evaluate, override
 from ketaclinic.services.infusion.dose_team import DoseTeamChoices, choices, dose_team, record_team
+from ketaclinic.services.infusion.early_stop import dosing_end, session_dosing_time
 from ketaclinic.services.infusion.facts import (
     bp_hold,
     ketamine_payload,
@@ -48,6 +51,7 @@ from ketaclinic.services.infusion.predose_decisions import (
     is_waiting,
     waiting_predose,
 )
+from ketaclinic.services.infusion.runners import ensure_session_runner
 from ketaclinic.services.infusion.sessions import get_session, pause_count
 
 _INSTRUCTIONS = "no driving or operating machinery until the next day; escort home"
@@ -66,6 +70,8 @@ class SessionDay:
     predose_waiting: SessionRecord | None = None  # a BP hold waiting for a prescriber's decision
     resume_approval: SessionRecord | None = None  # a prescriber's approval of the current pause
     published: PublishedProtocol | None = None  # the version it runs on, with its sign-off
+    dosing_time: DosingTime | None = None  # planned and elapsed pump minutes while dosing runs
+    given_mg: Decimal | None = None  # ketamine actually given, once dosing has ended
 
 
 class SessionWorkflowService(BedsideSteps):
@@ -231,15 +237,23 @@ class SessionWorkflowService(BedsideSteps):
 
     def end_dosing(self, actor: Actor, session_id: int, reason: str = "") -> InfusionSession:
         """End dosing (or begin recovery after a stop): the ketamine given is recorded against
-        the verified order with the response observed (read by the next titration)."""
+        the verified order with the response observed (read by the next titration). Ending
+        before the order's planned duration is an early stop: refused naming ``reason`` without
+        one, and the amount actually given is recorded (:mod:`.early_stop`)."""
         require(actor, Permission.SESSION_RUN)
         with self._uow() as uow:
             s = get_session(uow, actor.clinic_id, session_id)
+            ensure_session_runner(uow, actor, s)  # who may, before what the form says
             order = session_order(uow, s)
             records = uow.session_records.for_session(actor.clinic_id, s.id)
+            end = dosing_end(uow, s, order, observed_response(records, s), reason, self._now())
             assert actor.staff_id is not None
             uow.dosing.add_administration(
-                order, observed_response(records, s), by=actor.staff_id, at=self._now()
+                order,
+                end.response,
+                by=actor.staff_id,
+                at=self._now(),
+                given=(end.given.dose_mg, end.given.dose_mg_per_kg),
             )
             record(
                 uow,
@@ -249,11 +263,10 @@ class SessionWorkflowService(BedsideSteps):
                 object_type="dose_order",
                 object_id=order.id,
                 patient_id=s.patient_id,
-                detail=f"session={s.id}",
+                detail=f"session={s.id} given_mg={end.given.dose_mg}"
+                + (f" early_stop elapsed_min={end.time.elapsed_min}" if end.time.early else ""),
             )
-            facts = self._facts(
-                uow, s, reason=reason or "dosing complete", dosing_end_recorded=True
-            )
+            facts = self._facts(uow, s, reason=end.reason, dosing_end_recorded=True)
             return self._move(uow, actor, s, SessionState.RECOVERY, facts)
 
     def step(
@@ -325,8 +338,26 @@ class SessionWorkflowService(BedsideSteps):
             readings = uow.readings.for_session(actor.clinic_id, s.id)
             waiting = waiting_predose(uow, s) if is_waiting(uow, s) else None
             approval = resume_approval(records, s, pause_count(uow, s))
+            timing = None
+            if order is not None and s.state in (SessionState.INFUSING, SessionState.PAUSED):
+                timing = session_dosing_time(uow, s, order, self._now())
+            given = [
+                a.dose_mg
+                for a in uow.dosing.administrations(actor.clinic_id, s.course_id)
+                if order is not None and a.order_id == order.id
+            ]
             return SessionDay(
-                s, records, order, protocol, decision, readings, waiting, approval, published
+                s,
+                records,
+                order,
+                protocol,
+                decision,
+                readings,
+                waiting,
+                approval,
+                published,
+                dosing_time=timing,
+                given_mg=given[0] if given else None,
             )
 
     def for_patient(self, actor: Actor, patient_id: int) -> Sequence[SessionDay]:

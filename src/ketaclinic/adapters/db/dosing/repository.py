@@ -321,8 +321,15 @@ class SqlDosingRepository:
 
     # -- administrations -------------------------------------------------------------------
     def add_administration(
-        self, order: DoseOrder, response: SessionResponse, *, by: int, at: datetime
+        self,
+        order: DoseOrder,
+        response: SessionResponse,
+        *,
+        by: int,
+        at: datetime,
+        given: tuple[Decimal, Decimal] | None = None,
     ) -> Administration:
+        mg, per_kg = given or (order.content.dose_mg, order.content.effective_mg_per_kg)
         alarms = [
             {"rule_id": a.rule_id, "parameter": a.parameter, "action": a.action.value}
             for a in response.alarms
@@ -337,8 +344,7 @@ class SqlDosingRepository:
             insert(dose_administrations)
             .values(clinic_id=order.clinic_id, course_id=order.course_id, order_id=order.id)
             .values(session_number=order.content.session_number, given_at=at, recorded_by=by)
-            .values(dose_mg=str(order.content.dose_mg))
-            .values(dose_mg_per_kg=str(order.content.effective_mg_per_kg))
+            .values(dose_mg=str(mg), dose_mg_per_kg=str(per_kg))
             .values(dissociation_instrument=instrument.value if instrument else None)
             .values(dissociation_peak_total=response.dissociation_peak_total)
             .values(excessive_sedation=response.excessive_sedation)
@@ -353,8 +359,8 @@ class SqlDosingRepository:
             order.id,
             order.content.session_number,
             at,
-            order.content.dose_mg,
-            order.content.effective_mg_per_kg,
+            mg,
+            per_kg,
             by,
             response,
         )
