@@ -347,6 +347,10 @@ def record_adverse_event(nurse: Page, kind: str) -> None:
 def end_recover_discharge(nurse: Page, wait: Callable[[int], None]) -> None:
     """End dosing, Aldrete, recovery vitals after the minimum observation, discharge."""
     state = nurse.locator('[data-field="state"]')
+    early = nurse.locator("#end-early")  # the page says when the order's pump time is not over
+    if early.count():
+        planned, elapsed = (int(n) for n in re.findall(r"(\d+) min", early.inner_text())[:2])
+        wait(planned - elapsed)  # the nurse lets the pump run to the end of the order
     nurse.locator("#step-end").get_by_role("button").click()
     expect(state).to_have_text("recovery")
     for item in ("activity", "respiration", "circulation", "consciousness", "spo2"):
