@@ -77,7 +77,31 @@ def _course_scores(
     return rows
 
 
+def remission_range_courses(first_id: int) -> tuple[list[CourseFact], list[ScoreFact]]:
+    """Courses whose baseline is already at or below the remission cut (and one just above it):
+    the course page cannot classify the first ones, so no figure from baseline may count them."""
+    facts, scores = [], []
+    cases = [  # (clinic, started, phq9 baseline, madrs baseline)
+        (1, date(2024, 2, 5), 4, 10),  # exactly the cut: not classifiable
+        (2, date(2024, 4, 9), 2, 3),  # well below the cut
+        (5, date(2024, 5, 14), 1, 9),
+        (1, date(2024, 6, 3), 5, 11),  # one above the cut: classified, counted as remission
+    ]
+    for offset, (clinic, started, phq9, madrs) in enumerate(cases):
+        cid = first_id + offset
+        course = CourseFact(cid, clinic, "adult-iv", started, "18-25", 0, 6, 0, 0)
+        facts.append(course)
+        for instrument, baseline in (("phq9", phq9), ("madrs", madrs)):
+            scores.append(ScoreFact(cid, instrument, 0, 0, baseline))
+            scores.extend(ScoreFact(cid, instrument, k, 2 * k, k % 2) for k in range(1, 7))
+            scores.append(ScoreFact(cid, instrument, None, 90, 0))
+    return facts, scores
+
+
 FACTS, SCORES = generate_cohort(seed=11)
+_LOW_FACTS, _LOW_SCORES = remission_range_courses(len(FACTS) + 1)
+FACTS += _LOW_FACTS
+SCORES += _LOW_SCORES
 FILTERS = [
     pytest.param(DashboardFilter("2024-01", "2024-12", PHQ9, min_courses=5), id="phq9-all-year"),
     pytest.param(
@@ -101,7 +125,7 @@ def reference(name: str, f: DashboardFilter) -> list[Any]:
     if name == "mean_trajectory":
         return compute_trajectory(cs)
     if name == "median_change_by_cohort":
-        return ref.compute_median_change(cs, at_session=f.at_session)
+        return ref.compute_median_change(cs, d, at_session=f.at_session)
     if name == "time_to_first_response":
         return compute_time_to_response(cs, d)
     return ref.compute_top_clinics(cs, d, min_courses=f.min_courses, limit=f.limit)
@@ -262,7 +286,58 @@ def test_cohort_exercises_the_edges() -> None:
     assert 0 in baselines
     assert len(baselines) < len(FACTS)  # some courses have no baseline
     cs = ref.collect_scores(FACTS, SCORES, "phq9")
-    pairs = [ref.end_pair(c, 6) for c in cs]
+    pairs = [ref.end_pair(c, PHQ9, 6) for c in cs]
     exact_half = [p for p in pairs if p is not None and p[1] * 2 == p[0]]
     assert exact_half, "no course lands exactly on a 50 % drop"
     assert max(c.clinic_id for c in FACTS) >= 10  # clinic ids sort as numbers, not strings
+    for definition in (PHQ9, MADRS):
+        low = [
+            s
+            for s in SCORES
+            if s.instrument == definition.instrument
+            and s.session_number == 0
+            and 0 < s.total <= definition.remission_max_score
+        ]
+        assert len(low) >= 3, "no baseline already in the remission range"
+
+
+@pytest.mark.parametrize("f", FILTERS)
+def test_baselines_in_remission_range_are_in_every_filter(f: DashboardFilter) -> None:
+    """Each filter holds a course the course page cannot classify (its baseline is at or below
+    the remission cut) that would otherwise count as a remission at session 6 and 3 months."""
+    courses = ref.select_courses(
+        FACTS, from_month=f.from_month, to_month=f.to_month, clinic_ids=f.clinic_ids
+    )
+    cs = ref.collect_scores(courses, SCORES, f.definition.instrument)
+    cut = f.definition.remission_max_score
+    low = [c for c in cs if c.baseline is not None and 0 < c.baseline <= cut]
+    assert low
+    assert all(ref.usable_baseline(c, f.definition) is None for c in low)
+    assert all(c.by_session[6] <= cut and c.three_month is not None for c in low)
+
+
+def test_sql_does_not_count_remission_from_a_baseline_in_remission_range(
+    sqlite_exec: schema.Executor,
+) -> None:
+    """The low-baseline courses alone (their own clinic set) give no remission row in SQL."""
+    clinics = (1, 2, 5)
+    f = DashboardFilter("2024-02", "2024-05", PHQ9, clinic_ids=clinics)
+    got, _ = queries.run_query(
+        sqlite_exec, "remission_session_and_3_months", f, source=Source.RAW, prefix="inc_"
+    )
+    every = queries.run_query(
+        sqlite_exec, "remission_session_and_3_months", f, source=Source.ROLLUP, prefix="bulk_"
+    )[0]
+    assert got == every == reference("remission_session_and_3_months", f)
+    low_ids = {c.course_id for c in _LOW_FACTS if c.started_on < date(2024, 6, 1)}
+    assert low_ids  # in the filter, yet absent from every denominator
+    courses = ref.select_courses(
+        FACTS, from_month="2024-02", to_month="2024-05", clinic_ids=clinics
+    )
+    counted = [
+        c
+        for c in ref.collect_scores(courses, SCORES, "phq9")
+        if ref.usable_baseline(c, PHQ9) is not None and 6 in c.by_session
+    ]
+    assert sum(r.at_session_n for r in got) == len(counted)
+    assert not low_ids & {c.course.course_id for c in counted}

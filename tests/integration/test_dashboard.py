@@ -32,11 +32,13 @@ PHQ9 = OutcomeDefinition("phq9", 50, 25, 4, "SUSTAIN-3")  # type: ignore[arg-typ
 
 
 def generate(seed: int, n: int) -> list[tuple[int | None, list[int]]]:
-    """Per course: a PHQ-9 baseline (None = missing) and 1-6 session totals (drop-outs)."""
+    """Per course: a PHQ-9 baseline (None = missing) and 1-6 session totals (drop-outs); the
+    fourth course starts already in the remission range (PHQ-9 3, the course page cannot
+    classify it) and ends at 0."""
     rng = random.Random(seed)
     cohort = []
     for i in range(n):
-        baseline = None if i == 0 else (0 if i == 1 else rng.randint(10, 24))
+        baseline = {0: None, 1: 0, 3: 3}.get(i, rng.randint(10, 24))
         sessions = rng.randint(1, 6) if i % 3 == 2 else 6
         start = baseline or 12
         totals = [max(0, min(24, start - rng.randint(0, 3) * k)) for k in range(1, sessions + 1)]
@@ -101,9 +103,11 @@ def test_dashboard_matches_the_reference_computation(world: World) -> None:
     assert list(figures.trajectory) == compute_trajectory(grouped, max_session=6)
     assert list(figures.time_to_response) == compute_time_to_response(grouped, PHQ9)
     assert list(built.retention) == compute_retention(facts, series_sessions=6)
-    # hand count, independent of domain.outcomes.analytics: usable baseline (> 0) and a session-6
-    # score
-    usable = [(b, t[5]) for b, t in cohort if b and len(t) == 6]
+    # hand count, independent of domain.outcomes.analytics: usable baseline (above the remission
+    # cut 4, as on the course page) and a session-6 score
+    usable = [(b, t[5]) for b, t in cohort if b is not None and b > 4 and len(t) == 6]
+    [low] = [t for b, t in cohort if b == 3]
+    assert len(low) == 6 and low[5] <= 4  # a remission by its last score alone, yet not counted
     [row] = figures.rates_by_month
     assert 0 < row.denominator == len(usable) < len(cohort)  # exclusions really happen
     assert 0 < row.responders < row.denominator or row.remitters > 0

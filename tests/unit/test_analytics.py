@@ -15,6 +15,7 @@ from ketaclinic.domain.outcomes.cohort_trajectory import (
     t_critical_95,
     trajectory_point_from_sums,
 )
+from ketaclinic.domain.outcomes.response import OutcomeClass, classify_change, drop_reaches
 from ketaclinic.domain.outcomes.time_to_response import (
     compute_time_to_response,
     kaplan_meier_from_counts,
@@ -64,6 +65,50 @@ def test_remission_at_session_6_and_3_months() -> None:
     assert (row.three_month_n, row.three_month_remitted) == (2, 1)
 
 
+@pytest.mark.parametrize("baseline", [0, 1, 3, 4, 5, 6, 12])
+@pytest.mark.parametrize("latest", [0, 2, 4, 5])
+def test_dashboard_classifies_a_course_exactly_as_the_course_page(
+    baseline: int, latest: int
+) -> None:
+    """A baseline at or below the remission cut (PHQ-9 <= 4) is "cannot classify" on the course
+    page: the dashboard leaves that course out of every figure measured from baseline."""
+    cs = a.collect_scores([course(9)], phq(9, baseline, 9, 9, 9, 9, 9, latest, m3=latest), "phq9")
+    page = classify_change(PHQ9, baseline, latest)
+    rates = a.compute_rates(cs, PHQ9, group_by=("clinic",))
+    remission = a.compute_remission(cs, PHQ9)
+    median = a.compute_median_change(cs, PHQ9)
+    followed = sum(r.events + r.censored for r in compute_time_to_response(cs, PHQ9))
+    if page is OutcomeClass.CANNOT_CLASSIFY:
+        assert (rates, remission, median, followed) == ([], [], [], 0)
+        assert a.compute_top_clinics(cs, PHQ9, min_courses=1) == []
+        return
+    (rate,) = rates
+    assert rate.denominator == 1
+    assert rate.remitters == int(page is OutcomeClass.REMISSION)
+    assert rate.responders == int(drop_reaches(baseline, latest, PHQ9.response_pct_drop))
+    (row,) = remission
+    assert (row.at_session_n, row.at_session_remitted) == (1, int(page is OutcomeClass.REMISSION))
+    assert (row.three_month_n, row.three_month_remitted) == (1, row.at_session_remitted)
+    assert median[0].n == 1
+    assert followed == 1
+
+
+def test_courses_starting_in_remission_range_change_no_figure() -> None:
+    low = [course(6), course(7, clinic=2)]
+    extra = [*phq(6, 4, 3, 2, 2, 1, 1, 1, m3=0), *phq(7, 3, 1, 0, 0, 0, 0, 0, m3=0)]
+    cs = a.collect_scores(COURSES + low, SCORES + extra, "phq9")
+    assert a.compute_rates(cs, PHQ9, group_by=("clinic",)) == a.compute_rates(
+        CS, PHQ9, group_by=("clinic",)
+    )
+    assert a.compute_remission(cs, PHQ9) == a.compute_remission(CS, PHQ9)
+    assert a.compute_median_change(cs, PHQ9) == a.compute_median_change(CS, PHQ9)
+    assert compute_time_to_response(cs, PHQ9) == compute_time_to_response(CS, PHQ9)
+    assert a.compute_top_clinics(cs, PHQ9, min_courses=1) == a.compute_top_clinics(
+        CS, PHQ9, min_courses=1
+    )
+    assert compute_trajectory(cs)[0].n == 7  # the mean score path still shows every baseline
+
+
 def test_trajectory_mean_and_t_interval() -> None:
     points = {p.session_number: p for p in compute_trajectory(CS)}
     base = points[0]  # baselines 20, 10, 12, 16, 0
@@ -88,7 +133,7 @@ def test_t_critical(df: int, t: float) -> None:
 
 
 def test_median_change_interpolates_like_percentile_cont() -> None:
-    (row,) = a.compute_median_change(CS)  # changes -10, -2, -9 in one cohort
+    (row,) = a.compute_median_change(CS, PHQ9)  # changes -10, -2, -9 in one cohort
     assert (row.n, row.median, row.q1, row.q3) == (3, -9.0, -9.5, -5.5)
 
 

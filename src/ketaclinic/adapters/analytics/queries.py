@@ -5,7 +5,9 @@
 Each query is portable SQL (PostgreSQL, SQLite, DuckDB) with ``:name`` parameters, run through an
 :data:`~ketaclinic.adapters.analytics.schema.Executor` so the same code serves a SQLAlchemy
 connection, a psycopg cursor or DuckDB. Results are the row types of ``domain.outcomes.analytics``,
-whose pure functions are the reference these queries are tested against. Integer arithmetic keeps
+whose pure functions are the reference these queries are tested against; a course counts from
+baseline only when the baseline is usable (above 0 and above the remission threshold, the course
+page's rule). Integer arithmetic keeps
 the response boundary exact: ``(baseline - score) * 100 * den >= num * baseline`` with
 ``num/den = response_pct_drop``.
 """
@@ -83,6 +85,12 @@ class DashboardFilter:
 RESPONDS = "(e.baseline - e.score) * 100 * :pct_den >= :pct_num * e.baseline"
 
 
+def usable_baseline_sql(column: str) -> str:
+    """``column`` holds a baseline a course can be classified from (``usable_baseline``): above 0
+    and above the remission threshold (``OutcomeDefinition.classifiable_from``)."""
+    return f"{column} > 0 AND {column} > :remission_max"
+
+
 def _session_col(k: int) -> str:
     if not 1 <= k <= ROLLUP_SESSIONS:
         raise ValueError(f"session {k} is outside the rollup's 1..{ROLLUP_SESSIONS}")
@@ -90,14 +98,14 @@ def _session_col(k: int) -> str:
 
 
 def _end_cte(f: DashboardFilter, source: Source) -> str:
-    """CTE ``e``: one row per course with a usable baseline and a score at ``f.at_session``."""
+    """CTE ``e``: one row per course with a usable baseline (and its score at ``f.at_session``)."""
     if source is Source.ROLLUP:
         col = _session_col(f.at_session)
         return f"""e AS (SELECT o.course_id, o.clinic_id, o.protocol_id, o.start_month, o.age_band,
             o.prior_treatments, o.baseline, o.{col} AS score, o.m3
         FROM {{p}}course_outcome o
         WHERE o.instrument = :instrument AND o.start_month BETWEEN :from_month AND :to_month
-          AND o.baseline > 0{f.clinic_sql("o")})"""  # noqa: S608 - validated session column and integer clinic ids only
+          AND {usable_baseline_sql("o.baseline")}{f.clinic_sql("o")})"""  # noqa: S608 - validated session column and integer clinic ids only
     return f"""c AS (SELECT * FROM {{p}}courses c
             WHERE c.start_month BETWEEN :from_month AND :to_month{f.clinic_sql("c")}),
         m AS (SELECT s.course_id, s.days_from_start, s.total FROM {{p}}scores s
@@ -112,7 +120,7 @@ def _end_cte(f: DashboardFilter, source: Source) -> str:
         LEFT JOIN {{p}}scores s6 ON s6.course_id = c.course_id
             AND s6.instrument = :instrument AND s6.session_number = {int(f.at_session)}
         LEFT JOIN ml ON ml.course_id = c.course_id
-        WHERE b.total > 0)"""  # noqa: S608 - integer clinic ids and session number only
+        WHERE {usable_baseline_sql("b.total")})"""  # noqa: S608 - integer clinic ids and session number only
 
 
 def _rate_sql(f: DashboardFilter, source: Source) -> str:
@@ -173,7 +181,7 @@ def _first_response_sql(f: DashboardFilter, source: Source) -> str:
         inner = f"""SELECT CASE {first} END AS first_k, CASE {last} END AS last_k
         FROM {{p}}course_outcome o
         WHERE o.instrument = :instrument AND o.start_month BETWEEN :from_month AND :to_month
-          AND o.baseline > 0{f.clinic_sql("o")}"""  # noqa: S608 - integer constants and integer clinic ids only
+          AND {usable_baseline_sql("o.baseline")}{f.clinic_sql("o")}"""  # noqa: S608 - integer constants and integer clinic ids only
     else:
         resp = "(b.total - s.total) * 100 * :pct_den >= :pct_num * b.total"
         inner = f"""SELECT MIN(CASE WHEN {resp} THEN s.session_number END) AS first_k,
@@ -183,7 +191,8 @@ def _first_response_sql(f: DashboardFilter, source: Source) -> str:
             AND b.session_number = 0
         JOIN {{p}}scores s ON s.course_id = c.course_id AND s.instrument = :instrument
             AND s.session_number BETWEEN 1 AND {ROLLUP_SESSIONS}
-        WHERE c.start_month BETWEEN :from_month AND :to_month AND b.total > 0{f.clinic_sql("c")}
+        WHERE c.start_month BETWEEN :from_month AND :to_month
+          AND {usable_baseline_sql("b.total")}{f.clinic_sql("c")}
         GROUP BY c.course_id"""  # noqa: S608 - integer constants and integer clinic ids only
     return f"""SELECT COALESCE(x.first_k, x.last_k) AS k,
         SUM(CASE WHEN x.first_k IS NOT NULL THEN 1 ELSE 0 END),

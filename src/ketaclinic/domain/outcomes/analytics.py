@@ -5,7 +5,10 @@ always carry their denominator; rates and statistics are floats (summaries), cou
 Conventions shared with the SQL: ``session_number`` 0 is the baseline, 1..n induction sessions,
 ``None`` later; at most one score per course, instrument and session; the 3-month score is the
 latest in :data:`THREE_MONTH_WINDOW_DAYS`; response = drop >= ``response_pct_drop`` (exact),
-remission = score <= ``remission_max_score``; a missing or 0 baseline is excluded. The mean
+remission = score <= ``remission_max_score``. A course is classified only from a usable baseline
+(:func:`usable_baseline`, the course page's rule): a missing or 0 baseline, or one already at or
+below the remission threshold (:meth:`OutcomeDefinition.classifiable_from`), leaves the course out
+of every figure measured from baseline, as the course page shows it "cannot classify". The mean
 trajectory is in ``cohort_trajectory`` and the time to response in ``time_to_response``.
 Source: clinical.md §9.1; performance.md §5.3 (the six D1 queries).
 """
@@ -69,12 +72,28 @@ class CourseScores:
         return max((k for k in self.by_session if k >= 1), default=0)
 
 
-def end_pair(cs: CourseScores, at_session: int) -> tuple[int, int] | None:
-    """``(baseline, score at at_session)`` when both exist and the baseline is above 0."""
-    score = cs.by_session.get(at_session)
-    if cs.baseline is None or cs.baseline <= 0 or score is None:
+def usable_baseline(cs: CourseScores, definition: OutcomeDefinition) -> int | None:
+    """The course's baseline when a course can be classified from it, else ``None``.
+
+    Session 0 is the course's baseline (``domain.outcomes.scores.course_baseline``); it must be
+    above 0 and above the remission threshold (:meth:`OutcomeDefinition.classifiable_from`): a
+    course that starts in the remission range cannot reach remission, and a percent drop from it
+    says nothing about response, so the course page shows it as "cannot classify".
+    """
+    if cs.baseline is None or cs.baseline <= 0 or not definition.classifiable_from(cs.baseline):
         return None
-    return cs.baseline, score
+    return cs.baseline
+
+
+def end_pair(
+    cs: CourseScores, definition: OutcomeDefinition, at_session: int
+) -> tuple[int, int] | None:
+    """``(baseline, score at at_session)`` when both exist and the baseline is usable."""
+    score = cs.by_session.get(at_session)
+    baseline = usable_baseline(cs, definition)
+    if baseline is None or score is None:
+        return None
+    return baseline, score
 
 
 def _natural(key: tuple[str, ...]) -> tuple[tuple[int, int, str], ...]:
@@ -153,7 +172,7 @@ def compute_rates(
     """Response and remission rates at ``at_session`` grouped by protocol, clinic and/or month."""
     counts: dict[tuple[str, ...], list[int]] = defaultdict(lambda: [0, 0, 0])
     for cs in course_scores:
-        if (pair := end_pair(cs, at_session)) is not None:
+        if (pair := end_pair(cs, definition, at_session)) is not None:
             row = counts[tuple(_GROUP_KEYS[name](cs.course) for name in group_by)]
             row[0] += 1
             row[1] += drop_reaches(*pair, definition.response_pct_drop)
@@ -175,11 +194,12 @@ class RemissionRow:
 def compute_remission(
     course_scores: Iterable[CourseScores], definition: OutcomeDefinition, *, at_session: int = 6
 ) -> list[RemissionRow]:
-    """Remission (score <= remission cut) at ``at_session`` and at 3 months, per protocol."""
+    """Remission (score <= remission cut) at ``at_session`` and at 3 months, per protocol, over
+    courses with a usable baseline (:func:`usable_baseline`)."""
     counts: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
     cut = definition.remission_max_score
     for cs in course_scores:
-        if cs.baseline is None or cs.baseline <= 0:
+        if usable_baseline(cs, definition) is None:
             continue
         row = counts[cs.course.protocol_id]
         score = cs.by_session.get(at_session)
@@ -205,15 +225,16 @@ class CohortChange:
 
 
 def compute_median_change(
-    course_scores: Iterable[CourseScores], *, at_session: int = 6
+    course_scores: Iterable[CourseScores], definition: OutcomeDefinition, *, at_session: int = 6
 ) -> list[CohortChange]:
-    """Change ``score(at_session) - baseline`` by cohort (age band x prior treatments).
+    """Change ``score(at_session) - baseline`` by cohort (age band x prior treatments), over
+    courses with a usable baseline (:func:`usable_baseline`).
 
     Quartiles use linear interpolation between order statistics (PostgreSQL ``percentile_cont``).
     """
     changes: dict[tuple[str, int], list[int]] = defaultdict(list)
     for cs in course_scores:
-        if (pair := end_pair(cs, at_session)) is not None:
+        if (pair := end_pair(cs, definition, at_session)) is not None:
             changes[(cs.course.age_band, cs.course.prior_treatments)].append(pair[1] - pair[0])
     rows = []
     for key in sorted(changes):
@@ -249,7 +270,7 @@ def compute_top_clinics(
     course's stratum. Clinics with fewer than ``min_courses`` eligible courses are left out.
     """
     pct = definition.response_pct_drop
-    pairs = ((cs.course, end_pair(cs, at_session)) for cs in course_scores)
+    pairs = ((cs.course, end_pair(cs, definition, at_session)) for cs in course_scores)
     eligible = [(c, int(drop_reaches(*p, pct))) for c, p in pairs if p is not None]
     if not eligible:
         return []

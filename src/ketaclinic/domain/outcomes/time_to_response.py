@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from ketaclinic.domain.outcomes.analytics import CourseScores
+from ketaclinic.domain.outcomes.analytics import CourseScores, usable_baseline
 from ketaclinic.domain.outcomes.response import drop_reaches
 from ketaclinic.domain.protocols.sections import OutcomeDefinition
 
@@ -26,11 +26,13 @@ class KaplanMeierRow:
 
 
 def first_response_session(cs: CourseScores, definition: OutcomeDefinition) -> int | None:
-    """The first induction session whose score is a response, or ``None``."""
-    if cs.baseline is None or cs.baseline <= 0:
+    """The first induction session whose score is a response, or ``None`` (also without a
+    usable baseline, :func:`usable_baseline`)."""
+    baseline = usable_baseline(cs, definition)
+    if baseline is None:
         return None
     for k in sorted(cs.by_session):
-        if k >= 1 and drop_reaches(cs.baseline, cs.by_session[k], definition.response_pct_drop):
+        if k >= 1 and drop_reaches(baseline, cs.by_session[k], definition.response_pct_drop):
             return k
     return None
 
@@ -41,7 +43,7 @@ def compute_time_to_response(
     """Kaplan-Meier table of first response by session over courses with a usable baseline."""
     followed = []
     for cs in course_scores:
-        if cs.baseline and cs.baseline > 0 and cs.last_session >= 1:
+        if usable_baseline(cs, definition) is not None and cs.last_session >= 1:
             followed.append(
                 (first_response_session(cs, definition), min(cs.last_session, max_session))
             )
