@@ -7,7 +7,8 @@ feeding the ``adapters.analytics`` fact tables on every score: a clinic's own da
 thousands of rows, well inside a request, and cannot drift from the chart; the rollup tables and
 their SQL are the network-scale path measured in ``bench/analytics`` (performance.md §5).
 Definitions per course come from its pinned protocol (clinical.md §9.1), so rates are grouped by
-protocol first. Adverse events and alarms come from recorded dose administrations.
+protocol first. Adverse events come from recorded dose administrations and the events recorded
+on the course's sessions; alarms are every alarm raised on the course's sessions (:func:`_alarms`).
 """
 
 from __future__ import annotations
@@ -108,6 +109,21 @@ class _Loaded:
     names: dict[str, str]  # protocol id -> name
 
 
+def _alarms(uow: UnitOfWork, course: Course) -> int:
+    """Alarms raised on the course's infusion sessions, whatever became of them (still active,
+    cleared, acknowledged or resolved), each counted once however often it repeated before anyone
+    acknowledged it. These are the alarms the monitoring stores (``services.infusion``); a dose
+    administration's own alarm list is filled only by older records, so it would show none."""
+    ids = [
+        s.id
+        for s in uow.sessions.for_patient(course.clinic_id, course.patient_id)
+        if s.course_id == course.id
+    ]
+    if not ids:
+        return 0
+    return sum(len(found) for found in uow.alarms.for_sessions(course.clinic_id, ids).values())
+
+
 def _course_fact(uow: UnitOfWork, course: Course, protocol_id: str, scored: int) -> CourseFact:
     events = course_adverse_events(uow, course.clinic_id, course.id, course.patient_id)
     given = with_recorded_events(uow.dosing.administrations(course.clinic_id, course.id), events)
@@ -122,7 +138,7 @@ def _course_fact(uow: UnitOfWork, course: Course, protocol_id: str, scored: int)
         prior_treatments=0,
         sessions_completed=len(given) if given else scored,
         adverse_events=sum(len(a.response.adverse_events) for a in given) + unknown_kinds(events),
-        alarms=sum(len(a.response.alarms) for a in given),
+        alarms=_alarms(uow, course),
     )
 
 
