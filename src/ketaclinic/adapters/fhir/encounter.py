@@ -4,7 +4,12 @@
 - ``MedicationAdministration``: every drug given (ketamine and others), dose and pump rate in UCUM,
   route as text, who gave it as ``performer``; the lot is ``Medication.batch.lotNumber`` of a
   contained Medication (R4 keeps the lot on the Medication). Drugs coded by text only (see
-  ``medication.py``: RxNorm codes are not confirmed).
+  ``medication.py``: RxNorm codes are not confirmed). The ketamine's ``dosage.dose`` is the amount
+  actually given as recorded when dosing ended (pump rate x pump time after an early end, rule
+  ``dosing.early_stop``); the ordered dose stays on the order, referenced as ``request``
+  (``MedicationRequest/dose-order-<id>``, see ``medication.py``). After an early end the status is
+  ``stopped``, ``statusReason`` holds the staff's reason and a ``note`` the ordered and given
+  amounts.
 - ``Observation``: each stored vital sign, category ``vital-signs``, LOINC-coded (US Core vital
   signs profile, the codes of ``vital_observation.py``).
 - ``AdverseEvent``: kind, severity (``adverse-event-severity``), intervention and outcome (text).
@@ -20,6 +25,8 @@ from ketaclinic.adapters.fhir.medication import quantity
 from ketaclinic.adapters.fhir.vital_observation import LOINC, LOINC_PARAMETERS
 from ketaclinic.domain.infusion.records import InfusionSession, StoredReading
 from ketaclinic.domain.infusion.session import SessionState
+from ketaclinic.domain.protocols.canonical import decimal_text
+from ketaclinic.services.infusion.early_stop import EarlyEnd
 from ketaclinic.services.infusion.ports import RecordKind, SessionRecord
 from ketaclinic.services.infusion.workflow import SessionDay
 
@@ -56,15 +63,40 @@ def encounter(s: InfusionSession) -> Json:
     return resource
 
 
-def medication_administration(s: InfusionSession, r: SessionRecord) -> Json:
+def _ketamine_of(day: SessionDay, r: SessionRecord) -> bool:
+    """The record of the ketamine given under the session's order (its dose is recorded when
+    dosing ends)."""
     p = r.payload
-    dosage: Json = {"route": {"text": p["route"]}, "dose": quantity(Decimal(p["dose_mg"]), "mg")}
+    return (
+        day.order is not None
+        and p.get("purpose") == "ketamine"
+        and str(p.get("order_id")) == str(day.order.id)
+    )
+
+
+def _early_note(ended: EarlyEnd) -> str:
+    given, ordered = decimal_text(ended.given_mg), decimal_text(ended.ordered_mg)
+    return f"Dosing ended early: {given} mg given of {ordered} mg ordered. Reason: {ended.reason}"
+
+
+def medication_administration(
+    s: InfusionSession,
+    r: SessionRecord,
+    *,
+    given_mg: Decimal | None = None,
+    ended_early: EarlyEnd | None = None,
+) -> Json:
+    """One drug given. For the ketamine of the session's order pass ``given_mg`` (the amount
+    recorded when dosing ended) and ``ended_early`` when it ended before the planned time."""
+    p = r.payload
+    dose = given_mg if given_mg is not None else Decimal(p["dose_mg"])
+    dosage: Json = {"route": {"text": p["route"]}, "dose": quantity(dose, "mg")}
     if p.get("rate_ml_per_h"):
         dosage["rateQuantity"] = quantity(Decimal(p["rate_ml_per_h"]), "mL/h")
     performer = [{"actor": {"display": p["given_by"]}}]
     if p.get("attending"):
         performer.append({"function": {"text": "attending"}, "actor": {"display": p["attending"]}})
-    return {
+    resource: Json = {
         "resourceType": "MedicationAdministration",
         "id": f"session-{s.id}-given-{r.id}",
         "contained": [
@@ -83,6 +115,13 @@ def medication_administration(s: InfusionSession, r: SessionRecord) -> Json:
         "performer": performer,
         "dosage": dosage,
     }
+    if p.get("purpose") == "ketamine" and p.get("order_id") is not None:
+        resource["request"] = {"reference": f"MedicationRequest/dose-order-{p['order_id']}"}
+    if ended_early is not None:
+        resource["status"] = "stopped"
+        resource["statusReason"] = [{"text": ended_early.reason}]
+        resource["note"] = [{"text": _early_note(ended_early)}]
+    return resource
 
 
 def vital_observation(s: InfusionSession, stored: StoredReading) -> Json:
@@ -121,9 +160,16 @@ def session_bundle(day: SessionDay) -> Json:
     """The session's Encounter, administrations, plausible vital signs and adverse events."""
     s = day.session
     resources: list[Mapping[str, Any]] = [encounter(s)]
-    resources += [
-        medication_administration(s, r) for r in day.records if r.kind is RecordKind.ADMINISTRATION
-    ]
+    for r in day.records:
+        if r.kind is not RecordKind.ADMINISTRATION:
+            continue
+        if _ketamine_of(day, r):
+            given = medication_administration(
+                s, r, given_mg=day.given_mg, ended_early=day.ended_early
+            )
+        else:
+            given = medication_administration(s, r)
+        resources.append(given)
     resources += [
         vital_observation(s, r)
         for r in day.readings

@@ -4,10 +4,12 @@ the reason it needs, and the amount actually given that the administration recor
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
+from decimal import Decimal
 
-from ketaclinic.domain.dosing.records import DoseOrder, SessionResponse
+from ketaclinic.domain.dosing.records import Administration, DoseOrder, SessionResponse
 from ketaclinic.domain.errors import ValidationFailed
 from ketaclinic.domain.infusion.early_stop import (
     DosingTime,
@@ -16,10 +18,12 @@ from ketaclinic.domain.infusion.early_stop import (
     early_stop_refusal,
     given_dose,
 )
-from ketaclinic.domain.infusion.records import InfusionSession
+from ketaclinic.domain.infusion.records import InfusionSession, SessionTransition
 from ketaclinic.domain.infusion.session import SessionState
 from ketaclinic.domain.protocols.canonical import decimal_text
 from ketaclinic.services.ports import UnitOfWork
+
+_ENDED_EARLY, _WHY, _AFTER_STOP = "ended early (", "): ", "recovery after stop"
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,6 +72,43 @@ def dosing_end(
     if not time.early:
         return DosingEnd(response, given, time, reason.strip() or "dosing complete")
     amounts = f"{decimal_text(given.dose_mg)} mg of {decimal_text(c.dose_mg)} mg given"
-    words = f"ended early ({time.words()}; {amounts})"
-    text = reason.strip() or "recovery after stop"
-    return DosingEnd(replace(response, stopped_early=True), given, time, f"{words}: {text}")
+    words = f"{_ENDED_EARLY}{time.words()}; {amounts}{_WHY}"
+    text = reason.strip() or _AFTER_STOP
+    return DosingEnd(replace(response, stopped_early=True), given, time, f"{words}{text}")
+
+
+@dataclass(frozen=True, slots=True)
+class EarlyEnd:
+    """A session whose dosing ended before the order's planned duration, as recorded."""
+
+    ordered_mg: Decimal
+    given_mg: Decimal
+    reason: str  # why, in the staff's words: the stop's reason, or the one written at the end
+    recorded: str  # the end of dosing as recorded: times, amounts and the reason
+
+
+def early_end(
+    history: Sequence[SessionTransition], order: DoseOrder, given: Administration
+) -> EarlyEnd | None:
+    """How dosing of ``order`` ended early on a session (``None`` when it ran to the end).
+
+    The reason is the one the nurse gave when stopping the session, else the one written when
+    ending dosing early (rule ``dosing.early_stop``, :func:`dosing_end`)."""
+    if not given.response.stopped_early:
+        return None
+    moves = sorted(history, key=lambda m: m.at)
+    stops = [m.reason for m in moves if m.to_state is SessionState.STOPPED and m.reason.strip()]
+    ends = [
+        m.reason
+        for m in moves
+        if m.to_state is SessionState.RECOVERY and m.reason.startswith(_ENDED_EARLY)
+    ]
+    recorded = ends[-1] if ends else ""
+    written = recorded.split(_WHY, 1)[1] if _WHY in recorded else ""
+    reason = stops[-1] if stops else written
+    return EarlyEnd(
+        ordered_mg=order.content.dose_mg,
+        given_mg=given.dose_mg,
+        reason=reason.strip() or "dosing ended before the planned duration",
+        recorded=recorded,
+    )

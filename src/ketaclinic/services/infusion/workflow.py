@@ -33,7 +33,12 @@ from ketaclinic.services.infusion import checklists as forms
 from ketaclinic.services.infusion.bedside_records import BedsideSteps
 from ketaclinic.services.infusion.discharge import evaluate, override
 from ketaclinic.services.infusion.dose_team import DoseTeamChoices, choices, dose_team, record_team
-from ketaclinic.services.infusion.early_stop import dosing_end, session_dosing_time
+from ketaclinic.services.infusion.early_stop import (
+    EarlyEnd,
+    dosing_end,
+    early_end,
+    session_dosing_time,
+)
 from ketaclinic.services.infusion.facts import (
     bp_hold,
     ketamine_payload,
@@ -72,6 +77,7 @@ class SessionDay:
     published: PublishedProtocol | None = None  # the version it runs on, with its sign-off
     dosing_time: DosingTime | None = None  # planned and elapsed pump minutes while dosing runs
     given_mg: Decimal | None = None  # ketamine actually given, once dosing has ended
+    ended_early: EarlyEnd | None = None  # ordered and given amounts and why, after an early end
 
 
 class SessionWorkflowService(BedsideSteps):
@@ -342,10 +348,13 @@ class SessionWorkflowService(BedsideSteps):
             if order is not None and s.state in (SessionState.INFUSING, SessionState.PAUSED):
                 timing = session_dosing_time(uow, s, order, self._now())
             given = [
-                a.dose_mg
+                a
                 for a in uow.dosing.administrations(actor.clinic_id, s.course_id)
                 if order is not None and a.order_id == order.id
             ]
+            ended = None
+            if order is not None and given:
+                ended = early_end(uow.sessions.history(actor.clinic_id, s.id), order, given[0])
             return SessionDay(
                 s,
                 records,
@@ -357,7 +366,8 @@ class SessionWorkflowService(BedsideSteps):
                 approval,
                 published,
                 dosing_time=timing,
-                given_mg=given[0] if given else None,
+                given_mg=given[0].dose_mg if given else None,
+                ended_early=ended,
             )
 
     def for_patient(self, actor: Actor, patient_id: int) -> Sequence[SessionDay]:
