@@ -4,6 +4,7 @@ inline field errors, the prescriber's worklist, the dashboard with CSV export, a
 from __future__ import annotations
 
 import io
+import re
 
 from fastapi.testclient import TestClient
 from pypdf import PdfReader
@@ -22,7 +23,9 @@ def test_course_page_plan_and_decision_forms(client: TestClient, world: World) -
     page = client.get(f"/courses/{course_id}/outcome")
     assert page.status_code == 200
     assert 'data-outcome="response"' in page.text and "<svg" in page.text
-    assert "Days since baseline (days)" in page.text and "<desc" in page.text
+    assert "Date (clinic time, day 0 = baseline)" in page.text and "<desc" in page.text
+    ticks = [t.split("<", 1)[0] for t in page.text.split('class="tick">')[1:]]
+    assert ticks and all(re.fullmatch(r"\d{1,2} [A-Z][a-z]{2}", t) for t in ticks)  # "7 Dec"
     panel = client.get(f"/patients/{patient_id}/panels/outcomes")
     assert panel.status_code == 200 and 'data-outcome="response"' in panel.text
     bad = client.post(
@@ -78,7 +81,7 @@ def test_dashboard_csv_and_report(client: TestClient, world: World) -> None:
     pdf = client.get(f"/courses/{course_id}/report.pdf")
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
     printed = pdf_text(pdf.content)  # the page's chart, embedded, with its text alternative
-    assert "Days since baseline (days)" in printed and "PHQ-9 total (points)" in printed
+    assert "Date (clinic time, day 0 = baseline)" in printed and "PHQ-9 total (points)" in printed
     assert "Chart: " in printed and "totals from" in printed
     assert client.get(f"/courses/{course_id + 999}/report.pdf").status_code == 404
     assert client.get("/outcomes").status_code == 403  # nurses do not read clinic outcomes

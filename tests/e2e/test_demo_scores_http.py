@@ -94,7 +94,7 @@ def test_no_demo_course_starts_from_zero_and_every_baseline_agrees(demo: Demo) -
         trajectory = s.assessments.trajectory(
             nurse, patient_id, review.outcome.instrument, course_id
         )
-        chart = course_trajectory_chart(review)
+        chart = course_trajectory_chart(review, tz=demo.clinic.result.clinic.timezone)
         if baseline is None:
             assert trajectory.summary is None or trajectory.summary.baseline is None
             continue

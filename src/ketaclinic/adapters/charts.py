@@ -19,6 +19,7 @@ infusion session's vital signs).
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from xml.sax.saxutils import escape
 
@@ -164,6 +165,49 @@ def _x_anchor(x: float) -> str:
     if x <= LEFT + 1:
         return "start"
     return "end" if x >= WIDTH - RIGHT - 1 else "middle"
+
+
+TICK_GAP = 8.0  # px between two x tick labels
+
+
+def _tick_extent(x: float, label: str) -> tuple[float, float]:
+    """Where an x tick label at ``x`` (px) spans, anchored as :func:`_axes` draws it."""
+    width = len(label) * CHAR_WIDTH
+    anchor = _x_anchor(x)
+    if anchor == "start":
+        return x, x + width
+    if anchor == "end":
+        return x - width, x
+    return x - width / 2, x + width / 2
+
+
+def thin_ticks(
+    ticks: Sequence[tuple[float, str]], low: float, high: float
+) -> tuple[tuple[float, str], ...]:
+    """The x ticks whose labels fit side by side on an axis from ``low`` to ``high``.
+
+    Left to right, a tick is kept when its label starts at least :data:`TICK_GAP` px after the
+    last kept label ends; the first tick is always kept, and so is the last (the kept ticks just
+    before it give way), so the axis shows where the data start and end. Ticks at the same value
+    appear once."""
+    plot = _Plot(Axis("", "", low, high), Axis("", "", 0.0, 1.0))
+    by_value = {value: label for value, label in sorted(ticks, key=lambda t: t[0])}
+    ordered = [
+        (value, label, _tick_extent(plot.x(value), label)) for value, label in by_value.items()
+    ]
+    if not ordered:
+        return ()
+    kept = [ordered[0]]
+    for tick in ordered[1:]:
+        if tick[2][0] >= kept[-1][2][1] + TICK_GAP:
+            kept.append(tick)
+    last = ordered[-1]
+    if kept[-1] is not last:
+        while len(kept) > 1 and last[2][0] < kept[-1][2][1] + TICK_GAP:
+            kept.pop()
+        if last[2][0] >= kept[-1][2][1] + TICK_GAP:
+            kept.append(last)
+    return tuple((value, label) for value, label, _ in kept)
 
 
 def _threshold(plot: _Plot, threshold: Threshold) -> str:
@@ -340,4 +384,5 @@ __all__ = [
     "Threshold",
     "chart_height",
     "render_svg",
+    "thin_ticks",
 ]

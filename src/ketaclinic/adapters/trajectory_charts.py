@@ -22,6 +22,7 @@ from ketaclinic.adapters.charts import (
     Shade,
     Threshold,
     render_svg,
+    thin_ticks,
 )
 from ketaclinic.domain.assessments.instruments.model import Band
 from ketaclinic.domain.assessments.instruments.registry import instrument_name
@@ -33,6 +34,8 @@ from ketaclinic.services.outcomes.review import CourseReview
 
 #: A date as the web pages write one (the course names and the patient banner): "2 Mar 2026".
 DATE_FORMAT = "%-d %b %Y"
+#: A date on a chart's axis when every date is in the same year: "2 Mar".
+SHORT_DATE_FORMAT = "%-d %b"
 
 
 def _y_ticks(high: float) -> tuple[tuple[float, str], ...]:
@@ -123,18 +126,24 @@ def render_trajectory_svg(
     return render_svg(chart)
 
 
-def course_trajectory_chart(review: CourseReview) -> Chart | None:
-    """The course's primary instrument totals by days since the course's baseline (the one
-    baseline rule, ``course_baseline``; days since the first score when there is none yet).
-    None: no score yet."""
+def course_trajectory_chart(review: CourseReview, *, tz: str) -> Chart | None:
+    """The course's primary instrument totals by date, placed by days since the course's
+    baseline (the one baseline rule, ``course_baseline``; since the first score when there is
+    none yet), on the clinic's calendar (``tz``). The x ticks are the score dates in a short
+    form ("7 Dec", with the year when the scores span more than one), thinned so no two labels
+    overlap (:func:`~ketaclinic.adapters.charts.thin_ticks`). None: no score yet."""
     code = review.outcome.instrument
     scores = [s.score for s in review.scores if s.score.instrument == code]
     if not scores:
         return None
     instrument = instrument_name(code)
     baseline = course_baseline(scores, code)
-    start = (baseline or scores[0]).administered_at
-    xs = [(s.administered_at - start).days for s in scores]
+    zone = ZoneInfo(tz)
+    start = (baseline or scores[0]).administered_at.astimezone(zone).date()
+    local = [s.administered_at.astimezone(zone) for s in scores]
+    xs = [(at.date() - start).days for at in local]
+    years = {at.year for at in local}
+    short = SHORT_DATE_FORMAT if len(years) == 1 else DATE_FORMAT
     high_y = max(max(s.total for s in scores), 1)
     last = scores[-1]
     since = "baseline" if baseline else "the first score (no baseline recorded)"
@@ -143,28 +152,32 @@ def course_trajectory_chart(review: CourseReview) -> Chart | None:
         if baseline
         else f"with no baseline recorded, from {scores[0].total} points"
     )
+    low_x, high_x = float(min(min(xs), 0)), float(max(max(xs), 1))
+    ticks = thin_ticks(
+        [(float(x), at.strftime(short)) for x, at in zip(xs, local, strict=True)], low_x, high_x
+    )
     return Chart(
         title=f"{instrument} totals over the course",
         description=(
-            f"{len(scores)} {instrument} totals {opening} to {last.total} points on day {xs[-1]}."
+            f"{len(scores)} {instrument} totals {opening} to {last.total} points on "
+            f"{local[-1].strftime(DATE_FORMAT)} (day {xs[-1]})."
         ),
-        x=Axis(
-            f"Days since {since}",
-            "days",
-            float(min(min(xs), 0)),
-            float(max(max(xs), 1)),
-            tuple((float(d), str(d)) for d in sorted(set(xs))),
-        ),
+        x=Axis("Date", f"clinic time, day 0 = {since}", low_x, high_x, ticks),
         y=Axis(f"{instrument} total", "points", 0.0, float(high_y), _y_ticks(high_y)),
         points=tuple(
-            Point(float(x), float(s.total), f"{s.kind.value}: {s.total}")
-            for x, s in zip(xs, scores, strict=True)
+            Point(
+                float(x),
+                float(s.total),
+                f"{at.strftime(DATE_FORMAT)} (day {x}), {s.kind.value.replace('_', ' ')}: "
+                f"{s.total} points",
+            )
+            for x, s, at in zip(xs, scores, local, strict=True)
         ),
     )
 
 
-def course_trajectory_svg(review: CourseReview, *, for_print: bool = False) -> str | None:
-    chart = course_trajectory_chart(review)
+def course_trajectory_svg(review: CourseReview, *, tz: str, for_print: bool = False) -> str | None:
+    chart = course_trajectory_chart(review, tz=tz)
     return None if chart is None else render_svg(chart, for_print=for_print)
 
 

@@ -104,13 +104,13 @@ def _scores(pdf: FPDF, report: CourseReport, tz: str) -> None:
             f"{_local(s.score.administered_at, tz)} - {instrument_name(s.score.instrument)} "
             f"{s.score.total} points - {s.kind.value.replace('_', ' ')}{session}",
         )
-    _chart(pdf, report)
+    _chart(pdf, report, tz)
 
 
-def _chart(pdf: FPDF, report: CourseReport) -> None:
+def _chart(pdf: FPDF, report: CourseReport, tz: str) -> None:
     """The outcomes page's chart (the same SVG from ``adapters.charts``), its text alternative
     printed under it."""
-    chart = course_trajectory_chart(report.review)
+    chart = course_trajectory_chart(report.review, tz=tz)
     if chart is None:
         return
     svg = render_svg(chart, for_print=True).encode("utf-8")

@@ -28,9 +28,9 @@ def _markup(svg: str | None) -> Markup | None:
     return None if svg is None else Markup(svg)  # noqa: S704 - the renderer escapes every text
 
 
-def trajectory_svg(review: CourseReview) -> Markup | None:
-    """The primary instrument's totals by days since baseline."""
-    return _markup(course_trajectory_svg(review))
+def trajectory_svg(review: CourseReview, *, tz: str) -> Markup | None:
+    """The primary instrument's totals by date (the clinic's, ``tz``) since baseline."""
+    return _markup(course_trajectory_svg(review, tz=tz))
 
 
 def mean_trajectory_svg(points: Sequence[TrajectoryPoint], instrument: str) -> Markup | None:

@@ -52,7 +52,7 @@ def _page(
     context: dict[str, Any] = {
         "r": review,
         "proposal": proposal,
-        "chart": trajectory_svg(review),
+        "chart": trajectory_svg(review, tz=staff_session.clinic.timezone),
         "boosters": services.boosters.booked(staff_session.actor, course_id),
         "values": values or {"start_on": today.isoformat()},
         "errors": errors or {},
