@@ -64,6 +64,8 @@ def test_dashboard_csv_and_report(client: TestClient, world: World) -> None:
     page = client.get(f"/outcomes?from_month={month}&to_month={month}")
     assert page.status_code == 200 and 'data-figure="rates"' in page.text
     assert "95 % CI" in page.text
+    assert "baseline was already at or below the remission cut" in page.text
+    assert "every monitor alarm raised on the course's infusion sessions" in page.text
     for chart in ("response and remission by start month", "time to first response"):
         assert chart in page.text  # drawn as SVG, the table behind it
     assert 'role="img"' in page.text and "Courses with a session 6 score" in page.text

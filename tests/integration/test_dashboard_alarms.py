@@ -27,11 +27,11 @@ def _vitals(day: Day, **values: int) -> None:
     day.world.services.monitoring.ingest(nurse, VitalsBatch(readings, session_id=day.session_id))
 
 
-def test_alarms_raised_on_a_course_session_are_counted_whatever_their_status(
-    world: World,
-) -> None:
+def raise_alarms(world: World) -> tuple[Day, int]:
+    """A course with a baseline, whose session raised a severe BP alarm (cleared, then
+    acknowledged) and a low-oxygen one still active; returns the day and the stored count."""
     day = make_day(world)
-    nurse, admin = world.actor(Role.NURSE), world.actor(Role.ADMIN)
+    nurse = world.actor(Role.NURSE)
     world.services.outcomes.record_score(
         nurse, day.setup.course_id, "phq9", phq9(18), kind="baseline", session_number=None
     )
@@ -50,10 +50,16 @@ def test_alarms_raised_on_a_course_session_are_counted_whatever_their_status(
     stored = world.services.alarms.for_session(nurse, day.session_id)
     assert len(stored) > len(raised) and any(a.active for a in stored)
     assert any(a.acknowledged_at is not None for a in stored)
+    return day, len(stored)
 
+
+def test_alarms_raised_on_a_course_session_are_counted_whatever_their_status(
+    world: World,
+) -> None:
+    _, count = raise_alarms(world)
     month = f"{world.clock.now():%Y-%m}"
-    built = world.services.dashboard.build(admin, month, month)
+    built = world.services.dashboard.build(world.actor(Role.ADMIN), month, month)
     [safety] = built.safety
-    assert safety.alarms == len(stored)
+    assert safety.alarms == count
     [figures] = built.protocols
     assert figures.courses == 1

@@ -1,9 +1,9 @@
 """The clinic's charts, drawn by ``adapters.charts`` (pure).
 
 :func:`render_trajectory_svg` (one instrument's scores over time, with severity bands and
-response/remission lines), :func:`course_trajectory_svg` (a course's primary instrument by days
-since baseline) and :func:`mean_trajectory_svg` (mean total by session number with 95 %
-confidence intervals), and :func:`goal_ratings_svg` (a coaching goal's 0-10 ratings over time).
+response/remission lines), :func:`course_trajectory_svg` (a course's primary instrument by date,
+placed by days since baseline) and :func:`mean_trajectory_svg` (mean total by session number with
+95 % confidence intervals), and :func:`goal_ratings_svg` (a coaching goal's 0-10 ratings over time).
 """
 
 from __future__ import annotations
