@@ -130,6 +130,8 @@ def test_dosing_to_the_planned_end_exports_the_full_dose_completed(
     client: TestClient, day: Day
 ) -> None:
     _infusing_for(day, 40)
+    running = _ketamine(_bundle(client, day))
+    assert running["status"] == "in-progress" and running["dosage"]["dose"]["value"] == 35
     day.flow.end_dosing(day.world.actor(Role.NURSE), day.session_id)
     ketamine = _ketamine(_bundle(client, day))
     assert ketamine["status"] == "completed" and ketamine["dosage"]["dose"]["value"] == 35

@@ -9,7 +9,7 @@
   ``dosing.early_stop``); the ordered dose stays on the order, referenced as ``request``
   (``MedicationRequest/dose-order-<id>``, see ``medication.py``). After an early end the status is
   ``stopped``, ``statusReason`` holds the staff's reason and a ``note`` the ordered and given
-  amounts.
+  amounts; before dosing ends it is ``in-progress`` with the ordered dose.
 - ``Observation``: each stored vital sign, category ``vital-signs``, LOINC-coded (US Core vital
   signs profile, the codes of ``vital_observation.py``).
 - ``AdverseEvent``: kind, severity (``adverse-event-severity``), intervention and outcome (text).
@@ -167,6 +167,8 @@ def session_bundle(day: SessionDay) -> Json:
             given = medication_administration(
                 s, r, given_mg=day.given_mg, ended_early=day.ended_early
             )
+            if day.given_mg is None:  # dosing has not ended: the ordered dose is still running
+                given["status"] = "in-progress"
         else:
             given = medication_administration(s, r)
         resources.append(given)
