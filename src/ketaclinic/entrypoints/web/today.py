@@ -150,7 +150,7 @@ def _name(value: str | None) -> str:
     return (value or "").casefold()
 
 
-def _in_due_order(context: dict[str, Any]) -> dict[str, Any]:
+def in_due_order(context: dict[str, Any]) -> dict[str, Any]:
     """Every worklist of the page by due time, oldest first, ties by patient name (items
     without a time last). Safety tasks keep their urgency first: an emergency is never below a
     routine task opened earlier. Services already sort the date-only lists this way
@@ -205,7 +205,7 @@ def _today_page(
     now = services.clock.now()
     role = staff_session.actor.role
     build = _ROLE_LISTS.get(role) if role is not None else None
-    context = _in_due_order(build(services, staff_session, now)) if build else {}
+    context = in_due_order(build(services, staff_session, now)) if build else {}
     audit_seen(request, _shown(context), what="today")
     day = now.astimezone(ZoneInfo(staff_session.clinic.timezone))
     query = request.query_params
