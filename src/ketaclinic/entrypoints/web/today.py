@@ -24,6 +24,7 @@ from ketaclinic.entrypoints.input_limits import PathId
 from ketaclinic.entrypoints.web import forms
 from ketaclinic.entrypoints.web.rendering import mark_web, render
 from ketaclinic.services.identity.staff_sessions import StaffSession
+from ketaclinic.services.protocols.publishing import awaiting_signoff
 
 router = APIRouter(dependencies=[Depends(mark_web)], include_in_schema=False)
 Reader = Annotated[StaffSession, Depends(WebUser(Permission.PATIENT_READ))]
@@ -97,7 +98,7 @@ def _coach(services: Services, staff_session: StaffSession, now: datetime) -> di
 
 def _admin(services: Services, staff_session: StaffSession, now: datetime) -> dict[str, Any]:
     actor = staff_session.actor
-    protocols = [p for p in services.protocols.published(actor) if not p.signed_off]
+    protocols = [p for p in services.protocols.published(actor) if awaiting_signoff(p)]
     unplaced = [device for device, chair in services.gateways.devices(actor) if chair is None]
     return {
         **_auditor(services, staff_session, now),
