@@ -23,6 +23,7 @@ from ketaclinic.domain.outcomes.maintenance import (
 from ketaclinic.domain.outcomes.response import ScoreKind
 from ketaclinic.domain.patients.course import CourseState
 from tests.conftest import World
+from tests.integration import test_evaluation_fixtures as fixtures
 from tests.integration.test_outcome_service import phq9, reassess, responder_in_reassessment
 from tests.integration.test_outcome_service_boosters import clinic_with_chairs
 
@@ -147,3 +148,20 @@ def test_booking_is_held_while_a_relapse_waits_for_the_prescriber(world: World) 
     assert [b.session_number for b in booked.bookings] == [1]
     assert not world.services.boosters.due_to_book(desk)[0].relapse_review
     assert all(e.kind != "relapse" for e in world.services.outcomes.worklist(physician))
+
+
+def test_the_outcome_worklist_reads_by_when_each_look_became_due(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    physician = world.actor(Role.PHYSICIAN)
+    _, later = responder_in_reassessment(world)
+    [version] = world.services.protocols.published(world.actor(Role.ADMIN))
+    monkeypatch.setattr(fixtures, "publish", lambda _world, _pack: version.id)  # published once
+    _, earlier = responder_in_reassessment(world)
+    reassess(world, earlier, 8)  # waiting for the maintenance decision since today
+    world.clock.advance(days=5)
+    reassess(world, later, 8)  # the older course, reassessed five days later
+    entries = world.services.outcomes.worklist(physician)
+    assert [e.review.course.id for e in entries] == [earlier, later]
+    assert [e.kind for e in entries] == ["maintenance_decision_due"] * 2
+    assert entries[1].due_on - entries[0].due_on == timedelta(days=5)
