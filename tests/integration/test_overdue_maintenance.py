@@ -165,3 +165,25 @@ def test_the_outcome_worklist_reads_by_when_each_look_became_due(
     assert [e.review.course.id for e in entries] == [earlier, later]
     assert [e.kind for e in entries] == ["maintenance_decision_due"] * 2
     assert entries[1].due_on - entries[0].due_on == timedelta(days=5)
+
+
+def test_a_decision_taken_before_a_late_entered_relapse_score_does_not_count(
+    world: World,
+) -> None:
+    clinic_with_chairs(world)
+    _, course_id = _maintenance(world, start_in_days=14)
+    physician, nurse = world.actor(Role.PHYSICIAN), world.actor(Role.NURSE)
+    watch = ScoreKind.RELAPSE_WATCH.value
+    world.clock.advance(days=6)
+    world.services.outcomes.record_score(nurse, course_id, "phq9", phq9(11), kind=watch)
+    world.clock.advance(days=6)
+    answered = world.clock.now()  # the second check answered on paper today...
+    world.clock.advance(days=1)
+    world.services.maintenance.store(physician, course_id, world.clock.now().date())
+    world.clock.advance(hours=2)  # ...entered after the prescriber stored a new plan
+    world.services.outcomes.record_score(
+        nurse, course_id, "phq9", phq9(13), kind=watch, answered_at=answered
+    )
+    assert world.services.overdue.course(physician, course_id).relapse_review
+    with pytest.raises(SafetyBlock, match="physician or APP"):
+        world.services.boosters.book(world.actor(Role.FRONT_DESK), course_id, 1)

@@ -383,13 +383,20 @@ def relapse_met_at(watch: RelapseWatch) -> datetime | None:
     return max((e.meeting_scores[-1].administered_at for e in watch.met), default=None)
 
 
-def relapse_decision_pending(watch: RelapseWatch, decided_at: Sequence[datetime]) -> bool:
+def relapse_decision_pending(
+    watch: RelapseWatch, decided_at: Sequence[datetime], *, known_at: datetime | None = None
+) -> bool:
     """A relapse rule is met and no prescriber decision on the course was recorded since.
 
     Contract: ``decided_at`` holds when each decision of a physician or APP on the course was
     recorded (a course decision with its written reason, a booster plan stored); pending while
-    none is at or after :func:`relapse_met_at`. Source: clinical.md §3.4 and §9.2 (relapse:
-    the clinician decides re-induction, continued boosters or stopping; never automatic).
+    none is at or after the relapse: :func:`relapse_met_at`, or ``known_at`` when later (a score
+    answered earlier but entered later: a decision taken before it was entered did not see it).
+    Source: clinical.md §3.4 and §9.2 (relapse: the clinician decides re-induction, continued
+    boosters or stopping; never automatic).
     """
     met = relapse_met_at(watch)
-    return met is not None and not any(at >= met for at in decided_at)
+    if met is None:
+        return False
+    since = max(met, known_at) if known_at is not None else met
+    return not any(at >= since for at in decided_at)

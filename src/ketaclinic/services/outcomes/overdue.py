@@ -19,6 +19,7 @@ from ketaclinic.domain.identity.access import Permission
 from ketaclinic.domain.identity.staff import Actor
 from ketaclinic.domain.outcomes.maintenance import (
     Overdue,
+    RelapseWatch,
     overdue_items,
     relapse_decision_pending,
 )
@@ -94,11 +95,29 @@ def _decided_at(uow: UnitOfWork, course: Course) -> list[datetime]:
     return found
 
 
+def _relapse_entered_at(uow: UnitOfWork, course: Course, watch: RelapseWatch) -> datetime | None:
+    """When the last score that met a relapse rule was entered in the system."""
+    met = {(s.instrument, s.administered_at) for e in watch.met for s in e.meeting_scores}
+    entered = [
+        r.recorded_at
+        for instrument in {i for i, _ in met}
+        for r in uow.assessments.for_patient(course.clinic_id, course.patient_id, instrument)
+        if (r.instrument_id, r.answered_at) in met
+    ]
+    return max(entered, default=None)
+
+
 def relapse_review_pending(uow: UnitOfWork, review: CourseReview) -> bool:
-    """The relapse criteria are met and no prescriber decision was recorded since."""
-    if review.relapse is None:
+    """The relapse criteria are met and no prescriber decision was recorded since the relapse
+    was known (the meeting scores answered and entered)."""
+    if review.relapse is None or not review.relapse.watch.relapse:
         return False
-    return relapse_decision_pending(review.relapse.watch, _decided_at(uow, review.course))
+    watch = review.relapse.watch
+    return relapse_decision_pending(
+        watch,
+        _decided_at(uow, review.course),
+        known_at=_relapse_entered_at(uow, review.course, watch),
+    )
 
 
 def relapse_review_refusal(uow: UnitOfWork, review: CourseReview) -> str | None:
