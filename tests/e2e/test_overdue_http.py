@@ -54,6 +54,7 @@ def test_overdue_items_show_on_today_the_chart_and_the_course(
     assert f"Maintenance booster 1</strong>: due by {_long(booster.due_on)}" in summary
     course = client.get(f"/courses/{course_id}/outcome").text
     assert 'id="course-overdue"' in course and "Overdue: Maintenance booster 1" in course
+    assert f'due {_long(check.due_on)} <strong data-overdue="relapse_check">(overdue)' in course
 
     client.cookies.clear()
     web_login(client, world, Role.FRONT_DESK)
