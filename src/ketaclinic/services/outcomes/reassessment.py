@@ -36,7 +36,7 @@ from ketaclinic.services.assessments.responses import (
 )
 from ketaclinic.services.audit.trail import record
 from ketaclinic.services.identity.authorization import require
-from ketaclinic.services.outcomes.overdue import relapse_review_pending
+from ketaclinic.services.outcomes.overdue import clinic_today, relapse_review_pending
 from ketaclinic.services.outcomes.review import WATCH_KINDS, CourseReview, build_review
 from ketaclinic.services.outcomes.timeline import ensure_reassessment_open
 from ketaclinic.services.patients.courses import CourseService, get_course
@@ -296,7 +296,7 @@ class OutcomeService:
         A met relapse stays first on the course until a prescriber decides after it."""
         protocol = load_published(uow, course.clinic_id, course.protocol_version_id).protocol
         review = build_review(uow, course, protocol, at=self._clock.now())
-        today = self._clock.now().date()
+        today = clinic_today(uow, course.clinic_id, self._clock.now())
         relapse = review.relapse
         if relapse is not None and relapse_review_pending(uow, review):
             met_at = relapse_met_at(relapse.watch)
