@@ -162,7 +162,7 @@ class BoosterBookingService:
         refusal = relapse_review_refusal(uow, review)
         if refusal is not None:
             raise SafetyBlock(
-                f"Booster not booked: {RELAPSE_REVIEW}", reasons=(refusal,), field="course_id"
+                f"Booster not booked: {RELAPSE_REVIEW}.", reasons=(refusal,), field="course_id"
             )
 
     def _to_book(
