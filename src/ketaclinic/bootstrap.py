@@ -57,6 +57,7 @@ from ketaclinic.services.integration.portal import PortalService
 from ketaclinic.services.outcomes.booster_booking import BoosterBookingService
 from ketaclinic.services.outcomes.dashboard import DashboardService
 from ketaclinic.services.outcomes.maintenance import MaintenanceService
+from ketaclinic.services.outcomes.overdue import OverdueService
 from ketaclinic.services.outcomes.reassessment import OutcomeService
 from ketaclinic.services.outcomes.reports import ReportService
 from ketaclinic.services.outcomes.review import symptom_change
@@ -121,6 +122,7 @@ class Services:
     maintenance: MaintenanceService = field(init=False)
     dashboard: DashboardService = field(init=False)
     reports: ReportService = field(init=False)
+    overdue: OverdueService = field(init=False)
     read_audit: ReadAuditService = field(init=False)
     boosters: BoosterBookingService = field(init=False)
     due_now: DueNowService = field(init=False)
@@ -186,6 +188,7 @@ class Services:
         self.orders.set_symptom_source(symptom_change)
         self.dashboard = DashboardService(self.uow)
         self.reports = ReportService(self.uow, self.clock)
+        self.overdue = OverdueService(self.uow, self.clock)
         # every read of patient data at the edge is audited through this one service
         self.read_audit = ReadAuditService(self.uow, self.clock, self.audit_appends)
         # the "Today" worklists and the patient banner: reads only

@@ -18,6 +18,7 @@ from ketaclinic.adapters.charts import WIDTH, chart_height, render_svg
 from ketaclinic.adapters.pdf.typeface import FAMILY, new_document, printable
 from ketaclinic.adapters.trajectory_charts import course_trajectory_chart
 from ketaclinic.domain.assessments.instruments.registry import instrument_name
+from ketaclinic.domain.outcomes.maintenance import OverdueKind
 from ketaclinic.services.outcomes.reports import CourseReport
 
 LINE_MM = 5.5
@@ -158,14 +159,16 @@ def _plan(pdf: FPDF, report: CourseReport) -> None:
     if r.plan is None:
         _line(pdf, "No maintenance booster plan stored.")
         return
+    missed_numbers = {o.booster_number for o in report.overdue if o.kind is OverdueKind.BOOSTER}
     for w in r.plan.plan.windows:
         edited = f" (moved: {w.edited_reason})" if w.edited_reason else ""
         given = report.boosters_given.get(w.number)
         done = f"given {_local(given, report.clinic_timezone)}, planned " if given else ""
+        missed = " (MISSED - OVERDUE)" if w.number in missed_numbers else ""
         _line(
             pdf,
             f"Booster {w.number}: {done}{w.target_on} (window {w.earliest_on} to "
-            f"{w.latest_on}){edited}",
+            f"{w.latest_on}){edited}{missed}",
         )
     _line(pdf, f"Clinician review of the maintenance plan on {r.plan.plan.review_on}.")
     if r.relapse is not None:
@@ -187,13 +190,14 @@ def _relapse_met(pdf: FPDF, report: CourseReport) -> None:
 
 
 def _relapse(pdf: FPDF, report: CourseReport) -> None:
-    """The relapse watch as the prescriber's worklist reads it: a rule met, or the next check."""
+    """The relapse watch as the prescriber's worklist reads it: a rule met, or the next check
+    (OVERDUE as ``services.outcomes.overdue.course_overdue`` decided it for the print date)."""
     relapse = report.review.relapse
     assert relapse is not None
     instrument = instrument_name(report.review.protocol.maintenance.relapse_watch_instrument)
     _relapse_met(pdf, report)
-    printed_on = report.printed_at.astimezone(ZoneInfo(report.clinic_timezone)).date()
-    overdue = " (OVERDUE)" if relapse.next_check_on < printed_on else ""
+    late = any(o.kind is OverdueKind.RELAPSE_CHECK for o in report.overdue)
+    overdue = " (OVERDUE)" if late else ""
     _line(pdf, f"Relapse watch: next {instrument} due {relapse.next_check_on}{overdue}.")
 
 

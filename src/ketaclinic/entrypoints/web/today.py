@@ -7,7 +7,7 @@ audit.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
@@ -15,6 +15,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from ketaclinic.bootstrap import Services
+from ketaclinic.domain.assessments.safety import URGENCY_ORDER
 from ketaclinic.domain.errors import ClinicError, NotFound, ValidationFailed
 from ketaclinic.domain.identity.access import Permission, Role
 from ketaclinic.entrypoints.guards import WebUser
@@ -23,6 +24,7 @@ from ketaclinic.entrypoints.input_limits import PathId
 from ketaclinic.entrypoints.web import forms
 from ketaclinic.entrypoints.web.rendering import mark_web, render
 from ketaclinic.services.identity.staff_sessions import StaffSession
+from ketaclinic.services.protocols.publishing import awaiting_signoff
 
 router = APIRouter(dependencies=[Depends(mark_web)], include_in_schema=False)
 Reader = Annotated[StaffSession, Depends(WebUser(Permission.PATIENT_READ))]
@@ -67,6 +69,7 @@ def _prescriber(services: Services, staff_session: StaffSession, now: datetime) 
     due = services.due_now.due_now(actor)
     ahead = services.arrivals.next_day(actor, day)
     return {
+        "overdue": services.overdue.worklist(actor),
         "to_sign": services.orders_to_sign.for_day(actor, day),
         "next_day": ahead,
         "next_to_sign": services.orders_to_sign.for_day(actor, ahead) if ahead else [],
@@ -95,7 +98,7 @@ def _coach(services: Services, staff_session: StaffSession, now: datetime) -> di
 
 def _admin(services: Services, staff_session: StaffSession, now: datetime) -> dict[str, Any]:
     actor = staff_session.actor
-    protocols = [p for p in services.protocols.published(actor) if not p.signed_off]
+    protocols = [p for p in services.protocols.published(actor) if awaiting_signoff(p)]
     unplaced = [device for device, chair in services.gateways.devices(actor) if chair is None]
     return {
         **_auditor(services, staff_session, now),
@@ -137,7 +140,57 @@ def _shown(context: dict[str, Any]) -> list[int]:
     ids += [e.patient.id for e in context.get("outcomes", ())]
     ids += [i.patient.id for i in context.get("caseload", ())]
     ids += [d.patient_id for d in context.get("boosters_due", ())]
+    ids += [e.patient.id for e in context.get("overdue", ())]
     return ids
+
+
+_LAST = datetime.max.replace(tzinfo=UTC)
+
+
+def _name(value: str | None) -> str:
+    return (value or "").casefold()
+
+
+def in_due_order(context: dict[str, Any]) -> dict[str, Any]:
+    """Every worklist of the page by due time, oldest first, ties by patient name (items
+    without a time last). Safety tasks keep their urgency first: an emergency is never below a
+    routine task opened earlier. Services already sort the date-only lists this way
+    (outcome reviews, overdue boosters and checks, boosters to book)."""
+    names: dict[int, str] = context.get("names", {})
+
+    def patient(patient_id: int) -> str:
+        return _name(names.get(patient_id))
+
+    orders: dict[str, Callable[[Any], tuple[Any, ...]]] = {
+        "due": lambda d: (d.at or _LAST, _name(d.patient_name), d.session.id),
+        "alarms": lambda o: (o.alarm.raised_at, _name(o.patient_name), o.alarm.id),
+        "arrivals": lambda a: (a.booking.start_at, _name(a.patient_name), a.booking.id),
+        "next_arrivals": lambda a: (a.booking.start_at, _name(a.patient_name), a.booking.id),
+        "late": lambda a: (a.booking.start_at, _name(a.patient_name), a.booking.id),
+        "to_sign": lambda o: (o.booking.start_at, _name(o.patient_name), o.booking.id),
+        "next_to_sign": lambda o: (o.booking.start_at, _name(o.patient_name), o.booking.id),
+        "decisions": lambda d: (
+            d.session.checked_in_at or _LAST,
+            patient(d.session.patient_id),
+            d.session.id,
+        ),
+        "resume_waiting": lambda s: (
+            s.phase_started_at or s.created_at,
+            patient(s.patient_id),
+            s.id,
+        ),
+        "safety": lambda tp: (
+            URGENCY_ORDER[tp[0].urgency],
+            tp[0].opened_at,
+            _name(tp[1].display_name),
+        ),
+        "caseload": lambda i: (i.due_at or _LAST, _name(i.patient.display_name), i.course.id),
+        "coach_sessions": lambda i: (i.due_at or _LAST, _name(i.patient.display_name)),
+    }
+    for key, order in orders.items():
+        if key in context:
+            context[key] = sorted(context[key], key=order)
+    return context
 
 
 @router.get("/today", response_class=HTMLResponse)
@@ -153,7 +206,7 @@ def _today_page(
     now = services.clock.now()
     role = staff_session.actor.role
     build = _ROLE_LISTS.get(role) if role is not None else None
-    context = build(services, staff_session, now) if build else {}
+    context = in_due_order(build(services, staff_session, now)) if build else {}
     audit_seen(request, _shown(context), what="today")
     day = now.astimezone(ZoneInfo(staff_session.clinic.timezone))
     query = request.query_params

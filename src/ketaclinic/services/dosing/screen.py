@@ -39,7 +39,11 @@ from ketaclinic.services.assessments.safety import ensure_clear
 from ketaclinic.services.infusion.adverse_events import course_adverse_events, with_recorded_events
 from ketaclinic.services.patients.courses import get_course
 from ketaclinic.services.ports import UnitOfWork
-from ketaclinic.services.protocols.publishing import load_published
+from ketaclinic.services.protocols.publishing import (
+    awaiting_signoff,
+    defaults_awaiting_signoff,
+    load_published,
+)
 
 SymptomSource = Callable[[UnitOfWork, Course, Protocol], SymptomChange | None]
 """The primary instrument's baseline and latest totals for a course, when recorded."""
@@ -75,6 +79,8 @@ class OrderScreen:
     blockers: tuple[str, ...]
     open_order: DoseOrder | None
     at: datetime
+    defaults_awaiting: tuple[str, ...] = ()  # the route's defaults still awaiting sign-off
+    signed_off: bool = True  # the pinned version is signed off (its defaults confirmed)
 
     def plan(self, request: DoseRequest) -> DosePlan:
         """The full plan (weight, dose, preparation, refusals) for a prescriber's request."""
@@ -194,6 +200,8 @@ def build_screen(
         blockers=order_blockers(uow, facts_of(uow, course, protocol), course),
         open_order=next((o for o in orders if o.status is not OrderStatus.ADMINISTERED), None),
         at=at,
+        defaults_awaiting=defaults_awaiting_signoff(loaded.published, route_dosing.sources),
+        signed_off=not awaiting_signoff(loaded.published),
     )
 
 

@@ -8,7 +8,9 @@ default intervals. Each window booked becomes a one-session request that may sta
 between the window's first day and the end of its last day (clinic local time), placed by the
 clinic's scheduler against every booked appointment, chairs, nurses and opening hours; bookings
 are stored as ``proposed`` boosters (confirmed like any series). Booking refuses while consent is
-not in force or the safety gate is open (the scheduling service's ``ensure_may_book``). Windows
+not in force or the safety gate is open (the scheduling service's ``ensure_may_book``), and while
+the relapse-watch results meet the relapse criteria until a physician or APP records a decision
+on the course (rule ``booster.relapse_review``, ``services.outcomes.overdue``). Windows
 that cannot be placed are reported, never silently dropped: a clinician moves them by hand.
 Source: clinical.md §3.3 (maintenance spacing is a proposal the clinician edits).
 """
@@ -18,10 +20,10 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
-from ketaclinic.domain.errors import Conflict, ValidationFailed
+from ketaclinic.domain.errors import Conflict, SafetyBlock, ValidationFailed
 from ketaclinic.domain.identity.access import Permission
 from ketaclinic.domain.identity.staff import Actor
-from ketaclinic.domain.outcomes.maintenance import BoosterWindow
+from ketaclinic.domain.outcomes.maintenance import BoosterWindow, Overdue
 from ketaclinic.domain.outcomes.records import StoredBoosterPlan
 from ketaclinic.domain.patients.course import TERMINAL
 from ketaclinic.domain.patients.treatment import Course
@@ -35,6 +37,14 @@ from ketaclinic.domain.scheduling import (
 from ketaclinic.domain.scheduling.booking import Booking, BookingKind, BookingStatus, NewBooking
 from ketaclinic.services.audit.trail import record
 from ketaclinic.services.identity.authorization import require
+from ketaclinic.services.outcomes.overdue import (
+    RELAPSE_REVIEW,
+    clinic_today,
+    course_overdue,
+    relapse_review_pending,
+    relapse_review_refusal,
+)
+from ketaclinic.services.outcomes.review import build_review
 from ketaclinic.services.patients.courses import get_course
 from ketaclinic.services.ports import Clock, UnitOfWork, UnitOfWorkFactory
 from ketaclinic.services.protocols.publishing import load_published
@@ -59,16 +69,27 @@ class BoosterBooking:
 
 @dataclass(frozen=True, slots=True)
 class BoostersDue:
-    """A course whose stored booster plan has boosters still to book: the desk's worklist row."""
+    """A course whose stored booster plan has boosters still to book, or something overdue: the
+    desk's worklist row."""
 
     course_id: int
     patient_id: int
     patient_name: str
     windows: tuple[BoosterWindow, ...]  # unbooked windows not yet over, earliest first
+    overdue: tuple[Overdue, ...] = ()  # missed boosters, an overdue relapse-watch check
+    relapse_review: bool = False  # booking waits for the prescriber's decision after a relapse
 
     @property
-    def next(self) -> BoosterWindow:
-        return self.windows[0]
+    def next(self) -> BoosterWindow | None:
+        return self.windows[0] if self.windows else None
+
+    @property
+    def due_on(self) -> date:
+        """The oldest date this row is about: what is overdue, else the next window's start."""
+        dates = [o.due_on for o in self.overdue]
+        if self.windows:
+            dates.append(self.windows[0].earliest_on)
+        return min(dates)
 
 
 def open_windows(
@@ -127,10 +148,22 @@ class BoosterBookingService:
             stored = uow.outcomes.latest_plan(actor.clinic_id, course_id)
             if stored is None:
                 raise Conflict(NO_PLAN, field="course_id")
+            self._ensure_no_relapse_pending(uow, course)
             windows = self._to_book(stored, _booked(uow, actor.clinic_id, course_id), number)
             result = self._place(uow, actor, course, windows)
             uow.commit()
         return result
+
+    def _ensure_no_relapse_pending(self, uow: UnitOfWork, course: Course) -> None:
+        """Refuse (rule ``booster.relapse_review``) while the relapse-watch results meet the
+        relapse criteria and no physician or APP decided on the course since."""
+        protocol = load_published(uow, course.clinic_id, course.protocol_version_id).protocol
+        review = build_review(uow, course, protocol, at=self._clock.now())
+        refusal = relapse_review_refusal(uow, review)
+        if refusal is not None:
+            raise SafetyBlock(
+                f"Booster not booked: {RELAPSE_REVIEW}.", reasons=(refusal,), field="course_id"
+            )
 
     def _to_book(
         self, stored: StoredBoosterPlan, booked: set[int], number: int | None
@@ -180,22 +213,33 @@ class BoosterBookingService:
 
     def due_to_book(self, actor: Actor) -> list[BoostersDue]:
         """The front desk's worklist: every open course with a stored booster plan and boosters
-        still to book, the soonest window first. Only the dates of the plan are read (never the
-        scores or the outcome behind it)."""
+        still to book or something overdue (a missed booster, the relapse-watch check), the
+        oldest date first, ties by patient name. The desk reads dates and what to do, never the
+        scores or the outcome behind them; a course whose relapse waits for the prescriber's
+        decision is marked (booking it is refused until then)."""
         require(actor, Permission.SCHEDULE_WRITE)
-        today = self._clock.now().date()
+        now = self._clock.now()
         found: list[BoostersDue] = []
         with self._uow() as uow:
+            today = clinic_today(uow, actor.clinic_id, now)
             for stored in uow.outcomes.latest_plans(actor.clinic_id):
                 course = get_course(uow, actor.clinic_id, stored.course_id)
+                if course.state in TERMINAL:
+                    continue
                 booked = _booked(uow, actor.clinic_id, course.id)
                 windows = open_windows(stored, booked, today)
-                if course.state in TERMINAL or not windows:
+                protocol = load_published(uow, course.clinic_id, course.protocol_version_id)
+                review = build_review(uow, course, protocol.protocol, at=now)
+                overdue = course_overdue(uow, review, today=today)
+                if not windows and not overdue:
                     continue
                 patient = uow.patients.get(actor.clinic_id, course.patient_id)
                 name = patient.display_name if patient else f"patient {course.patient_id}"
-                found.append(BoostersDue(course.id, course.patient_id, name, windows))
-        return sorted(found, key=lambda d: (d.next.earliest_on, d.course_id))
+                pending = relapse_review_pending(uow, review)
+                found.append(
+                    BoostersDue(course.id, course.patient_id, name, windows, overdue, pending)
+                )
+        return sorted(found, key=lambda d: (d.due_on, d.patient_name.casefold(), d.course_id))
 
     def booked(self, actor: Actor, course_id: int) -> list[Booking]:
         """The course's active booster bookings, earliest first."""

@@ -15,12 +15,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from ketaclinic.domain.assessments.records import AnsweredBy, ResponseSource
 from ketaclinic.domain.errors import ValidationFailed
 from ketaclinic.domain.identity.access import Permission
 from ketaclinic.domain.identity.staff import Actor
+from ketaclinic.domain.outcomes.maintenance import relapse_met_at
 from ketaclinic.domain.outcomes.response import ScoreKind
 from ketaclinic.domain.patients.course import CourseState, OutcomeFacts
 from ketaclinic.domain.patients.people import Patient
@@ -35,6 +36,7 @@ from ketaclinic.services.assessments.responses import (
 )
 from ketaclinic.services.audit.trail import record
 from ketaclinic.services.identity.authorization import require
+from ketaclinic.services.outcomes.overdue import clinic_today, relapse_review_pending
 from ketaclinic.services.outcomes.review import WATCH_KINDS, CourseReview, build_review
 from ketaclinic.services.outcomes.timeline import ensure_reassessment_open
 from ketaclinic.services.patients.courses import CourseService, get_course
@@ -95,6 +97,13 @@ class WorklistEntry:
     kind: str
     patient: Patient
     review: CourseReview
+    due_on: date  # when the look became due: the worklist's order (oldest first)
+
+
+def _latest_score_on(review: CourseReview, default: date) -> date:
+    """The day of the course's latest score (``default`` before any)."""
+    latest = max((s.score.administered_at for s in review.scores), default=None)
+    return latest.date() if latest is not None else default
 
 
 def _check_tag(kind: str, session_number: int | None) -> ScoreKind:
@@ -260,7 +269,8 @@ class OutcomeService:
     def worklist(self, actor: Actor) -> list[WorklistEntry]:
         """Courses a prescriber should look at: relapse met, futility review prompted, a
         reassessment visit due and not yet classified, a reassessed course waiting for the
-        maintenance decision, or a relapse check due. Only each
+        maintenance decision, or a relapse check due; the longest waiting first, ties by patient
+        name. A relapse stays listed until a prescriber decides after it. Only each
         patient's latest course counts: re-induction opens a new course, which replaces the
         relapsed one here. Decision support only."""
         require(actor, Permission.COURSE_MANAGE)
@@ -272,35 +282,37 @@ class OutcomeService:
                 )
                 if course.id != latest:
                     continue
-                kind, review = self._entry(uow, course)
+                kind, review, due_on = self._entry(uow, course)
                 patient = uow.patients.get(actor.clinic_id, course.patient_id)
                 if kind and patient is not None:
-                    entries.append(WorklistEntry(kind, patient, review))
-        order = {
-            "relapse": 0,
-            "futility_review": 1,
-            "reassessment_due": 2,
-            "maintenance_decision_due": 3,
-            "relapse_check_due": 4,
-        }
-        return sorted(entries, key=lambda e: (order[e.kind], e.review.course.id))
+                    entries.append(WorklistEntry(kind, patient, review, due_on))
+        return sorted(
+            entries,
+            key=lambda e: (e.due_on, e.patient.display_name.casefold(), e.review.course.id),
+        )
 
-    def _entry(self, uow: UnitOfWork, course: Course) -> tuple[str, CourseReview]:
+    def _entry(self, uow: UnitOfWork, course: Course) -> tuple[str, CourseReview, date]:
+        """The worklist kind of the course ("" for none), its review and when it became due.
+        A met relapse stays first on the course until a prescriber decides after it."""
         protocol = load_published(uow, course.clinic_id, course.protocol_version_id).protocol
         review = build_review(uow, course, protocol, at=self._clock.now())
-        if review.relapse is not None and review.relapse.watch.relapse:
-            return "relapse", review
+        today = clinic_today(uow, course.clinic_id, self._clock.now())
+        relapse = review.relapse
+        if relapse is not None and relapse_review_pending(uow, review):
+            met_at = relapse_met_at(relapse.watch)
+            return "relapse", review, met_at.date() if met_at else today
         if course.state is CourseState.INDUCTION and review.futility.prompt_review:
-            return "futility_review", review
+            return "futility_review", review, _latest_score_on(review, today)
         if course.state is CourseState.REASSESSMENT:
-            recorded = review.reassessment_recorded
-            return ("maintenance_decision_due" if recorded else "reassessment_due"), review
-        due = (
-            review.relapse is not None and review.relapse.next_check_on <= self._clock.now().date()
-        )
-        if course.state is CourseState.MAINTENANCE and due:
-            return "relapse_check_due", review
-        return "", review
+            if review.reassessment_recorded:
+                end = relapse.since.date() if relapse is not None else today
+                return "maintenance_decision_due", review, end
+            first = min((v.due_on for v in review.visits), default=None)
+            return "reassessment_due", review, first or _latest_score_on(review, today)
+        due = relapse is not None and relapse.next_check_on <= today
+        if course.state is CourseState.MAINTENANCE and relapse is not None and due:
+            return "relapse_check_due", review, relapse.next_check_on
+        return "", review, today
 
     def facts(self, uow: UnitOfWork, course: Course, protocol: Protocol) -> OutcomeFacts:
         """FactProvider: ``reassessment_recorded`` and ``maintenance_planned`` for the guards."""

@@ -15,9 +15,8 @@ from ketaclinic.domain.dosing.records import Administration
 from ketaclinic.domain.errors import NotFound
 from ketaclinic.domain.identity.access import Permission
 from ketaclinic.domain.identity.staff import Actor
+from ketaclinic.domain.outcomes.maintenance import Overdue
 from ketaclinic.domain.patients.people import Patient
-from ketaclinic.domain.patients.treatment import Course
-from ketaclinic.domain.scheduling.booking import BookingKind
 from ketaclinic.services.audit.trail import record
 from ketaclinic.services.identity.authorization import require
 from ketaclinic.services.infusion.adverse_events import (
@@ -25,6 +24,7 @@ from ketaclinic.services.infusion.adverse_events import (
     course_adverse_events,
     with_recorded_events,
 )
+from ketaclinic.services.outcomes.overdue import boosters_given, clinic_today, course_overdue
 from ketaclinic.services.outcomes.review import CourseReview, build_review
 from ketaclinic.services.patients.courses import get_course
 from ketaclinic.services.ports import Clock, UnitOfWork, UnitOfWorkFactory
@@ -45,6 +45,8 @@ class CourseReport:
     signer: str = ""
     boosters_given: Mapping[int, datetime] = field(default_factory=dict)
     """When each given booster's dosing started, by booster number."""
+    overdue: tuple[Overdue, ...] = ()
+    """Missed boosters and an overdue relapse-watch check when printed (``course_overdue``)."""
 
 
 class ReportService:
@@ -68,7 +70,8 @@ class ReportService:
                 uow.dosing.administrations(actor.clinic_id, course_id), events
             )
             signer = _signer(uow, actor)
-            boosters = _boosters_given(uow, course)
+            boosters = boosters_given(uow, course)
+            overdue = course_overdue(uow, review, today=clinic_today(uow, actor.clinic_id, now))
             record(
                 uow,
                 self._clock,
@@ -91,23 +94,8 @@ class ReportService:
             clinic_timezone=clinic.timezone,
             signer=signer,
             boosters_given=boosters,
+            overdue=overdue,
         )
-
-
-def _boosters_given(uow: UnitOfWork, course: Course) -> dict[int, datetime]:
-    """Booster number -> start of dosing, for each booked booster whose session was dosed."""
-    numbers = {
-        b.id: b.session_number
-        for b in uow.schedule.for_course(course.clinic_id, course.id)
-        if b.kind is BookingKind.BOOSTER
-    }
-    return {
-        numbers[s.appointment_id]: s.dosing_started_at
-        for s in uow.sessions.for_patient(course.clinic_id, course.patient_id)
-        if s.course_id == course.id
-        and s.appointment_id in numbers
-        and s.dosing_started_at is not None
-    }
 
 
 def _signer(uow: UnitOfWork, actor: Actor) -> str:

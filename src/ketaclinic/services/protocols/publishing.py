@@ -25,6 +25,7 @@ from ketaclinic.domain.protocols.docs_page import protocol_markdown
 from ketaclinic.domain.protocols.edits import next_version, unaddressed
 from ketaclinic.domain.protocols.model import Protocol
 from ketaclinic.domain.protocols.pack import build_protocol
+from ketaclinic.domain.protocols.sections import SourceRef
 from ketaclinic.domain.protocols.signoff import SignoffItem, check_signoff_complete, signoff_items
 from ketaclinic.services.audit.trail import record
 from ketaclinic.services.identity.authorization import require
@@ -59,6 +60,22 @@ def _built(content: str, ref: str) -> Protocol:
     read, checked and hashed afresh, so a tampered version is still refused by its hash; the
     protocol is frozen, so sharing it between requests is safe."""
     return build_protocol(json.loads(content), source_name=ref)
+
+
+def awaiting_signoff(published: PublishedProtocol) -> bool:
+    """The version still waits for a physician's sign-off (the one answer every page reads)."""
+    return not published.signed_off
+
+
+def defaults_awaiting_signoff(
+    published: PublishedProtocol, sources: Mapping[str, SourceRef]
+) -> tuple[str, ...]:
+    """The defaults of ``sources`` the pack flags ``needs_signoff`` that still wait for a
+    physician: none once the version is signed off, since signing it off confirms every such
+    default (an adopted copy changes them instead)."""
+    if not awaiting_signoff(published):
+        return ()
+    return tuple(name for name, ref in sources.items() if ref.needs_signoff)
 
 
 def require_signed_off(uow: UnitOfWork, clinic_id: int, version_id: int) -> ProtocolView:

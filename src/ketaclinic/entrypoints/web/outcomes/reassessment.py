@@ -58,6 +58,7 @@ def _page(
         "errors": errors or {},
         "error": error,
         "options": services.outcomes.decision_options(staff_session.actor, course_id),
+        "standing": services.overdue.course(staff_session.actor, course_id),
     }
     patient_id = review.course.patient_id
     return render(request, "outcomes/course.html", context, status=status, banner_for=patient_id)

@@ -118,9 +118,15 @@ def chart(
     today = services_of(request).clock.now().date()
     age = age_on(record.patient.details.date_of_birth, today)
     summary = services_of(request).chart_summaries.summary(staff_session.actor, patient_id)
+    standing = (
+        services_of(request).overdue.course(staff_session.actor, summary.course.id)
+        if summary.course is not None and staff_can(staff_session, Permission.CHART_READ)
+        else None
+    )
     context = {
         "chart": record,
         "summary": summary,
+        "standing": standing,
         "age": age,
         "severities": ALLERGY_SEVERITIES,
         "errors": {},
