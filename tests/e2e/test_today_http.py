@@ -152,7 +152,7 @@ def test_front_desk_checks_in_from_today_and_comes_back_to_it(
     assert done.status_code == 303, done.text.split("arrival-error", 1)[-1][:300]
     assert done.headers["location"].startswith("/today?opened=")
     after = client.get(done.headers["location"])
-    assert "Checked in: session opened." in after.text
+    assert "Arrived: session opened." in after.text
     assert "Nobody is late." in section(after.text, "today-late")
     opened = done.headers["location"].rsplit("=", 1)[1]
     nurse = sign_in(client, world, Role.NURSE)

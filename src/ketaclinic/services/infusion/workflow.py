@@ -45,6 +45,7 @@ from ketaclinic.services.infusion.facts import (
     verified_order,
     vitals_hold,
 )
+from ketaclinic.services.infusion.monitor_presence import monitor_of
 from ketaclinic.services.infusion.ports import RecordKind, SessionRecord
 from ketaclinic.services.infusion.predose_decisions import (
     PREDOSE_DECISIONS,
@@ -72,6 +73,7 @@ class SessionDay:
     published: PublishedProtocol | None = None  # the version it runs on, with its sign-off
     dosing_time: DosingTime | None = None  # planned and elapsed pump minutes while dosing runs
     given_mg: Decimal | None = None  # ketamine actually given, once dosing has ended
+    monitor: str | None = None  # the monitor it reads from (its own or its chair's); None: by hand
 
 
 class SessionWorkflowService(BedsideSteps):
@@ -358,6 +360,7 @@ class SessionWorkflowService(BedsideSteps):
                 published,
                 dosing_time=timing,
                 given_mg=given[0] if given else None,
+                monitor=monitor_of(uow, s),
             )
 
     def for_patient(self, actor: Actor, patient_id: int) -> Sequence[SessionDay]:
