@@ -31,6 +31,7 @@ from ketaclinic.services.infusion.bedside_vitals import (
     readings_from_fields,
     vitals_due,
 )
+from ketaclinic.services.infusion.dose_team import assigned_nurse
 from ketaclinic.services.infusion.session_opening import SessionOpeningService
 from tests.unit.services.test_infusion_services import RecordingEvents
 from tests.unit.services.world import FakeWorld
@@ -164,3 +165,18 @@ def test_vitals_due_follows_the_protocols_interval_from_the_latest_reading(
     due = vitals_due(infusing, monitoring, (StoredReading(1, s.id, reading, taken, True, None),))
     assert due is not None and due.at == taken + every
     assert not due.overdue(taken + every) and due.overdue(taken + every + timedelta(seconds=1))
+
+
+def test_the_assigned_nurse_is_the_attendant_else_the_appointments_nurse(
+    fake_world: FakeWorld, arrivals: SessionOpeningService
+) -> None:
+    w = fake_world
+    booking = _book(w, hours=0)
+    s = arrivals.check_in(w.actor(Role.FRONT_DESK), booking.id)
+    assert s.attendant_id is None and booking.nurse_id == w.staff(Role.NURSE)
+    with w.uow() as uow:
+        assert assigned_nurse(uow, s) == booking.nurse_id  # the nurse it was booked with
+        other = w.staff(Role.PHYSICIAN)
+        assert assigned_nurse(uow, replace(s, attendant_id=other)) == other  # reassigned
+        walk_in = replace(s, appointment_id=None)
+        assert assigned_nurse(uow, walk_in) is None  # nobody assigned: the form asks

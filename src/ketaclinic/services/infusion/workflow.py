@@ -32,7 +32,13 @@ from ketaclinic.services.identity.authorization import require
 from ketaclinic.services.infusion import checklists as forms
 from ketaclinic.services.infusion.bedside_records import BedsideSteps
 from ketaclinic.services.infusion.discharge import evaluate, override
-from ketaclinic.services.infusion.dose_team import DoseTeamChoices, choices, dose_team, record_team
+from ketaclinic.services.infusion.dose_team import (
+    DoseTeamChoices,
+    assigned_nurse,
+    choices,
+    dose_team,
+    record_team,
+)
 from ketaclinic.services.infusion.early_stop import dosing_end, session_dosing_time
 from ketaclinic.services.infusion.facts import (
     bp_hold,
@@ -82,7 +88,8 @@ class SessionWorkflowService(BedsideSteps):
 
     # -- check-in and pre-dose -------------------------------------------------------------
     def check_in(self, actor: Actor, session_id: int, raw: Mapping[str, Any]) -> InfusionSession:
-        """Check the patient in (SESSION_RUN); the nurse becomes the attendant present.
+        """Check the patient in (SESSION_RUN); the attendant is the nurse assigned to the session
+        (its attendant, else its appointment's nurse), else the nurse checking in.
 
         Refused with every reason when identity, escort (named, reachable), fasting, the
         protocol's pregnancy test or the reviewed between-session check-in are missing; an open
@@ -98,8 +105,9 @@ class SessionWorkflowService(BedsideSteps):
             )
             self._add(uow, actor, s, RecordKind.CHECK_IN, doc.payload)
             assert actor.staff_id is not None
+            attendant = assigned_nurse(uow, s) or actor.staff_id  # the nurse assigned, if any
             s = uow.sessions.set_people(
-                s, attendant_id=actor.staff_id, device_id=s.monitor_device_id, at=self._now()
+                s, attendant_id=attendant, device_id=s.monitor_device_id, at=self._now()
             )
             facts = self._facts(uow, s)
             return self._move(uow, actor, s, SessionState.CHECKED_IN, facts)
@@ -235,7 +243,7 @@ class SessionWorkflowService(BedsideSteps):
             s, _, protocol = self._context(uow, actor, session_id, running=False)
             order = order_of(uow, s, uow.session_records.for_session(s.clinic_id, s.id))
             route = order.content.route if order is not None else Route.IV
-            return choices(uow, s.clinic_id, route, protocol, self._now())
+            return choices(uow, s.clinic_id, route, protocol, self._now(), assigned_nurse(uow, s))
 
     def end_dosing(self, actor: Actor, session_id: int, reason: str = "") -> InfusionSession:
         """End dosing (or begin recovery after a stop): the ketamine given is recorded against
