@@ -31,7 +31,7 @@ from ketaclinic.services.infusion.bedside_vitals import (
     readings_from_fields,
     vitals_due,
 )
-from ketaclinic.services.infusion.dose_team import assigned_nurse
+from ketaclinic.services.infusion.dose_team import assigned_nurse, attendant_at_check_in
 from ketaclinic.services.infusion.session_opening import SessionOpeningService
 from tests.unit.services.test_infusion_services import RecordingEvents
 from tests.unit.services.world import FakeWorld
@@ -180,3 +180,13 @@ def test_the_assigned_nurse_is_the_attendant_else_the_appointments_nurse(
         assert assigned_nurse(uow, replace(s, attendant_id=other)) == other  # reassigned
         walk_in = replace(s, appointment_id=None)
         assert assigned_nurse(uow, walk_in) is None  # nobody assigned: the form asks
+        desk_nurse = w.actor(Role.APP)  # a colleague checks the patient in
+        attends = attendant_at_check_in(uow, desk_nurse, s, w.protocol)
+        assert attends == booking.nurse_id  # the nurse it was booked with attends
+        assert attendant_at_check_in(uow, desk_nurse, walk_in, w.protocol) == desk_nurse.staff_id
+        coach_only = replace(
+            w.protocol,
+            integration=replace(w.protocol.integration, attendant_roles=("physician", "coach")),
+        )
+        here = attendant_at_check_in(uow, desk_nurse, s, coach_only)
+        assert here == desk_nurse.staff_id  # a nurse may not attend there: whoever checks in

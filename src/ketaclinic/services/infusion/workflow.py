@@ -35,6 +35,7 @@ from ketaclinic.services.infusion.discharge import evaluate, override
 from ketaclinic.services.infusion.dose_team import (
     DoseTeamChoices,
     assigned_nurse,
+    attendant_at_check_in,
     choices,
     dose_team,
     record_team,
@@ -89,7 +90,8 @@ class SessionWorkflowService(BedsideSteps):
     # -- check-in and pre-dose -------------------------------------------------------------
     def check_in(self, actor: Actor, session_id: int, raw: Mapping[str, Any]) -> InfusionSession:
         """Check the patient in (SESSION_RUN); the attendant is the nurse assigned to the session
-        (its attendant, else its appointment's nurse), else the nurse checking in.
+        (its attendant, else its appointment's nurse) when the protocol lets them attend, else
+        the member of staff checking in (``dose_team.attendant_at_check_in``).
 
         Refused with every reason when identity, escort (named, reachable), fasting, the
         protocol's pregnancy test or the reviewed between-session check-in are missing; an open
@@ -105,7 +107,7 @@ class SessionWorkflowService(BedsideSteps):
             )
             self._add(uow, actor, s, RecordKind.CHECK_IN, doc.payload)
             assert actor.staff_id is not None
-            attendant = assigned_nurse(uow, s) or actor.staff_id  # the nurse assigned, if any
+            attendant = attendant_at_check_in(uow, actor, s, protocol)
             s = uow.sessions.set_people(
                 s, attendant_id=attendant, device_id=s.monitor_device_id, at=self._now()
             )
