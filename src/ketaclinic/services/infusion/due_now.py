@@ -147,7 +147,7 @@ def _vitals(uow: UnitOfWork, s: InfusionSession, protocol: Protocol, now: dateti
     due = vitals_due(s, protocol.monitoring, readings)
     m = protocol.monitoring
     every = m.vitals_every_min if s.state in _DOSING else m.recovery_vitals_every_min
-    if due is None:  # no phase start recorded: due now
+    if due is None:  # no phase start recorded: one interval from now
         due = VitalsDue(now + timedelta(minutes=every), every)
     urgency = "overdue" if due.overdue(now) else "due"
     by_hand = "" if monitor_of(uow, s) is not None else ", by hand: no monitor"

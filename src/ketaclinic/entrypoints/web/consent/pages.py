@@ -107,7 +107,6 @@ async def sign(request: Request, course_id: PathId, staff_session: Collector) ->
     )
     if values["witness_staff_id"] and not values["witness_staff_id"].isdigit():
         errors["witness_staff_id"] = "choose the witness from the list"
-
     try:
         if errors:
             raise ValidationFailed(errors)
