@@ -1,5 +1,7 @@
 """Vital signs by hand on the session page, through the monitor pipeline: a chair without a
-monitor shows a plain "no monitor data" banner, hand-entered values are stored with source
+monitor says so plainly (vital signs by hand, when they are next due, a link to assign one) and
+raises no data-missing alarm; a monitor assigned and silent shows a "no monitor data" banner and
+raises one; hand-entered values are stored with source
 ``staff`` and the nurse as ``entered_by``, a value past a rule raises the same alarm a monitor
 would, bad input names the field, a monitor can be assigned from the page, and discharge works
 from hand-entered recovery vitals (no override)."""
@@ -8,7 +10,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from datetime import timedelta
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import pytest
 from fastapi.testclient import TestClient
@@ -60,9 +64,22 @@ def test_hand_entered_vitals_go_through_the_monitor_pipeline(
     _infusing(day)
     world.clock.advance(minutes=20)
     csrf = web_login(client, world, Role.NURSE)  # signed out after 15 idle minutes
+    swept = world.services.monitoring.sweep(world.clinic.id)
+    assert swept == []  # no monitor: nothing is "missing" (BP 10 min late: not yet overdue)
+    alarms = world.services.alarms.for_session(world.actor(Role.NURSE), day.session_id)
+    assert not any(a.rule_id.endswith("data-missing") for a in alarms)
     page = client.get(f"/sessions/{day.session_id}")
-    assert 'id="no-monitor-banner"' in page.text
-    assert "No monitor data for 20 min — enter vitals by hand or check the monitor" in page.text
+    assert 'id="no-monitor-banner"' not in page.text  # nothing can be missing without a monitor
+    assigned = page.text.split('id="no-monitor-assigned"', 1)[1].split("</p>", 1)[0]
+    assert "No monitor assigned — enter vital signs by hand." in assigned
+    assert '<a href="#step-monitor">Assign a monitor</a>' in assigned
+    due = page.text.split('id="vitals-due"', 1)[1].split("</p>", 1)[0]
+    started = world.services.sessions.get(world.actor(Role.NURSE), day.session_id)
+    assert started.dosing_started_at is not None
+    due_at = started.dosing_started_at + timedelta(minutes=10)  # the adult pack: every 10 min
+    local = due_at.astimezone(ZoneInfo(world.clinic.timezone))
+    assert f'Next due: vital signs at <strong data-field="vitals-due">{local:%H:%M}</strong>' in due
+    assert "(every 10 min, by hand)" in due and 'data-field="vitals-overdue"' in due
     sent = client.post(
         f"/sessions/{day.session_id}/vitals",
         data={"csrf_token": csrf, **RECOVERY_VITALS, "sbp_mmhg": "212"},
@@ -153,18 +170,40 @@ def test_discharge_works_from_hand_entered_recovery_vitals(
     assert s.state is SessionState.DISCHARGED
 
 
-def test_the_board_card_says_plainly_when_no_monitor_data_arrives(
+def test_the_board_card_says_plainly_when_no_monitor_is_assigned(
     world: World, day: Day, nurse: tuple[TestClient, str]
 ) -> None:
     client, _ = nurse
     _infusing(day)
     board = client.get("/board")
-    assert 'data-field="no-monitor"' not in board.text
     assert f'href="/sessions/{day.session_id}"' in board.text
     world.clock.advance(minutes=12)
     web_login(client, world, Role.NURSE)
     board = client.get("/board")
+    assert 'data-field="no-monitor"' not in board.text
+    by_hand = board.text.split('data-field="by-hand"', 1)[1].split("</p>", 1)[0]
+    assert "No monitor assigned — enter vital signs by hand · Next due" in by_hand
+
+
+def test_an_assigned_monitor_that_stops_sending_raises_data_missing_and_says_so(
+    world: World, day: Day, nurse: tuple[TestClient, str]
+) -> None:
+    client, _ = nurse
+    _infusing(day)
+    world.services.sessions.assign(
+        world.actor(Role.NURSE), day.session_id, attendant_id=None, device_id="DE00000000000A07"
+    )
+    world.clock.advance(minutes=12)
+    raised = world.services.monitoring.sweep(world.clinic.id)
+    assert {"spo2-data-missing", "hr-data-missing"} <= {a.rule_id for a in raised}
+    web_login(client, world, Role.NURSE)
+    board = client.get("/board")
     assert "No monitor data for 12 min — enter vitals by hand or check the monitor" in board.text
+    assert 'data-field="by-hand"' not in board.text
+    page = client.get(f"/sessions/{day.session_id}")
+    assert "No monitor data for 12 min — enter vitals by hand or check the monitor" in page.text
+    assert 'id="no-monitor-assigned"' not in page.text
+    assert 'Monitor <span data-field="monitor">DE00000000000A07</span>' in page.text
 
 
 def test_an_admin_assigns_a_monitor_to_a_chair_and_its_readings_reach_the_session(

@@ -145,6 +145,24 @@ def test_every_later_stage_exists_with_its_history(history_world: World, seeded:
     assert all(b.start_at > seeded.end for b in boosters)
 
 
+def test_the_demo_leaves_no_technical_alarm_for_sessions_without_a_monitor(
+    history_world: World, seeded: Seeded
+) -> None:
+    """Every demo session was monitored by hand (no monitor assigned): nothing was ever
+    "missing", so neither the seeding nor a sweep puts a data-missing alarm on the board."""
+    s = history_world.services
+    nurse = demo_actors(s.uow, seeded.clinic.id)[Role.NURSE]
+    sessions = [
+        d.session
+        for h in seeded.history
+        for d in s.session_workflow.for_patient(nurse, h.patient_id)
+    ]
+    assert sessions and all(x.monitor_device_id is None for x in sessions)
+    alarms = [a for x in sessions for a in s.alarms.for_session(nurse, x.id)]
+    assert not any(a.rule_id.endswith("data-missing") for a in alarms)
+    assert s.monitoring.sweep(seeded.clinic.id) == []
+
+
 def test_audit_events_of_the_history_carry_historic_times(
     history_world: World, seeded: Seeded
 ) -> None:

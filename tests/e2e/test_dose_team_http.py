@@ -14,7 +14,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from ketaclinic.domain.identity.access import Role
-from tests.conftest import World
+from ketaclinic.services.identity.staff_admin import NewStaff
+from tests.conftest import PASSWORD, World
 from tests.e2e.conftest import bearer, web_login
 from tests.infusion_world import start_fields
 from tests.integration.test_session_workflow import Day, _ready, make_day
@@ -97,3 +98,33 @@ def test_the_start_form_offers_people_by_name_and_the_record_shows_names(
     assert "given by Test Nurse" in given and "prescriber on site Test Physician" in given
     assert "prescriber on site role physician" in given
     assert not re.search(r"(given by|prescriber on site) (id|number)", record)
+
+
+def test_the_start_form_chooses_the_nurse_assigned_to_the_session_not_the_signed_in_one(
+    client: TestClient, day: Day
+) -> None:
+    world = day.world
+    assigned = world.services.staff.create(
+        world.actor(Role.ADMIN),
+        NewStaff("rn.assigned@testclinic.test", "Robin Assigned-Nurse", Role.NURSE, PASSWORD),
+    )
+    assert assigned is not None
+    world.services.sessions.assign(
+        world.actor(Role.NURSE), day.session_id, attendant_id=assigned.id, device_id=None
+    )
+    csrf = web_login(client, world, Role.NURSE)  # a colleague opens the page
+    page = client.get(f"/sessions/{day.session_id}").text
+    form = page.split('id="step-start"', 1)[1].split("</form>", 1)[0]
+    given = form.split('name="given_by"', 1)[1].split("</select>", 1)[0]
+    assert re.findall(r'<option value="(\d+)" selected>', given) == [str(assigned.id)]
+    signed_in = world.actor(Role.NURSE).staff_id
+    assert f'<option value="{signed_in}">Test Nurse (nurse)</option>' in given  # still offered
+    assert "The nurse assigned to this session is chosen" in form
+    started = client.post(
+        f"/sessions/{day.session_id}/steps/start",
+        data={**start_fields(world), "given_by": str(signed_in), "csrf_token": csrf},
+        follow_redirects=True,
+    )
+    assert started.status_code == 200  # changeable to another eligible member of staff
+    record = started.text.split('id="session-record"', 1)[1]
+    assert "given by Test Nurse" in record.split('data-kind="administration"')[-1]

@@ -152,7 +152,7 @@ def test_front_desk_checks_in_from_today_and_comes_back_to_it(
     assert done.status_code == 303, done.text.split("arrival-error", 1)[-1][:300]
     assert done.headers["location"].startswith("/today?opened=")
     after = client.get(done.headers["location"])
-    assert "Checked in: session opened." in after.text
+    assert "Arrived: session opened." in after.text
     assert "Nobody is late." in section(after.text, "today-late")
     opened = done.headers["location"].rsplit("=", 1)[1]
     nurse = sign_in(client, world, Role.NURSE)
@@ -228,3 +228,31 @@ def test_on_a_day_without_appointments_the_next_clinic_day_is_shown(
     to_sign = section(body, "today-next-to-sign")
     assert day.booked.display_name in to_sign and "/orders/new" in to_sign
     assert phi_reads(world, day.booked.id, Role.PHYSICIAN) == 1
+
+
+def test_arrival_and_next_due_read_the_same_on_today_arrivals_and_the_session_page(
+    world: World, client: TestClient, day: Day
+) -> None:
+    """One vocabulary: a patient who came in has "Arrived" (never "Checked in" or "Here", which
+    is the nurse's clinical check-in), and the next vital signs are "Next due"."""
+    body = sign_in(client, world, Role.FRONT_DESK)
+    csrf = body.split('data-csrf="', 1)[1].split('"', 1)[0]
+    done = client.post(
+        f"/appointments/{day.first_id}/check-in",
+        data={"csrf_token": csrf, "back": "today"},
+        follow_redirects=False,
+    )
+    opened = done.headers["location"].rsplit("=", 1)[1]
+    desk_today = client.get(done.headers["location"]).text
+    arrivals_page = client.get("/arrivals").text
+    for page in (desk_today, arrivals_page):
+        assert "Arrived: session" in page
+        assert "Checked in: session" not in page and ">Here<" not in page
+    nurse = sign_in(client, world, Role.NURSE)
+    assert '<th scope="col">Next due</th>' in section(nurse, "today-due")
+    assert "Open session (scheduled)</a>" in section(nurse, "today-arrivals")
+    session_page = client.get(f"/sessions/{opened}").text
+    arrived = world.clock.now().astimezone(CHICAGO).strftime("%H:%M")
+    assert f'arrived <span data-field="arrived">{arrived}</span>' in session_page
+    running = client.get(f"/sessions/{day.running.session.id}").text
+    assert "Next due: vital signs at" in running and "Due at" not in running

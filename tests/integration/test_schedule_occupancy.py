@@ -5,7 +5,7 @@ chair until it closes (or, still open, for the protocol's chair time or until no
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -110,18 +110,22 @@ def test_a_replan_keeps_out_of_the_chair(world: World, walk_in: tuple[Booked, Wa
     assert not any(_holds(walked, b, chair_min) for b in outcome.bookings)
 
 
-def test_a_walk_in_holds_its_chair_for_its_planned_time_until_now_then_until_closed(
+def test_a_walk_in_holds_its_chair_until_its_expected_end_then_for_the_rest_of_the_day(
     world: World, walk_in: tuple[Booked, Walked]
 ) -> None:
     booked, walked = walk_in
     opened = walked.session.created_at
     routine = booked.schedule.routine
-    planned = timedelta(minutes=15 + 40 + 65)  # the adult IV pack's chair time
+    recovery = timedelta(minutes=65)  # the adult IV pack's recovery minimum
 
     def held() -> list[ChairHold]:
         with world.services.uow() as uow:
             return chair_holds(uow, world.clinic.id, routine, since=opened, now=world.clock.now())
 
+    order, _ = world.services.orders.get(world.actor(Role.NURSE), walked.order_id)
+    started = walked.session.dosing_started_at
+    assert started is not None
+    expected = started + timedelta(minutes=order.content.duration_min) + recovery
     assert held() == [
         ChairHold(
             walked.session.id,
@@ -129,11 +133,15 @@ def test_a_walk_in_holds_its_chair_for_its_planned_time_until_now_then_until_clo
             walked.chair_id,
             world.actor(Role.NURSE).staff_id,
             opened,
-            opened + planned,
+            expected,
         )
     ]
-    world.clock.advance(hours=3)  # still infusing past its planned chair time: held until now
-    assert [h.end_at for h in held()] == [world.clock.now()]
+    world.clock.advance(hours=3)  # still infusing past its expected end: the rest of the day
+    midnight = datetime.combine(
+        world.clock.now().astimezone(CHICAGO).date() + timedelta(days=1), time.min, CHICAGO
+    )
+    assert [h.end_at for h in held()] == [midnight]
+    stopped_at = world.clock.now()
     world.services.sessions.move(
         world.actor(Role.NURSE), walked.session.id, SessionState.STOPPED, reason="test"
     )
@@ -141,7 +149,29 @@ def test_a_walk_in_holds_its_chair_for_its_planned_time_until_now_then_until_clo
     with world.services.uow() as uow:
         stopped = uow.sessions.get(world.clinic.id, walked.session.id)
     assert stopped is not None and stopped.closed_at is None  # stopped is not closed: still held
-    assert [h.end_at for h in held()] == [world.clock.now()]
+    assert [h.end_at for h in held()] == [stopped_at + recovery]  # the recovery minimum
+
+
+def test_the_desk_cannot_book_the_chair_of_an_open_session_later_that_day(
+    world: World, walk_in: tuple[Booked, Walked]
+) -> None:
+    """The walk-in overran its expected end and is still open: the scheduler offers its chair
+    to nobody for the rest of the day, and a move into it is refused (chair capacity)."""
+    booked, walked = walk_in
+    desk = world.actor(Role.FRONT_DESK)
+    course = booked.courses[0]
+    booked.schedule.book_series(desk, course.id)
+    booked.schedule.confirm_series(desk, course.id)
+    series = sorted(booked.schedule.series_of_patient(desk, course.patient_id), key=_start)
+    assert series[0].chair_id == walked.chair_id  # the clinic's one chair
+    world.clock.advance(hours=3)  # 11:00: the walk-in is still infusing, past its expected end
+    later = world.clock.now() + timedelta(hours=3)  # 14:00 the same day
+    outcome = booked.schedule.move(desk, series[0].id, MoveRequest(start_at=later, reason="asked"))
+    assert not outcome.accepted
+    clash = next(v for v in outcome.violations if v.rule is Constraint.CHAIR_CAPACITY)
+    assert "without an appointment" in clash.message
+    after = sorted(booked.schedule.series_of_patient(desk, course.patient_id), key=_start)
+    assert after[0].start_at == series[0].start_at  # nothing moved
 
 
 def _start(b: Booking) -> datetime:

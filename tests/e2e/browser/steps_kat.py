@@ -274,8 +274,8 @@ def sign_consent(
     elif signer == "assent":
         page.get_by_label("Yes, I agree").check()
     page.get_by_label("full name").fill(name)
-    if page.get_by_label("Witness's full name").count():
-        page.get_by_label("Witness's full name").fill("Nurse Demo-Witness")
+    if page.get_by_label("Witness (a member of staff)").count():
+        page.get_by_label("Witness (a member of staff)").select_option(index=1)
     draw_signature(page)
     page.get_by_role("button", name="Sign", exact=True).click()
     expect(page.locator(f'#signed li:has-text("{document}")')).to_have_count(1)

@@ -216,9 +216,14 @@ def test_front_desk_checks_in_and_the_nurse_takes_the_patient_to_discharge(
     expect(nurse.locator('[data-field="pump-rate"]')).to_have_text("150 mL/h")
 
     _wait(nurse, server, 20, session_url)
-    expect(nurse.locator("#no-monitor-banner")).to_contain_text("enter vitals by hand")
+    expect(nurse.locator("#no-monitor-assigned")).to_contain_text(
+        "No monitor assigned — enter vital signs by hand"
+    )
+    expect(nurse.locator("#no-monitor-banner")).to_have_count(0)  # nothing can go silent
+    expect(nurse.locator('[data-field="vitals-overdue"]')).to_have_text("overdue")
     _hand_vitals(nurse, {"Systolic BP (mmHg)": "126", "SpO2 (%)": "97", "Heart rate (/min)": "80"})
-    expect(nurse.locator("#no-monitor-banner")).to_have_count(0)
+    expect(nurse.locator("#vitals-due")).to_contain_text("Next due: vital signs at")
+    expect(nurse.locator('[data-field="vitals-overdue"]')).to_have_count(0)
     _wait(nurse, server, 20, session_url)
     nurse.locator("#step-end").get_by_role("button").click()
     expect(state).to_have_text("recovery")

@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import timedelta
 from decimal import Decimal
+from functools import partial
 
 import pytest
 
@@ -24,7 +25,13 @@ from ketaclinic.domain.scheduling.booking import (
     BookingStatus,
     NewBooking,
 )
-from ketaclinic.services.infusion.bedside_vitals import monitor_silence_min, readings_from_fields
+from ketaclinic.services.infusion.bedside_vitals import (
+    VitalsDue,
+    monitor_silence_min,
+    readings_from_fields,
+    vitals_due,
+)
+from ketaclinic.services.infusion.dose_team import assigned_nurse, attendant_at_check_in
 from ketaclinic.services.infusion.session_opening import SessionOpeningService
 from tests.unit.services.test_infusion_services import RecordingEvents
 from tests.unit.services.world import FakeWorld
@@ -129,9 +136,57 @@ def test_a_silent_monitor_is_reported_only_when_vitals_are_overdue(
     infusing = replace(s, state=SessionState.INFUSING, dosing_started_at=start)
     monitoring = w.protocol.monitoring
     later = start + timedelta(minutes=monitoring.vitals_every_min + 2)
-    assert monitor_silence_min(s, monitoring, (), later) is None  # not dosing yet
-    assert monitor_silence_min(infusing, monitoring, (), start) is None
-    assert monitor_silence_min(infusing, monitoring, (), later) == monitoring.vitals_every_min + 2
+    silence = partial(monitor_silence_min, monitoring=monitoring, monitored=True)
+    assert silence(s, readings=(), now=later) is None  # not dosing yet
+    assert silence(infusing, readings=(), now=start) is None
+    assert silence(infusing, readings=(), now=later) == monitoring.vitals_every_min + 2
+    unmonitored = monitor_silence_min(infusing, monitoring, (), later, monitored=False)
+    assert unmonitored is None  # no monitor assigned: nothing can go silent
     reading = VitalReading(Parameter.SBP, Decimal(120), "mm[Hg]", later, ReadingSource.STAFF)
     by_hand = StoredReading(1, s.id, reading, later, True, None)
-    assert monitor_silence_min(infusing, monitoring, (by_hand,), later) is None
+    assert silence(infusing, readings=(by_hand,), now=later) is None
+
+
+def test_vitals_due_follows_the_protocols_interval_from_the_latest_reading(
+    fake_world: FakeWorld, arrivals: SessionOpeningService
+) -> None:
+    w = fake_world
+    s = arrivals.check_in(w.actor(Role.NURSE), _book(w, hours=0).id)
+    start = w.clock.now()
+    monitoring = w.protocol.monitoring
+    every = timedelta(minutes=monitoring.vitals_every_min)
+    assert vitals_due(s, monitoring, ()) is None  # not dosing yet
+    infusing = replace(s, state=SessionState.INFUSING, dosing_started_at=start)
+    assert vitals_due(infusing, monitoring, ()) == VitalsDue(
+        start + every, monitoring.vitals_every_min
+    )
+    taken = start + timedelta(minutes=4)
+    reading = VitalReading(Parameter.SBP, Decimal(120), "mm[Hg]", taken, ReadingSource.STAFF)
+    due = vitals_due(infusing, monitoring, (StoredReading(1, s.id, reading, taken, True, None),))
+    assert due is not None and due.at == taken + every
+    assert not due.overdue(taken + every) and due.overdue(taken + every + timedelta(seconds=1))
+
+
+def test_the_assigned_nurse_is_the_attendant_else_the_appointments_nurse(
+    fake_world: FakeWorld, arrivals: SessionOpeningService
+) -> None:
+    w = fake_world
+    booking = _book(w, hours=0)
+    s = arrivals.check_in(w.actor(Role.FRONT_DESK), booking.id)
+    assert s.attendant_id is None and booking.nurse_id == w.staff(Role.NURSE)
+    with w.uow() as uow:
+        assert assigned_nurse(uow, s) == booking.nurse_id  # the nurse it was booked with
+        other = w.staff(Role.PHYSICIAN)
+        assert assigned_nurse(uow, replace(s, attendant_id=other)) == other  # reassigned
+        walk_in = replace(s, appointment_id=None)
+        assert assigned_nurse(uow, walk_in) is None  # nobody assigned: the form asks
+        desk_nurse = w.actor(Role.APP)  # a colleague checks the patient in
+        attends = attendant_at_check_in(uow, desk_nurse, s, w.protocol)
+        assert attends == booking.nurse_id  # the nurse it was booked with attends
+        assert attendant_at_check_in(uow, desk_nurse, walk_in, w.protocol) == desk_nurse.staff_id
+        coach_only = replace(
+            w.protocol,
+            integration=replace(w.protocol.integration, attendant_roles=("physician", "coach")),
+        )
+        here = attendant_at_check_in(uow, desk_nurse, s, coach_only)
+        assert here == desk_nurse.staff_id  # a nurse may not attend there: whoever checks in

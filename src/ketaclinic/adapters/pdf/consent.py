@@ -18,6 +18,7 @@ from fpdf import FPDF
 from ketaclinic.adapters.pdf.typeface import FAMILY, new_document, printable
 from ketaclinic.domain.consent.documents import RenderedDocument
 from ketaclinic.domain.evaluation.records import StoredSignature
+from ketaclinic.domain.identity.access import ROLE_LABELS, Role
 
 PNG_PREFIX = "data:image/png;base64,"
 
@@ -85,7 +86,10 @@ def _signature_block(
     if s.legal_authority:
         lines.append("Guardian with recorded legal authority")
     if s.witness_name:
-        lines.append(f"Witness: {s.witness_name}")
+        role = (
+            f" ({ROLE_LABELS.get(Role(s.witness_role), s.witness_role)})" if s.witness_role else ""
+        )
+        lines.append(f"Witness: {s.witness_name}{role}")
     if s.explained_by:
         lines.append(f"Explained by: {s.explained_by}")
     for line in lines:

@@ -69,6 +69,8 @@ class Signature:
     legal_authority: bool = False
     witness_name: str | None = None
     explained_by: str | None = None
+    witness_staff_id: int | None = None  # the witness: an active staff member of the clinic
+    witness_role: str | None = None  # the witness's role in the clinic when they witnessed
 
 
 @dataclass(frozen=True, slots=True)

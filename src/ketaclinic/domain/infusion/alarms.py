@@ -20,7 +20,10 @@ Technical rules (``AlertKind``): ``signal_lost`` holds while the newest reading 
 is a probe-off or sentinel value (``vitals.technical_reason``) and stays open until a patient
 reading newer than the one that raised it arrives; ``data_missing`` holds when the newest patient
 reading of its parameter (or, with none, the start of the phase) is more than ``threshold``
-seconds before ``at`` — with no reading and no phase start it holds (fail closed).
+seconds before ``at`` — with no reading and no phase start it holds (fail closed). It applies
+only to a session on a monitor (``monitored``): with none assigned, vital signs are entered by
+hand on the protocol's interval (the overdue rule), nothing can go missing, and an open
+data-missing alarm (a monitor since removed) is cleared.
 
 Heart rate: rules on ``hr`` read the ECG heart rate while it is present and the oximeter's pulse
 rate (``pr``) otherwise; ECG is "present" while its newest reading is no more than
@@ -148,6 +151,7 @@ def evaluate(
     schedule: VitalsSchedule | None = None,
     limits: PlausibilityLimits | None = None,
     phase: MonitoringPhase | None = None,
+    monitored: bool = True,
 ) -> AlarmDecision:
     """Evaluate every alert rule against the session's readings at time ``at`` (UTC).
 
@@ -172,7 +176,10 @@ def evaluate(
     )
     opened = {o.dedup_key: o for o in open_alarms}
     verdicts = [
-        _judge(rule, seen, opened, applies=phase is None or phase in rule.phases) for rule in rules
+        _unmonitored(rule, opened, at)
+        if not monitored and rule.kind is AlertKind.DATA_MISSING
+        else _judge(rule, seen, opened, applies=phase is None or phase in rule.phases)
+        for rule in rules
     ]
     return AlarmDecision(
         raised=tuple(v for v in verdicts if isinstance(v, Alarm)),
@@ -211,6 +218,14 @@ def _judge(
             return _StillOpen(key)
         return _cleared(rule, condition, at=seen.at)
     return _alarm(rule, condition, at=seen.at) if condition.holds and applies else None
+
+
+def _unmonitored(rule: AlertRule, opened: dict[str, OpenAlarm], at: datetime) -> Cleared | None:
+    """A data-missing rule with no monitor assigned: never raised; an open one is cleared."""
+    key = dedup_key(rule)
+    if key not in opened:
+        return None
+    return Cleared(rule.id, key, at, None, "no monitor assigned: vital signs are entered by hand")
 
 
 def _not_yet_back(rule: AlertRule, condition: Condition, held: OpenAlarm) -> bool:

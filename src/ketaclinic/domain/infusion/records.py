@@ -45,6 +45,16 @@ STATE_TIMES: dict[SessionState, str] = {
 
 
 @dataclass(frozen=True, slots=True)
+class ChairTime:
+    """How long a session takes in its chair: ``planned`` from opening (pre-checks, dosing and
+    the recovery minimum), ``dosing`` (the order's dosing time) and the ``recovery`` minimum."""
+
+    planned: timedelta
+    dosing: timedelta
+    recovery: timedelta
+
+
+@dataclass(frozen=True, slots=True)
 class InfusionSession:
     """One infusion (or experiential) session of a course, in one chair."""
 
@@ -85,13 +95,31 @@ class InfusionSession:
             return None
         return self.discharged_at or self.ended_at
 
-    def holds_chair_until(self, planned: timedelta, now: datetime) -> datetime:
-        """When the chair is free again: the closure of a closed session; for an open one the
-        protocol's ``planned`` chair time from its opening, or ``now`` if it has run longer."""
+    def expected_end(self, time: ChairTime) -> datetime:
+        """When the session is expected to leave its chair, from how far it has got: the
+        recovery minimum after dosing ended (or stopped); the order's dosing time and the
+        recovery minimum after dosing started; else the planned chair time from its opening.
+        A closed session's end is when it closed."""
         closed = self.closed_at
         if closed is not None:
             return closed
-        return max(self.created_at + planned, now)
+        ended = self.dosing_ended_at or self.stopped_at or self.recovery_started_at
+        if ended is not None:
+            return ended + time.recovery
+        if self.dosing_started_at is not None:
+            return self.dosing_started_at + time.dosing + time.recovery
+        return self.created_at + time.planned
+
+    def holds_chair_until(self, time: ChairTime, now: datetime, day_end: datetime) -> datetime:
+        """When the chair is free again: the closure of a closed session; for an open one its
+        :meth:`expected_end`, and once it has run past that (the patient is still in the chair
+        and nobody knows for how long) the rest of the clinic day, ``day_end``, or ``now`` if
+        later."""
+        closed = self.closed_at
+        if closed is not None:
+            return closed
+        expected = self.expected_end(time)
+        return expected if expected > now else max(now, day_end)
 
     @property
     def phase_started_at(self) -> datetime | None:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from ketaclinic.domain.consent.documents import RenderedDocument
 from ketaclinic.domain.consent.signatures import RequiredSignature, SignerRole, is_minor
 from ketaclinic.domain.errors import Conflict, ValidationFailed
+from ketaclinic.domain.identity.access import Role
 from ketaclinic.domain.patients.course import TERMINAL
 from ketaclinic.services.evaluation.evaluations import CourseContext, guardians
 from ketaclinic.services.ports import UnitOfWork
@@ -29,6 +30,9 @@ class SignatureInput:
 
     ``document_hash`` is the hash of the text the signer was shown; ``related_person_id`` picks
     the chart guardian for a guardian's permission; ``agrees`` ``False`` records a dissent.
+    ``witness_staff_id`` picks the witness among the clinic's active staff; ``witness_name`` is
+    accepted only beside it, as the name shown (a typed name alone is refused: see
+    :func:`check_witness`).
     """
 
     document_id: str
@@ -40,6 +44,7 @@ class SignatureInput:
     agrees: bool = True
     related_person_id: int | None = None
     witness_name: str = ""
+    witness_staff_id: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,12 +116,74 @@ def check_capture(given: SignatureInput, req: Requirement) -> None:
         problem = _png_problem(given.image_png)
         if problem is not None:
             errors["image_png"] = problem
-    if req.need.witness_required and not given.witness_name.strip():
-        errors["witness_name"] = "this document needs a witness: type the witness's name"
-    if len(given.witness_name) > MAX_NAME_CHARS:
-        errors["witness_name"] = f"at most {MAX_NAME_CHARS} characters"
     if errors:
         raise ValidationFailed(errors)
+
+
+@dataclass(frozen=True, slots=True)
+class Witness:
+    """The witness of a signature: an active staff member of the clinic, by id, name and role."""
+
+    staff_id: int
+    name: str
+    role: Role
+
+
+#: The rule a witness check refuses with.
+RULE_WITNESS = "consent.witness_staff"
+
+
+def check_witness(
+    uow: UnitOfWork, clinic_id: int, given: SignatureInput, req: Requirement
+) -> Witness | None:
+    """The witness chosen for this signature, checked (rule ``consent.witness_staff``).
+
+    A witness is a named, active staff member of this clinic chosen by ``witness_staff_id``;
+    the name and role stored are the staff record's. Refused naming the field: a document that
+    needs a witness without one; a typed ``witness_name`` with no staff member chosen (a name
+    nobody can be held to); an unknown, deactivated or other clinic's staff id; a typed name
+    that is not the chosen member's. The clinician collecting consent may also witness it
+    (clinical.md §6.3 does not ask otherwise). None when the document needs no witness and
+    none is named.
+    """
+    typed = " ".join(given.witness_name.split())
+    if given.witness_staff_id is None:
+        if typed:
+            raise ValidationFailed(
+                {
+                    "witness_name": f"{RULE_WITNESS}: the witness is chosen from the clinic's "
+                    "staff (witness_staff_id), not typed"
+                }
+            )
+        if req.need.witness_required:
+            raise ValidationFailed(
+                {
+                    "witness_staff_id": f"{RULE_WITNESS}: this document needs a witness: "
+                    "choose the member of staff who witnessed the signature"
+                }
+            )
+        return None
+    member = uow.staff.get(given.witness_staff_id)
+    role = next(
+        (m.role for m in uow.staff.memberships(given.witness_staff_id) if m.clinic_id == clinic_id),
+        None,
+    )
+    if member is None or not member.active or role is None:
+        raise ValidationFailed(
+            {"witness_staff_id": f"{RULE_WITNESS}: not an active member of this clinic's staff"}
+        )
+    if typed and not _names_match(typed, member.name):
+        raise ValidationFailed(
+            {"witness_name": f"{RULE_WITNESS}: the name is not the chosen witness's name"}
+        )
+    return Witness(member.id, member.name, role)
+
+
+def witness_choices(uow: UnitOfWork, clinic_id: int) -> tuple[Witness, ...]:
+    """The clinic's active staff who may witness a signature, in name order."""
+    return tuple(
+        Witness(m.id, m.name, role) for m, role in uow.staff.list_for_clinic(clinic_id) if m.active
+    )
 
 
 def _png_problem(data_url: str) -> str | None:

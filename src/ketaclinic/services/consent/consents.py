@@ -37,10 +37,13 @@ from ketaclinic.services.audit.trail import record
 from ketaclinic.services.consent.checks import (
     Requirement,
     SignatureInput,
+    Witness,
     check_capture,
     check_signer,
     check_withdrawal,
+    check_witness,
     matching_requirement,
+    witness_choices,
 )
 from ketaclinic.services.consent.ports import ConsentLibrary
 from ketaclinic.services.evaluation.eligibility import decisions_for
@@ -83,6 +86,7 @@ class ConsentView:
     signatures: Sequence[StoredSignature]
     withdrawals: Sequence[StoredWithdrawal]
     guardians: tuple[RelatedPerson, ...]
+    witnesses: tuple[Witness, ...] = ()  # the clinic's active staff, who may witness
 
     @property
     def can_sign(self) -> bool:
@@ -161,13 +165,14 @@ class ConsentService:
             signed = uow.consents.signatures(actor.clinic_id, course_id)
             withdrawn = uow.consents.withdrawals(actor.clinic_id, course_id)
             chart_guardians = guardians(uow, actor.clinic_id, ctx.course.patient_id)
+            witnesses = witness_choices(uow, actor.clinic_id)
         status = consent_status(
             [r.need for r in needs],
             [s.signature for s in signed],
             [w.withdrawal for w in withdrawn],
         )
         minor = is_minor(ctx.protocol.consent, ctx.age_years)
-        return ConsentView(ctx, minor, needs, status, signed, withdrawn, chart_guardians)
+        return ConsentView(ctx, minor, needs, status, signed, withdrawn, chart_guardians, witnesses)
 
     def sign(self, actor: Actor, course_id: int, given: SignatureInput) -> StoredSignature:
         """Record one signature (or dissent) on the tablet; see the module docstring.
@@ -175,7 +180,9 @@ class ConsentService:
         Refused with the field named: a document this patient does not need (an adult document
         for a minor, assent for an adult), text changed since it was shown (hash), a guardian
         who is not a chart guardian with legal authority, a typed name that is not the signer's,
-        a missing drawing for an agreement, a missing witness where the document asks for one.
+        a missing drawing for an agreement, a missing witness where the document asks for one, a
+        witness who is not an active staff member of the clinic or is only a typed name
+        (:func:`.checks.check_witness`, rule ``consent.witness_staff``).
         """
         require(actor, Permission.CONSENT_COLLECT)
         assert actor.staff_id is not None
@@ -191,9 +198,12 @@ class ConsentService:
             req = matching_requirement(requirements(self._library, ctx), given)
             legal = check_signer(uow, ctx, given)
             check_capture(given, req)
+            witness = check_witness(uow, actor.clinic_id, given, req)
             staff = uow.staff.get(actor.staff_id)
             explainer = staff.name if staff and given.signer is SignerRole.ASSENT else None
-            signature = _signature(req, given, now, legal=legal, explained_by=explainer)
+            signature = _signature(
+                req, given, now, legal=legal, explained_by=explainer, witness=witness
+            )
             stored = uow.consents.add_signature(
                 ctx.course,
                 signature,
@@ -321,7 +331,7 @@ class ConsentService:
                 f"course={stored.course_id} document={s.document_id}@{s.document_version} "
                 f"signer={s.signer.value} {what} hash={s.document_hash[:16]} "
                 f"related_person={stored.related_person_id or '-'} "
-                f"witness={'yes' if s.witness_name else 'no'}"
+                f"witness={s.witness_staff_id or ('typed' if s.witness_name else 'no')}"
             ),
         )
 
@@ -346,6 +356,7 @@ def _signature(
     *,
     legal: bool,
     explained_by: str | None,
+    witness: Witness | None,
 ) -> Signature:
     return Signature(
         document_id=req.need.document_id,
@@ -356,8 +367,10 @@ def _signature(
         signed_at=now,
         agrees=given.agrees,
         legal_authority=legal,
-        witness_name=given.witness_name.strip() or None,
+        witness_name=witness.name if witness else None,
         explained_by=explained_by,
+        witness_staff_id=witness.staff_id if witness else None,
+        witness_role=witness.role.value if witness else None,
     )
 
 

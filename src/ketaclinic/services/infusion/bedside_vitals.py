@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
 from ketaclinic.domain.errors import ValidationFailed
@@ -93,13 +93,22 @@ def readings_from_fields(fields: Mapping[str, str], *, at: datetime) -> tuple[Vi
 
 
 def monitor_silence_min(
-    s: InfusionSession, monitoring: Monitoring, readings: Sequence[StoredReading], now: datetime
+    s: InfusionSession,
+    monitoring: Monitoring,
+    readings: Sequence[StoredReading],
+    now: datetime,
+    *,
+    monitored: bool,
 ) -> int | None:
-    """Minutes without monitor data when the protocol expects continuous data and no vitals (by
-    monitor or by hand) arrived within its vitals interval; else None.
+    """Minutes without monitor data when the session is on a monitor (``monitored``:
+    ``monitor_presence.monitor_of``), the protocol expects continuous data and no vitals (by
+    monitor or by hand) arrived within its vitals interval; else None (with no monitor assigned
+    nothing is missing: the vitals due by hand are shown instead, :func:`vitals_due`).
 
     Counted from the last monitor reading, or from the start of the phase when none arrived.
     """
+    if not monitored:
+        return None
     if s.state not in CONTINUOUS_STATES or not monitoring.continuous_parameters:
         return None
     start = s.recovery_started_at if s.state is SessionState.RECOVERY else s.dosing_started_at
@@ -117,6 +126,35 @@ def monitor_silence_min(
         return None  # vitals are current (by monitor or by hand)
     since = max(device) if device else phase[0]
     return int((now - since).total_seconds() // 60)
+
+
+@dataclass(frozen=True, slots=True)
+class VitalsDue:
+    """When the next vital signs are due on the protocol's interval for the current phase."""
+
+    at: datetime
+    every_min: int
+
+    def overdue(self, now: datetime) -> bool:
+        return self.at < now
+
+
+def vitals_due(
+    s: InfusionSession, monitoring: Monitoring, readings: Sequence[StoredReading]
+) -> VitalsDue | None:
+    """The next vital signs due: the protocol's interval (dosing, or recovery) after the latest
+    plausible reading or the start of the phase, whichever is later; None outside dosing and
+    recovery (clinical.md §4.1)."""
+    if s.state in (SessionState.INFUSING, SessionState.PAUSED):
+        every, since = monitoring.vitals_every_min, s.dosing_started_at
+    elif s.state in (SessionState.RECOVERY, SessionState.STOPPED):
+        every = monitoring.recovery_vitals_every_min
+        since = s.recovery_started_at or s.stopped_at or s.dosing_ended_at
+    else:
+        return None
+    last = max((r.reading.at for r in readings if r.plausible), default=None)
+    base = max((t for t in (last, since) if t is not None), default=None)
+    return None if base is None else VitalsDue(base + timedelta(minutes=every), every)
 
 
 def latest_by_parameter(readings: Sequence[StoredReading]) -> list[StoredReading]:

@@ -23,7 +23,8 @@ from ketaclinic.domain.infusion.records import InfusionSession, StoredAlarm, Sto
 from ketaclinic.domain.infusion.vitals import Parameter, VitalReading
 from ketaclinic.domain.protocols.canonical import decimal_text
 from ketaclinic.services.identity.authorization import require
-from ketaclinic.services.infusion.bedside_vitals import monitor_silence_min
+from ketaclinic.services.infusion.bedside_vitals import VitalsDue, monitor_silence_min, vitals_due
+from ketaclinic.services.infusion.monitor_presence import monitor_of
 from ketaclinic.services.patients.courses import get_course
 from ketaclinic.services.ports import Clock, UnitOfWork, UnitOfWorkFactory
 from ketaclinic.services.protocols.publishing import load_published
@@ -45,6 +46,8 @@ class ChairCard:
     alarms: tuple[StoredAlarm, ...] = ()
     silent_min: int | None = None  # minutes without monitor data when continuous data is due
     whys: dict[int, AlarmWhy] = field(default_factory=dict)  # each alarm's "Why", by alarm id
+    monitored: bool = True  # on a bedside monitor (``monitor_presence``); else vitals by hand
+    vitals_due: VitalsDue | None = None  # the next vital signs on the protocol's interval
 
 
 def _vitals(
@@ -164,10 +167,13 @@ class BoardService:
         name = patient.display_name if patient else ""
         course = get_course(uow, s.clinic_id, s.course_id)
         view = load_published(uow, s.clinic_id, course.protocol_version_id)
-        silent = monitor_silence_min(s, view.protocol.monitoring, rows, self._clock.now())
+        monitored = monitor_of(uow, s) is not None
+        m = view.protocol.monitoring
+        silent = monitor_silence_min(s, m, rows, self._clock.now(), monitored=monitored)
         alarms = _attention(uow, s)
         whys = explain_alarms(alarms, view.protocol.monitoring.alert_rules, view.published)
-        return ChairCard(chair, s, name, latest, trend, alarms, silent, whys)
+        due = vitals_due(s, m, rows)
+        return ChairCard(chair, s, name, latest, trend, alarms, silent, whys, monitored, due)
 
     def documents(self, actor: Actor) -> list[dict[str, Any]]:
         """The current event document of every chair in service (a new client starts here)."""

@@ -78,6 +78,7 @@ class DoseTeamChoices:
     attending_roles: tuple[str, ...]
     needs_attending: bool
     prescribers: tuple[Person, ...]  # rostered today first
+    assigned: int | None = None  # the session's assigned nurse (:func:`assigned_nurse`)
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,10 +109,42 @@ def needs_attending(route: Route) -> bool:
     return route is not Route.IV
 
 
+def assigned_nurse(uow: UnitOfWork, s: InfusionSession) -> int | None:
+    """The nurse assigned to the session: its attendant, else the nurse its appointment was
+    booked with, while an active member of the clinic; None when neither is known. The start
+    form offers this person first (the signed-in user may be someone else, e.g. a colleague at
+    the station)."""
+    assigned = s.attendant_id
+    if assigned is None and s.appointment_id is not None:
+        booking = uow.schedule.get(s.clinic_id, s.appointment_id)
+        assigned = booking.nurse_id if booking is not None else None
+    return assigned if assigned in _active(uow, s.clinic_id) else None
+
+
+def attendant_at_check_in(
+    uow: UnitOfWork, actor: Actor, s: InfusionSession, protocol: Protocol
+) -> int:
+    """Who attends the session from check-in: the nurse assigned to it (:func:`assigned_nurse`)
+    when the protocol lets their role attend, else the member of staff checking the patient in."""
+    assert actor.staff_id is not None
+    assigned = assigned_nurse(uow, s)
+    person = _active(uow, s.clinic_id).get(assigned) if assigned is not None else None
+    roles = protocol.integration.attendant_roles
+    if person is not None and (not roles or person.role.value in roles):
+        return person.staff_id
+    return actor.staff_id
+
+
 def choices(
-    uow: UnitOfWork, clinic_id: int, route: Route, protocol: Protocol, now: datetime
+    uow: UnitOfWork,
+    clinic_id: int,
+    route: Route,
+    protocol: Protocol,
+    now: datetime,
+    assigned: int | None = None,
 ) -> DoseTeamChoices:
-    """The active staff who may be chosen for each field; prescribers rostered today first."""
+    """The active staff who may be chosen for each field; prescribers rostered today first.
+    ``assigned``: the session's nurse, offered as the default when active in this clinic."""
     staff = _active(uow, clinic_id)
     rostered = _rostered_prescribers(uow, clinic_id, now)
     roles = protocol.integration.attendant_roles
@@ -129,6 +162,7 @@ def choices(
         attending_roles=roles,
         needs_attending=needs_attending(route),
         prescribers=tuple(prescribers),
+        assigned=assigned if assigned in staff else None,
     )
 
 

@@ -22,7 +22,9 @@ from ketaclinic.domain.infusion.records import InfusionSession, StoredAlarm
 from ketaclinic.domain.infusion.session import SessionState
 from ketaclinic.domain.protocols.model import Protocol
 from ketaclinic.services.identity.authorization import require
+from ketaclinic.services.infusion.bedside_vitals import VitalsDue, vitals_due
 from ketaclinic.services.infusion.discharge import evaluate
+from ketaclinic.services.infusion.monitor_presence import monitor_of
 from ketaclinic.services.infusion.predose_decisions import is_waiting
 from ketaclinic.services.patients.courses import get_course
 from ketaclinic.services.ports import Clock, UnitOfWork, UnitOfWorkFactory
@@ -118,11 +120,9 @@ def _steps(uow: UnitOfWork, s: InfusionSession, now: datetime) -> list[_Step]:
     if s.state is SessionState.READY:
         return [("due", "start dosing", s.ready_at, "step-start", None)]
     if s.state in (SessionState.INFUSING, SessionState.PAUSED):
-        return [_vitals(uow, s, protocol.monitoring.vitals_every_min, s.dosing_started_at, now)]
+        return [_vitals(uow, s, protocol, now)]
     if s.state in (SessionState.RECOVERY, SessionState.STOPPED):
-        start = s.recovery_started_at or s.stopped_at or s.dosing_ended_at
-        every = protocol.monitoring.recovery_vitals_every_min
-        return [_vitals(uow, s, every, start, now), _recovery(uow, s, protocol, now)]
+        return [_vitals(uow, s, protocol, now), _recovery(uow, s, protocol, now)]
     return []
 
 
@@ -140,15 +140,27 @@ def _before_dose(uow: UnitOfWork, s: InfusionSession) -> _Step:
     return ("waiting", "no signed dose order yet: ask the prescriber", at, "", None)
 
 
-def _vitals(
-    uow: UnitOfWork, s: InfusionSession, every_min: int, since: datetime | None, now: datetime
-) -> _Step:
+def _vitals(uow: UnitOfWork, s: InfusionSession, protocol: Protocol, now: datetime) -> _Step:
+    """Vital signs on the protocol's interval (``bedside_vitals.vitals_due``, as the session
+    page shows them), by hand when no monitor is assigned."""
     readings = uow.readings.for_session(s.clinic_id, s.id)
-    last = max((r.reading.at for r in readings if r.plausible), default=None)
-    base = max((t for t in (last, since) if t is not None), default=now)
-    due_at = base + timedelta(minutes=every_min)
-    urgency = "overdue" if due_at < now else "due"
-    return (urgency, f"vital signs (every {every_min} min)", due_at, "step-vitals", None)
+    due = vitals_due(s, protocol.monitoring, readings)
+    m = protocol.monitoring
+    every = m.vitals_every_min if s.state in _DOSING else m.recovery_vitals_every_min
+    if due is None:  # no phase start recorded: one interval from now
+        due = VitalsDue(now + timedelta(minutes=every), every)
+    urgency = "overdue" if due.overdue(now) else "due"
+    by_hand = "" if monitor_of(uow, s) is not None else ", by hand: no monitor"
+    return (
+        urgency,
+        f"vital signs (every {due.every_min} min{by_hand})",
+        due.at,
+        "step-vitals",
+        None,
+    )
+
+
+_DOSING = (SessionState.INFUSING, SessionState.PAUSED)
 
 
 def _recovery(uow: UnitOfWork, s: InfusionSession, protocol: Protocol, now: datetime) -> _Step:

@@ -53,9 +53,11 @@ def evaluate_vitals(
     *,
     at: datetime,
     schedule: VitalsSchedule | None,
+    monitored: bool = True,
 ) -> AlarmDecision:
     """Evaluate the pack's alert rules for ``phase`` as of ``at``
-    (``domain.infusion.alarms.evaluate``)."""
+    (``domain.infusion.alarms.evaluate``). ``monitored``: whether the session is on a bedside
+    monitor (``monitor_presence.monitor_of``); without one no data-missing alarm is raised."""
     return evaluate(
         history,
         new,
@@ -64,6 +66,7 @@ def evaluate_vitals(
         at=at,
         schedule=schedule,
         phase=phase,
+        monitored=monitored,
     )
 
 

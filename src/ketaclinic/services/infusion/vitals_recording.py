@@ -23,6 +23,7 @@ from ketaclinic.services.audit.trail import record
 from ketaclinic.services.infusion.board import alarm_event, chair_document
 from ketaclinic.services.infusion.monitor_batch import BatchState
 from ketaclinic.services.infusion.monitor_messages import IngestResult, VitalsBatch
+from ketaclinic.services.infusion.monitor_presence import monitor_of
 from ketaclinic.services.infusion.vitals_evaluation import evaluate_vitals, phase_of
 from ketaclinic.services.infusion.vitals_history import evaluation_history
 from ketaclinic.services.ports import Clock, UnitOfWork
@@ -90,6 +91,7 @@ class VitalsRecorder:
             [open_alarm(a) for a in alarms if a.active],
             at=now,
             schedule=schedule_for(s, protocol),
+            monitored=monitor_of(uow, s) is not None,
         )
         rejected = {id(p.reading): "; ".join(p.reasons) for p in decision.rejected}
         self._write_readings(uow, actor, s, batch, rejected, state, now)

@@ -32,7 +32,14 @@ from ketaclinic.services.identity.authorization import require
 from ketaclinic.services.infusion import checklists as forms
 from ketaclinic.services.infusion.bedside_records import BedsideSteps
 from ketaclinic.services.infusion.discharge import evaluate, override
-from ketaclinic.services.infusion.dose_team import DoseTeamChoices, choices, dose_team, record_team
+from ketaclinic.services.infusion.dose_team import (
+    DoseTeamChoices,
+    assigned_nurse,
+    attendant_at_check_in,
+    choices,
+    dose_team,
+    record_team,
+)
 from ketaclinic.services.infusion.early_stop import (
     EarlyEnd,
     dosing_end,
@@ -50,6 +57,7 @@ from ketaclinic.services.infusion.facts import (
     verified_order,
     vitals_hold,
 )
+from ketaclinic.services.infusion.monitor_presence import monitor_of
 from ketaclinic.services.infusion.ports import RecordKind, SessionRecord
 from ketaclinic.services.infusion.predose_decisions import (
     PREDOSE_DECISIONS,
@@ -78,6 +86,7 @@ class SessionDay:
     dosing_time: DosingTime | None = None  # planned and elapsed pump minutes while dosing runs
     given_mg: Decimal | None = None  # ketamine actually given, once dosing has ended
     ended_early: EarlyEnd | None = None  # ordered and given amounts and why, after an early end
+    monitor: str | None = None  # the monitor it reads from (its own or its chair's); None: by hand
 
 
 class SessionWorkflowService(BedsideSteps):
@@ -86,7 +95,9 @@ class SessionWorkflowService(BedsideSteps):
 
     # -- check-in and pre-dose -------------------------------------------------------------
     def check_in(self, actor: Actor, session_id: int, raw: Mapping[str, Any]) -> InfusionSession:
-        """Check the patient in (SESSION_RUN); the nurse becomes the attendant present.
+        """Check the patient in (SESSION_RUN); the attendant is the nurse assigned to the session
+        (its attendant, else its appointment's nurse) when the protocol lets them attend, else
+        the member of staff checking in (``dose_team.attendant_at_check_in``).
 
         Refused with every reason when identity, escort (named, reachable), fasting, the
         protocol's pregnancy test or the reviewed between-session check-in are missing; an open
@@ -102,8 +113,9 @@ class SessionWorkflowService(BedsideSteps):
             )
             self._add(uow, actor, s, RecordKind.CHECK_IN, doc.payload)
             assert actor.staff_id is not None
+            attendant = attendant_at_check_in(uow, actor, s, protocol)
             s = uow.sessions.set_people(
-                s, attendant_id=actor.staff_id, device_id=s.monitor_device_id, at=self._now()
+                s, attendant_id=attendant, device_id=s.monitor_device_id, at=self._now()
             )
             facts = self._facts(uow, s)
             return self._move(uow, actor, s, SessionState.CHECKED_IN, facts)
@@ -239,7 +251,7 @@ class SessionWorkflowService(BedsideSteps):
             s, _, protocol = self._context(uow, actor, session_id, running=False)
             order = order_of(uow, s, uow.session_records.for_session(s.clinic_id, s.id))
             route = order.content.route if order is not None else Route.IV
-            return choices(uow, s.clinic_id, route, protocol, self._now())
+            return choices(uow, s.clinic_id, route, protocol, self._now(), assigned_nurse(uow, s))
 
     def end_dosing(self, actor: Actor, session_id: int, reason: str = "") -> InfusionSession:
         """End dosing (or begin recovery after a stop): the ketamine given is recorded against
@@ -368,6 +380,7 @@ class SessionWorkflowService(BedsideSteps):
                 dosing_time=timing,
                 given_mg=given[0].dose_mg if given else None,
                 ended_early=ended,
+                monitor=monitor_of(uow, s),
             )
 
     def for_patient(self, actor: Actor, patient_id: int) -> Sequence[SessionDay]:

@@ -2,20 +2,26 @@
 appointment (an unscheduled visit a prescriber authorised, the demo's monitored sessions).
 
 Such a session holds its chair, and its attendant nurse's monitoring, from its opening until it
-closes (discharge, cancellation, no-show); while it is still open it is assumed to last the chair
-time of its protocol's series (pre-checks, dosing, recovery minimum) from its opening, or until
-now if it has run longer. Every problem the scheduler solves or checks (series booking, re-plans,
-manual moves, boosters) holds these as fixed appointments (``problem.problem_with``), so nothing
-is booked into a chair with a patient in it. Source: performance.md §4.1 (chair and nurse
-capacity); clinical.md §4.6 (recovery minimum).
+closes (discharge, cancellation, no-show). While it is open it holds the chair until its expected
+end (``InfusionSession.expected_end``): the chair time of its protocol's series from its opening;
+once dosing has started, the dosing time of its order plus the recovery minimum; once dosing has
+ended, the recovery minimum. A session still open past its expected end (the patient is still in
+the chair; nobody knows for how long) holds the chair for the rest of the clinic day: the scheduler
+offers that chair again only once the session closes. Every problem the scheduler solves or checks
+(series booking, re-plans, manual moves, boosters) holds these as fixed appointments
+(``problem.problem_with``), so nothing is booked into a chair with a patient in it. Source:
+performance.md §4.1 (chair and nurse capacity); clinical.md §4.6 (recovery minimum).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
+from ketaclinic.domain.infusion.records import ChairTime, InfusionSession
 from ketaclinic.domain.scheduling import Appointment, AppointmentStatus, SessionShape
+from ketaclinic.services.infusion.ports import RecordKind
 from ketaclinic.services.patients.courses import get_course
 from ketaclinic.services.ports import UnitOfWork
 from ketaclinic.services.protocols.publishing import load_published
@@ -43,16 +49,17 @@ class ChairHold:
 def chair_holds(
     uow: UnitOfWork, clinic_id: int, routine: ChairRoutine, *, since: datetime, now: datetime
 ) -> list[ChairHold]:
-    """Every unscheduled session holding a chair at or after ``since``."""
-    planned: dict[int, timedelta] = {}
+    """Every unscheduled session holding a chair at or after ``since`` (see the module)."""
+    shapes: dict[int, SessionShape] = {}
+    day_end = _end_of_clinic_day(uow, clinic_id, now)
     holds = []
     for s in uow.sessions.unscheduled_since(clinic_id, since):
         course = get_course(uow, clinic_id, s.course_id)
         version = course.protocol_version_id
-        if version not in planned:
+        if version not in shapes:
             protocol = load_published(uow, clinic_id, version).protocol
-            planned[version] = timedelta(minutes=shape_for(protocol, routine).chair_min)
-        end = s.holds_chair_until(planned[version], now)
+            shapes[version] = shape_for(protocol, routine)
+        end = s.holds_chair_until(chair_time(uow, s, shapes[version]), now, day_end)
         if s.closed_at is None or end > max(s.created_at, since):
             holds.append(
                 ChairHold(
@@ -60,6 +67,32 @@ def chair_holds(
                 )
             )
     return holds
+
+
+def chair_time(uow: UnitOfWork, s: InfusionSession, shape: SessionShape) -> ChairTime:
+    """The session's chair time: the protocol's series shape, with the dosing time of the order
+    checked at its pre-dose checklist once dosing has started (an order may run longer)."""
+    dosing = shape.dosing_min
+    if s.dosing_started_at is not None and s.closed_at is None:
+        records = uow.session_records.for_session(s.clinic_id, s.id)
+        predose = [r for r in records if r.kind is RecordKind.PRE_DOSE]
+        order_id = predose[-1].payload.get("order_id") if predose else None
+        order = uow.dosing.get_order(s.clinic_id, int(order_id)) if order_id else None
+        if order is not None:
+            dosing = order.content.duration_min
+    return ChairTime(
+        planned=timedelta(minutes=shape.chair_min),
+        dosing=timedelta(minutes=dosing),
+        recovery=timedelta(minutes=shape.recovery_min),
+    )
+
+
+def _end_of_clinic_day(uow: UnitOfWork, clinic_id: int, now: datetime) -> datetime:
+    """Midnight after ``now`` in the clinic's time zone (the end of its clinic day)."""
+    clinic = uow.clinics.get(clinic_id)
+    zone = ZoneInfo(clinic.timezone if clinic else "UTC")
+    day = now.astimezone(zone).date() + timedelta(days=1)
+    return datetime.combine(day, time.min, tzinfo=zone)
 
 
 @dataclass(frozen=True, slots=True)

@@ -28,6 +28,8 @@ def _signature(m: Any) -> StoredSignature:
         legal_authority=m["legal_authority"],
         witness_name=m["witness_name"],
         explained_by=m["explained_by"],
+        witness_staff_id=m["witness_staff_id"],
+        witness_role=m["witness_role"],
     )
     return StoredSignature(
         m["id"],
@@ -70,6 +72,7 @@ class SqlConsentRepository:
             .values(signer_name=s.signer_name, related_person_id=related_person_id)
             .values(legal_authority=s.legal_authority, agrees=s.agrees)
             .values(witness_name=s.witness_name, explained_by=s.explained_by)
+            .values(witness_staff_id=s.witness_staff_id, witness_role=s.witness_role)
             .values(image_png=image_png, signed_at=s.signed_at, collected_by=by)
             .returning(consent_signatures.c.id)
         ).scalar_one()

@@ -67,7 +67,8 @@ class SignatureIn(BaseModel):
     image_png: Annotated[str, Field(max_length=800_000)] = ""
     agrees: bool = True
     related_person_id: BodyId | None = None
-    witness_name: Annotated[str, Field(max_length=200)] = ""
+    witness_name: Annotated[str, Field(max_length=200)] = ""  # only beside witness_staff_id
+    witness_staff_id: BodyId | None = None  # an active staff member of the clinic
 
 
 class WithdrawalIn(BaseModel):

@@ -32,7 +32,7 @@ Collector = Annotated[StaffSession, Depends(WebUser(Permission.CONSENT_COLLECT))
 MAX_IMAGE_CHARS = 800_000
 SIGN_FIELDS = (
     *("document_id", "document_version", "document_hash", "signer", "signer_name"),
-    *("image_png", "agrees", "related_person_id", "witness_name"),
+    *("image_png", "agrees", "related_person_id", "witness_staff_id"),
 )
 
 
@@ -93,6 +93,7 @@ async def sign(request: Request, course_id: PathId, staff_session: Collector) ->
     view = services.consents.view(staff_session.actor, course_id)
     signer = _role(values["signer"], "signer")
     related = values["related_person_id"]
+    witness = values["witness_staff_id"]
     given = SignatureInput(
         document_id=values["document_id"],
         document_version=values["document_version"],
@@ -102,8 +103,10 @@ async def sign(request: Request, course_id: PathId, staff_session: Collector) ->
         image_png=values["image_png"],
         agrees=values["agrees"] != "no",
         related_person_id=int(related) if related.isdigit() else None,
-        witness_name=values["witness_name"],
+        witness_staff_id=int(witness) if witness.isdigit() else None,
     )
+    if values["witness_staff_id"] and not values["witness_staff_id"].isdigit():
+        errors["witness_staff_id"] = "choose the witness from the list"
     try:
         if errors:
             raise ValidationFailed(errors)

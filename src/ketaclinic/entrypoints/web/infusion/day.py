@@ -32,6 +32,7 @@ from ketaclinic.services.infusion.bedside_vitals import (
     latest_by_parameter,
     monitor_silence_min,
     readings_from_fields,
+    vitals_due,
 )
 from ketaclinic.services.infusion.checklists import (
     ALDRETE_ITEMS,
@@ -64,9 +65,11 @@ def _page(
     checkin = None
     if day.session.state.value == "scheduled":  # shown for review at check-in
         checkin = services.checkins.latest(staff_session.actor, day.session.course_id)
+    now = services.clock.now()
     silence = monitor_silence_min(
-        day.session, day.protocol.monitoring, day.readings, services.clock.now()
+        day.session, day.protocol.monitoring, day.readings, now, monitored=day.monitor is not None
     )
+    due = vitals_due(day.session, day.protocol.monitoring, day.readings)
     alarms = services.alarms.for_session(staff_session.actor, session_id)
     names = (
         services.calendar.directory(staff_session.actor).staff
@@ -103,6 +106,8 @@ def _page(
         "hand_fields": HAND_FIELDS,
         "measured": day.session.state in MEASURED_STATES,
         "silence_min": silence,
+        "vitals_due": due,
+        "vitals_overdue": due is not None and due.overdue(now),
         "latest": latest_by_parameter(day.readings),
         "flowsheet": flowsheet(day.readings),
         "checkin": checkin,
