@@ -12,7 +12,7 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
-from playwright.sync_api import Browser, BrowserContext, Page, expect
+from playwright.sync_api import Browser, BrowserContext, Locator, Page, expect
 
 from tests.baseline import calm_answers
 from tests.e2e.browser.steps_chart import open_chart, open_tab
@@ -141,7 +141,16 @@ def book_series(desk: Page, patient_id: int) -> list[str]:
     panel.get_by_role("button", name="Confirm series").click()
     rows = panel.locator('tr[data-status="confirmed"]')
     expect(rows).to_have_count(6)
-    return [" ".join(w.split(" ")[1:3]) for w in rows.locator("td.when").all_inner_texts()]
+    return [_start(rows.nth(i)) for i in range(rows.count())]
+
+
+def _start(row: Locator) -> str:
+    """A series row's local start as "YYYY-MM-DD HH:MM", read from its machine-readable
+    ``<time datetime>`` (the cell itself shows "Mon 7 Dec 2026 08:00")."""
+    when = row.locator("td.when time")
+    shown = when.inner_text()
+    assert not re.search(r"\d{4}-\d\d-\d\d", shown), shown
+    return (when.get_attribute("datetime") or "").replace("T", " ")
 
 
 def measure(clinician: Page, patient_id: int, weight_kg: str, height_cm: str) -> None:
@@ -402,4 +411,4 @@ def book_boosters(desk: Page, patient_id: int) -> str:
     panel.get_by_role("button", name="Confirm series").click()
     first = panel.locator('tr[data-kind="booster"][data-status="confirmed"]').first
     expect(first).to_be_visible()
-    return " ".join(first.locator("td.when").inner_text().split(" ")[1:3])
+    return _start(first)

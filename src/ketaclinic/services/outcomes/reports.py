@@ -45,6 +45,9 @@ class CourseReport:
     signer: str = ""
     boosters_given: Mapping[int, datetime] = field(default_factory=dict)
     """When each given booster's dosing started, by booster number."""
+    protocol_signed_off_by: str = ""
+    """Who signed off the course's protocol version (its clinic defaults); "" when not yet."""
+    protocol_signed_off_at: datetime | None = None
 
 
 class ReportService:
@@ -68,6 +71,12 @@ class ReportService:
                 uow.dosing.administrations(actor.clinic_id, course_id), events
             )
             signer = _signer(uow, actor)
+            published = loaded.published
+            approver = (
+                uow.staff.get(published.signed_off_by)
+                if published.signed_off_by is not None
+                else None
+            )
             boosters = _boosters_given(uow, course)
             record(
                 uow,
@@ -91,6 +100,8 @@ class ReportService:
             clinic_timezone=clinic.timezone,
             signer=signer,
             boosters_given=boosters,
+            protocol_signed_off_by=approver.name if approver is not None else "",
+            protocol_signed_off_at=published.signed_off_at,
         )
 
 
