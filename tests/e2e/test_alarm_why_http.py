@@ -32,7 +32,7 @@ def test_the_why_names_who_signed_the_pack_off_and_when(client: TestClient, worl
     signed_at = world.clock.now()  # the world's pack is signed off as the sessions start
     [monitor] = running_sessions(world)
     _handler(world).handle(pcd01(monitor, "S1", world.clock.now(), sbp=212))
-    local = signed_at.astimezone(ZoneInfo(world.clinic.timezone)).strftime("%Y-%m-%d %H:%M")
+    local = signed_at.astimezone(ZoneInfo(world.clinic.timezone)).strftime("%a %-d %b %Y %H:%M")
     signed = f"was signed off by Test Physician, {local}"
     web_login(client, world, Role.NURSE)
     board = client.get("/board").text

@@ -244,6 +244,18 @@ def submit(page: Page, form: str, fields: Mapping[str, str], checks: tuple[str, 
     section.get_by_role("button").first.click()
 
 
+def choose_order(page: Page, order_id: int | str) -> None:
+    """On the pre-dose checklist, the order checked at the bedside is chosen by its description
+    (route, dose, prescriber, signed time); the value sent is the order's id. The only usable
+    order is already chosen."""
+    choice = page.locator(f'#step-pre-dose input[name="order_id"][value="{order_id}"]')
+    expect(choice).to_be_checked()
+    label = page.locator("#step-pre-dose label.choice", has=choice)
+    expect(label).to_contain_text(" mg (")
+    expect(label).to_contain_text("signed by ")
+    choice.check()
+
+
 def choose_person(page: Page, form: str, label: str, name: str) -> None:
     """Choose a staff member by name in a people list of a step's form (options read
     "Name (role)"; the value sent is the staff id, never the name)."""
@@ -290,7 +302,7 @@ def prepare_and_start(nurse: Page, order: Order) -> None:
         {"Escort for discharge *": "Sam Demo-Escort", "Escort phone *": "555-0100"},
         ("Identity confirmed", "Escort reached", "Fasting status", "Between-session"),
     )
-    expect(state).to_have_text("checked_in")
+    expect(state).to_have_text("Checked in")
     hand_vitals(nurse, RESTING)
     choose_person(nurse, "give", "Given by", NURSE)  # chosen from the list, never typed
     choose_person(nurse, "iv", "Placed by", NURSE)
@@ -316,6 +328,7 @@ def prepare_and_start(nurse: Page, order: Order) -> None:
     placed = nurse.locator('#session-record [data-kind="iv_placement"]')
     expect(placed).to_contain_text(f"placed by {NURSE}")
     expect(placed).not_to_contain_text("placed by id")
+    choose_order(nurse, order.id)
     submit(
         nurse,
         "pre-dose",
@@ -325,12 +338,11 @@ def prepare_and_start(nurse: Page, order: Order) -> None:
             "Baseline heart rate (/min) *": "72",
             "Baseline SpO2 (%) *": "98",
             "Symptom check *": "no headache, no chest pain",
-            "Verified dose order number *": str(order.id),
         },
     )
-    expect(state).to_have_text("ready")
+    expect(state).to_have_text("Ready")
     start_dosing(nurse, "KET-DEMO-42")
-    expect(state).to_have_text("infusing")
+    expect(state).to_have_text("Infusing")
 
 
 def record_dissociation(nurse: Page, total: str, minute: str) -> None:
@@ -361,7 +373,7 @@ def end_recover_discharge(nurse: Page, wait: Callable[[int], None]) -> None:
         planned, elapsed = (int(n) for n in re.findall(r"(\d+) min", early.inner_text())[:2])
         wait(planned - elapsed)  # the nurse lets the pump run to the end of the order
     nurse.locator("#step-end").get_by_role("button").click()
-    expect(state).to_have_text("recovery")
+    expect(state).to_have_text("In recovery")
     for item in ("activity", "respiration", "circulation", "consciousness", "spo2"):
         nurse.locator(f"#aldrete-{item}").select_option("2")
     nurse.locator("#step-aldrete").get_by_role("button").click()
@@ -370,7 +382,7 @@ def end_recover_discharge(nurse: Page, wait: Callable[[int], None]) -> None:
     hand_vitals(nurse, RESTING)
     expect(nurse.locator("#unmet")).to_have_text("Every criterion holds.")
     submit(nurse, "discharge", {}, ("Escort present", "Instructions given"))
-    expect(state).to_have_text("discharged")
+    expect(state).to_have_text("Discharged")
 
 
 def page_alerts(page: Page) -> list[str]:
@@ -394,7 +406,7 @@ def decide_maintenance(physician: Page, course_id: int, reason: str) -> None:
     physician.get_by_label("Decision", exact=True).select_option("maintenance")
     physician.get_by_label("Reasons (recorded on the course)").fill(reason)
     physician.get_by_role("button", name="Record decision").click()
-    expect(physician.locator("h1 [data-state]")).to_have_text("maintenance")
+    expect(physician.locator("h1 [data-state]")).to_have_text("Maintenance")
 
 
 def book_boosters(desk: Page, patient_id: int) -> str:

@@ -22,7 +22,7 @@ from playwright.sync_api import Page, expect
 
 from ketaclinic.domain.identity.access import Role
 from tests.e2e.browser.conftest import LiveServer
-from tests.e2e.browser.steps_adult import PRESCRIBER, choose_person, start_dosing
+from tests.e2e.browser.steps_adult import PRESCRIBER, choose_order, choose_person, start_dosing
 from tests.e2e.browser.steps_chart import open_chart
 from tests.e2e.browser.steps_kat import (
     answer_instrument,
@@ -81,11 +81,12 @@ def experiential_session(
         {"Escort for discharge *": "Alex Demo-Escort", "Escort phone *": "555-0142"},
         ("Identity confirmed", "Escort reached", "Fasting status", "Between-session"),
     )
-    expect(state).to_have_text("checked_in")
+    expect(state).to_have_text("Checked in")
     nurse = people[Role.NURSE]  # vitals by hand: the nurse; the coach attends
     nurse.goto(url)
     hand_vitals(nurse, CALM_VITALS)
     coach.goto(url)
+    choose_order(coach, order)
     submit_step(
         coach,
         "pre-dose",
@@ -95,24 +96,23 @@ def experiential_session(
             "Baseline heart rate (/min) *": "72",
             "Baseline SpO2 (%) *": "98",
             "Symptom check *": "settled, intention set",
-            "Verified dose order number *": str(order),
         },
     )
-    expect(state).to_have_text("ready")
+    expect(state).to_have_text("Ready")
     choose_person(coach, "start", "Given by", PRESCRIBER)  # a coach does not give the dose
     choose_person(coach, "start", "Attending physician or coach", "Sage Demo-Coach")
     start_dosing(coach, "KET-DEMO-KAT")
-    expect(state).to_have_text("infusing")
+    expect(state).to_have_text("Infusing")
     wait_at_bedside(server, 45, url, nurse, coach)
     coach.locator("#step-end").get_by_role("button").click()
-    expect(state).to_have_text("recovery")
+    expect(state).to_have_text("In recovery")
     for item in ("activity", "respiration", "circulation", "consciousness", "spo2"):
         coach.locator(f"#aldrete-{item}").select_option("2")
     coach.locator("#step-aldrete").get_by_role("button").click()
     wait_at_bedside(server, 120, url, nurse, coach)
     expect(coach.locator("#unmet")).to_have_text("Every criterion holds.")
     submit_step(coach, "discharge", {}, ("Escort present", "Instructions given"))
-    expect(state).to_have_text("discharged")
+    expect(state).to_have_text("Discharged")
     return url
 
 

@@ -38,10 +38,28 @@ def day_words(value: date | None, fmt: str = DATE_FORMAT) -> str:
     return value.strftime(fmt)
 
 
+#: Session and appointment states whose words are not just the code with spaces.
+_STATE_WORDS = {"recovery": "In recovery", "no_show": "No-show"}
+
+
 def state_words(value: Any) -> str:
-    """A stored state or code as plain words: ``in_recovery`` -> ``In recovery``."""
-    text = str(getattr(value, "value", value) or "").replace("_", " ").strip()
+    """A stored state or code as plain words: ``checked_in`` -> ``Checked in``, ``recovery`` ->
+    ``In recovery``."""
+    code = str(getattr(value, "value", value) or "")
+    if code in _STATE_WORDS:
+        return _STATE_WORDS[code]
+    text = code.replace("_", " ").strip()
     return text[:1].upper() + text[1:]
+
+
+#: Routes of administration as a prescription reads them.
+_ROUTE_WORDS = {"iv": "IV", "im": "IM", "in": "intranasal", "sl": "sublingual"}
+
+
+def route_words(value: Any) -> str:
+    """A route code as written on an order: ``iv`` -> ``IV``, ``in`` -> ``intranasal``."""
+    code = str(getattr(value, "value", value) or "")
+    return _ROUTE_WORDS.get(code, code)
 
 
 def plain_number(value: Any) -> Any:

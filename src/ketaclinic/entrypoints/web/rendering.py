@@ -28,6 +28,7 @@ from ketaclinic.entrypoints.web.plain import (
     plain_number,
     record_fields,
     rule_split,
+    route_words,
     shown_value,
     state_words,
     unit_label,
@@ -46,6 +47,7 @@ def templates() -> Jinja2Templates:
         _templates.env.filters["local"] = local_time
         _templates.env.filters["day"] = day_words
         _templates.env.filters["words"] = state_words
+        _templates.env.filters["route"] = route_words
         _templates.env.filters["course_name"] = course_name
         _templates.env.filters["plain"] = plain_number
         _templates.env.filters["role"] = role_label
