@@ -176,7 +176,7 @@ def _course_items(
         if n.author_id == actor.staff_id and not n.signed
     ]
     items += [
-        CaseloadItem(course, patient, "session_due", f"session {s.id}", s.scheduled_for)
+        CaseloadItem(course, patient, "session_due", _session_words(uow, s), s.scheduled_for)
         for s in _scheduled(uow, course)
     ]
     items += [
@@ -186,6 +186,19 @@ def _course_items(
     ]
     items += _fell_off(uow, course, patient, now)
     return items
+
+
+def _session_words(uow: UnitOfWork, s: InfusionSession) -> str:
+    """A session as the protocol names it ("Induction session 3", "Maintenance booster 1"),
+    never by its row id; "unscheduled visit" when no appointment was booked."""
+    booking = (
+        uow.schedule.get(s.clinic_id, s.appointment_id) if s.appointment_id is not None else None
+    )
+    if booking is not None:
+        return booking.words
+    if s.session_number is not None:
+        return f"session {s.session_number}"
+    return "unscheduled visit"
 
 
 def _scheduled(uow: UnitOfWork, course: Course) -> list[InfusionSession]:
