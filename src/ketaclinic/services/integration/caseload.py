@@ -23,7 +23,7 @@ from ketaclinic.domain.integration.plans import CoachingNote, GoalStatus, Practi
 from ketaclinic.domain.patients.course import CourseState
 from ketaclinic.domain.patients.people import Patient
 from ketaclinic.domain.patients.treatment import Course
-from ketaclinic.domain.scheduling.booking import Booking, BookingKind
+from ketaclinic.domain.scheduling.booking import Booking, BookingKind, visit_words
 from ketaclinic.services.identity.authorization import require
 from ketaclinic.services.integration.coaching_booking import COACHING_ROLES
 from ketaclinic.services.integration.plans import IntegrationService, PlanView, experiential_check
@@ -190,15 +190,11 @@ def _course_items(
 
 def _session_words(uow: UnitOfWork, s: InfusionSession) -> str:
     """A session as the protocol names it ("Induction session 3", "Maintenance booster 1"),
-    never by its row id; "unscheduled visit" when no appointment was booked."""
+    never by its row id."""
     booking = (
         uow.schedule.get(s.clinic_id, s.appointment_id) if s.appointment_id is not None else None
     )
-    if booking is not None:
-        return booking.words
-    if s.session_number is not None:
-        return f"session {s.session_number}"
-    return "unscheduled visit"
+    return visit_words(booking, s.session_number)
 
 
 def _scheduled(uow: UnitOfWork, course: Course) -> list[InfusionSession]:
