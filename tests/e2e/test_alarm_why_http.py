@@ -78,7 +78,7 @@ def test_signed_and_unsigned_versions_read_their_own_state() -> None:
     assert signed.startswith(RULE)
     assert (
         "protocol default, confirmed when Adult IV induction 1.0.0 was signed off by "
-        "Dr Ana Weber, 2026-03-01 10:30" in signed
+        "Dr Ana Weber, Sun 1 Mar 2026 10:30" in signed
     )
     assert "needs sign-off" not in signed and "first raised 15:05" in signed
     (unsigned,) = _whys(_render(_why(None)))
