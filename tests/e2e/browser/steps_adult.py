@@ -71,7 +71,9 @@ def chart_follows(page: Page, state: str) -> None:
     # as soon as it is opened, with no stale copy kept from before the move.
     for section in ("outcomes", "dosing"):
         open_tab(page, section)
-        expect(page.locator(f"#{section}-panel h3").first).to_contain_text(f"· {state}")
+        expect(page.locator(f"#{section}-panel h3").first).to_contain_text(
+            f"· {state.capitalize()}"
+        )
 
 
 def create_link(nurse: Page, patient_id: int, instrument: str) -> str:
