@@ -180,7 +180,7 @@ def write_order(
     prescriber.get_by_label("Vial concentration (mg/mL)").select_option("50")
     prescriber.get_by_label("Final volume (mL; empty = undiluted)").fill("100")
     prescriber.get_by_role("button", name="Sign order").click()
-    expect(prescriber.locator("[data-status]")).to_have_text("signed")
+    expect(prescriber.locator("[data-status]")).to_have_text("Signed")
     found = re.search(r"/orders/(\d+)", prescriber.url)
     assert found is not None
     number = re.compile(r"[\d.]+")
@@ -252,7 +252,10 @@ def choose_order(page: Page, order_id: int | str) -> None:
     order is already chosen."""
     choice = page.locator(f'#step-pre-dose input[name="order_id"][value="{order_id}"]')
     expect(choice).to_be_checked()
-    label = page.locator("#step-pre-dose label.choice", has=choice)
+    label = page.locator(
+        "#step-pre-dose label.choice",
+        has=page.locator(f'input[name="order_id"][value="{order_id}"]'),
+    )
     expect(label).to_contain_text(" mg (")
     expect(label).to_contain_text("signed by ")
     choice.check()

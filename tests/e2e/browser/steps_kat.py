@@ -278,7 +278,7 @@ def sign_consent(
         page.get_by_label("Witness's full name").fill("Nurse Demo-Witness")
     draw_signature(page)
     page.get_by_role("button", name="Sign", exact=True).click()
-    expect(page.locator(f'#signed li:has-text("{document}")')).to_have_count(1)
+    expect(page.locator(f'#signed li[data-document="{document}"]')).to_have_count(1)
 
 
 # -- coaching --------------------------------------------------------------------------------
