@@ -116,18 +116,22 @@ def experiential_session(
     return url
 
 
+ROUTE_WORDS = {"iv": "IV", "im": "IM", "in": "intranasal", "sl": "sublingual"}
+
+
 def record_journey(coach: Page, course: int, route: str, dose: str) -> None:
     coach.goto(f"/courses/{course}/integration")
     form = coach.locator("#journey-form")
     expect(form.get_by_label("Dose (mg)")).to_have_count(0)  # the session's dose, never typed
     session = form.get_by_label("Session (the dose given through the dose gate)")
-    option = session.locator("option", has_text=f"{route.upper()} {dose} mg").first
+    given = f"{ROUTE_WORDS[route]} {dose} mg"  # the route as a prescription writes it
+    option = session.locator("option", has_text=given).first
     session.select_option(option.get_attribute("value") or "")
     form.get_by_label("Attendant").select_option(label="Sage Demo-Coach (coach)")
     for item in ("quiet room", "eye mask", "music"):
         form.get_by_label(item).check()
     form.get_by_role("button", name="Save the journey record").click()
-    expect(coach.locator("li.journey", has_text=f"{route.upper()} {dose} mg")).to_have_count(1)
+    expect(coach.locator("li.journey", has_text=given)).to_have_count(1)
 
 
 def test_kat_patient_from_preparation_through_an_sl_and_an_in_session(
