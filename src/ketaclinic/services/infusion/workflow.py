@@ -15,7 +15,7 @@ from decimal import Decimal
 from typing import Any
 
 from ketaclinic.domain.consent.signatures import ConsentStatus, ensure_sessions_allowed
-from ketaclinic.domain.dosing.records import DoseOrder, OrderStatus
+from ketaclinic.domain.dosing.records import DoseOrder
 from ketaclinic.domain.errors import NotFound, SafetyBlock, ValidationFailed
 from ketaclinic.domain.identity.access import Permission
 from ketaclinic.domain.identity.staff import Actor
@@ -38,6 +38,7 @@ from ketaclinic.services.infusion.facts import (
     bp_hold,
     ketamine_payload,
     observed_response,
+    open_orders,
     order_of,
     resume_approval,
     session_bp_reasons,
@@ -72,9 +73,7 @@ class SessionDay:
     published: PublishedProtocol | None = None  # the version it runs on, with its sign-off
     dosing_time: DosingTime | None = None  # planned and elapsed pump minutes while dosing runs
     given_mg: Decimal | None = None  # ketamine actually given, once dosing has ended
-    open_orders: Sequence[DoseOrder] = ()
-    """The course's signed orders not yet given (verified or waiting for the bedside check),
-    oldest first: what the pre-dose checklist offers by description."""
+    open_orders: Sequence[DoseOrder] = ()  # the course's orders not yet given, oldest first
 
 
 class SessionWorkflowService(BedsideSteps):
@@ -349,14 +348,6 @@ class SessionWorkflowService(BedsideSteps):
                 for a in uow.dosing.administrations(actor.clinic_id, s.course_id)
                 if order is not None and a.order_id == order.id
             ]
-            open_orders = sorted(
-                (
-                    o
-                    for o in uow.dosing.orders_for_course(actor.clinic_id, s.course_id)
-                    if o.status is not OrderStatus.ADMINISTERED
-                ),
-                key=lambda o: (o.signed_at, o.id),
-            )
             return SessionDay(
                 s,
                 records,
@@ -369,7 +360,7 @@ class SessionWorkflowService(BedsideSteps):
                 published,
                 dosing_time=timing,
                 given_mg=given[0] if given else None,
-                open_orders=tuple(open_orders),
+                open_orders=open_orders(uow, s),
             )
 
     def for_patient(self, actor: Actor, patient_id: int) -> Sequence[SessionDay]:
