@@ -32,7 +32,7 @@ def test_the_why_names_who_signed_the_pack_off_and_when(client: TestClient, worl
     signed_at = world.clock.now()  # the world's pack is signed off as the sessions start
     [monitor] = running_sessions(world)
     _handler(world).handle(pcd01(monitor, "S1", world.clock.now(), sbp=212))
-    local = signed_at.astimezone(ZoneInfo(world.clinic.timezone)).strftime("%Y-%m-%d %H:%M")
+    local = signed_at.astimezone(ZoneInfo(world.clinic.timezone)).strftime("%a %-d %b %Y %H:%M")
     signed = f"was signed off by Test Physician, {local}"
     web_login(client, world, Role.NURSE)
     board = client.get("/board").text
@@ -78,7 +78,7 @@ def test_signed_and_unsigned_versions_read_their_own_state() -> None:
     assert signed.startswith(RULE)
     assert (
         "protocol default, confirmed when Adult IV induction 1.0.0 was signed off by "
-        "Dr Ana Weber, 2026-03-01 10:30" in signed
+        "Dr Ana Weber, Sun 1 Mar 2026 10:30" in signed
     )
     assert "needs sign-off" not in signed and "first raised 15:05" in signed
     (unsigned,) = _whys(_render(_why(None)))

@@ -93,7 +93,7 @@ def test_front_desk_checks_in_from_the_schedule_day_and_the_nurse_finds_the_sess
     assert arrivals.status_code == 200
     assert f'href="/sessions/{sid}"' in arrivals.text
     row = arrivals.text.split(f'data-appointment-id="{first.id}"', 1)[1].split("</tr>", 1)[0]
-    assert "<td>Induction session 1 · confirmed</td>" in row and "induction 1" not in row
+    assert "<td>Induction session 1 · Confirmed</td>" in row and "induction 1" not in row
     assert client.get(f"/sessions/{sid}").status_code == 200
     query = AuditQuery(world.clinic.id, patient_id=first.patient_id)
     found = world.services.audit.search(world.actor(Role.ADMIN), query)

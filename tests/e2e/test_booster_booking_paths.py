@@ -60,6 +60,11 @@ def test_chart_button_api_and_outcome_page_all_book_the_stored_plan(
     )
     assert chart.status_code == 200, chart.text[:500]
     assert 'data-kind="booster"' in chart.text and 'data-session="B1"' in chart.text
+    # boosters are listed in their own section, named "Booster 1", never as an induction session
+    boosters = chart.text.split('<h4 id="boosters-h-', 1)[1]
+    assert boosters.split(">", 1)[1].startswith("Maintenance boosters</h4>")
+    assert 'data-session="B1"' in boosters and "<td>Booster 1</td>" in boosters
+    assert 'data-session="B1"' not in chart.text.split('<h4 id="boosters-h-', 1)[0]
     after_chart = world.services.boosters.booked(desk, course_id)
     assert [b.session_number for b in after_chart] == [1]
     _in_windows(world, plan, after_chart)

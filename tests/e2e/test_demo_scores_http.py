@@ -6,6 +6,7 @@ its response holds."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from io import BytesIO
@@ -149,8 +150,13 @@ def test_a_course_report_and_pages_show_the_courses_baseline(
     baseline = demo.services.outcomes.review(nurse, briar.course_id).outcome.baseline
     assert baseline is not None
     local = baseline.administered_at.astimezone(ZoneInfo("America/Chicago"))
-    assert f"{local:%Y-%m-%d %H:%M} - PHQ-9 18 points - baseline" in flat
-    assert f"{baseline.administered_at:%Y-%m-%d %H:%M}" not in flat
+    assert f"{local:%a %-d %b %Y %H:%M} - PHQ-9 18 points - baseline" in flat
+    assert f"{baseline.administered_at:%a %-d %b %Y %H:%M}" not in flat
+    assert not re.search(r"\d{4}-\d\d-\d\d", flat)  # no ISO date anywhere in the summary
+    # a threshold the clinic took as a default says so in words, with its sign-off status
+    assert "UNCONFIRMED" not in flat
+    assert "partial response (clinic default)" in flat
+    assert re.search(r"clinic default (awaiting physician sign-off|confirmed when)", flat)
     assert "UTC" not in flat and "+00:00" not in flat
     page = client.get(f"/courses/{briar.course_id}/outcome").text
     assert "from 18 points at baseline" in page and "from 0 points" not in page

@@ -106,6 +106,12 @@ def test_api_walks_evaluation_sign_off_and_consent_then_fhir_validates(
         f"/api/v1/courses/{course}/consent/signatures", headers=nurse, json=signature | {"extra": 1}
     )
     assert unknown.status_code == 422
+    web_login(client, world, Role.NURSE)
+    overview = client.get(f"/courses/{course}/consent").text
+    signed_li = overview.split('id="signed"', 1)[1].split("</ul>", 1)[0]
+    title = next(d["title"] for d in consent["documents"] if d["document_id"] == PERMISSION)
+    assert f"Guardian (permission) · {title}, version {doc['version']} · agrees" in signed_li
+    assert f"{PERMISSION}@" not in signed_li and "— guardian ·" not in signed_li
 
     fhir_consents = client.get(f"/api/v1/fhir/Consent?patient={enrolled.patient_id}", headers=nurse)
     assert fhir_consents.headers["content-type"].startswith("application/fhir+json")

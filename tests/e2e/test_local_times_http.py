@@ -4,6 +4,7 @@ at 03:00 UTC on 2 March is the evening of 1 March in Chicago."""
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime
 
 from fastapi.testclient import TestClient
@@ -37,7 +38,8 @@ def test_the_score_chart_and_list_are_dated_on_the_clinics_clock(
     assert "Date (clinic time, America/Chicago)" in text and "Date (UTC)" not in text
     assert "1 Mar 2026: 16 points" in text  # the point's hover text
     assert "2026-03-02" not in text  # neither the UTC date nor an ISO stamp
-    assert "2026-03-01 21:00" in text  # the score list, by the pages' local filter
+    assert "Sun 1 Mar 2026 21:00" in text  # the score list, by the pages' local filter
+    assert "2026-03-01" not in text
 
 
 def test_the_audit_trail_shows_local_times(client: TestClient, world: World) -> None:
@@ -45,5 +47,31 @@ def test_the_audit_trail_shows_local_times(client: TestClient, world: World) -> 
     web_login(client, world, Role.AUDITOR)
     page = client.get("/audit", params={"on": "2026-03-02"})
     assert page.status_code == 200
-    assert "2026-03-02 08:00:00" in page.text
-    assert "2026-03-02 14:00" not in page.text and "T14:00" not in page.text
+    table = page.text.split('aria-label="Audit events"', 1)[1].split("</table>", 1)[0]
+    assert "Mon 2 Mar 2026 08:00:00" in table
+    assert "14:00" not in table and "T14:00" not in table
+    assert not re.search(r"\d{4}-\d\d-\d\d", table)  # the ISO day stays in the form's value
+
+
+def test_the_auditor_finds_a_patient_by_name_and_sees_names_not_ids(
+    client: TestClient, world: World
+) -> None:
+    patient = a_patient_with_a_score(world)
+    mrn = world.services.patients.chart(world.actor(Role.NURSE), patient).patient.mrn
+    web_login(client, world, Role.AUDITOR)
+    page = client.get("/audit")
+    assert "Patient id" not in page.text and "User id" not in page.text
+    assert '<label for="patient">Patient (name or MRN)</label>' in page.text
+    assert "<option" in page.text.split('id="actor_id"', 1)[1].split("</select>", 1)[0]
+    for typed in ("Demo-Sky", mrn):
+        found = client.get("/audit", params={"patient": typed})
+        assert found.status_code == 200, found.text
+        assert f"Events about <strong>Demo-Sky, Sky (MRN {mrn})</strong>" in found.text
+        rows = found.text.split('aria-label="Audit events"', 1)[1].split("</table>", 1)[0]
+        assert "No events match." not in rows
+        assert f"<td>Demo-Sky, Sky (MRN {mrn})</td>" in rows
+        assert f"<td><span data-technical>{patient}</span></td>" not in rows
+    by_id = client.get("/audit", params={"patient_id": str(patient)})  # links keep working
+    assert by_id.status_code == 200 and "Events about <strong>Demo-Sky, Sky" in by_id.text
+    nobody = client.get("/audit", params={"patient": "No-Such-Person"})
+    assert nobody.status_code == 422 and "no patient of this clinic matches" in nobody.text

@@ -150,5 +150,5 @@ def test_the_portal_shows_the_link_expiry_in_clinic_time(
     assert portal.status_code == 200
     hours = world.services.settings.assessment_link_hours
     expires = world.clock.now() + timedelta(hours=hours)
-    local = expires.astimezone(CHICAGO).strftime("%Y-%m-%d %H:%M")
+    local = expires.astimezone(CHICAGO).strftime("%a %-d %b %Y %H:%M")
     assert f"Your link works until {local}." in portal.text

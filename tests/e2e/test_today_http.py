@@ -166,7 +166,7 @@ def test_nurse_sees_chairs_what_is_due_and_alarms(
 ) -> None:
     body = sign_in(client, world, Role.NURSE)
     chairs = section(body, "today-chairs")
-    assert day.infusing.display_name in chairs and "infusing" in chairs
+    assert day.infusing.display_name in chairs and "<td>Infusing</td>" in chairs
     due = section(body, "today-due")
     session_id = day.running.session.id
     assert f'data-session-id="{session_id}"' in due and "vital signs (every" in due
@@ -184,6 +184,7 @@ def test_prescriber_sees_orders_to_sign_safety_tasks_and_decisions(
     to_sign = section(body, "today-to-sign")
     assert day.booked.display_name in to_sign and day.first_at_local in to_sign
     assert "/orders/new" in to_sign
+    assert "<td>Induction session 1</td>" in to_sign  # the visit in words, not "induction 1"
     safety = section(body, "today-safety")
     assert day.booked.display_name in safety and "PHQ-9 item 9 positive" in safety
     assert "No pre-dose decision waiting." in section(body, "today-decisions")

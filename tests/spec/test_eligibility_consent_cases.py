@@ -64,7 +64,7 @@ CASES = (
         (),
         False,
         blocks=(
-            f"assent@1:assent: adolescent dissent recorded on {ASSENT.signed_at.date():%Y-%m-%d}",
+            f"assent@1:assent: adolescent dissent recorded on {ASSENT.signed_at.date():%-d %b %Y}",
         ),
     ),
     ConsentCase(
@@ -89,7 +89,7 @@ CASES = (
         (PERMISSION, ASSENT),
         (Withdrawal(A, LATE, "does not want more sessions", "assent"),),
         False,
-        blocks=(f"assent@1:assent: consent withdrawn by assent on {LATE.date().isoformat()}",),
+        blocks=(f"assent@1:assent: consent withdrawn by assent on {LATE.date():%-d %b %Y}",),
     ),
     ConsentCase(
         "guardian withdraws everything",
@@ -98,8 +98,8 @@ CASES = (
         (Withdrawal(G, LATE),),
         False,
         blocks=(
-            f"permission@1:guardian: consent withdrawn by guardian on {LATE.date().isoformat()}",
-            f"assent@1:assent: consent withdrawn by guardian on {LATE.date().isoformat()}",
+            f"permission@1:guardian: consent withdrawn by guardian on {LATE.date():%-d %b %Y}",
+            f"assent@1:assent: consent withdrawn by guardian on {LATE.date():%-d %b %Y}",
         ),
     ),
     ConsentCase(

@@ -112,7 +112,7 @@ def test_withdrawal_blocks_sessions_at_once() -> None:
     with pytest.raises(SafetyBlock) as err:
         ensure_sessions_allowed(status)
     assert err.value.reasons == (
-        f"iv-consent@2:patient: consent withdrawn by patient on {withdrawal.at.date().isoformat()}",
+        f"iv-consent@2:patient: consent withdrawn by patient on {withdrawal.at.date():%-d %b %Y}",
     )
 
 

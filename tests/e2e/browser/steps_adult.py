@@ -12,7 +12,7 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
-from playwright.sync_api import Browser, BrowserContext, Page, expect
+from playwright.sync_api import Browser, BrowserContext, Locator, Page, expect
 
 from tests.baseline import calm_answers
 from tests.e2e.browser.steps_chart import open_chart, open_tab
@@ -71,7 +71,9 @@ def chart_follows(page: Page, state: str) -> None:
     # as soon as it is opened, with no stale copy kept from before the move.
     for section in ("outcomes", "dosing"):
         open_tab(page, section)
-        expect(page.locator(f"#{section}-panel h3").first).to_contain_text(f"· {state}")
+        expect(page.locator(f"#{section}-panel h3").first).to_contain_text(
+            f"· {state.capitalize()}"
+        )
 
 
 def create_link(nurse: Page, patient_id: int, instrument: str) -> str:
@@ -141,7 +143,16 @@ def book_series(desk: Page, patient_id: int) -> list[str]:
     panel.get_by_role("button", name="Confirm series").click()
     rows = panel.locator('tr[data-status="confirmed"]')
     expect(rows).to_have_count(6)
-    return [" ".join(w.split(" ")[1:3]) for w in rows.locator("td.when").all_inner_texts()]
+    return [_start(rows.nth(i)) for i in range(rows.count())]
+
+
+def _start(row: Locator) -> str:
+    """A series row's local start as "YYYY-MM-DD HH:MM", read from its machine-readable
+    ``<time datetime>`` (the cell itself shows "Mon 7 Dec 2026 08:00")."""
+    when = row.locator("td.when time")
+    shown = when.inner_text()
+    assert not re.search(r"\d{4}-\d\d-\d\d", shown), shown
+    return (when.get_attribute("datetime") or "").replace("T", " ")
 
 
 def measure(clinician: Page, patient_id: int, weight_kg: str, height_cm: str) -> None:
@@ -169,7 +180,7 @@ def write_order(
     prescriber.get_by_label("Vial concentration (mg/mL)").select_option("50")
     prescriber.get_by_label("Final volume (mL; empty = undiluted)").fill("100")
     prescriber.get_by_role("button", name="Sign order").click()
-    expect(prescriber.locator("[data-status]")).to_have_text("signed")
+    expect(prescriber.locator("[data-status]")).to_have_text("Signed")
     found = re.search(r"/orders/(\d+)", prescriber.url)
     assert found is not None
     number = re.compile(r"[\d.]+")
@@ -235,6 +246,21 @@ def submit(page: Page, form: str, fields: Mapping[str, str], checks: tuple[str, 
     section.get_by_role("button").first.click()
 
 
+def choose_order(page: Page, order_id: int | str) -> None:
+    """On the pre-dose checklist, the order checked at the bedside is chosen by its description
+    (route, dose, prescriber, signed time); the value sent is the order's id. The only usable
+    order is already chosen."""
+    choice = page.locator(f'#step-pre-dose input[name="order_id"][value="{order_id}"]')
+    expect(choice).to_be_checked()
+    label = page.locator(
+        "#step-pre-dose label.choice",
+        has=page.locator(f'input[name="order_id"][value="{order_id}"]'),
+    )
+    expect(label).to_contain_text(" mg (")
+    expect(label).to_contain_text("signed by ")
+    choice.check()
+
+
 def choose_person(page: Page, form: str, label: str, name: str) -> None:
     """Choose a staff member by name in a people list of a step's form (options read
     "Name (role)"; the value sent is the staff id, never the name)."""
@@ -281,7 +307,7 @@ def prepare_and_start(nurse: Page, order: Order) -> None:
         {"Escort for discharge *": "Sam Demo-Escort", "Escort phone *": "555-0100"},
         ("Identity confirmed", "Escort reached", "Fasting status", "Between-session"),
     )
-    expect(state).to_have_text("checked_in")
+    expect(state).to_have_text("Checked in")
     hand_vitals(nurse, RESTING)
     choose_person(nurse, "give", "Given by", NURSE)  # chosen from the list, never typed
     choose_person(nurse, "iv", "Placed by", NURSE)
@@ -307,6 +333,7 @@ def prepare_and_start(nurse: Page, order: Order) -> None:
     placed = nurse.locator('#session-record [data-kind="iv_placement"]')
     expect(placed).to_contain_text(f"placed by {NURSE}")
     expect(placed).not_to_contain_text("placed by id")
+    choose_order(nurse, order.id)
     submit(
         nurse,
         "pre-dose",
@@ -316,12 +343,11 @@ def prepare_and_start(nurse: Page, order: Order) -> None:
             "Baseline heart rate (/min) *": "72",
             "Baseline SpO2 (%) *": "98",
             "Symptom check *": "no headache, no chest pain",
-            "Verified dose order number *": str(order.id),
         },
     )
-    expect(state).to_have_text("ready")
+    expect(state).to_have_text("Ready")
     start_dosing(nurse, "KET-DEMO-42")
-    expect(state).to_have_text("infusing")
+    expect(state).to_have_text("Infusing")
 
 
 def record_dissociation(nurse: Page, total: str, minute: str) -> None:
@@ -352,7 +378,7 @@ def end_recover_discharge(nurse: Page, wait: Callable[[int], None]) -> None:
         planned, elapsed = (int(n) for n in re.findall(r"(\d+) min", early.inner_text())[:2])
         wait(planned - elapsed)  # the nurse lets the pump run to the end of the order
     nurse.locator("#step-end").get_by_role("button").click()
-    expect(state).to_have_text("recovery")
+    expect(state).to_have_text("In recovery")
     for item in ("activity", "respiration", "circulation", "consciousness", "spo2"):
         nurse.locator(f"#aldrete-{item}").select_option("2")
     nurse.locator("#step-aldrete").get_by_role("button").click()
@@ -361,7 +387,7 @@ def end_recover_discharge(nurse: Page, wait: Callable[[int], None]) -> None:
     hand_vitals(nurse, RESTING)
     expect(nurse.locator("#unmet")).to_have_text("Every criterion holds.")
     submit(nurse, "discharge", {}, ("Escort present", "Instructions given"))
-    expect(state).to_have_text("discharged")
+    expect(state).to_have_text("Discharged")
 
 
 def page_alerts(page: Page) -> list[str]:
@@ -385,7 +411,7 @@ def decide_maintenance(physician: Page, course_id: int, reason: str) -> None:
     physician.get_by_label("Decision", exact=True).select_option("maintenance")
     physician.get_by_label("Reasons (recorded on the course)").fill(reason)
     physician.get_by_role("button", name="Record decision").click()
-    expect(physician.locator("h1 [data-state]")).to_have_text("maintenance")
+    expect(physician.locator("h1 [data-state]")).to_have_text("Maintenance")
 
 
 def book_boosters(desk: Page, patient_id: int) -> str:
@@ -402,4 +428,4 @@ def book_boosters(desk: Page, patient_id: int) -> str:
     panel.get_by_role("button", name="Confirm series").click()
     first = panel.locator('tr[data-kind="booster"][data-status="confirmed"]').first
     expect(first).to_be_visible()
-    return " ".join(first.locator("td.when").inner_text().split(" ")[1:3])
+    return _start(first)

@@ -77,7 +77,7 @@ def sign_consent(tablet: Page, course_id: int, document: str, name: str) -> None
     tablet.get_by_label("full name").fill(name)
     draw_signature(tablet)
     tablet.get_by_role("button", name="Sign", exact=True).click()
-    expect(tablet.locator(f'#signed li:has-text("{document}")')).to_have_count(1)
+    expect(tablet.locator(f'#signed li[data-document="{document}"]')).to_have_count(1)
 
 
 def draw_signature(page: Page) -> None:

@@ -278,7 +278,7 @@ def sign_consent(
         page.get_by_label("Witness (a member of staff)").select_option(index=1)
     draw_signature(page)
     page.get_by_role("button", name="Sign", exact=True).click()
-    expect(page.locator(f'#signed li:has-text("{document}")')).to_have_count(1)
+    expect(page.locator(f'#signed li[data-document="{document}"]')).to_have_count(1)
 
 
 # -- coaching --------------------------------------------------------------------------------
@@ -305,7 +305,8 @@ def write_order(
     page.goto(f"/courses/{course}/orders/new")
     page.get_by_label("Route (the routes this course's protocol allows)").select_option(route)
     page.get_by_role("button", name="Show this route").click()
-    expect(page.locator("#route-h")).to_contain_text(route.upper())
+    words = {"iv": "IV", "im": "IM", "in": "intranasal", "sl": "sublingual"}[route]
+    expect(page.locator("#route-h")).to_have_text(f"Route · {words}")
     if dose_mg is not None:
         page.get_by_label("Dose (mg)").fill(dose_mg)
     page.locator("#reauth_password").fill(password)

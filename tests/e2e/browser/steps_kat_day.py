@@ -24,12 +24,9 @@ def book_series(page: Page, server: LiveServer, patient: int, sessions: int) -> 
     panel.get_by_role("button", name="Confirm series").click()
     rows = panel.locator('tr[data-status="confirmed"]')
     expect(rows).to_have_count(sessions)
-    found = [
-        re.search(r"\d{4}-\d\d-\d\d \d\d:\d\d", rows.nth(i).locator("td.when").inner_text())
-        for i in range(sessions)
-    ]
+    found = [rows.nth(i).locator("td.when time").get_attribute("datetime") for i in range(sessions)]
     zone = ZoneInfo(server.clinic.timezone)
-    return [datetime.fromisoformat(m.group(0)).replace(tzinfo=zone) for m in found if m]
+    return [datetime.fromisoformat(at).replace(tzinfo=zone) for at in found if at]
 
 
 def until(server: LiveServer, local_start: datetime, before_min: int = 10) -> None:

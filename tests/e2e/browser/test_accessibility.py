@@ -28,7 +28,7 @@ from playwright.sync_api import Browser, BrowserContext, Page, ViewportSize, exp
 from ketaclinic.domain.identity.access import Role
 from tests.e2e.browser.conftest import LiveServer, demo_email, sign_in
 from tests.e2e.browser.plain_text import VISIBLE_TEXT_JS, offending
-from tests.e2e.browser.steps_adult import start_dosing
+from tests.e2e.browser.steps_adult import choose_order, start_dosing
 from tests.e2e.browser.steps_chart import open_tab
 
 pytestmark = pytest.mark.browser
@@ -238,10 +238,10 @@ def _ready_to_start(nurse: Page, session: str, order_id: str) -> None:
         "Baseline heart rate (/min) *": BASELINE["HR"],
         "Baseline SpO2 (%) *": BASELINE["SpO2"],
         "Symptom check *": "no headache, no chest pain",
-        "Verified dose order number *": order_id,
     }
+    choose_order(nurse, order_id)
     _submit(nurse, "pre-dose", pre_dose)
-    expect(nurse.locator('[data-field="state"]')).to_have_text("ready")
+    expect(nurse.locator('[data-field="state"]')).to_have_text("Ready")
 
 
 def test_an_infusion_session_day_and_the_board_with_a_patient_pass_axe(open_as: Any) -> None:
@@ -266,7 +266,7 @@ def test_an_infusion_session_day_and_the_board_with_a_patient_pass_axe(open_as: 
     _ready_to_start(nurse, session, _verify_order_at_bedside(nurse))
     check(nurse, path, problems)  # the start form: people chosen by name, on a phone too
     start_dosing(nurse, "KET-DEMO-42")
-    expect(nurse.locator('[data-field="state"]')).to_have_text("infusing")
+    expect(nurse.locator('[data-field="state"]')).to_have_text("Infusing")
     check(nurse, path, problems)
     check(nurse, "/board", problems)
     expect(nurse.locator(".chair-card", has_text="Demo-Pathway")).to_be_visible()

@@ -91,7 +91,7 @@ def test_phone_self_report_opens_the_gate_and_only_an_app_assessment_clears_it(
     try_induction(physician, patient)
     refusal = physician.locator("#courses-panel [role=alert]")
     expect(refusal).to_contain_text("open safety gate")
-    expect(physician.locator("#courses-panel [data-state]").first).to_have_text("consented")
+    expect(physician.locator("#courses-panel [data-state]").first).to_have_text("Consented")
 
     app = signed_in(Role.APP)
     app.goto("/worklist/safety")
@@ -122,4 +122,4 @@ def test_phone_self_report_opens_the_gate_and_only_an_app_assessment_clears_it(
     try_induction(physician, patient)
     expect(
         physician.locator(f'#courses-panel [data-course-id="{course}"] [data-state]')
-    ).to_have_text("induction")
+    ).to_have_text("Induction")

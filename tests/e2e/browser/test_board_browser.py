@@ -94,7 +94,7 @@ def test_mllp_readings_and_a_bp_surge_alarm_reach_the_live_board(
     page.wait_for_url("**/board")
     card = page.locator(f"#chair-{feed.monitor.session.chair_id}")
     expect(card.get_by_role("heading", name="Chair 1")).to_be_visible()
-    expect(card.locator('[data-field="state"]')).to_have_text("infusing")
+    expect(card.locator('[data-field="state"]')).to_have_text("Infusing")
     expect(page.locator("#board-status")).to_have_text("live")
     with MllpClient("127.0.0.1", feed.port) as client:
         ack = client.send(pcd01(feed.monitor, "BR-1", live_server.clock.now(), sbp=124, hr=71))
@@ -117,7 +117,7 @@ def test_mllp_readings_and_a_bp_surge_alarm_reach_the_live_board(
     alarm.get_by_label("Note").fill("pump paused, prescriber called")
     alarm.get_by_role("button", name="Acknowledge").click()
     card = page.locator(f"#chair-{feed.monitor.session.chair_id}")
-    expect(card.locator('[data-field="state"]')).to_have_text("paused")
+    expect(card.locator('[data-field="state"]')).to_have_text("Paused")
     expect(card.get_by_role("alert")).to_have_count(0)
     box = page.locator(f"#chair-{feed.monitor.session.chair_id}").bounding_box()
     assert box is not None and box["height"] >= 150  # large touch target on a tablet

@@ -127,7 +127,7 @@ def sign_on_tablet(page: Page, course: int, document: str, signer: str, name: st
     page.get_by_label("full name").fill(name)
     draw_signature(page)
     page.get_by_role("button", name="Sign", exact=True).click()
-    expect(page.locator(f'#signed li:has-text("{document}")')).to_have_count(1)
+    expect(page.locator(f'#signed li[data-document="{document}"]')).to_have_count(1)
 
 
 def draw_signature(page: Page) -> None:

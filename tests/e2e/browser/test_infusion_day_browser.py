@@ -20,7 +20,7 @@ from ketaclinic.domain.identity.access import Role
 from ketaclinic.services.infusion.demo_sessions import SIMULATOR_GATEWAY, DemoMonitor
 from tests.e2e.browser.conftest import TABLET, LiveServer, SignedIn
 from tests.e2e.browser.mllp import listening
-from tests.e2e.browser.steps_adult import start_dosing
+from tests.e2e.browser.steps_adult import choose_order, start_dosing
 from tests.e2e.browser.test_orders_browser import actor
 from tests.infusion_world import pcd01
 from tests.integration.test_orders_service import bedside, iv_draft, set_up_course
@@ -88,7 +88,7 @@ def _check_in_and_prepare(page: Page, order_id: int) -> None:
         {"Escort for discharge *": "Sam Demo-Escort", "Escort phone *": "555-0100"},
         ("Identity confirmed", "Escort reached", "Fasting status", "Between-session"),
     )
-    expect(state).to_have_text("scheduled")  # the protocol requires a pregnancy test here
+    expect(state).to_have_text("Scheduled")  # the protocol requires a pregnancy test here
     expect(page.get_by_role("alert")).to_contain_text("pregnancy_test")
     page.locator("#check-in-pregnancy_test").select_option("negative")
     _submit(
@@ -97,7 +97,7 @@ def _check_in_and_prepare(page: Page, order_id: int) -> None:
         {"Escort for discharge *": "Sam Demo-Escort", "Escort phone *": "555-0100"},
         ("Identity confirmed", "Escort reached", "Fasting status", "Between-session"),
     )
-    expect(state).to_have_text("checked_in")
+    expect(state).to_have_text("Checked in")
     _submit(
         page,
         "give",
@@ -117,6 +117,7 @@ def _check_in_and_prepare(page: Page, order_id: int) -> None:
             "Attempts *": "1",
         },
     )
+    choose_order(page, order_id)
     _submit(
         page,
         "pre-dose",
@@ -126,12 +127,11 @@ def _check_in_and_prepare(page: Page, order_id: int) -> None:
             "Baseline heart rate (/min) *": "74",
             "Baseline SpO2 (%) *": "98",
             "Symptom check *": "no headache, no chest pain",
-            "Verified dose order number *": str(order_id),
         },
     )
-    expect(state).to_have_text("ready")
+    expect(state).to_have_text("Ready")
     start_dosing(page, "KET-DEMO-42")
-    expect(state).to_have_text("infusing")
+    expect(state).to_have_text("Infusing")
     expect(page.locator('[data-field="pump-rate"]')).to_have_text("150 mL/h")
 
 
@@ -146,7 +146,7 @@ def test_a_whole_iv_session_from_check_in_to_discharge(
 
     page.goto("/board")
     card = page.locator(f"#chair-{monitor.session.chair_id}")
-    expect(card.locator('[data-field="state"]')).to_have_text("infusing")
+    expect(card.locator('[data-field="state"]')).to_have_text("Infusing")
     expect(page.locator("#board-status")).to_have_text("live")
     with MllpClient("127.0.0.1", listener_port) as client:
         assert b"MSA|AA|ID-1" in client.send(pcd01(monitor, "ID-1", clock.now(), sbp=126))
@@ -158,7 +158,7 @@ def test_a_whole_iv_session_from_check_in_to_discharge(
         alarm.get_by_label("What was done").select_option("pause")
         alarm.get_by_label("Note").fill("pump paused, prescriber called")
         alarm.get_by_role("button", name="Acknowledge").click()
-        expect(card.locator('[data-field="state"]')).to_have_text("paused")
+        expect(card.locator('[data-field="state"]')).to_have_text("Paused")
         clock.advance(minutes=5)
         assert b"MSA|AA|ID-3" in client.send(pcd01(monitor, "ID-3", clock.now(), sbp=134))
 
@@ -167,7 +167,7 @@ def test_a_whole_iv_session_from_check_in_to_discharge(
     expect(page.locator("#resume-waiting")).to_contain_text("Waiting for a prescriber")
     _submit(page, "resume", {"Reason for resuming *": "BP 134/80 on recheck"})
     expect(page.get_by_role("alert")).to_contain_text("resume_approved")
-    expect(state).to_have_text("paused")
+    expect(state).to_have_text("Paused")
     doctor = signed_in(Role.PHYSICIAN, viewport=TABLET)
     doctor.goto(f"/sessions/{sid}")
     _submit(doctor, "resume-approval", {"Reason resuming is safe *": "BP 134/80, asymptomatic"})
@@ -175,20 +175,20 @@ def test_a_whole_iv_session_from_check_in_to_discharge(
     page.goto(f"/sessions/{sid}")
     expect(page.locator("#resume-approved")).to_contain_text("physician")
     _submit(page, "resume", {"Reason for resuming *": "BP 134/80 on recheck"})
-    expect(state).to_have_text("infusing")
+    expect(state).to_have_text("Infusing")
     _wait(page, live_server, 35, sid)  # 5 + 35 min of pump time: the order's planned 40 min
     with MllpClient("127.0.0.1", listener_port) as client:
         assert b"MSA|AA|ID-4" in client.send(pcd01(monitor, "ID-4", clock.now(), sbp=124))
     page.goto(f"/sessions/{sid}")
     page.locator("#step-end").get_by_role("button").click()
-    expect(state).to_have_text("recovery")
+    expect(state).to_have_text("In recovery")
     for item in ("activity", "respiration", "circulation", "consciousness", "spo2"):
         page.locator(f"#aldrete-{item}").select_option("2")
     page.locator("#step-aldrete").get_by_role("button").click()
     expect(page.locator('#session-record [data-kind="aldrete"]')).to_contain_text("total 10")
 
     _submit(page, "discharge", {}, ("Escort present", "Instructions given"))
-    expect(state).to_have_text("recovery")
+    expect(state).to_have_text("In recovery")
     expect(page.get_by_role("alert")).to_contain_text("min_observation")
     _wait(page, live_server, 31, sid)
     with MllpClient("127.0.0.1", listener_port) as client:
@@ -196,5 +196,5 @@ def test_a_whole_iv_session_from_check_in_to_discharge(
     page.goto(f"/sessions/{sid}")
     expect(page.locator("#unmet")).to_have_text("Every criterion holds.")
     _submit(page, "discharge", {}, ("Escort present", "Instructions given"))
-    expect(state).to_have_text("discharged")
+    expect(state).to_have_text("Discharged")
     expect(page.locator('#session-record [data-kind="discharge"]')).to_contain_text("no driving")

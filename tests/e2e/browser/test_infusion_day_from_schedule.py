@@ -38,7 +38,7 @@ from tests.e2e.browser.conftest import (
     demo_email,
     sign_in,
 )
-from tests.e2e.browser.steps_adult import start_dosing
+from tests.e2e.browser.steps_adult import choose_order, start_dosing
 from tests.e2e.browser.steps_chart import open_tab
 from tests.fakes import FakeClock
 
@@ -140,7 +140,7 @@ def test_front_desk_checks_in_and_the_nurse_takes_the_patient_to_discharge(
     expect(nurse.get_by_role("heading", level=1)).to_contain_text("Infusion session")
     session_url = nurse.url.split("#")[0]
     state = nurse.locator('[data-field="state"]')
-    expect(state).to_have_text("scheduled")
+    expect(state).to_have_text("Scheduled")
     expect(nurse.locator("#step-monitor")).to_contain_text("No monitor assigned")
 
     # the chart: wristband MRN and the bedside verification of the signed order
@@ -165,7 +165,7 @@ def test_front_desk_checks_in_and_the_nurse_takes_the_patient_to_discharge(
         {"Escort for discharge *": "Sam Demo-Escort", "Escort phone *": "555-0100"},
         ("Identity confirmed", "Escort reached", "Fasting status", "Between-session"),
     )
-    expect(state).to_have_text("checked_in")
+    expect(state).to_have_text("Checked in")
     _hand_vitals(
         nurse,
         {
@@ -198,6 +198,7 @@ def test_front_desk_checks_in_and_the_nurse_takes_the_patient_to_discharge(
             "Attempts *": "1",
         },
     )
+    choose_order(nurse, order_id)
     _submit(
         nurse,
         "pre-dose",
@@ -207,12 +208,11 @@ def test_front_desk_checks_in_and_the_nurse_takes_the_patient_to_discharge(
             "Baseline heart rate (/min) *": "74",
             "Baseline SpO2 (%) *": "98",
             "Symptom check *": "no headache, no chest pain",
-            "Verified dose order number *": order_id,
         },
     )
-    expect(state).to_have_text("ready")
+    expect(state).to_have_text("Ready")
     start_dosing(nurse, "KET-DEMO-42")
-    expect(state).to_have_text("infusing")
+    expect(state).to_have_text("Infusing")
     expect(nurse.locator('[data-field="pump-rate"]')).to_have_text("150 mL/h")
 
     _wait(nurse, server, 20, session_url)
@@ -226,7 +226,7 @@ def test_front_desk_checks_in_and_the_nurse_takes_the_patient_to_discharge(
     expect(nurse.locator('[data-field="vitals-overdue"]')).to_have_count(0)
     _wait(nurse, server, 20, session_url)
     nurse.locator("#step-end").get_by_role("button").click()
-    expect(state).to_have_text("recovery")
+    expect(state).to_have_text("In recovery")
     for item in ("activity", "respiration", "circulation", "consciousness", "spo2"):
         nurse.locator(f"#aldrete-{item}").select_option("2")
     nurse.locator("#step-aldrete").get_by_role("button").click()
@@ -245,5 +245,5 @@ def test_front_desk_checks_in_and_the_nurse_takes_the_patient_to_discharge(
     )
     expect(nurse.locator("#unmet")).to_have_text("Every criterion holds.")
     _submit(nurse, "discharge", {}, ("Escort present", "Instructions given"))
-    expect(state).to_have_text("discharged")
+    expect(state).to_have_text("Discharged")
     expect(nurse.locator('#session-record [data-kind="discharge"]')).to_contain_text("no driving")

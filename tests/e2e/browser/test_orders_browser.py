@@ -66,7 +66,7 @@ def test_app_orders_overrides_session_3_and_nurse_check_blocks_wrong_concentrati
     expect(page.get_by_label("Dose (mg/kg)")).to_have_value("0.5")
     page.get_by_label("ondansetron 4 mg iv", exact=False).check()
     page.get_by_role("button", name="Sign order").click()
-    expect(page.locator("[data-status]")).to_have_text("signed")
+    expect(page.locator("[data-status]")).to_have_text("Signed")
     expect(page.locator('[data-field="dose_mg"]')).to_have_text("35 mg")
     expect(page.locator('[data-field="rate"]')).to_have_text("150 mL/h")
     [first] = services.orders.for_patient(app, setup.patient_id)
@@ -95,7 +95,7 @@ def test_app_orders_overrides_session_3_and_nurse_check_blocks_wrong_concentrati
         "Little dissociation and no response after two sessions: gradual increase"
     )
     page.get_by_role("button", name="Sign order").click()
-    expect(page.locator("[data-status]")).to_have_text("signed")
+    expect(page.locator("[data-status]")).to_have_text("Signed")
     expect(page.locator('[data-field="dose_mg"]')).to_have_text("42 mg")
     expect(page.locator("#order-summary")).to_contain_text("gradual increase")
     third = services.orders.for_patient(app, setup.patient_id)[-1]

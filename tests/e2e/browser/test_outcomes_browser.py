@@ -56,7 +56,7 @@ def test_response_to_maintenance_then_relapse_on_the_worklist(
     expect(panel.locator("[data-outcome]")).to_have_attribute("data-outcome", "response")
     panel.get_by_role("link", name="Reassessment, decision and maintenance").click()
     page.wait_for_url(f"**/courses/{course_id}/outcome")
-    expect(page.locator("[data-state]").first).to_have_text("reassessment")
+    expect(page.locator("[data-state]").first).to_have_text("Reassessment")
     expect(page.locator("[data-change-points]")).to_contain_text("-12 points (-60 %)")
     expect(page.locator("[data-holds]")).to_have_attribute("data-holds", "true")
     expect(page.locator("[data-next-step]")).to_have_text("offer maintenance")
@@ -70,7 +70,7 @@ def test_response_to_maintenance_then_relapse_on_the_worklist(
     page.get_by_label("Decision", exact=True).select_option("maintenance")
     page.get_by_label("Reasons (recorded on the course)").fill("response at session 6, holding")
     page.get_by_role("button", name="Record decision").click()
-    expect(page.locator("h1 [data-state]")).to_have_text("maintenance")
+    expect(page.locator("h1 [data-state]")).to_have_text("Maintenance")
     physician = world.actor(Role.PHYSICIAN)
     view = world.services.courses.view(physician, course_id)
     assert view.course.state is CourseState.MAINTENANCE

@@ -22,7 +22,7 @@ from playwright.sync_api import Browser, Page, expect
 
 from ketaclinic.domain.identity.access import Role
 from tests.e2e.browser.conftest import LiveServer
-from tests.e2e.browser.steps_adult import start_dosing
+from tests.e2e.browser.steps_adult import choose_order, start_dosing
 from tests.e2e.browser.steps_chart import open_chart
 from tests.e2e.browser.steps_kat import (
     answer_instrument,
@@ -128,10 +128,11 @@ def first_iv_session(people: dict[Role, Page], server: LiveServer, label: dict[s
         {"Escort for discharge *": GUARDIAN, "Escort phone *": "555-0142"},
         ("Identity confirmed", "Escort reached", "Fasting status", "Between-session"),
     )
-    expect(state).to_have_text("checked_in")
+    expect(state).to_have_text("Checked in")
     hand_vitals(nurse, CALM_VITALS)
     iv = {"IV site *": "left antecubital", "Gauge *": "22", "Attempts *": "1"}
     submit_step(nurse, "iv", iv)
+    choose_order(nurse, label["order"])
     submit_step(
         nurse,
         "pre-dose",
@@ -141,23 +142,22 @@ def first_iv_session(people: dict[Role, Page], server: LiveServer, label: dict[s
             "Baseline heart rate (/min) *": "76",
             "Baseline SpO2 (%) *": "99",
             "Symptom check *": "no headache, no chest pain",
-            "Verified dose order number *": label["order"],
         },
     )
-    expect(state).to_have_text("ready")
+    expect(state).to_have_text("Ready")
     start_dosing(nurse, "KET-DEMO-ADO")
-    expect(state).to_have_text("infusing")
+    expect(state).to_have_text("Infusing")
     expect(nurse.locator('[data-field="pump-rate"]')).to_have_text(f"{label['rate']} mL/h")
     wait_at_bedside(server, 40, url, nurse, nurse)
     nurse.locator("#step-end").get_by_role("button").click()
-    expect(state).to_have_text("recovery")
+    expect(state).to_have_text("In recovery")
     for item in ("activity", "respiration", "circulation", "consciousness", "spo2"):
         nurse.locator(f"#aldrete-{item}").select_option("2")
     nurse.locator("#step-aldrete").get_by_role("button").click()
     wait_at_bedside(server, 70, url, nurse, nurse)
     expect(nurse.locator("#unmet")).to_have_text("Every criterion holds.")
     submit_step(nurse, "discharge", {}, ("Escort present", "Instructions given"))
-    expect(state).to_have_text("discharged")
+    expect(state).to_have_text("Discharged")
 
 
 def test_adolescent_with_guardian_permission_a_phq_a_hold_then_the_first_iv_session(

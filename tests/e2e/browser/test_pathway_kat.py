@@ -14,7 +14,6 @@ by the test's clock. All people are synthetic.
 
 from __future__ import annotations
 
-import re
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
@@ -23,7 +22,7 @@ from playwright.sync_api import Page, expect
 
 from ketaclinic.domain.identity.access import Role
 from tests.e2e.browser.conftest import LiveServer
-from tests.e2e.browser.steps_adult import PRESCRIBER, choose_person, start_dosing
+from tests.e2e.browser.steps_adult import PRESCRIBER, choose_order, choose_person, start_dosing
 from tests.e2e.browser.steps_chart import open_chart
 from tests.e2e.browser.steps_kat import (
     answer_instrument,
@@ -82,11 +81,12 @@ def experiential_session(
         {"Escort for discharge *": "Alex Demo-Escort", "Escort phone *": "555-0142"},
         ("Identity confirmed", "Escort reached", "Fasting status", "Between-session"),
     )
-    expect(state).to_have_text("checked_in")
+    expect(state).to_have_text("Checked in")
     nurse = people[Role.NURSE]  # vitals by hand: the nurse; the coach attends
     nurse.goto(url)
     hand_vitals(nurse, CALM_VITALS)
     coach.goto(url)
+    choose_order(coach, order)
     submit_step(
         coach,
         "pre-dose",
@@ -96,25 +96,27 @@ def experiential_session(
             "Baseline heart rate (/min) *": "72",
             "Baseline SpO2 (%) *": "98",
             "Symptom check *": "settled, intention set",
-            "Verified dose order number *": str(order),
         },
     )
-    expect(state).to_have_text("ready")
+    expect(state).to_have_text("Ready")
     choose_person(coach, "start", "Given by", PRESCRIBER)  # a coach does not give the dose
     choose_person(coach, "start", "Attending physician or coach", "Sage Demo-Coach")
     start_dosing(coach, "KET-DEMO-KAT")
-    expect(state).to_have_text("infusing")
+    expect(state).to_have_text("Infusing")
     wait_at_bedside(server, 45, url, nurse, coach)
     coach.locator("#step-end").get_by_role("button").click()
-    expect(state).to_have_text("recovery")
+    expect(state).to_have_text("In recovery")
     for item in ("activity", "respiration", "circulation", "consciousness", "spo2"):
         coach.locator(f"#aldrete-{item}").select_option("2")
     coach.locator("#step-aldrete").get_by_role("button").click()
     wait_at_bedside(server, 120, url, nurse, coach)
     expect(coach.locator("#unmet")).to_have_text("Every criterion holds.")
     submit_step(coach, "discharge", {}, ("Escort present", "Instructions given"))
-    expect(state).to_have_text("discharged")
+    expect(state).to_have_text("Discharged")
     return url
+
+
+ROUTE_WORDS = {"iv": "IV", "im": "IM", "in": "intranasal", "sl": "sublingual"}
 
 
 def record_journey(coach: Page, course: int, route: str, dose: str) -> None:
@@ -122,13 +124,14 @@ def record_journey(coach: Page, course: int, route: str, dose: str) -> None:
     form = coach.locator("#journey-form")
     expect(form.get_by_label("Dose (mg)")).to_have_count(0)  # the session's dose, never typed
     session = form.get_by_label("Session (the dose given through the dose gate)")
-    option = session.locator("option", has_text=f"{route.upper()} {dose} mg").first
+    given = f"{ROUTE_WORDS[route]} {dose} mg"  # the route as a prescription writes it
+    option = session.locator("option", has_text=given).first
     session.select_option(option.get_attribute("value") or "")
     form.get_by_label("Attendant").select_option(label="Sage Demo-Coach (coach)")
     for item in ("quiet room", "eye mask", "music"):
         form.get_by_label(item).check()
     form.get_by_role("button", name="Save the journey record").click()
-    expect(coach.locator("li.journey", has_text=f"{route.upper()} {dose} mg")).to_have_count(1)
+    expect(coach.locator("li.journey", has_text=given)).to_have_count(1)
 
 
 def test_kat_patient_from_preparation_through_an_sl_and_an_in_session(
@@ -183,10 +186,10 @@ def test_kat_patient_from_preparation_through_an_sl_and_an_in_session(
     dose = app.locator('[data-field="dose_mg"]').inner_text().removesuffix(" mg")
     schedule = people[Role.FRONT_DESK]
     open_chart(schedule, patient, "schedule")
-    second = schedule.locator('#schedule-panel tr[data-session="2"] td.when').inner_text()
-    found = re.search(r"\d{4}-\d\d-\d\d \d\d:\d\d", second)
-    assert found is not None, second
-    until(server, datetime.fromisoformat(found.group(0)).replace(tzinfo=zone(server)))
+    second = schedule.locator('#schedule-panel tr[data-session="2"] td.when time')
+    found = second.get_attribute("datetime")
+    assert found is not None, second.inner_text()
+    until(server, datetime.fromisoformat(found).replace(tzinfo=zone(server)))
     experiential_session(people, server, course, in_order, mrn, dose)
     record_journey(people[Role.COACH], course, "in", dose)
     expect(people[Role.COACH].locator("li.journey")).to_have_count(2)

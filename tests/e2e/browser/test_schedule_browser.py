@@ -96,7 +96,7 @@ def test_front_desk_books_moves_and_replans_a_series(
 
     fourth = page.locator('#schedule-panel tr[data-session="4"]')
     expect(fourth.locator("td.when")).to_contain_text(
-        series[3].start_at.astimezone(zone).strftime("%Y-%m-%d %H:%M")
+        series[3].start_at.astimezone(zone).strftime("%a %-d %b %Y %H:%M")
     )  # unchanged after the refusal
     chairs = live_server.services.calendar.directory(desk).chairs
     other_chair = next(c.id for c in chairs if c.id != series[3].chair_id)

@@ -7,7 +7,8 @@ bytes go straight back to the caller.
 
 from __future__ import annotations
 
-from datetime import datetime
+import re
+from datetime import date, datetime
 from decimal import Decimal
 from io import BytesIO
 from zoneinfo import ZoneInfo
@@ -25,7 +26,35 @@ LINE_MM = 5.5
 
 
 def _local(at: datetime, tz: str) -> str:
-    return at.astimezone(ZoneInfo(tz)).strftime("%Y-%m-%d %H:%M")
+    return at.astimezone(ZoneInfo(tz)).strftime("%a %-d %b %Y %H:%M")
+
+
+def _day(on: date) -> str:
+    return on.strftime("%a %-d %b %Y")
+
+
+def _reason(report: CourseReport, message: str, source: str, needs_signoff: bool) -> str:
+    """A decision-support reason with where its rule came from, in plain words: a value the
+    clinic took as a default says so (never "UNCONFIRMED"), with whether a physician has
+    signed it off."""
+    default = needs_signoff or "UNCONFIRMED" in source
+    cited = _UNCONFIRMED.sub("(clinic default)", source)
+    if not default:
+        return f"{message} (source: {cited})"
+    at = report.protocol_signed_off_at
+    if at is not None:
+        by = f" by {report.protocol_signed_off_by}" if report.protocol_signed_off_by else ""
+        local_day = at.astimezone(ZoneInfo(report.clinic_timezone)).date()
+        status = (
+            f"clinic default confirmed when the protocol was signed off{by} on {_day(local_day)}"
+        )
+    else:
+        status = "clinic default awaiting physician sign-off of the protocol"
+    return f"{message} (source: {cited}; {status})"
+
+
+#: "UNCONFIRMED" as a source key writes it, bracketed or not.
+_UNCONFIRMED = re.compile(r"\(UNCONFIRMED\)|UNCONFIRMED")
 
 
 def plain(value: Decimal) -> str:
@@ -55,7 +84,7 @@ def _header(pdf: FPDF, report: CourseReport, tz: str) -> None:
     _line(
         pdf,
         f"Patient: {p.details.given_name} {p.details.family_name} "
-        f"- MRN {p.mrn} - born {p.details.date_of_birth}",
+        f"- MRN {p.mrn} - born {p.details.date_of_birth:%-d %b %Y}",
     )
     _line(
         pdf,
@@ -149,7 +178,7 @@ def _outcome(pdf: FPDF, report: CourseReport) -> None:
             f"points ({_holding(report)})",
         )
     for reason in o.reasons:
-        _line(pdf, f"- {reason.message} [{reason.source}]")
+        _line(pdf, f"- {_reason(report, reason.message, reason.source, reason.needs_signoff)}")
 
 
 def _plan(pdf: FPDF, report: CourseReport) -> None:
@@ -167,10 +196,10 @@ def _plan(pdf: FPDF, report: CourseReport) -> None:
         missed = " (MISSED - OVERDUE)" if w.number in missed_numbers else ""
         _line(
             pdf,
-            f"Booster {w.number}: {done}{w.target_on} (window {w.earliest_on} to "
-            f"{w.latest_on}){edited}{missed}",
+            f"Booster {w.number}: {done}{_day(w.target_on)} (window {_day(w.earliest_on)} "
+            f"to {_day(w.latest_on)}){edited}{missed}",
         )
-    _line(pdf, f"Clinician review of the maintenance plan on {r.plan.plan.review_on}.")
+    _line(pdf, f"Clinician review of the maintenance plan on {_day(r.plan.plan.review_on)}.")
     if r.relapse is not None:
         _relapse(pdf, report)
 
@@ -186,7 +215,8 @@ def _relapse_met(pdf: FPDF, report: CourseReport) -> None:
     assert relapse is not None
     for met in relapse.watch.met:
         for reason in met.reasons:
-            _line(pdf, f"RELAPSE RULE MET: {reason.message} [{reason.source}]")
+            text = _reason(report, reason.message, reason.source, reason.needs_signoff)
+            _line(pdf, f"RELAPSE RULE MET: {text}")
 
 
 def _relapse(pdf: FPDF, report: CourseReport) -> None:
@@ -198,7 +228,7 @@ def _relapse(pdf: FPDF, report: CourseReport) -> None:
     _relapse_met(pdf, report)
     late = any(o.kind is OverdueKind.RELAPSE_CHECK for o in report.overdue)
     overdue = " (OVERDUE)" if late else ""
-    _line(pdf, f"Relapse watch: next {instrument} due {relapse.next_check_on}{overdue}.")
+    _line(pdf, f"Relapse watch: next {instrument} due {_day(relapse.next_check_on)}{overdue}.")
 
 
 def render_course_report(report: CourseReport, *, clinic_tz: str) -> bytes:

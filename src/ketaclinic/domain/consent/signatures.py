@@ -176,10 +176,10 @@ def _requirement_problem(
     latest = max(mine, key=lambda s: s.signed_at)
     undo = [w for w in withdrawn if _withdraws(need, w) and w.at >= latest.signed_at]
     if undo:
-        return True, f"consent withdrawn by {undo[0].by.value} on {undo[0].at.date().isoformat()}"
+        return True, f"consent withdrawn by {undo[0].by.value} on {undo[0].at.date():%-d %b %Y}"
     if not latest.agrees:
         who = "adolescent dissent" if need.signer is SignerRole.ASSENT else "refusal"
-        return True, f"{who} recorded on {latest.signed_at.date().isoformat()}"
+        return True, f"{who} recorded on {latest.signed_at.date():%-d %b %Y}"
     return _signature_problem(need, latest)
 
 

@@ -170,3 +170,14 @@ class NewBooking:
     status: BookingStatus
     session_number: int
     shape: BookedShape
+
+
+def visit_words(booking: Booking | None, session_number: int | None) -> str:
+    """What a session's visit was, in plain words: its appointment's words ("Induction session
+    3", "Maintenance booster 1"), "session 3" when only the number is known, else
+    "unscheduled visit". Never the session's row id."""
+    if booking is not None:
+        return booking.words
+    if session_number is not None:
+        return f"session {session_number}"
+    return "unscheduled visit"

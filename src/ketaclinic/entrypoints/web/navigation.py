@@ -105,7 +105,7 @@ CHART_PANELS: tuple[ChartPanel, ...] = (
     ),
     ChartPanel(
         "schedule",
-        "Induction series schedule",
+        "Appointments: induction series and boosters",
         "/patients/{patient_id}/panels/schedule",
         Permission.SCHEDULE_READ,
     ),

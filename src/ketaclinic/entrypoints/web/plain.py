@@ -6,13 +6,60 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from ketaclinic.domain.identity.access import ROLE_LABELS, Role
 from ketaclinic.domain.protocols.canonical import decimal_text
+
+#: The one way a page shows a moment: local clinic time, ``Mon 7 Dec 2026 08:00``.
+TIME_FORMAT = "%a %-d %b %Y %H:%M"
+#: A calendar day in a heading: ``Monday 7 December 2026``.
+DAY_FORMAT = "%A %-d %B %Y"
+#: A calendar day in a table cell or sentence: ``7 Dec 2026``.
+DATE_FORMAT = "%-d %b %Y"
+
+
+def local_time(value: datetime | None, tz: str = "UTC", fmt: str = TIME_FORMAT) -> str:
+    """A stored (UTC) moment in the clinic's time zone, in the one human format; "" for none."""
+    if value is None:
+        return ""
+    if value.tzinfo is None:
+        return value.strftime(fmt)
+    return value.astimezone(ZoneInfo(tz)).strftime(fmt)
+
+
+def day_words(value: date | None, fmt: str = DATE_FORMAT) -> str:
+    """A calendar day as people write it (``7 Dec 2026``; ``DAY_FORMAT`` for headings)."""
+    if value is None:
+        return ""
+    return value.strftime(fmt)
+
+
+#: Session and appointment states whose words are not just the code with spaces.
+_STATE_WORDS = {"recovery": "In recovery", "no_show": "No-show"}
+
+
+def state_words(value: Any) -> str:
+    """A stored state or code as plain words: ``checked_in`` -> ``Checked in``, ``recovery`` ->
+    ``In recovery``."""
+    code = str(getattr(value, "value", value) or "")
+    if code in _STATE_WORDS:
+        return _STATE_WORDS[code]
+    text = code.replace("_", " ").strip()
+    return text[:1].upper() + text[1:]
+
+
+#: Routes of administration as a prescription reads them.
+_ROUTE_WORDS = {"iv": "IV", "im": "IM", "in": "intranasal", "sl": "sublingual"}
+
+
+def route_words(value: Any) -> str:
+    """A route code as written on an order: ``iv`` -> ``IV``, ``in`` -> ``intranasal``."""
+    code = str(getattr(value, "value", value) or "")
+    return _ROUTE_WORDS.get(code, code)
 
 
 def plain_number(value: Any) -> Any:
@@ -153,6 +200,4 @@ def _maybe_time(text: str, tz: str) -> str:
 
 
 def _local(value: datetime, tz: str) -> str:
-    if value.tzinfo is None:
-        return value.strftime("%-d %b %Y %H:%M")
-    return value.astimezone(ZoneInfo(tz)).strftime("%-d %b %Y %H:%M")
+    return local_time(value, tz)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
 from importlib import resources
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -23,11 +22,15 @@ from ketaclinic.entrypoints.http import status_for
 from ketaclinic.entrypoints.web.navigation import CHART_PANELS, NAV
 from ketaclinic.entrypoints.web.plain import (
     counted,
+    day_words,
     field_label,
+    local_time,
     plain_number,
     record_fields,
+    route_words,
     rule_split,
     shown_value,
+    state_words,
     unit_label,
 )
 from ketaclinic.services.identity.directory import Directory
@@ -41,7 +44,10 @@ def templates() -> Jinja2Templates:
     if _templates is None:
         directory = resources.files("ketaclinic.entrypoints.web") / "templates"
         _templates = Jinja2Templates(directory=str(directory))
-        _templates.env.filters["local"] = _local_time
+        _templates.env.filters["local"] = local_time
+        _templates.env.filters["day"] = day_words
+        _templates.env.filters["words"] = state_words
+        _templates.env.filters["route"] = route_words
         _templates.env.filters["course_name"] = course_name
         _templates.env.filters["plain"] = plain_number
         _templates.env.filters["role"] = role_label
@@ -70,13 +76,6 @@ def role_label(value: Any) -> str:
         return ROLE_LABELS[Role(str(getattr(value, "value", value)))]
     except ValueError:
         return str(value)
-
-
-def _local_time(value: datetime | None, tz: str = "UTC", fmt: str = "%Y-%m-%d %H:%M") -> str:
-    """Times are stored in UTC and shown in the clinic's time zone."""
-    if value is None:
-        return ""
-    return value.astimezone(ZoneInfo(tz)).strftime(fmt)
 
 
 def course_name(course: Course, tz: str = "UTC") -> str:

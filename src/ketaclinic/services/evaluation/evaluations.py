@@ -249,7 +249,7 @@ def _checked(
 ) -> Evaluation:
     errors: dict[str, str] = {}
     if evaluation.age_years != ctx.age_years:
-        errors["age_years"] = f"the chart gives {ctx.age_years} years on {ctx.today.isoformat()}"
+        errors["age_years"] = f"the chart gives {ctx.age_years} years on {ctx.today:%-d %b %Y}"
     sex = SexAtBirth(ctx.patient.details.sex_at_birth.value)
     if evaluation.sex_at_birth is not sex:
         errors["sex_at_birth"] = f"the chart records {sex.value}"

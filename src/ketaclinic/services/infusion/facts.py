@@ -239,3 +239,11 @@ def order_of(
 ) -> DoseOrder | None:
     predose = latest(records, RecordKind.PRE_DOSE)
     return uow.dosing.get_order(s.clinic_id, int(predose.payload["order_id"])) if predose else None
+
+
+def open_orders(uow: UnitOfWork, s: InfusionSession) -> tuple[DoseOrder, ...]:
+    """The course's signed orders not yet given (verified, or waiting for the bedside check),
+    oldest first: what the pre-dose checklist offers by description."""
+    orders = uow.dosing.orders_for_course(s.clinic_id, s.course_id)
+    pending = (o for o in orders if o.status is not OrderStatus.ADMINISTERED)
+    return tuple(sorted(pending, key=lambda o: (o.signed_at, o.id)))

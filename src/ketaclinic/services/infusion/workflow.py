@@ -50,6 +50,7 @@ from ketaclinic.services.infusion.facts import (
     bp_hold,
     ketamine_payload,
     observed_response,
+    open_orders,
     order_of,
     resume_approval,
     session_bp_reasons,
@@ -87,6 +88,7 @@ class SessionDay:
     given_mg: Decimal | None = None  # ketamine actually given, once dosing has ended
     ended_early: EarlyEnd | None = None  # ordered and given amounts and why, after an early end
     monitor: str | None = None  # the monitor it reads from (its own or its chair's); None: by hand
+    open_orders: Sequence[DoseOrder] = ()  # the course's orders not yet given, oldest first
 
 
 class SessionWorkflowService(BedsideSteps):
@@ -381,6 +383,7 @@ class SessionWorkflowService(BedsideSteps):
                 given_mg=given[0].dose_mg if given else None,
                 ended_early=ended,
                 monitor=monitor_of(uow, s),
+                open_orders=open_orders(uow, s),
             )
 
     def for_patient(self, actor: Actor, patient_id: int) -> Sequence[SessionDay]:

@@ -23,7 +23,7 @@ from ketaclinic.domain.integration.plans import CoachingNote, GoalStatus, Practi
 from ketaclinic.domain.patients.course import CourseState
 from ketaclinic.domain.patients.people import Patient
 from ketaclinic.domain.patients.treatment import Course
-from ketaclinic.domain.scheduling.booking import Booking, BookingKind
+from ketaclinic.domain.scheduling.booking import Booking, BookingKind, visit_words
 from ketaclinic.services.identity.authorization import require
 from ketaclinic.services.integration.coaching_booking import COACHING_ROLES
 from ketaclinic.services.integration.plans import IntegrationService, PlanView, experiential_check
@@ -176,7 +176,7 @@ def _course_items(
         if n.author_id == actor.staff_id and not n.signed
     ]
     items += [
-        CaseloadItem(course, patient, "session_due", f"session {s.id}", s.scheduled_for)
+        CaseloadItem(course, patient, "session_due", _session_words(uow, s), s.scheduled_for)
         for s in _scheduled(uow, course)
     ]
     items += [
@@ -186,6 +186,15 @@ def _course_items(
     ]
     items += _fell_off(uow, course, patient, now)
     return items
+
+
+def _session_words(uow: UnitOfWork, s: InfusionSession) -> str:
+    """A session as the protocol names it ("Induction session 3", "Maintenance booster 1"),
+    never by its row id."""
+    booking = (
+        uow.schedule.get(s.clinic_id, s.appointment_id) if s.appointment_id is not None else None
+    )
+    return visit_words(booking, s.session_number)
 
 
 def _scheduled(uow: UnitOfWork, course: Course) -> list[InfusionSession]:

@@ -182,7 +182,7 @@ class BoosterBookingService:
                 raise Conflict(f"booster {number} is already booked", field="booster_number")
             if chosen[0].latest_on < today:
                 raise Conflict(
-                    f"booster {number}'s window ended {chosen[0].latest_on.isoformat()}",
+                    f"booster {number}'s window ended {chosen[0].latest_on:%a %-d %b %Y}",
                     field="booster_number",
                 )
             return chosen

@@ -47,6 +47,9 @@ class CourseReport:
     """When each given booster's dosing started, by booster number."""
     overdue: tuple[Overdue, ...] = ()
     """Missed boosters and an overdue relapse-watch check when printed (``course_overdue``)."""
+    protocol_signed_off_by: str = ""
+    """Who signed off the course's protocol version (its clinic defaults); "" when not yet."""
+    protocol_signed_off_at: datetime | None = None
 
 
 class ReportService:
@@ -72,6 +75,12 @@ class ReportService:
             signer = _signer(uow, actor)
             boosters = boosters_given(uow, course)
             overdue = course_overdue(uow, review, today=clinic_today(uow, actor.clinic_id, now))
+            published = loaded.published
+            approver = (
+                uow.staff.get(published.signed_off_by)
+                if published.signed_off_by is not None
+                else None
+            )
             record(
                 uow,
                 self._clock,
@@ -95,6 +104,8 @@ class ReportService:
             signer=signer,
             boosters_given=boosters,
             overdue=overdue,
+            protocol_signed_off_by=approver.name if approver is not None else "",
+            protocol_signed_off_at=published.signed_off_at,
         )
 
 

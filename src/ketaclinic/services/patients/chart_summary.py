@@ -19,7 +19,7 @@ from ketaclinic.domain.identity.staff import Actor
 from ketaclinic.domain.infusion.records import CLOSED_STATES, InfusionSession
 from ketaclinic.domain.infusion.session import SessionState
 from ketaclinic.domain.patients.treatment import Course
-from ketaclinic.domain.scheduling.booking import Booking
+from ketaclinic.domain.scheduling.booking import Booking, visit_words
 from ketaclinic.services.identity.authorization import require
 from ketaclinic.services.ports import Clock, UnitOfWork, UnitOfWorkFactory
 from ketaclinic.services.protocols.publishing import load_published
@@ -38,6 +38,9 @@ class InChairNow:
 
     session: InfusionSession
     chair_name: str
+    visit: str = ""
+    """What the visit is ("Induction session 3", "Maintenance booster 1", "unscheduled
+    visit")."""
 
     @property
     def started_at(self) -> datetime:
@@ -46,9 +49,9 @@ class InChairNow:
 
     @property
     def what(self) -> str:
-        """ "session 3", or "unscheduled visit" for a session without an appointment."""
-        n = self.session.session_number
-        return f"session {n}" if n is not None else "unscheduled visit"
+        """ "Induction session 3", "Maintenance booster 1", or "unscheduled visit" for a session
+        without an appointment."""
+        return self.visit or visit_words(None, self.session.session_number)
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,6 +92,8 @@ class ChartSummary:
     scores: tuple[ScoreTrend, ...]
     last_session: InfusionSession | None
     in_chair: InChairNow | None = None
+    last_visit: str = ""
+    """What the last session's visit was, in words (see :func:`visit_words`)."""
 
     @property
     def next_words(self) -> str:
@@ -157,7 +162,11 @@ def _summary(uow: UnitOfWork, clinic_id: int, patient_id: int, now: datetime) ->
     if now_open:
         current = max(now_open, key=lambda s: s.id)
         chairs = {c.id: c.name for c in uow.clinics.chairs(clinic_id)}
-        in_chair = InChairNow(current, chairs.get(current.chair_id, f"chair {current.chair_id}"))
+        in_chair = InChairNow(
+            current,
+            chairs.get(current.chair_id, f"chair {current.chair_id}"),
+            _visit(uow, current),
+        )
     return ChartSummary(
         course=course,
         protocol_title=title,
@@ -168,4 +177,12 @@ def _summary(uow: UnitOfWork, clinic_id: int, patient_id: int, now: datetime) ->
         scores=_trends(list(uow.assessments.for_patient(clinic_id, patient_id))),
         last_session=last,
         in_chair=in_chair,
+        last_visit=_visit(uow, last) if last is not None else "",
     )
+
+
+def _visit(uow: UnitOfWork, s: InfusionSession) -> str:
+    booking = (
+        uow.schedule.get(s.clinic_id, s.appointment_id) if s.appointment_id is not None else None
+    )
+    return visit_words(booking, s.session_number)

@@ -6,7 +6,7 @@ to the actor's clinic: a patient of another clinic is simply not found.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
@@ -118,6 +118,16 @@ class PatientService:
         require(actor, Permission.PATIENT_READ)
         with self._uow().read_only() as uow:
             return uow.patients.search(replace(q, clinic_id=actor.clinic_id))
+
+    def labels(self, actor: Actor, patient_ids: Iterable[int]) -> dict[int, str]:
+        """ "Family, Given (MRN ...)" for each of the clinic's patients among ``patient_ids``
+        (PATIENT_READ), so that lists such as the audit trail name people, not row ids; an id
+        of another clinic is left out."""
+        require(actor, Permission.PATIENT_READ)
+        wanted = sorted(set(patient_ids))
+        with self._uow().read_only() as uow:
+            found = [uow.patients.get(actor.clinic_id, pid) for pid in wanted]
+        return {p.id: f"{p.display_name} (MRN {p.mrn})" for p in found if p is not None}
 
     def chart(self, actor: Actor, patient_id: int) -> Chart:
         """Read a whole chart; the read itself is audited.

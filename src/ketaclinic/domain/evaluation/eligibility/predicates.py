@@ -138,7 +138,7 @@ def _recent_substance_use(
     ]
     past = [u for u in uses if u.use_disorder is Status.PAST]
     recent = [
-        f"{u.substance}: use disorder, last use {u.last_use_on.isoformat()}"
+        f"{u.substance}: use disorder, last use {u.last_use_on:%-d %b %Y}"
         for u in past
         if u.last_use_on is not None and u.last_use_on >= cutoff
     ]
@@ -155,7 +155,7 @@ def _uses_text(uses: tuple[SubstanceUse, ...]) -> str:
         return "no substance use recorded"
     return "; ".join(
         f"{u.substance} use disorder {u.use_disorder.value}"
-        + (f", last use {u.last_use_on.isoformat()}" if u.last_use_on else "")
+        + (f", last use {u.last_use_on:%-d %b %Y}" if u.last_use_on else "")
         for u in uses
     )
 
@@ -187,7 +187,7 @@ def _is_ketamine(substance: str) -> bool:
 
 
 def _use_text(use: SubstanceUse) -> str:
-    last = f"last use {use.last_use_on.isoformat()}" if use.last_use_on else "last use not dated"
+    last = f"last use {use.last_use_on:%-d %b %Y}" if use.last_use_on else "last use not dated"
     return f"non-medical use, {last}, use disorder {use.use_disorder.value}"
 
 
@@ -199,7 +199,7 @@ def _recent_suicide_attempt(
     if attempts is None:
         return missing("suicide attempt history not recorded")
     cutoff = ctx.at.date() - timedelta(days=int(params["within_days"]))
-    recent = sorted(d.isoformat() for d in attempts if d >= cutoff)
+    recent = [f"{d:%-d %b %Y}" for d in sorted(attempts) if d >= cutoff]
     if recent:
         return hit(f"suicide attempt on {', '.join(recent)} (within {params['within_days']} days)")
     return clear(f"{len(attempts)} attempt(s), none within {params['within_days']} days")

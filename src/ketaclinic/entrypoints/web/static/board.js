@@ -133,8 +133,8 @@
     const repeats = (doc.alarms || []).map((a) => `${a.id}:${a.repeat_count || 1}`).join(",");
     const shown = Array.from(card.querySelectorAll("[data-alarm-id]")).map(key).join(",");
     const state = card.querySelector('[data-field="state"]');
-    const phase = doc.active ? doc.state.replace("_", " ") : "free";
-    const stateChanged = !state || state.textContent.trim() !== phase;
+    const phase = doc.active ? doc.state : "free";
+    const stateChanged = !state || state.dataset.state !== phase;
     if (doc.refetch || stateChanged || fetching.has(String(doc.chair_id)) ||
         card.dataset.sessionId !== sessionId || card.dataset.alarmIds !== alarmIds || repeats !== shown) {
       refetch(doc.chair_id);
