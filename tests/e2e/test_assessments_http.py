@@ -100,6 +100,8 @@ def test_the_chart_form_records_and_the_task_reaches_panel_and_worklist(
     assert done.status_code == 303
     panel = client.get(f"/patients/{patient}/panels/safety")
     assert "phq9.item9_positive" in panel.text and "open safety task" in panel.text
+    shown = panel.text.split('<details class="why">')[0]  # the rule id sits one click away
+    assert "phq9.item9_positive" not in shown and "· task " not in shown
     worklist = client.get("/worklist/safety")
     assert "Demo-Rowan" in worklist.text and 'data-urgency="same_day"' in worklist.text
     trajectories = client.get(f"/patients/{patient}/panels/trajectories")

@@ -17,6 +17,7 @@ from ketaclinic.entrypoints.web.plain import (
     DAY_FORMAT,
     day_words,
     local_time,
+    month_words,
     route_words,
     shown_value,
     state_words,
@@ -83,3 +84,11 @@ def test_a_clinic_default_says_so_and_whether_it_is_signed_off() -> None:
     )
     plain = _reason(_report(None), "drop >= 50 %", "§9.1 SUSTAIN-3", False)
     assert plain == "drop >= 50 % (source: §9.1 SUSTAIN-3)"
+
+
+@pytest.mark.parametrize(
+    ("value", "words"),
+    [("2025-12", "December 2025"), ("2026-01", "January 2026"), ("2026-13", "2026-13"), ("", "")],
+)
+def test_a_month_reads_as_words(value: str, words: str) -> None:
+    assert month_words(value) == words

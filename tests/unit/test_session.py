@@ -84,6 +84,14 @@ def test_transitions_not_in_the_table_are_refused(frm: SessionState, to: Session
     assert refused.value.field == "state"
 
 
+def test_a_refused_move_names_the_states_in_plain_words() -> None:
+    with pytest.raises(InvalidTransition) as refused:
+        transition(S.CHECKED_IN, S.READY, SessionFacts())
+    message = str(refused.value)
+    assert "The session cannot move from checked in to ready yet" in message
+    assert "checked_in" not in message and "->" not in message
+
+
 def test_check_in_with_nothing_done_lists_every_reason() -> None:
     facts = SessionFacts(open_safety_gates=("PHQ-9 item 9 positive, assessment pending",))
     with pytest.raises(InvalidTransition) as refused:

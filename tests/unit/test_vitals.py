@@ -79,11 +79,11 @@ def test_plausible_reading_has_no_reasons() -> None:
         (make(Parameter.HR, "80", "mm[Hg]"), "hr: unit 'mm[Hg]' is not '/min'"),
         (
             make(Parameter.RR, "12", "/min", AT + timedelta(minutes=10)),
-            f"rr: reading time {(AT + timedelta(minutes=10)).isoformat()} is in the future",
+            "rr: reading time is 10 min in the future (more than 2 min ahead of the clinic clock)",
         ),
         (
             make(Parameter.SBP, "120", "mm[Hg]", datetime(2009, 8, 13, 4, 57, tzinfo=UTC)),
-            "sbp: reading time 2009-08-13T04:57:00+00:00 is older than 1 day, 0:00:00",
+            "sbp: reading is 7452 days old, older than 24 h",
         ),
     ],
     ids=["sbp-too-high", "hr-too-high", "wrong-unit", "future-time", "device-clock-2009"],

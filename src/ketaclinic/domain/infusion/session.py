@@ -35,6 +35,14 @@ class SessionState(StrEnum):
     STOPPED = "stopped"  # dosing ended early for safety
 
 
+_STATE_WORDS = {"checked_in": "checked in", "no_show": "no-show", "infusing": "dosing"}
+
+
+def state_words(state: str) -> str:
+    """A state as plain words for a refusal: ``checked_in`` -> ``checked in``."""
+    return _STATE_WORDS.get(str(state), str(state).replace("_", " "))
+
+
 #: (from, to, guard label). The one source of truth for the diagram and for :func:`transition`.
 TRANSITIONS: tuple[tuple[str, str, str], ...] = (
     ("scheduled", "checked_in", "check_in_complete"),
@@ -242,7 +250,11 @@ def transition(state: SessionState, to: SessionState, facts: SessionFacts) -> Se
     """
     failures = guard_failures(state, to, facts)
     if failures:
-        raise InvalidTransition(f"{state} -> {to} refused", reasons=failures, field="state")
+        raise InvalidTransition(
+            f"The session cannot move from {state_words(state)} to {state_words(to)} yet",
+            reasons=failures,
+            field="state",
+        )
     return to
 
 

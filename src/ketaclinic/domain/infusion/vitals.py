@@ -240,12 +240,13 @@ def check_plausible(
         )
     if reading.at > at + limits.max_future_skew:
         reasons.append(
-            f"{reading.parameter}: reading time {reading.at.isoformat()} is in the future"
+            f"{reading.parameter}: reading time is {_minutes(reading.at - at)} in the future "
+            f"(more than {_minutes(limits.max_future_skew)} ahead of the clinic clock)"
         )
     elif reading.at < at - limits.max_age:
         reasons.append(
-            f"{reading.parameter}: reading time {reading.at.isoformat()} is older than "
-            f"{limits.max_age}"
+            f"{reading.parameter}: reading is {_minutes(at - reading.at)} old, older than "
+            f"{_minutes(limits.max_age)}"
         )
     return Plausibility(reading=reading, reasons=tuple(reasons), technical=lost is not None)
 
@@ -297,3 +298,14 @@ def run_text(count: int, span: timedelta) -> str:
     minutes = int(span.total_seconds() // 60)
     over = f" over {minutes} min" if minutes else ""
     return f"{count} consecutive readings{over}"
+
+
+def _minutes(span: timedelta) -> str:
+    """A span in plain words: ``12 min``, ``3 h 5 min``, ``2 days``."""
+    total = max(0, int(span.total_seconds() // 60))
+    if total >= 2 * 24 * 60:
+        return f"{total // (24 * 60)} days"
+    if total >= 60:
+        hours, minutes = divmod(total, 60)
+        return f"{hours} h {minutes} min" if minutes else f"{hours} h"
+    return f"{total} min"

@@ -52,6 +52,15 @@ def state_words(value: Any) -> str:
     return text[:1].upper() + text[1:]
 
 
+def month_words(value: Any) -> str:
+    """A "YYYY-MM" month as words: ``2025-12`` -> ``December 2025``; anything else unchanged."""
+    text = str(value or "")
+    year, _, month = text.partition("-")
+    if len(text) == 7 and year.isdigit() and month.isdigit() and 1 <= int(month) <= 12:
+        return date(int(year), int(month), 1).strftime("%B %Y")
+    return text
+
+
 #: Routes of administration as a prescription reads them.
 _ROUTE_WORDS = {"iv": "IV", "im": "IM", "in": "intranasal", "sl": "sublingual"}
 

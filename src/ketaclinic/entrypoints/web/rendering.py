@@ -25,6 +25,7 @@ from ketaclinic.entrypoints.web.plain import (
     day_words,
     field_label,
     local_time,
+    month_words,
     plain_number,
     record_fields,
     route_words,
@@ -47,6 +48,7 @@ def templates() -> Jinja2Templates:
         _templates.env.filters["local"] = local_time
         _templates.env.filters["day"] = day_words
         _templates.env.filters["words"] = state_words
+        _templates.env.filters["month"] = month_words
         _templates.env.filters["route"] = route_words
         _templates.env.filters["course_name"] = course_name
         _templates.env.filters["plain"] = plain_number
