@@ -4,6 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
 HOST ?= 127.0.0.1
+HL7_PORT ?= $(or $(KETACLINIC_HL7_PORT),2575)
 PIP := $(BIN)/python -m pip --disable-pip-version-check
 # `make run` needs only the runtime set; `make test` and the other developer targets add the
 # development tools. Each stamp is touched once its set is installed, so re-runs skip the install.
@@ -43,8 +44,8 @@ run: $(RUNTIME_STAMP)
 	@$(BIN)/ketaclinic db upgrade
 	@echo "==> seeding the demo clinic"
 	@$(BIN)/ketaclinic demo
-	@echo "==> serving at http://$(HOST):$(PORT) (Ctrl-C stops)"
-	@$(BIN)/ketaclinic serve --host $(HOST) --port $(PORT) --with-monitors
+	@echo "==> serving at http://$(HOST):$(PORT), monitors (MLLP) on $(HOST):$(HL7_PORT) (Ctrl-C stops)"
+	@KETACLINIC_HL7_PORT=$(HL7_PORT) $(BIN)/ketaclinic serve --host $(HOST) --port $(PORT) --with-monitors
 
 lint: setup
 	$(BIN)/ruff check src tests bench
