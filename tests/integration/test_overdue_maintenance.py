@@ -15,12 +15,9 @@ from pypdf import PdfReader
 from ketaclinic.adapters.pdf.report import render_course_report
 from ketaclinic.domain.errors import SafetyBlock
 from ketaclinic.domain.identity.access import Role
-from ketaclinic.domain.outcomes.maintenance import (
-    BoosterWindow,
-    OverdueKind,
-    overdue_items,
-)
+from ketaclinic.domain.outcomes.maintenance import BoosterWindow
 from ketaclinic.domain.outcomes.response import ScoreKind
+from ketaclinic.domain.outcomes.standing import OverdueKind, overdue_items
 from ketaclinic.domain.patients.course import CourseState
 from tests.conftest import World
 from tests.integration import test_evaluation_fixtures as fixtures

@@ -19,7 +19,7 @@ from ketaclinic.adapters.charts import WIDTH, chart_height, render_svg
 from ketaclinic.adapters.pdf.typeface import FAMILY, new_document, printable
 from ketaclinic.adapters.trajectory_charts import course_trajectory_chart
 from ketaclinic.domain.assessments.instruments.registry import instrument_name
-from ketaclinic.domain.outcomes.maintenance import OverdueKind
+from ketaclinic.domain.outcomes.standing import OverdueKind
 from ketaclinic.services.outcomes.reports import CourseReport
 
 LINE_MM = 5.5

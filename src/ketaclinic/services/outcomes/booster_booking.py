@@ -23,8 +23,9 @@ from datetime import date, timedelta
 from ketaclinic.domain.errors import Conflict, SafetyBlock, ValidationFailed
 from ketaclinic.domain.identity.access import Permission
 from ketaclinic.domain.identity.staff import Actor
-from ketaclinic.domain.outcomes.maintenance import BoosterWindow, Overdue
+from ketaclinic.domain.outcomes.maintenance import BoosterWindow
 from ketaclinic.domain.outcomes.records import StoredBoosterPlan
+from ketaclinic.domain.outcomes.standing import Overdue
 from ketaclinic.domain.patients.course import TERMINAL
 from ketaclinic.domain.patients.treatment import Course
 from ketaclinic.domain.scheduling import (

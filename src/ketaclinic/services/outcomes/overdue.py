@@ -17,12 +17,8 @@ from zoneinfo import ZoneInfo
 from ketaclinic.domain.assessments.instruments.registry import instrument_name
 from ketaclinic.domain.identity.access import Permission
 from ketaclinic.domain.identity.staff import Actor
-from ketaclinic.domain.outcomes.maintenance import (
-    Overdue,
-    RelapseWatch,
-    overdue_items,
-    relapse_decision_pending,
-)
+from ketaclinic.domain.outcomes.maintenance import RelapseWatch
+from ketaclinic.domain.outcomes.standing import Overdue, overdue_items, relapse_decision_pending
 from ketaclinic.domain.patients.course import CourseState
 from ketaclinic.domain.patients.people import Patient
 from ketaclinic.domain.patients.treatment import Course

@@ -21,8 +21,8 @@ from ketaclinic.domain.assessments.records import AnsweredBy, ResponseSource
 from ketaclinic.domain.errors import ValidationFailed
 from ketaclinic.domain.identity.access import Permission
 from ketaclinic.domain.identity.staff import Actor
-from ketaclinic.domain.outcomes.maintenance import relapse_met_at
 from ketaclinic.domain.outcomes.response import ScoreKind
+from ketaclinic.domain.outcomes.standing import relapse_met_at
 from ketaclinic.domain.patients.course import CourseState, OutcomeFacts
 from ketaclinic.domain.patients.people import Patient
 from ketaclinic.domain.patients.treatment import Course

@@ -15,7 +15,7 @@ from ketaclinic.domain.dosing.records import Administration
 from ketaclinic.domain.errors import NotFound
 from ketaclinic.domain.identity.access import Permission
 from ketaclinic.domain.identity.staff import Actor
-from ketaclinic.domain.outcomes.maintenance import Overdue
+from ketaclinic.domain.outcomes.standing import Overdue
 from ketaclinic.domain.patients.people import Patient
 from ketaclinic.services.audit.trail import record
 from ketaclinic.services.identity.authorization import require
