@@ -11,18 +11,11 @@ from fastapi.testclient import TestClient
 
 from ketaclinic.domain.identity.access import Role
 from ketaclinic.domain.integration.plans import NoteKind
-from ketaclinic.domain.scheduling.booking import (
-    BookedShape,
-    BookingKind,
-    BookingStatus,
-    NewBooking,
-)
 from ketaclinic.services.audit.ports import AuditQuery
-from ketaclinic.services.patients.courses import get_course
 from tests.conftest import World
 from tests.e2e.conftest import web_login
 from tests.e2e.test_today_http import section
-from tests.integration_world import course_on, signed_note
+from tests.integration_world import booked_visit, course_on, signed_note
 
 SECRET = "Synthetic private part: protector part noticed"
 
@@ -148,31 +141,8 @@ def test_a_coaching_appointment_is_booked_from_the_workspace(
 
 def _visit_today(world: World, course_id: int, chair: int, hours: int) -> int:
     """A confirmed treatment appointment of the course ``hours`` after now (today, local)."""
-    with world.services.uow() as uow:
-        course = get_course(uow, world.clinic.id, course_id)
     start = world.clock.now() + timedelta(hours=hours)
-    shape = BookedShape(15, 40, 60, 10)
-    with world.services.uow() as uow:
-        [booking] = uow.schedule.add_bookings(
-            world.clinic.id,
-            [
-                NewBooking(
-                    course_id,
-                    course.patient_id,
-                    chair,
-                    world.actor(Role.NURSE).staff_id,
-                    start,
-                    start + timedelta(hours=2),
-                    BookingKind.INDUCTION,
-                    BookingStatus.CONFIRMED,
-                    1,
-                    shape,
-                )
-            ],
-            at=world.clock.now(),
-        )
-        uow.commit()
-    return booking.id
+    return booked_visit(world, course_id, chair, start).id
 
 
 def test_the_caseload_keeps_a_kat_patient_after_the_preparatory_note_is_signed(
