@@ -201,3 +201,29 @@ def test_an_unscorable_fhir_response_is_refused_naming_the_item(
         assert missing.status_code in {404, 422}
         assert missing.json()["resourceType"] == "OperationOutcome"
     assert stored(world) == 0
+
+
+def test_a_skip_item_answer_is_cleared_without_losing_the_other_answers(
+    client: TestClient, world: World
+) -> None:
+    patient = a_patient(world)
+    csrf = web_login(client, world, Role.NURSE)
+    form = client.get(f"/patients/{patient}/assessments/new?instrument=cssrs-screen")
+    assert form.status_code == 200
+    assert 'id="item-3-clear"' in form.text and 'id="item-1-clear"' not in form.text
+    answered = {"item-1": "1", "item-2": "0", "item-3": "1", "item-6": "0"}
+    base = {"instrument_id": "cssrs-screen", "csrf_token": csrf}
+    refused = client.post(f"/patients/{patient}/assessments", data={**answered, **base})
+    assert refused.status_code == 422 and stored(world) == 0
+    error = refused.text.split('id="item-3-error">', 1)[1].split("</p>", 1)[0]
+    assert "asked only when item 2 is" in error and "clear this answer" in error
+    assert "skip logic" not in refused.text
+    for item, value in (("1", "1"), ("2", "0"), ("3", "1"), ("6", "0")):
+        kept = f'id="item-{item}-{value}" name="item-{item}" value="{value}" checked'
+        assert kept in refused.text
+    cleared = client.post(
+        f"/patients/{patient}/assessments",
+        data={**answered, "item-3": "", **base},
+        follow_redirects=False,
+    )
+    assert cleared.status_code == 303 and stored(world) == 1
