@@ -6,8 +6,9 @@ guard's reasons, seed 004), the signed-in coach's unsigned notes, coaching appoi
 goals whose patient ratings or practice log fell off (nothing for
 :data:`RATINGS_FELL_OFF_DAYS`). A course the coach attends (its protocol names the coach's role
 among the attendants, or the coach is booked on it or attends one of its sessions) also lists its
-booked treatment visits, and never drops out: with nothing due it still has a "next" row. The fall-off interval is a worklist reminder, not a clinical
-threshold (clinical.md names none for this area).
+booked treatment visits, and never drops out: with nothing due it still has a "next" row. The
+fall-off interval is a worklist reminder, not a clinical threshold (clinical.md names none for
+this area).
 """
 
 from __future__ import annotations
