@@ -3,12 +3,20 @@ a course on it, through the real services."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime, timedelta
 
 from ketaclinic.adapters.protocol_files import shipped_protocol
 from ketaclinic.domain.identity.access import Role
 from ketaclinic.domain.integration.plans import NoteContent, NoteKind, RiskLevel
 from ketaclinic.domain.patients.people import PatientDetails, SexAtBirth
+from ketaclinic.domain.scheduling.booking import (
+    BookedShape,
+    Booking,
+    BookingKind,
+    BookingStatus,
+    NewBooking,
+)
+from ketaclinic.services.patients.courses import get_course
 from tests.conftest import World
 
 CALM = NoteContent(
@@ -45,3 +53,32 @@ def signed_note(world: World, course_id: int, kind: NoteKind, private: str = "")
     )
     world.services.coaching.sign(coach, note.id)
     return note.id
+
+
+def booked_visit(
+    world: World,
+    course_id: int,
+    chair: int,
+    start: datetime,
+    kind: BookingKind = BookingKind.INDUCTION,
+    staff_id: int | None = None,
+) -> Booking:
+    """A confirmed appointment of the course at ``start`` (treatment visits with the nurse;
+    pass ``staff_id`` for a coaching appointment's coach)."""
+    with world.services.uow() as uow:
+        course = get_course(uow, world.clinic.id, course_id)
+        new = NewBooking(
+            course_id,
+            course.patient_id,
+            chair,
+            staff_id if staff_id is not None else world.actor(Role.NURSE).staff_id,
+            start,
+            start + timedelta(hours=2 if kind is not BookingKind.COACHING else 1),
+            kind,
+            BookingStatus.CONFIRMED,
+            1,
+            BookedShape(15, 40, 60, 10),
+        )
+        [booking] = uow.schedule.add_bookings(world.clinic.id, [new], at=world.clock.now())
+        uow.commit()
+    return booking

@@ -5,8 +5,9 @@ assessment form, the JSON status API and the FHIR endpoints with OperationOutcom
 from __future__ import annotations
 
 import json
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
@@ -201,3 +202,58 @@ def test_an_unscorable_fhir_response_is_refused_naming_the_item(
         assert missing.status_code in {404, 422}
         assert missing.json()["resourceType"] == "OperationOutcome"
     assert stored(world) == 0
+
+
+def test_a_skip_item_answer_is_cleared_without_losing_the_other_answers(
+    client: TestClient, world: World
+) -> None:
+    patient = a_patient(world)
+    csrf = web_login(client, world, Role.NURSE)
+    form = client.get(f"/patients/{patient}/assessments/new?instrument=cssrs-screen")
+    assert form.status_code == 200
+    assert 'id="item-3-clear"' in form.text and 'id="item-1-clear"' not in form.text
+    answered = {"item-1": "1", "item-2": "0", "item-3": "1", "item-6": "0"}
+    base = {"instrument_id": "cssrs-screen", "csrf_token": csrf}
+    refused = client.post(f"/patients/{patient}/assessments", data={**answered, **base})
+    assert refused.status_code == 422 and stored(world) == 0
+    error = refused.text.split('id="item-3-error">', 1)[1].split("</p>", 1)[0]
+    assert "asked only when item 2 is" in error and "clear this answer" in error
+    assert "skip logic" not in refused.text
+    for item, value in (("1", "1"), ("2", "0"), ("3", "1"), ("6", "0")):
+        kept = f'id="item-{item}-{value}" name="item-{item}" value="{value}" checked'
+        assert kept in refused.text
+    cleared = client.post(
+        f"/patients/{patient}/assessments",
+        data={**answered, "item-3": "", **base},
+        follow_redirects=False,
+    )
+    assert cleared.status_code == 303 and stored(world) == 1
+
+
+def test_a_link_from_the_chart_names_the_questionnaire_and_when_it_expires(
+    client: TestClient, world: World
+) -> None:
+    patient = a_patient(world)
+    csrf = web_login(client, world, Role.NURSE)
+    made = client.post(
+        f"/patients/{patient}/assessment-links",
+        data={"csrf_token": csrf, "instrument_id": "phq9"},
+    )
+    assert made.status_code == 200
+    hours = world.services.settings.assessment_link_hours
+    expires = world.clock.now() + timedelta(hours=hours)
+    local = expires.astimezone(ZoneInfo("America/Chicago")).strftime("%a %-d %b %Y %H:%M")
+    assert "PHQ-9 link created." in made.text
+    assert f'<span id="link-expires">{local}</span>' in made.text
+    url = made.text.split('<code class="link-text" id="link-text">', 1)[1].split("</code>", 1)[0]
+    assert url.startswith("http") and "/link/" in url and f'value="{url}"' in made.text
+    assert "data-copy=" in made.text
+    token = url.rsplit("/link/", 1)[1]
+    page = client.get(f"/link/{token}")
+    assert f"This link works until {local}" in page.text
+    sent = client.post(f"/link/{token}", data={**ITEM9_ONE, "form_token": form_token(page.text)})
+    assert sent.status_code == 200
+    reused = client.get(f"/link/{token}")
+    assert reused.status_code == 410
+    said = "This questionnaire has already been answered — thank you. Nothing more is needed."
+    assert said in reused.text and "Nothing was saved" not in reused.text

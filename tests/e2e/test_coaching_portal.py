@@ -5,13 +5,16 @@ caseload notices when the practice log falls off."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from fastapi.testclient import TestClient
 
 from ketaclinic.domain.identity.access import Role
-from ketaclinic.domain.integration.plans import GoalInput, GoalStatus
+from ketaclinic.domain.integration.plans import GoalInput, GoalStatus, NoteKind
+from ketaclinic.domain.scheduling.booking import BookingKind
 from tests.conftest import World
 from tests.e2e.conftest import web_login
-from tests.integration_world import course_on
+from tests.integration_world import booked_visit, course_on, signed_note
 
 
 def _portal(world: World) -> tuple[int, int, str, str]:
@@ -90,3 +93,49 @@ def test_an_expired_link_stores_nothing_and_the_caseload_sees_the_log_fall_off(
     assert 'data-kind="ratings_fell_off"' in caseload
     with world.services.uow() as uow:
         assert uow.integration.practice_logs(world.clinic.id, course_id) == []
+
+
+def test_the_portal_offers_the_practices_of_the_signed_note_and_says_what_and_where(
+    client: TestClient, world: World
+) -> None:
+    course_id, room = course_on(world, "kat-holistic")
+    coach = world.actor(Role.COACH)
+    signed_note(world, course_id, NoteKind.PREPARATORY)  # assigns "Paced breathing"
+    # 8 Dec 2026 16:00 UTC is 10:00 in Chicago; coaching the next day at 15:00 local
+    booked_visit(world, course_id, room, datetime.fromisoformat("2026-12-08T16:00:00+00:00"))
+    booked_visit(
+        world,
+        course_id,
+        room,
+        datetime.fromisoformat("2026-12-09T21:00:00+00:00"),
+        BookingKind.COACHING,
+        coach.staff_id,
+    )
+    link, token = world.services.portal.create(coach, course_id)
+    page = client.get(f"/link/portal/{token}").text
+    assert "has not chosen practices" not in page
+    assert '<option value="Paced breathing">' in page
+    with world.services.uow() as uow:
+        staff = uow.staff.list_for_clinic(world.clinic.id)
+    coach_name = next(m.name for m, _ in staff if m.id == coach.staff_id)
+    upcoming = page.split('id="upcoming"', 1)[1].split("</ul>", 1)[0]
+    # several routes and no order yet: the route is not guessed
+    assert f"Tue 8 Dec 2026 10:00 · Ketamine session · {world.clinic.name}" in upcoming
+    assert f"Wed 9 Dec 2026 15:00 · Integration coaching with {coach_name}" in upcoming
+    logged = client.post(
+        f"/link/portal/{token}/practice",
+        follow_redirects=False,
+        data={"form_token": link.form_token, "practice": "Paced breathing", "done": "yes"},
+    )
+    assert logged.status_code == 303
+
+
+def test_the_portal_names_the_route_of_a_one_route_protocol(
+    client: TestClient, world: World
+) -> None:
+    course_id, room = course_on(world, "adult-iv-induction")
+    booked_visit(world, course_id, room, datetime.fromisoformat("2026-12-08T16:00:00+00:00"))
+    _, token = world.services.portal.create(world.actor(Role.COACH), course_id)
+    page = client.get(f"/link/portal/{token}").text
+    assert f"Tue 8 Dec 2026 10:00 · Ketamine session (IV infusion) · {world.clinic.name}" in page
+    assert "2026-12-08" not in page

@@ -4,6 +4,9 @@ and shown to its author, and every request for it is in the audit trail; the coa
 
 from __future__ import annotations
 
+from datetime import timedelta
+from zoneinfo import ZoneInfo
+
 from fastapi.testclient import TestClient
 
 from ketaclinic.domain.identity.access import Role
@@ -11,7 +14,8 @@ from ketaclinic.domain.integration.plans import NoteKind
 from ketaclinic.services.audit.ports import AuditQuery
 from tests.conftest import World
 from tests.e2e.conftest import web_login
-from tests.integration_world import course_on, signed_note
+from tests.e2e.test_today_http import section
+from tests.integration_world import booked_visit, course_on, signed_note
 
 SECRET = "Synthetic private part: protector part noticed"
 
@@ -133,3 +137,46 @@ def test_a_coaching_appointment_is_booked_from_the_workspace(
     )
     assert bad.status_code == 422 and "booking-duration_min-error" in bad.text
     assert 'data-kind="session_due"' in client.get("/worklist/coaching").text
+
+
+def _visit_today(world: World, course_id: int, chair: int, hours: int) -> int:
+    """A confirmed treatment appointment of the course ``hours`` after now (today, local)."""
+    start = world.clock.now() + timedelta(hours=hours)
+    return booked_visit(world, course_id, chair, start).id
+
+
+def test_the_caseload_keeps_a_kat_patient_after_the_preparatory_note_is_signed(
+    client: TestClient, world: World
+) -> None:
+    kat_id, kat_room = course_on(world, "kat-holistic", given="Wren")
+    iv_id, iv_room = course_on(world, "adult-iv-induction", given="Heron")
+    signed_note(world, kat_id, NoteKind.PREPARATORY)
+    web_login(client, world, Role.COACH)
+    whole = client.get("/worklist/coaching").text
+    assert "Nothing due." not in whole and "Wren" in whole
+    assert 'data-kind="next"' in whole and "nothing booked yet" in whole
+    assert "Heron" not in whole  # an IV course the coach does not attend
+    today = client.get("/today").text
+    assert "Wren" in section(today, "today-caseload")
+    # a booked experiential session today on each course: the coach attends only the KAT one
+    _visit_today(world, kat_id, kat_room, 2)
+    _visit_today(world, iv_id, iv_room, 3)
+    today = client.get("/today").text
+    sessions = section(today, "today-coach-sessions")
+    assert "Wren" in sessions and "Heron" not in sessions
+    local = (world.clock.now() + timedelta(hours=2)).astimezone(ZoneInfo("America/Chicago"))
+    assert local.strftime("%H:%M") in sessions and "Induction session 1" in sessions
+    caseload = section(today, "today-caseload")
+    assert local.strftime("%H:%M") in caseload and 'data-kind="next"' not in caseload
+
+
+def test_today_links_a_checked_in_kat_session_to_its_session_page(
+    client: TestClient, world: World
+) -> None:
+    kat_id, kat_room = course_on(world, "kat-holistic", given="Wren")
+    signed_note(world, kat_id, NoteKind.PREPARATORY)
+    booking_id = _visit_today(world, kat_id, kat_room, 1)
+    session = world.services.arrivals.check_in(world.actor(Role.NURSE), booking_id)
+    web_login(client, world, Role.COACH)
+    sessions = section(client.get("/today").text, "today-coach-sessions")
+    assert f'href="/sessions/{session.id}"' in sessions

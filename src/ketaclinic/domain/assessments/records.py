@@ -134,7 +134,9 @@ class AssessmentLink:
 
 LINK_MESSAGES = {
     LinkState.EXPIRED: "This questionnaire link has expired. Please ask the clinic for a new one.",
-    LinkState.USED: "This questionnaire has already been answered. Thank you.",
+    LinkState.USED: (
+        "This questionnaire has already been answered — thank you. Nothing more is needed."
+    ),
 }
 UNKNOWN_LINK_MESSAGE = "This questionnaire link is not valid. Please ask the clinic for a new one."
 

@@ -91,7 +91,10 @@ def _coach(services: Services, staff_session: StaffSession, now: datetime) -> di
     sessions = [
         i
         for i in caseload
-        if i.kind == "session_due" and i.due_at and i.due_at.astimezone(zone).date() == day
+        if i.kind == "session_due"
+        and i.attended
+        and i.due_at
+        and i.due_at.astimezone(zone).date() == day
     ]
     return {"caseload": caseload, "coach_sessions": sessions}
 

@@ -66,6 +66,7 @@ class CreatedLink:
 class LinkForm:
     link: AssessmentLink
     instrument: Instrument
+    timezone: str = "UTC"  # the clinic's: the link's expiry is shown in it
 
 
 class LinkService:
@@ -158,7 +159,9 @@ class LinkService:
         """The questionnaire behind a usable link; LinkUnavailable with the patient's message."""
         with self._uow() as uow:
             link = self._usable(uow, token)
-        return LinkForm(link, get_instrument(link.instrument_id))
+            clinic = uow.clinics.get(link.clinic_id)
+        zone = clinic.timezone if clinic else "UTC"
+        return LinkForm(link, get_instrument(link.instrument_id), zone)
 
     def submit(
         self, token: str, form_token: str, answers: Mapping[str, int], *, client: str = ""

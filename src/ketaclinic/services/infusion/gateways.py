@@ -16,7 +16,7 @@ from ketaclinic.domain.identity.staff import Actor, Chair
 from ketaclinic.domain.infusion.monitor_ingest import Gateway, NewGateway, check_gateway
 from ketaclinic.services.audit.trail import record
 from ketaclinic.services.identity.authorization import require
-from ketaclinic.services.infusion.sessions import EUI64
+from ketaclinic.services.infusion.sessions import eui64
 from ketaclinic.services.ports import Clock, UnitOfWorkFactory
 
 
@@ -79,9 +79,7 @@ class GatewayService:
     def add_device(self, actor: Actor, device_id: str, chair_id: int) -> None:
         """Register a bedside monitor at a chair (admin only); its messages route to that chair."""
         require(actor, Permission.STAFF_ADMIN)
-        device = device_id.strip().upper()
-        if not EUI64.match(device):
-            raise ValidationFailed({"device_id": "an EUI-64 is 16 hexadecimal digits"})
+        device = eui64(device_id)
         with self._uow() as uow:
             if chair_id not in {c.id for c in uow.clinics.chairs(actor.clinic_id)}:
                 raise ValidationFailed({"chair_id": "choose a chair of this clinic"})
@@ -100,7 +98,7 @@ class GatewayService:
     def remove_device(self, actor: Actor, device_id: str) -> None:
         """Unregister a bedside monitor (admin only); its messages no longer route to a chair."""
         require(actor, Permission.STAFF_ADMIN)
-        device = device_id.strip().upper()
+        device = eui64(device_id)
         with self._uow() as uow:
             if not uow.monitors.unassign(actor.clinic_id, device):
                 raise NotFound("no such monitor in this clinic", field="device_id")

@@ -12,7 +12,7 @@ live board. Source: seed 000 steps 4-5; clinical.md §4; architecture.md lifecyc
 from __future__ import annotations
 
 import re
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 from ketaclinic.domain.errors import Conflict, NotFound, ValidationFailed
@@ -36,6 +36,28 @@ from ketaclinic.services.ports import Clock, UnitOfWork, UnitOfWorkFactory
 from ketaclinic.services.protocols.publishing import load_published
 
 EUI64 = re.compile(r"^[0-9A-F]{16}$")
+EUI64_PAIRS = re.compile(r"^[0-9A-F]{2}([:-][0-9A-F]{2}){7}$")
+EUI64_RULE = "an EUI-64 is 16 hexadecimal digits, with or without colons (00:1A:2B:FF:FE:3C:4D:5E)"
+
+
+def eui64(raw: str, field: str = "device_id") -> str:
+    """A bedside monitor id in its one stored form, 16 upper-case hexadecimal digits; the form
+    printed on many monitors (eight pairs separated by colons or hyphens) is accepted too."""
+    text = raw.strip().upper()
+    if EUI64_PAIRS.match(text):
+        text = text.replace(":", "").replace("-", "")
+    if not EUI64.match(text):
+        raise ValidationFailed({field: EUI64_RULE})
+    return text
+
+
+@dataclass(frozen=True, slots=True)
+class MonitorMove:
+    """Where a bedside monitor went: ``chair_id`` (None: unassigned) and the chair it left."""
+
+    device: str
+    chair_id: int | None
+    from_chair_id: int | None
 
 
 def get_session(uow: UnitOfWork, clinic_id: int, session_id: int) -> InfusionSession:
@@ -177,9 +199,7 @@ class SessionService:
     ) -> InfusionSession:
         """Record the attendant present and the bedside monitor (EUI-64, 16 hex digits)."""
         require(actor, Permission.SESSION_RUN)
-        device = device_id.strip().upper() if device_id else None
-        if device is not None and not EUI64.match(device):
-            raise ValidationFailed({"device_id": "an EUI-64 is 16 hexadecimal digits"})
+        device = eui64(device_id) if device_id else None
         with self._uow() as uow:
             s = get_session(uow, actor.clinic_id, session_id)
             if attendant_id is not None:
@@ -212,19 +232,23 @@ class SessionService:
                 chair: device for device, chair in uow.monitors.devices(actor.clinic_id).items()
             }
 
-    def assign_chair_monitor(self, actor: Actor, chair_id: int, device_id: str) -> None:
+    def assign_chair_monitor(
+        self, actor: Actor, chair_id: int, device_id: str, *, confirm_move: bool = False
+    ) -> MonitorMove:
         """Register the bedside monitor ``device_id`` (EUI-64) on ``chair_id``: its readings then
-        reach the session in that chair. Admin (STAFF_ADMIN) or clinical staff (SESSION_RUN)."""
+        reach the session in that chair. A monitor registered on another chair moves; while a
+        session runs on that chair the move needs ``confirm_move`` (its readings stop reaching
+        that session). Admin (STAFF_ADMIN) or clinical staff (SESSION_RUN)."""
         _require_monitor_admin(actor)
-        device = device_id.strip().upper()
-        if not EUI64.match(device):
-            raise ValidationFailed({"device_id": "an EUI-64 is 16 hexadecimal digits"})
+        device = eui64(device_id)
         with self._uow() as uow:
-            chair = next((c for c in uow.clinics.chairs(actor.clinic_id) if c.id == chair_id), None)
-            if chair is None:
+            if chair_id not in {c.id for c in uow.clinics.chairs(actor.clinic_id)}:
                 raise NotFound("no such chair in this clinic", field="chair_id")
+            before = uow.monitors.chair_of(actor.clinic_id, device)
+            moved_from = before if before not in (None, chair_id) else None
+            _check_running(uow, actor.clinic_id, moved_from, confirm_move)
             uow.monitors.assign(actor.clinic_id, device, chair_id, at=self._clock.now())
-            detail = f"device={device}"
+            detail = f"device={device}" + (f" from_chair={moved_from}" if moved_from else "")
             record(
                 uow,
                 self._clock,
@@ -235,6 +259,31 @@ class SessionService:
                 detail=detail,
             )
             uow.commit()
+        return MonitorMove(device, chair_id, moved_from)
+
+    def unassign_chair_monitor(
+        self, actor: Actor, device_id: str, *, confirm_move: bool = False
+    ) -> MonitorMove:
+        """Take the bedside monitor ``device_id`` off its chair (same rule as a move)."""
+        _require_monitor_admin(actor)
+        device = eui64(device_id)
+        with self._uow() as uow:
+            before = uow.monitors.chair_of(actor.clinic_id, device)
+            if before is None:
+                raise NotFound("no such monitor on a chair of this clinic", field="device_id")
+            _check_running(uow, actor.clinic_id, before, confirm_move)
+            uow.monitors.unassign(actor.clinic_id, device)
+            record(
+                uow,
+                self._clock,
+                actor,
+                "monitor.unassign",
+                object_type="chair",
+                object_id=before,
+                detail=f"device={device}",
+            )
+            uow.commit()
+        return MonitorMove(device, None, before)
 
     def move(
         self,
@@ -273,3 +322,16 @@ class SessionService:
 def _require_monitor_admin(actor: Actor) -> None:
     if not (allowed(actor, Permission.STAFF_ADMIN) or allowed(actor, Permission.SESSION_RUN)):
         require(actor, Permission.STAFF_ADMIN)  # raises, naming the permission
+
+
+def _check_running(uow: UnitOfWork, clinic_id: int, chair_id: int | None, confirmed: bool) -> None:
+    """A monitor leaving a chair where a session is running needs an explicit confirmation."""
+    if chair_id is None or confirmed:
+        return
+    if uow.sessions.active_on_chair(clinic_id, chair_id) is not None:
+        chair = next((c.name for c in uow.clinics.chairs(clinic_id) if c.id == chair_id), "")
+        raise Conflict(
+            f"a session is running on {chair}: its monitor readings stop reaching that session "
+            "if the monitor leaves the chair; confirm to go ahead",
+            field="confirm_move",
+        )

@@ -2,10 +2,13 @@
 
 The caseload lists, per course of the clinic still in treatment: preparatory sessions still
 required before the first journey and a missing integration session after a journey (the KAT
-guard's reasons, seed 004), the signed-in coach's unsigned notes, scheduled sessions, and active
+guard's reasons, seed 004), the signed-in coach's unsigned notes, coaching appointments, and active
 goals whose patient ratings or practice log fell off (nothing for
-:data:`RATINGS_FELL_OFF_DAYS`). The fall-off interval is a worklist reminder, not a clinical
-threshold (clinical.md names none for this area).
+:data:`RATINGS_FELL_OFF_DAYS`). A course the coach attends (its protocol names the coach's role
+among the attendants, or the coach is booked on it or attends one of its sessions) also lists its
+booked treatment visits, and never drops out: with nothing due it still has a "next" row. The
+fall-off interval is a worklist reminder, not a clinical threshold (clinical.md names none for
+this area).
 """
 
 from __future__ import annotations
@@ -67,9 +70,11 @@ class Workspace:
 class CaseloadItem:
     course: Course
     patient: Patient
-    kind: str  # preparation_due, integration_due, note_unsigned, session_due, *_fell_off
+    kind: str  # preparation_due, integration_due, note_unsigned, session_due, next, *_fell_off
     detail: str
     due_at: datetime | None = None
+    session_id: int | None = None  # the session page of a session row, when one exists
+    attended: bool = False  # a session the coach may attend (protocol) or attends
 
 
 def _coaching_bookings(uow: UnitOfWork, course: Course) -> list[Booking]:
@@ -158,6 +163,7 @@ class CaseloadService:
             "integration_due",
             "note_unsigned",
             "session_due",
+            "next",
             "ratings_fell_off",
             "practice_log_fell_off",
         )
@@ -167,25 +173,84 @@ class CaseloadService:
 def _course_items(
     uow: UnitOfWork, actor: Actor, course: Course, patient: Patient, now: datetime
 ) -> list[CaseloadItem]:
+    """The course's rows. A course the coach attends (its protocol lets a coach attend, or the
+    coach is booked on it or attends one of its sessions) always has at least one row: what is
+    next, even when nothing is due."""
+    coaching = sorted(
+        (b for b in _coaching_bookings(uow, course) if b.end_at >= now), key=lambda b: b.start_at
+    )
+    visits = _upcoming_visits(uow, course, now)
+    sessions = [
+        s
+        for s in uow.sessions.for_patient(course.clinic_id, course.patient_id)
+        if s.course_id == course.id
+    ]
+    protocol = load_published(uow, course.clinic_id, course.protocol_version_id).protocol
+    attends = actor.role is not None and actor.role.value in protocol.integration.attendant_roles
+    attends = attends or any(b.nurse_id == actor.staff_id for b in coaching)
+    attends = attends or any(s.attendant_id == actor.staff_id for s in sessions)
+    first_visit = visits[0].start_at if visits else None
     decision = experiential_check(uow, course)
-    items = [CaseloadItem(course, patient, "preparation_due", r) for r in decision.blocks]
-    items += [CaseloadItem(course, patient, "integration_due", r) for r in decision.flags]
+    items = [
+        CaseloadItem(course, patient, "preparation_due", r, first_visit) for r in decision.blocks
+    ]
+    items += [
+        CaseloadItem(course, patient, "integration_due", r, first_visit) for r in decision.flags
+    ]
     items += [
         CaseloadItem(course, patient, "note_unsigned", f"{n.kind.value} note", n.session_at)
         for n in uow.coaching_notes.for_course(actor.clinic_id, course.id)
         if n.author_id == actor.staff_id and not n.signed
     ]
+    if attends:
+        by_booking = {s.appointment_id: s for s in sessions if s.appointment_id is not None}
+        for s in sessions:
+            if s.state is SessionState.SCHEDULED or (s.active and s.appointment_id is None):
+                items.append(_session_item(uow, course, patient, s))
+        for b in visits:
+            held = by_booking.get(b.id)
+            if held is None or held.state is not SessionState.SCHEDULED:
+                items.append(_visit_item(course, patient, b, held))
     items += [
-        CaseloadItem(course, patient, "session_due", _session_words(uow, s), s.scheduled_for)
-        for s in _scheduled(uow, course)
-    ]
-    items += [
-        CaseloadItem(course, patient, "session_due", "coaching appointment", b.start_at)
-        for b in _coaching_bookings(uow, course)
-        if b.start_at >= now
+        CaseloadItem(course, patient, "session_due", b.words, b.start_at, attended=True)
+        for b in coaching
     ]
     items += _fell_off(uow, course, patient, now)
+    if attends and not items:
+        items.append(CaseloadItem(course, patient, "next", _NOTHING_BOOKED))
     return items
+
+
+_NOTHING_BOOKED = "no session booked: book the next coaching session"
+
+
+def _upcoming_visits(uow: UnitOfWork, course: Course, now: datetime) -> list[Booking]:
+    """The course's booked treatment visits (not coaching) not yet over, soonest first."""
+    return sorted(
+        (
+            b
+            for b in uow.schedule.for_course(course.clinic_id, course.id)
+            if b.kind is not BookingKind.COACHING and b.active and b.end_at >= now
+        ),
+        key=lambda b: b.start_at,
+    )
+
+
+def _session_item(
+    uow: UnitOfWork, course: Course, patient: Patient, s: InfusionSession
+) -> CaseloadItem:
+    when = s.scheduled_for or s.checked_in_at or s.created_at
+    words = _session_words(uow, s)
+    return CaseloadItem(course, patient, "session_due", words, when, s.id, attended=True)
+
+
+def _visit_item(
+    course: Course, patient: Patient, booking: Booking, held: InfusionSession | None
+) -> CaseloadItem:
+    session_id = held.id if held is not None else None
+    return CaseloadItem(
+        course, patient, "session_due", booking.words, booking.start_at, session_id, attended=True
+    )
 
 
 def _session_words(uow: UnitOfWork, s: InfusionSession) -> str:
@@ -195,14 +260,6 @@ def _session_words(uow: UnitOfWork, s: InfusionSession) -> str:
         uow.schedule.get(s.clinic_id, s.appointment_id) if s.appointment_id is not None else None
     )
     return visit_words(booking, s.session_number)
-
-
-def _scheduled(uow: UnitOfWork, course: Course) -> list[InfusionSession]:
-    return [
-        s
-        for s in uow.sessions.for_patient(course.clinic_id, course.patient_id)
-        if s.course_id == course.id and s.state is SessionState.SCHEDULED
-    ]
 
 
 def _fell_off(

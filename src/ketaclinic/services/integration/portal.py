@@ -29,11 +29,13 @@ from ketaclinic.domain.integration.plans import (
     validate_practice_log,
     validate_rating,
 )
+from ketaclinic.domain.scheduling.booking import BookingKind
 from ketaclinic.services.audit.trail import record
 from ketaclinic.services.identity.authorization import require
 from ketaclinic.services.identity.ports import TokenSource
 from ketaclinic.services.patients.courses import get_course
 from ketaclinic.services.ports import Clock, UnitOfWork, UnitOfWorkFactory
+from ketaclinic.services.protocols.publishing import load_published
 
 PORTAL_ACTOR_LABEL = "patient-portal-link"
 PORTAL_UNAVAILABLE = "This link has expired or is not valid. Ask your care team for a new one."
@@ -48,10 +50,20 @@ def _hash(token: str) -> str:
 
 
 @dataclass(frozen=True, slots=True)
+class UpcomingVisit:
+    """One booked visit as the patient reads it: when, what ("Ketamine session (sublingual)",
+    "Integration coaching with Casey Coach") and where (the clinic's name)."""
+
+    at: datetime
+    what: str
+    where: str
+
+
+@dataclass(frozen=True, slots=True)
 class PortalView:
     link: PortalLink
     first_name: str
-    upcoming: Sequence[datetime]
+    upcoming: Sequence[UpcomingVisit]
     practices: tuple[str, ...]
     goals: Sequence[Goal]
     logs: Sequence[PracticeLog]
@@ -166,31 +178,18 @@ class PortalService:
 
     def _view(self, uow: UnitOfWork, link: PortalLink) -> PortalView:
         patient = uow.patients.get(link.clinic_id, link.patient_id)
-        now = self._clock.now()
-        upcoming = sorted(
-            [
-                *(
-                    s.scheduled_for
-                    for s in uow.sessions.for_patient(link.clinic_id, link.patient_id)
-                    if s.course_id == link.course_id
-                    and s.state is SessionState.SCHEDULED
-                    and s.scheduled_for is not None
-                    and s.scheduled_for >= now
-                ),
-                *(
-                    b.start_at
-                    for b in uow.schedule.for_course(link.clinic_id, link.course_id)
-                    if b.active and b.start_at >= now
-                ),
-            ]
-        )
+        clinic = uow.clinics.get(link.clinic_id)
+        upcoming = _upcoming(uow, link, self._clock.now(), clinic.name if clinic else "")
         goals = [
             g
             for g in uow.integration.goals(link.clinic_id, link.course_id)
             if g.status is GoalStatus.ACTIVE
         ]
-        practices = tuple(dict.fromkeys(p for g in goals for p in g.practices))
-        clinic = uow.clinics.get(link.clinic_id)
+        practices = tuple(
+            dict.fromkeys(
+                (*_assigned_practices(uow, link), *(p for g in goals for p in g.practices))
+            )
+        )
         return PortalView(
             link,
             patient.details.given_name if patient else "",
@@ -200,3 +199,68 @@ class PortalService:
             uow.integration.practice_logs(link.clinic_id, link.course_id)[-20:],
             clinic.timezone if clinic else "UTC",
         )
+
+
+def _assigned_practices(uow: UnitOfWork, link: PortalLink) -> tuple[str, ...]:
+    """The practices the coach assigned in the course's latest signed coaching note."""
+    signed = [
+        n
+        for n in uow.coaching_notes.for_course(link.clinic_id, link.course_id)
+        if n.signed_at is not None
+    ]
+    if not signed:
+        return ()
+    latest = max(signed, key=lambda n: (n.session_at, n.signed_at or n.session_at, n.id))
+    return latest.content.practices_assigned
+
+
+def _ketamine_words(uow: UnitOfWork, link: PortalLink) -> str:
+    """ "Ketamine session (sublingual)": the route of the course's latest dose order, else the
+    protocol's first route (the one dose screening proposes when none is chosen)."""
+    orders = uow.dosing.orders_for_course(link.clinic_id, link.course_id)
+    if orders:
+        route = max(orders, key=lambda o: (o.signed_at, o.id)).content.route
+    else:
+        course = get_course(uow, link.clinic_id, link.course_id)
+        published = load_published(uow, link.clinic_id, course.protocol_version_id).protocol
+        routes = tuple(published.dosing.routes)
+        if len(routes) != 1:
+            return "Ketamine session"
+        route = routes[0]
+    return f"Ketamine session ({_ROUTE_WORDS.get(route.value, route.value)})"
+
+
+_ROUTE_WORDS = {"iv": "IV infusion", "im": "intramuscular", "in": "intranasal", "sl": "sublingual"}
+
+
+def _upcoming(uow: UnitOfWork, link: PortalLink, now: datetime, place: str) -> list[UpcomingVisit]:
+    """The course's booked visits from now on, soonest first (a booking and the session opened
+    from it are one visit)."""
+    names = {m.id: m.name for m, _ in uow.staff.list_for_clinic(link.clinic_id)}
+    bookings = [
+        b
+        for b in uow.schedule.for_course(link.clinic_id, link.course_id)
+        if b.active and b.start_at >= now
+    ]
+    booked_ids = {b.id for b in bookings}
+    ketamine = _ketamine_words(uow, link)
+    found = [
+        UpcomingVisit(
+            b.start_at,
+            f"Integration coaching with {names.get(b.nurse_id, 'your coach')}"
+            if b.kind is BookingKind.COACHING
+            else ketamine,
+            place,
+        )
+        for b in bookings
+    ]
+    found += [
+        UpcomingVisit(s.scheduled_for, ketamine, place)
+        for s in uow.sessions.for_patient(link.clinic_id, link.patient_id)
+        if s.course_id == link.course_id
+        and s.state is SessionState.SCHEDULED
+        and s.scheduled_for is not None
+        and s.scheduled_for >= now
+        and s.appointment_id not in booked_ids
+    ]
+    return sorted(found, key=lambda v: v.at)

@@ -93,8 +93,19 @@ def _answer_error(
         and answers[condition.item_id] != condition.value
     )
     if skipped and condition is not None:
-        return f"not asked unless item {condition.item_id} is {condition.value} (skip logic)"
+        return (
+            f"this question is asked only when item {condition.item_id} is "
+            f"“{_option_label(instrument, condition.item_id, condition.value)}”: "
+            "clear this answer"
+        )
     return None
+
+
+def _option_label(instrument: Instrument, item_id: str, value: int) -> str:
+    """The words of answer ``value`` of item ``item_id`` (the number when it has none)."""
+    item = instrument.item(item_id)
+    options = item.options if item is not None else ()
+    return next((o.label for o in options if o.value == value), str(value))
 
 
 def find_missing(instrument: Instrument, answers: Mapping[str, int]) -> tuple[str, ...]:

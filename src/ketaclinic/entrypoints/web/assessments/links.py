@@ -12,7 +12,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
-from ketaclinic.domain.assessments.records import UNKNOWN_LINK_MESSAGE
+from ketaclinic.domain.assessments.records import LINK_MESSAGES, UNKNOWN_LINK_MESSAGE, LinkState
 from ketaclinic.domain.errors import ClinicError, ValidationFailed
 from ketaclinic.entrypoints.http import client_of, services_of
 from ketaclinic.entrypoints.web.assessments.instruments import item_errors, parse_answers
@@ -36,7 +36,9 @@ def _page(request: Request, name: str, context: dict[str, Any], status: int = 20
 
 def _unavailable(request: Request, error: ClinicError) -> Response:
     status = 404 if error.detail == UNKNOWN_LINK_MESSAGE else 410
-    return _page(request, "assessments/links/unavailable.html", {"message": error.detail}, status)
+    answered = error.detail == LINK_MESSAGES[LinkState.USED]
+    context = {"message": error.detail, "answered": answered}
+    return _page(request, "assessments/links/unavailable.html", context, status)
 
 
 def _form(
@@ -49,6 +51,7 @@ def _form(
         "values": values,
         "errors": item_errors(error),
         "error": error,
+        "clinic_tz": form.timezone,
     }
     return _page(request, "assessments/links/form.html", context, 422 if error else 200)
 

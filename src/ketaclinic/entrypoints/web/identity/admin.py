@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from ketaclinic.domain.errors import ClinicError, ValidationFailed
+from ketaclinic.domain.errors import ClinicError, Conflict, NotFound, ValidationFailed
 from ketaclinic.domain.identity.access import Permission, Role
 from ketaclinic.entrypoints.guards import WebUser
 from ketaclinic.entrypoints.http import services_of
@@ -16,6 +16,7 @@ from ketaclinic.entrypoints.web import forms
 from ketaclinic.entrypoints.web.rendering import mark_web, render
 from ketaclinic.services.identity.staff_admin import NewStaff
 from ketaclinic.services.identity.staff_sessions import StaffSession
+from ketaclinic.services.infusion.sessions import EUI64, MonitorMove
 
 router = APIRouter(dependencies=[Depends(mark_web)], include_in_schema=False)
 Admin = Annotated[StaffSession, Depends(WebUser(Permission.STAFF_ADMIN))]
@@ -74,13 +75,42 @@ async def set_active(request: Request, staff_id: PathId, staff_session: Admin) -
 
 
 @router.get("/admin/monitors", response_class=HTMLResponse)
-def monitors(request: Request, staff_session: Admin) -> Response:
-    """Chairs and their bedside monitors; a monitor is assigned to a chair here."""
-    return _monitors_page(request, staff_session)
+def monitors(
+    request: Request,
+    staff_session: Admin,
+    device: str = "",
+    to: str = "",
+    left: str = "",
+) -> Response:
+    """Chairs and their bedside monitors; a monitor is assigned to a chair (or taken off it)
+    here. After a change the page says what happened, by chair name."""
+    done = _done(request, staff_session, device, to, left)
+    return _monitors_page(request, staff_session, done=done)
+
+
+def _done(request: Request, staff_session: StaffSession, device: str, to: str, left: str) -> str:
+    """ "Moved monitor X from Chair 2 to Chair 3" (or assigned / unassigned) from the redirect's
+    ids; nothing for anything that is not a monitor id and chair ids of this clinic."""
+    if not EUI64.match(device):
+        return ""
+    chairs = services_of(request).calendar.directory(staff_session.actor).chairs
+    names = {str(c.id): c.name for c in chairs}
+    if to in names and left in names:
+        return f"Moved monitor {device} from {names[left]} to {names[to]}."
+    if to in names:
+        return f"Assigned monitor {device} to {names[to]}."
+    if left in names:
+        return f"Unassigned monitor {device} from {names[left]}: that chair takes vitals by hand."
+    return ""
 
 
 def _monitors_page(
-    request: Request, staff_session: StaffSession, errors: dict[str, str] | None = None
+    request: Request,
+    staff_session: StaffSession,
+    errors: dict[str, str] | None = None,
+    *,
+    values: dict[str, str] | None = None,
+    done: str = "",
 ) -> Response:
     services = services_of(request)
     chairs = services.calendar.directory(staff_session.actor).chairs
@@ -88,8 +118,19 @@ def _monitors_page(
         "chairs": chairs,
         "monitors": services.sessions.monitors(staff_session.actor),
         "errors": errors or {},
+        "values": values or {},
+        "done": done,
     }
     return render(request, "identity/monitors.html", context, status=422 if errors else 200)
+
+
+def _moved_to(move: MonitorMove) -> str:
+    query = f"device={move.device}"
+    if move.chair_id is not None:
+        query += f"&to={move.chair_id}"
+    if move.from_chair_id is not None:
+        query += f"&left={move.from_chair_id}"
+    return f"/admin/monitors?{query}"
 
 
 @router.post("/admin/monitors")
@@ -98,12 +139,36 @@ async def assign_monitor(request: Request, staff_session: Admin) -> Response:
     errors: dict[str, str] = {}
     chair = forms.text(form, "chair_id", errors, 12)
     device = forms.text(form, "device_id", errors, 64)
+    values = {"chair_id": chair, "device_id": device}
     if not chair.isdigit():
         errors["chair_id"] = "choose a chair"
     if errors:
-        return _monitors_page(request, staff_session, errors)
+        return _monitors_page(request, staff_session, errors, values=values)
     try:
-        services_of(request).sessions.assign_chair_monitor(staff_session.actor, int(chair), device)
+        move = services_of(request).sessions.assign_chair_monitor(
+            staff_session.actor, int(chair), device, confirm_move=form.get("confirm_move") == "yes"
+        )
     except ValidationFailed as failed:
-        return _monitors_page(request, staff_session, failed.errors)
-    return RedirectResponse("/admin/monitors", status_code=303)
+        return _monitors_page(request, staff_session, failed.errors, values=values)
+    except Conflict as refused:
+        errors = {refused.field or "confirm_move": refused.detail}
+        return _monitors_page(request, staff_session, errors, values=values)
+    return RedirectResponse(_moved_to(move), status_code=303)
+
+
+@router.post("/admin/monitors/unassign")
+async def unassign_monitor(request: Request, staff_session: Admin) -> Response:
+    form = await request.form()
+    errors: dict[str, str] = {}
+    device = forms.text(form, "device_id", errors, 64)
+    values = {"unassign_device_id": device}
+    try:
+        move = services_of(request).sessions.unassign_chair_monitor(
+            staff_session.actor, device, confirm_move=form.get("confirm_move") == "yes"
+        )
+    except ValidationFailed as failed:
+        return _monitors_page(request, staff_session, failed.errors, values=values)
+    except (Conflict, NotFound) as refused:
+        errors = {"unassign_" + (refused.field or "device_id"): refused.detail}
+        return _monitors_page(request, staff_session, errors, values=values)
+    return RedirectResponse(_moved_to(move), status_code=303)

@@ -5,10 +5,25 @@
 document.addEventListener("click", (e) => {
   const field = e.target.closest && e.target.closest("[data-select-on-click]");
   if (field && typeof field.select === "function") { field.select(); }
+  // "Copy" buttons (hidden until this script runs) copy their field's text to the clipboard
+  const copy = e.target.closest && e.target.closest("[data-copy]");
+  const source = copy && document.querySelector(copy.dataset.copy);
+  if (source) {
+    source.select();
+    const done = () => { copy.textContent = "Copied"; };
+    if (navigator.clipboard) { navigator.clipboard.writeText(source.value).then(done, () => {}); }
+  }
   // "Go back" links return to the previous page (a javascript: URL would break the CSP)
   const back = e.target.closest && e.target.closest("[data-history-back]");
   if (back && window.history.length > 1) { e.preventDefault(); window.history.back(); }
 });
+
+// Copy buttons need this script: shown only when it runs (also in fragments htmx swaps in).
+function showCopyButtons(root) {
+  root.querySelectorAll("[data-copy][hidden]").forEach((b) => { b.hidden = false; });
+}
+document.addEventListener("DOMContentLoaded", () => showCopyButtons(document));
+document.addEventListener("htmx:afterSwap", (e) => showCopyButtons(e.target));
 
 (function () {
   const body = document.body;
