@@ -8,14 +8,17 @@ in starts when a coach is named as attending (``dose_gate.attendant``), never wi
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from fastapi.testclient import TestClient
 
 from ketaclinic.domain.identity.access import Role
+from ketaclinic.domain.protocols.sections import Route
+from ketaclinic.services.dosing.orders import OrderDraft
 from tests.conftest import World
 from tests.e2e.conftest import bearer, web_login
-from tests.kat_dosing import kat_start, ready_kat_session
+from tests.kat_dosing import kat_course, kat_start, ready_kat_session
 
 PREMED = {"drug": "ondansetron", "dose_mg": "4", "route": "PO", "lot": "LOT-DEMO-2"}
 
@@ -89,3 +92,23 @@ def test_a_session_the_nurse_checks_in_starts_with_the_coach_attending(
     started = _api(client, world, Role.NURSE, sid, "start", {**kat_start(world), "given_by": ""})
     assert started.status_code == 200, started.text
     assert _state(client, world, sid) == "infusing"
+
+
+def test_a_kat_session_page_has_no_iv_line_and_the_check_defaults_to_the_order_route(
+    client: TestClient, world: World
+) -> None:
+    dose = ready_kat_session(world)
+    web_login(client, world, Role.NURSE)
+    page = client.get(f"/sessions/{dose.session_id}").text
+    assert "<h1>Treatment session" in page and "Infusion session" not in page
+    assert 'id="step-iv"' not in page and "IV site" not in page
+    setup = kat_course(world)
+    order = world.services.orders.sign(
+        world.actor(Role.APP),
+        setup.course_id,
+        OrderDraft(route=Route.SL, fixed_mg=Decimal(100)),
+    )
+    check = client.get(f"/orders/{order.id}/verify").text
+    route = check.split('<select id="route"', 1)[1].split("</select>", 1)[0]
+    assert '<option value="sl" selected>' in route
+    assert route.count(" selected") == 1

@@ -94,6 +94,16 @@ class SessionDay:
     monitor: str | None = None  # the monitor it reads from (its own or its chair's); None: by hand
     open_orders: Sequence[DoseOrder] = ()  # the course's orders not yet given, oldest first
 
+    @property
+    def infused(self) -> bool:
+        """Whether the session gives an IV infusion (IV line, pump): the route of the order the
+        checklist chose, else of the course's open orders, else of the protocol. False only
+        when none of them is IV (an SL, IN or IM journey is no infusion)."""
+        if self.order is not None:
+            return self.order.content.route is Route.IV
+        routes = {o.content.route for o in self.open_orders} or set(self.protocol.dosing.routes)
+        return Route.IV in routes or not routes
+
 
 class SessionWorkflowService(BedsideSteps):
     """Infusion day, step by step (see the module); bedside records in :class:`BedsideSteps`,
