@@ -1,6 +1,7 @@
 """A KAT experiential dose given through the dose gate, for tests: a consented kat-holistic course
 (test fact provider), a signed preparatory session, a signed and verified IM order, a session the
-coach checks in (the coach attends), the pre-dose checklist and the start of dosing."""
+coach checks in (the coach attends), the premedication and pre-dose checklist by the nurse and
+the start of dosing."""
 
 from __future__ import annotations
 
@@ -56,11 +57,15 @@ def kat_course(world: World) -> DosingSetup:
 
 
 def ready_kat_session(
-    world: World, setup: DosingSetup | None = None, *, prepared: bool = True
+    world: World,
+    setup: DosingSetup | None = None,
+    *,
+    prepared: bool = True,
+    checked_in_by: Role = Role.COACH,
 ) -> KatDose:
     """A KAT session walked to ``ready`` through the real steps (``prepared``: the protocol's
     preparatory session is signed first; ``setup``: another journey of that course)."""
-    s, coach = world.services, world.actor(Role.COACH)
+    s, nurse = world.services, world.actor(Role.NURSE)
     reason = "the same dose for the next journey, reviewed with the patient" if setup else ""
     if setup is None:
         setup = kat_course(world)
@@ -75,10 +80,10 @@ def ready_kat_session(
         world.actor(Role.PHYSICIAN), setup.course_id, room, unscheduled_reason="walk-in"
     )
     flow = s.session_workflow
-    flow.check_in(coach, session.id, CHECK_IN)  # the coach attends
+    flow.check_in(world.actor(checked_in_by), session.id, CHECK_IN)  # they attend from now
     for premed in order.content.premedications:
         flow.give(
-            coach,
+            nurse,
             session.id,
             {
                 "drug": premed.drug,
@@ -89,7 +94,7 @@ def ready_kat_session(
             },
         )
     flow.pre_dose(
-        coach,
+        nurse,  # licensed staff clear the session; the coach attends
         session.id,
         {
             "sbp_mmhg": "124",

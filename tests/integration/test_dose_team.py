@@ -16,7 +16,7 @@ import pytest
 from sqlalchemy import select
 
 from ketaclinic.adapters.db.tables import audit_events
-from ketaclinic.domain.errors import ValidationFailed
+from ketaclinic.domain.errors import SafetyBlock, ValidationFailed
 from ketaclinic.domain.identity.access import Role
 from ketaclinic.domain.infusion.session import SessionState
 from ketaclinic.domain.scheduling.booking import ShiftRole
@@ -78,7 +78,8 @@ def test_a_typed_name_is_no_given_by_and_a_coach_cannot_give_the_dose(day: Day) 
     }
     coach = _refused(day, Role.NURSE, start_fields(day.world, given_by=_id(day.world, Role.COACH)))
     assert coach == {
-        "given_by": "not an active nurse or prescriber (physician or APP) of this clinic"
+        "given_by": "dose.role: an integration coach cannot give a dose; "
+        "a nurse, physician or APP gives it"
     }
 
 
@@ -171,10 +172,11 @@ def test_kat_attending_must_be_a_role_the_protocol_permits(world: World) -> None
     coach = world.actor(Role.COACH)
     flow = world.services.session_workflow
     for attending, message in (
-        ("", "choose the attending physician or coach (non-IV route)"),
+        ("", "dose_gate.attendant: choose the attending physician or coach (non-IV route)"),
         (
             _id(world, Role.NURSE),
-            "not an active physician or coach of this clinic (the protocol's attendant roles)",
+            "dose_gate.attendant: not an active physician or coach of this clinic "
+            "(the protocol's attendant roles)",
         ),
         ("Sage Demo-Coach", "choose a staff member of this clinic (a staff id), not typed text"),
     ):
@@ -187,3 +189,51 @@ def test_kat_attending_must_be_a_role_the_protocol_permits(world: World) -> None
     assert [(r.payload["attending"], r.payload["attending_role"]) for r in given] == [
         ("Test Coach", "coach")
     ]
+
+
+@pytest.mark.parametrize("attends", [Role.COACH, Role.PHYSICIAN])
+def test_a_kat_session_checked_in_by_the_nurse_starts_with_the_named_attendant(
+    world: World, attends: Role
+) -> None:
+    dose = ready_kat_session(world, checked_in_by=Role.NURSE)
+    flow, nurse = world.services.session_workflow, world.actor(Role.NURSE)
+    assert flow.day(nurse, dose.session_id).session.attendant_id == world.actor(Role.NURSE).staff_id
+    fields = {**kat_start(world), "given_by": "", "attending": _id(world, attends)}
+    started = flow.start(nurse, dose.session_id, fields)
+    assert started.state is SessionState.INFUSING
+    assert started.attendant_id == world.actor(attends).staff_id
+    with world.services.engine.connect() as conn:
+        details = list(
+            conn.execute(
+                select(audit_events.c.detail).where(audit_events.c.action == "session.attendant")
+            ).scalars()
+        )
+    assert details == [
+        f"attendant={world.actor(attends).staff_id} ({attends.value}) "
+        f"was={world.actor(Role.NURSE).staff_id}"
+    ]
+
+
+@pytest.mark.parametrize("attending", ["nurse", ""])
+def test_a_nurse_cannot_attend_a_kat_dose_alone(world: World, attending: str) -> None:
+    dose = ready_kat_session(world, checked_in_by=Role.NURSE)
+    flow, nurse = world.services.session_workflow, world.actor(Role.NURSE)
+    named = _id(world, Role.NURSE) if attending else ""
+    with pytest.raises(SafetyBlock) as refused:
+        flow.start(nurse, dose.session_id, {**kat_start(world), "attending": named})
+    assert any(r.startswith("dose_gate.attendant: a nurse") for r in refused.value.reasons)
+    view = flow.day(nurse, dose.session_id)
+    assert view.session.state is SessionState.READY
+    assert view.session.attendant_id == world.actor(Role.NURSE).staff_id
+
+
+def test_a_coach_starting_a_kat_dose_is_told_a_coach_cannot_give_it(world: World) -> None:
+    dose = ready_kat_session(world)
+    flow, coach = world.services.session_workflow, world.actor(Role.COACH)
+    for given_by in ("", _id(world, Role.COACH)):
+        with pytest.raises(ValidationFailed) as refused:
+            flow.start(coach, dose.session_id, {**kat_start(world), "given_by": given_by})
+        assert refused.value.errors["given_by"].startswith(
+            "dose.role: an integration coach cannot give a dose; a nurse, physician or APP"
+        )
+    assert flow.day(coach, dose.session_id).session.state is SessionState.READY

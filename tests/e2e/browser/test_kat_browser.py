@@ -45,7 +45,7 @@ def actor(server: LiveServer, role: Role) -> Actor:
 
 def kat_course_with_ready_session(server: LiveServer) -> tuple[int, int]:
     """A consented kat-holistic course (test fact provider), a signed and verified IM order and
-    an IM session the coach checked in (the coach attends) with the pre-dose checklist done."""
+    an IM session the coach checked in (the coach attends) with the nurse's pre-dose check done."""
     s, physician = server.services, actor(server, Role.PHYSICIAN)
     setup = set_up_course(
         s, server.clock, physician, actor(server, Role.FRONT_DESK), protocol_id="kat-holistic"
@@ -80,12 +80,12 @@ def kat_course_with_ready_session(server: LiveServer) -> tuple[int, int]:
             "dose_mg": str(premed.dose_mg),
             "route": "PO",
             "lot": "LOT-DEMO-3",
-            "given_by": str(physician.staff_id),  # a coach gives no drug
+            "given_by": str(physician.staff_id),
         }
-        flow.give(coach, session.id, given)
+        flow.give(physician, session.id, given)  # a coach gives no drug
     vitals = {"sbp_mmhg": "122", "dbp_mmhg": "78", "hr_per_min": "70", "spo2_pct": "98"}
     checklist = {**vitals, "symptom_check": "calm", "order_id": str(order.id)}
-    flow.pre_dose(coach, session.id, checklist)
+    flow.pre_dose(actor(server, Role.NURSE), session.id, checklist)  # the coach attends
     return setup.course_id, session.id
 
 

@@ -5,8 +5,9 @@ physician opens a kat-holistic course, records the baseline questionnaires and t
 signs eligibility; the patient signs consent on the tablet; the coach holds and signs the
 preparatory coaching session. The APP orders an SL dose on the order form (the form offers the
 pack's SL, IN and IM with each route's limits), the front desk books the series and checks the
-patient in, a nurse (a second person) verifies the order at the bedside, and the coach attends
-the session: check-in, vitals by hand, the pre-dose checklist, the dose, recovery, discharge. The
+patient in, a nurse (a second person) verifies the order at the bedside, checks the patient in
+(the coach does on the second journey), enters vitals, completes the pre-dose check and starts
+the dose naming the coach as attending; the coach attends through recovery and discharge. The
 coach records the experiential (journey) record for that session, which takes its dose from the
 session, and holds integration coaching; then an IN session goes the same path. Time passes only
 by the test's clock. All people are synthetic.
@@ -22,7 +23,7 @@ from playwright.sync_api import Page, expect
 
 from ketaclinic.domain.identity.access import Role
 from tests.e2e.browser.conftest import LiveServer
-from tests.e2e.browser.steps_adult import PRESCRIBER, choose_order, choose_person, start_dosing
+from tests.e2e.browser.steps_adult import NURSE, choose_order, choose_person, start_dosing
 from tests.e2e.browser.steps_chart import open_chart
 from tests.e2e.browser.steps_kat import (
     answer_instrument,
@@ -66,29 +67,37 @@ def zone(server: LiveServer) -> ZoneInfo:
 
 
 def experiential_session(
-    people: dict[Role, Page], server: LiveServer, course: int, order: int, mrn: str, dose: str
+    people: dict[Role, Page],
+    server: LiveServer,
+    course: int,
+    order: int,
+    mrn: str,
+    dose: str,
+    checks_in: Role = Role.COACH,
 ) -> str:
-    """Check-in at the desk, bedside check by the nurse, the coach attends to discharge."""
+    """Arrival at the desk, bedside check, check-in (by ``checks_in``), vitals, the pre-dose
+    check and the start by the nurse with the coach named as attending; the coach attends to
+    discharge."""
     check_in_from_schedule(people[Role.FRONT_DESK], FAMILY, server.clock.now().date())
     verify_at_bedside(people[Role.NURSE], order, mrn, dose)
-    coach = people[Role.COACH]
-    url = open_session(coach, FAMILY)
-    state = coach.locator('[data-field="state"]')
-    coach.locator("#check-in-pregnancy_test").select_option("not_applicable")
+    coach, nurse = people[Role.COACH], people[Role.NURSE]
+    first = people[checks_in]
+    url = open_session(first, FAMILY)
+    first.locator("#check-in-pregnancy_test").select_option("not_applicable")
     submit_step(
-        coach,
+        first,
         "check-in",
         {"Escort for discharge *": "Alex Demo-Escort", "Escort phone *": "555-0142"},
         ("Identity confirmed", "Escort reached", "Fasting status", "Between-session"),
     )
-    expect(state).to_have_text("Checked in")
-    nurse = people[Role.NURSE]  # vitals by hand: the nurse; the coach attends
-    nurse.goto(url)
+    expect(first.locator('[data-field="state"]')).to_have_text("Checked in")
+    nurse.goto(url)  # vitals by hand and the pre-dose check: the nurse; the coach attends
+    expect(nurse.get_by_role("heading", level=1)).to_contain_text("Treatment session")
+    expect(nurse.locator("#step-iv")).to_have_count(0)  # no IV line for an SL or IN dose
     hand_vitals(nurse, CALM_VITALS)
-    coach.goto(url)
-    choose_order(coach, order)
+    choose_order(nurse, order)
     submit_step(
-        coach,
+        nurse,
         "pre-dose",
         {
             "Baseline systolic BP (mmHg) *": "124",
@@ -98,10 +107,14 @@ def experiential_session(
             "Symptom check *": "settled, intention set",
         },
     )
+    state = nurse.locator('[data-field="state"]')
     expect(state).to_have_text("Ready")
-    choose_person(coach, "start", "Given by", PRESCRIBER)  # a coach does not give the dose
-    choose_person(coach, "start", "Attending physician or coach", "Sage Demo-Coach")
-    start_dosing(coach, "KET-DEMO-KAT")
+    choose_person(nurse, "start", "Given by", NURSE)
+    choose_person(nurse, "start", "Attending physician or coach", "Sage Demo-Coach")
+    start_dosing(nurse, "KET-DEMO-KAT")
+    expect(state).to_have_text("Infusing")
+    coach.goto(url)
+    state = coach.locator('[data-field="state"]')
     expect(state).to_have_text("Infusing")
     wait_at_bedside(server, 45, url, nurse, coach)
     coach.locator("#step-end").get_by_role("button").click()
@@ -170,7 +183,7 @@ def test_kat_patient_from_preparation_through_an_sl_and_an_in_session(
     [first, *_] = book_series(people[Role.FRONT_DESK], server, patient, 3)
     until(server, first)
     mrn = chart_mrn(people[Role.NURSE], patient)
-    experiential_session(people, server, course, sl_order, mrn, "100")
+    experiential_session(people, server, course, sl_order, mrn, "100", checks_in=Role.NURSE)
     record_journey(people[Role.COACH], course, "sl", "100")
     missing = "no signed integration session since"
     expect(people[Role.COACH].locator(".badge.warn")).to_contain_text(missing)

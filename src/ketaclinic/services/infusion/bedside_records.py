@@ -18,7 +18,7 @@ from ketaclinic.domain.errors import Conflict, ValidationFailed
 from ketaclinic.domain.identity.access import Permission
 from ketaclinic.domain.identity.staff import Actor
 from ketaclinic.domain.infusion.discharge import AldreteScore
-from ketaclinic.domain.infusion.records import ACTIVE_STATES
+from ketaclinic.domain.infusion.records import ACTIVE_STATES, InfusionSession
 from ketaclinic.services.identity.authorization import require
 from ketaclinic.services.infusion import checklists as forms
 from ketaclinic.services.infusion.dose_team import (
@@ -28,10 +28,36 @@ from ketaclinic.services.infusion.dose_team import (
     person_payload,
     step_person,
 )
+from ketaclinic.services.infusion.facts import open_orders, order_of
 from ketaclinic.services.infusion.pauses import PauseSteps
 from ketaclinic.services.infusion.ports import RecordKind, SessionRecord
-from ketaclinic.services.infusion.runners import ensure_session_runner
+from ketaclinic.services.infusion.runners import ensure_clinical, ensure_session_runner
 from ketaclinic.services.infusion.sessions import get_session
+from ketaclinic.services.ports import UnitOfWork
+
+PREMEDICATION_ROLE = "premedication.role"
+PREMEDICATION_ORDER = "premedication.order"
+
+
+def on_order(uow: UnitOfWork, s: InfusionSession, payload: Mapping[str, Any]) -> None:
+    """Refuse a premedication the signed order does not list (``premedication.order``): the
+    order the pre-dose checklist chose, else the course's open orders (before the checklist).
+    A drug recorded for another purpose (e.g. a rescue drug) is not a premedication."""
+    if payload.get("purpose") != "premedication":
+        return
+    records = uow.session_records.for_session(s.clinic_id, s.id)
+    chosen = order_of(uow, s, records)
+    orders = (chosen,) if chosen is not None else open_orders(uow, s)
+    listed = sorted({p.drug for o in orders for p in o.content.premedications})
+    drug = str(payload.get("drug", "")).strip()
+    if drug.lower() in {d.lower() for d in listed}:
+        return
+    raise ValidationFailed(
+        {
+            "drug": f"{PREMEDICATION_ORDER}: {drug} is not a premedication on the signed order "
+            f"(it lists {', '.join(listed) or 'none'}); a prescriber adds it to the order"
+        }
+    )
 
 
 class BedsideSteps(PauseSteps):
@@ -51,7 +77,15 @@ class BedsideSteps(PauseSteps):
 
     def give(self, actor: Actor, session_id: int, raw: Mapping[str, Any]) -> SessionRecord:
         """Record a non-ketamine drug given (premedication...): dose, route, time, lot, and
-        ``given_by`` (a staff id of a nurse, physician or APP; by default the signed-in user)."""
+        ``given_by`` (a staff id of a nurse, physician or APP; by default the signed-in user).
+
+        Entered only by a nurse, physician or APP signed in (``premedication.role``: a coach
+        attends but never gives or records a drug). A premedication must be one the signed
+        order lists (``premedication.order``): the session's order once the pre-dose checklist
+        names it, else one of the course's open orders. Orders carry every premedication to
+        give, the protocol's mandatory ones included (``services.dosing.order_content``)."""
+        require(actor, Permission.SESSION_RUN)
+        ensure_clinical(actor, PREMEDICATION_ROLE, "give a dose of any drug or record one given")
         return self._document_by(
             actor,
             session_id,
@@ -59,6 +93,7 @@ class BedsideSteps(PauseSteps):
             lambda: forms.administration(raw, self._now()),
             "given_by",
             raw,
+            on_order,
         )
 
     def step_people(self, actor: Actor, session_id: int, field: str) -> tuple[Person, ...]:
@@ -105,6 +140,7 @@ class BedsideSteps(PauseSteps):
         build: Callable[[], forms.Documented],
         field: str,
         raw: Mapping[str, Any],
+        check: Callable[[UnitOfWork, InfusionSession, Mapping[str, Any]], None] | None = None,
     ) -> SessionRecord:
         """Like ``_document``, with the person named in ``field`` checked in the same unit of
         work; every bad field (the form's and the person) is refused at once."""
@@ -125,6 +161,8 @@ class BedsideSteps(PauseSteps):
                 raise ValidationFailed({**errors, **refused.errors}) from None
             if doc is None:
                 raise ValidationFailed(errors)
+            if check is not None:
+                check(uow, s, doc.payload)
             payload = {**doc.payload, **person_payload(field, person)}
             added = self._add(uow, actor, s, kind, payload)
             uow.commit()

@@ -43,6 +43,8 @@ from ketaclinic.services.ports import Clock, UnitOfWork
 
 #: Roles that may administer a ketamine dose.
 GIVER_ROLES = frozenset({Role.NURSE, Role.PHYSICIAN, Role.APP})
+#: The rule a dose given by a role other than these breaks.
+DOSE_ROLE = "dose.role"
 #: Roles that count as a prescriber on site.
 PRESCRIBER_ROLES = frozenset({Role.PHYSICIAN, Role.APP})
 #: The people a role set is spelled as in a refusal.
@@ -199,11 +201,49 @@ def record_team(
     )
 
 
+def set_attendant(
+    uow: UnitOfWork, clock: Clock, actor: Actor, s: InfusionSession, person: Person
+) -> InfusionSession:
+    """Make ``person`` (checked by :func:`dose_team` against the protocol's attendant roles) the
+    session's attendant and audit the change; unchanged when they already attend. The dose gate
+    then reads this attendant (``dose_gate.attendant``)."""
+    if s.attendant_id == person.staff_id:
+        return s
+    before = s.attendant_id
+    s = uow.sessions.set_people(
+        s, attendant_id=person.staff_id, device_id=s.monitor_device_id, at=clock.now()
+    )
+    record(
+        uow,
+        clock,
+        actor,
+        "session.attendant",
+        object_type="session",
+        object_id=s.id,
+        patient_id=s.patient_id,
+        detail=f"attendant={person.staff_id} ({person.role.value}) was={before}",
+    )
+    return s
+
+
 def _given_by(
     staff: Mapping[int, Person], actor: Actor, raw: Mapping[str, Any], errors: dict[str, str]
 ) -> Person | None:
     missing = "choose the nurse or prescriber who gives it"
-    return _pick(staff, actor, raw, "given_by", GIVER_ROLES, errors, missing)
+    if actor.role not in GIVER_ROLES:
+        missing = f"{DOSE_ROLE}: {_cannot_give(actor.role)} (choose them in Given by)"
+    person = _pick(staff, actor, raw, "given_by", GIVER_ROLES, errors, missing)
+    chosen = staff.get(_staff_id(raw, "given_by", {}) or 0)
+    if person is None and chosen is not None and chosen.role not in GIVER_ROLES:
+        errors["given_by"] = f"{DOSE_ROLE}: {_cannot_give(chosen.role)}"
+    return person
+
+
+def _cannot_give(role: Role | None) -> str:
+    """Plainly who cannot give a dose, and who can."""
+    label = ROLE_LABELS.get(role, role.value).lower() if role is not None else "caller"
+    article = "an" if label[:1] in "aeiou" else "a"
+    return f"{article} {label} cannot give a dose; a nurse, physician or APP gives it"
 
 
 def _pick(
@@ -274,12 +314,13 @@ def _attending(
     roles = protocol.integration.attendant_roles
     allowed = " or ".join(roles) or "none"
     if chosen is None:
-        errors["attending"] = f"choose the attending {allowed} (non-IV route)"
+        errors["attending"] = f"dose_gate.attendant: choose the attending {allowed} (non-IV route)"
         return None
     person = staff.get(chosen)
     if person is None or person.role.value not in roles:
         errors["attending"] = (
-            f"not an active {allowed} of this clinic (the protocol's attendant roles)"
+            f"dose_gate.attendant: not an active {allowed} of this clinic "
+            "(the protocol's attendant roles)"
         )
         return None
     return person

@@ -42,6 +42,18 @@ def ensure_session_runner(
     )
 
 
+def ensure_clinical(actor: Actor, rule: str, what: str) -> None:
+    """Refuse, naming ``rule``, a signed-in role other than nurse, physician or APP for a step
+    only licensed clinical staff do (``what``: e.g. "give a dose or record a drug given"). The
+    coach attends a KAT session but never gives a drug or clears the patient for dosing."""
+    if actor.role in CLINICAL_RUNNERS:
+        return
+    role = actor.role.value if actor.role is not None else "caller"
+    raise PermissionDenied(
+        f"{rule}: a {role} cannot {what}; a nurse, physician or APP does", field="session_id"
+    )
+
+
 def may_run_session(actor: Actor, protocol: Protocol) -> bool:
     """Whether ``actor`` may run the steps of a session of ``protocol`` (pages show the steps
     only then; :func:`ensure_session_runner` is the check)."""

@@ -33,12 +33,14 @@ from ketaclinic.services.infusion import checklists as forms
 from ketaclinic.services.infusion.bedside_records import BedsideSteps
 from ketaclinic.services.infusion.discharge import evaluate, override
 from ketaclinic.services.infusion.dose_team import (
+    DoseTeam,
     DoseTeamChoices,
     assigned_nurse,
     attendant_at_check_in,
     choices,
     dose_team,
     record_team,
+    set_attendant,
 )
 from ketaclinic.services.infusion.early_stop import (
     EarlyEnd,
@@ -65,9 +67,11 @@ from ketaclinic.services.infusion.predose_decisions import (
     is_waiting,
     waiting_predose,
 )
-from ketaclinic.services.infusion.runners import ensure_session_runner
+from ketaclinic.services.infusion.runners import ensure_clinical, ensure_session_runner
 from ketaclinic.services.infusion.sessions import get_session, pause_count
+from ketaclinic.services.ports import UnitOfWork
 
+PREDOSE_ROLE = "predose.role"
 _INSTRUCTIONS = "no driving or operating machinery until the next day; escort home"
 
 
@@ -89,6 +93,16 @@ class SessionDay:
     ended_early: EarlyEnd | None = None  # ordered and given amounts and why, after an early end
     monitor: str | None = None  # the monitor it reads from (its own or its chair's); None: by hand
     open_orders: Sequence[DoseOrder] = ()  # the course's orders not yet given, oldest first
+
+    @property
+    def infused(self) -> bool:
+        """Whether the session gives an IV infusion (IV line, pump): the route of the order the
+        checklist chose, else of the course's open orders, else of the protocol. False only
+        when none of them is IV (an SL, IN or IM journey is no infusion)."""
+        if self.order is not None:
+            return self.order.content.route is Route.IV
+        routes = {o.content.route for o in self.open_orders} or set(self.protocol.dosing.routes)
+        return Route.IV in routes or not routes
 
 
 class SessionWorkflowService(BedsideSteps):
@@ -131,7 +145,8 @@ class SessionWorkflowService(BedsideSteps):
         (predose_bp_hard_stop, §1.2) is stored and refused: no start, by anyone. A decision
         typed on the checklist is refused. The order must be this course's verified order. An
         SpO2 or HR tripping one of the pack's pre-dose ``hold`` rules refuses ``ready`` naming
-        the rule, until a recheck within limits is documented.
+        the rule, until a recheck within limits is documented. Done by a nurse, physician or
+        APP signed in (``predose.role``): the coach attends a KAT session but does not clear it.
         """
         require(actor, Permission.SESSION_RUN)
         if str(raw.get("prescriber_bp_decision") or "").strip():
@@ -141,6 +156,7 @@ class SessionWorkflowService(BedsideSteps):
                     "the signed-in prescriber (physician or APP), not typed on the checklist"
                 }
             )
+        ensure_clinical(actor, PREDOSE_ROLE, "complete the pre-dose check (clear for dosing)")
         doc = forms.pre_dose(raw)
         with self._uow() as uow:
             s, _, protocol = self._context(uow, actor, session_id)
@@ -226,7 +242,11 @@ class SessionWorkflowService(BedsideSteps):
         the ketamine lot and three people chosen by staff id and checked by role in this clinic
         (:func:`.dose_team.dose_team`): who gives it (default: the signed-in nurse or
         prescriber), the attending physician or coach for every route but IV, and the
-        prescriber on site (physician or APP). No free text, no bare tick, for every caller."""
+        prescriber on site (physician or APP). No free text, no bare tick, for every caller.
+
+        The attending person named here becomes the session's attendant (recorded and audited)
+        before the gate reads it, in the same unit of work: whoever checked the patient in, the
+        person attending the dose is the one the gate checks (``dose_gate.attendant``)."""
         require(actor, Permission.SESSION_RUN)
         f = forms.Fields(raw)
         lot = f.text("lot", limit=40)
@@ -236,9 +256,14 @@ class SessionWorkflowService(BedsideSteps):
             records = uow.session_records.for_session(s.clinic_id, s.id)
             order = order_of(uow, s, records)
             consent = self._courses.facts(uow, course, protocol).consent
+            team, refused = _team(uow, actor, order, protocol, raw)
+            if team is not None and team.attending is not None:
+                s = set_attendant(uow, self._clock, actor, s, team.attending)
             ensure_dose_allowed(uow, course, consent, s, order, protocol)
+            if refused is not None:
+                raise refused
             order = session_order(uow, s)
-            team = dose_team(uow, actor, order.content.route, protocol, raw)
+            assert team is not None
             payload = {**ketamine_payload(order, lot, self._now()), **team.payload()}
             self._add(uow, actor, s, RecordKind.ADMINISTRATION, payload)
             record_team(uow, self._clock, actor, s, team)
@@ -391,6 +416,22 @@ class SessionWorkflowService(BedsideSteps):
         with self._uow() as uow:
             sessions = uow.sessions.for_patient(actor.clinic_id, patient_id)
         return [self.day(actor, s.id) for s in sessions]
+
+
+def _team(
+    uow: UnitOfWork,
+    actor: Actor,
+    order: DoseOrder | None,
+    protocol: Protocol,
+    raw: Mapping[str, Any],
+) -> tuple[DoseTeam | None, ValidationFailed | None]:
+    """The dose team named at the start, or the refusal of its fields (raised after the dose
+    gate, so a refusal by the gate is never hidden by a form error)."""
+    route = order.content.route if order is not None else Route.IV
+    try:
+        return dose_team(uow, actor, route, protocol, raw), None
+    except ValidationFailed as refused:
+        return None, refused
 
 
 def _text(raw: Mapping[str, Any], name: str) -> str:

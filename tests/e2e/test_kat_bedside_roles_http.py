@@ -1,0 +1,114 @@
+"""The KAT bedside over HTTP, each step tried the way around it by the role who would try it.
+
+The coach starting a dose without a nurse or prescriber to give it, recording a premedication
+or completing the pre-dose check is refused through the JSON API and the session page, each
+refusal saying plainly that a coach cannot do it and naming the rule. A session the nurse checks
+in starts when a coach is named as attending (``dose_gate.attendant``), never with the nurse.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from fastapi.testclient import TestClient
+
+from ketaclinic.domain.identity.access import Role
+from ketaclinic.domain.protocols.sections import Route
+from ketaclinic.services.dosing.orders import OrderDraft
+from tests.conftest import World
+from tests.e2e.conftest import bearer, web_login
+from tests.kat_dosing import kat_course, kat_start, ready_kat_session
+
+PREMED = {"drug": "ondansetron", "dose_mg": "4", "route": "PO", "lot": "LOT-DEMO-2"}
+
+
+def _api(client: TestClient, world: World, role: Role, sid: int, step: str, body: Any) -> Any:
+    url = f"/api/v1/sessions/{sid}/steps/{step}"
+    return client.post(url, headers=bearer(client, world, role), json=body)
+
+
+def _state(client: TestClient, world: World, sid: int) -> str:
+    auth = bearer(client, world, Role.NURSE)
+    record = client.get(f"/api/v1/sessions/{sid}/record", headers=auth).json()
+    return str(record["session"]["state"])
+
+
+def test_coach_giving_a_kat_dose_is_refused_plainly_through_api_and_page(
+    client: TestClient, world: World
+) -> None:
+    sid = ready_kat_session(world).session_id
+    nurse_id = str(world.actor(Role.NURSE).staff_id)
+    for given_by in ("", str(world.actor(Role.COACH).staff_id)):
+        body = {**kat_start(world), "given_by": given_by}
+        refused = _api(client, world, Role.COACH, sid, "start", body)
+        assert refused.status_code == 422, refused.text
+        assert refused.json()["fields"]["given_by"].startswith(
+            "dose.role: an integration coach cannot give a dose; a nurse, physician or APP"
+        )
+    given = _api(client, world, Role.COACH, sid, "give", {**PREMED, "given_by": nurse_id})
+    assert given.status_code == 403, given.text
+    assert "premedication.role: a coach cannot give a dose" in given.text
+    csrf = web_login(client, world, Role.COACH)
+    page = client.post(
+        f"/sessions/{sid}/steps/start",
+        data={**kat_start(world), "given_by": "", "csrf_token": csrf},
+    )
+    assert page.status_code == 422
+    assert "integration coach cannot give a dose" in page.text
+    premed = client.post(
+        f"/sessions/{sid}/steps/give",
+        data={**PREMED, "given_by": nurse_id, "csrf_token": csrf},
+    )
+    assert premed.status_code == 422  # the page again, the refusal on the form
+    assert "coach cannot give a dose" in premed.text
+    assert _state(client, world, sid) == "ready"
+
+
+def test_coach_completing_the_pre_dose_check_is_refused(client: TestClient, world: World) -> None:
+    dose = ready_kat_session(world)
+    body = {
+        "sbp_mmhg": "124",
+        "dbp_mmhg": "78",
+        "hr_per_min": "70",
+        "spo2_pct": "98",
+        "symptom_check": "calm",
+        "order_id": str(dose.order.id),
+    }
+    refused = _api(client, world, Role.COACH, dose.session_id, "pre-dose", body)
+    assert refused.status_code == 403, refused.text
+    assert "predose.role: a coach cannot complete the pre-dose check" in refused.text
+
+
+def test_a_session_the_nurse_checks_in_starts_with_the_coach_attending(
+    client: TestClient, world: World
+) -> None:
+    sid = ready_kat_session(world, checked_in_by=Role.NURSE).session_id
+    nurse = str(world.actor(Role.NURSE).staff_id)
+    alone = _api(client, world, Role.NURSE, sid, "start", {**kat_start(world), "attending": nurse})
+    assert alone.status_code == 409, alone.text
+    assert "dose_gate.attendant: a nurse may not attend alone" in alone.text
+    assert _state(client, world, sid) == "ready"
+    started = _api(client, world, Role.NURSE, sid, "start", {**kat_start(world), "given_by": ""})
+    assert started.status_code == 200, started.text
+    assert _state(client, world, sid) == "infusing"
+
+
+def test_a_kat_session_page_has_no_iv_line_and_the_check_defaults_to_the_order_route(
+    client: TestClient, world: World
+) -> None:
+    dose = ready_kat_session(world)
+    web_login(client, world, Role.NURSE)
+    page = client.get(f"/sessions/{dose.session_id}").text
+    assert "<h1>Treatment session" in page and "Infusion session" not in page
+    assert 'id="step-iv"' not in page and "IV site" not in page
+    setup = kat_course(world)
+    order = world.services.orders.sign(
+        world.actor(Role.APP),
+        setup.course_id,
+        OrderDraft(route=Route.SL, fixed_mg=Decimal(100)),
+    )
+    check = client.get(f"/orders/{order.id}/verify").text
+    route = check.split('<select id="route"', 1)[1].split("</select>", 1)[0]
+    assert '<option value="sl" selected>' in route
+    assert route.count(" selected") == 1
