@@ -28,7 +28,7 @@ from ketaclinic.domain.infusion.session import SessionState
 from ketaclinic.domain.protocols.canonical import decimal_text
 from ketaclinic.services.infusion.early_stop import EarlyEnd
 from ketaclinic.services.infusion.ports import RecordKind, SessionRecord
-from ketaclinic.services.infusion.workflow import SessionDay
+from ketaclinic.services.infusion.session_day import SessionDay
 
 Json = dict[str, Any]
 ACT_CODE = "http://terminology.hl7.org/CodeSystem/v3-ActCode"

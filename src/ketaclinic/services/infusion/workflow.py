@@ -10,8 +10,6 @@ Sources: seed 000 steps 4-5, seed 004, clinical.md §4.1-§4.6, architecture.md 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
-from decimal import Decimal
 from typing import Any
 
 from ketaclinic.domain.consent.signatures import ConsentStatus, ensure_sessions_allowed
@@ -20,10 +18,8 @@ from ketaclinic.domain.errors import NotFound, SafetyBlock, ValidationFailed
 from ketaclinic.domain.identity.access import Permission
 from ketaclinic.domain.identity.staff import Actor
 from ketaclinic.domain.infusion.discharge import DischargeDecision, sign_discharge
-from ketaclinic.domain.infusion.early_stop import DosingTime
-from ketaclinic.domain.infusion.records import InfusionSession, StoredReading
+from ketaclinic.domain.infusion.records import InfusionSession
 from ketaclinic.domain.infusion.session import SessionState, guard_failures
-from ketaclinic.domain.patients.treatment import PublishedProtocol
 from ketaclinic.domain.protocols.model import Protocol
 from ketaclinic.domain.protocols.sections import Route
 from ketaclinic.services.audit.trail import record
@@ -43,24 +39,18 @@ from ketaclinic.services.infusion.dose_team import (
     set_attendant,
 )
 from ketaclinic.services.infusion.early_stop import (
-    EarlyEnd,
     dosing_end,
-    early_end,
-    session_dosing_time,
 )
 from ketaclinic.services.infusion.facts import (
     bp_hold,
     ketamine_payload,
     observed_response,
-    open_orders,
     order_of,
-    resume_approval,
     session_bp_reasons,
     session_order,
     verified_order,
     vitals_hold,
 )
-from ketaclinic.services.infusion.monitor_presence import monitor_of
 from ketaclinic.services.infusion.ports import RecordKind, SessionRecord
 from ketaclinic.services.infusion.predose_decisions import (
     PREDOSE_DECISIONS,
@@ -68,41 +58,12 @@ from ketaclinic.services.infusion.predose_decisions import (
     waiting_predose,
 )
 from ketaclinic.services.infusion.runners import ensure_clinical, ensure_session_runner
-from ketaclinic.services.infusion.sessions import get_session, pause_count
+from ketaclinic.services.infusion.session_day import SessionDay, session_day
+from ketaclinic.services.infusion.sessions import get_session
 from ketaclinic.services.ports import UnitOfWork
 
 PREDOSE_ROLE = "predose.role"
 _INSTRUCTIONS = "no driving or operating machinery until the next day; escort home"
-
-
-@dataclass(frozen=True, slots=True)
-class SessionDay:
-    """A session with its protocol-derived context and every record, for pages and exports."""
-
-    session: InfusionSession
-    records: Sequence[SessionRecord]
-    order: DoseOrder | None
-    protocol: Protocol
-    discharge: DischargeDecision | None
-    readings: Sequence[StoredReading] = ()
-    predose_waiting: SessionRecord | None = None  # a BP hold waiting for a prescriber's decision
-    resume_approval: SessionRecord | None = None  # a prescriber's approval of the current pause
-    published: PublishedProtocol | None = None  # the version it runs on, with its sign-off
-    dosing_time: DosingTime | None = None  # planned and elapsed pump minutes while dosing runs
-    given_mg: Decimal | None = None  # ketamine actually given, once dosing has ended
-    ended_early: EarlyEnd | None = None  # ordered and given amounts and why, after an early end
-    monitor: str | None = None  # the monitor it reads from (its own or its chair's); None: by hand
-    open_orders: Sequence[DoseOrder] = ()  # the course's orders not yet given, oldest first
-
-    @property
-    def infused(self) -> bool:
-        """Whether the session gives an IV infusion (IV line, pump): the route of the order the
-        checklist chose, else of the course's open orders, else of the protocol. False only
-        when none of them is IV (an SL, IN or IM journey is no infusion)."""
-        if self.order is not None:
-            return self.order.content.route is Route.IV
-        routes = {o.content.route for o in self.open_orders} or set(self.protocol.dosing.routes)
-        return Route.IV in routes or not routes
 
 
 class SessionWorkflowService(BedsideSteps):
@@ -372,44 +333,7 @@ class SessionWorkflowService(BedsideSteps):
         require(actor, Permission.CHART_READ)
         with self._uow() as uow:
             s, course, protocol = self._context(uow, actor, session_id, running=False)
-            published = uow.protocols.get(actor.clinic_id, course.protocol_version_id)
-            records = uow.session_records.for_session(actor.clinic_id, s.id)
-            order = order_of(uow, s, records)
-            decision = None
-            if s.state in (SessionState.RECOVERY, SessionState.STOPPED):
-                decision = evaluate(
-                    uow, s, protocol, escort=True, instructions=True, at=self._now()
-                )
-            readings = uow.readings.for_session(actor.clinic_id, s.id)
-            waiting = waiting_predose(uow, s) if is_waiting(uow, s) else None
-            approval = resume_approval(records, s, pause_count(uow, s))
-            timing = None
-            if order is not None and s.state in (SessionState.INFUSING, SessionState.PAUSED):
-                timing = session_dosing_time(uow, s, order, self._now())
-            given = [
-                a
-                for a in uow.dosing.administrations(actor.clinic_id, s.course_id)
-                if order is not None and a.order_id == order.id
-            ]
-            ended = None
-            if order is not None and given:
-                ended = early_end(uow.sessions.history(actor.clinic_id, s.id), order, given[0])
-            return SessionDay(
-                s,
-                records,
-                order,
-                protocol,
-                decision,
-                readings,
-                waiting,
-                approval,
-                published,
-                dosing_time=timing,
-                given_mg=given[0].dose_mg if given else None,
-                ended_early=ended,
-                monitor=monitor_of(uow, s),
-                open_orders=open_orders(uow, s),
-            )
+            return session_day(uow, s, course, protocol, self._now())
 
     def for_patient(self, actor: Actor, patient_id: int) -> Sequence[SessionDay]:
         require(actor, Permission.CHART_READ)

@@ -24,7 +24,7 @@ from ketaclinic.domain.infusion.records import InfusionSession
 from ketaclinic.entrypoints.guards import ApiActor, confirm_api_signer
 from ketaclinic.entrypoints.http import services_of
 from ketaclinic.entrypoints.input_limits import PathId
-from ketaclinic.services.infusion.workflow import SessionDay
+from ketaclinic.services.infusion.session_day import SessionDay
 
 router = APIRouter(tags=["infusion day"])
 Runner = Annotated[Actor, Depends(ApiActor(Permission.SESSION_RUN))]

@@ -1,0 +1,101 @@
+"""One session as the pages, the API and the exports show it: the session, its protocol, its
+order, every record and what follows from them (dosing time, the dose given, an early end, the
+monitor it reads from, the orders still open). Read-only; built inside the caller's unit of work.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+from ketaclinic.domain.dosing.records import DoseOrder
+from ketaclinic.domain.infusion.discharge import DischargeDecision
+from ketaclinic.domain.infusion.early_stop import DosingTime
+from ketaclinic.domain.infusion.records import InfusionSession, StoredReading
+from ketaclinic.domain.infusion.session import SessionState
+from ketaclinic.domain.patients.treatment import Course, PublishedProtocol
+from ketaclinic.domain.protocols.model import Protocol
+from ketaclinic.domain.protocols.sections import Route
+from ketaclinic.services.infusion.discharge import evaluate
+from ketaclinic.services.infusion.early_stop import EarlyEnd, early_end, session_dosing_time
+from ketaclinic.services.infusion.facts import open_orders, order_of, resume_approval
+from ketaclinic.services.infusion.monitor_presence import monitor_of
+from ketaclinic.services.infusion.ports import SessionRecord
+from ketaclinic.services.infusion.predose_decisions import is_waiting, waiting_predose
+from ketaclinic.services.infusion.sessions import pause_count
+from ketaclinic.services.ports import UnitOfWork
+
+
+@dataclass(frozen=True, slots=True)
+class SessionDay:
+    """A session with its protocol-derived context and every record, for pages and exports."""
+
+    session: InfusionSession
+    records: Sequence[SessionRecord]
+    order: DoseOrder | None
+    protocol: Protocol
+    discharge: DischargeDecision | None
+    readings: Sequence[StoredReading] = ()
+    predose_waiting: SessionRecord | None = None  # a BP hold waiting for a prescriber's decision
+    resume_approval: SessionRecord | None = None  # a prescriber's approval of the current pause
+    published: PublishedProtocol | None = None  # the version it runs on, with its sign-off
+    dosing_time: DosingTime | None = None  # planned and elapsed pump minutes while dosing runs
+    given_mg: Decimal | None = None  # ketamine actually given, once dosing has ended
+    ended_early: EarlyEnd | None = None  # ordered and given amounts and why, after an early end
+    monitor: str | None = None  # the monitor it reads from (its own or its chair's); None: by hand
+    open_orders: Sequence[DoseOrder] = ()  # the course's orders not yet given, oldest first
+
+    @property
+    def infused(self) -> bool:
+        """Whether the session gives an IV infusion (IV line, pump): the route of the order the
+        checklist chose, else of the course's open orders, else of the protocol. False only
+        when none of them is IV (an SL, IN or IM journey is no infusion)."""
+        if self.order is not None:
+            return self.order.content.route is Route.IV
+        routes = {o.content.route for o in self.open_orders} or set(self.protocol.dosing.routes)
+        return Route.IV in routes or not routes
+
+
+def session_day(
+    uow: UnitOfWork, s: InfusionSession, course: Course, protocol: Protocol, now: datetime
+) -> SessionDay:
+    """Everything about session ``s`` of ``course`` (its clinic's data only) as of ``now``."""
+    clinic_id = s.clinic_id
+    published = uow.protocols.get(clinic_id, course.protocol_version_id)
+    records = uow.session_records.for_session(clinic_id, s.id)
+    order = order_of(uow, s, records)
+    decision = None
+    if s.state in (SessionState.RECOVERY, SessionState.STOPPED):
+        decision = evaluate(uow, s, protocol, escort=True, instructions=True, at=now)
+    readings = uow.readings.for_session(clinic_id, s.id)
+    waiting = waiting_predose(uow, s) if is_waiting(uow, s) else None
+    approval = resume_approval(records, s, pause_count(uow, s))
+    timing = None
+    if order is not None and s.state in (SessionState.INFUSING, SessionState.PAUSED):
+        timing = session_dosing_time(uow, s, order, now)
+    given = [
+        a
+        for a in uow.dosing.administrations(clinic_id, s.course_id)
+        if order is not None and a.order_id == order.id
+    ]
+    ended = None
+    if order is not None and given:
+        ended = early_end(uow.sessions.history(clinic_id, s.id), order, given[0])
+    return SessionDay(
+        s,
+        records,
+        order,
+        protocol,
+        decision,
+        readings,
+        waiting,
+        approval,
+        published,
+        dosing_time=timing,
+        given_mg=given[0].dose_mg if given else None,
+        ended_early=ended,
+        monitor=monitor_of(uow, s),
+        open_orders=open_orders(uow, s),
+    )
