@@ -20,6 +20,7 @@ from ketaclinic.adapters.scheduling import CpSatScheduler
 from ketaclinic.domain.assessments.safety import Urgency
 from ketaclinic.domain.identity.access import Role
 from ketaclinic.domain.patients.people import Patient
+from ketaclinic.domain.scheduling.booking import OpeningHours
 from ketaclinic.entrypoints.app import create_app
 from ketaclinic.services.assessments.safety import SafetyFlag, open_tasks
 from ketaclinic.services.infusion.demo_sessions import DemoMonitor
@@ -257,3 +258,25 @@ def test_arrival_and_next_due_read_the_same_on_today_arrivals_and_the_session_pa
     assert f'arrived <span data-field="arrived">{arrived}</span>' in session_page
     running = client.get(f"/sessions/{day.running.session.id}").text
     assert "Next due: vital signs at" in running and "Due at" not in running
+
+
+def test_the_next_clinic_day_is_the_next_day_the_clinic_opens_even_without_appointments(
+    world: World, client: TestClient
+) -> None:
+    """On a Monday, a clinic open Tuesday to Friday shows Tuesday, booked or not; a clinic that
+    keeps no opening hours falls back to the next day with appointments (the world's)."""
+    monday = world.clock.now().astimezone(CHICAGO).date()
+    monday -= timedelta(days=monday.weekday())
+    desk = world.actor(Role.FRONT_DESK)
+    with world.services.uow() as uow:
+        uow.schedule.set_hours(world.clinic.id, [OpeningHours(d, 480, 1020) for d in range(1, 5)])
+        uow.commit()
+    assert world.services.arrivals.next_day(desk, monday) == monday + timedelta(days=1)
+    friday = monday + timedelta(days=4)
+    assert world.services.arrivals.next_day(desk, friday) == monday + timedelta(days=8)
+    with world.services.uow() as uow:
+        uow.schedule.set_hours(world.clinic.id, [])
+        uow.commit()
+    booked = world.services.arrivals.next_day(desk, monday)
+    assert booked is not None and booked != monday + timedelta(days=1)
+    assert world.services.arrivals.arrivals(desk, booked)
