@@ -207,9 +207,33 @@ def test_admin_and_auditor_see_refused_actions_by_name(world: World, client: Tes
     for role in (Role.ADMIN, Role.AUDITOR):
         body = sign_in(client, world, role)
         audit = section(body, "today-audit")
-        assert "Test Nurse" in audit and "auth.sign_in" in audit and "failure" in audit
+        assert "Test Nurse" in audit and "Sign in" in audit and "failed" in audit
     admin = sign_in(client, world, Role.ADMIN)
     assert "today-protocols" in admin and "today-monitors" in admin
+
+
+def test_a_refused_request_on_the_admin_today_says_what_who_when_and_why(
+    world: World, client: TestClient
+) -> None:
+    """Not "request.refused | refused | status=422": the attempt in words, by name, the local
+    time and the reason; the rule ids and the recorded detail one click away."""
+    body = sign_in(client, world, Role.ADMIN)
+    csrf = body.split('data-csrf="', 1)[1].split('"', 1)[0]
+    admin = world.actor(Role.ADMIN)
+    refused = client.post(
+        f"/admin/users/{admin.staff_id}/active", data={"csrf_token": csrf, "active": "0"}
+    )
+    assert refused.status_code == 409
+    audit = section(client.get("/today").text, "today-audit")
+    row = audit.split('data-action="request.refused"', 1)[1].split("</tr>", 1)[0]
+    shown = re.sub(r"<details.*?</details>", "", row, flags=re.S)
+    assert "Test Admin" in shown and "Set active" in shown
+    assert "clashes with the current state" in shown
+    when = world.clock.now().astimezone(CHICAGO)
+    assert f"{when:%a} {when.day} {when:%b %Y %H:%M}" in shown
+    for code in ("request.refused", "status=", "Conflict", "staff.not_disable_self"):
+        assert code not in shown, code
+    assert "rule staff.not_disable_self" in row
 
 
 def test_on_a_day_without_appointments_the_next_clinic_day_is_shown(

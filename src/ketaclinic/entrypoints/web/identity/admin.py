@@ -71,6 +71,7 @@ async def set_active(request: Request, staff_id: PathId, staff_session: Admin) -
             staff_session.actor, staff_id, form.get("active") == "1"
         )
     except ClinicError as refused:
+        request.state.refusal = refused  # the audit of the refused request names its rule
         rule, _, reason = refused.detail.partition(": ")
         page = _page(request, staff_session, refusal=reason or refused.detail, refusal_rule=rule)
         page.status_code = 409
