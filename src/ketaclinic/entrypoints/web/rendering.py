@@ -24,6 +24,7 @@ from ketaclinic.entrypoints.web.plain import (
     counted,
     day_words,
     field_label,
+    language_name,
     local_time,
     month_words,
     plain_number,
@@ -62,6 +63,7 @@ def templates() -> Jinja2Templates:
         _templates.env.filters["shown"] = shown_value
         _templates.env.filters["instrument"] = instrument_name
         _templates.env.filters["safety_flag"] = safety_flag_text
+        _templates.env.filters["language"] = language_name
         _templates.env.finalize = plain_number  # every {{ Decimal }} prints as a plain decimal
     return _templates
 
