@@ -124,6 +124,8 @@ _FIELD_WORDS = {
     "pct": "(%)",
     "at": "time",
     "id": "number",
+    "checkin": "check-in",
+    "bp": "BP",
 }
 
 
@@ -149,7 +151,7 @@ def field_label(name: Any) -> str:
         if part in _FIELD_NAMES:
             parts.append(_FIELD_NAMES[part])
             continue
-        words = part.replace("ml_per_h", "(mL/h)").split("_")
+        words = part.replace("ml_per_h", "(mL/h)").replace("per_min", "(per minute)").split("_")
         parts.append(" ".join(_FIELD_WORDS.get(w, w) for w in words if w))
     text = ": ".join(p for p in parts if p).replace(": (", " (")
     return text[:1].upper() + text[1:]
