@@ -208,3 +208,15 @@ def test_an_unscorable_fhir_response_is_refused_naming_the_item(
         assert missing.status_code in {404, 422}
         assert missing.json()["resourceType"] == "OperationOutcome"
     assert stored(world) == 0
+
+
+def test_a_questionnaire_link_says_whether_it_was_answered_in_words(
+    client: TestClient, world: World
+) -> None:
+    patient = a_patient(world)
+    link_token(world, patient, "gad7")
+    web_login(client, world, Role.NURSE)
+    panel = client.get(f"/patients/{patient}/panels/assessments").text
+    item = panel.split("data-link-id=", 1)[1].split("</li>", 1)[0]
+    assert "GAD-7 link" in item and "not answered yet, open until" in item
+    assert "usable" not in re.sub(r"<[^>]+>", "", item)
