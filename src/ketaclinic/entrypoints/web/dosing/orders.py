@@ -149,6 +149,7 @@ def _order_page(
         screen = orders.screen(staff_session.actor, course_id, sex=sex)
     context = {
         "screen": screen,
+        "flagged_words": _flagged_words(request, staff_session, screen.course.protocol_version_id),
         "values": values if values is not None else _defaults(screen),
         "errors": errors or {},
         "error": error,
