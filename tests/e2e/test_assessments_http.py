@@ -5,6 +5,7 @@ assessment form, the JSON status API and the FHIR endpoints with OperationOutcom
 from __future__ import annotations
 
 import json
+import re
 from datetime import date, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -103,6 +104,12 @@ def test_the_chart_form_records_and_the_task_reaches_panel_and_worklist(
     assert "phq9.item9_positive" in panel.text and "open safety task" in panel.text
     shown = panel.text.split('<details class="why">')[0]  # the rule id sits one click away
     assert "phq9.item9_positive" not in shown and "· task " not in shown
+    answers = client.get(f"/patients/{patient}/panels/assessments").text
+    row = answers.split("data-response-id=", 1)[1].split("</tr>", 1)[0]
+    assert "Item 9 (thoughts of death or self-harm) answered 1 or more" in row
+    visible = re.sub(r"<[^>]+>", "", row.split('<details class="why">')[0])
+    assert "phq9.item9_positive" not in visible
+    assert "rule phq9.item9_positive" in row
     worklist = client.get("/worklist/safety")
     assert "Demo-Rowan" in worklist.text and 'data-urgency="same_day"' in worklist.text
     trajectories = client.get(f"/patients/{patient}/panels/trajectories")
@@ -257,3 +264,15 @@ def test_a_link_from_the_chart_names_the_questionnaire_and_when_it_expires(
     assert reused.status_code == 410
     said = "This questionnaire has already been answered — thank you. Nothing more is needed."
     assert said in reused.text and "Nothing was saved" not in reused.text
+
+
+def test_a_questionnaire_link_says_whether_it_was_answered_in_words(
+    client: TestClient, world: World
+) -> None:
+    patient = a_patient(world)
+    link_token(world, patient, "gad7")
+    web_login(client, world, Role.NURSE)
+    panel = client.get(f"/patients/{patient}/panels/assessments").text
+    item = panel.split("data-link-id=", 1)[1].split("</li>", 1)[0]
+    assert "GAD-7 link" in item and "not answered yet, open until" in item
+    assert "usable" not in re.sub(r"<[^>]+>", "", item)

@@ -98,6 +98,10 @@ def test_the_start_form_offers_people_by_name_and_the_record_shows_names(
     assert "given by Test Nurse" in given and "prescriber on site Test Physician" in given
     assert "prescriber on site role physician" in given
     assert not re.search(r"(given by|prescriber on site) (id|number)", record)
+    listed = record.split("</section>", 1)[0]
+    shown = re.sub(r"<details.*?</details>", "", listed, flags=re.S)
+    assert "source" not in shown.lower() and "clinical.md" not in shown  # sources one click away
+    assert "bp hard stop source: " in listed  # the pre-dose BP sources behind "Sources"
 
 
 def test_the_start_form_chooses_the_nurse_assigned_to_the_session_not_the_signed_in_one(

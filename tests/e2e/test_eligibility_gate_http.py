@@ -228,3 +228,17 @@ def test_the_web_evaluation_form_offers_recorded_questionnaires_not_totals(
     view = world.services.eligibility.view(world.actor(Role.APP), enrolled.course_id)
     assert view.result is not None
     assert view.result.finding("baseline_instrument.phq9.phq9.item9_positive") is not None
+
+
+def test_the_evaluation_form_labels_its_options_in_words(client: TestClient, world: World) -> None:
+    enrolled = enrol_adult(world)
+    web_login(client, world, Role.APP)
+    page = client.get(f"/courses/{enrolled.course_id}/evaluation").text
+    for value, words in (
+        ("not_tolerated", "Not tolerated"),
+        ("ect", "ECT"),
+        ("tms", "TMS"),
+        ("current", "Current"),
+    ):
+        assert f'<option value="{value}">{words}</option>' in page, value
+    assert ">not_tolerated<" not in page and ">ect<" not in page and ">tms<" not in page

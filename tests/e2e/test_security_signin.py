@@ -11,9 +11,10 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
+from ketaclinic.domain.errors import Conflict
 from ketaclinic.domain.identity.access import Role
 from ketaclinic.services.identity.clinics import create_clinic
-from ketaclinic.services.identity.staff_admin import NewStaff
+from ketaclinic.services.identity.staff_admin import RULE_NOT_SELF, NewStaff
 from tests.conftest import PASSWORD, World
 from tests.e2e.conftest import web_login
 
@@ -144,6 +145,8 @@ def test_creating_a_user_from_another_clinic_reveals_nothing(
         return page.split('class="notice"', 1)[1].split("</p>", 1)[0]
 
     assert notice(existing) == notice(new)
+    words = notice(new).split(">", 1)[1]
+    assert words.count(".") == 1 and "already" not in words and "email" not in words.lower()
     # the other clinic's account is untouched: its password still works and no membership added
     memberships = world.services.staff.list(world.actor(Role.ADMIN))
     assert "elsewhere@otherclinic.test" not in [m.email for m, _ in memberships]
@@ -177,3 +180,28 @@ def test_a_refused_sign_in_costs_one_password_check_whether_or_not_the_account_e
         assert response.status_code == 401, response.text
         assert len(checked) == 1, email
     assert _token_attempt(client, known, PASSWORD).status_code == 200
+
+
+def test_an_administrator_cannot_disable_their_own_account(
+    client: TestClient, world: World
+) -> None:
+    admin = world.actor(Role.ADMIN)
+    assert admin.staff_id is not None
+    with pytest.raises(Conflict, match=RULE_NOT_SELF):
+        world.services.staff.set_active(admin, admin.staff_id, False)
+    csrf = web_login(client, world, Role.ADMIN)
+    page = client.get("/admin/users").text
+    own = page.split("<tr><td>Test Admin</td>", 1)[1].split("</tr>", 1)[0]
+    assert "Disable" not in own and "your account" in own
+    nurse_row = page.split("<tr><td>Test Nurse</td>", 1)[1].split("</tr>", 1)[0]
+    assert "Disable" in nurse_row
+    assert '<option value="app">nurse practitioner / PA</option>' in page  # the table's labels
+    refused = client.post(
+        f"/admin/users/{admin.staff_id}/active", data={"csrf_token": csrf, "active": "0"}
+    )
+    assert refused.status_code == 409
+    assert "cannot disable your own account" in refused.text
+    shown = refused.text.split('role="alert"', 1)[1].split("<details", 1)[0]
+    assert RULE_NOT_SELF not in shown and RULE_NOT_SELF in refused.text
+    assert world.services.staff.list(admin)  # still signed in and listed
+    assert client.get("/admin/users").status_code == 200

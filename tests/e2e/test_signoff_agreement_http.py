@@ -48,7 +48,8 @@ def test_both_pages_agree_when_every_version_is_signed_off_and_when_one_awaits(
     admin, order = _pages(client, world, course_id)
     assert EVERY_SIGNED in admin
     assert 'id="route-signoff"' not in order and "awaiting physician sign-off" not in order
-    assert "confirmed when the protocol version was signed off" in order
+    assert "clinic default, confirmed at sign-off by Test Physician on" in order
+    assert "needs sign-off" not in order
 
     # setup step: the same version without its sign-off (the state before a physician signs)
     with world.services.uow() as uow:

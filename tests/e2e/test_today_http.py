@@ -20,6 +20,7 @@ from ketaclinic.adapters.scheduling import CpSatScheduler
 from ketaclinic.domain.assessments.safety import Urgency
 from ketaclinic.domain.identity.access import Role
 from ketaclinic.domain.patients.people import Patient
+from ketaclinic.domain.scheduling.booking import OpeningHours
 from ketaclinic.entrypoints.app import create_app
 from ketaclinic.services.assessments.safety import SafetyFlag, open_tasks
 from ketaclinic.services.infusion.demo_sessions import DemoMonitor
@@ -206,9 +207,33 @@ def test_admin_and_auditor_see_refused_actions_by_name(world: World, client: Tes
     for role in (Role.ADMIN, Role.AUDITOR):
         body = sign_in(client, world, role)
         audit = section(body, "today-audit")
-        assert "Test Nurse" in audit and "auth.sign_in" in audit and "failure" in audit
+        assert "Test Nurse" in audit and "Sign in" in audit and "failed" in audit
     admin = sign_in(client, world, Role.ADMIN)
     assert "today-protocols" in admin and "today-monitors" in admin
+
+
+def test_a_refused_request_on_the_admin_today_says_what_who_when_and_why(
+    world: World, client: TestClient
+) -> None:
+    """Not "request.refused | refused | status=422": the attempt in words, by name, the local
+    time and the reason; the rule ids and the recorded detail one click away."""
+    body = sign_in(client, world, Role.ADMIN)
+    csrf = body.split('data-csrf="', 1)[1].split('"', 1)[0]
+    admin = world.actor(Role.ADMIN)
+    refused = client.post(
+        f"/admin/users/{admin.staff_id}/active", data={"csrf_token": csrf, "active": "0"}
+    )
+    assert refused.status_code == 409
+    audit = section(client.get("/today").text, "today-audit")
+    row = audit.split('data-action="request.refused"', 1)[1].split("</tr>", 1)[0]
+    shown = re.sub(r"<details.*?</details>", "", row, flags=re.S)
+    assert "Test Admin" in shown and "Set active" in shown
+    assert "clashes with the current state" in shown
+    when = world.clock.now().astimezone(CHICAGO)
+    assert f"{when:%a} {when.day} {when:%b %Y %H:%M}" in shown
+    for code in ("request.refused", "status=", "Conflict", "staff.not_disable_self"):
+        assert code not in shown, code
+    assert "rule staff.not_disable_self" in row
 
 
 def test_on_a_day_without_appointments_the_next_clinic_day_is_shown(
@@ -257,3 +282,25 @@ def test_arrival_and_next_due_read_the_same_on_today_arrivals_and_the_session_pa
     assert f'arrived <span data-field="arrived">{arrived}</span>' in session_page
     running = client.get(f"/sessions/{day.running.session.id}").text
     assert "Next due: vital signs at" in running and "Due at" not in running
+
+
+def test_the_next_clinic_day_is_the_next_day_the_clinic_opens_even_without_appointments(
+    world: World, client: TestClient
+) -> None:
+    """On a Monday, a clinic open Tuesday to Friday shows Tuesday, booked or not; a clinic that
+    keeps no opening hours falls back to the next day with appointments (the world's)."""
+    monday = world.clock.now().astimezone(CHICAGO).date()
+    monday -= timedelta(days=monday.weekday())
+    desk = world.actor(Role.FRONT_DESK)
+    with world.services.uow() as uow:
+        uow.schedule.set_hours(world.clinic.id, [OpeningHours(d, 480, 1020) for d in range(1, 5)])
+        uow.commit()
+    assert world.services.arrivals.next_day(desk, monday) == monday + timedelta(days=1)
+    friday = monday + timedelta(days=4)
+    assert world.services.arrivals.next_day(desk, friday) == monday + timedelta(days=8)
+    with world.services.uow() as uow:
+        uow.schedule.set_hours(world.clinic.id, [])
+        uow.commit()
+    booked = world.services.arrivals.next_day(desk, monday)
+    assert booked is not None and booked != monday + timedelta(days=1)
+    assert world.services.arrivals.arrivals(desk, booked)

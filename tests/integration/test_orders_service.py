@@ -49,6 +49,7 @@ from ketaclinic.domain.protocols.sections import Route
 from ketaclinic.services.assessments.safety import SafetyFlag, open_tasks
 from ketaclinic.services.dosing.checkins import CheckinEntry
 from ketaclinic.services.dosing.orders import BedsideEntry, OrderDraft
+from ketaclinic.services.dosing.screen import consent_words
 from ketaclinic.services.infusion.monitor_messages import VitalsBatch
 from ketaclinic.services.ports import UnitOfWork
 from tests.conftest import World, make_world
@@ -442,3 +443,24 @@ def test_orders_are_scoped_by_clinic(
         other.services.orders.get(other.actor(Role.NURSE), order.id)
     with pytest.raises(NotFound):
         other.services.orders.screen(other.actor(Role.APP), setup.course_id)
+
+
+def test_a_course_not_yet_consented_is_refused_in_plain_words(world: World) -> None:
+    setup = set_up_course(
+        world.services, world.clock, world.actor(Role.PHYSICIAN), world.actor(Role.FRONT_DESK)
+    )
+    physician = world.actor(Role.PHYSICIAN)
+    world.services.courses.move(
+        physician, setup.course_id, CourseState.DISCONTINUED, reason="moved away"
+    )
+    with pytest.raises(SafetyBlock) as caught:
+        world.services.orders.sign(world.actor(Role.APP), setup.course_id, iv_draft())
+    assert caught.value.detail == "the course is discontinued: it cannot be dosed"
+    assert "state" not in caught.value.detail
+
+
+def test_consent_reasons_name_the_document_not_its_key() -> None:
+    titles = {"kat-informed-consent": "Informed consent to ketamine-assisted therapy"}
+    said = consent_words("kat-informed-consent@1:patient: patient signature missing", titles)
+    assert said == "Informed consent to ketamine-assisted therapy: patient signature missing"
+    assert consent_words("something else", titles) == "something else"

@@ -16,6 +16,7 @@ from ketaclinic.domain.protocols.sections import Route
 from ketaclinic.entrypoints.web.plain import (
     DAY_FORMAT,
     day_words,
+    field_label,
     local_time,
     month_words,
     route_words,
@@ -92,3 +93,10 @@ def test_a_clinic_default_says_so_and_whether_it_is_signed_off() -> None:
 )
 def test_a_month_reads_as_words(value: str, words: str) -> None:
     assert month_words(value) == words
+
+
+def test_rates_and_check_ins_read_as_words() -> None:
+    assert field_label("hr_per_min") == "Heart rate (per minute)"
+    assert field_label("rr_per_min") == "Respiratory rate (per minute)"
+    assert field_label("checkin_reviewed") == "Check-in reviewed"
+    assert field_label("bp_hard_stop") == "BP hard stop"

@@ -184,7 +184,9 @@ def test_a_course_before_consent_cannot_be_dosed(fake_world: FakeWorld) -> None:
     fake_world.move_course(CourseState.EVALUATING)
     with pytest.raises(SafetyBlock) as err:
         orders.sign(fake_world.actor(Role.PHYSICIAN), fake_world.course.id, draft())
-    assert err.value.field == "course_id" and "evaluating" in err.value.detail
+    assert (
+        err.value.field == "course_id" and "the course is still being evaluated" in err.value.detail
+    )
     assert stored_orders(fake_world) == []
 
 

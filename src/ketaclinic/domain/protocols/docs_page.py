@@ -59,7 +59,8 @@ def _signoff(p: Protocol) -> str:
         for item in signoff_items(p)
     ]
     intro = (
-        "Each default below is UNCONFIRMED in the clinical reference (or site policy). "
+        "Each default below is marked as not yet confirmed in the clinical reference (or site "
+        "policy). "
         "A physician must confirm or change every one of them when signing this version off."
     )
     return "\n\n".join(

@@ -7,8 +7,9 @@ minutes after the clinic's local midnight, because they repeat weekly in local t
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 
 from ketaclinic.domain.errors import ValidationFailed
@@ -181,3 +182,17 @@ def visit_words(booking: Booking | None, session_number: int | None) -> str:
     if session_number is not None:
         return f"session {session_number}"
     return "unscheduled visit"
+
+
+def next_open_day(
+    after: date, hours: Sequence[OpeningHours], closures: Sequence[Closure], *, within_days: int
+) -> date | None:
+    """The first day after ``after`` (within ``within_days``) with opening hours that is not a
+    closure; None when the clinic keeps no opening hours or opens on none of those days."""
+    open_weekdays = {h.weekday for h in hours}
+    closed = {c.day for c in closures}
+    for offset in range(1, within_days + 1):
+        day = after + timedelta(days=offset)
+        if day.weekday() in open_weekdays and day not in closed:
+            return day
+    return None

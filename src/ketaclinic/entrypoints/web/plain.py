@@ -124,6 +124,8 @@ _FIELD_WORDS = {
     "pct": "(%)",
     "at": "time",
     "id": "number",
+    "checkin": "check-in",
+    "bp": "BP",
 }
 
 
@@ -149,7 +151,7 @@ def field_label(name: Any) -> str:
         if part in _FIELD_NAMES:
             parts.append(_FIELD_NAMES[part])
             continue
-        words = part.replace("ml_per_h", "(mL/h)").split("_")
+        words = part.replace("ml_per_h", "(mL/h)").replace("per_min", "(per minute)").split("_")
         parts.append(" ".join(_FIELD_WORDS.get(w, w) for w in words if w))
     text = ": ".join(p for p in parts if p).replace(": (", " (")
     return text[:1].upper() + text[1:]
@@ -210,3 +212,39 @@ def _maybe_time(text: str, tz: str) -> str:
 
 def _local(value: datetime, tz: str) -> str:
     return local_time(value, tz)
+
+
+#: Language codes (BCP 47 primary subtags) as people name the language.
+_LANGUAGES = {
+    "en": "English",
+    "es": "Spanish",
+    "fr": "French",
+    "de": "German",
+    "it": "Italian",
+    "pt": "Portuguese",
+    "pl": "Polish",
+    "ru": "Russian",
+    "uk": "Ukrainian",
+    "ar": "Arabic",
+    "hi": "Hindi",
+    "zh": "Chinese",
+    "ja": "Japanese",
+    "ko": "Korean",
+    "vi": "Vietnamese",
+    "tl": "Tagalog",
+    "ht": "Haitian Creole",
+    "so": "Somali",
+    "am": "Amharic",
+    "fa": "Persian",
+}
+
+
+def language_name(code: Any) -> str:
+    """A stored language code as its name (``en`` -> ``English``, ``es-MX`` -> ``Spanish
+    (es-MX)``); an unknown code is shown as it is rather than hidden."""
+    text = str(code or "").strip()
+    primary = text.split("-", 1)[0].lower()
+    name = _LANGUAGES.get(primary)
+    if name is None:
+        return text
+    return name if text.lower() == primary else f"{name} ({text})"

@@ -13,7 +13,7 @@ from fastapi.templating import Jinja2Templates
 from markupsafe import Markup
 
 from ketaclinic.adapters.trajectory_charts import goal_ratings_svg
-from ketaclinic.domain.assessments.instruments.registry import instrument_name
+from ketaclinic.domain.assessments.instruments.registry import instrument_name, safety_flag_text
 from ketaclinic.domain.errors import ClinicError, NotAuthenticated, ValidationFailed
 from ketaclinic.domain.identity.access import ROLE_LABELS, Permission, Role, is_allowed
 from ketaclinic.domain.integration.plans import Goal, GoalRating
@@ -24,6 +24,7 @@ from ketaclinic.entrypoints.web.plain import (
     counted,
     day_words,
     field_label,
+    language_name,
     local_time,
     month_words,
     plain_number,
@@ -61,6 +62,8 @@ def templates() -> Jinja2Templates:
         _templates.env.filters["record_fields"] = record_fields
         _templates.env.filters["shown"] = shown_value
         _templates.env.filters["instrument"] = instrument_name
+        _templates.env.filters["safety_flag"] = safety_flag_text
+        _templates.env.filters["language"] = language_name
         _templates.env.finalize = plain_number  # every {{ Decimal }} prints as a plain decimal
     return _templates
 

@@ -22,6 +22,7 @@ from ketaclinic.entrypoints.guards import WebUser
 from ketaclinic.entrypoints.http import audit_seen, services_of
 from ketaclinic.entrypoints.input_limits import PathId
 from ketaclinic.entrypoints.web import forms
+from ketaclinic.entrypoints.web.refusal_words import refusal_words
 from ketaclinic.entrypoints.web.rendering import mark_web, render
 from ketaclinic.services.identity.staff_sessions import StaffSession
 from ketaclinic.services.protocols.publishing import awaiting_signoff
@@ -114,7 +115,7 @@ def _auditor(services: Services, staff_session: StaffSession, now: datetime) -> 
     zone = ZoneInfo(staff_session.clinic.timezone)
     start = datetime.combine(now.astimezone(zone).date(), time.min, tzinfo=zone)
     found = services.audit_exceptions.between(staff_session.actor, start, start + timedelta(1))
-    return {"exceptions": found}
+    return {"exceptions": [(x, refusal_words(x.event)) for x in found]}
 
 
 _Build = Callable[[Services, StaffSession, datetime], dict[str, Any]]

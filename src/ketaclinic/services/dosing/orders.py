@@ -231,10 +231,23 @@ def _request(screen: OrderScreen, draft: OrderDraft) -> DoseRequest:
     )
 
 
+#: A course state as the refusal to dose it says it.
+_COURSE_WORDS = {
+    CourseState.REFERRED: "only referred",
+    CourseState.EVALUATING: "still being evaluated",
+    CourseState.ELIGIBLE: "eligible but not yet consented",
+    CourseState.INELIGIBLE: "ineligible",
+    CourseState.REASSESSMENT: "in reassessment",
+    CourseState.COMPLETED: "completed",
+    CourseState.DISCONTINUED: "discontinued",
+}
+
+
 def _check_signable(screen: OrderScreen) -> None:
     if screen.course.state not in DOSING_STATES:
         raise SafetyBlock(
-            f"a course in state {screen.course.state.value} cannot be dosed",
+            f"the course is {_COURSE_WORDS.get(screen.course.state, screen.course.state.value)}:"
+            " it cannot be dosed",
             reasons=("orders are written for consented, induction or maintenance courses",),
             field="course_id",
         )

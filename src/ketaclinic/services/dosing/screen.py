@@ -108,7 +108,19 @@ def weight_measurements(rows: Sequence[Measurement]) -> tuple[WeightMeasurement,
     return tuple(found)
 
 
-def order_blockers(uow: UnitOfWork, facts: CourseFacts, course: Course) -> tuple[str, ...]:
+def consent_words(reason: str, titles: dict[str, str]) -> str:
+    """``doc@1:patient: patient signature missing`` as ``<document title>: patient signature
+    missing`` (the consent status keys each requirement by document, version and signer)."""
+    key, sep, text = reason.partition(": ")
+    document = key.split("@", 1)[0]
+    if not sep or document not in titles:
+        return reason
+    return f"{titles[document]}: {text}"
+
+
+def order_blockers(
+    uow: UnitOfWork, facts: CourseFacts, course: Course, protocol: Protocol | None = None
+) -> tuple[str, ...]:
     """Every reason an order cannot be signed now: eligibility, consent and the safety gate.
 
     An order is written only for a course whose eligibility is signed, whose consent is in force
@@ -122,7 +134,9 @@ def order_blockers(uow: UnitOfWork, facts: CourseFacts, course: Course) -> tuple
     if facts.consent is None:
         reasons.append("consent not recorded")
     elif not facts.consent.complete:
-        reasons.append("consent not in force: " + "; ".join(facts.consent.reasons))
+        titles = {d.id: d.title for d in protocol.consent.documents} if protocol else {}
+        missing = "; ".join(consent_words(r, titles) for r in facts.consent.reasons)
+        reasons.append("consent not in force: " + missing)
     try:
         ensure_clear(uow, course.clinic_id, course.patient_id)
     except SafetyBlock as block:
@@ -197,7 +211,7 @@ def build_screen(
         recommendation=recommendation,
         history=tuple(SessionRow(o, by_order.get(o.id)) for o in orders),
         checkin=checkin,
-        blockers=order_blockers(uow, facts_of(uow, course, protocol), course),
+        blockers=order_blockers(uow, facts_of(uow, course, protocol), course, protocol),
         open_order=next((o for o in orders if o.status is not OrderStatus.ADMINISTERED), None),
         at=at,
         defaults_awaiting=defaults_awaiting_signoff(loaded.published, route_dosing.sources),

@@ -17,6 +17,8 @@ from ketaclinic.services.identity.authorization import require
 from ketaclinic.services.identity.ports import PasswordHasher
 from ketaclinic.services.ports import Clock, UnitOfWork, UnitOfWorkFactory
 
+RULE_NOT_SELF = "staff.not_disable_self"
+
 _EMAIL = re.compile(r"^[^@\s<>\"]{1,64}@[A-Za-z0-9.-]{1,190}\.[A-Za-z]{2,24}$")
 __all__ = ["MIN_PASSWORD_CHARS", "NewStaff", "StaffAdminService", "validate_new_staff"]
 
@@ -131,7 +133,14 @@ class StaffAdminService:
             return uow.staff.list_for_clinic(clinic.id)
 
     def set_active(self, actor: Actor, staff_id: int, active: bool) -> None:
+        """Enable or disable a staff account; an administrator never disables their own
+        (:data:`RULE_NOT_SELF`), so the clinic is never locked out by one click."""
         require(actor, Permission.STAFF_ADMIN)
+        if not active and staff_id == actor.staff_id:
+            raise Conflict(
+                f"{RULE_NOT_SELF}: you cannot disable your own account; ask another administrator",
+                field="staff_id",
+            )
         with self._uow() as uow:
             if not any(m.clinic_id == actor.clinic_id for m in uow.staff.memberships(staff_id)):
                 raise Conflict("no such staff member in this clinic", field="staff_id")

@@ -217,7 +217,11 @@ def verified_order(uow: UnitOfWork, s: InfusionSession, order_id: int) -> DoseOr
     if order.status is not OrderStatus.VERIFIED:
         raise SafetyBlock(
             "the dose order has not passed the second-person bedside check",
-            reasons=(f"order status is {order.status.value}",),
+            reasons=(
+                "the order was already given"
+                if order.status is OrderStatus.ADMINISTERED
+                else "the order is signed but not yet checked by a second person",
+            ),
             field="order_id",
         )
     return order

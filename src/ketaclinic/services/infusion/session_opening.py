@@ -25,7 +25,12 @@ from ketaclinic.domain.identity.staff import Actor, Chair
 from ketaclinic.domain.infusion.records import InfusionSession
 from ketaclinic.domain.patients.course import CourseState
 from ketaclinic.domain.patients.treatment import Course
-from ketaclinic.domain.scheduling.booking import Booking, BookingKind, BookingStatus
+from ketaclinic.domain.scheduling.booking import (
+    Booking,
+    BookingKind,
+    BookingStatus,
+    next_open_day,
+)
 from ketaclinic.services.audit.trail import record
 from ketaclinic.services.identity.authorization import require
 from ketaclinic.services.infusion.board import chair_event
@@ -336,12 +341,19 @@ class SessionOpeningService:
         return result
 
     def next_day(self, actor: Actor, after: date) -> date | None:
-        """The first clinic day after ``after`` (within two weeks) with an infusion appointment."""
+        """The next clinic day after ``after`` (within two weeks): the first day the clinic has
+        opening hours (and is not closed); without opening hours, the first day with an
+        infusion appointment."""
         require(actor, Permission.SCHEDULE_READ)
         with self._uow() as uow:
             clinic = uow.clinics.get(actor.clinic_id)
             if clinic is None:
                 raise NotFound("no such clinic", field="clinic_id")
+            hours = uow.schedule.hours(actor.clinic_id)
+            closures = uow.schedule.closures(actor.clinic_id)
+            opens = next_open_day(after, hours, closures, within_days=NEXT_DAY_HORIZON.days)
+            if opens is not None:
+                return opens
             zone = ZoneInfo(clinic.timezone)
             start = datetime.combine(after + timedelta(days=1), datetime.min.time(), tzinfo=zone)
             found = uow.schedule.active_between(actor.clinic_id, start, start + NEXT_DAY_HORIZON)

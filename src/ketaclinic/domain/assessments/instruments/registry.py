@@ -61,3 +61,14 @@ def instrument_name(instrument_id: str) -> str:
     if instrument is not None:
         return instrument.name
     return OTHER_SCALE_NAMES.get(instrument_id, instrument_id)
+
+
+def safety_flag_text(flag_id: str) -> str:
+    """What a raised safety flag means, in the words of the instrument's safety rule
+    (``phq-a.item9_positive`` -> ``Item 9 (thoughts of death or self-harm) answered 1 or more``);
+    an unknown id is shown as it is rather than hidden."""
+    for instrument in INSTRUMENTS.values():
+        for rule in instrument.safety_rules:
+            if rule.id == flag_id:
+                return rule.message.split(":", 1)[0]
+    return flag_id

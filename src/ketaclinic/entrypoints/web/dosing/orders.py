@@ -21,6 +21,7 @@ from ketaclinic.entrypoints.http import services_of
 from ketaclinic.entrypoints.input_limits import PathId
 from ketaclinic.entrypoints.web import forms
 from ketaclinic.entrypoints.web.rendering import mark_web, render
+from ketaclinic.entrypoints.web.signoff_words import version_default_words
 from ketaclinic.services.dosing.checkins import entry_from_fields
 from ketaclinic.services.dosing.inputs import BedsideEntry, OrderDraft
 from ketaclinic.services.dosing.orders import VerificationOutcome
@@ -148,6 +149,7 @@ def _order_page(
         screen = orders.screen(staff_session.actor, course_id, sex=sex)
     context = {
         "screen": screen,
+        "flagged_words": _flagged_words(request, staff_session, screen.course.protocol_version_id),
         "values": values if values is not None else _defaults(screen),
         "errors": errors or {},
         "error": error,
@@ -244,8 +246,18 @@ async def sign_order(request: Request, course_id: PathId, staff_session: Prescri
 @router.get("/orders/{order_id}", response_class=HTMLResponse)
 def show_order(request: Request, order_id: PathId, staff_session: Reader) -> Response:
     order, attempts = services_of(request).orders.get(staff_session.actor, order_id)
-    context = {"order": order, "attempts": attempts}
+    context = {
+        "order": order,
+        "attempts": attempts,
+        "flagged_words": _flagged_words(request, staff_session, order.protocol_version_id),
+    }
     return render(request, "dosing/show.html", context, banner_for=order.patient_id)
+
+
+def _flagged_words(request: Request, staff_session: StaffSession, version_id: int) -> str:
+    """How the order's flagged protocol defaults read, from the version's sign-off."""
+    tz = staff_session.clinic.timezone
+    return version_default_words(services_of(request), staff_session.actor, version_id, tz)
 
 
 # -- the nurse's bedside verification --------------------------------------------------------
@@ -263,6 +275,7 @@ def _verify_page(
     context = {
         "order": order,
         "attempts": attempts,
+        "flagged_words": _flagged_words(request, staff_session, order.protocol_version_id),
         "values": values or {"route": order.content.route.value},
         "errors": errors or {},
         "error": error,

@@ -53,12 +53,22 @@ ROWS = {"diagnoses": 3, "substance_use": 2, "blood_pressures": 2, "allergies": 2
 ROWS |= {"medications": 6, "prior_treatments": 4}
 
 
+#: Option codes whose words are not just the code with spaces and a capital.
+_OPTION_WORDS = {"ect": "ECT", "tms": "TMS", "none": "No response"}
+
+
+def _option_words(code: str) -> str:
+    """An option code as its label: ``not_tolerated`` -> ``Not tolerated``, ``ect`` -> ``ECT``."""
+    words = code.replace("_", " ")
+    return _OPTION_WORDS.get(code, words[:1].upper() + words[1:])
+
+
 def _choices() -> dict[str, Any]:
     return {
-        "statuses": [s.value for s in Status],
+        "statuses": [(s.value, _option_words(s.value)) for s in Status],
         "code_systems": [(s.value, s.name.replace("_", " ")) for s in CodeSystem],
-        "treatment_kinds": [k.value for k in TreatmentKind],
-        "responses": [r.value for r in TreatmentResponse],
+        "treatment_kinds": [(k.value, _option_words(k.value)) for k in TreatmentKind],
+        "responses": [(r.value, _option_words(r.value)) for r in TreatmentResponse],
         "medical_items": MEDICAL_ITEMS,
         "rows": ROWS,
     }

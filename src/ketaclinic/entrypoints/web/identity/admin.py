@@ -29,10 +29,7 @@ def _page(request: Request, staff_session: StaffSession, **extra: object) -> Res
     return render(request, "identity/users.html", context, status=status)
 
 
-ADDED = (
-    "Account request saved. A new email now has an account in this clinic. An email that "
-    "already has a ketaclinic account is not shown here: ask the operator to add that person."
-)
+ADDED = "Saved: the new account appears in the list above; if it does not, ask the operator."
 
 
 @router.get("/admin/users", response_class=HTMLResponse)
@@ -70,7 +67,16 @@ async def create_user(request: Request, staff_session: Admin) -> Response:
 @router.post("/admin/users/{staff_id}/active")
 async def set_active(request: Request, staff_id: PathId, staff_session: Admin) -> Response:
     form = await request.form()
-    services_of(request).staff.set_active(staff_session.actor, staff_id, form.get("active") == "1")
+    try:
+        services_of(request).staff.set_active(
+            staff_session.actor, staff_id, form.get("active") == "1"
+        )
+    except ClinicError as refused:
+        request.state.refusal = refused  # the audit of the refused request names its rule
+        rule, _, reason = refused.detail.partition(": ")
+        page = _page(request, staff_session, refusal=reason or refused.detail, refusal_rule=rule)
+        page.status_code = 409
+        return page
     return RedirectResponse("/admin/users", status_code=303)
 
 

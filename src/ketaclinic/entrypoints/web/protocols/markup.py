@@ -16,6 +16,18 @@ _CODE = re.compile(r"`([^`]+)`")
 _BOLD = re.compile(r"\*\*([^*]+)\*\*")
 _LINK = re.compile(r"\[([^\]]+)\]\(([A-Za-z0-9_.\-/#]+)\)")
 _CELL_SPLIT = re.compile(r"(?<!\\)\|")
+#: A source key's "not yet confirmed" marker, as the clinical reference spells it.
+_UNCONFIRMED = re.compile(r"\s*\(?\bUNCONFIRMED\b[^)|]*\)?")
+_SIGNOFF_HEADERS = {"needs sign-off", "sign-off"}
+
+
+def _source(text: str) -> str:
+    """A cell as people read it: a source key's UNCONFIRMED marker goes one click away."""
+    if "UNCONFIRMED" not in text:
+        return _inline(text)
+    shown = _UNCONFIRMED.sub("", text).strip(" ,;")
+    note = escape(text)
+    return f'{_inline(shown)} <details class="why"><summary>Source note</summary>{note}</details>'
 
 
 def _inline(text: str) -> str:
@@ -30,10 +42,21 @@ def _cells(line: str) -> list[str]:
     return [cell.strip().replace("\\|", "|") for cell in _CELL_SPLIT.split(inner)]
 
 
-def _table(lines: list[str]) -> str:
-    head = "".join(f'<th scope="col">{_inline(c)}</th>' for c in _cells(lines[0]))
+def _table(lines: list[str], flagged: str | None) -> str:
+    headers = _cells(lines[0])
+    signoff = {i for i, h in enumerate(headers) if flagged and h in _SIGNOFF_HEADERS}
+    head = "".join(
+        f'<th scope="col">{"sign-off" if i in signoff else _inline(c)}</th>'
+        for i, c in enumerate(headers)
+    )
+
+    def cell(i: int, text: str) -> str:
+        if i in signoff and flagged:
+            return str(escape(flagged)) if text == "**yes**" else "—"
+        return _source(text)
+
     body = "".join(
-        "<tr>" + "".join(f"<td>{_inline(c)}</td>" for c in _cells(line)) + "</tr>"
+        "<tr>" + "".join(f"<td>{cell(i, c)}</td>" for i, c in enumerate(_cells(line))) + "</tr>"
         for line in lines[2:]
     )
     return f'<table class="list doc"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
@@ -74,12 +97,12 @@ def _kind(line: str) -> str:
     return "p"
 
 
-def _render(kind: str, lines: list[str]) -> str:
+def _render(kind: str, lines: list[str], flagged: str | None) -> str:
     if kind == "heading":
         level = min(len(lines[0]) - len(lines[0].lstrip("#")) + 1, 4)
         return f"<h{level}>{_inline(lines[0].lstrip('#').strip())}</h{level}>"
     if kind == "table":
-        return _table(lines)
+        return _table(lines, flagged)
     if kind == "list":
         items = "".join(f"<li>{_inline(line[2:])}</li>" for line in lines)
         return f"<ul>{items}</ul>"
@@ -88,7 +111,10 @@ def _render(kind: str, lines: list[str]) -> str:
     return f"<p>{_inline(' '.join(lines))}</p>"
 
 
-def markdown_html(markdown: str) -> Markup:
-    """HTML for generated protocol Markdown (headings shifted one level down under the page h1)."""
-    html = "\n".join(_render(kind, lines) for kind, lines in _blocks(markdown))
+def markdown_html(markdown: str, *, flagged: str | None = None) -> Markup:
+    """HTML for generated protocol Markdown (headings shifted one level down under the page h1).
+
+    ``flagged`` words each default the pack flags for sign-off (its sign-off columns), as the
+    version's sign-off has it; a source key's UNCONFIRMED marker sits in a "Source note"."""
+    html = "\n".join(_render(kind, lines, flagged) for kind, lines in _blocks(markdown))
     return Markup(html)  # noqa: S704 - every text went through escape() before markup was added

@@ -14,6 +14,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from ketaclinic.domain.errors import ClinicError, ValidationFailed
 from ketaclinic.domain.identity.access import Permission
+from ketaclinic.domain.patients.treatment import PublishedProtocol
 from ketaclinic.domain.protocols.edits import collect_changes, editable_fields, signoff_entries
 from ketaclinic.entrypoints.guards import WebUser
 from ketaclinic.entrypoints.http import services_of
@@ -21,7 +22,9 @@ from ketaclinic.entrypoints.input_limits import PathId
 from ketaclinic.entrypoints.web import forms
 from ketaclinic.entrypoints.web.protocols.markup import markdown_html
 from ketaclinic.entrypoints.web.rendering import mark_web, render
+from ketaclinic.entrypoints.web.signoff_words import flagged_default_words
 from ketaclinic.services.identity.staff_sessions import StaffSession
+from ketaclinic.services.protocols.publishing import ProtocolService
 
 router = APIRouter(dependencies=[Depends(mark_web)], include_in_schema=False)
 Reader = Annotated[StaffSession, Depends(WebUser(Permission.PROTOCOL_READ))]
@@ -72,7 +75,9 @@ def protocol_page(request: Request, version_id: PathId, staff_session: Reader) -
     context = {
         "published": published,
         "document": document,
-        "body": markdown_html(document.markdown),
+        "body": markdown_html(
+            document.markdown, flagged=_flagged_words(protocols, staff_session, published)
+        ),
         "signers": protocols.signer_names(staff_session.actor),
         "base_id": base_id,
         "changes_from": shown_from,
@@ -81,6 +86,13 @@ def protocol_page(request: Request, version_id: PathId, staff_session: Reader) -
         else [],
     }
     return render(request, "protocols/detail.html", context)
+
+
+def _flagged_words(
+    protocols: ProtocolService, staff_session: StaffSession, published: PublishedProtocol
+) -> str:
+    signer = protocols.signer_names(staff_session.actor).get(published.signed_off_by or 0, "")
+    return flagged_default_words(published, signer, staff_session.clinic.timezone)
 
 
 def _base_id(request: Request, staff_session: StaffSession, base_ref: str | None) -> int | None:
