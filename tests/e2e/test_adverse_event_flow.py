@@ -68,7 +68,8 @@ def test_a_session_adverse_event_reaches_titration_pdf_fhir_and_dashboard(
     text = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf.content)).pages)
     assert "adverse events: none" not in text
     assert "adverse events: Nausea, headache" in text
-    assert "Nausea (mild) - intervention: ondansetron 4 mg IV - outcome: resolved" in text
+    assert "session 1 - Nausea (mild)\n" in text  # one line for the event, one for its care
+    assert "intervention: ondansetron 4 mg IV - outcome: resolved" in text
 
     bundle = client.get(
         f"/api/v1/sessions/{day.session_id}/fhir", headers=bearer(client, world, Role.NURSE)

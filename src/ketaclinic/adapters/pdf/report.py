@@ -118,11 +118,8 @@ def _adverse_events(pdf: FPDF, report: CourseReport, tz: str) -> None:
     for e in report.adverse_events:
         session = numbers.get(e.order_id) if e.order_id is not None else None
         where = f"session {session}" if session is not None else "session"
-        _line(
-            pdf,
-            f"{_local(e.at, tz)} - {where} - {e.kind} ({e.severity.replace('_', ' ')}) - "
-            f"intervention: {e.intervention} - outcome: {e.outcome}",
-        )
+        _line(pdf, f"{_local(e.at, tz)} - {where} - {e.kind} ({e.severity.replace('_', ' ')})")
+        _line(pdf, f"    intervention: {e.intervention} - outcome: {e.outcome}")
 
 
 def _scores(pdf: FPDF, report: CourseReport, tz: str) -> None:
