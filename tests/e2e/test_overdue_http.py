@@ -77,6 +77,13 @@ def test_the_desk_is_refused_while_a_relapse_waits_then_books_after_the_decision
     csrf = web_login(client, world, Role.FRONT_DESK)
     held = client.get("/today").text
     assert "data-relapse-review" in held and "Waiting for the prescriber" in held
+    held_row = held[held.index(f'<tr data-course-id="{course_id}"') :]
+    held_row = held_row[: held_row.index("</tr>")]
+    # the gate would refuse, so no booking is offered; the hold's rule and source one click away
+    assert f'id="book-next-booster-{course_id}"' not in held_row
+    assert f'id="book-all-boosters-{course_id}"' not in held_row
+    assert "none is offered here yet" in held_row
+    assert f'data-rule="{RULE}"' in held_row and "clinical.md §3.4" in held_row
     web = client.post(
         f"/today/boosters/{course_id}", data={"csrf_token": csrf, "booster_number": "1"}
     )
@@ -84,6 +91,8 @@ def test_the_desk_is_refused_while_a_relapse_waits_then_books_after_the_decision
     error = web.text[web.text.index('id="booster-error"') :]
     assert "Booster not booked" in error and "physician or APP" in error
     assert f'data-rule="{RULE}"' in error
+    why = error[error.index('<details class="why">') : error.index("</details>")]
+    assert "decides on the course" in why and "source: clinical.md §3.4" in why  # plain + source
     api = client.post(
         f"/api/v1/schedule/courses/{course_id}/boosters/1",
         headers=bearer(client, world, Role.FRONT_DESK),
