@@ -64,6 +64,11 @@ def test_overdue_items_show_on_today_the_chart_and_the_course(
     assert f"Overdue since {_long(booster.since)}" in row and "maintenance booster 1" in row
     assert "relapse-watch questionnaire was due" in row
     assert "Maintenance booster 2" in row  # the next one still to book
+    # booster 1 was never given: shown as missed before booster 2, with why it is not offered
+    assert 'data-missed="1"' in row and "Missed: booster 1" in row
+    assert row.index("Missed: booster 1") < row.index("Next open: Maintenance booster 2")
+    assert "the prescriber moves it in the booster plan" in row
+    assert "Book booster 1" not in row  # its dates are over: the booking gate would refuse
     assert "PHQ" not in desk and "/outcome" not in desk  # dates only, never scores
 
 
