@@ -5,9 +5,11 @@ prescriber decided."""
 
 from __future__ import annotations
 
+import io
 from zoneinfo import ZoneInfo
 
 from fastapi.testclient import TestClient
+from pypdf import PdfReader
 
 from ketaclinic.domain.identity.access import Role
 from tests.conftest import World
@@ -140,3 +142,42 @@ def test_the_desk_is_refused_while_a_relapse_waits_then_books_after_the_decision
     assert api.status_code == 201, api.text
     numbers = [b.session_number for b in world.services.boosters.booked(desk, course_id)]
     assert numbers == [1, 2] and patient_id
+
+
+def test_a_decision_after_a_relapse_shows_on_the_course_page_and_its_report(
+    client: TestClient, world: World
+) -> None:
+    clinic_with_chairs(world)
+    _, course_id = _maintenance(world, start_in_days=14)
+    _relapse(world, course_id)
+    csrf = web_login(client, world, Role.PHYSICIAN)
+    before = client.get(f"/courses/{course_id}/outcome").text
+    assert "outcome worklist for review" in before
+    assert 'data-decision="discontinued"' not in before and 'action="/courses/' in before
+
+    reason = "Synthetic: patient prefers to stop after the relapse"
+    decided = client.post(
+        f"/courses/{course_id}/outcome/decision",
+        data={"csrf_token": csrf, "decision": "discontinued", "reason": reason},
+        follow_redirects=False,
+    )
+    assert decided.status_code == 303, decided.text[:500]
+    page = client.get(f"/courses/{course_id}/outcome").text
+    decision = _section(page, "clinician-decision")
+    assert 'data-decision="discontinued"' in decision and reason in decision
+    assert "by Test Physician" in decision  # the person's name, never an id
+    zone = ZoneInfo(world.clinic.timezone)
+    assert f"{world.clock.now().astimezone(zone):%a %-d %b %Y}" in decision  # local, human date
+    assert "outcome worklist for review" not in page
+    assert "decided since" in page
+    # nothing left to decide on an ended course: no form, a plain sentence, no refused offer
+    assert f'action="/courses/{course_id}/outcome/decision"' not in page
+    assert "data-no-decision-open" in decision and "The course has ended" in decision
+    assert "no transition from" not in page and 'data-next-step="offer_maintenance"' not in page
+
+    pdf = client.get(f"/courses/{course_id}/report.pdf")
+    assert pdf.status_code == 200
+    text = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf.content)).pages)
+    flat = " ".join(text.split())
+    assert "Clinician decision: discontinued" in flat, flat
+    assert "patient prefers to stop" in flat
