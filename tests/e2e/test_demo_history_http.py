@@ -219,6 +219,8 @@ def test_the_outcomes_dashboard_shows_every_figure(client: TestClient, seeded: S
     assert any(r["censored"] for r in adult["time_to_response"])
     dropped = {r["session_number"]: r["dropped_after"] for r in body["retention"]}
     assert dropped[2] == 1 and dropped[4] == 1
+    # the demo's only drop-outs: courses still in induction today are not counted as stopped
+    assert sum(dropped.values()) == 2
     assert body["sessions_source"] == "administrations"
     assert any(r["adverse_events"] for r in body["safety"])
     sign_in(client, "admin@demo.ketaclinic.test")
@@ -227,6 +229,8 @@ def test_the_outcomes_dashboard_shows_every_figure(client: TestClient, seeded: S
     for figure in ("rates", "remission", "time_to_response", "retention", "safety"):
         assert f'data-figure="{figure}"' in page.text
     assert "No course in this range yet." not in page.text
+    for figure in ("rates", "remission", "trajectory", "time_to_response", "retention", "safety"):
+        assert f'data-denominator="{figure}"' in page.text  # each table says what it is out of
     for figure in ("rates", "time_to_response", "retention", "remission", "safety"):
         csv = client.get(f"/outcomes/{figure}.csv", params=months)
         assert csv.status_code == 200

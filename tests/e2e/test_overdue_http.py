@@ -5,9 +5,11 @@ prescriber decided."""
 
 from __future__ import annotations
 
+import io
 from zoneinfo import ZoneInfo
 
 from fastapi.testclient import TestClient
+from pypdf import PdfReader
 
 from ketaclinic.domain.identity.access import Role
 from tests.conftest import World
@@ -64,6 +66,11 @@ def test_overdue_items_show_on_today_the_chart_and_the_course(
     assert f"Overdue since {_long(booster.since)}" in row and "maintenance booster 1" in row
     assert "relapse-watch questionnaire was due" in row
     assert "Maintenance booster 2" in row  # the next one still to book
+    # booster 1 was never given: shown as missed before booster 2, with why it is not offered
+    assert 'data-missed="1"' in row and "Missed: booster 1" in row
+    assert row.index("Missed: booster 1") < row.index("Next open: Maintenance booster 2")
+    assert "the prescriber moves it in the booster plan" in row
+    assert "Book booster 1" not in row  # its dates are over: the booking gate would refuse
     assert "PHQ" not in desk and "/outcome" not in desk  # dates only, never scores
 
 
@@ -77,6 +84,13 @@ def test_the_desk_is_refused_while_a_relapse_waits_then_books_after_the_decision
     csrf = web_login(client, world, Role.FRONT_DESK)
     held = client.get("/today").text
     assert "data-relapse-review" in held and "Waiting for the prescriber" in held
+    held_row = held[held.index(f'<tr data-course-id="{course_id}"') :]
+    held_row = held_row[: held_row.index("</tr>")]
+    # the gate would refuse, so no booking is offered; the hold's rule and source one click away
+    assert f'id="book-next-booster-{course_id}"' not in held_row
+    assert f'id="book-all-boosters-{course_id}"' not in held_row
+    assert "none is offered here yet" in held_row
+    assert f'data-rule="{RULE}"' in held_row and "clinical.md §3.4" in held_row
     web = client.post(
         f"/today/boosters/{course_id}", data={"csrf_token": csrf, "booster_number": "1"}
     )
@@ -84,6 +98,8 @@ def test_the_desk_is_refused_while_a_relapse_waits_then_books_after_the_decision
     error = web.text[web.text.index('id="booster-error"') :]
     assert "Booster not booked" in error and "physician or APP" in error
     assert f'data-rule="{RULE}"' in error
+    why = error[error.index('<details class="why">') : error.index("</details>")]
+    assert "decides on the course" in why and "source: clinical.md §3.4" in why  # plain + source
     api = client.post(
         f"/api/v1/schedule/courses/{course_id}/boosters/1",
         headers=bearer(client, world, Role.FRONT_DESK),
@@ -126,3 +142,42 @@ def test_the_desk_is_refused_while_a_relapse_waits_then_books_after_the_decision
     assert api.status_code == 201, api.text
     numbers = [b.session_number for b in world.services.boosters.booked(desk, course_id)]
     assert numbers == [1, 2] and patient_id
+
+
+def test_a_decision_after_a_relapse_shows_on_the_course_page_and_its_report(
+    client: TestClient, world: World
+) -> None:
+    clinic_with_chairs(world)
+    _, course_id = _maintenance(world, start_in_days=14)
+    _relapse(world, course_id)
+    csrf = web_login(client, world, Role.PHYSICIAN)
+    before = client.get(f"/courses/{course_id}/outcome").text
+    assert "outcome worklist for review" in before
+    assert 'data-decision="discontinued"' not in before and 'action="/courses/' in before
+
+    reason = "Synthetic: patient prefers to stop after the relapse"
+    decided = client.post(
+        f"/courses/{course_id}/outcome/decision",
+        data={"csrf_token": csrf, "decision": "discontinued", "reason": reason},
+        follow_redirects=False,
+    )
+    assert decided.status_code == 303, decided.text[:500]
+    page = client.get(f"/courses/{course_id}/outcome").text
+    decision = _section(page, "clinician-decision")
+    assert 'data-decision="discontinued"' in decision and reason in decision
+    assert "by Test Physician" in decision  # the person's name, never an id
+    zone = ZoneInfo(world.clinic.timezone)
+    assert f"{world.clock.now().astimezone(zone):%a %-d %b %Y}" in decision  # local, human date
+    assert "outcome worklist for review" not in page
+    assert "decided since" in page
+    # nothing left to decide on an ended course: no form, a plain sentence, no refused offer
+    assert f'action="/courses/{course_id}/outcome/decision"' not in page
+    assert "data-no-decision-open" in decision and "The course has ended" in decision
+    assert "no transition from" not in page and 'data-next-step="offer_maintenance"' not in page
+
+    pdf = client.get(f"/courses/{course_id}/report.pdf")
+    assert pdf.status_code == 200
+    text = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf.content)).pages)
+    flat = " ".join(text.split())
+    assert "Clinician decision: discontinued" in flat, flat
+    assert "patient prefers to stop" in flat

@@ -50,6 +50,7 @@ def generate_cohort(seed: int, courses: int = 400) -> tuple[list[CourseFact], li
             done,
             rng.randrange(3),
             rng.randrange(5),
+            ended=cid % 7 != 0,  # every seventh course is still in treatment
         )
         facts.append(course)
         for instrument, top in SCALE_MAX.items():
@@ -290,6 +291,8 @@ def test_cohort_exercises_the_edges() -> None:
     exact_half = [p for p in pairs if p is not None and p[1] * 2 == p[0]]
     assert exact_half, "no course lands exactly on a 50 % drop"
     assert max(c.clinic_id for c in FACTS) >= 10  # clinic ids sort as numbers, not strings
+    active = [c for c in FACTS if not c.ended]
+    assert any(c.sessions_completed < 6 for c in active), "no course still in induction"
     for definition in (PHQ9, MADRS):
         low = [
             s
@@ -341,3 +344,15 @@ def test_sql_does_not_count_remission_from_a_baseline_in_remission_range(
     ]
     assert sum(r.at_session_n for r in got) == len(counted)
     assert not low_ids & {c.course.course_id for c in counted}
+
+
+def test_courses_still_in_treatment_are_not_drop_outs() -> None:
+    """The same cohort's drop-out table counts only ended courses short of the series."""
+    rows = ref.compute_retention(FACTS, series_sessions=6)
+    for row in rows[:-1]:
+        ended = [c for c in FACTS if c.sessions_completed == row.session_number and c.ended]
+        active = [c for c in FACTS if c.sessions_completed == row.session_number and not c.ended]
+        assert active, row.session_number
+        assert (row.dropped_after, row.in_treatment) == (len(ended), len(active))
+        assert row.dropout_rate == len(ended) / (row.reached - len(active))
+    assert (rows[-1].dropped_after, rows[-1].in_treatment) == (0, 0)

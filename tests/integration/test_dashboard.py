@@ -22,6 +22,7 @@ from ketaclinic.domain.outcomes.analytics import (
 )
 from ketaclinic.domain.outcomes.cohort_trajectory import compute_trajectory
 from ketaclinic.domain.outcomes.time_to_response import compute_time_to_response
+from ketaclinic.domain.patients.course import CourseState
 from ketaclinic.domain.patients.people import PatientDetails, SexAtBirth
 from ketaclinic.domain.protocols.sections import OutcomeDefinition
 from tests.conftest import World
@@ -75,13 +76,26 @@ def store(world: World, cohort: list[tuple[int | None, list[int]]]) -> list[int]
 
 
 def expected_facts(
-    ids: list[int], cohort: list[tuple[int | None, list[int]]], clinic_id: int, month: date
+    ids: list[int],
+    cohort: list[tuple[int | None, list[int]]],
+    clinic_id: int,
+    month: date,
+    ended: frozenset[int] = frozenset(),
 ) -> tuple[list[CourseFact], list[ScoreFact]]:
     courses, scores = [], []
     for course_id, (baseline, totals) in zip(ids, cohort, strict=True):
         courses.append(
             CourseFact(
-                course_id, clinic_id, "adult-iv-induction", month, "41-64", 0, len(totals), 0, 0
+                course_id,
+                clinic_id,
+                "adult-iv-induction",
+                month,
+                "41-64",
+                0,
+                len(totals),
+                0,
+                0,
+                ended=course_id in ended,
             )
         )
         if baseline is not None:
@@ -94,10 +108,20 @@ def test_dashboard_matches_the_reference_computation(world: World) -> None:
     cohort = generate(11, 12)
     opened_on = world.clock.now().date()
     ids = store(world, cohort)
+    # every other course short of session 6 is discontinued; the rest are still in treatment
+    short = [cid for cid, (_, t) in zip(ids, cohort, strict=True) if len(t) < 6]
+    stopped = frozenset(short[::2])
+    for course_id in stopped:
+        world.services.courses.move(
+            world.actor(Role.PHYSICIAN),
+            course_id,
+            CourseState.DISCONTINUED,
+            reason="Synthetic: stopped attending",
+        )
     month = f"{opened_on:%Y-%m}"
     built = world.services.dashboard.build(world.actor(Role.ADMIN), month, month)
     [figures] = built.protocols
-    facts, score_facts = expected_facts(ids, cohort, world.clinic.id, opened_on)
+    facts, score_facts = expected_facts(ids, cohort, world.clinic.id, opened_on, stopped)
     grouped = collect_scores(facts, score_facts, "phq9")
     assert list(figures.rates_by_month) == compute_rates(grouped, PHQ9, group_by=("month",))
     assert list(figures.trajectory) == compute_trajectory(grouped, max_session=6)
@@ -117,6 +141,10 @@ def test_dashboard_matches_the_reference_computation(world: World) -> None:
     assert figures.trajectory[0].n == len(baselines)
     assert figures.trajectory[0].mean == pytest.approx(sum(baselines) / len(baselines))
     assert built.retention[0].reached == len(cohort)
+    # only the discontinued short courses are drop-outs; those still in treatment are not
+    assert len(short) - len(stopped) > 0 < len(stopped)
+    assert sum(r.dropped_after for r in built.retention) == len(stopped)
+    assert sum(r.in_treatment for r in built.retention) == len(short) - len(stopped)
     assert built.sessions_source == "scores"
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 
@@ -171,6 +172,27 @@ def test_retention_and_dropout() -> None:
         (4, 0),
     ]
     assert rows[2].dropout_rate == pytest.approx(0.2)
+
+
+def test_a_course_still_in_treatment_is_not_a_drop_out() -> None:
+    """Two courses still in induction after session 1 and one discontinued after session 2:
+    only the discontinued one stopped, and the active ones are not in session 1's rate."""
+    active = [replace(course(c, done=1), ended=False) for c in (21, 22)]
+    stopped = course(23, done=2)
+    finished = [course(c) for c in (24, 25)]
+    rows = a.compute_retention([*active, stopped, *finished])
+    assert [(r.reached, r.dropped_after, r.in_treatment) for r in rows] == [
+        (5, 0, 2),
+        (3, 1, 0),
+        (2, 0, 0),
+        (2, 0, 0),
+        (2, 0, 0),
+        (2, 0, 0),
+    ]
+    assert rows[0].dropout_rate == 0.0
+    assert rows[1].dropout_rate == pytest.approx(1 / 3)
+    ended_early = a.compute_retention([replace(c, ended=True) for c in active])
+    assert [r.dropped_after for r in ended_early][:1] == [2]
 
 
 def test_safety_rates_per_100_sessions() -> None:

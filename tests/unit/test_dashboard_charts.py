@@ -89,13 +89,16 @@ def test_dropout_is_drawn_as_one_bar_per_session() -> None:
         SessionRetentionRow(1, 10, 1),
         SessionRetentionRow(2, 9, 0),
         SessionRetentionRow(3, 9, 3),
+        SessionRetentionRow(4, 6, 1, 2),
     )
     chart = dropout_chart(rows)
     assert chart is not None
     root = ET.fromstring(render_svg(chart))
     bars = root.findall(f"{SVG}rect[@class='bar']")
-    assert len(bars) == 3
+    assert len(bars) == 4
     heights = [float(b.get("height") or "0") for b in bars]
-    assert heights[1] == 0 and heights[2] > heights[0] > 0
-    assert "session 3: 3 of 9 stopped (33 %)" in chart.description
+    assert heights[1] == 0 and heights[2] > heights[3] > heights[0] > 0
+    assert "session 3: 3 of 9 ended after it (33 %)" in chart.description
+    # two courses still in treatment after session 4 are neither drop-outs nor in the rate
+    assert "session 4: 1 of 4 ended after it (25 %), 2 still in treatment" in chart.description
     assert "Courses that stopped (%)" in texts(render_svg(chart))

@@ -43,7 +43,7 @@ def dashboard() -> Dashboard:
         from_month="2026-03",
         to_month="2026-03",
         protocols=(figures,),
-        retention=(SessionRetentionRow(1, 4, 1),),
+        retention=(SessionRetentionRow(1, 4, 1), SessionRetentionRow(2, 3, 0, 1)),
         safety=(SafetyRateRow(("adult-iv-induction",), 20, 1, 3),),
         sessions_source="administrations",
     )
@@ -65,7 +65,12 @@ def test_every_figure_has_a_denominator_and_csv_matches_the_table() -> None:
     parsed = list(csv.reader(io.StringIO(rates.csv())))
     assert tuple(parsed[0]) == rates.header and len(parsed) == len(rates.rows) + 1
     assert tables["safety"].rows[0] == ("adult-iv-induction", 20, 1, 5.0, 3, 15.0)
-    assert tables["retention"].rows[0] == (1, 4, 1, "25.0")
+    assert tables["retention"].rows[0] == (1, 4, 1, 0, "25.0")
+    # one course still in treatment after session 2: not a drop-out, not in that rate
+    assert tables["retention"].rows[1] == (2, 3, 0, 1, "0.0")
+    # every table says what its figures are out of, and the retention one why it has more
+    assert all(t.denominator for t in tables.values())
+    assert "more than the response tables" in tables["retention"].denominator
     assert tables["trajectory"].rows[0][3] == 4  # n behind the mean
 
 

@@ -146,13 +146,15 @@ def dropout_chart(rows: Sequence[SessionRetentionRow]) -> Chart | None:
         return None
     high_x = max(r.session_number for r in used)
     tips = [
-        f"session {r.session_number}: {r.dropped_after} of {r.reached} stopped "
+        f"session {r.session_number}: {r.dropped_after} of {r.decided} ended after it "
         f"({_pct(r.dropout_rate)})"
+        + (f", {r.in_treatment} still in treatment" if r.in_treatment else "")
         for r in used
     ]
     return Chart(
         title="Drop-out after each session",
-        description=f"Share of the courses reaching each session that stopped after it: "
+        description=f"Share of the courses reaching each session that ended after it (courses "
+        f"still in treatment are not drop-outs): "
         f"{'; '.join(tips)}.",
         x=Axis(
             "Session number",

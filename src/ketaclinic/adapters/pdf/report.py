@@ -20,6 +20,7 @@ from ketaclinic.adapters.pdf.typeface import FAMILY, new_document, printable
 from ketaclinic.adapters.trajectory_charts import course_trajectory_chart
 from ketaclinic.domain.assessments.instruments.registry import instrument_name
 from ketaclinic.domain.outcomes.standing import OverdueKind
+from ketaclinic.domain.patients.course import CourseState
 from ketaclinic.services.outcomes.reports import CourseReport
 
 LINE_MM = 5.5
@@ -181,7 +182,15 @@ def _outcome(pdf: FPDF, report: CourseReport) -> None:
 def _plan(pdf: FPDF, report: CourseReport) -> None:
     _heading(pdf, "Plan")
     r = report.review
-    _line(pdf, f"Proposed next step (decision support): {r.next_step.step.value.replace('_', ' ')}")
+    d = report.decision
+    if d is not None:
+        who = f" by {d.by}" if d.by else ""
+        why = f": {d.reason}" if d.reason else ""
+        when = _local(d.at, report.clinic_timezone)
+        _line(pdf, f"Clinician decision: {d.to_state.value}{who} on {when}{why}")
+    if d is None or d.to_state not in (CourseState.COMPLETED, CourseState.DISCONTINUED):
+        step = r.next_step.step.value.replace("_", " ")
+        _line(pdf, f"Proposed next step (decision support): {step}")
     if r.plan is None:
         _line(pdf, "No maintenance booster plan stored.")
         return

@@ -41,6 +41,9 @@ class CourseFact:
     sessions_completed: int
     adverse_events: int
     alarms: int
+    # False while the course is still in treatment (not completed or discontinued): a course that
+    # has not ended has not stopped, whatever its session count today
+    ended: bool = True
 
     @property
     def start_month(self) -> str:
@@ -295,27 +298,43 @@ def compute_top_clinics(
 
 @dataclass(frozen=True, slots=True)
 class SessionRetentionRow:
-    """How many courses reached session k and how many stopped right after it."""
+    """How many courses reached session k and how many stopped right after it.
+
+    A course stopped after session k when it has ended (completed or discontinued) with exactly k
+    sessions although the series has more; a course still in treatment with k sessions has not
+    stopped (``in_treatment``) and its next step is not known yet, so it is left out of the
+    drop-out rate's denominator.
+    """
 
     session_number: int
     reached: int
-    dropped_after: int  # completed exactly k sessions although the series has more
+    dropped_after: int  # ended with exactly k sessions although the series has more
+    in_treatment: int = 0  # still in treatment with exactly k sessions: not stopped, not yet on
+
+    @property
+    def decided(self) -> int:
+        """Courses reaching session k whose step after it is known (went on or ended)."""
+        return self.reached - self.in_treatment
 
     @property
     def dropout_rate(self) -> float:
-        return self.dropped_after / self.reached if self.reached else 0.0
+        return self.dropped_after / self.decided if self.decided else 0.0
 
 
 def compute_retention(
     courses: Iterable[CourseFact], *, series_sessions: int = 6
 ) -> list[SessionRetentionRow]:
-    """Sessions completed per course and drop-out after each session of the induction series."""
-    completed = [c.sessions_completed for c in courses]
+    """Sessions completed per course and drop-out after each session of the induction series.
+
+    Only an ended course (completed or discontinued) short of the series counts as a drop-out;
+    a course still in treatment is not one, however few sessions it has had so far."""
+    done = [(c.sessions_completed, c.ended) for c in courses]
     return [
         SessionRetentionRow(
             k,
-            sum(1 for n in completed if n >= k),
-            sum(1 for n in completed if n == k) if k < series_sessions else 0,
+            sum(1 for n, _ in done if n >= k),
+            sum(1 for n, ended in done if n == k and ended) if k < series_sessions else 0,
+            sum(1 for n, ended in done if n == k and not ended) if k < series_sessions else 0,
         )
         for k in range(1, series_sessions + 1)
     ]

@@ -25,6 +25,7 @@ from ketaclinic.entrypoints.web import forms
 from ketaclinic.entrypoints.web.refusal_words import refusal_words
 from ketaclinic.entrypoints.web.rendering import mark_web, render
 from ketaclinic.services.identity.staff_sessions import StaffSession
+from ketaclinic.services.outcomes.overdue import RELAPSE_REVIEW_RULE, RELAPSE_REVIEW_SOURCE
 from ketaclinic.services.protocols.publishing import awaiting_signoff
 
 router = APIRouter(dependencies=[Depends(mark_web)], include_in_schema=False)
@@ -51,7 +52,12 @@ def _front_desk(services: Services, staff_session: StaffSession, now: datetime) 
 def _desk(services: Services, staff_session: StaffSession, now: datetime) -> dict[str, Any]:
     """Arrivals, and the boosters to book: the desk books them (never the plan's scores)."""
     due = services.boosters.due_to_book(staff_session.actor)
-    return {**_front_desk(services, staff_session, now), "boosters_due": due}
+    return {
+        **_front_desk(services, staff_session, now),
+        "boosters_due": due,
+        "relapse_review_rule": RELAPSE_REVIEW_RULE,
+        "relapse_review_source": RELAPSE_REVIEW_SOURCE,
+    }
 
 
 def _nurse(services: Services, staff_session: StaffSession, now: datetime) -> dict[str, Any]:
@@ -223,6 +229,8 @@ def _today_page(
         "boosters_for": _digits(query.get("boosters_for", "")),
         "boosters_unplaced": [n for n in query.get("unplaced", "").split(",") if n.isdigit()],
         "booster_error": booster_error,
+        "relapse_review_rule": RELAPSE_REVIEW_RULE,
+        "relapse_review_source": RELAPSE_REVIEW_SOURCE,
     }
     return render(request, "today.html", context, status=409 if booster_error else 200)
 

@@ -85,6 +85,13 @@ class BoostersDue:
         return self.windows[0] if self.windows else None
 
     @property
+    def missed(self) -> tuple[int, ...]:
+        """Numbers of the plan's boosters whose dates passed without the booster being given:
+        they come before any open window, yet cannot be booked in dates that are over (the
+        booking gate refuses an ended window); the prescriber moves them in the booster plan."""
+        return tuple(o.booster_number for o in self.overdue if o.booster_number is not None)
+
+    @property
     def due_on(self) -> date:
         """The oldest date this row is about: what is overdue, else the next window's start."""
         dates = [o.due_on for o in self.overdue]

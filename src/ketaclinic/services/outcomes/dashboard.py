@@ -40,7 +40,7 @@ from ketaclinic.domain.outcomes.records import CourseScore
 from ketaclinic.domain.outcomes.response import InstrumentScore, ScoreKind
 from ketaclinic.domain.outcomes.scores import course_baseline
 from ketaclinic.domain.outcomes.time_to_response import KaplanMeierRow, compute_time_to_response
-from ketaclinic.domain.patients.course import CourseState
+from ketaclinic.domain.patients.course import TERMINAL, CourseState
 from ketaclinic.domain.patients.people import age_on
 from ketaclinic.domain.patients.treatment import Course
 from ketaclinic.domain.protocols.sections import OutcomeDefinition
@@ -139,6 +139,7 @@ def _course_fact(uow: UnitOfWork, course: Course, protocol_id: str, scored: int)
         sessions_completed=len(given) if given else scored,
         adverse_events=sum(len(a.response.adverse_events) for a in given) + unknown_kinds(events),
         alarms=_alarms(uow, course),
+        ended=course.state in TERMINAL,
     )
 
 

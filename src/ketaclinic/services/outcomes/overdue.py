@@ -39,6 +39,9 @@ RELAPSE_REVIEW = (
 )
 """Why a booster cannot be booked while a relapse waits for the prescriber (plain words)."""
 
+RELAPSE_REVIEW_SOURCE = "clinical.md §3.4 (relapse definitions) and §9.2 (maintenance decisions)"
+"""The clinical source of the relapse-review hold, shown one click away beside its rule."""
+
 
 def clinic_today(uow: UnitOfWork, clinic_id: int, now: datetime) -> date:
     """The clinic's local date at ``now``."""

@@ -16,7 +16,9 @@ from ketaclinic.domain.errors import NotFound
 from ketaclinic.domain.identity.access import Permission
 from ketaclinic.domain.identity.staff import Actor
 from ketaclinic.domain.outcomes.standing import Overdue
+from ketaclinic.domain.patients.course import TERMINAL, CourseState
 from ketaclinic.domain.patients.people import Patient
+from ketaclinic.domain.patients.treatment import Course
 from ketaclinic.services.audit.trail import record
 from ketaclinic.services.identity.authorization import require
 from ketaclinic.services.infusion.adverse_events import (
@@ -29,6 +31,32 @@ from ketaclinic.services.outcomes.review import CourseReview, build_review
 from ketaclinic.services.patients.courses import get_course
 from ketaclinic.services.ports import Clock, UnitOfWork, UnitOfWorkFactory
 from ketaclinic.services.protocols.publishing import load_published
+
+
+@dataclass(frozen=True, slots=True)
+class CourseDecision:
+    """The recorded decision that moved the course to its outcome state: what, why, who, when."""
+
+    to_state: CourseState
+    reason: str
+    by: str  # the physician's or APP's name
+    at: datetime
+
+
+DECIDED_STATES = frozenset({CourseState.MAINTENANCE, *TERMINAL})
+"""States a prescriber's outcome decision moves a course to (maintenance, complete, discontinue)."""
+
+
+def last_decision(uow: UnitOfWork, course: Course) -> CourseDecision | None:
+    """The decision that moved the course to its present outcome state, or ``None``."""
+    if course.state not in DECIDED_STATES:
+        return None
+    history = uow.courses.history(course.clinic_id, course.id)
+    move = next((t for t in reversed(history) if t.to_state is course.state), None)
+    if move is None:
+        return None
+    staff = uow.staff.get(move.by_staff)
+    return CourseDecision(move.to_state, move.reason, staff.name if staff else "", move.at)
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +78,8 @@ class CourseReport:
     protocol_signed_off_by: str = ""
     """Who signed off the course's protocol version (its clinic defaults); "" when not yet."""
     protocol_signed_off_at: datetime | None = None
+    decision: CourseDecision | None = None
+    """The prescriber's recorded outcome decision on the course, when there is one."""
 
 
 class ReportService:
@@ -73,6 +103,7 @@ class ReportService:
                 uow.dosing.administrations(actor.clinic_id, course_id), events
             )
             signer = _signer(uow, actor)
+            decision = last_decision(uow, course)
             boosters = boosters_given(uow, course)
             overdue = course_overdue(uow, review, today=clinic_today(uow, actor.clinic_id, now))
             published = loaded.published
@@ -106,6 +137,7 @@ class ReportService:
             overdue=overdue,
             protocol_signed_off_by=approver.name if approver is not None else "",
             protocol_signed_off_at=published.signed_off_at,
+            decision=decision,
         )
 
 

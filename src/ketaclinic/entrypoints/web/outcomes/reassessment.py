@@ -3,6 +3,7 @@ decision and booster plan, and the prescriber's outcome worklist (decision suppo
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
@@ -10,7 +11,8 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from ketaclinic.domain.errors import ClinicError, Conflict, ValidationFailed
 from ketaclinic.domain.identity.access import Permission
-from ketaclinic.domain.patients.course import CourseState
+from ketaclinic.domain.patients.course import TERMINAL, CourseState, allowed_targets
+from ketaclinic.domain.patients.treatment import CourseTransition
 from ketaclinic.entrypoints.guards import WebUser
 from ketaclinic.entrypoints.http import audit_seen, services_of
 from ketaclinic.entrypoints.input_limits import PathId
@@ -57,11 +59,35 @@ def _page(
         "values": values or {"start_on": today.isoformat()},
         "errors": errors or {},
         "error": error,
-        "options": services.outcomes.decision_options(staff_session.actor, course_id),
+        "options": open_options(
+            review.course.state, services.outcomes.decision_options(staff_session.actor, course_id)
+        ),
         "standing": services.overdue.course(staff_session.actor, course_id),
+        "decision": last_decision(
+            services.courses.view(staff_session.actor, course_id).history, review.course.state
+        ),
     }
     patient_id = review.course.patient_id
     return render(request, "outcomes/course.html", context, status=status, banner_for=patient_id)
+
+
+DECIDED_STATES = frozenset({CourseState.MAINTENANCE, *TERMINAL})
+"""States a prescriber's outcome decision moves a course to (maintenance, complete, discontinue)."""
+
+
+def open_options(state: CourseState, options: Sequence[Any]) -> list[Any]:
+    """Only the decisions the course's state machine has a transition for: a move it would refuse
+    outright ("no transition from completed to maintenance") is never offered or listed."""
+    reachable = set(allowed_targets(state))
+    return [o for o in options if o.to in reachable]
+
+
+def last_decision(history: Sequence[CourseTransition], state: CourseState) -> Any:
+    """The recorded decision that moved the course to its present outcome state (who, when,
+    why), or ``None`` while no such decision is on the course."""
+    if state not in DECIDED_STATES:
+        return None
+    return next((t for t in reversed(history) if t.to_state is state), None)
 
 
 @router.get("/courses/{course_id}/outcome", response_class=HTMLResponse)

@@ -40,7 +40,8 @@ LABELS = {
     "censored": "Stopped or ended without a response",
     "cumulative_response_pct": "Responded by this session (%)",
     "courses_reaching": "Courses reaching this session",
-    "stopped_after": "Stopped after it",
+    "stopped_after": "Ended after it (drop-outs)",
+    "still_in_treatment": "Still in treatment after it",
     "dropout_pct": "Drop-out (%)",
     "sessions": "Sessions",
     "adverse_events": "Adverse events",
@@ -56,6 +57,7 @@ class FigureTable:
     title: str
     header: tuple[str, ...]
     rows: tuple[tuple[Cell, ...], ...]
+    denominator: str = ""  # one plain sentence: what the figures are out of, and why
 
     @property
     def labels(self) -> tuple[str, ...]:
@@ -112,7 +114,14 @@ def _rates(d: Dashboard) -> FigureTable:
         "remitters",
         "remission_pct",
     )
-    return FigureTable("rates", "Response and remission at session 6", header, tuple(rows))
+    return FigureTable(
+        "rates",
+        "Response and remission at session 6",
+        header,
+        tuple(rows),
+        "Out of the courses with a usable baseline and a session 6 score: courses still before "
+        "session 6, without a baseline, or starting at or below the remission cut are left out.",
+    )
 
 
 def _remission(d: Dashboard) -> FigureTable:
@@ -138,7 +147,14 @@ def _remission(d: Dashboard) -> FigureTable:
         "three_month_remitted",
         "three_month_pct",
     )
-    return FigureTable("remission", "Remission at session 6 and at 3 months", header, tuple(rows))
+    return FigureTable(
+        "remission",
+        "Remission at session 6 and at 3 months",
+        header,
+        tuple(rows),
+        "Out of the courses with a usable baseline and a score at that time point (session 6, or "
+        "76 to 104 days after the start for 3 months), so each column has its own count.",
+    )
 
 
 def _f(value: float | None) -> Cell:
@@ -170,7 +186,14 @@ def _trajectory(d: Dashboard) -> FigureTable:
         "ci95_low",
         "ci95_high",
     )
-    return FigureTable("trajectory", "Mean score by session (95 % CI)", header, tuple(rows))
+    return FigureTable(
+        "trajectory",
+        "Mean score by session (95 % CI)",
+        header,
+        tuple(rows),
+        "Each session's mean is out of the courses scored at that session (Courses scored), so "
+        "the count differs by session: courses still before it or stopped before it have no score.",
+    )
 
 
 def _time_to_response(d: Dashboard) -> FigureTable:
@@ -195,18 +218,41 @@ def _time_to_response(d: Dashboard) -> FigureTable:
         "cumulative_response_pct",
     )
     return FigureTable(
-        "time_to_response", "Time to first response (Kaplan-Meier)", header, tuple(rows)
+        "time_to_response",
+        "Time to first response (Kaplan-Meier)",
+        header,
+        tuple(rows),
+        "Out of the courses with a usable baseline and at least one session score: fewer than the "
+        "drop-out table, which counts every course with a recorded score, classifiable or not.",
     )
 
 
 def _retention(d: Dashboard) -> FigureTable:
     rows = [
-        (r.session_number, r.reached, r.dropped_after, _pct(r.dropped_after, r.reached))
+        (
+            r.session_number,
+            r.reached,
+            r.dropped_after,
+            r.in_treatment,
+            _pct(r.dropped_after, r.decided),
+        )
         for r in d.retention
     ]
-    header = ("session_number", "courses_reaching", "stopped_after", "dropout_pct")
+    header = (
+        "session_number",
+        "courses_reaching",
+        "stopped_after",
+        "still_in_treatment",
+        "dropout_pct",
+    )
     return FigureTable(
-        "retention", "Sessions completed and drop-out after each session", header, tuple(rows)
+        "retention",
+        "Sessions completed and drop-out after each session",
+        header,
+        tuple(rows),
+        "Out of every course with a recorded score, classifiable or not (so more than the "
+        "response tables); a drop-out is a course that ended short of session 6, and a course "
+        "still in treatment is not one and is left out of that session's drop-out percentage.",
     )
 
 
@@ -230,7 +276,13 @@ def _safety(d: Dashboard) -> FigureTable:
         "alarms",
         "alarms_per_100_sessions",
     )
-    return FigureTable("safety", "Adverse events and alarms per 100 sessions", header, tuple(rows))
+    return FigureTable(
+        "safety",
+        "Adverse events and alarms per 100 sessions",
+        header,
+        tuple(rows),
+        "Out of every session given to the courses in range, whatever their scores.",
+    )
 
 
 BUILDERS: dict[str, Callable[[Dashboard], FigureTable]] = {
