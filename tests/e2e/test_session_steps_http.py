@@ -371,6 +371,9 @@ def test_a_hard_stop_is_final_and_the_visit_closes_as_not_dosed(
     assert 'id="step-predose-decision"' not in page and 'value="proceed"' not in page
     banner = _section(page, "predose-hard-stop")
     assert "172/104 mmHg" in banner and "no dose today" in banner, banner
+    assert "diastolic 104 mmHg is above the hard-stop limit of 100 mmHg" in banner
+    main, why = banner.split("<details>", 1)
+    assert "uncontrolled_hypertension" not in main and "uncontrolled_hypertension" in why
     assert world.services.session_workflow.waiting_decisions(world.actor(Role.PHYSICIAN)) == []
     csrf = web_login(client, world, Role.NURSE)
     page = client.get(f"/sessions/{sid}").text
