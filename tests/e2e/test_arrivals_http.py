@@ -87,7 +87,7 @@ def test_front_desk_checks_in_from_the_schedule_day_and_the_nurse_finds_the_sess
         shown = client.get(page)
         assert shown.status_code == 200, page
         assert f'href="/sessions/{sid}"' not in shown.text, page
-    assert "Arrived: session scheduled" in client.get("/arrivals").text
+    assert "waiting for the nurse's check-in" in client.get("/arrivals").text
     web_login(client, world, Role.NURSE)
     arrivals = client.get("/arrivals")
     assert arrivals.status_code == 200

@@ -9,6 +9,9 @@ import re
 from fastapi.testclient import TestClient
 
 from ketaclinic.domain.identity.access import Role
+from ketaclinic.domain.infusion.session import SessionState
+from ketaclinic.services.demo_pathway import prepare_course
+from ketaclinic.services.patients.ports import PatientSearch
 from tests.conftest import World
 from tests.e2e.conftest import web_login
 from tests.infusion_world import walked_session
@@ -44,3 +47,22 @@ def test_the_next_booking_reads_in_plain_words(client: TestClient, world: World)
     page = client.get(f"/patients/{course.patient_id}")
     assert 'data-field="summary-now"' not in page.text
     assert _field(page.text, "summary-next").startswith("Induction session 1 on ")
+
+
+def test_an_arrived_patient_reads_waiting_for_the_nurses_check_in(
+    client: TestClient, world: World
+) -> None:
+    """Opened on arrival, nothing started yet: the chart says when they arrived and what is
+    next, never "started ... · scheduled"."""
+    walked_session(world, SessionState.CHECKED_IN)  # the clinic set up, Chair 1 taken
+    s, physician = world.services, world.actor(Role.PHYSICIAN)
+    found = s.patients.search(physician, PatientSearch(0, text="Demo-Infusion"))
+    with s.uow() as uow:
+        patient = next(p for p in found if not uow.courses.for_patient(world.clinic.id, p.id))
+    course_id, _ = prepare_course(s.uow, world.clock, s.pathway(), world.clinic.id, patient.id)
+    free = next(c.id for c, ok in s.arrivals.chairs_for_visit(physician, course_id) if ok)
+    s.sessions.create(physician, course_id, free, unscheduled_reason="walk-in")
+    web_login(client, world, Role.NURSE)
+    now = _field(client.get(f"/patients/{patient.id}").text, "summary-now")
+    assert now.endswith("arrived 08:00 · waiting for the nurse's check-in"), now
+    assert "started" not in now and "· scheduled" not in now

@@ -11,6 +11,7 @@ clinical.md §4.1, §4.4.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import httpx
@@ -294,3 +295,111 @@ def test_a_refused_check_in_keeps_every_entered_value(client: TestClient, world:
     assert '<option value="negative" selected>' in step
     assert step.count(" checked>") == 4
     assert _state(world, waiting.id) is SessionState.SCHEDULED
+
+
+def _section(html: str, section_id: str) -> str:
+    return html.split(f'id="{section_id}"', 1)[1].split("</section>", 1)[0]
+
+
+def _name(world: World, role: Role) -> str:
+    with world.services.uow() as uow:
+        member = uow.staff.get(world.actor(role).staff_id or 0)
+    assert member is not None
+    return member.name
+
+
+def test_do_not_dose_today_ends_the_visit_and_frees_the_chair(
+    client: TestClient, world: World
+) -> None:
+    """A BP at the hold (180/96 on recheck, under the hard stop): the physician's page shows the
+    values decided on; "do not dose today" cancels the session with the reason, frees the chair,
+    drops it from the decisions waiting and the nurse's Due now, and the page says who decided
+    and when."""
+    walked = walked_session(world, SessionState.CHECKED_IN)
+    sid, order = walked.session.id, walked.order_id
+    held = _step(client, world, Role.NURSE, sid, "pre-dose", _predose(184, 96, order, (180, 96)))
+    assert held.status_code == 409 and held.json()["field"] == "predose_bp", held.text
+    csrf = web_login(client, world, Role.PHYSICIAN)
+    waiting = _section(client.get("/today").text, "today-decisions")
+    assert f"/sessions/{sid}" in waiting, waiting
+    form = _section(client.get(f"/sessions/{sid}").text, "step-predose-decision")
+    assert "184/96 mmHg" in form and "180/96 mmHg" in form, form
+    assert 'value="proceed"' in form and 'value="do_not_dose"' in form
+    decided = client.post(
+        f"/sessions/{sid}/steps/predose-decision",
+        data={"decision": "do_not_dose", "reason": "BP still high", "csrf_token": csrf},
+        follow_redirects=False,
+    )
+    assert decided.status_code == 303, decided.text
+    assert _state(world, sid) is SessionState.CANCELLED
+    with world.services.uow() as uow:
+        assert uow.sessions.active_on_chair(world.clinic.id, walked.session.chair_id) is None
+        history = uow.sessions.history(world.clinic.id, sid)
+    assert history[-1].to_state is SessionState.CANCELLED
+    page = client.get(f"/sessions/{sid}").text
+    assert "Waiting for a physician or APP" not in page
+    assert 'id="step-predose-decision"' not in page
+    note = page.split('id="not-dosed"', 1)[1].split("</p>", 1)[0]
+    physician = _name(world, Role.PHYSICIAN)
+    assert f"Not dosed today: BP still high, decided by {physician} at " in note, note
+    assert re.search(r" at \w{3} \d{1,2} \w{3} \d{4} \d{2}:\d{2}\.$", note), note  # not ISO
+    assert f"/sessions/{sid}" not in _section(client.get("/today").text, "today-decisions")
+    assert world.services.session_workflow.waiting_decisions(world.actor(Role.PHYSICIAN)) == []
+    web_login(client, world, Role.NURSE)
+    assert f"/sessions/{sid}" not in _section(client.get("/today").text, "today-due")
+    again = _step(client, world, Role.PHYSICIAN, sid, "predose-decision", {"decision": "proceed"})
+    assert again.status_code in (409, 422), again.text
+
+
+def test_a_hard_stop_is_final_and_the_visit_closes_as_not_dosed(
+    client: TestClient, world: World
+) -> None:
+    """172/104 is over the 180/100 hard stop: a later 128/78 checklist is refused and stored
+    nowhere, the banner stays naming the reading, no decision form is offered (not even to a
+    physician), and the nurse closes the visit as not dosed with the reason."""
+    walked = walked_session(world, SessionState.CHECKED_IN)
+    sid, order = walked.session.id, walked.order_id
+    high = _step(client, world, Role.NURSE, sid, "pre-dose", _predose(176, 106, order, (172, 104)))
+    assert high.status_code == 409 and high.json()["field"] == "predose_bp_hard_stop", high.text
+    flow, nurse = world.services.session_workflow, world.actor(Role.NURSE)
+    before = len(flow.day(nurse, sid).records)
+    again = _step(client, world, Role.NURSE, sid, "pre-dose", _predose(128, 78, order, None))
+    assert again.status_code == 409 and again.json()["field"] == "predose_bp_hard_stop"
+    assert len(flow.day(nurse, sid).records) == before
+    web_login(client, world, Role.PHYSICIAN)
+    page = client.get(f"/sessions/{sid}").text
+    assert 'id="step-predose-decision"' not in page and 'value="proceed"' not in page
+    banner = _section(page, "predose-hard-stop")
+    assert "172/104 mmHg" in banner and "no dose today" in banner, banner
+    assert "diastolic 104 mmHg is above the hard-stop limit of 100 mmHg" in banner
+    main, why = banner.split("<details>", 1)
+    assert "uncontrolled_hypertension" not in main and "uncontrolled_hypertension" in why
+    assert world.services.session_workflow.waiting_decisions(world.actor(Role.PHYSICIAN)) == []
+    csrf = web_login(client, world, Role.NURSE)
+    page = client.get(f"/sessions/{sid}").text
+    assert 'id="step-pre-dose"' not in page  # the checklist cannot clear a hard stop
+    empty = client.post(
+        f"/sessions/{sid}/steps/not-dosed", data={"reason": " ", "csrf_token": csrf}
+    )
+    assert empty.status_code == 422 and 'id="not-dosed-reason-error"' in empty.text, empty.text
+    closed = client.post(
+        f"/sessions/{sid}/steps/not-dosed",
+        data={"reason": "BP over the hard stop", "csrf_token": csrf},
+        follow_redirects=False,
+    )
+    assert closed.status_code == 303, closed.text
+    assert _state(world, sid) is SessionState.CANCELLED
+    page = client.get(f"/sessions/{sid}").text
+    assert f"Not dosed today: BP over the hard stop, decided by {_name(world, Role.NURSE)}" in page
+    assert "172/104 mmHg" in _section(page, "predose-hard-stop")
+    coach = _step(client, world, Role.COACH, sid, "not-dosed", {"reason": "x"})
+    assert coach.status_code in (403, 409), coach.text
+
+
+def test_closing_as_not_dosed_without_a_hard_stop_is_refused(
+    client: TestClient, world: World
+) -> None:
+    walked = walked_session(world, SessionState.CHECKED_IN)
+    refused = _step(client, world, Role.NURSE, walked.session.id, "not-dosed", {"reason": "x"})
+    assert refused.status_code == 409 and refused.json()["field"] == "state", refused.text
+    assert _state(world, walked.session.id) is SessionState.CHECKED_IN

@@ -272,7 +272,7 @@ def test_arrival_and_next_due_read_the_same_on_today_arrivals_and_the_session_pa
     desk_today = client.get(done.headers["location"]).text
     arrivals_page = client.get("/arrivals").text
     for page in (desk_today, arrivals_page):
-        assert "Arrived: session" in page
+        assert "Arrived " in page and "waiting for the nurse's check-in" in page
         assert "Checked in: session" not in page and ">Here<" not in page
     nurse = sign_in(client, world, Role.NURSE)
     assert '<th scope="col">Next due</th>' in section(nurse, "today-due")

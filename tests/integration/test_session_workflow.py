@@ -222,7 +222,10 @@ def test_a_bp_above_the_hard_stop_is_stored_and_nobody_can_start(day: Day) -> No
             _pre_dose(day, sbp_mmhg="230", dbp_mmhg="132", recheck_sbp_mmhg="230"),
         )
     assert stopped.value.field == "predose_bp_hard_stop"
-    assert "uncontrolled_hypertension" in " ".join(stopped.value.reasons)
+    assert (
+        "predose_bp_hard_stop: systolic 230 mmHg is above the hard-stop limit of 180 mmHg; "
+        "hard stop, no dose today"
+    ) in stopped.value.reasons
     with pytest.raises(SafetyBlock) as refused:
         day.flow.decide_predose_bp(
             physician, day.session_id, {"decision": "proceed", "reason": "feels well"}
@@ -231,6 +234,8 @@ def test_a_bp_above_the_hard_stop_is_stored_and_nobody_can_start(day: Day) -> No
     view = day.flow.day(nurse, day.session_id)
     assert view.session.state is SessionState.CHECKED_IN
     assert [r.kind for r in view.records].count(RecordKind.PRE_DOSE) == 1
+    stored = next(r for r in view.records if r.kind is RecordKind.PRE_DOSE)
+    assert "rule uncontrolled_hypertension" in stored.payload["bp_hard_stop_source"]
 
 
 def test_a_whole_session_to_discharge_refused_before_the_minimum_time(day: Day) -> None:

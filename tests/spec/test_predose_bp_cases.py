@@ -34,5 +34,18 @@ def test_predose_bp_case(sbp: int, dbp: int, held: bool, stop: bool, source: str
     hard = predose_bp_hard_stop(Decimal(sbp), Decimal(dbp), ADULT.contraindications)
     assert hold.held is held, source
     assert hard.held is stop, source
-    if stop:
-        assert "uncontrolled_hypertension" in hard.reasons[0]
+    if stop:  # the rule id sits with the source (one click away), not in the words
+        assert "uncontrolled_hypertension" in hard.source
+        assert all("uncontrolled_hypertension" not in r for r in hard.reasons)
+
+
+def test_the_words_say_which_value_is_over_which_limit() -> None:
+    hard = predose_bp_hard_stop(Decimal(172), Decimal(104), ADULT.contraindications)
+    assert hard.reasons == ("diastolic 104 mmHg is above the hard-stop limit of 100 mmHg",)
+    both = predose_bp_hard_stop(Decimal(230), Decimal(132), ADULT.contraindications)
+    assert both.reasons == (
+        "systolic 230 mmHg is above the hard-stop limit of 180 mmHg",
+        "diastolic 132 mmHg is above the hard-stop limit of 100 mmHg",
+    )
+    hold = predose_bp_hold(Decimal(180), Decimal(96), ADULT.monitoring)
+    assert hold.reasons == ("systolic 180 mmHg is at or above the hold of 180 mmHg",)

@@ -268,9 +268,16 @@ MONITORING = Monitoring(
     ("sbp", "dbp", "reasons"),
     [
         (179, 109, ()),
-        (180, 90, ("SBP 180 >= hold 180 mmHg",)),
-        (150, 110, ("DBP 110 >= hold 110 mmHg",)),
-        (190, 115, ("SBP 190 >= hold 180 mmHg", "DBP 115 >= hold 110 mmHg")),
+        (180, 90, ("systolic 180 mmHg is at or above the hold of 180 mmHg",)),
+        (150, 110, ("diastolic 110 mmHg is at or above the hold of 110 mmHg",)),
+        (
+            190,
+            115,
+            (
+                "systolic 190 mmHg is at or above the hold of 180 mmHg",
+                "diastolic 115 mmHg is at or above the hold of 110 mmHg",
+            ),
+        ),
     ],
     ids=["179/109-no-hold", "180/90-hold", "150/110-hold", "190/115-both"],
 )

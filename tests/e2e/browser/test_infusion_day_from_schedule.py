@@ -130,7 +130,7 @@ def test_front_desk_checks_in_and_the_nurse_takes_the_patient_to_discharge(
     slot.get_by_role("button", name="Check in").click()
     expect(desk.locator("#opened")).to_contain_text("session opened")
     expect(desk.locator("li.appt", has_text="Demo-Pathway")).to_contain_text(
-        "Arrived: session scheduled"
+        "waiting for the nurse's check-in"
     )
 
     nurse = _page_as(chromium, contexts, server, Role.NURSE, TABLET)

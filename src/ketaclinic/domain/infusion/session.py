@@ -278,9 +278,15 @@ def predose_bp_hold(sbp_mmhg: Decimal, dbp_mmhg: Decimal, monitoring: Monitoring
     """
     reasons: list[str] = []
     if sbp_mmhg >= monitoring.predose_hold_sbp_mmhg:
-        reasons.append(f"SBP {sbp_mmhg} >= hold {monitoring.predose_hold_sbp_mmhg} mmHg")
+        reasons.append(
+            f"systolic {sbp_mmhg} mmHg is at or above the hold of "
+            f"{monitoring.predose_hold_sbp_mmhg} mmHg"
+        )
     if dbp_mmhg >= monitoring.predose_hold_dbp_mmhg:
-        reasons.append(f"DBP {dbp_mmhg} >= hold {monitoring.predose_hold_dbp_mmhg} mmHg")
+        reasons.append(
+            f"diastolic {dbp_mmhg} mmHg is at or above the hold of "
+            f"{monitoring.predose_hold_dbp_mmhg} mmHg"
+        )
     source = monitoring.sources.get("predose_hold_sbp_mmhg")
     return PredoseHold(tuple(reasons), source.key if source else "clinical.md §4.3")
 
@@ -305,14 +311,17 @@ def predose_bp_hard_stop(
         if rule.condition != BP_HARD_STOP_CONDITION or rule.severity is not Severity.HARD_STOP:
             continue
         sbp_limit, dbp_limit = rule.params.get("sbp_mmhg"), rule.params.get("dbp_mmhg")
-        if (sbp_limit is not None and sbp_mmhg > sbp_limit) or (
-            dbp_limit is not None and dbp_mmhg > dbp_limit
-        ):
-            reasons.append(
-                f"BP {sbp_mmhg}/{dbp_mmhg} mmHg above the hard-stop limit "
-                f"{sbp_limit}/{dbp_limit} (rule {rule.id})"
+        over = [
+            f"{name} {value} mmHg is above the hard-stop limit of {limit} mmHg"
+            for name, value, limit in (
+                ("systolic", sbp_mmhg, sbp_limit),
+                ("diastolic", dbp_mmhg, dbp_limit),
             )
-            sources.append(rule.source)
+            if limit is not None and value > limit
+        ]
+        if over:
+            reasons.extend(over)
+            sources.append(f"{rule.source}, rule {rule.id}")
     return PredoseHold(tuple(reasons), "; ".join(sources) or "clinical.md §1.2")
 
 

@@ -23,7 +23,12 @@ from ketaclinic.services.infusion.early_stop import EarlyEnd, early_end, session
 from ketaclinic.services.infusion.facts import open_orders, order_of, resume_approval
 from ketaclinic.services.infusion.monitor_presence import monitor_of
 from ketaclinic.services.infusion.ports import SessionRecord
-from ketaclinic.services.infusion.predose_decisions import is_waiting, waiting_predose
+from ketaclinic.services.infusion.predose_decisions import (
+    hard_stop_record,
+    is_waiting,
+    not_dosed_record,
+    waiting_predose,
+)
 from ketaclinic.services.infusion.sessions import pause_count
 from ketaclinic.services.ports import UnitOfWork
 
@@ -46,6 +51,8 @@ class SessionDay:
     ended_early: EarlyEnd | None = None  # ordered and given amounts and why, after an early end
     monitor: str | None = None  # the monitor it reads from (its own or its chair's); None: by hand
     open_orders: Sequence[DoseOrder] = ()  # the course's orders not yet given, oldest first
+    hard_stop: SessionRecord | None = None  # the pre-dose checklist over the BP hard stop: final
+    not_dosed: SessionRecord | None = None  # "do not dose today": reason, who, when
 
     @property
     def infused(self) -> bool:
@@ -98,4 +105,6 @@ def session_day(
         ended_early=ended,
         monitor=monitor_of(uow, s),
         open_orders=open_orders(uow, s),
+        hard_stop=hard_stop_record(records),
+        not_dosed=not_dosed_record(records) if s.state is SessionState.CANCELLED else None,
     )

@@ -14,7 +14,7 @@ from typing import Any
 
 from ketaclinic.domain.consent.signatures import ConsentStatus, ensure_sessions_allowed
 from ketaclinic.domain.dosing.records import DoseOrder
-from ketaclinic.domain.errors import NotFound, SafetyBlock, ValidationFailed
+from ketaclinic.domain.errors import Conflict, NotFound, SafetyBlock, ValidationFailed
 from ketaclinic.domain.identity.access import Permission
 from ketaclinic.domain.identity.staff import Actor
 from ketaclinic.domain.infusion.discharge import DischargeDecision, sign_discharge
@@ -54,6 +54,7 @@ from ketaclinic.services.infusion.facts import (
 from ketaclinic.services.infusion.ports import RecordKind, SessionRecord
 from ketaclinic.services.infusion.predose_decisions import (
     PREDOSE_DECISIONS,
+    hard_stop_record,
     is_waiting,
     waiting_predose,
 )
@@ -121,6 +122,16 @@ class SessionWorkflowService(BedsideSteps):
         doc = forms.pre_dose(raw)
         with self._uow() as uow:
             s, _, protocol = self._context(uow, actor, session_id)
+            stopped = session_bp_reasons(
+                uow.session_records.for_session(s.clinic_id, s.id), "bp_hard_stop"
+            )
+            if stopped:  # final for the session: a new checklist cannot clear it
+                raise SafetyBlock(
+                    "pre-dose BP above the hard-stop limit earlier today: no dose today; "
+                    "close the visit as not dosed",
+                    reasons=tuple(f"predose_bp_hard_stop: {r}" for r in stopped),
+                    field="predose_bp_hard_stop",
+                )
             verified_order(uow, s, int(doc.payload["order_id"]))
             payload = {
                 **doc.payload,
@@ -160,7 +171,6 @@ class SessionWorkflowService(BedsideSteps):
         f.done()
         with self._uow() as uow:
             s = get_session(uow, actor.clinic_id, session_id)
-            predose = waiting_predose(uow, s)
             records = uow.session_records.for_session(s.clinic_id, s.id)
             stop = session_bp_reasons(records, "bp_hard_stop")  # any checklist of the day
             if stop and decision == "proceed":
@@ -169,6 +179,11 @@ class SessionWorkflowService(BedsideSteps):
                     reasons=tuple(f"predose_bp_hard_stop: {r}" for r in stop),
                     field="predose_bp_hard_stop",
                 )
+            if stop:  # do not dose: the visit closes, as after a hard stop by anyone
+                return self._not_dosed(uow, actor, s, hard_stop_record(records), reason)
+            predose = waiting_predose(uow, s)
+            if decision != "proceed":
+                return self._not_dosed(uow, actor, s, predose, reason)
             assert actor.staff_id is not None
             member = uow.staff.get(actor.staff_id)
             payload = {
@@ -180,11 +195,60 @@ class SessionWorkflowService(BedsideSteps):
                 "prescriber_role": actor.role_name,
             }
             self._add(uow, actor, s, RecordKind.PREDOSE_DECISION, payload)
-            if decision != "proceed":
-                uow.commit()
-                return s
             facts = self._facts(uow, s)
             return self._move(uow, actor, s, SessionState.READY, facts)
+
+    def close_not_dosed(
+        self, actor: Actor, session_id: int, raw: Mapping[str, Any]
+    ) -> InfusionSession:
+        """Close the visit as not dosed today after a pre-dose BP hard stop
+        (predose_bp_hard_stop, clinical.md §1.2): a nurse, physician or APP, with a ``reason``.
+        The session is cancelled with that reason (chair freed, off every waiting list); the
+        record names who closed it. Refused (field ``state``) without a hard stop on the session:
+        a BP hold is decided by a prescriber (:meth:`decide_predose_bp`)."""
+        require(actor, Permission.SESSION_RUN)
+        ensure_clinical(actor, PREDOSE_ROLE, "close the visit as not dosed")
+        f = forms.Fields(raw)
+        reason = f.text("reason")
+        f.done()
+        with self._uow() as uow:
+            s = get_session(uow, actor.clinic_id, session_id)
+            stop = hard_stop_record(uow.session_records.for_session(s.clinic_id, s.id))
+            if s.state is not SessionState.CHECKED_IN or stop is None:
+                raise Conflict(
+                    "predose_bp_hard_stop: only a checked-in session with a pre-dose BP hard "
+                    "stop is closed here; a BP hold is decided by a physician or APP",
+                    field="state",
+                )
+            return self._not_dosed(uow, actor, s, stop, reason)
+
+    def _not_dosed(
+        self,
+        uow: UnitOfWork,
+        actor: Actor,
+        s: InfusionSession,
+        predose: SessionRecord | None,
+        reason: str,
+    ) -> InfusionSession:
+        """Record "do not dose today" (who, why, on which checklist) and cancel the session
+        with that reason, in the caller's unit of work: the visit ends, the chair is free."""
+        assert actor.staff_id is not None
+        member = uow.staff.get(actor.staff_id)
+        name = member.name if member else "a member of staff"
+        payload = {
+            "predose_record_id": predose.id if predose else None,
+            "decision": "do_not_dose",
+            "reason": reason,
+            "decided_by_id": actor.staff_id,
+            "decided_by_name": name,
+            "decided_by_role": actor.role_name,
+            "prescriber_id": actor.staff_id,
+            "prescriber_name": name,
+            "prescriber_role": actor.role_name,
+        }
+        self._add(uow, actor, s, RecordKind.PREDOSE_DECISION, payload)
+        facts = self._facts(uow, s, reason=f"not dosed today: {reason}")
+        return self._move(uow, actor, s, SessionState.CANCELLED, facts)
 
     def waiting_decisions(self, actor: Actor) -> Sequence[SessionDay]:
         """Sessions whose pre-dose BP hold waits for a prescriber's decision (oldest first)."""
@@ -369,6 +433,7 @@ _STEPS: dict[str, _Step] = {
     "check-in": SessionWorkflowService.check_in,
     "pre-dose": SessionWorkflowService.pre_dose,
     "predose-decision": SessionWorkflowService.decide_predose_bp,
+    "not-dosed": SessionWorkflowService.close_not_dosed,
     "iv": SessionWorkflowService.place_iv,
     "give": SessionWorkflowService.give,
     "start": SessionWorkflowService.start,
