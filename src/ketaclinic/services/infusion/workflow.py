@@ -14,19 +14,18 @@ from typing import Any
 
 from ketaclinic.domain.consent.signatures import ConsentStatus, ensure_sessions_allowed
 from ketaclinic.domain.dosing.records import DoseOrder
-from ketaclinic.domain.errors import Conflict, NotFound, SafetyBlock, ValidationFailed
+from ketaclinic.domain.errors import NotFound, ValidationFailed
 from ketaclinic.domain.identity.access import Permission
 from ketaclinic.domain.identity.staff import Actor
 from ketaclinic.domain.infusion.discharge import DischargeDecision, sign_discharge
 from ketaclinic.domain.infusion.records import InfusionSession
-from ketaclinic.domain.infusion.session import SessionState, guard_failures
+from ketaclinic.domain.infusion.session import SessionState
 from ketaclinic.domain.protocols.model import Protocol
 from ketaclinic.domain.protocols.sections import Route
 from ketaclinic.services.audit.trail import record
 from ketaclinic.services.dosing.gate import ensure_dose_allowed
 from ketaclinic.services.identity.authorization import require
 from ketaclinic.services.infusion import checklists as forms
-from ketaclinic.services.infusion.bedside_records import BedsideSteps
 from ketaclinic.services.infusion.discharge import evaluate, override
 from ketaclinic.services.infusion.dose_team import (
     DoseTeam,
@@ -42,34 +41,28 @@ from ketaclinic.services.infusion.early_stop import (
     dosing_end,
 )
 from ketaclinic.services.infusion.facts import (
-    bp_hold,
     ketamine_payload,
     observed_response,
     order_of,
-    session_bp_reasons,
     session_order,
-    verified_order,
-    vitals_hold,
 )
 from ketaclinic.services.infusion.ports import RecordKind, SessionRecord
 from ketaclinic.services.infusion.predose_decisions import (
-    PREDOSE_DECISIONS,
-    hard_stop_record,
     is_waiting,
-    waiting_predose,
 )
-from ketaclinic.services.infusion.runners import ensure_clinical, ensure_session_runner
+from ketaclinic.services.infusion.predose_steps import PredoseSteps
+from ketaclinic.services.infusion.runners import ensure_session_runner
 from ketaclinic.services.infusion.session_day import SessionDay, session_day
 from ketaclinic.services.infusion.sessions import get_session
 from ketaclinic.services.ports import UnitOfWork
 
-PREDOSE_ROLE = "predose.role"
 _INSTRUCTIONS = "no driving or operating machinery until the next day; escort home"
 
 
-class SessionWorkflowService(BedsideSteps):
-    """Infusion day, step by step (see the module); bedside records in :class:`BedsideSteps`,
-    pause, stop and resume in :class:`PauseSteps`, internals in :class:`SessionSteps`."""
+class SessionWorkflowService(PredoseSteps):
+    """Infusion day, step by step (see the module); the pre-dose check and BP decisions in
+    :class:`PredoseSteps`, bedside records in :class:`BedsideSteps`, pause, stop and resume in
+    :class:`PauseSteps`, internals in :class:`SessionSteps`."""
 
     # -- check-in and pre-dose -------------------------------------------------------------
     def check_in(self, actor: Actor, session_id: int, raw: Mapping[str, Any]) -> InfusionSession:
@@ -97,158 +90,6 @@ class SessionWorkflowService(BedsideSteps):
             )
             facts = self._facts(uow, s)
             return self._move(uow, actor, s, SessionState.CHECKED_IN, facts)
-
-    def pre_dose(self, actor: Actor, session_id: int, raw: Mapping[str, Any]) -> InfusionSession:
-        """Complete the pre-dose checklist and move to ``ready`` when every item holds.
-
-        A BP at or above the protocol's hold (predose_bp_hold, clinical.md §4.3) needs a recheck,
-        then a decision by a signed-in prescriber (:meth:`decide_predose_bp`): the checklist is
-        stored and the refusal names ``predose_bp``. A BP above the eligibility hard-stop limit
-        (predose_bp_hard_stop, §1.2) is stored and refused: no start, by anyone. A decision
-        typed on the checklist is refused. The order must be this course's verified order. An
-        SpO2 or HR tripping one of the pack's pre-dose ``hold`` rules refuses ``ready`` naming
-        the rule, until a recheck within limits is documented. Done by a nurse, physician or
-        APP signed in (``predose.role``): the coach attends a KAT session but does not clear it.
-        """
-        require(actor, Permission.SESSION_RUN)
-        if str(raw.get("prescriber_bp_decision") or "").strip():
-            raise ValidationFailed(
-                {
-                    "prescriber_bp_decision": "predose_bp: the decision on a BP hold is made by "
-                    "the signed-in prescriber (physician or APP), not typed on the checklist"
-                }
-            )
-        ensure_clinical(actor, PREDOSE_ROLE, "complete the pre-dose check (clear for dosing)")
-        doc = forms.pre_dose(raw)
-        with self._uow() as uow:
-            s, _, protocol = self._context(uow, actor, session_id)
-            stopped = session_bp_reasons(
-                uow.session_records.for_session(s.clinic_id, s.id), "bp_hard_stop"
-            )
-            if stopped:  # final for the session: a new checklist cannot clear it
-                raise SafetyBlock(
-                    "pre-dose BP above the hard-stop limit earlier today: no dose today; "
-                    "close the visit as not dosed",
-                    reasons=tuple(f"predose_bp_hard_stop: {r}" for r in stopped),
-                    field="predose_bp_hard_stop",
-                )
-            verified_order(uow, s, int(doc.payload["order_id"]))
-            payload = {
-                **doc.payload,
-                **bp_hold(doc.payload, protocol),
-                **vitals_hold(doc.payload, protocol, self._now()),
-            }
-            self._add(uow, actor, s, RecordKind.PRE_DOSE, payload)
-            facts = self._facts(uow, s)
-            failures = guard_failures(s.state, SessionState.READY, facts)
-            bp = tuple(f for f in failures if f.startswith("predose_bp"))
-            if bp:  # a BP hold or hard stop is kept, whatever else is missing: a later
-                uow.commit()  # checklist cannot erase it (services.infusion.facts)
-                others = tuple(f for f in failures if f not in bp)
-                raise SafetyBlock(
-                    "pre-dose BP: no start without a prescriber's decision"
-                    if not facts.predose_hard_stop
-                    else "pre-dose BP above the hard-stop limit: no dose today",
-                    reasons=bp + others,
-                    field="predose_bp_hard_stop" if facts.predose_hard_stop else "predose_bp",
-                )
-            return self._move(uow, actor, s, SessionState.READY, facts)
-
-    def decide_predose_bp(
-        self, actor: Actor, session_id: int, raw: Mapping[str, Any]
-    ) -> InfusionSession:
-        """The signed-in prescriber's decision on a pre-dose BP at or above the hold.
-
-        Physician or APP only (PREDOSE_DECIDE). ``decision`` is ``proceed`` or ``do_not_dose``
-        with a ``reason``; the record names the prescriber and binds the latest pre-dose
-        checklist. ``proceed`` moves the session to ``ready`` when every other item holds; it is
-        refused above the hard-stop limit (predose_bp_hard_stop), which no one can override.
-        """
-        require(actor, Permission.PREDOSE_DECIDE)
-        f = forms.Fields(raw)
-        decision = f.choice("decision", PREDOSE_DECISIONS)
-        reason = f.text("reason")
-        f.done()
-        with self._uow() as uow:
-            s = get_session(uow, actor.clinic_id, session_id)
-            records = uow.session_records.for_session(s.clinic_id, s.id)
-            stop = session_bp_reasons(records, "bp_hard_stop")  # any checklist of the day
-            if stop and decision == "proceed":
-                raise SafetyBlock(
-                    "pre-dose BP above the hard-stop limit: no start, by anyone",
-                    reasons=tuple(f"predose_bp_hard_stop: {r}" for r in stop),
-                    field="predose_bp_hard_stop",
-                )
-            if stop:  # do not dose: the visit closes, as after a hard stop by anyone
-                return self._not_dosed(uow, actor, s, hard_stop_record(records), reason)
-            predose = waiting_predose(uow, s)
-            if decision != "proceed":
-                return self._not_dosed(uow, actor, s, predose, reason)
-            assert actor.staff_id is not None
-            member = uow.staff.get(actor.staff_id)
-            payload = {
-                "predose_record_id": predose.id,
-                "decision": decision,
-                "reason": reason,
-                "prescriber_id": actor.staff_id,
-                "prescriber_name": member.name if member else f"staff {actor.staff_id}",
-                "prescriber_role": actor.role_name,
-            }
-            self._add(uow, actor, s, RecordKind.PREDOSE_DECISION, payload)
-            facts = self._facts(uow, s)
-            return self._move(uow, actor, s, SessionState.READY, facts)
-
-    def close_not_dosed(
-        self, actor: Actor, session_id: int, raw: Mapping[str, Any]
-    ) -> InfusionSession:
-        """Close the visit as not dosed today after a pre-dose BP hard stop
-        (predose_bp_hard_stop, clinical.md §1.2): a nurse, physician or APP, with a ``reason``.
-        The session is cancelled with that reason (chair freed, off every waiting list); the
-        record names who closed it. Refused (field ``state``) without a hard stop on the session:
-        a BP hold is decided by a prescriber (:meth:`decide_predose_bp`)."""
-        require(actor, Permission.SESSION_RUN)
-        ensure_clinical(actor, PREDOSE_ROLE, "close the visit as not dosed")
-        f = forms.Fields(raw)
-        reason = f.text("reason")
-        f.done()
-        with self._uow() as uow:
-            s = get_session(uow, actor.clinic_id, session_id)
-            stop = hard_stop_record(uow.session_records.for_session(s.clinic_id, s.id))
-            if s.state is not SessionState.CHECKED_IN or stop is None:
-                raise Conflict(
-                    "predose_bp_hard_stop: only a checked-in session with a pre-dose BP hard "
-                    "stop is closed here; a BP hold is decided by a physician or APP",
-                    field="state",
-                )
-            return self._not_dosed(uow, actor, s, stop, reason)
-
-    def _not_dosed(
-        self,
-        uow: UnitOfWork,
-        actor: Actor,
-        s: InfusionSession,
-        predose: SessionRecord | None,
-        reason: str,
-    ) -> InfusionSession:
-        """Record "do not dose today" (who, why, on which checklist) and cancel the session
-        with that reason, in the caller's unit of work: the visit ends, the chair is free."""
-        assert actor.staff_id is not None
-        member = uow.staff.get(actor.staff_id)
-        name = member.name if member else "a member of staff"
-        payload = {
-            "predose_record_id": predose.id if predose else None,
-            "decision": "do_not_dose",
-            "reason": reason,
-            "decided_by_id": actor.staff_id,
-            "decided_by_name": name,
-            "decided_by_role": actor.role_name,
-            "prescriber_id": actor.staff_id,
-            "prescriber_name": name,
-            "prescriber_role": actor.role_name,
-        }
-        self._add(uow, actor, s, RecordKind.PREDOSE_DECISION, payload)
-        facts = self._facts(uow, s, reason=f"not dosed today: {reason}")
-        return self._move(uow, actor, s, SessionState.CANCELLED, facts)
 
     def waiting_decisions(self, actor: Actor) -> Sequence[SessionDay]:
         """Sessions whose pre-dose BP hold waits for a prescriber's decision (oldest first)."""
