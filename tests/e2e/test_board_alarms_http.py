@@ -85,7 +85,7 @@ def test_acknowledging_is_one_action_and_doing_less_than_the_rule_needs_a_note(
     row = history.text.split(f'<tr data-alarm-id="{alarm.id}"', 1)[1].split("</tr>", 1)[0]
     assert 'data-priority="high"' in history.text.split(f'data-alarm-id="{alarm.id}"', 1)[1][:40]
     assert re.search(r'<td data-field="repeat"[^>]*>2', row), row
-    assert ": none" in row and "not yet" not in row
+    assert ": no change to dosing — condition cleared on recheck" in row and "not yet" not in row
     again = client.post(url, data={"action": "none", "note": "late"}, headers=headers)
     assert again.status_code == 422 and "already acknowledged" in again.text
 

@@ -17,7 +17,8 @@ A pause rule on a session already paused is met. Once dosing has ended or the co
 cleared, doing less than the required action is accepted with a written reason (why it was not
 done), recorded as an override; without one it is refused, so a click alone never records that a
 required pause or stop was skipped. Source: clinical.md §4.3 (BP and SpO2 rules: pause, stop,
-notify the prescriber); IEC 60601-1-8 (alarm priorities; the operator acknowledges, the cause is acted on).
+notify the prescriber); IEC 60601-1-8 (alarm priorities; the operator acknowledges, the cause is
+acted on).
 """
 
 from __future__ import annotations
