@@ -17,6 +17,7 @@ from ketaclinic.domain.identity.access import Permission
 from ketaclinic.domain.identity.staff import Actor
 from ketaclinic.domain.outcomes.standing import Overdue
 from ketaclinic.domain.patients.people import Patient
+from ketaclinic.domain.patients.treatment import Course
 from ketaclinic.services.audit.trail import record
 from ketaclinic.services.identity.authorization import require
 from ketaclinic.services.infusion.adverse_events import (
@@ -24,6 +25,7 @@ from ketaclinic.services.infusion.adverse_events import (
     course_adverse_events,
     with_recorded_events,
 )
+from ketaclinic.services.infusion.facts import order_of
 from ketaclinic.services.outcomes.overdue import boosters_given, clinic_today, course_overdue
 from ketaclinic.services.outcomes.review import CourseReview, build_review
 from ketaclinic.services.patients.courses import get_course
@@ -50,6 +52,10 @@ class CourseReport:
     protocol_signed_off_by: str = ""
     """Who signed off the course's protocol version (its clinic defaults); "" when not yet."""
     protocol_signed_off_at: datetime | None = None
+    protocol_version: str = ""
+    dosing_started: Mapping[int, datetime] = field(default_factory=dict)
+    """When dosing started in the session that gave each order, by order id (the session's
+    time, as its page shows it; the administration is recorded when dosing ends)."""
 
 
 class ReportService:
@@ -73,6 +79,7 @@ class ReportService:
                 uow.dosing.administrations(actor.clinic_id, course_id), events
             )
             signer = _signer(uow, actor)
+            started = _dosing_started(uow, course)
             boosters = boosters_given(uow, course)
             overdue = course_overdue(uow, review, today=clinic_today(uow, actor.clinic_id, now))
             published = loaded.published
@@ -106,7 +113,21 @@ class ReportService:
             overdue=overdue,
             protocol_signed_off_by=approver.name if approver is not None else "",
             protocol_signed_off_at=published.signed_off_at,
+            protocol_version=published.version,
+            dosing_started=started,
         )
+
+
+def _dosing_started(uow: UnitOfWork, course: Course) -> dict[int, datetime]:
+    """Order id -> start of dosing of the course's session that gave it."""
+    started: dict[int, datetime] = {}
+    for s in uow.sessions.for_patient(course.clinic_id, course.patient_id):
+        if s.course_id != course.id or s.dosing_started_at is None:
+            continue
+        order = order_of(uow, s, uow.session_records.for_session(course.clinic_id, s.id))
+        if order is not None:
+            started[order.id] = s.dosing_started_at
+    return started
 
 
 def _signer(uow: UnitOfWork, actor: Actor) -> str:
