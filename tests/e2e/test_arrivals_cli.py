@@ -49,4 +49,5 @@ def test_front_desk_checks_in_the_demo_pathway_patient_from_the_command_line(
         "--password-file",
         str(secret),
     )
-    assert refused.returncode == 1 and "session.check_in" in refused.stderr
+    assert refused.returncode == 1 and "(session.check_in)" in refused.stderr
+    assert "An auditor cannot check a patient in" in refused.stderr

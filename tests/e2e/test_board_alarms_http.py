@@ -15,7 +15,7 @@ from ketaclinic.domain.identity.access import Role
 from ketaclinic.domain.infusion.records import AckAction
 from ketaclinic.services.infusion.demo_sessions import start_demo_sessions
 from tests.conftest import World
-from tests.e2e.conftest import web_login
+from tests.e2e.conftest import bearer, web_login
 from tests.infusion_world import pcd01, running_sessions
 
 
@@ -56,22 +56,36 @@ def test_a_repeating_rule_is_one_alarm_with_its_count_and_latest_value(
     assert "latest SBP 210" in page
 
 
-def test_acknowledging_is_one_action_with_an_optional_note(
+def test_acknowledging_is_one_action_and_doing_less_than_the_rule_needs_a_note(
     client: TestClient, world: World
 ) -> None:
     sid = _flapping(world, cycles=2)
     csrf = web_login(client, world, Role.NURSE)
+    board = client.get("/board").text
+    form = board.split('class="ack"', 1)[1].split("</form>", 1)[0]
+    assert re.search(r'<option value="" selected disabled>', form), form
+    assert not re.search(r'<option value="(pause|stop|none)" selected', form), form
     [alarm] = world.services.alarms.for_session(world.actor(Role.NURSE), sid)
     url = f"/board/alarms/{alarm.id}/acknowledge"
     headers = {"HX-Request": "true", "X-CSRF-Token": csrf}
-    done = client.post(url, data={"action": "none", "note": ""}, headers=headers)
+    unchosen = client.post(url, data={"action": "", "note": ""}, headers=headers)
+    assert unchosen.status_code == 422 and "choose what was done" in unchosen.text
+    bare = client.post(url, data={"action": "none", "note": ""}, headers=headers)
+    assert bare.status_code == 422, bare.text
+    assert 'role="alert">Note: alarm.required_action: rule bp-systolic-severe' in bare.text
+    assert "requires dosing to pause" in bare.text
+    [still] = world.services.alarms.for_session(world.actor(Role.NURSE), sid)
+    assert still.acknowledged_at is None
+    done = client.post(
+        url, data={"action": "none", "note": "condition cleared on recheck"}, headers=headers
+    )
     assert done.status_code == 200 and 'class="ack"' not in done.text
     history = client.get(f"/sessions/{sid}")
     assert 'id="alarm-history"' in history.text
     row = history.text.split(f'<tr data-alarm-id="{alarm.id}"', 1)[1].split("</tr>", 1)[0]
     assert 'data-priority="high"' in history.text.split(f'data-alarm-id="{alarm.id}"', 1)[1][:40]
     assert re.search(r'<td data-field="repeat"[^>]*>2', row), row
-    assert ": none" in row and "not yet" not in row
+    assert ": no change to dosing — condition cleared on recheck" in row and "not yet" not in row
     again = client.post(url, data={"action": "none", "note": "late"}, headers=headers)
     assert again.status_code == 422 and "already acknowledged" in again.text
 
@@ -82,7 +96,7 @@ def test_after_an_acknowledgement_a_new_episode_is_a_new_alarm(
     sid = _flapping(world, cycles=1)
     nurse = world.actor(Role.NURSE)
     [first] = world.services.alarms.for_session(nurse, sid)
-    world.services.alarms.acknowledge(nurse, first.id, AckAction.NONE, "")
+    world.services.alarms.acknowledge(nurse, first.id, AckAction.NONE, "cleared on recheck")
     [monitor] = start_demo_sessions(
         world.services.uow,
         world.services.pathway(),
@@ -96,3 +110,22 @@ def test_after_an_acknowledgement_a_new_episode_is_a_new_alarm(
     _handler(world).handle(pcd01(monitor, "N1", world.clock.now(), sbp=209))
     alarms = world.services.alarms.for_session(nurse, sid)
     assert [(a.id == first.id, a.repeat_count) for a in alarms] == [(True, 1), (False, 1)]
+
+
+def test_over_the_api_a_nurse_cannot_skip_a_required_pause_without_a_note(
+    client: TestClient, world: World
+) -> None:
+    sid = _flapping(world, cycles=1)
+    [alarm] = world.services.alarms.for_session(world.actor(Role.NURSE), sid)
+    assert alarm.action == "pause" and not alarm.active
+    nurse = bearer(client, world, Role.NURSE)
+    url = f"/api/v1/alarms/{alarm.id}/acknowledge"
+    bare = client.post(url, headers=nurse, json={"action": "none", "note": "  "})
+    assert bare.status_code == 422, bare.text
+    assert "note" in bare.text and "alarm.required_action" in bare.text
+    assert "bp-systolic-severe" in bare.text
+    [still] = world.services.alarms.for_session(world.actor(Role.NURSE), sid)
+    assert still.acknowledged_at is None
+    done = client.post(url, headers=nurse, json={"action": "none", "note": "SBP 142 on recheck"})
+    assert done.status_code == 200, done.text
+    assert done.json()["ack_note"] == "SBP 142 on recheck"

@@ -62,7 +62,7 @@ def _acknowledge(client: TestClient, world: World, alarm_id: int) -> None:
     csrf = web_login(client, world, Role.NURSE)
     done = client.post(
         f"/board/alarms/{alarm_id}/acknowledge",
-        data={"action": "none", "note": ""},
+        data={"action": "none", "note": "condition cleared on recheck"},
         headers={"HX-Request": "true", "X-CSRF-Token": csrf},
     )
     assert done.status_code == 200, done.text[:800]

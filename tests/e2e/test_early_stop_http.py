@@ -4,6 +4,8 @@ session keeps infusing; with one, recovery begins and the amount actually given 
 
 from __future__ import annotations
 
+from zoneinfo import ZoneInfo
+
 import pytest
 from fastapi.testclient import TestClient
 
@@ -55,8 +57,20 @@ def test_the_form_asks_why_dosing_ends_early_and_refuses_without_a_reason(
     assert _state(day) is SessionState.RECOVERY
     page = client.get(f"/sessions/{day.session_id}").text
     assert '<strong data-field="given-mg">given 3.5 mg</strong> (dosing ended early)' in page
+    zone = ZoneInfo(day.world.clinic.timezone)
+    ended_at = day.world.clock.now().astimezone(zone).strftime("%H:%M")
+    record = page.split('id="session-record"', 1)[1].split("</section>", 1)[0]
+    entry = record.split('<li data-kind="early-end">', 1)[1].split("</li>", 1)[0]
+    assert entry.startswith(f"{ended_at} · Dosing ended early: patient asked to stop;"), entry
+    assert "given 3.5 mg of 35 mg ordered" in entry
     panel = client.get(f"/patients/{day.setup.patient_id}/panels/sessions").text
-    assert "3.5 mg" in panel and "35 mg" not in panel
+    ketamine = panel.split("<tr><td>", 1)[1].split("</td>")[2]
+    assert ketamine.strip().startswith("<td>3.5 mg IV"), ketamine
+    early = panel.split('data-field="early-end">', 1)[1].split("</p>", 1)[0]
+    assert (
+        early
+        == f"{ended_at} · Dosing ended early: patient asked to stop; given 3.5 mg of 35 mg ordered"
+    )
     web_login(client, day.world, Role.APP)
     record = client.get(f"/courses/{day.setup.course_id}/orders/new").text
     assert '<strong data-field="given-mg">given 3.5 mg</strong> (dosing ended early)' in record

@@ -91,7 +91,8 @@ def test_a_nurse_may_not_register_a_gateway_over_http_or_in_the_service(
     try:
         world.services.gateways.add(world.actor(Role.NURSE), NewGateway("R", "10.0.0.5", "ROGUE"))
     except PermissionDenied as refused:
-        assert "staff.admin" in str(refused)
+        assert refused.permission == "staff.admin"
+        assert str(refused) == "A nurse cannot manage staff accounts: only an administrator may"
     else:
         raise AssertionError("a nurse registered a gateway")
     assert _actions(world) == []

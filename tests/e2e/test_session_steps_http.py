@@ -92,10 +92,13 @@ def test_a_coach_or_the_front_desk_cannot_approve_resuming(
     for role in (Role.COACH, Role.FRONT_DESK, Role.NURSE):
         denied = _step(client, world, role, sid, "resume-approval", {"reason": "looks fine"})
         assert denied.status_code == 403, (role, denied.text)
-    assert (
-        "predose.decide"
-        in _step(client, world, Role.COACH, sid, "resume-approval", {"reason": "looks fine"}).text
+    body = _step(client, world, Role.NURSE, sid, "resume-approval", {"reason": "fine"}).json()
+    assert body["permission"] == "predose.decide"
+    assert body["detail"] == (
+        "A nurse cannot record the pre-dose BP decision: "
+        "only a physician or a nurse practitioner / PA may"
     )
+    assert "predose.decide" not in body["detail"]
     alone = _step(client, world, Role.NURSE, sid, "resume", {"reason": "settled"})
     assert alone.status_code in (409, 422) and "resume_approved" in alone.text
 
@@ -403,3 +406,17 @@ def test_closing_as_not_dosed_without_a_hard_stop_is_refused(
     refused = _step(client, world, Role.NURSE, walked.session.id, "not-dosed", {"reason": "x"})
     assert refused.status_code == 409 and refused.json()["field"] == "state", refused.text
     assert _state(world, walked.session.id) is SessionState.CHECKED_IN
+
+
+def test_a_refused_page_says_in_words_who_may_and_keeps_the_code_one_click_away(
+    client: TestClient, world: World
+) -> None:
+    web_login(client, world, Role.NURSE)
+    page = client.get("/audit")
+    assert page.status_code == 403
+    alert = page.text.split('role="alert">', 1)[1].split("</p>", 1)[0]
+    assert alert == (
+        "A nurse cannot read the audit trail: only an administrator or an auditor may"
+    ), alert
+    why = page.text.split('<details class="why"><summary>Permission</summary>', 1)[1]
+    assert why.split("</details>", 1)[0].count("audit.read") == 1

@@ -3,8 +3,9 @@ source (``domain.infusion.alarm_ack.check_acknowledgement``, rule ``alarm.requir
 
 Doing what the rule asks, or more, is one click with no note. While dosing runs and the condition
 lasts, continuing on a stop rule is refused outright, continuing on a pause rule is a prescriber's
-decision with a written reason, and pausing on a stop rule needs a written reason. Once dosing has
-ended or the condition has cleared, anything goes.
+decision with a written reason, and pausing on a stop rule needs a written reason. A pause rule on
+a session already paused is met. Once dosing has ended or the condition has cleared, doing less
+than the rule asks still needs a written reason (recorded as an override), never a bare click.
 """
 
 from __future__ import annotations
@@ -77,8 +78,29 @@ CASES = (
         "O2 on, recheck",
         "override",
     ),
-    Case("stop rule, condition cleared", S43_STOP, "stop", INF, NONE, "", "ok", cleared=True),
-    Case("pause rule, already in recovery", IEC, "pause", REC, NONE, "", "ok"),
+    Case("stop rule, condition cleared", S43_STOP, "stop", INF, NONE, "", "reason", cleared=True),
+    Case(
+        "stop rule, condition cleared, with a reason",
+        S43_STOP,
+        "stop",
+        INF,
+        NONE,
+        "SpO2 98% on recheck",
+        "override",
+        cleared=True,
+    ),
+    Case("pause rule, condition cleared", S43, "pause", INF, NONE, "", "reason", cleared=True),
+    Case("pause rule, already in recovery", IEC, "pause", REC, NONE, "", "reason"),
+    Case(
+        "pause rule, already in recovery, with a reason",
+        IEC,
+        "pause",
+        REC,
+        NONE,
+        "dosing had already ended",
+        "override",
+    ),
+    Case("pause rule, paused in recovery", IEC, "pause", REC, PAUSE, "", "ok"),
     Case("pause rule, already paused", IEC, "pause", PAU, NONE, "", "ok"),
     Case("notice, nothing done", IEC, "notify", INF, NONE, "", "ok"),
     Case("technical alarm, probe checked", IEC, "check_sensor", INF, NONE, "", "ok"),

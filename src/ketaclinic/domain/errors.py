@@ -32,7 +32,14 @@ class NotFound(ClinicError):
 
 
 class PermissionDenied(ClinicError):
-    """The signed-in user's role in this clinic does not grant the permission."""
+    """The signed-in user's role in this clinic does not grant the permission; ``permission``
+    is its code (kept for the API's structured error and one click away on pages)."""
+
+    def __init__(
+        self, detail: str, *, permission: str | None = None, field: str | None = None
+    ) -> None:
+        super().__init__(detail, field=field)
+        self.permission = permission
 
 
 class NotAuthenticated(ClinicError):

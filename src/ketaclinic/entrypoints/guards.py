@@ -12,7 +12,12 @@ import hmac
 from fastapi import Request
 
 from ketaclinic.domain.errors import NotAuthenticated, PermissionDenied
-from ketaclinic.domain.identity.access import Permission, is_allowed
+from ketaclinic.domain.identity.access import (
+    PERMISSION_ACTIONS,
+    Permission,
+    is_allowed,
+    refusal_words,
+)
 from ketaclinic.domain.identity.staff import Actor
 from ketaclinic.entrypoints.http import client_of, remember_actor, services_of
 from ketaclinic.services.identity.staff_sessions import StaffSession
@@ -31,7 +36,13 @@ def _check(actor: Actor, permission: Permission | None) -> None:
                 "not shown to your role: the clinical record (scores, evaluation, orders, "
                 "infusion sessions and coaching notes) is for the care team"
             )
-        raise PermissionDenied(f"your role may not {permission.value}")
+        role = actor.role
+        words = (
+            refusal_words(role, permission)
+            if role is not None
+            else f"your role cannot {PERMISSION_ACTIONS[permission]}"
+        )
+        raise PermissionDenied(words, permission=permission.value)
 
 
 class ApiActor:

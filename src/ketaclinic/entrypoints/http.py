@@ -61,6 +61,7 @@ class ErrorBody(BaseModel):
     field: str | None = None
     fields: dict[str, str] | None = None
     reasons: list[str] | None = None
+    permission: str | None = None
 
 
 CONFLICT_DETAIL = "this change conflicts with a record saved at the same time; reload and try again"
@@ -78,6 +79,9 @@ def error_body(error: ClinicError) -> dict[str, Any]:
     reasons = getattr(error, "reasons", ())
     if reasons:
         body["reasons"] = list(reasons)
+    permission = getattr(error, "permission", None)
+    if permission:
+        body["permission"] = permission
     return body
 
 

@@ -53,11 +53,13 @@ def assign_monitor(nurse: Page, monitor: Monitor) -> None:
 
 
 def acknowledge_on_board(nurse: Page, family: str, expect_text: str) -> None:
-    """The alarm shows on the patient's chair card; the nurse acknowledges it in one action."""
+    """The alarm shows on the patient's chair card; the nurse chooses what was done (a notify
+    rule: no change to dosing) and acknowledges it in one action."""
     nurse.goto("/board")
     card = nurse.locator("article.chair-card", has_text=family)
     alarm = card.get_by_role("alert")
     expect(alarm).to_contain_text(expect_text)
+    alarm.get_by_label("What was done").select_option("none")  # nothing preselected
     alarm.get_by_role("button", name="Acknowledge").click()
     expect(card.get_by_role("alert")).to_have_count(0)
 

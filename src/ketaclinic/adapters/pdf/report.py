@@ -21,6 +21,7 @@ from ketaclinic.adapters.trajectory_charts import course_trajectory_chart
 from ketaclinic.domain.assessments.instruments.registry import instrument_name
 from ketaclinic.domain.outcomes.standing import OverdueKind
 from ketaclinic.domain.patients.course import CourseState
+from ketaclinic.domain.protocols.model import protocol_name
 from ketaclinic.services.outcomes.reports import CourseReport
 
 LINE_MM = 5.5
@@ -90,7 +91,8 @@ def _header(pdf: FPDF, report: CourseReport, tz: str) -> None:
     _line(
         pdf,
         f"Course {report.review.course.id} ({report.review.course.state.value}) "
-        f"- protocol {report.protocol_ref} ({report.protocol_title})",
+        f"- protocol {protocol_name(report.protocol_title)}"
+        + (f", version {report.protocol_version}" if report.protocol_version else ""),
     )
     _line(pdf, f"Printed {_local(report.printed_at, tz)} ({tz}) - signed by {report.signer}")
 
@@ -103,9 +105,15 @@ def _doses(pdf: FPDF, report: CourseReport, tz: str) -> None:
         recorded = [e.kind for e in report.adverse_events if e.order_id == a.order_id]
         known = [e.value.replace("_", " ") for e in a.response.adverse_events]
         events = ", ".join(dict.fromkeys([*recorded, *known]).keys()) or "none"
+        started = report.dosing_started.get(a.order_id)
+        when = (
+            f"dosing started {_local(started, tz)}"
+            if started is not None
+            else f"given {_local(a.given_at, tz)}"
+        )
         _line(
             pdf,
-            f"Session {a.session_number} - {_local(a.given_at, tz)} "
+            f"Session {a.session_number} - {when} "
             f"- {plain(a.dose_mg)} mg ({plain(a.dose_mg_per_kg)} mg/kg) - adverse "
             f"events: {events} - alarms: {len(a.response.alarms)}",
         )

@@ -155,3 +155,64 @@ PRESCRIBER_ROLES = frozenset({Role.PHYSICIAN, Role.APP})
 def is_allowed(role: Role, permission: Permission) -> bool:
     """True when ``role`` grants ``permission`` (deny by default)."""
     return permission in PERMISSIONS.get(role, frozenset())
+
+
+#: What each permission lets a person do, in words ("cannot ..." reads after a role).
+PERMISSION_ACTIONS: dict[Permission, str] = {
+    Permission.PATIENT_READ: "open patient details and appointments",
+    Permission.CHART_READ: "read the clinical record",
+    Permission.PATIENT_WRITE: "register or change patient details",
+    Permission.STAFF_ADMIN: "manage staff accounts",
+    Permission.AUDIT_READ: "read the audit trail",
+    Permission.PROTOCOL_READ: "read the clinic's protocols",
+    Permission.PROTOCOL_SIGNOFF: "sign off a protocol version",
+    Permission.PROTOCOL_ADOPT: "adopt a protocol version for the clinic",
+    Permission.ASSESSMENT_RECORD: "record questionnaire scores",
+    Permission.SAFETY_ASSESS: "record a suicide-risk assessment",
+    Permission.SAFETY_CLEAR: "document that it is safe to continue after a safety flag",
+    Permission.EVALUATION_WRITE: "write the medical evaluation",
+    Permission.ELIGIBILITY_SIGN: "sign eligibility",
+    Permission.ELIGIBILITY_OVERRIDE: "override an eligibility exclusion",
+    Permission.CONSENT_COLLECT: "collect consent",
+    Permission.COURSE_MANAGE: "open or change a treatment course",
+    Permission.ORDER_WRITE: "write or sign a dose order",
+    Permission.ORDER_VERIFY: "verify a dose order at the bedside",
+    Permission.SCHEDULE_READ: "read the schedule",
+    Permission.SCHEDULE_WRITE: "book or change appointments",
+    Permission.SESSION_CHECK_IN: "check a patient in",
+    Permission.SESSION_RUN: "run an infusion session",
+    Permission.VITALS_WRITE: "record vital signs",
+    Permission.ALARM_ACK: "acknowledge an alarm",
+    Permission.DISCHARGE_OVERRIDE: "override the discharge criteria",
+    Permission.PREDOSE_DECIDE: "record the pre-dose BP decision",
+    Permission.COACHING_WRITE: "write integration coaching notes",
+    Permission.PRIVATE_NOTE_READ: "read private coaching notes",
+    Permission.OUTCOMES_READ: "read outcomes",
+    Permission.DEVICE_FEED: "send monitor readings",
+}
+
+
+def _a(label: str) -> str:
+    label = "front desk staff member" if label == ROLE_LABELS[Role.FRONT_DESK] else label
+    return f"{'an' if label[:1] in 'aeiou' else 'a'} {label}"
+
+
+def roles_with(permission: Permission) -> tuple[Role, ...]:
+    """The roles the table grants ``permission``, in the order of :class:`Role`."""
+    return tuple(r for r in Role if is_allowed(r, permission))
+
+
+def refusal_words(role: Role, permission: Permission) -> str:
+    """Why ``role`` is refused ``permission``, in words: "A nurse cannot record the pre-dose BP
+    decision: only a physician or a nurse practitioner / PA may"."""
+    action = PERMISSION_ACTIONS.get(permission, permission.value)
+    who = [_a(ROLE_LABELS[r]) for r in roles_with(permission)]
+    may = (
+        "no role may"
+        if not who
+        else "only "
+        + (" or ".join(who) if len(who) < 3 else ", ".join(who[:-1]) + " or " + who[-1])
+        + " may"
+    )
+    subject = _a(ROLE_LABELS.get(role, role.value))
+    return f"{subject[:1].upper()}{subject[1:]} cannot {action}: {may}"

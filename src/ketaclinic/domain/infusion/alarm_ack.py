@@ -13,9 +13,12 @@ condition still holds:
 
 Every override is recorded with the acknowledgement and named in its audit event.
 
-Once dosing has ended or the condition has cleared, the required action is moot and any
-acknowledgement is accepted. Source: clinical.md §4.3 (BP and SpO2 rules: pause, stop, notify the
-prescriber); IEC 60601-1-8 (alarm priorities; the operator acknowledges, the cause is acted on).
+A pause rule on a session already paused is met. Once dosing has ended or the condition has
+cleared, doing less than the required action is accepted with a written reason (why it was not
+done), recorded as an override; without one it is refused, so a click alone never records that a
+required pause or stop was skipped. Source: clinical.md §4.3 (BP and SpO2 rules: pause, stop,
+notify the prescriber); IEC 60601-1-8 (alarm priorities; the operator acknowledges, the cause is
+acted on).
 """
 
 from __future__ import annotations
@@ -45,11 +48,19 @@ def check_acknowledgement(
 ) -> AckCheck:
     """``prescriber``: the person acknowledging may decide on dosing (physician or APP)."""
     required = _REQUIRED.get(alarm.action)
+    if required is None or _STRENGTH[action] >= _STRENGTH[required]:
+        return AckCheck()
+    if required is AckAction.PAUSE and state is SessionState.PAUSED:
+        return AckCheck()  # the required pause is already in effect
     dosing = state is SessionState.INFUSING
-    if required is None or not dosing or not alarm.active:
-        return AckCheck()
-    if _STRENGTH[action] >= _STRENGTH[required]:
-        return AckCheck()
+    if not dosing or not alarm.active:
+        if not note.strip():
+            return AckCheck(
+                needs_reason=f"{RULE}: rule {alarm.rule_id} requires dosing to "
+                f"{required.value}; write why it was not done (for example: dosing had already "
+                "ended, or the condition cleared on recheck)"
+            )
+        return AckCheck(override=f"{RULE}: {alarm.rule_id} {required.value} -> {action.value}")
     if required is AckAction.STOP and action is AckAction.NONE:
         return AckCheck(
             refused=f"{RULE}: rule {alarm.rule_id} requires dosing to stop while its condition "

@@ -27,7 +27,8 @@ def services(clock: Clock | None = None) -> Iterator[Services]:
         raise typer.Exit(1) from failed
     except ClinicError as failed:
         where = f"{failed.field}: " if failed.field else ""
-        typer.echo(f"error: {where}{failed.detail}", err=True)
+        code = getattr(failed, "permission", None)
+        typer.echo(f"error: {where}{failed.detail}" + (f" ({code})" if code else ""), err=True)
         raise typer.Exit(1) from failed
     finally:
         built.close()

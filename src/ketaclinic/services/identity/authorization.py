@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ketaclinic.domain.errors import NotAuthenticated, PermissionDenied
-from ketaclinic.domain.identity.access import Permission, is_allowed
+from ketaclinic.domain.identity.access import Permission, is_allowed, refusal_words
 from ketaclinic.domain.identity.staff import Actor
 
 
@@ -14,7 +14,7 @@ def require(actor: Actor, permission: Permission) -> None:
     if not is_allowed(actor.role, permission) and permission is Permission.CHART_READ:
         raise PermissionDenied("not shown to your role: the clinical record is for the care team")
     if not is_allowed(actor.role, permission):
-        raise PermissionDenied(f"your role ({actor.role.value}) may not {permission.value}")
+        raise PermissionDenied(refusal_words(actor.role, permission), permission=permission.value)
 
 
 def allowed(actor: Actor, permission: Permission) -> bool:

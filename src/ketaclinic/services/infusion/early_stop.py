@@ -85,6 +85,7 @@ class EarlyEnd:
     given_mg: Decimal
     reason: str  # why, in the staff's words: the stop's reason, or the one written at the end
     recorded: str  # the end of dosing as recorded: times, amounts and the reason
+    at: datetime | None = None  # when dosing ended: the stop, else the early end of dosing
 
 
 def early_end(
@@ -97,18 +98,21 @@ def early_end(
     if not given.response.stopped_early:
         return None
     moves = sorted(history, key=lambda m: m.at)
-    stops = [m.reason for m in moves if m.to_state is SessionState.STOPPED and m.reason.strip()]
-    ends = [
-        m.reason
+    stopped = [m for m in moves if m.to_state is SessionState.STOPPED]
+    stops = [m.reason for m in stopped if m.reason.strip()]
+    ended = [
+        m
         for m in moves
         if m.to_state is SessionState.RECOVERY and m.reason.startswith(_ENDED_EARLY)
     ]
-    recorded = ends[-1] if ends else ""
+    recorded = ended[-1].reason if ended else ""
     written = recorded.split(_WHY, 1)[1] if _WHY in recorded else ""
     reason = stops[-1] if stops else written
+    end = stopped[-1] if stopped else ended[-1] if ended else None
     return EarlyEnd(
         ordered_mg=order.content.dose_mg,
         given_mg=given.dose_mg,
         reason=reason.strip() or "dosing ended before the planned duration",
         recorded=recorded,
+        at=end.at if end is not None else None,
     )

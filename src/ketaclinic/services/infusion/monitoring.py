@@ -23,7 +23,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from ketaclinic.domain.errors import Conflict, PermissionDenied
-from ketaclinic.domain.identity.access import Permission
+from ketaclinic.domain.identity.access import Permission, refusal_words
 from ketaclinic.domain.identity.staff import Actor
 from ketaclinic.domain.infusion.records import DeadLetter, InfusionSession, StoredAlarm
 from ketaclinic.domain.infusion.session import SessionState
@@ -69,7 +69,12 @@ class MonitoringService:
     def ingest(self, actor: Actor, batch: VitalsBatch) -> IngestResult:
         """Staff entry or a gateway (VITALS_WRITE or DEVICE_FEED). No session: Conflict."""
         if not (allowed(actor, Permission.VITALS_WRITE) or allowed(actor, Permission.DEVICE_FEED)):
-            raise PermissionDenied(f"your role may not {Permission.VITALS_WRITE.value}")
+            words = (
+                refusal_words(actor.role, Permission.VITALS_WRITE)
+                if actor.role is not None
+                else "your role cannot record vital signs"
+            )
+            raise PermissionDenied(words, permission=Permission.VITALS_WRITE.value)
         result = self._ingest(actor, batch)
         if result.outcome == "unmatched":
             raise Conflict(result.reason, field="session_id" if batch.session_id else "device_id")

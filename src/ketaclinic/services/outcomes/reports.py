@@ -26,6 +26,7 @@ from ketaclinic.services.infusion.adverse_events import (
     course_adverse_events,
     with_recorded_events,
 )
+from ketaclinic.services.infusion.facts import order_of
 from ketaclinic.services.outcomes.overdue import boosters_given, clinic_today, course_overdue
 from ketaclinic.services.outcomes.review import CourseReview, build_review
 from ketaclinic.services.patients.courses import get_course
@@ -80,6 +81,10 @@ class CourseReport:
     protocol_signed_off_at: datetime | None = None
     decision: CourseDecision | None = None
     """The prescriber's recorded outcome decision on the course, when there is one."""
+    protocol_version: str = ""
+    dosing_started: Mapping[int, datetime] = field(default_factory=dict)
+    """When dosing started in the session that gave each order, by order id (the session's
+    time, as its page shows it; the administration is recorded when dosing ends)."""
 
 
 class ReportService:
@@ -104,6 +109,7 @@ class ReportService:
             )
             signer = _signer(uow, actor)
             decision = last_decision(uow, course)
+            started = _dosing_started(uow, course)
             boosters = boosters_given(uow, course)
             overdue = course_overdue(uow, review, today=clinic_today(uow, actor.clinic_id, now))
             published = loaded.published
@@ -138,7 +144,21 @@ class ReportService:
             protocol_signed_off_by=approver.name if approver is not None else "",
             protocol_signed_off_at=published.signed_off_at,
             decision=decision,
+            protocol_version=published.version,
+            dosing_started=started,
         )
+
+
+def _dosing_started(uow: UnitOfWork, course: Course) -> dict[int, datetime]:
+    """Order id -> start of dosing of the course's session that gave it."""
+    started: dict[int, datetime] = {}
+    for s in uow.sessions.for_patient(course.clinic_id, course.patient_id):
+        if s.course_id != course.id or s.dosing_started_at is None:
+            continue
+        order = order_of(uow, s, uow.session_records.for_session(course.clinic_id, s.id))
+        if order is not None:
+            started[order.id] = s.dosing_started_at
+    return started
 
 
 def _signer(uow: UnitOfWork, actor: Actor) -> str:
