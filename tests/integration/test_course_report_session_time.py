@@ -39,7 +39,8 @@ def test_the_pdf_prints_the_dosing_start_and_the_protocol_in_words(day: Day) -> 
     zone = ZoneInfo(tz)
     start_words = started.astimezone(zone).strftime("%a %-d %b %Y %H:%M")
     end_words = w.clock.now().astimezone(zone).strftime("%H:%M")
-    assert f"Session 1 - dosing started {start_words}" in text, text
+    assert f"Session 1 - {start_words} - " in text, text
+    assert "at the time its dosing started" in text
     assert "Session 1 - given" not in text and end_words not in text.split("Session 1", 1)[1][:60]
     assert "@" not in text.split("Printed", 1)[0]
     title = report.protocol_title.split(" (", 1)[0]

@@ -101,21 +101,21 @@ def _doses(pdf: FPDF, report: CourseReport, tz: str) -> None:
     _heading(pdf, "Sessions and doses")
     if not report.administrations:
         _line(pdf, "No dose administration recorded in this system.")
+    else:
+        _line(pdf, "Each session at the time its dosing started (or, without a start, was given).")
     for a in report.administrations:
         recorded = [e.kind for e in report.adverse_events if e.order_id == a.order_id]
         known = [e.value.replace("_", " ") for e in a.response.adverse_events]
-        events = ", ".join(dict.fromkeys([*recorded, *known]).keys()) or "none"
+        unique: dict[str, str] = {}
+        for kind in (*recorded, *known):  # once each, as first written
+            unique.setdefault(kind.lower(), kind)
+        events = ", ".join(unique.values()) or "none"
         started = report.dosing_started.get(a.order_id)
-        when = (
-            f"dosing started {_local(started, tz)}"
-            if started is not None
-            else f"given {_local(a.given_at, tz)}"
-        )
+        when = _local(started if started is not None else a.given_at, tz)
         _line(
             pdf,
-            f"Session {a.session_number} - {when} "
-            f"- {plain(a.dose_mg)} mg ({plain(a.dose_mg_per_kg)} mg/kg) - adverse "
-            f"events: {events} - alarms: {len(a.response.alarms)}",
+            f"Session {a.session_number} - {when} - {plain(a.dose_mg)} mg "
+            f"({plain(a.dose_mg_per_kg)} mg/kg) - adverse events: {events}",
         )
 
 
