@@ -4,6 +4,7 @@ and shown to its author, and every request for it is in the audit trail; the coa
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
@@ -166,6 +167,8 @@ def test_the_caseload_keeps_a_kat_patient_after_the_preparatory_note_is_signed(
     assert "Wren" in sessions and "Heron" not in sessions
     local = (world.clock.now() + timedelta(hours=2)).astimezone(ZoneInfo("America/Chicago"))
     assert local.strftime("%H:%M") in sessions and "Induction session 1" in sessions
+    shown = re.sub(r"<[^>]+>", " ", sessions)  # the words, not the links' row ids
+    assert not re.search(r"(?<!Induction )session \d", shown), shown  # never "session 64"
     caseload = section(today, "today-caseload")
     assert local.strftime("%H:%M") in caseload and 'data-kind="next"' not in caseload
 

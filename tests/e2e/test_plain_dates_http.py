@@ -87,29 +87,6 @@ def test_schedule_headings_and_the_series_table_read_in_local_words(
     assert "Confirmed" in shown and "confirmed" not in shown.replace("Confirm series", "")
 
 
-def test_the_coachs_sessions_of_the_day_name_the_protocol_session_not_a_row_id(
-    world: World, booked: Booked, client: TestClient
-) -> None:
-    first = _series(world, booked, client)[0]
-    csrf = web_login(client, world, Role.FRONT_DESK)
-    done = client.post(
-        f"/appointments/{first.id}/check-in",
-        data={"csrf_token": csrf, "back": "schedule"},
-        follow_redirects=False,
-    )
-    assert done.status_code == 303
-    web_login(client, world, Role.COACH)
-    today = client.get("/today").text
-    start = today.index('id="today-coach-sessions"')
-    sessions = visible(today[start : today.index("</section>", start)])
-    local = first.start_at.astimezone(CHICAGO)
-    patient = world.services.patients.chart(world.actor(Role.NURSE), first.patient_id).patient
-    assert patient.display_name in sessions
-    assert f"{local:%H:%M}" in sessions
-    assert "Induction session 1" in sessions
-    assert not re.search(r"(?<!Induction )session \d", sessions), sessions  # never "session 64"
-
-
 def test_patient_search_shows_dates_of_birth_in_words(
     world: World, booked: Booked, client: TestClient
 ) -> None:
