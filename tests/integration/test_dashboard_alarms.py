@@ -44,7 +44,7 @@ def raise_alarms(world: World) -> tuple[Day, int]:
     raised = world.services.alarms.for_session(nurse, day.session_id)
     assert raised and not any(a.active for a in raised)
     for alarm in raised:  # ... and acknowledged
-        world.services.alarms.acknowledge(nurse, alarm.id, AckAction.NONE, "")
+        world.services.alarms.acknowledge(nurse, alarm.id, AckAction.NONE, "cleared on recheck")
     world.clock.advance(minutes=5)
     _vitals(day, sbp=126, dbp=80, hr=76, spo2=86, rr=14)  # low oxygen, still active
     stored = world.services.alarms.for_session(nurse, day.session_id)

@@ -79,7 +79,7 @@ def test_open_alarm_and_high_bp_block_discharge_with_their_reasons(day: Day) -> 
     assert "condition has cleared" in unseen.value.reasons[0]
     unmet = day.flow.check_discharge(nurse, day.session_id).unmet
     assert [u.id for u in unmet] == ["high_alarms_acknowledged"]
-    w.services.alarms.acknowledge(nurse, alarm.id, AckAction.NONE, "")
+    w.services.alarms.acknowledge(nurse, alarm.id, AckAction.NONE, "condition cleared on recheck")
     assert day.flow.check_discharge(nurse, day.session_id).allowed
     assert day.flow.discharge(nurse, day.session_id, DISCHARGE).state is SessionState.DISCHARGED
 

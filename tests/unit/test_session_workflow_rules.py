@@ -92,7 +92,7 @@ def test_bp_above_the_hold_needs_a_recheck_and_keeps_the_recheck_reasons() -> No
         bp_hold(first, ADULT_IV)
     assert held.value.field == "recheck_sbp_mmhg"
     still = bp_hold({**first, "recheck_sbp_mmhg": "182", "recheck_dbp_mmhg": "88"}, ADULT_IV)
-    assert still["bp_hold"] and "SBP 182" in still["bp_hold"][0]
+    assert still["bp_hold"] and "systolic 182 mmHg" in still["bp_hold"][0]
     settled = bp_hold({**first, "recheck_sbp_mmhg": "150", "recheck_dbp_mmhg": "88"}, ADULT_IV)
     assert settled["bp_hold"] == []
 

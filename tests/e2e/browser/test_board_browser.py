@@ -113,6 +113,12 @@ def test_mllp_readings_and_a_bp_surge_alarm_reach_the_live_board(
     expect(card.locator('[data-vital="sbp"]')).to_have_text("212")
     alarm = card.get_by_role("alert")
     expect(alarm).to_contain_text("required action: pause")
+    alarm.get_by_label("What was done").select_option("none")  # less than required, no note
+    alarm.get_by_role("button", name="Acknowledge").click()
+    alarm = card.locator("li.alarm")  # the refusal below is an alert of its own
+    refused = alarm.locator(".ack-error")
+    expect(refused).to_contain_text("this alarm requires dosing to pause")  # why, on the card
+    expect(alarm).to_contain_text("required action: pause")  # still open, nothing recorded
     alarm.get_by_label("What was done").select_option("pause")
     alarm.get_by_label("Note").fill("pump paused, prescriber called")
     alarm.get_by_role("button", name="Acknowledge").click()

@@ -56,24 +56,24 @@ def check_acknowledgement(
     if not dosing or not alarm.active:
         if not note.strip():
             return AckCheck(
-                needs_reason=f"{RULE}: rule {alarm.rule_id} requires dosing to "
+                needs_reason=f"{RULE}: this alarm requires dosing to "
                 f"{required.value}; write why it was not done (for example: dosing had already "
                 "ended, or the condition cleared on recheck)"
             )
         return AckCheck(override=f"{RULE}: {alarm.rule_id} {required.value} -> {action.value}")
     if required is AckAction.STOP and action is AckAction.NONE:
         return AckCheck(
-            refused=f"{RULE}: rule {alarm.rule_id} requires dosing to stop while its condition "
+            refused=f"{RULE}: this alarm requires dosing to stop while its condition "
             "lasts; dosing cannot continue"
         )
     if required is AckAction.PAUSE and not prescriber:
         return AckCheck(
-            refused=f"{RULE}: rule {alarm.rule_id} requires dosing to pause; only a prescriber "
+            refused=f"{RULE}: this alarm requires dosing to pause; only a prescriber "
             "may decide to continue: pause, then ask a prescriber"
         )
     if not note.strip():
         return AckCheck(
-            needs_reason=f"{RULE}: rule {alarm.rule_id} requires dosing to {required.value}; "
+            needs_reason=f"{RULE}: this alarm requires dosing to {required.value}; "
             f"write why you chose to {'pause instead' if action is AckAction.PAUSE else 'continue'}"
         )
     return AckCheck(override=f"{RULE}: {alarm.rule_id} {required.value} -> {action.value}")

@@ -103,18 +103,19 @@
   }
 
   // A refused acknowledgement (422/409) is shown inside its form, naming why; the card stays.
-  document.body.addEventListener("htmx:beforeSwap", (e) => {
-    const form = e.detail.elt && e.detail.elt.closest ? e.detail.elt.closest("form.ack") : null;
-    const status = e.detail.xhr ? e.detail.xhr.status : 200;
-    if (!form || status < 400) return;
+  // htmx does not swap an error answer; it fires htmx:responseError on the form that sent it.
+  document.body.addEventListener("htmx:responseError", (e) => {
+    const sender = e.detail && e.detail.elt;
+    const form = sender && sender.closest ? sender.closest("form.ack") : null;
+    const xhr = e.detail ? e.detail.xhr : null;
+    if (!form || !xhr || xhr.status < 400 || xhr.status >= 500) return;
     let slot = form.querySelector(".ack-error");
     if (!slot) {
       slot = document.createElement("div");
       slot.className = "ack-error";
       form.prepend(slot);
     }
-    slot.innerHTML = e.detail.serverResponse;
-    e.detail.shouldSwap = false;
+    slot.innerHTML = xhr.responseText;
   });
 
   // A card replaced by a form's answer (acknowledging an alarm) is newer than any fetch in flight.
