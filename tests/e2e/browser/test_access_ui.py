@@ -27,7 +27,10 @@ def test_coach_gets_403_on_user_admin_and_has_no_users_link(signed_in: SignedIn)
     response = page.goto("/admin/users")
     assert response is not None and response.status == 403
     expect(page.get_by_role("heading", name="That could not be done")).to_be_visible()
-    expect(page.get_by_role("alert")).to_contain_text("staff.admin")
+    expect(page.get_by_role("alert")).to_contain_text(
+        "An integration coach cannot manage staff accounts: only an administrator may"
+    )
+    expect(page.locator("details.why")).to_contain_text("staff.admin")  # one click away
     expect(page.get_by_role("heading", name="Staff accounts")).to_have_count(0)
 
 
@@ -125,11 +128,15 @@ def test_auditor_sees_the_audit_view_filtered_by_patient(
     everything = patient_column(page)
     assert len({cell for cell in everything if cell}) > 1, "unfiltered view spans many patients"
 
-    page.get_by_label("Patient id").fill(str(chosen))
+    page.get_by_label("Patient (name or MRN)").fill("Demo-Birch")  # no id to know
     page.get_by_role("button", name="Filter").click()
-    expect(page.get_by_label("Patient id")).to_have_value(str(chosen))
+    several = page.locator("#audit-patient-matches")
+    if several.count():  # more than one Demo-Birch: the auditor picks the one that was read
+        several.locator(f'a[href*="patient_id={chosen}&"]').click()
+    expect(page.locator("#audit-patient")).to_contain_text("Demo-Birch")
     filtered = patient_column(page)
-    assert filtered and set(filtered) == {str(chosen)}
+    assert filtered and len(set(filtered)) == 1 and "Demo-Birch" in filtered[0], filtered
+    assert not any(cell.strip().isdigit() for cell in filtered)  # a name, never a row id
     actions = page.get_by_role("table", name="Audit events").locator("tbody tr td:nth-child(4)")
     assert {"patient.create", "patient.read"} <= set(actions.all_inner_texts())
 
@@ -137,7 +144,11 @@ def test_auditor_sees_the_audit_view_filtered_by_patient(
 def test_audit_filter_with_a_bad_patient_id_shows_a_message_not_json(signed_in: SignedIn) -> None:
     page = signed_in(Role.AUDITOR)
     page.goto("/audit")
-    page.get_by_label("Patient id").fill("abc")
+    page.get_by_label("Patient (name or MRN)").fill("Nobody-Such-Patient")
     page.get_by_role("button", name="Filter").click()
-    expect(page.get_by_role("alert")).to_contain_text("Patient: must be a number")
+    expect(page.get_by_role("alert")).to_contain_text(
+        "Patient: no patient of this clinic matches that name or MRN"
+    )
     expect(page.get_by_role("table", name="Audit events")).to_contain_text("No events match.")
+    page.goto("/audit?patient_id=abc")  # an old bookmark with a bad id: a message, not JSON
+    expect(page.get_by_role("alert")).to_contain_text("must be a number")
