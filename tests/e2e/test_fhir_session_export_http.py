@@ -18,8 +18,8 @@ from fhir.resources.R4B.observation import Observation
 from ketaclinic.domain.identity.access import Role
 from tests.conftest import World
 from tests.e2e.conftest import bearer
-from tests.infusion_world import start_fields
-from tests.integration.test_session_workflow import Day, _ready, make_day
+from tests.e2e.test_early_stop_http import _infusing_for
+from tests.integration.test_session_workflow import Day, make_day
 
 _R4B = {
     "Encounter": Encounter,
@@ -39,12 +39,6 @@ DIZZY = {"kind": "dizziness", "severity": "moderate", "intervention": "rest", "o
 @pytest.fixture
 def day(world: World) -> Day:
     return make_day(world)
-
-
-def _infusing_for(day: Day, minutes: int) -> None:
-    _ready(day)
-    day.flow.start(day.world.actor(Role.NURSE), day.session_id, start_fields(day.world))
-    day.world.clock.advance(minutes=minutes)
 
 
 def _bundle(client: TestClient, day: Day) -> list[dict[str, Any]]:
