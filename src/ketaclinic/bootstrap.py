@@ -179,7 +179,7 @@ class Services:
         )
         # infusion day, the clinical workflow: check-in to discharge on the sessions above
         self.session_workflow = SessionWorkflowService(
-            self.uow, self.clock, self.live, self.courses
+            self.uow, self.clock, self.live, self.courses, self.replans
         )
         # outcomes: reassessment and maintenance course facts; primary-instrument change for dosing
         self.outcomes = OutcomeService(self.uow, self.clock, self.courses)

@@ -12,12 +12,14 @@ import pytest
 from ketaclinic.domain.assessments.instruments.cadss import DISSOCIATION_TOTAL_RANGES
 from ketaclinic.domain.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from ketaclinic.domain.identity.access import Role
+from ketaclinic.domain.identity.staff import Actor
 from ketaclinic.domain.infusion.records import InfusionSession
 from ketaclinic.domain.infusion.session import SessionState
 from ketaclinic.domain.patients.course import CourseState
 from ketaclinic.services.infusion.ports import NoLiveEvents, RecordKind
 from ketaclinic.services.infusion.workflow import SessionWorkflowService
 from ketaclinic.services.patients.courses import CourseService
+from ketaclinic.services.ports import UnitOfWork
 from tests.unit.services.world import FakeWorld
 
 
@@ -39,11 +41,20 @@ def open_session(w: FakeWorld, *, checked_in: bool = True) -> InfusionSession:
     return s
 
 
+class NoAppointments:
+    """The sessions here are opened without an appointment: nothing to release."""
+
+    def release(self, uow: UnitOfWork, actor: Actor, booking_id: int, reason: str) -> None:
+        raise AssertionError("no appointment to release in these tests")
+
+
 @pytest.fixture
 def workflow(fake_world: FakeWorld) -> SessionWorkflowService:
     fake_world.move_course(CourseState.INDUCTION)
     courses = CourseService(fake_world.uow, fake_world.clock)
-    return SessionWorkflowService(fake_world.uow, fake_world.clock, NoLiveEvents(), courses)
+    return SessionWorkflowService(
+        fake_world.uow, fake_world.clock, NoLiveEvents(), courses, NoAppointments()
+    )
 
 
 def test_a_cadss6_score_is_one_record_one_audit_event_one_commit(

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from ketaclinic.domain.errors import Conflict, ValidationFailed
+from ketaclinic.domain.errors import Conflict, SafetyBlock, ValidationFailed
 from ketaclinic.domain.identity.access import Permission
 from ketaclinic.domain.identity.staff import Actor
 from ketaclinic.domain.infusion.discharge import AldreteScore
@@ -31,6 +31,7 @@ from ketaclinic.services.infusion.dose_team import (
 from ketaclinic.services.infusion.facts import open_orders, order_of
 from ketaclinic.services.infusion.pauses import PauseSteps
 from ketaclinic.services.infusion.ports import RecordKind, SessionRecord
+from ketaclinic.services.infusion.predose_decisions import hard_stop_record
 from ketaclinic.services.infusion.runners import ensure_clinical, ensure_session_runner
 from ketaclinic.services.infusion.sessions import get_session
 from ketaclinic.services.ports import UnitOfWork
@@ -39,12 +40,27 @@ PREMEDICATION_ROLE = "premedication.role"
 PREMEDICATION_ORDER = "premedication.order"
 
 
+def no_dose_today(uow: UnitOfWork, s: InfusionSession, payload: Mapping[str, Any]) -> None:
+    """Refuse preparing a dose (IV line, premedication) after a pre-dose BP hard stop on the
+    session (predose_bp_hard_stop, clinical.md §1.2): there is no dose today, by anyone."""
+    records = uow.session_records.for_session(s.clinic_id, s.id)
+    if hard_stop_record(records) is not None:
+        raise SafetyBlock(
+            "pre-dose BP above the hard-stop limit earlier today: no dose today; "
+            "close the visit as not dosed",
+            reasons=("predose_bp_hard_stop: no dose is prepared after a hard stop",),
+            field="predose_bp_hard_stop",
+        )
+
+
 def on_order(uow: UnitOfWork, s: InfusionSession, payload: Mapping[str, Any]) -> None:
     """Refuse a premedication the signed order does not list (``premedication.order``): the
     order the pre-dose checklist chose, else the course's open orders (before the checklist).
-    A drug recorded for another purpose (e.g. a rescue drug) is not a premedication."""
+    A drug recorded for another purpose (e.g. a rescue drug) is not a premedication. No
+    premedication after a pre-dose BP hard stop (:func:`no_dose_today`)."""
     if payload.get("purpose") != "premedication":
         return
+    no_dose_today(uow, s, payload)
     records = uow.session_records.for_session(s.clinic_id, s.id)
     chosen = order_of(uow, s, records)
     orders = (chosen,) if chosen is not None else open_orders(uow, s)
@@ -65,7 +81,8 @@ class BedsideSteps(PauseSteps):
 
     def place_iv(self, actor: Actor, session_id: int, raw: Mapping[str, Any]) -> SessionRecord:
         """Record IV placement: site, gauge, attempts, when, and ``placed_by`` (a staff id of a
-        nurse, physician or APP; by default the signed-in user) (seed 000 step 4)."""
+        nurse, physician or APP; by default the signed-in user) (seed 000 step 4). Refused
+        after a pre-dose BP hard stop (:func:`no_dose_today`)."""
         return self._document_by(
             actor,
             session_id,
@@ -73,6 +90,7 @@ class BedsideSteps(PauseSteps):
             lambda: forms.iv_placement(raw, self._now()),
             "placed_by",
             raw,
+            no_dose_today,
         )
 
     def give(self, actor: Actor, session_id: int, raw: Mapping[str, Any]) -> SessionRecord:

@@ -1,5 +1,6 @@
 """What the bedside team has to do now: for every open session of the clinic, the next step it
-waits for (the check-in checklist of a patient who arrived, the pre-dose checklist, the bedside
+waits for (the check-in checklist of a patient who arrived or of an unscheduled visit, the
+pre-dose checklist, closing the visit as not dosed after a pre-dose BP hard stop, the bedside
 order verification, a prescriber's BP decision, vital signs on the protocol's interval, the
 recovery timer and the discharge check).
 
@@ -12,8 +13,7 @@ each step is done and checked again. Sources: clinical.md §4.1 (vitals), §4.6 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import datetime, timedelta
 
 from ketaclinic.domain.dosing.records import OrderStatus
 from ketaclinic.domain.identity.access import Permission
@@ -25,7 +25,8 @@ from ketaclinic.services.identity.authorization import require
 from ketaclinic.services.infusion.bedside_vitals import VitalsDue, vitals_due
 from ketaclinic.services.infusion.discharge import evaluate
 from ketaclinic.services.infusion.monitor_presence import monitor_of
-from ketaclinic.services.infusion.predose_decisions import is_waiting
+from ketaclinic.services.infusion.predose_decisions import hard_stop_record, is_waiting
+from ketaclinic.services.infusion.waiting_room import waiting_check_in
 from ketaclinic.services.patients.courses import get_course
 from ketaclinic.services.ports import Clock, UnitOfWork, UnitOfWorkFactory
 from ketaclinic.services.protocols.publishing import load_published
@@ -68,7 +69,7 @@ class DueNowService:
         items: list[DueItem] = []
         with self._uow() as uow:
             chairs = {c.id: c.name for c in uow.clinics.chairs(actor.clinic_id)}
-            arrived = _arrived(uow, actor.clinic_id, now)
+            arrived = waiting_check_in(uow, actor.clinic_id, now)
             for s in [*arrived, *uow.sessions.active(actor.clinic_id)]:
                 patient = uow.patients.get(actor.clinic_id, s.patient_id)
                 name = patient.display_name if patient else "unknown patient"
@@ -96,20 +97,6 @@ class DueNowService:
 _Step = tuple[str, str, datetime | None, str, int | None]
 
 
-def _arrived(uow: UnitOfWork, clinic_id: int, now: datetime) -> list[InfusionSession]:
-    """Sessions opened on arrival today and not yet checked in by the nurse (clinic day)."""
-    clinic = uow.clinics.get(clinic_id)
-    zone = ZoneInfo(clinic.timezone if clinic else "UTC")
-    day = now.astimezone(zone).date()
-    start, end = datetime.combine(day, time.min, zone), datetime.combine(day, time.max, zone)
-    found = []
-    for b in uow.schedule.active_between(clinic_id, start, end):
-        s = uow.sessions.for_appointment(clinic_id, b.id)
-        if s is not None and s.state is SessionState.SCHEDULED:
-            found.append(s)
-    return found
-
-
 def _steps(uow: UnitOfWork, s: InfusionSession, now: datetime) -> list[_Step]:
     course = get_course(uow, s.clinic_id, s.course_id)
     protocol = load_published(uow, s.clinic_id, course.protocol_version_id).protocol
@@ -128,6 +115,9 @@ def _steps(uow: UnitOfWork, s: InfusionSession, now: datetime) -> list[_Step]:
 
 def _before_dose(uow: UnitOfWork, s: InfusionSession) -> _Step:
     at = s.checked_in_at
+    if hard_stop_record(uow.session_records.for_session(s.clinic_id, s.id)) is not None:
+        what = "pre-dose BP hard stop, no dose today: close the visit as not dosed"
+        return ("due", what, at, "predose-hard-stop", None)
     if is_waiting(uow, s):
         what = "pre-dose BP: a prescriber's decision"
         return ("waiting", what, at, "step-predose-decision", None)

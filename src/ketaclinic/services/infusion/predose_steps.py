@@ -173,7 +173,9 @@ class PredoseSteps(BedsideSteps):
         reason: str,
     ) -> InfusionSession:
         """Record "do not dose today" (who, why, on which checklist) and cancel the session
-        with that reason, in the caller's unit of work: the visit ends, the chair is free."""
+        with that reason, in the caller's unit of work: the visit ends, the chair is free, and
+        its appointment is cancelled "not dosed today: <reason>" with the series re-planned as
+        for a cancellation on the schedule (``ReplanService.release``)."""
         assert actor.staff_id is not None
         member = uow.staff.get(actor.staff_id)
         name = member.name if member else "a member of staff"
@@ -189,5 +191,12 @@ class PredoseSteps(BedsideSteps):
             "prescriber_role": actor.role_name,
         }
         self._add(uow, actor, s, RecordKind.PREDOSE_DECISION, payload)
-        facts = self._facts(uow, s, reason=f"not dosed today: {reason}")
-        return self._move(uow, actor, s, SessionState.CANCELLED, facts)
+        why = f"not dosed today: {reason}"
+        facts = self._facts(uow, s, reason=why)
+        appointment = s.appointment_id
+
+        def release(_: InfusionSession) -> None:
+            if appointment is not None:  # the chair's booking is freed, the series re-planned
+                self._bookings.release(uow, actor, appointment, why)
+
+        return self._move(uow, actor, s, SessionState.CANCELLED, facts, then=release)

@@ -11,6 +11,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import replace
 from datetime import datetime
 from typing import Any
+from typing import Protocol as Port
 
 from ketaclinic.domain.errors import Conflict, ValidationFailed
 from ketaclinic.domain.identity.access import Permission
@@ -31,6 +32,13 @@ from ketaclinic.services.ports import Clock, UnitOfWork, UnitOfWorkFactory
 from ketaclinic.services.protocols.publishing import load_published
 
 
+class BookingRelease(Port):
+    """Frees the appointment of a visit that ends without a dose, in the caller's unit of work,
+    the way a cancellation on the schedule does (``scheduling.replan.ReplanService.release``)."""
+
+    def release(self, uow: UnitOfWork, actor: Actor, booking_id: int, reason: str) -> None: ...
+
+
 class SessionSteps:
     """Shared internals of the infusion-day service."""
 
@@ -40,9 +48,12 @@ class SessionSteps:
         clock: Clock,
         events: LiveEvents,
         courses: CourseService,
+        bookings: BookingRelease,
     ) -> None:
-        """``courses`` is the hub: consent is read from its course facts (consent area)."""
+        """``courses`` is the hub: consent is read from its course facts (consent area);
+        ``bookings`` frees the appointment of a visit closed without a dose."""
         self._uow, self._clock, self._events, self._courses = uow_factory, clock, events, courses
+        self._bookings = bookings
 
     def _now(self) -> datetime:
         return self._clock.now()
@@ -112,9 +123,14 @@ class SessionSteps:
         s: InfusionSession,
         to: SessionState,
         facts: SessionFacts,
+        *,
+        then: Callable[[InfusionSession], None] | None = None,
         **extra: Any,
     ) -> InfusionSession:
+        """Move ``s`` to ``to``; ``then`` runs on the moved session before the commit."""
         moved = move_session(uow, self._clock, actor, s, to, replace(facts, **extra))
+        if then is not None:
+            then(moved)
         event = chair_event(uow, moved)
         uow.commit()
         self._events.publish(actor.clinic_id, event)

@@ -76,3 +76,16 @@ class DropRequest:
         _reason(self.reason, errors, "say why the session is dropped")
         if errors:
             raise ValidationFailed(errors)
+
+
+def check_span(start_at: datetime, end_at: datetime, reason: str) -> None:
+    """A chair out of service or a member of staff off: an aware span, and why."""
+    errors = {}
+    if start_at.tzinfo is None or end_at.tzinfo is None:
+        errors["start_at"] = "times must be timezone-aware"
+    elif end_at <= start_at:
+        errors["end_at"] = "the end must follow the start"
+    if not reason.strip():
+        errors["reason"] = "say why the chair is out of service"
+    if errors:
+        raise ValidationFailed(errors)

@@ -10,9 +10,9 @@ moving as few appointments as possible, and lists the patients who must be calle
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from ketaclinic.domain.errors import NotFound, ValidationFailed
+from ketaclinic.domain.errors import NotFound
 from ketaclinic.domain.identity.access import Permission
 from ketaclinic.domain.identity.staff import Actor
 from ketaclinic.domain.scheduling import (
@@ -26,7 +26,7 @@ from ketaclinic.domain.scheduling import (
     replan_clinic,
     replan_patient,
 )
-from ketaclinic.domain.scheduling.booking import Booking, BookingStatus, NewBooking
+from ketaclinic.domain.scheduling.booking import Booking, BookingKind, BookingStatus, NewBooking
 from ketaclinic.services.audit.trail import record
 from ketaclinic.services.identity.authorization import require
 from ketaclinic.services.patients.courses import get_course
@@ -43,7 +43,7 @@ from ketaclinic.services.scheduling.calendar import (
     rooms_only,
     to_engine,
 )
-from ketaclinic.services.scheduling.inputs import DropReason, DropRequest
+from ketaclinic.services.scheduling.inputs import DropReason, DropRequest, check_span
 from ketaclinic.services.scheduling.problem import problem_with
 from ketaclinic.services.scheduling.proposals import changeable_booking
 
@@ -85,31 +85,10 @@ class ReplanService:
         sessions within the protocol window (clinical.md §3.1). When the window cannot be met,
         the other sessions stay and the outcome lists the blocking rule and nearest options."""
         require(actor, Permission.SCHEDULE_WRITE)
-        why, reason = request.why, request.reason
-        s = self._s
-        with s._uow() as uow:
+        with self._s._uow() as uow:
             uow.schedule.lock_clinic(actor.clinic_id)
             booking = changeable_booking(uow, actor.clinic_id, booking_id)
-            frame, own, at, plan = self._replan(uow, booking)
-            status = BookingStatus.MISSED if why is DropReason.MISSED else BookingStatus.CANCELLED
-            now = s._clock.now()
-            note = f"{why.value}: {reason.strip()}"
-            dropped = uow.schedule.update(
-                actor.clinic_id, replace(booking, status=status, note=note), at=now
-            )
-            if plan.status is ReplanStatus.REPLANNED:
-                fresh = plan.new_appointments
-                self._apply(uow, actor.clinic_id, frame, own, dropped, at, fresh, now)
-            record(
-                uow,
-                s._clock,
-                actor,
-                f"schedule.{why.value}",
-                object_type="appointment",
-                object_id=booking.id,
-                patient_id=booking.patient_id,
-                detail=f"{reason.strip()}; re-plan {plan.status.value}",
-            )
+            dropped, plan, frame = self._drop(uow, actor, booking, request)
             uow.commit()
             after = uow.schedule.for_course(actor.clinic_id, booking.course_id)
         active = tuple(b for b in after if b.active)
@@ -117,17 +96,78 @@ class ReplanService:
             plan.status, dropped, active, plan.explanation, plan.options, frame
         )
 
+    def release(self, uow: UnitOfWork, actor: Actor, booking_id: int, reason: str) -> None:
+        """Release the appointment of a visit that ended without a dose, in the caller's unit
+        of work (the caller gates who may end the visit): the appointment is cancelled with
+        ``reason`` and the series re-planned exactly as for a cancellation on the schedule
+        (:meth:`drop`). A booster is cancelled without re-plan (boosters are booked again
+        from the plan); an appointment no longer active is left as it is."""
+        uow.schedule.lock_clinic(actor.clinic_id)
+        booking = uow.schedule.get(actor.clinic_id, booking_id)
+        if booking is None or not booking.active:
+            return
+        request = DropRequest(DropReason.CANCELLED, reason)
+        if booking.kind is BookingKind.INDUCTION:  # no dose today: offered again from tomorrow
+            self._drop(uow, actor, booking, request, from_tomorrow=True)
+            return
+        note = f"{DropReason.CANCELLED.value}: {request.reason.strip()}"
+        gone = replace(booking, status=BookingStatus.CANCELLED, note=note)
+        uow.schedule.update(actor.clinic_id, gone, at=self._s._clock.now())
+        self._audit(uow, actor, booking, request, "no re-plan (booster)")
+
+    def _drop(
+        self,
+        uow: UnitOfWork,
+        actor: Actor,
+        booking: Booking,
+        request: DropRequest,
+        *,
+        from_tomorrow: bool = False,
+    ) -> tuple[Booking, PatientReplan, Frame]:
+        """Drop ``booking`` and re-plan its series in ``uow`` (clinic locked, not committed)."""
+        why, s = request.why, self._s
+        frame, own, at, plan = self._replan(uow, booking, from_tomorrow)
+        status = BookingStatus.MISSED if why is DropReason.MISSED else BookingStatus.CANCELLED
+        now = s._clock.now()
+        note = f"{why.value}: {request.reason.strip()}"
+        dropped = uow.schedule.update(
+            actor.clinic_id, replace(booking, status=status, note=note), at=now
+        )
+        if plan.status is ReplanStatus.REPLANNED:
+            fresh = plan.new_appointments
+            self._apply(uow, actor.clinic_id, frame, own, dropped, at, fresh, now)
+        self._audit(uow, actor, booking, request, f"re-plan {plan.status.value}")
+        return dropped, plan, frame
+
+    def _audit(
+        self, uow: UnitOfWork, actor: Actor, booking: Booking, request: DropRequest, what: str
+    ) -> None:
+        record(
+            uow,
+            self._s._clock,
+            actor,
+            f"schedule.{request.why.value}",
+            object_type="appointment",
+            object_id=booking.id,
+            patient_id=booking.patient_id,
+            detail=f"{request.reason.strip()}; {what}",
+        )
+
     def _replan(
-        self, uow: UnitOfWork, booking: Booking
+        self, uow: UnitOfWork, booking: Booking, from_tomorrow: bool = False
     ) -> tuple[Frame, list[Booking], int, PatientReplan]:
-        """The patient's re-plan after ``booking`` is dropped, from the next slot on."""
-        s, clinic_id = self._s, booking.clinic_id
+        """The patient's re-plan after ``booking`` is dropped, from the next slot on (or from
+        the next local day)."""
+        s, clinic_id, now = self._s, booking.clinic_id, self._s._clock.now()
         course = get_course(uow, clinic_id, booking.course_id)
         protocol = load_published(uow, clinic_id, course.protocol_version_id).protocol
         frame = s.frame(uow, clinic_id, protocol.series.window_max_days)
         everyone = uow.schedule.active_between(clinic_id, frame.grid.epoch, frame.end)
         own = induction_of(uow.schedule.for_course(clinic_id, course.id))
-        at = next_slot(frame, s._clock.now())
+        at = next_slot(frame, now)
+        if from_tomorrow:
+            tomorrow = now.astimezone(frame.zone).date() + timedelta(days=1)
+            at = max(at, frame.local_minute(tomorrow, 0))
         request = course_request(uow, course, protocol, frame, s.routine, at)
         starts = [frame.minute(b.start_at) for b in own]
         request = replace(request, release_min=min([at, *starts]))
@@ -215,7 +255,7 @@ class ReplanService:
         that cannot be rebooked are cancelled. Returns the patients who must be called.
         """
         require(actor, Permission.SCHEDULE_WRITE)
-        _check_span(start_at, end_at, reason)
+        check_span(start_at, end_at, reason)
         s = self._s
         with s._uow() as uow:
             uow.schedule.lock_clinic(actor.clinic_id)
@@ -241,7 +281,7 @@ class ReplanService:
         """A nurse or prescriber off (sick, called away) over ``[start_at, end_at)``: their shifts
         are cut out of that span and the clinic is re-planned like for a chair out of service."""
         require(actor, Permission.SCHEDULE_WRITE)
-        _check_span(start_at, end_at, reason)
+        check_span(start_at, end_at, reason)
         s = self._s
         with s._uow() as uow:
             uow.schedule.lock_clinic(actor.clinic_id)
@@ -353,15 +393,3 @@ class ReplanService:
 
 
 _LONGEST_WINDOW_DAYS = 42  # horizon for clinic-wide re-plans (longest shipped series window)
-
-
-def _check_span(start_at: datetime, end_at: datetime, reason: str) -> None:
-    errors = {}
-    if start_at.tzinfo is None or end_at.tzinfo is None:
-        errors["start_at"] = "times must be timezone-aware"
-    elif end_at <= start_at:
-        errors["end_at"] = "the end must follow the start"
-    if not reason.strip():
-        errors["reason"] = "say why the chair is out of service"
-    if errors:
-        raise ValidationFailed(errors)
