@@ -25,6 +25,7 @@ from ketaclinic.domain.protocols.canonical import decimal_text
 from ketaclinic.services.identity.authorization import require
 from ketaclinic.services.infusion.bedside_vitals import VitalsDue, monitor_silence_min, vitals_due
 from ketaclinic.services.infusion.monitor_presence import monitor_of
+from ketaclinic.services.infusion.waiting_room import waiting_check_in
 from ketaclinic.services.patients.courses import get_course
 from ketaclinic.services.ports import Clock, UnitOfWork, UnitOfWorkFactory
 from ketaclinic.services.protocols.publishing import load_published
@@ -48,6 +49,8 @@ class ChairCard:
     whys: dict[int, AlarmWhy] = field(default_factory=dict)  # each alarm's "Why", by alarm id
     monitored: bool = True  # on a bedside monitor (``monitor_presence``); else vitals by hand
     vitals_due: VitalsDue | None = None  # the next vital signs on the protocol's interval
+    waiting: InfusionSession | None = None  # no session in the chair yet: the patient waiting
+    waiting_name: str = ""  # for it (arrived or unscheduled visit, before the nurse's check-in)
 
 
 def _vitals(
@@ -140,12 +143,15 @@ class BoardService:
         self._uow, self._clock = uow_factory, clock
 
     def snapshot(self, actor: Actor) -> list[ChairCard]:
-        """Every chair in service with its active session (SESSION_RUN: nurses, prescribers)."""
+        """Every chair in service with its active session (SESSION_RUN: nurses, prescribers),
+        else the patient waiting for it today before the nurse's check-in."""
         require(actor, Permission.SESSION_RUN)
         with self._uow() as uow:
             active = {s.chair_id: s for s in uow.sessions.active(actor.clinic_id)}
+            now = self._clock.now()
+            waiting = {s.chair_id: s for s in waiting_check_in(uow, actor.clinic_id, now)}
             return [
-                self._card(uow, chair, active.get(chair.id))
+                self._card(uow, chair, active.get(chair.id), waiting.get(chair.id))
                 for chair in uow.clinics.chairs(actor.clinic_id)
                 if chair.in_service
             ]
@@ -158,7 +164,18 @@ class BoardService:
                 return None
             return self._card(uow, chair, uow.sessions.active_on_chair(actor.clinic_id, chair_id))
 
-    def _card(self, uow: UnitOfWork, chair: Chair, s: InfusionSession | None) -> ChairCard:
+    def _card(
+        self,
+        uow: UnitOfWork,
+        chair: Chair,
+        s: InfusionSession | None,
+        waiting: InfusionSession | None = None,
+    ) -> ChairCard:
+        if s is None and waiting is not None:
+            patient = uow.patients.get(waiting.clinic_id, waiting.patient_id)
+            return ChairCard(
+                chair, waiting=waiting, waiting_name=patient.display_name if patient else ""
+            )
         if s is None:
             return ChairCard(chair)
         patient = uow.patients.get(s.clinic_id, s.patient_id)
