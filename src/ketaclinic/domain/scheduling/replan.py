@@ -75,6 +75,7 @@ def validate_move(problem: Problem, schedule: Schedule, move: ManualMove) -> Mov
 class ReplanStatus(StrEnum):
     REPLANNED = "replanned"
     WINDOW_MISSED = "window_missed"  # a clinician decides among the nearest options
+    NOT_NEEDED = "not_needed"  # a booster dropped: nothing else moves, it is booked again
 
 
 @dataclass(frozen=True, slots=True)

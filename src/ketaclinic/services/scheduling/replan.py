@@ -43,9 +43,14 @@ from ketaclinic.services.scheduling.calendar import (
     rooms_only,
     to_engine,
 )
+from ketaclinic.services.scheduling.dropping import (
+    audit_drop,
+    drop_booster,
+    droppable_booking,
+    dropped_status,
+)
 from ketaclinic.services.scheduling.inputs import DropReason, DropRequest, check_span
 from ketaclinic.services.scheduling.problem import problem_with
-from ketaclinic.services.scheduling.proposals import changeable_booking
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,37 +88,41 @@ class ReplanService:
     def drop(self, actor: Actor, booking_id: int, request: DropRequest) -> PatientReplanOutcome:
         """Mark a session cancelled, missed or postponed and re-plan the patient's remaining
         sessions within the protocol window (clinical.md §3.1). When the window cannot be met,
-        the other sessions stay and the outcome lists the blocking rule and nearest options."""
+        the other sessions stay and the outcome lists the blocking rule and nearest options.
+        A booster is dropped alone (status ``not_needed``): it is booked again from the plan."""
         require(actor, Permission.SCHEDULE_WRITE)
-        with self._s._uow() as uow:
+        s = self._s
+        with s._uow() as uow:
             uow.schedule.lock_clinic(actor.clinic_id)
-            booking = changeable_booking(uow, actor.clinic_id, booking_id)
-            dropped, plan, frame = self._drop(uow, actor, booking, request)
+            booking = droppable_booking(uow, actor.clinic_id, booking_id)
+            if booking.kind is BookingKind.BOOSTER:
+                dropped = drop_booster(uow, s._clock, actor, booking, request)
+                status, plan, frame = ReplanStatus.NOT_NEEDED, None, s.frame(uow, actor.clinic_id)
+            else:
+                dropped, plan, frame = self._drop(uow, actor, booking, request)
+                status = plan.status
             uow.commit()
             after = uow.schedule.for_course(actor.clinic_id, booking.course_id)
         active = tuple(b for b in after if b.active)
-        return PatientReplanOutcome(
-            plan.status, dropped, active, plan.explanation, plan.options, frame
-        )
+        if plan is None:
+            return PatientReplanOutcome(status, dropped, active, None, (), frame)
+        return PatientReplanOutcome(status, dropped, active, plan.explanation, plan.options, frame)
 
     def release(self, uow: UnitOfWork, actor: Actor, booking_id: int, reason: str) -> None:
         """Release the appointment of a visit that ended without a dose, in the caller's unit
         of work (the caller gates who may end the visit): the appointment is cancelled with
         ``reason`` and the series re-planned exactly as for a cancellation on the schedule
-        (:meth:`drop`). A booster is cancelled without re-plan (boosters are booked again
-        from the plan); an appointment no longer active is left as it is."""
+        (:meth:`drop`), from the next day on. A booster is cancelled alone, as on the
+        schedule; an appointment no longer active is left as it is."""
         uow.schedule.lock_clinic(actor.clinic_id)
         booking = uow.schedule.get(actor.clinic_id, booking_id)
         if booking is None or not booking.active:
             return
         request = DropRequest(DropReason.CANCELLED, reason)
-        if booking.kind is BookingKind.INDUCTION:  # no dose today: offered again from tomorrow
+        if booking.kind is BookingKind.BOOSTER:
+            drop_booster(uow, self._s._clock, actor, booking, request)
+        else:  # no dose today: the session is offered again from tomorrow
             self._drop(uow, actor, booking, request, from_tomorrow=True)
-            return
-        note = f"{DropReason.CANCELLED.value}: {request.reason.strip()}"
-        gone = replace(booking, status=BookingStatus.CANCELLED, note=note)
-        uow.schedule.update(actor.clinic_id, gone, at=self._s._clock.now())
-        self._audit(uow, actor, booking, request, "no re-plan (booster)")
 
     def _drop(
         self,
@@ -125,33 +134,19 @@ class ReplanService:
         from_tomorrow: bool = False,
     ) -> tuple[Booking, PatientReplan, Frame]:
         """Drop ``booking`` and re-plan its series in ``uow`` (clinic locked, not committed)."""
-        why, s = request.why, self._s
+        s = self._s
         frame, own, at, plan = self._replan(uow, booking, from_tomorrow)
-        status = BookingStatus.MISSED if why is DropReason.MISSED else BookingStatus.CANCELLED
         now = s._clock.now()
-        note = f"{why.value}: {request.reason.strip()}"
+        note = f"{request.why.value}: {request.reason.strip()}"
+        status = dropped_status(request)
         dropped = uow.schedule.update(
             actor.clinic_id, replace(booking, status=status, note=note), at=now
         )
         if plan.status is ReplanStatus.REPLANNED:
             fresh = plan.new_appointments
             self._apply(uow, actor.clinic_id, frame, own, dropped, at, fresh, now)
-        self._audit(uow, actor, booking, request, f"re-plan {plan.status.value}")
+        audit_drop(uow, s._clock, actor, booking, request, f"re-plan {plan.status.value}")
         return dropped, plan, frame
-
-    def _audit(
-        self, uow: UnitOfWork, actor: Actor, booking: Booking, request: DropRequest, what: str
-    ) -> None:
-        record(
-            uow,
-            self._s._clock,
-            actor,
-            f"schedule.{request.why.value}",
-            object_type="appointment",
-            object_id=booking.id,
-            patient_id=booking.patient_id,
-            detail=f"{request.reason.strip()}; {what}",
-        )
 
     def _replan(
         self, uow: UnitOfWork, booking: Booking, from_tomorrow: bool = False

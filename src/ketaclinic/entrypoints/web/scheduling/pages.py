@@ -76,7 +76,7 @@ def day_view(
         "is_today": first == _today(request, staff_session),
         "opened": opened if opened.isdigit() else "",
         "dropped": dropped if dropped.isdigit() else "",
-        "replan": replan if replan in ("replanned", "window_missed") else "",
+        "replan": replan if replan in ("replanned", "window_missed", "not_needed") else "",
     }
     return render(request, "scheduling/day.html", context)
 
