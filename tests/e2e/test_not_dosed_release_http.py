@@ -11,6 +11,7 @@ refuses too.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -196,6 +197,12 @@ def test_after_a_hard_stop_today_says_close_the_visit_and_the_page_offers_only_t
     assert f'action="/sessions/{sid}/steps/not-dosed"' in page
     for step in ("give", "iv", "pre-dose"):
         assert f'action="/sessions/{sid}/steps/{step}"' not in page, step
+    forms = [a for a in re.findall(r'action="([^"]+)"', page) if a.startswith("/sessions/")]
+    assert forms == [
+        f"/sessions/{sid}/steps/not-dosed",
+        f"/sessions/{sid}/vitals",
+        f"/sessions/{sid}/monitor",
+    ]
 
     with pytest.raises(SafetyBlock) as premed:
         flow.give(
