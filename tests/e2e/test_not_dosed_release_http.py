@@ -214,3 +214,40 @@ def test_after_a_hard_stop_today_says_close_the_visit_and_the_page_offers_only_t
     with pytest.raises(SafetyBlock) as iv:
         flow.place_iv(nurse, sid, {"site": "left antecubital", "gauge": "22", "attempts": "1"})
     assert iv.value.field == "predose_bp_hard_stop"
+
+
+def test_the_schedule_cannot_drop_the_appointment_of_a_visit_in_the_chair(
+    client: TestClient, world: World
+) -> None:
+    """The front desk cancelling (or marking missed) the appointment of a checked-in patient
+    is refused naming schedule.session_open, web and API, nothing changed; the nurse closes
+    the visit as not dosed (the patient declines, no hard stop needed) and that gives the
+    appointment back and re-plans the series."""
+    visit = _booked_visit(world)
+    first = visit.series[0]
+    desk_api = bearer(client, world, Role.FRONT_DESK)
+    for why in ("cancelled", "missed"):
+        refused = client.post(
+            f"/api/v1/schedule/appointments/{first.id}/drop",
+            headers=desk_api,
+            json={"why": why, "reason": "patient went home"},
+        )
+        assert refused.status_code == 409, refused.text
+        assert "schedule.session_open" in refused.text and "checked in" in refused.text
+    csrf = web_login(client, world, Role.FRONT_DESK)
+    page = client.post(
+        f"/schedule/appointments/{first.id}/drop",
+        data={"why": "cancelled", "reason": "patient went home", "csrf_token": csrf},
+    )
+    assert page.status_code == 409 and "schedule.session_open" in page.text, page.text
+    assert {b.id: b.status for b in _bookings(world, visit.course_id)}[first.id] is (
+        BookingStatus.CONFIRMED
+    )
+    csrf = web_login(client, world, Role.NURSE)
+    closed = client.post(
+        f"/sessions/{visit.session_id}/steps/not-dosed",
+        data={"reason": "patient declined today", "csrf_token": csrf},
+        follow_redirects=False,
+    )
+    assert closed.status_code == 303, closed.text
+    _assert_released(world, visit, "patient declined today")

@@ -399,13 +399,28 @@ def test_a_hard_stop_is_final_and_the_visit_closes_as_not_dosed(
     assert coach.status_code in (403, 409), coach.text
 
 
-def test_closing_as_not_dosed_without_a_hard_stop_is_refused(
+def test_a_visit_not_yet_dosing_closes_as_not_dosed_with_a_reason_and_never_after(
     client: TestClient, world: World
 ) -> None:
+    """The patient declines or is unwell after check-in: the nurse closes the visit as not
+    dosed with the reason (no hard stop needed); a coach may not; once dosing has started
+    the visit ends by stopping or ending the dose, refused naming visit.not_dosed."""
     walked = walked_session(world, SessionState.CHECKED_IN)
-    refused = _step(client, world, Role.NURSE, walked.session.id, "not-dosed", {"reason": "x"})
-    assert refused.status_code == 409 and refused.json()["field"] == "state", refused.text
-    assert _state(world, walked.session.id) is SessionState.CHECKED_IN
+    sid = walked.session.id
+    coach = _step(client, world, Role.COACH, sid, "not-dosed", {"reason": "declined"})
+    assert coach.status_code == 403, coach.text
+    assert _state(world, sid) is SessionState.CHECKED_IN
+    closed = _step(client, world, Role.NURSE, sid, "not-dosed", {"reason": "patient declined"})
+    assert closed.status_code < 400, closed.text
+    assert _state(world, sid) is SessionState.CANCELLED
+    web_login(client, world, Role.NURSE)
+    page = client.get(f"/sessions/{sid}").text
+    assert f"patient declined, decided by {_name(world, Role.NURSE)}" in page
+    dosing = walked_session(world, SessionState.INFUSING, prepared=True)
+    refused = _step(client, world, Role.NURSE, dosing.session.id, "not-dosed", {"reason": "x"})
+    assert refused.status_code == 409, refused.text
+    assert refused.json()["field"] == "state" and "visit.not_dosed" in refused.text
+    assert _state(world, dosing.session.id) is SessionState.INFUSING
 
 
 def test_a_refused_page_says_in_words_who_may_and_keeps_the_code_one_click_away(

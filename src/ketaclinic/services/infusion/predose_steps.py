@@ -14,12 +14,13 @@ from ketaclinic.domain.errors import Conflict, SafetyBlock, ValidationFailed
 from ketaclinic.domain.identity.access import Permission
 from ketaclinic.domain.identity.staff import Actor
 from ketaclinic.domain.infusion.records import InfusionSession
-from ketaclinic.domain.infusion.session import SessionState, guard_failures
+from ketaclinic.domain.infusion.session import SessionState, guard_failures, state_words
 from ketaclinic.services.identity.authorization import require
 from ketaclinic.services.infusion import checklists as forms
 from ketaclinic.services.infusion.bedside_records import BedsideSteps
 from ketaclinic.services.infusion.facts import (
     bp_hold,
+    latest,
     session_bp_reasons,
     verified_order,
     vitals_hold,
@@ -35,6 +36,9 @@ from ketaclinic.services.infusion.sessions import get_session
 from ketaclinic.services.ports import UnitOfWork
 
 PREDOSE_ROLE = "predose.role"
+RULE_NOT_DOSED = "visit.not_dosed"
+#: A visit closes as not dosed from arrival until dosing starts, never after.
+NOT_DOSED_FROM = frozenset({SessionState.SCHEDULED, SessionState.CHECKED_IN, SessionState.READY})
 
 
 class PredoseSteps(BedsideSteps):
@@ -143,11 +147,14 @@ class PredoseSteps(BedsideSteps):
     def close_not_dosed(
         self, actor: Actor, session_id: int, raw: Mapping[str, Any]
     ) -> InfusionSession:
-        """Close the visit as not dosed today after a pre-dose BP hard stop
-        (predose_bp_hard_stop, clinical.md §1.2): a nurse, physician or APP, with a ``reason``.
-        The session is cancelled with that reason (chair freed, off every waiting list); the
-        record names who closed it. Refused (field ``state``) without a hard stop on the session:
-        a BP hold is decided by a prescriber (:meth:`decide_predose_bp`)."""
+        """Close the visit as not dosed today, before dosing starts: a nurse, physician or APP,
+        with a ``reason`` (after a pre-dose BP hard stop, clinical.md §1.2; or the patient
+        declines, is unwell, or leaves). Not dosing is always open to the team: a BP hold that
+        waits for a prescriber does not keep the patient in the chair. The session is cancelled
+        with that reason and its appointment given back (chair freed, series re-planned, off
+        every waiting list); the record names who closed it and the checklist it follows.
+        Refused (``visit.not_dosed``, field ``state``) once dosing has started: that visit ends
+        by stopping or ending the dose."""
         require(actor, Permission.SESSION_RUN)
         ensure_clinical(actor, PREDOSE_ROLE, "close the visit as not dosed")
         f = forms.Fields(raw)
@@ -155,14 +162,15 @@ class PredoseSteps(BedsideSteps):
         f.done()
         with self._uow() as uow:
             s = get_session(uow, actor.clinic_id, session_id)
-            stop = hard_stop_record(uow.session_records.for_session(s.clinic_id, s.id))
-            if s.state is not SessionState.CHECKED_IN or stop is None:
+            if s.state not in NOT_DOSED_FROM:
                 raise Conflict(
-                    "predose_bp_hard_stop: only a checked-in session with a pre-dose BP hard "
-                    "stop is closed here; a BP hold is decided by a physician or APP",
+                    f"{RULE_NOT_DOSED}: the visit is {state_words(s.state)}; only a visit not "
+                    "yet dosing closes as not dosed (a dose is stopped or ended instead)",
                     field="state",
                 )
-            return self._not_dosed(uow, actor, s, stop, reason)
+            records = uow.session_records.for_session(s.clinic_id, s.id)
+            predose = hard_stop_record(records) or latest(records, RecordKind.PRE_DOSE)
+            return self._not_dosed(uow, actor, s, predose, reason)
 
     def _not_dosed(
         self,
@@ -186,9 +194,6 @@ class PredoseSteps(BedsideSteps):
             "decided_by_id": actor.staff_id,
             "decided_by_name": name,
             "decided_by_role": actor.role_name,
-            "prescriber_id": actor.staff_id,
-            "prescriber_name": name,
-            "prescriber_role": actor.role_name,
         }
         self._add(uow, actor, s, RecordKind.PREDOSE_DECISION, payload)
         why = f"not dosed today: {reason}"

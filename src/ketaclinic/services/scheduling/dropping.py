@@ -9,15 +9,20 @@ from dataclasses import replace
 
 from ketaclinic.domain.errors import Conflict, NotFound
 from ketaclinic.domain.identity.staff import Actor
+from ketaclinic.domain.infusion.session import TERMINAL, state_words
 from ketaclinic.domain.scheduling.booking import Booking, BookingKind, BookingStatus
 from ketaclinic.services.audit.trail import record
 from ketaclinic.services.ports import Clock, UnitOfWork
 from ketaclinic.services.scheduling.inputs import DropReason, DropRequest
 
+RULE_SESSION_OPEN = "schedule.session_open"
+
 
 def droppable_booking(uow: UnitOfWork, clinic_id: int, booking_id: int) -> Booking:
     """The clinic's active infusion or booster appointment ``booking_id``, or the refusal
-    naming why it cannot be dropped (unknown, no longer active, or a coaching appointment)."""
+    naming why it cannot be dropped (unknown, no longer active, a coaching appointment, or a
+    session already open on it: ``schedule.session_open``, so a visit in a chair never loses
+    its appointment behind the nurse's back)."""
     booking = uow.schedule.get(clinic_id, booking_id)
     if booking is None:
         raise NotFound("no such appointment in this clinic", field="appointment_id")
@@ -26,6 +31,14 @@ def droppable_booking(uow: UnitOfWork, clinic_id: int, booking_id: int) -> Booki
     if booking.kind is BookingKind.COACHING:
         raise Conflict(
             "a coaching appointment is changed on the coaching schedule", field="appointment_id"
+        )
+    session = uow.sessions.for_appointment(clinic_id, booking.id)
+    if session is not None and session.state not in TERMINAL:
+        raise Conflict(
+            f"{RULE_SESSION_OPEN}: the patient has arrived and the session is "
+            f"{state_words(session.state)}; a nurse closes the visit on its session page "
+            "(not dosed today), which gives the appointment back",
+            field="appointment_id",
         )
     return booking
 
