@@ -163,3 +163,33 @@ def test_the_tablet_offers_the_clinics_staff_by_name_with_no_free_text(
     [stored] = _stored(world, enrolled)
     assert stored.signature.witness_name == "Test Physician"
     assert stored.signature.witness_role == "physician"
+
+
+def test_the_api_offers_the_same_witnesses_as_the_tablet_and_signs_with_one_of_them(
+    client: TestClient, world: World, enrolled: Enrolled
+) -> None:
+    admin = world.actor(Role.ADMIN)
+    gone = world.services.staff.create(
+        admin, NewStaff("left@testclinic.test", "Jo Demo-Left", Role.NURSE, PASSWORD)
+    )
+    assert gone is not None
+    world.services.staff.set_active(admin, gone.id, False)
+    url = f"/api/v1/courses/{enrolled.course_id}/consent"
+    read = client.get(url, headers=bearer(client, world, Role.NURSE))
+    assert read.status_code == 200, read.text
+    witnesses = read.json()["witnesses"]
+    offered = world.services.consents.view(world.actor(Role.NURSE), enrolled.course_id).witnesses
+    assert witnesses == [
+        {"staff_id": w.staff_id, "name": w.name, "role": w.role.value} for w in offered
+    ]
+    by_name = {w["name"]: w for w in witnesses}
+    assert by_name["Test Nurse"]["role"] == "nurse" and "Jo Demo-Left" not in by_name
+    assert all("@" not in w["name"] for w in witnesses)
+    chosen = by_name["Test Physician"]["staff_id"]
+    made = _sign(client, world, enrolled, witness_staff_id=chosen)
+    assert made.status_code == 201, made.text
+    [stored] = _stored(world, enrolled)
+    assert (stored.signature.witness_staff_id, stored.signature.witness_role) == (
+        chosen,
+        "physician",
+    )

@@ -32,6 +32,10 @@ def test_scores_review_plan_decision_over_the_api(client: TestClient, world: Wor
         f"{url}/decision", json={"decision": "maintenance", "reason": ""}, headers=physician
     )
     assert no_reason.status_code == 422 and no_reason.json()["field"] == "reason"
+    [due] = client.get("/api/v1/worklist/outcomes", headers=physician).json()
+    [entry] = world.services.outcomes.worklist(world.actor(Role.PHYSICIAN))
+    assert due["kind"] == entry.kind == "maintenance_decision_due"
+    assert due["due_on"] == entry.due_on.isoformat()  # the worklist's "since" date
     decided = client.post(
         f"{url}/decision",
         json={"decision": "maintenance", "reason": "responder"},

@@ -181,3 +181,59 @@ def test_a_decision_after_a_relapse_shows_on_the_course_page_and_its_report(
     flat = " ".join(text.split())
     assert "Clinician decision: discontinued" in flat, flat
     assert "patient prefers to stop" in flat
+
+
+def test_the_api_gives_the_overdue_flag_and_dates_the_pages_show(
+    client: TestClient, world: World
+) -> None:
+    clinic_with_chairs(world)
+    patient_id, course_id = _maintenance(world)
+    physician = bearer(client, world, Role.PHYSICIAN)
+    before = client.get(f"/api/v1/courses/{course_id}/outcome", headers=physician).json()
+    assert (before["overdue"], before["overdue_since"], before["overdue_items"]) == (
+        False,
+        None,
+        [],
+    )
+    assert before["relapse_review"] is False
+    assert client.get("/api/v1/worklist/overdue", headers=physician).json() == []
+
+    world.clock.advance(days=10)
+    physician = bearer(client, world, Role.PHYSICIAN)
+    [entry] = world.services.overdue.worklist(world.actor(Role.PHYSICIAN))
+    check, booster = entry.items
+    items = [
+        {
+            "kind": "relapse_check",
+            "what": "Relapse-watch check (PHQ-9)",
+            "booster_number": None,
+            "due_on": check.due_on.isoformat(),
+            "overdue_since": check.since.isoformat(),
+        },
+        {
+            "kind": "booster",
+            "what": "Maintenance booster 1",
+            "booster_number": 1,
+            "due_on": booster.due_on.isoformat(),
+            "overdue_since": booster.since.isoformat(),
+        },
+    ]
+    course = client.get(f"/api/v1/courses/{course_id}/outcome", headers=physician)
+    assert course.status_code == 200, course.text
+    got = course.json()
+    assert got["overdue"] is True and got["overdue_since"] == entry.since.isoformat()
+    assert got["overdue_items"] == items and got["relapse_review"] is False
+    listed = client.get("/api/v1/worklist/overdue", headers=physician)
+    assert listed.status_code == 200, listed.text
+    assert listed.json() == [
+        {
+            "patient_id": patient_id,
+            "course_id": course_id,
+            "state": entry.course.state.value,
+            "overdue": True,
+            "overdue_since": entry.since.isoformat(),
+            "overdue_items": items,
+        }
+    ]
+    desk = client.get("/api/v1/worklist/overdue", headers=bearer(client, world, Role.FRONT_DESK))
+    assert desk.status_code == 403  # the prescriber's list (COURSE_MANAGE), as on the web

@@ -2,7 +2,8 @@
 
 The staff and patients, months of history made through the services at their own times, the
 calendar and the maintenance boosters, the pathway patient ready for an infusion, the patients
-waiting at each later stage, and the simulated monitor gateway. The command line and the browser
+waiting at each later stage, the ketamine-assisted therapy patient whose first journey is today,
+and the simulated monitor gateway. The command line and the browser
 tests that check the clinic as a user sees it both call :func:`seed_demo_clinic`, so the checked
 pages carry the same data as the demo.
 """
@@ -24,6 +25,7 @@ from ketaclinic.services.demo_history import (
     book_demo_boosters,
     seed_demo_history,
 )
+from ketaclinic.services.demo_kat_day import KatDayPatient, KatDayServices, seed_demo_kat_day
 from ketaclinic.services.demo_pathway import PathwayPatient, PathwayServices, seed_demo_pathway
 from ketaclinic.services.demo_stages import StagePatient, seed_demo_stages
 from ketaclinic.services.dosing.checkins import CheckinService
@@ -33,8 +35,10 @@ from ketaclinic.services.infusion.demo_session_day import DayServices
 from ketaclinic.services.infusion.demo_sessions import SIMULATOR_GATEWAY
 from ketaclinic.services.infusion.gateways import GatewayService
 from ketaclinic.services.infusion.monitoring import MonitoringService
+from ketaclinic.services.infusion.session_opening import SessionOpeningService
 from ketaclinic.services.infusion.sessions import SessionService
 from ketaclinic.services.infusion.workflow import SessionWorkflowService
+from ketaclinic.services.integration.coaching import CoachingService
 from ketaclinic.services.outcomes.booster_booking import BoosterBookingService
 from ketaclinic.services.outcomes.maintenance import MaintenanceService
 from ketaclinic.services.outcomes.reassessment import OutcomeService
@@ -86,6 +90,10 @@ class DemoServices(Protocol):
     def boosters(self) -> BoosterBookingService: ...
     @property
     def gateways(self) -> GatewayService: ...
+    @property
+    def coaching(self) -> CoachingService: ...
+    @property
+    def arrivals(self) -> SessionOpeningService: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,12 +105,18 @@ class DemoClinic:
     pathway: PathwayPatient | None
     stages: list[StagePatient]
     history: list[HistoryCourse]
+    kat_day: KatDayPatient | None = None
 
 
 def history_services(s: DemoServices) -> HistoryServices:
     """The use cases the demo's history goes through."""
     day = DayServices(s.clock, s.orders, s.checkins, s.sessions, s.session_workflow, s.monitoring)
     return HistoryServices(s.pathway(), day, s.outcomes, s.maintenance)
+
+
+def kat_day_services(s: DemoServices) -> KatDayServices:
+    """The use cases the demo's KAT day patient goes through."""
+    return KatDayServices(s.pathway(), s.coaching, s.arrivals, s.sessions)
 
 
 def demo_clock_start(until: datetime) -> datetime:
@@ -124,5 +138,6 @@ def seed_demo_clinic(
     book_demo_boosters(s.boosters, s.schedule, s.uow, clinic_id, history)
     pathway = seed_demo_pathway(s.uow, clock, s.pathway(), clinic_id)
     stages = seed_demo_stages(s.uow, clock, s.pathway(), s.outcomes, clinic_id)
+    kat_day = seed_demo_kat_day(s.uow, clock, kat_day_services(s), clinic_id)
     s.gateways.bootstrap_add(clinic_id, SIMULATOR_GATEWAY, by="demo")
-    return DemoClinic(result, opened_days, pathway, stages, history)
+    return DemoClinic(result, opened_days, pathway, stages, history, kat_day)

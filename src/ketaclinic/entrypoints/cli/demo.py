@@ -37,6 +37,14 @@ def demo() -> None:
         )
     for stage in stages:
         typer.echo(f"demo course at stage {stage.stage}: {stage.state.value}")
+    if seeded.kat_day is not None:
+        kat = min(seeded.kat_day.appointments, key=lambda b: b.start_at)
+        local = kat.start_at.astimezone(ZoneInfo(result.clinic.timezone))
+        arrived = ", arrived: waiting for the nurse's check-in" if seeded.kat_day.session else ""
+        typer.echo(
+            "demo KAT patient: Sol Demo-KatDay, prepared and consented, sublingual order signed, "
+            f"first journey {local.isoformat(timespec='minutes')}{arrived}"
+        )
     for past in history:
         typer.echo(f"demo course with history: {past.given} Demo-History, {past.end}")
     typer.echo(f"demo logins (password for all: {DEMO_PASSWORD}):")

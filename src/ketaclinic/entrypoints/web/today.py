@@ -92,17 +92,8 @@ def _prescriber(services: Services, staff_session: StaffSession, now: datetime) 
 
 def _coach(services: Services, staff_session: StaffSession, now: datetime) -> dict[str, Any]:
     actor = staff_session.actor
-    zone = ZoneInfo(staff_session.clinic.timezone)
-    day = now.astimezone(zone).date()
     caseload = services.caseload.caseload(actor)
-    sessions = [
-        i
-        for i in caseload
-        if i.kind == "session_due"
-        and i.attended
-        and i.due_at
-        and i.due_at.astimezone(zone).date() == day
-    ]
+    sessions = services.caseload.sessions_today(actor, caseload)
     return {"caseload": caseload, "coach_sessions": sessions}
 
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from ketaclinic.domain.errors import NotFound
 from ketaclinic.domain.identity.access import Permission
@@ -168,6 +169,26 @@ class CaseloadService:
             "practice_log_fell_off",
         )
         return sorted(items, key=lambda i: (order.index(i.kind), i.course.id))
+
+    def sessions_today(
+        self, actor: Actor, items: Sequence[CaseloadItem] | None = None
+    ) -> list[CaseloadItem]:
+        """The coach's sessions of the clinic day (clinic time zone): the caseload's session rows
+        the coach attends that are due today, with the session page once one is open. ``items``:
+        the caseload already read for this request (read again when None)."""
+        found = self.caseload(actor) if items is None else items
+        with self._uow() as uow:
+            clinic = uow.clinics.get(actor.clinic_id)
+        zone = ZoneInfo(clinic.timezone if clinic else "UTC")
+        day = self._clock.now().astimezone(zone).date()
+        return [
+            i
+            for i in found
+            if i.kind == "session_due"
+            and i.attended
+            and i.due_at is not None
+            and i.due_at.astimezone(zone).date() == day
+        ]
 
 
 def _course_items(

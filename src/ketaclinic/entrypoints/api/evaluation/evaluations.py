@@ -185,6 +185,10 @@ def read_consent(request: Request, course_id: PathId, actor: PatientReader) -> d
             | {"agrees": s.signature.agrees, "signed_at": s.signature.signed_at.isoformat()}
             for s in view.signatures
         ],
+        # who may witness a signature (the tablet's list): send one's id as witness_staff_id
+        "witnesses": [
+            {"staff_id": w.staff_id, "name": w.name, "role": w.role.value} for w in view.witnesses
+        ],
     }
 
 

@@ -185,9 +185,17 @@ def record_journey(
     return journey_out(rec)
 
 
+def _session_url(session_id: int | None, pattern: str) -> str | None:
+    return None if session_id is None else pattern.format(session_id)
+
+
 @router.get("/worklist/coaching")
 def caseload(request: Request, actor: Coach) -> list[dict[str, Any]]:
-    items = services_of(request).caseload.caseload(actor)
+    """The coach's worklist. A session row carries its session (id and API record) once the
+    patient has arrived; ``today`` marks the rows of the Today page's "Today's sessions"."""
+    services = services_of(request)
+    items = services.caseload.caseload(actor)
+    today = {id(i) for i in services.caseload.sessions_today(actor, items)}
     audit_seen(request, (i.patient.id for i in items), what="coaching_caseload")
     return [
         {
@@ -196,6 +204,11 @@ def caseload(request: Request, actor: Coach) -> list[dict[str, Any]]:
             "kind": i.kind,
             "detail": i.detail,
             "due_at": i.due_at.isoformat() if i.due_at else None,
+            "attended": i.attended,
+            "today": id(i) in today,
+            "session_id": i.session_id,
+            "session_url": _session_url(i.session_id, "/api/v1/sessions/{}/record"),
+            "session_page": _session_url(i.session_id, "/sessions/{}"),
         }
         for i in items
     ]

@@ -1,5 +1,6 @@
-"""``/api/v1`` outcomes: tagged scores, a course's outcome review, the booster plan, the
-clinician's decision, the prescriber's outcome worklist and the clinic dashboard figures."""
+"""``/api/v1`` outcomes: tagged scores, a course's outcome review with what it let pass, the
+booster plan, the clinician's decision, the prescriber's outcome and overdue worklists and the
+clinic dashboard figures."""
 
 from __future__ import annotations
 
@@ -16,11 +17,13 @@ from ketaclinic.domain.identity.access import Permission
 from ketaclinic.domain.identity.staff import Actor
 from ketaclinic.domain.outcomes.records import StoredBoosterPlan
 from ketaclinic.domain.outcomes.response import OutcomeAssessment
+from ketaclinic.domain.outcomes.standing import Overdue
 from ketaclinic.domain.patients.course import CourseState
 from ketaclinic.entrypoints.guards import ApiActor
 from ketaclinic.entrypoints.http import audit_seen, services_of
 from ketaclinic.entrypoints.input_limits import PathId
 from ketaclinic.services.outcomes.maintenance import BoosterEdit
+from ketaclinic.services.outcomes.overdue import CourseStanding
 from ketaclinic.services.outcomes.review import CourseReview
 
 router = APIRouter(tags=["outcomes"])
@@ -161,9 +164,29 @@ def record_score(
     }
 
 
+def _overdue(items: Sequence[Overdue]) -> dict[str, Any]:
+    """What a maintenance course let pass (oldest first): the flag, since when, and each item
+    with its last due day and the first day it counted as overdue."""
+    return {
+        "overdue": bool(items),
+        "overdue_since": items[0].since.isoformat() if items else None,
+        "overdue_items": [
+            {"kind": o.kind.value, "what": o.what, "booster_number": o.booster_number}
+            | {"due_on": o.due_on.isoformat(), "overdue_since": o.since.isoformat()}
+            for o in items
+        ],
+    }
+
+
+def _standing(standing: CourseStanding) -> dict[str, Any]:
+    return _overdue(standing.overdue) | {"relapse_review": standing.relapse_review}
+
+
 @router.get("/courses/{course_id}/outcome")
 def outcome(course_id: PathId, request: Request, actor: Reader) -> dict[str, Any]:
-    return _review(services_of(request).outcomes.review(actor, course_id))
+    services = services_of(request)
+    review = _review(services.outcomes.review(actor, course_id))
+    return review | _standing(services.overdue.course(actor, course_id))
 
 
 @router.post("/courses/{course_id}/booster-plan", status_code=201)
@@ -197,7 +220,24 @@ def decide(course_id: PathId, body: DecisionIn, request: Request, actor: Manager
 def worklist(request: Request, actor: Manager) -> list[dict[str, Any]]:
     entries = services_of(request).outcomes.worklist(actor)
     audit_seen(request, (e.patient.id for e in entries), what="outcome_worklist")
-    return [{"kind": e.kind, "patient_id": e.patient.id, **_review(e.review)} for e in entries]
+    return [
+        {"kind": e.kind, "patient_id": e.patient.id, "due_on": e.due_on.isoformat()}
+        | _review(e.review)
+        for e in entries
+    ]
+
+
+@router.get("/worklist/overdue")
+def overdue_worklist(request: Request, actor: Manager) -> list[dict[str, Any]]:
+    """Maintenance courses with a missed booster or an overdue relapse-watch check, the longest
+    overdue first (the prescriber's Today list)."""
+    entries = services_of(request).overdue.worklist(actor)
+    audit_seen(request, (e.patient.id for e in entries), what="overdue_worklist")
+    return [
+        {"patient_id": e.patient.id, "course_id": e.course.id, "state": e.course.state.value}
+        | _overdue(e.items)
+        for e in entries
+    ]
 
 
 Month = Annotated[str, Query(max_length=7)]
