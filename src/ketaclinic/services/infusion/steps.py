@@ -112,9 +112,11 @@ class SessionSteps:
         s: InfusionSession,
         to: SessionState,
         facts: SessionFacts,
+        *,
+        why: str | None = None,
         **extra: Any,
     ) -> InfusionSession:
-        moved = move_session(uow, self._clock, actor, s, to, replace(facts, **extra))
+        moved = move_session(uow, self._clock, actor, s, to, replace(facts, **extra), why=why)
         event = chair_event(uow, moved)
         uow.commit()
         self._events.publish(actor.clinic_id, event)
