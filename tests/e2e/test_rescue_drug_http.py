@@ -52,11 +52,17 @@ def test_a_nurse_recording_an_unlisted_rescue_drug_is_refused_by_api_and_page(
         "signed order (they list ondansetron)"
     )
     csrf = web_login(client, day.world, Role.NURSE)
+    form = client.get(f"/sessions/{day.session_id}").text.split('id="step-give"', 1)[1]
+    form = form.split("</section>", 1)[0]
+    assert "Rescue drug given" in form and 'name="purpose" value="rescue"' in form
+    covered = form.split('data-field="rescue-covered">', 1)[1].split("</p>", 1)[0]
+    assert covered.startswith("Without a new order: ondansetron.")
     page = client.post(
         f"/sessions/{day.session_id}/steps/give", data={**RESCUE, "csrf_token": csrf}
     )
     assert page.status_code == 422
-    assert "rescue.order" in page.text and "midazolam is not a standing rescue drug" in page.text
+    refusal = page.text.split('id="give-drug-error">', 1)[1].split("</p>", 1)[0]
+    assert "rescue.order" in refusal and "midazolam is not a standing rescue drug" in refusal
     assert _given(day) == before
 
 
