@@ -13,12 +13,12 @@ condition still holds:
 
 Every override is recorded with the acknowledgement and named in its audit event.
 
-A pause rule on a session already paused is met. Once dosing has ended or the condition has
-cleared, doing less than the required action is accepted with a written reason (why it was not
-done), recorded as an override; without one it is refused, so a click alone never records that a
-required pause or stop was skipped. Source: clinical.md §4.3 (BP and SpO2 rules: pause, stop,
-notify the prescriber); IEC 60601-1-8 (alarm priorities; the operator acknowledges, the cause is
-acted on).
+A pause rule on a session already paused is met. Once the condition has cleared, or on a stop
+rule while dosing is paused, doing less than the required action is accepted with a written
+reason (why it was not done), recorded as an override; without one it is refused, so a click
+alone never records that a required pause or stop was skipped. Source: clinical.md §4.3 (BP
+and SpO2 rules: pause, stop, notify the prescriber); IEC 60601-1-8 (alarm priorities; the
+operator acknowledges, the cause is acted on).
 
 What the alarm asks depends on the session's state when it is acknowledged
 (:func:`required_response`, the one place that decides it): before dosing, a pause or stop rule
