@@ -120,12 +120,12 @@ def test_protocol_list_is_json(var: Path) -> None:
 
 def test_db_heads_and_status_name_the_one_head(var: Path) -> None:
     heads = run(var, "db", "heads")
-    assert heads.returncode == 0 and heads.stdout.splitlines() == ["0022_consent_witness_staff"]
+    assert heads.returncode == 0 and heads.stdout.splitlines() == ["0023_transition_why"]
     status = run(var, "db", "status")
     assert status.returncode == 0, status.stderr
     assert status.stdout.splitlines() == [
-        "database at 0022_consent_witness_staff",
-        "code head 0022_consent_witness_staff",
+        "database at 0023_transition_why",
+        "code head 0023_transition_why",
         "migrations current",
     ]
 

@@ -111,7 +111,14 @@ class InMemorySessionRepository:
         return sorted(found, key=lambda s: s.id)
 
     def move(
-        self, s: InfusionSession, to: SessionState, *, by: int, at: datetime, reason: str
+        self,
+        s: InfusionSession,
+        to: SessionState,
+        *,
+        by: int,
+        at: datetime,
+        reason: str,
+        why: str | None = None,
     ) -> InfusionSession:
         """Move with optimistic locking (``version``); stamps the time of the transition."""
         current = self.get(s.clinic_id, s.id)
@@ -127,7 +134,7 @@ class InMemorySessionRepository:
         moved = replace(current, state=to, **values)
         self._t.sessions[s.id] = moved
         self._t.transitions.append(
-            (s.clinic_id, s.id, SessionTransition(s.state, to, at, by, reason))
+            (s.clinic_id, s.id, SessionTransition(s.state, to, at, by, reason, why))
         )
         return moved
 

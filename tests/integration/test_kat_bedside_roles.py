@@ -3,7 +3,9 @@
 The coach attends a KAT session (checks the patient in, enters vitals by hand, ends dosing) but
 never records a drug given (``premedication.role``) nor clears the patient for dosing with the
 pre-dose check (``predose.role``); a premedication the signed order does not list is refused
-(``premedication.order``), whoever gives it. SQLite and PostgreSQL (``world``).
+(``premedication.order``), whoever gives it, and so is a rescue drug a nurse records that neither
+the protocol's standing rescue list nor the order covers (``rescue.order``). SQLite and
+PostgreSQL (``world``).
 """
 
 from __future__ import annotations
@@ -83,11 +85,29 @@ def test_a_premedication_not_on_the_signed_order_is_refused(world: World) -> Non
     assert _given(world, dose) == []
 
 
-def test_a_rescue_drug_is_not_held_to_the_premedication_list(world: World) -> None:
+def test_a_nurse_cannot_record_a_rescue_drug_no_prescriber_ordered(world: World) -> None:
     dose = _checked_in(world)
-    rescue = {**PREMED, "purpose": "nausea"}
-    world.services.session_workflow.give(world.actor(Role.NURSE), dose.session_id, rescue)
+    rescue = {**PREMED, "purpose": "rescue"}
+    flow = world.services.session_workflow
+    with pytest.raises(ValidationFailed) as refused:
+        flow.give(world.actor(Role.NURSE), dose.session_id, rescue)
+    assert refused.value.errors["drug"].startswith(
+        "rescue.order: ondansetron is not a standing rescue drug of the protocol nor on the "
+        "signed order (they list none)"
+    )
+    assert _given(world, dose) == []
+    flow.give(world.actor(Role.PHYSICIAN), dose.session_id, rescue)  # the prescriber orders it
     assert [r.payload["drug"] for r in _given(world, dose)] == ["ondansetron"]
+
+
+def test_a_drug_given_for_any_other_purpose_is_refused_naming_the_purpose(world: World) -> None:
+    dose = _checked_in(world)
+    with pytest.raises(ValidationFailed) as refused:
+        world.services.session_workflow.give(
+            world.actor(Role.NURSE), dose.session_id, {**PREMED, "purpose": "nausea"}
+        )
+    assert refused.value.errors == {"purpose": "one of: premedication, rescue"}
+    assert _given(world, dose) == []
 
 
 def test_a_coach_cannot_complete_the_pre_dose_check(world: World) -> None:

@@ -22,7 +22,7 @@ from ketaclinic.adapters.db import migrate
 from ketaclinic.adapters.db.patients.search_index import OUTSIDE_METADATA
 from ketaclinic.adapters.db.schema import metadata
 
-HEAD = "0022_consent_witness_staff"  # the newest revision; every new one chains onto it
+HEAD = "0023_transition_why"  # the newest revision; every new one chains onto it
 # The area tips the merge joins: what ``alembic_version`` held on a fully migrated database
 # before the merge existed.
 AREA_TIPS = {

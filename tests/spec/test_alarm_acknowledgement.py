@@ -4,8 +4,13 @@ source (``domain.infusion.alarm_ack.check_acknowledgement``, rule ``alarm.requir
 Doing what the rule asks, or more, is one click with no note. While dosing runs and the condition
 lasts, continuing on a stop rule is refused outright, continuing on a pause rule is a prescriber's
 decision with a written reason, and pausing on a stop rule needs a written reason. A pause rule on
-a session already paused is met. Once dosing has ended or the condition has cleared, doing less
-than the rule asks still needs a written reason (recorded as an override), never a bare click.
+a session already paused is met. Once the condition has cleared, doing less than the rule asks
+still needs a written reason (recorded as an override), never a bare click.
+
+What the rule asks follows the session's state (``required_response``): before dosing it is
+"do not start dosing, recheck, call the prescriber"; once dosing has ended it is "stay with the
+patient, recheck, call the prescriber". A choice the state does not allow (pausing a session that
+is not dosing, stopping one in recovery) is refused naming the rule.
 """
 
 from __future__ import annotations
@@ -24,6 +29,9 @@ S43 = "clinical.md §4.3 severe BP: pause and notify the prescriber"
 S43_STOP = "clinical.md §4.3/§4.6 deep desaturation: stop dosing"
 IEC = "IEC 60601-1-8: acknowledging silences the alarm, the cause is still acted on"
 INF, REC, PAU = SessionState.INFUSING, SessionState.RECOVERY, SessionState.PAUSED
+CHK, STP = SessionState.CHECKED_IN, SessionState.STOPPED
+S43_PRE = "clinical.md §4.3 pre-dose: hold and recheck; the prescriber decides"
+S46 = "clinical.md §4.6: after dosing the patient is observed until discharge"
 NONE, PAUSE, STOP = AckAction.NONE, AckAction.PAUSE, AckAction.STOP
 
 
@@ -90,18 +98,32 @@ CASES = (
         cleared=True,
     ),
     Case("pause rule, condition cleared", S43, "pause", INF, NONE, "", "reason", cleared=True),
-    Case("pause rule, already in recovery", IEC, "pause", REC, NONE, "", "reason"),
+    Case("pause rule in recovery, stayed with the patient", S46, "pause", REC, NONE, "", "ok"),
+    Case("pause rule in recovery, pausing is refused", S46, "pause", REC, PAUSE, "", "refused"),
+    Case("stop rule in recovery, stopping is refused", S46, "stop", REC, STOP, "", "refused"),
+    Case("stop rule in recovery, stayed with the patient", S46, "stop", REC, NONE, "", "ok"),
     Case(
-        "pause rule, already in recovery, with a reason",
-        IEC,
-        "pause",
-        REC,
-        NONE,
-        "dosing had already ended",
-        "override",
+        "stop rule after an early stop, stopping again refused",
+        S46,
+        "stop",
+        STP,
+        STOP,
+        "",
+        "refused",
     ),
-    Case("pause rule, paused in recovery", IEC, "pause", REC, PAUSE, "", "ok"),
+    Case("pause rule before dosing, dosing not started", S43_PRE, "pause", CHK, NONE, "", "ok"),
+    Case(
+        "pause rule before dosing, pausing is refused", S43_PRE, "pause", CHK, PAUSE, "", "refused"
+    ),
+    Case("stop rule before dosing, stopping is refused", S43_PRE, "stop", CHK, STOP, "", "refused"),
     Case("pause rule, already paused", IEC, "pause", PAU, NONE, "", "ok"),
+    Case(
+        "pause rule, already paused, pausing again refused", IEC, "pause", PAU, PAUSE, "", "refused"
+    ),
+    Case("stop rule, paused, stopped", S43_STOP, "stop", PAU, STOP, "", "ok"),
+    Case(
+        "stop rule, paused, kept paused without a reason", S43_STOP, "stop", PAU, NONE, "", "reason"
+    ),
     Case("notice, nothing done", IEC, "notify", INF, NONE, "", "ok"),
     Case("technical alarm, probe checked", IEC, "check_sensor", INF, NONE, "", "ok"),
 )

@@ -140,7 +140,9 @@ def give_session(
     for hr in (124, 128):
         bedside(server, nurse, url, 5)
         team.monitor.send(server.clock.now(), hr=hr)
-    bedside_monitor.acknowledge_on_board(nurse, steps.FAMILY, "required action: notify")
+    bedside_monitor.acknowledge_on_board(
+        nurse, steps.FAMILY, "required action: call the prescriber"
+    )
     bedside(server, nurse, url, 10)
     bedside_monitor.readings_side_by_side(nurse)
     steps.record_dissociation(nurse, "2", "20")  # low dissociation

@@ -137,6 +137,10 @@ class SessionTransition:
     at: datetime
     by_staff: int
     reason: str
+    #: the reason in the staff's own words, kept apart when ``reason`` is composed text (an
+    #: early end of dosing: times, amounts and the reason); None on moves recorded before it
+    #: was kept, whose reason is read back from ``reason``
+    why: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -32,6 +32,8 @@ def to_plain(value: Any) -> Any:
         plain = {route.value: to_plain(rd) for route, rd in value.routes.items()}
         plain["premedications"] = to_plain(value.premedications)
         plain["titration"] = to_plain(value.titration)
+        if value.rescue:  # absent from versions published before rescue lists: same hash
+            plain["rescue"] = to_plain(value.rescue)
         return plain
     if isinstance(value, SourceRef):
         return {"key": value.key, "needs_signoff": value.needs_signoff}

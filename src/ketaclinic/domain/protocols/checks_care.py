@@ -155,8 +155,9 @@ def check_dosing(p: Protocol, log: ProblemLog) -> None:
     """Every route, premedication and titration rule of the pack."""
     for route, rd in p.dosing.routes.items():
         check_route(log, f"dosing.{route.value}", rd)
-    for premed in p.dosing.premedications:
-        path = f"dosing.premedications[{premed.drug}]"
+    listed = [("premedications", m) for m in p.dosing.premedications]
+    for name, premed in listed + [("rescue", m) for m in p.dosing.rescue]:
+        path = f"dosing.{name}[{premed.drug}]"
         in_range(log, f"{path}.dose_mg", premed.dose_mg, _TINY, Decimal(100))
         check_source_key(log, f"{path}.source", premed.source or "")
     t = p.dosing.titration

@@ -73,6 +73,15 @@ def dose_section(p: Protocol) -> str:
     if premeds:
         headers = ["drug", "dose (mg)", "route", "optional", "source", "needs sign-off"]
         parts += ["### Premedication", markdown_table(headers, premeds)]
+    rescue = [
+        (pm.drug, pm.dose_mg, pm.route, pm.source, _yes(pm.needs_signoff)) for pm in p.dosing.rescue
+    ]
+    if rescue:
+        headers = ["drug", "dose (mg)", "route", "source", "needs sign-off"]
+        parts += [
+            "### Standing rescue drugs (no per-session order)",
+            markdown_table(headers, rescue),
+        ]
     parts += ["### Titration", sourced_table("dosing.titration", p.dosing.titration)]
     return "\n\n".join(parts)
 

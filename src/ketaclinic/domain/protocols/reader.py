@@ -39,6 +39,7 @@ ITEM_KEYS: dict[str, str] = {
     "documents": "id",
     "domains": "id",
     "premedications": "drug",
+    "rescue": "drug",
     "outcomes": "instrument",
     "scales": "instrument",
 }
@@ -252,7 +253,7 @@ def _read_dosing(value: Mapping[Any, Any], path: str, log: ProblemLog) -> Any:
     """Dosing is written flat: a mapping per route (``dosing.iv``), premedications, titration."""
     hints = _hints(Dosing)
     routes = {r.value for r in Route}
-    _refuse_unknown_keys(value, routes | {"premedications", "titration"}, path, log)
+    _refuse_unknown_keys(value, routes | {"premedications", "rescue", "titration"}, path, log)
     parsed: dict[Route, Any] = {}
     for route in Route:
         if route.value in value:
@@ -267,7 +268,8 @@ def _read_dosing(value: Mapping[Any, Any], path: str, log: ProblemLog) -> Any:
         log.add(join_path(path, "titration"), None, "a value (required field missing)")
         return INVALID
     titration = _read(hints["titration"], value["titration"], join_path(path, "titration"), log)
-    parts = [premeds, titration, *parsed.values()]
+    rescue = _read(hints["rescue"], value.get("rescue", []), join_path(path, "rescue"), log)
+    parts = [premeds, titration, rescue, *parsed.values()]
     if not parsed or any(part is INVALID for part in parts):
         return INVALID
-    return Dosing(routes=parsed, premedications=premeds, titration=titration)
+    return Dosing(routes=parsed, premedications=premeds, titration=titration, rescue=rescue)

@@ -231,9 +231,14 @@ class TitrationRules:
 
 @dataclass(frozen=True, slots=True)
 class Dosing:
+    """``rescue``: the standing rescue (PRN) drugs a nurse may give during a session without a
+    per-session order, signed off with the protocol (each flagged ``needs_signoff`` while its
+    dose is UNCONFIRMED); any other rescue drug needs a prescriber's order."""
+
     routes: dict[Route, RouteDosing]
     premedications: tuple[Premedication, ...]
     titration: TitrationRules
+    rescue: tuple[Premedication, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,6 +12,7 @@ refused naming the field. The record keeps the name, staff id and role. Base of
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from functools import partial
 from typing import Any
 
 from ketaclinic.domain.errors import Conflict, SafetyBlock, ValidationFailed
@@ -19,7 +20,7 @@ from ketaclinic.domain.identity.access import Permission
 from ketaclinic.domain.identity.staff import Actor
 from ketaclinic.domain.infusion.discharge import AldreteScore
 from ketaclinic.domain.infusion.records import ACTIVE_STATES, InfusionSession
-from ketaclinic.services.identity.authorization import require
+from ketaclinic.services.identity.authorization import allowed, require
 from ketaclinic.services.infusion import checklists as forms
 from ketaclinic.services.infusion.dose_team import (
     STEP_PEOPLE,
@@ -34,10 +35,13 @@ from ketaclinic.services.infusion.ports import RecordKind, SessionRecord
 from ketaclinic.services.infusion.predose_decisions import hard_stop_record
 from ketaclinic.services.infusion.runners import ensure_clinical, ensure_session_runner
 from ketaclinic.services.infusion.sessions import get_session
+from ketaclinic.services.patients.courses import get_course
 from ketaclinic.services.ports import UnitOfWork
+from ketaclinic.services.protocols.publishing import load_published
 
 PREMEDICATION_ROLE = "premedication.role"
 PREMEDICATION_ORDER = "premedication.order"
+RESCUE_ORDER = "rescue.order"
 
 
 def no_dose_today(uow: UnitOfWork, s: InfusionSession, payload: Mapping[str, Any]) -> None:
@@ -53,25 +57,51 @@ def no_dose_today(uow: UnitOfWork, s: InfusionSession, payload: Mapping[str, Any
         )
 
 
-def on_order(uow: UnitOfWork, s: InfusionSession, payload: Mapping[str, Any]) -> None:
-    """Refuse a premedication the signed order does not list (``premedication.order``): the
-    order the pre-dose checklist chose, else the course's open orders (before the checklist).
-    A drug recorded for another purpose (e.g. a rescue drug) is not a premedication. No
-    premedication after a pre-dose BP hard stop (:func:`no_dose_today`)."""
-    if payload.get("purpose") != "premedication":
-        return
-    no_dose_today(uow, s, payload)
+def on_order(
+    uow: UnitOfWork, s: InfusionSession, payload: Mapping[str, Any], *, prescriber: bool = False
+) -> None:
+    """Refuse a drug no prescriber's authority covers.
+
+    A premedication must be on the signed order (``premedication.order``): the order the
+    pre-dose checklist chose, else the course's open orders (before the checklist). A rescue
+    (as-needed) drug must be on the protocol's standing rescue list, signed off with the
+    protocol, or on the signed order; otherwise only a prescriber (physician or APP) signed in
+    may record it, under their own authority (``rescue.order``). ``purpose`` is one of those two
+    (checked by the form, ``checklists.administration``). No premedication after a pre-dose
+    BP hard stop (:func:`no_dose_today`); a rescue drug may still be needed."""
+    if payload.get("purpose") == "premedication":
+        no_dose_today(uow, s, payload)
     records = uow.session_records.for_session(s.clinic_id, s.id)
     chosen = order_of(uow, s, records)
     orders = (chosen,) if chosen is not None else open_orders(uow, s)
     listed = sorted({p.drug for o in orders for p in o.content.premedications})
     drug = str(payload.get("drug", "")).strip()
+    if payload.get("purpose") == "rescue":
+        _rescue_covered(uow, s, drug, listed, prescriber=prescriber)
+        return
     if drug.lower() in {d.lower() for d in listed}:
         return
     raise ValidationFailed(
         {
             "drug": f"{PREMEDICATION_ORDER}: {drug} is not a premedication on the signed order "
             f"(it lists {', '.join(listed) or 'none'}); a prescriber adds it to the order"
+        }
+    )
+
+
+def _rescue_covered(
+    uow: UnitOfWork, s: InfusionSession, drug: str, ordered: list[str], *, prescriber: bool
+) -> None:
+    course = get_course(uow, s.clinic_id, s.course_id)
+    standing = load_published(uow, s.clinic_id, course.protocol_version_id).protocol.dosing.rescue
+    covered = sorted({m.drug for m in standing} | set(ordered))
+    if prescriber or drug.lower() in {d.lower() for d in covered}:
+        return
+    raise ValidationFailed(
+        {
+            "drug": f"{RESCUE_ORDER}: {drug} is not a standing rescue drug of the protocol nor "
+            f"on the signed order (they list {', '.join(covered) or 'none'}); a physician or "
+            "APP orders it and records it"
         }
     )
 
@@ -111,7 +141,7 @@ class BedsideSteps(PauseSteps):
             lambda: forms.administration(raw, self._now()),
             "given_by",
             raw,
-            on_order,
+            partial(on_order, prescriber=allowed(actor, Permission.PREDOSE_DECIDE)),
         )
 
     def step_people(self, actor: Actor, session_id: int, field: str) -> tuple[Person, ...]:

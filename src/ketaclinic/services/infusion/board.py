@@ -18,6 +18,7 @@ from typing import Any
 from ketaclinic.domain.errors import NotFound
 from ketaclinic.domain.identity.access import Permission
 from ketaclinic.domain.identity.staff import Actor, Chair
+from ketaclinic.domain.infusion.alarm_ack import AlarmResponse, required_response
 from ketaclinic.domain.infusion.alarm_why import AlarmWhy, explain_alarms
 from ketaclinic.domain.infusion.records import InfusionSession, StoredAlarm, StoredReading
 from ketaclinic.domain.infusion.vitals import Parameter, VitalReading
@@ -51,6 +52,10 @@ class ChairCard:
     vitals_due: VitalsDue | None = None  # the next vital signs on the protocol's interval
     waiting: InfusionSession | None = None  # no session in the chair yet: the patient waiting
     waiting_name: str = ""  # for it (arrived or unscheduled visit, before the nurse's check-in)
+
+    def response(self, alarm: StoredAlarm) -> AlarmResponse | None:
+        """What ``alarm`` asks now and the acknowledgement choices the session's state allows."""
+        return required_response(alarm.action, self.session.state) if self.session else None
 
 
 def _vitals(
@@ -89,12 +94,13 @@ def _attention(uow: UnitOfWork, s: InfusionSession) -> tuple[StoredAlarm, ...]:
     return tuple(a for a in uow.alarms.for_session(s.clinic_id, s.id) if a.needs_attention)
 
 
-def alarm_json(a: StoredAlarm) -> dict[str, Any]:
+def alarm_json(a: StoredAlarm, s: InfusionSession) -> dict[str, Any]:
     return {
         "id": a.id,
         "rule_id": a.rule_id,
         "severity": a.severity,
         "action": a.action,
+        "required": required_response(a.action, s.state).text,
         "message": a.message,
         "raised_at": a.raised_at.isoformat(),
         "active": a.active,
@@ -129,13 +135,13 @@ def chair_document(
         "phase_started_at": started.isoformat() if started else None,
         "latest": {k: [v, at.isoformat()] for k, (v, at) in latest.items()},
         "trend": trend,
-        "alarms": [alarm_json(a) for a in alarms if a.needs_attention],
+        "alarms": [alarm_json(a, s) for a in alarms if a.needs_attention],
     }
 
 
-def alarm_event(a: StoredAlarm, chair_id: int) -> dict[str, Any]:
+def alarm_event(a: StoredAlarm, s: InfusionSession) -> dict[str, Any]:
     """One raised alarm, announced once (clients de-duplicate by ``alarm.id``)."""
-    return {"type": "alarm", "chair_id": chair_id, "alarm": alarm_json(a)}
+    return {"type": "alarm", "chair_id": s.chair_id, "alarm": alarm_json(a, s)}
 
 
 class BoardService:

@@ -22,6 +22,7 @@ from ketaclinic.domain.infusion.discharge import AldreteScore
 MAX_TEXT = 2000
 PREGNANCY_RESULTS = ("negative", "positive", "not_applicable")
 SEVERITIES = ("mild", "moderate", "severe", "life_threatening")
+DRUG_PURPOSES = ("premedication", "rescue")  # a drug given before dosing, or as needed
 SCALES = {**DISSOCIATION_TOTAL_RANGES, "sedation": (0, 5)}  # inclusive totals
 
 
@@ -165,6 +166,8 @@ def administration(raw: Mapping[str, Any], now: datetime) -> Documented:
         "lot": f.text("lot", limit=40),
         "purpose": f.text("purpose", required=False, limit=40) or "premedication",
     }
+    if payload["purpose"] not in DRUG_PURPOSES:
+        f.errors["purpose"] = f"one of: {', '.join(DRUG_PURPOSES)}"
     if names_ketamine(f"{payload['drug']} {payload['purpose']}"):
         f.errors["drug"] = (
             "dose_gate.order: ketamine (by any name: Ketalar, esketamine, Spravato...) is given "

@@ -28,12 +28,14 @@ _ENDED_EARLY, _WHY, _AFTER_STOP = "ended early (", "): ", "recovery after stop"
 
 @dataclass(frozen=True, slots=True)
 class DosingEnd:
-    """What ending dosing now records: the response, the amount given and the reason."""
+    """What ending dosing now records: the response, the amount given and the reason (``why``:
+    the reason as written, stored apart from the composed text of an early end)."""
 
     response: SessionResponse
     given: GivenDose
     time: DosingTime
     reason: str
+    why: str | None = None
 
 
 def session_dosing_time(
@@ -74,7 +76,8 @@ def dosing_end(
     amounts = f"{decimal_text(given.dose_mg)} mg of {decimal_text(c.dose_mg)} mg given"
     words = f"{_ENDED_EARLY}{time.words()}; {amounts}{_WHY}"
     text = reason.strip() or _AFTER_STOP
-    return DosingEnd(replace(response, stopped_early=True), given, time, f"{words}{text}")
+    early = replace(response, stopped_early=True)
+    return DosingEnd(early, given, time, f"{words}{text}", why=reason.strip())
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,7 +97,8 @@ def early_end(
     """How dosing of ``order`` ended early on a session (``None`` when it ran to the end).
 
     The reason is the one the nurse gave when stopping the session, else the one written when
-    ending dosing early (rule ``dosing.early_stop``, :func:`dosing_end`)."""
+    ending dosing early (rule ``dosing.early_stop``, :func:`dosing_end`), read from the move's
+    stored ``why``; a move recorded before ``why`` was kept has it read back from its text."""
     if not given.response.stopped_early:
         return None
     moves = sorted(history, key=lambda m: m.at)
@@ -106,7 +110,7 @@ def early_end(
         if m.to_state is SessionState.RECOVERY and m.reason.startswith(_ENDED_EARLY)
     ]
     recorded = ended[-1].reason if ended else ""
-    written = recorded.split(_WHY, 1)[1] if _WHY in recorded else ""
+    written = _written(ended[-1]) if ended else ""
     reason = stops[-1] if stops else written
     end = stopped[-1] if stopped else ended[-1] if ended else None
     return EarlyEnd(
@@ -116,3 +120,12 @@ def early_end(
         recorded=recorded,
         at=end.at if end is not None else None,
     )
+
+
+def _written(move: SessionTransition) -> str:
+    """The reason written at an early end of dosing: stored apart (``why``), else, on a move
+    recorded before it was kept, the text after the composed times and amounts."""
+    if move.why is not None:
+        return move.why
+    text = move.reason
+    return text.split(_WHY, 1)[1] if _WHY in text else ""

@@ -52,7 +52,14 @@ class SessionRepository(Protocol):
         ...
 
     def move(
-        self, s: InfusionSession, to: SessionState, *, by: int, at: datetime, reason: str
+        self,
+        s: InfusionSession,
+        to: SessionState,
+        *,
+        by: int,
+        at: datetime,
+        reason: str,
+        why: str | None = None,
     ) -> InfusionSession: ...
     def set_people(
         self, s: InfusionSession, *, attendant_id: int | None, device_id: str | None, at: datetime

@@ -115,8 +115,11 @@ def move_session(
     s: InfusionSession,
     to: SessionState,
     facts: SessionFacts,
+    *,
+    why: str | None = None,
 ) -> InfusionSession:
-    """Check the guard, move, audit: inside the caller's unit of work (no commit here)."""
+    """Check the guard, move, audit: inside the caller's unit of work (no commit here).
+    ``why``: the staff's own reason, stored apart when ``facts.reason`` is composed text."""
     assert actor.staff_id is not None
     ensure_session_runner(uow, actor, s)
     if to is SessionState.CHECKED_IN:
@@ -138,7 +141,9 @@ def move_session(
                     detail=flag,
                 )
     transition(s.state, to, facts)
-    moved = uow.sessions.move(s, to, by=actor.staff_id, at=clock.now(), reason=facts.reason)
+    moved = uow.sessions.move(
+        s, to, by=actor.staff_id, at=clock.now(), reason=facts.reason, why=why
+    )
     record(
         uow,
         clock,

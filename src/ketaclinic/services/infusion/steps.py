@@ -125,10 +125,11 @@ class SessionSteps:
         facts: SessionFacts,
         *,
         then: Callable[[InfusionSession], None] | None = None,
+        why: str | None = None,
         **extra: Any,
     ) -> InfusionSession:
         """Move ``s`` to ``to``; ``then`` runs on the moved session before the commit."""
-        moved = move_session(uow, self._clock, actor, s, to, replace(facts, **extra))
+        moved = move_session(uow, self._clock, actor, s, to, replace(facts, **extra), why=why)
         if then is not None:
             then(moved)
         event = chair_event(uow, moved)

@@ -176,7 +176,7 @@ class VitalsRecorder:
         it, from the history and alarms kept here."""
         changed = {a.id: a for a in (*cleared, *raised)}
         current = [changed.pop(a.id, a) for a in alarms] + list(changed.values())
-        events += [alarm_event(a, s.chair_id) for a in raised]
+        events += [alarm_event(a, s) for a in raised]
         if state is not None:
             state.history[s.id] = readings
             state.alarms[s.id] = current

@@ -178,7 +178,7 @@ class SessionWorkflowService(PredoseSteps):
                 + (f" early_stop elapsed_min={end.time.elapsed_min}" if end.time.early else ""),
             )
             facts = self._facts(uow, s, reason=end.reason, dosing_end_recorded=True)
-            return self._move(uow, actor, s, SessionState.RECOVERY, facts)
+            return self._move(uow, actor, s, SessionState.RECOVERY, facts, why=end.why)
 
     def step(
         self, actor: Actor, session_id: int, step: str, raw: Mapping[str, Any]

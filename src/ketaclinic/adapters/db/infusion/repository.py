@@ -163,7 +163,14 @@ class SqlSessionRepository:
         return [_session(r._mapping) for r in self._conn.execute(stmt)]
 
     def move(
-        self, s: InfusionSession, to: SessionState, *, by: int, at: datetime, reason: str
+        self,
+        s: InfusionSession,
+        to: SessionState,
+        *,
+        by: int,
+        at: datetime,
+        reason: str,
+        why: str | None = None,
     ) -> InfusionSession:
         """Move with optimistic locking; stamps the time of the transition."""
         values: dict[str, Any] = {"state": to.value, "updated_at": at, "version": s.version + 1}
@@ -193,6 +200,7 @@ class SqlSessionRepository:
                 at=at,
                 by_staff=by,
                 reason=reason,
+                why=why,
             )
         )
         moved = self.get(s.clinic_id, s.id)
@@ -222,7 +230,12 @@ class SqlSessionRepository:
         )
         return [
             SessionTransition(
-                SessionState(r.from_state), SessionState(r.to_state), r.at, r.by_staff, r.reason
+                SessionState(r.from_state),
+                SessionState(r.to_state),
+                r.at,
+                r.by_staff,
+                r.reason,
+                r.why,
             )
             for r in self._conn.execute(stmt)
         ]

@@ -72,6 +72,7 @@ session_transitions = Table(
     Column("at", UTCDateTime, nullable=False),
     Column("by_staff", ForeignKey("staff.id"), nullable=False),
     Column("reason", Text, nullable=False, server_default=""),
+    Column("why", Text, nullable=True),  # the staff's own reason when ``reason`` is composed
 )
 
 monitor_devices = Table(

@@ -158,7 +158,7 @@
     const priority = doc.alarm.severity;
     const card = document.getElementById(`chair-${doc.chair_id}`);
     const name = card ? card.querySelector("h2").textContent : `chair ${doc.chair_id}`;
-    banner.textContent = `${name}: ${priority.toUpperCase()} — ${doc.alarm.message} (required: ${doc.alarm.action})`;
+    banner.textContent = `${name}: ${priority.toUpperCase()} — ${doc.alarm.message} (required: ${doc.alarm.required || doc.alarm.action})`;
     banner.className = `alarm-banner prio-${priority}`;
     banner.hidden = false;
     refetch(doc.chair_id);
