@@ -119,6 +119,11 @@ _WORDS: dict[str, dict[str, str]] = {
 }
 
 
+#: The order fields are read in (storage keeps them sorted by name): the step's own fields as
+#: the form asks them, then the people, then anything else.
+_ORDER = {key: i for i, key in enumerate((*ALDRETE_LABELS, "total", *_LABELS, *_PEOPLE))}
+
+
 @dataclass(frozen=True, slots=True)
 class RecordWords:
     """One record in words: its heading, its lines and what sits behind "Why"."""
@@ -141,7 +146,7 @@ def record_words(
     code = str(getattr(kind, "value", kind))
     lines: list[tuple[str, str]] = []
     why: list[tuple[str, str]] = []
-    for key, value in payload.items():
+    for key, value in sorted(payload.items(), key=lambda kv: _ORDER.get(kv[0], len(_ORDER))):
         if value in (None, "", [], {}) or (value is False and code != "check_in"):
             continue
         if key in _BEHIND_WHY:
