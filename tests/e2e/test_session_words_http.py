@@ -83,6 +83,8 @@ def test_a_visit_closed_as_not_dosed_reads_in_words_without_internal_numbers(
     assert not re.search(rf"\b({order_id}|{sid})\b", shown), shown
     header = _visible(page.split("<h1>", 1)[1].split("</p>", 1)[0])
     assert "state " not in header and "Cancelled" not in header, header
+    panel = client.get(f"/patients/{walked.session.patient_id}/panels/sessions").text
+    assert '<td data-field="state">Not dosed: BP still high</td>' in panel, panel
 
 
 def test_a_checklist_without_the_order_names_the_field_as_the_nurse_sees_it(

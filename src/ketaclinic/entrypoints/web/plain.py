@@ -189,25 +189,6 @@ def shown_value(value: Any, tz: str = "UTC") -> str:
     return str(plain_number(value))
 
 
-#: Staff ids stored beside the person's name in a session record: pages show the name only.
-_PEOPLE_IDS = frozenset(
-    {"given_by_id", "placed_by_id", "attending_id", "prescriber_on_site_id", "prescriber_id"}
-)
-
-
-def record_fields(payload: Mapping[str, Any], tz: str = "UTC") -> list[tuple[str, str]]:
-    """``(label, value)`` for each filled field of a session record's payload; people by name
-    (their staff ids are left out)."""
-    return [
-        (
-            field_label(key),
-            role_words(value) if key.endswith("_role") else shown_value(value, tz),
-        )
-        for key, value in payload.items()
-        if value not in (None, "", False, [], {}) and key not in _PEOPLE_IDS
-    ]
-
-
 def role_words(value: Any) -> str:
     """A stored role code as people read it (``app`` -> ``nurse practitioner / PA``)."""
     try:

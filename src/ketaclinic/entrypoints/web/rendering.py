@@ -30,7 +30,6 @@ from ketaclinic.entrypoints.web.plain import (
     local_time,
     month_words,
     plain_number,
-    record_fields,
     route_name,
     route_words,
     rule_split,
@@ -69,7 +68,6 @@ def templates() -> Jinja2Templates:
         _templates.env.filters["unit"] = unit_label
         _templates.env.filters["rule_split"] = rule_split
         _templates.env.filters["field"] = field_label
-        _templates.env.filters["record_fields"] = record_fields
         _templates.env.filters["shown"] = shown_value
         _templates.env.filters["instrument"] = instrument_name
         _templates.env.filters["safety_flag"] = safety_flag_text
