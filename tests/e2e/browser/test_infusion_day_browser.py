@@ -185,7 +185,13 @@ def test_a_whole_iv_session_from_check_in_to_discharge(
     for item in ("activity", "respiration", "circulation", "consciousness", "spo2"):
         page.locator(f"#aldrete-{item}").select_option("2")
     page.locator("#step-aldrete").get_by_role("button").click()
-    expect(page.locator('#session-record [data-kind="aldrete"]')).to_contain_text("Total: 10 of 10")
+    aldrete = page.locator('#session-record [data-kind="aldrete"]')
+    expect(aldrete).to_contain_text("Total: 10 of 10")
+    expect(aldrete).to_contain_text("Activity: 2 — moves all 4 limbs voluntarily or on command")
+    record = page.locator("#session-record")
+    expect(record).to_contain_text("Pre-dose checklist: Systolic BP: ")
+    for raw in ("number", "Pre dose", "(mmhg)", "_id", "order_id"):
+        expect(record).not_to_contain_text(raw)
 
     _submit(page, "discharge", {}, ("Escort present", "Instructions given"))
     expect(state).to_have_text("In recovery")
