@@ -96,7 +96,7 @@ def test_hand_entered_vitals_go_through_the_monitor_pipeline(
     page = client.get(f"/sessions/{day.session_id}")
     assert 'id="no-monitor-banner"' not in page.text
     row = page.text.split('<tr data-vital="sbp">', 1)[1].split("</tr>", 1)[0]
-    assert re.findall(r"<td[^>]*>([^<]*)</td>", row)[:2] == ["SBP", "212 mmHg"], row
+    assert re.findall(r"<td[^>]*>([^<]*)</td>", row)[:2] == ["Systolic BP", "212 mmHg"], row
     assert 'id="vitals-flowsheet"' in page.text  # every reading of the session, by source
     assert '<tr data-source="staff">' in page.text
     assert re.search(r'<td data-param="sbp"[^>]*>212</td>', page.text)

@@ -95,13 +95,15 @@ def test_the_start_form_offers_people_by_name_and_the_record_shows_names(
     assert started.status_code == 200
     record = started.text.split('id="session-record"', 1)[1]
     given = record.split('data-kind="administration"')[-1].split("</li>", 1)[0]
-    assert "given by Test Nurse" in given and "prescriber on site Test Physician" in given
-    assert "prescriber on site role physician" in given
-    assert not re.search(r"(given by|prescriber on site) (id|number)", record)
+    assert "Given by: Test Nurse" in given
+    assert "Prescriber on site: Test Physician (physician)" in given
+    assert "Route: Intravenous (IV)" in given and "Dose: " in given and " mg" in given
+    assert not re.search(r"(given by|prescriber on site) (id|number)", record, re.I)
+    assert not re.search(r"order( number)? \d", record, re.I)  # the order by what it orders
     listed = record.split("</section>", 1)[0]
     shown = re.sub(r"<details.*?</details>", "", listed, flags=re.S)
     assert "source" not in shown.lower() and "clinical.md" not in shown  # sources one click away
-    assert "bp hard stop source: " in listed  # the pre-dose BP sources behind "Sources"
+    assert "BP hard stop rule source: " in listed  # the pre-dose BP sources behind "Why"
 
 
 def test_the_start_form_chooses_the_nurse_assigned_to_the_session_not_the_signed_in_one(
@@ -131,4 +133,4 @@ def test_the_start_form_chooses_the_nurse_assigned_to_the_session_not_the_signed
     )
     assert started.status_code == 200  # changeable to another eligible member of staff
     record = started.text.split('id="session-record"', 1)[1]
-    assert "given by Test Nurse" in record.split('data-kind="administration"')[-1]
+    assert "Given by: Test Nurse" in record.split('data-kind="administration"')[-1]

@@ -110,6 +110,6 @@ def test_the_page_offers_people_by_name_and_the_record_shows_names(
         )
         assert done.status_code == 200, done.text
     record = done.text.split('id="session-record"', 1)[1]
-    assert "given by Test Nurse" in record and "placed by Test Nurse" in record
-    assert not re.search(r"(given by|placed by) (id|number)", record)
+    assert "Given by: Test Nurse" in record and "Placed by: Test Nurse" in record
+    assert not re.search(r"(given by|placed by) (id|number)", record, re.I)
     assert f"placed by id {nurse_id}" not in record.lower()

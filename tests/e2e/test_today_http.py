@@ -167,7 +167,7 @@ def test_nurse_sees_chairs_what_is_due_and_alarms(
 ) -> None:
     body = sign_in(client, world, Role.NURSE)
     chairs = section(body, "today-chairs")
-    assert day.infusing.display_name in chairs and "<td>Infusing</td>" in chairs
+    assert day.infusing.display_name in chairs and "<td>Dosing</td>" in chairs
     due = section(body, "today-due")
     session_id = day.running.session.id
     assert f'data-session-id="{session_id}"' in due and "vital signs (every" in due

@@ -48,7 +48,7 @@ def test_a_day_reads_in_words_never_iso() -> None:
         (SessionState.CHECKED_IN, "Checked in"),
         (SessionState.RECOVERY, "In recovery"),
         (SessionState.NO_SHOW, "No-show"),
-        (SessionState.INFUSING, "Infusing"),
+        (SessionState.INFUSING, "Dosing"),
         ("in_recovery", "In recovery"),
     ],
 )

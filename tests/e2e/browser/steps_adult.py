@@ -331,8 +331,9 @@ def prepare_and_start(nurse: Page, order: Order) -> None:
         },
     )
     placed = nurse.locator('#session-record [data-kind="iv_placement"]')
-    expect(placed).to_contain_text(f"placed by {NURSE}")
+    expect(placed).to_contain_text(f"Placed by: {NURSE}")
     expect(placed).not_to_contain_text("placed by id")
+    expect(placed).not_to_contain_text("number")
     choose_order(nurse, order.id)
     submit(
         nurse,
@@ -347,7 +348,7 @@ def prepare_and_start(nurse: Page, order: Order) -> None:
     )
     expect(state).to_have_text("Ready")
     start_dosing(nurse, "KET-DEMO-42")
-    expect(state).to_have_text("Infusing")
+    expect(state).to_have_text("Dosing")
 
 
 def record_dissociation(nurse: Page, total: str, minute: str) -> None:
@@ -382,7 +383,9 @@ def end_recover_discharge(nurse: Page, wait: Callable[[int], None]) -> None:
     for item in ("activity", "respiration", "circulation", "consciousness", "spo2"):
         nurse.locator(f"#aldrete-{item}").select_option("2")
     nurse.locator("#step-aldrete").get_by_role("button").click()
-    expect(nurse.locator('#session-record [data-kind="aldrete"]')).to_contain_text("total 10")
+    expect(nurse.locator('#session-record [data-kind="aldrete"]')).to_contain_text(
+        "Total: 10 of 10"
+    )
     wait(61)
     hand_vitals(nurse, RESTING)
     expect(nurse.locator("#unmet")).to_have_text("Every criterion holds.")

@@ -266,7 +266,7 @@ def test_an_infusion_session_day_and_the_board_with_a_patient_pass_axe(open_as: 
     _ready_to_start(nurse, session, _verify_order_at_bedside(nurse))
     check(nurse, path, problems)  # the start form: people chosen by name, on a phone too
     start_dosing(nurse, "KET-DEMO-42")
-    expect(nurse.locator('[data-field="state"]')).to_have_text("Infusing")
+    expect(nurse.locator('[data-field="state"]')).to_have_text("Dosing")
     check(nurse, path, problems)
     check(nurse, "/board", problems)
     expect(nurse.locator(".chair-card", has_text="Demo-Pathway")).to_be_visible()

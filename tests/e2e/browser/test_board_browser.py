@@ -94,7 +94,7 @@ def test_mllp_readings_and_a_bp_surge_alarm_reach_the_live_board(
     page.wait_for_url("**/board")
     card = page.locator(f"#chair-{feed.monitor.session.chair_id}")
     expect(card.get_by_role("heading", name="Chair 1")).to_be_visible()
-    expect(card.locator('[data-field="state"]')).to_have_text("Infusing")
+    expect(card.locator('[data-field="state"]')).to_have_text("Dosing")
     expect(page.locator("#board-status")).to_have_text("live")
     with MllpClient("127.0.0.1", feed.port) as client:
         ack = client.send(pcd01(feed.monitor, "BR-1", live_server.clock.now(), sbp=124, hr=71))

@@ -131,7 +131,7 @@ def _check_in_and_prepare(page: Page, order_id: int) -> None:
     )
     expect(state).to_have_text("Ready")
     start_dosing(page, "KET-DEMO-42")
-    expect(state).to_have_text("Infusing")
+    expect(state).to_have_text("Dosing")
     expect(page.locator('[data-field="pump-rate"]')).to_have_text("150 mL/h")
 
 
@@ -146,7 +146,7 @@ def test_a_whole_iv_session_from_check_in_to_discharge(
 
     page.goto("/board")
     card = page.locator(f"#chair-{monitor.session.chair_id}")
-    expect(card.locator('[data-field="state"]')).to_have_text("Infusing")
+    expect(card.locator('[data-field="state"]')).to_have_text("Dosing")
     expect(page.locator("#board-status")).to_have_text("live")
     with MllpClient("127.0.0.1", listener_port) as client:
         assert b"MSA|AA|ID-1" in client.send(pcd01(monitor, "ID-1", clock.now(), sbp=126))
@@ -175,7 +175,7 @@ def test_a_whole_iv_session_from_check_in_to_discharge(
     page.goto(f"/sessions/{sid}")
     expect(page.locator("#resume-approved")).to_contain_text("physician")
     _submit(page, "resume", {"Reason for resuming *": "BP 134/80 on recheck"})
-    expect(state).to_have_text("Infusing")
+    expect(state).to_have_text("Dosing")
     _wait(page, live_server, 35, sid)  # 5 + 35 min of pump time: the order's planned 40 min
     with MllpClient("127.0.0.1", listener_port) as client:
         assert b"MSA|AA|ID-4" in client.send(pcd01(monitor, "ID-4", clock.now(), sbp=124))
@@ -185,7 +185,13 @@ def test_a_whole_iv_session_from_check_in_to_discharge(
     for item in ("activity", "respiration", "circulation", "consciousness", "spo2"):
         page.locator(f"#aldrete-{item}").select_option("2")
     page.locator("#step-aldrete").get_by_role("button").click()
-    expect(page.locator('#session-record [data-kind="aldrete"]')).to_contain_text("total 10")
+    aldrete = page.locator('#session-record [data-kind="aldrete"]')
+    expect(aldrete).to_contain_text("Total: 10 of 10")
+    expect(aldrete).to_contain_text("Activity: 2 — moves all 4 limbs voluntarily or on command")
+    record = page.locator("#session-record")
+    expect(record).to_contain_text("Pre-dose checklist: Systolic BP: ")
+    for raw in ("number", "Pre dose", "(mmhg)", "_id", "order_id"):
+        expect(record).not_to_contain_text(raw)
 
     _submit(page, "discharge", {}, ("Escort present", "Instructions given"))
     expect(state).to_have_text("In recovery")

@@ -212,7 +212,7 @@ def test_front_desk_checks_in_and_the_nurse_takes_the_patient_to_discharge(
     )
     expect(state).to_have_text("Ready")
     start_dosing(nurse, "KET-DEMO-42")
-    expect(state).to_have_text("Infusing")
+    expect(state).to_have_text("Dosing")
     expect(nurse.locator('[data-field="pump-rate"]')).to_have_text("150 mL/h")
 
     _wait(nurse, server, 20, session_url)
@@ -230,7 +230,9 @@ def test_front_desk_checks_in_and_the_nurse_takes_the_patient_to_discharge(
     for item in ("activity", "respiration", "circulation", "consciousness", "spo2"):
         nurse.locator(f"#aldrete-{item}").select_option("2")
     nurse.locator("#step-aldrete").get_by_role("button").click()
-    expect(nurse.locator('#session-record [data-kind="aldrete"]')).to_contain_text("total 10")
+    expect(nurse.locator('#session-record [data-kind="aldrete"]')).to_contain_text(
+        "Total: 10 of 10"
+    )
 
     _wait(nurse, server, 61, session_url)
     _hand_vitals(

@@ -113,7 +113,7 @@ def test_app_orders_overrides_session_3_and_nurse_check_blocks_wrong_concentrati
     mismatches = bedside.locator("#mismatches li")
     expect(mismatches).to_have_count(1)
     expect(mismatches.first).to_have_attribute("data-field", "concentration_mg_per_ml")
-    expect(mismatches.first).to_contain_text("ordered 0.42, found 4.2")
+    expect(mismatches.first).to_contain_text("Concentration: ordered 0.42 mg/mL, found 4.2 mg/mL")
     order, attempts = services.orders.get(nurse, third.id)
     assert order.status.value == "signed" and [a.verified for a in attempts] == [False]
     assert attempts[0].by_staff == nurse.staff_id

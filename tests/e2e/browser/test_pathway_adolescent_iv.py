@@ -146,7 +146,7 @@ def first_iv_session(people: dict[Role, Page], server: LiveServer, label: dict[s
     )
     expect(state).to_have_text("Ready")
     start_dosing(nurse, "KET-DEMO-ADO")
-    expect(state).to_have_text("Infusing")
+    expect(state).to_have_text("Dosing")
     expect(nurse.locator('[data-field="pump-rate"]')).to_have_text(f"{label['rate']} mL/h")
     wait_at_bedside(server, 40, url, nurse, nurse)
     nurse.locator("#step-end").get_by_role("button").click()

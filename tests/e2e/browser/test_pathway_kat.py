@@ -112,10 +112,10 @@ def experiential_session(
     choose_person(nurse, "start", "Given by", NURSE)
     choose_person(nurse, "start", "Attending physician or coach", "Sage Demo-Coach")
     start_dosing(nurse, "KET-DEMO-KAT")
-    expect(state).to_have_text("Infusing")
+    expect(state).to_have_text("Dosing")
     coach.goto(url)
     state = coach.locator('[data-field="state"]')
-    expect(state).to_have_text("Infusing")
+    expect(state).to_have_text("Dosing")
     wait_at_bedside(server, 45, url, nurse, coach)
     coach.locator("#step-end").get_by_role("button").click()
     expect(state).to_have_text("In recovery")
@@ -173,7 +173,10 @@ def test_kat_patient_from_preparation_through_an_sl_and_an_in_session(
     app = people[Role.APP]
     app.goto(f"/courses/{course}/orders/new")
     routes = app.get_by_label("Route (the routes this course's protocol allows)")
-    expect(routes.locator("option")).to_have_text(["IM", "IN", "SL"], ignore_case=True)
+    expect(routes.locator("option")).to_have_text(
+        ["Intramuscular (IM)", "Intranasal (IN)", "Sublingual (SL)"]
+    )
+    assert [o.get_attribute("value") for o in routes.locator("option").all()] == ["im", "in", "sl"]
     app.goto(f"/courses/{course}/orders/new?route=sl")
     expect(app.locator('#route-limits [data-limit="max_mg"]')).to_have_text("400 mg")
     expect(app.locator('#route-limits [data-limit="max_mg_per_kg"]')).to_have_text("5 mg/kg")

@@ -97,11 +97,29 @@ def _normalise_text(value: str) -> str:
     return " ".join(value.lower().split())
 
 
+#: Each compared field as the bedside check names it, with the unit its values are written in.
+_FIELD_WORDS = {
+    "drug": ("Drug", ""),
+    "route": ("Route", ""),
+    "concentration_mg_per_ml": ("Concentration", " mg/mL"),
+    "dose_mg": ("Dose", " mg"),
+    "rate_ml_per_h": ("Pump rate", " mL/h"),
+}
+
+
 def _mismatch(name: str, ordered: object, observed: object) -> Mismatch:
     ordered_text, observed_text = _text(ordered), _text(observed)
+    if name == "patient_id":  # never a patient's internal number: the order is someone else's
+        message = "Patient: the order is for another patient than the one at the bedside"
+    else:
+        label, unit = _FIELD_WORDS.get(name, (name.replace("_", " ").capitalize(), ""))
+        shown = [t if t == "none" else f"{t}{unit}" for t in (ordered_text, observed_text)]
+        if name == "route":
+            shown = [t.upper() for t in shown]
+        message = f"{label}: ordered {shown[0]}, found {shown[1]}"
     reason = DosingReason(
         f"verify.{name}_mismatch",
-        f"{name.replace('_', ' ')}: ordered {ordered_text}, found {observed_text}",
+        message,
         CLINICAL_2_4 if name != "patient_id" else RIGHT_PATIENT,
     )
     return Mismatch(name, ordered_text, observed_text, reason)

@@ -39,7 +39,7 @@ def day_words(value: date | None, fmt: str = DATE_FORMAT) -> str:
 
 
 #: Session and appointment states whose words are not just the code with spaces.
-_STATE_WORDS = {"recovery": "In recovery", "no_show": "No-show"}
+_STATE_WORDS = {"recovery": "In recovery", "no_show": "No-show", "infusing": "Dosing"}
 
 
 def state_words(value: Any) -> str:
@@ -69,6 +69,21 @@ def route_words(value: Any) -> str:
     """A route code as written on an order: ``iv`` -> ``IV``, ``in`` -> ``intranasal``."""
     code = str(getattr(value, "value", value) or "")
     return _ROUTE_WORDS.get(code, code)
+
+
+#: Routes of administration in full, with the abbreviation people also use.
+_ROUTE_NAMES = {
+    "iv": "Intravenous (IV)",
+    "im": "Intramuscular (IM)",
+    "in": "Intranasal (IN)",
+    "sl": "Sublingual (SL)",
+}
+
+
+def route_name(value: Any) -> str:
+    """A route code as a choice or a record field reads it: ``iv`` -> ``Intravenous (IV)``."""
+    code = str(getattr(value, "value", value) or "")
+    return _ROUTE_NAMES.get(code.lower(), code)
 
 
 def plain_number(value: Any) -> Any:
@@ -123,7 +138,7 @@ _FIELD_WORDS = {
     "min": "(minutes)",
     "pct": "(%)",
     "at": "time",
-    "id": "number",
+    "id": "",  # an internal id is named by what it points to, never as a number
     "checkin": "check-in",
     "bp": "BP",
 }
@@ -136,7 +151,7 @@ _FIELD_NAMES = {
     "patient_id": "patient",
     "course_id": "course",
     "session_id": "session",
-    "order_id": "order number",
+    "order_id": "order",
 }
 
 
@@ -152,7 +167,7 @@ def field_label(name: Any) -> str:
             parts.append(_FIELD_NAMES[part])
             continue
         words = part.replace("ml_per_h", "(mL/h)").replace("per_min", "(per minute)").split("_")
-        parts.append(" ".join(_FIELD_WORDS.get(w, w) for w in words if w))
+        parts.append(" ".join(filter(None, (_FIELD_WORDS.get(w, w) for w in words if w))))
     text = ": ".join(p for p in parts if p).replace(": (", " (")
     return text[:1].upper() + text[1:]
 
@@ -174,26 +189,7 @@ def shown_value(value: Any, tz: str = "UTC") -> str:
     return str(plain_number(value))
 
 
-#: Staff ids stored beside the person's name in a session record: pages show the name only.
-_PEOPLE_IDS = frozenset(
-    {"given_by_id", "placed_by_id", "attending_id", "prescriber_on_site_id", "prescriber_id"}
-)
-
-
-def record_fields(payload: Mapping[str, Any], tz: str = "UTC") -> list[tuple[str, str]]:
-    """``(label, value)`` for each filled field of a session record's payload; people by name
-    (their staff ids are left out)."""
-    return [
-        (
-            field_label(key),
-            _role_label(value) if key.endswith("_role") else shown_value(value, tz),
-        )
-        for key, value in payload.items()
-        if value not in (None, "", False, [], {}) and key not in _PEOPLE_IDS
-    ]
-
-
-def _role_label(value: Any) -> str:
+def role_words(value: Any) -> str:
     """A stored role code as people read it (``app`` -> ``nurse practitioner / PA``)."""
     try:
         return ROLE_LABELS[Role(value)]

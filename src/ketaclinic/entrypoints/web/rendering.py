@@ -19,6 +19,8 @@ from ketaclinic.domain.identity.access import ROLE_LABELS, Permission, Role, is_
 from ketaclinic.domain.integration.plans import Goal, GoalRating
 from ketaclinic.domain.patients.treatment import Course
 from ketaclinic.entrypoints.http import status_for
+from ketaclinic.entrypoints.web.alarm_words import alarm_count, alarm_message
+from ketaclinic.entrypoints.web.aldrete_words import ALDRETE_CRITERIA, ALDRETE_LABELS
 from ketaclinic.entrypoints.web.navigation import CHART_PANELS, NAV
 from ketaclinic.entrypoints.web.plain import (
     counted,
@@ -28,13 +30,14 @@ from ketaclinic.entrypoints.web.plain import (
     local_time,
     month_words,
     plain_number,
-    record_fields,
+    route_name,
     route_words,
     rule_split,
     shown_value,
     state_words,
     unit_label,
 )
+from ketaclinic.entrypoints.web.record_words import record_words
 from ketaclinic.services.identity.directory import Directory
 from ketaclinic.services.identity.staff_sessions import StaffSession
 
@@ -51,6 +54,12 @@ def templates() -> Jinja2Templates:
         _templates.env.filters["words"] = state_words
         _templates.env.filters["month"] = month_words
         _templates.env.filters["route"] = route_words
+        _templates.env.filters["route_name"] = route_name
+        _templates.env.globals["record_words"] = record_words
+        _templates.env.globals["alarm_count"] = alarm_count
+        _templates.env.globals["alarm_message"] = alarm_message
+        _templates.env.globals["aldrete_labels"] = ALDRETE_LABELS
+        _templates.env.globals["aldrete_criteria"] = ALDRETE_CRITERIA
         _templates.env.filters["course_name"] = course_name
         _templates.env.filters["plain"] = plain_number
         _templates.env.filters["role"] = role_label
@@ -59,7 +68,6 @@ def templates() -> Jinja2Templates:
         _templates.env.filters["unit"] = unit_label
         _templates.env.filters["rule_split"] = rule_split
         _templates.env.filters["field"] = field_label
-        _templates.env.filters["record_fields"] = record_fields
         _templates.env.filters["shown"] = shown_value
         _templates.env.filters["instrument"] = instrument_name
         _templates.env.filters["safety_flag"] = safety_flag_text

@@ -137,6 +137,8 @@ def pre_dose(raw: Mapping[str, Any]) -> Documented:
         ),
         "prescriber_bp_decision": f.text("prescriber_bp_decision", required=False),
     }
+    if "order_id" in f.errors:  # the order is chosen from the list, never typed as a number
+        f.errors["order_id"] = "choose the signed order for today"
     f.done()
     return Documented(payload)
 
