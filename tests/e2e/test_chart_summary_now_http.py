@@ -33,7 +33,7 @@ def test_a_patient_in_the_chair_now_reads_in_chair_not_nothing_booked(
     page = client.get(f"/patients/{walked.session.patient_id}")
     assert page.status_code == 200
     now = _field(page.text, "summary-now")
-    assert now == "In Chair 1 now: unscheduled visit, started 08:00 · infusing"
+    assert now == "In Chair 1 now: unscheduled visit, started 08:00 · dosing"
     assert _field(page.text, "summary-next") == "Nothing else booked"
     assert "Nothing booked" not in page.text
 

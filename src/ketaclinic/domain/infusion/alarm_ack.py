@@ -73,7 +73,7 @@ def required_response(rule_action: str, state: SessionState) -> AlarmResponse:
         text = (
             "do not start dosing: recheck, and call the prescriber"
             if rule_action in _CLINICAL
-            else "check the probe, cuff or leads"
+            else "technical alarm: check the probe, cuff or leads"
             if sensor
             else "call the prescriber"
         )
@@ -89,7 +89,7 @@ def required_response(rule_action: str, state: SessionState) -> AlarmResponse:
             else "pause dosing, and call the prescriber",
             "stop": "stop dosing: stay with the patient, and call the prescriber",
             "hold": "recheck, and call the prescriber",
-            "check_sensor": "check the probe, cuff or leads",
+            "check_sensor": "technical alarm: check the probe, cuff or leads",
         }.get(rule_action, "call the prescriber")
         stopped = (AckAction.STOP, "Stopped dosing")
         if paused:
@@ -104,7 +104,7 @@ def required_response(rule_action: str, state: SessionState) -> AlarmResponse:
         text = (
             "dosing has ended: stay with the patient, recheck, and call the prescriber"
             if rule_action in _CLINICAL
-            else "check the probe, cuff or leads"
+            else "technical alarm: check the probe, cuff or leads"
             if sensor
             else "call the prescriber"
         )

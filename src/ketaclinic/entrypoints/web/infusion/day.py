@@ -42,7 +42,8 @@ from ketaclinic.services.infusion.checklists import (
 )
 from ketaclinic.services.infusion.dose_team import STEP_PEOPLE
 from ketaclinic.services.infusion.monitor_messages import VitalsBatch
-from ketaclinic.services.infusion.runners import may_run_session
+from ketaclinic.services.infusion.predose_steps import NOT_DOSED_FROM
+from ketaclinic.services.infusion.runners import CLINICAL_RUNNERS, may_run_session
 
 router = APIRouter(dependencies=[Depends(mark_web)], include_in_schema=False)
 Reader = Annotated[StaffSession, Depends(WebUser(Permission.CHART_READ))]
@@ -122,6 +123,9 @@ def _page(
         "scales": list(SCALES),
         "aldrete_items": ALDRETE_ITEMS,
         "may_run": may_run,
+        "may_close": may_run
+        and staff_session.actor.role in CLINICAL_RUNNERS
+        and day.session.state in NOT_DOSED_FROM,
     }
     status = 422 if errors or error else 200
     return render(
