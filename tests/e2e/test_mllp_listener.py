@@ -206,3 +206,18 @@ def test_close_lets_a_handler_in_flight_commit_and_ack() -> None:
     assert msa(client.receive())[:3] == ["MSA", "AA", "CTL-7"]
     assert committed == ["CTL-7"]
     client.close()
+
+
+def test_listener_processes_share_one_port_only_when_asked(handler: StubHandler) -> None:
+    async def run() -> None:
+        first = await serve("127.0.0.1", 0, handler, reuse_port=True)
+        try:
+            second = await serve("127.0.0.1", first.port, handler, reuse_port=True)
+            assert second.port == first.port
+            await second.close()
+            with pytest.raises(OSError):
+                await serve("127.0.0.1", first.port, handler)
+        finally:
+            await first.close()
+
+    asyncio.run(run())
