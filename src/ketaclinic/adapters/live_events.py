@@ -34,7 +34,11 @@ CHANNEL = "ketaclinic_live"
 MAX_PENDING = 256
 OUTBOX_MAX = 10_000
 _NOTIFY_LIMIT = 7900  # PostgreSQL's NOTIFY payload limit is 8000 bytes
-_NOTIFY_MANY = text("SELECT count(pg_notify(:channel, p)) FROM unnest(CAST(:payloads AS text[])) p")
+# the payloads travel as ONE json array (each element's text kept as sent): no per-string
+# array escaping of their quotes on the client
+_NOTIFY_MANY = text(
+    "SELECT count(pg_notify(:channel, p::text)) FROM json_array_elements(CAST(:payloads AS json)) p"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -186,7 +190,8 @@ class PostgresBroker(InProcessBroker):
             return False
         payloads = notify_payloads(clinic_id, events)
         if payloads:
-            uow.connection.execute(_NOTIFY_MANY, {"channel": CHANNEL, "payloads": payloads})
+            joined = f"[{','.join(payloads)}]"
+            uow.connection.execute(_NOTIFY_MANY, {"channel": CHANNEL, "payloads": joined})
         return True
 
     def publish(self, clinic_id: int, event: Mapping[str, Any]) -> None:

@@ -129,8 +129,9 @@ def listen_for_clinic(
 
     Naive HL7 times are read in the clinic's time zone. Several listeners (one per clinic or
     gateway, or several on one port with ``reuse_port``) may run against one PostgreSQL
-    database: each session's ingest lock and readings version keep their batches apart. Used by ``ketaclinic hl7-listen`` and by
-    ``ketaclinic serve --with-monitors`` (which runs it on a background thread).
+    database: each session's ingest lock and readings version keep their batches apart. Used
+    by ``ketaclinic hl7-listen`` and by ``ketaclinic serve --with-monitors`` (which runs it on
+    a background thread).
     """
     with services.uow() as uow:
         clinic = uow.clinics.get(clinic_id)
