@@ -55,6 +55,7 @@ class Plan:
     a4_seconds: float
     sse_processes: int
     fsync_s: int
+    pg_listeners: int = 1  # hl7-listen processes sharing the MLLP port on PostgreSQL
 
 
 FULL = Plan(200, 50, 60, 20, 50, 10_000, 1000, 20, 30, 4, 2)
@@ -65,6 +66,7 @@ def parse(argv: Sequence[str] | None) -> tuple[argparse.Namespace, Plan]:
     p = argparse.ArgumentParser(prog="python -m bench.ingest", description=__doc__)
     p.add_argument("--quick", action="store_true", help="a small run in under a minute")
     p.add_argument("--sqlite-only", action="store_true")
+    p.add_argument("--postgres-only", action="store_true")
     p.add_argument(
         "--database-url",
         default=os.environ.get(
@@ -295,7 +297,9 @@ def bench_backend(backend: str, args: argparse.Namespace, plan: Plan) -> list[di
             )
             sink_sat = sink_record("reference-sink", backend, n, full, url, "SS")
         records += [sink_1hz, sink_sat]
-        with serving(backend, url, Path(tmp), secret) as (base, port):
+        listeners = plan.pg_listeners if backend == "postgres" else 1
+        records[0]["listeners"] = listeners
+        with serving(backend, url, Path(tmp), secret, listeners) as (base, port):
             run = replay(
                 "127.0.0.1", port, monitors[:chairs], seconds=plan.seconds, rate_hz=1.0, tag="A1"
             )
@@ -329,7 +333,7 @@ def postgres_available(url: str) -> bool:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args, plan = parse(argv)
-    backends = ["sqlite"]
+    backends = [] if args.postgres_only else ["sqlite"]
     if not args.sqlite_only and postgres_available(args.database_url):
         backends.append("postgres")
     records: list[dict[str, Any]] = [{"case": "machine", "plan": plan.__dict__, **machine()}]

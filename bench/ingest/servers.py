@@ -43,21 +43,25 @@ def _cli() -> str:
 
 
 @contextlib.contextmanager
-def serving(backend: str, url: str, var_dir: Path, secret: str) -> Iterator[tuple[str, int]]:
-    """Yield (board base URL, MLLP port) with the servers of ``backend`` running."""
+def serving(
+    backend: str, url: str, var_dir: Path, secret: str, listeners: int = 1
+) -> Iterator[tuple[str, int]]:
+    """Yield (board base URL, MLLP port) with the servers of ``backend`` running; on
+    PostgreSQL ``listeners`` hl7-listen processes share the MLLP port (``--reuse-port``)."""
     web_port, hl7_port = free_port(), free_port()
     env = _env(url, var_dir, secret, hl7_port)
     log = (var_dir / "server.log").open("wb")
     web = [_cli(), "serve", "--port", str(web_port)]
+    listen = [_cli(), "hl7-listen", "--port", str(hl7_port)]
+    if listeners > 1:
+        listen.append("--reuse-port")
     commands = (
-        [[*web, "--with-monitors"]]
-        if backend == "sqlite"
-        else [web, [_cli(), "hl7-listen", "--port", str(hl7_port)]]
+        [[*web, "--with-monitors"]] if backend == "sqlite" else [web, *([listen] * listeners)]
     )
     procs = [subprocess.Popen(c, env=env, stdout=log, stderr=log) for c in commands]
     base = f"http://127.0.0.1:{web_port}"
     try:
-        _wait(base, hl7_port, procs, var_dir / "server.log")
+        _wait(base, hl7_port, procs, var_dir / "server.log", listeners if listeners > 1 else 0)
         yield base, hl7_port
     finally:
         for proc in procs:
@@ -71,7 +75,11 @@ def serving(backend: str, url: str, var_dir: Path, secret: str) -> Iterator[tupl
         log.close()
 
 
-def _wait(base: str, hl7_port: int, procs: list[subprocess.Popen[bytes]], log: Path) -> None:
+def _wait(
+    base: str, hl7_port: int, procs: list[subprocess.Popen[bytes]], log: Path, listeners: int
+) -> None:
+    """Until the board answers and the MLLP port accepts; with ``listeners``, until that many
+    listener processes said they listen (a connection goes only to one already bound)."""
     deadline = time.monotonic() + STARTUP_S
     while time.monotonic() < deadline:
         if any(p.poll() is not None for p in procs):
@@ -80,7 +88,8 @@ def _wait(base: str, hl7_port: int, procs: list[subprocess.Popen[bytes]], log: P
             # the bench migrated the database itself (seed); /healthz says the process is up
             if httpx.get(f"{base}/healthz", timeout=2).status_code == 200:
                 socket.create_connection(("127.0.0.1", hl7_port), timeout=2).close()
-                return
+                if log.read_text().count("hl7 listener on") >= listeners:
+                    return
         time.sleep(0.2)
     raise RuntimeError("servers not ready in time")
 

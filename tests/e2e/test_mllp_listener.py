@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import ssl
 import threading
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from datetime import UTC, datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -15,6 +15,7 @@ import pytest
 from ketaclinic.adapters.hl7.ack import build_ack, build_rejection_ack
 from ketaclinic.adapters.hl7.builder import MonitorSnapshot, build_pcd01
 from ketaclinic.adapters.hl7.client import MllpClient
+from ketaclinic.adapters.hl7.ingest_handler import MonitorMessageHandler
 from ketaclinic.adapters.hl7.message import Header
 from ketaclinic.adapters.hl7.mllp import END, START, frame
 from ketaclinic.adapters.hl7.parse import ParsedMessage, parse_or_reject
@@ -24,6 +25,7 @@ from ketaclinic.adapters.hl7.server import (
     ListenerLimits,
     serve,
 )
+from ketaclinic.services.infusion.monitor_messages import IngestResult
 
 AT = datetime(2030, 1, 7, 9, 0, tzinfo=UTC)
 
@@ -206,3 +208,52 @@ def test_close_lets_a_handler_in_flight_commit_and_ack() -> None:
     assert msa(client.receive())[:3] == ["MSA", "AA", "CTL-7"]
     assert committed == ["CTL-7"]
     client.close()
+
+
+def test_listener_processes_share_one_port_only_when_asked(handler: StubHandler) -> None:
+    async def run() -> None:
+        first = await serve("127.0.0.1", 0, handler, reuse_port=True)
+        try:
+            second = await serve("127.0.0.1", first.port, handler, reuse_port=True)
+            assert second.port == first.port
+            await second.close()
+            with pytest.raises(OSError):
+                await serve("127.0.0.1", first.port, handler)
+        finally:
+            await first.close()
+
+    asyncio.run(run())
+
+
+class _SlowSweep:
+    """Monitoring whose sweep holds until released; every message is stored."""
+
+    def __init__(self) -> None:
+        self.release = threading.Event()
+
+    def ingest_messages(self, clinic_id: int, messages: Sequence[object]) -> list[IngestResult]:
+        return [IngestResult("stored", "AA") for _ in messages]
+
+    def sweep(self, clinic_id: int) -> Sequence[object]:
+        self.release.wait(10)
+        return []
+
+
+def test_a_long_overdue_vitals_sweep_does_not_hold_back_acks() -> None:
+    monitoring = _SlowSweep()
+    handler = MonitorMessageHandler(monitoring, 1, naive_tz=ZoneInfo("UTC"), clock=lambda: AT)
+
+    async def run() -> bytes:
+        sweep = asyncio.create_task(handler.sweep())
+        await asyncio.sleep(0.05)  # the sweep is running
+        try:
+            return await asyncio.wait_for(handler(message("SWEEP-1"), "127.0.0.1"), 5)
+        finally:
+            monitoring.release.set()
+            await sweep
+
+    try:
+        ack = asyncio.run(run())
+    finally:
+        handler.close()
+    assert b"MSA|AA|SWEEP-1" in ack

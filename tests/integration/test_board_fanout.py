@@ -4,13 +4,21 @@ on PostgreSQL an event published by one process's broker reaches another's subsc
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 
 from ketaclinic.adapters.db.engine import make_engine
-from ketaclinic.adapters.live_events import InProcessBroker, PostgresBroker, make_broker
+from ketaclinic.adapters.db.uow import SqlUnitOfWork
+from ketaclinic.adapters.live_events import (
+    InProcessBroker,
+    PostgresBroker,
+    Subscription,
+    make_broker,
+    notify_payloads,
+)
 from tests.conftest import PG_URL_ENV, require_tier
 
 
@@ -90,3 +98,55 @@ def test_listen_notify_carries_events_between_processes_once(pg_engine: Engine) 
         publisher.close()
         board.close()
         pg_engine.dispose()
+
+
+def test_a_batch_of_events_packs_into_notify_payloads_under_the_limit() -> None:
+    events = [chair(n, 120) for n in range(300)] + [alarm(7)]
+    huge = {"type": "chair", "chair_id": 9, "session_id": 3, "trend": "x" * 9000}
+    payloads = notify_payloads(4, [*events, huge])
+    assert len(payloads) < len(events) // 10  # packed, not one NOTIFY per event
+    assert all(len(p.encode()) < 8000 for p in payloads)
+    decoded = [e for p in payloads for e in json.loads(p)["events"]]
+    assert {json.loads(p)["clinic_id"] for p in payloads} == {4}
+    assert decoded[:-1] == events
+    assert decoded[-1] == {"type": "chair", "chair_id": 9, "session_id": 3, "refetch": True}
+
+
+def test_events_handed_to_a_transaction_arrive_once_after_its_commit_and_never_on_rollback(
+    pg_engine: Engine,
+) -> None:
+    publisher, board = PostgresBroker(pg_engine), PostgresBroker(pg_engine)
+
+    async def drain(sub: Subscription) -> list[object]:
+        received: list[object] = []
+        for _ in range(10):
+            received += [e.event for e in await sub.next_batch(0.2) or []]
+        return received
+
+    async def run() -> tuple[list[object], list[object], list[object]]:
+        sub = board.subscribe(5)
+        await asyncio.sleep(1.0)  # the LISTEN thread connects
+        with SqlUnitOfWork(pg_engine, b"k" * 32) as uow:
+            assert publisher.publish_with(uow, 5, [alarm(51), chair(2, 130)])
+            uow.connection.execute(text("SELECT 1"))
+        rolled_back = await drain(sub)
+        with SqlUnitOfWork(pg_engine, b"k" * 32) as uow:
+            assert publisher.publish_with(uow, 5, [alarm(52), chair(2, 131)])
+            before_commit = await drain(sub)
+            uow.commit()
+        return rolled_back, before_commit, await drain(sub)
+
+    try:
+        rolled_back, before_commit, committed = asyncio.run(run())
+        assert rolled_back == [] and before_commit == []
+        assert committed == [alarm(52), chair(2, 131)]
+    finally:
+        publisher.close()
+        board.close()
+        pg_engine.dispose()
+
+
+def test_the_in_process_broker_leaves_publishing_to_after_the_commit(tmp_path: object) -> None:
+    engine = make_engine("sqlite:///:memory:")
+    with SqlUnitOfWork(engine, b"k" * 32) as uow:
+        assert not InProcessBroker().publish_with(uow, 1, [alarm(1)])

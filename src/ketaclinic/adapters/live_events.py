@@ -20,17 +20,25 @@ import logging
 import queue
 import threading
 from collections import OrderedDict
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Engine, text
+
+from ketaclinic.adapters.db.uow import SqlUnitOfWork
+from ketaclinic.services.ports import UnitOfWork
 
 log = logging.getLogger(__name__)
 CHANNEL = "ketaclinic_live"
 MAX_PENDING = 256
 OUTBOX_MAX = 10_000
 _NOTIFY_LIMIT = 7900  # PostgreSQL's NOTIFY payload limit is 8000 bytes
+# the payloads travel as ONE json array (each element's text kept as sent): no per-string
+# array escaping of their quotes on the client
+_NOTIFY_MANY = text(
+    "SELECT count(pg_notify(:channel, p::text)) FROM json_array_elements(CAST(:payloads AS json)) p"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,6 +134,12 @@ class InProcessBroker:
     def publish(self, clinic_id: int, event: Mapping[str, Any]) -> None:
         self.deliver(clinic_id, event)
 
+    def publish_with(
+        self, uow: UnitOfWork, clinic_id: int, events: Sequence[Mapping[str, Any]]
+    ) -> bool:
+        """In one process there is no transaction to ride on: the caller publishes after it."""
+        return False
+
     def deliver(self, clinic_id: int, event: Mapping[str, Any]) -> None:
         with self._lock:
             subs = [s for s in self._subs if s.clinic_id == clinic_id]
@@ -167,11 +181,23 @@ class PostgresBroker(InProcessBroker):
                 self._thread.start()
         return super().subscribe(clinic_id)
 
+    def publish_with(
+        self, uow: UnitOfWork, clinic_id: int, events: Sequence[Mapping[str, Any]]
+    ) -> bool:
+        """One ``pg_notify`` statement in ``uow``'s transaction for all of ``events`` (packed
+        into as few payloads as fit): PostgreSQL delivers them when, and only if, it commits."""
+        if not isinstance(uow, SqlUnitOfWork) or uow.connection.dialect.name != "postgresql":
+            return False
+        payloads = notify_payloads(clinic_id, events)
+        if payloads:
+            joined = f"[{','.join(payloads)}]"
+            uow.connection.execute(_NOTIFY_MANY, {"channel": CHANNEL, "payloads": joined})
+        return True
+
     def publish(self, clinic_id: int, event: Mapping[str, Any]) -> None:
         payload = json.dumps({"clinic_id": clinic_id, "event": event}, separators=(",", ":"))
         if len(payload) > _NOTIFY_LIMIT:
-            slim = {k: event[k] for k in ("type", "chair_id", "session_id", "state") if k in event}
-            payload = json.dumps({"clinic_id": clinic_id, "event": {**slim, "refetch": True}})
+            payload = json.dumps({"clinic_id": clinic_id, "event": _slim(event)})
         with self._start_lock:
             if self._sender is None:
                 self._sender = threading.Thread(target=self._send, name="live-send", daemon=True)
@@ -217,7 +243,10 @@ class PostgresBroker(InProcessBroker):
     def _dispatch(self, payload: str) -> None:
         try:
             data = json.loads(payload)
-            self.deliver(int(data["clinic_id"]), data["event"])
+            clinic_id = int(data["clinic_id"])
+            events = data["events"] if "events" in data else [data["event"]]
+            for event in events:
+                self.deliver(clinic_id, event)
         except (ValueError, KeyError, TypeError):
             log.warning("live.bad_payload")
 
@@ -226,6 +255,36 @@ class PostgresBroker(InProcessBroker):
         for thread in (self._thread, self._sender):
             if thread is not None:
                 thread.join(timeout=5)
+
+
+def notify_payloads(clinic_id: int, events: Sequence[Mapping[str, Any]]) -> list[str]:
+    """``events`` as NOTIFY payloads ``{"clinic_id", "events": [...]}``, each under the limit;
+    an event too large on its own goes slimmed, for the board to refetch."""
+    head = len(_pack(clinic_id, []))
+    payloads: list[str] = []
+    chunk: list[str] = []
+    size = 0
+    for event in events:
+        data = json.dumps(event, separators=(",", ":"))
+        if head + len(data) > _NOTIFY_LIMIT:
+            data = json.dumps(_slim(event), separators=(",", ":"))
+        if chunk and head + size + len(chunk) + len(data) > _NOTIFY_LIMIT:
+            payloads.append(_pack(clinic_id, chunk))
+            chunk, size = [], 0
+        chunk.append(data)
+        size += len(data)
+    if chunk:
+        payloads.append(_pack(clinic_id, chunk))
+    return payloads
+
+
+def _pack(clinic_id: int, encoded: list[str]) -> str:
+    return f'{{"clinic_id":{int(clinic_id)},"events":[{",".join(encoded)}]}}'
+
+
+def _slim(event: Mapping[str, Any]) -> dict[str, Any]:
+    slim = {k: event[k] for k in ("type", "chair_id", "session_id", "state") if k in event}
+    return {**slim, "refetch": True}
 
 
 def _connect(url: str) -> Any:

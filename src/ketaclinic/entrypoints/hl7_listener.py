@@ -37,6 +37,7 @@ def run(
     on_started: Callable[[int], None] | None = None,
     tick: Callable[[], Awaitable[None]] | None = None,
     tick_every_s: float = 60.0,
+    reuse_port: bool = False,
 ) -> None:
     """Serve until interrupted (Ctrl-C or SIGTERM via asyncio.run cancellation).
 
@@ -46,7 +47,13 @@ def run(
 
     async def main() -> None:
         listener = await serve(
-            host, port, handler, limits=limits, tls=tls, on_frame_error=on_frame_error
+            host,
+            port,
+            handler,
+            limits=limits,
+            tls=tls,
+            on_frame_error=on_frame_error,
+            reuse_port=reuse_port,
         )
         if on_started is not None:
             on_started(listener.port)
@@ -116,12 +123,15 @@ def listen_for_clinic(
     port: int,
     *,
     on_started: Callable[[int], None] | None = None,
+    reuse_port: bool = False,
 ) -> None:
     """Serve one clinic's monitors until interrupted: parse, ingest and commit, then ACK.
 
     Naive HL7 times are read in the clinic's time zone. Several listeners (one per clinic or
-    gateway) may run against one PostgreSQL database. Used by ``ketaclinic hl7-listen`` and by
-    ``ketaclinic serve --with-monitors`` (which runs it on a background thread).
+    gateway, or several on one port with ``reuse_port``) may run against one PostgreSQL
+    database: each session's ingest lock and readings version keep their batches apart. Used
+    by ``ketaclinic hl7-listen`` and by ``ketaclinic serve --with-monitors`` (which runs it on
+    a background thread).
     """
     with services.uow() as uow:
         clinic = uow.clinics.get(clinic_id)
@@ -149,6 +159,7 @@ def listen_for_clinic(
             on_frame_error=handler.frame_error,
             on_started=on_started,
             tick=handler.sweep,
+            reuse_port=reuse_port,
         )
     finally:
         handler.close()

@@ -9,7 +9,7 @@ only after the commit; a refusal stores nothing. Source: seed 000 steps 4-5; cli
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -34,6 +34,7 @@ from ketaclinic.domain.protocols.sections import AlertAction, AlertSeverity
 from ketaclinic.services.infusion.alarm_response import AlarmService
 from ketaclinic.services.infusion.ports import RecordKind
 from ketaclinic.services.infusion.sessions import SessionService
+from ketaclinic.services.ports import UnitOfWork
 from tests.unit.services.world import FakeWorld
 
 CHECK_IN = {
@@ -56,6 +57,11 @@ class RecordingEvents:
 
     def publish(self, clinic_id: int, event: Mapping[str, Any]) -> None:
         self.published.append((clinic_id, event))
+
+    def publish_with(
+        self, uow: UnitOfWork, clinic_id: int, events: Sequence[Mapping[str, Any]]
+    ) -> bool:
+        return False
 
 
 @dataclass

@@ -8,7 +8,7 @@ stored. Rules and thresholds are the shipped adult IV pack's (clinical.md §4.4)
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 from decimal import Decimal
@@ -24,6 +24,7 @@ from ketaclinic.domain.infusion.vitals import MMHG, Parameter, ReadingSource, Vi
 from ketaclinic.domain.patients.course import CourseState
 from ketaclinic.services.infusion.monitor_messages import Receipt, VitalsBatch
 from ketaclinic.services.infusion.monitoring import MonitoringService
+from ketaclinic.services.ports import UnitOfWork
 from tests.unit.services.world import FakeWorld
 
 
@@ -33,6 +34,11 @@ class RecordingEvents:
 
     def publish(self, clinic_id: int, event: Mapping[str, Any]) -> None:
         self.published.append((clinic_id, event))
+
+    def publish_with(
+        self, uow: UnitOfWork, clinic_id: int, events: Sequence[Mapping[str, Any]]
+    ) -> bool:
+        return False
 
 
 @dataclass

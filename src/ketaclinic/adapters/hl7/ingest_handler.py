@@ -63,6 +63,9 @@ class MonitorMessageHandler:
         self._clock = clock
         self._max_batch = max_batch
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="hl7-writer")
+        # the timer sweep (one unit of work per running session) runs beside the writer, so
+        # batches keep committing meanwhile; each session's ingest lock keeps the two apart
+        self._sweeper = ThreadPoolExecutor(max_workers=1, thread_name_prefix="hl7-sweep")
         self._queue: asyncio.Queue[_Item] | None = None
         self._writer: asyncio.Task[None] | None = None
 
@@ -86,9 +89,9 @@ class MonitorMessageHandler:
         await self._submit(refused)
 
     async def sweep(self) -> None:
-        """Timer evaluation of silent sessions (overdue vitals), on the writer's thread."""
+        """Timer evaluation of silent sessions (overdue vitals), on its own thread."""
         loop = asyncio.get_running_loop()
-        raised = await loop.run_in_executor(self._pool, self._monitoring.sweep, self._clinic_id)
+        raised = await loop.run_in_executor(self._sweeper, self._monitoring.sweep, self._clinic_id)
         if raised:
             log.info("hl7.sweep raised=%d", len(raised))
 
@@ -99,13 +102,14 @@ class MonitorMessageHandler:
         return self._ack(header, result)
 
     def close(self) -> None:
-        """Stop the writer (from any thread) and wait for a batch in progress to finish."""
+        """Stop the writer (from any thread) and wait for a batch or sweep in progress."""
         writer = self._writer
         if writer is not None and not writer.done():
             loop = writer.get_loop()
             if not loop.is_closed():
                 loop.call_soon_threadsafe(writer.cancel)
         self._pool.shutdown(wait=True)
+        self._sweeper.shutdown(wait=True)
 
     def _prepare(self, raw: bytes, source: str) -> tuple[DeviceMessage | RefusedMessage, Header]:
         parsed = parse_or_reject(raw, naive_tz=self._tz)

@@ -110,7 +110,9 @@ class Hl7Listener:
     def buffered_bytes(self) -> int:
         return self._buffered
 
-    async def start(self, host: str, port: int) -> None:
+    async def start(self, host: str, port: int, *, reuse_port: bool = False) -> None:
+        """Listen; with ``reuse_port`` other listener processes may bind the same port
+        (``SO_REUSEPORT``: the kernel hands each new connection to one of them)."""
         self._server = await asyncio.start_server(
             self._connection,
             host,
@@ -118,6 +120,7 @@ class Hl7Listener:
             ssl=self._tls,
             ssl_handshake_timeout=self._limits.read_timeout_s if self._tls else None,
             limit=65_536,
+            reuse_port=reuse_port or None,
         )
 
     async def close(self, *, grace_s: float = 10.0) -> None:
@@ -292,8 +295,10 @@ async def serve(
     clock: Clock = _utc_now,
     on_frame_error: FrameErrorHook | None = None,
     tls: ssl.SSLContext | None = None,
+    reuse_port: bool = False,
 ) -> Hl7Listener:
-    """Start listening on ``host:port`` (0 = any free port) and return the running listener."""
+    """Start listening on ``host:port`` (0 = any free port) and return the running listener
+    (``reuse_port``: shared with other listener processes, see :meth:`Hl7Listener.start`)."""
     listener = Hl7Listener(
         handler,
         limits=limits or ListenerLimits(),
@@ -301,6 +306,6 @@ async def serve(
         on_frame_error=on_frame_error,
         tls=tls,
     )
-    await listener.start(host, port)
+    await listener.start(host, port, reuse_port=reuse_port)
     log.info("hl7.listener.started port=%d tls=%s", listener.port, tls is not None)
     return listener

@@ -24,6 +24,13 @@ def hl7_listen(
     host: Annotated[str | None, typer.Option(help="Interface (default: settings.hl7_host)")] = None,
     port: Annotated[int | None, typer.Option(help="TCP port (default: settings.hl7_port)")] = None,
     clinic: Annotated[str | None, typer.Option(help="Clinic slug (default: the only one)")] = None,
+    reuse_port: Annotated[
+        bool,
+        typer.Option(
+            help="Share the port with other hl7-listen processes on PostgreSQL (Linux "
+            "SO_REUSEPORT): each monitor connection is served by one of them"
+        ),
+    ] = False,
 ) -> None:
     """Receive HL7 v2 ORU^R01 (IHE PCD-01) over MLLP; ACK after each commit. Loopback default."""
     listener = importlib.import_module(LISTENER_MODULE)
@@ -36,7 +43,9 @@ def hl7_listen(
             typer.echo(f"hl7 listener on {bind_host}:{bound} for clinic {found.slug}")
 
         try:
-            listener.listen_for_clinic(s, found.id, bind_host, bind_port, on_started=started)
+            listener.listen_for_clinic(
+                s, found.id, bind_host, bind_port, on_started=started, reuse_port=reuse_port
+            )
         except ValueError as refused:
             typer.echo(f"error: {refused}", err=True)
             raise typer.Exit(1) from None

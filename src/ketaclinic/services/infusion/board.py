@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from functools import lru_cache
+from operator import attrgetter
 from typing import Any
 
 from ketaclinic.domain.errors import NotFound
@@ -21,7 +22,7 @@ from ketaclinic.domain.identity.staff import Actor, Chair
 from ketaclinic.domain.infusion.alarm_ack import AlarmResponse, required_response
 from ketaclinic.domain.infusion.alarm_why import AlarmWhy, explain_alarms
 from ketaclinic.domain.infusion.records import InfusionSession, StoredAlarm, StoredReading
-from ketaclinic.domain.infusion.vitals import Parameter, VitalReading
+from ketaclinic.domain.infusion.vitals import USABLE_STATUSES, Parameter, VitalReading
 from ketaclinic.domain.protocols.canonical import decimal_text
 from ketaclinic.services.identity.authorization import require
 from ketaclinic.services.infusion.bedside_vitals import VitalsDue, monitor_silence_min, vitals_due
@@ -63,15 +64,20 @@ def _vitals(
 ) -> tuple[dict[str, tuple[str, datetime]], dict[str, list[str]]]:
     """Latest value per parameter and the last few values of the board's parameters."""
     grouped: dict[str, list[VitalReading]] = {}
-    for reading in readings:
-        if reading.usable:
-            grouped.setdefault(reading.parameter.value, []).append(reading)
+    for reading in readings:  # a parameter is a str: grouped by it as it is, no Enum lookups
+        if reading.status in USABLE_STATUSES:
+            rows = grouped.get(reading.parameter)
+            if rows is None:
+                grouped[reading.parameter] = [reading]
+            else:
+                rows.append(reading)
     for rows in grouped.values():
         rows.sort(key=_at)  # stable: equal times keep the order they came in
     latest: dict[str, tuple[str, datetime]] = {}
     trend: dict[str, list[str]] = {p.value: [] for p in BOARD_PARAMETERS}
-    for key, rows in sorted(grouped.items(), key=lambda item: item[1][0].at):
-        latest[key] = (_text(rows[-1].value), rows[-1].at)
+    for key, rows in sorted(grouped.items(), key=_first_at):
+        last = rows[-1]
+        latest[str(key)] = (_text(last.value), last.at)
         if key in trend:
             trend[key] = [_text(r.value) for r in rows[-TREND_POINTS:]]
     return latest, trend
@@ -82,8 +88,11 @@ def _text(value: Decimal) -> str:
     return decimal_text(value)
 
 
-def _at(reading: VitalReading) -> datetime:
-    return reading.at
+_at = attrgetter("at")
+
+
+def _first_at(item: tuple[str, list[VitalReading]]) -> datetime:
+    return item[1][0].at
 
 
 def _plausible(rows: Sequence[StoredReading]) -> list[VitalReading]:

@@ -6,7 +6,8 @@ chair, or by the patient's MRN), stores every reading with its plausibility verd
 the pinned protocol's alert rules on the server (``domain.infusion.alarms.evaluate``), stores raised
 and cleared alarms, notifies the prescriber of pause/stop alarms, records the message receipt (dedup
 by sender + MSH-10 + digest) and commits — all in one unit of work — and only then returns, so the
-caller's ACK follows the commit. Events go to the live board after the commit. A message for no
+caller's ACK follows the commit. Events go to the live board with the commit (the listener's
+batches: one PostgreSQL NOTIFY in the transaction) or after it. A message for no
 running session is kept in the dead-letter store and answered per ``unknown_session_ack``.
 The listener's messages are first admitted (``domain.infusion.monitor_ingest``): a registered
 gateway, a PCD-01 version, plausible observation times and an MSH-10 not reused with other content;
@@ -117,18 +118,26 @@ class MonitoringService:
     ) -> IngestResult:
         """One message of a batch that could not commit, in its own unit of work; a failure
         here is this message's alone (AR: not stored, resend later)."""
-        try:
-            return self._ingest_batch(clinic_id, [message])[0]
+        try:  # the board after the commit: a failing NOTIFY must not cost the readings
+            return self._ingest_batch(clinic_id, [message], with_commit=False)[0]
         except Exception:
             reason = "message not stored (internal error); resend later"
             return IngestResult("failed", "AR", reason=reason, error_code="207")
 
     def _ingest_batch(
-        self, clinic_id: int, messages: Sequence[DeviceMessage | RefusedMessage]
+        self,
+        clinic_id: int,
+        messages: Sequence[DeviceMessage | RefusedMessage],
+        *,
+        with_commit: bool = True,
     ) -> list[IngestResult]:
         """Admit and route every message (routing read once per batch, in this transaction),
         lock the sessions involved in id order, read their history and alarms in one query each,
-        then store message by message (history kept current within the batch) and commit."""
+        then store message by message (history kept current within the batch) and commit.
+
+        The board events (alarms, and one document per chair that changed) go out with the
+        commit (``with_commit``: PostgreSQL NOTIFY in this transaction, delivered only if it
+        commits), else after it."""
         events: list[dict[str, Any]] = []
         results: list[IngestResult | None] = [None] * len(messages)
         with self._uow() as uow:
@@ -154,13 +163,16 @@ class MonitoringService:
                         uow, actor, session, message.batch, events, state
                     )
             state.flush(uow, clinic_id, self._clock.now())
+            events += [
+                chair_document(s, state.history[i], state.alarms[i])
+                for i, s in state.boards.items()
+            ]
+            sent = with_commit and self._events.publish_with(uow, clinic_id, events)
             uow.commit()
         state.remember(self._histories, clinic_id)
-        events += [
-            chair_document(s, state.history[i], state.alarms[i]) for i, s in state.boards.items()
-        ]
-        for event in events:
-            self._events.publish(clinic_id, event)
+        if not sent:
+            for event in events:
+                self._events.publish(clinic_id, event)
         return [r for r in results if r is not None]
 
     def sweep(self, clinic_id: int) -> list[StoredAlarm]:

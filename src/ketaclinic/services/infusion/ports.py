@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from ketaclinic.domain.infusion.alarms import Alarm
 from ketaclinic.domain.infusion.monitor_ingest import Gateway, NewGateway
@@ -22,6 +22,9 @@ from ketaclinic.domain.infusion.records import (
 )
 from ketaclinic.domain.infusion.session import SessionState
 from ketaclinic.domain.infusion.vitals import VitalReading
+
+if TYPE_CHECKING:
+    from ketaclinic.services.ports import UnitOfWork
 
 
 class SessionRepository(Protocol):
@@ -199,12 +202,25 @@ class LiveEvents(Protocol):
 
     def publish(self, clinic_id: int, event: Mapping[str, Any]) -> None: ...
 
+    def publish_with(
+        self, uow: UnitOfWork, clinic_id: int, events: Sequence[Mapping[str, Any]]
+    ) -> bool:
+        """Hand ``events`` to ``uow``'s transaction so the database delivers them if, and only
+        when, it commits (PostgreSQL: NOTIFY). False when this fan-out cannot: the caller then
+        publishes them itself after the commit."""
+        ...
+
 
 class NoLiveEvents:
     """A publisher that drops events (CLI tools without a board)."""
 
     def publish(self, clinic_id: int, event: Mapping[str, Any]) -> None:
         return None
+
+    def publish_with(
+        self, uow: UnitOfWork, clinic_id: int, events: Sequence[Mapping[str, Any]]
+    ) -> bool:
+        return True  # nothing listens: nothing left to publish after the commit
 
 
 class RecordKind(StrEnum):

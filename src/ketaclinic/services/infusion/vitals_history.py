@@ -7,6 +7,7 @@ Source: clinical.md §4.3 (alert thresholds: a rule fires on a trailing run of b
 from __future__ import annotations
 
 from collections.abc import Sequence
+from operator import attrgetter
 
 from ketaclinic.domain.infusion.alarms import OVERDUE, compare
 from ketaclinic.domain.infusion.records import InfusionSession
@@ -15,6 +16,7 @@ from ketaclinic.domain.protocols.sections import AlertKind, AlertRule
 from ketaclinic.services.infusion.board import BOARD_PARAMETERS, TREND_POINTS
 from ketaclinic.services.ports import UnitOfWork
 
+_at = attrgetter("at")
 LONG_RUN_READINGS = 20_000  # bound on a parameter's history read during a long breach
 
 
@@ -75,12 +77,12 @@ def compact_history(
     wanted = history_parameters(rules)
     grouped: dict[str, list[VitalReading]] = {p: [] for p in wanted}
     for reading in history:
-        rows = grouped.get(reading.parameter.value)
+        rows = grouped.get(reading.parameter)  # a parameter is its str value: no Enum lookup
         if rows is not None:
             rows.append(reading)
     kept: list[VitalReading] = []
     for parameter in wanted:
-        rows = sorted(grouped[parameter], key=lambda r: r.at)  # stable: ties keep stored order
+        rows = sorted(grouped[parameter], key=_at)  # stable: ties keep stored order
         kept += _trailing(rows, by_parameter.get(parameter, []))
     return kept
 

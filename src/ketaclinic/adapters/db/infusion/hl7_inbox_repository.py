@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, func, insert, select
+from sqlalchemy import Connection, func, insert, select, text
 from sqlalchemy.exc import IntegrityError
 
 from ketaclinic.adapters.db.infusion.tables import hl7_dead_letters, hl7_messages, infusion_sessions
@@ -18,6 +18,32 @@ from ketaclinic.domain.errors import Conflict
 from ketaclinic.domain.infusion.records import DeadLetter
 
 DEAD_LETTER_PREFIX_BYTES = 2048  # enough to read MSH, PID and the first OBX rows
+_RECEIPT_ARRAYS = (
+    "sender",
+    "control_id",
+    "digest",
+    "outcome",
+    "ack_code",
+    "session_id",
+    "readings",
+)
+_RECORD_MANY = text(
+    "INSERT INTO hl7_messages (clinic_id, sender, control_id, digest, received_at, outcome,"
+    " ack_code, session_id, readings)"
+    " SELECT :clinic_id, u.sender, u.control_id, u.digest, u.received_at, u.outcome, u.ack_code,"
+    " u.session_id, u.readings FROM unnest(CAST(:sender AS text[]), CAST(:control_id AS text[]),"
+    " CAST(:digest AS text[]), CAST(:received_at AS timestamptz[]), CAST(:outcome AS text[]),"
+    " CAST(:ack_code AS text[]), CAST(:session_id AS integer[]), CAST(:readings AS integer[]))"
+    " AS u(sender, control_id, digest, received_at, outcome, ack_code, session_id, readings)"
+    " RETURNING id, sender, control_id"
+)
+
+
+def _utc(value: datetime) -> datetime:
+    """As the column type does: UTC-aware times only, a naive one is refused."""
+    if value.tzinfo is None:
+        raise ValueError("naive datetime refused: store UTC-aware datetimes only")
+    return value.astimezone(UTC)
 
 
 def _dead_letter(m: Any) -> DeadLetter:
@@ -134,13 +160,28 @@ class SqlHl7Inbox:
         except IntegrityError as exc:
             raise Conflict("this monitor message was received before", field="control_id") from exc
 
-    def record_many(self, clinic_id: int, receipts: Sequence[dict[str, object]]) -> list[int]:
+    def record_many(self, clinic_id: int, receipts: Sequence[dict[str, Any]]) -> list[int]:
         """:meth:`record` for many messages in one statement; ids in the order given."""
         if not receipts:
             return []
+        if self._conn.dialect.name == "postgresql":
+            return self._record_arrays(clinic_id, receipts)
         rows = [{**r, "clinic_id": clinic_id} for r in receipts]
         stmt = insert(hl7_messages).returning(hl7_messages.c.id, sort_by_parameter_order=True)
         return [int(i) for i in self._conn.execute(stmt, rows).scalars()]
+
+    def _record_arrays(self, clinic_id: int, receipts: Sequence[dict[str, Any]]) -> list[int]:
+        """PostgreSQL: one column array per field through one fixed statement (prepared once
+        per connection, whatever the batch size); each id found again by its sender and MSH-10,
+        which are unique in the clinic."""
+        params = {
+            "clinic_id": clinic_id,
+            "received_at": [_utc(r["received_at"]) for r in receipts],
+            **{name: [r[name] for r in receipts] for name in _RECEIPT_ARRAYS},
+        }
+        rows = self._conn.execute(_RECORD_MANY, params)
+        ids = {(r.sender, r.control_id): int(r.id) for r in rows}
+        return [ids[(r["sender"], r["control_id"])] for r in receipts]
 
     def dead_letter(
         self,
