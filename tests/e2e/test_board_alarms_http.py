@@ -54,7 +54,7 @@ def test_a_repeating_rule_is_one_alarm_with_its_count_and_latest_value(
     assert 'data-repeat="4"' in page and "Out of range 4 times since " in page
     assert "×4" not in page and ": 1 reading (latest" not in page  # one count, in words
     assert 'data-priority="high"' in page and "prio-high" in page and ">HIGH<" in page
-    assert "latest SBP 210" in page
+    assert "latest SBP 210 mmHg" in page
 
 
 def test_acknowledging_is_one_action_and_doing_less_than_the_rule_needs_a_note(

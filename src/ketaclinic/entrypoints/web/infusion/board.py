@@ -18,10 +18,12 @@ from fastapi.responses import HTMLResponse, Response, StreamingResponse
 from ketaclinic.domain.errors import ClinicError, NotFound, ValidationFailed
 from ketaclinic.domain.identity.access import Permission
 from ketaclinic.domain.infusion.records import AckAction
+from ketaclinic.domain.infusion.vitals import CANONICAL_UNITS
 from ketaclinic.entrypoints.guards import WebUser
 from ketaclinic.entrypoints.http import audit_seen, services_of
 from ketaclinic.entrypoints.input_limits import PathId
 from ketaclinic.entrypoints.web import forms
+from ketaclinic.entrypoints.web.plain import unit_label
 from ketaclinic.entrypoints.web.rendering import mark_web, render
 from ketaclinic.services.identity.staff_sessions import StaffSession
 from ketaclinic.services.infusion.board import BOARD_PARAMETERS
@@ -40,8 +42,17 @@ LABELS = {
 }
 
 
+#: The unit each parameter is shown in beside an alarm's latest value ("latest SBP 210 mmHg").
+UNITS = {p.value: unit_label(u) for p, u in CANONICAL_UNITS.items()}
+
+
 def _context(extra: Mapping[str, Any]) -> dict[str, Any]:
-    return {"parameters": [p.value for p in BOARD_PARAMETERS], "labels": LABELS, **extra}
+    return {
+        "parameters": [p.value for p in BOARD_PARAMETERS],
+        "labels": LABELS,
+        "units": UNITS,
+        **extra,
+    }
 
 
 @router.get("/board", response_class=HTMLResponse)
