@@ -94,9 +94,12 @@ def test_a_session_the_nurse_checks_in_starts_with_the_coach_attending(
     assert _state(client, world, sid) == "infusing"
 
 
-def test_a_kat_session_page_has_no_iv_line_and_the_check_defaults_to_the_order_route(
+def test_a_kat_session_page_has_no_iv_line_and_the_check_reads_the_route_off_the_label(
     client: TestClient, world: World
 ) -> None:
+    """The bedside check is independent: no route is read off the order onto the form; the
+    nurse chooses the route on the label, none chosen is an error naming the field, and the
+    wrong one blocks the dose."""
     dose = ready_kat_session(world)
     web_login(client, world, Role.NURSE)
     page = client.get(f"/sessions/{dose.session_id}").text
@@ -110,5 +113,12 @@ def test_a_kat_session_page_has_no_iv_line_and_the_check_defaults_to_the_order_r
     )
     check = client.get(f"/orders/{order.id}/verify").text
     route = check.split('<select id="route"', 1)[1].split("</select>", 1)[0]
-    assert '<option value="sl" selected>' in route
-    assert route.count(" selected") == 1
+    assert " selected" not in route and "Sublingual (SL)" in route
+    csrf = web_login(client, world, Role.NURSE)
+    label = {"mrn": setup.mrn, "drug": "ketamine", "dose_mg": "100", "csrf_token": csrf}
+    blank = client.post(f"/orders/{order.id}/verify", data={**label, "route": ""})
+    assert blank.status_code == 422 and 'id="route-error">choose a route' in blank.text
+    wrong = client.post(f"/orders/{order.id}/verify", data={**label, "route": "iv"})
+    assert wrong.status_code == 422 and "Blocked: do not give" in wrong.text, wrong.text
+    right = client.post(f"/orders/{order.id}/verify", data={**label, "route": "sl"})
+    assert right.status_code == 200 and "Verified" in right.text, right.text

@@ -84,3 +84,25 @@ def test_any_other_purpose_is_refused_naming_the_purpose(client: TestClient, day
         assert refused.status_code == 422, refused.text
         assert refused.json()["fields"]["purpose"] == "one of: premedication, rescue"
     assert _given(day) == before
+
+
+def test_the_rescue_form_while_dosing_offers_who_gives_it_and_records_from_the_page(
+    client: TestClient, day: Day
+) -> None:
+    """While dosing the form's "Given by" lists the clinic's nurses, physicians and APPs with
+    the signed-in nurse chosen, so a covered rescue drug is recorded from the page alone."""
+    csrf = web_login(client, day.world, Role.NURSE)
+    form = client.get(f"/sessions/{day.session_id}").text.split("Rescue drug given", 1)[1]
+    form = form.split("</section>", 1)[0]
+    select = form.split('name="given_by"', 1)[1].split("</select>", 1)[0]
+    nurse_id = day.world.actor(Role.NURSE).staff_id
+    assert f'value="{nurse_id}" selected' in select, select
+    before = _given(day)
+    ondansetron = {**RESCUE, "drug": "ondansetron", "dose_mg": "4", "given_by": str(nurse_id)}
+    page = client.post(
+        f"/sessions/{day.session_id}/steps/give",
+        data={**ondansetron, "csrf_token": csrf},
+        follow_redirects=False,
+    )
+    assert page.status_code == 303, page.text
+    assert _given(day) == [*before, "ondansetron:rescue"]

@@ -230,6 +230,7 @@ def verify_at_bedside(nurse: Page, order: Order) -> None:
     nurse.goto(f"/orders/{order.id}/verify")
     nurse.get_by_label("Patient MRN (wristband)").fill(mrn)
     nurse.get_by_label("Drug (label)").fill("ketamine")
+    nurse.locator("#route").select_option(label="Intravenous (IV)")
     nurse.get_by_label("Concentration on the label (mg/mL)").fill(order.concentration)
     nurse.get_by_label("Dose on the label (mg)").fill(order.dose_mg)
     nurse.get_by_label("Pump rate programmed (mL/h)").fill(order.rate)

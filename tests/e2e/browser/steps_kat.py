@@ -326,11 +326,13 @@ def between_session_checkin(page: Page, patient: int) -> None:
     expect(page.locator("#dosing-panel")).not_to_contain_text("No check-in recorded.")
 
 
-def verify_at_bedside(page: Page, order: int, mrn: str, dose_mg: str) -> None:
-    """The second person reads the wristband and the label and checks them against the order."""
+def verify_at_bedside(page: Page, order: int, mrn: str, dose_mg: str, route: str) -> None:
+    """The second person reads the wristband and the label (drug, route, dose) and checks
+    them against the order; nothing on the form is read off the order."""
     page.goto(f"/orders/{order}/verify")
     page.get_by_label("Patient MRN (wristband)").fill(mrn)
     page.get_by_label("Drug (label)").fill("ketamine")
+    page.locator("#route").select_option(label=route)
     page.get_by_label("Dose on the label (mg)").fill(dose_mg)
     page.get_by_role("button", name="Check against the order").click()
     expect(page.locator("#verification-result")).to_contain_text("Verified")

@@ -199,6 +199,7 @@ def _verify_order_at_bedside(nurse: Page) -> str:
     order_id = nurse.url.rstrip("/").split("/")[-2]
     nurse.get_by_label("Patient MRN (wristband)").fill(mrn)
     nurse.get_by_label("Drug (label)").fill("ketamine")
+    nurse.locator("#route").select_option(label="Intravenous (IV)")
     nurse.get_by_label("Concentration on the label (mg/mL)").fill("0.35")
     nurse.get_by_label("Dose on the label (mg)").fill("35")
     nurse.get_by_label("Pump rate programmed (mL/h)").fill("150")

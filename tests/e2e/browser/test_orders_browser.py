@@ -105,6 +105,7 @@ def test_app_orders_overrides_session_3_and_nurse_check_blocks_wrong_concentrati
     bedside.goto(f"/orders/{third.id}/verify")
     bedside.get_by_label("Patient MRN (wristband)").fill(setup.mrn)
     bedside.get_by_label("Drug (label)").fill("ketamine")
+    bedside.locator("#route").select_option(label="Intravenous (IV)")
     bedside.get_by_label("Concentration on the label (mg/mL)").fill("4.2")
     bedside.get_by_label("Dose on the label (mg)").fill("42")
     bedside.get_by_label("Pump rate programmed (mL/h)").fill("150")

@@ -109,6 +109,7 @@ def verify_iv_at_bedside(page: Page, label: dict[str, str], mrn: str) -> None:
     page.goto(f"/orders/{label['order']}/verify")
     page.get_by_label("Patient MRN (wristband)").fill(mrn)
     page.get_by_label("Drug (label)").fill("ketamine")
+    page.locator("#route").select_option(label="Intravenous (IV)")
     page.get_by_label("Concentration on the label (mg/mL)").fill(label["concentration"])
     page.get_by_label("Dose on the label (mg)").fill(label["dose"])
     page.get_by_label("Pump rate programmed (mL/h)").fill(label["rate"])

@@ -73,13 +73,14 @@ def experiential_session(
     order: int,
     mrn: str,
     dose: str,
+    route: str,
     checks_in: Role = Role.COACH,
 ) -> str:
     """Arrival at the desk, bedside check, check-in (by ``checks_in``), vitals, the pre-dose
     check and the start by the nurse with the coach named as attending; the coach attends to
     discharge."""
     check_in_from_schedule(people[Role.FRONT_DESK], FAMILY, server.clock.now().date())
-    verify_at_bedside(people[Role.NURSE], order, mrn, dose)
+    verify_at_bedside(people[Role.NURSE], order, mrn, dose, route)
     coach, nurse = people[Role.COACH], people[Role.NURSE]
     first = people[checks_in]
     url = open_session(first, FAMILY)
@@ -186,7 +187,9 @@ def test_kat_patient_from_preparation_through_an_sl_and_an_in_session(
     [first, *_] = book_series(people[Role.FRONT_DESK], server, patient, 3)
     until(server, first)
     mrn = chart_mrn(people[Role.NURSE], patient)
-    experiential_session(people, server, course, sl_order, mrn, "100", checks_in=Role.NURSE)
+    experiential_session(
+        people, server, course, sl_order, mrn, "100", "Sublingual (SL)", checks_in=Role.NURSE
+    )
     record_journey(people[Role.COACH], course, "sl", "100")
     missing = "no signed integration session since"
     expect(people[Role.COACH].locator(".badge.warn")).to_contain_text(missing)
@@ -206,6 +209,6 @@ def test_kat_patient_from_preparation_through_an_sl_and_an_in_session(
     found = second.get_attribute("datetime")
     assert found is not None, second.inner_text()
     until(server, datetime.fromisoformat(found).replace(tzinfo=zone(server)))
-    experiential_session(people, server, course, in_order, mrn, dose)
+    experiential_session(people, server, course, in_order, mrn, dose, "Intranasal (IN)")
     record_journey(people[Role.COACH], course, "in", dose)
     expect(people[Role.COACH].locator("li.journey")).to_have_count(2)

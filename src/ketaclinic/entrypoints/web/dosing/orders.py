@@ -276,7 +276,7 @@ def _verify_page(
         "order": order,
         "attempts": attempts,
         "flagged_words": _flagged_words(request, staff_session, order.protocol_version_id),
-        "values": values or {"route": order.content.route.value},
+        "values": values or {},  # an independent check: nothing read off the order
         "errors": errors or {},
         "error": error,
         "outcome": outcome,

@@ -18,7 +18,7 @@ from ketaclinic.adapters.session_charts import session_alarm_key, session_vitals
 from ketaclinic.domain.errors import ClinicError, NotFound, ValidationFailed
 from ketaclinic.domain.identity.access import Permission, is_allowed
 from ketaclinic.domain.infusion.alarm_why import explain_alarms
-from ketaclinic.domain.infusion.session import SessionState
+from ketaclinic.domain.infusion.session import TERMINAL, SessionState
 from ketaclinic.entrypoints.guards import REAUTH_FIELD, WebUser, confirm_web_signer
 from ketaclinic.entrypoints.http import services_of
 from ketaclinic.entrypoints.input_limits import PathId
@@ -86,7 +86,8 @@ def _page(
         staff_session.actor, day.protocol
     )
     starting = may_run and day.session.state is SessionState.READY
-    bedside = may_run and day.session.state is SessionState.CHECKED_IN
+    licensed = may_run and staff_session.actor.role in CLINICAL_RUNNERS  # drugs: licensed staff
+    bedside = licensed and day.session.state not in TERMINAL  # premedication, IV, rescue drugs
     context = {
         "step_people": {
             field: services.session_workflow.step_people(staff_session.actor, session_id, field)
@@ -123,6 +124,7 @@ def _page(
         "scales": list(SCALES),
         "aldrete_items": ALDRETE_ITEMS,
         "may_run": may_run,
+        "licensed": licensed,
         "may_close": may_run
         and staff_session.actor.role in CLINICAL_RUNNERS
         and day.session.state in NOT_DOSED_FROM,
