@@ -1,0 +1,71 @@
+"""A KAT journey's dose order while the journey is dosing: the order screen and the refusal to
+sign the next order say the dose is being given (session in progress), from the session's state;
+nothing names an order by its row id; once dosing has ended the next session is ordered."""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from fastapi.testclient import TestClient
+
+from ketaclinic.domain.identity.access import Role
+from tests.conftest import World
+from tests.e2e.conftest import bearer, web_login
+from tests.kat_dosing import dosed_kat_session, kat_course, verified_im_order
+
+IM_ORDER = {"route": "im", "mg_per_kg": "0.5", "vial_mg_per_ml": "50"}
+
+
+def _previous_rows(page: str) -> list[str]:
+    table = page.split('id="previous"', 1)[1].split("</table>", 1)[0]
+    return [r.split("</tr>", 1)[0] for r in table.split("<tr data-session=")[1:]]
+
+
+def test_the_order_screen_says_the_dose_is_being_given_while_the_journey_doses(
+    client: TestClient, world: World
+) -> None:
+    dose = dosed_kat_session(world)
+    course = dose.setup.course_id
+    session = world.services.sessions.get(world.actor(Role.NURSE), dose.session_id)
+    assert session.dosing_started_at is not None
+    at = session.dosing_started_at.astimezone(ZoneInfo(world.clinic.timezone)).strftime("%H:%M")
+    web_login(client, world, Role.PHYSICIAN)
+    page = client.get(f"/courses/{course}/orders/new")
+    assert page.status_code == 200, page.text
+    assert "not yet given" not in page.text and "not given yet" not in page.text
+    assert f"was given at {at} (session 1 in progress)" in page.text
+    [row] = _previous_rows(page.text)
+    assert f"given at {at} (session 1 in progress)" in row and "Being given" in row
+    assert len(re.findall(r"<td[ >]", row)) == 8  # one cell under each of the eight headings
+    assert "Dose order · " in page.text and "session 2" in page.text
+
+    app = bearer(client, world, Role.APP)
+    refused = client.post(f"/api/v1/courses/{course}/orders", headers=app, json=IM_ORDER)
+    assert refused.status_code == 409, refused.text
+    assert "session 1 in progress" in refused.text
+    assert f"order {dose.order.id}" not in refused.text
+
+    world.clock.advance(minutes=5)
+    world.services.session_workflow.end_dosing(world.actor(Role.NURSE), dose.session_id)
+    screen = world.services.orders.screen(world.actor(Role.APP), course)
+    assert screen.underway is None and screen.open_order is None
+    assert screen.session_number == 2 and screen.recommendation is not None
+    page = client.get(f"/courses/{course}/orders/new")
+    [row] = _previous_rows(page.text)
+    assert "in progress" not in row and ">Given<" in row
+
+
+def test_a_second_order_beside_one_not_yet_given_is_refused_naming_it_not_its_id(
+    client: TestClient, world: World
+) -> None:
+    setup = kat_course(world)
+    order = verified_im_order(world, setup)
+    app = bearer(client, world, Role.APP)
+    refused = client.post(f"/api/v1/courses/{setup.course_id}/orders", headers=app, json=IM_ORDER)
+    assert refused.status_code == 409, refused.text
+    mg = str(order.content.dose_mg.normalize())
+    assert f"session 1 dose order ({mg} mg IM) is checked at the bedside" in refused.text
+    assert f"order {order.id} " not in refused.text
+    assert order.content.dose_mg == Decimal(mg)
