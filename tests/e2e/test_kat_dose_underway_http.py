@@ -11,9 +11,17 @@ from zoneinfo import ZoneInfo
 from fastapi.testclient import TestClient
 
 from ketaclinic.domain.identity.access import Role
+from ketaclinic.domain.patients.course import CourseState
 from tests.conftest import World
 from tests.e2e.conftest import bearer, web_login
-from tests.kat_dosing import dosed_kat_session, kat_course, verified_im_order
+from tests.kat_dosing import (
+    discharge_kat,
+    dosed_kat_session,
+    kat_course,
+    kat_start,
+    ready_kat_session,
+    verified_im_order,
+)
 
 IM_ORDER = {"route": "im", "mg_per_kg": "0.5", "vial_mg_per_ml": "50"}
 
@@ -69,3 +77,35 @@ def test_a_second_order_beside_one_not_yet_given_is_refused_naming_it_not_its_id
     assert f"session 1 dose order ({mg} mg IM) is checked at the bedside" in refused.text
     assert f"order {order.id} " not in refused.text
     assert order.content.dose_mg == Decimal(mg)
+
+
+def test_a_consented_kat_course_enters_induction_when_its_first_journey_starts_dosing(
+    client: TestClient, world: World
+) -> None:
+    """The same guarded move as an IV course's (consented -> induction), by the dose start: the
+    chart's header follows, the move is in the course history with who started the dose."""
+    dose = dosed_kat_session(world)
+    course = dose.setup.course_id
+    view = world.services.courses.view(world.actor(Role.NURSE), course)
+    assert view.course.state is CourseState.INDUCTION
+    last = view.history[-1]
+    assert (last.from_state, last.to_state) == (CourseState.CONSENTED, CourseState.INDUCTION)
+    assert last.by_staff == world.actor(Role.COACH).staff_id  # the coach started the dose
+    web_login(client, world, Role.NURSE)
+    chart = client.get(f"/patients/{dose.setup.patient_id}").text
+    banner = chart.split('data-field="course">', 1)[1].split("</p>", 1)[0]
+    assert banner.endswith("course induction")
+
+
+def test_a_course_already_in_induction_stays_there_on_the_next_journey(world: World) -> None:
+    dose = dosed_kat_session(world)
+    world.clock.advance(minutes=5)
+    discharge_kat(world, dose.session_id)
+    world.clock.advance(days=7)
+    second = ready_kat_session(world, dose.setup)
+    world.services.session_workflow.start(
+        world.actor(Role.COACH), second.session_id, kat_start(world)
+    )
+    view = world.services.courses.view(world.actor(Role.NURSE), dose.setup.course_id)
+    assert view.course.state is CourseState.INDUCTION
+    assert [h.to_state for h in view.history].count(CourseState.INDUCTION) == 1
