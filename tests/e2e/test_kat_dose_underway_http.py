@@ -12,6 +12,7 @@ from fastapi.testclient import TestClient
 
 from ketaclinic.domain.identity.access import Role
 from ketaclinic.domain.patients.course import CourseState
+from ketaclinic.domain.protocols.canonical import decimal_text
 from tests.conftest import World
 from tests.e2e.conftest import bearer, web_login
 from tests.kat_dosing import (
@@ -73,7 +74,7 @@ def test_a_second_order_beside_one_not_yet_given_is_refused_naming_it_not_its_id
     app = bearer(client, world, Role.APP)
     refused = client.post(f"/api/v1/courses/{setup.course_id}/orders", headers=app, json=IM_ORDER)
     assert refused.status_code == 409, refused.text
-    mg = str(order.content.dose_mg.normalize())
+    mg = decimal_text(order.content.dose_mg)
     assert f"session 1 dose order ({mg} mg IM) is checked at the bedside" in refused.text
     assert f"order {order.id} " not in refused.text
     assert order.content.dose_mg == Decimal(mg)
@@ -109,3 +110,32 @@ def test_a_course_already_in_induction_stays_there_on_the_next_journey(world: Wo
     view = world.services.courses.view(world.actor(Role.NURSE), dose.setup.course_id)
     assert view.course.state is CourseState.INDUCTION
     assert [h.to_state for h in view.history].count(CourseState.INDUCTION) == 1
+
+
+def _record_items(page: str) -> list[str]:
+    section = page.split('id="session-record"', 1)[1].split("</section>", 1)[0]
+    return [li.split("</li>", 1)[0] for li in section.split("<li ")[1:]]
+
+
+def test_the_session_record_lists_the_end_of_dosing_and_who_recorded_an_observation(
+    client: TestClient, world: World
+) -> None:
+    dose = dosed_kat_session(world)
+    coach, nurse = world.actor(Role.COACH), world.actor(Role.NURSE)
+    flow = world.services.session_workflow
+    world.clock.advance(minutes=5)
+    flow.observe(coach, dose.session_id, {"note": "settled, eyes closed, music on"})
+    world.clock.advance(minutes=5)
+    flow.end_dosing(nurse, dose.session_id)
+    world.clock.advance(minutes=5)
+    flow.observe(coach, dose.session_id, {"note": "talking about the journey"})
+    names = world.services.directory.directory(nurse)
+    web_login(client, world, Role.NURSE)
+    items = _record_items(client.get(f"/sessions/{dose.session_id}").text)
+    kinds = [i.split('data-kind="', 1)[1].split('"', 1)[0] for i in items]
+    assert kinds[-3:] == ["observation", "dosing-ended", "observation"]
+    ended = items[-2]
+    assert "End of dosing" in ended and f"Ended by: {names.staff_name(nurse.staff_id)}" in ended
+    assert f"Ketamine given: {decimal_text(dose.order.content.dose_mg)} mg" in ended
+    for observed in (items[-3], items[-1]):
+        assert f"Recorded by: {names.staff_name(coach.staff_id)}" in observed
