@@ -43,13 +43,16 @@ def test_a_missing_integration_session_is_flagged_before_the_next_journey(world:
     dose = ready_kat_session(world)
     course_id, first = dose.setup.course_id, dose.session_id
     _start(world, first)
-    world.clock.advance(days=7)
     with world.services.uow() as uow:
         course = uow.courses.get(world.clinic.id, course_id)
         assert course is not None
+        assert experiential_check(uow, course).flags == ()  # still dosing: not a previous one
+    world.clock.advance(minutes=5)
+    discharge_kat(world, first)
+    world.clock.advance(days=7)
+    with world.services.uow() as uow:
         flags = experiential_check(uow, course).flags
     assert flags and flags[0].startswith("kat.integration:")
-    discharge_kat(world, first)
     second = ready_kat_session(world, dose.setup).session_id
     _start(world, second)  # a flag does not block, but it is in the audit trail of the start
     events = world.services.audit.search(world.actor(Role.AUDITOR), AuditQuery(world.clinic.id))

@@ -139,10 +139,12 @@ def record_words(
     orders: Sequence[DoseOrder],
     staff_name: Callable[[int | None], str],
     tz: str = "UTC",
+    recorded_by: int | None = None,
 ) -> RecordWords:
     """``kind``'s record as people read it: labels and units per field, the order by what it
     orders (``orders``: the session's and the course's open ones), people by name and role.
-    Every ``*_id`` field (records, orders, staff) is left out."""
+    Every ``*_id`` field (records, orders, staff) is left out. ``recorded_by``: who entered it,
+    named last ("Recorded by") unless the record already names that person."""
     code = str(getattr(kind, "value", kind))
     lines: list[tuple[str, str]] = []
     why: list[tuple[str, str]] = []
@@ -160,6 +162,10 @@ def record_words(
             line = _person_line(key, value, payload) or _field_line(code, key, value, tz)
             if line not in lines:  # one person named once (decided by = prescriber)
                 lines.append(line)
+    if recorded_by is not None:
+        name = staff_name(recorded_by)
+        if name and not any(v == name or v.startswith(f"{name} (") for _, v in lines):
+            lines.append(("Recorded by", name))
     return RecordWords(RECORD_TITLES.get(code, field_label(code)), lines, why)
 
 

@@ -36,6 +36,7 @@ from ketaclinic.domain.errors import Conflict, NotFound, SafetyBlock, Validation
 from ketaclinic.domain.identity.access import Permission
 from ketaclinic.domain.identity.staff import Actor
 from ketaclinic.domain.patients.course import CourseState
+from ketaclinic.domain.protocols.canonical import decimal_text
 from ketaclinic.domain.protocols.sections import Route
 from ketaclinic.services.audit.trail import record
 from ketaclinic.services.dosing.inputs import BedsideEntry, OrderDraft
@@ -253,12 +254,35 @@ def _check_signable(screen: OrderScreen) -> None:
         )
     if screen.blockers:
         raise SafetyBlock("this order cannot be signed", reasons=screen.blockers, field="course_id")
-    if screen.open_order is not None:
+    if screen.underway is not None:
+        number = screen.underway.order.content.session_number
         raise Conflict(
-            f"order {screen.open_order.id} for session {screen.open_order.content.session_number}"
-            f" is {screen.open_order.status.value} and not yet given",
+            f"the session {number} dose is being given (session {number} in progress): the next"
+            f" session's order is written once session {number}'s dosing has ended, so that its"
+            " dose can be titrated from the response recorded then",
             field="course_id",
         )
+    if screen.open_order is not None:
+        raise Conflict(
+            f"the {order_words(screen.open_order)} is {_STATUS_WORDS[screen.open_order.status]}"
+            " and not yet given: one order at a time",
+            field="course_id",
+        )
+
+
+#: An order not yet given, as a refusal says it.
+_STATUS_WORDS = {
+    OrderStatus.SIGNED: "signed and waiting for the bedside check",
+    OrderStatus.VERIFIED: "checked at the bedside",
+    OrderStatus.ADMINISTERED: "given",
+}
+
+
+def order_words(order: DoseOrder) -> str:
+    """An order named by what it orders and its session: ``session 1 dose order (100 mg SL)``."""
+    c = order.content
+    dose = f"{decimal_text(c.dose_mg)} mg {c.route.value.upper()}"
+    return f"session {c.session_number} dose order ({dose})"
 
 
 def _check_plan(screen: OrderScreen, plan: DosePlan, draft: OrderDraft) -> None:

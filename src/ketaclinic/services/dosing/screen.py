@@ -10,7 +10,7 @@ records instruments (``SymptomSource``, registered in bootstrap; without one the
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -36,6 +36,7 @@ from ketaclinic.domain.patients.treatment import Course
 from ketaclinic.domain.protocols.model import Protocol
 from ketaclinic.domain.protocols.sections import Route, RouteDosing
 from ketaclinic.services.assessments.safety import ensure_clear
+from ketaclinic.services.dosing.underway import DoseUnderway, doses_underway
 from ketaclinic.services.infusion.adverse_events import course_adverse_events, with_recorded_events
 from ketaclinic.services.patients.courses import get_course
 from ketaclinic.services.ports import UnitOfWork
@@ -57,6 +58,7 @@ class SessionRow:
 
     order: DoseOrder
     administration: Administration | None
+    underway: DoseUnderway | None = None  # its session is dosing: given, not yet recorded
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,6 +83,8 @@ class OrderScreen:
     at: datetime
     defaults_awaiting: tuple[str, ...] = ()  # the route's defaults still awaiting sign-off
     signed_off: bool = True  # the pinned version is signed off (its defaults confirmed)
+    #: the previous session's dose, being given now: the next order waits for its response
+    underway: DoseUnderway | None = None
 
     def plan(self, request: DoseRequest) -> DosePlan:
         """The full plan (weight, dose, preparation, refusals) for a prescriber's request."""
@@ -182,8 +186,9 @@ def build_screen(
         )
     symptoms = symptoms_of(uow, course, protocol) if symptoms_of else None
     checkin = checkins[0] if checkins else None
+    underway = doses_underway(uow, orders)
     recommendation = None
-    if weight is not None and weight.dosing_weight is not None:
+    if not underway and weight is not None and weight.dosing_weight is not None:
         recommendation = recommend_titration(
             TitrationInput(
                 route=route_dosing,
@@ -203,20 +208,26 @@ def build_screen(
         protocol_ref=loaded.published.ref,
         protocol=protocol,
         route=route_dosing,
-        session_number=len(given) + 1,
+        session_number=len(given) + len(underway) + 1,
         sex=chosen_sex,
         age_years=age_on(patient.details.date_of_birth, at.date()),
         measurements=measurements,
         weight=weight,
         recommendation=recommendation,
-        history=tuple(SessionRow(o, by_order.get(o.id)) for o in orders),
+        history=tuple(SessionRow(o, by_order.get(o.id), underway.get(o.id)) for o in orders),
         checkin=checkin,
         blockers=order_blockers(uow, facts_of(uow, course, protocol), course, protocol),
-        open_order=next((o for o in orders if o.status is not OrderStatus.ADMINISTERED), None),
+        open_order=next((o for o in orders if _waiting(o, underway)), None),
         at=at,
         defaults_awaiting=defaults_awaiting_signoff(loaded.published, route_dosing.sources),
         signed_off=not awaiting_signoff(loaded.published),
+        underway=next(iter(underway.values()), None),
     )
+
+
+def _waiting(order: DoseOrder, underway: Mapping[int, DoseUnderway]) -> bool:
+    """Signed or checked, and its session has not started dosing."""
+    return order.status is not OrderStatus.ADMINISTERED and order.id not in underway
 
 
 def _route(protocol: Protocol, route: Route | None) -> RouteDosing:

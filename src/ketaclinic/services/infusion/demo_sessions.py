@@ -18,7 +18,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -185,7 +184,7 @@ def _verified(orders: OrderService, nurse: Actor, order_id: int, mrn: str) -> Do
         mrn=mrn,
         drug=c.drug,
         route=c.route,
-        concentration_mg_per_ml=c.final_concentration_mg_per_ml or c.vial_mg_per_ml or Decimal(0),
+        concentration_mg_per_ml=c.final_concentration_mg_per_ml or c.vial_mg_per_ml,
         dose_mg=c.dose_mg,
         rate_ml_per_h=c.rate_ml_per_h,
     )

@@ -13,7 +13,7 @@ from decimal import Decimal
 from ketaclinic.domain.dosing.records import DoseOrder
 from ketaclinic.domain.infusion.discharge import DischargeDecision
 from ketaclinic.domain.infusion.early_stop import DosingTime
-from ketaclinic.domain.infusion.records import InfusionSession, StoredReading
+from ketaclinic.domain.infusion.records import InfusionSession, SessionTransition, StoredReading
 from ketaclinic.domain.infusion.session import SessionState
 from ketaclinic.domain.patients.treatment import Course, PublishedProtocol
 from ketaclinic.domain.protocols.model import Protocol
@@ -31,6 +31,15 @@ from ketaclinic.services.infusion.predose_decisions import (
 )
 from ketaclinic.services.infusion.sessions import pause_count
 from ketaclinic.services.ports import UnitOfWork
+
+
+@dataclass(frozen=True, slots=True)
+class DosingEnded:
+    """The end of dosing as the record lists it: when, by whom, and the ketamine given."""
+
+    at: datetime
+    by: int
+    given_mg: Decimal
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +62,7 @@ class SessionDay:
     open_orders: Sequence[DoseOrder] = ()  # the course's orders not yet given, oldest first
     hard_stop: SessionRecord | None = None  # the pre-dose checklist over the BP hard stop: final
     not_dosed: SessionRecord | None = None  # "do not dose today": reason, who, when
+    dosing_ended: DosingEnded | None = None  # dosing ran to its end (an early end: ended_early)
 
     @property
     def infused(self) -> bool:
@@ -87,9 +97,11 @@ def session_day(
         for a in uow.dosing.administrations(clinic_id, s.course_id)
         if order is not None and a.order_id == order.id
     ]
-    ended = None
+    ended, ran = None, None
     if order is not None and given:
-        ended = early_end(uow.sessions.history(clinic_id, s.id), order, given[0])
+        history = uow.sessions.history(clinic_id, s.id)
+        ended = early_end(history, order, given[0])
+        ran = None if ended is not None else _dosing_ended(history, given[0].dose_mg)
     return SessionDay(
         s,
         records,
@@ -107,4 +119,19 @@ def session_day(
         open_orders=open_orders(uow, s),
         hard_stop=hard_stop_record(records),
         not_dosed=not_dosed_record(records) if s.state is SessionState.CANCELLED else None,
+        dosing_ended=ran,
     )
+
+
+def _dosing_ended(history: Sequence[SessionTransition], given_mg: Decimal) -> DosingEnded | None:
+    """The move from dosing to recovery: who ended dosing and when."""
+    moves = [
+        m
+        for m in history
+        if m.to_state is SessionState.RECOVERY
+        and m.from_state in (SessionState.INFUSING, SessionState.PAUSED)
+    ]
+    if not moves:
+        return None
+    move = max(moves, key=lambda m: m.at)
+    return DosingEnded(move.at, move.by_staff, given_mg)

@@ -109,6 +109,7 @@ class SessionWorkflowService(PredoseSteps):
         (:func:`.dose_team.dose_team`): who gives it (default: the signed-in nurse or
         prescriber), the attending physician or coach for every route but IV, and the
         prescriber on site (physician or APP). No free text, no bare tick, for every caller.
+        A consented course enters induction with its first dose (``CourseService.begin_induction``).
 
         The attending person named here becomes the session's attendant (recorded and audited)
         before the gate reads it, in the same unit of work: whoever checked the patient in, the
@@ -133,6 +134,7 @@ class SessionWorkflowService(PredoseSteps):
             payload = {**ketamine_payload(order, lot, self._now()), **team.payload()}
             self._add(uow, actor, s, RecordKind.ADMINISTRATION, payload)
             record_team(uow, self._clock, actor, s, team)
+            self._courses.begin_induction(uow, actor, course, protocol)  # the first dose
             facts = self._facts(uow, s, prescriber_on_site_by=team.prescriber_on_site.name)
             return self._move(uow, actor, s, SessionState.INFUSING, facts)
 

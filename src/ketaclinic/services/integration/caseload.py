@@ -76,6 +76,7 @@ class CaseloadItem:
     due_at: datetime | None = None
     session_id: int | None = None  # the session page of a session row, when one exists
     attended: bool = False  # a session the coach may attend (protocol) or attends
+    state: str = ""  # a session row's state in words ("booked", "dosing", "in recovery")
 
 
 def _coaching_bookings(uow: UnitOfWork, course: Course) -> list[Booking]:
@@ -163,6 +164,7 @@ class CaseloadService:
             "preparation_due",
             "integration_due",
             "note_unsigned",
+            "in_session",
             "session_due",
             "next",
             "ratings_fell_off",
@@ -175,7 +177,8 @@ class CaseloadService:
     ) -> list[CaseloadItem]:
         """The coach's sessions of the clinic day (clinic time zone): the caseload's session rows
         the coach attends that are due today, with the session page once one is open. ``items``:
-        the caseload already read for this request (read again when None)."""
+        the caseload already read for this request (read again when None). A session under
+        way (checked in to recovery) is listed with its state; a discharged one is not."""
         found = self.caseload(actor) if items is None else items
         with self._uow() as uow:
             clinic = uow.clinics.get(actor.clinic_id)
@@ -184,7 +187,7 @@ class CaseloadService:
         return [
             i
             for i in found
-            if i.kind == "session_due"
+            if i.kind in ("session_due", "in_session")
             and i.attended
             and i.due_at is not None
             and i.due_at.astimezone(zone).date() == day
@@ -224,14 +227,11 @@ def _course_items(
         if n.author_id == actor.staff_id and not n.signed
     ]
     if attends:
-        by_booking = {s.appointment_id: s for s in sessions if s.appointment_id is not None}
+        booked = {s.appointment_id for s in sessions if s.appointment_id is not None}
         for s in sessions:
-            if s.state is SessionState.SCHEDULED or (s.active and s.appointment_id is None):
+            if s.state is SessionState.SCHEDULED or s.active:
                 items.append(_session_item(uow, course, patient, s))
-        for b in visits:
-            held = by_booking.get(b.id)
-            if held is None or held.state is not SessionState.SCHEDULED:
-                items.append(_visit_item(course, patient, b, held))
+        items += [_visit_item(course, patient, b) for b in visits if b.id not in booked]
     items += [
         CaseloadItem(course, patient, "session_due", b.words, b.start_at, attended=True)
         for b in coaching
@@ -260,17 +260,32 @@ def _upcoming_visits(uow: UnitOfWork, course: Course, now: datetime) -> list[Boo
 def _session_item(
     uow: UnitOfWork, course: Course, patient: Patient, s: InfusionSession
 ) -> CaseloadItem:
+    """A session opened for a visit: due while the patient has only arrived, in session from
+    check-in to discharge (with its state in words)."""
     when = s.scheduled_for or s.checked_in_at or s.created_at
     words = _session_words(uow, s)
-    return CaseloadItem(course, patient, "session_due", words, when, s.id, attended=True)
+    kind = "session_due" if s.state is SessionState.SCHEDULED else "in_session"
+    state = _STATE_WORDS.get(s.state, s.state.value.replace("_", " "))
+    return CaseloadItem(course, patient, kind, words, when, s.id, attended=True, state=state)
 
 
-def _visit_item(
-    course: Course, patient: Patient, booking: Booking, held: InfusionSession | None
-) -> CaseloadItem:
-    session_id = held.id if held is not None else None
+#: A session's state as the coach's lists say it.
+_STATE_WORDS = {
+    SessionState.SCHEDULED: "arrived, waiting for check-in",
+    SessionState.CHECKED_IN: "checked in",
+    SessionState.READY: "ready to dose",
+    SessionState.INFUSING: "dosing",
+    SessionState.PAUSED: "dosing paused",
+    SessionState.STOPPED: "dosing stopped early",
+    SessionState.RECOVERY: "in recovery",
+}
+
+
+def _visit_item(course: Course, patient: Patient, booking: Booking) -> CaseloadItem:
+    """A booked visit no session has been opened for yet."""
+    when = booking.start_at
     return CaseloadItem(
-        course, patient, "session_due", booking.words, booking.start_at, session_id, attended=True
+        course, patient, "session_due", booking.words, when, attended=True, state="booked"
     )
 
 

@@ -16,6 +16,7 @@ from datetime import datetime
 from ketaclinic.domain.errors import Conflict, NotFound, SafetyBlock, ValidationFailed
 from ketaclinic.domain.identity.access import Permission
 from ketaclinic.domain.identity.staff import Actor
+from ketaclinic.domain.infusion.session import SessionState
 from ketaclinic.domain.integration.plans import (
     DEFAULT_PRACTICES,
     Goal,
@@ -47,16 +48,22 @@ def _protocol(uow: UnitOfWork, course: Course) -> Protocol:
     return load_published(uow, course.clinic_id, course.protocol_version_id).protocol
 
 
+#: A session in these states is dosing now: its journey is not yet a previous one.
+_STILL_DOSING = frozenset({SessionState.INFUSING, SessionState.PAUSED})
+
+
 def last_experiential_at(
     uow: UnitOfWork, course: Course, *, excluding_session: int | None = None
 ) -> datetime | None:
-    """When the latest experiential session of the course was given: a session that started
-    dosing, or a journey record, whichever is later."""
+    """When the latest experiential session of the course was given: a session whose dosing
+    started and is over (a session still dosing is the current journey, not a previous one), or
+    a journey record, whichever is later."""
     started = [
         s.dosing_started_at
         for s in uow.sessions.for_patient(course.clinic_id, course.patient_id)
         if s.course_id == course.id
         and s.dosing_started_at is not None
+        and s.state not in _STILL_DOSING
         and s.id != excluding_session
     ]
     given = [

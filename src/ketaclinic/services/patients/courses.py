@@ -118,27 +118,53 @@ class CourseService:
         with self._uow() as uow:
             course = get_course(uow, actor.clinic_id, course_id)
             protocol = load_published(uow, actor.clinic_id, course.protocol_version_id).protocol
-            refused = self.blocking_reasons(uow, course, protocol, to, reason=reason)
-            if refused:
-                raise InvalidTransition(
-                    f"course cannot move from {course.state.value} to {to.value}",
-                    reasons=refused,
-                    field="state",
-                )
-            moved = uow.courses.move(
-                course, to, by=actor.staff_id, at=self._clock.now(), reason=reason.strip()
-            )
-            record(
-                uow,
-                self._clock,
-                actor,
-                "course.transition",
-                object_type="course",
-                object_id=course_id,
-                patient_id=course.patient_id,
-                detail=f"{course.state.value}->{to.value}",
-            )
+            moved = self._move_in(uow, actor, course, protocol, to, reason)
             uow.commit()
+        return moved
+
+    def begin_induction(
+        self, uow: UnitOfWork, actor: Actor, course: Course, protocol: Protocol
+    ) -> Course:
+        """A consented course enters induction when its first session starts dosing, whatever
+        the route (IV, IM, SL): the same guarded move as :meth:`move` (eligibility signed,
+        consent in force, safety gate clear), inside the caller's unit of work. It is the
+        consequence of a dose the dose gate already allowed, so the person starting the dose
+        needs no course permission; they are recorded as the mover. Any other state is kept."""
+        if course.state is not CourseState.CONSENTED:
+            return course
+        why = "first session started dosing"
+        return self._move_in(uow, actor, course, protocol, CourseState.INDUCTION, why)
+
+    def _move_in(
+        self,
+        uow: UnitOfWork,
+        actor: Actor,
+        course: Course,
+        protocol: Protocol,
+        to: CourseState,
+        reason: str,
+    ) -> Course:
+        assert actor.staff_id is not None
+        refused = self.blocking_reasons(uow, course, protocol, to, reason=reason)
+        if refused:
+            raise InvalidTransition(
+                f"course cannot move from {course.state.value} to {to.value}",
+                reasons=refused,
+                field="state",
+            )
+        moved = uow.courses.move(
+            course, to, by=actor.staff_id, at=self._clock.now(), reason=reason.strip()
+        )
+        record(
+            uow,
+            self._clock,
+            actor,
+            "course.transition",
+            object_type="course",
+            object_id=course.id,
+            patient_id=course.patient_id,
+            detail=f"{course.state.value}->{to.value}",
+        )
         return moved
 
     def view(self, actor: Actor, course_id: int) -> CourseView:

@@ -203,6 +203,7 @@ def caseload(request: Request, actor: Coach) -> list[dict[str, Any]]:
             "patient_id": i.patient.id,
             "kind": i.kind,
             "detail": i.detail,
+            "state": i.state,
             "due_at": i.due_at.isoformat() if i.due_at else None,
             "attended": i.attended,
             "today": id(i) in today,
