@@ -240,6 +240,15 @@ def test_the_schedule_cannot_drop_the_appointment_of_a_visit_in_the_chair(
         data={"why": "cancelled", "reason": "patient went home", "csrf_token": csrf},
     )
     assert page.status_code == 409 and "schedule.session_open" in page.text, page.text
+    panel = client.post(  # the chart's appointments panel shows the refusal where it was asked
+        f"/appointments/{first.id}/drop",
+        data={"why": "cancelled", "reason": "patient went home", "csrf_token": csrf},
+        headers={"HX-Request": "true"},
+    )
+    assert panel.status_code == 200, panel.text
+    alert = panel.text.split('id="panel-error"', 1)[1].split("</div>", 1)[0]
+    assert "the patient is here and the visit is under way (checked in)" in alert, alert
+    assert 'Why</summary><span class="meta">rule schedule.session_open' in alert, alert
     assert {b.id: b.status for b in _bookings(world, visit.course_id)}[first.id] is (
         BookingStatus.CONFIRMED
     )

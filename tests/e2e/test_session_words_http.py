@@ -71,7 +71,7 @@ def test_a_visit_closed_as_not_dosed_reads_in_words_without_internal_numbers(
     shown = _visible(record)
     assert "Pre-dose checklist: Systolic BP: 184 mmHg; Diastolic BP: 96 mmHg" in shown, shown
     assert "Heart rate: 72/min" in shown and "SpO2: 98%" in shown
-    assert "Pre-dose BP decision: Decision: do not dose today; Reason: BP still high" in shown
+    assert "Not dosed today: Decision: do not dose today; Reason: BP still high" in shown
     with world.services.uow() as uow:
         physician = uow.staff.get(world.actor(Role.PHYSICIAN).staff_id or 0)
     assert physician is not None

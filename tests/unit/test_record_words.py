@@ -51,7 +51,7 @@ def _text(words: RecordWords) -> str:
 def test_a_decision_not_to_dose_reads_as_the_decision_and_who_made_it() -> None:
     words = record_words("predose_decision", NOT_DOSED, [], lambda _: "")
     text = _text(words)
-    assert words.title == "Pre-dose BP decision"
+    assert words.title == "Not dosed today"
     assert "Decision: do not dose today" in text
     assert "Reason: BP still high on recheck" in text
     assert text.count("Dr Fake Physician") == 1  # one person, named once

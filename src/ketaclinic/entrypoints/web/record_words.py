@@ -166,7 +166,10 @@ def record_words(
         name = staff_name(recorded_by)
         if name and not any(v == name or v.startswith(f"{name} (") for _, v in lines):
             lines.append(("Recorded by", name))
-    return RecordWords(RECORD_TITLES.get(code, field_label(code)), lines, why)
+    title = RECORD_TITLES.get(code, field_label(code))
+    if code == "predose_decision" and payload.get("decision") == "do_not_dose":
+        title = "Not dosed today"  # a closed visit, whether a BP decision or the patient's
+    return RecordWords(title, lines, why)
 
 
 def _person_line(key: str, value: Any, payload: Mapping[str, Any]) -> tuple[str, str] | None:

@@ -35,9 +35,9 @@ def droppable_booking(uow: UnitOfWork, clinic_id: int, booking_id: int) -> Booki
     session = uow.sessions.for_appointment(clinic_id, booking.id)
     if session is not None and session.state not in TERMINAL:
         raise Conflict(
-            f"{RULE_SESSION_OPEN}: the patient has arrived and the session is "
-            f"{state_words(session.state)}; a nurse closes the visit on its session page "
-            "(not dosed today), which gives the appointment back",
+            f"{RULE_SESSION_OPEN}: the patient is here and the visit is under way "
+            f"({state_words(session.state)}); the nurse closes it on the session page "
+            '("Close the visit without a dose"), which gives the appointment back',
             field="appointment_id",
         )
     return booking

@@ -309,7 +309,10 @@ async def drop(request: Request, appointment_id: PathId, staff_session: Writer) 
         )
     except ValidationFailed as failed:
         return _panel(request, staff_session, patient_id, error=failed)
-    replan = services.replans.drop(staff_session.actor, appointment_id, drop_request)
+    try:
+        replan = services.replans.drop(staff_session.actor, appointment_id, drop_request)
+    except Conflict as refused:  # shown in the panel the desk is looking at, nothing changed
+        return _panel(request, staff_session, patient_id, error=refused)
     return _panel(request, staff_session, patient_id, replan=replan)
 
 
