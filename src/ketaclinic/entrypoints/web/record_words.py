@@ -166,10 +166,15 @@ def record_words(
         name = staff_name(recorded_by)
         if name and not any(v == name or v.startswith(f"{name} (") for _, v in lines):
             lines.append(("Recorded by", name))
-    title = RECORD_TITLES.get(code, field_label(code))
+    return RecordWords(_title(code, payload), lines, why)
+
+
+def _title(code: str, payload: Mapping[str, Any]) -> str:
+    """The record's heading; a visit closed without a dose reads as such, whether after a BP
+    decision or because the patient declined."""
     if code == "predose_decision" and payload.get("decision") == "do_not_dose":
-        title = "Not dosed today"  # a closed visit, whether a BP decision or the patient's
-    return RecordWords(title, lines, why)
+        return "Not dosed today"
+    return RECORD_TITLES.get(code, field_label(code))
 
 
 def _person_line(key: str, value: Any, payload: Mapping[str, Any]) -> tuple[str, str] | None:
