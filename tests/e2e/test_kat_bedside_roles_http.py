@@ -120,5 +120,12 @@ def test_a_kat_session_page_has_no_iv_line_and_the_check_reads_the_route_off_the
     assert blank.status_code == 422 and 'id="route-error">choose a route' in blank.text
     wrong = client.post(f"/orders/{order.id}/verify", data={**label, "route": "iv"})
     assert wrong.status_code == 422 and "Blocked: do not give" in wrong.text, wrong.text
-    right = client.post(f"/orders/{order.id}/verify", data={**label, "route": "sl"})
+    back = f'<a href="/sessions/{dose.session_id}" data-field="back-to-session">'
+    came = client.get(f"/orders/{order.id}/verify?session={dose.session_id}").text
+    assert back in came  # the way back to the session the nurse came from
+    right = client.post(
+        f"/orders/{order.id}/verify",
+        data={**label, "route": "sl", "back_session": str(dose.session_id)},
+    )
     assert right.status_code == 200 and "Verified" in right.text, right.text
+    assert back in right.text

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from decimal import Decimal
+from functools import partial
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
@@ -270,9 +271,11 @@ def _verify_page(
     errors: Mapping[str, str] | None = None,
     error: ClinicError | None = None,
     outcome: VerificationOutcome | None = None,
+    back_session: int | None = None,
 ) -> Response:
     order, attempts = services_of(request).orders.get(staff_session.actor, order_id)
     context = {
+        "back_session": back_session,
         "order": order,
         "attempts": attempts,
         "flagged_words": _flagged_words(request, staff_session, order.protocol_version_id),
@@ -287,13 +290,18 @@ def _verify_page(
 
 
 @router.get("/orders/{order_id}/verify", response_class=HTMLResponse)
-def verify_form(request: Request, order_id: PathId, staff_session: Verifier) -> Response:
-    return _verify_page(request, staff_session, order_id)
+def verify_form(
+    request: Request, order_id: PathId, staff_session: Verifier, session: int | None = None
+) -> Response:
+    """The bedside check; ``session``: the session page the nurse came from (a way back)."""
+    return _verify_page(request, staff_session, order_id, back_session=session)
 
 
 @router.post("/orders/{order_id}/verify")
 async def verify_order(request: Request, order_id: PathId, staff_session: Verifier) -> Response:
     form = await request.form()
+    back = str(form.get("back_session") or "")
+    page = partial(_verify_page, back_session=int(back) if back.isdecimal() else None)
     errors: dict[str, str] = {}
     values = _fields(form, _BEDSIDE_FIELDS, errors)
     numbers = _decimals(values, _BEDSIDE_FIELDS[3:], errors)
@@ -320,9 +328,9 @@ async def verify_order(request: Request, order_id: PathId, staff_session: Verifi
             errors,
         )
     except ValidationFailed as failed:
-        return _verify_page(request, staff_session, order_id, values=values, errors=failed.errors)
+        return page(request, staff_session, order_id, values=values, errors=failed.errors)
     try:
         outcome = services_of(request).orders.verify(staff_session.actor, order_id, entry)
     except ClinicError as failed:
-        return _verify_page(request, staff_session, order_id, values=values, error=failed)
-    return _verify_page(request, staff_session, order_id, values=values, outcome=outcome)
+        return page(request, staff_session, order_id, values=values, error=failed)
+    return page(request, staff_session, order_id, values=values, outcome=outcome)
