@@ -231,9 +231,10 @@ def test_attendant_and_monitor_are_recorded_and_the_board_told_after_commit(
     assert w.committed.infusion.monitors[DEVICE][:2] == (w.clinic.id, w.chairs[0])
     assert w.db.commits == before + 1
     assert w.audit()[-1].action == "session.assign"
-    # a scheduled session does not hold the chair yet: the board shows it free
+    # a scheduled session (the patient arrived, not yet checked in) waits on its chair, not free
     [(clinic_id, event)] = infusion.events.published
-    assert (clinic_id, event["chair_id"], event["state"]) == (w.clinic.id, w.chairs[0], "free")
+    assert (clinic_id, event["chair_id"], event["state"]) == (w.clinic.id, w.chairs[0], "scheduled")
+    assert (event["session_id"], event["active"]) == (s.id, False)
 
 
 def test_a_malformed_monitor_id_names_the_field(infusion: Infusion) -> None:

@@ -1,5 +1,7 @@
 """Dose orders a prescriber should sign: an infusion or booster appointment on the given clinic day
-whose course has no open order (signed or verified and not yet given).
+whose course has no open order (signed or verified and not yet given), and whose visit has not
+already been dosed or closed: once its session has started dosing (or gone on to recovery,
+discharge or an early stop) the order was given, and a cancelled or no-show visit needs none.
 
 A read only: signing goes through :meth:`OrderService.sign` and its screen, unchanged.
 """
@@ -14,11 +16,14 @@ from ketaclinic.domain.dosing.records import OrderStatus
 from ketaclinic.domain.errors import NotFound
 from ketaclinic.domain.identity.access import Permission
 from ketaclinic.domain.identity.staff import Actor
+from ketaclinic.domain.infusion.session import SessionState
 from ketaclinic.domain.scheduling.booking import Booking, BookingKind
 from ketaclinic.services.identity.authorization import require
 from ketaclinic.services.ports import UnitOfWorkFactory
 
 _OPEN = frozenset({OrderStatus.SIGNED, OrderStatus.VERIFIED})
+#: A visit whose session is still before dosing may need an order; any other state is past it.
+_BEFORE_DOSING = frozenset({SessionState.SCHEDULED, SessionState.CHECKED_IN, SessionState.READY})
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +52,9 @@ class OrdersToSignService:
             bookings = uow.schedule.active_between(actor.clinic_id, start, end)
             for b in sorted(bookings, key=lambda b: (b.start_at, b.id)):
                 if b.kind is BookingKind.COACHING:
+                    continue
+                visit = uow.sessions.for_appointment(actor.clinic_id, b.id)
+                if visit is not None and visit.state not in _BEFORE_DOSING:
                     continue
                 orders = uow.dosing.orders_for_course(actor.clinic_id, b.course_id)
                 if any(o.status in _OPEN for o in orders):

@@ -85,7 +85,7 @@ class AlarmService:
                 detail=f"action={action.value}"
                 + (f" override={check.override}" if check.override else ""),
             )
-            event = chair_event(uow, s)
+            event = chair_event(uow, s, self._clock.now())
             uow.commit()
         self._events.publish(actor.clinic_id, event)
         return done

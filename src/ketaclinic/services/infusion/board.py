@@ -4,6 +4,10 @@ alarms that still need someone's attention, and the events that keep the board c
 ``snapshot`` is what the page renders; ``chair_event`` and ``alarm_event`` are the small JSON
 documents the fan-out carries (ids, phase, numbers: no names, so an event may cross processes
 through PostgreSQL NOTIFY). The browser refetches a chair's card when a new session appears.
+
+A chair without an active session but with a patient who has arrived for it (their session opened
+at the front desk, still ``scheduled`` until the nurse's check-in: :func:`waiting_check_in`, the
+same list the nurse's Today reads) is not free: its card and its document name that session.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from ketaclinic.domain.identity.staff import Actor, Chair
 from ketaclinic.domain.infusion.alarm_ack import AlarmResponse, required_response
 from ketaclinic.domain.infusion.alarm_why import AlarmWhy, explain_alarms
 from ketaclinic.domain.infusion.records import InfusionSession, StoredAlarm, StoredReading
+from ketaclinic.domain.infusion.session import SessionState
 from ketaclinic.domain.infusion.vitals import USABLE_STATUSES, Parameter, VitalReading
 from ketaclinic.domain.protocols.canonical import decimal_text
 from ketaclinic.services.identity.authorization import require
@@ -119,10 +124,23 @@ def alarm_json(a: StoredAlarm, s: InfusionSession) -> dict[str, Any]:
     }
 
 
-def chair_event(uow: UnitOfWork, s: InfusionSession) -> dict[str, Any]:
-    """The board document for ``s``'s chair, read inside the caller's unit of work."""
+def waiting_on(uow: UnitOfWork, clinic_id: int, now: datetime) -> dict[int, InfusionSession]:
+    """Today's sessions waiting for the nurse's check-in, by chair (the earliest opened first)."""
+    found: dict[int, InfusionSession] = {}
+    for s in waiting_check_in(uow, clinic_id, now):
+        found.setdefault(s.chair_id, s)
+    return found
+
+
+def chair_event(uow: UnitOfWork, s: InfusionSession, now: datetime | None = None) -> dict[str, Any]:
+    """The board document for ``s``'s chair, read inside the caller's unit of work. When ``s``
+    no longer holds the chair (closed) and ``now`` is given, another patient already waiting for
+    that chair today is the chair's document."""
     if not s.active:
-        return free_chair(s.chair_id)
+        if s.state is SessionState.SCHEDULED:
+            return waiting_chair(s)
+        other = waiting_on(uow, s.clinic_id, now).get(s.chair_id) if now else None
+        return waiting_chair(other) if other else free_chair(s.chair_id)
     rows = uow.readings.latest(s.clinic_id, s.id, limit=_RECENT_ROWS)
     return chair_document(s, _plausible(rows), _attention(uow, s))
 
@@ -132,7 +150,7 @@ def chair_document(
 ) -> dict[str, Any]:
     """The board document from readings and alarms already in hand (no storage access)."""
     if not s.active:
-        return free_chair(s.chair_id)
+        return waiting_chair(s) if s.state is SessionState.SCHEDULED else free_chair(s.chair_id)
     latest, trend = _vitals(readings)
     started = s.phase_started_at
     return {
@@ -163,8 +181,7 @@ class BoardService:
         require(actor, Permission.SESSION_RUN)
         with self._uow() as uow:
             active = {s.chair_id: s for s in uow.sessions.active(actor.clinic_id)}
-            now = self._clock.now()
-            waiting = {s.chair_id: s for s in waiting_check_in(uow, actor.clinic_id, now)}
+            waiting = waiting_on(uow, actor.clinic_id, self._clock.now())
             return [
                 self._card(uow, chair, active.get(chair.id), waiting.get(chair.id))
                 for chair in uow.clinics.chairs(actor.clinic_id)
@@ -177,7 +194,11 @@ class BoardService:
             chair = next((c for c in uow.clinics.chairs(actor.clinic_id) if c.id == chair_id), None)
             if chair is None:
                 return None
-            return self._card(uow, chair, uow.sessions.active_on_chair(actor.clinic_id, chair_id))
+            s = uow.sessions.active_on_chair(actor.clinic_id, chair_id)
+            waiting = (
+                None if s else waiting_on(uow, actor.clinic_id, self._clock.now()).get(chair_id)
+            )
+            return self._card(uow, chair, s, waiting)
 
     def _card(
         self,
@@ -212,8 +233,13 @@ class BoardService:
         require(actor, Permission.SESSION_RUN)
         with self._uow() as uow:
             active = {s.chair_id: s for s in uow.sessions.active(actor.clinic_id)}
+            waiting = waiting_on(uow, actor.clinic_id, self._clock.now())
             return [
-                chair_event(uow, active[c.id]) if c.id in active else free_chair(c.id)
+                chair_event(uow, active[c.id])
+                if c.id in active
+                else waiting_chair(waiting[c.id])
+                if c.id in waiting
+                else free_chair(c.id)
                 for c in uow.clinics.chairs(actor.clinic_id)
                 if c.in_service
             ]
@@ -225,6 +251,21 @@ class BoardService:
             if found is None:
                 raise NotFound("no such session in this clinic", field="session_id")
             return found.chair_id
+
+
+def waiting_chair(s: InfusionSession) -> dict[str, Any]:
+    """A chair held by a patient who arrived and waits for the nurse's check-in (no names)."""
+    return {
+        "type": "chair",
+        "chair_id": s.chair_id,
+        "session_id": s.id,
+        "active": False,
+        "state": s.state.value,
+        "arrived_at": s.created_at.isoformat(),
+        "latest": {},
+        "trend": {},
+        "alarms": [],
+    }
 
 
 def free_chair(chair_id: int) -> dict[str, Any]:

@@ -224,7 +224,7 @@ class SessionService:
                 patient_id=s.patient_id,
                 detail=f"attendant={attendant_id} device={device}",
             )
-            event = chair_event(uow, s)
+            event = chair_event(uow, s, self._clock.now())
             uow.commit()
         self._events.publish(actor.clinic_id, event)
         return s
@@ -308,7 +308,7 @@ class SessionService:
             s = get_session(uow, actor.clinic_id, session_id)
             facts = session_facts(uow, s, reason.strip())
             moved = move_session(uow, self._clock, actor, s, to, facts)
-            event = chair_event(uow, moved)
+            event = chair_event(uow, moved, self._clock.now())
             uow.commit()
         self._events.publish(actor.clinic_id, event)
         return moved

@@ -132,7 +132,7 @@ class SessionSteps:
         moved = move_session(uow, self._clock, actor, s, to, replace(facts, **extra), why=why)
         if then is not None:
             then(moved)
-        event = chair_event(uow, moved)
+        event = chair_event(uow, moved, self._clock.now())
         uow.commit()
         self._events.publish(actor.clinic_id, event)
         return moved

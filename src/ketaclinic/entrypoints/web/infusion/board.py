@@ -9,7 +9,7 @@ too far behind is dropped and its browser reconnects). A plain GET without
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Iterable, Mapping
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
@@ -26,7 +26,7 @@ from ketaclinic.entrypoints.web import forms
 from ketaclinic.entrypoints.web.plain import unit_label
 from ketaclinic.entrypoints.web.rendering import mark_web, render
 from ketaclinic.services.identity.staff_sessions import StaffSession
-from ketaclinic.services.infusion.board import BOARD_PARAMETERS
+from ketaclinic.services.infusion.board import BOARD_PARAMETERS, ChairCard
 
 router = APIRouter(dependencies=[Depends(mark_web)], include_in_schema=False)
 Runner = Annotated[StaffSession, Depends(WebUser(Permission.SESSION_RUN))]
@@ -55,10 +55,15 @@ def _context(extra: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
+def _patients(cards: Iterable[ChairCard]) -> list[int]:
+    """The patients a board shows by name: in a session, or arrived and waiting for a chair."""
+    return [s.patient_id for c in cards for s in (c.session or c.waiting,) if s is not None]
+
+
 @router.get("/board", response_class=HTMLResponse)
 def board_page(request: Request, staff_session: Runner) -> Response:
     cards = services_of(request).board.snapshot(staff_session.actor)
-    audit_seen(request, (c.session.patient_id for c in cards if c.session), what="board")
+    audit_seen(request, _patients(cards), what="board")
     return render(request, "infusion/board/page.html", _context({"cards": cards}))
 
 
@@ -67,8 +72,8 @@ def chair_card(request: Request, chair_id: PathId, staff_session: Runner) -> Res
     card = services_of(request).board.card(staff_session.actor, chair_id)
     if card is None:
         raise NotFound("no such chair in this clinic", field="chair_id")
-    if card.session is not None:
-        audit_seen(request, [card.session.patient_id], what="board_card")
+    if card.session is not None or card.waiting is not None:
+        audit_seen(request, _patients([card]), what="board_card")
     return render(request, "infusion/board/_card.html", _context({"card": card}))
 
 
@@ -108,7 +113,7 @@ async def board_events(request: Request, staff_session: Runner) -> Response:
     services = services_of(request)
     initial = services.board.documents(staff_session.actor)
     cards = services.board.snapshot(staff_session.actor)
-    audit_seen(request, (c.session.patient_id for c in cards if c.session), what="board_events")
+    audit_seen(request, _patients(cards), what="board_events")
     if "text/event-stream" not in request.headers.get("accept", ""):
         return Response("".join(_sse(e) for e in initial), media_type="text/event-stream")
     subscription = services.live.subscribe(staff_session.actor.clinic_id)

@@ -129,12 +129,12 @@
   function onChair(doc) {
     const card = document.getElementById(`chair-${doc.chair_id}`);
     if (!card) return;
-    const sessionId = doc.active ? String(doc.session_id) : "";
+    const sessionId = doc.session_id == null ? "" : String(doc.session_id);
     const alarmIds = (doc.alarms || []).map((a) => String(a.id)).join(",");
     const repeats = (doc.alarms || []).map((a) => `${a.id}:${a.repeat_count || 1}`).join(",");
     const shown = Array.from(card.querySelectorAll("[data-alarm-id]")).map(key).join(",");
     const state = card.querySelector('[data-field="state"]');
-    const phase = doc.active ? doc.state : "free";
+    const phase = doc.state || "free";
     const stateChanged = !state || state.dataset.state !== phase;
     if (doc.refetch || stateChanged || fetching.has(String(doc.chair_id)) ||
         card.dataset.sessionId !== sessionId || card.dataset.alarmIds !== alarmIds || repeats !== shown) {
