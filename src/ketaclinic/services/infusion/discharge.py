@@ -1,7 +1,8 @@
 """Discharge from recovery: every criterion of the protocol, and the prescriber's override.
 
 Criteria (``domain.infusion.discharge.evaluate_discharge``; clinical.md §4.6, Aldrete 1995): minimum
-observation since the end of dosing (or the stop), modified Aldrete at or above the threshold, the
+observation since the end of dosing (or the stop), modified Aldrete at or above the threshold and
+recorded after the latest alarm was raised, the
 latest usable reading of every alert-rule parameter back within limits, no open alarm, every
 high-priority alarm of the session acknowledged (cleared or not), safety gates clear, escort
 present and instructions given (no driving until the next day).
@@ -10,6 +11,7 @@ present and instructions given (no driving until the next day).
 from __future__ import annotations
 
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from ketaclinic.domain.errors import SafetyBlock
 from ketaclinic.domain.identity.access import Permission
@@ -24,6 +26,7 @@ from ketaclinic.domain.infusion.discharge import (
 )
 from ketaclinic.domain.infusion.records import InfusionSession, StoredAlarm
 from ketaclinic.domain.protocols.model import Protocol
+from ketaclinic.domain.protocols.sections import AlertKind
 from ketaclinic.services.assessments.safety import open_reasons
 from ketaclinic.services.identity.authorization import allowed
 from ketaclinic.services.infusion.facts import latest
@@ -47,6 +50,10 @@ def evaluate(
         score = AldreteScore(*(int(aldrete.payload[n]) for n in AldreteScore.__slots__))
     readings = [r.reading for r in uow.readings.for_session(s.clinic_id, s.id) if r.plausible]
     alarms = uow.alarms.for_session(s.clinic_id, s.id)
+    technical = {r.id for r in protocol.monitoring.alert_rules if r.kind is not AlertKind.THRESHOLD}
+    # about the patient, not the equipment: a lead off or a late reading asks for no new score
+    raised = [a.last_raised_at or a.raised_at for a in alarms if a.rule_id not in technical]
+    clinic = uow.clinics.get(s.clinic_id)
     facts = DischargeFacts(
         dosing_ended_at=s.dosing_ended_at or s.stopped_at,
         aldrete=score,
@@ -63,6 +70,9 @@ def evaluate(
         open_safety_gates=open_reasons(uow, s.clinic_id, s.patient_id),
         escort_present=escort,
         instructions_given=instructions,
+        aldrete_at=aldrete.recorded_at if aldrete is not None else None,
+        latest_alarm_at=max(raised, default=None),
+        zone=ZoneInfo(clinic.timezone if clinic else "UTC"),
     )
     return evaluate_discharge(protocol.discharge, facts, at=at)
 
