@@ -13,10 +13,12 @@ from fastapi.testclient import TestClient
 
 from ketaclinic.domain.errors import SafetyBlock
 from ketaclinic.domain.identity.access import Role
+from ketaclinic.domain.infusion.alarms import Alarm
 from ketaclinic.domain.infusion.discharge import AldreteScore
 from ketaclinic.domain.infusion.records import AckAction
 from ketaclinic.domain.infusion.session import SessionState
 from ketaclinic.domain.infusion.vitals import Parameter, ReadingSource, VitalReading
+from ketaclinic.domain.protocols.sections import AlertAction, AlertSeverity
 from ketaclinic.services.infusion.monitor_messages import VitalsBatch
 from tests.conftest import World
 from tests.e2e.conftest import bearer, web_login
@@ -138,3 +140,38 @@ def test_the_session_page_says_to_score_again_and_the_form_refuses(
     assert done.status_code == 303, done.text[:800]
     state = w.services.sessions.get(w.actor(Role.NURSE), day.session_id).state
     assert state is SessionState.DISCHARGED
+
+
+def test_an_alarm_about_the_equipment_or_charting_asks_for_no_new_score(day: Day) -> None:
+    """No SpO2 data or vitals overdue after the score says nothing new about the patient; an
+    alarm on the patient's readings does."""
+    w, nurse = day.world, day.world.actor(Role.NURSE)
+    _ready(day)
+    day.flow.start(nurse, day.session_id, start_fields(w))
+    w.clock.advance(minutes=40)
+    day.flow.end_dosing(nurse, day.session_id)
+    _vitals(day, sbp=126)
+    day.flow.aldrete(nurse, day.session_id, AldreteScore(2, 2, 2, 2, 2))
+    w.clock.advance(minutes=61)
+    patient_id = day.flow.day(nurse, day.session_id).session.patient_id
+    with w.services.uow() as uow:
+        for rule_id, parameter in (("spo2-data-missing", "spo2"), ("vitals-overdue", "overdue")):
+            alarm = Alarm(
+                rule_id=rule_id,
+                dedup_key=f"alarm:{rule_id}",
+                parameter=parameter,
+                severity=AlertSeverity.MEDIUM,
+                action=AlertAction.NOTIFY,
+                triggering=(),
+                message=f"{rule_id} (synthetic)",
+                source="test",
+                needs_signoff=False,
+                raised_at=w.clock.now(),
+            )
+            uow.alarms.add(w.clinic.id, day.session_id, patient_id, alarm)
+            uow.alarms.clear(
+                w.clinic.id, day.session_id, alarm.dedup_key, at=w.clock.now(), message="back"
+            )
+        uow.commit()
+    unmet = [u.id for u in day.flow.check_discharge(nurse, day.session_id).unmet]
+    assert "aldrete_after_alarm" not in unmet, unmet

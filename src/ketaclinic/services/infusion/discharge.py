@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 from ketaclinic.domain.errors import SafetyBlock
 from ketaclinic.domain.identity.access import Permission
 from ketaclinic.domain.identity.staff import Actor
+from ketaclinic.domain.infusion.alarm_conditions import OVERDUE
 from ketaclinic.domain.infusion.discharge import (
     AldreteScore,
     DischargeDecision,
@@ -50,9 +51,7 @@ def evaluate(
         score = AldreteScore(*(int(aldrete.payload[n]) for n in AldreteScore.__slots__))
     readings = [r.reading for r in uow.readings.for_session(s.clinic_id, s.id) if r.plausible]
     alarms = uow.alarms.for_session(s.clinic_id, s.id)
-    technical = {r.id for r in protocol.monitoring.alert_rules if r.kind is not AlertKind.THRESHOLD}
-    # about the patient, not the equipment: a lead off or a late reading asks for no new score
-    raised = [a.last_raised_at or a.raised_at for a in alarms if a.rule_id not in technical]
+    raised = [a.last_raised_at or a.raised_at for a in alarms if _about_the_patient(a, protocol)]
     clinic = uow.clinics.get(s.clinic_id)
     facts = DischargeFacts(
         dosing_ended_at=s.dosing_ended_at or s.stopped_at,
@@ -75,6 +74,15 @@ def evaluate(
         zone=ZoneInfo(clinic.timezone if clinic else "UTC"),
     )
     return evaluate_discharge(protocol.discharge, facts, at=at)
+
+
+def _about_the_patient(alarm: StoredAlarm, protocol: Protocol) -> bool:
+    """An alarm on the patient's readings, which a new Aldrete score must follow; not one about
+    the equipment or the charting (a lead off, no data, vitals overdue)."""
+    if alarm.parameter == OVERDUE:
+        return False
+    rule = next((r for r in protocol.monitoring.alert_rules if r.id == alarm.rule_id), None)
+    return rule is None or rule.kind is AlertKind.THRESHOLD
 
 
 def _alarm_words(alarm: StoredAlarm) -> str:
