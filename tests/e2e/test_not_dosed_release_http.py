@@ -260,3 +260,30 @@ def test_the_schedule_cannot_drop_the_appointment_of_a_visit_in_the_chair(
     )
     assert closed.status_code == 303, closed.text
     _assert_released(world, visit, "patient declined today")
+
+
+def test_a_recheck_above_the_hard_stop_asks_no_prescriber_decision(
+    client: TestClient, world: World
+) -> None:
+    """A recheck of 205/122 is above the hard stop (and the hold): the refusal, over the web
+    form and the API, says no dose today and never asks a prescriber to decide, matching the
+    hard-stop card that says no one can override it."""
+    visit = _booked_visit(world)
+    sid = visit.session_id
+    csrf = web_login(client, world, Role.NURSE)
+    refused = client.post(
+        f"/sessions/{sid}/steps/pre-dose",
+        data={**_predose(visit.order_id, (208, 124), (205, 122)), "csrf_token": csrf},
+        follow_redirects=False,
+    )
+    assert refused.status_code in (409, 422), refused.status_code
+    assert "hard stop, no dose today" in refused.text
+    assert "must decide" not in refused.text, refused.text
+    again = client.post(
+        f"/api/v1/sessions/{sid}/steps/pre-dose",
+        headers=bearer(client, world, Role.NURSE),
+        json=_predose(visit.order_id, (205, 122), (205, 122)),
+    )
+    assert again.status_code == 409 and again.json()["field"] == "predose_bp_hard_stop"
+    page = client.get(f"/sessions/{sid}").text
+    assert "no one can override it" in page and "must decide" not in page

@@ -323,3 +323,26 @@ def test_vitals_still_out_of_limits_or_unmeasured_are_reasons() -> None:
         "Systolic BP 184 mmHg is 180 mmHg or above (rule sbp-180)",
         "SpO2 not measured in recovery",
     )
+
+
+def test_an_aldrete_score_before_the_latest_alarm_does_not_count_and_is_never_overridden() -> None:
+    """Aldrete 10/10 at 10:41, an alarm at 10:46: score again (clinical.md §4.6)."""
+    facts = replace(
+        READY,
+        aldrete_at=END + timedelta(minutes=41),
+        latest_alarm_at=END + timedelta(minutes=46),
+    )
+    decision = evaluate_discharge(CRITERIA, facts, at=END + timedelta(minutes=71))
+    assert [(u.id, u.message) for u in decision.unmet] == [
+        (
+            "aldrete_after_alarm",
+            "an alarm at 10:46 came after the modified Aldrete score of 10:41: score again "
+            "before discharge",
+        )
+    ]
+    override = DischargeOverride("Dr Demo", "physician", "looks well", 75, 71)
+    with pytest.raises(SafetyBlock) as never:
+        sign_discharge(decision, override, min_observation_min=30)
+    assert never.value.field == "aldrete_after_alarm"
+    rescored = replace(facts, aldrete_at=END + timedelta(minutes=50))
+    assert evaluate_discharge(CRITERIA, rescored, at=END + timedelta(minutes=71)).allowed

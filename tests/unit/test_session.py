@@ -166,6 +166,20 @@ def test_predose_hold_passes_with_prescriber_decision() -> None:
     assert transition(S.CHECKED_IN, S.READY, facts) is S.READY
 
 
+def test_predose_hard_stop_asks_no_prescriber_decision_on_the_hold_too() -> None:
+    facts = replace(
+        ALL_DONE,
+        predose_hold=("BP 205/122 mmHg at or above the hold 180/100",),
+        predose_hard_stop=("BP 205/122 mmHg above the hard-stop limit 180/100",),
+    )
+    with pytest.raises(InvalidTransition) as refused:
+        transition(S.CHECKED_IN, S.READY, facts)
+    assert refused.value.reasons == (
+        "predose_bp_hard_stop: BP 205/122 mmHg above the hard-stop limit 180/100; hard stop, "
+        "no dose today",
+    )
+
+
 def test_predose_hard_stop_holds_even_with_a_decision_and_at_dosing_start() -> None:
     facts = replace(
         ALL_DONE,

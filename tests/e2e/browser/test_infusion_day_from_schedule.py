@@ -151,6 +151,7 @@ def test_front_desk_checks_in_and_the_nurse_takes_the_patient_to_discharge(
     order_id = nurse.url.rstrip("/").split("/")[-2]
     nurse.get_by_label("Patient MRN (wristband)").fill(mrn)
     nurse.get_by_label("Drug (label)").fill("ketamine")
+    nurse.get_by_label("Route", exact=True).select_option(label="Intravenous (IV)")
     nurse.get_by_label("Concentration on the label (mg/mL)").fill("0.35")
     nurse.get_by_label("Dose on the label (mg)").fill("35")
     nurse.get_by_label("Pump rate programmed (mL/h)").fill("150")

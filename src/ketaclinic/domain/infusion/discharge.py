@@ -7,17 +7,21 @@ safety gates clear (when the protocol says so), an escort present (when required
 instructions given (no driving until the next day, clinical.md §4.2 item 5 and §4.6).
 Every high-priority alarm of the session must have been acknowledged, whether its condition has
 cleared or not (rule ``high_alarms_acknowledged``): a cleared or repeating alarm nobody looked at
-still blocks. Escort, safety gates, open or unacknowledged high-priority alarms and the minimum
-observation time can never be overridden (:data:`NEVER_OVERRIDDEN`). Any other unmet criterion
-may be signed against only by a physician, with a written reason and an extended observation
-period (longer than the protocol's minimum) that the patient has already been observed for.
+still blocks. The Aldrete score that counts is the latest one, and it must have been recorded
+after the latest alarm about the patient was raised (rule ``aldrete_after_alarm``): a score
+taken before a recovery alarm no longer describes the patient, so the nurse scores again.
+Escort, safety gates, open or unacknowledged high-priority alarms, a score older than the latest
+alarm and the minimum observation time can never be overridden (:data:`NEVER_OVERRIDDEN`). Any
+other unmet criterion may be signed against only by a physician, with a written reason and an
+extended observation period (longer than the protocol's minimum) that the patient has already
+been observed for.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 
 from ketaclinic.domain.errors import PermissionDenied, SafetyBlock, ValidationFailed
 from ketaclinic.domain.infusion.alarms import OVERDUE, compare
@@ -29,8 +33,8 @@ from ketaclinic.domain.protocols.sections import AlertKind, AlertRule, Discharge
 DEFAULT_SOURCE = "clinical.md §4.6"
 OVERRIDE_ROLES = frozenset({"physician"})
 #: Criteria no one can sign against: a responsible adult escort (UK SmPC; RCEM 2018; §4.6),
-#: clear suicide-risk safety gates, open or unacknowledged high-priority alarms, and the minimum
-#: observation time.
+#: clear suicide-risk safety gates, open or unacknowledged high-priority alarms, an Aldrete score
+#: older than the latest alarm (score again instead), and the minimum observation time.
 NEVER_OVERRIDDEN = frozenset(
     {
         "escort_present",
@@ -38,6 +42,7 @@ NEVER_OVERRIDDEN = frozenset(
         "no_open_high_alarm",
         "high_alarms_acknowledged",
         "min_observation",
+        "aldrete_after_alarm",
     }
 )
 #: The rule every high-priority alarm of the session answers to before discharge.
@@ -82,6 +87,11 @@ class DischargeFacts:
     open_safety_gates: tuple[str, ...] = ()
     escort_present: bool = False
     instructions_given: bool = False
+    aldrete_at: datetime | None = None  # when the latest Aldrete score was recorded
+    # when the latest alarm about the patient was raised (its latest repeat counts; alarms about
+    # the equipment, such as a lead off or a late reading, are left out by the service)
+    latest_alarm_at: datetime | None = None
+    zone: tzinfo = UTC  # the clinic's time zone, for the times named in reasons
 
 
 @dataclass(frozen=True, slots=True)
@@ -298,10 +308,18 @@ def _aldrete(criteria: Discharge, facts: DischargeFacts) -> list[UnmetCriterion]
     source = _source(criteria, "aldrete_min_score")
     if facts.aldrete is None:
         return [_unmet("aldrete", "modified Aldrete score not recorded", source)]
+    unmet = []
     if facts.aldrete.total < criteria.aldrete_min_score:
         message = f"modified Aldrete {facts.aldrete.total} < {criteria.aldrete_min_score}"
-        return [_unmet("aldrete", message, source)]
-    return []
+        unmet.append(_unmet("aldrete", message, source))
+    alarm, scored = facts.latest_alarm_at, facts.aldrete_at
+    if alarm is not None and scored is not None and alarm > scored:
+        message = (
+            f"an alarm at {alarm.astimezone(facts.zone):%H:%M} came after the modified Aldrete "
+            f"score of {scored.astimezone(facts.zone):%H:%M}: score again before discharge"
+        )
+        unmet.append(_unmet("aldrete_after_alarm", message, source))
+    return unmet
 
 
 def _vitals(facts: DischargeFacts) -> list[UnmetCriterion]:

@@ -120,8 +120,9 @@ _ATTENDANT = _require("attendant_present", "no attendant recorded", lambda f: f.
 
 def _predose_bp(f: SessionFacts) -> tuple[str, ...]:
     """A BP at or above the hold passes only with a decision to proceed recorded by a signed-in
-    prescriber (physician or APP) after the recheck; never text typed on the checklist."""
-    if f.predose_hold and not f.predose_bp_decided_by.strip():
+    prescriber (physician or APP) after the recheck; never text typed on the checklist. Above
+    the hard-stop limit no decision is asked for (:func:`_predose_hard_stop` alone speaks)."""
+    if f.predose_hold and not f.predose_hard_stop and not f.predose_bp_decided_by.strip():
         return tuple(
             f"predose_bp: {reason}; recheck done, a prescriber (physician or APP) must decide"
             for reason in f.predose_hold

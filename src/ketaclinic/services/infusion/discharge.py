@@ -1,7 +1,8 @@
 """Discharge from recovery: every criterion of the protocol, and the prescriber's override.
 
 Criteria (``domain.infusion.discharge.evaluate_discharge``; clinical.md §4.6, Aldrete 1995): minimum
-observation since the end of dosing (or the stop), modified Aldrete at or above the threshold, the
+observation since the end of dosing (or the stop), modified Aldrete at or above the threshold and
+recorded after the latest alarm was raised, the
 latest usable reading of every alert-rule parameter back within limits, no open alarm, every
 high-priority alarm of the session acknowledged (cleared or not), safety gates clear, escort
 present and instructions given (no driving until the next day).
@@ -10,10 +11,12 @@ present and instructions given (no driving until the next day).
 from __future__ import annotations
 
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from ketaclinic.domain.errors import SafetyBlock
 from ketaclinic.domain.identity.access import Permission
 from ketaclinic.domain.identity.staff import Actor
+from ketaclinic.domain.infusion.alarm_conditions import OVERDUE
 from ketaclinic.domain.infusion.discharge import (
     AldreteScore,
     DischargeDecision,
@@ -24,6 +27,7 @@ from ketaclinic.domain.infusion.discharge import (
 )
 from ketaclinic.domain.infusion.records import InfusionSession, StoredAlarm
 from ketaclinic.domain.protocols.model import Protocol
+from ketaclinic.domain.protocols.sections import AlertKind
 from ketaclinic.services.assessments.safety import open_reasons
 from ketaclinic.services.identity.authorization import allowed
 from ketaclinic.services.infusion.facts import latest
@@ -47,6 +51,8 @@ def evaluate(
         score = AldreteScore(*(int(aldrete.payload[n]) for n in AldreteScore.__slots__))
     readings = [r.reading for r in uow.readings.for_session(s.clinic_id, s.id) if r.plausible]
     alarms = uow.alarms.for_session(s.clinic_id, s.id)
+    raised = [a.last_raised_at or a.raised_at for a in alarms if _about_the_patient(a, protocol)]
+    clinic = uow.clinics.get(s.clinic_id)
     facts = DischargeFacts(
         dosing_ended_at=s.dosing_ended_at or s.stopped_at,
         aldrete=score,
@@ -63,8 +69,20 @@ def evaluate(
         open_safety_gates=open_reasons(uow, s.clinic_id, s.patient_id),
         escort_present=escort,
         instructions_given=instructions,
+        aldrete_at=aldrete.recorded_at if aldrete is not None else None,
+        latest_alarm_at=max(raised, default=None),
+        zone=ZoneInfo(clinic.timezone if clinic else "UTC"),
     )
     return evaluate_discharge(protocol.discharge, facts, at=at)
+
+
+def _about_the_patient(alarm: StoredAlarm, protocol: Protocol) -> bool:
+    """An alarm on the patient's readings, which a new Aldrete score must follow; not one about
+    the equipment or the charting (a lead off, no data, vitals overdue)."""
+    if alarm.parameter == OVERDUE:
+        return False
+    rule = next((r for r in protocol.monitoring.alert_rules if r.id == alarm.rule_id), None)
+    return rule is None or rule.kind is AlertKind.THRESHOLD
 
 
 def _alarm_words(alarm: StoredAlarm) -> str:
