@@ -77,11 +77,13 @@ def pg_engine() -> Engine:
 def test_listen_notify_carries_events_between_processes_once(pg_engine: Engine) -> None:
     publisher, board = PostgresBroker(pg_engine), PostgresBroker(pg_engine)
 
+    mine, other = 9_000_105, 9_000_106  # channels no other test on the database uses
+
     async def run() -> list[object]:
-        sub = board.subscribe(5)
+        sub = board.subscribe(mine)
         await asyncio.sleep(1.0)  # the LISTEN thread connects
-        publisher.publish(5, alarm(41))
-        publisher.publish(6, alarm(42))  # another clinic
+        publisher.publish(mine, alarm(41))
+        publisher.publish(other, alarm(42))  # another clinic
         received: list[object] = []
         for _ in range(20):
             batch = await sub.next_batch(0.2)
@@ -116,6 +118,7 @@ def test_events_handed_to_a_transaction_arrive_once_after_its_commit_and_never_o
     pg_engine: Engine,
 ) -> None:
     publisher, board = PostgresBroker(pg_engine), PostgresBroker(pg_engine)
+    clinic = 9_000_115  # a channel no other test (on another worker, same database) uses
 
     async def drain(sub: Subscription) -> list[object]:
         received: list[object] = []
@@ -124,14 +127,14 @@ def test_events_handed_to_a_transaction_arrive_once_after_its_commit_and_never_o
         return received
 
     async def run() -> tuple[list[object], list[object], list[object]]:
-        sub = board.subscribe(5)
+        sub = board.subscribe(clinic)
         await asyncio.sleep(1.0)  # the LISTEN thread connects
         with SqlUnitOfWork(pg_engine, b"k" * 32) as uow:
-            assert publisher.publish_with(uow, 5, [alarm(51), chair(2, 130)])
+            assert publisher.publish_with(uow, clinic, [alarm(51), chair(2, 130)])
             uow.connection.execute(text("SELECT 1"))
         rolled_back = await drain(sub)
         with SqlUnitOfWork(pg_engine, b"k" * 32) as uow:
-            assert publisher.publish_with(uow, 5, [alarm(52), chair(2, 131)])
+            assert publisher.publish_with(uow, clinic, [alarm(52), chair(2, 131)])
             before_commit = await drain(sub)
             uow.commit()
         return rolled_back, before_commit, await drain(sub)
