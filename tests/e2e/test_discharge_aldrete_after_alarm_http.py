@@ -6,7 +6,6 @@ discharge go through."""
 from __future__ import annotations
 
 import re
-from decimal import Decimal
 
 import pytest
 from fastapi.testclient import TestClient
@@ -17,15 +16,13 @@ from ketaclinic.domain.infusion.alarms import Alarm
 from ketaclinic.domain.infusion.discharge import AldreteScore
 from ketaclinic.domain.infusion.records import AckAction
 from ketaclinic.domain.infusion.session import SessionState
-from ketaclinic.domain.infusion.vitals import Parameter, ReadingSource, VitalReading
 from ketaclinic.domain.protocols.sections import AlertAction, AlertSeverity
-from ketaclinic.services.infusion.monitor_messages import VitalsBatch
 from tests.conftest import World
 from tests.e2e.conftest import bearer, web_login
+from tests.e2e.test_discharge_alarm_ack_http import DISCHARGE, _vitals
 from tests.infusion_world import start_fields
 from tests.integration.test_session_workflow import Day, _ready, make_day
 
-DISCHARGE = {"escort_present": True, "instructions_given": True}
 STALE = re.compile(
     r"an alarm at \d\d:\d\d came after the modified Aldrete score of \d\d:\d\d: score again"
 )
@@ -36,20 +33,8 @@ def day(world: World) -> Day:
     return make_day(world)
 
 
-def _vitals(day: Day, sbp: int) -> None:
-    values = {"sbp": sbp, "dbp": 80, "hr": 76, "spo2": 98, "rr": 14}
-    units = {"sbp": "mm[Hg]", "dbp": "mm[Hg]", "hr": "/min", "spo2": "%", "rr": "/min"}
-    readings = tuple(
-        VitalReading(Parameter(p), Decimal(v), units[p], day.world.clock.now(), ReadingSource.STAFF)
-        for p, v in values.items()
-    )
-    nurse = day.world.actor(Role.NURSE)
-    day.world.services.monitoring.ingest(nurse, VitalsBatch(readings, session_id=day.session_id))
-
-
-def _scored_then_alarm(day: Day) -> None:
-    """Recovery: Aldrete 10/10, then a severe systolic BP raises a high alarm five minutes later;
-    the BP settles and the alarm is acknowledged, so only the stale score stands in the way."""
+def _scored_in_recovery(day: Day) -> None:
+    """Dosed for 40 minutes, ended, settled vitals and an Aldrete score of 10/10."""
     w, nurse = day.world, day.world.actor(Role.NURSE)
     _ready(day)
     day.flow.start(nurse, day.session_id, start_fields(w))
@@ -57,6 +42,13 @@ def _scored_then_alarm(day: Day) -> None:
     day.flow.end_dosing(nurse, day.session_id)
     _vitals(day, sbp=126)
     day.flow.aldrete(nurse, day.session_id, AldreteScore(2, 2, 2, 2, 2))
+
+
+def _scored_then_alarm(day: Day) -> None:
+    """Recovery: Aldrete 10/10, then a severe systolic BP raises a high alarm five minutes later;
+    the BP settles and the alarm is acknowledged, so only the stale score stands in the way."""
+    w, nurse = day.world, day.world.actor(Role.NURSE)
+    _scored_in_recovery(day)
     w.clock.advance(minutes=5)
     _vitals(day, sbp=206)
     w.clock.advance(minutes=5)
@@ -146,12 +138,7 @@ def test_an_alarm_about_the_equipment_or_charting_asks_for_no_new_score(day: Day
     """No SpO2 data or vitals overdue after the score says nothing new about the patient; an
     alarm on the patient's readings does."""
     w, nurse = day.world, day.world.actor(Role.NURSE)
-    _ready(day)
-    day.flow.start(nurse, day.session_id, start_fields(w))
-    w.clock.advance(minutes=40)
-    day.flow.end_dosing(nurse, day.session_id)
-    _vitals(day, sbp=126)
-    day.flow.aldrete(nurse, day.session_id, AldreteScore(2, 2, 2, 2, 2))
+    _scored_in_recovery(day)
     w.clock.advance(minutes=61)
     patient_id = day.flow.day(nurse, day.session_id).session.patient_id
     with w.services.uow() as uow:
