@@ -64,6 +64,24 @@ def test_the_order_screen_says_the_dose_is_being_given_while_the_journey_doses(
     page = client.get(f"/courses/{course}/orders/new")
     [row] = _previous_rows(page.text)
     assert "in progress" not in row and ">Given<" in row
+    assert '<h2 id="route-h">Route · IM</h2>' in page.text  # the course's route: its last order
+    assert '<input type="hidden" name="route" value="im">' in page.text
+
+
+def test_a_new_kat_course_order_form_starts_from_the_protocol_route_not_im(
+    client: TestClient, world: World
+) -> None:
+    """Nothing ordered yet: the form starts on the protocol's least invasive route (sublingual
+    for the KAT pack), never on IM because it sorts first; the prescriber may still switch."""
+    setup = kat_course(world)
+    web_login(client, world, Role.PHYSICIAN)
+    page = client.get(f"/courses/{setup.course_id}/orders/new").text
+    assert '<h2 id="route-h">Route · sublingual</h2>' in page, page[:2000]
+    assert '<input type="hidden" name="route" value="sl">' in page
+    chooser = page.split('id="route-select"', 1)[1].split("</select>", 1)[0]
+    assert '<option value="sl" selected>' in chooser and '<option value="im">' in chooser
+    switched = client.get(f"/courses/{setup.course_id}/orders/new?route=im").text
+    assert '<h2 id="route-h">Route · IM</h2>' in switched
 
 
 def test_a_second_order_beside_one_not_yet_given_is_refused_naming_it_not_its_id(
