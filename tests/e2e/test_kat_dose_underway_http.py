@@ -54,7 +54,14 @@ def test_the_order_screen_says_the_dose_is_being_given_while_the_journey_doses(
     refused = client.post(f"/api/v1/courses/{course}/orders", headers=app, json=IM_ORDER)
     assert refused.status_code == 409, refused.text
     assert "session 1 in progress" in refused.text
+    assert refused.json()["detail"].startswith("order.dose_underway: ")
     assert f"order {dose.order.id}" not in refused.text
+    # the JSON order screen refuses as the page and signing do, whichever route is asked for
+    for query in ("", "?route=im", "?route=sl"):
+        screen = client.get(f"/api/v1/courses/{course}/order-screen{query}", headers=app)
+        assert screen.status_code == 409, (query, screen.text)
+        assert screen.json()["detail"].startswith("order.dose_underway: the session 1 dose")
+        assert "session 1 in progress" in screen.json()["detail"]
 
     world.clock.advance(minutes=5)
     world.services.session_workflow.end_dosing(world.actor(Role.NURSE), dose.session_id)
@@ -64,6 +71,8 @@ def test_the_order_screen_says_the_dose_is_being_given_while_the_journey_doses(
     page = client.get(f"/courses/{course}/orders/new")
     [row] = _previous_rows(page.text)
     assert "in progress" not in row and ">Given<" in row
+    ended = client.get(f"/api/v1/courses/{course}/order-screen", headers=app)
+    assert ended.status_code == 200 and ended.json()["session_number"] == 2, ended.text
     assert '<h2 id="route-h">Route · IM</h2>' in page.text  # the course's route: its last order
     assert '<input type="hidden" name="route" value="im">' in page.text
 
