@@ -98,8 +98,16 @@ def test_hand_entered_vitals_go_through_the_monitor_pipeline(
     row = page.text.split('<tr data-vital="sbp">', 1)[1].split("</tr>", 1)[0]
     assert re.findall(r"<td[^>]*>([^<]*)</td>", row)[:2] == ["Systolic BP", "212 mmHg"], row
     assert 'id="vitals-flowsheet"' in page.text  # every reading of the session, by source
-    assert '<tr data-source="staff">' in page.text
-    assert re.search(r'<td data-param="sbp"[^>]*>212</td>', page.text)
+    sheet = page.text.split('id="vitals-flowsheet"', 1)[1].split("</table>", 1)[0]
+    rows = [r.split("</tr>", 1)[0] for r in sheet.split("<tr data-source=")[1:]]
+    [dosing] = [r for r in rows if 'data-phase="dosing"' in r]
+    assert re.search(r'<td data-param="sbp"[^>]*>212</td>', dosing)
+    # the pre-dose checklist's vital signs are in the same table, oldest last, phase "pre-dose"
+    predose = rows[-1]
+    assert predose.startswith('"staff" data-phase="pre-dose"'), predose
+    assert '<td data-label="Phase">pre-dose</td>' in predose
+    cells = dict(re.findall(r'<td data-param="(\w+)"[^>]*>([^<]*)</td>', predose))
+    assert cells == {"sbp": "128", "dbp": "82", "hr": "74", "spo2": "98", "rr": "–", "temp": "–"}
 
 
 def test_bad_hand_entry_names_the_field_and_stores_nothing(

@@ -166,9 +166,9 @@ def test_the_caseload_keeps_a_kat_patient_after_the_preparatory_note_is_signed(
     sessions = section(today, "today-coach-sessions")
     assert "Wren" in sessions and "Heron" not in sessions
     local = (world.clock.now() + timedelta(hours=2)).astimezone(ZoneInfo("America/Chicago"))
-    assert local.strftime("%H:%M") in sessions and "Induction session 1" in sessions
+    assert local.strftime("%H:%M") in sessions and "KAT session 1" in sessions
     shown = re.sub(r"<[^>]+>", " ", sessions)  # the words, not the links' row ids
-    assert not re.search(r"(?<!Induction )session \d", shown), shown  # never "session 64"
+    assert not re.search(r"(?<!KAT )session \d", shown), shown  # never "session 64"
     caseload = section(today, "today-caseload")
     assert local.strftime("%H:%M") in caseload and 'data-kind="next"' not in caseload
 

@@ -45,7 +45,7 @@ def test_the_coach_sees_the_journey_as_it_goes(
 
     sessions, caseload = _coach_today(client)
     [row] = _rows(sessions, kat.course_id)
-    assert "Induction session 1" in row and "Arrived, waiting for check-in" in row
+    assert "KAT session 1" in row and "Arrived, waiting for check-in" in row
     assert not [r for r in _rows(caseload, kat.course_id) if 'data-kind="integration_due"' in r]
 
     with s.uow() as uow:
@@ -56,7 +56,7 @@ def test_the_coach_sees_the_journey_as_it_goes(
     [row] = _rows(sessions, kat.course_id)
     assert ">Dosing<" in row and f'href="/sessions/{kat.session.id}"' in row
     assert not [r for r in _rows(caseload, kat.course_id) if 'data-kind="integration_due"' in r]
-    assert not [r for r in _due(caseload, kat.course_id) if "Induction session 1" in r]
+    assert not [r for r in _due(caseload, kat.course_id) if "KAT session 1" in r]
 
     world.clock.advance(minutes=45)
     s.session_workflow.end_dosing(nurse, kat.session.id)
@@ -65,7 +65,7 @@ def test_the_coach_sees_the_journey_as_it_goes(
     assert ">In recovery<" in row
     due = [r for r in _rows(caseload, kat.course_id) if 'data-kind="integration_due"' in r]
     assert len(due) == 1 and "since the previous experiential session" in due[0]
-    assert not [r for r in _due(caseload, kat.course_id) if "Induction session 1" in r]
+    assert not [r for r in _due(caseload, kat.course_id) if "KAT session 1" in r]
 
     s.session_workflow.aldrete(nurse, kat.session.id, AldreteScore(2, 2, 2, 2, 2))
     world.clock.advance(minutes=200)
@@ -83,4 +83,4 @@ def test_the_coach_sees_the_journey_as_it_goes(
     sessions, caseload = _coach_today(client)
     assert not _rows(sessions, kat.course_id)
     rows = _rows(caseload, kat.course_id)
-    assert not [r for r in rows if "Induction session 1" in r]
+    assert not [r for r in rows if "KAT session 1" in r]

@@ -102,6 +102,12 @@ def test_the_session_page_names_the_unacknowledged_alarm_and_the_form_refuses(
     assert 'data-criterion="high_alarms_acknowledged"' in unmet
     assert "high-priority alarm not acknowledged" in unmet
     assert "Every criterion holds." not in unmet
+    [alarm] = [a for a in w.services.alarms.for_session(w.actor(Role.NURSE), day.session_id)]
+    [item] = [li for li in unmet.split("<li")[1:] if "high_alarms_acknowledged" in li]
+    said, why = item.split('<details class="why">', 1)
+    assert "Systolic BP 212 mmHg at " in said, said
+    assert alarm.rule_id not in said and "rule " not in said, said
+    assert f"rule {alarm.rule_id}" in why
     form = {"csrf_token": csrf, "escort_present": "on", "instructions_given": "on"}
     refused = client.post(
         f"/sessions/{day.session_id}/steps/discharge", data=form, follow_redirects=False

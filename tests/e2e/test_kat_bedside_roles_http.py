@@ -103,7 +103,11 @@ def test_a_kat_session_page_has_no_iv_line_and_the_check_reads_the_route_off_the
     dose = ready_kat_session(world)
     web_login(client, world, Role.NURSE)
     page = client.get(f"/sessions/{dose.session_id}").text
-    assert "<h1>Treatment session" in page and "Infusion session" not in page
+    assert "<h1>KAT session" in page and "Infusion session" not in page
+    assert "Treatment session" not in page and "Induction session" not in page
+    chart = client.get(f"/patients/{dose.setup.patient_id}").text
+    summary = chart.split('id="chart-summary"', 1)[1].split("</section>", 1)[0]
+    assert "<dt>KAT sessions</dt>" in summary and "Induction" not in summary, summary
     assert 'id="step-iv"' not in page and "IV site" not in page
     setup = kat_course(world)
     order = world.services.orders.sign(

@@ -54,7 +54,14 @@ def test_the_order_screen_says_the_dose_is_being_given_while_the_journey_doses(
     refused = client.post(f"/api/v1/courses/{course}/orders", headers=app, json=IM_ORDER)
     assert refused.status_code == 409, refused.text
     assert "session 1 in progress" in refused.text
+    assert refused.json()["detail"].startswith("order.dose_underway: ")
     assert f"order {dose.order.id}" not in refused.text
+    # the JSON order screen refuses as the page and signing do, whichever route is asked for
+    for query in ("", "?route=im", "?route=sl"):
+        screen = client.get(f"/api/v1/courses/{course}/order-screen{query}", headers=app)
+        assert screen.status_code == 409, (query, screen.text)
+        assert screen.json()["detail"].startswith("order.dose_underway: the session 1 dose")
+        assert "session 1 in progress" in screen.json()["detail"]
 
     world.clock.advance(minutes=5)
     world.services.session_workflow.end_dosing(world.actor(Role.NURSE), dose.session_id)
@@ -64,6 +71,26 @@ def test_the_order_screen_says_the_dose_is_being_given_while_the_journey_doses(
     page = client.get(f"/courses/{course}/orders/new")
     [row] = _previous_rows(page.text)
     assert "in progress" not in row and ">Given<" in row
+    ended = client.get(f"/api/v1/courses/{course}/order-screen", headers=app)
+    assert ended.status_code == 200 and ended.json()["session_number"] == 2, ended.text
+    assert '<h2 id="route-h">Route · IM</h2>' in page.text  # the course's route: its last order
+    assert '<input type="hidden" name="route" value="im">' in page.text
+
+
+def test_a_new_kat_course_order_form_starts_from_the_protocol_route_not_im(
+    client: TestClient, world: World
+) -> None:
+    """Nothing ordered yet: the form starts on the protocol's least invasive route (sublingual
+    for the KAT pack), never on IM because it sorts first; the prescriber may still switch."""
+    setup = kat_course(world)
+    web_login(client, world, Role.PHYSICIAN)
+    page = client.get(f"/courses/{setup.course_id}/orders/new").text
+    assert '<h2 id="route-h">Route · sublingual</h2>' in page, page[:2000]
+    assert '<input type="hidden" name="route" value="sl">' in page
+    chooser = page.split('id="route-select"', 1)[1].split("</select>", 1)[0]
+    assert '<option value="sl" selected>' in chooser and '<option value="im">' in chooser
+    switched = client.get(f"/courses/{setup.course_id}/orders/new?route=im").text
+    assert '<h2 id="route-h">Route · IM</h2>' in switched
 
 
 def test_a_second_order_beside_one_not_yet_given_is_refused_naming_it_not_its_id(

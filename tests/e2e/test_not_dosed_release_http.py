@@ -247,7 +247,8 @@ def test_the_schedule_cannot_drop_the_appointment_of_a_visit_in_the_chair(
     )
     assert panel.status_code == 200, panel.text
     alert = panel.text.split('id="panel-error"', 1)[1].split("</div>", 1)[0]
-    assert "the patient is here and the visit is under way (checked in)" in alert, alert
+    assert "the patient is here, checked in;" in alert, alert
+    assert "scheduled" not in alert.split("<details", 1)[0], alert
     assert 'Why</summary><span class="meta">rule schedule.session_open' in alert, alert
     assert {b.id: b.status for b in _bookings(world, visit.course_id)}[first.id] is (
         BookingStatus.CONFIRMED

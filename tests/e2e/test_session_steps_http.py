@@ -136,6 +136,13 @@ def test_after_a_physician_approves_on_the_page_the_nurse_resumes(
     assert again.status_code == 200  # the next pause needs its own approval
     refused = _step(client, world, Role.NURSE, sid, "resume", {"reason": "settled"})
     assert refused.status_code in (409, 422) and "resume_approved" in refused.text
+    record = client.get(f"/sessions/{sid}").text.split('id="session-record"', 1)[1]
+    moves = re.findall(r'<li data-kind="(pause|resume)">(\d\d:\d\d) · (.*?)</li>', record)
+    assert [(kind, re.sub(r"<[^>]+>", "", said)) for kind, _, said in moves] == [
+        ("pause", "Dosing paused: Reason: nausea; Paused by: Test Nurse"),
+        ("resume", "Dosing resumed: Reason: settled; Resumed by: Test Nurse"),
+        ("pause", "Dosing paused: Reason: nausea again; Paused by: Test Nurse"),
+    ]
 
 
 def test_a_prescriber_resumes_directly_and_the_approval_is_recorded_in_their_name(

@@ -167,3 +167,7 @@ def test_route_choices_show_the_route_in_full_and_submit_the_code(
     assert re.search(r'<option value="iv"[^>]*>Intravenous \(IV\)</option>', select), select
     assert '<option value="sl">Sublingual (SL)</option>' in select, select
     assert not re.search(r">(iv|im|in|sl|IV|IM|IN|SL)</option>", select), select
+    summary = page.text.split('id="order-summary"', 1)[1].split("</dl>", 1)[0]
+    premeds = summary.split("<dt>Premedications</dt><dd>", 1)[1].split("</dd>", 1)[0]
+    assert not re.search(r" mg (iv|im|in|sl|po)\b", premeds), premeds
+    assert "ondansetron 4 mg IV " in premeds, premeds  # the demo order's premedication

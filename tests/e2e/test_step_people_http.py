@@ -113,3 +113,19 @@ def test_the_page_offers_people_by_name_and_the_record_shows_names(
     assert "Given by: Test Nurse" in record and "Placed by: Test Nurse" in record
     assert not re.search(r"(given by|placed by) (id|number)", record, re.I)
     assert f"placed by id {nurse_id}" not in record.lower()
+
+
+@pytest.mark.parametrize("role", [Role.PHYSICIAN, Role.APP])
+def test_a_signed_in_prescriber_is_chosen_as_who_gives_and_places_and_may_change_it(
+    client: TestClient, day: Day, role: Role
+) -> None:
+    """A physician or APP at the bedside is licensed to give and to place a line: the forms
+    start on them, and the list still offers everyone else who may."""
+    web_login(client, day.world, role)
+    page = client.get(f"/sessions/{day.session_id}").text
+    me = day.world.actor(role).staff_id
+    for step, (field, _) in STEPS.items():
+        form = page.split(f'id="step-{step}"', 1)[1].split("</form>", 1)[0]
+        chooser = form.split(f'name="{field}"', 1)[1].split("</select>", 1)[0]
+        assert f'<option value="{me}" selected>' in chooser, (step, chooser)
+        assert chooser.count(" selected>") == 1 and len(re.findall("<option ", chooser)) == 4

@@ -13,6 +13,7 @@ from ketaclinic.domain.infusion.discharge import (
     AldreteScore,
     DischargeFacts,
     DischargeOverride,
+    Noted,
     evaluate_discharge,
     sign_discharge,
     vitals_out_of_limits,
@@ -90,7 +91,7 @@ CASES = [
         "BP still above the alert limit",
         "clinical.md §4.6 vitals stable",
         45,
-        {"vitals_out_of_limits": ("Systolic BP 185 mmHg is 180 mmHg or above (rule sbp-180)",)},
+        {"vitals_out_of_limits": (Noted("Systolic BP 185 mmHg is 180 mmHg or above", "sbp-180"),)},
         ("vitals_within_limits",),
     ),
     Case(
@@ -154,6 +155,19 @@ def test_reasons_carry_protocol_source_and_time_to_go() -> None:
     assert unmet.source == "clinical.md §4.6 observation"
     assert unmet.message == "observed less than 30 min since end of dosing (18 min to go)"
     assert decision.earliest_at == END + timedelta(minutes=30)
+
+
+def test_the_earliest_discharge_is_a_whole_minute_the_gate_allows() -> None:
+    """Dosing ended 10:00:24: the earliest discharge shown is 10:31, never 10:30, which the
+    gate would refuse until 10:30:24; the gate is not loosened to 10:30."""
+    facts = replace(READY, dosing_ended_at=END + timedelta(seconds=24))
+    shown = evaluate_discharge(CRITERIA, facts, at=END).earliest_at
+    assert shown == END + timedelta(minutes=31)
+    for seconds in (0, 24, 59):
+        at = END + timedelta(minutes=30, seconds=seconds)
+        refused = evaluate_discharge(CRITERIA, facts, at=at)
+        assert [u.id for u in refused.unmet] == ["min_observation"], at
+    assert evaluate_discharge(CRITERIA, facts, at=shown).allowed
 
 
 def test_escort_and_safety_gates_follow_the_protocol_switches() -> None:
@@ -320,8 +334,8 @@ def test_vitals_back_within_limits_uses_the_latest_reading() -> None:
 def test_vitals_still_out_of_limits_or_unmeasured_are_reasons() -> None:
     latest = [reading(Parameter.SBP, 150, 0), reading(Parameter.SBP, 184, 15)]
     assert vitals_out_of_limits(latest, [SBP_RULE, SPO2_RULE]) == (
-        "Systolic BP 184 mmHg is 180 mmHg or above (rule sbp-180)",
-        "SpO2 not measured in recovery",
+        Noted("Systolic BP 184 mmHg is 180 mmHg or above", SBP_RULE.id),
+        Noted("SpO2 not measured in recovery", SPO2_RULE.id),
     )
 
 

@@ -12,7 +12,7 @@ import pytest
 
 from ketaclinic.adapters.protocol_files import shipped_protocol
 from ketaclinic.domain.infusion.alarms import evaluate
-from ketaclinic.domain.infusion.discharge import vitals_out_of_limits
+from ketaclinic.domain.infusion.discharge import Noted, vitals_out_of_limits
 from ketaclinic.domain.infusion.vitals import (
     CANONICAL_UNITS,
     Parameter,
@@ -102,4 +102,4 @@ def test_technical_rules_name_the_parameter_in_plain_words() -> None:
 
 def test_discharge_reasons_read_the_same_words() -> None:
     reasons = vitals_out_of_limits([_reading(Parameter.SBP, 205)], [_rule("bp-systolic-severe")])
-    assert reasons == ("Systolic BP 205 mmHg is 200 mmHg or above (rule bp-systolic-severe)",)
+    assert reasons == (Noted("Systolic BP 205 mmHg is 200 mmHg or above", "bp-systolic-severe"),)

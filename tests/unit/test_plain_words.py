@@ -19,6 +19,7 @@ from ketaclinic.entrypoints.web.plain import (
     field_label,
     local_time,
     month_words,
+    route_name,
     route_words,
     shown_value,
     state_words,
@@ -59,6 +60,9 @@ def test_states_read_as_plain_words(state: Any, words: str) -> None:
 def test_routes_read_as_a_prescription_writes_them() -> None:
     assert route_words(Route.IV) == "IV"
     assert route_words(Route.IN) == "intranasal"
+    for stored, shown in (("iv", "IV"), ("IV", "IV"), ("im", "IM"), ("po", "PO"), ("PO ", "PO")):
+        assert route_words(stored) == shown
+    assert route_name("po") == "Oral (PO)" and route_name("iv") == "Intravenous (IV)"
 
 
 def _report(signed_off_at: datetime | None, by: str = "") -> CourseReport:

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 
 from ketaclinic.domain.errors import ValidationFailed
-from ketaclinic.domain.protocols.sections import Maintenance, Series, SourceRef
+from ketaclinic.domain.protocols.sections import Maintenance, Route, Series, SourceRef
 from ketaclinic.domain.scheduling import (
     Interval,
     SeriesKind,
@@ -18,6 +18,15 @@ from ketaclinic.domain.scheduling import (
     session_shape,
     signoff_fields,
     weekly_opening,
+)
+from ketaclinic.domain.scheduling.booking import (
+    BookedShape,
+    Booking,
+    BookingKind,
+    BookingStatus,
+    is_kat,
+    kat_course,
+    visit_words,
 )
 
 DAY = 1440
@@ -152,3 +161,28 @@ def test_booster_due_day_follows_the_ladder(number: int, due_day: int) -> None:
     assert request.deadline_min == (due_day + 2) * DAY
     assert request.prior_start_min == 0
     assert request.first_index == number
+
+
+def test_a_kat_course_names_its_series_sessions_kat_sessions() -> None:
+    """SL, IN or IM dosing (no IV) is ketamine-assisted therapy: "KAT session 3", never
+    "Induction session 3"; a booster and coaching read the same whatever the route."""
+
+    at = datetime(2030, 1, 7, 9, 0, tzinfo=UTC)
+    shape = BookedShape(15, 40, 60, 10)
+    induction = Booking(
+        1, 1, 1, 1, 1, 1, at, at, BookingKind.INDUCTION, BookingStatus.CONFIRMED, 3, shape, "", at
+    )
+    booster = Booking(
+        2, 1, 1, 1, 1, 1, at, at, BookingKind.BOOSTER, BookingStatus.CONFIRMED, 1, shape, "", at
+    )
+    assert induction.words == "Induction session 3"
+    assert induction.words_for(kat=True) == "KAT session 3"
+    assert booster.words_for(kat=True) == "Maintenance booster 1"
+    assert visit_words(induction, 3, kat=True) == "KAT session 3"
+    assert visit_words(None, 3, kat=True) == "KAT session 3"
+    assert visit_words(None, None, kat=True) == "unscheduled visit"
+    assert is_kat([Route.SL]) and is_kat([Route.IN, Route.IM])
+    assert not is_kat([Route.IV, Route.SL]) and not is_kat([])
+    assert kat_course([Route.IV, Route.SL], [Route.IV])  # the latest order's route counts
+    assert not kat_course([], [Route.IV, Route.SL])  # nothing ordered: the protocol allows IV
+    assert kat_course([], [Route.IM])

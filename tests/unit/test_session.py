@@ -17,6 +17,7 @@ from ketaclinic.domain.infusion.session import (
     predose_bp_hold,
     to_mermaid,
     transition,
+    visit_words,
 )
 from ketaclinic.domain.protocols.sections import Monitoring, Route, SourceRef
 
@@ -90,6 +91,21 @@ def test_a_refused_move_names_the_states_in_plain_words() -> None:
     message = str(refused.value)
     assert "The session cannot move from checked in to ready yet" in message
     assert "checked_in" not in message and "->" not in message
+
+
+@pytest.mark.parametrize(
+    ("state", "words"),
+    [
+        (S.SCHEDULED, "arrived and waiting for the nurse's check-in"),
+        (S.CHECKED_IN, "checked in"),
+        (S.READY, "ready to dose"),
+        (S.INFUSING, "dosing"),
+        (S.PAUSED, "dosing, paused"),
+        (S.RECOVERY, "in recovery"),
+    ],
+)
+def test_an_open_visit_says_where_the_patient_stands(state: SessionState, words: str) -> None:
+    assert visit_words(state) == words
 
 
 def test_check_in_with_nothing_done_lists_every_reason() -> None:

@@ -93,7 +93,7 @@ def experiential_session(
     )
     expect(first.locator('[data-field="state"]')).to_have_text("Checked in")
     nurse.goto(url)  # vitals by hand and the pre-dose check: the nurse; the coach attends
-    expect(nurse.get_by_role("heading", level=1)).to_contain_text("Treatment session")
+    expect(nurse.get_by_role("heading", level=1)).to_contain_text("KAT session")
     expect(nurse.locator("#step-iv")).to_have_count(0)  # no IV line for an SL or IN dose
     hand_vitals(nurse, CALM_VITALS)
     choose_order(nurse, order)

@@ -27,11 +27,13 @@ from ketaclinic.domain.scheduling.booking import (
 )
 from ketaclinic.services.infusion.bedside_vitals import (
     VitalsDue,
+    flowsheet,
     monitor_silence_min,
     readings_from_fields,
     vitals_due,
 )
 from ketaclinic.services.infusion.dose_team import assigned_nurse, attendant_at_check_in
+from ketaclinic.services.infusion.ports import RecordKind, SessionRecord
 from ketaclinic.services.infusion.session_opening import SessionOpeningService
 from tests.unit.services.test_infusion_services import RecordingEvents
 from tests.unit.services.world import FakeWorld
@@ -165,6 +167,45 @@ def test_vitals_due_follows_the_protocols_interval_from_the_latest_reading(
     due = vitals_due(infusing, monitoring, (StoredReading(1, s.id, reading, taken, True, None),))
     assert due is not None and due.at == taken + every
     assert not due.overdue(taken + every) and due.overdue(taken + every + timedelta(seconds=1))
+
+
+def test_the_flowsheet_lists_the_pre_dose_checklists_vitals_with_their_phase(
+    fake_world: FakeWorld, arrivals: SessionOpeningService
+) -> None:
+    """The pre-dose checklist's BP, heart rate and SpO2 (and its BP recheck, on its own row)
+    are rows of the vitals table, phase "pre-dose"; readings while dosing say "dosing"."""
+    w = fake_world
+    s = arrivals.check_in(w.actor(Role.NURSE), _book(w, hours=0).id)
+    checked = w.clock.now()
+    payload = {"sbp_mmhg": 152, "dbp_mmhg": "96", "hr_per_min": 80, "spo2_pct": 97}
+    payload |= {"recheck_sbp_mmhg": "146", "recheck_dbp_mmhg": 92, "symptom_check": "none"}
+    record = SessionRecord(
+        1, s.clinic_id, s.id, s.patient_id, RecordKind.PRE_DOSE, payload, checked, 1
+    )
+    other = SessionRecord(
+        2, s.clinic_id, s.id, s.patient_id, RecordKind.OBSERVATION, {"note": "calm"}, checked, 1
+    )
+    start = checked + timedelta(minutes=10)
+    infusing = replace(s, state=SessionState.INFUSING, dosing_started_at=start)
+    taken = start + timedelta(minutes=5)
+    reading = VitalReading(Parameter.SBP, Decimal(131), "mm[Hg]", taken, ReadingSource.MONITOR)
+    stored = StoredReading(1, s.id, reading, taken, True, None)
+    rows = flowsheet((stored,), session=infusing, records=(record, other))
+    assert [(r.at, r.phase, dict(r.values)) for r in rows] == [
+        (taken, "dosing", {Parameter.SBP: Decimal(131)}),
+        (
+            checked,
+            "pre-dose",
+            {
+                Parameter.SBP: Decimal(152),
+                Parameter.DBP: Decimal(96),
+                Parameter.HR: Decimal(80),
+                Parameter.SPO2: Decimal(97),
+            },
+        ),
+        (checked, "pre-dose recheck", {Parameter.SBP: Decimal(146), Parameter.DBP: Decimal(92)}),
+    ]
+    assert {r.source for r in rows[1:]} == {ReadingSource.STAFF}
 
 
 def test_the_assigned_nurse_is_the_attendant_else_the_appointments_nurse(

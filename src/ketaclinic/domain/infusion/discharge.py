@@ -74,16 +74,28 @@ class AldreteScore:
 
 
 @dataclass(frozen=True, slots=True)
+class Noted:
+    """A reason in plain words, with the alert rule behind it (shown one click away)."""
+
+    words: str
+    rule: str = ""
+
+
+#: A reason as plain words alone, or with the alert rule behind it.
+Reason = str | Noted
+
+
+@dataclass(frozen=True, slots=True)
 class DischargeFacts:
     """What the service knows at the discharge request. ``None`` means not assessed (fails)."""
 
     dosing_ended_at: datetime | None
     aldrete: AldreteScore | None
-    vitals_out_of_limits: tuple[str, ...] | None  # from :func:`vitals_out_of_limits`
-    open_alarms: tuple[str, ...] = ()
-    open_high_alarms: tuple[str, ...] = ()  # high-priority alarms: never overridden
+    vitals_out_of_limits: tuple[Reason, ...] | None  # from :func:`vitals_out_of_limits`
+    open_alarms: tuple[Reason, ...] = ()
+    open_high_alarms: tuple[Reason, ...] = ()  # high-priority alarms: never overridden
     # every high-priority alarm not yet acknowledged, whatever its condition (plain words)
-    unacknowledged_high_alarms: tuple[str, ...] = ()
+    unacknowledged_high_alarms: tuple[Reason, ...] = ()
     open_safety_gates: tuple[str, ...] = ()
     escort_present: bool = False
     instructions_given: bool = False
@@ -96,9 +108,12 @@ class DischargeFacts:
 
 @dataclass(frozen=True, slots=True)
 class UnmetCriterion:
+    """One unmet criterion in plain words; ``rule`` is the alert rule behind it, if any."""
+
     id: str
     message: str
     source: str
+    rule: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,12 +155,14 @@ def evaluate_discharge(
     """Return every unmet discharge criterion at ``at`` (aware UTC).
 
     Contract: observation minutes are whole minutes of ``criteria.min_observation_min`` since
-    ``facts.dosing_ended_at``; the Aldrete total must be >= ``criteria.aldrete_min_score``; escort
+    ``facts.dosing_ended_at``, and the earliest discharge is that time rounded up to the next
+    whole minute (a clock shows minutes: the minute shown as the earliest is always allowed);
+    the Aldrete total must be >= ``criteria.aldrete_min_score``; escort
     and safety-gate criteria apply when the protocol's ``escort_required`` /
     ``safety_flags_resolved`` are set. Each reason carries the source key of its default.
     """
     earliest = (
-        facts.dosing_ended_at + timedelta(minutes=criteria.min_observation_min)
+        _whole_minute_up(facts.dosing_ended_at + timedelta(minutes=criteria.min_observation_min))
         if facts.dosing_ended_at is not None
         else None
     )
@@ -154,19 +171,19 @@ def evaluate_discharge(
         *_aldrete(criteria, facts),
         *_vitals(facts),
         *(
-            _unmet("no_open_high_alarm", f"open high-priority alarm: {a}", DEFAULT_SOURCE)
+            _noted("no_open_high_alarm", "open high-priority alarm: {}", a)
             for a in facts.open_high_alarms
         ),
         *(
-            _unmet(
+            _noted(
                 HIGH_ALARMS_ACKNOWLEDGED,
-                f"high-priority alarm not acknowledged: {a}; every high-priority alarm must be "
+                "high-priority alarm not acknowledged: {}; every high-priority alarm must be "
                 "acknowledged before discharge, even once its condition has cleared",
-                DEFAULT_SOURCE,
+                a,
             )
             for a in facts.unacknowledged_high_alarms
         ),
-        *(_unmet("no_open_alarm", f"open alarm: {a}", DEFAULT_SOURCE) for a in facts.open_alarms),
+        *(_noted("no_open_alarm", "open alarm: {}", a) for a in facts.open_alarms),
         *_gates(criteria, facts),
         *_escort(criteria, facts),
     ]
@@ -241,7 +258,7 @@ def _check_override(override: DischargeOverride, min_observation_min: int) -> No
 
 def vitals_out_of_limits(
     latest: Iterable[VitalReading], rules: Iterable[AlertRule]
-) -> tuple[str, ...]:
+) -> tuple[Noted, ...]:
     """Reasons the latest usable reading of each alert-rule parameter still breaches its rule.
 
     A parameter an alert rule watches with no usable reading is a reason too ("not measured").
@@ -253,31 +270,55 @@ def vitals_out_of_limits(
         newest[reading.parameter] = reading
     if Parameter.HR not in newest and Parameter.PR in newest:
         newest[Parameter.HR] = newest[Parameter.PR]
-    reasons: list[str] = []
+    reasons: list[Noted] = []
     for rule in rules:
         if rule.parameter == OVERDUE or not _applies_in_recovery(rule):
             continue
         if rule.parameter not in Parameter.__members__.values():
-            reasons.append(f"{rule.parameter}: unknown parameter in rule {rule.id}")
+            reasons.append(Noted(f"{rule.parameter}: unknown parameter", rule.id))
             continue
         current = newest.get(Parameter(rule.parameter))
         if current is None:
-            reasons.append(f"{sentence(parameter_name(rule.parameter))} not measured in recovery")
+            name = sentence(parameter_name(rule.parameter))
+            reasons.append(Noted(f"{name} not measured in recovery", rule.id))
         elif compare(current.value, rule.comparison, rule.threshold):
             limit = threshold_words(rule.threshold, rule.comparison, rule.unit)
-            reasons.append(
+            words = (
                 f"{sentence(parameter_name(rule.parameter))} {decimal_text(current.value)} "
-                f"{rule.unit} is {limit} (rule {rule.id})"
+                f"{rule.unit} is {limit}"
             )
-    return tuple(dict.fromkeys(reasons))
+            reasons.append(Noted(words, rule.id))
+    return _unique(reasons)
+
+
+def _unique(reasons: Iterable[Noted]) -> tuple[Noted, ...]:
+    """One reason per sentence: the first rule that gave the words names it."""
+    seen: dict[str, Noted] = {}
+    for r in reasons:
+        seen.setdefault(r.words, r)
+    return tuple(seen.values())
 
 
 def _applies_in_recovery(rule: AlertRule) -> bool:
     return rule.kind is AlertKind.THRESHOLD and MonitoringPhase.RECOVERY in rule.phases
 
 
+def _whole_minute_up(at: datetime) -> datetime:
+    """``09:40:24`` -> ``09:41:00``; a time already on the minute stays."""
+    if at.second or at.microsecond:
+        return at.replace(second=0, microsecond=0) + timedelta(minutes=1)
+    return at
+
+
 def _unmet(criterion: str, message: str, source: str) -> UnmetCriterion:
     return UnmetCriterion(criterion, message, source)
+
+
+def _noted(criterion: str, template: str, reason: Reason) -> UnmetCriterion:
+    """An unmet criterion about an alarm or reading: its words, and the rule behind it."""
+    if isinstance(reason, Noted):
+        return UnmetCriterion(criterion, template.format(reason.words), DEFAULT_SOURCE, reason.rule)
+    return UnmetCriterion(criterion, template.format(reason), DEFAULT_SOURCE)
 
 
 def _source(criteria: Discharge, name: str) -> str:
@@ -325,7 +366,7 @@ def _aldrete(criteria: Discharge, facts: DischargeFacts) -> list[UnmetCriterion]
 def _vitals(facts: DischargeFacts) -> list[UnmetCriterion]:
     if facts.vitals_out_of_limits is None:
         return [_unmet("vitals_within_limits", "recovery vitals not assessed", DEFAULT_SOURCE)]
-    return [_unmet("vitals_within_limits", r, DEFAULT_SOURCE) for r in facts.vitals_out_of_limits]
+    return [_noted("vitals_within_limits", "{}", r) for r in facts.vitals_out_of_limits]
 
 
 def _gates(criteria: Discharge, facts: DischargeFacts) -> list[UnmetCriterion]:

@@ -1,13 +1,14 @@
 """Ending dosing before the order's planned duration: an early stop (pure).
 
-The planned duration is the signed order's ``duration_min``. Elapsed time is pump time: the
-minutes the session spent ``infusing`` (paused intervals do not count) until dosing ended or was
-stopped. Ending before the planned duration is an early stop: it needs a written reason (rule
-``dosing.early_stop``, refusal naming ``reason``), the response is recorded as stopped early (read
-by the next titration), and for an IV infusion the administration records the amount actually
-given: pump rate (mL/h) x elapsed time at the ordered concentration (mg/mL), rounded to 0.1 mg and
-never more than the ordered dose. A non-IV dose is given at once, so its amount does not change.
-Ending at or after the planned duration records the ordered dose, as before.
+The planned duration is the signed order's ``duration_min``. Elapsed time is dose time (pump
+time for an IV infusion): the minutes the session spent ``infusing`` (paused intervals do not
+count) until dosing ended or was stopped. Ending before the planned duration is an early stop:
+it needs a written reason (rule ``dosing.early_stop``, refusal naming ``reason``), the response
+is recorded as stopped early (read by the next titration), and for an IV infusion the
+administration records the amount actually given: pump rate (mL/h) x elapsed time at the
+ordered concentration (mg/mL), rounded to 0.1 mg and never more than the ordered dose. A
+non-IV dose is given at once, so its amount does not change. Ending at or after the planned
+duration records the ordered dose, as before.
 """
 
 from __future__ import annotations
@@ -28,14 +29,15 @@ _THOUSANDTH = Decimal("0.001")
 
 @dataclass(frozen=True, slots=True)
 class DosingTime:
-    """Planned and elapsed (pump) minutes of one session's dosing."""
+    """Planned and elapsed minutes of one session's dosing (pump time for IV, dose time for
+    SL, IN or IM)."""
 
     planned_min: int
     elapsed_seconds: int
 
     @property
     def elapsed_min(self) -> int:
-        """Whole minutes of pump time (rounded down)."""
+        """Whole minutes of dose time (rounded down)."""
         return self.elapsed_seconds // 60
 
     @property

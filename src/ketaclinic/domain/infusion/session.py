@@ -43,6 +43,23 @@ def state_words(state: str) -> str:
     return _STATE_WORDS.get(str(state), str(state).replace("_", " "))
 
 
+#: Where a patient whose visit is open stands, as the front desk and nurses say it.
+_VISIT_WORDS = {
+    "scheduled": "arrived and waiting for the nurse's check-in",
+    "checked_in": "checked in",
+    "ready": "ready to dose",
+    "infusing": "dosing",
+    "paused": "dosing, paused",
+    "recovery": "in recovery",
+}
+
+
+def visit_words(state: str) -> str:
+    """Where the patient of an open visit stands: ``scheduled`` (opened on arrival) ->
+    ``arrived and waiting for the nurse's check-in``, ``ready`` -> ``ready to dose``."""
+    return _VISIT_WORDS.get(str(state), state_words(state))
+
+
 #: (from, to, guard label). The one source of truth for the diagram and for :func:`transition`.
 TRANSITIONS: tuple[tuple[str, str, str], ...] = (
     ("scheduled", "checked_in", "check_in_complete"),

@@ -7,12 +7,13 @@ minutes after the clinic's local midnight, because they repeat weekly in local t
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 
 from ketaclinic.domain.errors import ValidationFailed
+from ketaclinic.domain.protocols.sections import Route
 
 MINUTES_PER_DAY = 1440
 
@@ -124,6 +125,22 @@ _BOOKING_WORDS = {
     BookingKind.BOOSTER: "Maintenance booster {n}",
     BookingKind.COACHING: "Coaching session",
 }
+#: A ketamine-assisted therapy course (SL, IN or IM dosing: no infusion) names its series
+#: sessions so; boosters and coaching read the same whatever the route.
+_KAT_WORDS = {**_BOOKING_WORDS, BookingKind.INDUCTION: "KAT session {n}"}
+
+
+def is_kat(routes: Iterable[Route]) -> bool:
+    """Whether a course doses by SL, IN or IM only (ketamine-assisted therapy, no infusion):
+    ``routes`` are its orders' routes, else its protocol's. No route known: not KAT."""
+    found = set(routes)
+    return bool(found) and Route.IV not in found
+
+
+def kat_course(order_routes: Sequence[Route], protocol_routes: Iterable[Route]) -> bool:
+    """Whether a course is KAT: by the route of its latest order (``order_routes`` oldest
+    first), else by its protocol's routes when nothing is ordered yet."""
+    return is_kat(order_routes[-1:] or protocol_routes)
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,7 +171,12 @@ class Booking:
     def words(self) -> str:
         """What the appointment is, in plain words ("Induction session 3", "Maintenance
         booster 1", "Coaching session")."""
-        return _BOOKING_WORDS[self.kind].format(n=self.session_number)
+        return self.words_for(kat=False)
+
+    def words_for(self, *, kat: bool) -> str:
+        """The appointment's words for its course's route: a KAT course's series session
+        reads "KAT session 3" (see :func:`is_kat`), an IV course's "Induction session 3"."""
+        return (_KAT_WORDS if kat else _BOOKING_WORDS)[self.kind].format(n=self.session_number)
 
 
 @dataclass(frozen=True, slots=True)
@@ -173,14 +195,14 @@ class NewBooking:
     shape: BookedShape
 
 
-def visit_words(booking: Booking | None, session_number: int | None) -> str:
+def visit_words(booking: Booking | None, session_number: int | None, *, kat: bool = False) -> str:
     """What a session's visit was, in plain words: its appointment's words ("Induction session
-    3", "Maintenance booster 1"), "session 3" when only the number is known, else
-    "unscheduled visit". Never the session's row id."""
+    3", "KAT session 3" for a KAT course, "Maintenance booster 1"), "session 3" when only the
+    number is known, else "unscheduled visit". Never the session's row id."""
     if booking is not None:
-        return booking.words
+        return booking.words_for(kat=kat)
     if session_number is not None:
-        return f"session {session_number}"
+        return f"{'KAT session' if kat else 'session'} {session_number}"
     return "unscheduled visit"
 
 

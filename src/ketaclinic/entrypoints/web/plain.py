@@ -62,13 +62,14 @@ def month_words(value: Any) -> str:
 
 
 #: Routes of administration as a prescription reads them.
-_ROUTE_WORDS = {"iv": "IV", "im": "IM", "in": "intranasal", "sl": "sublingual"}
+_ROUTE_WORDS = {"iv": "IV", "im": "IM", "in": "intranasal", "sl": "sublingual", "po": "PO"}
 
 
 def route_words(value: Any) -> str:
-    """A route code as written on an order: ``iv`` -> ``IV``, ``in`` -> ``intranasal``."""
+    """A route code as written on an order: ``iv`` -> ``IV``, ``in`` -> ``intranasal``, ``po``
+    -> ``PO``, whatever case it was stored in; a route no one codes is shown as written."""
     code = str(getattr(value, "value", value) or "")
-    return _ROUTE_WORDS.get(code, code)
+    return _ROUTE_WORDS.get(code.strip().lower(), code)
 
 
 #: Routes of administration in full, with the abbreviation people also use.
@@ -77,13 +78,14 @@ _ROUTE_NAMES = {
     "im": "Intramuscular (IM)",
     "in": "Intranasal (IN)",
     "sl": "Sublingual (SL)",
+    "po": "Oral (PO)",
 }
 
 
 def route_name(value: Any) -> str:
     """A route code as a choice or a record field reads it: ``iv`` -> ``Intravenous (IV)``."""
     code = str(getattr(value, "value", value) or "")
-    return _ROUTE_NAMES.get(code.lower(), code)
+    return _ROUTE_NAMES.get(code.strip().lower(), code)
 
 
 def plain_number(value: Any) -> Any:

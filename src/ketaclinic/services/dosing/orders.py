@@ -42,6 +42,7 @@ from ketaclinic.services.audit.trail import record
 from ketaclinic.services.dosing.inputs import BedsideEntry, OrderDraft
 from ketaclinic.services.dosing.order_content import order_content
 from ketaclinic.services.dosing.screen import OrderScreen, SymptomSource, build_screen
+from ketaclinic.services.dosing.underway import refuse_underway
 from ketaclinic.services.identity.authorization import require
 from ketaclinic.services.patients.courses import CourseService
 from ketaclinic.services.ports import Clock, UnitOfWork, UnitOfWorkFactory
@@ -82,6 +83,15 @@ class OrderService:
         require(actor, Permission.ORDER_WRITE)
         with self._uow() as uow:
             return self._screen(uow, actor, course_id, route, sex)
+
+    def screen_to_write(
+        self, actor: Actor, course_id: int, *, route: Route | None = None
+    ) -> OrderScreen:
+        """The order screen to write the next session's order from: refused while a dose of
+        the course is being given (``order.dose_underway``), as signing is."""
+        screen = self.screen(actor, course_id, route=route)
+        refuse_underway(screen.underway)
+        return screen
 
     def preview(self, actor: Actor, course_id: int, draft: OrderDraft) -> DosePlan:
         """The plan a draft would sign, with every step and refusal, without storing anything."""
@@ -254,14 +264,7 @@ def _check_signable(screen: OrderScreen) -> None:
         )
     if screen.blockers:
         raise SafetyBlock("this order cannot be signed", reasons=screen.blockers, field="course_id")
-    if screen.underway is not None:
-        number = screen.underway.order.content.session_number
-        raise Conflict(
-            f"the session {number} dose is being given (session {number} in progress): the next"
-            f" session's order is written once session {number}'s dosing has ended, so that its"
-            " dose can be titrated from the response recorded then",
-            field="course_id",
-        )
+    refuse_underway(screen.underway)
     if screen.open_order is not None:
         raise Conflict(
             f"the {order_words(screen.open_order)} is {_STATUS_WORDS[screen.open_order.status]}"

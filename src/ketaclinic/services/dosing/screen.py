@@ -167,11 +167,11 @@ def build_screen(
         raise NotFound("no such patient in this clinic", field="patient_id")
     loaded = load_published(uow, clinic_id, course.protocol_version_id)
     protocol = loaded.protocol
-    route_dosing = _route(protocol, route)
+    orders = uow.dosing.orders_for_course(clinic_id, course_id)
+    route_dosing = _route(protocol, route if route is not None else course_route(protocol, orders))
     measurements = weight_measurements(uow.patients.measurements(clinic_id, patient.id))
     events = course_adverse_events(uow, clinic_id, course_id, course.patient_id)
     given = with_recorded_events(uow.dosing.administrations(clinic_id, course_id), events)
-    orders = uow.dosing.orders_for_course(clinic_id, course_id)
     checkins = uow.dosing.checkins(clinic_id, course_id)
     chosen_sex = dosing_sex(patient, sex)
     weight = None
@@ -228,6 +228,21 @@ def build_screen(
 def _waiting(order: DoseOrder, underway: Mapping[int, DoseUnderway]) -> bool:
     """Signed or checked, and its session has not started dosing."""
     return order.status is not OrderStatus.ADMINISTERED and order.id not in underway
+
+
+#: The route an order starts from when the course has none yet: an IV protocol's infusion, else
+#: the least invasive route the protocol doses by (sublingual, then intranasal, then IM).
+ROUTE_PREFERENCE = (Route.IV, Route.SL, Route.IN, Route.IM)
+
+
+def course_route(protocol: Protocol, orders: Sequence[DoseOrder]) -> Route | None:
+    """The course's route: that of its latest order when its protocol still doses by it, else
+    the protocol's route (:data:`ROUTE_PREFERENCE`); None when the protocol names none."""
+    routes = protocol.dosing.routes
+    latest = max(orders, key=lambda o: (o.signed_at, o.id), default=None)
+    if latest is not None and latest.content.route in routes:
+        return latest.content.route
+    return next((r for r in ROUTE_PREFERENCE if r in routes), None)
 
 
 def _route(protocol: Protocol, route: Route | None) -> RouteDosing:

@@ -25,6 +25,7 @@ from ketaclinic.domain.infusion.vitals import (
     VitalReading,
 )
 from ketaclinic.domain.protocols.sections import Monitoring
+from ketaclinic.services.infusion.ports import RecordKind, SessionRecord
 
 
 @dataclass(frozen=True, slots=True)
@@ -176,19 +177,73 @@ def _rank(order: list[Parameter], parameter: Parameter) -> int:
 
 @dataclass(frozen=True, slots=True)
 class FlowsheetRow:
-    """The readings taken at one moment from one source (a hand entry, a monitor message)."""
+    """The readings taken at one moment from one source (a hand entry, a monitor message, the
+    pre-dose checklist), with the phase of the session they were taken in."""
 
     at: datetime
     source: ReadingSource
-    values: Mapping[Parameter, StoredReading]
+    values: Mapping[Parameter, Decimal]
+    phase: str = ""  # "pre-dose", "pre-dose recheck", "dosing" or "recovery"
 
 
-def flowsheet(readings: Sequence[StoredReading], limit: int = 30) -> list[FlowsheetRow]:
+#: The vital signs the pre-dose checklist records, by its field names; the BP recheck's fields
+#: are these with ``recheck_`` in front.
+_PREDOSE_FIELDS = {
+    "sbp_mmhg": Parameter.SBP,
+    "dbp_mmhg": Parameter.DBP,
+    "hr_per_min": Parameter.HR,
+    "spo2_pct": Parameter.SPO2,
+}
+
+
+def flowsheet(
+    readings: Sequence[StoredReading],
+    limit: int = 30,
+    *,
+    session: InfusionSession | None = None,
+    records: Sequence[SessionRecord] = (),
+) -> list[FlowsheetRow]:
     """The session's plausible readings, one row per moment and source, newest first: what the
-    monitor sent beside what was entered by hand."""
-    rows: dict[tuple[datetime, ReadingSource], dict[Parameter, StoredReading]] = {}
+    monitor sent beside what was entered by hand, and the vital signs of each pre-dose checklist
+    (phase "pre-dose"; its BP recheck on its own row). Each row names its phase of ``session``."""
+    rows: dict[tuple[datetime, ReadingSource], dict[Parameter, Decimal]] = {}
     for r in readings:
         if r.plausible:
-            rows.setdefault((r.reading.at, r.reading.source), {})[r.reading.parameter] = r
-    newest = sorted(rows.items(), key=lambda kv: kv[0][0], reverse=True)[:limit]
-    return [FlowsheetRow(at, source, values) for (at, source), values in newest]
+            rows.setdefault((r.reading.at, r.reading.source), {})[r.reading.parameter] = (
+                r.reading.value
+            )
+    table = [FlowsheetRow(at, src, vals, _phase(session, at)) for (at, src), vals in rows.items()]
+    table += [row for rec in records if rec.kind is RecordKind.PRE_DOSE for row in _predose(rec)]
+    return sorted(table, key=lambda row: row.at, reverse=True)[:limit]
+
+
+def _predose(record: SessionRecord) -> list[FlowsheetRow]:
+    """The checklist's vital signs as rows: the first measurement, then any BP recheck."""
+    first, recheck = (_values(record.payload, prefix) for prefix in ("", "recheck_"))
+    at, src = record.recorded_at, ReadingSource.STAFF
+    rows = [FlowsheetRow(at, src, first, "pre-dose")] if first else []
+    return rows + ([FlowsheetRow(at, src, recheck, "pre-dose recheck")] if recheck else [])
+
+
+def _values(payload: Mapping[str, object], prefix: str) -> dict[Parameter, Decimal]:
+    found = {p: _decimal(payload.get(prefix + name)) for name, p in _PREDOSE_FIELDS.items()}
+    return {p: v for p, v in found.items() if v is not None}
+
+
+def _decimal(value: object) -> Decimal | None:
+    if value is None or isinstance(value, bool) or str(value).strip() == "":
+        return None
+    try:
+        return Decimal(str(value))
+    except InvalidOperation:
+        return None
+
+
+def _phase(session: InfusionSession | None, at: datetime) -> str:
+    """Which part of the session a reading was taken in: before dosing, dosing or recovery."""
+    if session is None:
+        return ""
+    if session.dosing_started_at is None or at < session.dosing_started_at:
+        return "pre-dose"
+    ended = session.dosing_ended_at or session.stopped_at
+    return "recovery" if ended is not None and at >= ended else "dosing"

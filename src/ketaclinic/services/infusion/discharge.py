@@ -22,10 +22,13 @@ from ketaclinic.domain.infusion.discharge import (
     DischargeDecision,
     DischargeFacts,
     DischargeOverride,
+    Noted,
     evaluate_discharge,
     vitals_out_of_limits,
 )
 from ketaclinic.domain.infusion.records import InfusionSession, StoredAlarm
+from ketaclinic.domain.protocols.alert_words import parameter_name, sentence
+from ketaclinic.domain.protocols.canonical import decimal_text
 from ketaclinic.domain.protocols.model import Protocol
 from ketaclinic.domain.protocols.sections import AlertKind
 from ketaclinic.services.assessments.safety import open_reasons
@@ -53,25 +56,29 @@ def evaluate(
     alarms = uow.alarms.for_session(s.clinic_id, s.id)
     raised = [a.last_raised_at or a.raised_at for a in alarms if _about_the_patient(a, protocol)]
     clinic = uow.clinics.get(s.clinic_id)
+    zone = ZoneInfo(clinic.timezone if clinic else "UTC")
+    units = {r.id: r.unit for r in protocol.monitoring.alert_rules}
     facts = DischargeFacts(
         dosing_ended_at=s.dosing_ended_at or s.stopped_at,
         aldrete=score,
         vitals_out_of_limits=vitals_out_of_limits(readings, protocol.monitoring.alert_rules),
         open_alarms=tuple(
-            f"{a.rule_id}: {a.message}" for a in alarms if a.active and a.severity != "high"
+            _open_words(a, units, zone) for a in alarms if a.active and a.severity != "high"
         ),
         open_high_alarms=tuple(
-            f"{a.rule_id}: {a.message}" for a in alarms if a.active and a.severity == "high"
+            _open_words(a, units, zone) for a in alarms if a.active and a.severity == "high"
         ),
         unacknowledged_high_alarms=tuple(
-            _alarm_words(a) for a in alarms if a.severity == "high" and a.acknowledged_at is None
+            _alarm_words(a, units, zone)
+            for a in alarms
+            if a.severity == "high" and a.acknowledged_at is None
         ),
         open_safety_gates=open_reasons(uow, s.clinic_id, s.patient_id),
         escort_present=escort,
         instructions_given=instructions,
         aldrete_at=aldrete.recorded_at if aldrete is not None else None,
         latest_alarm_at=max(raised, default=None),
-        zone=ZoneInfo(clinic.timezone if clinic else "UTC"),
+        zone=zone,
     )
     return evaluate_discharge(protocol.discharge, facts, at=at)
 
@@ -85,11 +92,30 @@ def _about_the_patient(alarm: StoredAlarm, protocol: Protocol) -> bool:
     return rule is None or rule.kind is AlertKind.THRESHOLD
 
 
-def _alarm_words(alarm: StoredAlarm) -> str:
+def _reading_words(alarm: StoredAlarm, units: dict[str, str], zone: ZoneInfo) -> str:
+    """The alarm's latest reading as people say it: ``Systolic BP 190 mmHg at 09:12`` (local
+    time), or when it was raised if no reading triggered it."""
+    name = sentence(parameter_name(alarm.parameter))
+    if not alarm.triggering:
+        return (
+            f"{name}, raised at {(alarm.last_raised_at or alarm.raised_at).astimezone(zone):%H:%M}"
+        )
+    _, value, observed = alarm.triggering[-1]
+    unit = f" {units[alarm.rule_id]}" if units.get(alarm.rule_id) else ""
+    return f"{name} {decimal_text(value)}{unit} at {observed.astimezone(zone):%H:%M}"
+
+
+def _open_words(alarm: StoredAlarm, units: dict[str, str], zone: ZoneInfo) -> Noted:
+    """An open alarm in plain words, with its rule behind them."""
+    return Noted(f"{_reading_words(alarm, units, zone)} ({alarm.message})", alarm.rule_id)
+
+
+def _alarm_words(alarm: StoredAlarm, units: dict[str, str], zone: ZoneInfo) -> Noted:
     """An unacknowledged alarm in plain words: what, how often, and whether it still holds."""
     times = f", raised {alarm.repeat_count} times" if alarm.repeat_count > 1 else ""
     state = "condition still present" if alarm.active else "condition has cleared"
-    return f"{alarm.message}{times} ({state})"
+    words = f"{_reading_words(alarm, units, zone)} ({alarm.message}){times}, {state}"
+    return Noted(words, alarm.rule_id)
 
 
 def override(

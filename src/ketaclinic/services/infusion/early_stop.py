@@ -1,5 +1,6 @@
 """The end of dosing against the order's planned duration (rules in
-:mod:`ketaclinic.domain.infusion.early_stop`): how long the pump ran, whether the end is early,
+:mod:`ketaclinic.domain.infusion.early_stop`): how long dosing ran (pump time for IV, dose
+time for SL, IN or IM), whether the end is early,
 the reason it needs, and the amount actually given that the administration records."""
 
 from __future__ import annotations
@@ -41,7 +42,7 @@ class DosingEnd:
 def session_dosing_time(
     uow: UnitOfWork, s: InfusionSession, order: DoseOrder, at: datetime
 ) -> DosingTime:
-    """Planned minutes of ``order`` and the pump time of ``s`` until ``at`` (or its stop)."""
+    """Planned minutes of ``order`` and the dose time of ``s`` until ``at`` (or its stop)."""
     history = uow.sessions.history(s.clinic_id, s.id)
     until = s.stopped_at if s.state is SessionState.STOPPED and s.stopped_at else at
     return dosing_time(order.content.duration_min, history, until)

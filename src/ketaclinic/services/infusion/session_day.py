@@ -43,6 +43,16 @@ class DosingEnded:
 
 
 @dataclass(frozen=True, slots=True)
+class PauseMove:
+    """Dosing paused or resumed, as the record lists it: when, by whom, and why."""
+
+    at: datetime
+    by: int
+    resumed: bool  # False: dosing was paused
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
 class SessionDay:
     """A session with its protocol-derived context and every record, for pages and exports."""
 
@@ -63,6 +73,7 @@ class SessionDay:
     hard_stop: SessionRecord | None = None  # the pre-dose checklist over the BP hard stop: final
     not_dosed: SessionRecord | None = None  # "do not dose today": reason, who, when
     dosing_ended: DosingEnded | None = None  # dosing ran to its end (an early end: ended_early)
+    pauses: Sequence[PauseMove] = ()  # every pause and resume of dosing, oldest first
 
     @property
     def infused(self) -> bool:
@@ -98,8 +109,8 @@ def session_day(
         if order is not None and a.order_id == order.id
     ]
     ended, ran = None, None
+    history = uow.sessions.history(clinic_id, s.id) if s.dosing_started_at is not None else []
     if order is not None and given:
-        history = uow.sessions.history(clinic_id, s.id)
         ended = early_end(history, order, given[0])
         ran = None if ended is not None else _dosing_ended(history, given[0].dose_mg)
     return SessionDay(
@@ -120,6 +131,18 @@ def session_day(
         hard_stop=hard_stop_record(records),
         not_dosed=not_dosed_record(records) if s.state is SessionState.CANCELLED else None,
         dosing_ended=ran,
+        pauses=_pauses(history),
+    )
+
+
+def _pauses(history: Sequence[SessionTransition]) -> tuple[PauseMove, ...]:
+    """Each move into a pause, and each resume out of one, in time order; the reason in the
+    staff's own words."""
+    return tuple(
+        PauseMove(m.at, m.by_staff, m.to_state is SessionState.INFUSING, m.why or m.reason)
+        for m in sorted(history, key=lambda m: m.at)
+        if m.to_state is SessionState.PAUSED
+        or (m.from_state is SessionState.PAUSED and m.to_state is SessionState.INFUSING)
     )
 
 

@@ -27,7 +27,7 @@ from ketaclinic.domain.integration.plans import CoachingNote, GoalStatus, Practi
 from ketaclinic.domain.patients.course import CourseState
 from ketaclinic.domain.patients.people import Patient
 from ketaclinic.domain.patients.treatment import Course
-from ketaclinic.domain.scheduling.booking import Booking, BookingKind, visit_words
+from ketaclinic.domain.scheduling.booking import Booking, BookingKind, kat_course, visit_words
 from ketaclinic.services.identity.authorization import require
 from ketaclinic.services.integration.coaching_booking import COACHING_ROLES
 from ketaclinic.services.integration.plans import IntegrationService, PlanView, experiential_check
@@ -210,6 +210,8 @@ def _course_items(
         if s.course_id == course.id
     ]
     protocol = load_published(uow, course.clinic_id, course.protocol_version_id).protocol
+    ordered = sorted(uow.dosing.orders_for_course(course.clinic_id, course.id), key=lambda o: o.id)
+    kat = kat_course([o.content.route for o in ordered], protocol.dosing.routes)
     attends = actor.role is not None and actor.role.value in protocol.integration.attendant_roles
     attends = attends or any(b.nurse_id == actor.staff_id for b in coaching)
     attends = attends or any(s.attendant_id == actor.staff_id for s in sessions)
@@ -230,8 +232,8 @@ def _course_items(
         booked = {s.appointment_id for s in sessions if s.appointment_id is not None}
         for s in sessions:
             if s.state is SessionState.SCHEDULED or s.active:
-                items.append(_session_item(uow, course, patient, s))
-        items += [_visit_item(course, patient, b) for b in visits if b.id not in booked]
+                items.append(_session_item(uow, course, patient, s, kat=kat))
+        items += [_visit_item(course, patient, b, kat=kat) for b in visits if b.id not in booked]
     items += [
         CaseloadItem(course, patient, "session_due", b.words, b.start_at, attended=True)
         for b in coaching
@@ -258,12 +260,12 @@ def _upcoming_visits(uow: UnitOfWork, course: Course, now: datetime) -> list[Boo
 
 
 def _session_item(
-    uow: UnitOfWork, course: Course, patient: Patient, s: InfusionSession
+    uow: UnitOfWork, course: Course, patient: Patient, s: InfusionSession, *, kat: bool
 ) -> CaseloadItem:
     """A session opened for a visit: due while the patient has only arrived, in session from
     check-in to discharge (with its state in words)."""
     when = s.scheduled_for or s.checked_in_at or s.created_at
-    words = _session_words(uow, s)
+    words = _session_words(uow, s, kat=kat)
     kind = "session_due" if s.state is SessionState.SCHEDULED else "in_session"
     state = _STATE_WORDS.get(s.state, s.state.value.replace("_", " "))
     return CaseloadItem(course, patient, kind, words, when, s.id, attended=True, state=state)
@@ -281,21 +283,19 @@ _STATE_WORDS = {
 }
 
 
-def _visit_item(course: Course, patient: Patient, booking: Booking) -> CaseloadItem:
+def _visit_item(course: Course, patient: Patient, booking: Booking, *, kat: bool) -> CaseloadItem:
     """A booked visit no session has been opened for yet."""
-    when = booking.start_at
-    return CaseloadItem(
-        course, patient, "session_due", booking.words, when, attended=True, state="booked"
-    )
+    when, words = booking.start_at, booking.words_for(kat=kat)
+    return CaseloadItem(course, patient, "session_due", words, when, attended=True, state="booked")
 
 
-def _session_words(uow: UnitOfWork, s: InfusionSession) -> str:
-    """A session as the protocol names it ("Induction session 3", "Maintenance booster 1"),
-    never by its row id."""
+def _session_words(uow: UnitOfWork, s: InfusionSession, *, kat: bool) -> str:
+    """A session as the protocol names it ("Induction session 3", "KAT session 3" on an SL, IN
+    or IM course, "Maintenance booster 1"), never by its row id."""
     booking = (
         uow.schedule.get(s.clinic_id, s.appointment_id) if s.appointment_id is not None else None
     )
-    return visit_words(booking, s.session_number)
+    return visit_words(booking, s.session_number, kat=kat)
 
 
 def _fell_off(

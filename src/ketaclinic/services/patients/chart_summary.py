@@ -19,7 +19,7 @@ from ketaclinic.domain.identity.staff import Actor
 from ketaclinic.domain.infusion.records import CLOSED_STATES, InfusionSession
 from ketaclinic.domain.infusion.session import SessionState
 from ketaclinic.domain.patients.treatment import Course
-from ketaclinic.domain.scheduling.booking import Booking, visit_words
+from ketaclinic.domain.scheduling.booking import Booking, kat_course, visit_words
 from ketaclinic.services.identity.authorization import require
 from ketaclinic.services.ports import Clock, UnitOfWork, UnitOfWorkFactory
 from ketaclinic.services.protocols.publishing import load_published
@@ -94,11 +94,20 @@ class ChartSummary:
     in_chair: InChairNow | None = None
     last_visit: str = ""
     """What the last session's visit was, in words (see :func:`visit_words`)."""
+    kat: bool = False
+    """The course doses by SL, IN or IM (ketamine-assisted therapy): "KAT session", not
+    "Induction session"."""
+
+    @property
+    def series_words(self) -> str:
+        """What the course's series sessions are called: "KAT sessions" or "Induction
+        sessions"."""
+        return "KAT sessions" if self.kat else "Induction sessions"
 
     @property
     def next_words(self) -> str:
         """The next booking in plain words, or "" when nothing is booked."""
-        return booking_words(self.next_booking) if self.next_booking else ""
+        return self.next_booking.words_for(kat=self.kat) if self.next_booking else ""
 
 
 def _trends(responses: list[AssessmentResponse]) -> tuple[ScoreTrend, ...]:
@@ -141,12 +150,14 @@ def _summary(uow: UnitOfWork, clinic_id: int, patient_id: int, now: datetime) ->
     course = max(courses, key=lambda c: c.id) if courses else None
     title, series = "", 0
     ahead: list[Booking] = []
-    given = 0
+    given, kat = 0, False
     sessions = uow.sessions.for_patient(clinic_id, patient_id)
     opened_for = {s.appointment_id for s in sessions if s.state is not SessionState.SCHEDULED}
     if course is not None:
         loaded = load_published(uow, clinic_id, course.protocol_version_id)
         title, series = loaded.published.title, loaded.protocol.series.sessions
+        ordered = sorted(uow.dosing.orders_for_course(clinic_id, course.id), key=lambda o: o.id)
+        kat = kat_course([o.content.route for o in ordered], loaded.protocol.dosing.routes)
         ahead = sorted(
             (b for b in uow.schedule.for_course(clinic_id, course.id) if b.active),
             key=lambda b: b.start_at,
@@ -165,7 +176,7 @@ def _summary(uow: UnitOfWork, clinic_id: int, patient_id: int, now: datetime) ->
         in_chair = InChairNow(
             current,
             chairs.get(current.chair_id, f"chair {current.chair_id}"),
-            _visit(uow, current),
+            _visit(uow, current, kat=kat and course is not None and current.course_id == course.id),
         )
     return ChartSummary(
         course=course,
@@ -177,12 +188,17 @@ def _summary(uow: UnitOfWork, clinic_id: int, patient_id: int, now: datetime) ->
         scores=_trends(list(uow.assessments.for_patient(clinic_id, patient_id))),
         last_session=last,
         in_chair=in_chair,
-        last_visit=_visit(uow, last) if last is not None else "",
+        last_visit=(
+            _visit(uow, last, kat=kat and course is not None and last.course_id == course.id)
+            if last is not None
+            else ""
+        ),
+        kat=kat,
     )
 
 
-def _visit(uow: UnitOfWork, s: InfusionSession) -> str:
+def _visit(uow: UnitOfWork, s: InfusionSession, *, kat: bool = False) -> str:
     booking = (
         uow.schedule.get(s.clinic_id, s.appointment_id) if s.appointment_id is not None else None
     )
-    return visit_words(booking, s.session_number)
+    return visit_words(booking, s.session_number, kat=kat)

@@ -9,7 +9,7 @@ from dataclasses import replace
 
 from ketaclinic.domain.errors import Conflict, NotFound
 from ketaclinic.domain.identity.staff import Actor
-from ketaclinic.domain.infusion.session import TERMINAL, state_words
+from ketaclinic.domain.infusion.session import TERMINAL, visit_words
 from ketaclinic.domain.scheduling.booking import Booking, BookingKind, BookingStatus
 from ketaclinic.services.audit.trail import record
 from ketaclinic.services.ports import Clock, UnitOfWork
@@ -35,8 +35,8 @@ def droppable_booking(uow: UnitOfWork, clinic_id: int, booking_id: int) -> Booki
     session = uow.sessions.for_appointment(clinic_id, booking.id)
     if session is not None and session.state not in TERMINAL:
         raise Conflict(
-            f"{RULE_SESSION_OPEN}: the patient is here and the visit is under way "
-            f"({state_words(session.state)}); the nurse closes it on the session page "
+            f"{RULE_SESSION_OPEN}: the patient is here, {visit_words(session.state)}; "
+            "the nurse closes the visit on the session page "
             '("Close the visit without a dose"), which gives the appointment back',
             field="appointment_id",
         )

@@ -98,7 +98,9 @@ def order_screen(
     actor: Prescriber,
     route: Annotated[Route | None, Query()] = None,
 ) -> dict[str, Any]:
-    return screen_out(services_of(request).orders.screen(actor, course_id, route=route))
+    """The next session's order screen; 409 naming ``order.dose_underway`` while the course's
+    dose is being given, as signing is refused."""
+    return screen_out(services_of(request).orders.screen_to_write(actor, course_id, route=route))
 
 
 @router.post("/courses/{course_id}/orders", status_code=201)

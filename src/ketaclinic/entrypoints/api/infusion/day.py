@@ -62,7 +62,8 @@ def _day(day: SessionDay) -> dict[str, Any]:
             for r in day.records
         ],
         "discharge_unmet": [
-            {"id": u.id, "message": u.message, "source": u.source} for u in decision.unmet
+            {"id": u.id, "message": u.message, "source": u.source, "rule": u.rule}
+            for u in decision.unmet
         ]
         if decision
         else None,

@@ -111,7 +111,7 @@ def _page(
         "vitals_due": due,
         "vitals_overdue": due is not None and due.overdue(now),
         "latest": latest_by_parameter(day.readings),
-        "flowsheet": flowsheet(day.readings),
+        "flowsheet": flowsheet(day.readings, session=day.session, records=day.records),
         "checkin": checkin,
         "day": day,
         "s": day.session,
