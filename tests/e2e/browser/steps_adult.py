@@ -55,10 +55,10 @@ def open_course(physician: Page, patient_id: int) -> int:
 
 def move(page: Page, patient_id: int, to: str, reason: str = "") -> None:
     open_chart(page, patient_id)
-    form = page.locator("#courses-panel form", has=page.get_by_role("button", name=f"Move to {to}"))
+    form = page.locator("#courses-panel form", has=page.locator(f'button[data-to="{to}"]'))
     if reason:
         form.get_by_label("Reason").fill(reason)
-    form.get_by_role("button", name=f"Move to {to}").click()
+    form.locator(f'button[data-to="{to}"]').click()
     expect(page.locator("#courses-panel [data-state]").first).to_have_attribute("data-state", to)
 
 
