@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
 
 from ketaclinic.services.outcomes.dashboard import Dashboard
 
@@ -58,11 +58,24 @@ class FigureTable:
     header: tuple[str, ...]
     rows: tuple[tuple[Cell, ...], ...]
     denominator: str = ""  # one plain sentence: what the figures are out of, and why
+    names: Mapping[str, str] = field(default_factory=dict)  # protocol id -> what staff call it
 
     @property
     def labels(self) -> tuple[str, ...]:
         """The column headings in plain words."""
         return tuple(LABELS.get(h, h.replace("_", " ")) for h in self.header)
+
+    @property
+    def shown_rows(self) -> tuple[tuple[tuple[Cell, str], ...], ...]:
+        """The rows as the page shows them: each cell as (text, title), a protocol by its name
+        with its id as the title; the CSV keeps the ids."""
+        return tuple(
+            tuple(
+                (self.names.get(str(c), c), str(c)) if h == "protocol" else (c, "")
+                for h, c in zip(self.header, row, strict=True)
+            )
+            for row in self.rows
+        )
 
     def csv(self) -> str:
         out = io.StringIO()
@@ -296,4 +309,5 @@ BUILDERS: dict[str, Callable[[Dashboard], FigureTable]] = {
 
 
 def figure_tables(d: Dashboard) -> list[FigureTable]:
-    return [build(d) for build in BUILDERS.values()]
+    names = {p.protocol_id: p.name for p in d.protocols}
+    return [replace(build(d), names=names) for build in BUILDERS.values()]
