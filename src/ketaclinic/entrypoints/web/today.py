@@ -50,10 +50,12 @@ def _front_desk(services: Services, staff_session: StaffSession, now: datetime) 
 
 
 def _desk(services: Services, staff_session: StaffSession, now: datetime) -> dict[str, Any]:
-    """Arrivals, and the boosters to book: the desk books them (never the plan's scores)."""
+    """Arrivals, re-planned series to confirm, and the boosters to book: the desk books them
+    (never the plan's scores)."""
     due = services.boosters.due_to_book(staff_session.actor)
     return {
         **_front_desk(services, staff_session, now),
+        "series_to_confirm": services.series_to_confirm.series_to_confirm(staff_session.actor),
         "boosters_due": due,
         "relapse_review_rule": RELAPSE_REVIEW_RULE,
         "relapse_review_source": RELAPSE_REVIEW_SOURCE,
@@ -141,6 +143,7 @@ def _shown(context: dict[str, Any]) -> list[int]:
     ids += [e.patient.id for e in context.get("outcomes", ())]
     ids += [i.patient.id for i in context.get("caseload", ())]
     ids += [d.patient_id for d in context.get("boosters_due", ())]
+    ids += [s.patient_id for s in context.get("series_to_confirm", ())]
     ids += [e.patient.id for e in context.get("overdue", ())]
     return ids
 
