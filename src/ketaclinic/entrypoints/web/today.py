@@ -25,6 +25,7 @@ from ketaclinic.entrypoints.web import forms
 from ketaclinic.entrypoints.web.refusal_words import refusal_words
 from ketaclinic.entrypoints.web.rendering import mark_web, render
 from ketaclinic.services.identity.staff_sessions import StaffSession
+from ketaclinic.services.integration.caseload import SESSION_CLOSED
 from ketaclinic.services.outcomes.overdue import RELAPSE_REVIEW_RULE, RELAPSE_REVIEW_SOURCE
 from ketaclinic.services.protocols.publishing import awaiting_signoff
 
@@ -94,8 +95,9 @@ def _prescriber(services: Services, staff_session: StaffSession, now: datetime) 
 
 def _coach(services: Services, staff_session: StaffSession, now: datetime) -> dict[str, Any]:
     actor = staff_session.actor
-    caseload = services.caseload.caseload(actor)
-    sessions = services.caseload.sessions_today(actor, caseload)
+    everything = services.caseload.caseload(actor, closed=True)
+    sessions = services.caseload.sessions_today(actor, everything)
+    caseload = [i for i in everything if i.kind != SESSION_CLOSED]
     return {"caseload": caseload, "coach_sessions": sessions}
 
 
