@@ -14,6 +14,7 @@ from ketaclinic.domain.evaluation.eligibility.engine import Decision
 from ketaclinic.domain.evaluation.medications import DrugClass
 from ketaclinic.domain.integration.plans import NoteKind
 from ketaclinic.domain.patients.course import CourseState
+from ketaclinic.domain.scheduling import Constraint
 from ketaclinic.entrypoints.web.label_words import label, lower_label, move_label
 from ketaclinic.entrypoints.web.rendering import templates
 
@@ -42,6 +43,12 @@ TEMPLATES = Path(__file__).resolve().parents[2] / "src/ketaclinic/entrypoints/we
 )
 def test_a_code_reads_as_a_capitalised_label(code: object, words: str) -> None:
     assert label(code) == words
+
+
+def test_a_blocking_scheduling_rule_reads_as_what_blocks() -> None:
+    assert label(Constraint.WINDOW) == "The series window"
+    assert lower_label(Constraint.SPACING) == "the minimum gap between sessions"
+    assert all(not label(c).startswith("SCH-") for c in Constraint)
 
 
 def test_inside_a_sentence_a_label_is_lower_case_but_an_abbreviation_is_kept() -> None:

@@ -28,6 +28,26 @@ LABELS = {
     "dose_changed": "Dose changed",
     # integration
     "in_person": "In person",
+    # questionnaire answers
+    "chart": "On the chart",
+    "link": "By link",
+    "fhir": "From another system (FHIR)",
+    # scheduling rules a re-plan can be blocked by
+    "SCH-WINDOW": "The series window",
+    "SCH-SPACING": "The minimum gap between sessions",
+    "SCH-OPENING-HOURS": "Opening hours",
+    "SCH-CHAIR-CAPACITY": "A free chair",
+    "SCH-CHAIR-FEATURE": "A chair with what the session needs",
+    "SCH-CHAIR-OUT-OF-SERVICE": "A chair out of service",
+    "SCH-NURSE-SHIFT": "A nurse on shift",
+    "SCH-NURSE-SETUP": "The nurse's set-up time",
+    "SCH-NURSE-RATIO": "Patients per nurse",
+    "SCH-PRESCRIBER-ON-SITE": "A prescriber on site",
+    "SCH-PATIENT-AVAILABILITY": "The patient's available times",
+    "SCH-SESSION-COUNT": "The number of sessions in the series",
+    "SCH-FIXED-MOVED": "A session already given or fixed",
+    "SCH-GRID": "The booking time grid",
+    "SCH-UNKNOWN-RESOURCE": "A chair or nurse the clinic does not have",
 }
 
 #: What the button says for each course state a course can be moved to.
