@@ -92,3 +92,6 @@ def test_the_page_names_each_protocol_and_keeps_its_id_as_the_title() -> None:
         assert first == ("Adult IV induction", "adult-iv-induction"), table_id
         assert tables[table_id].rows[0][0] == "adult-iv-induction"  # the CSV keeps the id
     assert tables["retention"].shown_rows[0][0] == (1, "")  # no protocol column: no title
+    rates = tables["rates"].shown_rows
+    assert (rates[0][1], rates[1][1]) == (("All months", ""), ("March 2026", ""))
+    assert tables["rates"].rows[1][1] == "2026-03"

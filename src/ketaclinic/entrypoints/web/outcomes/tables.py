@@ -8,6 +8,7 @@ import io
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 
+from ketaclinic.entrypoints.web.plain import month_words
 from ketaclinic.services.outcomes.dashboard import Dashboard
 
 Cell = str | int | float
@@ -68,12 +69,9 @@ class FigureTable:
     @property
     def shown_rows(self) -> tuple[tuple[tuple[Cell, str], ...], ...]:
         """The rows as the page shows them: each cell as (text, title), a protocol by its name
-        with its id as the title; the CSV keeps the ids."""
+        with its id as the title and a month in words; the CSV keeps the ids and codes."""
         return tuple(
-            tuple(
-                (self.names.get(str(c), c), str(c)) if h == "protocol" else (c, "")
-                for h, c in zip(self.header, row, strict=True)
-            )
+            tuple(_shown(h, c, self.names) for h, c in zip(self.header, row, strict=True))
             for row in self.rows
         )
 
@@ -83,6 +81,14 @@ class FigureTable:
         writer.writerow(self.header)
         writer.writerows(self.rows)
         return out.getvalue()
+
+
+def _shown(heading: str, cell: Cell, names: Mapping[str, str]) -> tuple[Cell, str]:
+    if heading == "protocol":
+        return names.get(str(cell), cell), str(cell)
+    if heading == "start_month":
+        return ("All months" if cell == "all" else month_words(cell)), ""
+    return cell, ""
 
 
 def _pct(part: int, whole: int) -> str:
