@@ -70,6 +70,7 @@ from ketaclinic.services.protocols.publishing import ProtocolService
 from ketaclinic.services.scheduling.booking import ScheduleService
 from ketaclinic.services.scheduling.replan import ReplanService
 from ketaclinic.services.scheduling.setup import CalendarService
+from ketaclinic.services.scheduling.to_confirm import SeriesToConfirmService
 from ketaclinic.settings import Environment, Settings
 
 
@@ -110,6 +111,7 @@ class Services:
     consents: ConsentService = field(init=False)
     schedule: ScheduleService = field(init=False)
     replans: ReplanService = field(init=False)
+    series_to_confirm: SeriesToConfirmService = field(init=False)
     calendar: CalendarService = field(init=False)
     integration: IntegrationService = field(init=False)
     coaching: CoachingService = field(init=False)
@@ -165,6 +167,7 @@ class Services:
             self.uow, self.clock, CpSatScheduler(), self.consents.allows_sessions
         )
         self.replans = ReplanService(self.schedule)
+        self.series_to_confirm = SeriesToConfirmService(self.uow, self.clock)
         # maintenance boosters are booked by the same engine as the series (clinical.md §3.3)
         self.boosters = BoosterBookingService(self.uow, self.clock, self.schedule, CpSatScheduler())
         self.calendar = CalendarService(self.uow, self.clock)

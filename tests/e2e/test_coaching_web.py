@@ -131,6 +131,11 @@ def test_a_coaching_appointment_is_booked_from_the_workspace(
     assert booked.status_code == 303
     page = client.get(f"/courses/{course_id}/integration")
     assert page.text.count('class="booking"') == 1 and "Room Kestrel" in page.text
+    # choices as words; the clinic's places are its chairs, whatever each is called
+    assert '<option value="preparatory">Preparatory</option>' in page.text
+    assert '<label for="booking-room_id">Room or chair</label>' in page.text
+    assert ">preparatory</option>" not in page.text
+    assert "(integration coach)</option>" in page.text and "(coach)</option>" not in page.text
     clash = client.post(f"/courses/{course_id}/coaching-bookings", data=form)
     assert clash.status_code == 409 and "room" in clash.text
     bad = client.post(

@@ -42,6 +42,9 @@ def test_app_opens_and_moves_a_course_and_sees_refusals(client: TestClient, worl
         f"/courses/{course_id}/move", data={"csrf_token": csrf, "to": "evaluating"}, headers=hx
     )
     assert 'data-state="evaluating"' in moved.text
+    assert 'data-to="eligible">Mark eligible</button>' in moved.text
+    assert 'data-to="discontinued">Discontinue the course</button>' in moved.text
+    assert "Move to eligible" not in moved.text and "Move to discontinued" not in moved.text
     assert moved.headers["HX-Trigger"] == "chart-changed"  # the other panels load again
     banner = client.get(f"/patients/{patient.id}/panels/banner")
     assert banner.status_code == 200 and 'id="patient-banner"' in banner.text

@@ -20,7 +20,8 @@ def test_the_dashboard_safety_figure_shows_the_alarms(client: TestClient, world:
     assert page.status_code == 200
     table = page.text.split('data-figure="safety"', 1)[1].split("</table>", 1)[0]
     header = [h.split("</th>", 1)[0] for h in table.split('<th scope="col">')[1:]]
-    row = [c.split("</td>", 1)[0] for c in table.split("<tbody>", 1)[1].split("<td>")[1:]]
+    body = table.split("<tbody>", 1)[1]
+    row = [c.split(">", 1)[1].split("</td>", 1)[0] for c in body.split("<td")[1:]]
     assert row[header.index("Alarms")] == str(count)
     csv = client.get(f"/outcomes/safety.csv?from_month={month}&to_month={month}")
     assert csv.status_code == 200

@@ -69,6 +69,11 @@ def test_dashboard_csv_and_report(client: TestClient, world: World) -> None:
     for chart in ("response and remission by start month", "time to first response"):
         assert chart in page.text  # drawn as SVG, the table behind it
     assert 'role="img"' in page.text and "Courses with a session 6 score" in page.text
+    # protocols by name; the id one hover away and in the CSV
+    assert (
+        'title="Protocol id adult-iv-induction" data-protocol-id="adult-iv-induction">' in page.text
+    )
+    assert ">adult-iv-induction</td>" not in page.text
     csv = client.get(f"/outcomes/rates.csv?from_month={month}&to_month={month}")
     assert csv.status_code == 200 and csv.headers["content-type"].startswith("text/csv")
     lines = csv.text.strip().splitlines()

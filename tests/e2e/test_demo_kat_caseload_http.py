@@ -1,7 +1,8 @@
 """The coach's Today and caseload follow the KAT journey's real state: the arrived session is due
 (no integration due before any journey), the dosing session is listed with its state in words,
 and once the journey was given the visit is no longer "due" while the integration session is;
-after discharge the journey drops out of the coach's sessions."""
+after discharge the journey stays on the coach's sessions as discharged, with its time, and
+leaves the caseload."""
 
 from __future__ import annotations
 
@@ -81,6 +82,7 @@ def test_the_coach_sees_the_journey_as_it_goes(
     )
     assert s.sessions.get(nurse, kat.session.id).state is SessionState.DISCHARGED
     sessions, caseload = _coach_today(client)
-    assert not _rows(sessions, kat.course_id)
+    [row] = _rows(sessions, kat.course_id)
+    assert 'data-closed="discharged">Discharged ' in row and "Induction session 1" in row
     rows = _rows(caseload, kat.course_id)
     assert not [r for r in rows if "KAT session 1" in r]

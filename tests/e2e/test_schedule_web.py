@@ -88,6 +88,32 @@ def test_panel_books_confirms_and_refuses_a_move_inline(
     assert "must be a date" in blank.text and "needs a reason" in blank.text
 
 
+def test_a_drop_past_the_series_window_names_what_blocks_in_words(
+    world: World, booked: Booked, desk: tuple[TestClient, str]
+) -> None:
+    client, csrf = desk
+    course = booked.courses[0]
+    _book(desk, course.id)
+    series = sorted(
+        booked.schedule.series_of_patient(world.actor(Role.NURSE), course.patient_id),
+        key=lambda b: b.start_at,
+    )
+    world.clock.current = series[0].start_at + timedelta(days=21) - timedelta(hours=1)
+    client.post("/signout")
+    csrf = web_login(client, world, Role.FRONT_DESK)  # the days passed: signed in again
+    page = client.post(
+        f"/appointments/{series[5].id}/drop",
+        data={"csrf_token": csrf, "why": "missed", "reason": "no show"},
+    )
+    assert page.status_code == 200
+    result = page.text.split('id="replan-result"', 1)[1].split("</div>", 1)[0]
+    assert (
+        "Blocking: the series window" in result and "SCH-WINDOW" not in result.split("<details")[0]
+    )
+    assert "rule SCH-WINDOW" in result  # one click away
+    assert '<option value="missed">Missed</option>' in page.text
+
+
 def test_day_and_week_views_by_chair_and_nurse(
     world: World, booked: Booked, desk: tuple[TestClient, str]
 ) -> None:

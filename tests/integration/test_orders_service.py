@@ -230,7 +230,7 @@ def give(
     _discharge(setup, nurse, session_id)
 
 
-_RECOVERY_VITALS = {
+RECOVERY_VITALS = {
     "sbp": ("124", "mm[Hg]"),
     "dbp": ("78", "mm[Hg]"),
     "hr": ("72", "/min"),
@@ -245,7 +245,7 @@ def _discharge(setup: DosingSetup, nurse: Actor, session_id: int) -> None:
     clock.advance(minutes=31)
     readings = tuple(
         VitalReading(Parameter(p), Decimal(v), unit, clock.now(), ReadingSource.STAFF)
-        for p, (v, unit) in _RECOVERY_VITALS.items()
+        for p, (v, unit) in RECOVERY_VITALS.items()
     )
     s.monitoring.ingest(nurse, VitalsBatch(readings, session_id=session_id))
     s.session_workflow.aldrete(nurse, session_id, AldreteScore(2, 2, 2, 2, 2))

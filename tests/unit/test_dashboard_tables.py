@@ -30,6 +30,7 @@ POINTS = (
 def dashboard() -> Dashboard:
     figures = ProtocolFigures(
         protocol_id="adult-iv-induction",
+        protocol_name="Adult IV induction",
         definition=PHQ9,
         courses=4,
         rates_by_month=(RateRow(("2026-03",), 3, 2, 1),),
@@ -82,3 +83,15 @@ def test_trajectory_chart_has_axes_units_and_confidence_bars() -> None:
     assert svg.count("<circle") == 2 and "n=4" in svg
     assert svg.count("<line") >= 2 + 2  # two axes and one CI bar per point
     assert mean_trajectory_svg((), "phq9") is None
+
+
+def test_the_page_names_each_protocol_and_keeps_its_id_as_the_title() -> None:
+    tables = {t.id: t for t in figure_tables(dashboard())}
+    for table_id in ("rates", "remission", "trajectory", "time_to_response", "safety"):
+        first = tables[table_id].shown_rows[0][0]
+        assert first == ("Adult IV induction", "adult-iv-induction"), table_id
+        assert tables[table_id].rows[0][0] == "adult-iv-induction"  # the CSV keeps the id
+    assert tables["retention"].shown_rows[0][0] == (1, "")  # no protocol column: no title
+    rates = tables["rates"].shown_rows
+    assert (rates[0][1], rates[1][1]) == (("All months", ""), ("March 2026", ""))
+    assert tables["rates"].rows[1][1] == "2026-03"

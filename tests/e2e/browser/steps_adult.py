@@ -55,10 +55,10 @@ def open_course(physician: Page, patient_id: int) -> int:
 
 def move(page: Page, patient_id: int, to: str, reason: str = "") -> None:
     open_chart(page, patient_id)
-    form = page.locator("#courses-panel form", has=page.get_by_role("button", name=f"Move to {to}"))
+    form = page.locator("#courses-panel form", has=page.locator(f'button[data-to="{to}"]'))
     if reason:
         form.get_by_label("Reason").fill(reason)
-    form.get_by_role("button", name=f"Move to {to}").click()
+    form.locator(f'button[data-to="{to}"]').click()
     expect(page.locator("#courses-panel [data-state]").first).to_have_attribute("data-state", to)
 
 
@@ -409,7 +409,7 @@ def phq9_of(total: int) -> dict[str, int]:
 def decide_maintenance(physician: Page, course_id: int, reason: str) -> None:
     """On the outcome page: store the protocol's booster plan and choose maintenance."""
     physician.goto(f"/courses/{course_id}/outcome")
-    expect(physician.locator("[data-next-step]")).to_have_text("offer maintenance")
+    expect(physician.locator("[data-next-step]")).to_have_text("Offer maintenance")
     physician.get_by_role("button", name="Store booster plan").click()
     expect(physician.locator("[data-plan-id]")).to_be_visible()
     physician.get_by_label("Decision", exact=True).select_option("maintenance")

@@ -163,10 +163,10 @@ def open_course(page: Page, patient: int, protocol_id: str) -> int:
 def move(page: Page, patient: int, course: int, to: str, reason: str = "") -> None:
     open_chart(page, patient)
     article = page.locator(f'#courses-panel article[data-course-id="{course}"]')
-    step = article.locator("li", has=page.get_by_role("button", name=f"Move to {to}"))
+    step = article.locator("li", has=page.locator(f'button[data-to="{to}"]'))
     if reason:
         step.get_by_label("Reason").fill(reason)
-    step.get_by_role("button", name=f"Move to {to}").click()
+    step.locator(f'button[data-to="{to}"]').click()
     # Wait for the answer before anyone navigates: leaving the page mid-request aborts the move.
     expect(article.locator("[data-state]").first).to_have_attribute("data-state", to)
 

@@ -96,7 +96,7 @@ def test_phone_self_report_opens_the_gate_and_only_an_app_assessment_clears_it(
     app = signed_in(Role.APP)
     app.goto("/worklist/safety")
     row = app.locator("table.worklist tbody tr", has_text="Demo-Phone")
-    expect(row).to_contain_text("same-day")
+    expect(row).to_contain_text("Same day")
     expect(app.locator("ul.notices")).to_contain_text("safety task")
     row.get_by_role("link", name="Assess").click()
     app.get_by_label("Risk level").select_option("low")

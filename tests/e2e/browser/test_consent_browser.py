@@ -145,7 +145,7 @@ def draw_signature(page: Page) -> None:
 
 def move(page: Page, patient: int, to: str) -> None:
     page.goto(f"/patients/{patient}")
-    page.get_by_role("button", name=f"Move to {to}").click()
+    page.locator(f'button[data-to="{to}"]').click()
 
 
 def test_adolescent_goes_from_evaluation_to_consented_on_a_tablet(

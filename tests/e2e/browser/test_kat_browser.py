@@ -141,7 +141,7 @@ def test_preparation_im_journey_with_attendant_then_integration(
         str(session_id)
     )
     expect(journey.get_by_label("Dose (mg)")).to_have_count(0)  # the session's, never entered
-    journey.get_by_label("Attendant").select_option(label="Sage Demo-Coach (coach)")
+    journey.get_by_label("Attendant").select_option(label="Sage Demo-Coach (integration coach)")
     for item in ("quiet room", "eye mask", "music", "blanket", "support person"):
         journey.get_by_label(item).check()
     journey.get_by_role("button", name="Save the journey record").click()

@@ -59,7 +59,7 @@ def test_response_to_maintenance_then_relapse_on_the_worklist(
     expect(page.locator("[data-state]").first).to_have_text("Reassessment")
     expect(page.locator("[data-change-points]")).to_contain_text("-12 points (-60 %)")
     expect(page.locator("[data-holds]")).to_have_attribute("data-holds", "true")
-    expect(page.locator("[data-next-step]")).to_have_text("offer maintenance")
+    expect(page.locator("[data-next-step]")).to_have_text("Offer maintenance")
 
     page.get_by_role("button", name="Store booster plan").click()
     expect(page.locator("[data-plan-id]")).to_be_visible()

@@ -141,7 +141,7 @@ def record_journey(coach: Page, course: int, route: str, dose: str) -> None:
     given = f"{ROUTE_WORDS[route]} {dose} mg"  # the route as a prescription writes it
     option = session.locator("option", has_text=given).first
     session.select_option(option.get_attribute("value") or "")
-    form.get_by_label("Attendant").select_option(label="Sage Demo-Coach (coach)")
+    form.get_by_label("Attendant").select_option(label="Sage Demo-Coach (integration coach)")
     for item in ("quiet room", "eye mask", "music"):
         form.get_by_label(item).check()
     form.get_by_role("button", name="Save the journey record").click()

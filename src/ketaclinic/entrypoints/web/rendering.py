@@ -21,6 +21,7 @@ from ketaclinic.domain.patients.treatment import Course
 from ketaclinic.entrypoints.http import status_for
 from ketaclinic.entrypoints.web.alarm_words import alarm_count, alarm_message
 from ketaclinic.entrypoints.web.aldrete_words import ALDRETE_CRITERIA, ALDRETE_LABELS
+from ketaclinic.entrypoints.web.label_words import label, lower_label, move_label
 from ketaclinic.entrypoints.web.navigation import CHART_PANELS, NAV
 from ketaclinic.entrypoints.web.plain import (
     counted,
@@ -72,6 +73,9 @@ def templates() -> Jinja2Templates:
         _templates.env.filters["instrument"] = instrument_name
         _templates.env.filters["safety_flag"] = safety_flag_text
         _templates.env.filters["language"] = language_name
+        _templates.env.filters["label"] = label
+        _templates.env.filters["label_lc"] = lower_label
+        _templates.env.filters["move"] = move_label
         _templates.env.finalize = plain_number  # every {{ Decimal }} prints as a plain decimal
     return _templates
 

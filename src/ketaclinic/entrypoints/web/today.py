@@ -25,6 +25,7 @@ from ketaclinic.entrypoints.web import forms
 from ketaclinic.entrypoints.web.refusal_words import refusal_words
 from ketaclinic.entrypoints.web.rendering import mark_web, render
 from ketaclinic.services.identity.staff_sessions import StaffSession
+from ketaclinic.services.integration.caseload import SESSION_CLOSED
 from ketaclinic.services.outcomes.overdue import RELAPSE_REVIEW_RULE, RELAPSE_REVIEW_SOURCE
 from ketaclinic.services.protocols.publishing import awaiting_signoff
 
@@ -50,10 +51,12 @@ def _front_desk(services: Services, staff_session: StaffSession, now: datetime) 
 
 
 def _desk(services: Services, staff_session: StaffSession, now: datetime) -> dict[str, Any]:
-    """Arrivals, and the boosters to book: the desk books them (never the plan's scores)."""
+    """Arrivals, re-planned series to confirm, and the boosters to book: the desk books them
+    (never the plan's scores)."""
     due = services.boosters.due_to_book(staff_session.actor)
     return {
         **_front_desk(services, staff_session, now),
+        "series_to_confirm": services.series_to_confirm.series_to_confirm(staff_session.actor),
         "boosters_due": due,
         "relapse_review_rule": RELAPSE_REVIEW_RULE,
         "relapse_review_source": RELAPSE_REVIEW_SOURCE,
@@ -92,8 +95,9 @@ def _prescriber(services: Services, staff_session: StaffSession, now: datetime) 
 
 def _coach(services: Services, staff_session: StaffSession, now: datetime) -> dict[str, Any]:
     actor = staff_session.actor
-    caseload = services.caseload.caseload(actor)
-    sessions = services.caseload.sessions_today(actor, caseload)
+    everything = services.caseload.caseload(actor, closed=True)
+    sessions = services.caseload.sessions_today(actor, everything)
+    caseload = [i for i in everything if i.kind != SESSION_CLOSED]
     return {"caseload": caseload, "coach_sessions": sessions}
 
 
@@ -141,6 +145,7 @@ def _shown(context: dict[str, Any]) -> list[int]:
     ids += [e.patient.id for e in context.get("outcomes", ())]
     ids += [i.patient.id for i in context.get("caseload", ())]
     ids += [d.patient_id for d in context.get("boosters_due", ())]
+    ids += [s.patient_id for s in context.get("series_to_confirm", ())]
     ids += [e.patient.id for e in context.get("overdue", ())]
     return ids
 

@@ -77,6 +77,12 @@ class CaseloadItem:
     session_id: int | None = None  # the session page of a session row, when one exists
     attended: bool = False  # a session the coach may attend (protocol) or attends
     state: str = ""  # a session row's state in words ("booked", "dosing", "in recovery")
+    closed_at: datetime | None = None  # a closed session row: when it was closed
+
+
+#: A session row closed in the last day (discharged, or closed without a dose): on Today's
+#: sessions with the time it closed, never on the worklist.
+SESSION_CLOSED = "session_closed"
 
 
 def _coaching_bookings(uow: UnitOfWork, course: Course) -> list[Booking]:
@@ -150,8 +156,9 @@ class CaseloadService:
             }
         return [(self._integration.plan(actor, c.id), counts[c.id]) for c in courses]
 
-    def caseload(self, actor: Actor) -> Sequence[CaseloadItem]:
-        """The signed-in coach's worklist, most actionable first."""
+    def caseload(self, actor: Actor, *, closed: bool = False) -> Sequence[CaseloadItem]:
+        """The signed-in coach's worklist, most actionable first; ``closed`` adds the attended
+        sessions closed in the last day (``SESSION_CLOSED`` rows, last) for Today's sessions."""
         require(actor, Permission.COACHING_WRITE)
         now = self._clock.now()
         items: list[CaseloadItem] = []
@@ -169,7 +176,9 @@ class CaseloadService:
             "next",
             "ratings_fell_off",
             "practice_log_fell_off",
+            SESSION_CLOSED,
         )
+        items = [i for i in items if closed or i.kind != SESSION_CLOSED]
         return sorted(items, key=lambda i: (order.index(i.kind), i.course.id))
 
     def sessions_today(
@@ -177,9 +186,10 @@ class CaseloadService:
     ) -> list[CaseloadItem]:
         """The coach's sessions of the clinic day (clinic time zone): the caseload's session rows
         the coach attends that are due today, with the session page once one is open. ``items``:
-        the caseload already read for this request (read again when None). A session under
-        way (checked in to recovery) is listed with its state; a discharged one is not."""
-        found = self.caseload(actor) if items is None else items
+        the caseload already read for this request with ``closed=True`` (read again when None).
+        A session under way (checked in to recovery) is listed with its state; a closed one
+        (discharged, or closed without a dose) stays listed with the time it closed."""
+        found = self.caseload(actor, closed=True) if items is None else items
         with self._uow() as uow:
             clinic = uow.clinics.get(actor.clinic_id)
         zone = ZoneInfo(clinic.timezone if clinic else "UTC")
@@ -187,7 +197,7 @@ class CaseloadService:
         return [
             i
             for i in found
-            if i.kind in ("session_due", "in_session")
+            if i.kind in ("session_due", "in_session", SESSION_CLOSED)
             and i.attended
             and i.due_at is not None
             and i.due_at.astimezone(zone).date() == day
@@ -233,6 +243,8 @@ def _course_items(
         for s in sessions:
             if s.state is SessionState.SCHEDULED or s.active:
                 items.append(_session_item(uow, course, patient, s, kat=kat))
+            elif s.closed_at is not None and s.closed_at > now - timedelta(days=1):
+                items.append(_closed_item(uow, course, patient, s, kat=kat))
         items += [_visit_item(course, patient, b, kat=kat) for b in visits if b.id not in booked]
     items += [
         CaseloadItem(course, patient, "session_due", b.words, b.start_at, attended=True)
@@ -269,6 +281,33 @@ def _session_item(
     kind = "session_due" if s.state is SessionState.SCHEDULED else "in_session"
     state = _STATE_WORDS.get(s.state, s.state.value.replace("_", " "))
     return CaseloadItem(course, patient, kind, words, when, s.id, attended=True, state=state)
+
+
+def _closed_item(
+    uow: UnitOfWork, course: Course, patient: Patient, s: InfusionSession, *, kat: bool
+) -> CaseloadItem:
+    """A session closed in the last day, with how and when it closed."""
+    when = s.scheduled_for or s.checked_in_at or s.created_at
+    state = _CLOSED_WORDS.get(s.state, "closed")
+    return CaseloadItem(
+        course,
+        patient,
+        SESSION_CLOSED,
+        _session_words(uow, s, kat=kat),
+        when,
+        s.id,
+        attended=True,
+        state=state,
+        closed_at=s.closed_at,
+    )
+
+
+#: How a closed session ended, as the coach's lists say it (the time follows).
+_CLOSED_WORDS = {
+    SessionState.DISCHARGED: "discharged",
+    SessionState.CANCELLED: "closed without a dose",
+    SessionState.NO_SHOW: "no-show",
+}
 
 
 #: A session's state as the coach's lists say it.

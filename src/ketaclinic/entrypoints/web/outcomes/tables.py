@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
 
+from ketaclinic.entrypoints.web.plain import month_words
 from ketaclinic.services.outcomes.dashboard import Dashboard
 
 Cell = str | int | float
@@ -58,11 +59,21 @@ class FigureTable:
     header: tuple[str, ...]
     rows: tuple[tuple[Cell, ...], ...]
     denominator: str = ""  # one plain sentence: what the figures are out of, and why
+    names: Mapping[str, str] = field(default_factory=dict)  # protocol id -> what staff call it
 
     @property
     def labels(self) -> tuple[str, ...]:
         """The column headings in plain words."""
         return tuple(LABELS.get(h, h.replace("_", " ")) for h in self.header)
+
+    @property
+    def shown_rows(self) -> tuple[tuple[tuple[Cell, str], ...], ...]:
+        """The rows as the page shows them: each cell as (text, title), a protocol by its name
+        with its id as the title and a month in words; the CSV keeps the ids and codes."""
+        return tuple(
+            tuple(_shown(h, c, self.names) for h, c in zip(self.header, row, strict=True))
+            for row in self.rows
+        )
 
     def csv(self) -> str:
         out = io.StringIO()
@@ -70,6 +81,14 @@ class FigureTable:
         writer.writerow(self.header)
         writer.writerows(self.rows)
         return out.getvalue()
+
+
+def _shown(heading: str, cell: Cell, names: Mapping[str, str]) -> tuple[Cell, str]:
+    if heading == "protocol":
+        return names.get(str(cell), cell), str(cell)
+    if heading == "start_month":
+        return ("All months" if cell == "all" else month_words(cell)), ""
+    return cell, ""
 
 
 def _pct(part: int, whole: int) -> str:
@@ -296,4 +315,5 @@ BUILDERS: dict[str, Callable[[Dashboard], FigureTable]] = {
 
 
 def figure_tables(d: Dashboard) -> list[FigureTable]:
-    return [build(d) for build in BUILDERS.values()]
+    names = {p.protocol_id: p.name for p in d.protocols}
+    return [replace(build(d), names=names) for build in BUILDERS.values()]

@@ -1,0 +1,96 @@
+"""Stored codes reach a page as words: eligibility decisions, urgencies, titration outcomes and
+drug classes through the ``label`` filter, and each course move as its button says it, while the
+raw code stays in the page's ``data-*`` attributes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from ketaclinic.domain.assessments.safety import Disposition, Urgency
+from ketaclinic.domain.dosing.checkin import TitrationOutcome
+from ketaclinic.domain.evaluation.eligibility.engine import Decision
+from ketaclinic.domain.evaluation.medications import DrugClass
+from ketaclinic.domain.integration.plans import NoteKind
+from ketaclinic.domain.patients.course import CourseState
+from ketaclinic.domain.scheduling import Constraint
+from ketaclinic.entrypoints.web.label_words import label, lower_label, move_label
+from ketaclinic.entrypoints.web.rendering import templates
+
+TEMPLATES = Path(__file__).resolve().parents[2] / "src/ketaclinic/entrypoints/web/templates"
+
+
+@pytest.mark.parametrize(
+    ("code", "words"),
+    [
+        (Decision.NOT_ELIGIBLE, "Not eligible"),
+        (Decision.ELIGIBLE_WITH_OVERRIDES, "Eligible with overrides"),
+        ("eligible_with_conditions", "Eligible with conditions"),
+        (Decision.ELIGIBLE, "Eligible"),
+        (Urgency.SAME_DAY, "Same day"),
+        (Urgency.URGENT, "Urgent"),
+        (TitrationOutcome.HOLD_AND_REVIEW, "Hold and review"),
+        (TitrationOutcome.STEP_UP, "Step up"),
+        (DrugClass.Z_DRUG, "Z-drug"),
+        (DrugClass.MAOI, "MAOI"),
+        (Disposition.REFER_EMERGENCY, "Refer emergency"),
+        (NoteKind.PREPARATORY, "Preparatory"),
+        ("in_person", "In person"),
+        ("preparation_due", "Preparation due"),
+        (None, ""),
+    ],
+)
+def test_a_code_reads_as_a_capitalised_label(code: object, words: str) -> None:
+    assert label(code) == words
+
+
+def test_a_blocking_scheduling_rule_reads_as_what_blocks() -> None:
+    assert label(Constraint.WINDOW) == "The series window"
+    assert lower_label(Constraint.SPACING) == "the minimum gap between sessions"
+    assert all(not label(c).startswith("SCH-") for c in Constraint)
+
+
+def test_inside_a_sentence_a_label_is_lower_case_but_an_abbreviation_is_kept() -> None:
+    assert lower_label("partial_response") == "partial response"
+    assert lower_label(DrugClass.MAOI) == "MAOI"
+
+
+@pytest.mark.parametrize(
+    ("target", "words"),
+    [
+        (CourseState.INDUCTION, "Move to induction"),
+        (CourseState.REASSESSMENT, "Move to reassessment"),
+        (CourseState.MAINTENANCE, "Move to maintenance"),
+        (CourseState.COMPLETED, "Complete the course"),
+        (CourseState.DISCONTINUED, "Discontinue the course"),
+        (CourseState.EVALUATING, "Start the evaluation"),
+        (CourseState.ELIGIBLE, "Mark eligible"),
+        (CourseState.INELIGIBLE, "Mark not eligible"),
+        (CourseState.CONSENTED, "Mark consented"),
+        ("some_new_state", "Move to some new state"),
+    ],
+)
+def test_every_course_move_has_button_words(target: object, words: str) -> None:
+    assert move_label(target) == words
+
+
+def test_every_course_state_has_its_own_button_words() -> None:
+    assert len({move_label(s) for s in CourseState}) == len(CourseState)
+
+
+def test_the_page_filters_are_registered() -> None:
+    env = templates().env
+    page = env.from_string(
+        '<span data-decision="{{ d.value }}">{{ d | label }}</span> {{ t | move }}'
+    ).render(d=Decision.NOT_ELIGIBLE, t=CourseState.COMPLETED)
+    assert page == '<span data-decision="not_eligible">Not eligible</span> Complete the course'
+
+
+def test_no_page_writes_a_code_by_replacing_its_underscores() -> None:
+    offenders = [
+        str(p.relative_to(TEMPLATES))
+        for p in TEMPLATES.rglob("*.html")
+        if p.relative_to(TEMPLATES).parts[0] != "infusion" and "replace('_'" in p.read_text()
+    ]
+    assert offenders == []
