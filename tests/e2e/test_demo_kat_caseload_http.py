@@ -83,6 +83,6 @@ def test_the_coach_sees_the_journey_as_it_goes(
     assert s.sessions.get(nurse, kat.session.id).state is SessionState.DISCHARGED
     sessions, caseload = _coach_today(client)
     [row] = _rows(sessions, kat.course_id)
-    assert 'data-closed="discharged">Discharged ' in row and "Induction session 1" in row
+    assert 'data-closed="discharged">Discharged ' in row and "KAT session 1" in row
     rows = _rows(caseload, kat.course_id)
     assert not [r for r in rows if "KAT session 1" in r]
