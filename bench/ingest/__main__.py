@@ -251,6 +251,8 @@ def run_a4(
         "delivery_p50_ms": pct(delays, 0.5),
         "delivery_p99_ms": pct(delays, 0.99),
         "dropped_streams": sum(c["dropped"] for c in results),
+        "refused_attempts": sum(c["refused"] for c in results),
+        "clients_failed": sum(c["failed"] for c in results),
         "clients_with_events": sum(1 for c in results if c["chairs"]),
     }
 

@@ -1,11 +1,13 @@
 """Server-sent-events clients of the live board, spread over worker processes (asyncio + httpx).
 
 Each client signs in through the real form (session cookie), opens ``/board/events`` and records,
-per ``alarm`` event, the alarm id and the delay from the alarm's ``raised_at`` (server clock, same
-machine) to receipt, and per ``chair`` event carrying a reading taken after the client connected,
-the delay from that reading's time (the monitor's send time) to receipt. A stream the server ends
-(a client dropped for falling behind) is counted and reopened. The orchestrator waits until every
-client is connected before it starts the load, and tells them when to stop.
+per ``alarm`` event, the alarm id and the delay from the alarm's ``raised_at`` (server clock,
+same machine) to receipt, and per ``chair`` event carrying a reading taken after the client
+connected, the delay from that reading's time (the monitor's send time) to receipt. A stream the
+server ends (a client dropped for falling behind) is counted and reopened; a sign-in or stream
+the server refuses with a 5xx (SQLite busy while a thousand clients sign in at once) is retried
+and counted. The orchestrator waits until every client is connected before it starts the load,
+and tells them when to stop.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import asyncio
 import contextlib
 import json
 import multiprocessing
+import random
 import time
 from datetime import datetime
 from typing import Any
@@ -22,15 +25,24 @@ import httpx
 
 from bench.ingest.setup import NURSE, PASSWORD
 
+RETRIES = 20  # a refused sign-in or stream (5xx: SQLite busy in a connect storm) is retried
 
-async def _sign_in(client: httpx.AsyncClient) -> None:
-    page = await client.get("/signin")
-    csrf = page.text.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]
-    response = await client.post(
-        "/signin", data={"email": NURSE, "password": PASSWORD, "csrf_token": csrf}
-    )
-    if response.status_code not in (200, 303):
-        raise RuntimeError(f"sign-in failed: {response.status_code}")
+
+async def _sign_in(client: httpx.AsyncClient) -> int:
+    """Sign in through the form; returns how many attempts the server refused with a 5xx."""
+    for refused in range(RETRIES):
+        page = await client.get("/signin")
+        if page.status_code < 500:
+            csrf = page.text.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]
+            response = await client.post(
+                "/signin", data={"email": NURSE, "password": PASSWORD, "csrf_token": csrf}
+            )
+            if response.status_code in (200, 303):
+                return refused
+            if response.status_code < 500:
+                raise RuntimeError(f"sign-in failed: {response.status_code}")
+        await asyncio.sleep(0.5 + random.random())
+    raise RuntimeError(f"sign-in refused {RETRIES} times")
 
 
 class _Client:
@@ -38,6 +50,7 @@ class _Client:
         self.alarms: list[tuple[int, float]] = []
         self.chairs: list[float] = []
         self.dropped = 0
+        self.refused = 0
         self.connected_at = 0.0
 
     def record(self, kind: str, doc: dict[str, Any], now: float) -> None:
@@ -52,11 +65,15 @@ class _Client:
     async def run(self, base: str, connected: Any) -> None:
         timeout = httpx.Timeout(60, read=None)
         async with httpx.AsyncClient(base_url=base, timeout=timeout) as client:
-            await _sign_in(client)
+            self.refused += await _sign_in(client)
             first = True
             while True:
                 headers = {"accept": "text/event-stream"}
                 async with client.stream("GET", "/board/events", headers=headers) as response:
+                    if response.status_code != 200:
+                        self.refused += 1
+                        await asyncio.sleep(0.5 + random.random())
+                        continue
                     if first:
                         self.connected_at = time.time()
                         with connected.get_lock():
@@ -71,7 +88,12 @@ class _Client:
                 self.dropped += 1  # the server ended the stream: reconnect
 
     def result(self) -> dict[str, Any]:
-        return {"alarms": self.alarms, "chairs": self.chairs, "dropped": self.dropped}
+        return {
+            "alarms": self.alarms,
+            "chairs": self.chairs,
+            "dropped": self.dropped,
+            "refused": self.refused,
+        }
 
 
 async def _many(base: str, clients: int, connected: Any, stop: Any) -> list[dict[str, Any]]:
@@ -81,10 +103,14 @@ async def _many(base: str, clients: int, connected: Any, stop: Any) -> list[dict
         await asyncio.sleep(0.2)
     for task in tasks:
         task.cancel()
+    failed = 0
     for task in tasks:
         with contextlib.suppress(asyncio.CancelledError, httpx.HTTPError):
-            await task
-    return [c.result() for c in pool]
+            try:
+                await task
+            except RuntimeError:  # gave up signing in: reported, not fatal to the others
+                failed += 1
+    return [{**c.result(), "failed": failed if i == 0 else 0} for i, c in enumerate(pool)]
 
 
 def _worker(base: str, clients: int, connected: Any, stop: Any, out: Any) -> None:
