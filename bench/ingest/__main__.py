@@ -56,6 +56,8 @@ class Plan:
     sse_processes: int
     fsync_s: int
     pg_listeners: int = 1  # hl7-listen processes sharing the MLLP port on PostgreSQL
+    # A4: one sign-in per SSE process, its clients reuse the session (1: on, 0: one per client)
+    a4_shared_signin: bool = True
 
 
 FULL = Plan(200, 50, 60, 20, 50, 10_000, 1000, 20, 30, 4, 2)
@@ -238,7 +240,7 @@ def run_a3(
 def run_a4(
     backend: str, base: str, port: int, url: str, monitors: list[Monitor], plan: Plan
 ) -> dict[str, Any]:
-    clients = SseClients(base, plan.a4_clients, plan.sse_processes)
+    clients = SseClients(base, plan.a4_clients, plan.sse_processes, shared=plan.a4_shared_signin)
     connected = clients.wait_connected(180)
     load = replay("127.0.0.1", port, monitors, seconds=plan.a4_seconds, rate_hz=1.0, tag="A4")
     results = clients.results(grace_s=2)
@@ -247,6 +249,7 @@ def run_a4(
         **a1_record("A4", backend, len(monitors), load, url, "A4"),
         "sse_clients": plan.a4_clients,
         "sse_connected": connected,
+        "shared_signin": plan.a4_shared_signin,
         "chair_events": len(delays),
         "delivery_p50_ms": pct(delays, 0.5),
         "delivery_p99_ms": pct(delays, 0.99),

@@ -62,10 +62,13 @@ class _Client:
             if taken > self.connected_at:
                 self.chairs.append((now - taken) * 1000)
 
-    async def run(self, base: str, connected: Any) -> None:
+    async def run(self, base: str, connected: Any, cookies: httpx.Cookies | None) -> None:
         timeout = httpx.Timeout(60, read=None)
         async with httpx.AsyncClient(base_url=base, timeout=timeout) as client:
-            self.refused += await _sign_in(client)
+            if cookies is None:
+                self.refused += await _sign_in(client)
+            else:
+                client.cookies.update(cookies)
             first = True
             while True:
                 headers = {"accept": "text/event-stream"}
@@ -96,9 +99,16 @@ class _Client:
         }
 
 
-async def _many(base: str, clients: int, connected: Any, stop: Any) -> list[dict[str, Any]]:
+async def _many(
+    base: str, clients: int, connected: Any, stop: Any, shared: bool
+) -> list[dict[str, Any]]:
     pool = [_Client() for _ in range(clients)]
-    tasks = [asyncio.create_task(c.run(base, connected)) for c in pool]
+    cookies: httpx.Cookies | None = None
+    if shared:  # one sign-in for this process's clients: browsers reconnecting with a session
+        async with httpx.AsyncClient(base_url=base, timeout=httpx.Timeout(60)) as client:
+            pool[0].refused += await _sign_in(client)
+            cookies = client.cookies
+    tasks = [asyncio.create_task(c.run(base, connected, cookies)) for c in pool]
     while not stop.is_set():
         await asyncio.sleep(0.2)
     for task in tasks:
@@ -113,14 +123,16 @@ async def _many(base: str, clients: int, connected: Any, stop: Any) -> list[dict
     return [{**c.result(), "failed": failed if i == 0 else 0} for i, c in enumerate(pool)]
 
 
-def _worker(base: str, clients: int, connected: Any, stop: Any, out: Any) -> None:
-    out.put(asyncio.run(_many(base, clients, connected, stop)))
+def _worker(base: str, clients: int, connected: Any, stop: Any, out: Any, shared: bool) -> None:
+    out.put(asyncio.run(_many(base, clients, connected, stop, shared)))
 
 
 class SseClients:
-    """``total`` clients in ``processes`` processes: wait for them, run load, then collect."""
+    """``total`` clients in ``processes`` processes: wait for them, run load, then collect.
+    ``shared``: each process signs in once and its clients open their streams with that session
+    (else every client signs in through the form)."""
 
-    def __init__(self, base: str, total: int, processes: int) -> None:
+    def __init__(self, base: str, total: int, processes: int, *, shared: bool = False) -> None:
         ctx = multiprocessing.get_context("spawn")
         self.total = total
         self._queue = ctx.Queue()
@@ -130,7 +142,7 @@ class SseClients:
         self._procs = [
             ctx.Process(
                 target=_worker,
-                args=(base, n, self._connected, self._stop, self._queue),
+                args=(base, n, self._connected, self._stop, self._queue, shared),
                 daemon=True,
             )
             for n in share

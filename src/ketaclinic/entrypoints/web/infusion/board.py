@@ -119,8 +119,8 @@ async def board_events(request: Request, staff_session: Runner) -> Response:
     subscription = services.live.subscribe(actor.clinic_id) if streaming else None
 
     def opening() -> str:  # database reads, off the event loop
-        initial = services.board.documents(actor)
-        audit_seen(request, _patients(services.board.snapshot(actor)), what="board_events")
+        initial, shown = services.board.opening(actor)
+        audit_seen(request, shown, what="board_events")
         return "".join(_sse(e) for e in initial)
 
     try:
