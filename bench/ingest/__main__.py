@@ -12,6 +12,7 @@ import os
 import secrets
 import sys
 import tempfile
+import time
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -240,8 +241,10 @@ def run_a3(
 def run_a4(
     backend: str, base: str, port: int, url: str, monitors: list[Monitor], plan: Plan
 ) -> dict[str, Any]:
+    started = time.monotonic()
     clients = SseClients(base, plan.a4_clients, plan.sse_processes, shared=plan.a4_shared_signin)
     connected = clients.wait_connected(180)
+    connect_s = round(time.monotonic() - started, 1)
     load = replay("127.0.0.1", port, monitors, seconds=plan.a4_seconds, rate_hz=1.0, tag="A4")
     results = clients.results(grace_s=2)
     delays = [d for c in results for d in c["chairs"]]
@@ -249,6 +252,7 @@ def run_a4(
         **a1_record("A4", backend, len(monitors), load, url, "A4"),
         "sse_clients": plan.a4_clients,
         "sse_connected": connected,
+        "connect_s": connect_s,
         "shared_signin": plan.a4_shared_signin,
         "chair_events": len(delays),
         "delivery_p50_ms": pct(delays, 0.5),
