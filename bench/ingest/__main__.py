@@ -194,11 +194,14 @@ def with_ratios(
     }
 
 
-def alarm_ids(url: str) -> set[int]:
+def alarm_raises(url: str) -> set[tuple[int, int]]:
+    """Every (alarm id, repeat) raised so far: an alarm whose condition came back before anyone
+    acknowledged it is raised again under the same id (``repeat_count``)."""
     engine = make_engine(url)
     try:
         with engine.connect() as conn:
-            return set(conn.execute(select(alarms.c.id)).scalars())
+            rows = conn.execute(select(alarms.c.id, alarms.c.repeat_count)).all()
+            return {(int(i), r) for i, n in rows for r in range(1, int(n or 1) + 1)}
     finally:
         engine.dispose()
 
@@ -206,7 +209,7 @@ def alarm_ids(url: str) -> set[int]:
 def run_a3(
     backend: str, base: str, port: int, url: str, monitors: list[Monitor], plan: Plan
 ) -> dict[str, Any]:
-    before = alarm_ids(url)
+    before = alarm_raises(url)
     per_s = max(len(monitors) / 2, 1)  # every other message of every chair is a crossing
     crossings = min(plan.a3_crossings, int(per_s * A3_MAX_S))
     seconds = crossings / per_s + 3
@@ -216,7 +219,7 @@ def run_a3(
         "127.0.0.1", port, monitors, seconds=seconds, rate_hz=1.0, crossings=crossings, tag="A3"
     )
     results = clients.results(grace_s=3)
-    raised = alarm_ids(url) - before
+    raised = alarm_raises(url) - before
     delays, missed, duplicated = [], 0, 0
     for client in results:
         ids = Counter(i for i, _d in client["alarms"] if i in raised)

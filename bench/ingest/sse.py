@@ -1,13 +1,13 @@
 """Server-sent-events clients of the live board, spread over worker processes (asyncio + httpx).
 
 Each client signs in through the real form (session cookie), opens ``/board/events`` and records,
-per ``alarm`` event, the alarm id and the delay from the alarm's ``raised_at`` (server clock,
-same machine) to receipt, and per ``chair`` event carrying a reading taken after the client
-connected, the delay from that reading's time (the monitor's send time) to receipt. A stream the
-server ends (a client dropped for falling behind) is counted and reopened; a sign-in or stream
-the server refuses with a 5xx (SQLite busy while a thousand clients sign in at once) is retried
-and counted. The orchestrator waits until every client is connected before it starts the load,
-and tells them when to stop.
+per ``alarm`` event, the alarm id and repeat and the delay from that raise (``last_raised_at`` of
+a repeat, else ``raised_at``; server clock, same machine) to receipt, and per ``chair`` event
+carrying a reading taken after the client connected, the delay from that reading's time (the
+monitor's send time) to receipt. A stream the server ends (a client dropped for falling behind) is
+counted and reopened; a sign-in or stream the server refuses with a 5xx (SQLite busy while a
+thousand clients sign in at once) is retried and counted. The orchestrator waits until every
+client is connected before it starts the load, and tells them when to stop.
 """
 
 from __future__ import annotations
@@ -48,7 +48,7 @@ async def _sign_in(client: httpx.AsyncClient) -> int:
 
 class _Client:
     def __init__(self) -> None:
-        self.alarms: list[tuple[int, float]] = []
+        self.alarms: list[tuple[tuple[int, int], float]] = []
         self.chairs: list[float] = []
         self.dropped = 0
         self.refused = 0
@@ -56,8 +56,10 @@ class _Client:
 
     def record(self, kind: str, doc: dict[str, Any], now: float) -> None:
         if kind == "alarm":
-            raised = datetime.fromisoformat(doc["alarm"]["raised_at"]).timestamp()
-            self.alarms.append((int(doc["alarm"]["id"]), (now - raised) * 1000))
+            alarm = doc["alarm"]  # a repeat (the condition came back) is announced again
+            raised = datetime.fromisoformat(alarm["last_raised_at"] or alarm["raised_at"])
+            key = (int(alarm["id"]), int(alarm.get("repeat_count") or 1))
+            self.alarms.append((key, (now - raised.timestamp()) * 1000))
         elif kind == "chair" and doc.get("latest", {}).get("sbp"):
             taken = datetime.fromisoformat(doc["latest"]["sbp"][1]).timestamp()
             if taken > self.connected_at:

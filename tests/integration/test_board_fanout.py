@@ -54,6 +54,19 @@ def test_chair_updates_coalesce_alarms_do_not_and_other_clinics_see_nothing() ->
     asyncio.run(run())
 
 
+def test_each_repeat_of_an_alarm_reaches_a_client_not_merged_into_the_latest() -> None:
+    async def run() -> None:
+        broker = InProcessBroker()
+        sub = broker.subscribe(1)
+        first = {"type": "alarm", "chair_id": 1, "alarm": {"id": 5, "repeat_count": 1}}
+        again = {"type": "alarm", "chair_id": 1, "alarm": {"id": 5, "repeat_count": 2}}
+        broker.publish(1, first)
+        broker.publish(1, again)
+        assert [e.event for e in await sub.next_batch(1.0) or []] == [first, again]
+
+    asyncio.run(run())
+
+
 def test_a_client_that_falls_too_far_behind_is_dropped_not_buffered() -> None:
     async def run() -> None:
         broker = InProcessBroker(max_pending=5)

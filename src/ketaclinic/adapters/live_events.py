@@ -67,8 +67,8 @@ class LiveEvent:
 def _key(event: Mapping[str, Any]) -> tuple[str, str]:
     if event.get("type") == "chair":
         return ("chair", str(event.get("chair_id")))
-    alarm = event.get("alarm") or {}
-    return (str(event.get("type")), str(alarm.get("id", id(event))))
+    alarm = event.get("alarm") or {}  # each repeat of an alarm is announced, never merged
+    return (str(event.get("type")), f"{alarm.get('id', id(event))}:{alarm.get('repeat_count', 1)}")
 
 
 class Subscription:
