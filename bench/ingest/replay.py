@@ -137,6 +137,7 @@ def _chair(
                 patient_id=monitor.mrn,
                 device_eui64=monitor.device_id,
                 full=True,
+                millis=True,  # the board's delivery delay is measured from this time
             )
             t0 = time.perf_counter()
             try:

@@ -7,7 +7,9 @@ import json
 from zoneinfo import ZoneInfo
 
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 
+from ketaclinic.adapters.db.tables import audit_events
 from ketaclinic.adapters.hl7.ingest_handler import MonitorMessageHandler
 from ketaclinic.domain.identity.access import Role
 from ketaclinic.domain.infusion.session import SessionState
@@ -45,6 +47,28 @@ def test_the_board_shows_chairs_vitals_and_alarms(client: TestClient, world: Wor
     assert busy[0]["state"] == "infusing" and busy[0]["latest"]["sbp"][0] == "207"
     assert busy[0]["trend"]["sbp"] == ["121", "207"]
     assert [a["rule_id"] for a in busy[0]["alarms"]] == ["bp-systolic-severe"]
+
+
+def test_the_event_streams_opening_audits_the_patient_in_the_chair(
+    client: TestClient, world: World
+) -> None:
+    [monitor] = running_sessions(world)
+    web_login(client, world, Role.NURSE)
+    patient_id = monitor.session.patient_id
+
+    def reads() -> list[str]:
+        with world.services.engine.connect() as conn:
+            rows = conn.execute(
+                select(audit_events.c.object_id).where(
+                    audit_events.c.patient_id == patient_id,
+                    audit_events.c.action == "phi.query",
+                )
+            )
+            return [str(r) for r in rows.scalars()]
+
+    before = reads()
+    assert client.get("/board/events").status_code == 200
+    assert reads()[len(before) :] == ["/board/events"]
 
 
 def test_acknowledging_on_the_board_pauses_in_one_action_and_a_nurse_cannot_decline_the_pause(

@@ -1,11 +1,16 @@
 """Board fan-out: a slow client's mailbox coalesces chair updates and is dropped rather than grown;
-on PostgreSQL an event published by one process's broker reaches another's subscribers once."""
+a client gets one batch per merge window (by an injected clock) unless an alarm is waiting; an
+event wakes a loop once whatever its number of clients; on PostgreSQL an event published by one
+process's broker reaches another's subscribers once."""
 
 from __future__ import annotations
 
 import asyncio
 import json
 import os
+import threading
+from collections.abc import Callable
+from typing import Any
 
 import pytest
 from sqlalchemy import Engine, text
@@ -14,6 +19,7 @@ from ketaclinic.adapters.db.engine import make_engine
 from ketaclinic.adapters.db.uow import SqlUnitOfWork
 from ketaclinic.adapters.live_events import (
     InProcessBroker,
+    LiveEvent,
     PostgresBroker,
     Subscription,
     make_broker,
@@ -48,6 +54,19 @@ def test_chair_updates_coalesce_alarms_do_not_and_other_clinics_see_nothing() ->
     asyncio.run(run())
 
 
+def test_each_repeat_of_an_alarm_reaches_a_client_not_merged_into_the_latest() -> None:
+    async def run() -> None:
+        broker = InProcessBroker()
+        sub = broker.subscribe(1)
+        first = {"type": "alarm", "chair_id": 1, "alarm": {"id": 5, "repeat_count": 1}}
+        again = {"type": "alarm", "chair_id": 1, "alarm": {"id": 5, "repeat_count": 2}}
+        broker.publish(1, first)
+        broker.publish(1, again)
+        assert [e.event for e in await sub.next_batch(1.0) or []] == [first, again]
+
+    asyncio.run(run())
+
+
 def test_a_client_that_falls_too_far_behind_is_dropped_not_buffered() -> None:
     async def run() -> None:
         broker = InProcessBroker(max_pending=5)
@@ -58,6 +77,70 @@ def test_a_client_that_falls_too_far_behind_is_dropped_not_buffered() -> None:
         assert await slow.next_batch(0.05) is None
         broker.publish(1, alarm(99))  # a dropped client takes nothing more
         assert slow.dropped
+
+    asyncio.run(run())
+
+
+def test_a_client_gets_one_batch_per_merge_window_with_each_chairs_updates_merged() -> None:
+    async def run() -> None:
+        now = [100.0]
+        sub = Subscription(1, asyncio.get_running_loop(), 10, window_s=60.0, clock=lambda: now[0])
+        sub.offer(LiveEvent.of(chair(1, 120)))
+        assert sub.hold_s() == 0.0  # the first update after a quiet spell goes at once
+        assert [e.event for e in await sub.next_batch(1.0) or []] == [chair(1, 120)]
+        now[0] = 100.5
+        sub.offer(LiveEvent.of(chair(1, 121)))
+        sub.offer(LiveEvent.of(chair(2, 130)))
+        assert sub.hold_s() == 59.5  # until the window since the last batch closes
+        now[0] = 160.0
+        assert sub.hold_s() == 0.0
+        sub.offer(LiveEvent.of(chair(1, 122)))
+        batch = await sub.next_batch(1.0)
+        assert [e.event for e in batch or []] == [chair(1, 122), chair(2, 130)]
+
+        now[0] = 160.5  # 59.5 s of the window left: the client waits, merging
+        sub.offer(LiveEvent.of(chair(3, 140)))
+        waiting = asyncio.create_task(sub.next_batch(1.0))
+        for _ in range(5):
+            await asyncio.sleep(0)
+        sub.offer(LiveEvent.of(chair(3, 141)))
+        for _ in range(5):
+            await asyncio.sleep(0)
+        assert not waiting.done()
+        sub.offer(LiveEvent.of(alarm(7)))  # an alarm does not wait for the window
+        batch = await waiting
+        assert [e.event for e in batch or []] == [chair(3, 141), alarm(7)]
+        assert sub.coalesced == 2
+
+    asyncio.run(run())
+
+
+def test_an_event_from_another_thread_wakes_the_loop_once_whatever_its_number_of_clients(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    async def run() -> None:
+        loop = asyncio.get_running_loop()
+        broker = InProcessBroker()
+        subs = [broker.subscribe(1) for _ in range(100)]
+        calls: list[object] = []
+        real = loop.call_soon_threadsafe
+
+        def counting(callback: Callable[..., object], *args: Any) -> asyncio.Handle:
+            calls.append(callback)
+            return real(callback, *args)
+
+        monkeypatch.setattr(loop, "call_soon_threadsafe", counting)
+        publisher = threading.Thread(target=broker.publish, args=(1, chair(4, 120)))
+        publisher.start()
+        publisher.join()
+        assert len(calls) == 1
+        batches = [await s.next_batch(1.0) or [] for s in subs]
+        assert {len(b) for b in batches} == {1}
+        assert len({id(b[0]) for b in batches}) == 1  # encoded once, shared by every client
+        assert batches[0][0].frame == f"event: chair\ndata: {batches[0][0].data}\n\n".encode()
+        for sub in subs:
+            broker.unsubscribe(sub)
+        assert broker.subscribers == 0
 
     asyncio.run(run())
 

@@ -1,9 +1,11 @@
 """Live-event fan-out for the board: in-process on SQLite, PostgreSQL LISTEN/NOTIFY otherwise.
 
-Publishers call :meth:`publish` after their commit, from any thread. Each server-sent-events
-client holds a :class:`Subscription` with a bounded mailbox: chair updates are coalesced (a newer
-document for the same chair replaces the one not yet sent), alarm events are kept one by one, and
-a client whose mailbox still overflows is dropped (its stream ends; the browser reconnects and
+Publishers call :meth:`publish` after their commit, from any thread; the event is encoded once and
+handed to each event loop with subscribers in one call. Each server-sent-events client holds a
+:class:`Subscription` with a bounded mailbox, sent at most once per merge window
+(``MERGE_WINDOW_S``): chair updates are coalesced (a newer document for the same chair replaces
+the one not yet sent), alarm events are kept one by one and sent without waiting for the window,
+and a client whose mailbox still overflows is dropped (its stream ends; the browser reconnects and
 reads a fresh snapshot). Nothing is buffered without bound.
 
 On PostgreSQL every process LISTENs on one channel and a publish is a ``pg_notify``, so a board
@@ -17,10 +19,11 @@ import asyncio
 import contextlib
 import json
 import logging
+import math
 import queue
 import threading
 from collections import OrderedDict
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -32,6 +35,7 @@ from ketaclinic.services.ports import UnitOfWork
 log = logging.getLogger(__name__)
 CHANNEL = "ketaclinic_live"
 MAX_PENDING = 256
+MERGE_WINDOW_S = 0.2  # a client gets at most one batch per window: chair updates merge meanwhile
 OUTBOX_MAX = 10_000
 _NOTIFY_LIMIT = 7900  # PostgreSQL's NOTIFY payload limit is 8000 bytes
 # the payloads travel as ONE json array (each element's text kept as sent): no per-string
@@ -43,93 +47,148 @@ _NOTIFY_MANY = text(
 
 @dataclass(frozen=True, slots=True)
 class LiveEvent:
-    """An event with its JSON encoded once for every subscriber; ``key`` drives coalescing."""
+    """An event encoded once for every subscriber (JSON and the whole SSE frame); ``key`` drives
+    coalescing."""
 
     kind: str
     key: tuple[str, str]
     data: str
     event: Mapping[str, Any]
+    frame: bytes
 
     @classmethod
     def of(cls, event: Mapping[str, Any]) -> LiveEvent:
         data = json.dumps(event, separators=(",", ":"))
-        return cls(str(event.get("type", "message")), _key(event), data, event)
+        kind = str(event.get("type", "message"))
+        frame = f"event: {kind}\ndata: {data}\n\n".encode()
+        return cls(kind, _key(event), data, event, frame)
 
 
 def _key(event: Mapping[str, Any]) -> tuple[str, str]:
     if event.get("type") == "chair":
         return ("chair", str(event.get("chair_id")))
-    alarm = event.get("alarm") or {}
-    return (str(event.get("type")), str(alarm.get("id", id(event))))
+    alarm = event.get("alarm") or {}  # each repeat of an alarm is announced, never merged
+    return (str(event.get("type")), f"{alarm.get('id', id(event))}:{alarm.get('repeat_count', 1)}")
 
 
 class Subscription:
-    """One client's bounded, coalescing mailbox; consumed by one asyncio task."""
+    """One client's bounded, coalescing mailbox, living on its event loop (offers arrive there).
 
-    def __init__(self, clinic_id: int, loop: asyncio.AbstractEventLoop, max_pending: int) -> None:
+    A batch goes out at most once per ``window_s``: the first event after a quiet spell at once,
+    later ones when the window since the last batch closes, each chair's updates merged into its
+    newest document meanwhile. Anything but a chair document (an alarm) ends the wait at once.
+    ``clock`` is the loop's clock unless one is injected.
+    """
+
+    def __init__(
+        self,
+        clinic_id: int,
+        loop: asyncio.AbstractEventLoop,
+        max_pending: int,
+        window_s: float = MERGE_WINDOW_S,
+        clock: Callable[[], float] | None = None,
+    ) -> None:
         self.clinic_id = clinic_id
-        self._loop = loop
+        self.loop = loop
         self._max = max_pending
-        self._lock = threading.Lock()
+        self._window = window_s
+        self._clock = clock or loop.time
         self._pending: OrderedDict[tuple[str, str], LiveEvent] = OrderedDict()
         self._wake = asyncio.Event()
-        self._signalled = False
+        self._holding = False  # waiting out the window: only an urgent event wakes the task
+        self._urgent = False
+        self._last_batch = -math.inf
         self.dropped = False
         self.coalesced = 0
 
     def offer(self, event: LiveEvent) -> None:
-        """Queue ``event`` (any thread). Overflow drops the client instead of growing."""
-        with self._lock:
-            if self.dropped:
-                return
-            if event.key in self._pending:
-                self.coalesced += 1
-                self._pending[event.key] = event
-            elif len(self._pending) >= self._max:
-                self.dropped = True
-                self._pending.clear()
-            else:
-                self._pending[event.key] = event
-            wake, self._signalled = not self._signalled, True
-        if wake:  # one wake-up per batch, not per event
-            with contextlib.suppress(RuntimeError):  # the client's loop already closed
-                self._loop.call_soon_threadsafe(self._wake.set)
+        """Queue ``event`` (on the loop). Overflow drops the client instead of growing."""
+        if self.dropped:
+            return
+        if event.key in self._pending:
+            self.coalesced += 1
+            self._pending[event.key] = event
+        elif len(self._pending) >= self._max:
+            self.dropped = True
+            self._pending.clear()
+        else:
+            self._pending[event.key] = event
+        urgent = self.dropped or event.kind != "chair"
+        self._urgent = self._urgent or urgent
+        if urgent or not self._holding:
+            self._wake.set()
+
+    def hold_s(self) -> float:
+        """How long the pending events wait for the merge window to close (0: send now)."""
+        if not self._pending or self._urgent or self.dropped:
+            return 0.0
+        return max(0.0, self._last_batch + self._window - self._clock())
 
     async def next_batch(self, timeout_s: float) -> list[LiveEvent] | None:
-        """Events queued so far (empty after ``timeout_s``), or None once the client is dropped."""
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._wake.wait(), timeout_s)
-        self._wake.clear()
-        with self._lock:
-            self._signalled = False
-            if self.dropped:
-                return None
-            batch = list(self._pending.values())
-            self._pending.clear()
+        """The events due (empty after ``timeout_s`` with none), or None once dropped."""
+        if not self._pending and not self.dropped:
+            await self._wait(timeout_s)
+        hold = self.hold_s()
+        if hold > 0:
+            self._holding = True
+            try:
+                await self._wait(hold)
+            finally:
+                self._holding = False
+        if self.dropped:
+            return None
+        batch = list(self._pending.values())
+        self._pending.clear()
+        self._urgent = False
+        if batch:
+            self._last_batch = self._clock()
         return batch
+
+    async def _wait(self, timeout_s: float) -> None:
+        self._wake.clear()
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(timeout_s):  # no extra task, unlike wait_for
+                await self._wake.wait()
+
+
+def _offer_all(subs: Sequence[Subscription], event: LiveEvent) -> None:
+    for sub in subs:
+        sub.offer(event)
 
 
 class InProcessBroker:
-    """Delivers events to the subscriptions of this process (SQLite: one app process)."""
+    """Delivers events to the subscriptions of this process (SQLite: one app process).
 
-    def __init__(self, *, max_pending: int = MAX_PENDING) -> None:
-        self._subs: set[Subscription] = set()
+    An event is encoded once and handed to each subscribing event loop with one call (one
+    wake-up of that loop per event, whatever the number of its clients)."""
+
+    def __init__(self, *, max_pending: int = MAX_PENDING, window_s: float = MERGE_WINDOW_S) -> None:
+        self._rooms: dict[int, dict[asyncio.AbstractEventLoop, set[Subscription]]] = {}
         self._lock = threading.Lock()
         self._max_pending = max_pending
+        self._window = window_s
 
     def subscribe(self, clinic_id: int) -> Subscription:
-        sub = Subscription(clinic_id, asyncio.get_running_loop(), self._max_pending)
+        loop = asyncio.get_running_loop()
+        sub = Subscription(clinic_id, loop, self._max_pending, self._window)
         with self._lock:
-            self._subs.add(sub)
+            self._rooms.setdefault(clinic_id, {}).setdefault(loop, set()).add(sub)
         return sub
 
     def unsubscribe(self, sub: Subscription) -> None:
         with self._lock:
-            self._subs.discard(sub)
+            loops = self._rooms.get(sub.clinic_id, {})
+            subs = loops.get(sub.loop, set())
+            subs.discard(sub)
+            if not subs:
+                loops.pop(sub.loop, None)
+            if not loops:
+                self._rooms.pop(sub.clinic_id, None)
 
     @property
     def subscribers(self) -> int:
-        return len(self._subs)
+        with self._lock:
+            return sum(len(s) for loops in self._rooms.values() for s in loops.values())
 
     def publish(self, clinic_id: int, event: Mapping[str, Any]) -> None:
         self.deliver(clinic_id, event)
@@ -142,12 +201,20 @@ class InProcessBroker:
 
     def deliver(self, clinic_id: int, event: Mapping[str, Any]) -> None:
         with self._lock:
-            subs = [s for s in self._subs if s.clinic_id == clinic_id]
-        if not subs:
+            rooms = [(loop, list(subs)) for loop, subs in self._rooms.get(clinic_id, {}).items()]
+        if not rooms:
             return
         encoded = LiveEvent.of(event)
-        for sub in subs:
-            sub.offer(encoded)
+        try:
+            running: asyncio.AbstractEventLoop | None = asyncio.get_running_loop()
+        except RuntimeError:
+            running = None
+        for loop, subs in rooms:
+            if loop is running:
+                _offer_all(subs, encoded)
+            else:
+                with contextlib.suppress(RuntimeError):  # that loop already closed
+                    loop.call_soon_threadsafe(_offer_all, subs, encoded)
 
     def close(self) -> None:
         return None
@@ -161,8 +228,10 @@ class PostgresBroker(InProcessBroker):
     is already committed and the board's next event or reconnect shows it.
     """
 
-    def __init__(self, engine: Engine, *, max_pending: int = MAX_PENDING) -> None:
-        super().__init__(max_pending=max_pending)
+    def __init__(
+        self, engine: Engine, *, max_pending: int = MAX_PENDING, window_s: float = MERGE_WINDOW_S
+    ) -> None:
+        super().__init__(max_pending=max_pending, window_s=window_s)
         self._engine = engine
         self._url = engine.url.render_as_string(hide_password=False)
         self._stop = threading.Event()

@@ -36,9 +36,13 @@ class MonitorSnapshot:
     temp_c: Decimal | None = None
 
 
-def hl7_time(at: datetime) -> str:
-    """An HL7 DTM in UTC with an explicit ``+0000`` offset."""
-    return at.astimezone(UTC).strftime("%Y%m%d%H%M%S+0000")
+def hl7_time(at: datetime, *, millis: bool = False) -> str:
+    """An HL7 DTM in UTC with an explicit ``+0000`` offset; to the second, or to the millisecond
+    (``YYYYMMDDHHMMSS.SSS``) with ``millis``."""
+    utc = at.astimezone(UTC)
+    if millis:
+        return f"{utc:%Y%m%d%H%M%S}.{utc.microsecond // 1000:03d}+0000"
+    return utc.strftime("%Y%m%d%H%M%S+0000")
 
 
 def build_pcd01(
@@ -49,9 +53,11 @@ def build_pcd01(
     device_eui64: str,
     location: str = "",
     full: bool = False,
+    millis: bool = False,
 ) -> bytes:
-    """Return one ORU^R01 (CR segment ends, ASCII) for ``snapshot``; 12 OBX when ``full``."""
-    ts = hl7_time(snapshot.at)
+    """Return one ORU^R01 (CR segment ends, ASCII) for ``snapshot``; 12 OBX when ``full``; times
+    to the millisecond with ``millis`` (else to the second)."""
+    ts = hl7_time(snapshot.at, millis=millis)
     head = [
         f"MSH|^~\\&|KETASIM^{device_eui64}^EUI-64||||{ts}||ORU^R01^ORU_R01|{control_id}|P|2.6"
         f"|||NE|AL|||||{PCD01_PROFILE}",

@@ -228,21 +228,30 @@ class BoardService:
         due = vitals_due(s, m, rows)
         return ChairCard(chair, s, name, latest, trend, alarms, silent, whys, monitored, due)
 
-    def documents(self, actor: Actor) -> list[dict[str, Any]]:
-        """The current event document of every chair in service (a new client starts here)."""
+    def opening(self, actor: Actor) -> tuple[list[dict[str, Any]], list[int]]:
+        """The current event document of every chair in service, and the patients those chairs
+        show (in a session, else arrived and waiting) for the read audit: what a new live client
+        starts from, in one read-only transaction (no write lock: many boards open at once)."""
         require(actor, Permission.SESSION_RUN)
-        with self._uow() as uow:
+        with self._uow().read_only() as uow:
             active = {s.chair_id: s for s in uow.sessions.active(actor.clinic_id)}
             waiting = waiting_on(uow, actor.clinic_id, self._clock.now())
-            return [
-                chair_event(uow, active[c.id])
-                if c.id in active
-                else waiting_chair(waiting[c.id])
-                if c.id in waiting
-                else free_chair(c.id)
-                for c in uow.clinics.chairs(actor.clinic_id)
-                if c.in_service
-            ]
+            docs: list[dict[str, Any]] = []
+            shown: list[int] = []
+            for c in uow.clinics.chairs(actor.clinic_id):
+                if not c.in_service:
+                    continue
+                s = active.get(c.id) or waiting.get(c.id)
+                if s is not None:
+                    shown.append(s.patient_id)
+                docs.append(
+                    chair_event(uow, s)
+                    if c.id in active and s is not None
+                    else waiting_chair(s)
+                    if s is not None
+                    else free_chair(c.id)
+                )
+            return docs, shown
 
     def chair_of_session(self, actor: Actor, session_id: int) -> int:
         require(actor, Permission.SESSION_RUN)

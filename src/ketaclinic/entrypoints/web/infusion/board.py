@@ -14,6 +14,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response, StreamingResponse
+from starlette.concurrency import run_in_threadpool
 
 from ketaclinic.domain.errors import ClinicError, NotFound, ValidationFailed
 from ketaclinic.domain.identity.access import Permission
@@ -111,24 +112,37 @@ def _sse(event: Mapping[str, Any]) -> str:
 @router.get("/board/events")
 async def board_events(request: Request, staff_session: Runner) -> Response:
     services = services_of(request)
-    initial = services.board.documents(staff_session.actor)
-    cards = services.board.snapshot(staff_session.actor)
-    audit_seen(request, _patients(cards), what="board_events")
-    if "text/event-stream" not in request.headers.get("accept", ""):
-        return Response("".join(_sse(e) for e in initial), media_type="text/event-stream")
-    subscription = services.live.subscribe(staff_session.actor.clinic_id)
+    actor = staff_session.actor
+    streaming = "text/event-stream" in request.headers.get("accept", "")
+    # subscribed before the snapshot is read: nothing committed in between is missed (a chair
+    # document sent twice is harmless; the page keys alarms by id)
+    subscription = services.live.subscribe(actor.clinic_id) if streaming else None
 
-    async def stream() -> AsyncIterator[str]:
+    def opening() -> str:  # database reads, off the event loop
+        initial, shown = services.board.opening(actor)
+        audit_seen(request, shown, what="board_events")
+        return "".join(_sse(e) for e in initial)
+
+    try:
+        first = await run_in_threadpool(opening)
+    except BaseException:
+        if subscription is not None:
+            services.live.unsubscribe(subscription)
+        raise
+    if subscription is None:
+        return Response(first, media_type="text/event-stream")
+    live = subscription
+
+    async def stream() -> AsyncIterator[bytes]:
         try:
-            yield "retry: 2000\n\n" + "".join(_sse(e) for e in initial)
+            yield f"retry: 2000\n\n{first}".encode()
             while not await request.is_disconnected():
-                batch = await subscription.next_batch(KEEPALIVE_S)
+                batch = await live.next_batch(KEEPALIVE_S)
                 if batch is None:  # fell too far behind: end; the browser reconnects
                     return
-                text = "".join(f"event: {e.kind}\ndata: {e.data}\n\n" for e in batch)
-                yield text or ": keepalive\n\n"
+                yield b"".join(e.frame for e in batch) or b": keepalive\n\n"
         finally:
-            services.live.unsubscribe(subscription)
+            services.live.unsubscribe(live)
 
     headers = {"Cache-Control": "no-store", "X-Accel-Buffering": "no"}
     return StreamingResponse(stream(), media_type="text/event-stream", headers=headers)
