@@ -10,6 +10,7 @@ from __future__ import annotations
 import hmac
 
 from fastapi import Request
+from starlette.concurrency import run_in_threadpool
 
 from ketaclinic.domain.errors import NotAuthenticated, PermissionDenied
 from ketaclinic.domain.identity.access import (
@@ -63,7 +64,11 @@ class ApiActor:
 
 
 class WebUser:
-    """Cookie-session authentication for the staff UI, with CSRF on every unsafe method."""
+    """Cookie-session authentication for the staff UI, with CSRF on every unsafe method.
+
+    The session lookup (and its touch write) runs in the threadpool, never on the event loop;
+    only reading the form for its CSRF field is awaited here.
+    """
 
     def __init__(self, permission: Permission | None) -> None:
         self.permission = permission
@@ -72,7 +77,7 @@ class WebUser:
         token = request.cookies.get(SESSION_COOKIE, "")
         if not token:
             raise NotAuthenticated("please sign in")
-        staff_session = services_of(request).identity.resume(token)
+        staff_session = await run_in_threadpool(services_of(request).identity.resume, token)
         staff_session = _with_client(staff_session, client_of(request))
         if request.method in UNSAFE_METHODS:
             await _check_csrf(request, staff_session.csrf_token)

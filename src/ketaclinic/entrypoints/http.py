@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Iterable
 from typing import Any
 
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
@@ -17,6 +17,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import DataError, IntegrityError, StatementError
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ketaclinic.adapters.db import migrate
 from ketaclinic.bootstrap import Services
@@ -206,41 +207,60 @@ def install_read_audit(app: FastAPI) -> None:
     """The one read-audit mechanism: after every GET by a signed-in user, write one event per
     patient the request named (path ids such as ``patient_id``, ``course_id``, ``session_id``;
     FHIR ``patient=`` searches) or reported through :func:`audit_seen`."""
+    app.add_middleware(ReadAudit)
 
-    @app.middleware("http")
-    async def _audit_reads(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        response = await call_next(request)
-        actor = getattr(request.state, "actor", None)
-        if not isinstance(actor, Actor):
-            return response
-        if request.method in UNSAFE_METHODS and response.status_code in REFUSED_STATUSES:
-            object_type, object_id = _read_object(request)
-            await run_in_threadpool(
-                services_of(request).read_audit.record_refusal,
-                actor,
-                object_type,
-                object_id,
-                ids=_request_ids(request),
-                status=response.status_code,
-                detail=_refusal_detail(getattr(request.state, "refusal", None)),
-            )
-            return response
-        if request.method != "GET":
-            return response
-        reads = list(getattr(request.state, "read_trail", ()))
-        ids = _request_ids(request)
-        if not reads and not ids:
-            return response
-        if not reads:
-            object_type, object_id = _read_object(request)
-            reads = [PatientRead(_action_of(request), object_type, object_id)]
-        outcome = "success" if response.status_code < 400 else "failure"
+
+class ReadAudit:
+    """Pure ASGI middleware: the audit events are written (in the threadpool) when the response
+    starts, before its status line goes out; the body, a live stream included, passes through
+    untouched."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        request = Request(scope)
+
+        async def send_audited(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                await _audit_response(request, int(message["status"]))
+            await send(message)
+
+        await self.app(scope, receive, send_audited)
+
+
+async def _audit_response(request: Request, status: int) -> None:
+    actor = getattr(request.state, "actor", None)
+    if not isinstance(actor, Actor):
+        return
+    if request.method in UNSAFE_METHODS and status in REFUSED_STATUSES:
+        object_type, object_id = _read_object(request)
         await run_in_threadpool(
-            services_of(request).read_audit.record_reads, actor, reads, ids=ids, outcome=outcome
+            services_of(request).read_audit.record_refusal,
+            actor,
+            object_type,
+            object_id,
+            ids=_request_ids(request),
+            status=status,
+            detail=_refusal_detail(getattr(request.state, "refusal", None)),
         )
-        return response
+        return
+    if request.method != "GET":
+        return
+    reads = list(getattr(request.state, "read_trail", ()))
+    ids = _request_ids(request)
+    if not reads and not ids:
+        return
+    if not reads:
+        object_type, object_id = _read_object(request)
+        reads = [PatientRead(_action_of(request), object_type, object_id)]
+    outcome = "success" if status < 400 else "failure"
+    await run_in_threadpool(
+        services_of(request).read_audit.record_reads, actor, reads, ids=ids, outcome=outcome
+    )
 
 
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})

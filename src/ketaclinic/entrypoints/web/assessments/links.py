@@ -11,6 +11,8 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import FormData
 
 from ketaclinic.domain.assessments.records import LINK_MESSAGES, UNKNOWN_LINK_MESSAGE, LinkState
 from ketaclinic.domain.errors import ClinicError, ValidationFailed
@@ -67,12 +69,17 @@ def open_link(request: Request, token: str) -> Response:
 
 @router.post("/link/{token}", response_class=HTMLResponse)
 async def submit_link(request: Request, token: str) -> Response:
-    links = services_of(request).links
+    # the token check and the write are database work: in the threadpool, off the event loop
     try:
-        form = links.open(token[:MAX_TOKEN_CHARS])
+        form = await run_in_threadpool(services_of(request).links.open, token[:MAX_TOKEN_CHARS])
     except LinkUnavailable as gone:
         return _unavailable(request, gone)
     data = await request.form()
+    return await run_in_threadpool(_submit, request, token, form, data)
+
+
+def _submit(request: Request, token: str, form: LinkForm, data: FormData) -> Response:
+    links = services_of(request).links
     values = {k.removeprefix("item-"): str(v) for k, v in data.items() if k.startswith("item-")}
     form_token = data.get("form_token", "")
     try:

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
 
 from ketaclinic.domain.errors import ClinicError, ValidationFailed
 from ketaclinic.domain.identity.access import Permission
@@ -59,6 +60,11 @@ def open_portal(request: Request, token: str) -> Response:
 async def _post(request: Request, token: str, action: str) -> Response:
     data = await request.form()
     fields = {k: v if isinstance(v, str) else "" for k, v in data.items()}
+    # the token check and the write are database work: off the event loop
+    return await run_in_threadpool(_apply, request, token, action, fields)
+
+
+def _apply(request: Request, token: str, action: str, fields: dict[str, str]) -> Response:
     portal = services_of(request).portal
     try:
         if action == "practice":
