@@ -49,6 +49,22 @@ def inside_any(intervals: tuple[Interval, ...], start_min: int, end_min: int) ->
     return any(iv.contains(start_min, end_min) for iv in intervals)
 
 
+def without(
+    intervals: tuple[Interval, ...], gap: Interval, *, whole: Interval
+) -> tuple[Interval, ...]:
+    """``intervals`` (empty: all of ``whole``) with ``gap`` cut out: availability that excludes
+    one span, e.g. the clinic day a patient said they cannot come."""
+    out: list[Interval] = []
+    for iv in intervals or (whole,):
+        for lo, hi in (
+            (iv.start_min, min(iv.end_min, gap.start_min)),
+            (max(iv.start_min, gap.end_min), iv.end_min),
+        ):
+            if hi > lo:
+                out.append(Interval(lo, hi))
+    return tuple(out)
+
+
 def overlaps_any(intervals: tuple[Interval, ...], start_min: int, end_min: int) -> bool:
     """True when ``[start_min, end_min)`` meets any of ``intervals``."""
     return any(iv.overlaps(start_min, end_min) for iv in intervals)

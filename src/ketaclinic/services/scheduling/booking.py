@@ -19,6 +19,7 @@ from ketaclinic.domain.consent.signatures import ConsentStatus, ensure_sessions_
 from ketaclinic.domain.errors import Conflict, NotFound, ValidationFailed
 from ketaclinic.domain.identity.access import Permission
 from ketaclinic.domain.identity.staff import Actor
+from ketaclinic.domain.infusion.session import SessionState
 from ketaclinic.domain.patients.course import TERMINAL
 from ketaclinic.domain.patients.treatment import Course
 from ketaclinic.domain.scheduling import (
@@ -56,6 +57,7 @@ from ketaclinic.services.scheduling.calendar import (
     next_slot,
     to_engine,
 )
+from ketaclinic.services.scheduling.dropping import open_visits
 from ketaclinic.services.scheduling.inputs import MoveRequest
 from ketaclinic.services.scheduling.offers import ensure_induction_bookable
 from ketaclinic.services.scheduling.problem import problem_with
@@ -341,6 +343,13 @@ class ScheduleService:
             if uow.patients.get(actor.clinic_id, patient_id) is None:
                 raise NotFound("no such patient in this clinic", field="patient_id")
             return uow.schedule.for_patient(actor.clinic_id, patient_id)
+
+    def open_visits(self, actor: Actor, patient_id: int) -> dict[int, SessionState]:
+        """The state of each open visit of the patient, by its appointment id: that appointment
+        is neither moved nor dropped while the visit is open (``schedule.session_open``)."""
+        require(actor, Permission.SCHEDULE_READ)
+        with self._uow() as uow:
+            return open_visits(uow, actor.clinic_id, patient_id)
 
     def between(self, actor: Actor, start: datetime, end: datetime) -> list[Booking]:
         """Active appointments overlapping ``[start, end)`` (UTC), by start."""

@@ -37,6 +37,7 @@ from ketaclinic.domain.scheduling.booking import (
     BookingKind,
     BookingStatus,
 )
+from ketaclinic.domain.scheduling.calendar import without
 from ketaclinic.services.ports import UnitOfWork
 
 SLOT_MIN = 15
@@ -233,6 +234,14 @@ def course_request(
             frame, uow.schedule.availability(clinic_id, patient_id)
         ),
     )
+
+
+def without_day(frame: Frame, request: SeriesRequest, at: datetime) -> tuple[Interval, ...]:
+    """The availability of ``request`` minus the whole local clinic day of ``at``."""
+    day = at.astimezone(frame.zone).date()
+    gap = Interval(frame.local_minute(day, 0), frame.local_minute(day + timedelta(days=1), 0))
+    whole = Interval(min(0, request.release_min), request.deadline_min)
+    return without(request.availability, gap, whole=whole)
 
 
 def infusions(bookings: Sequence[Booking]) -> list[Booking]:

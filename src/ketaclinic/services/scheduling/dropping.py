@@ -9,13 +9,17 @@ from dataclasses import replace
 
 from ketaclinic.domain.errors import Conflict, NotFound
 from ketaclinic.domain.identity.staff import Actor
-from ketaclinic.domain.infusion.session import TERMINAL, visit_words
+from ketaclinic.domain.infusion.session import TERMINAL, SessionState, visit_words
 from ketaclinic.domain.scheduling.booking import Booking, BookingKind, BookingStatus
 from ketaclinic.services.audit.trail import record
 from ketaclinic.services.ports import Clock, UnitOfWork
 from ketaclinic.services.scheduling.inputs import DropReason, DropRequest
 
 RULE_SESSION_OPEN = "schedule.session_open"
+#: Open visit states once dosing started: the dose is under way or given.
+DOSE_STARTED = frozenset(
+    {SessionState.INFUSING, SessionState.PAUSED, SessionState.STOPPED, SessionState.RECOVERY}
+)
 
 
 def droppable_booking(uow: UnitOfWork, clinic_id: int, booking_id: int) -> Booking:
@@ -32,15 +36,49 @@ def droppable_booking(uow: UnitOfWork, clinic_id: int, booking_id: int) -> Booki
         raise Conflict(
             "a coaching appointment is changed on the coaching schedule", field="appointment_id"
         )
-    session = uow.sessions.for_appointment(clinic_id, booking.id)
+    ensure_no_open_visit(uow, booking)
+    return booking
+
+
+def ensure_no_open_visit(uow: UnitOfWork, booking: Booking) -> None:
+    """Refuse (``schedule.session_open``) to move or drop an appointment whose visit is open:
+    the patient is here, and the advice says what ends the visit in its state."""
+    session = uow.sessions.for_appointment(booking.clinic_id, booking.id)
     if session is not None and session.state not in TERMINAL:
         raise Conflict(
-            f"{RULE_SESSION_OPEN}: the patient is here, {visit_words(session.state)}; "
-            "the nurse closes the visit on the session page "
-            '("Close the visit without a dose"), which gives the appointment back',
-            field="appointment_id",
+            f"{RULE_SESSION_OPEN}: {open_visit_advice(session.state)}", field="appointment_id"
         )
-    return booking
+
+
+def open_visit_words(state: SessionState) -> str:
+    """Where the patient of an open visit stands, as the schedule shows it."""
+    return "dosing stopped early" if state is SessionState.STOPPED else visit_words(state)
+
+
+def open_visit_advice(state: SessionState) -> str:
+    """Why the appointment of an open visit stays, and what ends the visit, by its state:
+    before dosing the nurse may close the visit without a dose (which gives the appointment
+    back); once dosing started the dose is under way or given and the visit closes at
+    discharge, keeping its appointment."""
+    where = f"the patient is here, {open_visit_words(state)}"
+    if state in DOSE_STARTED:
+        return (
+            f"{where}; the dose is under way or given, so the appointment stays: "
+            "the visit closes when the nurse discharges the patient"
+        )
+    return (
+        f"{where}; the nurse closes the visit on the session page "
+        '("Close the visit without a dose"), which gives the appointment back'
+    )
+
+
+def open_visits(uow: UnitOfWork, clinic_id: int, patient_id: int) -> dict[int, SessionState]:
+    """The state of each open visit of the patient, by the appointment it was opened on."""
+    return {
+        v.appointment_id: v.state
+        for v in uow.sessions.for_patient(clinic_id, patient_id)
+        if v.appointment_id is not None and v.state not in TERMINAL
+    }
 
 
 def dropped_status(request: DropRequest) -> BookingStatus:

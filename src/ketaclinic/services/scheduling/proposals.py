@@ -23,6 +23,7 @@ from ketaclinic.domain.scheduling import (
 from ketaclinic.domain.scheduling.booking import Booking, BookingKind
 from ketaclinic.services.ports import UnitOfWork
 from ketaclinic.services.scheduling.calendar import Frame
+from ketaclinic.services.scheduling.dropping import ensure_no_open_visit
 from ketaclinic.services.scheduling.occupancy import HOLD_PREFIX
 
 PRIOR = "prior"  # the checker's id for the last session given before the series' bookings
@@ -55,7 +56,8 @@ class MoveOutcome:
 
 def changeable_booking(uow: UnitOfWork, clinic_id: int, booking_id: int) -> Booking:
     """The clinic's active induction appointment ``booking_id``, or the refusal naming why it
-    cannot be moved or dropped (unknown, no longer active, or a booster)."""
+    cannot be moved (unknown, no longer active, a booster, or its visit open:
+    ``schedule.session_open``)."""
     booking = uow.schedule.get(clinic_id, booking_id)
     if booking is None:
         raise NotFound("no such appointment in this clinic", field="appointment_id")
@@ -65,6 +67,7 @@ def changeable_booking(uow: UnitOfWork, clinic_id: int, booking_id: int) -> Book
         raise Conflict(
             "boosters are changed by cancelling and booking again", field="appointment_id"
         )
+    ensure_no_open_visit(uow, booking)
     return booking
 
 

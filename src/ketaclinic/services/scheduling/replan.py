@@ -42,6 +42,7 @@ from ketaclinic.services.scheduling.calendar import (
     next_slot,
     rooms_only,
     to_engine,
+    without_day,
 )
 from ketaclinic.services.scheduling.dropping import (
     audit_drop,
@@ -152,7 +153,8 @@ class ReplanService:
         self, uow: UnitOfWork, booking: Booking, from_tomorrow: bool = False
     ) -> tuple[Frame, list[Booking], int, PatientReplan]:
         """The patient's re-plan after ``booking`` is dropped, from the next slot on (or from
-        the next local day)."""
+        the next local day). The clinic day of the dropped appointment is never offered back to
+        the course: the patient cancelled it, missed it or could not be dosed that day."""
         s, clinic_id, now = self._s, booking.clinic_id, self._s._clock.now()
         course = get_course(uow, clinic_id, booking.course_id)
         protocol = load_published(uow, clinic_id, course.protocol_version_id).protocol
@@ -166,6 +168,7 @@ class ReplanService:
         request = course_request(uow, course, protocol, frame, s.routine, at)
         starts = [frame.minute(b.start_at) for b in own]
         request = replace(request, release_min=min([at, *starts]))
+        request = replace(request, availability=without_day(frame, request, booking.start_at))
         mine = {b.id for b in own}
         others = [b for b in infusions(everyone) if b.id not in mine]
         problem = problem_with(

@@ -24,6 +24,7 @@ from ketaclinic.services.audit.read_audit import EXPORT
 from ketaclinic.services.identity.staff_sessions import StaffSession
 from ketaclinic.services.outcomes.booster_booking import NO_PLAN_YET
 from ketaclinic.services.scheduling.calendar import calendar_view
+from ketaclinic.services.scheduling.dropping import open_visit_words
 from ketaclinic.services.scheduling.inputs import DropReason, DropRequest, MoveRequest
 from ketaclinic.services.scheduling.offers import may_book_induction
 
@@ -175,7 +176,9 @@ def _panel(
     courses = services.courses.for_patient(staff_session.actor, patient_id)
     directory = services.calendar.directory(staff_session.actor)
     plans = {c.id: services.boosters.to_book(staff_session.actor, c.id) for c in courses}
+    visits = services.schedule.open_visits(staff_session.actor, patient_id)
     context = {
+        "open_visits": {a: open_visit_words(state) for a, state in visits.items()},
         "patient_id": patient_id,
         "induction_allowed": {c.id: may_book_induction(c) for c in courses},
         "opens_visits": staff_session.actor.role in PRESCRIBER_ROLES,
@@ -256,7 +259,10 @@ async def move(request: Request, appointment_id: PathId, staff_session: Writer) 
         move_request = _move_request(form, ZoneInfo(staff_session.clinic.timezone))
     except ValidationFailed as failed:
         return _panel(request, staff_session, patient_id, error=failed, move_id=appointment_id)
-    outcome = services.schedule.move(staff_session.actor, appointment_id, move_request)
+    try:
+        outcome = services.schedule.move(staff_session.actor, appointment_id, move_request)
+    except ClinicError as failed:  # e.g. the visit is open: the refusal shows in the panel
+        return _panel(request, staff_session, patient_id, error=failed, move_id=appointment_id)
     return _panel(request, staff_session, patient_id, moved=outcome, move_id=appointment_id)
 
 
