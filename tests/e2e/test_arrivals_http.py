@@ -91,7 +91,7 @@ def test_front_desk_checks_in_from_the_schedule_day_and_the_nurse_finds_the_sess
     web_login(client, world, Role.NURSE)
     arrivals = client.get("/arrivals")
     assert arrivals.status_code == 200
-    assert f'href="/sessions/{sid}"' in arrivals.text
+    assert f'href="/sessions/{sid}#step-check-in"' in arrivals.text  # arrived: check in next
     row = arrivals.text.split(f'data-appointment-id="{first.id}"', 1)[1].split("</tr>", 1)[0]
     assert "<td>Induction session 1 · Confirmed</td>" in row and "induction 1" not in row
     assert client.get(f"/sessions/{sid}").status_code == 200
