@@ -13,12 +13,16 @@ import pytest
 from fastapi.testclient import TestClient
 
 from ketaclinic.adapters.protocol_files import shipped_protocols
+from ketaclinic.domain.identity.access import Role
 from ketaclinic.domain.identity.staff import Clinic
+from ketaclinic.domain.infusion.discharge import AldreteScore
+from ketaclinic.domain.infusion.session import SessionState
 from ketaclinic.entrypoints.app import create_app
 from ketaclinic.services.demo import DEMO_PASSWORD, seed_demo
 from ketaclinic.services.demo_clinic import kat_day_services
 from ketaclinic.services.demo_kat_day import KatDayPatient, seed_demo_kat_day
-from ketaclinic.services.demo_pathway import seed_demo_pathway
+from ketaclinic.services.demo_pathway import demo_actors, seed_demo_pathway
+from ketaclinic.services.infusion.demo_sessions import walk_to
 from ketaclinic.services.scheduling.setup import seed_demo_schedule
 from tests.conftest import World
 
@@ -115,3 +119,45 @@ def test_the_kat_session_heading_separates_the_date_and_the_check_names_the_sl_l
     intro = check.split("Enter what is in hand:", 1)[1].split(".", 1)[0]
     assert "the wristband and the label on the dose's pack" in intro
     assert "pump" not in intro and "bag" not in intro
+
+
+def test_a_discharged_kat_session_reads_discharged_at_its_time_and_the_banner_in_kat_sessions(
+    client: TestClient, world: World, seeded: Seeded
+) -> None:
+    clinic, kat = seeded
+    assert kat.session is not None
+    s, zone = world.services, ZoneInfo(clinic.timezone)
+    staff = demo_actors(s.uow, clinic.id)
+    with s.uow() as uow:
+        patient = uow.patients.get(clinic.id, kat.patient_id)
+    assert patient is not None
+    nurse = staff[Role.NURSE]
+    walk_to(s.session_workflow, s.orders, nurse, kat.session.id, kat.order_id, patient.mrn)
+    sign_in(client, "nurse@demo.ketaclinic.test")
+    page = client.get(f"/sessions/{kat.session.id}").text
+    banner = page.split('data-field="course">', 1)[1].split("</p>", 1)[0]
+    assert banner.endswith("· course in KAT sessions") and "induction" not in banner
+    world.clock.advance(minutes=45)
+    s.session_workflow.end_dosing(nurse, kat.session.id)
+    s.session_workflow.aldrete(nurse, kat.session.id, AldreteScore(2, 2, 2, 2, 2))
+    world.clock.advance(minutes=200)
+    s.session_workflow.discharge(
+        staff[Role.PHYSICIAN],
+        kat.session.id,
+        {
+            "escort_present": "on",
+            "instructions_given": "on",
+            "override_reason": "recovery vitals charted on paper",
+            "extended_observation_min": "180",
+        },
+    )
+    done = s.sessions.get(nurse, kat.session.id)
+    assert done.state is SessionState.DISCHARGED and done.discharged_at is not None
+    at = done.discharged_at.astimezone(zone).strftime("%H:%M")
+    client.cookies.clear()  # the sign-in lapsed over the recovery hours
+    sign_in(client, "nurse@demo.ketaclinic.test")
+    today = client.get("/today").text
+    row = _row(
+        _section(today, "today-arrivals"), f'data-appointment-id="{kat.session.appointment_id}"'
+    )
+    assert f">Discharged {at}</a>" in row and "Open session" not in row
