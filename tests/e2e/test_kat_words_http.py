@@ -23,6 +23,7 @@ from ketaclinic.services.demo_clinic import kat_day_services
 from ketaclinic.services.demo_kat_day import KatDayPatient, seed_demo_kat_day
 from ketaclinic.services.demo_pathway import demo_actors, seed_demo_pathway
 from ketaclinic.services.infusion.demo_sessions import walk_to
+from ketaclinic.services.scheduling.inputs import DropReason, DropRequest
 from ketaclinic.services.scheduling.setup import seed_demo_schedule
 from tests.conftest import World
 
@@ -161,3 +162,16 @@ def test_a_discharged_kat_session_reads_discharged_at_its_time_and_the_banner_in
         _section(today, "today-arrivals"), f'data-appointment-id="{kat.session.appointment_id}"'
     )
     assert f">Discharged {at}</a>" in row and "Open session" not in row
+
+
+def test_a_replanned_kat_series_to_confirm_names_the_dropped_kat_session(
+    client: TestClient, world: World, seeded: Seeded
+) -> None:
+    clinic, kat = seeded
+    desk = demo_actors(world.services.uow, clinic.id)[Role.FRONT_DESK]
+    later = sorted(kat.appointments, key=lambda b: b.start_at)[1]
+    world.services.replans.drop(desk, later.id, DropRequest(DropReason.CANCELLED, "car broke"))
+    sign_in(client, "frontdesk@demo.ketaclinic.test")
+    row = _row(_section(client.get("/today").text, "today-series"), f'data-dropped="{later.id}"')
+    assert f"KAT session {later.session_number} on " in row and "Induction" not in row
+    assert "was cancelled (car broke)" in row
