@@ -91,10 +91,12 @@ def test_front_desk_checks_in_from_the_schedule_day_and_the_nurse_finds_the_sess
     web_login(client, world, Role.NURSE)
     arrivals = client.get("/arrivals")
     assert arrivals.status_code == 200
-    assert f'href="/sessions/{sid}"' in arrivals.text
+    assert f'href="/sessions/{sid}#step-check-in"' in arrivals.text  # arrived: check in next
     row = arrivals.text.split(f'data-appointment-id="{first.id}"', 1)[1].split("</tr>", 1)[0]
     assert "<td>Induction session 1 · Confirmed</td>" in row and "induction 1" not in row
-    assert client.get(f"/sessions/{sid}").status_code == 200
+    session_page = client.get(f"/sessions/{sid}")
+    assert session_page.status_code == 200
+    assert "<h1>Infusion session · " in session_page.text  # the date apart from the title
     query = AuditQuery(world.clinic.id, patient_id=first.patient_id)
     found = world.services.audit.search(world.actor(Role.ADMIN), query)
     opened = [e.detail for _, e in found if e.action == "session.open"]

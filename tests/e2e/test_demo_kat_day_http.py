@@ -110,8 +110,8 @@ def test_the_nurse_and_the_coach_find_the_kat_session_on_today(
     arrivals = today.split('id="today-arrivals"', 1)[1].split("</section>", 1)[0]
     row = arrivals.split(f'data-appointment-id="{kat.session.appointment_id}"', 1)[1]
     row = row.split("</tr>", 1)[0]
-    assert name in row and f'href="/sessions/{kat.session.id}"' in row
-    assert "Open session" in row
+    assert name in row and f'href="/sessions/{kat.session.id}#step-check-in"' in row
+    assert ">Check in</a>" in row and "waiting for check-in" in row
     client.post("/signout", data={})
     client.cookies.clear()
     sign_in(client, "coach@demo.ketaclinic.test")

@@ -122,7 +122,7 @@ def test_a_consented_kat_course_enters_induction_when_its_first_journey_starts_d
     web_login(client, world, Role.NURSE)
     chart = client.get(f"/patients/{dose.setup.patient_id}").text
     banner = chart.split('data-field="course">', 1)[1].split("</p>", 1)[0]
-    assert banner.endswith("course induction")
+    assert banner.endswith("course in KAT sessions")
 
 
 def test_a_course_already_in_induction_stays_there_on_the_next_journey(world: World) -> None:
@@ -166,3 +166,18 @@ def test_the_session_record_lists_the_end_of_dosing_and_who_recorded_an_observat
     assert f"Ketamine given: {decimal_text(dose.order.content.dose_mg)} mg" in ended
     for observed in (items[-3], items[-1]):
         assert f"Recorded by: {names.staff_name(coach.staff_id)}" in observed
+
+
+def test_ending_an_im_dose_early_and_its_bedside_check_speak_of_the_im_route(
+    client: TestClient, world: World
+) -> None:
+    """The early-stop why names what is recorded for IM (the ordered dose, given at once), not
+    an IV pump rate; the bedside check asks for the syringe label, not a bag or a pump."""
+    dose = dosed_kat_session(world)
+    web_login(client, world, Role.NURSE)
+    page = client.get(f"/sessions/{dose.session_id}").text
+    why = page.split('id="end-early"', 1)[1].split("</details>", 1)[0]
+    assert "for IM the injection is given at once" in why and "pump rate" not in why
+    check = client.get(f"/orders/{dose.order.id}/verify").text
+    intro = check.split("Enter what is in hand:", 1)[1].split(".", 1)[0]
+    assert intro == " the wristband and the syringe label"

@@ -276,7 +276,7 @@ def test_arrival_and_next_due_read_the_same_on_today_arrivals_and_the_session_pa
         assert "Checked in: session" not in page and ">Here<" not in page
     nurse = sign_in(client, world, Role.NURSE)
     assert '<th scope="col">Next due</th>' in section(nurse, "today-due")
-    assert "Open session (scheduled)</a>" in section(nurse, "today-arrivals")
+    assert ">Check in</a>" in section(nurse, "today-arrivals")
     session_page = client.get(f"/sessions/{opened}").text
     arrived = world.clock.now().astimezone(CHICAGO).strftime("%H:%M")
     assert f'arrived <span data-field="arrived">{arrived}</span>' in session_page

@@ -11,6 +11,7 @@ from ketaclinic.domain.infusion.early_stop import (
     early_stop_refusal,
     given_dose,
     infusing_seconds,
+    recorded_dose_words,
 )
 from ketaclinic.domain.infusion.records import SessionTransition
 from ketaclinic.domain.infusion.session import SessionState as S
@@ -58,3 +59,13 @@ def test_an_early_end_needs_a_reason_naming_planned_and_elapsed_minutes() -> Non
     assert refusal.startswith("dosing.early_stop:") and "planned 40 min, 4 min elapsed" in refusal
     assert early_stop_refusal(DosingTime(40, 4 * 60), "patient asked to stop") == ""
     assert early_stop_refusal(DosingTime(40, 40 * 60), "") == ""
+
+
+def test_the_words_for_what_an_early_stop_records_follow_the_route() -> None:
+    """Only IV speaks of a pump rate; SL, IN and IM record the ordered dose, each in its own
+    words."""
+    assert "pump rate × elapsed time" in recorded_dose_words(Route.IV)
+    for route in (Route.SL, Route.IN, Route.IM):
+        words = recorded_dose_words(route)
+        assert words.startswith(f"for {route.value.upper()} ") and "pump" not in words
+        assert words.endswith("the dose recorded is the ordered dose")

@@ -218,7 +218,7 @@ def open_session(nurse: Page) -> str:
     """From today's arrivals; returns the session page's address."""
     nurse.goto("/arrivals")
     nurse.locator("tr", has_text=FAMILY).get_by_role(
-        "link", name=re.compile("Open session")
+        "link", name=re.compile("Open session|Check in")
     ).click()
     expect(nurse.get_by_role("heading", level=1)).to_contain_text("Infusion session")
     return nurse.url.split("#")[0]

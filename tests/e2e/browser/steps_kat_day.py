@@ -46,7 +46,9 @@ def check_in_from_schedule(page: Page, name: str, day: date) -> None:
 
 def open_session(page: Page, name: str) -> str:
     page.goto("/arrivals")
-    page.locator("tr", has_text=name).get_by_role("link", name=re.compile("Open session")).click()
+    page.locator("tr", has_text=name).get_by_role(
+        "link", name=re.compile("Open session|Check in")
+    ).click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("session")
     return page.url.split("#")[0]
 

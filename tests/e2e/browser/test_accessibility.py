@@ -257,7 +257,7 @@ def test_an_infusion_session_day_and_the_board_with_a_patient_pass_axe(open_as: 
     nurse = open_as(Role.NURSE)
     nurse.goto("/arrivals")
     nurse.locator("tr", has_text="Demo-Pathway").get_by_role(
-        "link", name=re.compile("Open session")
+        "link", name=re.compile("Open session|Check in")
     ).click()
     expect(nurse.get_by_role("heading", level=1)).to_contain_text("Infusion session")
     session = nurse.url.split("#")[0]

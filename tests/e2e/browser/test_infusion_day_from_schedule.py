@@ -136,7 +136,7 @@ def test_front_desk_checks_in_and_the_nurse_takes_the_patient_to_discharge(
     nurse = _page_as(chromium, contexts, server, Role.NURSE, TABLET)
     nurse.goto("/arrivals")
     row = nurse.locator("tr", has_text="Demo-Pathway")
-    row.get_by_role("link", name=re.compile("Open session")).click()
+    row.get_by_role("link", name=re.compile("Open session|Check in")).click()
     expect(nurse.get_by_role("heading", level=1)).to_contain_text("Infusion session")
     session_url = nurse.url.split("#")[0]
     state = nurse.locator('[data-field="state"]')

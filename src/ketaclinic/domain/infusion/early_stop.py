@@ -90,6 +90,24 @@ def early_stop_refusal(time: DosingTime, reason: str) -> str:
     )
 
 
+_RECORDED = {
+    Route.IV: "for IV the dose recorded is pump rate × elapsed time at the ordered concentration",
+    Route.SL: (
+        "for SL the whole ordered dose is placed under the tongue at the start, so the dose "
+        "recorded is the ordered dose"
+    ),
+    Route.IN: (
+        "for IN the ordered sprays are given at the start, so the dose recorded is the ordered dose"
+    ),
+    Route.IM: "for IM the injection is given at once, so the dose recorded is the ordered dose",
+}
+
+
+def recorded_dose_words(route: Route) -> str:
+    """What an early stop records as given for ``route``, in words (see :func:`given_dose`)."""
+    return _RECORDED[route]
+
+
 def given_dose(
     *,
     route: Route,

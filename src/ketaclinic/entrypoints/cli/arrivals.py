@@ -79,4 +79,4 @@ def list_arrivals(
     for a in found:
         when = a.booking.start_at.astimezone(zone).strftime("%H:%M")
         session = f"session {a.session.id} ({a.session.state.value})" if a.session else "not in"
-        typer.echo(f"{a.booking.id}\t{when}\t{a.chair_name}\t{a.booking.words}\t{session}")
+        typer.echo(f"{a.booking.id}\t{when}\t{a.chair_name}\t{a.visit}\t{session}")

@@ -12,7 +12,7 @@ from decimal import Decimal
 
 from ketaclinic.domain.dosing.records import DoseOrder
 from ketaclinic.domain.infusion.discharge import DischargeDecision
-from ketaclinic.domain.infusion.early_stop import DosingTime
+from ketaclinic.domain.infusion.early_stop import DosingTime, recorded_dose_words
 from ketaclinic.domain.infusion.records import InfusionSession, SessionTransition, StoredReading
 from ketaclinic.domain.infusion.session import SessionState
 from ketaclinic.domain.patients.treatment import Course, PublishedProtocol
@@ -74,6 +74,13 @@ class SessionDay:
     not_dosed: SessionRecord | None = None  # "do not dose today": reason, who, when
     dosing_ended: DosingEnded | None = None  # dosing ran to its end (an early end: ended_early)
     pauses: Sequence[PauseMove] = ()  # every pause and resume of dosing, oldest first
+
+    @property
+    def early_stop_words(self) -> str:
+        """What an early stop records as given, for the route of this session's dose."""
+        orders = [self.order] if self.order is not None else list(self.open_orders)
+        routes = [o.content.route for o in orders] or list(self.protocol.dosing.routes)
+        return recorded_dose_words(Route.IV if self.infused or not routes else routes[0])
 
     @property
     def infused(self) -> bool:

@@ -39,6 +39,7 @@ from ketaclinic.services.patients.courses import get_course
 from ketaclinic.services.ports import Clock, UnitOfWork, UnitOfWorkFactory
 from ketaclinic.services.protocols.publishing import load_published
 from ketaclinic.services.scheduling.calendar import ChairRoutine, shape_for
+from ketaclinic.services.scheduling.course_kind import kat_course_ids
 from ketaclinic.services.scheduling.occupancy import ChairUse, chair_uses
 
 _NOT_TREATABLE = frozenset(
@@ -71,6 +72,13 @@ class Arrival:
     patient_name: str
     chair_name: str
     session: InfusionSession | None
+    kat: bool = False  # the course is KAT (SL, IN or IM dosing): its sessions read "KAT session n"
+
+    @property
+    def visit(self) -> str:
+        """What the appointment is, in its course's words ("KAT session 1", "Induction session
+        1", "Maintenance booster 1")."""
+        return self.booking.words_for(kat=self.kat)
 
 
 def open_session(uow: UnitOfWork, clock: Clock, actor: Actor, opening: Opening) -> InfusionSession:
@@ -332,12 +340,14 @@ class SessionOpeningService:
                 for b in uow.schedule.active_between(actor.clinic_id, start, end)
                 if b.kind is not BookingKind.COACHING
             ]
+            kat = kat_course_ids(uow, actor.clinic_id, (b.course_id for b in found))
             result = []
             for b in sorted(found, key=lambda b: (b.start_at, b.id)):
                 patient = uow.patients.get(actor.clinic_id, b.patient_id)
                 name = patient.display_name if patient else f"patient {b.patient_id}"
                 session = uow.sessions.for_appointment(actor.clinic_id, b.id)
-                result.append(Arrival(b, name, chairs.get(b.chair_id, "?"), session))
+                chair = chairs.get(b.chair_id, "?")
+                result.append(Arrival(b, name, chair, session, kat=b.course_id in kat))
         return result
 
     def next_day(self, actor: Actor, after: date) -> date | None:

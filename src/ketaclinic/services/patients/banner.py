@@ -20,11 +20,13 @@ from ketaclinic.domain.assessments.records import ADULT_AGE_YEARS
 from ketaclinic.domain.errors import NotFound
 from ketaclinic.domain.identity.access import Permission
 from ketaclinic.domain.identity.staff import Actor
+from ketaclinic.domain.patients.course import CourseState
 from ketaclinic.domain.patients.people import Allergy, Patient, RelatedPerson, age_on
 from ketaclinic.domain.patients.treatment import Course
 from ketaclinic.services.identity.authorization import allowed, require
 from ketaclinic.services.ports import Clock, UnitOfWork, UnitOfWorkFactory
 from ketaclinic.services.protocols.publishing import load_published
+from ketaclinic.services.scheduling.course_kind import course_is_kat
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,6 +41,15 @@ class PatientBanner:
     course: Course | None
     protocol_title: str
     protocol_version: str
+    kat: bool = False  # the course doses by SL, IN or IM (ketamine-assisted therapy)
+
+    @property
+    def series_words(self) -> str:
+        """A KAT course in its series (state ``induction``) reads "in KAT sessions": a KAT
+        course has no induction infusion. Empty otherwise (the state's own words apply)."""
+        if self.kat and self.course is not None and self.course.state is CourseState.INDUCTION:
+            return "in KAT sessions"
+        return ""
 
     @property
     def date_of_birth(self) -> date:
@@ -73,7 +84,9 @@ def _banner(uow: UnitOfWork, patient: Patient, today: date) -> PatientBanner:
     courses = uow.courses.for_patient(clinic_id, patient.id)
     course = max(courses, key=lambda c: c.id) if courses else None
     title, version, below = "", "", ADULT_AGE_YEARS
+    kat = False
     if course is not None:
+        kat = course_is_kat(uow, course)
         view = load_published(uow, clinic_id, course.protocol_version_id)
         title, version = view.published.title, view.published.version
         below = view.protocol.consent.guardian_permission_below_age
@@ -93,4 +106,5 @@ def _banner(uow: UnitOfWork, patient: Patient, today: date) -> PatientBanner:
         course=course,
         protocol_title=title,
         protocol_version=version,
+        kat=kat,
     )

@@ -57,6 +57,7 @@ from ketaclinic.services.scheduling.calendar import (
     next_slot,
     to_engine,
 )
+from ketaclinic.services.scheduling.course_kind import kat_course_ids
 from ketaclinic.services.scheduling.dropping import open_visits
 from ketaclinic.services.scheduling.inputs import MoveRequest
 from ketaclinic.services.scheduling.offers import ensure_induction_bookable
@@ -350,6 +351,13 @@ class ScheduleService:
         require(actor, Permission.SCHEDULE_READ)
         with self._uow() as uow:
             return open_visits(uow, actor.clinic_id, patient_id)
+
+    def kat_courses_of_patient(self, actor: Actor, patient_id: int) -> frozenset[int]:
+        """The patient's KAT courses (SL, IN or IM dosing): their series reads "KAT series"."""
+        require(actor, Permission.SCHEDULE_READ)
+        with self._uow() as uow:
+            courses = uow.courses.for_patient(actor.clinic_id, patient_id)
+            return kat_course_ids(uow, actor.clinic_id, (c.id for c in courses))
 
     def between(self, actor: Actor, start: datetime, end: datetime) -> list[Booking]:
         """Active appointments overlapping ``[start, end)`` (UTC), by start."""

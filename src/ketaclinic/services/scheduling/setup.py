@@ -28,6 +28,7 @@ from ketaclinic.services.audit.trail import record
 from ketaclinic.services.identity.authorization import require
 from ketaclinic.services.ports import Clock, UnitOfWork, UnitOfWorkFactory
 from ketaclinic.services.scheduling.calendar import ChairRoutine
+from ketaclinic.services.scheduling.course_kind import kat_course_ids
 from ketaclinic.services.scheduling.occupancy import ChairHold, chair_holds
 
 SHIFT_ROLES: dict[ShiftRole, frozenset[Role]] = {
@@ -63,6 +64,12 @@ class Board:
     zone: ZoneInfo
     #: sessions without an appointment still open in a chair (the chair is taken)
     holds: tuple[ChairHold, ...] = ()
+    #: the KAT courses among the bookings' (SL, IN or IM dosing): "KAT session n"
+    kat_courses: frozenset[int] = frozenset()
+
+    def words(self, booking: Booking) -> str:
+        """What ``booking`` is, in its course's words ("KAT session 2", "Induction session 2")."""
+        return booking.words_for(kat=booking.course_id in self.kat_courses)
 
     def local_day(self, booking: Booking) -> date:
         return booking.start_at.astimezone(self.zone).date()
@@ -191,7 +198,8 @@ class CalendarService:
                 for h in chair_holds(uow, actor.clinic_id, ChairRoutine(), since=start, now=now)
                 if h.closed_at is None and h.overlaps(start, end)
             )
-        return Board(first_day, days, tuple(found), names, directory, zone, holds)
+            kat = kat_course_ids(uow, actor.clinic_id, (b.course_id for b in found))
+        return Board(first_day, days, tuple(found), names, directory, zone, holds, kat)
 
 
 def load_directory(uow: UnitOfWork, clinic_id: int) -> Directory:

@@ -14,6 +14,7 @@ from ketaclinic.domain.patients.treatment import Course
 from ketaclinic.domain.scheduling.booking import Booking, BookingKind, BookingStatus
 from ketaclinic.services.identity.authorization import require
 from ketaclinic.services.ports import Clock, UnitOfWorkFactory
+from ketaclinic.services.scheduling.course_kind import course_is_kat
 from ketaclinic.services.scheduling.inputs import DropReason
 
 #: How far ahead a proposed session is looked for: longer than any protocol's series window.
@@ -33,6 +34,12 @@ class SeriesToConfirm:
     why: str  # "cancelled", "missed" or "postponed"
     reason: str  # as written when it was dropped
     proposed: tuple[Booking, ...]  # the sessions to confirm, by time
+    kat: bool = False  # a KAT course (SL, IN or IM dosing): "KAT session n", "KAT series"
+
+    @property
+    def dropped_words(self) -> str:
+        """The dropped session in its course's words ("KAT session 2", "Induction session 2")."""
+        return self.dropped.words_for(kat=self.kat)
 
     @property
     def first_at(self) -> datetime:
@@ -87,7 +94,14 @@ class SeriesToConfirmService:
                 why, reason = _why(last)
                 found.append(
                     SeriesToConfirm(
-                        course, course.patient_id, name, last, why, reason, tuple(proposed)
+                        course,
+                        course.patient_id,
+                        name,
+                        last,
+                        why,
+                        reason,
+                        tuple(proposed),
+                        kat=course_is_kat(uow, course),
                     )
                 )
         return sorted(found, key=lambda s: (s.first_at, s.patient_name.casefold(), s.course.id))

@@ -186,6 +186,7 @@ def _panel(
         "no_plan_yet": NO_PLAN_YET,
         "bookings": bookings,
         "courses": courses,
+        "kat_courses": services.schedule.kat_courses_of_patient(staff_session.actor, patient_id),
         "directory": directory,
         "move_error": None,
         "error": None,
