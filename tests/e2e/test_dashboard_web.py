@@ -74,6 +74,10 @@ def test_dashboard_csv_and_report(client: TestClient, world: World) -> None:
         'title="Protocol id adult-iv-induction" data-protocol-id="adult-iv-induction">' in page.text
     )
     assert ">adult-iv-induction</td>" not in page.text
+    # the clinic and the questionnaire by their names, not their id and code
+    assert f"<td>All months</td><td>{world.clinic.name}</td>" in page.text
+    assert page.text.count(f"<td>{world.clinic.name}</td>") == 2  # overall and by month
+    assert "<td>PHQ-9</td>" in page.text and "<td>phq9</td>" not in page.text
     csv = client.get(f"/outcomes/rates.csv?from_month={month}&to_month={month}")
     assert csv.status_code == 200 and csv.headers["content-type"].startswith("text/csv")
     lines = csv.text.strip().splitlines()

@@ -122,7 +122,14 @@ def test_the_relapsed_course_shows_the_relapse_first_and_no_stability_claim(
     assert outcome.index('data-relapse="met"') < outcome.index("data-outcome=")
     assert "Relapse rule met" in outcome.split("data-outcome=", 1)[0]
     assert 'data-holds="true"' not in body and "· holds" not in body
-    assert 'data-holds="false"' in body and "not holding: relapse rule met since" in body
+    assert 'data-holds="false"' in body
+    # the stability line says when the relapse rule was met, in the clinic's time, never a
+    # sentence cut off after "since"
+    holding = re.search(
+        r"not holding: relapse rule met on (\w{3} \d{1,2} \w{3} \d{4} \d{2}:\d{2})", body
+    )
+    assert holding is not None, body
+    assert "met since<" not in body
     # once relapse is met the early review does not claim progress, and no rule contradicts it
     assert 'data-futility="not-applicable"' in body
     assert "Early review (on track)" not in body and "improving" not in body
@@ -132,6 +139,7 @@ def test_the_relapsed_course_shows_the_relapse_first_and_no_stability_claim(
     assert "· holds" not in panel
     report = pdf_text(client.get(f"/courses/{isle.course_id}/report.pdf").content)
     outcome_part = report.split("Outcome", 1)[1]
+    assert f"not holding: relapse rule met on {holding.group(1)}" in report
     assert outcome_part.index("RELAPSE RULE MET") < outcome_part.index("on PHQ-9")
     assert "(holds)" not in report
 

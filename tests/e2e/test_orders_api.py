@@ -3,12 +3,16 @@ answers 409 on a mismatch, and ``GET /api/v1/fhir/MedicationRequest?patient=`` v
 
 from __future__ import annotations
 
+import re
+from decimal import Decimal
+
 from fastapi.testclient import TestClient
 from fhir.resources.R4B.bundle import Bundle
 from fhir.resources.R4B.medicationrequest import MedicationRequest
 
 from ketaclinic.domain.consent.signatures import ConsentStatus
 from ketaclinic.domain.identity.access import Role
+from ketaclinic.services.dosing.checkins import CheckinEntry
 from tests.conftest import World
 from tests.e2e.conftest import bearer, web_login
 from tests.integration.test_orders_service import set_up_course
@@ -157,3 +161,32 @@ def test_the_web_order_form_refuses_a_route_the_protocol_does_not_dose(
     assert posted.status_code == 422
     assert "plan.route_not_in_protocol" in posted.text and "<strong>Route</strong>" in posted.text
     assert world.services.orders.for_patient(world.actor(Role.APP), setup.patient_id) == []
+
+
+def _dose_field(page: str) -> str:
+    found = re.search(r'<input[^>]*id="mg_per_kg"[^>]*value="([^"]*)"', page)
+    assert found is not None, page
+    return found.group(1)
+
+
+def test_the_order_form_prefills_only_a_proposed_dose(client: TestClient, world: World) -> None:
+    setup = set_up_course(
+        world.services, world.clock, world.actor(Role.PHYSICIAN), world.actor(Role.FRONT_DESK)
+    )
+    web_login(client, world, Role.APP)
+    proposed = client.get(f"/courses/{setup.course_id}/orders/new")
+    assert proposed.status_code == 200 and 'id="recommended-dose"' in proposed.text
+    assert _dose_field(proposed.text) == "0.5"
+    # ill since the last session: postpone, no dose proposed; the prescriber types one with a
+    # written reason, so the form offers no dose to sign by default
+    entry = CheckinEntry(
+        anxiety_0_10=2, anxiety_spike=False, sleep_hours_last_night=Decimal(8), illness=True
+    )
+    world.services.checkins.record(world.actor(Role.NURSE), setup.course_id, entry)
+    postponed = client.get(f"/courses/{setup.course_id}/orders/new")
+    assert postponed.status_code == 200
+    assert "no dose is proposed" in postponed.text
+    assert 'data-outcome="postpone"' in postponed.text
+    assert _dose_field(postponed.text) == ""
+    dose_input = re.search(r'<input[^>]*id="mg_per_kg"[^>]*>', postponed.text)
+    assert dose_input is not None and 'autocomplete="off"' in dose_input.group(0)

@@ -110,9 +110,18 @@ def test_after_a_physician_approves_on_the_page_the_nurse_resumes(
     csrf = web_login(client, world, Role.NURSE)
     page = client.get(f"/sessions/{sid}")
     assert "Waiting for a prescriber" in page.text and 'name="approved_by"' not in page.text
+    # no Resume form the rule would refuse: the nurse is told what it waits for
+    resume_form = f'action="/sessions/{sid}/steps/resume"'
+    assert resume_form not in page.text
+    assert "Waiting for a prescriber's approval to resume" in page.text
     csrf = web_login(client, world, Role.PHYSICIAN)
     page = client.get(f"/sessions/{sid}")
     assert "Approve resuming" in page.text
+    # the approving prescriber reads who paused, when and why
+    paused = page.text.split('id="pause-reason"', 1)[1].split("</p>", 1)[0]
+    assert "by Test Nurse" in paused and ">nausea</span>" in paused
+    assert re.search(r"Paused at \d\d:\d\d", paused)
+    assert resume_form in page.text  # a prescriber resuming records the approval
     approved = client.post(
         f"/sessions/{sid}/steps/resume-approval",
         data={"reason": "nausea settled after ondansetron", "csrf_token": csrf},
@@ -125,6 +134,7 @@ def test_after_a_physician_approves_on_the_page_the_nurse_resumes(
         physician = uow.staff.get(world.actor(Role.PHYSICIAN).staff_id or 0)
     assert physician is not None
     assert 'id="resume-approved"' in page.text and physician.name in page.text
+    assert resume_form in page.text and "approval to resume" not in page.text
     resumed = client.post(
         f"/sessions/{sid}/steps/resume",
         data={"reason": "settled", "csrf_token": csrf},

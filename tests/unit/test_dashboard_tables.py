@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+from dataclasses import replace
 from decimal import Decimal
 
 from ketaclinic.domain.outcomes.analytics import (
@@ -95,3 +96,31 @@ def test_the_page_names_each_protocol_and_keeps_its_id_as_the_title() -> None:
     rates = tables["rates"].shown_rows
     assert (rates[0][1], rates[1][1]) == (("All months", ""), ("March 2026", ""))
     assert tables["rates"].rows[1][1] == "2026-03"
+
+
+def test_the_page_names_the_questionnaire_and_the_clinic_and_the_csv_keeps_the_codes() -> None:
+    tables = {t.id: t for t in figure_tables(dashboard(), "Fictional Test Clinic")}
+    trajectory = tables["trajectory"]
+    assert trajectory.shown_rows[0][1] == ("PHQ-9", "")
+    assert trajectory.rows[0][1] == "phq9"
+    rates = tables["rates"]
+    clinic = rates.header.index("clinic")
+    assert {row[clinic] for row in rates.shown_rows} == {("Fictional Test Clinic", "")}
+    assert {row[clinic] for row in rates.rows} == {"7"}
+
+
+def test_a_figure_out_of_no_course_shows_a_dash_not_zero_percent() -> None:
+    d = dashboard()
+    empty = replace(
+        d.protocols[0],
+        time_to_response=(KaplanMeierRow(1, 3, 1, 0, 1 / 3), KaplanMeierRow(2, 0, 0, 0, 1 / 3)),
+    )
+    tables = {t.id: t for t in figure_tables(replace(d, protocols=(empty,)))}
+    km = tables["time_to_response"]
+    pct = km.header.index("cumulative_response_pct")
+    assert km.shown_rows[0][pct] == (33.33, "")
+    assert km.shown_rows[1][pct] == ("\u2014", "")
+    assert km.rows[1][pct] == ""  # the CSV leaves the cell empty
+    zero = replace(d, retention=(SessionRetentionRow(1, 0, 0),))
+    retention = {t.id: t for t in figure_tables(zero)}["retention"]
+    assert retention.shown_rows[0][-1] == ("\u2014", "")

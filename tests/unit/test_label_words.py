@@ -4,18 +4,27 @@ raw code stays in the page's ``data-*`` attributes."""
 
 from __future__ import annotations
 
+from dataclasses import fields
 from pathlib import Path
 
 import pytest
 
+from ketaclinic.adapters.protocol_files import shipped_protocols
 from ketaclinic.domain.assessments.safety import Disposition, Urgency
 from ketaclinic.domain.dosing.checkin import TitrationOutcome
 from ketaclinic.domain.evaluation.eligibility.engine import Decision
 from ketaclinic.domain.evaluation.medications import DrugClass
 from ketaclinic.domain.integration.plans import NoteKind
 from ketaclinic.domain.patients.course import CourseState
+from ketaclinic.domain.protocols.sections import RouteDosing
 from ketaclinic.domain.scheduling import Constraint
-from ketaclinic.entrypoints.web.label_words import label, lower_label, move_label
+from ketaclinic.entrypoints.web.label_words import (
+    DOSING_LIMIT_LABELS,
+    dosing_limit_label,
+    label,
+    lower_label,
+    move_label,
+)
 from ketaclinic.entrypoints.web.rendering import templates
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "src/ketaclinic/entrypoints/web/templates"
@@ -94,3 +103,27 @@ def test_no_page_writes_a_code_by_replacing_its_underscores() -> None:
         if p.relative_to(TEMPLATES).parts[0] != "infusion" and "replace('_'" in p.read_text()
     ]
     assert offenders == []
+
+
+@pytest.mark.parametrize(
+    ("key", "words"),
+    [
+        ("adjusted_above_bmi", "Dose by adjusted weight above BMI (kg/m²)"),
+        ("concentrations_mg_per_ml", "Concentrations (mg/mL)"),
+        ("duration_min", "Infusion duration (min)"),
+        ("max_mg_per_kg", "Maximum dose (mg/kg)"),
+        ("some_new_limit", "Some new limit"),
+    ],
+)
+def test_a_dosing_limit_reads_as_a_plain_name_with_its_unit(key: str, words: str) -> None:
+    assert dosing_limit_label(key) == words
+
+
+def test_every_dosing_limit_a_protocol_can_cite_has_plain_words() -> None:
+    keys = {f.name for f in fields(RouteDosing)} - {"route", "sources"}
+    assert keys <= set(DOSING_LIMIT_LABELS)
+    routes = [r for p in shipped_protocols() for r in p.dosing.routes.values()]
+    cited = {key for r in routes for key in r.sources}
+    assert cited and cited <= set(DOSING_LIMIT_LABELS)
+    rendered = templates().env.from_string("{{ k | dosing_limit }}").render(k="max_mg_per_kg")
+    assert rendered == "Maximum dose (mg/kg)"

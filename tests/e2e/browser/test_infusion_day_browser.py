@@ -165,11 +165,14 @@ def test_a_whole_iv_session_from_check_in_to_discharge(
     page.goto(f"/sessions/{sid}")
     state = page.locator('[data-field="state"]')
     expect(page.locator("#resume-waiting")).to_contain_text("Waiting for a prescriber")
-    _submit(page, "resume", {"Reason for resuming *": "BP 134/80 on recheck"})
-    expect(page.get_by_role("alert")).to_contain_text("resume_approved")
+    expect(page.locator("#resume-waiting-approval")).to_have_text(
+        "Waiting for a prescriber's approval to resume."
+    )
+    expect(page.get_by_role("form", name="Resume")).to_have_count(0)
     expect(state).to_have_text("Paused")
     doctor = signed_in(Role.PHYSICIAN, viewport=TABLET)
     doctor.goto(f"/sessions/{sid}")
+    expect(doctor.locator("#pause-reason")).to_contain_text("Paused at")
     _submit(doctor, "resume-approval", {"Reason resuming is safe *": "BP 134/80, asymptomatic"})
     expect(doctor.locator("#resume-approved")).to_contain_text("BP 134/80, asymptomatic")
     page.goto(f"/sessions/{sid}")

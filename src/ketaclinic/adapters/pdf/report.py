@@ -220,7 +220,10 @@ def _plan(pdf: FPDF, report: CourseReport) -> None:
 
 def _holding(report: CourseReport) -> str:
     if report.review.relapse_met:
-        return "not holding: relapse rule met since"
+        met_at = report.review.relapse_met_at
+        if met_at is None:
+            return "not holding: a relapse rule is met since reassessment"
+        return f"not holding: relapse rule met on {_local(met_at, report.clinic_timezone)}"
     return "holds" if report.review.stability_holds else "not holding"
 
 

@@ -1,5 +1,6 @@
 """Stored codes as the words people read on a page: eligibility decisions, urgencies, titration
-outcomes, drug classes, note and booking kinds, and the course moves a button offers.
+outcomes, drug classes, note and booking kinds, the course moves a button offers, and each
+dosing limit of a protocol route with its unit.
 
 One place for every code whose words are more than the code with its underscores turned into
 spaces; any other code is shown capitalised with spaces (``step_up`` -> ``Step up``). Pages keep
@@ -64,6 +65,25 @@ MOVE_LABELS = {
     "discontinued": "Discontinue the course",
 }
 
+#: Each dosing limit of a protocol route (its key in the protocol file) as staff read it, with
+#: its unit: the "Why these limits" list of the dose order form.
+DOSING_LIMIT_LABELS = {
+    "start_mg_per_kg": "Starting dose (mg/kg)",
+    "start_fixed_mg": "Starting dose (mg)",
+    "duration_min": "Infusion duration (min)",
+    "weight_basis": "Weight the dose is based on",
+    "adjusted_above_bmi": "Dose by adjusted weight above BMI (kg/m²)",
+    "adjusted_weight_factor": "Adjusted-weight factor",
+    "titration_step_mg_per_kg": "Titration step (mg/kg)",
+    "titration_step_mg": "Titration step (mg)",
+    "max_mg_per_kg": "Maximum dose (mg/kg)",
+    "max_mg": "Maximum dose (mg)",
+    "rounding_mg": "Dose rounded to (mg)",
+    "concentrations_mg_per_ml": "Concentrations (mg/mL)",
+    "max_mg_per_kg_per_h": "Maximum infusion rate (mg/kg/h)",
+    "max_rate_ml_per_h": "Maximum pump rate (mL/h)",
+}
+
 
 def _code(value: Any) -> str:
     return str(getattr(value, "value", value) or "")
@@ -89,3 +109,10 @@ def move_label(target: Any) -> str:
     """A course move as its button says it: ``completed`` -> ``Complete the course``."""
     code = _code(target)
     return MOVE_LABELS.get(code, f"Move to {label(code).lower()}")
+
+
+def dosing_limit_label(key: Any) -> str:
+    """A route's dosing limit as the order form names it, with its unit: ``max_mg_per_kg`` ->
+    ``Maximum dose (mg/kg)``; a key this release does not know reads as a label."""
+    code = _code(key)
+    return DOSING_LIMIT_LABELS.get(code) or label(code)

@@ -21,7 +21,12 @@ from ketaclinic.domain.patients.treatment import Course
 from ketaclinic.entrypoints.http import status_for
 from ketaclinic.entrypoints.web.alarm_words import alarm_count, alarm_message
 from ketaclinic.entrypoints.web.aldrete_words import ALDRETE_CRITERIA, ALDRETE_LABELS
-from ketaclinic.entrypoints.web.label_words import label, lower_label, move_label
+from ketaclinic.entrypoints.web.label_words import (
+    dosing_limit_label,
+    label,
+    lower_label,
+    move_label,
+)
 from ketaclinic.entrypoints.web.navigation import CHART_PANELS, NAV
 from ketaclinic.entrypoints.web.plain import (
     counted,
@@ -76,6 +81,7 @@ def templates() -> Jinja2Templates:
         _templates.env.filters["label"] = label
         _templates.env.filters["label_lc"] = lower_label
         _templates.env.filters["move"] = move_label
+        _templates.env.filters["dosing_limit"] = dosing_limit_label
         _templates.env.finalize = plain_number  # every {{ Decimal }} prints as a plain decimal
     return _templates
 

@@ -41,6 +41,16 @@ def refuse_typed_approver(raw: Mapping[str, Any]) -> None:
         )
 
 
+def may_resume(actor: Actor, approved: bool) -> bool:
+    """Whether ``actor`` may resume a paused session now (resume_approved): a member who runs
+    sessions once a prescriber approved this pause, or a prescriber, whose resuming records the
+    approval. Pages offer the Resume form by this rule; the transition guard ``resume_approved``
+    (``domain.infusion.session``) refuses a resume without the approval whoever asks."""
+    if not allowed(actor, Permission.SESSION_RUN):
+        return False
+    return approved or allowed(actor, Permission.PREDOSE_DECIDE)
+
+
 def approval_payload(
     uow: UnitOfWork, actor: Actor, s: InfusionSession, reason: str
 ) -> dict[str, Any]:

@@ -34,6 +34,7 @@ from ketaclinic.domain.outcomes.response import (
     withhold_outcome,
 )
 from ketaclinic.domain.outcomes.scores import course_baseline
+from ketaclinic.domain.outcomes.standing import relapse_met_at
 from ketaclinic.domain.patients.treatment import Course
 from ketaclinic.domain.protocols.model import Protocol
 from ketaclinic.services.outcomes.timeline import reassessment_closed
@@ -73,6 +74,14 @@ class CourseReview:
     def relapse_met(self) -> bool:
         """A relapse rule of the protocol is met since reassessment (clinical.md §3.4)."""
         return self.relapse is not None and self.relapse.watch.relapse
+
+    @property
+    def relapse_met_at(self) -> datetime | None:
+        """When the relapse rule was met (the latest score of the run that met it); ``None``
+        when no rule is met."""
+        if self.relapse is None or not self.relapse.watch.relapse:
+            return None
+        return relapse_met_at(self.relapse.watch)
 
     @property
     def stability_holds(self) -> bool | None:

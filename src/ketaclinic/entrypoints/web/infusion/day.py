@@ -42,6 +42,7 @@ from ketaclinic.services.infusion.checklists import (
 )
 from ketaclinic.services.infusion.dose_team import STEP_PEOPLE
 from ketaclinic.services.infusion.monitor_messages import VitalsBatch
+from ketaclinic.services.infusion.pauses import may_resume
 from ketaclinic.services.infusion.predose_steps import NOT_DOSED_FROM
 from ketaclinic.services.infusion.runners import CLINICAL_RUNNERS, may_run_session
 
@@ -124,6 +125,7 @@ def _page(
         "scales": list(SCALES),
         "aldrete_items": ALDRETE_ITEMS,
         "may_run": may_run,
+        "may_resume": may_run and may_resume(staff_session.actor, day.resume_approval is not None),
         "licensed": licensed,
         "may_close": may_run
         and staff_session.actor.role in CLINICAL_RUNNERS

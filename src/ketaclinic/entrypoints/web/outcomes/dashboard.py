@@ -52,7 +52,7 @@ def dashboard(
         return render(request, "outcomes/dashboard.html", context, status=422)
     context = {
         "d": built,
-        "tables": figure_tables(built),
+        "tables": figure_tables(built, staff_session.clinic.name),
         "charts": dashboard_charts(built),
         "notes": READING,
         "values": values,

@@ -8,6 +8,7 @@ import io
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 
+from ketaclinic.domain.assessments.instruments.registry import instrument_name
 from ketaclinic.entrypoints.web.plain import month_words
 from ketaclinic.services.outcomes.dashboard import Dashboard
 
@@ -60,6 +61,7 @@ class FigureTable:
     rows: tuple[tuple[Cell, ...], ...]
     denominator: str = ""  # one plain sentence: what the figures are out of, and why
     names: Mapping[str, str] = field(default_factory=dict)  # protocol id -> what staff call it
+    clinic_name: str = ""  # what staff call the clinic the figures are of
 
     @property
     def labels(self) -> tuple[str, ...]:
@@ -69,9 +71,10 @@ class FigureTable:
     @property
     def shown_rows(self) -> tuple[tuple[tuple[Cell, str], ...], ...]:
         """The rows as the page shows them: each cell as (text, title), a protocol by its name
-        with its id as the title and a month in words; the CSV keeps the ids and codes."""
+        with its id as the title, a month in words, a questionnaire and the clinic by their
+        names, and a figure without a denominator as a dash; the CSV keeps the ids and codes."""
         return tuple(
-            tuple(_shown(h, c, self.names) for h, c in zip(self.header, row, strict=True))
+            tuple(_shown(h, c, self) for h, c in zip(self.header, row, strict=True))
             for row in self.rows
         )
 
@@ -83,11 +86,20 @@ class FigureTable:
         return out.getvalue()
 
 
-def _shown(heading: str, cell: Cell, names: Mapping[str, str]) -> tuple[Cell, str]:
+NO_FIGURE = "\u2014"  # shown for a figure out of nothing (its denominator is 0)
+
+
+def _shown(heading: str, cell: Cell, table: FigureTable) -> tuple[Cell, str]:
     if heading == "protocol":
-        return names.get(str(cell), cell), str(cell)
+        return table.names.get(str(cell), cell), str(cell)
     if heading == "start_month":
         return ("All months" if cell == "all" else month_words(cell)), ""
+    if heading == "clinic":
+        return table.clinic_name or cell, ""
+    if heading == "instrument":
+        return instrument_name(str(cell)), ""
+    if cell == "":
+        return NO_FIGURE, ""
     return cell, ""
 
 
@@ -223,7 +235,7 @@ def _time_to_response(d: Dashboard) -> FigureTable:
             k.at_risk,
             k.events,
             k.censored,
-            _f(100 * k.cumulative_response),
+            _f(100 * k.cumulative_response) if k.at_risk else "",
         )
         for p in d.protocols
         for k in p.time_to_response
@@ -314,6 +326,6 @@ BUILDERS: dict[str, Callable[[Dashboard], FigureTable]] = {
 }
 
 
-def figure_tables(d: Dashboard) -> list[FigureTable]:
+def figure_tables(d: Dashboard, clinic_name: str = "") -> list[FigureTable]:
     names = {p.protocol_id: p.name for p in d.protocols}
-    return [replace(build(d), names=names) for build in BUILDERS.values()]
+    return [replace(build(d), names=names, clinic_name=clinic_name) for build in BUILDERS.values()]
