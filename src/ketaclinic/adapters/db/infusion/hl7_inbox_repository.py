@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import Connection, func, insert, select, text
 from sqlalchemy.exc import IntegrityError
 
+from ketaclinic.adapters.db.bulk import insert_returning
 from ketaclinic.adapters.db.infusion.tables import hl7_dead_letters, hl7_messages, infusion_sessions
 from ketaclinic.adapters.db.infusion.tables_ingest import ingest_catalog_versions
 from ketaclinic.domain.errors import Conflict
@@ -166,9 +167,15 @@ class SqlHl7Inbox:
             return []
         if self._conn.dialect.name == "postgresql":
             return self._record_arrays(clinic_id, receipts)
-        rows = [{**r, "clinic_id": clinic_id} for r in receipts]
-        stmt = insert(hl7_messages).returning(hl7_messages.c.id, sort_by_parameter_order=True)
-        return [int(i) for i in self._conn.execute(stmt, rows).scalars()]
+        # SQLite: multi-row INSERT ... RETURNING (adapters.db.bulk); each id matched to its
+        # receipt by sender and MSH-10, which are unique in the clinic
+        columns = ("clinic_id", "received_at", *_RECEIPT_ARRAYS)
+        values = [(clinic_id, r["received_at"], *(r[c] for c in _RECEIPT_ARRAYS)) for r in receipts]
+        rows = insert_returning(
+            self._conn, hl7_messages, columns, values, ("id", "sender", "control_id")
+        )
+        ids = {(r.sender, r.control_id): int(r.id) for r in rows}
+        return [ids[(r["sender"], r["control_id"])] for r in receipts]
 
     def _record_arrays(self, clinic_id: int, receipts: Sequence[dict[str, Any]]) -> list[int]:
         """PostgreSQL: one column array per field through one fixed statement (prepared once
