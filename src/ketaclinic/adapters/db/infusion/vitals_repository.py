@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Connection, insert, select, text, update
+from sqlalchemy import Connection, bindparam, insert, select, text, update
 
 from ketaclinic.adapters.db.bulk import insert_rows
 from ketaclinic.adapters.db.infusion.tables import (
@@ -38,6 +38,17 @@ _BATCH_COLUMNS = (
     "entered_by",
     "plausible",
     "rejected_reason",
+)
+
+# built once (each listener batch runs it): only the values are bound per call
+_BUMP = (
+    update(infusion_sessions)
+    .where(
+        infusion_sessions.c.clinic_id == bindparam("in_clinic"),
+        infusion_sessions.c.id.in_(bindparam("session_ids", expanding=True)),
+    )
+    .values(readings_version=infusion_sessions.c.readings_version + 1)
+    .returning(infusion_sessions.c.id, infusion_sessions.c.patient_id)
 )
 
 
@@ -227,15 +238,8 @@ class SqlReadingRepository:
         session's (the table keeps no per-row keys to them; migration 0020): a pair that is not a
         session of this clinic and patient fails the whole transaction."""
         pairs = set(sessions)
-        done = self._conn.execute(
-            update(infusion_sessions)
-            .where(
-                infusion_sessions.c.clinic_id == clinic_id,
-                infusion_sessions.c.id.in_(sorted({session_id for session_id, _p in pairs})),
-            )
-            .values(readings_version=infusion_sessions.c.readings_version + 1)
-            .returning(infusion_sessions.c.id, infusion_sessions.c.patient_id)
-        )
+        session_ids = sorted({session_id for session_id, _p in pairs})
+        done = self._conn.execute(_BUMP, {"in_clinic": clinic_id, "session_ids": session_ids})
         if {(int(r.id), int(r.patient_id)) for r in done} != pairs:
             raise Conflict(
                 "readings name a session of another clinic or patient", field="session_id"
