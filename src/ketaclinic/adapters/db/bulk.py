@@ -16,11 +16,13 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, Row, Table, insert
 
 Processor = Callable[[Any], Any]
+_MISSING = object()
 MAX_VARIABLES = 30_000  # below SQLite's bound on variables in one statement (32,766)
 
 
@@ -72,12 +74,22 @@ def _compile(
 
 
 def _processed(compiled: _Compiled, rows: Sequence[Sequence[Any]]) -> list[tuple[Any, ...]]:
+    """Each row's values in statement order through their bind processors; a time repeated
+    across rows (a batch's receipt time, a message's observation time) is processed once."""
     order, steps = compiled.order, compiled.steps
+    times: dict[tuple[int, datetime], Any] = {}  # per column: columns may process differently
     out: list[tuple[Any, ...]] = []
     for row in rows:
         values = [row[i] for i in order]
         for i, process in steps:
-            values[i] = process(values[i])
+            value = values[i]
+            if type(value) is datetime:
+                done = times.get((i, value), _MISSING)
+                if done is _MISSING:
+                    done = times[(i, value)] = process(value)
+                values[i] = done
+            else:
+                values[i] = process(value)
         out.append(tuple(values))
     return out
 
