@@ -22,6 +22,7 @@ OVERDUE = "overdue"
 #: ECG heart rate counts as present while no more than this older than the newest pulse rate.
 ECG_PRESENT_WITHIN = timedelta(seconds=60)
 _PARAMETERS = {p.value: p for p in Parameter}
+_HEART = (Parameter.HR, Parameter.PR)
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,8 +109,9 @@ def rule_condition(rule: AlertRule, seen: Seen) -> Condition | None:
     if rule.kind is AlertKind.SIGNAL_LOST:
         return _signal_lost(rule, own, seen.technical_by_parameter.get(source, []))
     if rule.kind is AlertKind.DATA_MISSING:
-        if parameter is Parameter.HR:
-            measured = [r for r in seen.readings if r.parameter in (Parameter.HR, Parameter.PR)]
+        if parameter is Parameter.HR:  # only the newest heart or pulse rate counts
+            newest = next((r for r in reversed(seen.readings) if r.parameter in _HEART), None)
+            measured = [newest] if newest is not None else []
         else:
             measured = own
         return _data_missing(rule, measured, seen)

@@ -38,6 +38,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from operator import attrgetter
 
 from ketaclinic.domain.infusion.alarm_conditions import (
     ECG_PRESENT_WITHIN as ECG_PRESENT_WITHIN,
@@ -73,6 +74,7 @@ from ketaclinic.domain.protocols.sections import (
     MonitoringPhase,
 )
 
+_at = attrgetter("at")
 _ACTION_RANK = {
     AlertAction.CHECK_SENSOR: 1,
     AlertAction.NOTIFY: 1,
@@ -166,6 +168,7 @@ def evaluate(
     Technical readings (lost signal) are rejected as patient values and feed ``signal_lost``
     rules. ``phase`` (None = every rule applies) limits which rules may be raised.
     """
+    limits = limits or PlausibilityLimits()  # built once, not once per reading
     checks = [check_plausible(r, at=at, limits=limits) for r in new_readings]
     accepted = [c.reading for c in checks if c.plausible]
     seen = Seen(
@@ -242,13 +245,36 @@ def dedup_key(rule: AlertRule) -> str:
 
 def _usable(readings: list[VitalReading]) -> list[VitalReading]:
     """Usable readings in time order; a repeat of the same reading counts once, at its LAST
-    arrival, so equal times (one-second HL7 resolution) keep the order in which they came."""
+    arrival, so equal times (one-second HL7 resolution) keep the order in which they came.
+
+    A stable sort by time keeps arrival order among equal times; a repeat has the same time
+    (the time is part of what makes it the same reading), so only a run of equal times can hold
+    repeats, and only such a run is looked at for them."""
+    ordered = sorted(readings, key=_at)
+    kept: list[VitalReading] = []
+    end = len(ordered)
+    start = 0
+    while start < end:
+        at = ordered[start].at
+        stop = start + 1
+        while stop < end and ordered[stop].at == at:
+            stop += 1
+        if stop - start == 1:
+            kept.append(ordered[start])
+        else:
+            kept += _last_arrivals(ordered[start:stop])
+        start = stop
+    return [r for r in kept if r.usable]
+
+
+def _last_arrivals(run: list[VitalReading]) -> list[VitalReading]:
+    """Readings of one time, each repeat once at its last arrival, in that arrival order."""
     unique: dict[tuple[object, ...], VitalReading] = {}
-    for r in readings:
-        key = (r.parameter, r.at, r.value, r.device_id, r.mdc_code)
+    for r in run:
+        key = (r.parameter, r.value, r.device_id, r.mdc_code)
         unique.pop(key, None)
         unique[key] = r
-    return sorted((r for r in unique.values() if r.usable), key=lambda r: r.at)
+    return list(unique.values())
 
 
 def _alarm(rule: AlertRule, condition: Condition, *, at: datetime) -> Alarm:

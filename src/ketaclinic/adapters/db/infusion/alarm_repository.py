@@ -10,13 +10,23 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ketaclinic.adapters.db.infusion.tables import alarms
 from ketaclinic.domain.errors import Conflict
 from ketaclinic.domain.infusion.alarms import Alarm
 from ketaclinic.domain.infusion.records import AckAction, StoredAlarm
+
+# built once (each listener batch runs it): only the values are bound per call
+_FOR_SESSIONS = (
+    select(alarms)
+    .where(
+        alarms.c.clinic_id == bindparam("clinic_id"),
+        alarms.c.session_id.in_(bindparam("session_ids", expanding=True)),
+    )
+    .order_by(alarms.c.id)
+)
 
 
 def _alarm(m: Any) -> StoredAlarm:
@@ -113,12 +123,8 @@ class SqlAlarmRepository:
         found: dict[int, list[StoredAlarm]] = {i: [] for i in session_ids}
         if not session_ids:
             return found
-        stmt = (
-            select(alarms)
-            .where(alarms.c.clinic_id == clinic_id, alarms.c.session_id.in_(list(session_ids)))
-            .order_by(alarms.c.id)
-        )
-        for r in self._conn.execute(stmt):
+        params = {"clinic_id": clinic_id, "session_ids": list(session_ids)}
+        for r in self._conn.execute(_FOR_SESSIONS, params):
             found[r.session_id].append(_alarm(r._mapping))
         return found
 

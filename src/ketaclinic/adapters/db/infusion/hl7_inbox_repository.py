@@ -9,9 +9,10 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, func, insert, select, text
+from sqlalchemy import Connection, bindparam, func, insert, select, text
 from sqlalchemy.exc import IntegrityError
 
+from ketaclinic.adapters.db.bulk import insert_returning
 from ketaclinic.adapters.db.infusion.tables import hl7_dead_letters, hl7_messages, infusion_sessions
 from ketaclinic.adapters.db.infusion.tables_ingest import ingest_catalog_versions
 from ketaclinic.domain.errors import Conflict
@@ -36,6 +37,29 @@ _RECORD_MANY = text(
     " CAST(:ack_code AS text[]), CAST(:session_id AS integer[]), CAST(:readings AS integer[]))"
     " AS u(sender, control_id, digest, received_at, outcome, ack_code, session_id, readings)"
     " RETURNING id, sender, control_id"
+)
+
+# built once (each batch of the listener runs these): only the values are bound per call
+_CATALOG_VERSION = select(ingest_catalog_versions.c.version).where(
+    ingest_catalog_versions.c.clinic_id == bindparam("clinic_id")
+)
+_SEEN_MANY = select(
+    hl7_messages.c.sender,
+    hl7_messages.c.control_id,
+    hl7_messages.c.ack_code,
+    hl7_messages.c.digest,
+).where(
+    hl7_messages.c.clinic_id == bindparam("clinic_id"),
+    hl7_messages.c.control_id.in_(bindparam("control_ids", expanding=True)),
+)
+_LOCK_SESSIONS = (
+    select(infusion_sessions.c.id, infusion_sessions.c.readings_version)
+    .where(
+        infusion_sessions.c.clinic_id == bindparam("clinic_id"),
+        infusion_sessions.c.id.in_(bindparam("session_ids", expanding=True)),
+    )
+    .order_by(infusion_sessions.c.id)
+    .with_for_update()
 )
 
 
@@ -79,25 +103,14 @@ class SqlHl7Inbox:
         returns each session's ``readings_version`` as of the lock."""
         if not session_ids:
             return {}
-        rows = self._conn.execute(
-            select(infusion_sessions.c.id, infusion_sessions.c.readings_version)
-            .where(
-                infusion_sessions.c.clinic_id == clinic_id,
-                infusion_sessions.c.id.in_(sorted(session_ids)),
-            )
-            .order_by(infusion_sessions.c.id)
-            .with_for_update()
-        )
+        params = {"clinic_id": clinic_id, "session_ids": sorted(session_ids)}
+        rows = self._conn.execute(_LOCK_SESSIONS, params)
         return {int(r.id): int(r.readings_version) for r in rows}
 
     def catalog_version(self, clinic_id: int) -> int | None:
         """How many times the clinic's gateways, monitor registry or sessions changed (kept by
         database triggers; a session's ``readings_version`` alone does not count)."""
-        row = self._conn.execute(
-            select(ingest_catalog_versions.c.version).where(
-                ingest_catalog_versions.c.clinic_id == clinic_id
-            )
-        ).first()
+        row = self._conn.execute(_CATALOG_VERSION, {"clinic_id": clinic_id}).first()
         return int(row.version) if row else 0
 
     def seen_many(
@@ -107,18 +120,10 @@ class SqlHl7Inbox:
         if not keys:
             return {}
         wanted = set(keys)
-        stmt = select(
-            hl7_messages.c.sender,
-            hl7_messages.c.control_id,
-            hl7_messages.c.ack_code,
-            hl7_messages.c.digest,
-        ).where(
-            hl7_messages.c.clinic_id == clinic_id,
-            hl7_messages.c.control_id.in_(sorted({c for _s, c in wanted})),
-        )
+        params = {"clinic_id": clinic_id, "control_ids": sorted({c for _s, c in wanted})}
         return {
             (r.sender, r.control_id): (str(r.ack_code), str(r.digest))
-            for r in self._conn.execute(stmt)
+            for r in self._conn.execute(_SEEN_MANY, params)
             if (r.sender, r.control_id) in wanted
         }
 
@@ -166,9 +171,15 @@ class SqlHl7Inbox:
             return []
         if self._conn.dialect.name == "postgresql":
             return self._record_arrays(clinic_id, receipts)
-        rows = [{**r, "clinic_id": clinic_id} for r in receipts]
-        stmt = insert(hl7_messages).returning(hl7_messages.c.id, sort_by_parameter_order=True)
-        return [int(i) for i in self._conn.execute(stmt, rows).scalars()]
+        # SQLite: multi-row INSERT ... RETURNING (adapters.db.bulk); each id matched to its
+        # receipt by sender and MSH-10, which are unique in the clinic
+        columns = ("clinic_id", "received_at", *_RECEIPT_ARRAYS)
+        values = [(clinic_id, r["received_at"], *(r[c] for c in _RECEIPT_ARRAYS)) for r in receipts]
+        rows = insert_returning(
+            self._conn, hl7_messages, columns, values, ("id", "sender", "control_id")
+        )
+        ids = {(r.sender, r.control_id): int(r.id) for r in rows}
+        return [ids[(r["sender"], r["control_id"])] for r in receipts]
 
     def _record_arrays(self, clinic_id: int, receipts: Sequence[dict[str, Any]]) -> list[int]:
         """PostgreSQL: one column array per field through one fixed statement (prepared once

@@ -9,8 +9,9 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Connection, insert, select, text, update
+from sqlalchemy import Connection, bindparam, insert, select, text, update
 
+from ketaclinic.adapters.db.bulk import insert_rows
 from ketaclinic.adapters.db.infusion.tables import (
     infusion_sessions,
     vital_readings,
@@ -19,6 +20,36 @@ from ketaclinic.adapters.db.types import UTCDateTime
 from ketaclinic.domain.errors import Conflict
 from ketaclinic.domain.infusion.records import StoredReading
 from ketaclinic.domain.infusion.vitals import Parameter, ReadingSource, ReadingStatus, VitalReading
+
+_BATCH_COLUMNS = (
+    "clinic_id",
+    "session_id",
+    "patient_id",
+    "parameter",
+    "value",
+    "unit",
+    "observed_at",
+    "received_at",
+    "source",
+    "status",
+    "device_id",
+    "mdc_code",
+    "message_id",
+    "entered_by",
+    "plausible",
+    "rejected_reason",
+)
+
+# built once (each listener batch runs it): only the values are bound per call
+_BUMP = (
+    update(infusion_sessions)
+    .where(
+        infusion_sessions.c.clinic_id == bindparam("in_clinic"),
+        infusion_sessions.c.id.in_(bindparam("session_ids", expanding=True)),
+    )
+    .values(readings_version=infusion_sessions.c.readings_version + 1)
+    .returning(infusion_sessions.c.id, infusion_sessions.c.patient_id)
+)
 
 
 def _plain(value: Decimal) -> Decimal:
@@ -151,41 +182,40 @@ class SqlReadingRepository:
         """:meth:`add_many` for many messages in one statement: (session, patient, readings with
         their rejection reason, message id) each. Each session's ``readings_version`` goes up by
         exactly one."""
-        params = [
-            {
-                "clinic_id": clinic_id,
-                "session_id": session_id,
-                "patient_id": patient_id,
-                "parameter": r.parameter.value,
-                "value": r.value,
-                "unit": r.unit,
-                "observed_at": r.at,
-                "received_at": received_at,
-                "source": r.source.value,
-                "status": r.status.value,
-                "device_id": r.device_id,
-                "mdc_code": r.mdc_code,
-                "message_id": message_id,
-                "entered_by": None,
-                "plausible": reason is None,
-                "rejected_reason": reason,
-            }
+        if batches:  # every session of the batch counts, even one whose messages had no rows
+            self._bump(clinic_id, [(b[0], b[1]) for b in batches])
+        values = [
+            (
+                clinic_id,
+                session_id,
+                patient_id,
+                r.parameter.value,
+                r.value,
+                r.unit,
+                r.at,
+                received_at,
+                r.source.value,
+                r.status.value,
+                r.device_id,
+                r.mdc_code,
+                message_id,
+                None,
+                reason is None,
+                reason,
+            )
             for session_id, patient_id, rows, message_id in batches
             for r, reason in rows
         ]
-        if batches:  # every session of the batch counts, even one whose messages had no rows
-            self._bump(clinic_id, [(b[0], b[1]) for b in batches])
-        if not params:
+        if not values:
             return
         if self._conn.dialect.name == "postgresql":
-            self._copy(params)
-        else:
-            self._conn.execute(insert(vital_readings), params)
+            self._copy(_BATCH_COLUMNS, values)
+        else:  # the driver's executemany, values through the column types (adapters.db.bulk)
+            insert_rows(self._conn, vital_readings, _BATCH_COLUMNS, values)
 
-    def _copy(self, params: Sequence[dict[str, Any]]) -> None:
+    def _copy(self, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
         """PostgreSQL: the rows in one COPY, in this transaction (an INSERT runs once per row);
         times pass through the column type, so a naive time is refused as on INSERT."""
-        columns = list(params[0])
         kinds = [vital_readings.c[name].type for name in columns]
         dialect = self._conn.dialect
         binders = [t.process_bind_param if isinstance(t, UTCDateTime) else None for t in kinds]
@@ -194,11 +224,11 @@ class SqlReadingRepository:
             raise RuntimeError("vital readings: the connection is closed")
         statement = f"COPY vital_readings ({', '.join(columns)}) FROM STDIN"
         with driver.cursor() as cursor, cursor.copy(statement) as copy:
-            for row in params:
+            for row in rows:
                 copy.write_row(
                     [
-                        row[name] if bind is None else bind(row[name], dialect)
-                        for name, bind in zip(columns, binders, strict=True)
+                        value if bind is None else bind(value, dialect)
+                        for value, bind in zip(row, binders, strict=True)
                     ]
                 )
 
@@ -208,15 +238,8 @@ class SqlReadingRepository:
         session's (the table keeps no per-row keys to them; migration 0020): a pair that is not a
         session of this clinic and patient fails the whole transaction."""
         pairs = set(sessions)
-        done = self._conn.execute(
-            update(infusion_sessions)
-            .where(
-                infusion_sessions.c.clinic_id == clinic_id,
-                infusion_sessions.c.id.in_(sorted({session_id for session_id, _p in pairs})),
-            )
-            .values(readings_version=infusion_sessions.c.readings_version + 1)
-            .returning(infusion_sessions.c.id, infusion_sessions.c.patient_id)
-        )
+        session_ids = sorted({session_id for session_id, _p in pairs})
+        done = self._conn.execute(_BUMP, {"in_clinic": clinic_id, "session_ids": session_ids})
         if {(int(r.id), int(r.patient_id)) for r in done} != pairs:
             raise Conflict(
                 "readings name a session of another clinic or patient", field="session_id"
