@@ -46,6 +46,7 @@ TEMPLATES = Path(__file__).resolve().parents[2] / "src/ketaclinic/entrypoints/we
         (Disposition.REFER_EMERGENCY, "Refer emergency"),
         (NoteKind.PREPARATORY, "Preparatory"),
         ("in_person", "In person"),
+        ("none", "None identified"),
         ("preparation_due", "Preparation due"),
         (None, ""),
     ],

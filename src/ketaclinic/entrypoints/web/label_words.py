@@ -20,6 +20,9 @@ LABELS = {
     "missing_evidence": "Not assessed",
     # safety-task urgency
     "same_day": "Same day",
+    # a risk screen, or any other choice of "nothing": never the bare word a page could mistake
+    # for an empty value
+    "none": "None identified",
     # drug classes
     "z_drug": "Z-drug",
     "maoi": "MAOI",
