@@ -13,6 +13,7 @@ from fastapi.testclient import TestClient
 from ketaclinic.domain.identity.access import Role
 from ketaclinic.domain.scheduling.booking import Booking, BookingStatus
 from ketaclinic.entrypoints.app import create_app
+from ketaclinic.services.scheduling.inputs import MoveRequest
 from tests.conftest import World
 from tests.e2e.conftest import bearer, web_login
 from tests.schedule_world import Booked, schedule_world
@@ -93,3 +94,38 @@ def test_a_missed_session_dropped_over_the_api_is_not_offered_its_day_again(
     active = _active(world, booked, third.patient_id)
     assert len(active) == 6 and third.id not in {b.id for b in active}
     assert _day(third) not in {_day(b) for b in active}
+
+
+def test_sessions_whose_time_stays_keep_their_chair_nurse_and_status(
+    client: TestClient, world: World, booked: Booked
+) -> None:
+    series = _series(world, booked)
+    first = series[0]
+    # the first session sits in another chair than a fresh plan would give it
+    with world.services.uow() as uow:
+        other = next(c.id for c in uow.clinics.chairs(world.clinic.id) if c.id != first.chair_id)
+    why = "patient prefers the window chair"
+    moved = booked.schedule.move(
+        world.actor(Role.FRONT_DESK), first.id, MoveRequest(first.start_at, why, chair_id=other)
+    )
+    assert moved.accepted, moved
+    series = sorted(_active(world, booked, first.patient_id), key=lambda b: b.start_at)
+    assert series[0].chair_id == other
+    third, patient_id = series[2], series[2].patient_id
+    before = {b.id: b for b in series}
+    csrf = web_login(client, world, Role.FRONT_DESK)
+    page = client.post(
+        f"/appointments/{third.id}/drop",
+        data={"csrf_token": csrf, "why": "cancelled", "reason": "cannot come that day"},
+        headers={"HX-Request": "true"},
+    )
+    assert page.status_code == 200, page.text[:500]
+    kept = [
+        b
+        for b in _active(world, booked, patient_id)
+        if b.id in before and (b.start_at, b.end_at) == (before[b.id].start_at, before[b.id].end_at)
+    ]
+    assert {b.id for b in series[:2]} <= {b.id for b in kept}, "the first two did not move"
+    for b in kept:
+        was = before[b.id]
+        assert (b.chair_id, b.nurse_id, b.status) == (was.chair_id, was.nurse_id, was.status), b

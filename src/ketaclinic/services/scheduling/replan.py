@@ -208,14 +208,20 @@ class ReplanService:
         dropped session. A row whose time changed goes back to ``proposed`` (to confirm)."""
         remaining = [b for b in own if b.id != dropped.id and frame.minute(b.start_at) >= at]
         for row, new in zip(remaining, fresh, strict=False):
-            start = frame.grid.to_datetime(new.start_min)
+            start, end = frame.grid.to_datetime(new.start_min), frame.grid.to_datetime(new.end_min)
+            if (start, end) == (row.start_at, row.end_at):
+                # same span: the row keeps its chair, nurse and status. They held before the
+                # drop, and a drop only frees capacity, so nothing the patient was told changes.
+                kept = replace(row, session_number=new.index)
+                uow.schedule.update(clinic_id, kept, at=now)
+                continue
             status = row.status if start == row.start_at else BookingStatus.PROPOSED
             uow.schedule.update(
                 clinic_id,
                 replace(
                     row,
                     start_at=start,
-                    end_at=frame.grid.to_datetime(new.end_min),
+                    end_at=end,
                     chair_id=int(new.chair_id),
                     nurse_id=int(new.nurse_id),
                     status=status,
