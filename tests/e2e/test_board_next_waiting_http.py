@@ -5,7 +5,6 @@ chair. Two synthetic adults share one chair on the same clinic day."""
 
 from __future__ import annotations
 
-import json
 from datetime import timedelta
 from decimal import Decimal
 from typing import Any
@@ -28,21 +27,11 @@ from ketaclinic.services.patients.ports import PatientSearch
 from ketaclinic.services.scheduling.booking import ScheduleService
 from ketaclinic.services.scheduling.setup import seed_demo_schedule
 from tests.conftest import World
+from tests.e2e.board_reads import board_docs, chair_card
 from tests.e2e.conftest import web_login
 from tests.infusion_world import prepare_clinic
 from tests.integration.test_orders_service import RECOVERY_VITALS
 from tests.schedule_world import TEST_LIMITS, consent_in_force_stub
-
-
-def _card(page: str, chair_id: int) -> str:
-    start = page.index(f'id="chair-{chair_id}"')
-    return page[start : page.index("</article>", start)]
-
-
-def _docs(client: TestClient) -> dict[int, dict[str, Any]]:
-    events = client.get("/board/events").text
-    docs = [json.loads(line[6:]) for line in events.splitlines() if line.startswith("data: ")]
-    return {d["chair_id"]: d for d in docs}
 
 
 def _two_on_one_chair(world: World) -> tuple[list[tuple[Patient, int, Booking]], int]:
@@ -108,7 +97,7 @@ def test_the_chair_shows_the_next_waiting_patient_when_a_visit_closes(
         until=SessionState.CHECKED_IN if closing == "not dosed" else SessionState.INFUSING,
     )
     csrf = web_login(client, world, Role.NURSE)
-    before = _card(client.get("/board").text, chair)
+    before = chair_card(client.get("/board").text, chair)
     assert f'data-session-id="{in_chair.id}"' in before and a.display_name in before
 
     published: list[dict[str, Any]] = []
@@ -125,10 +114,10 @@ def test_the_chair_shows_the_next_waiting_patient_when_a_visit_closes(
         web_login(client, world, Role.NURSE)  # signed in again after the recovery's idle time
     assert s.sessions.get(nurse, in_chair.id).closed_at is not None
 
-    after = _card(client.get("/board").text, chair)
+    after = chair_card(client.get("/board").text, chair)
     assert f'data-session-id="{waiting.id}"' in after and b.display_name in after
     assert "waiting for check-in" in after and a.display_name not in after
     assert "Free" not in after and "No session" not in after
     doc = {"chair_id": chair, "session_id": waiting.id, "active": False, "state": "scheduled"}
-    assert doc.items() <= _docs(client)[chair].items()
+    assert doc.items() <= board_docs(client)[chair].items()
     assert any(doc.items() <= e.items() for e in published), published  # the live update too

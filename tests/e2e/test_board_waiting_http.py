@@ -5,7 +5,6 @@ arrival all name that session; the nurse's Today lists the same patient waiting 
 
 from __future__ import annotations
 
-import json
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -17,20 +16,10 @@ from ketaclinic.domain.infusion.session import SessionState
 from ketaclinic.services.infusion.demo_sessions import walk_to
 from tests.booked_world import arrive, booked_today
 from tests.conftest import World
+from tests.e2e.board_reads import board_docs, chair_card
 from tests.e2e.conftest import web_login
 
 CHICAGO = ZoneInfo("America/Chicago")
-
-
-def _card(page: str, chair_id: int) -> str:
-    start = page.index(f'id="chair-{chair_id}"')
-    return page[start : page.index("</article>", start)]
-
-
-def _docs(client: TestClient) -> dict[int, dict[str, Any]]:
-    events = client.get("/board/events").text
-    docs = [json.loads(line[6:]) for line in events.splitlines() if line.startswith("data: ")]
-    return {d["chair_id"]: d for d in docs}
 
 
 def test_an_arrived_patient_waits_on_their_chair_not_a_free_one(
@@ -40,7 +29,7 @@ def test_an_arrived_patient_waits_on_their_chair_not_a_free_one(
     chair = booked.first.chair_id
     name = booked.patient.display_name
     web_login(client, world, Role.NURSE)
-    before = _card(client.get("/board").text, chair)
+    before = chair_card(client.get("/board").text, chair)
     assert "Free" in before and "No session" in before and name not in before
     published: list[dict[str, Any]] = []
     monkeypatch.setattr(world.services.live, "publish", lambda _c, e: published.append(e))
@@ -48,7 +37,7 @@ def test_an_arrived_patient_waits_on_their_chair_not_a_free_one(
     assert opened.state is SessionState.SCHEDULED
     arrived = opened.created_at.astimezone(CHICAGO).strftime("%H:%M")
     for card in (
-        _card(client.get("/board").text, chair),
+        chair_card(client.get("/board").text, chair),
         client.get(f"/board/chairs/{chair}").text,
     ):
         assert f'href="/sessions/{opened.id}"' in card and name in card, card
@@ -56,7 +45,7 @@ def test_an_arrived_patient_waits_on_their_chair_not_a_free_one(
         assert "No session" not in card and "Free" not in card
         assert f'data-session-id="{opened.id}"' in card and 'data-state="scheduled"' in card
     waiting = {"chair_id": chair, "session_id": opened.id, "active": False, "state": "scheduled"}
-    assert waiting.items() <= _docs(client)[chair].items()
+    assert waiting.items() <= board_docs(client)[chair].items()
     assert [waiting.items() <= e.items() for e in published] == [True]
     nurse_today = client.get("/today").text
     chairs = nurse_today[nurse_today.index('id="today-chairs"') :]
@@ -65,9 +54,9 @@ def test_an_arrived_patient_waits_on_their_chair_not_a_free_one(
     s.sessions.assign(nurse, opened.id, attendant_id=nurse.staff_id, device_id=None)
     mrn = booked.patient.mrn
     walk_to(s.session_workflow, s.orders, nurse, opened.id, booked.order_id, mrn)
-    dosing = _card(client.get("/board").text, chair)
+    dosing = chair_card(client.get("/board").text, chair)
     assert "waiting for check-in" not in dosing and 'data-state="infusing"' in dosing
-    assert _docs(client)[chair]["active"] is True
+    assert board_docs(client)[chair]["active"] is True
 
 
 def test_a_cancelled_arrival_frees_the_chair_on_the_board(client: TestClient, world: World) -> None:
@@ -76,6 +65,6 @@ def test_a_cancelled_arrival_frees_the_chair_on_the_board(client: TestClient, wo
     nurse = world.actor(Role.NURSE)
     world.services.sessions.move(nurse, opened.id, SessionState.CANCELLED, reason="left the clinic")
     web_login(client, world, Role.NURSE)
-    card = _card(client.get("/board").text, booked.first.chair_id)
+    card = chair_card(client.get("/board").text, booked.first.chair_id)
     assert "No session" in card and "waiting for check-in" not in card
-    assert _docs(client)[booked.first.chair_id]["state"] == "free"
+    assert board_docs(client)[booked.first.chair_id]["state"] == "free"
