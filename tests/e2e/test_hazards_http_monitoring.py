@@ -3,10 +3,10 @@
 Readings go in as a nurse through ``POST /api/v1/vitals`` (the bedside-vitals route the monitor
 bridge and the session page share); each single-reading extreme raises its rule at once, naming
 it, with the priority and action of the shipped adult pack. Getting past an alarm is then tried:
-a nurse resuming over an unacknowledged pause alarm, or over an acknowledged stop alarm, is
-refused naming the guard and the rule. An adolescent with a BP the adolescent pack would hold
-cannot be signed eligible: a physician's override is refused naming the hard-stop rule, an APP
-may not override at all. Sources: clinical.md §4.1,
+a physician approving, or a nurse resuming, over an unacknowledged pause alarm, or over an
+acknowledged stop alarm, is refused naming the guard and the rule. An adolescent with a BP the
+adolescent pack would hold cannot be signed eligible: a physician's override is refused naming
+the hard-stop rule, an APP may not override at all. Sources: clinical.md §4.1,
 §4.3, §4.6 (thresholds UNCONFIRMED, ``needs_signoff``), §6.3; IEC 60601-1-8 style priorities.
 """
 
@@ -109,10 +109,11 @@ def test_a_severe_bp_surge_pauses_at_once_and_a_nurse_cannot_resume_over_it(
     assert [(a["rule_id"], a["severity"], a["action"]) for a in raised] == [(rule, "high", "pause")]
     assert _step(client, world, Role.NURSE, sid, "pause", {"reason": "BP surge"}).status_code == 200
     approved = _step(client, world, Role.PHYSICIAN, sid, "resume-approval", {"reason": "rechecked"})
-    assert approved.status_code == 200, approved.text
+    assert approved.status_code == 409, approved.text
+    assert any(r.startswith(f"alarms_acknowledged[{rule}]: ") for r in approved.json()["reasons"])
     resumed = _step(client, world, Role.NURSE, sid, "resume", {"reason": "settled"})
     assert resumed.status_code in (409, 422), resumed.text
-    assert any(r.startswith(f"alarms_acknowledged: {rule}") for r in resumed.json()["reasons"])
+    assert any(r.startswith(f"alarms_acknowledged[{rule}]: ") for r in resumed.json()["reasons"])
 
 
 def test_a_stop_alarm_is_high_priority_and_acknowledging_it_does_not_let_dosing_resume(
@@ -134,10 +135,11 @@ def test_a_stop_alarm_is_high_priority_and_acknowledging_it_does_not_let_dosing_
     )
     assert acked.status_code == 200, acked.text
     approved = _step(client, world, Role.PHYSICIAN, sid, "resume-approval", {"reason": "SpO2 96"})
-    assert approved.status_code == 200, approved.text
+    assert approved.status_code == 409, approved.text  # a hard stop is never approved over
+    assert any(r.startswith("no_stop_alarm[spo2-deep-stop]: ") for r in approved.json()["reasons"])
     resumed = _step(client, world, Role.NURSE, sid, "resume", {"reason": "SpO2 back"})
     assert resumed.status_code in (409, 422), resumed.text
-    assert any(r.startswith("no_stop_alarm: spo2-deep-stop") for r in resumed.json()["reasons"])
+    assert any(r.startswith("no_stop_alarm[spo2-deep-stop]: ") for r in resumed.json()["reasons"])
 
 
 def test_no_one_signs_an_adolescent_eligible_at_a_bp_the_pack_holds(

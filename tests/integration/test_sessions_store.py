@@ -113,18 +113,21 @@ def test_resuming_needs_the_alarms_acknowledged(world: World) -> None:
 
     [monitor] = running_sessions(world)
     nurse, s = world.actor(Role.NURSE), world.services
+    s.sessions.move(nurse, monitor.session.id, SessionState.PAUSED, reason="nausea")
+    s.session_workflow.approve_resume(
+        world.actor(Role.PHYSICIAN), monitor.session.id, {"reason": "nausea settled"}
+    )
+    world.clock.advance(minutes=2)  # after the approval, an alarm while paused
     high = VitalReading(
         Parameter.SBP, Decimal(205), "mm[Hg]", world.clock.now(), ReadingSource.STAFF
     )
     s.monitoring.ingest(nurse, VitalsBatch((high,), session_id=monitor.session.id))
-    s.sessions.move(nurse, monitor.session.id, SessionState.PAUSED, reason="BP 205")
-    world.clock.advance(minutes=2)
-    s.session_workflow.approve_resume(
-        world.actor(Role.PHYSICIAN), monitor.session.id, {"reason": "BP settled"}
-    )
     with pytest.raises(InvalidTransition) as refused:
         s.sessions.move(nurse, monitor.session.id, SessionState.INFUSING, reason="ok")
-    assert any(r.startswith("alarms_acknowledged") for r in refused.value.reasons)
+    assert any(
+        r.startswith("alarms_acknowledged[bp-systolic-severe]: Systolic BP 205 mmHg at ")
+        for r in refused.value.reasons
+    )
     assert not any(r.startswith("resume_approved") for r in refused.value.reasons)
 
 

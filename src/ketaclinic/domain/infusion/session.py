@@ -130,6 +130,17 @@ def _each(check_id: str, items: Callable[[SessionFacts], tuple[str, ...]]) -> Gu
     return GuardCheck(check_id, lambda f: tuple(f"{check_id}: {item}" for item in items(f)))
 
 
+def _each_alarm(check_id: str, items: Callable[[SessionFacts], tuple[str, ...]]) -> GuardCheck:
+    """One reason per alarm: an item ``rule: words`` reads ``check[rule]: words``, so the words
+    are shown and the check and the alarm's rule sit behind them together."""
+
+    def reason(item: str) -> str:
+        rule, sep, words = item.partition(": ")
+        return f"{check_id}[{rule}]: {words}" if sep else f"{check_id}: {item}"
+
+    return GuardCheck(check_id, lambda f: tuple(reason(item) for item in items(f)))
+
+
 _SAFETY_GATES = _each("safety_gates_clear", lambda f: f.open_safety_gates)
 _REASON = _require("reason_given", "a reason is required", lambda f: bool(f.reason.strip()))
 _ATTENDANT = _require("attendant_present", "no attendant recorded", lambda f: f.attendant_present)
@@ -219,8 +230,8 @@ GUARDS: dict[str, tuple[GuardCheck, ...]] = {
             "a signed-in prescriber (physician or APP) must approve resuming after this pause",
             lambda f: bool(f.resume_approved_by.strip()),
         ),
-        _each("alarms_acknowledged", lambda f: f.unacknowledged_alarms),
-        _each("no_stop_alarm", lambda f: f.open_stop_alarms),
+        _each_alarm("alarms_acknowledged", lambda f: f.unacknowledged_alarms),
+        _each_alarm("no_stop_alarm", lambda f: f.open_stop_alarms),
         _SAFETY_GATES,
     ),
     "dosing_ended": (

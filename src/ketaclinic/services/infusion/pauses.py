@@ -6,14 +6,20 @@ may then resume. A prescriber may also resume directly: the approval is then rec
 name in the same unit of work. The guard ``resume_approved`` reads the approver from that record
 (``facts.resume_approver``), never from the caller. Source: clinical.md §4.4 (resume only once
 the cause of the pause is cleared and every alarm acknowledged).
+
+While an alarm keeps the session paused (unacknowledged, or a stop rule still out of range:
+:mod:`.resume_alarms`), approving is refused naming each alarm and its rule, for every caller:
+the acknowledgement comes first, as its own signed and audited record of who saw the alarm and
+what was done (``AlarmService.acknowledge``), then the approval. An approval is never recorded
+that the resume guard would only refuse.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
-from ketaclinic.domain.errors import Conflict, ValidationFailed
+from ketaclinic.domain.errors import Conflict, SafetyBlock, ValidationFailed
 from ketaclinic.domain.identity.access import Permission
 from ketaclinic.domain.identity.staff import Actor
 from ketaclinic.domain.infusion.records import InfusionSession
@@ -22,6 +28,7 @@ from ketaclinic.services.identity.authorization import allowed, require
 from ketaclinic.services.infusion import checklists as forms
 from ketaclinic.services.infusion.facts import resume_approver
 from ketaclinic.services.infusion.ports import RecordKind, SessionRecord
+from ketaclinic.services.infusion.resume_alarms import ResumeAlarm, resume_alarms
 from ketaclinic.services.infusion.sessions import get_session, pause_count
 from ketaclinic.services.infusion.steps import SessionSteps
 from ketaclinic.services.ports import UnitOfWork
@@ -41,12 +48,14 @@ def refuse_typed_approver(raw: Mapping[str, Any]) -> None:
         )
 
 
-def may_resume(actor: Actor, approved: bool) -> bool:
+def may_resume(actor: Actor, approved: bool, alarms: Sequence[ResumeAlarm] = ()) -> bool:
     """Whether ``actor`` may resume a paused session now (resume_approved): a member who runs
     sessions once a prescriber approved this pause, or a prescriber, whose resuming records the
-    approval. Pages offer the Resume form by this rule; the transition guard ``resume_approved``
-    (``domain.infusion.session``) refuses a resume without the approval whoever asks."""
-    if not allowed(actor, Permission.SESSION_RUN):
+    approval; no one while an alarm keeps it paused (``alarms``, from
+    :func:`.resume_alarms.resume_alarms`). Pages offer the Resume form by this rule; the
+    transition guard ``resume_cleared`` (``domain.infusion.session``) refuses a resume without
+    the approval, or over an open alarm, whoever asks."""
+    if alarms or not allowed(actor, Permission.SESSION_RUN):
         return False
     return approved or allowed(actor, Permission.PREDOSE_DECIDE)
 
@@ -73,6 +82,23 @@ def approval_payload(
     }
 
 
+def refuse_over_open_alarms(uow: UnitOfWork, s: InfusionSession) -> None:
+    """Refuse to approve resuming while an alarm keeps the session paused
+    (:func:`.resume_alarms.resume_alarms`, the alarms the resume guard reads): the approval
+    would lead only to a resume the guard refuses. Each alarm is named in words with its rule
+    behind them; it is acknowledged first (on the live board, or ``POST /api/v1/alarms/{id}/
+    acknowledge``), as its own signed and audited record. A stop rule still out of range is
+    never approved over."""
+    alarms = resume_alarms(uow, s)
+    if alarms:
+        raise SafetyBlock(
+            f"{RESUME_RULE}: resuming cannot be approved while an alarm keeps the infusion "
+            "paused; acknowledge it first, then approve",
+            reasons=tuple(a.reason for a in alarms),
+            field="alarm_id",
+        )
+
+
 class PauseSteps(SessionSteps):
     """Pause, stop, approve resuming and resume (base of ``SessionWorkflowService``)."""
 
@@ -95,6 +121,7 @@ class PauseSteps(SessionSteps):
         with self._uow() as uow:
             s = get_session(uow, actor.clinic_id, session_id)
             payload = approval_payload(uow, actor, s, reason)
+            refuse_over_open_alarms(uow, s)
             added = self._add(uow, actor, s, RecordKind.RESUME_APPROVAL, payload)
             uow.commit()
         return added

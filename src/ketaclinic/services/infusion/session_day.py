@@ -29,6 +29,7 @@ from ketaclinic.services.infusion.predose_decisions import (
     not_dosed_record,
     waiting_predose,
 )
+from ketaclinic.services.infusion.resume_alarms import ResumeAlarm, resume_alarms
 from ketaclinic.services.infusion.sessions import pause_count
 from ketaclinic.services.ports import UnitOfWork
 
@@ -74,6 +75,7 @@ class SessionDay:
     not_dosed: SessionRecord | None = None  # "do not dose today": reason, who, when
     dosing_ended: DosingEnded | None = None  # dosing ran to its end (an early end: ended_early)
     pauses: Sequence[PauseMove] = ()  # every pause and resume of dosing, oldest first
+    resume_alarms: Sequence[ResumeAlarm] = ()  # while paused: the alarms that keep it paused
 
     @property
     def early_stop_words(self) -> str:
@@ -139,6 +141,7 @@ def session_day(
         not_dosed=not_dosed_record(records) if s.state is SessionState.CANCELLED else None,
         dosing_ended=ran,
         pauses=_pauses(history),
+        resume_alarms=resume_alarms(uow, s, protocol) if s.state is SessionState.PAUSED else (),
     )
 
 

@@ -21,13 +21,13 @@ from ketaclinic.domain.identity.staff import Actor
 from ketaclinic.domain.infusion.records import InfusionSession
 from ketaclinic.domain.infusion.session import SessionFacts, SessionState, transition
 from ketaclinic.domain.patients.people import SexAtBirth
-from ketaclinic.domain.protocols.sections import AlertAction
 from ketaclinic.services.assessments.safety import ensure_clear, open_reasons
 from ketaclinic.services.audit.trail import record
 from ketaclinic.services.identity.authorization import allowed, require
 from ketaclinic.services.infusion.board import chair_event
 from ketaclinic.services.infusion.facts import derive_facts, order_of, resume_approver
 from ketaclinic.services.infusion.ports import LiveEvents
+from ketaclinic.services.infusion.resume_alarms import ACKNOWLEDGED, NO_STOP_ALARM, resume_alarms
 from ketaclinic.services.infusion.runners import ensure_session_runner
 from ketaclinic.services.infusion.session_opening import Opening, open_session
 from ketaclinic.services.integration.plans import ensure_experiential_allowed
@@ -83,18 +83,12 @@ def session_facts(uow: UnitOfWork, s: InfusionSession, reason: str, **extra: Any
     derived = derive_facts(
         records, order_of(uow, s, records), protocol, can_be_pregnant=can_be_pregnant
     )
-    alarms = uow.alarms.for_session(s.clinic_id, s.id)
+    alarms = resume_alarms(uow, s, protocol)
     facts = replace(
         derived,
         open_safety_gates=open_reasons(uow, s.clinic_id, s.patient_id),
-        unacknowledged_alarms=tuple(
-            f"{a.rule_id}: {a.message}" for a in alarms if a.needs_attention
-        ),
-        open_stop_alarms=tuple(
-            f"{a.rule_id}: {a.message}"
-            for a in alarms
-            if a.active and a.action == AlertAction.STOP.value
-        ),
+        unacknowledged_alarms=tuple(a.item for a in alarms if a.check == ACKNOWLEDGED),
+        open_stop_alarms=tuple(a.item for a in alarms if a.check == NO_STOP_ALARM),
         resume_approved_by=resume_approver(records, s, pause_count(uow, s)),
         reason=reason,
         attendant_present=s.attendant_id is not None,

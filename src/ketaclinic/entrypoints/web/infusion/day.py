@@ -125,7 +125,8 @@ def _page(
         "scales": list(SCALES),
         "aldrete_items": ALDRETE_ITEMS,
         "may_run": may_run,
-        "may_resume": may_run and may_resume(staff_session.actor, day.resume_approval is not None),
+        "may_resume": may_run
+        and may_resume(staff_session.actor, day.resume_approval is not None, day.resume_alarms),
         "licensed": licensed,
         "may_close": may_run
         and staff_session.actor.role in CLINICAL_RUNNERS
