@@ -70,6 +70,18 @@ def _paused_over_a_severe_bp(client: TestClient, world: World) -> tuple[int, dat
     return sid, latest
 
 
+def test_the_api_lists_what_keeps_a_paused_session_paused_before_anyone_tries(
+    client: TestClient, world: World
+) -> None:
+    sid, latest = _paused_over_a_severe_bp(client, world)
+    record = client.get(
+        f"/api/v1/sessions/{sid}/record", headers=bearer(client, world, Role.PHYSICIAN)
+    )
+    assert record.status_code == 200, record.text
+    listed = [a for a in record.json()["resume_alarms"] if a["rule"] == RULE]
+    assert [a["message"] for a in listed] == [_words(world, latest)]
+
+
 def _words(world: World, at: datetime) -> str:
     local = at.astimezone(ZoneInfo(world.clinic.timezone)).strftime("%H:%M")
     return f"Systolic BP 212 mmHg at {local} (high priority, out of range 3 times) {THEN}"

@@ -7,7 +7,9 @@ prescriber's steps (``predose-decision``, ``resume-approval``) need ``predose.de
 ``resume`` with a typed ``approved_by`` is refused (422): the approval is a prescriber's record.
 A ``start`` names ``given_by``, ``attending`` (every route but IV) and ``prescriber_on_site`` by
 staff id; so do ``give`` (``given_by``) and ``iv`` (``placed_by``), by default the signed-in user;
-a typed name or ``true`` is refused (422) naming the field, as on the web form.
+a typed name or ``true`` is refused (422) naming the field, as on the web form. A paused
+session's record lists ``resume_alarms``, each alarm that keeps it paused in words with its rule;
+``resume-approval`` and ``resume`` are refused (409) naming them while any is listed.
 """
 
 from __future__ import annotations
@@ -67,6 +69,10 @@ def _day(day: SessionDay) -> dict[str, Any]:
         ]
         if decision
         else None,
+        "resume_alarms": [
+            {"alarm_id": a.alarm_id, "rule": f"{a.check}[{a.rule_id}]", "message": a.sentence}
+            for a in day.resume_alarms
+        ],
     }
 
 
