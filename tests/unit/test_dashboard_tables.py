@@ -77,13 +77,13 @@ def test_every_figure_has_a_denominator_and_csv_matches_the_table() -> None:
 
 
 def test_trajectory_chart_has_axes_units_and_confidence_bars() -> None:
-    svg = str(mean_trajectory_svg(POINTS, "phq9"))
+    svg = str(mean_trajectory_svg(POINTS, "phq9", protocol="Adult IV induction"))
     assert svg.startswith("<svg") and 'role="img"' in svg
     assert "Session number (0 = baseline)" in svg
     assert "Mean PHQ-9 total (points), 95 % CI" in svg
     assert svg.count("<circle") == 2 and "n=4" in svg
     assert svg.count("<line") >= 2 + 2  # two axes and one CI bar per point
-    assert mean_trajectory_svg((), "phq9") is None
+    assert mean_trajectory_svg((), "phq9", protocol="Adult IV induction") is None
 
 
 def test_the_page_names_each_protocol_and_keeps_its_id_as_the_title() -> None:
@@ -124,3 +124,14 @@ def test_a_figure_out_of_no_course_shows_a_dash_not_zero_percent() -> None:
     zero = replace(d, retention=(SessionRetentionRow(1, 0, 0),))
     retention = {t.id: t for t in figure_tables(zero)}["retention"]
     assert retention.shown_rows[0][-1] == ("\u2014", "")
+
+
+def test_a_rate_per_100_sessions_out_of_no_session_is_a_dash_and_says_why() -> None:
+    none_given = replace(dashboard(), safety=(SafetyRateRow(("adult-iv-induction",), 0, 0, 0),))
+    safety = {t.id: t for t in figure_tables(none_given)}["safety"]
+    assert safety.rows[0] == ("adult-iv-induction", 0, 0, "", 0, "")  # CSV: empty, not 0.0
+    shown = [text for text, _ in safety.shown_rows[0]]
+    assert shown[1:] == [0, 0, "\u2014", 0, "\u2014"]
+    assert safety.has_dash and "with no session there is no rate" in safety.no_figure_why
+    given = {t.id: t for t in figure_tables(dashboard())}["safety"]
+    assert not given.has_dash and given.rows[0][3] == 5.0

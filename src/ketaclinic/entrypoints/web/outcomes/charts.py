@@ -33,9 +33,12 @@ def trajectory_svg(review: CourseReview, *, tz: str) -> Markup | None:
     return _markup(course_trajectory_svg(review, tz=tz))
 
 
-def mean_trajectory_svg(points: Sequence[TrajectoryPoint], instrument: str) -> Markup | None:
-    """Mean total by session number (0 = baseline) with 95 % confidence-interval bars."""
-    return _markup(mean_svg(points, instrument))
+def mean_trajectory_svg(
+    points: Sequence[TrajectoryPoint], instrument: str, *, protocol: str
+) -> Markup | None:
+    """One protocol's mean total by session number (0 = baseline) with 95 % confidence-interval
+    bars."""
+    return _markup(mean_svg(points, instrument, protocol=protocol))
 
 
 # How to read each figure's charts, by the id of its table.
@@ -64,7 +67,10 @@ def dashboard_charts(d: Dashboard) -> dict[str, list[tuple[str, Markup]]]:
             ]
         ),
         "trajectory": _drawn(
-            [mean_trajectory_chart(p.trajectory, p.definition.instrument) for p in d.protocols]
+            [
+                mean_trajectory_chart(p.trajectory, p.definition.instrument, protocol=p.name)
+                for p in d.protocols
+            ]
         ),
         "time_to_response": _drawn(
             [time_to_response_chart(p.name, p.time_to_response) for p in d.protocols]
