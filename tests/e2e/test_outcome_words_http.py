@@ -1,7 +1,7 @@
 """The outcomes pages in each course's own words, through HTTP: a KAT course's series reads as
-KAT sessions (never induction) and its dashboard figures run over its own series of 3 and name
-the protocol; a rate out of no session is a dash with the reason beside it; a relapse rule met
-says which rule and when; comparisons read "≥" and "≤" on the page."""
+KAT sessions (never induction) and its dashboard figures, drop-out included, run over its own
+series of 3 and name the protocol; a rate out of no session is a dash with the reason beside it;
+a relapse rule met says which rule and when; comparisons read "≥" and "≤" on the page."""
 
 from __future__ import annotations
 
@@ -70,6 +70,11 @@ def test_a_kat_protocol_s_figures_run_over_its_own_series_and_name_it(
     assert not any(c.startswith("Mean PHQ-9") for c in captions)
     km_captions = re.findall(r"<figcaption>([^<]*)</figcaption>", km)
     assert len(km_captions) == 2 and all(": time to first response" in c for c in km_captions)
+    retention = _figure(page.text, "retention")
+    kat_reached = [r.split("</td><td>", 2)[1] for r in _rows(retention, "kat-holistic")]
+    assert kat_reached == ["1", "2", "3"]  # drop-out over the KAT series of 3 only
+    dropout = re.findall(r"<figcaption>([^<]*)</figcaption>", retention)
+    assert len(dropout) == 2 and all(": drop-out after each session" in c for c in dropout)
     csv = client.get(f"/outcomes/time_to_response.csv?from_month={month}&to_month={month}")
     kat_csv = [line for line in csv.text.splitlines() if line.startswith("kat-holistic,")]
     assert [line.split(",")[1] for line in kat_csv] == ["1", "2", "3"]

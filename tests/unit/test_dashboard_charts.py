@@ -58,7 +58,7 @@ def test_no_chart_without_a_denominator() -> None:
     assert rates_by_month_chart("p", (RateRow(("2026-03",), 0, 0, 0),)) is None
     assert rates_by_protocol_chart(()) is None
     assert time_to_response_chart("p", ()) is None
-    assert dropout_chart((SessionRetentionRow(1, 0, 0),)) is None
+    assert dropout_chart("p", (SessionRetentionRow(1, 0, 0),)) is None
 
 
 def test_rates_by_protocol_name_each_protocol_on_the_axis() -> None:
@@ -91,8 +91,9 @@ def test_dropout_is_drawn_as_one_bar_per_session() -> None:
         SessionRetentionRow(3, 9, 3),
         SessionRetentionRow(4, 6, 1, 2),
     )
-    chart = dropout_chart(rows)
+    chart = dropout_chart("Adult IV induction", rows)
     assert chart is not None
+    assert chart.title == "Adult IV induction: drop-out after each session"
     root = ET.fromstring(render_svg(chart))
     bars = root.findall(f"{SVG}rect[@class='bar']")
     assert len(bars) == 4

@@ -139,8 +139,9 @@ def time_to_response_chart(protocol: str, rows: Sequence[KaplanMeierRow]) -> Cha
     )
 
 
-def dropout_chart(rows: Sequence[SessionRetentionRow]) -> Chart | None:
-    """The share of courses that stopped right after each session (bars)."""
+def dropout_chart(protocol: str, rows: Sequence[SessionRetentionRow]) -> Chart | None:
+    """One protocol's share of courses that stopped right after each session of its series
+    (bars)."""
     used = [r for r in rows if r.reached]
     if not used:
         return None
@@ -152,7 +153,7 @@ def dropout_chart(rows: Sequence[SessionRetentionRow]) -> Chart | None:
         for r in used
     ]
     return Chart(
-        title="Drop-out after each session",
+        title=f"{protocol}: drop-out after each session",
         description=f"Share of the courses reaching each session that ended after it (courses "
         f"still in treatment are not drop-outs): "
         f"{'; '.join(tips)}.",

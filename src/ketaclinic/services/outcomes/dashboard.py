@@ -68,6 +68,7 @@ class ProtocolFigures:
     remission: tuple[RemissionRow, ...]
     trajectory: tuple[TrajectoryPoint, ...]
     time_to_response: tuple[KaplanMeierRow, ...]
+    retention: tuple[SessionRetentionRow, ...] = ()  # drop-out over the protocol's own series
     protocol_name: str = ""  # what staff call it (the pack title's name part)
     series_sessions: int = SERIES_SESSIONS  # sessions in the protocol's series (its own length)
 
@@ -82,7 +83,6 @@ class Dashboard:
     from_month: str
     to_month: str
     protocols: tuple[ProtocolFigures, ...]
-    retention: tuple[SessionRetentionRow, ...]
     safety: tuple[SafetyRateRow, ...]
     sessions_source: str  # "administrations" when dose records exist, else "scores"
 
@@ -184,6 +184,7 @@ def _figures(
     courses: Sequence[CourseScores],
     name: str,
     series_sessions: int,
+    facts: Sequence[CourseFact],
 ) -> ProtocolFigures:
     """One protocol's figures; the sessions listed run over its own series (3 for a KAT series
     of 3, 6 for an IV induction of 6), never another protocol's."""
@@ -200,6 +201,7 @@ def _figures(
         time_to_response=tuple(
             compute_time_to_response(courses, definition, max_session=series_sessions)
         ),
+        retention=tuple(compute_retention(facts, series_sessions=series_sessions)),
     )
 
 
@@ -244,13 +246,12 @@ class DashboardService:
             grouped = collect_scores(mine, scores, definition.instrument)
             name = loaded.names.get(protocol_id, protocol_id)
             series = loaded.series.get(protocol_id, SERIES_SESSIONS)
-            figures.append(_figures(protocol_id, definition, grouped, name, series))
+            figures.append(_figures(protocol_id, definition, grouped, name, series, mine))
         return Dashboard(
             clinic_id=actor.clinic_id,
             from_month=from_month,
             to_month=to_month,
             protocols=tuple(figures),
-            retention=tuple(compute_retention(chosen, series_sessions=SERIES_SESSIONS)),
             safety=tuple(compute_safety_rates(chosen, group_by=("protocol",))),
             sessions_source="administrations" if loaded.from_administrations else "scores",
         )

@@ -75,5 +75,5 @@ def dashboard_charts(d: Dashboard) -> dict[str, list[tuple[str, Markup]]]:
         "time_to_response": _drawn(
             [time_to_response_chart(p.name, p.time_to_response) for p in d.protocols]
         ),
-        "retention": _drawn([dropout_chart(d.retention)]),
+        "retention": _drawn([dropout_chart(p.name, p.retention) for p in d.protocols]),
     }

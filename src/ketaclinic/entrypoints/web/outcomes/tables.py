@@ -270,15 +270,18 @@ def _time_to_response(d: Dashboard) -> FigureTable:
 def _retention(d: Dashboard) -> FigureTable:
     rows = [
         (
+            p.protocol_id,
             r.session_number,
             r.reached,
             r.dropped_after,
             r.in_treatment,
             _pct(r.dropped_after, r.decided),
         )
-        for r in d.retention
+        for p in d.protocols
+        for r in p.retention
     ]
     header = (
+        "protocol",
         "session_number",
         "courses_reaching",
         "stopped_after",
@@ -291,8 +294,9 @@ def _retention(d: Dashboard) -> FigureTable:
         header,
         tuple(rows),
         "Out of every course with a recorded score, classifiable or not (so more than the "
-        "response tables); a drop-out is a course that ended short of session 6, and a course "
-        "still in treatment is not one and is left out of that session's drop-out percentage.",
+        "response tables); a drop-out is a course that ended short of its protocol's series "
+        "(6 sessions for an IV induction of 6, 3 for a KAT series of 3), and a course still in "
+        "treatment is not one and is left out of that session's drop-out percentage.",
     )
 
 
