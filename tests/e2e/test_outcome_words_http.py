@@ -50,6 +50,10 @@ def test_a_kat_protocol_s_figures_run_over_its_own_series_and_name_it(
     client: TestClient, world: World
 ) -> None:
     kat_course_scored(world)
+    ended = kat_course_scored(world)  # ended after the last session of its series of 3
+    world.services.courses.move(
+        world.actor(Role.PHYSICIAN), ended, CourseState.DISCONTINUED, reason="Synthetic: moved away"
+    )
     responder_in_reassessment(world)  # an IV course of 6 beside it
     web_login(client, world, Role.ADMIN)
     month = world.clock.now().strftime("%Y-%m")
@@ -73,6 +77,8 @@ def test_a_kat_protocol_s_figures_run_over_its_own_series_and_name_it(
     retention = _figure(page.text, "retention")
     kat_reached = [r.split("</td><td>", 2)[1] for r in _rows(retention, "kat-holistic")]
     assert kat_reached == ["1", "2", "3"]  # drop-out over the KAT series of 3 only
+    cells = [re.findall(r"<td[^>]*>([^<]*)</td>", r) for r in _rows(retention, "kat-holistic")]
+    assert [c[2:5] for c in cells] == [["2", "0", "0"], ["2", "0", "0"], ["2", "0", "0"]]
     dropout = re.findall(r"<figcaption>([^<]*)</figcaption>", retention)
     assert len(dropout) == 2 and all(": drop-out after each session" in c for c in dropout)
     csv = client.get(f"/outcomes/time_to_response.csv?from_month={month}&to_month={month}")
