@@ -73,7 +73,8 @@ def test_a_kat_protocol_s_figures_run_over_its_own_series_and_name_it(
     assert all(": mean PHQ-9 by session with 95 % CI" in c for c in captions)
     assert not any(c.startswith("Mean PHQ-9") for c in captions)
     km_captions = re.findall(r"<figcaption>([^<]*)</figcaption>", km)
-    assert len(km_captions) == 2 and all(": time to first response" in c for c in km_captions)
+    assert len(km_captions) == 2
+    assert all(c.endswith(": time to first response (PHQ-9)") for c in km_captions)
     retention = _figure(page.text, "retention")
     kat_reached = [r.split("</td><td>", 2)[1] for r in _rows(retention, "kat-holistic")]
     assert kat_reached == ["1", "2", "3"]  # drop-out over the KAT series of 3 only
