@@ -217,7 +217,8 @@ def test_the_outcomes_dashboard_shows_every_figure(client: TestClient, seeded: S
     assert (remission["three_month_n"], remission["three_month_remitted"]) == (4, 2)
     assert any(r["events"] for r in adult["time_to_response"])
     assert any(r["censored"] for r in adult["time_to_response"])
-    dropped = {r["session_number"]: r["dropped_after"] for r in body["retention"]}
+    assert adult["series_sessions"] == 6
+    dropped = {r["session_number"]: r["dropped_after"] for r in adult["retention"]}
     assert dropped[2] == 1 and dropped[4] == 1
     # the demo's only drop-outs: courses still in induction today are not counted as stopped
     assert sum(dropped.values()) == 2

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 from datetime import date, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from pypdf import PdfReader
@@ -192,7 +193,14 @@ def test_relapse_watch_puts_the_patient_on_the_prescriber_worklist(world: World)
         for page in PdfReader(io.BytesIO(render_course_report(report, clinic_tz="UTC"))).pages
     )
     flat = " ".join(text.split())  # a justified line is extracted with wider spaces
-    assert "RELAPSE RULE MET: PHQ-9 10 points or above on 2 consecutive scores" in flat
+    met_at = relapse.watch.met[0].meeting_scores[-1].administered_at
+    assert relapse.watch.met[0].met_at == met_at
+    met_on = met_at.astimezone(ZoneInfo(world.clinic.timezone))  # the clinic's time
+    assert (
+        f"RELAPSE RULE MET on {met_on:%a %-d %b %Y %H:%M}: "
+        "PHQ-9 10 points or above on 2 consecutive scores"
+    ) in flat
+    assert "\u2265 10" in flat and ">= 10" not in flat  # the cited source, signs as signs
     assert "(OVERDUE)" in flat
 
 

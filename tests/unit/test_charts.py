@@ -56,9 +56,10 @@ def test_the_mean_chart_describes_every_point_in_its_text_alternative() -> None:
     chart = mean_trajectory_chart(
         (TrajectoryPoint(0, 4, 18.0, 2.0, 14.8, 21.2), TrajectoryPoint(6, 3, 9.0, 3.0, 1.5, 16.5)),
         "phq9",
+        protocol="Adult IV induction",
     )
     assert chart is not None and not chart.connected
     assert chart.y.title == "Mean PHQ-9 total (points), 95 % CI"
     assert "session 0: mean 18.0 (n=4)" in chart.description
     assert "session 6: mean 9.0 (n=3)" in chart.description
-    assert mean_trajectory_chart((), "phq9") is None
+    assert mean_trajectory_chart((), "phq9", protocol="Adult IV induction") is None

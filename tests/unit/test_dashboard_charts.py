@@ -40,8 +40,9 @@ def test_the_wilson_interval_matches_the_published_values_and_stays_within_0_and
 
 def test_rates_by_month_draw_response_and_remission_with_their_intervals() -> None:
     rows = (RateRow(("2026-04",), 4, 3, 1), RateRow(("2026-03",), 5, 5, 2))
-    chart = rates_by_month_chart("adult-iv-induction", rows)
+    chart = rates_by_month_chart("Adult IV induction", rows, instrument="PHQ-9")
     assert chart is not None
+    assert chart.title == "Adult IV induction: response and remission by start month (PHQ-9)"
     svg = render_svg(chart)
     root = ET.fromstring(svg)
     assert len(root.findall(f"{SVG}circle[@class='point']")) == 4  # two months, two rates
@@ -55,10 +56,10 @@ def test_rates_by_month_draw_response_and_remission_with_their_intervals() -> No
 
 
 def test_no_chart_without_a_denominator() -> None:
-    assert rates_by_month_chart("p", (RateRow(("2026-03",), 0, 0, 0),)) is None
+    assert rates_by_month_chart("p", (RateRow(("2026-03",), 0, 0, 0),), instrument="q") is None
     assert rates_by_protocol_chart(()) is None
-    assert time_to_response_chart("p", ()) is None
-    assert dropout_chart((SessionRetentionRow(1, 0, 0),)) is None
+    assert time_to_response_chart("p", (), instrument="q") is None
+    assert dropout_chart("p", (SessionRetentionRow(1, 0, 0),)) is None
 
 
 def test_rates_by_protocol_name_each_protocol_on_the_axis() -> None:
@@ -71,8 +72,9 @@ def test_rates_by_protocol_name_each_protocol_on_the_axis() -> None:
 
 def test_time_to_first_response_is_a_step_function_from_zero() -> None:
     rows = (KaplanMeierRow(1, 10, 2, 0, 0.2), KaplanMeierRow(2, 8, 4, 1, 0.6))
-    chart = time_to_response_chart("adult-iv-induction", rows)
+    chart = time_to_response_chart("Adult IV induction", rows, instrument="PHQ-9")
     assert chart is not None and chart.step
+    assert chart.title == "Adult IV induction: time to first response (PHQ-9)"
     root = ET.fromstring(render_svg(chart))
     line = root.find(f"{SVG}polyline[@class='series']")
     assert line is not None
@@ -91,8 +93,9 @@ def test_dropout_is_drawn_as_one_bar_per_session() -> None:
         SessionRetentionRow(3, 9, 3),
         SessionRetentionRow(4, 6, 1, 2),
     )
-    chart = dropout_chart(rows)
+    chart = dropout_chart("Adult IV induction", rows)
     assert chart is not None
+    assert chart.title == "Adult IV induction: drop-out after each session"
     root = ET.fromstring(render_svg(chart))
     bars = root.findall(f"{SVG}rect[@class='bar']")
     assert len(bars) == 4

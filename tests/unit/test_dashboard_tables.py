@@ -39,13 +39,13 @@ def dashboard() -> Dashboard:
         remission=(RemissionRow("adult-iv-induction", 3, 1, 0, 0),),
         trajectory=POINTS,
         time_to_response=(KaplanMeierRow(1, 3, 1, 0, 1 / 3),),
+        retention=(SessionRetentionRow(1, 4, 1), SessionRetentionRow(2, 3, 0, 1)),
     )
     return Dashboard(
         clinic_id=7,
         from_month="2026-03",
         to_month="2026-03",
         protocols=(figures,),
-        retention=(SessionRetentionRow(1, 4, 1), SessionRetentionRow(2, 3, 0, 1)),
         safety=(SafetyRateRow(("adult-iv-induction",), 20, 1, 3),),
         sessions_source="administrations",
     )
@@ -67,9 +67,9 @@ def test_every_figure_has_a_denominator_and_csv_matches_the_table() -> None:
     parsed = list(csv.reader(io.StringIO(rates.csv())))
     assert tuple(parsed[0]) == rates.header and len(parsed) == len(rates.rows) + 1
     assert tables["safety"].rows[0] == ("adult-iv-induction", 20, 1, 5.0, 3, 15.0)
-    assert tables["retention"].rows[0] == (1, 4, 1, 0, "25.0")
+    assert tables["retention"].rows[0] == ("adult-iv-induction", 1, 4, 1, 0, "25.0")
     # one course still in treatment after session 2: not a drop-out, not in that rate
-    assert tables["retention"].rows[1] == (2, 3, 0, 1, "0.0")
+    assert tables["retention"].rows[1] == ("adult-iv-induction", 2, 3, 0, 1, "0.0")
     # every table says what its figures are out of, and the retention one why it has more
     assert all(t.denominator for t in tables.values())
     assert "more than the response tables" in tables["retention"].denominator
@@ -77,22 +77,21 @@ def test_every_figure_has_a_denominator_and_csv_matches_the_table() -> None:
 
 
 def test_trajectory_chart_has_axes_units_and_confidence_bars() -> None:
-    svg = str(mean_trajectory_svg(POINTS, "phq9"))
+    svg = str(mean_trajectory_svg(POINTS, "phq9", protocol="Adult IV induction"))
     assert svg.startswith("<svg") and 'role="img"' in svg
     assert "Session number (0 = baseline)" in svg
     assert "Mean PHQ-9 total (points), 95 % CI" in svg
     assert svg.count("<circle") == 2 and "n=4" in svg
     assert svg.count("<line") >= 2 + 2  # two axes and one CI bar per point
-    assert mean_trajectory_svg((), "phq9") is None
+    assert mean_trajectory_svg((), "phq9", protocol="Adult IV induction") is None
 
 
 def test_the_page_names_each_protocol_and_keeps_its_id_as_the_title() -> None:
     tables = {t.id: t for t in figure_tables(dashboard())}
-    for table_id in ("rates", "remission", "trajectory", "time_to_response", "safety"):
+    for table_id in ("rates", "remission", "trajectory", "time_to_response", "retention", "safety"):
         first = tables[table_id].shown_rows[0][0]
         assert first == ("Adult IV induction", "adult-iv-induction"), table_id
         assert tables[table_id].rows[0][0] == "adult-iv-induction"  # the CSV keeps the id
-    assert tables["retention"].shown_rows[0][0] == (1, "")  # no protocol column: no title
     rates = tables["rates"].shown_rows
     assert (rates[0][1], rates[1][1]) == (("All months", ""), ("March 2026", ""))
     assert tables["rates"].rows[1][1] == "2026-03"
@@ -121,6 +120,19 @@ def test_a_figure_out_of_no_course_shows_a_dash_not_zero_percent() -> None:
     assert km.shown_rows[0][pct] == (33.33, "")
     assert km.shown_rows[1][pct] == ("\u2014", "")
     assert km.rows[1][pct] == ""  # the CSV leaves the cell empty
-    zero = replace(d, retention=(SessionRetentionRow(1, 0, 0),))
+    zero = replace(
+        d, protocols=(replace(d.protocols[0], retention=(SessionRetentionRow(1, 0, 0),)),)
+    )
     retention = {t.id: t for t in figure_tables(zero)}["retention"]
     assert retention.shown_rows[0][-1] == ("\u2014", "")
+
+
+def test_a_rate_per_100_sessions_out_of_no_session_is_a_dash_and_says_why() -> None:
+    none_given = replace(dashboard(), safety=(SafetyRateRow(("adult-iv-induction",), 0, 0, 0),))
+    safety = {t.id: t for t in figure_tables(none_given)}["safety"]
+    assert safety.rows[0] == ("adult-iv-induction", 0, 0, "", 0, "")  # CSV: empty, not 0.0
+    shown = [text for text, _ in safety.shown_rows[0]]
+    assert shown[1:] == [0, 0, "\u2014", 0, "\u2014"]
+    assert safety.has_dash and "with no session there is no rate" in safety.no_figure_why
+    given = {t.id: t for t in figure_tables(dashboard())}["safety"]
+    assert not given.has_dash and given.rows[0][3] == 5.0

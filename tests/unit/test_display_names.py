@@ -53,6 +53,8 @@ def test_a_protocol_reads_as_its_name_and_version() -> None:
 
 
 def test_charts_name_the_instrument() -> None:
-    chart = mean_trajectory_chart((TrajectoryPoint(0, 4, 18.0, 2.0, 14.8, 21.2),), "gad7")
-    assert chart is not None and chart.title == "Mean GAD-7 by session with 95 % CI"
+    point = TrajectoryPoint(0, 4, 18.0, 2.0, 14.8, 21.2)
+    chart = mean_trajectory_chart((point,), "gad7", protocol="Adult IV induction")
+    assert chart is not None
+    assert chart.title == "Adult IV induction: mean GAD-7 by session with 95 % CI"
     assert "gad7" not in chart.description

@@ -73,8 +73,11 @@ def _rates_chart(title: str, x_title: str, labelled: Sequence[tuple[str, str, Ra
     )
 
 
-def rates_by_month_chart(protocol: str, rows: Sequence[RateRow]) -> Chart | None:
-    """One protocol's response and remission rates by the month its courses started."""
+def rates_by_month_chart(
+    protocol: str, rows: Sequence[RateRow], *, instrument: str
+) -> Chart | None:
+    """One protocol's response and remission rates on ``instrument`` (its questionnaire's
+    name) by the month its courses started."""
     used = sorted((r for r in rows if r.denominator), key=lambda r: r.group[0])
     if not used:
         return None
@@ -87,7 +90,9 @@ def rates_by_month_chart(protocol: str, rows: Sequence[RateRow]) -> Chart | None
         for i, r in enumerate(used)
     ]
     return _rates_chart(
-        f"{protocol}: response and remission by start month", "Month the course started", labelled
+        f"{protocol}: response and remission by start month ({instrument})",
+        "Month the course started",
+        labelled,
     )
 
 
@@ -103,8 +108,11 @@ def rates_by_protocol_chart(rows: Sequence[tuple[str, RateRow]]) -> Chart | None
     )
 
 
-def time_to_response_chart(protocol: str, rows: Sequence[KaplanMeierRow]) -> Chart | None:
-    """Kaplan-Meier share of courses with a first response by each session (a step function)."""
+def time_to_response_chart(
+    protocol: str, rows: Sequence[KaplanMeierRow], *, instrument: str
+) -> Chart | None:
+    """Kaplan-Meier share of one protocol's courses with a first response on ``instrument`` (its
+    questionnaire's name) by each session (a step function)."""
     if not rows:
         return None
     ordered = sorted(rows, key=lambda r: r.session_number)
@@ -123,7 +131,7 @@ def time_to_response_chart(protocol: str, rows: Sequence[KaplanMeierRow]) -> Cha
         for r in ordered
     )
     return Chart(
-        title=f"{protocol}: time to first response",
+        title=f"{protocol}: time to first response ({instrument})",
         description=f"Share of courses with a first response by each session (Kaplan-Meier): "
         f"{said}.",
         x=Axis(
@@ -139,8 +147,9 @@ def time_to_response_chart(protocol: str, rows: Sequence[KaplanMeierRow]) -> Cha
     )
 
 
-def dropout_chart(rows: Sequence[SessionRetentionRow]) -> Chart | None:
-    """The share of courses that stopped right after each session (bars)."""
+def dropout_chart(protocol: str, rows: Sequence[SessionRetentionRow]) -> Chart | None:
+    """One protocol's share of courses that stopped right after each session of its series
+    (bars)."""
     used = [r for r in rows if r.reached]
     if not used:
         return None
@@ -152,7 +161,7 @@ def dropout_chart(rows: Sequence[SessionRetentionRow]) -> Chart | None:
         for r in used
     ]
     return Chart(
-        title="Drop-out after each session",
+        title=f"{protocol}: drop-out after each session",
         description=f"Share of the courses reaching each session that ended after it (courses "
         f"still in treatment are not drop-outs): "
         f"{'; '.join(tips)}.",

@@ -181,9 +181,12 @@ def course_trajectory_svg(review: CourseReview, *, tz: str, for_print: bool = Fa
     return None if chart is None else render_svg(chart, for_print=for_print)
 
 
-def mean_trajectory_chart(points: Sequence[TrajectoryPoint], instrument: str) -> Chart | None:
-    """Mean total by session number (0 = baseline) with 95 % CI bars (None: no data);
-    ``instrument`` is its code, shown by its name."""
+def mean_trajectory_chart(
+    points: Sequence[TrajectoryPoint], instrument: str, *, protocol: str
+) -> Chart | None:
+    """One protocol's mean total by session number (0 = baseline) with 95 % CI bars (None: no
+    data); ``instrument`` is its code, shown by its name, and ``protocol`` what staff call the
+    protocol, named in the title like every other dashboard chart."""
     if not points:
         return None
     instrument = instrument_name(instrument)
@@ -193,8 +196,8 @@ def mean_trajectory_chart(points: Sequence[TrajectoryPoint], instrument: str) ->
         f"session {p.session_number}: mean {p.mean:.1f} (n={p.n})" for p in points
     )
     return Chart(
-        title=f"Mean {instrument} by session with 95 % CI",
-        description=f"Mean {instrument} total (points) by session: {described}.",
+        title=f"{protocol}: mean {instrument} by session with 95 % CI",
+        description=f"{protocol}: mean {instrument} total (points) by session: {described}.",
         x=Axis(
             "Session number (0 = baseline)",
             "",
@@ -217,8 +220,10 @@ def mean_trajectory_chart(points: Sequence[TrajectoryPoint], instrument: str) ->
     )
 
 
-def mean_trajectory_svg(points: Sequence[TrajectoryPoint], instrument: str) -> str | None:
-    chart = mean_trajectory_chart(points, instrument)
+def mean_trajectory_svg(
+    points: Sequence[TrajectoryPoint], instrument: str, *, protocol: str
+) -> str | None:
+    chart = mean_trajectory_chart(points, instrument, protocol=protocol)
     return None if chart is None else render_svg(chart)
 
 

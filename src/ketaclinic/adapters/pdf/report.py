@@ -22,6 +22,7 @@ from ketaclinic.domain.assessments.instruments.registry import instrument_name
 from ketaclinic.domain.outcomes.standing import OverdueKind
 from ketaclinic.domain.patients.course import CourseState
 from ketaclinic.domain.protocols.model import protocol_name
+from ketaclinic.domain.protocols.signs import comparison_signs
 from ketaclinic.services.outcomes.reports import CourseReport
 
 LINE_MM = 5.5
@@ -68,12 +69,22 @@ def plain(value: Decimal) -> str:
 def _heading(pdf: FPDF, text: str) -> None:
     pdf.ln(2)
     pdf.set_font(FAMILY, "B", 12)
-    pdf.cell(0, 7, printable(text), new_x="LMARGIN", new_y="NEXT")
+    pdf.cell(0, 7, printable(comparison_signs(text)), new_x="LMARGIN", new_y="NEXT")
     pdf.set_font(FAMILY, "", 10)
 
 
 def _line(pdf: FPDF, text: str) -> None:
-    pdf.multi_cell(0, LINE_MM, printable(text), new_x="LMARGIN", new_y="NEXT")
+    """One paragraph, comparisons as "≥" and "≤" (the typeface draws both)."""
+    pdf.multi_cell(0, LINE_MM, printable(comparison_signs(text)), new_x="LMARGIN", new_y="NEXT")
+
+
+def _state(report: CourseReport) -> str:
+    """The course's state in words; a KAT course in its series is "in KAT sessions", never
+    "induction"."""
+    state = report.review.course.state
+    if report.review.kat and state is CourseState.INDUCTION:
+        return "in KAT sessions"
+    return state.value.replace("_", " ")
 
 
 def _header(pdf: FPDF, report: CourseReport, tz: str) -> None:
@@ -90,7 +101,7 @@ def _header(pdf: FPDF, report: CourseReport, tz: str) -> None:
     )
     _line(
         pdf,
-        f"Course {report.review.course.id} ({report.review.course.state.value}) "
+        f"Course {report.review.course.id} ({_state(report)}) "
         f"- protocol {protocol_name(report.protocol_title)}"
         + (f", version {report.protocol_version}" if report.protocol_version else ""),
     )
@@ -231,9 +242,10 @@ def _relapse_met(pdf: FPDF, report: CourseReport) -> None:
     relapse = report.review.relapse
     assert relapse is not None
     for met in relapse.watch.met:
+        on = f" on {_local(met.met_at, report.clinic_timezone)}" if met.met_at else ""
         for reason in met.reasons:
             text = _reason(report, reason.message, reason.source, reason.needs_signoff)
-            _line(pdf, f"RELAPSE RULE MET: {text}")
+            _line(pdf, f"RELAPSE RULE MET{on}: {text}")
 
 
 def _relapse(pdf: FPDF, report: CourseReport) -> None:

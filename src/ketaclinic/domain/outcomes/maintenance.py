@@ -156,6 +156,11 @@ class RelapseEvaluation:
     meeting_scores: tuple[InstrumentScore, ...]
     reasons: tuple[Reason, ...]
 
+    @property
+    def met_at(self) -> datetime | None:
+        """When the rule was met: the latest score of the run that met it (``None``: not met)."""
+        return self.meeting_scores[-1].administered_at if self.met and self.meeting_scores else None
+
 
 _AFTER = {
     "remission": frozenset({OutcomeClass.REMISSION}),

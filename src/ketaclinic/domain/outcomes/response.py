@@ -165,10 +165,10 @@ def select_latest(
 
 def _definition_reason(definition: OutcomeDefinition, outcome: OutcomeClass) -> Reason:
     messages = {
-        OutcomeClass.REMISSION: f"latest score <= {definition.remission_max_score} (remission cut)",
-        OutcomeClass.RESPONSE: f"drop >= {definition.response_pct_drop} % from baseline",
+        OutcomeClass.REMISSION: f"latest score ≤ {definition.remission_max_score} (remission cut)",
+        OutcomeClass.RESPONSE: f"drop ≥ {definition.response_pct_drop} % from baseline",
         OutcomeClass.PARTIAL_RESPONSE: (
-            f"drop >= {definition.partial_response_pct_drop} % and "
+            f"drop ≥ {definition.partial_response_pct_drop} % and "
             f"< {definition.response_pct_drop} % from baseline"
         ),
         OutcomeClass.NO_RESPONSE: f"drop < {definition.partial_response_pct_drop} % from baseline",
@@ -326,7 +326,7 @@ def _judge_futility(
     change = compute_change(baseline, latest)
     threshold = reassessment.futility_pct_drop_below
     if drop_reaches(baseline, latest, threshold):
-        msg = f"drop {change.percent_drop} % >= {threshold} %: improving"
+        msg = f"drop {change.percent_drop} % ≥ {threshold} %: improving"
         reason = Reason("futility.on_track", msg, source, signoff)
         return FutilityReview(FutilityStatus.ON_TRACK, completed, change, (reason,))
     msg = (

@@ -69,7 +69,7 @@ def overdue_items(
 
 def relapse_met_at(watch: RelapseWatch) -> datetime | None:
     """When the relapse criteria were met: the latest score of the runs that met a rule."""
-    return max((e.meeting_scores[-1].administered_at for e in watch.met), default=None)
+    return max((at for e in watch.met if (at := e.met_at) is not None), default=None)
 
 
 def relapse_decision_pending(

@@ -18,6 +18,7 @@ from ketaclinic.domain.errors import ClinicError, NotAuthenticated, ValidationFa
 from ketaclinic.domain.identity.access import ROLE_LABELS, Permission, Role, is_allowed
 from ketaclinic.domain.integration.plans import Goal, GoalRating
 from ketaclinic.domain.patients.treatment import Course
+from ketaclinic.domain.protocols.signs import comparison_signs
 from ketaclinic.entrypoints.http import status_for
 from ketaclinic.entrypoints.web.alarm_words import alarm_count, alarm_message
 from ketaclinic.entrypoints.web.aldrete_words import ALDRETE_CRITERIA, ALDRETE_LABELS
@@ -82,6 +83,7 @@ def templates() -> Jinja2Templates:
         _templates.env.filters["label_lc"] = lower_label
         _templates.env.filters["move"] = move_label
         _templates.env.filters["dosing_limit"] = dosing_limit_label
+        _templates.env.filters["signs"] = comparison_signs
         _templates.env.finalize = plain_number  # every {{ Decimal }} prints as a plain decimal
     return _templates
 

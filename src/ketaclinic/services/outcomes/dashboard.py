@@ -68,7 +68,9 @@ class ProtocolFigures:
     remission: tuple[RemissionRow, ...]
     trajectory: tuple[TrajectoryPoint, ...]
     time_to_response: tuple[KaplanMeierRow, ...]
+    retention: tuple[SessionRetentionRow, ...] = ()  # drop-out over the protocol's own series
     protocol_name: str = ""  # what staff call it (the pack title's name part)
+    series_sessions: int = SERIES_SESSIONS  # sessions in the protocol's series (its own length)
 
     @property
     def name(self) -> str:
@@ -81,7 +83,6 @@ class Dashboard:
     from_month: str
     to_month: str
     protocols: tuple[ProtocolFigures, ...]
-    retention: tuple[SessionRetentionRow, ...]
     safety: tuple[SafetyRateRow, ...]
     sessions_source: str  # "administrations" when dose records exist, else "scores"
 
@@ -107,6 +108,7 @@ class _Loaded:
     definitions: dict[str, OutcomeDefinition]
     from_administrations: bool
     names: dict[str, str]  # protocol id -> name
+    series: dict[str, int]  # protocol id -> sessions in its series
 
 
 def _alarms(uow: UnitOfWork, course: Course) -> int:
@@ -151,6 +153,7 @@ def _load(uow: UnitOfWork, clinic_id: int) -> _Loaded:
     scores: list[ScoreFact] = []
     definitions: dict[str, OutcomeDefinition] = {}
     names: dict[str, str] = {}
+    series: dict[str, int] = {}
     administered = False
     for course in uow.courses.in_states(clinic_id, tuple(CourseState)):
         if course.id not in by_course:
@@ -158,6 +161,7 @@ def _load(uow: UnitOfWork, clinic_id: int) -> _Loaded:
         loaded = load_published(uow, clinic_id, course.protocol_version_id)
         rules = loaded.protocol.reassessment
         names[loaded.published.protocol_id] = loaded.published.name
+        series[loaded.published.protocol_id] = loaded.protocol.series.sessions
         definitions[loaded.published.protocol_id] = next(
             o for o in rules.outcomes if o.instrument == rules.primary_instrument
         )
@@ -171,24 +175,33 @@ def _load(uow: UnitOfWork, clinic_id: int) -> _Loaded:
             b for i in {s.instrument for s in plain} if (b := course_baseline(plain, i)) is not None
         ]
         scores.extend(_score_fact(course, s, baselines) for s in tagged)
-    return _Loaded(facts, scores, definitions, administered, names)
+    return _Loaded(facts, scores, definitions, administered, names, series)
 
 
 def _figures(
-    protocol_id: str, definition: OutcomeDefinition, courses: Sequence[CourseScores], name: str
+    protocol_id: str,
+    definition: OutcomeDefinition,
+    courses: Sequence[CourseScores],
+    name: str,
+    series_sessions: int,
+    facts: Sequence[CourseFact],
 ) -> ProtocolFigures:
+    """One protocol's figures; the sessions listed run over its own series (3 for a KAT series
+    of 3, 6 for an IV induction of 6), never another protocol's."""
     return ProtocolFigures(
         protocol_id=protocol_id,
         protocol_name=name,
+        series_sessions=series_sessions,
         definition=definition,
         courses=len(courses),
         rates_by_month=tuple(compute_rates(courses, definition, group_by=("month",))),
         rate_overall=tuple(compute_rates(courses, definition, group_by=("clinic",))),
         remission=tuple(compute_remission(courses, definition)),
-        trajectory=tuple(compute_trajectory(courses, max_session=SERIES_SESSIONS)),
+        trajectory=tuple(compute_trajectory(courses, max_session=series_sessions)),
         time_to_response=tuple(
-            compute_time_to_response(courses, definition, max_session=SERIES_SESSIONS)
+            compute_time_to_response(courses, definition, max_session=series_sessions)
         ),
+        retention=tuple(compute_retention(facts, series_sessions=series_sessions)),
     )
 
 
@@ -232,13 +245,13 @@ class DashboardService:
             scores = [s for s in loaded.scores if s.course_id in ids]
             grouped = collect_scores(mine, scores, definition.instrument)
             name = loaded.names.get(protocol_id, protocol_id)
-            figures.append(_figures(protocol_id, definition, grouped, name))
+            series = loaded.series.get(protocol_id, SERIES_SESSIONS)
+            figures.append(_figures(protocol_id, definition, grouped, name, series, mine))
         return Dashboard(
             clinic_id=actor.clinic_id,
             from_month=from_month,
             to_month=to_month,
             protocols=tuple(figures),
-            retention=tuple(compute_retention(chosen, series_sessions=SERIES_SESSIONS)),
             safety=tuple(compute_safety_rates(chosen, group_by=("protocol",))),
             sessions_source="administrations" if loaded.from_administrations else "scores",
         )

@@ -39,6 +39,7 @@ from ketaclinic.domain.patients.treatment import Course
 from ketaclinic.domain.protocols.model import Protocol
 from ketaclinic.services.outcomes.timeline import reassessment_closed
 from ketaclinic.services.ports import UnitOfWork
+from ketaclinic.services.scheduling.course_kind import course_is_kat
 
 WATCH_KINDS = frozenset({ScoreKind.RELAPSE_WATCH, ScoreKind.MAINTENANCE})
 
@@ -69,6 +70,13 @@ class CourseReview:
     missing_instruments: tuple[str, ...]
     plan: StoredBoosterPlan | None
     relapse: RelapseStatus | None
+    kat: bool = False  # a KAT course (SL, IN or IM dosing): its series reads "KAT sessions"
+
+    @property
+    def session_words(self) -> str:
+        """What one session of the course's series is called: "KAT session" or "induction
+        session" (see :func:`ketaclinic.services.scheduling.course_kind.course_is_kat`)."""
+        return "KAT session" if self.kat else "induction session"
 
     @property
     def relapse_met(self) -> bool:
@@ -112,7 +120,7 @@ def _instrument_scores(scores: Sequence[CourseScore]) -> list[InstrumentScore]:
 
 
 def completed_sessions(scores: Sequence[CourseScore]) -> int:
-    """Highest induction session number with a recorded score (0 before the first)."""
+    """Highest series session number with a recorded score (0 before the first)."""
     numbers = [s.score.session_number or 0 for s in scores if s.kind is ScoreKind.SESSION]
     return max(numbers, default=0)
 
@@ -205,6 +213,7 @@ def build_review(
         missing_instruments=_missing(protocol, scores),
         plan=uow.outcomes.latest_plan(course.clinic_id, course.id),
         relapse=_relapse(protocol, scores, _linked_checks(uow, course, protocol, scores), at),
+        kat=course_is_kat(uow, course),
     )
 
 

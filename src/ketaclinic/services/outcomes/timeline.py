@@ -30,6 +30,7 @@ from ketaclinic.domain.protocols.model import Protocol
 from ketaclinic.services.infusion.induction_facts import induction_facts
 from ketaclinic.services.ports import UnitOfWork
 from ketaclinic.services.protocols.publishing import load_published
+from ketaclinic.services.scheduling.course_kind import course_is_kat
 
 RULE_ID = "outcome.reassessment_after_induction"
 RULE_SOURCE = "clinical.md §9.2"
@@ -64,10 +65,15 @@ def reassessment_closed(uow: UnitOfWork, course: Course, protocol: Protocol) -> 
     facts = induction_facts(uow, course, protocol)
     if facts.sessions_planned > 0 and facts.sessions_done >= facts.sessions_planned:
         return None
+    series, session = (
+        ("the KAT series", "KAT sessions")
+        if course_is_kat(uow, course)
+        else ("induction", "induction sessions")
+    )
     message = (
-        f"reassessment and outcome classification open once induction is done: "
-        f"{facts.sessions_done} of {facts.sessions_planned} induction sessions discharged "
-        f"(or a prescriber ends induction early with a reason)"
+        f"reassessment and outcome classification open once {series} is done: "
+        f"{facts.sessions_done} of {facts.sessions_planned} {session} discharged "
+        f"(or a prescriber ends {series} early with a reason)"
     )
     return Reason(RULE_ID, message, RULE_SOURCE)
 

@@ -261,6 +261,8 @@ def dashboard(
             "remission": _rows(p.remission),
             "trajectory": _rows(p.trajectory),
             "time_to_response": _rows(p.time_to_response),
+            "series_sessions": p.series_sessions,
+            "retention": _rows(p.retention),
         }
         for p in d.protocols
     ]
@@ -269,6 +271,5 @@ def dashboard(
         "to_month": d.to_month,
         "sessions_source": d.sessions_source,
         "protocols": protocols,
-        "retention": _rows(d.retention),
         "safety": _rows(d.safety),
     }

@@ -19,8 +19,9 @@ from ketaclinic.adapters.dashboard_charts import (
 )
 from ketaclinic.adapters.trajectory_charts import course_trajectory_svg, mean_trajectory_chart
 from ketaclinic.adapters.trajectory_charts import mean_trajectory_svg as mean_svg
+from ketaclinic.domain.assessments.instruments.registry import instrument_name
 from ketaclinic.domain.outcomes.cohort_trajectory import TrajectoryPoint
-from ketaclinic.services.outcomes.dashboard import Dashboard
+from ketaclinic.services.outcomes.dashboard import Dashboard, ProtocolFigures
 from ketaclinic.services.outcomes.review import CourseReview
 
 
@@ -33,9 +34,12 @@ def trajectory_svg(review: CourseReview, *, tz: str) -> Markup | None:
     return _markup(course_trajectory_svg(review, tz=tz))
 
 
-def mean_trajectory_svg(points: Sequence[TrajectoryPoint], instrument: str) -> Markup | None:
-    """Mean total by session number (0 = baseline) with 95 % confidence-interval bars."""
-    return _markup(mean_svg(points, instrument))
+def mean_trajectory_svg(
+    points: Sequence[TrajectoryPoint], instrument: str, *, protocol: str
+) -> Markup | None:
+    """One protocol's mean total by session number (0 = baseline) with 95 % confidence-interval
+    bars."""
+    return _markup(mean_svg(points, instrument, protocol=protocol))
 
 
 # How to read each figure's charts, by the id of its table.
@@ -53,6 +57,11 @@ def _drawn(charts: Sequence[Chart | None]) -> list[tuple[str, Markup]]:
     return [(c.title, Markup(render_svg(c))) for c in charts if c is not None]  # noqa: S704 - escaped by render_svg
 
 
+def _asked(p: ProtocolFigures) -> str:
+    """The questionnaire a protocol's figures are on, by its name ("PHQ-9")."""
+    return instrument_name(p.definition.instrument)
+
+
 def dashboard_charts(d: Dashboard) -> dict[str, list[tuple[str, Markup]]]:
     """The dashboard's charts by the id of the figure table they draw: (title, SVG)."""
     overall = [(p.name, r) for p in d.protocols for r in p.rate_overall]
@@ -60,14 +69,23 @@ def dashboard_charts(d: Dashboard) -> dict[str, list[tuple[str, Markup]]]:
         "rates": _drawn(
             [
                 rates_by_protocol_chart(overall),
-                *(rates_by_month_chart(p.name, p.rates_by_month) for p in d.protocols),
+                *(
+                    rates_by_month_chart(p.name, p.rates_by_month, instrument=_asked(p))
+                    for p in d.protocols
+                ),
             ]
         ),
         "trajectory": _drawn(
-            [mean_trajectory_chart(p.trajectory, p.definition.instrument) for p in d.protocols]
+            [
+                mean_trajectory_chart(p.trajectory, p.definition.instrument, protocol=p.name)
+                for p in d.protocols
+            ]
         ),
         "time_to_response": _drawn(
-            [time_to_response_chart(p.name, p.time_to_response) for p in d.protocols]
+            [
+                time_to_response_chart(p.name, p.time_to_response, instrument=_asked(p))
+                for p in d.protocols
+            ]
         ),
-        "retention": _drawn([dropout_chart(d.retention)]),
+        "retention": _drawn([dropout_chart(p.name, p.retention) for p in d.protocols]),
     }

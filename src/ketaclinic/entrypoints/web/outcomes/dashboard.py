@@ -16,7 +16,7 @@ from ketaclinic.entrypoints.guards import WebUser
 from ketaclinic.entrypoints.http import services_of
 from ketaclinic.entrypoints.input_limits import PathId
 from ketaclinic.entrypoints.web.outcomes.charts import READING, dashboard_charts
-from ketaclinic.entrypoints.web.outcomes.tables import BUILDERS, figure_tables
+from ketaclinic.entrypoints.web.outcomes.tables import BUILDERS, NO_FIGURE, figure_tables
 from ketaclinic.entrypoints.web.rendering import mark_web, render
 from ketaclinic.services.identity.staff_sessions import StaffSession
 
@@ -46,6 +46,7 @@ def dashboard(
             "tables": [],
             "charts": {},
             "notes": READING,
+            "no_figure": NO_FIGURE,
             "values": values,
             "errors": failed.errors,
         }
@@ -55,6 +56,7 @@ def dashboard(
         "tables": figure_tables(built, staff_session.clinic.name),
         "charts": dashboard_charts(built),
         "notes": READING,
+        "no_figure": NO_FIGURE,
         "values": values,
         "errors": {},
     }

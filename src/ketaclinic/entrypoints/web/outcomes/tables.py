@@ -14,6 +14,12 @@ from ketaclinic.services.outcomes.dashboard import Dashboard
 
 Cell = str | int | float
 
+NO_FIGURE = "\u2014"  # shown for a figure out of nothing (its denominator is 0)
+NO_FIGURE_WHY = (
+    "A dash (\u2014) stands for a figure out of nothing: its count is 0, so there is no share "
+    "to show (it is not 0)."
+)
+
 # The page's column headings in plain words; the CSV keeps the machine-readable names.
 LABELS = {
     "protocol": "Protocol",
@@ -62,6 +68,12 @@ class FigureTable:
     denominator: str = ""  # one plain sentence: what the figures are out of, and why
     names: Mapping[str, str] = field(default_factory=dict)  # protocol id -> what staff call it
     clinic_name: str = ""  # what staff call the clinic the figures are of
+    no_figure_why: str = NO_FIGURE_WHY  # why a cell shows a dash instead of a number
+
+    @property
+    def has_dash(self) -> bool:
+        """Some figure has no denominator and shows as a dash (the page says why under it)."""
+        return any(cell == "" for row in self.rows for cell in row)
 
     @property
     def labels(self) -> tuple[str, ...]:
@@ -84,9 +96,6 @@ class FigureTable:
         writer.writerow(self.header)
         writer.writerows(self.rows)
         return out.getvalue()
-
-
-NO_FIGURE = "\u2014"  # shown for a figure out of nothing (its denominator is 0)
 
 
 def _shown(heading: str, cell: Cell, table: FigureTable) -> tuple[Cell, str]:
@@ -261,15 +270,18 @@ def _time_to_response(d: Dashboard) -> FigureTable:
 def _retention(d: Dashboard) -> FigureTable:
     rows = [
         (
+            p.protocol_id,
             r.session_number,
             r.reached,
             r.dropped_after,
             r.in_treatment,
             _pct(r.dropped_after, r.decided),
         )
-        for r in d.retention
+        for p in d.protocols
+        for r in p.retention
     ]
     header = (
+        "protocol",
         "session_number",
         "courses_reaching",
         "stopped_after",
@@ -282,8 +294,9 @@ def _retention(d: Dashboard) -> FigureTable:
         header,
         tuple(rows),
         "Out of every course with a recorded score, classifiable or not (so more than the "
-        "response tables); a drop-out is a course that ended short of session 6, and a course "
-        "still in treatment is not one and is left out of that session's drop-out percentage.",
+        "response tables); a drop-out is a course that ended short of its protocol's series "
+        "(6 sessions for an IV induction of 6, 3 for a KAT series of 3), and a course still in "
+        "treatment is not one and is left out of that session's drop-out percentage.",
     )
 
 
@@ -293,9 +306,9 @@ def _safety(d: Dashboard) -> FigureTable:
             s.group[0],
             s.sessions,
             s.adverse_events,
-            _f(s.adverse_events_per_100),
+            _f(s.adverse_events_per_100) if s.sessions else "",
             s.alarms,
-            _f(s.alarms_per_100),
+            _f(s.alarms_per_100) if s.sessions else "",
         )
         for s in d.safety
     ]
@@ -313,6 +326,8 @@ def _safety(d: Dashboard) -> FigureTable:
         header,
         tuple(rows),
         "Out of every session given to the courses in range, whatever their scores.",
+        no_figure_why="A dash (\u2014) means no session is recorded for those courses yet: "
+        "with no session there is no rate per 100 sessions (it is not 0).",
     )
 
 
