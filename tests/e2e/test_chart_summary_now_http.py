@@ -1,6 +1,6 @@
 """The chart's "Where treatment stands" over HTTP: a patient infusing right now is shown in their
-chair with the session and its start (clinic time), never as "Nothing booked"; a booking ahead
-reads in plain words, not the stored kind."""
+chair with the session, its check-in and its dose start (clinic time), never as "Nothing
+booked"; a booking ahead reads in plain words, not the stored kind."""
 
 from __future__ import annotations
 
@@ -33,7 +33,8 @@ def test_a_patient_in_the_chair_now_reads_in_chair_not_nothing_booked(
     page = client.get(f"/patients/{walked.session.patient_id}")
     assert page.status_code == 200
     now = _field(page.text, "summary-now")
-    assert now == "In Chair 1 now: unscheduled visit, started 08:00 · dosing"
+    expected = "In Chair 1 now: unscheduled visit, checked in 08:00 · dose started 08:00 · dosing"
+    assert now == expected
     assert _field(page.text, "summary-next") == "Nothing else booked"
     assert "Nothing booked" not in page.text
 

@@ -3,7 +3,7 @@ tasks in memory."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
@@ -128,6 +128,10 @@ class InMemoryCourseRepository:
     def get(self, clinic_id: int, course_id: int) -> Course | None:
         found = self._t.courses.get(course_id)
         return found if found is not None and found.clinic_id == clinic_id else None
+
+    def get_many(self, clinic_id: int, course_ids: Collection[int]) -> Sequence[Course]:
+        found = [c for c in self._t.courses.values() if c.clinic_id == clinic_id]
+        return sorted((c for c in found if c.id in course_ids), key=lambda c: c.id)
 
     def for_patient(self, clinic_id: int, patient_id: int) -> Sequence[Course]:
         """Newest first."""

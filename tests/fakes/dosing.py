@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from decimal import Decimal
@@ -18,6 +18,7 @@ from ketaclinic.domain.dosing.records import (
     VerificationRecord,
 )
 from ketaclinic.domain.errors import Conflict
+from ketaclinic.domain.protocols.sections import Route
 from tests.fakes.tables import Tables
 
 
@@ -96,6 +97,13 @@ class InMemoryDosingRepository:
             if o.clinic_id == clinic_id and o.course_id == course_id
         ]
         return sorted(found, key=lambda o: (o.content.session_number, o.id))
+
+    def latest_routes(self, clinic_id: int, course_ids: Collection[int]) -> dict[int, Route]:
+        found: dict[int, DoseOrder] = {}
+        for o in sorted(self._t.orders.values(), key=lambda o: o.id):
+            if o.clinic_id == clinic_id and o.course_id in course_ids:
+                found[o.course_id] = o
+        return {c: o.content.route for c, o in found.items()}
 
     def orders_for_patient(self, clinic_id: int, patient_id: int) -> Sequence[DoseOrder]:
         found = [

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
@@ -81,6 +81,12 @@ class InMemorySessionRepository:
     def for_appointment(self, clinic_id: int, appointment_id: int) -> InfusionSession | None:
         mine = [s for s in self._t.sessions.values() if s.clinic_id == clinic_id]
         return next((s for s in mine if s.appointment_id == appointment_id), None)
+
+    def for_appointments(
+        self, clinic_id: int, appointment_ids: Collection[int]
+    ) -> Sequence[InfusionSession]:
+        mine = [s for s in self._t.sessions.values() if s.clinic_id == clinic_id]
+        return sorted((s for s in mine if s.appointment_id in appointment_ids), key=lambda s: s.id)
 
     def active(self, clinic_id: int) -> Sequence[InfusionSession]:
         found = [s for s in self._t.sessions.values() if s.clinic_id == clinic_id and s.active]

@@ -21,7 +21,8 @@ def test_a_patient_infusing_now_is_in_their_chair(world: World) -> None:
     assert summary.in_chair is not None
     assert summary.in_chair.chair_name == "Chair 1" and summary.in_chair.what == "unscheduled visit"
     assert summary.in_chair.session.state is SessionState.INFUSING
-    assert summary.in_chair.started_at == walked.session.checked_in_at
+    assert summary.in_chair.checked_in_at == walked.session.checked_in_at
+    assert summary.in_chair.dose_started_at == walked.session.dosing_started_at
     assert summary.next_booking is None and summary.next_words == ""
 
 

@@ -19,7 +19,7 @@ def book_series(page: Page, server: LiveServer, patient: int, sessions: int) -> 
     """Front desk books and confirms the protocol's series; returns the local start times."""
     open_chart(page, patient, "schedule")
     panel = page.locator("#schedule-panel")
-    panel.get_by_role("button", name=re.compile("Book induction series")).click()
+    panel.get_by_role("button", name=re.compile("Book (induction|KAT) series")).click()
     expect(page.locator("#proposed")).to_contain_text(f"{sessions} sessions proposed")
     panel.get_by_role("button", name="Confirm series").click()
     rows = panel.locator('tr[data-status="confirmed"]')

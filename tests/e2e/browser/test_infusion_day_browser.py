@@ -88,7 +88,8 @@ def _check_in_and_prepare(page: Page, order_id: int) -> None:
         {"Escort for discharge *": "Sam Demo-Escort", "Escort phone *": "555-0100"},
         ("Identity confirmed", "Escort reached", "Fasting status", "Between-session"),
     )
-    expect(state).to_have_text("Scheduled")  # the protocol requires a pregnancy test here
+    # not checked in: the protocol requires a pregnancy test here
+    expect(state).to_have_text("Arrived, waiting for the nurse's check-in")
     expect(page.get_by_role("alert")).to_contain_text("pregnancy_test")
     page.locator("#check-in-pregnancy_test").select_option("negative")
     _submit(

@@ -140,7 +140,7 @@ def test_front_desk_checks_in_and_the_nurse_takes_the_patient_to_discharge(
     expect(nurse.get_by_role("heading", level=1)).to_contain_text("Infusion session")
     session_url = nurse.url.split("#")[0]
     state = nurse.locator('[data-field="state"]')
-    expect(state).to_have_text("Scheduled")
+    expect(state).to_have_text("Arrived, waiting for the nurse's check-in")
     expect(nurse.locator("#step-monitor")).to_contain_text("No monitor assigned")
 
     # the chart: wristband MRN and the bedside verification of the signed order

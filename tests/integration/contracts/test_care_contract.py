@@ -254,3 +254,13 @@ def test_open_safety_tasks_of_a_clinic_list_oldest_first(backend: Backend) -> No
         )
         assert uow.safety_tasks.open_in_clinic(h.clinic_id) == [sooner, later]
         assert uow.safety_tasks.open_in_clinic(backend.away.clinic_id) == []
+
+
+def test_courses_of_a_set_are_read_at_once_within_the_clinic(backend: Backend) -> None:
+    h, a = backend.home, backend.away
+    with backend.uow() as uow:
+        wanted = {h.second_course_id, h.course_id, a.course_id}
+        found = uow.courses.get_many(h.clinic_id, wanted)
+        assert [c.id for c in found] == sorted((h.course_id, h.second_course_id))
+        assert all(c.clinic_id == h.clinic_id for c in found)
+        assert list(uow.courses.get_many(h.clinic_id, set())) == []

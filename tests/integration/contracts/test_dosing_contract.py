@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 from decimal import Decimal
 
@@ -265,3 +266,26 @@ def test_administrations_list_in_session_order_within_the_clinic(backend: Backen
         first = uow.dosing.add_administration(verified(uow, h, 1), RESPONSE, by=h.staff_id, at=AT)
         assert uow.dosing.administrations(h.clinic_id, h.course_id) == [first, second]
         assert uow.dosing.administrations(a.clinic_id, h.course_id) == []
+
+
+def test_the_latest_order_route_of_each_course_is_read_at_once_within_the_clinic(
+    backend: Backend,
+) -> None:
+    h, a = backend.home, backend.away
+    with backend.uow() as uow:
+        sign(uow, h, 1)
+        uow.dosing.add_order(
+            h.clinic_id,
+            h.patient_id,
+            h.course_id,
+            h.protocol_version_id,
+            replace(content(2), route=Route.SL),
+            by=h.staff_id,
+            at=AT,
+        )
+        uow.commit()
+    with backend.uow() as uow:
+        both = {h.course_id, h.second_course_id}
+        assert uow.dosing.latest_routes(h.clinic_id, both) == {h.course_id: Route.SL}
+        assert uow.dosing.latest_routes(a.clinic_id, both) == {}
+        assert uow.dosing.latest_routes(h.clinic_id, set()) == {}

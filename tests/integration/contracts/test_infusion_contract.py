@@ -289,3 +289,31 @@ def test_unscheduled_sessions_hold_their_chair_until_closed(backend: Backend) ->
     assert [s.id for s in found] == [old_open.id, closed_late.id]
     assert [s.closed_at for s in found] == [None, AT + timedelta(hours=5)]
     assert closed_early.closed_at == AT + timedelta(hours=1)
+
+
+def test_sessions_of_a_set_of_appointments_are_read_at_once_within_the_clinic(
+    backend: Backend,
+) -> None:
+    h, a = backend.home, backend.away
+    with backend.uow() as uow:
+        first, second, untouched = uow.schedule.add_bookings(
+            h.clinic_id, [new_booking(h, n) for n in (0, 3, 6)], at=AT
+        )
+        opened = [
+            uow.sessions.add(
+                h.clinic_id,
+                course_id=h.course_id,
+                patient_id=h.patient_id,
+                chair_id=h.chair_id,
+                by=h.staff_id,
+                at=AT,
+                appointment_id=booking.id,
+            )
+            for booking in (first, second)
+        ]
+        uow.commit()
+    with backend.uow() as uow:
+        found = uow.sessions.for_appointments(h.clinic_id, {first.id, second.id, untouched.id})
+        assert list(found) == opened
+        assert list(uow.sessions.for_appointments(a.clinic_id, {first.id, second.id})) == []
+        assert list(uow.sessions.for_appointments(h.clinic_id, set())) == []

@@ -29,6 +29,11 @@ class ChartPanel:
     title: str
     url: str
     permission: Permission
+    kat_title: str = ""  # the title for a patient whose course is KAT (SL, IN or IM dosing)
+
+    def title_for(self, *, kat: bool) -> str:
+        """The section's title in the words of the patient's course."""
+        return self.kat_title if kat and self.kat_title else self.title
 
 
 NAV: tuple[NavItem, ...] = (
@@ -102,12 +107,14 @@ CHART_PANELS: tuple[ChartPanel, ...] = (
         "Infusion sessions",
         "/patients/{patient_id}/panels/sessions",
         Permission.CHART_READ,
+        kat_title="KAT sessions",
     ),
     ChartPanel(
         "schedule",
         "Appointments: induction series and boosters",
         "/patients/{patient_id}/panels/schedule",
         Permission.SCHEDULE_READ,
+        kat_title="Appointments: KAT series and boosters",
     ),
 )
 

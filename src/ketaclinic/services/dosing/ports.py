@@ -6,7 +6,7 @@ unit of work per use case and commits once; the audit event is written in the sa
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
 from decimal import Decimal
 from typing import Protocol
@@ -20,6 +20,7 @@ from ketaclinic.domain.dosing.records import (
     StoredCheckIn,
     VerificationRecord,
 )
+from ketaclinic.domain.protocols.sections import Route
 
 
 class DosingRepository(Protocol):
@@ -47,6 +48,11 @@ class DosingRepository(Protocol):
     def get_order(self, clinic_id: int, order_id: int) -> DoseOrder | None: ...
     def orders_for_course(self, clinic_id: int, course_id: int) -> Sequence[DoseOrder]: ...
     def orders_for_patient(self, clinic_id: int, patient_id: int) -> Sequence[DoseOrder]: ...
+    def latest_routes(self, clinic_id: int, course_ids: Collection[int]) -> dict[int, Route]:
+        """The route of each course's latest order (by order id), for those of ``course_ids``
+        with an order: one read for the whole set."""
+        ...
+
     def add_verification(
         self, order: DoseOrder, *, by: int, at: datetime, mismatches: Sequence[str]
     ) -> VerificationRecord: ...

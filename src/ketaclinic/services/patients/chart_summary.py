@@ -43,9 +43,15 @@ class InChairNow:
     visit")."""
 
     @property
-    def started_at(self) -> datetime:
-        """When the patient was checked in at the chair (else when the session was opened)."""
+    def checked_in_at(self) -> datetime:
+        """When the nurse checked the patient in at the chair (else when the session was
+        opened): not when the dose started (``dose_started_at``)."""
         return self.session.checked_in_at or self.session.created_at
+
+    @property
+    def dose_started_at(self) -> datetime | None:
+        """When dosing started; None before the dose."""
+        return self.session.dosing_started_at
 
     @property
     def what(self) -> str:

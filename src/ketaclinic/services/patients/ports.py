@@ -6,7 +6,7 @@ unit of work per use case and commits once; the audit event is written in the sa
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Protocol
@@ -67,6 +67,10 @@ class CourseRepository(Protocol):
     ) -> Course: ...
     def get(self, clinic_id: int, course_id: int) -> Course | None: ...
     def for_patient(self, clinic_id: int, patient_id: int) -> Sequence[Course]: ...
+    def get_many(self, clinic_id: int, course_ids: Collection[int]) -> Sequence[Course]:
+        """Those of ``course_ids`` in the clinic (read only, no lock), by id: one read."""
+        ...
+
     def in_states(self, clinic_id: int, states: Sequence[CourseState]) -> Sequence[Course]: ...
     def move(
         self, course: Course, to: CourseState, *, by: int, at: datetime, reason: str

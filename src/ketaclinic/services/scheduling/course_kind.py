@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from ketaclinic.domain.patients.treatment import Course
+from ketaclinic.domain.protocols.sections import Route
 from ketaclinic.domain.scheduling.booking import kat_course
 from ketaclinic.services.ports import UnitOfWork
 from ketaclinic.services.protocols.publishing import load_published
@@ -16,16 +17,24 @@ from ketaclinic.services.protocols.publishing import load_published
 
 def course_is_kat(uow: UnitOfWork, course: Course) -> bool:
     """Whether ``course`` is a KAT course (see :func:`kat_course`)."""
-    protocol = load_published(uow, course.clinic_id, course.protocol_version_id).protocol
-    ordered = sorted(uow.dosing.orders_for_course(course.clinic_id, course.id), key=lambda o: o.id)
-    return kat_course([o.content.route for o in ordered], protocol.dosing.routes)
+    return course.id in kat_course_ids(uow, course.clinic_id, (course.id,))
 
 
 def kat_course_ids(uow: UnitOfWork, clinic_id: int, course_ids: Iterable[int]) -> frozenset[int]:
-    """Those of ``course_ids`` (of the clinic) that are KAT courses."""
-    found = set()
-    for course_id in set(course_ids):
-        course = uow.courses.get(clinic_id, course_id)
-        if course is not None and course_is_kat(uow, course):
-            found.add(course_id)
+    """Those of ``course_ids`` (of the clinic) that are KAT courses, read for the whole set at
+    once: the latest order's route of every course in one read; the courses without an order
+    in one more, each by its protocol's routes (one protocol read per protocol version)."""
+    wanted = frozenset(course_ids)
+    if not wanted:
+        return frozenset()
+    ordered = uow.dosing.latest_routes(clinic_id, wanted)
+    found = {c for c, route in ordered.items() if kat_course((route,), ())}
+    protocol_routes: dict[int, tuple[Route, ...]] = {}
+    for course in uow.courses.get_many(clinic_id, wanted - ordered.keys()):
+        version = course.protocol_version_id
+        if version not in protocol_routes:
+            protocol = load_published(uow, clinic_id, version).protocol
+            protocol_routes[version] = tuple(protocol.dosing.routes)
+        if kat_course((), protocol_routes[version]):
+            found.add(course.id)
     return frozenset(found)

@@ -5,10 +5,12 @@ an induction session is :class:`ketaclinic.services.scheduling.replan.ReplanServ
 
 from __future__ import annotations
 
+from collections.abc import Collection, Iterable
 from dataclasses import replace
 
 from ketaclinic.domain.errors import Conflict, NotFound
 from ketaclinic.domain.identity.staff import Actor
+from ketaclinic.domain.infusion.records import InfusionSession
 from ketaclinic.domain.infusion.session import TERMINAL, SessionState, visit_words
 from ketaclinic.domain.scheduling.booking import Booking, BookingKind, BookingStatus
 from ketaclinic.services.audit.trail import record
@@ -74,9 +76,21 @@ def open_visit_advice(state: SessionState) -> str:
 
 def open_visits(uow: UnitOfWork, clinic_id: int, patient_id: int) -> dict[int, SessionState]:
     """The state of each open visit of the patient, by the appointment it was opened on."""
+    return _open_by_appointment(uow.sessions.for_patient(clinic_id, patient_id))
+
+
+def open_visits_on(
+    uow: UnitOfWork, clinic_id: int, appointment_ids: Collection[int]
+) -> dict[int, SessionState]:
+    """The state of each open visit opened on one of ``appointment_ids`` (a schedule view's
+    appointments), by appointment: one read for the whole set."""
+    return _open_by_appointment(uow.sessions.for_appointments(clinic_id, appointment_ids))
+
+
+def _open_by_appointment(visits: Iterable[InfusionSession]) -> dict[int, SessionState]:
     return {
         v.appointment_id: v.state
-        for v in uow.sessions.for_patient(clinic_id, patient_id)
+        for v in visits
         if v.appointment_id is not None and v.state not in TERMINAL
     }
 

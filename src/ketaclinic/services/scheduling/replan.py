@@ -9,7 +9,7 @@ moving as few appointments as possible, and lists the patients who must be calle
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from ketaclinic.domain.errors import NotFound
@@ -52,6 +52,7 @@ from ketaclinic.services.scheduling.dropping import (
 )
 from ketaclinic.services.scheduling.inputs import DropReason, DropRequest, check_span
 from ketaclinic.services.scheduling.problem import problem_with
+from ketaclinic.services.scheduling.replan_calls import CallItem, ClinicReplanOutcome, for_the_desk
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,24 +63,6 @@ class PatientReplanOutcome:
     explanation: Infeasibility | None
     options: tuple[Option, ...]
     frame: Frame
-
-
-@dataclass(frozen=True, slots=True)
-class CallItem:
-    """A patient to call: their appointment before, and after (None: not rebooked)."""
-
-    patient_id: int
-    before: Booking
-    after: Booking | None
-
-
-@dataclass(frozen=True, slots=True)
-class ClinicReplanOutcome:
-    chair_id: int | None  # the chair out of service, or None
-    to_call: tuple[CallItem, ...]
-    reassigned: tuple[CallItem, ...]  # same time, other chair or nurse: no call needed
-    patients: dict[int, str] = field(default_factory=dict)  # display names of those to call
-    staff_id: int | None = None  # the staff member off, or None
 
 
 class ReplanService:
@@ -339,11 +322,7 @@ class ReplanService:
         at = next_slot(frame, s._clock.now())
         plan = replan_clinic(problem, schedule, at_min=at, scheduler=s._scheduler, limits=s.limits)
         outcome = self._store(uow, clinic_id, frame, booked, plan.result.schedule)
-        names = {}
-        for call in outcome.to_call + outcome.reassigned:
-            patient = uow.patients.get(clinic_id, call.patient_id)
-            names[call.patient_id] = patient.display_name if patient else ""
-        return replace(outcome, chair_id=chair_id, staff_id=staff_id, patients=names)
+        return for_the_desk(uow, clinic_id, outcome, chair_id=chair_id, staff_id=staff_id)
 
     def _requests(
         self, uow: UnitOfWork, clinic_id: int, frame: Frame, booked: list[Booking]

@@ -8,14 +8,15 @@ advanced practice provider (a prescriber on site while anyone is dosing: clinica
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from ketaclinic.domain.errors import NotFound, ValidationFailed
 from ketaclinic.domain.identity.access import PRESCRIBER_ROLES, Permission, Role
 from ketaclinic.domain.identity.staff import Actor, Chair
+from ketaclinic.domain.infusion.session import SessionState
 from ketaclinic.domain.scheduling.booking import (
     Availability,
     Booking,
@@ -29,6 +30,7 @@ from ketaclinic.services.identity.authorization import require
 from ketaclinic.services.ports import Clock, UnitOfWork, UnitOfWorkFactory
 from ketaclinic.services.scheduling.calendar import ChairRoutine
 from ketaclinic.services.scheduling.course_kind import kat_course_ids
+from ketaclinic.services.scheduling.dropping import open_visit_words, open_visits_on
 from ketaclinic.services.scheduling.occupancy import ChairHold, chair_holds
 
 SHIFT_ROLES: dict[ShiftRole, frozenset[Role]] = {
@@ -66,6 +68,14 @@ class Board:
     holds: tuple[ChairHold, ...] = ()
     #: the KAT courses among the bookings' (SL, IN or IM dosing): "KAT session n"
     kat_courses: frozenset[int] = frozenset()
+    #: the state of each open visit (the patient is here), by its appointment's id
+    open_visits: Mapping[int, SessionState] = field(default_factory=dict)
+
+    def visit(self, booking: Booking) -> str | None:
+        """Where the patient of ``booking``'s open visit stands ("checked in"), else None: an
+        appointment whose visit is open is neither moved nor dropped (``schedule.session_open``)."""
+        state = self.open_visits.get(booking.id)
+        return None if state is None else open_visit_words(state)
 
     def words(self, booking: Booking) -> str:
         """What ``booking`` is, in its course's words ("KAT session 2", "Induction session 2")."""
@@ -199,7 +209,8 @@ class CalendarService:
                 if h.closed_at is None and h.overlaps(start, end)
             )
             kat = kat_course_ids(uow, actor.clinic_id, (b.course_id for b in found))
-        return Board(first_day, days, tuple(found), names, directory, zone, holds, kat)
+            here = open_visits_on(uow, actor.clinic_id, [b.id for b in found])
+        return Board(first_day, days, tuple(found), names, directory, zone, holds, kat, here)
 
 
 def load_directory(uow: UnitOfWork, clinic_id: int) -> Directory:

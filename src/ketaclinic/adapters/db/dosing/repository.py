@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, func, insert, select, update
 
 from ketaclinic.adapters.db.dosing.tables import (
     dose_administrations,
@@ -255,6 +255,19 @@ class SqlDosingRepository:
             .order_by(dose_orders.c.session_number, dose_orders.c.id)
         )
         return [_order(r._mapping) for r in self._conn.execute(stmt)]
+
+    def latest_routes(self, clinic_id: int, course_ids: Collection[int]) -> dict[int, Route]:
+        if not course_ids:
+            return {}
+        latest = (
+            select(func.max(dose_orders.c.id))
+            .where(dose_orders.c.clinic_id == clinic_id, dose_orders.c.course_id.in_(course_ids))
+            .group_by(dose_orders.c.course_id)
+        )
+        stmt = select(dose_orders.c.course_id, dose_orders.c.route).where(
+            dose_orders.c.clinic_id == clinic_id, dose_orders.c.id.in_(latest)
+        )
+        return {r.course_id: Route(r.route) for r in self._conn.execute(stmt)}
 
     def orders_for_patient(self, clinic_id: int, patient_id: int) -> Sequence[DoseOrder]:
         stmt = (

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -117,6 +117,21 @@ class SqlSessionRepository:
             )
         ).first()
         return _session(row._mapping) if row else None
+
+    def for_appointments(
+        self, clinic_id: int, appointment_ids: Collection[int]
+    ) -> Sequence[InfusionSession]:
+        if not appointment_ids:
+            return []
+        stmt = (
+            select(infusion_sessions)
+            .where(
+                infusion_sessions.c.clinic_id == clinic_id,
+                infusion_sessions.c.appointment_id.in_(appointment_ids),
+            )
+            .order_by(infusion_sessions.c.id)
+        )
+        return [_session(r._mapping) for r in self._conn.execute(stmt)]
 
     def active(self, clinic_id: int) -> Sequence[InfusionSession]:
         stmt = (

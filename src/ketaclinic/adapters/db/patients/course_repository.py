@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -48,6 +48,12 @@ class SqlCourseRepository:
         stmt = select(courses).where(courses.c.clinic_id == clinic_id, courses.c.id == course_id)
         row = self._conn.execute(stmt.with_for_update()).first()
         return _course(row._mapping) if row else None
+
+    def get_many(self, clinic_id: int, course_ids: Collection[int]) -> Sequence[Course]:
+        if not course_ids:
+            return []
+        stmt = select(courses).where(courses.c.clinic_id == clinic_id, courses.c.id.in_(course_ids))
+        return [_course(r._mapping) for r in self._conn.execute(stmt.order_by(courses.c.id))]
 
     def for_patient(self, clinic_id: int, patient_id: int) -> Sequence[Course]:
         stmt = select(courses).where(

@@ -47,6 +47,9 @@ from ketaclinic.services.infusion.predose_steps import NOT_DOSED_FROM
 from ketaclinic.services.infusion.runners import CLINICAL_RUNNERS, may_run_session
 
 router = APIRouter(dependencies=[Depends(mark_web)], include_in_schema=False)
+#: Steps whose form leaves the page once recorded: after one, the browser lands on the session
+#: page itself (post/redirect/get), not on the anchor of a form that is no longer there.
+ONE_TIME_STEPS = frozenset({"check-in"})
 Reader = Annotated[StaffSession, Depends(WebUser(Permission.CHART_READ))]
 Runner = Annotated[StaffSession, Depends(WebUser(Permission.SESSION_RUN))]
 VitalsWriter = Annotated[StaffSession, Depends(WebUser(Permission.VITALS_WRITE))]
@@ -167,6 +170,8 @@ async def session_step(
         if isinstance(failed, NotFound) and failed.field in ("session_id", "step"):
             raise
         return _page(request, staff_session, session_id, step=step, values=fields, error=failed)
+    if step in ONE_TIME_STEPS:  # its form is gone once done: the session page itself
+        return RedirectResponse(f"/sessions/{session_id}", status_code=303)
     return RedirectResponse(f"/sessions/{session_id}#step-{step}", status_code=303)
 
 

@@ -193,6 +193,7 @@ def _panel(
         "proposal": None,
         "replan": None,
         "moved": None,
+        "confirmed": None,
         **extra,
     }
     return render(request, "scheduling/_panel.html", context)
@@ -244,10 +245,12 @@ def confirm_series(request: Request, course_id: PathId, staff_session: Writer) -
     services = services_of(request)
     patient_id = services.schedule.patient_of(staff_session.actor, course_id=course_id)
     try:
-        services.schedule.confirm_series(staff_session.actor, course_id)
+        done = services.schedule.confirm_series(staff_session.actor, course_id)
     except ClinicError as failed:
         return _panel(request, staff_session, patient_id, error=failed)
-    return _panel(request, staff_session, patient_id)
+    names = services.patients.labels(staff_session.actor, [patient_id])
+    confirmed = {"count": len(done), "patient": names.get(patient_id, "")}
+    return _panel(request, staff_session, patient_id, confirmed=confirmed)
 
 
 @router.post("/appointments/{appointment_id}/move", response_class=HTMLResponse)
