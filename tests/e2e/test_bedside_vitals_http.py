@@ -101,7 +101,8 @@ def test_hand_entered_vitals_go_through_the_monitor_pipeline(
     sheet = page.text.split('id="vitals-flowsheet"', 1)[1].split("</table>", 1)[0]
     rows = [r.split("</tr>", 1)[0] for r in sheet.split("<tr data-source=")[1:]]
     [dosing] = [r for r in rows if 'data-phase="dosing"' in r]
-    assert re.search(r'<td data-param="sbp"[^>]*>212</td>', dosing)
+    assert dosing.startswith('"staff" data-phase="dosing" data-outside="sbp"'), dosing
+    assert re.search(r'<td data-param="sbp"[^>]*><strong [^>]*>212</strong></td>', dosing)
     # the pre-dose checklist's vital signs are in the same table, oldest last, phase "pre-dose"
     predose = rows[-1]
     assert predose.startswith('"staff" data-phase="pre-dose"'), predose

@@ -184,6 +184,7 @@ class FlowsheetRow:
     source: ReadingSource
     values: Mapping[Parameter, Decimal]
     phase: str = ""  # "pre-dose", "pre-dose recheck", "dosing" or "recovery"
+    outside: tuple[Parameter, ...] = ()  # values past an alert threshold (``readings_table``)
 
 
 #: The vital signs the pre-dose checklist records, by its field names; the BP recheck's fields
@@ -198,7 +199,7 @@ _PREDOSE_FIELDS = {
 
 def flowsheet(
     readings: Sequence[StoredReading],
-    limit: int = 30,
+    limit: int | None = None,
     *,
     session: InfusionSession | None = None,
     records: Sequence[SessionRecord] = (),
@@ -227,7 +228,7 @@ def flowsheet(
         for (at, src), vals in rows.items()
     ]
     table += [row for rec in records if rec.kind is RecordKind.PRE_DOSE for row in _predose(rec)]
-    return sorted(table, key=lambda row: row.at, reverse=True)[:limit]
+    return sorted(table, key=lambda row: row.at, reverse=True)[:limit]  # None: every row
 
 
 #: Marks a pre-dose checklist whose first measurement was stored as the session's readings
