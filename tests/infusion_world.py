@@ -13,9 +13,11 @@ from decimal import Decimal
 from ketaclinic.adapters.hl7.builder import MonitorSnapshot, build_pcd01
 from ketaclinic.adapters.protocol_files import shipped_protocol
 from ketaclinic.domain.identity.access import Role
+from ketaclinic.domain.identity.staff import Actor
 from ketaclinic.domain.infusion.monitor_ingest import NewGateway
-from ketaclinic.domain.infusion.records import InfusionSession
+from ketaclinic.domain.infusion.records import InfusionSession, StoredReading
 from ketaclinic.domain.infusion.session import SessionState
+from ketaclinic.domain.infusion.vitals import ReadingSource
 from ketaclinic.domain.patients.people import Patient, PatientDetails, SexAtBirth
 from ketaclinic.services.demo_pathway import prepare_course
 from ketaclinic.services.infusion.demo_sessions import DemoMonitor, start_demo_sessions, walk_to
@@ -150,3 +152,10 @@ def pcd01(monitor: DemoMonitor, control_id: str, at: datetime, **values: int) ->
 
 def minutes(n: float) -> timedelta:
     return timedelta(minutes=n)
+
+
+def device_readings(world: World, actor: Actor, session_id: int) -> list[StoredReading]:
+    """The session's readings a device sent (the pre-dose checklist's baseline, entered by
+    hand, left out)."""
+    stored = world.services.alarms.readings(actor, session_id)
+    return [r for r in stored if r.reading.source is not ReadingSource.STAFF]

@@ -45,7 +45,7 @@ def test_the_board_shows_chairs_vitals_and_alarms(client: TestClient, world: Wor
     busy = [d for d in docs if d["active"]]
     assert len(docs) == 3 and len(busy) == 1
     assert busy[0]["state"] == "infusing" and busy[0]["latest"]["sbp"][0] == "207"
-    assert busy[0]["trend"]["sbp"] == ["121", "207"]
+    assert busy[0]["trend"]["sbp"] == ["124", "121", "207"]  # the pre-dose baseline first
     assert [a["rule_id"] for a in busy[0]["alarms"]] == ["bp-systolic-severe"]
 
 

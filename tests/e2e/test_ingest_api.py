@@ -11,7 +11,7 @@ from ketaclinic.domain.identity.access import Role
 from ketaclinic.domain.infusion.session import SessionState
 from tests.conftest import World
 from tests.e2e.conftest import bearer
-from tests.infusion_world import running_sessions
+from tests.infusion_world import device_readings, running_sessions
 
 
 def bp_panel(at: str, sbp: int, dbp: int, device: str) -> dict[str, Any]:
@@ -97,4 +97,4 @@ def test_bad_vitals_are_refused_naming_the_field(client: TestClient, world: Worl
     no_loinc["component"][0]["code"]["coding"][0]["system"] = "urn:other"
     response = client.post("/api/v1/fhir/Observation", json=no_loinc, headers=auth)
     assert response.status_code == 422 and response.json()["field"] == "component[0].code"
-    assert world.services.alarms.readings(world.actor(Role.NURSE), monitor.session.id) == []
+    assert device_readings(world, world.actor(Role.NURSE), monitor.session.id) == []

@@ -29,6 +29,7 @@ from ketaclinic.adapters.hl7.client import AckTimeout, MllpClient
 from ketaclinic.adapters.hl7.ingest_handler import MonitorMessageHandler
 from ketaclinic.adapters.hl7.mllp import START
 from ketaclinic.adapters.hl7.server import ListenerLimits
+from ketaclinic.domain.infusion.vitals import ReadingSource
 from ketaclinic.entrypoints.hl7_listener import exposure_problem
 from ketaclinic.services.infusion.demo_sessions import DemoMonitor
 from ketaclinic.services.infusion.monitoring import MonitoringService
@@ -45,6 +46,12 @@ def msa(ack: bytes) -> list[str]:
 def count(world: World, table: Any) -> int:
     with world.services.engine.connect() as conn:
         return int(conn.execute(select(func.count()).select_from(table)).scalar_one())
+
+
+#: The readings a device sent: the pre-dose checklist's baseline (entered by hand) left out.
+DEVICE_READINGS = (
+    select(vital_readings).where(vital_readings.c.source != ReadingSource.STAFF.value).subquery()
+)
 
 
 def audit_actions(world: World) -> list[tuple[str, str, str]]:
@@ -116,7 +123,7 @@ def test_a_sender_outside_the_registry_gets_ar_nothing_stored_and_an_audit_event
     forged = forged.replace(b"|KETASIM^", b"|EVILAPP^", 1)  # MSH-3 no gateway registered
     ack = send(listener.listener.port, forged)
     assert msa(ack)[1] == "AR" and "sender not registered" in ack.decode()
-    assert count(world, vital_readings) == 0 and count(world, hl7_messages) == 0
+    assert count(world, DEVICE_READINGS) == 0 and count(world, hl7_messages) == 0
     [(action, outcome, detail)] = audit_actions(world)
     assert (action, outcome) == ("hl7.sender_refused", "denied")
     assert "msh3=EVILAPP" in detail and "source=127.0.0.1" in detail
@@ -134,7 +141,7 @@ def test_a_registered_application_from_an_unregistered_address_is_refused(
     for running in listen(world):
         ack = send(running.listener.port, pcd01(monitor, "ADDR-1", world.clock.now(), sbp=230))
         assert msa(ack)[1] == "AR"
-    assert count(world, vital_readings) == 0
+    assert count(world, DEVICE_READINGS) == 0
     assert [a for a, _o, _d in audit_actions(world)] == ["hl7.sender_refused"]
 
 
@@ -372,7 +379,7 @@ def test_msh10_reused_with_other_content_is_refused_and_reported_and_a_resend_is
     reused = send(port, pcd01(monitor, "SAME-10", world.clock.now(), sbp=230))
     assert msa(reused)[1] == "AR" and "already used" in reused.decode()
     assert count(world, hl7_messages) == 1
-    assert count(world, vital_readings) == 8  # one message's readings, once
+    assert count(world, DEVICE_READINGS) == 8  # one message's readings, once
     with world.services.engine.connect() as conn:
         kinds = list(conn.execute(select(hl7_dead_letters.c.kind)).scalars())
     assert kinds == ["reused"]
@@ -385,7 +392,7 @@ def test_an_hl7_2_3_message_is_answered_ae_with_the_reason(
     raw = pcd01(monitor, "V23", world.clock.now()).replace(b"|P|2.6", b"|P|2.3", 1)
     ack = send(listener.listener.port, raw)
     assert msa(ack)[1] == "AE" and "2.3" in ack.decode() and "not supported" in ack.decode()
-    assert count(world, vital_readings) == 0
+    assert count(world, DEVICE_READINGS) == 0
 
 
 @pytest.mark.parametrize("year", [1970, 2099])
@@ -395,7 +402,7 @@ def test_readings_dated_far_from_now_are_answered_ae(
     at = datetime(year, 1, 1, 12, 0, tzinfo=UTC)
     ack = send(listener.listener.port, pcd01(monitor, f"Y{year}", at))
     assert msa(ack)[1] == "AE" and "observation time" in ack.decode()
-    assert count(world, vital_readings) == 0 and count(world, hl7_messages) == 0
+    assert count(world, DEVICE_READINGS) == 0 and count(world, hl7_messages) == 0
 
 
 # --- ACK after commit; board --------------------------------------------------------------
@@ -434,7 +441,7 @@ def test_a_batch_that_fails_between_insert_and_commit_gets_no_aa_and_stores_noth
         running.stop()
         handler.close()
     assert msa(ack)[1] == "AR" and "resend" in ack.decode()
-    assert count(world, vital_readings) == 0 and count(world, hl7_messages) == 0
+    assert count(world, DEVICE_READINGS) == 0 and count(world, hl7_messages) == 0
 
 
 def test_an_alarm_raised_from_a_batch_reaches_a_subscribed_board(

@@ -89,8 +89,12 @@ def test_mllp_spo2_35_raises_high_and_spo2_0_raises_technical(
     assert "check the sensor" in lost.message
     day = world.services.session_workflow.day(nurse, monitor.session.id)
     spo2 = [r for r in day.readings if r.reading.parameter.value == "spo2"]
-    assert [(r.reading.value, r.plausible) for r in spo2] == [(Decimal(35), True), (0, False)]
-    assert (spo2[1].rejected_reason or "").startswith("technical: spo2 0 (probe off")
+    assert [(r.reading.value, r.plausible) for r in spo2] == [
+        (Decimal(98), True),  # the pre-dose checklist's baseline
+        (Decimal(35), True),
+        (0, False),
+    ]
+    assert (spo2[2].rejected_reason or "").startswith("technical: spo2 0 (probe off")
 
 
 def test_api_vitals_probe_off_is_technical_and_a_value_after_it_clears_it(

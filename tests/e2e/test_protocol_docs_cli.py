@@ -74,7 +74,7 @@ def test_validate_a_missing_file_exits_one() -> None:
 
 
 def test_show_by_id_and_version() -> None:
-    assert runner.invoke(app, ["show", "kat-holistic@1.1.0"]).exit_code == 0
+    assert runner.invoke(app, ["show", "kat-holistic@1.2.0"]).exit_code == 0
     wrong = runner.invoke(app, ["show", "kat-holistic@9.9.9"])
     assert wrong.exit_code == 1
     assert runner.invoke(app, ["show", "unknown-pack"]).exit_code == 1

@@ -22,6 +22,7 @@ from ketaclinic.services.infusion.monitoring import MonitoringService
 from ketaclinic.services.infusion.ports import NoLiveEvents
 from tests.conftest import World
 from tests.infusion_world import (
+    device_readings,
     prepare_clinic,
     register_gateway,
     running_sessions,
@@ -89,7 +90,7 @@ def test_fixture_readings_are_stored_against_the_session_of_their_monitor(
     )
     ack = handler(world).handle((public_fixtures / "hl7v2" / name).read_bytes())
     assert msa(ack)[1:3] == ["AA", "MSGID1234"]
-    stored = world.services.alarms.readings(nurse, monitor.session.id)
+    stored = device_readings(world, nurse, monitor.session.id)
     got = [
         (r.reading.parameter.value, str(r.reading.value), r.reading.status.value) for r in stored
     ]
@@ -111,7 +112,7 @@ def test_a_fixture_without_a_device_is_matched_by_its_patient_id(
     session = walked_session(world, prepared=True, patient=patient).session
     raw = (public_fixtures / "hl7v2" / "valid-pcd01-request2.hl7v2").read_bytes()
     assert msa(handler(world).handle(raw))[1] == "AA"
-    stored = s.alarms.readings(nurse, session.id)
+    stored = device_readings(world, nurse, session.id)
     assert sorted((r.reading.parameter.value, str(r.reading.value)) for r in stored) == sorted(
         BY_MRN
     )
@@ -179,5 +180,5 @@ def test_with_the_default_window_a_fixture_dated_2009_is_refused_with_its_reason
     ack = handler(world, world.services.monitoring).handle(raw)
     assert msa(ack)[1] == "AE"
     assert "more than 24 h old" in ack.decode()
-    assert world.services.alarms.readings(nurse, monitor.session.id) == []
+    assert device_readings(world, nurse, monitor.session.id) == []
     assert [(k, a) for k, a, _r in letters(world)] == [("rejected", "AE")]

@@ -3,8 +3,9 @@
 The uvicorn factory :func:`app_with_monitors` builds ONE composition root and shares it with a
 background listener thread (so its board events reach this process's live board) and, when the
 demo clinic exists, a simulator thread that puts a few demo adults into infusing sessions and
-sends PCD-01 messages every few seconds with an occasional blood-pressure surge (demo only; see
-``services.infusion.demo_sessions``). One worker only: the listener binds one port.
+sends PCD-01 messages twice a minute per chair with an occasional blood-pressure surge (demo
+only; see ``services.infusion.demo_sessions`` and ``adapters.hl7.simulator``). One worker
+only: the listener binds one port.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import threading
 
 from fastapi import FastAPI
 
-from ketaclinic.adapters.hl7.simulator import simulate
+from ketaclinic.adapters.hl7.simulator import SEND_EVERY_S, simulate
 from ketaclinic.bootstrap import Services, build
 from ketaclinic.entrypoints.app import create_app
 from ketaclinic.entrypoints.hl7_listener import listen_for_clinic
@@ -24,7 +25,6 @@ from ketaclinic.settings import load_settings
 
 log = logging.getLogger(__name__)
 DEMO_CHAIRS_LIVE = 3
-MESSAGE_EVERY_S = 3.0
 
 
 def app_with_monitors() -> FastAPI:
@@ -80,4 +80,4 @@ def _simulate_demo(
         log.warning("monitors.demo_sessions_failed error=%s", type(exc).__name__)
         return
     log.info("monitors.simulating count=%d", len(monitors))
-    simulate(host, port, monitors, every_s=MESSAGE_EVERY_S)
+    simulate(host, port, monitors, every_s=SEND_EVERY_S)

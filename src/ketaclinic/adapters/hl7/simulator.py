@@ -1,9 +1,14 @@
-"""Demo monitor simulator: one MLLP connection per chair, a PCD-01 message every few seconds.
+"""Demo monitor simulator: one MLLP connection per chair, a PCD-01 message every
+:data:`SEND_EVERY_S` seconds.
 
-Values wander around a plausible baseline (seeded, reproducible). Every ``surge_every_s`` seconds
-one monitor in turn sends a blood-pressure surge (SBP >= 200 mmHg for two messages), which the
-adult IV pack's ``bp-systolic-severe`` rule turns into a pause alarm on the live board, so a
-newcomer sees an alarm fire within the first minute. Synthetic data for the demo clinic only.
+A bedside monitor sends the record about one set of values a minute (or one per blood-pressure
+cycle), not every few seconds; the simulator sends two a minute, which keeps each chair inside
+the packs' allowed gap for continuous SpO2 and heart rate (their ``data-missing`` rules, 60 s)
+without flooding the session's record. Values wander around a plausible baseline (seeded,
+reproducible). Every ``surge_every_s`` seconds one monitor in turn sends a blood-pressure surge
+(SBP >= 200 mmHg for two messages), which the adult IV pack's ``bp-systolic-severe`` rule turns
+into a pause alarm on the live board, so a newcomer sees an alarm fire within the first minute.
+Synthetic data for the demo clinic only.
 """
 
 from __future__ import annotations
@@ -22,6 +27,11 @@ from ketaclinic.adapters.hl7.builder import MonitorSnapshot, build_pcd01
 from ketaclinic.adapters.hl7.client import MllpClient
 
 log = logging.getLogger(__name__)
+#: Seconds between a demo monitor's messages: two a minute per chair.
+SEND_EVERY_S = 30.0
+#: Seconds between blood-pressure surges (one monitor in turn), and before the first.
+SURGE_EVERY_S = 600.0
+FIRST_SURGE_S = 15.0
 
 
 class Monitor(Protocol):
@@ -51,10 +61,10 @@ def simulate(
     port: int,
     monitors: Sequence[Monitor],
     *,
-    every_s: float = 3.0,
+    every_s: float = SEND_EVERY_S,
     duration_s: float | None = None,
-    surge_every_s: float = 45.0,
-    first_surge_s: float = 15.0,
+    surge_every_s: float = SURGE_EVERY_S,
+    first_surge_s: float = FIRST_SURGE_S,
     stop: threading.Event | None = None,
     seed: int = 7,
 ) -> int:

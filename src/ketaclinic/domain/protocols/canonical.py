@@ -17,7 +17,11 @@ from enum import Enum
 from typing import Any
 
 from ketaclinic.domain.protocols.model import Protocol
-from ketaclinic.domain.protocols.sections import Dosing, RouteDosing, SourceRef
+from ketaclinic.domain.protocols.sections import Dosing, RouteDosing, ScaleSchedule, SourceRef
+
+#: Scale schedule fields written only when set: versions published before a schedule could name
+#: its routes, source and sign-off keep their hash
+_SCALE_EXTRAS = ("routes", "source", "needs_signoff")
 
 
 def decimal_text(value: Decimal) -> str:
@@ -39,6 +43,8 @@ def to_plain(value: Any) -> Any:
         return {"key": value.key, "needs_signoff": value.needs_signoff}
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         skip = {"route"} if isinstance(value, RouteDosing) else set()
+        if isinstance(value, ScaleSchedule):
+            skip = {f for f in _SCALE_EXTRAS if not getattr(value, f)}
         return {
             f.name: to_plain(getattr(value, f.name))
             for f in dataclasses.fields(value)

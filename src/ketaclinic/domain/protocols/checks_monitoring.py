@@ -26,6 +26,7 @@ from ketaclinic.domain.protocols.sections import (
     Comparison,
     Monitoring,
     MonitoringPhase,
+    Route,
 )
 
 
@@ -98,7 +99,7 @@ def check_monitoring(p: Protocol, log: ProblemLog) -> None:
         check_alert_rule(log, rule)
     _check_mandatory_rules(log, m.alert_rules)
     _check_continuous(log, m)
-    _check_scales(log, m)
+    _check_scales(log, m, frozenset(p.dosing.routes))
     check_sources(log, "monitoring", m)
 
 
@@ -197,9 +198,22 @@ def _check_continuous(log: ProblemLog, m: Monitoring) -> None:
                 )
 
 
-def _check_scales(log: ProblemLog, m: Monitoring) -> None:
+def _check_scales(log: ProblemLog, m: Monitoring, routes: frozenset[Route]) -> None:
     for scale in m.scales:
-        path = f"monitoring.scales[{scale.instrument}]"
+        tag = "+".join(r.value for r in scale.routes)
+        path = f"monitoring.scales[{scale.instrument}{'@' + tag if tag else ''}]"
+        unknown = [r.value for r in scale.routes if r not in routes]
+        if unknown or len(set(scale.routes)) != len(scale.routes):
+            log.add(f"{path}.routes", unknown or tag, "distinct routes dosed by this pack")
+        if scale.source:
+            check_source_key(log, f"{path}.source", scale.source)
+        elif scale.needs_signoff:
+            log.add(f"{path}.source", "", "a source key for a default that needs sign-off")
+        others = [o for o in m.scales if o is not scale and o.instrument == scale.instrument]
+        if any(
+            not o.routes or not scale.routes or set(o.routes) & set(scale.routes) for o in others
+        ):
+            log.add(f"{path}.routes", tag, "one schedule per instrument for each route")
         known(log, f"{path}.instrument", scale.instrument, KNOWN_INSTRUMENTS, "instrument")
         minutes = list(scale.at_minutes)
         if minutes != sorted(set(minutes)) or any(t < 0 for t in minutes):

@@ -111,13 +111,25 @@ def threshold_section(p: Protocol) -> str:
         "source",
         "sign-off",
     ]
-    scales = [(s.instrument, s.at_minutes) for s in p.monitoring.scales]
+    scales = [
+        (
+            s.instrument,
+            ", ".join(r.value for r in s.routes) or "every route",
+            s.at_minutes,
+            s.source,
+            _yes(s.needs_signoff),
+        )
+        for s in p.monitoring.scales
+    ]
     return "\n\n".join(
         [
             "## Monitoring and alert thresholds",
             sourced_table("monitoring", p.monitoring),
             markdown_table(headers, rows),
-            markdown_table(["scale", "at minutes from start of dosing"], scales),
+            markdown_table(
+                ["scale", "route", "at minutes from start of dosing", "source", "sign-off"],
+                scales,
+            ),
             f"Instruments at every visit: {_cell(p.monitoring.every_visit_instruments)}",
         ]
     )

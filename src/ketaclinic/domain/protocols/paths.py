@@ -13,7 +13,7 @@ import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from ketaclinic.domain.protocols.reader import ITEM_KEYS
+from ketaclinic.domain.protocols.reader import item_key
 
 _TOKEN = re.compile(r"\[([^\]]+)\]|([^.\[\]]+)")
 
@@ -29,10 +29,8 @@ class PathError(LookupError):
 
 def item_segment(list_name: str, item: object, index: int) -> str:
     """The bracketed name of a list item: its key field's value if it has one, else its index."""
-    key_field = ITEM_KEYS.get(list_name)
-    if key_field and isinstance(item, Mapping) and isinstance(item.get(key_field), str):
-        return f"[{item[key_field]}]"
-    return f"[{index}]"
+    key = item_key(list_name, item)
+    return f"[{key}]" if key else f"[{index}]"
 
 
 def _join(parent: str, segment: str) -> str:

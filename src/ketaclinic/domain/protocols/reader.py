@@ -50,6 +50,22 @@ COMPUTED_FIELDS: dict[type, frozenset[str]] = {
 }
 
 
+def item_key(list_name: str, item: object) -> str | None:
+    """The name of a list item in paths, unique within its list: its key field's value; a scale
+    schedule for some routes only adds them (``cadss6@sl``), so one instrument may have a
+    schedule per route."""
+    key_field = ITEM_KEYS.get(list_name)
+    if not key_field or not isinstance(item, Mapping):
+        return None
+    key = item.get(key_field)
+    if not isinstance(key, str) or not key:
+        return None
+    routes = item.get("routes") if list_name == "scales" else None
+    if isinstance(routes, list | tuple) and routes:
+        return f"{key}@{'+'.join(str(r) for r in routes)}"
+    return key
+
+
 @cache
 def _hints(cls: type) -> dict[str, Any]:
     return typing.get_type_hints(cls)
@@ -172,15 +188,16 @@ def _read_tuple(item_tp: Any, value: object, path: str, log: ProblemLog) -> Any:
     if not isinstance(value, list | tuple):
         log.add(path, value, "a list")
         return INVALID
-    key_field = ITEM_KEYS.get(path.rsplit(".", 1)[-1])
+    list_name = path.rsplit(".", 1)[-1]
+    key_field = ITEM_KEYS.get(list_name)
     seen: set[str] = set()
     items = []
     for index, item in enumerate(value):
-        key = item.get(key_field) if key_field and isinstance(item, Mapping) else None
-        item_path = join_path(path, f"[{key}]" if isinstance(key, str) and key else f"[{index}]")
-        if isinstance(key, str) and key in seen:
+        key = item_key(list_name, item)
+        item_path = join_path(path, f"[{key}]" if key else f"[{index}]")
+        if key and key in seen:
             log.add(join_path(item_path, key_field or ""), key, "a unique id (duplicate)")
-        if isinstance(key, str):
+        if key:
             seen.add(key)
         items.append(_read(item_tp, item, item_path, log))
     return INVALID if any(i is INVALID for i in items) else tuple(items)

@@ -282,8 +282,17 @@ class AlertRule:
 
 @dataclass(frozen=True, slots=True)
 class ScaleSchedule:
+    """When a scale is due; ``routes``: the routes whose time course it follows (empty: every
+    route), one entry per route where they peak at different times (IV, SL, IN, IM)."""
+
     instrument: str  # cadss6, cadss, mobility/sedation scale id
     at_minutes: tuple[int, ...]  # minutes from start of dosing
+    routes: tuple[Route, ...] = ()
+    source: str = ""
+    needs_signoff: bool = False
+
+    def applies_to(self, route: Route | None) -> bool:  # None: route not known yet
+        return not self.routes or (route is not None and route in self.routes)
 
 
 @dataclass(frozen=True, slots=True)

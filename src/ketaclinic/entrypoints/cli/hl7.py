@@ -12,7 +12,7 @@ from typing import Annotated
 
 import typer
 
-from ketaclinic.adapters.hl7.simulator import simulate
+from ketaclinic.adapters.hl7.simulator import SEND_EVERY_S, simulate
 from ketaclinic.domain.infusion.monitor_ingest import NewGateway
 from ketaclinic.entrypoints.cli.context import clinic_named, services
 from ketaclinic.services.infusion.demo_sessions import SIMULATOR_GATEWAY, start_demo_sessions
@@ -72,7 +72,9 @@ def simulate_monitors(
     port: Annotated[int | None, typer.Option(help="Listener port")] = None,
     clinic: Annotated[str | None, typer.Option(help="Clinic slug (default: the only one)")] = None,
     chairs: Annotated[int, typer.Option(min=1, max=20, help="Monitors to simulate")] = 3,
-    every: Annotated[float, typer.Option(min=0.2, help="Seconds between messages")] = 3.0,
+    every: Annotated[
+        float, typer.Option(min=0.2, help="Seconds between a monitor's messages")
+    ] = SEND_EVERY_S,
     seconds: Annotated[float, typer.Option(min=0, help="Stop after (0 = run until Ctrl-C)")] = 0,
 ) -> None:
     """Demo only: put demo adults into infusing sessions and send PCD-01 from fake monitors."""

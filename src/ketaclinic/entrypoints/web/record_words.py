@@ -109,7 +109,7 @@ _BEHIND_WHY = {
 }
 
 #: Fields never shown: an empty field of the checklist, rule ids already behind "Why".
-_HIDDEN = frozenset({"prescriber_bp_decision", "vitals_hold_rules"})
+_HIDDEN = frozenset({"prescriber_bp_decision", "vitals_hold_rules", "readings_stored"})
 
 _WORDS: dict[str, dict[str, str]] = {
     "decision": {"proceed": "proceed with dosing", "do_not_dose": "do not dose today"},

@@ -184,6 +184,7 @@ class FlowsheetRow:
     source: ReadingSource
     values: Mapping[Parameter, Decimal]
     phase: str = ""  # "pre-dose", "pre-dose recheck", "dosing" or "recovery"
+    outside: tuple[Parameter, ...] = ()  # values past an alert threshold (``readings_table``)
 
 
 #: The vital signs the pre-dose checklist records, by its field names; the BP recheck's fields
@@ -198,7 +199,7 @@ _PREDOSE_FIELDS = {
 
 def flowsheet(
     readings: Sequence[StoredReading],
-    limit: int = 30,
+    limit: int | None = None,
     *,
     session: InfusionSession | None = None,
     records: Sequence[SessionRecord] = (),
@@ -212,14 +213,45 @@ def flowsheet(
             rows.setdefault((r.reading.at, r.reading.source), {})[r.reading.parameter] = (
                 r.reading.value
             )
-    table = [FlowsheetRow(at, src, vals, _phase(session, at)) for (at, src), vals in rows.items()]
+    checklists = {  # readings stored from a pre-dose checklist were taken before dosing
+        rec.recorded_at
+        for rec in records
+        if rec.kind is RecordKind.PRE_DOSE and rec.payload.get(PREDOSE_READINGS_STORED)
+    }
+    table = [
+        FlowsheetRow(
+            at,
+            src,
+            vals,
+            "pre-dose" if src is ReadingSource.STAFF and at in checklists else _phase(session, at),
+        )
+        for (at, src), vals in rows.items()
+    ]
     table += [row for rec in records if rec.kind is RecordKind.PRE_DOSE for row in _predose(rec)]
-    return sorted(table, key=lambda row: row.at, reverse=True)[:limit]
+    return sorted(table, key=lambda row: row.at, reverse=True)[:limit]  # None: every row
+
+
+#: Marks a pre-dose checklist whose first measurement was stored as the session's readings
+#: (:func:`predose_readings`): the readings table lists those readings, not the checklist again.
+PREDOSE_READINGS_STORED = "readings_stored"
+
+
+def predose_readings(payload: Mapping[str, object], *, at: datetime) -> tuple[VitalReading, ...]:
+    """The pre-dose checklist's first measurement (BP, heart rate, SpO2) as readings taken by
+    staff ``at``: one entry at the bedside is both the checklist's baseline and the session's
+    vital signs (latest values, chart, readings table, alert rules)."""
+    return tuple(
+        VitalReading(p, v, CANONICAL_UNITS[p], at, ReadingSource.STAFF)
+        for p, v in _values(payload, "").items()
+    )
 
 
 def _predose(record: SessionRecord) -> list[FlowsheetRow]:
-    """The checklist's vital signs as rows: the first measurement, then any BP recheck."""
+    """The checklist's vital signs as rows: the first measurement (unless it was stored as
+    readings, listed as such), then any BP recheck."""
     first, recheck = (_values(record.payload, prefix) for prefix in ("", "recheck_"))
+    if record.payload.get(PREDOSE_READINGS_STORED):
+        first = {}
     at, src = record.recorded_at, ReadingSource.STAFF
     rows = [FlowsheetRow(at, src, first, "pre-dose")] if first else []
     return rows + ([FlowsheetRow(at, src, recheck, "pre-dose recheck")] if recheck else [])

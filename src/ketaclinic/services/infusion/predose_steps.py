@@ -18,6 +18,7 @@ from ketaclinic.domain.infusion.session import SessionState, guard_failures, sta
 from ketaclinic.services.identity.authorization import require
 from ketaclinic.services.infusion import checklists as forms
 from ketaclinic.services.infusion.bedside_records import BedsideSteps
+from ketaclinic.services.infusion.bedside_vitals import PREDOSE_READINGS_STORED, predose_readings
 from ketaclinic.services.infusion.facts import (
     bp_hold,
     latest,
@@ -25,6 +26,7 @@ from ketaclinic.services.infusion.facts import (
     verified_order,
     vitals_hold,
 )
+from ketaclinic.services.infusion.monitor_messages import VitalsBatch
 from ketaclinic.services.infusion.ports import RecordKind, SessionRecord
 from ketaclinic.services.infusion.predose_decisions import (
     PREDOSE_DECISIONS,
@@ -33,6 +35,7 @@ from ketaclinic.services.infusion.predose_decisions import (
 )
 from ketaclinic.services.infusion.runners import ensure_clinical
 from ketaclinic.services.infusion.sessions import get_session
+from ketaclinic.services.infusion.vitals_recording import VitalsRecorder
 from ketaclinic.services.ports import UnitOfWork
 
 PREDOSE_ROLE = "predose.role"
@@ -83,13 +86,16 @@ class PredoseSteps(BedsideSteps):
                 **doc.payload,
                 **bp_hold(doc.payload, protocol),
                 **vitals_hold(doc.payload, protocol, self._now()),
+                PREDOSE_READINGS_STORED: True,
             }
-            self._add(uow, actor, s, RecordKind.PRE_DOSE, payload)
+            checklist = self._add(uow, actor, s, RecordKind.PRE_DOSE, payload)
+            events = self._baseline_vitals(uow, actor, s, checklist)
             facts = self._facts(uow, s)
             failures = guard_failures(s.state, SessionState.READY, facts)
             bp = tuple(f for f in failures if f.startswith("predose_bp"))
             if bp:  # a BP hold or hard stop is kept, whatever else is missing: a later
                 uow.commit()  # checklist cannot erase it (services.infusion.facts)
+                self._publish(s, events)
                 others = tuple(f for f in failures if f not in bp)
                 raise SafetyBlock(
                     "pre-dose BP: no start without a prescriber's decision"
@@ -98,7 +104,27 @@ class PredoseSteps(BedsideSteps):
                     reasons=bp + others,
                     field="predose_bp_hard_stop" if facts.predose_hard_stop else "predose_bp",
                 )
-            return self._move(uow, actor, s, SessionState.READY, facts)
+            ready = self._move(uow, actor, s, SessionState.READY, facts)
+        self._publish(s, events)
+        return ready
+
+    def _baseline_vitals(
+        self, uow: UnitOfWork, actor: Actor, s: InfusionSession, checklist: SessionRecord
+    ) -> list[dict[str, Any]]:
+        """Store the checklist's first measurement as the session's pre-dose readings, in the
+        caller's unit of work, through the one vital-signs pipeline (plausibility, the pack's
+        alert rules and alarms, the live board: ``VitalsRecorder.store``, as a hand entry on
+        the vital signs form), taken when the checklist was recorded, so baseline vitals are
+        entered once. Returns the board events to publish after the commit."""
+        events: list[dict[str, Any]] = []
+        readings = predose_readings(checklist.payload, at=checklist.recorded_at)
+        batch = VitalsBatch(readings, session_id=s.id)
+        VitalsRecorder(self._clock, unknown_session_ack="AA").store(uow, actor, s, batch, events)
+        return events
+
+    def _publish(self, s: InfusionSession, events: list[dict[str, Any]]) -> None:
+        for event in events:
+            self._events.publish(s.clinic_id, event)
 
     def decide_predose_bp(
         self, actor: Actor, session_id: int, raw: Mapping[str, Any]

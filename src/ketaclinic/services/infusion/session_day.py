@@ -17,7 +17,7 @@ from ketaclinic.domain.infusion.records import InfusionSession, SessionTransitio
 from ketaclinic.domain.infusion.session import SessionState
 from ketaclinic.domain.patients.treatment import Course, PublishedProtocol
 from ketaclinic.domain.protocols.model import Protocol
-from ketaclinic.domain.protocols.sections import Route
+from ketaclinic.domain.protocols.sections import Route, ScaleSchedule
 from ketaclinic.services.infusion.discharge import evaluate
 from ketaclinic.services.infusion.early_stop import EarlyEnd, early_end, session_dosing_time
 from ketaclinic.services.infusion.facts import open_orders, order_of, resume_approval
@@ -83,6 +83,21 @@ class SessionDay:
         orders = [self.order] if self.order is not None else list(self.open_orders)
         routes = [o.content.route for o in orders] or list(self.protocol.dosing.routes)
         return recorded_dose_words(Route.IV if self.infused or not routes else routes[0])
+
+    @property
+    def route(self) -> Route | None:
+        """The route of this session's dose: of the order the checklist chose, else of the
+        course's open orders when they share one; None while it is not known."""
+        if self.order is not None:
+            return self.order.content.route
+        routes = {o.content.route for o in self.open_orders}
+        return routes.pop() if len(routes) == 1 else None
+
+    @property
+    def scales(self) -> tuple[ScaleSchedule, ...]:
+        """The protocol's scale times (minutes from the start of dosing) for this session's
+        route: a sublingual dose is not checked on an IV infusion's time course."""
+        return tuple(s for s in self.protocol.monitoring.scales if s.applies_to(self.route))
 
     @property
     def infused(self) -> bool:

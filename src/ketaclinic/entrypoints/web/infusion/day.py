@@ -44,6 +44,7 @@ from ketaclinic.services.infusion.dose_team import STEP_PEOPLE
 from ketaclinic.services.infusion.monitor_messages import VitalsBatch
 from ketaclinic.services.infusion.pauses import may_resume
 from ketaclinic.services.infusion.predose_steps import NOT_DOSED_FROM
+from ketaclinic.services.infusion.readings_table import readings_table
 from ketaclinic.services.infusion.runners import CLINICAL_RUNNERS, may_run_session
 
 router = APIRouter(dependencies=[Depends(mark_web)], include_in_schema=False)
@@ -115,7 +116,11 @@ def _page(
         "vitals_due": due,
         "vitals_overdue": due is not None and due.overdue(now),
         "latest": latest_by_parameter(day.readings),
-        "flowsheet": flowsheet(day.readings, session=day.session, records=day.records),
+        "readings": readings_table(
+            flowsheet(day.readings, session=day.session, records=day.records),
+            day.protocol.monitoring.alert_rules,
+            show_all=request.query_params.get("readings") == "all",
+        ),
         "checkin": checkin,
         "day": day,
         "s": day.session,
