@@ -172,6 +172,9 @@ def test_unknown_protocol_exits_non_zero(tmp_path: Path) -> None:
 def test_live_ingest_raises_what_the_cli_raises(tmp_path: Path, world: World) -> None:
     """One evaluation path: the same readings through the staff ingest of a running session."""
     [monitor] = running_sessions(world)
+    # The pre-dose checklist stored its heart rate as a reading; a heart rate from within a minute
+    # stands in for the oximeter's pulse rate, so these readings come two minutes after it.
+    world.clock.advance(minutes=2)
     now = world.clock.now()
     values = (("sbp", 70, "mmHg"), ("dbp", 40, "mmHg"), ("spo2", 35, "%"), ("pr", 30, "/min"))
     stored = tuple(
