@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -65,6 +65,35 @@ def warm(world: World, actor: Actor) -> tuple[list[dict[str, Any]], list[int]]:
     return opened
 
 
+def hearing(world: World) -> None:
+    """The fan-out hears the events before the board is first read (on PostgreSQL the first
+    subscriber starts LISTEN; until it is in place the memory keeps nothing)."""
+    world.services.live.start()
+    memory = world.services.live.memory
+    assert memory is not None
+    eventually(lambda: memory.live)
+
+
+def eventually(check: Callable[[], bool]) -> None:
+    """``check`` holds once the events published so far have arrived (PostgreSQL delivers a
+    NOTIFY after the commit, on the LISTEN thread); polled for up to ten seconds."""
+    deadline = time.monotonic() + 10
+    while not check():
+        assert time.monotonic() < deadline, "the event did not arrive"
+        time.sleep(0.02)
+
+
+def settled(world: World, actor: Actor) -> tuple[list[dict[str, Any]], list[int]]:
+    """The warm opening once it shows what a fresh read shows."""
+    expected = fresh(world, actor)
+    eventually(lambda: world.services.board.remembered(actor) == expected)
+    return warm(world, actor)
+
+
+def forgotten(world: World, actor: Actor) -> bool:
+    return world.services.board.remembered(actor) is None
+
+
 def _readings(world: World, monitor: DemoMonitor, *sbps: int) -> None:
     handler = MonitorMessageHandler(
         world.services.monitoring, world.clinic.id, naive_tz=ZoneInfo("UTC"), clock=world.clock.now
@@ -79,6 +108,7 @@ def test_a_warm_opening_reads_nothing_and_follows_readings_alarms_and_acknowledg
 ) -> None:
     [monitor] = running_sessions(world)
     nurse = world.actor(Role.NURSE)
+    hearing(world)
     assert world.services.board.remembered(nurse) is None  # never read: nothing held
     with statements(world.services.engine) as seen:
         first = world.services.board.opening(nurse)
@@ -87,15 +117,13 @@ def test_a_warm_opening_reads_nothing_and_follows_readings_alarms_and_acknowledg
     assert first[1] == [monitor.session.patient_id]
 
     _readings(world, monitor, 121, 207)
-    after = warm(world, nurse)
-    assert after == fresh(world, nurse)
+    after = settled(world, nurse)
     [busy] = [d for d in after[0] if d["active"]]
     assert busy["latest"]["sbp"][0] == "207" and busy["trend"]["sbp"][-2:] == ["121", "207"]
     [alarm] = busy["alarms"]
 
     world.services.alarms.acknowledge(nurse, alarm["id"], AckAction.STOP, "stopped for safety")
-    acked = warm(world, nurse)
-    assert acked == fresh(world, nurse)
+    acked = settled(world, nurse)
     [stopped] = [d for d in acked[0] if d["session_id"] == monitor.session.id]
     assert stopped["alarms"] == [] and stopped["state"] != busy["state"]
 
@@ -103,17 +131,18 @@ def test_a_warm_opening_reads_nothing_and_follows_readings_alarms_and_acknowledg
 def test_a_new_session_is_read_again_and_one_that_ends_frees_its_chair(world: World) -> None:
     booked = booked_today(world)
     nurse = world.actor(Role.NURSE)
+    hearing(world)
     empty = world.services.board.opening(nurse)
     assert empty[1] == [] and warm(world, nurse) == empty
 
     opened = arrive(world, booked)  # a session the memory never read: its patient is unknown
-    assert world.services.board.remembered(nurse) is None
+    eventually(lambda: forgotten(world, nurse))
     waiting = world.services.board.opening(nurse)
     assert waiting == fresh(world, nurse) and waiting[1] == [booked.patient.id]
 
     world.services.sessions.move(nurse, opened.id, SessionState.CANCELLED, reason="left the clinic")
-    freed = warm(world, nurse)
-    assert freed == fresh(world, nurse) and freed[1] == []
+    freed = settled(world, nurse)
+    assert freed[1] == []
     doc = next(d for d in freed[0] if d["chair_id"] == booked.first.chair_id)
     assert doc["state"] == "free" and doc["session_id"] is None
 
@@ -123,11 +152,12 @@ def test_a_document_to_refetch_or_the_next_clinic_day_sends_the_opening_to_the_d
 ) -> None:
     [monitor] = running_sessions(world)
     nurse = world.actor(Role.NURSE)
+    hearing(world)
     world.services.board.opening(nurse)
     chair = monitor.session.chair_id
     slim = {"type": "chair", "chair_id": chair, "session_id": monitor.session.id, "refetch": True}
     world.services.live.publish(world.clinic.id, slim)
-    assert world.services.board.remembered(nurse) is None
+    eventually(lambda: forgotten(world, nurse))
     world.services.board.opening(nurse)
     assert world.services.board.remembered(nurse) is not None
 
@@ -244,13 +274,14 @@ def test_each_clinic_opens_its_own_board_and_the_permission_is_checked_each_time
     )
     their_nurse = Actor(staff.id, Role.NURSE, other.id, "127.0.0.1")
     nurse = world.actor(Role.NURSE)
+    hearing(world)
     mine = s.board.opening(nurse)
     assert s.board.remembered(their_nurse) is None  # another clinic's board is never lent
     theirs = s.board.opening(their_nurse)
     assert theirs == ([], []) and warm(world, their_nurse) == ([], [])
     _readings(world, monitor, 130)
+    assert settled(world, nurse) != mine
     assert warm(world, their_nurse) == ([], [])
-    assert warm(world, nurse) != mine
     with pytest.raises(PermissionDenied):
         s.board.remembered(world.actor(Role.FRONT_DESK))
 

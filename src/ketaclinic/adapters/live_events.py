@@ -183,7 +183,7 @@ class InProcessBroker:
     def subscribe_with(self, clinic_id: int, read: Callable[[], T]) -> tuple[Subscription, T]:
         """Subscribe and ``read`` (no I/O: the board memory) as one step for the fan-out: every
         event is either in what ``read`` returns or delivered to the subscription, never both."""
-        self._start()
+        self.start()
         loop = asyncio.get_running_loop()
         sub = Subscription(clinic_id, loop, self._max_pending, self._window)
         with self._lock:
@@ -194,7 +194,8 @@ class InProcessBroker:
                 self._leave(sub)
                 raise
 
-    def _start(self) -> None:
+    def start(self) -> None:
+        """Hear the events published (done by the first subscription): in one process, always."""
         return None
 
     def unsubscribe(self, sub: Subscription) -> None:
@@ -273,8 +274,8 @@ class PostgresBroker(InProcessBroker):
         self._outbox: queue.Queue[str] = queue.Queue(maxsize=OUTBOX_MAX)
         self._sender: threading.Thread | None = None
 
-    def _start(self) -> None:
-        """The LISTEN thread starts with the first subscriber of this process."""
+    def start(self) -> None:
+        """Start the LISTEN thread (once): the first subscriber of this process does."""
         with self._start_lock:
             if self._thread is None:
                 self._thread = threading.Thread(

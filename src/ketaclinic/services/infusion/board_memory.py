@@ -178,6 +178,7 @@ class BoardMemory:
                 self._live = live
 
     @property
-    def held(self) -> int:
+    def live(self) -> bool:
+        """Whether the events are heard (a board read now can be kept)."""
         with self._lock:
-            return len(self._boards)
+            return self._live
