@@ -308,3 +308,20 @@ def _free(chair: int) -> dict[str, Any]:
 
 def _read(docs: dict[int, dict[str, Any]], patients: dict[int, int]) -> BoardRead:
     return BoardRead(list(docs.values()), frozenset(), patients, _DAY + timedelta(hours=12))
+
+
+def test_while_events_are_not_heard_boards_open_from_the_database_without_waiting(
+    world: World,
+) -> None:
+    running_sessions(world)
+    nurse = world.actor(Role.NURSE)
+    expected = fresh(world, nurse)
+    memory = BoardMemory(live=False)  # PostgreSQL before LISTEN is in place, or after it broke
+    board = BoardService(world.services.uow, world.clock, memory)
+    opened: list[Any] = []
+    with memory.filling(world.clinic.id):  # another board's read in progress
+        reader = threading.Thread(target=lambda: opened.append(board.opening(nurse)))
+        reader.start()
+        reader.join(10)
+    assert opened == [expected]
+    assert memory.recall(world.clinic.id, world.clock.now()) is None

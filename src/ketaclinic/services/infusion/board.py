@@ -245,7 +245,7 @@ class BoardService:
         starts from. From memory when held, else one read-only transaction (no write lock: many
         boards open at once), then held in memory for the next ones."""
         require(actor, Permission.SESSION_RUN)
-        if self._memory is None:
+        if self._memory is None or not self._memory.live:  # nothing kept: no wait for a read
             return self._read(actor.clinic_id).opening()
         with self._memory.filling(actor.clinic_id) as fill:
             held = self._memory.recall(actor.clinic_id, self._clock.now())
