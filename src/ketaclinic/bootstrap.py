@@ -41,6 +41,7 @@ from ketaclinic.services.identity.staff_admin import StaffAdminService
 from ketaclinic.services.identity.staff_sessions import IdentityPolicy, IdentityService
 from ketaclinic.services.infusion.alarm_response import AlarmService
 from ketaclinic.services.infusion.board import BoardService
+from ketaclinic.services.infusion.board_memory import BoardMemory
 from ketaclinic.services.infusion.due_now import DueNowService
 from ketaclinic.services.infusion.gateways import GatewayService
 from ketaclinic.services.infusion.induction_facts import induction_facts
@@ -139,7 +140,8 @@ class Services:
         self.orders = OrderService(self.uow, self.clock, self.courses)
         self.checkins = CheckinService(self.uow, self.clock)
         # infusion day: board events fan out after each commit (LISTEN/NOTIFY on PostgreSQL)
-        self.live = make_broker(self.engine)
+        # and keep the board's opening in memory for the next board to open
+        self.live = make_broker(self.engine, BoardMemory())
         self.sessions = SessionService(self.uow, self.clock, self.live)
         self.arrivals = SessionOpeningService(self.uow, self.clock, self.live)
         self.monitoring = MonitoringService(
@@ -154,7 +156,7 @@ class Services:
         )
         self.gateways = GatewayService(self.uow, self.clock)
         self.alarms = AlarmService(self.uow, self.clock, self.live)
-        self.board = BoardService(self.uow, self.clock)
+        self.board = BoardService(self.uow, self.clock, self.live.memory)
         # evaluation, eligibility and consent: they fill the eligibility and consent course facts
         self.evaluations = EvaluationService(self.uow, self.clock)
         self.eligibility = EligibilityService(self.uow, self.clock)

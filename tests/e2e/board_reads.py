@@ -1,12 +1,16 @@
-"""What a board test reads: one chair's card on the board page, and the chair documents of the
-stream's opening snapshot."""
+"""What a board test reads: one chair's card on the board page, the chair documents of the
+stream's opening snapshot, and the events published to the fan-out."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
+
+from ketaclinic.adapters.live_events import InProcessBroker
 
 
 def chair_card(page: str, chair_id: int) -> str:
@@ -20,3 +24,17 @@ def board_docs(client: TestClient) -> dict[int, dict[str, Any]]:
     events = client.get("/board/events").text
     docs = [json.loads(line[6:]) for line in events.splitlines() if line.startswith("data: ")]
     return {d["chair_id"]: d for d in docs}
+
+
+def published_events(monkeypatch: pytest.MonkeyPatch, live: InProcessBroker) -> list[Any]:
+    """Every event published from now on, in order; each still reaches the fan-out (the open
+    boards and the board memory a new board opens from)."""
+    published: list[Any] = []
+    publish = live.publish
+
+    def spy(clinic_id: int, event: Mapping[str, Any]) -> None:
+        published.append(event)
+        publish(clinic_id, event)
+
+    monkeypatch.setattr(live, "publish", spy)
+    return published

@@ -7,15 +7,17 @@ import json
 from zoneinfo import ZoneInfo
 
 from fastapi.testclient import TestClient
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from ketaclinic.adapters.db.tables import audit_events
 from ketaclinic.adapters.hl7.ingest_handler import MonitorMessageHandler
 from ketaclinic.domain.identity.access import Role
 from ketaclinic.domain.infusion.session import SessionState
 from tests.conftest import World
+from tests.e2e.board_reads import board_docs
 from tests.e2e.conftest import web_login
 from tests.infusion_world import pcd01, running_sessions
+from tests.integration.test_board_memory import hearing
 
 
 def _surge(world: World) -> None:
@@ -69,6 +71,29 @@ def test_the_event_streams_opening_audits_the_patient_in_the_chair(
     before = reads()
     assert client.get("/board/events").status_code == 200
     assert reads()[len(before) :] == ["/board/events"]
+
+
+def test_a_board_opened_from_memory_shows_the_same_chairs_and_is_audited_too(
+    client: TestClient, world: World
+) -> None:
+    [monitor] = running_sessions(world)
+    hearing(world)
+    web_login(client, world, Role.NURSE)
+    nurse = world.actor(Role.NURSE)
+    assert world.services.board.remembered(nurse) is None
+    first = board_docs(client)
+    held = world.services.board.remembered(nurse)  # the next board opens from this
+    assert held is not None and {d["chair_id"]: d for d in held[0]} == first
+    assert held[1] == [monitor.session.patient_id]
+    with world.services.engine.connect() as conn:
+        audited = select(func.count()).where(
+            audit_events.c.patient_id == monitor.session.patient_id,
+            audit_events.c.object_id == "/board/events",
+        )
+        before = conn.execute(audited).scalar_one()
+    assert board_docs(client) == first
+    with world.services.engine.connect() as conn:
+        assert conn.execute(audited).scalar_one() == before + 1
 
 
 def test_acknowledging_on_the_board_pauses_in_one_action_and_a_nurse_cannot_decline_the_pause(

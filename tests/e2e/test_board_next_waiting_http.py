@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 from decimal import Decimal
-from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -27,7 +26,7 @@ from ketaclinic.services.patients.ports import PatientSearch
 from ketaclinic.services.scheduling.booking import ScheduleService
 from ketaclinic.services.scheduling.setup import seed_demo_schedule
 from tests.conftest import World
-from tests.e2e.board_reads import board_docs, chair_card
+from tests.e2e.board_reads import board_docs, chair_card, published_events
 from tests.e2e.conftest import web_login
 from tests.infusion_world import prepare_clinic
 from tests.integration.test_orders_service import RECOVERY_VITALS
@@ -100,8 +99,7 @@ def test_the_chair_shows_the_next_waiting_patient_when_a_visit_closes(
     before = chair_card(client.get("/board").text, chair)
     assert f'data-session-id="{in_chair.id}"' in before and a.display_name in before
 
-    published: list[dict[str, Any]] = []
-    monkeypatch.setattr(s.live, "publish", lambda _c, e: published.append(e))
+    published = published_events(monkeypatch, s.live)
     if closing == "not dosed":
         closed = client.post(
             f"/sessions/{in_chair.id}/steps/not-dosed",

@@ -5,7 +5,6 @@ arrival all name that session; the nurse's Today lists the same patient waiting 
 
 from __future__ import annotations
 
-from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -16,7 +15,7 @@ from ketaclinic.domain.infusion.session import SessionState
 from ketaclinic.services.infusion.demo_sessions import walk_to
 from tests.booked_world import arrive, booked_today
 from tests.conftest import World
-from tests.e2e.board_reads import board_docs, chair_card
+from tests.e2e.board_reads import board_docs, chair_card, published_events
 from tests.e2e.conftest import web_login
 
 CHICAGO = ZoneInfo("America/Chicago")
@@ -31,8 +30,7 @@ def test_an_arrived_patient_waits_on_their_chair_not_a_free_one(
     web_login(client, world, Role.NURSE)
     before = chair_card(client.get("/board").text, chair)
     assert "Free" in before and "No session" in before and name not in before
-    published: list[dict[str, Any]] = []
-    monkeypatch.setattr(world.services.live, "publish", lambda _c, e: published.append(e))
+    published = published_events(monkeypatch, world.services.live)
     opened = arrive(world, booked)
     assert opened.state is SessionState.SCHEDULED
     arrived = opened.created_at.astimezone(CHICAGO).strftime("%H:%M")

@@ -23,8 +23,8 @@ from ketaclinic.adapters.live_events import (
     PostgresBroker,
     Subscription,
     make_broker,
-    notify_payloads,
 )
+from ketaclinic.adapters.live_payloads import notify_payloads
 from tests.conftest import PG_URL_ENV, require_tier
 
 

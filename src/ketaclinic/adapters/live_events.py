@@ -25,19 +25,21 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Engine, text
 
 from ketaclinic.adapters.db.uow import SqlUnitOfWork
+from ketaclinic.adapters.live_payloads import NOTIFY_LIMIT, notify_payloads, slim
+from ketaclinic.services.infusion.board_memory import BoardMemory
 from ketaclinic.services.ports import UnitOfWork
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 CHANNEL = "ketaclinic_live"
 MAX_PENDING = 256
 MERGE_WINDOW_S = 0.2  # a client gets at most one batch per window: chair updates merge meanwhile
 OUTBOX_MAX = 10_000
-_NOTIFY_LIMIT = 7900  # PostgreSQL's NOTIFY payload limit is 8000 bytes
 # the payloads travel as ONE json array (each element's text kept as sent): no per-string
 # array escaping of their quotes on the client
 _NOTIFY_MANY = text(
@@ -162,28 +164,52 @@ class InProcessBroker:
     An event is encoded once and handed to each subscribing event loop with one call (one
     wake-up of that loop per event, whatever the number of its clients)."""
 
-    def __init__(self, *, max_pending: int = MAX_PENDING, window_s: float = MERGE_WINDOW_S) -> None:
+    def __init__(
+        self,
+        *,
+        max_pending: int = MAX_PENDING,
+        window_s: float = MERGE_WINDOW_S,
+        memory: BoardMemory | None = None,
+    ) -> None:
         self._rooms: dict[int, dict[asyncio.AbstractEventLoop, set[Subscription]]] = {}
         self._lock = threading.Lock()
         self._max_pending = max_pending
         self._window = window_s
+        self.memory = memory  # kept current with every event, before it reaches a subscriber
 
     def subscribe(self, clinic_id: int) -> Subscription:
+        return self.subscribe_with(clinic_id, lambda: None)[0]
+
+    def subscribe_with(self, clinic_id: int, read: Callable[[], T]) -> tuple[Subscription, T]:
+        """Subscribe and ``read`` (no I/O: the board memory) as one step for the fan-out: every
+        event is either in what ``read`` returns or delivered to the subscription, never both."""
+        self.start()
         loop = asyncio.get_running_loop()
         sub = Subscription(clinic_id, loop, self._max_pending, self._window)
         with self._lock:
             self._rooms.setdefault(clinic_id, {}).setdefault(loop, set()).add(sub)
-        return sub
+            try:
+                return sub, read()
+            except BaseException:
+                self._leave(sub)
+                raise
+
+    def start(self) -> None:
+        """Hear the events published (done by the first subscription): in one process, always."""
+        return None
 
     def unsubscribe(self, sub: Subscription) -> None:
         with self._lock:
-            loops = self._rooms.get(sub.clinic_id, {})
-            subs = loops.get(sub.loop, set())
-            subs.discard(sub)
-            if not subs:
-                loops.pop(sub.loop, None)
-            if not loops:
-                self._rooms.pop(sub.clinic_id, None)
+            self._leave(sub)
+
+    def _leave(self, sub: Subscription) -> None:
+        loops = self._rooms.get(sub.clinic_id, {})
+        subs = loops.get(sub.loop, set())
+        subs.discard(sub)
+        if not subs:
+            loops.pop(sub.loop, None)
+        if not loops:
+            self._rooms.pop(sub.clinic_id, None)
 
     @property
     def subscribers(self) -> int:
@@ -201,6 +227,8 @@ class InProcessBroker:
 
     def deliver(self, clinic_id: int, event: Mapping[str, Any]) -> None:
         with self._lock:
+            if self.memory is not None:
+                self.memory.apply(clinic_id, event)
             rooms = [(loop, list(subs)) for loop, subs in self._rooms.get(clinic_id, {}).items()]
         if not rooms:
             return
@@ -229,9 +257,15 @@ class PostgresBroker(InProcessBroker):
     """
 
     def __init__(
-        self, engine: Engine, *, max_pending: int = MAX_PENDING, window_s: float = MERGE_WINDOW_S
+        self,
+        engine: Engine,
+        *,
+        max_pending: int = MAX_PENDING,
+        window_s: float = MERGE_WINDOW_S,
+        memory: BoardMemory | None = None,
     ) -> None:
-        super().__init__(max_pending=max_pending, window_s=window_s)
+        super().__init__(max_pending=max_pending, window_s=window_s, memory=memory)
+        self._forget(live=False)  # nothing is heard until this process LISTENs
         self._engine = engine
         self._url = engine.url.render_as_string(hide_password=False)
         self._stop = threading.Event()
@@ -240,15 +274,19 @@ class PostgresBroker(InProcessBroker):
         self._outbox: queue.Queue[str] = queue.Queue(maxsize=OUTBOX_MAX)
         self._sender: threading.Thread | None = None
 
-    def subscribe(self, clinic_id: int) -> Subscription:
-        """Subscribe; the LISTEN thread starts with the first subscriber of this process."""
+    def start(self) -> None:
+        """Start the LISTEN thread (once): the first subscriber of this process does."""
         with self._start_lock:
             if self._thread is None:
                 self._thread = threading.Thread(
                     target=self._listen, name="live-listen", daemon=True
                 )
                 self._thread.start()
-        return super().subscribe(clinic_id)
+
+    def _forget(self, *, live: bool | None = None) -> None:
+        """Events may be lost (or are not heard at all): the board memory reads afresh."""
+        if self.memory is not None:
+            self.memory.forget(live=live)
 
     def publish_with(
         self, uow: UnitOfWork, clinic_id: int, events: Sequence[Mapping[str, Any]]
@@ -265,8 +303,8 @@ class PostgresBroker(InProcessBroker):
 
     def publish(self, clinic_id: int, event: Mapping[str, Any]) -> None:
         payload = json.dumps({"clinic_id": clinic_id, "event": event}, separators=(",", ":"))
-        if len(payload) > _NOTIFY_LIMIT:
-            payload = json.dumps({"clinic_id": clinic_id, "event": _slim(event)})
+        if len(payload) > NOTIFY_LIMIT:
+            payload = json.dumps({"clinic_id": clinic_id, "event": slim(event)})
         with self._start_lock:
             if self._sender is None:
                 self._sender = threading.Thread(target=self._send, name="live-send", daemon=True)
@@ -275,6 +313,7 @@ class PostgresBroker(InProcessBroker):
             self._outbox.put_nowait(payload)
         except queue.Full:
             log.warning("live.outbox_full")
+            self._forget()
 
     def _send(self) -> None:
         while not self._stop.is_set():
@@ -296,17 +335,20 @@ class PostgresBroker(InProcessBroker):
                     conn.commit()
             except Exception as exc:  # the board is best effort: the data is committed already
                 log.warning("live.publish_failed error=%s count=%d", type(exc).__name__, len(batch))
+                self._forget()
 
     def _listen(self) -> None:
         while not self._stop.is_set():
             try:
                 with _connect(self._url) as conn:
                     conn.execute(f"LISTEN {CHANNEL}")
+                    self._forget(live=True)  # heard from now on; nothing before is trusted
                     while not self._stop.is_set():
                         for note in conn.notifies(timeout=0.5):
                             self._dispatch(note.payload)
             except Exception as exc:  # reconnect after a dropped database connection
                 log.warning("live.listen_failed error=%s", type(exc).__name__)
+                self._forget(live=False)
                 self._stop.wait(1.0)
 
     def _dispatch(self, payload: str) -> None:
@@ -326,36 +368,6 @@ class PostgresBroker(InProcessBroker):
                 thread.join(timeout=5)
 
 
-def notify_payloads(clinic_id: int, events: Sequence[Mapping[str, Any]]) -> list[str]:
-    """``events`` as NOTIFY payloads ``{"clinic_id", "events": [...]}``, each under the limit;
-    an event too large on its own goes slimmed, for the board to refetch."""
-    head = len(_pack(clinic_id, []))
-    payloads: list[str] = []
-    chunk: list[str] = []
-    size = 0
-    for event in events:
-        data = json.dumps(event, separators=(",", ":"))
-        if head + len(data) > _NOTIFY_LIMIT:
-            data = json.dumps(_slim(event), separators=(",", ":"))
-        if chunk and head + size + len(chunk) + len(data) > _NOTIFY_LIMIT:
-            payloads.append(_pack(clinic_id, chunk))
-            chunk, size = [], 0
-        chunk.append(data)
-        size += len(data)
-    if chunk:
-        payloads.append(_pack(clinic_id, chunk))
-    return payloads
-
-
-def _pack(clinic_id: int, encoded: list[str]) -> str:
-    return f'{{"clinic_id":{int(clinic_id)},"events":[{",".join(encoded)}]}}'
-
-
-def _slim(event: Mapping[str, Any]) -> dict[str, Any]:
-    slim = {k: event[k] for k in ("type", "chair_id", "session_id", "state") if k in event}
-    return {**slim, "refetch": True}
-
-
 def _connect(url: str) -> Any:
     import psycopg
 
@@ -363,8 +375,9 @@ def _connect(url: str) -> Any:
     return psycopg.connect(dsn, autocommit=True)
 
 
-def make_broker(engine: Engine) -> InProcessBroker:
-    """The fan-out for this database: LISTEN/NOTIFY on PostgreSQL, in-process otherwise."""
+def make_broker(engine: Engine, memory: BoardMemory | None = None) -> InProcessBroker:
+    """The fan-out for this database: LISTEN/NOTIFY on PostgreSQL, in-process otherwise; it
+    keeps ``memory`` current with every event it delivers."""
     if engine.dialect.name == "postgresql":
-        return PostgresBroker(engine)
-    return InProcessBroker()
+        return PostgresBroker(engine, memory=memory)
+    return InProcessBroker(memory=memory)

@@ -31,8 +31,9 @@ from ketaclinic.domain.infusion.vitals import USABLE_STATUSES, Parameter, VitalR
 from ketaclinic.domain.protocols.canonical import decimal_text
 from ketaclinic.services.identity.authorization import require
 from ketaclinic.services.infusion.bedside_vitals import VitalsDue, monitor_silence_min, vitals_due
+from ketaclinic.services.infusion.board_memory import BoardMemory, BoardRead, Opening
 from ketaclinic.services.infusion.monitor_presence import monitor_of
-from ketaclinic.services.infusion.waiting_room import waiting_check_in
+from ketaclinic.services.infusion.waiting_room import day_end, waiting_check_in
 from ketaclinic.services.patients.courses import get_course
 from ketaclinic.services.ports import Clock, UnitOfWork, UnitOfWorkFactory
 from ketaclinic.services.protocols.publishing import load_published
@@ -172,8 +173,10 @@ def alarm_event(a: StoredAlarm, s: InfusionSession) -> dict[str, Any]:
 
 
 class BoardService:
-    def __init__(self, uow_factory: UnitOfWorkFactory, clock: Clock) -> None:
-        self._uow, self._clock = uow_factory, clock
+    def __init__(
+        self, uow_factory: UnitOfWorkFactory, clock: Clock, memory: BoardMemory | None = None
+    ) -> None:
+        self._uow, self._clock, self._memory = uow_factory, clock, memory
 
     def snapshot(self, actor: Actor) -> list[ChairCard]:
         """Every chair in service with its active session (SESSION_RUN: nurses, prescribers),
@@ -228,22 +231,45 @@ class BoardService:
         due = vitals_due(s, m, rows)
         return ChairCard(chair, s, name, latest, trend, alarms, silent, whys, monitored, due)
 
-    def opening(self, actor: Actor) -> tuple[list[dict[str, Any]], list[int]]:
+    def remembered(self, actor: Actor) -> Opening | None:
+        """The opening held in memory for the actor's clinic (no database access), or None when
+        it is not held: the caller then reads it (:meth:`opening`)."""
+        require(actor, Permission.SESSION_RUN)
+        if self._memory is None:
+            return None
+        return self._memory.recall(actor.clinic_id, self._clock.now())
+
+    def opening(self, actor: Actor) -> Opening:
         """The current event document of every chair in service, and the patients those chairs
         show (in a session, else arrived and waiting) for the read audit: what a new live client
-        starts from, in one read-only transaction (no write lock: many boards open at once)."""
+        starts from. From memory when held, else one read-only transaction (no write lock: many
+        boards open at once), then held in memory for the next ones."""
         require(actor, Permission.SESSION_RUN)
+        if self._memory is None or not self._memory.live:  # nothing kept: no wait for a read
+            return self._read(actor.clinic_id).opening()
+        with self._memory.filling(actor.clinic_id) as fill:
+            held = self._memory.recall(actor.clinic_id, self._clock.now())
+            if held is not None:  # read by the opening this one waited for
+                return held
+            read = self._read(actor.clinic_id)
+            self._memory.keep(fill, read)
+            return read.opening()
+
+    def _read(self, clinic_id: int) -> BoardRead:
+        now = self._clock.now()
         with self._uow().read_only() as uow:
-            active = {s.chair_id: s for s in uow.sessions.active(actor.clinic_id)}
-            waiting = waiting_on(uow, actor.clinic_id, self._clock.now())
+            active = {s.chair_id: s for s in uow.sessions.active(clinic_id)}
+            waiting = waiting_on(uow, clinic_id, now)
             docs: list[dict[str, Any]] = []
-            shown: list[int] = []
-            for c in uow.clinics.chairs(actor.clinic_id):
+            patients: dict[int, int] = {}
+            out_of_service: set[int] = set()
+            for c in uow.clinics.chairs(clinic_id):
                 if not c.in_service:
+                    out_of_service.add(c.id)
                     continue
                 s = active.get(c.id) or waiting.get(c.id)
                 if s is not None:
-                    shown.append(s.patient_id)
+                    patients[s.id] = s.patient_id
                 docs.append(
                     chair_event(uow, s)
                     if c.id in active and s is not None
@@ -251,7 +277,9 @@ class BoardService:
                     if s is not None
                     else free_chair(c.id)
                 )
-            return docs, shown
+            return BoardRead(
+                docs, frozenset(out_of_service), patients, day_end(uow, clinic_id, now)
+            )
 
     def chair_of_session(self, actor: Actor, session_id: int) -> int:
         require(actor, Permission.SESSION_RUN)

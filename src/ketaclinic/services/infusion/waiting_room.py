@@ -17,10 +17,7 @@ from ketaclinic.services.ports import UnitOfWork
 
 def waiting_check_in(uow: UnitOfWork, clinic_id: int, now: datetime) -> list[InfusionSession]:
     """Sessions opened today (clinic day) and not yet checked in by the nurse, by id."""
-    clinic = uow.clinics.get(clinic_id)
-    zone = ZoneInfo(clinic.timezone if clinic else "UTC")
-    day = now.astimezone(zone).date()
-    start, end = datetime.combine(day, time.min, zone), datetime.combine(day, time.max, zone)
+    start, end = _day(uow, clinic_id, now)
     found: dict[int, InfusionSession] = {}
     for b in uow.schedule.active_between(clinic_id, start, end):
         s = uow.sessions.for_appointment(clinic_id, b.id)
@@ -30,3 +27,15 @@ def waiting_check_in(uow: UnitOfWork, clinic_id: int, now: datetime) -> list[Inf
         if s.state is SessionState.SCHEDULED and s.closed_at is None:
             found[s.id] = s
     return [found[k] for k in sorted(found)]
+
+
+def day_end(uow: UnitOfWork, clinic_id: int, now: datetime) -> datetime:
+    """The last moment of the clinic day of ``now``: who waits is that day's list until then."""
+    return _day(uow, clinic_id, now)[1]
+
+
+def _day(uow: UnitOfWork, clinic_id: int, now: datetime) -> tuple[datetime, datetime]:
+    clinic = uow.clinics.get(clinic_id)
+    zone = ZoneInfo(clinic.timezone if clinic else "UTC")
+    day = now.astimezone(zone).date()
+    return datetime.combine(day, time.min, zone), datetime.combine(day, time.max, zone)

@@ -114,17 +114,23 @@ async def board_events(request: Request, staff_session: Runner) -> Response:
     services = services_of(request)
     actor = staff_session.actor
     streaming = "text/event-stream" in request.headers.get("accept", "")
-    # subscribed before the snapshot is read: nothing committed in between is missed (a chair
-    # document sent twice is harmless; the page keys alarms by id)
-    subscription = services.live.subscribe(actor.clinic_id) if streaming else None
+    # subscribed in one step with the read of the board memory: every event is in one of the two;
+    # when the memory does not hold the board, the database read follows the subscription, so
+    # nothing committed in between is missed (a chair document sent twice is harmless; the page
+    # keys alarms by id)
+    subscription, held = (
+        services.live.subscribe_with(actor.clinic_id, lambda: services.board.remembered(actor))
+        if streaming
+        else (None, services.board.remembered(actor))
+    )
 
-    def opening() -> str:  # database reads, off the event loop
-        initial, shown = services.board.opening(actor)
+    def opening() -> str:  # from memory, else database reads (off the event loop)
+        initial, shown = held if held is not None else services.board.opening(actor)
         audit_seen(request, shown, what="board_events")
         return "".join(_sse(e) for e in initial)
 
     try:
-        first = await run_in_threadpool(opening)
+        first = opening() if held is not None else await run_in_threadpool(opening)
     except BaseException:
         if subscription is not None:
             services.live.unsubscribe(subscription)
