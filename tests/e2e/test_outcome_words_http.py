@@ -192,6 +192,10 @@ def test_a_kat_course_page_says_kat_sessions_never_induction(
     printed = " ".join(pdf_text(report.content).split())
     assert f"Course {course_id} (in KAT sessions)" in printed
     assert "induction" not in printed.lower()
+    # each score says why it was taken in words, a session of the series as a KAT session
+    assert "PHQ-9 20 points - Baseline" in printed
+    assert "PHQ-9 9 points - KAT session 2" in printed
+    assert "Cannot classify on PHQ-9" in printed and "cannot_classify" not in printed
 
 
 def test_the_relapse_watch_marks_the_rule_met_and_when(client: TestClient, world: World) -> None:
