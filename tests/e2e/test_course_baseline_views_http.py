@@ -46,5 +46,5 @@ def test_outcome_trajectory_chart_and_report_agree_on_the_baseline(
 
     report = pdf_text(client.get(f"/courses/{course_id}/report.pdf").content)
     assert "from 20 points at baseline to 8 points" in report
-    assert "Baseline 20 -> latest 8 points" in report
+    assert "Baseline 20 \u2192 latest 8 points" in report
     assert "from 0 points" not in report and "Baseline 0" not in report

@@ -68,7 +68,9 @@ def test_dashboard_csv_and_report(client: TestClient, world: World) -> None:
     assert "every monitor alarm raised on the course's infusion sessions" in page.text
     for chart in ("response and remission by start month", "time to first response"):
         assert chart in page.text  # drawn as SVG, the table behind it
-    assert 'role="img"' in page.text and "Courses with a session 6 score" in page.text
+    assert 'role="img"' in page.text
+    assert "Courses with a score at the end of the series" in page.text
+    assert "<td>At the end of the series (session 6)</td>" in page.text
     # protocols by name; the id one hover away and in the CSV
     assert (
         'title="Protocol id adult-iv-induction" data-protocol-id="adult-iv-induction">' in page.text
@@ -81,8 +83,10 @@ def test_dashboard_csv_and_report(client: TestClient, world: World) -> None:
     csv = client.get(f"/outcomes/rates.csv?from_month={month}&to_month={month}")
     assert csv.status_code == 200 and csv.headers["content-type"].startswith("text/csv")
     lines = csv.text.strip().splitlines()
-    assert lines[0].startswith("protocol,start_month,clinic,courses_with_session_6_score")
-    assert lines[1].split(",")[3:6] == ["1", "1", "100.0"]
+    assert lines[0].startswith(
+        "protocol,start_month,clinic,series_sessions,courses_with_end_of_series_score"
+    )
+    assert lines[1].split(",")[3:7] == ["6", "1", "1", "100.0"]
     bad = client.get("/outcomes?from_month=2026-13&to_month=x")
     assert bad.status_code == 422 and 'id="from_month-error"' in bad.text
     assert client.get(f"/outcomes/nothing.csv?from_month={month}").status_code == 422

@@ -213,7 +213,7 @@ def test_the_outcomes_dashboard_shows_every_figure(client: TestClient, seeded: S
     assert sum(r["responders"] for r in rates) == 7
     assert sum(r["remitters"] for r in rates) == 2
     [remission] = adult["remission"]
-    assert (remission["at_session_n"], remission["at_session_remitted"]) == (9, 2)
+    assert (remission["end_of_series_n"], remission["end_of_series_remitted"]) == (9, 2)
     assert (remission["three_month_n"], remission["three_month_remitted"]) == (4, 2)
     assert any(r["events"] for r in adult["time_to_response"])
     assert any(r["censored"] for r in adult["time_to_response"])

@@ -151,14 +151,14 @@ def test_a_course_report_and_pages_show_the_courses_baseline(
     sign_in(client, Role.PHYSICIAN)
     report = pdf_text(client.get(f"/courses/{briar.course_id}/report.pdf").content)
     flat = " ".join(report.split())
-    assert "from 18 points at baseline" in flat and "Baseline 18 -> latest" in flat
+    assert "from 18 points at baseline" in flat and "Baseline 18 \u2192 latest" in flat
     assert "from 0 points" not in flat
     # every time on the clinic's clock (the demo clinic is in Chicago), none in UTC
     nurse = demo_actors(demo.services.uow, demo.clinic.result.clinic.id)[Role.NURSE]
     baseline = demo.services.outcomes.review(nurse, briar.course_id).outcome.baseline
     assert baseline is not None
     local = baseline.administered_at.astimezone(ZoneInfo("America/Chicago"))
-    assert f"{local:%a %-d %b %Y %H:%M} - PHQ-9 18 points - baseline" in flat
+    assert f"{local:%a %-d %b %Y %H:%M} - PHQ-9 18 points - Baseline" in flat
     assert f"{baseline.administered_at:%a %-d %b %Y %H:%M}" not in flat
     assert not re.search(r"\d{4}-\d\d-\d\d", flat)  # no ISO date anywhere in the summary
     # a threshold the clinic took as a default says so in words, with its sign-off status

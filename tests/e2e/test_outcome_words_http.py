@@ -1,7 +1,9 @@
 """The outcomes pages in each course's own words, through HTTP: a KAT course's series reads as
 KAT sessions (never induction) and its dashboard figures, drop-out included, run over its own
-series of 3 and name the protocol; a rate out of no session is a dash with the reason beside it;
-a relapse rule met says which rule and when; comparisons read "≥" and "≤" on the page."""
+series of 3 and name the protocol; response and remission are measured at the end of each
+protocol's own series (session 3 of a KAT series, session 6 of an IV induction) and say so; a
+rate out of no session is a dash with the reason beside it; a relapse rule met says which rule
+and when; comparisons read "≥" and "≤" on the page."""
 
 from __future__ import annotations
 
@@ -15,7 +17,7 @@ from ketaclinic.domain.outcomes.response import ScoreKind
 from ketaclinic.domain.patients.course import CourseState
 from ketaclinic.entrypoints.web.plain import local_time
 from tests.conftest import World
-from tests.e2e.conftest import web_login
+from tests.e2e.conftest import bearer, web_login
 from tests.e2e.test_dashboard_web import pdf_text
 from tests.integration.test_outcome_service import (
     induction_course,
@@ -23,6 +25,7 @@ from tests.integration.test_outcome_service import (
     reassess,
     record_series,
     responder_in_reassessment,
+    to_reassessment,
 )
 from tests.kat_dosing import kat_course
 
@@ -87,6 +90,69 @@ def test_a_kat_protocol_s_figures_run_over_its_own_series_and_name_it(
     assert [line.split(",")[1] for line in kat_csv] == ["1", "2", "3"]
 
 
+def _completed(world: World, course_id: int) -> None:
+    """Setup step: the course reassessed after its series and completed (through the
+    repository, as ``to_reassessment``)."""
+    to_reassessment(world, course_id)
+    with world.services.uow() as uow:
+        course = uow.courses.get(world.clinic.id, course_id)
+        assert course is not None
+        by = world.actor(Role.PHYSICIAN).staff_id or 0
+        uow.courses.move(course, CourseState.COMPLETED, by=by, at=world.clock.now(), reason="done")
+        uow.commit()
+
+
+def _cells(section: str, protocol_id: str) -> list[list[str]]:
+    return [re.findall(r"<td[^>]*>([^<]*)</td>", r) for r in _rows(section, protocol_id)]
+
+
+def test_response_and_remission_are_measured_at_the_end_of_each_protocol_s_own_series(
+    client: TestClient, world: World
+) -> None:
+    setup = kat_course(world)
+    world.services.courses.move(world.actor(Role.APP), setup.course_id, CourseState.INDUCTION)
+    record_series(world, setup.course_id, (20, 14, 9, 4))  # 80 % down, 4 at or below the cut
+    _completed(world, setup.course_id)  # its series of 3 done: no session 6 ever comes
+    responder_in_reassessment(world)  # an IV course: 20 at baseline, 8 at session 6 of 6
+    web_login(client, world, Role.ADMIN)
+    month = world.clock.now().strftime("%Y-%m")
+    page = client.get(f"/outcomes?from_month={month}&to_month={month}")
+    assert page.status_code == 200
+    text = html.unescape(page.text)
+    assert "at the end of the KAT series (session 3)" in text.split("</p>", 1)[0]
+    assert "at session 6" not in text and "session-6" not in text
+    kat_end, iv_end = (
+        "At the end of the KAT series (session 3)",
+        "At the end of the series (session 6)",
+    )
+    rates = _figure(page.text, "rates")
+    # protocol, month, clinic, measured at, courses, responded, %, in remission, %
+    assert [c[1:] for c in _cells(rates, "kat-holistic")] == [
+        ["All months", world.clinic.name, kat_end, "1", "1", "100.0", "1", "100.0"],
+        [f"{world.clock.now():%B %Y}", world.clinic.name, kat_end, "1", "1", "100.0", "1", "100.0"],
+    ]
+    [iv_all, _] = _cells(rates, "adult-iv-induction")
+    assert iv_all[3:] == [iv_end, "1", "1", "100.0", "0", "0.0"]  # still counted at session 6
+    remission = _figure(page.text, "remission")
+    assert [c[1:5] for c in _cells(remission, "kat-holistic")] == [[kat_end, "1", "1", "100.0"]]
+    assert [c[1:5] for c in _cells(remission, "adult-iv-induction")] == [[iv_end, "1", "0", "0.0"]]
+    csv = client.get(f"/outcomes/remission.csv?from_month={month}&to_month={month}")
+    lines = csv.text.splitlines()
+    assert lines[0].startswith("protocol,series_sessions,at_end_of_series_n,")
+    assert "kat-holistic,3,1,1,100.0,0,0," in lines
+    api = client.get(
+        f"/api/v1/outcomes/dashboard?from_month={month}&to_month={month}",
+        headers=bearer(client, world, Role.ADMIN),
+    ).json()
+    [kat] = [p for p in api["protocols"] if p["protocol_id"] == "kat-holistic"]
+    assert (kat["rates_at_session"], kat["rates_measured_at"]) == (
+        3,
+        kat_end[0].lower() + kat_end[1:],
+    )
+    [row] = kat["remission"]
+    assert (row["end_of_series_n"], row["end_of_series_remitted"]) == (1, 1)
+
+
 def test_a_rate_out_of_no_session_is_a_dash_with_the_reason_beside_it(
     client: TestClient, world: World
 ) -> None:
@@ -126,6 +192,10 @@ def test_a_kat_course_page_says_kat_sessions_never_induction(
     printed = " ".join(pdf_text(report.content).split())
     assert f"Course {course_id} (in KAT sessions)" in printed
     assert "induction" not in printed.lower()
+    # each score says why it was taken in words, a session of the series as a KAT session
+    assert "PHQ-9 20 points - Baseline" in printed
+    assert "PHQ-9 9 points - KAT session 2" in printed
+    assert "Cannot classify on PHQ-9" in printed and "cannot_classify" not in printed
 
 
 def test_the_relapse_watch_marks_the_rule_met_and_when(client: TestClient, world: World) -> None:

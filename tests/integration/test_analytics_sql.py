@@ -342,7 +342,7 @@ def test_sql_does_not_count_remission_from_a_baseline_in_remission_range(
         for c in ref.collect_scores(courses, SCORES, "phq9")
         if ref.usable_baseline(c, PHQ9) is not None and 6 in c.by_session
     ]
-    assert sum(r.at_session_n for r in got) == len(counted)
+    assert sum(r.end_of_series_n for r in got) == len(counted)
     assert not low_ids & {c.course.course_id for c in counted}
 
 

@@ -13,6 +13,7 @@ import pytest
 from pypdf import PdfReader
 
 from ketaclinic.adapters.pdf.report import render_course_report
+from ketaclinic.domain.consent.signatures import SignerRole
 from ketaclinic.domain.errors import SafetyBlock
 from ketaclinic.domain.identity.access import Role
 from ketaclinic.domain.outcomes.maintenance import BoosterWindow
@@ -21,8 +22,15 @@ from ketaclinic.domain.outcomes.standing import OverdueKind, overdue_items
 from ketaclinic.domain.patients.course import CourseState
 from tests.conftest import World
 from tests.integration import test_evaluation_fixtures as fixtures
-from tests.integration.test_outcome_service import phq9, reassess, responder_in_reassessment
+from tests.integration.test_outcome_service import (
+    phq9,
+    reassess,
+    record_series,
+    responder_in_reassessment,
+    to_reassessment,
+)
 from tests.integration.test_outcome_service_boosters import clinic_with_chairs
+from tests.kat_dosing import kat_course
 
 RULE = "booster.relapse_review"
 D0 = date(2026, 3, 2)
@@ -184,3 +192,30 @@ def test_a_decision_taken_before_a_late_entered_relapse_score_does_not_count(
     assert world.services.overdue.course(physician, course_id).relapse_review
     with pytest.raises(SafetyBlock, match="physician or APP"):
         world.services.boosters.book(world.actor(Role.FRONT_DESK), course_id, 1)
+
+
+def test_a_kat_course_s_relapse_hold_names_a_new_kat_series_never_re_induction(
+    world: World,
+) -> None:
+    clinic_with_chairs(world)
+    setup = kat_course(world)
+    course_id = setup.course_id
+    enrolled = fixtures.Enrolled(setup.patient_id, course_id, None, "Robin Demo-Rowan")
+    consent = fixtures.signature(world, enrolled, "kat-informed-consent", SignerRole.PATIENT)
+    world.services.consents.sign(world.actor(Role.NURSE), course_id, consent)
+    physician, desk = world.actor(Role.PHYSICIAN), world.actor(Role.FRONT_DESK)
+    world.services.courses.move(world.actor(Role.APP), course_id, CourseState.INDUCTION)
+    record_series(world, course_id, (20, 14, 9, 4))  # the KAT series of 3: remission
+    to_reassessment(world, course_id)
+    reassess(world, course_id, 4)
+    world.services.maintenance.store(physician, course_id, world.clock.now().date())
+    world.services.outcomes.decide(physician, course_id, CourseState.MAINTENANCE, "in remission")
+    _relapse(world, course_id)
+    assert world.services.outcomes.review(physician, course_id).relapse_met
+
+    with pytest.raises(SafetyBlock) as refused:
+        world.services.boosters.book(desk, course_id, 1)
+    assert refused.value.reasons[0].startswith(f"{RULE}: ")
+    for said in (refused.value.detail, refused.value.reasons[0]):
+        assert "(a new KAT series, a new booster plan, or ending the course)" in said
+        assert "induction" not in said

@@ -62,7 +62,7 @@ def test_rates_carry_denominators() -> None:
 
 def test_remission_at_session_6_and_3_months() -> None:
     (row,) = a.compute_remission(CS, PHQ9)
-    assert (row.at_session_n, row.at_session_remitted) == (3, 1)
+    assert (row.end_of_series_n, row.end_of_series_remitted) == (3, 1)
     assert (row.three_month_n, row.three_month_remitted) == (2, 1)
 
 
@@ -88,8 +88,11 @@ def test_dashboard_classifies_a_course_exactly_as_the_course_page(
     assert rate.remitters == int(page is OutcomeClass.REMISSION)
     assert rate.responders == int(drop_reaches(baseline, latest, PHQ9.response_pct_drop))
     (row,) = remission
-    assert (row.at_session_n, row.at_session_remitted) == (1, int(page is OutcomeClass.REMISSION))
-    assert (row.three_month_n, row.three_month_remitted) == (1, row.at_session_remitted)
+    assert (row.end_of_series_n, row.end_of_series_remitted) == (
+        1,
+        int(page is OutcomeClass.REMISSION),
+    )
+    assert (row.three_month_n, row.three_month_remitted) == (1, row.end_of_series_remitted)
     assert median[0].n == 1
     assert followed == 1
 

@@ -23,6 +23,12 @@ def test_the_printed_report_s_typeface_draws_both_signs() -> None:
     assert printable("\u2265 10, \u2264 4") == "\u2265 10, \u2264 4"  # never "[U+2265]"
 
 
+def test_the_printed_report_s_typeface_draws_the_arrow_of_a_change() -> None:
+    assert (
+        printable("Baseline 20 \u2192 latest 8") == "Baseline 20 \u2192 latest 8"
+    )  # never "[U+2192]"
+
+
 def test_outcome_reasons_say_at_least_and_at_most_as_signs() -> None:
     def reasons(latest: int) -> list[str]:
         scores = [score(20, -1, ScoreKind.BASELINE), score(latest, 20, ScoreKind.REASSESSMENT)]

@@ -40,9 +40,11 @@ def test_the_wilson_interval_matches_the_published_values_and_stays_within_0_and
 
 def test_rates_by_month_draw_response_and_remission_with_their_intervals() -> None:
     rows = (RateRow(("2026-04",), 4, 3, 1), RateRow(("2026-03",), 5, 5, 2))
-    chart = rates_by_month_chart("Adult IV induction", rows, instrument="PHQ-9")
+    end = "at the end of the series (session 6)"
+    chart = rates_by_month_chart("Adult IV induction", rows, instrument="PHQ-9", measured_at=end)
     assert chart is not None
     assert chart.title == "Adult IV induction: response and remission by start month (PHQ-9)"
+    assert "in remission at the end of the series (session 6), each" in chart.description
     svg = render_svg(chart)
     root = ET.fromstring(svg)
     assert len(root.findall(f"{SVG}circle[@class='point']")) == 4  # two months, two rates
@@ -56,18 +58,31 @@ def test_rates_by_month_draw_response_and_remission_with_their_intervals() -> No
 
 
 def test_no_chart_without_a_denominator() -> None:
-    assert rates_by_month_chart("p", (RateRow(("2026-03",), 0, 0, 0),), instrument="q") is None
+    empty = (RateRow(("2026-03",), 0, 0, 0),)
+    assert rates_by_month_chart("p", empty, instrument="q", measured_at="at x") is None
     assert rates_by_protocol_chart(()) is None
     assert time_to_response_chart("p", (), instrument="q") is None
     assert dropout_chart("p", (SessionRetentionRow(1, 0, 0),)) is None
 
 
 def test_rates_by_protocol_name_each_protocol_on_the_axis() -> None:
+    iv_end, kat_end = (
+        "at the end of the series (session 6)",
+        "at the end of the KAT series (session 3)",
+    )
     chart = rates_by_protocol_chart(
-        (("adult-iv-induction", RateRow(("7",), 9, 7, 2)), ("kat", RateRow(("7",), 2, 1, 0)))
+        (
+            ("adult-iv-induction", iv_end, RateRow(("7",), 9, 7, 2)),
+            ("kat", kat_end, RateRow(("7",), 2, 1, 0)),
+        )
     )
     assert chart is not None
     assert {"adult-iv-induction", "kat", "Protocol"} <= set(texts(render_svg(chart)))
+    # each protocol's rates are said to be measured at the end of its own series
+    assert "kat, at the end of the KAT series (session 3): response 1 of 2" in chart.description
+    assert "adult-iv-induction, at the end of the series (session 6): response 7 of 9" in (
+        chart.description
+    )
 
 
 def test_time_to_first_response_is_a_step_function_from_zero() -> None:

@@ -62,8 +62,8 @@ def test_every_figure_has_a_denominator_and_csv_matches_the_table() -> None:
         "safety",
     }
     rates = tables["rates"]
-    assert "courses_with_session_6_score" in rates.header
-    assert rates.rows[1] == ("adult-iv-induction", "2026-03", "7", 3, 2, "66.7", 1, "33.3")
+    assert "courses_with_end_of_series_score" in rates.header
+    assert rates.rows[1] == ("adult-iv-induction", "2026-03", "7", 6, 3, 2, "66.7", 1, "33.3")
     parsed = list(csv.reader(io.StringIO(rates.csv())))
     assert tuple(parsed[0]) == rates.header and len(parsed) == len(rates.rows) + 1
     assert tables["safety"].rows[0] == ("adult-iv-induction", 20, 1, 5.0, 3, 15.0)
@@ -73,6 +73,7 @@ def test_every_figure_has_a_denominator_and_csv_matches_the_table() -> None:
     # every table says what its figures are out of, and the retention one why it has more
     assert all(t.denominator for t in tables.values())
     assert "more than the response tables" in tables["retention"].denominator
+    assert tables["remission"].rows[0] == ("adult-iv-induction", 6, 3, 1, "33.3", 0, 0, "")
     assert tables["trajectory"].rows[0][3] == 4  # n behind the mean
 
 
@@ -136,3 +137,31 @@ def test_a_rate_per_100_sessions_out_of_no_session_is_a_dash_and_says_why() -> N
     assert safety.has_dash and "with no session there is no rate" in safety.no_figure_why
     given = {t.id: t for t in figure_tables(dashboard())}["safety"]
     assert not given.has_dash and given.rows[0][3] == 5.0
+
+
+def test_each_protocol_says_its_rates_are_at_the_end_of_its_own_series() -> None:
+    iv = dashboard().protocols[0]
+    kat = replace(
+        iv,
+        protocol_id="kat-holistic",
+        protocol_name="KAT Holistic",
+        series_sessions=3,
+        kat=True,
+        rates_by_month=(),
+        rate_overall=(RateRow(("7",), 1, 1, 0),),
+        remission=(RemissionRow("kat-holistic", 1, 0, 0, 0),),
+    )
+    tables = {t.id: t for t in figure_tables(replace(dashboard(), protocols=(iv, kat)))}
+    for table_id in ("rates", "remission"):
+        table = tables[table_id]
+        at = table.header.index("series_sessions")
+        assert table.labels[at] == "Measured at"
+        by_protocol = {row[0]: row[at] for row in table.rows}
+        assert by_protocol == {"adult-iv-induction": 6, "kat-holistic": 3}  # the CSV: a number
+        shown = {row[0][1]: row[at][0] for row in table.shown_rows}
+        assert shown == {
+            "adult-iv-induction": "At the end of the series (session 6)",
+            "kat-holistic": "At the end of the KAT series (session 3)",
+        }
+        assert "KAT Holistic at the end of the KAT series (session 3)" in table.denominator
+        assert "session 6" not in table.title

@@ -50,7 +50,9 @@ def _rate_points(x: float, row: RateRow, where: str) -> tuple[list[Point], str]:
     return points, f"{where}: {_said('response', response)}, {_said('remission', remission)}"
 
 
-def _rates_chart(title: str, x_title: str, labelled: Sequence[tuple[str, str, RateRow]]) -> Chart:
+def _rates_chart(
+    title: str, x_title: str, labelled: Sequence[tuple[str, str, RateRow]], measured_at: str
+) -> Chart:
     points: list[Point] = []
     said: list[str] = []
     ticks: list[tuple[float, str]] = []
@@ -62,7 +64,7 @@ def _rates_chart(title: str, x_title: str, labelled: Sequence[tuple[str, str, Ra
     return Chart(
         title=title,
         description=(
-            "Share of courses with a response and in remission at session 6, each with its "
+            f"Share of courses with a response and in remission {measured_at}, each with its "
             f"95 % confidence interval: {'; '.join(said)}."
         ),
         x=Axis(x_title, "", -0.5, len(labelled) - 0.5, tuple(ticks)),
@@ -74,10 +76,11 @@ def _rates_chart(title: str, x_title: str, labelled: Sequence[tuple[str, str, Ra
 
 
 def rates_by_month_chart(
-    protocol: str, rows: Sequence[RateRow], *, instrument: str
+    protocol: str, rows: Sequence[RateRow], *, instrument: str, measured_at: str
 ) -> Chart | None:
     """One protocol's response and remission rates on ``instrument`` (its questionnaire's
-    name) by the month its courses started."""
+    name) by the month its courses started, measured at ``measured_at`` (in words: "at the end
+    of the KAT series (session 3)")."""
     used = sorted((r for r in rows if r.denominator), key=lambda r: r.group[0])
     if not used:
         return None
@@ -93,18 +96,21 @@ def rates_by_month_chart(
         f"{protocol}: response and remission by start month ({instrument})",
         "Month the course started",
         labelled,
+        measured_at,
     )
 
 
-def rates_by_protocol_chart(rows: Sequence[tuple[str, RateRow]]) -> Chart | None:
-    """Each protocol's response and remission rates over the whole range."""
-    used = [(name, r) for name, r in rows if r.denominator]
+def rates_by_protocol_chart(rows: Sequence[tuple[str, str, RateRow]]) -> Chart | None:
+    """Each protocol's response and remission rates over the whole range: rows of (its name,
+    when it is measured in words, its rates), each at the end of its own series."""
+    used = [(name, at, r) for name, at, r in rows if r.denominator]
     if not used:
         return None
     return _rates_chart(
         "Response and remission by protocol",
         "Protocol",
-        [(name, name, r) for name, r in used],
+        [(name, f"{name}, {at}", r) for name, at, r in used],
+        "at the end of each protocol's own series",
     )
 
 

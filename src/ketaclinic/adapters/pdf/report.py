@@ -19,6 +19,7 @@ from ketaclinic.adapters.charts import WIDTH, chart_height, render_svg
 from ketaclinic.adapters.pdf.typeface import FAMILY, new_document, printable
 from ketaclinic.adapters.trajectory_charts import course_trajectory_chart
 from ketaclinic.domain.assessments.instruments.registry import instrument_name
+from ketaclinic.domain.outcomes.scores import score_kind_words
 from ketaclinic.domain.outcomes.standing import OverdueKind
 from ketaclinic.domain.patients.course import CourseState
 from ketaclinic.domain.protocols.model import protocol_name
@@ -84,7 +85,7 @@ def _state(report: CourseReport) -> str:
     state = report.review.course.state
     if report.review.kat and state is CourseState.INDUCTION:
         return "in KAT sessions"
-    return state.value.replace("_", " ")
+    return state.value  # one word each (e.g. "maintenance")
 
 
 def _header(pdf: FPDF, report: CourseReport, tz: str) -> None:
@@ -149,7 +150,7 @@ def _scores(pdf: FPDF, report: CourseReport, tz: str) -> None:
         _line(
             pdf,
             f"{_local(s.score.administered_at, tz)} - {instrument_name(s.score.instrument)} "
-            f"{s.score.total} points - {s.kind.value.replace('_', ' ')}{session}",
+            f"{s.score.total} points - {score_kind_words(s.kind, kat=report.review.kat)}{session}",
         )
     _chart(pdf, report, tz)
 
@@ -178,12 +179,12 @@ def _outcome(pdf: FPDF, report: CourseReport) -> None:
     _heading(pdf, "Outcome")
     if report.review.relapse_met:  # first and plainly: the relapse outranks the outcome reached
         _relapse_met(pdf, report)
-    _line(pdf, f"{o.outcome.value.replace('_', ' ')} on {instrument_name(o.instrument)}")
+    _line(pdf, f"{o.outcome.words} on {instrument_name(o.instrument)}")
     if o.change is not None:
         c = o.change
         _line(
             pdf,
-            f"Baseline {c.baseline} -> latest {c.latest} points: "
+            f"Baseline {c.baseline} \u2192 latest {c.latest} points: "
             f"change {c.change_points} ({c.percent_change} %), drop "
             f"{c.percent_drop} %",
         )
@@ -191,7 +192,7 @@ def _outcome(pdf: FPDF, report: CourseReport) -> None:
         s = o.stability
         _line(
             pdf,
-            f"Between the two reassessments: {s.first.total} -> {s.second.total} "
+            f"Between the two reassessments: {s.first.total} \u2192 {s.second.total} "
             f"points ({_holding(report)})",
         )
     for reason in o.reasons:

@@ -99,6 +99,13 @@ def end_pair(
     return baseline, score
 
 
+def series_end_words(sessions: int, *, kat: bool) -> str:
+    """When a protocol's response and remission are measured, in words: at the last session of
+    its own series, "at the end of the KAT series (session 3)" for a KAT series of 3, "at the end
+    of the series (session 6)" for an IV induction of 6."""
+    return f"at the end of the {'KAT ' if kat else ''}series (session {sessions})"
+
+
 def _natural(key: tuple[str, ...]) -> tuple[tuple[int, int, str], ...]:
     return tuple((0, int(v), "") if v.isdigit() else (1, 0, v) for v in key)
 
@@ -185,11 +192,11 @@ def compute_rates(
 
 @dataclass(frozen=True, slots=True)
 class RemissionRow:
-    """Remission at the end-of-induction session and at 3 months, for one protocol."""
+    """Remission at the end of the protocol's series (its last session) and at 3 months."""
 
     protocol_id: str
-    at_session_n: int
-    at_session_remitted: int
+    end_of_series_n: int
+    end_of_series_remitted: int
     three_month_n: int
     three_month_remitted: int
 

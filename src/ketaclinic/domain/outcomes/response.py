@@ -43,6 +43,20 @@ class OutcomeClass(StrEnum):
     NO_RESPONSE = "no_response"
     CANNOT_CLASSIFY = "cannot_classify"
 
+    @property
+    def words(self) -> str:
+        """The outcome as people read it: "Partial response", "Cannot classify"."""
+        return _OUTCOME_WORDS[self]
+
+
+_OUTCOME_WORDS = {
+    OutcomeClass.REMISSION: "Remission",
+    OutcomeClass.RESPONSE: "Response",
+    OutcomeClass.PARTIAL_RESPONSE: "Partial response",
+    OutcomeClass.NO_RESPONSE: "No response",
+    OutcomeClass.CANNOT_CLASSIFY: "Cannot classify",
+}
+
 
 _RANK = {
     OutcomeClass.REMISSION: 4,

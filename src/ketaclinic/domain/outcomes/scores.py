@@ -25,6 +25,24 @@ class ScoreKind(StrEnum):
     MAINTENANCE = "maintenance"  # at a booster visit
 
 
+_SCORE_KIND_WORDS = {
+    ScoreKind.BASELINE: "Baseline",
+    ScoreKind.SESSION: "Induction session",
+    ScoreKind.REASSESSMENT: "Reassessment",
+    ScoreKind.RELAPSE_WATCH: "Relapse-watch check",
+    ScoreKind.MAINTENANCE: "Maintenance booster",
+}
+
+
+def score_kind_words(kind: ScoreKind, *, kat: bool = False) -> str:
+    """Why a score was taken, as people read it on a printed report: "Baseline", "Relapse-watch
+    check"; a score before a session of a KAT course's series is "KAT session", never
+    "Induction session" (see ``domain.scheduling.booking.is_kat``)."""
+    if kat and kind is ScoreKind.SESSION:
+        return "KAT session"
+    return _SCORE_KIND_WORDS[kind]
+
+
 @dataclass(frozen=True, slots=True)
 class InstrumentScore:
     """One administered instrument's total score (points on the instrument's own scale)."""

@@ -39,11 +39,11 @@ from ketaclinic.domain.scheduling.booking import Booking, BookingKind, BookingSt
 from ketaclinic.services.audit.trail import record
 from ketaclinic.services.identity.authorization import require
 from ketaclinic.services.outcomes.overdue import (
-    RELAPSE_REVIEW,
     clinic_today,
     course_overdue,
     relapse_review_pending,
     relapse_review_refusal,
+    relapse_review_words,
 )
 from ketaclinic.services.outcomes.review import build_review
 from ketaclinic.services.patients.courses import get_course
@@ -169,8 +169,9 @@ class BoosterBookingService:
         review = build_review(uow, course, protocol, at=self._clock.now())
         refusal = relapse_review_refusal(uow, review)
         if refusal is not None:
+            words = relapse_review_words(kat=review.kat)
             raise SafetyBlock(
-                f"Booster not booked: {RELAPSE_REVIEW}.", reasons=(refusal,), field="course_id"
+                f"Booster not booked: {words}.", reasons=(refusal,), field="course_id"
             )
 
     def _to_book(

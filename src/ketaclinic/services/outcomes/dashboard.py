@@ -34,6 +34,7 @@ from ketaclinic.domain.outcomes.analytics import (
     compute_retention,
     compute_safety_rates,
     select_courses,
+    series_end_words,
 )
 from ketaclinic.domain.outcomes.cohort_trajectory import TrajectoryPoint, compute_trajectory
 from ketaclinic.domain.outcomes.records import CourseScore
@@ -44,6 +45,7 @@ from ketaclinic.domain.patients.course import TERMINAL, CourseState
 from ketaclinic.domain.patients.people import age_on
 from ketaclinic.domain.patients.treatment import Course
 from ketaclinic.domain.protocols.sections import OutcomeDefinition
+from ketaclinic.domain.scheduling.booking import is_kat
 from ketaclinic.services.identity.authorization import require
 from ketaclinic.services.infusion.adverse_events import (
     course_adverse_events,
@@ -71,10 +73,17 @@ class ProtocolFigures:
     retention: tuple[SessionRetentionRow, ...] = ()  # drop-out over the protocol's own series
     protocol_name: str = ""  # what staff call it (the pack title's name part)
     series_sessions: int = SERIES_SESSIONS  # sessions in the protocol's series (its own length)
+    kat: bool = False  # a KAT protocol (SL, IN or IM dosing): its series is a "KAT series"
 
     @property
     def name(self) -> str:
         return self.protocol_name or self.protocol_id
+
+    @property
+    def measured_at(self) -> str:
+        """When response and remission are measured, in words: "at the end of the KAT series
+        (session 3)", "at the end of the series (session 6)"."""
+        return series_end_words(self.series_sessions, kat=self.kat)
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,6 +118,7 @@ class _Loaded:
     from_administrations: bool
     names: dict[str, str]  # protocol id -> name
     series: dict[str, int]  # protocol id -> sessions in its series
+    kat: frozenset[str]  # ids of the KAT protocols (SL, IN or IM dosing, no infusion)
 
 
 def _alarms(uow: UnitOfWork, course: Course) -> int:
@@ -154,6 +164,7 @@ def _load(uow: UnitOfWork, clinic_id: int) -> _Loaded:
     definitions: dict[str, OutcomeDefinition] = {}
     names: dict[str, str] = {}
     series: dict[str, int] = {}
+    kat: set[str] = set()
     administered = False
     for course in uow.courses.in_states(clinic_id, tuple(CourseState)):
         if course.id not in by_course:
@@ -162,6 +173,8 @@ def _load(uow: UnitOfWork, clinic_id: int) -> _Loaded:
         rules = loaded.protocol.reassessment
         names[loaded.published.protocol_id] = loaded.published.name
         series[loaded.published.protocol_id] = loaded.protocol.series.sessions
+        if is_kat(loaded.protocol.dosing.routes):
+            kat.add(loaded.published.protocol_id)
         definitions[loaded.published.protocol_id] = next(
             o for o in rules.outcomes if o.instrument == rules.primary_instrument
         )
@@ -175,7 +188,7 @@ def _load(uow: UnitOfWork, clinic_id: int) -> _Loaded:
             b for i in {s.instrument for s in plain} if (b := course_baseline(plain, i)) is not None
         ]
         scores.extend(_score_fact(course, s, baselines) for s in tagged)
-    return _Loaded(facts, scores, definitions, administered, names, series)
+    return _Loaded(facts, scores, definitions, administered, names, series, frozenset(kat))
 
 
 def _figures(
@@ -185,18 +198,27 @@ def _figures(
     name: str,
     series_sessions: int,
     facts: Sequence[CourseFact],
+    *,
+    kat: bool,
 ) -> ProtocolFigures:
     """One protocol's figures; the sessions listed run over its own series (3 for a KAT series
-    of 3, 6 for an IV induction of 6), never another protocol's."""
+    of 3, 6 for an IV induction of 6), never another protocol's, and response and remission are
+    measured at its last session (the end of the series)."""
+    end = series_sessions
     return ProtocolFigures(
         protocol_id=protocol_id,
         protocol_name=name,
         series_sessions=series_sessions,
+        kat=kat,
         definition=definition,
         courses=len(courses),
-        rates_by_month=tuple(compute_rates(courses, definition, group_by=("month",))),
-        rate_overall=tuple(compute_rates(courses, definition, group_by=("clinic",))),
-        remission=tuple(compute_remission(courses, definition)),
+        rates_by_month=tuple(
+            compute_rates(courses, definition, group_by=("month",), at_session=end)
+        ),
+        rate_overall=tuple(
+            compute_rates(courses, definition, group_by=("clinic",), at_session=end)
+        ),
+        remission=tuple(compute_remission(courses, definition, at_session=end)),
         trajectory=tuple(compute_trajectory(courses, max_session=series_sessions)),
         time_to_response=tuple(
             compute_time_to_response(courses, definition, max_session=series_sessions)
@@ -228,9 +250,11 @@ class DashboardService:
     def build(self, actor: Actor, from_month: str, to_month: str) -> Dashboard:
         """The clinic's figures for courses opened in ``[from_month, to_month]`` (inclusive).
 
-        Response = drop >= the protocol's ``response_pct_drop`` at session 6; remission = score
-        <= ``remission_max_score``; mean trajectory with a 95 % t-interval; Kaplan-Meier time to
-        first response; drop-out after each session; events per 100 sessions (clinical.md §9.1).
+        Response = drop >= the protocol's ``response_pct_drop`` at the end of the protocol's own
+        series (its last session: 6 for an IV induction of 6, 3 for a KAT series of 3);
+        remission = score <= ``remission_max_score`` there; mean trajectory with a 95 %
+        t-interval; Kaplan-Meier time to first response; drop-out after each session; events per
+        100 sessions (clinical.md §9.1).
         """
         require(actor, Permission.OUTCOMES_READ)
         check_months(from_month, to_month)
@@ -246,7 +270,8 @@ class DashboardService:
             grouped = collect_scores(mine, scores, definition.instrument)
             name = loaded.names.get(protocol_id, protocol_id)
             series = loaded.series.get(protocol_id, SERIES_SESSIONS)
-            figures.append(_figures(protocol_id, definition, grouped, name, series, mine))
+            kat = protocol_id in loaded.kat
+            figures.append(_figures(protocol_id, definition, grouped, name, series, mine, kat=kat))
         return Dashboard(
             clinic_id=actor.clinic_id,
             from_month=from_month,

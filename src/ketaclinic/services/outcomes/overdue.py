@@ -32,12 +32,19 @@ from ketaclinic.services.protocols.publishing import load_published
 OVERDUE_STATES = frozenset({CourseState.REASSESSMENT, CourseState.MAINTENANCE})
 
 RELAPSE_REVIEW_RULE = "booster.relapse_review"
-RELAPSE_REVIEW = (
-    "the patient's relapse-watch results meet the relapse criteria: a physician or APP decides "
-    "on the course's outcome page (re-induction, a new booster plan, or ending the course) "
-    "before a maintenance booster is booked"
-)
-"""Why a booster cannot be booked while a relapse waits for the prescriber (plain words)."""
+
+
+def relapse_review_words(*, kat: bool) -> str:
+    """Why a booster cannot be booked while a relapse waits for the prescriber (plain words), in
+    the course's own words: a KAT course starts again with a new KAT series, never a
+    "re-induction" (see :func:`ketaclinic.services.scheduling.course_kind.course_is_kat`)."""
+    again = "a new KAT series" if kat else "re-induction"
+    return (
+        "the patient's relapse-watch results meet the relapse criteria: a physician or APP "
+        f"decides on the course's outcome page ({again}, a new booster plan, or ending the "
+        "course) before a maintenance booster is booked"
+    )
+
 
 RELAPSE_REVIEW_SOURCE = "clinical.md §3.4 (relapse definitions) and §9.2 (maintenance decisions)"
 """The clinical source of the relapse-review hold, shown one click away beside its rule."""
@@ -123,7 +130,7 @@ def relapse_review_refusal(uow: UnitOfWork, review: CourseReview) -> str | None:
     """``booster.relapse_review: <reason>`` while booking must wait for the prescriber."""
     if not relapse_review_pending(uow, review):
         return None
-    return f"{RELAPSE_REVIEW_RULE}: {RELAPSE_REVIEW}"
+    return f"{RELAPSE_REVIEW_RULE}: {relapse_review_words(kat=review.kat)}"
 
 
 @dataclass(frozen=True, slots=True)

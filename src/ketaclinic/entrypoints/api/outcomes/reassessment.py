@@ -257,6 +257,9 @@ def dashboard(
         {
             "protocol_id": p.protocol_id,
             "courses": p.courses,
+            # response and remission are measured at the end of the protocol's own series
+            "rates_at_session": p.series_sessions,
+            "rates_measured_at": p.measured_at,
             "rates_by_month": _rows(p.rates_by_month),
             "remission": _rows(p.remission),
             "trajectory": _rows(p.trajectory),

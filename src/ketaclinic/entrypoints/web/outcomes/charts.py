@@ -64,13 +64,15 @@ def _asked(p: ProtocolFigures) -> str:
 
 def dashboard_charts(d: Dashboard) -> dict[str, list[tuple[str, Markup]]]:
     """The dashboard's charts by the id of the figure table they draw: (title, SVG)."""
-    overall = [(p.name, r) for p in d.protocols for r in p.rate_overall]
+    overall = [(p.name, p.measured_at, r) for p in d.protocols for r in p.rate_overall]
     return {
         "rates": _drawn(
             [
                 rates_by_protocol_chart(overall),
                 *(
-                    rates_by_month_chart(p.name, p.rates_by_month, instrument=_asked(p))
+                    rates_by_month_chart(
+                        p.name, p.rates_by_month, instrument=_asked(p), measured_at=p.measured_at
+                    )
                     for p in d.protocols
                 ),
             ]

@@ -25,14 +25,15 @@ LABELS = {
     "protocol": "Protocol",
     "start_month": "Month started",
     "clinic": "Clinic",
-    "courses_with_session_6_score": "Courses with a session 6 score",
+    "series_sessions": "Measured at",
+    "courses_with_end_of_series_score": "Courses with a score at the end of the series",
     "responders": "Responded",
     "response_pct": "Response (%)",
     "remitters": "In remission",
     "remission_pct": "Remission (%)",
-    "session_6_n": "Courses with a session 6 score",
-    "session_6_remitted": "In remission at session 6",
-    "session_6_pct": "Remission at session 6 (%)",
+    "at_end_of_series_n": "Courses with a score at the end of the series",
+    "at_end_of_series_remitted": "In remission at the end of the series",
+    "at_end_of_series_pct": "Remission at the end of the series (%)",
     "three_month_n": "Courses with a 3-month score",
     "three_month_remitted": "In remission at 3 months",
     "three_month_pct": "Remission at 3 months (%)",
@@ -67,6 +68,9 @@ class FigureTable:
     rows: tuple[tuple[Cell, ...], ...]
     denominator: str = ""  # one plain sentence: what the figures are out of, and why
     names: Mapping[str, str] = field(default_factory=dict)  # protocol id -> what staff call it
+    # protocol id -> when its rates are measured, in words ("at the end of the KAT series
+    # (session 3)"); the CSV keeps the session number (``series_sessions``)
+    measured_at: Mapping[str, str] = field(default_factory=dict)
     clinic_name: str = ""  # what staff call the clinic the figures are of
     no_figure_why: str = NO_FIGURE_WHY  # why a cell shows a dash instead of a number
 
@@ -86,7 +90,7 @@ class FigureTable:
         with its id as the title, a month in words, a questionnaire and the clinic by their
         names, and a figure without a denominator as a dash; the CSV keeps the ids and codes."""
         return tuple(
-            tuple(_shown(h, c, self) for h, c in zip(self.header, row, strict=True))
+            tuple(_shown(h, c, self, row) for h, c in zip(self.header, row, strict=True))
             for row in self.rows
         )
 
@@ -98,7 +102,10 @@ class FigureTable:
         return out.getvalue()
 
 
-def _shown(heading: str, cell: Cell, table: FigureTable) -> tuple[Cell, str]:
+def _shown(heading: str, cell: Cell, table: FigureTable, row: tuple[Cell, ...]) -> tuple[Cell, str]:
+    if heading == "series_sessions":  # the row's protocol is its first cell
+        words = table.measured_at.get(str(row[0]))
+        return (words[0].upper() + words[1:] if words else f"Session {cell}"), ""
     if heading == "protocol":
         return table.names.get(str(cell), cell), str(cell)
     if heading == "start_month":
@@ -116,12 +123,19 @@ def _pct(part: int, whole: int) -> str:
     return f"{100 * part / whole:.1f}" if whole else ""
 
 
+def _ends(d: Dashboard) -> str:
+    """Each protocol's end of series in words: "KAT Holistic at the end of the KAT series
+    (session 3); Adult IV at the end of the series (session 6)"."""
+    return "; ".join(f"{p.name} {p.measured_at}" for p in d.protocols) or "none in this range"
+
+
 def _rates(d: Dashboard) -> FigureTable:
     rows = [
         (
             p.protocol_id,
             "all",
             r.group[0],
+            p.series_sessions,
             r.denominator,
             r.responders,
             _pct(r.responders, r.denominator),
@@ -135,6 +149,7 @@ def _rates(d: Dashboard) -> FigureTable:
             p.protocol_id,
             r.group[0],
             str(d.clinic_id),
+            p.series_sessions,
             r.denominator,
             r.responders,
             _pct(r.responders, r.denominator),
@@ -148,7 +163,8 @@ def _rates(d: Dashboard) -> FigureTable:
         "protocol",
         "start_month",
         "clinic",
-        "courses_with_session_6_score",
+        "series_sessions",
+        "courses_with_end_of_series_score",
         "responders",
         "response_pct",
         "remitters",
@@ -156,11 +172,12 @@ def _rates(d: Dashboard) -> FigureTable:
     )
     return FigureTable(
         "rates",
-        "Response and remission at session 6",
+        "Response and remission at the end of each protocol's series",
         header,
         tuple(rows),
-        "Out of the courses with a usable baseline and a session 6 score: courses still before "
-        "session 6, without a baseline, or starting at or below the remission cut are left out.",
+        "Out of the courses with a usable baseline and a score at the last session of their "
+        f"protocol's series ({_ends(d)}): courses still before it, without a baseline, or "
+        "starting at or below the remission cut are left out.",
     )
 
 
@@ -168,9 +185,10 @@ def _remission(d: Dashboard) -> FigureTable:
     rows = [
         (
             r.protocol_id,
-            r.at_session_n,
-            r.at_session_remitted,
-            _pct(r.at_session_remitted, r.at_session_n),
+            p.series_sessions,
+            r.end_of_series_n,
+            r.end_of_series_remitted,
+            _pct(r.end_of_series_remitted, r.end_of_series_n),
             r.three_month_n,
             r.three_month_remitted,
             _pct(r.three_month_remitted, r.three_month_n),
@@ -180,20 +198,22 @@ def _remission(d: Dashboard) -> FigureTable:
     ]
     header = (
         "protocol",
-        "session_6_n",
-        "session_6_remitted",
-        "session_6_pct",
+        "series_sessions",
+        "at_end_of_series_n",
+        "at_end_of_series_remitted",
+        "at_end_of_series_pct",
         "three_month_n",
         "three_month_remitted",
         "three_month_pct",
     )
     return FigureTable(
         "remission",
-        "Remission at session 6 and at 3 months",
+        "Remission at the end of the series and at 3 months",
         header,
         tuple(rows),
-        "Out of the courses with a usable baseline and a score at that time point (session 6, or "
-        "76 to 104 days after the start for 3 months), so each column has its own count.",
+        "Out of the courses with a usable baseline and a score at that time point (the last "
+        f"session of their protocol's series, {_ends(d)}; or 76 to 104 days after the start for "
+        "3 months), so each column has its own count.",
     )
 
 
@@ -343,4 +363,8 @@ BUILDERS: dict[str, Callable[[Dashboard], FigureTable]] = {
 
 def figure_tables(d: Dashboard, clinic_name: str = "") -> list[FigureTable]:
     names = {p.protocol_id: p.name for p in d.protocols}
-    return [replace(build(d), names=names, clinic_name=clinic_name) for build in BUILDERS.values()]
+    ends = {p.protocol_id: p.measured_at for p in d.protocols}
+    return [
+        replace(build(d), names=names, measured_at=ends, clinic_name=clinic_name)
+        for build in BUILDERS.values()
+    ]
