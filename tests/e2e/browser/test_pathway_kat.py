@@ -204,7 +204,7 @@ def test_kat_patient_from_preparation_through_an_sl_and_an_in_session(
     in_order = write_order(app, course, "in", password)
     dose = app.locator('[data-field="dose_mg"]').inner_text().removesuffix(" mg")
     schedule = people[Role.FRONT_DESK]
-    open_chart(schedule, patient, "schedule")
+    open_chart(schedule, patient, "schedule", kat=True)
     second = schedule.locator('#schedule-panel tr[data-session="2"] td.when time')
     found = second.get_attribute("datetime")
     assert found is not None, second.inner_text()
