@@ -29,6 +29,7 @@ def test_a_kat_course_s_chart_reads_kat_sessions_and_counts_given_apart_from_dis
     client: TestClient, world: World
 ) -> None:
     dose = dosed_kat_session(world)
+    world.clock.advance(minutes=5)  # past the planned dosing time: given, now in recovery
     world.services.session_workflow.end_dosing(world.actor(Role.NURSE), dose.session_id)
     patient_id, course_id = dose.setup.patient_id, dose.setup.course_id
     course = world.services.courses.view(world.actor(Role.PHYSICIAN), course_id).course
