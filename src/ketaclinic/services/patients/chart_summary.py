@@ -100,6 +100,9 @@ class ChartSummary:
     in_chair: InChairNow | None = None
     last_visit: str = ""
     """What the last session's visit was, in words (see :func:`visit_words`)."""
+    sessions_discharged: int = 0
+    """Of the sessions given, those the patient was discharged from: only these count towards
+    finishing the series (a given session still in recovery does not, yet)."""
     kat: bool = False
     """The course doses by SL, IN or IM (ketamine-assisted therapy): "KAT session", not
     "Induction session"."""
@@ -156,7 +159,7 @@ def _summary(uow: UnitOfWork, clinic_id: int, patient_id: int, now: datetime) ->
     course = max(courses, key=lambda c: c.id) if courses else None
     title, series = "", 0
     ahead: list[Booking] = []
-    given, kat = 0, False
+    given, discharged, kat = 0, 0, False
     sessions = uow.sessions.for_patient(clinic_id, patient_id)
     opened_for = {s.appointment_id for s in sessions if s.state is not SessionState.SCHEDULED}
     if course is not None:
@@ -170,6 +173,9 @@ def _summary(uow: UnitOfWork, clinic_id: int, patient_id: int, now: datetime) ->
         )
         ahead = [b for b in ahead if b.end_at >= now and b.id not in opened_for]
         given = sum(1 for s in sessions if s.course_id == course.id and s.state in GIVEN)
+        discharged = sum(
+            1 for s in sessions if s.course_id == course.id and s.state is SessionState.DISCHARGED
+        )
     opened = [
         s for s in sessions if s.state not in (SessionState.SCHEDULED, SessionState.CANCELLED)
     ]
@@ -189,6 +195,7 @@ def _summary(uow: UnitOfWork, clinic_id: int, patient_id: int, now: datetime) ->
         protocol_title=title,
         series_sessions=series,
         sessions_given=given,
+        sessions_discharged=discharged,
         next_booking=ahead[0] if ahead else None,
         bookings_ahead=len(ahead),
         scores=_trends(list(uow.assessments.for_patient(clinic_id, patient_id))),

@@ -28,6 +28,7 @@ from ketaclinic.services.audit.trail import record
 from ketaclinic.services.identity.authorization import require
 from ketaclinic.services.ports import Clock, UnitOfWork, UnitOfWorkFactory
 from ketaclinic.services.protocols.publishing import load_published, require_signed_off
+from ketaclinic.services.scheduling.course_kind import course_is_kat
 
 FactProvider = Callable[[UnitOfWork, Course, Protocol], AreaFacts]
 """Returns the typed part of CourseFacts one clinical area knows for this course."""
@@ -43,6 +44,19 @@ class CourseView:
     next_steps: Mapping[
         CourseState, tuple[str, ...]
     ]  # target -> failed guard reasons (empty = allowed)
+    kat: bool = False  # SL, IN or IM dosing: its series reads "KAT sessions", not "Induction"
+
+
+def kat_series_reason(reason: str, facts: CourseFacts) -> str:
+    """The ``induction_done`` reason in a KAT course's words: its series is "KAT sessions",
+    and a session counts once the patient is discharged from it (given is not yet done)."""
+    if not reason.startswith("induction_done: ") or facts.induction_sessions_planned <= 0:
+        return reason
+    return (
+        f"induction_done: KAT series {facts.induction_sessions_done} of "
+        f"{facts.induction_sessions_planned} sessions discharged (a session counts once the "
+        "patient is discharged; a prescriber may end the KAT series early with a written reason)"
+    )
 
 
 def get_course(uow: UnitOfWork, clinic_id: int, course_id: int) -> Course:
@@ -177,7 +191,10 @@ class CourseService:
                 t: failed_guards(course.state, t, facts) for t in allowed_targets(course.state)
             }
             history = uow.courses.history(actor.clinic_id, course_id)
-        return CourseView(course, loaded.published, loaded.protocol, history, facts, steps)
+            kat = course_is_kat(uow, course)
+        if kat:
+            steps = {t: tuple(kat_series_reason(r, facts) for r in rs) for t, rs in steps.items()}
+        return CourseView(course, loaded.published, loaded.protocol, history, facts, steps, kat)
 
     def for_patient(self, actor: Actor, patient_id: int) -> Sequence[Course]:
         require(actor, Permission.PATIENT_READ)
