@@ -221,6 +221,18 @@ def test_once_the_alarm_is_acknowledged_the_approval_and_the_resume_go_through(
     assert _state(world, sid) is SessionState.INFUSING
 
 
+def test_a_nurse_forcing_a_resume_approval_is_told_the_act_she_cannot_do(
+    client: TestClient, world: World
+) -> None:
+    sid, _ = _paused_over_a_severe_bp(client, world)
+    forced = _step(client, world, Role.NURSE, sid, "resume-approval", {"reason": "rechecked"})
+    assert forced.status_code == 403, forced.text
+    detail = forced.json()["detail"]
+    assert detail.startswith("A nurse cannot approve resuming the infusion: only ")
+    assert "pre-dose" not in detail
+    assert _approvals(world, sid) == []
+
+
 def test_the_alarm_history_says_dosing_was_kept_paused_as_chosen_on_the_board(
     client: TestClient, world: World
 ) -> None:
