@@ -219,3 +219,40 @@ def test_once_the_alarm_is_acknowledged_the_approval_and_the_resume_go_through(
     resumed = _step(client, world, Role.NURSE, sid, "resume", {"reason": "settled"})
     assert resumed.status_code == 200, resumed.text
     assert _state(world, sid) is SessionState.INFUSING
+
+
+def test_a_nurse_forcing_a_resume_approval_is_told_the_act_she_cannot_do(
+    client: TestClient, world: World
+) -> None:
+    sid, _ = _paused_over_a_severe_bp(client, world)
+    forced = _step(client, world, Role.NURSE, sid, "resume-approval", {"reason": "rechecked"})
+    assert forced.status_code == 403, forced.text
+    detail = forced.json()["detail"]
+    assert detail.startswith("A nurse cannot approve resuming the infusion: only ")
+    assert "pre-dose" not in detail
+    assert _approvals(world, sid) == []
+
+
+def test_the_alarm_history_says_dosing_was_kept_paused_as_chosen_on_the_board(
+    client: TestClient, world: World
+) -> None:
+    sid, _ = _paused_over_a_severe_bp(client, world)
+    with world.services.uow() as uow:
+        [alarm] = [
+            a
+            for a in uow.alarms.for_session(world.clinic.id, sid)
+            if a.rule_id == "bp-systolic-severe"
+        ]
+    csrf = web_login(client, world, Role.NURSE)
+    board = client.get("/board").text
+    assert "Kept dosing paused (required)" in board
+    acked = client.post(
+        f"/board/alarms/{alarm.id}/acknowledge",
+        data={"action": _kept_paused(alarm.action), "note": "rechecked"},
+        headers={"HX-Request": "true", "X-CSRF-Token": csrf},
+    )
+    assert acked.status_code == 200, acked.text
+    history = client.get(f"/sessions/{sid}").text.split('id="alarm-history"', 1)[1]
+    row = next(r for r in history.split("<tr")[1:] if "212" in r)
+    assert ": kept dosing paused — rechecked" in row
+    assert "no change to dosing" not in row

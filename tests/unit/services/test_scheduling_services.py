@@ -8,8 +8,10 @@ hard constraints and audited either way. One commit per use case; a refusal stor
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -190,6 +192,25 @@ def test_a_move_outside_opening_hours_is_refused_and_audited(scheduling: Schedul
     assert w.committed.schedule.bookings[first.id] == first
     event = w.audit()[-1]
     assert (event.action, event.outcome) == ("schedule.move", "refused")
+
+
+def test_a_refused_move_names_the_session_and_its_local_time_not_an_internal_id(
+    scheduling: Scheduling,
+) -> None:
+    w = scheduling.world
+    first = scheduling.book()[0]
+    night = datetime.combine(first.start_at.date(), datetime.min.time(), tzinfo=UTC) + timedelta(
+        hours=8
+    )  # 02:00 in Chicago
+    outcome = scheduling.schedule.move(
+        w.actor(Role.FRONT_DESK), first.id, MoveRequest(start_at=night, reason="patient asked")
+    )
+    local = night.astimezone(ZoneInfo("America/Chicago"))
+    said = {v.rule.value: v.message for v in outcome.violations}
+    assert said["SCH-OPENING-HOURS"] == (
+        f"Session 1 on {local:%a %-d %b} at 02:00 is outside the clinic's opening hours"
+    )
+    assert not any(re.search(rf"\bb{first.id}\b", m) for m in said.values())
 
 
 def test_another_clinic_sees_no_appointment(scheduling: Scheduling) -> None:

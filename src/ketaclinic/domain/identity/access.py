@@ -202,10 +202,12 @@ def roles_with(permission: Permission) -> tuple[Role, ...]:
     return tuple(r for r in Role if is_allowed(r, permission))
 
 
-def refusal_words(role: Role, permission: Permission) -> str:
+def refusal_words(role: Role, permission: Permission, action: str | None = None) -> str:
     """Why ``role`` is refused ``permission``, in words: "A nurse cannot record the pre-dose BP
-    decision: only a physician or a nurse practitioner / PA may"."""
-    action = PERMISSION_ACTIONS.get(permission, permission.value)
+    decision: only a physician or a nurse practitioner / PA may". ``action`` names the act
+    refused when a permission guards more than one (approving a resume also needs
+    PREDOSE_DECIDE)."""
+    action = action or PERMISSION_ACTIONS.get(permission, permission.value)
     who = [_a(ROLE_LABELS[r]) for r in roles_with(permission)]
     may = (
         "no role may"

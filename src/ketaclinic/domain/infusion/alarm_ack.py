@@ -30,7 +30,9 @@ allows are offered, and any other is refused naming the rule.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 from ketaclinic.domain.infusion.records import AckAction, StoredAlarm
 from ketaclinic.domain.infusion.session import SessionState, state_words
@@ -166,3 +168,28 @@ def check_acknowledgement(
             f"write why you chose to {'pause instead' if action is AckAction.PAUSE else 'continue'}"
         )
     return AckCheck(override=f"{RULE}: {alarm.rule_id} {required.value} -> {action.value}")
+
+
+def ack_action_words(rule_action: str, action: AckAction, state: SessionState) -> str:
+    """The acknowledgement choice ``action`` in the words it was offered in, for a session in
+    ``state`` when it was acknowledged, lower-cased to follow "by <name>: " ("kept dosing
+    paused", not "no change to dosing", for an alarm acknowledged while dosing was paused)."""
+    words = required_response(rule_action, state).words(action)
+    return words[:1].lower() + words[1:]
+
+
+def state_at_ack(
+    dosing_started_at: datetime | None,
+    dosing_ended_at: datetime | None,
+    pause_moves: Sequence[tuple[datetime, bool]],
+    at: datetime,
+) -> SessionState:
+    """The dosing state of a session at ``at``: before dosing (READY), after dosing ended
+    (RECOVERY), or within dosing PAUSED or INFUSING from the latest pause move at or before
+    ``at`` (``pause_moves``: (when, resumed) pairs)."""
+    if dosing_started_at is None or at < dosing_started_at:
+        return SessionState.READY
+    if dosing_ended_at is not None and at >= dosing_ended_at:
+        return SessionState.RECOVERY
+    moves = sorted((m for m in pause_moves if m[0] <= at), key=lambda m: m[0])
+    return SessionState.PAUSED if moves and not moves[-1][1] else SessionState.INFUSING

@@ -199,8 +199,20 @@ def _data_missing(rule: AlertRule, readings: list[VitalReading], seen: Seen) -> 
     return Condition(holds, holds, (latest,) if latest else (), latest, describe)
 
 
+def elapsed_words(seconds: Decimal) -> str:
+    """A span of time as people say it: ``45 s`` under a minute, ``16 min`` under an hour,
+    ``15 h 50 min`` (or ``2 h``) beyond, rounded to the nearest second or minute."""
+    if seconds < 60:
+        return f"{max(int(seconds.quantize(Decimal(1))), 0)} s"
+    minutes = int((seconds / 60).quantize(Decimal(1)))
+    if minutes < 60:
+        return f"{minutes} min"
+    hours, rest = divmod(minutes, 60)
+    return f"{hours} h {rest} min" if rest else f"{hours} h"
+
+
 def _data_missing_text(rule: AlertRule, seconds: Decimal | None) -> str:
-    gap = "no reading at all" if seconds is None else f"none for {seconds.quantize(Decimal(1))} s"
+    gap = "no reading at all" if seconds is None else f"none for {elapsed_words(seconds)}"
     return (
         f"technical: {condition_words(rule)} ({gap}): check the sensor and the monitor connection"
     )
@@ -219,6 +231,6 @@ def _overdue(rule: AlertRule, seen: Seen, schedule: VitalsSchedule) -> Condition
 
 def _overdue_text(schedule: VitalsSchedule, late_min: Decimal) -> str:
     return (
-        f"{schedule.parameter.upper()} due every {schedule.interval_min} min; "
-        f"{late_min.quantize(Decimal('0.1'))} min late"
+        f"{schedule.parameter.upper()} due every {schedule.interval_min} min, "
+        f"{elapsed_words(late_min * 60)} late"
     )

@@ -57,7 +57,9 @@ def evaluate(
     raised = [a.last_raised_at or a.raised_at for a in alarms if _about_the_patient(a, protocol)]
     clinic = uow.clinics.get(s.clinic_id)
     zone = ZoneInfo(clinic.timezone if clinic else "UTC")
-    units = {r.id: r.unit for r in protocol.monitoring.alert_rules}
+    rules = protocol.monitoring.alert_rules
+    units = {r.parameter: r.unit for r in rules if r.kind is AlertKind.THRESHOLD and r.unit}
+    units |= {r.id: r.unit for r in rules}  # by rule id; by parameter for an overdue reading
     facts = DischargeFacts(
         dosing_ended_at=s.dosing_ended_at or s.stopped_at,
         aldrete=score,
@@ -100,7 +102,13 @@ def _reading_words(alarm: StoredAlarm, units: dict[str, str], zone: ZoneInfo) ->
         return (
             f"{name}, raised at {(alarm.last_raised_at or alarm.raised_at).astimezone(zone):%H:%M}"
         )
-    _, value, observed = alarm.triggering[-1]
+    parameter, value, observed = alarm.triggering[-1]
+    if alarm.parameter == OVERDUE:  # the value is the last reading of the overdue parameter
+        unit = f" {units[parameter]}" if units.get(parameter) else ""
+        return (
+            f"{parameter.upper()} overdue: last {decimal_text(value)}{unit} at "
+            f"{observed.astimezone(zone):%H:%M}"
+        )
     unit = f" {units[alarm.rule_id]}" if units.get(alarm.rule_id) else ""
     return f"{name} {decimal_text(value)}{unit} at {observed.astimezone(zone):%H:%M}"
 

@@ -114,7 +114,7 @@ class PauseSteps(SessionSteps):
     ) -> SessionRecord:
         """A signed-in physician or APP (PREDOSE_DECIDE) approves resuming after the current
         pause, with a reason; the record names them and binds this pause (approval_payload)."""
-        require(actor, Permission.PREDOSE_DECIDE)
+        require(actor, Permission.PREDOSE_DECIDE, "approve resuming the infusion")
         f = forms.Fields(raw)
         reason = f.text("reason")
         f.done()

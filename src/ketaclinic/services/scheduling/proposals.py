@@ -100,8 +100,33 @@ def plain_violations(
             request = next((r for r in problem.requests if r.id == v.series_id), None)
             if request is not None:
                 v = replace(v, message=_too_close(frame, request, by_id, move, v.appointment_ids))
+        elif moved is not None and v.appointment_ids == (moved.id,):
+            v = replace(v, message=_own_words(frame, by_id[moved.id], v))
         out.append(v)
     return tuple(out)
+
+
+#: What a single appointment breaks, after "Session 3 on Wed 9 Dec at 10:15".
+_OWN = {
+    Constraint.GRID: "does not start on the booking grid",
+    Constraint.OPENING_HOURS: "is outside the clinic's opening hours",
+    Constraint.NURSE_SHIFT: "falls outside the nurse's shift",
+    Constraint.PRESCRIBER_ON_SITE: "has no prescriber on site during dosing",
+    Constraint.CHAIR_FEATURE: "needs a chair feature this chair lacks",
+    Constraint.CHAIR_OUT_OF_SERVICE: "falls while the chair is out of service",
+}
+
+
+def _own_words(frame: Frame, a: Appointment, v: Violation) -> str:
+    """A rule the moved appointment breaks on its own, naming it by session number and local
+    day and time rather than by its internal id."""
+    when = frame.grid.to_datetime(a.start_min).astimezone(frame.zone)
+    what = f"Session {a.index} on {when:%a %-d %b at %H:%M}"
+    broken = _OWN.get(v.rule)
+    if broken is not None:
+        return f"{what} {broken}"
+    rest = v.message.removeprefix(a.id).lstrip(": ")
+    return f"{what}: {rest}"
 
 
 def _too_close(

@@ -7,7 +7,7 @@ failed guard reason in place.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
@@ -17,7 +17,9 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from ketaclinic.adapters.session_charts import session_alarm_key, session_vitals_svgs
 from ketaclinic.domain.errors import ClinicError, NotFound, ValidationFailed
 from ketaclinic.domain.identity.access import Permission, is_allowed
+from ketaclinic.domain.infusion.alarm_ack import ack_action_words, state_at_ack
 from ketaclinic.domain.infusion.alarm_why import explain_alarms
+from ketaclinic.domain.infusion.records import StoredAlarm
 from ketaclinic.domain.infusion.session import TERMINAL, SessionState
 from ketaclinic.entrypoints.guards import REAUTH_FIELD, WebUser, confirm_web_signer
 from ketaclinic.entrypoints.http import services_of
@@ -46,6 +48,7 @@ from ketaclinic.services.infusion.pauses import may_resume
 from ketaclinic.services.infusion.predose_steps import NOT_DOSED_FROM
 from ketaclinic.services.infusion.readings_table import readings_table
 from ketaclinic.services.infusion.runners import CLINICAL_RUNNERS, may_run_session
+from ketaclinic.services.infusion.session_day import SessionDay
 
 router = APIRouter(dependencies=[Depends(mark_web)], include_in_schema=False)
 #: Steps whose form leaves the page once recorded: after one, the browser lands on the session
@@ -109,6 +112,7 @@ def _page(
         if day.published
         else {},
         "alarms": sorted(alarms, key=lambda a: a.raised_at, reverse=True),
+        "ack_words": _ack_words(day, alarms),
         "staff_names": names,
         "hand_fields": HAND_FIELDS,
         "measured": day.session.state in MEASURED_STATES,
@@ -236,3 +240,20 @@ def sessions_panel(request: Request, patient_id: PathId, staff_session: Reader) 
     )  # 404 for another clinic's patient
     days = services.session_workflow.for_patient(staff_session.actor, patient_id)
     return render(request, "infusion/day/_panel.html", {"days": days, "patient_id": patient_id})
+
+
+def _ack_words(day: SessionDay, alarms: Sequence[StoredAlarm]) -> dict[int, str]:
+    """Each acknowledged alarm's action in the words of the choice offered when it was
+    acknowledged (the session's dosing state then decides them)."""
+    s = day.session
+    ended = s.dosing_ended_at or s.stopped_at or s.recovery_started_at
+    moves = [(m.at, m.resumed) for m in day.pauses]
+    return {
+        a.id: ack_action_words(
+            a.action,
+            a.ack_action,
+            state_at_ack(s.dosing_started_at, ended, moves, a.acknowledged_at),
+        )
+        for a in alarms
+        if a.ack_action is not None and a.acknowledged_at is not None
+    }
