@@ -95,7 +95,7 @@ def test_a_coach_or_the_front_desk_cannot_approve_resuming(
     body = _step(client, world, Role.NURSE, sid, "resume-approval", {"reason": "fine"}).json()
     assert body["permission"] == "predose.decide"
     assert body["detail"] == (
-        "A nurse cannot record the pre-dose BP decision: "
+        "A nurse cannot approve resuming the infusion: "
         "only a physician or a nurse practitioner / PA may"
     )
     assert "predose.decide" not in body["detail"]
