@@ -67,7 +67,10 @@ test-e2e: setup
 	$(BIN)/pytest tests/e2e -q
 
 # Tests run on every core (pytest-xdist, one database per worker; a module marked with an
-# xdist_group keeps its tests on one worker, sharing a seeded database). Coverage is measured on
+# xdist_group keeps its tests on one worker, sharing a seeded database). The integration tier
+# runs the storage contract on SQLite and PostgreSQL; the end-to-end tier runs each edge once,
+# on PostgreSQL when KETACLINIC_TEST_DATABASE_URL is set (else SQLite), and on both for the
+# tests marked both_backends (races, ingest, MLLP); the browser tier serves SQLite. Coverage is measured on
 # the unit, spec and integration tiers and checked against the floor; the end-to-end and browser
 # tiers run untraced, since tracing every request through the app (and the browser tier's live
 # server) roughly doubled their time. The browser tier runs last and on its own, so its live

@@ -56,16 +56,13 @@ def kat_course(world: World) -> DosingSetup:
     )
 
 
-def ready_kat_session(
-    world: World,
-    setup: DosingSetup | None = None,
-    *,
-    prepared: bool = True,
-    checked_in_by: Role = Role.COACH,
+def arrived_kat_session(
+    world: World, setup: DosingSetup | None = None, *, prepared: bool = True
 ) -> KatDose:
-    """A KAT session walked to ``ready`` through the real steps (``prepared``: the protocol's
-    preparatory session is signed first; ``setup``: another journey of that course)."""
-    s, nurse = world.services, world.actor(Role.NURSE)
+    """A KAT session opened for a walk-in, with a verified IM order, not yet checked in
+    (``prepared``: the protocol's preparatory session is signed first; ``setup``: another
+    journey of that course)."""
+    s = world.services
     reason = "the same dose for the next journey, reviewed with the patient" if setup else ""
     if setup is None:
         setup = kat_course(world)
@@ -79,12 +76,28 @@ def ready_kat_session(
     session = s.sessions.create(
         world.actor(Role.PHYSICIAN), setup.course_id, room, unscheduled_reason="walk-in"
     )
+    return KatDose(setup, order, session.id)
+
+
+def ready_kat_session(
+    world: World,
+    setup: DosingSetup | None = None,
+    *,
+    prepared: bool = True,
+    checked_in_by: Role = Role.NURSE,
+) -> KatDose:
+    """A KAT session walked to ``ready`` through the real steps (see :func:`arrived_kat_session`;
+    ``checked_in_by``: a nurse, physician or APP, since checking in is a nursing step)."""
+    s, nurse = world.services, world.actor(Role.NURSE)
+    arrived = arrived_kat_session(world, setup, prepared=prepared)
+    setup, order = arrived.setup, arrived.order
+    session_id = arrived.session_id
     flow = s.session_workflow
-    flow.check_in(world.actor(checked_in_by), session.id, CHECK_IN)  # they attend from now
+    flow.check_in(world.actor(checked_in_by), session_id, CHECK_IN)
     for premed in order.content.premedications:
         flow.give(
             nurse,
-            session.id,
+            session_id,
             {
                 "drug": premed.drug,
                 "dose_mg": str(premed.dose_mg),
@@ -95,7 +108,7 @@ def ready_kat_session(
         )
     flow.pre_dose(
         nurse,  # licensed staff clear the session; the coach attends
-        session.id,
+        session_id,
         {
             "sbp_mmhg": "124",
             "dbp_mmhg": "78",
@@ -105,7 +118,7 @@ def ready_kat_session(
             "order_id": str(order.id),
         },
     )
-    return KatDose(setup, order, session.id)
+    return KatDose(setup, order, session_id)
 
 
 def kat_start(world: World) -> dict[str, str]:

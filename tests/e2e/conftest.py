@@ -1,15 +1,59 @@
-"""HTTP through the real app (TestClient) on the `world` clinic, signed in per role."""
+"""HTTP through the real app (TestClient) on the `world` clinic, signed in per role.
+
+The end-to-end tests run each edge once, on PostgreSQL when ``KETACLINIC_TEST_DATABASE_URL`` is
+set (as in CI) and on SQLite otherwise: the storage contract itself runs on both backends in
+``tests/integration``, and the browser tier serves SQLite as ``make run`` does. A test whose
+outcome depends on the backend (two requests racing, ingest, the MLLP listener, a killed
+process) is marked ``both_backends`` and runs on both. The report header says which ran.
+"""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 
 from ketaclinic.domain.identity.access import Role
 from ketaclinic.entrypoints.app import create_app
-from tests.conftest import PASSWORD, World
+from tests.conftest import PASSWORD, PG_URL_ENV, World
+
+_HERE = Path(__file__).parent
+
+
+def _backend() -> str:
+    return "postgres" if os.environ.get(PG_URL_ENV) else "sqlite"
+
+
+def pytest_report_header() -> str:
+    return (
+        f"end-to-end tier: HTTP edges on {_backend()}; tests marked both_backends on SQLite "
+        "and PostgreSQL"
+    )
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Keep one backend's variant of each end-to-end test (see the module), both for the tests
+    marked ``both_backends``; the others are deselected, and pytest counts them as such."""
+    keep, drop = [], []
+    for item in items:
+        params = getattr(getattr(item, "callspec", None), "params", {})
+        backend = params.get("migrated_engine")
+        in_tier = _HERE in Path(str(item.path)).parents
+        if (
+            in_tier
+            and backend is not None
+            and backend != _backend()
+            and item.get_closest_marker("both_backends") is None
+        ):
+            drop.append(item)
+        else:
+            keep.append(item)
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        items[:] = keep
 
 
 @pytest.fixture

@@ -221,6 +221,7 @@ def test_a_no_show_on_the_schedule_day_re_plans_the_series(
     assert refused.status_code == 409 and "missed" in refused.text
 
 
+@pytest.mark.both_backends  # a race: each backend's locking is what is tested
 def test_two_simultaneous_check_ins_end_in_one_session_and_one_conflict(
     world: World, booked: Booked, client: TestClient
 ) -> None:

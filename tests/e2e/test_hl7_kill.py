@@ -24,6 +24,8 @@ from ketaclinic.services.infusion.demo_sessions import DemoMonitor
 from tests.conftest import PG_URL_ENV, _postgres_database, make_world, require_tier
 from tests.infusion_world import pcd01, running_sessions
 
+pytestmark = pytest.mark.both_backends  # the outcome depends on the backend
+
 READINGS_PER_MESSAGE = 8
 KILL_AFTER_ACKS = 60
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 
 from ketaclinic.domain.identity.access import Role
@@ -12,6 +13,8 @@ from ketaclinic.domain.infusion.session import SessionState
 from tests.conftest import World
 from tests.e2e.conftest import bearer
 from tests.infusion_world import device_readings, running_sessions
+
+pytestmark = pytest.mark.both_backends  # the outcome depends on the backend
 
 
 def bp_panel(at: str, sbp: int, dbp: int, device: str) -> dict[str, Any]:

@@ -2,7 +2,9 @@
 
 The coach starting a dose without a nurse or prescriber to give it, recording a premedication
 or completing the pre-dose check is refused through the JSON API and the session page, each
-refusal saying plainly that a coach cannot do it and naming the rule. A session the nurse checks
+refusal saying plainly that a coach cannot do it and naming the rule; so are the nursing steps of
+a journey the coach attends: check-in, the end of dosing, the Aldrete score and discharge
+(``session.nursing_step``). A session the nurse checks
 in starts when a coach is named as attending (``dose_gate.attendant``), never with the nurse.
 """
 
@@ -18,7 +20,14 @@ from ketaclinic.domain.protocols.sections import Route
 from ketaclinic.services.dosing.orders import OrderDraft
 from tests.conftest import World
 from tests.e2e.conftest import bearer, web_login
-from tests.kat_dosing import kat_course, kat_start, ready_kat_session
+from tests.integration.test_session_workflow import CHECK_IN
+from tests.kat_dosing import (
+    arrived_kat_session,
+    dosed_kat_session,
+    kat_course,
+    kat_start,
+    ready_kat_session,
+)
 
 PREMED = {"drug": "ondansetron", "dose_mg": "4", "route": "PO", "lot": "LOT-DEMO-2"}
 
@@ -133,3 +142,74 @@ def test_a_kat_session_page_has_no_iv_line_and_the_check_reads_the_route_off_the
     )
     assert right.status_code == 200 and "Verified" in right.text, right.text
     assert back in right.text
+
+
+ALDRETE = {"activity": 2, "respiration": 2, "circulation": 2, "consciousness": 2, "spo2": 2}
+
+
+def _records(client: TestClient, world: World, sid: int) -> int:
+    auth = bearer(client, world, Role.NURSE)
+    return len(client.get(f"/api/v1/sessions/{sid}/record", headers=auth).json()["records"])
+
+
+def test_a_coach_attending_cannot_check_the_patient_in_through_api_or_page(
+    client: TestClient, world: World
+) -> None:
+    """Checking in (identity, escort, fasting, the pregnancy test) is a nursing step: the coach
+    who attends the journey is refused naming ``session.nursing_step``; the page tells them who
+    does it and offers no form; the nurse then checks the patient in."""
+    sid = arrived_kat_session(world).session_id
+    refused = _api(client, world, Role.COACH, sid, "check-in", CHECK_IN)
+    assert refused.status_code == 403, refused.text
+    assert "session.nursing_step: a coach cannot check a patient in for dosing" in refused.text
+    csrf = web_login(client, world, Role.COACH)
+    page = client.get(f"/sessions/{sid}").text
+    offered = page.split('id="step-check-in"', 1)[1].split("</section>", 1)[0]
+    assert "A nurse, physician or APP checks the patient in" in offered, offered
+    assert "<form" not in offered
+    posted = client.post(f"/sessions/{sid}/steps/check-in", data={**CHECK_IN, "csrf_token": csrf})
+    assert posted.status_code in (403, 422), posted.text
+    assert "coach cannot check a patient in" in posted.text
+    assert _state(client, world, sid) == "scheduled"
+    checked = _api(client, world, Role.NURSE, sid, "check-in", CHECK_IN)
+    assert checked.status_code == 200, checked.text
+    assert _state(client, world, sid) == "checked_in"
+
+
+def test_a_coach_attending_cannot_end_dosing_score_recovery_or_discharge(
+    client: TestClient, world: World
+) -> None:
+    """The coach attends the dose and records observations; ending dosing (the administration
+    record), the Aldrete score and discharge are refused for them through the API, naming
+    ``session.nursing_step``, with nothing stored; the nurse takes each step."""
+    sid = dosed_kat_session(world).session_id
+    observed = _api(client, world, Role.COACH, sid, "observe", {"note": "settled, music on"})
+    assert observed.status_code == 200, observed.text
+    web_login(client, world, Role.COACH)
+    page = client.get(f"/sessions/{sid}").text
+    end = page.split('id="step-end"', 1)[1].split("</section>", 1)[0]
+    assert "A nurse, physician or APP records the end of dosing" in end and "<form" not in end
+    before = _records(client, world, sid)
+    ended = _api(client, world, Role.COACH, sid, "end", {"reason": "journey complete"})
+    assert ended.status_code == 403, ended.text
+    assert "session.nursing_step: a coach cannot record the end of dosing" in ended.text
+    assert _state(client, world, sid) == "infusing" and _records(client, world, sid) == before
+    world.clock.advance(minutes=60)
+    assert _api(client, world, Role.NURSE, sid, "end", {}).status_code == 200
+    before = _records(client, world, sid)
+    scored = _api(client, world, Role.COACH, sid, "aldrete", ALDRETE)
+    assert scored.status_code == 403, scored.text
+    assert "session.nursing_step: a coach cannot record the Aldrete score" in scored.text
+    assert _records(client, world, sid) == before
+    assert _api(client, world, Role.NURSE, sid, "aldrete", ALDRETE).status_code == 200
+    world.clock.advance(minutes=200)
+    home = {"escort_present": True, "instructions_given": True}
+    left = _api(client, world, Role.COACH, sid, "discharge", home)
+    assert left.status_code == 403, left.text
+    assert "session.nursing_step: a coach cannot discharge a patient" in left.text
+    web_login(client, world, Role.COACH)  # signed out by the hours that passed
+    page = client.get(f"/sessions/{sid}").text
+    for step in ("aldrete", "discharge"):
+        shown = page.split(f'id="step-{step}"', 1)[1].split("</section>", 1)[0]
+        assert 'data-field="by-nurse"' in shown and "<form" not in shown, shown
+    assert _state(client, world, sid) == "recovery"

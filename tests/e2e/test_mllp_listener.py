@@ -27,6 +27,8 @@ from ketaclinic.adapters.hl7.server import (
 )
 from ketaclinic.services.infusion.monitor_messages import IngestResult
 
+pytestmark = pytest.mark.both_backends  # the outcome depends on the backend
+
 AT = datetime(2030, 1, 7, 9, 0, tzinfo=UTC)
 
 

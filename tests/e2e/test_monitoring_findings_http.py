@@ -30,6 +30,8 @@ from tests.integration.test_session_workflow import (
     make_day,
 )
 
+pytestmark = pytest.mark.both_backends  # the outcome depends on the backend
+
 
 def oru(monitor: DemoMonitor, control_id: str, at: datetime, spo2: int) -> bytes:
     snapshot = MonitorSnapshot(

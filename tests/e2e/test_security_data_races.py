@@ -24,6 +24,8 @@ from tests.infusion_world import start_fields
 from tests.integration.test_session_workflow import _ready, make_day
 from tests.kat_dosing import dosed_kat_session
 
+pytestmark = pytest.mark.both_backends  # the outcome depends on the backend
+
 REPEAT = range(3)
 
 

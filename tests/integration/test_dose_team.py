@@ -168,7 +168,9 @@ def test_prescribers_on_shift_today_are_offered_first_without_a_roster_being_req
 
 
 def test_kat_attending_must_be_a_role_the_protocol_permits(world: World) -> None:
-    dose = ready_kat_session(world)
+    """The physician checked the patient in (and so attends): each bad attending field is refused
+    on the field, then the coach named attends."""
+    dose = ready_kat_session(world, checked_in_by=Role.PHYSICIAN)
     coach = world.actor(Role.COACH)
     flow = world.services.session_workflow
     for attending, message in (

@@ -1,8 +1,8 @@
 """Who may do what at a KAT bedside, each tried the way around it by the role who would try.
 
-The coach attends a KAT session (checks the patient in, enters vitals by hand, ends dosing) but
-never records a drug given (``premedication.role``) nor clears the patient for dosing with the
-pre-dose check (``predose.role``); a premedication the signed order does not list is refused
+The coach attends a KAT session but never checks the patient in (``session.nursing_step``),
+records a drug given (``premedication.role``) nor clears the patient for dosing with the pre-dose
+check (``predose.role``); a premedication the signed order does not list is refused
 (``premedication.order``), whoever gives it, and so is a rescue drug a nurse records that neither
 the protocol's standing rescue list nor the order covers (``rescue.order``). SQLite and
 PostgreSQL (``world``).
@@ -33,7 +33,7 @@ PRE_DOSE = {
 
 
 def _checked_in(world: World) -> KatDose:
-    """A KAT session the coach checks in, with a signed and verified order (no premedication)."""
+    """A KAT session the nurse checks in, with a signed and verified order (no premedication)."""
     s = world.services
     setup = kat_course(world)
     order = verified_im_order(world, setup)
@@ -43,7 +43,7 @@ def _checked_in(world: World) -> KatDose:
     session = s.sessions.create(
         world.actor(Role.PHYSICIAN), setup.course_id, room, unscheduled_reason="walk-in"
     )
-    s.session_workflow.check_in(world.actor(Role.COACH), session.id, CHECK_IN)
+    s.session_workflow.check_in(world.actor(Role.NURSE), session.id, CHECK_IN)
     return KatDose(setup, order, session.id)
 
 

@@ -15,9 +15,12 @@ from tests.e2e.browser.steps_chart import open_chart
 
 
 # -- the schedule and the session day ----------------------------------------------------------
-def book_series(page: Page, server: LiveServer, patient: int, sessions: int) -> list[datetime]:
-    """Front desk books and confirms the protocol's series; returns the local start times."""
-    open_chart(page, patient, "schedule", kat=True)
+def book_series(
+    page: Page, server: LiveServer, patient: int, sessions: int, *, kat: bool = True
+) -> list[datetime]:
+    """Front desk books and confirms the protocol's series (the chart's tabs read in KAT words
+    when ``kat``); returns the local start times."""
+    open_chart(page, patient, "schedule", kat=kat)
     panel = page.locator("#schedule-panel")
     panel.get_by_role("button", name=re.compile("Book (induction|KAT) series")).click()
     expect(page.locator("#proposed")).to_contain_text(f"{sessions} sessions proposed")

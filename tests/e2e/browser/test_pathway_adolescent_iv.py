@@ -199,7 +199,7 @@ def test_adolescent_with_guardian_permission_a_phq_a_hold_then_the_first_iv_sess
     physician_closes_safety_task(people[Role.PHYSICIAN], patient)
 
     label = write_iv_order(people[Role.APP], course, server.password)
-    [first, *_] = book_series(people[Role.FRONT_DESK], server, patient, 6)
+    [first, *_] = book_series(people[Role.FRONT_DESK], server, patient, 6, kat=False)
     until(server, first)
     mrn = chart_mrn(people[Role.NURSE], patient)
     verify_iv_at_bedside(people[Role.NURSE], label, mrn)

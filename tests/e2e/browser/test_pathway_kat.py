@@ -5,9 +5,10 @@ physician opens a kat-holistic course, records the baseline questionnaires and t
 signs eligibility; the patient signs consent on the tablet; the coach holds and signs the
 preparatory coaching session. The APP orders an SL dose on the order form (the form offers the
 pack's SL, IN and IM with each route's limits), the front desk books the series and checks the
-patient in, a nurse (a second person) verifies the order at the bedside, checks the patient in
-(the coach does on the second journey), enters vitals, completes the pre-dose check and starts
-the dose naming the coach as attending; the coach attends through recovery and discharge. The
+patient in, a nurse (a second person) verifies the order at the bedside, checks the patient in,
+enters vitals, completes the pre-dose check and starts the dose naming the coach as attending;
+the coach attends and records observations while the nurse ends dosing, scores recovery and
+discharges (the coach's page says those steps are the nurse's). The
 coach records the experiential (journey) record for that session, which takes its dose from the
 session, and holds integration coaching; then an IN session goes the same path. Time passes only
 by the test's clock. All people are synthetic.
@@ -74,25 +75,28 @@ def experiential_session(
     mrn: str,
     dose: str,
     route: str,
-    checks_in: Role = Role.COACH,
 ) -> str:
-    """Arrival at the desk, bedside check, check-in (by ``checks_in``), vitals, the pre-dose
-    check and the start by the nurse with the coach named as attending; the coach attends to
-    discharge."""
+    """Arrival at the desk, bedside check, then the nurse checks the patient in, enters vitals,
+    completes the pre-dose check and starts the dose with the coach named as attending. The coach
+    attends: the session page shows them that check-in, the end of dosing, the Aldrete score and
+    discharge are the nurse's, and they record their observations; the nurse takes those steps."""
     check_in_from_schedule(people[Role.FRONT_DESK], FAMILY, server.clock.now().date())
     verify_at_bedside(people[Role.NURSE], order, mrn, dose, route)
     coach, nurse = people[Role.COACH], people[Role.NURSE]
-    first = people[checks_in]
-    url = open_session(first, FAMILY)
-    first.locator("#check-in-pregnancy_test").select_option("not_applicable")
+    url = open_session(coach, FAMILY)
+    expect(coach.locator('#step-check-in [data-field="by-nurse"]')).to_contain_text(
+        "A nurse, physician or APP checks the patient in"
+    )
+    expect(coach.locator("#step-check-in form")).to_have_count(0)
+    nurse.goto(url)
+    nurse.locator("#check-in-pregnancy_test").select_option("not_applicable")
     submit_step(
-        first,
+        nurse,
         "check-in",
         {"Escort for discharge *": "Alex Demo-Escort", "Escort phone *": "555-0142"},
         ("Identity confirmed", "Escort reached", "Fasting status", "Between-session"),
     )
-    expect(first.locator('[data-field="state"]')).to_have_text("Checked in")
-    nurse.goto(url)  # vitals by hand and the pre-dose check: the nurse; the coach attends
+    expect(nurse.locator('[data-field="state"]')).to_have_text("Checked in")
     expect(nurse.get_by_role("heading", level=1)).to_contain_text("KAT session")
     expect(nurse.locator("#step-iv")).to_have_count(0)  # no IV line for an SL or IN dose
     hand_vitals(nurse, CALM_VITALS)
@@ -115,17 +119,19 @@ def experiential_session(
     start_dosing(nurse, "KET-DEMO-KAT")
     expect(state).to_have_text("Dosing")
     coach.goto(url)
-    state = coach.locator('[data-field="state"]')
-    expect(state).to_have_text("Dosing")
+    expect(coach.locator('[data-field="state"]')).to_have_text("Dosing")
+    submit_step(coach, "observe", {"Observation *": "eyes closed, music on, settled"})
     wait_at_bedside(server, 45, url, nurse, coach)
-    coach.locator("#step-end").get_by_role("button").click()
+    expect(coach.locator('#step-end [data-field="by-nurse"]')).to_be_visible()
+    nurse.locator("#step-end").get_by_role("button").click()
     expect(state).to_have_text("In recovery")
     for item in ("activity", "respiration", "circulation", "consciousness", "spo2"):
-        coach.locator(f"#aldrete-{item}").select_option("2")
-    coach.locator("#step-aldrete").get_by_role("button").click()
+        nurse.locator(f"#aldrete-{item}").select_option("2")
+    nurse.locator("#step-aldrete").get_by_role("button").click()
     wait_at_bedside(server, 120, url, nurse, coach)
-    expect(coach.locator("#unmet")).to_have_text("Every criterion holds.")
-    submit_step(coach, "discharge", {}, ("Escort present", "Instructions given"))
+    expect(coach.locator('#step-discharge [data-field="by-nurse"]')).to_be_visible()
+    expect(nurse.locator("#unmet")).to_have_text("Every criterion holds.")
+    submit_step(nurse, "discharge", {}, ("Escort present", "Instructions given"))
     expect(state).to_have_text("Discharged")
     return url
 
@@ -187,9 +193,7 @@ def test_kat_patient_from_preparation_through_an_sl_and_an_in_session(
     [first, *_] = book_series(people[Role.FRONT_DESK], server, patient, 3)
     until(server, first)
     mrn = chart_mrn(people[Role.NURSE], patient)
-    experiential_session(
-        people, server, course, sl_order, mrn, "100", "Sublingual (SL)", checks_in=Role.NURSE
-    )
+    experiential_session(people, server, course, sl_order, mrn, "100", "Sublingual (SL)")
     record_journey(people[Role.COACH], course, "sl", "100")
     missing = "no signed integration session since"
     expect(people[Role.COACH].locator(".badge.warn")).to_contain_text(missing)

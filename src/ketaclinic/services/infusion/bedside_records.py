@@ -177,7 +177,11 @@ class BedsideSteps(PauseSteps):
         payload = {name: getattr(score, name) for name in AldreteScore.__slots__}
         payload["total"] = score.total
         return self._document(
-            actor, session_id, RecordKind.ALDRETE, lambda: forms.Documented(payload)
+            actor,
+            session_id,
+            RecordKind.ALDRETE,
+            lambda: forms.Documented(payload),
+            nursing="record the Aldrete score",
         )
 
     def _document_by(

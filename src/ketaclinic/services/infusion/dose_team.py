@@ -183,6 +183,16 @@ def dose_team(
     return DoseTeam(giver, attending, prescriber)
 
 
+def named_attending(
+    uow: UnitOfWork, actor: Actor, route: Route, protocol: Protocol, raw: Mapping[str, Any]
+) -> Person | None:
+    """The attending person named in ``raw`` when that field alone holds (else None), so the
+    dose gate reads who was named even when another field of the start form is refused."""
+    errors: dict[str, str] = {}
+    attending = _attending(_active(uow, actor.clinic_id), route, protocol, raw, errors)
+    return None if errors else attending
+
+
 def record_team(
     uow: UnitOfWork, clock: Clock, actor: Actor, s: InfusionSession, team: DoseTeam
 ) -> None:

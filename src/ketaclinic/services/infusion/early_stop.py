@@ -90,6 +90,7 @@ class EarlyEnd:
     reason: str  # why, in the staff's words: the stop's reason, or the one written at the end
     recorded: str  # the end of dosing as recorded: times, amounts and the reason
     at: datetime | None = None  # when dosing ended: the stop, else the early end of dosing
+    by: int | None = None  # staff id of who stopped, else who ended dosing early
 
 
 def early_end(
@@ -120,6 +121,7 @@ def early_end(
         reason=reason.strip() or "dosing ended before the planned duration",
         recorded=recorded,
         at=end.at if end is not None else None,
+        by=end.by_staff if end is not None else None,
     )
 
 

@@ -2,8 +2,13 @@
 
 Nurses and prescribers run every session. Any other role that holds ``SESSION_RUN`` (a coach)
 runs only the sessions of a protocol that names it as an attendant: a KAT journey attended by a
-coach, never an IV infusion. Source: clinical.md §7 (KAT sessions attended by a physician or
-coach, with the same vital-sign and discharge rules as in-office dosing, §4); seed 004.
+coach, never an IV infusion. Even there the coach attends (dissociation scores, observations,
+adverse events, pausing or stopping for safety); the nursing steps stay with a nurse, physician or
+APP (:data:`NURSING_RULE`): checking the patient in (identity, escort, fasting, pregnancy test),
+recording the end of dosing (the administration record names who gave the drug), the Aldrete
+score and discharge. Source: clinical.md §7 (KAT sessions attended by a physician or coach, with
+the same vital-sign and discharge rules as in-office dosing, §4; §8.1 the administration record);
+seed 004.
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ from ketaclinic.services.ports import UnitOfWork
 from ketaclinic.services.protocols.publishing import load_published
 
 RULE = "session.runner_role"
+NURSING_RULE = "session.nursing_step"
 CLINICAL_RUNNERS = frozenset({Role.NURSE, Role.PHYSICIAN, Role.APP})
 
 

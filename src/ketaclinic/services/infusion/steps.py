@@ -25,7 +25,11 @@ from ketaclinic.services.identity.authorization import require
 from ketaclinic.services.infusion import checklists as forms
 from ketaclinic.services.infusion.board import chair_event
 from ketaclinic.services.infusion.ports import LiveEvents, RecordKind, SessionRecord
-from ketaclinic.services.infusion.runners import ensure_session_runner
+from ketaclinic.services.infusion.runners import (
+    NURSING_RULE,
+    ensure_clinical,
+    ensure_session_runner,
+)
 from ketaclinic.services.infusion.sessions import get_session, move_session, session_facts
 from ketaclinic.services.patients.courses import CourseService, get_course
 from ketaclinic.services.ports import Clock, UnitOfWork, UnitOfWorkFactory
@@ -99,13 +103,19 @@ class SessionSteps:
         session_id: int,
         kind: RecordKind,
         build: Callable[[], forms.Documented],
+        nursing: str = "",
     ) -> SessionRecord:
+        """Record ``kind`` on an active session; ``nursing`` names a step only a nurse, physician
+        or APP takes (refused for a coach attending, naming ``NURSING_RULE``)."""
         require(actor, Permission.SESSION_RUN)
         doc = build()
         with self._uow() as uow:
             s = get_session(uow, actor.clinic_id, session_id)
             if s.state not in ACTIVE_STATES:  # the patient is checked in and not yet discharged
                 raise Conflict(f"the session is {s.state.value}", field="session_id")
+            if nursing:
+                ensure_session_runner(uow, actor, s)  # a role that may not run it at all: first
+                ensure_clinical(actor, NURSING_RULE, nursing)
             added = self._add(uow, actor, s, kind, doc.payload)
             uow.commit()
         return added

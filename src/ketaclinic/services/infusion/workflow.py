@@ -34,6 +34,7 @@ from ketaclinic.services.infusion.dose_team import (
     attendant_at_check_in,
     choices,
     dose_team,
+    named_attending,
     record_team,
     set_attendant,
 )
@@ -51,7 +52,11 @@ from ketaclinic.services.infusion.predose_decisions import (
     is_waiting,
 )
 from ketaclinic.services.infusion.predose_steps import PredoseSteps
-from ketaclinic.services.infusion.runners import ensure_session_runner
+from ketaclinic.services.infusion.runners import (
+    NURSING_RULE,
+    ensure_clinical,
+    ensure_session_runner,
+)
 from ketaclinic.services.infusion.session_day import SessionDay, session_day
 from ketaclinic.services.infusion.sessions import get_session
 from ketaclinic.services.ports import UnitOfWork
@@ -70,14 +75,16 @@ class SessionWorkflowService(PredoseSteps):
         (its attendant, else its appointment's nurse) when the protocol lets them attend, else
         the member of staff checking in (``dose_team.attendant_at_check_in``).
 
-        Refused with every reason when identity, escort (named, reachable), fasting, the
+        A coach attending is refused (``session.nursing_step``). Refused with every reason when
+        identity, escort (named, reachable), fasting, the
         protocol's pregnancy test or the reviewed between-session check-in are missing; an open
         safety gate refuses with its reason; consent must allow sessions (clinical.md §6.3).
         """
         require(actor, Permission.SESSION_RUN)
-        doc = forms.check_in(raw)
         with self._uow() as uow:
             s, course, protocol = self._context(uow, actor, session_id)
+            ensure_clinical(actor, NURSING_RULE, "check a patient in for dosing")
+            doc = forms.check_in(raw)
             consent = self._courses.facts(uow, course, protocol).consent
             ensure_sessions_allowed(
                 consent or ConsentStatus(missing=("consent not recorded",), blocks=())
@@ -124,8 +131,14 @@ class SessionWorkflowService(PredoseSteps):
             order = order_of(uow, s, records)
             consent = self._courses.facts(uow, course, protocol).consent
             team, refused = _team(uow, actor, order, protocol, raw)
-            if team is not None and team.attending is not None:
-                s = set_attendant(uow, self._clock, actor, s, team.attending)
+            route = order.content.route if order is not None else Route.IV
+            attending = (
+                team.attending
+                if team is not None
+                else named_attending(uow, actor, route, protocol, raw)
+            )
+            if attending is not None:
+                s = set_attendant(uow, self._clock, actor, s, attending)
             ensure_dose_allowed(uow, course, consent, s, order, protocol)
             if refused is not None:
                 raise refused
@@ -157,6 +170,7 @@ class SessionWorkflowService(PredoseSteps):
         with self._uow() as uow:
             s = get_session(uow, actor.clinic_id, session_id)
             ensure_session_runner(uow, actor, s)  # who may, before what the form says
+            ensure_clinical(actor, NURSING_RULE, "record the end of dosing")
             order = session_order(uow, s)
             records = uow.session_records.for_session(actor.clinic_id, s.id)
             end = dosing_end(uow, s, order, observed_response(records, s), reason, self._now())
@@ -206,6 +220,7 @@ class SessionWorkflowService(PredoseSteps):
         f.done()
         with self._uow() as uow:
             s, _, protocol = self._context(uow, actor, session_id)
+            ensure_clinical(actor, NURSING_RULE, "discharge a patient")
             now = self._now()
             decision = evaluate(uow, s, protocol, escort=escort, instructions=instructions, at=now)
             ended = s.dosing_ended_at or s.stopped_at

@@ -58,7 +58,7 @@ from ketaclinic.services.scheduling.calendar import (
     to_engine,
 )
 from ketaclinic.services.scheduling.course_kind import kat_course_ids
-from ketaclinic.services.scheduling.dropping import open_visits
+from ketaclinic.services.scheduling.dropping import visits_of_patient
 from ketaclinic.services.scheduling.inputs import MoveRequest
 from ketaclinic.services.scheduling.offers import ensure_induction_bookable
 from ketaclinic.services.scheduling.problem import problem_with
@@ -345,12 +345,13 @@ class ScheduleService:
                 raise NotFound("no such patient in this clinic", field="patient_id")
             return uow.schedule.for_patient(actor.clinic_id, patient_id)
 
-    def open_visits(self, actor: Actor, patient_id: int) -> dict[int, SessionState]:
-        """The state of each open visit of the patient, by its appointment id: that appointment
-        is neither moved nor dropped while the visit is open (``schedule.session_open``)."""
+    def visits(self, actor: Actor, patient_id: int) -> dict[int, SessionState]:
+        """The state of each visit of the patient that is open or was attended (discharged), by
+        its appointment id: that appointment is neither moved nor dropped while the visit is open
+        (``schedule.session_open``) nor once attended (``schedule.visit_attended``)."""
         require(actor, Permission.SCHEDULE_READ)
         with self._uow() as uow:
-            return open_visits(uow, actor.clinic_id, patient_id)
+            return visits_of_patient(uow, actor.clinic_id, patient_id)
 
     def kat_courses_of_patient(self, actor: Actor, patient_id: int) -> frozenset[int]:
         """The patient's KAT courses (SL, IN or IM dosing): their series reads "KAT series"."""

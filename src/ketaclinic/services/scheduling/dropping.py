@@ -18,6 +18,7 @@ from ketaclinic.services.ports import Clock, UnitOfWork
 from ketaclinic.services.scheduling.inputs import DropReason, DropRequest
 
 RULE_SESSION_OPEN = "schedule.session_open"
+RULE_ATTENDED = "schedule.visit_attended"
 #: Open visit states once dosing started: the dose is under way or given.
 DOSE_STARTED = frozenset(
     {SessionState.INFUSING, SessionState.PAUSED, SessionState.STOPPED, SessionState.RECOVERY}
@@ -44,8 +45,16 @@ def droppable_booking(uow: UnitOfWork, clinic_id: int, booking_id: int) -> Booki
 
 def ensure_no_open_visit(uow: UnitOfWork, booking: Booking) -> None:
     """Refuse (``schedule.session_open``) to move or drop an appointment whose visit is open:
-    the patient is here, and the advice says what ends the visit in its state."""
+    the patient is here, and the advice says what ends the visit in its state. An appointment
+    the patient attended (the visit ended in discharge) is the record of that visit and is never
+    moved or dropped either (``schedule.visit_attended``)."""
     session = uow.sessions.for_appointment(booking.clinic_id, booking.id)
+    if session is not None and session.state is SessionState.DISCHARGED:
+        raise Conflict(
+            f"{RULE_ATTENDED}: the patient attended this appointment and was discharged; it "
+            "stays as the record of the visit",
+            field="appointment_id",
+        )
     if session is not None and session.state not in TERMINAL:
         raise Conflict(
             f"{RULE_SESSION_OPEN}: {open_visit_advice(session.state)}", field="appointment_id"
@@ -74,24 +83,26 @@ def open_visit_advice(state: SessionState) -> str:
     )
 
 
-def open_visits(uow: UnitOfWork, clinic_id: int, patient_id: int) -> dict[int, SessionState]:
-    """The state of each open visit of the patient, by the appointment it was opened on."""
-    return _open_by_appointment(uow.sessions.for_patient(clinic_id, patient_id))
+def visits_of_patient(uow: UnitOfWork, clinic_id: int, patient_id: int) -> dict[int, SessionState]:
+    """The state of each visit of the patient that is open or was attended (discharged), by
+    the appointment it was opened on: neither appointment is moved or dropped."""
+    return _by_appointment(uow.sessions.for_patient(clinic_id, patient_id))
 
 
-def open_visits_on(
+def visits_on(
     uow: UnitOfWork, clinic_id: int, appointment_ids: Collection[int]
 ) -> dict[int, SessionState]:
-    """The state of each open visit opened on one of ``appointment_ids`` (a schedule view's
-    appointments), by appointment: one read for the whole set."""
-    return _open_by_appointment(uow.sessions.for_appointments(clinic_id, appointment_ids))
+    """Like :func:`visits_of_patient` for the visits opened on one of ``appointment_ids`` (a
+    schedule view's appointments): one read for the whole set."""
+    return _by_appointment(uow.sessions.for_appointments(clinic_id, appointment_ids))
 
 
-def _open_by_appointment(visits: Iterable[InfusionSession]) -> dict[int, SessionState]:
+def _by_appointment(visits: Iterable[InfusionSession]) -> dict[int, SessionState]:
     return {
         v.appointment_id: v.state
         for v in visits
-        if v.appointment_id is not None and v.state not in TERMINAL
+        if v.appointment_id is not None
+        and (v.state not in TERMINAL or v.state is SessionState.DISCHARGED)
     }
 
 

@@ -30,7 +30,7 @@ from ketaclinic.services.identity.authorization import require
 from ketaclinic.services.ports import Clock, UnitOfWork, UnitOfWorkFactory
 from ketaclinic.services.scheduling.calendar import ChairRoutine
 from ketaclinic.services.scheduling.course_kind import kat_course_ids
-from ketaclinic.services.scheduling.dropping import open_visit_words, open_visits_on
+from ketaclinic.services.scheduling.dropping import open_visit_words, visits_on
 from ketaclinic.services.scheduling.occupancy import ChairHold, chair_holds
 
 SHIFT_ROLES: dict[ShiftRole, frozenset[Role]] = {
@@ -68,14 +68,22 @@ class Board:
     holds: tuple[ChairHold, ...] = ()
     #: the KAT courses among the bookings' (SL, IN or IM dosing): "KAT session n"
     kat_courses: frozenset[int] = frozenset()
-    #: the state of each open visit (the patient is here), by its appointment's id
-    open_visits: Mapping[int, SessionState] = field(default_factory=dict)
+    #: the state of each visit open (the patient is here) or attended (discharged), by its
+    #: appointment's id
+    visits: Mapping[int, SessionState] = field(default_factory=dict)
 
     def visit(self, booking: Booking) -> str | None:
         """Where the patient of ``booking``'s open visit stands ("checked in"), else None: an
         appointment whose visit is open is neither moved nor dropped (``schedule.session_open``)."""
-        state = self.open_visits.get(booking.id)
-        return None if state is None else open_visit_words(state)
+        state = self.visits.get(booking.id)
+        if state is None or state is SessionState.DISCHARGED:
+            return None
+        return open_visit_words(state)
+
+    def attended(self, booking: Booking) -> bool:
+        """Whether the patient attended ``booking`` and was discharged: it stays as the record
+        of the visit and is neither moved nor dropped (``schedule.visit_attended``)."""
+        return self.visits.get(booking.id) is SessionState.DISCHARGED
 
     def words(self, booking: Booking) -> str:
         """What ``booking`` is, in its course's words ("KAT session 2", "Induction session 2")."""
@@ -209,7 +217,7 @@ class CalendarService:
                 if h.closed_at is None and h.overlaps(start, end)
             )
             kat = kat_course_ids(uow, actor.clinic_id, (b.course_id for b in found))
-            here = open_visits_on(uow, actor.clinic_id, [b.id for b in found])
+            here = visits_on(uow, actor.clinic_id, [b.id for b in found])
         return Board(first_day, days, tuple(found), names, directory, zone, holds, kat, here)
 
 

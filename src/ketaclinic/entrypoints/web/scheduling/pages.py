@@ -15,6 +15,7 @@ from fastapi.responses import HTMLResponse, Response
 from ketaclinic.adapters.ical import patient_calendar, staff_calendar
 from ketaclinic.domain.errors import ClinicError, Conflict, NotFound, ValidationFailed
 from ketaclinic.domain.identity.access import PRESCRIBER_ROLES, Permission
+from ketaclinic.domain.infusion.session import SessionState
 from ketaclinic.entrypoints.guards import WebUser
 from ketaclinic.entrypoints.http import audit_seen, services_of
 from ketaclinic.entrypoints.input_limits import PathId
@@ -176,9 +177,14 @@ def _panel(
     courses = services.courses.for_patient(staff_session.actor, patient_id)
     directory = services.calendar.directory(staff_session.actor)
     plans = {c.id: services.boosters.to_book(staff_session.actor, c.id) for c in courses}
-    visits = services.schedule.open_visits(staff_session.actor, patient_id)
+    visits = services.schedule.visits(staff_session.actor, patient_id)
     context = {
-        "open_visits": {a: open_visit_words(state) for a, state in visits.items()},
+        "open_visits": {
+            a: open_visit_words(state)
+            for a, state in visits.items()
+            if state is not SessionState.DISCHARGED
+        },
+        "attended": {a for a, state in visits.items() if state is SessionState.DISCHARGED},
         "patient_id": patient_id,
         "induction_allowed": {c.id: may_book_induction(c) for c in courses},
         "opens_visits": staff_session.actor.role in PRESCRIBER_ROLES,
