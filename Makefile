@@ -73,15 +73,16 @@ test-e2e: setup
 # tests marked both_backends (races, ingest, MLLP); the browser tier serves SQLite. Coverage is measured on
 # the unit, spec and integration tiers and checked against the floor; the end-to-end and browser
 # tiers run untraced, since tracing every request through the app (and the browser tier's live
-# server) roughly doubled their time. The browser tier runs last and on its own, so its live
-# pages are never starved of CPU.
+# server) roughly doubled their time. The browser tier runs last and on its own, one worker per
+# core: each test has its own live server and database, and a browser test waits on its pages
+# most of the time (one worker used about 60 % of one core).
 test: lint typecheck contracts
 	$(BIN)/pytest -q -p no:cacheprovider -n $(TEST_WORKERS) --dist loadgroup \
 		tests/unit tests/spec tests/integration \
 		--cov --cov-report=term:skip-covered --cov-fail-under=$(COVERAGE_FLOOR)
 	$(BIN)/pytest -q -p no:cacheprovider -n $(TEST_WORKERS) --dist loadgroup tests/e2e \
 		--ignore=tests/e2e/browser
-	$(BIN)/pytest -q -p no:cacheprovider tests/e2e/browser
+	$(BIN)/pytest -q -p no:cacheprovider -n $(TEST_WORKERS) tests/e2e/browser
 
 docs: setup
 	$(BIN)/ketaclinic protocol docs

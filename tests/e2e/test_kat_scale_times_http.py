@@ -8,7 +8,7 @@ from fastapi.testclient import TestClient
 
 from ketaclinic.domain.identity.access import Role
 from tests.conftest import World
-from tests.e2e.conftest import web_login
+from tests.e2e.conftest import bearer, web_login
 from tests.e2e.test_bedside_vitals_http import _infusing
 from tests.integration.test_session_workflow import make_day
 from tests.kat_dosing import dosed_kat_session
@@ -37,3 +37,30 @@ def test_an_iv_infusion_keeps_its_own_dissociation_time(client: TestClient, worl
     times = _scale_times(client.get(f"/sessions/{day.session_id}").text)
     assert 'data-scale="cadss6" data-minutes="40"' in times
     assert "Intravenous (IV)" in times
+
+
+def test_a_score_for_a_minute_not_yet_reached_is_refused_on_the_minute(
+    client: TestClient, world: World
+) -> None:
+    """The coach records the 60-minute CADSS-6 two minutes into an IM dose: refused on the
+    minute field naming scale.minute_not_reached, through the API and the page, nothing stored;
+    once the hour has come (or within five minutes of it) the score is kept."""
+    sid = dosed_kat_session(world).session_id
+    world.clock.advance(minutes=2)
+    body = {"instrument": "cadss6", "total": "6", "minute": "60"}
+    auth = bearer(client, world, Role.COACH)
+    url = f"/api/v1/sessions/{sid}/steps/score"
+    early = client.post(url, headers=auth, json=body)
+    assert early.status_code == 422, early.text
+    assert early.json()["fields"]["minute"].startswith(
+        "scale.minute_not_reached: minute 60 of dosing is not reached yet"
+    )
+    csrf = web_login(client, world, Role.COACH)
+    page = client.post(f"/sessions/{sid}/steps/score", data={**body, "csrf_token": csrf})
+    assert page.status_code == 422 and "minute 60 of dosing is not reached yet" in page.text
+    record = client.get(f"/api/v1/sessions/{sid}/record", headers=auth).json()
+    assert not [r for r in record["records"] if r["kind"] == "scale"]
+    world.clock.advance(minutes=54)  # 56 minutes in: within five minutes of the hour
+    auth = bearer(client, world, Role.COACH)
+    kept = client.post(url, headers=auth, json=body)
+    assert kept.status_code == 200, kept.text

@@ -256,3 +256,31 @@ def test_the_alarm_history_says_dosing_was_kept_paused_as_chosen_on_the_board(
     row = next(r for r in history.split("<tr")[1:] if "212" in r)
     assert ": kept dosing paused — rechecked" in row
     assert "no change to dosing" not in row
+
+
+def test_the_prescribers_today_says_what_keeps_a_paused_infusion_waiting(
+    client: TestClient, world: World
+) -> None:
+    """On the prescriber's Today, a paused infusion whose alarm is still open says so in words
+    (the rule one click away) and sends them to the live board, not to an approval that would
+    be refused; once acknowledged, the row offers the approval."""
+    sid, latest = _paused_over_a_severe_bp(client, world)
+    web_login(client, world, Role.PHYSICIAN)
+    row = client.get("/today").text.split(f'data-session-id="{sid}"', 1)[1].split("</tr>", 1)[0]
+    assert _words(world, latest) in row, row
+    assert "rule bp-systolic-severe" in row and "Acknowledge on the live board first" in row
+    assert "#step-resume-approval" not in row
+    _sbp(client, world, sid, "150")
+    with world.services.uow() as uow:
+        alarms = uow.alarms.for_session(world.clinic.id, sid)
+    nurse = bearer(client, world, Role.NURSE)
+    for alarm in (a for a in alarms if a.acknowledged_at is None):
+        acked = client.post(
+            f"/api/v1/alarms/{alarm.id}/acknowledge",
+            headers=nurse,
+            json={"action": _kept_paused(alarm.action), "note": "rechecked, BP settling"},
+        )
+        assert acked.status_code == 200, acked.text
+    web_login(client, world, Role.PHYSICIAN)
+    row = client.get("/today").text.split(f'data-session-id="{sid}"', 1)[1].split("</tr>", 1)[0]
+    assert "Review and approve or keep paused" in row and 'data-field="resume-held"' not in row

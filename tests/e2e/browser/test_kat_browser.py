@@ -2,9 +2,10 @@
 
 The coach records a preparatory session with a private part; until it is signed the session
 service refuses to start the experiential session (the KAT guard). Once signed, the IM
-experiential dose starts through the dose gate (consented course, verified IM order, the coach
-checked in as attendant, pre-dose vitals) and the coach records the journey for that session
-(attendant, set-and-setting checklist; the route and dose are the session's) in the workspace; the
+experiential dose starts through the dose gate (consented course, verified IM order, the nurse's
+check-in, the coach named as attending, pre-dose vitals) and the coach records the journey for
+that session (attendant, set-and-setting checklist; the route and dose are the session's) in the
+workspace; the
 missing integration session is flagged; the coach records and signs the integration session and
 writes the reflection. The nurse sees the notes but not the private part (the page is refused);
 the author reads it. The IM session runs through the session service and the journey record (the
@@ -64,7 +65,6 @@ def kat_course_with_ready_session(server: LiveServer) -> tuple[int, int]:
     with s.uow() as uow:
         room = uow.clinics.add_chair(server.clinic.id, "Journey room", ("quiet",))
         uow.commit()
-    coach = actor(server, Role.COACH)
     session = s.sessions.create(
         physician,
         setup.course_id,
@@ -73,7 +73,7 @@ def kat_course_with_ready_session(server: LiveServer) -> tuple[int, int]:
         prescriber_id=physician.staff_id,
     )
     flow = s.session_workflow
-    flow.check_in(coach, session.id, CHECK_IN)
+    flow.check_in(actor(server, Role.NURSE), session.id, CHECK_IN)  # a nursing step
     for premed in c.premedications:
         given = {
             "drug": premed.drug,

@@ -180,10 +180,10 @@ def in_due_order(context: dict[str, Any]) -> dict[str, Any]:
             patient(d.session.patient_id),
             d.session.id,
         ),
-        "resume_waiting": lambda s: (
-            s.phase_started_at or s.created_at,
-            patient(s.patient_id),
-            s.id,
+        "resume_waiting": lambda w: (
+            w[0].phase_started_at or w[0].created_at,
+            patient(w[0].patient_id),
+            w[0].id,
         ),
         "safety": lambda tp: (
             URGENCY_ORDER[tp[0].urgency],

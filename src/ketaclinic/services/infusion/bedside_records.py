@@ -12,6 +12,7 @@ refused naming the field. The record keeps the name, staff id and role. Base of
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from datetime import datetime
 from functools import partial
 from typing import Any
 
@@ -42,6 +43,32 @@ from ketaclinic.services.protocols.publishing import load_published
 PREMEDICATION_ROLE = "premedication.role"
 PREMEDICATION_ORDER = "premedication.order"
 RESCUE_ORDER = "rescue.order"
+
+
+SCALE_MINUTE_RULE = "scale.minute_not_reached"
+#: A score taken a little before its protocol time is recorded against that time.
+SCALE_MINUTE_EARLY_MIN = 5
+
+
+def scale_minute_reached(s: InfusionSession, doc: forms.Documented) -> None:
+    """Refuse (``scale.minute_not_reached``, on ``minute``) a scale score for a minute of dosing
+    more than :data:`SCALE_MINUTE_EARLY_MIN` minutes after the time it is taken at, or before
+    dosing started: the 30-minute CADSS is not recorded two minutes into the dose."""
+    minute = doc.payload.get("minute")
+    if minute is None:
+        return
+    started = s.dosing_started_at
+    if started is None:
+        raise ValidationFailed({"minute": f"{SCALE_MINUTE_RULE}: dosing has not started yet"})
+    taken = datetime.fromisoformat(str(doc.payload["at"]))
+    elapsed = int((taken - started).total_seconds() // 60)
+    if int(minute) > elapsed + SCALE_MINUTE_EARLY_MIN:
+        raise ValidationFailed(
+            {
+                "minute": f"{SCALE_MINUTE_RULE}: minute {minute} of dosing is not reached yet; "
+                f"dosing started {elapsed} min before this score"
+            }
+        )
 
 
 def no_dose_today(uow: UnitOfWork, s: InfusionSession, payload: Mapping[str, Any]) -> None:
@@ -154,9 +181,14 @@ class BedsideSteps(PauseSteps):
             return offered(uow, s.clinic_id, field)
 
     def score(self, actor: Actor, session_id: int, raw: Mapping[str, Any]) -> SessionRecord:
-        """CADSS-6 / CADSS dissociation or sedation total at a protocol scale time."""
+        """CADSS-6 / CADSS dissociation or sedation total at a protocol scale time; a minute of
+        dosing not yet reached is refused (:func:`scale_minute_reached`)."""
         return self._document(
-            actor, session_id, RecordKind.SCALE, lambda: forms.scale(raw, self._now())
+            actor,
+            session_id,
+            RecordKind.SCALE,
+            lambda: forms.scale(raw, self._now()),
+            check=scale_minute_reached,
         )
 
     def adverse_event(self, actor: Actor, session_id: int, raw: Mapping[str, Any]) -> SessionRecord:

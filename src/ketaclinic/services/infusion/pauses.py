@@ -126,21 +126,24 @@ class PauseSteps(SessionSteps):
             uow.commit()
         return added
 
-    def waiting_resume_approvals(self, actor: Actor) -> list[InfusionSession]:
+    def waiting_resume_approvals(
+        self, actor: Actor
+    ) -> list[tuple[InfusionSession, tuple[ResumeAlarm, ...]]]:
         """Paused sessions whose current pause no prescriber has yet approved resuming after
-        (the prescriber's worklist; oldest pause first)."""
+        (the prescriber's worklist; oldest pause first), each with the alarms that keep it
+        paused (:func:`.resume_alarms`; approval is refused until they are dealt with)."""
         require(actor, Permission.CHART_READ)
         with self._uow() as uow:
             active = uow.sessions.active(actor.clinic_id)
             paused = [s for s in active if s.state is SessionState.PAUSED]
             waiting = [
-                s
+                (s, resume_alarms(uow, s))
                 for s in paused
                 if not resume_approver(
                     uow.session_records.for_session(s.clinic_id, s.id), s, pause_count(uow, s)
                 )
             ]
-        return sorted(waiting, key=lambda s: s.phase_started_at or s.created_at)
+        return sorted(waiting, key=lambda w: w[0].phase_started_at or w[0].created_at)
 
     def resume(self, actor: Actor, session_id: int, raw: Mapping[str, Any]) -> InfusionSession:
         """Resume after a pause: every alarm acknowledged, no stop alarm, and a signed-in

@@ -104,9 +104,11 @@ class SessionSteps:
         kind: RecordKind,
         build: Callable[[], forms.Documented],
         nursing: str = "",
+        check: Callable[[InfusionSession, forms.Documented], None] | None = None,
     ) -> SessionRecord:
         """Record ``kind`` on an active session; ``nursing`` names a step only a nurse, physician
-        or APP takes (refused for a coach attending, naming ``NURSING_RULE``)."""
+        or APP takes (refused for a coach attending, naming ``NURSING_RULE``); ``check`` refuses
+        what the session makes impossible (e.g. a scale minute not yet reached)."""
         require(actor, Permission.SESSION_RUN)
         doc = build()
         with self._uow() as uow:
@@ -116,6 +118,9 @@ class SessionSteps:
             if nursing:
                 ensure_session_runner(uow, actor, s)  # a role that may not run it at all: first
                 ensure_clinical(actor, NURSING_RULE, nursing)
+            if check is not None:
+                ensure_session_runner(uow, actor, s)
+                check(s, doc)
             added = self._add(uow, actor, s, kind, doc.payload)
             uow.commit()
         return added
