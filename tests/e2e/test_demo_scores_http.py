@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 import pypdfium2 as pdfium
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import Engine
 
 from ketaclinic.adapters.protocol_files import shipped_protocols
 from ketaclinic.adapters.trajectory_charts import course_trajectory_chart
@@ -25,7 +26,7 @@ from ketaclinic.entrypoints.app import create_app
 from ketaclinic.services.demo import DEMO_PASSWORD
 from ketaclinic.services.demo_clinic import DemoClinic, demo_clock_start, seed_demo_clinic
 from ketaclinic.services.demo_pathway import DEMO_BASELINE_TOTALS, demo_actors
-from tests.conftest import World
+from tests.conftest import World, make_world, truncate_all
 from tests.fakes import CountingTokens, FakeClock
 
 
@@ -40,8 +41,24 @@ class Demo:
     services: Services
 
 
-@pytest.fixture
-def demo(world: World) -> Iterator[Demo]:
+pytestmark = pytest.mark.xdist_group("demo_scores")
+
+
+@pytest.fixture(scope="module")
+def demo_world(
+    migrated_engine: Engine, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[World]:
+    """One clinic database per backend for this module: seeding the demo takes seconds, and
+    every test here only reads it."""
+    truncate_all(migrated_engine)
+    world = make_world(migrated_engine, tmp_path_factory.mktemp("demo"))
+    yield world
+    world.services.live.close()
+
+
+@pytest.fixture(scope="module")
+def demo(demo_world: World) -> Iterator[Demo]:
+    world = demo_world
     now = world.clock.now()
     clock = _DemoClock(demo_clock_start(now))
     s = build(

@@ -59,6 +59,24 @@ TABLET = ViewportSize(width=1024, height=768)
 STARTUP_SECONDS = 20.0
 
 
+#: The longest journeys start first, so that on several workers none is left running alone at
+#: the end of the tier.
+LONGEST_FIRST = (
+    "test_pathway_adult_iv.py",
+    "test_pathway_adolescent_iv.py",
+    "test_pathway_kat.py",
+    "test_accessibility.py",
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    def rank(item: pytest.Item) -> int:
+        name = Path(str(item.path)).name
+        return LONGEST_FIRST.index(name) if name in LONGEST_FIRST else len(LONGEST_FIRST)
+
+    items.sort(key=rank)
+
+
 def demo_email(role: Role) -> str:
     """The documented demo login of the first staff member with ``role``."""
     return next(email for email, _name, r in DEMO_STAFF if r is role)

@@ -281,7 +281,7 @@ def _refusals(dosing: Dosing, order: DoseOrder | None) -> tuple[str, ...]:
         course = uow.courses.get(w.clinic.id, w.course.id)
         assert course is not None
         consent = ConsentStatus(missing=(), blocks=())
-        return dose_refusals(uow, course, consent, None, order, w.protocol)
+        return dose_refusals(uow, course, consent, None, order, w.protocol, w.clock.now())
 
 
 def test_an_unverified_order_cannot_be_given(dosing: Dosing) -> None:

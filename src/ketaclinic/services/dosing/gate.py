@@ -3,17 +3,21 @@
 A dose (IV, SL, IN or IM; the KAT experiential "journey" included) is given only when the course
 is eligible and consented, the suicide-risk safety gates are clear, the dose order is signed and
 verified at the bedside, the dose is given in a session with an attendant of a role the protocol
-permits, and the protocol's pre-dose vitals are recorded. :func:`ensure_dose_allowed` checks all
-of them from storage and refuses with every reason, each prefixed ``dose_gate.<item>``.
-Sources: seed 000 steps 4-5 and seed 004 (attended experiential sessions), clinical.md §4.1 and
-§7.2 (the same vital-sign rules for in-office dosing on every route), §6.3 (consent).
+permits, the protocol's pre-dose vitals are recorded, and the course's previous dose started at
+least the protocol's minimum interval between sessions ago (``dose_gate.interval``, whatever the
+schedule says: a walk-in dose and the booked session after it are still that far apart).
+:func:`ensure_dose_allowed` checks all of them from storage and refuses with every reason, each
+prefixed ``dose_gate.<item>``. Sources: seed 000 steps 4-5 and seed 004 (attended experiential
+sessions), clinical.md §3.1 (the minimum interval, a signed-off clinic setting), §4.1 and §7.2 (the
+same vital-sign rules for in-office dosing on every route), §6.3 (consent).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
+from zoneinfo import ZoneInfo
 
 from ketaclinic.domain.consent.signatures import ConsentStatus
 from ketaclinic.domain.dosing.records import DoseOrder, OrderStatus
@@ -48,8 +52,9 @@ def dose_refusals(
     s: InfusionSession | None,
     order: DoseOrder | None,
     protocol: Protocol,
+    at: datetime,
 ) -> tuple[str, ...]:
-    """Every reason a ketamine dose may not be given now (empty when it may)."""
+    """Every reason a ketamine dose may not be given at ``at`` (empty when it may)."""
     reasons: list[str] = []
     if course.state not in DOSING_COURSE_STATES:
         reasons.append(
@@ -65,7 +70,40 @@ def dose_refusals(
     ]
     reasons += _order(course, order)
     reasons += _session(uow, course, s, protocol)
+    reasons += _interval(uow, course, s, protocol, at)
     return tuple(reasons)
+
+
+def _interval(
+    uow: UnitOfWork,
+    course: Course,
+    s: InfusionSession | None,
+    protocol: Protocol,
+    at: datetime,
+) -> list[str]:
+    """``dose_gate.interval``: the course's latest earlier dose (the start of dosing of another of
+    its sessions) less than the protocol's ``series.min_hours_between`` before ``at``."""
+    hours = protocol.series.min_hours_between
+    started = [
+        o.dosing_started_at
+        for o in uow.sessions.for_patient(course.clinic_id, course.patient_id)
+        if o.course_id == course.id
+        and (s is None or o.id != s.id)
+        and o.dosing_started_at is not None
+        and o.dosing_started_at <= at
+    ]
+    if not started or hours <= 0:
+        return []
+    last = max(started)
+    if at - last >= timedelta(hours=hours):
+        return []
+    clinic = uow.clinics.get(course.clinic_id)
+    local = last.astimezone(ZoneInfo(clinic.timezone if clinic else "UTC"))
+    ago = int((at - last).total_seconds() // 3600)
+    return [
+        f"dose_gate.interval: the last dose of this course started {local:%a %-d %b %H:%M} "
+        f"({ago} h ago); the protocol asks at least {hours} h between sessions"
+    ]
 
 
 def ensure_dose_allowed(
@@ -75,9 +113,10 @@ def ensure_dose_allowed(
     s: InfusionSession | None,
     order: DoseOrder | None,
     protocol: Protocol,
+    at: datetime,
 ) -> None:
     """Raise :class:`SafetyBlock` (field ``dose_gate``) naming every unmet precondition."""
-    reasons = dose_refusals(uow, course, consent, s, order, protocol)
+    reasons = dose_refusals(uow, course, consent, s, order, protocol, at)
     if reasons:
         raise SafetyBlock(
             "no ketamine dose may be given or recorded", reasons=reasons, field="dose_gate"

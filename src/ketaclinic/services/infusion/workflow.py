@@ -139,7 +139,7 @@ class SessionWorkflowService(PredoseSteps):
             )
             if attending is not None:
                 s = set_attendant(uow, self._clock, actor, s, attending)
-            ensure_dose_allowed(uow, course, consent, s, order, protocol)
+            ensure_dose_allowed(uow, course, consent, s, order, protocol, self._now())
             if refused is not None:
                 raise refused
             order = session_order(uow, s)
