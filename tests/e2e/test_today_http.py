@@ -244,7 +244,7 @@ def test_on_a_day_without_appointments_the_next_clinic_day_is_shown(
     world.clock.current = world.clock.current - timedelta(days=1)
     first_day = (world.clock.current + timedelta(days=1)).astimezone(CHICAGO)
     body = sign_in(client, world, Role.FRONT_DESK)
-    assert "No infusion appointments today." in section(body, "today-arrivals")
+    assert "No dosing appointments today." in section(body, "today-arrivals")
     ahead = section(body, "today-next")
     assert f"{first_day:%A} {first_day.day} {first_day:%B}" in ahead
     assert day.booked.display_name in ahead and day.first_at_local in ahead

@@ -62,6 +62,8 @@ def test_the_page_refuses_a_booked_chair_and_lists_the_free_one(
     form = client.get(f"/courses/{walk_in.id}/unscheduled")
     assert form.status_code == 200
     assert f"Free now: {free_chair}." in form.text and f"{chair} (taken)" in form.text
+    chosen = form.text.split('id="chair_id"', 1)[1].split("</select>", 1)[0]
+    assert f"selected>{free_chair}<" in chosen, chosen  # a free chair is offered first
 
     refused = client.post(
         f"/courses/{walk_in.id}/unscheduled",
@@ -75,6 +77,7 @@ def test_the_page_refuses_a_booked_chair_and_lists_the_free_one(
         in refused.text
     )
     assert other_name not in refused.text
+    assert ">unwell today</textarea>" in refused.text  # the reason written is kept
     with world.services.uow() as uow:
         assert not uow.sessions.for_patient(world.clinic.id, walk_in.patient_id)
 

@@ -20,6 +20,7 @@ from ketaclinic.domain.infusion.session import SessionState
 from ketaclinic.domain.scheduling.booking import Booking, BookingKind
 from ketaclinic.services.identity.authorization import require
 from ketaclinic.services.ports import UnitOfWorkFactory
+from ketaclinic.services.scheduling.course_kind import kat_course_ids
 
 _OPEN = frozenset({OrderStatus.SIGNED, OrderStatus.VERIFIED})
 #: A visit whose session is still before dosing may need an order; any other state is past it.
@@ -31,6 +32,7 @@ class OrderToSign:
     booking: Booking
     patient_name: str
     chair_name: str
+    visit: str = ""  # the appointment in words for its course ("KAT session 1")
 
 
 class OrdersToSignService:
@@ -50,6 +52,7 @@ class OrdersToSignService:
             chairs = {c.id: c.name for c in uow.clinics.chairs(actor.clinic_id)}
             found: list[OrderToSign] = []
             bookings = uow.schedule.active_between(actor.clinic_id, start, end)
+            kat = kat_course_ids(uow, actor.clinic_id, (b.course_id for b in bookings))
             for b in sorted(bookings, key=lambda b: (b.start_at, b.id)):
                 if b.kind is BookingKind.COACHING:
                     continue
@@ -61,5 +64,6 @@ class OrdersToSignService:
                     continue
                 patient = uow.patients.get(actor.clinic_id, b.patient_id)
                 name = patient.display_name if patient else "unknown patient"
-                found.append(OrderToSign(b, name, chairs.get(b.chair_id, "unknown chair")))
+                chair = chairs.get(b.chair_id, "unknown chair")
+                found.append(OrderToSign(b, name, chair, b.words_for(kat=b.course_id in kat)))
         return found

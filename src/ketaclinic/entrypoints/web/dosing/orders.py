@@ -15,7 +15,7 @@ from ketaclinic.domain.dosing.checkin import SideEffect
 from ketaclinic.domain.dosing.plan import DosePlan
 from ketaclinic.domain.dosing.weight import Sex
 from ketaclinic.domain.errors import ClinicError, ValidationFailed
-from ketaclinic.domain.identity.access import Permission
+from ketaclinic.domain.identity.access import Permission, is_allowed
 from ketaclinic.domain.protocols.sections import Route
 from ketaclinic.entrypoints.guards import REAUTH_FIELD, WebUser, confirm_web_signer
 from ketaclinic.entrypoints.http import services_of
@@ -85,8 +85,13 @@ def _panel(
         }
         for c in courses
     ]
+    actor = staff_session.actor
+    may_read = actor.role is not None and is_allowed(actor.role, Permission.SCHEDULE_READ)
     context = {
         "rows": rows,
+        "kat_courses": services.schedule.kat_courses_of_patient(actor, patient_id)
+        if may_read
+        else frozenset(),
         "patient_id": patient_id,
         "errors": errors or {},
         "error": error,
