@@ -82,8 +82,11 @@ def _interval(
     at: datetime,
 ) -> list[str]:
     """``dose_gate.interval``: the course's latest earlier dose (the start of dosing of another of
-    its sessions) less than the protocol's ``series.min_hours_between`` before ``at``."""
-    hours = protocol.series.min_hours_between
+    its sessions) too recent at ``at``. Appointments are booked at least the protocol's
+    ``series.min_hours_between`` apart, and a dose starts anywhere within its visit's chair time
+    (``series.session_minutes``): the next dose may start once the interval less one visit's
+    chair time has passed since the last one started (a dose in a booked series always may; a
+    walk-in dose and the booked session the next morning may not)."""
     started = [
         o.dosing_started_at
         for o in uow.sessions.for_patient(course.clinic_id, course.patient_id)
@@ -92,17 +95,21 @@ def _interval(
         and o.dosing_started_at is not None
         and o.dosing_started_at <= at
     ]
-    if not started or hours <= 0:
+    series = protocol.series
+    if not started or series.min_hours_between <= 0:
         return []
     last = max(started)
-    if at - last >= timedelta(hours=hours):
+    earliest = last + timedelta(hours=series.min_hours_between, minutes=-series.session_minutes)
+    if at >= earliest:
         return []
     clinic = uow.clinics.get(course.clinic_id)
-    local = last.astimezone(ZoneInfo(clinic.timezone if clinic else "UTC"))
+    zone = ZoneInfo(clinic.timezone if clinic else "UTC")
     ago = int((at - last).total_seconds() // 3600)
     return [
-        f"dose_gate.interval: the last dose of this course started {local:%a %-d %b %H:%M} "
-        f"({ago} h ago); the protocol asks at least {hours} h between sessions"
+        f"dose_gate.interval: the last dose of this course started "
+        f"{last.astimezone(zone):%a %-d %b %H:%M} ({ago} h ago); the protocol keeps "
+        f"{series.min_hours_between} h between sessions, so the next dose may start from "
+        f"{earliest.astimezone(zone):%a %-d %b %H:%M}"
     ]
 
 
