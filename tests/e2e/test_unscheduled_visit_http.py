@@ -115,3 +115,25 @@ def test_the_api_refuses_a_booked_chair_naming_the_rule(
 
 def _start(b: Booking) -> datetime:
     return b.start_at
+
+
+def test_a_walk_in_for_a_course_with_a_booked_series_warns_of_the_appointments_ahead(
+    client: TestClient, world: World, first_booked: tuple[Booked, Booking]
+) -> None:
+    """A prescriber opening a visit for a course whose series is booked is told which
+    appointments are ahead and that a dose now makes the next one too soon; a course with
+    nothing booked shows no such warning."""
+    booked, first = first_booked
+    web_login(client, world, Role.PHYSICIAN)
+    form = client.get(f"/courses/{booked.courses[0].id}/unscheduled").text
+    ahead = form.split('id="booked-ahead"', 1)[1].split("</div>", 1)[0]
+    series = world.services.schedule.series_of_patient(
+        world.actor(Role.FRONT_DESK), first.patient_id
+    )
+    nxt = min((b for b in series if b.start_at > world.clock.now()), key=_start)
+    local = nxt.start_at.astimezone(ZoneInfo(world.clinic.timezone))
+    words = f"Induction session {nxt.session_number} on {local:%a %-d %b at %H:%M}"
+    assert words in ahead, ahead
+    assert "the next dose cannot start until the protocol's interval" in ahead
+    other = client.get(f"/courses/{booked.courses[1].id}/unscheduled").text
+    assert 'id="booked-ahead"' not in other

@@ -19,6 +19,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from ketaclinic.domain.errors import ClinicError, NotFound, PermissionDenied, ValidationFailed
 from ketaclinic.domain.identity.access import Permission
+from ketaclinic.domain.scheduling.booking import BookingKind
 from ketaclinic.entrypoints.guards import WebUser
 from ketaclinic.entrypoints.http import audit_seen, services_of
 from ketaclinic.entrypoints.input_limits import PathId
@@ -90,11 +91,23 @@ def visit_page(
     values: Mapping[str, str] | None = None,
 ) -> Response:
     services = services_of(request)
-    course = services.courses.view(staff_session.actor, course_id).course
-    chairs = services.arrivals.chairs_for_visit(staff_session.actor, course_id)
+    actor = staff_session.actor
+    course = services.courses.view(actor, course_id).course
+    chairs = services.arrivals.chairs_for_visit(actor, course_id)
+    now = services.clock.now()
+    kat = course_id in services.schedule.kat_courses_of_patient(actor, course.patient_id)
+    ahead = [
+        (b, b.words_for(kat=kat))
+        for b in services.schedule.series_of_patient(actor, course.patient_id)
+        if b.course_id == course_id
+        and b.active
+        and b.kind is not BookingKind.COACHING
+        and b.start_at > now
+    ]
     context: dict[str, Any] = {
         "course": course,
         "chairs": chairs,
+        "booked_ahead": ahead,
         "error": error,
         "values": values or {},
     }
