@@ -83,3 +83,40 @@ def test_a_recheck_stays_on_its_own_row_beside_the_stored_baseline(
     page = client.get(f"/sessions/{day.session_id}").text
     phases = [r.split('data-phase="', 1)[1].split('"', 1)[0] for r in _rows(page)]
     assert sorted(phases) == ["pre-dose", "pre-dose recheck"]
+
+
+def test_vitals_entered_by_hand_just_before_fill_the_checklist_and_are_not_stored_twice(
+    client: TestClient, world: World
+) -> None:
+    """The nurse enters vital signs on the vital signs form, then opens the pre-dose checklist:
+    it offers those values (said so on the page); confirmed unchanged they stay one reading each,
+    and a value changed on the checklist is stored as a new reading."""
+    day = make_day(world)
+    nurse = world.actor(Role.NURSE)
+    day.flow.check_in(nurse, day.session_id, CHECK_IN)
+    _premed_and_iv(day)
+    csrf = web_login(client, world, Role.NURSE)
+    hand = {"sbp_mmhg": "128", "dbp_mmhg": "82", "hr_per_min": "74", "spo2_pct": "98"}
+    sent = client.post(
+        f"/sessions/{day.session_id}/vitals",
+        data={"csrf_token": csrf, **hand},
+        follow_redirects=False,
+    )
+    assert sent.status_code == 303, sent.text[:500]
+    world.clock.advance(minutes=3)
+    page = client.get(f"/sessions/{day.session_id}").text
+    form = page.split('id="step-pre-dose"', 1)[1].split("</form>", 1)[0]
+    assert 'id="pre-dose-from-vitals"' in form
+    for name, value in hand.items():
+        assert f'id="pre-dose-{name}" name="{name}" type="text" value="{value}"' in form, name
+    done = client.post(
+        f"/sessions/{day.session_id}/steps/pre-dose",
+        data={"csrf_token": csrf, **_pre_dose(day, hr_per_min="76")},
+        follow_redirects=False,
+    )
+    assert done.status_code == 303, done.text[:500]
+    readings = world.services.alarms.readings(nurse, day.session_id)
+    counts = {p: [r.reading.value for r in readings if r.reading.parameter is p] for p in Parameter}
+    assert counts[Parameter.SBP] == [Decimal(128)]  # confirmed: not stored again
+    assert counts[Parameter.SPO2] == [Decimal(98)]
+    assert sorted(counts[Parameter.HR]) == [Decimal(74), Decimal(76)]  # changed: a new reading

@@ -236,6 +236,34 @@ def flowsheet(
 PREDOSE_READINGS_STORED = "readings_stored"
 
 
+#: A reading entered by hand this recently before the pre-dose checklist is its baseline: the
+#: checklist offers it, and the same value is not stored a second time.
+PREDOSE_RECENT = timedelta(minutes=15)
+
+
+def recent_baseline(readings: Sequence[StoredReading], *, now: datetime) -> dict[str, Decimal]:
+    """The pre-dose checklist's fields (``sbp_mmhg``...) from the latest plausible reading of
+    each parameter taken in the last :data:`PREDOSE_RECENT`: what the checklist offers."""
+    latest = {r.reading.parameter: r for r in latest_by_parameter(readings)}
+    found: dict[str, Decimal] = {}
+    for name, p in _PREDOSE_FIELDS.items():
+        r = latest.get(p)
+        if r is not None and now - PREDOSE_RECENT <= r.reading.at <= now:
+            found[name] = r.reading.value
+    return found
+
+
+def new_predose_readings(
+    payload: Mapping[str, object], stored: Sequence[StoredReading], *, at: datetime
+) -> tuple[VitalReading, ...]:
+    """:func:`predose_readings` less each value the latest recent reading already holds (the
+    nurse confirmed on the checklist what the vital signs form had just stored)."""
+    already = {
+        _PREDOSE_FIELDS[name]: value for name, value in recent_baseline(stored, now=at).items()
+    }
+    return tuple(r for r in predose_readings(payload, at=at) if already.get(r.parameter) != r.value)
+
+
 def predose_readings(payload: Mapping[str, object], *, at: datetime) -> tuple[VitalReading, ...]:
     """The pre-dose checklist's first measurement (BP, heart rate, SpO2) as readings taken by
     staff ``at``: one entry at the bedside is both the checklist's baseline and the session's

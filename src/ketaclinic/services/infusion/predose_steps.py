@@ -18,7 +18,10 @@ from ketaclinic.domain.infusion.session import SessionState, guard_failures, sta
 from ketaclinic.services.identity.authorization import require
 from ketaclinic.services.infusion import checklists as forms
 from ketaclinic.services.infusion.bedside_records import BedsideSteps
-from ketaclinic.services.infusion.bedside_vitals import PREDOSE_READINGS_STORED, predose_readings
+from ketaclinic.services.infusion.bedside_vitals import (
+    PREDOSE_READINGS_STORED,
+    new_predose_readings,
+)
 from ketaclinic.services.infusion.facts import (
     bp_hold,
     latest,
@@ -115,9 +118,12 @@ class PredoseSteps(BedsideSteps):
         caller's unit of work, through the one vital-signs pipeline (plausibility, the pack's
         alert rules and alarms, the live board: ``VitalsRecorder.store``, as a hand entry on
         the vital signs form), taken when the checklist was recorded, so baseline vitals are
-        entered once. Returns the board events to publish after the commit."""
+        entered once: a value the vital signs form stored in the last 15 minutes (which the
+        checklist offered) is not stored again. Returns the board events to publish after the
+        commit."""
         events: list[dict[str, Any]] = []
-        readings = predose_readings(checklist.payload, at=checklist.recorded_at)
+        stored = uow.readings.for_session(s.clinic_id, s.id)
+        readings = new_predose_readings(checklist.payload, stored, at=checklist.recorded_at)
         batch = VitalsBatch(readings, session_id=s.id)
         VitalsRecorder(self._clock, unknown_session_ack="AA").store(uow, actor, s, batch, events)
         return events

@@ -34,6 +34,7 @@ from ketaclinic.services.infusion.bedside_vitals import (
     latest_by_parameter,
     monitor_silence_min,
     readings_from_fields,
+    recent_baseline,
     vitals_due,
 )
 from ketaclinic.services.infusion.checklists import (
@@ -120,6 +121,9 @@ def _page(
         "vitals_due": due,
         "vitals_overdue": due is not None and due.overdue(now),
         "latest": latest_by_parameter(day.readings),
+        "predose_baseline": recent_baseline(day.readings, now=now)
+        if day.session.state is SessionState.CHECKED_IN
+        else {},
         "readings": readings_table(
             flowsheet(day.readings, session=day.session, records=day.records),
             day.protocol.monitoring.alert_rules,
