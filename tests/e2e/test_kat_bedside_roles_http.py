@@ -209,6 +209,7 @@ def test_a_coach_attending_cannot_end_dosing_score_recovery_or_discharge(
     assert "session.nursing_step: a coach cannot discharge a patient" in left.text
     web_login(client, world, Role.COACH)  # signed out by the hours that passed
     page = client.get(f"/sessions/{sid}").text
+    assert 'data-field="dosing-ended"' in page.split("</h1>", 1)[1].split("</p>", 1)[0]
     for step in ("aldrete", "discharge"):
         shown = page.split(f'id="step-{step}"', 1)[1].split("</section>", 1)[0]
         assert 'data-field="by-nurse"' in shown and "<form" not in shown, shown
