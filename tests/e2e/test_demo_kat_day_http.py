@@ -118,6 +118,11 @@ def test_the_nurse_and_the_coach_find_the_kat_session_on_today(
     coach = client.get("/today").text
     sessions = coach.split('id="today-coach-sessions"', 1)[1].split("</section>", 1)[0]
     assert name in sessions and f'href="/sessions/{kat.session.id}"' in sessions
+    arrived = client.get("/arrivals").text  # the coach attends; checking in is the nurse's
+    row = arrived.split(f'data-appointment-id="{kat.session.appointment_id}"', 1)[1]
+    row = row.split("</tr>", 1)[0]
+    assert ">Open session</a>" in row and "waiting for the nurse's check-in" in row, row
+    assert "#step-check-in" not in row and ">Check in</a>" not in row
 
 
 def test_seeding_again_adds_nothing_and_the_evaluation_stage_kat_course_stays(
