@@ -226,6 +226,11 @@ def test_ketamine_under_another_name_cannot_be_recorded_as_an_ordinary_drug(
         refused = _step(client, world, Role.NURSE, sid, "give", body)
         assert refused.status_code == 422, (drug, refused.text)
         assert "dose_gate.order" in refused.text, (drug, refused.text)
+    for drug in ("Calypsol", "CI-581", "2-(2-chlorophenyl)-2-(methylamino)cyclohexanone"):
+        body = {"drug": drug, "dose_mg": "35", "route": "IV", "lot": "L9", "purpose": "rescue"}
+        refused = _step(client, world, Role.PHYSICIAN, sid, "give", body)  # a prescriber too
+        assert refused.status_code == 422, (drug, refused.text)
+        assert "dose_gate.order" in refused.text, (drug, refused.text)
     assert len(flow.day(nurse, sid).records) == before
     body = {"drug": "ondansetron", "dose_mg": "4", "route": "IV", "lot": "L1"}
     given = _step(client, world, Role.NURSE, sid, "give", body)
