@@ -136,7 +136,7 @@ def kat_start(world: World) -> dict[str, str]:
 def dosed_kat_session(world: World) -> KatDose:
     dose = ready_kat_session(world)
     world.services.session_workflow.start(
-        world.actor(Role.COACH), dose.session_id, kat_start(world)
+        world.actor(Role.NURSE), dose.session_id, kat_start(world)
     )
     return dose
 

@@ -280,7 +280,9 @@ def test_coach_cannot_start_a_first_journey_without_a_signed_preparatory_session
 ) -> None:
     dose = ready_kat_session(world, prepared=False)
     url = f"/api/v1/sessions/{dose.session_id}/steps/start"
-    started = client.post(url, headers=bearer(client, world, Role.COACH), json=kat_start(world))
+    coach = client.post(url, headers=bearer(client, world, Role.COACH), json=kat_start(world))
+    assert coach.status_code == 403 and "session.nursing_step" in coach.text, coach.text
+    started = client.post(url, headers=bearer(client, world, Role.NURSE), json=kat_start(world))
     assert started.status_code in (409, 422), started.text
     assert any(r.startswith("kat.preparation") for r in started.json()["reasons"])
     nurse = world.actor(Role.NURSE)

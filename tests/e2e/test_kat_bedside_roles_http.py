@@ -1,7 +1,7 @@
 """The KAT bedside over HTTP, each step tried the way around it by the role who would try it.
 
-The coach starting a dose without a nurse or prescriber to give it, recording a premedication
-or completing the pre-dose check is refused through the JSON API and the session page, each
+The coach starting a dose (whoever is named to give it), recording a premedication or
+completing the pre-dose check is refused through the JSON API and the session page, each
 refusal saying plainly that a coach cannot do it and naming the rule; so are the nursing steps of
 a journey the coach attends: check-in, the end of dosing, the Aldrete score and discharge
 (``session.nursing_step``). A session the nurse checks
@@ -48,13 +48,17 @@ def test_coach_giving_a_kat_dose_is_refused_plainly_through_api_and_page(
 ) -> None:
     sid = ready_kat_session(world).session_id
     nurse_id = str(world.actor(Role.NURSE).staff_id)
-    for given_by in ("", str(world.actor(Role.COACH).staff_id)):
+    for given_by in ("", str(world.actor(Role.COACH).staff_id), nurse_id):
         body = {**kat_start(world), "given_by": given_by}
         refused = _api(client, world, Role.COACH, sid, "start", body)
-        assert refused.status_code == 422, refused.text
-        assert refused.json()["fields"]["given_by"].startswith(
-            "dose.role: an integration coach cannot give a dose; a nurse, physician or APP"
-        )
+        assert refused.status_code == 403, refused.text
+        assert "session.nursing_step: a coach cannot record the start of a dose" in refused.text
+    named = {**kat_start(world), "given_by": str(world.actor(Role.COACH).staff_id)}
+    by_nurse = _api(client, world, Role.NURSE, sid, "start", named)  # the coach named as giver
+    assert by_nurse.status_code == 422, by_nurse.text
+    assert by_nurse.json()["fields"]["given_by"].startswith(
+        "dose.role: an integration coach cannot give a dose; a nurse, physician or APP"
+    )
     given = _api(client, world, Role.COACH, sid, "give", {**PREMED, "given_by": nurse_id})
     assert given.status_code == 403, given.text
     assert "premedication.role: a coach cannot give a dose" in given.text
@@ -63,8 +67,13 @@ def test_coach_giving_a_kat_dose_is_refused_plainly_through_api_and_page(
         f"/sessions/{sid}/steps/start",
         data={**kat_start(world), "given_by": "", "csrf_token": csrf},
     )
-    assert page.status_code == 422
-    assert "integration coach cannot give a dose" in page.text
+    assert page.status_code in (403, 422)
+    assert "coach cannot record the start of a dose" in page.text
+    shown = client.get(f"/sessions/{sid}").text.split('id="step-start"', 1)[1]
+    assert (
+        "A nurse, physician or APP gives the dose and records the start"
+        in shown.split("</section>", 1)[0]
+    )
     premed = client.post(
         f"/sessions/{sid}/steps/give",
         data={**PREMED, "given_by": nurse_id, "csrf_token": csrf},

@@ -118,7 +118,7 @@ def test_a_consented_kat_course_enters_induction_when_its_first_journey_starts_d
     assert view.course.state is CourseState.INDUCTION
     last = view.history[-1]
     assert (last.from_state, last.to_state) == (CourseState.CONSENTED, CourseState.INDUCTION)
-    assert last.by_staff == world.actor(Role.COACH).staff_id  # the coach started the dose
+    assert last.by_staff == world.actor(Role.NURSE).staff_id  # the nurse started the dose
     web_login(client, world, Role.NURSE)
     chart = client.get(f"/patients/{dose.setup.patient_id}").text
     banner = chart.split('data-field="course">', 1)[1].split("</p>", 1)[0]
@@ -132,7 +132,7 @@ def test_a_course_already_in_induction_stays_there_on_the_next_journey(world: Wo
     world.clock.advance(days=7)
     second = ready_kat_session(world, dose.setup)
     world.services.session_workflow.start(
-        world.actor(Role.COACH), second.session_id, kat_start(world)
+        world.actor(Role.NURSE), second.session_id, kat_start(world)
     )
     view = world.services.courses.view(world.actor(Role.NURSE), dose.setup.course_id)
     assert view.course.state is CourseState.INDUCTION

@@ -284,13 +284,11 @@ def test_coach_cannot_start_a_dose_on_an_evaluating_course_with_an_open_gate(
         flag = SafetyFlag("cssrs.high_risk", "C-SSRS high risk", Urgency.URGENT)
         open_tasks(uow, world.clock, nurse, course.patient_id, [flag], source="test")
         uow.commit()
-    started = client.post(
-        f"/api/v1/sessions/{s.id}/steps/start",
-        headers=bearer(client, world, Role.COACH),
-        json=start_fields(
-            world, lot="KET-DEMO-IM", attending=str(world.actor(Role.COACH).staff_id)
-        ),
-    )
+    fields = start_fields(world, lot="KET-DEMO-IM", attending=str(world.actor(Role.COACH).staff_id))
+    url = f"/api/v1/sessions/{s.id}/steps/start"
+    coach_try = client.post(url, headers=bearer(client, world, Role.COACH), json=fields)
+    assert coach_try.status_code == 403 and "session.nursing_step" in coach_try.text
+    started = client.post(url, headers=bearer(client, world, Role.NURSE), json=fields)
     assert started.status_code in (409, 422)
     body = started.json()
     assert body["field"] == "dose_gate"

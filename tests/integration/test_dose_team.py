@@ -16,7 +16,7 @@ import pytest
 from sqlalchemy import select
 
 from ketaclinic.adapters.db.tables import audit_events
-from ketaclinic.domain.errors import SafetyBlock, ValidationFailed
+from ketaclinic.domain.errors import PermissionDenied, SafetyBlock, ValidationFailed
 from ketaclinic.domain.identity.access import Role
 from ketaclinic.domain.infusion.session import SessionState
 from ketaclinic.domain.scheduling.booking import ShiftRole
@@ -171,7 +171,7 @@ def test_kat_attending_must_be_a_role_the_protocol_permits(world: World) -> None
     """The physician checked the patient in (and so attends): each bad attending field is refused
     on the field, then the coach named attends."""
     dose = ready_kat_session(world, checked_in_by=Role.PHYSICIAN)
-    coach = world.actor(Role.COACH)
+    coach, physician = world.actor(Role.COACH), world.actor(Role.PHYSICIAN)
     flow = world.services.session_workflow
     for attending, message in (
         ("", "dose_gate.attendant: choose the attending physician or coach (non-IV route)"),
@@ -183,9 +183,9 @@ def test_kat_attending_must_be_a_role_the_protocol_permits(world: World) -> None
         ("Sage Demo-Coach", "choose a staff member of this clinic (a staff id), not typed text"),
     ):
         with pytest.raises(ValidationFailed) as refused:
-            flow.start(coach, dose.session_id, {**kat_start(world), "attending": attending})
+            flow.start(physician, dose.session_id, {**kat_start(world), "attending": attending})
         assert refused.value.errors == {"attending": message}
-    started = flow.start(coach, dose.session_id, kat_start(world))
+    started = flow.start(physician, dose.session_id, kat_start(world))
     assert started.state is SessionState.INFUSING
     given = [r for r in flow.day(coach, dose.session_id).records if r.payload.get("attending")]
     assert [(r.payload["attending"], r.payload["attending_role"]) for r in given] == [
@@ -230,12 +230,20 @@ def test_a_nurse_cannot_attend_a_kat_dose_alone(world: World, attending: str) ->
 
 
 def test_a_coach_starting_a_kat_dose_is_told_a_coach_cannot_give_it(world: World) -> None:
+    """The coach cannot record the start of a dose, whoever is named to give it; a nurse naming
+    the coach as the one who gives it is refused on that field."""
     dose = ready_kat_session(world)
     flow, coach = world.services.session_workflow, world.actor(Role.COACH)
-    for given_by in ("", _id(world, Role.COACH)):
-        with pytest.raises(ValidationFailed) as refused:
+    for given_by in ("", _id(world, Role.COACH), _id(world, Role.NURSE)):
+        with pytest.raises(PermissionDenied) as denied:
             flow.start(coach, dose.session_id, {**kat_start(world), "given_by": given_by})
-        assert refused.value.errors["given_by"].startswith(
-            "dose.role: an integration coach cannot give a dose; a nurse, physician or APP"
+        assert str(denied.value).startswith(
+            "session.nursing_step: a coach cannot record the start of a dose"
         )
+    nurse = world.actor(Role.NURSE)
+    with pytest.raises(ValidationFailed) as refused:
+        flow.start(nurse, dose.session_id, {**kat_start(world), "given_by": _id(world, Role.COACH)})
+    assert refused.value.errors["given_by"].startswith(
+        "dose.role: an integration coach cannot give a dose; a nurse, physician or APP"
+    )
     assert flow.day(coach, dose.session_id).session.state is SessionState.READY

@@ -18,8 +18,9 @@ from tests.kat_dosing import discharge_kat, kat_start, ready_kat_session
 
 
 def _start(world: World, session_id: int) -> SessionState:
-    coach = world.actor(Role.COACH)
-    return world.services.session_workflow.start(coach, session_id, kat_start(world)).state
+    """The nurse starts the dose with the coach attending (``kat_start``)."""
+    nurse = world.actor(Role.NURSE)
+    return world.services.session_workflow.start(nurse, session_id, kat_start(world)).state
 
 
 def test_first_experiential_session_needs_a_signed_preparatory_session(world: World) -> None:

@@ -108,9 +108,10 @@ def record_note(page: Page, server: LiveServer, kind: str, themes: str, secret: 
 
 
 def start(server: LiveServer, session_id: int) -> SessionState:
-    """Start the IM dose through the dose gate (the session workflow), the coach attending."""
+    """Start the IM dose through the dose gate (the session workflow): the nurse records it, the
+    physician gives it, the coach attends."""
     moved = server.services.session_workflow.start(
-        actor(server, Role.COACH),
+        actor(server, Role.NURSE),
         session_id,
         {
             "lot": "KET-DEMO-IM",

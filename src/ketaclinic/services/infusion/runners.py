@@ -5,10 +5,10 @@ runs only the sessions of a protocol that names it as an attendant: a KAT journe
 coach, never an IV infusion. Even there the coach attends (dissociation scores, observations,
 adverse events, pausing or stopping for safety); the nursing steps stay with a nurse, physician or
 APP (:data:`NURSING_RULE`): checking the patient in (identity, escort, fasting, pregnancy test),
-recording the end of dosing (the administration record names who gave the drug), the Aldrete
-score and discharge. Source: clinical.md §7 (KAT sessions attended by a physician or coach, with
-the same vital-sign and discharge rules as in-office dosing, §4; §8.1 the administration record);
-seed 004.
+recording the start and the end of dosing (the administration record is kept by who gave the
+drug or saw it given), the Aldrete score and discharge. Source: clinical.md §7 (KAT sessions
+attended by a physician or coach, with the same vital-sign and discharge rules as in-office
+dosing, §4; §8.1 the administration record); seed 004.
 """
 
 from __future__ import annotations

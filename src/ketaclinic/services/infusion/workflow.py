@@ -127,6 +127,7 @@ class SessionWorkflowService(PredoseSteps):
         f.done()
         with self._uow() as uow:
             s, course, protocol = self._context(uow, actor, session_id)
+            ensure_clinical(actor, NURSING_RULE, "record the start of a dose")
             records = uow.session_records.for_session(s.clinic_id, s.id)
             order = order_of(uow, s, records)
             consent = self._courses.facts(uow, course, protocol).consent

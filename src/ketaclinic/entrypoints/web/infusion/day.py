@@ -94,8 +94,8 @@ def _page(
     may_run = allowed(staff_session.actor, Permission.SESSION_RUN) and may_run_session(
         staff_session.actor, day.protocol
     )
-    starting = may_run and day.session.state is SessionState.READY
     licensed = may_run and staff_session.actor.role in CLINICAL_RUNNERS  # drugs: licensed staff
+    starting = licensed and day.session.state is SessionState.READY
     bedside = licensed and day.session.state not in TERMINAL  # premedication, IV, rescue drugs
     context = {
         "step_people": {
