@@ -102,6 +102,20 @@ def _kept_paused(rule_action: str) -> str:
     return required_response(rule_action, SessionState.PAUSED).required.value
 
 
+def _acknowledge_all(client: TestClient, world: World, sid: int) -> None:
+    """The nurse acknowledges every open alarm of the session over the API, keeping it paused."""
+    with world.services.uow() as uow:
+        alarms = uow.alarms.for_session(world.clinic.id, sid)
+    nurse = bearer(client, world, Role.NURSE)
+    for alarm in (a for a in alarms if a.acknowledged_at is None):
+        acked = client.post(
+            f"/api/v1/alarms/{alarm.id}/acknowledge",
+            headers=nurse,
+            json={"action": _kept_paused(alarm.action), "note": "rechecked, BP settling"},
+        )
+        assert acked.status_code == 200, acked.text
+
+
 def _state(world: World, sid: int) -> SessionState:
     return world.services.sessions.get(world.actor(Role.NURSE), sid).state
 
@@ -197,16 +211,7 @@ def test_once_the_alarm_is_acknowledged_the_approval_and_the_resume_go_through(
 ) -> None:
     sid, _ = _paused_over_a_severe_bp(client, world)
     _sbp(client, world, sid, "150")  # the condition clears
-    with world.services.uow() as uow:
-        alarms = uow.alarms.for_session(world.clinic.id, sid)
-    nurse = bearer(client, world, Role.NURSE)
-    for alarm in (a for a in alarms if a.acknowledged_at is None):
-        acked = client.post(
-            f"/api/v1/alarms/{alarm.id}/acknowledge",
-            headers=nurse,
-            json={"action": _kept_paused(alarm.action), "note": "rechecked, BP settling"},
-        )
-        assert acked.status_code == 200, acked.text
+    _acknowledge_all(client, world, sid)
     csrf = web_login(client, world, Role.PHYSICIAN)
     page = client.get(f"/sessions/{sid}").text
     assert 'id="resume-approval-alarms"' not in page and "Approve resuming" in page
@@ -271,16 +276,7 @@ def test_the_prescribers_today_says_what_keeps_a_paused_infusion_waiting(
     assert "rule bp-systolic-severe" in row and "Acknowledge on the live board first" in row
     assert "#step-resume-approval" not in row
     _sbp(client, world, sid, "150")
-    with world.services.uow() as uow:
-        alarms = uow.alarms.for_session(world.clinic.id, sid)
-    nurse = bearer(client, world, Role.NURSE)
-    for alarm in (a for a in alarms if a.acknowledged_at is None):
-        acked = client.post(
-            f"/api/v1/alarms/{alarm.id}/acknowledge",
-            headers=nurse,
-            json={"action": _kept_paused(alarm.action), "note": "rechecked, BP settling"},
-        )
-        assert acked.status_code == 200, acked.text
+    _acknowledge_all(client, world, sid)
     web_login(client, world, Role.PHYSICIAN)
     row = client.get("/today").text.split(f'data-session-id="{sid}"', 1)[1].split("</tr>", 1)[0]
     assert "Review and approve or keep paused" in row and 'data-field="resume-held"' not in row

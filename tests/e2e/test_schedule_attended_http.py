@@ -15,7 +15,7 @@ from ketaclinic.domain.infusion.session import SessionState
 from tests.conftest import World
 from tests.e2e.conftest import bearer, web_login
 from tests.e2e.test_board_next_waiting_http import _discharge
-from tests.e2e.test_schedule_open_visit_http import _row, _visit_in
+from tests.e2e.test_schedule_open_visit_http import _row, _visit_in, forced_move
 
 
 def test_an_attended_appointment_is_kept_and_cannot_be_moved_or_dropped(
@@ -58,17 +58,7 @@ def test_an_attended_appointment_is_kept_and_cannot_be_moved_or_dropped(
         json={"start_at": (first.start_at + timedelta(days=1)).isoformat(), "reason": "later"},
     )
     assert moved.status_code == 409 and "schedule.visit_attended" in moved.text, moved.text
-    csrf = web_login(client, world, Role.FRONT_DESK)
-    forced = client.post(  # the form is not offered; posted anyway, the service refuses
-        f"/appointments/{first.id}/move",
-        data={
-            "csrf_token": csrf,
-            "day": (local + timedelta(days=1)).strftime("%Y-%m-%d"),
-            "time": local.strftime("%H:%M"),
-            "reason": "later",
-        },
-        headers={"HX-Request": "true"},
-    )
+    forced = forced_move(client, world, first)
     alert = forced.text.split('id="panel-error"', 1)[1].split("</div>", 1)[0]
     assert "the patient attended this appointment" in alert, alert
     after = world.services.schedule.series_of_patient(world.actor(Role.NURSE), patient_id)
